@@ -1,0 +1,228 @@
+//! The analyse stage: sniff an artifact's format, run its analyser, recurse into members.
+//!
+//! One [`Ctx`] serves one top-level input. It carries the [`Budget`] down into every nested
+//! artifact and collects findings and the format of every member. Analysers never print and
+//! never read other files.
+
+use std::time::{Duration, Instant};
+
+use crate::finding::{Finding, Location};
+use crate::formats::{self, Format};
+use crate::rules;
+
+/// Bounds for one top-level input (DESIGN.md, Budget). Running out is a `resource-limit` finding.
+#[derive(Debug, Clone, Copy)]
+pub struct BudgetLimits {
+    /// Archive and wrapper nesting depth (the file itself is depth 0).
+    pub max_depth: u32,
+    /// Bytes decompressed in total, across all members (bytes).
+    pub max_decompressed: u64,
+    /// Largest single member held in memory after decompression (bytes).
+    pub max_member_size: u64,
+    /// Compression ratio (uncompressed / compressed) allowed once a member passes
+    /// [`BudgetLimits::ratio_floor`] bytes.
+    pub max_ratio: u64,
+    /// Decompressed size below which the ratio is not checked (bytes).
+    pub ratio_floor: u64,
+    /// Archive members, in total.
+    pub max_members: u64,
+    /// Pickle machine bounds; its opcode bound is shared by all pickles of the input.
+    pub pickle: formats::pickle::machine::Limits,
+    /// Wall time for the input.
+    pub max_time: Duration,
+}
+
+impl Default for BudgetLimits {
+    fn default() -> Self {
+        BudgetLimits {
+            max_depth: 8,
+            max_decompressed: 8 << 30,
+            max_member_size: 1 << 30,
+            max_ratio: 200,
+            ratio_floor: 64 << 20,
+            max_members: 200_000,
+            pickle: formats::pickle::machine::Limits::default(),
+            max_time: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What is left of the bounds for one input.
+#[derive(Debug)]
+pub struct Budget {
+    /// The bounds.
+    pub limits: BudgetLimits,
+    /// Bytes decompressed so far.
+    pub decompressed: u64,
+    /// Members seen so far.
+    pub members: u64,
+    /// Pickle opcodes executed so far.
+    pub pickle_ops: u64,
+    /// When the input's time runs out.
+    pub deadline: Instant,
+}
+
+impl Budget {
+    /// A fresh budget starting now.
+    pub fn new(limits: BudgetLimits) -> Self {
+        Budget {
+            limits,
+            decompressed: 0,
+            members: 0,
+            pickle_ops: 0,
+            deadline: Instant::now() + limits.max_time,
+        }
+    }
+
+    /// True when the input's wall time is spent.
+    pub fn out_of_time(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Bytes that may still be decompressed for one member.
+    pub fn member_allowance(&self) -> u64 {
+        self.limits.max_member_size.min(
+            self.limits
+                .max_decompressed
+                .saturating_sub(self.decompressed),
+        )
+    }
+}
+
+/// A member found inside an input, with its format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// `path!member!member`.
+    pub name: String,
+    /// Its format.
+    pub format: Format,
+}
+
+/// The analysis state of one top-level input.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The budget.
+    pub budget: Budget,
+    /// Findings so far.
+    pub findings: Vec<Finding>,
+    /// Members analysed so far (not the input itself).
+    pub members: Vec<Member>,
+}
+
+impl Ctx {
+    /// A context with a fresh budget.
+    pub fn new(limits: BudgetLimits) -> Self {
+        Ctx {
+            budget: Budget::new(limits),
+            findings: Vec::new(),
+            members: Vec::new(),
+        }
+    }
+
+    /// Record a finding.
+    pub fn emit(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+
+    /// Record a `resource-limit` finding: `bound` was hit at `loc`, `unread` says what was left.
+    pub fn limit(&mut self, loc: &Location, bound: &str, unread: &str) {
+        self.emit(
+            Finding::builder(&rules::core::resource_limit::RULE, loc.clone())
+                .message(format!("analysis stopped by a bound: {bound}"))
+                .evidence(format!("{bound}; not analysed: {unread}"))
+                .build(),
+        );
+    }
+
+    /// Analyse a nested artifact (an archive member, decompressed stream, pickle argument).
+    ///
+    /// Checks depth and member-count bounds, then sniffs and analyses it; returns its format, or
+    /// `None` when a bound stopped it (a finding says so).
+    pub fn nested(
+        &mut self,
+        data: &[u8],
+        loc: &Location,
+        name: &str,
+        depth: u32,
+    ) -> Option<Format> {
+        if depth > self.budget.limits.max_depth {
+            self.limit(
+                loc,
+                &format!("nesting deeper than {}", self.budget.limits.max_depth),
+                &format!("{} bytes at this depth", data.len()),
+            );
+            return None;
+        }
+        self.budget.members += 1;
+        if self.budget.members > self.budget.limits.max_members {
+            if self.budget.members == self.budget.limits.max_members + 1 {
+                self.limit(
+                    loc,
+                    &format!("more than {} members", self.budget.limits.max_members),
+                    "this member and every later one",
+                );
+            }
+            return None;
+        }
+        let f = analyse(self, data, loc, name, depth);
+        self.members.push(Member {
+            name: loc.artifact_name(),
+            format: f,
+        });
+        Some(f)
+    }
+}
+
+/// Sniff `data` and run its analyser; `name` is the file or member name (for name/content
+/// mismatches only). Returns the format, refined by the analyser.
+pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, name: &str, depth: u32) -> Format {
+    let sniffed = formats::sniff(data);
+    let format = match sniffed {
+        Format::Pickle(_) => formats::pickle::analyse(ctx, data, loc, depth),
+        Format::Zip => formats::zip::analyse(ctx, data, loc, depth),
+        Format::Tar => formats::tar::analyse(ctx, data, loc, depth),
+        Format::SevenZ => formats::sevenz::analyse(ctx, data, loc, depth),
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lzma | Format::Zlib => {
+            formats::compress::analyse(ctx, sniffed, data, loc, depth)
+        }
+        Format::Npy => formats::numpy::analyse(ctx, data, loc, depth),
+        Format::Safetensors => formats::safetensors::analyse(ctx, data, loc),
+        other => other,
+    };
+    let code_bearing = matches!(
+        format,
+        Format::Pickle(_)
+            | Format::PytorchLegacy
+            | Format::Joblib
+            | Format::Zip
+            | Format::PytorchZip
+            | Format::SevenZ
+            | Format::Tar
+    );
+    if code_bearing && formats::claims_data_only(name) {
+        ctx.emit(
+            Finding::builder(&rules::core::format_extension_mismatch::RULE, loc.clone())
+                .message(format!(
+                    "the name says a data-only format but the content is {}",
+                    format.name()
+                ))
+                .evidence(format!("{name}: {} content", format.name()))
+                .build(),
+        );
+    }
+    if matches!(format, Format::Unknown | Format::Text) && formats::has_model_extension(name) {
+        let head: String = data
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        ctx.emit(
+            Finding::builder(&rules::core::unrecognised_model_file::RULE, loc.clone())
+                .message("model-file extension, but the content matches no known model format")
+                .evidence(format!("first bytes: {head} ({} bytes)", data.len()))
+                .build(),
+        );
+    }
+    format
+}

@@ -1,0 +1,72 @@
+//! The command line, as clap derive types. `main.rs` parses it and calls [`crate::run`].
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::finding::Severity;
+use crate::report::OutputFormat;
+
+/// airlock: verify open-source AI artifacts before anything loads them.
+#[derive(Debug, Parser)]
+#[command(name = "airlock", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Find malicious or unsafe content in model files, folders and archives.
+    Scan(ScanArgs),
+    /// Print the documentation of a rule.
+    Explain {
+        /// A rule id, such as `pickle-dangerous-call`.
+        rule: String,
+    },
+    /// List every rule with its default severity.
+    Rules,
+}
+
+/// Options of `airlock scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files, folders or archives to scan.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when any finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = Severity::High, value_name = "SEVERITY")]
+    pub fail_on: Severity,
+    /// Worker threads (default: one per core).
+    #[arg(long, short, default_value_t = 0, value_name = "N")]
+    pub jobs: usize,
+    /// Print only the summary line (human format) and no progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also list info findings and files without findings (human format).
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Skip paths matching GLOB (a bare name matches anywhere; may be repeated).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Archive nesting depth bound.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub max_depth: u32,
+    /// Decompressed bytes per input, in MiB.
+    #[arg(long, default_value_t = 8192, value_name = "MIB")]
+    pub max_decompressed_mib: u64,
+    /// Pickle opcodes per input.
+    #[arg(long, default_value_t = 50_000_000, value_name = "N")]
+    pub max_opcodes: u64,
+    /// Wall time per input, in seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub max_seconds: u64,
+}

@@ -1,0 +1,130 @@
+//! Discovery: turn the paths a user gives into the list of files to analyse.
+//!
+//! Folders are walked with the `ignore` crate with every filter off: hidden files and
+//! git-ignored files are scanned too (attackers hide there). `--exclude` globs are honoured.
+//! Symbolic links are never followed; a link whose target stays inside the root is skipped (its
+//! target is scanned where it lives) and a link that points out of the root is reported.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// What discovery found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Regular files to analyse, sorted.
+    pub files: Vec<PathBuf>,
+    /// Symbolic links that point outside their root: (link, target as read).
+    pub escaping_links: Vec<(PathBuf, PathBuf)>,
+    /// Paths that could not be read: (path, error).
+    pub errors: Vec<(PathBuf, String)>,
+}
+
+/// Errors that stop discovery before it starts.
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    /// An `--exclude` glob does not parse.
+    #[error("invalid --exclude glob {glob:?}: {source}")]
+    BadGlob {
+        /// The glob.
+        glob: String,
+        /// Why.
+        source: globset::Error,
+    },
+}
+
+/// Build the exclude matcher from `--exclude` globs. A glob without a `/` matches a file or
+/// folder name anywhere; one with `/` matches the path.
+pub fn excludes(globs: &[String]) -> Result<GlobSet, DiscoverError> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        let pattern = if g.contains('/') {
+            g.clone()
+        } else {
+            format!("**/{g}")
+        };
+        for p in [pattern.clone(), format!("{pattern}/**")] {
+            b.add(Glob::new(&p).map_err(|source| DiscoverError::BadGlob {
+                glob: g.clone(),
+                source,
+            })?);
+        }
+    }
+    b.build().map_err(|source| DiscoverError::BadGlob {
+        glob: globs.join(","),
+        source,
+    })
+}
+
+/// Walk `roots`.
+pub fn discover(roots: &[PathBuf], exclude: &GlobSet) -> Discovered {
+    let mut out = Discovered::default();
+    for root in roots {
+        let meta = match std::fs::symlink_metadata(root) {
+            Ok(m) => m,
+            Err(e) => {
+                out.errors.push((root.clone(), e.to_string()));
+                continue;
+            }
+        };
+        if meta.is_file() {
+            out.files.push(root.clone());
+            continue;
+        }
+        if meta.file_type().is_symlink() {
+            // A path the user named explicitly is taken as meant, even through a link.
+            match std::fs::metadata(root) {
+                Ok(m) if m.is_file() => out.files.push(root.clone()),
+                Ok(_) => walk(root, &dunce(root), exclude, &mut out),
+                Err(e) => out.errors.push((root.clone(), e.to_string())),
+            }
+            continue;
+        }
+        walk(root, &dunce(root), exclude, &mut out);
+    }
+    out.files.sort();
+    out.files.dedup();
+    out
+}
+
+fn dunce(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn walk(root: &Path, canon_root: &Path, exclude: &GlobSet, out: &mut Discovered) {
+    let walker = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .follow_links(false)
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = match &e {
+                    ignore::Error::WithPath { path, .. } => path.clone(),
+                    _ => root.to_path_buf(),
+                };
+                out.errors.push((path, e.to_string()));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        if !exclude.is_empty() && !rel.as_os_str().is_empty() && exclude.is_match(rel) {
+            continue;
+        }
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        if ft.is_file() {
+            out.files.push(path.to_path_buf());
+        } else if ft.is_symlink() {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            match std::fs::canonicalize(path) {
+                Ok(real) if real.starts_with(canon_root) => {}
+                Ok(real) => out.escaping_links.push((path.to_path_buf(), real)),
+                Err(_) => out.escaping_links.push((path.to_path_buf(), target)),
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Single-stream compression wrappers (gzip, bzip2, xz, legacy lzma, zlib) and the bounded
+//! decompression every container uses.
+//!
+//! [`read_bounded`] enforces the [`crate::analyse::Budget`]: total decompressed bytes, the
+//! largest member held in memory, and the compression ratio. A bound that stops it is reported
+//! as `resource-limit` by the caller, with what was left unread.
+
+use std::io::Read;
+
+use crate::analyse::Ctx;
+use crate::finding::{Finding, Location};
+use crate::formats::Format;
+use crate::rules;
+
+/// Why a bounded read stopped early.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stopped {
+    /// A budget bound: which one.
+    Limit(String),
+    /// The stream is corrupt or truncated: the decoder's message.
+    Corrupt(String),
+}
+
+/// Bytes decoded per read call.
+const CHUNK: usize = 1 << 16;
+
+/// Decompress `reader` into memory, at most `want` bytes (or everything when `None`), charging
+/// the budget. `compressed` is the input size, for the ratio bound.
+///
+/// Returns the bytes and, when it stopped early, why. Never panics on hostile input.
+pub fn read_bounded<R: Read>(
+    ctx: &mut Ctx,
+    mut reader: R,
+    compressed: u64,
+    want: Option<u64>,
+) -> (Vec<u8>, Option<Stopped>) {
+    let allowance = ctx.budget.member_allowance();
+    let limits = ctx.budget.limits;
+    let cap = want.map_or(allowance, |w| w.min(allowance));
+    let mut out: Vec<u8> = Vec::new();
+    let mut chunk = vec![0u8; CHUNK];
+    let stop = loop {
+        if out.len() as u64 >= cap {
+            if want.is_some_and(|w| w <= cap) {
+                break None;
+            }
+            // One more byte tells whether the stream really goes on.
+            let mut probe = [0u8; 1];
+            match reader.read(&mut probe) {
+                Ok(0) => break None,
+                Ok(_) => {
+                    break Some(Stopped::Limit(format!(
+                        "decompressed size above {} bytes (member or total bound)",
+                        cap
+                    )))
+                }
+                Err(e) => break Some(Stopped::Corrupt(e.to_string())),
+            }
+        }
+        let room = ((cap - out.len() as u64) as usize).min(CHUNK);
+        match reader.read(&mut chunk[..room]) {
+            Ok(0) => break None,
+            Ok(n) => {
+                out.extend_from_slice(&chunk[..n]);
+                let len = out.len() as u64;
+                if len > limits.ratio_floor && len > compressed.saturating_mul(limits.max_ratio) {
+                    break Some(Stopped::Limit(format!(
+                        "compression ratio above {}:1 past {} bytes",
+                        limits.max_ratio, limits.ratio_floor
+                    )));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Some(Stopped::Corrupt(e.to_string())),
+        }
+        if ctx.budget.out_of_time() {
+            break Some(Stopped::Limit(format!(
+                "time per input ({:?})",
+                limits.max_time
+            )));
+        }
+    };
+    ctx.budget.decompressed += out.len() as u64;
+    (out, stop)
+}
+
+/// Report why a bounded read stopped, at `loc`.
+pub fn report_stop(ctx: &mut Ctx, stop: &Stopped, loc: &Location, got: usize) {
+    match stop {
+        Stopped::Limit(bound) => ctx.limit(
+            loc,
+            bound,
+            &format!("the rest of the stream after {got} decompressed bytes"),
+        ),
+        Stopped::Corrupt(msg) => ctx.emit(
+            Finding::builder(&rules::archive::archive_malformed::RULE, loc.clone())
+                .message(format!(
+                    "compressed data is corrupt or truncated after {got} bytes"
+                ))
+                .evidence(msg.clone())
+                .build(),
+        ),
+    }
+}
+
+/// A zlib stream as joblib writes it: CMF 0x78 (deflate, 32 KiB window), a valid FCHECK, no
+/// preset dictionary, and a first deflate block that decodes.
+pub fn looks_like_zlib(data: &[u8]) -> bool {
+    if data.len() < 6 || data[0] != 0x78 {
+        return false;
+    }
+    let (cmf, flg) = (u16::from(data[0]), u16::from(data[1]));
+    if (cmf * 256 + flg) % 31 != 0 || flg & 0x20 != 0 {
+        return false;
+    }
+    let mut d = flate2::read::ZlibDecoder::new(&data[..data.len().min(4096)]);
+    let mut buf = [0u8; 64];
+    matches!(d.read(&mut buf), Ok(n) if n > 0)
+}
+
+/// Legacy `.lzma` (LZMA alone): properties byte below 225, a power-of-two-ish dictionary size,
+/// and an uncompressed size that is either unknown (all ones) or plausible.
+pub fn looks_like_lzma(data: &[u8]) -> bool {
+    if data.len() < 13 || data[0] >= 225 {
+        return false;
+    }
+    let dict = u32::from_le_bytes([data[1], data[2], data[3], data[4]]);
+    let size = u64::from_le_bytes([
+        data[5], data[6], data[7], data[8], data[9], data[10], data[11], data[12],
+    ]);
+    let dict_ok = dict.is_power_of_two() && (1 << 12..=1 << 30).contains(&dict);
+    dict_ok && data[0] == 0x5d && (size == u64::MAX || size < 1 << 40)
+}
+
+/// Decompress a single-stream wrapper and analyse what it holds.
+pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth: u32) -> Format {
+    let (out, stop) = match format {
+        Format::Gzip => read_bounded(
+            ctx,
+            flate2::read::MultiGzDecoder::new(data),
+            data.len() as u64,
+            None,
+        ),
+        Format::Zlib => read_bounded(
+            ctx,
+            flate2::read::ZlibDecoder::new(data),
+            data.len() as u64,
+            None,
+        ),
+        Format::Bzip2 => read_bounded(
+            ctx,
+            bzip2::read::MultiBzDecoder::new(data),
+            data.len() as u64,
+            None,
+        ),
+        Format::Xz | Format::Lzma => {
+            // lzma-rs decodes into a writer; a bounded writer stops it at the budget.
+            let cap = ctx.budget.member_allowance();
+            let mut w = BoundedWriter {
+                out: Vec::new(),
+                cap,
+            };
+            let mut input = std::io::BufReader::new(data);
+            let r = if format == Format::Xz {
+                lzma_rs::xz_decompress(&mut input, &mut w)
+            } else {
+                lzma_rs::lzma_decompress(&mut input, &mut w)
+            };
+            ctx.budget.decompressed += w.out.len() as u64;
+            let stop = match r {
+                Ok(()) => None,
+                Err(_) if w.out.len() as u64 >= cap => Some(Stopped::Limit(format!(
+                    "decompressed size above {cap} bytes (member or total bound)"
+                ))),
+                Err(e) => Some(Stopped::Corrupt(e.to_string())),
+            };
+            (w.out, stop)
+        }
+        _ => return format,
+    };
+    let name = format!("<{} content>", format.name());
+    let inner_loc = loc.member(name.clone());
+    if let Some(s) = &stop {
+        report_stop(ctx, s, loc, out.len());
+    }
+    if !out.is_empty() {
+        ctx.nested(&out, &inner_loc, &name, depth + 1);
+    }
+    format
+}
+
+/// A writer that refuses bytes past `cap`.
+struct BoundedWriter {
+    out: Vec<u8>,
+    cap: u64,
+}
+
+impl std::io::Write for BoundedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = self.cap.saturating_sub(self.out.len() as u64) as usize;
+        if room == 0 {
+            return Err(std::io::Error::other("decompression bound reached"));
+        }
+        let n = buf.len().min(room);
+        self.out.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,332 @@
+//! Formats: sniffing from content, and one analyser module per format.
+//!
+//! [`sniff`] decides a [`Format`] from magic bytes and structure, never from the file name. The
+//! name is only used afterwards, to report a name that lies about the content.
+
+pub mod compress;
+pub mod numpy;
+pub mod pickle;
+pub mod safetensors;
+pub mod sevenz;
+pub mod tar;
+pub mod zip;
+
+/// What an artifact is, judged by its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Format {
+    /// A raw pickle stream (one or more pickles); the highest protocol declared.
+    Pickle(Option<u8>),
+    /// A PyTorch zip checkpoint (`torch.save` since 1.6): a zip with `*/data.pkl`.
+    PytorchZip,
+    /// A TorchScript archive: a PyTorch zip with `code/` and `constants.pkl`.
+    Torchscript,
+    /// Legacy `torch.save` (magic-number pickle, protocol, sys_info, data, storage keys, raw
+    /// storages).
+    PytorchLegacy,
+    /// PyTorch 0.1.x tar checkpoint (`sys_info`, `pickle`, `storages`, `tensors` members).
+    PytorchLegacyTar,
+    /// NumPy `.npy`.
+    Npy,
+    /// NumPy `.npz` (a zip of `.npy` members).
+    Npz,
+    /// A joblib pickle (pickles with raw array data between them).
+    Joblib,
+    /// safetensors.
+    Safetensors,
+    /// GGUF (llama.cpp).
+    Gguf,
+    /// ONNX `ModelProto` (protobuf).
+    Onnx,
+    /// HDF5 (Keras legacy `.h5`, data files).
+    Hdf5,
+    /// TensorFlow Lite flatbuffer.
+    Tflite,
+    /// A zip archive.
+    Zip,
+    /// A tar archive.
+    Tar,
+    /// A 7z archive.
+    SevenZ,
+    /// gzip.
+    Gzip,
+    /// bzip2.
+    Bzip2,
+    /// xz.
+    Xz,
+    /// Legacy `.lzma` (LZMA alone).
+    Lzma,
+    /// A raw zlib stream (joblib's default compressor).
+    Zlib,
+    /// An ELF, Mach-O or PE executable or library.
+    Executable,
+    /// Text that is none of the above.
+    Text,
+    /// Nothing recognised.
+    Unknown,
+}
+
+impl Format {
+    /// A short lowercase name, as used in every output format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Pickle(_) => "pickle",
+            Format::PytorchZip => "pytorch-zip",
+            Format::Torchscript => "torchscript",
+            Format::PytorchLegacy => "pytorch-legacy",
+            Format::PytorchLegacyTar => "pytorch-legacy-tar",
+            Format::Npy => "numpy-npy",
+            Format::Npz => "numpy-npz",
+            Format::Joblib => "joblib",
+            Format::Safetensors => "safetensors",
+            Format::Gguf => "gguf",
+            Format::Onnx => "onnx",
+            Format::Hdf5 => "hdf5",
+            Format::Tflite => "tflite",
+            Format::Zip => "zip",
+            Format::Tar => "tar",
+            Format::SevenZ => "7z",
+            Format::Gzip => "gzip",
+            Format::Bzip2 => "bzip2",
+            Format::Xz => "xz",
+            Format::Lzma => "lzma",
+            Format::Zlib => "zlib",
+            Format::Executable => "executable",
+            Format::Text => "text",
+            Format::Unknown => "unknown",
+        }
+    }
+
+    /// True for formats that hold a model or data airlock analyses (or names) as such.
+    pub fn is_model(self) -> bool {
+        !matches!(
+            self,
+            Format::Zip
+                | Format::Tar
+                | Format::SevenZ
+                | Format::Gzip
+                | Format::Bzip2
+                | Format::Xz
+                | Format::Lzma
+                | Format::Zlib
+                | Format::Executable
+                | Format::Text
+                | Format::Unknown
+        )
+    }
+}
+
+/// Decide the format of `data` from its content.
+///
+/// Containers are refined by their members later (a zip with `data.pkl` becomes
+/// [`Format::PytorchZip`]); this looks at the first bytes only, plus a bounded trial decode for
+/// pickles, which have no magic number before protocol 2.
+pub fn sniff(data: &[u8]) -> Format {
+    let head = &data[..data.len().min(16)];
+    if head.starts_with(b"\x93NUMPY") {
+        return Format::Npy;
+    }
+    if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        return Format::Zip;
+    }
+    if head.starts_with(b"7z\xbc\xaf\x27\x1c") {
+        return Format::SevenZ;
+    }
+    if head.starts_with(b"\x1f\x8b") {
+        return Format::Gzip;
+    }
+    if head.starts_with(b"BZh") && head.len() > 3 && (b'1'..=b'9').contains(&head[3]) {
+        return Format::Bzip2;
+    }
+    if head.starts_with(b"\xfd7zXZ\x00") {
+        return Format::Xz;
+    }
+    if head.starts_with(b"GGUF") {
+        return Format::Gguf;
+    }
+    if head.starts_with(b"\x89HDF\r\n\x1a\n") {
+        return Format::Hdf5;
+    }
+    if head.starts_with(b"\x7fELF")
+        || head.starts_with(b"\xcf\xfa\xed\xfe")
+        || head.starts_with(b"\xce\xfa\xed\xfe")
+        || head.starts_with(b"\xca\xfe\xba\xbe")
+        || head.starts_with(b"MZ")
+    {
+        return Format::Executable;
+    }
+    if data.len() >= 8 && &data[4..8] == b"TFL3" {
+        return Format::Tflite;
+    }
+    if data.len() > 262 && &data[257..262] == b"ustar" {
+        return Format::Tar;
+    }
+    if safetensors::looks_like(data) {
+        return Format::Safetensors;
+    }
+    if let Some(p) = pickle::looks_like(data) {
+        return Format::Pickle(p);
+    }
+    if compress::looks_like_zlib(data) {
+        return Format::Zlib;
+    }
+    if compress::looks_like_lzma(data) {
+        return Format::Lzma;
+    }
+    if tar::looks_like_old_tar(data) {
+        return Format::Tar;
+    }
+    if looks_like_onnx(data) {
+        return Format::Onnx;
+    }
+    // Zip readers (PyTorch's included) find an archive from its end, whatever its first bytes.
+    if zip::has_eocd(data) {
+        return Format::Zip;
+    }
+    if looks_like_text(data) {
+        return Format::Text;
+    }
+    Format::Unknown
+}
+
+/// True when the first 4 KiB are UTF-8 text without control bytes other than whitespace.
+fn looks_like_text(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(4096)];
+    let cut = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        // A multi-byte character cut at the window's end is still text.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return false,
+    };
+    !cut.is_empty()
+        && cut
+            .bytes()
+            .all(|b| b >= 0x20 || matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+}
+
+/// Reads a protobuf varint at `pos`; returns the value and the next position.
+fn varint(data: &[u8], mut pos: usize) -> Option<(u64, usize)> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *data.get(pos)?;
+        pos += 1;
+        v |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some((v, pos));
+        }
+    }
+    None
+}
+
+/// An ONNX `ModelProto` starts with `ir_version` (field 1, varint, 1 to 20) and its top-level
+/// fields are all known `ModelProto` fields with sane wire types, including a graph (field 7).
+fn looks_like_onnx(data: &[u8]) -> bool {
+    if data.first() != Some(&0x08) {
+        return false;
+    }
+    let Some((ir, mut pos)) = varint(data, 1) else {
+        return false;
+    };
+    if !(1..=20).contains(&ir) {
+        return false;
+    }
+    let mut saw_graph = false;
+    for _ in 0..64 {
+        let Some((tag, p)) = varint(data, pos) else {
+            break;
+        };
+        let (field, wire) = (tag >> 3, tag & 7);
+        if !matches!(field, 1..=8 | 14 | 20 | 25) {
+            return false;
+        }
+        match wire {
+            0 => match varint(data, p) {
+                Some((_, q)) => pos = q,
+                None => return false,
+            },
+            2 => match varint(data, p) {
+                Some((len, q)) => {
+                    if field == 7 {
+                        saw_graph = true;
+                    }
+                    match q.checked_add(len as usize) {
+                        Some(end) if end <= data.len() => pos = end,
+                        _ => return saw_graph,
+                    }
+                }
+                None => return false,
+            },
+            _ => return false,
+        }
+        if pos >= data.len() {
+            break;
+        }
+    }
+    saw_graph
+}
+
+/// File name extensions that claim a data-only format (no code at load).
+pub fn claims_data_only(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        ".safetensors",
+        ".gguf",
+        ".onnx",
+        ".npy",
+        ".json",
+        ".txt",
+        ".csv",
+        ".h5",
+        ".hdf5",
+        ".tflite",
+        ".msgpack",
+    ]
+    .iter()
+    .any(|e| lower.ends_with(e))
+}
+
+/// File name extensions that model scanners and loaders treat as model files.
+pub fn has_model_extension(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        ".pt",
+        ".pth",
+        ".bin",
+        ".ckpt",
+        ".pkl",
+        ".pickle",
+        ".joblib",
+        ".safetensors",
+        ".gguf",
+        ".onnx",
+        ".npy",
+        ".npz",
+        ".h5",
+        ".hdf5",
+        ".keras",
+        ".pb",
+        ".tflite",
+        ".model",
+        ".dat",
+        ".mar",
+        ".nemo",
+        ".jit",
+    ]
+    .iter()
+    .any(|e| lower.ends_with(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content() {
+        assert_eq!(sniff(b"\x80\x04K\x01."), Format::Pickle(Some(4)));
+        assert_eq!(sniff(b"(S'x'\nios\nsystem\n."), Format::Pickle(None));
+        assert_eq!(sniff(b"PK\x03\x04rest"), Format::Zip);
+        assert_eq!(sniff(b"import os\nprint(1)\n"), Format::Text);
+        assert_eq!(sniff(b"\x93NUMPY\x01\x00"), Format::Npy);
+    }
+}

@@ -1,0 +1,144 @@
+//! NumPy `.npy` files: the header dict is read; object arrays hold a pickle, which is analysed.
+//!
+//! Source: NEP 1 and `numpy/lib/format.py` (versions 1.0, 2.0 and 3.0 of the format).
+
+use crate::analyse::Ctx;
+use crate::finding::{Finding, Location, Span};
+use crate::formats::Format;
+use crate::rules::numpy as r;
+
+/// Analyse an `.npy` file.
+pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
+    let bad = |ctx: &mut Ctx, why: String| {
+        ctx.emit(
+            Finding::builder(
+                &r::numpy_invalid_header::RULE,
+                loc.with_span(Span::Offset { offset: 0 }),
+            )
+            .message("invalid .npy header")
+            .evidence(why)
+            .build(),
+        );
+    };
+    let Some(&major) = data.get(6) else {
+        bad(ctx, "file ends inside the magic".into());
+        return Format::Npy;
+    };
+    let (hlen, start) = match major {
+        1 => match data.get(8..10) {
+            Some(b) => (u64::from(u16::from_le_bytes([b[0], b[1]])), 10usize),
+            None => {
+                bad(ctx, "file ends inside the header length".into());
+                return Format::Npy;
+            }
+        },
+        2 | 3 => match data.get(8..12) {
+            Some(b) => (
+                u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                12usize,
+            ),
+            None => {
+                bad(ctx, "file ends inside the header length".into());
+                return Format::Npy;
+            }
+        },
+        v => {
+            bad(ctx, format!("unknown format version {v}"));
+            return Format::Npy;
+        }
+    };
+    let Some(header) = data
+        .get(start..start + hlen as usize)
+        .filter(|_| hlen <= data.len() as u64)
+    else {
+        bad(
+            ctx,
+            format!(
+                "header length {hlen} exceeds the file ({} bytes)",
+                data.len()
+            ),
+        );
+        return Format::Npy;
+    };
+    let text = String::from_utf8_lossy(header);
+    let body_start = start + hlen as usize;
+    let Some(descr) = field(&text, "descr") else {
+        bad(
+            ctx,
+            format!(
+                "no 'descr' in header {:?}",
+                crate::finding::truncate_chars(&text, 120)
+            ),
+        );
+        return Format::Npy;
+    };
+    let object = descr.contains("'O") || descr.contains("|O") || descr.contains("\"O");
+    if object {
+        ctx.emit(
+            Finding::builder(&r::numpy_object_array::RULE, loc.clone())
+                .message("object array: np.load(allow_pickle=True) unpickles its data")
+                .evidence(format!("descr {descr}"))
+                .build(),
+        );
+        let name = "<object array pickle>".to_string();
+        ctx.nested(
+            &data[body_start..],
+            &loc.member(name.clone()),
+            &name,
+            depth + 1,
+        );
+        return Format::Npy;
+    }
+    // Check the data is as long as the header says.
+    let shape = field(&text, "shape").unwrap_or_default();
+    let code = descr.trim_matches(|c| c == '\'' || c == '"');
+    let item = crate::formats::pickle::itemsize(code);
+    let dims: Option<Vec<u64>> = shape
+        .trim_matches(|c| c == '(' || c == ')')
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| s.trim_end_matches('L').parse::<u64>().ok())
+        .collect();
+    if let (Some(item), Some(dims)) = (item, dims) {
+        let need = dims.iter().try_fold(item, |a, &d| a.checked_mul(d));
+        let have = (data.len() - body_start) as u64;
+        match need {
+            Some(need) if need > have => bad(
+                ctx,
+                format!("data is {have} bytes, shape {shape} of {code} needs {need}"),
+            ),
+            None => bad(ctx, format!("shape {shape} overflows")),
+            _ => {}
+        }
+    }
+    Format::Npy
+}
+
+/// The source text of a header field's value: `'descr': '<f4'` → `'<f4'`.
+fn field(text: &str, key: &str) -> Option<String> {
+    let k = text
+        .find(&format!("'{key}'"))
+        .or_else(|| text.find(&format!("\"{key}\"")))?;
+    let rest = text[k + key.len() + 2..]
+        .trim_start()
+        .strip_prefix(':')?
+        .trim_start();
+    // The value ends at the comma that closes it at nesting depth 0.
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in rest.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']') => depth -= 1,
+            (None, '}') if depth == 0 => return Some(rest[..i].trim().to_string()),
+            (None, '}') => depth -= 1,
+            (None, ',') if depth == 0 => return Some(rest[..i].trim().to_string()),
+            _ => {}
+        }
+    }
+    None
+}

@@ -1,0 +1,812 @@
+//! The symbolic pickle machine: runs one pickle stream without executing it.
+//!
+//! It mirrors CPython's `_pickle.c` unpickler: a stack, a mark stack (the "metastack"), and a
+//! memo. Values are abstract: scalars inline, strings and bytes borrowed from the input,
+//! containers keep their shape (up to [`MAX_ITEMS_PER_CONTAINER`] items each), imports and calls
+//! become nodes. What a verdict needs is recorded as [`Event`]s; nothing is imported or called.
+//!
+//! Bounds: opcodes, value-store nodes, stack depth, mark depth and memo entries are all limited
+//! by [`Limits`]; reaching one ends the run with [`Outcome::Limit`], naming the bound.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use super::opcodes::{decode, DecodeError, Op};
+
+/// Index of a node in the value store.
+pub type NodeId = u32;
+
+/// A stack value: small scalars inline, everything else a node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum V {
+    /// `None`.
+    None,
+    /// A boolean.
+    Bool(bool),
+    /// An integer that fits in `i64`.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A node in the store.
+    Node(NodeId),
+    /// A value that was not kept (store full); only its existence is known.
+    Opaque,
+}
+
+/// How a call was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallKind {
+    /// `REDUCE`: `callable(*args)`.
+    Reduce,
+    /// `INST`: `module.name(*args)`.
+    Inst,
+    /// `OBJ`: `cls(*args)`.
+    Obj,
+    /// `NEWOBJ`: `cls.__new__(cls, *args)`.
+    Newobj,
+    /// `NEWOBJ_EX`: `cls.__new__(cls, *args, **kwargs)`.
+    NewobjEx,
+}
+
+impl CallKind {
+    /// The opcode name.
+    pub fn opcode(self) -> &'static str {
+        match self {
+            CallKind::Reduce => "REDUCE",
+            CallKind::Inst => "INST",
+            CallKind::Obj => "OBJ",
+            CallKind::Newobj => "NEWOBJ",
+            CallKind::NewobjEx => "NEWOBJ_EX",
+        }
+    }
+}
+
+/// A value in the store.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node<'a> {
+    /// Text.
+    Str(Cow<'a, str>),
+    /// Bytes (also protocol-0/1 `STRING`, which Python 3 may decode either way).
+    Bytes(Cow<'a, [u8]>),
+    /// A too-large integer, as text.
+    BigInt(String),
+    /// A tuple.
+    Tuple(Vec<V>),
+    /// A list: kept items and the total count.
+    List(Vec<V>, u64),
+    /// A dict: kept pairs and the total count.
+    Dict(Vec<(V, V)>, u64),
+    /// A set or frozenset: kept items and the total count.
+    Set(Vec<V>, u64),
+    /// An imported global.
+    Global {
+        /// Module.
+        module: String,
+        /// Name (may be a dotted qualname).
+        name: String,
+    },
+    /// A callable that cannot be named without running the pickle.
+    Unresolved(String),
+    /// The result of a call.
+    Call {
+        /// What was called.
+        func: V,
+        /// The argument tuple (for `NEWOBJ_EX`, a tuple of args and kwargs).
+        args: V,
+        /// How.
+        kind: CallKind,
+        /// The event index of the call.
+        event: usize,
+    },
+    /// A persistent id (resolved by the loader's `persistent_load`, e.g. a PyTorch storage).
+    PersId(V),
+    /// An out-of-band buffer (protocol 5).
+    Buffer,
+}
+
+/// What the machine saw that matters to a verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A global was imported (`GLOBAL`, `STACK_GLOBAL`, `INST`).
+    Import {
+        /// The `Global` node.
+        node: NodeId,
+        /// Opcode index.
+        index: u64,
+        /// Byte offset of the opcode.
+        offset: u64,
+    },
+    /// Something was called.
+    Call {
+        /// The `Call` node.
+        node: NodeId,
+        /// Opcode index.
+        index: u64,
+        /// Byte offset of the opcode.
+        offset: u64,
+    },
+    /// `BUILD` applied state to a value that is not an object made by a call (a global).
+    BuildOnGlobal {
+        /// The target.
+        target: V,
+        /// Opcode index.
+        index: u64,
+        /// Byte offset.
+        offset: u64,
+    },
+    /// A `PROTO` opcode with an unsupported protocol number.
+    BadProtocol {
+        /// The protocol number.
+        proto: u8,
+        /// Byte offset.
+        offset: u64,
+    },
+}
+
+/// How the run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// `STOP` reached; the position after it.
+    Stop {
+        /// Byte offset just after `STOP`.
+        end: usize,
+    },
+    /// The stream is invalid at this opcode.
+    Error {
+        /// Opcode index.
+        index: u64,
+        /// Byte offset of the failing opcode.
+        offset: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A budget bound stopped the run.
+    Limit {
+        /// Which bound, in words.
+        bound: String,
+        /// Byte offset where the run stopped.
+        offset: usize,
+    },
+}
+
+/// Bounds for one run of the machine.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Opcodes, across all pickles of one input (shared through `ops_used`).
+    pub max_opcodes: u64,
+    /// Nodes in the value store.
+    pub max_nodes: usize,
+    /// Stack depth (values).
+    pub max_stack: usize,
+    /// Mark-stack depth.
+    pub max_marks: usize,
+    /// Memo entries.
+    pub max_memo: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_opcodes: 50_000_000,
+            max_nodes: 4_000_000,
+            max_stack: 2_000_000,
+            max_marks: 2_000_000,
+            max_memo: 2_000_000,
+        }
+    }
+}
+
+/// Items kept per container; the rest are counted, not stored.
+pub const MAX_ITEMS_PER_CONTAINER: usize = 1 << 16;
+
+/// A hook the driver gives the machine for `BUILD` on particular objects: given the machine and
+/// the built object, it may consume raw bytes that follow in the stream (joblib array data) and
+/// returns how many bytes to skip, or an error message.
+pub type BuildHook<'m, 'a> = &'m mut dyn FnMut(&Machine<'a>, NodeId, V, usize) -> HookResult;
+
+/// What a [`BuildHook`] decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HookResult {
+    /// Not a special object.
+    None,
+    /// Skip this many raw bytes after the `BUILD` opcode.
+    Skip(usize),
+    /// A nested pickle follows the `BUILD` opcode (joblib object arrays); run it, then go on.
+    NestedPickle,
+    /// The object claims data that is not there.
+    Error(String),
+}
+
+/// One run over one pickle stream.
+pub struct Machine<'a> {
+    buf: &'a [u8],
+    /// The value store.
+    pub nodes: Vec<Node<'a>>,
+    stack: Vec<V>,
+    marks: Vec<usize>,
+    memo: HashMap<u64, V>,
+    /// What was seen, in stream order.
+    pub events: Vec<Event>,
+    /// The highest protocol declared.
+    pub protocol: Option<u8>,
+    limits: Limits,
+    /// Opcodes executed so far (including earlier runs that share the count).
+    pub ops: u64,
+    index: u64,
+}
+
+/// Cut text kept for a string node, in bytes; longer text is cut (its length is noted).
+const MAX_TEXT: usize = 1 << 24;
+
+impl<'a> Machine<'a> {
+    /// A machine over `buf`, with `ops_used` opcodes already spent by earlier runs.
+    pub fn new(buf: &'a [u8], limits: Limits, ops_used: u64) -> Self {
+        Machine {
+            buf,
+            nodes: Vec::new(),
+            stack: Vec::new(),
+            marks: Vec::new(),
+            memo: HashMap::new(),
+            events: Vec::new(),
+            protocol: None,
+            limits,
+            ops: ops_used,
+            index: 0,
+        }
+    }
+
+    /// The input.
+    pub fn buf(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// The node behind an id.
+    pub fn node(&self, id: NodeId) -> &Node<'a> {
+        &self.nodes[id as usize]
+    }
+
+    /// The node behind a value, if it is one.
+    pub fn node_of(&self, v: V) -> Option<&Node<'a>> {
+        match v {
+            V::Node(id) => Some(self.node(id)),
+            _ => None,
+        }
+    }
+
+    /// The text of a value if it is a string (or a `STRING`/bytes value that is valid UTF-8).
+    pub fn text_of(&self, v: V) -> Option<Cow<'_, str>> {
+        match self.node_of(v)? {
+            Node::Str(s) => Some(Cow::Borrowed(s.as_ref())),
+            Node::Bytes(b) => std::str::from_utf8(b).ok().map(Cow::Borrowed),
+            _ => None,
+        }
+    }
+
+    /// The items of a tuple or list value.
+    pub fn items_of(&self, v: V) -> Option<&[V]> {
+        match self.node_of(v)? {
+            Node::Tuple(t) => Some(t),
+            Node::List(l, _) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Look `key` up in a dict value by string key.
+    pub fn dict_get(&self, v: V, key: &str) -> Option<V> {
+        match self.node_of(v)? {
+            Node::Dict(pairs, _) => pairs
+                .iter()
+                .find(|(k, _)| self.text_of(*k).is_some_and(|t| t == key))
+                .map(|(_, v)| *v),
+            _ => None,
+        }
+    }
+
+    fn push_node(&mut self, n: Node<'a>) -> Result<V, String> {
+        if self.nodes.len() >= self.limits.max_nodes {
+            return Err(format!(
+                "value store full ({} values)",
+                self.limits.max_nodes
+            ));
+        }
+        self.nodes.push(n);
+        Ok(V::Node((self.nodes.len() - 1) as NodeId))
+    }
+
+    fn push(&mut self, v: V) -> Result<(), String> {
+        if self.stack.len() >= self.limits.max_stack {
+            return Err(format!(
+                "stack deeper than {} values",
+                self.limits.max_stack
+            ));
+        }
+        self.stack.push(v);
+        Ok(())
+    }
+
+    fn pop(&mut self) -> Result<V, String> {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            return Err("stack underflow".into());
+        }
+        self.stack.pop().ok_or_else(|| "stack underflow".into())
+    }
+
+    fn top(&self) -> Result<V, String> {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            return Err("stack underflow".into());
+        }
+        self.stack
+            .last()
+            .copied()
+            .ok_or_else(|| "stack underflow".into())
+    }
+
+    fn pop_mark(&mut self) -> Result<Vec<V>, String> {
+        let m = self.marks.pop().ok_or("no MARK on the stack")?;
+        Ok(self.stack.split_off(m.min(self.stack.len())))
+    }
+
+    fn text(&mut self, s: Cow<'a, str>) -> Result<V, String> {
+        let s = if s.len() > MAX_TEXT {
+            let mut cut = MAX_TEXT;
+            while !s.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            Cow::Owned(s[..cut].to_string())
+        } else {
+            s
+        };
+        self.push_node(Node::Str(s))
+    }
+
+    fn global(&mut self, module: &str, name: &str, offset: usize) -> Result<V, String> {
+        let v = self.push_node(Node::Global {
+            module: module.to_string(),
+            name: name.to_string(),
+        })?;
+        if let V::Node(id) = v {
+            self.events.push(Event::Import {
+                node: id,
+                index: self.index,
+                offset: offset as u64,
+            });
+        }
+        Ok(v)
+    }
+
+    fn call(&mut self, func: V, args: V, kind: CallKind, offset: usize) -> Result<V, String> {
+        let event = self.events.len();
+        let v = self.push_node(Node::Call {
+            func,
+            args,
+            kind,
+            event,
+        })?;
+        if let V::Node(id) = v {
+            self.events.push(Event::Call {
+                node: id,
+                index: self.index,
+                offset: offset as u64,
+            });
+        }
+        Ok(v)
+    }
+
+    fn add_items(&mut self, target: V, items: Vec<V>) -> Result<(), String> {
+        let Some(V::Node(id)) = Some(target) else {
+            return Ok(());
+        };
+        match self.nodes.get_mut(id as usize) {
+            Some(Node::List(l, n)) | Some(Node::Set(l, n)) => {
+                *n += items.len() as u64;
+                let room = MAX_ITEMS_PER_CONTAINER.saturating_sub(l.len());
+                l.extend(items.into_iter().take(room));
+                Ok(())
+            }
+            // Appending to something that is not a list calls its `append`/`extend`: an object
+            // reconstructed by a call. The call itself is what is graded.
+            _ => Ok(()),
+        }
+    }
+
+    fn set_items(&mut self, target: V, items: Vec<V>) -> Result<(), String> {
+        if items.len() % 2 != 0 {
+            return Err("odd number of items for SETITEMS".into());
+        }
+        let V::Node(id) = target else {
+            return Err("SETITEMS on a value that is not a dict".into());
+        };
+        if let Some(Node::Dict(pairs, n)) = self.nodes.get_mut(id as usize) {
+            *n += (items.len() / 2) as u64;
+            for kv in items.chunks_exact(2) {
+                if pairs.len() >= MAX_ITEMS_PER_CONTAINER {
+                    break;
+                }
+                pairs.push((kv[0], kv[1]));
+            }
+        }
+        Ok(())
+    }
+
+    /// Run from `start` until `STOP`, an error or a bound; `hook` is called on every `BUILD`.
+    pub fn run(&mut self, start: usize, hook: BuildHook<'_, 'a>) -> Outcome {
+        let mut pos = start;
+        loop {
+            if self.ops >= self.limits.max_opcodes {
+                return Outcome::Limit {
+                    bound: format!("{} pickle opcodes", self.limits.max_opcodes),
+                    offset: pos,
+                };
+            }
+            let (op, next) = match decode(self.buf, pos) {
+                Ok(x) => x,
+                Err(e) => {
+                    let message = match e {
+                        DecodeError::Eof => "stream ends without STOP".to_string(),
+                        e => e.to_string(),
+                    };
+                    return Outcome::Error {
+                        index: self.index,
+                        offset: pos,
+                        message,
+                    };
+                }
+            };
+            self.ops += 1;
+            let at = pos;
+            pos = next;
+            match self.step(op, at, &mut pos, hook) {
+                Ok(true) => {
+                    return Outcome::Stop { end: pos };
+                }
+                Ok(false) => {}
+                Err(message) => {
+                    if let Some(bound) = message.strip_prefix("limit: ") {
+                        return Outcome::Limit {
+                            bound: bound.to_string(),
+                            offset: at,
+                        };
+                    }
+                    return Outcome::Error {
+                        index: self.index,
+                        offset: at,
+                        message,
+                    };
+                }
+            }
+            self.index += 1;
+        }
+    }
+
+    /// Execute one opcode. Returns `Ok(true)` at `STOP`.
+    fn step(
+        &mut self,
+        op: Op<'a>,
+        at: usize,
+        pos: &mut usize,
+        hook: BuildHook<'_, 'a>,
+    ) -> Result<bool, String> {
+        let limit = |e: String| {
+            if e.contains("full") || e.contains("deeper") {
+                format!("limit: {e}")
+            } else {
+                e
+            }
+        };
+        match op {
+            Op::Mark => {
+                if self.marks.len() >= self.limits.max_marks {
+                    return Err(format!("limit: more than {} MARKs", self.limits.max_marks));
+                }
+                self.marks.push(self.stack.len());
+            }
+            Op::Stop => {
+                self.pop()?;
+                return Ok(true);
+            }
+            Op::Pop => {
+                // CPython's POP discards the top mark when the stack is empty above it.
+                let floor = self.marks.last().copied().unwrap_or(0);
+                if self.stack.len() > floor {
+                    self.stack.pop();
+                } else if !self.marks.is_empty() {
+                    self.marks.pop();
+                } else {
+                    return Err("stack underflow".into());
+                }
+            }
+            Op::PopMark => {
+                self.pop_mark()?;
+            }
+            Op::Dup => {
+                let v = self.top()?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Float(f) | Op::Binfloat(f) => self.push(V::Float(f)).map_err(limit)?,
+            Op::Int(i) => self.push(V::Int(i)).map_err(limit)?,
+            Op::BigInt(s) => {
+                let v = self.push_node(Node::BigInt(s)).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Bool(b) => self.push(V::Bool(b)).map_err(limit)?,
+            Op::None => self.push(V::None).map_err(limit)?,
+            Op::Persid(l) => {
+                let t = self.text(String::from_utf8_lossy(l)).map_err(limit)?;
+                let v = self.push_node(Node::PersId(t)).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Binpersid => {
+                let pid = self.pop()?;
+                let v = self.push_node(Node::PersId(pid)).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Reduce => {
+                let args = self.pop()?;
+                let func = self.pop()?;
+                let v = self.call(func, args, CallKind::Reduce, at).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::String(b) => {
+                let v = self.push_node(Node::Bytes(b)).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Unicode(s) => {
+                let v = self.text(s).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Bytes(b) => {
+                let v = self
+                    .push_node(Node::Bytes(Cow::Borrowed(b)))
+                    .map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Append => {
+                let v = self.pop()?;
+                let list = self.top()?;
+                self.add_items(list, vec![v])?;
+            }
+            Op::Appends | Op::Additems => {
+                let items = self.pop_mark()?;
+                let list = self.top()?;
+                self.add_items(list, items)?;
+            }
+            Op::Build => {
+                let state = self.pop()?;
+                let inst = self.top()?;
+                self.build(inst, state, at, pos, hook)?;
+            }
+            Op::Global(m, n) => {
+                let v = self.global(&m, &n, at).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::StackGlobal => {
+                let name = self.pop()?;
+                let module = self.pop()?;
+                let v = match (self.text_of(module), self.text_of(name)) {
+                    (Some(m), Some(n)) => {
+                        let (m, n) = (m.into_owned(), n.into_owned());
+                        self.global(&m, &n, at).map_err(limit)?
+                    }
+                    _ => self
+                        .push_node(Node::Unresolved(
+                            "STACK_GLOBAL with operands that are not strings".into(),
+                        ))
+                        .map_err(limit)?,
+                };
+                self.push(v).map_err(limit)?;
+            }
+            Op::Inst(m, n) => {
+                let items = self.pop_mark()?;
+                let cls = self.global(&m, &n, at).map_err(limit)?;
+                let args = self.push_node(Node::Tuple(items)).map_err(limit)?;
+                let v = self.call(cls, args, CallKind::Inst, at).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Obj => {
+                let mut items = self.pop_mark()?;
+                if items.is_empty() {
+                    return Err("OBJ without a class".into());
+                }
+                let cls = items.remove(0);
+                let args = self.push_node(Node::Tuple(items)).map_err(limit)?;
+                let v = self.call(cls, args, CallKind::Obj, at).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Dict => {
+                let items = self.pop_mark()?;
+                let d = self.push_node(Node::Dict(Vec::new(), 0)).map_err(limit)?;
+                self.set_items(d, items)?;
+                self.push(d).map_err(limit)?;
+            }
+            Op::EmptyDict => {
+                let d = self.push_node(Node::Dict(Vec::new(), 0)).map_err(limit)?;
+                self.push(d).map_err(limit)?;
+            }
+            Op::Get(i) => {
+                let v = *self
+                    .memo
+                    .get(&i)
+                    .ok_or_else(|| format!("memo key {i} was never stored"))?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Put(i) => {
+                let v = self.top()?;
+                self.memo_put(i, v)?;
+            }
+            Op::Memoize => {
+                let v = self.top()?;
+                let i = self.memo.len() as u64;
+                self.memo_put(i, v)?;
+            }
+            Op::List => {
+                let items = self.pop_mark()?;
+                let n = items.len() as u64;
+                let l = self.push_node(Node::List(Vec::new(), 0)).map_err(limit)?;
+                self.add_items(l, items)?;
+                let _ = n;
+                self.push(l).map_err(limit)?;
+            }
+            Op::EmptyList => {
+                let l = self.push_node(Node::List(Vec::new(), 0)).map_err(limit)?;
+                self.push(l).map_err(limit)?;
+            }
+            Op::Setitem => {
+                let v = self.pop()?;
+                let k = self.pop()?;
+                let d = self.top()?;
+                self.set_items(d, vec![k, v])?;
+            }
+            Op::Setitems => {
+                let items = self.pop_mark()?;
+                let d = self.top()?;
+                self.set_items(d, items)?;
+            }
+            Op::Tuple => {
+                let items = self.pop_mark()?;
+                let t = self.push_node(Node::Tuple(items)).map_err(limit)?;
+                self.push(t).map_err(limit)?;
+            }
+            Op::EmptyTuple => {
+                let t = self.push_node(Node::Tuple(Vec::new())).map_err(limit)?;
+                self.push(t).map_err(limit)?;
+            }
+            Op::Tuple1 | Op::Tuple2 | Op::Tuple3 => {
+                let n = match op {
+                    Op::Tuple1 => 1,
+                    Op::Tuple2 => 2,
+                    _ => 3,
+                };
+                let mut items = Vec::with_capacity(n);
+                for _ in 0..n {
+                    items.push(self.pop()?);
+                }
+                items.reverse();
+                let t = self.push_node(Node::Tuple(items)).map_err(limit)?;
+                self.push(t).map_err(limit)?;
+            }
+            Op::Proto(p) => {
+                if p > 5 {
+                    self.events.push(Event::BadProtocol {
+                        proto: p,
+                        offset: at as u64,
+                    });
+                }
+                self.protocol = Some(self.protocol.map_or(p, |q| q.max(p)));
+            }
+            Op::Newobj => {
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                let v = self.call(cls, args, CallKind::Newobj, at).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::NewobjEx => {
+                let kwargs = self.pop()?;
+                let args = self.pop()?;
+                let cls = self.pop()?;
+                let both = self
+                    .push_node(Node::Tuple(vec![args, kwargs]))
+                    .map_err(limit)?;
+                let v = self
+                    .call(cls, both, CallKind::NewobjEx, at)
+                    .map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::Ext(code) => {
+                let v = self
+                    .push_node(Node::Unresolved(format!(
+                        "extension registry code {code} (copyreg)"
+                    )))
+                    .map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::EmptySet => {
+                let s = self.push_node(Node::Set(Vec::new(), 0)).map_err(limit)?;
+                self.push(s).map_err(limit)?;
+            }
+            Op::Frozenset => {
+                let items = self.pop_mark()?;
+                let s = self.push_node(Node::Set(Vec::new(), 0)).map_err(limit)?;
+                self.add_items(s, items)?;
+                self.push(s).map_err(limit)?;
+            }
+            Op::Frame(_) => {}
+            Op::NextBuffer => {
+                let v = self.push_node(Node::Buffer).map_err(limit)?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::ReadonlyBuffer => {
+                self.top()?;
+            }
+        }
+        Ok(false)
+    }
+
+    fn memo_put(&mut self, i: u64, v: V) -> Result<(), String> {
+        if self.memo.len() >= self.limits.max_memo && !self.memo.contains_key(&i) {
+            return Err(format!(
+                "limit: more than {} memo entries",
+                self.limits.max_memo
+            ));
+        }
+        self.memo.insert(i, v);
+        Ok(())
+    }
+
+    fn build(
+        &mut self,
+        inst: V,
+        state: V,
+        at: usize,
+        pos: &mut usize,
+        hook: BuildHook<'_, 'a>,
+    ) -> Result<(), String> {
+        let Some(id) = (match inst {
+            V::Node(id) => Some(id),
+            _ => None,
+        }) else {
+            return Ok(());
+        };
+        match self.node(id) {
+            Node::Global { .. } | Node::Unresolved(_) => {
+                self.events.push(Event::BuildOnGlobal {
+                    target: inst,
+                    index: self.index,
+                    offset: at as u64,
+                });
+                Ok(())
+            }
+            Node::Call { .. } => match hook(self, id, state, *pos) {
+                HookResult::None => Ok(()),
+                HookResult::Skip(n) => {
+                    *pos += n;
+                    Ok(())
+                }
+                HookResult::NestedPickle => {
+                    // The nested pickle shares this machine's store and events, with its own
+                    // stack, marks and memo, as `pickle.load` on the same file would.
+                    let saved = (
+                        std::mem::take(&mut self.stack),
+                        std::mem::take(&mut self.marks),
+                        std::mem::take(&mut self.memo),
+                    );
+                    let out = self.run(*pos, hook);
+                    (self.stack, self.marks, self.memo) = saved;
+                    match out {
+                        Outcome::Stop { end } => {
+                            *pos = end;
+                            Ok(())
+                        }
+                        Outcome::Error { message, .. } => {
+                            Err(format!("nested array pickle: {message}"))
+                        }
+                        Outcome::Limit { bound, .. } => Err(format!("limit: {bound}")),
+                    }
+                }
+                HookResult::Error(e) => Err(e),
+            },
+            _ => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,826 @@
+//! Pickle streams: raw pickles, legacy PyTorch files, joblib files, pickles inside pickles.
+//!
+//! [`analyse`] runs the [`machine::Machine`] over every pickle in the stream (several pickles back
+//! to back are all read, as legacy `torch.load` and joblib do), then grades what it saw:
+//! imports and calls against [`classify`], stream errors, data after the last pickle.
+//!
+//! Grading (stated in `docs/rules/pickle-unknown-call.md`): a denylisted call is critical; a call
+//! whose callable cannot be named statically is high; an unknown callable is low when the call
+//! is ordinary object reconstruction (`NEWOBJ`, a class by its CapWords name, no arguments) and
+//! medium when it is a function called with arguments.
+
+pub mod classify;
+pub mod machine;
+pub mod opcodes;
+pub mod render;
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::analyse::Ctx;
+use crate::finding::{Confidence, Finding, Location, Severity, Span};
+use crate::formats::Format;
+use crate::rules::pickle as r;
+use classify::{classify, Class};
+use machine::{CallKind, Event, HookResult, Machine, Node, NodeId, Outcome, V};
+
+/// The integer legacy `torch.save` writes as its first pickle (`torch/serialization.py`).
+const TORCH_MAGIC: &str = "0x1950a86a20f9469cfc6c";
+
+/// How many opcodes a sniff decodes at most.
+const SNIFF_OPS: usize = 64;
+
+/// Sniff: is `data` a pickle? Returns the declared protocol (if any).
+///
+/// A stream starting with `PROTO` 2 or higher is a pickle. Protocol 0/1 streams have no magic,
+/// so the first opcodes are decoded: it is a pickle if they decode cleanly to `STOP`, or if at
+/// least four decode cleanly and one is an import with identifier-like names.
+pub fn looks_like(data: &[u8]) -> Option<Option<u8>> {
+    if data.len() >= 2 && data[0] == 0x80 && data[1] >= 2 {
+        // PROTO with a plausible protocol, followed by a valid opcode.
+        if data[1] <= 15 && (data.len() == 2 || opcodes::decode(data, 2).is_ok()) {
+            return Some(Some(data[1]));
+        }
+        return None;
+    }
+    let mut pos = 0;
+    let mut imports = 0;
+    for n in 0..SNIFF_OPS {
+        match opcodes::decode(data, pos) {
+            Ok((opcodes::Op::Stop, _)) => return (n >= 1).then_some(None),
+            Ok((opcodes::Op::Global(m, name) | opcodes::Op::Inst(m, name), next)) => {
+                if !is_dotted_ident(&m) || !is_dotted_ident(&name) {
+                    return None;
+                }
+                imports += 1;
+                pos = next;
+            }
+            Ok((opcodes::Op::Proto(_), _)) if n > 0 => return None,
+            Ok((_, next)) => pos = next,
+            Err(_) => return (n >= 4 && imports > 0).then_some(None),
+        }
+    }
+    (imports > 0).then_some(None)
+}
+
+fn is_dotted_ident(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 256
+        && s.split('.').all(|p| {
+            !p.is_empty()
+                && !p.as_bytes()[0].is_ascii_digit()
+                && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+}
+
+/// What the calls and imports of one pickle add up to.
+#[derive(Default)]
+struct Tally {
+    /// Any call that is not allowlisted (so a broken stream after it is a live payload).
+    risky_call: bool,
+    joblib: bool,
+    torch_magic: bool,
+}
+
+/// Analyse a pickle stream (possibly several pickles); returns the refined format.
+pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
+    let mut pos = 0usize;
+    let mut count = 0u32;
+    let mut legacy = false;
+    let mut joblib = false;
+    let mut protocol: Option<u8> = None;
+    let mut storages: BTreeMap<String, u64> = BTreeMap::new();
+    let mut storage_keys: Vec<String> = Vec::new();
+    loop {
+        if ctx.budget.out_of_time() {
+            ctx.limit(
+                loc,
+                &format!("time per input ({:?})", ctx.budget.limits.max_time),
+                &format!("{} bytes after offset {pos}", data.len() - pos),
+            );
+            break;
+        }
+        let mut limits = ctx.budget.limits.pickle;
+        limits.max_opcodes = limits.max_opcodes.saturating_sub(ctx.budget.pickle_ops);
+        let mut m = Machine::new(data, limits, 0);
+        let mut hook =
+            |m: &Machine<'_>, id: NodeId, state: V, at: usize| joblib_hook(m, id, state, at);
+        let outcome = m.run(pos, &mut hook);
+        ctx.budget.pickle_ops += m.ops;
+        protocol = protocol.max(m.protocol);
+        let tally = evaluate(ctx, &m, loc, depth);
+        joblib |= tally.joblib;
+        count += 1;
+        if count == 1 && tally.torch_magic {
+            legacy = true;
+        }
+        if legacy && count == 4 {
+            storages = torch_storage_sizes(&m);
+        }
+        if legacy && count == 5 {
+            storage_keys = torch_storage_keys(&m);
+        }
+        match outcome {
+            Outcome::Stop { end } => {
+                pos = end;
+                if pos >= data.len() {
+                    break;
+                }
+                if legacy && count == 5 {
+                    check_legacy_storages(ctx, data, pos, &storages, &storage_keys, loc);
+                    break;
+                }
+                if looks_like(&data[pos..]).is_some() {
+                    continue;
+                }
+                trailing(ctx, data, pos, loc, depth);
+                break;
+            }
+            Outcome::Error {
+                index,
+                offset,
+                message,
+            } => {
+                let span = Span::Opcode {
+                    index,
+                    offset: offset as u64,
+                };
+                let (rule, sev) = if tally.risky_call {
+                    (&r::pickle_broken_after_call::RULE, Severity::High)
+                } else {
+                    (&r::pickle_malformed::RULE, Severity::Medium)
+                };
+                // A stream that ends cleanly between pickles is not an error: it was already
+                // handled above. Here the stream broke inside a pickle.
+                ctx.emit(
+                    Finding::builder(rule, loc.with_span(span))
+                        .severity(sev)
+                        .message(if tally.risky_call {
+                            "the pickle breaks after a call: the call runs before the loader fails"
+                                .to_string()
+                        } else {
+                            format!("invalid pickle stream (pickle #{count})")
+                        })
+                        .evidence(message)
+                        .build(),
+                );
+                break;
+            }
+            Outcome::Limit { bound, offset } => {
+                ctx.limit(
+                    &loc.with_span(Span::Offset {
+                        offset: offset as u64,
+                    }),
+                    &bound,
+                    &format!("{} bytes of pickle stream", data.len() - offset),
+                );
+                break;
+            }
+        }
+    }
+    if legacy {
+        Format::PytorchLegacy
+    } else if joblib {
+        Format::Joblib
+    } else {
+        Format::Pickle(protocol)
+    }
+}
+
+/// Bytes after the last pickle: another format is analysed as a nested artifact; anything else
+/// is reported.
+fn trailing(ctx: &mut Ctx, data: &[u8], pos: usize, loc: &Location, depth: u32) {
+    let rest = &data[pos..];
+    let f = crate::formats::sniff(rest);
+    if !matches!(f, Format::Unknown | Format::Text) {
+        let name = format!("<data after pickle at offset {pos}>");
+        ctx.nested(rest, &loc.member(name.clone()), &name, depth + 1);
+        return;
+    }
+    let shown: String = rest
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    ctx.emit(
+        Finding::builder(
+            &r::pickle_trailing_data::RULE,
+            loc.with_span(Span::Offset { offset: pos as u64 }),
+        )
+        .message(format!("{} bytes follow the last pickle", rest.len()))
+        .evidence(format!("trailing bytes: {shown}"))
+        .build(),
+    );
+}
+
+/// joblib's `NumpyArrayWrapper`: after its `BUILD`, the array's raw bytes follow in the stream
+/// (`joblib/numpy_pickle.py`, `write_array`/`read_array`), or a nested pickle for object arrays.
+fn joblib_hook(m: &Machine<'_>, id: NodeId, state: V, at: usize) -> HookResult {
+    let Node::Call { func, .. } = m.node(id) else {
+        return HookResult::None;
+    };
+    let Some(Node::Global { module, name }) = m.node_of(*func) else {
+        return HookResult::None;
+    };
+    if name != "NumpyArrayWrapper" || !module.ends_with("numpy_pickle") {
+        return HookResult::None;
+    }
+    let Some(dtype) = m.dict_get(state, "dtype") else {
+        return HookResult::Error("NumpyArrayWrapper state without dtype".into());
+    };
+    let Some(code) = dtype_code(m, dtype) else {
+        return HookResult::Error("NumpyArrayWrapper dtype not understood".into());
+    };
+    if code.contains('O') {
+        return HookResult::NestedPickle;
+    }
+    let Some(itemsize) = itemsize(&code) else {
+        return HookResult::Error(format!("NumpyArrayWrapper dtype {code:?} not understood"));
+    };
+    let shape = m
+        .dict_get(state, "shape")
+        .and_then(|s| m.items_of(s).map(<[V]>::to_vec))
+        .unwrap_or_default();
+    let mut count: u64 = 1;
+    for d in shape {
+        match d {
+            V::Int(n) if n >= 0 => match count.checked_mul(n as u64) {
+                Some(c) => count = c,
+                None => return HookResult::Error("array shape overflows".into()),
+            },
+            _ => return HookResult::Error("array shape is not a tuple of integers".into()),
+        }
+    }
+    let buf = m.buf();
+    let mut skip = 0usize;
+    if let Some(V::Int(_)) = m.dict_get(state, "numpy_array_alignment_bytes") {
+        let Some(&pad) = buf.get(at) else {
+            return HookResult::Error("array padding byte missing".into());
+        };
+        skip = 1 + usize::from(pad);
+    }
+    let Some(bytes) = count.checked_mul(itemsize) else {
+        return HookResult::Error("array size overflows".into());
+    };
+    let left = (buf.len() - at) as u64;
+    if bytes.saturating_add(skip as u64) > left {
+        return HookResult::Error(format!(
+            "array data ({bytes} bytes) runs past the end of the stream ({left} bytes left)"
+        ));
+    }
+    HookResult::Skip(skip + bytes as usize)
+}
+
+/// The dtype string of a `numpy.dtype('f8', False, True)` call value.
+fn dtype_code(m: &Machine<'_>, v: V) -> Option<String> {
+    let Node::Call { func, args, .. } = m.node_of(v)? else {
+        return None;
+    };
+    let Node::Global { name, .. } = m.node_of(*func)? else {
+        return None;
+    };
+    if name != "dtype" {
+        return None;
+    }
+    let first = *m.items_of(*args)?.first()?;
+    m.text_of(first).map(|t| t.into_owned())
+}
+
+/// NumPy item size for a dtype code such as `f8`, `<i4`, `U10`, `S5`, `b1`, `M8[ns]`.
+pub fn itemsize(code: &str) -> Option<u64> {
+    let c = code.trim_start_matches(['<', '>', '=', '|']);
+    let kind = c.chars().next()?;
+    let digits: String = c[1..].chars().take_while(char::is_ascii_digit).collect();
+    let n: u64 = if digits.is_empty() {
+        match kind {
+            '?' | 'b' | 'B' => 1,
+            _ => return None,
+        }
+    } else {
+        digits.parse().ok()?
+    };
+    Some(match kind {
+        'U' => n * 4,
+        _ => n,
+    })
+}
+
+/// What a callable is, as far as the bytes tell.
+enum Callee {
+    Global {
+        node: NodeId,
+        module: String,
+        name: String,
+    },
+    Unresolved(String),
+}
+
+/// Resolve the callable `v` statically: a global, a global's attribute fetched with a constant
+/// `getattr`, or unresolved.
+fn resolve(m: &Machine<'_>, v: V) -> Callee {
+    match m.node_of(v) {
+        Some(Node::Global { module, name }) => Callee::Global {
+            node: node_id(v),
+            module: module.clone(),
+            name: name.clone(),
+        },
+        Some(Node::Unresolved(why)) => Callee::Unresolved(why.clone()),
+        Some(Node::Call { func, args, .. }) => {
+            if let Some(attr) = static_getattr(m, *func, *args) {
+                return attr;
+            }
+            Callee::Unresolved(format!(
+                "the result of another call, {}",
+                render::render(m, v)
+            ))
+        }
+        _ => Callee::Unresolved(format!(
+            "a value that is not a callable, {}",
+            render::render(m, v)
+        )),
+    }
+}
+
+fn node_id(v: V) -> NodeId {
+    match v {
+        V::Node(id) => id,
+        _ => u32::MAX,
+    }
+}
+
+/// `getattr(Global, 'name')` with a constant, non-dunder name resolves to `module.Global.name`.
+fn static_getattr(m: &Machine<'_>, func: V, args: V) -> Option<Callee> {
+    let Some(Node::Global { module, name }) = m.node_of(func) else {
+        return None;
+    };
+    if name != "getattr" || !matches!(module.as_str(), "builtins" | "__builtin__") {
+        return None;
+    }
+    let items = m.items_of(args)?;
+    if items.len() != 2 {
+        return None;
+    }
+    let attr = m.text_of(items[1])?;
+    if attr.starts_with("__") {
+        return None;
+    }
+    match resolve(m, items[0]) {
+        Callee::Global {
+            node,
+            module,
+            name: base,
+        } => Some(Callee::Global {
+            node,
+            module,
+            name: format!("{base}.{attr}"),
+        }),
+        Callee::Unresolved(_) => None,
+    }
+}
+
+fn is_getattr(module: &str, name: &str) -> bool {
+    name == "getattr" && matches!(module, "builtins" | "__builtin__")
+}
+
+fn is_reconstructor(module: &str, name: &str) -> bool {
+    matches!(module, "copyreg" | "copy_reg")
+        && matches!(name, "_reconstructor" | "__newobj__" | "__newobj_ex__")
+}
+
+struct Hit {
+    severity: Severity,
+    rule: &'static crate::rules::Rule,
+    message: String,
+    evidence: String,
+    span: Span,
+    count: u32,
+}
+
+/// Turn one machine's events into findings; returns what the driver needs to know.
+fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32) -> Tally {
+    let mut tally = Tally::default();
+    let mut called: HashSet<NodeId> = HashSet::new();
+    // Findings keyed by (rule, subject) so a callable used a thousand times is one finding.
+    let mut hits: BTreeMap<(&'static str, String), Hit> = BTreeMap::new();
+    let add = |hits: &mut BTreeMap<(&'static str, String), Hit>, key: String, hit: Hit| {
+        hits.entry((hit.rule.id, key))
+            .and_modify(|h| h.count += 1)
+            .or_insert(hit);
+    };
+    let mut nested: Vec<(usize, usize, u64)> = Vec::new();
+
+    for ev in &m.events {
+        match *ev {
+            Event::Call {
+                node,
+                index,
+                offset,
+            } => {
+                let Node::Call {
+                    func, args, kind, ..
+                } = m.node(node)
+                else {
+                    continue;
+                };
+                let (func, args, kind) = (*func, *args, *kind);
+                let span = Span::Opcode { index, offset };
+                let evidence = render::render(m, V::Node(node));
+                match resolve(m, func) {
+                    Callee::Unresolved(why) => {
+                        tally.risky_call = true;
+                        add(
+                            &mut hits,
+                            evidence.clone(),
+                            Hit {
+                                severity: Severity::High,
+                                rule: &r::pickle_unresolved_call::RULE,
+                                message: format!(
+                                    "{} calls something that cannot be named statically: {why}",
+                                    kind.opcode()
+                                ),
+                                evidence,
+                                span,
+                                count: 1,
+                            },
+                        );
+                        collect_nested(m, args, &mut nested, offset);
+                    }
+                    Callee::Global {
+                        node: gnode,
+                        module,
+                        name,
+                    } => {
+                        called.insert(gnode);
+                        if module.ends_with("numpy_pickle") && name.ends_with("ArrayWrapper") {
+                            tally.joblib = true;
+                        }
+                        // getattr with a resolvable target is a lookup, graded where it is used.
+                        if is_getattr(&module, &name) {
+                            if let Some(h) = grade_getattr(m, args, span.clone(), &evidence) {
+                                tally.risky_call = true;
+                                add(&mut hits, evidence.clone(), h);
+                            } else if let Some(items) = m.items_of(args) {
+                                if let Some(&first) = items.first() {
+                                    if let Some(Node::Global { .. }) = m.node_of(first) {
+                                        called.insert(node_id(first));
+                                    }
+                                }
+                            }
+                            continue;
+                        }
+                        // Reconstruction helpers: what matters is the class they are given.
+                        let (module, name, kind, gnode) = if is_reconstructor(&module, &name) {
+                            match m.items_of(args).and_then(|a| a.first().copied()) {
+                                Some(cls) => match resolve(m, cls) {
+                                    Callee::Global {
+                                        node, module, name, ..
+                                    } => (module, name, CallKind::Newobj, node),
+                                    Callee::Unresolved(_) => (module, name, kind, gnode),
+                                },
+                                None => (module, name, kind, gnode),
+                            }
+                        } else {
+                            (module, name, kind, gnode)
+                        };
+                        called.insert(gnode);
+                        let shown = qualified(&module, &name);
+                        match classify(&module, &name) {
+                            Class::Allowed => {}
+                            Class::Denied(category) => {
+                                tally.risky_call = true;
+                                add(
+                                    &mut hits,
+                                    shown.clone(),
+                                    Hit {
+                                        severity: Severity::Critical,
+                                        rule: &r::pickle_dangerous_call::RULE,
+                                        message: format!("calls {shown} at load time ({category})"),
+                                        evidence,
+                                        span,
+                                        count: 1,
+                                    },
+                                );
+                                collect_nested(m, args, &mut nested, offset);
+                            }
+                            Class::Unknown => {
+                                tally.risky_call = true;
+                                let (severity, how) = grade_unknown(m, &name, kind, args);
+                                add(
+                                    &mut hits,
+                                    shown.clone(),
+                                    Hit {
+                                        severity,
+                                        rule: &r::pickle_unknown_call::RULE,
+                                        message: format!("{how}: {shown} is not allowlisted"),
+                                        evidence,
+                                        span,
+                                        count: 1,
+                                    },
+                                );
+                                collect_nested(m, args, &mut nested, offset);
+                            }
+                        }
+                    }
+                }
+            }
+            Event::BadProtocol { proto, offset } => {
+                add(
+                    &mut hits,
+                    proto.to_string(),
+                    Hit {
+                        severity: Severity::Medium,
+                        rule: &r::pickle_unsupported_protocol::RULE,
+                        message: format!(
+                            "PROTO {proto}: no Python unpickles protocols above 5; analysis went on"
+                        ),
+                        evidence: format!("PROTO {proto}"),
+                        span: Span::Offset { offset },
+                        count: 1,
+                    },
+                );
+            }
+            Event::BuildOnGlobal {
+                target,
+                index,
+                offset,
+            } => {
+                add(
+                    &mut hits,
+                    render::render(m, target),
+                    Hit {
+                        severity: Severity::Medium,
+                        rule: &r::pickle_attribute_access::RULE,
+                        message: "BUILD sets attributes on an imported global, not on an object"
+                            .into(),
+                        evidence: format!("BUILD on {}", render::render(m, target)),
+                        span: Span::Opcode { index, offset },
+                        count: 1,
+                    },
+                );
+            }
+            Event::Import { .. } => {}
+        }
+    }
+    // Imports never called.
+    for ev in &m.events {
+        let Event::Import {
+            node,
+            index,
+            offset,
+        } = *ev
+        else {
+            continue;
+        };
+        let Node::Global { module, name } = m.node(node) else {
+            continue;
+        };
+        if called.contains(&node) {
+            continue;
+        }
+        let shown = qualified(module, name);
+        let span = Span::Opcode { index, offset };
+        match classify(module, name) {
+            Class::Allowed => {}
+            Class::Denied(category) => add(
+                &mut hits,
+                shown.clone(),
+                Hit {
+                    severity: Severity::Medium,
+                    rule: &r::pickle_dangerous_global::RULE,
+                    message: format!(
+                        "imports {shown} ({category}) without calling it; code that uses the object may"
+                    ),
+                    evidence: format!("{module}.{name}"),
+                    span,
+                    count: 1,
+                },
+            ),
+            Class::Unknown => add(
+                &mut hits,
+                shown.clone(),
+                Hit {
+                    severity: Severity::Low,
+                    rule: &r::pickle_unknown_global::RULE,
+                    message: format!("imports {shown}, which is not allowlisted"),
+                    evidence: format!("{module}.{name}"),
+                    span,
+                    count: 1,
+                },
+            ),
+        }
+    }
+    if let Some(first) = m.events.iter().find_map(|e| match e {
+        Event::Call { node, .. } => Some(*node),
+        _ => None,
+    }) {
+        let _ = first;
+    }
+    tally.torch_magic = m.events.is_empty() && is_torch_magic(m);
+    for ((_, _), h) in hits {
+        let message = if h.count > 1 {
+            format!("{} ({} times)", h.message, h.count)
+        } else {
+            h.message
+        };
+        ctx.emit(
+            Finding::builder(h.rule, loc.with_span(h.span))
+                .severity(h.severity)
+                .confidence(if h.severity >= Severity::High {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                })
+                .message(message)
+                .evidence(h.evidence)
+                .build(),
+        );
+    }
+    for (start, len, op_offset) in nested {
+        let inner = &m.buf()[start..start + len];
+        let name = format!("<pickle argument at offset {op_offset}>");
+        ctx.nested(inner, &loc.member(name.clone()), &name, depth + 1);
+    }
+    tally
+}
+
+/// `module.name`, with the usual alias when the module is a platform alias (`posix.system`
+/// is `os.system`).
+fn qualified(module: &str, name: &str) -> String {
+    match classify::display_alias(module) {
+        Some(alias) => format!("{module}.{name} ({alias}.{name})"),
+        None => format!("{module}.{name}"),
+    }
+}
+
+/// Grade a call of an unknown callable (the principle in `docs/rules/pickle-unknown-call.md`).
+fn grade_unknown(m: &Machine<'_>, name: &str, kind: CallKind, args: V) -> (Severity, &'static str) {
+    let no_args = match m.node_of(args) {
+        Some(Node::Tuple(t)) => t.is_empty(),
+        _ => false,
+    };
+    if matches!(kind, CallKind::Newobj | CallKind::NewobjEx) {
+        (Severity::Low, "object reconstruction (cls.__new__)")
+    } else if no_args {
+        (
+            Severity::Low,
+            "object reconstruction (called without arguments)",
+        )
+    } else if classify::looks_like_class(name) {
+        (
+            Severity::Low,
+            "object reconstruction (a class called with data)",
+        )
+    } else {
+        (Severity::Medium, "a function called with arguments")
+    }
+}
+
+/// `getattr(x, name)` that is not a plain attribute of a known global: a bound method of a data
+/// object, a dunder attribute, or a name computed at load.
+fn grade_getattr(m: &Machine<'_>, args: V, span: Span, evidence: &str) -> Option<Hit> {
+    let items = m.items_of(args)?;
+    let attr = items.get(1).and_then(|v| m.text_of(*v));
+    let target_is_global = items
+        .first()
+        .is_some_and(|v| matches!(resolve(m, *v), Callee::Global { .. }));
+    let (severity, why) = match attr {
+        Some(a) if a.starts_with("__") => (Severity::High, "reads a dunder attribute"),
+        Some(_) if target_is_global => return None,
+        Some(_) => (
+            Severity::Medium,
+            "fetches a method of a data object (a pickled bound method)",
+        ),
+        None => (
+            Severity::High,
+            "fetches an attribute whose name is computed",
+        ),
+    };
+    Some(Hit {
+        severity,
+        rule: &r::pickle_attribute_access::RULE,
+        message: format!("builtins.getattr {why}"),
+        evidence: evidence.to_string(),
+        span,
+        count: 1,
+    })
+}
+
+/// Byte strings among a call's arguments that are themselves pickles, as (start, len) in the
+/// machine's buffer (borrowed payloads only) — analysed as nested artifacts.
+fn collect_nested(m: &Machine<'_>, args: V, out: &mut Vec<(usize, usize, u64)>, offset: u64) {
+    let base = m.buf().as_ptr() as usize;
+    let mut todo = vec![(args, 0u8)];
+    while let Some((v, d)) = todo.pop() {
+        match m.node_of(v) {
+            Some(Node::Bytes(std::borrow::Cow::Borrowed(b)))
+                if b.len() >= 4
+                    && (looks_like(b).is_some() || crate::formats::sniff(b) != Format::Unknown) =>
+            {
+                let start = b.as_ptr() as usize - base;
+                out.push((start, b.len(), offset));
+            }
+            Some(Node::Tuple(items)) | Some(Node::List(items, _)) if d < 3 => {
+                todo.extend(items.iter().map(|x| (*x, d + 1)));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The first pickle of a legacy `torch.save` file is the magic number.
+fn is_torch_magic(m: &Machine<'_>) -> bool {
+    m.nodes.iter().any(|n| match n {
+        Node::BigInt(s) => s.eq_ignore_ascii_case(TORCH_MAGIC),
+        _ => false,
+    })
+}
+
+/// Element sizes of the storages a legacy data pickle refers to, by key, from its persistent
+/// ids `('storage', torch.FloatStorage, key, location, numel, ...)`.
+fn torch_storage_sizes(m: &Machine<'_>) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    for n in &m.nodes {
+        let Node::PersId(pid) = n else { continue };
+        let Some(items) = m.items_of(*pid) else {
+            continue;
+        };
+        if items.len() < 3 {
+            continue;
+        }
+        let Some(Node::Global { name, .. }) = m.node_of(items[1]) else {
+            continue;
+        };
+        let Some(key) = m.text_of(items[2]) else {
+            continue;
+        };
+        let size = match name.as_str() {
+            "DoubleStorage" | "LongStorage" | "ComplexFloatStorage" => 8,
+            "FloatStorage" | "IntStorage" | "QInt32Storage" => 4,
+            "HalfStorage" | "BFloat16Storage" | "ShortStorage" => 2,
+            "ByteStorage" | "CharStorage" | "BoolStorage" | "QInt8Storage" | "QUInt8Storage" => 1,
+            "ComplexDoubleStorage" => 16,
+            _ => continue,
+        };
+        out.insert(key.into_owned(), size);
+    }
+    out
+}
+
+/// The storage-key list (the fifth pickle of a legacy file).
+fn torch_storage_keys(m: &Machine<'_>) -> Vec<String> {
+    // The list is the last list node built.
+    m.nodes
+        .iter()
+        .rev()
+        .find_map(|n| match n {
+            Node::List(items, _) => Some(
+                items
+                    .iter()
+                    .filter_map(|v| m.text_of(*v).map(|t| t.into_owned()))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// After the storage keys come, per key, an 8-byte element count and the raw elements. Bytes
+/// beyond them are never read by PyTorch.
+fn check_legacy_storages(
+    ctx: &mut Ctx,
+    data: &[u8],
+    start: usize,
+    sizes: &BTreeMap<String, u64>,
+    keys: &[String],
+    loc: &Location,
+) {
+    let mut pos = start as u64;
+    let len = data.len() as u64;
+    for k in keys {
+        let Some(&el) = sizes.get(k) else { return };
+        if pos + 8 > len {
+            return;
+        }
+        let p = pos as usize;
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&data[p..p + 8]);
+        let n = u64::from_le_bytes(b);
+        pos = match n.checked_mul(el).and_then(|x| x.checked_add(pos + 8)) {
+            Some(v) => v,
+            None => return,
+        };
+    }
+    if pos < len && !keys.is_empty() {
+        ctx.emit(
+            Finding::builder(
+                &crate::rules::pytorch::torch_legacy_trailing_data::RULE,
+                loc.with_span(Span::Offset { offset: pos }),
+            )
+            .message(format!("{} bytes follow the last storage", len - pos))
+            .evidence(format!(
+                "storages end at offset {pos}; the file is {len} bytes"
+            ))
+            .build(),
+        );
+    }
+}

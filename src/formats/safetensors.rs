@@ -1,0 +1,93 @@
+//! safetensors: the header is validated with the `safetensors` crate (length bound, JSON, dtypes,
+//! shapes, offsets, overlaps); only the header is read, never the tensor data.
+//!
+//! Source: <https://github.com/huggingface/safetensors> (format description in its README).
+
+use crate::analyse::Ctx;
+use crate::finding::{Finding, Location, Span};
+use crate::formats::Format;
+use crate::rules::safetensors as r;
+
+/// Largest header the `safetensors` crate accepts (bytes).
+pub const MAX_HEADER: u64 = 100_000_000;
+
+/// An 8-byte little-endian header length followed by a JSON object.
+pub fn looks_like(data: &[u8]) -> bool {
+    data.len() >= 10
+        && data[8] == b'{'
+        && matches!(data[9], b'"' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+}
+
+/// Validate the header; report what is wrong and any bytes after the last tensor.
+pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
+    let mut n8 = [0u8; 8];
+    n8.copy_from_slice(&data[..8]);
+    let n = u64::from_le_bytes(n8);
+    let bad = |ctx: &mut Ctx, msg: String, ev: String| {
+        ctx.emit(
+            Finding::builder(
+                &r::safetensors_invalid_header::RULE,
+                loc.with_span(Span::Offset { offset: 0 }),
+            )
+            .message(msg)
+            .evidence(ev)
+            .build(),
+        );
+    };
+    let len = data.len() as u64;
+    if n > MAX_HEADER || n > len - 8 {
+        bad(
+            ctx,
+            "header length is larger than the bound or the file".into(),
+            format!("header length {n} bytes; file {len} bytes; bound {MAX_HEADER}"),
+        );
+        return Format::Safetensors;
+    }
+    let header = &data[8..8 + n as usize];
+    let meta: safetensors::tensor::Metadata = match serde_json::from_slice(header) {
+        Ok(m) => m,
+        Err(e) => {
+            bad(
+                ctx,
+                "header is not valid safetensors JSON".into(),
+                e.to_string(),
+            );
+            return Format::Safetensors;
+        }
+    };
+    let end = 8 + n + meta.data_len() as u64;
+    if end > len {
+        bad(
+            ctx,
+            "tensor data runs past the end of the file".into(),
+            format!("last tensor ends at byte {end}; file is {len} bytes"),
+        );
+        return Format::Safetensors;
+    }
+    if let Err(e) = safetensors::SafeTensors::read_metadata(&data[..end as usize]) {
+        bad(
+            ctx,
+            "tensor offsets, shapes or dtypes are inconsistent".into(),
+            format!("{e:?}"),
+        );
+        return Format::Safetensors;
+    }
+    if end < len {
+        let rest = &data[end as usize..];
+        let what = crate::formats::sniff(rest);
+        ctx.emit(
+            Finding::builder(
+                &r::safetensors_trailing_data::RULE,
+                loc.with_span(Span::Offset { offset: end }),
+            )
+            .message(format!("{} bytes follow the last tensor", len - end))
+            .evidence(format!("trailing data sniffs as {}", what.name()))
+            .build(),
+        );
+        if !matches!(what, Format::Unknown | Format::Text) {
+            let name = format!("<data after tensors at offset {end}>");
+            ctx.nested(rest, &loc.member(name.clone()), &name, 1);
+        }
+    }
+    Format::Safetensors
+}

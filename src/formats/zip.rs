@@ -1,0 +1,528 @@
+//! Zip archives (PyTorch checkpoints, `.npz`, `.keras`, wheels, plain zips), read the way PyTorch
+//! reads them: from the central directory.
+//!
+//! Why our own reader rather than the `zip` crate: the attacks on model scanners live in exactly
+//! what a convenient reader hides — a local header whose name or flags disagree with the central
+//! directory (CVE-2025-1944/1945), a wrong CRC that PyTorch ignores (CVE-2025-10156), a broken
+//! first local header (modelscan #354), bytes in front of the archive. airlock must see every one
+//! of them, read members that strict readers refuse, and slice stored members straight out of the
+//! memory map without a copy. Decompression itself uses `flate2` and `bzip2`.
+//!
+//! Source: PKWARE APPNOTE.TXT 6.3.10, sections 4.3.7 (local header), 4.3.12 (central directory),
+//! 4.3.16 (end of central directory), 4.3.14/4.3.15 and 4.5.3 (ZIP64).
+
+use std::io::Read;
+
+use crate::analyse::Ctx;
+use crate::finding::{Finding, Location, Span};
+use crate::formats::compress::{read_bounded, report_stop};
+use crate::formats::{sniff, Format};
+use crate::rules::archive as r;
+
+/// Bytes of a member decompressed to sniff its format before deciding to read it all.
+const SNIFF_PREFIX: u64 = 64 * 1024;
+
+/// One central directory entry.
+#[derive(Debug, Clone)]
+struct Entry {
+    name: Vec<u8>,
+    flags: u16,
+    method: u16,
+    crc: u32,
+    csize: u64,
+    usize: u64,
+    local_offset: u64,
+    central_offset: u64,
+}
+
+fn u16_at(d: &[u8], p: usize) -> Option<u16> {
+    d.get(p..p + 2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn u32_at(d: &[u8], p: usize) -> Option<u32> {
+    d.get(p..p + 4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+fn u64_at(d: &[u8], p: usize) -> Option<u64> {
+    d.get(p..p + 8).map(|b| {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(b);
+        u64::from_le_bytes(a)
+    })
+}
+
+/// The end of central directory: (entry count, directory size, directory offset, EOCD offset).
+fn find_eocd(data: &[u8]) -> Option<(u64, u64, u64, usize)> {
+    let start = data.len().saturating_sub(22 + 65535);
+    let pos = (start..=data.len().saturating_sub(22))
+        .rev()
+        .find(|&p| data[p..].starts_with(b"PK\x05\x06"))?;
+    let mut count = u64::from(u16_at(data, pos + 10)?);
+    let mut size = u64::from(u32_at(data, pos + 12)?);
+    let mut offset = u64::from(u32_at(data, pos + 16)?);
+    // ZIP64 locator sits just before the EOCD.
+    if pos >= 20 && data[pos - 20..].starts_with(b"PK\x06\x07") {
+        if let Some(rec) = u64_at(data, pos - 20 + 8) {
+            let rec = rec as usize;
+            if data
+                .get(rec..)
+                .is_some_and(|d| d.starts_with(b"PK\x06\x06"))
+            {
+                count = u64_at(data, rec + 32)?;
+                size = u64_at(data, rec + 40)?;
+                offset = u64_at(data, rec + 48)?;
+            }
+        }
+    }
+    Some((count, size, offset, pos))
+}
+
+/// True when an end-of-central-directory record sits in the last 64 KiB and its directory fits
+/// before it.
+pub fn has_eocd(data: &[u8]) -> bool {
+    find_eocd(data).is_some_and(|(_, size, _, eocd)| size <= eocd as u64)
+}
+
+/// Apply a ZIP64 extended-information extra field to sizes and offset that overflowed.
+fn zip64_extra(extra: &[u8], e: &mut Entry) {
+    let mut p = 0;
+    while p + 4 <= extra.len() {
+        let (Some(id), Some(len)) = (u16_at(extra, p), u16_at(extra, p + 2)) else {
+            return;
+        };
+        let body = &extra[(p + 4).min(extra.len())..(p + 4 + len as usize).min(extra.len())];
+        if id == 1 {
+            let mut q = 0;
+            for field in [&mut e.usize, &mut e.csize, &mut e.local_offset] {
+                if *field == u64::from(u32::MAX) {
+                    if let Some(v) = u64_at(body, q) {
+                        *field = v;
+                        q += 8;
+                    }
+                }
+            }
+        }
+        p += 4 + len as usize;
+    }
+}
+
+fn parse_central(
+    data: &[u8],
+    cd_start: usize,
+    count: u64,
+    cd_end: usize,
+) -> (Vec<Entry>, Option<String>) {
+    let mut out = Vec::new();
+    let mut p = cd_start;
+    // Never trust the declared count beyond what the directory's bytes can hold.
+    let max = count.min(((cd_end.saturating_sub(cd_start)) / 46) as u64 + 1);
+    for i in 0..max {
+        if !data.get(p..).is_some_and(|d| d.starts_with(b"PK\x01\x02")) {
+            return (
+                out,
+                Some(format!(
+                    "central directory entry {i} at offset {p} has no signature"
+                )),
+            );
+        }
+        let (
+            Some(flags),
+            Some(method),
+            Some(crc),
+            Some(cs),
+            Some(us),
+            Some(nl),
+            Some(el),
+            Some(cl),
+            Some(lo),
+        ) = (
+            u16_at(data, p + 8),
+            u16_at(data, p + 10),
+            u32_at(data, p + 16),
+            u32_at(data, p + 20),
+            u32_at(data, p + 24),
+            u16_at(data, p + 28),
+            u16_at(data, p + 30),
+            u16_at(data, p + 32),
+            u32_at(data, p + 42),
+        )
+        else {
+            return (
+                out,
+                Some(format!("central directory truncated at entry {i}")),
+            );
+        };
+        let name_end = p + 46 + nl as usize;
+        let extra_end = name_end + el as usize;
+        let Some(name) = data.get(p + 46..name_end) else {
+            return (
+                out,
+                Some(format!("central directory truncated at entry {i}")),
+            );
+        };
+        let mut e = Entry {
+            name: name.to_vec(),
+            flags,
+            method,
+            crc,
+            csize: u64::from(cs),
+            usize: u64::from(us),
+            local_offset: u64::from(lo),
+            central_offset: p as u64,
+        };
+        if let Some(extra) = data.get(name_end..extra_end) {
+            zip64_extra(extra, &mut e);
+        }
+        out.push(e);
+        p = extra_end + cl as usize;
+    }
+    (out, None)
+}
+
+/// Entries found by walking local headers from the start (when there is no usable central
+/// directory). Members with a data descriptor and no sizes end the walk.
+fn walk_local(data: &[u8], max: u64) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut p = 0usize;
+    while (out.len() as u64) < max && data.get(p..).is_some_and(|d| d.starts_with(b"PK\x03\x04")) {
+        let (Some(flags), Some(method), Some(crc), Some(cs), Some(us), Some(nl), Some(el)) = (
+            u16_at(data, p + 6),
+            u16_at(data, p + 8),
+            u32_at(data, p + 14),
+            u32_at(data, p + 18),
+            u32_at(data, p + 22),
+            u16_at(data, p + 26),
+            u16_at(data, p + 28),
+        ) else {
+            break;
+        };
+        let Some(name) = data.get(p + 30..p + 30 + nl as usize) else {
+            break;
+        };
+        if flags & 8 != 0 && cs == 0 {
+            break;
+        }
+        out.push(Entry {
+            name: name.to_vec(),
+            flags,
+            method,
+            crc,
+            csize: u64::from(cs),
+            usize: u64::from(us),
+            local_offset: p as u64,
+            central_offset: p as u64,
+        });
+        p += 30 + nl as usize + el as usize + cs as usize;
+    }
+    out
+}
+
+fn show(name: &[u8]) -> String {
+    String::from_utf8_lossy(name).into_owned()
+}
+
+/// True for `../x`, `a/../../x`, `/abs`, `C:\x` and `\\server\x`.
+pub fn is_traversal(name: &str) -> bool {
+    let n = name.replace('\\', "/");
+    n.starts_with('/') || n.as_bytes().get(1) == Some(&b':') || n.split('/').any(|c| c == "..")
+}
+
+/// Report a member name that escapes the extraction folder.
+pub fn check_member_name(ctx: &mut Ctx, name: &str, loc: &Location) {
+    if is_traversal(name) {
+        ctx.emit(
+            Finding::builder(&r::archive_path_traversal::RULE, loc.clone())
+                .message("member name leaves the extraction folder")
+                .evidence(format!("member name {name:?}"))
+                .build(),
+        );
+    }
+}
+
+/// Analyse a zip; returns the refined format (PyTorch zip, TorchScript, npz, or zip).
+pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
+    let max_members = ctx.budget.limits.max_members;
+    let (mut entries, delta) = match find_eocd(data) {
+        Some((count, size, offset, eocd)) => {
+            // Where the directory really is, and how far the archive was shifted by a prefix.
+            let real_start = (eocd as u64).saturating_sub(size);
+            let delta = real_start.saturating_sub(offset);
+            let (entries, err) =
+                parse_central(data, real_start as usize, count.min(max_members + 1), eocd);
+            if let Some(err) = err {
+                ctx.emit(
+                    Finding::builder(&r::archive_malformed::RULE, loc.clone())
+                        .message("the zip central directory is damaged; members after the damage were not listed")
+                        .evidence(err)
+                        .build(),
+                );
+            }
+            (entries, delta)
+        }
+        None => {
+            let entries = walk_local(data, max_members + 1);
+            ctx.emit(
+                Finding::builder(&r::archive_malformed::RULE, loc.clone())
+                    .message("no end of central directory record: truncated or not a complete zip; members were read from their local headers")
+                    .evidence(format!(
+                        "{} bytes, {} local headers readable",
+                        data.len(),
+                        entries.len()
+                    ))
+                    .build(),
+            );
+            (entries, 0)
+        }
+    };
+    if let Some(first) = entries.iter().map(|e| e.local_offset + delta).min() {
+        if first > 0 {
+            ctx.emit(
+                Finding::builder(
+                    &r::archive_prefix_data::RULE,
+                    loc.with_span(Span::Offset { offset: 0 }),
+                )
+                .message(format!("{first} bytes precede the first zip member"))
+                .evidence(format!(
+                    "first bytes: {}",
+                    data.iter()
+                        .take(12)
+                        .map(|b| format!("{b:02x}"))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ))
+                .build(),
+            );
+        }
+    }
+    entries.sort_by_key(|e| e.central_offset);
+    let names: Vec<String> = entries.iter().map(|e| show(&e.name)).collect();
+    let refined = refine(&names);
+    for e in &entries {
+        if ctx.budget.out_of_time() {
+            ctx.limit(
+                loc,
+                &format!("time per input ({:?})", ctx.budget.limits.max_time),
+                "the remaining zip members",
+            );
+            break;
+        }
+        member(ctx, data, e, delta, loc, depth);
+    }
+    refined
+}
+
+fn refine(names: &[String]) -> Format {
+    let has = |suffix: &str| {
+        names
+            .iter()
+            .any(|n| n == suffix.trim_start_matches('/') || n.ends_with(suffix))
+    };
+    if has("/constants.pkl") && names.iter().any(|n| n.contains("/code/")) {
+        Format::Torchscript
+    } else if has("/data.pkl") || has("data.pkl") {
+        Format::PytorchZip
+    } else if !names.is_empty()
+        && names
+            .iter()
+            .all(|n| n.ends_with(".npy") || n.ends_with('/'))
+    {
+        Format::Npz
+    } else {
+        Format::Zip
+    }
+}
+
+fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, depth: u32) {
+    let name = show(&e.name);
+    let mloc = loc.member(name.clone());
+    check_member_name(ctx, &name, &mloc);
+    let lho = (e.local_offset + delta) as usize;
+    // Compare the local header with the central directory (PyTorch trusts the latter).
+    let local = data.get(lho..lho.saturating_add(30));
+    let mut data_start = None;
+    match local {
+        Some(h) => {
+            let sig_ok = h.starts_with(b"PK\x03\x04");
+            let lflags = u16_at(h, 6).unwrap_or(0);
+            let lmethod = u16_at(h, 8).unwrap_or(0);
+            let lcs = u32_at(h, 18).unwrap_or(0);
+            let lus = u32_at(h, 22).unwrap_or(0);
+            let nl = u16_at(h, 26).unwrap_or(0) as usize;
+            let el = u16_at(h, 28).unwrap_or(0) as usize;
+            let lname = data.get(lho + 30..lho + 30 + nl).unwrap_or(&[]);
+            let mut diffs = Vec::new();
+            if !sig_ok {
+                diffs.push(format!(
+                    "local header signature is {:02x?}, not PK\\x03\\x04",
+                    &h[..4]
+                ));
+            }
+            if lname != e.name.as_slice() {
+                diffs.push(format!(
+                    "local name {:?}, central name {:?}",
+                    show(lname),
+                    name
+                ));
+            }
+            if lmethod != e.method {
+                diffs.push(format!(
+                    "local method {lmethod}, central method {}",
+                    e.method
+                ));
+            }
+            if (lflags & 1) != (e.flags & 1) {
+                diffs.push(format!(
+                    "local flags {lflags:#06x}, central flags {:#06x}",
+                    e.flags
+                ));
+            }
+            let sizes_known = lflags & 8 == 0 && lcs != u32::MAX && lus != u32::MAX;
+            if sizes_known && (u64::from(lcs) != e.csize || u64::from(lus) != e.usize) {
+                diffs.push(format!(
+                    "local sizes {lcs}/{lus}, central sizes {}/{}",
+                    e.csize, e.usize
+                ));
+            }
+            if !diffs.is_empty() {
+                ctx.emit(
+                    Finding::builder(&r::zip_header_mismatch::RULE, mloc.with_span(Span::Offset { offset: lho as u64 }))
+                        .message("the local file header disagrees with the central directory; readers that walk local headers see another archive")
+                        .evidence(diffs.join("; "))
+                        .build(),
+                );
+            }
+            let start = lho + 30 + nl + el;
+            if start <= data.len() {
+                data_start = Some(start);
+            }
+        }
+        None => {
+            ctx.emit(
+                Finding::builder(&r::zip_header_mismatch::RULE, mloc.clone())
+                    .message("the central directory points past the end of the file")
+                    .evidence(format!(
+                        "local header offset {lho}, file size {}",
+                        data.len()
+                    ))
+                    .build(),
+            );
+        }
+    }
+    let Some(start) = data_start else { return };
+    if e.name.ends_with(b"/") && e.usize == 0 {
+        return;
+    }
+    if e.flags & 1 != 0 {
+        ctx.emit(
+            Finding::builder(&r::zip_encrypted_flag::RULE, mloc.clone())
+                .message("member is flagged encrypted; Python's zipfile refuses it, PyTorch reads it as plain data; analysed as stored")
+                .evidence(format!("general purpose flags {:#06x}", e.flags))
+                .build(),
+        );
+    }
+    let end = start as u64 + e.csize;
+    let raw = &data[start..(end.min(data.len() as u64) as usize)];
+    if end > data.len() as u64 {
+        ctx.emit(
+            Finding::builder(&r::archive_malformed::RULE, mloc.clone())
+                .message("member data runs past the end of the file")
+                .evidence(format!(
+                    "{} of {} compressed bytes present",
+                    raw.len(),
+                    e.csize
+                ))
+                .build(),
+        );
+    }
+    match e.method {
+        0 => {
+            // Stored: a zero-copy slice. Only what the format needs is touched.
+            let body = raw;
+            let f = sniff(body);
+            if needs_whole(f) {
+                check_crc(ctx, body, e, &mloc);
+            }
+            ctx.nested(body, &mloc, &name, depth + 1);
+        }
+        8 | 12 => {
+            let (head, stop) = read_bounded(
+                ctx,
+                decoder(e.method, raw),
+                raw.len() as u64,
+                Some(SNIFF_PREFIX),
+            );
+            let f = sniff(&head);
+            if !needs_whole(f) || (stop.is_none() && (head.len() as u64) < SNIFF_PREFIX) {
+                if let Some(s) = &stop {
+                    report_stop(ctx, s, &mloc, head.len());
+                }
+                if needs_whole(f) {
+                    check_crc(ctx, &head, e, &mloc);
+                }
+                ctx.nested(&head, &mloc, &name, depth + 1);
+                return;
+            }
+            ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
+            drop(head);
+            let (body, stop) = read_bounded(ctx, decoder(e.method, raw), raw.len() as u64, None);
+            if let Some(s) = &stop {
+                report_stop(ctx, s, &mloc, body.len());
+            } else {
+                check_crc(ctx, &body, e, &mloc);
+            }
+            ctx.nested(&body, &mloc, &name, depth + 1);
+        }
+        m => {
+            ctx.emit(
+                Finding::builder(&r::archive_unsupported_method::RULE, mloc.clone())
+                    .message(format!(
+                        "compression method {m} is not decodable by airlock; member not analysed"
+                    ))
+                    .evidence(format!("method {m}, {} compressed bytes", e.csize))
+                    .build(),
+            );
+        }
+    }
+}
+
+fn decoder(method: u16, raw: &[u8]) -> Box<dyn Read + '_> {
+    if method == 8 {
+        Box::new(flate2::read::DeflateDecoder::new(raw))
+    } else {
+        Box::new(bzip2::read::BzDecoder::new(raw))
+    }
+}
+
+/// Formats whose verdict needs every byte of the member (so its CRC is worth checking).
+fn needs_whole(f: Format) -> bool {
+    !matches!(f, Format::Unknown | Format::Text | Format::Executable)
+}
+
+fn check_crc(ctx: &mut Ctx, body: &[u8], e: &Entry, loc: &Location) {
+    let mut c = flate2::Crc::new();
+    c.update(body);
+    if c.sum() != e.crc {
+        ctx.emit(
+            Finding::builder(&r::zip_crc_mismatch::RULE, loc.clone())
+                .message("CRC-32 does not match the member's data; Python's zipfile raises, PyTorch loads it anyway")
+                .evidence(format!("stored CRC {:#010x}, computed {:#010x}", e.crc, c.sum()))
+                .build(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_names() {
+        assert!(is_traversal("../../etc/passwd"));
+        assert!(is_traversal("/etc/passwd"));
+        assert!(is_traversal("a/../../b"));
+        assert!(is_traversal("C:\\x"));
+        assert!(!is_traversal("archive/data.pkl"));
+        assert!(!is_traversal("a..b/c"));
+    }
+}

@@ -1,0 +1,156 @@
+//! airlock verifies open-source AI artifacts (model files, archives, model repositories) before
+//! anything loads them, without ever loading, importing, unpickling or executing them.
+//!
+//! The pipeline (see `docs/architecture.md`): [`discover`] walks the inputs, [`formats::sniff`]
+//! decides each format from content, [`analyse`] runs the format's analyser with a
+//! [`analyse::Budget`] and recurses into members, and [`report`] renders the findings.
+//!
+//! ```
+//! use airlock::analyse::{analyse, BudgetLimits, Ctx};
+//! use airlock::finding::{Location, Severity};
+//!
+//! // `pickle.dumps` of an object whose __reduce__ returns (os.system, ('echo hi',)), protocol 2.
+//! let payload = b"\x80\x02cposix\nsystem\nq\x00X\x07\x00\x00\x00echo hiq\x01\x85q\x02Rq\x03.";
+//! let mut ctx = Ctx::new(BudgetLimits::default());
+//! analyse(&mut ctx, payload, &Location::file("model.bin"), "model.bin", 0);
+//! let worst = &ctx.findings[0];
+//! assert_eq!(worst.rule.id, "pickle-dangerous-call");
+//! assert_eq!(worst.severity, Severity::Critical);
+//! assert_eq!(worst.evidence, "posix.system('echo hi')");
+//! ```
+
+#![deny(unsafe_code)]
+
+pub mod analyse;
+pub mod cli;
+pub mod discover;
+pub mod finding;
+pub mod formats;
+pub mod report;
+pub mod rules;
+pub mod scan;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub use finding::{Finding, Location, Severity, Verdict};
+pub use formats::Format;
+pub use scan::{scan, ScanOptions, ScanReport};
+
+use cli::{Cli, Command, ScanArgs};
+use report::OutputFormat;
+
+/// Exit code: passed.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: findings at or above the gate.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: usage or I/O error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Run a parsed command line; returns the process exit code.
+///
+/// Exit codes do not depend on `--format`: 1 when a finding is at or above `--fail-on`, else 2
+/// when a file could not be read or the command failed, else 0.
+pub fn run(cli: Cli) -> ExitCode {
+    let stderr = &mut std::io::stderr();
+    let code = match cli.command {
+        Command::Scan(args) => run_scan(&args, stderr),
+        Command::Explain { rule } => match rules::by_id(&rule).and_then(|r| r.doc()) {
+            Some(doc) => write_or_fail(&mut std::io::stdout(), doc.as_bytes(), stderr),
+            None => {
+                let _ = writeln!(
+                    stderr,
+                    "airlock: no rule {rule:?}; `airlock rules` lists them"
+                );
+                EXIT_ERROR
+            }
+        },
+        Command::Rules => {
+            let mut s = String::new();
+            for r in rules::RULES {
+                s.push_str(&format!(
+                    "{:<28} {:<8} {}\n",
+                    r.id, r.default_severity, r.summary
+                ));
+            }
+            write_or_fail(&mut std::io::stdout(), s.as_bytes(), stderr)
+        }
+    };
+    ExitCode::from(code)
+}
+
+fn write_or_fail(out: &mut dyn Write, bytes: &[u8], err: &mut dyn Write) -> u8 {
+    match out.write_all(bytes) {
+        Ok(()) => EXIT_OK,
+        Err(e) => {
+            let _ = writeln!(err, "airlock: {e}");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
+    let mut limits = analyse::BudgetLimits {
+        max_depth: args.max_depth,
+        max_decompressed: args.max_decompressed_mib.saturating_mul(1 << 20),
+        max_time: Duration::from_secs(args.max_seconds),
+        ..Default::default()
+    };
+    limits.pickle.max_opcodes = args.max_opcodes;
+    let opts = ScanOptions {
+        paths: args.paths.clone(),
+        exclude: args.exclude.clone(),
+        jobs: args.jobs,
+        limits,
+    };
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let bar = report::progress::Progress::new(show_progress);
+    let result = scan(&opts, &|done, total| bar.tick(done, total));
+    bar.finish();
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(stderr, "airlock: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    for f in report.files.iter().filter(|f| f.io_error) {
+        let _ = writeln!(
+            stderr,
+            "airlock: {}: {}",
+            f.path.display(),
+            f.reason.as_deref().unwrap_or("could not be read")
+        );
+    }
+    let mut buf: Vec<u8> = Vec::new();
+    let color = args.output.is_none() && std::io::stdout().is_terminal();
+    let written = match args.format {
+        OutputFormat::Human if args.quiet => {
+            let s = report::Summary::of(&report);
+            writeln!(
+                buf,
+                "{} files: {} malicious, {} suspicious, {} clean, {} unanalysed",
+                s.files, s.malicious, s.suspicious, s.clean, s.unanalysed
+            )
+        }
+        OutputFormat::Human => report::human::write(&mut buf, &report, color, args.verbose),
+        OutputFormat::Json => report::json::write(&mut buf, &report),
+        OutputFormat::Sarif => report::sarif::write(&mut buf, &report),
+    };
+    let written = written.and_then(|()| match &args.output {
+        Some(p) => std::fs::write(p, &buf),
+        None => std::io::stdout().write_all(&buf),
+    });
+    if let Err(e) = written {
+        let _ = writeln!(stderr, "airlock: cannot write the report: {e}");
+        return EXIT_ERROR;
+    }
+    if report::Summary::of(&report).at_or_above(args.fail_on) > 0 {
+        EXIT_FINDINGS
+    } else if report.had_io_errors() {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,92 @@
+//! Human output: files with findings grouped, worst first; colour only on a terminal; one
+//! summary line at the end.
+
+use std::io::{self, Write};
+
+use crate::finding::{Severity, Verdict};
+use crate::report::Summary;
+use crate::scan::ScanReport;
+
+fn paint(color: bool, code: &str, s: &str) -> String {
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+fn sev_code(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "1;31",
+        Severity::High => "31",
+        Severity::Medium => "33",
+        Severity::Low => "36",
+        Severity::Info => "2",
+    }
+}
+
+/// Write the report. `verbose` also lists info findings and files without findings.
+pub fn write(
+    out: &mut dyn Write,
+    report: &ScanReport,
+    color: bool,
+    verbose: bool,
+) -> io::Result<()> {
+    let mut files: Vec<_> = report
+        .files
+        .iter()
+        .filter(|f| verbose || f.findings.iter().any(|x| x.severity > Severity::Info))
+        .collect();
+    files.sort_by(|a, b| b.worst().cmp(&a.worst()).then_with(|| a.path.cmp(&b.path)));
+    for f in files {
+        let verdict = match f.verdict {
+            Verdict::Malicious => paint(color, "1;31", "MALICIOUS"),
+            Verdict::Suspicious => paint(color, "33", "SUSPICIOUS"),
+            Verdict::Clean => paint(color, "32", "clean"),
+            Verdict::Unanalysed => paint(color, "2", "unanalysed"),
+        };
+        writeln!(
+            out,
+            "{} {} [{}]",
+            verdict,
+            paint(color, "1", &f.path.display().to_string()),
+            f.format.name()
+        )?;
+        for x in &f.findings {
+            if x.severity == Severity::Info && !verbose {
+                continue;
+            }
+            writeln!(
+                out,
+                "  {:<8} {} {}",
+                paint(color, sev_code(x.severity), x.severity.as_str()),
+                paint(color, "1", x.rule.id),
+                x.message
+            )?;
+            writeln!(out, "           at {}", x.location)?;
+            writeln!(out, "           {}", x.evidence)?;
+        }
+        if let Some(r) = &f.reason {
+            if verbose {
+                writeln!(out, "  ({r})")?;
+            }
+        }
+    }
+    let s = Summary::of(report);
+    let [info, low, medium, high, critical] = s.by_severity;
+    writeln!(
+        out,
+        "{} files in {:.2}s: {} malicious, {} suspicious, {} clean, {} not model files or unreadable; findings: {} critical, {} high, {} medium, {} low, {} info",
+        s.files,
+        report.elapsed.as_secs_f64(),
+        s.malicious,
+        s.suspicious,
+        s.clean,
+        s.unanalysed,
+        critical,
+        high,
+        medium,
+        low,
+        info
+    )
+}

@@ -1,0 +1,171 @@
+//! JSON output, schema version 1 (documented in `docs/json-output.md`).
+//!
+//! The wire types here are their own structs, never a dump of internal ones, so that internal
+//! changes cannot change the contract.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Span};
+use crate::report::Summary;
+use crate::scan::ScanReport;
+
+/// The schema version written in `schema_version`.
+pub const SCHEMA_VERSION: &str = "1";
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema_version: &'static str,
+    tool: Tool,
+    summary: JsonSummary,
+    files: Vec<JsonFile<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    malicious: usize,
+    suspicious: usize,
+    clean: usize,
+    unanalysed: usize,
+    findings: FindingCounts,
+    elapsed_seconds: f64,
+}
+
+#[derive(Serialize)]
+struct FindingCounts {
+    critical: usize,
+    high: usize,
+    medium: usize,
+    low: usize,
+    info: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: String,
+    size_bytes: u64,
+    format: &'static str,
+    verdict: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    members: Vec<JsonMember>,
+    findings: Vec<JsonFinding<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonMember {
+    name: String,
+    format: &'static str,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'static str,
+    severity: &'static str,
+    confidence: &'static str,
+    message: &'a str,
+    evidence: &'a str,
+    location: JsonLocation,
+    help_uri: String,
+}
+
+#[derive(Serialize)]
+struct JsonLocation {
+    path: String,
+    members: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    span: Option<JsonSpan>,
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum JsonSpan {
+    Offset { offset: u64 },
+    Opcode { index: u64, offset: u64 },
+    JsonPointer { pointer: String },
+    Line { line: u64 },
+}
+
+fn finding(f: &Finding) -> JsonFinding<'_> {
+    JsonFinding {
+        rule: f.rule.id,
+        severity: f.severity.as_str(),
+        confidence: f.confidence.as_str(),
+        message: &f.message,
+        evidence: &f.evidence,
+        location: JsonLocation {
+            path: f.location.path.display().to_string(),
+            members: f.location.members.clone(),
+            span: f.location.span.as_ref().map(|s| match s {
+                Span::Offset { offset } => JsonSpan::Offset { offset: *offset },
+                Span::Opcode { index, offset } => JsonSpan::Opcode {
+                    index: *index,
+                    offset: *offset,
+                },
+                Span::JsonPointer { pointer } => JsonSpan::JsonPointer {
+                    pointer: pointer.clone(),
+                },
+                Span::Line { line } => JsonSpan::Line { line: *line },
+            }),
+        },
+        help_uri: f.rule.doc_url(),
+    }
+}
+
+/// Write the report as pretty JSON.
+pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
+    let s = Summary::of(report);
+    let [info, low, medium, high, critical] = s.by_severity;
+    let doc = Doc {
+        schema_version: SCHEMA_VERSION,
+        tool: Tool {
+            name: "airlock",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary: JsonSummary {
+            files: s.files,
+            malicious: s.malicious,
+            suspicious: s.suspicious,
+            clean: s.clean,
+            unanalysed: s.unanalysed,
+            findings: FindingCounts {
+                critical,
+                high,
+                medium,
+                low,
+                info,
+            },
+            elapsed_seconds: report.elapsed.as_secs_f64(),
+        },
+        files: report
+            .files
+            .iter()
+            .map(|f| JsonFile {
+                path: f.path.display().to_string(),
+                size_bytes: f.size,
+                format: f.format.name(),
+                verdict: f.verdict.as_str(),
+                reason: f.reason.as_deref(),
+                members: f
+                    .members
+                    .iter()
+                    .map(|m| JsonMember {
+                        name: m.name.clone(),
+                        format: m.format.name(),
+                    })
+                    .collect(),
+                findings: f.findings.iter().map(finding).collect(),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}

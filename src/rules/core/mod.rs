@@ -1,0 +1,7 @@
+//! Rules of the `core` family, one file each.
+
+pub mod format_extension_mismatch;
+pub mod io_error;
+pub mod resource_limit;
+pub mod symlink_outside_root;
+pub mod unrecognised_model_file;

@@ -1,0 +1,124 @@
+//! The rule registry: one static descriptor per rule, listed once in [`RULES`].
+//!
+//! Each rule lives in `src/rules/<family>/<rule>.rs` and is documented in
+//! `docs/rules/<rule-id>.md` (checked by the tests). Ids are stable kebab-case names and are never
+//! reused; a renamed rule goes through [`REDIRECTS`].
+
+use crate::finding::Severity;
+
+pub mod archive;
+pub mod core;
+pub mod numpy;
+pub mod pickle;
+pub mod pytorch;
+pub mod safetensors;
+
+/// Where the rule pages are published; a rule's page is `DOCS_BASE_URL` + id + `.md`.
+pub const DOCS_BASE_URL: &str = "https://github.com/airlock-dev/airlock/blob/main/docs/rules/";
+
+/// A rule's fixed description.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// Stable kebab-case id, for example `pickle-dangerous-call`.
+    pub id: &'static str,
+    /// Severity of its findings unless the rule grades them otherwise.
+    pub default_severity: Severity,
+    /// One sentence, lowercase start, no final period.
+    pub summary: &'static str,
+    /// The formats it applies to, comma separated.
+    pub formats: &'static str,
+    /// The airlock version that introduced it.
+    pub since: &'static str,
+}
+
+impl Rule {
+    /// The rule's documentation page URL.
+    pub fn doc_url(&self) -> String {
+        format!("{DOCS_BASE_URL}{}.md", self.id)
+    }
+
+    /// The rule's documentation page, compiled in from `docs/rules/<id>.md`.
+    pub fn doc(&self) -> Option<&'static str> {
+        DOCS.iter().find(|(id, _)| *id == self.id).map(|(_, d)| *d)
+    }
+}
+
+/// Every rule, in a fixed order (families, then severity).
+pub static RULES: &[&Rule] = &[
+    &pickle::pickle_dangerous_call::RULE,
+    &pickle::pickle_dangerous_global::RULE,
+    &pickle::pickle_unresolved_call::RULE,
+    &pickle::pickle_unknown_call::RULE,
+    &pickle::pickle_unknown_global::RULE,
+    &pickle::pickle_broken_after_call::RULE,
+    &pickle::pickle_malformed::RULE,
+    &pickle::pickle_trailing_data::RULE,
+    &pickle::pickle_unsupported_protocol::RULE,
+    &pickle::pickle_attribute_access::RULE,
+    &archive::zip_header_mismatch::RULE,
+    &archive::zip_crc_mismatch::RULE,
+    &archive::zip_encrypted_flag::RULE,
+    &archive::archive_prefix_data::RULE,
+    &archive::archive_path_traversal::RULE,
+    &archive::archive_malformed::RULE,
+    &archive::archive_unsupported_method::RULE,
+    &core::resource_limit::RULE,
+    &core::format_extension_mismatch::RULE,
+    &core::unrecognised_model_file::RULE,
+    &core::symlink_outside_root::RULE,
+    &core::io_error::RULE,
+    &safetensors::safetensors_invalid_header::RULE,
+    &safetensors::safetensors_trailing_data::RULE,
+    &numpy::numpy_object_array::RULE,
+    &numpy::numpy_invalid_header::RULE,
+    &pytorch::torch_legacy_trailing_data::RULE,
+];
+
+/// Old rule ids and the ids that replace them (none yet).
+pub static REDIRECTS: &[(&str, &str)] = &[];
+
+/// Look a rule up by id, following [`REDIRECTS`].
+pub fn by_id(id: &str) -> Option<&'static Rule> {
+    let id = REDIRECTS
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map_or(id, |(_, new)| *new);
+    RULES.iter().copied().find(|r| r.id == id)
+}
+
+macro_rules! docs {
+    ($($id:literal),* $(,)?) => {
+        &[$(($id, include_str!(concat!("../../docs/rules/", $id, ".md")))),*]
+    };
+}
+
+/// The rule pages, compiled in for `airlock explain`.
+static DOCS: &[(&str, &str)] = docs!(
+    "pickle-dangerous-call",
+    "pickle-dangerous-global",
+    "pickle-unresolved-call",
+    "pickle-unknown-call",
+    "pickle-unknown-global",
+    "pickle-broken-after-call",
+    "pickle-malformed",
+    "pickle-trailing-data",
+    "pickle-unsupported-protocol",
+    "pickle-attribute-access",
+    "zip-header-mismatch",
+    "zip-crc-mismatch",
+    "zip-encrypted-flag",
+    "archive-prefix-data",
+    "archive-path-traversal",
+    "archive-malformed",
+    "archive-unsupported-method",
+    "resource-limit",
+    "format-extension-mismatch",
+    "unrecognised-model-file",
+    "symlink-outside-root",
+    "io-error",
+    "safetensors-invalid-header",
+    "safetensors-trailing-data",
+    "numpy-object-array",
+    "numpy-invalid-header",
+    "torch-legacy-trailing-data",
+);

@@ -1,0 +1,4 @@
+//! Rules of the `numpy` family, one file each.
+
+pub mod numpy_invalid_header;
+pub mod numpy_object_array;

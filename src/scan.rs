@@ -1,0 +1,229 @@
+//! The scan job: discover files, analyse each in parallel with its own budget, collect reports.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::analyse::{self, BudgetLimits, Ctx, Member};
+use crate::discover::{self, DiscoverError};
+use crate::finding::{Finding, Location, Severity, Verdict};
+use crate::formats::Format;
+use crate::rules;
+
+/// What to scan and how.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Files and folders.
+    pub paths: Vec<PathBuf>,
+    /// `--exclude` globs.
+    pub exclude: Vec<String>,
+    /// Worker threads (0: one per core).
+    pub jobs: usize,
+    /// Budget per top-level file.
+    pub limits: BudgetLimits,
+}
+
+/// The result for one file on disk.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The path.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its format, judged by content.
+    pub format: Format,
+    /// Its verdict.
+    pub verdict: Verdict,
+    /// Why it was not analysed, for `Unanalysed`.
+    pub reason: Option<String>,
+    /// Findings, worst first.
+    pub findings: Vec<Finding>,
+    /// Archive members and wrapped streams found inside, with their formats.
+    pub members: Vec<Member>,
+    /// True when the file could not be read.
+    pub io_error: bool,
+}
+
+impl FileReport {
+    /// The worst severity among its findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).max()
+    }
+}
+
+/// The result of a whole scan.
+#[derive(Debug, Clone)]
+pub struct ScanReport {
+    /// One report per file, sorted by path.
+    pub files: Vec<FileReport>,
+    /// Wall time of the scan.
+    pub elapsed: Duration,
+}
+
+impl ScanReport {
+    /// Findings of every file.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.files.iter().flat_map(|f| f.findings.iter())
+    }
+
+    /// True when any file could not be read.
+    pub fn had_io_errors(&self) -> bool {
+        self.files.iter().any(|f| f.io_error)
+    }
+}
+
+/// Run a scan. `progress` is called once per finished file (from worker threads).
+///
+/// Errors: only a bad `--exclude` glob stops a scan; unreadable files become reports with an
+/// `io-error` finding.
+pub fn scan(
+    opts: &ScanOptions,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<ScanReport, DiscoverError> {
+    let start = Instant::now();
+    let exclude = discover::excludes(&opts.exclude)?;
+    let found = discover::discover(&opts.paths, &exclude);
+    let total = found.files.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let work = || -> Vec<FileReport> {
+        found
+            .files
+            .par_iter()
+            .map(|p| {
+                let r = scan_file(p, opts.limits);
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(n, total);
+                r
+            })
+            .collect()
+    };
+    let mut files = match rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+    {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    };
+    for (link, target) in &found.escaping_links {
+        let f = Finding::builder(
+            &rules::core::symlink_outside_root::RULE,
+            Location::file(link),
+        )
+        .message("symbolic link points outside the scanned folder; not followed")
+        .evidence(format!("link target {}", target.display()))
+        .build();
+        files.push(report_of(
+            link,
+            0,
+            Format::Unknown,
+            vec![f],
+            Vec::new(),
+            None,
+            false,
+        ));
+    }
+    for (path, err) in &found.errors {
+        files.push(io_error_report(path, err));
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(ScanReport {
+        files,
+        elapsed: start.elapsed(),
+    })
+}
+
+fn io_error_report(path: &Path, err: &str) -> FileReport {
+    let f = Finding::builder(&rules::core::io_error::RULE, Location::file(path))
+        .message("the file could not be read")
+        .evidence(err.to_string())
+        .build();
+    report_of(
+        path,
+        0,
+        Format::Unknown,
+        vec![f],
+        Vec::new(),
+        Some(format!("could not be read: {err}")),
+        true,
+    )
+}
+
+fn report_of(
+    path: &Path,
+    size: u64,
+    format: Format,
+    mut findings: Vec<Finding>,
+    members: Vec<Member>,
+    reason: Option<String>,
+    io_error: bool,
+) -> FileReport {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.location.cmp(&b.location))
+            .then_with(|| a.rule.id.cmp(b.rule.id))
+    });
+    let worst = findings.iter().map(|f| f.severity).max();
+    let verdict = if reason.is_some() && worst.is_none_or(|w| w < Severity::Medium) {
+        Verdict::Unanalysed
+    } else {
+        Verdict::from_worst(worst)
+    };
+    FileReport {
+        path: path.to_path_buf(),
+        size,
+        format,
+        verdict,
+        reason,
+        findings,
+        members,
+        io_error,
+    }
+}
+
+/// Analyse one file on disk with a fresh budget.
+pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return io_error_report(path, &e.to_string()),
+    };
+    let size = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return io_error_report(path, &e.to_string()),
+    };
+    if size == 0 {
+        return report_of(
+            path,
+            0,
+            Format::Unknown,
+            Vec::new(),
+            Vec::new(),
+            Some("empty file".into()),
+            false,
+        );
+    }
+    // SAFETY: the map is read-only and private; a file truncated by another process while it is
+    // mapped can raise SIGBUS, the documented hazard of memmap2 that every mmap-based scanner
+    // (ripgrep included) accepts for read-only inputs.
+    #[allow(unsafe_code)]
+    let map = match unsafe { memmap2::Mmap::map(&file) } {
+        Ok(m) => m,
+        Err(e) => return io_error_report(path, &e.to_string()),
+    };
+    let mut ctx = Ctx::new(limits);
+    let loc = Location::file(path);
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let format = analyse::analyse(&mut ctx, &map, &loc, &name, 0);
+    let reason = match format {
+        Format::Unknown => Some("format not recognised".to_string()),
+        Format::Text => Some("text, not a model format".to_string()),
+        Format::Executable => Some("executable or library, not a model format".to_string()),
+        _ => None,
+    };
+    report_of(path, size, format, ctx.findings, ctx.members, reason, false)
+}
