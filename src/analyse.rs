@@ -145,6 +145,19 @@ impl Ctx {
         name: &str,
         depth: u32,
     ) -> Option<Format> {
+        self.nested_sized(data, data.len() as u64, loc, name, depth)
+    }
+
+    /// [`Ctx::nested`] for a member of which only a prefix was read: `total` is its real size in
+    /// bytes (used by formats judged from their header: `.npy`, safetensors).
+    pub fn nested_sized(
+        &mut self,
+        data: &[u8],
+        total: u64,
+        loc: &Location,
+        name: &str,
+        depth: u32,
+    ) -> Option<Format> {
         if depth > self.budget.limits.max_depth {
             self.limit(
                 loc,
@@ -164,7 +177,7 @@ impl Ctx {
             }
             return None;
         }
-        let f = analyse(self, data, loc, name, depth);
+        let f = analyse(self, data, total, loc, name, depth);
         self.members.push(Member {
             name: loc.artifact_name(),
             format: f,
@@ -174,8 +187,16 @@ impl Ctx {
 }
 
 /// Sniff `data` and run its analyser; `name` is the file or member name (for name/content
-/// mismatches only). Returns the format, refined by the analyser.
-pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, name: &str, depth: u32) -> Format {
+/// mismatches only), `total` the artifact's real size (bytes; more than `data.len()` when only
+/// a header was read). Returns the format, refined by the analyser.
+pub fn analyse(
+    ctx: &mut Ctx,
+    data: &[u8],
+    total: u64,
+    loc: &Location,
+    name: &str,
+    depth: u32,
+) -> Format {
     let sniffed = formats::sniff(data);
     let format = match sniffed {
         Format::Pickle(_) => formats::pickle::analyse(ctx, data, loc, depth),
@@ -185,8 +206,8 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, name: &str, depth: u3
         Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lzma | Format::Zlib => {
             formats::compress::analyse(ctx, sniffed, data, loc, depth)
         }
-        Format::Npy => formats::numpy::analyse(ctx, data, loc, depth),
-        Format::Safetensors => formats::safetensors::analyse(ctx, data, loc),
+        Format::Npy => formats::numpy::analyse(ctx, data, total, loc, depth),
+        Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc),
         other => other,
     };
     let code_bearing = matches!(

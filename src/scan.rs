@@ -127,7 +127,7 @@ pub fn scan(
     for (path, err) in &found.errors {
         files.push(io_error_report(path, err));
     }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
     Ok(ScanReport {
         files,
         elapsed: start.elapsed(),
@@ -183,6 +183,60 @@ fn report_of(
     }
 }
 
+/// Files up to this size are read into memory; larger ones are memory-mapped. Mapping and
+/// unmapping thousands of small files costs more (TLB shootdowns across threads) than reading
+/// them.
+const MAP_THRESHOLD: u64 = 1 << 20;
+
+/// A file's bytes: read or mapped.
+enum Bytes {
+    Read(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Bytes::Read(v) => v,
+            Bytes::Mapped(m) => m,
+        }
+    }
+}
+
+/// Bytes read first from a file; text and executables are judged from them alone.
+const HEAD: u64 = 4096;
+
+fn load(mut file: File, size: u64) -> std::io::Result<Bytes> {
+    use std::io::{Read, Seek, SeekFrom};
+    if size > HEAD {
+        let mut head = vec![0u8; HEAD as usize];
+        file.read_exact(&mut head)?;
+        let f = crate::formats::sniff(&head);
+        if matches!(f, Format::Text | Format::Executable) {
+            // Only a zip end record at the very end could change the verdict.
+            let mut tail = [0u8; 22];
+            file.seek(SeekFrom::Start(size - 22))?;
+            file.read_exact(&mut tail)?;
+            if !tail.starts_with(b"PK\x05\x06") {
+                return Ok(Bytes::Read(head));
+            }
+        }
+        file.seek(SeekFrom::Start(0))?;
+    }
+    if size <= MAP_THRESHOLD {
+        let mut v = Vec::with_capacity(size as usize);
+        file.read_to_end(&mut v)?;
+        return Ok(Bytes::Read(v));
+    }
+    // SAFETY: the map is read-only and private; a file truncated by another process while it is
+    // mapped can raise SIGBUS, the documented hazard of memmap2 that every mmap-based scanner
+    // (ripgrep included) accepts for read-only inputs.
+    #[allow(unsafe_code)]
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    Ok(Bytes::Mapped(map))
+}
+
 /// Analyse one file on disk with a fresh budget.
 pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
     let file = match File::open(path) {
@@ -204,12 +258,8 @@ pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
             false,
         );
     }
-    // SAFETY: the map is read-only and private; a file truncated by another process while it is
-    // mapped can raise SIGBUS, the documented hazard of memmap2 that every mmap-based scanner
-    // (ripgrep included) accepts for read-only inputs.
-    #[allow(unsafe_code)]
-    let map = match unsafe { memmap2::Mmap::map(&file) } {
-        Ok(m) => m,
+    let data = match load(file, size) {
+        Ok(d) => d,
         Err(e) => return io_error_report(path, &e.to_string()),
     };
     let mut ctx = Ctx::new(limits);
@@ -218,7 +268,7 @@ pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let format = analyse::analyse(&mut ctx, &map, &loc, &name, 0);
+    let format = analyse::analyse(&mut ctx, &data, size, &loc, &name, 0);
     let reason = match format {
         Format::Unknown => Some("format not recognised".to_string()),
         Format::Text => Some("text, not a model format".to_string()),

@@ -82,7 +82,8 @@ pub fn discover(roots: &[PathBuf], exclude: &GlobSet) -> Discovered {
         }
         walk(root, &dunce(root), exclude, &mut out);
     }
-    out.files.sort();
+    out.files
+        .sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     out.files.dedup();
     out
 }

@@ -132,30 +132,26 @@ pub fn looks_like_lzma(data: &[u8]) -> bool {
     dict_ok && data[0] == 0x5d && (size == u64::MAX || size < 1 << 40)
 }
 
-/// Decompress a single-stream wrapper and analyse what it holds.
-pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth: u32) -> Format {
-    let (out, stop) = match format {
-        Format::Gzip => read_bounded(
-            ctx,
-            flate2::read::MultiGzDecoder::new(data),
-            data.len() as u64,
-            None,
-        ),
-        Format::Zlib => read_bounded(
-            ctx,
-            flate2::read::ZlibDecoder::new(data),
-            data.len() as u64,
-            None,
-        ),
-        Format::Bzip2 => read_bounded(
-            ctx,
-            bzip2::read::MultiBzDecoder::new(data),
-            data.len() as u64,
-            None,
-        ),
-        Format::Xz | Format::Lzma => {
+/// Bytes decompressed first to sniff what a stream holds.
+const SNIFF_PREFIX: u64 = 64 * 1024;
+
+/// Decompress with the decoder for `format`, at most `want` bytes (everything when `None`).
+fn decompress(
+    ctx: &mut Ctx,
+    format: Format,
+    data: &[u8],
+    want: Option<u64>,
+) -> (Vec<u8>, Option<Stopped>) {
+    let n = data.len() as u64;
+    match format {
+        Format::Gzip => read_bounded(ctx, flate2::read::MultiGzDecoder::new(data), n, want),
+        Format::Zlib => read_bounded(ctx, flate2::read::ZlibDecoder::new(data), n, want),
+        Format::Bzip2 => read_bounded(ctx, bzip2::read::MultiBzDecoder::new(data), n, want),
+        _ => {
             // lzma-rs decodes into a writer; a bounded writer stops it at the budget.
-            let cap = ctx.budget.member_allowance();
+            let cap = want.map_or(ctx.budget.member_allowance(), |w| {
+                w.min(ctx.budget.member_allowance())
+            });
             let mut w = BoundedWriter {
                 out: Vec::new(),
                 cap,
@@ -169,6 +165,7 @@ pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth
             ctx.budget.decompressed += w.out.len() as u64;
             let stop = match r {
                 Ok(()) => None,
+                Err(_) if w.out.len() as u64 >= cap && want.is_some() => None,
                 Err(_) if w.out.len() as u64 >= cap => Some(Stopped::Limit(format!(
                     "decompressed size above {cap} bytes (member or total bound)"
                 ))),
@@ -176,10 +173,33 @@ pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth
             };
             (w.out, stop)
         }
-        _ => return format,
-    };
+    }
+}
+
+/// Decompress a single-stream wrapper and analyse what it holds. A first 64 KiB decide whether
+/// the rest is worth decompressing: text and unknown content is not.
+pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth: u32) -> Format {
+    if !matches!(
+        format,
+        Format::Gzip | Format::Zlib | Format::Bzip2 | Format::Xz | Format::Lzma
+    ) {
+        return format;
+    }
     let name = format!("<{} content>", format.name());
     let inner_loc = loc.member(name.clone());
+    let (head, stop) = decompress(ctx, format, data, Some(SNIFF_PREFIX));
+    let complete = stop.is_none() && (head.len() as u64) < SNIFF_PREFIX;
+    let inner = crate::formats::sniff(&head);
+    let (out, stop) = if complete
+        || stop.is_some()
+        || matches!(inner, Format::Unknown | Format::Text | Format::Executable)
+    {
+        (head, stop)
+    } else {
+        ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
+        drop(head);
+        decompress(ctx, format, data, None)
+    };
     if let Some(s) = &stop {
         report_stop(ctx, s, loc, out.len());
     }

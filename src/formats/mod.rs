@@ -178,12 +178,17 @@ pub fn sniff(data: &[u8]) -> Format {
     if looks_like_onnx(data) {
         return Format::Onnx;
     }
-    // Zip readers (PyTorch's included) find an archive from its end, whatever its first bytes.
-    if zip::has_eocd(data) {
+    // Zip readers (PyTorch's included) find an archive from its end, whatever its first bytes:
+    // an end record without a comment is checked for every file, a search through the last
+    // 64 KiB (the longest comment) only for files that are not text.
+    if zip::has_eocd_at_end(data) {
         return Format::Zip;
     }
     if looks_like_text(data) {
         return Format::Text;
+    }
+    if zip::has_eocd(data) {
+        return Format::Zip;
     }
     Format::Unknown
 }

@@ -7,8 +7,19 @@ use crate::finding::{Finding, Location, Span};
 use crate::formats::Format;
 use crate::rules::numpy as r;
 
-/// Analyse an `.npy` file.
-pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
+/// True when the `.npy` header in `head` declares an object dtype (its data is a pickle).
+pub fn is_object(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
+    field(&text, "descr").is_some_and(|d| object_descr(&d))
+}
+
+fn object_descr(descr: &str) -> bool {
+    descr.contains("'O") || descr.contains("|O") || descr.contains("\"O")
+}
+
+/// Analyse an `.npy` file; `total` is its real size (bytes), which may exceed `data.len()` when
+/// only the header was read.
+pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u32) -> Format {
     let bad = |ctx: &mut Ctx, why: String| {
         ctx.emit(
             Finding::builder(
@@ -72,7 +83,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         );
         return Format::Npy;
     };
-    let object = descr.contains("'O") || descr.contains("|O") || descr.contains("\"O");
+    let object = object_descr(&descr);
     if object {
         ctx.emit(
             Finding::builder(&r::numpy_object_array::RULE, loc.clone())
@@ -102,7 +113,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         .collect();
     if let (Some(item), Some(dims)) = (item, dims) {
         let need = dims.iter().try_fold(item, |a, &d| a.checked_mul(d));
-        let have = (data.len() - body_start) as u64;
+        let have = total.max(data.len() as u64) - body_start as u64;
         match need {
             Some(need) if need > have => bad(
                 ctx,

@@ -12,14 +12,36 @@ use crate::rules::safetensors as r;
 pub const MAX_HEADER: u64 = 100_000_000;
 
 /// An 8-byte little-endian header length followed by a JSON object.
+///
+/// A header length that does not fit the file still counts (that is a finding), unless the
+/// eight length bytes are printable text: then this is a text file that happens to have a `{`.
 pub fn looks_like(data: &[u8]) -> bool {
-    data.len() >= 10
-        && data[8] == b'{'
-        && matches!(data[9], b'"' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+    if data.len() < 10
+        || data[8] != b'{'
+        || !matches!(data[9], b'"' | b'}' | b' ' | b'\n' | b'\r' | b'\t')
+    {
+        return false;
+    }
+    let mut n8 = [0u8; 8];
+    n8.copy_from_slice(&data[..8]);
+    let fits = u64::from_le_bytes(n8) <= (data.len() - 8) as u64;
+    fits || !data[..8]
+        .iter()
+        .all(|b| (0x20..0x7f).contains(b) || b"\n\r\t".contains(b))
 }
 
-/// Validate the header; report what is wrong and any bytes after the last tensor.
-pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
+/// True when `head` holds the whole header, so the file can be judged from it.
+pub fn header_fits(head: &[u8]) -> bool {
+    head.len() >= 8 && {
+        let mut n8 = [0u8; 8];
+        n8.copy_from_slice(&head[..8]);
+        u64::from_le_bytes(n8) <= (head.len() - 8) as u64
+    }
+}
+
+/// Validate the header; report what is wrong and any bytes after the last tensor. `total` is the
+/// file's real size (bytes); `data` may be only its first bytes when they hold the header.
+pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location) -> Format {
     let mut n8 = [0u8; 8];
     n8.copy_from_slice(&data[..8]);
     let n = u64::from_le_bytes(n8);
@@ -34,7 +56,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
             .build(),
         );
     };
-    let len = data.len() as u64;
+    let len = total.max(data.len() as u64);
     if n > MAX_HEADER || n > len - 8 {
         bad(
             ctx,
@@ -64,7 +86,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
         );
         return Format::Safetensors;
     }
-    if let Err(e) = safetensors::SafeTensors::read_metadata(&data[..end as usize]) {
+    let whole = end <= data.len() as u64;
+    if let Some(Err(e)) =
+        whole.then(|| safetensors::SafeTensors::read_metadata(&data[..end as usize]))
+    {
         bad(
             ctx,
             "tensor offsets, shapes or dtypes are inconsistent".into(),
@@ -73,7 +98,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
         return Format::Safetensors;
     }
     if end < len {
-        let rest = &data[end as usize..];
+        let rest = data.get(end as usize..).unwrap_or_default();
         let what = crate::formats::sniff(rest);
         ctx.emit(
             Finding::builder(

@@ -52,15 +52,19 @@ fn u64_at(d: &[u8], p: usize) -> Option<u64> {
     })
 }
 
-/// The end of central directory: (entry count, directory size, directory offset, EOCD offset).
+/// The end of central directory: (entry count, directory size, directory offset, offset where
+/// the directory ends: the ZIP64 end record when there is one, else the EOCD).
 fn find_eocd(data: &[u8]) -> Option<(u64, u64, u64, usize)> {
+    if data.len() < 22 {
+        return None;
+    }
     let start = data.len().saturating_sub(22 + 65535);
-    let pos = (start..=data.len().saturating_sub(22))
-        .rev()
-        .find(|&p| data[p..].starts_with(b"PK\x05\x06"))?;
+    let window = &data[start..data.len() - 18];
+    let pos = start + window.windows(4).rposition(|w| w == b"PK\x05\x06")?;
     let mut count = u64::from(u16_at(data, pos + 10)?);
     let mut size = u64::from(u32_at(data, pos + 12)?);
     let mut offset = u64::from(u32_at(data, pos + 16)?);
+    let mut end = pos;
     // ZIP64 locator sits just before the EOCD.
     if pos >= 20 && data[pos - 20..].starts_with(b"PK\x06\x07") {
         if let Some(rec) = u64_at(data, pos - 20 + 8) {
@@ -72,16 +76,22 @@ fn find_eocd(data: &[u8]) -> Option<(u64, u64, u64, usize)> {
                 count = u64_at(data, rec + 32)?;
                 size = u64_at(data, rec + 40)?;
                 offset = u64_at(data, rec + 48)?;
+                end = rec;
             }
         }
     }
-    Some((count, size, offset, pos))
+    Some((count, size, offset, end))
 }
 
 /// True when an end-of-central-directory record sits in the last 64 KiB and its directory fits
 /// before it.
 pub fn has_eocd(data: &[u8]) -> bool {
     find_eocd(data).is_some_and(|(_, size, _, eocd)| size <= eocd as u64)
+}
+
+/// True when the file ends with an end-of-central-directory record that has no comment.
+pub fn has_eocd_at_end(data: &[u8]) -> bool {
+    data.len() >= 22 && data[data.len() - 22..].starts_with(b"PK\x05\x06") && has_eocd(data)
 }
 
 /// Apply a ZIP64 extended-information extra field to sizes and offset that overflowed.
@@ -453,6 +463,16 @@ fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, dep
                 Some(SNIFF_PREFIX),
             );
             let f = sniff(&head);
+            // Formats judged from their header need no more than the prefix.
+            let header_only = match f {
+                Format::Npy => !crate::formats::numpy::is_object(&head),
+                Format::Safetensors => crate::formats::safetensors::header_fits(&head),
+                _ => false,
+            };
+            if header_only && stop.is_none() {
+                ctx.nested_sized(&head, e.usize, &mloc, &name, depth + 1);
+                return;
+            }
             if !needs_whole(f) || (stop.is_none() && (head.len() as u64) < SNIFF_PREFIX) {
                 if let Some(s) = &stop {
                     report_stop(ctx, s, &mloc, head.len());

@@ -103,6 +103,49 @@ pub fn classify(module: &str, name: &str) -> Class {
     Class::Unknown
 }
 
+struct Compat {
+    modules: std::collections::HashMap<String, String>,
+    names: std::collections::HashMap<(String, String), (String, String)>,
+}
+
+static COMPAT: LazyLock<Compat> = LazyLock::new(|| {
+    let mut modules = std::collections::HashMap::new();
+    let mut names = std::collections::HashMap::new();
+    for line in include_str!("../../../data/pickle-compat.txt").lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let f: Vec<&str> = line.split_whitespace().collect();
+        match f.as_slice() {
+            [m, n] => {
+                modules.insert(m.to_string(), n.to_string());
+            }
+            [m, n, m2, n2] => {
+                names.insert(
+                    (m.to_string(), n.to_string()),
+                    (m2.to_string(), n2.to_string()),
+                );
+            }
+            _ => {}
+        }
+    }
+    Compat { modules, names }
+});
+
+/// The module and name Python 3 imports for a global of a protocol 0-2 pickle
+/// (`Lib/_compat_pickle.py`, applied by `fix_imports`); unchanged when no mapping applies.
+pub fn fix_imports(module: &str, name: &str) -> (String, String) {
+    let c = &*COMPAT;
+    if let Some((m, n)) = c.names.get(&(module.to_string(), name.to_string())) {
+        return (m.clone(), n.clone());
+    }
+    match c.modules.get(module) {
+        Some(m) => (m.clone(), name.to_string()),
+        None => (module.to_string(), name.to_string()),
+    }
+}
+
 /// The conventional alias of a module name on this platform's Python (`posix` → `os`).
 pub fn display_alias(module: &str) -> Option<&'static str> {
     match module {
@@ -151,6 +194,14 @@ mod tests {
         );
         assert_eq!(classify("mypkg.models", "Net"), Class::Unknown);
         assert_eq!(classify("osx_tools", "thing"), Class::Unknown);
+        assert_eq!(
+            fix_imports("UserString", "defaultdict"),
+            ("collections".to_string(), "defaultdict".to_string())
+        );
+        assert_eq!(
+            fix_imports("__builtin__", "long"),
+            ("builtins".to_string(), "int".to_string())
+        );
     }
 
     #[test]

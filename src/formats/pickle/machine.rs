@@ -362,10 +362,14 @@ impl<'a> Machine<'a> {
     }
 
     fn global(&mut self, module: &str, name: &str, offset: usize) -> Result<V, String> {
-        let v = self.push_node(Node::Global {
-            module: module.to_string(),
-            name: name.to_string(),
-        })?;
+        // Python 3 renames Python 2 globals in protocol 0-2 pickles (fix_imports); judge what it
+        // really imports.
+        let (module, name) = if self.protocol.is_none_or(|p| p < 3) {
+            super::classify::fix_imports(module, name)
+        } else {
+            (module.to_string(), name.to_string())
+        };
+        let v = self.push_node(Node::Global { module, name })?;
         if let V::Node(id) = v {
             self.events.push(Event::Import {
                 node: id,

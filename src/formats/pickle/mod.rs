@@ -42,11 +42,17 @@ pub fn looks_like(data: &[u8]) -> Option<Option<u8>> {
         }
         return None;
     }
+    // Protocol 0/1 pickles begin with one of the opcodes Python's pickler writes first.
+    if !data
+        .first()
+        .is_some_and(|b| b"(c}])NILFSVJKMTUXGP".contains(b))
+    {
+        return None;
+    }
     let mut pos = 0;
     let mut imports = 0;
-    for n in 0..SNIFF_OPS {
+    for _ in 0..SNIFF_OPS {
         match opcodes::decode(data, pos) {
-            Ok((opcodes::Op::Stop, _)) => return (n >= 1).then_some(None),
             Ok((opcodes::Op::Global(m, name) | opcodes::Op::Inst(m, name), next)) => {
                 if !is_dotted_ident(&m) || !is_dotted_ident(&name) {
                     return None;
@@ -54,12 +60,25 @@ pub fn looks_like(data: &[u8]) -> Option<Option<u8>> {
                 imports += 1;
                 pos = next;
             }
-            Ok((opcodes::Op::Proto(_), _)) if n > 0 => return None,
+            Ok((opcodes::Op::Proto(_), _)) => return None,
+            Ok((opcodes::Op::Stop, _)) => break,
             Ok((_, next)) => pos = next,
-            Err(_) => return (n >= 4 && imports > 0).then_some(None),
+            Err(_) => break,
         }
     }
-    (imports > 0).then_some(None)
+    // The opcodes must also make sense together: run the machine on a short budget.
+    let limits = machine::Limits {
+        max_opcodes: SNIFF_OPS as u64,
+        ..machine::Limits::default()
+    };
+    let mut m = Machine::new(data, limits, 0);
+    let mut hook = |_: &Machine<'_>, _: NodeId, _: V, _: usize| HookResult::None;
+    match m.run(0, &mut hook) {
+        Outcome::Stop { .. } => Some(None),
+        Outcome::Limit { .. } if imports > 0 => Some(None),
+        Outcome::Error { index, .. } if index >= 3 && imports > 0 => Some(None),
+        _ => None,
+    }
 }
 
 fn is_dotted_ident(s: &str) -> bool {

@@ -195,7 +195,7 @@ pub enum DecodeError {
 }
 
 /// Longest text line (module names, text integers, protocol-0 strings) accepted, in bytes.
-pub const MAX_LINE: usize = 1 << 20;
+pub const MAX_LINE: usize = 1 << 30;
 
 fn need<'a>(buf: &'a [u8], pos: usize, n: u64, op: &'static str) -> Result<&'a [u8], DecodeError> {
     let left = (buf.len() - pos) as u64;
