@@ -1,0 +1,387 @@
+//! The rule registry: ids unique and kebab-case, every rule documented with the fixed sections,
+//! and every rule fired by a fixture built here (positive), with benign look-alikes that fire
+//! nothing at medium or above (negative).
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+
+use airlock::analyse::BudgetLimits;
+use airlock::rules::RULES;
+use airlock::scan::{scan, scan_file, ScanOptions};
+use airlock::Severity;
+
+const SYSTEM: &[u8] = b"\x80\x02cposix\nsystem\nX\x11\x00\x00\x00echo airlock-test\x85R.";
+
+#[test]
+fn ids_are_unique_and_kebab_case() {
+    let mut seen = HashSet::new();
+    for r in RULES {
+        assert!(seen.insert(r.id), "duplicate rule id {}", r.id);
+        assert!(
+            r.id.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{} is not kebab-case",
+            r.id
+        );
+    }
+}
+
+#[test]
+fn every_rule_has_its_doc_page_with_the_fixed_sections() {
+    for r in RULES {
+        let doc = r
+            .doc()
+            .unwrap_or_else(|| panic!("{} has no doc page", r.id));
+        assert!(doc.starts_with(&format!("# {}\n", r.id)), "{}: title", r.id);
+        let mut last = 0;
+        for section in [
+            "## What it detects",
+            "## Why it matters",
+            "## Example",
+            "## Remediation",
+            "## False positives",
+            "## References",
+        ] {
+            let at = doc
+                .find(section)
+                .unwrap_or_else(|| panic!("{}: missing {section}", r.id));
+            assert!(at > last, "{}: {section} out of order", r.id);
+            last = at;
+        }
+        let table_row = doc
+            .lines()
+            .find(|l| l.starts_with('|') && !l.contains("---") && !l.contains("severity"))
+            .unwrap_or_else(|| panic!("{}: no table", r.id));
+        assert!(
+            table_row.contains(&format!("| {} |", r.default_severity)),
+            "{}: table severity differs from {}",
+            r.id,
+            r.default_severity
+        );
+    }
+}
+
+/// A minimal zip writer (stored members) with knobs for the header tricks.
+struct Zip {
+    body: Vec<u8>,
+    central: Vec<u8>,
+    count: u16,
+}
+
+impl Zip {
+    fn new(prefix: &[u8]) -> Self {
+        Zip {
+            body: prefix.to_vec(),
+            central: Vec::new(),
+            count: 0,
+        }
+    }
+
+    fn add(&mut self, name: &str, data: &[u8], local_name: &str, flags: u16, crc_delta: u32) {
+        let mut c = flate2::Crc::new();
+        c.update(data);
+        let crc = c.sum().wrapping_add(crc_delta);
+        let off = self.body.len() as u32;
+        let mut h = Vec::new();
+        h.extend_from_slice(b"PK\x03\x04\x14\x00");
+        h.extend_from_slice(&flags.to_le_bytes());
+        h.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        h.extend_from_slice(&crc.to_le_bytes());
+        h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        h.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        h.extend_from_slice(&(local_name.len() as u16).to_le_bytes());
+        h.extend_from_slice(&[0, 0]);
+        h.extend_from_slice(local_name.as_bytes());
+        self.body.extend_from_slice(&h);
+        self.body.extend_from_slice(data);
+        let mut e = Vec::new();
+        e.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00");
+        e.extend_from_slice(&flags.to_le_bytes());
+        e.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        e.extend_from_slice(&crc.to_le_bytes());
+        e.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        e.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        e.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        e.extend_from_slice(&[0; 12]);
+        e.extend_from_slice(&off.to_le_bytes());
+        e.extend_from_slice(name.as_bytes());
+        self.central.extend_from_slice(&e);
+        self.count += 1;
+    }
+
+    fn method(mut self, m: u16) -> Self {
+        // Patch the method of every entry, local and central (for the unsupported-method case).
+        for (sig, at) in [(b"PK\x03\x04", 8usize), (b"PK\x01\x02", 10usize)] {
+            for buf in [&mut self.body, &mut self.central] {
+                let mut i = 0;
+                while i + 4 <= buf.len() {
+                    if &buf[i..i + 4] == sig {
+                        buf[i + at..i + at + 2].copy_from_slice(&m.to_le_bytes());
+                    }
+                    i += 1;
+                }
+            }
+        }
+        self
+    }
+
+    fn finish(self) -> Vec<u8> {
+        let mut out = self.body;
+        let cd = out.len() as u32;
+        out.extend_from_slice(&self.central);
+        out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(&(self.central.len() as u32).to_le_bytes());
+        out.extend_from_slice(&cd.to_le_bytes());
+        out.extend_from_slice(&[0, 0]);
+        out
+    }
+}
+
+fn zip_one(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut z = Zip::new(b"");
+    z.add(name, data, name, 0, 0);
+    z.finish()
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+fn npy(descr: &str, shape: &str, body: &[u8]) -> Vec<u8> {
+    let mut h = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    while (10 + h.len() + 1) % 64 != 0 {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&(h.len() as u16).to_le_bytes());
+    out.extend_from_slice(h.as_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+fn safetensors(n_override: Option<u64>, extra: &[u8]) -> Vec<u8> {
+    let mut h = br#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#.to_vec();
+    while h.len() % 8 != 0 {
+        h.push(b' ');
+    }
+    let mut out = n_override.unwrap_or(h.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(&h);
+    out.extend_from_slice(&[0u8; 8]);
+    out.extend_from_slice(extra);
+    out
+}
+
+fn legacy_torch(trailing: &[u8]) -> Vec<u8> {
+    let mut out = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19.".to_vec();
+    out.extend_from_slice(b"\x80\x02M\xe9\x03.");
+    out.extend_from_slice(b"\x80\x02}q\x00.");
+    out.extend_from_slice(
+        b"\x80\x02ctorch._utils\n_rebuild_tensor_v2\n((X\x07\x00\x00\x00storagectorch\nFloatStorage\nX\x01\x00\x00\x000X\x03\x00\x00\x00cpuK\x01tQK\x00K\x01\x85K\x01\x85\x89ccollections\nOrderedDict\n)RtR.",
+    );
+    out.extend_from_slice(b"\x80\x02]X\x01\x00\x00\x000a.");
+    out.extend_from_slice(&1u64.to_le_bytes());
+    out.extend_from_slice(&1.0f32.to_le_bytes());
+    out.extend_from_slice(trailing);
+    out
+}
+
+fn nested_gzip(levels: usize) -> Vec<u8> {
+    let mut d = SYSTEM.to_vec();
+    for _ in 0..levels {
+        d = gzip(&d);
+    }
+    d
+}
+
+/// (rule id, file name, bytes) for every rule that a single file can fire.
+fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    let mut with_prefix = Zip::new(b"junk in front of the archive");
+    with_prefix.add("a.txt", b"hello", "a.txt", 0, 0);
+    let mut mismatch = Zip::new(b"");
+    mismatch.add("archive/data.pkl", SYSTEM, "archive/datap.kl", 0, 0);
+    let mut encrypted = Zip::new(b"");
+    encrypted.add("archive/data.pkl", SYSTEM, "archive/data.pkl", 1, 0);
+    let mut crc = Zip::new(b"");
+    crc.add("archive/data.pkl", SYSTEM, "archive/data.pkl", 0, 1);
+    let mut truncated = zip_one("a.pkl", SYSTEM);
+    truncated.truncate(truncated.len() - 30);
+    let mut unsupported = Zip::new(b"");
+    unsupported.add("a.bin", b"data", "a.bin", 0, 0);
+    let mut broken = SYSTEM[..SYSTEM.len() - 1].to_vec();
+    broken.extend_from_slice(b"\xff\xfe");
+    vec![
+        ("pickle-dangerous-call", "a.pkl", SYSTEM.to_vec()),
+        (
+            "pickle-dangerous-global",
+            "a.pkl",
+            b"\x80\x02}X\x04\x00\x00\x00hookcposix\nsystem\ns.".to_vec(),
+        ),
+        (
+            "pickle-unresolved-call",
+            "a.pkl",
+            b"\x80\x02\x82\x01X\x04\x00\x00\x00echo\x85R.".to_vec(),
+        ),
+        (
+            "pickle-unknown-call",
+            "a.pkl",
+            b"\x80\x02cmypkg.util\nrun_thing\nX\x01\x00\x00\x00a\x85R.".to_vec(),
+        ),
+        (
+            "pickle-unknown-global",
+            "a.pkl",
+            b"\x80\x02cmypkg.util\nThing\n.".to_vec(),
+        ),
+        ("pickle-broken-after-call", "a.pkl", broken),
+        (
+            "pickle-malformed",
+            "a.pkl",
+            b"\x80\x02]q\x00(K\x01K\x02".to_vec(),
+        ),
+        (
+            "pickle-trailing-data",
+            "a.pkl",
+            b"\x80\x02K\x01.\x00\x01\x02\x03junk".to_vec(),
+        ),
+        (
+            "pickle-unsupported-protocol",
+            "a.pkl",
+            b"\x80\x09K\x01.".to_vec(),
+        ),
+        (
+            "pickle-attribute-access",
+            "a.pkl",
+            b"\x80\x02c__builtin__\ngetattr\n}X\x03\x00\x00\x00get\x86R.".to_vec(),
+        ),
+        ("zip-header-mismatch", "a.pt", mismatch.finish()),
+        ("zip-crc-mismatch", "a.pt", crc.finish()),
+        ("zip-encrypted-flag", "a.pt", encrypted.finish()),
+        ("archive-prefix-data", "a.zip", with_prefix.finish()),
+        (
+            "archive-path-traversal",
+            "a.zip",
+            zip_one("../../etc/passwd", b"x"),
+        ),
+        ("archive-malformed", "a.zip", truncated),
+        (
+            "archive-unsupported-method",
+            "a.zip",
+            unsupported.method(99).finish(),
+        ),
+        ("resource-limit", "a.gz", nested_gzip(12)),
+        (
+            "format-extension-mismatch",
+            "a.safetensors",
+            SYSTEM.to_vec(),
+        ),
+        (
+            "unrecognised-model-file",
+            "a.bin",
+            vec![0xde, 0xad, 0xbe, 0xef, 0, 1, 2, 3],
+        ),
+        (
+            "safetensors-invalid-header",
+            "a.safetensors",
+            safetensors(Some(1 << 63), b""),
+        ),
+        (
+            "safetensors-trailing-data",
+            "a.safetensors",
+            safetensors(None, b"PK\x03\x04tail"),
+        ),
+        (
+            "numpy-object-array",
+            "a.npy",
+            npy("|O", "(1,)", b"\x80\x02]q\x00."),
+        ),
+        (
+            "numpy-invalid-header",
+            "a.npy",
+            npy("<f4", "(100,)", &[0u8; 4]),
+        ),
+        (
+            "torch-legacy-trailing-data",
+            "a.pt",
+            legacy_torch(b"extra bytes"),
+        ),
+    ]
+}
+
+fn write(dir: &Path, name: &str, data: &[u8]) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, data).expect("write fixture");
+    p
+}
+
+#[test]
+fn every_rule_fires_on_its_fixture() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut covered = HashSet::new();
+    for (i, (id, name, bytes)) in positives().into_iter().enumerate() {
+        let sub = dir.path().join(i.to_string());
+        std::fs::create_dir(&sub).expect("mkdir");
+        let p = write(&sub, name, &bytes);
+        let r = scan_file(&p, BudgetLimits::default());
+        assert!(
+            r.findings.iter().any(|f| f.rule.id == id),
+            "{id}: not fired; got {:?}",
+            r.findings
+                .iter()
+                .map(|f| (f.rule.id, &f.evidence))
+                .collect::<Vec<_>>()
+        );
+        covered.insert(id);
+    }
+    // Rules about the file system are fired through a whole scan.
+    let root = dir.path().join("links");
+    std::fs::create_dir(&root).expect("mkdir");
+    std::os::unix::fs::symlink("/etc/hostname", root.join("weights.bin")).expect("symlink");
+    let opts = ScanOptions {
+        paths: vec![root.clone(), dir.path().join("does-not-exist")],
+        exclude: Vec::new(),
+        jobs: 1,
+        limits: BudgetLimits::default(),
+    };
+    let report = scan(&opts, &|_, _| {}).expect("scan");
+    for id in ["symlink-outside-root", "io-error"] {
+        assert!(
+            report.findings().any(|f| f.rule.id == id),
+            "{id}: not fired"
+        );
+        covered.insert(id);
+    }
+    assert!(report.had_io_errors());
+    for r in RULES {
+        assert!(covered.contains(r.id), "{} has no fixture", r.id);
+    }
+}
+
+#[test]
+fn benign_look_alikes_fire_nothing_at_medium_or_above() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let benign: Vec<(&str, Vec<u8>)> = vec![
+        ("state.pt", zip_one("archive/data.pkl", b"\x80\x02ccollections\nOrderedDict\n)R.")),
+        ("legacy.pt", legacy_torch(b"")),
+        ("ok.safetensors", safetensors(None, b"")),
+        ("ok.npy", npy("<f4", "(2,)", &[0u8; 8])),
+        ("ok.pkl.gz", gzip(b"\x80\x04}\x94.")),
+        ("notes.txt", b"1.5 2.5\n(3, 4)\nSome text. More text.\n".to_vec()),
+        ("enum.pkl", b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x0bmypkg.enums\x94\x8c\x05Color\x94\x93\x94K\x01\x85\x94R\x94.".to_vec()),
+    ];
+    for (name, bytes) in benign {
+        let p = write(dir.path(), name, &bytes);
+        let r = scan_file(&p, BudgetLimits::default());
+        let loud: Vec<_> = r
+            .findings
+            .iter()
+            .filter(|f| f.severity >= Severity::Medium)
+            .map(|f| (f.rule.id, f.evidence.clone()))
+            .collect();
+        assert!(loud.is_empty(), "{name}: {loud:?}");
+    }
+}
