@@ -125,11 +125,24 @@ impl Ctx {
     }
 
     /// Record a `resource-limit` finding: `bound` was hit at `loc`, `unread` says what was left.
+    ///
+    /// A bound is reported once per input: later members stopped by the same bound are covered
+    /// by the first finding, whose evidence says what was left unread.
     pub fn limit(&mut self, loc: &Location, bound: &str, unread: &str) {
+        let message = format!("analysis stopped by a bound: {bound}");
+        if self
+            .findings
+            .iter()
+            .any(|f| f.rule.id == rules::core::resource_limit::RULE.id && f.message == message)
+        {
+            return;
+        }
         self.emit(
             Finding::builder(&rules::core::resource_limit::RULE, loc.clone())
-                .message(format!("analysis stopped by a bound: {bound}"))
-                .evidence(format!("{bound}; not analysed: {unread}"))
+                .message(message)
+                .evidence(format!(
+                    "{bound}; not analysed: {unread} (and anything later it stopped)"
+                ))
                 .build(),
         );
     }

@@ -260,7 +260,21 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             let delta = real_start.saturating_sub(offset);
             let (entries, err) =
                 parse_central(data, real_start as usize, count.min(max_members + 1), eocd);
-            if let Some(err) = err {
+            let mut entries = entries;
+            if let Some(err) = &err {
+                // Streaming extractors read local headers; so does airlock when the directory
+                // is damaged, for every member the directory did not list.
+                let listed: std::collections::HashSet<u64> =
+                    entries.iter().map(|e| e.local_offset + delta).collect();
+                for e in walk_local(data, max_members + 1) {
+                    if !listed.contains(&e.local_offset) {
+                        entries.push(Entry {
+                            local_offset: e.local_offset.saturating_sub(delta),
+                            ..e
+                        });
+                    }
+                }
+                let err = err.clone();
                 ctx.emit(
                     Finding::builder(&r::archive_malformed::RULE, loc.clone())
                         .message("the zip central directory is damaged; members after the damage were not listed")

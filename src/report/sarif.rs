@@ -184,13 +184,25 @@ fn rule_obj(r: &Rule) -> RuleObj {
     }
 }
 
-/// A path as a relative URI reference (forward slashes, percent-encoding of spaces and `%`).
+/// A path as a relative URI reference (RFC 3986): unreserved characters and `/` kept, every
+/// other byte percent-encoded. Backslashes are separators only on Windows.
 fn uri(path: &std::path::Path) -> String {
-    let s = path.display().to_string().replace('\\', "/");
-    let s = s.strip_prefix("./").unwrap_or(&s).to_string();
-    s.replace('%', "%25")
-        .replace(' ', "%20")
-        .replace('#', "%23")
+    let s = path.display().to_string();
+    let s = if cfg!(windows) {
+        s.replace('\\', "/")
+    } else {
+        s
+    };
+    let s = s.strip_prefix("./").unwrap_or(&s);
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn result(f: &Finding) -> ResultObj {

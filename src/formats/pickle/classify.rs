@@ -85,6 +85,14 @@ pub fn classify(module: &str, name: &str) -> Class {
     {
         return Class::Allowed;
     }
+    // A dunder reached through a dotted name (`object.__subclasses__`, `ndarray.__reduce__`)
+    // is attribute walking, not reconstruction.
+    if name
+        .split('.')
+        .any(|c| c.len() > 4 && c.starts_with("__") && c.ends_with("__"))
+    {
+        return Class::Denied("reaching a dunder attribute");
+    }
     let full = format!("{module}.{name}");
     let last = name.rsplit('.').next().unwrap_or(name);
     for (m, n, cat) in &lists.deny {
@@ -193,6 +201,15 @@ mod tests {
             Class::Denied("loading another pickle or model")
         );
         assert_eq!(classify("mypkg.models", "Net"), Class::Unknown);
+        assert_eq!(
+            classify("builtins", "object.__subclasses__"),
+            Class::Denied("reaching a dunder attribute")
+        );
+        assert_eq!(classify("copyreg", "__newobj__"), Class::Allowed);
+        assert_eq!(
+            classify("numpy", "ndarray.tofile"),
+            Class::Denied("loading another pickle or model")
+        );
         assert_eq!(classify("osx_tools", "thing"), Class::Unknown);
         assert_eq!(
             fix_imports("UserString", "defaultdict"),

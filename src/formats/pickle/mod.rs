@@ -37,7 +37,13 @@ const SNIFF_OPS: usize = 64;
 pub fn looks_like(data: &[u8]) -> Option<Option<u8>> {
     if data.len() >= 2 && data[0] == 0x80 && data[1] >= 2 {
         // PROTO with a plausible protocol, followed by a valid opcode.
-        if data[1] <= 15 && (data.len() == 2 || opcodes::decode(data, 2).is_ok()) {
+        // A truncated first opcode still makes a (broken) pickle; only a non-opcode byte does not.
+        if data[1] <= 15
+            && !matches!(
+                opcodes::decode(data, 2),
+                Err(opcodes::DecodeError::UnknownOpcode(_))
+            )
+        {
             return Some(Some(data[1]));
         }
         return None;
@@ -334,29 +340,55 @@ enum Callee {
     Unresolved(String),
 }
 
+/// Attribute lookups followed through `getattr` chains before a callable counts as unresolved.
+const MAX_GETATTR_CHAIN: usize = 16;
+
 /// Resolve the callable `v` statically: a global, a global's attribute fetched with a constant
-/// `getattr`, or unresolved.
+/// `getattr` (followed up to [`MAX_GETATTR_CHAIN`] links, iteratively), or unresolved.
 fn resolve(m: &Machine<'_>, v: V) -> Callee {
-    match m.node_of(v) {
-        Some(Node::Global { module, name }) => Callee::Global {
-            node: node_id(v),
-            module: module.clone(),
-            name: name.clone(),
-        },
-        Some(Node::Unresolved(why)) => Callee::Unresolved(why.clone()),
-        Some(Node::Call { func, args, .. }) => {
-            if let Some(attr) = static_getattr(m, *func, *args) {
-                return attr;
+    let mut attrs: Vec<String> = Vec::new();
+    let mut cur = v;
+    loop {
+        match m.node_of(cur) {
+            Some(Node::Global { module, name }) => {
+                let mut name = name.clone();
+                for a in attrs.iter().rev() {
+                    name.push('.');
+                    name.push_str(a);
+                }
+                return Callee::Global {
+                    node: node_id(cur),
+                    module: module.clone(),
+                    name,
+                };
             }
-            Callee::Unresolved(format!(
-                "the result of another call, {}",
-                render::render(m, v)
-            ))
+            Some(Node::Unresolved(why)) => return Callee::Unresolved(why.clone()),
+            Some(Node::Call { func, args, .. }) if attrs.len() < MAX_GETATTR_CHAIN => {
+                match getattr_parts(m, *func, *args) {
+                    Some((target, attr)) => {
+                        attrs.push(attr);
+                        cur = target;
+                    }
+                    None => {
+                        return Callee::Unresolved(format!(
+                            "the result of another call, {}",
+                            render::render(m, cur)
+                        ))
+                    }
+                }
+            }
+            Some(Node::Call { .. }) => {
+                return Callee::Unresolved(format!(
+                    "a getattr chain longer than {MAX_GETATTR_CHAIN} links"
+                ))
+            }
+            _ => {
+                return Callee::Unresolved(format!(
+                    "a value that is not a callable, {}",
+                    render::render(m, cur)
+                ))
+            }
         }
-        _ => Callee::Unresolved(format!(
-            "a value that is not a callable, {}",
-            render::render(m, v)
-        )),
     }
 }
 
@@ -367,12 +399,13 @@ fn node_id(v: V) -> NodeId {
     }
 }
 
-/// `getattr(Global, 'name')` with a constant, non-dunder name resolves to `module.Global.name`.
-fn static_getattr(m: &Machine<'_>, func: V, args: V) -> Option<Callee> {
+/// `getattr(target, 'name')` with a constant, non-dunder name of at most 128 characters:
+/// (target, name).
+fn getattr_parts(m: &Machine<'_>, func: V, args: V) -> Option<(V, String)> {
     let Some(Node::Global { module, name }) = m.node_of(func) else {
         return None;
     };
-    if name != "getattr" || !matches!(module.as_str(), "builtins" | "__builtin__") {
+    if !is_getattr(module, name) {
         return None;
     }
     let items = m.items_of(args)?;
@@ -380,21 +413,10 @@ fn static_getattr(m: &Machine<'_>, func: V, args: V) -> Option<Callee> {
         return None;
     }
     let attr = m.text_of(items[1])?;
-    if attr.starts_with("__") {
+    if attr.starts_with("__") || attr.len() > 128 {
         return None;
     }
-    match resolve(m, items[0]) {
-        Callee::Global {
-            node,
-            module,
-            name: base,
-        } => Some(Callee::Global {
-            node,
-            module,
-            name: format!("{base}.{attr}"),
-        }),
-        Callee::Unresolved(_) => None,
-    }
+    Some((items[0], attr.into_owned()))
 }
 
 fn is_getattr(module: &str, name: &str) -> bool {
@@ -503,7 +525,31 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32) -> Tally
                         };
                         called.insert(gnode);
                         let shown = qualified(&module, &name);
-                        match classify(&module, &name) {
+                        let class = classify(&module, &name);
+                        if !matches!(class, Class::Denied(_)) {
+                            // A dangerous callable handed to any call at load time can be
+                            // invoked by it (map, filter, sorted(key=), reduce, defaultdict...).
+                            if let Some((g, gm, gn, cat)) = denied_in(m, args) {
+                                called.insert(g);
+                                tally.risky_call = true;
+                                let inner = qualified(&gm, &gn);
+                                add(
+                                    &mut hits,
+                                    inner.clone(),
+                                    Hit {
+                                        severity: Severity::Critical,
+                                        rule: &r::pickle_dangerous_call::RULE,
+                                        message: format!(
+                                            "hands {inner} ({cat}) to {shown} at load time, which can call it"
+                                        ),
+                                        evidence: evidence.clone(),
+                                        span: span.clone(),
+                                        count: 1,
+                                    },
+                                );
+                            }
+                        }
+                        match class {
                             Class::Allowed => {}
                             Class::Denied(category) => {
                                 tally.risky_call = true;
@@ -660,6 +706,36 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32) -> Tally
         ctx.nested(inner, &loc.member(name.clone()), &name, depth + 1);
     }
     tally
+}
+
+/// The first denylisted global among a call's arguments (through tuples, lists, dicts and
+/// nested calls, four levels deep): (node, module, name, category).
+fn denied_in(m: &Machine<'_>, args: V) -> Option<(NodeId, String, String, &'static str)> {
+    let mut todo = vec![(args, 0u8)];
+    let mut seen = 0usize;
+    while let Some((v, d)) = todo.pop() {
+        seen += 1;
+        if seen > 4096 {
+            return None;
+        }
+        match m.node_of(v) {
+            Some(Node::Global { module, name }) => {
+                if let Class::Denied(cat) = classify(module, name) {
+                    return Some((node_id(v), module.clone(), name.clone(), cat));
+                }
+            }
+            Some(Node::Tuple(items)) | Some(Node::List(items, _)) | Some(Node::Set(items, _))
+                if d < 4 =>
+            {
+                todo.extend(items.iter().map(|x| (*x, d + 1)));
+            }
+            Some(Node::Dict(pairs, _)) if d < 4 => {
+                todo.extend(pairs.iter().flat_map(|(k, x)| [(*k, d + 1), (*x, d + 1)]));
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `module.name`, with the usual alias when the module is a platform alias (`posix.system`

@@ -1,0 +1,875 @@
+//! Hostile inputs: each must give a finding or a clear verdict, in bounded time and memory, and
+//! never a panic.
+//!
+//! Every fixture is built here, in a temporary folder. Payloads are inert (`echo airlock-test`)
+//! and nothing is ever loaded or unpickled: airlock only reads bytes. Zip archives are written
+//! by the small writer below (local headers, central directory, end record), so each test can
+//! damage exactly the structure it is about.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use airlock::analyse::BudgetLimits;
+use airlock::scan::{scan_file, FileReport};
+use airlock::{Format, Verdict};
+
+/// `pickle.dumps` (protocol 2) of an object whose `__reduce__` returns
+/// `(os.system, ('echo airlock-test',))`.
+const OS_SYSTEM_PICKLE: &[u8] = b"\x80\x02cposix\nsystem\nX\x11\x00\x00\x00echo airlock-test\x85R.";
+
+/// Wall time after which a scan counts as hung (debug builds, tests running in parallel).
+const HANG: Duration = Duration::from_secs(60);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/// Scan `path` on its own thread (default stack size, as in the scanner's worker pool); fail the
+/// test if the scan panics or is still running after `within`.
+fn scan_within(path: &Path, limits: BudgetLimits, within: Duration) -> (FileReport, Duration) {
+    let (tx, rx) = mpsc::channel();
+    let p = path.to_path_buf();
+    let start = Instant::now();
+    std::thread::Builder::new()
+        .name(format!("scan {}", path.display()))
+        .spawn(move || {
+            let _ = tx.send(scan_file(&p, limits));
+        })
+        .expect("spawn the scan thread");
+    match rx.recv_timeout(within) {
+        Ok(r) => (r, start.elapsed()),
+        Err(RecvTimeoutError::Timeout) => {
+            panic!("scan of {} still running after {within:?}", path.display())
+        }
+        Err(RecvTimeoutError::Disconnected) => panic!("scan of {} panicked", path.display()),
+    }
+}
+
+fn scan_default(path: &Path) -> (FileReport, Duration) {
+    scan_within(path, BudgetLimits::default(), HANG)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write fixture");
+    p
+}
+
+fn ids(r: &FileReport) -> Vec<&'static str> {
+    r.findings.iter().map(|f| f.rule.id).collect()
+}
+
+/// The findings of `rule`, failing with the whole report when there is none.
+fn with_rule<'r>(r: &'r FileReport, rule: &str) -> Vec<&'r airlock::Finding> {
+    let found: Vec<_> = r.findings.iter().filter(|f| f.rule.id == rule).collect();
+    assert!(
+        !found.is_empty(),
+        "expected a {rule} finding for {}; got {:#?}",
+        r.path.display(),
+        r.findings
+            .iter()
+            .map(|f| (f.rule.id, &f.message, &f.evidence, f.location.to_string()))
+            .collect::<Vec<_>>()
+    );
+    found
+}
+
+fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(data).expect("deflate");
+    e.finish().expect("deflate")
+}
+
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).expect("gzip");
+    e.finish().expect("gzip")
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut c = flate2::Crc::new();
+    c.update(data);
+    c.sum()
+}
+
+/// A raw deflate stream that inflates to `chunk` repeated `times` times, built without ever
+/// holding the inflated bytes: `chunk` is compressed once and sync-flushed, which leaves
+/// non-final blocks that end on a byte boundary and refer to nothing before them, so they can
+/// be repeated; an empty final block ends the stream. Returns (stream, CRC-32, inflated size).
+fn repeated_deflate(chunk: &[u8], times: u64) -> (Vec<u8>, u32, u64) {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(chunk).expect("deflate");
+    e.flush().expect("sync flush");
+    let block = e.get_ref().clone();
+    let mut stream = Vec::with_capacity(block.len() * times as usize + 2);
+    let mut crc = flate2::Crc::new();
+    let mut one = flate2::Crc::new();
+    one.update(chunk);
+    for _ in 0..times {
+        stream.extend_from_slice(&block);
+        crc.combine(&one);
+    }
+    // BFINAL=1, BTYPE=01 (fixed Huffman), end-of-block: the empty final block.
+    stream.extend_from_slice(&[0x03, 0x00]);
+    (stream, crc.sum(), chunk.len() as u64 * times)
+}
+
+/// 1 MiB that sniffs as a protocol-2 pickle (`PROTO 2`, `NONE`), then zero bytes (no opcode):
+/// airlock must decompress all of it to judge it, and the pickle breaks at byte 3.
+fn pickle_like_chunk() -> Vec<u8> {
+    let mut c = vec![0u8; 1 << 20];
+    c[..3].copy_from_slice(b"\x80\x02N");
+    c
+}
+
+/// One member for [`zip`].
+struct Member {
+    name: Vec<u8>,
+    method: u16,
+    raw: Vec<u8>,
+    crc: u32,
+    size: u64,
+}
+
+impl Member {
+    fn stored(name: &str, data: &[u8]) -> Self {
+        Member {
+            name: name.as_bytes().to_vec(),
+            method: 0,
+            raw: data.to_vec(),
+            crc: crc32(data),
+            size: data.len() as u64,
+        }
+    }
+
+    fn deflated(name: &str, data: &[u8]) -> Self {
+        Member {
+            name: name.as_bytes().to_vec(),
+            method: 8,
+            raw: deflate(data),
+            crc: crc32(data),
+            size: data.len() as u64,
+        }
+    }
+}
+
+/// A written zip and where its parts are.
+struct Zip {
+    bytes: Vec<u8>,
+    /// Offset of each local header.
+    local: Vec<u32>,
+    /// Offset of the central directory.
+    central: usize,
+    /// Offset of the end of central directory record.
+    eocd: usize,
+}
+
+fn le16(v: &mut Vec<u8>, x: u16) {
+    v.extend_from_slice(&x.to_le_bytes());
+}
+
+fn le32(v: &mut Vec<u8>, x: u32) {
+    v.extend_from_slice(&x.to_le_bytes());
+}
+
+fn u32_of(x: u64) -> u32 {
+    u32::try_from(x).expect("the test zip writer has no ZIP64")
+}
+
+/// Write a zip: local headers and data, then the central directory, then the end record.
+fn zip(members: &[Member]) -> Zip {
+    let mut out = Vec::new();
+    let mut local = Vec::new();
+    for m in members {
+        local.push(u32_of(out.len() as u64));
+        out.extend_from_slice(b"PK\x03\x04");
+        le16(&mut out, 20); // version needed
+        le16(&mut out, 0); // flags
+        le16(&mut out, m.method);
+        le16(&mut out, 0); // time
+        le16(&mut out, 0x21); // date: 1980-01-01
+        le32(&mut out, m.crc);
+        le32(&mut out, u32_of(m.raw.len() as u64));
+        le32(&mut out, u32_of(m.size));
+        le16(&mut out, m.name.len() as u16);
+        le16(&mut out, 0); // extra length
+        out.extend_from_slice(&m.name);
+        out.extend_from_slice(&m.raw);
+    }
+    let central = out.len();
+    for (m, &offset) in members.iter().zip(&local) {
+        central_entry(&mut out, m, offset);
+    }
+    let eocd = out.len();
+    end_record(&mut out, members.len() as u16, central, eocd);
+    Zip {
+        bytes: out,
+        local,
+        central,
+        eocd,
+    }
+}
+
+fn central_entry(out: &mut Vec<u8>, m: &Member, local_offset: u32) {
+    out.extend_from_slice(b"PK\x01\x02");
+    le16(out, 20); // version made by
+    le16(out, 20); // version needed
+    le16(out, 0); // flags
+    le16(out, m.method);
+    le16(out, 0); // time
+    le16(out, 0x21); // date
+    le32(out, m.crc);
+    le32(out, u32_of(m.raw.len() as u64));
+    le32(out, u32_of(m.size));
+    le16(out, m.name.len() as u16);
+    le16(out, 0); // extra length
+    le16(out, 0); // comment length
+    le16(out, 0); // disk number
+    le16(out, 0); // internal attributes
+    le32(out, 0); // external attributes
+    le32(out, local_offset);
+    out.extend_from_slice(&m.name);
+}
+
+fn end_record(out: &mut Vec<u8>, count: u16, central: usize, eocd: usize) {
+    out.extend_from_slice(b"PK\x05\x06");
+    le16(out, 0); // this disk
+    le16(out, 0); // disk with the directory
+    le16(out, count);
+    le16(out, count);
+    le32(out, u32_of((eocd - central) as u64));
+    le32(out, u32_of(central as u64));
+    le16(out, 0); // comment length
+}
+
+/// A deterministic byte generator (Numerical Recipes LCG), for reproducible noise.
+fn lcg_bytes(seed: u32, n: usize) -> Vec<u8> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (s >> 24) as u8
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decompression bombs
+// ---------------------------------------------------------------------------------------------
+
+/// A 1.5 GiB member in ~1.5 MiB of deflate (ratio ~1000:1). With the default 1 GiB member bound
+/// airlock would hold 300 MiB before the 200:1 ratio bound fires, so the test lowers the ratio to
+/// 20:1: the bound must fire after about 30 MiB, long before the member bound, and say so.
+#[test]
+fn zip_bomb_stops_at_the_ratio_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stream, crc, size) = repeated_deflate(&pickle_like_chunk(), 1536);
+    assert_eq!(size, 1536 << 20);
+    let z = zip(&[Member {
+        name: b"bomb.pkl".to_vec(),
+        method: 8,
+        raw: stream,
+        crc,
+        size,
+    }]);
+    let path = write(dir.path(), "bomb.zip", &z.bytes);
+    let limits = BudgetLimits {
+        max_ratio: 20,
+        ratio_floor: 1 << 20,
+        ..BudgetLimits::default()
+    };
+    let (r, _) = scan_within(&path, limits, HANG);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("compression ratio above 20:1")),
+        "{f:#?}"
+    );
+    assert!(f
+        .iter()
+        .any(|f| f.location.members == vec!["bomb.pkl".to_string()]));
+    // The member's own content is still judged from what was read.
+    assert!(ids(&r).contains(&"pickle-malformed"), "{:?}", ids(&r));
+}
+
+/// The same bomb against the member-size bound: airlock never holds more than the bound.
+#[test]
+fn zip_bomb_stops_at_the_member_size_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stream, crc, size) = repeated_deflate(&pickle_like_chunk(), 1536);
+    let z = zip(&[Member {
+        name: b"bomb.pkl".to_vec(),
+        method: 8,
+        raw: stream,
+        crc,
+        size,
+    }]);
+    let path = write(dir.path(), "bomb.zip", &z.bytes);
+    let limits = BudgetLimits {
+        max_member_size: 8 << 20,
+        ..BudgetLimits::default()
+    };
+    let (r, _) = scan_within(&path, limits, HANG);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("decompressed size above 8388608 bytes")),
+        "{f:#?}"
+    );
+}
+
+/// A gzip bomb (same stream in a gzip wrapper) against the ratio bound.
+#[test]
+fn gzip_bomb_stops_at_the_ratio_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stream, crc, size) = repeated_deflate(&pickle_like_chunk(), 1536);
+    let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    gz.extend_from_slice(&stream);
+    le32(&mut gz, crc);
+    le32(&mut gz, size as u32);
+    let path = write(dir.path(), "bomb.pkl.gz", &gz);
+    let limits = BudgetLimits {
+        max_ratio: 20,
+        ratio_floor: 1 << 20,
+        ..BudgetLimits::default()
+    };
+    let (r, _) = scan_within(&path, limits, HANG);
+    assert_eq!(r.format, Format::Gzip);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("compression ratio above 20:1")),
+        "{f:#?}"
+    );
+}
+
+/// Overlapping members (David Fifield's "better zip bomb"): 64 central directory entries share
+/// one 1 MiB local member. The total decompression budget must stop them.
+#[test]
+fn overlapping_zip_members_stop_at_the_total_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let m = Member::deflated("kernel.pkl", &pickle_like_chunk());
+    let one = zip(std::slice::from_ref(&m));
+    // Keep the local header and its data; write 64 directory entries that all point at it.
+    let mut z = one.bytes[..one.central].to_vec();
+    let central = z.len();
+    for _ in 0..64 {
+        central_entry(&mut z, &m, one.local[0]);
+    }
+    let eocd = z.len();
+    end_record(&mut z, 64, central, eocd);
+    let path = write(dir.path(), "overlap.zip", &z);
+    let limits = BudgetLimits {
+        max_decompressed: 16 << 20,
+        ..BudgetLimits::default()
+    };
+    let (r, _) = scan_within(&path, limits, HANG);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("(member or total bound)")),
+        "{f:#?}"
+    );
+    // 16 MiB of budget is 16 members of 1 MiB (one more if a sniff prefix is refunded late); the
+    // rest are stopped by the bound, not decompressed.
+    let analysed = r
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "pickle-malformed")
+        .count();
+    assert!(
+        (8..=17).contains(&analysed),
+        "{analysed} members analysed in full"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nesting
+// ---------------------------------------------------------------------------------------------
+
+/// gzip inside gzip, 12 levels, around a malicious pickle: the depth bound (8) stops it.
+#[test]
+fn gzip_nested_twelve_levels_stops_at_the_depth_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut data = OS_SYSTEM_PICKLE.to_vec();
+    for _ in 0..12 {
+        data = gzip(&data);
+    }
+    let path = write(dir.path(), "nested.gz", &data);
+    let (r, _) = scan_default(&path);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("nesting deeper than 8")),
+        "{f:#?}"
+    );
+    assert!(f.iter().any(|f| f.location.members.len() == 9), "{f:#?}");
+}
+
+/// zip inside zip, 12 levels: the depth bound stops it.
+#[test]
+fn zip_nested_twelve_levels_stops_at_the_depth_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut data = OS_SYSTEM_PICKLE.to_vec();
+    let mut name = "payload.pkl".to_string();
+    for level in 0..12 {
+        data = zip(&[Member::stored(&name, &data)]).bytes;
+        name = format!("level{level}.zip");
+    }
+    let path = write(dir.path(), "nested.zip", &data);
+    let (r, _) = scan_default(&path);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("nesting deeper than 8")),
+        "{f:#?}"
+    );
+}
+
+/// Bounds carried through mixed nesting: depth is counted across wrappers of different kinds.
+#[test]
+fn mixed_nesting_counts_every_level() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut data = OS_SYSTEM_PICKLE.to_vec();
+    for level in 0..6 {
+        data = zip(&[Member::deflated(&format!("l{level}"), &data)]).bytes;
+        data = gzip(&data);
+    }
+    let path = write(dir.path(), "mixed.gz", &data);
+    let (r, _) = scan_default(&path);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("nesting deeper than 8")),
+        "{f:#?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pickles
+// ---------------------------------------------------------------------------------------------
+
+/// 12 bytes claiming a 4 GiB BINBYTES8 argument: an error, never an allocation.
+#[test]
+fn pickle_binbytes8_claiming_4_gib_is_malformed_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut p = b"\x80\x04\x8e".to_vec();
+    p.extend_from_slice(&(4u64 << 30).to_le_bytes());
+    p.extend(std::iter::repeat_n(b'a', 88));
+    p.push(b'.');
+    assert_eq!(p.len(), 100);
+    let path = write(dir.path(), "huge.pkl", &p);
+    let (r, took) = scan_default(&path);
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    let f = with_rule(&r, "pickle-malformed");
+    assert!(f[0].evidence.contains("BINBYTES8"), "{}", f[0].evidence);
+    assert!(f[0].evidence.contains("4294967296"), "{}", f[0].evidence);
+}
+
+/// The same claim from BINUNICODE8 and BYTEARRAY8.
+#[test]
+fn pickle_other_8_byte_lengths_are_malformed_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (op, name) in [(0x8du8, "BINUNICODE8"), (0x96, "BYTEARRAY8")] {
+        let mut p = vec![0x80, 5, op];
+        p.extend_from_slice(&u64::MAX.to_le_bytes());
+        p.extend_from_slice(b"x.");
+        let path = write(dir.path(), &format!("{name}.pkl"), &p);
+        let (r, took) = scan_default(&path);
+        assert!(took < Duration::from_secs(2), "took {took:?}");
+        let f = with_rule(&r, "pickle-malformed");
+        assert!(f[0].evidence.contains(name), "{}", f[0].evidence);
+    }
+}
+
+/// 1,000,000 MARKs and a STOP: the stream is invalid (nothing on the stack above the marks).
+#[test]
+fn pickle_one_million_marks() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut p = b"\x80\x02".to_vec();
+    p.extend(std::iter::repeat_n(b'(', 1_000_000));
+    p.push(b'.');
+    let path = write(dir.path(), "marks.pkl", &p);
+    let (r, took) = scan_default(&path);
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    // CPython fails the same way: STOP finds nothing above the last mark.
+    let f = with_rule(&r, "pickle-malformed");
+    assert_eq!(f[0].evidence, "stack underflow");
+}
+
+/// More MARKs than the mark-stack bound: `resource-limit` naming the bound.
+#[test]
+fn pickle_marks_past_the_mark_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut p = b"\x80\x02".to_vec();
+    p.extend(std::iter::repeat_n(b'(', 2_500_000));
+    p.push(b'.');
+    let path = write(dir.path(), "marks.pkl", &p);
+    let (r, _) = scan_default(&path);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("more than 2000000 MARKs")),
+        "{f:#?}"
+    );
+}
+
+/// 2,000,000 lists each appended to the one before: a valid, deeply nested pickle. It must be
+/// read to the end without recursion, and it is not malicious.
+#[test]
+fn pickle_two_million_nested_lists() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 2_000_000;
+    let mut p = b"\x80\x02".to_vec();
+    p.extend(std::iter::repeat_n(b']', n));
+    p.extend(std::iter::repeat_n(b'a', n - 1));
+    p.push(b'.');
+    let path = write(dir.path(), "lists.pkl", &p);
+    let (r, _) = scan_default(&path);
+    assert_eq!(r.format, Format::Pickle(Some(2)));
+    assert!(r.findings.is_empty(), "{:?}", ids(&r));
+    assert_eq!(r.verdict, Verdict::Clean);
+}
+
+/// 2,000,000 nested one-tuples as the argument of `os.system`: the call is still found and its
+/// evidence stays short (rendering is depth-bounded).
+#[test]
+fn pickle_two_million_nested_tuples_as_a_call_argument() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut p = b"\x80\x02cposix\nsystem\n)".to_vec();
+    p.extend(std::iter::repeat_n(0x85u8, 2_000_000)); // TUPLE1
+    p.extend_from_slice(b"\x85R.");
+    let path = write(dir.path(), "tuples.pkl", &p);
+    let (r, _) = scan_default(&path);
+    let f = with_rule(&r, "pickle-dangerous-call");
+    assert!(
+        f[0].evidence.starts_with("posix.system("),
+        "{}",
+        f[0].evidence
+    );
+    assert!(f[0].evidence.len() < 200, "{}", f[0].evidence);
+}
+
+/// A chain of 100,000 `getattr(getattr(...(posix.system, 'a')...), 'a')` calls, then a call of
+/// the result. Run through the binary, so a stack overflow fails this test instead of aborting
+/// every other one.
+#[test]
+fn pickle_deep_getattr_chain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 100_000;
+    let mut p = b"\x80\x02cbuiltins\ngetattr\nq\x00".to_vec();
+    for _ in 1..n {
+        p.extend_from_slice(b"h\x00"); // BINGET 0
+    }
+    p.extend_from_slice(b"cposix\nsystem\n");
+    for _ in 0..n {
+        p.extend_from_slice(b"X\x01\x00\x00\x00a\x86R"); // 'a', TUPLE2, REDUCE
+    }
+    p.extend_from_slice(b"X\x11\x00\x00\x00echo airlock-test\x85R.");
+    let path = write(dir.path(), "chain.pkl", &p);
+    let out = run_binary(&["scan", "--format", "json"], &path, HANG);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "exit status {:?}, stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("pickle-dangerous-call") || stdout.contains("pickle-unresolved-call"),
+        "{stdout}"
+    );
+}
+
+/// Run the airlock binary on one path; fail if it is still running after `within`.
+fn run_binary(args: &[&str], path: &Path, within: Duration) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(args)
+        .arg(path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run airlock");
+    // Read the pipes on threads so a large report cannot block the child.
+    let mut so = child.stdout.take().expect("stdout");
+    let mut se = child.stderr.take().expect("stderr");
+    let t_out = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut so, &mut v);
+        v
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut se, &mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait for airlock") {
+            break s;
+        }
+        if start.elapsed() > within {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "airlock on {} still running after {within:?}",
+                path.display()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::process::Output {
+        status,
+        stdout: t_out.join().expect("stdout reader"),
+        stderr: t_err.join().expect("stderr reader"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zip structure
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn zip_member_names_that_leave_the_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let names = [
+        "../../etc/passwd",
+        "/etc/cron.d/x",
+        "a/../../b",
+        "C:\\evil.txt",
+    ];
+    let members: Vec<Member> = names
+        .iter()
+        .map(|n| Member::stored(n, b"airlock-test\n"))
+        .collect();
+    let path = write(dir.path(), "escape.zip", &zip(&members).bytes);
+    let (r, _) = scan_default(&path);
+    let f = with_rule(&r, "archive-path-traversal");
+    for n in names {
+        assert!(
+            f.iter().any(|f| f.location.members == vec![n.to_string()]
+                && f.evidence.contains(&format!("{n:?}"))),
+            "{n}: {f:#?}"
+        );
+    }
+    // `..` inside a component is not a parent reference.
+    let inside = zip(&[Member::stored("model/..weights..txt", b"x")]);
+    let path = write(dir.path(), "inside.zip", &inside.bytes);
+    let (r, _) = scan_default(&path);
+    assert!(
+        !ids(&r).contains(&"archive-path-traversal"),
+        "{:?}",
+        ids(&r)
+    );
+}
+
+/// A small zip whose last 30 bytes are cut: the end record and part of the directory are gone.
+/// The members are still read from their local headers and the payload is found.
+#[test]
+fn zip_truncated_at_the_end_still_reads_local_headers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let z = zip(&[
+        Member::stored("notes.txt", b"hello\n"),
+        Member::deflated("archive/data.pkl", OS_SYSTEM_PICKLE),
+    ]);
+    let cut = &z.bytes[..z.bytes.len() - 30];
+    let path = write(dir.path(), "cut.zip", cut);
+    let (r, _) = scan_default(&path);
+    let m = with_rule(&r, "archive-malformed");
+    assert!(
+        m.iter().any(|f| f.evidence.contains("2 local headers")),
+        "{m:#?}"
+    );
+    let d = with_rule(&r, "pickle-dangerous-call");
+    assert_eq!(d[0].location.members, vec!["archive/data.pkl".to_string()]);
+    assert_eq!(r.verdict, Verdict::Malicious);
+}
+
+/// The central directory cut in half (and everything after it).
+#[test]
+fn zip_central_directory_cut_in_half_still_reads_local_headers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let z = zip(&[
+        Member::deflated("archive/data.pkl", OS_SYSTEM_PICKLE),
+        Member::stored("archive/version", b"3\n"),
+    ]);
+    let half = z.central + (z.eocd - z.central) / 2;
+    let path = write(dir.path(), "half.zip", &z.bytes[..half]);
+    let (r, _) = scan_default(&path);
+    with_rule(&r, "archive-malformed");
+    let d = with_rule(&r, "pickle-dangerous-call");
+    assert_eq!(d[0].location.members, vec!["archive/data.pkl".to_string()]);
+}
+
+/// The end record survives but the directory it points at is garbage: the damage is reported
+/// and the members are still read from their local headers (as the truncated cases are).
+#[test]
+fn zip_garbage_central_directory_still_reads_local_headers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut z = zip(&[Member::deflated("archive/data.pkl", OS_SYSTEM_PICKLE)]);
+    for b in &mut z.bytes[z.central..z.eocd] {
+        *b = 0x5a;
+    }
+    let path = write(dir.path(), "garbage-cd.zip", &z.bytes);
+    let (r, _) = scan_default(&path);
+    let m = with_rule(&r, "archive-malformed");
+    assert!(
+        m.iter().any(|f| f.evidence.contains("no signature")),
+        "{m:#?}"
+    );
+    let d = with_rule(&r, "pickle-dangerous-call");
+    assert_eq!(d[0].location.members, vec!["archive/data.pkl".to_string()]);
+}
+
+/// An end record claiming 65,535 entries and a directory far bigger than the file.
+#[test]
+fn zip_end_record_with_absurd_counts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut z = zip(&[Member::stored("a.txt", b"a")]);
+    let e = z.eocd;
+    z.bytes[e + 8..e + 12].copy_from_slice(&[0xff, 0xff, 0xff, 0xff]);
+    z.bytes[e + 12..e + 16].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    z.bytes[e + 16..e + 20].copy_from_slice(&0xffff_fff0u32.to_le_bytes());
+    let path = write(dir.path(), "absurd.zip", &z.bytes);
+    let (r, took) = scan_default(&path);
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    with_rule(&r, "archive-malformed");
+}
+
+/// A local header whose sizes run far past the end of the file.
+#[test]
+fn zip_member_running_past_the_end() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut z = zip(&[Member::stored("archive/data.pkl", OS_SYSTEM_PICKLE)]);
+    let l = z.local[0] as usize;
+    // Compressed and uncompressed size, in the local header and in the directory.
+    z.bytes[l + 18..l + 26].copy_from_slice(&[0xf0, 0xff, 0xff, 0x7f, 0xf0, 0xff, 0xff, 0x7f]);
+    let c = z.central;
+    z.bytes[c + 20..c + 28].copy_from_slice(&[0xf0, 0xff, 0xff, 0x7f, 0xf0, 0xff, 0xff, 0x7f]);
+    let path = write(dir.path(), "past.zip", &z.bytes);
+    let (r, _) = scan_default(&path);
+    let m = with_rule(&r, "archive-malformed");
+    assert!(
+        m.iter().any(|f| f.message.contains("past the end")),
+        "{m:#?}"
+    );
+}
+
+/// More members than the member bound.
+#[test]
+fn zip_with_more_members_than_the_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let members: Vec<Member> = (0..150)
+        .map(|i| Member::stored(&format!("m{i}.txt"), b"x"))
+        .collect();
+    let path = write(dir.path(), "many.zip", &zip(&members).bytes);
+    let limits = BudgetLimits {
+        max_members: 100,
+        ..BudgetLimits::default()
+    };
+    let (r, _) = scan_within(&path, limits, HANG);
+    let f = with_rule(&r, "resource-limit");
+    assert_eq!(f.len(), 1, "{f:#?}");
+    assert!(f[0].evidence.contains("more than 100 members"), "{f:#?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other damaged or meaningless input
+// ---------------------------------------------------------------------------------------------
+
+/// 1 MiB of noise named `.pkl`: named as unrecognised, never a crash.
+#[test]
+fn random_bytes_named_pkl() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let noise = lcg_bytes(0x5eed_1234, 1 << 20);
+    let path = write(dir.path(), "noise.pkl", &noise);
+    let (r, took) = scan_default(&path);
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert_eq!(r.format, Format::Unknown, "{:?}", ids(&r));
+    let f = with_rule(&r, "unrecognised-model-file");
+    assert!(f[0].evidence.contains("1048576 bytes"), "{}", f[0].evidence);
+    assert_eq!(r.verdict, Verdict::Unanalysed);
+}
+
+/// Many seeds of noise behind a pickle header: whatever the machine meets, it ends cleanly.
+#[test]
+fn random_bytes_behind_a_pickle_header() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for seed in 0..64u32 {
+        let mut p = b"\x80\x02".to_vec();
+        p.extend(lcg_bytes(seed, 4096));
+        let path = write(dir.path(), &format!("noise{seed}.pkl"), &p);
+        let (r, _) = scan_default(&path);
+        assert!(
+            !r.findings.is_empty() || r.verdict == Verdict::Unanalysed,
+            "seed {seed}: no finding and verdict {:?}",
+            r.verdict
+        );
+    }
+}
+
+#[test]
+fn empty_file_is_unanalysed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(dir.path(), "empty.pt", b"");
+    let (r, _) = scan_default(&path);
+    assert_eq!(r.verdict, Verdict::Unanalysed);
+    assert_eq!(r.reason.as_deref(), Some("empty file"));
+    assert!(!r.io_error);
+    assert_eq!(r.size, 0);
+}
+
+/// A gzip stream cut short: `archive-malformed`, with what could be decompressed.
+#[test]
+fn gzip_truncated_stream_is_malformed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut body = OS_SYSTEM_PICKLE.to_vec();
+    body.extend(lcg_bytes(7, 200_000));
+    let gz = gzip(&body);
+    let path = write(dir.path(), "cut.pkl.gz", &gz[..gz.len() / 2]);
+    let (r, _) = scan_default(&path);
+    assert_eq!(r.format, Format::Gzip);
+    let m = with_rule(&r, "archive-malformed");
+    assert!(
+        m.iter().any(|f| f.message.contains("corrupt or truncated")),
+        "{m:#?}"
+    );
+}
+
+/// A gzip with a good header and a corrupt deflate stream right after it.
+#[test]
+fn gzip_corrupt_stream_is_malformed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut gz = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    gz.extend_from_slice(&[0xff; 64]); // BTYPE=11: reserved, invalid
+    let path = write(dir.path(), "corrupt.gz", &gz);
+    let (r, _) = scan_default(&path);
+    with_rule(&r, "archive-malformed");
+}
+
+/// The 1.5 GiB bomb with the default bounds: the 200:1 ratio bound fires after ~300 MiB (the
+/// ratio is taken against the member's whole compressed size), well under the 1 GiB member bound.
+#[test]
+fn zip_bomb_with_default_bounds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (stream, crc, size) = repeated_deflate(&pickle_like_chunk(), 1536);
+    let z = zip(&[Member {
+        name: b"bomb.pkl".to_vec(),
+        method: 8,
+        raw: stream,
+        crc,
+        size,
+    }]);
+    let path = write(dir.path(), "bomb.zip", &z.bytes);
+    let (r, _) = scan_default(&path);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("compression ratio above 200:1")),
+        "{f:#?}"
+    );
+}
