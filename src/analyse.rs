@@ -177,6 +177,13 @@ impl Ctx {
                 &format!("nesting deeper than {}", self.budget.limits.max_depth),
                 &format!("{} bytes at this depth", data.len()),
             );
+            // Nesting this deep has no use in a model file but hiding what is inside it, so
+            // what it hides is graded as high (`docs/rules/resource-limit.md`).
+            if let Some(f) = self.findings.last_mut() {
+                if f.rule.id == rules::core::resource_limit::RULE.id {
+                    f.severity = crate::finding::Severity::High;
+                }
+            }
             return None;
         }
         self.budget.members += 1;
@@ -196,6 +203,47 @@ impl Ctx {
             format: f,
         });
         Some(f)
+    }
+}
+
+/// A file that sniffed as one format may be read as another by a different loader:
+/// `pickle.load`/`torch.load` do not look at magic numbers, and zip readers find an archive from
+/// its end. Both readings are analysed, and the double reading is itself a finding.
+fn polyglot(ctx: &mut Ctx, data: &[u8], format: Format, loc: &Location, depth: u32) {
+    let pickle_family = matches!(
+        format,
+        Format::Pickle(_) | Format::PytorchLegacy | Format::Joblib
+    );
+    let zip_family = matches!(
+        format,
+        Format::Zip | Format::PytorchZip | Format::Torchscript | Format::Npz
+    );
+    let wrapper = matches!(
+        format,
+        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lzma | Format::Zlib | Format::SevenZ
+    );
+    if pickle_family || wrapper || matches!(format, Format::Text | Format::Unknown) {
+        return;
+    }
+    let mut second = None;
+    if formats::pickle::looks_like(data).is_some() {
+        second = Some("pickle");
+        formats::pickle::analyse(ctx, data, loc, depth);
+    } else if !zip_family && format != Format::Safetensors && formats::zip::has_eocd(data) {
+        second = Some("zip");
+        let name = "<zip found from the end of the file>".to_string();
+        ctx.nested(data, &loc.member(name.clone()), &name, depth + 1);
+    }
+    if let Some(second) = second {
+        ctx.emit(
+            Finding::builder(&rules::core::polyglot_file::RULE, loc.clone())
+                .message(format!(
+                    "the file is {} by its first bytes and also a valid {second}; a {second} loader reads the other content",
+                    format.name()
+                ))
+                .evidence(format!("{} and {second}", format.name()))
+                .build(),
+        );
     }
 }
 
@@ -223,6 +271,7 @@ pub fn analyse(
         Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc),
         other => other,
     };
+    polyglot(ctx, data, format, loc, depth);
     let code_bearing = matches!(
         format,
         Format::Pickle(_)

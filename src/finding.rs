@@ -261,10 +261,29 @@ impl FindingBuilder {
             severity: self.severity,
             confidence: self.confidence,
             location: self.location,
-            message,
-            evidence: truncate_chars(&evidence, MAX_EVIDENCE_CHARS),
+            message: escape_controls(&message),
+            evidence: escape_controls(&truncate_chars(&evidence, MAX_EVIDENCE_CHARS)),
         }
     }
+}
+
+/// Replace control characters with `\xNN` escapes, so that text taken from an artifact cannot
+/// move a terminal's cursor or inject escape sequences into a report.
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Cut `s` to at most `max` characters, marking the cut with `…`.
