@@ -279,6 +279,12 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "a.safetensors",
             SYSTEM.to_vec(),
         ),
+        // `G` (BINFLOAT) swallows the next 8 bytes, so pickle.load runs this GGUF-looking file.
+        (
+            "polyglot-file",
+            "a.gguf",
+            b"GGUF\x03\x00\x00\x00\x000cposix\nsystem\nX\x06\x00\x00\x00echo x\x85R.".to_vec(),
+        ),
         (
             "unrecognised-model-file",
             "a.bin",
