@@ -71,7 +71,9 @@ pub fn run(cli: Cli) -> ExitCode {
             for r in rules::RULES {
                 s.push_str(&format!(
                     "{:<28} {:<8} {}\n",
-                    r.id, r.default_severity, r.summary
+                    r.id,
+                    r.default_severity.as_str(),
+                    r.summary
                 ));
             }
             write_or_fail(&mut std::io::stdout(), s.as_bytes(), stderr)
