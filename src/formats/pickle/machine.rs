@@ -646,10 +646,8 @@ impl<'a> Machine<'a> {
             }
             Op::List => {
                 let items = self.pop_mark()?;
-                let n = items.len() as u64;
                 let l = self.push_node(Node::List(Vec::new(), 0)).map_err(limit)?;
                 self.add_items(l, items)?;
-                let _ = n;
                 self.push(l).map_err(limit)?;
             }
             Op::EmptyList => {

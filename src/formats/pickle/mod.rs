@@ -674,12 +674,6 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32) -> Tally
             ),
         }
     }
-    if let Some(first) = m.events.iter().find_map(|e| match e {
-        Event::Call { node, .. } => Some(*node),
-        _ => None,
-    }) {
-        let _ = first;
-    }
     tally.torch_magic = m.events.is_empty() && is_torch_magic(m);
     for ((_, _), h) in hits {
         let message = if h.count > 1 {
