@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::finding::{Finding, Location};
+use crate::finding::{Finding, Location, Severity};
 use crate::formats::{self, Format};
 use crate::rules;
 
@@ -129,6 +129,11 @@ impl Ctx {
     /// A bound is reported once per input: later members stopped by the same bound are covered
     /// by the first finding, whose evidence says what was left unread.
     pub fn limit(&mut self, loc: &Location, bound: &str, unread: &str) {
+        self.limit_at(Severity::Medium, loc, bound, unread);
+    }
+
+    /// [`Ctx::limit`] with a severity other than the rule's default.
+    pub fn limit_at(&mut self, severity: Severity, loc: &Location, bound: &str, unread: &str) {
         let message = format!("analysis stopped by a bound: {bound}");
         if self
             .findings
@@ -139,6 +144,7 @@ impl Ctx {
         }
         self.emit(
             Finding::builder(&rules::core::resource_limit::RULE, loc.clone())
+                .severity(severity)
                 .message(message)
                 .evidence(format!(
                     "{bound}; not analysed: {unread} (and anything later it stopped)"
@@ -172,18 +178,14 @@ impl Ctx {
         depth: u32,
     ) -> Option<Format> {
         if depth > self.budget.limits.max_depth {
-            self.limit(
+            // Nesting this deep has no use in a model file but hiding what is inside it, so it is
+            // graded high (`docs/rules/resource-limit.md`).
+            self.limit_at(
+                Severity::High,
                 loc,
                 &format!("nesting deeper than {}", self.budget.limits.max_depth),
                 &format!("{} bytes at this depth", data.len()),
             );
-            // Nesting this deep has no use in a model file but hiding what is inside it, so
-            // what it hides is graded as high (`docs/rules/resource-limit.md`).
-            if let Some(f) = self.findings.last_mut() {
-                if f.rule.id == rules::core::resource_limit::RULE.id {
-                    f.severity = crate::finding::Severity::High;
-                }
-            }
             return None;
         }
         self.budget.members += 1;
@@ -197,7 +199,7 @@ impl Ctx {
             }
             return None;
         }
-        let f = analyse(self, data, total, loc, name, depth);
+        let f = analyse(self, data, None, total, loc, name, depth);
         self.members.push(Member {
             name: loc.artifact_name(),
             format: f,
@@ -247,18 +249,20 @@ fn polyglot(ctx: &mut Ctx, data: &[u8], format: Format, loc: &Location, depth: u
     }
 }
 
-/// Sniff `data` and run its analyser; `name` is the file or member name (for name/content
-/// mismatches only), `total` the artifact's real size (bytes; more than `data.len()` when only
-/// a header was read). Returns the format, refined by the analyser.
+/// Sniff `data` (unless the caller already did: `sniffed`) and run its analyser; `name` is the
+/// file or member name (for name/content mismatches only), `total` the artifact's real size
+/// (bytes; more than `data.len()` when only a header was read). Returns the format, refined by
+/// the analyser.
 pub fn analyse(
     ctx: &mut Ctx,
     data: &[u8],
+    sniffed: Option<Format>,
     total: u64,
     loc: &Location,
     name: &str,
     depth: u32,
 ) -> Format {
-    let sniffed = formats::sniff(data);
+    let sniffed = sniffed.unwrap_or_else(|| formats::sniff(data));
     let format = match sniffed {
         Format::Pickle(_) => formats::pickle::analyse(ctx, data, loc, depth),
         Format::Zip => formats::zip::analyse(ctx, data, loc, depth),
@@ -268,7 +272,7 @@ pub fn analyse(
             formats::compress::analyse(ctx, sniffed, data, loc, depth)
         }
         Format::Npy => formats::numpy::analyse(ctx, data, total, loc, depth),
-        Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc),
+        Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc, depth),
         other => other,
     };
     polyglot(ctx, data, format, loc, depth);
@@ -294,12 +298,7 @@ pub fn analyse(
         );
     }
     if matches!(format, Format::Unknown | Format::Text) && formats::has_model_extension(name) {
-        let head: String = data
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let head = crate::finding::hex_head(data, 8);
         ctx.emit(
             Finding::builder(&rules::core::unrecognised_model_file::RULE, loc.clone())
                 .message("model-file extension, but the content matches no known model format")

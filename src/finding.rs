@@ -286,6 +286,15 @@ pub fn escape_controls(s: &str) -> String {
     out
 }
 
+/// The first `n` bytes of `data` as space-separated hex, for evidence (`"50 4b 03 04"`).
+pub fn hex_head(data: &[u8], n: usize) -> String {
+    data.iter()
+        .take(n)
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Cut `s` to at most `max` characters, marking the cut with `…`.
 pub fn truncate_chars(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

@@ -12,7 +12,7 @@
 //! // `pickle.dumps` of an object whose __reduce__ returns (os.system, ('echo hi',)), protocol 2.
 //! let payload = b"\x80\x02cposix\nsystem\nq\x00X\x07\x00\x00\x00echo hiq\x01\x85q\x02Rq\x03.";
 //! let mut ctx = Ctx::new(BudgetLimits::default());
-//! analyse(&mut ctx, payload, payload.len() as u64, &Location::file("model.bin"), "model.bin", 0);
+//! analyse(&mut ctx, payload, None, payload.len() as u64, &Location::file("model.bin"), "model.bin", 0);
 //! let worst = &ctx.findings[0];
 //! assert_eq!(worst.rule.id, "pickle-dangerous-call");
 //! assert_eq!(worst.severity, Severity::Critical);

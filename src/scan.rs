@@ -207,19 +207,33 @@ impl std::ops::Deref for Bytes {
 /// Bytes read first from a file; text and executables are judged from them alone.
 const HEAD: u64 = 4096;
 
-fn load(mut file: File, size: u64) -> std::io::Result<Bytes> {
+/// Bytes at the end of a text or executable file searched for a zip end record: 4 KiB for text
+/// (a zip comment longer than that behind text is not found), the whole 64 KiB comment range
+/// for executables.
+const TEXT_TAIL: u64 = 4096;
+const EXECUTABLE_TAIL: u64 = 22 + 65535;
+
+/// Read a file: the whole of it, or only its head when the head decides that nothing more is
+/// needed (text and executables without a zip end record in their tail). The second value is
+/// the format sniffed from the head when only the head is returned.
+fn load(mut file: File, size: u64) -> std::io::Result<(Bytes, Option<Format>)> {
     use std::io::{Read, Seek, SeekFrom};
     if size > HEAD {
         let mut head = vec![0u8; HEAD as usize];
         file.read_exact(&mut head)?;
         let f = crate::formats::sniff(&head);
         if matches!(f, Format::Text | Format::Executable) {
-            // Only a zip end record at the very end could change the verdict.
-            let mut tail = [0u8; 22];
-            file.seek(SeekFrom::Start(size - 22))?;
+            let want = if f == Format::Text {
+                TEXT_TAIL
+            } else {
+                EXECUTABLE_TAIL
+            };
+            let n = want.min(size - HEAD);
+            let mut tail = vec![0u8; n as usize];
+            file.seek(SeekFrom::Start(size - n))?;
             file.read_exact(&mut tail)?;
-            if !tail.starts_with(b"PK\x05\x06") {
-                return Ok(Bytes::Read(head));
+            if !tail.windows(4).any(|w| w == b"PK\x05\x06") {
+                return Ok((Bytes::Read(head), Some(f)));
             }
         }
         file.seek(SeekFrom::Start(0))?;
@@ -227,14 +241,14 @@ fn load(mut file: File, size: u64) -> std::io::Result<Bytes> {
     if size <= MAP_THRESHOLD {
         let mut v = Vec::with_capacity(size as usize);
         file.read_to_end(&mut v)?;
-        return Ok(Bytes::Read(v));
+        return Ok((Bytes::Read(v), None));
     }
     // SAFETY: the map is read-only and private; a file truncated by another process while it is
     // mapped can raise SIGBUS, the documented hazard of memmap2 that every mmap-based scanner
     // (ripgrep included) accepts for read-only inputs.
     #[allow(unsafe_code)]
     let map = unsafe { memmap2::Mmap::map(&file)? };
-    Ok(Bytes::Mapped(map))
+    Ok((Bytes::Mapped(map), None))
 }
 
 /// Analyse one file on disk with a fresh budget.
@@ -258,7 +272,7 @@ pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
             false,
         );
     }
-    let data = match load(file, size) {
+    let (data, sniffed) = match load(file, size) {
         Ok(d) => d,
         Err(e) => return io_error_report(path, &e.to_string()),
     };
@@ -268,7 +282,7 @@ pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let format = analyse::analyse(&mut ctx, &data, size, &loc, &name, 0);
+    let format = analyse::analyse(&mut ctx, &data, sniffed, size, &loc, &name, 0);
     let reason = match format {
         Format::Unknown => Some("format not recognised".to_string()),
         Format::Text => Some("text, not a model format".to_string()),

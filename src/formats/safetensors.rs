@@ -41,7 +41,7 @@ pub fn header_fits(head: &[u8]) -> bool {
 
 /// Validate the header; report what is wrong and any bytes after the last tensor. `total` is the
 /// file's real size (bytes); `data` may be only its first bytes when they hold the header.
-pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location) -> Format {
+pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u32) -> Format {
     let mut n8 = [0u8; 8];
     n8.copy_from_slice(&data[..8]);
     let n = u64::from_le_bytes(n8);
@@ -111,7 +111,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location) -> Format
         );
         if !matches!(what, Format::Unknown | Format::Text) {
             let name = format!("<data after tensors at offset {end}>");
-            ctx.nested(rest, &loc.member(name.clone()), &name, 1);
+            ctx.nested(rest, &loc.member(name.clone()), &name, depth + 1);
         }
     }
     Format::Safetensors

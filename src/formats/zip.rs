@@ -309,11 +309,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                 .message(format!("{first} bytes precede the first zip member"))
                 .evidence(format!(
                     "first bytes: {}",
-                    data.iter()
-                        .take(12)
-                        .map(|b| format!("{b:02x}"))
-                        .collect::<Vec<_>>()
-                        .join(" ")
+                    crate::finding::hex_head(data, 12)
                 ))
                 .build(),
             );

@@ -221,12 +221,7 @@ fn trailing(ctx: &mut Ctx, data: &[u8], pos: usize, loc: &Location, depth: u32) 
         ctx.nested(rest, &loc.member(name.clone()), &name, depth + 1);
         return;
     }
-    let shown: String = rest
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let shown = crate::finding::hex_head(rest, 16);
     ctx.emit(
         Finding::builder(
             &r::pickle_trailing_data::RULE,
