@@ -302,7 +302,7 @@ pub fn analyse(
         ctx.emit(
             Finding::builder(&rules::core::unrecognised_model_file::RULE, loc.clone())
                 .message("model-file extension, but the content matches no known model format")
-                .evidence(format!("first bytes: {head} ({} bytes)", data.len()))
+                .evidence(format!("first bytes: {head} ({total} bytes)"))
                 .build(),
         );
     }

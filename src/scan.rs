@@ -207,14 +207,14 @@ impl std::ops::Deref for Bytes {
 /// Bytes read first from a file; text and executables are judged from them alone.
 const HEAD: u64 = 4096;
 
-/// Bytes at the end of a text or executable file searched for a zip end record: 4 KiB for text
-/// (a zip comment longer than that behind text is not found), the whole 64 KiB comment range
-/// for executables.
+/// Bytes at the end of a file judged by its head that are searched for a zip end record: 4 KiB
+/// for text (a zip comment longer than that behind text is not found), the whole 64 KiB comment
+/// range for everything else.
 const TEXT_TAIL: u64 = 4096;
-const EXECUTABLE_TAIL: u64 = 22 + 65535;
+const ZIP_TAIL: u64 = 22 + 65535;
 
 /// Read a file: the whole of it, or only its head when the head decides that nothing more is
-/// needed (text and executables without a zip end record in their tail). The second value is
+/// needed ([`Format::judged_by_head`], and no zip end record in the tail). The second value is
 /// the format sniffed from the head when only the head is returned.
 fn load(mut file: File, size: u64) -> std::io::Result<(Bytes, Option<Format>)> {
     use std::io::{Read, Seek, SeekFrom};
@@ -226,7 +226,7 @@ fn load(mut file: File, size: u64) -> std::io::Result<(Bytes, Option<Format>)> {
             let want = if f == Format::Text {
                 TEXT_TAIL
             } else {
-                EXECUTABLE_TAIL
+                ZIP_TAIL
             };
             let n = want.min(size - HEAD);
             let mut tail = vec![0u8; n as usize];

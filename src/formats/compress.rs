@@ -190,10 +190,7 @@ pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth
     let (head, stop) = decompress(ctx, format, data, Some(SNIFF_PREFIX));
     let complete = stop.is_none() && (head.len() as u64) < SNIFF_PREFIX;
     let inner = crate::formats::sniff(&head);
-    let (out, stop) = if complete
-        || stop.is_some()
-        || matches!(inner, Format::Unknown | Format::Text | Format::Executable)
-    {
+    let (out, stop) = if complete || stop.is_some() || inner.judged_by_head() {
         (head, stop)
     } else {
         ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);

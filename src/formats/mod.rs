@@ -96,6 +96,23 @@ impl Format {
         }
     }
 
+    /// True for formats whose verdict the first bytes decide: airlock names them but has no
+    /// analyser that reads further (text, executables, unknown content, and for now GGUF,
+    /// ONNX, HDF5 and TFLite). Readers stop at the head for these; a second reading as a pickle
+    /// or a zip (polyglots) is still checked.
+    pub fn judged_by_head(self) -> bool {
+        matches!(
+            self,
+            Format::Unknown
+                | Format::Text
+                | Format::Executable
+                | Format::Onnx
+                | Format::Gguf
+                | Format::Hdf5
+                | Format::Tflite
+        )
+    }
+
     /// True for formats that hold a model or data airlock analyses (or names) as such.
     pub fn is_model(self) -> bool {
         !matches!(
@@ -196,18 +213,22 @@ pub fn sniff(data: &[u8]) -> Format {
 /// True when the first 4 KiB are UTF-8 text without control bytes other than whitespace.
 fn looks_like_text(data: &[u8]) -> bool {
     let head = &data[..data.len().min(4096)];
-    let cut = match std::str::from_utf8(head) {
-        Ok(s) => s,
+    // Control bytes other than whitespace rule text out; checking them first (a branch-free
+    // fold the compiler vectorises) spares the UTF-8 validation for binary files.
+    let controls = head.iter().fold(0u32, |n, &b| {
+        n + u32::from(b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+    });
+    if head.is_empty() || controls > 0 {
+        return false;
+    }
+    if head.is_ascii() {
+        return true;
+    }
+    match std::str::from_utf8(head) {
+        Ok(_) => true,
         // A multi-byte character cut at the window's end is still text.
-        Err(e) if e.error_len().is_none() => {
-            std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or_default()
-        }
-        Err(_) => return false,
-    };
-    !cut.is_empty()
-        && cut
-            .bytes()
-            .all(|b| b >= 0x20 || matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
+        Err(e) => e.error_len().is_none() && e.valid_up_to() > 0,
+    }
 }
 
 /// Reads a protobuf varint at `pos`; returns the value and the next position.

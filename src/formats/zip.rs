@@ -526,7 +526,7 @@ fn decoder(method: u16, raw: &[u8]) -> Box<dyn Read + '_> {
 
 /// Formats whose verdict needs every byte of the member (so its CRC is worth checking).
 fn needs_whole(f: Format) -> bool {
-    !matches!(f, Format::Unknown | Format::Text | Format::Executable)
+    !f.judged_by_head()
 }
 
 fn check_crc(ctx: &mut Ctx, body: &[u8], e: &Entry, loc: &Location) {
