@@ -107,6 +107,10 @@ pub struct Ctx {
     pub findings: Vec<Finding>,
     /// Members analysed so far (not the input itself).
     pub members: Vec<Member>,
+    /// What analysers learned that a BOM or a policy needs (DESIGN.md, Facts), keyed by
+    /// artifact (`path!member`) and then by fact name (`gguf.architecture`,
+    /// `parameters`, `license`, ...). Sorted, so output is deterministic.
+    pub facts: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 impl Ctx {
@@ -116,7 +120,16 @@ impl Ctx {
             budget: Budget::new(limits),
             findings: Vec::new(),
             members: Vec::new(),
+            facts: std::collections::BTreeMap::new(),
         }
+    }
+
+    /// Record a fact about the artifact at `loc` (the last value for a name wins).
+    pub fn fact(&mut self, loc: &Location, name: &str, value: impl Into<String>) {
+        self.facts
+            .entry(loc.artifact_name())
+            .or_default()
+            .insert(name.to_string(), value.into());
     }
 
     /// Record a finding.

@@ -7,6 +7,9 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::analyse::{self, BudgetLimits, Ctx, Member};
+
+/// Facts by artifact, then by name.
+pub type Facts = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
 use crate::discover::{self, DiscoverError};
 use crate::finding::{Finding, Location, Severity, Verdict};
 use crate::formats::Format;
@@ -42,6 +45,8 @@ pub struct FileReport {
     pub findings: Vec<Finding>,
     /// Archive members and wrapped streams found inside, with their formats.
     pub members: Vec<Member>,
+    /// Facts by artifact (`path!member`) and name; see [`crate::analyse::Ctx::facts`].
+    pub facts: Facts,
     /// True when the file could not be read.
     pub io_error: bool,
 }
@@ -179,6 +184,7 @@ fn report_of(
         reason,
         findings,
         members,
+        facts: Facts::new(),
         io_error,
     }
 }
@@ -289,5 +295,8 @@ pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
         Format::Executable => Some("executable or library, not a model format".to_string()),
         _ => None,
     };
-    report_of(path, size, format, ctx.findings, ctx.members, reason, false)
+    let facts = std::mem::take(&mut ctx.facts);
+    let mut report = report_of(path, size, format, ctx.findings, ctx.members, reason, false);
+    report.facts = facts;
+    report
 }

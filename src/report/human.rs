@@ -66,9 +66,13 @@ pub fn write(
             writeln!(out, "           at {}", x.location)?;
             writeln!(out, "           {}", x.evidence)?;
         }
-        if let Some(r) = &f.reason {
-            if verbose {
+        if verbose {
+            if let Some(r) = &f.reason {
                 writeln!(out, "  ({r})")?;
+            }
+            for (artifact, facts) in &f.facts {
+                let shown: Vec<String> = facts.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                writeln!(out, "  facts {artifact}: {}", shown.join(", "))?;
             }
         }
     }

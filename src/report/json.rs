@@ -57,6 +57,9 @@ struct JsonFile<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     members: Vec<JsonMember>,
+    /// Facts by artifact (`path!member`) and name.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    facts: &'a crate::scan::Facts,
     findings: Vec<JsonFinding<'a>>,
 }
 
@@ -162,6 +165,7 @@ pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
                         format: m.format.name(),
                     })
                     .collect(),
+                facts: &f.facts,
                 findings: f.findings.iter().map(finding).collect(),
             })
             .collect(),
