@@ -77,6 +77,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
             return Format::Safetensors;
         }
     };
+    record_facts(ctx, loc, &meta);
     let end = 8 + n + meta.data_len() as u64;
     if end > len {
         bad(
@@ -115,4 +116,27 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         }
     }
     Format::Safetensors
+}
+
+/// Facts for the BOM: tensor count, parameter count (sum of the products of the shapes), dtypes,
+/// and the `__metadata__` keys models commonly carry (`format`).
+fn record_facts(ctx: &mut Ctx, loc: &Location, meta: &safetensors::tensor::Metadata) {
+    let tensors = meta.tensors();
+    let mut params: u128 = 0;
+    let mut dtypes = std::collections::BTreeMap::<String, usize>::new();
+    for info in tensors.values() {
+        params += info.shape.iter().map(|&d| d as u128).product::<u128>();
+        *dtypes.entry(format!("{:?}", info.dtype)).or_default() += 1;
+    }
+    ctx.fact(loc, "tensors", tensors.len().to_string());
+    ctx.fact(loc, "parameters", params.to_string());
+    let shown: Vec<String> = dtypes.iter().map(|(d, n)| format!("{d}:{n}")).collect();
+    ctx.fact(loc, "dtypes", shown.join(","));
+    if let Some(format) = meta.metadata().as_ref().and_then(|m| m.get("format")) {
+        ctx.fact(
+            loc,
+            "safetensors.format",
+            crate::finding::truncate_chars(format, 64),
+        );
+    }
 }

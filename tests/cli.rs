@@ -1,0 +1,129 @@
+//! The command-line contract, through the real binary: exit codes (0 passed, 1 findings at or
+//! above `--fail-on`, 2 usage or I/O error) independent of `--format`, `--output`, the JSON
+//! schema version and facts, `explain` and `rules`.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const SYSTEM: &[u8] = b"\x80\x02cposix\nsystem\nX\x11\x00\x00\x00echo airlock-test\x85R.";
+
+fn airlock(args: &[&str], paths: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(args)
+        .args(paths)
+        .output()
+        .expect("airlock runs")
+}
+
+fn safetensors() -> Vec<u8> {
+    let mut h = br#"{"w":{"dtype":"F16","shape":[2,3],"data_offsets":[0,12]}}"#.to_vec();
+    while h.len() % 8 != 0 {
+        h.push(b' ');
+    }
+    let mut out = (h.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(&h);
+    out.extend_from_slice(&[0u8; 12]);
+    out
+}
+
+#[test]
+fn exit_codes_follow_the_gate_not_the_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("model.bin");
+    std::fs::write(&bad, SYSTEM).expect("write");
+    let good = dir.path().join("w.safetensors");
+    std::fs::write(&good, safetensors()).expect("write");
+    for format in ["human", "json", "sarif"] {
+        let out = airlock(&["scan", "--format", format], &[&bad]);
+        assert_eq!(out.status.code(), Some(1), "{format} on a malicious file");
+        let out = airlock(&["scan", "--format", format, "--fail-on", "low"], &[&good]);
+        assert_eq!(out.status.code(), Some(0), "{format} on a benign file");
+    }
+    let missing = dir.path().join("missing.pt");
+    assert_eq!(airlock(&["scan"], &[&missing]).status.code(), Some(2));
+    assert_eq!(
+        airlock(&["scan", "--format", "yaml"], &[&good])
+            .status
+            .code(),
+        Some(2)
+    );
+    // A gate failure outranks an unreadable path.
+    assert_eq!(airlock(&["scan"], &[&bad, &missing]).status.code(), Some(1));
+}
+
+#[test]
+fn json_has_the_schema_version_the_verdicts_and_the_facts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("model.bin"), SYSTEM).expect("write");
+    std::fs::write(dir.path().join("w.safetensors"), safetensors()).expect("write");
+    let report = dir.path().join("report.json");
+    let out = airlock(
+        &["scan", "--format", "json", "--output"],
+        &[&report, dir.path()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "--output leaves stdout empty");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report written")).expect("json");
+    assert_eq!(doc["schema_version"], "1");
+    assert_eq!(doc["summary"]["files"], 2);
+    assert_eq!(doc["summary"]["malicious"], 1);
+    let files = doc["files"].as_array().expect("files");
+    let bin = files
+        .iter()
+        .find(|f| f["path"].as_str().is_some_and(|p| p.ends_with("model.bin")))
+        .expect("model.bin reported");
+    assert_eq!(bin["format"], "pickle");
+    assert_eq!(bin["verdict"], "malicious");
+    let f = &bin["findings"][0];
+    assert_eq!(f["rule"], "pickle-dangerous-call");
+    assert_eq!(f["evidence"], "posix.system('echo airlock-test')");
+    assert_eq!(f["location"]["span"]["kind"], "opcode");
+    let st = files
+        .iter()
+        .find(|f| f["format"] == "safetensors")
+        .expect("safetensors reported");
+    let facts = st["facts"]
+        .as_object()
+        .and_then(|m| m.values().next())
+        .expect("facts for the safetensors file");
+    assert_eq!(facts["parameters"], "6");
+    assert_eq!(facts["tensors"], "1");
+    assert_eq!(facts["dtypes"], "F16:1");
+}
+
+#[test]
+fn explain_and_rules_list_every_rule() {
+    let out = airlock(&["explain", "pickle-dangerous-call"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("# pickle-dangerous-call"), "{text}");
+    assert_eq!(
+        airlock(&["explain", "no-such-rule"], &[]).status.code(),
+        Some(2)
+    );
+    let out = airlock(&["rules"], &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for r in airlock::rules::RULES {
+        assert!(
+            text.lines().any(|l| l.starts_with(r.id)),
+            "{} not listed",
+            r.id
+        );
+    }
+}
+
+#[test]
+fn exclude_and_hidden_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join(".hidden")).expect("mkdir");
+    std::fs::write(dir.path().join(".hidden/model.bin"), SYSTEM).expect("write");
+    // Hidden and git-ignored files are scanned by default.
+    std::fs::write(dir.path().join(".gitignore"), ".hidden\n").expect("write");
+    assert_eq!(
+        airlock(&["scan", "-q"], &[dir.path()]).status.code(),
+        Some(1)
+    );
+    let out = airlock(&["scan", "-q", "--exclude", ".hidden"], &[dir.path()]);
+    assert_eq!(out.status.code(), Some(0));
+}
