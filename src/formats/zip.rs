@@ -16,7 +16,8 @@ use std::io::Read;
 use crate::analyse::Ctx;
 use crate::finding::{Finding, Location, Span};
 use crate::formats::compress::{read_bounded, report_stop};
-use crate::formats::{sniff, Format};
+use crate::formats::pypkg::WheelParts;
+use crate::formats::{refine_by_name, sniff, Format};
 use crate::rules::archive as r;
 
 /// Bytes of a member decompressed to sniff its format before deciding to read it all.
@@ -318,6 +319,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     entries.sort_by_key(|e| e.central_offset);
     let names: Vec<String> = entries.iter().map(|e| show(&e.name)).collect();
     let refined = refine(&names);
+    let mut wheel = (refined == Format::Wheel).then(WheelParts::default);
     for e in &entries {
         if ctx.budget.out_of_time() {
             ctx.limit(
@@ -327,9 +329,36 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             );
             break;
         }
-        member(ctx, data, e, delta, loc, depth);
+        member(ctx, data, e, delta, loc, depth, wheel.as_mut());
+    }
+    if let Some(parts) = &wheel {
+        crate::formats::pypkg::check_wheel(ctx, parts, loc);
     }
     refined
+}
+
+/// Record what the wheel checks need about one member's whole content.
+fn record_wheel_member(parts: &mut WheelParts, name: &str, body: &[u8], format: Format) {
+    parts.digests.insert(
+        name.to_string(),
+        (crate::formats::pypkg::sha256(body), body.len() as u64),
+    );
+    if format == Format::Executable {
+        parts.binaries.push(name.to_string());
+    }
+    let dist_info = name.matches('/').count() == 1
+        && [
+            ".dist-info/RECORD",
+            ".dist-info/WHEEL",
+            ".dist-info/entry_points.txt",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s));
+    if dist_info && body.len() < 64 << 20 {
+        parts
+            .dist_info
+            .push((name.to_string(), String::from_utf8_lossy(body).into_owned()));
+    }
 }
 
 fn refine(names: &[String]) -> Format {
@@ -338,7 +367,14 @@ fn refine(names: &[String]) -> Format {
             .iter()
             .any(|n| n == suffix.trim_start_matches('/') || n.ends_with(suffix))
     };
-    if has("/constants.pkl") && names.iter().any(|n| n.contains("/code/")) {
+    let dist_info = |f: &str| {
+        names
+            .iter()
+            .any(|n| n.matches('/').count() == 1 && n.ends_with(&format!(".dist-info/{f}")))
+    };
+    if dist_info("WHEEL") || dist_info("RECORD") {
+        Format::Wheel
+    } else if has("/constants.pkl") && names.iter().any(|n| n.contains("/code/")) {
         Format::Torchscript
     } else if has("/data.pkl") || has("data.pkl") {
         Format::PytorchZip
@@ -353,7 +389,15 @@ fn refine(names: &[String]) -> Format {
     }
 }
 
-fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, depth: u32) {
+fn member(
+    ctx: &mut Ctx,
+    data: &[u8],
+    e: &Entry,
+    delta: u64,
+    loc: &Location,
+    depth: u32,
+    wheel: Option<&mut WheelParts>,
+) {
     let name = show(&e.name);
     let mloc = loc.member(name.clone());
     check_member_name(ctx, &name, &mloc);
@@ -459,9 +503,12 @@ fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, dep
         0 => {
             // Stored: a zero-copy slice. Only what the format needs is touched.
             let body = raw;
-            let f = sniff(body);
+            let f = refine_by_name(sniff(body), &name);
             if needs_whole(f) {
                 check_crc(ctx, body, e, &mloc);
+            }
+            if let Some(parts) = wheel {
+                record_wheel_member(parts, &name, body, f);
             }
             ctx.nested(body, &mloc, &name, depth + 1);
         }
@@ -472,23 +519,28 @@ fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, dep
                 raw.len() as u64,
                 Some(SNIFF_PREFIX),
             );
-            let f = sniff(&head);
+            let f = refine_by_name(sniff(&head), &name);
+            // A wheel's RECORD check needs every member whole.
+            let whole = needs_whole(f) || wheel.is_some();
             // Formats judged from their header need no more than the prefix.
             let header_only = match f {
                 Format::Npy => !crate::formats::numpy::is_object(&head),
                 Format::Safetensors => crate::formats::safetensors::header_fits(&head),
                 _ => false,
             };
-            if header_only && stop.is_none() {
+            if header_only && stop.is_none() && wheel.is_none() {
                 ctx.nested_sized(&head, e.usize, &mloc, &name, depth + 1);
                 return;
             }
-            if !needs_whole(f) || (stop.is_none() && (head.len() as u64) < SNIFF_PREFIX) {
+            if !whole || (stop.is_none() && (head.len() as u64) < SNIFF_PREFIX) {
                 if let Some(s) = &stop {
                     report_stop(ctx, s, &mloc, head.len());
                 }
-                if needs_whole(f) {
+                if whole {
                     check_crc(ctx, &head, e, &mloc);
+                }
+                if let Some(parts) = wheel {
+                    record_wheel_member(parts, &name, &head, f);
                 }
                 ctx.nested(&head, &mloc, &name, depth + 1);
                 return;
@@ -500,6 +552,9 @@ fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, dep
                 report_stop(ctx, s, &mloc, body.len());
             } else {
                 check_crc(ctx, &body, e, &mloc);
+            }
+            if let Some(parts) = wheel {
+                record_wheel_member(parts, &name, &body, f);
             }
             ctx.nested(&body, &mloc, &name, depth + 1);
         }

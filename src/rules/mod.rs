@@ -9,7 +9,9 @@ use crate::finding::Severity;
 pub mod archive;
 pub mod core;
 pub mod numpy;
+pub mod package;
 pub mod pickle;
+pub mod python;
 pub mod pytorch;
 pub mod safetensors;
 
@@ -73,6 +75,22 @@ pub static RULES: &[&Rule] = &[
     &numpy::numpy_object_array::RULE,
     &numpy::numpy_invalid_header::RULE,
     &pytorch::torch_legacy_trailing_data::RULE,
+    &python::python_exec_decoded::RULE,
+    &python::python_hidden_process::RULE,
+    &python::python_miner::RULE,
+    &python::python_shell_command::RULE,
+    &python::python_credential_stealer::RULE,
+    &python::python_credential_access::RULE,
+    &python::python_network_at_load::RULE,
+    &python::setup_install_hook::RULE,
+    &package::pth_executable_line::RULE,
+    &package::pth_untrusted_path::RULE,
+    &package::startup_entry_point::RULE,
+    &package::startup_hook_file::RULE,
+    &package::wheel_record_mismatch::RULE,
+    &package::wheel_record_missing::RULE,
+    &package::wheel_binary_in_pure_wheel::RULE,
+    &package::entry_point_shadows_command::RULE,
 ];
 
 /// Old rule ids and the ids that replace them (none yet).
@@ -123,4 +141,20 @@ static DOCS: &[(&str, &str)] = docs!(
     "numpy-object-array",
     "numpy-invalid-header",
     "torch-legacy-trailing-data",
+    "python-exec-decoded",
+    "python-hidden-process",
+    "python-miner",
+    "python-shell-command",
+    "python-credential-stealer",
+    "python-credential-access",
+    "python-network-at-load",
+    "setup-install-hook",
+    "pth-executable-line",
+    "pth-untrusted-path",
+    "startup-entry-point",
+    "startup-hook-file",
+    "wheel-record-mismatch",
+    "wheel-record-missing",
+    "wheel-binary-in-pure-wheel",
+    "entry-point-shadows-command",
 );

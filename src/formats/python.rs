@@ -1,0 +1,681 @@
+//! Python source (modules, `setup.py`, `.pth` import lines, code hidden in strings), parsed with
+//! tree-sitter-python; never a regex over text, never executed.
+//!
+//! The walk collects what the code can do — exec of decoded data, shell commands, hidden
+//! interpreter spawns, network egress, credential paths, environment dumps, miner strings,
+//! install-hook overrides — and where: code that runs when the file is imported, installed or
+//! started ([`Role`]) at module level weighs more than code inside a function. Code found in a
+//! string that is exec'd, or in a base64 literal that is decoded and exec'd, is analysed as
+//! nested source (member `<decoded code at line N>`).
+//!
+//! Bounds: sources over [`MAX_SOURCE`] bytes are not parsed (a `resource-limit` finding), the
+//! walk is iterative, nested code is followed to the budget's depth.
+
+use base64::Engine;
+
+use crate::analyse::Ctx;
+use crate::finding::{Finding, Location, Severity, Span};
+use crate::rules::python as r;
+
+/// Largest source parsed, in bytes.
+pub const MAX_SOURCE: usize = 8 << 20;
+
+/// When the code runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A module: its top level runs at import.
+    Module,
+    /// `setup.py` or a build hook: runs at install time.
+    Install,
+    /// A `.pth` import line, `sitecustomize.py`, a `.start` target: runs at every interpreter
+    /// start.
+    Startup,
+}
+
+impl Role {
+    fn when(self) -> &'static str {
+        match self {
+            Role::Module => "at import",
+            Role::Install => "at install time",
+            Role::Startup => "at every interpreter start",
+        }
+    }
+}
+
+/// Decoder calls whose result, handed to exec/eval/compile, is hidden code.
+const DECODERS: &[&str] = &[
+    "b64decode",
+    "b32decode",
+    "b16decode",
+    "a85decode",
+    "b85decode",
+    "decodebytes",
+    "decodestring",
+    "standard_b64decode",
+    "urlsafe_b64decode",
+    "decompress",
+    "fromhex",
+    "unhexlify",
+];
+
+/// Whether a call name is a decoder: the names above by their last part, plus
+/// `marshal.loads` and `codecs.decode` by their full name.
+fn is_decoder(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    DECODERS.contains(&last) || matches!(name, "marshal.loads" | "codecs.decode")
+}
+
+/// exec, eval and compile as builtins (not `re.compile` or a method of some object).
+fn is_exec(name: &str) -> bool {
+    matches!(
+        name,
+        "exec" | "eval" | "compile" | "builtins.exec" | "builtins.eval" | "builtins.compile"
+    )
+}
+
+/// Calls that start a process.
+fn is_process(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    (name.starts_with("os.")
+        && (matches!(
+            last,
+            "system" | "popen" | "execv" | "execve" | "execl" | "execvp"
+        ) || last.starts_with("spawn")
+            || last.starts_with("posix_spawn")))
+        || (name.starts_with("subprocess.")
+            && matches!(
+                last,
+                "Popen"
+                    | "call"
+                    | "run"
+                    | "check_call"
+                    | "check_output"
+                    | "getoutput"
+                    | "getstatusoutput"
+            ))
+        || name == "pty.spawn"
+        || name == "commands.getoutput"
+        || name.ends_with("create_subprocess_shell")
+}
+
+/// Calls that reach the network.
+fn is_network(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    matches!(last, "urlopen" | "urlretrieve")
+        || (name.starts_with("requests.")
+            && matches!(
+                last,
+                "get" | "post" | "put" | "patch" | "request" | "Session"
+            ))
+        || (name.starts_with("httpx.") && matches!(last, "get" | "post" | "Client" | "put"))
+        || matches!(
+            last,
+            "HTTPConnection" | "HTTPSConnection" | "create_connection"
+        )
+        || name == "socket.socket"
+        || (name.contains("urllib") && last == "Request")
+}
+
+/// Substrings of string literals that name credential stores.
+const CREDENTIALS: &[&str] = &[
+    ".ssh/",
+    "id_rsa",
+    "id_ed25519",
+    ".aws/credentials",
+    ".aws/config",
+    ".config/gcloud",
+    ".kube/config",
+    ".docker/config.json",
+    ".git-credentials",
+    ".npmrc",
+    ".pypirc",
+    "169.254.169.254",
+    "metadata.google.internal",
+    "Login Data",
+    "cookies.sqlite",
+    "wallet.dat",
+    "Local State",
+    ".bash_history",
+];
+
+/// Substrings of string literals that belong to cryptocurrency miners.
+const MINER: &[&str] = &[
+    "xmrig",
+    "stratum+tcp",
+    "stratum+ssl",
+    "cryptonight",
+    "minergate",
+];
+
+/// What one source file can do.
+#[derive(Debug, Default)]
+struct Signals {
+    exec_decoded: Vec<(usize, bool, String)>,
+    shell: Vec<(usize, bool, String)>,
+    hidden_spawn: Vec<(usize, String)>,
+    network: Vec<(usize, bool, String)>,
+    credentials: Vec<(usize, String)>,
+    env_dump: Vec<(usize, String)>,
+    miner: Vec<(usize, String)>,
+    install_hook: Vec<(usize, String)>,
+    nested: Vec<(usize, String)>,
+    /// The module parses command-line arguments at its top level: it is a script, run on
+    /// purpose, not code that runs when a package is imported.
+    script: bool,
+}
+
+fn text<'a>(n: tree_sitter::Node<'_>, src: &'a [u8]) -> &'a str {
+    n.utf8_text(src).unwrap_or("")
+}
+
+/// A dotted name for identifiers and attribute chains (`os.path.join`); `?` for anything else.
+fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
+    match n.kind() {
+        "identifier" => text(n, src).to_string(),
+        "attribute" => {
+            let obj = n.child_by_field_name("object").map(|o| dotted(o, src));
+            let attr = n.child_by_field_name("attribute").map(|a| text(a, src));
+            match (obj, attr) {
+                (Some(o), Some(a)) => format!("{o}.{a}"),
+                _ => "?".into(),
+            }
+        }
+        "call" => n
+            .child_by_field_name("function")
+            .map(|f| format!("{}()", dotted(f, src)))
+            .unwrap_or_else(|| "?".into()),
+        _ => "?".into(),
+    }
+}
+
+/// The value of a plain string literal (escapes `\n`, `\t`, `\\`, quotes undone), or `None`.
+fn string_value(n: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
+    if n.kind() != "string" {
+        return None;
+    }
+    let mut content = String::new();
+    let mut c = n.walk();
+    for ch in n.named_children(&mut c) {
+        match ch.kind() {
+            "string_content" => content.push_str(text(ch, src)),
+            "escape_sequence" => match text(ch, src) {
+                "\\n" => content.push('\n'),
+                "\\t" => content.push('\t'),
+                "\\\\" => content.push('\\'),
+                "\\'" => content.push('\''),
+                "\\\"" => content.push('"'),
+                other => content.push_str(other),
+            },
+            "interpolation" => return None,
+            _ => {}
+        }
+    }
+    Some(content)
+}
+
+/// All call names inside `n` (iteratively, bounded).
+fn calls_within(n: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![n];
+    while let Some(x) = stack.pop() {
+        if out.len() > 64 {
+            break;
+        }
+        if x.kind() == "call" {
+            if let Some(f) = x.child_by_field_name("function") {
+                out.push(dotted(f, src));
+            }
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    out
+}
+
+/// The string literals inside `n`, for base64 payloads.
+fn strings_within(n: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![n];
+    while let Some(x) = stack.pop() {
+        if let Some(s) = string_value(x, src) {
+            out.push(s);
+            continue;
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    out
+}
+
+fn short(s: &str) -> String {
+    crate::finding::truncate_chars(s.trim(), 160)
+}
+
+/// Walk the tree and collect signals.
+fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
+    let mut sig = Signals::default();
+    let mut stack = vec![(tree.root_node(), false)];
+    while let Some((n, in_fn)) = stack.pop() {
+        let line = n.start_position().row + 1;
+        match n.kind() {
+            "call" => {
+                let name = n
+                    .child_by_field_name("function")
+                    .map(|f| dotted(f, src))
+                    .unwrap_or_default();
+                let args = n.child_by_field_name("arguments");
+                let last = name.rsplit('.').next().unwrap_or(&name).to_string();
+                let _ = &last;
+                // Computed only for calls that are reported: a large call cut for every nested
+                // call would make the walk quadratic.
+                let call_text = || short(text(n, src));
+                if is_exec(&name) {
+                    if let Some(a) = args {
+                        let inner = calls_within(a, src);
+                        let decoded = inner.iter().any(|c| is_decoder(c));
+                        if decoded {
+                            sig.exec_decoded.push((line, in_fn, call_text()));
+                            for s in strings_within(a, src) {
+                                let compact: String =
+                                    s.chars().filter(|c| !c.is_whitespace()).collect();
+                                if compact.len() >= 16 {
+                                    if let Ok(bytes) =
+                                        base64::engine::general_purpose::STANDARD.decode(&compact)
+                                    {
+                                        if let Ok(code) = String::from_utf8(bytes) {
+                                            sig.nested.push((line, code));
+                                        }
+                                    }
+                                }
+                            }
+                        } else if let Some(first) = a.named_child(0) {
+                            if let Some(code) = string_value(first, src) {
+                                sig.nested.push((line, code));
+                            }
+                        }
+                    }
+                }
+                if is_process(&name) {
+                    let first = args.and_then(|a| a.named_child(0));
+                    let shell_kw = args.is_some_and(|a| text(a, src).contains("shell=True"));
+                    let is_string = first.is_some_and(|f| {
+                        matches!(
+                            f.kind(),
+                            "string" | "binary_operator" | "concatenated_string"
+                        )
+                    });
+                    let arg_text = args.map(|a| text(a, src)).unwrap_or("");
+                    if arg_text.contains("sys.executable") && arg_text.contains("DEVNULL") {
+                        sig.hidden_spawn.push((line, call_text()));
+                    } else if is_string || shell_kw || name == "os.system" || name == "os.popen" {
+                        sig.shell.push((line, in_fn, call_text()));
+                    }
+                    // `python -c CODE`: the code is analysed too.
+                    if arg_text.contains("sys.executable") {
+                        if let Some(a) = args {
+                            for s in strings_within(a, src) {
+                                if s.contains('(') {
+                                    sig.nested.push((line, s));
+                                }
+                            }
+                        }
+                    }
+                }
+                if !in_fn
+                    && matches!(
+                        name.as_str(),
+                        "argparse.ArgumentParser"
+                            | "ArgumentParser"
+                            | "optparse.OptionParser"
+                            | "OptionParser"
+                            | "getopt.getopt"
+                    )
+                {
+                    sig.script = true;
+                }
+                if is_network(&name) {
+                    sig.network.push((line, in_fn, call_text()));
+                }
+                if (name == "dict" || name.ends_with("json.dumps") || name == "str")
+                    && args.is_some_and(|a| text(a, src).trim_matches(['(', ')']) == "os.environ")
+                    || name == "os.environ.copy"
+                {
+                    sig.env_dump.push((line, call_text()));
+                }
+                if name.ends_with("setup") {
+                    if let Some(a) = args {
+                        let mut c = a.walk();
+                        for kw in a.named_children(&mut c) {
+                            if kw.kind() == "keyword_argument"
+                                && kw
+                                    .child_by_field_name("name")
+                                    .is_some_and(|k| text(k, src) == "cmdclass")
+                            {
+                                // Overriding how a package is built is ordinary; overriding what
+                                // `pip install` runs is the hook (guarddog's cmd-overwrite).
+                                let v = kw
+                                    .child_by_field_name("value")
+                                    .map(|v| text(v, src))
+                                    .unwrap_or("");
+                                let install = [
+                                    "install",
+                                    "develop",
+                                    "egg_info",
+                                    "bdist_egg",
+                                    "easy_install",
+                                ]
+                                .iter()
+                                .any(|c| {
+                                    v.contains(&format!("'{c}'")) || v.contains(&format!("\"{c}\""))
+                                });
+                                if install {
+                                    sig.install_hook.push((line, short(text(kw, src))));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            "string" => {
+                if let Some(s) = string_value(n, src) {
+                    if let Some(c) = CREDENTIALS.iter().find(|c| s.contains(*c)) {
+                        sig.credentials.push((line, (*c).to_string()));
+                    }
+                    let lower = s.to_ascii_lowercase();
+                    if let Some(m) = MINER.iter().find(|m| lower.contains(*m)) {
+                        sig.miner.push((line, (*m).to_string()));
+                    }
+                }
+            }
+            _ => {}
+        }
+        // Code under `if __name__ == "__main__":` runs when the file is run as a script, not
+        // when it is imported: it counts as latent, like a function body.
+        let main_guard = n.kind() == "if_statement"
+            && n.child_by_field_name("condition").is_some_and(|c| {
+                let t = text(c, src);
+                t.contains("__name__") && t.contains("__main__")
+            });
+        let child_in_fn =
+            in_fn || main_guard || matches!(n.kind(), "function_definition" | "lambda");
+        let mut c = n.walk();
+        let children: Vec<_> = n.named_children(&mut c).collect();
+        for ch in children.into_iter().rev() {
+            stack.push((ch, child_in_fn));
+        }
+    }
+    sig
+}
+
+fn emit(
+    ctx: &mut Ctx,
+    rule: &'static crate::rules::Rule,
+    severity: Severity,
+    loc: &Location,
+    line: usize,
+    message: String,
+    evidence: &str,
+) {
+    ctx.emit(
+        Finding::builder(rule, loc.with_span(Span::Line { line: line as u64 }))
+            .severity(severity)
+            .message(message)
+            .evidence(evidence.to_string())
+            .build(),
+    );
+}
+
+/// Word groups of the prefilter: a source is parsed only when one of the rules could fire on
+/// it (a linear scan instead of a parse for the thousands of ordinary modules of an
+/// environment; tree-sitter-python parses a few MB/s).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Group {
+    Exec,
+    Decoder,
+    Spawn,
+    Silenced,
+    Process,
+    Network,
+    Credential,
+    Miner,
+    Hook,
+}
+
+static TRIGGERS: std::sync::LazyLock<Option<(aho_corasick::AhoCorasick, Vec<Group>)>> =
+    std::sync::LazyLock::new(|| {
+        let mut words: Vec<(&str, Group)> = vec![
+            ("exec(", Group::Exec),
+            ("eval(", Group::Exec),
+            ("exec (", Group::Exec),
+            ("eval (", Group::Exec),
+            ("sys.executable", Group::Spawn),
+            ("DEVNULL", Group::Silenced),
+            ("system(", Group::Process),
+            ("popen(", Group::Process),
+            ("spawn", Group::Process),
+            ("subprocess.", Group::Process),
+            ("pty.", Group::Process),
+            ("urlopen", Group::Network),
+            ("urlretrieve", Group::Network),
+            ("requests.", Group::Network),
+            ("httpx.", Group::Network),
+            ("socket.", Group::Network),
+            ("HTTPConnection", Group::Network),
+            ("HTTPSConnection", Group::Network),
+            ("create_connection", Group::Network),
+            ("cmdclass", Group::Hook),
+        ];
+        for d in DECODERS {
+            words.push((d, Group::Decoder));
+        }
+        words.push(("marshal.loads", Group::Decoder));
+        words.push(("codecs.decode", Group::Decoder));
+        words.extend(CREDENTIALS.iter().map(|c| (*c, Group::Credential)));
+        words.extend(MINER.iter().map(|m| (*m, Group::Miner)));
+        let groups = words.iter().map(|(_, g)| *g).collect();
+        aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .ascii_case_insensitive(true)
+            .build(words.iter().map(|(w, _)| *w))
+            .ok()
+            .map(|ac| (ac, groups))
+    });
+
+/// Sources up to this size with a process or network word are parsed to find out whether the
+/// call runs at module level; larger ones only when a combination below names a rule.
+const SMALL_SOURCE: usize = 8 * 1024;
+
+/// Whether `src` could make any rule fire, judged from the word groups it contains. A package's
+/// `__init__.py` (`init`), which runs whenever the package is imported, is parsed whenever it
+/// has a process, network or exec word.
+fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
+    if role != Role::Module {
+        return true;
+    }
+    let Some((ac, groups)) = TRIGGERS.as_ref() else {
+        return true;
+    };
+    let mut seen = [false; 9];
+    for m in ac.find_iter(src) {
+        seen[groups[m.pattern().as_usize()] as usize] = true;
+    }
+    let has = |g: Group| seen[g as usize];
+    (has(Group::Exec) && has(Group::Decoder))
+        || (has(Group::Spawn) && has(Group::Silenced))
+        || has(Group::Miner)
+        || (has(Group::Credential) && has(Group::Network))
+        || has(Group::Hook)
+        || ((has(Group::Process) || has(Group::Network) || has(Group::Exec))
+            && (init || src.len() <= SMALL_SOURCE))
+}
+
+/// Analyse Python source that runs in `role`; findings at `loc`, nested code one level deeper.
+/// `init` marks a package's `__init__.py`.
+pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location, depth: u32) {
+    if !worth_parsing(src, role, init) {
+        return;
+    }
+    if src.len() > MAX_SOURCE {
+        ctx.limit(
+            loc,
+            &format!("Python source larger than {MAX_SOURCE} bytes"),
+            "the whole file",
+        );
+        return;
+    }
+    let mut parser = tree_sitter::Parser::new();
+    if parser
+        .set_language(&tree_sitter_python::LANGUAGE.into())
+        .is_err()
+    {
+        return;
+    }
+    let Some(tree) = parser.parse(src, None) else {
+        return;
+    };
+    let mut sig = collect(&tree, src);
+    if sig.script && role == Role::Module {
+        for s in sig.shell.iter_mut().chain(sig.network.iter_mut()) {
+            s.1 = true;
+        }
+    }
+    let when = role.when();
+    for (line, in_fn, ev) in &sig.exec_decoded {
+        let sev = if *in_fn {
+            Severity::High
+        } else {
+            Severity::Critical
+        };
+        let msg = if *in_fn {
+            "exec/eval of decoded data inside a function".to_string()
+        } else {
+            format!("exec/eval of decoded data runs {when}")
+        };
+        emit(ctx, &r::python_exec_decoded::RULE, sev, loc, *line, msg, ev);
+    }
+    for (line, ev) in &sig.hidden_spawn {
+        emit(
+            ctx,
+            &r::python_hidden_process::RULE,
+            Severity::High,
+            loc,
+            *line,
+            "starts a second Python interpreter with its output silenced".into(),
+            ev,
+        );
+    }
+    let has_process = !sig.shell.is_empty() || !sig.hidden_spawn.is_empty();
+    if let Some((line, m)) = sig.miner.first() {
+        if has_process {
+            emit(
+                ctx,
+                &r::python_miner::RULE,
+                Severity::Critical,
+                loc,
+                *line,
+                format!("cryptocurrency-miner strings ({m}) in code that starts processes"),
+                &sig.shell.first().map_or(m.clone(), |s| s.2.clone()),
+            );
+        }
+    }
+    for (line, in_fn, ev) in &sig.shell {
+        let sev = match (in_fn, role) {
+            (false, _) => Severity::High,
+            (true, Role::Startup) => Severity::Medium,
+            (true, _) => Severity::Low,
+        };
+        let msg = if *in_fn {
+            "runs a shell command inside a function".to_string()
+        } else {
+            format!("runs a shell command {when}")
+        };
+        emit(
+            ctx,
+            &r::python_shell_command::RULE,
+            sev,
+            loc,
+            *line,
+            msg,
+            ev,
+        );
+    }
+    let distinct_creds: std::collections::BTreeSet<&str> =
+        sig.credentials.iter().map(|(_, c)| c.as_str()).collect();
+    let stealer = !sig.network.is_empty()
+        && !sig.credentials.is_empty()
+        && (distinct_creds.len() >= 2 || !sig.env_dump.is_empty());
+    if stealer {
+        let (line, _, net) = &sig.network[0];
+        let creds: Vec<&str> = distinct_creds.iter().copied().take(6).collect();
+        emit(
+            ctx,
+            &r::python_credential_stealer::RULE,
+            Severity::Critical,
+            loc,
+            *line,
+            format!(
+                "reads credential locations ({}) and sends data over the network",
+                creds.join(", ")
+            ),
+            net,
+        );
+    } else if let Some((line, c)) = sig.credentials.first() {
+        emit(
+            ctx,
+            &r::python_credential_access::RULE,
+            Severity::Low,
+            loc,
+            *line,
+            format!("names a credential location ({c})"),
+            c,
+        );
+    }
+    for (line, in_fn, ev) in sig.network.iter().filter(|(_, f, _)| !f) {
+        let _ = in_fn;
+        emit(
+            ctx,
+            &r::python_network_at_load::RULE,
+            Severity::Medium,
+            loc,
+            *line,
+            format!("reaches the network {when}"),
+            ev,
+        );
+    }
+    for (line, ev) in &sig.install_hook {
+        let sev = if sig.network.is_empty() && !has_process {
+            Severity::Medium
+        } else {
+            Severity::High
+        };
+        emit(
+            ctx,
+            &r::setup_install_hook::RULE,
+            sev,
+            loc,
+            *line,
+            "setup() overrides install commands (cmdclass): code of the package's choosing runs at install"
+                .into(),
+            ev,
+        );
+    }
+    for (line, code) in sig.nested.into_iter().take(16) {
+        if depth + 1 > ctx.budget.limits.max_depth {
+            ctx.limit(
+                loc,
+                &format!("nesting deeper than {}", ctx.budget.limits.max_depth),
+                "decoded code",
+            );
+            break;
+        }
+        let name = format!("<decoded code at line {line}>");
+        analyse(
+            ctx,
+            code.as_bytes(),
+            role,
+            true,
+            &loc.member(name),
+            depth + 1,
+        );
+    }
+}

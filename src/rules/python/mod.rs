@@ -1,0 +1,10 @@
+//! Rules of the `python` family, one file each.
+
+pub mod python_credential_access;
+pub mod python_credential_stealer;
+pub mod python_exec_decoded;
+pub mod python_hidden_process;
+pub mod python_miner;
+pub mod python_network_at_load;
+pub mod python_shell_command;
+pub mod setup_install_hook;
