@@ -275,7 +275,15 @@ pub fn analyse(
     name: &str,
     depth: u32,
 ) -> Format {
-    let sniffed = sniffed.unwrap_or_else(|| formats::sniff(data));
+    let mut sniffed = sniffed.unwrap_or_else(|| formats::sniff(data));
+    // Chat templates are text: a JSON object with `chat_template`, or Jinja named `*.jinja`.
+    if sniffed == Format::Text {
+        if formats::chat_template::looks_like_config(data) {
+            sniffed = Format::TokenizerConfig;
+        } else if formats::chat_template::looks_like_template(data, name) {
+            sniffed = Format::ChatTemplate;
+        }
+    }
     let format = match sniffed {
         Format::Pickle(_) => formats::pickle::analyse(ctx, data, loc, depth),
         Format::Zip => formats::zip::analyse(ctx, data, loc, depth),
@@ -286,6 +294,9 @@ pub fn analyse(
         }
         Format::Npy => formats::numpy::analyse(ctx, data, total, loc, depth),
         Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc, depth),
+        Format::Gguf => formats::gguf::analyse(ctx, data, total, loc, depth),
+        Format::ChatTemplate => formats::chat_template::analyse_template(ctx, data, loc),
+        Format::TokenizerConfig => formats::chat_template::analyse_config(ctx, data, loc),
         other => other,
     };
     polyglot(ctx, data, format, loc, depth);

@@ -199,6 +199,37 @@ fn nested_gzip(levels: usize) -> Vec<u8> {
     d
 }
 
+/// A GGUF v3 file (little-endian) with string metadata and one F32 tensor of 4 elements; its data
+/// is left out when `with_data` is false, `trailing` follows it.
+fn gguf(kvs: &[(&str, &str)], kv_count: Option<u64>, with_data: bool, trailing: &[u8]) -> Vec<u8> {
+    fn s(out: &mut Vec<u8>, t: &str) {
+        out.extend_from_slice(&(t.len() as u64).to_le_bytes());
+        out.extend_from_slice(t.as_bytes());
+    }
+    let mut out = b"GGUF".to_vec();
+    out.extend_from_slice(&3u32.to_le_bytes());
+    out.extend_from_slice(&1u64.to_le_bytes());
+    out.extend_from_slice(&kv_count.unwrap_or(kvs.len() as u64).to_le_bytes());
+    for (k, v) in kvs {
+        s(&mut out, k);
+        out.extend_from_slice(&8u32.to_le_bytes());
+        s(&mut out, v);
+    }
+    s(&mut out, "token_embd.weight");
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&4u64.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&0u64.to_le_bytes());
+    while out.len() % 32 != 0 {
+        out.push(0);
+    }
+    if with_data {
+        out.extend_from_slice(&[0u8; 16]);
+    }
+    out.extend_from_slice(trailing);
+    out
+}
+
 /// (rule id, file name, bytes) for every rule that a single file can fire.
 fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let mut with_prefix = Zip::new(b"junk in front of the archive");
@@ -315,6 +346,36 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "a.pt",
             legacy_torch(b"extra bytes"),
         ),
+        (
+            "gguf-malformed",
+            "a.gguf",
+            gguf(&[("general.architecture", "llama")], Some(1 << 62), true, b""),
+        ),
+        (
+            "gguf-truncated",
+            "a.gguf",
+            gguf(&[("general.architecture", "llama")], None, false, b""),
+        ),
+        (
+            "gguf-trailing-data",
+            "a.gguf",
+            gguf(&[], None, true, &[0x5a; 64]),
+        ),
+        (
+            "chat-template-sandbox-escape",
+            "chat_template.jinja",
+            b"{{ ().__class__.__base__.__subclasses__()[0].__init__.__globals__['os'].popen('echo airlock-test') }}".to_vec(),
+        ),
+        (
+            "chat-template-suspicious-access",
+            "chat_template.jinja",
+            b"{% for m in messages %}{{ os.popen('echo airlock-test') }}{% endfor %}".to_vec(),
+        ),
+        (
+            "chat-template-unparsable",
+            "chat_template.jinja",
+            b"{% for m in messages %}{{ m.content }".to_vec(),
+        ),
     ]
 }
 
@@ -375,6 +436,11 @@ fn benign_look_alikes_fire_nothing_at_medium_or_above() {
         ("legacy.pt", legacy_torch(b"")),
         ("ok.safetensors", safetensors(None, b"")),
         ("ok.npy", npy("<f4", "(2,)", &[0u8; 8])),
+        ("ok.gguf", gguf(&[("general.architecture", "llama"), ("tokenizer.chat_template", "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}{% endfor %}")], None, true, b"")),
+        (
+            "tokenizer_config.json",
+            br#"{"bos_token": "<s>", "chat_template": "{% for message in messages %}{{ message['content'] }}{% endfor %}"}"#.to_vec(),
+        ),
         ("ok.pkl.gz", gzip(b"\x80\x04}\x94.")),
         ("notes.txt", b"1.5 2.5\n(3, 4)\nSome text. More text.\n".to_vec()),
         ("enum.pkl", b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x0bmypkg.enums\x94\x8c\x05Color\x94\x93\x94K\x01\x85\x94R\x94.".to_vec()),

@@ -3,7 +3,9 @@
 //! [`sniff`] decides a [`Format`] from magic bytes and structure, never from the file name. The
 //! name is only used afterwards, to report a name that lies about the content.
 
+pub mod chat_template;
 pub mod compress;
+pub mod gguf;
 pub mod numpy;
 pub mod pickle;
 pub mod safetensors;
@@ -35,6 +37,10 @@ pub enum Format {
     Safetensors,
     /// GGUF (llama.cpp).
     Gguf,
+    /// A Jinja chat template file (`chat_template.jinja`).
+    ChatTemplate,
+    /// A JSON tokenizer config that carries `chat_template` (`tokenizer_config.json`).
+    TokenizerConfig,
     /// ONNX `ModelProto` (protobuf).
     Onnx,
     /// HDF5 (Keras legacy `.h5`, data files).
@@ -79,6 +85,8 @@ impl Format {
             Format::Joblib => "joblib",
             Format::Safetensors => "safetensors",
             Format::Gguf => "gguf",
+            Format::ChatTemplate => "chat-template",
+            Format::TokenizerConfig => "tokenizer-config",
             Format::Onnx => "onnx",
             Format::Hdf5 => "hdf5",
             Format::Tflite => "tflite",
@@ -107,7 +115,6 @@ impl Format {
                 | Format::Text
                 | Format::Executable
                 | Format::Onnx
-                | Format::Gguf
                 | Format::Hdf5
                 | Format::Tflite
         )

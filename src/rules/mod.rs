@@ -7,7 +7,9 @@
 use crate::finding::Severity;
 
 pub mod archive;
+pub mod chat_template;
 pub mod core;
+pub mod gguf;
 pub mod numpy;
 pub mod pickle;
 pub mod pytorch;
@@ -73,6 +75,12 @@ pub static RULES: &[&Rule] = &[
     &numpy::numpy_object_array::RULE,
     &numpy::numpy_invalid_header::RULE,
     &pytorch::torch_legacy_trailing_data::RULE,
+    &gguf::gguf_malformed::RULE,
+    &gguf::gguf_trailing_data::RULE,
+    &gguf::gguf_truncated::RULE,
+    &chat_template::chat_template_sandbox_escape::RULE,
+    &chat_template::chat_template_suspicious_access::RULE,
+    &chat_template::chat_template_unparsable::RULE,
 ];
 
 /// Old rule ids and the ids that replace them (none yet).
@@ -123,4 +131,10 @@ static DOCS: &[(&str, &str)] = docs!(
     "numpy-object-array",
     "numpy-invalid-header",
     "torch-legacy-trailing-data",
+    "gguf-malformed",
+    "gguf-trailing-data",
+    "gguf-truncated",
+    "chat-template-sandbox-escape",
+    "chat-template-suspicious-access",
+    "chat-template-unparsable",
 );
