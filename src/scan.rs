@@ -219,16 +219,31 @@ const HEAD: u64 = 4096;
 const TEXT_TAIL: u64 = 4096;
 const ZIP_TAIL: u64 = 22 + 65535;
 
+/// Text files read whole although their head says text: chat templates and the JSON configs that
+/// carry them, whose `chat_template` key usually sits after a long `added_tokens_decoder`. Their
+/// format is still decided by content ([`crate::formats::chat_template`]); up to 64 MiB.
+fn reads_whole_text(path: &Path, size: u64) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    size <= 64 << 20
+        && (name.ends_with(".jinja")
+            || name == "tokenizer_config.json"
+            || name == "chat_template.json"
+            || name == "processor_config.json")
+}
+
 /// Read a file: the whole of it, or only its head when the head decides that nothing more is
 /// needed ([`Format::judged_by_head`], and no zip end record in the tail). The second value is
 /// the format sniffed from the head when only the head is returned.
-fn load(mut file: File, size: u64) -> std::io::Result<(Bytes, Option<Format>)> {
+fn load(mut file: File, size: u64, whole_text: bool) -> std::io::Result<(Bytes, Option<Format>)> {
     use std::io::{Read, Seek, SeekFrom};
     if size > HEAD {
         let mut head = vec![0u8; HEAD as usize];
         file.read_exact(&mut head)?;
         let f = crate::formats::sniff(&head);
-        if matches!(f, Format::Text | Format::Executable) {
+        if matches!(f, Format::Text | Format::Executable) && !(f == Format::Text && whole_text) {
             let want = if f == Format::Text {
                 TEXT_TAIL
             } else {
@@ -278,7 +293,7 @@ pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
             false,
         );
     }
-    let (data, sniffed) = match load(file, size) {
+    let (data, sniffed) = match load(file, size, reads_whole_text(path, size)) {
         Ok(d) => d,
         Err(e) => return io_error_report(path, &e.to_string()),
     };
