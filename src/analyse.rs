@@ -190,6 +190,20 @@ impl Ctx {
         name: &str,
         depth: u32,
     ) -> Option<Format> {
+        self.nested_as(data, total, loc, name, depth, None)
+    }
+
+    /// [`Ctx::nested_sized`] for a member whose format its container already knows from the
+    /// member's role (`Some`, see [`formats::member_role`]); `None` sniffs it.
+    pub fn nested_as(
+        &mut self,
+        data: &[u8],
+        total: u64,
+        loc: &Location,
+        name: &str,
+        depth: u32,
+        format: Option<Format>,
+    ) -> Option<Format> {
         if depth > self.budget.limits.max_depth {
             // Nesting this deep has no use in a model file but hiding what is inside it, so it is
             // graded high (`docs/rules/resource-limit.md`).
@@ -212,7 +226,7 @@ impl Ctx {
             }
             return None;
         }
-        let f = analyse(self, data, None, total, loc, name, depth);
+        let f = analyse(self, data, format, total, loc, name, depth);
         self.members.push(Member {
             name: loc.artifact_name(),
             format: f,
@@ -231,13 +245,18 @@ fn polyglot(ctx: &mut Ctx, data: &[u8], format: Format, loc: &Location, depth: u
     );
     let zip_family = matches!(
         format,
-        Format::Zip | Format::PytorchZip | Format::Torchscript | Format::Npz
+        Format::Zip | Format::PytorchZip | Format::Torchscript | Format::Npz | Format::Keras
     );
     let wrapper = matches!(
         format,
         Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lzma | Format::Zlib | Format::SevenZ
     );
-    if pickle_family || wrapper || matches!(format, Format::Text | Format::Unknown) {
+    // Keras configs and TorchScript code are text members judged by their role.
+    let text = matches!(
+        format,
+        Format::Text | Format::Unknown | Format::KerasConfig | Format::TorchscriptCode
+    );
+    if pickle_family || wrapper || text {
         return;
     }
     let mut second = None;
@@ -297,6 +316,9 @@ pub fn analyse(
         Format::Gguf => formats::gguf::analyse(ctx, data, total, loc, depth),
         Format::ChatTemplate => formats::chat_template::analyse_template(ctx, data, loc),
         Format::TokenizerConfig => formats::chat_template::analyse_config(ctx, data, loc),
+        Format::Hdf5 => formats::hdf5::analyse(ctx, data, loc),
+        Format::KerasConfig => formats::keras::analyse_config(ctx, data, loc),
+        Format::TorchscriptCode => formats::torchscript::analyse_code(ctx, data, loc),
         other => other,
     };
     polyglot(ctx, data, format, loc, depth);
@@ -307,6 +329,8 @@ pub fn analyse(
             | Format::Joblib
             | Format::Zip
             | Format::PytorchZip
+            | Format::Torchscript
+            | Format::Keras
             | Format::SevenZ
             | Format::Tar
     );

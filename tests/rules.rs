@@ -230,6 +230,15 @@ fn gguf(kvs: &[(&str, &str)], kv_count: Option<u64>, with_data: bool, trailing: 
     out
 }
 
+/// A Keras v3 archive whose `config.json` is `config`.
+fn keras_zip(config: &str) -> Vec<u8> {
+    let mut z = Zip::new(b"");
+    let meta = br#"{"keras_version": "3.8.0"}"#;
+    z.add("metadata.json", meta, "metadata.json", 0, 0);
+    z.add("config.json", config.as_bytes(), "config.json", 0, 0);
+    z.finish()
+}
+
 /// (rule id, file name, bytes) for every rule that a single file can fire.
 fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let mut with_prefix = Zip::new(b"junk in front of the archive");
@@ -345,6 +354,34 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "torch-legacy-trailing-data",
             "a.pt",
             legacy_torch(b"extra bytes"),
+        ),
+        (
+            "keras-lambda-layer",
+            "a.keras",
+            keras_zip(r#"{"class_name": "Lambda", "config": {"name": "l", "function": {"class_name": "__lambda__", "config": {"code": "ZGVmYW5nZWQ="}}}}"#),
+        ),
+        (
+            "keras-external-object",
+            "a.keras",
+            keras_zip(r#"{"module": "os", "class_name": "function", "config": "system", "registered_name": null}"#),
+        ),
+        ("keras-invalid-config", "a.keras", keras_zip("{\"layers\": [")),
+        (
+            "hdf5-unreadable",
+            "a.h5",
+            b"\x89HDF\r\n\x1a\n\x00\x00\x00\x00\x00\x08\x08\x00".to_vec(),
+        ),
+        (
+            "torchscript-dangerous-call",
+            "a.pt",
+            {
+                let mut z = Zip::new(b"");
+                z.add("a/data.pkl", b"\x80\x02}.", "a/data.pkl", 0, 0);
+                z.add("a/constants.pkl", b"\x80\x02).", "a/constants.pkl", 0, 0);
+                let code = b"def forward(self, x: Tensor) -> Tensor:\n  _0 = os.system(\"echo x\")\n";
+                z.add("a/code/__torch__/a.py", code, "a/code/__torch__/a.py", 0, 0);
+                z.finish()
+            },
         ),
         (
             "gguf-malformed",

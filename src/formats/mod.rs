@@ -6,11 +6,14 @@
 pub mod chat_template;
 pub mod compress;
 pub mod gguf;
+pub mod hdf5;
+pub mod keras;
 pub mod numpy;
 pub mod pickle;
 pub mod safetensors;
 pub mod sevenz;
 pub mod tar;
+pub mod torchscript;
 pub mod zip;
 
 /// What an artifact is, judged by its content.
@@ -22,6 +25,9 @@ pub enum Format {
     PytorchZip,
     /// A TorchScript archive: a PyTorch zip with `code/` and `constants.pkl`.
     Torchscript,
+    /// TorchScript source (`code/**/*.py` of a TorchScript archive), judged by
+    /// [`torchscript::analyse_code`].
+    TorchscriptCode,
     /// Legacy `torch.save` (magic-number pickle, protocol, sys_info, data, storage keys, raw
     /// storages).
     PytorchLegacy,
@@ -45,6 +51,10 @@ pub enum Format {
     Onnx,
     /// HDF5 (Keras legacy `.h5`, data files).
     Hdf5,
+    /// Keras v3 `.keras`: a zip with `config.json`, `metadata.json` and `model.weights.h5`.
+    Keras,
+    /// The `config.json` of a Keras v3 archive (the model's serialized layer graph).
+    KerasConfig,
     /// TensorFlow Lite flatbuffer.
     Tflite,
     /// A zip archive.
@@ -78,6 +88,7 @@ impl Format {
             Format::Pickle(_) => "pickle",
             Format::PytorchZip => "pytorch-zip",
             Format::Torchscript => "torchscript",
+            Format::TorchscriptCode => "torchscript-code",
             Format::PytorchLegacy => "pytorch-legacy",
             Format::PytorchLegacyTar => "pytorch-legacy-tar",
             Format::Npy => "numpy-npy",
@@ -89,6 +100,8 @@ impl Format {
             Format::TokenizerConfig => "tokenizer-config",
             Format::Onnx => "onnx",
             Format::Hdf5 => "hdf5",
+            Format::Keras => "keras",
+            Format::KerasConfig => "keras-config",
             Format::Tflite => "tflite",
             Format::Zip => "zip",
             Format::Tar => "tar",
@@ -105,18 +118,13 @@ impl Format {
     }
 
     /// True for formats whose verdict the first bytes decide: airlock names them but has no
-    /// analyser that reads further (text, executables, unknown content, and for now GGUF,
-    /// ONNX, HDF5 and TFLite). Readers stop at the head for these; a second reading as a pickle
+    /// analyser that reads further (text, executables, unknown content, and for now ONNX
+    /// and TFLite). Readers stop at the head for these; a second reading as a pickle
     /// or a zip (polyglots) is still checked.
     pub fn judged_by_head(self) -> bool {
         matches!(
             self,
-            Format::Unknown
-                | Format::Text
-                | Format::Executable
-                | Format::Onnx
-                | Format::Hdf5
-                | Format::Tflite
+            Format::Unknown | Format::Text | Format::Executable | Format::Onnx | Format::Tflite
         )
     }
 
@@ -297,6 +305,28 @@ fn looks_like_onnx(data: &[u8]) -> bool {
         }
     }
     saw_graph
+}
+
+/// The format a member has by its role in the container `container` (as refined from its member
+/// names), when its content alone does not say it: a Keras v3 archive's `config.json` is the
+/// model graph Keras deserializes (Keras `saving/saving_lib.py`, `_CONFIG_FILENAME`), a TorchScript
+/// archive's `code/**/*.py` is the source `torch.jit.load` compiles (PyTorch
+/// `torch/csrc/jit/serialization/import.cpp`). Container analysers hand such members on with this
+/// format instead of sniffing them, so each container knows its members through this one table.
+pub fn member_role(container: Format, name: &str) -> Option<Format> {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    match container {
+        // Keras reads `config.json` and `metadata.json` at the archive root only.
+        Format::Keras if name == "config.json" || name == "metadata.json" => {
+            Some(Format::KerasConfig)
+        }
+        Format::Torchscript
+            if base.ends_with(".py") && (name.starts_with("code/") || name.contains("/code/")) =>
+        {
+            Some(Format::TorchscriptCode)
+        }
+        _ => None,
+    }
 }
 
 /// File name extensions that claim a data-only format (no code at load).

@@ -250,7 +250,9 @@ pub fn check_member_name(ctx: &mut Ctx, name: &str, loc: &Location) {
     }
 }
 
-/// Analyse a zip; returns the refined format (PyTorch zip, TorchScript, npz, or zip).
+/// Analyse a zip; returns the refined format (Keras v3, PyTorch zip, TorchScript, npz, or zip).
+/// Members whose role the refined format defines ([`crate::formats::member_role`]) are analysed
+/// as that format rather than sniffed.
 pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
     let max_members = ctx.budget.limits.max_members;
     let (mut entries, delta) = match find_eocd(data) {
@@ -327,7 +329,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             );
             break;
         }
-        member(ctx, data, e, delta, loc, depth);
+        member(ctx, data, e, delta, loc, depth, refined);
     }
     refined
 }
@@ -338,7 +340,12 @@ fn refine(names: &[String]) -> Format {
             .iter()
             .any(|n| n == suffix.trim_start_matches('/') || n.ends_with(suffix))
     };
-    if has("/constants.pkl") && names.iter().any(|n| n.contains("/code/")) {
+    let root = |n: &str| names.iter().any(|m| m == n);
+    // Keras 3 `saving_lib.load_model` opens `config.json` and `metadata.json` at the root of the
+    // zip (keras `src/saving/saving_lib.py`); `model.weights.h5` may be absent.
+    if root("config.json") && root("metadata.json") {
+        Format::Keras
+    } else if has("/constants.pkl") && names.iter().any(|n| n.contains("/code/")) {
         Format::Torchscript
     } else if has("/data.pkl") || has("data.pkl") {
         Format::PytorchZip
@@ -353,8 +360,17 @@ fn refine(names: &[String]) -> Format {
     }
 }
 
-fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, depth: u32) {
+fn member(
+    ctx: &mut Ctx,
+    data: &[u8],
+    e: &Entry,
+    delta: u64,
+    loc: &Location,
+    depth: u32,
+    container: Format,
+) {
     let name = show(&e.name);
+    let role = crate::formats::member_role(container, &name);
     let mloc = loc.member(name.clone());
     check_member_name(ctx, &name, &mloc);
     let lho = (e.local_offset + delta) as usize;
@@ -459,11 +475,11 @@ fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, dep
         0 => {
             // Stored: a zero-copy slice. Only what the format needs is touched.
             let body = raw;
-            let f = sniff(body);
+            let f = role.unwrap_or_else(|| sniff(body));
             if needs_whole(f) {
                 check_crc(ctx, body, e, &mloc);
             }
-            ctx.nested(body, &mloc, &name, depth + 1);
+            ctx.nested_as(body, body.len() as u64, &mloc, &name, depth + 1, role);
         }
         8 | 12 => {
             let (head, stop) = read_bounded(
@@ -472,7 +488,7 @@ fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, dep
                 raw.len() as u64,
                 Some(SNIFF_PREFIX),
             );
-            let f = sniff(&head);
+            let f = role.unwrap_or_else(|| sniff(&head));
             // Formats judged from their header need no more than the prefix.
             let header_only = match f {
                 Format::Npy => !crate::formats::numpy::is_object(&head),
@@ -490,7 +506,7 @@ fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, dep
                 if needs_whole(f) {
                     check_crc(ctx, &head, e, &mloc);
                 }
-                ctx.nested(&head, &mloc, &name, depth + 1);
+                ctx.nested_as(&head, head.len() as u64, &mloc, &name, depth + 1, role);
                 return;
             }
             ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
@@ -501,7 +517,7 @@ fn member(ctx: &mut Ctx, data: &[u8], e: &Entry, delta: u64, loc: &Location, dep
             } else {
                 check_crc(ctx, &body, e, &mloc);
             }
-            ctx.nested(&body, &mloc, &name, depth + 1);
+            ctx.nested_as(&body, body.len() as u64, &mloc, &name, depth + 1, role);
         }
         m => {
             ctx.emit(

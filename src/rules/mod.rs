@@ -10,10 +10,13 @@ pub mod archive;
 pub mod chat_template;
 pub mod core;
 pub mod gguf;
+pub mod hdf5;
+pub mod keras;
 pub mod numpy;
 pub mod pickle;
 pub mod pytorch;
 pub mod safetensors;
+pub mod torchscript;
 
 /// Where the rule pages are published; a rule's page is `DOCS_BASE_URL` + id + `.md`.
 pub const DOCS_BASE_URL: &str = "https://github.com/airlock-dev/airlock/blob/main/docs/rules/";
@@ -75,6 +78,11 @@ pub static RULES: &[&Rule] = &[
     &numpy::numpy_object_array::RULE,
     &numpy::numpy_invalid_header::RULE,
     &pytorch::torch_legacy_trailing_data::RULE,
+    &keras::keras_lambda_layer::RULE,
+    &keras::keras_external_object::RULE,
+    &keras::keras_invalid_config::RULE,
+    &hdf5::hdf5_unreadable::RULE,
+    &torchscript::torchscript_dangerous_call::RULE,
     &gguf::gguf_malformed::RULE,
     &gguf::gguf_trailing_data::RULE,
     &gguf::gguf_truncated::RULE,
@@ -131,6 +139,11 @@ static DOCS: &[(&str, &str)] = docs!(
     "numpy-object-array",
     "numpy-invalid-header",
     "torch-legacy-trailing-data",
+    "keras-lambda-layer",
+    "keras-external-object",
+    "keras-invalid-config",
+    "hdf5-unreadable",
+    "torchscript-dangerous-call",
     "gguf-malformed",
     "gguf-trailing-data",
     "gguf-truncated",
