@@ -313,6 +313,8 @@ pub fn analyse(
         }
         Format::Npy => formats::numpy::analyse(ctx, data, total, loc, depth),
         Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc, depth),
+        Format::Onnx => formats::onnx::analyse(ctx, data, loc),
+        Format::TfSavedModel => formats::tf_savedmodel::analyse(ctx, data, loc),
         Format::Gguf => formats::gguf::analyse(ctx, data, total, loc, depth),
         Format::ChatTemplate => formats::chat_template::analyse_template(ctx, data, loc),
         Format::TokenizerConfig => formats::chat_template::analyse_config(ctx, data, loc),

@@ -56,6 +56,23 @@ impl FileReport {
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
+
+    /// Sort the findings worst first and set the verdict from them (again, after the check
+    /// stage added some).
+    pub fn grade(&mut self) {
+        self.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.location.cmp(&b.location))
+                .then_with(|| a.rule.id.cmp(b.rule.id))
+        });
+        let worst = self.worst();
+        self.verdict = if self.reason.is_some() && worst.is_none_or(|w| w < Severity::Medium) {
+            Verdict::Unanalysed
+        } else {
+            Verdict::from_worst(worst)
+        };
+    }
 }
 
 /// The result of a whole scan.
@@ -133,6 +150,8 @@ pub fn scan(
         files.push(io_error_report(path, err));
     }
     files.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
+    // The check stage: rules over all files (docs/architecture.md).
+    crate::check::run(&mut files);
     Ok(ScanReport {
         files,
         elapsed: start.elapsed(),
@@ -159,34 +178,24 @@ fn report_of(
     path: &Path,
     size: u64,
     format: Format,
-    mut findings: Vec<Finding>,
+    findings: Vec<Finding>,
     members: Vec<Member>,
     reason: Option<String>,
     io_error: bool,
 ) -> FileReport {
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.location.cmp(&b.location))
-            .then_with(|| a.rule.id.cmp(b.rule.id))
-    });
-    let worst = findings.iter().map(|f| f.severity).max();
-    let verdict = if reason.is_some() && worst.is_none_or(|w| w < Severity::Medium) {
-        Verdict::Unanalysed
-    } else {
-        Verdict::from_worst(worst)
-    };
-    FileReport {
+    let mut r = FileReport {
         path: path.to_path_buf(),
         size,
         format,
-        verdict,
+        verdict: Verdict::Clean,
         reason,
         findings,
         members,
         facts: Facts::new(),
         io_error,
-    }
+    };
+    r.grade();
+    r
 }
 
 /// Files up to this size are read into memory; larger ones are memory-mapped. Mapping and

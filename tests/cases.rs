@@ -77,3 +77,18 @@ fn model_cases_are_classified_as_their_manifest_says() {
         failures.join("\n")
     );
 }
+
+/// The ONNX and TensorFlow SavedModel rows of `../shared/cases/formats` (the other rows of that
+/// manifest belong to other formats' tests).
+#[test]
+fn onnx_and_savedmodel_format_cases_are_classified_as_their_manifest_says() {
+    let Some((rows, failures)) = check("formats") else {
+        return;
+    };
+    assert!(rows >= 6, "only {rows} rows in the formats manifest");
+    let ours: Vec<&String> = failures
+        .iter()
+        .filter(|f| f.contains("onnx") || f.contains("savedmodel"))
+        .collect();
+    assert!(ours.is_empty(), "misclassified: {ours:?}");
+}

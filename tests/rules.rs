@@ -11,6 +11,9 @@ use airlock::rules::RULES;
 use airlock::scan::{scan, scan_file, ScanOptions};
 use airlock::Severity;
 
+#[path = "support/pb.rs"]
+mod pb;
+
 const SYSTEM: &[u8] = b"\x80\x02cposix\nsystem\nX\x11\x00\x00\x00echo airlock-test\x85R.";
 
 #[test]
@@ -356,6 +359,36 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             legacy_torch(b"extra bytes"),
         ),
         (
+            "onnx-external-data-traversal",
+            "a.onnx",
+            pb::onnx(Some("weights/../../../etc/passwd"), "Identity", ""),
+        ),
+        (
+            "onnx-custom-operator",
+            "a.onnx",
+            pb::onnx(None, "Evil", "com.example.ops"),
+        ),
+        (
+            "onnx-malformed",
+            "a.onnx",
+            pb::onnx(None, "Identity", "")[..40].to_vec(),
+        ),
+        (
+            "tf-python-op",
+            "saved_model.pb",
+            pb::saved_model(&["EagerPyFunc"], &[]),
+        ),
+        (
+            "tf-file-op",
+            "saved_model.pb",
+            pb::saved_model(&["ReadFile", "WriteFile"], &[]),
+        ),
+        (
+            "tf-savedmodel-malformed",
+            "saved_model.pb",
+            pb::saved_model(&["ReadFile", "WriteFile"], &["PyFunc"])[..60].to_vec(),
+        ),
+        (
             "keras-lambda-layer",
             "a.keras",
             keras_zip(r#"{"class_name": "Lambda", "config": {"name": "l", "function": {"class_name": "__lambda__", "config": {"code": "ZGVmYW5nZWQ="}}}}"#),
@@ -445,6 +478,12 @@ fn every_rule_fires_on_its_fixture() {
     let root = dir.path().join("links");
     std::fs::create_dir(&root).expect("mkdir");
     std::os::unix::fs::symlink("/etc/hostname", root.join("weights.bin")).expect("symlink");
+    // An ONNX model whose external data is that link (the check stage).
+    write(
+        &root,
+        "model.onnx",
+        &pb::onnx(Some("weights.bin"), "Identity", ""),
+    );
     let opts = ScanOptions {
         paths: vec![root.clone(), dir.path().join("does-not-exist")],
         exclude: Vec::new(),
@@ -452,7 +491,11 @@ fn every_rule_fires_on_its_fixture() {
         limits: BudgetLimits::default(),
     };
     let report = scan(&opts, &|_, _| {}).expect("scan");
-    for id in ["symlink-outside-root", "io-error"] {
+    for id in [
+        "symlink-outside-root",
+        "io-error",
+        "onnx-external-data-symlink",
+    ] {
         assert!(
             report.findings().any(|f| f.rule.id == id),
             "{id}: not fired"
@@ -472,6 +515,8 @@ fn benign_look_alikes_fire_nothing_at_medium_or_above() {
         ("state.pt", zip_one("archive/data.pkl", b"\x80\x02ccollections\nOrderedDict\n)R.")),
         ("legacy.pt", legacy_torch(b"")),
         ("ok.safetensors", safetensors(None, b"")),
+        ("ok.onnx", pb::onnx(Some("model.onnx_data"), "Gemm", "com.microsoft")),
+        ("saved_model.pb", pb::saved_model(&["SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename", "StringJoin"], &["MatMul"])),
         ("ok.npy", npy("<f4", "(2,)", &[0u8; 8])),
         ("ok.gguf", gguf(&[("general.architecture", "llama"), ("tokenizer.chat_template", "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}{% endfor %}")], None, true, b"")),
         (

@@ -9,10 +9,13 @@ pub mod gguf;
 pub mod hdf5;
 pub mod keras;
 pub mod numpy;
+pub mod onnx;
 pub mod pickle;
+pub mod protobuf;
 pub mod safetensors;
 pub mod sevenz;
 pub mod tar;
+pub mod tf_savedmodel;
 pub mod torchscript;
 pub mod zip;
 
@@ -57,6 +60,8 @@ pub enum Format {
     KerasConfig,
     /// TensorFlow Lite flatbuffer.
     Tflite,
+    /// TensorFlow SavedModel (`saved_model.pb`, `SavedModel` protobuf).
+    TfSavedModel,
     /// A zip archive.
     Zip,
     /// A tar archive.
@@ -103,6 +108,7 @@ impl Format {
             Format::Keras => "keras",
             Format::KerasConfig => "keras-config",
             Format::Tflite => "tflite",
+            Format::TfSavedModel => "tf-savedmodel",
             Format::Zip => "zip",
             Format::Tar => "tar",
             Format::SevenZ => "7z",
@@ -118,13 +124,13 @@ impl Format {
     }
 
     /// True for formats whose verdict the first bytes decide: airlock names them but has no
-    /// analyser that reads further (text, executables, unknown content, and for now ONNX
-    /// and TFLite). Readers stop at the head for these; a second reading as a pickle
-    /// or a zip (polyglots) is still checked.
+    /// analyser that reads further (text, executables, unknown content, and for now TFLite).
+    /// Readers stop at the head for these; a second reading as a pickle or a zip (polyglots) is
+    /// still checked.
     pub fn judged_by_head(self) -> bool {
         matches!(
             self,
-            Format::Unknown | Format::Text | Format::Executable | Format::Onnx | Format::Tflite
+            Format::Unknown | Format::Text | Format::Executable | Format::Tflite
         )
     }
 
@@ -209,6 +215,9 @@ pub fn sniff(data: &[u8]) -> Format {
     }
     if looks_like_onnx(data) {
         return Format::Onnx;
+    }
+    if tf_savedmodel::looks_like(data) {
+        return Format::TfSavedModel;
     }
     // Zip readers (PyTorch's included) find an archive from its end, whatever its first bytes:
     // an end record without a comment is checked for every file, a search through the last

@@ -13,9 +13,11 @@ pub mod gguf;
 pub mod hdf5;
 pub mod keras;
 pub mod numpy;
+pub mod onnx;
 pub mod pickle;
 pub mod pytorch;
 pub mod safetensors;
+pub mod tf;
 pub mod torchscript;
 
 /// Where the rule pages are published; a rule's page is `DOCS_BASE_URL` + id + `.md`.
@@ -78,6 +80,13 @@ pub static RULES: &[&Rule] = &[
     &numpy::numpy_object_array::RULE,
     &numpy::numpy_invalid_header::RULE,
     &pytorch::torch_legacy_trailing_data::RULE,
+    &onnx::onnx_external_data_traversal::RULE,
+    &onnx::onnx_external_data_symlink::RULE,
+    &onnx::onnx_custom_operator::RULE,
+    &onnx::onnx_malformed::RULE,
+    &tf::tf_python_op::RULE,
+    &tf::tf_file_op::RULE,
+    &tf::tf_savedmodel_malformed::RULE,
     &keras::keras_lambda_layer::RULE,
     &keras::keras_external_object::RULE,
     &keras::keras_invalid_config::RULE,
@@ -139,6 +148,13 @@ static DOCS: &[(&str, &str)] = docs!(
     "numpy-object-array",
     "numpy-invalid-header",
     "torch-legacy-trailing-data",
+    "onnx-external-data-traversal",
+    "onnx-external-data-symlink",
+    "onnx-custom-operator",
+    "onnx-malformed",
+    "tf-python-op",
+    "tf-file-op",
+    "tf-savedmodel-malformed",
     "keras-lambda-layer",
     "keras-external-object",
     "keras-invalid-config",
