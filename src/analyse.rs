@@ -190,6 +190,20 @@ impl Ctx {
         name: &str,
         depth: u32,
     ) -> Option<Format> {
+        self.nested_as(data, total, loc, name, depth, None)
+    }
+
+    /// [`Ctx::nested_sized`] for a member whose format its container already knows from the
+    /// member's role (`Some`, see [`formats::member_role`]); `None` sniffs it.
+    pub fn nested_as(
+        &mut self,
+        data: &[u8],
+        total: u64,
+        loc: &Location,
+        name: &str,
+        depth: u32,
+        format: Option<Format>,
+    ) -> Option<Format> {
         if depth > self.budget.limits.max_depth {
             // Nesting this deep has no use in a model file but hiding what is inside it, so it is
             // graded high (`docs/rules/resource-limit.md`).
@@ -212,7 +226,7 @@ impl Ctx {
             }
             return None;
         }
-        let f = analyse(self, data, None, total, loc, name, depth);
+        let f = analyse(self, data, format, total, loc, name, depth);
         self.members.push(Member {
             name: loc.artifact_name(),
             format: f,
@@ -242,12 +256,14 @@ fn polyglot(
         format,
         Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lzma | Format::Zlib | Format::SevenZ
     );
-    // Text (source, .pth, templates) is not read as a binary format by any loader.
-    if pickle_family
-        || wrapper
-        || matches!(sniffed, Format::Text | Format::Unknown)
-        || matches!(format, Format::Text | Format::Unknown)
-    {
+    // Text (source, .pth, templates, Keras configs, TorchScript code) is not read as a binary
+    // format by any loader.
+    let text = matches!(sniffed, Format::Text | Format::Unknown)
+        || matches!(
+            format,
+            Format::Text | Format::Unknown | Format::KerasConfig | Format::TorchscriptCode
+        );
+    if pickle_family || wrapper || text {
         return;
     }
     let mut second = None;
@@ -285,7 +301,16 @@ pub fn analyse(
     name: &str,
     depth: u32,
 ) -> Format {
-    let sniffed = formats::refine_by_name(sniffed.unwrap_or_else(|| formats::sniff(data)), name);
+    let raw = sniffed.unwrap_or_else(|| formats::sniff(data));
+    let mut sniffed = formats::refine_by_name(raw, name);
+    // Chat templates are text: a JSON object with `chat_template`, or Jinja named `*.jinja`.
+    if sniffed == Format::Text {
+        if formats::chat_template::looks_like_config(data) {
+            sniffed = Format::TokenizerConfig;
+        } else if formats::chat_template::looks_like_template(data, name) {
+            sniffed = Format::ChatTemplate;
+        }
+    }
     let format = match sniffed {
         Format::Pickle(_) => formats::pickle::analyse(ctx, data, loc, depth),
         Format::Zip => formats::zip::analyse(ctx, data, loc, depth),
@@ -308,6 +333,14 @@ pub fn analyse(
             Format::StartFile
         }
         Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc, depth),
+        Format::Onnx => formats::onnx::analyse(ctx, data, loc),
+        Format::TfSavedModel => formats::tf_savedmodel::analyse(ctx, data, loc),
+        Format::Gguf => formats::gguf::analyse(ctx, data, total, loc, depth),
+        Format::ChatTemplate => formats::chat_template::analyse_template(ctx, data, loc),
+        Format::TokenizerConfig => formats::chat_template::analyse_config(ctx, data, loc),
+        Format::Hdf5 => formats::hdf5::analyse(ctx, data, loc),
+        Format::KerasConfig => formats::keras::analyse_config(ctx, data, loc),
+        Format::TorchscriptCode => formats::torchscript::analyse_code(ctx, data, loc),
         other => other,
     };
     polyglot(ctx, data, sniffed, format, loc, depth);
@@ -318,6 +351,8 @@ pub fn analyse(
             | Format::Joblib
             | Format::Zip
             | Format::PytorchZip
+            | Format::Torchscript
+            | Format::Keras
             | Format::SevenZ
             | Format::Tar
     );

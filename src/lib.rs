@@ -22,6 +22,7 @@
 #![deny(unsafe_code)]
 
 pub mod analyse;
+pub mod check;
 pub mod cli;
 pub mod discover;
 pub mod finding;

@@ -56,6 +56,23 @@ impl FileReport {
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).max()
     }
+
+    /// Sort the findings worst first and set the verdict from them (again, after the check
+    /// stage added some).
+    pub fn grade(&mut self) {
+        self.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.location.cmp(&b.location))
+                .then_with(|| a.rule.id.cmp(b.rule.id))
+        });
+        let worst = self.worst();
+        self.verdict = if self.reason.is_some() && worst.is_none_or(|w| w < Severity::Medium) {
+            Verdict::Unanalysed
+        } else {
+            Verdict::from_worst(worst)
+        };
+    }
 }
 
 /// The result of a whole scan.
@@ -133,6 +150,8 @@ pub fn scan(
         files.push(io_error_report(path, err));
     }
     files.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
+    // The check stage: rules over all files (docs/architecture.md).
+    crate::check::run(&mut files);
     Ok(ScanReport {
         files,
         elapsed: start.elapsed(),
@@ -159,34 +178,24 @@ fn report_of(
     path: &Path,
     size: u64,
     format: Format,
-    mut findings: Vec<Finding>,
+    findings: Vec<Finding>,
     members: Vec<Member>,
     reason: Option<String>,
     io_error: bool,
 ) -> FileReport {
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.location.cmp(&b.location))
-            .then_with(|| a.rule.id.cmp(b.rule.id))
-    });
-    let worst = findings.iter().map(|f| f.severity).max();
-    let verdict = if reason.is_some() && worst.is_none_or(|w| w < Severity::Medium) {
-        Verdict::Unanalysed
-    } else {
-        Verdict::from_worst(worst)
-    };
-    FileReport {
+    let mut r = FileReport {
         path: path.to_path_buf(),
         size,
         format,
-        verdict,
+        verdict: Verdict::Clean,
         reason,
         findings,
         members,
         facts: Facts::new(),
         io_error,
-    }
+    };
+    r.grade();
+    r
 }
 
 /// Files up to this size are read into memory; larger ones are memory-mapped. Mapping and
@@ -219,16 +228,36 @@ const HEAD: u64 = 4096;
 const TEXT_TAIL: u64 = 4096;
 const ZIP_TAIL: u64 = 22 + 65535;
 
+/// Text files read whole although their head says text: chat templates and the JSON configs that
+/// carry them, whose `chat_template` key usually sits after a long `added_tokens_decoder`. Their
+/// format is still decided by content ([`crate::formats::chat_template`]); up to 64 MiB.
+fn reads_whole_text(path: &Path, size: u64) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    size <= 64 << 20
+        && (name.ends_with(".jinja")
+            || name == "tokenizer_config.json"
+            || name == "chat_template.json"
+            || name == "processor_config.json")
+}
+
 /// Read a file: the whole of it, or only its head when the head decides that nothing more is
 /// needed ([`Format::judged_by_head`], and no zip end record in the tail). The second value is
 /// the format sniffed from the head when only the head is returned.
-fn load(mut file: File, size: u64, name: &str) -> std::io::Result<(Bytes, Option<Format>)> {
+fn load(
+    mut file: File,
+    size: u64,
+    name: &str,
+    whole_text: bool,
+) -> std::io::Result<(Bytes, Option<Format>)> {
     use std::io::{Read, Seek, SeekFrom};
     if size > HEAD {
         let mut head = vec![0u8; HEAD as usize];
         file.read_exact(&mut head)?;
         let f = crate::formats::refine_by_name(crate::formats::sniff(&head), name);
-        if matches!(f, Format::Text | Format::Executable) {
+        if matches!(f, Format::Text | Format::Executable) && !(f == Format::Text && whole_text) {
             let want = if f == Format::Text {
                 TEXT_TAIL
             } else {
@@ -282,7 +311,7 @@ pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (data, sniffed) = match load(file, size, &name) {
+    let (data, sniffed) = match load(file, size, &name, reads_whole_text(path, size)) {
         Ok(d) => d,
         Err(e) => return io_error_report(path, &e.to_string()),
     };

@@ -93,3 +93,17 @@ fn package_cases_are_classified_as_their_manifest_says() {
         failures.join("\n")
     );
 }
+
+/// Every row of `../shared/cases/formats`: Keras, ONNX, SavedModel, GGUF and chat templates.
+#[test]
+fn format_cases_are_classified_as_their_manifest_says() {
+    let Some((rows, failures)) = check("formats") else {
+        return;
+    };
+    assert!(rows >= 12, "only {rows} rows in the formats manifest");
+    assert!(
+        failures.is_empty(),
+        "misclassified:\n{}",
+        failures.join("\n")
+    );
+}

@@ -11,6 +11,9 @@ use airlock::rules::RULES;
 use airlock::scan::{scan, scan_file, ScanOptions};
 use airlock::Severity;
 
+#[path = "support/pb.rs"]
+mod pb;
+
 const SYSTEM: &[u8] = b"\x80\x02cposix\nsystem\nX\x11\x00\x00\x00echo airlock-test\x85R.";
 
 #[test]
@@ -199,6 +202,46 @@ fn nested_gzip(levels: usize) -> Vec<u8> {
     d
 }
 
+/// A GGUF v3 file (little-endian) with string metadata and one F32 tensor of 4 elements; its data
+/// is left out when `with_data` is false, `trailing` follows it.
+fn gguf(kvs: &[(&str, &str)], kv_count: Option<u64>, with_data: bool, trailing: &[u8]) -> Vec<u8> {
+    fn s(out: &mut Vec<u8>, t: &str) {
+        out.extend_from_slice(&(t.len() as u64).to_le_bytes());
+        out.extend_from_slice(t.as_bytes());
+    }
+    let mut out = b"GGUF".to_vec();
+    out.extend_from_slice(&3u32.to_le_bytes());
+    out.extend_from_slice(&1u64.to_le_bytes());
+    out.extend_from_slice(&kv_count.unwrap_or(kvs.len() as u64).to_le_bytes());
+    for (k, v) in kvs {
+        s(&mut out, k);
+        out.extend_from_slice(&8u32.to_le_bytes());
+        s(&mut out, v);
+    }
+    s(&mut out, "token_embd.weight");
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&4u64.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&0u64.to_le_bytes());
+    while out.len() % 32 != 0 {
+        out.push(0);
+    }
+    if with_data {
+        out.extend_from_slice(&[0u8; 16]);
+    }
+    out.extend_from_slice(trailing);
+    out
+}
+
+/// A Keras v3 archive whose `config.json` is `config`.
+fn keras_zip(config: &str) -> Vec<u8> {
+    let mut z = Zip::new(b"");
+    let meta = br#"{"keras_version": "3.8.0"}"#;
+    z.add("metadata.json", meta, "metadata.json", 0, 0);
+    z.add("config.json", config.as_bytes(), "config.json", 0, 0);
+    z.finish()
+}
+
 /// (rule id, file name, bytes) for every rule that a single file can fire.
 fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let mut with_prefix = Zip::new(b"junk in front of the archive");
@@ -315,6 +358,94 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "a.pt",
             legacy_torch(b"extra bytes"),
         ),
+        (
+            "onnx-external-data-traversal",
+            "a.onnx",
+            pb::onnx(Some("weights/../../../etc/passwd"), "Identity", ""),
+        ),
+        (
+            "onnx-custom-operator",
+            "a.onnx",
+            pb::onnx(None, "Evil", "com.example.ops"),
+        ),
+        (
+            "onnx-malformed",
+            "a.onnx",
+            pb::onnx(None, "Identity", "")[..40].to_vec(),
+        ),
+        (
+            "tf-python-op",
+            "saved_model.pb",
+            pb::saved_model(&["EagerPyFunc"], &[]),
+        ),
+        (
+            "tf-file-op",
+            "saved_model.pb",
+            pb::saved_model(&["ReadFile", "WriteFile"], &[]),
+        ),
+        (
+            "tf-savedmodel-malformed",
+            "saved_model.pb",
+            pb::saved_model(&["ReadFile", "WriteFile"], &["PyFunc"])[..60].to_vec(),
+        ),
+        (
+            "keras-lambda-layer",
+            "a.keras",
+            keras_zip(r#"{"class_name": "Lambda", "config": {"name": "l", "function": {"class_name": "__lambda__", "config": {"code": "ZGVmYW5nZWQ="}}}}"#),
+        ),
+        (
+            "keras-external-object",
+            "a.keras",
+            keras_zip(r#"{"module": "os", "class_name": "function", "config": "system", "registered_name": null}"#),
+        ),
+        ("keras-invalid-config", "a.keras", keras_zip("{\"layers\": [")),
+        (
+            "hdf5-unreadable",
+            "a.h5",
+            b"\x89HDF\r\n\x1a\n\x00\x00\x00\x00\x00\x08\x08\x00".to_vec(),
+        ),
+        (
+            "torchscript-dangerous-call",
+            "a.pt",
+            {
+                let mut z = Zip::new(b"");
+                z.add("a/data.pkl", b"\x80\x02}.", "a/data.pkl", 0, 0);
+                z.add("a/constants.pkl", b"\x80\x02).", "a/constants.pkl", 0, 0);
+                let code = b"def forward(self, x: Tensor) -> Tensor:\n  _0 = os.system(\"echo x\")\n";
+                z.add("a/code/__torch__/a.py", code, "a/code/__torch__/a.py", 0, 0);
+                z.finish()
+            },
+        ),
+        (
+            "gguf-malformed",
+            "a.gguf",
+            gguf(&[("general.architecture", "llama")], Some(1 << 62), true, b""),
+        ),
+        (
+            "gguf-truncated",
+            "a.gguf",
+            gguf(&[("general.architecture", "llama")], None, false, b""),
+        ),
+        (
+            "gguf-trailing-data",
+            "a.gguf",
+            gguf(&[], None, true, &[0x5a; 64]),
+        ),
+        (
+            "chat-template-sandbox-escape",
+            "chat_template.jinja",
+            b"{{ ().__class__.__base__.__subclasses__()[0].__init__.__globals__['os'].popen('echo airlock-test') }}".to_vec(),
+        ),
+        (
+            "chat-template-suspicious-access",
+            "chat_template.jinja",
+            b"{% for m in messages %}{{ os.popen('echo airlock-test') }}{% endfor %}".to_vec(),
+        ),
+        (
+            "chat-template-unparsable",
+            "chat_template.jinja",
+            b"{% for m in messages %}{{ m.content }".to_vec(),
+        ),
     ]
 }
 
@@ -415,6 +546,12 @@ fn every_rule_fires_on_its_fixture() {
     let root = dir.path().join("links");
     std::fs::create_dir(&root).expect("mkdir");
     std::os::unix::fs::symlink("/etc/hostname", root.join("weights.bin")).expect("symlink");
+    // An ONNX model whose external data is that link (the check stage).
+    write(
+        &root,
+        "model.onnx",
+        &pb::onnx(Some("weights.bin"), "Identity", ""),
+    );
     let opts = ScanOptions {
         paths: vec![root.clone(), dir.path().join("does-not-exist")],
         exclude: Vec::new(),
@@ -422,7 +559,11 @@ fn every_rule_fires_on_its_fixture() {
         limits: BudgetLimits::default(),
     };
     let report = scan(&opts, &|_, _| {}).expect("scan");
-    for id in ["symlink-outside-root", "io-error"] {
+    for id in [
+        "symlink-outside-root",
+        "io-error",
+        "onnx-external-data-symlink",
+    ] {
         assert!(
             report.findings().any(|f| f.rule.id == id),
             "{id}: not fired"
@@ -442,7 +583,14 @@ fn benign_look_alikes_fire_nothing_at_medium_or_above() {
         ("state.pt", zip_one("archive/data.pkl", b"\x80\x02ccollections\nOrderedDict\n)R.")),
         ("legacy.pt", legacy_torch(b"")),
         ("ok.safetensors", safetensors(None, b"")),
+        ("ok.onnx", pb::onnx(Some("model.onnx_data"), "Gemm", "com.microsoft")),
+        ("saved_model.pb", pb::saved_model(&["SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename", "StringJoin"], &["MatMul"])),
         ("ok.npy", npy("<f4", "(2,)", &[0u8; 8])),
+        ("ok.gguf", gguf(&[("general.architecture", "llama"), ("tokenizer.chat_template", "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}{% endfor %}")], None, true, b"")),
+        (
+            "tokenizer_config.json",
+            br#"{"bos_token": "<s>", "chat_template": "{% for message in messages %}{{ message['content'] }}{% endfor %}"}"#.to_vec(),
+        ),
         ("ok.pkl.gz", gzip(b"\x80\x04}\x94.")),
         ("notes.txt", b"1.5 2.5\n(3, 4)\nSome text. More text.\n".to_vec()),
         ("enum.pkl", b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x0bmypkg.enums\x94\x8c\x05Color\x94\x93\x94K\x01\x85\x94R\x94.".to_vec()),

@@ -3,14 +3,22 @@
 //! [`sniff`] decides a [`Format`] from magic bytes and structure, never from the file name. The
 //! name is only used afterwards, to report a name that lies about the content.
 
+pub mod chat_template;
 pub mod compress;
+pub mod gguf;
+pub mod hdf5;
+pub mod keras;
 pub mod numpy;
+pub mod onnx;
 pub mod pickle;
+pub mod protobuf;
 pub mod pypkg;
 pub mod python;
 pub mod safetensors;
 pub mod sevenz;
 pub mod tar;
+pub mod tf_savedmodel;
+pub mod torchscript;
 pub mod zip;
 
 /// What an artifact is, judged by its content.
@@ -22,6 +30,9 @@ pub enum Format {
     PytorchZip,
     /// A TorchScript archive: a PyTorch zip with `code/` and `constants.pkl`.
     Torchscript,
+    /// TorchScript source (`code/**/*.py` of a TorchScript archive), judged by
+    /// [`torchscript::analyse_code`].
+    TorchscriptCode,
     /// Legacy `torch.save` (magic-number pickle, protocol, sys_info, data, storage keys, raw
     /// storages).
     PytorchLegacy,
@@ -37,12 +48,22 @@ pub enum Format {
     Safetensors,
     /// GGUF (llama.cpp).
     Gguf,
+    /// A Jinja chat template file (`chat_template.jinja`).
+    ChatTemplate,
+    /// A JSON tokenizer config that carries `chat_template` (`tokenizer_config.json`).
+    TokenizerConfig,
     /// ONNX `ModelProto` (protobuf).
     Onnx,
     /// HDF5 (Keras legacy `.h5`, data files).
     Hdf5,
+    /// Keras v3 `.keras`: a zip with `config.json`, `metadata.json` and `model.weights.h5`.
+    Keras,
+    /// The `config.json` of a Keras v3 archive (the model's serialized layer graph).
+    KerasConfig,
     /// TensorFlow Lite flatbuffer.
     Tflite,
+    /// TensorFlow SavedModel (`saved_model.pb`, `SavedModel` protobuf).
+    TfSavedModel,
     /// A zip archive.
     Zip,
     /// A tar archive.
@@ -84,6 +105,7 @@ impl Format {
             Format::Pickle(_) => "pickle",
             Format::PytorchZip => "pytorch-zip",
             Format::Torchscript => "torchscript",
+            Format::TorchscriptCode => "torchscript-code",
             Format::PytorchLegacy => "pytorch-legacy",
             Format::PytorchLegacyTar => "pytorch-legacy-tar",
             Format::Npy => "numpy-npy",
@@ -91,9 +113,14 @@ impl Format {
             Format::Joblib => "joblib",
             Format::Safetensors => "safetensors",
             Format::Gguf => "gguf",
+            Format::ChatTemplate => "chat-template",
+            Format::TokenizerConfig => "tokenizer-config",
             Format::Onnx => "onnx",
             Format::Hdf5 => "hdf5",
+            Format::Keras => "keras",
+            Format::KerasConfig => "keras-config",
             Format::Tflite => "tflite",
+            Format::TfSavedModel => "tf-savedmodel",
             Format::Zip => "zip",
             Format::Tar => "tar",
             Format::SevenZ => "7z",
@@ -114,19 +141,13 @@ impl Format {
     }
 
     /// True for formats whose verdict the first bytes decide: airlock names them but has no
-    /// analyser that reads further (text, executables, unknown content, and for now GGUF,
-    /// ONNX, HDF5 and TFLite). Readers stop at the head for these; a second reading as a pickle
-    /// or a zip (polyglots) is still checked.
+    /// analyser that reads further (text, executables, unknown content, and for now TFLite).
+    /// Readers stop at the head for these; a second reading as a pickle or a zip (polyglots) is
+    /// still checked.
     pub fn judged_by_head(self) -> bool {
         matches!(
             self,
-            Format::Unknown
-                | Format::Text
-                | Format::Executable
-                | Format::Onnx
-                | Format::Gguf
-                | Format::Hdf5
-                | Format::Tflite
+            Format::Unknown | Format::Text | Format::Executable | Format::Tflite
         )
     }
 
@@ -231,6 +252,9 @@ pub fn sniff(data: &[u8]) -> Format {
     if looks_like_onnx(data) {
         return Format::Onnx;
     }
+    if tf_savedmodel::looks_like(data) {
+        return Format::TfSavedModel;
+    }
     // Zip readers (PyTorch's included) find an archive from its end, whatever its first bytes:
     // an end record without a comment is checked for every file, a search through the last
     // 64 KiB (the longest comment) only for files that are not text.
@@ -326,6 +350,28 @@ fn looks_like_onnx(data: &[u8]) -> bool {
         }
     }
     saw_graph
+}
+
+/// The format a member has by its role in the container `container` (as refined from its member
+/// names), when its content alone does not say it: a Keras v3 archive's `config.json` is the
+/// model graph Keras deserializes (Keras `saving/saving_lib.py`, `_CONFIG_FILENAME`), a TorchScript
+/// archive's `code/**/*.py` is the source `torch.jit.load` compiles (PyTorch
+/// `torch/csrc/jit/serialization/import.cpp`). Container analysers hand such members on with this
+/// format instead of sniffing them, so each container knows its members through this one table.
+pub fn member_role(container: Format, name: &str) -> Option<Format> {
+    let base = name.rsplit('/').next().unwrap_or(name);
+    match container {
+        // Keras reads `config.json` and `metadata.json` at the archive root only.
+        Format::Keras if name == "config.json" || name == "metadata.json" => {
+            Some(Format::KerasConfig)
+        }
+        Format::Torchscript
+            if base.ends_with(".py") && (name.starts_with("code/") || name.contains("/code/")) =>
+        {
+            Some(Format::TorchscriptCode)
+        }
+        _ => None,
+    }
 }
 
 /// File name extensions that claim a data-only format (no code at load).

@@ -251,7 +251,9 @@ pub fn check_member_name(ctx: &mut Ctx, name: &str, loc: &Location) {
     }
 }
 
-/// Analyse a zip; returns the refined format (PyTorch zip, TorchScript, npz, or zip).
+/// Analyse a zip; returns the refined format (Keras v3, PyTorch zip, TorchScript, npz, or zip).
+/// Members whose role the refined format defines ([`crate::formats::member_role`]) are analysed
+/// as that format rather than sniffed.
 pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
     let max_members = ctx.budget.limits.max_members;
     let (mut entries, delta) = match find_eocd(data) {
@@ -329,7 +331,12 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             );
             break;
         }
-        member(ctx, data, e, delta, loc, depth, wheel.as_mut());
+        // Offsets as they are in this file (shifted by any prefix).
+        let shifted = Entry {
+            local_offset: e.local_offset + delta,
+            ..e.clone()
+        };
+        member(ctx, data, &shifted, loc, depth, refined, wheel.as_mut());
     }
     if let Some(parts) = &wheel {
         crate::formats::pypkg::check_wheel(ctx, parts, loc);
@@ -372,8 +379,13 @@ fn refine(names: &[String]) -> Format {
             .iter()
             .any(|n| n.matches('/').count() == 1 && n.ends_with(&format!(".dist-info/{f}")))
     };
+    let root = |n: &str| names.iter().any(|m| m == n);
     if dist_info("WHEEL") || dist_info("RECORD") {
         Format::Wheel
+    // Keras 3 `saving_lib.load_model` opens `config.json` and `metadata.json` at the root of the
+    // zip (keras `src/saving/saving_lib.py`); `model.weights.h5` may be absent.
+    } else if root("config.json") && root("metadata.json") {
+        Format::Keras
     } else if has("/constants.pkl") && names.iter().any(|n| n.contains("/code/")) {
         Format::Torchscript
     } else if has("/data.pkl") || has("data.pkl") {
@@ -393,15 +405,16 @@ fn member(
     ctx: &mut Ctx,
     data: &[u8],
     e: &Entry,
-    delta: u64,
     loc: &Location,
     depth: u32,
+    container: Format,
     wheel: Option<&mut WheelParts>,
 ) {
     let name = show(&e.name);
+    let role = crate::formats::member_role(container, &name);
     let mloc = loc.member(name.clone());
     check_member_name(ctx, &name, &mloc);
-    let lho = (e.local_offset + delta) as usize;
+    let lho = e.local_offset as usize;
     // Compare the local header with the central directory (PyTorch trusts the latter).
     let local = data.get(lho..lho.saturating_add(30));
     let mut data_start = None;
@@ -503,14 +516,14 @@ fn member(
         0 => {
             // Stored: a zero-copy slice. Only what the format needs is touched.
             let body = raw;
-            let f = refine_by_name(sniff(body), &name);
+            let f = role.unwrap_or_else(|| refine_by_name(sniff(body), &name));
             if needs_whole(f) {
                 check_crc(ctx, body, e, &mloc);
             }
             if let Some(parts) = wheel {
                 record_wheel_member(parts, &name, body, f);
             }
-            ctx.nested(body, &mloc, &name, depth + 1);
+            ctx.nested_as(body, body.len() as u64, &mloc, &name, depth + 1, role);
         }
         8 | 12 => {
             let (head, stop) = read_bounded(
@@ -519,7 +532,7 @@ fn member(
                 raw.len() as u64,
                 Some(SNIFF_PREFIX),
             );
-            let f = refine_by_name(sniff(&head), &name);
+            let f = role.unwrap_or_else(|| refine_by_name(sniff(&head), &name));
             // A wheel's RECORD check needs every member whole.
             let whole = needs_whole(f) || wheel.is_some();
             // Formats judged from their header need no more than the prefix.
@@ -542,7 +555,7 @@ fn member(
                 if let Some(parts) = wheel {
                     record_wheel_member(parts, &name, &head, f);
                 }
-                ctx.nested(&head, &mloc, &name, depth + 1);
+                ctx.nested_as(&head, head.len() as u64, &mloc, &name, depth + 1, role);
                 return;
             }
             ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
@@ -556,7 +569,7 @@ fn member(
             if let Some(parts) = wheel {
                 record_wheel_member(parts, &name, &body, f);
             }
-            ctx.nested(&body, &mloc, &name, depth + 1);
+            ctx.nested_as(&body, body.len() as u64, &mloc, &name, depth + 1, role);
         }
         m => {
             ctx.emit(

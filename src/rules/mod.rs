@@ -7,13 +7,20 @@
 use crate::finding::Severity;
 
 pub mod archive;
+pub mod chat_template;
 pub mod core;
+pub mod gguf;
+pub mod hdf5;
+pub mod keras;
 pub mod numpy;
+pub mod onnx;
 pub mod package;
 pub mod pickle;
 pub mod python;
 pub mod pytorch;
 pub mod safetensors;
+pub mod tf;
+pub mod torchscript;
 
 /// Where the rule pages are published; a rule's page is `DOCS_BASE_URL` + id + `.md`.
 pub const DOCS_BASE_URL: &str = "https://github.com/airlock-dev/airlock/blob/main/docs/rules/";
@@ -91,6 +98,24 @@ pub static RULES: &[&Rule] = &[
     &package::wheel_record_missing::RULE,
     &package::wheel_binary_in_pure_wheel::RULE,
     &package::entry_point_shadows_command::RULE,
+    &onnx::onnx_external_data_traversal::RULE,
+    &onnx::onnx_external_data_symlink::RULE,
+    &onnx::onnx_custom_operator::RULE,
+    &onnx::onnx_malformed::RULE,
+    &tf::tf_python_op::RULE,
+    &tf::tf_file_op::RULE,
+    &tf::tf_savedmodel_malformed::RULE,
+    &keras::keras_lambda_layer::RULE,
+    &keras::keras_external_object::RULE,
+    &keras::keras_invalid_config::RULE,
+    &hdf5::hdf5_unreadable::RULE,
+    &torchscript::torchscript_dangerous_call::RULE,
+    &gguf::gguf_malformed::RULE,
+    &gguf::gguf_trailing_data::RULE,
+    &gguf::gguf_truncated::RULE,
+    &chat_template::chat_template_sandbox_escape::RULE,
+    &chat_template::chat_template_suspicious_access::RULE,
+    &chat_template::chat_template_unparsable::RULE,
 ];
 
 /// Old rule ids and the ids that replace them (none yet).
@@ -157,4 +182,22 @@ static DOCS: &[(&str, &str)] = docs!(
     "wheel-record-missing",
     "wheel-binary-in-pure-wheel",
     "entry-point-shadows-command",
+    "onnx-external-data-traversal",
+    "onnx-external-data-symlink",
+    "onnx-custom-operator",
+    "onnx-malformed",
+    "tf-python-op",
+    "tf-file-op",
+    "tf-savedmodel-malformed",
+    "keras-lambda-layer",
+    "keras-external-object",
+    "keras-invalid-config",
+    "hdf5-unreadable",
+    "torchscript-dangerous-call",
+    "gguf-malformed",
+    "gguf-trailing-data",
+    "gguf-truncated",
+    "chat-template-sandbox-escape",
+    "chat-template-suspicious-access",
+    "chat-template-unparsable",
 );

@@ -1,0 +1,42 @@
+//! The check stage (DESIGN.md): rules that need more than one artifact, or the files around an
+//! artifact, run once every file has been analysed.
+//!
+//! Analysers never read other files; what a check needs they leave as facts (for example
+//! `onnx.external_data`). A check reads the [`FileReport`]s (paths, formats, facts), may look at
+//! the file system's metadata, and returns findings for the files they concern; [`run`] adds them
+//! to those reports and grades them again. A new repository-level check is one function and one
+//! entry in [`CHECKS`].
+
+use crate::finding::Finding;
+use crate::scan::FileReport;
+
+pub mod onnx_external;
+
+/// One check over all reports of a scan.
+#[derive(Debug)]
+pub struct Check {
+    /// A short name, for documentation and debugging.
+    pub name: &'static str,
+    /// Returns findings, each with the index of the report it belongs to.
+    pub run: fn(&[FileReport]) -> Vec<(usize, Finding)>,
+}
+
+/// Every check, run in this order.
+pub static CHECKS: &[Check] = &[Check {
+    name: "onnx-external-data-on-disk",
+    run: onnx_external::check,
+}];
+
+/// Run every check and add what they find to the reports.
+pub fn run(files: &mut [FileReport]) {
+    let mut found = Vec::new();
+    for c in CHECKS {
+        found.extend((c.run)(files));
+    }
+    for (i, f) in found {
+        if let Some(r) = files.get_mut(i) {
+            r.findings.push(f);
+            r.grade();
+        }
+    }
+}

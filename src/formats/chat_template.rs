@@ -1,0 +1,639 @@
+//! Chat templates: Jinja source that tokenizers render for every conversation
+//! (`tokenizer.chat_template` in GGUF, `chat_template` in `tokenizer_config.json`,
+//! `chat_template.jinja` files).
+//!
+//! Loaders render these with Jinja2's sandbox (transformers) or with a plain Jinja2
+//! `Environment` (llama-cpp-python before 0.2.72, CVE-2024-34359), so a template that walks
+//! Python internals (`().__class__.__base__.__subclasses__()`, `__globals__`, `__builtins__`)
+//! runs code on the machine that formats a prompt. Templates are parsed with minijinja's parser
+//! (`minijinja::machinery`), and the syntax tree is walked; a template that does not parse is
+//! reported and its identifiers are scanned token by token, so a syntax trick that minijinja
+//! rejects but Jinja2 accepts cannot hide an escape.
+
+use std::collections::BTreeSet;
+
+use minijinja::machinery::ast;
+
+use crate::analyse::Ctx;
+use crate::finding::{Finding, Location, Severity, Span};
+use crate::formats::Format;
+use crate::rules::chat_template as r;
+
+/// Dunder attributes that walk from any object to classes, functions' globals and builtins: the
+/// steps of every published Jinja2 sandbox escape.
+const ESCAPE_DUNDERS: &[&str] = &[
+    "__class__",
+    "__base__",
+    "__bases__",
+    "__mro__",
+    "__subclasses__",
+    "__globals__",
+    "__builtins__",
+    "__import__",
+    "__init__",
+    "__dict__",
+    "__getattribute__",
+    "__code__",
+    "__func__",
+    "__self__",
+    "__closure__",
+    "__reduce__",
+    "__reduce_ex__",
+    "__loader__",
+    "__spec__",
+    "__module__",
+];
+
+/// Dunders that reach modules or callables by themselves (graded critical): with them a template
+/// gets at `os` or `eval`.
+const MODULE_DUNDERS: &[&str] = &[
+    "__subclasses__",
+    "__globals__",
+    "__builtins__",
+    "__import__",
+    "__mro__",
+    "__base__",
+    "__bases__",
+    "__code__",
+    "__func__",
+    "__loader__",
+];
+
+/// Globals of Jinja2 (and Flask's Jinja environment) whose attributes lead to Python modules:
+/// `cycler.__init__.__globals__`, `lipsum.__globals__`, `self._TemplateReference__context`,
+/// `config.__class__`, `request.application`.
+const GADGETS: &[&str] = &[
+    "cycler",
+    "joiner",
+    "namespace",
+    "lipsum",
+    "self",
+    "request",
+    "config",
+    "url_for",
+    "get_flashed_messages",
+];
+
+/// Names of modules and functions that run code or touch the operating system.
+const SUSPICIOUS_NAMES: &[&str] = &[
+    "os",
+    "subprocess",
+    "popen",
+    "eval",
+    "exec",
+    "import",
+    "__import__",
+    "builtins",
+    "globals",
+    "getattr",
+    "sys",
+    "posix",
+    "importlib",
+    "check_output",
+    "spawn",
+    "compile",
+];
+
+/// Most findings reported per template and rule.
+const MAX_HITS: usize = 8;
+
+/// What one node of the template does that a sandbox should stop.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Hit {
+    line: u64,
+    kind: Kind,
+    what: String,
+    snippet: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    /// A dunder attribute of [`ESCAPE_DUNDERS`] (or any other dunder).
+    Dunder,
+    /// An attribute of a [`GADGETS`] global.
+    Gadget,
+    /// A [`SUSPICIOUS_NAMES`] name.
+    Name,
+}
+
+fn is_dunder(s: &str) -> bool {
+    s.len() > 4 && s.starts_with("__") && s.ends_with("__")
+}
+
+struct Walker<'s> {
+    src: &'s str,
+    hits: BTreeSet<Hit>,
+}
+
+impl Walker<'_> {
+    fn hit(&mut self, span: minijinja::machinery::Span, kind: Kind, what: String) {
+        let (a, b) = (span.start_offset as usize, span.end_offset as usize);
+        let snippet = self
+            .src
+            .get(a..b.max(a))
+            .map(|s| crate::finding::truncate_chars(s.trim(), 160))
+            .unwrap_or_default();
+        self.hits.insert(Hit {
+            line: u64::from(span.start_line),
+            kind,
+            what,
+            snippet,
+        });
+    }
+
+    /// An attribute or item name reached from `base`.
+    fn member(&mut self, span: minijinja::machinery::Span, base: &ast::Expr, name: &str) {
+        if is_dunder(name) {
+            self.hit(span, Kind::Dunder, name.to_string());
+        } else if let ast::Expr::Var(v) = base {
+            if GADGETS.contains(&v.id) {
+                self.hit(span, Kind::Gadget, format!("{}.{name}", v.id));
+            }
+        }
+        if SUSPICIOUS_NAMES.contains(&name) {
+            self.hit(span, Kind::Name, name.to_string());
+        }
+    }
+
+    fn stmts(&mut self, body: &[ast::Stmt]) {
+        for s in body {
+            self.stmt(s);
+        }
+    }
+
+    fn stmt(&mut self, s: &ast::Stmt) {
+        use ast::Stmt;
+        match s {
+            Stmt::Template(t) => self.stmts(&t.children),
+            Stmt::EmitExpr(e) => self.expr(&e.expr),
+            Stmt::EmitRaw(_) | Stmt::Continue(_) | Stmt::Break(_) => {}
+            Stmt::ForLoop(f) => {
+                self.expr(&f.target);
+                self.expr(&f.iter);
+                if let Some(e) = &f.filter_expr {
+                    self.expr(e);
+                }
+                self.stmts(&f.body);
+                self.stmts(&f.else_body);
+            }
+            Stmt::IfCond(i) => {
+                self.expr(&i.expr);
+                self.stmts(&i.true_body);
+                self.stmts(&i.false_body);
+            }
+            Stmt::WithBlock(w) => {
+                for (a, b) in &w.assignments {
+                    self.expr(a);
+                    self.expr(b);
+                }
+                self.stmts(&w.body);
+            }
+            Stmt::Set(x) => {
+                self.expr(&x.target);
+                self.expr(&x.expr);
+            }
+            Stmt::SetBlock(x) => {
+                self.expr(&x.target);
+                if let Some(f) = &x.filter {
+                    self.expr(f);
+                }
+                self.stmts(&x.body);
+            }
+            Stmt::AutoEscape(a) => {
+                self.expr(&a.enabled);
+                self.stmts(&a.body);
+            }
+            Stmt::FilterBlock(f) => {
+                self.expr(&f.filter);
+                self.stmts(&f.body);
+            }
+            Stmt::Block(b) => self.stmts(&b.body),
+            Stmt::Import(i) => {
+                self.expr(&i.expr);
+                self.expr(&i.name);
+            }
+            Stmt::FromImport(i) => {
+                self.expr(&i.expr);
+                for (a, b) in &i.names {
+                    self.expr(a);
+                    if let Some(b) = b {
+                        self.expr(b);
+                    }
+                }
+            }
+            Stmt::Extends(e) => self.expr(&e.name),
+            Stmt::Include(i) => self.expr(&i.name),
+            Stmt::Macro(m) => self.macro_(m),
+            Stmt::CallBlock(c) => {
+                self.call(&c.call);
+                self.macro_(&c.macro_decl);
+            }
+            Stmt::Do(d) => self.call(&d.call),
+        }
+    }
+
+    fn macro_(&mut self, m: &ast::Macro) {
+        for e in m.args.iter().chain(&m.defaults) {
+            self.expr(e);
+        }
+        self.stmts(&m.body);
+    }
+
+    fn call(&mut self, c: &ast::Call) {
+        self.expr(&c.expr);
+        self.args(&c.args);
+    }
+
+    fn args(&mut self, args: &[ast::CallArg]) {
+        for a in args {
+            match a {
+                ast::CallArg::Pos(e)
+                | ast::CallArg::Kwarg(_, e)
+                | ast::CallArg::PosSplat(e)
+                | ast::CallArg::KwargSplat(e) => self.expr(e),
+            }
+        }
+    }
+
+    fn expr(&mut self, e: &ast::Expr) {
+        use ast::Expr;
+        match e {
+            Expr::Var(v) => {
+                if is_dunder(v.id) {
+                    self.hit(v.span(), Kind::Dunder, v.id.to_string());
+                }
+                if SUSPICIOUS_NAMES.contains(&v.id) {
+                    self.hit(v.span(), Kind::Name, v.id.to_string());
+                }
+            }
+            Expr::Const(c) => {
+                // A string that names a dunder or a module, used as an item key, an `attr`
+                // argument or an import: `x['__globals__']`, `attr('__class__')`, `('os')`.
+                if let Some(s) = c.value.as_str() {
+                    if ESCAPE_DUNDERS.contains(&s) {
+                        self.hit(c.span(), Kind::Dunder, s.to_string());
+                    } else if SUSPICIOUS_NAMES.contains(&s) {
+                        self.hit(c.span(), Kind::Name, s.to_string());
+                    }
+                }
+            }
+            Expr::Slice(s) => {
+                self.expr(&s.expr);
+                for x in [&s.start, &s.stop, &s.step].into_iter().flatten() {
+                    self.expr(x);
+                }
+            }
+            Expr::UnaryOp(u) => self.expr(&u.expr),
+            Expr::BinOp(b) => {
+                self.expr(&b.left);
+                self.expr(&b.right);
+            }
+            Expr::Compare(c) => {
+                self.expr(&c.expr);
+                for op in &c.ops {
+                    self.expr(&op.expr);
+                }
+            }
+            Expr::IfExpr(i) => {
+                self.expr(&i.test_expr);
+                self.expr(&i.true_expr);
+                if let Some(f) = &i.false_expr {
+                    self.expr(f);
+                }
+            }
+            Expr::Filter(f) => {
+                if let Some(x) = &f.expr {
+                    self.expr(x);
+                }
+                self.args(&f.args);
+            }
+            Expr::Test(t) => {
+                self.expr(&t.expr);
+                self.args(&t.args);
+            }
+            Expr::GetAttr(g) => {
+                self.member(g.span(), &g.expr, g.name);
+                self.expr(&g.expr);
+            }
+            Expr::GetItem(g) => {
+                if let ast::Expr::Const(c) = &g.subscript_expr {
+                    if let Some(s) = c.value.as_str() {
+                        let s = s.to_string();
+                        self.member(g.span(), &g.expr, &s);
+                    }
+                }
+                self.expr(&g.expr);
+                self.expr(&g.subscript_expr);
+            }
+            Expr::Call(c) => {
+                self.expr(&c.expr);
+                self.args(&c.args);
+            }
+            Expr::List(l) => l.items.iter().for_each(|x| self.expr(x)),
+            Expr::Tuple(t) => t.items.iter().for_each(|x| self.expr(x)),
+            Expr::Map(m) => m.keys.iter().chain(&m.values).for_each(|x| self.expr(x)),
+        }
+    }
+}
+
+/// Identifiers of `text` with their 1-based lines, found without a parser: the fallback for a
+/// template minijinja rejects. Dunders are taken from anywhere (strings included); other names
+/// only between `{{ }}` / `{% %}` delimiters.
+fn scan_tokens(text: &str) -> BTreeSet<Hit> {
+    let mut hits = BTreeSet::new();
+    let bytes = text.as_bytes();
+    let mut line = 1u64;
+    let mut in_code = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b == b'\n' {
+            line += 1;
+        }
+        if b == b'{' && matches!(bytes.get(i + 1), Some(b'{' | b'%')) {
+            in_code = true;
+        } else if matches!(b, b'}' | b'%') && bytes.get(i + 1) == Some(&b'}') {
+            in_code = false;
+        }
+        if b == b'_' || b.is_ascii_alphabetic() {
+            let start = i;
+            while i < bytes.len() && (bytes[i] == b'_' || bytes[i].is_ascii_alphanumeric()) {
+                i += 1;
+            }
+            let word = &text[start..i];
+            let prev_is_word = start > 0 && bytes[start - 1].is_ascii_alphanumeric();
+            if !prev_is_word {
+                let kind = if is_dunder(word) && ESCAPE_DUNDERS.contains(&word) {
+                    Some(Kind::Dunder)
+                } else if in_code && SUSPICIOUS_NAMES.contains(&word) {
+                    Some(Kind::Name)
+                } else if in_code
+                    && GADGETS.contains(&word)
+                    && matches!(bytes.get(i), Some(b'.' | b'['))
+                {
+                    Some(Kind::Gadget)
+                } else {
+                    None
+                };
+                if let Some(kind) = kind {
+                    hits.insert(Hit {
+                        line,
+                        kind,
+                        what: word.to_string(),
+                        snippet: word.to_string(),
+                    });
+                }
+            }
+            continue;
+        }
+        i += 1;
+    }
+    hits
+}
+
+/// Check one template. `loc` is where it sits: with a span (a GGUF string's offset, a JSON
+/// pointer) that span is kept and lines go into the evidence; without one, findings get line
+/// spans. `source` names the template for messages (`tokenizer.chat_template`).
+pub fn check(ctx: &mut Ctx, text: &str, loc: &Location, source: &str) {
+    let syntax = minijinja::syntax::SyntaxConfig::default();
+    let hits = match minijinja::machinery::parse(text, "<chat template>", syntax) {
+        Ok(tree) => {
+            let mut w = Walker {
+                src: text,
+                hits: BTreeSet::new(),
+            };
+            w.stmt(&tree);
+            w.hits
+        }
+        Err(e) => {
+            ctx.emit(
+                Finding::builder(&r::chat_template_unparsable::RULE, at(loc, e.line()))
+                    .message(format!("{source} does not parse as a Jinja template"))
+                    .evidence(e.to_string())
+                    .build(),
+            );
+            scan_tokens(text)
+        }
+    };
+    report(ctx, &hits, loc, source);
+}
+
+fn at(loc: &Location, line: Option<usize>) -> Location {
+    match (&loc.span, line) {
+        (None, Some(l)) => loc.with_span(Span::Line { line: l as u64 }),
+        _ => loc.clone(),
+    }
+}
+
+fn report(ctx: &mut Ctx, hits: &BTreeSet<Hit>, loc: &Location, source: &str) {
+    let dunders: BTreeSet<&str> = hits
+        .iter()
+        .filter(|h| h.kind == Kind::Dunder)
+        .map(|h| h.what.as_str())
+        .collect();
+    let names = hits.iter().any(|h| h.kind == Kind::Name);
+    // The CVE-2024-34359 shape: a dunder that reaches modules, or any escape dunder together with
+    // a module or code-execution name.
+    let reaches_modules = dunders.iter().any(|d| MODULE_DUNDERS.contains(d))
+        || (names && dunders.iter().any(|d| ESCAPE_DUNDERS.contains(d)));
+    // One finding per rule and template: what it reaches, where it first does, the pieces.
+    let mut escape = Group::default();
+    let mut suspicious = Group::default();
+    for h in hits {
+        let escape_dunder = h.kind == Kind::Dunder && ESCAPE_DUNDERS.contains(&h.what.as_str());
+        let (group, severity) = match h.kind {
+            Kind::Dunder | Kind::Gadget if escape_dunder || h.kind == Kind::Gadget => (
+                &mut escape,
+                if reaches_modules {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                },
+            ),
+            // A name that is also an escape dunder is reported once, as an escape.
+            Kind::Name if dunders.contains(h.what.as_str()) => continue,
+            Kind::Name if reaches_modules => (&mut suspicious, Severity::High),
+            _ => (&mut suspicious, Severity::Medium),
+        };
+        group.add(h, severity);
+    }
+    let lines = loc.span.is_some();
+    if let Some((severity, line, whats, evidence)) = escape.finish(lines) {
+        ctx.emit(
+            Finding::builder(&r::chat_template_sandbox_escape::RULE, at(loc, Some(line)))
+                .severity(severity)
+                .message(format!(
+                    "{source} reaches Python internals outside the template sandbox: {whats}"
+                ))
+                .evidence(evidence)
+                .build(),
+        );
+    }
+    if let Some((severity, line, whats, evidence)) = suspicious.finish(lines) {
+        ctx.emit(
+            Finding::builder(
+                &r::chat_template_suspicious_access::RULE,
+                at(loc, Some(line)),
+            )
+            .severity(severity)
+            .message(format!(
+                "{source} names what runs code or reaches the operating system: {whats}"
+            ))
+            .evidence(evidence)
+            .build(),
+        );
+    }
+}
+
+/// The hits of one rule in one template.
+#[derive(Default)]
+struct Group<'h> {
+    severity: Option<Severity>,
+    first_line: Option<u64>,
+    whats: BTreeSet<&'h str>,
+    pieces: Vec<&'h Hit>,
+}
+
+impl<'h> Group<'h> {
+    fn add(&mut self, h: &'h Hit, severity: Severity) {
+        self.severity = self.severity.max(Some(severity));
+        self.first_line = Some(self.first_line.map_or(h.line, |l| l.min(h.line)));
+        self.whats.insert(&h.what);
+        if self.pieces.len() < MAX_HITS && !self.pieces.iter().any(|p| p.snippet == h.snippet) {
+            self.pieces.push(h);
+        }
+    }
+
+    /// (severity, first line, what was reached, evidence), or `None` when empty. `lines` puts
+    /// line numbers into the evidence (when the location's span is not a line).
+    fn finish(self, lines: bool) -> Option<(Severity, usize, String, String)> {
+        let severity = self.severity?;
+        let whats: Vec<&str> = self.whats.into_iter().collect();
+        let pieces: Vec<String> = self
+            .pieces
+            .iter()
+            .map(|h| {
+                if lines {
+                    format!("line {}: {}", h.line, h.snippet)
+                } else {
+                    h.snippet.clone()
+                }
+            })
+            .collect();
+        Some((
+            severity,
+            self.first_line.unwrap_or(1) as usize,
+            whats.join(", "),
+            pieces.join(" | "),
+        ))
+    }
+}
+
+/// A JSON document that carries chat templates: a `tokenizer_config.json` or `chat_template.json`
+/// (an object with a `chat_template` key whose value is a string, or a list of
+/// `{"name", "template"}` objects).
+pub fn looks_like_config(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(64)];
+    let starts_object = head
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    starts_object && memfind(data, b"\"chat_template\"")
+}
+
+fn memfind(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A Jinja file: text with a statement or expression delimiter, named `*.jinja` (`*.j2`).
+pub fn looks_like_template(data: &[u8], name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    (lower.ends_with(".jinja") || lower.ends_with(".j2"))
+        && (memfind(data, b"{%") || memfind(data, b"{{"))
+}
+
+/// Analyse a `chat_template.jinja` file.
+pub fn analyse_template(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
+    let text = String::from_utf8_lossy(data);
+    check(ctx, &text, loc, "chat template");
+    Format::ChatTemplate
+}
+
+/// Analyse a tokenizer config: every template under `chat_template`. A file that is not valid
+/// JSON is left to other checks (it is reported as text).
+pub fn analyse_config(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
+    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(data)
+    else {
+        return Format::Text;
+    };
+    match map.get("chat_template") {
+        Some(serde_json::Value::String(t)) => {
+            let at = loc.with_span(Span::JsonPointer {
+                pointer: "/chat_template".into(),
+            });
+            check(ctx, t, &at, "chat_template");
+        }
+        Some(serde_json::Value::Array(list)) => {
+            for (i, item) in list.iter().enumerate() {
+                let Some(t) = item.get("template").and_then(|t| t.as_str()) else {
+                    continue;
+                };
+                let name = item
+                    .get("name")
+                    .and_then(|n| n.as_str())
+                    .unwrap_or("unnamed");
+                let at = loc.with_span(Span::JsonPointer {
+                    pointer: format!("/chat_template/{i}/template"),
+                });
+                check(ctx, t, &at, &format!("chat_template {name:?}"));
+            }
+        }
+        _ => {}
+    }
+    Format::TokenizerConfig
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::BudgetLimits;
+
+    fn worst(text: &str) -> Vec<(&'static str, Severity)> {
+        let mut ctx = Ctx::new(BudgetLimits::default());
+        check(&mut ctx, text, &Location::file("t.jinja"), "t");
+        ctx.findings
+            .iter()
+            .map(|f| (f.rule.id, f.severity))
+            .collect()
+    }
+
+    #[test]
+    fn the_cve_shape_is_critical() {
+        let t = "{% for c in ().__class__.__base__.__subclasses__() %}{{ c()._module.__builtins__['__import__']('os').popen('echo hi').read() }}{% endfor %}";
+        let f = worst(t);
+        assert!(f.contains(&("chat-template-sandbox-escape", Severity::Critical)));
+    }
+
+    #[test]
+    fn an_ordinary_template_gives_nothing() {
+        let t = "{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('x') }}{% endif %}{{ message['content'] }}{% endfor %}{% if add_generation_prompt %}{{ 'a' }}{% endif %}{% set ns = namespace(x=1) %}{{ ns.x }}{% if tools %}{{ tools | tojson }}{% endif %}";
+        assert_eq!(worst(t), vec![]);
+    }
+
+    #[test]
+    fn gadgets_and_names() {
+        assert!(worst("{{ lipsum.__globals__['os'].popen('echo') }}")
+            .contains(&("chat-template-sandbox-escape", Severity::Critical)));
+        assert!(worst("{{ self._TemplateReference__context }}")
+            .contains(&("chat-template-sandbox-escape", Severity::High)));
+        assert!(worst("{{ os.popen('echo') }}")
+            .contains(&("chat-template-suspicious-access", Severity::Medium)));
+    }
+
+    #[test]
+    fn unparsable_falls_back_to_tokens() {
+        let f = worst("{% for x in ().__class__.__subclasses__() %}{{ x }");
+        assert!(f.contains(&("chat-template-unparsable", Severity::Low)));
+        assert!(f.contains(&("chat-template-sandbox-escape", Severity::Critical)));
+    }
+}

@@ -1,0 +1,373 @@
+//! Keras model configs: the `config.json` (and `metadata.json`) of a Keras v3 `.keras` archive,
+//! and the `model_config` root attribute of a legacy Keras 2 HDF5 file ([`super::hdf5`]).
+//!
+//! Keras rebuilds a model from this JSON by importing what it names. Two shapes run code:
+//! - a `Lambda` layer (or any serialized `__lambda__`) carries marshalled Python bytecode, which
+//!   `keras.src.utils.python_utils.func_load` turns back into a function (Keras 3
+//!   `layers/core/lambda_layer.py`; Keras 2 `layers/core/lambda_layer.py`; `safe_mode` is ignored
+//!   for `.h5`, CVE-2025-9905);
+//! - `module` / `class_name` / `registered_name` that point outside Keras: Keras 3
+//!   `saving/serialization_lib.py` `_retrieve_class_or_fn` imports `module` and fetches
+//!   `class_name` (or the `config` name of a `"function"`) from it (CVE-2025-1550).
+//!
+//! The whole JSON tree is walked (nested models, functional graphs, `shared_object_id`s, layer
+//! wrappers), since Keras deserializes nested objects with the same code. Nothing is decoded or
+//! run: the evidence shows the start of the base64 bytecode as it is stored.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::analyse::Ctx;
+use crate::finding::{truncate_chars, Finding, Location, Severity, Span};
+use crate::formats::Format;
+use crate::rules::keras as r;
+
+/// The largest config parsed (bytes). Real configs of large functional models are a few MiB;
+/// parsing builds a tree several times the text's size.
+pub const MAX_CONFIG: usize = 64 << 20;
+
+/// Top-level packages whose objects Keras deserializes as its own: Keras itself, TensorFlow,
+/// the Keras 2 fork, and keras-team's model libraries (whose objects are registered under these
+/// package names). A module is judged by its first dotted component, exactly.
+const KERAS_PACKAGES: &[&str] = &[
+    "keras",
+    "tensorflow",
+    "tf_keras",
+    "keras_hub",
+    "keras_nlp",
+    "keras_cv",
+];
+
+/// Modules whose import alone means commands, processes or code evaluation: a config naming
+/// them is graded critical rather than high.
+const DANGEROUS_MODULES: &[&str] = &[
+    "os",
+    "posix",
+    "nt",
+    "subprocess",
+    "builtins",
+    "__builtin__",
+    "sys",
+    "runpy",
+    "importlib",
+    "shutil",
+    "socket",
+    "pty",
+    "code",
+    "pickle",
+    "marshal",
+];
+
+fn first_component(module: &str) -> &str {
+    module.split('.').next().unwrap_or(module)
+}
+
+fn is_keras_module(module: &str) -> bool {
+    KERAS_PACKAGES.contains(&first_component(module))
+}
+
+/// Analyse a Keras v3 `config.json` or `metadata.json` member; facts go to the archive.
+pub fn analyse_config(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
+    let mut archive = loc.clone();
+    archive.members.pop();
+    archive.span = None;
+    analyse_json(ctx, data, loc, &archive);
+    Format::KerasConfig
+}
+
+/// Analyse Keras config JSON `data` found at `loc`; facts (Keras version, backend, layer counts)
+/// are recorded for `facts_at`.
+pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Location) {
+    if data.len() > MAX_CONFIG {
+        ctx.limit(
+            loc,
+            &format!("Keras config larger than {MAX_CONFIG} bytes"),
+            &format!("the config ({} bytes)", data.len()),
+        );
+        return;
+    }
+    let value = match parse(data) {
+        Ok(v) => v,
+        Err(e) if e.to_string().contains("recursion limit") => {
+            // serde_json stops at 128 levels; Python's json goes deeper, so the config may still
+            // load. A model graph has no use for that depth but hiding what is inside it.
+            ctx.limit_at(
+                Severity::High,
+                loc,
+                "Keras config nested deeper than 128 levels",
+                "the whole config",
+            );
+            return;
+        }
+        Err(e) => {
+            ctx.emit(
+                Finding::builder(&r::keras_invalid_config::RULE, loc.clone())
+                    .message("the Keras config is not valid JSON; Keras cannot load it and airlock did not analyse it")
+                    .evidence(format!("{e} ({} bytes)", data.len()))
+                    .build(),
+            );
+            return;
+        }
+    };
+    let mut w = Walk {
+        loc,
+        layers: BTreeMap::new(),
+        findings: Vec::new(),
+    };
+    w.visit(&value, &mut String::new(), false);
+    if let Some(v) = value.get("keras_version").and_then(Value::as_str) {
+        ctx.fact(facts_at, "keras.version", v);
+    }
+    if let Some(v) = value.get("backend").and_then(Value::as_str) {
+        ctx.fact(facts_at, "keras.backend", v);
+    }
+    if !w.layers.is_empty() {
+        let counts: Vec<String> = w.layers.iter().map(|(k, n)| format!("{k}:{n}")).collect();
+        ctx.fact(facts_at, "keras.layers", counts.join(", "));
+    }
+    for f in w.findings {
+        ctx.emit(f);
+    }
+}
+
+/// Parse as Python's `json` does: it also accepts `NaN`, `Infinity` and `-Infinity`, which
+/// `json.dumps` writes for such floats; they are read as null on a second try.
+fn parse(data: &[u8]) -> Result<Value, serde_json::Error> {
+    match serde_json::from_slice(data) {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_syntax() => {
+            let fixed = replace_non_finite(data);
+            if fixed.len() == data.len() && fixed == data {
+                return Err(e);
+            }
+            serde_json::from_slice(&fixed).map_err(|_| e)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `NaN`, `Infinity`, `-Infinity` outside strings become `null`.
+fn replace_non_finite(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len());
+    let mut in_str = false;
+    let mut i = 0;
+    while i < data.len() {
+        let b = data[i];
+        if in_str {
+            out.push(b);
+            if b == b'\\' {
+                if let Some(&n) = data.get(i + 1) {
+                    out.push(n);
+                }
+                i += 2;
+                continue;
+            }
+            if b == b'"' {
+                in_str = false;
+            }
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_str = true;
+        }
+        let rest = &data[i..];
+        let word = [&b"-Infinity"[..], b"Infinity", b"NaN"]
+            .into_iter()
+            .find(|w| rest.starts_with(w));
+        if let Some(w) = word {
+            out.extend_from_slice(b"null");
+            i += w.len();
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
+}
+
+struct Walk<'a> {
+    loc: &'a Location,
+    layers: BTreeMap<String, u64>,
+    findings: Vec<Finding>,
+}
+
+/// RFC 6901 escaping of one pointer token.
+fn token(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+impl Walk<'_> {
+    fn at(&self, pointer: &str) -> Location {
+        self.loc.with_span(Span::JsonPointer {
+            pointer: pointer.to_string(),
+        })
+    }
+
+    /// Visit `v` at `pointer`; `in_lambda` is true inside a Lambda layer already reported.
+    fn visit(&mut self, v: &Value, pointer: &mut String, in_lambda: bool) {
+        match v {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = pointer.len();
+                    pointer.push_str(&format!("/{i}"));
+                    self.visit(item, pointer, in_lambda);
+                    pointer.truncate(len);
+                }
+            }
+            Value::Object(map) => {
+                let mut in_lambda = in_lambda;
+                let class = map.get("class_name").and_then(Value::as_str);
+                if let Some(class) = class {
+                    let is_layer = map.get("config").is_some_and(Value::is_object)
+                        && pointer
+                            .rsplit_once('/')
+                            .is_some_and(|(parent, _)| parent.ends_with("/layers"));
+                    if is_layer {
+                        *self.layers.entry(class.to_string()).or_default() += 1;
+                    }
+                    if !in_lambda && (class == "Lambda" || class == "__lambda__") {
+                        self.lambda(map, class, pointer);
+                        in_lambda = true;
+                    }
+                }
+                if !in_lambda {
+                    self.external(map, pointer);
+                }
+                for (k, child) in map {
+                    if matches!(child, Value::Object(_) | Value::Array(_)) {
+                        let len = pointer.len();
+                        pointer.push('/');
+                        pointer.push_str(&token(k));
+                        self.visit(child, pointer, in_lambda);
+                        pointer.truncate(len);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn lambda(&mut self, map: &serde_json::Map<String, Value>, class: &str, pointer: &str) {
+        let config = map.get("config");
+        let name = config
+            .and_then(|c| c.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or("(unnamed)");
+        // Keras 3: config.function = {"class_name": "__lambda__", "config": {"code": "<base64>"}};
+        // Keras 2: config.function = ["<base64>", defaults, closure], function_type "lambda";
+        // a bare `__lambda__` object holds config.code itself.
+        let function = if class == "__lambda__" {
+            config
+        } else {
+            config.and_then(|c| c.get("function"))
+        };
+        let code = function.and_then(|f| {
+            f.get("config")
+                .and_then(|c| c.get("code"))
+                .or_else(|| f.get("code"))
+                .or_else(|| f.get(0))
+                .or(Some(f))
+        });
+        let shown = match code {
+            Some(Value::String(s)) => truncate_chars(s.trim(), 48),
+            Some(other) => truncate_chars(&other.to_string(), 48),
+            None => "(no function)".to_string(),
+        };
+        let what = if class == "Lambda" {
+            format!("Lambda layer {name:?}")
+        } else {
+            "serialized lambda (__lambda__)".to_string()
+        };
+        self.findings.push(
+            Finding::builder(&r::keras_lambda_layer::RULE, self.at(pointer))
+                .message(format!(
+                    "{what}: Keras rebuilds its Python function from the config; loading or calling the model runs it"
+                ))
+                .evidence(format!("{what}, function {shown}"))
+                .build(),
+        );
+    }
+
+    fn external(&mut self, map: &serde_json::Map<String, Value>, pointer: &str) {
+        let module = map.get("module").and_then(Value::as_str);
+        let class = map.get("class_name").and_then(Value::as_str);
+        let registered = map.get("registered_name").and_then(Value::as_str);
+        let mut bad: Vec<(String, &str)> = Vec::new();
+        if let Some(m) = module {
+            if !is_keras_module(m) {
+                bad.push((m.to_string(), "module"));
+            }
+        }
+        // A dotted class_name is a module path too (Keras 2 `tf.keras` configs use bare names).
+        if let Some(c) = class {
+            if c.contains('.') && !is_keras_module(c) {
+                bad.push((c.to_string(), "class_name"));
+            }
+        }
+        // `package>Name` is a custom object registered by `package`, imported to resolve it.
+        if let Some(reg) = registered {
+            if let Some((package, _)) = reg.split_once('>') {
+                if !is_keras_module(package) {
+                    bad.push((package.to_string(), "registered_name"));
+                }
+            }
+        }
+        if bad.is_empty() {
+            return;
+        }
+        let target = match (module, class) {
+            (Some(m), Some("function")) => {
+                let f = map.get("config").and_then(Value::as_str).unwrap_or("?");
+                format!("{m}.{f}")
+            }
+            (Some(m), Some(c)) => format!("{m}.{c}"),
+            (None, Some(c)) => c.to_string(),
+            (Some(m), None) => m.to_string(),
+            (None, None) => registered.unwrap_or("?").to_string(),
+        };
+        let dangerous = bad
+            .iter()
+            .any(|(m, _)| DANGEROUS_MODULES.contains(&first_component(m)));
+        let fields: Vec<String> = bad.iter().map(|(m, k)| format!("{k} {m:?}")).collect();
+        self.findings.push(
+            Finding::builder(&r::keras_external_object::RULE, self.at(pointer))
+                .severity(if dangerous {
+                    Severity::Critical
+                } else {
+                    Severity::High
+                })
+                .message(format!(
+                    "the config names {target}, outside Keras and TensorFlow; Keras imports it while loading"
+                ))
+                .evidence(format!(
+                    "{target} ({}; registered_name {})",
+                    fields.join(", "),
+                    registered.map_or("null".to_string(), |r| format!("{r:?}"))
+                ))
+                .build(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_numbers_are_read_as_null() {
+        let v = parse(br#"{"a": NaN, "b": "NaN", "c": -Infinity}"#).expect("parses");
+        assert!(v["a"].is_null());
+        assert_eq!(v["b"], "NaN");
+        assert!(v["c"].is_null());
+    }
+
+    #[test]
+    fn module_prefixes() {
+        assert!(is_keras_module("keras.layers"));
+        assert!(is_keras_module("keras_hub.src.models"));
+        assert!(!is_keras_module("keras_evil"));
+        assert!(!is_keras_module("os"));
+    }
+}

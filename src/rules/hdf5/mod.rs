@@ -1,0 +1,3 @@
+//! Rules of the `hdf5` family, one file each.
+
+pub mod hdf5_unreadable;

@@ -1,0 +1,350 @@
+//! Keras v3 `.keras` configs, legacy Keras HDF5 `model_config`, and TorchScript `code/` source:
+//! fixtures built here (defanged: the "bytecode" is base64 of plain text, the external objects
+//! only name functions), benign look-alikes, and hostile variants that must not panic.
+
+use std::path::Path;
+
+use airlock::analyse::{analyse, BudgetLimits, Ctx};
+use airlock::scan::scan_file;
+use airlock::{Format, Location, Severity};
+
+/// A stored (uncompressed) zip of `members`.
+fn zip(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    let mut central = Vec::new();
+    for (name, data) in members {
+        let mut c = flate2::Crc::new();
+        c.update(data);
+        let off = body.len() as u32;
+        body.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+        body.extend_from_slice(&c.sum().to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        body.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        body.extend_from_slice(&[0, 0]);
+        body.extend_from_slice(name.as_bytes());
+        body.extend_from_slice(data);
+        central.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+        central.extend_from_slice(&c.sum().to_le_bytes());
+        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(data.len() as u32).to_le_bytes());
+        central.extend_from_slice(&(name.len() as u16).to_le_bytes());
+        central.extend_from_slice(&[0; 12]);
+        central.extend_from_slice(&off.to_le_bytes());
+        central.extend_from_slice(name.as_bytes());
+    }
+    let cd = body.len() as u32;
+    let n = members.len() as u16;
+    body.extend_from_slice(&central);
+    body.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
+    body.extend_from_slice(&n.to_le_bytes());
+    body.extend_from_slice(&n.to_le_bytes());
+    body.extend_from_slice(&(central.len() as u32).to_le_bytes());
+    body.extend_from_slice(&cd.to_le_bytes());
+    body.extend_from_slice(&[0, 0]);
+    body
+}
+
+const METADATA: &[u8] = br#"{"keras_version": "3.8.0", "date_saved": "2025-01-01@00:00:00"}"#;
+
+fn layer(class: &str, name: &str) -> String {
+    format!(
+        r#"{{"module": "keras.layers", "class_name": "{class}", "registered_name": null, "config": {{"name": "{name}", "units": 2}}, "build_config": {{"input_shape": [null, 4]}}}}"#
+    )
+}
+
+/// A Keras 3 `Lambda` layer; the "code" is base64 of `defanged, not bytecode`.
+const LAMBDA: &str = r#"{"module": "keras.layers", "class_name": "Lambda", "registered_name": null, "config": {"name": "my_lambda", "function": {"class_name": "__lambda__", "config": {"code": "ZGVmYW5nZWQsIG5vdCBieXRlY29kZQ==", "defaults": null, "closure": null}}, "arguments": {}}}"#;
+
+/// The CVE-2025-1550 shape: an object that names `os.system` (never called here).
+const EXTERNAL: &str =
+    r#"{"module": "os", "class_name": "function", "config": "system", "registered_name": null}"#;
+
+fn sequential(layers: &[String]) -> String {
+    format!(
+        r#"{{"module": "keras", "class_name": "Sequential", "registered_name": null, "config": {{"name": "sequential", "layers": [{}]}}}}"#,
+        layers.join(", ")
+    )
+}
+
+fn keras(config: &str) -> Vec<u8> {
+    zip(&[
+        ("metadata.json", METADATA),
+        ("config.json", config.as_bytes()),
+        ("model.weights.h5", b"\x89HDF\r\n\x1a\n"),
+    ])
+}
+
+fn analyse_bytes(data: &[u8], name: &str) -> Ctx {
+    let mut ctx = Ctx::new(BudgetLimits::default());
+    let loc = Location::file(name);
+    let f = analyse(&mut ctx, data, None, data.len() as u64, &loc, name, 0);
+    ctx.members.push(airlock::analyse::Member {
+        name: name.to_string(),
+        format: f,
+    });
+    ctx
+}
+
+fn ids(ctx: &Ctx) -> Vec<(&'static str, Severity)> {
+    ctx.findings
+        .iter()
+        .map(|f| (f.rule.id, f.severity))
+        .collect()
+}
+
+fn loud(ctx: &Ctx) -> Vec<(&'static str, String)> {
+    ctx.findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .map(|f| (f.rule.id, f.evidence.clone()))
+        .collect()
+}
+
+#[test]
+fn keras_v3_lambda_layer_is_high_with_name_and_code_start() {
+    let cfg = sequential(&[layer("Dense", "d1"), LAMBDA.to_string()]);
+    let ctx = analyse_bytes(&keras(&cfg), "m.keras");
+    let f = ctx
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "keras-lambda-layer")
+        .expect("lambda reported");
+    assert_eq!(f.severity, Severity::High);
+    assert!(f.evidence.contains("my_lambda"), "{}", f.evidence);
+    assert!(f.evidence.contains("ZGVmYW5nZWQs"), "{}", f.evidence);
+    assert!(f.location.to_string().contains("config.json"));
+    assert_eq!(ctx.members.last().map(|m| m.format), Some(Format::Keras));
+}
+
+#[test]
+fn keras_v3_external_module_is_flagged_anywhere_in_the_tree() {
+    // Nested three models deep, as a layer's activation, and with NaN that Python's json writes.
+    let inner = format!(
+        r#"{{"module": "keras.layers", "class_name": "Dense", "config": {{"name": "d", "bias": NaN, "activation": {EXTERNAL}}}}}"#
+    );
+    let nested = sequential(&[sequential(&[sequential(&[inner])])]);
+    let ctx = analyse_bytes(&keras(&nested), "m.keras");
+    let f = ctx
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "keras-external-object")
+        .unwrap_or_else(|| panic!("not reported: {:?}", ids(&ctx)));
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(f.evidence.contains("os.system"), "{}", f.evidence);
+    // A package outside Keras through registered_name.
+    let custom = r#"{"module": "mypkg.layers", "class_name": "Custom", "registered_name": "mypkg>Custom", "config": {"name": "c"}}"#;
+    let ctx = analyse_bytes(&keras(&sequential(&[custom.to_string()])), "m.keras");
+    assert!(ids(&ctx).contains(&("keras-external-object", Severity::High)));
+}
+
+#[test]
+fn keras_v3_benign_model_is_quiet_with_facts() {
+    let cfg = sequential(&[
+        layer("InputLayer", "in"),
+        layer("Dense", "d1"),
+        layer("Dense", "d2"),
+    ]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("m.keras");
+    std::fs::write(&p, keras(&cfg)).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    let bad: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Medium)
+        .map(|f| (f.rule.id, f.evidence.clone()))
+        .collect();
+    assert!(bad.is_empty(), "{bad:?}");
+    assert_eq!(r.format, Format::Keras);
+    let facts = r
+        .facts
+        .values()
+        .find(|m| m.contains_key("keras.layers"))
+        .expect("layer facts");
+    assert_eq!(facts["keras.layers"], "Dense:2, InputLayer:1");
+    assert_eq!(facts["keras.version"], "3.8.0");
+}
+
+#[test]
+fn keras_v3_deep_and_invalid_configs_do_not_pass_silently() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let ctx = analyse_bytes(&keras(&deep), "m.keras");
+    assert!(
+        ids(&ctx).contains(&("resource-limit", Severity::High)),
+        "{:?}",
+        ids(&ctx)
+    );
+    let ctx = analyse_bytes(
+        &keras(r#"{"class_name": "Sequential", "config": {"#),
+        "m.keras",
+    );
+    assert!(ids(&ctx)
+        .iter()
+        .any(|(id, _)| *id == "keras-invalid-config"));
+}
+
+#[test]
+fn keras_v3_huge_config_is_a_resource_limit() {
+    let mut big = String::from(r#"{"pad": ""#);
+    big.push_str(&"x".repeat(airlock::formats::keras::MAX_CONFIG + 1));
+    big.push_str(r#""}"#);
+    let ctx = analyse_bytes(&keras(&big), "m.keras");
+    assert!(ids(&ctx).iter().any(|(id, _)| *id == "resource-limit"));
+}
+
+/// A minimal HDF5 file: superblock version 0, a version 1 root object header holding one
+/// fixed-length string attribute per `attrs` entry (HDF5 File Format Specification 3.0,
+/// sections II.A, IV.A.1.a, IV.A.2.m).
+fn hdf5(attrs: &[(&str, &str)]) -> Vec<u8> {
+    fn pad8(v: &mut Vec<u8>) {
+        while v.len() % 8 != 0 {
+            v.push(0);
+        }
+    }
+    let mut messages = Vec::new();
+    for (name, value) in attrs {
+        let mut body = vec![1u8, 0];
+        body.extend_from_slice(&((name.len() + 1) as u16).to_le_bytes());
+        body.extend_from_slice(&8u16.to_le_bytes());
+        body.extend_from_slice(&8u16.to_le_bytes());
+        body.extend_from_slice(name.as_bytes());
+        body.push(0);
+        pad8(&mut body);
+        // Datatype: version 1, class 3 (string), null-terminated ASCII, size.
+        body.extend_from_slice(&[0x13, 0, 0, 0]);
+        body.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        // Dataspace: version 1, scalar (rank 0).
+        body.extend_from_slice(&[1, 0, 0, 0, 0, 0, 0, 0]);
+        body.extend_from_slice(value.as_bytes());
+        pad8(&mut body);
+        messages.extend_from_slice(&0x000Cu16.to_le_bytes());
+        messages.extend_from_slice(&(body.len() as u16).to_le_bytes());
+        messages.extend_from_slice(&[0, 0, 0, 0]);
+        messages.extend_from_slice(&body);
+    }
+    let header_at = 96u64;
+    let mut out = Vec::new();
+    out.extend_from_slice(b"\x89HDF\r\n\x1a\n");
+    out.extend_from_slice(&[0, 0, 0, 0, 0, 8, 8, 0]);
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    let eof = header_at + 16 + messages.len() as u64;
+    for a in [0u64, u64::MAX, eof, u64::MAX] {
+        out.extend_from_slice(&a.to_le_bytes());
+    }
+    // Root group symbol table entry: name offset, header address, cache type 0, scratch.
+    out.extend_from_slice(&0u64.to_le_bytes());
+    out.extend_from_slice(&header_at.to_le_bytes());
+    out.extend_from_slice(&[0u8; 24]);
+    assert_eq!(out.len() as u64, header_at);
+    out.extend_from_slice(&[1, 0]);
+    out.extend_from_slice(&(attrs.len() as u16).to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(&(messages.len() as u32).to_le_bytes());
+    out.extend_from_slice(&[0u8; 4]);
+    out.extend_from_slice(&messages);
+    out
+}
+
+/// A Keras 2 `model_config` with a Lambda layer (Keras 2 stores the function as a list).
+const H5_LAMBDA: &str = r#"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 2}}, {"class_name": "Lambda", "config": {"name": "lam", "function": ["ZGVmYW5nZWQ=", null, null], "function_type": "lambda", "module": "__main__"}}]}}"#;
+const H5_BENIGN: &str = r#"{"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 2}}, {"class_name": "Dense", "config": {"name": "e", "units": 1}}]}}"#;
+
+#[test]
+fn legacy_h5_lambda_is_high_and_benign_h5_is_quiet_with_facts() {
+    let bad = hdf5(&[
+        ("keras_version", "2.15.0"),
+        ("backend", "tensorflow"),
+        ("model_config", H5_LAMBDA),
+    ]);
+    let ctx = analyse_bytes(&bad, "m.h5");
+    assert!(
+        ids(&ctx).contains(&("keras-lambda-layer", Severity::High)),
+        "{:?}",
+        ctx.findings
+            .iter()
+            .map(|f| (f.rule.id, &f.evidence))
+            .collect::<Vec<_>>()
+    );
+    // The Lambda's own `module` is covered by the Lambda finding, not reported again.
+    assert!(!ids(&ctx)
+        .iter()
+        .any(|(id, _)| *id == "keras-external-object"));
+    let good = hdf5(&[
+        ("keras_version", "2.15.0"),
+        ("backend", "tensorflow"),
+        ("model_config", H5_BENIGN),
+    ]);
+    let ctx = analyse_bytes(&good, "m.h5");
+    assert!(loud(&ctx).is_empty(), "{:?}", loud(&ctx));
+    let facts = ctx.facts.get("m.h5").expect("facts");
+    assert_eq!(facts["keras.version"], "2.15.0");
+    assert_eq!(facts["keras.backend"], "tensorflow");
+    assert_eq!(facts["keras.layers"], "Dense:2");
+}
+
+#[test]
+fn truncated_and_corrupted_hdf5_never_panics() {
+    let file = hdf5(&[("keras_version", "2.15.0"), ("model_config", H5_LAMBDA)]);
+    for cut in 0..file.len() {
+        let _ = analyse_bytes(&file[..cut], "m.h5");
+    }
+    // Every byte flipped in turn (the header and the messages).
+    for i in 0..file.len() {
+        let mut f = file.clone();
+        f[i] ^= 0xff;
+        let _ = analyse_bytes(&f, "m.h5");
+    }
+    // The handed case made with h5py, when the shared cases are present.
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/cases/formats/gen.py");
+    if case.exists() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = std::process::Command::new("python3")
+            .arg(&case)
+            .arg(dir.path())
+            .output()
+            .is_ok_and(|o| o.status.success());
+        let k04 = dir.path().join("k04_keras_h5_lambda.h5");
+        if ok && k04.exists() {
+            let bytes = std::fs::read(&k04).expect("read k04");
+            let ctx = analyse_bytes(&bytes, "k04.h5");
+            assert!(ids(&ctx).iter().any(|(id, _)| *id == "keras-lambda-layer"));
+            for cut in (0..bytes.len()).step_by(7) {
+                let _ = analyse_bytes(&bytes[..cut], "k04.h5");
+            }
+        }
+    }
+}
+
+/// A TorchScript archive with one `code/` member.
+fn torchscript(code: &str) -> Vec<u8> {
+    zip(&[
+        ("m/data.pkl", b"\x80\x02}q\x00."),
+        ("m/constants.pkl", b"\x80\x02)."),
+        ("m/code/__torch__/m.py", code.as_bytes()),
+        ("m/version", b"3\n"),
+    ])
+}
+
+#[test]
+fn torchscript_code_that_reaches_the_system_is_high() {
+    let code = "class M(Module):\n  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n    _0 = torch.ops.load_library(\"/tmp/defanged.so\")\n    return torch.add(x, 1)\n";
+    let ctx = analyse_bytes(&torchscript(code), "m.pt");
+    let f = ctx
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "torchscript-dangerous-call")
+        .unwrap_or_else(|| panic!("not reported: {:?}", ids(&ctx)));
+    assert_eq!(f.severity, Severity::High);
+    assert!(f.location.to_string().contains("line 3"), "{}", f.location);
+    assert!(f.evidence.contains("load_library"));
+    let benign = "class M(Module):\n  def forward(self: __torch__.M, x: Tensor) -> Tensor:\n    # os.system in a comment\n    ops.prim.RaiseException(\"x\", \"builtins.ValueError\")\n    return torch.relu(x)\n";
+    let ctx = analyse_bytes(&torchscript(benign), "m.pt");
+    assert!(loud(&ctx).is_empty(), "{:?}", loud(&ctx));
+    assert_eq!(
+        ctx.members.last().map(|m| m.format),
+        Some(Format::Torchscript)
+    );
+}

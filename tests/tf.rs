@@ -1,0 +1,103 @@
+//! TensorFlow SavedModel: Python and file operations, the checkpoint machinery that must stay
+//! quiet, ONNX test tensors that must not sniff as SavedModels, and truncation at every offset.
+
+#[path = "support/pb.rs"]
+mod pb;
+
+use airlock::analyse::BudgetLimits;
+use airlock::formats::{sniff, Format};
+use airlock::scan::{scan_file, FileReport};
+use airlock::Severity;
+
+fn scan_one(data: &[u8]) -> FileReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("saved_model.pb");
+    std::fs::write(&p, data).expect("write");
+    scan_file(&p, BudgetLimits::default())
+}
+
+fn rules(r: &FileReport) -> Vec<(&'static str, Severity)> {
+    r.findings.iter().map(|f| (f.rule.id, f.severity)).collect()
+}
+
+#[test]
+fn file_ops_are_medium_and_python_ops_high() {
+    let r = scan_one(&pb::saved_model(
+        &["Placeholder", "ReadFile", "WriteFile"],
+        &[],
+    ));
+    assert_eq!(r.format, Format::TfSavedModel);
+    assert_eq!(rules(&r), vec![("tf-file-op", Severity::Medium)]);
+    assert_eq!(r.findings[0].evidence, "ReadFile:1,WriteFile:1");
+    // In the function library (tf.function bodies) too.
+    let r = scan_one(&pb::saved_model(
+        &["StatefulPartitionedCall"],
+        &["EagerPyFunc"],
+    ));
+    assert_eq!(rules(&r), vec![("tf-python-op", Severity::High)]);
+    let r = scan_one(&pb::saved_model(&["PyFunc", "MatchingFiles"], &[]));
+    assert_eq!(
+        rules(&r),
+        vec![
+            ("tf-python-op", Severity::High),
+            ("tf-file-op", Severity::Medium)
+        ]
+    );
+}
+
+#[test]
+fn checkpoint_machinery_and_asset_tables_stay_below_medium() {
+    let r = scan_one(&pb::saved_model(
+        &[
+            "Const",
+            "VarHandleOp",
+            "SaveV2",
+            "RestoreV2",
+            "MergeV2Checkpoints",
+            "ShardedFilename",
+            "StringJoin",
+            "StatefulPartitionedCall",
+        ],
+        &["MatMul", "InitializeTableFromTextFileV2"],
+    ));
+    assert_eq!(rules(&r), vec![("tf-file-op", Severity::Low)]);
+    let facts = r.facts.values().next().expect("facts");
+    assert_eq!(
+        facts.get("tensorflow.version").map(String::as_str),
+        Some("2.15.0")
+    );
+    assert_eq!(
+        facts.get("tensorflow.nodes").map(String::as_str),
+        Some("10")
+    );
+    assert_eq!(
+        facts.get("tensorflow.tags").map(String::as_str),
+        Some("serve")
+    );
+}
+
+#[test]
+fn onnx_test_tensors_are_not_saved_models() {
+    // TensorProto files of the ONNX backend tests: dims (1), data_type (2), name (8), raw_data (9).
+    let t1 = pb::cat(&[
+        pb::int(1, 3),
+        pb::int(1, 4),
+        pb::int(2, 1),
+        pb::bytes(9, &[0u8; 48]),
+    ]);
+    let t2 = pb::cat(&[pb::int(1, 2), pb::bytes(8, b"x"), pb::bytes(9, &[0u8; 8])]);
+    let t3 = pb::cat(&[pb::int(1, 1), pb::int(2, 7), pb::bytes(9, &[1u8; 8])]);
+    for t in [t1, t2, t3] {
+        assert_ne!(sniff(&t), Format::TfSavedModel);
+    }
+    // An ONNX model is ONNX.
+    assert_eq!(sniff(&pb::onnx(None, "Identity", "")), Format::Onnx);
+}
+
+#[test]
+fn truncation_at_every_offset_never_panics() {
+    let full = pb::saved_model(&["ReadFile", "SaveV2"], &["PyFunc"]);
+    for n in 1..full.len() {
+        let _ = scan_one(&full[..n]);
+    }
+}
