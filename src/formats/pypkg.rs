@@ -146,6 +146,26 @@ const SHADOWED: &[&str] = &[
     "node",
 ];
 
+/// The Windows script-launcher stubs that the packaging toolchain itself ships in pure wheels:
+/// distlib's (`pip/_vendor/distlib/t32.exe` ...) and setuptools' (`cli-64.exe` ...). Sources:
+/// pypa/distlib `distlib/` and pypa/setuptools `setuptools/` file listings.
+const LAUNCHERS: &[&str] = &[
+    "t32.exe",
+    "t64.exe",
+    "t64-arm.exe",
+    "w32.exe",
+    "w64.exe",
+    "w64-arm.exe",
+    "cli.exe",
+    "cli-32.exe",
+    "cli-64.exe",
+    "cli-arm64.exe",
+    "gui.exe",
+    "gui-32.exe",
+    "gui-64.exe",
+    "gui-arm64.exe",
+];
+
 /// What the wheel check needs from the archive.
 #[derive(Debug, Default)]
 pub struct WheelParts {
@@ -187,9 +207,20 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
         });
         if pure {
             for b in &parts.binaries {
+                let base = b.rsplit('/').next().unwrap_or(b);
+                let launcher = LAUNCHERS.contains(&base);
                 ctx.emit(
                     Finding::builder(&r::wheel_binary_in_pure_wheel::RULE, loc.member(b.clone()))
-                        .message("a pure-Python wheel ships an executable or native library")
+                        .severity(if launcher {
+                            Severity::Low
+                        } else {
+                            Severity::Medium
+                        })
+                        .message(if launcher {
+                            "a pure-Python wheel ships a packaging tool's Windows script launcher"
+                        } else {
+                            "a pure-Python wheel ships an executable or native library"
+                        })
                         .evidence(b.clone())
                         .build(),
                 );
@@ -209,7 +240,16 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
             }
             if let Some((cmd, target)) = l.split_once('=') {
                 let cmd = cmd.trim();
-                if SHADOWED.contains(&cmd) {
+                // A distribution's own command (pip's `pip` and `pip3`) is not shadowing.
+                let dist = name
+                    .split('/')
+                    .next()
+                    .and_then(|d| d.split('-').next())
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    .replace('_', "-");
+                let base = cmd.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+                if SHADOWED.contains(&cmd) && base != dist {
                     ctx.emit(
                         Finding::builder(
                             &r::entry_point_shadows_command::RULE,

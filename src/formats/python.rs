@@ -112,7 +112,7 @@ fn is_network(name: &str) -> bool {
             last,
             "HTTPConnection" | "HTTPSConnection" | "create_connection"
         )
-        || name == "socket.socket"
+        // Creating a socket (urllib3 probes IPv6 at import) sends nothing; connecting does.
         || (name.contains("urllib") && last == "Request")
 }
 
@@ -152,13 +152,18 @@ const MINER: &[&str] = &[
 struct Signals {
     exec_decoded: Vec<(usize, bool, String)>,
     shell: Vec<(usize, bool, String)>,
-    hidden_spawn: Vec<(usize, String)>,
+    hidden_spawn: Vec<(usize, bool, String)>,
     network: Vec<(usize, bool, String)>,
     credentials: Vec<(usize, String)>,
     env_dump: Vec<(usize, String)>,
     miner: Vec<(usize, String)>,
     install_hook: Vec<(usize, String)>,
     nested: Vec<(usize, String)>,
+    /// Line → the top-level function it is in, for signals inside functions.
+    enclosing: std::collections::HashMap<usize, String>,
+    /// Functions the module calls (or starts as a thread target) at its top level: their bodies
+    /// run at import too.
+    called_at_load: std::collections::HashSet<String>,
     /// The module parses command-line arguments at its top level: it is a script, run on
     /// purpose, not code that runs when a package is imported.
     script: bool,
@@ -254,8 +259,13 @@ fn short(s: &str) -> String {
 /// Walk the tree and collect signals.
 fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
     let mut sig = Signals::default();
-    let mut stack = vec![(tree.root_node(), false)];
-    while let Some((n, in_fn)) = stack.pop() {
+    let mut stack = vec![(tree.root_node(), false, None::<String>)];
+    while let Some((n, in_fn, func)) = stack.pop() {
+        if let Some(f) = &func {
+            sig.enclosing
+                .entry(n.start_position().row + 1)
+                .or_insert_with(|| f.clone());
+        }
         let line = n.start_position().row + 1;
         match n.kind() {
             "call" => {
@@ -306,7 +316,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     });
                     let arg_text = args.map(|a| text(a, src)).unwrap_or("");
                     if arg_text.contains("sys.executable") && arg_text.contains("DEVNULL") {
-                        sig.hidden_spawn.push((line, call_text()));
+                        sig.hidden_spawn.push((line, in_fn, call_text()));
                     } else if is_string || shell_kw || name == "os.system" || name == "os.popen" {
                         sig.shell.push((line, in_fn, call_text()));
                     }
@@ -332,6 +342,29 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     )
                 {
                     sig.script = true;
+                }
+                if !in_fn {
+                    if n.child_by_field_name("function")
+                        .is_some_and(|f| f.kind() == "identifier")
+                    {
+                        sig.called_at_load.insert(name.clone());
+                    }
+                    if name.ends_with("Thread") {
+                        if let Some(a) = args {
+                            let mut c = a.walk();
+                            for kw in a.named_children(&mut c) {
+                                if kw.kind() == "keyword_argument"
+                                    && kw
+                                        .child_by_field_name("name")
+                                        .is_some_and(|k| text(k, src) == "target")
+                                {
+                                    if let Some(v) = kw.child_by_field_name("value") {
+                                        sig.called_at_load.insert(text(v, src).to_string());
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
                 if is_network(&name) {
                     sig.network.push((line, in_fn, call_text()));
@@ -398,10 +431,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
             });
         let child_in_fn =
             in_fn || main_guard || matches!(n.kind(), "function_definition" | "lambda");
+        // The outermost function a node is in (a module-level call of it runs its body).
+        let child_func = func.clone().or_else(|| {
+            (n.kind() == "function_definition" && !in_fn)
+                .then(|| {
+                    n.child_by_field_name("name")
+                        .map(|x| text(x, src).to_string())
+                })
+                .flatten()
+        });
         let mut c = n.walk();
         let children: Vec<_> = n.named_children(&mut c).collect();
         for ch in children.into_iter().rev() {
-            stack.push((ch, child_in_fn));
+            stack.push((ch, child_in_fn, child_func.clone()));
         }
     }
     sig
@@ -534,6 +576,36 @@ pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location
         return;
     };
     let mut sig = collect(&tree, src);
+    // A function the module calls or starts as a thread at its top level runs at load.
+    let runs_at_load = |line: usize| {
+        sig.enclosing
+            .get(&line)
+            .is_some_and(|f| sig.called_at_load.contains(f))
+    };
+    let promote: Vec<usize> = sig
+        .shell
+        .iter()
+        .map(|s| s.0)
+        .chain(sig.hidden_spawn.iter().map(|s| s.0))
+        .chain(sig.exec_decoded.iter().map(|s| s.0))
+        .chain(sig.network.iter().map(|s| s.0))
+        .filter(|l| runs_at_load(*l))
+        .collect();
+    for s in sig
+        .shell
+        .iter_mut()
+        .chain(sig.network.iter_mut())
+        .chain(sig.exec_decoded.iter_mut())
+    {
+        if promote.contains(&s.0) {
+            s.1 = false;
+        }
+    }
+    for s in sig.hidden_spawn.iter_mut() {
+        if promote.contains(&s.0) {
+            s.1 = false;
+        }
+    }
     if sig.script && role == Role::Module {
         for s in sig.shell.iter_mut().chain(sig.network.iter_mut()) {
             s.1 = true;
@@ -553,14 +625,24 @@ pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location
         };
         emit(ctx, &r::python_exec_decoded::RULE, sev, loc, *line, msg, ev);
     }
-    for (line, ev) in &sig.hidden_spawn {
+    for (line, in_fn, ev) in &sig.hidden_spawn {
+        // Tools spawn silent interpreters in functions (benchmarks, code generators); at load
+        // or at interpreter start it is the loader shape of litellm's .pth and lightning.
+        let sev = if *in_fn && role != Role::Startup {
+            Severity::Low
+        } else {
+            Severity::High
+        };
         emit(
             ctx,
             &r::python_hidden_process::RULE,
-            Severity::High,
+            sev,
             loc,
             *line,
-            "starts a second Python interpreter with its output silenced".into(),
+            format!(
+                "starts a second Python interpreter with its output silenced{}",
+                if *in_fn { " (inside a function)" } else { "" }
+            ),
             ev,
         );
     }
