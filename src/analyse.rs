@@ -332,6 +332,14 @@ pub fn analyse(
             formats::pypkg::analyse_start(ctx, data, loc);
             Format::StartFile
         }
+        Format::PackageMetadata => {
+            formats::pins::analyse_metadata(ctx, data, loc);
+            Format::PackageMetadata
+        }
+        Format::Requirements | Format::Pylock | Format::UvLock | Format::PoetryLock => {
+            formats::pins::analyse_list(ctx, sniffed, data, loc);
+            sniffed
+        }
         Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc, depth),
         Format::Onnx => formats::onnx::analyse(ctx, data, loc),
         Format::TfSavedModel => formats::tf_savedmodel::analyse(ctx, data, loc),

@@ -28,6 +28,21 @@ pub enum Command {
     },
     /// List every rule with its default severity.
     Rules,
+    /// Manage the OSV database of known-malicious and vulnerable Python releases.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+/// Subcommands of `airlock db`.
+#[derive(Debug, Subcommand)]
+pub enum DbCommand {
+    /// Download the OSV PyPI export (MAL-, PYSEC, GHSA records) into the cache
+    /// (`$XDG_CACHE_HOME/airlock/osv`, else `~/.cache/airlock/osv`).
+    Update {
+        /// Store it in this folder instead of the cache.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 /// Options of `airlock scan`.
@@ -69,4 +84,8 @@ pub struct ScanArgs {
     /// Wall time per input, in seconds.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub max_seconds: u64,
+    /// OSV database (a folder of OSV JSON records or a zip of them) to match Python releases
+    /// against (default: the cache `airlock db update` fills, when present).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }

@@ -183,6 +183,18 @@ pub struct Finding {
     pub message: String,
     /// The readable piece of the artifact behind it (for a pickle, the decompiled call).
     pub evidence: String,
+    /// The Python release the finding concerns, when known (from core metadata, a wheel or
+    /// sdist name, or a pinned list); see [`Package`].
+    pub package: Option<Package>,
+}
+
+/// A Python release: its distribution name as written and its PEP 440 version.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Package {
+    /// The distribution name (core metadata `Name`, PEP 503 normalises it for comparison).
+    pub name: String,
+    /// The version (core metadata `Version`, PEP 440).
+    pub version: String,
 }
 
 impl Finding {
@@ -195,6 +207,7 @@ impl Finding {
             location,
             message: None,
             evidence: None,
+            package: None,
         }
     }
 }
@@ -208,6 +221,7 @@ pub struct FindingBuilder {
     location: Location,
     message: Option<String>,
     evidence: Option<String>,
+    package: Option<Package>,
 }
 
 /// Longest evidence string kept, in characters; longer evidence is cut with an ellipsis.
@@ -238,6 +252,15 @@ impl FindingBuilder {
         self
     }
 
+    /// The Python release the finding concerns.
+    pub fn package(mut self, name: impl Into<String>, version: impl Into<String>) -> Self {
+        self.package = Some(Package {
+            name: name.into(),
+            version: version.into(),
+        });
+        self
+    }
+
     /// Check the invariants and build.
     ///
     /// The rule must be registered in [`rules::RULES`]; when message or evidence is missing the
@@ -263,6 +286,7 @@ impl FindingBuilder {
             location: self.location,
             message: escape_controls(&message),
             evidence: escape_controls(&truncate_chars(&evidence, MAX_EVIDENCE_CHARS)),
+            package: self.package,
         }
     }
 }

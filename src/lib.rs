@@ -27,6 +27,7 @@ pub mod cli;
 pub mod discover;
 pub mod finding;
 pub mod formats;
+pub mod osv;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -39,7 +40,7 @@ pub use finding::{Finding, Location, Severity, Verdict};
 pub use formats::Format;
 pub use scan::{scan, ScanOptions, ScanReport};
 
-use cli::{Cli, Command, ScanArgs};
+use cli::{Cli, Command, DbCommand, ScanArgs};
 use report::OutputFormat;
 
 /// Exit code: passed.
@@ -66,6 +67,30 @@ pub fn run(cli: Cli) -> ExitCode {
                 );
                 EXIT_ERROR
             }
+        },
+        Command::Db(DbCommand::Update { dir }) => match dir.or_else(osv::default_path) {
+            None => {
+                let _ = writeln!(
+                    stderr,
+                    "airlock: no cache folder (set XDG_CACHE_HOME or HOME, or pass --dir)"
+                );
+                EXIT_ERROR
+            }
+            Some(dir) => match osv::update(&dir) {
+                Ok(n) => {
+                    let _ = writeln!(
+                        stderr,
+                        "airlock: {n} bytes from {} written to {}",
+                        osv::PYPI_EXPORT_URL,
+                        dir.join(osv::EXPORT_FILE).display()
+                    );
+                    EXIT_OK
+                }
+                Err(e) => {
+                    let _ = writeln!(stderr, "airlock: db update failed: {e}");
+                    EXIT_ERROR
+                }
+            },
         },
         Command::Rules => {
             let mut s = String::new();
@@ -107,17 +132,31 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
         jobs: args.jobs,
         limits,
     };
+    // The OSV database is loaded once per scan: `--db`, else the default cache when present.
+    let db_path = args
+        .db
+        .clone()
+        .or_else(|| osv::default_path().filter(|p| p.exists()));
+    let db = match db_path.map(|p| osv::Db::load(&p)) {
+        None => None,
+        Some(Ok(db)) => Some(db),
+        Some(Err(e)) => {
+            let _ = writeln!(stderr, "airlock: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = report::progress::Progress::new(show_progress);
     let result = scan(&opts, &|done, total| bar.tick(done, total));
     bar.finish();
-    let report = match result {
+    let mut report = match result {
         Ok(r) => r,
         Err(e) => {
             let _ = writeln!(stderr, "airlock: {e}");
             return EXIT_ERROR;
         }
     };
+    check::advisories::apply(&mut report.files, db.as_ref());
     for f in report.files.iter().filter(|f| f.io_error) {
         let _ = writeln!(
             stderr,

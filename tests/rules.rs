@@ -571,6 +571,31 @@ fn every_rule_fires_on_its_fixture() {
         covered.insert(id);
     }
     assert!(report.had_io_errors());
+    // Advisory rules: pins matched against a small OSV database built here (tests/osv.rs has more).
+    let osv = dir.path().join("osv");
+    std::fs::create_dir(&osv).expect("mkdir");
+    write(&osv, "MAL-1.json", br#"{"id":"MAL-1","affected":[{"package":{"ecosystem":"PyPI","name":"evil-pkg"},"versions":["1.0"]}]}"#);
+    write(&osv, "PYSEC-1.json", br#"{"id":"PYSEC-1","affected":[{"package":{"ecosystem":"PyPI","name":"old-pkg"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0"}]}]}]}"#);
+    let db = airlock::osv::Db::load(&osv).expect("osv");
+    let pins = dir.path().join("pins");
+    std::fs::create_dir(&pins).expect("mkdir");
+    write(&pins, "requirements.txt", b"evil-pkg==1.0\nold_pkg==1.5\n");
+    let mut report = scan(
+        &ScanOptions {
+            paths: vec![pins],
+            ..opts
+        },
+        &|_, _| {},
+    )
+    .expect("scan");
+    airlock::check::advisories::apply(&mut report.files, Some(&db));
+    for id in ["known-malicious-release", "known-vulnerable-release"] {
+        assert!(
+            report.findings().any(|f| f.rule.id == id),
+            "{id}: not fired"
+        );
+        covered.insert(id);
+    }
     for r in RULES {
         assert!(covered.contains(r.id), "{} has no fixture", r.id);
     }

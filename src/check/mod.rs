@@ -10,6 +10,7 @@
 use crate::finding::Finding;
 use crate::scan::FileReport;
 
+pub mod advisories;
 pub mod onnx_external;
 
 /// One check over all reports of a scan.

@@ -11,6 +11,7 @@ pub mod keras;
 pub mod numpy;
 pub mod onnx;
 pub mod pickle;
+pub mod pins;
 pub mod protobuf;
 pub mod pypkg;
 pub mod python;
@@ -92,6 +93,16 @@ pub enum Format {
     Pth,
     /// A PEP 829 `.start` file (text named `*.start`).
     StartFile,
+    /// Python core metadata (`METADATA`, `PKG-INFO`; text named so): name and version.
+    PackageMetadata,
+    /// A pip requirements file or `pip freeze` output (text named `requirements*.txt`).
+    Requirements,
+    /// A PEP 751 lock file (text named `pylock.toml` or `pylock.*.toml`).
+    Pylock,
+    /// uv's lock file (text named `uv.lock`).
+    UvLock,
+    /// Poetry's lock file (text named `poetry.lock`).
+    PoetryLock,
     /// Text that is none of the above.
     Text,
     /// Nothing recognised.
@@ -135,6 +146,11 @@ impl Format {
             Format::PythonSource => "python-source",
             Format::Pth => "pth",
             Format::StartFile => "start",
+            Format::PackageMetadata => "package-metadata",
+            Format::Requirements => "requirements",
+            Format::Pylock => "pylock",
+            Format::UvLock => "uv-lock",
+            Format::PoetryLock => "poetry-lock",
             Format::Text => "text",
             Format::Unknown => "unknown",
         }
@@ -171,7 +187,8 @@ impl Format {
 }
 
 /// Refine a sniffed format by the file or member name, for text formats whose meaning is given
-/// by the name only: Python source (`*.py`), `.pth` path files and PEP 829 `.start` files. The
+/// by the name only: Python source (`*.py`), `.pth` path files, PEP 829 `.start` files, core
+/// metadata (`METADATA`, `PKG-INFO`) and pinned lists ([`pins::list_format`]). The
 /// content decides first: only text is refined.
 pub fn refine_by_name(format: Format, name: &str) -> Format {
     if format != Format::Text {
@@ -184,6 +201,10 @@ pub fn refine_by_name(format: Format, name: &str) -> Format {
         Format::Pth
     } else if base.ends_with(".start") {
         Format::StartFile
+    } else if pins::is_metadata_name(base) {
+        Format::PackageMetadata
+    } else if let Some(list) = pins::list_format(base) {
+        list
     } else {
         format
     }

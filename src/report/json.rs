@@ -78,6 +78,15 @@ struct JsonFinding<'a> {
     evidence: &'a str,
     location: JsonLocation,
     help_uri: String,
+    /// The Python release the finding concerns, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    package: Option<JsonPackage<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPackage<'a> {
+    name: &'a str,
+    version: &'a str,
 }
 
 #[derive(Serialize)]
@@ -120,6 +129,10 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
             }),
         },
         help_uri: f.rule.doc_url(),
+        package: f.package.as_ref().map(|p| JsonPackage {
+            name: &p.name,
+            version: &p.version,
+        }),
     }
 }
 

@@ -127,6 +127,15 @@ struct ResultProps {
     members: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     span: Option<String>,
+    /// The Python release the result concerns, when known: `{name, version}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    package: Option<PackageProps>,
+}
+
+#[derive(Serialize)]
+struct PackageProps {
+    name: String,
+    version: String,
 }
 
 /// SARIF `level` for a severity.
@@ -245,6 +254,10 @@ fn result(f: &Finding) -> ResultObj {
             evidence: f.evidence.clone(),
             members: f.location.members.clone(),
             span: f.location.span.as_ref().map(|s| s.to_string()),
+            package: f.package.as_ref().map(|p| PackageProps {
+                name: p.name.clone(),
+                version: p.version.clone(),
+            }),
         },
     }
 }

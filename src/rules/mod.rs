@@ -6,6 +6,7 @@
 
 use crate::finding::Severity;
 
+pub mod advisory;
 pub mod archive;
 pub mod chat_template;
 pub mod core;
@@ -98,6 +99,8 @@ pub static RULES: &[&Rule] = &[
     &package::wheel_record_missing::RULE,
     &package::wheel_binary_in_pure_wheel::RULE,
     &package::entry_point_shadows_command::RULE,
+    &advisory::known_malicious_release::RULE,
+    &advisory::known_vulnerable_release::RULE,
     &onnx::onnx_external_data_traversal::RULE,
     &onnx::onnx_external_data_symlink::RULE,
     &onnx::onnx_custom_operator::RULE,
@@ -182,6 +185,8 @@ static DOCS: &[(&str, &str)] = docs!(
     "wheel-record-missing",
     "wheel-binary-in-pure-wheel",
     "entry-point-shadows-command",
+    "known-malicious-release",
+    "known-vulnerable-release",
     "onnx-external-data-traversal",
     "onnx-external-data-symlink",
     "onnx-custom-operator",

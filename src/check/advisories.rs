@@ -1,0 +1,173 @@
+//! Known-malicious and vulnerable releases: the Python releases the analysers recorded
+//! (`package.name`/`package.version` from core metadata, `package.pins` from pinned lists, and
+//! wheel and sdist file names) matched against an OSV database ([`crate::osv::Db`]), loaded once
+//! per scan.
+//!
+//! It also attributes findings to their release: a finding inside a wheel or sdist whose core
+//! metadata names a release carries that release ([`crate::finding::Package`]), so JSON and SARIF
+//! say which package a finding is about.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::finding::{Finding, Location, Package, Span};
+use crate::formats::pins::Pin;
+use crate::formats::Format;
+use crate::osv::{Db, Kind};
+use crate::rules::advisory as r;
+use crate::scan::FileReport;
+
+/// The location of artifact `key` (`path!member!member`) of `report`.
+fn location_of(report: &FileReport, key: &str) -> Location {
+    let mut loc = Location::file(&report.path);
+    let root = report.path.display().to_string();
+    if let Some(rest) = key.strip_prefix(&root) {
+        for m in rest.split('!').skip(1) {
+            loc = loc.member(m.to_string());
+        }
+    }
+    loc
+}
+
+/// The release named by a wheel file name (PEP 427: `{name}-{version}(-{build})?-{python}-{abi}-
+/// {platform}.whl`) or an sdist name (`{name}-{version}.tar.gz` / `.zip`, PEP 625).
+pub fn release_from_file_name(base: &str) -> Option<Package> {
+    if let Some(stem) = base.strip_suffix(".whl") {
+        let parts: Vec<&str> = stem.split('-').collect();
+        if parts.len() >= 5 {
+            return Some(Package {
+                name: parts[0].to_string(),
+                version: parts[1].to_string(),
+            });
+        }
+        return None;
+    }
+    let stem = base
+        .strip_suffix(".tar.gz")
+        .or_else(|| base.strip_suffix(".zip"))?;
+    let (name, version) = stem.rsplit_once('-')?;
+    (!name.is_empty() && version.starts_with(|c: char| c.is_ascii_digit())).then(|| Package {
+        name: name.to_string(),
+        version: version.to_string(),
+    })
+}
+
+/// Releases of one report by artifact key: the artifact that holds the metadata (a wheel or
+/// sdist member's container; the file itself for an installed `METADATA`).
+fn releases(report: &FileReport) -> BTreeMap<String, (String, Package)> {
+    let mut out = BTreeMap::new();
+    for (key, facts) in &report.facts {
+        if let (Some(n), Some(v)) = (facts.get("package.name"), facts.get("package.version")) {
+            let owner = match key.rsplit_once('!') {
+                Some((container, _)) => container.to_string(),
+                None => key.clone(),
+            };
+            let p = Package {
+                name: n.clone(),
+                version: v.clone(),
+            };
+            // The first (outermost, shortest key) metadata of a container wins.
+            out.entry(owner).or_insert((key.clone(), p));
+        }
+    }
+    let root = report.path.display().to_string();
+    if matches!(report.format, Format::Wheel | Format::Sdist) && !out.contains_key(&root) {
+        let base = report
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if let Some(p) = release_from_file_name(&base) {
+            out.insert(root.clone(), (root, p));
+        }
+    }
+    out
+}
+
+fn finding(db_hit: &crate::osv::Advisory, p: &Package, loc: Location, what: &str) -> Finding {
+    let rule = match db_hit.kind {
+        Kind::Malicious => &r::known_malicious_release::RULE,
+        Kind::Vulnerable => &r::known_vulnerable_release::RULE,
+    };
+    let word = match db_hit.kind {
+        Kind::Malicious => "a known-malicious release",
+        Kind::Vulnerable => "a release with a known vulnerability",
+    };
+    let mut evidence = db_hit.id.clone();
+    if !db_hit.aliases.is_empty() {
+        evidence.push_str(&format!(" ({})", db_hit.aliases.join(", ")));
+    }
+    if !db_hit.summary.is_empty() {
+        evidence.push_str(": ");
+        evidence.push_str(&db_hit.summary);
+    }
+    Finding::builder(rule, loc)
+        .severity(db_hit.severity)
+        .message(format!(
+            "{what} {} {} is {word} ({})",
+            p.name, p.version, db_hit.id
+        ))
+        .evidence(evidence)
+        .package(&p.name, &p.version)
+        .build()
+}
+
+/// Match every release of `files` against `db` (when given), and attribute findings to their
+/// release; reports that changed are graded again.
+pub fn apply(files: &mut [FileReport], db: Option<&Db>) {
+    for report in files.iter_mut() {
+        let rel = releases(report);
+        let mut added = Vec::new();
+        if let Some(db) = db {
+            let mut seen = BTreeSet::new();
+            for (key, p) in rel.values() {
+                for a in db.matches(&p.name, &p.version) {
+                    if seen.insert((a.id.clone(), p.clone())) {
+                        added.push(finding(a, p, location_of(report, key), "package"));
+                    }
+                }
+            }
+            for (key, facts) in &report.facts {
+                let Some(json) = facts.get("package.pins") else {
+                    continue;
+                };
+                let pins: Vec<Pin> = serde_json::from_str(json).unwrap_or_default();
+                for pin in pins {
+                    let p = Package {
+                        name: pin.name.clone(),
+                        version: pin.version.clone(),
+                    };
+                    for a in db.matches(&pin.name, &pin.version) {
+                        let mut loc = location_of(report, key);
+                        if pin.line > 0 {
+                            loc = loc.with_span(Span::Line { line: pin.line });
+                        }
+                        added.push(finding(a, &p, loc, "pinned"));
+                    }
+                }
+            }
+        }
+        let changed = !added.is_empty();
+        report.findings.extend(added);
+        // Attribution: the release of the innermost container that holds the finding.
+        let mut attributed = false;
+        for f in report.findings.iter_mut().filter(|f| f.package.is_none()) {
+            let name = f.location.artifact_name();
+            let best = rel
+                .iter()
+                .filter(|(owner, _)| {
+                    name == **owner
+                        || name
+                            .strip_prefix(owner.as_str())
+                            .is_some_and(|rest| rest.starts_with('!'))
+                })
+                .max_by_key(|(owner, _)| owner.len());
+            if let Some((_, (_, p))) = best {
+                f.package = Some(p.clone());
+                attributed = true;
+            }
+        }
+        if changed || attributed {
+            report.grade();
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Which Python releases an artifact is or pins: core metadata (`METADATA`, `PKG-INFO`) and
+//! pinned dependency lists. The analysers only record facts; the advisories check
+//! (`check::advisories`) matches them against OSV records.
+//!
+//! Facts: `package.name` and `package.version` for core metadata (the core metadata
+//! specification, PEP 566/643: `Name:` and `Version:` headers); `package.pins`, a JSON array of
+//! `{"name", "version", "line"}`, for lists:
+//! - `requirements*.txt` and `pip freeze` output (pip's requirements file format): `name==version`
+//!   or `name===version`, with extras, environment markers (`; ...`), options (`--hash ...`),
+//!   comments and line continuations ignored; ranges and URLs pin nothing.
+//! - `pylock.toml` / `pylock.*.toml` (PEP 751): `[[packages]]` `name` and `version`.
+//! - `uv.lock` and `poetry.lock`: `[[package]]` `name` and `version`.
+
+use crate::analyse::Ctx;
+use crate::finding::Location;
+use crate::formats::Format;
+
+/// Pins kept per list; a longer list is cut (and a `resource-limit` finding says so).
+pub const MAX_PINS: usize = 100_000;
+
+/// The list format a file name says, for text files (decided by name: these formats have no
+/// magic). `base` is the file name without folders.
+pub fn list_format(base: &str) -> Option<Format> {
+    let lower = base.to_ascii_lowercase();
+    if lower == "uv.lock" {
+        Some(Format::UvLock)
+    } else if lower == "poetry.lock" {
+        Some(Format::PoetryLock)
+    } else if lower == "pylock.toml" || (lower.starts_with("pylock.") && lower.ends_with(".toml")) {
+        Some(Format::Pylock)
+    } else if lower.ends_with(".txt")
+        && (lower.starts_with("requirements")
+            || lower.starts_with("constraints")
+            || lower.ends_with("-requirements.txt")
+            || lower.ends_with("_requirements.txt")
+            || lower.contains("freeze"))
+    {
+        Some(Format::Requirements)
+    } else {
+        None
+    }
+}
+
+/// True for a core metadata file name (`METADATA` of a wheel or installed `.dist-info`,
+/// `PKG-INFO` of an sdist or `.egg-info`).
+pub fn is_metadata_name(base: &str) -> bool {
+    base == "METADATA" || base == "PKG-INFO"
+}
+
+/// Record `package.name` / `package.version` from core metadata headers (read up to the first
+/// blank line, which starts the description).
+pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) {
+    let head = &data[..data.len().min(64 << 10)];
+    let text = String::from_utf8_lossy(head);
+    let (mut name, mut version) = (None, None);
+    for line in text.lines().take(2000) {
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            match k.trim().to_ascii_lowercase().as_str() {
+                "name" if name.is_none() => name = Some(v.trim().to_string()),
+                "version" if version.is_none() => version = Some(v.trim().to_string()),
+                _ => {}
+            }
+        }
+    }
+    if let (Some(n), Some(v)) = (name, version) {
+        if !n.is_empty() && !v.is_empty() {
+            ctx.fact(loc, "package.name", n);
+            ctx.fact(loc, "package.version", v);
+        }
+    }
+}
+
+/// One pinned release.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pin {
+    /// The distribution name as written.
+    pub name: String,
+    /// The version as written.
+    pub version: String,
+    /// 1-based line, 0 when unknown.
+    pub line: u64,
+}
+
+fn valid_name(n: &str) -> bool {
+    !n.is_empty()
+        && n.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// Pins of a requirements file or `pip freeze` output.
+pub fn parse_requirements(text: &str) -> Vec<Pin> {
+    let mut pins = Vec::new();
+    let mut logical = String::new();
+    let mut first_line = 0u64;
+    for (i, raw) in text.lines().enumerate() {
+        if logical.is_empty() {
+            first_line = (i + 1) as u64;
+        }
+        // A comment starts at `#` at the line start or after whitespace (pip's rule).
+        let mut line = raw;
+        if let Some(p) = raw
+            .char_indices()
+            .find(|&(j, c)| c == '#' && (j == 0 || raw[..j].ends_with([' ', '\t'])))
+            .map(|(j, _)| j)
+        {
+            line = &raw[..p];
+        }
+        if let Some(cont) = line.trim_end().strip_suffix('\\') {
+            logical.push_str(cont);
+            logical.push(' ');
+            continue;
+        }
+        logical.push_str(line);
+        if let Some(p) = pin_of(&logical) {
+            pins.push(Pin {
+                line: first_line,
+                ..p
+            });
+            if pins.len() >= MAX_PINS {
+                break;
+            }
+        }
+        logical.clear();
+    }
+    pins
+}
+
+fn pin_of(line: &str) -> Option<Pin> {
+    let l = line.trim();
+    if l.is_empty() || l.starts_with('-') {
+        return None;
+    }
+    // Markers and per-requirement options end the requirement.
+    let l = l.split(';').next()?.split(" --").next()?.trim();
+    let (name_part, version) = if let Some((n, v)) = l.split_once("===") {
+        (n, v)
+    } else {
+        l.split_once("==")?
+    };
+    let name = name_part.split('[').next()?.trim();
+    let version = version.trim();
+    if !valid_name(name)
+        || version.is_empty()
+        || version.contains([',', '*', ' ', '<', '>', '!', '~', '='])
+    {
+        return None;
+    }
+    Some(Pin {
+        name: name.to_string(),
+        version: version.to_string(),
+        line: 0,
+    })
+}
+
+/// Pins of a TOML lock file: entries of the array of tables `key` (`packages` for PEP 751,
+/// `package` for uv and Poetry) with a `name` and a `version`. Lines are found by the order of
+/// `name = "..."` lines under `[[key]]` headers.
+pub fn parse_toml_lock(text: &str, key: &str) -> Result<Vec<Pin>, String> {
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| e.message().to_string())?;
+    let header = format!("[[{key}]]");
+    // The line of each `[[key]]` table, in order.
+    let lines: Vec<u64> = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == header)
+        .map(|(i, _)| (i + 1) as u64)
+        .collect();
+    let mut pins = Vec::new();
+    if let Some(toml::Value::Array(list)) = table.get(key) {
+        for (i, p) in list.iter().enumerate().take(MAX_PINS) {
+            let name = p.get("name").and_then(|v| v.as_str());
+            let version = p.get("version").and_then(|v| v.as_str());
+            if let (Some(n), Some(v)) = (name, version) {
+                pins.push(Pin {
+                    name: n.to_string(),
+                    version: v.to_string(),
+                    line: lines.get(i).copied().unwrap_or(0),
+                });
+            }
+        }
+    }
+    Ok(pins)
+}
+
+/// Record the pins of a list in the format `format` as the fact `package.pins`.
+pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) {
+    let text = String::from_utf8_lossy(data);
+    let pins = match format {
+        Format::Requirements => Ok(parse_requirements(&text)),
+        Format::Pylock => parse_toml_lock(&text, "packages"),
+        Format::UvLock | Format::PoetryLock => parse_toml_lock(&text, "package"),
+        _ => Ok(Vec::new()),
+    };
+    match pins {
+        Ok(pins) => {
+            if pins.len() >= MAX_PINS {
+                ctx.limit(loc, &format!("{MAX_PINS} pins per list"), "later pins");
+            }
+            if let Ok(json) = serde_json::to_string(&pins) {
+                ctx.fact(loc, "package.pins", json);
+            }
+        }
+        Err(e) => ctx.fact(loc, "package.pins_error", e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requirements_lines() {
+        let text = "# c\n-r other.txt\nFoo_Bar[x]==1.0 ; python_version>'3' \\\n    --hash=sha256:ab\nbaz>=2\nqux===3.0rc1 # pinned\nurl @ https://x/y.whl\n";
+        let pins = parse_requirements(text);
+        assert_eq!(
+            pins.iter()
+                .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
+                .collect::<Vec<_>>(),
+            vec![("Foo_Bar", "1.0", 3), ("qux", "3.0rc1", 6)]
+        );
+    }
+}
