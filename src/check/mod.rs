@@ -11,6 +11,7 @@ use crate::finding::Finding;
 use crate::scan::FileReport;
 
 pub mod advisories;
+pub mod hf_repo;
 pub mod onnx_external;
 
 /// One check over all reports of a scan.
@@ -23,10 +24,16 @@ pub struct Check {
 }
 
 /// Every check, run in this order.
-pub static CHECKS: &[Check] = &[Check {
-    name: "onnx-external-data-on-disk",
-    run: onnx_external::check,
-}];
+pub static CHECKS: &[Check] = &[
+    Check {
+        name: "onnx-external-data-on-disk",
+        run: onnx_external::check,
+    },
+    Check {
+        name: "hf-repository",
+        run: hf_repo::check,
+    },
+];
 
 /// Run every check and add what they find to the reports.
 pub fn run(files: &mut [FileReport]) {

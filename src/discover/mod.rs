@@ -4,6 +4,15 @@
 //! git-ignored files are scanned too (attackers hide there). `--exclude` globs are honoured.
 //! Symbolic links are never followed; a link whose target stays inside the root is skipped (its
 //! target is scanned where it lives) and a link that points out of the root is reported.
+//!
+//! One bounded exception, for the Hugging Face cache: a link to a regular file whose canonical
+//! target stays inside the root and is a cache blob (`models--ORG--NAME/blobs/<hash>`) is
+//! analysed at the link's path, and the blob itself is not analysed again. Blobs are named by
+//! their hash; loaders open them by the snapshot's names (`config.json`, `modeling_x.py`,
+//! `model-00001-of-00002.safetensors`), and the formats refined by name and the repository
+//! checks need those names. Each blob is analysed once, under the first link (in path order)
+//! that reaches it; blobs no link reaches are analysed as blobs. Links out of the root stay
+//! reported and unread.
 
 use std::path::{Path, PathBuf};
 
@@ -18,6 +27,9 @@ pub struct Discovered {
     pub escaping_links: Vec<(PathBuf, PathBuf)>,
     /// Paths that could not be read: (path, error).
     pub errors: Vec<(PathBuf, String)>,
+    /// Links inside a root to Hugging Face cache blobs: (link, canonical blob). Each blob is in
+    /// `files` once, under the first of its links.
+    pub blob_links: Vec<(PathBuf, PathBuf)>,
 }
 
 /// Errors that stop discovery before it starts.
@@ -82,10 +94,48 @@ pub fn discover(roots: &[PathBuf], exclude: &GlobSet) -> Discovered {
         }
         walk(root, &dunce(root), exclude, &mut out);
     }
+    analyse_blobs_at_links(&mut out);
     out.files
         .sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     out.files.dedup();
     out
+}
+
+/// True when `real` (canonical) is a file in a Hugging Face cache entry's `blobs/` folder
+/// (`models--*`, `datasets--*` or `spaces--*`).
+pub fn is_hf_blob(real: &Path) -> bool {
+    let mut up = real.ancestors().skip(1);
+    let (Some(blobs), Some(entry)) = (up.next(), up.next()) else {
+        return false;
+    };
+    blobs.file_name().is_some_and(|n| n == "blobs")
+        && entry.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+            ["models--", "datasets--", "spaces--"]
+                .iter()
+                .any(|p| n.starts_with(p))
+        })
+}
+
+/// Replace each linked blob in `files` by the first link (in path order) that reaches it.
+fn analyse_blobs_at_links(out: &mut Discovered) {
+    if out.blob_links.is_empty() {
+        return;
+    }
+    out.blob_links
+        .sort_by(|a, b| a.0.as_os_str().cmp(b.0.as_os_str()));
+    let mut first = std::collections::BTreeMap::<PathBuf, PathBuf>::new();
+    for (link, real) in &out.blob_links {
+        first.entry(real.clone()).or_insert_with(|| link.clone());
+    }
+    out.files.retain(|f| {
+        // Only files in a `blobs/` folder can be linked blobs; canonicalise just those.
+        let in_blobs = f
+            .parent()
+            .and_then(|p| p.file_name())
+            .is_some_and(|n| n == "blobs");
+        !(in_blobs && first.contains_key(&dunce(f)))
+    });
+    out.files.extend(first.into_values());
 }
 
 fn dunce(p: &Path) -> PathBuf {
@@ -122,7 +172,11 @@ fn walk(root: &Path, canon_root: &Path, exclude: &GlobSet, out: &mut Discovered)
         } else if ft.is_symlink() {
             let target = std::fs::read_link(path).unwrap_or_default();
             match std::fs::canonicalize(path) {
-                Ok(real) if real.starts_with(canon_root) => {}
+                Ok(real) if real.starts_with(canon_root) => {
+                    if is_hf_blob(&real) && real.is_file() {
+                        out.blob_links.push((path.to_path_buf(), real));
+                    }
+                }
                 Ok(real) => out.escaping_links.push((path.to_path_buf(), real)),
                 Err(_) => out.escaping_links.push((path.to_path_buf(), target)),
             }

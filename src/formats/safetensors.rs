@@ -118,6 +118,24 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
     Format::Safetensors
 }
 
+/// The fact holding [`names_digest`] of a file's tensor names, compared with a shard index by the
+/// check stage (`check::hf_repo`). A digest rather than the names keeps a 100 000-tensor header
+/// from bloating every report; the check reads a header again only when digests disagree.
+pub const NAMES_FACT: &str = "safetensors.names_sha256";
+
+/// SHA-256 (hex) over the tensor names, sorted, each followed by a newline.
+pub fn names_digest<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    use sha2::Digest;
+    let mut sorted: Vec<&str> = names.collect();
+    sorted.sort_unstable();
+    let mut h = sha2::Sha256::new();
+    for n in sorted {
+        h.update(n.as_bytes());
+        h.update(b"\n");
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Facts for the BOM: tensor count, parameter count (sum of the products of the shapes), dtypes,
 /// and the `__metadata__` keys models commonly carry (`format`).
 fn record_facts(ctx: &mut Ctx, loc: &Location, meta: &safetensors::tensor::Metadata) {
@@ -132,6 +150,11 @@ fn record_facts(ctx: &mut Ctx, loc: &Location, meta: &safetensors::tensor::Metad
     ctx.fact(loc, "parameters", params.to_string());
     let shown: Vec<String> = dtypes.iter().map(|(d, n)| format!("{d}:{n}")).collect();
     ctx.fact(loc, "dtypes", shown.join(","));
+    ctx.fact(
+        loc,
+        NAMES_FACT,
+        names_digest(tensors.keys().map(String::as_str)),
+    );
     if let Some(format) = meta.metadata().as_ref().and_then(|m| m.get("format")) {
         ctx.fact(
             loc,

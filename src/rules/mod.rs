@@ -19,6 +19,7 @@ pub mod package;
 pub mod pickle;
 pub mod python;
 pub mod pytorch;
+pub mod repo;
 pub mod safetensors;
 pub mod tf;
 pub mod torchscript;
@@ -101,6 +102,11 @@ pub static RULES: &[&Rule] = &[
     &package::entry_point_shadows_command::RULE,
     &advisory::known_malicious_release::RULE,
     &advisory::known_vulnerable_release::RULE,
+    &repo::shard_missing::RULE,
+    &repo::shard_index_mismatch::RULE,
+    &repo::remote_code::RULE,
+    &repo::shard_unreferenced::RULE,
+    &repo::pickle_weights_in_repo::RULE,
     &onnx::onnx_external_data_traversal::RULE,
     &onnx::onnx_external_data_symlink::RULE,
     &onnx::onnx_custom_operator::RULE,
@@ -187,6 +193,11 @@ static DOCS: &[(&str, &str)] = docs!(
     "entry-point-shadows-command",
     "known-malicious-release",
     "known-vulnerable-release",
+    "shard-missing",
+    "shard-index-mismatch",
+    "remote-code",
+    "shard-unreferenced",
+    "pickle-weights-in-repo",
     "onnx-external-data-traversal",
     "onnx-external-data-symlink",
     "onnx-custom-operator",

@@ -1,0 +1,473 @@
+//! Hugging Face repository folders: shard indexes, remote code, pickle weights.
+//!
+//! A folder is read as a repository from the names a loader looks for: `config.json`,
+//! `tokenizer_config.json`, `*.index.json` shard indexes. The Hugging Face cache's snapshot
+//! folders are repositories too: discovery analyses a snapshot's links to `blobs/` at the link's
+//! path (`discover`), so the names are there.
+//!
+//! - Shard indexes (`model.safetensors.index.json`, `pytorch_model.bin.index.json`, any
+//!   `*.index.json` with a `weight_map`): every shard named exists (`shard-missing`), the
+//!   `weight_map` names each tensor once and each safetensors shard holds exactly the tensors the
+//!   index assigns to it (`shard-index-mismatch`, compared through the analyser's fact
+//!   [`NAMES_FACT`]), and weight files of the index's kind that no index names are reported
+//!   (`shard-unreferenced`).
+//! - Remote code: `auto_map` in the configs names modules `trust_remote_code=True` imports
+//!   (`remote-code`); the modules themselves were analysed as Python source like every `*.py`.
+//! - Pickle files in a repository (`pickle-weights-in-repo`), next to safetensors or alone.
+//!
+//! What this check reads: the index and config JSON files (small; up to [`MAX_JSON`] bytes), and
+//! the header of a safetensors shard whose tensor names disagree with its index (to name the
+//! tensors), never tensor data. Everything else comes from the reports and file metadata.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Component, Path};
+
+use serde::de::{Deserializer, MapAccess, Visitor};
+
+use crate::finding::{truncate_chars, Finding, Location, Verdict};
+use crate::formats::safetensors::{names_digest, MAX_HEADER, NAMES_FACT};
+use crate::formats::Format;
+use crate::rules::repo as r;
+use crate::scan::FileReport;
+
+/// Largest index or config JSON read (bytes); a DeepSeek-V3 index is about 9 MB.
+pub const MAX_JSON: u64 = 64 << 20;
+
+/// Configs whose `auto_map` transformers honours with `trust_remote_code=True`.
+const CONFIGS: &[&str] = &[
+    "config.json",
+    "tokenizer_config.json",
+    "processor_config.json",
+    "preprocessor_config.json",
+];
+
+/// Findings listed per index or config at most; the rest are summed up in the last one.
+const MAX_PER_FILE: usize = 64;
+
+/// Run the repository checks over every folder.
+pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
+    let mut dirs: BTreeMap<&Path, BTreeMap<String, usize>> = BTreeMap::new();
+    for (i, f) in files.iter().enumerate() {
+        let (Some(dir), Some(name)) = (f.path.parent(), f.path.file_name()) else {
+            continue;
+        };
+        dirs.entry(dir)
+            .or_default()
+            .insert(name.to_string_lossy().into_owned(), i);
+    }
+    let mut out = Vec::new();
+    for (dir, names) in &dirs {
+        let is_repo = names
+            .keys()
+            .any(|n| CONFIGS.contains(&n.as_str()) || n.ends_with(".index.json"));
+        if !is_repo {
+            continue;
+        }
+        let mut referenced = BTreeSet::new();
+        let mut kinds = BTreeSet::new();
+        for (name, &i) in names {
+            if name.ends_with(".index.json") {
+                shard_index(files, dir, names, i, &mut referenced, &mut kinds, &mut out);
+            }
+        }
+        for (name, &i) in names {
+            let kind = weight_kind(name);
+            if kind.is_some_and(|k| kinds.contains(k)) && !referenced.contains(name) {
+                out.push((
+                    i,
+                    Finding::builder(&r::shard_unreferenced::RULE, Location::file(&files[i].path))
+                        .message(format!(
+                            "{name} is a weight file no shard index in its folder names"
+                        ))
+                        .evidence(format!(
+                            "indexes of {} weights in {}",
+                            kind.unwrap_or(""),
+                            dir.display()
+                        ))
+                        .build(),
+                ));
+            }
+            if CONFIGS.contains(&name.as_str()) {
+                remote_code(files, names, i, &mut out);
+            }
+        }
+        pickle_weights(files, names, &mut out);
+    }
+    out
+}
+
+/// The weight kind a file name belongs to, for `shard-unreferenced`.
+fn weight_kind(name: &str) -> Option<&'static str> {
+    if name.ends_with(".safetensors") {
+        Some("safetensors")
+    } else if name.ends_with(".bin")
+        && (name.starts_with("pytorch_model") || name.starts_with("model"))
+    {
+        Some("bin")
+    } else {
+        None
+    }
+}
+
+/// Read a small file whole, up to [`MAX_JSON`] bytes.
+fn read_small(path: &Path) -> Option<Vec<u8>> {
+    let size = std::fs::metadata(path).ok()?.len();
+    (size <= MAX_JSON)
+        .then(|| std::fs::read(path).ok())
+        .flatten()
+}
+
+/// A JSON object read as its (key, value) pairs in order, keeping duplicate keys.
+struct Pairs(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Pairs, A::Error> {
+                let mut v = Vec::new();
+                while let Some(kv) = m.next_entry()? {
+                    v.push(kv);
+                }
+                Ok(Pairs(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The part of a shard index read here.
+#[derive(serde::Deserialize)]
+struct Index {
+    weight_map: Option<Pairs>,
+}
+
+/// Check one `*.index.json`: shards exist, tensors named once, safetensors headers agree.
+fn shard_index(
+    files: &[FileReport],
+    dir: &Path,
+    names: &BTreeMap<String, usize>,
+    i: usize,
+    referenced: &mut BTreeSet<String>,
+    kinds: &mut BTreeSet<&'static str>,
+    out: &mut Vec<(usize, Finding)>,
+) {
+    let path = &files[i].path;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let known = name == "model.safetensors.index.json" || name == "pytorch_model.bin.index.json";
+    let at = |msg: String, ev: String, rule| {
+        Finding::builder(rule, Location::file(path))
+            .message(msg)
+            .evidence(ev)
+            .build()
+    };
+    let parsed = read_small(path).map(|b| serde_json::from_slice::<Index>(&b));
+    let map = match parsed {
+        Some(Ok(Index {
+            weight_map: Some(m),
+        })) => m.0,
+        Some(Err(e)) if known => {
+            out.push((
+                i,
+                at(
+                    "the shard index is not valid JSON with a `weight_map` object".into(),
+                    truncate_chars(&e.to_string(), 200),
+                    &r::shard_index_mismatch::RULE,
+                ),
+            ));
+            return;
+        }
+        // Another kind of `*.index.json`, or too large to read (not a shard index we know).
+        _ => return,
+    };
+    // shard name → tensors the index assigns to it.
+    let mut shards: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    let mut dups = Vec::new();
+    let mut bad_values = 0usize;
+    for (tensor, shard) in &map {
+        let Some(shard) = shard.as_str() else {
+            bad_values += 1;
+            continue;
+        };
+        if !seen.insert(tensor.as_str()) {
+            dups.push(tensor.as_str());
+        }
+        shards.entry(shard.to_string()).or_default().push(tensor);
+    }
+    if !dups.is_empty() || bad_values > 0 {
+        out.push((
+            i,
+            at(
+                format!(
+                    "the weight_map names {} tensor(s) twice and has {bad_values} non-string shard name(s)",
+                    dups.len()
+                ),
+                truncate_chars(&dups.join(", "), 200),
+                &r::shard_index_mismatch::RULE,
+            ),
+        ));
+    }
+    let mut missing = Vec::new();
+    for (shard, tensors) in &shards {
+        if escapes(shard) {
+            out.push((
+                i,
+                at(
+                    format!(
+                        "shard name `{}` leaves the repository folder",
+                        truncate_chars(shard, 120)
+                    ),
+                    truncate_chars(shard, 200),
+                    &r::shard_missing::RULE,
+                ),
+            ));
+            continue;
+        }
+        if let Some(k) = weight_kind(shard) {
+            kinds.insert(k);
+        }
+        referenced.insert(shard.clone());
+        let on_disk = dir.join(shard);
+        if std::fs::metadata(&on_disk).is_err() {
+            missing.push(shard.as_str());
+            continue;
+        }
+        let Some(&s) = names.get(shard.as_str()) else {
+            continue;
+        };
+        let sr = &files[s];
+        if sr.format != Format::Safetensors {
+            continue;
+        }
+        let key = Location::file(&sr.path).artifact_name();
+        let Some(digest) = sr.facts.get(&key).and_then(|f| f.get(NAMES_FACT)) else {
+            continue;
+        };
+        if *digest == names_digest(tensors.iter().copied()) {
+            continue;
+        }
+        let (ev, msg) = describe_difference(&sr.path, tensors, &shards, shard);
+        out.push((
+            s,
+            Finding::builder(&r::shard_index_mismatch::RULE, Location::file(&sr.path))
+                .message(msg)
+                .evidence(ev)
+                .build(),
+        ));
+    }
+    let total = missing.len();
+    for shard in missing.iter().take(MAX_PER_FILE) {
+        out.push((
+            i,
+            at(
+                format!("the index names {shard}, which is not in the folder ({total} missing)"),
+                format!("{name}: {shard}"),
+                &r::shard_missing::RULE,
+            ),
+        ));
+    }
+}
+
+/// True when a shard name is absolute or climbs out of the folder.
+fn escapes(shard: &str) -> bool {
+    shard.is_empty()
+        || shard.starts_with('\\')
+        || Path::new(shard)
+            .components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+}
+
+/// Read a shard's header again (header only) and say which tensors differ from the index.
+fn describe_difference(
+    path: &Path,
+    assigned: &[&str],
+    shards: &BTreeMap<String, Vec<&str>>,
+    shard: &str,
+) -> (String, String) {
+    let Some(held) = header_names(path) else {
+        return (
+            "tensor-name digests differ".into(),
+            format!("{shard} holds other tensors than the index assigns to it"),
+        );
+    };
+    let assigned: BTreeSet<&str> = assigned.iter().copied().collect();
+    let extra: Vec<&str> = held
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !assigned.contains(t))
+        .collect();
+    let absent: Vec<&str> = assigned
+        .iter()
+        .copied()
+        .filter(|t| !held.contains(*t))
+        .collect();
+    let elsewhere: Vec<String> = extra
+        .iter()
+        .filter_map(|t| {
+            shards
+                .iter()
+                .find(|(s, ts)| s.as_str() != shard && ts.contains(t))
+                .map(|(s, _)| format!("{t} (index: {s})"))
+        })
+        .take(5)
+        .collect();
+    let msg = if elsewhere.is_empty() {
+        format!(
+            "{shard} holds {} tensor(s) the index does not assign to it and lacks {} it does",
+            extra.len(),
+            absent.len()
+        )
+    } else {
+        format!(
+            "{shard} holds {} tensor(s) that the index assigns to another shard: a second copy replaces the first at load",
+            elsewhere.len()
+        )
+    };
+    let show = |v: &[&str]| {
+        truncate_chars(
+            &v.iter().take(5).copied().collect::<Vec<_>>().join(", "),
+            200,
+        )
+    };
+    let ev = if elsewhere.is_empty() {
+        format!(
+            "not in the index: [{}]; missing: [{}]",
+            show(&extra),
+            show(&absent)
+        )
+    } else {
+        truncate_chars(&elsewhere.join(", "), 300)
+    };
+    (ev, msg)
+}
+
+/// The tensor names of a safetensors header, read from the file (header only, bounded).
+fn header_names(path: &Path) -> Option<BTreeSet<String>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let size = f.metadata().ok()?.len();
+    let mut n8 = [0u8; 8];
+    f.read_exact(&mut n8).ok()?;
+    let n = u64::from_le_bytes(n8);
+    if n > MAX_HEADER || n > size.saturating_sub(8) {
+        return None;
+    }
+    let mut buf = vec![0u8; n as usize];
+    f.read_exact(&mut buf).ok()?;
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&buf).ok()?;
+    Some(
+        map.into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| k != "__metadata__")
+            .collect(),
+    )
+}
+
+/// Report the modules an `auto_map` would run.
+fn remote_code(
+    files: &[FileReport],
+    names: &BTreeMap<String, usize>,
+    i: usize,
+    out: &mut Vec<(usize, Finding)>,
+) {
+    let path = &files[i].path;
+    let Some(value) =
+        read_small(path).and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+    else {
+        return;
+    };
+    let Some(map) = value.get("auto_map").and_then(|m| m.as_object()) else {
+        return;
+    };
+    // module file (or `repo--module`) → the auto classes that name it.
+    let mut modules: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for (auto, v) in map {
+        let refs: Vec<&str> = match v {
+            serde_json::Value::String(s) => vec![s.as_str()],
+            serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+            _ => Vec::new(),
+        };
+        for reference in refs {
+            if let Some((module, _class)) = reference.rsplit_once('.') {
+                modules.entry(module.to_string()).or_default().push(auto);
+            }
+        }
+    }
+    for (module, autos) in modules.iter().take(MAX_PER_FILE) {
+        let (repo, local) = match module.split_once("--") {
+            Some((repo, m)) => (Some(repo), m),
+            None => (None, module.as_str()),
+        };
+        let file = format!("{}.py", local.replace('.', "/"));
+        let state = match repo {
+            Some(repo) => format!(
+                "from the repository {}, not scanned here",
+                truncate_chars(repo, 100)
+            ),
+            None => match names.get(&file).map(|&m| files[m].verdict) {
+                Some(Verdict::Malicious) => {
+                    "in the folder, and malicious (see its findings)".into()
+                }
+                Some(Verdict::Suspicious) => {
+                    "in the folder, and suspicious (see its findings)".into()
+                }
+                Some(_) => "in the folder (analysed as Python source)".into(),
+                None => "not in the folder".into(),
+            },
+        };
+        out.push((
+            i,
+            Finding::builder(&r::remote_code::RULE, Location::file(path))
+                .message(format!(
+                    "trust_remote_code=True would run {}: {state}",
+                    truncate_chars(&file, 120)
+                ))
+                .evidence(truncate_chars(
+                    &format!("auto_map {} → {module}", autos.join(", ")),
+                    200,
+                ))
+                .build(),
+        ));
+    }
+}
+
+/// Report pickle files of a repository folder: next to safetensors, or as its only weights.
+fn pickle_weights(
+    files: &[FileReport],
+    names: &BTreeMap<String, usize>,
+    out: &mut Vec<(usize, Finding)>,
+) {
+    let has_safetensors = names
+        .values()
+        .any(|&i| files[i].format == Format::Safetensors);
+    for &i in names.values() {
+        let f = &files[i];
+        if !matches!(
+            f.format,
+            Format::Pickle(_) | Format::PytorchZip | Format::PytorchLegacy | Format::Joblib
+        ) {
+            continue;
+        }
+        let why = if has_safetensors {
+            "pickle file in a model repository that has safetensors weights too"
+        } else {
+            "pickle file in a model repository without safetensors weights"
+        };
+        out.push((
+            i,
+            Finding::builder(&r::pickle_weights_in_repo::RULE, Location::file(&f.path))
+                .message(why)
+                .evidence(format!("{} ({})", f.path.display(), f.format.name()))
+                .build(),
+        ));
+    }
+}

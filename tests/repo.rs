@@ -1,0 +1,358 @@
+//! Hugging Face repositories (issue 4, repository level): fixture repositories built here in a
+//! temporary folder, inert (the "malicious" code only echoes), scanned as a whole.
+
+use std::path::{Path, PathBuf};
+
+use airlock::analyse::BudgetLimits;
+use airlock::scan::{scan, ScanOptions, ScanReport};
+use airlock::Severity;
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&p, bytes).expect("write");
+    p
+}
+
+/// A safetensors file holding one F32 scalar per name.
+fn safetensors(names: &[&str]) -> Vec<u8> {
+    let mut header = serde_json::Map::new();
+    for (i, n) in names.iter().enumerate() {
+        header.insert(
+            n.to_string(),
+            serde_json::json!({"dtype": "F32", "shape": [1], "data_offsets": [i * 4, i * 4 + 4]}),
+        );
+    }
+    let h = serde_json::to_vec(&header).expect("json");
+    let mut out = (h.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(&h);
+    out.extend(std::iter::repeat_n(0u8, names.len() * 4));
+    out
+}
+
+fn index(map: &[(&str, &str)]) -> Vec<u8> {
+    let m: serde_json::Map<String, serde_json::Value> = map
+        .iter()
+        .map(|(t, s)| (t.to_string(), serde_json::Value::from(*s)))
+        .collect();
+    serde_json::to_vec(&serde_json::json!({"metadata": {"total_size": 8}, "weight_map": m}))
+        .expect("json")
+}
+
+fn scan_dir(root: &Path) -> ScanReport {
+    let opts = ScanOptions {
+        paths: vec![root.to_path_buf()],
+        exclude: Vec::new(),
+        jobs: 1,
+        limits: BudgetLimits::default(),
+    };
+    scan(&opts, &|_, _| {}).expect("scan")
+}
+
+/// Findings of `rule` as (file name, severity, message).
+fn fired(report: &ScanReport, rule: &str) -> Vec<(String, Severity, String)> {
+    report
+        .files
+        .iter()
+        .flat_map(|f| f.findings.iter().map(move |x| (f, x)))
+        .filter(|(_, x)| x.rule.id == rule)
+        .map(|(f, x)| {
+            (
+                f.path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                x.severity,
+                x.message.clone(),
+            )
+        })
+        .collect()
+}
+
+fn worst_of(report: &ScanReport, name: &str) -> Option<Severity> {
+    report
+        .files
+        .iter()
+        .find(|f| f.path.file_name().is_some_and(|n| n == name))
+        .and_then(|f| f.worst())
+}
+
+const CONFIG_REMOTE: &[u8] =
+    br#"{"model_type": "evil", "auto_map": {"AutoConfig": "configuration_evil.EvilConfig", "AutoModelForCausalLM": "modeling_evil.EvilModel"}}"#;
+
+#[test]
+fn malicious_auto_map_module_is_remote_code_and_high() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(root, "config.json", CONFIG_REMOTE);
+    write(
+        root,
+        "modeling_evil.py",
+        b"import os\nos.system('echo airlock-test')\n\nclass EvilModel:\n    pass\n",
+    );
+    // exec of base64-decoded code ("print('airlock-test')").
+    write(
+        root,
+        "configuration_evil.py",
+        b"import base64\nexec(base64.b64decode('cHJpbnQoJ2FpcmxvY2stdGVzdCcp'))\n\nclass EvilConfig:\n    pass\n",
+    );
+    write(root, "model.safetensors", &safetensors(&["w"]));
+    let report = scan_dir(root);
+    let remote = fired(&report, "remote-code");
+    assert_eq!(remote.len(), 2, "{remote:?}");
+    assert!(remote
+        .iter()
+        .all(|(f, s, _)| f == "config.json" && *s == Severity::Medium));
+    assert!(
+        remote
+            .iter()
+            .any(|(_, _, m)| m.contains("modeling_evil.py") && m.contains("malicious")),
+        "{remote:?}"
+    );
+    assert!(worst_of(&report, "modeling_evil.py") >= Some(Severity::High));
+    assert!(worst_of(&report, "configuration_evil.py") >= Some(Severity::High));
+}
+
+#[test]
+fn remote_code_from_another_repository_and_missing_module() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "tokenizer_config.json",
+        br#"{"auto_map": {"AutoTokenizer": ["other/repo--tokenization_x.XTokenizer", null]}}"#,
+    );
+    write(
+        dir.path(),
+        "config.json",
+        br#"{"auto_map": {"AutoModel": "modeling_gone.Gone"}}"#,
+    );
+    let report = scan_dir(dir.path());
+    let remote = fired(&report, "remote-code");
+    assert!(remote
+        .iter()
+        .any(|(f, _, m)| f == "tokenizer_config.json" && m.contains("other/repo")));
+    assert!(remote
+        .iter()
+        .any(|(f, _, m)| f == "config.json" && m.contains("not in the folder")));
+}
+
+#[test]
+fn chat_template_that_escapes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "config.json", br#"{"model_type": "llama"}"#);
+    write(
+        dir.path(),
+        "tokenizer_config.json",
+        br#"{"chat_template": "{{ ''.__class__.__base__.__subclasses__()[0] }}{% for m in messages %}{{ m.content }}{% endfor %}"}"#,
+    );
+    let report = scan_dir(dir.path());
+    assert!(worst_of(&report, "tokenizer_config.json") >= Some(Severity::High));
+    assert!(!fired(&report, "chat-template-sandbox-escape").is_empty());
+}
+
+#[test]
+fn missing_shard_duplicate_tensor_unreferenced_and_pickle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(root, "config.json", br#"{"model_type": "llama"}"#);
+    write(
+        root,
+        "model.safetensors.index.json",
+        &index(&[
+            ("a.w", "model-00001-of-00003.safetensors"),
+            ("b.w", "model-00002-of-00003.safetensors"),
+            ("c.w", "model-00003-of-00003.safetensors"),
+        ]),
+    );
+    write(
+        root,
+        "model-00001-of-00003.safetensors",
+        &safetensors(&["a.w"]),
+    );
+    // Shard 2 also carries `a.w`: a second copy that replaces the first at load.
+    write(
+        root,
+        "model-00002-of-00003.safetensors",
+        &safetensors(&["a.w", "b.w"]),
+    );
+    write(root, "extra.safetensors", &safetensors(&["x"]));
+    write(
+        root,
+        "pytorch_model.bin",
+        b"\x80\x02ccollections\nOrderedDict\n)R.",
+    );
+    let report = scan_dir(root);
+    let missing = fired(&report, "shard-missing");
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert_eq!(missing[0].1, Severity::High);
+    assert!(missing[0].2.contains("model-00003-of-00003.safetensors"));
+    let mismatch = fired(&report, "shard-index-mismatch");
+    assert_eq!(mismatch.len(), 1, "{mismatch:?}");
+    assert_eq!(mismatch[0].0, "model-00002-of-00003.safetensors");
+    assert!(report
+        .findings()
+        .any(|f| f.rule.id == "shard-index-mismatch"
+            && f.evidence
+                .contains("a.w (index: model-00001-of-00003.safetensors)")));
+    let unref = fired(&report, "shard-unreferenced");
+    assert_eq!(unref.len(), 1, "{unref:?}");
+    assert_eq!(unref[0].0, "extra.safetensors");
+    let pickle = fired(&report, "pickle-weights-in-repo");
+    assert_eq!(pickle.len(), 1, "{pickle:?}");
+    assert!(pickle[0].2.contains("safetensors weights too"));
+}
+
+#[test]
+fn consistent_sharded_repository_is_clean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(root, "config.json", br#"{"model_type": "llama"}"#);
+    write(
+        root,
+        "model.safetensors.index.json",
+        &index(&[
+            ("a.w", "model-00001-of-00002.safetensors"),
+            ("b.w", "model-00002-of-00002.safetensors"),
+            ("c.w", "model-00002-of-00002.safetensors"),
+        ]),
+    );
+    write(
+        root,
+        "model-00001-of-00002.safetensors",
+        &safetensors(&["a.w"]),
+    );
+    write(
+        root,
+        "model-00002-of-00002.safetensors",
+        &safetensors(&["c.w", "b.w"]),
+    );
+    let report = scan_dir(root);
+    let all: Vec<_> = report.findings().map(|f| f.rule.id).collect();
+    assert!(all.is_empty(), "{all:?}");
+}
+
+#[test]
+fn index_with_escaping_shard_name_and_duplicate_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "model.safetensors.index.json",
+        br#"{"weight_map": {"a": "../../etc/passwd", "b": "x.safetensors", "b": "x.safetensors"}}"#,
+    );
+    write(dir.path(), "x.safetensors", &safetensors(&["b"]));
+    let report = scan_dir(dir.path());
+    assert!(fired(&report, "shard-missing")
+        .iter()
+        .any(|(_, _, m)| m.contains("leaves the repository folder")));
+    assert!(fired(&report, "shard-index-mismatch")
+        .iter()
+        .any(|(_, _, m)| m.contains("twice")));
+}
+
+#[test]
+fn pickle_only_repository_is_low() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "config.json", br#"{"model_type": "bert"}"#);
+    write(
+        dir.path(),
+        "pytorch_model.bin",
+        b"\x80\x02ccollections\nOrderedDict\n)R.",
+    );
+    let report = scan_dir(dir.path());
+    let pickle = fired(&report, "pickle-weights-in-repo");
+    assert_eq!(pickle.len(), 1);
+    assert_eq!(pickle[0].1, Severity::Low);
+    assert!(pickle[0].2.contains("without safetensors"));
+}
+
+/// Builds `models--org--name/` with blobs and a snapshot whose files link to them.
+fn hf_cache(root: &Path, files: &[(&str, &[u8])]) -> PathBuf {
+    let entry = root.join("models--org--name");
+    let snap = entry.join("snapshots").join("0123abcd");
+    std::fs::create_dir_all(&snap).expect("mkdir");
+    std::fs::create_dir_all(entry.join("blobs")).expect("mkdir");
+    for (i, (name, bytes)) in files.iter().enumerate() {
+        let blob = format!("{i:064x}");
+        write(&entry.join("blobs"), &blob, bytes);
+        std::os::unix::fs::symlink(format!("../../blobs/{blob}"), snap.join(name)).expect("link");
+    }
+    entry
+}
+
+#[test]
+fn hf_cache_links_inside_are_analysed_once_at_the_link() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let entry = hf_cache(
+        dir.path(),
+        &[
+            ("config.json", CONFIG_REMOTE),
+            (
+                "modeling_evil.py",
+                b"import os\nos.system('echo airlock-test')\n",
+            ),
+            (
+                "model.safetensors.index.json",
+                &index(&[("a", "model-00001-of-00002.safetensors")]),
+            ),
+            ("model-00001-of-00002.safetensors", &safetensors(&["a"])),
+        ],
+    );
+    // A blob no snapshot names is still analysed, as a blob.
+    write(&entry.join("blobs"), "orphan", &safetensors(&["z"]));
+    let report = scan_dir(&entry);
+    let paths: Vec<String> = report
+        .files
+        .iter()
+        .map(|f| {
+            f.path
+                .strip_prefix(&entry)
+                .expect("inside")
+                .display()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "blobs/orphan",
+            "snapshots/0123abcd/config.json",
+            "snapshots/0123abcd/model-00001-of-00002.safetensors",
+            "snapshots/0123abcd/model.safetensors.index.json",
+            "snapshots/0123abcd/modeling_evil.py",
+        ]
+    );
+    assert!(worst_of(&report, "modeling_evil.py") >= Some(Severity::High));
+    assert!(fired(&report, "remote-code")
+        .iter()
+        .any(|(_, _, m)| m.contains("modeling_evil.py") && m.contains("malicious")));
+    assert!(fired(&report, "symlink-outside-root").is_empty());
+    assert!(fired(&report, "shard-index-mismatch").is_empty());
+    assert!(fired(&report, "shard-missing").is_empty());
+}
+
+#[test]
+fn hf_cache_links_outside_are_reported_not_followed() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    let secret = write(
+        outside.path(),
+        "modeling_x.py",
+        b"import os\nos.system('echo airlock-test')\n",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let entry = hf_cache(dir.path(), &[("config.json", br#"{"model_type": "x"}"#)]);
+    let snap = entry.join("snapshots").join("0123abcd");
+    std::os::unix::fs::symlink(&secret, snap.join("modeling_x.py")).expect("link");
+    std::os::unix::fs::symlink("/etc/hostname", snap.join("tokenizer.json")).expect("link");
+    let report = scan_dir(&entry);
+    let out = fired(&report, "symlink-outside-root");
+    assert_eq!(out.len(), 2, "{out:?}");
+    // Not followed: nothing from the target was analysed.
+    assert!(fired(&report, "python-shell-command").is_empty());
+    let linked = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("modeling_x.py"))
+        .expect("reported");
+    assert_eq!(linked.findings.len(), 1);
+    assert_eq!(linked.size, 0);
+}
