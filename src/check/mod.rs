@@ -12,6 +12,7 @@ use crate::scan::FileReport;
 
 pub mod advisories;
 pub mod hf_repo;
+pub mod installed;
 pub mod onnx_external;
 
 /// One check over all reports of a scan.
@@ -32,6 +33,10 @@ pub static CHECKS: &[Check] = &[
     Check {
         name: "hf-repository",
         run: hf_repo::check,
+    },
+    Check {
+        name: "installed-environment",
+        run: installed::check,
     },
 ];
 

@@ -53,15 +53,29 @@ fn benign_shape(file: &str, line: &str) -> Option<&'static str> {
 }
 
 /// Analyse a `.pth` file named `file`.
+///
+/// Every line is read (Python reads them all, so an import line after a million path lines still
+/// runs); import lines past [`MAX_EXEC_LINES`] stop the analysis with a `resource-limit`
+/// finding, since each is a finding and a parse.
 pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth: u32) {
     let text = String::from_utf8_lossy(data);
-    for (i, line) in text.lines().enumerate().take(100_000) {
+    let mut executable = 0usize;
+    for (i, line) in text.lines().enumerate() {
         let n = (i + 1) as u64;
-        let at = loc.with_span(Span::Line { line: n });
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
+        let at = loc.with_span(Span::Line { line: n });
         if line.starts_with("import ") || line.starts_with("import\t") {
+            executable += 1;
+            if executable > MAX_EXEC_LINES {
+                ctx.limit(
+                    &at,
+                    &format!("more than {MAX_EXEC_LINES} executable lines in one .pth"),
+                    "this line and the rest of the file",
+                );
+                return;
+            }
             let shape = benign_shape(file, line);
             ctx.emit(
                 Finding::builder(&r::pth_executable_line::RULE, at.clone())
@@ -98,13 +112,29 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
     }
 }
 
+/// Executable lines of one `.pth` (or entries of one `.start` file) analysed; more is a
+/// `resource-limit` finding (medium: no real startup file has so many).
+pub const MAX_EXEC_LINES: usize = 1000;
+
 /// Analyse a PEP 829 `.start` file: every `module:function` entry is reported.
 pub fn analyse_start(ctx: &mut Ctx, data: &[u8], loc: &Location) {
     let text = String::from_utf8_lossy(data);
-    for (i, line) in text.lines().enumerate().take(100_000) {
+    let mut entries = 0usize;
+    for (i, line) in text.lines().enumerate() {
         let entry = line.trim();
         if entry.is_empty() || entry.starts_with('#') {
             continue;
+        }
+        entries += 1;
+        if entries > MAX_EXEC_LINES {
+            ctx.limit(
+                &loc.with_span(Span::Line {
+                    line: (i + 1) as u64,
+                }),
+                &format!("more than {MAX_EXEC_LINES} entries in one .start file"),
+                "this line and the rest of the file",
+            );
+            return;
         }
         ctx.emit(
             Finding::builder(
@@ -276,6 +306,11 @@ fn check_record(ctx: &mut Ctx, parts: &WheelParts, record: &str, text: &str, loc
         let (Some(size), Some(hash), Some(path)) = (it.next(), it.next(), it.next()) else {
             continue;
         };
+        // Checked first: the absent-file branch below `continue`s, and a hostile RECORD may
+        // list a million absent files.
+        if problems.len() > 1000 {
+            break;
+        }
         let path = path.trim_matches('"');
         listed.insert(path.to_string());
         let Some((want, got_size)) = parts.digests.get(path) else {
@@ -296,11 +331,11 @@ fn check_record(ctx: &mut Ctx, parts: &WheelParts, record: &str, text: &str, loc
                 problems.push(format!("{path}: {got_size} bytes but RECORD says {n}"));
             }
         }
+    }
+    for name in parts.digests.keys() {
         if problems.len() > 1000 {
             break;
         }
-    }
-    for name in parts.digests.keys() {
         let exempt = name.ends_with(".dist-info/RECORD")
             || name.ends_with(".dist-info/RECORD.jws")
             || name.ends_with(".dist-info/RECORD.p7s")

@@ -174,24 +174,49 @@ fn text<'a>(n: tree_sitter::Node<'_>, src: &'a [u8]) -> &'a str {
 }
 
 /// A dotted name for identifiers and attribute chains (`os.path.join`); `?` for anything else.
+///
+/// Iterative: an attribute or call chain (`a.b.c…`, `f()()()…`) in hostile source may be nested
+/// a hundred thousand deep, which a recursive walk would overflow the stack on. Chains deeper
+/// than [`MAX_CHAIN`] start with `?`.
 fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
-    match n.kind() {
-        "identifier" => text(n, src).to_string(),
-        "attribute" => {
-            let obj = n.child_by_field_name("object").map(|o| dotted(o, src));
-            let attr = n.child_by_field_name("attribute").map(|a| text(a, src));
-            match (obj, attr) {
-                (Some(o), Some(a)) => format!("{o}.{a}"),
-                _ => "?".into(),
-            }
+    let mut suffix: Vec<&str> = Vec::new();
+    let mut cur = n;
+    let head = loop {
+        if suffix.len() >= MAX_CHAIN {
+            break "?";
         }
-        "call" => n
-            .child_by_field_name("function")
-            .map(|f| format!("{}()", dotted(f, src)))
-            .unwrap_or_else(|| "?".into()),
-        _ => "?".into(),
+        match cur.kind() {
+            "identifier" => break text(cur, src),
+            "attribute" => match (
+                cur.child_by_field_name("object"),
+                cur.child_by_field_name("attribute"),
+            ) {
+                (Some(o), Some(a)) => {
+                    suffix.push(text(a, src));
+                    suffix.push(".");
+                    cur = o;
+                }
+                _ => break "?",
+            },
+            "call" => match cur.child_by_field_name("function") {
+                Some(f) => {
+                    suffix.push("()");
+                    cur = f;
+                }
+                None => break "?",
+            },
+            _ => break "?",
+        }
+    };
+    let mut out = head.to_string();
+    for part in suffix.iter().rev() {
+        out.push_str(part);
     }
+    out
 }
+
+/// Links of an attribute or call chain followed by [`dotted`].
+const MAX_CHAIN: usize = 512;
 
 /// The value of a plain string literal (escapes `\n`, `\t`, `\\`, quotes undone), or `None`.
 fn string_value(n: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {

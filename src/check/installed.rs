@@ -1,0 +1,408 @@
+//! Installed environments (a `site-packages` folder, a venv root): every installed
+//! distribution's `*.dist-info/RECORD` (PEP 376, PyPA "Recording installed projects") and legacy
+//! `*.egg-info/installed-files.txt` found among the scanned files is compared with the files on
+//! disk, and the executable startup files of the environment are matched against them.
+//!
+//! - A file whose size or sha256 (urlsafe base64 without padding) differs from its RECORD row is
+//!   `installed-record-mismatch`: high for a startup file (a `.pth`, `.start`,
+//!   `sitecustomize.py`, `usercustomize.py`: a tampered loader), low for bytecode (`.pyc` is
+//!   rewritten by the interpreter), medium otherwise. A listed file that is gone is low.
+//! - A startup file in an environment folder that no RECORD owns — a `.pth` with import lines,
+//!   a `.start` file with entries, `sitecustomize.py`, `usercustomize.py` — is
+//!   `startup-file-unowned` (high): an orphan loader, the shape of the LiteLLM 1.82.8 and
+//!   "`_virtualenv.pth` that virtualenv did not write" incidents. An unowned `.pth` whose import
+//!   lines all have a known benign shape (virtualenv's own `import _virtualenv`, which virtualenv
+//!   writes without a RECORD) is low.
+//!
+//! Bounds: only files the scan itself found are opened (so only files under the scanned roots,
+//! never through a link); RECORD files over [`MAX_RECORD`] bytes are not read and rows past
+//! [`MAX_ROWS`] are not checked; sizes come from the scan's reports and only files whose size
+//! matches are hashed, startup files first, within [`HASH_BUDGET`] bytes in all.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+
+use base64::Engine;
+use rayon::prelude::*;
+use sha2::Digest;
+
+use crate::finding::{Finding, Location, Severity};
+use crate::formats::Format;
+use crate::rules::core::resource_limit;
+use crate::rules::package::{
+    installed_record_mismatch as mismatch, pth_executable_line, startup_entry_point,
+    startup_file_unowned as unowned,
+};
+use crate::scan::FileReport;
+
+/// Largest RECORD or installed-files.txt read, in bytes.
+pub const MAX_RECORD: u64 = 64 << 20;
+/// Rows checked per RECORD.
+pub const MAX_ROWS: usize = 1_000_000;
+/// Bytes hashed in all, per scan.
+pub const HASH_BUDGET: u64 = 4 << 30;
+
+/// One file to hash: (report index of the file, report index of its RECORD, expected urlsafe
+/// base64 sha256).
+struct Job {
+    file: usize,
+    record: usize,
+    want: String,
+}
+
+/// What is wrong with one listed file.
+struct Problem {
+    severity: Severity,
+    text: String,
+}
+
+fn is_startup_name(name: &str) -> bool {
+    name.ends_with(".pth")
+        || name.ends_with(".start")
+        || name == "sitecustomize.py"
+        || name == "usercustomize.py"
+}
+
+/// Lexical normalisation: `.` dropped, `..` pops a normal component. The paths compared here
+/// all come from the same discovery, so no file system access is needed.
+fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                } else {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// One RECORD row: (path, hash, size), the path unquoted (it may contain commas, so the row is
+/// split from the right).
+fn record_row(line: &str) -> Option<(String, &str, &str)> {
+    let mut it = line.rsplitn(3, ',');
+    let (size, hash, path) = (it.next()?, it.next()?, it.next()?);
+    let path = path.trim();
+    let path = match path.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
+        Some(inner) => inner.replace("\"\"", "\""),
+        None => path.to_string(),
+    };
+    (!path.is_empty()).then_some((path, hash.trim(), size.trim()))
+}
+
+fn file_name(p: &Path) -> &str {
+    p.file_name().and_then(|n| n.to_str()).unwrap_or("")
+}
+
+/// Compare every installed distribution with its files, and find unowned startup files.
+pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
+    let mut out = Vec::new();
+    let by_path: HashMap<PathBuf, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (normalise(&r.path), i))
+        .collect();
+    // Environment folders (the parent of each dist-info/egg-info) and what their RECORDs own.
+    let mut roots: HashSet<PathBuf> = HashSet::new();
+    let mut owned: HashSet<PathBuf> = HashSet::new();
+    let mut problems: BTreeMap<usize, Vec<Problem>> = BTreeMap::new();
+    let mut jobs = Vec::new();
+    for (i, r) in files.iter().enumerate() {
+        let Some(meta_dir) = r.path.parent() else {
+            continue;
+        };
+        let (name, dir) = (file_name(&r.path), file_name(meta_dir));
+        let record = name == "RECORD" && dir.ends_with(".dist-info");
+        let egg = name == "installed-files.txt" && dir.ends_with(".egg-info");
+        if !record && !egg {
+            continue;
+        }
+        let root = normalise(meta_dir.parent().unwrap_or(Path::new("")));
+        roots.insert(root.clone());
+        if r.size > MAX_RECORD || r.io_error {
+            out.push((
+                i,
+                Finding::builder(&resource_limit::RULE, Location::file(&r.path))
+                    .severity(Severity::Info)
+                    .message("installed files not compared with this RECORD: it is too large or unreadable")
+                    .evidence(format!("{} bytes, at most {MAX_RECORD}", r.size))
+                    .build(),
+            ));
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(&r.path) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&bytes);
+        // RECORD rows are relative to the environment folder, installed-files.txt rows to the
+        // egg-info folder.
+        let base = if record {
+            root.clone()
+        } else {
+            normalise(meta_dir)
+        };
+        let mut rows = 0usize;
+        for line in text.lines() {
+            let (path, hash, size) = if record {
+                match record_row(line) {
+                    Some(row) => row,
+                    None => continue,
+                }
+            } else {
+                match line.trim() {
+                    "" => continue,
+                    p => (p.to_string(), "", ""),
+                }
+            };
+            rows += 1;
+            if rows > MAX_ROWS {
+                out.push((
+                    i,
+                    Finding::builder(&resource_limit::RULE, Location::file(&r.path))
+                        .severity(Severity::Info)
+                        .message("installed files compared with the first rows of this RECORD only")
+                        .evidence(format!("more than {MAX_ROWS} rows"))
+                        .build(),
+                ));
+                break;
+            }
+            if Path::new(&path).is_absolute() {
+                continue;
+            }
+            let full = normalise(&base.join(&path));
+            owned.insert(full.clone());
+            match by_path.get(&full) {
+                Some(&j) => {
+                    let f = &files[j];
+                    let startup = is_startup_name(file_name(&full));
+                    let sev = if startup {
+                        Severity::High
+                    } else if file_name(&full).ends_with(".pyc") {
+                        Severity::Low
+                    } else {
+                        Severity::Medium
+                    };
+                    if let Ok(n) = size.parse::<u64>() {
+                        if n != f.size {
+                            problems
+                                .entry(if startup { j } else { i })
+                                .or_default()
+                                .push(Problem {
+                                    severity: sev,
+                                    text: format!("{path}: {} bytes but RECORD says {n}", f.size),
+                                });
+                            continue;
+                        }
+                    }
+                    if let Some(b64) = hash.strip_prefix("sha256=") {
+                        jobs.push(Job {
+                            file: j,
+                            record: i,
+                            want: b64.trim_end_matches('=').to_string(),
+                        });
+                    }
+                }
+                // Not scanned: gone, outside the scanned roots, excluded, or a link. Only a
+                // path inside the environment that does not exist at all is reported.
+                None => {
+                    let inside = full.starts_with(&root) && !path.contains("..");
+                    if inside && std::fs::symlink_metadata(&full).is_err() {
+                        problems.entry(i).or_default().push(Problem {
+                            severity: Severity::Low,
+                            text: format!("{path}: listed but not installed"),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    // Hash within the budget: startup files first, then in path order (deterministic).
+    jobs.sort_by_key(|j| (!is_startup_name(file_name(&files[j.file].path)), j.file));
+    let mut spent = 0u64;
+    let mut skipped = 0usize;
+    let jobs: Vec<Job> = jobs
+        .into_iter()
+        .filter(|j| {
+            let s = files[j.file].size;
+            if spent.saturating_add(s) > HASH_BUDGET {
+                skipped += 1;
+                return false;
+            }
+            spent += s;
+            true
+        })
+        .collect();
+    let hashed: Vec<Option<String>> = jobs
+        .par_iter()
+        .map(|j| sha256_file(&files[j.file].path))
+        .collect();
+    for (j, got) in jobs.iter().zip(hashed) {
+        let Some(got) = got else { continue };
+        if got == j.want {
+            continue;
+        }
+        let path = &files[j.file].path;
+        let name = file_name(path);
+        let startup = is_startup_name(name);
+        let severity = if startup {
+            Severity::High
+        } else if name.ends_with(".pyc") {
+            Severity::Low
+        } else {
+            Severity::Medium
+        };
+        problems
+            .entry(if startup { j.file } else { j.record })
+            .or_default()
+            .push(Problem {
+                severity,
+                text: format!(
+                    "{}: sha256 {got} but RECORD says {}",
+                    path.display(),
+                    j.want
+                ),
+            });
+    }
+    if skipped > 0 {
+        if let Some(first) = jobs.first() {
+            out.push((
+                first.record,
+                Finding::builder(
+                    &resource_limit::RULE,
+                    Location::file(&files[first.record].path),
+                )
+                .severity(Severity::Info)
+                .message("installed files not hashed: the hashing budget is spent")
+                .evidence(format!("{skipped} files not hashed after {spent} bytes"))
+                .build(),
+            ));
+        }
+    }
+    for (i, list) in problems {
+        // One finding per severity on each report.
+        let mut by_sev: BTreeMap<Severity, Vec<String>> = BTreeMap::new();
+        for p in list {
+            by_sev.entry(p.severity).or_default().push(p.text);
+        }
+        for (severity, texts) in by_sev.into_iter().rev() {
+            let startup = is_startup_name(file_name(&files[i].path));
+            out.push((
+                i,
+                Finding::builder(&mismatch::RULE, Location::file(&files[i].path))
+                    .severity(severity)
+                    .message(if startup {
+                        "an installed startup file differs from its distribution's RECORD"
+                            .to_string()
+                    } else {
+                        format!(
+                            "{} installed file(s) differ from this RECORD or are gone",
+                            texts.len()
+                        )
+                    })
+                    .evidence(texts.iter().take(5).cloned().collect::<Vec<_>>().join("; "))
+                    .build(),
+            ));
+        }
+    }
+    // Startup files in an environment folder that no RECORD owns.
+    for (i, r) in files.iter().enumerate() {
+        let name = file_name(&r.path);
+        if !is_startup_name(name) {
+            continue;
+        }
+        let full = normalise(&r.path);
+        let in_env = full.parent().is_some_and(|d| roots.contains(d));
+        if !in_env || owned.contains(&full) {
+            continue;
+        }
+        let lines: Vec<&Finding> = r
+            .findings
+            .iter()
+            .filter(|f| f.rule.id == pth_executable_line::RULE.id)
+            .collect();
+        let (severity, what) = match r.format {
+            Format::Pth if lines.is_empty() => continue,
+            Format::Pth if lines.iter().all(|f| f.severity == Severity::Info) => (
+                Severity::Low,
+                "a .pth with import lines of a known benign shape",
+            ),
+            Format::Pth => (Severity::High, "a .pth whose import lines Python executes"),
+            Format::StartFile
+                if !r
+                    .findings
+                    .iter()
+                    .any(|f| f.rule.id == startup_entry_point::RULE.id) =>
+            {
+                continue
+            }
+            Format::StartFile => (
+                Severity::High,
+                "a .start file whose entry points Python runs",
+            ),
+            _ if name.ends_with(".py") => {
+                (Severity::High, "a module Python imports at every start")
+            }
+            _ => continue,
+        };
+        out.push((
+            i,
+            Finding::builder(&unowned::RULE, Location::file(&r.path))
+                .severity(severity)
+                .message(format!(
+                    "{what}, installed by no distribution: no RECORD in this environment lists it"
+                ))
+                .evidence(
+                    lines
+                        .first()
+                        .map(|f| f.evidence.clone())
+                        .unwrap_or_else(|| name.to_string()),
+                )
+                .build(),
+        ));
+    }
+    out
+}
+
+/// sha256 of a file as RECORD writes it (urlsafe base64, no padding), streamed.
+fn sha256_file(path: &Path) -> Option<String> {
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => h.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        }
+    }
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_and_paths() {
+        assert_eq!(
+            record_row("a/b.py,sha256=xx,12"),
+            Some(("a/b.py".to_string(), "sha256=xx", "12"))
+        );
+        assert_eq!(
+            record_row("\"a,b.py\",,"),
+            Some(("a,b.py".to_string(), "", ""))
+        );
+        assert_eq!(
+            normalise(Path::new("env/lib/./x/../../bin/t")),
+            PathBuf::from("env/bin/t")
+        );
+    }
+}

@@ -1,0 +1,201 @@
+//! Installed environments (the check stage, `src/check/installed.rs`): installed files compared
+//! with their distribution's RECORD, and startup files no RECORD owns.
+
+use std::path::Path;
+
+use airlock::analyse::BudgetLimits;
+use airlock::scan::{scan, ScanOptions, ScanReport};
+use airlock::Severity;
+use base64::Engine;
+use sha2::Digest;
+
+fn write(dir: &Path, name: &str, data: &[u8]) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(p, data).expect("write");
+}
+
+/// A RECORD row for `data` installed as `name`.
+fn row(name: &str, data: &[u8]) -> String {
+    let d = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(data));
+    format!("{name},sha256={d},{}\n", data.len())
+}
+
+fn run(root: &Path) -> ScanReport {
+    scan(
+        &ScanOptions {
+            paths: vec![root.to_path_buf()],
+            exclude: Vec::new(),
+            jobs: 2,
+            limits: BudgetLimits::default(),
+        },
+        &|_, _| {},
+    )
+    .expect("scan")
+}
+
+/// (rule, severity, file name) of every finding at low or above from the check rules.
+fn found(r: &ScanReport) -> Vec<(String, Severity, String)> {
+    let mut v: Vec<_> = r
+        .files
+        .iter()
+        .flat_map(|f| {
+            f.findings
+                .iter()
+                .filter(|x| {
+                    matches!(
+                        x.rule.id,
+                        "installed-record-mismatch" | "startup-file-unowned"
+                    )
+                })
+                .map(move |x| {
+                    (
+                        x.rule.id.to_string(),
+                        x.severity,
+                        f.path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                    )
+                })
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const SHIM: &[u8] = b"import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('_distutils_hack').add_shim(); \n";
+
+/// A clean environment: one distribution owning a `.pth`, a module and a script outside.
+fn clean_env(sp: &Path) {
+    let module = b"def f():\n    return 1\n";
+    write(sp, "distutils-precedence.pth", SHIM);
+    write(sp, "demo/__init__.py", module);
+    let record = format!(
+        "{}{}demo-1.0.dist-info/RECORD,,\n../../../bin/demo,sha256=AAAA,3\n",
+        row("distutils-precedence.pth", SHIM),
+        row("demo/__init__.py", module)
+    );
+    write(sp, "demo-1.0.dist-info/RECORD", record.as_bytes());
+    write(
+        sp,
+        "demo-1.0.dist-info/METADATA",
+        b"Name: demo\nVersion: 1.0\n",
+    );
+}
+
+#[test]
+fn owned_and_matching_is_silent() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sp = dir.path().join("site-packages");
+    clean_env(&sp);
+    let r = run(&sp);
+    assert_eq!(found(&r), vec![]);
+    assert!(r.findings().all(|f| f.severity < Severity::Medium));
+}
+
+#[test]
+fn changed_pth_is_high_changed_module_medium_missing_low() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sp = dir.path().join("site-packages");
+    clean_env(&sp);
+    // Same size, other bytes: only the hash tells.
+    let mut evil = SHIM.to_vec();
+    evil[7] = b'X';
+    write(&sp, "distutils-precedence.pth", &evil);
+    write(&sp, "demo/__init__.py", b"def f():\n    return 2\n");
+    let record = std::fs::read_to_string(sp.join("demo-1.0.dist-info/RECORD")).expect("read");
+    write(
+        &sp,
+        "demo-1.0.dist-info/RECORD",
+        format!("{record}demo/gone.py,sha256=AAAA,4\n").as_bytes(),
+    );
+    let got = found(&run(&sp));
+    let want = vec![
+        (
+            "installed-record-mismatch".to_string(),
+            Severity::Low,
+            "RECORD".to_string(),
+        ),
+        (
+            "installed-record-mismatch".to_string(),
+            Severity::Medium,
+            "RECORD".to_string(),
+        ),
+        (
+            "installed-record-mismatch".to_string(),
+            Severity::High,
+            "distutils-precedence.pth".to_string(),
+        ),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn unowned_startup_files_are_high_and_virtualenv_low() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sp = dir.path().join("venv/lib/python3.12/site-packages");
+    clean_env(&sp);
+    write(&sp, "_virtualenv.pth", b"import _virtualenv\n");
+    write(&sp, "_virtualenv.py", b"x = 1\n");
+    write(&sp, "zz_loader.pth", b"import zz_loader\n");
+    write(&sp, "paths.pth", b"/opt/extra\n");
+    write(&sp, "sitecustomize.py", b"x = 1\n");
+    write(&sp, "boot.start", b"pkg.boot:run\n");
+    // Outside the environment folder: not an environment's startup file.
+    write(dir.path(), "other/sitecustomize.py", b"x = 1\n");
+    // The venv root is scanned; the RECORD's `../../../bin/demo` lies outside the environment
+    // folder and is not reported as missing (a script folder may be elsewhere).
+    let got = found(&run(&dir.path().join("venv")));
+    let high = |n: &str| {
+        (
+            "startup-file-unowned".to_string(),
+            Severity::High,
+            n.to_string(),
+        )
+    };
+    assert_eq!(
+        got,
+        vec![
+            (
+                "startup-file-unowned".to_string(),
+                Severity::Low,
+                "_virtualenv.pth".to_string()
+            ),
+            high("boot.start"),
+            high("sitecustomize.py"),
+            high("zz_loader.pth"),
+        ]
+    );
+}
+
+#[test]
+fn egg_info_installed_files_own_their_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sp = dir.path().join("site-packages");
+    write(&sp, "old.pth", b"import old; old.boot()\n");
+    write(&sp, "old/__init__.py", b"def boot():\n    pass\n");
+    write(
+        &sp,
+        "old-1.0.egg-info/installed-files.txt",
+        b"../old.pth\n../old/__init__.py\nPKG-INFO\n",
+    );
+    write(&sp, "old-1.0.egg-info/PKG-INFO", b"Name: old\n");
+    assert_eq!(found(&run(&sp)), vec![]);
+}
+
+#[test]
+fn hostile_record_is_bounded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sp = dir.path().join("site-packages");
+    let mut record = String::with_capacity(40 << 20);
+    for i in 0..1_100_000u32 {
+        record.push_str(&format!("a/\"{i},\",sha256=,x\n"));
+    }
+    record.push_str(",,,,,\n\"\n,\n");
+    write(&sp, "big-1.0.dist-info/RECORD", record.as_bytes());
+    let t = std::time::Instant::now();
+    let r = run(&sp);
+    assert!(t.elapsed().as_secs() < 60);
+    assert!(r.findings().any(|f| f.rule.id == "resource-limit"));
+}
