@@ -168,7 +168,6 @@ fn crc(data: &[u8]) -> u32 {
 }
 
 #[test]
-#[ignore = "minutes in a debug build (the member is inflated to the 1 GiB member bound); run with --release --ignored"]
 fn two_gib_pth_in_a_tiny_zip() {
     let dir = tempfile::tempdir().expect("tempdir");
     let runs = ((2u64 << 30) - 1) / 258;
@@ -256,7 +255,6 @@ fn binary_garbage_named_setup_py() {
 }
 
 #[test]
-#[ignore = "over a minute in a debug build (tree-sitter); run with --release --ignored"]
 fn deeply_nested_python_expressions() {
     let dir = tempfile::tempdir().expect("tempdir");
     let n = 100_000;

@@ -560,13 +560,30 @@ fn member(
             }
             ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
             drop(head);
-            let (body, stop) = read_bounded(ctx, decoder(e.method, raw), raw.len() as u64, None);
+            // Text (sources, .pth, configs, lock files) has no business being larger than
+            // MAX_TEXT_MEMBER: inflate one byte more than that and stop.
+            let text = is_text(f);
+            let want = text.then_some(MAX_TEXT_MEMBER + 1);
+            let (mut body, stop) =
+                read_bounded(ctx, decoder(e.method, raw), raw.len() as u64, want);
+            let too_big = text && body.len() as u64 > MAX_TEXT_MEMBER;
+            if too_big {
+                body.truncate(MAX_TEXT_MEMBER as usize);
+                ctx.limit(
+                    &mloc,
+                    &format!("a text member larger than {MAX_TEXT_MEMBER} bytes"),
+                    &format!(
+                        "the member after {MAX_TEXT_MEMBER} bytes ({} declared)",
+                        e.usize
+                    ),
+                );
+            }
             if let Some(s) = &stop {
                 report_stop(ctx, s, &mloc, body.len());
-            } else {
+            } else if !too_big {
                 check_crc(ctx, &body, e, &mloc);
             }
-            if let Some(parts) = wheel {
+            if let (Some(parts), false) = (wheel, too_big) {
                 record_wheel_member(parts, &name, &body, f);
             }
             ctx.nested_as(&body, body.len() as u64, &mloc, &name, depth + 1, role);
@@ -582,6 +599,30 @@ fn member(
             );
         }
     }
+}
+
+/// Largest text member inflated (bytes): Python sources, `.pth` and `.start` files, configs,
+/// templates, lock files and metadata.
+const MAX_TEXT_MEMBER: u64 = 64 << 20;
+
+/// Formats that are text judged whole.
+fn is_text(f: Format) -> bool {
+    matches!(
+        f,
+        Format::PythonSource
+            | Format::Pth
+            | Format::StartFile
+            | Format::PackageMetadata
+            | Format::Requirements
+            | Format::Pylock
+            | Format::UvLock
+            | Format::PoetryLock
+            | Format::ChatTemplate
+            | Format::TokenizerConfig
+            | Format::KerasConfig
+            | Format::TorchscriptCode
+            | Format::Text
+    )
 }
 
 fn decoder(method: u16, raw: &[u8]) -> Box<dyn Read + '_> {
