@@ -17,7 +17,8 @@
 //! Bounds: only files the scan itself found are opened (so only files under the scanned roots,
 //! never through a link); RECORD files over [`MAX_RECORD`] bytes are not read and rows past
 //! [`MAX_ROWS`] are not checked; sizes come from the scan's reports and only files whose size
-//! matches are hashed, startup files first, within [`HASH_BUDGET`] bytes in all.
+//! matches are hashed (Python sources and startup files only; other files by size), startup
+//! files first, within [`HASH_BUDGET`] bytes in all.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
@@ -223,13 +224,21 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             }
         }
     }
-    // Hash within the budget: startup files first, then in path order (deterministic).
+    // Hash Python sources and startup files within the budget: startup files first, then in
+    // path order (deterministic).
     jobs.sort_by_key(|j| (!is_startup_name(file_name(&files[j.file].path)), j.file));
     let mut spent = 0u64;
     let mut skipped = 0usize;
     let jobs: Vec<Job> = jobs
         .into_iter()
         .filter(|j| {
+            // Files Python runs as source (modules and startup files) are hashed; data, native
+            // libraries and the like are compared by size only, so that verifying an
+            // environment does not cost a read of every byte in it.
+            let name = file_name(&files[j.file].path);
+            if !(is_startup_name(name) || name.ends_with(".py")) {
+                return false;
+            }
             let s = files[j.file].size;
             if spent.saturating_add(s) > HASH_BUDGET {
                 skipped += 1;

@@ -15,6 +15,7 @@ use sha2::Digest;
 use crate::analyse::Ctx;
 use crate::finding::{Finding, Location, Severity, Span};
 use crate::formats::python::{self, Role};
+use crate::formats::Format;
 use crate::rules::package as r;
 
 /// Known benign `.pth` import lines, recognised exactly (whitespace-normalised).
@@ -205,6 +206,20 @@ pub struct WheelParts {
     pub binaries: Vec<String>,
     /// Text of `*.dist-info/RECORD`, `WHEEL`, `entry_points.txt` (name, text).
     pub dist_info: Vec<(String, String)>,
+}
+
+/// Record a member's digest and size for the RECORD check, and whether it is a binary.
+pub fn record_digest(
+    parts: &mut WheelParts,
+    name: &str,
+    digest: [u8; 32],
+    size: u64,
+    format: Format,
+) {
+    parts.digests.insert(name.to_string(), (digest, size));
+    if format == Format::Executable {
+        parts.binaries.push(name.to_string());
+    }
 }
 
 /// sha256 of `data`.

@@ -344,15 +344,49 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     refined
 }
 
+/// sha256 and size of a decompressed stream, read in chunks and never held whole; bounded by
+/// the member allowance and the input's time.
+fn stream_digest<R: Read>(
+    ctx: &mut Ctx,
+    mut r: R,
+) -> Result<([u8; 32], u64), crate::formats::compress::Stopped> {
+    use crate::formats::compress::Stopped;
+    use sha2::Digest;
+    let cap = ctx.budget.member_allowance();
+    let mut h = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut n = 0u64;
+    loop {
+        match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => {
+                h.update(&buf[..k]);
+                n += k as u64;
+                if n > cap {
+                    return Err(Stopped::Limit(format!(
+                        "decompressed size above {cap} bytes (member or total bound)"
+                    )));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Stopped::Corrupt(e.to_string())),
+        }
+        if ctx.budget.out_of_time() {
+            return Err(Stopped::Limit("time per input".into()));
+        }
+    }
+    Ok((h.finalize().into(), n))
+}
+
 /// Record what the wheel checks need about one member's whole content.
 fn record_wheel_member(parts: &mut WheelParts, name: &str, body: &[u8], format: Format) {
-    parts.digests.insert(
-        name.to_string(),
-        (crate::formats::pypkg::sha256(body), body.len() as u64),
+    crate::formats::pypkg::record_digest(
+        parts,
+        name,
+        crate::formats::pypkg::sha256(body),
+        body.len() as u64,
+        format,
     );
-    if format == Format::Executable {
-        parts.binaries.push(name.to_string());
-    }
     let dist_info = name.matches('/').count() == 1
         && [
             ".dist-info/RECORD",
@@ -408,7 +442,7 @@ fn member(
     loc: &Location,
     depth: u32,
     container: Format,
-    wheel: Option<&mut WheelParts>,
+    mut wheel: Option<&mut WheelParts>,
 ) {
     let name = show(&e.name);
     let role = crate::formats::member_role(container, &name);
@@ -533,6 +567,21 @@ fn member(
                 Some(SNIFF_PREFIX),
             );
             let f = role.unwrap_or_else(|| refine_by_name(sniff(&head), &name));
+            // A wheel member judged from its head (a native library, data) is only hashed for
+            // the RECORD check: streamed through sha256, never held whole.
+            if let Some(parts) = wheel.as_deref_mut() {
+                let more = stop.is_none() && head.len() as u64 >= SNIFF_PREFIX;
+                if more && !needs_whole(f) && !is_text(f) {
+                    match stream_digest(ctx, decoder(e.method, raw)) {
+                        Ok((digest, size)) => {
+                            crate::formats::pypkg::record_digest(parts, &name, digest, size, f)
+                        }
+                        Err(s) => report_stop(ctx, &s, &mloc, 0),
+                    }
+                    ctx.nested_as(&head, e.usize, &mloc, &name, depth + 1, role);
+                    return;
+                }
+            }
             // A wheel's RECORD check needs every member whole.
             let whole = needs_whole(f) || wheel.is_some();
             // Formats judged from their header need no more than the prefix.
