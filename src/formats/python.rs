@@ -243,6 +243,22 @@ fn string_value(n: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
     Some(content)
 }
 
+/// The value of keyword argument `name` in an argument list.
+fn keyword<'t>(
+    args: tree_sitter::Node<'t>,
+    src: &[u8],
+    name: &str,
+) -> Option<tree_sitter::Node<'t>> {
+    let mut c = args.walk();
+    let found = args.named_children(&mut c).find(|kw| {
+        kw.kind() == "keyword_argument"
+            && kw
+                .child_by_field_name("name")
+                .is_some_and(|k| text(k, src) == name)
+    });
+    found.and_then(|kw| kw.child_by_field_name("value"))
+}
+
 /// All call names inside `n` (iteratively, bounded).
 fn calls_within(n: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
     let mut out = Vec::new();
@@ -375,19 +391,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         sig.called_at_load.insert(name.clone());
                     }
                     if name.ends_with("Thread") {
-                        if let Some(a) = args {
-                            let mut c = a.walk();
-                            for kw in a.named_children(&mut c) {
-                                if kw.kind() == "keyword_argument"
-                                    && kw
-                                        .child_by_field_name("name")
-                                        .is_some_and(|k| text(k, src) == "target")
-                                {
-                                    if let Some(v) = kw.child_by_field_name("value") {
-                                        sig.called_at_load.insert(text(v, src).to_string());
-                                    }
-                                }
-                            }
+                        if let Some(v) = args.and_then(|a| keyword(a, src, "target")) {
+                            sig.called_at_load.insert(text(v, src).to_string());
                         }
                     }
                 }
@@ -401,35 +406,22 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     sig.env_dump.push((line, call_text()));
                 }
                 if name.ends_with("setup") {
-                    if let Some(a) = args {
-                        let mut c = a.walk();
-                        for kw in a.named_children(&mut c) {
-                            if kw.kind() == "keyword_argument"
-                                && kw
-                                    .child_by_field_name("name")
-                                    .is_some_and(|k| text(k, src) == "cmdclass")
-                            {
-                                // Overriding how a package is built is ordinary; overriding what
-                                // `pip install` runs is the hook (guarddog's cmd-overwrite).
-                                let v = kw
-                                    .child_by_field_name("value")
-                                    .map(|v| text(v, src))
-                                    .unwrap_or("");
-                                let install = [
-                                    "install",
-                                    "develop",
-                                    "egg_info",
-                                    "bdist_egg",
-                                    "easy_install",
-                                ]
-                                .iter()
-                                .any(|c| {
-                                    v.contains(&format!("'{c}'")) || v.contains(&format!("\"{c}\""))
-                                });
-                                if install {
-                                    sig.install_hook.push((line, short(text(kw, src))));
-                                }
-                            }
+                    if let Some(value) = args.and_then(|a| keyword(a, src, "cmdclass")) {
+                        // Overriding how a package is built is ordinary; overriding what
+                        // `pip install` runs is the hook (guarddog's cmd-overwrite).
+                        let v = text(value, src);
+                        let install = [
+                            "install",
+                            "develop",
+                            "egg_info",
+                            "bdist_egg",
+                            "easy_install",
+                        ]
+                        .iter()
+                        .any(|c| v.contains(&format!("'{c}'")) || v.contains(&format!("\"{c}\"")));
+                        if install {
+                            sig.install_hook
+                                .push((line, short(&format!("cmdclass={v}"))));
                         }
                     }
                 }
