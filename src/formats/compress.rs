@@ -30,15 +30,39 @@ const CHUNK: usize = 1 << 16;
 /// Returns the bytes and, when it stopped early, why. Never panics on hostile input.
 pub fn read_bounded<R: Read>(
     ctx: &mut Ctx,
+    reader: R,
+    compressed: u64,
+    want: Option<u64>,
+) -> (Vec<u8>, Option<Stopped>) {
+    read_bounded_sized(ctx, reader, compressed, want, 0, Vec::new())
+}
+
+/// [`read_bounded`] for a stream whose container declares its decompressed size (`declared`,
+/// bytes; 0 when unknown). The declaration is only a hint for the first allocation, capped by
+/// the bounds and by deflate's largest ratio, so a lying header costs nothing but address
+/// space; the bytes are decoded straight into the result, never through a second buffer.
+///
+/// `prefix` holds bytes already taken from `reader` (a sniffed head; empty otherwise): decoding
+/// goes on after them, and they count towards `want` and the bounds. The caller must not have
+/// charged them to the budget (this function charges everything it returns).
+pub fn read_bounded_sized<R: Read>(
+    ctx: &mut Ctx,
     mut reader: R,
     compressed: u64,
     want: Option<u64>,
+    declared: u64,
+    prefix: Vec<u8>,
 ) -> (Vec<u8>, Option<Stopped>) {
     let allowance = ctx.budget.member_allowance();
     let limits = ctx.budget.limits;
     let cap = want.map_or(allowance, |w| w.min(allowance));
-    let mut out: Vec<u8> = Vec::new();
-    let mut chunk = vec![0u8; CHUNK];
+    // Deflate expands at most 1032:1 (RFC 1951: a 258-byte match per 2 bits).
+    let hint = declared
+        .min(cap)
+        .min(compressed.saturating_mul(1032))
+        .min(MAX_HINT);
+    let mut out = prefix;
+    out.reserve((hint as usize).saturating_sub(out.len()));
     let stop = loop {
         if out.len() as u64 >= cap {
             if want.is_some_and(|w| w <= cap) {
@@ -57,11 +81,20 @@ pub fn read_bounded<R: Read>(
                 Err(e) => break Some(Stopped::Corrupt(e.to_string())),
             }
         }
-        let room = ((cap - out.len() as u64) as usize).min(CHUNK);
-        match reader.read(&mut chunk[..room]) {
-            Ok(0) => break None,
+        let len = out.len();
+        let spare = out.capacity() - len;
+        // Decode into the reserved space a few MiB at a time (zeroing all of a large hint at
+        // once would touch pages a short stream never needs).
+        let room = ((cap - len as u64) as usize).min(spare.clamp(CHUNK, MAX_STEP));
+        out.resize(len + room, 0);
+        let got = reader.read(&mut out[len..]);
+        match got {
+            Ok(0) => {
+                out.truncate(len);
+                break None;
+            }
             Ok(n) => {
-                out.extend_from_slice(&chunk[..n]);
+                out.truncate(len + n);
                 let len = out.len() as u64;
                 if len > limits.ratio_floor && len > compressed.saturating_mul(limits.max_ratio) {
                     break Some(Stopped::Limit(format!(
@@ -70,8 +103,11 @@ pub fn read_bounded<R: Read>(
                     )));
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => break Some(Stopped::Corrupt(e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => out.truncate(len),
+            Err(e) => {
+                out.truncate(len);
+                break Some(Stopped::Corrupt(e.to_string()));
+            }
         }
         if ctx.budget.out_of_time() {
             break Some(Stopped::Limit(format!(
@@ -82,6 +118,64 @@ pub fn read_bounded<R: Read>(
     };
     ctx.budget.decompressed += out.len() as u64;
     (out, stop)
+}
+
+/// Most bytes decoded per read call into reserved space.
+const MAX_STEP: usize = 4 << 20;
+
+/// Largest first allocation made from a declared size (bytes); beyond it the buffer grows.
+const MAX_HINT: u64 = 256 << 20;
+
+/// Raw deflate (RFC 1951) over a slice, as a [`Read`]: the input is handed to the inflater
+/// directly, without the copy through a `BufReader` that `flate2::read::DeflateDecoder` makes.
+pub struct SliceInflater<'a> {
+    input: &'a [u8],
+    inflater: flate2::Decompress,
+    done: bool,
+}
+
+impl<'a> SliceInflater<'a> {
+    /// An inflater over raw deflate data (no zlib or gzip header).
+    pub fn new(input: &'a [u8]) -> Self {
+        SliceInflater {
+            input,
+            inflater: flate2::Decompress::new(false),
+            done: false,
+        }
+    }
+}
+
+impl Read for SliceInflater<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.done || buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let in_before = self.inflater.total_in();
+            let out_before = self.inflater.total_out();
+            let status = self
+                .inflater
+                .decompress(self.input, buf, flate2::FlushDecompress::None)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+            let used = (self.inflater.total_in() - in_before) as usize;
+            let made = (self.inflater.total_out() - out_before) as usize;
+            self.input = &self.input[used.min(self.input.len())..];
+            if status == flate2::Status::StreamEnd {
+                self.done = true;
+                return Ok(made);
+            }
+            if made > 0 {
+                return Ok(made);
+            }
+            if used == 0 {
+                // No progress and no end: the stream is cut short.
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "deflate stream ends before its last block",
+                ));
+            }
+        }
+    }
 }
 
 /// Report why a bounded read stopped, at `loc`.

@@ -15,7 +15,7 @@ use std::io::Read;
 
 use crate::analyse::Ctx;
 use crate::finding::{Finding, Location, Span};
-use crate::formats::compress::{read_bounded, report_stop};
+use crate::formats::compress::{read_bounded, read_bounded_sized, report_stop};
 use crate::formats::pypkg::WheelParts;
 use crate::formats::{refine_by_name, sniff, Format};
 use crate::rules::archive as r;
@@ -61,7 +61,7 @@ fn find_eocd(data: &[u8]) -> Option<(u64, u64, u64, usize)> {
     }
     let start = data.len().saturating_sub(22 + 65535);
     let window = &data[start..data.len() - 18];
-    let pos = start + window.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let pos = start + memchr::memmem::rfind(window, b"PK\x05\x06")?;
     let mut count = u64::from(u16_at(data, pos + 10)?);
     let mut size = u64::from(u32_at(data, pos + 12)?);
     let mut offset = u64::from(u32_at(data, pos + 16)?);
@@ -344,18 +344,22 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     refined
 }
 
-/// sha256 and size of a decompressed stream, read in chunks and never held whole; bounded by
-/// the member allowance and the input's time.
+/// sha256 and size of a decompressed stream whose first bytes (`head`) were already taken from
+/// `r`: the rest is read in chunks and never held whole; bounded by the member allowance and
+/// the input's time.
 fn stream_digest<R: Read>(
     ctx: &mut Ctx,
+    head: &[u8],
     mut r: R,
 ) -> Result<([u8; 32], u64), crate::formats::compress::Stopped> {
     use crate::formats::compress::Stopped;
     use sha2::Digest;
     let cap = ctx.budget.member_allowance();
     let mut h = sha2::Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    let mut n = 0u64;
+    // Large reads keep the inflater's window copies (32 KiB per call) small next to the output.
+    let mut buf = vec![0u8; 1 << 20];
+    h.update(head);
+    let mut n = head.len() as u64;
     loop {
         match r.read(&mut buf) {
             Ok(0) => break,
@@ -560,19 +564,17 @@ fn member(
             ctx.nested_as(body, body.len() as u64, &mloc, &name, depth + 1, role);
         }
         8 | 12 => {
-            let (head, stop) = read_bounded(
-                ctx,
-                decoder(e.method, raw),
-                raw.len() as u64,
-                Some(SNIFF_PREFIX),
-            );
+            // One decoder per member: the head sniffed first, then, when more is needed, the
+            // rest decoded after it (never the head twice).
+            let mut rd = decoder(e.method, raw);
+            let (head, stop) = read_bounded(ctx, &mut rd, raw.len() as u64, Some(SNIFF_PREFIX));
             let f = role.unwrap_or_else(|| refine_by_name(sniff(&head), &name));
             // A wheel member judged from its head (a native library, data) is only hashed for
             // the RECORD check: streamed through sha256, never held whole.
             if let Some(parts) = wheel.as_deref_mut() {
                 let more = stop.is_none() && head.len() as u64 >= SNIFF_PREFIX;
                 if more && !needs_whole(f) && !is_text(f) {
-                    match stream_digest(ctx, decoder(e.method, raw)) {
+                    match stream_digest(ctx, &head, rd) {
                         Ok((digest, size)) => {
                             crate::formats::pypkg::record_digest(parts, &name, digest, size, f)
                         }
@@ -608,13 +610,12 @@ fn member(
                 return;
             }
             ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
-            drop(head);
             // Text (sources, .pth, configs, lock files) has no business being larger than
             // MAX_TEXT_MEMBER: inflate one byte more than that and stop.
             let text = is_text(f);
             let want = text.then_some(MAX_TEXT_MEMBER + 1);
             let (mut body, stop) =
-                read_bounded(ctx, decoder(e.method, raw), raw.len() as u64, want);
+                read_bounded_sized(ctx, rd, raw.len() as u64, want, e.usize, head);
             let too_big = text && body.len() as u64 > MAX_TEXT_MEMBER;
             if too_big {
                 body.truncate(MAX_TEXT_MEMBER as usize);
@@ -676,7 +677,7 @@ fn is_text(f: Format) -> bool {
 
 fn decoder(method: u16, raw: &[u8]) -> Box<dyn Read + '_> {
     if method == 8 {
-        Box::new(flate2::read::DeflateDecoder::new(raw))
+        Box::new(crate::formats::compress::SliceInflater::new(raw))
     } else {
         Box::new(bzip2::read::BzDecoder::new(raw))
     }
