@@ -49,6 +49,11 @@ pub struct FileReport {
     pub facts: Facts,
     /// True when the file could not be read.
     pub io_error: bool,
+    /// sha256 of the file, taken while it was in memory anyway: set for Python sources and
+    /// startup files (`.pth`, `.start`) read whole, the files the installed-environment check
+    /// compares with RECORD (`check/installed.rs`), so that check does not read them again.
+    /// Files memory-mapped (over 1 MiB) are left to that check, which streams them.
+    pub sha256: Option<[u8; 32]>,
 }
 
 impl FileReport {
@@ -108,11 +113,14 @@ pub fn scan(
     let exclude = discover::excludes(&opts.exclude)?;
     let found = discover::discover(&opts.paths, &exclude);
     let total = found.files.len();
+    let order = largest_first(&found.files);
     let done = std::sync::atomic::AtomicUsize::new(0);
     let work = || -> Vec<FileReport> {
-        found
-            .files
-            .par_iter()
+        // Handed out one at a time in this order (`par_bridge`), so the largest start first;
+        // the reports are sorted by path afterwards.
+        order
+            .iter()
+            .par_bridge()
             .map(|p| {
                 let r = scan_file(p, opts.limits);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -158,6 +166,22 @@ pub fn scan(
     })
 }
 
+/// Inputs up to this count are started largest first.
+const ORDER_BY_SIZE_MAX: usize = 4096;
+
+/// The files in the order they are started. With few inputs (a folder of wheels, a model
+/// repository) the wall time is set by the largest one, so they are started largest first
+/// (longest-processing-time-first scheduling); with many, work stealing balances the load and a
+/// `stat` per file would cost more than it saves, so discovery order is kept.
+fn largest_first(files: &[std::path::PathBuf]) -> Vec<&Path> {
+    let mut order: Vec<&Path> = files.iter().map(|p| p.as_path()).collect();
+    if order.len() > 1 && order.len() <= ORDER_BY_SIZE_MAX {
+        order
+            .sort_by_cached_key(|p| std::cmp::Reverse(std::fs::metadata(p).map_or(0, |m| m.len())));
+    }
+    order
+}
+
 fn io_error_report(path: &Path, err: &str) -> FileReport {
     let f = Finding::builder(&rules::core::io_error::RULE, Location::file(path))
         .message("the file could not be read")
@@ -193,6 +217,7 @@ fn report_of(
         members,
         facts: Facts::new(),
         io_error,
+        sha256: None,
     };
     r.grade();
     r
@@ -267,7 +292,7 @@ fn load(
             let mut tail = vec![0u8; n as usize];
             file.seek(SeekFrom::Start(size - n))?;
             file.read_exact(&mut tail)?;
-            if !tail.windows(4).any(|w| w == b"PK\x05\x06") {
+            if memchr::memmem::find(&tail, b"PK\x05\x06").is_none() {
                 return Ok((Bytes::Read(head), Some(f)));
             }
         }
@@ -327,5 +352,13 @@ pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
     let facts = std::mem::take(&mut ctx.facts);
     let mut report = report_of(path, size, format, ctx.findings, ctx.members, reason, false);
     report.facts = facts;
+    // Only files read into memory: hashing a mapped one would pull every page into the
+    // resident set (a PyTorch zip named `*.pth`); the check stage streams those instead.
+    if matches!(data, Bytes::Read(_))
+        && data.len() as u64 == size
+        && crate::check::installed::hashed_when_installed(&name)
+    {
+        report.sha256 = Some(crate::formats::pypkg::sha256(&data));
+    }
     report
 }

@@ -58,6 +58,13 @@ struct Problem {
     text: String,
 }
 
+/// True for the files compared with RECORD by content (sha256) rather than by size: the ones
+/// Python runs as source, modules and startup files. The scan hashes them while it holds
+/// them ([`crate::scan::FileReport::sha256`]).
+pub fn hashed_when_installed(name: &str) -> bool {
+    is_startup_name(name) || name.ends_with(".py")
+}
+
 fn is_startup_name(name: &str) -> bool {
     name.ends_with(".pth")
         || name.ends_with(".start")
@@ -236,8 +243,12 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             // libraries and the like are compared by size only, so that verifying an
             // environment does not cost a read of every byte in it.
             let name = file_name(&files[j.file].path);
-            if !(is_startup_name(name) || name.ends_with(".py")) {
+            if !hashed_when_installed(name) {
                 return false;
+            }
+            if files[j.file].sha256.is_some() {
+                // Hashed by the scan already: costs nothing here.
+                return true;
             }
             let s = files[j.file].size;
             if spent.saturating_add(s) > HASH_BUDGET {
@@ -250,7 +261,10 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
         .collect();
     let hashed: Vec<Option<String>> = jobs
         .par_iter()
-        .map(|j| sha256_file(&files[j.file].path))
+        .map(|j| match files[j.file].sha256 {
+            Some(d) => Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d)),
+            None => sha256_file(&files[j.file].path),
+        })
         .collect();
     for (j, got) in jobs.iter().zip(hashed) {
         let Some(got) = got else { continue };
