@@ -69,6 +69,10 @@ pub struct ScanArgs {
     /// Also list info findings and files without findings (human format).
     #[arg(long, short)]
     pub verbose: bool,
+    /// Policy file (`airlock.toml`): `[[suppress]]` entries with `rule`, `path` (a glob over
+    /// the finding's location) and `reason`. Suppressed findings are reported but do not count.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
     /// Skip paths matching GLOB (a bare name matches anywhere; may be repeated).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,

@@ -28,6 +28,7 @@ pub mod discover;
 pub mod finding;
 pub mod formats;
 pub mod osv;
+pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;
@@ -145,6 +146,14 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
             return EXIT_ERROR;
         }
     };
+    let policy = match args.policy.as_deref().map(policy::Policy::load) {
+        None => policy::Policy::default(),
+        Some(Ok(p)) => p,
+        Some(Err(e)) => {
+            let _ = writeln!(stderr, "airlock: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
     let bar = report::progress::Progress::new(show_progress);
     let result = scan(&opts, &|done, total| bar.tick(done, total));
@@ -157,6 +166,17 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
         }
     };
     check::advisories::apply(&mut report.files, db.as_ref());
+    report.unused_suppressions = policy
+        .apply(&mut report)
+        .iter()
+        .map(|s| format!("{} at {}", s.rule, s.path))
+        .collect();
+    for s in &report.unused_suppressions {
+        let _ = writeln!(
+            stderr,
+            "airlock: warning: policy suppression {s} matched no finding"
+        );
+    }
     for f in report.files.iter().filter(|f| f.io_error) {
         let _ = writeln!(
             stderr,
@@ -172,8 +192,13 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
             let s = report::Summary::of(&report);
             writeln!(
                 buf,
-                "{} files: {} malicious, {} suspicious, {} clean, {} unanalysed",
-                s.files, s.malicious, s.suspicious, s.clean, s.unanalysed
+                "{} files: {} malicious, {} suspicious, {} clean, {} unanalysed{}",
+                s.files,
+                s.malicious,
+                s.suspicious,
+                s.clean,
+                s.unanalysed,
+                report::human::suppressed_note(&s)
             )
         }
         OutputFormat::Human => report::human::write(&mut buf, &report, color, args.verbose),

@@ -54,6 +54,9 @@ pub struct FileReport {
     /// compares with RECORD (`check/installed.rs`), so that check does not read them again.
     /// Files memory-mapped (over 1 MiB) are left to that check, which streams them.
     pub sha256: Option<[u8; 32]>,
+    /// Findings a policy entry accepted, with its reason ([`crate::policy`]); they count for
+    /// nothing but are reported.
+    pub suppressed: Vec<(Finding, String)>,
 }
 
 impl FileReport {
@@ -87,6 +90,8 @@ pub struct ScanReport {
     pub files: Vec<FileReport>,
     /// Wall time of the scan.
     pub elapsed: Duration,
+    /// Policy suppressions that matched no finding, as `rule at glob`.
+    pub unused_suppressions: Vec<String>,
 }
 
 impl ScanReport {
@@ -163,6 +168,7 @@ pub fn scan(
     Ok(ScanReport {
         files,
         elapsed: start.elapsed(),
+        unused_suppressions: Vec::new(),
     })
 }
 
@@ -218,6 +224,7 @@ fn report_of(
         facts: Facts::new(),
         io_error,
         sha256: None,
+        suppressed: Vec::new(),
     };
     r.grade();
     r

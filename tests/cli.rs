@@ -127,3 +127,77 @@ fn exclude_and_hidden_files() {
     let out = airlock(&["scan", "-q", "--exclude", ".hidden"], &[dir.path()]);
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn a_policy_suppresses_with_a_reason_and_reports_what_it_did() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("model.bin");
+    std::fs::write(&bad, SYSTEM).expect("write");
+    let other = dir.path().join("other.pkl");
+    std::fs::write(&other, SYSTEM).expect("write");
+    let policy = dir.path().join("airlock.toml");
+    std::fs::write(
+        &policy,
+        "[[suppress]]\nrule = \"pickle-dangerous-call\"\npath = \"**/model.bin\"\nreason = \"test fixture\"\n\n\
+         [[suppress]]\nrule = \"pickle-dangerous-call\"\npath = \"**/never-there.pt\"\nreason = \"stale\"\n",
+    )
+    .expect("write");
+    let p = policy.to_str().expect("utf-8");
+    // Suppressed: the gate passes, JSON keeps the finding with its reason, SARIF marks it.
+    let out = airlock(&["scan", "--format", "json", "--policy", p], &[&bad]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["summary"]["suppressed"], 1);
+    assert_eq!(doc["summary"]["malicious"], 0);
+    let file = &doc["files"][0];
+    assert_eq!(file["findings"].as_array().map(Vec::len), Some(0));
+    assert_eq!(file["suppressed"][0]["rule"], "pickle-dangerous-call");
+    assert_eq!(file["suppressed"][0]["suppression_reason"], "test fixture");
+    assert_eq!(
+        doc["unused_suppressions"][0],
+        "pickle-dangerous-call at **/never-there.pt"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("matched no finding"), "{stderr}");
+    let out = airlock(&["scan", "--format", "sarif", "--policy", p], &[&bad]);
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(results
+        .iter()
+        .any(|r| r["ruleId"] == "pickle-dangerous-call"
+            && r["suppressions"][0]["kind"] == "external"
+            && r["suppressions"][0]["justification"] == "test fixture"));
+    // The same finding elsewhere is not covered by the entry.
+    let out = airlock(&["scan", "--quiet", "--policy", p], &[&other]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn a_bad_policy_is_a_usage_error_naming_every_problem() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let good = dir.path().join("w.safetensors");
+    std::fs::write(&good, safetensors()).expect("write");
+    let policy = dir.path().join("airlock.toml");
+    std::fs::write(
+        &policy,
+        "[[suppress]]\nrule = \"no-such-rule\"\npath = \"**/x\"\nreason = \"\"\n",
+    )
+    .expect("write");
+    let out = airlock(
+        &["scan", "--policy", policy.to_str().expect("utf-8")],
+        &[&good],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no-such-rule") && stderr.contains("reason is empty"),
+        "{stderr}"
+    );
+    std::fs::write(&policy, "[[suppress]]\nrule = \"pickle-dangerous-call\"\n").expect("write");
+    let out = airlock(
+        &["scan", "--policy", policy.to_str().expect("utf-8")],
+        &[&good],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing field"));
+}

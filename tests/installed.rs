@@ -117,10 +117,11 @@ fn changed_pth_is_high_changed_module_medium_missing_low() {
             Severity::Low,
             "RECORD".to_string(),
         ),
+        // A changed module is reported on itself, not on its RECORD.
         (
             "installed-record-mismatch".to_string(),
             Severity::Medium,
-            "RECORD".to_string(),
+            "__init__.py".to_string(),
         ),
         (
             "installed-record-mismatch".to_string(),

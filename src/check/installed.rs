@@ -4,7 +4,8 @@
 //! disk, and the executable startup files of the environment are matched against them.
 //!
 //! - A file whose size or sha256 (urlsafe base64 without padding) differs from its RECORD row is
-//!   `installed-record-mismatch`: high for a startup file (a `.pth`, `.start`,
+//!   `installed-record-mismatch`, reported on the changed file itself (a policy can accept one
+//!   file): high for a startup file (a `.pth`, `.start`,
 //!   `sitecustomize.py`, `usercustomize.py`: a tampered loader), low for bytecode (`.pyc` is
 //!   rewritten by the interpreter), medium otherwise. A listed file that is gone is low.
 //! - A startup file in an environment folder that no RECORD owns — a `.pth` with import lines,
@@ -199,13 +200,10 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                     };
                     if let Ok(n) = size.parse::<u64>() {
                         if n != f.size {
-                            problems
-                                .entry(if startup { j } else { i })
-                                .or_default()
-                                .push(Problem {
-                                    severity: sev,
-                                    text: format!("{path}: {} bytes but RECORD says {n}", f.size),
-                                });
+                            problems.entry(j).or_default().push(Problem {
+                                severity: sev,
+                                text: format!("{path}: {} bytes but RECORD says {n}", f.size),
+                            });
                             continue;
                         }
                     }
@@ -281,17 +279,14 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
         } else {
             Severity::Medium
         };
-        problems
-            .entry(if startup { j.file } else { j.record })
-            .or_default()
-            .push(Problem {
-                severity,
-                text: format!(
-                    "{}: sha256 {got} but RECORD says {}",
-                    path.display(),
-                    j.want
-                ),
-            });
+        problems.entry(j.file).or_default().push(Problem {
+            severity,
+            text: format!(
+                "{}: sha256 {got} but RECORD says {}",
+                path.display(),
+                j.want
+            ),
+        });
     }
     if skipped > 0 {
         if let Some(first) = jobs.first() {
@@ -315,19 +310,23 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             by_sev.entry(p.severity).or_default().push(p.text);
         }
         for (severity, texts) in by_sev.into_iter().rev() {
-            let startup = is_startup_name(file_name(&files[i].path));
+            // Changed files are reported at themselves (so a policy can accept one file, a CA
+            // bundle, say, and no other); files that are gone at their RECORD.
+            let at_record = matches!(file_name(&files[i].path), "RECORD" | "installed-files.txt");
             out.push((
                 i,
                 Finding::builder(&mismatch::RULE, Location::file(&files[i].path))
                     .severity(severity)
-                    .message(if startup {
+                    .message(if at_record {
+                        format!(
+                            "{} file(s) listed in this RECORD are not installed",
+                            texts.len()
+                        )
+                    } else if is_startup_name(file_name(&files[i].path)) {
                         "an installed startup file differs from its distribution's RECORD"
                             .to_string()
                     } else {
-                        format!(
-                            "{} installed file(s) differ from this RECORD or are gone",
-                            texts.len()
-                        )
+                        "an installed file differs from its distribution's RECORD".to_string()
                     })
                     .evidence(texts.iter().take(5).cloned().collect::<Vec<_>>().join("; "))
                     .build(),

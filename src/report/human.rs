@@ -67,6 +67,15 @@ pub fn write(
             writeln!(out, "           {}", x.evidence)?;
         }
         if verbose {
+            for (x, reason) in &f.suppressed {
+                writeln!(
+                    out,
+                    "  {:<8} {} {} (suppressed: {reason})",
+                    paint(color, "2", x.severity.as_str()),
+                    x.rule.id,
+                    x.message
+                )?;
+            }
             if let Some(r) = &f.reason {
                 writeln!(out, "  ({r})")?;
             }
@@ -80,7 +89,7 @@ pub fn write(
     let [info, low, medium, high, critical] = s.by_severity;
     writeln!(
         out,
-        "{} files in {:.2}s: {} malicious, {} suspicious, {} clean, {} not model files or unreadable; findings: {} critical, {} high, {} medium, {} low, {} info",
+        "{} files in {:.2}s: {} malicious, {} suspicious, {} clean, {} not model files or unreadable; findings: {} critical, {} high, {} medium, {} low, {} info{}",
         s.files,
         report.elapsed.as_secs_f64(),
         s.malicious,
@@ -91,6 +100,16 @@ pub fn write(
         high,
         medium,
         low,
-        info
+        info,
+        suppressed_note(&s)
     )
+}
+
+/// `; N suppressed by the policy` when a policy suppressed findings, else nothing.
+pub fn suppressed_note(s: &Summary) -> String {
+    if s.suppressed == 0 {
+        String::new()
+    } else {
+        format!("; {} suppressed by the policy", s.suppressed)
+    }
 }

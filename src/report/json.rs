@@ -20,6 +20,9 @@ struct Doc<'a> {
     tool: Tool,
     summary: JsonSummary,
     files: Vec<JsonFile<'a>>,
+    /// Policy suppressions that matched nothing (`rule at glob`).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    unused_suppressions: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -36,6 +39,8 @@ struct JsonSummary {
     clean: usize,
     unanalysed: usize,
     findings: FindingCounts,
+    /// Findings a policy suppressed (counted in no severity).
+    suppressed: usize,
     elapsed_seconds: f64,
 }
 
@@ -61,6 +66,16 @@ struct JsonFile<'a> {
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     facts: &'a crate::scan::Facts,
     findings: Vec<JsonFinding<'a>>,
+    /// Findings a policy suppressed, each with the policy's reason.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressed: Vec<JsonSuppressed<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSuppressed<'a> {
+    #[serde(flatten)]
+    finding: JsonFinding<'a>,
+    suppression_reason: &'a str,
 }
 
 #[derive(Serialize)]
@@ -159,6 +174,7 @@ pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
                 low,
                 info,
             },
+            suppressed: s.suppressed,
             elapsed_seconds: report.elapsed.as_secs_f64(),
         },
         files: report
@@ -180,8 +196,17 @@ pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
                     .collect(),
                 facts: &f.facts,
                 findings: f.findings.iter().map(finding).collect(),
+                suppressed: f
+                    .suppressed
+                    .iter()
+                    .map(|(x, reason)| JsonSuppressed {
+                        finding: finding(x),
+                        suppression_reason: reason,
+                    })
+                    .collect(),
             })
             .collect(),
+        unused_suppressions: &report.unused_suppressions,
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)

@@ -34,6 +34,8 @@ pub struct Summary {
     pub unanalysed: usize,
     /// Findings by severity, `[info, low, medium, high, critical]`.
     pub by_severity: [usize; 5],
+    /// Findings a policy suppressed (not in `by_severity`).
+    pub suppressed: usize,
 }
 
 impl Summary {
@@ -55,6 +57,7 @@ impl Summary {
         for f in report.findings() {
             s.by_severity[f.severity as usize] += 1;
         }
+        s.suppressed = report.files.iter().map(|f| f.suppressed.len()).sum();
         s
     }
 

@@ -88,7 +88,18 @@ struct ResultObj {
     level: &'static str,
     message: Text,
     locations: Vec<LocationObj>,
+    /// SARIF 2.1.0 §3.27.23: present (and non-empty) only for findings a policy suppressed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    suppressions: Vec<SuppressionObj>,
     properties: ResultProps,
+}
+
+/// SARIF 2.1.0 §3.35 `suppression`: `external`, because the policy file lives outside the
+/// artifact.
+#[derive(Serialize)]
+struct SuppressionObj {
+    kind: &'static str,
+    justification: String,
 }
 
 #[derive(Serialize)]
@@ -248,6 +259,7 @@ fn result(f: &Finding) -> ResultObj {
                 region,
             },
         }],
+        suppressions: Vec::new(),
         properties: ResultProps {
             severity: f.severity.as_str(),
             confidence: f.confidence.as_str(),
@@ -276,7 +288,20 @@ pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
                     rules: RULES.iter().map(|r| rule_obj(r)).collect(),
                 },
             },
-            results: report.findings().map(result).collect(),
+            results: report
+                .findings()
+                .map(result)
+                .chain(report.files.iter().flat_map(|f| {
+                    f.suppressed.iter().map(|(x, reason)| {
+                        let mut r = result(x);
+                        r.suppressions.push(SuppressionObj {
+                            kind: "external",
+                            justification: reason.clone(),
+                        });
+                        r
+                    })
+                }))
+                .collect(),
         }],
     };
     serde_json::to_writer_pretty(&mut *out, &log)?;

@@ -1,0 +1,214 @@
+//! The policy file (`airlock.toml`, given with `--policy FILE`): for now, suppressions.
+//!
+//! ```toml
+//! [[suppress]]
+//! rule = "startup-file-unowned"                      # a rule id (`airlock rules`)
+//! path = "**/site-packages/_sandboxing_egress_ca.pth" # a glob over the finding's location
+//! reason = "the CI image injects its egress CA"      # required, shown in every report
+//! ```
+//!
+//! A suppressed finding is not counted for the verdict, the summary or the exit code, but it is
+//! never dropped: JSON lists it under the file's `suppressed` array with its reason, SARIF as a
+//! result with an `external` suppression (SARIF 2.1.0 §3.35), the human report counts it. An
+//! entry that matches nothing is reported, so stale entries do not pile up (cargo-deny's
+//! `unmatched-skip` habit).
+//!
+//! Parsing follows STYLE.md: unknown keys are errors, and [`Policy::load`] collects every error
+//! of the file (TOML syntax with its line, unknown rule ids, bad globs, empty reasons) before
+//! it fails.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobMatcher};
+use serde::Deserialize;
+
+use crate::finding::Finding;
+use crate::scan::ScanReport;
+
+/// Why a policy file could not be used: its path and every problem found in it.
+#[derive(Debug, thiserror::Error)]
+#[error("policy {}: {}", path.display(), problems.join("; "))]
+pub struct PolicyError {
+    /// The policy file.
+    pub path: PathBuf,
+    /// One line per problem.
+    pub problems: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    #[serde(default)]
+    suppress: Vec<RawSuppress>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSuppress {
+    rule: String,
+    path: String,
+    reason: String,
+}
+
+/// One `[[suppress]]` entry, validated.
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    /// The rule id it applies to (after the rule redirect table).
+    pub rule: &'static str,
+    /// The glob as written.
+    pub path: String,
+    /// Why the findings are accepted.
+    pub reason: String,
+    matcher: GlobMatcher,
+}
+
+impl Suppression {
+    /// True when `f` is a finding of this entry's rule at a location its glob matches: the
+    /// file path, or the `path!member!member` name of the artifact inside it.
+    pub fn matches(&self, f: &Finding) -> bool {
+        f.rule.id == self.rule
+            && (self.matcher.is_match(&f.location.path)
+                || (!f.location.members.is_empty()
+                    && self.matcher.is_match(f.location.artifact_name())))
+    }
+}
+
+/// A validated policy.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// `[[suppress]]` entries in file order.
+    pub suppressions: Vec<Suppression>,
+}
+
+impl Policy {
+    /// Read and validate a policy file.
+    ///
+    /// Errors: the file cannot be read, is not TOML, has unknown keys, names a rule that does
+    /// not exist, has a glob that does not parse or an empty `reason`; every problem is listed.
+    pub fn load(path: &Path) -> Result<Policy, PolicyError> {
+        let fail = |problems: Vec<String>| PolicyError {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| fail(vec![e.to_string()]))?;
+        Policy::parse(&text).map_err(fail)
+    }
+
+    /// Validate the text of a policy file; the error lists every problem.
+    pub fn parse(text: &str) -> Result<Policy, Vec<String>> {
+        let raw: RawPolicy = toml::from_str(text).map_err(|e| vec![e.to_string()])?;
+        let mut problems = Vec::new();
+        let mut suppressions = Vec::new();
+        for (n, s) in raw.suppress.into_iter().enumerate() {
+            let at = format!("suppress entry {}", n + 1);
+            let rule = crate::rules::by_id(&s.rule);
+            if rule.is_none() {
+                problems.push(format!(
+                    "{at}: no rule {:?} (`airlock rules` lists them)",
+                    s.rule
+                ));
+            }
+            let matcher = match Glob::new(&s.path) {
+                Ok(g) => Some(g.compile_matcher()),
+                Err(e) => {
+                    problems.push(format!("{at}: path glob {:?}: {e}", s.path));
+                    None
+                }
+            };
+            if s.reason.trim().is_empty() {
+                problems.push(format!(
+                    "{at}: reason is empty; say why the finding is accepted"
+                ));
+            }
+            if let (Some(rule), Some(matcher)) = (rule, matcher) {
+                suppressions.push(Suppression {
+                    rule: rule.id,
+                    path: s.path,
+                    reason: s.reason,
+                    matcher,
+                });
+            }
+        }
+        if problems.is_empty() {
+            Ok(Policy { suppressions })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Move every finding an entry matches from its file's `findings` to its `suppressed`
+    /// list (with the first matching entry's reason) and grade the files again. Returns the
+    /// entries that matched nothing, in file order.
+    pub fn apply(&self, report: &mut ScanReport) -> Vec<Suppression> {
+        let mut used = vec![false; self.suppressions.len()];
+        for file in &mut report.files {
+            let mut kept = Vec::with_capacity(file.findings.len());
+            for f in std::mem::take(&mut file.findings) {
+                match self.suppressions.iter().position(|s| s.matches(&f)) {
+                    Some(i) => {
+                        used[i] = true;
+                        file.suppressed
+                            .push((f, self.suppressions[i].reason.clone()));
+                    }
+                    None => kept.push(f),
+                }
+            }
+            file.findings = kept;
+            file.grade();
+        }
+        self.suppressions
+            .iter()
+            .zip(used)
+            .filter(|(_, u)| !u)
+            .map(|(s, _)| s.clone())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_is_listed() {
+        let e =
+            Policy::parse("[[suppress]]\nrule = \"no-such-rule\"\npath = \"a[\"\nreason = \" \"\n")
+                .expect_err("invalid");
+        assert_eq!(e.len(), 3, "{e:?}");
+        assert!(e[0].contains("no-such-rule"));
+        assert!(e[1].contains("glob"));
+        assert!(e[2].contains("reason"));
+    }
+
+    #[test]
+    fn unknown_keys_are_errors() {
+        let e = Policy::parse("[[suppress]]\nrule = \"pth-executable-line\"\npath = \"*\"\nreason = \"x\"\nseverity = \"low\"\n")
+            .expect_err("invalid");
+        assert!(e[0].contains("severity"), "{e:?}");
+        let e = Policy::parse("[allow]\n").expect_err("invalid");
+        assert!(e[0].contains("allow"), "{e:?}");
+    }
+
+    #[test]
+    fn entries_match_rule_and_glob() {
+        let p = Policy::parse(
+            "[[suppress]]\nrule = \"pth-executable-line\"\npath = \"**/site-packages/*.pth\"\nreason = \"image\"\n",
+        )
+        .expect("valid");
+        let rule = crate::rules::by_id("pth-executable-line").expect("rule");
+        let other = crate::rules::by_id("startup-file-unowned").expect("rule");
+        let at = |p: &str| Location::file(p);
+        let f = |r, p: &str| {
+            Finding::builder(r, at(p))
+                .message("m")
+                .evidence("e")
+                .build()
+        };
+        let s = &p.suppressions[0];
+        assert!(s.matches(&f(rule, "/env/lib/site-packages/x.pth")));
+        assert!(!s.matches(&f(rule, "/env/lib/dist-packages/x.pth")));
+        assert!(!s.matches(&f(other, "/env/lib/site-packages/x.pth")));
+    }
+
+    use crate::finding::Location;
+}
