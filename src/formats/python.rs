@@ -500,7 +500,15 @@ enum Group {
     Hook,
 }
 
-static TRIGGERS: std::sync::LazyLock<Option<(aho_corasick::AhoCorasick, Vec<Group>)>> =
+/// The prefilter's searcher: Teddy (aho-corasick's SIMD multi-substring search, up to 128
+/// patterns) where the CPU has it, else an Aho-Corasick automaton. Both report
+/// non-overlapping leftmost matches, which is all the groups need.
+enum Finder {
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(aho_corasick::AhoCorasick),
+}
+
+static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
     std::sync::LazyLock::new(|| {
         let mut words: Vec<(String, Group)> = [
             ("exec(", Group::Exec),
@@ -548,11 +556,20 @@ static TRIGGERS: std::sync::LazyLock<Option<(aho_corasick::AhoCorasick, Vec<Grou
             }
         }
         let groups = words.iter().map(|(_, g)| *g).collect();
-        aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(words.iter().map(|(w, _)| w))
-            .ok()
-            .map(|ac| (ac, groups))
+        let packed = aho_corasick::packed::Config::new()
+            .heuristic_pattern_limits(false)
+            .builder()
+            .extend(words.iter().map(|(w, _)| w))
+            .build();
+        let finder = match packed {
+            Some(p) => Some(Finder::Packed(p)),
+            None => aho_corasick::AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(words.iter().map(|(w, _)| w))
+                .ok()
+                .map(Finder::Automaton),
+        };
+        finder.map(|ac| (ac, groups))
     });
 
 fn capitalise(s: &str) -> String {
@@ -573,12 +590,21 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
     if role != Role::Module {
         return true;
     }
-    let Some((ac, groups)) = TRIGGERS.as_ref() else {
+    let Some((finder, groups)) = TRIGGERS.as_ref() else {
         return true;
     };
     let mut seen = [false; 9];
-    for m in ac.find_iter(src) {
-        seen[groups[m.pattern().as_usize()] as usize] = true;
+    match finder {
+        Finder::Packed(p) => {
+            for m in p.find_iter(src) {
+                seen[groups[m.pattern().as_usize()] as usize] = true;
+            }
+        }
+        Finder::Automaton(ac) => {
+            for m in ac.find_iter(src) {
+                seen[groups[m.pattern().as_usize()] as usize] = true;
+            }
+        }
     }
     let has = |g: Group| seen[g as usize];
     (has(Group::Exec) && has(Group::Decoder))
