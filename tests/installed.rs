@@ -200,3 +200,30 @@ fn hostile_record_is_bounded() {
     assert!(t.elapsed().as_secs() < 60);
     assert!(r.findings().any(|f| f.rule.id == "resource-limit"));
 }
+
+#[test]
+fn startup_names_count_only_at_the_environment_root() {
+    // A PyTorch checkpoint named `*.pth` inside a package is data: `site.py` reads `.pth` files
+    // only from the environment root. A changed size is medium there, not high.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sp = dir.path().join("site-packages");
+    clean_env(&sp);
+    let weights =
+        b"PK\x05\x06\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00";
+    write(&sp, "demo/assets/model.pth", &weights[..21]);
+    let record = std::fs::read_to_string(sp.join("demo-1.0.dist-info/RECORD")).expect("read");
+    write(
+        &sp,
+        "demo-1.0.dist-info/RECORD",
+        format!("{record}{}", row("demo/assets/model.pth", weights)).as_bytes(),
+    );
+    let got = found(&run(&sp));
+    assert_eq!(
+        got,
+        vec![(
+            "installed-record-mismatch".to_string(),
+            Severity::Medium,
+            "model.pth".to_string(),
+        )]
+    );
+}

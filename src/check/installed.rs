@@ -51,6 +51,9 @@ struct Job {
     file: usize,
     record: usize,
     want: String,
+    /// A startup file Python runs: one at the environment root (`site.py` reads `.pth` files
+    /// only there; a `model.pth` in a package folder is data).
+    startup: bool,
 }
 
 /// What is wrong with one listed file.
@@ -190,7 +193,11 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             match by_path.get(&full) {
                 Some(&j) => {
                     let f = &files[j];
-                    let startup = is_startup_name(file_name(&full));
+                    // `site.py` reads `.pth`/`.start` files, and imports `sitecustomize`,
+                    // only from the environment root; elsewhere such names are data or
+                    // ordinary modules.
+                    let startup =
+                        is_startup_name(file_name(&full)) && full.parent() == Some(root.as_path());
                     let sev = if startup {
                         Severity::High
                     } else if file_name(&full).ends_with(".pyc") {
@@ -212,6 +219,7 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                             file: j,
                             record: i,
                             want: b64.trim_end_matches('=').to_string(),
+                            startup,
                         });
                     }
                 }
@@ -231,7 +239,7 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
     }
     // Hash Python sources and startup files within the budget: startup files first, then in
     // path order (deterministic).
-    jobs.sort_by_key(|j| (!is_startup_name(file_name(&files[j.file].path)), j.file));
+    jobs.sort_by_key(|j| (!j.startup, j.file));
     let mut spent = 0u64;
     let mut skipped = 0usize;
     let jobs: Vec<Job> = jobs
@@ -241,7 +249,7 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             // libraries and the like are compared by size only, so that verifying an
             // environment does not cost a read of every byte in it.
             let name = file_name(&files[j.file].path);
-            if !hashed_when_installed(name) {
+            if !(j.startup || name.ends_with(".py")) {
                 return false;
             }
             if files[j.file].sha256.is_some() {
@@ -271,7 +279,7 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
         }
         let path = &files[j.file].path;
         let name = file_name(path);
-        let startup = is_startup_name(name);
+        let startup = j.startup;
         let severity = if startup {
             Severity::High
         } else if name.ends_with(".pyc") {
@@ -322,7 +330,7 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                             "{} file(s) listed in this RECORD are not installed",
                             texts.len()
                         )
-                    } else if is_startup_name(file_name(&files[i].path)) {
+                    } else if severity == Severity::High {
                         "an installed startup file differs from its distribution's RECORD"
                             .to_string()
                     } else {
