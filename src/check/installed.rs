@@ -5,7 +5,7 @@
 //!
 //! - A file whose size or sha256 (urlsafe base64 without padding) differs from its RECORD row is
 //!   `installed-record-mismatch`, reported on the changed file itself (a policy can accept one
-//!   file): high for a startup file (a `.pth`, `.start`,
+//!   file): high for a startup file at the environment root (a `.pth`, `.start`,
 //!   `sitecustomize.py`, `usercustomize.py`: a tampered loader), low for bytecode (`.pyc` is
 //!   rewritten by the interpreter), medium otherwise. A listed file that is gone is low.
 //! - A startup file in an environment folder that no RECORD owns — a `.pth` with import lines,
