@@ -345,3 +345,36 @@ fn sarif_uris_are_uri_references_that_name_the_file() {
         problems.join("\n")
     );
 }
+
+#[test]
+fn suppressed_results_are_valid_sarif() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "evil.pkl", OS_SYSTEM_PICKLE);
+    let policy = dir.path().join("policy.toml");
+    std::fs::write(
+        &policy,
+        "[[suppress]]\nrule = \"pickle-dangerous-call\"\npath = \"**/evil.pkl\"\nreason = \"fixture\"\n",
+    )
+    .expect("write");
+    let out = airlock(
+        &[
+            "scan",
+            "--format",
+            "sarif",
+            "--policy",
+            policy.to_str().expect("utf-8"),
+        ],
+        dir.path(),
+    );
+    let log = parse(&out);
+    let v = validator();
+    assert_eq!(violations(&v, &log), "");
+    let suppressed: Vec<&Value> = results_of(&log)
+        .iter()
+        .filter(|r| r["suppressions"].is_array())
+        .collect();
+    assert!(!suppressed.is_empty());
+    assert!(suppressed
+        .iter()
+        .all(|r| r["suppressions"][0]["justification"] == "fixture"));
+}
