@@ -270,10 +270,22 @@ fn polyglot(
     if formats::pickle::looks_like(data).is_some() {
         second = Some("pickle");
         formats::pickle::analyse(ctx, data, loc, depth);
-    } else if !zip_family && format != Format::Safetensors && formats::zip::has_eocd(data) {
+    } else if !zip_family
+        && format != Format::Safetensors
+        && formats::zip::has_eocd(data)
+        && !zip_is_a_member(data, format)
+    {
         second = Some("zip");
         let name = "<zip found from the end of the file>".to_string();
-        ctx.nested(data, &loc.member(name.clone()), &name, depth + 1);
+        // Read as a zip, not sniffed again: the same bytes would sniff as `format` once more.
+        ctx.nested_as(
+            data,
+            data.len() as u64,
+            &loc.member(name.clone()),
+            &name,
+            depth + 1,
+            Some(Format::Zip),
+        );
     }
     if let Some(second) = second {
         ctx.emit(
@@ -286,6 +298,24 @@ fn polyglot(
                 .build(),
         );
     }
+}
+
+/// True when the zip a zip reader finds from the end of a tar lies wholly inside one member's
+/// data: a tar whose last member is a `.pt` or a wheel. That zip is the member, analysed as
+/// such, so reading the tar as a zip shows nothing the tar reading did not.
+fn zip_is_a_member(data: &[u8], format: Format) -> bool {
+    if !matches!(
+        format,
+        Format::Tar | Format::Sdist | Format::PytorchLegacyTar
+    ) {
+        return false;
+    }
+    let Some((start, eocd)) = formats::zip::extent(data) else {
+        return false;
+    };
+    formats::tar::data_spans(data)
+        .iter()
+        .any(|&(s, e)| s <= start && eocd < e)
 }
 
 /// Sniff `data` (unless the caller already did: `sniffed`) and run its analyser; `name` is the

@@ -119,6 +119,24 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     }
 }
 
+/// Byte ranges (start, end) of the regular members' data in a tar archive, from its headers
+/// alone; stops at the first damaged header.
+pub fn data_spans(data: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut archive = tar::Archive::new(data);
+    let Ok(entries) = archive.entries() else {
+        return spans;
+    };
+    for entry in entries {
+        let Ok(entry) = entry else { break };
+        if entry.header().entry_type().is_file() {
+            let start = entry.raw_file_position() as usize;
+            spans.push((start, start.saturating_add(entry.size() as usize)));
+        }
+    }
+    spans
+}
+
 fn malformed(ctx: &mut Ctx, loc: &Location, why: &str) {
     ctx.emit(
         Finding::builder(&r::archive_malformed::RULE, loc.clone())

@@ -90,6 +90,15 @@ pub fn has_eocd(data: &[u8]) -> bool {
     find_eocd(data).is_some_and(|(_, size, _, eocd)| size <= eocd as u64)
 }
 
+/// Where the zip found from the end of `data` lies: (offset of its first byte as the end record
+/// computes it, offset of its end record), or `None` without an end record or when the record's
+/// sizes point before the start of `data`.
+pub fn extent(data: &[u8]) -> Option<(usize, usize)> {
+    let (_, size, offset, eocd) = find_eocd(data)?;
+    let start = (eocd as u64).checked_sub(size)?.checked_sub(offset)?;
+    Some((start as usize, eocd))
+}
+
 /// True when the file ends with an end-of-central-directory record that has no comment.
 pub fn has_eocd_at_end(data: &[u8]) -> bool {
     data.len() >= 22 && data[data.len() - 22..].starts_with(b"PK\x05\x06") && has_eocd(data)

@@ -1,0 +1,108 @@
+//! Files that read as two formats: a tar whose last member is a zip is not a polyglot (the zip
+//! is the member and is analysed as one); a zip appended after a tar's members is.
+
+use std::path::Path;
+
+use airlock::analyse::BudgetLimits;
+use airlock::scan::{scan, ScanOptions, ScanReport};
+
+/// A benign protocol 2 pickle: `{'epoch': 3}`.
+const BENIGN_PICKLE: &[u8] = b"\x80\x02}q\x00X\x05\x00\x00\x00epochq\x01K\x03s.";
+
+/// A one-member stored zip (local header, data, central directory, end record).
+fn zip_with(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut c = flate2::Crc::new();
+    c.update(data);
+    let crc = c.sum();
+    let size = u32::try_from(data.len()).expect("small member");
+    let n = u16::try_from(name.len()).expect("short name");
+    let mut z = Vec::new();
+    z.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
+    z.extend_from_slice(&crc.to_le_bytes());
+    z.extend_from_slice(&size.to_le_bytes());
+    z.extend_from_slice(&size.to_le_bytes());
+    z.extend_from_slice(&n.to_le_bytes());
+    z.extend_from_slice(&[0, 0]);
+    z.extend_from_slice(name.as_bytes());
+    z.extend_from_slice(data);
+    let central = u32::try_from(z.len()).expect("small zip");
+    z.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
+    z.extend_from_slice(&crc.to_le_bytes());
+    z.extend_from_slice(&size.to_le_bytes());
+    z.extend_from_slice(&size.to_le_bytes());
+    z.extend_from_slice(&n.to_le_bytes());
+    z.extend_from_slice(&[0; 12]);
+    z.extend_from_slice(&0u32.to_le_bytes());
+    z.extend_from_slice(name.as_bytes());
+    let end = u32::try_from(z.len()).expect("small zip");
+    z.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00");
+    z.extend_from_slice(&(end - central).to_le_bytes());
+    z.extend_from_slice(&central.to_le_bytes());
+    z.extend_from_slice(&[0, 0]);
+    z
+}
+
+fn tar_with(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, data) in members {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, *data).expect("append");
+    }
+    b.into_inner().expect("tar")
+}
+
+fn run(path: &Path) -> ScanReport {
+    scan(
+        &ScanOptions {
+            paths: vec![path.to_path_buf()],
+            exclude: Vec::new(),
+            jobs: 1,
+            limits: BudgetLimits::default(),
+        },
+        &|_, _| {},
+    )
+    .expect("scan")
+}
+
+fn rules(r: &ScanReport) -> Vec<&'static str> {
+    r.findings().map(|f| f.rule.id).collect()
+}
+
+#[test]
+fn a_tar_of_a_model_zip_is_not_a_polyglot() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = zip_with("archive/data.pkl", BENIGN_PICKLE);
+    let path = dir.path().join("model.tar");
+    std::fs::write(&path, tar_with(&[("model/model.pt", &model)])).expect("write");
+    let r = run(&path);
+    assert!(!rules(&r).contains(&"polyglot-file"), "{:?}", rules(&r));
+    assert!(r
+        .findings()
+        .all(|f| f.severity < airlock::finding::Severity::Medium));
+    // The member itself is still read as the zip it is.
+    assert!(r.files[0]
+        .members
+        .iter()
+        .any(|m| m.name.ends_with("model.pt!archive/data.pkl")));
+}
+
+#[test]
+fn a_zip_appended_after_a_tar_is_a_polyglot_read_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut bytes = tar_with(&[("README", b"plain text\n")]);
+    bytes.extend_from_slice(&zip_with("data.pkl", BENIGN_PICKLE));
+    let path = dir.path().join("both.tar");
+    std::fs::write(&path, bytes).expect("write");
+    let r = run(&path);
+    let polyglots = rules(&r)
+        .iter()
+        .filter(|id| **id == "polyglot-file")
+        .count();
+    assert_eq!(polyglots, 1, "{:?}", rules(&r));
+    assert!(r.files[0].members.iter().any(|m| m
+        .name
+        .ends_with("<zip found from the end of the file>!data.pkl")));
+}
