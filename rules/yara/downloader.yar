@@ -1,6 +1,7 @@
 // Downloaders and encoded launchers: a script fetched or decoded and run at once.
 //
-// airlock built-in rules (docs/rules/yara-match.md).
+// airlock built-in rules (docs/rules/yara-match.md). PowerShell ignores case, but `nocase`
+// multiplies the atoms to look for; the spellings seen in the wild are listed instead.
 
 rule powershell_encoded_command
 {
@@ -9,7 +10,7 @@ rule powershell_encoded_command
         severity = "high"
         description = "PowerShell started with an encoded command (-EncodedCommand and a base64 payload)"
     strings:
-        $enc = /\bpowershell(\.exe)?\b[^\n]{0,120}\s[-\/]e(c|nc|nco|ncod|ncode|ncoded|ncodedcommand)?\s+['"]?[A-Za-z0-9+\/]{40,}={0,2}/ nocase
+        $enc = /\b([Pp]ower[Ss]hell|POWERSHELL|pwsh)(\.exe)?\b[^\n]{0,120}\s[-\/][eE]([cC]|[nN][cC]([oO][dD][eE][dD][cC][oO][mM][mM][aA][nN][dD])?)?\s+['"]?[A-Za-z0-9+\/]{40,}={0,2}/
     condition:
         $enc
 }
@@ -21,8 +22,8 @@ rule powershell_decode_and_run
         severity = "high"
         description = "PowerShell decoding base64 and running the result (FromBase64String with Invoke-Expression or IEX)"
     strings:
-        $a = /\b(IEX|Invoke-Expression)\b[^\n]{0,300}FromBase64String/ nocase
-        $b = /FromBase64String[^\n]{0,300}\|\s*(IEX|Invoke-Expression)\b/ nocase
+        $a = /\b(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b[^\n]{0,300}FromBase64String/
+        $b = /FromBase64String[^\n]{0,300}\|\s*(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b/
     condition:
         any of them
 }
@@ -34,8 +35,8 @@ rule powershell_download_cradle
         severity = "low"
         description = "PowerShell downloading a script and running it (DownloadString, iwr or irm piped to IEX); also how some installers are documented"
     strings:
-        $a = /\b(IEX|Invoke-Expression)\b[^\n]{0,40}\(\s*(New-Object\s+)?(System\.)?Net\.WebClient\)?\.DownloadString\(/ nocase
-        $b = /\b(iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\s[^\n|]{0,200}\|\s*(IEX|Invoke-Expression)\b/ nocase
+        $a = /\b(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b[^\n]{0,40}\(\s*(New-Object\s+)?(System\.)?Net\.WebClient\)?\.DownloadString\(/
+        $b = /\b(iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\s[^\n|]{0,200}\|\s*(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b/
     condition:
         any of them
 }

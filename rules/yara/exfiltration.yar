@@ -10,7 +10,7 @@ rule exfil_discord_webhook
         severity = "high"
         description = "a Discord webhook URL with its id and token (anyone holding it can post messages)"
     strings:
-        $url = /discord(app)?\.com[A-Za-z0-9.-]{0,40}\/api\/(v[0-9]+\/)?webhooks\/[0-9]{15,21}\/[A-Za-z0-9_-]{50,}/ nocase
+        $url = /discord(app)?\.com[A-Za-z0-9.-]{0,40}\/api\/(v[0-9]+\/)?webhooks\/[0-9]{15,21}\/[A-Za-z0-9_-]{50,}/
     condition:
         $url
 }
@@ -22,7 +22,7 @@ rule exfil_telegram_bot
         severity = "high"
         description = "a Telegram Bot API URL with a bot token (messages and files sent to a chat)"
     strings:
-        $url = /api\.telegram\.org[A-Za-z0-9.-]{0,40}\/bot[0-9]{6,12}:[A-Za-z0-9_-]{30,}/ nocase
+        $url = /api\.telegram\.org[A-Za-z0-9.-]{0,40}\/bot[0-9]{6,12}:[A-Za-z0-9_-]{30,}/
     condition:
         $url
 }
