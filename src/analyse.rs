@@ -4,11 +4,13 @@
 //! artifact and collects findings and the format of every member. Analysers never print and
 //! never read other files.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::finding::{Finding, Location, Severity};
 use crate::formats::{self, Format};
 use crate::rules;
+use crate::yara::{self, YaraRules};
 
 /// Bounds for one top-level input (DESIGN.md, Budget). Running out is a `resource-limit` finding.
 #[derive(Debug, Clone, Copy)]
@@ -111,17 +113,27 @@ pub struct Ctx {
     /// artifact (`path!member`) and then by fact name (`gguf.architecture`,
     /// `parameters`, `license`, ...). Sorted, so output is deterministic.
     pub facts: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// Byte-pattern rules matched over every artifact of a matched format
+    /// ([`crate::yara::matched_format`]); `None` matches none.
+    pub yara: Option<Arc<YaraRules>>,
 }
 
 impl Ctx {
-    /// A context with a fresh budget.
+    /// A context with a fresh budget and no byte-pattern rules.
     pub fn new(limits: BudgetLimits) -> Self {
         Ctx {
             budget: Budget::new(limits),
             findings: Vec::new(),
             members: Vec::new(),
             facts: std::collections::BTreeMap::new(),
+            yara: None,
         }
+    }
+
+    /// This context, matching `rules` over its artifacts (see [`Ctx::yara`]).
+    pub fn with_yara(mut self, rules: Option<Arc<YaraRules>>) -> Self {
+        self.yara = rules;
+        self
     }
 
     /// Record a fact about the artifact at `loc` (the last value for a name wins).
@@ -405,6 +417,7 @@ pub fn analyse(
                 .build(),
         );
     }
+    match_patterns(ctx, data, format, loc);
     if matches!(format, Format::Unknown | Format::Text) && formats::has_model_extension(name) {
         let head = crate::finding::hex_head(data, 8);
         ctx.emit(
@@ -415,4 +428,71 @@ pub fn analyse(
         );
     }
     format
+}
+
+/// Match the byte-pattern rules over one artifact (`docs/rules/yara-match.md`): once per
+/// artifact, only for [`yara::matched_format`]s, within what is left of the input's time.
+fn match_patterns(ctx: &mut Ctx, data: &[u8], format: Format, loc: &Location) {
+    let Some(patterns) = ctx.yara.clone() else {
+        return;
+    };
+    if data.is_empty() || !yara::matched_format(format) {
+        return;
+    }
+    let left = ctx
+        .budget
+        .deadline
+        .saturating_duration_since(Instant::now());
+    let hits = if left.is_zero() {
+        Err(yara_x::ScanError::Timeout)
+    } else {
+        yara::scan(&patterns, data, left)
+    };
+    let hits = match hits {
+        Ok(h) => h,
+        Err(e) => {
+            let bound = match e {
+                yara_x::ScanError::Timeout => {
+                    format!("time per input ({:?})", ctx.budget.limits.max_time)
+                }
+                other => format!("byte-pattern matching failed: {other}"),
+            };
+            ctx.limit(loc, &bound, "byte-pattern rules on this artifact");
+            return;
+        }
+    };
+    for hit in hits {
+        let severity = hit.meta.severity.unwrap_or(Severity::Medium);
+        let mut message = format!("YARA rule {}", hit.meta.id);
+        if hit.meta.id != hit.meta.identifier {
+            message.push_str(&format!(" ({})", hit.meta.identifier));
+        }
+        if let Some(d) = &hit.meta.description {
+            message.push_str(": ");
+            message.push_str(d);
+        }
+        if let (None, Some(raw)) = (hit.meta.severity, &hit.meta.severity_raw) {
+            message.push_str(&format!(" (severity {raw:?} unknown; graded medium)"));
+        }
+        let at = match hit.offset {
+            Some(offset) => loc.with_span(crate::finding::Span::Offset { offset }),
+            None => loc.clone(),
+        };
+        let evidence = if hit.offset.is_some() {
+            yara::evidence(&hit)
+        } else {
+            format!(
+                "rule {} matched by its condition alone",
+                hit.meta.identifier
+            )
+        };
+        ctx.emit(
+            Finding::builder(&rules::core::yara_match::RULE, at)
+                .severity(severity)
+                .confidence(crate::finding::Confidence::Medium)
+                .message(message)
+                .evidence(evidence)
+                .build(),
+        );
+    }
 }

@@ -92,4 +92,8 @@ pub struct ScanArgs {
     /// against (default: the cache `airlock db update` fills, when present).
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
+    /// Also match the YARA rules in every *.yar and *.yara file of DIR (may be repeated); the
+    /// built-in rules always run. A `severity` meta grades a rule's findings (default medium).
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
 }

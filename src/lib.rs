@@ -32,6 +32,7 @@ pub mod policy;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod yara;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -127,11 +128,21 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
         ..Default::default()
     };
     limits.pickle.max_opcodes = args.max_opcodes;
+    // Byte-pattern rules are compiled once per run: the built-in set and `--rules` folders. A
+    // rule file that does not compile is a usage error.
+    let yara = match yara::YaraRules::compile(&args.rules) {
+        Ok(r) => std::sync::Arc::new(r),
+        Err(e) => {
+            let _ = writeln!(stderr, "airlock: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let opts = ScanOptions {
         paths: args.paths.clone(),
         exclude: args.exclude.clone(),
         jobs: args.jobs,
         limits,
+        yara: Some(yara),
     };
     // The OSV database is loaded once per scan: `--db`, else the default cache when present.
     let db_path = args

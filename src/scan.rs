@@ -26,6 +26,9 @@ pub struct ScanOptions {
     pub jobs: usize,
     /// Budget per top-level file.
     pub limits: BudgetLimits,
+    /// Byte-pattern rules matched over every artifact (`None`: none). The CLI passes the
+    /// built-in rules plus `--rules` folders ([`crate::yara::YaraRules::compile`]).
+    pub yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
 }
 
 /// The result for one file on disk.
@@ -127,7 +130,7 @@ pub fn scan(
             .iter()
             .par_bridge()
             .map(|p| {
-                let r = scan_file(p, opts.limits);
+                let r = scan_file_with(p, opts.limits, opts.yara.clone());
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress(n, total);
                 r
@@ -318,8 +321,18 @@ fn load(
     Ok((Bytes::Mapped(map), None))
 }
 
-/// Analyse one file on disk with a fresh budget.
+/// Analyse one file on disk with a fresh budget and no byte-pattern rules.
 pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
+    scan_file_with(path, limits, None)
+}
+
+/// [`scan_file`], matching `yara` over every artifact of a matched format
+/// ([`crate::yara::matched_format`]).
+pub fn scan_file_with(
+    path: &Path,
+    limits: BudgetLimits,
+    yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
+) -> FileReport {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) => return io_error_report(path, &e.to_string()),
@@ -347,7 +360,7 @@ pub fn scan_file(path: &Path, limits: BudgetLimits) -> FileReport {
         Ok(d) => d,
         Err(e) => return io_error_report(path, &e.to_string()),
     };
-    let mut ctx = Ctx::new(limits);
+    let mut ctx = Ctx::new(limits).with_yara(yara);
     let loc = Location::file(path);
     let format = analyse::analyse(&mut ctx, &data, sniffed, size, &loc, &name, 0);
     let reason = match format {

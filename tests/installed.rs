@@ -28,6 +28,7 @@ fn run(root: &Path) -> ScanReport {
             exclude: Vec::new(),
             jobs: 2,
             limits: BudgetLimits::default(),
+            yara: None,
         },
         &|_, _| {},
     )

@@ -27,6 +27,7 @@ fn scan_dir(dir: &Path) -> Vec<FileReport> {
         exclude: Vec::new(),
         jobs: 1,
         limits: BudgetLimits::default(),
+        yara: None,
     };
     scan(&opts, &|_, _| {}).expect("scan").files
 }

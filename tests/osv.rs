@@ -85,6 +85,7 @@ fn scan_with(path: &Path, db: &Db) -> ScanReport {
         exclude: Vec::new(),
         jobs: 1,
         limits: BudgetLimits::default(),
+        yara: None,
     };
     let mut report = scan(&opts, &|_, _| {}).expect("scan");
     advisories::apply(&mut report.files, Some(db));

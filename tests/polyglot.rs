@@ -61,6 +61,7 @@ fn run(path: &Path) -> ScanReport {
             exclude: Vec::new(),
             jobs: 1,
             limits: BudgetLimits::default(),
+            yara: None,
         },
         &|_, _| {},
     )

@@ -45,6 +45,7 @@ fn scan_dir(root: &Path) -> ScanReport {
         exclude: Vec::new(),
         jobs: 1,
         limits: BudgetLimits::default(),
+        yara: None,
     };
     scan(&opts, &|_, _| {}).expect("scan")
 }

