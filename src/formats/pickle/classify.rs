@@ -76,7 +76,62 @@ fn dotted_prefix(s: &str, prefix: &str) -> bool {
         || (s.len() > prefix.len() && s.starts_with(prefix) && s.as_bytes()[prefix.len()] == b'.')
 }
 
+/// Does the deny entry `(m, n)` cover the object at the dotted path `full`, whose last
+/// part is `last`? A module entry covers the module and its submodules; a function entry
+/// `m n` covers `n` (and its attributes) in `m` or in any submodule of `m`, since packages
+/// re-export their functions from private submodules (`numpy.savetxt` is
+/// `numpy.lib._npyio_impl.savetxt`); `* n` covers any callable whose last name part is `n`.
+fn deny_hit(m: &str, n: Option<&str>, module: &str, name: &str, full: &str, last: &str) -> bool {
+    match (m, n) {
+        ("*", Some(n)) => last == n,
+        (m, None) => dotted_prefix(module, m) || dotted_prefix(full, m),
+        (m, Some(n)) => dotted_prefix(module, m) && dotted_prefix(name, n),
+    }
+}
+
+/// The first denylist category covering `module.name`, or covering any attribute path a dotted
+/// `name` walks through: Python resolves `torch.nn.modules.module` / `torch.os.execv` by
+/// `getattr` from the module, so the tail `os.execv` is reached as the module `os`. A path part
+/// is also tried without leading underscores, as modules alias imports that way
+/// (`import sys as _sys`).
+fn denied(module: &str, name: &str) -> Option<&'static str> {
+    let lists = &*LISTS;
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let parts: Vec<&str> = name.split('.').collect();
+    // (module, name) pairs to try: the pair as written, then every tail of a dotted name read
+    // as `part` + the rest.
+    let mut tries: Vec<(String, String)> = vec![(module.to_string(), name.to_string())];
+    for i in 0..parts.len().saturating_sub(1) {
+        let rest = parts[i + 1..].join(".");
+        for head in [parts[i], parts[i].trim_start_matches('_')] {
+            if !head.is_empty() {
+                tries.push((head.to_string(), rest.clone()));
+            }
+        }
+    }
+    for (tm, tn) in &tries {
+        let tfull = format!("{tm}.{tn}");
+        for (m, n, cat) in &lists.deny {
+            if deny_hit(m, n.as_deref(), tm, tn, &tfull, last) {
+                return Some(cat);
+            }
+        }
+    }
+    None
+}
+
+/// True when a wildcard allowlist entry may admit `name`: a single (undotted) name that looks
+/// like a class (CapWords), or a Cython-generated `__pyx_unpickle_<Class>` reconstructor.
+/// Functions, and names walking attributes, must be listed by name.
+fn wildcard_admits(name: &str) -> bool {
+    !name.contains('.') && (looks_like_class(name) || name.starts_with("__pyx_unpickle_"))
+}
+
 /// Classify the global `module.name` (`name` may be a dotted qualname).
+///
+/// Precedence: an exact allowlist entry; a dunder reached through a dotted name; the denylist
+/// (including every attribute path a dotted name walks through); a wildcard allowlist entry,
+/// which admits only class-like single names ([`wildcard_admits`]); else unknown.
 pub fn classify(module: &str, name: &str) -> Class {
     let lists = &*LISTS;
     if lists
@@ -93,19 +148,10 @@ pub fn classify(module: &str, name: &str) -> Class {
     {
         return Class::Denied("reaching a dunder attribute");
     }
-    let full = format!("{module}.{name}");
-    let last = name.rsplit('.').next().unwrap_or(name);
-    for (m, n, cat) in &lists.deny {
-        let hit = match (m.as_str(), n) {
-            ("*", Some(n)) => last == n,
-            (m, None) => dotted_prefix(module, m) || dotted_prefix(&full, m),
-            (m, Some(n)) => module == m && dotted_prefix(name, n),
-        };
-        if hit {
-            return Class::Denied(cat);
-        }
+    if let Some(cat) = denied(module, name) {
+        return Class::Denied(cat);
     }
-    if lists.wild_allow.iter().any(|m| dotted_prefix(module, m)) {
+    if wildcard_admits(name) && lists.wild_allow.iter().any(|m| dotted_prefix(module, m)) {
         return Class::Allowed;
     }
     Class::Unknown
@@ -218,6 +264,66 @@ mod tests {
         assert_eq!(
             fix_imports("__builtin__", "long"),
             ("builtins".to_string(), "int".to_string())
+        );
+    }
+
+    /// Dotted names are walked with getattr: any part naming a denylisted module denies them,
+    /// and a wildcard entry never admits one.
+    #[test]
+    fn dotted_names() {
+        assert_eq!(
+            classify("torch.nn.modules.module", "torch.os.execv"),
+            Class::Denied("processes")
+        );
+        assert_eq!(
+            classify("sklearn.base", "platform.subprocess.check_output"),
+            Class::Denied("processes")
+        );
+        assert_eq!(classify("shlex", "os.execv"), Class::Denied("processes"));
+        assert!(matches!(
+            classify("collections", "_sys.modules.get"),
+            Class::Denied(_)
+        ));
+        // Not denylisted, but a wildcard entry does not admit it.
+        assert_eq!(
+            classify("torch.nn.modules.linear", "Linear.Inner"),
+            Class::Unknown
+        );
+        assert_eq!(
+            classify("torch.nn.modules.linear", "Linear"),
+            Class::Allowed
+        );
+    }
+
+    /// Function entries of the denylist cover submodules; wildcard entries admit classes only.
+    #[test]
+    fn wildcards_admit_classes_only() {
+        for (m, n) in [
+            ("numpy.lib._npyio_impl", "savetxt"),
+            ("numpy.rec", "fromfile"),
+            ("sklearn.datasets._openml", "fetch_openml"),
+            ("transformers.testing_utils", "run_command"),
+            (
+                "transformers.models.auto.auto_factory",
+                "get_class_from_dynamic_module",
+            ),
+            ("pandas.compat._optional", "import_optional_dependency"),
+            ("_pyrepl.pager", "pipe_pager"),
+            ("_pyrepl.pager", "tempfile_pager"),
+            ("pydoc", "pipepager"),
+        ] {
+            assert!(matches!(classify(m, n), Class::Denied(_)), "{m}.{n}");
+        }
+        // A function under a wildcard entry is unknown unless listed by name.
+        assert_eq!(classify("sklearn.utils.misc", "helper"), Class::Unknown);
+        assert_eq!(classify("numpy", "float64"), Class::Allowed);
+        assert_eq!(
+            classify("sklearn.linear_model._logistic", "LogisticRegression"),
+            Class::Allowed
+        );
+        assert_eq!(
+            classify("pandas._libs.arrays", "__pyx_unpickle_NDArrayBacked"),
+            Class::Allowed
         );
     }
 

@@ -46,6 +46,8 @@ pub enum CallKind {
     Newobj,
     /// `NEWOBJ_EX`: `cls.__new__(cls, *args, **kwargs)`.
     NewobjEx,
+    /// `BUILD` on an object whose earlier state set `__setstate__`: `setstate(state)`.
+    Build,
 }
 
 impl CallKind {
@@ -57,6 +59,7 @@ impl CallKind {
             CallKind::Obj => "OBJ",
             CallKind::Newobj => "NEWOBJ",
             CallKind::NewobjEx => "NEWOBJ_EX",
+            CallKind::Build => "BUILD",
         }
     }
 }
@@ -230,6 +233,9 @@ pub struct Machine<'a> {
     /// The highest protocol declared.
     pub protocol: Option<u8>,
     limits: Limits,
+    /// Objects whose `BUILD` state put a `__setstate__` into their attributes, with that value:
+    /// the next `BUILD` on them calls it.
+    setstate: HashMap<NodeId, V>,
     /// Opcodes executed so far (including earlier runs that share the count).
     pub ops: u64,
     index: u64,
@@ -250,6 +256,7 @@ impl<'a> Machine<'a> {
             events: Vec::new(),
             protocol: None,
             limits,
+            setstate: HashMap::new(),
             ops: ops_used,
             index: 0,
         }
@@ -756,6 +763,20 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
+    /// The `__setstate__` value a BUILD state sets: in a state dict, or in either half of a
+    /// `(dict, slots)` state tuple.
+    fn injected_setstate(&self, state: V) -> Option<V> {
+        if let Some(f) = self.dict_get(state, "__setstate__") {
+            return Some(f);
+        }
+        match self.node_of(state)? {
+            Node::Tuple(t) if t.len() == 2 => t
+                .iter()
+                .find_map(|half| self.dict_get(*half, "__setstate__")),
+            _ => None,
+        }
+    }
+
     fn build(
         &mut self,
         inst: V,
@@ -770,6 +791,20 @@ impl<'a> Machine<'a> {
         }) else {
             return Ok(());
         };
+        // CPython's load_build looks `__setstate__` up on the object first and calls it with
+        // the state; an earlier BUILD may have put one into the object's `__dict__` (or set it
+        // through the slot-state half). That lookup makes this BUILD a call.
+        if let Some(&f) = self.setstate.get(&id) {
+            let args = self
+                .push_node(Node::Tuple(vec![state]))
+                .map_err(|e| format!("limit: {e}"))?;
+            self.call(f, args, CallKind::Build, at)
+                .map_err(|e| format!("limit: {e}"))?;
+            return Ok(());
+        }
+        if let Some(f) = self.injected_setstate(state) {
+            self.setstate.insert(id, f);
+        }
         match self.node(id) {
             Node::Global { .. } | Node::Unresolved(_) => {
                 self.events.push(Event::BuildOnGlobal {

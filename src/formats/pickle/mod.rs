@@ -132,7 +132,8 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         let outcome = m.run(pos, &mut hook);
         ctx.budget.pickle_ops += m.ops;
         protocol = protocol.max(m.protocol);
-        let tally = evaluate(ctx, &m, loc, depth);
+        let bounded = matches!(outcome, Outcome::Limit { .. });
+        let tally = evaluate(ctx, &m, loc, depth, bounded);
         joblib |= tally.joblib;
         count += 1;
         if count == 1 && tally.torch_magic {
@@ -198,6 +199,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                     &bound,
                     &format!("{} bytes of pickle stream", data.len() - offset),
                 );
+                linear_imports(ctx, data, offset, loc, m.protocol);
                 break;
             }
         }
@@ -208,6 +210,160 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         Format::Joblib
     } else {
         Format::Pickle(protocol)
+    }
+}
+
+/// Longest string the linear pass keeps as a possible `STACK_GLOBAL` operand.
+const LINEAR_MAX_NAME: usize = 512;
+
+/// Opcodes the linear pass decodes between two checks of the time budget.
+const LINEAR_TIME_CHECK: u64 = 1 << 16;
+
+/// After the machine stopped on a bound at `start`, decode the rest of `data` linearly with the
+/// opcode decoder alone (no stack, no memo), bounded by the file's size and the time budget,
+/// and report the imports it names (the principle in `docs/rules/resource-limit.md`):
+/// `GLOBAL` / `INST` by their inline names, `STACK_GLOBAL` by the two string pushes before it
+/// when they are literal. A denylisted import is high; a `STACK_GLOBAL` whose operands are not
+/// literal, followed by a call opcode, is high; an import in neither list is low.
+fn linear_imports(ctx: &mut Ctx, data: &[u8], start: usize, loc: &Location, proto: Option<u8>) {
+    let mut proto = proto;
+    let mut pos = start;
+    // The last two values pushed, as literal strings when they were one.
+    let mut window: [Option<String>; 2] = [None, None];
+    let mut unresolved_at: Option<usize> = None;
+    let mut hits: BTreeMap<(&'static str, String), Hit> = BTreeMap::new();
+    let mut ops = 0u64;
+    let push = |w: &mut [Option<String>; 2], v: Option<String>| {
+        w[0] = w[1].take();
+        w[1] = v;
+    };
+    loop {
+        ops += 1;
+        if ops % LINEAR_TIME_CHECK == 0 && ctx.budget.out_of_time() {
+            ctx.limit(
+                &loc.with_span(Span::Offset { offset: pos as u64 }),
+                &format!(
+                    "time per input ({:?}) in the linear import pass",
+                    ctx.budget.limits.max_time
+                ),
+                &format!("{} bytes after offset {pos}", data.len() - pos),
+            );
+            break;
+        }
+        // A stream the decoder cannot read further ends where Python's loader would fail.
+        let Ok((op, next)) = opcodes::decode(data, pos) else {
+            break;
+        };
+        let at = pos;
+        pos = next;
+        let import = match op {
+            opcodes::Op::Global(m, n) | opcodes::Op::Inst(m, n) => {
+                push(&mut window, None);
+                Some((m.into_owned(), n.into_owned()))
+            }
+            opcodes::Op::StackGlobal => {
+                let found = match (&window[0], &window[1]) {
+                    (Some(m), Some(n)) => Some((m.clone(), n.clone())),
+                    _ => {
+                        unresolved_at = Some(at);
+                        None
+                    }
+                };
+                push(&mut window, None);
+                found
+            }
+            opcodes::Op::Unicode(t) => {
+                push(
+                    &mut window,
+                    (t.len() <= LINEAR_MAX_NAME).then(|| t.into_owned()),
+                );
+                None
+            }
+            // Memo stores and frames leave the stack as it is.
+            opcodes::Op::Memoize | opcodes::Op::Put(_) | opcodes::Op::Frame(_) => None,
+            opcodes::Op::Proto(p) => {
+                proto = Some(proto.map_or(p, |q| q.max(p)));
+                None
+            }
+            opcodes::Op::Reduce
+            | opcodes::Op::Obj
+            | opcodes::Op::Newobj
+            | opcodes::Op::NewobjEx => {
+                push(&mut window, None);
+                if let Some(u) = unresolved_at.take() {
+                    let hit = Hit {
+                        severity: Severity::High,
+                        rule: &r::pickle_unresolved_call::RULE,
+                        message: "after a bound stopped the analysis, a STACK_GLOBAL with operands that are not literal strings is followed by a call".into(),
+                        evidence: format!("STACK_GLOBAL at offset {u}, call opcode at offset {at}"),
+                        span: Span::Offset { offset: u as u64 },
+                        count: 1,
+                    };
+                    hits.entry((hit.rule.id, "unresolved".into()))
+                        .and_modify(|h| h.count += 1)
+                        .or_insert(hit);
+                }
+                None
+            }
+            _ => {
+                push(&mut window, None);
+                None
+            }
+        };
+        let Some((module, name)) = import else {
+            continue;
+        };
+        let (module, name) = if proto.is_none_or(|p| p < 3) {
+            classify::fix_imports(&module, &name)
+        } else {
+            (module, name)
+        };
+        let shown = qualified(&module, &name);
+        let hit = match classify(&module, &name) {
+            Class::Allowed => continue,
+            Class::Denied(category) => Hit {
+                severity: Severity::High,
+                rule: &r::pickle_dangerous_global::RULE,
+                message: format!(
+                    "imports {shown} ({category}) after the point where a bound stopped the analysis; what uses it was not followed"
+                ),
+                evidence: format!("{module}.{name} at offset {at}"),
+                span: Span::Offset { offset: at as u64 },
+                count: 1,
+            },
+            Class::Unknown => Hit {
+                severity: Severity::Low,
+                rule: &r::pickle_unknown_global::RULE,
+                message: format!(
+                    "imports {shown}, which is not allowlisted, after the point where a bound stopped the analysis"
+                ),
+                evidence: format!("{module}.{name} at offset {at}"),
+                span: Span::Offset { offset: at as u64 },
+                count: 1,
+            },
+        };
+        hits.entry((hit.rule.id, shown))
+            .and_modify(|h| h.count += 1)
+            .or_insert(hit);
+    }
+    for h in hits.into_values() {
+        let message = if h.count > 1 {
+            format!("{} ({} times)", h.message, h.count)
+        } else {
+            h.message
+        };
+        ctx.emit(
+            Finding::builder(h.rule, loc.with_span(h.span))
+                .severity(h.severity)
+                .confidence(if h.severity >= Severity::High {
+                    Confidence::High
+                } else {
+                    Confidence::Medium
+                })
+                .message(message)
+                .evidence(h.evidence)
+                .build(),
+        );
     }
 }
 
@@ -432,8 +588,10 @@ struct Hit {
     count: u32,
 }
 
-/// Turn one machine's events into findings; returns what the driver needs to know.
-fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32) -> Tally {
+/// Turn one machine's events into findings; returns what the driver needs to know. `bounded`:
+/// the machine stopped on a bound, so a denylisted import it saw may be called by opcodes it
+/// never ran.
+fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded: bool) -> Tally {
     let mut tally = Tally::default();
     let mut called: HashSet<NodeId> = HashSet::new();
     // Findings keyed by (rule, subject) so a callable used a thousand times is one finding.
@@ -645,11 +803,21 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32) -> Tally
                 &mut hits,
                 shown.clone(),
                 Hit {
-                    severity: Severity::Medium,
+                    severity: if bounded {
+                        Severity::High
+                    } else {
+                        Severity::Medium
+                    },
                     rule: &r::pickle_dangerous_global::RULE,
-                    message: format!(
-                        "imports {shown} ({category}) without calling it; code that uses the object may"
-                    ),
+                    message: if bounded {
+                        format!(
+                            "imports {shown} ({category}); analysis stopped at a bound before the opcodes that may call it"
+                        )
+                    } else {
+                        format!(
+                            "imports {shown} ({category}) without calling it; code that uses the object may"
+                        )
+                    },
                     evidence: format!("{module}.{name}"),
                     span,
                     count: 1,

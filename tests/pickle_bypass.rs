@@ -1,0 +1,349 @@
+//! Regressions for pickle analyser bypasses: dotted qualified names, wildcard allowlist entries
+//! that admitted functions, `__setstate__` injected through `BUILD`, imports hidden behind a
+//! bound, and CPython-internal modules that start processes.
+//!
+//! Every fixture is built here, in a temporary folder, and only read: nothing is unpickled.
+//! Payloads are inert (`echo airlock-test`), hosts only under `example.invalid`.
+
+use std::path::Path;
+
+use airlock::analyse::BudgetLimits;
+use airlock::scan::{scan_file, FileReport};
+use airlock::Severity;
+
+const CMD: &str = "echo airlock-test";
+
+/// `SHORT_BINUNICODE s` followed by `MEMOIZE`, as protocol 4 writes strings.
+fn su(s: &str) -> Vec<u8> {
+    let mut v = vec![0x8c, u8::try_from(s.len()).expect("short string")];
+    v.extend_from_slice(s.as_bytes());
+    v.push(0x94);
+    v
+}
+
+/// Protocol 4: `module.name(*args)` with string arguments, via `STACK_GLOBAL` and `REDUCE`.
+fn p4_call(module: &str, name: &str, args: &[&str]) -> Vec<u8> {
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su(module));
+    p.extend(su(name));
+    p.push(0x93);
+    p.push(b'(');
+    for a in args {
+        p.extend(su(a));
+    }
+    p.extend_from_slice(b"tR.");
+    p
+}
+
+fn scan_bytes_with(bytes: &[u8], limits: BudgetLimits) -> FileReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("model.pkl");
+    std::fs::write(&path, bytes).expect("write fixture");
+    scan_file(Path::new(&path), limits)
+}
+
+fn scan_bytes(bytes: &[u8]) -> FileReport {
+    scan_bytes_with(bytes, BudgetLimits::default())
+}
+
+fn worst(r: &FileReport) -> Option<Severity> {
+    r.findings.iter().map(|f| f.severity).max()
+}
+
+fn show(r: &FileReport) -> Vec<(&'static str, Severity, String, String)> {
+    r.findings
+        .iter()
+        .map(|f| (f.rule.id, f.severity, f.message.clone(), f.evidence.clone()))
+        .collect()
+}
+
+fn assert_at_least(r: &FileReport, sev: Severity) {
+    assert!(worst(r).is_some_and(|w| w >= sev), "{:#?}", show(r));
+}
+
+fn assert_below_medium(r: &FileReport) {
+    assert!(
+        worst(r).is_none_or(|w| w < Severity::Medium),
+        "{:#?}",
+        show(r)
+    );
+}
+
+/// Dotted names are walked with getattr from the module: a part naming a denylisted module
+/// (`torch.os`, `platform.subprocess`, `_sys`) reaches it, whatever allowlisted module starts
+/// the path.
+#[test]
+fn dotted_names_reaching_dangerous_modules_are_denied() {
+    for (m, n) in [
+        ("torch.nn.modules.module", "torch.os.execv"),
+        ("sklearn.base", "platform.subprocess.check_output"),
+        ("shlex", "os.system"),
+        ("collections", "_sys.modules.get"),
+        ("numpy", "core.os.system"),
+    ] {
+        let r = scan_bytes(&p4_call(m, n, &[CMD]));
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.rule.id == "pickle-dangerous-call" && f.severity >= Severity::High),
+            "{m} {n}: {:#?}",
+            show(&r)
+        );
+    }
+}
+
+/// A dotted name not listed exactly is never admitted by a wildcard entry.
+#[test]
+fn dotted_names_are_not_admitted_by_wildcards() {
+    let r = scan_bytes(&p4_call(
+        "torch.nn.modules.module",
+        "Module.helper.run",
+        &[CMD],
+    ));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-unknown-call"),
+        "{:#?}",
+        show(&r)
+    );
+}
+
+/// Functions under a wildcard-allowlisted package are not admitted: denylisted functions are
+/// found in any submodule, other functions are unknown calls.
+#[test]
+fn wildcard_entries_do_not_admit_dangerous_functions() {
+    for (m, n, args) in [
+        ("transformers.testing_utils", "run_command", &[CMD][..]),
+        (
+            "transformers.models.auto.auto_factory",
+            "get_class_from_dynamic_module",
+            &["x.y", "example.invalid/repo"][..],
+        ),
+        (
+            "sklearn.datasets._openml",
+            "fetch_openml",
+            &["example.invalid"][..],
+        ),
+        (
+            "numpy.lib._npyio_impl",
+            "savetxt",
+            &["/tmp/airlock-test", "x"][..],
+        ),
+        ("numpy.rec", "fromfile", &["/tmp/airlock-test"][..]),
+        (
+            "pandas.compat._optional",
+            "import_optional_dependency",
+            &["airlock_test"][..],
+        ),
+    ] {
+        let r = scan_bytes(&p4_call(m, n, args));
+        assert_at_least(&r, Severity::High);
+    }
+    // Any other function under a wildcard entry, called with arguments, is an unknown call.
+    let r = scan_bytes(&p4_call("sklearn.utils.misc", "helper", &["x"]));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-unknown-call" && f.severity == Severity::Medium),
+        "{:#?}",
+        show(&r)
+    );
+}
+
+/// Benign look-alikes stay below medium: classes under wildcard entries, NumPy's lower-case
+/// types and pickle helpers, Cython's `__pyx_unpickle_*` reconstructors.
+#[test]
+fn benign_wildcard_lookalikes_stay_clean() {
+    for (m, n, args) in [
+        (
+            "sklearn.linear_model._logistic",
+            "LogisticRegression",
+            &[][..],
+        ),
+        (
+            "numpy.random._pickle",
+            "__randomstate_ctor",
+            &["MT19937"][..],
+        ),
+        ("numpy", "float64", &["x"][..]),
+        (
+            "pandas._libs.arrays",
+            "__pyx_unpickle_NDArrayBacked",
+            &["x"][..],
+        ),
+        (
+            "transformers.trainer_utils",
+            "IntervalStrategy",
+            &["steps"][..],
+        ),
+    ] {
+        let r = scan_bytes(&p4_call(m, n, args));
+        assert_below_medium(&r);
+    }
+}
+
+/// CPython-internal modules that start processes (`_pyrepl.pager.pipe_pager` runs a shell
+/// command on 3.13+).
+#[test]
+fn cpython_internal_process_modules_are_denied() {
+    for (m, n, args) in [
+        ("_pyrepl.pager", "pipe_pager", &["x", CMD][..]),
+        ("_pyrepl.pager", "tempfile_pager", &["x", CMD][..]),
+        ("pydoc", "pipepager", &["x", CMD][..]),
+        ("_sitebuiltins", "_Helper", &[][..]),
+    ] {
+        let r = scan_bytes(&p4_call(m, n, args));
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.rule.id == "pickle-dangerous-call" && f.severity >= Severity::High),
+            "{m}.{n}: {:#?}",
+            show(&r)
+        );
+    }
+}
+
+/// `BUILD {'__setstate__': posix.system}` then `BUILD 'echo ...'` calls `os.system('echo ...')`.
+#[test]
+fn build_setstate_injection_is_a_call() {
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su("collections"));
+    p.extend(su("OrderedDict"));
+    p.push(0x93);
+    p.extend_from_slice(b")R");
+    p.push(b'}');
+    p.extend(su("__setstate__"));
+    p.extend(su("posix"));
+    p.extend(su("system"));
+    p.push(0x93);
+    p.extend_from_slice(b"sb");
+    p.extend(su(CMD));
+    p.extend_from_slice(b"b.");
+    let r = scan_bytes(&p);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "pickle-dangerous-call")
+        .unwrap_or_else(|| panic!("{:#?}", show(&r)));
+    assert!(f.severity >= Severity::High);
+    assert_eq!(f.evidence, format!("posix.system('{CMD}')"));
+
+    // The same through the dict half of a `(dict, slots)` state.
+    let mut q = b"\x80\x04".to_vec();
+    q.extend(su("collections"));
+    q.extend(su("OrderedDict"));
+    q.push(0x93);
+    q.extend_from_slice(b")R");
+    q.extend_from_slice(b"N}");
+    q.extend(su("__setstate__"));
+    q.extend(su("posix"));
+    q.extend(su("system"));
+    q.push(0x93);
+    q.extend_from_slice(b"s\x86b");
+    q.extend(su(CMD));
+    q.extend_from_slice(b"b.");
+    let r = scan_bytes(&q);
+    assert_at_least(&r, Severity::High);
+}
+
+/// Two ordinary BUILDs with a plain state dict are not a call.
+#[test]
+fn plain_builds_stay_clean() {
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su("collections"));
+    p.extend(su("OrderedDict"));
+    p.push(0x93);
+    p.extend_from_slice(b")R}");
+    p.extend(su("setstate"));
+    p.extend(su("x"));
+    p.extend_from_slice(b"sb}");
+    p.extend(su("a"));
+    p.extend_from_slice(b"K\x01sb.");
+    let r = scan_bytes(&p);
+    assert_below_medium(&r);
+}
+
+fn small_budget(opcodes: u64) -> BudgetLimits {
+    let mut l = BudgetLimits::default();
+    l.pickle.max_opcodes = opcodes;
+    l
+}
+
+/// Padding past the opcode budget, then `os.system`: the linear pass finds the import.
+#[test]
+fn imports_after_the_opcode_budget_are_found() {
+    let mut p = b"\x80\x02".to_vec();
+    for _ in 0..5_000 {
+        p.extend_from_slice(b"N0");
+    }
+    p.extend_from_slice(format!("cos\nsystem\n(S'{CMD}'\ntR.").as_bytes());
+    let r = scan_bytes_with(&p, small_budget(1_000));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "pickle-dangerous-global")
+        .unwrap_or_else(|| panic!("{:#?}", show(&r)));
+    assert!(f.severity >= Severity::High, "{:#?}", show(&r));
+    assert!(f.evidence.contains("at offset"), "{}", f.evidence);
+
+    // STACK_GLOBAL with literal operands, and one whose operands come from the memo.
+    let mut q = b"\x80\x04".to_vec();
+    q.extend(su("posix"));
+    q.extend(su("system"));
+    for _ in 0..5_000 {
+        q.extend_from_slice(b"N0");
+    }
+    q.extend(su("subprocess"));
+    q.extend(su("getoutput"));
+    q.push(0x93);
+    q.extend_from_slice(b"h\x00h\x01\x93");
+    q.extend(su(CMD));
+    q.extend_from_slice(b"\x85R.");
+    let r = scan_bytes_with(&q, small_budget(1_000));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-dangerous-global" && f.severity >= Severity::High),
+        "{:#?}",
+        show(&r)
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-unresolved-call" && f.severity >= Severity::High),
+        "{:#?}",
+        show(&r)
+    );
+}
+
+/// More MARKs than the mark bound between an import and its call: the import is high.
+#[test]
+fn import_before_a_mark_bound_is_high() {
+    let mut l = BudgetLimits::default();
+    l.pickle.max_marks = 1_000;
+    let mut p = b"\x80\x02".to_vec();
+    p.extend(std::iter::repeat_n(b'(', 1_000));
+    p.extend_from_slice(format!("cos\nsystem\n(S'{CMD}'\ntR.").as_bytes());
+    let r = scan_bytes_with(&p, l);
+    assert_at_least(&r, Severity::High);
+}
+
+/// A benign pickle past the opcode budget: only the resource limit (medium), nothing high.
+#[test]
+fn benign_padding_past_the_budget_is_only_a_limit() {
+    let mut p = b"\x80\x02".to_vec();
+    p.extend_from_slice(b"ccollections\nOrderedDict\n)R");
+    for _ in 0..5_000 {
+        p.extend_from_slice(b"N0");
+    }
+    p.extend_from_slice(b"ccollections\nOrderedDict\n)R0.");
+    let r = scan_bytes_with(&p, small_budget(1_000));
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.severity <= Severity::Medium && f.rule.id == "resource-limit"),
+        "{:#?}",
+        show(&r)
+    );
+}
