@@ -201,3 +201,19 @@ fn a_bad_policy_is_a_usage_error_naming_every_problem() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing field"));
 }
+
+#[test]
+fn exclude_globs_match_the_path_as_shown_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sub = dir.path().join("malicious");
+    std::fs::create_dir_all(&sub).expect("mkdir");
+    std::fs::write(sub.join("model.bin"), SYSTEM).expect("write");
+    // Relative to the root, and as the report shows the path (root included).
+    let shown = format!("{}/malicious/**", dir.path().display());
+    for glob in ["malicious/**", shown.as_str()] {
+        let out = airlock(&["scan", "--quiet", "--exclude", glob], &[dir.path()]);
+        assert_eq!(out.status.code(), Some(0), "--exclude {glob}");
+    }
+    let out = airlock(&["scan", "--quiet"], &[dir.path()]);
+    assert_eq!(out.status.code(), Some(1));
+}

@@ -357,3 +357,36 @@ fn hf_cache_links_outside_are_reported_not_followed() {
     assert_eq!(linked.findings.len(), 1);
     assert_eq!(linked.size, 0);
 }
+
+#[test]
+fn a_snapshot_folder_reads_its_own_entrys_blobs_and_no_other_link() {
+    // `snapshot_download` returns `models--org--name/snapshots/<rev>`: its links lead to
+    // `../../blobs/`, the same cache entry, and are analysed at the link; a link that leaves the
+    // entry is still reported and not followed.
+    let outside = tempfile::tempdir().expect("tempdir");
+    let secret = write(
+        outside.path(),
+        "modeling_x.py",
+        b"import os\nos.system('echo airlock-test')\n",
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let entry = hf_cache(
+        dir.path(),
+        &[(
+            "pytorch_model.bin",
+            b"\x80\x02cposix\nsystem\nX\x11\x00\x00\x00echo airlock-test\x85R.",
+        )],
+    );
+    let snap = entry.join("snapshots").join("0123abcd");
+    std::os::unix::fs::symlink(&secret, snap.join("modeling_x.py")).expect("link");
+    let report = scan_dir(&snap);
+    assert!(worst_of(&report, "pytorch_model.bin") >= Some(Severity::High));
+    let bin = report
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("pytorch_model.bin"))
+        .expect("analysed at the link");
+    assert!(bin.path.starts_with(&snap));
+    assert_eq!(fired(&report, "symlink-outside-root").len(), 1);
+    assert!(fired(&report, "python-shell-command").is_empty());
+}

@@ -116,6 +116,18 @@ pub fn is_hf_blob(real: &Path) -> bool {
         })
 }
 
+/// True when `real` is a blob of the Hugging Face cache entry whose `snapshots/` folder holds
+/// `canon_root`: scanning `models--org--name/snapshots/<rev>` (the folder `snapshot_download`
+/// returns) follows its links into `../../blobs/`, which belong to the same entry. Links that
+/// leave the entry are still reported and not followed.
+fn same_hf_entry(real: &Path, canon_root: &Path) -> bool {
+    is_hf_blob(real)
+        && real
+            .parent()
+            .and_then(Path::parent)
+            .is_some_and(|entry| canon_root.starts_with(entry.join("snapshots")))
+}
+
 /// Replace each linked blob in `files` by the first link (in path order) that reaches it.
 fn analyse_blobs_at_links(out: &mut Discovered) {
     if out.blob_links.is_empty() {
@@ -161,7 +173,12 @@ fn walk(root: &Path, canon_root: &Path, exclude: &GlobSet, out: &mut Discovered)
         };
         let path = entry.path();
         let rel = path.strip_prefix(root).unwrap_or(path);
-        if !exclude.is_empty() && !rel.as_os_str().is_empty() && exclude.is_match(rel) {
+        // A glob may be written against the path relative to the root or against the path as
+        // the report shows it (`examples/malicious/**` when scanning `examples/`).
+        if !exclude.is_empty()
+            && !rel.as_os_str().is_empty()
+            && (exclude.is_match(rel) || exclude.is_match(path))
+        {
             continue;
         }
         let Some(ft) = entry.file_type() else {
@@ -172,7 +189,7 @@ fn walk(root: &Path, canon_root: &Path, exclude: &GlobSet, out: &mut Discovered)
         } else if ft.is_symlink() {
             let target = std::fs::read_link(path).unwrap_or_default();
             match std::fs::canonicalize(path) {
-                Ok(real) if real.starts_with(canon_root) => {
+                Ok(real) if real.starts_with(canon_root) || same_hf_entry(&real, canon_root) => {
                     if is_hf_blob(&real) && real.is_file() {
                         out.blob_links.push((path.to_path_buf(), real));
                     }
