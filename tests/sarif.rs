@@ -17,6 +17,10 @@ use serde_json::Value;
 const OS_SYSTEM_PICKLE: &[u8] = b"\x80\x02cposix\nsystem\nX\x11\x00\x00\x00echo airlock-test\x85R.";
 
 /// `pickle.dumps({'epoch': 3}, protocol=2)`.
+#[path = "support/zip.rs"]
+mod zip;
+use zip::zip_with;
+
 const BENIGN_PICKLE: &[u8] = b"\x80\x02}q\x00X\x05\x00\x00\x00epochq\x01K\x03s.";
 
 const SCHEMA: &str = include_str!("data/sarif-schema-2.1.0.json");
@@ -57,39 +61,6 @@ fn parse(out: &Output) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
-}
-
-fn zip_with(name: &str, data: &[u8]) -> Vec<u8> {
-    // A one-member stored zip: local header, data, central directory, end record.
-    let mut c = flate2::Crc::new();
-    c.update(data);
-    let crc = c.sum();
-    let size = u32::try_from(data.len()).expect("small member");
-    let n = u16::try_from(name.len()).expect("short name");
-    let mut z = Vec::new();
-    z.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
-    z.extend_from_slice(&crc.to_le_bytes());
-    z.extend_from_slice(&size.to_le_bytes());
-    z.extend_from_slice(&size.to_le_bytes());
-    z.extend_from_slice(&n.to_le_bytes());
-    z.extend_from_slice(&[0, 0]);
-    z.extend_from_slice(name.as_bytes());
-    z.extend_from_slice(data);
-    let central = u32::try_from(z.len()).expect("small zip");
-    z.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
-    z.extend_from_slice(&crc.to_le_bytes());
-    z.extend_from_slice(&size.to_le_bytes());
-    z.extend_from_slice(&size.to_le_bytes());
-    z.extend_from_slice(&n.to_le_bytes());
-    z.extend_from_slice(&[0; 12]); // extra, comment, disk, attributes
-    z.extend_from_slice(&0u32.to_le_bytes()); // local header offset
-    z.extend_from_slice(name.as_bytes());
-    let end = u32::try_from(z.len()).expect("small zip");
-    z.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00");
-    z.extend_from_slice(&(end - central).to_le_bytes());
-    z.extend_from_slice(&central.to_le_bytes());
-    z.extend_from_slice(&[0, 0]);
-    z
 }
 
 fn write(dir: &Path, name: &str, bytes: &[u8]) {
