@@ -249,25 +249,11 @@ pub struct Hit {
 /// HDF5, legacy PyTorch, joblib): their bytes are numbers, and a verdict on them must not touch
 /// every page.
 pub fn matched_format(format: Format) -> bool {
-    matches!(
-        format,
-        Format::Text
-            | Format::Unknown
-            | Format::Executable
-            | Format::PythonSource
-            | Format::Pth
-            | Format::StartFile
-            | Format::PackageMetadata
-            | Format::Requirements
-            | Format::Pylock
-            | Format::UvLock
-            | Format::PoetryLock
-            | Format::ChatTemplate
-            | Format::TokenizerConfig
-            | Format::KerasConfig
-            | Format::TorchscriptCode
-            | Format::Pickle(_)
-    )
+    format.is_text()
+        || matches!(
+            format,
+            Format::Unknown | Format::Executable | Format::Pickle(_)
+        )
 }
 
 type ScannerOf<'a> = yara_x::Scanner<'a>;

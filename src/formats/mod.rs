@@ -156,6 +156,28 @@ impl Format {
         }
     }
 
+    /// Text formats, judged from their whole content: Python sources, `.pth` and `.start`
+    /// files, core metadata, pinned lists and lock files, chat templates and the configs that
+    /// carry them, Keras configs, TorchScript code, and other text.
+    pub fn is_text(self) -> bool {
+        matches!(
+            self,
+            Format::PythonSource
+                | Format::Pth
+                | Format::StartFile
+                | Format::PackageMetadata
+                | Format::Requirements
+                | Format::Pylock
+                | Format::UvLock
+                | Format::PoetryLock
+                | Format::ChatTemplate
+                | Format::TokenizerConfig
+                | Format::KerasConfig
+                | Format::TorchscriptCode
+                | Format::Text
+        )
+    }
+
     /// True for formats whose verdict the first bytes decide: airlock names them but has no
     /// analyser that reads further (text, executables, unknown content, and for now TFLite).
     /// Readers stop at the head for these; a second reading as a pickle or a zip (polyglots) is

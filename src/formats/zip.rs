@@ -582,7 +582,7 @@ fn member(
             // the RECORD check: streamed through sha256, never held whole.
             if let Some(parts) = wheel.as_deref_mut() {
                 let more = stop.is_none() && head.len() as u64 >= SNIFF_PREFIX;
-                if more && !needs_whole(f) && !is_text(f) {
+                if more && !needs_whole(f) && !f.is_text() {
                     match stream_digest(ctx, &head, rd) {
                         Ok((digest, size)) => {
                             crate::formats::pypkg::record_digest(parts, &name, digest, size, f)
@@ -621,7 +621,7 @@ fn member(
             ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
             // Text (sources, .pth, configs, lock files) has no business being larger than
             // MAX_TEXT_MEMBER: inflate one byte more than that and stop.
-            let text = is_text(f);
+            let text = f.is_text();
             let want = text.then_some(MAX_TEXT_MEMBER + 1);
             let (mut body, stop) =
                 read_bounded_sized(ctx, rd, raw.len() as u64, want, e.usize, head);
@@ -663,26 +663,6 @@ fn member(
 /// Largest text member inflated (bytes): Python sources, `.pth` and `.start` files, configs,
 /// templates, lock files and metadata.
 const MAX_TEXT_MEMBER: u64 = 64 << 20;
-
-/// Formats that are text judged whole.
-fn is_text(f: Format) -> bool {
-    matches!(
-        f,
-        Format::PythonSource
-            | Format::Pth
-            | Format::StartFile
-            | Format::PackageMetadata
-            | Format::Requirements
-            | Format::Pylock
-            | Format::UvLock
-            | Format::PoetryLock
-            | Format::ChatTemplate
-            | Format::TokenizerConfig
-            | Format::KerasConfig
-            | Format::TorchscriptCode
-            | Format::Text
-    )
-}
 
 fn decoder(method: u16, raw: &[u8]) -> Box<dyn Read + '_> {
     if method == 8 {
