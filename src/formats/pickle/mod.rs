@@ -347,23 +347,7 @@ fn linear_imports(ctx: &mut Ctx, data: &[u8], start: usize, loc: &Location, prot
             .or_insert(hit);
     }
     for h in hits.into_values() {
-        let message = if h.count > 1 {
-            format!("{} ({} times)", h.message, h.count)
-        } else {
-            h.message
-        };
-        ctx.emit(
-            Finding::builder(h.rule, loc.with_span(h.span))
-                .severity(h.severity)
-                .confidence(if h.severity >= Severity::High {
-                    Confidence::High
-                } else {
-                    Confidence::Medium
-                })
-                .message(message)
-                .evidence(h.evidence)
-                .build(),
-        );
+        emit_hit(ctx, loc, h);
     }
 }
 
@@ -577,6 +561,28 @@ fn is_getattr(module: &str, name: &str) -> bool {
 fn is_reconstructor(module: &str, name: &str) -> bool {
     matches!(module, "copyreg" | "copy_reg")
         && matches!(name, "_reconstructor" | "__newobj__" | "__newobj_ex__")
+}
+
+/// Emit one (possibly repeated) hit as a finding: high and critical ones with high confidence,
+/// the count in the message when it occurred more than once.
+fn emit_hit(ctx: &mut Ctx, loc: &Location, h: Hit) {
+    let message = if h.count > 1 {
+        format!("{} ({} times)", h.message, h.count)
+    } else {
+        h.message
+    };
+    ctx.emit(
+        Finding::builder(h.rule, loc.with_span(h.span))
+            .severity(h.severity)
+            .confidence(if h.severity >= Severity::High {
+                Confidence::High
+            } else {
+                Confidence::Medium
+            })
+            .message(message)
+            .evidence(h.evidence)
+            .build(),
+    );
 }
 
 struct Hit {
@@ -838,24 +844,8 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
         }
     }
     tally.torch_magic = m.events.is_empty() && is_torch_magic(m);
-    for ((_, _), h) in hits {
-        let message = if h.count > 1 {
-            format!("{} ({} times)", h.message, h.count)
-        } else {
-            h.message
-        };
-        ctx.emit(
-            Finding::builder(h.rule, loc.with_span(h.span))
-                .severity(h.severity)
-                .confidence(if h.severity >= Severity::High {
-                    Confidence::High
-                } else {
-                    Confidence::Medium
-                })
-                .message(message)
-                .evidence(h.evidence)
-                .build(),
-        );
+    for h in hits.into_values() {
+        emit_hit(ctx, loc, h);
     }
     for (start, len, op_offset) in nested {
         let inner = &m.buf()[start..start + len];
