@@ -15,6 +15,7 @@ pub mod pins;
 pub mod protobuf;
 pub mod pypkg;
 pub mod python;
+pub mod python_layout;
 pub mod safetensors;
 pub mod sevenz;
 pub mod tar;

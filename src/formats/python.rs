@@ -579,8 +579,9 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Sources up to this size with a process or network word are parsed to find out whether the
-/// call runs at module level; larger ones only when a combination below names a rule.
+/// Sources up to this size with a process, network or exec word are parsed to find out whether
+/// the call runs at module level; larger ones when [`crate::formats::python_layout`] places
+/// such a word where it can run at import, or when a combination below names a rule.
 const SMALL_SOURCE: usize = 8 * 1024;
 
 /// Whether `src` could make any rule fire, judged from the word groups it contains. A package's
@@ -594,15 +595,23 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
         return true;
     };
     let mut seen = [false; 9];
+    // Where the process, network and exec words are, for placing them in a large module.
+    let mut placed = Vec::new();
+    let mut note = |g: Group, at: usize| {
+        seen[g as usize] = true;
+        if matches!(g, Group::Process | Group::Network | Group::Exec) && placed.len() < MAX_PLACED {
+            placed.push(at);
+        }
+    };
     match finder {
         Finder::Packed(p) => {
             for m in p.find_iter(src) {
-                seen[groups[m.pattern().as_usize()] as usize] = true;
+                note(groups[m.pattern().as_usize()], m.start());
             }
         }
         Finder::Automaton(ac) => {
             for m in ac.find_iter(src) {
-                seen[groups[m.pattern().as_usize()] as usize] = true;
+                note(groups[m.pattern().as_usize()], m.start());
             }
         }
     }
@@ -613,8 +622,14 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
         || (has(Group::Credential) && has(Group::Network))
         || has(Group::Hook)
         || ((has(Group::Process) || has(Group::Network) || has(Group::Exec))
-            && (init || src.len() <= SMALL_SOURCE))
+            && (init
+                || src.len() <= SMALL_SOURCE
+                || placed.len() >= MAX_PLACED
+                || crate::formats::python_layout::runs_at_import(src, &placed)))
 }
+
+/// Most word positions placed in a large module; a module with more is parsed.
+const MAX_PLACED: usize = 4096;
 
 /// Analyse Python source that runs in `role`; findings at `loc`, nested code one level deeper.
 /// `init` marks a package's `__init__.py`.

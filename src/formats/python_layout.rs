@@ -1,0 +1,582 @@
+//! Where in a Python module a word sits, without parsing it: a one-pass scan of the logical
+//! lines (Python Language Reference, "Lexical analysis": comments, string literals with
+//! PEP 701 f-string fields, bracket continuation, indentation) that tells the prefilter of
+//! [`crate::formats::python`] whether a word can run when the module is imported.
+//!
+//! Large modules are only parsed with tree-sitter when this says so, because parsing every
+//! large module that mentions `subprocess.` or `requests.` costs several times the CPU of the
+//! rest of a scan of an environment. The scan errs towards "runs at import": a word in an
+//! f-string field, a lambda, a decorator, a default argument, a class body or a construct it
+//! does not follow counts as module level; only a word in a comment, in the text of a string,
+//! on an `import` line or inside a function body does not. A function or class whose body
+//! holds a word counts when its name appears anywhere in module-level code (called, passed as
+//! a thread target, registered, subclassed).
+//!
+//! Bounded: one pass over the bytes, at most [`MAX_NAMES`] names kept and [`MAX_NEST`]
+//! nested f-strings followed; past a bound the module counts as running its words.
+
+use std::collections::HashMap;
+
+/// Most distinct module-level names and hot function names kept.
+const MAX_NAMES: usize = 16_384;
+
+/// Deepest f-string nesting followed.
+const MAX_NEST: usize = 64;
+
+#[derive(Clone, Copy)]
+struct Block {
+    indent: usize,
+    /// `def` or `async def`.
+    def: bool,
+    /// Name of the block's function or class (byte range in the source), if any.
+    name: Option<(usize, usize)>,
+}
+
+/// Whether any of the words starting at `offsets` (sorted byte offsets into `src`) can run
+/// when the module is imported: at module level or in a class body, outside comments, string
+/// text and `import` lines, or inside a function or class whose name module-level code
+/// mentions. `exec`/`eval` right after `.` (a method such as `model.eval()`) is not counted
+/// unless the object is `builtins` or `__builtins__`.
+pub fn runs_at_import(src: &[u8], offsets: &[usize]) -> bool {
+    let mut s = Scan {
+        src,
+        offsets,
+        next: 0,
+        stack: Vec::new(),
+        module_names: HashMap::new(),
+        hot: HashMap::new(),
+        found: false,
+        overflow: false,
+    };
+    s.run();
+    if s.found || s.overflow {
+        return true;
+    }
+    s.referenced()
+}
+
+struct Scan<'a> {
+    src: &'a [u8],
+    offsets: &'a [usize],
+    /// Index of the next offset not yet placed.
+    next: usize,
+    stack: Vec<Block>,
+    /// Identifiers seen in code that runs at import, and whether one of them was called or
+    /// had an attribute taken (`A(`, `A.`).
+    module_names: HashMap<&'a [u8], bool>,
+    /// Names of the functions and classes whose bodies hold a word, and whether the name is
+    /// only a class's.
+    hot: HashMap<&'a [u8], bool>,
+    found: bool,
+    overflow: bool,
+}
+
+/// What the current logical line is.
+struct Line {
+    /// The line is inside a function body.
+    in_def: bool,
+    /// The line starts with `def`/`async def` (`Some(true)`) or `class` (`Some(false)`): its
+    /// body starts after the first `:` outside brackets.
+    header: Option<bool>,
+    /// Past that `:` (a one-line body).
+    past_colon: bool,
+    /// `import ...` or `from ... import ...`.
+    import: bool,
+    /// The last significant code byte (`:` opens a block).
+    last_code: Option<u8>,
+    /// Name token of a `def`/`class` header.
+    name: Option<(usize, usize)>,
+    indent: usize,
+}
+
+impl<'a> Scan<'a> {
+    fn run(&mut self) {
+        let src = self.src;
+        let n = src.len();
+        let mut i = 0;
+        let mut depth: usize = 0;
+        let mut line: Option<Line> = None;
+        while i < n && !self.found && !self.overflow {
+            // Start of a logical line: measure indentation.
+            if line.is_none() {
+                let mut col = 0;
+                while i < n {
+                    match src[i] {
+                        b' ' => col += 1,
+                        b'\t' => col = (col / 8 + 1) * 8,
+                        b'\x0c' => col = 0,
+                        _ => break,
+                    }
+                    i += 1;
+                }
+                if i >= n {
+                    break;
+                }
+                match src[i] {
+                    b'\n' | b'\r' => {
+                        i += 1;
+                        continue;
+                    }
+                    b'#' => {
+                        i = line_end(src, i);
+                        self.skip(i);
+                        continue;
+                    }
+                    _ => {}
+                }
+                line = Some(self.open_line(i, col));
+            }
+            let Some(l) = line.as_mut() else { break };
+            match src[i] {
+                b'\n' | b'\r' => {
+                    i += 1;
+                    if depth == 0 {
+                        self.close_line(l);
+                        line = None;
+                    }
+                }
+                _ => i = self.token(i, l, &mut depth, 0),
+            }
+        }
+        if let Some(l) = line.as_ref() {
+            self.place(n, l);
+        }
+    }
+
+    /// One token of code at `i` (not a line end) of line `l`; returns the offset after it.
+    /// `depth` is the bracket depth, `nest` the f-string nesting.
+    fn token(&mut self, mut i: usize, l: &mut Line, depth: &mut usize, nest: usize) -> usize {
+        let src = self.src;
+        let n = src.len();
+        let b = src[i];
+        match b {
+            b'#' => {
+                i = line_end(src, i);
+                self.skip(i);
+                return i;
+            }
+            b'\\' if src.get(i + 1) == Some(&b'\n') => i += 2,
+            b'\\' if src.get(i + 1) == Some(&b'\r') => {
+                i += if src.get(i + 2) == Some(&b'\n') { 3 } else { 2 }
+            }
+            b'(' | b'[' | b'{' => {
+                *depth += 1;
+                l.last_code = Some(b);
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                *depth = depth.saturating_sub(1);
+                l.last_code = Some(b);
+                i += 1;
+            }
+            b':' => {
+                if *depth == 0 && l.header.is_some() && !l.past_colon {
+                    l.past_colon = true;
+                }
+                l.last_code = Some(b);
+                i += 1;
+            }
+            b'\'' | b'"' => {
+                l.last_code = Some(b);
+                return self.string(i, i, false, l, nest);
+            }
+            c if c == b'_' || c.is_ascii_alphabetic() => {
+                let start = i;
+                while i < n && (src[i] == b'_' || src[i].is_ascii_alphanumeric()) {
+                    i += 1;
+                }
+                let word = &src[start..i];
+                // A string prefix (r, b, u, f, t and their pairs) right before a quote.
+                if i < n && (src[i] == b'\'' || src[i] == b'"') && is_prefix(word) {
+                    let f = word
+                        .iter()
+                        .any(|c| matches!(c.to_ascii_lowercase(), b'f' | b't'));
+                    l.last_code = Some(src[i]);
+                    return self.string(start, i, f, l, nest);
+                }
+                self.place(i, l);
+                if self.runs(l) && l.name.is_none_or(|(s, _)| s != start) {
+                    if self.module_names.len() >= MAX_NAMES {
+                        self.overflow = true;
+                    }
+                    let rest = &src[i..];
+                    let used = matches!(rest.get(ws_len(rest)), Some(b'(' | b'.'));
+                    *self.module_names.entry(word).or_insert(false) |= used;
+                }
+                l.last_code = Some(b'a');
+                return i;
+            }
+            b' ' | b'\t' | b'\x0c' => i += 1,
+            _ => {
+                l.last_code = Some(b);
+                i += 1;
+            }
+        }
+        self.place(i, l);
+        i
+    }
+
+    /// Pop the blocks the line at `col` closes and describe the line starting at `i`.
+    fn open_line(&mut self, i: usize, col: usize) -> Line {
+        while self.stack.last().is_some_and(|b| b.indent >= col) {
+            self.stack.pop();
+        }
+        let rest = &self.src[i..];
+        let word = |w: &[u8]| {
+            rest.starts_with(w)
+                && rest
+                    .get(w.len())
+                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        };
+        let is_async = word(b"async") && after_ws(rest, 5).starts_with(b"def");
+        let def = word(b"def") || is_async;
+        let class = word(b"class");
+        let header = (def || class).then_some(def);
+        let name = header.and_then(|_| {
+            let kw = if is_async {
+                5 + ws_len(&rest[5..]) + 3
+            } else if def {
+                3
+            } else {
+                5
+            };
+            let s = (i + kw + ws_len(&rest[kw.min(rest.len())..])).min(self.src.len());
+            let e = s + self.src[s..]
+                .iter()
+                .take_while(|c| c.is_ascii_alphanumeric() || **c == b'_')
+                .count();
+            (e > s).then_some((s, e))
+        });
+        Line {
+            in_def: self.stack.iter().any(|b| b.def),
+            header,
+            past_colon: false,
+            import: word(b"import") || word(b"from"),
+            last_code: None,
+            name,
+            indent: col,
+        }
+    }
+
+    fn close_line(&mut self, l: &Line) {
+        if l.last_code == Some(b':') {
+            self.stack.push(Block {
+                indent: l.indent,
+                def: l.header == Some(true),
+                name: l.name,
+            });
+        }
+    }
+
+    /// Whether code at the current point of line `l` runs at import.
+    fn runs(&self, l: &Line) -> bool {
+        !(l.in_def || (l.header == Some(true) && l.past_colon))
+    }
+
+    /// Place every word offset below `upto`, as code of line `l` at its current point.
+    fn place(&mut self, upto: usize, l: &Line) {
+        while self.next < self.offsets.len() && self.offsets[self.next] < upto {
+            let at = self.offsets[self.next];
+            self.next += 1;
+            if l.import
+                || self.is_method(at)
+                || !self.is_call(at)
+                || l.name.is_some_and(|(s, e)| (s..e).contains(&at))
+            {
+                continue;
+            }
+            if self.runs(l) {
+                self.found = true;
+                return;
+            }
+            // Inside a function: every enclosing function and class is hot (a method runs
+            // when its class is used, a nested function when its outer one is called).
+            let names = self
+                .stack
+                .iter()
+                .filter_map(|b| b.name.map(|n| (n, !b.def)))
+                .chain(l.name.zip(l.header.map(|def| !def)));
+            for ((s, e), class) in names {
+                if self.hot.len() >= MAX_NAMES {
+                    self.overflow = true;
+                    return;
+                }
+                *self.hot.entry(&self.src[s..e]).or_insert(true) &= class;
+            }
+        }
+    }
+
+    /// Skip the word offsets below `to`: they are in a comment or the text of a string.
+    fn skip(&mut self, to: usize) {
+        while self.next < self.offsets.len() && self.offsets[self.next] < to {
+            self.next += 1;
+        }
+    }
+
+    /// Whether module-level code names a hot function, or calls (or takes an attribute of)
+    /// a hot class: subclassing or annotating with a class runs none of its methods.
+    fn referenced(&self) -> bool {
+        self.hot.iter().any(|(name, class)| {
+            self.module_names
+                .get(name)
+                .is_some_and(|used| *used || !*class)
+        })
+    }
+
+    /// Whether the word at `at` starts a called name: not the tail of a longer identifier
+    /// (`Retrieval(`, `dup_eval(`; `posix_spawn` excepted), and the dotted name
+    /// it begins is followed by `(` (`requests.get(`, not `requests.ConnectionError`).
+    fn is_call(&self, at: usize) -> bool {
+        let src = self.src;
+        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        if at > 0 && ident(src[at - 1]) && !src[..at].ends_with(b"posix_") {
+            return false;
+        }
+        let mut j = at;
+        while j < src.len() && (ident(src[j]) || src[j] == b'.') {
+            j += 1;
+        }
+        j += ws_len(&src[j..]);
+        src.get(j) == Some(&b'(')
+    }
+
+    /// `exec`/`eval` right after `.`, on an object other than `builtins`/`__builtins__`: a
+    /// method such as `model.eval()`, not the builtin.
+    fn is_method(&self, at: usize) -> bool {
+        let word = &self.src[at..];
+        if !(word.starts_with(b"exec") || word.starts_with(b"eval")) {
+            return false;
+        }
+        if at == 0 || self.src[at - 1] != b'.' {
+            return false;
+        }
+        let before = &self.src[..at - 1];
+        !(before.ends_with(b"builtins") || before.ends_with(b"builtins__"))
+    }
+
+    /// A string literal whose prefix starts at `start` and quote at `q`; returns the offset
+    /// after it. The text of a string is skipped; the replacement fields of an f-string (or
+    /// t-string) are code, scanned as PEP 701 tokenizes them (a nested string may reuse the
+    /// quote; a format spec is text with nested fields). An unterminated single-quoted string
+    /// ends at the line end, an unterminated triple-quoted one at the end of the file.
+    fn string(&mut self, start: usize, q: usize, f: bool, l: &mut Line, nest: usize) -> usize {
+        let src = self.src;
+        let n = src.len();
+        self.place(start, l);
+        if nest >= MAX_NEST {
+            self.overflow = true;
+            return n;
+        }
+        let quote = src[q];
+        let triple = src.get(q..q + 3) == Some(&[quote, quote, quote][..]);
+        let mut i = q + if triple { 3 } else { 1 };
+        while i < n && !self.overflow {
+            let c = src[i];
+            if c == b'\\' {
+                i += 2;
+                continue;
+            }
+            if f && c == b'{' {
+                if src.get(i + 1) == Some(&b'{') {
+                    i += 2;
+                    continue;
+                }
+                self.skip(i);
+                i = self.field(i + 1, l, nest + 1);
+                continue;
+            }
+            if c == quote {
+                if !triple {
+                    i += 1;
+                    break;
+                }
+                if src.get(i..i + 3) == Some(&[quote, quote, quote][..]) {
+                    i += 3;
+                    break;
+                }
+            }
+            if !triple && (c == b'\n' || c == b'\r') {
+                break;
+            }
+            i += 1;
+        }
+        let end = i.min(n);
+        self.skip(end);
+        end
+    }
+
+    /// The replacement field of an f-string, starting after its `{` at `i`: code up to `!`,
+    /// `:` or `}` at bracket depth 0; after `!` or `:` text (a conversion and format spec,
+    /// with nested fields) up to `}`. Returns the offset after the closing `}`, or of the
+    /// quote or line end that a valid field cannot hold there.
+    fn field(&mut self, mut i: usize, l: &mut Line, nest: usize) -> usize {
+        let src = self.src;
+        let n = src.len();
+        let mut depth = 0;
+        while i < n && !self.overflow {
+            match src[i] {
+                b'}' if depth == 0 => {
+                    self.place(i, l);
+                    return i + 1;
+                }
+                b':' | b'!' if depth == 0 && src.get(i + 1) != Some(&b'=') => {
+                    self.place(i, l);
+                    let mut j = i + 1;
+                    while j < n && !self.overflow {
+                        match src[j] {
+                            b'}' => {
+                                self.skip(j);
+                                return j + 1;
+                            }
+                            b'{' => {
+                                self.skip(j);
+                                if nest >= MAX_NEST {
+                                    self.overflow = true;
+                                    return n;
+                                }
+                                j = self.field(j + 1, l, nest + 1);
+                            }
+                            b'\n' | b'\r' | b'\'' | b'"' => {
+                                self.skip(j);
+                                return j;
+                            }
+                            _ => j += 1,
+                        }
+                    }
+                    return j.min(n);
+                }
+                b'\n' | b'\r' => i += 1,
+                _ => i = self.token(i, l, &mut depth, nest),
+            }
+        }
+        i.min(n)
+    }
+}
+
+fn line_end(src: &[u8], i: usize) -> usize {
+    memchr::memchr2(b'\n', b'\r', &src[i..]).map_or(src.len(), |p| i + p)
+}
+
+fn ws_len(s: &[u8]) -> usize {
+    s.iter().take_while(|c| **c == b' ' || **c == b'\t').count()
+}
+
+fn after_ws(s: &[u8], at: usize) -> &[u8] {
+    let s = s.get(at..).unwrap_or(&[]);
+    &s[ws_len(s)..]
+}
+
+fn is_prefix(w: &[u8]) -> bool {
+    w.len() <= 2
+        && w.iter()
+            .all(|c| matches!(c.to_ascii_lowercase(), b'r' | b'b' | b'u' | b'f' | b't'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs_at_import;
+
+    /// Offsets of every occurrence of `w` in `src`.
+    fn at(src: &str, w: &str) -> Vec<usize> {
+        src.match_indices(w).map(|(i, _)| i).collect()
+    }
+
+    fn runs(src: &str) -> bool {
+        runs_at_import(src.as_bytes(), &at(src, "system("))
+    }
+
+    #[test]
+    fn module_level_call_runs() {
+        assert!(runs("import os\nos.system('echo hi')\n"));
+        assert!(runs(
+            "try:\n    os.system('echo')\nexcept Exception:\n    pass\n"
+        ));
+        assert!(runs("class A:\n    x = os.system('echo')\n"));
+        assert!(runs("x = f'{os.system(\"echo\")}'\n"));
+        assert!(runs("def f(a=os.system('echo')):\n    pass\n"));
+        assert!(runs("@deco(os.system('echo'))\ndef f():\n    pass\n"));
+        assert!(runs("y = (1,\n  2)\nos.system('echo')\n"));
+        assert!(runs("def f():\n    pass\n\nos.system('echo')\n"));
+        assert!(runs("x = 1; os.system('echo')\n"));
+    }
+
+    #[test]
+    fn function_body_runs_only_when_named_at_module_level() {
+        assert!(!runs("def f():\n    os.system('echo')\n"));
+        assert!(!runs(
+            "def f():\n    '''doc\n\nx'''\n    os.system('echo')\n"
+        ));
+        assert!(!runs("def f(): os.system('echo')\n"));
+        assert!(!runs(
+            "class A:\n    def m(self):\n        os.system('echo')\n"
+        ));
+        assert!(runs("def f():\n    os.system('echo')\nf()\n"));
+        assert!(runs(
+            "def f():\n    os.system('echo')\nthreading.Thread(target=f).start()\n"
+        ));
+        assert!(runs(
+            "class A:\n    def __init__(self):\n        os.system('echo')\nA()\n"
+        ));
+        assert!(runs(
+            "class A:\n    @classmethod\n    def m(cls):\n        os.system('echo')\nA.m()\n"
+        ));
+        // Subclassing or annotating with a class runs none of its methods.
+        assert!(!runs(
+            "class A:\n    def m(self):\n        os.system('echo')\nclass B(A):\n    pass\nx: A = None\n"
+        ));
+        // Named only in a string or a comment: not a reference.
+        assert!(!runs(
+            "def f():\n    os.system('echo')\n__all__ = ['f']  # f()\n"
+        ));
+    }
+
+    #[test]
+    fn comments_strings_imports_and_methods_do_not_run() {
+        assert!(!runs("# os.system('echo')\n"));
+        assert!(!runs("x = 1  # os.system('echo')\n"));
+        assert!(!runs("'''\nos.system('echo')\n'''\n"));
+        assert!(!runs("x = 'os.system(1)'\n"));
+        assert!(!runs("x = r'\\'' + 'os.system('\n"));
+        assert!(!runs("from os import system\n"));
+        assert!(!runs("x = f'text os.system( {y}'\n"));
+        // Only a call counts, and only a whole name.
+        let src = "x: requests.Session = None\nE = (requests.ConnectionError,)\n";
+        assert!(!runs_at_import(src.as_bytes(), &at(src, "requests.")));
+        let src = "requests.get('https://example.invalid')\n";
+        assert!(runs_at_import(src.as_bytes(), &at(src, "requests.")));
+        let src = "r = Retrieval(1)\nd = dup_eval(2)\n";
+        assert!(!runs_at_import(src.as_bytes(), &at(src, "eval(")));
+        let src = "os.posix_spawn('/bin/echo', [], {})\n";
+        assert!(runs_at_import(src.as_bytes(), &at(src, "spawn")));
+        // The name of a function is not a call of it.
+        let src = "class A:\n    def eval(self):\n        pass\n";
+        assert!(!runs_at_import(src.as_bytes(), &at(src, "eval(")));
+        let src = "model.eval()\n";
+        assert!(!runs_at_import(src.as_bytes(), &at(src, "eval(")));
+        let src = "builtins.eval('1')\n";
+        assert!(runs_at_import(src.as_bytes(), &at(src, "eval(")));
+    }
+
+    #[test]
+    fn f_string_fields_follow_pep_701() {
+        // A field may reuse the quote of its f-string.
+        assert!(runs("x = f\"{'\"'}\"; os.system('echo')\n"));
+        // A quote in a format spec does not open a string.
+        assert!(runs("x = f\"{x:'''}\"\nos.system('echo')\n"));
+        assert!(runs("x = f'{ {1: os.system(\"echo\")} }'\n"));
+        assert!(runs("x = f'{y:{os.system(\"echo\")}}'\n"));
+    }
+
+    #[test]
+    fn hostile_layout_is_bounded() {
+        // An unterminated triple-quoted string swallows the rest (Python would not compile it).
+        assert!(!runs("x = '''\nos.system('echo')\n"));
+        // Unbalanced closing brackets do not underflow.
+        assert!(runs(")))\nos.system('echo')\n"));
+        assert!(runs("x = (((\nos.system('echo')\n"));
+        let deep = "(".repeat(100_000) + "os.system('echo')";
+        assert!(runs(&deep));
+        let nested = "f'{".repeat(10_000) + "os.system('echo')";
+        assert!(runs(&nested));
+    }
+}
