@@ -59,9 +59,9 @@ fn benign_shape(file: &str, line: &str) -> Option<&'static str> {
 /// runs); import lines past [`MAX_EXEC_LINES`] stop the analysis with a `resource-limit`
 /// finding, since each is a finding and a parse.
 pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth: u32) {
-    let text = String::from_utf8_lossy(data);
+    let text = startup_text(data);
     let mut executable = 0usize;
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in universal_lines(&text).enumerate() {
         let n = (i + 1) as u64;
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
@@ -113,15 +113,44 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
     }
 }
 
+/// The text of a `.pth` or `.start` file as `site` reads it: from Python 3.13 decoded as
+/// `utf-8-sig`, so a leading byte order mark is dropped and a BOM-prefixed `import` line runs.
+/// (Older Pythons keep the BOM and skip the line; airlock takes the reading that runs code.)
+fn startup_text(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data))
+}
+
+/// Lines as Python's text files split them (universal newlines: `\n`, `\r\n` and a lone
+/// `\r` each end a line), without their ends. `str::lines` leaves a lone `\r` inside a line,
+/// so `# comment\rimport os; ...` would look like one comment while `site` runs its second
+/// half.
+pub fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        match t.find(['\n', '\r']) {
+            Some(i) => {
+                let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&t[i + skip..]).filter(|r| !r.is_empty());
+                Some(&t[..i])
+            }
+            None => {
+                rest = None;
+                Some(t)
+            }
+        }
+    })
+}
+
 /// Executable lines of one `.pth` (or entries of one `.start` file) analysed; more is a
 /// `resource-limit` finding (medium: no real startup file has so many).
 pub const MAX_EXEC_LINES: usize = 1000;
 
 /// Analyse a PEP 829 `.start` file: every `module:function` entry is reported.
 pub fn analyse_start(ctx: &mut Ctx, data: &[u8], loc: &Location) {
-    let text = String::from_utf8_lossy(data);
+    let text = startup_text(data);
     let mut entries = 0usize;
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in universal_lines(&text).enumerate() {
         let entry = line.trim();
         if entry.is_empty() || entry.starts_with('#') {
             continue;
