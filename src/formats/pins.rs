@@ -53,7 +53,7 @@ pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) {
     let head = &data[..data.len().min(64 << 10)];
     let text = String::from_utf8_lossy(head);
     let (mut name, mut version) = (None, None);
-    for line in text.lines().take(2000) {
+    for line in crate::formats::pypkg::universal_lines(&text).take(2000) {
         if line.trim().is_empty() {
             break;
         }
@@ -95,7 +95,7 @@ pub fn parse_requirements(text: &str) -> Vec<Pin> {
     let mut pins = Vec::new();
     let mut logical = String::new();
     let mut first_line = 0u64;
-    for (i, raw) in text.lines().enumerate() {
+    for (i, raw) in crate::formats::pypkg::universal_lines(text).enumerate() {
         if logical.is_empty() {
             first_line = (i + 1) as u64;
         }

@@ -303,7 +303,7 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
     }
     if let Some((name, text)) = find(".dist-info/entry_points.txt") {
         let mut section = String::new();
-        for line in text.lines().take(100_000) {
+        for line in universal_lines(text.as_str()).take(100_000) {
             let l = line.trim();
             if l.starts_with('[') {
                 section = l.to_string();
@@ -343,7 +343,7 @@ fn check_record(ctx: &mut Ctx, parts: &WheelParts, record: &str, text: &str, loc
     let rloc = loc.member(record.to_string());
     let mut listed = std::collections::HashSet::new();
     let mut problems = Vec::new();
-    for line in text.lines() {
+    for line in universal_lines(text) {
         // `path,hash,size`; the path may itself contain commas (CSV quoting), so split from
         // the right.
         let mut it = line.rsplitn(3, ',');
