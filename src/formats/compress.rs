@@ -241,34 +241,22 @@ fn decompress(
         Format::Gzip => read_bounded(ctx, flate2::read::MultiGzDecoder::new(data), n, want),
         Format::Zlib => read_bounded(ctx, flate2::read::ZlibDecoder::new(data), n, want),
         Format::Bzip2 => read_bounded(ctx, bzip2::read::MultiBzDecoder::new(data), n, want),
-        _ => {
-            // lzma-rs decodes into a writer; a bounded writer stops it at the budget.
-            let cap = want.map_or(ctx.budget.member_allowance(), |w| {
-                w.min(ctx.budget.member_allowance())
-            });
-            let mut w = BoundedWriter {
-                out: Vec::new(),
-                cap,
-            };
-            let mut input = std::io::BufReader::new(data);
-            let r = if format == Format::Xz {
-                lzma_rs::xz_decompress(&mut input, &mut w)
-            } else {
-                lzma_rs::lzma_decompress(&mut input, &mut w)
-            };
-            ctx.budget.decompressed += w.out.len() as u64;
-            let stop = match r {
-                Ok(()) => None,
-                Err(_) if w.out.len() as u64 >= cap && want.is_some() => None,
-                Err(_) if w.out.len() as u64 >= cap => Some(Stopped::Limit(format!(
-                    "decompressed size above {cap} bytes (member or total bound)"
-                ))),
-                Err(e) => Some(Stopped::Corrupt(e.to_string())),
-            };
-            (w.out, stop)
-        }
+        Format::Xz => read_bounded(
+            ctx,
+            lzma_rust2::XzReader::new_mem_limit(data, true, LZMA_MEM_LIMIT_KIB),
+            n,
+            want,
+        ),
+        _ => match lzma_rust2::LzmaReader::new_mem_limit(data, LZMA_MEM_LIMIT_KIB, None) {
+            Ok(r) => read_bounded(ctx, r, n, want),
+            Err(e) => (Vec::new(), Some(Stopped::Corrupt(e.to_string()))),
+        },
     }
 }
+
+/// Largest LZMA/LZMA2 decoder state (dictionary and tables) allocated, in KiB: a header may
+/// claim a 4 GiB dictionary. xz presets use at most 64 MiB (`-9`).
+const LZMA_MEM_LIMIT_KIB: u32 = 256 * 1024;
 
 /// Decompress a single-stream wrapper and analyse what it holds. A first 64 KiB decide whether
 /// the rest is worth decompressing: text and unknown content is not.
@@ -298,26 +286,4 @@ pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth
         ctx.nested(&out, &inner_loc, &name, depth + 1);
     }
     format
-}
-
-/// A writer that refuses bytes past `cap`.
-struct BoundedWriter {
-    out: Vec<u8>,
-    cap: u64,
-}
-
-impl std::io::Write for BoundedWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let room = self.cap.saturating_sub(self.out.len() as u64) as usize;
-        if room == 0 {
-            return Err(std::io::Error::other("decompression bound reached"));
-        }
-        let n = buf.len().min(room);
-        self.out.extend_from_slice(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
