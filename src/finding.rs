@@ -319,6 +319,19 @@ pub fn hex_head(data: &[u8], n: usize) -> String {
         .join(" ")
 }
 
+/// A count with its noun, plural unless the count is one: `plural(1, "file")` is `1 file`,
+/// `plural(3, "file")` is `3 files`. Nouns take a plain `s` (every noun airlock counts does).
+pub fn plural<N>(n: N, noun: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    if n == N::from(1) {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Cut `s` to at most `max` characters, marking the cut with `…`.
 pub fn truncate_chars(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

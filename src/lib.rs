@@ -199,20 +199,17 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
     let mut buf: Vec<u8> = Vec::new();
     let color = args.output.is_none() && std::io::stdout().is_terminal();
     let written = match args.format {
-        OutputFormat::Human if args.quiet => {
-            let s = report::Summary::of(&report);
-            writeln!(
-                buf,
-                "{} files: {} malicious, {} suspicious, {} clean, {} unanalysed{}",
-                s.files,
-                s.malicious,
-                s.suspicious,
-                s.clean,
-                s.unanalysed,
-                report::human::suppressed_note(&s)
-            )
+        OutputFormat::Human => {
+            use report::human::Detail;
+            let detail = if args.quiet {
+                Detail::Quiet
+            } else if args.verbose {
+                Detail::Verbose
+            } else {
+                Detail::Normal
+            };
+            report::human::write(&mut buf, &report, color, detail)
         }
-        OutputFormat::Human => report::human::write(&mut buf, &report, color, args.verbose),
         OutputFormat::Json => report::json::write(&mut buf, &report),
         OutputFormat::Sarif => report::sarif::write(&mut buf, &report),
     };
