@@ -375,3 +375,34 @@ impl Verdict {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::{analyse, BudgetLimits, Ctx};
+
+    #[test]
+    fn counts_take_the_singular_for_one() {
+        assert_eq!(plural(0usize, "file"), "0 files");
+        assert_eq!(plural(1usize, "file"), "1 file");
+        assert_eq!(plural(2u64, "byte"), "2 bytes");
+        assert_eq!(plural(1u64, "metadata key/value"), "1 metadata key/value");
+    }
+
+    #[test]
+    fn messages_count_one_byte_as_one_byte() {
+        // An empty dict pickled with protocol 2, then one or two bytes no format claims.
+        for (tail, want) in [
+            (&b"\x00"[..], "1 byte after the last pickle"),
+            (b"\x00\x00", "2 bytes after the last pickle"),
+        ] {
+            let mut data = b"\x80\x02}q\x00.".to_vec();
+            data.extend_from_slice(tail);
+            let mut ctx = Ctx::new(BudgetLimits::default());
+            let loc = Location::file("a.pkl");
+            analyse(&mut ctx, &data, None, data.len() as u64, &loc, "a.pkl", 0);
+            let messages: Vec<&str> = ctx.findings.iter().map(|f| f.message.as_str()).collect();
+            assert!(messages.contains(&want), "{messages:?}");
+        }
+    }
+}

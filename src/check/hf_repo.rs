@@ -25,7 +25,7 @@ use std::path::{Component, Path};
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-use crate::finding::{truncate_chars, Finding, Location, Verdict};
+use crate::finding::{plural, truncate_chars, Finding, Location, Verdict};
 use crate::formats::safetensors::{names_digest, MAX_HEADER, NAMES_FACT};
 use crate::formats::Format;
 use crate::rules::repo as r;
@@ -204,13 +204,20 @@ fn shard_index(
         shards.entry(shard.to_string()).or_default().push(tensor);
     }
     if !dups.is_empty() || bad_values > 0 {
+        let mut what = Vec::new();
+        if !dups.is_empty() {
+            what.push(format!("names {} twice", plural(dups.len(), "tensor")));
+        }
+        if bad_values > 0 {
+            what.push(format!(
+                "has {}",
+                plural(bad_values, "non-string shard name")
+            ));
+        }
         out.push((
             i,
             at(
-                format!(
-                    "the weight_map names {} tensor(s) twice and has {bad_values} non-string shard name(s)",
-                    dups.len()
-                ),
+                format!("the weight_map {}", what.join(" and ")),
                 truncate_chars(&dups.join(", "), 200),
                 &r::shard_index_mismatch::RULE,
             ),

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::analyse::Ctx;
-use crate::finding::{truncate_chars, Finding, Location, Severity, Span};
+use crate::finding::{plural, truncate_chars, Finding, Location, Severity, Span};
 use crate::formats::Format;
 use crate::rules::keras as r;
 
@@ -83,7 +83,7 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
         ctx.limit(
             loc,
             &format!("Keras config larger than {MAX_CONFIG} bytes"),
-            &format!("the config ({} bytes)", data.len()),
+            &format!("the config ({})", plural(data.len(), "byte")),
         );
         return;
     }
@@ -104,7 +104,7 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
             ctx.emit(
                 Finding::builder(&r::keras_invalid_config::RULE, loc.clone())
                     .message("the Keras config is not valid JSON; Keras cannot load it and airlock did not analyse it")
-                    .evidence(format!("{e} ({} bytes)", data.len()))
+                    .evidence(format!("{e} ({})", plural(data.len(), "byte")))
                     .build(),
             );
             return;

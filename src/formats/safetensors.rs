@@ -4,7 +4,7 @@
 //! Source: <https://github.com/huggingface/safetensors> (format description in its README).
 
 use crate::analyse::Ctx;
-use crate::finding::{Finding, Location, Span};
+use crate::finding::{plural, Finding, Location, Span};
 use crate::formats::Format;
 use crate::rules::safetensors as r;
 
@@ -61,7 +61,11 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         bad(
             ctx,
             "header length is larger than the bound or the file".into(),
-            format!("header length {n} bytes; file {len} bytes; bound {MAX_HEADER}"),
+            format!(
+                "header length {}; file {}; bound {MAX_HEADER}",
+                plural(n, "byte"),
+                plural(len, "byte")
+            ),
         );
         return Format::Safetensors;
     }
@@ -83,7 +87,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         bad(
             ctx,
             "tensor data runs past the end of the file".into(),
-            format!("last tensor ends at byte {end}; file is {len} bytes"),
+            format!(
+                "last tensor ends at byte {end}; the file is {}",
+                plural(len, "byte")
+            ),
         );
         return Format::Safetensors;
     }
@@ -106,7 +113,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
                 &r::safetensors_trailing_data::RULE,
                 loc.with_span(Span::Offset { offset: end }),
             )
-            .message(format!("{} bytes follow the last tensor", len - end))
+            .message(format!(
+                "{} after the last tensor",
+                plural(len - end, "byte")
+            ))
             .evidence(format!("trailing data sniffs as {}", what.name()))
             .build(),
         );
