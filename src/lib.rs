@@ -94,18 +94,11 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             },
         },
-        Command::Rules => {
-            let mut s = String::new();
-            for r in rules::RULES {
-                s.push_str(&format!(
-                    "{:<28} {:<8} {}\n",
-                    r.id,
-                    r.default_severity.as_str(),
-                    r.summary
-                ));
-            }
-            write_or_fail(&mut std::io::stdout(), s.as_bytes(), stderr)
-        }
+        Command::Rules => write_or_fail(
+            &mut std::io::stdout(),
+            report::human::rules_table(rules::RULES).as_bytes(),
+            stderr,
+        ),
     };
     ExitCode::from(code)
 }

@@ -169,6 +169,38 @@ fn quiet_prints_the_summary_line_a_normal_run_ends_with() {
 }
 
 #[test]
+fn rules_are_listed_in_aligned_columns() {
+    let out = airlock(&["rules"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rules = airlock::rules::RULES;
+    let id_width = rules.iter().map(|r| r.id.len()).max().expect("rules");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), rules.len());
+    for (line, r) in lines.iter().zip(rules) {
+        // Columns start where the widest id and the widest severity ("critical") end, plus two.
+        assert_eq!(
+            *line,
+            format!(
+                "{:<id_width$}  {:<8}  {}",
+                r.id,
+                r.default_severity.as_str(),
+                r.summary
+            )
+        );
+        assert_eq!(line.find(r.summary), Some(id_width + 2 + 8 + 2), "{line}");
+    }
+    // The longest id has exactly two spaces after it.
+    let longest = rules
+        .iter()
+        .find(|r| r.id.len() == id_width)
+        .expect("longest");
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with(&format!("{}  {}", longest.id, longest.default_severity))));
+}
+
+#[test]
 fn exclude_and_hidden_files() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::create_dir(dir.path().join(".hidden")).expect("mkdir");

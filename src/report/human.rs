@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use crate::finding::{plural, Severity, Verdict};
 use crate::report::Summary;
+use crate::rules::Rule;
 use crate::scan::ScanReport;
 
 fn paint(color: bool, code: &str, s: &str) -> String {
@@ -140,4 +141,29 @@ fn suppressed_note(s: &Summary) -> String {
     } else {
         format!("; {} suppressed by the policy", s.suppressed)
     }
+}
+
+/// The `airlock rules` table: id, default severity and summary, one rule a line, in columns as
+/// wide as their widest entry (plus two spaces), so a long id never shifts the columns after it.
+pub fn rules_table(rules: &[&Rule]) -> String {
+    let id_width = rules
+        .iter()
+        .map(|r| r.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    let sev_width = rules
+        .iter()
+        .map(|r| r.default_severity.as_str().chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut s = String::new();
+    for r in rules {
+        s.push_str(&format!(
+            "{:<id_width$}  {:<sev_width$}  {}\n",
+            r.id,
+            r.default_severity.as_str(),
+            r.summary
+        ));
+    }
+    s
 }
