@@ -395,6 +395,24 @@ fn scan_tokens(text: &str) -> BTreeSet<Hit> {
 /// pointer) that span is kept and lines go into the evidence; without one, findings get line
 /// spans. `source` names the template for messages (`tokenizer.chat_template`).
 pub fn check(ctx: &mut Ctx, text: &str, loc: &Location, source: &str) {
+    // minijinja bounds the nesting of parentheses and blocks, but parses a chain of operators
+    // (`'a' ~ 'a' ~ ...`, `- - - 1`) into a tree as deep as the chain, which its parser, our
+    // walk and the tree's drop all recurse through: ten thousand links overflow a thread's
+    // stack and abort the process. A tag longer than any template needs is not parsed.
+    if let Some(line) = overlong_tag(text) {
+        ctx.emit(
+            Finding::builder(&r::chat_template_unparsable::RULE, at(loc, Some(line)))
+                .message(format!(
+                    "{source} has a tag too long to parse safely; its identifiers were scanned token by token"
+                ))
+                .evidence(format!(
+                    "a tag with more than {MAX_TAG_TOKENS} tokens, from line {line}"
+                ))
+                .build(),
+        );
+        report(ctx, &scan_tokens(text), loc, source);
+        return;
+    }
     let syntax = minijinja::syntax::SyntaxConfig::default();
     let hits = match minijinja::machinery::parse(text, "<chat template>", syntax) {
         Ok(tree) => {
@@ -416,6 +434,87 @@ pub fn check(ctx: &mut Ctx, text: &str, loc: &Location, source: &str) {
         }
     };
     report(ctx, &hits, loc, source);
+}
+
+/// Most tokens in one `{{ }}` or `{% %}` tag that is parsed: a tag's syntax tree is at most as
+/// deep as its tokens are many. The longest tags of real templates have a few hundred.
+const MAX_TAG_TOKENS: usize = 2000;
+
+/// The 1-based line of the first tag with more than [`MAX_TAG_TOKENS`] tokens.
+/// Tokens are counted lexically: a word or number, a quoted string, or one punctuation
+/// character; comments `{# #}` and text between tags do not count. A tag ends where minijinja's
+/// lexer ends it: at its own closing delimiter outside brackets, so `{'a': {}}` inside a tag
+/// does not end it. When in doubt the count goes on, which can only report a long tag.
+fn overlong_tag(text: &str) -> Option<usize> {
+    struct Tag {
+        line: usize,
+        close: u8,
+        depth: i64,
+        tokens: usize,
+    }
+    let b = text.as_bytes();
+    let (mut i, mut line) = (0usize, 1usize);
+    let mut tag: Option<Tag> = None;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            line += 1;
+        }
+        let Some(t) = &mut tag else {
+            if c == b'{' && matches!(b.get(i + 1), Some(b'{' | b'%')) {
+                let close = if b[i + 1] == b'{' { b'}' } else { b'%' };
+                tag = Some(Tag {
+                    line,
+                    close,
+                    depth: 0,
+                    tokens: 0,
+                });
+                i += 2;
+            } else {
+                i += 1;
+            }
+            continue;
+        };
+        if c == t.close && t.depth <= 0 && b.get(i + 1) == Some(&b'}') {
+            tag = None;
+            i += 2;
+            continue;
+        }
+        match c {
+            b'\'' | b'"' => {
+                t.tokens += 1;
+                i += 1;
+                while i < b.len() && b[i] != c {
+                    if b[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ if c == b'_' || c.is_ascii_alphanumeric() => {
+                t.tokens += 1;
+                while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
+                    i += 1;
+                }
+            }
+            _ => {
+                match c {
+                    b'(' | b'[' | b'{' => t.depth += 1,
+                    b')' | b']' | b'}' => t.depth -= 1,
+                    _ => {}
+                }
+                if !c.is_ascii_whitespace() {
+                    t.tokens += 1;
+                }
+                i += 1;
+            }
+        }
+        if t.tokens > MAX_TAG_TOKENS {
+            return Some(t.line);
+        }
+    }
+    None
 }
 
 fn at(loc: &Location, line: Option<usize>) -> Location {
