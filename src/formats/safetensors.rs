@@ -1,5 +1,6 @@
 //! safetensors: the header is validated with the `safetensors` crate (length bound, JSON, dtypes,
-//! shapes, offsets, overlaps); only the header is read, never the tensor data.
+//! shapes, offsets, overlaps) and checked for duplicated keys, which that crate accepts
+//! silently (`json-duplicate-key`); only the header is read, never the tensor data.
 //!
 //! Source: <https://github.com/huggingface/safetensors> (format description in its README).
 
@@ -82,6 +83,15 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         }
     };
     record_facts(ctx, loc, &meta);
+    // serde_json (and so the `safetensors` crate) keeps the last of two equal tensor names;
+    // readers built on RapidJSON or simdjson take the first.
+    if let Some(dup) = crate::formats::json::duplicate_key(header) {
+        ctx.emit(crate::formats::json::duplicate_finding(
+            loc,
+            &dup,
+            "the safetensors header",
+        ));
+    }
     let end = 8 + n + meta.data_len() as u64;
     if end > len {
         bad(

@@ -24,7 +24,7 @@ use minijinja::machinery::ast;
 
 use crate::analyse::Ctx;
 use crate::finding::{Finding, Location, Severity, Span};
-use crate::formats::Format;
+use crate::formats::{json, Format};
 use crate::rules::chat_template as r;
 
 /// Dunder attributes that walk from any object to classes, functions' globals and builtins: the
@@ -794,36 +794,42 @@ pub fn analyse_template(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
     Format::ChatTemplate
 }
 
-/// Analyse a tokenizer config: every template under `chat_template`. A file that is not valid
-/// JSON is left to other checks (it is reported as text).
+/// Analyse a tokenizer config: every template under `chat_template`, in every copy of the key (a
+/// duplicated key is `json-duplicate-key`: Python keeps the last copy, other readers the first,
+/// so each is judged). A file that is not a JSON object is left to other checks (it is reported
+/// as text).
 pub fn analyse_config(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(data)
-    else {
+    let Ok(json::Pairs(pairs)) = serde_json::from_slice::<json::Pairs>(data) else {
         return Format::Text;
     };
-    match map.get("chat_template") {
-        Some(serde_json::Value::String(t)) => {
-            let at = loc.with_span(Span::JsonPointer {
-                pointer: "/chat_template".into(),
-            });
-            check(ctx, t, &at, "chat_template");
-        }
-        Some(serde_json::Value::Array(list)) => {
-            for (i, item) in list.iter().enumerate() {
-                let Some(t) = item.get("template").and_then(|t| t.as_str()) else {
-                    continue;
-                };
-                let name = item
-                    .get("name")
-                    .and_then(|n| n.as_str())
-                    .unwrap_or("unnamed");
+    if let Some(dup) = json::duplicate_key(data) {
+        ctx.emit(json::duplicate_finding(loc, &dup, "the tokenizer config"));
+    }
+    for (_, value) in pairs.iter().filter(|(k, _)| k == "chat_template") {
+        match value {
+            serde_json::Value::String(t) => {
                 let at = loc.with_span(Span::JsonPointer {
-                    pointer: format!("/chat_template/{i}/template"),
+                    pointer: "/chat_template".into(),
                 });
-                check(ctx, t, &at, &format!("chat_template {name:?}"));
+                check(ctx, t, &at, "chat_template");
             }
+            serde_json::Value::Array(list) => {
+                for (i, item) in list.iter().enumerate() {
+                    let Some(t) = item.get("template").and_then(|t| t.as_str()) else {
+                        continue;
+                    };
+                    let name = item
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or("unnamed");
+                    let at = loc.with_span(Span::JsonPointer {
+                        pointer: format!("/chat_template/{i}/template"),
+                    });
+                    check(ctx, t, &at, &format!("chat_template {name:?}"));
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
     Format::TokenizerConfig
 }
