@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::finding::{Finding, Location, Severity};
+use crate::finding::{plural, Finding, Location, Severity};
 use crate::formats::{self, Format};
 use crate::rules;
 use crate::yara::{self, YaraRules};
@@ -223,7 +223,7 @@ impl Ctx {
                 Severity::High,
                 loc,
                 &format!("nesting deeper than {}", self.budget.limits.max_depth),
-                &format!("{} bytes at this depth", data.len()),
+                &format!("{} at this depth", plural(data.len(), "byte")),
             );
             return None;
         }
@@ -423,7 +423,7 @@ pub fn analyse(
         ctx.emit(
             Finding::builder(&rules::core::unrecognised_model_file::RULE, loc.clone())
                 .message("model-file extension, but the content matches no known model format")
-                .evidence(format!("first bytes: {head} ({total} bytes)"))
+                .evidence(format!("first bytes: {head} ({})", plural(total, "byte")))
                 .build(),
         );
     }

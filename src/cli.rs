@@ -63,11 +63,13 @@ pub struct ScanArgs {
     /// Worker threads (default: one per core).
     #[arg(long, short, default_value_t = 0, value_name = "N")]
     pub jobs: usize,
-    /// Print only the summary line (human format) and no progress bar.
-    #[arg(long, short)]
+    /// Print only the summary line (human format; the same line a normal run ends with) and no
+    /// progress bar. Warnings and errors still go to standard error.
+    #[arg(long, short, overrides_with = "verbose")]
     pub quiet: bool,
-    /// Also list info findings and files without findings (human format).
-    #[arg(long, short)]
+    /// Also list info findings, suppressed findings, files without findings and facts (human
+    /// format).
+    #[arg(long, short, overrides_with = "quiet")]
     pub verbose: bool,
     /// Policy file (`airlock.toml`): `[[suppress]]` entries with `rule`, `path` (a glob over
     /// the finding's location) and `reason`. Suppressed findings are reported but do not count.

@@ -319,6 +319,19 @@ pub fn hex_head(data: &[u8], n: usize) -> String {
         .join(" ")
 }
 
+/// A count with its noun, plural unless the count is one: `plural(1, "file")` is `1 file`,
+/// `plural(3, "file")` is `3 files`. Nouns take a plain `s` (every noun airlock counts does).
+pub fn plural<N>(n: N, noun: &str) -> String
+where
+    N: std::fmt::Display + PartialEq + From<u8>,
+{
+    if n == N::from(1) {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Cut `s` to at most `max` characters, marking the cut with `…`.
 pub fn truncate_chars(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -359,6 +372,37 @@ impl Verdict {
             Verdict::Suspicious => "suspicious",
             Verdict::Malicious => "malicious",
             Verdict::Unanalysed => "unanalysed",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::{analyse, BudgetLimits, Ctx};
+
+    #[test]
+    fn counts_take_the_singular_for_one() {
+        assert_eq!(plural(0usize, "file"), "0 files");
+        assert_eq!(plural(1usize, "file"), "1 file");
+        assert_eq!(plural(2u64, "byte"), "2 bytes");
+        assert_eq!(plural(1u64, "metadata key/value"), "1 metadata key/value");
+    }
+
+    #[test]
+    fn messages_count_one_byte_as_one_byte() {
+        // An empty dict pickled with protocol 2, then one or two bytes no format claims.
+        for (tail, want) in [
+            (&b"\x00"[..], "1 byte after the last pickle"),
+            (b"\x00\x00", "2 bytes after the last pickle"),
+        ] {
+            let mut data = b"\x80\x02}q\x00.".to_vec();
+            data.extend_from_slice(tail);
+            let mut ctx = Ctx::new(BudgetLimits::default());
+            let loc = Location::file("a.pkl");
+            analyse(&mut ctx, &data, None, data.len() as u64, &loc, "a.pkl", 0);
+            let messages: Vec<&str> = ctx.findings.iter().map(|f| f.message.as_str()).collect();
+            assert!(messages.contains(&want), "{messages:?}");
         }
     }
 }

@@ -94,18 +94,11 @@ pub fn run(cli: Cli) -> ExitCode {
                 }
             },
         },
-        Command::Rules => {
-            let mut s = String::new();
-            for r in rules::RULES {
-                s.push_str(&format!(
-                    "{:<28} {:<8} {}\n",
-                    r.id,
-                    r.default_severity.as_str(),
-                    r.summary
-                ));
-            }
-            write_or_fail(&mut std::io::stdout(), s.as_bytes(), stderr)
-        }
+        Command::Rules => write_or_fail(
+            &mut std::io::stdout(),
+            report::human::rules_table(rules::RULES).as_bytes(),
+            stderr,
+        ),
     };
     ExitCode::from(code)
 }
@@ -199,20 +192,17 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
     let mut buf: Vec<u8> = Vec::new();
     let color = args.output.is_none() && std::io::stdout().is_terminal();
     let written = match args.format {
-        OutputFormat::Human if args.quiet => {
-            let s = report::Summary::of(&report);
-            writeln!(
-                buf,
-                "{} files: {} malicious, {} suspicious, {} clean, {} unanalysed{}",
-                s.files,
-                s.malicious,
-                s.suspicious,
-                s.clean,
-                s.unanalysed,
-                report::human::suppressed_note(&s)
-            )
+        OutputFormat::Human => {
+            use report::human::Detail;
+            let detail = if args.quiet {
+                Detail::Quiet
+            } else if args.verbose {
+                Detail::Verbose
+            } else {
+                Detail::Normal
+            };
+            report::human::write(&mut buf, &report, color, detail)
         }
-        OutputFormat::Human => report::human::write(&mut buf, &report, color, args.verbose),
         OutputFormat::Json => report::json::write(&mut buf, &report),
         OutputFormat::Sarif => report::sarif::write(&mut buf, &report),
     };

@@ -113,6 +113,93 @@ fn explain_and_rules_list_every_rule() {
     }
 }
 
+/// The summary line with its wall time replaced by `T`.
+fn summary(line: &str) -> String {
+    match (line.find(" in "), line.find("s: ")) {
+        (Some(a), Some(b)) if a < b => format!("{} in T{}", &line[..a], &line[b + 1..]),
+        _ => line.to_string(),
+    }
+}
+
+#[test]
+fn quiet_prints_the_summary_line_a_normal_run_ends_with() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("model.bin");
+    std::fs::write(&bad, SYSTEM).expect("write");
+    let good = dir.path().join("w.safetensors");
+    std::fs::write(&good, safetensors()).expect("write");
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "plain text\n").expect("write");
+    for (paths, want) in [
+        (
+            vec![&bad],
+            "1 file in T: 1 malicious, 0 suspicious, 0 clean, 0 unanalysed; 1 finding: 1 critical, 0 high, 0 medium, 0 low, 0 info",
+        ),
+        (
+            vec![&good],
+            "1 file in T: 0 malicious, 0 suspicious, 1 clean, 0 unanalysed; 0 findings: 0 critical, 0 high, 0 medium, 0 low, 0 info",
+        ),
+        (
+            vec![&bad, &good, &notes],
+            "3 files in T: 1 malicious, 0 suspicious, 1 clean, 1 unanalysed; 1 finding: 1 critical, 0 high, 0 medium, 0 low, 0 info",
+        ),
+    ] {
+        let paths: Vec<&Path> = paths.iter().map(|p| p.as_path()).collect();
+        let normal = airlock(&["scan"], &paths);
+        let quiet = airlock(&["scan", "-q"], &paths);
+        assert_eq!(normal.status.code(), quiet.status.code());
+        let normal = String::from_utf8_lossy(&normal.stdout).into_owned();
+        let quiet = String::from_utf8_lossy(&quiet.stdout).into_owned();
+        // Quiet is the summary line alone; a normal run ends with the same line.
+        assert_eq!(quiet.lines().count(), 1, "{quiet}");
+        assert_eq!(summary(quiet.trim_end()), want);
+        assert_eq!(
+            normal.lines().last().map(summary).as_deref(),
+            Some(want),
+            "{normal}"
+        );
+    }
+    // `-q -v`: the last flag wins.
+    let out = airlock(&["scan", "-q", "-v"], &[&good]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("clean "),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn rules_are_listed_in_aligned_columns() {
+    let out = airlock(&["rules"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let rules = airlock::rules::RULES;
+    let id_width = rules.iter().map(|r| r.id.len()).max().expect("rules");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), rules.len());
+    for (line, r) in lines.iter().zip(rules) {
+        // Columns start where the widest id and the widest severity ("critical") end, plus two.
+        assert_eq!(
+            *line,
+            format!(
+                "{:<id_width$}  {:<8}  {}",
+                r.id,
+                r.default_severity.as_str(),
+                r.summary
+            )
+        );
+        assert_eq!(line.find(r.summary), Some(id_width + 2 + 8 + 2), "{line}");
+    }
+    // The longest id has exactly two spaces after it.
+    let longest = rules
+        .iter()
+        .find(|r| r.id.len() == id_width)
+        .expect("longest");
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with(&format!("{}  {}", longest.id, longest.default_severity))));
+}
+
 #[test]
 fn exclude_and_hidden_files() {
     let dir = tempfile::tempdir().expect("tempdir");

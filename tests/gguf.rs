@@ -502,6 +502,41 @@ fn named_templates_in_gguf_are_checked() {
     );
 }
 
+/// A metadata key given twice (llama.cpp refuses the file; gguf-py keeps the last copy): the
+/// header is malformed, and the template in each copy is judged.
+#[test]
+fn a_duplicated_metadata_key_is_malformed_and_each_copy_is_judged() {
+    let d = build(
+        false,
+        3,
+        &[
+            ("tokenizer.chat_template", V::S(CVE_TEMPLATE)),
+            ("tokenizer.chat_template", V::S(BENIGN_TEMPLATE)),
+        ],
+        &[("token_embd.weight", vec![4], 0)],
+        true,
+    );
+    let r = scan_bytes("dup.gguf", &d);
+    let malformed: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "gguf-malformed")
+        .map(|f| (f.severity, f.evidence.as_str()))
+        .collect();
+    assert_eq!(
+        malformed,
+        vec![(
+            Severity::Medium,
+            "duplicate metadata key \"tokenizer.chat_template\""
+        )]
+    );
+    assert!(
+        ids(&r).contains(&("chat-template-sandbox-escape", Severity::Critical)),
+        "{:?}",
+        ids(&r)
+    );
+}
+
 /// The real GGUFs of the corpus, when present: facts, nothing at medium or above.
 #[test]
 fn corpus_ggufs_when_present() {

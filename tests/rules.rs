@@ -344,6 +344,17 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             safetensors(None, b"PK\x03\x04tail"),
         ),
         (
+            "json-duplicate-key",
+            "a.safetensors",
+            {
+                let h = br#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#;
+                let mut out = (h.len() as u64).to_le_bytes().to_vec();
+                out.extend_from_slice(h);
+                out.extend_from_slice(&[0u8; 8]);
+                out
+            },
+        ),
+        (
             "numpy-object-array",
             "a.npy",
             npy("|O", "(1,)", b"\x80\x02]q\x00."),

@@ -20,12 +20,10 @@
 //! tensors), never tensor data. Everything else comes from the reports and file metadata.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 use std::path::{Component, Path};
 
-use serde::de::{Deserializer, MapAccess, Visitor};
-
-use crate::finding::{truncate_chars, Finding, Location, Verdict};
+use crate::finding::{plural, truncate_chars, Finding, Location, Verdict};
+use crate::formats::json::{self, Pairs};
 use crate::formats::safetensors::{names_digest, MAX_HEADER, NAMES_FACT};
 use crate::formats::Format;
 use crate::rules::repo as r;
@@ -118,29 +116,6 @@ fn read_small(path: &Path) -> Option<Vec<u8>> {
         .flatten()
 }
 
-/// A JSON object read as its (key, value) pairs in order, keeping duplicate keys.
-struct Pairs(Vec<(String, serde_json::Value)>);
-
-impl<'de> serde::Deserialize<'de> for Pairs {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Pairs;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Pairs, A::Error> {
-                let mut v = Vec::new();
-                while let Some(kv) = m.next_entry()? {
-                    v.push(kv);
-                }
-                Ok(Pairs(v))
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
 /// The part of a shard index read here.
 #[derive(serde::Deserialize)]
 struct Index {
@@ -204,13 +179,20 @@ fn shard_index(
         shards.entry(shard.to_string()).or_default().push(tensor);
     }
     if !dups.is_empty() || bad_values > 0 {
+        let mut what = Vec::new();
+        if !dups.is_empty() {
+            what.push(format!("names {} twice", plural(dups.len(), "tensor")));
+        }
+        if bad_values > 0 {
+            what.push(format!(
+                "has {}",
+                plural(bad_values, "non-string shard name")
+            ));
+        }
         out.push((
             i,
             at(
-                format!(
-                    "the weight_map names {} tensor(s) twice and has {bad_values} non-string shard name(s)",
-                    dups.len()
-                ),
+                format!("the weight_map {}", what.join(" and ")),
                 truncate_chars(&dups.join(", "), 200),
                 &r::shard_index_mismatch::RULE,
             ),
@@ -380,11 +362,27 @@ fn remote_code(
     out: &mut Vec<(usize, Finding)>,
 ) {
     let path = &files[i].path;
-    let Some(value) =
-        read_small(path).and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-    else {
+    let Some(bytes) = read_small(path) else {
         return;
     };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return;
+    };
+    // transformers keeps the last of two equal keys (`auto_map` twice: the module it imports is
+    // the last one's); other readers take the first. A tokenizer config with a chat template was
+    // checked by its analyser already.
+    if files[i].format != Format::TokenizerConfig {
+        if let Some(dup) = json::duplicate_key(&bytes) {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            out.push((
+                i,
+                json::duplicate_finding(&Location::file(path), &dup, &format!("`{name}`")),
+            ));
+        }
+    }
     let Some(map) = value.get("auto_map").and_then(|m| m.as_object()) else {
         return;
     };

@@ -29,7 +29,7 @@ use base64::Engine;
 use rayon::prelude::*;
 use sha2::Digest;
 
-use crate::finding::{Finding, Location, Severity};
+use crate::finding::{plural, Finding, Location, Severity};
 use crate::formats::Format;
 use crate::rules::core::resource_limit;
 use crate::rules::package::{
@@ -209,7 +209,10 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                         if n != f.size {
                             problems.entry(j).or_default().push(Problem {
                                 severity: sev,
-                                text: format!("{path}: {} bytes but RECORD says {n}", f.size),
+                                text: format!(
+                                    "{path}: {} but RECORD says {n}",
+                                    plural(f.size, "byte")
+                                ),
                             });
                             continue;
                         }
@@ -306,7 +309,11 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                 )
                 .severity(Severity::Info)
                 .message("installed files not hashed: the hashing budget is spent")
-                .evidence(format!("{skipped} files not hashed after {spent} bytes"))
+                .evidence(format!(
+                    "{} not hashed after {}",
+                    plural(skipped, "file"),
+                    plural(spent, "byte")
+                ))
                 .build(),
             ));
         }

@@ -8,7 +8,7 @@
 use std::io::Read;
 
 use crate::analyse::Ctx;
-use crate::finding::{Finding, Location};
+use crate::finding::{plural, Finding, Location};
 use crate::formats::Format;
 use crate::rules;
 
@@ -189,7 +189,8 @@ pub fn report_stop(ctx: &mut Ctx, stop: &Stopped, loc: &Location, got: usize) {
         Stopped::Corrupt(msg) => ctx.emit(
             Finding::builder(&rules::archive::archive_malformed::RULE, loc.clone())
                 .message(format!(
-                    "compressed data is corrupt or truncated after {got} bytes"
+                    "compressed data is corrupt or truncated after {}",
+                    plural(got, "byte")
                 ))
                 .evidence(msg.clone())
                 .build(),

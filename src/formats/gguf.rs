@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analyse::Ctx;
-use crate::finding::{Finding, Location, Span};
+use crate::finding::{plural, Finding, Location, Span};
 use crate::formats::{chat_template, Format};
 use crate::rules::gguf as r;
 
@@ -203,8 +203,9 @@ impl<'a> Reader<'a> {
     fn take(&mut self, n: u64, what: &str) -> Result<&'a [u8], Stop> {
         if n > self.remaining() {
             return Err(self.bounds(format!(
-                "{what}: needs {n} bytes, {} remain",
-                self.remaining()
+                "{what}: needs {}, {} left",
+                plural(n, "byte"),
+                plural(self.remaining(), "byte")
             )));
         }
         let s = &self.data[self.pos..self.pos + n as usize];
@@ -329,9 +330,10 @@ impl<'a> Reader<'a> {
         };
         if len.checked_mul(min).is_none_or(|n| n > self.remaining()) {
             return Err(self.bounds(format!(
-                "array of {len} elements of type {elem} needs at least {} bytes, {} remain",
-                len.saturating_mul(min),
-                self.remaining()
+                "array of {} of type {elem} needs at least {}, {} left",
+                plural(len, "element"),
+                plural(len.saturating_mul(min), "byte"),
+                plural(self.remaining(), "byte")
             )));
         }
         let mut items = Vec::new();
@@ -426,10 +428,10 @@ pub fn parse(data: &[u8]) -> (Header, Option<Stop>) {
             need.to_string()
         };
         let what = format!(
-            "header claims {} metadata key/values and {} tensors (at least {need} bytes), {} bytes remain",
-            h.kv_count,
-            h.tensor_count,
-            rd.remaining()
+            "header claims {} and {} (at least {need} bytes), {} left",
+            plural(h.kv_count, "metadata key/value"),
+            plural(h.tensor_count, "tensor"),
+            plural(rd.remaining(), "byte")
         );
         let stop = rd.bounds(what);
         return (h, Some(stop));
@@ -454,7 +456,10 @@ pub fn parse(data: &[u8]) -> (Header, Option<Stop>) {
         if n_dims > MAX_DIMS {
             let stop = Stop::Invalid {
                 offset: at,
-                what: format!("tensor {name:?} has {n_dims} dimensions (at most {MAX_DIMS})"),
+                what: format!(
+                    "tensor {name:?} has {} (at most {MAX_DIMS})",
+                    plural(n_dims, "dimension")
+                ),
             };
             return (h, Some(stop));
         }
@@ -597,7 +602,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
     let n = problems.len();
     for (i, (offset, what)) in problems.into_iter().take(MAX_PROBLEMS).enumerate() {
         let more = if i + 1 == MAX_PROBLEMS && n > MAX_PROBLEMS {
-            format!(" (and {} more problems)", n - MAX_PROBLEMS)
+            format!(" (and {})", plural(n - MAX_PROBLEMS, "more problem"))
         } else {
             String::new()
         };
@@ -655,8 +660,9 @@ fn tensor_layout(
             problems.push((
                 0,
                 format!(
-                    "tensor {:?}: row of {ne0} elements is not whole {tname} blocks of {block}",
-                    t.name
+                    "tensor {:?}: a row of {} is not whole {tname} blocks of {block}",
+                    t.name,
+                    plural(ne0, "element")
                 ),
             ));
             continue;
@@ -709,7 +715,8 @@ fn tensor_layout(
             )
             .message("the tensor data runs past the end of the file (a split or cut download?)")
             .evidence(format!(
-                "header ends at byte {header_end}; tensors need bytes {data_start}..{end}; the file has {len} bytes"
+                "header ends at byte {header_end}; tensors need bytes {data_start}..{end}; the file has {}",
+                plural(len, "byte")
             ))
             .build(),
         );
@@ -733,8 +740,8 @@ fn tensor_layout(
                 loc.with_span(Span::Offset { offset: padded }),
             )
             .message(format!(
-                "{} bytes follow the last tensor of the GGUF file",
-                len - padded
+                "{} after the last tensor of the GGUF file",
+                plural(len - padded, "byte")
             ))
             .evidence(format!("trailing data sniffs as {}", what.name()))
             .build(),

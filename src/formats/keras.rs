@@ -19,8 +19,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::analyse::Ctx;
-use crate::finding::{truncate_chars, Finding, Location, Severity, Span};
-use crate::formats::Format;
+use crate::finding::{plural, truncate_chars, Finding, Location, Severity, Span};
+use crate::formats::{json, Format};
 use crate::rules::keras as r;
 
 /// The largest config parsed (bytes). Real configs of large functional models are a few MiB;
@@ -83,12 +83,19 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
         ctx.limit(
             loc,
             &format!("Keras config larger than {MAX_CONFIG} bytes"),
-            &format!("the config ({} bytes)", data.len()),
+            &format!("the config ({})", plural(data.len(), "byte")),
         );
         return;
     }
     let value = match parse(data) {
-        Ok(v) => v,
+        Ok((v, dup)) => {
+            // Keras reads the last of two equal keys, as airlock does; another reader of the
+            // config may take the first (a layer's class hidden behind its duplicate).
+            if let Some(dup) = dup {
+                ctx.emit(json::duplicate_finding(loc, &dup, "the Keras config"));
+            }
+            v
+        }
         Err(e) if e.to_string().contains("recursion limit") => {
             // serde_json stops at 128 levels; Python's json goes deeper, so the config may still
             // load. A model graph has no use for that depth but hiding what is inside it.
@@ -104,7 +111,7 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
             ctx.emit(
                 Finding::builder(&r::keras_invalid_config::RULE, loc.clone())
                     .message("the Keras config is not valid JSON; Keras cannot load it and airlock did not analyse it")
-                    .evidence(format!("{e} ({} bytes)", data.len()))
+                    .evidence(format!("{e} ({})", plural(data.len(), "byte")))
                     .build(),
             );
             return;
@@ -133,15 +140,17 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
 
 /// Parse as Python's `json` does: it also accepts `NaN`, `Infinity` and `-Infinity`, which
 /// `json.dumps` writes for such floats; they are read as null on a second try.
-fn parse(data: &[u8]) -> Result<Value, serde_json::Error> {
+/// The first duplicated key (`json-duplicate-key`) is found in the same bytes.
+fn parse(data: &[u8]) -> Result<(Value, Option<json::Duplicate>), serde_json::Error> {
     match serde_json::from_slice(data) {
-        Ok(v) => Ok(v),
+        Ok(v) => Ok((v, json::duplicate_key(data))),
         Err(e) if e.is_syntax() => {
             let fixed = replace_non_finite(data);
             if fixed.len() == data.len() && fixed == data {
                 return Err(e);
             }
-            serde_json::from_slice(&fixed).map_err(|_| e)
+            let v = serde_json::from_slice(&fixed).map_err(|_| e)?;
+            Ok((v, json::duplicate_key(&fixed)))
         }
         Err(e) => Err(e),
     }
@@ -357,7 +366,7 @@ mod tests {
 
     #[test]
     fn non_finite_numbers_are_read_as_null() {
-        let v = parse(br#"{"a": NaN, "b": "NaN", "c": -Infinity}"#).expect("parses");
+        let (v, _) = parse(br#"{"a": NaN, "b": "NaN", "c": -Infinity}"#).expect("parses");
         assert!(v["a"].is_null());
         assert_eq!(v["b"], "NaN");
         assert!(v["c"].is_null());

@@ -7,6 +7,7 @@ pub mod chat_template;
 pub mod compress;
 pub mod gguf;
 pub mod hdf5;
+pub mod json;
 pub mod keras;
 pub mod numpy;
 pub mod onnx;

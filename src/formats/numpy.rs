@@ -3,7 +3,7 @@
 //! Source: NEP 1 and `numpy/lib/format.py` (versions 1.0, 2.0 and 3.0 of the format).
 
 use crate::analyse::Ctx;
-use crate::finding::{Finding, Location, Span};
+use crate::finding::{plural, Finding, Location, Span};
 use crate::formats::Format;
 use crate::rules::numpy as r;
 
@@ -65,8 +65,8 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         bad(
             ctx,
             format!(
-                "header length {hlen} exceeds the file ({} bytes)",
-                data.len()
+                "header length {hlen} exceeds the file ({})",
+                plural(data.len(), "byte")
             ),
         );
         return Format::Npy;
@@ -117,7 +117,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         match need {
             Some(need) if need > have => bad(
                 ctx,
-                format!("data is {have} bytes, shape {shape} of {code} needs {need}"),
+                format!(
+                    "data is {}, shape {shape} of {code} needs {need}",
+                    plural(have, "byte")
+                ),
             ),
             None => bad(ctx, format!("shape {shape} overflows")),
             _ => {}

@@ -16,6 +16,8 @@
 use prost::bytes::Buf;
 use prost::encoding::{decode_key, decode_varint, WireType};
 
+use crate::finding::plural;
+
 /// The value of one field on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Value<'a> {
@@ -74,8 +76,9 @@ impl<'a> Fields<'a> {
                 let len = decode_varint(&mut self.rest).map_err(|e| e.to_string())?;
                 if len > self.rest.len() as u64 {
                     return Err(format!(
-                        "field {tag} declares {len} bytes, {} remain",
-                        self.rest.len()
+                        "field {tag} declares {}, {} left",
+                        plural(len, "byte"),
+                        plural(self.rest.len(), "byte")
                     ));
                 }
                 let (v, rest) = self.rest.split_at(len as usize);

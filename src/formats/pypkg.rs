@@ -13,7 +13,7 @@ use base64::Engine;
 use sha2::Digest;
 
 use crate::analyse::Ctx;
-use crate::finding::{Finding, Location, Severity, Span};
+use crate::finding::{plural, Finding, Location, Severity, Span};
 use crate::formats::python::{self, Role};
 use crate::formats::Format;
 use crate::rules::package as r;
@@ -269,7 +269,7 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
         None => ctx.emit(
             Finding::builder(&r::wheel_record_missing::RULE, loc.clone())
                 .message("no dist-info/RECORD: the wheel's files cannot be verified")
-                .evidence(format!("{} members", parts.digests.len()))
+                .evidence(plural(parts.digests.len(), "member"))
                 .build(),
         ),
         Some((name, text)) => check_record(ctx, parts, &name, &text, loc),
@@ -372,7 +372,10 @@ fn check_record(ctx: &mut Ctx, parts: &WheelParts, record: &str, text: &str, loc
         }
         if let Ok(n) = size.trim().parse::<u64>() {
             if n != *got_size {
-                problems.push(format!("{path}: {got_size} bytes but RECORD says {n}"));
+                problems.push(format!(
+                    "{path}: {} but RECORD says {n}",
+                    plural(*got_size, "byte")
+                ));
             }
         }
     }

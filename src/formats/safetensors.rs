@@ -1,10 +1,11 @@
 //! safetensors: the header is validated with the `safetensors` crate (length bound, JSON, dtypes,
-//! shapes, offsets, overlaps); only the header is read, never the tensor data.
+//! shapes, offsets, overlaps) and checked for duplicated keys, which that crate accepts
+//! silently (`json-duplicate-key`); only the header is read, never the tensor data.
 //!
 //! Source: <https://github.com/huggingface/safetensors> (format description in its README).
 
 use crate::analyse::Ctx;
-use crate::finding::{Finding, Location, Span};
+use crate::finding::{plural, Finding, Location, Span};
 use crate::formats::Format;
 use crate::rules::safetensors as r;
 
@@ -61,7 +62,11 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         bad(
             ctx,
             "header length is larger than the bound or the file".into(),
-            format!("header length {n} bytes; file {len} bytes; bound {MAX_HEADER}"),
+            format!(
+                "header length {}; file {}; bound {MAX_HEADER}",
+                plural(n, "byte"),
+                plural(len, "byte")
+            ),
         );
         return Format::Safetensors;
     }
@@ -78,12 +83,24 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         }
     };
     record_facts(ctx, loc, &meta);
+    // serde_json (and so the `safetensors` crate) keeps the last of two equal tensor names;
+    // readers built on RapidJSON or simdjson take the first.
+    if let Some(dup) = crate::formats::json::duplicate_key(header) {
+        ctx.emit(crate::formats::json::duplicate_finding(
+            loc,
+            &dup,
+            "the safetensors header",
+        ));
+    }
     let end = 8 + n + meta.data_len() as u64;
     if end > len {
         bad(
             ctx,
             "tensor data runs past the end of the file".into(),
-            format!("last tensor ends at byte {end}; file is {len} bytes"),
+            format!(
+                "last tensor ends at byte {end}; the file is {}",
+                plural(len, "byte")
+            ),
         );
         return Format::Safetensors;
     }
@@ -106,7 +123,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
                 &r::safetensors_trailing_data::RULE,
                 loc.with_span(Span::Offset { offset: end }),
             )
-            .message(format!("{} bytes follow the last tensor", len - end))
+            .message(format!(
+                "{} after the last tensor",
+                plural(len - end, "byte")
+            ))
             .evidence(format!("trailing data sniffs as {}", what.name()))
             .build(),
         );

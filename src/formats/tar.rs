@@ -5,7 +5,7 @@
 //! by its raw file position, so nothing is copied.
 
 use crate::analyse::Ctx;
-use crate::finding::{Finding, Location};
+use crate::finding::{plural, Finding, Location};
 use crate::formats::Format;
 use crate::rules::archive as r;
 
@@ -98,7 +98,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             malformed(
                 ctx,
                 &mloc,
-                &format!("member data ({size} bytes at {start}) runs past the end"),
+                &format!(
+                    "member data ({} at {start}) runs past the end",
+                    plural(size, "byte")
+                ),
             );
             continue;
         };

@@ -14,7 +14,7 @@
 use std::io::Read;
 
 use crate::analyse::Ctx;
-use crate::finding::{Finding, Location, Span};
+use crate::finding::{plural, Finding, Location, Span};
 use crate::formats::compress::{read_bounded, read_bounded_sized, report_stop};
 use crate::formats::pypkg::WheelParts;
 use crate::formats::{refine_by_name, sniff, Format};
@@ -302,9 +302,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                 Finding::builder(&r::archive_malformed::RULE, loc.clone())
                     .message("no end of central directory record: truncated or not a complete zip; members were read from their local headers")
                     .evidence(format!(
-                        "{} bytes, {} local headers readable",
-                        data.len(),
-                        entries.len()
+                        "{}, {} readable",
+                        plural(data.len(), "byte"),
+                        plural(entries.len(), "local header")
                     ))
                     .build(),
             );
@@ -318,7 +318,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                     &r::archive_prefix_data::RULE,
                     loc.with_span(Span::Offset { offset: 0 }),
                 )
-                .message(format!("{first} bytes precede the first zip member"))
+                .message(format!(
+                    "{} before the first zip member",
+                    plural(first, "byte")
+                ))
                 .evidence(format!(
                     "first bytes: {}",
                     crate::finding::hex_head(data, 12)

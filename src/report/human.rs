@@ -1,10 +1,11 @@
 //! Human output: files with findings grouped, worst first; colour only on a terminal; one
-//! summary line at the end.
+//! summary line at the end, the same at every [`Detail`] level.
 
 use std::io::{self, Write};
 
-use crate::finding::{Severity, Verdict};
+use crate::finding::{plural, Severity, Verdict};
 use crate::report::Summary;
+use crate::rules::Rule;
 use crate::scan::ScanReport;
 
 fn paint(color: bool, code: &str, s: &str) -> String {
@@ -25,8 +26,32 @@ fn sev_code(s: Severity) -> &'static str {
     }
 }
 
-/// Write the report. `verbose` also lists info findings and files without findings.
+/// How much the human report shows above its summary line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// `--quiet`: the summary line alone.
+    Quiet,
+    /// Files with findings above info, each finding with its location and evidence.
+    Normal,
+    /// `--verbose`: also info findings, suppressed findings, clean and unanalysed files (with
+    /// the reason) and facts.
+    Verbose,
+}
+
+/// Write the report: the files `detail` asks for, then [`summary_line`].
 pub fn write(
+    out: &mut dyn Write,
+    report: &ScanReport,
+    color: bool,
+    detail: Detail,
+) -> io::Result<()> {
+    if detail != Detail::Quiet {
+        write_files(out, report, color, detail == Detail::Verbose)?;
+    }
+    writeln!(out, "{}", summary_line(report))
+}
+
+fn write_files(
     out: &mut dyn Write,
     report: &ScanReport,
     color: bool,
@@ -85,31 +110,60 @@ pub fn write(
             }
         }
     }
+    Ok(())
+}
+
+/// The one-line summary that ends every human report, `--quiet` or not:
+/// `2 files in 0.01s: 1 malicious, 0 suspicious, 1 clean, 0 unanalysed; 1 finding: 1 critical,
+/// 0 high, 0 medium, 0 low, 0 info`, then `; N suppressed by the policy` when a policy
+/// suppressed findings. Verdicts and severities are adjectives, so only the two counts of
+/// things (files, findings) take a plural.
+pub fn summary_line(report: &ScanReport) -> String {
     let s = Summary::of(report);
     let [info, low, medium, high, critical] = s.by_severity;
-    writeln!(
-        out,
-        "{} files in {:.2}s: {} malicious, {} suspicious, {} clean, {} not model files or unreadable; findings: {} critical, {} high, {} medium, {} low, {} info{}",
-        s.files,
+    format!(
+        "{} in {:.2}s: {} malicious, {} suspicious, {} clean, {} unanalysed; {}: {critical} critical, {high} high, {medium} medium, {low} low, {info} info{}",
+        plural(s.files, "file"),
         report.elapsed.as_secs_f64(),
         s.malicious,
         s.suspicious,
         s.clean,
         s.unanalysed,
-        critical,
-        high,
-        medium,
-        low,
-        info,
+        plural(s.by_severity.iter().sum::<usize>(), "finding"),
         suppressed_note(&s)
     )
 }
 
 /// `; N suppressed by the policy` when a policy suppressed findings, else nothing.
-pub fn suppressed_note(s: &Summary) -> String {
+fn suppressed_note(s: &Summary) -> String {
     if s.suppressed == 0 {
         String::new()
     } else {
         format!("; {} suppressed by the policy", s.suppressed)
     }
+}
+
+/// The `airlock rules` table: id, default severity and summary, one rule a line, in columns as
+/// wide as their widest entry (plus two spaces), so a long id never shifts the columns after it.
+pub fn rules_table(rules: &[&Rule]) -> String {
+    let id_width = rules
+        .iter()
+        .map(|r| r.id.chars().count())
+        .max()
+        .unwrap_or(0);
+    let sev_width = rules
+        .iter()
+        .map(|r| r.default_severity.as_str().chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut s = String::new();
+    for r in rules {
+        s.push_str(&format!(
+            "{:<id_width$}  {:<sev_width$}  {}\n",
+            r.id,
+            r.default_severity.as_str(),
+            r.summary
+        ));
+    }
+    s
 }

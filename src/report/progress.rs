@@ -19,7 +19,7 @@ impl Progress {
         let bar = enabled.then(|| {
             let b = ProgressBar::hidden();
             if let Ok(style) =
-                ProgressStyle::with_template("{spinner} {pos}/{len} files {wide_bar} {elapsed}")
+                ProgressStyle::with_template("{spinner} files {pos}/{len} {wide_bar} {elapsed}")
             {
                 b.set_style(style);
             }

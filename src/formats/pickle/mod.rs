@@ -17,7 +17,7 @@ pub mod render;
 use std::collections::{BTreeMap, HashSet};
 
 use crate::analyse::Ctx;
-use crate::finding::{Confidence, Finding, Location, Severity, Span};
+use crate::finding::{plural, Confidence, Finding, Location, Severity, Span};
 use crate::formats::Format;
 use crate::rules::pickle as r;
 use classify::{classify, Class};
@@ -120,7 +120,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             ctx.limit(
                 loc,
                 &format!("time per input ({:?})", ctx.budget.limits.max_time),
-                &format!("{} bytes after offset {pos}", data.len() - pos),
+                &format!("{} after offset {pos}", plural(data.len() - pos, "byte")),
             );
             break;
         }
@@ -197,7 +197,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                         offset: offset as u64,
                     }),
                     &bound,
-                    &format!("{} bytes of pickle stream", data.len() - offset),
+                    &format!("{} of pickle stream", plural(data.len() - offset, "byte")),
                 );
                 linear_imports(ctx, data, offset, loc, m.protocol);
                 break;
@@ -246,7 +246,7 @@ fn linear_imports(ctx: &mut Ctx, data: &[u8], start: usize, loc: &Location, prot
                     "time per input ({:?}) in the linear import pass",
                     ctx.budget.limits.max_time
                 ),
-                &format!("{} bytes after offset {pos}", data.len() - pos),
+                &format!("{} after offset {pos}", plural(data.len() - pos, "byte")),
             );
             break;
         }
@@ -367,7 +367,10 @@ fn trailing(ctx: &mut Ctx, data: &[u8], pos: usize, loc: &Location, depth: u32) 
             &r::pickle_trailing_data::RULE,
             loc.with_span(Span::Offset { offset: pos as u64 }),
         )
-        .message(format!("{} bytes follow the last pickle", rest.len()))
+        .message(format!(
+            "{} after the last pickle",
+            plural(rest.len(), "byte")
+        ))
         .evidence(format!("trailing bytes: {shown}"))
         .build(),
     );
@@ -425,7 +428,9 @@ fn joblib_hook(m: &Machine<'_>, id: NodeId, state: V, at: usize) -> HookResult {
     let left = (buf.len() - at) as u64;
     if bytes.saturating_add(skip as u64) > left {
         return HookResult::Error(format!(
-            "array data ({bytes} bytes) runs past the end of the stream ({left} bytes left)"
+            "array data ({}) runs past the end of the stream ({} left)",
+            plural(bytes, "byte"),
+            plural(left, "byte")
         ));
     }
     HookResult::Skip(skip + bytes as usize)
@@ -1058,9 +1063,13 @@ fn check_legacy_storages(
                 &crate::rules::pytorch::torch_legacy_trailing_data::RULE,
                 loc.with_span(Span::Offset { offset: pos }),
             )
-            .message(format!("{} bytes follow the last storage", len - pos))
+            .message(format!(
+                "{} after the last storage",
+                plural(len - pos, "byte")
+            ))
             .evidence(format!(
-                "storages end at offset {pos}; the file is {len} bytes"
+                "storages end at offset {pos}; the file is {}",
+                plural(len, "byte")
             ))
             .build(),
         );

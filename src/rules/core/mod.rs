@@ -2,6 +2,7 @@
 
 pub mod format_extension_mismatch;
 pub mod io_error;
+pub mod json_duplicate_key;
 pub mod polyglot_file;
 pub mod resource_limit;
 pub mod symlink_outside_root;

@@ -9,6 +9,14 @@
 //! (`minijinja::machinery`), and the syntax tree is walked; a template that does not parse is
 //! reported and its identifiers are scanned token by token, so a syntax trick that minijinja
 //! rejects but Jinja2 accepts cannot hide an escape.
+//!
+//! Names are judged after constant folding ([`fold`]): an expression that builds a string from
+//! pieces without input (`'__cla' ~ 'ss__'`, `'%c' | format(95)`, a list joined, a string
+//! reversed, a variable or `namespace` attribute set from such pieces, a loop over a literal list)
+//! is judged as the string it builds, wherever a literal would be, so an obfuscated escape is
+//! graded as the escape it is.
+
+pub mod fold;
 
 use std::collections::BTreeSet;
 
@@ -16,7 +24,7 @@ use minijinja::machinery::ast;
 
 use crate::analyse::Ctx;
 use crate::finding::{Finding, Location, Severity, Span};
-use crate::formats::Format;
+use crate::formats::{json, Format};
 use crate::rules::chat_template as r;
 
 /// Dunder attributes that walk from any object to classes, functions' globals and builtins: the
@@ -123,9 +131,21 @@ fn is_dunder(s: &str) -> bool {
 struct Walker<'s> {
     src: &'s str,
     hits: BTreeSet<Hit>,
+    fold: fold::Folder,
+    /// True while walking the pieces of an expression already judged by its folded value.
+    in_folded: bool,
 }
 
 impl Walker<'_> {
+    fn new(src: &str) -> Walker<'_> {
+        Walker {
+            src,
+            hits: BTreeSet::new(),
+            fold: fold::Folder::default(),
+            in_folded: false,
+        }
+    }
+
     fn hit(&mut self, span: minijinja::machinery::Span, kind: Kind, what: String) {
         let (a, b) = (span.start_offset as usize, span.end_offset as usize);
         let snippet = self
@@ -139,6 +159,16 @@ impl Walker<'_> {
             what,
             snippet,
         });
+    }
+
+    /// A string that names a dunder or a module, used as an item key, an `attr` argument or an
+    /// import (`x['__globals__']`, `attr('__class__')`, `('os')`), literal or folded.
+    fn string(&mut self, span: minijinja::machinery::Span, s: &str) {
+        if ESCAPE_DUNDERS.contains(&s) {
+            self.hit(span, Kind::Dunder, s.to_string());
+        } else if SUSPICIOUS_NAMES.contains(&s) {
+            self.hit(span, Kind::Name, s.to_string());
+        }
     }
 
     /// An attribute or item name reached from `base`.
@@ -161,36 +191,94 @@ impl Walker<'_> {
         }
     }
 
+    /// The text a `{% set x %}...{% endset %}` block captures, when it is constant.
+    fn captured(&mut self, body: &[ast::Stmt]) -> fold::Values {
+        let mut out = vec![String::new()];
+        for s in body {
+            let pieces = match s {
+                ast::Stmt::EmitRaw(r) => vec![r.raw.to_string()],
+                ast::Stmt::EmitExpr(e) => self.fold.strings(&e.expr),
+                _ => Vec::new(),
+            };
+            if pieces.is_empty() {
+                return Vec::new();
+            }
+            let mut next = Vec::new();
+            for a in &out {
+                for p in &pieces {
+                    if next.len() < fold::MAX_ALTERNATIVES && a.len() + p.len() <= fold::MAX_LEN {
+                        next.push(format!("{a}{p}"));
+                    }
+                }
+            }
+            out = next;
+        }
+        out.into_iter().map(fold::Folded::Str).collect()
+    }
+
+    fn for_loop(&mut self, f: &ast::ForLoop, span: minijinja::machinery::Span) {
+        self.expr(&f.iter);
+        if let Some(e) = &f.filter_expr {
+            self.expr(e);
+        }
+        // A loop over a list known without input runs its body once per item, in order, so a
+        // name a `namespace` accumulates is folded too. Each walk judges the body again; hits
+        // are a set, so a body repeats none.
+        let items: Vec<fold::Folded> = self
+            .fold
+            .fold(&f.iter)
+            .iter()
+            .filter_map(fold::Folded::items)
+            .flatten()
+            .take(fold::MAX_ITEMS)
+            .collect();
+        let size = u64::from(span.end_offset.saturating_sub(span.start_offset)).max(1);
+        let cost = (items.len() as u64).saturating_mul(size);
+        if !items.is_empty() && cost <= self.fold.unroll_budget {
+            self.fold.unroll_budget -= cost;
+            for item in items {
+                self.fold.bind(&f.target, vec![item]);
+                self.stmts(&f.body);
+            }
+        } else {
+            self.fold.unbind(&f.target);
+            self.stmts(&f.body);
+        }
+        self.fold.unbind(&f.target);
+        self.expr(&f.target);
+        self.stmts(&f.else_body);
+    }
+
     fn stmt(&mut self, s: &ast::Stmt) {
         use ast::Stmt;
         match s {
             Stmt::Template(t) => self.stmts(&t.children),
             Stmt::EmitExpr(e) => self.expr(&e.expr),
             Stmt::EmitRaw(_) | Stmt::Continue(_) | Stmt::Break(_) => {}
-            Stmt::ForLoop(f) => {
-                self.expr(&f.target);
-                self.expr(&f.iter);
-                if let Some(e) = &f.filter_expr {
-                    self.expr(e);
-                }
-                self.stmts(&f.body);
-                self.stmts(&f.else_body);
-            }
+            Stmt::ForLoop(f) => self.for_loop(f, f.span()),
             Stmt::IfCond(i) => {
+                // Both branches may run: a variable afterwards holds what either left in it.
                 self.expr(&i.expr);
+                let before = self.fold.snapshot();
                 self.stmts(&i.true_body);
+                let after_true = std::mem::replace(&mut self.fold.env, before);
                 self.stmts(&i.false_body);
+                self.fold.env.merge(after_true);
             }
             Stmt::WithBlock(w) => {
+                let before = self.fold.snapshot();
                 for (a, b) in &w.assignments {
                     self.expr(a);
                     self.expr(b);
+                    self.fold.assign(a, b);
                 }
                 self.stmts(&w.body);
+                self.fold.env = before;
             }
             Stmt::Set(x) => {
                 self.expr(&x.target);
                 self.expr(&x.expr);
+                self.fold.assign(&x.target, &x.expr);
             }
             Stmt::SetBlock(x) => {
                 self.expr(&x.target);
@@ -198,6 +286,17 @@ impl Walker<'_> {
                     self.expr(f);
                 }
                 self.stmts(&x.body);
+                let values = if x.filter.is_some() {
+                    Vec::new()
+                } else {
+                    self.captured(&x.body)
+                };
+                for v in &values {
+                    if let Some(text) = v.text() {
+                        self.string(x.target.span(), &text);
+                    }
+                }
+                self.fold.bind(&x.target, values);
             }
             Stmt::AutoEscape(a) => {
                 self.expr(&a.enabled);
@@ -225,10 +324,10 @@ impl Walker<'_> {
             Stmt::Include(i) => self.expr(&i.name),
             Stmt::Macro(m) => self.macro_(m),
             Stmt::CallBlock(c) => {
-                self.call(&c.call);
+                self.call(&c.call, c.call.span());
                 self.macro_(&c.macro_decl);
             }
-            Stmt::Do(d) => self.call(&d.call),
+            Stmt::Do(d) => self.call(&d.call, d.call.span()),
         }
     }
 
@@ -236,26 +335,67 @@ impl Walker<'_> {
         for e in m.args.iter().chain(&m.defaults) {
             self.expr(e);
         }
+        // Arguments are unknown inside the body; what the body sets stays inside it.
+        let before = self.fold.snapshot();
+        for a in &m.args {
+            self.fold.unbind(a);
+        }
         self.stmts(&m.body);
+        self.fold.env = before;
     }
 
-    fn call(&mut self, c: &ast::Call) {
+    fn call(&mut self, c: &ast::Call, span: minijinja::machinery::Span) {
         self.expr(&c.expr);
-        self.args(&c.args);
+        self.args(&c.args, span);
     }
 
-    fn args(&mut self, args: &[ast::CallArg]) {
+    /// The arguments of the call, filter or test at `span`.
+    fn args(&mut self, args: &[ast::CallArg], span: minijinja::machinery::Span) {
         for a in args {
             match a {
-                ast::CallArg::Pos(e)
-                | ast::CallArg::Kwarg(_, e)
-                | ast::CallArg::PosSplat(e)
-                | ast::CallArg::KwargSplat(e) => self.expr(e),
+                // `dict(__class__=1) | first` names a dunder through a keyword.
+                ast::CallArg::Kwarg(name, e) => {
+                    if is_dunder(name) {
+                        self.hit(span, Kind::Dunder, name.to_string());
+                    }
+                    self.expr(e);
+                }
+                ast::CallArg::Pos(e) | ast::CallArg::PosSplat(e) | ast::CallArg::KwargSplat(e) => {
+                    self.expr(e)
+                }
             }
         }
     }
 
+    /// The strings `e` folds to (none inside an expression already folded).
+    fn folded(&mut self, e: &ast::Expr) -> Vec<String> {
+        if self.in_folded {
+            Vec::new()
+        } else {
+            self.fold.names(e)
+        }
+    }
+
     fn expr(&mut self, e: &ast::Expr) {
+        use ast::Expr;
+        // A composite expression that folds to a string is judged by that string, and its
+        // pieces are not folded again (a chain of n pieces costs n steps, not n squared).
+        let composite = !matches!(e, Expr::Const(_) | Expr::Var(_) | Expr::GetAttr(_));
+        let values = if composite {
+            self.folded(e)
+        } else {
+            Vec::new()
+        };
+        for v in &values {
+            self.string(e.span(), v);
+        }
+        let outer = self.in_folded;
+        self.in_folded |= !values.is_empty();
+        self.expr_parts(e);
+        self.in_folded = outer;
+    }
+
+    fn expr_parts(&mut self, e: &ast::Expr) {
         use ast::Expr;
         match e {
             Expr::Var(v) => {
@@ -267,14 +407,8 @@ impl Walker<'_> {
                 }
             }
             Expr::Const(c) => {
-                // A string that names a dunder or a module, used as an item key, an `attr`
-                // argument or an import: `x['__globals__']`, `attr('__class__')`, `('os')`.
                 if let Some(s) = c.value.as_str() {
-                    if ESCAPE_DUNDERS.contains(&s) {
-                        self.hit(c.span(), Kind::Dunder, s.to_string());
-                    } else if SUSPICIOUS_NAMES.contains(&s) {
-                        self.hit(c.span(), Kind::Name, s.to_string());
-                    }
+                    self.string(c.span(), s);
                 }
             }
             Expr::Slice(s) => {
@@ -302,32 +436,37 @@ impl Walker<'_> {
                 }
             }
             Expr::Filter(f) => {
+                // `x | attr(name)` is `x.name`.
+                if let (Some(base), "attr", Some(ast::CallArg::Pos(name))) =
+                    (&f.expr, f.name, f.args.first())
+                {
+                    for n in self.fold.names(name) {
+                        self.member(f.span(), base, &n);
+                    }
+                }
                 if let Some(x) = &f.expr {
                     self.expr(x);
                 }
-                self.args(&f.args);
+                self.args(&f.args, f.span());
             }
             Expr::Test(t) => {
                 self.expr(&t.expr);
-                self.args(&t.args);
+                self.args(&t.args, t.span());
             }
             Expr::GetAttr(g) => {
                 self.member(g.span(), &g.expr, g.name);
                 self.expr(&g.expr);
             }
             Expr::GetItem(g) => {
-                if let ast::Expr::Const(c) = &g.subscript_expr {
-                    if let Some(s) = c.value.as_str() {
-                        let s = s.to_string();
-                        self.member(g.span(), &g.expr, &s);
-                    }
+                for s in self.fold.names(&g.subscript_expr) {
+                    self.member(g.span(), &g.expr, &s);
                 }
                 self.expr(&g.expr);
                 self.expr(&g.subscript_expr);
             }
             Expr::Call(c) => {
                 self.expr(&c.expr);
-                self.args(&c.args);
+                self.args(&c.args, c.span());
             }
             Expr::List(l) => l.items.iter().for_each(|x| self.expr(x)),
             Expr::Tuple(t) => t.items.iter().for_each(|x| self.expr(x)),
@@ -395,13 +534,28 @@ fn scan_tokens(text: &str) -> BTreeSet<Hit> {
 /// pointer) that span is kept and lines go into the evidence; without one, findings get line
 /// spans. `source` names the template for messages (`tokenizer.chat_template`).
 pub fn check(ctx: &mut Ctx, text: &str, loc: &Location, source: &str) {
+    // minijinja bounds the nesting of parentheses and blocks, but parses a chain of operators
+    // (`'a' ~ 'a' ~ ...`, `- - - 1`) into a tree as deep as the chain, which its parser, our
+    // walk and the tree's drop all recurse through: ten thousand links overflow a thread's
+    // stack and abort the process. A tag longer than any template needs is not parsed.
+    if let Some(line) = overlong_tag(text) {
+        ctx.emit(
+            Finding::builder(&r::chat_template_unparsable::RULE, at(loc, Some(line)))
+                .message(format!(
+                    "{source} has a tag too long to parse safely; its identifiers were scanned token by token"
+                ))
+                .evidence(format!(
+                    "a tag with more than {MAX_TAG_TOKENS} tokens, from line {line}"
+                ))
+                .build(),
+        );
+        report(ctx, &scan_tokens(text), loc, source);
+        return;
+    }
     let syntax = minijinja::syntax::SyntaxConfig::default();
     let hits = match minijinja::machinery::parse(text, "<chat template>", syntax) {
         Ok(tree) => {
-            let mut w = Walker {
-                src: text,
-                hits: BTreeSet::new(),
-            };
+            let mut w = Walker::new(text);
             w.stmt(&tree);
             w.hits
         }
@@ -416,6 +570,87 @@ pub fn check(ctx: &mut Ctx, text: &str, loc: &Location, source: &str) {
         }
     };
     report(ctx, &hits, loc, source);
+}
+
+/// Most tokens in one `{{ }}` or `{% %}` tag that is parsed: a tag's syntax tree is at most as
+/// deep as its tokens are many. The longest tags of real templates have a few hundred.
+const MAX_TAG_TOKENS: usize = 2000;
+
+/// The 1-based line of the first tag with more than [`MAX_TAG_TOKENS`] tokens.
+/// Tokens are counted lexically: a word or number, a quoted string, or one punctuation
+/// character; comments `{# #}` and text between tags do not count. A tag ends where minijinja's
+/// lexer ends it: at its own closing delimiter outside brackets, so `{'a': {}}` inside a tag
+/// does not end it. When in doubt the count goes on, which can only report a long tag.
+fn overlong_tag(text: &str) -> Option<usize> {
+    struct Tag {
+        line: usize,
+        close: u8,
+        depth: i64,
+        tokens: usize,
+    }
+    let b = text.as_bytes();
+    let (mut i, mut line) = (0usize, 1usize);
+    let mut tag: Option<Tag> = None;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\n' {
+            line += 1;
+        }
+        let Some(t) = &mut tag else {
+            if c == b'{' && matches!(b.get(i + 1), Some(b'{' | b'%')) {
+                let close = if b[i + 1] == b'{' { b'}' } else { b'%' };
+                tag = Some(Tag {
+                    line,
+                    close,
+                    depth: 0,
+                    tokens: 0,
+                });
+                i += 2;
+            } else {
+                i += 1;
+            }
+            continue;
+        };
+        if c == t.close && t.depth <= 0 && b.get(i + 1) == Some(&b'}') {
+            tag = None;
+            i += 2;
+            continue;
+        }
+        match c {
+            b'\'' | b'"' => {
+                t.tokens += 1;
+                i += 1;
+                while i < b.len() && b[i] != c {
+                    if b[i] == b'\n' {
+                        line += 1;
+                    }
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            _ if c == b'_' || c.is_ascii_alphanumeric() => {
+                t.tokens += 1;
+                while i < b.len() && (b[i] == b'_' || b[i].is_ascii_alphanumeric()) {
+                    i += 1;
+                }
+            }
+            _ => {
+                match c {
+                    b'(' | b'[' | b'{' => t.depth += 1,
+                    b')' | b']' | b'}' => t.depth -= 1,
+                    _ => {}
+                }
+                if !c.is_ascii_whitespace() {
+                    t.tokens += 1;
+                }
+                i += 1;
+            }
+        }
+        if t.tokens > MAX_TAG_TOKENS {
+            return Some(t.line);
+        }
+    }
+    None
 }
 
 fn at(loc: &Location, line: Option<usize>) -> Location {
@@ -559,36 +794,42 @@ pub fn analyse_template(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
     Format::ChatTemplate
 }
 
-/// Analyse a tokenizer config: every template under `chat_template`. A file that is not valid
-/// JSON is left to other checks (it is reported as text).
+/// Analyse a tokenizer config: every template under `chat_template`, in every copy of the key (a
+/// duplicated key is `json-duplicate-key`: Python keeps the last copy, other readers the first,
+/// so each is judged). A file that is not a JSON object is left to other checks (it is reported
+/// as text).
 pub fn analyse_config(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
-    let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(data)
-    else {
+    let Ok(json::Pairs(pairs)) = serde_json::from_slice::<json::Pairs>(data) else {
         return Format::Text;
     };
-    match map.get("chat_template") {
-        Some(serde_json::Value::String(t)) => {
-            let at = loc.with_span(Span::JsonPointer {
-                pointer: "/chat_template".into(),
-            });
-            check(ctx, t, &at, "chat_template");
-        }
-        Some(serde_json::Value::Array(list)) => {
-            for (i, item) in list.iter().enumerate() {
-                let Some(t) = item.get("template").and_then(|t| t.as_str()) else {
-                    continue;
-                };
-                let name = item
-                    .get("name")
-                    .and_then(|n| n.as_str())
-                    .unwrap_or("unnamed");
+    if let Some(dup) = json::duplicate_key(data) {
+        ctx.emit(json::duplicate_finding(loc, &dup, "the tokenizer config"));
+    }
+    for (_, value) in pairs.iter().filter(|(k, _)| k == "chat_template") {
+        match value {
+            serde_json::Value::String(t) => {
                 let at = loc.with_span(Span::JsonPointer {
-                    pointer: format!("/chat_template/{i}/template"),
+                    pointer: "/chat_template".into(),
                 });
-                check(ctx, t, &at, &format!("chat_template {name:?}"));
+                check(ctx, t, &at, "chat_template");
             }
+            serde_json::Value::Array(list) => {
+                for (i, item) in list.iter().enumerate() {
+                    let Some(t) = item.get("template").and_then(|t| t.as_str()) else {
+                        continue;
+                    };
+                    let name = item
+                        .get("name")
+                        .and_then(|n| n.as_str())
+                        .unwrap_or("unnamed");
+                    let at = loc.with_span(Span::JsonPointer {
+                        pointer: format!("/chat_template/{i}/template"),
+                    });
+                    check(ctx, t, &at, &format!("chat_template {name:?}"));
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
     Format::TokenizerConfig
 }

@@ -1,0 +1,210 @@
+//! JSON helpers shared by the analysers that read JSON documents (safetensors headers, Keras
+//! configs, tokenizer configs, Hugging Face `config.json`).
+//!
+//! serde_json, Python's `json` and JavaScript's `JSON.parse` keep the last of two equal keys in
+//! an object; RapidJSON's and simdjson's lookups return the first. A document with a duplicated
+//! key therefore means two different things to two loaders (a parser differential): one picks
+//! one tensor, layer or template, another the other, and a scanner that reads it like one loader
+//! can be shown the harmless half. [`duplicate_key`] finds such a key at any depth.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
+
+use crate::finding::{truncate_chars, Finding, Location, Span};
+use crate::rules::core::json_duplicate_key::RULE;
+
+/// The first key that occurs twice in one JSON object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// JSON pointer (RFC 6901) of the object holding the key: `""` for the top level.
+    pub object: String,
+    /// The key, unescaped (so `"a"` and `"\u0061"` are the same key, as every loader reads them).
+    pub key: String,
+}
+
+impl Duplicate {
+    /// JSON pointer of the duplicated key itself.
+    pub fn pointer(&self) -> String {
+        format!("{}/{}", self.object, escape_pointer(&self.key))
+    }
+}
+
+/// The first duplicated key of `json`, at any depth, in document order; `None` when every object
+/// names each key once, or when the document stops parsing before a duplicate (serde_json's
+/// bounds apply: nesting deeper than 128 levels does not parse). Keys are compared after unescaping. Memory is the
+/// keys of the objects open along the current path.
+pub fn duplicate_key(json: &[u8]) -> Option<Duplicate> {
+    let mut found = None;
+    let mut path = Vec::new();
+    let mut de = serde_json::Deserializer::from_slice(json);
+    // The walk stops with an error at the first duplicate; `found` says which error that was.
+    let _ = Walk {
+        path: &mut path,
+        found: &mut found,
+    }
+    .deserialize(&mut de);
+    found
+}
+
+/// The `json-duplicate-key` finding for `dup` in the document at `loc` (its span becomes the
+/// key's JSON pointer); `document` names it for the message (`the safetensors header`).
+pub fn duplicate_finding(loc: &Location, dup: &Duplicate, document: &str) -> Finding {
+    let key = truncate_chars(&dup.key, 120);
+    let object = if dup.object.is_empty() {
+        "the top level".to_string()
+    } else {
+        truncate_chars(&dup.object, 200)
+    };
+    Finding::builder(
+        &RULE,
+        loc.with_span(Span::JsonPointer {
+            pointer: truncate_chars(&dup.pointer(), 240),
+        }),
+    )
+    .message(format!(
+        "{document} names the key {key:?} twice in one object; loaders disagree on which value counts"
+    ))
+    .evidence(format!("key {key:?} twice in the object at {object}"))
+    .build()
+}
+
+/// A JSON object read as its (key, value) pairs in document order, keeping duplicate keys (a
+/// `serde_json::Map` keeps only the last).
+#[derive(Debug, Default)]
+pub struct Pairs(pub Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for Pairs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Pairs, A::Error> {
+                let mut v = Vec::new();
+                while let Some(kv) = m.next_entry()? {
+                    v.push(kv);
+                }
+                Ok(Pairs(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+fn escape_pointer(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// A value being walked; `path` holds the escaped pointer components above it.
+struct Walk<'a> {
+    path: &'a mut Vec<String>,
+    found: &'a mut Option<Duplicate>,
+}
+
+impl<'de> DeserializeSeed<'de> for Walk<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Walk<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0usize;
+        loop {
+            self.path.push(i.to_string());
+            let more = seq.next_element_seed(Walk {
+                path: self.path,
+                found: self.found,
+            });
+            self.path.pop();
+            if more?.is_none() {
+                return Ok(());
+            }
+            i += 1;
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen: HashSet<String> = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if seen.contains(&key) {
+                *self.found = Some(Duplicate {
+                    object: self.path.iter().map(|p| format!("/{p}")).collect(),
+                    key,
+                });
+                return Err(de::Error::custom("duplicate key"));
+            }
+            self.path.push(escape_pointer(&key));
+            seen.insert(key);
+            let value = map.next_value_seed(Walk {
+                path: self.path,
+                found: self.found,
+            });
+            self.path.pop();
+            value?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_first_duplicate_at_any_depth() {
+        assert_eq!(duplicate_key(br#"{"a":1,"b":{"c":[1,{"d":2}]}}"#), None);
+        let d = duplicate_key(br#"{"a":1,"b":2,"a":3}"#).expect("duplicate");
+        assert_eq!((d.object.as_str(), d.key.as_str()), ("", "a"));
+        assert_eq!(d.pointer(), "/a");
+        let d =
+            duplicate_key(br#"{"x":[0,{"k/~":1,"k\/~":2}],"y":{"z":1,"z":1}}"#).expect("duplicate");
+        assert_eq!(d.object, "/x/1");
+        assert_eq!(d.key, "k/~");
+        assert_eq!(d.pointer(), "/x/1/k~1~0");
+    }
+
+    #[test]
+    fn keys_are_compared_unescaped_and_per_object() {
+        assert!(duplicate_key(br#"{"w":1,"\u0077":2}"#).is_some());
+        assert_eq!(duplicate_key(br#"{"a":{"k":1},"b":{"k":1},"k":0}"#), None);
+    }
+
+    #[test]
+    fn unparsable_or_too_deep_is_none() {
+        assert_eq!(duplicate_key(br#"{"a":1,"b""#), None);
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(duplicate_key(deep.as_bytes()), None);
+    }
+}

@@ -1,0 +1,285 @@
+//! Chat templates whose sandbox escape is spelled in pieces (concatenation, repetition, `format`,
+//! `join`, `reverse`, slicing, `str.format`, variables, `namespace` accumulators, `set` blocks,
+//! keyword names) are graded exactly as the same escape spelled plainly; templates written the
+//! way real models write them (ChatML with tools, namespaces, `raise_exception`, `~` between
+//! message parts, macros, loops over literal lists) stay clean; hostile shapes stay bounded.
+//!
+//! The templates are written for these tests in the style of published model templates; the
+//! payloads only `echo`.
+
+use std::time::Instant;
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::{scan_file, FileReport};
+use airlock::Format;
+
+fn scan_template(text: &str) -> FileReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("chat_template.jinja");
+    std::fs::write(&p, text).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    assert_eq!(r.format, Format::ChatTemplate, "{text}");
+    r
+}
+
+/// (rule, severity) of every finding, in the report's order.
+fn graded(text: &str) -> Vec<(&'static str, Severity)> {
+    scan_template(text)
+        .findings
+        .iter()
+        .map(|f| (f.rule.id, f.severity))
+        .collect()
+}
+
+/// The escape rule's severity and what it says was reached.
+fn escape(text: &str) -> Option<(Severity, String)> {
+    scan_template(text)
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "chat-template-sandbox-escape")
+        .map(|f| {
+            let reached = f
+                .message
+                .rsplit(": ")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            (f.severity, reached)
+        })
+}
+
+/// (plain spelling, the same escape spelled in pieces).
+const PAIRS: &[(&str, &str)] = &[
+    // Concatenation of two literals, as an `attr` argument.
+    (
+        "{{ (''|attr('__class__')|attr('__mro__'))[1]|attr('__subclasses__') }}",
+        "{{ (''|attr('__cla' ~ 'ss__')|attr('__m' ~ 'ro__'))[1]|attr('__sub' ~ 'classes__') }}",
+    ),
+    // Repetition: `'_' * 2`.
+    (
+        "{{ lipsum|attr('__globals__') }}",
+        "{{ lipsum|attr('_' * 2 ~ 'globals' ~ '_' * 2) }}",
+    ),
+    // `'%c' | format(95)` and Python's `%` operator.
+    (
+        "{{ cycler|attr('__init__')|attr('__globals__') }}",
+        "{{ cycler|attr('%c%cinit%c%c'|format(95, 95, 95, 95))|attr('%c%cglobals%c%c' % (95, 95, 95, 95)) }}",
+    ),
+    // `join` of a list of pieces, with and without a separator.
+    (
+        "{{ joiner|attr('__init__')|attr('__globals__') }}",
+        "{{ joiner|attr(['__', 'init', '__']|join)|attr(('_', 'globals', '_')|join('_')) }}",
+    ),
+    // A reversed string, by filter and by slice.
+    (
+        "{{ lipsum['__globals__']['__builtins__'] }}",
+        "{{ lipsum['__slabolg__'|reverse]['__snitliub__'[::-1]] }}",
+    ),
+    // `str.format` and `str.join` method calls.
+    (
+        "{{ namespace.__init__.__globals__ }}",
+        "{{ namespace|attr('{0}init{0}'.format('__'))|attr(''.join(['__', 'glo', 'bals', '__'])) }}",
+    ),
+    // Variables set from pieces, and a `namespace` that accumulates them in a loop.
+    (
+        "{{ lipsum.__globals__ }}",
+        "{% set g = 'glob' ~ 'als' %}{% set n = '__' ~ g ~ '__' %}{{ lipsum|attr(n) }}",
+    ),
+    (
+        "{{ lipsum.__globals__ }}",
+        "{% set ns = namespace(n='') %}{% for p in ['__', 'glo', 'bals', '__'] %}{% set ns.n = ns.n ~ p %}{% endfor %}{{ lipsum|attr(ns.n) }}",
+    ),
+    // A `set` block's captured text, and a keyword argument's name.
+    (
+        "{{ lipsum.__globals__ }}",
+        "{% set n %}__globals__{% endset %}{{ lipsum|attr(n) }}",
+    ),
+    (
+        "{{ lipsum.__globals__ }}",
+        "{{ lipsum|attr(dict(__globals__=1)|first) }}",
+    ),
+    // Either branch of an `if` may be what runs.
+    (
+        "{{ ().__class__ }}",
+        "{% if messages %}{% set n = 'x' %}{% else %}{% set n = '__cla' %}{% endif %}{{ ()|attr(n ~ 'ss__') }}",
+    ),
+];
+
+#[test]
+fn an_escape_in_pieces_is_graded_as_the_plain_escape() {
+    for (plain, pieces) in PAIRS {
+        let want = escape(plain).unwrap_or_else(|| panic!("plain spelling not reported: {plain}"));
+        assert_eq!(escape(pieces), Some(want.clone()), "{pieces}");
+    }
+    // The shapes behind the CVE grade critical in pieces as they do plainly.
+    assert_eq!(
+        escape(PAIRS[0].1),
+        Some((
+            Severity::Critical,
+            "__class__, __mro__, __subclasses__".into()
+        ))
+    );
+}
+
+#[test]
+fn the_testers_shape_is_critical_not_medium() {
+    let t = "{% set g = 'glob' ~ 'als' %}{% set x = lipsum|attr('__' ~ g ~ '__') %}{{ x['os']['popen']('echo airlock-test') }}";
+    let got = graded(t);
+    assert_eq!(
+        got,
+        vec![
+            ("chat-template-sandbox-escape", Severity::Critical),
+            ("chat-template-suspicious-access", Severity::High),
+        ]
+    );
+}
+
+/// ChatML with a system default, tools and tool responses (the shape of Qwen's templates).
+const CHATML_TOOLS: &str = r#"{%- if tools %}
+    {{- '<|im_start|>system\n' }}
+    {%- if messages[0]['role'] == 'system' %}
+        {{- messages[0]['content'] }}
+    {%- else %}
+        {{- 'You are a helpful assistant.' }}
+    {%- endif %}
+    {{- "\n\n# Tools\n\n<tools>" }}
+    {%- for tool in tools %}
+        {{- "\n" }}
+        {{- tool | tojson }}
+    {%- endfor %}
+    {{- "\n</tools>\n\nReturn a JSON object within <tool_call></tool_call> tags.<|im_end|>\n" }}
+{%- elif messages[0]['role'] == 'system' %}
+    {{- '<|im_start|>system\n' + messages[0]['content'] + '<|im_end|>\n' }}
+{%- endif %}
+{%- for message in messages %}
+    {%- if message.role == "user" or (message.role == "system" and not loop.first) %}
+        {{- '<|im_start|>' + message.role + '\n' + message.content + '<|im_end|>' + '\n' }}
+    {%- elif message.role == "assistant" %}
+        {{- '<|im_start|>' + message.role }}
+        {%- if message.content %}{{- '\n' + message.content }}{%- endif %}
+        {%- for tool_call in message.tool_calls %}
+            {%- if tool_call.function is defined %}{%- set tool_call = tool_call.function %}{%- endif %}
+            {{- '\n<tool_call>\n{"name": "' ~ tool_call.name ~ '", "arguments": ' ~ (tool_call.arguments | tojson) ~ '}\n</tool_call>' }}
+        {%- endfor %}
+        {{- '<|im_end|>\n' }}
+    {%- elif message.role == "tool" %}
+        {%- if loop.index0 == 0 or messages[loop.index0 - 1].role != "tool" %}{{- '<|im_start|>user' }}{%- endif %}
+        {{- '\n<tool_response>\n' ~ message.content ~ '\n</tool_response>' }}
+        {%- if loop.last or messages[loop.index0 + 1].role != "tool" %}{{- '<|im_end|>\n' }}{%- endif %}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}{{- '<|im_start|>assistant\n' }}{%- endif %}"#;
+
+/// A reasoning model's template: a namespace of flags, `split` on the thinking marker.
+const NAMESPACE_THINKING: &str = r#"{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}{% set ns = namespace(is_first=false, is_tool=false, system_prompt='') %}{%- for message in messages %}{%- if message['role'] == 'system' %}{% set ns.system_prompt = ns.system_prompt ~ message['content'] %}{%- endif %}{%- endfor %}{{ bos_token }}{{ ns.system_prompt }}{%- for message in messages %}{%- if message['role'] == 'user' %}{%- set ns.is_tool = false -%}{{ '<|User|>' + message['content'] }}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is not none %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}{{ '<|Assistant|>' ~ content ~ '<|end_of_sentence|>' }}{%- endif %}{%- endfor -%}{% if add_generation_prompt and not ns.is_tool %}{{ '<|Assistant|><think>\n' }}{% endif %}"#;
+
+/// Role alternation enforced with `raise_exception`, a date from `strftime_now`, tool JSON
+/// with `tojson(indent=4)`, and a loop over a literal list of roles.
+const LLAMA_STYLE: &str = r#"{{- bos_token }}
+{%- if not date_string is defined %}
+    {%- if strftime_now is defined %}{%- set date_string = strftime_now("%d %b %Y") %}{%- else %}{%- set date_string = "26 Jul 2024" %}{%- endif %}
+{%- endif %}
+{%- set ns = namespace(roles='') %}
+{%- for r in ['system', 'user', 'assistant', 'tool'] %}{%- set ns.roles = ns.roles ~ r ~ ',' %}{%- endfor %}
+{%- if messages[0]['role'] == 'system' %}
+    {%- set system_message = messages[0]['content']|trim %}
+    {%- set messages = messages[1:] %}
+{%- else %}
+    {%- set system_message = "" %}
+{%- endif %}
+{{- "<|start_header_id|>system<|end_header_id|>\n\n" }}
+{{- "Today Date: " + date_string + "\n\n" }}
+{%- if tools is not none %}{%- for t in tools %}{{- t | tojson(indent=4) }}{{- "\n\n" }}{%- endfor %}{%- endif %}
+{{- system_message }}{{- "<|eot_id|>" }}
+{%- for message in messages %}
+    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) and message['role'] != 'tool' %}
+        {{- raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}
+    {%- endif %}
+    {%- if message['role'] not in ns.roles.split(',') %}{{- raise_exception('Unknown role: ' ~ message['role']) }}{%- endif %}
+    {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + message['content'] | trim + '<|eot_id|>' }}
+{%- endfor %}
+{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{%- endif %}"#;
+
+/// A macro that turns a JSON schema into a Python type, with `~` and recursion.
+const SCHEMA_MACRO: &str = r#"{%- macro json_to_python_type(json_spec) %}
+{%- set basic_type_map = {"string": "str", "number": "float", "integer": "int", "boolean": "bool"} %}
+{%- if basic_type_map[json_spec.type] is defined %}
+    {{- basic_type_map[json_spec.type] }}
+{%- elif json_spec.type == "array" %}
+    {{- "list[" ~ json_to_python_type(json_spec['items']) ~ "]" }}
+{%- elif json_spec.type == "object" and json_spec.additionalProperties is defined %}
+    {{- "dict[str, " ~ json_to_python_type(json_spec.additionalProperties) ~ "]" }}
+{%- else %}
+    {{- "Any" }}
+{%- endif %}
+{%- endmacro %}
+{%- for tool in tools %}
+    {{- tool.function.name ~ "(" }}
+    {%- for name, spec in tool.function.parameters.properties | items %}
+        {{- name ~ ": " ~ json_to_python_type(spec) }}{%- if not loop.last %}{{- ", " }}{%- endif %}
+    {%- endfor %}
+    {{- ")\n" }}
+{%- endfor %}
+{%- for message in messages %}{{- '<|' ~ message.role ~ '|>\n' ~ message.content ~ '<|end|>\n' }}{%- endfor %}
+{%- if add_generation_prompt %}{{- '<|assistant|>\n' }}{%- endif %}"#;
+
+#[test]
+fn templates_written_like_real_models_stay_clean() {
+    for t in [CHATML_TOOLS, NAMESPACE_THINKING, LLAMA_STYLE, SCHEMA_MACRO] {
+        assert_eq!(graded(t), vec![], "{t}");
+    }
+}
+
+#[test]
+fn a_chain_of_a_million_operators_is_scanned_not_parsed() {
+    // Its syntax tree would be a million deep: parsing, walking or dropping it overflowed the
+    // stack and aborted the whole scan. The tag is scanned token by token instead.
+    let start = Instant::now();
+    for chain in [
+        format!("{{{{ {} }}}}", vec!["'a'"; 1_000_000].join(" ~ ")),
+        format!("{{{{ {}1 }}}}", "-".repeat(1_000_000)),
+        format!("{{{{ x{} }}}}", "|lower".repeat(1_000_000)),
+        format!("{{% set x = {} %}}", vec!["{'k': {}}"; 100_000].join(" ~ ")),
+    ] {
+        let r = scan_template(&chain);
+        let got: Vec<_> = r
+            .findings
+            .iter()
+            .map(|f| (f.rule.id, f.severity, f.evidence.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(
+                "chat-template-unparsable",
+                Severity::Low,
+                "a tag with more than 2000 tokens, from line 1"
+            )]
+        );
+    }
+    // The same chain in a tag of ordinary length parses.
+    let short = format!("{{{{ {} }}}}", vec!["'a'"; 500].join(" ~ "));
+    assert_eq!(graded(&short), vec![]);
+    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn folding_stays_bounded() {
+    let start = Instant::now();
+    // Doubling a string 40 times, a loop over a list built to a billion items, a
+    // range of a billion, nested loops over literal lists: all folding stops at its bounds.
+    let blowup = "{% set s = 'ab' %}{% for i in range(40) %}{% set s = s ~ s %}{% endfor %}{{ s }}\
+        {% set l = [1] * 1000000000 %}{% for x in l %}{{ x }}{% endfor %}\
+        {% for i in range(1000000000) %}{{ i }}{% endfor %}\
+        {% for a in [1,2,3,4,5,6,7,8] %}{% for b in [1,2,3,4,5,6,7,8] %}{% for c in [1,2,3,4,5,6,7,8] %}\
+        {% for d in [1,2,3,4,5,6,7,8] %}{% set ns = namespace(x=a ~ b ~ c ~ d) %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}";
+    assert_eq!(graded(blowup), vec![]);
+    // Many branches, each copying a large environment.
+    let mut many = String::new();
+    for i in 0..300 {
+        many.push_str(&format!("{{% set v{i} = '{}' %}}", "x".repeat(1000)));
+    }
+    many.push_str(&"{% if a %}{% set y = 1 %}{% endif %}".repeat(20_000));
+    assert_eq!(graded(&many), vec![]);
+    assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+}
