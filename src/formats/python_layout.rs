@@ -20,6 +20,9 @@ use std::collections::HashMap;
 /// Most distinct module-level names and hot function names kept.
 const MAX_NAMES: usize = 16_384;
 
+/// Most bytes of a dotted name and the spaces after it read to see whether it is called.
+const MAX_CALL_SCAN: usize = 512;
+
 /// Deepest f-string nesting followed.
 const MAX_NEST: usize = 64;
 
@@ -332,12 +335,18 @@ impl<'a> Scan<'a> {
         if at > 0 && ident(src[at - 1]) && !src[..at].ends_with(b"posix_") {
             return false;
         }
+        // Each word scans at most MAX_CALL_SCAN bytes, so a long dotted chain holding many
+        // words (`subprocess.subprocess....`) costs no more than linear time; past it the word
+        // counts as a call.
+        let end = src.len().min(at + MAX_CALL_SCAN);
         let mut j = at;
-        while j < src.len() && (ident(src[j]) || src[j] == b'.') {
+        while j < end && (ident(src[j]) || src[j] == b'.' || src[j] == b' ' || src[j] == b'\t') {
+            if (src[j] == b' ' || src[j] == b'\t') && src.get(j + 1).is_some_and(|c| ident(*c)) {
+                return false;
+            }
             j += 1;
         }
-        j += ws_len(&src[j..]);
-        src.get(j) == Some(&b'(')
+        j == end && end < src.len() || src.get(j) == Some(&b'(')
     }
 
     /// `exec`/`eval` right after `.`, on an object other than `builtins`/`__builtins__`: a
@@ -574,6 +583,9 @@ mod tests {
         // Unbalanced closing brackets do not underflow.
         assert!(runs(")))\nos.system('echo')\n"));
         assert!(runs("x = (((\nos.system('echo')\n"));
+        // Many words in one long dotted chain: each is read at most a bounded distance ahead.
+        let chain = "subprocess.".repeat(50_000) + "run('echo')\n";
+        assert!(runs_at_import(chain.as_bytes(), &at(&chain, "subprocess.")));
         let deep = "(".repeat(100_000) + "os.system('echo')";
         assert!(runs(&deep));
         let nested = "f'{".repeat(10_000) + "os.system('echo')";
