@@ -176,6 +176,57 @@ struct Signals {
     names_overflow: bool,
 }
 
+/// Fields of the grammar the walk reads. `child_by_field_name` compares the name with every
+/// field name of the grammar (a `strncmp` each) on every call, which the name table's walk
+/// made visible in profiles; the ids are looked up once.
+#[derive(Clone, Copy)]
+enum F {
+    Alias,
+    Arguments,
+    Attribute,
+    Condition,
+    Function,
+    Left,
+    ModuleName,
+    Name,
+    Object,
+    Operator,
+    Parameters,
+    Right,
+    Subscript,
+    Value,
+}
+
+const FIELD_NAMES: [&str; 14] = [
+    "alias",
+    "arguments",
+    "attribute",
+    "condition",
+    "function",
+    "left",
+    "module_name",
+    "name",
+    "object",
+    "operator",
+    "parameters",
+    "right",
+    "subscript",
+    "value",
+];
+
+static FIELD_IDS: std::sync::LazyLock<[u16; FIELD_NAMES.len()]> = std::sync::LazyLock::new(|| {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    FIELD_NAMES.map(|n| language.field_id_for_name(n).map_or(0, |id| id.get()))
+});
+
+/// The child of `n` in field `f`.
+fn field<'t>(n: tree_sitter::Node<'t>, f: F) -> Option<tree_sitter::Node<'t>> {
+    match FIELD_IDS[f as usize] {
+        0 => None,
+        id => n.child_by_field_id(id),
+    }
+}
+
 fn text<'a>(n: tree_sitter::Node<'_>, src: &'a [u8]) -> &'a str {
     n.utf8_text(src).unwrap_or("")
 }
@@ -194,10 +245,7 @@ fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
         }
         match cur.kind() {
             "identifier" => break text(cur, src),
-            "attribute" => match (
-                cur.child_by_field_name("object"),
-                cur.child_by_field_name("attribute"),
-            ) {
+            "attribute" => match (field(cur, F::Object), field(cur, F::Attribute)) {
                 (Some(o), Some(a)) => {
                     suffix.push(text(a, src));
                     suffix.push(".");
@@ -205,7 +253,7 @@ fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
                 }
                 _ => break "?",
             },
-            "call" => match cur.child_by_field_name("function") {
+            "call" => match field(cur, F::Function) {
                 Some(f) => {
                     suffix.push("()");
                     cur = f;
@@ -258,12 +306,9 @@ fn keyword<'t>(
 ) -> Option<tree_sitter::Node<'t>> {
     let mut c = args.walk();
     let found = args.named_children(&mut c).find(|kw| {
-        kw.kind() == "keyword_argument"
-            && kw
-                .child_by_field_name("name")
-                .is_some_and(|k| text(k, src) == name)
+        kw.kind() == "keyword_argument" && field(*kw, F::Name).is_some_and(|k| text(k, src) == name)
     });
-    found.and_then(|kw| kw.child_by_field_name("value"))
+    found.and_then(|kw| field(kw, F::Value))
 }
 
 /// All call names inside `n` (iteratively, bounded): each as spelled and, where the name
@@ -276,7 +321,7 @@ fn calls_within(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usiz
             break;
         }
         if x.kind() == "call" {
-            if let Some(f) = x.child_by_field_name("function") {
+            if let Some(f) = field(x, F::Function) {
                 out.push(dotted(f, src));
                 if let Some(r) = names.resolve(f, src, scope) {
                     out.push(r);
@@ -330,7 +375,7 @@ fn list_operand(n: tree_sitter::Node<'_>) -> bool {
     let mut cur = n;
     for _ in 0..64 {
         match cur.kind() {
-            "binary_operator" => match cur.child_by_field_name("left") {
+            "binary_operator" => match field(cur, F::Left) {
                 Some(l) => cur = l,
                 None => return false,
             },
@@ -368,10 +413,10 @@ fn assignment_binds(
             let mut targets = Vec::new();
             let mut cur = n;
             let value = loop {
-                if let Some(l) = cur.child_by_field_name("left") {
+                if let Some(l) = field(cur, F::Left) {
                     targets.push(l);
                 }
-                match cur.child_by_field_name("right") {
+                match field(cur, F::Right) {
                     Some(r) if r.kind() == "assignment" && targets.len() < 64 => cur = r,
                     other => break other,
                 }
@@ -419,16 +464,13 @@ fn assignment_binds(
             }
         }
         "augmented_assignment" => {
-            let (Some(l), Some(r)) = (
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
-            ) else {
+            let (Some(l), Some(r)) = (field(n, F::Left), field(n, F::Right)) else {
                 return out;
             };
             let Some(id) = ident(l) else {
                 return out;
             };
-            let op = n.child_by_field_name("operator").map(|o| text(o, src));
+            let op = field(n, F::Operator).map(|o| text(o, src));
             // `payload += '…'`: a constant built in pieces.
             let v = (op == Some("+="))
                 .then(|| {
@@ -440,10 +482,7 @@ fn assignment_binds(
             out.push((id.to_string(), v.unwrap_or(Value::Opaque)));
         }
         "named_expression" => {
-            if let (Some(id), Some(v)) = (
-                n.child_by_field_name("name").and_then(ident),
-                n.child_by_field_name("value"),
-            ) {
+            if let (Some(id), Some(v)) = (field(n, F::Name).and_then(ident), field(n, F::Value)) {
                 let v = names.eval(v, src, scope).unwrap_or(Value::Opaque);
                 out.push((id.to_string(), v));
             }
@@ -461,7 +500,7 @@ fn parameter_names<'a>(params: tree_sitter::Node<'_>, src: &'a [u8]) -> Vec<&'a 
         let id = if p.kind() == "identifier" {
             Some(p)
         } else {
-            p.child_by_field_name("name").or_else(|| {
+            field(p, F::Name).or_else(|| {
                 let mut c2 = p.walk();
                 let first = p.named_children(&mut c2).find(|x| x.kind() == "identifier");
                 first
@@ -527,7 +566,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         let mut after: Vec<(String, Value)> = Vec::new();
         match kind {
             "call" => {
-                let fnode = n.child_by_field_name("function");
+                let fnode = field(n, F::Function);
                 let name = fnode.map(|f| dotted(f, src)).unwrap_or_default();
                 // What the callee stands for, when the name table knows better than its
                 // spelling (`sp.Popen`, `getattr(os, 'system')`, `e` after `e = eval`).
@@ -541,7 +580,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         resolved.clone().filter(|r| pred(r))
                     }
                 };
-                let args = n.child_by_field_name("arguments");
+                let args = field(n, F::Arguments);
                 // Computed only for calls that are reported: a large call cut for every nested
                 // call would make the walk quadratic.
                 let call_text = |matched: &str| {
@@ -720,19 +759,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
             // Names bound to what is not followed: loop variables, `with … as x`,
             // `except … as e`, functions and classes.
             "for_statement" | "as_pattern" | "except_clause" => {
-                let field = if kind == "for_statement" {
-                    "left"
+                let target = if kind == "for_statement" {
+                    F::Left
                 } else {
-                    "alias"
+                    F::Alias
                 };
-                if let Some(t) = n.child_by_field_name(field) {
+                if let Some(t) = field(n, target) {
                     for id in Names::target_names(t) {
                         names.bind(scope, text(id, src), Value::Opaque, line);
                     }
                 }
             }
             "function_definition" | "class_definition" => {
-                if let Some(id) = n.child_by_field_name("name") {
+                if let Some(id) = field(n, F::Name) {
                     names.bind(scope, text(id, src), Value::Opaque, line);
                 }
             }
@@ -741,7 +780,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         // Code under `if __name__ == "__main__":` runs when the file is run as a script, not
         // when it is imported: it counts as latent, like a function body.
         let main_guard = kind == "if_statement"
-            && n.child_by_field_name("condition").is_some_and(|c| {
+            && field(n, F::Condition).is_some_and(|c| {
                 let t = text(c, src);
                 t.contains("__name__") && t.contains("__main__")
             });
@@ -749,16 +788,13 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         // The outermost function a node is in (a module-level call of it runs its body).
         let child_func = func.clone().or_else(|| {
             (kind == "function_definition" && !in_fn)
-                .then(|| {
-                    n.child_by_field_name("name")
-                        .map(|x| text(x, src).to_string())
-                })
+                .then(|| field(n, F::Name).map(|x| text(x, src).to_string()))
                 .flatten()
         });
         let child_scope = match kind {
             "function_definition" | "lambda" => {
                 let s = names.new_scope(scope, false);
-                if let Some(p) = n.child_by_field_name("parameters") {
+                if let Some(p) = field(n, F::Parameters) {
                     for id in parameter_names(p, src) {
                         names.bind(s, id, Value::Opaque, line);
                     }

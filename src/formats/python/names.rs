@@ -24,7 +24,7 @@ use std::rc::Rc;
 use base64::Engine;
 use tree_sitter::Node;
 
-use super::text;
+use super::{field, text, F};
 
 /// Names bound in one source (all scopes together). Real modules bind at most a few thousand
 /// (sympy's `test_args.py`, the largest of 25 000 corpus modules, 1 285); past the bound new
@@ -333,15 +333,15 @@ impl Names {
                     };
                 }
                 "attribute" => {
-                    let o = cur.child_by_field_name("object")?;
-                    let a = cur.child_by_field_name("attribute")?;
+                    let o = field(cur, F::Object)?;
+                    let a = field(cur, F::Attribute)?;
                     suffix.push(text(a, src));
                     suffix.push(".");
                     cur = o;
                 }
                 "call" => {
-                    let f = cur.child_by_field_name("function")?;
-                    let args = cur.child_by_field_name("arguments");
+                    let f = field(cur, F::Function)?;
+                    let args = field(cur, F::Arguments);
                     if let Some(special) = self.special(f, src, scope) {
                         changed = true;
                         break self
@@ -399,8 +399,8 @@ impl Names {
                 }
             }
             "attribute" => {
-                let o = f.child_by_field_name("object")?;
-                let a = text(f.child_by_field_name("attribute")?, src);
+                let o = field(f, F::Object)?;
+                let a = text(field(f, F::Attribute)?, src);
                 // Checked first: this runs for every call in every chain.
                 if o.kind() != "identifier"
                     || !matches!(a, "__import__" | "import_module" | "getattr" | "vars")
@@ -446,8 +446,7 @@ impl Names {
                     let mut c = args.walk();
                     let has = args.named_children(&mut c).any(|k| {
                         k.kind() == "keyword_argument"
-                            && k.child_by_field_name("name")
-                                .is_some_and(|x| text(x, src) == "fromlist")
+                            && field(k, F::Name).is_some_and(|x| text(x, src) == "fromlist")
                     });
                     has
                 };
@@ -478,8 +477,8 @@ impl Names {
         depth: u32,
         fuel: &mut Fuel,
     ) -> Option<String> {
-        let value = n.child_by_field_name("value")?;
-        let key = n.child_by_field_name("subscript")?;
+        let value = field(n, F::Value)?;
+        let key = field(n, F::Subscript)?;
         let key = self.const_name(key, src, scope, depth + 1, fuel)?;
         let (base, _) = self.resolve_at(value, src, scope, depth + 1, fuel)?;
         let base = canonical(&base).into_owned();
@@ -571,19 +570,17 @@ impl Names {
                 self.eval_at(n.named_child(0)?, src, scope, depth + 1, fuel)
             }
             "binary_operator" => {
-                let op = n.child_by_field_name("operator").map(|o| text(o, src));
+                let op = field(n, F::Operator).map(|o| text(o, src));
                 if op != Some("+") {
                     return None;
                 }
-                let l =
-                    self.eval_at(n.child_by_field_name("left")?, src, scope, depth + 1, fuel)?;
-                let r =
-                    self.eval_at(n.child_by_field_name("right")?, src, scope, depth + 1, fuel)?;
+                let l = self.eval_at(field(n, F::Left)?, src, scope, depth + 1, fuel)?;
+                let r = self.eval_at(field(n, F::Right)?, src, scope, depth + 1, fuel)?;
                 Some(self.concat(&l, &r)?)
             }
             "subscript" => {
                 // `s[::-1]`: a reversed constant.
-                let key = n.child_by_field_name("subscript")?;
+                let key = field(n, F::Subscript)?;
                 if key.kind() == "slice" {
                     let t: String = text(key, src)
                         .chars()
@@ -592,8 +589,7 @@ impl Names {
                     if t != "::-1" {
                         return None;
                     }
-                    let v =
-                        self.eval_at(n.child_by_field_name("value")?, src, scope, depth + 1, fuel)?;
+                    let v = self.eval_at(field(n, F::Value)?, src, scope, depth + 1, fuel)?;
                     return match v {
                         Value::Data { bytes, decoded } => {
                             let bytes = bytes.and_then(|b| {
@@ -675,8 +671,8 @@ impl Names {
         depth: u32,
         fuel: &mut Fuel,
     ) -> Option<Value> {
-        let f = n.child_by_field_name("function")?;
-        let args = n.child_by_field_name("arguments")?;
+        let f = field(n, F::Function)?;
+        let args = field(n, F::Arguments)?;
         // Most calls are none of the ones followed here; tell from the callee's last name
         // (or a binding of it) before building anything.
         let known = |name: &str| {
@@ -699,7 +695,7 @@ impl Names {
         };
         match f.kind() {
             "attribute" => {
-                let last = f.child_by_field_name("attribute").map(|a| text(a, src));
+                let last = field(f, F::Attribute).map(|a| text(a, src));
                 if !last.is_some_and(known) {
                     return None;
                 }
@@ -727,9 +723,9 @@ impl Names {
         };
         // A method of a constant: `'…'.encode()`, `data.decode('utf-8')`, `s.strip()`.
         if f.kind() == "attribute" {
-            let method = f.child_by_field_name("attribute").map(|a| text(a, src));
+            let method = field(f, F::Attribute).map(|a| text(a, src));
             if matches!(method, Some("encode" | "decode" | "strip")) {
-                let object = f.child_by_field_name("object")?;
+                let object = field(f, F::Object)?;
                 if let Some(v @ Value::Data { .. }) =
                     self.eval_at(object, src, scope, depth + 1, fuel)
                 {
@@ -839,10 +835,9 @@ impl Names {
                             self.bind(scope, first, Value::Name(Rc::from(first)), line);
                         }
                         "aliased_import" => {
-                            if let (Some(m), Some(a)) = (
-                                name.child_by_field_name("name"),
-                                name.child_by_field_name("alias"),
-                            ) {
+                            if let (Some(m), Some(a)) =
+                                (field(name, F::Name), field(name, F::Alias))
+                            {
                                 let module = dotted_text(m, src);
                                 self.bind(scope, text(a, src), Value::Name(Rc::from(module)), line);
                             }
@@ -852,7 +847,7 @@ impl Names {
                 }
             }
             "import_from_statement" => {
-                let Some(module) = n.child_by_field_name("module_name") else {
+                let Some(module) = field(n, F::ModuleName) else {
                     return;
                 };
                 let module = dotted_text(module, src);
@@ -861,10 +856,7 @@ impl Names {
                 for name in &names {
                     let (orig, alias) = match name.kind() {
                         "dotted_name" => (dotted_text(*name, src), dotted_text(*name, src)),
-                        "aliased_import" => match (
-                            name.child_by_field_name("name"),
-                            name.child_by_field_name("alias"),
-                        ) {
+                        "aliased_import" => match (field(*name, F::Name), field(*name, F::Alias)) {
                             (Some(m), Some(a)) => (dotted_text(m, src), text(a, src).to_string()),
                             _ => continue,
                         },
