@@ -919,17 +919,16 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("codecs.decode", Group::Decoder),
             ("XMRig", Group::Miner),
             // Spellings the name table resolves whose usual words are absent:
-            // `getattr(os, 'system')`, `os.__dict__['system']`, `from os import system as s`,
-            // `f = os.system`, `from subprocess import run`, `e = eval`, `r, x = print, exec`,
+            // `getattr(os, 'system')`, `from os import system as s`, `f = os.system`,
+            // `from subprocess import run`, `e = eval`, `r, x = print, exec`,
             // `getattr(builtins, 'exec')`, `__builtins__['eval']`. Each begins as a word above
             // does (`syst`, `pope`, `subp`, `exec`, `eval`), so Teddy's candidates stay where
-            // they were: `'system'`, `= eval` or `os.system` would add fingerprints ordinary code
-            // is full of (the prefilter took up to twice as long with them), and bare quoted
-            // `"system"` is every chat template's role.
+            // they were: `'system'`, `= eval`, `os.system` or `, "system")` add fingerprints
+            // ordinary code is full of (the prefilter took up to twice as long with them), and
+            // a quoted `"system"` is every chat message's role. On the corpus tree these words
+            // parse 51 more modules (+11% of the bytes parsed), mostly prose (`… by system")`).
             ("system')", Group::Process),
             ("system\")", Group::Process),
-            ("system']", Group::Process),
-            ("system\"]", Group::Process),
             ("system as", Group::Process),
             ("system\n", Group::Process),
             ("system\r", Group::Process),
