@@ -1,0 +1,1280 @@
+//! What the names of a Python module stand for, as far as a walk in source order can tell
+//! without running anything: import aliases (`import subprocess as sp`, `from os import system
+//! as s`), names bound to modules, builtins or their attributes (`e = eval`, `f = os.system`),
+//! names bound to constants and to decoded data (`payload = base64.b64decode('…')`), and the
+//! dynamic spellings of the same (`__import__('os')`, `importlib.import_module('os')`,
+//! `getattr(os, 'system')`, `__builtins__['exec']`, `vars(builtins)['exec']`).
+//!
+//! The table is flow-sensitive at the level it is walked in (a later `o = None` hides an earlier
+//! `import os as o`), and one table per function, class and lambda; a function body sees the
+//! bindings its module has at the end of the module's walk, as it would when called after the
+//! import. Anything it cannot follow binds the name to [`Value::Opaque`], which hides bindings of
+//! enclosing scopes, so a name is only ever resolved to what the source really bound it to.
+//!
+//! Bounds: [`MAX_BINDINGS`] names per source, [`MAX_SCOPES`] scopes, values of at most
+//! [`MAX_VALUE`] bytes and [`VALUE_BUDGET`] bytes of values made per source, and every
+//! resolution or evaluation stops after [`MAX_STEPS`] nodes or [`MAX_DEPTH`] nested
+//! expressions. Past a bound a name or value is unknown, never an error.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::io::Read;
+use std::rc::Rc;
+
+use base64::Engine;
+use tree_sitter::Node;
+
+use super::{field, text, F};
+
+/// Names bound in one source (all scopes together). Real modules bind at most a few thousand
+/// (sympy's `test_args.py`, the largest of 25 000 corpus modules, 1 285); past the bound new
+/// names are not recorded and the source says so ([`Names::overflow`]), since padding a module
+/// with names would otherwise hide the aliases after them.
+pub const MAX_BINDINGS: usize = 65_536;
+/// Longest dotted name bound (`a1 = a0.x`, `a2 = a1.x`, … would grow without end).
+const MAX_BOUND_NAME: usize = 512;
+/// Scopes (functions, classes, lambdas) of one source; deeper ones share their parent's.
+pub const MAX_SCOPES: usize = 16_384;
+/// Largest value (a string constant or decoded data) kept, in bytes; longer decoder output is
+/// cut there.
+pub const MAX_VALUE: usize = 1 << 20;
+/// Bytes of values made per source (literals copied, concatenations, decoder output).
+pub const VALUE_BUDGET: usize = 16 << 20;
+/// Nodes one resolution or evaluation may visit.
+const MAX_STEPS: usize = 2048;
+/// Expressions one resolution or evaluation may nest into.
+const MAX_DEPTH: u32 = 24;
+/// Links of an attribute or call chain followed. The names the rules know have a handful
+/// (`requests.Session().get`); a longer chain never resolves to one, and a hostile
+/// `f()()()…` chain costs every call in it this many steps.
+const MAX_CHAIN: usize = 64;
+/// Parts of a concatenation, or targets of a tuple assignment, followed.
+const MAX_PARTS: usize = 4096;
+/// Longest module or attribute name taken from a string (`__import__('os')`).
+const MAX_NAME: usize = 256;
+
+/// What a name is bound to.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// A module, a module's attribute or a builtin, by its dotted name with any `builtins.`
+    /// prefix removed: `os`, `os.system`, `base64.b64decode`, `eval`.
+    Name(Rc<str>),
+    /// A string or bytes constant, or what a decoder returned (`decoded`); the bytes when they
+    /// could be computed within the bounds.
+    Data {
+        bytes: Option<Rc<[u8]>>,
+        decoded: bool,
+    },
+    /// Something not followed (a call result, a parameter, a loop variable).
+    Opaque,
+}
+
+impl Value {
+    /// Whether this is data a decoder returned.
+    pub fn decoded(&self) -> bool {
+        matches!(self, Value::Data { decoded: true, .. })
+    }
+
+    /// The bytes of a data value.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Data { bytes: Some(b), .. } => Some(b),
+            _ => None,
+        }
+    }
+}
+
+/// A binding and the line it was made on.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub value: Value,
+    pub line: usize,
+}
+
+#[derive(Debug, Default)]
+struct Scope {
+    parent: Option<usize>,
+    /// A class body: its names are not visible to the functions defined in it.
+    class: bool,
+    map: HashMap<String, Binding>,
+}
+
+/// The name tables of one source.
+#[derive(Debug)]
+pub struct Names {
+    scopes: Vec<Scope>,
+    bindings: usize,
+    /// Bytes of values that may still be made.
+    budget: Cell<usize>,
+    /// A new name was not recorded because of [`MAX_BINDINGS`].
+    pub overflow: bool,
+    /// Names ever bound, by [`quick_hash`]: most names looked up (`self`, `len`, `print`)
+    /// were never bound, and this answers for them without hashing the name for the maps.
+    seen: Box<[u64; SEEN_WORDS]>,
+}
+
+const SEEN_WORDS: usize = 64;
+
+/// A cheap hash of a name for [`Names::seen`] (its first and last bytes and its length); a
+/// collision only costs a map lookup.
+fn quick_hash(name: &str) -> usize {
+    let b = name.as_bytes();
+    let mut h: u32 = 0x811c_9dc5 ^ b.len() as u32;
+    for &c in b.iter().take(8).chain(b.iter().rev().take(8)) {
+        h = (h ^ u32::from(c)).wrapping_mul(0x0100_0193);
+    }
+    (h as usize) % (SEEN_WORDS * 64)
+}
+
+/// What a bounded resolution or evaluation may still spend.
+struct Fuel {
+    steps: usize,
+}
+
+impl Fuel {
+    fn new() -> Self {
+        Fuel { steps: MAX_STEPS }
+    }
+    fn take(&mut self) -> Option<()> {
+        self.steps = self.steps.checked_sub(1)?;
+        Some(())
+    }
+}
+
+/// The module scope's index.
+pub const MODULE: usize = 0;
+
+/// Removes a `builtins.` (or `__builtins__.`, Python 2's `__builtin__.`) prefix, so that
+/// `builtins.exec` and `__builtins__.exec` are `exec`; the bare names are `builtins`.
+pub fn canonical(name: &str) -> std::borrow::Cow<'_, str> {
+    for prefix in ["__builtins__", "__builtin__", "builtins"] {
+        if let Some(rest) = name.strip_prefix(prefix) {
+            if rest.is_empty() {
+                return "builtins".into();
+            }
+            // `builtins.__dict__` stays whole: it is the namespace, not a builtin.
+            if let Some(r) = rest.strip_prefix('.').filter(|r| *r != "__dict__") {
+                return r.into();
+            }
+        }
+    }
+    name.into()
+}
+
+/// Callables whose result is a module or an attribute named by their arguments.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Special {
+    DunderImport,
+    ImportModule,
+    Getattr,
+    Vars,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names {
+            scopes: vec![Scope::default()],
+            bindings: 0,
+            budget: Cell::new(VALUE_BUDGET),
+            overflow: false,
+            seen: Box::new([0; SEEN_WORDS]),
+        }
+    }
+}
+
+impl Names {
+    /// A new scope inside `parent`: a function's or lambda's (`class` false) or a class body's.
+    pub fn new_scope(&mut self, parent: usize, class: bool) -> usize {
+        if self.scopes.len() >= MAX_SCOPES {
+            return parent;
+        }
+        // Names of a class body are not visible inside its methods.
+        let mut p = parent;
+        if !class {
+            while self.scopes[p].class {
+                match self.scopes[p].parent {
+                    Some(q) => p = q,
+                    None => break,
+                }
+            }
+        }
+        self.scopes.push(Scope {
+            parent: Some(p),
+            class,
+            map: HashMap::new(),
+        });
+        self.scopes.len() - 1
+    }
+
+    /// Bind `name` in `scope`. New names past [`MAX_BINDINGS`] are not recorded.
+    pub fn bind(&mut self, scope: usize, name: &str, value: Value, line: usize) {
+        let value = match value {
+            Value::Name(n) if n.len() > MAX_BOUND_NAME => Value::Opaque,
+            v => v,
+        };
+        if scope >= self.scopes.len() {
+            return;
+        }
+        let known = self.maybe_bound(name);
+        if known {
+            if let Some(b) = self.scopes[scope].map.get_mut(name) {
+                *b = Binding { value, line };
+                return;
+            }
+        }
+        // An unknown value for a name no scope binds changes nothing.
+        if matches!(value, Value::Opaque) && (!known || self.lookup(scope, name).is_none()) {
+            return;
+        }
+        if self.bindings >= MAX_BINDINGS {
+            self.overflow = true;
+            return;
+        }
+        self.bindings += 1;
+        let h = quick_hash(name);
+        self.seen[h / 64] |= 1 << (h % 64);
+        self.scopes[scope]
+            .map
+            .insert(name.to_string(), Binding { value, line });
+    }
+
+    /// The binding `name` has in `scope` (or the scopes around it); `None` for unbound names
+    /// and names bound to something not followed.
+    pub fn lookup(&self, scope: usize, name: &str) -> Option<&Binding> {
+        if !self.maybe_bound(name) {
+            return None;
+        }
+        let mut s = Some(scope);
+        while let Some(i) = s {
+            let sc = self.scopes.get(i)?;
+            if let Some(b) = sc.map.get(name) {
+                return (!matches!(b.value, Value::Opaque)).then_some(b);
+            }
+            s = sc.parent;
+        }
+        None
+    }
+
+    fn maybe_bound(&self, name: &str) -> bool {
+        let h = quick_hash(name);
+        self.seen[h / 64] & (1 << (h % 64)) != 0
+    }
+
+    /// Reserve `n` bytes of the value budget.
+    fn alloc(&self, n: usize) -> bool {
+        if n > MAX_VALUE {
+            return false;
+        }
+        match self.budget.get().checked_sub(n) {
+            Some(left) => {
+                self.budget.set(left);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The dotted name an expression resolves to through the table, when that differs from its
+    /// spelling: `o.system` after `import os as o` is `os.system`, `getattr(os, 'system')` is
+    /// `os.system`, `__builtins__.exec` is `exec`. `None` when nothing was resolved.
+    pub fn resolve(&self, n: Node<'_>, src: &[u8], scope: usize) -> Option<String> {
+        let mut fuel = Fuel::new();
+        let (name, changed) = self.resolve_chain(n, src, scope, 0, &mut fuel, false)?;
+        changed.then_some(name)
+    }
+
+    /// The dotted name of `n` and whether the table (or a builtins prefix, or a dynamic
+    /// spelling) changed it.
+    fn resolve_at(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<(String, bool)> {
+        self.resolve_chain(n, src, scope, depth, fuel, true)
+    }
+
+    /// [`Names::resolve_at`]; with `always` false, `None` as soon as it is clear that nothing
+    /// changes the spelling (the common case, without building the name).
+    fn resolve_chain(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+        always: bool,
+    ) -> Option<(String, bool)> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let mut suffix: Vec<&str> = Vec::new();
+        let mut cur = n;
+        let mut changed = false;
+        let head: std::borrow::Cow<'_, str> = loop {
+            fuel.take()?;
+            if suffix.len() >= MAX_CHAIN {
+                return None;
+            }
+            match cur.kind() {
+                "identifier" => {
+                    let id = text(cur, src);
+                    break match self.lookup(scope, id) {
+                        Some(Binding {
+                            value: Value::Name(p),
+                            ..
+                        }) => {
+                            changed |= &**p != id;
+                            p.to_string().into()
+                        }
+                        _ => id.into(),
+                    };
+                }
+                "attribute" => {
+                    let o = field(cur, F::Object)?;
+                    let a = field(cur, F::Attribute)?;
+                    suffix.push(text(a, src));
+                    suffix.push(".");
+                    cur = o;
+                }
+                "call" => {
+                    let f = field(cur, F::Function)?;
+                    let args = field(cur, F::Arguments);
+                    if let Some(special) = self.special(f, src, scope) {
+                        changed = true;
+                        break self
+                            .special_result(special, args, src, scope, depth, fuel)?
+                            .into();
+                    }
+                    suffix.push("()");
+                    cur = f;
+                }
+                "subscript" => {
+                    changed = true;
+                    break self.subscript(cur, src, scope, depth, fuel)?.into();
+                }
+                "parenthesized_expression" => cur = cur.named_child(0)?,
+                _ => return None,
+            }
+        };
+        if !always && !changed && !head.starts_with("__builtin") && head != "builtins" {
+            return None;
+        }
+        let mut out = head.into_owned();
+        for part in suffix.iter().rev() {
+            out.push_str(part);
+        }
+        let c = canonical(&out);
+        if c != out {
+            return Some((c.into_owned(), true));
+        }
+        Some((out, changed))
+    }
+
+    /// Whether the callee `f` is one of the dynamic import or attribute functions. Judged from
+    /// its own name (an identifier or `module.attribute`), without following call chains.
+    fn special(&self, f: Node<'_>, src: &[u8], scope: usize) -> Option<Special> {
+        let of = |name: &str| match &*canonical(name) {
+            "__import__" | "importlib.__import__" => Some(Special::DunderImport),
+            "importlib.import_module" => Some(Special::ImportModule),
+            "getattr" => Some(Special::Getattr),
+            "vars" => Some(Special::Vars),
+            _ => None,
+        };
+        let bound = |id: &str| match self.lookup(scope, id) {
+            Some(Binding {
+                value: Value::Name(p),
+                ..
+            }) => Some(p.clone()),
+            _ => None,
+        };
+        match f.kind() {
+            "identifier" => {
+                let id = text(f, src);
+                match bound(id) {
+                    Some(p) => of(&p),
+                    None => of(id),
+                }
+            }
+            "attribute" => {
+                let o = field(f, F::Object)?;
+                let a = text(field(f, F::Attribute)?, src);
+                // Checked first: this runs for every call in every chain.
+                if o.kind() != "identifier"
+                    || !matches!(a, "__import__" | "import_module" | "getattr" | "vars")
+                {
+                    return None;
+                }
+                let id = text(o, src);
+                match bound(id) {
+                    Some(p) => of(&format!("{p}.{a}")),
+                    None => of(&format!("{id}.{a}")),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn special_result(
+        &self,
+        special: Special,
+        args: Option<Node<'_>>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<String> {
+        let args = args.filter(|a| a.kind() == "argument_list")?;
+        let positional = |i: usize| {
+            let mut c = args.walk();
+            let found = args
+                .named_children(&mut c)
+                .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+                .nth(i);
+            found
+        };
+        match special {
+            Special::DunderImport | Special::ImportModule => {
+                let module = self.const_name(positional(0)?, src, scope, depth + 1, fuel)?;
+                if module.starts_with('.') {
+                    return None;
+                }
+                // `__import__('os.path')` returns `os`, unless a fromlist asks for the leaf.
+                let fromlist = positional(3).is_some() || {
+                    let mut c = args.walk();
+                    let has = args.named_children(&mut c).any(|k| {
+                        k.kind() == "keyword_argument"
+                            && field(k, F::Name).is_some_and(|x| text(x, src) == "fromlist")
+                    });
+                    has
+                };
+                if special == Special::DunderImport && !fromlist {
+                    return module.split('.').next().map(str::to_string);
+                }
+                Some(module)
+            }
+            Special::Getattr => {
+                let (object, _) = self.resolve_at(positional(0)?, src, scope, depth + 1, fuel)?;
+                let attr = self.const_name(positional(1)?, src, scope, depth + 1, fuel)?;
+                Some(format!("{object}.{attr}"))
+            }
+            Special::Vars => {
+                let (object, _) = self.resolve_at(positional(0)?, src, scope, depth + 1, fuel)?;
+                Some(format!("{object}.__dict__"))
+            }
+        }
+    }
+
+    /// `X['name']` where `X` is a namespace: a module's `__dict__`, `builtins` (the mapping
+    /// `__builtins__` is outside `__main__`), `sys.modules`, `globals()` or `locals()`.
+    fn subscript(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<String> {
+        let value = field(n, F::Value)?;
+        let key = field(n, F::Subscript)?;
+        let key = self.const_name(key, src, scope, depth + 1, fuel)?;
+        let (base, _) = self.resolve_at(value, src, scope, depth + 1, fuel)?;
+        let base = canonical(&base).into_owned();
+        match base.as_str() {
+            "sys.modules" | "globals()" | "locals()" => Some(key),
+            "builtins" | "builtins.__dict__" => Some(canonical(&key).into_owned()),
+            b => b.strip_suffix(".__dict__").map(|m| format!("{m}.{key}")),
+        }
+    }
+
+    /// A short string constant usable as a module or attribute name.
+    fn const_name(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<String> {
+        let v = self.eval_at(n, src, scope, depth, fuel)?;
+        let b = v.bytes()?;
+        if b.is_empty()
+            || b.len() > MAX_NAME
+            || !b
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.'))
+        {
+            return None;
+        }
+        String::from_utf8(b.to_vec()).ok()
+    }
+
+    /// The value of an expression: a name (`os.system`, `eval`), a constant, or decoded data.
+    pub fn eval(&self, n: Node<'_>, src: &[u8], scope: usize) -> Option<Value> {
+        let mut fuel = Fuel::new();
+        self.eval_at(n, src, scope, 0, &mut fuel)
+    }
+
+    fn data(&self, bytes: Vec<u8>, decoded: bool) -> Value {
+        let bytes = self.alloc(bytes.len()).then(|| Rc::from(bytes));
+        Value::Data { bytes, decoded }
+    }
+
+    fn eval_at(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        fuel.take()?;
+        match n.kind() {
+            "string" => Some(self.data(literal(n, src)?, false)),
+            "concatenated_string" => {
+                let mut out = Vec::new();
+                let mut c = n.walk();
+                for (i, part) in n.named_children(&mut c).enumerate() {
+                    fuel.take()?;
+                    if i >= MAX_PARTS {
+                        return Some(Value::Data {
+                            bytes: None,
+                            decoded: false,
+                        });
+                    }
+                    let b = literal(part, src)?;
+                    if out.len() + b.len() > MAX_VALUE {
+                        return Some(Value::Data {
+                            bytes: None,
+                            decoded: false,
+                        });
+                    }
+                    out.extend_from_slice(&b);
+                }
+                Some(self.data(out, false))
+            }
+            "identifier" => {
+                let id = text(n, src);
+                match self.scopes_lookup_raw(scope, id) {
+                    Some(Value::Opaque) => None,
+                    Some(v) => Some(v),
+                    None => Some(Value::Name(Rc::from(&*canonical(id)))),
+                }
+            }
+            "parenthesized_expression" => {
+                self.eval_at(n.named_child(0)?, src, scope, depth + 1, fuel)
+            }
+            "binary_operator" => {
+                let op = field(n, F::Operator).map(|o| text(o, src));
+                if op != Some("+") {
+                    return None;
+                }
+                let l = self.eval_at(field(n, F::Left)?, src, scope, depth + 1, fuel)?;
+                let r = self.eval_at(field(n, F::Right)?, src, scope, depth + 1, fuel)?;
+                Some(self.concat(&l, &r)?)
+            }
+            "subscript" => {
+                // `s[::-1]`: a reversed constant.
+                let key = field(n, F::Subscript)?;
+                if key.kind() == "slice" {
+                    let t: String = text(key, src)
+                        .chars()
+                        .filter(|c| !c.is_whitespace())
+                        .collect();
+                    if t != "::-1" {
+                        return None;
+                    }
+                    let v = self.eval_at(field(n, F::Value)?, src, scope, depth + 1, fuel)?;
+                    return match v {
+                        Value::Data { bytes, decoded } => {
+                            let bytes = bytes.and_then(|b| {
+                                let mut r = b.to_vec();
+                                r.reverse();
+                                self.alloc(r.len()).then(|| Rc::from(r))
+                            });
+                            Some(Value::Data { bytes, decoded })
+                        }
+                        _ => None,
+                    };
+                }
+                let (name, _) = self.resolve_at(n, src, scope, depth, fuel)?;
+                Some(Value::Name(Rc::from(name)))
+            }
+            "attribute" => {
+                let (name, _) = self.resolve_at(n, src, scope, depth, fuel)?;
+                Some(Value::Name(Rc::from(name)))
+            }
+            "call" => self.eval_call(n, src, scope, depth, fuel),
+            _ => None,
+        }
+    }
+
+    /// The binding of `name` including `Opaque` (which hides enclosing scopes).
+    fn scopes_lookup_raw(&self, scope: usize, name: &str) -> Option<Value> {
+        if !self.maybe_bound(name) {
+            return None;
+        }
+        let mut s = Some(scope);
+        while let Some(i) = s {
+            let sc = self.scopes.get(i)?;
+            if let Some(b) = sc.map.get(name) {
+                return Some(b.value.clone());
+            }
+            s = sc.parent;
+        }
+        None
+    }
+
+    /// `l + r` of two data values.
+    pub fn concat(&self, l: &Value, r: &Value) -> Option<Value> {
+        match (l, r) {
+            (
+                Value::Data {
+                    bytes: lb,
+                    decoded: ld,
+                },
+                Value::Data {
+                    bytes: rb,
+                    decoded: rd,
+                },
+            ) => {
+                let decoded = *ld || *rd;
+                let bytes = match (lb, rb) {
+                    (Some(a), Some(b)) if a.len() + b.len() <= MAX_VALUE => {
+                        if self.alloc(a.len() + b.len()) {
+                            let mut v = Vec::with_capacity(a.len() + b.len());
+                            v.extend_from_slice(a);
+                            v.extend_from_slice(b);
+                            Some(Rc::from(v))
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                };
+                Some(Value::Data { bytes, decoded })
+            }
+            _ => None,
+        }
+    }
+
+    fn eval_call(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<Value> {
+        let f = field(n, F::Function)?;
+        let args = field(n, F::Arguments)?;
+        // Most calls are none of the ones followed here; tell from the callee's last name
+        // (or a binding of it) before building anything.
+        let known = |name: &str| {
+            super::DECODERS.contains(&name)
+                || matches!(
+                    name,
+                    "loads"
+                        | "decode"
+                        | "encode"
+                        | "strip"
+                        | "compile"
+                        | "bytes"
+                        | "bytearray"
+                        | "str"
+                        | "__import__"
+                        | "import_module"
+                        | "getattr"
+                        | "vars"
+                )
+        };
+        match f.kind() {
+            "attribute" => {
+                let last = field(f, F::Attribute).map(|a| text(a, src));
+                if !last.is_some_and(known) {
+                    return None;
+                }
+            }
+            "identifier" => {
+                let id = text(f, src);
+                if !known(id) && self.lookup(scope, id).is_none() {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+        if self.special(f, src, scope).is_some() {
+            let (name, _) = self.resolve_at(n, src, scope, depth, fuel)?;
+            return Some(Value::Name(Rc::from(name)));
+        }
+        let positional: Vec<Node<'_>> = {
+            let mut c = args.walk();
+            let v = args
+                .named_children(&mut c)
+                .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+                .take(3)
+                .collect();
+            v
+        };
+        // A method of a constant: `'…'.encode()`, `data.decode('utf-8')`, `s.strip()`.
+        if f.kind() == "attribute" {
+            let method = field(f, F::Attribute).map(|a| text(a, src));
+            if matches!(method, Some("encode" | "decode" | "strip")) {
+                let object = field(f, F::Object)?;
+                if let Some(v @ Value::Data { .. }) =
+                    self.eval_at(object, src, scope, depth + 1, fuel)
+                {
+                    if method == Some("strip") {
+                        let Value::Data { bytes, decoded } = v else {
+                            return None;
+                        };
+                        let bytes = bytes.map(|b| {
+                            let t = b.trim_ascii();
+                            Rc::from(t)
+                        });
+                        return Some(Value::Data { bytes, decoded });
+                    }
+                    return Some(v);
+                }
+            }
+        }
+        let (callee, _) = self.resolve_at(f, src, scope, depth + 1, fuel)?;
+        let arg = |i: usize, fuel: &mut Fuel| {
+            positional
+                .get(i)
+                .and_then(|a| self.eval_at(*a, src, scope, depth + 1, fuel))
+        };
+        match callee.as_str() {
+            "compile" | "bytes" | "bytearray" | "str" => match arg(0, fuel)? {
+                v @ Value::Data { .. } => Some(v),
+                _ => None,
+            },
+            "codecs.encode" => {
+                // `codecs.encode(s, 'rot13')` decodes as well as it encodes.
+                let enc = self.codec_arg(args, &positional, src, scope, depth, fuel)?;
+                if !is_rot13(&enc) {
+                    return None;
+                }
+                let input = arg(0, fuel)?;
+                let bytes = input.bytes().map(rot13);
+                Some(match bytes {
+                    Some(b) => self.data(b, true),
+                    None => Value::Data {
+                        bytes: None,
+                        decoded: true,
+                    },
+                })
+            }
+            name if super::is_decoder(name) => {
+                let input = arg(0, fuel);
+                let codec = if name == "codecs.decode" {
+                    self.codec_arg(args, &positional, src, scope, depth, fuel)
+                } else {
+                    None
+                };
+                let out = input
+                    .as_ref()
+                    .and_then(Value::bytes)
+                    .and_then(|b| decode(name, codec.as_deref(), b));
+                Some(match out {
+                    Some(b) => self.data(b, true),
+                    None => Value::Data {
+                        bytes: None,
+                        decoded: true,
+                    },
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The codec of `codecs.decode(obj, encoding)` / `codecs.encode`: the second positional
+    /// argument or `encoding=`; `utf-8` when absent.
+    fn codec_arg(
+        &self,
+        args: Node<'_>,
+        positional: &[Node<'_>],
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<String> {
+        let node = positional
+            .get(1)
+            .copied()
+            .or_else(|| super::keyword(args, src, "encoding"));
+        let Some(node) = node else {
+            return Some("utf-8".into());
+        };
+        let v = self.eval_at(node, src, scope, depth + 1, fuel)?;
+        let b = v.bytes()?;
+        (b.len() <= 32).then(|| {
+            String::from_utf8_lossy(b)
+                .to_ascii_lowercase()
+                .replace('-', "_")
+        })
+    }
+
+    /// Bind the names an import statement binds.
+    pub fn bind_import(&mut self, n: Node<'_>, src: &[u8], scope: usize, line: usize) {
+        match n.kind() {
+            "import_statement" => {
+                let mut c = n.walk();
+                let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
+                for name in names {
+                    match name.kind() {
+                        // `import a.b.c` binds `a`.
+                        "dotted_name" => {
+                            let full = text(name, src);
+                            let first = full.split('.').next().unwrap_or(full).trim();
+                            self.bind(scope, first, Value::Name(Rc::from(first)), line);
+                        }
+                        "aliased_import" => {
+                            if let (Some(m), Some(a)) =
+                                (field(name, F::Name), field(name, F::Alias))
+                            {
+                                let module = dotted_text(m, src);
+                                self.bind(scope, text(a, src), Value::Name(Rc::from(module)), line);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "import_from_statement" => {
+                let Some(module) = field(n, F::ModuleName) else {
+                    return;
+                };
+                let module = dotted_text(module, src);
+                let mut c = n.walk();
+                let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
+                for name in &names {
+                    let (orig, alias) = match name.kind() {
+                        "dotted_name" => (dotted_text(*name, src), dotted_text(*name, src)),
+                        "aliased_import" => match (field(*name, F::Name), field(*name, F::Alias)) {
+                            (Some(m), Some(a)) => (dotted_text(m, src), text(a, src).to_string()),
+                            _ => continue,
+                        },
+                        _ => continue,
+                    };
+                    let full = join(&module, &orig);
+                    self.bind(
+                        scope,
+                        &alias,
+                        Value::Name(Rc::from(&*canonical(&full))),
+                        line,
+                    );
+                }
+                // `from os import *`: the names that matter here.
+                let mut c = n.walk();
+                if n.named_children(&mut c)
+                    .any(|x| x.kind() == "wildcard_import")
+                {
+                    for name in wildcard(&module) {
+                        let full = join(&module, name);
+                        self.bind(scope, name, Value::Name(Rc::from(&*canonical(&full))), line);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The identifiers a binding target names (`x`, `a, b`, `(a, [b, *c])`), at most
+    /// [`MAX_PARTS`]; attribute and subscript targets bind no name.
+    pub fn target_names(n: Node<'_>) -> Vec<Node<'_>> {
+        let mut out = Vec::new();
+        let mut stack = vec![n];
+        while let Some(x) = stack.pop() {
+            if out.len() >= MAX_PARTS {
+                break;
+            }
+            match x.kind() {
+                "identifier" => out.push(x),
+                // `with … as f`: the target is the aliased identifier itself.
+                "as_pattern_target" if x.named_child_count() == 0 => out.push(x),
+                "pattern_list"
+                | "tuple_pattern"
+                | "list_pattern"
+                | "tuple"
+                | "list"
+                | "expression_list"
+                | "list_splat_pattern"
+                | "parenthesized_expression"
+                | "list_splat"
+                | "as_pattern_target" => {
+                    let mut c = x.walk();
+                    let children: Vec<_> = x.named_children(&mut c).collect();
+                    stack.extend(children.into_iter().rev());
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+}
+
+/// `module.name`, for a relative module (`.`, `..pkg`) without doubling the dot.
+fn join(module: &str, name: &str) -> String {
+    if module.ends_with('.') {
+        format!("{module}{name}")
+    } else {
+        format!("{module}.{name}")
+    }
+}
+
+/// A dotted name's text without the spaces Python allows around its dots.
+fn dotted_text(n: Node<'_>, src: &[u8]) -> String {
+    text(n, src)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Names a wildcard import of `module` binds that the rules care about.
+fn wildcard(module: &str) -> &'static [&'static str] {
+    match module {
+        "os" => &[
+            "system",
+            "popen",
+            "execv",
+            "execve",
+            "execl",
+            "execvp",
+            "spawnl",
+            "spawnv",
+            "spawnve",
+            "spawnlp",
+            "posix_spawn",
+        ],
+        "subprocess" => &[
+            "Popen",
+            "call",
+            "run",
+            "check_call",
+            "check_output",
+            "getoutput",
+            "getstatusoutput",
+        ],
+        "builtins" | "__builtin__" => &["exec", "eval", "compile", "getattr", "__import__"],
+        "importlib" => &["import_module"],
+        "urllib.request" => &["urlopen", "urlretrieve", "Request"],
+        "requests" => &["get", "post", "put", "patch", "request", "Session"],
+        _ => &[],
+    }
+}
+
+fn is_rot13(codec: &str) -> bool {
+    matches!(codec, "rot13" | "rot_13")
+}
+
+fn rot13(b: &[u8]) -> Vec<u8> {
+    b.iter()
+        .map(|&c| match c {
+            b'a'..=b'z' => (c - b'a' + 13) % 26 + b'a',
+            b'A'..=b'Z' => (c - b'A' + 13) % 26 + b'A',
+            _ => c,
+        })
+        .collect()
+}
+
+/// Apply decoder `name` (with `codecs.decode`'s codec) to `input`; `None` when it is not one
+/// computed here or the input does not decode. Output is cut at [`MAX_VALUE`].
+fn decode(name: &str, codec: Option<&str>, input: &[u8]) -> Option<Vec<u8>> {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let module = name.rsplit_once('.').map_or("", |(m, _)| m);
+    match (name, last) {
+        ("codecs.decode", _) => match codec? {
+            c if is_rot13(c) => Some(rot13(input)),
+            "base64" | "base_64" | "base64_codec" => base64_decode(input, false),
+            "hex" | "hex_codec" => hex_decode(input),
+            "zlib" | "zip" | "zlib_codec" => inflate(input),
+            "bz2" | "bz2_codec" => bunzip(input),
+            "utf8" | "utf_8" | "ascii" | "latin_1" | "latin1" => Some(input.to_vec()),
+            _ => None,
+        },
+        (_, "b64decode" | "standard_b64decode" | "decodebytes" | "decodestring") => {
+            base64_decode(input, false)
+        }
+        (_, "urlsafe_b64decode") => base64_decode(input, true),
+        (_, "b32decode") => base32_decode(input),
+        (_, "b16decode" | "unhexlify" | "fromhex") => hex_decode(input),
+        (_, "decompress") => match module {
+            "zlib" | "gzip" => inflate(input),
+            "bz2" => bunzip(input),
+            "lzma" => unxz(input),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Base64 as Python's non-validating `b64decode`: characters outside the alphabet are
+/// skipped, padding is optional.
+fn base64_decode(input: &[u8], urlsafe: bool) -> Option<Vec<u8>> {
+    let clean: Vec<u8> = input
+        .iter()
+        .map(|&c| match (urlsafe, c) {
+            (true, b'-') => b'+',
+            (true, b'_') => b'/',
+            _ => c,
+        })
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/'))
+        .collect();
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    engine.decode(&clean).ok()
+}
+
+fn base32_decode(input: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(input.len() * 5 / 8);
+    let (mut acc, mut bits) = (0u64, 0u32);
+    for &c in input {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'2'..=b'7' => c - b'2' + 26,
+            b'=' => break,
+            c if c.is_ascii_whitespace() => continue,
+            _ => return None,
+        };
+        acc = (acc << 5) | u64::from(v);
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+fn hex_decode(input: &[u8]) -> Option<Vec<u8>> {
+    let digits: Vec<u8> = input
+        .iter()
+        .copied()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    if digits.len() % 2 != 0 {
+        return None;
+    }
+    digits
+        .chunks(2)
+        .map(|p| {
+            let h = (p[0] as char).to_digit(16)?;
+            let l = (p[1] as char).to_digit(16)?;
+            Some((h * 16 + l) as u8)
+        })
+        .collect()
+}
+
+/// At most [`MAX_VALUE`] bytes of a decompressor's output (a prefix of a bomb is still code).
+fn bounded(r: impl Read) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    match r.take(MAX_VALUE as u64).read_to_end(&mut out) {
+        Ok(_) => Some(out),
+        Err(_) if !out.is_empty() => Some(out),
+        Err(_) => None,
+    }
+}
+
+/// zlib, gzip or raw deflate, as `zlib.decompress` with its `wbits` would read them.
+fn inflate(input: &[u8]) -> Option<Vec<u8>> {
+    if input.starts_with(&[0x1f, 0x8b]) {
+        return bounded(flate2::read::MultiGzDecoder::new(input));
+    }
+    bounded(flate2::read::ZlibDecoder::new(input))
+        .or_else(|| bounded(flate2::read::DeflateDecoder::new(input)))
+}
+
+fn bunzip(input: &[u8]) -> Option<Vec<u8>> {
+    bounded(bzip2::read::BzDecoder::new(input))
+}
+
+fn unxz(input: &[u8]) -> Option<Vec<u8>> {
+    // 64 MiB of decoder state at most: a header may claim a 4 GiB dictionary.
+    const MEM_LIMIT_KIB: u32 = 64 * 1024;
+    let mut out = Vec::new();
+    let read = |r: &mut dyn Read, out: &mut Vec<u8>| {
+        let ok = std::io::copy(r, &mut Cap(out)).is_ok();
+        ok || !out.is_empty()
+    };
+    let ok = if input.starts_with(b"\xfd7zXZ") {
+        let mut r = lzma_rust2::XzReader::new_mem_limit(input, true, MEM_LIMIT_KIB);
+        read(&mut r, &mut out)
+    } else {
+        match lzma_rust2::LzmaReader::new_mem_limit(input, MEM_LIMIT_KIB, None) {
+            Ok(mut r) => read(&mut r, &mut out),
+            Err(_) => false,
+        }
+    };
+    ok.then_some(out)
+}
+
+/// A writer that takes at most [`MAX_VALUE`] bytes and then fails, stopping the decoder.
+struct Cap<'a>(&'a mut Vec<u8>);
+
+impl std::io::Write for Cap<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let room = MAX_VALUE.saturating_sub(self.0.len());
+        if room == 0 {
+            return Err(std::io::Error::other("value bound"));
+        }
+        let n = buf.len().min(room);
+        self.0.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The bytes of a string literal with its escapes undone (`\x69`, `\n`, `\u0069`, octal);
+/// `None` for an f-string with interpolations or a literal over [`MAX_VALUE`].
+pub fn literal(n: Node<'_>, src: &[u8]) -> Option<Vec<u8>> {
+    if n.kind() != "string" {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut prefix = "";
+    let mut c = n.walk();
+    for ch in n.named_children(&mut c) {
+        match ch.kind() {
+            "string_start" => {
+                let t = text(ch, src);
+                prefix = &t[..t.find(['\'', '"']).unwrap_or(t.len())];
+            }
+            "string_content" => {
+                let raw = text(ch, src);
+                if raw.len() + out.len() > MAX_VALUE {
+                    return None;
+                }
+                if prefix.contains(['r', 'R']) {
+                    out.extend_from_slice(raw.as_bytes());
+                } else {
+                    unescape(raw, prefix.contains(['b', 'B']), &mut out);
+                }
+            }
+            "interpolation" => return None,
+            _ => {}
+        }
+    }
+    Some(out)
+}
+
+/// Undo Python's escapes in `raw` (the text between the quotes of a non-raw literal).
+fn unescape(raw: &str, bytes: bool, out: &mut Vec<u8>) {
+    let mut chars = raw.chars().peekable();
+    let mut buf = [0u8; 4];
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            out.push(b'\\');
+            break;
+        };
+        let simple = match e {
+            'n' => Some(b'\n'),
+            't' => Some(b'\t'),
+            'r' => Some(b'\r'),
+            'a' => Some(0x07),
+            'b' => Some(0x08),
+            'f' => Some(0x0c),
+            'v' => Some(0x0b),
+            '\\' => Some(b'\\'),
+            '\'' => Some(b'\''),
+            '"' => Some(b'"'),
+            _ => None,
+        };
+        if let Some(b) = simple {
+            out.push(b);
+            continue;
+        }
+        match e {
+            '\n' => {}
+            '\r' => {
+                if chars.peek() == Some(&'\n') {
+                    chars.next();
+                }
+            }
+            'x' => {
+                let h: String = chars.by_ref().take(2).collect();
+                match u8::from_str_radix(&h, 16) {
+                    Ok(v) if bytes => out.push(v),
+                    Ok(v) => out.extend_from_slice(char::from(v).encode_utf8(&mut buf).as_bytes()),
+                    Err(_) => {
+                        out.extend_from_slice(b"\\x");
+                        out.extend_from_slice(h.as_bytes());
+                    }
+                }
+            }
+            '0'..='7' => {
+                let mut v = e.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match chars.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) => {
+                            v = v * 8 + d;
+                            chars.next();
+                        }
+                        None => break,
+                    }
+                }
+                if bytes {
+                    out.push(v as u8);
+                } else if let Some(ch) = char::from_u32(v) {
+                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                }
+            }
+            'u' | 'U' if !bytes => {
+                let len = if e == 'u' { 4 } else { 8 };
+                let h: String = chars.by_ref().take(len).collect();
+                match u32::from_str_radix(&h, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes()),
+                    None => {
+                        out.push(b'\\');
+                        out.extend_from_slice(e.encode_utf8(&mut buf).as_bytes());
+                        out.extend_from_slice(h.as_bytes());
+                    }
+                }
+            }
+            other => {
+                out.push(b'\\');
+                out.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoders() {
+        assert_eq!(base64_decode(b"aGk=", false).as_deref(), Some(&b"hi"[..]));
+        assert_eq!(base64_decode(b"aG\nk", false).as_deref(), Some(&b"hi"[..]));
+        assert_eq!(base32_decode(b"NBUQ====").as_deref(), Some(&b"hi"[..]));
+        assert_eq!(hex_decode(b"68 69").as_deref(), Some(&b"hi"[..]));
+        assert_eq!(rot13(b"uv"), b"hi");
+        assert_eq!(&*canonical("__builtins__.exec"), "exec");
+        assert_eq!(&*canonical("builtinsx.exec"), "builtinsx.exec");
+        assert_eq!(&*canonical("__builtin__"), "builtins");
+    }
+
+    #[test]
+    fn escapes() {
+        let mut out = Vec::new();
+        unescape(r"\x69mport os\n\u0041\101\\", false, &mut out);
+        assert_eq!(out, b"import os\nAA\\");
+    }
+}
