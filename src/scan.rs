@@ -78,7 +78,10 @@ impl FileReport {
                 .then_with(|| a.rule.id.cmp(b.rule.id))
         });
         let worst = self.worst();
-        self.verdict = if self.reason.is_some() && worst.is_none_or(|w| w < Severity::Medium) {
+        // A file that could not be read was not analysed, whatever the `io-error` severity.
+        self.verdict = if self.io_error
+            || (self.reason.is_some() && worst.is_none_or(|w| w < Severity::Medium))
+        {
             Verdict::Unanalysed
         } else {
             Verdict::from_worst(worst)

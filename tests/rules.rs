@@ -601,6 +601,13 @@ fn every_rule_fires_on_its_fixture() {
         covered.insert(id);
     }
     assert!(report.had_io_errors());
+    let missing = report
+        .files
+        .iter()
+        .find(|f| f.io_error)
+        .expect("the missing path has a report");
+    // Not read, so not analysed: never labelled suspicious by the io-error severity.
+    assert_eq!(missing.verdict, airlock::finding::Verdict::Unanalysed);
     // Repository-level rules (the check stage) are fired by the fixture repositories of
     // tests/repo.rs, each asserted there.
     for id in [
