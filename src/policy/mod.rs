@@ -64,12 +64,31 @@ pub struct Suppression {
 
 impl Suppression {
     /// True when `f` is a finding of this entry's rule at a location its glob matches: the
-    /// file path, or the `path!member!member` name of the artifact inside it.
+    /// file path, or the `path!member!member` name of the artifact inside it. `.` components
+    /// are dropped from the path first, so `models/x.pt` matches whether the scan was given
+    /// `models` or `./models`.
     pub fn matches(&self, f: &Finding) -> bool {
-        f.rule.id == self.rule
-            && (self.matcher.is_match(&f.location.path)
-                || (!f.location.members.is_empty()
-                    && self.matcher.is_match(f.location.artifact_name())))
+        if f.rule.id != self.rule {
+            return false;
+        }
+        let path: PathBuf = f
+            .location
+            .path
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        if self.matcher.is_match(&path) {
+            return true;
+        }
+        if f.location.members.is_empty() {
+            return false;
+        }
+        let mut name = path.display().to_string();
+        for m in &f.location.members {
+            name.push('!');
+            name.push_str(m);
+        }
+        self.matcher.is_match(name)
     }
 }
 
@@ -208,6 +227,35 @@ mod tests {
         assert!(s.matches(&f(rule, "/env/lib/site-packages/x.pth")));
         assert!(!s.matches(&f(rule, "/env/lib/dist-packages/x.pth")));
         assert!(!s.matches(&f(other, "/env/lib/site-packages/x.pth")));
+    }
+
+    #[test]
+    fn a_glob_matches_the_path_however_it_was_typed() {
+        let p = Policy::parse(
+            "[[suppress]]\nrule = \"pth-executable-line\"\npath = \"env/site-packages/*.pth\"\nreason = \"image\"\n",
+        )
+        .expect("valid");
+        let rule = crate::rules::by_id("pth-executable-line").expect("rule");
+        let f = |p: &str, members: &[&str]| {
+            let mut at = Location::file(p);
+            for m in members {
+                at = at.member(m.to_string());
+            }
+            Finding::builder(rule, at)
+                .message("m")
+                .evidence("e")
+                .build()
+        };
+        let s = &p.suppressions[0];
+        assert!(s.matches(&f("env/site-packages/x.pth", &[])));
+        assert!(s.matches(&f("./env/site-packages/x.pth", &[])));
+        assert!(s.matches(&f("./env/./site-packages/x.pth", &[])));
+        assert!(!s.matches(&f("./other/site-packages/x.pth", &[])));
+        let q = Policy::parse(
+            "[[suppress]]\nrule = \"pth-executable-line\"\npath = \"w/a.whl!*.pth\"\nreason = \"r\"\n",
+        )
+        .expect("valid");
+        assert!(q.suppressions[0].matches(&f("./w/a.whl", &["x.pth"])));
     }
 
     use crate::finding::Location;
