@@ -157,6 +157,14 @@ fn sarif_output_is_valid_and_consistent() {
     assert_eq!(ids, expected);
     for (entry, rule) in rules.iter().zip(airlock::rules::RULES) {
         assert_eq!(entry["helpUri"], rule.doc_url(), "{}", rule.id);
+        // An absolute link to the rule page in the repository Cargo.toml names.
+        assert_eq!(
+            rule.doc_url(),
+            format!(
+                "https://github.com/airlock-dev/airlock/blob/main/docs/rules/{}.md",
+                rule.id
+            )
+        );
         assert!(
             entry["shortDescription"]["text"]
                 .as_str()

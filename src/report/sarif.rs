@@ -284,7 +284,7 @@ pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
                 driver: Driver {
                     name: "airlock",
                     version: env!("CARGO_PKG_VERSION"),
-                    information_uri: "https://github.com/airlock-dev/airlock",
+                    information_uri: env!("CARGO_PKG_REPOSITORY"),
                     rules: RULES.iter().map(|r| rule_obj(r)).collect(),
                 },
             },

@@ -25,7 +25,7 @@ pub mod tf;
 pub mod torchscript;
 
 /// Where the rule pages are published; a rule's page is `DOCS_BASE_URL` + id + `.md`.
-pub const DOCS_BASE_URL: &str = "https://github.com/airlock-dev/airlock/blob/main/docs/rules/";
+pub const DOCS_BASE_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/rules/");
 
 /// A rule's fixed description.
 #[derive(Debug, PartialEq, Eq)]
