@@ -346,6 +346,65 @@ fn gzip_bomb_stops_at_the_ratio_bound() {
     );
 }
 
+/// `chunks` MiB of [`pickle_like_chunk`] compressed as one xz stream with a single block (the
+/// shape that made the old decoder hold the whole block in memory).
+fn xz_single_block(chunks: usize) -> Vec<u8> {
+    let opts = lzma_rust2::XzOptions::with_preset(0);
+    let mut w = lzma_rust2::XzWriter::new(Vec::new(), opts).expect("xz writer");
+    let chunk = pickle_like_chunk();
+    let zeros = vec![0u8; chunk.len()];
+    w.write_all(&chunk).expect("compress");
+    for _ in 1..chunks {
+        w.write_all(&zeros).expect("compress");
+    }
+    w.finish().expect("finish xz")
+}
+
+/// An xz bomb in one block: decompression stops at the ratio bound and the pickle prefix is
+/// still judged.
+#[test]
+fn xz_bomb_stops_at_the_ratio_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let xz = xz_single_block(256);
+    assert!(xz.len() < 256 << 10, "{} bytes", xz.len());
+    let path = write(dir.path(), "bomb.pkl.xz", &xz);
+    let limits = BudgetLimits {
+        max_ratio: 20,
+        ratio_floor: 1 << 20,
+        ..BudgetLimits::default()
+    };
+    let (r, _) = scan_within(&path, limits, HANG);
+    assert_eq!(r.format, Format::Xz);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("compression ratio above 20:1")),
+        "{f:#?}"
+    );
+    assert!(ids(&r).contains(&"pickle-malformed"), "{:?}", ids(&r));
+}
+
+/// The same bomb repeated as 64 concatenated xz streams (all of which `xz -d` reads): the
+/// member-size bound stops it.
+#[test]
+fn multi_stream_xz_bomb_stops_at_the_size_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let one = xz_single_block(4);
+    let xz: Vec<u8> = std::iter::repeat_n(&one, 64).flatten().copied().collect();
+    let path = write(dir.path(), "bomb.xz", &xz);
+    let limits = BudgetLimits {
+        max_member_size: 8 << 20,
+        ..BudgetLimits::default()
+    };
+    let (r, _) = scan_within(&path, limits, HANG);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("decompressed size above 8388608 bytes")),
+        "{f:#?}"
+    );
+}
+
 /// Overlapping members (David Fifield's "better zip bomb"): 64 central directory entries share
 /// one 1 MiB local member. The total decompression budget must stop them.
 #[test]
