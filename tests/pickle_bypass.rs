@@ -347,3 +347,91 @@ fn benign_padding_past_the_budget_is_only_a_limit() {
         show(&r)
     );
 }
+
+/// `pickle.load` needs no magic: CPython's `load_proto` accepts `PROTO` anywhere, and a stream
+/// may start with any opcode. Whatever comes first, the payload is found.
+#[test]
+fn a_pickle_is_found_whatever_opcode_comes_first() {
+    let call = p4_call("os", "system", &[CMD]);
+    let body = &call[2..]; // the call without its PROTO
+    for prefix in [
+        &b"N0"[..],              // NONE, POP
+        b"(1",                   // MARK, POP_MARK
+        b"]0",                   // EMPTY_LIST, POP
+        b"I1\n0",                // INT, POP
+        b"\x88\x30",             // NEWTRUE (a protocol 2 opcode first), POP
+        b"C\x01x0",              // SHORT_BINBYTES (protocol 3) first, POP
+        b"cbuiltins\ndict\n)R0", // a protocol 0 call, then protocol 4
+    ] {
+        for proto in [&b"\x80\x04"[..], b""] {
+            let mut p = prefix.to_vec();
+            p.extend_from_slice(proto);
+            p.extend_from_slice(body);
+            let r = scan_bytes(&p);
+            assert!(
+                matches!(r.format, airlock::Format::Pickle(_)),
+                "{prefix:?}{proto:?}: {:?}",
+                r.format
+            );
+            assert!(
+                r.findings
+                    .iter()
+                    .any(|f| f.rule.id == "pickle-dangerous-call"
+                        && f.severity == Severity::Critical),
+                "{prefix:?}{proto:?}: {:#?}",
+                show(&r)
+            );
+        }
+    }
+}
+
+/// Two opcode bytes at the start of an unknown binary do not make it a pickle.
+#[test]
+fn stray_opcode_bytes_are_not_a_pickle() {
+    for bytes in [
+        &b"\x88.\x00\x01\x02\x03"[..],
+        b"\x89\x88\x88\x88",
+        b"q\x01h\x01",
+    ] {
+        let r = scan_bytes(bytes);
+        assert!(
+            !matches!(r.format, airlock::Format::Pickle(_)),
+            "{bytes:?}: {:?}",
+            r.format
+        );
+    }
+}
+
+#[path = "support/zip.rs"]
+mod zip_support;
+
+/// Where the loader unpickles by role (a PyTorch archive's `data.pkl`, an object `.npy`), the
+/// bytes are analysed as a pickle even when they would not sniff as one.
+#[test]
+fn pickles_by_role_are_analysed_whatever_they_start_with() {
+    let mut p = b"N0".to_vec();
+    p.extend_from_slice(&p4_call("os", "system", &[CMD])[2..]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let zip = zip_support::zip_with("archive/data.pkl", &p);
+    let path = dir.path().join("model.pt");
+    std::fs::write(&path, &zip).expect("write");
+    let r = scan_file(&path, BudgetLimits::default());
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-dangerous-call"
+                && f.location.members == vec!["archive/data.pkl".to_string()]),
+        "{:#?}",
+        show(&r)
+    );
+    let header = "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }";
+    let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+    let padded = format!("{header:<117}\n");
+    npy.extend_from_slice(&u16::try_from(padded.len()).expect("len").to_le_bytes());
+    npy.extend_from_slice(padded.as_bytes());
+    npy.extend_from_slice(&p);
+    let path = dir.path().join("obj.npy");
+    std::fs::write(&path, &npy).expect("write");
+    let r = scan_file(&path, BudgetLimits::default());
+    assert_at_least(&r, Severity::Critical);
+}

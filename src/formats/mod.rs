@@ -403,6 +403,7 @@ fn looks_like_onnx(data: &[u8]) -> bool {
 /// archive's `code/**/*.py` is the source `torch.jit.load` compiles (PyTorch
 /// `torch/csrc/jit/serialization/import.cpp`). Container analysers hand such members on with this
 /// format instead of sniffing them, so each container knows its members through this one table.
+/// A PyTorch archive's `data.pkl` is a pickle by role, however it starts.
 pub fn member_role(container: Format, name: &str) -> Option<Format> {
     let base = name.rsplit('/').next().unwrap_or(name);
     match container {
@@ -414,6 +415,15 @@ pub fn member_role(container: Format, name: &str) -> Option<Format> {
             if base.ends_with(".py") && (name.starts_with("code/") || name.contains("/code/")) =>
         {
             Some(Format::TorchscriptCode)
+        }
+        // `torch.load` unpickles `<record>/data.pkl` whatever its first bytes (PyTorch
+        // `torch/serialization.py`, `_load`), and `torch.jit.load` its `constants.pkl`
+        // (`import.cpp`): analysed as pickles, not sniffed.
+        Format::PytorchZip | Format::Torchscript
+            if name.matches('/').count() == 1
+                && (base == "data.pkl" || base == "constants.pkl") =>
+        {
+            Some(Format::Pickle(None))
         }
         _ => None,
     }

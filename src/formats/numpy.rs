@@ -91,12 +91,17 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
                 .evidence(format!("descr {descr}"))
                 .build(),
         );
+        // `np.load(allow_pickle=True)` unpickles the data whatever its first bytes: analysed
+        // as a pickle, not sniffed.
         let name = "<object array pickle>".to_string();
-        ctx.nested(
-            &data[body_start..],
+        let body = &data[body_start..];
+        ctx.nested_as(
+            body,
+            body.len() as u64,
             &loc.member(name.clone()),
             &name,
             depth + 1,
+            Some(crate::formats::Format::Pickle(None)),
         );
         return Format::Npy;
     }

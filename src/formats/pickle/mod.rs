@@ -31,9 +31,16 @@ const SNIFF_OPS: usize = 64;
 
 /// Sniff: is `data` a pickle? Returns the declared protocol (if any).
 ///
-/// A stream starting with `PROTO` 2 or higher is a pickle. Protocol 0/1 streams have no magic,
-/// so the first opcodes are decoded: it is a pickle if they decode cleanly to `STOP`, or if at
-/// least four decode cleanly and one is an import with identifier-like names.
+/// A stream starting with `PROTO` 2 or higher is a pickle. Otherwise the first opcodes are
+/// decoded, because `pickle.load` needs no magic: protocol 0/1 streams have none, and CPython's
+/// `load_proto` accepts `PROTO` anywhere, so `N0\x80\x04...` (or a stream starting with a
+/// protocol 2+ opcode and no `PROTO` at all) loads like any pickle. It is a pickle when the
+/// first opcodes decode and run cleanly to `STOP`, or when at least four run cleanly and one
+/// imports a callable (`GLOBAL`/`INST` with identifier-like names, `STACK_GLOBAL`) and runs
+/// past that import.
+/// A stream whose first byte is not one Python's pickler writes first must also import or
+/// declare a protocol, so that two stray opcode bytes at the start of a binary file are not a
+/// "pickle".
 pub fn looks_like(data: &[u8]) -> Option<Option<u8>> {
     if data.len() >= 2 && data[0] == 0x80 && data[1] >= 2 {
         // PROTO with a plausible protocol, followed by a valid opcode.
@@ -48,29 +55,50 @@ pub fn looks_like(data: &[u8]) -> Option<Option<u8>> {
         }
         return None;
     }
-    // Protocol 0/1 pickles begin with one of the opcodes Python's pickler writes first.
-    if !data
+    // The opcodes Python's pickler writes first at protocols 0 and 1.
+    let usual_start = data
         .first()
-        .is_some_and(|b| b"(c}])NILFSVJKMTUXGP".contains(b))
-    {
+        .is_some_and(|b| b"(c}])NILFSVJKMTUXGP".contains(b));
+    if !usual_start && opcodes::decode(data, 0).is_err() {
         return None;
     }
     let mut pos = 0;
     let mut imports = 0;
-    for _ in 0..SNIFF_OPS {
+    // Index of the first import: the machine must run past it for a broken stream to count.
+    let mut first_import = u64::MAX;
+    let mut proto = None;
+    for index in 0..SNIFF_OPS {
         match opcodes::decode(data, pos) {
             Ok((opcodes::Op::Global(m, name) | opcodes::Op::Inst(m, name), next)) => {
                 if !is_dotted_ident(&m) || !is_dotted_ident(&name) {
                     return None;
                 }
                 imports += 1;
+                first_import = first_import.min(index as u64);
                 pos = next;
             }
-            Ok((opcodes::Op::Proto(_), _)) => return None,
+            Ok((opcodes::Op::StackGlobal, next)) => {
+                imports += 1;
+                first_import = first_import.min(index as u64);
+                pos = next;
+            }
+            Ok((opcodes::Op::Proto(p), next)) => {
+                if p > 15 {
+                    return None;
+                }
+                proto.get_or_insert(p);
+                pos = next;
+            }
+            // CPython 3 decodes a `PERSID` argument as ASCII (`load_persid`) and fails on
+            // anything else: a zip's local header up to the first newline is no pickle.
+            Ok((opcodes::Op::Persid(arg), _)) if !arg.is_ascii() => return None,
             Ok((opcodes::Op::Stop, _)) => break,
             Ok((_, next)) => pos = next,
             Err(_) => break,
         }
+    }
+    if !usual_start && imports == 0 && proto.is_none() {
+        return None;
     }
     // The opcodes must also make sense together: run the machine on a short budget.
     let limits = machine::Limits {
@@ -80,9 +108,11 @@ pub fn looks_like(data: &[u8]) -> Option<Option<u8>> {
     let mut m = Machine::new(data, limits, 0);
     let mut hook = |_: &Machine<'_>, _: NodeId, _: V, _: usize| HookResult::None;
     match m.run(0, &mut hook) {
-        Outcome::Stop { .. } => Some(None),
-        Outcome::Limit { .. } if imports > 0 => Some(None),
-        Outcome::Error { index, .. } if index >= 3 && imports > 0 => Some(None),
+        Outcome::Stop { .. } => Some(proto),
+        Outcome::Limit { .. } if imports > 0 => Some(proto),
+        Outcome::Error { index, .. } if index >= 3 && imports > 0 && index > first_import => {
+            Some(proto)
+        }
         _ => None,
     }
 }
