@@ -439,3 +439,54 @@ fn name_table_bounds_hold_on_hostile_sources() {
         }
     }
 }
+
+/// A source in an 8-bit legacy coding (PEP 263 cookie, one Latin-1 byte) is still Python source,
+/// and a cookie naming UTF-7 (which turns `+AAo-` into a newline) is itself reported.
+#[test]
+fn source_codings_do_not_hide_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let latin1 =
+        b"# -*- coding: latin-1 -*-\n# (c) \xa9 2024\nimport os\nos.system('echo airlock-test')\n";
+    let path = dir.path().join("setup.py");
+    std::fs::write(&path, latin1).expect("write");
+    let r = airlock::scan::scan_file(&path, airlock::analyse::BudgetLimits::default());
+    assert_eq!(r.format, airlock::Format::PythonSource);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "python-shell-command" && f.severity >= airlock::Severity::High),
+        "{:?}",
+        r.findings
+            .iter()
+            .map(|f| (f.rule.id, f.severity))
+            .collect::<Vec<_>>()
+    );
+    for cookie in [
+        "# coding: utf-7",
+        "#!/usr/bin/env python\n# vim: set fileencoding=UTF7 :",
+        "# -*- coding: raw-unicode-escape -*-",
+    ] {
+        let src = format!("{cookie}\nimport os\n#+AAo-os.system('echo airlock-test')\n");
+        let path = dir.path().join("m.py");
+        std::fs::write(&path, src).expect("write");
+        let r = airlock::scan::scan_file(&path, airlock::analyse::BudgetLimits::default());
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.rule.id == "python-source-encoding"
+                    && f.severity == airlock::Severity::High),
+            "{cookie}: {:?}",
+            r.findings
+                .iter()
+                .map(|f| (f.rule.id, f.severity))
+                .collect::<Vec<_>>()
+        );
+    }
+    // ASCII-compatible codings are not reported.
+    std::fs::write(&path, "# -*- coding: utf-8 -*-\nx = 1\n").expect("write");
+    let r = airlock::scan::scan_file(&path, airlock::analyse::BudgetLimits::default());
+    assert!(r
+        .findings
+        .iter()
+        .all(|f| f.rule.id != "python-source-encoding"));
+}

@@ -509,6 +509,7 @@ fn python_positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ("python-hidden-process", "m.py", b"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'print(1)'], stdout=subprocess.DEVNULL)\n".to_vec()),
         ("python-miner", "m.py", b"import os\ndef f():\n    os.system('echo xmrig -o stratum+tcp://pool.example.invalid')\n".to_vec()),
         ("python-shell-command", "m.py", b"import os\nos.system('echo hi')\n".to_vec()),
+        ("python-source-encoding", "m.py", b"# coding: utf-7\nimport os\n#+AAo-os.system('echo hi')\n".to_vec()),
         ("python-credential-stealer", "m.py", stealer.to_vec()),
         ("python-credential-access", "m.py", b"import os\ndef f():\n    os.system('echo')\n    return '~/.kube/config'\n".to_vec()),
         ("python-network-at-load", "m.py", b"import urllib.request\nurllib.request.urlopen('https://example.invalid')\n".to_vec()),

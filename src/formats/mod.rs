@@ -315,7 +315,9 @@ pub fn sniff(data: &[u8]) -> Format {
     Format::Unknown
 }
 
-/// True when the first 4 KiB are UTF-8 text without control bytes other than whitespace.
+/// True when the first 4 KiB are text without control bytes other than whitespace: UTF-8, or an
+/// 8-bit legacy encoding (Latin-1, cp1252...), which Python reads under a PEP 263 coding cookie
+/// and which must not make a source file "unknown".
 fn looks_like_text(data: &[u8]) -> bool {
     let head = &data[..data.len().min(4096)];
     // Control bytes other than whitespace rule text out; checking them first (a branch-free
@@ -332,7 +334,14 @@ fn looks_like_text(data: &[u8]) -> bool {
     match std::str::from_utf8(head) {
         Ok(_) => true,
         // A multi-byte character cut at the window's end is still text.
-        Err(e) => e.error_len().is_none() && e.valid_up_to() > 0,
+        Err(e) if e.error_len().is_none() && e.valid_up_to() > 0 => true,
+        // Not UTF-8: 8-bit text has no control bytes (checked above), mostly ASCII, and no
+        // C1 block of controls and DEL runs that binary data has.
+        Err(_) => {
+            let high = head.iter().filter(|&&b| b >= 0x80).count();
+            let del = head.iter().filter(|&&b| b == 0x7f).count();
+            del == 0 && high * 4 < head.len()
+        }
     }
 }
 

@@ -866,6 +866,55 @@ fn emit(
     );
 }
 
+/// Codecs (as Python normalises their names: lower case, `-` and spaces as `_`) under which a
+/// source's ASCII bytes do not stand for themselves: UTF-7 turns `+AAo-` into a newline, the
+/// escape codecs turn `\\n` into one, Punycode rewrites everything. Python accepts each in a
+/// PEP 263 cookie; no real package needs them.
+const HIDING_CODECS: &[&str] = &[
+    "utf_7",
+    "utf7",
+    "u7",
+    "unicode_1_1_utf_7",
+    "csunicode11utf7",
+    "unicode_escape",
+    "raw_unicode_escape",
+    "punycode",
+];
+
+/// The PEP 263 coding cookie of `src` (line 1 or 2, `coding[:=]\s*NAME` in a comment) when it
+/// names one of [`HIDING_CODECS`]: (line number from 1, codec as written, the cookie line).
+fn hiding_coding(src: &[u8]) -> Option<(usize, String, &str)> {
+    for (i, raw) in src.split(|&b| b == b'\n' || b == b'\r').take(2).enumerate() {
+        let line = std::str::from_utf8(raw).ok()?;
+        let trimmed = line.trim_start_matches([' ', '\t', '\x0c']);
+        if !trimmed.starts_with('#') {
+            // A cookie on line 2 counts only after a comment or blank line 1.
+            if trimmed.is_empty() {
+                continue;
+            }
+            return None;
+        }
+        let Some(at) = trimmed.find("coding") else {
+            continue;
+        };
+        let rest = &trimmed[at + "coding".len()..];
+        let Some(rest) = rest.strip_prefix([':', '=']) else {
+            continue;
+        };
+        let name: String = rest
+            .trim_start_matches([' ', '\t'])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        let norm = name.to_ascii_lowercase().replace(['-', ' '], "_");
+        if HIDING_CODECS.contains(&norm.as_str()) {
+            return Some((i + 1, name, line.trim_end()));
+        }
+        return None;
+    }
+    None
+}
+
 /// Word groups of the prefilter: a source is parsed only when one of the rules could fire on
 /// it (a linear scan instead of a parse for the thousands of ordinary modules of an
 /// environment; tree-sitter-python parses a few MB/s).
@@ -1048,6 +1097,17 @@ const MAX_PLACED: usize = 4096;
 /// Analyse Python source that runs in `role`; findings at `loc`, nested code one level deeper.
 /// `init` marks a package's `__init__.py`.
 pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location, depth: u32) {
+    if let Some((line, codec, text)) = hiding_coding(src) {
+        emit(
+            ctx,
+            &r::python_source_encoding::RULE,
+            Severity::High,
+            loc,
+            line,
+            format!("the source declares the coding {codec:?}: Python decodes it before reading the code, so ASCII bytes need not mean what they show"),
+            text,
+        );
+    }
     if !worth_parsing(src, role, init) {
         return;
     }

@@ -7,4 +7,5 @@ pub mod python_hidden_process;
 pub mod python_miner;
 pub mod python_network_at_load;
 pub mod python_shell_command;
+pub mod python_source_encoding;
 pub mod setup_install_hook;
