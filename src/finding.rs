@@ -13,7 +13,7 @@ use crate::rules::{self, Rule};
 /// `--fail-on` compares against this order: a finding at or above the gate fails the run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, clap::ValueEnum)]
 pub enum Severity {
-    /// Inventory and context only; never fails a gate.
+    /// Inventory and context only; fails a gate only with `--fail-on info`.
     Info,
     /// Unusual but usually benign; worth a look in a review.
     Low,

@@ -683,3 +683,43 @@ fn benign_look_alikes_fire_nothing_at_medium_or_above() {
         assert!(loud.is_empty(), "{name}: {loud:?}");
     }
 }
+
+/// Special files are reported (unanalysed, with the reason), never read and never skipped
+/// silently: a socket inside a folder, and a link to a character device named on the command
+/// line.
+#[cfg(unix)]
+#[test]
+fn special_files_are_reported_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("repo");
+    std::fs::create_dir(&root).expect("mkdir");
+    let _sock = std::os::unix::net::UnixListener::bind(root.join("model.sock")).expect("socket");
+    let link = dir.path().join("weights.bin");
+    std::os::unix::fs::symlink("/dev/null", &link).expect("symlink");
+    let opts = ScanOptions {
+        paths: vec![root.clone(), link.clone()],
+        exclude: Vec::new(),
+        jobs: 1,
+        limits: BudgetLimits::default(),
+        yara: None,
+    };
+    let report = scan(&opts, &|_, _| {}).expect("scan");
+    for (path, why) in [
+        (root.join("model.sock"), "a socket"),
+        (link, "a character device"),
+    ] {
+        let f = report
+            .files
+            .iter()
+            .find(|f| f.path == path)
+            .unwrap_or_else(|| panic!("{} not reported", path.display()));
+        assert_eq!(f.verdict, airlock::finding::Verdict::Unanalysed);
+        assert!(
+            f.findings
+                .iter()
+                .any(|x| x.rule.id == "io-error" && x.evidence.contains(why)),
+            "{:?}",
+            f.findings
+        );
+    }
+}

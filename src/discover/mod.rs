@@ -25,7 +25,8 @@ pub struct Discovered {
     pub files: Vec<PathBuf>,
     /// Symbolic links that point outside their root: (link, target as read).
     pub escaping_links: Vec<(PathBuf, PathBuf)>,
-    /// Paths that could not be read: (path, error).
+    /// Paths that could not be read, and special files (FIFOs, devices, sockets), which are
+    /// never read: (path, why).
     pub errors: Vec<(PathBuf, String)>,
     /// Links inside a root to Hugging Face cache blobs: (link, canonical blob). Each blob is in
     /// `files` once, under the first of its links.
@@ -87,9 +88,15 @@ pub fn discover(roots: &[PathBuf], exclude: &GlobSet) -> Discovered {
             // A path the user named explicitly is taken as meant, even through a link.
             match std::fs::metadata(root) {
                 Ok(m) if m.is_file() => out.files.push(root.clone()),
-                Ok(_) => walk(root, &dunce(root), exclude, &mut out),
+                Ok(m) if m.is_dir() => walk(root, &dunce(root), exclude, &mut out),
+                Ok(m) => out.errors.push((root.clone(), not_regular(&m.file_type()))),
                 Err(e) => out.errors.push((root.clone(), e.to_string())),
             }
+            continue;
+        }
+        if !meta.is_dir() {
+            out.errors
+                .push((root.clone(), not_regular(&meta.file_type())));
             continue;
         }
         walk(root, &dunce(root), exclude, &mut out);
@@ -150,6 +157,31 @@ fn analyse_blobs_at_links(out: &mut Discovered) {
     out.files.extend(first.into_values());
 }
 
+/// Why a path that is neither a file, a folder nor a link is not read.
+fn not_regular(ft: &std::fs::FileType) -> String {
+    #[cfg(unix)]
+    let kind = {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            "a named pipe (FIFO)"
+        } else if ft.is_char_device() {
+            "a character device"
+        } else if ft.is_block_device() {
+            "a block device"
+        } else if ft.is_socket() {
+            "a socket"
+        } else {
+            "not a regular file"
+        }
+    };
+    #[cfg(not(unix))]
+    let kind = {
+        let _ = ft;
+        "not a regular file"
+    };
+    format!("{kind}; not read")
+}
+
 fn dunce(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
@@ -186,6 +218,9 @@ fn walk(root: &Path, canon_root: &Path, exclude: &GlobSet, out: &mut Discovered)
         };
         if ft.is_file() {
             out.files.push(path.to_path_buf());
+        } else if !ft.is_dir() && !ft.is_symlink() {
+            // A FIFO would block a reader and a device never ends: reported, not read.
+            out.errors.push((path.to_path_buf(), not_regular(&ft)));
         } else if ft.is_symlink() {
             let target = std::fs::read_link(path).unwrap_or_default();
             match std::fs::canonicalize(path) {
