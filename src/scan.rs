@@ -270,15 +270,22 @@ const ZIP_TAIL: u64 = 22 + 65535;
 /// carry them, whose `chat_template` key usually sits after a long `added_tokens_decoder`. Their
 /// format is still decided by content ([`crate::formats::chat_template`]); up to 64 MiB.
 fn reads_whole_text(path: &Path, size: u64) -> bool {
+    size <= MAX_WHOLE_TEXT && carries_template(path)
+}
+
+/// Largest file [`reads_whole_text`] reads whole (bytes).
+const MAX_WHOLE_TEXT: u64 = 64 << 20;
+
+/// Names of the text files that carry chat templates.
+fn carries_template(path: &Path) -> bool {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    size <= 64 << 20
-        && (name.ends_with(".jinja")
-            || name == "tokenizer_config.json"
-            || name == "chat_template.json"
-            || name == "processor_config.json")
+    name.ends_with(".jinja")
+        || name == "tokenizer_config.json"
+        || name == "chat_template.json"
+        || name == "processor_config.json"
 }
 
 /// Read a file: the whole of it, or only its head when the head decides that nothing more is
@@ -365,6 +372,15 @@ pub fn scan_file_with(
     };
     let mut ctx = Ctx::new(limits).with_yara(yara);
     let loc = Location::file(path);
+    if size > MAX_WHOLE_TEXT && carries_template(path) {
+        // Padding a tokenizer config past the bound must not silence its template.
+        ctx.limit_at(
+            Severity::High,
+            &loc,
+            &format!("a chat-template file larger than {MAX_WHOLE_TEXT} bytes"),
+            "the template (only the first bytes were read)",
+        );
+    }
     let format = analyse::analyse(&mut ctx, &data, sniffed, size, &loc, &name, 0);
     let reason = match format {
         Format::Unknown => Some("format not recognised".to_string()),

@@ -74,3 +74,59 @@ fn calls_only_inside_functions_stay_below_medium() {
     let w = worst(dir.path(), "lib.py", &src);
     assert!(w < Some(Severity::Medium), "worst python finding {w:?}");
 }
+
+/// Padding a module past the parse bound (2 MiB) does not lower the grade of a call that runs
+/// at import below the default gate; a module whose calls sit in uncalled functions is not
+/// parsed at all (as for any large module), so it gets no finding.
+#[test]
+fn modules_past_the_parse_bound_are_graded_by_placement() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pad = format!("# {}\n", "x".repeat(100)).repeat(30_000); // about 3 MB of comments
+    let grade = |name: &str, src: String| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, src).expect("write");
+        let r = scan_file(&p, BudgetLimits::default());
+        r.findings
+            .iter()
+            .filter(|f| f.rule.id == "resource-limit")
+            .map(|f| f.severity)
+            .max()
+    };
+    assert_eq!(
+        grade(
+            "padded.py",
+            format!("import os\n{pad}os.system('echo hi')\n")
+        ),
+        Some(Severity::High)
+    );
+    assert_eq!(
+        grade(
+            "latent.py",
+            format!("import os\n{pad}def f():\n    os.system('echo hi')\n")
+        ),
+        None
+    );
+}
+
+/// A tokenizer config too large to read whole is a high `resource-limit`, never silence.
+#[test]
+fn an_oversized_tokenizer_config_is_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("tokenizer_config.json");
+    let f = std::fs::File::create(&p).expect("create");
+    use std::io::Write;
+    (&f).write_all(b"{\"added_tokens_decoder\": {\"0\": {\"content\": \"<unk>\"}},\n")
+        .expect("write");
+    f.set_len(65 << 20).expect("sparse length");
+    let r = scan_file(&p, BudgetLimits::default());
+    assert!(
+        r.findings
+            .iter()
+            .any(|x| x.rule.id == "resource-limit" && x.severity == Severity::High),
+        "{:?}",
+        r.findings
+            .iter()
+            .map(|x| (x.rule.id, x.severity))
+            .collect::<Vec<_>>()
+    );
+}

@@ -8,7 +8,8 @@
 //! string that is exec'd, or in a base64 literal that is decoded and exec'd, is analysed as
 //! nested source (member `<decoded code at line N>`).
 //!
-//! Bounds: sources over [`MAX_SOURCE`] bytes are not parsed (a `resource-limit` finding), the
+//! Bounds: sources over [`MAX_SOURCE`] bytes are not parsed (a `resource-limit` finding, high
+//! when the linear placement pass puts a process, network or exec call at import), the
 //! walk is iterative, nested code is followed to the budget's depth.
 
 use base64::Engine;
@@ -21,8 +22,10 @@ mod names;
 
 use names::{Names, Value};
 
-/// Largest source parsed, in bytes.
-pub const MAX_SOURCE: usize = 8 << 20;
+/// Largest source parsed, in bytes. tree-sitter's tree and the name table take up to about 150
+/// bytes of memory per byte of a pathological source (`'a'+'a'+...`), so 2 MiB keeps a worker
+/// near 300 MB at worst; real modules larger than this are generated tables.
+pub const MAX_SOURCE: usize = 2 << 20;
 
 /// When the code runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1050,6 +1053,29 @@ const SMALL_SOURCE: usize = 8 * 1024;
 /// Whether `src` could make any rule fire, judged from the word groups it contains. A package's
 /// `__init__.py` (`init`), which runs whenever the package is imported, is parsed whenever it
 /// has a process, network or exec word.
+/// True when the placement pass (`python_layout`) puts a process, network or exec word of
+/// `src` where it runs at import (module level, or a function the module calls).
+fn calls_at_import(src: &[u8]) -> bool {
+    let Some((finder, groups)) = TRIGGERS.as_ref() else {
+        return true;
+    };
+    let mut placed = Vec::new();
+    let mut note = |g: Group, at: usize| {
+        if matches!(g, Group::Process | Group::Network | Group::Exec) && placed.len() < MAX_PLACED {
+            placed.push(at);
+        }
+    };
+    match finder {
+        Finder::Packed(p) => p
+            .find_iter(src)
+            .for_each(|m| note(groups[m.pattern().as_usize()], m.start())),
+        Finder::Automaton(ac) => ac
+            .find_iter(src)
+            .for_each(|m| note(groups[m.pattern().as_usize()], m.start())),
+    }
+    placed.len() >= MAX_PLACED || crate::formats::python_layout::runs_at_import(src, &placed)
+}
+
 fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
     if role != Role::Module {
         return true;
@@ -1112,9 +1138,26 @@ pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location
         return;
     }
     if src.len() > MAX_SOURCE {
-        ctx.limit(
+        // Too large to parse; the linear placement pass still reads all of it. A process,
+        // network or exec call it places at import makes the skip high: padding a module past
+        // the bound must not lower a payload's grade below the default gate.
+        let at_import = role == Role::Module && calls_at_import(src);
+        let severity = if at_import || role != Role::Module {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        let why = if at_import {
+            "; it calls process, network or exec functions at import"
+        } else if role != Role::Module {
+            "; all of it runs"
+        } else {
+            ""
+        };
+        ctx.limit_at(
+            severity,
             loc,
-            &format!("Python source larger than {MAX_SOURCE} bytes"),
+            &format!("Python source larger than {MAX_SOURCE} bytes{why}"),
             "the whole file",
         );
         return;
