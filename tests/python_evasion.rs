@@ -490,3 +490,27 @@ fn source_codings_do_not_hide_code() {
         .iter()
         .all(|f| f.rule.id != "python-source-encoding"));
 }
+
+/// A lone CR ends a line, and so a comment, for CPython (universal newlines): the call after it
+/// runs at import.
+#[test]
+fn a_lone_cr_ends_a_comment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("m.py");
+    std::fs::write(
+        &path,
+        b"import os\n# harmless comment\ros.system('echo airlock-test')\n",
+    )
+    .expect("write");
+    let r = airlock::scan::scan_file(&path, airlock::analyse::BudgetLimits::default());
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "python-shell-command" && f.severity >= airlock::Severity::High),
+        "{:?}",
+        r.findings
+            .iter()
+            .map(|f| (f.rule.id, f.severity))
+            .collect::<Vec<_>>()
+    );
+}

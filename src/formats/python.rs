@@ -869,6 +869,17 @@ fn emit(
     );
 }
 
+/// `src` with every CR that does not start a CRLF turned into LF.
+fn lone_cr_to_lf(src: &[u8]) -> Vec<u8> {
+    let mut out = src.to_vec();
+    for i in memchr::memchr_iter(b'\r', src) {
+        if src.get(i + 1) != Some(&b'\n') {
+            out[i] = b'\n';
+        }
+    }
+    out
+}
+
 /// Codecs (as Python normalises their names: lower case, `-` and spaces as `_`) under which a
 /// source's ASCII bytes do not stand for themselves: UTF-7 turns `+AAo-` into a newline, the
 /// escape codecs turn `\\n` into one, Punycode rewrites everything. Python accepts each in a
@@ -1123,6 +1134,15 @@ const MAX_PLACED: usize = 4096;
 /// Analyse Python source that runs in `role`; findings at `loc`, nested code one level deeper.
 /// `init` marks a package's `__init__.py`.
 pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location, depth: u32) {
+    // CPython reads source with universal newlines: a lone CR ends a line (and a comment), which
+    // tree-sitter-python does not do. Same length, so byte offsets do not move.
+    let normalised;
+    let src = if memchr::memchr(b'\r', src).is_some() {
+        normalised = lone_cr_to_lf(src);
+        &normalised[..]
+    } else {
+        src
+    };
     if let Some((line, codec, text)) = hiding_coding(src) {
         emit(
             ctx,
