@@ -266,7 +266,13 @@ fn polyglot(
     let zip_family = sniffed == Format::Zip;
     let wrapper = matches!(
         format,
-        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lzma | Format::Zlib | Format::SevenZ
+        Format::Gzip
+            | Format::Bzip2
+            | Format::Xz
+            | Format::Lzma
+            | Format::Zlib
+            | Format::JoblibZfile
+            | Format::SevenZ
     );
     // Text (source, .pth, templates, Keras configs, TorchScript code) is not read as a binary
     // format by any loader.
@@ -358,9 +364,12 @@ pub fn analyse(
         Format::Zip => formats::zip::analyse(ctx, data, loc, depth),
         Format::Tar => formats::tar::analyse(ctx, data, loc, depth),
         Format::SevenZ => formats::sevenz::analyse(ctx, data, loc, depth),
-        Format::Gzip | Format::Bzip2 | Format::Xz | Format::Lzma | Format::Zlib => {
-            formats::compress::analyse(ctx, sniffed, data, loc, depth)
-        }
+        Format::Gzip
+        | Format::Bzip2
+        | Format::Xz
+        | Format::Lzma
+        | Format::Zlib
+        | Format::JoblibZfile => formats::compress::analyse(ctx, sniffed, data, loc, depth),
         Format::Npy => formats::numpy::analyse(ctx, data, total, loc, depth),
         Format::PythonSource => {
             formats::pypkg::analyse_python(ctx, data, name, loc, depth);

@@ -113,6 +113,11 @@ impl Zip {
         self.count += 1;
     }
 
+    /// Bytes between members that no central directory entry covers.
+    fn gap(&mut self, bytes: &[u8]) {
+        self.body.extend_from_slice(bytes);
+    }
+
     fn method(mut self, m: u16) -> Self {
         // Patch the method of every entry, local and central (for the unsupported-method case).
         for (sig, at) in [(b"PK\x03\x04", 8usize), (b"PK\x01\x02", 10usize)] {
@@ -166,6 +171,22 @@ fn npy(descr: &str, shape: &str, body: &[u8]) -> Vec<u8> {
     out.extend_from_slice(h.as_bytes());
     out.extend_from_slice(body);
     out
+}
+
+/// joblib's old `NDArrayWrapper`, rebuilt through `copyreg._reconstructor`, naming `filename`.
+fn ndarray_wrapper(filename: &str) -> Vec<u8> {
+    let bu = |s: &str| {
+        let mut v = vec![b'X'];
+        v.extend_from_slice(&(s.len() as u32).to_le_bytes());
+        v.extend_from_slice(s.as_bytes());
+        v
+    };
+    let mut p = b"\x80\x02ccopyreg\n_reconstructor\n(cjoblib.numpy_pickle\nNDArrayWrapper\ncbuiltins\nobject\nNtR}(".to_vec();
+    p.extend(bu("filename"));
+    p.extend(bu(filename));
+    p.extend(bu("allow_mmap"));
+    p.extend_from_slice(b"\x89ub.");
+    p
 }
 
 fn safetensors(n_override: Option<u64>, extra: &[u8]) -> Vec<u8> {
@@ -258,7 +279,21 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     unsupported.add("a.bin", b"data", "a.bin", 0, 0);
     let mut broken = SYSTEM[..SYSTEM.len() - 1].to_vec();
     broken.extend_from_slice(b"\xff\xfe");
+    let mut hidden = Zip::new(b"");
+    hidden.add(
+        "archive/data.pkl",
+        b"\x80\x02}q\x00.",
+        "archive/data.pkl",
+        0,
+        0,
+    );
+    hidden.gap(SYSTEM);
+    hidden.add("archive/version", b"3\n", "archive/version", 0, 0);
+    let npy_tail = npy("<f4", "(2,)", &[&[0u8; 8][..], SYSTEM].concat());
     vec![
+        ("zip-hidden-data", "model.pt", hidden.finish()),
+        ("numpy-trailing-data", "x.npy", npy_tail),
+        ("joblib-sidecar-path", "model.joblib", ndarray_wrapper("/tmp/x/evil.npy")),
         ("pickle-dangerous-call", "a.pkl", SYSTEM.to_vec()),
         (
             "pickle-dangerous-global",
@@ -660,6 +695,7 @@ fn benign_look_alikes_fire_nothing_at_medium_or_above() {
         ("ok.onnx", pb::onnx(Some("model.onnx_data"), "Gemm", "com.microsoft")),
         ("saved_model.pb", pb::saved_model(&["SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename", "StringJoin"], &["MatMul"])),
         ("ok.npy", npy("<f4", "(2,)", &[0u8; 8])),
+        ("old.joblib", ndarray_wrapper("old.joblib_01.npy")),
         ("ok.gguf", gguf(&[("general.architecture", "llama"), ("tokenizer.chat_template", "{% for m in messages %}{{ m['role'] }}: {{ m['content'] }}{% endfor %}")], None, true, b"")),
         (
             "tokenizer_config.json",

@@ -1,5 +1,5 @@
-//! Single-stream compression wrappers (gzip, bzip2, xz, legacy lzma, zlib) and the bounded
-//! decompression every container uses.
+//! Single-stream compression wrappers (gzip, bzip2, xz, legacy lzma, zlib, joblib's old `ZF`
+//! format) and the bounded decompression every container uses.
 //!
 //! [`read_bounded`] enforces the [`crate::analyse::Budget`]: total decompressed bytes, the
 //! largest member held in memory, and the compression ratio. A bound that stops it is reported
@@ -213,6 +213,29 @@ pub fn looks_like_zlib(data: &[u8]) -> bool {
     matches!(d.read(&mut buf), Ok(n) if n > 0)
 }
 
+/// Length of the header of joblib's old `ZF` format: the prefix and the hex length padded to
+/// `len(hex(2**64))` (`joblib/numpy_pickle_compat.py`, `_MAX_LEN`).
+const ZFILE_HEADER: usize = 2 + 19;
+
+/// Where the zlib stream of joblib's old `ZF` format (joblib < 0.10) starts, when `data` is one:
+/// `ZF`, a hex length (`0x…`, Python 2 may end it with `L`) padded with spaces to 19 bytes, an
+/// optional space (`read_zfile` skips it), then a zlib stream ([`looks_like_zlib`]).
+pub fn zfile_stream(data: &[u8]) -> Option<usize> {
+    let head = data.get(..ZFILE_HEADER)?;
+    let len = head.strip_prefix(b"ZF")?;
+    let text = std::str::from_utf8(len).ok()?.trim_end_matches(' ');
+    let digits = text.strip_prefix("0x")?.trim_end_matches('L');
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let start = if data.get(ZFILE_HEADER) == Some(&b' ') {
+        ZFILE_HEADER + 1
+    } else {
+        ZFILE_HEADER
+    };
+    looks_like_zlib(&data[start..]).then_some(start)
+}
+
 /// Legacy `.lzma` (LZMA alone): properties byte below 225, a power-of-two-ish dictionary size,
 /// and an uncompressed size that is either unknown (all ones) or plausible.
 pub fn looks_like_lzma(data: &[u8]) -> bool {
@@ -241,6 +264,11 @@ fn decompress(
     match format {
         Format::Gzip => read_bounded(ctx, flate2::read::MultiGzDecoder::new(data), n, want),
         Format::Zlib => read_bounded(ctx, flate2::read::ZlibDecoder::new(data), n, want),
+        Format::JoblibZfile => {
+            let start = zfile_stream(data).unwrap_or(data.len());
+            let stream = &data[start..];
+            read_bounded(ctx, flate2::read::ZlibDecoder::new(stream), n, want)
+        }
         Format::Bzip2 => read_bounded(ctx, bzip2::read::MultiBzDecoder::new(data), n, want),
         Format::Xz => read_bounded(
             ctx,
@@ -264,7 +292,12 @@ const LZMA_MEM_LIMIT_KIB: u32 = 256 * 1024;
 pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth: u32) -> Format {
     if !matches!(
         format,
-        Format::Gzip | Format::Zlib | Format::Bzip2 | Format::Xz | Format::Lzma
+        Format::Gzip
+            | Format::Zlib
+            | Format::JoblibZfile
+            | Format::Bzip2
+            | Format::Xz
+            | Format::Lzma
     ) {
         return format;
     }

@@ -83,6 +83,9 @@ pub enum Format {
     Lzma,
     /// A raw zlib stream (joblib's default compressor).
     Zlib,
+    /// joblib's compressed format before 0.10 (`numpy_pickle_compat.py`, `write_zfile`): `ZF`,
+    /// the data length in hex padded to 19 bytes, then a zlib stream of the pickle.
+    JoblibZfile,
     /// An ELF, Mach-O or PE executable or library.
     Executable,
     /// A wheel (PEP 427): a zip with `*.dist-info/WHEEL` or `RECORD`.
@@ -142,6 +145,7 @@ impl Format {
             Format::Xz => "xz",
             Format::Lzma => "lzma",
             Format::Zlib => "zlib",
+            Format::JoblibZfile => "joblib-zfile",
             Format::Executable => "executable",
             Format::Wheel => "wheel",
             Format::Sdist => "sdist",
@@ -203,6 +207,7 @@ impl Format {
                 | Format::Xz
                 | Format::Lzma
                 | Format::Zlib
+                | Format::JoblibZfile
                 | Format::Executable
                 | Format::Text
                 | Format::Unknown
@@ -287,6 +292,9 @@ pub fn sniff(data: &[u8]) -> Format {
     }
     if compress::looks_like_zlib(data) {
         return Format::Zlib;
+    }
+    if compress::zfile_stream(data).is_some() {
+        return Format::JoblibZfile;
     }
     if compress::looks_like_lzma(data) {
         return Format::Lzma;

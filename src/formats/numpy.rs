@@ -120,6 +120,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         let need = dims.iter().try_fold(item, |a, &d| a.checked_mul(d));
         let have = total.max(data.len() as u64) - body_start as u64;
         match need {
+            Some(need) if need < have => {
+                trailing(ctx, data, total, body_start as u64 + need, loc, depth);
+            }
             Some(need) if need > have => bad(
                 ctx,
                 format!(
@@ -132,6 +135,39 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         }
     }
     Format::Npy
+}
+
+/// Bytes after the array data, from `at` to the end of the file (`total` bytes, of which `data`
+/// holds the first part): reported, and analysed as a nested artifact when they were read and
+/// sniff as a known format.
+fn trailing(ctx: &mut Ctx, data: &[u8], total: u64, at: u64, loc: &Location, depth: u32) {
+    let size = total.max(data.len() as u64);
+    let complete = data.len() as u64 >= size;
+    let tail = data.get(at as usize..).filter(|_| complete);
+    let evidence = match tail {
+        Some(t) => format!("trailing bytes: {}", crate::finding::hex_head(t, 16)),
+        None => format!(
+            "the array data ends at offset {at} of {}; the tail was not read",
+            plural(size, "byte")
+        ),
+    };
+    ctx.emit(
+        Finding::builder(
+            &r::numpy_trailing_data::RULE,
+            loc.with_span(Span::Offset { offset: at }),
+        )
+        .message(format!(
+            "{} after the array data, which np.load never reads",
+            plural(size - at, "byte")
+        ))
+        .evidence(evidence)
+        .build(),
+    );
+    let Some(tail) = tail else { return };
+    if !matches!(crate::formats::sniff(tail), Format::Unknown | Format::Text) {
+        let name = format!("<data after array at offset {at}>");
+        ctx.nested(tail, &loc.member(name.clone()), &name, depth + 1);
+    }
 }
 
 /// The source text of a header field's value: `'descr': '<f4'` → `'<f4'`.

@@ -265,6 +265,8 @@ pub fn check_member_name(ctx: &mut Ctx, name: &str, loc: &Location) {
 /// as that format rather than sniffed.
 pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
     let max_members = ctx.budget.limits.max_members;
+    // Where the central directory starts, when it was read whole (gaps are only meaningful then).
+    let mut directory: Option<u64> = None;
     let (mut entries, delta) = match find_eocd(data) {
         Some((count, size, offset, eocd)) => {
             // Where the directory really is, and how far the archive was shifted by a prefix.
@@ -273,6 +275,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             let (entries, err) =
                 parse_central(data, real_start as usize, count.min(max_members + 1), eocd);
             let mut entries = entries;
+            directory = Some(real_start);
             if let Some(err) = &err {
                 // Streaming extractors read local headers; so does airlock when the directory
                 // is damaged, for every member the directory did not list.
@@ -287,6 +290,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                     }
                 }
                 let err = err.clone();
+                directory = None;
                 ctx.emit(
                     Finding::builder(&r::archive_malformed::RULE, loc.clone())
                         .message("the zip central directory is damaged; members after the damage were not listed")
@@ -330,6 +334,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             );
         }
     }
+    if let Some(dir) = directory {
+        hidden_data(ctx, data, &entries, delta, dir, loc, depth);
+    }
     entries.sort_by_key(|e| e.central_offset);
     let names: Vec<String> = entries.iter().map(|e| show(&e.name)).collect();
     let refined = refine(&names);
@@ -354,6 +361,116 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         crate::formats::pypkg::check_wheel(ctx, parts, loc);
     }
     refined
+}
+
+/// Where a member's bytes end in the file: its local header (with the local name and extra
+/// fields, which hold ZIP64 sizes and alignment padding such as PyTorch's `FB` field), its
+/// compressed data (the central directory's size, which readers trust), and its data descriptor
+/// when flag bit 3 is set (optional signature, CRC, then 32- or 64-bit sizes). `None` when the
+/// local header is not there (reported by [`member`]).
+fn member_end(data: &[u8], e: &Entry) -> Option<u64> {
+    let lho = usize::try_from(e.local_offset).ok()?;
+    let h = data.get(lho..lho.checked_add(30)?)?;
+    if !h.starts_with(b"PK\x03\x04") {
+        return None;
+    }
+    let nl = u64::from(u16_at(h, 26)?);
+    let el = u64::from(u16_at(h, 28)?);
+    let mut end = e.local_offset + 30 + nl + el + e.csize;
+    if e.flags & 8 != 0 {
+        let p = usize::try_from(end).ok()?;
+        let mut d = p;
+        if data.get(d..d + 4) == Some(b"PK\x07\x08") {
+            d += 4;
+        }
+        // CRC, then sizes: 64-bit ones when they match the entry (ZIP64), else 32-bit.
+        d += 4;
+        let wide = u64_at(data, d) == Some(e.csize) && u64_at(data, d + 8) == Some(e.usize);
+        d += if wide { 16 } else { 8 };
+        end = d as u64;
+    }
+    Some(end)
+}
+
+/// Most hidden regions reported (and analysed) per archive; the rest are counted.
+const MAX_HIDDEN_REPORTS: usize = 16;
+
+/// Bytes between the first member and the central directory (at `dir`) that no entry covers
+/// (`zip-hidden-data`): each region is reported and, when it sniffs as a known format (a pickle,
+/// a local header with its member, a compressed stream), analysed as a nested artifact. Offsets
+/// in `entries` are as the directory states them; `delta` shifts them to this file.
+fn hidden_data(
+    ctx: &mut Ctx,
+    data: &[u8],
+    entries: &[Entry],
+    delta: u64,
+    dir: u64,
+    loc: &Location,
+    depth: u32,
+) {
+    // (start, end, member name) of every member, in file order.
+    let mut spans: Vec<(u64, u64, &[u8])> = Vec::with_capacity(entries.len());
+    for e in entries {
+        let shifted = Entry {
+            local_offset: e.local_offset + delta,
+            ..e.clone()
+        };
+        let Some(end) = member_end(data, &shifted) else {
+            // A member whose local header is missing: what lies around it cannot be placed.
+            return;
+        };
+        spans.push((shifted.local_offset, end, &e.name));
+    }
+    spans.sort_by_key(|s| s.0);
+    let dir = dir.min(data.len() as u64);
+    let mut gaps: Vec<(u64, u64, String, String)> = Vec::new();
+    let mut covered: Option<(u64, &[u8])> = None;
+    for (start, end, name) in &spans {
+        if let Some((reach, prev)) = covered {
+            if *start > reach {
+                gaps.push((reach, *start, show(prev), format!("member {}", show(name))));
+            }
+        }
+        match covered {
+            Some((reach, _)) if reach >= *end => {}
+            _ => covered = Some((*end, name)),
+        }
+    }
+    if let Some((reach, prev)) = covered {
+        if dir > reach {
+            gaps.push((reach, dir, show(prev), "the central directory".to_string()));
+        }
+    }
+    let total = gaps.len();
+    for (start, end, after, before) in gaps.into_iter().take(MAX_HIDDEN_REPORTS) {
+        let bytes = &data[start as usize..end as usize];
+        ctx.emit(
+            Finding::builder(
+                &r::zip_hidden_data::RULE,
+                loc.with_span(Span::Offset { offset: start }),
+            )
+            .message(format!(
+                "{} after member {after}, before {before}, that no central directory entry covers",
+                plural(bytes.len(), "byte")
+            ))
+            .evidence(format!(
+                "hidden bytes: {}",
+                crate::finding::hex_head(bytes, 16)
+            ))
+            .build(),
+        );
+        if !matches!(sniff(bytes), Format::Unknown | Format::Text) {
+            let name = format!("<hidden data at offset {start}>");
+            ctx.nested(bytes, &loc.member(name.clone()), &name, depth + 1);
+        }
+    }
+    if total > MAX_HIDDEN_REPORTS {
+        ctx.limit(
+            loc,
+            &format!("{MAX_HIDDEN_REPORTS} hidden regions reported per archive"),
+            &format!("{} more hidden regions", total - MAX_HIDDEN_REPORTS),
+        );
+    }
 }
 
 /// sha256 and size of a decompressed stream whose first bytes (`head`) were already taken from

@@ -157,9 +157,14 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         let mut limits = ctx.budget.limits.pickle;
         limits.max_opcodes = limits.max_opcodes.saturating_sub(ctx.budget.pickle_ops);
         let mut m = Machine::new(data, limits, 0);
-        let mut hook =
-            |m: &Machine<'_>, id: NodeId, state: V, at: usize| joblib_hook(m, id, state, at);
+        let mut sidecars: Vec<Sidecar> = Vec::new();
+        let mut hook = |m: &Machine<'_>, id: NodeId, state: V, at: usize| {
+            joblib_hook(m, id, state, at, &mut sidecars)
+        };
         let outcome = m.run(pos, &mut hook);
+        for s in sidecars {
+            report_sidecar(ctx, loc, s);
+        }
         ctx.budget.pickle_ops += m.ops;
         protocol = protocol.max(m.protocol);
         let bounded = matches!(outcome, Outcome::Limit { .. });
@@ -406,15 +411,92 @@ fn trailing(ctx: &mut Ctx, data: &[u8], pos: usize, loc: &Location, depth: u32) 
     );
 }
 
-/// joblib's `NumpyArrayWrapper`: after its `BUILD`, the array's raw bytes follow in the stream
-/// (`joblib/numpy_pickle.py`, `write_array`/`read_array`), or a nested pickle for object arrays.
-fn joblib_hook(m: &Machine<'_>, id: NodeId, state: V, at: usize) -> HookResult {
-    let Node::Call { func, .. } = m.node(id) else {
-        return HookResult::None;
+/// A side file named by an old joblib array wrapper that lies outside the pickle's folder.
+struct Sidecar {
+    /// The wrapper's class, as imported.
+    class: String,
+    /// The `filename` of its state.
+    filename: String,
+    /// Offset just after the `BUILD` that set it.
+    at: usize,
+}
+
+/// True when a side-file name read relative to the pickle's folder lands outside it: absolute
+/// (`/x`, `\\host\x`, `C:\x`) or with a `..` component (either separator).
+pub fn escapes_folder(name: &str) -> bool {
+    crate::formats::zip::is_traversal(name)
+}
+
+/// Report a side file outside the pickle's folder (`joblib-sidecar-path`).
+fn report_sidecar(ctx: &mut Ctx, loc: &Location, s: Sidecar) {
+    ctx.emit(
+        Finding::builder(
+            &r::joblib_sidecar_path::RULE,
+            loc.with_span(Span::Offset {
+                offset: s.at as u64,
+            }),
+        )
+        .severity(Severity::High)
+        .confidence(Confidence::High)
+        .message(format!(
+            "{} reads its array from a file outside the pickle's folder when loaded",
+            s.class
+        ))
+        .evidence(format!("filename {:?}", s.filename))
+        .build(),
+    );
+}
+
+/// The class an object node was built from: the callable of a `NEWOBJ`/`REDUCE`, or the class
+/// handed to `copyreg._reconstructor` / `__newobj__`.
+fn built_class<'m>(m: &'m Machine<'_>, id: NodeId) -> Option<(&'m str, &'m str)> {
+    let Node::Call { func, args, .. } = m.node(id) else {
+        return None;
     };
     let Some(Node::Global { module, name }) = m.node_of(*func) else {
+        return None;
+    };
+    if is_reconstructor(module, name) {
+        let cls = *m.items_of(*args)?.first()?;
+        let Some(Node::Global { module, name }) = m.node_of(cls) else {
+            return None;
+        };
+        return Some((module, name));
+    }
+    Some((module, name))
+}
+
+/// joblib's `NumpyArrayWrapper`: after its `BUILD`, the array's raw bytes follow in the stream
+/// (`joblib/numpy_pickle.py`, `write_array`/`read_array`), or a nested pickle for object arrays.
+/// joblib's old `NDArrayWrapper` / `ZNDArrayWrapper` (`numpy_pickle_compat.py`) instead name a
+/// side file in their state that `joblib.load` opens next to the pickle
+/// (`os.path.join(dirname(pickle), filename)`, then `np.load(allow_pickle=True)`): a name that
+/// leaves that folder is collected in `sidecars`.
+fn joblib_hook(
+    m: &Machine<'_>,
+    id: NodeId,
+    state: V,
+    at: usize,
+    sidecars: &mut Vec<Sidecar>,
+) -> HookResult {
+    let Some((module, name)) = built_class(m, id) else {
         return HookResult::None;
     };
+    if !module.contains("numpy_pickle") {
+        return HookResult::None;
+    }
+    if matches!(name, "NDArrayWrapper" | "ZNDArrayWrapper") {
+        if let Some(filename) = m.dict_get(state, "filename").and_then(|v| m.text_of(v)) {
+            if escapes_folder(&filename) {
+                sidecars.push(Sidecar {
+                    class: format!("{module}.{name}"),
+                    filename: filename.into_owned(),
+                    at,
+                });
+            }
+        }
+        return HookResult::None;
+    }
     if name != "NumpyArrayWrapper" || !module.ends_with("numpy_pickle") {
         return HookResult::None;
     }

@@ -7,3 +7,4 @@ pub mod archive_unsupported_method;
 pub mod zip_crc_mismatch;
 pub mod zip_encrypted_flag;
 pub mod zip_header_mismatch;
+pub mod zip_hidden_data;

@@ -2,3 +2,4 @@
 
 pub mod numpy_invalid_header;
 pub mod numpy_object_array;
+pub mod numpy_trailing_data;

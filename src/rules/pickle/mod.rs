@@ -1,5 +1,6 @@
 //! Rules of the `pickle` family, one file each.
 
+pub mod joblib_sidecar_path;
 pub mod pickle_attribute_access;
 pub mod pickle_broken_after_call;
 pub mod pickle_dangerous_call;

@@ -1,0 +1,471 @@
+//! Regressions for gaps an attacker found in the pickle verdicts: callables with side effects
+//! missing from the denylist, constructors that open files, sockets, processes or threads,
+//! joblib's old `ZF` format and its side files, and data hidden between zip members or after
+//! the array data of a `.npy`.
+//!
+//! Every fixture is built here, in a temporary folder, and only read: nothing is unpickled.
+//! Payloads are inert (`echo airlock-test`), hosts only under `example.invalid`.
+
+use std::io::Write;
+use std::path::Path;
+
+use airlock::analyse::BudgetLimits;
+use airlock::scan::{scan_file, FileReport};
+use airlock::Severity;
+
+const CMD: &str = "echo airlock-test";
+
+/// Protocol 2: `os.system('echo airlock-test')`.
+const SYSTEM: &[u8] = b"\x80\x02cposix\nsystem\nX\x11\x00\x00\x00echo airlock-test\x85R.";
+
+/// `SHORT_BINUNICODE s` followed by `MEMOIZE`, as protocol 4 writes strings.
+fn su(s: &str) -> Vec<u8> {
+    let mut v = vec![0x8c, u8::try_from(s.len()).expect("short string")];
+    v.extend_from_slice(s.as_bytes());
+    v.push(0x94);
+    v
+}
+
+/// `BINUNICODE s`.
+fn bu(s: &str) -> Vec<u8> {
+    let mut v = vec![b'X'];
+    v.extend_from_slice(&u32::try_from(s.len()).expect("short").to_le_bytes());
+    v.extend_from_slice(s.as_bytes());
+    v
+}
+
+/// Protocol 4: `module.name(*args)` with string arguments, via `STACK_GLOBAL` and `REDUCE`.
+fn p4_call(module: &str, name: &str, args: &[&str]) -> Vec<u8> {
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su(module));
+    p.extend(su(name));
+    p.push(0x93);
+    p.push(b'(');
+    for a in args {
+        p.extend(su(a));
+    }
+    p.extend_from_slice(b"tR.");
+    p
+}
+
+fn scan_named(name: &str, bytes: &[u8]) -> FileReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("write fixture");
+    scan_file(Path::new(&path), BudgetLimits::default())
+}
+
+fn show(r: &FileReport) -> Vec<(&'static str, Severity, String, String)> {
+    r.findings
+        .iter()
+        .map(|f| (f.rule.id, f.severity, f.message.clone(), f.evidence.clone()))
+        .collect()
+}
+
+/// The report has a finding of `rule` at `sev` or above.
+fn assert_rule(r: &FileReport, rule: &str, sev: Severity) {
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == rule && f.severity >= sev),
+        "want {rule} at {sev} or above: {:#?}",
+        show(r)
+    );
+}
+
+fn assert_below_medium(r: &FileReport) {
+    assert!(
+        r.findings.iter().all(|f| f.severity < Severity::Medium),
+        "{:#?}",
+        show(r)
+    );
+}
+
+/// Callables that run code, start processes, reach the network or write files, under the
+/// names an attacker used, are dangerous calls (critical), not unknown ones.
+#[test]
+fn side_effect_callables_are_dangerous_calls() {
+    for (m, n, args) in [
+        (
+            "_bootsubprocess",
+            "check_output",
+            &["echo", "airlock-test"][..],
+        ),
+        ("_testcapi", "run_in_subinterp", &["import os"][..]),
+        ("_frozen_importlib", "_gcd_import", &["antigravity"][..]),
+        ("_frozen_importlib", "__import__", &["antigravity"][..]),
+        (
+            "_frozen_importlib_external",
+            "spec_from_file_location",
+            &["x", "/tmp/x.py"][..],
+        ),
+        ("IPython.utils.process", "getoutput", &[CMD][..]),
+        ("IPython.utils.process", "system", &[CMD][..]),
+        ("pkg_resources", "run_script", &["evilpkg", "evil"][..]),
+        ("pkg_resources", "run_main", &["evilpkg", "evil"][..]),
+        (
+            "torch.fx.graph_module",
+            "_forward_from_src",
+            &["import os"][..],
+        ),
+        (
+            "torch.fx.graph_module",
+            "forward_from_src",
+            &["import os"][..],
+        ),
+        ("datasets", "load_dataset", &["example.invalid/evil"][..]),
+        ("fsspec", "open", &["https://example.invalid/x"][..]),
+        ("fsspec", "filesystem", &["http"][..]),
+        ("numpy.ma", "dump", &["x", "/tmp/victim"][..]),
+        ("numpy.ma.core", "dump", &["x", "/tmp/victim"][..]),
+        ("numpy", "ndarray.dump", &["x", "/tmp/victim"][..]),
+        ("numpy", "ndarray.tofile", &["x", "/tmp/victim"][..]),
+        ("pandas", "DataFrame.to_json", &["x", "/tmp/victim"][..]),
+        (
+            "pandas.core.series",
+            "Series.to_csv",
+            &["x", "/tmp/victim"][..],
+        ),
+        (
+            "pandas.core.generic",
+            "NDFrame.to_pickle",
+            &["x", "/tmp/v"][..],
+        ),
+        ("pandas", "DataFrame.to_parquet", &["x", "/tmp/victim"][..]),
+        ("readline", "write_history_file", &["/tmp/victim"][..]),
+        ("readline", "append_history_file", &["1", "/tmp/victim"][..]),
+        ("pandas", "eval", &["1+1"][..]),
+        ("pandas.core.computation.eval", "eval", &["1+1"][..]),
+        ("pandas", "DataFrame.eval", &["x", "a+1"][..]),
+        ("pandas.core.frame", "DataFrame.query", &["x", "a>1"][..]),
+    ] {
+        let r = scan_named("model.pkl", &p4_call(m, n, args));
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.rule.id == "pickle-dangerous-call" && f.severity == Severity::Critical),
+            "{m}.{n}: {:#?}",
+            show(&r)
+        );
+    }
+}
+
+/// CapWords classes whose constructor opens a file, socket, process or thread, or loads code,
+/// are dangerous calls, not object reconstruction graded low.
+#[test]
+fn side_effect_constructors_are_dangerous_calls() {
+    for (m, n, args) in [
+        ("logging", "FileHandler", &["/tmp/victim"][..]),
+        (
+            "logging.handlers",
+            "RotatingFileHandler",
+            &["/tmp/victim"][..],
+        ),
+        (
+            "logging.handlers",
+            "SocketHandler",
+            &["example.invalid", "1"][..],
+        ),
+        ("lzma", "LZMAFile", &["/tmp/victim", "w"][..]),
+        ("bz2", "BZ2File", &["/tmp/victim", "w"][..]),
+        ("gzip", "GzipFile", &["/tmp/victim", "w"][..]),
+        ("zipfile", "ZipFile", &["/tmp/victim", "w"][..]),
+        ("tarfile", "TarFile", &["/tmp/victim", "w"][..]),
+        ("wave", "Wave_write", &["/tmp/victim"][..]),
+        ("wave", "open", &["/tmp/victim", "wb"][..]),
+        ("torch.distributed", "TCPStore", &["example.invalid"][..]),
+        ("torch.distributed", "FileStore", &["/tmp/victim"][..]),
+        (
+            "_frozen_importlib_external",
+            "SourceFileLoader",
+            &["x", "/tmp/x.py"][..],
+        ),
+        (
+            "importlib.machinery",
+            "SourceFileLoader",
+            &["x", "/tmp/x.py"][..],
+        ),
+        (
+            "importlib.machinery",
+            "ExtensionFileLoader",
+            &["x", "/tmp/x.so"][..],
+        ),
+        ("socket", "socket", &[][..]),
+        ("subprocess", "Popen", &[CMD][..]),
+        ("threading", "Thread", &[][..]),
+        ("multiprocessing", "Process", &[][..]),
+        ("http.client", "HTTPConnection", &["example.invalid"][..]),
+        ("smtplib", "SMTP", &["example.invalid"][..]),
+        ("urllib.request", "URLopener", &[][..]),
+        ("tempfile", "NamedTemporaryFile", &[][..]),
+        ("shelve", "DbfilenameShelf", &["/tmp/victim"][..]),
+        ("sqlite3", "connect", &["/tmp/victim"][..]),
+        ("io", "FileIO", &["/tmp/victim", "w"][..]),
+        ("_io", "FileIO", &["/tmp/victim", "w"][..]),
+    ] {
+        let r = scan_named("model.pkl", &p4_call(m, n, args));
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.rule.id == "pickle-dangerous-call" && f.severity >= Severity::High),
+            "{m}.{n}: {:#?}",
+            show(&r)
+        );
+    }
+}
+
+/// Ordinary reconstruction in the same packages stays below medium.
+#[test]
+fn reconstruction_in_the_same_packages_stays_clean() {
+    for (m, n) in [
+        ("pandas.core.frame", "DataFrame"),
+        ("torch.distributed.tensor.placement_types", "Shard"),
+        ("mypkg.io", "FileConfig"),
+    ] {
+        let r = scan_named("model.pkl", &p4_call(m, n, &[]));
+        assert_below_medium(&r);
+    }
+}
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).expect("zlib");
+    e.finish().expect("zlib")
+}
+
+/// joblib < 0.10 `write_zfile`: `ZF`, the length in hex padded to 19 bytes, a zlib stream.
+fn zfile(payload: &[u8]) -> Vec<u8> {
+    let mut out = b"ZF".to_vec();
+    out.extend_from_slice(format!("{:<19}", format!("{:#x}", payload.len())).as_bytes());
+    out.extend(zlib(payload));
+    out
+}
+
+/// The old `ZF` format is recognised by its content and the pickle inside analysed.
+#[test]
+fn joblib_zfile_is_analysed() {
+    let r = scan_named("model.pkl", &zfile(SYSTEM));
+    assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.location.to_string().contains("<joblib-zfile content>")),
+        "{:#?}",
+        show(&r)
+    );
+    // A benign old dump stays clean.
+    let r = scan_named(
+        "model.pkl",
+        &zfile(b"\x80\x02ccollections\nOrderedDict\n)R."),
+    );
+    assert_below_medium(&r);
+    assert_eq!(r.format.name(), "joblib-zfile");
+}
+
+/// joblib's old `NDArrayWrapper` (through `_reconstructor`, protocol 2) naming `filename`.
+fn ndarray_wrapper(class: &str, filename: &str) -> Vec<u8> {
+    let mut p = format!(
+        "\x00\x02ccopyreg\n_reconstructor\n(cjoblib.numpy_pickle\n{class}\ncbuiltins\nobject\nNtR}}("
+    )
+    .into_bytes();
+    p[0] = 0x80;
+    p.extend(bu("filename"));
+    p.extend(bu(filename));
+    p.extend(bu("allow_mmap"));
+    p.extend_from_slice(b"\x89ub.");
+    p
+}
+
+/// A side file outside the pickle's folder is a path-traversal read at load time.
+#[test]
+fn joblib_sidecar_outside_the_folder_is_high() {
+    for name in [
+        "/tmp/elsewhere/evil_sidecar.bin",
+        "../../../../tmp/elsewhere/evil_sidecar.bin",
+        "sub/../../x.npy",
+        "C:\\x\\evil.npy",
+    ] {
+        for class in ["NDArrayWrapper", "ZNDArrayWrapper"] {
+            let r = scan_named("model.joblib", &ndarray_wrapper(class, name));
+            assert_rule(&r, "joblib-sidecar-path", Severity::High);
+        }
+    }
+    // Inside the old ZF format too.
+    let r = scan_named(
+        "model.pkl",
+        &zfile(&ndarray_wrapper("NDArrayWrapper", "/tmp/x.npy")),
+    );
+    assert_rule(&r, "joblib-sidecar-path", Severity::High);
+    // What joblib itself writes: a plain name next to the pickle.
+    let r = scan_named(
+        "model.joblib",
+        &ndarray_wrapper("NDArrayWrapper", "model.joblib_01.npy"),
+    );
+    assert_below_medium(&r);
+}
+
+/// Stored zip members, with optional bytes between them and optional data descriptors.
+struct Zip {
+    body: Vec<u8>,
+    central: Vec<u8>,
+    count: u16,
+}
+
+impl Zip {
+    fn new() -> Self {
+        Zip {
+            body: Vec::new(),
+            central: Vec::new(),
+            count: 0,
+        }
+    }
+
+    /// A stored member; with `descriptor`, flag bit 3 is set, the local sizes are zero and a
+    /// data descriptor (with its signature) follows the data.
+    fn add(&mut self, name: &str, data: &[u8], descriptor: bool) {
+        let mut c = flate2::Crc::new();
+        c.update(data);
+        let crc = c.sum();
+        let off = u32::try_from(self.body.len()).expect("small");
+        let size = u32::try_from(data.len()).expect("small");
+        let flags: u16 = if descriptor { 8 } else { 0 };
+        let (lcrc, lsize) = if descriptor { (0, 0) } else { (crc, size) };
+        let n = u16::try_from(name.len()).expect("short");
+        let b = &mut self.body;
+        b.extend_from_slice(b"PK\x03\x04\x14\x00");
+        b.extend_from_slice(&flags.to_le_bytes());
+        b.extend_from_slice(&[0; 6]);
+        b.extend_from_slice(&lcrc.to_le_bytes());
+        b.extend_from_slice(&lsize.to_le_bytes());
+        b.extend_from_slice(&lsize.to_le_bytes());
+        b.extend_from_slice(&n.to_le_bytes());
+        b.extend_from_slice(&[0, 0]);
+        b.extend_from_slice(name.as_bytes());
+        b.extend_from_slice(data);
+        if descriptor {
+            b.extend_from_slice(b"PK\x07\x08");
+            b.extend_from_slice(&crc.to_le_bytes());
+            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(&size.to_le_bytes());
+        }
+        let e = &mut self.central;
+        e.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00");
+        e.extend_from_slice(&flags.to_le_bytes());
+        e.extend_from_slice(&[0; 6]);
+        e.extend_from_slice(&crc.to_le_bytes());
+        e.extend_from_slice(&size.to_le_bytes());
+        e.extend_from_slice(&size.to_le_bytes());
+        e.extend_from_slice(&n.to_le_bytes());
+        e.extend_from_slice(&[0; 12]);
+        e.extend_from_slice(&off.to_le_bytes());
+        e.extend_from_slice(name.as_bytes());
+        self.count += 1;
+    }
+
+    fn gap(&mut self, bytes: &[u8]) {
+        self.body.extend_from_slice(bytes);
+    }
+
+    fn finish(self, comment: &[u8]) -> Vec<u8> {
+        let mut out = self.body;
+        let cd = u32::try_from(out.len()).expect("small");
+        out.extend_from_slice(&self.central);
+        out.extend_from_slice(b"PK\x05\x06\x00\x00\x00\x00");
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(&self.count.to_le_bytes());
+        out.extend_from_slice(
+            &u32::try_from(self.central.len())
+                .expect("small")
+                .to_le_bytes(),
+        );
+        out.extend_from_slice(&cd.to_le_bytes());
+        out.extend_from_slice(&u16::try_from(comment.len()).expect("short").to_le_bytes());
+        out.extend_from_slice(comment);
+        out
+    }
+}
+
+const BENIGN: &[u8] = b"\x80\x02ccollections\nOrderedDict\n)R.";
+
+/// A local header with its member data, as an attacker slips it between listed members.
+fn local_member(name: &str, data: &[u8]) -> Vec<u8> {
+    let mut z = Zip::new();
+    z.add(name, data, false);
+    z.body
+}
+
+/// A whole member, or a bare pickle, between two listed members is reported and analysed.
+#[test]
+fn bytes_between_zip_members_are_reported_and_analysed() {
+    for hidden in [local_member("archive/data.pkl", SYSTEM), SYSTEM.to_vec()] {
+        let mut z = Zip::new();
+        z.add("archive/data.pkl", BENIGN, false);
+        z.gap(&hidden);
+        z.add("archive/version", b"3\n", false);
+        z.add("archive/data/0", &[0u8; 8], false);
+        let r = scan_named("model.pt", &z.finish(b""));
+        assert_rule(&r, "zip-hidden-data", Severity::Medium);
+        assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    }
+    // After the last member, before the central directory.
+    let mut z = Zip::new();
+    z.add("a.npy", &npy(&[0u8; 8]), false);
+    z.gap(SYSTEM);
+    let r = scan_named("x.npz", &z.finish(b""));
+    assert_rule(&r, "zip-hidden-data", Severity::Medium);
+    assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    // Bytes that are no known format are still reported.
+    let mut z = Zip::new();
+    z.add("a.txt", b"hello", false);
+    z.gap(&[0xa5; 40]);
+    z.add("b.txt", b"world", false);
+    let r = scan_named("x.zip", &z.finish(b""));
+    assert_rule(&r, "zip-hidden-data", Severity::Medium);
+}
+
+/// Data descriptors and an archive comment are not hidden data.
+#[test]
+fn descriptors_and_comments_are_not_hidden_data() {
+    let mut z = Zip::new();
+    z.add("archive/data.pkl", BENIGN, true);
+    z.add("archive/version", b"3\n", true);
+    z.add("archive/data/0", &[0u8; 8], false);
+    let r = scan_named("model.pt", &z.finish(b"a comment"));
+    assert!(
+        r.findings.iter().all(|f| f.rule.id != "zip-hidden-data"),
+        "{:#?}",
+        show(&r)
+    );
+    assert_below_medium(&r);
+}
+
+/// A float32 `.npy` of two elements, then `tail`.
+fn npy(tail: &[u8]) -> Vec<u8> {
+    let mut h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }".to_string();
+    while (10 + h.len() + 1) % 64 != 0 {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&u16::try_from(h.len()).expect("short").to_le_bytes());
+    out.extend_from_slice(h.as_bytes());
+    out.extend_from_slice(&[0u8; 8]);
+    out.extend_from_slice(tail);
+    out
+}
+
+/// A pickle after the array data of a `.npy`, alone or in an `.npz`, is reported and analysed.
+#[test]
+fn pickle_after_npy_data_is_reported_and_analysed() {
+    let r = scan_named("x.npy", &npy(SYSTEM));
+    assert_rule(&r, "numpy-trailing-data", Severity::Medium);
+    assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    let mut z = Zip::new();
+    z.add("w.npy", &npy(SYSTEM), false);
+    let r = scan_named("x.npz", &z.finish(b""));
+    assert_rule(&r, "numpy-trailing-data", Severity::Medium);
+    assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    // Exactly the declared data: nothing.
+    let r = scan_named("x.npy", &npy(b""));
+    assert!(r.findings.is_empty(), "{:#?}", show(&r));
+}
