@@ -370,7 +370,8 @@ fn command_key(cmd: &str) -> String {
     let lower = cmd.trim().to_ascii_lowercase();
     let lower = lower.strip_suffix(".exe").unwrap_or(&lower);
     let base = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    if base.is_empty() { lower } else { base }.to_string()
+    let key = if base.is_empty() { lower } else { base };
+    key.to_string()
 }
 
 /// The Windows script-launcher stubs that the packaging toolchain itself ships in pure wheels:
