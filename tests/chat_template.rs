@@ -283,3 +283,74 @@ fn folding_stays_bounded() {
     assert_eq!(graded(&many), vec![]);
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
 }
+
+/// A computed-name escape, appended to templates below.
+const COMPUTED_ESCAPE: &str = "{{ ''|attr('_'*2+'class'+'_'*2)|attr('_'*2+'mro'+'_'*2) }}";
+
+/// An assistant-mask template in the style of real ones (transformers' `{% generation %}`
+/// extension, `return_assistant_tokens_mask=True`).
+const GENERATION_MASK: &str = r#"{%- for message in messages %}
+{%- if message['role'] == 'assistant' %}
+{{- '<|im_start|>assistant\n' }}
+{%- generation %}
+{{- message['content'] + '<|im_end|>\n' }}
+{%- endgeneration %}
+{%- else %}
+{{- '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>\n' }}
+{%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}{{- '<|im_start|>assistant\n' }}{%- endif %}"#;
+
+/// transformers' extension tags `{% generation %}` / `{% endgeneration %}` only wrap content:
+/// a real template using them is clean, and an escape after them is judged (critical), on the
+/// line where it is.
+#[test]
+fn generation_tags_are_transformers_syntax() {
+    assert_eq!(graded(GENERATION_MASK), vec![]);
+    let t = format!("{GENERATION_MASK}\n{COMPUTED_ESCAPE}");
+    let r = scan_template(&t);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "chat-template-sandbox-escape")
+        .expect("escape found");
+    assert_eq!(f.severity, Severity::Critical);
+    assert!(
+        f.location.span == Some(airlock::finding::Span::Line { line: 12 }),
+        "{:?}",
+        f.location
+    );
+    assert!(r
+        .findings
+        .iter()
+        .all(|f| f.rule.id != "chat-template-unparsable"));
+}
+
+/// Jinja2 takes Unicode identifiers; minijinja's lexer does not. The template still parses, so
+/// the computed escape after it is critical.
+#[test]
+fn unicode_identifiers_parse() {
+    let t = format!("{{% set café = 1 %}}{{{{ café }}}}{COMPUTED_ESCAPE}");
+    assert_eq!(
+        graded(&t),
+        vec![("chat-template-sandbox-escape", Severity::Critical)]
+    );
+}
+
+/// A template minijinja rejects (an unknown tag) is unparsable (low), and the fallback still
+/// folds computed names, also those built in a variable.
+#[test]
+fn unparsable_templates_still_fold_computed_names() {
+    for t in [
+        format!("{{% frobnicate %}}{COMPUTED_ESCAPE}"),
+        "{% for m in messages %}{% frobnicate %}{% endfor %}{% set u = '_' * 2 %}{{ ''|attr(u ~ 'class' ~ u)|attr(u ~ 'mro' ~ u) }}".to_string(),
+        format!("{{% if x %}}{{% frobnicate %}}{{% endif %}}{{% if {} %}}{{% endif %}}", &COMPUTED_ESCAPE[3..COMPUTED_ESCAPE.len() - 3]),
+    ] {
+        let got = graded(&t);
+        assert!(
+            got.contains(&("chat-template-unparsable", Severity::Low))
+                && got.contains(&("chat-template-sandbox-escape", Severity::Critical)),
+            "{t}: {got:?}"
+        );
+    }
+}

@@ -537,6 +537,54 @@ fn a_duplicated_metadata_key_is_malformed_and_each_copy_is_judged() {
     );
 }
 
+/// A key with a NUL byte (`"tokenizer.chat_template\0"`): llama.cpp finds keys with `strcmp` on
+/// the C string, so this is the model's chat template. Its template is judged, the key is
+/// malformed, and a NUL-suffixed copy of a key counts as a duplicate of it.
+#[test]
+fn a_metadata_key_with_a_nul_is_matched_as_a_c_reader_sees_it() {
+    let d = build(
+        false,
+        3,
+        &[
+            ("general.architecture", V::S("llama")),
+            ("tokenizer.chat_template\0", V::S(CVE_TEMPLATE)),
+        ],
+        &[("token_embd.weight", vec![4], 0)],
+        true,
+    );
+    let r = scan_bytes("nul.gguf", &d);
+    assert!(
+        ids(&r).contains(&("chat-template-sandbox-escape", Severity::Critical)),
+        "{:?}",
+        ids(&r)
+    );
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "gguf-malformed"
+            && f.severity == Severity::Medium
+            && f.evidence.contains("NUL")),
+        "{:?}",
+        r.findings
+    );
+    let d = build(
+        false,
+        3,
+        &[
+            ("tokenizer.chat_template", V::S(BENIGN_TEMPLATE)),
+            ("tokenizer.chat_template\0x", V::S(BENIGN_TEMPLATE)),
+        ],
+        &[],
+        true,
+    );
+    let r = scan_bytes("nul_dup.gguf", &d);
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "gguf-malformed"
+            && f.severity == Severity::Medium
+            && f.evidence.starts_with("duplicate metadata key")),
+        "{:?}",
+        r.findings
+    );
+}
+
 /// The real GGUFs of the corpus, when present: facts, nothing at medium or above.
 #[test]
 fn corpus_ggufs_when_present() {

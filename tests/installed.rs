@@ -133,6 +133,48 @@ fn changed_pth_is_high_changed_module_medium_missing_low() {
     assert_eq!(got, want);
 }
 
+/// Debian's python3 packages (`distro`, `blinker` in `/usr/lib/python3/dist-packages`) install
+/// RECORD files with hex sha256 digests. A matching hex digest is silent; a hex digest of other
+/// bytes is still a mismatch.
+#[test]
+fn debian_hex_record_digests_are_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sp = dir.path().join("dist-packages");
+    let module = b"def f():\n    return 1\n";
+    let other = b"def g():\n    return 1\n";
+    write(&sp, "distro/__init__.py", module);
+    write(&sp, "distro/other.py", other);
+    let hex = |d: &[u8]| {
+        sha2::Sha256::digest(d)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    // `other.py` has a row with the hex digest of different bytes of the same size.
+    let record = format!(
+        "distro/__init__.py,sha256={},{}\ndistro/other.py,sha256={},{}\ndistro-1.8.0.dist-info/RECORD,,\n",
+        hex(module),
+        module.len(),
+        hex(b"def h():\n    return 1\n"),
+        other.len()
+    );
+    write(&sp, "distro-1.8.0.dist-info/RECORD", record.as_bytes());
+    write(
+        &sp,
+        "distro-1.8.0.dist-info/METADATA",
+        b"Name: distro\nVersion: 1.8.0\n",
+    );
+    let got = found(&run(&sp));
+    assert_eq!(
+        got,
+        vec![(
+            "installed-record-mismatch".to_string(),
+            Severity::Medium,
+            "other.py".to_string()
+        )]
+    );
+}
+
 #[test]
 fn unowned_startup_files_are_high_and_virtualenv_low() {
     let dir = tempfile::tempdir().expect("tempdir");

