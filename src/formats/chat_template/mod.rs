@@ -736,16 +736,27 @@ fn salvage(text: &str) -> BTreeSet<Hit> {
         match parse_and_walk(candidate) {
             Ok(hits) => return hits,
             Err(e) => {
-                let Some(at) = e.range().map(|r| r.start) else {
+                // The error's line (minijinja gives byte ranges only with its `debug`
+                // feature): the first tag that touches that line is blanked.
+                let Some(line) = e.line() else {
                     break;
                 };
-                let Some(&(start, end, _)) = all.iter().find(|(s, e, _)| *s <= at && at < *e)
+                let line_start: usize = candidate
+                    .split_inclusive('\n')
+                    .take(line.saturating_sub(1))
+                    .map(str::len)
+                    .sum();
+                let line_end = candidate[line_start..]
+                    .find('\n')
+                    .map_or(candidate.len(), |n| line_start + n + 1);
+                let blank_already =
+                    |s: usize, e: usize| out[s..e].iter().all(|&c| matches!(c, b' ' | b'\n'));
+                let Some(&(start, end, _)) = all
+                    .iter()
+                    .find(|(s, e, _)| *e > line_start && *s < line_end && !blank_already(*s, *e))
                 else {
                     break;
                 };
-                if out[start..end].iter().all(|&c| matches!(c, b' ' | b'\n')) {
-                    break;
-                }
                 blank(&mut out, start..end);
             }
         }
