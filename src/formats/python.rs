@@ -1064,14 +1064,15 @@ const SMALL_SOURCE: usize = 8 * 1024;
 /// Whether `src` could make any rule fire, judged from the word groups it contains. A package's
 /// `__init__.py` (`init`), which runs whenever the package is imported, is parsed whenever it
 /// has a process, network or exec word.
-/// True when the placement pass (`python_layout`) puts a process, network or exec word of
-/// `src` where it runs at import (module level, or a function the module calls).
-fn calls_at_import(src: &[u8]) -> bool {
-    let Some((finder, groups)) = TRIGGERS.as_ref() else {
-        return true;
-    };
+/// The prefilter's pass over `src`: which word groups occur, and where the process, network
+/// and exec words are (at most [`MAX_PLACED`]), for placing them in a large module. `None` when
+/// the prefilter could not be built.
+fn find_words(src: &[u8]) -> Option<([bool; 9], Vec<usize>)> {
+    let (finder, groups) = TRIGGERS.as_ref()?;
+    let mut seen = [false; 9];
     let mut placed = Vec::new();
     let mut note = |g: Group, at: usize| {
+        seen[g as usize] = true;
         if matches!(g, Group::Process | Group::Network | Group::Exec) && placed.len() < MAX_PLACED {
             placed.push(at);
         }
@@ -1084,6 +1085,15 @@ fn calls_at_import(src: &[u8]) -> bool {
             .find_iter(src)
             .for_each(|m| note(groups[m.pattern().as_usize()], m.start())),
     }
+    Some((seen, placed))
+}
+
+/// True when the placement pass (`python_layout`) puts a process, network or exec word of
+/// `src` where it runs at import (module level, or a function the module calls).
+fn calls_at_import(src: &[u8]) -> bool {
+    let Some((_, placed)) = find_words(src) else {
+        return true;
+    };
     placed.len() >= MAX_PLACED || crate::formats::python_layout::runs_at_import(src, &placed)
 }
 
@@ -1091,30 +1101,9 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
     if role != Role::Module {
         return true;
     }
-    let Some((finder, groups)) = TRIGGERS.as_ref() else {
+    let Some((seen, placed)) = find_words(src) else {
         return true;
     };
-    let mut seen = [false; 9];
-    // Where the process, network and exec words are, for placing them in a large module.
-    let mut placed = Vec::new();
-    let mut note = |g: Group, at: usize| {
-        seen[g as usize] = true;
-        if matches!(g, Group::Process | Group::Network | Group::Exec) && placed.len() < MAX_PLACED {
-            placed.push(at);
-        }
-    };
-    match finder {
-        Finder::Packed(p) => {
-            for m in p.find_iter(src) {
-                note(groups[m.pattern().as_usize()], m.start());
-            }
-        }
-        Finder::Automaton(ac) => {
-            for m in ac.find_iter(src) {
-                note(groups[m.pattern().as_usize()], m.start());
-            }
-        }
-    }
     let has = |g: Group| seen[g as usize];
     (has(Group::Exec) && has(Group::Decoder))
         || (has(Group::Spawn) && has(Group::Silenced))
