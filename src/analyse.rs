@@ -427,7 +427,11 @@ pub fn analyse(
         );
     }
     match_patterns(ctx, data, format, loc);
-    if matches!(format, Format::Unknown | Format::Text) && formats::has_model_extension(name) {
+    // A `.pth` of unknown content is read as a path file, and still named as a model file
+    // airlock does not recognise (`.pth` is PyTorch's extension too).
+    let unknown = matches!(format, Format::Unknown | Format::Text)
+        || (format == Format::Pth && raw == Format::Unknown);
+    if unknown && formats::has_model_extension(name) {
         let head = crate::finding::hex_head(data, 8);
         ctx.emit(
             Finding::builder(&rules::core::unrecognised_model_file::RULE, loc.clone())

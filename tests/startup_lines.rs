@@ -63,3 +63,52 @@ fn start_entries_split_on_every_line_end() {
         .collect();
     assert_eq!(entries, vec![Some(2), Some(3)], "{f:?}");
 }
+
+/// Whether some finding of `rule` is at `min` or above.
+fn has(f: &[(&'static str, Severity, Option<u64>)], rule: &str, min: Severity) -> bool {
+    f.iter().any(|(id, sev, _)| *id == rule && *sev >= min)
+}
+
+#[test]
+fn every_line_end_of_str_splitlines_ends_a_pth_line() {
+    // Python 3.13's `site` iterates `str.splitlines()`, which ends lines at these too.
+    for sep in [
+        "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\u{85}", "\u{2028}", "\u{2029}",
+    ] {
+        let data = format!("# harmless path file{sep}import os; os.system('echo airlock-test')\n");
+        let f = findings("paths.pth", data.as_bytes());
+        assert!(
+            f.contains(&("pth-executable-line", Severity::Low, Some(2))),
+            "{sep:?}: {f:?}"
+        );
+        assert!(
+            has(&f, "python-shell-command", Severity::High),
+            "{sep:?}: {f:?}"
+        );
+    }
+}
+
+#[test]
+fn a_line_python_3_12_runs_whole_is_read_whole_too() {
+    // 3.12 reads one line (`\x0c` is whitespace to its tokenizer); 3.13 two.
+    let f = findings(
+        "paths.pth",
+        b"import os;\x0cos.system('echo airlock-test')\n",
+    );
+    assert!(has(&f, "python-shell-command", Severity::High), "{f:?}");
+}
+
+#[test]
+fn a_pth_that_is_not_utf8_is_read_in_a_single_byte_encoding() {
+    // `site` falls back to the locale's encoding; in Latin-1, 0x85 is NEL, a line end.
+    let f = findings(
+        "paths.pth",
+        b"# caf\xe9\nimport os; os.system('echo airlock-test')\n",
+    );
+    assert!(has(&f, "python-shell-command", Severity::High), "{f:?}");
+    let f = findings(
+        "paths.pth",
+        b"# caf\xe9\x85import os; os.system('echo airlock-test')\n",
+    );
+    assert!(has(&f, "python-shell-command", Severity::High), "{f:?}");
+}

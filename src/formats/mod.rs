@@ -218,12 +218,20 @@ impl Format {
 /// Refine a sniffed format by the file or member name, for text formats whose meaning is given
 /// by the name only: Python source (`*.py`), `.pth` path files, PEP 829 `.start` files, core
 /// metadata (`METADATA`, `PKG-INFO`) and pinned lists ([`pins::list_format`]). The
-/// content decides first: only text is refined.
+/// content decides first: only text is refined, and content of no known format named `.pth` or
+/// `.start` (`site` reads those whatever their bytes: control characters, a legacy encoding).
 pub fn refine_by_name(format: Format, name: &str) -> Format {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    if format == Format::Unknown {
+        if base.ends_with(".pth") {
+            return Format::Pth;
+        } else if base.ends_with(".start") {
+            return Format::StartFile;
+        }
+    }
     if format != Format::Text {
         return format;
     }
-    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     if base.ends_with(".py") {
         Format::PythonSource
     } else if base.ends_with(".pth") {

@@ -57,17 +57,18 @@ fn benign_shape(file: &str, line: &str) -> Option<&'static str> {
 ///
 /// Every line is read (Python reads them all, so an import line after a million path lines still
 /// runs); import lines past [`MAX_EXEC_LINES`] stop the analysis with a `resource-limit`
-/// finding, since each is a finding and a parse.
+/// finding, since each is a finding and a parse. Lines are those of [`site_lines`].
 pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth: u32) {
-    let text = startup_text(data);
     let mut executable = 0usize;
-    for (i, line) in universal_lines(&text).enumerate() {
-        let n = (i + 1) as u64;
-        if line.starts_with('#') || line.trim().is_empty() {
+    for line in site_lines(data) {
+        let bytes = line.bytes;
+        if bytes.starts_with(b"#") || bytes.iter().all(|b| is_site_space(*b)) {
             continue;
         }
-        let at = loc.with_span(Span::Line { line: n });
-        if line.starts_with("import ") || line.starts_with("import\t") {
+        let at = loc.with_span(Span::Line {
+            line: line.number as u64,
+        });
+        if bytes.starts_with(b"import ") || bytes.starts_with(b"import\t") {
             executable += 1;
             if executable > MAX_EXEC_LINES {
                 ctx.limit(
@@ -77,27 +78,45 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
                 );
                 return;
             }
-            let shape = benign_shape(file, line);
+            let text = line.text();
+            let shape = benign_shape(file, &text);
+            // A line that computes what it runs (`getattr(os, 'sys' + 'tem')`, exec of a
+            // concatenation) is no known shape and hides what it does: high.
+            let dynamic = match shape {
+                Some(_) => None,
+                None => python::analyse_pth_line(ctx, &text, &at, depth),
+            };
+            let (severity, message) = match (shape, &dynamic, line.legacy) {
+                (Some(s), _, _) => (
+                    Severity::Info,
+                    format!("executable .pth line of a known benign shape ({s})"),
+                ),
+                (None, Some(d), _) => (
+                    Severity::High,
+                    format!("executable .pth line computes what it runs ({d})"),
+                ),
+                (None, None, false) => (
+                    Severity::Low,
+                    "Python executes this .pth line at every interpreter start".into(),
+                ),
+                (None, None, true) => (
+                    Severity::Low,
+                    "Python 3.12 and older execute this .pth line whole (later Pythons split \
+                     it at a line separator)"
+                        .into(),
+                ),
+            };
             ctx.emit(
                 Finding::builder(&r::pth_executable_line::RULE, at.clone())
-                    .severity(if shape.is_some() {
-                        Severity::Info
-                    } else {
-                        Severity::Low
-                    })
-                    .message(match shape {
-                        Some(s) => format!("executable .pth line of a known benign shape ({s})"),
-                        None => "Python executes this .pth line at every interpreter start".into(),
-                    })
-                    .evidence(line.to_string())
+                    .severity(severity)
+                    .message(message)
+                    .evidence(text.to_string())
                     .build(),
             );
-            if shape.is_none() {
-                python::analyse(ctx, line.as_bytes(), Role::Startup, true, &at, depth);
-            }
             continue;
         }
-        let p = line.trim();
+        let text = line.text();
+        let p = text.trim();
         let risky = p.starts_with("/tmp")
             || p.starts_with("/var/tmp")
             || p.starts_with("/dev/shm")
@@ -113,17 +132,131 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
     }
 }
 
-/// The text of a `.pth` or `.start` file as `site` reads it: from Python 3.13 decoded as
-/// `utf-8-sig`, so a leading byte order mark is dropped and a BOM-prefixed `import` line runs.
-/// (Older Pythons keep the BOM and skip the line; airlock takes the reading that runs code.)
-fn startup_text(data: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data))
+/// Whitespace as `str.strip()` sees it, for the ASCII bytes a blank line is made of.
+fn is_site_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | 0x1c..=0x1f)
+}
+
+/// One line of a `.pth` or `.start` file as some Python's `site` reads it.
+#[derive(Debug)]
+pub struct SiteLine<'a> {
+    /// The line number, counted as Python 3.13 and later count lines.
+    pub number: usize,
+    /// The line's bytes, without its end.
+    pub bytes: &'a [u8],
+    /// The file is not UTF-8: `site` decodes it in the locale's encoding, read as Latin-1.
+    pub latin1: bool,
+    /// A line only Python 3.12 and older read whole: it holds a separator that later Pythons
+    /// split it at (its parts are lines of their own too).
+    pub legacy: bool,
+}
+
+impl SiteLine<'_> {
+    /// The line's text, decoded as `site` decodes the file.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        if self.latin1 {
+            self.bytes
+                .iter()
+                .map(|&b| b as char)
+                .collect::<String>()
+                .into()
+        } else {
+            String::from_utf8_lossy(self.bytes)
+        }
+    }
+}
+
+/// The lines of a `.pth` or `.start` file as the Python versions in use read them, without
+/// copying the file.
+///
+/// Decoding: Python 3.13 and later decode the file as `utf-8-sig` (a leading byte order mark is
+/// dropped, so a BOM-prefixed `import` line runs) and fall back to the locale's encoding when
+/// that fails; 3.12 and older decode it in the locale's encoding. A file that is not UTF-8 is
+/// read here as Latin-1, in which every byte is a character, so an `import` line is found
+/// whatever the locale's single-byte encoding.
+///
+/// Splitting: 3.12 and older iterate a text file, whose universal newlines end a line at `\n`,
+/// `\r\n` and a lone `\r` (`str::lines` leaves a lone `\r` inside a line, so
+/// `# comment\rimport os; ...` would look like one comment while `site` runs its second half).
+/// 3.13 and later iterate `str.splitlines()`, which also ends a line at `\x0b`, `\x0c`,
+/// `\x1c`, `\x1d`, `\x1e`, `\x85`, U+2028 and U+2029. Every line of the later reading is
+/// yielded; a line of the older reading that the later one splits is yielded whole too
+/// ([`SiteLine::legacy`]), since `import os;\x0cos.system(…)` runs whole on 3.12.
+pub fn site_lines(data: &[u8]) -> impl Iterator<Item = SiteLine<'_>> {
+    let body = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
+    let latin1 = std::str::from_utf8(body).is_err();
+    let mut number = 0usize;
+    let mut pending: std::collections::VecDeque<SiteLine<'_>> = Default::default();
+    let mut rest = Some(body);
+    std::iter::from_fn(move || loop {
+        if let Some(l) = pending.pop_front() {
+            return Some(l);
+        }
+        let t = rest?;
+        let line = match memchr::memchr2(b'\n', b'\r', t) {
+            Some(i) => {
+                let skip = if t[i..].starts_with(b"\r\n") { 2 } else { 1 };
+                rest = Some(&t[i + skip..]).filter(|r| !r.is_empty());
+                &t[..i]
+            }
+            None => {
+                rest = None;
+                t
+            }
+        };
+        let first = number + 1;
+        let mut parts = 0usize;
+        let mut start = 0;
+        let mut i = 0;
+        while i < line.len() {
+            let sep = match line[i] {
+                0x0b | 0x0c | 0x1c | 0x1d | 0x1e => 1,
+                0x85 if latin1 => 1,
+                0xc2 if !latin1 && line.get(i + 1) == Some(&0x85) => 2,
+                0xe2 if !latin1 && matches!(line.get(i + 1..i + 3), Some([0x80, 0xa8 | 0xa9])) => 3,
+                _ => 0,
+            };
+            if sep == 0 {
+                i += 1;
+                continue;
+            }
+            number += 1;
+            parts += 1;
+            pending.push_back(SiteLine {
+                number,
+                bytes: &line[start..i],
+                latin1,
+                legacy: false,
+            });
+            i += sep;
+            start = i;
+        }
+        // `splitlines` drops nothing but a final empty part after the last separator.
+        if start < line.len() || pending.is_empty() {
+            number += 1;
+            parts += 1;
+            pending.push_back(SiteLine {
+                number,
+                bytes: &line[start..],
+                latin1,
+                legacy: false,
+            });
+        }
+        // Two parts or more: the older reading differs (a separator only at the end does not
+        // change what runs).
+        if parts > 1 {
+            pending.push_back(SiteLine {
+                number: first,
+                bytes: line,
+                latin1,
+                legacy: true,
+            });
+        }
+    })
 }
 
 /// Lines as Python's text files split them (universal newlines: `\n`, `\r\n` and a lone
-/// `\r` each end a line), without their ends. `str::lines` leaves a lone `\r` inside a line,
-/// so `# comment\rimport os; ...` would look like one comment while `site` runs its second
-/// half.
+/// `\r` each end a line), without their ends. `str::lines` leaves a lone `\r` inside a line.
 pub fn universal_lines(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
@@ -148,34 +281,31 @@ pub const MAX_EXEC_LINES: usize = 1000;
 
 /// Analyse a PEP 829 `.start` file: every `module:function` entry is reported.
 pub fn analyse_start(ctx: &mut Ctx, data: &[u8], loc: &Location) {
-    let text = startup_text(data);
     let mut entries = 0usize;
-    for (i, line) in universal_lines(&text).enumerate() {
-        let entry = line.trim();
+    // PEP 829 files are read as Python 3.13 and later read `.pth` files.
+    for line in site_lines(data).filter(|l| !l.legacy) {
+        let text = line.text();
+        let entry = text.trim();
         if entry.is_empty() || entry.starts_with('#') {
             continue;
         }
+        let at = loc.with_span(Span::Line {
+            line: line.number as u64,
+        });
         entries += 1;
         if entries > MAX_EXEC_LINES {
             ctx.limit(
-                &loc.with_span(Span::Line {
-                    line: (i + 1) as u64,
-                }),
+                &at,
                 &format!("more than {MAX_EXEC_LINES} entries in one .start file"),
                 "this line and the rest of the file",
             );
             return;
         }
         ctx.emit(
-            Finding::builder(
-                &r::startup_entry_point::RULE,
-                loc.with_span(Span::Line {
-                    line: (i + 1) as u64,
-                }),
-            )
-            .message("entry point runs at every interpreter start (PEP 829)")
-            .evidence(entry.to_string())
-            .build(),
+            Finding::builder(&r::startup_entry_point::RULE, at)
+                .message("entry point runs at every interpreter start (PEP 829)")
+                .evidence(entry.to_string())
+                .build(),
         );
     }
 }
@@ -199,12 +329,50 @@ pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, de
     python::analyse(ctx, data, role, base == "__init__.py", loc, depth);
 }
 
-/// Command names a console script must not take.
-const SHADOWED: &[&str] = &[
-    "pip", "pip3", "python", "python3", "git", "ssh", "scp", "sudo", "su", "ls", "cp", "mv", "rm",
-    "curl", "wget", "bash", "sh", "env", "make", "docker", "kubectl", "aws", "gcloud", "npm",
-    "node",
+/// Command names a console script must not take, with the distributions whose own command it
+/// is (PEP 503 names). Compared after [`command_key`].
+const SHADOWED: &[(&str, &[&str])] = &[
+    ("pip", &["pip"]),
+    ("python", &[]),
+    ("uv", &["uv"]),
+    ("uvx", &["uv"]),
+    ("conda", &["conda"]),
+    ("mamba", &["mamba"]),
+    ("pipx", &["pipx"]),
+    ("huggingface-cli", &["huggingface-hub"]),
+    ("hf", &["huggingface-hub"]),
+    ("git", &[]),
+    ("ssh", &[]),
+    ("scp", &[]),
+    ("sudo", &[]),
+    ("su", &[]),
+    ("ls", &[]),
+    ("cp", &[]),
+    ("mv", &[]),
+    ("rm", &[]),
+    ("curl", &[]),
+    ("wget", &[]),
+    ("bash", &[]),
+    ("sh", &[]),
+    ("env", &[]),
+    ("make", &[]),
+    ("docker", &[]),
+    ("kubectl", &[]),
+    ("aws", &["awscli"]),
+    ("gcloud", &[]),
+    ("npm", &[]),
+    ("node", &[]),
 ];
+
+/// A command name as a shell on any platform finds it: lower case (Windows and macOS file
+/// systems ignore case), without `.exe`, without a version suffix (`python3.12`, `pip3`).
+fn command_key(cmd: &str) -> String {
+    let lower = cmd.trim().to_ascii_lowercase();
+    let lower = lower.strip_suffix(".exe").unwrap_or(&lower);
+    let base = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    let key = if base.is_empty() { lower } else { base };
+    key.to_string()
+}
 
 /// The Windows script-launcher stubs that the packaging toolchain itself ships in pure wheels:
 /// distlib's (`pip/_vendor/distlib/t32.exe` ...) and setuptools' (`cli-64.exe` ...). Sources:
@@ -322,8 +490,11 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
                     .unwrap_or("")
                     .to_ascii_lowercase()
                     .replace('_', "-");
-                let base = cmd.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-                if SHADOWED.contains(&cmd) && base != dist {
+                let key = command_key(cmd);
+                let shadows = SHADOWED
+                    .iter()
+                    .any(|(c, owners)| *c == key && !owners.contains(&dist.as_str()));
+                if shadows {
                     ctx.emit(
                         Finding::builder(
                             &r::entry_point_shadows_command::RULE,

