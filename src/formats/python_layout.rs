@@ -346,6 +346,19 @@ impl<'a> Scan<'a> {
             }
             j += 1;
         }
+        if j == end && end < src.len() {
+            return true;
+        }
+        // A comment, a line continuation or a line end inside brackets may stand between the
+        // name and its `(` (`(os.system  # note` then `('…'))` on the next line). Whether
+        // a bracket is open is not known here; counting one more call only costs a parse.
+        while j < end {
+            match src[j] {
+                b' ' | b'\t' | b'\n' | b'\r' | b'\\' | 0x0c => j += 1,
+                b'#' => j = line_end(src, j).min(end),
+                _ => break,
+            }
+        }
         j == end && end < src.len() || src.get(j) == Some(&b'(')
     }
 
