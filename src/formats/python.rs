@@ -87,18 +87,62 @@ fn is_exec(name: &str) -> bool {
     matches!(
         name,
         "exec" | "eval" | "compile" | "builtins.exec" | "builtins.eval" | "builtins.compile"
+    ) || (runs_code(name) && !name.starts_with("runpy."))
+}
+
+/// Process calls that always run a shell command line (`os.system`, `os.popen`, their `posix`
+/// spellings, `platform.popen`, libc's `system` through ctypes, `commands`, `pty.spawn`'s
+/// terminal).
+fn always_shell(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    matches!(
+        name,
+        "os.system" | "os.popen" | "posix.system" | "posix.popen" | "platform.popen" | "pty.spawn"
+    ) || name.starts_with("commands.")
+        || name.ends_with("create_subprocess_shell")
+        || (name.starts_with("ctypes.") && matches!(last, "system" | "popen"))
+}
+
+/// Unpicklers: the bytes they are handed are a pickle, which runs what it names.
+fn is_unpickle(name: &str) -> bool {
+    matches!(
+        name,
+        "pickle.loads"
+            | "pickle._loads"
+            | "_pickle.loads"
+            | "cPickle.loads"
+            | "dill.loads"
+            | "cloudpickle.loads"
+            | "pickle.Unpickler().load"
     )
+}
+
+/// Calls that run Python code from a file or a string other than exec/eval: `runpy`, the
+/// `code` module's interpreters.
+fn runs_code(name: &str) -> bool {
+    matches!(name, "runpy.run_path" | "runpy.run_module")
+        || (name.starts_with("code.Interactive")
+            && matches!(
+                name.rsplit('.').next(),
+                Some("runsource" | "runcode" | "push")
+            ))
 }
 
 /// Calls that start a process.
 fn is_process(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
-    (name.starts_with("os.")
-        && (matches!(
-            last,
-            "system" | "popen" | "execv" | "execve" | "execl" | "execvp"
-        ) || last.starts_with("spawn")
-            || last.starts_with("posix_spawn")))
+    let name = name
+        .strip_prefix("posix.")
+        .map_or(name.to_string(), |r| format!("os.{r}"));
+    let name = name.as_str();
+    always_shell(name)
+        || (name.starts_with("os.") && last.starts_with("exec"))
+        || (name.starts_with("os.")
+            && (matches!(
+                last,
+                "system" | "popen" | "execv" | "execve" | "execl" | "execvp"
+            ) || last.starts_with("spawn")
+                || last.starts_with("posix_spawn")))
         || (name.starts_with("subprocess.")
             && matches!(
                 last,
@@ -110,9 +154,7 @@ fn is_process(name: &str) -> bool {
                     | "getoutput"
                     | "getstatusoutput"
             ))
-        || name == "pty.spawn"
-        || name == "commands.getoutput"
-        || name.ends_with("create_subprocess_shell")
+        || name.ends_with("create_subprocess_exec")
 }
 
 /// Calls that reach the network.
@@ -350,6 +392,11 @@ struct Signals {
     exfil: Vec<(usize, String)>,
     /// Calls whose target or code is computed ([`dynamic_call`]): judged in `.pth` lines.
     dynamic: Vec<(usize, String)>,
+    /// exec/eval/runpy of code built from pieces, downloaded or read from outside the package
+    /// (line, in a function, why, evidence).
+    exec_computed: Vec<(usize, bool, &'static str, String)>,
+    /// Constant or decoded bytes handed to an unpickler (line, bytes).
+    pickles: Vec<(usize, Vec<u8>)>,
     /// Line → the top-level function it is in, for signals inside functions.
     enclosing: std::collections::HashMap<usize, String>,
     /// Functions the module calls (or starts as a thread target) at its top level: their bodies
@@ -382,10 +429,11 @@ enum F {
     Parameters,
     Right,
     Subscript,
+    Superclasses,
     Value,
 }
 
-const FIELD_NAMES: [&str; 15] = [
+const FIELD_NAMES: [&str; 16] = [
     "alias",
     "arguments",
     "attribute",
@@ -400,6 +448,7 @@ const FIELD_NAMES: [&str; 15] = [
     "parameters",
     "right",
     "subscript",
+    "superclasses",
     "value",
 ];
 
@@ -550,11 +599,15 @@ enum Step<'t> {
         in_fn: bool,
         func: Option<String>,
         scope: usize,
+        /// The node is in a branch of its scope (`if`, `try`, a loop body): its bindings may
+        /// not happen ([`Names::bind_in_branch`]).
+        branch: bool,
     },
     Bind {
         binds: Vec<(String, Value)>,
         scope: usize,
         line: usize,
+        branch: bool,
     },
 }
 
@@ -585,7 +638,25 @@ fn shell_list(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
         return false;
     }
     let item = |i: usize| n.named_child(i).and_then(|x| string_value(x, src));
-    let (Some(prog), Some(flag)) = (item(0), item(1)) else {
+    shell_pair(item(0), item(1))
+}
+
+/// Whether the string arguments of `os.execl('/bin/sh', 'sh', '-c', …)` or
+/// `os.spawnlp(mode, 'sh', 'sh', '-c', …)` hold a shell followed by its `-c`.
+fn shell_args(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    let mut c = args.walk();
+    let strings: Vec<Option<String>> = args
+        .named_children(&mut c)
+        .take(8)
+        .map(|x| string_value(x, src))
+        .collect();
+    strings
+        .windows(2)
+        .any(|w| shell_pair(w[0].clone(), w[1].clone()))
+}
+
+fn shell_pair(prog: Option<String>, flag: Option<String>) -> bool {
+    let (Some(prog), Some(flag)) = (prog, flag) else {
         return false;
     };
     let base = prog
@@ -613,6 +684,8 @@ fn called_here(n: tree_sitter::Node<'_>) -> bool {
         match p.kind() {
             "parenthesized_expression" => cur = p,
             "call" => return field(p, F::Function).is_some_and(|f| f.id() == cur.id()),
+            // `@lambda f: …` is called on the definition at import.
+            "decorator" => return true,
             _ => return false,
         }
     }
@@ -623,6 +696,15 @@ fn called_here(n: tree_sitter::Node<'_>) -> bool {
 /// `__name__ == '__main__'` (the body is latent), `Some(false)` for `!=` (the `else` is),
 /// `None` for anything else (`or`, `not`, other names: both branches may run at import).
 fn main_guard(c: tree_sitter::Node<'_>, src: &[u8]) -> Option<bool> {
+    // `sys.platform != 'win32' and __name__ == '__main__'`: only when run as a script.
+    if c.kind() == "boolean_operator"
+        && field(c, F::Operator).is_some_and(|o| text(o, src) == "and")
+    {
+        let side = |x: Option<tree_sitter::Node<'_>>| x.and_then(|x| main_guard(x, src));
+        if side(field(c, F::Left)) == Some(true) || side(field(c, F::Right)) == Some(true) {
+            return Some(true);
+        }
+    }
     let t: String = text(c, src)
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -634,6 +716,157 @@ fn main_guard(c: tree_sitter::Node<'_>, src: &[u8]) -> Option<bool> {
         _ => None,
     }
 }
+
+/// Callables a call hands to something that calls them, each with the arguments it gets:
+/// `atexit.register(f, *args)`, `weakref.finalize(obj, f, *args)`, `threading.Timer(t, f,
+/// args)`, `Thread(target=f, args=…)`, `map`/`filter`/`starmap(f, items)`, an executor's
+/// `submit(f, *args)`, an event loop's `call_soon(f, *args)` / `run_in_executor(x, f, *args)`,
+/// `asyncio.to_thread(f, *args)`, `ExitStack().callback(f, *args)`.
+fn invoked<'t>(
+    name: &str,
+    resolved: Option<&str>,
+    args: tree_sitter::Node<'t>,
+    src: &[u8],
+) -> Vec<(tree_sitter::Node<'t>, Vec<tree_sitter::Node<'t>>)> {
+    if args.kind() != "argument_list" {
+        return Vec::new();
+    }
+    let all: Vec<tree_sitter::Node<'t>> = {
+        let mut c = args.walk();
+        let v = args
+            .named_children(&mut c)
+            .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+            .take(16)
+            .collect();
+        v
+    };
+    let from = |i: usize| -> Vec<(tree_sitter::Node<'t>, Vec<tree_sitter::Node<'t>>)> {
+        all.get(i)
+            .map(|f| vec![(*f, all[i + 1..].to_vec())])
+            .unwrap_or_default()
+    };
+    let last_of = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
+    for n in [Some(name), resolved].into_iter().flatten() {
+        let last = last_of(n);
+        match (n, last.as_str()) {
+            (
+                "atexit.register" | "map" | "filter" | "itertools.starmap" | "functools.reduce"
+                | "functools.partial",
+                _,
+            )
+            | ("asyncio.to_thread", _)
+            | (_, "submit" | "call_soon" | "call_soon_threadsafe" | "callback") => return from(0),
+            ("weakref.finalize" | "threading.Timer" | "Timer", _)
+            | (_, "run_in_executor" | "call_later" | "call_at") => return from(1),
+            (_, "Thread" | "Process") => {
+                let Some(target) = keyword(args, src, "target") else {
+                    return Vec::new();
+                };
+                let rest = keyword(args, src, "args").into_iter().collect();
+                return vec![(target, rest)];
+            }
+            _ => {}
+        }
+    }
+    Vec::new()
+}
+
+/// Why code handed to exec comes from outside the package, or is built to hide: downloaded
+/// (a network call in the argument), read from an absolute, home or temporary path, or a
+/// constant computed from pieces (`computed`: the name table folded it).
+fn outside_code(
+    n: tree_sitter::Node<'_>,
+    computed: bool,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<&'static str> {
+    let calls = calls_within(n, src, names, scope);
+    if calls.iter().any(|c| is_network(c)) {
+        return Some("downloaded code");
+    }
+    if calls
+        .iter()
+        .any(|c| c == "open" || c.ends_with("read_text") || c.ends_with("read_bytes"))
+    {
+        let mut stack = vec![n];
+        let mut seen = 0;
+        while let Some(x) = stack.pop() {
+            seen += 1;
+            if seen > 256 {
+                break;
+            }
+            if let Some(why) = outside_path(x, src, names, scope) {
+                return Some(why);
+            }
+            let mut c = x.walk();
+            stack.extend(x.named_children(&mut c));
+        }
+        return None;
+    }
+    computed.then_some("code built from pieces")
+}
+
+/// Why a path is outside any package: absolute, in a home folder or a temporary folder.
+fn outside_path(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<&'static str> {
+    if !matches!(
+        n.kind(),
+        "string" | "identifier" | "binary_operator" | "concatenated_string"
+    ) {
+        return None;
+    }
+    let v = names.eval(n, src, scope)?;
+    let p = std::str::from_utf8(v.bytes()?).ok()?;
+    (p.starts_with('/') || p.starts_with('~') || p.contains("\\Temp\\") || p.starts_with("C:"))
+        .then_some("code read from a file outside the package")
+}
+
+/// What a function that only hands its first parameter to a decoder, exec or a process call
+/// wraps (`def d(x): return base64.b64decode(x)`, `def run(c): exec(c)`): the callee's name.
+fn wrapped(def: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -> Option<String> {
+    let params = field(def, F::Parameters)?;
+    let first = parameter_names(params, src).into_iter().next()?;
+    let body = def.child_by_field_name("body")?;
+    let mut c = body.walk();
+    let stmts: Vec<_> = body
+        .named_children(&mut c)
+        .filter(|x| x.kind() != "comment")
+        .filter(|x| {
+            // A docstring.
+            !(x.kind() == "expression_statement"
+                && x.named_child(0).is_some_and(|s| s.kind() == "string"))
+        })
+        .take(2)
+        .collect();
+    let [stmt] = stmts[..] else {
+        return None;
+    };
+    let call = match stmt.kind() {
+        "return_statement" | "expression_statement" => stmt.named_child(0)?,
+        _ => return None,
+    };
+    if call.kind() != "call" {
+        return None;
+    }
+    let f = field(call, F::Function)?;
+    let arg = field(call, F::Arguments).and_then(|a| positional(a, 0))?;
+    if arg.kind() != "identifier" || text(arg, src) != first {
+        return None;
+    }
+    let callee = names
+        .resolve(f, src, scope)
+        .unwrap_or_else(|| dotted(f, src));
+    (is_decoder(&callee) || is_exec(&callee) || is_process(&callee) || is_unpickle(&callee))
+        .then_some(callee)
+}
+
+/// Names of functions called at load kept per source.
+const MAX_CALLED: usize = 4096;
 
 /// Nested code kept per source (each decoded value is bounded by the name table's budget).
 const MAX_NESTED: usize = 32;
@@ -774,6 +1007,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         in_fn: false,
         func: None,
         scope: names::MODULE,
+        branch: false,
     }];
     let mut deferred: std::collections::VecDeque<Vec<Step<'_>>> = std::collections::VecDeque::new();
     loop {
@@ -787,10 +1021,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 None => break,
             },
         };
-        let (n, in_fn, func, scope) = match step {
-            Step::Bind { binds, scope, line } => {
+        let (n, in_fn, func, scope, branch) = match step {
+            Step::Bind {
+                binds,
+                scope,
+                line,
+                branch,
+            } => {
                 for (name, value) in binds {
-                    names.bind(scope, &name, value, line);
+                    if branch {
+                        names.bind_in_branch(scope, &name, value, line);
+                    } else {
+                        names.bind(scope, &name, value, line);
+                    }
                 }
                 continue;
             }
@@ -799,7 +1042,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 in_fn,
                 func,
                 scope,
-            } => (node, in_fn, func, scope),
+                branch,
+            } => (node, in_fn, func, scope, branch),
         };
         if let Some(f) = &func {
             sig.enclosing
@@ -816,8 +1060,18 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 let name = fnode.map(|f| dotted(f, src)).unwrap_or_default();
                 // What the callee stands for, when the name table knows better than its
                 // spelling (`sp.Popen`, `getattr(os, 'system')`, `e` after `e = eval`).
+                let args = field(n, F::Arguments);
                 let resolved = fnode
-                    .and_then(|f| names.resolve(f, src, scope))
+                    .and_then(|f| {
+                        // `operator.methodcaller('system', …)(os)` calls `os.system`.
+                        if f.kind() == "call" {
+                            if let Some(m) = args.and_then(|a| names.methodcaller(f, a, src, scope))
+                            {
+                                return Some(m);
+                            }
+                        }
+                        names.resolve(f, src, scope)
+                    })
                     .filter(|r| *r != name);
                 let pick = |pred: &dyn Fn(&str) -> bool| -> Option<String> {
                     if pred(&name) {
@@ -826,7 +1080,6 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         resolved.clone().filter(|r| pred(r))
                     }
                 };
-                let args = field(n, F::Arguments);
                 // Computed only for calls that are reported: a large call cut for every nested
                 // call would make the walk quadratic.
                 let call_text = |matched: &str| {
@@ -884,9 +1137,110 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                                     }
                                 }
                             }
-                        } else if let Some(code) = code {
-                            push_nested(&mut sig, line, code);
+                        } else {
+                            let built = value.as_ref().is_some_and(Value::built);
+                            if let Some(why) =
+                                first.and_then(|f| outside_code(f, built, src, &names, scope))
+                            {
+                                if sig.exec_computed.len() < 64 {
+                                    sig.exec_computed.push((
+                                        line,
+                                        in_fn,
+                                        why,
+                                        call_text(&exec_name),
+                                    ));
+                                }
+                            }
+                            if let Some(code) = code {
+                                push_nested(&mut sig, line, code);
+                            }
                         }
+                    }
+                }
+                // `setattr(builtins, 'x', os.system)` makes `x` a builtin everywhere.
+                if pick(&|n: &str| n == "setattr").is_some() {
+                    if let Some(a) = args {
+                        if let (Some(o), Some(k), Some(v)) =
+                            (positional(a, 0), positional(a, 1), positional(a, 2))
+                        {
+                            let target = names.eval(o, src, scope);
+                            if matches!(&target, Some(Value::Name(t)) if &**t == "builtins") {
+                                if let (Some(k), Some(v)) =
+                                    (string_value(k, src), names.eval(v, src, scope))
+                                {
+                                    after.push((k, v));
+                                }
+                            }
+                        }
+                    }
+                }
+                // `runpy.run_path('/tmp/x.py')`: a file's code, judged like exec of its text.
+                if let Some(rname) = pick(&|n: &str| n.starts_with("runpy.")) {
+                    if let Some(why) = args
+                        .and_then(|a| positional(a, 0))
+                        .and_then(|f| outside_path(f, src, &names, scope))
+                    {
+                        if sig.exec_computed.len() < 64 {
+                            sig.exec_computed
+                                .push((line, in_fn, why, call_text(&rname)));
+                        }
+                    }
+                }
+                // `pickle.loads(b'…')` / `pickle.loads(base64.b64decode('…'))`: the pickle is
+                // analysed as one; unpickling decoded data is hidden code like exec of it.
+                if let Some(uname) = pick(&is_unpickle) {
+                    if let Some(first) = args.and_then(|a| positional(a, 0)) {
+                        let value = names.eval(first, src, scope);
+                        // Libraries unpickle decoded data in functions all the time (caches,
+                        // datasets); at module level nothing asked for it.
+                        if !in_fn && value.as_ref().is_some_and(Value::decoded) {
+                            sig.exec_decoded.push((line, in_fn, call_text(&uname)));
+                        }
+                        if let Some(b) = value.as_ref().and_then(Value::bytes).filter(|b| {
+                            matches!(crate::formats::sniff(b), crate::formats::Format::Pickle(_))
+                        }) {
+                            if sig.pickles.len() < MAX_NESTED {
+                                sig.pickles.push((line, b.to_vec()));
+                            }
+                        }
+                    }
+                }
+                // A callable handed to a function that calls it: `atexit.register(os.system,
+                // …)`, `Thread(target=os.system)`, `map(os.system, …)`, `partial(…)`.
+                for (callee, rest) in args
+                    .map(|a| invoked(&name, resolved.as_deref(), a, src))
+                    .unwrap_or_default()
+                {
+                    let cname = names
+                        .resolve(callee, src, scope)
+                        .unwrap_or_else(|| dotted(callee, src));
+                    if !in_fn && sig.called_at_load.len() < MAX_CALLED {
+                        sig.called_at_load.insert(dotted(callee, src));
+                        sig.called_at_load.insert(cname.clone());
+                    }
+                    let ev = || format!("{} (calls {cname})", short(text(n, src)));
+                    let stringy = rest.iter().any(|r| {
+                        matches!(r.kind(), "string" | "concatenated_string")
+                            || shell_list(*r, src)
+                            || matches!(r.kind(), "tuple" | "list")
+                                && r.named_child(0).is_some_and(|x| {
+                                    matches!(x.kind(), "string" | "concatenated_string")
+                                })
+                    });
+                    if is_process(&cname) && (always_shell(&cname) || stringy) {
+                        sig.shell.push((line, in_fn, ev()));
+                    } else if is_exec(&cname) || is_unpickle(&cname) {
+                        let decoded = rest.iter().any(|r| {
+                            names.eval(*r, src, scope).is_some_and(|v| v.decoded())
+                                || calls_within(*r, src, &names, scope)
+                                    .iter()
+                                    .any(|c| is_decoder(c))
+                        });
+                        if decoded {
+                            sig.exec_decoded.push((line, in_fn, ev()));
+                        }
+                    } else if is_network(&cname) {
+                        sig.network.push((line, in_fn, ev()));
                     }
                 }
                 if let Some(pname) = pick(&is_process) {
@@ -911,8 +1265,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     } else if is_string
                         || shell_kw
                         || shell_argv
-                        || pname == "os.system"
-                        || pname == "os.popen"
+                        || always_shell(&pname)
+                        || args.is_some_and(|a| shell_args(a, src))
                     {
                         sig.shell.push((line, in_fn, call_text(&pname)));
                     }
@@ -958,8 +1312,16 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     sig.script = true;
                 }
                 if !in_fn {
-                    if fnode.is_some_and(|f| f.kind() == "identifier") {
-                        sig.called_at_load.insert(name.clone());
+                    if fnode.is_some_and(|f| matches!(f.kind(), "identifier" | "attribute")) {
+                        // A function, or a class whose construction runs `__new__`/`__init__`
+                        // (and `__set_name__` when made in a class body).
+                        for n in [Some(&name), resolved.as_ref()].into_iter().flatten() {
+                            if sig.called_at_load.len() < MAX_CALLED {
+                                for suffix in ["", ".__new__", ".__init__", ".__set_name__"] {
+                                    sig.called_at_load.insert(format!("{n}{suffix}"));
+                                }
+                            }
+                        }
                     }
                     if pick(&|x: &str| x.ends_with("Thread")).is_some() {
                         if let Some(v) = args.and_then(|a| keyword(a, src, "target")) {
@@ -1042,6 +1404,29 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
             "import_statement" | "import_from_statement" => {
                 names.bind_import(n, src, scope, line);
             }
+            "class_definition" if !in_fn => {
+                // Creating the class runs its metaclass (`__prepare__`, `__new__`,
+                // `__init__`) and each base's `__init_subclass__`.
+                if let Some(bases) = field(n, F::Superclasses) {
+                    let mut c = bases.walk();
+                    let items: Vec<_> = bases.named_children(&mut c).take(64).collect();
+                    for b in items {
+                        if b.kind() == "keyword_argument" {
+                            if field(b, F::Name).is_some_and(|k| text(k, src) == "metaclass") {
+                                if let Some(m) = field(b, F::Value) {
+                                    let m = dotted(m, src);
+                                    for method in ["__prepare__", "__new__", "__init__"] {
+                                        sig.called_at_load.insert(format!("{m}.{method}"));
+                                    }
+                                }
+                            }
+                        } else if matches!(b.kind(), "identifier" | "attribute") {
+                            sig.called_at_load
+                                .insert(format!("{}.__init_subclass__", dotted(b, src)));
+                        }
+                    }
+                }
+            }
             "assignment" | "augmented_assignment" | "named_expression" => {
                 after = assignment_binds(n, src, &names, scope);
             }
@@ -1059,9 +1444,24 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     }
                 }
             }
-            "function_definition" | "class_definition" => {
+            "function_definition" => {
                 if let Some(id) = field(n, F::Name) {
-                    names.bind(scope, text(id, src), Value::Opaque, line);
+                    // `def d(x): return base64.b64decode(x)` is another name for the decoder
+                    // (or exec, or a process call) it wraps.
+                    let v = wrapped(n, src, &names, scope)
+                        .map_or(Value::Opaque, |w| Value::Name(std::rc::Rc::from(w)));
+                    names.bind(scope, text(id, src), v, line);
+                }
+            }
+            "decorator" if !in_fn => {
+                // `@deco` calls `deco` on the definition at import.
+                if let Some(e) = n.named_child(0) {
+                    if matches!(e.kind(), "identifier" | "attribute") {
+                        sig.called_at_load.insert(dotted(e, src));
+                        if let Some(r) = names.resolve(e, src, scope) {
+                            sig.called_at_load.insert(r);
+                        }
+                    }
                 }
             }
             _ => {}
@@ -1079,11 +1479,20 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
             in_fn || kind == "function_definition" || (kind == "lambda" && !called_here(n));
         // The outermost function a node is in (a module-level call of it runs its body); a
         // lambda bound to a name (`run = lambda: …`) is a function of that name.
-        let child_func = func.clone().or_else(|| {
+        let child_func = match (&func, kind) {
+            // A method of a module-level class is `Class.method`.
+            (Some(class), "function_definition") if class.ends_with('.') && !in_fn => {
+                field(n, F::Name).map(|x| format!("{class}{}", text(x, src)))
+            }
+            _ => None,
+        }
+        .or_else(|| func.clone())
+        .or_else(|| {
             if in_fn {
                 return None;
             }
             match kind {
+                "class_definition" => field(n, F::Name).map(|x| format!("{}.", text(x, src))),
                 "function_definition" => field(n, F::Name).map(|x| text(x, src).to_string()),
                 "lambda" => n
                     .parent()
@@ -1094,6 +1503,23 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 _ => None,
             }
         });
+        // Bindings under these may not happen; a new scope starts straight-line again.
+        let child_branch = match kind {
+            "function_definition" | "lambda" | "class_definition" => false,
+            "if_statement"
+            | "elif_clause"
+            | "else_clause"
+            | "try_statement"
+            | "except_clause"
+            | "finally_clause"
+            | "for_statement"
+            | "while_statement"
+            | "with_statement"
+            | "match_statement"
+            | "case_clause"
+            | "conditional_expression" => true,
+            _ => branch,
+        };
         let child_scope = match kind {
             "function_definition" | "lambda" => {
                 let s = names.new_scope(scope, false);
@@ -1104,7 +1530,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 }
                 s
             }
-            "class_definition" => names.new_scope(scope, true),
+            "class_definition" => {
+                let s = names.new_scope(scope, true);
+                if let Some(id) = field(n, F::Name) {
+                    // `C.attr` reads the body's bindings; past the scope bound, nothing.
+                    let v = if s != scope {
+                        Value::Class(s)
+                    } else {
+                        Value::Opaque
+                    };
+                    names.bind(scope, text(id, src), v, line);
+                }
+                s
+            }
             _ => scope,
         };
         let mut c = n.walk();
@@ -1120,6 +1558,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     in_fn,
                     func: func.clone(),
                     scope,
+                    branch,
                 });
                 return None;
             }
@@ -1135,6 +1574,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 in_fn: child_in_fn || latent,
                 func: child_func.clone(),
                 scope: child_scope,
+                branch: child_branch,
             })
         });
         if kind == "function_definition" {
@@ -1148,6 +1588,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     binds: after,
                     scope,
                     line,
+                    branch,
                 });
             }
             stack.extend(steps);
@@ -1190,6 +1631,37 @@ fn emit(
             .evidence(evidence.to_string())
             .build(),
     );
+}
+
+/// `src` with every non-ASCII identifier character NFKC-normalised, as Python's tokenizer reads
+/// identifiers (PEP 3131); `None` when that changes nothing (ASCII, or identifiers already in
+/// NFKC such as CJK names), so most sources are not copied. Characters in strings and
+/// comments are normalised too (the scan does not know where they are); NFKC never makes a
+/// line break of an identifier character, so line numbers stay.
+fn nfkc_identifiers(src: &[u8]) -> Option<Vec<u8>> {
+    use unicode_normalization::UnicodeNormalization;
+    if src.is_ascii() {
+        return None;
+    }
+    let text = std::str::from_utf8(src).ok()?;
+    let changes = |c: char| {
+        !c.is_ascii()
+            && unicode_ident::is_xid_continue(c)
+            && unicode_normalization::is_nfkc_quick(std::iter::once(c))
+                != unicode_normalization::IsNormalized::Yes
+    };
+    if !text.chars().any(changes) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if changes(c) {
+            out.extend(std::iter::once(c).nfkc());
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out.into_bytes())
 }
 
 /// `src` with every CR that does not start a CRLF turned into LF.
@@ -1270,6 +1742,12 @@ enum Group {
     /// [`Group::Exec`] only when a `(` follows ([`MaybeCall`]).
     SpacedProcess,
     SpacedExec,
+    /// A lookup or call that computes what it reaches (`getattr(`, `vars(`, `__dict__`,
+    /// `sys.modules`, `methodcaller`, `partial(`, `atexit`, a thread target): judged only with
+    /// a [`Group::Module`] word, since ordinary code is full of them.
+    Dynamic,
+    /// A module that runs code or processes (`import os`, `builtins`, `ctypes`, `posix` …).
+    Module,
 }
 
 /// The prefilter's searcher: Teddy (aho-corasick's SIMD multi-substring search, up to 128
@@ -1342,6 +1820,20 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("system\n", Group::Process),
             ("system\r", Group::Process),
             ("subprocess import", Group::Process),
+            // A process function named without a call (`from os import system, popen`,
+            // `a, b = os.system, 1`, `(f := os.system)`, `{'r': os.system}`).
+            (".system", Group::Process),
+            ("system,", Group::Process),
+            ("system)", Group::Process),
+            ("create_subprocess", Group::Process),
+            ("getoutput", Group::Process),
+            ("os.exec", Group::Process),
+            ("run_path", Group::Exec),
+            ("run_module", Group::Exec),
+            ("runsource", Group::Exec),
+            ("runcode", Group::Exec),
+            ("pickle.loads", Group::Exec),
+            ("exec}", Group::Exec),
             ("exec'", Group::Exec),
             ("exec\"", Group::Exec),
             ("exec\n", Group::Exec),
@@ -1377,23 +1869,66 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
                 words.push((v, Group::Miner));
             }
         }
-        let groups = words.iter().map(|(_, g)| *g).collect();
-        let packed = aho_corasick::packed::Config::new()
-            .heuristic_pattern_limits(false)
-            .builder()
-            .extend(words.iter().map(|(w, _)| w))
-            .build();
-        let finder = match packed {
-            Some(p) => Some(Finder::Packed(p)),
-            None => aho_corasick::AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                .build(words.iter().map(|(w, _)| w))
-                .ok()
-                .map(Finder::Automaton),
-        };
-        finder.map(|ac| (ac, groups))
+        let words: Vec<(&str, Group)> = words.iter().map(|(w, g)| (w.as_str(), *g)).collect();
+        build_finder(&words)
     });
+
+/// The second prefilter: computed lookups ([`Group::Dynamic`]) and modules that run code
+/// ([`Group::Module`]). Kept apart from [`TRIGGERS`] so that each stays within Teddy's 128
+/// patterns, and so that `import sys` cannot hide the `system as` of `import system as s`
+/// (each searcher reports non-overlapping matches).
+static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
+    std::sync::LazyLock::new(|| {
+        let words: Vec<(&str, Group)> = vec![
+            ("getattr(", Group::Dynamic),
+            ("setattr(", Group::Dynamic),
+            ("__dict__", Group::Dynamic),
+            ("vars(", Group::Dynamic),
+            ("sys.modules", Group::Dynamic),
+            ("methodcaller", Group::Dynamic),
+            ("partial(", Group::Dynamic),
+            ("atexit", Group::Dynamic),
+            ("Thread(", Group::Dynamic),
+            ("Timer(", Group::Dynamic),
+            ("finalize(", Group::Dynamic),
+            ("globals()", Group::Dynamic),
+            ("import os", Group::Module),
+            ("from os", Group::Module),
+            ("import sys", Group::Module),
+            ("builtins", Group::Module),
+            ("__import__", Group::Module),
+            ("import_module", Group::Module),
+            ("posix", Group::Module),
+            ("ctypes", Group::Module),
+            ("import subprocess", Group::Module),
+            ("import pty", Group::Module),
+            ("import operator", Group::Module),
+            ("import functools", Group::Module),
+            ("from functools", Group::Module),
+            ("from operator", Group::Module),
+        ];
+        build_finder(&words)
+    });
+
+/// A searcher for `words`: Teddy when it can be built, else a leftmost-first automaton.
+fn build_finder(words: &[(&str, Group)]) -> Option<(Finder, Vec<Group>)> {
+    let groups = words.iter().map(|(_, g)| *g).collect();
+    let packed = aho_corasick::packed::Config::new()
+        .heuristic_pattern_limits(false)
+        .builder()
+        .extend(words.iter().map(|(w, _)| w))
+        .build();
+    let finder = match packed {
+        Some(p) => Some(Finder::Packed(p)),
+        None => aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(words.iter().map(|(w, _)| w))
+            .ok()
+            .map(Finder::Automaton),
+    };
+    finder.map(|f| (f, groups))
+}
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
@@ -1402,21 +1937,23 @@ fn capitalise(s: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Number of [`Group`]s.
+const GROUPS: usize = Group::Module as usize + 1;
+
 /// Sources up to this size with a process, network or exec word are parsed to find out whether
 /// the call runs at module level; larger ones when [`crate::formats::python_layout`] places
 /// such a word where it can run at import, or when a combination below names a rule.
 const SMALL_SOURCE: usize = 8 * 1024;
 
-/// Whether `src` could make any rule fire, judged from the word groups it contains. A package's
-/// `__init__.py` (`init`), which runs whenever the package is imported, is parsed whenever it
-/// has a process, network or exec word.
 /// The prefilter's pass over `src`: which word groups occur, and where the process, network
-/// and exec words are (at most [`MAX_PLACED`]), for placing them in a large module. `None` when
-/// the prefilter could not be built.
-fn find_words(src: &[u8]) -> Option<([bool; 11], Vec<usize>)> {
+/// and exec words are (at most [`MAX_PLACED`]), with the computed lookups when the source
+/// imports a module that runs code, for placing them in a large module. `None` when the
+/// prefilter could not be built.
+fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
     let (finder, groups) = TRIGGERS.as_ref()?;
-    let mut seen = [false; 11];
+    let mut seen = [false; GROUPS];
     let mut placed = Vec::new();
+    let mut dynamic = Vec::new();
     let mut note = |g: Group, at: usize| {
         // A spaced spelling (`system (`) counts only when a `(` follows.
         let g = match g {
@@ -1426,10 +1963,39 @@ fn find_words(src: &[u8]) -> Option<([bool; 11], Vec<usize>)> {
             g => g,
         };
         seen[g as usize] = true;
-        if matches!(g, Group::Process | Group::Network | Group::Exec) && placed.len() < MAX_PLACED {
-            placed.push(at);
+        // `.system` is placed at its name, where the placement pass looks for a call.
+        let at = if src[at] == b'.' { at + 1 } else { at };
+        match g {
+            Group::Process | Group::Network | Group::Exec if placed.len() < MAX_PLACED => {
+                placed.push(at)
+            }
+            Group::Dynamic if dynamic.len() < MAX_PLACED => dynamic.push(at),
+            _ => {}
         }
     };
+    let mut decided = false;
+    search(finder, groups, src, &mut |g, at| {
+        // The computed lookups matter where no process, network or exec word already makes
+        // a small source worth parsing.
+        decided |=
+            src.len() <= SMALL_SOURCE && matches!(g, Group::Process | Group::Network | Group::Exec);
+        note(g, at)
+    });
+    if !decided {
+        if let Some((finder, groups)) = LOOKUPS.as_ref() {
+            search(finder, groups, src, &mut note);
+        }
+    }
+    // Computed lookups count where a module that runs code is imported.
+    if seen[Group::Module as usize] && !dynamic.is_empty() {
+        placed.extend(dynamic);
+        placed.sort_unstable();
+        placed.truncate(MAX_PLACED);
+    }
+    Some((seen, placed))
+}
+
+fn search(finder: &Finder, groups: &[Group], src: &[u8], note: &mut impl FnMut(Group, usize)) {
     match finder {
         Finder::Packed(p) => p
             .find_iter(src)
@@ -1438,7 +2004,6 @@ fn find_words(src: &[u8]) -> Option<([bool; 11], Vec<usize>)> {
             .find_iter(src)
             .for_each(|m| note(groups[m.pattern().as_usize()], m.start())),
     }
-    Some((seen, placed))
 }
 
 /// True when the placement pass (`python_layout`) puts a process, network or exec word of
@@ -1450,6 +2015,9 @@ fn calls_at_import(src: &[u8]) -> bool {
     placed.len() >= MAX_PLACED || crate::formats::python_layout::runs_at_import(src, &placed)
 }
 
+/// Whether `src` could make any rule fire, judged from the word groups it contains. A package's
+/// `__init__.py` (`init`), which runs whenever the package is imported, is parsed whenever it
+/// has a process, network or exec word, or a computed lookup beside a module that runs code.
 fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
     if role != Role::Module {
         return true;
@@ -1463,7 +2031,10 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
         || has(Group::Miner)
         || (has(Group::Credential) && has(Group::Network))
         || has(Group::Hook)
-        || ((has(Group::Process) || has(Group::Network) || has(Group::Exec))
+        || ((has(Group::Process)
+            || has(Group::Network)
+            || has(Group::Exec)
+            || (has(Group::Dynamic) && has(Group::Module)))
             && (init
                 || src.len() <= SMALL_SOURCE
                 || placed.len() >= MAX_PLACED
@@ -1532,6 +2103,15 @@ fn run(
         &normalised[..]
     } else {
         src
+    };
+    // Python reads identifiers NFKC-normalised (PEP 3131): `ｏｓ.𝔰ystem` is `os.system`.
+    let nfkc;
+    let src = match nfkc_identifiers(src) {
+        Some(n) => {
+            nfkc = n;
+            &nfkc[..]
+        }
+        None => src,
     };
     if let Some((line, codec, text)) = hiding_coding(src) {
         emit(
@@ -1641,6 +2221,40 @@ fn run(
             format!("exec/eval of decoded data runs {when}")
         };
         emit(ctx, &r::python_exec_decoded::RULE, sev, loc, *line, msg, ev);
+    }
+    for (line, in_fn, why, ev) in &sig.exec_computed {
+        let sev = match (in_fn, *why) {
+            (false, "downloaded code") => Severity::Critical,
+            (false, _) | (true, "downloaded code") => Severity::High,
+            (true, "code built from pieces") => Severity::Low,
+            (true, _) => Severity::Medium,
+        };
+        let msg = if *in_fn {
+            format!("runs {why} inside a function")
+        } else {
+            format!("runs {why} {when}")
+        };
+        emit(
+            ctx,
+            &r::python_exec_computed::RULE,
+            sev,
+            loc,
+            *line,
+            msg,
+            ev,
+        );
+    }
+    for (line, bytes) in std::mem::take(&mut sig.pickles) {
+        if depth + 1 > ctx.budget.limits.max_depth {
+            ctx.limit(
+                loc,
+                &format!("nesting deeper than {}", ctx.budget.limits.max_depth),
+                "an embedded pickle",
+            );
+            break;
+        }
+        let member = loc.member(format!("<pickle at line {line}>"));
+        crate::formats::pickle::analyse(ctx, &bytes, &member, depth + 1);
     }
     for (line, in_fn, ev) in &sig.hidden_spawn {
         // Tools spawn silent interpreters in functions (benchmarks, code generators); at load
@@ -1808,4 +2422,30 @@ fn run(
         ));
     }
     dynamic
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    /// Both prefilters must stay Teddy searchers (at most 128 patterns): the automaton
+    /// fallback is several times slower on every Python source.
+    #[test]
+    fn both_prefilters_are_packed() {
+        for (name, f) in [
+            ("triggers", &*super::TRIGGERS),
+            ("lookups", &*super::LOOKUPS),
+        ] {
+            let packed = matches!(f, Some((super::Finder::Packed(_), _)));
+            // Teddy needs SSSE3/AVX2 (x86_64) or NEON (aarch64); elsewhere the fallback is right.
+            if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+                assert!(packed, "{name} prefilter fell back to the automaton");
+            }
+        }
+    }
+
+    #[test]
+    fn an_import_alias_is_not_hidden_by_a_longer_word() {
+        let (seen, _) =
+            super::find_words(b"from os import system as s\ns('echo x')\n").expect("prefilter");
+        assert!(seen[super::Group::Process as usize]);
+    }
 }

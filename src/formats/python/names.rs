@@ -52,6 +52,8 @@ const MAX_CHAIN: usize = 64;
 const MAX_PARTS: usize = 4096;
 /// Longest module or attribute name taken from a string (`__import__('os')`).
 const MAX_NAME: usize = 256;
+/// Entries of a dict display kept as a [`Value::Map`].
+const MAX_MAP: usize = 64;
 
 /// What a name is bound to.
 #[derive(Debug, Clone)]
@@ -64,7 +66,16 @@ pub enum Value {
     Data {
         bytes: Option<Rc<[u8]>>,
         decoded: bool,
+        /// Computed from pieces (`+`, `[::-1]`, `''.join(chr(c) …)`, `%`, `.format`,
+        /// `.replace`, an f-string, `bytes([…])`): code spelled so that no reader sees it.
+        built: bool,
     },
+    /// A class defined in this source, by the index of its body's scope: `C.run` is what
+    /// `run` is bound to in the body (`class C: run = os.system`).
+    Class(usize),
+    /// A dict display whose constant keys map to names (`{'r': os.system}`), at most
+    /// [`MAX_MAP`] entries.
+    Map(Rc<[(String, Rc<str>)]>),
     /// Something not followed (a call result, a parameter, a loop variable).
     Opaque,
 }
@@ -73,6 +84,11 @@ impl Value {
     /// Whether this is data a decoder returned.
     pub fn decoded(&self) -> bool {
         matches!(self, Value::Data { decoded: true, .. })
+    }
+
+    /// Whether this is data computed from pieces rather than written as one constant.
+    pub fn built(&self) -> bool {
+        matches!(self, Value::Data { built: true, .. })
     }
 
     /// The bytes of a data value.
@@ -168,6 +184,10 @@ enum Special {
     ImportModule,
     Getattr,
     Vars,
+    /// `sys.modules.get('os')`: the module.
+    ModulesGet,
+    /// `functools.partial(f, …)`: calling it calls `f`.
+    Partial,
 }
 
 impl Default for Names {
@@ -204,6 +224,26 @@ impl Names {
             map: HashMap::new(),
         });
         self.scopes.len() - 1
+    }
+
+    /// Bind `name` in `scope` where the binding may not run (a branch of `if`, `try`, a loop):
+    /// a module or callable the name stands for is kept unless the new value is one too, since
+    /// Python reaches a later use through either binding (`try: import os as q` /
+    /// `except ImportError: q = None`).
+    pub fn bind_in_branch(&mut self, scope: usize, name: &str, value: Value, line: usize) {
+        if !matches!(value, Value::Name(_) | Value::Class(_))
+            && self.maybe_bound(name)
+            && matches!(
+                self.scopes.get(scope).and_then(|s| s.map.get(name)),
+                Some(Binding {
+                    value: Value::Name(_),
+                    ..
+                })
+            )
+        {
+            return;
+        }
+        self.bind(scope, name, value, line);
     }
 
     /// Bind `name` in `scope`. New names past [`MAX_BINDINGS`] are not recorded.
@@ -329,6 +369,31 @@ impl Names {
                             changed |= &**p != id;
                             p.to_string().into()
                         }
+                        // `C.run` of `class C: run = os.system`: the attribute's binding in
+                        // the class body (the part next to the name is the last pushed).
+                        Some(Binding {
+                            value: Value::Class(body),
+                            ..
+                        }) => {
+                            let bound =
+                                suffix.len().checked_sub(2).and_then(|i| {
+                                    let attr = suffix[i];
+                                    self.scopes.get(*body)?.map.get(attr).and_then(|b| {
+                                        match &b.value {
+                                            Value::Name(p) => Some(p.clone()),
+                                            _ => None,
+                                        }
+                                    })
+                                });
+                            match bound {
+                                Some(p) => {
+                                    suffix.truncate(suffix.len() - 2);
+                                    changed = true;
+                                    p.to_string().into()
+                                }
+                                None => id.into(),
+                            }
+                        }
                         _ => id.into(),
                     };
                 }
@@ -381,6 +446,8 @@ impl Names {
             "importlib.import_module" => Some(Special::ImportModule),
             "getattr" => Some(Special::Getattr),
             "vars" => Some(Special::Vars),
+            "sys.modules.get" => Some(Special::ModulesGet),
+            "functools.partial" | "functools.partialmethod" => Some(Special::Partial),
             _ => None,
         };
         let bound = |id: &str| match self.lookup(scope, id) {
@@ -401,9 +468,24 @@ impl Names {
             "attribute" => {
                 let o = field(f, F::Object)?;
                 let a = text(field(f, F::Attribute)?, src);
+                if a == "get"
+                    && o.kind() == "attribute"
+                    && field(o, F::Attribute).is_some_and(|m| text(m, src) == "modules")
+                {
+                    let (base, _) = self.resolve_chain(o, src, scope, 0, &mut Fuel::new(), true)?;
+                    return (base == "sys.modules").then_some(Special::ModulesGet);
+                }
                 // Checked first: this runs for every call in every chain.
                 if o.kind() != "identifier"
-                    || !matches!(a, "__import__" | "import_module" | "getattr" | "vars")
+                    || !matches!(
+                        a,
+                        "__import__"
+                            | "import_module"
+                            | "getattr"
+                            | "vars"
+                            | "partial"
+                            | "partialmethod"
+                    )
                 {
                     return None;
                 }
@@ -464,6 +546,11 @@ impl Names {
                 let (object, _) = self.resolve_at(positional(0)?, src, scope, depth + 1, fuel)?;
                 Some(format!("{object}.__dict__"))
             }
+            Special::ModulesGet => self.const_name(positional(0)?, src, scope, depth + 1, fuel),
+            Special::Partial => {
+                let (callable, _) = self.resolve_at(positional(0)?, src, scope, depth + 1, fuel)?;
+                Some(callable)
+            }
         }
     }
 
@@ -480,6 +567,37 @@ impl Names {
         let value = field(n, F::Value)?;
         let key = field(n, F::Subscript)?;
         let key = self.const_name(key, src, scope, depth + 1, fuel)?;
+        if value.kind() == "dictionary" {
+            // `{'r': os.system}['r']`: the entry's value.
+            let mut c = value.walk();
+            let pairs: Vec<Node<'_>> = value
+                .named_children(&mut c)
+                .filter(|p| p.kind() == "pair")
+                .take(MAX_PARTS)
+                .collect();
+            for pair in pairs {
+                fuel.take()?;
+                let (Some(k), Some(v)) = (pair.named_child(0), pair.named_child(1)) else {
+                    continue;
+                };
+                if self.const_name(k, src, scope, depth + 1, fuel).as_deref() == Some(&key) {
+                    return self.resolve_at(v, src, scope, depth + 1, fuel).map(|r| r.0);
+                }
+            }
+            return None;
+        }
+        if value.kind() == "identifier" {
+            if let Some(Binding {
+                value: Value::Map(entries),
+                ..
+            }) = self.lookup(scope, text(value, src))
+            {
+                return entries
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string());
+            }
+        }
         let (base, _) = self.resolve_at(value, src, scope, depth + 1, fuel)?;
         let base = canonical(&base).into_owned();
         match base.as_str() {
@@ -519,7 +637,21 @@ impl Names {
 
     fn data(&self, bytes: Vec<u8>, decoded: bool) -> Value {
         let bytes = self.alloc(bytes.len()).then(|| Rc::from(bytes));
-        Value::Data { bytes, decoded }
+        Value::Data {
+            bytes,
+            decoded,
+            built: false,
+        }
+    }
+
+    /// Data computed from pieces ([`Value::built`]).
+    fn built(&self, bytes: Vec<u8>, decoded: bool) -> Value {
+        let bytes = self.alloc(bytes.len()).then(|| Rc::from(bytes));
+        Value::Data {
+            bytes,
+            decoded,
+            built: true,
+        }
     }
 
     fn eval_at(
@@ -535,7 +667,10 @@ impl Names {
         }
         fuel.take()?;
         match n.kind() {
-            "string" => Some(self.data(literal(n, src)?, false)),
+            "string" => match literal(n, src) {
+                Some(b) => Some(self.data(b, false)),
+                None => self.fstring(n, src, scope, depth, fuel),
+            },
             "concatenated_string" => {
                 let mut out = Vec::new();
                 let mut c = n.walk();
@@ -545,6 +680,7 @@ impl Names {
                         return Some(Value::Data {
                             bytes: None,
                             decoded: false,
+                            built: false,
                         });
                     }
                     let b = literal(part, src)?;
@@ -552,6 +688,7 @@ impl Names {
                         return Some(Value::Data {
                             bytes: None,
                             decoded: false,
+                            built: false,
                         });
                     }
                     out.extend_from_slice(&b);
@@ -571,12 +708,27 @@ impl Names {
             }
             "binary_operator" => {
                 let op = field(n, F::Operator).map(|o| text(o, src));
-                if op != Some("+") {
-                    return None;
+                match op {
+                    Some("+") => {
+                        let l = self.eval_at(field(n, F::Left)?, src, scope, depth + 1, fuel)?;
+                        let r = self.eval_at(field(n, F::Right)?, src, scope, depth + 1, fuel)?;
+                        Some(self.concat(&l, &r)?)
+                    }
+                    // `'import %s' % 'os'`, `'%s.%s' % ('os', 'system')`.
+                    Some("%") => {
+                        let l = self.eval_at(field(n, F::Left)?, src, scope, depth + 1, fuel)?;
+                        let fmt = l.bytes()?.to_vec();
+                        let right = field(n, F::Right)?;
+                        let args = if right.kind() == "tuple" {
+                            self.items(right, src, scope, depth + 1, fuel)?
+                        } else {
+                            vec![self.piece(right, src, scope, depth + 1, fuel)?]
+                        };
+                        let out = percent_format(&fmt, &args)?;
+                        Some(self.built(out, l.decoded()))
+                    }
+                    _ => None,
                 }
-                let l = self.eval_at(field(n, F::Left)?, src, scope, depth + 1, fuel)?;
-                let r = self.eval_at(field(n, F::Right)?, src, scope, depth + 1, fuel)?;
-                Some(self.concat(&l, &r)?)
             }
             "subscript" => {
                 // `s[::-1]`: a reversed constant.
@@ -591,13 +743,17 @@ impl Names {
                     }
                     let v = self.eval_at(field(n, F::Value)?, src, scope, depth + 1, fuel)?;
                     return match v {
-                        Value::Data { bytes, decoded } => {
+                        Value::Data { bytes, decoded, .. } => {
                             let bytes = bytes.and_then(|b| {
                                 let mut r = b.to_vec();
                                 r.reverse();
                                 self.alloc(r.len()).then(|| Rc::from(r))
                             });
-                            Some(Value::Data { bytes, decoded })
+                            Some(Value::Data {
+                                bytes,
+                                decoded,
+                                built: true,
+                            })
                         }
                         _ => None,
                     };
@@ -610,6 +766,30 @@ impl Names {
                 Some(Value::Name(Rc::from(name)))
             }
             "call" => self.eval_call(n, src, scope, depth, fuel),
+            "dictionary" => {
+                let mut out = Vec::new();
+                let mut c = n.walk();
+                let pairs: Vec<Node<'_>> = n
+                    .named_children(&mut c)
+                    .filter(|p| p.kind() == "pair")
+                    .take(MAX_MAP)
+                    .collect();
+                for pair in pairs {
+                    let (Some(k), Some(v)) = (pair.named_child(0), pair.named_child(1)) else {
+                        continue;
+                    };
+                    let Some(key) = self.const_name(k, src, scope, depth + 1, fuel) else {
+                        continue;
+                    };
+                    if !matches!(v.kind(), "identifier" | "attribute") {
+                        continue;
+                    }
+                    if let Some((name, _)) = self.resolve_at(v, src, scope, depth + 1, fuel) {
+                        out.push((key, Rc::from(name)));
+                    }
+                }
+                (!out.is_empty()).then(|| Value::Map(Rc::from(out)))
+            }
             _ => None,
         }
     }
@@ -637,10 +817,12 @@ impl Names {
                 Value::Data {
                     bytes: lb,
                     decoded: ld,
+                    ..
                 },
                 Value::Data {
                     bytes: rb,
                     decoded: rd,
+                    ..
                 },
             ) => {
                 let decoded = *ld || *rd;
@@ -657,7 +839,11 @@ impl Names {
                     }
                     _ => None,
                 };
-                Some(Value::Data { bytes, decoded })
+                Some(Value::Data {
+                    bytes,
+                    decoded,
+                    built: true,
+                })
             }
             _ => None,
         }
@@ -691,6 +877,15 @@ impl Names {
                         | "import_module"
                         | "getattr"
                         | "vars"
+                        | "partial"
+                        | "partialmethod"
+                        | "chr"
+                        | "join"
+                        | "replace"
+                        | "format"
+                        | "CDLL"
+                        | "PyDLL"
+                        | "LoadLibrary"
                 )
         };
         match f.kind() {
@@ -721,6 +916,58 @@ impl Names {
                 .collect();
             v
         };
+        // Methods of a constant that build code from pieces: `''.join(…)`,
+        // `'…'.replace(a, b)`, `'…'.format(…)`.
+        if f.kind() == "attribute" {
+            let method = field(f, F::Attribute).map(|a| text(a, src));
+            if matches!(method, Some("join" | "replace" | "format")) {
+                let object = field(f, F::Object)?;
+                let base = self
+                    .eval_at(object, src, scope, depth + 1, fuel)
+                    .and_then(|v| v.bytes().map(<[u8]>::to_vec))?;
+                let out = match method {
+                    Some("join") => {
+                        // `''.join(chr(c) for c in …)`: the generator is the argument list.
+                        let iterable = if args.kind() == "generator_expression" {
+                            args
+                        } else {
+                            *positional.first()?
+                        };
+                        let parts = self.items(iterable, src, scope, depth + 1, fuel)?;
+                        let mut out = Vec::new();
+                        for (i, p) in parts.iter().enumerate() {
+                            if i > 0 {
+                                out.extend_from_slice(&base);
+                            }
+                            out.extend_from_slice(p);
+                            if out.len() > MAX_VALUE {
+                                return None;
+                            }
+                        }
+                        out
+                    }
+                    Some("replace") => {
+                        let from = self.piece(*positional.first()?, src, scope, depth + 1, fuel)?;
+                        let to = self.piece(*positional.get(1)?, src, scope, depth + 1, fuel)?;
+                        replace_all(&base, &from, &to)?
+                    }
+                    _ => {
+                        let mut c = args.walk();
+                        let all: Vec<Node<'_>> = args
+                            .named_children(&mut c)
+                            .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+                            .take(64)
+                            .collect();
+                        let mut vals = Vec::new();
+                        for a in all {
+                            vals.push(self.piece(a, src, scope, depth + 1, fuel)?);
+                        }
+                        brace_format(&base, &vals)?
+                    }
+                };
+                return Some(self.built(out, false));
+            }
+        }
         // A method of a constant: `'…'.encode()`, `data.decode('utf-8')`, `s.strip()`.
         if f.kind() == "attribute" {
             let method = field(f, F::Attribute).map(|a| text(a, src));
@@ -730,14 +977,23 @@ impl Names {
                     self.eval_at(object, src, scope, depth + 1, fuel)
                 {
                     if method == Some("strip") {
-                        let Value::Data { bytes, decoded } = v else {
+                        let Value::Data {
+                            bytes,
+                            decoded,
+                            built,
+                        } = v
+                        else {
                             return None;
                         };
                         let bytes = bytes.map(|b| {
                             let t = b.trim_ascii();
                             Rc::from(t)
                         });
-                        return Some(Value::Data { bytes, decoded });
+                        return Some(Value::Data {
+                            bytes,
+                            decoded,
+                            built,
+                        });
                     }
                     return Some(v);
                 }
@@ -750,6 +1006,30 @@ impl Names {
                 .and_then(|a| self.eval_at(*a, src, scope, depth + 1, fuel))
         };
         match callee.as_str() {
+            "chr" => {
+                let c = int_expr(*positional.first()?, src, None, 0)?;
+                let c = char::from_u32(u32::try_from(c).ok()?)?;
+                Some(self.built(c.to_string().into_bytes(), false))
+            }
+            "bytes" | "bytearray"
+                if positional
+                    .first()
+                    .is_some_and(|a| matches!(a.kind(), "list" | "tuple")) =>
+            {
+                let list = *positional.first()?;
+                let mut out = Vec::new();
+                let mut c = list.walk();
+                for x in list.named_children(&mut c).take(MAX_VALUE) {
+                    fuel.take()?;
+                    out.push(u8::try_from(int_expr(x, src, None, 0)?).ok()?);
+                }
+                Some(self.built(out, false))
+            }
+            // `ctypes.CDLL(None)`: the C library, whose `system` runs a shell.
+            "ctypes.CDLL"
+            | "ctypes.PyDLL"
+            | "ctypes.cdll.LoadLibrary"
+            | "ctypes.CDLL.LoadLibrary" => Some(Value::Name(Rc::from(format!("{callee}()")))),
             "compile" | "bytes" | "bytearray" | "str" => match arg(0, fuel)? {
                 v @ Value::Data { .. } => Some(v),
                 _ => None,
@@ -767,6 +1047,7 @@ impl Names {
                     None => Value::Data {
                         bytes: None,
                         decoded: true,
+                        built: false,
                     },
                 })
             }
@@ -786,11 +1067,193 @@ impl Names {
                     None => Value::Data {
                         bytes: None,
                         decoded: true,
+                        built: false,
                     },
                 })
             }
             _ => None,
         }
+    }
+
+    /// The bytes of a piece of built code: a constant, or an integer written as `%d` would.
+    fn piece(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<Vec<u8>> {
+        if let Some(i) = int_expr(n, src, None, 0) {
+            return Some(i.to_string().into_bytes());
+        }
+        self.eval_at(n, src, scope, depth, fuel)?
+            .bytes()
+            .map(<[u8]>::to_vec)
+    }
+
+    /// The constant items of an iterable that builds code: a list or tuple of constants,
+    /// `chr(…)` of each integer of a list (`chr(c) for c in [105, …]`, `map(chr, […])`),
+    /// a string's characters. `None` when any item is not constant.
+    fn items(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<Vec<Vec<u8>>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let mut out = Vec::new();
+        let mut size = 0usize;
+        let mut push = |b: Vec<u8>, out: &mut Vec<Vec<u8>>| {
+            size += b.len();
+            out.push(b);
+            size <= MAX_VALUE && out.len() <= MAX_PARTS
+        };
+        match n.kind() {
+            "list" | "tuple" => {
+                let mut c = n.walk();
+                let xs: Vec<Node<'_>> = n.named_children(&mut c).take(MAX_PARTS + 1).collect();
+                for x in xs {
+                    fuel.take()?;
+                    if !push(self.piece(x, src, scope, depth + 1, fuel)?, &mut out) {
+                        return None;
+                    }
+                }
+            }
+            "generator_expression" | "list_comprehension" => {
+                // One `for v in [ints]` clause, the body an expression of `v`.
+                let body = n.named_child(0)?;
+                let clause = n.named_child(1)?;
+                if clause.kind() != "for_in_clause" || n.named_child_count() != 2 {
+                    return None;
+                }
+                let var = field(clause, F::Left)?;
+                let list = field(clause, F::Right)?;
+                if var.kind() != "identifier" || !matches!(list.kind(), "list" | "tuple") {
+                    return None;
+                }
+                let var = text(var, src);
+                let mut c = list.walk();
+                let xs: Vec<Node<'_>> = list.named_children(&mut c).take(MAX_PARTS + 1).collect();
+                for x in xs {
+                    fuel.take()?;
+                    let v = int_expr(x, src, None, 0)?;
+                    let b = char_expr(body, src, (var, v))?;
+                    if !push(b, &mut out) {
+                        return None;
+                    }
+                }
+            }
+            "call" => {
+                // `map(chr, [ints])`.
+                let f = field(n, F::Function)?;
+                let args = field(n, F::Arguments)?;
+                if text(f, src) != "map" {
+                    return self
+                        .eval_at(n, src, scope, depth + 1, fuel)?
+                        .bytes()
+                        .map(|b| b.iter().map(|c| vec![*c]).collect());
+                }
+                let (Some(g), Some(list)) = (args.named_child(0), args.named_child(1)) else {
+                    return None;
+                };
+                if text(g, src) != "chr" || !matches!(list.kind(), "list" | "tuple") {
+                    return None;
+                }
+                let mut c = list.walk();
+                let xs: Vec<Node<'_>> = list.named_children(&mut c).take(MAX_PARTS + 1).collect();
+                for x in xs {
+                    fuel.take()?;
+                    let v = u32::try_from(int_expr(x, src, None, 0)?).ok()?;
+                    if !push(char::from_u32(v)?.to_string().into_bytes(), &mut out) {
+                        return None;
+                    }
+                }
+            }
+            _ => {
+                // A string: its characters.
+                let v = self.eval_at(n, src, scope, depth + 1, fuel)?;
+                let s = String::from_utf8(v.bytes()?.to_vec()).ok()?;
+                for ch in s.chars() {
+                    if !push(ch.to_string().into_bytes(), &mut out) {
+                        return None;
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// An f-string whose replacement fields are constants (`f'import {m}'` after `m = 'os'`).
+    fn fstring(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<Value> {
+        let mut out = Vec::new();
+        let mut raw = false;
+        let mut c = n.walk();
+        let parts: Vec<Node<'_>> = n.named_children(&mut c).take(MAX_PARTS).collect();
+        for ch in parts {
+            fuel.take()?;
+            match ch.kind() {
+                "string_start" => raw = text(ch, src).contains(['r', 'R']),
+                "string_content" => {
+                    let t = text(ch, src);
+                    if raw {
+                        out.extend_from_slice(t.as_bytes());
+                    } else {
+                        unescape(t, false, &mut out);
+                    }
+                }
+                "interpolation" => {
+                    let e = ch.named_child(0)?;
+                    // A conversion or format spec changes the text: not followed.
+                    if ch.named_child_count() > 1 {
+                        return None;
+                    }
+                    out.extend(self.piece(e, src, scope, depth + 1, fuel)?);
+                }
+                _ => {}
+            }
+            if out.len() > MAX_VALUE {
+                return None;
+            }
+        }
+        Some(self.built(out, false))
+    }
+
+    /// What `operator.methodcaller('name', …)(obj)` calls: `obj.name`, with `call` the inner
+    /// call and `outer` the arguments handed to its result.
+    pub fn methodcaller(
+        &self,
+        call: Node<'_>,
+        outer: Node<'_>,
+        src: &[u8],
+        scope: usize,
+    ) -> Option<String> {
+        let mut fuel = Fuel::new();
+        let f = field(call, F::Function)?;
+        let (callee, _) = self.resolve_at(f, src, scope, 0, &mut fuel)?;
+        if callee != "operator.methodcaller" {
+            return None;
+        }
+        let method = self.const_name(
+            field(call, F::Arguments)?.named_child(0)?,
+            src,
+            scope,
+            1,
+            &mut fuel,
+        )?;
+        let (object, _) = self.resolve_at(outer.named_child(0)?, src, scope, 1, &mut fuel)?;
+        Some(format!("{object}.{method}"))
     }
 
     /// The codec of `codecs.decode(obj, encoding)` / `codecs.encode`: the second positional
@@ -1253,6 +1716,164 @@ fn unescape(raw: &str, bytes: bool, out: &mut Vec<u8>) {
             }
         }
     }
+}
+
+/// Most nested operations an integer expression may have.
+const MAX_INT_DEPTH: u32 = 32;
+
+/// The value of an integer expression: literals (decimal, hex, octal, binary, with `_`),
+/// `var` bound to a value, unary `-`/`+`/`~`, and `+ - * // % ^ & | << >>`. `None` for
+/// anything else or on overflow.
+fn int_expr(n: Node<'_>, src: &[u8], var: Option<(&str, i64)>, depth: u32) -> Option<i64> {
+    if depth > MAX_INT_DEPTH {
+        return None;
+    }
+    match n.kind() {
+        "integer" => {
+            let t: String = text(n, src).chars().filter(|c| *c != '_').collect();
+            let t = t.to_ascii_lowercase();
+            if let Some(h) = t.strip_prefix("0x") {
+                i64::from_str_radix(h, 16).ok()
+            } else if let Some(o) = t.strip_prefix("0o") {
+                i64::from_str_radix(o, 8).ok()
+            } else if let Some(b) = t.strip_prefix("0b") {
+                i64::from_str_radix(b, 2).ok()
+            } else {
+                t.parse().ok()
+            }
+        }
+        "identifier" => var.filter(|(v, _)| *v == text(n, src)).map(|(_, x)| x),
+        "parenthesized_expression" => int_expr(n.named_child(0)?, src, var, depth + 1),
+        "unary_operator" => {
+            let x = int_expr(n.named_child(0)?, src, var, depth + 1)?;
+            match text(n, src).trim_start().chars().next()? {
+                '-' => x.checked_neg(),
+                '+' => Some(x),
+                '~' => Some(!x),
+                _ => None,
+            }
+        }
+        "binary_operator" => {
+            let l = int_expr(field(n, F::Left)?, src, var, depth + 1)?;
+            let r = int_expr(field(n, F::Right)?, src, var, depth + 1)?;
+            match text(field(n, F::Operator)?, src) {
+                "+" => l.checked_add(r),
+                "-" => l.checked_sub(r),
+                "*" => l.checked_mul(r),
+                "//" => l.checked_div_euclid(r),
+                "%" => l.checked_rem_euclid(r),
+                "^" => Some(l ^ r),
+                "&" => Some(l & r),
+                "|" => Some(l | r),
+                "<<" => u32::try_from(r).ok().and_then(|r| l.checked_shl(r)),
+                ">>" => u32::try_from(r).ok().and_then(|r| l.checked_shr(r)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `chr(e)` (or a string constant) for one value of a comprehension's variable.
+fn char_expr(body: Node<'_>, src: &[u8], var: (&str, i64)) -> Option<Vec<u8>> {
+    if body.kind() != "call" || field(body, F::Function).map(|f| text(f, src)) != Some("chr") {
+        return None;
+    }
+    let arg = field(body, F::Arguments)?.named_child(0)?;
+    let v = u32::try_from(int_expr(arg, src, Some(var), 0)?).ok()?;
+    Some(char::from_u32(v)?.to_string().into_bytes())
+}
+
+/// `fmt % args` for `%s`, `%r` (quoted), `%d`, `%i` and `%%`; `None` for other conversions or
+/// a count that does not match.
+fn percent_format(fmt: &[u8], args: &[Vec<u8>]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut next = args.iter();
+    let mut i = 0;
+    while i < fmt.len() {
+        if fmt[i] != b'%' {
+            out.push(fmt[i]);
+            i += 1;
+            continue;
+        }
+        match fmt.get(i + 1)? {
+            b'%' => out.push(b'%'),
+            b's' | b'd' | b'i' => out.extend_from_slice(next.next()?),
+            b'r' => {
+                out.push(b'\'');
+                out.extend_from_slice(next.next()?);
+                out.push(b'\'');
+            }
+            _ => return None,
+        }
+        i += 2;
+        if out.len() > MAX_VALUE {
+            return None;
+        }
+    }
+    next.next().is_none().then_some(out)
+}
+
+/// `fmt.format(*args)` for `{}` and `{N}` fields and `{{`/`}}`; `None` for named fields,
+/// format specs or a missing argument.
+fn brace_format(fmt: &[u8], args: &[Vec<u8>]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut auto = 0usize;
+    let mut i = 0;
+    while i < fmt.len() {
+        match fmt[i] {
+            b'{' if fmt.get(i + 1) == Some(&b'{') => {
+                out.push(b'{');
+                i += 2;
+            }
+            b'}' if fmt.get(i + 1) == Some(&b'}') => {
+                out.push(b'}');
+                i += 2;
+            }
+            b'{' => {
+                let end = i + fmt[i..].iter().position(|c| *c == b'}')?;
+                let inner = std::str::from_utf8(&fmt[i + 1..end]).ok()?;
+                let k = if inner.is_empty() {
+                    auto += 1;
+                    auto - 1
+                } else {
+                    inner.parse().ok()?
+                };
+                out.extend_from_slice(args.get(k)?);
+                i = end + 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+        if out.len() > MAX_VALUE {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// `hay.replace(from, to)`; `None` when the result would pass [`MAX_VALUE`].
+fn replace_all(hay: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
+    if from.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut last = 0;
+    for at in memchr::memmem::find_iter(hay, from) {
+        if at < last {
+            continue;
+        }
+        out.extend_from_slice(&hay[last..at]);
+        out.extend_from_slice(to);
+        last = at + from.len();
+        if out.len() > MAX_VALUE {
+            return None;
+        }
+    }
+    out.extend_from_slice(&hay[last..]);
+    Some(out)
 }
 
 #[cfg(test)]

