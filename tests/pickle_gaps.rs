@@ -469,3 +469,112 @@ fn pickle_after_npy_data_is_reported_and_analysed() {
     let r = scan_named("x.npy", &npy(b""));
     assert!(r.findings.is_empty(), "{:#?}", show(&r));
 }
+
+/// The worst finding of a report: (severity, rule id).
+fn worst(r: &FileReport) -> Option<(Severity, &'static str)> {
+    r.findings
+        .iter()
+        .map(|f| (f.severity, f.rule.id))
+        .max_by_key(|(s, _)| *s)
+}
+
+/// Regression (attack session 4, #13): callables that build something able to run code were
+/// unknown calls (low or medium). YAML loaders and Mako templates run code at load (critical);
+/// a Keras `Lambda` layer, under every module path, runs its function when used (high); a
+/// Jinja2 template compiled from pickled text runs code when rendered (medium).
+#[test]
+fn loaders_and_templates_are_graded_by_category() {
+    let yaml = "!!python/object/apply:os.system [\"echo airlock-test\"]";
+    for (m, n, args, sev) in [
+        ("yaml", "unsafe_load", &[yaml][..], Severity::Critical),
+        ("yaml", "load", &[yaml][..], Severity::Critical),
+        ("yaml", "full_load", &[yaml][..], Severity::Critical),
+        ("yaml", "load_all", &[yaml][..], Severity::Critical),
+        ("yaml", "unsafe_load_all", &[yaml][..], Severity::Critical),
+        ("yaml", "UnsafeLoader", &[yaml][..], Severity::Critical),
+        ("yaml.loader", "Loader", &[yaml][..], Severity::Critical),
+        ("ruamel.yaml", "load", &[yaml][..], Severity::Critical),
+        (
+            "mako.template",
+            "Template",
+            &["<%! import os; os.system('echo airlock-test') %>"][..],
+            Severity::Critical,
+        ),
+        ("keras.layers", "Lambda", &["x"][..], Severity::High),
+        (
+            "tensorflow.keras.layers",
+            "Lambda",
+            &["x"][..],
+            Severity::High,
+        ),
+        (
+            "tensorflow",
+            "keras.layers.Lambda",
+            &["x"][..],
+            Severity::High,
+        ),
+        (
+            "keras.src.layers.core.lambda_layer",
+            "Lambda",
+            &["x"][..],
+            Severity::High,
+        ),
+        (
+            "tensorflow.python.keras.layers.core",
+            "Lambda",
+            &["x"][..],
+            Severity::High,
+        ),
+        ("jinja2", "Template", &["{{ 1 }}"][..], Severity::Medium),
+        (
+            "jinja2.environment",
+            "Environment.from_string",
+            &["{{ 1 }}"][..],
+            Severity::Medium,
+        ),
+    ] {
+        let r = scan_named("m.pkl", &p4_call(m, n, args));
+        assert_eq!(
+            worst(&r),
+            Some((sev, "pickle-dangerous-call")),
+            "{m}.{n}: {:#?}",
+            show(&r)
+        );
+    }
+    // `keras.layers.Lambda(None)` as the attacker wrote it (`N` TUPLE1 REDUCE).
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su("keras.layers"));
+    p.extend(su("Lambda"));
+    p.extend_from_slice(b"\x93N\x85R.");
+    let r = scan_named("lambda.pkl", &p);
+    assert_eq!(worst(&r), Some((Severity::High, "pickle-dangerous-call")));
+    // The safe loader is not a dangerous call.
+    let r = scan_named("safe.pkl", &p4_call("yaml", "safe_load", &["a: 1"]));
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.rule.id != "pickle-dangerous-call"),
+        "{:#?}",
+        show(&r)
+    );
+}
+
+/// A medium callable that is handed a critical one is still critical.
+#[test]
+fn critical_argument_of_a_medium_callable_is_critical() {
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su("jinja2"));
+    p.extend(su("Template"));
+    p.push(0x93);
+    p.extend(su("posix"));
+    p.extend(su("system"));
+    p.push(0x93);
+    p.extend_from_slice(b"\x85R.");
+    let r = scan_named("t.pkl", &p);
+    assert_eq!(
+        worst(&r),
+        Some((Severity::Critical, "pickle-dangerous-call")),
+        "{:#?}",
+        show(&r)
+    );
+}
