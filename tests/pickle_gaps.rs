@@ -323,37 +323,62 @@ impl Zip {
     /// A stored member; with `descriptor`, flag bit 3 is set, the local sizes are zero and a
     /// data descriptor (with its signature) follows the data.
     fn add(&mut self, name: &str, data: &[u8], descriptor: bool) {
+        self.add_with(name, data, descriptor, false);
+    }
+
+    /// A deflated member (method 8).
+    fn add_deflated(&mut self, name: &str, data: &[u8]) {
+        self.add_with(name, data, false, true);
+    }
+
+    fn add_with(&mut self, name: &str, data: &[u8], descriptor: bool, deflate: bool) {
         let mut c = flate2::Crc::new();
         c.update(data);
         let crc = c.sum();
+        let stored = if deflate {
+            let mut e =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(data).expect("deflate");
+            e.finish().expect("deflate")
+        } else {
+            data.to_vec()
+        };
+        let method: [u8; 2] = if deflate { [8, 0] } else { [0, 0] };
         let off = u32::try_from(self.body.len()).expect("small");
         let size = u32::try_from(data.len()).expect("small");
+        let csize = u32::try_from(stored.len()).expect("small");
         let flags: u16 = if descriptor { 8 } else { 0 };
-        let (lcrc, lsize) = if descriptor { (0, 0) } else { (crc, size) };
+        let (lcrc, lsize, lcsize) = if descriptor {
+            (0, 0, 0)
+        } else {
+            (crc, size, csize)
+        };
         let n = u16::try_from(name.len()).expect("short");
         let b = &mut self.body;
         b.extend_from_slice(b"PK\x03\x04\x14\x00");
         b.extend_from_slice(&flags.to_le_bytes());
-        b.extend_from_slice(&[0; 6]);
+        b.extend_from_slice(&method);
+        b.extend_from_slice(&[0; 4]);
         b.extend_from_slice(&lcrc.to_le_bytes());
-        b.extend_from_slice(&lsize.to_le_bytes());
+        b.extend_from_slice(&lcsize.to_le_bytes());
         b.extend_from_slice(&lsize.to_le_bytes());
         b.extend_from_slice(&n.to_le_bytes());
         b.extend_from_slice(&[0, 0]);
         b.extend_from_slice(name.as_bytes());
-        b.extend_from_slice(data);
+        b.extend_from_slice(&stored);
         if descriptor {
             b.extend_from_slice(b"PK\x07\x08");
             b.extend_from_slice(&crc.to_le_bytes());
-            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(&csize.to_le_bytes());
             b.extend_from_slice(&size.to_le_bytes());
         }
         let e = &mut self.central;
         e.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00");
         e.extend_from_slice(&flags.to_le_bytes());
-        e.extend_from_slice(&[0; 6]);
+        e.extend_from_slice(&method);
+        e.extend_from_slice(&[0; 4]);
         e.extend_from_slice(&crc.to_le_bytes());
-        e.extend_from_slice(&size.to_le_bytes());
+        e.extend_from_slice(&csize.to_le_bytes());
         e.extend_from_slice(&size.to_le_bytes());
         e.extend_from_slice(&n.to_le_bytes());
         e.extend_from_slice(&[0; 12]);
@@ -441,7 +466,12 @@ fn descriptors_and_comments_are_not_hidden_data() {
 
 /// A float32 `.npy` of two elements, then `tail`.
 fn npy(tail: &[u8]) -> Vec<u8> {
-    let mut h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }".to_string();
+    npy_of(2, tail)
+}
+
+/// A float32 `.npy` of `n` zero elements, then `tail`.
+fn npy_of(n: usize, tail: &[u8]) -> Vec<u8> {
+    let mut h = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({n},), }}");
     while (10 + h.len() + 1) % 64 != 0 {
         h.push(' ');
     }
@@ -449,7 +479,7 @@ fn npy(tail: &[u8]) -> Vec<u8> {
     let mut out = b"\x93NUMPY\x01\x00".to_vec();
     out.extend_from_slice(&u16::try_from(h.len()).expect("short").to_le_bytes());
     out.extend_from_slice(h.as_bytes());
-    out.extend_from_slice(&[0u8; 8]);
+    out.resize(out.len() + 4 * n, 0);
     out.extend_from_slice(tail);
     out
 }
@@ -467,6 +497,46 @@ fn pickle_after_npy_data_is_reported_and_analysed() {
     assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
     // Exactly the declared data: nothing.
     let r = scan_named("x.npy", &npy(b""));
+    assert!(r.findings.is_empty(), "{:#?}", show(&r));
+}
+
+/// Compressed `.npz` members: the tail after the array is inflated and analysed whether the
+/// member is small (read whole) or large (judged from its head, the array data skipped).
+#[test]
+fn pickle_after_npy_data_in_a_deflated_npz_member_is_analysed() {
+    for n in [2usize, 100_000] {
+        let mut z = Zip::new();
+        z.add_deflated("w.npy", &npy_of(n, SYSTEM));
+        let r = scan_named("x.npz", &z.finish(b""));
+        let trailing = r
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "numpy-trailing-data")
+            .unwrap_or_else(|| panic!("{n}: {:#?}", show(&r)));
+        assert_eq!(trailing.severity, Severity::Medium);
+        assert_eq!(
+            trailing.location.span,
+            Some(airlock::finding::Span::Offset {
+                offset: 128 + 4 * n as u64
+            })
+        );
+        let call = r
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "pickle-dangerous-call")
+            .unwrap_or_else(|| panic!("{n}: {:#?}", show(&r)));
+        assert_eq!(
+            call.location.members,
+            vec![
+                "w.npy".to_string(),
+                format!("<data after array at offset {}>", 128 + 4 * n)
+            ]
+        );
+    }
+    // A large compressed array with nothing after it: no finding.
+    let mut z = Zip::new();
+    z.add_deflated("w.npy", &npy_of(100_000, b""));
+    let r = scan_named("x.npz", &z.finish(b""));
     assert!(r.findings.is_empty(), "{:#?}", show(&r));
 }
 
