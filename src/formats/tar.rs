@@ -169,12 +169,7 @@ fn read_segment(
                 return None;
             }
         };
-        let name = entry
-            .path_bytes()
-            .iter()
-            .map(|&b| b as char)
-            .collect::<String>();
-        let name = String::from_utf8(entry.path_bytes().into_owned()).unwrap_or(name);
+        let name = crate::finding::escape_invalid_utf8(&entry.path_bytes());
         names.push(name.clone());
         let kind = entry.header().entry_type();
         if !(kind.is_file()
@@ -184,7 +179,7 @@ fn read_segment(
             if kind.is_symlink() || kind.is_hard_link() {
                 let target = entry
                     .link_name_bytes()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .map(|b| crate::finding::escape_invalid_utf8(&b))
                     .unwrap_or_default();
                 crate::formats::zip::check_member_name(ctx, &target, &loc.member(name.clone()));
             }

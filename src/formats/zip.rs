@@ -238,8 +238,10 @@ fn walk_local(data: &[u8], max: u64) -> Vec<Entry> {
     out
 }
 
+/// A member name as text: invalid UTF-8 bytes as `\xNN` ([`crate::finding::escape_invalid_utf8`]),
+/// so the name shown is the name stored.
 fn show(name: &[u8]) -> String {
-    String::from_utf8_lossy(name).into_owned()
+    crate::finding::escape_invalid_utf8(name)
 }
 
 /// True for `../x`, `a/../../x`, `/abs`, `C:\x` and `\\server\x`.
