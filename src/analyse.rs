@@ -116,6 +116,11 @@ pub struct Ctx {
     /// Byte-pattern rules matched over every artifact of a matched format
     /// ([`crate::yara::matched_format`]); `None` matches none.
     pub yara: Option<Arc<YaraRules>>,
+    /// The bytes after the array data of the `.npy` member about to be analysed, when its
+    /// container judged the array from its head but inflated the tail (offset in the member,
+    /// bytes): set by the zip reader just before [`Ctx::nested_sized`], taken by the `.npy`
+    /// analyser, cleared by the reader after, so it reaches that one member only.
+    pub npy_tail: Option<(u64, Vec<u8>)>,
 }
 
 impl Ctx {
@@ -127,6 +132,7 @@ impl Ctx {
             members: Vec::new(),
             facts: std::collections::BTreeMap::new(),
             yara: None,
+            npy_tail: None,
         }
     }
 

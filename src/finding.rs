@@ -149,12 +149,41 @@ impl Location {
 
     /// `path!member!member`, without the span.
     pub fn artifact_name(&self) -> String {
-        let mut s = self.path.display().to_string();
+        let mut s = display_path(&self.path);
         for m in &self.members {
             s.push('!');
             s.push_str(m);
         }
         s
+    }
+}
+
+/// Bytes as text, exactly: valid UTF-8 unchanged, every byte of an invalid sequence written as
+/// `\xNN` (two lower-case hex digits). A name that is not UTF-8 (`bad\xff\xfename.pkl`) is
+/// then shown as the bytes it is, never with U+FFFD replacement characters that name no file.
+pub fn escape_invalid_utf8(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// A path as every reporter shows it, and as policy globs match it: its bytes through
+/// [`escape_invalid_utf8`] on Unix (a valid UTF-8 path is unchanged); elsewhere as
+/// [`Path::display`] shows it.
+pub fn display_path(path: &std::path::Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        escape_invalid_utf8(path.as_os_str().as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        path.display().to_string()
     }
 }
 
@@ -378,6 +407,18 @@ impl Verdict {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn invalid_utf8_bytes_are_escaped_and_valid_text_kept() {
+        assert_eq!(
+            escape_invalid_utf8(b"bad\xff\xfename.pkl"),
+            r"bad\xff\xfename.pkl"
+        );
+        assert_eq!(escape_invalid_utf8("gëod/ü.pkl".as_bytes()), "gëod/ü.pkl");
+        // A truncated sequence: each of its bytes.
+        assert_eq!(escape_invalid_utf8(b"a\xc3"), r"a\xc3");
+        assert_eq!(escape_invalid_utf8(b"\xe2\x82z"), r"\xe2\x82z");
+    }
+
     use super::*;
     use crate::analyse::{analyse, BudgetLimits, Ctx};
 

@@ -185,7 +185,7 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
         let _ = writeln!(
             stderr,
             "airlock: {}: {}",
-            f.path.display(),
+            finding::display_path(&f.path),
             f.reason.as_deref().unwrap_or("could not be read")
         );
     }

@@ -153,7 +153,10 @@ pub fn scan(
             Location::file(link),
         )
         .message("symbolic link points outside the scanned folder; not followed")
-        .evidence(format!("link target {}", target.display()))
+        .evidence(format!(
+            "link target {}",
+            crate::finding::display_path(target)
+        ))
         .build();
         files.push(report_of(
             link,

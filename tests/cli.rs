@@ -304,3 +304,79 @@ fn exclude_globs_match_the_path_as_shown_too() {
     let out = airlock(&["scan", "--quiet"], &[dir.path()]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Regression (attack session 4, #18): a file name that is not UTF-8 was shown with U+FFFD
+/// replacement characters, naming no file on disk. Every reporter shows each invalid byte as
+/// `\xNN` (SARIF's URI percent-encodes the bytes themselves), archive member names too, and a
+/// policy glob matches the escaped form.
+#[cfg(unix)]
+#[test]
+fn names_that_are_not_utf8_are_shown_with_escaped_bytes() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join(OsStr::from_bytes(b"bad\xff\xfename.pkl"));
+    std::fs::write(&bad, SYSTEM).expect("write");
+    let shown = r"bad\xff\xfename.pkl";
+
+    let out = airlock(&["scan"], &[&bad]);
+    let human = String::from_utf8(out.stdout).expect("human output is UTF-8");
+    assert!(human.contains(shown), "{human}");
+    assert!(!human.contains('\u{fffd}'), "{human}");
+
+    let out = airlock(&["scan", "--format", "json"], &[&bad]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let path = doc["files"][0]["path"].as_str().expect("path");
+    assert!(path.ends_with(&format!("/{shown}")), "{path}");
+    assert_eq!(
+        doc["files"][0]["findings"][0]["location"]["path"].as_str(),
+        Some(path)
+    );
+
+    let out = airlock(&["scan", "--format", "sarif"], &[&bad]);
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let uri = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"]
+        .as_str()
+        .expect("uri");
+    assert!(uri.ends_with("/bad%FF%FEname.pkl"), "{uri}");
+
+    // A valid UTF-8 name is unchanged.
+    let good = dir.path().join("gëod.pkl");
+    std::fs::write(&good, SYSTEM).expect("write");
+    let out = airlock(&["scan", "--format", "json"], &[&good]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(doc["files"][0]["path"]
+        .as_str()
+        .is_some_and(|p| p.ends_with("/gëod.pkl")));
+
+    // A glob backslash escapes, so the glob spells the shown `\x` as `\\x`.
+    let policy = dir.path().join("airlock.toml");
+    std::fs::write(
+        &policy,
+        "[[suppress]]\nrule = \"pickle-dangerous-call\"\npath = '**/bad\\\\xff\\\\xfename.pkl'\nreason = \"fixture\"\n",
+    )
+    .expect("write");
+    let p = policy.to_str().expect("utf-8");
+    let out = airlock(&["scan", "--format", "json", "--policy", p], &[&bad]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["summary"]["suppressed"], 1, "{doc}");
+    assert_eq!(out.status.code(), Some(0));
+
+    // Archive members: a tar member whose name is not UTF-8.
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.as_gnu_mut().expect("gnu").name[..8].copy_from_slice(b"m\xffdl.pkl");
+    h.set_size(SYSTEM.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append(&h, SYSTEM).expect("append");
+    let archive = dir.path().join("a.tar");
+    std::fs::write(&archive, b.into_inner().expect("tar")).expect("write");
+    let out = airlock(&["scan", "--format", "json"], &[&archive]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        doc["files"][0]["findings"][0]["location"]["members"][0], r"m\xffdl.pkl",
+        "{doc}"
+    );
+}

@@ -323,37 +323,62 @@ impl Zip {
     /// A stored member; with `descriptor`, flag bit 3 is set, the local sizes are zero and a
     /// data descriptor (with its signature) follows the data.
     fn add(&mut self, name: &str, data: &[u8], descriptor: bool) {
+        self.add_with(name, data, descriptor, false);
+    }
+
+    /// A deflated member (method 8).
+    fn add_deflated(&mut self, name: &str, data: &[u8]) {
+        self.add_with(name, data, false, true);
+    }
+
+    fn add_with(&mut self, name: &str, data: &[u8], descriptor: bool, deflate: bool) {
         let mut c = flate2::Crc::new();
         c.update(data);
         let crc = c.sum();
+        let stored = if deflate {
+            let mut e =
+                flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(data).expect("deflate");
+            e.finish().expect("deflate")
+        } else {
+            data.to_vec()
+        };
+        let method: [u8; 2] = if deflate { [8, 0] } else { [0, 0] };
         let off = u32::try_from(self.body.len()).expect("small");
         let size = u32::try_from(data.len()).expect("small");
+        let csize = u32::try_from(stored.len()).expect("small");
         let flags: u16 = if descriptor { 8 } else { 0 };
-        let (lcrc, lsize) = if descriptor { (0, 0) } else { (crc, size) };
+        let (lcrc, lsize, lcsize) = if descriptor {
+            (0, 0, 0)
+        } else {
+            (crc, size, csize)
+        };
         let n = u16::try_from(name.len()).expect("short");
         let b = &mut self.body;
         b.extend_from_slice(b"PK\x03\x04\x14\x00");
         b.extend_from_slice(&flags.to_le_bytes());
-        b.extend_from_slice(&[0; 6]);
+        b.extend_from_slice(&method);
+        b.extend_from_slice(&[0; 4]);
         b.extend_from_slice(&lcrc.to_le_bytes());
-        b.extend_from_slice(&lsize.to_le_bytes());
+        b.extend_from_slice(&lcsize.to_le_bytes());
         b.extend_from_slice(&lsize.to_le_bytes());
         b.extend_from_slice(&n.to_le_bytes());
         b.extend_from_slice(&[0, 0]);
         b.extend_from_slice(name.as_bytes());
-        b.extend_from_slice(data);
+        b.extend_from_slice(&stored);
         if descriptor {
             b.extend_from_slice(b"PK\x07\x08");
             b.extend_from_slice(&crc.to_le_bytes());
-            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(&csize.to_le_bytes());
             b.extend_from_slice(&size.to_le_bytes());
         }
         let e = &mut self.central;
         e.extend_from_slice(b"PK\x01\x02\x14\x00\x14\x00");
         e.extend_from_slice(&flags.to_le_bytes());
-        e.extend_from_slice(&[0; 6]);
+        e.extend_from_slice(&method);
+        e.extend_from_slice(&[0; 4]);
         e.extend_from_slice(&crc.to_le_bytes());
-        e.extend_from_slice(&size.to_le_bytes());
+        e.extend_from_slice(&csize.to_le_bytes());
         e.extend_from_slice(&size.to_le_bytes());
         e.extend_from_slice(&n.to_le_bytes());
         e.extend_from_slice(&[0; 12]);
@@ -441,7 +466,12 @@ fn descriptors_and_comments_are_not_hidden_data() {
 
 /// A float32 `.npy` of two elements, then `tail`.
 fn npy(tail: &[u8]) -> Vec<u8> {
-    let mut h = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }".to_string();
+    npy_of(2, tail)
+}
+
+/// A float32 `.npy` of `n` zero elements, then `tail`.
+fn npy_of(n: usize, tail: &[u8]) -> Vec<u8> {
+    let mut h = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({n},), }}");
     while (10 + h.len() + 1) % 64 != 0 {
         h.push(' ');
     }
@@ -449,7 +479,7 @@ fn npy(tail: &[u8]) -> Vec<u8> {
     let mut out = b"\x93NUMPY\x01\x00".to_vec();
     out.extend_from_slice(&u16::try_from(h.len()).expect("short").to_le_bytes());
     out.extend_from_slice(h.as_bytes());
-    out.extend_from_slice(&[0u8; 8]);
+    out.resize(out.len() + 4 * n, 0);
     out.extend_from_slice(tail);
     out
 }
@@ -468,4 +498,153 @@ fn pickle_after_npy_data_is_reported_and_analysed() {
     // Exactly the declared data: nothing.
     let r = scan_named("x.npy", &npy(b""));
     assert!(r.findings.is_empty(), "{:#?}", show(&r));
+}
+
+/// Compressed `.npz` members: the tail after the array is inflated and analysed whether the
+/// member is small (read whole) or large (judged from its head, the array data skipped).
+#[test]
+fn pickle_after_npy_data_in_a_deflated_npz_member_is_analysed() {
+    for n in [2usize, 100_000] {
+        let mut z = Zip::new();
+        z.add_deflated("w.npy", &npy_of(n, SYSTEM));
+        let r = scan_named("x.npz", &z.finish(b""));
+        let trailing = r
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "numpy-trailing-data")
+            .unwrap_or_else(|| panic!("{n}: {:#?}", show(&r)));
+        assert_eq!(trailing.severity, Severity::Medium);
+        assert_eq!(
+            trailing.location.span,
+            Some(airlock::finding::Span::Offset {
+                offset: 128 + 4 * n as u64
+            })
+        );
+        let call = r
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "pickle-dangerous-call")
+            .unwrap_or_else(|| panic!("{n}: {:#?}", show(&r)));
+        assert_eq!(
+            call.location.members,
+            vec![
+                "w.npy".to_string(),
+                format!("<data after array at offset {}>", 128 + 4 * n)
+            ]
+        );
+    }
+    // A large compressed array with nothing after it: no finding.
+    let mut z = Zip::new();
+    z.add_deflated("w.npy", &npy_of(100_000, b""));
+    let r = scan_named("x.npz", &z.finish(b""));
+    assert!(r.findings.is_empty(), "{:#?}", show(&r));
+}
+
+/// The worst finding of a report: (severity, rule id).
+fn worst(r: &FileReport) -> Option<(Severity, &'static str)> {
+    r.findings
+        .iter()
+        .map(|f| (f.severity, f.rule.id))
+        .max_by_key(|(s, _)| *s)
+}
+
+/// Regression (attack session 4, #13): callables that build something able to run code were
+/// unknown calls (low or medium). YAML loaders and Mako templates run code at load (critical);
+/// a Keras `Lambda` layer, under every module path, runs its function when used (high); a
+/// Jinja2 template compiled from pickled text runs code when rendered (medium).
+#[test]
+fn loaders_and_templates_are_graded_by_category() {
+    let yaml = "!!python/object/apply:os.system [\"echo airlock-test\"]";
+    for (m, n, args, sev) in [
+        ("yaml", "unsafe_load", &[yaml][..], Severity::Critical),
+        ("yaml", "load", &[yaml][..], Severity::Critical),
+        ("yaml", "full_load", &[yaml][..], Severity::Critical),
+        ("yaml", "load_all", &[yaml][..], Severity::Critical),
+        ("yaml", "unsafe_load_all", &[yaml][..], Severity::Critical),
+        ("yaml", "UnsafeLoader", &[yaml][..], Severity::Critical),
+        ("yaml.loader", "Loader", &[yaml][..], Severity::Critical),
+        ("ruamel.yaml", "load", &[yaml][..], Severity::Critical),
+        (
+            "mako.template",
+            "Template",
+            &["<%! import os; os.system('echo airlock-test') %>"][..],
+            Severity::Critical,
+        ),
+        ("keras.layers", "Lambda", &["x"][..], Severity::High),
+        (
+            "tensorflow.keras.layers",
+            "Lambda",
+            &["x"][..],
+            Severity::High,
+        ),
+        (
+            "tensorflow",
+            "keras.layers.Lambda",
+            &["x"][..],
+            Severity::High,
+        ),
+        (
+            "keras.src.layers.core.lambda_layer",
+            "Lambda",
+            &["x"][..],
+            Severity::High,
+        ),
+        (
+            "tensorflow.python.keras.layers.core",
+            "Lambda",
+            &["x"][..],
+            Severity::High,
+        ),
+        ("jinja2", "Template", &["{{ 1 }}"][..], Severity::Medium),
+        (
+            "jinja2.environment",
+            "Environment.from_string",
+            &["{{ 1 }}"][..],
+            Severity::Medium,
+        ),
+    ] {
+        let r = scan_named("m.pkl", &p4_call(m, n, args));
+        assert_eq!(
+            worst(&r),
+            Some((sev, "pickle-dangerous-call")),
+            "{m}.{n}: {:#?}",
+            show(&r)
+        );
+    }
+    // `keras.layers.Lambda(None)` as the attacker wrote it (`N` TUPLE1 REDUCE).
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su("keras.layers"));
+    p.extend(su("Lambda"));
+    p.extend_from_slice(b"\x93N\x85R.");
+    let r = scan_named("lambda.pkl", &p);
+    assert_eq!(worst(&r), Some((Severity::High, "pickle-dangerous-call")));
+    // The safe loader is not a dangerous call.
+    let r = scan_named("safe.pkl", &p4_call("yaml", "safe_load", &["a: 1"]));
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.rule.id != "pickle-dangerous-call"),
+        "{:#?}",
+        show(&r)
+    );
+}
+
+/// A medium callable that is handed a critical one is still critical.
+#[test]
+fn critical_argument_of_a_medium_callable_is_critical() {
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su("jinja2"));
+    p.extend(su("Template"));
+    p.push(0x93);
+    p.extend(su("posix"));
+    p.extend(su("system"));
+    p.push(0x93);
+    p.extend_from_slice(b"\x85R.");
+    let r = scan_named("t.pkl", &p);
+    assert_eq!(
+        worst(&r),
+        Some((Severity::Critical, "pickle-dangerous-call")),
+        "{:#?}",
+        show(&r)
+    );
 }

@@ -263,6 +263,20 @@ fn keras_zip(config: &str) -> Vec<u8> {
     z.finish()
 }
 
+/// A tar of one member, then a second tar after its end-of-archive blocks.
+fn tar_after_tar() -> Vec<u8> {
+    let one = |name: &str, data: &[u8]| {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, data).expect("append");
+        b.into_inner().expect("tar")
+    };
+    [one("a.txt", b"hi\n"), one("data.pkl", SYSTEM)].concat()
+}
+
 /// (rule id, file name, bytes) for every rule that a single file can fire.
 fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let mut with_prefix = Zip::new(b"junk in front of the archive");
@@ -292,6 +306,7 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     let npy_tail = npy("<f4", "(2,)", &[&[0u8; 8][..], SYSTEM].concat());
     vec![
         ("zip-hidden-data", "model.pt", hidden.finish()),
+        ("tar-hidden-data", "model.tar", tar_after_tar()),
         ("numpy-trailing-data", "x.npy", npy_tail),
         ("joblib-sidecar-path", "model.joblib", ndarray_wrapper("/tmp/x/evil.npy")),
         ("pickle-dangerous-call", "a.pkl", SYSTEM.to_vec()),

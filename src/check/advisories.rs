@@ -19,7 +19,7 @@ use crate::scan::FileReport;
 /// The location of artifact `key` (`path!member!member`) of `report`.
 fn location_of(report: &FileReport, key: &str) -> Location {
     let mut loc = Location::file(&report.path);
-    let root = report.path.display().to_string();
+    let root = crate::finding::display_path(&report.path);
     if let Some(rest) = key.strip_prefix(&root) {
         for m in rest.split('!').skip(1) {
             loc = loc.member(m.to_string());
@@ -69,7 +69,7 @@ fn releases(report: &FileReport) -> BTreeMap<String, (String, Package)> {
             out.entry(owner).or_insert((key.clone(), p));
         }
     }
-    let root = report.path.display().to_string();
+    let root = crate::finding::display_path(&report.path);
     if matches!(report.format, Format::Wheel | Format::Sdist) && !out.contains_key(&root) {
         let base = report
             .path

@@ -491,7 +491,11 @@ fn pickle_weights(
             i,
             Finding::builder(&r::pickle_weights_in_repo::RULE, Location::file(&f.path))
                 .message(why)
-                .evidence(format!("{} ({})", f.path.display(), f.format.name()))
+                .evidence(format!(
+                    "{} ({})",
+                    crate::finding::display_path(&f.path),
+                    f.format.name()
+                ))
                 .build(),
         ));
     }

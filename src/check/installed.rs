@@ -294,7 +294,7 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             severity,
             text: format!(
                 "{}: sha256 {got} but RECORD says {}",
-                path.display(),
+                crate::finding::display_path(path),
                 j.want
             ),
         });

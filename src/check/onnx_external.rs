@@ -67,7 +67,7 @@ fn escapes_on_disk(dir: &Path, location: &str) -> Option<String> {
         let meta = std::fs::symlink_metadata(&p).ok()?;
         if meta.file_type().is_symlink() {
             let target = std::fs::read_link(&p)
-                .map(|t| t.display().to_string())
+                .map(|t| crate::finding::display_path(&t))
                 .unwrap_or_default();
             let resolved = std::fs::canonicalize(&p).ok();
             if let (Some(resolved), Some(blobs)) = (&resolved, hf_cache_blobs(dir)) {
@@ -77,15 +77,19 @@ fn escapes_on_disk(dir: &Path, location: &str) -> Option<String> {
             }
             return Some(format!(
                 "passes through the symbolic link {} → {target}",
-                p.display()
+                crate::finding::display_path(&p)
             ));
         }
     }
     let (Ok(base), Ok(full)) = (std::fs::canonicalize(dir), std::fs::canonicalize(&p)) else {
         return None;
     };
-    (!full.starts_with(&base))
-        .then(|| format!("resolves outside the model's folder, to {}", full.display()))
+    (!full.starts_with(&base)).then(|| {
+        format!(
+            "resolves outside the model's folder, to {}",
+            crate::finding::display_path(&full)
+        )
+    })
 }
 
 /// The `blobs/` folder of the Hugging Face cache entry `dir` is a snapshot folder of

@@ -17,9 +17,45 @@ fn object_descr(descr: &str) -> bool {
     descr.contains("'O") || descr.contains("|O") || descr.contains("\"O")
 }
 
+/// The offset where the array data of a non-object `.npy` ends (header plus itemsize × shape),
+/// from its first bytes; `None` when the header cannot be read or the size is unknown.
+pub fn data_end(head: &[u8]) -> Option<u64> {
+    let (hlen, start) = match head.get(6)? {
+        1 => (
+            u64::from(u16::from_le_bytes(head.get(8..10)?.try_into().ok()?)),
+            10u64,
+        ),
+        2 | 3 => (
+            u64::from(u32::from_le_bytes(head.get(8..12)?.try_into().ok()?)),
+            12u64,
+        ),
+        _ => return None,
+    };
+    let header = head.get(start as usize..usize::try_from(start + hlen).ok()?)?;
+    let text = String::from_utf8_lossy(header);
+    let descr = field(&text, "descr")?;
+    if object_descr(&descr) {
+        return None;
+    }
+    let code = descr.trim_matches(|c| c == '\'' || c == '"');
+    let item = crate::formats::pickle::itemsize(code)?;
+    let shape = field(&text, "shape")?;
+    let need = shape
+        .trim_matches(|c| c == '(' || c == ')')
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .try_fold(item, |a, s| {
+            a.checked_mul(s.trim_end_matches('L').parse::<u64>().ok()?)
+        })?;
+    (start + hlen).checked_add(need)
+}
+
 /// Analyse an `.npy` file; `total` is its real size (bytes), which may exceed `data.len()` when
-/// only the header was read.
+/// only the header was read (then the bytes after the array data may come in
+/// [`Ctx::npy_tail`]).
 pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u32) -> Format {
+    let tail = ctx.npy_tail.take();
     let bad = |ctx: &mut Ctx, why: String| {
         ctx.emit(
             Finding::builder(
@@ -121,7 +157,17 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         let have = total.max(data.len() as u64) - body_start as u64;
         match need {
             Some(need) if need < have => {
-                trailing(ctx, data, total, body_start as u64 + need, loc, depth);
+                let at = body_start as u64 + need;
+                let size = total.max(data.len() as u64);
+                let tail = match &tail {
+                    // Read whole: the tail is in `data`.
+                    _ if data.len() as u64 >= size => data.get(at as usize..),
+                    // Judged from the head, the tail (or its first part, when long) inflated
+                    // by the container.
+                    Some((t_at, t)) if *t_at == at && at + t.len() as u64 <= size => Some(&t[..]),
+                    _ => None,
+                };
+                trailing(ctx, tail, size, at, loc, depth);
             }
             Some(need) if need > have => bad(
                 ctx,
@@ -137,13 +183,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
     Format::Npy
 }
 
-/// Bytes after the array data, from `at` to the end of the file (`total` bytes, of which `data`
-/// holds the first part): reported, and analysed as a nested artifact when they were read and
-/// sniff as a known format.
-fn trailing(ctx: &mut Ctx, data: &[u8], total: u64, at: u64, loc: &Location, depth: u32) {
-    let size = total.max(data.len() as u64);
-    let complete = data.len() as u64 >= size;
-    let tail = data.get(at as usize..).filter(|_| complete);
+/// Bytes after the array data, from `at` to the end of the file (`size` bytes; `tail` holds
+/// them when they were read): reported, and analysed as a nested artifact when they were read
+/// and sniff as a known format.
+fn trailing(ctx: &mut Ctx, tail: Option<&[u8]>, size: u64, at: u64, loc: &Location, depth: u32) {
     let evidence = match tail {
         Some(t) => format!("trailing bytes: {}", crate::finding::hex_head(t, 16)),
         None => format!(

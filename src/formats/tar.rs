@@ -5,7 +5,7 @@
 //! by its raw file position, so nothing is copied.
 
 use crate::analyse::Ctx;
-use crate::finding::{plural, Finding, Location};
+use crate::finding::{plural, Finding, Location, Span};
 use crate::formats::Format;
 use crate::rules::archive as r;
 
@@ -36,59 +36,69 @@ pub fn looks_like_old_tar(data: &[u8]) -> bool {
     sum == want
 }
 
+/// At most this many archives read back to back in one input (each past the end-of-archive
+/// marker of the one before); more is `resource-limit`.
+const MAX_SEGMENTS: usize = 64;
+
 /// Analyse every member of a tar archive; returns `PytorchLegacyTar` for PyTorch 0.1.x files.
+///
+/// Members after the end-of-archive marker are read too: `tar -i` and Python's
+/// `tarfile.open(ignore_zeros=True)` skip zero blocks and read a second archive appended there,
+/// so the bytes after the marker are `tar-hidden-data` and, when they start with a tar header,
+/// their members are analysed as members of this archive; other content is analysed as a
+/// nested artifact.
 pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
-    let mut archive = tar::Archive::new(data);
     let mut names = Vec::new();
-    let entries = match archive.entries() {
-        Ok(e) => e,
-        Err(e) => {
-            malformed(ctx, loc, &e.to_string());
-            return Format::Tar;
-        }
-    };
     let mut members: Vec<(String, usize, usize)> = Vec::new();
-    for entry in entries {
-        if ctx.budget.members + members.len() as u64 > ctx.budget.limits.max_members {
+    let mut start = 0usize;
+    for segment in 0.. {
+        if segment == MAX_SEGMENTS {
             ctx.limit(
                 loc,
-                &format!("more than {} members", ctx.budget.limits.max_members),
-                "the remaining tar members",
+                &format!("{MAX_SEGMENTS} archives appended after end-of-archive markers"),
+                &format!(
+                    "{} after offset {start}",
+                    plural(data.len() - start, "byte")
+                ),
             );
             break;
         }
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                malformed(ctx, loc, &e.to_string());
-                break;
-            }
+        let Some(eoa) = read_segment(ctx, data, start, loc, &mut names, &mut members) else {
+            break;
         };
-        let name = entry
-            .path_bytes()
-            .iter()
-            .map(|&b| b as char)
-            .collect::<String>();
-        let name = String::from_utf8(entry.path_bytes().into_owned()).unwrap_or(name);
-        names.push(name.clone());
-        let kind = entry.header().entry_type();
-        if !(kind.is_file()
-            || kind == tar::EntryType::Continuous
-            || kind == tar::EntryType::GNUSparse)
-        {
-            if kind.is_symlink() || kind.is_hard_link() {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default();
-                crate::formats::zip::check_member_name(ctx, &target, &loc.member(name.clone()));
-            }
-            crate::formats::zip::check_member_name(ctx, &name, &loc.member(name.clone()));
+        // Zero blocks after the marker are padding (tar writes whole records of 10 KiB).
+        let Some(hidden) = first_nonzero_block(data, eoa) else {
+            break;
+        };
+        let rest = &data[hidden..];
+        let is_tar = crate::formats::sniff(rest) == Format::Tar || looks_like_old_tar(rest);
+        ctx.emit(
+            Finding::builder(&r::tar_hidden_data::RULE, loc.with_span(Span::Offset { offset: hidden as u64 }))
+                .message(if is_tar {
+                    "another tar archive follows the end-of-archive marker; `tar -i` and Python's tarfile with ignore_zeros read its members"
+                } else {
+                    "bytes follow the end-of-archive marker of the tar archive"
+                })
+                .evidence(format!(
+                    "{} after the end-of-archive marker at offset {eoa}: {}",
+                    plural(rest.len(), "byte"),
+                    crate::finding::hex_head(rest, 16)
+                ))
+                .build(),
+        );
+        if is_tar {
+            start = hidden;
             continue;
         }
-        let start = entry.raw_file_position() as usize;
-        let size = entry.size() as usize;
-        members.push((name, start, size));
+        let f = crate::formats::sniff(rest);
+        // A zip whose end record ends the file is read by the polyglot check
+        // (`<zip found from the end of the file>`); reading it here too would report it twice.
+        let polyglot_zip = f == Format::Zip && crate::formats::zip::has_eocd(data);
+        if !matches!(f, Format::Unknown | Format::Text) && !polyglot_zip {
+            let name = format!("<data after end of archive at offset {hidden}>");
+            ctx.nested(rest, &loc.member(name.clone()), &name, depth + 1);
+        }
+        break;
     }
     for (name, start, size) in members {
         let mloc = loc.member(name.clone());
@@ -120,6 +130,80 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     } else {
         Format::Tar
     }
+}
+
+/// Read the headers of the archive starting at `start`, adding its names and its regular
+/// members (name, absolute data offset, size). Returns the offset of the end-of-archive marker
+/// (the first zero block), or `None` when the archive ran to the end of the input, was damaged
+/// or hit the member bound (each reported).
+fn read_segment(
+    ctx: &mut Ctx,
+    data: &[u8],
+    start: usize,
+    loc: &Location,
+    names: &mut Vec<String>,
+    members: &mut Vec<(String, usize, usize)>,
+) -> Option<usize> {
+    let seg = &data[start..];
+    let mut archive = tar::Archive::new(seg);
+    let entries = match archive.entries() {
+        Ok(e) => e,
+        Err(e) => {
+            malformed(ctx, loc, &e.to_string());
+            return None;
+        }
+    };
+    for entry in entries {
+        if ctx.budget.members + members.len() as u64 > ctx.budget.limits.max_members {
+            ctx.limit(
+                loc,
+                &format!("more than {} members", ctx.budget.limits.max_members),
+                "the remaining tar members",
+            );
+            return None;
+        }
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                malformed(ctx, loc, &e.to_string());
+                return None;
+            }
+        };
+        let name = crate::finding::escape_invalid_utf8(&entry.path_bytes());
+        names.push(name.clone());
+        let kind = entry.header().entry_type();
+        if !(kind.is_file()
+            || kind == tar::EntryType::Continuous
+            || kind == tar::EntryType::GNUSparse)
+        {
+            if kind.is_symlink() || kind.is_hard_link() {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| crate::finding::escape_invalid_utf8(&b))
+                    .unwrap_or_default();
+                crate::formats::zip::check_member_name(ctx, &target, &loc.member(name.clone()));
+            }
+            crate::formats::zip::check_member_name(ctx, &name, &loc.member(name.clone()));
+            continue;
+        }
+        let pos = start.saturating_add(entry.raw_file_position() as usize);
+        let size = entry.size() as usize;
+        members.push((name, pos, size));
+    }
+    // The reader (a slice, advanced by every read) stops just after the zero block that ended
+    // the archive; when the input ran out instead, nothing is left and nothing follows.
+    let left = archive.into_inner().len();
+    let consumed = seg.len() - left;
+    (left > 0 && consumed >= 512).then(|| start + consumed - 512)
+}
+
+/// The offset of the first 512-byte block at or after `from` that holds a non-zero byte (a
+/// short last block counts).
+fn first_nonzero_block(data: &[u8], from: usize) -> Option<usize> {
+    data.get(from..)?
+        .chunks(512)
+        .position(|b| b.iter().any(|&x| x != 0))
+        .map(|i| from + i * 512)
 }
 
 /// Byte ranges (start, end) of the regular members' data in a tar archive, from its headers

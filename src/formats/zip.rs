@@ -238,8 +238,10 @@ fn walk_local(data: &[u8], max: u64) -> Vec<Entry> {
     out
 }
 
+/// A member name as text: invalid UTF-8 bytes as `\xNN` ([`crate::finding::escape_invalid_utf8`]),
+/// so the name shown is the name stored.
 fn show(name: &[u8]) -> String {
-    String::from_utf8_lossy(name).into_owned()
+    crate::finding::escape_invalid_utf8(name)
 }
 
 /// True for `../x`, `a/../../x`, `/abs`, `C:\x` and `\\server\x`.
@@ -722,7 +724,11 @@ fn member(
                 _ => false,
             };
             if header_only && stop.is_none() && wheel.is_none() {
+                if f == Format::Npy {
+                    npy_tail(ctx, rd, raw.len() as u64, &head, e.usize, &mloc);
+                }
                 ctx.nested_sized(&head, e.usize, &mloc, &name, depth + 1);
+                ctx.npy_tail = None;
                 return;
             }
             if !whole || (stop.is_none() && (head.len() as u64) < SNIFF_PREFIX) {
@@ -777,6 +783,103 @@ fn member(
                     .build(),
             );
         }
+    }
+}
+
+/// Most bytes after the array data of a compressed `.npy` member kept for analysis; a longer
+/// tail is reported whole but only its first part is analysed.
+const MAX_NPY_TAIL: u64 = 64 << 20;
+
+/// A compressed `.npy` member judged from its head whose declared size is longer than its array
+/// data: inflate the rest, discarding the array data in chunks (never held), and hand the bytes
+/// after it to the `.npy` analyser through [`Ctx::npy_tail`]. Charged to the decompression
+/// budget and bounded by it, the ratio and the time; a bound or a corrupt stream is reported
+/// and leaves the tail unread.
+fn npy_tail(
+    ctx: &mut Ctx,
+    mut rd: impl Read,
+    compressed: u64,
+    head: &[u8],
+    usize: u64,
+    loc: &Location,
+) {
+    use crate::formats::compress::Stopped;
+    let Some(end) = crate::formats::numpy::data_end(head) else {
+        return;
+    };
+    if end >= usize || (head.len() as u64) >= usize {
+        return;
+    }
+    let mut at = head.len() as u64;
+    let mut tail = head
+        .get(end as usize..)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_default();
+    let limits = ctx.budget.limits;
+    let mut buf = vec![0u8; 1 << 16];
+    // Skip the array data: decoded and counted, not kept.
+    while at < end {
+        if ctx.budget.member_allowance() < buf.len() as u64 {
+            report_stop(
+                ctx,
+                &Stopped::Limit("decompressed size (member or total bound)".into()),
+                loc,
+                at as usize,
+            );
+            return;
+        }
+        if ctx.budget.out_of_time() {
+            report_stop(
+                ctx,
+                &Stopped::Limit(format!("time per input ({:?})", limits.max_time)),
+                loc,
+                at as usize,
+            );
+            return;
+        }
+        let want = (end - at).min(buf.len() as u64) as usize;
+        match rd.read(&mut buf[..want]) {
+            Ok(0) => return,
+            Ok(n) => {
+                at += n as u64;
+                ctx.budget.decompressed += n as u64;
+                if at > limits.ratio_floor && at > compressed.saturating_mul(limits.max_ratio) {
+                    report_stop(
+                        ctx,
+                        &Stopped::Limit(format!(
+                            "compression ratio above {}:1 past {} bytes",
+                            limits.max_ratio, limits.ratio_floor
+                        )),
+                        loc,
+                        at as usize,
+                    );
+                    return;
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                report_stop(ctx, &Stopped::Corrupt(e.to_string()), loc, at as usize);
+                return;
+            }
+        }
+    }
+    // The skipped array was charged above; the head was charged when it was read.
+    let want = (usize - end)
+        .saturating_sub(tail.len() as u64)
+        .min(MAX_NPY_TAIL);
+    let (rest, stop) = crate::formats::compress::read_bounded(ctx, rd, compressed, Some(want));
+    if let Some(s) = &stop {
+        report_stop(
+            ctx,
+            s,
+            loc,
+            (at.max(end) as usize).saturating_add(rest.len()),
+        );
+        return;
+    }
+    tail.extend_from_slice(&rest);
+    if end + tail.len() as u64 <= usize {
+        ctx.npy_tail = Some((end, tail));
     }
 }
 

@@ -77,13 +77,16 @@ impl Suppression {
             .components()
             .filter(|c| !matches!(c, std::path::Component::CurDir))
             .collect();
-        if self.matcher.is_match(&path) {
+        // A path that is not UTF-8 is matched as reporters show it, each invalid byte as
+        // `\xNN` (`docs/json-output.md`), as well as by its bytes.
+        let shown = crate::finding::display_path(&path);
+        if self.matcher.is_match(&path) || self.matcher.is_match(&shown) {
             return true;
         }
         if f.location.members.is_empty() {
             return false;
         }
-        let mut name = path.display().to_string();
+        let mut name = shown;
         for m in &f.location.members {
             name.push('!');
             name.push_str(m);

@@ -74,7 +74,7 @@ fn write_files(
             out,
             "{} {} [{}]",
             verdict,
-            paint(color, "1", &f.path.display().to_string()),
+            paint(color, "1", &crate::finding::display_path(&f.path)),
             f.format.name()
         )?;
         for x in &f.findings {

@@ -129,7 +129,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
         message: &f.message,
         evidence: &f.evidence,
         location: JsonLocation {
-            path: f.location.path.display().to_string(),
+            path: crate::finding::display_path(&f.location.path),
             members: f.location.members.clone(),
             span: f.location.span.as_ref().map(|s| match s {
                 Span::Offset { offset } => JsonSpan::Offset { offset: *offset },
@@ -181,7 +181,7 @@ pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
             .files
             .iter()
             .map(|f| JsonFile {
-                path: f.path.display().to_string(),
+                path: crate::finding::display_path(&f.path),
                 size_bytes: f.size,
                 format: f.format.name(),
                 verdict: f.verdict.as_str(),

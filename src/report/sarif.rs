@@ -205,17 +205,20 @@ fn rule_obj(r: &Rule) -> RuleObj {
 }
 
 /// A path as a relative URI reference (RFC 3986): unreserved characters and `/` kept, every
-/// other byte percent-encoded. Backslashes are separators only on Windows.
+/// other byte percent-encoded. Backslashes are separators only on Windows. On Unix the path's
+/// own bytes are encoded, so a name that is not UTF-8 (`bad\xff.pkl`) is `bad%FF.pkl`, the
+/// file on disk, not the replacement character's bytes.
 fn uri(path: &std::path::Path) -> String {
-    let s = path.display().to_string();
-    let s = if cfg!(windows) {
-        s.replace('\\', "/")
-    } else {
-        s
+    #[cfg(unix)]
+    let bytes = {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
     };
-    let s = s.strip_prefix("./").unwrap_or(&s);
+    #[cfg(not(unix))]
+    let bytes = path.display().to_string().replace('\\', "/").into_bytes();
+    let s = bytes.strip_prefix(b"./").unwrap_or(&bytes);
     let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
+    for &b in s {
         if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
             out.push(b as char);
         } else {

@@ -8,12 +8,15 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
+use crate::finding::Severity;
+
 /// What the lists say about one global.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
     /// Rebuilds data only (allowlisted).
     Allowed,
-    /// Runs code, processes, files, network, installs or loads pickles; the category says which.
+    /// Runs code, processes, files, network, installs or loads pickles; the category says which
+    /// ([`call_severity`] says how bad a call of it is).
     Denied(&'static str),
     /// In neither list.
     Unknown,
@@ -24,6 +27,8 @@ struct Lists {
     wild_allow: Vec<String>,
     /// (module prefix, optional name prefix, category); module "*" means "any module, last name".
     deny: Vec<(String, Option<String>, &'static str)>,
+    /// The severity of a call, per category that does not use the default (critical).
+    severities: Vec<(&'static str, Severity)>,
 }
 
 fn leak(s: String) -> &'static str {
@@ -49,11 +54,20 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
         }
     }
     let mut deny = Vec::new();
+    let mut severities = Vec::new();
     let mut category: &'static str = "dangerous";
     for line in include_str!("../../../data/pickle-denylist.txt").lines() {
         let line = line.trim();
         if let Some(sec) = line.strip_prefix("# ---") {
-            category = leak(sec.trim_end_matches('-').trim().to_string());
+            // `# --- name ---` or `# --- name --- severity`.
+            let (name, severity) = match sec.split_once("---") {
+                Some((name, sev)) => (name, parse_severity(sev.trim())),
+                None => (sec, Severity::Critical),
+            };
+            category = leak(name.trim().to_string());
+            if severity != Severity::Critical {
+                severities.push((category, severity));
+            }
             continue;
         }
         if line.is_empty() || line.starts_with('#') {
@@ -67,8 +81,31 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
         exact_allow,
         wild_allow,
         deny,
+        severities,
     }
 });
+
+/// The severity word of a denylist section header; an empty or unknown word is critical (the
+/// `headers_parse` test keeps every header in the file valid).
+fn parse_severity(word: &str) -> Severity {
+    match word {
+        "high" => Severity::High,
+        "medium" => Severity::Medium,
+        "low" => Severity::Low,
+        _ => Severity::Critical,
+    }
+}
+
+/// How bad a load-time call of a callable of denylist `category` is: critical, unless the
+/// category's section header names a lower severity (callables that run code only when the
+/// object they build is used later, such as a template compiled from pickled text).
+pub fn call_severity(category: &str) -> Severity {
+    LISTS
+        .severities
+        .iter()
+        .find(|(c, _)| *c == category)
+        .map_or(Severity::Critical, |(_, s)| *s)
+}
 
 /// True when `s` is `prefix` or starts with `prefix` followed by a dot.
 fn dotted_prefix(s: &str, prefix: &str) -> bool {
@@ -113,12 +150,22 @@ fn dotted_prefix_glob(s: &str, pattern: &str) -> bool {
 /// `m n` covers `n` (and its attributes) in `m` or in any submodule of `m`, since packages
 /// re-export their functions from private submodules (`numpy.savetxt` is
 /// `numpy.lib._npyio_impl.savetxt`); `* n` covers any callable whose last name part is `n`.
-/// A `*` in `n` matches inside one dotted part ([`glob_part`]).
+/// A `*` in `n` matches inside one dotted part ([`glob_part`]). An undotted `n` also covers an
+/// object reached by attributes anywhere under `m` whose last part is `n`
+/// (`tensorflow` / `keras.layers.Lambda` is `Lambda` under `tensorflow`), as attribute paths
+/// reach re-exports the same way submodules do.
 fn deny_hit(m: &str, n: Option<&str>, module: &str, name: &str, full: &str, last: &str) -> bool {
     match (m, n) {
         ("*", Some(n)) => glob_part(n, last),
         (m, None) => dotted_prefix(module, m) || dotted_prefix(full, m),
-        (m, Some(n)) => dotted_prefix(module, m) && dotted_prefix_glob(name, n),
+        (m, Some(n)) => {
+            (dotted_prefix(module, m) && dotted_prefix_glob(name, n))
+                || (!n.contains('.')
+                    && glob_part(n, last)
+                    && full
+                        .rsplit_once('.')
+                        .is_some_and(|(parent, _)| dotted_prefix(parent, m)))
+        }
     }
 }
 
@@ -126,7 +173,8 @@ fn deny_hit(m: &str, n: Option<&str>, module: &str, name: &str, full: &str, last
 /// `name` walks through: Python resolves `torch.nn.modules.module` / `torch.os.execv` by
 /// `getattr` from the module, so the tail `os.execv` is reached as the module `os`. A path part
 /// is also tried without leading underscores, as modules alias imports that way
-/// (`import sys as _sys`).
+/// (`import sys as _sys`). When several categories cover it, the one whose call is worst
+/// ([`call_severity`]) is returned.
 fn denied(module: &str, name: &str) -> Option<&'static str> {
     let lists = &*LISTS;
     let last = name.rsplit('.').next().unwrap_or(name);
@@ -142,15 +190,24 @@ fn denied(module: &str, name: &str) -> Option<&'static str> {
             }
         }
     }
+    // The worst category any try reaches wins, so `jinja2` / `Template.os.system` is the
+    // critical `os.system`, not the medium `jinja2.Template` it walks through.
+    let mut best: Option<(&'static str, Severity)> = None;
     for (tm, tn) in &tries {
         let tfull = format!("{tm}.{tn}");
         for (m, n, cat) in &lists.deny {
             if deny_hit(m, n.as_deref(), tm, tn, &tfull, last) {
-                return Some(cat);
+                let sev = call_severity(cat);
+                if sev == Severity::Critical {
+                    return Some(cat);
+                }
+                if best.is_none_or(|(_, b)| sev > b) {
+                    best = Some((cat, sev));
+                }
             }
         }
     }
-    None
+    best.map(|(cat, _)| cat)
 }
 
 /// True when a wildcard allowlist entry may admit `name`: a single (undotted) name that looks
@@ -453,6 +510,87 @@ mod tests {
             ("collections", "OrderedDict"),
         ] {
             assert!(!matches!(classify(m, n), Class::Denied(_)), "{m}.{n}");
+        }
+    }
+
+    /// YAML loaders and Mako templates run code at load (critical); a Keras `Lambda` under
+    /// every module path is high; Jinja2 templates are medium. Safe loaders stay undenied.
+    #[test]
+    fn code_through_loaders_and_templates() {
+        for (m, n, sev) in [
+            ("yaml", "unsafe_load", Severity::Critical),
+            ("yaml", "load", Severity::Critical),
+            ("yaml", "full_load", Severity::Critical),
+            ("yaml", "load_all", Severity::Critical),
+            ("yaml", "unsafe_load_all", Severity::Critical),
+            ("yaml", "UnsafeLoader", Severity::Critical),
+            ("yaml.loader", "Loader", Severity::Critical),
+            ("yaml.constructor", "UnsafeConstructor", Severity::Critical),
+            ("ruamel.yaml", "load", Severity::Critical),
+            ("ruamel.yaml.main", "unsafe_load", Severity::Critical),
+            ("ruamel.yaml.constructor", "Constructor", Severity::Critical),
+            ("mako.template", "Template", Severity::Critical),
+            (
+                "keras.src.utils.python_utils",
+                "func_load",
+                Severity::Critical,
+            ),
+            ("keras.layers", "Lambda", Severity::High),
+            ("keras", "layers.Lambda", Severity::High),
+            (
+                "keras.src.layers.core.lambda_layer",
+                "Lambda",
+                Severity::High,
+            ),
+            ("tensorflow.keras.layers", "Lambda", Severity::High),
+            ("tensorflow", "keras.layers.Lambda", Severity::High),
+            (
+                "tensorflow.python.keras.layers.core",
+                "Lambda",
+                Severity::High,
+            ),
+            ("tf_keras.src.layers.core", "Lambda", Severity::High),
+            ("keras.models", "model_from_json", Severity::High),
+            ("jinja2", "Template", Severity::Medium),
+            ("jinja2.environment", "Template", Severity::Medium),
+            ("jinja2", "Environment.from_string", Severity::Medium),
+            (
+                "jinja2.environment",
+                "Environment.compile_expression",
+                Severity::Medium,
+            ),
+            // Walking through a medium name to a critical one is critical.
+            ("jinja2", "Template.os.system", Severity::Critical),
+        ] {
+            let Class::Denied(cat) = classify(m, n) else {
+                panic!("{m}.{n} is not denied");
+            };
+            assert_eq!(call_severity(cat), sev, "{m}.{n} ({cat})");
+        }
+        for (m, n) in [
+            ("yaml", "safe_load"),
+            ("yaml", "SafeLoader"),
+            ("keras.layers", "Dense"),
+            ("jinja2", "Environment"),
+            ("sympy.core.function", "Lambda"),
+        ] {
+            assert!(!matches!(classify(m, n), Class::Denied(_)), "{m}.{n}");
+        }
+    }
+
+    /// Every section header of the denylist names a known severity, or none.
+    #[test]
+    fn headers_parse() {
+        for line in include_str!("../../../data/pickle-denylist.txt").lines() {
+            if let Some(sec) = line.trim().strip_prefix("# ---") {
+                if let Some((_, sev)) = sec.split_once("---") {
+                    let sev = sev.trim();
+                    assert!(
+                        matches!(sev, "" | "critical" | "high" | "medium" | "low"),
+                        "{line}"
+                    );
+                }
+            }
         }
     }
 

@@ -6,7 +6,9 @@
 //! become nodes. What a verdict needs is recorded as [`Event`]s; nothing is imported or called.
 //!
 //! Bounds: opcodes, value-store nodes, stack depth, mark depth and memo entries are all limited
-//! by [`Limits`]; reaching one ends the run with [`Outcome::Limit`], naming the bound.
+//! by [`Limits`], and so is the memory they take together (bytes, [`Limits::max_bytes`]), since
+//! a count bound alone lets cheap opcodes (8 MB of `TUPLE1`) cost hundreds of MB; reaching one
+//! ends the run with [`Outcome::Limit`], naming the bound.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -185,6 +187,9 @@ pub struct Limits {
     pub max_marks: usize,
     /// Memo entries.
     pub max_memo: usize,
+    /// Memory of the value store (nodes and what they own), the stack, the marks, the memo and
+    /// the events together, in bytes (estimated from their lengths and element sizes).
+    pub max_bytes: usize,
 }
 
 impl Default for Limits {
@@ -195,6 +200,7 @@ impl Default for Limits {
             max_stack: 2_000_000,
             max_marks: 2_000_000,
             max_memo: 2_000_000,
+            max_bytes: 32 << 20,
         }
     }
 }
@@ -239,6 +245,38 @@ pub struct Machine<'a> {
     /// Opcodes executed so far (including earlier runs that share the count).
     pub ops: u64,
     index: u64,
+    /// Heap bytes owned by the nodes (container items, owned text), estimated.
+    heap: usize,
+    /// Bytes of an outer run's stack, marks and memo, set aside while a nested pickle runs.
+    outer: usize,
+}
+
+/// Estimated bytes of one heap allocation of `cap` elements of `elem` bytes, with the
+/// allocator's bookkeeping; nothing when there is no allocation.
+fn alloc_cost(cap: usize, elem: usize) -> usize {
+    if cap == 0 {
+        0
+    } else {
+        16 + cap.saturating_mul(elem)
+    }
+}
+
+/// Heap bytes a node owns.
+fn heap_cost(n: &Node<'_>) -> usize {
+    let v = std::mem::size_of::<V>();
+    match n {
+        Node::Str(Cow::Owned(t)) => alloc_cost(t.capacity(), 1),
+        Node::Bytes(Cow::Owned(b)) => alloc_cost(b.capacity(), 1),
+        Node::BigInt(t) | Node::Unresolved(t) => alloc_cost(t.capacity(), 1),
+        Node::Tuple(items) | Node::List(items, _) | Node::Set(items, _) => {
+            alloc_cost(items.capacity(), v)
+        }
+        Node::Dict(pairs, _) => alloc_cost(pairs.capacity(), 2 * v),
+        Node::Global { module, name } => {
+            alloc_cost(module.capacity(), 1) + alloc_cost(name.capacity(), 1)
+        }
+        _ => 0,
+    }
 }
 
 /// Cut text kept for a string node, in bytes; longer text is cut (its length is noted).
@@ -259,7 +297,32 @@ impl<'a> Machine<'a> {
             setstate: HashMap::new(),
             ops: ops_used,
             index: 0,
+            heap: 0,
+            outer: 0,
         }
+    }
+
+    /// Estimated memory of this run's state, in bytes (see [`Limits::max_bytes`]).
+    pub fn memory(&self) -> usize {
+        use std::mem::size_of;
+        self.nodes.len() * size_of::<Node<'_>>()
+            + self.heap
+            + self.stack.len() * size_of::<V>()
+            + self.marks.len() * size_of::<usize>()
+            // A hash table initialises all of its slots.
+            + self.memo.capacity() * (size_of::<(u64, V)>() + 1)
+            + self.events.len() * size_of::<Event>()
+            + self.outer
+    }
+
+    /// The message of the memory bound, when `more` bytes would pass it.
+    fn over_memory(&self, more: usize) -> Option<String> {
+        (self.memory().saturating_add(more) > self.limits.max_bytes).then(|| {
+            format!(
+                "value store full ({} MiB of values, stack and memo)",
+                self.limits.max_bytes >> 20
+            )
+        })
     }
 
     /// The input.
@@ -316,6 +379,11 @@ impl<'a> Machine<'a> {
                 self.limits.max_nodes
             ));
         }
+        let cost = heap_cost(&n);
+        if let Some(e) = self.over_memory(std::mem::size_of::<Node<'_>>() + cost) {
+            return Err(e);
+        }
+        self.heap += cost;
         self.nodes.push(n);
         Ok(V::Node((self.nodes.len() - 1) as NodeId))
     }
@@ -326,6 +394,9 @@ impl<'a> Machine<'a> {
                 "stack deeper than {} values",
                 self.limits.max_stack
             ));
+        }
+        if let Some(e) = self.over_memory(std::mem::size_of::<V>()) {
+            return Err(e);
         }
         self.stack.push(v);
         Ok(())
@@ -413,8 +484,15 @@ impl<'a> Machine<'a> {
             Some(Node::List(l, n)) | Some(Node::Set(l, n)) => {
                 *n += items.len() as u64;
                 let room = MAX_ITEMS_PER_CONTAINER.saturating_sub(l.len());
+                let before = l.capacity();
                 l.extend(items.into_iter().take(room));
-                Ok(())
+                let grown = alloc_cost(l.capacity(), std::mem::size_of::<V>())
+                    - alloc_cost(before, std::mem::size_of::<V>());
+                self.heap += grown;
+                match self.over_memory(0) {
+                    Some(e) => Err(e),
+                    None => Ok(()),
+                }
             }
             // Appending to something that is not a list calls its `append`/`extend`: an object
             // reconstructed by a call. The call itself is what is graded.
@@ -431,11 +509,17 @@ impl<'a> Machine<'a> {
         };
         if let Some(Node::Dict(pairs, n)) = self.nodes.get_mut(id as usize) {
             *n += (items.len() / 2) as u64;
+            let before = pairs.capacity();
             for kv in items.chunks_exact(2) {
                 if pairs.len() >= MAX_ITEMS_PER_CONTAINER {
                     break;
                 }
                 pairs.push((kv[0], kv[1]));
+            }
+            let pair = 2 * std::mem::size_of::<V>();
+            self.heap += alloc_cost(pairs.capacity(), pair) - alloc_cost(before, pair);
+            if let Some(e) = self.over_memory(0) {
+                return Err(e);
             }
         }
         Ok(())
@@ -510,6 +594,9 @@ impl<'a> Machine<'a> {
             Op::Mark => {
                 if self.marks.len() >= self.limits.max_marks {
                     return Err(format!("limit: more than {} MARKs", self.limits.max_marks));
+                }
+                if let Some(e) = self.over_memory(std::mem::size_of::<usize>()) {
+                    return Err(format!("limit: {e}"));
                 }
                 self.marks.push(self.stack.len());
             }
@@ -759,6 +846,13 @@ impl<'a> Machine<'a> {
                 self.limits.max_memo
             ));
         }
+        // Growing the table doubles it: charge the new table before it is made.
+        if self.memo.len() == self.memo.capacity() && !self.memo.contains_key(&i) {
+            let grown = self.memo.capacity().max(3) * (std::mem::size_of::<(u64, V)>() + 1);
+            if let Some(e) = self.over_memory(grown) {
+                return Err(format!("limit: {e}"));
+            }
+        }
         self.memo.insert(i, v);
         Ok(())
     }
@@ -823,13 +917,18 @@ impl<'a> Machine<'a> {
                 HookResult::NestedPickle => {
                     // The nested pickle shares this machine's store and events, with its own
                     // stack, marks and memo, as `pickle.load` on the same file would.
+                    let before = self.memory();
                     let saved = (
                         std::mem::take(&mut self.stack),
                         std::mem::take(&mut self.marks),
                         std::mem::take(&mut self.memo),
                     );
+                    let outer = self.outer;
+                    // What the outer run set aside still counts against the memory bound.
+                    self.outer = before - self.memory() + outer;
                     let out = self.run(*pos, hook);
                     (self.stack, self.marks, self.memo) = saved;
+                    self.outer = outer;
                     match out {
                         Outcome::Stop { end } => {
                             *pos = end;
@@ -845,5 +944,49 @@ impl<'a> Machine<'a> {
             },
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(buf: &[u8]) -> (Outcome, usize) {
+        let mut m = Machine::new(buf, Limits::default(), 0);
+        let mut hook = |_: &Machine<'_>, _: NodeId, _: V, _: usize| HookResult::None;
+        let out = m.run(0, &mut hook);
+        (out, m.memory())
+    }
+
+    /// Regression (attack session 4, #16): 8 MB of nested `TUPLE1` took 372 MB before the
+    /// value-count bound stopped it. The memory bound stops it at 32 MiB of state.
+    #[test]
+    fn cheap_opcodes_stop_at_the_memory_bound() {
+        let max = Limits::default().max_bytes;
+        for (body, bound_named) in [
+            ([b"N".as_slice(), &[0x85u8; 8_000_000]].concat(), "32 MiB"),
+            (b"(t".repeat(4_000_000), "32 MiB"),
+            (b"]".repeat(2_100_000), "32 MiB"),
+            // Two million `None`s on the stack are 32 MB: the stack bound comes first.
+            (b"N".repeat(2_100_000), "stack deeper"),
+        ] {
+            let buf = [b"\x80\x04".as_slice(), &body, b"."].concat();
+            let (out, memory) = run(&buf);
+            match out {
+                Outcome::Limit { bound, .. } => {
+                    assert!(bound.contains(bound_named), "{bound}")
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(memory <= max, "{memory} > {max}");
+        }
+    }
+
+    /// Ordinary pickles are far from the bound.
+    #[test]
+    fn small_pickles_are_not_bounded() {
+        let (out, memory) = run(b"\x80\x04]\x94(K\x01K\x02e}\x94\x8c\x01a\x94K\x03s.");
+        assert!(matches!(out, Outcome::Stop { .. }), "{out:?}");
+        assert!(memory < 4096, "{memory}");
     }
 }

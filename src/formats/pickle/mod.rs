@@ -357,7 +357,7 @@ fn linear_imports(ctx: &mut Ctx, data: &[u8], start: usize, loc: &Location, prot
         let hit = match classify(&module, &name) {
             Class::Allowed => continue,
             Class::Denied(category) => Hit {
-                severity: Severity::High,
+                severity: Severity::High.min(classify::call_severity(category)),
                 rule: &r::pickle_dangerous_global::RULE,
                 message: format!(
                     "imports {shown} ({category}) after the point where a bound stopped the analysis; what uses it was not followed"
@@ -802,7 +802,9 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                         called.insert(gnode);
                         let shown = qualified(&module, &name);
                         let class = classify(&module, &name);
-                        if !matches!(class, Class::Denied(_)) {
+                        let callee_critical = matches!(class, Class::Denied(c)
+                            if classify::call_severity(c) == Severity::Critical);
+                        if !callee_critical {
                             // A dangerous callable handed to any call at load time can be
                             // invoked by it (map, filter, sorted(key=), reduce, defaultdict...).
                             if let Some((g, gm, gn, cat)) = denied_in(m, args) {
@@ -813,7 +815,7 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                                     &mut hits,
                                     inner.clone(),
                                     Hit {
-                                        severity: Severity::Critical,
+                                        severity: classify::call_severity(cat),
                                         rule: &r::pickle_dangerous_call::RULE,
                                         message: format!(
                                             "hands {inner} ({cat}) to {shown} at load time, which can call it"
@@ -833,7 +835,7 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                                     &mut hits,
                                     shown.clone(),
                                     Hit {
-                                        severity: Severity::Critical,
+                                        severity: classify::call_severity(category),
                                         rule: &r::pickle_dangerous_call::RULE,
                                         message: format!("calls {shown} at load time ({category})"),
                                         evidence,
@@ -930,7 +932,8 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                         Severity::High
                     } else {
                         Severity::Medium
-                    },
+                    }
+                    .min(classify::call_severity(category)),
                     rule: &r::pickle_dangerous_global::RULE,
                     message: if bounded {
                         format!(
