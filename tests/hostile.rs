@@ -577,7 +577,7 @@ fn pickle_marks_past_the_mark_bound() {
 }
 
 /// 2,000,000 lists each appended to the one before: a valid, deeply nested pickle. It is read
-/// without recursion until the machine's memory bound (32 MiB of values and stack; the lists
+/// without recursion until the machine's memory bound (64 MiB of values and stack; the lists
 /// and the stack alone would take 150 MB), which is reported; nothing else is.
 #[test]
 fn pickle_two_million_nested_lists() {
@@ -592,7 +592,7 @@ fn pickle_two_million_nested_lists() {
     assert_eq!(r.format, Format::Pickle(Some(2)));
     assert_eq!(ids(&r), vec!["resource-limit"]);
     assert!(
-        r.findings[0].evidence.contains("32 MiB"),
+        r.findings[0].evidence.contains("64 MiB"),
         "{:?}",
         r.findings[0]
     );

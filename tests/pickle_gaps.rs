@@ -648,3 +648,28 @@ fn critical_argument_of_a_medium_callable_is_critical() {
         show(&r)
     );
 }
+
+/// numpy pickles a ufunc as `_ufunc_reconstruct(module, name)`, which imports the module and
+/// returns the attribute: a ufunc of numpy is data, any other target is a lookup gadget.
+#[test]
+fn ufunc_reconstruct_is_graded_by_what_it_looks_up() {
+    for module in ["numpy.core", "numpy._core"] {
+        let r = scan_named(
+            "ufunc.pkl",
+            &p4_call(module, "_ufunc_reconstruct", &["numpy._core.umath", "cos"]),
+        );
+        assert_below_medium(&r);
+        let r = scan_named(
+            "gadget.pkl",
+            &p4_call(module, "_ufunc_reconstruct", &["os", "system"]),
+        );
+        assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+        // Calling what it returns is a call of another call's result.
+        let mut p = p4_call(module, "_ufunc_reconstruct", &["os", "system"]);
+        p.pop();
+        p.extend(su("echo airlock-test"));
+        p.extend_from_slice(b"\x85R.");
+        let r = scan_named("called.pkl", &p);
+        assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    }
+}

@@ -200,7 +200,7 @@ impl Default for Limits {
             max_stack: 2_000_000,
             max_marks: 2_000_000,
             max_memo: 2_000_000,
-            max_bytes: 32 << 20,
+            max_bytes: 64 << 20,
         }
     }
 }
@@ -959,14 +959,14 @@ mod tests {
     }
 
     /// Regression (attack session 4, #16): 8 MB of nested `TUPLE1` took 372 MB before the
-    /// value-count bound stopped it. The memory bound stops it at 32 MiB of state.
+    /// value-count bound stopped it. The memory bound stops it at 64 MiB of state.
     #[test]
     fn cheap_opcodes_stop_at_the_memory_bound() {
         let max = Limits::default().max_bytes;
         for (body, bound_named) in [
-            ([b"N".as_slice(), &[0x85u8; 8_000_000]].concat(), "32 MiB"),
-            (b"(t".repeat(4_000_000), "32 MiB"),
-            (b"]".repeat(2_100_000), "32 MiB"),
+            ([b"N".as_slice(), &[0x85u8; 8_000_000]].concat(), "64 MiB"),
+            (b"(t".repeat(4_000_000), "64 MiB"),
+            (b"]".repeat(2_100_000), "64 MiB"),
             // Two million `None`s on the stack are 32 MB: the stack bound comes first.
             (b"N".repeat(2_100_000), "stack deeper"),
         ] {

@@ -675,6 +675,11 @@ fn is_getattr(module: &str, name: &str) -> bool {
     name == "getattr" && matches!(module, "builtins" | "__builtin__")
 }
 
+/// numpy's ufunc unpickler, `numpy.core._ufunc_reconstruct` (`numpy._core` since NumPy 2).
+fn is_ufunc_reconstruct(module: &str, name: &str) -> bool {
+    name == "_ufunc_reconstruct" && matches!(module, "numpy.core" | "numpy._core")
+}
+
 fn is_reconstructor(module: &str, name: &str) -> bool {
     matches!(module, "copyreg" | "copy_reg")
         && matches!(name, "_reconstructor" | "__newobj__" | "__newobj_ex__")
@@ -784,6 +789,43 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                                 }
                             }
                             continue;
+                        }
+                        // numpy's `_ufunc_reconstruct(module, name)` imports `module` and
+                        // returns its attribute `name` (numpy/_core/__init__.py): a lookup, like
+                        // GLOBAL, graded by what it looks up. Calling what it returns is a call
+                        // of another call's result, graded where that happens.
+                        if is_ufunc_reconstruct(&module, &name) {
+                            let target = m.items_of(args).and_then(|a| match a {
+                                [tm, tn] => Some((m.text_of(*tm)?, m.text_of(*tn)?)),
+                                _ => None,
+                            });
+                            if let Some((tm, tn)) = target {
+                                let numpy = tm == "numpy" || tm.starts_with("numpy.");
+                                match classify(&tm, &tn) {
+                                    Class::Allowed => continue,
+                                    Class::Unknown if numpy => continue,
+                                    Class::Denied(category) => {
+                                        tally.risky_call = true;
+                                        let looked = qualified(&tm, &tn);
+                                        add(
+                                            &mut hits,
+                                            looked.clone(),
+                                            Hit {
+                                                severity: classify::call_severity(category),
+                                                rule: &r::pickle_dangerous_call::RULE,
+                                                message: format!(
+                                                    "looks up {looked} ({category}) through numpy's _ufunc_reconstruct"
+                                                ),
+                                                evidence,
+                                                span,
+                                                count: 1,
+                                            },
+                                        );
+                                        continue;
+                                    }
+                                    Class::Unknown => {}
+                                }
+                            }
                         }
                         // Reconstruction helpers: what matters is the class they are given.
                         let (module, name, kind, gnode) = if is_reconstructor(&module, &name) {
