@@ -121,6 +121,10 @@ pub struct Ctx {
     /// bytes): set by the zip reader just before [`Ctx::nested_sized`], taken by the `.npy`
     /// analyser, cleared by the reader after, so it reaches that one member only.
     pub npy_tail: Option<(u64, Vec<u8>)>,
+    /// Members of the sdist being read that its build runs (a PEP 517 in-tree backend named
+    /// by `backend-path` in `pyproject.toml`), by member name: analysed as install-time code.
+    /// Set by the tar reader for its members, restored after them.
+    pub install_files: Vec<String>,
 }
 
 impl Ctx {
@@ -133,6 +137,7 @@ impl Ctx {
             facts: std::collections::BTreeMap::new(),
             yara: None,
             npy_tail: None,
+            install_files: Vec::new(),
         }
     }
 

@@ -673,3 +673,62 @@ fn ufunc_reconstruct_is_graded_by_what_it_looks_up() {
         assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
     }
 }
+
+/// A protocol 0 stream of plain data runs past the sniff's first window before its first
+/// import; `pickle.load` needs no magic, so it is a pickle all the same.
+#[test]
+fn a_long_protocol_0_prefix_does_not_hide_the_pickle() {
+    let mut p = b"(lp0\n".to_vec();
+    for i in 0..40 {
+        p.extend(format!("Vitem number {i}\np{}\na", i + 1).as_bytes());
+    }
+    p.extend(b"0cos\nsystem\n(Vecho airlock-test\ntR.");
+    let r = scan_named("data.bin", &p);
+    assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    // The same list alone is a clean pickle, not an unrecognised file.
+    let mut benign = b"(lp0\n".to_vec();
+    for i in 0..40 {
+        benign.extend(format!("Vitem number {i}\np{}\na", i + 1).as_bytes());
+    }
+    benign.push(b'.');
+    let r = scan_named("list.pkl", &benign);
+    assert!(r.findings.is_empty(), "{:#?}", show(&r));
+    assert!(
+        matches!(r.format, airlock::formats::Format::Pickle(_)),
+        "{:?}",
+        r.format
+    );
+}
+
+/// A million short strings fill the value store; the rest is plain data, so the bound is
+/// reported low, not as a possible hidden payload.
+#[test]
+fn a_large_plain_data_pickle_is_bounded_low() {
+    let mut p = b"\x80\x04}\x94(".to_vec();
+    for i in 0..1_000_000u32 {
+        let k = format!("k{i}");
+        p.push(0x8c);
+        p.push(k.len() as u8);
+        p.extend(k.as_bytes());
+        p.push(0x94);
+        p.push(b'J');
+        p.extend(i.to_le_bytes());
+    }
+    p.extend(b"u.");
+    let r = scan_named("vocab.pkl", &p);
+    let limit = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "resource-limit")
+        .unwrap_or_else(|| panic!("{:#?}", show(&r)));
+    assert_eq!(limit.severity, Severity::Low, "{:#?}", show(&r));
+    assert!(r.findings.iter().all(|f| f.severity < Severity::Medium));
+    // A call after the bound keeps the bound medium and is reported itself.
+    p.truncate(p.len() - 2);
+    p.extend(
+        b"u0\x8c\x02os\x94\x8c\x06system\x94\x93\x94\x8c\x11echo airlock-test\x94\x85\x94R\x94.",
+    );
+    let r = scan_named("vocab.pkl", &p);
+    assert_rule(&r, "resource-limit", Severity::Medium);
+    assert_rule(&r, "pickle-dangerous-global", Severity::High);
+}

@@ -233,3 +233,74 @@ fn a_secret_kept_in_a_variable_and_sent_out_is_a_stealer() {
         None
     );
 }
+
+/// A `.tar.gz` sdist of `files` under `demo-1.0/`.
+fn sdist(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    for (name, text) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(text.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, format!("demo-1.0/{name}"), text.as_bytes())
+            .expect("append");
+    }
+    let tar = b.into_inner().expect("tar");
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut z, &tar).expect("gzip");
+    z.finish().expect("gzip")
+}
+
+#[test]
+fn an_in_tree_build_backend_runs_at_install() {
+    let pyproject =
+        "[build-system]\nrequires = []\nbuild-backend = \"backend\"\nbackend-path = [\".\"]\n";
+    let hook = "import os\ndef build_wheel(wheel_directory, config_settings=None, metadata_directory=None):\n    os.system('echo airlock-test')\n    return 'demo-1.0-py3-none-any.whl'\n";
+    let pkg_info = "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n";
+    let data = sdist(&[
+        ("PKG-INFO", pkg_info),
+        ("pyproject.toml", pyproject),
+        ("backend.py", hook),
+    ]);
+    assert_eq!(
+        worst("demo-1.0.tar.gz", &data, "python-shell-command"),
+        Some(Severity::High)
+    );
+    // In a sub-folder, as a package.
+    let nested = pyproject
+        .replace("\"backend\"", "\"_build.hooks:backend\"")
+        .replace("[\".\"]", "[\"tools\"]");
+    let data = sdist(&[
+        ("PKG-INFO", pkg_info),
+        ("pyproject.toml", &nested),
+        ("tools/_build/hooks/__init__.py", hook),
+    ]);
+    assert_eq!(
+        worst("demo-1.0.tar.gz", &data, "python-shell-command"),
+        Some(Severity::High)
+    );
+    // The same module without backend-path is an ordinary module of the package.
+    let data = sdist(&[
+        ("PKG-INFO", pkg_info),
+        ("pyproject.toml", "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n"),
+        ("backend.py", hook),
+    ]);
+    assert_eq!(
+        worst("demo-1.0.tar.gz", &data, "python-shell-command"),
+        Some(Severity::Low)
+    );
+}
+
+#[test]
+fn deep_indentation_is_bounded_not_an_abort() {
+    // tree-sitter-python's scanner aborted the process past about 550 levels; CPython refuses
+    // more than 100.
+    let mut src = String::from("import os\n");
+    for i in 0..600 {
+        src.push_str(&" ".repeat(i));
+        src.push_str("if 1:\n");
+    }
+    src.push_str(&" ".repeat(600));
+    src.push_str("pass\nos.system('echo airlock-test')\n");
+    assert_at_least("deep.py", &src, "resource-limit", Severity::High);
+}

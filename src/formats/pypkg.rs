@@ -315,6 +315,7 @@ pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, de
     let base = file.rsplit('/').next().unwrap_or(file);
     let role = match base {
         "setup.py" => Role::Install,
+        _ if ctx.install_files.iter().any(|f| f == file) => Role::Install,
         "sitecustomize.py" | "usercustomize.py" => {
             ctx.emit(
                 Finding::builder(&r::startup_hook_file::RULE, loc.clone())

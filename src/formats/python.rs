@@ -948,6 +948,19 @@ fn wrapped(def: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) 
         .then_some(callee)
 }
 
+/// The hooks of a PEP 517 build backend (and PEP 660's editable ones) that `pip install`
+/// calls on an sdist.
+const PEP517_HOOKS: &[&str] = &[
+    "build_wheel",
+    "build_sdist",
+    "build_editable",
+    "get_requires_for_build_wheel",
+    "get_requires_for_build_sdist",
+    "get_requires_for_build_editable",
+    "prepare_metadata_for_build_wheel",
+    "prepare_metadata_for_build_editable",
+];
+
 /// Names of functions called at load kept per source.
 const MAX_CALLED: usize = 4096;
 
@@ -1733,6 +1746,43 @@ fn emit(
     );
 }
 
+/// CPython's tokenizer limit on indentation levels (`MAXINDENT` in `Parser/tokenizer.h`).
+const MAX_INDENT_LEVELS: usize = 100;
+
+/// Whether `src` indents deeper than [`MAX_INDENT_LEVELS`], counting levels as the tokenizer
+/// does (a stack of columns, tabs to multiples of 8), over every line that is not blank or a
+/// comment. Lines inside strings and brackets are counted too, so this may count more levels
+/// than Python, never fewer.
+fn too_many_indents(src: &[u8]) -> bool {
+    let mut stack: Vec<usize> = Vec::new();
+    for line in src.split(|b| *b == b'\n') {
+        let mut col = 0usize;
+        let mut i = 0;
+        while i < line.len() {
+            match line[i] {
+                b' ' => col += 1,
+                b'\t' => col = (col / 8 + 1) * 8,
+                b'\x0c' => col = 0,
+                _ => break,
+            }
+            i += 1;
+        }
+        if i == line.len() || matches!(line[i], b'#' | b'\r') {
+            continue;
+        }
+        while stack.last().is_some_and(|top| *top > col) {
+            stack.pop();
+        }
+        if col > 0 && stack.last().is_none_or(|top| *top < col) {
+            stack.push(col);
+            if stack.len() > MAX_INDENT_LEVELS {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// `src` with every non-ASCII identifier character NFKC-normalised, as Python's tokenizer reads
 /// identifiers (PEP 3131); `None` when that changes nothing (ASCII, or identifiers already in
 /// NFKC such as CJK names), so most sources are not copied. Characters in strings and
@@ -2069,7 +2119,9 @@ fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
             Group::Process | Group::Network | Group::Exec if placed.len() < MAX_PLACED => {
                 placed.push(at)
             }
-            Group::Dynamic if dynamic.len() < MAX_PLACED => dynamic.push(at),
+            Group::Dynamic if dynamic.len() < MAX_PLACED && reaches_code_runner(src, at) => {
+                dynamic.push(at)
+            }
             _ => {}
         }
     };
@@ -2093,6 +2145,100 @@ fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
         placed.truncate(MAX_PLACED);
     }
     Some((seen, placed))
+}
+
+/// Names whose computed lookup reaches a process, exec or an import: the modules and
+/// builtins that run code.
+const CODE_RUNNERS: &[&[u8]] = &[
+    b"os",
+    b"posix",
+    b"nt",
+    b"subprocess",
+    b"builtins",
+    b"__builtins__",
+    b"__import__",
+    b"importlib",
+    b"sys.modules",
+    b"ctypes",
+    b"pty",
+    b"commands",
+    b"platform",
+    b"exec",
+    b"eval",
+    b"compile",
+    b"pickle",
+    b"marshal",
+    b"runpy",
+];
+
+/// Whether the computed lookup at `at` (a [`Group::Dynamic`] word) is on a module or builtin
+/// that runs code: `getattr(os, …)`, `vars(builtins)`, `partial(os.system, …)`,
+/// `os.__dict__`, `setattr(builtins, …)`. Checked before a large module's lookups are placed:
+/// ordinary code is full of `getattr(self, …)` and `partial(func, …)` at its top level, and
+/// placing those made a quarter of the corpus's large modules parsed. `sys.modules`,
+/// `methodcaller`, `atexit` (also as a decorator), `globals()`, timers, finalizers and
+/// thread targets always count.
+fn reaches_code_runner(src: &[u8], at: usize) -> bool {
+    let rest = &src[at..src.len().min(at + 64)];
+    let is_runner = |s: &[u8]| {
+        CODE_RUNNERS.iter().any(|r| {
+            s.starts_with(r)
+                && s.get(r.len())
+                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+        })
+    };
+    if rest.starts_with(b"__dict__") {
+        // `os.__dict__`: the name before the dot.
+        let before = &src[..at.saturating_sub(1)];
+        let start = before
+            .iter()
+            .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.'))
+            .map_or(0, |p| p + 1);
+        return is_runner(&before[start..]);
+    }
+    if rest.starts_with(b"globals()") {
+        // `globals().update(…)`, `for k in globals():` are everywhere; the small-source rule
+        // still parses a module that calls through `globals()[…]`.
+        return false;
+    }
+    if let Some(after) = rest
+        .strip_prefix(b"sys.modules[".as_slice())
+        .or_else(|| rest.strip_prefix(b"sys.modules.get(".as_slice()))
+    {
+        // `sys.modules['os']`: the quoted name.
+        return after
+            .strip_prefix(b"'".as_slice())
+            .or_else(|| after.strip_prefix(b"\"".as_slice()))
+            .is_some_and(is_runner);
+    }
+    if rest.starts_with(b"sys.modules") {
+        return false;
+    }
+    if rest.starts_with(b"atexit") && at > 0 && src[at - 1] == b'@' {
+        // `@atexit.register` on a function: it runs at exit.
+        return true;
+    }
+    let first_arg = [
+        b"getattr(".as_slice(),
+        b"setattr(",
+        b"vars(",
+        b"partial(",
+        b"atexit.register(",
+    ]
+    .iter()
+    .any(|w| rest.starts_with(w));
+    match rest.iter().position(|c| *c == b'(') {
+        // `getattr(`, `vars(`, `partial(`, `setattr(`: the first argument.
+        Some(p) if first_arg => {
+            let arg = &rest[p + 1..];
+            let skip = arg
+                .iter()
+                .take_while(|c| c.is_ascii_whitespace() || **c == b'\\')
+                .count();
+            is_runner(&arg[skip..])
+        }
+        _ => true,
+    }
 }
 
 fn search(finder: &Finder, groups: &[Group], src: &[u8], note: &mut impl FnMut(Group, usize)) {
@@ -2126,19 +2272,21 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
         return true;
     };
     let has = |g: Group| seen[g as usize];
+    let at_import = || {
+        placed.len() >= MAX_PLACED || crate::formats::python_layout::runs_at_import(src, &placed)
+    };
     (has(Group::Exec) && has(Group::Decoder))
         || (has(Group::Spawn) && has(Group::Silenced))
         || has(Group::Miner)
         || (has(Group::Credential) && has(Group::Network))
         || has(Group::Hook)
-        || ((has(Group::Process)
-            || has(Group::Network)
-            || has(Group::Exec)
-            || (has(Group::Dynamic) && has(Group::Module)))
-            && (init
-                || src.len() <= SMALL_SOURCE
-                || placed.len() >= MAX_PLACED
-                || crate::formats::python_layout::runs_at_import(src, &placed)))
+        || ((has(Group::Process) || has(Group::Network) || has(Group::Exec))
+            && (init || src.len() <= SMALL_SOURCE || at_import()))
+        // A computed lookup beside a module that runs code: in a small source, or placed at
+        // import in a larger one (a package's `__init__.py` included).
+        || (has(Group::Dynamic)
+            && has(Group::Module)
+            && (src.len() <= SMALL_SOURCE || at_import()))
 }
 
 /// Whether a `(` follows the word at `at` after blanks, line continuations, comments and line
@@ -2227,10 +2375,13 @@ fn run(
     if !worth_parsing(src, role, init) {
         return Vec::new();
     }
-    if src.len() > MAX_SOURCE {
-        // Too large to parse; the linear placement pass still reads all of it. A process,
-        // network or exec call it places at import makes the skip high: padding a module past
-        // the bound must not lower a payload's grade below the default gate.
+    // tree-sitter-python's scanner aborts the process when its indent stack outgrows its
+    // state buffer (about 550 levels); CPython refuses more than 100 levels anyway.
+    let too_deep = too_many_indents(src);
+    if src.len() > MAX_SOURCE || too_deep {
+        // Too large (or too deep) to parse; the linear placement pass still reads all of it.
+        // A process, network or exec call it places at import makes the skip high: padding a
+        // module past the bound must not lower a payload's grade below the default gate.
         let at_import = role == Role::Module && calls_at_import(src);
         let severity = if at_import || role != Role::Module {
             Severity::High
@@ -2244,12 +2395,12 @@ fn run(
         } else {
             ""
         };
-        ctx.limit_at(
-            severity,
-            loc,
-            &format!("Python source larger than {MAX_SOURCE} bytes{why}"),
-            "the whole file",
-        );
+        let what = if too_deep {
+            format!("Python source with more than {MAX_INDENT_LEVELS} indentation levels (CPython refuses it: too many levels of indentation){why}")
+        } else {
+            format!("Python source larger than {MAX_SOURCE} bytes{why}")
+        };
+        ctx.limit_at(severity, loc, &what, "the whole file");
         return Vec::new();
     }
     let mut parser = tree_sitter::Parser::new();
@@ -2263,6 +2414,13 @@ fn run(
         return Vec::new();
     };
     let mut sig = collect(&tree, src);
+    if role == Role::Install {
+        // The PEP 517 hooks a frontend calls on a build backend (and setuptools' own entry
+        // points in a `setup.py` are module level anyway).
+        for hook in PEP517_HOOKS {
+            sig.called_at_load.insert((*hook).to_string());
+        }
+    }
     if sig.names_overflow {
         ctx.limit(
             loc,

@@ -100,6 +100,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         }
         break;
     }
+    // A PEP 517 in-tree backend runs when the sdist is built: analysed as install-time code.
+    let backend = in_tree_backend(data, &members);
+    let outer = std::mem::replace(&mut ctx.install_files, backend);
     for (name, start, size) in members {
         let mloc = loc.member(name.clone());
         crate::formats::zip::check_member_name(ctx, &name, &mloc);
@@ -117,6 +120,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         };
         ctx.nested(body, &mloc, &name, depth + 1);
     }
+    ctx.install_files = outer;
     let legacy = ["sys_info", "pickle", "storages"]
         .iter()
         .all(|n| names.iter().any(|m| m == n));
@@ -130,6 +134,70 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     } else {
         Format::Tar
     }
+}
+
+/// Largest `pyproject.toml` read for its `[build-system]` table.
+const MAX_PYPROJECT: usize = 1 << 20;
+
+/// The members of an sdist that form its PEP 517 in-tree build backend: `pyproject.toml` at
+/// the top folder names `build-backend = "pkg.mod:obj"` and `backend-path = ["dir", …]`, so
+/// the frontend imports `pkg.mod` from those folders (`dir/pkg/mod.py` or
+/// `dir/pkg/mod/__init__.py`) and calls its hooks. Paths with `..` are ignored (PEP 517 requires
+/// them to stay inside the source tree; a frontend refuses them).
+fn in_tree_backend(data: &[u8], members: &[(String, usize, usize)]) -> Vec<String> {
+    let Some((name, start, size)) = members
+        .iter()
+        .find(|(n, _, _)| n.matches('/').count() == 1 && n.ends_with("/pyproject.toml"))
+    else {
+        return Vec::new();
+    };
+    let root = &name[..name.len() - "/pyproject.toml".len()];
+    let Some(text) = data
+        .get(*start..start.saturating_add(*size))
+        .filter(|b| b.len() <= MAX_PYPROJECT)
+        .and_then(|b| std::str::from_utf8(b).ok())
+    else {
+        return Vec::new();
+    };
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let Some(bs) = doc.get("build-system").and_then(|v| v.as_table()) else {
+        return Vec::new();
+    };
+    let (Some(backend), Some(paths)) = (
+        bs.get("build-backend").and_then(|v| v.as_str()),
+        bs.get("backend-path").and_then(|v| v.as_array()),
+    ) else {
+        return Vec::new();
+    };
+    let module = backend
+        .split(':')
+        .next()
+        .unwrap_or(backend)
+        .trim()
+        .replace('.', "/");
+    if module.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for p in paths.iter().filter_map(|p| p.as_str()).take(16) {
+        let parts: Vec<&str> = p
+            .split(['/', '\\'])
+            .filter(|c| !c.is_empty() && *c != ".")
+            .collect();
+        if parts.contains(&"..") {
+            continue;
+        }
+        let mut dir = root.to_string();
+        for c in parts {
+            dir.push('/');
+            dir.push_str(c);
+        }
+        out.push(format!("{dir}/{module}.py"));
+        out.push(format!("{dir}/{module}/__init__.py"));
+    }
+    out
 }
 
 /// Read the headers of the archive starting at `start`, adding its names and its regular

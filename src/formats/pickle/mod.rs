@@ -113,7 +113,33 @@ pub fn looks_like(data: &[u8]) -> Option<Option<u8>> {
         Outcome::Error { index, .. } if index >= 3 && imports > 0 && index > first_import => {
             Some(proto)
         }
+        // A protocol 0/1 stream of plain data (a list of 40 strings) runs past the first
+        // window without an import; the import may come after it. It is a pickle when it
+        // runs cleanly for the long window, or to where the sniffed bytes end.
+        Outcome::Limit { .. } if usual_start => long_sniff(data).then_some(proto),
         _ => None,
+    }
+}
+
+/// Opcodes a protocol 0/1 stream without an early import must run cleanly to be a pickle.
+const LONG_SNIFF_OPS: u64 = 4096;
+
+/// Whether `data` runs cleanly through the machine for [`LONG_SNIFF_OPS`] opcodes, to `STOP`,
+/// or up to an opcode cut by the end of `data` (the sniffed head of a larger file).
+fn long_sniff(data: &[u8]) -> bool {
+    let limits = machine::Limits {
+        max_opcodes: LONG_SNIFF_OPS,
+        ..machine::Limits::default()
+    };
+    let mut m = Machine::new(data, limits, 0);
+    let mut hook = |_: &Machine<'_>, _: NodeId, _: V, _: usize| HookResult::None;
+    match m.run(0, &mut hook) {
+        Outcome::Stop { .. } | Outcome::Limit { .. } => true,
+        // The stream ran cleanly to where the sniffed bytes end: the head of a larger file.
+        Outcome::Error { offset, .. } => matches!(
+            opcodes::decode(data, offset),
+            Err(opcodes::DecodeError::Truncated { .. } | opcodes::DecodeError::Eof)
+        ),
     }
 }
 
@@ -227,14 +253,29 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                 break;
             }
             Outcome::Limit { bound, offset } => {
-                ctx.limit(
-                    &loc.with_span(Span::Offset {
-                        offset: offset as u64,
-                    }),
-                    &bound,
-                    &format!("{} of pickle stream", plural(data.len() - offset, "byte")),
-                );
-                linear_imports(ctx, data, offset, loc, m.protocol);
+                let at = loc.with_span(Span::Offset {
+                    offset: offset as u64,
+                });
+                let left = format!("{} of pickle stream", plural(data.len() - offset, "byte"));
+                // The linear pass decodes every opcode after the bound. When it finds plain data
+                // to the end (no import, no call) and nothing before the bound called anything
+                // risky, only the value model of data was dropped: a large vocabulary, not a
+                // hidden payload, so the finding is low.
+                let mut found = Vec::new();
+                let plain = linear_imports(&mut found, ctx, data, offset, loc, m.protocol);
+                if plain && !tally.risky_call {
+                    ctx.limit_at(
+                        Severity::Low,
+                        &at,
+                        &bound,
+                        &format!("{left}, decoded opcode by opcode after it: plain data, no imports or calls"),
+                    );
+                } else {
+                    ctx.limit(&at, &bound, &left);
+                }
+                for f in found {
+                    ctx.emit(f);
+                }
                 break;
             }
         }
@@ -260,8 +301,19 @@ const LINEAR_TIME_CHECK: u64 = 1 << 16;
 /// `GLOBAL` / `INST` by their inline names, `STACK_GLOBAL` by the two string pushes before it
 /// when they are literal. A denylisted import is high; a `STACK_GLOBAL` whose operands are not
 /// literal, followed by a call opcode, is high; an import in neither list is low.
-fn linear_imports(ctx: &mut Ctx, data: &[u8], start: usize, loc: &Location, proto: Option<u8>) {
+///
+/// The hits go to `out`; returns whether the rest was plain data: decoded to its end without an
+/// import or a call opcode.
+fn linear_imports(
+    out: &mut Vec<Finding>,
+    ctx: &mut Ctx,
+    data: &[u8],
+    start: usize,
+    loc: &Location,
+    proto: Option<u8>,
+) -> bool {
     let mut proto = proto;
+    let mut plain = true;
     let mut pos = start;
     // The last two values pushed, as literal strings when they were one.
     let mut window: [Option<String>; 2] = [None, None];
@@ -283,10 +335,12 @@ fn linear_imports(ctx: &mut Ctx, data: &[u8], start: usize, loc: &Location, prot
                 ),
                 &format!("{} after offset {pos}", plural(data.len() - pos, "byte")),
             );
+            plain = false;
             break;
         }
         // A stream the decoder cannot read further ends where Python's loader would fail.
         let Ok((op, next)) = opcodes::decode(data, pos) else {
+            plain &= pos >= data.len();
             break;
         };
         let at = pos;
@@ -323,7 +377,9 @@ fn linear_imports(ctx: &mut Ctx, data: &[u8], start: usize, loc: &Location, prot
             opcodes::Op::Reduce
             | opcodes::Op::Obj
             | opcodes::Op::Newobj
-            | opcodes::Op::NewobjEx => {
+            | opcodes::Op::NewobjEx
+            | opcodes::Op::Build => {
+                plain = false;
                 push(&mut window, None);
                 if let Some(u) = unresolved_at.take() {
                     let hit = Hit {
@@ -348,6 +404,7 @@ fn linear_imports(ctx: &mut Ctx, data: &[u8], start: usize, loc: &Location, prot
         let Some((module, name)) = import else {
             continue;
         };
+        plain = false;
         let (module, name) = if proto.is_none_or(|p| p < 3) {
             classify::fix_imports(&module, &name)
         } else {
@@ -382,8 +439,9 @@ fn linear_imports(ctx: &mut Ctx, data: &[u8], start: usize, loc: &Location, prot
             .or_insert(hit);
     }
     for h in hits.into_values() {
-        emit_hit(ctx, loc, h);
+        out.push(hit_finding(loc, h));
     }
+    plain
 }
 
 /// Bytes after the last pickle: another format is analysed as a nested artifact; anything else
@@ -688,23 +746,26 @@ fn is_reconstructor(module: &str, name: &str) -> bool {
 /// Emit one (possibly repeated) hit as a finding: high and critical ones with high confidence,
 /// the count in the message when it occurred more than once.
 fn emit_hit(ctx: &mut Ctx, loc: &Location, h: Hit) {
+    ctx.emit(hit_finding(loc, h));
+}
+
+/// The finding of one hit ([`emit_hit`]).
+fn hit_finding(loc: &Location, h: Hit) -> Finding {
     let message = if h.count > 1 {
         format!("{} ({} times)", h.message, h.count)
     } else {
         h.message
     };
-    ctx.emit(
-        Finding::builder(h.rule, loc.with_span(h.span))
-            .severity(h.severity)
-            .confidence(if h.severity >= Severity::High {
-                Confidence::High
-            } else {
-                Confidence::Medium
-            })
-            .message(message)
-            .evidence(h.evidence)
-            .build(),
-    );
+    Finding::builder(h.rule, loc.with_span(h.span))
+        .severity(h.severity)
+        .confidence(if h.severity >= Severity::High {
+            Confidence::High
+        } else {
+            Confidence::Medium
+        })
+        .message(message)
+        .evidence(h.evidence)
+        .build()
 }
 
 struct Hit {
