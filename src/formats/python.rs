@@ -108,6 +108,9 @@ fn is_unpickle(name: &str) -> bool {
     matches!(
         name,
         "pickle.loads"
+            | "pickle.load"
+            | "dill.load"
+            | "cloudpickle.load"
             | "pickle._loads"
             | "_pickle.loads"
             | "cPickle.loads"
@@ -118,14 +121,30 @@ fn is_unpickle(name: &str) -> bool {
 }
 
 /// Calls that run Python code from a file or a string other than exec/eval: `runpy`, the
-/// `code` module's interpreters.
+/// `code` module's interpreters, `timeit`, the debugger and profilers' `run`, the C API's
+/// `PyRun_SimpleString` through ctypes.
 fn runs_code(name: &str) -> bool {
-    matches!(name, "runpy.run_path" | "runpy.run_module")
-        || (name.starts_with("code.Interactive")
-            && matches!(
-                name.rsplit('.').next(),
-                Some("runsource" | "runcode" | "push")
-            ))
+    matches!(
+        name,
+        "runpy.run_path"
+            | "runpy.run_module"
+            // Their first argument is a statement they exec.
+            | "timeit.timeit"
+            | "timeit.repeat"
+            | "timeit.Timer"
+            | "pdb.run"
+            | "pdb.runeval"
+            | "pdb.runctx"
+            | "cProfile.run"
+            | "cProfile.runctx"
+            | "profile.run"
+            | "profile.runctx"
+            | "ctypes.pythonapi.PyRun_SimpleString"
+    ) || (name.starts_with("code.Interactive")
+        && matches!(
+            name.rsplit('.').next(),
+            Some("runsource" | "runcode" | "push")
+        ))
 }
 
 /// Calls that start a process.
@@ -160,19 +179,27 @@ fn is_process(name: &str) -> bool {
 /// Calls that reach the network.
 fn is_network(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
-    matches!(last, "urlopen" | "urlretrieve")
+    // Making a client (`requests.Session()`, `httpx.Client()`, `HTTPSConnection(host)`,
+    // `urllib.request.Request(url)`, a socket) sends nothing; its requests do. The name table
+    // binds a client to its constructor (`s = requests.Session()` makes `s.post` the name
+    // `requests.Session().post`), so they are these names.
+    matches!(last, "urlopen" | "urlretrieve" | "create_connection")
         || (name.starts_with("requests.")
             && matches!(
                 last,
-                "get" | "post" | "put" | "patch" | "request" | "Session"
+                "get" | "post" | "put" | "patch" | "delete" | "head" | "request"
             ))
-        || (name.starts_with("httpx.") && matches!(last, "get" | "post" | "Client" | "put"))
-        || matches!(
-            last,
-            "HTTPConnection" | "HTTPSConnection" | "create_connection"
-        )
-        // Creating a socket (urllib3 probes IPv6 at import) sends nothing; connecting does.
-        || (name.contains("urllib") && last == "Request")
+        || (name.starts_with("httpx.")
+            && matches!(
+                last,
+                "get" | "post" | "put" | "patch" | "delete" | "request" | "stream"
+            ))
+        || (name.starts_with("aiohttp.ClientSession()")
+            && matches!(last, "get" | "post" | "put" | "request"))
+        || ((name.contains("HTTPConnection()") || name.contains("HTTPSConnection()"))
+            && matches!(last, "request" | "putrequest" | "connect" | "send"))
+        || (name.starts_with("socket.socket()")
+            && matches!(last, "connect" | "connect_ex" | "send" | "sendall" | "sendto"))
         // urllib3 (`urllib3.request`, `PoolManager().request`), `build_opener().open`, mail,
         // FTP, and name lookups, which carry data out in the name they ask for.
         || (name.starts_with("urllib3.") && matches!(last, "request" | "urlopen"))
@@ -253,7 +280,8 @@ fn holds_secret(
         return None;
     }
     let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
-    let env = ["os.environ", "environ"].iter().any(|e| {
+    // `os.environ` only: a bare `environ` is as often a WSGI request's environment.
+    let env = ["os.environ"].iter().any(|e| {
         compact == *e
             || compact.ends_with(&format!("({e})"))
             || compact.contains(&format!("({e}))"))
@@ -480,6 +508,13 @@ struct Signals {
     pickles: Vec<(usize, Vec<u8>)>,
     /// Variables bound to the environment or a credential file's content, and what they hold.
     secret_vars: std::collections::HashMap<String, String>,
+    /// The calls each function makes (by the function's name, `Class.method` for methods).
+    calls_in: std::collections::HashMap<String, Vec<String>>,
+    calls_total: usize,
+    /// Variables bound to what a network call returned.
+    downloaded: std::collections::HashSet<String>,
+    /// The bases each module-level class names.
+    class_bases: std::collections::HashMap<String, Vec<String>>,
     /// Line → the top-level function it is in, for signals inside functions.
     enclosing: std::collections::HashMap<usize, String>,
     /// Functions the module calls (or starts as a thread target) at its top level: their bodies
@@ -961,6 +996,48 @@ const PEP517_HOOKS: &[&str] = &[
     "prepare_metadata_for_build_editable",
 ];
 
+/// Extend `called_at_load` with what the functions in it call, transitively: `self.m()` and
+/// `cls.m()` in a method of `C` are `C.m`, a class called is its constructor, a method of a
+/// class is also looked up on its bases. Bounded by [`MAX_CALLED`] names.
+fn close_calls(sig: &mut Signals) {
+    let mut work: Vec<String> = sig.called_at_load.iter().cloned().collect();
+    let mut steps = 0usize;
+    while let Some(f) = work.pop() {
+        steps += 1;
+        if steps > 4 * MAX_CALLED || sig.called_at_load.len() >= MAX_CALLED {
+            break;
+        }
+        let mut next: Vec<String> = Vec::new();
+        // `K.m` where `K` has bases: `B.m` for each.
+        if let Some((class, method)) = f.split_once('.') {
+            if let Some(bases) = sig.class_bases.get(class) {
+                next.extend(bases.iter().map(|b| format!("{b}.{method}")));
+            }
+        }
+        let class = f.split_once('.').map(|(c, _)| c);
+        for c in sig.calls_in.get(&f).into_iter().flatten() {
+            let c = c.replace("().", ".");
+            let c = match (c.split_once('.'), class) {
+                (Some(("self" | "cls", rest)), Some(k)) => format!("{k}.{rest}"),
+                _ => c,
+            };
+            if !c.contains('.') {
+                next.push(format!("{c}.__init__"));
+                next.push(format!("{c}.__new__"));
+            }
+            next.push(c);
+        }
+        for n in next {
+            if sig.called_at_load.insert(n.clone()) {
+                work.push(n);
+            }
+        }
+    }
+}
+
+/// Caller-callee pairs recorded per source.
+const MAX_CALL_EDGES: usize = 65_536;
+
 /// Names of functions called at load kept per source.
 const MAX_CALLED: usize = 4096;
 
@@ -1098,6 +1175,8 @@ fn parameter_names<'a>(params: tree_sitter::Node<'_>, src: &'a [u8]) -> Vec<&'a 
 fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
     let mut sig = Signals::default();
     let mut names = Names::default();
+    names.sticky =
+        |n| is_process(n) || is_exec(n) || is_decoder(n) || is_network(n) || is_unpickle(n);
     let mut stack = vec![Step::Visit {
         node: tree.root_node(),
         in_fn: false,
@@ -1235,9 +1314,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                             }
                         } else {
                             let built = value.as_ref().is_some_and(Value::built);
-                            if let Some(why) =
+                            let fetched = first.is_some_and(|f| {
+                                f.kind() == "identifier" && sig.downloaded.contains(text(f, src))
+                            });
+                            let why = if fetched {
+                                Some("downloaded code")
+                            } else {
                                 first.and_then(|f| outside_code(f, built, src, &names, scope))
-                            {
+                            };
+                            if let Some(why) = why {
                                 if sig.exec_computed.len() < 64 {
                                     sig.exec_computed.push((
                                         line,
@@ -1407,13 +1492,36 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 {
                     sig.script = true;
                 }
+                // Who calls whom, for the functions a module-level call reaches in turn.
+                if let Some(f) = func.as_ref().filter(|_| in_fn) {
+                    if sig.calls_total < MAX_CALL_EDGES {
+                        let callees = sig.calls_in.entry(f.clone()).or_default();
+                        for c in [Some(&name), resolved.as_ref()].into_iter().flatten() {
+                            if !c.is_empty() && !callees.contains(c) {
+                                callees.push(c.clone());
+                                sig.calls_total += 1;
+                            }
+                        }
+                    }
+                }
                 if !in_fn {
-                    if fnode.is_some_and(|f| matches!(f.kind(), "identifier" | "attribute")) {
+                    if fnode.is_some_and(|f| {
+                        matches!(f.kind(), "identifier" | "attribute" | "subscript")
+                    }) {
                         // A function, or a class whose construction runs `__new__`/`__init__`
                         // (and `__set_name__` when made in a class body).
                         for n in [Some(&name), resolved.as_ref()].into_iter().flatten() {
+                            // `K().go()` runs `K.go`.
+                            let n = n.replace("().", ".");
                             if sig.called_at_load.len() < MAX_CALLED {
-                                for suffix in ["", ".__new__", ".__init__", ".__set_name__"] {
+                                for suffix in [
+                                    "",
+                                    ".__new__",
+                                    ".__init__",
+                                    ".__set_name__",
+                                    ".__enter__",
+                                    ".__exit__",
+                                ] {
                                     sig.called_at_load.insert(format!("{n}{suffix}"));
                                 }
                             }
@@ -1425,7 +1533,17 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         }
                     }
                 }
-                if let Some(net) = pick(&is_network) {
+                // `smtplib.SMTP()` / `ftplib.FTP()` connect in the constructor only when given
+                // a host.
+                let hostless = |n: &str| {
+                    matches!(
+                        n.rsplit('.').next(),
+                        Some("SMTP" | "SMTP_SSL" | "LMTP" | "FTP" | "FTP_TLS")
+                    ) && args.is_none_or(|a| {
+                        positional(a, 0).is_none() && keyword(a, src, "host").is_none()
+                    })
+                };
+                if let Some(net) = pick(&is_network).filter(|n| !hostless(n)) {
                     sig.network.push((line, in_fn, call_text(&net)));
                     if let Some(what) = args.and_then(|a| sends_secrets(a, src, &sig.secret_vars)) {
                         sig.exfil.push((line, what));
@@ -1506,6 +1624,16 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 if let Some(bases) = field(n, F::Superclasses) {
                     let mut c = bases.walk();
                     let items: Vec<_> = bases.named_children(&mut c).take(64).collect();
+                    if let Some(class) = field(n, F::Name) {
+                        let named: Vec<String> = items
+                            .iter()
+                            .filter(|b| matches!(b.kind(), "identifier" | "attribute"))
+                            .map(|b| dotted(*b, src))
+                            .collect();
+                        if sig.class_bases.len() < MAX_CALLED {
+                            sig.class_bases.insert(text(class, src).to_string(), named);
+                        }
+                    }
                     for b in items {
                         if b.kind() == "keyword_argument" {
                             if field(b, F::Name).is_some_and(|k| text(k, src) == "metaclass") {
@@ -1533,6 +1661,16 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     (field(n, F::Left), field(n, F::Right))
                 };
                 if let (Some(t), Some(v)) = (target, value) {
+                    // `code = urlopen(url).read()`: the variable holds downloaded data.
+                    let fetched = calls_within(v, src, &names, scope)
+                        .iter()
+                        .any(|c| is_network(c))
+                        || (v.kind() == "identifier" && sig.downloaded.contains(text(v, src)));
+                    if fetched && sig.downloaded.len() < MAX_CALLED {
+                        for id in Names::target_names(t) {
+                            sig.downloaded.insert(text(id, src).to_string());
+                        }
+                    }
                     if let Some(what) = holds_secret(v, src, &sig.secret_vars) {
                         if sig.secret_vars.len() < MAX_CALLED {
                             for id in Names::target_names(t) {
@@ -1551,9 +1689,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 } else {
                     F::Alias
                 };
+                // `with httpx.Client() as c:` binds `c` to the client (`c.post` is a request).
+                let value = (kind == "as_pattern")
+                    .then(|| n.named_child(0))
+                    .flatten()
+                    .and_then(|e| names.eval(e, src, scope))
+                    .filter(|v| matches!(v, Value::Name(_)))
+                    .unwrap_or(Value::Opaque);
                 if let Some(t) = field(n, target) {
-                    for id in Names::target_names(t) {
-                        names.bind(scope, text(id, src), Value::Opaque, line);
+                    let ids = Names::target_names(t);
+                    let single = ids.len() == 1;
+                    for id in ids {
+                        let v = if single { value.clone() } else { Value::Opaque };
+                        names.bind(scope, text(id, src), v, line);
                     }
                 }
             }
@@ -1570,8 +1718,24 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 // `@deco` calls `deco` on the definition at import.
                 if let Some(e) = n.named_child(0) {
                     if matches!(e.kind(), "identifier" | "attribute") {
-                        sig.called_at_load.insert(dotted(e, src));
-                        if let Some(r) = names.resolve(e, src, scope) {
+                        let spelled = dotted(e, src);
+                        let resolved = names.resolve(e, src, scope);
+                        // `@atexit.register` calls the function itself, at exit.
+                        let calls_it = [Some(&spelled), resolved.as_ref()]
+                            .into_iter()
+                            .flatten()
+                            .any(|d| d == "atexit.register");
+                        if calls_it {
+                            let def = n
+                                .parent()
+                                .and_then(|p| p.child_by_field_name("definition"))
+                                .and_then(|d| field(d, F::Name));
+                            if let Some(name) = def {
+                                sig.called_at_load.insert(text(name, src).to_string());
+                            }
+                        }
+                        sig.called_at_load.insert(spelled);
+                        if let Some(r) = resolved {
                             sig.called_at_load.insert(r);
                         }
                     }
@@ -1982,7 +2146,7 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("run_module", Group::Exec),
             ("runsource", Group::Exec),
             ("runcode", Group::Exec),
-            ("pickle.loads", Group::Exec),
+            ("pickle.load", Group::Exec),
             ("exec}", Group::Exec),
             ("exec'", Group::Exec),
             ("exec\"", Group::Exec),
@@ -2042,6 +2206,21 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("Timer(", Group::Dynamic),
             ("finalize(", Group::Dynamic),
             ("globals()", Group::Dynamic),
+            // Imports that bind a process module or function under another name (`import os
+            // as o; o.execv(…)`, `from os import execl`, `import subprocess as sp`), and
+            // dynamic imports: the call itself then names no process word.
+            ("import os as", Group::Process),
+            ("from os import", Group::Process),
+            ("from subprocess", Group::Process),
+            ("__import__(", Group::Process),
+            ("import_module(", Group::Process),
+            ("from pickle import", Group::Exec),
+            ("FunctionType", Group::Exec),
+            ("CodeType", Group::Exec),
+            ("timeit", Group::Exec),
+            ("cProfile.run", Group::Exec),
+            ("pdb.run", Group::Exec),
+            ("PyRun_", Group::Exec),
             ("import os", Group::Module),
             ("from os", Group::Module),
             ("import sys", Group::Module),
@@ -2050,7 +2229,15 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("import_module", Group::Module),
             ("posix", Group::Module),
             ("ctypes", Group::Module),
-            ("import subprocess", Group::Module),
+            ("import subprocess", Group::Process),
+            ("subprocess", Group::Process),
+            ("execl(", Group::Process),
+            ("execle(", Group::Process),
+            ("execlp(", Group::Process),
+            ("execv(", Group::Process),
+            ("execve(", Group::Process),
+            ("execvp(", Group::Process),
+            ("execvpe(", Group::Process),
             ("import pty", Group::Module),
             ("import operator", Group::Module),
             ("import functools", Group::Module),
@@ -2431,6 +2618,13 @@ fn run(
             "what later names stand for",
         );
     }
+    // What a function called at load calls runs at load too, and so does a method a class
+    // inherits (`K()` runs `Base.__init__`). Shell commands and exec reached that way are
+    // promoted; network calls only when the module calls their function itself, since a
+    // library's import reaches much of its code through helpers that fetch only on request
+    // (matplotlib's rc loader opens a URL only when given one).
+    let direct = sig.called_at_load.clone();
+    close_calls(&mut sig);
     // A function the module calls or starts as a thread at its top level runs at load.
     let runs_at_load = |line: usize| {
         sig.enclosing
@@ -2443,16 +2637,21 @@ fn run(
         .map(|s| s.0)
         .chain(sig.hidden_spawn.iter().map(|s| s.0))
         .chain(sig.exec_decoded.iter().map(|s| s.0))
-        .chain(sig.network.iter().map(|s| s.0))
         .filter(|l| runs_at_load(*l))
         .collect();
-    for s in sig
-        .shell
-        .iter_mut()
-        .chain(sig.network.iter_mut())
-        .chain(sig.exec_decoded.iter_mut())
-    {
+    let promote_network: Vec<usize> = sig
+        .network
+        .iter()
+        .map(|s| s.0)
+        .filter(|l| sig.enclosing.get(l).is_some_and(|f| direct.contains(f)))
+        .collect();
+    for s in sig.shell.iter_mut().chain(sig.exec_decoded.iter_mut()) {
         if promote.contains(&s.0) {
+            s.1 = false;
+        }
+    }
+    for s in sig.network.iter_mut() {
+        if promote_network.contains(&s.0) {
             s.1 = false;
         }
     }

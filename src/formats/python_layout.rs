@@ -50,6 +50,9 @@ pub fn runs_at_import(src: &[u8], offsets: &[usize]) -> bool {
         hot: HashMap::new(),
         found: false,
         overflow: false,
+        exit_hook: false,
+        bases: std::collections::HashSet::new(),
+        subclass_hooks: std::collections::HashSet::new(),
     };
     s.run();
     if s.found || s.overflow {
@@ -72,6 +75,13 @@ struct Scan<'a> {
     hot: HashMap<&'a [u8], bool>,
     found: bool,
     overflow: bool,
+    /// A module-level `@atexit.register` line was seen: the next definition runs at exit.
+    exit_hook: bool,
+    /// Names a module-level class header names as bases (or as its metaclass).
+    bases: std::collections::HashSet<&'a [u8]>,
+    /// Classes with a word in their `__init_subclass__` (or, as a metaclass, `__new__` /
+    /// `__init__`): a class header naming them runs it.
+    subclass_hooks: std::collections::HashSet<&'a [u8]>,
 }
 
 /// What the current logical line is.
@@ -203,6 +213,10 @@ impl<'a> Scan<'a> {
                         self.overflow = true;
                     }
                     let rest = &src[i..];
+                    // A base named in a class header runs its `__init_subclass__`.
+                    if l.header == Some(false) && !l.past_colon && *depth > 0 {
+                        self.bases.insert(word);
+                    }
                     let used = matches!(rest.get(ws_len(rest)), Some(b'(' | b'.'));
                     *self.module_names.entry(word).or_insert(false) |= used;
                 }
@@ -231,6 +245,12 @@ impl<'a> Scan<'a> {
                     .get(w.len())
                     .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
         };
+        let in_def = self.stack.iter().any(|b| b.def);
+        if !in_def && rest.starts_with(b"@") {
+            let deco = &rest[1..];
+            let deco = &deco[ws_len(deco)..];
+            self.exit_hook |= deco.starts_with(b"atexit.register");
+        }
         let is_async = word(b"async") && after_ws(rest, 5).starts_with(b"def");
         let def = word(b"def") || is_async;
         let class = word(b"class");
@@ -250,8 +270,16 @@ impl<'a> Scan<'a> {
                 .count();
             (e > s).then_some((s, e))
         });
+        if let Some((s, e)) = name.filter(|_| header == Some(true) && !in_def) {
+            if std::mem::take(&mut self.exit_hook) {
+                if self.module_names.len() >= MAX_NAMES {
+                    self.overflow = true;
+                }
+                self.module_names.insert(&self.src[s..e], true);
+            }
+        }
         Line {
-            in_def: self.stack.iter().any(|b| b.def),
+            in_def,
             header,
             past_colon: false,
             import: word(b"import") || word(b"from"),
@@ -306,6 +334,32 @@ impl<'a> Scan<'a> {
                 }
                 *self.hot.entry(&self.src[s..e]).or_insert(true) &= class;
             }
+            // A word in `__init_subclass__` (or a metaclass's `__new__`/`__init__`) runs when
+            // a class header names the class.
+            let blocks: Vec<Block> = self
+                .stack
+                .iter()
+                .copied()
+                .chain(l.name.map(|n| Block {
+                    indent: l.indent,
+                    def: l.header == Some(true),
+                    name: Some(n),
+                }))
+                .collect();
+            for pair in blocks.windows(2) {
+                let (class, method) = (pair[0], pair[1]);
+                if let (false, true, Some((cs, ce)), Some((ms, me))) =
+                    (class.def, method.def, class.name, method.name)
+                {
+                    if matches!(
+                        &self.src[ms..me],
+                        b"__init_subclass__" | b"__new__" | b"__init__" | b"__prepare__"
+                    ) && self.subclass_hooks.len() < MAX_NAMES
+                    {
+                        self.subclass_hooks.insert(&self.src[cs..ce]);
+                    }
+                }
+            }
         }
     }
 
@@ -319,6 +373,9 @@ impl<'a> Scan<'a> {
     /// Whether module-level code names a hot function, or calls (or takes an attribute of)
     /// a hot class: subclassing or annotating with a class runs none of its methods.
     fn referenced(&self) -> bool {
+        if self.subclass_hooks.iter().any(|c| self.bases.contains(c)) {
+            return true;
+        }
         self.hot.iter().any(|(name, class)| {
             self.module_names
                 .get(name)
@@ -550,6 +607,24 @@ mod tests {
         assert!(!runs(
             "def f():\n    os.system('echo')\n__all__ = ['f']  # f()\n"
         ));
+    }
+
+    #[test]
+    fn class_creation_hooks_and_exit_handlers_run() {
+        // A base's `__init_subclass__` runs when a class header names it.
+        assert!(runs(
+            "class A:\n    def __init_subclass__(cls):\n        os.system('echo')\nclass B(A):\n    pass\n"
+        ));
+        // A metaclass's `__new__` runs when a class header names it.
+        assert!(runs(
+            "class M(type):\n    def __new__(m, n, b, d):\n        os.system('echo')\n        return 1\nclass B(metaclass=M):\n    pass\n"
+        ));
+        // `@atexit.register` runs the function at exit.
+        assert!(runs(
+            "import atexit\n@atexit.register\ndef f():\n    os.system('echo')\n"
+        ));
+        // Any other decorator does not name the function at module level.
+        assert!(!runs("@app.route('/')\ndef f():\n    os.system('echo')\n"));
     }
 
     #[test]

@@ -127,6 +127,9 @@ pub struct Names {
     /// Names ever bound, by [`quick_hash`]: most names looked up (`self`, `len`, `print`)
     /// were never bound, and this answers for them without hashing the name for the maps.
     seen: Box<[u64; SEEN_WORDS]>,
+    /// Names a binding in a branch does not replace with a harmless one (the callables that
+    /// run code, processes or the network); none by default.
+    pub sticky: fn(&str) -> bool,
 }
 
 const SEEN_WORDS: usize = 64;
@@ -198,6 +201,7 @@ impl Default for Names {
             budget: Cell::new(VALUE_BUDGET),
             overflow: false,
             seen: Box::new([0; SEEN_WORDS]),
+            sticky: |_| false,
         }
     }
 }
@@ -230,18 +234,26 @@ impl Names {
     /// a module or callable the name stands for is kept unless the new value is one too, since
     /// Python reaches a later use through either binding (`try: import os as q` /
     /// `except ImportError: q = None`).
+    ///
+    /// Between two names, the one [`Names::sticky`] marks wins (`if c: f = os.system` /
+    /// `else: f = print`): the table keeps one binding a name, and the one that runs code is
+    /// the one a later call must be judged by.
     pub fn bind_in_branch(&mut self, scope: usize, name: &str, value: Value, line: usize) {
-        if !matches!(value, Value::Name(_) | Value::Class(_))
-            && self.maybe_bound(name)
-            && matches!(
-                self.scopes.get(scope).and_then(|s| s.map.get(name)),
-                Some(Binding {
-                    value: Value::Name(_),
-                    ..
-                })
-            )
-        {
-            return;
+        if self.maybe_bound(name) {
+            if let Some(Binding {
+                value: Value::Name(old),
+                ..
+            }) = self.scopes.get(scope).and_then(|s| s.map.get(name))
+            {
+                let keep = match &value {
+                    Value::Name(new) => (self.sticky)(old) && !(self.sticky)(new),
+                    Value::Class(_) => false,
+                    _ => true,
+                };
+                if keep {
+                    return;
+                }
+            }
         }
         self.bind(scope, name, value, line);
     }
@@ -886,6 +898,23 @@ impl Names {
                         | "CDLL"
                         | "PyDLL"
                         | "LoadLibrary"
+                        | "Session"
+                        | "session"
+                        | "Client"
+                        | "AsyncClient"
+                        | "ClientSession"
+                        | "HTTPConnection"
+                        | "HTTPSConnection"
+                        | "PoolManager"
+                        | "build_opener"
+                        | "SMTP"
+                        | "SMTP_SSL"
+                        | "FTP"
+                        | "socket"
+                        | "BytesIO"
+                        | "lower"
+                        | "upper"
+                        | "swapcase"
                 )
         };
         match f.kind() {
@@ -920,7 +949,10 @@ impl Names {
         // `'…'.replace(a, b)`, `'…'.format(…)`.
         if f.kind() == "attribute" {
             let method = field(f, F::Attribute).map(|a| text(a, src));
-            if matches!(method, Some("join" | "replace" | "format")) {
+            if matches!(
+                method,
+                Some("join" | "replace" | "format" | "lower" | "upper" | "swapcase")
+            ) {
                 let object = field(f, F::Object)?;
                 let base = self
                     .eval_at(object, src, scope, depth + 1, fuel)
@@ -946,6 +978,18 @@ impl Names {
                         }
                         out
                     }
+                    Some("lower") => base.to_ascii_lowercase(),
+                    Some("upper") => base.to_ascii_uppercase(),
+                    Some("swapcase") => base
+                        .iter()
+                        .map(|c| {
+                            if c.is_ascii_lowercase() {
+                                c.to_ascii_uppercase()
+                            } else {
+                                c.to_ascii_lowercase()
+                            }
+                        })
+                        .collect(),
                     Some("replace") => {
                         let from = self.piece(*positional.first()?, src, scope, depth + 1, fuel)?;
                         let to = self.piece(*positional.get(1)?, src, scope, depth + 1, fuel)?;
@@ -1025,11 +1069,30 @@ impl Names {
                 }
                 Some(self.built(out, false))
             }
-            // `ctypes.CDLL(None)`: the C library, whose `system` runs a shell.
+            // `ctypes.CDLL(None)`: the C library, whose `system` runs a shell. Network clients:
+            // `s = requests.Session()` makes `s.post` the name `requests.Session().post`.
             "ctypes.CDLL"
             | "ctypes.PyDLL"
             | "ctypes.cdll.LoadLibrary"
-            | "ctypes.CDLL.LoadLibrary" => Some(Value::Name(Rc::from(format!("{callee}()")))),
+            | "ctypes.CDLL.LoadLibrary"
+            | "requests.Session"
+            | "requests.session"
+            | "httpx.Client"
+            | "httpx.AsyncClient"
+            | "aiohttp.ClientSession"
+            | "http.client.HTTPConnection"
+            | "http.client.HTTPSConnection"
+            | "urllib3.PoolManager"
+            | "urllib.request.build_opener"
+            | "smtplib.SMTP"
+            | "smtplib.SMTP_SSL"
+            | "ftplib.FTP"
+            | "socket.socket" => Some(Value::Name(Rc::from(format!("{callee}()")))),
+            // `io.BytesIO(data)` reads as its data (`pickle.load(io.BytesIO(b'…'))`).
+            "io.BytesIO" => match arg(0, fuel)? {
+                v @ Value::Data { .. } => Some(v),
+                _ => None,
+            },
             "compile" | "bytes" | "bytearray" | "str" => match arg(0, fuel)? {
                 v @ Value::Data { .. } => Some(v),
                 _ => None,
