@@ -320,10 +320,21 @@ impl FindingBuilder {
     }
 }
 
-/// Replace control characters with `\xNN` escapes, so that text taken from an artifact cannot
-/// move a terminal's cursor or inject escape sequences into a report.
+/// Whether `c` is a Unicode bidirectional formatting character (embeddings, overrides,
+/// isolates, marks): shown as it is, it reorders the text around it on a terminal
+/// (CVE-2021-42574, "Trojan Source").
+fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+    )
+}
+
+/// Replace control characters with `\xNN` escapes (bidirectional formatting characters with
+/// `\u{NNNN}`), so that text taken from an artifact cannot move a terminal's cursor, inject
+/// escape sequences or reorder a report's text.
 pub fn escape_controls(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(|c| c.is_control() || is_bidi_control(c)) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -333,6 +344,7 @@ pub fn escape_controls(s: &str) -> String {
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
             c if c.is_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if is_bidi_control(c) => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
             c => out.push(c),
         }
     }

@@ -380,3 +380,26 @@ fn names_that_are_not_utf8_are_shown_with_escaped_bytes() {
         "{doc}"
     );
 }
+
+/// Terminal controls and bidirectional formatting characters in names and evidence are shown
+/// escaped in human output: a member named `\x1b[2K…` cannot erase the report's lines.
+#[test]
+fn controls_in_names_are_escaped_in_human_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut b = tar::Builder::new(Vec::new());
+    for name in ["\u{1b}[1A\u{1b}[2Kclean.pkl", "evil\u{202e}lkp.txt.pkl"] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(SYSTEM.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, SYSTEM).expect("append");
+    }
+    let tarball = dir.path().join("names.tar");
+    std::fs::write(&tarball, b.into_inner().expect("tar")).expect("write");
+    let out = airlock(&["scan"], &[&tarball]);
+    let human = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(!human.contains('\u{1b}'), "{human:?}");
+    assert!(!human.contains('\u{202e}'), "{human:?}");
+    assert!(human.contains(r"\x1b[1A\x1b[2Kclean.pkl"), "{human}");
+    assert!(human.contains(r"evil\u{202e}lkp.txt.pkl"), "{human}");
+}

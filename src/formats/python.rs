@@ -276,7 +276,12 @@ fn holds_secret(
     secret_vars: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
     let t = text(v, src);
-    if t.len() > 512 {
+    // Most assignments name no secret at all: tell from the text before walking it.
+    if t.len() > 512
+        || !(t.contains("environ")
+            || (!secret_vars.is_empty() && t.bytes().any(|b| b.is_ascii_alphabetic()))
+            || CREDENTIALS.iter().any(|c| t.contains(c)))
+    {
         return None;
     }
     let compact: String = t.chars().filter(|c| !c.is_whitespace()).collect();
@@ -335,6 +340,46 @@ fn holds_secret(
         stack.extend(x.named_children(&mut c));
     }
     cred.filter(|_| read)
+}
+
+/// Whether an assigned value is what a network call returned: a call chain that passes
+/// through one (`urlopen(u).read()`, `requests.get(u).text`), or a variable (or its
+/// attribute) that already holds such data (`r.text` after `r = requests.get(u)`).
+fn fetches(
+    v: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    downloaded: &std::collections::HashSet<String>,
+) -> bool {
+    let mut cur = v;
+    for _ in 0..32 {
+        match cur.kind() {
+            "identifier" => return downloaded.contains(text(cur, src)),
+            "attribute" => match field(cur, F::Object) {
+                Some(o) => cur = o,
+                None => return false,
+            },
+            "call" => {
+                let Some(f) = field(cur, F::Function) else {
+                    return false;
+                };
+                let spelled = dotted(f, src);
+                if is_network(&spelled)
+                    || names.resolve(f, src, scope).is_some_and(|r| is_network(&r))
+                {
+                    return true;
+                }
+                cur = f;
+            }
+            "await" | "parenthesized_expression" => match cur.named_child(0) {
+                Some(c) => cur = c,
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// Whether code handed to exec/eval is made of string literals only: a literal, or a choice
@@ -509,7 +554,7 @@ struct Signals {
     /// Variables bound to the environment or a credential file's content, and what they hold.
     secret_vars: std::collections::HashMap<String, String>,
     /// The calls each function makes (by the function's name, `Class.method` for methods).
-    calls_in: std::collections::HashMap<String, Vec<String>>,
+    calls_in: std::collections::HashMap<String, std::collections::HashSet<String>>,
     calls_total: usize,
     /// Variables bound to what a network call returned.
     downloaded: std::collections::HashSet<String>,
@@ -1498,7 +1543,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         let callees = sig.calls_in.entry(f.clone()).or_default();
                         for c in [Some(&name), resolved.as_ref()].into_iter().flatten() {
                             if !c.is_empty() && !callees.contains(c) {
-                                callees.push(c.clone());
+                                callees.insert(c.clone());
                                 sig.calls_total += 1;
                             }
                         }
@@ -1662,10 +1707,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 };
                 if let (Some(t), Some(v)) = (target, value) {
                     // `code = urlopen(url).read()`: the variable holds downloaded data.
-                    let fetched = calls_within(v, src, &names, scope)
-                        .iter()
-                        .any(|c| is_network(c))
-                        || (v.kind() == "identifier" && sig.downloaded.contains(text(v, src)));
+                    let fetched = fetches(v, src, &names, scope, &sig.downloaded);
                     if fetched && sig.downloaded.len() < MAX_CALLED {
                         for id in Names::target_names(t) {
                             sig.downloaded.insert(text(id, src).to_string());
@@ -2210,6 +2252,7 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             // as o; o.execv(…)`, `from os import execl`, `import subprocess as sp`), and
             // dynamic imports: the call itself then names no process word.
             ("import os as", Group::Process),
+            ("import builtins as", Group::Process),
             ("from os import", Group::Process),
             ("from subprocess", Group::Process),
             ("__import__(", Group::Process),
@@ -2297,6 +2340,9 @@ fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
             Group::SpacedProcess | Group::SpacedExec if !paren_follows(src, at) => return,
             Group::SpacedProcess => Group::Process,
             Group::SpacedExec => Group::Exec,
+            // A computed lookup counts only on a module or builtin that runs code
+            // (`getattr(os, …)`, not `getattr(self, …)`).
+            Group::Dynamic if !reaches_code_runner(src, at) => return,
             g => g,
         };
         seen[g as usize] = true;
@@ -2306,9 +2352,7 @@ fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
             Group::Process | Group::Network | Group::Exec if placed.len() < MAX_PLACED => {
                 placed.push(at)
             }
-            Group::Dynamic if dynamic.len() < MAX_PLACED && reaches_code_runner(src, at) => {
-                dynamic.push(at)
-            }
+            Group::Dynamic if dynamic.len() < MAX_PLACED => dynamic.push(at),
             _ => {}
         }
     };
@@ -2360,11 +2404,12 @@ const CODE_RUNNERS: &[&[u8]] = &[
 
 /// Whether the computed lookup at `at` (a [`Group::Dynamic`] word) is on a module or builtin
 /// that runs code: `getattr(os, …)`, `vars(builtins)`, `partial(os.system, …)`,
-/// `os.__dict__`, `setattr(builtins, …)`. Checked before a large module's lookups are placed:
-/// ordinary code is full of `getattr(self, …)` and `partial(func, …)` at its top level, and
-/// placing those made a quarter of the corpus's large modules parsed. `sys.modules`,
-/// `methodcaller`, `atexit` (also as a decorator), `globals()`, timers, finalizers and
-/// thread targets always count.
+/// `os.__dict__`, `setattr(builtins, …)`, `sys.modules['os']`. Checked for every lookup the
+/// prefilter finds: ordinary code is full of `getattr(self, …)`, `partial(func, …)` and
+/// `globals()` at its top level, and counting those made a quarter of the corpus's large
+/// modules (and 900 small ones) parsed. `methodcaller`, `atexit` (also as a decorator),
+/// timers, finalizers and thread targets always count. An alias (`import os as o`) is a
+/// process word of its own.
 fn reaches_code_runner(src: &[u8], at: usize) -> bool {
     let rest = &src[at..src.len().min(at + 64)];
     let is_runner = |s: &[u8]| {
@@ -2460,7 +2505,9 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
     };
     let has = |g: Group| seen[g as usize];
     let at_import = || {
-        placed.len() >= MAX_PLACED || crate::formats::python_layout::runs_at_import(src, &placed)
+        !placed.is_empty()
+            && (placed.len() >= MAX_PLACED
+                || crate::formats::python_layout::runs_at_import(src, &placed))
     };
     (has(Group::Exec) && has(Group::Decoder))
         || (has(Group::Spawn) && has(Group::Silenced))

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::finding::{plural, Severity, Verdict};
+use crate::finding::{escape_controls, plural, Severity, Verdict};
 use crate::report::Summary;
 use crate::rules::Rule;
 use crate::scan::ScanReport;
@@ -74,7 +74,11 @@ fn write_files(
             out,
             "{} {} [{}]",
             verdict,
-            paint(color, "1", &crate::finding::display_path(&f.path)),
+            paint(
+                color,
+                "1",
+                &escape_controls(&crate::finding::display_path(&f.path))
+            ),
             f.format.name()
         )?;
         for x in &f.findings {
@@ -86,10 +90,15 @@ fn write_files(
                 "  {:<8} {} {}",
                 paint(color, sev_code(x.severity), x.severity.as_str()),
                 paint(color, "1", x.rule.id),
-                x.message
+                escape_controls(&x.message)
             )?;
-            writeln!(out, "           at {}", x.location)?;
-            writeln!(out, "           {}", x.evidence)?;
+            // Names and evidence come from the artifact: no terminal controls get through.
+            writeln!(
+                out,
+                "           at {}",
+                escape_controls(&x.location.to_string())
+            )?;
+            writeln!(out, "           {}", escape_controls(&x.evidence))?;
         }
         if verbose {
             for (x, reason) in &f.suppressed {
