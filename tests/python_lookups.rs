@@ -326,6 +326,16 @@ fn benign_look_alikes_stay_below_medium() {
         ("registry-class", "import os\nclass Registry:\n    def __init__(self):\n        self.items = {}\n    def run(self, cmd):\n        return os.system(cmd)\nREGISTRY = Registry()\n"),
         ("thread-worker", "import threading\ndef work():\n    return 1\nthreading.Thread(target=work, daemon=True).start()\n"),
         ("cjk-names", "# 中文注释\ndef 计算(x):\n    return x + 1\n值 = 计算(1)\n"),
+        // Tester s6: argv lists handed on, argv-style process calls, program names, and
+        // names that shadow a module.
+        ("partial-argv", "import functools, subprocess\nGIT = functools.partial(subprocess.check_output, ['git', 'describe', '--tags'])\nsh = functools.partial(subprocess.run, shell=True, check=True)\n"),
+        ("atexit-argv", "import atexit, subprocess\natexit.register(subprocess.run, ['git', 'gc'], shell=False)\n"),
+        ("execlp-program", "import os\nif os.environ.get('REEXEC'):\n    os.execlp('git', 'git', '--version')\n"),
+        ("program-name", "import subprocess\nGPU = subprocess.check_output('nvidia-smi')\n"),
+        ("pty-python", "import pty\npty.spawn(['python3', '-q'])\n"),
+        ("commands-list", "import subprocess\ncommands = []\ncommands.append('x')\ncommands.pop()\n"),
+        ("shadowed-os", "class _FakeOS:\n    def system(self, cmd):\n        return cmd\nos = _FakeOS()\nos.system('echo hello')\n"),
+        ("commands-class", "class commands:\n    @staticmethod\n    def getoutput(x):\n        return x\nSTATUS = commands.getoutput('ready')\n"),
     ];
     let mut failures = Vec::new();
     for (case, src) in cases {
@@ -355,6 +365,10 @@ fn what_runs_at_import_is_followed_through_calls_and_protocols() {
         ("from-os-execl", "from os import execl\nexecl('/bin/sh', 'sh', '-c', 'echo airlock-test')\n"),
         ("dunder-import", "__import__('subprocess').check_call('echo airlock-test', shell=True)\n"),
         ("timeit", "import timeit\ntimeit.timeit(\"__import__('os').system('echo airlock-test')\", number=1)\n"),
+        ("atexit-lambda", "import atexit, os\natexit.register(lambda: os.system('echo airlock-test'))\n"),
+        ("map-lambda", "import os\nlist(map(lambda c: os.system(c), ['echo airlock-test']))\n"),
+        ("thread-lambda", "import os, threading\nthreading.Thread(target=lambda: os.system('echo airlock-test')).start()\n"),
+        ("for-binding", "import os\nfor f in [print, os.system]:\n    f('echo airlock-test')\n"),
     ];
     let cases: Vec<_> = cases
         .iter()
@@ -416,4 +430,30 @@ fn clients_made_at_import_are_not_network_calls() {
             Severity::Medium,
         ),
     ]);
+}
+
+/// A test module runs under a test runner: what its top level reaches through helpers is not
+/// promoted (sympy's compiler probes), while a direct top-level call still is.
+#[test]
+fn test_modules_promote_only_direct_calls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tests = dir.path().join("pkg").join("tests");
+    std::fs::create_dir_all(&tests).expect("mkdir");
+    let chained = tests.join("test_codegen.py");
+    std::fs::write(
+        &chained,
+        "import os, subprocess\ndef try_run(cmd):\n    null = open(os.devnull, 'w')\n    return subprocess.call(cmd, stdout=null, shell=True)\ndef run_test(cmd):\n    return try_run(cmd)\ndef feasible():\n    return run_test('cc --version')\nOK = feasible()\n",
+    )
+    .expect("write");
+    let r = scan_file(&chained, BudgetLimits::default());
+    assert_eq!(worst(&r, SHELL), Some(Severity::Low), "{:#?}", summary(&r));
+    let direct = tests.join("test_direct.py");
+    std::fs::write(&direct, "import os\nos.system('echo airlock-test')\n").expect("write");
+    let r = scan_file(&direct, BudgetLimits::default());
+    assert_eq!(worst(&r, SHELL), Some(Severity::High), "{:#?}", summary(&r));
+    // The same chain outside a tests folder runs at import.
+    let module = dir.path().join("pkg").join("codegen.py");
+    std::fs::copy(&chained, &module).expect("copy");
+    let r = scan_file(&module, BudgetLimits::default());
+    assert_eq!(worst(&r, SHELL), Some(Severity::High), "{:#?}", summary(&r));
 }

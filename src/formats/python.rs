@@ -91,16 +91,49 @@ fn is_exec(name: &str) -> bool {
 }
 
 /// Process calls that always run a shell command line (`os.system`, `os.popen`, their `posix`
-/// spellings, `platform.popen`, libc's `system` through ctypes, `commands`, `pty.spawn`'s
-/// terminal).
+/// spellings, `platform.popen`, libc's `system` through ctypes, the `commands` module's
+/// functions).
 fn always_shell(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
     matches!(
         name,
-        "os.system" | "os.popen" | "posix.system" | "posix.popen" | "platform.popen" | "pty.spawn"
-    ) || name.starts_with("commands.")
-        || name.ends_with("create_subprocess_shell")
+        "os.system"
+            | "os.popen"
+            | "posix.system"
+            | "posix.popen"
+            | "platform.popen"
+            | "commands.getoutput"
+            | "commands.getstatusoutput"
+    ) || name.ends_with("create_subprocess_shell")
         || (name.starts_with("ctypes.") && matches!(last, "system" | "popen"))
+}
+
+/// Process calls whose arguments are an argv, not a command line: the `os.exec*`, `os.spawn*`
+/// and `posix_spawn*` families, `asyncio.create_subprocess_exec`, `pty.spawn`. Their first
+/// string is a program; they run a shell only when that program is one, given `-c`.
+fn argv_style(name: &str) -> bool {
+    let name = name
+        .strip_prefix("posix.")
+        .map_or(name.to_string(), |r| format!("os.{r}"));
+    name.starts_with("os.exec")
+        || name.starts_with("os.spawn")
+        || name.starts_with("os.posix_spawn")
+        || name.ends_with("create_subprocess_exec")
+        || name == "pty.spawn"
+}
+
+/// Whether a program path names a shell (`sh`, `/bin/bash`, `cmd.exe`, `powershell` …).
+fn is_shell_program(prog: &str) -> bool {
+    let base = prog
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(prog)
+        .to_ascii_lowercase();
+    let base = base.strip_suffix(".exe").unwrap_or(&base);
+    matches!(
+        base,
+        "sh" | "bash" | "dash" | "zsh" | "ksh" | "ash" | "fish" | "cmd" | "powershell" | "pwsh"
+    )
 }
 
 /// Unpicklers: the bytes they are handed are a pickle, which runs what it names.
@@ -174,6 +207,7 @@ fn is_process(name: &str) -> bool {
                     | "getstatusoutput"
             ))
         || name.ends_with("create_subprocess_exec")
+        || name == "pty.spawn"
 }
 
 /// Calls that reach the network.
@@ -822,23 +856,18 @@ fn shell_pair(prog: Option<String>, flag: Option<String>) -> bool {
     let (Some(prog), Some(flag)) = (prog, flag) else {
         return false;
     };
-    let base = prog
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(&prog)
-        .to_ascii_lowercase();
-    let base = base.strip_suffix(".exe").unwrap_or(&base);
-    matches!(
-        base,
-        "sh" | "bash" | "dash" | "zsh" | "ksh" | "ash" | "fish" | "cmd" | "powershell" | "pwsh"
-    ) && matches!(
-        flag.to_ascii_lowercase().as_str(),
-        "-c" | "/c" | "-command" | "-lc" | "-ic"
-    )
+    is_shell_program(&prog)
+        && matches!(
+            flag.to_ascii_lowercase().as_str(),
+            "-c" | "/c" | "-command" | "-lc" | "-ic"
+        )
 }
 
-/// Whether `n` (a lambda) is the callee of a call, through parentheses: `(lambda: …)()`.
-fn called_here(n: tree_sitter::Node<'_>) -> bool {
+/// Whether `n` (a lambda) is called where it is written: the callee of a call, through
+/// parentheses (`(lambda: …)()`), a decorator, or an argument handed to something that calls
+/// it ([`invoked`]: `atexit.register(lambda: …)`, `map(lambda x: …, items)`,
+/// `Thread(target=lambda: …)`).
+fn called_here(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     let mut cur = n;
     for _ in 0..64 {
         let Some(p) = cur.parent() else {
@@ -849,6 +878,25 @@ fn called_here(n: tree_sitter::Node<'_>) -> bool {
             "call" => return field(p, F::Function).is_some_and(|f| f.id() == cur.id()),
             // `@lambda f: …` is called on the definition at import.
             "decorator" => return true,
+            "argument_list" | "keyword_argument" => {
+                let args = if p.kind() == "keyword_argument" {
+                    match p.parent() {
+                        Some(a) => a,
+                        None => return false,
+                    }
+                } else {
+                    p
+                };
+                let Some(call) = args.parent().filter(|c| c.kind() == "call") else {
+                    return false;
+                };
+                let name = field(call, F::Function)
+                    .map(|f| dotted(f, src))
+                    .unwrap_or_default();
+                return invoked(&name, None, args, src)
+                    .iter()
+                    .any(|(callee, _)| callee.id() == n.id() || callee.id() == cur.id());
+            }
             _ => return false,
         }
     }
@@ -913,8 +961,7 @@ fn invoked<'t>(
         let last = last_of(n);
         match (n, last.as_str()) {
             (
-                "atexit.register" | "map" | "filter" | "itertools.starmap" | "functools.reduce"
-                | "functools.partial",
+                "atexit.register" | "map" | "filter" | "itertools.starmap" | "functools.reduce",
                 _,
             )
             | ("asyncio.to_thread", _)
@@ -1078,6 +1125,21 @@ fn close_calls(sig: &mut Signals) {
             }
         }
     }
+}
+
+/// Whether `loc` names a test module: `test_*.py`, `*_test.py` or `conftest.py` in a folder
+/// named `tests`, `test` or `testing` (the file itself or its innermost archive member).
+fn is_test_module(loc: &Location) -> bool {
+    let path = match loc.members.last() {
+        Some(m) => m.clone(),
+        None => loc.path.to_string_lossy().into_owned(),
+    };
+    let mut parts = path.rsplit(['/', '\\']);
+    let file = parts.next().unwrap_or("");
+    let test_file =
+        (file.starts_with("test_") || file.ends_with("_test.py") || file == "conftest.py")
+            && file.ends_with(".py");
+    test_file && parts.any(|d| matches!(d, "tests" | "test" | "testing"))
 }
 
 /// Caller-callee pairs recorded per source.
@@ -1293,8 +1355,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         names.resolve(f, src, scope)
                     })
                     .filter(|r| *r != name);
+                // A spelling whose first name the module bound to something else
+                // (`os = _FakeOS()`, `class commands:`) is not the module's function.
+                let rebound = fnode
+                    .and_then(|f| {
+                        let mut cur = f;
+                        while cur.kind() == "attribute" {
+                            cur = field(cur, F::Object)?;
+                        }
+                        (cur.kind() == "identifier").then(|| names.rebound(scope, text(cur, src)))
+                    })
+                    .unwrap_or(false);
                 let pick = |pred: &dyn Fn(&str) -> bool| -> Option<String> {
-                    if pred(&name) {
+                    if !rebound && pred(&name) {
                         Some(name.clone())
                     } else {
                         resolved.clone().filter(|r| pred(r))
@@ -1311,8 +1384,17 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     }
                 };
                 if let Some(exec_name) = pick(&is_exec) {
-                    if let Some(a) = args {
-                        let first = a.named_child(0);
+                    // `functools.partial(exec, code)()`: the code is the partial's.
+                    let partial_args = fnode
+                        .filter(|f| f.kind() == "call")
+                        .and_then(|f| field(f, F::Arguments))
+                        .filter(|_| args.is_some_and(|a| a.named_child(0).is_none()));
+                    if let Some(a) = partial_args.or(args) {
+                        let first = if partial_args.is_some() {
+                            positional(a, 1)
+                        } else {
+                            a.named_child(0)
+                        };
                         let value = first.and_then(|f| names.eval(f, src, scope));
                         let decoded = value.as_ref().is_some_and(Value::decoded)
                             || calls_within(a, src, &names, scope)
@@ -1445,15 +1527,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         sig.called_at_load.insert(cname.clone());
                     }
                     let ev = || format!("{} (calls {cname})", short(text(n, src)));
-                    let stringy = rest.iter().any(|r| {
-                        matches!(r.kind(), "string" | "concatenated_string")
+                    // A command line, not an argv list: a string handed on (to a call that
+                    // is not argv-style), a shell argv (`['sh', '-c', …]`), or `shell=True`.
+                    let shell_line = rest.iter().any(|r| {
+                        (matches!(r.kind(), "string" | "concatenated_string")
+                            && !argv_style(&cname)
+                            && string_value(*r, src)
+                                .is_none_or(|v| v.contains(char::is_whitespace)))
                             || shell_list(*r, src)
                             || matches!(r.kind(), "tuple" | "list")
-                                && r.named_child(0).is_some_and(|x| {
-                                    matches!(x.kind(), "string" | "concatenated_string")
-                                })
-                    });
-                    if is_process(&cname) && (always_shell(&cname) || stringy) {
+                                && r.named_child(0).is_some_and(|x| shell_list(x, src))
+                    }) || args
+                        .is_some_and(|a| text(a, src).contains("shell=True"));
+                    if is_process(&cname) && (always_shell(&cname) || shell_line) {
                         sig.shell.push((line, in_fn, ev()));
                     } else if is_exec(&cname) || is_unpickle(&cname) {
                         let decoded = rest.iter().any(|r| {
@@ -1472,12 +1558,33 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 if let Some(pname) = pick(&is_process) {
                     let first = args.and_then(|a| a.named_child(0));
                     let shell_kw = args.is_some_and(|a| text(a, src).contains("shell=True"));
-                    let is_string = first.is_some_and(|f| {
-                        matches!(f.kind(), "string" | "concatenated_string")
-                            || (f.kind() == "binary_operator" && !list_operand(f))
-                            || (f.kind() == "identifier"
-                                && matches!(names.eval(f, src, scope), Some(Value::Data { .. })))
-                    });
+                    // A command string: for argv-style calls (`os.execlp('git', …)`) the first
+                    // string is a program, and a bare program name without `shell=True`
+                    // (`check_output('nvidia-smi')`) runs that program, not a shell.
+                    let is_string = !argv_style(&pname)
+                        && first.is_some_and(|f| {
+                            let one_word = string_value(f, src)
+                                .is_some_and(|v| !v.trim().contains(char::is_whitespace));
+                            (matches!(f.kind(), "string" | "concatenated_string")
+                                && (!one_word || shell_kw))
+                                || (f.kind() == "binary_operator" && !list_operand(f))
+                                || (f.kind() == "identifier"
+                                    && matches!(
+                                        names.eval(f, src, scope),
+                                        Some(Value::Data { bytes: Some(b), .. })
+                                            if b.iter().any(u8::is_ascii_whitespace) || shell_kw
+                                    ))
+                        });
+                    // `pty.spawn('/bin/sh')`: an interactive shell on a terminal.
+                    let pty_shell = pname == "pty.spawn"
+                        && first.is_some_and(|f| {
+                            shell_list(f, src)
+                                || string_value(f, src).is_some_and(|v| is_shell_program(&v))
+                                || (matches!(f.kind(), "list" | "tuple")
+                                    && f.named_child(0)
+                                        .and_then(|x| string_value(x, src))
+                                        .is_some_and(|v| is_shell_program(&v)))
+                        });
                     let arg_text = args.map(|a| text(a, src)).unwrap_or("");
                     // `['sh', '-c', CMD]` anywhere in the arguments (`Popen(argv)`,
                     // `os.execvp('sh', ['sh', '-c', …])`) is a shell command line too.
@@ -1491,6 +1598,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     } else if is_string
                         || shell_kw
                         || shell_argv
+                        || pty_shell
                         || always_shell(&pname)
                         || args.is_some_and(|a| shell_args(a, src))
                     {
@@ -1731,13 +1839,33 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 } else {
                     F::Alias
                 };
-                // `with httpx.Client() as c:` binds `c` to the client (`c.post` is a request).
-                let value = (kind == "as_pattern")
-                    .then(|| n.named_child(0))
-                    .flatten()
-                    .and_then(|e| names.eval(e, src, scope))
-                    .filter(|v| matches!(v, Value::Name(_)))
-                    .unwrap_or(Value::Opaque);
+                // `with httpx.Client() as c:` binds `c` to the client (`c.post` is a request);
+                // `for f in [os.system, print]:` binds `f` to each item, of which the one that
+                // runs code is the one a call in the body must be judged by.
+                let value = if kind == "as_pattern" {
+                    n.named_child(0)
+                        .and_then(|e| names.eval(e, src, scope))
+                        .filter(|v| matches!(v, Value::Name(_)))
+                        .unwrap_or(Value::Opaque)
+                } else if kind == "for_statement" {
+                    field(n, F::Right)
+                        .filter(|r| matches!(r.kind(), "list" | "tuple"))
+                        .and_then(|r| {
+                            let mut c = r.walk();
+                            let items: Vec<_> = r.named_children(&mut c).take(64).collect();
+                            items
+                                .into_iter()
+                                .find_map(|x| match names.eval(x, src, scope) {
+                                    Some(Value::Name(v)) if (names.sticky)(&v) => {
+                                        Some(Value::Name(v))
+                                    }
+                                    _ => None,
+                                })
+                        })
+                        .unwrap_or(Value::Opaque)
+                } else {
+                    Value::Opaque
+                };
                 if let Some(t) = field(n, target) {
                     let ids = Names::target_names(t);
                     let single = ids.len() == 1;
@@ -1795,7 +1923,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         };
         // A lambda called where it is written runs now; its body is not latent.
         let child_in_fn =
-            in_fn || kind == "function_definition" || (kind == "lambda" && !called_here(n));
+            in_fn || kind == "function_definition" || (kind == "lambda" && !called_here(n, src));
         // The outermost function a node is in (a module-level call of it runs its body); a
         // lambda bound to a name (`run = lambda: …`) is a function of that name.
         let child_func = match (&func, kind) {
@@ -1950,6 +2078,20 @@ fn emit(
             .evidence(evidence.to_string())
             .build(),
     );
+}
+
+/// Whether code nested in the source at `depth` would pass the nesting bound; if so it is
+/// reported (`what` was not analysed).
+fn too_deep(ctx: &mut Ctx, loc: &Location, depth: u32, what: &str) -> bool {
+    if depth < ctx.budget.limits.max_depth {
+        return false;
+    }
+    ctx.limit(
+        loc,
+        &format!("nesting deeper than {}", ctx.budget.limits.max_depth),
+        what,
+    );
+    true
 }
 
 /// CPython's tokenizer limit on indentation levels (`MAXINDENT` in `Parser/tokenizer.h`).
@@ -2611,8 +2753,8 @@ fn run(
     }
     // tree-sitter-python's scanner aborts the process when its indent stack outgrows its
     // state buffer (about 550 levels); CPython refuses more than 100 levels anyway.
-    let too_deep = too_many_indents(src);
-    if src.len() > MAX_SOURCE || too_deep {
+    let deep_indent = too_many_indents(src);
+    if src.len() > MAX_SOURCE || deep_indent {
         // Too large (or too deep) to parse; the linear placement pass still reads all of it.
         // A process, network or exec call it places at import makes the skip high: padding a
         // module past the bound must not lower a payload's grade below the default gate.
@@ -2629,7 +2771,7 @@ fn run(
         } else {
             ""
         };
-        let what = if too_deep {
+        let what = if deep_indent {
             format!("Python source with more than {MAX_INDENT_LEVELS} indentation levels (CPython refuses it: too many levels of indentation){why}")
         } else {
             format!("Python source larger than {MAX_SOURCE} bytes{why}")
@@ -2671,7 +2813,12 @@ fn run(
     // library's import reaches much of its code through helpers that fetch only on request
     // (matplotlib's rc loader opens a URL only when given one).
     let direct = sig.called_at_load.clone();
-    close_calls(&mut sig);
+    // A test module runs under a test runner, not when its package is imported or installed:
+    // what its top level reaches through helpers (sympy's compiler probes in
+    // `tests/test_codegen.py`) is not promoted; its direct top-level calls still are.
+    if !(role == Role::Module && is_test_module(loc)) {
+        close_calls(&mut sig);
+    }
     // A function the module calls or starts as a thread at its top level runs at load.
     let runs_at_load = |line: usize| {
         sig.enclosing
@@ -2749,12 +2896,7 @@ fn run(
         );
     }
     for (line, bytes) in std::mem::take(&mut sig.pickles) {
-        if depth + 1 > ctx.budget.limits.max_depth {
-            ctx.limit(
-                loc,
-                &format!("nesting deeper than {}", ctx.budget.limits.max_depth),
-                "an embedded pickle",
-            );
+        if too_deep(ctx, loc, depth, "an embedded pickle") {
             break;
         }
         let member = loc.member(format!("<pickle at line {line}>"));
@@ -2907,12 +3049,7 @@ fn run(
         .map(|(l, d)| format!("line {l}: {d}"))
         .collect();
     for (line, code) in sig.nested.into_iter().take(16) {
-        if depth + 1 > ctx.budget.limits.max_depth {
-            ctx.limit(
-                loc,
-                &format!("nesting deeper than {}", ctx.budget.limits.max_depth),
-                "decoded code",
-            );
+        if too_deep(ctx, loc, depth, "decoded code") {
             break;
         }
         let name = format!("<decoded code at line {line}>");

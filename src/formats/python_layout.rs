@@ -53,6 +53,7 @@ pub fn runs_at_import(src: &[u8], offsets: &[usize]) -> bool {
         exit_hook: false,
         bases: std::collections::HashSet::new(),
         subclass_hooks: std::collections::HashSet::new(),
+        calls: HashMap::new(),
     };
     s.run();
     if s.found || s.overflow {
@@ -82,7 +83,13 @@ struct Scan<'a> {
     /// Classes with a word in their `__init_subclass__` (or, as a metaclass, `__new__` /
     /// `__init__`): a class header naming them runs it.
     subclass_hooks: std::collections::HashSet<&'a [u8]>,
+    /// Callee name → the functions and classes whose bodies call it (and whether each is a
+    /// class), at most [`MAX_CALLS`] callees.
+    calls: HashMap<&'a [u8], Vec<(&'a [u8], bool)>>,
 }
+
+/// Callee names recorded for the call-graph closure.
+const MAX_CALLS: usize = 16_384;
 
 /// What the current logical line is.
 struct Line {
@@ -219,6 +226,25 @@ impl<'a> Scan<'a> {
                     }
                     let used = matches!(rest.get(ws_len(rest)), Some(b'(' | b'.'));
                     *self.module_names.entry(word).or_insert(false) |= used;
+                } else if !self.runs(l) {
+                    // A call inside a function body: the functions and classes around it
+                    // reach the callee (`def a(): sh()`), for the closure in `referenced`.
+                    let rest = &src[i..];
+                    if rest.get(ws_len(rest)) == Some(&b'(') && self.calls.len() < MAX_CALLS {
+                        let around: Vec<(&'a [u8], bool)> = self
+                            .stack
+                            .iter()
+                            .filter_map(|b| b.name.map(|(s, e)| (&src[s..e], !b.def)))
+                            .chain(
+                                l.name
+                                    .zip(l.header.map(|def| !def))
+                                    .map(|((s, e), class)| (&src[s..e], class)),
+                            )
+                            .collect();
+                        for (caller, class) in around {
+                            self.calls.entry(word).or_default().push((caller, class));
+                        }
+                    }
                 }
                 l.last_code = Some(b'a');
                 return i;
@@ -372,9 +398,23 @@ impl<'a> Scan<'a> {
 
     /// Whether module-level code names a hot function, or calls (or takes an attribute of)
     /// a hot class: subclassing or annotating with a class runs none of its methods.
-    fn referenced(&self) -> bool {
+    fn referenced(&mut self) -> bool {
         if self.subclass_hooks.iter().any(|c| self.bases.contains(c)) {
             return true;
+        }
+        // A function whose body calls a hot function is hot too (`def a(): sh()`), as far
+        // as the calls by name go; bounded by the names recorded.
+        let mut work: Vec<&[u8]> = self.hot.keys().copied().collect();
+        while let Some(callee) = work.pop() {
+            let Some(callers) = self.calls.get(callee) else {
+                continue;
+            };
+            for (caller, class) in callers {
+                if !self.hot.contains_key(caller) && self.hot.len() < MAX_NAMES {
+                    self.hot.insert(caller, *class);
+                    work.push(caller);
+                }
+            }
         }
         self.hot.iter().any(|(name, class)| {
             self.module_names

@@ -24,7 +24,7 @@ use std::rc::Rc;
 use base64::Engine;
 use tree_sitter::Node;
 
-use super::{field, text, F};
+use super::{field, positional, text, F};
 
 /// Names bound in one source (all scopes together). Real modules bind at most a few thousand
 /// (sympy's `test_args.py`, the largest of 25 000 corpus modules, 1 285); past the bound new
@@ -160,6 +160,34 @@ impl Fuel {
     }
 }
 
+/// Modules and builtins the rules recognise by their spelling alone.
+const SPELLED: &[&str] = &[
+    "os",
+    "posix",
+    "subprocess",
+    "commands",
+    "pty",
+    "platform",
+    "builtins",
+    "exec",
+    "eval",
+    "compile",
+    "pickle",
+    "marshal",
+    "runpy",
+    "code",
+    "timeit",
+    "ctypes",
+    "socket",
+    "requests",
+    "httpx",
+    "urllib",
+    "urllib3",
+    "base64",
+    "codecs",
+    "zlib",
+];
+
 /// The module scope's index.
 pub const MODULE: usize = 0;
 
@@ -274,8 +302,13 @@ impl Names {
                 return;
             }
         }
-        // An unknown value for a name no scope binds changes nothing.
-        if matches!(value, Value::Opaque) && (!known || self.lookup(scope, name).is_none()) {
+        // An unknown value for a name no scope binds changes nothing, unless the name is a
+        // module or builtin the rules know by its spelling (`os = _FakeOS()` makes `os.system`
+        // no longer the module's, [`Names::rebound`]).
+        if matches!(value, Value::Opaque)
+            && (!known || self.lookup(scope, name).is_none())
+            && !SPELLED.contains(&name)
+        {
             return;
         }
         if self.bindings >= MAX_BINDINGS {
@@ -521,14 +554,7 @@ impl Names {
         fuel: &mut Fuel,
     ) -> Option<String> {
         let args = args.filter(|a| a.kind() == "argument_list")?;
-        let positional = |i: usize| {
-            let mut c = args.walk();
-            let found = args
-                .named_children(&mut c)
-                .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
-                .nth(i);
-            found
-        };
+        let positional = |i: usize| positional(args, i);
         match special {
             Special::DunderImport | Special::ImportModule => {
                 let module = self.const_name(positional(0)?, src, scope, depth + 1, fuel)?;
@@ -579,35 +605,16 @@ impl Names {
         let value = field(n, F::Value)?;
         let key = field(n, F::Subscript)?;
         let key = self.const_name(key, src, scope, depth + 1, fuel)?;
-        if value.kind() == "dictionary" {
-            // `{'r': os.system}['r']`: the entry's value.
-            let mut c = value.walk();
-            let pairs: Vec<Node<'_>> = value
-                .named_children(&mut c)
-                .filter(|p| p.kind() == "pair")
-                .take(MAX_PARTS)
-                .collect();
-            for pair in pairs {
-                fuel.take()?;
-                let (Some(k), Some(v)) = (pair.named_child(0), pair.named_child(1)) else {
-                    continue;
-                };
-                if self.const_name(k, src, scope, depth + 1, fuel).as_deref() == Some(&key) {
-                    return self.resolve_at(v, src, scope, depth + 1, fuel).map(|r| r.0);
-                }
-            }
-            return None;
-        }
-        if value.kind() == "identifier" {
-            if let Some(Binding {
-                value: Value::Map(entries),
-                ..
-            }) = self.lookup(scope, text(value, src))
-            {
+        // `{'r': os.system}['r']`, or a name bound to that display: the entry's value.
+        if matches!(value.kind(), "dictionary" | "identifier") {
+            if let Some(Value::Map(entries)) = self.eval_at(value, src, scope, depth + 1, fuel) {
                 return entries
                     .iter()
                     .find(|(k, _)| *k == key)
                     .map(|(_, v)| v.to_string());
+            }
+            if value.kind() == "dictionary" {
+                return None;
             }
         }
         let (base, _) = self.resolve_at(value, src, scope, depth + 1, fuel)?;
@@ -804,6 +811,14 @@ impl Names {
             }
             _ => None,
         }
+    }
+
+    /// Whether `name` is bound in `scope` (or around it) to something other than a module or
+    /// callable name: a class, data, a map or something not followed. Its spelling then no
+    /// longer stands for the module it names (`os = _FakeOS()`).
+    pub fn rebound(&self, scope: usize, name: &str) -> bool {
+        self.scopes_lookup_raw(scope, name)
+            .is_some_and(|v| !matches!(v, Value::Name(_)))
     }
 
     /// The binding of `name` including `Opaque` (which hides enclosing scopes).
