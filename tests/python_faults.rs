@@ -304,3 +304,15 @@ fn deep_indentation_is_bounded_not_an_abort() {
     src.push_str("pass\nos.system('echo airlock-test')\n");
     assert_at_least("deep.py", &src, "resource-limit", Severity::High);
 }
+
+#[test]
+fn a_call_chain_past_the_caller_bound_is_not_hidden() {
+    // The placement pass records a few callers per name; a payload function called from
+    // thousands of padding functions before the one the module calls must still count.
+    let mut src = String::from("import os\n");
+    for i in 0..200 {
+        src.push_str(&format!("def f{i}():\n    x()\n"));
+    }
+    src.push_str("def g():\n    x()\ndef x():\n    os.system('echo airlock-test')\ng()\n");
+    assert_at_least("padded.py", &src, "python-shell-command", Severity::High);
+}

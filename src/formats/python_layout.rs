@@ -54,6 +54,8 @@ pub fn runs_at_import(src: &[u8], offsets: &[usize]) -> bool {
         bases: std::collections::HashSet::new(),
         subclass_hooks: std::collections::HashSet::new(),
         calls: HashMap::new(),
+        call_edges: 0,
+        crowded: std::collections::HashSet::new(),
     };
     s.run();
     if s.found || s.overflow {
@@ -86,10 +88,20 @@ struct Scan<'a> {
     /// Callee name → the functions and classes whose bodies call it (and whether each is a
     /// class), at most [`MAX_CALLS`] callees.
     calls: HashMap<&'a [u8], Vec<(&'a [u8], bool)>>,
+    /// Caller-callee pairs recorded in `calls`.
+    call_edges: usize,
+    /// Callees with more than [`MAX_CALLERS`] callers (`isinstance`, `len`, or a padded
+    /// payload function): one of them that holds a word counts as reached.
+    crowded: std::collections::HashSet<&'a [u8]>,
 }
 
-/// Callee names recorded for the call-graph closure.
-const MAX_CALLS: usize = 16_384;
+/// Callers recorded per callee name.
+const MAX_CALLERS: usize = 64;
+
+/// Caller-callee pairs recorded for the call-graph closure; past it (or past
+/// [`MAX_CALLERS`] callers of one name) the source counts as running at import, as when the
+/// name tables overflow.
+const MAX_CALLS: usize = 262_144;
 
 /// What the current logical line is.
 struct Line {
@@ -230,7 +242,7 @@ impl<'a> Scan<'a> {
                     // A call inside a function body: the functions and classes around it
                     // reach the callee (`def a(): sh()`), for the closure in `referenced`.
                     let rest = &src[i..];
-                    if rest.get(ws_len(rest)) == Some(&b'(') && self.calls.len() < MAX_CALLS {
+                    if rest.get(ws_len(rest)) == Some(&b'(') {
                         let around: Vec<(&'a [u8], bool)> = self
                             .stack
                             .iter()
@@ -241,8 +253,27 @@ impl<'a> Scan<'a> {
                                     .map(|((s, e), class)| (&src[s..e], class)),
                             )
                             .collect();
+                        let callers = self.calls.entry(word).or_default();
                         for (caller, class) in around {
-                            self.calls.entry(word).or_default().push((caller, class));
+                            // A few callers a callee are enough to make it reached; the
+                            // check stays cheap on a source of a million calls.
+                            if callers.contains(&(caller, class)) {
+                                continue;
+                            }
+                            // Past a bound the closure would be partial: a callee with too many
+                            // callers is remembered (reaching it counts as reached, see
+                            // `referenced`); too many pairs count the source as running at
+                            // import (it is parsed, or graded by its size).
+                            if callers.len() >= MAX_CALLERS {
+                                self.crowded.insert(word);
+                                break;
+                            }
+                            if self.call_edges >= MAX_CALLS {
+                                self.overflow = true;
+                                break;
+                            }
+                            callers.push((caller, class));
+                            self.call_edges += 1;
                         }
                     }
                 }
@@ -415,6 +446,9 @@ impl<'a> Scan<'a> {
                     work.push(caller);
                 }
             }
+        }
+        if self.crowded.iter().any(|c| self.hot.contains_key(c)) {
+            return true;
         }
         self.hot.iter().any(|(name, class)| {
             self.module_names
