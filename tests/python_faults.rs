@@ -336,3 +336,13 @@ fn the_environment_in_an_fstring_or_a_dns_name_is_a_stealer() {
         );
     }
 }
+
+#[test]
+fn an_aliased_shell_call_in_a_large_module_is_placed() {
+    assert_at_least(
+        "core.py",
+        &large("import subprocess as sp\nsp.call('echo airlock-test', shell=True)\n"),
+        "python-shell-command",
+        Severity::High,
+    );
+}

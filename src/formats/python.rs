@@ -2452,6 +2452,9 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("ctypes", Group::Module),
             ("import subprocess", Group::Process),
             ("subprocess", Group::Process),
+            // The keyword of a shell command line, whatever the call is spelled as
+            // (`sp.call(cmd, shell=True)` after `import subprocess as sp`).
+            ("shell=True", Group::Process),
             ("execl(", Group::Process),
             ("execle(", Group::Process),
             ("execlp(", Group::Process),

@@ -462,6 +462,10 @@ impl<'a> Scan<'a> {
     /// it begins is followed by `(` (`requests.get(`, not `requests.ConnectionError`).
     fn is_call(&self, at: usize) -> bool {
         let src = self.src;
+        // `shell=True` is an argument: the call it is in is where the word stands.
+        if src[at..].starts_with(b"shell=True") {
+            return true;
+        }
         let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
         if at > 0 && ident(src[at - 1]) && !src[..at].ends_with(b"posix_") {
             return false;
