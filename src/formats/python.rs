@@ -320,7 +320,7 @@ fn holds_secret(
     // Most assignments name no secret at all: tell from the text before walking it.
     if t.len() > 512
         || !(t.contains("environ")
-            || (!secret_vars.is_empty() && t.bytes().any(|b| b.is_ascii_alphabetic()))
+            || !secret_vars.is_empty()
             || CREDENTIALS.iter().any(|c| t.contains(c)))
     {
         return None;
@@ -949,32 +949,19 @@ fn invoked<'t>(
     if args.kind() != "argument_list" {
         return Vec::new();
     }
-    let all: Vec<tree_sitter::Node<'t>> = {
-        let mut c = args.walk();
-        let v = args
-            .named_children(&mut c)
-            .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
-            .take(16)
-            .collect();
-        v
-    };
-    let from = |i: usize| -> Vec<(tree_sitter::Node<'t>, Vec<tree_sitter::Node<'t>>)> {
-        all.get(i)
-            .map(|f| vec![(*f, all[i + 1..].to_vec())])
-            .unwrap_or_default()
-    };
-    let last_of = |n: &str| n.rsplit('.').next().unwrap_or(n).to_string();
+    // Which argument is the callable, judged from the names first: this runs for every call.
+    let mut callable_at = None;
     for n in [Some(name), resolved].into_iter().flatten() {
-        let last = last_of(n);
-        match (n, last.as_str()) {
+        let last = n.rsplit('.').next().unwrap_or(n);
+        callable_at = match (n, last) {
             (
                 "atexit.register" | "map" | "filter" | "itertools.starmap" | "functools.reduce",
                 _,
             )
             | ("asyncio.to_thread", _)
-            | (_, "submit" | "call_soon" | "call_soon_threadsafe" | "callback") => return from(0),
+            | (_, "submit" | "call_soon" | "call_soon_threadsafe" | "callback") => Some(0),
             ("weakref.finalize" | "threading.Timer" | "Timer", _)
-            | (_, "run_in_executor" | "call_later" | "call_at") => return from(1),
+            | (_, "run_in_executor" | "call_later" | "call_at") => Some(1),
             (_, "Thread" | "Process") => {
                 let Some(target) = keyword(args, src, "target") else {
                     return Vec::new();
@@ -982,10 +969,24 @@ fn invoked<'t>(
                 let rest = keyword(args, src, "args").into_iter().collect();
                 return vec![(target, rest)];
             }
-            _ => {}
+            _ => None,
+        };
+        if callable_at.is_some() {
+            break;
         }
     }
-    Vec::new()
+    let Some(i) = callable_at else {
+        return Vec::new();
+    };
+    let mut c = args.walk();
+    let all: Vec<tree_sitter::Node<'t>> = args
+        .named_children(&mut c)
+        .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+        .take(16)
+        .collect();
+    all.get(i)
+        .map(|f| vec![(*f, all[i + 1..].to_vec())])
+        .unwrap_or_default()
 }
 
 /// Why code handed to exec comes from outside the package, or is built to hide: downloaded
@@ -2140,17 +2141,7 @@ const MAX_INDENT_LEVELS: usize = 100;
 fn too_many_indents(src: &[u8]) -> bool {
     let mut stack: Vec<usize> = Vec::new();
     for line in src.split(|b| *b == b'\n') {
-        let mut col = 0usize;
-        let mut i = 0;
-        while i < line.len() {
-            match line[i] {
-                b' ' => col += 1,
-                b'\t' => col = (col / 8 + 1) * 8,
-                b'\x0c' => col = 0,
-                _ => break,
-            }
-            i += 1;
-        }
+        let (col, i) = crate::formats::python_layout::indentation(line);
         if i == line.len() || matches!(line[i], b'#' | b'\r') {
             continue;
         }

@@ -131,16 +131,8 @@ impl<'a> Scan<'a> {
         while i < n && !self.found && !self.overflow {
             // Start of a logical line: measure indentation.
             if line.is_none() {
-                let mut col = 0;
-                while i < n {
-                    match src[i] {
-                        b' ' => col += 1,
-                        b'\t' => col = (col / 8 + 1) * 8,
-                        b'\x0c' => col = 0,
-                        _ => break,
-                    }
-                    i += 1;
-                }
+                let (col, width) = indentation(&src[i..]);
+                i += width;
                 if i >= n {
                     break;
                 }
@@ -608,6 +600,24 @@ impl<'a> Scan<'a> {
         }
         i.min(n)
     }
+}
+
+/// The column a line's indentation reaches, as CPython's tokenizer counts it (a tab to the
+/// next multiple of 8, a form feed back to 0), and the bytes it spans, for `line` starting at
+/// a line's first byte.
+pub fn indentation(line: &[u8]) -> (usize, usize) {
+    let mut col = 0;
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b' ' => col += 1,
+            b'\t' => col = (col / 8 + 1) * 8,
+            b'\x0c' => col = 0,
+            _ => break,
+        }
+        i += 1;
+    }
+    (col, i)
 }
 
 fn line_end(src: &[u8], i: usize) -> usize {
