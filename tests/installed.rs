@@ -175,6 +175,70 @@ fn debian_hex_record_digests_are_accepted() {
     );
 }
 
+/// A shared object (ELF header, then padding) of `n` bytes.
+fn elf(n: usize) -> Vec<u8> {
+    let mut v = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    v.resize(n, 0);
+    v
+}
+
+#[test]
+fn stripped_native_libraries_of_system_packages_are_low() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Debian's python3-yaml: no INSTALLER, in dist-packages; dh_strip shrank the library and
+    // a module was edited.
+    let dp = dir.path().join("dist-packages");
+    let module = b"def f():\n    return 1\n";
+    write(&dp, "_yaml/__init__.py", module);
+    write(&dp, "_yaml/_yaml.so", &elf(4096));
+    let record = format!(
+        "{}{}yaml-6.0.dist-info/RECORD,,\n",
+        row("_yaml/__init__.py", b"def g():\n    return 1\n"),
+        row("_yaml/_yaml.so", &elf(8192))
+    );
+    write(&dp, "yaml-6.0.dist-info/RECORD", record.as_bytes());
+    let got = found(&run(&dp));
+    assert_eq!(
+        got,
+        vec![
+            (
+                "installed-record-mismatch".to_string(),
+                Severity::Low,
+                "_yaml.so".to_string()
+            ),
+            (
+                "installed-record-mismatch".to_string(),
+                Severity::Medium,
+                "__init__.py".to_string()
+            ),
+        ]
+    );
+    // The same files installed by pip (INSTALLER written): the changed library is medium.
+    write(&dp, "yaml-6.0.dist-info/INSTALLER", b"pip\n");
+    let got = found(&run(&dp));
+    assert!(got.contains(&(
+        "installed-record-mismatch".to_string(),
+        Severity::Medium,
+        "_yaml.so".to_string()
+    )));
+    // In a site-packages folder, a missing INSTALLER is no sign of a system package.
+    let sp = dir.path().join("site-packages");
+    write(&sp, "_yaml/_yaml.so", &elf(4096));
+    write(
+        &sp,
+        "yaml-6.0.dist-info/RECORD",
+        row("_yaml/_yaml.so", &elf(8192)).as_bytes(),
+    );
+    assert_eq!(
+        found(&run(&sp)),
+        vec![(
+            "installed-record-mismatch".to_string(),
+            Severity::Medium,
+            "_yaml.so".to_string()
+        )]
+    );
+}
+
 #[test]
 fn unowned_startup_files_are_high_and_virtualenv_low() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -109,6 +109,20 @@ fn record_row(line: &str) -> Option<(String, &str, &str)> {
     (!path.is_empty()).then_some((path, hash.trim(), size.trim()))
 }
 
+/// Said of a changed native library of a system package.
+const STRIPPED: &str =
+    " (a system package: its packager strips native libraries after writing RECORD)";
+
+/// True for a distribution the operating system's package manager installed: a `*.dist-info`
+/// without an `INSTALLER` file (PyPA "Recording installed projects": installers such as pip and
+/// uv write one; Debian's `python3-*` packages do not) in a `dist-packages` folder (Debian's name
+/// for the system's environment, `/usr/lib/python3/dist-packages`).
+fn system_managed(meta_dir: &Path, root: &Path, scanned: &HashMap<PathBuf, usize>) -> bool {
+    file_name(root) == "dist-packages"
+        && !scanned.contains_key(&normalise(&meta_dir.join("INSTALLER")))
+        && std::fs::symlink_metadata(meta_dir.join("INSTALLER")).is_err()
+}
+
 fn file_name(p: &Path) -> &str {
     p.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
@@ -160,6 +174,7 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
         } else {
             normalise(meta_dir)
         };
+        let system = record && system_managed(meta_dir, &root, &by_path);
         let mut rows = 0usize;
         for line in text.lines() {
             let (path, hash, size) = if record {
@@ -198,9 +213,12 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                     // ordinary modules.
                     let startup =
                         is_startup_name(file_name(&full)) && full.parent() == Some(root.as_path());
+                    // A system package's native libraries are stripped after its RECORD
+                    // was written (Debian's dh_strip): a changed one is low, and says why.
+                    let stripped = system && f.format == Format::Executable;
                     let sev = if startup {
                         Severity::High
-                    } else if file_name(&full).ends_with(".pyc") {
+                    } else if stripped || file_name(&full).ends_with(".pyc") {
                         Severity::Low
                     } else {
                         Severity::Medium
@@ -210,8 +228,9 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                             problems.entry(j).or_default().push(Problem {
                                 severity: sev,
                                 text: format!(
-                                    "{path}: {} but RECORD says {n}",
-                                    plural(f.size, "byte")
+                                    "{path}: {} but RECORD says {n}{}",
+                                    plural(f.size, "byte"),
+                                    if stripped { STRIPPED } else { "" }
                                 ),
                             });
                             continue;

@@ -1,0 +1,121 @@
+//! The floors under airlock's speed targets: the least work any scanner doing airlock's job must
+//! do on the benchmark corpus, with nothing analysed. BENCHMARKS.md ("Floors") times it with
+//! hyperfine beside airlock and the peers.
+//!
+//! ```sh
+//! cargo bench --bench floor -- heads /tmp/corpus/unpacked
+//! cargo bench --bench floor -- wheels /tmp/corpus/wheels
+//! ```
+//!
+//! - `heads DIR`: walk `DIR` (hidden and git-ignored files included, as `airlock scan` does) and
+//!   read the first 4 KiB of every file, on every core: what sniffing each file by its content
+//!   costs before any analysis.
+//! - `wheels DIR`: inflate every member of every `*.whl` in `DIR` and take its sha256, members
+//!   spread over every core: what the RECORD check (PEP 376 / PEP 427 hashes of every member)
+//!   costs before any analysis. The CRC-32 is not computed.
+//!
+//! Prints the files (or members) and bytes touched. Exit 2 on a usage error.
+
+use std::io::Read;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+use sha2::Digest;
+
+fn heads(dir: &str) -> (u64, u64) {
+    let files = AtomicU64::new(0);
+    let bytes = AtomicU64::new(0);
+    ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .build_parallel()
+        .run(|| {
+            Box::new(|entry| {
+                if let Ok(e) = entry {
+                    if e.file_type().is_some_and(|t| t.is_file()) {
+                        if let Ok(mut f) = std::fs::File::open(e.path()) {
+                            let mut buf = [0u8; 4096];
+                            let n = f.read(&mut buf).unwrap_or(0);
+                            files.fetch_add(1, Ordering::Relaxed);
+                            bytes.fetch_add(n as u64, Ordering::Relaxed);
+                        }
+                    }
+                }
+                ignore::WalkState::Continue
+            })
+        });
+    (files.into_inner(), bytes.into_inner())
+}
+
+fn wheels(dir: &str) -> (u64, u64) {
+    let mut maps = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        if e.path().extension().is_some_and(|x| x == "whl") {
+            if let Ok(f) = std::fs::File::open(e.path()) {
+                // SAFETY: the corpus is not modified while the benchmark runs.
+                if let Ok(m) = unsafe { memmap2::Mmap::map(&f) } {
+                    maps.push(m);
+                }
+            }
+        }
+    }
+    let archives: Vec<_> = maps
+        .iter()
+        .filter_map(|m| zip::ZipArchive::new(std::io::Cursor::new(&m[..])).ok())
+        .collect();
+    let work: Vec<(usize, usize)> = archives
+        .iter()
+        .enumerate()
+        .flat_map(|(a, z)| (0..z.len()).map(move |i| (a, i)))
+        .collect();
+    let bytes: u64 = work
+        .par_iter()
+        .map(|&(a, i)| {
+            let mut z = archives[a].clone();
+            let Ok(raw) = z.by_index_raw(i) else { return 0 };
+            let method = raw.compression();
+            let mut h = sha2::Sha256::new();
+            let mut buf = vec![0u8; 1 << 20];
+            let mut n = 0u64;
+            let mut rd: Box<dyn Read> = if method == zip::CompressionMethod::Deflated {
+                Box::new(flate2::read::DeflateDecoder::new(raw))
+            } else {
+                Box::new(raw)
+            };
+            while let Ok(k) = rd.read(&mut buf) {
+                if k == 0 {
+                    break;
+                }
+                h.update(&buf[..k]);
+                n += k as u64;
+            }
+            std::hint::black_box(h.finalize());
+            n
+        })
+        .sum();
+    (work.len() as u64, bytes)
+}
+
+// A benchmark's report is its printed line.
+#[allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
+fn main() {
+    // `cargo bench` adds `--bench`; the first two other arguments are the mode and the folder.
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let (what, n, bytes) = match (args.first().map(String::as_str), args.get(1)) {
+        (Some("heads"), Some(dir)) => {
+            let (n, b) = heads(dir);
+            ("files", n, b)
+        }
+        (Some("wheels"), Some(dir)) => {
+            let (n, b) = wheels(dir);
+            ("members", n, b)
+        }
+        _ => {
+            eprintln!("usage: floor heads DIR | floor wheels DIR");
+            std::process::exit(2);
+        }
+    };
+    println!("{n} {what}, {bytes} bytes read");
+}
