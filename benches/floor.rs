@@ -4,12 +4,16 @@
 //!
 //! ```sh
 //! cargo bench --bench floor -- heads /tmp/corpus/unpacked
+//! cargo bench --bench floor -- text /tmp/corpus/unpacked
 //! cargo bench --bench floor -- wheels /tmp/corpus/wheels
 //! ```
 //!
 //! - `heads DIR`: walk `DIR` (hidden and git-ignored files included, as `airlock scan` does) and
 //!   read the first 4 KiB of every file, on every core: what sniffing each file by its content
 //!   costs before any analysis.
+//! - `text DIR`: as `heads`, and read every file whose first 4 KiB hold no NUL byte (text:
+//!   sources, `.pth` files, templates, configs) to its end: what any scanner that looks for code
+//!   in text (the Python analysis, the YARA rules) must read before analysing it.
 //! - `wheels DIR`: inflate every member of every `*.whl` in `DIR` and take its sha256, members
 //!   spread over every core: what the RECORD check (PEP 376 / PEP 427 hashes of every member)
 //!   costs before any analysis. The CRC-32 is not computed.
@@ -22,7 +26,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 use sha2::Digest;
 
-fn heads(dir: &str) -> (u64, u64) {
+/// Walk `dir` on every core and read the first 4 KiB of every file; with `text`, read on to the
+/// end of every file whose head holds no NUL byte. Returns (files, bytes read).
+fn heads(dir: &str, text: bool) -> (u64, u64) {
     let files = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
     ignore::WalkBuilder::new(dir)
@@ -34,7 +40,11 @@ fn heads(dir: &str) -> (u64, u64) {
                     if e.file_type().is_some_and(|t| t.is_file()) {
                         if let Ok(mut f) = std::fs::File::open(e.path()) {
                             let mut buf = [0u8; 4096];
-                            let n = f.read(&mut buf).unwrap_or(0);
+                            let mut n = f.read(&mut buf).unwrap_or(0);
+                            if text && n == buf.len() && !buf.contains(&0) {
+                                let mut rest = Vec::new();
+                                n += f.read_to_end(&mut rest).unwrap_or(0);
+                            }
                             files.fetch_add(1, Ordering::Relaxed);
                             bytes.fetch_add(n as u64, Ordering::Relaxed);
                         }
@@ -46,6 +56,8 @@ fn heads(dir: &str) -> (u64, u64) {
     (files.into_inner(), bytes.into_inner())
 }
 
+/// Inflate every member of every `*.whl` in `dir` and hash it, members spread over every core.
+/// Returns (members, bytes inflated).
 fn wheels(dir: &str) -> (u64, u64) {
     let mut maps = Vec::new();
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -104,8 +116,8 @@ fn main() {
         .filter(|a| !a.starts_with("--"))
         .collect();
     let (what, n, bytes) = match (args.first().map(String::as_str), args.get(1)) {
-        (Some("heads"), Some(dir)) => {
-            let (n, b) = heads(dir);
+        (Some(mode @ ("heads" | "text")), Some(dir)) => {
+            let (n, b) = heads(dir, mode == "text");
             ("files", n, b)
         }
         (Some("wheels"), Some(dir)) => {
@@ -113,7 +125,7 @@ fn main() {
             ("members", n, b)
         }
         _ => {
-            eprintln!("usage: floor heads DIR | floor wheels DIR");
+            eprintln!("usage: floor heads|text|wheels DIR");
             std::process::exit(2);
         }
     };
