@@ -348,3 +348,37 @@ fn torchscript_code_that_reaches_the_system_is_high() {
         Some(Format::Torchscript)
     );
 }
+
+/// Keras 3 hands `json.loads` the bytes of `config.json`, which also reads UTF-16 and UTF-32
+/// (with or without a byte-order mark) and UTF-8 after a mark: each is analysed as UTF-8 is.
+#[test]
+fn configs_in_every_encoding_python_json_reads_are_analysed() {
+    let cfg = sequential(&[LAMBDA.to_string(), EXTERNAL.to_string()]);
+    let utf16le: Vec<u8> = cfg.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let utf16be: Vec<u8> = cfg.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let utf32le: Vec<u8> = cfg.chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
+    for (i, bytes) in [
+        [&b"\xef\xbb\xbf"[..], cfg.as_bytes()].concat(),
+        [&[0xff, 0xfe][..], &utf16le].concat(),
+        utf16be,
+        utf32le,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let z = zip(&[
+            ("metadata.json", METADATA),
+            ("config.json", &bytes),
+            ("model.weights.h5", b"\x89HDF\r\n\x1a\n"),
+        ]);
+        let got = ids(&analyse_bytes(&z, "m.keras"));
+        assert!(
+            got.contains(&("keras-lambda-layer", Severity::High)),
+            "{i}: {got:?}"
+        );
+        assert!(
+            got.contains(&("keras-external-object", Severity::Critical)),
+            "{got:?}"
+        );
+    }
+}

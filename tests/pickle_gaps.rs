@@ -732,3 +732,56 @@ fn a_large_plain_data_pickle_is_bounded_low() {
     assert_rule(&r, "resource-limit", Severity::Medium);
     assert_rule(&r, "pickle-dangerous-global", Severity::High);
 }
+
+/// A `.npy` whose header has `descr` written as `descr` (a Python literal), then `body`.
+fn npy_descr(descr: &str, body: &[u8]) -> Vec<u8> {
+    let mut h = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': (1,), }}");
+    while (10 + h.len() + 1) % 64 != 0 {
+        h.push(' ');
+    }
+    h.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend_from_slice(&u16::try_from(h.len()).expect("short").to_le_bytes());
+    out.extend_from_slice(h.as_bytes());
+    out.extend_from_slice(body);
+    out
+}
+
+/// Every spelling NumPy reads as an object dtype (`numpy.dtype` of the `descr`, `hasobject`)
+/// has its data analysed as the pickle it is; numeric and text dtypes with a field named like
+/// an object code do not.
+#[test]
+fn every_object_dtype_spelling_is_analysed_as_a_pickle() {
+    for descr in [
+        "'|O'",
+        "'O'",
+        "'<O'",
+        "'=O'",
+        "'>O'",
+        "'|O8'",
+        "'object'",
+        "'object_'",
+        "\"O\"",
+        "[('a', 'object')]",
+        "[('a', '<f4'), ('b', '|O')]",
+        "[('a', [('b', 'O')])]",
+        "[(('title', 'a'), 'O', (2,))]",
+        "('O', (2,))",
+    ] {
+        let r = scan_named("x.npy", &npy_descr(descr, SYSTEM));
+        assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    }
+    for descr in [
+        "'<f4'",
+        "'|u1'",
+        "[('O', '<f4'), ('object', '<i8')]",
+        "'<U5'",
+    ] {
+        let r = scan_named("x.npy", &npy_descr(descr, &[0u8; 64]));
+        assert!(
+            r.findings.iter().all(|f| !f.rule.id.starts_with("pickle-")),
+            "{descr}: {:#?}",
+            show(&r)
+        );
+    }
+}

@@ -15,6 +15,90 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 use crate::finding::{truncate_chars, Finding, Location, Span};
 use crate::rules::core::json_duplicate_key::RULE;
 
+/// The bytes of a JSON document as UTF-8, decoded the way Python's `json.loads` decodes `bytes`
+/// (`json.detect_encoding`): a UTF-32, UTF-16 or UTF-8 byte-order mark, else the NUL pattern of
+/// the first four bytes (UTF-16 or UTF-32, big- or little-endian), else UTF-8. Loaders that hand
+/// `json.loads` the raw bytes of a file (Keras 3 reads `config.json` so) accept all of them.
+///
+/// Returns the input itself when it is UTF-8 without a mark; `None` when the encoding's units do
+/// not decode (an odd length, an unpaired surrogate, a code point out of range).
+pub fn python_json_text(data: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
+    use std::borrow::Cow;
+    #[derive(Clone, Copy)]
+    enum Enc {
+        U32(bool),
+        U16(bool),
+    }
+    let (enc, skip) = if data.starts_with(&[0, 0, 0xfe, 0xff]) {
+        (Enc::U32(true), 4)
+    } else if data.starts_with(&[0xff, 0xfe, 0, 0]) {
+        (Enc::U32(false), 4)
+    } else if data.starts_with(&[0xfe, 0xff]) {
+        (Enc::U16(true), 2)
+    } else if data.starts_with(&[0xff, 0xfe]) {
+        (Enc::U16(false), 2)
+    } else if let Some(rest) = data.strip_prefix(b"\xef\xbb\xbf") {
+        return Some(Cow::Borrowed(rest));
+    } else if data.len() >= 4 && data[0] == 0 {
+        (
+            if data[1] != 0 {
+                Enc::U16(true)
+            } else {
+                Enc::U32(true)
+            },
+            0,
+        )
+    } else if data.len() >= 4 && data[1] == 0 {
+        (
+            if data[2] != 0 || data[3] != 0 {
+                Enc::U16(false)
+            } else {
+                Enc::U32(false)
+            },
+            0,
+        )
+    } else if data.len() == 2 && data[0] == 0 {
+        (Enc::U16(true), 0)
+    } else if data.len() == 2 && data[1] == 0 {
+        (Enc::U16(false), 0)
+    } else {
+        return Some(Cow::Borrowed(data));
+    };
+    let body = &data[skip..];
+    let text: String = match enc {
+        Enc::U16(big) => {
+            if body.len() % 2 != 0 {
+                return None;
+            }
+            let units = body.chunks_exact(2).map(|c| {
+                let b = [c[0], c[1]];
+                if big {
+                    u16::from_be_bytes(b)
+                } else {
+                    u16::from_le_bytes(b)
+                }
+            });
+            char::decode_utf16(units).collect::<Result<_, _>>().ok()?
+        }
+        Enc::U32(big) => {
+            if body.len() % 4 != 0 {
+                return None;
+            }
+            body.chunks_exact(4)
+                .map(|c| {
+                    let b = [c[0], c[1], c[2], c[3]];
+                    char::from_u32(if big {
+                        u32::from_be_bytes(b)
+                    } else {
+                        u32::from_le_bytes(b)
+                    })
+                })
+                .collect::<Option<_>>()?
+        }
+    };
+    Some(Cow::Owned(text.into_bytes()))
+}
+
 /// The first key that occurs twice in one JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {
@@ -181,6 +265,34 @@ impl<'de> Visitor<'de> for Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decodes_json_bytes_as_python_does() {
+        let doc = "{\"a\": \"\u{e9}\"}";
+        let utf16le: Vec<u8> = doc.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let utf16be: Vec<u8> = doc.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let utf32le: Vec<u8> = doc.chars().flat_map(|c| (c as u32).to_le_bytes()).collect();
+        let utf32be: Vec<u8> = doc.chars().flat_map(|c| (c as u32).to_be_bytes()).collect();
+        let with = |mark: &[u8], body: &[u8]| [mark, body].concat();
+        for bytes in [
+            doc.as_bytes().to_vec(),
+            with(b"\xef\xbb\xbf", doc.as_bytes()),
+            utf16le.clone(),
+            utf16be.clone(),
+            with(&[0xff, 0xfe], &utf16le),
+            with(&[0xfe, 0xff], &utf16be),
+            utf32le.clone(),
+            utf32be.clone(),
+            with(&[0xff, 0xfe, 0, 0], &utf32le),
+            with(&[0, 0, 0xfe, 0xff], &utf32be),
+        ] {
+            let got = python_json_text(&bytes).expect("decodes");
+            assert_eq!(std::str::from_utf8(&got).expect("utf-8"), doc);
+        }
+        // Odd UTF-16, an unpaired surrogate: no text.
+        assert!(python_json_text(&[0xff, 0xfe, b'{']).is_none());
+        assert!(python_json_text(&[0xff, 0xfe, 0x00, 0xd8, b'}', 0]).is_none());
+    }
 
     #[test]
     fn finds_the_first_duplicate_at_any_depth() {

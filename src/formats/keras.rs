@@ -141,7 +141,12 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
 /// Parse as Python's `json` does: it also accepts `NaN`, `Infinity` and `-Infinity`, which
 /// `json.dumps` writes for such floats; they are read as null on a second try.
 /// The first duplicated key (`json-duplicate-key`) is found in the same bytes.
+///
+/// The bytes are decoded first as `json.loads` decodes bytes ([`json::python_json_text`]: a
+/// UTF-16 or UTF-32 config, or one with a byte-order mark, is read by Keras as any other).
 fn parse(data: &[u8]) -> Result<(Value, Option<json::Duplicate>), serde_json::Error> {
+    let text = json::python_json_text(data);
+    let data: &[u8] = text.as_deref().unwrap_or(data);
     match serde_json::from_slice(data) {
         Ok(v) => Ok((v, json::duplicate_key(data))),
         Err(e) if e.is_syntax() => {

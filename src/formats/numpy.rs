@@ -13,8 +13,146 @@ pub fn is_object(head: &[u8]) -> bool {
     field(&text, "descr").is_some_and(|d| object_descr(&d))
 }
 
+/// True when a header's `descr` (a Python literal, as `numpy.lib.format.descr_to_dtype` reads
+/// it) makes a dtype that holds objects, so that NumPy reads the data with `pickle`
+/// (`dtype.hasobject`): a type string whose code, after an optional byte-order character
+/// (`<`, `>`, `=`, `|`), is `O` (`'O'`, `'<O'`, `'|O8'`) or names `object` (`'object'`,
+/// `'object_'`); a structured dtype (a list of `(name, type[, shape])` fields) with such a field
+/// at any depth; a subarray `(type, shape)` of one. A `descr` that does not parse as such a
+/// literal counts as an object dtype when any string in it is an object type code, so a spelling
+/// airlock does not model errs towards analysing the data as a pickle.
 fn object_descr(descr: &str) -> bool {
-    descr.contains("'O") || descr.contains("|O") || descr.contains("\"O")
+    let mut p = Literal {
+        s: descr.as_bytes(),
+        at: 0,
+        depth: 0,
+    };
+    match p.value() {
+        Some(v) if p.rest_is_blank() => object_dtype(&v),
+        _ => quoted(descr).iter().any(|s| object_code(s)),
+    }
+}
+
+/// A dtype type string that holds objects.
+fn object_code(s: &str) -> bool {
+    let t = s.trim_start_matches(['<', '>', '=', '|']);
+    t.starts_with('O') || t.to_ascii_lowercase().starts_with("object")
+}
+
+fn object_dtype(v: &Lit) -> bool {
+    match v {
+        Lit::Str(s) => object_code(s),
+        // A subarray: (base type, shape).
+        Lit::Tuple(items) => items.first().is_some_and(object_dtype),
+        // Structured: fields (name, type[, shape]); the name may be a (title, name) pair.
+        Lit::List(fields) => fields.iter().any(|f| match f {
+            Lit::Tuple(parts) => parts.get(1).is_some_and(object_dtype),
+            _ => false,
+        }),
+        Lit::Other => false,
+    }
+}
+
+/// Every quoted string in `text`.
+fn quoted(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut open: Option<(char, usize)> = None;
+    for (i, c) in text.char_indices() {
+        match open {
+            Some((q, start)) if c == q => {
+                out.push(&text[start..i]);
+                open = None;
+            }
+            Some(_) => {}
+            None if c == '\'' || c == '"' => open = Some((c, i + 1)),
+            None => {}
+        }
+    }
+    out
+}
+
+/// A Python literal of the kinds a `descr` holds.
+enum Lit {
+    Str(String),
+    List(Vec<Lit>),
+    Tuple(Vec<Lit>),
+    /// A number or anything else that is neither a string nor a container.
+    Other,
+}
+
+/// Most nested containers in a `descr` (NumPy's own headers nest a few levels).
+const MAX_DESCR_DEPTH: u32 = 32;
+
+/// A recursive-descent reader of [`Lit`]s, bounded by [`MAX_DESCR_DEPTH`].
+struct Literal<'a> {
+    s: &'a [u8],
+    at: usize,
+    depth: u32,
+}
+
+impl Literal<'_> {
+    fn blank(&mut self) {
+        while self.s.get(self.at).is_some_and(u8::is_ascii_whitespace) {
+            self.at += 1;
+        }
+    }
+
+    fn rest_is_blank(&mut self) -> bool {
+        self.blank();
+        self.at == self.s.len()
+    }
+
+    fn value(&mut self) -> Option<Lit> {
+        self.blank();
+        match *self.s.get(self.at)? {
+            q @ (b'\'' | b'"') => {
+                let start = self.at + 1;
+                let len = self.s.get(start..)?.iter().position(|&c| c == q)?;
+                self.at = start + len + 1;
+                Some(Lit::Str(
+                    String::from_utf8_lossy(&self.s[start..start + len]).into_owned(),
+                ))
+            }
+            open @ (b'[' | b'(') => {
+                let close = if open == b'[' { b']' } else { b')' };
+                self.depth += 1;
+                if self.depth > MAX_DESCR_DEPTH {
+                    return None;
+                }
+                self.at += 1;
+                let mut items = Vec::new();
+                loop {
+                    self.blank();
+                    if self.s.get(self.at) == Some(&close) {
+                        self.at += 1;
+                        break;
+                    }
+                    items.push(self.value()?);
+                    self.blank();
+                    match self.s.get(self.at) {
+                        Some(b',') => self.at += 1,
+                        Some(&c) if c == close => {}
+                        _ => return None,
+                    }
+                }
+                self.depth -= 1;
+                Some(if open == b'[' {
+                    Lit::List(items)
+                } else {
+                    Lit::Tuple(items)
+                })
+            }
+            _ => {
+                let start = self.at;
+                while self.s.get(self.at).is_some_and(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.' | b'_')
+                }) {
+                    self.at += 1;
+                }
+                (self.at > start).then_some(Lit::Other)
+            }
+        }
+    }
 }
 
 /// The offset where the array data of a non-object `.npy` ends (header plus itemsize × shape),

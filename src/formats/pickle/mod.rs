@@ -1044,7 +1044,7 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                         )
                     } else {
                         format!(
-                            "imports {shown} ({category}) without calling it; code that uses the object may"
+                            "imports {shown} ({category}) without calling it; code that uses the loaded object may still call it"
                         )
                     },
                     evidence: format!("{module}.{name}"),
