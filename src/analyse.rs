@@ -437,7 +437,7 @@ pub fn analyse(
                 .build(),
         );
     }
-    match_patterns(ctx, data, format, loc);
+    match_patterns(ctx, data, total, format, loc);
     // A `.pth` of unknown content is read as a path file, and still named as a model file
     // airlock does not recognise (`.pth` is PyTorch's extension too).
     let unknown = matches!(format, Format::Unknown | Format::Text)
@@ -456,7 +456,9 @@ pub fn analyse(
 
 /// Match the byte-pattern rules over one artifact (`docs/rules/yara-match.md`): once per
 /// artifact, only for [`yara::matched_format`]s, within what is left of the input's time.
-fn match_patterns(ctx: &mut Ctx, data: &[u8], format: Format, loc: &Location) {
+/// `total` is the artifact's size in bytes; when fewer were matched (the matched bound, or only
+/// a head was read), an info `resource-limit` finding names the bytes left unmatched.
+fn match_patterns(ctx: &mut Ctx, data: &[u8], total: u64, format: Format, loc: &Location) {
     let Some(patterns) = ctx.yara.clone() else {
         return;
     };
@@ -472,6 +474,24 @@ fn match_patterns(ctx: &mut Ctx, data: &[u8], format: Format, loc: &Location) {
     } else {
         yara::scan(&patterns, data, left)
     };
+    let matched = data.len().min(yara::MAX_MATCHED) as u64;
+    let total = total.max(data.len() as u64);
+    if total > matched {
+        let bound = if matched == yara::MAX_MATCHED as u64 {
+            format!("{} bytes matched per artifact", yara::MAX_MATCHED)
+        } else {
+            format!("the {} read of this artifact", plural(matched, "byte"))
+        };
+        ctx.limit_at(
+            Severity::Info,
+            loc,
+            &bound,
+            &format!(
+                "byte-pattern rules on the {} after them",
+                plural(total - matched, "byte")
+            ),
+        );
+    }
     let hits = match hits {
         Ok(h) => h,
         Err(e) => {

@@ -260,7 +260,8 @@ impl std::ops::Deref for Bytes {
     }
 }
 
-/// Bytes read first from a file; text and executables are judged from them alone.
+/// Bytes read first from a file; without byte-pattern rules, text and executables are judged from
+/// them alone.
 const HEAD: u64 = 4096;
 
 /// Bytes at the end of a file judged by its head that are searched for a zip end record: 4 KiB
@@ -292,16 +293,18 @@ fn carries_template(path: &Path) -> bool {
 }
 
 /// Read a file: the whole of it, or only its head when the head decides that nothing more is
-/// needed ([`Format::judged_by_head`], and no zip end record in the tail). The second value is
-/// the format sniffed from the head when only the head is returned.
+/// needed (text or an executable, when no byte-pattern rules are `matched` over it, and no zip
+/// end record in the tail). The second value is the format sniffed from the head when only the
+/// head is returned.
 fn load(
     mut file: File,
     size: u64,
     name: &str,
     whole_text: bool,
+    matched: bool,
 ) -> std::io::Result<(Bytes, Option<Format>)> {
     use std::io::{Read, Seek, SeekFrom};
-    if size > HEAD {
+    if size > HEAD && !matched {
         let mut head = vec![0u8; HEAD as usize];
         file.read_exact(&mut head)?;
         let f = crate::formats::refine_by_name(crate::formats::sniff(&head), name);
@@ -369,7 +372,11 @@ pub fn scan_file_with(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let (data, sniffed) = match load(file, size, &name, reads_whole_text(path, size)) {
+    // Text and executables are matched by the byte-pattern rules ([`crate::yara::matched_format`])
+    // as they are inside archives: whole, up to the matched bound, so padding a script past its
+    // head hides nothing.
+    let matched = yara.is_some();
+    let (data, sniffed) = match load(file, size, &name, reads_whole_text(path, size), matched) {
         Ok(d) => d,
         Err(e) => return io_error_report(path, &e.to_string()),
     };

@@ -41,7 +41,8 @@ pub static BUILTIN: &[(&str, &str)] = &[
 
 /// Longest prefix of one artifact that is matched (bytes). Text members of archives are held up
 /// to the same size (`formats/zip.rs`), so a script is matched whole; an executable, unknown
-/// content or a pickle larger than this is matched on its first 64 MiB.
+/// content or a pickle larger than this is matched on its first 64 MiB, and an info
+/// `resource-limit` finding names the bytes after them.
 pub const MAX_MATCHED: usize = 64 << 20;
 
 /// Matched bytes kept as evidence, before escaping (bytes).

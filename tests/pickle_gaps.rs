@@ -785,3 +785,24 @@ fn every_object_dtype_spelling_is_analysed_as_a_pickle() {
         );
     }
 }
+
+/// A member (local header and data) put before the first member the central directory lists is
+/// reported as prefix data and analysed, as hidden data between members is.
+#[test]
+fn a_member_before_the_first_listed_member_is_analysed() {
+    for deflate in [false, true] {
+        let mut evil = Zip::new();
+        evil.add_with("archive/data.pkl", SYSTEM, false, deflate);
+        let evil = evil.finish(b"");
+        // Its local header and data: everything before its central directory.
+        let eocd = evil.len() - 22;
+        let cd = u32::from_le_bytes(evil[eocd + 16..eocd + 20].try_into().expect("4 bytes"));
+        let mut z = Zip::new();
+        z.add("archive/data.pkl", BENIGN, false);
+        z.add("archive/version", b"3\n", false);
+        let file = [&evil[..cd as usize], &z.finish(b"")[..]].concat();
+        let r = scan_named("model.pt", &file);
+        assert_rule(&r, "archive-prefix-data", Severity::Medium);
+        assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    }
+}

