@@ -19,7 +19,7 @@
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 
 use crate::finding::Finding;
@@ -64,9 +64,12 @@ pub struct Suppression {
 
 impl Suppression {
     /// True when `f` is a finding of this entry's rule at a location its glob matches: the
-    /// file path, or the `path!member!member` name of the artifact inside it. `.` components
-    /// are dropped from the path first, so `models/x.pt` matches whether the scan was given
-    /// `models` or `./models`.
+    /// file path for a finding on a file, the `path!member!member` name for one on an artifact
+    /// inside it (so `vendor/a.zip` accepts findings on the archive itself, `vendor/a.zip!**`
+    /// those on its members). `*` and `?` match within one path component and one member name
+    /// (never across `/` or `!`); `**` matches any number of both. `.` components are dropped
+    /// from the path and the glob, so `models/x.pt` and `./models/x.pt` match whether the scan
+    /// was given `models` or `./models`.
     pub fn matches(&self, f: &Finding) -> bool {
         if f.rule.id != self.rule {
             return false;
@@ -80,19 +83,60 @@ impl Suppression {
         // A path that is not UTF-8 is matched as reporters show it, each invalid byte as
         // `\xNN` (`docs/json-output.md`), as well as by its bytes.
         let shown = crate::finding::display_path(&path);
-        if self.matcher.is_match(&path) || self.matcher.is_match(&shown) {
-            return true;
-        }
         if f.location.members.is_empty() {
-            return false;
+            return self.matcher.is_match(separated(&shown))
+                || path.to_str().is_none() && self.matcher.is_match(&path);
         }
         let mut name = shown;
         for m in &f.location.members {
             name.push('!');
             name.push_str(m);
         }
-        self.matcher.is_match(name)
+        self.matcher.is_match(separated(&name))
     }
+}
+
+/// A location with each member separator `!` made a path component of its own (`a.zip!x.pkl`
+/// is matched as `a.zip/!/x.pkl`), so that `*` does not run from a file into its members.
+fn separated(location: &str) -> String {
+    location.replace('!', "/!/")
+}
+
+/// A policy glob in the form [`separated`] locations take: `.` components dropped, and every
+/// `!` outside a `[...]` class (and not escaped by a backslash) made a component of its own.
+fn glob_text(glob: &str) -> String {
+    let mut g = glob;
+    while let Some(rest) = g.strip_prefix("./") {
+        g = rest;
+    }
+    let g = g.replace("/./", "/");
+    let mut out = String::with_capacity(g.len() + 8);
+    let mut class = false;
+    let mut escaped = false;
+    for c in g.chars() {
+        if escaped {
+            escaped = false;
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\\' => {
+                escaped = true;
+                out.push(c);
+            }
+            '[' if !class => {
+                class = true;
+                out.push(c);
+            }
+            ']' if class => {
+                class = false;
+                out.push(c);
+            }
+            '!' if !class => out.push_str("/!/"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 /// A validated policy.
@@ -130,7 +174,10 @@ impl Policy {
                     s.rule
                 ));
             }
-            let matcher = match Glob::new(&s.path) {
+            let matcher = match GlobBuilder::new(&glob_text(&s.path))
+                .literal_separator(true)
+                .build()
+            {
                 Ok(g) => Some(g.compile_matcher()),
                 Err(e) => {
                     problems.push(format!("{at}: path glob {:?}: {e}", s.path));
@@ -259,6 +306,52 @@ mod tests {
         )
         .expect("valid");
         assert!(q.suppressions[0].matches(&f("./w/a.whl", &["x.pth"])));
+    }
+
+    #[test]
+    fn stars_stay_within_a_component_and_a_member() {
+        let entry = |glob: &str| {
+            Policy::parse(&format!(
+                "[[suppress]]\nrule = \"pth-executable-line\"\npath = \"{glob}\"\nreason = \"r\"\n"
+            ))
+            .expect("valid")
+            .suppressions
+            .remove(0)
+        };
+        let rule = crate::rules::by_id("pth-executable-line").expect("rule");
+        let f = |p: &str, members: &[&str]| {
+            let mut at = Location::file(p);
+            for m in members {
+                at = at.member(m.to_string());
+            }
+            Finding::builder(rule, at)
+                .message("m")
+                .evidence("e")
+                .build()
+        };
+        let star = entry("models/*.pkl");
+        assert!(star.matches(&f("models/a.pkl", &[])));
+        assert!(!star.matches(&f("models/sub/b.pkl", &[])));
+        assert!(!star.matches(&f("models/c.pt", &["archive/data.pkl"])));
+        let bare = entry("*.pkl");
+        assert!(bare.matches(&f("a.pkl", &[])));
+        assert!(!bare.matches(&f("vendor/b.tar.gz", &["model.pkl"])));
+        // An archive's own path accepts findings on the archive, not on its members.
+        let archive = entry("vendor/b.tar.gz");
+        assert!(archive.matches(&f("vendor/b.tar.gz", &[])));
+        assert!(!archive.matches(&f("vendor/b.tar.gz", &["model.pkl"])));
+        let members = entry("vendor/b.tar.gz!**");
+        assert!(members.matches(&f("vendor/b.tar.gz", &["<gzip content>", "model.pkl"])));
+        let anywhere = entry("**/*.pkl");
+        assert!(anywhere.matches(&f("x/y/a.pkl", &[])));
+        assert!(anywhere.matches(&f("x/c.pt", &["archive/data.pkl"])));
+        let member = entry("w/a.whl!*.pth");
+        assert!(member.matches(&f("w/a.whl", &["x.pth"])));
+        assert!(!member.matches(&f("w/a.whl", &["sub/x.pth"])));
+        // `./` in the glob is dropped like `./` in the path; a class keeps its `!`.
+        assert!(entry("./models/a.pkl").matches(&f("models/a.pkl", &[])));
+        assert!(entry("models/[!b]*.pkl").matches(&f("./models/a.pkl", &[])));
+        assert!(!entry("models/[!b]*.pkl").matches(&f("models/b.pkl", &[])));
     }
 
     use crate::finding::Location;
