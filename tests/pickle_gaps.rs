@@ -806,3 +806,27 @@ fn a_member_before_the_first_listed_member_is_analysed() {
         assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
     }
 }
+
+/// A pickle that rebinds an allowlisted name in a module (SETITEM into its `__dict__`, BUILD on
+/// the module) and then calls it by that name is graded by what it stored there.
+#[test]
+fn a_rebound_global_is_judged_by_what_was_stored() {
+    let call = b"X\x11\x00\x00\x00echo airlock-test\x85R.";
+    // collections.__dict__['OrderedDict'] = os.system; collections.OrderedDict('echo ...')
+    let mut setitem = b"\x80\x02ccollections\n__dict__\nX\x0b\x00\x00\x00OrderedDictcos\nsystem\ns0ccollections\nOrderedDict\n".to_vec();
+    setitem.extend_from_slice(call);
+    // torch.nn.modules.__setattr__('Linear', os.system) through BUILD; torch.nn.modules.Linear(...)
+    let mut build = b"\x80\x02ctorch.nn\nmodules\n}X\x06\x00\x00\x00Linearcos\nsystem\nsb0ctorch.nn.modules\nLinear\n".to_vec();
+    build.extend_from_slice(call);
+    // The same through the slot half of a (None, {...}) state, and a dotted qualname.
+    let mut slots = b"\x80\x02ctorch\n_utils\nN}X\x12\x00\x00\x00_rebuild_tensor_v2cos\nsystem\ns\x86b0ctorch\n_utils._rebuild_tensor_v2\n".to_vec();
+    slots.extend_from_slice(call);
+    for p in [setitem, build, slots] {
+        let r = scan_named("x.pkl", &p);
+        assert_rule(&r, "pickle-global-mutation", Severity::High);
+        assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    }
+    // Writing into a dict the pickle made is ordinary.
+    let r = scan_named("x.pkl", b"\x80\x02}X\x01\x00\x00\x00aK\x01s.");
+    assert!(r.findings.is_empty(), "{:#?}", show(&r));
+}

@@ -351,6 +351,11 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "a.pkl",
             b"\x80\x02c__builtin__\ngetattr\n}X\x03\x00\x00\x00get\x86R.".to_vec(),
         ),
+        (
+            "pickle-global-mutation",
+            "a.pkl",
+            b"\x80\x02ccollections\n__dict__\nX\x0b\x00\x00\x00OrderedDictcos\nsystem\ns0ccollections\nOrderedDict\nX\x11\x00\x00\x00echo airlock-test\x85R.".to_vec(),
+        ),
         ("zip-header-mismatch", "a.pt", mismatch.finish()),
         ("zip-crc-mismatch", "a.pt", crc.finish()),
         ("zip-encrypted-flag", "a.pt", encrypted.finish()),

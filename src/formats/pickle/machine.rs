@@ -139,6 +139,18 @@ pub enum Event {
         /// Byte offset.
         offset: u64,
     },
+    /// `SETITEM`/`SETITEMS` stored into an imported global (a module's `__dict__`, a dict
+    /// such as `os.environ`), not into a dict made by this stream.
+    SetItemOnGlobal {
+        /// The target.
+        target: V,
+        /// The keys stored, as text where they are text.
+        keys: Vec<String>,
+        /// Opcode index.
+        index: u64,
+        /// Byte offset.
+        offset: u64,
+    },
     /// A `PROTO` opcode with an unsupported protocol number.
     BadProtocol {
         /// The protocol number.
@@ -208,6 +220,10 @@ impl Default for Limits {
 /// Items kept per container; the rest are counted, not stored.
 pub const MAX_ITEMS_PER_CONTAINER: usize = 1 << 16;
 
+/// Most rebound names kept per stream (see `Machine::patched`); later rebindings of new names
+/// are not followed, but each write is still an event.
+pub const MAX_PATCHED: usize = 4096;
+
 /// A hook the driver gives the machine for `BUILD` on particular objects: given the machine and
 /// the built object, it may consume raw bytes that follow in the stream (joblib array data) and
 /// returns how many bytes to skip, or an error message.
@@ -242,6 +258,11 @@ pub struct Machine<'a> {
     /// Objects whose `BUILD` state put a `__setstate__` into their attributes, with that value:
     /// the next `BUILD` on them calls it.
     setstate: HashMap<NodeId, V>,
+    /// Names this stream rebound in an imported namespace (`SETITEM` into a module's
+    /// `__dict__`, `BUILD` on a module or class), by (namespace, attribute): a later `GLOBAL`
+    /// of that name resolves to the stored value, as CPython's `find_class` (a `getattr` on the
+    /// module) would. Bounded by [`MAX_PATCHED`].
+    patched: HashMap<(String, String), V>,
     /// Opcodes executed so far (including earlier runs that share the count).
     pub ops: u64,
     index: u64,
@@ -295,6 +316,7 @@ impl<'a> Machine<'a> {
             protocol: None,
             limits,
             setstate: HashMap::new(),
+            patched: HashMap::new(),
             ops: ops_used,
             index: 0,
             heap: 0,
@@ -447,6 +469,13 @@ impl<'a> Machine<'a> {
         } else {
             (module.to_string(), name.to_string())
         };
+        // A name this stream rebound earlier resolves to what it stored there.
+        let full = format!("{module}.{name}");
+        if let Some((ns, attr)) = full.rsplit_once('.') {
+            if let Some(&v) = self.patched.get(&(ns.to_string(), attr.to_string())) {
+                return Ok(v);
+            }
+        }
         let v = self.push_node(Node::Global { module, name })?;
         if let V::Node(id) = v {
             self.events.push(Event::Import {
@@ -500,13 +529,51 @@ impl<'a> Machine<'a> {
         }
     }
 
-    fn set_items(&mut self, target: V, items: Vec<V>) -> Result<(), String> {
+    /// Record that `attr` of the namespace `ns` now holds `v` (see `patched`).
+    fn patch(&mut self, ns: String, attr: String, v: V) {
+        if self.patched.len() < MAX_PATCHED
+            || self.patched.contains_key(&(ns.clone(), attr.clone()))
+        {
+            self.patched.insert((ns, attr), v);
+        }
+    }
+
+    /// The namespace a global names: `m.__dict__` is the namespace of the module `m`; any
+    /// other global `m.n` is the object `m.n`, whose attributes are `m.n.<attr>`.
+    fn namespace_of(&self, target: V) -> Option<(String, bool)> {
+        match self.node_of(target)? {
+            Node::Global { module, name } if name == "__dict__" => Some((module.clone(), true)),
+            Node::Global { module, name } => Some((format!("{module}.{name}"), false)),
+            _ => None,
+        }
+    }
+
+    fn set_items(&mut self, target: V, items: Vec<V>, at: usize) -> Result<(), String> {
         if items.len() % 2 != 0 {
             return Err("odd number of items for SETITEMS".into());
         }
         let V::Node(id) = target else {
             return Err("SETITEMS on a value that is not a dict".into());
         };
+        if let Some((ns, is_dict)) = self.namespace_of(target) {
+            let mut keys = Vec::new();
+            for kv in items.chunks_exact(2) {
+                let key = self.text_of(kv[0]).map(|k| k.to_string());
+                if let (Some(k), true) = (&key, is_dict) {
+                    self.patch(ns.clone(), k.clone(), kv[1]);
+                }
+                if keys.len() < 8 {
+                    keys.push(key.unwrap_or_else(|| "?".to_string()));
+                }
+            }
+            self.events.push(Event::SetItemOnGlobal {
+                target,
+                keys,
+                index: self.index,
+                offset: at as u64,
+            });
+            return Ok(());
+        }
         if let Some(Node::Dict(pairs, n)) = self.nodes.get_mut(id as usize) {
             *n += (items.len() / 2) as u64;
             let before = pairs.capacity();
@@ -715,7 +782,7 @@ impl<'a> Machine<'a> {
             Op::Dict => {
                 let items = self.pop_mark()?;
                 let d = self.push_node(Node::Dict(Vec::new(), 0)).map_err(limit)?;
-                self.set_items(d, items)?;
+                self.set_items(d, items, at)?;
                 self.push(d).map_err(limit)?;
             }
             Op::EmptyDict => {
@@ -752,12 +819,12 @@ impl<'a> Machine<'a> {
                 let v = self.pop()?;
                 let k = self.pop()?;
                 let d = self.top()?;
-                self.set_items(d, vec![k, v])?;
+                self.set_items(d, vec![k, v], at)?;
             }
             Op::Setitems => {
                 let items = self.pop_mark()?;
                 let d = self.top()?;
-                self.set_items(d, items)?;
+                self.set_items(d, items, at)?;
             }
             Op::Tuple => {
                 let items = self.pop_mark()?;
@@ -898,6 +965,25 @@ impl<'a> Machine<'a> {
         }
         if let Some(f) = self.injected_setstate(state) {
             self.setstate.insert(id, f);
+        }
+        // `setattr` on a module or class for every key of the state dict and of the slot
+        // half of a `(dict, slots)` state: later imports of those names get the new values.
+        if let Some((ns, false)) = self.namespace_of(inst) {
+            let halves: Vec<V> = match self.node_of(state) {
+                Some(Node::Tuple(t)) if t.len() == 2 => t.clone(),
+                _ => vec![state],
+            };
+            for half in halves {
+                let pairs: Vec<(V, V)> = match self.node_of(half) {
+                    Some(Node::Dict(pairs, _)) => pairs.clone(),
+                    _ => continue,
+                };
+                for (k, v) in pairs {
+                    if let Some(k) = self.text_of(k).map(|k| k.to_string()) {
+                        self.patch(ns.clone(), k, v);
+                    }
+                }
+            }
         }
         match self.node(id) {
             Node::Global { .. } | Node::Unresolved(_) => {

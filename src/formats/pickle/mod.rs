@@ -992,13 +992,35 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
             } => {
                 add(
                     &mut hits,
-                    render::render(m, target),
+                    format!("BUILD {}", render::render(m, target)),
                     Hit {
-                        severity: Severity::Medium,
-                        rule: &r::pickle_attribute_access::RULE,
-                        message: "BUILD sets attributes on an imported global, not on an object"
+                        severity: Severity::High,
+                        rule: &r::pickle_global_mutation::RULE,
+                        message: "BUILD sets attributes on an imported module or class, not on an object made by this pickle: later imports of those names get the new values"
                             .into(),
                         evidence: format!("BUILD on {}", render::render(m, target)),
+                        span: Span::Opcode { index, offset },
+                        count: 1,
+                    },
+                );
+            }
+            Event::SetItemOnGlobal {
+                target,
+                ref keys,
+                index,
+                offset,
+            } => {
+                let shown = render::render(m, target);
+                add(
+                    &mut hits,
+                    format!("SETITEM {shown}"),
+                    Hit {
+                        severity: Severity::High,
+                        rule: &r::pickle_global_mutation::RULE,
+                        message: format!(
+                            "SETITEM stores into {shown}, an imported global, not a dict made by this pickle: a module's namespace or the process's state changes at load time"
+                        ),
+                        evidence: format!("{shown}[{}] = ...", keys.join("], [")),
                         span: Span::Opcode { index, offset },
                         count: 1,
                     },
