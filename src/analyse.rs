@@ -227,26 +227,7 @@ impl Ctx {
         depth: u32,
         format: Option<Format>,
     ) -> Option<Format> {
-        if depth > self.budget.limits.max_depth {
-            // Nesting this deep has no use in a model file but hiding what is inside it, so it is
-            // graded high (`docs/rules/resource-limit.md`).
-            self.limit_at(
-                Severity::High,
-                loc,
-                &format!("nesting deeper than {}", self.budget.limits.max_depth),
-                &format!("{} at this depth", plural(data.len(), "byte")),
-            );
-            return None;
-        }
-        self.budget.members += 1;
-        if self.budget.members > self.budget.limits.max_members {
-            if self.budget.members == self.budget.limits.max_members + 1 {
-                self.limit(
-                    loc,
-                    &format!("more than {} members", self.budget.limits.max_members),
-                    "this member and every later one",
-                );
-            }
+        if !self.admit(loc, depth, data.len() as u64) {
             return None;
         }
         let f = analyse(self, data, format, total, loc, name, depth);
@@ -255,6 +236,59 @@ impl Ctx {
             format: f,
         });
         Some(f)
+    }
+
+    /// [`Ctx::nested_as`] for an artifact read as a stream rather than held whole (a
+    /// compressed tar): the same depth and member bounds, then `read` analyses it and returns
+    /// its format. `size` is what is known of its size (bytes), for the depth finding.
+    pub fn nested_with(
+        &mut self,
+        loc: &Location,
+        depth: u32,
+        size: u64,
+        read: impl FnOnce(&mut Ctx) -> Format,
+    ) -> Option<Format> {
+        if !self.admit(loc, depth, size) {
+            return None;
+        }
+        let f = read(self);
+        self.members.push(Member {
+            name: loc.artifact_name(),
+            format: f,
+        });
+        Some(f)
+    }
+
+    /// Check the depth and member bounds for one more nested artifact of `size` bytes at
+    /// `loc`, and count it; false (with a finding) when a bound stops it.
+    fn admit(&mut self, loc: &Location, depth: u32, size: u64) -> bool {
+        if depth > self.budget.limits.max_depth {
+            // Nesting this deep has no use in a model file but hiding what is inside it, so it is
+            // graded high (`docs/rules/resource-limit.md`).
+            self.limit_at(
+                Severity::High,
+                loc,
+                &format!("nesting deeper than {}", self.budget.limits.max_depth),
+                &format!("{} at this depth", plural(size, "byte")),
+            );
+            return false;
+        }
+        self.budget.members += 1;
+        if self.budget.members > self.budget.limits.max_members {
+            if self.budget.members == self.budget.limits.max_members + 1 {
+                // A member is left unread, and padding an archive with members costs little (a
+                // million empty tar headers gzip to a few MB): high, as for depth
+                // (`docs/rules/resource-limit.md`).
+                self.limit_at(
+                    Severity::High,
+                    loc,
+                    &format!("more than {} members", self.budget.limits.max_members),
+                    "this member and every later one",
+                );
+            }
+            return false;
+        }
+        true
     }
 }
 

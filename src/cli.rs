@@ -84,6 +84,9 @@ pub struct ScanArgs {
     /// Decompressed bytes per input, in MiB.
     #[arg(long, default_value_t = 8192, value_name = "MIB")]
     pub max_decompressed_mib: u64,
+    /// Archive members per input (all archives and nesting levels together).
+    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    pub max_members: u64,
     /// Pickle opcodes per input.
     #[arg(long, default_value_t = 50_000_000, value_name = "N")]
     pub max_opcodes: u64,

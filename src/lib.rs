@@ -117,6 +117,7 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
     let mut limits = analyse::BudgetLimits {
         max_depth: args.max_depth,
         max_decompressed: args.max_decompressed_mib.saturating_mul(1 << 20),
+        max_members: args.max_members,
         max_time: Duration::from_secs(args.max_seconds),
         ..Default::default()
     };

@@ -606,3 +606,74 @@ fn corpus_ggufs_when_present() {
         }
     }
 }
+
+/// Regression (t7 C2): millions of tiny key/values cost about 200 bytes each when kept. Past
+/// `MAX_KEPT_KVS` they are parsed and checked but not kept (`resource-limit`, medium), and a
+/// chat template after the padding is still kept and judged.
+#[test]
+fn key_values_past_the_kept_bound_are_checked_not_kept() {
+    let extra = 10u64;
+    let n = gguf::MAX_KEPT_KVS as u64 + extra;
+    let mut d = b"GGUF".to_vec();
+    d.extend_from_slice(&3u32.to_le_bytes());
+    d.extend_from_slice(&0u64.to_le_bytes());
+    d.extend_from_slice(&(n + 1).to_le_bytes());
+    for i in 0..n {
+        let key = format!("pad.{i}");
+        d.extend_from_slice(&(key.len() as u64).to_le_bytes());
+        d.extend_from_slice(key.as_bytes());
+        d.extend_from_slice(&0u32.to_le_bytes());
+        d.push(1);
+    }
+    let key = "tokenizer.chat_template";
+    d.extend_from_slice(&(key.len() as u64).to_le_bytes());
+    d.extend_from_slice(key.as_bytes());
+    d.extend_from_slice(&8u32.to_le_bytes());
+    d.extend_from_slice(&(CVE_TEMPLATE.len() as u64).to_le_bytes());
+    d.extend_from_slice(CVE_TEMPLATE.as_bytes());
+
+    let (h, stop) = gguf::parse(&d);
+    assert_eq!(stop, None);
+    assert_eq!(h.kvs.len(), gguf::MAX_KEPT_KVS + 1);
+    assert_eq!(h.kvs_unkept.map(|(_, n)| n), Some(extra));
+    assert!(h.get("tokenizer.chat_template").is_some());
+
+    let r = scan_bytes("kv.gguf", &d);
+    assert!(
+        ids(&r).contains(&("chat-template-sandbox-escape", Severity::Critical)),
+        "{:?}",
+        ids(&r)
+    );
+    let limit = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "resource-limit")
+        .unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert_eq!(limit.severity, Severity::Medium);
+    assert!(limit.message.contains("key/values"), "{}", limit.message);
+    assert!(
+        limit.evidence.contains("10 later metadata key/values"),
+        "{}",
+        limit.evidence
+    );
+}
+
+/// A kept text longer than the bytes left for key/values stops parsing with `resource-limit`
+/// instead of being copied.
+#[test]
+fn a_kept_text_past_the_byte_bound_stops_parsing() {
+    let big = vec![b'a'; gguf::MAX_KEPT_KV_BYTES as usize + 1];
+    let mut d = b"GGUF".to_vec();
+    d.extend_from_slice(&3u32.to_le_bytes());
+    d.extend_from_slice(&0u64.to_le_bytes());
+    d.extend_from_slice(&1u64.to_le_bytes());
+    let key = "general.name";
+    d.extend_from_slice(&(key.len() as u64).to_le_bytes());
+    d.extend_from_slice(key.as_bytes());
+    d.extend_from_slice(&8u32.to_le_bytes());
+    d.extend_from_slice(&(big.len() as u64).to_le_bytes());
+    d.extend_from_slice(&big);
+    let (h, stop) = gguf::parse(&d);
+    assert!(matches!(stop, Some(gguf::Stop::Kept { .. })), "{stop:?}");
+    assert!(h.kvs.is_empty());
+}

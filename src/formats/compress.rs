@@ -253,6 +253,28 @@ pub fn looks_like_lzma(data: &[u8]) -> bool {
 /// Bytes decompressed first to sniff what a stream holds.
 const SNIFF_PREFIX: u64 = 64 * 1024;
 
+/// The decoder for `format` over `data` (a single-stream wrapper), or why it cannot start.
+fn decoder<'a>(format: Format, data: &'a [u8]) -> Result<Box<dyn Read + 'a>, String> {
+    Ok(match format {
+        Format::Gzip => Box::new(flate2::read::MultiGzDecoder::new(data)),
+        Format::Zlib => Box::new(flate2::read::ZlibDecoder::new(data)),
+        Format::JoblibZfile => {
+            let start = zfile_stream(data).unwrap_or(data.len());
+            Box::new(flate2::read::ZlibDecoder::new(&data[start..]))
+        }
+        Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(data)),
+        Format::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
+            data,
+            true,
+            LZMA_MEM_LIMIT_KIB,
+        )),
+        _ => Box::new(
+            lzma_rust2::LzmaReader::new_mem_limit(data, LZMA_MEM_LIMIT_KIB, None)
+                .map_err(|e| e.to_string())?,
+        ),
+    })
+}
+
 /// Decompress with the decoder for `format`, at most `want` bytes (everything when `None`).
 fn decompress(
     ctx: &mut Ctx,
@@ -260,26 +282,9 @@ fn decompress(
     data: &[u8],
     want: Option<u64>,
 ) -> (Vec<u8>, Option<Stopped>) {
-    let n = data.len() as u64;
-    match format {
-        Format::Gzip => read_bounded(ctx, flate2::read::MultiGzDecoder::new(data), n, want),
-        Format::Zlib => read_bounded(ctx, flate2::read::ZlibDecoder::new(data), n, want),
-        Format::JoblibZfile => {
-            let start = zfile_stream(data).unwrap_or(data.len());
-            let stream = &data[start..];
-            read_bounded(ctx, flate2::read::ZlibDecoder::new(stream), n, want)
-        }
-        Format::Bzip2 => read_bounded(ctx, bzip2::read::MultiBzDecoder::new(data), n, want),
-        Format::Xz => read_bounded(
-            ctx,
-            lzma_rust2::XzReader::new_mem_limit(data, true, LZMA_MEM_LIMIT_KIB),
-            n,
-            want,
-        ),
-        _ => match lzma_rust2::LzmaReader::new_mem_limit(data, LZMA_MEM_LIMIT_KIB, None) {
-            Ok(r) => read_bounded(ctx, r, n, want),
-            Err(e) => (Vec::new(), Some(Stopped::Corrupt(e.to_string()))),
-        },
+    match decoder(format, data) {
+        Ok(r) => read_bounded(ctx, r, data.len() as u64, want),
+        Err(e) => (Vec::new(), Some(Stopped::Corrupt(e))),
     }
 }
 
@@ -306,6 +311,28 @@ pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth
     let (head, stop) = decompress(ctx, format, data, Some(SNIFF_PREFIX));
     let complete = stop.is_none() && (head.len() as u64) < SNIFF_PREFIX;
     let inner = crate::formats::sniff(&head);
+    // A tar is read as a stream through the decoder, member by member, holding only what its
+    // members' analysis needs (`formats/tar.rs`); the whole content is never held. A head that
+    // also reads as a pickle (a polyglot tar header) is held whole as before, for the
+    // second reading.
+    if inner == Format::Tar
+        && !complete
+        && stop.is_none()
+        && crate::formats::pickle::looks_like(&head).is_none()
+    {
+        ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
+        drop(head);
+        let open = || decoder(format, data);
+        let stream = crate::formats::tar::Stream {
+            open: &open,
+            compressed: data.len() as u64,
+            outer: loc,
+        };
+        ctx.nested_with(&inner_loc, depth + 1, data.len() as u64, |ctx| {
+            crate::formats::tar::analyse_stream(ctx, &stream, &inner_loc, depth + 1)
+        });
+        return format;
+    }
     let (out, stop) = if complete || stop.is_some() || inner.judged_by_head() {
         (head, stop)
     } else {

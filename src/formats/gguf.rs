@@ -36,6 +36,27 @@ pub const MAX_WALKED_ELEMENTS: u64 = 16_000_000;
 /// Array elements kept per array for facts (the rest are walked and checked, not kept).
 const KEPT_ELEMENTS: usize = 256;
 
+/// Most metadata key/values kept in memory. Real files have a few dozen (a vocabulary is one
+/// array value); past this, later key/values are still parsed and checked, but only the ones
+/// the analysis needs ([`needed_later`]) are kept.
+pub const MAX_KEPT_KVS: usize = 65_536;
+
+/// Most bytes of keys and kept values (texts, array items, and a fixed cost per entry) held
+/// for the key/values, before later ones stop being kept as for [`MAX_KEPT_KVS`].
+pub const MAX_KEPT_KV_BYTES: u64 = 64 << 20;
+
+/// Most tensor infos kept in memory (real models have a few thousand); later ones are parsed
+/// and checked, not kept, and the tensor layout is then not checked.
+pub const MAX_KEPT_TENSORS: usize = 262_144;
+
+/// Most bytes of tensor names (and a fixed cost per entry) held, before later tensor infos
+/// stop being kept as for [`MAX_KEPT_TENSORS`].
+pub const MAX_KEPT_TENSOR_BYTES: u64 = 64 << 20;
+
+/// Cost charged per kept key/value or tensor info besides its texts (bytes): the entry, its
+/// allocations and its place in the duplicate check.
+const ENTRY_COST: u64 = 128;
+
 /// Most tensor dimensions (`GGML_MAX_DIMS`).
 pub const MAX_DIMS: u32 = 4;
 
@@ -142,6 +163,12 @@ pub struct Header {
     pub header_end: Option<u64>,
     /// Problems that did not stop parsing: (offset, description).
     pub problems: Vec<(u64, String)>,
+    /// Where key/values stopped being kept ([`MAX_KEPT_KVS`], [`MAX_KEPT_KV_BYTES`]), and how
+    /// many later ones were parsed but not kept.
+    pub kvs_unkept: Option<(u64, u64)>,
+    /// Where tensor infos stopped being kept ([`MAX_KEPT_TENSORS`]), and how many later ones
+    /// were parsed but not kept.
+    pub tensors_unkept: Option<(u64, u64)>,
 }
 
 impl Header {
@@ -185,6 +212,21 @@ pub enum Stop {
         /// Where (bytes).
         offset: u64,
     },
+    /// A kept text passed what is left of [`MAX_KEPT_KV_BYTES`], or past [`MAX_KEPT_KVS`] the
+    /// key/values still kept (chat templates, the alignment) passed the same bounds again.
+    Kept {
+        /// Where (bytes).
+        offset: u64,
+    },
+}
+
+/// Keys kept after [`MAX_KEPT_KVS`] (raw bytes, compared up to the first NUL as [`c_key`]
+/// does): what the analysis judges (chat templates) or needs for the layout (the alignment).
+fn needed_later(raw: &[u8]) -> bool {
+    let key = raw.split(|&b| b == 0).next().unwrap_or(raw);
+    key == b"tokenizer.chat_template"
+        || key.starts_with(b"tokenizer.chat_template.")
+        || key == b"general.alignment"
 }
 
 /// A bounds-checked cursor over the header bytes.
@@ -195,6 +237,9 @@ struct Reader<'a> {
     /// Version 1 stores lengths and counts as u32.
     v1: bool,
     walked: u64,
+    /// Bytes that kept texts may still take ([`MAX_KEPT_KV_BYTES`]); a kept string longer than
+    /// this stops parsing ([`Stop::Kept`]).
+    keep_left: u64,
 }
 
 impl<'a> Reader<'a> {
@@ -248,12 +293,24 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A string; its length is checked against the remaining bytes before anything is copied.
+    /// A string to keep; its length is checked against the remaining bytes and charged to
+    /// [`Reader::keep_left`] before anything is copied.
     fn string(&mut self, what: &str) -> Result<(String, u64), Stop> {
+        let start = self.pos as u64;
         let n = self.len(what)?;
         let at = self.pos as u64;
         let b = self.take(n, what)?;
+        if n > self.keep_left {
+            return Err(Stop::Kept { offset: start });
+        }
+        self.keep_left -= n;
         Ok((String::from_utf8_lossy(b).into_owned(), at))
+    }
+
+    /// A string's bytes, borrowed (nothing copied or charged).
+    fn raw_string(&mut self, what: &str) -> Result<&'a [u8], Stop> {
+        let n = self.len(what)?;
+        self.take(n, what)
     }
 
     /// Skip a string without copying it.
@@ -388,6 +445,7 @@ pub fn parse(data: &[u8]) -> (Header, Option<Stop>) {
         big_endian: false,
         v1: false,
         walked: 0,
+        keep_left: MAX_KEPT_KV_BYTES,
     };
     macro_rules! tryp {
         ($e:expr) => {
@@ -446,11 +504,37 @@ pub fn parse(data: &[u8]) -> (Header, Option<Stop>) {
         return (h, Some(stop));
     }
     let mut keys = BTreeSet::new();
+    // Past the bounds (`later`), key/values are parsed and checked, and only the needed ones
+    // kept, within the bounds once more.
+    let (mut later, mut kept_later, mut unkept) = (false, 0usize, 0u64);
+    rd.keep_left = MAX_KEPT_KV_BYTES;
     for _ in 0..h.kv_count {
         let at = rd.pos as u64;
-        let (key, _) = tryp!(rd.string("metadata key"));
+        let raw = tryp!(rd.raw_string("metadata key"));
         let t = tryp!(rd.u32("value type"));
+        let cost = ENTRY_COST + raw.len() as u64;
+        if !later && (h.kvs.len() >= MAX_KEPT_KVS || rd.keep_left < cost) {
+            later = true;
+            h.kvs_unkept = Some((at, 0));
+            rd.keep_left = MAX_KEPT_KV_BYTES;
+        }
+        if later {
+            if !needed_later(raw) {
+                tryp!(rd.value(t, 0, false));
+                unkept += 1;
+                continue;
+            }
+            kept_later += 1;
+            if kept_later > MAX_KEPT_KVS || rd.keep_left < cost {
+                return (h, Some(Stop::Kept { offset: at }));
+            }
+        }
+        rd.keep_left -= cost;
         let v = tryp!(rd.value(t, 0, true));
+        if let Some(u) = &mut h.kvs_unkept {
+            u.1 = unkept;
+        }
+        let key = String::from_utf8_lossy(raw).into_owned();
         if key.contains('\0') {
             h.problems.push((
                 at,
@@ -466,12 +550,20 @@ pub fn parse(data: &[u8]) -> (Header, Option<Stop>) {
         }
         h.kvs.push((key, v, at));
     }
+    if let Some(u) = &mut h.kvs_unkept {
+        u.1 = unkept;
+    }
     let mut names = BTreeSet::new();
+    rd.keep_left = MAX_KEPT_TENSOR_BYTES;
+    let mut dims = Vec::with_capacity(MAX_DIMS as usize);
     for _ in 0..h.tensor_count {
         let at = rd.pos as u64;
-        let (name, _) = tryp!(rd.string("tensor name"));
+        let raw = tryp!(rd.raw_string("tensor name"));
+        let cost = ENTRY_COST + raw.len() as u64;
+        let keep = h.tensors.len() < MAX_KEPT_TENSORS && rd.keep_left >= cost;
         let n_dims = tryp!(rd.u32("tensor n_dims"));
         if n_dims > MAX_DIMS {
+            let name = String::from_utf8_lossy(&raw[..raw.len().min(256)]).into_owned();
             let stop = Stop::Invalid {
                 offset: at,
                 what: format!(
@@ -481,19 +573,25 @@ pub fn parse(data: &[u8]) -> (Header, Option<Stop>) {
             };
             return (h, Some(stop));
         }
-        let mut dims = Vec::with_capacity(n_dims as usize);
+        dims.clear();
         for _ in 0..n_dims {
             dims.push(tryp!(rd.u64("tensor dimension")));
         }
         let ggml_type = tryp!(rd.u32("tensor type"));
         let offset = tryp!(rd.u64("tensor offset"));
+        if !keep {
+            h.tensors_unkept.get_or_insert((at, 0)).1 += 1;
+            continue;
+        }
+        rd.keep_left -= cost;
+        let name = String::from_utf8_lossy(raw).into_owned();
         if !names.insert(name.clone()) {
             h.problems
                 .push((at, format!("duplicate tensor name {name:?}")));
         }
         h.tensors.push(TensorInfo {
             name,
-            dims,
+            dims: dims.clone(),
             ggml_type,
             offset,
         });
@@ -597,7 +695,35 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
             &format!("more than {MAX_WALKED_ELEMENTS} GGUF array elements"),
             "the rest of the GGUF header",
         ),
+        Some(Stop::Kept { offset }) => ctx.limit(
+            &loc.with_span(Span::Offset { offset }),
+            &kv_bound(),
+            "the rest of the GGUF header",
+        ),
         None => {}
+    }
+    if let Some((offset, n)) = h.kvs_unkept {
+        ctx.limit(
+            &loc.with_span(Span::Offset { offset }),
+            &kv_bound(),
+            &format!(
+                "{} parsed and checked but not kept (chat templates and the alignment among them were kept and judged): duplicated keys and facts among them",
+                plural(n, "later metadata key/value")
+            ),
+        );
+    }
+    if let Some((offset, n)) = h.tensors_unkept {
+        ctx.limit(
+            &loc.with_span(Span::Offset { offset }),
+            &format!(
+                "more than {MAX_KEPT_TENSORS} GGUF tensor infos or {} of them kept",
+                plural(MAX_KEPT_TENSOR_BYTES, "byte")
+            ),
+            &format!(
+                "{} parsed and checked but not kept: duplicated names, and the tensor layout against the file",
+                plural(n, "later tensor info")
+            ),
+        );
     }
     if h.version > 0 {
         ctx.fact(loc, "gguf.version", h.version.to_string());
@@ -615,7 +741,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
             }
         }
     }
-    if let Some(end) = h.header_end {
+    if let (Some(end), None) = (h.header_end, h.tensors_unkept) {
         tensor_layout(ctx, data, total, loc, depth, &h, end, &mut problems);
     }
     let n = problems.len();
@@ -636,6 +762,14 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         );
     }
     Format::Gguf
+}
+
+/// The bound of the key/values kept, as a `resource-limit` names it.
+fn kv_bound() -> String {
+    format!(
+        "more than {MAX_KEPT_KVS} GGUF metadata key/values or {} of them kept",
+        plural(MAX_KEPT_KV_BYTES, "byte")
+    )
 }
 
 /// Check the tensor infos against the data section: known types, whole blocks, alignment,
@@ -849,7 +983,12 @@ fn record_facts(ctx: &mut Ctx, loc: &Location, h: &Header) {
                 .entry(ggml_type(t.ggml_type).map_or("unknown", |t| t.0))
                 .or_default() += 1;
         }
-        ctx.fact(loc, "tensors", h.tensors.len().to_string());
+        let unkept = h.tensors_unkept.map_or(0, |(_, n)| n);
+        ctx.fact(
+            loc,
+            "tensors",
+            (h.tensors.len() as u64 + unkept).to_string(),
+        );
         ctx.fact(loc, "parameters", params.to_string());
         let set: Vec<&str> = types.keys().copied().collect();
         ctx.fact(loc, "quantization", set.join(","));

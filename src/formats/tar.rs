@@ -1,11 +1,27 @@
-//! Tar archives (plain; compressed ones arrive here through [`super::compress`]), including the
-//! PyTorch 0.1.x tar checkpoint (`sys_info`, `pickle`, `storages`, `tensors`).
+//! Tar archives, plain or compressed, including the PyTorch 0.1.x tar checkpoint (`sys_info`,
+//! `pickle`, `storages`, `tensors`).
 //!
-//! Read with the `tar` crate over the in-memory bytes; a member's data is sliced from the input
-//! by its raw file position, so nothing is copied.
+//! Read with the `tar` crate, in one pass, member by member:
+//!
+//! - a plain tar in memory (a mapped file, a member held whole) is walked with seeks: a member's
+//!   data is sliced from the input by its raw file position, so nothing is copied and the data
+//!   of members is never touched by the walk;
+//! - a compressed tar ([`analyse_stream`], called by [`super::compress`]) is decoded through the
+//!   tar reader as a stream. A member that is analysed is held (its first 64 KiB when its format
+//!   is judged from its head, else all of it, within the member allowance, the ratio bound and
+//!   the text bound); every other byte is decoded and discarded in chunks, charged to the total
+//!   decompressed budget and the time, never held. So a 130 KB tar.gz of 128 MiB of zeros and a
+//!   pickle costs the pickle, not the zeros.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::io::{Cursor, Read};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use crate::analyse::Ctx;
-use crate::finding::{plural, Finding, Location, Span};
+use crate::finding::{plural, Finding, Location, Severity, Span};
+use crate::formats::compress::{report_stop, Stopped};
 use crate::formats::Format;
 use crate::rules::archive as r;
 
@@ -40,7 +56,25 @@ pub fn looks_like_old_tar(data: &[u8]) -> bool {
 /// marker of the one before); more is `resource-limit`.
 const MAX_SEGMENTS: usize = 64;
 
-/// Analyse every member of a tar archive; returns `PytorchLegacyTar` for PyTorch 0.1.x files.
+/// Bytes of a streamed member read first to decide whether the rest is needed.
+const SNIFF_PREFIX: u64 = 64 * 1024;
+
+/// Largest text member held from a stream (bytes), as for zip members.
+const MAX_TEXT_MEMBER: u64 = 64 << 20;
+
+/// Most bytes after the array data of a streamed `.npy` member held for analysis.
+const MAX_NPY_TAIL: u64 = 64 << 20;
+
+/// Most bytes the tar reader may take between the end of one member's data and the start of
+/// the next member's (headers, GNU long names and links, PAX records, sparse maps). The `tar`
+/// crate holds those whole; real ones are a few KiB.
+const MAX_EXTENSION: u64 = 1 << 20;
+
+/// Largest `pyproject.toml` read for its `[build-system]` table.
+const MAX_PYPROJECT: usize = 1 << 20;
+
+/// Analyse every member of a tar archive held in memory; returns `PytorchLegacyTar` for
+/// PyTorch 0.1.x files and `Sdist` for source distributions.
 ///
 /// Members after the end-of-archive marker are read too: `tar -i` and Python's
 /// `tarfile.open(ignore_zeros=True)` skip zero blocks and read a second archive appended there,
@@ -48,112 +82,945 @@ const MAX_SEGMENTS: usize = 64;
 /// their members are analysed as members of this archive; other content is analysed as a
 /// nested artifact.
 pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
-    let mut names = Vec::new();
-    let mut members: Vec<(String, usize, usize)> = Vec::new();
-    let mut start = 0usize;
-    for segment in 0.. {
-        if segment == MAX_SEGMENTS {
-            ctx.limit(
-                loc,
-                &format!("{MAX_SEGMENTS} archives appended after end-of-archive markers"),
-                &format!(
-                    "{} after offset {start}",
-                    plural(data.len() - start, "byte")
-                ),
-            );
-            break;
+    let mut walk = Walk::new(loc, depth);
+    walk.plain(ctx, data);
+    walk.finish(ctx, &Source::Plain(data))
+}
+
+/// A decompressed stream that holds a tar archive.
+pub struct Stream<'a> {
+    /// Starts the decoder from the beginning of the compressed data (called again when members
+    /// must be read a second time).
+    pub open: &'a dyn Fn() -> Result<Box<dyn Read + 'a>, String>,
+    /// Size of the compressed data (bytes), for the ratio bound of held members.
+    pub compressed: u64,
+    /// The compressed artifact, where a corrupt stream is reported.
+    pub outer: &'a Location,
+}
+
+/// [`analyse`] for a tar read as a stream: `loc` is the decompressed content
+/// (`x.tar.gz!<gzip content>`). Holds only the members it analyses (see the module docs).
+pub fn analyse_stream(ctx: &mut Ctx, stream: &Stream<'_>, loc: &Location, depth: u32) -> Format {
+    let mut walk = Walk::new(loc, depth);
+    walk.stream(ctx, stream);
+    walk.finish(ctx, &Source::Stream(stream))
+}
+
+enum Source<'s, 'a> {
+    Plain(&'a [u8]),
+    Stream(&'s Stream<'a>),
+}
+
+/// Whether the walk goes on after a member.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flow {
+    Go,
+    /// Stopped (a bound, damage); already reported, unless the stream's meter says why.
+    Stop,
+}
+
+/// A member's data as the walk has it.
+enum Body<'b> {
+    /// A slice of the archive in memory; `None` when it runs past the end.
+    Slice(Option<&'b [u8]>),
+    /// The member's reader in a stream, its meter, and the size of the compressed stream.
+    Read(&'b mut dyn Read, &'b Meter, u64),
+}
+
+/// The state of one walk over an archive's members.
+struct Walk<'l> {
+    loc: &'l Location,
+    depth: u32,
+    /// Regular members seen so far (the index of the next).
+    index: usize,
+    /// `sys_info`, `pickle`, `storages` seen (PyTorch 0.1.x).
+    legacy: [bool; 3],
+    /// A top-folder `PKG-INFO` or `setup.py` seen.
+    sdist: bool,
+    /// The index of the top-folder `pyproject.toml` that was read, and the member names of the
+    /// PEP 517 in-tree backend it names.
+    backend: Option<(usize, Vec<String>)>,
+    /// The install files in force before this archive named its own, restored at the end.
+    outer_install: Option<Vec<String>>,
+    /// Hashes of the names of Python members analysed before `pyproject.toml` was read.
+    early_py: HashSet<u64>,
+    /// A second reading: only these members, analysed as install-time code, and only before
+    /// this index. Nothing else is reported.
+    only: Option<(Vec<String>, usize)>,
+}
+
+impl<'l> Walk<'l> {
+    fn new(loc: &'l Location, depth: u32) -> Self {
+        Walk {
+            loc,
+            depth,
+            index: 0,
+            legacy: [false; 3],
+            sdist: false,
+            backend: None,
+            outer_install: None,
+            early_py: HashSet::new(),
+            only: None,
         }
-        let Some(eoa) = read_segment(ctx, data, start, loc, &mut names, &mut members) else {
-            break;
-        };
-        // Zero blocks after the marker are padding (tar writes whole records of 10 KiB).
-        let Some(hidden) = first_nonzero_block(data, eoa) else {
-            break;
-        };
-        let rest = &data[hidden..];
-        let is_tar = crate::formats::sniff(rest) == Format::Tar || looks_like_old_tar(rest);
-        ctx.emit(
-            Finding::builder(&r::tar_hidden_data::RULE, loc.with_span(Span::Offset { offset: hidden as u64 }))
-                .message(if is_tar {
-                    "another tar archive follows the end-of-archive marker; `tar -i` and Python's tarfile with ignore_zeros read its members"
-                } else {
-                    "bytes follow the end-of-archive marker of the tar archive"
-                })
-                .evidence(format!(
-                    "{} after the end-of-archive marker at offset {eoa}: {}",
-                    plural(rest.len(), "byte"),
-                    crate::finding::hex_head(rest, 16)
-                ))
-                .build(),
-        );
-        if is_tar {
-            start = hidden;
-            continue;
-        }
-        let f = crate::formats::sniff(rest);
-        // A zip whose end record ends the file is read by the polyglot check
-        // (`<zip found from the end of the file>`); reading it here too would report it twice.
-        let polyglot_zip = f == Format::Zip && crate::formats::zip::has_eocd(data);
-        if !matches!(f, Format::Unknown | Format::Text) && !polyglot_zip {
-            let name = format!("<data after end of archive at offset {hidden}>");
-            ctx.nested(rest, &loc.member(name.clone()), &name, depth + 1);
-        }
-        break;
     }
-    // A PEP 517 in-tree backend runs when the sdist is built: analysed as install-time code.
-    let backend = in_tree_backend(data, &members);
-    let outer = std::mem::replace(&mut ctx.install_files, backend);
-    for (name, start, size) in members {
-        let mloc = loc.member(name.clone());
+
+    fn quiet(&self) -> bool {
+        self.only.is_some()
+    }
+
+    /// The format, after reading again the in-tree backend members that came before
+    /// `pyproject.toml` (a frontend runs them whatever their order in the archive).
+    fn finish(mut self, ctx: &mut Ctx, src: &Source<'_, '_>) -> Format {
+        if let Some((at, files)) = &self.backend {
+            let early: Vec<String> = files
+                .iter()
+                .filter(|f| self.early_py.contains(&hash(f)))
+                .cloned()
+                .collect();
+            if !early.is_empty() {
+                let mut again = Walk::new(self.loc, self.depth);
+                again.only = Some((early, *at));
+                match src {
+                    Source::Plain(data) => again.plain(ctx, data),
+                    Source::Stream(s) => again.stream(ctx, s),
+                }
+            }
+        }
+        if let Some(outer) = self.outer_install.take() {
+            ctx.install_files = outer;
+        }
+        if self.legacy.iter().all(|&b| b) {
+            Format::PytorchLegacyTar
+        } else if self.sdist {
+            Format::Sdist
+        } else {
+            Format::Tar
+        }
+    }
+
+    /// Handle one entry: name checks, the member bound, then the member's analysis.
+    fn entry(
+        &mut self,
+        ctx: &mut Ctx,
+        name: String,
+        kind: tar::EntryType,
+        link: Option<String>,
+        size: u64,
+        body: Body<'_>,
+    ) -> Flow {
+        let mloc = self.loc.member(name.clone());
+        let regular = kind.is_file()
+            || kind == tar::EntryType::Continuous
+            || kind == tar::EntryType::GNUSparse;
+        if !self.quiet() {
+            self.note_name(&name);
+            if !regular {
+                if let Some(target) = &link {
+                    crate::formats::zip::check_member_name(ctx, target, &mloc);
+                }
+                crate::formats::zip::check_member_name(ctx, &name, &mloc);
+                return Flow::Go;
+            }
+        } else if !regular {
+            return Flow::Go;
+        }
+        let index = self.index;
+        self.index += 1;
+        if let Some((names, before)) = &self.only {
+            if index >= *before {
+                return Flow::Stop;
+            }
+            if !names.contains(&name) {
+                return Flow::Go;
+            }
+            // Read as an ordinary module the first time; its findings are replaced. (A name
+            // that occurs twice loses the first reading of both copies.)
+            forget(ctx, &mloc);
+        }
+        if self.quiet() {
+            return self.analyse_member(ctx, &name, &mloc, size, body).0;
+        }
+        let max = ctx.budget.limits.max_members;
+        if ctx.budget.members >= max {
+            // Graded high: members are left unread, and padding costs little
+            // (`docs/rules/resource-limit.md`).
+            ctx.limit_at(
+                Severity::High,
+                self.loc,
+                &format!("more than {max} members"),
+                &format!("tar member {name:?} and every later one"),
+            );
+            return Flow::Stop;
+        }
         crate::formats::zip::check_member_name(ctx, &name, &mloc);
-        let end = start.saturating_add(size);
-        let Some(body) = data.get(start..end) else {
-            malformed(
-                ctx,
-                &mloc,
+        let pyproject = self.backend.is_none()
+            && name.matches('/').count() == 1
+            && name.ends_with("/pyproject.toml");
+        if self.backend.is_none() && !pyproject && name.ends_with(".py") {
+            self.early_py.insert(hash(&name));
+        }
+        let (flow, held) = self.analyse_member(ctx, &name, &mloc, size, body);
+        if pyproject {
+            let files = held
+                .as_deref()
+                .map(|b| in_tree_backend(&name, b))
+                .unwrap_or_default();
+            if !files.is_empty() {
+                let outer = std::mem::replace(&mut ctx.install_files, files.clone());
+                self.outer_install.get_or_insert(outer);
+            }
+            self.backend = Some((index, files));
+        }
+        flow
+    }
+
+    /// Analyse one regular member; returns the flow and, for a `pyproject.toml` whole and
+    /// small enough, its bytes.
+    fn analyse_member(
+        &mut self,
+        ctx: &mut Ctx,
+        name: &str,
+        mloc: &Location,
+        size: u64,
+        body: Body<'_>,
+    ) -> (Flow, Option<Vec<u8>>) {
+        let keep = |b: &[u8]| {
+            (name.ends_with("/pyproject.toml") && b.len() <= MAX_PYPROJECT).then(|| b.to_vec())
+        };
+        match body {
+            Body::Slice(Some(data)) => {
+                ctx.nested(data, mloc, name, self.depth + 1);
+                (Flow::Go, keep(data))
+            }
+            Body::Slice(None) => {
+                if !self.quiet() {
+                    malformed(
+                        ctx,
+                        mloc,
+                        &format!("member data ({}) runs past the end", plural(size, "byte")),
+                    );
+                }
+                (Flow::Go, None)
+            }
+            Body::Read(rd, meter, compressed) => {
+                let (held, flow) = self.hold(ctx, rd, meter, compressed, name, mloc, size);
+                let Some(held) = held else {
+                    return (flow, None);
+                };
+                meter.sync(ctx);
+                ctx.nested_sized(&held.bytes, held.total, mloc, name, self.depth + 1);
+                ctx.npy_tail = None;
+                meter.sync(ctx);
+                let kept = (held.total == held.bytes.len() as u64)
+                    .then(|| keep(&held.bytes))
+                    .flatten();
+                (flow, kept)
+            }
+        }
+    }
+
+    /// Read what the analysis of a streamed member needs: its head when that decides, else
+    /// the whole member within the bounds. The rest is left for the tar reader to skip.
+    #[allow(clippy::too_many_arguments)]
+    fn hold(
+        &self,
+        ctx: &mut Ctx,
+        rd: &mut dyn Read,
+        meter: &Meter,
+        compressed: u64,
+        name: &str,
+        mloc: &Location,
+        size: u64,
+    ) -> (Option<Held>, Flow) {
+        use crate::formats::{refine_by_name, sniff};
+        meter.sync(ctx);
+        let mut head = Vec::new();
+        let want = size.min(SNIFF_PREFIX);
+        let got = fill(rd, &mut head, want);
+        if let Some(flow) = self.short(ctx, meter, got, head.len() as u64, want, mloc) {
+            return (Some(Held::whole(head)), flow);
+        }
+        if head.len() as u64 == size {
+            return (Some(Held::whole(head)), Flow::Go);
+        }
+        let f = refine_by_name(sniff(&head), name);
+        let header_only = match f {
+            Format::Safetensors => crate::formats::safetensors::header_fits(&head),
+            Format::Npy => !crate::formats::numpy::is_object(&head),
+            _ => false,
+        };
+        let head_decides = f.judged_by_head() && !(f == Format::Text && carries_template(name));
+        if header_only || head_decides {
+            if f == Format::Npy {
+                if let Some(flow) = self.npy_tail(ctx, rd, meter, &head, size, mloc) {
+                    return (Some(Held::head(head, size)), flow);
+                }
+            }
+            return (Some(Held::head(head, size)), Flow::Go);
+        }
+        // The whole member, within the member allowance, the ratio bound (against the whole
+        // compressed stream: a member's own compressed size is not known) and the text bound.
+        let limits = ctx.budget.limits;
+        let ratio = compressed
+            .saturating_mul(limits.max_ratio)
+            .max(limits.ratio_floor);
+        let text = f.is_text();
+        let mut bounds = vec![
+            (
+                limits.max_member_size,
+                format!(
+                    "decompressed size above {} bytes (member bound)",
+                    limits.max_member_size
+                ),
+            ),
+            (
+                ratio,
+                format!(
+                    "compression ratio above {}:1 past {} bytes",
+                    limits.max_ratio, limits.ratio_floor
+                ),
+            ),
+        ];
+        if text {
+            bounds.push((
+                MAX_TEXT_MEMBER,
+                format!("a text member larger than {MAX_TEXT_MEMBER} bytes"),
+            ));
+        }
+        let Some((cap, bound)) = bounds.into_iter().min_by_key(|b| b.0) else {
+            return (None, Flow::Go);
+        };
+        let mut body = head;
+        let want = size.min(cap);
+        let got = fill(rd, &mut body, want);
+        if let Some(flow) = self.short(ctx, meter, got, body.len() as u64, want, mloc) {
+            return (Some(Held::whole(body)), flow);
+        }
+        if size > cap {
+            ctx.limit(
+                mloc,
+                &bound,
                 &format!(
-                    "member data ({} at {start}) runs past the end",
+                    "the member after {} ({} declared)",
+                    plural(cap, "byte"),
                     plural(size, "byte")
                 ),
             );
-            continue;
-        };
-        ctx.nested(body, &mloc, &name, depth + 1);
+        }
+        (Some(Held::whole(body)), Flow::Go)
     }
-    ctx.install_files = outer;
-    let legacy = ["sys_info", "pickle", "storages"]
-        .iter()
-        .all(|n| names.iter().any(|m| m == n));
-    let sdist = names.iter().any(|n| {
-        n.matches('/').count() == 1 && (n.ends_with("/PKG-INFO") || n.ends_with("/setup.py"))
-    });
-    if legacy {
-        Format::PytorchLegacyTar
-    } else if sdist {
-        Format::Sdist
-    } else {
-        Format::Tar
+
+    /// After a read of a streamed member that was to give `want` bytes and gave `got`: `None`
+    /// when it did, else the flow (a stopped meter is reported by the walk; an archive that
+    /// ends inside the member is reported here).
+    fn short(
+        &self,
+        ctx: &mut Ctx,
+        meter: &Meter,
+        got: std::io::Result<()>,
+        have: u64,
+        want: u64,
+        mloc: &Location,
+    ) -> Option<Flow> {
+        if got.is_ok() && have == want {
+            return None;
+        }
+        if meter.stop.borrow().is_none() && !self.quiet() {
+            let why = match got {
+                Err(e) => e.to_string(),
+                Ok(()) => "the archive ends inside the member".to_string(),
+            };
+            malformed(
+                ctx,
+                mloc,
+                &format!(
+                    "member data: {} of {} read: {why}",
+                    plural(have, "byte"),
+                    want
+                ),
+            );
+            meter.reported.set(true);
+        }
+        Some(Flow::Stop)
+    }
+
+    /// A streamed `.npy` member judged from its head whose declared size is longer than its
+    /// array data: skip the array (decoded, not kept) and hand the bytes after it to the `.npy`
+    /// analyser through [`Ctx::npy_tail`], as the zip reader does. `Some` when the read
+    /// stopped the walk.
+    fn npy_tail(
+        &self,
+        ctx: &mut Ctx,
+        rd: &mut dyn Read,
+        meter: &Meter,
+        head: &[u8],
+        size: u64,
+        mloc: &Location,
+    ) -> Option<Flow> {
+        let end = crate::formats::numpy::data_end(head)?;
+        if end >= size || head.len() as u64 >= size {
+            return None;
+        }
+        let mut tail = head
+            .get(end as usize..)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        let at = head.len() as u64;
+        if at < end {
+            let skipped = std::io::copy(&mut Read::take(&mut *rd, end - at), &mut std::io::sink());
+            let got = skipped.as_ref().map_or(0, |n| *n);
+            if let Some(flow) = self.short(ctx, meter, skipped.map(|_| ()), at + got, end, mloc) {
+                return Some(flow);
+            }
+        }
+        let want = (size - end).min(MAX_NPY_TAIL);
+        let got = fill(rd, &mut tail, want);
+        if let Some(flow) = self.short(ctx, meter, got, tail.len() as u64, want, mloc) {
+            return Some(flow);
+        }
+        ctx.npy_tail = Some((end, tail));
+        None
+    }
+
+    /// Record what a member's name says about the archive.
+    fn note_name(&mut self, name: &str) {
+        for (i, n) in ["sys_info", "pickle", "storages"].iter().enumerate() {
+            if name == *n {
+                self.legacy[i] = true;
+            }
+        }
+        if name.matches('/').count() == 1
+            && (name.ends_with("/PKG-INFO") || name.ends_with("/setup.py"))
+        {
+            self.sdist = true;
+        }
+    }
+
+    /// Walk a tar in memory, archive after archive.
+    fn plain(&mut self, ctx: &mut Ctx, data: &[u8]) {
+        let mut start = 0usize;
+        for segment in 0.. {
+            if segment == MAX_SEGMENTS {
+                if !self.quiet() {
+                    ctx.limit(
+                        self.loc,
+                        &format!("{MAX_SEGMENTS} archives appended after end-of-archive markers"),
+                        &format!(
+                            "{} after offset {start}",
+                            plural(data.len() - start, "byte")
+                        ),
+                    );
+                }
+                break;
+            }
+            let Some(eoa) = self.plain_segment(ctx, data, start) else {
+                break;
+            };
+            // Zero blocks after the marker are padding (tar writes whole records of 10 KiB).
+            let Some(hidden) = first_nonzero_block(data, eoa) else {
+                break;
+            };
+            let rest = &data[hidden..];
+            let is_tar = crate::formats::sniff(rest) == Format::Tar || looks_like_old_tar(rest);
+            if !self.quiet() {
+                let (eoa, at) = (eoa as u64, hidden as u64);
+                hidden_data(
+                    ctx,
+                    self.loc,
+                    is_tar,
+                    eoa,
+                    at,
+                    Some(rest.len() as u64),
+                    rest,
+                );
+            }
+            if is_tar {
+                start = hidden;
+                continue;
+            }
+            let f = crate::formats::sniff(rest);
+            // A zip whose end record ends the file is read by the polyglot check
+            // (`<zip found from the end of the file>`); reading it here too would report it
+            // twice.
+            let polyglot_zip = f == Format::Zip && crate::formats::zip::has_eocd(data);
+            if !matches!(f, Format::Unknown | Format::Text) && !polyglot_zip && !self.quiet() {
+                let name = format!("<data after end of archive at offset {hidden}>");
+                ctx.nested(rest, &self.loc.member(name.clone()), &name, self.depth + 1);
+            }
+            break;
+        }
+    }
+
+    /// Walk the archive starting at `start` of `data`. Returns the offset of its end-of-archive
+    /// marker (the first zero block), or `None` when the archive ran to the end of the input,
+    /// was damaged or hit a bound (each reported).
+    fn plain_segment(&mut self, ctx: &mut Ctx, data: &[u8], start: usize) -> Option<usize> {
+        let seg = &data[start..];
+        let mut archive = tar::Archive::new(Cursor::new(seg));
+        let flow = match archive.entries_with_seek() {
+            Err(e) => {
+                if !self.quiet() {
+                    malformed(ctx, self.loc, &e.to_string());
+                }
+                Flow::Stop
+            }
+            Ok(entries) => {
+                let mut flow = Flow::Go;
+                for entry in entries {
+                    let entry = match entry {
+                        Ok(e) => e,
+                        Err(e) => {
+                            if !self.quiet() {
+                                malformed(ctx, self.loc, &e.to_string());
+                            }
+                            flow = Flow::Stop;
+                            break;
+                        }
+                    };
+                    let (name, kind, link) = describe(&entry);
+                    let pos = start.saturating_add(entry.raw_file_position() as usize);
+                    let size = entry.size();
+                    let body = data.get(pos..pos.saturating_add(size as usize));
+                    if self.entry(ctx, name, kind, link, size, Body::Slice(body)) == Flow::Stop {
+                        flow = Flow::Stop;
+                        break;
+                    }
+                }
+                flow
+            }
+        };
+        if flow == Flow::Stop {
+            return None;
+        }
+        // The cursor stops just after the zero block that ended the archive; when the input
+        // ran out instead, nothing is left and nothing follows.
+        let consumed = (archive.into_inner().position() as usize).min(seg.len());
+        let left = seg.len() - consumed;
+        (left > 0 && consumed >= 512).then(|| start + consumed - 512)
+    }
+
+    /// Walk a compressed tar as a stream, archive after archive.
+    fn stream(&mut self, ctx: &mut Ctx, s: &Stream<'_>) {
+        let inner = match (s.open)() {
+            Ok(r) => r,
+            Err(e) => {
+                if !self.quiet() {
+                    report_stop(ctx, &Stopped::Corrupt(e), s.outer, 0);
+                }
+                return;
+            }
+        };
+        let meter = Rc::new(Meter::new(ctx));
+        meter.sync(ctx);
+        let mut reader: Box<dyn Read + '_> = Box::new(Metered {
+            inner,
+            meter: meter.clone(),
+        });
+        let mut start = 0u64;
+        for segment in 0.. {
+            if segment == MAX_SEGMENTS {
+                if !self.quiet() {
+                    ctx.limit(
+                        self.loc,
+                        &format!("{MAX_SEGMENTS} archives appended after end-of-archive markers"),
+                        &format!("the stream after offset {start}"),
+                    );
+                }
+                break;
+            }
+            let mut archive = tar::Archive::new(reader);
+            let flow = self.stream_segment(ctx, &mut archive, &meter, s);
+            reader = archive.into_inner();
+            if flow == Flow::Stop {
+                self.stream_stopped(ctx, &meter, s, None);
+                break;
+            }
+            let eoa = meter.pos.get().saturating_sub(512);
+            // Zero blocks after the marker are padding; the first other block is hidden data.
+            let mut block = Vec::with_capacity(512);
+            let hidden = loop {
+                meter.sync(ctx);
+                block.clear();
+                match fill(&mut reader, &mut block, 512) {
+                    Err(e) => {
+                        self.stream_stopped(ctx, &meter, s, Some(&e.to_string()));
+                        break None;
+                    }
+                    Ok(()) if block.is_empty() => break None,
+                    Ok(()) if block.iter().all(|&b| b == 0) => {}
+                    Ok(()) => break Some(meter.pos.get() - block.len() as u64),
+                }
+            };
+            let Some(hidden) = hidden else {
+                break;
+            };
+            let is_tar = crate::formats::sniff(&block) == Format::Tar || looks_like_old_tar(&block);
+            if is_tar {
+                if !self.quiet() {
+                    hidden_data(ctx, self.loc, true, eoa, hidden, None, &block);
+                }
+                start = hidden;
+                reader = Box::new(Cursor::new(block).chain(reader));
+                continue;
+            }
+            if self.quiet() {
+                break;
+            }
+            // Other content: held (within the member allowance and the ratio bound), reported
+            // and analysed as a nested artifact.
+            let limits = ctx.budget.limits;
+            let cap = limits.max_member_size.min(
+                s.compressed
+                    .saturating_mul(limits.max_ratio)
+                    .max(limits.ratio_floor),
+            );
+            let mut rest = block;
+            let got = fill(&mut reader, &mut rest, cap);
+            meter.sync(ctx);
+            if let Err(e) = got {
+                self.stream_stopped(ctx, &meter, s, Some(&e.to_string()));
+            } else if rest.len() as u64 == cap && !matches!(reader.read(&mut [0u8]), Ok(0)) {
+                ctx.limit(
+                    self.loc,
+                    "the data after the end-of-archive marker is larger than the member bound",
+                    &format!("the stream after offset {}", hidden + cap),
+                );
+            }
+            hidden_data(
+                ctx,
+                self.loc,
+                false,
+                eoa,
+                hidden,
+                Some(rest.len() as u64),
+                &rest,
+            );
+            let f = crate::formats::sniff(&rest);
+            if !matches!(f, Format::Unknown | Format::Text) {
+                let name = format!("<data after end of archive at offset {hidden}>");
+                ctx.nested(&rest, &self.loc.member(name.clone()), &name, self.depth + 1);
+            }
+            break;
+        }
+        meter.sync(ctx);
+    }
+
+    /// Walk one archive of a stream, up to its end-of-archive marker.
+    fn stream_segment<'a>(
+        &mut self,
+        ctx: &mut Ctx,
+        archive: &mut tar::Archive<Box<dyn Read + 'a>>,
+        meter: &Meter,
+        s: &Stream<'_>,
+    ) -> Flow {
+        let mut entries = match archive.entries() {
+            Ok(e) => e,
+            Err(e) => {
+                if !self.quiet() {
+                    malformed(ctx, self.loc, &e.to_string());
+                }
+                return Flow::Stop;
+            }
+        };
+        let mut next_header = meter.pos.get();
+        loop {
+            meter.sync(ctx);
+            meter.window.set(
+                next_header
+                    .max(meter.pos.get())
+                    .saturating_add(MAX_EXTENSION),
+            );
+            let item = entries.next();
+            meter.window.set(u64::MAX);
+            let mut entry = match item {
+                None => return Flow::Go,
+                Some(Ok(e)) => e,
+                Some(Err(e)) => {
+                    self.stream_stopped(ctx, meter, s, Some(&e.to_string()));
+                    return Flow::Stop;
+                }
+            };
+            let (name, kind, link) = describe(&entry);
+            let size = entry.size();
+            // The reader stands at the start of the member's data; its stored length rounded
+            // to whole blocks leads to the next header.
+            let stored = if kind == tar::EntryType::GNUSparse {
+                entry.header().entry_size().unwrap_or(size)
+            } else {
+                size
+            };
+            next_header = meter
+                .pos
+                .get()
+                .saturating_add(stored.saturating_add(511) & !511);
+            let body = Body::Read(&mut entry, meter, s.compressed);
+            if self.entry(ctx, name, kind, link, size, body) == Flow::Stop {
+                return Flow::Stop;
+            }
+        }
+    }
+
+    /// Report why a stream stopped before its end, once: a bound of the meter (high: members
+    /// are left unread), a corrupt stream (at the compressed artifact), or damage the tar
+    /// reader found (`err`).
+    fn stream_stopped(&self, ctx: &mut Ctx, meter: &Meter, s: &Stream<'_>, err: Option<&str>) {
+        if self.quiet() || meter.reported.replace(true) {
+            return;
+        }
+        let at = meter.pos.get();
+        match meter.stop.borrow().clone() {
+            Some(Stopped::Limit(bound)) => ctx.limit_at(
+                Severity::High,
+                self.loc,
+                &format!("{bound}, with tar members left unread"),
+                &format!("the tar stream after {}", plural(at, "decompressed byte")),
+            ),
+            Some(corrupt) => report_stop(ctx, &corrupt, s.outer, at as usize),
+            None => {
+                if let Some(e) = err {
+                    malformed(ctx, self.loc, e);
+                }
+            }
+        }
     }
 }
 
-/// Largest `pyproject.toml` read for its `[build-system]` table.
-const MAX_PYPROJECT: usize = 1 << 20;
+/// What a streamed member's analysis gets: its bytes and its real size.
+struct Held {
+    bytes: Vec<u8>,
+    total: u64,
+}
 
-/// The members of an sdist that form its PEP 517 in-tree build backend: `pyproject.toml` at
-/// the top folder names `build-backend = "pkg.mod:obj"` and `backend-path = ["dir", …]`, so
-/// the frontend imports `pkg.mod` from those folders (`dir/pkg/mod.py` or
-/// `dir/pkg/mod/__init__.py`) and calls its hooks. Paths with `..` are ignored (PEP 517 requires
-/// them to stay inside the source tree; a frontend refuses them).
-fn in_tree_backend(data: &[u8], members: &[(String, usize, usize)]) -> Vec<String> {
-    let Some((name, start, size)) = members
-        .iter()
-        .find(|(n, _, _)| n.matches('/').count() == 1 && n.ends_with("/pyproject.toml"))
-    else {
-        return Vec::new();
+impl Held {
+    fn whole(bytes: Vec<u8>) -> Self {
+        let total = bytes.len() as u64;
+        Held { bytes, total }
+    }
+
+    fn head(bytes: Vec<u8>, total: u64) -> Self {
+        Held { bytes, total }
+    }
+}
+
+/// The accounting of a decompressed stream, shared between the walk and the reader the `tar`
+/// crate owns: bytes decoded (charged to the budget at each [`Meter::sync`]), the bounds, and
+/// why it stopped.
+struct Meter {
+    /// Bytes decoded so far.
+    pos: Cell<u64>,
+    /// Bytes already charged to the budget.
+    charged: Cell<u64>,
+    /// Position at which the total decompressed budget runs out.
+    cap: Cell<u64>,
+    /// Position the tar reader may not pass while it reads headers ([`MAX_EXTENSION`]).
+    window: Cell<u64>,
+    deadline: Instant,
+    max_time: Duration,
+    max_total: u64,
+    /// Why the stream stopped: a bound, or the decoder's error.
+    stop: RefCell<Option<Stopped>>,
+    /// The stop (or damage) was reported.
+    reported: Cell<bool>,
+}
+
+impl Meter {
+    fn new(ctx: &Ctx) -> Self {
+        Meter {
+            pos: Cell::new(0),
+            charged: Cell::new(0),
+            cap: Cell::new(0),
+            window: Cell::new(u64::MAX),
+            deadline: ctx.budget.deadline,
+            max_time: ctx.budget.limits.max_time,
+            max_total: ctx.budget.limits.max_decompressed,
+            stop: RefCell::new(None),
+            reported: Cell::new(false),
+        }
+    }
+
+    /// Charge what was decoded since the last call, and set the cap from what is left of the
+    /// total budget (nested members charge it too).
+    fn sync(&self, ctx: &mut Ctx) {
+        let pos = self.pos.get();
+        ctx.budget.decompressed += pos - self.charged.get();
+        self.charged.set(pos);
+        let left = self.max_total.saturating_sub(ctx.budget.decompressed);
+        self.cap.set(pos.saturating_add(left));
+    }
+
+    fn fail(&self, why: Stopped) -> std::io::Error {
+        let msg = match &why {
+            Stopped::Limit(b) => b.clone(),
+            Stopped::Corrupt(m) => m.clone(),
+        };
+        self.stop.borrow_mut().get_or_insert(why);
+        std::io::Error::other(msg)
+    }
+}
+
+/// A decoder read through a [`Meter`].
+struct Metered<'a> {
+    inner: Box<dyn Read + 'a>,
+    meter: Rc<Meter>,
+}
+
+impl Read for Metered<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let m = &*self.meter;
+        if let Some(stop) = m.stop.borrow().as_ref() {
+            return Err(std::io::Error::other(format!("{stop:?}")));
+        }
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if Instant::now() >= m.deadline {
+            return Err(m.fail(Stopped::Limit(format!("time per input ({:?})", m.max_time))));
+        }
+        let pos = m.pos.get();
+        let (limit, bound) = if m.window.get() < m.cap.get() {
+            (
+                m.window.get(),
+                format!(
+                    "a tar extension header (GNU long name or link, PAX records, sparse map) longer than {}",
+                    plural(MAX_EXTENSION, "byte")
+                ),
+            )
+        } else {
+            (
+                m.cap.get(),
+                format!(
+                    "more than {} decompressed in total",
+                    plural(m.max_total, "byte")
+                ),
+            )
+        };
+        if pos >= limit {
+            // One more byte tells whether the stream really goes on.
+            let mut probe = [0u8; 1];
+            return match self.inner.read(&mut probe) {
+                Ok(0) => Ok(0),
+                Ok(_) => Err(m.fail(Stopped::Limit(bound))),
+                Err(e) => Err(m.fail(Stopped::Corrupt(e.to_string()))),
+            };
+        }
+        let n = buf
+            .len()
+            .min(usize::try_from(limit - pos).unwrap_or(usize::MAX));
+        match self.inner.read(&mut buf[..n]) {
+            Ok(k) => {
+                m.pos.set(pos + k as u64);
+                Ok(k)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(e),
+            Err(e) => Err(m.fail(Stopped::Corrupt(e.to_string()))),
+        }
+    }
+}
+
+/// Read from `rd` until `out` holds `want` bytes or the input ends.
+fn fill(rd: &mut dyn Read, out: &mut Vec<u8>, want: u64) -> std::io::Result<()> {
+    let mut chunk = vec![0u8; 1 << 16];
+    while (out.len() as u64) < want {
+        let room = usize::try_from(want - out.len() as u64)
+            .unwrap_or(usize::MAX)
+            .min(chunk.len());
+        match rd.read(&mut chunk[..room]) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// An entry's name, type and link target, names as escaped text.
+fn describe<R: Read>(entry: &tar::Entry<'_, R>) -> (String, tar::EntryType, Option<String>) {
+    let name = crate::finding::escape_invalid_utf8(&entry.path_bytes());
+    let kind = entry.header().entry_type();
+    let link = (kind.is_symlink() || kind.is_hard_link()).then(|| {
+        entry
+            .link_name_bytes()
+            .map(|b| crate::finding::escape_invalid_utf8(&b))
+            .unwrap_or_default()
+    });
+    (name, kind, link)
+}
+
+/// Report the bytes after an end-of-archive marker (`size` when known).
+fn hidden_data(
+    ctx: &mut Ctx,
+    loc: &Location,
+    is_tar: bool,
+    eoa: u64,
+    hidden: u64,
+    size: Option<u64>,
+    head: &[u8],
+) {
+    let what = match size {
+        Some(n) => plural(n, "byte"),
+        None => "bytes".to_string(),
     };
+    ctx.emit(
+        Finding::builder(&r::tar_hidden_data::RULE, loc.with_span(Span::Offset { offset: hidden }))
+            .message(if is_tar {
+                "another tar archive follows the end-of-archive marker; `tar -i` and Python's tarfile with ignore_zeros read its members"
+            } else {
+                "bytes follow the end-of-archive marker of the tar archive"
+            })
+            .evidence(format!(
+                "{what} after the end-of-archive marker at offset {eoa}: {}",
+                crate::finding::hex_head(head, 16)
+            ))
+            .build(),
+    );
+}
+
+/// Drop what an earlier reading of the member at `loc` recorded (findings, members, facts),
+/// before it is read again.
+fn forget(ctx: &mut Ctx, loc: &Location) {
+    let within = |l: &Location| l.path == loc.path && l.members.starts_with(&loc.members);
+    ctx.findings.retain(|f| !within(&f.location));
+    let name = loc.artifact_name();
+    let below = format!("{name}!");
+    let inside = |n: &str| n == name || n.starts_with(&below);
+    let before = ctx.members.len();
+    ctx.members.retain(|m| !inside(&m.name));
+    ctx.budget.members = ctx
+        .budget
+        .members
+        .saturating_sub((before - ctx.members.len()) as u64);
+    ctx.facts.retain(|k, _| !inside(k));
+}
+
+fn hash(name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    name.hash(&mut h);
+    h.finish()
+}
+
+/// Names of the text members that carry chat templates, read whole although text.
+fn carries_template(name: &str) -> bool {
+    let base = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    base.ends_with(".jinja")
+        || base == "tokenizer_config.json"
+        || base == "chat_template.json"
+        || base == "processor_config.json"
+}
+
+/// The members of an sdist that form its PEP 517 in-tree build backend, from its top-folder
+/// `pyproject.toml` (`name`, `text`): `build-backend = "pkg.mod:obj"` and
+/// `backend-path = ["dir", …]`, so the frontend imports `pkg.mod` from those folders
+/// (`dir/pkg/mod.py` or `dir/pkg/mod/__init__.py`) and calls its hooks. Paths with `..` are
+/// ignored (PEP 517 requires them to stay inside the source tree; a frontend refuses them).
+fn in_tree_backend(name: &str, text: &[u8]) -> Vec<String> {
     let root = &name[..name.len() - "/pyproject.toml".len()];
-    let Some(text) = data
-        .get(*start..start.saturating_add(*size))
+    let Some(text) = Some(text)
         .filter(|b| b.len() <= MAX_PYPROJECT)
         .and_then(|b| std::str::from_utf8(b).ok())
     else {
@@ -200,71 +1067,6 @@ fn in_tree_backend(data: &[u8], members: &[(String, usize, usize)]) -> Vec<Strin
     out
 }
 
-/// Read the headers of the archive starting at `start`, adding its names and its regular
-/// members (name, absolute data offset, size). Returns the offset of the end-of-archive marker
-/// (the first zero block), or `None` when the archive ran to the end of the input, was damaged
-/// or hit the member bound (each reported).
-fn read_segment(
-    ctx: &mut Ctx,
-    data: &[u8],
-    start: usize,
-    loc: &Location,
-    names: &mut Vec<String>,
-    members: &mut Vec<(String, usize, usize)>,
-) -> Option<usize> {
-    let seg = &data[start..];
-    let mut archive = tar::Archive::new(seg);
-    let entries = match archive.entries() {
-        Ok(e) => e,
-        Err(e) => {
-            malformed(ctx, loc, &e.to_string());
-            return None;
-        }
-    };
-    for entry in entries {
-        if ctx.budget.members + members.len() as u64 > ctx.budget.limits.max_members {
-            ctx.limit(
-                loc,
-                &format!("more than {} members", ctx.budget.limits.max_members),
-                "the remaining tar members",
-            );
-            return None;
-        }
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                malformed(ctx, loc, &e.to_string());
-                return None;
-            }
-        };
-        let name = crate::finding::escape_invalid_utf8(&entry.path_bytes());
-        names.push(name.clone());
-        let kind = entry.header().entry_type();
-        if !(kind.is_file()
-            || kind == tar::EntryType::Continuous
-            || kind == tar::EntryType::GNUSparse)
-        {
-            if kind.is_symlink() || kind.is_hard_link() {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|b| crate::finding::escape_invalid_utf8(&b))
-                    .unwrap_or_default();
-                crate::formats::zip::check_member_name(ctx, &target, &loc.member(name.clone()));
-            }
-            crate::formats::zip::check_member_name(ctx, &name, &loc.member(name.clone()));
-            continue;
-        }
-        let pos = start.saturating_add(entry.raw_file_position() as usize);
-        let size = entry.size() as usize;
-        members.push((name, pos, size));
-    }
-    // The reader (a slice, advanced by every read) stops just after the zero block that ended
-    // the archive; when the input ran out instead, nothing is left and nothing follows.
-    let left = archive.into_inner().len();
-    let consumed = seg.len() - left;
-    (left > 0 && consumed >= 512).then(|| start + consumed - 512)
-}
-
 /// The offset of the first 512-byte block at or after `from` that holds a non-zero byte (a
 /// short last block counts).
 fn first_nonzero_block(data: &[u8], from: usize) -> Option<usize> {
@@ -275,11 +1077,11 @@ fn first_nonzero_block(data: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Byte ranges (start, end) of the regular members' data in a tar archive, from its headers
-/// alone; stops at the first damaged header.
+/// alone (member data is seeked over, not read); stops at the first damaged header.
 pub fn data_spans(data: &[u8]) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
-    let mut archive = tar::Archive::new(data);
-    let Ok(entries) = archive.entries() else {
+    let mut archive = tar::Archive::new(Cursor::new(data));
+    let Ok(entries) = archive.entries_with_seek() else {
         return spans;
     };
     for entry in entries {
