@@ -602,6 +602,22 @@ fn padding_past_the_sniffed_head_hides_nothing() {
             "{:?}",
             r.findings
         );
+        // A member of a compressed tar, read as a stream.
+        let mut tar = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, name, &data[..]).expect("tar");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&tar.into_inner().expect("tar")).expect("gzip");
+        let r = scan_bytes(dir.path(), "bundle.tar.gz", &gz.finish().expect("gzip"));
+        assert_eq!(
+            yara_ids(&r),
+            vec![want.to_string()],
+            "tar {name}: {:?}",
+            r.findings
+        );
     }
 }
 

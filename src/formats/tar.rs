@@ -8,8 +8,9 @@
 //!   of members is never touched by the walk;
 //! - a compressed tar ([`analyse_stream`], called by [`super::compress`]) is decoded through the
 //!   tar reader as a stream. A member that is analysed is held (its first 64 KiB when its format
-//!   is judged from its head, else all of it, within the member allowance, the ratio bound and
-//!   the text bound); every other byte is decoded and discarded in chunks, charged to the total
+//!   is judged from its head, up to [`crate::yara::MAX_MATCHED`] for content the byte-pattern
+//!   rules match, else all of it, within the member allowance, the ratio bound and the text
+//!   bound); every other byte is decoded and discarded in chunks, charged to the total
 //!   decompressed budget and the time, never held. So a 130 KB tar.gz of 128 MiB of zeros and a
 //!   pickle costs the pickle, not the zeros.
 
@@ -349,6 +350,25 @@ impl<'l> Walk<'l> {
             Format::Npy => !crate::formats::numpy::is_object(&head),
             _ => false,
         };
+        let limits = ctx.budget.limits;
+        let ratio = compressed
+            .saturating_mul(limits.max_ratio)
+            .max(limits.ratio_floor);
+        // Content the byte-pattern rules match is held up to their bound (and the ratio and
+        // member bounds), as a zip member or a file on disk is, so padding a script past the
+        // sniffed head hides nothing; what is left unmatched is reported by the matcher.
+        if f.judged_by_head() && ctx.yara.is_some() && crate::yara::matched_format(f) {
+            let mut body = head;
+            let want = size
+                .min(crate::yara::MAX_MATCHED as u64)
+                .min(ratio)
+                .min(limits.max_member_size);
+            let got = fill(rd, &mut body, want);
+            if let Some(flow) = self.short(ctx, meter, got, body.len() as u64, want, mloc) {
+                return (Some(Held::whole(body)), flow);
+            }
+            return (Some(Held::head(body, size)), Flow::Go);
+        }
         let head_decides = f.judged_by_head() && !(f == Format::Text && carries_template(name));
         if header_only || head_decides {
             if f == Format::Npy {
@@ -360,10 +380,6 @@ impl<'l> Walk<'l> {
         }
         // The whole member, within the member allowance, the ratio bound (against the whole
         // compressed stream: a member's own compressed size is not known) and the text bound.
-        let limits = ctx.budget.limits;
-        let ratio = compressed
-            .saturating_mul(limits.max_ratio)
-            .max(limits.ratio_floor);
         let text = f.is_text();
         let mut bounds = vec![
             (
