@@ -252,11 +252,21 @@ fn a_chain_of_a_million_operators_is_scanned_not_parsed() {
             got,
             vec![(
                 "chat-template-unparsable",
-                Severity::Low,
+                Severity::High,
                 "a tag with more than 2000 tokens, from line 1"
             )]
         );
     }
+    // Padding a computed-name escape past the bound does not lower it below high.
+    let padded = format!(
+        "{{{{ {} ~ (x|attr('_'*2 ~ 'class' ~ '_'*2)) }}}}",
+        vec!["''"; 1200].join(" ~ ")
+    );
+    assert!(
+        graded(&padded).contains(&("chat-template-unparsable", Severity::High)),
+        "{:?}",
+        graded(&padded)
+    );
     // The same chain in a tag of ordinary length parses.
     let short = format!("{{{{ {} }}}}", vec!["'a'"; 500].join(" ~ "));
     assert_eq!(graded(&short), vec![]);

@@ -539,10 +539,13 @@ pub fn check(ctx: &mut Ctx, text: &str, loc: &Location, source: &str) {
     // walk and the tree's drop all recurse through: ten thousand links overflow a thread's
     // stack and abort the process. A tag longer than any template needs is not parsed.
     if let Some(line) = overlong_tag(text) {
+        // Graded high, as nesting past the depth bound is: no template needs such a tag, and
+        // the computed-name escapes only the syntax tree shows would hide behind it.
         ctx.emit(
             Finding::builder(&r::chat_template_unparsable::RULE, at(loc, Some(line)))
+                .severity(Severity::High)
                 .message(format!(
-                    "{source} has a tag too long to parse safely; its identifiers were scanned token by token"
+                    "{source} has a tag too long to parse safely (no template needs one); its identifiers were scanned token by token"
                 ))
                 .evidence(format!(
                     "a tag with more than {MAX_TAG_TOKENS} tokens, from line {line}"
