@@ -471,7 +471,15 @@ fn npy(tail: &[u8]) -> Vec<u8> {
 
 /// A float32 `.npy` of `n` zero elements, then `tail`.
 fn npy_of(n: usize, tail: &[u8]) -> Vec<u8> {
-    let mut h = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({n},), }}");
+    let mut out = npy_header("'<f4'", &format!("({n},)"));
+    out.resize(out.len() + 4 * n, 0);
+    out.extend_from_slice(tail);
+    out
+}
+
+/// A version 1.0 `.npy` header with `descr` (a Python literal) and `shape`, padded to 64 bytes.
+fn npy_header(descr: &str, shape: &str) -> Vec<u8> {
+    let mut h = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': {shape}, }}");
     while (10 + h.len() + 1) % 64 != 0 {
         h.push(' ');
     }
@@ -479,8 +487,6 @@ fn npy_of(n: usize, tail: &[u8]) -> Vec<u8> {
     let mut out = b"\x93NUMPY\x01\x00".to_vec();
     out.extend_from_slice(&u16::try_from(h.len()).expect("short").to_le_bytes());
     out.extend_from_slice(h.as_bytes());
-    out.resize(out.len() + 4 * n, 0);
-    out.extend_from_slice(tail);
     out
 }
 
@@ -735,14 +741,7 @@ fn a_large_plain_data_pickle_is_bounded_low() {
 
 /// A `.npy` whose header has `descr` written as `descr` (a Python literal), then `body`.
 fn npy_descr(descr: &str, body: &[u8]) -> Vec<u8> {
-    let mut h = format!("{{'descr': {descr}, 'fortran_order': False, 'shape': (1,), }}");
-    while (10 + h.len() + 1) % 64 != 0 {
-        h.push(' ');
-    }
-    h.push('\n');
-    let mut out = b"\x93NUMPY\x01\x00".to_vec();
-    out.extend_from_slice(&u16::try_from(h.len()).expect("short").to_le_bytes());
-    out.extend_from_slice(h.as_bytes());
+    let mut out = npy_header(descr, "(1,)");
     out.extend_from_slice(body);
     out
 }

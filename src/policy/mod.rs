@@ -279,23 +279,26 @@ mod tests {
         assert!(!s.matches(&f(other, "/env/lib/site-packages/x.pth")));
     }
 
+    /// A `pth-executable-line` finding at `path` and its member chain.
+    fn finding_at(path: &str, members: &[&str]) -> Finding {
+        let rule = crate::rules::by_id("pth-executable-line").expect("rule");
+        let mut at = Location::file(path);
+        for m in members {
+            at = at.member(m.to_string());
+        }
+        Finding::builder(rule, at)
+            .message("m")
+            .evidence("e")
+            .build()
+    }
+
     #[test]
     fn a_glob_matches_the_path_however_it_was_typed() {
         let p = Policy::parse(
             "[[suppress]]\nrule = \"pth-executable-line\"\npath = \"env/site-packages/*.pth\"\nreason = \"image\"\n",
         )
         .expect("valid");
-        let rule = crate::rules::by_id("pth-executable-line").expect("rule");
-        let f = |p: &str, members: &[&str]| {
-            let mut at = Location::file(p);
-            for m in members {
-                at = at.member(m.to_string());
-            }
-            Finding::builder(rule, at)
-                .message("m")
-                .evidence("e")
-                .build()
-        };
+        let f = finding_at;
         let s = &p.suppressions[0];
         assert!(s.matches(&f("env/site-packages/x.pth", &[])));
         assert!(s.matches(&f("./env/site-packages/x.pth", &[])));
@@ -318,17 +321,7 @@ mod tests {
             .suppressions
             .remove(0)
         };
-        let rule = crate::rules::by_id("pth-executable-line").expect("rule");
-        let f = |p: &str, members: &[&str]| {
-            let mut at = Location::file(p);
-            for m in members {
-                at = at.member(m.to_string());
-            }
-            Finding::builder(rule, at)
-                .message("m")
-                .evidence("e")
-                .build()
-        };
+        let f = finding_at;
         let star = entry("models/*.pkl");
         assert!(star.matches(&f("models/a.pkl", &[])));
         assert!(!star.matches(&f("models/sub/b.pkl", &[])));
