@@ -457,3 +457,38 @@ fn test_modules_promote_only_direct_calls() {
     let r = scan_file(&module, BudgetLimits::default());
     assert_eq!(worst(&r, SHELL), Some(Severity::High), "{:#?}", summary(&r));
 }
+
+/// A command string without `shell=True` is a program: POSIX runs the string as one path and
+/// Windows hands it to `CreateProcess`; it is a shell command only when it starts a shell.
+#[test]
+fn string_commands_without_a_shell_are_programs() {
+    let benign = [
+        ("nvidia-smi", "import subprocess\nsubprocess.check_output(\"nvidia-smi\")\n"),
+        ("arch", "import subprocess\nout = subprocess.run(\"arch\", capture_output=True)\n"),
+        ("oslevel-var", "import subprocess\ncmd = 'oslevel'\nsubprocess.check_output(cmd)\n"),
+        ("words", "import subprocess\nsubprocess.check_output('nvidia-smi -L')\n"),
+        ("concat", "import subprocess, sys\nsubprocess.call('git describe ' + sys.argv[0])\n"),
+        ("fstring", "import subprocess\nv = 1\nsubprocess.Popen(f'nvcc --version {v}')\n"),
+        ("argv-concat", "import subprocess\nmain_cmd = ['python', '-m', 'x']\nsubprocess.run(main_cmd + ['--y'])\n"),
+    ];
+    let mut failures = Vec::new();
+    for (case, src) in benign {
+        let r = scan("mod.py", src);
+        if r.findings.iter().any(|f| f.severity >= Severity::Medium) {
+            failures.push(format!("{case}: {:#?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let shell = [
+        ("getoutput-one-word", "import subprocess\nsubprocess.getoutput('id')\n"),
+        ("string-sh-c", "import subprocess\nsubprocess.run(\"sh -c 'echo airlock-test'\")\n"),
+        ("string-cmd-c", "import subprocess\nsubprocess.Popen('cmd.exe /c echo airlock-test')\n"),
+        ("shell-true", "import subprocess\nsubprocess.check_output('nvidia-smi', shell=True)\n"),
+        ("loop-subprocess-shell", "import asyncio\nloop = asyncio.new_event_loop()\nloop.run_until_complete(loop.subprocess_shell(asyncio.SubprocessProtocol, 'echo airlock-test'))\n"),
+    ];
+    let cases: Vec<_> = shell
+        .iter()
+        .map(|(n, s)| (*n, s.to_string(), SHELL, Severity::High))
+        .collect();
+    check(&cases);
+}

@@ -91,8 +91,9 @@ fn is_exec(name: &str) -> bool {
 }
 
 /// Process calls that always run a shell command line (`os.system`, `os.popen`, their `posix`
-/// spellings, `platform.popen`, libc's `system` through ctypes, the `commands` module's
-/// functions).
+/// spellings, `platform.popen`, libc's `system` through ctypes, the `getoutput` functions of
+/// `subprocess` and `commands`, asyncio's `create_subprocess_shell` and an event loop's
+/// `subprocess_shell`).
 fn always_shell(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
     matches!(
@@ -104,7 +105,10 @@ fn always_shell(name: &str) -> bool {
             | "platform.popen"
             | "commands.getoutput"
             | "commands.getstatusoutput"
-    ) || name.ends_with("create_subprocess_shell")
+            // `subprocess.getoutput(cmd)` is `check_output(cmd, shell=True)`.
+            | "subprocess.getoutput"
+            | "subprocess.getstatusoutput"
+    ) || name.ends_with("subprocess_shell")
         || (name.starts_with("ctypes.") && matches!(last, "system" | "popen"))
 }
 
@@ -866,8 +870,58 @@ fn shell_pair(prog: Option<String>, flag: Option<String>) -> bool {
     is_shell_program(&prog)
         && matches!(
             flag.to_ascii_lowercase().as_str(),
-            "-c" | "/c" | "-command" | "-lc" | "-ic"
+            "-c" | "/c" | "/k" | "-command" | "-lc" | "-ic" | "-encodedcommand" | "-enc"
         )
+}
+
+/// The start of the command a string argument of a process call holds, as far as it is
+/// constant: a literal, a name bound to one, the text before an f-string's first field, or
+/// the left operand of a `+` (`"sh -c " + cmd`). Bounded.
+fn command_prefix(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    let mut cur = n;
+    for _ in 0..64 {
+        if let Some(v) = names.eval(cur, src, scope) {
+            return v
+                .bytes()
+                .map(|b| String::from_utf8_lossy(&b[..b.len().min(256)]).into_owned());
+        }
+        match cur.kind() {
+            "binary_operator" => cur = field(cur, F::Left)?,
+            "parenthesized_expression" => cur = cur.named_child(0)?,
+            "string" => {
+                // An f-string: its text up to the first field.
+                let mut out = String::new();
+                let mut c = cur.walk();
+                for ch in cur.named_children(&mut c) {
+                    match ch.kind() {
+                        "string_content" => out.push_str(text(ch, src)),
+                        "interpolation" => break,
+                        _ => {}
+                    }
+                }
+                return Some(out);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Whether a command string handed to a `subprocess` function without `shell=True` starts a
+/// shell on a command line (`"sh -c '…'"`, `"cmd /c …"`, `"powershell -Command …"`). Without
+/// a shell, POSIX runs the string as one program's path, with no arguments, and Windows hands
+/// it to `CreateProcess` as the command line of the program its first word names: a shell only
+/// when that program is one.
+fn string_starts_shell(prefix: &str) -> bool {
+    let mut words = prefix
+        .split_whitespace()
+        .map(|w| w.trim_matches(['"', '\'']).to_string());
+    shell_pair(words.next(), words.next())
 }
 
 /// Whether `n` (a lambda) is called where it is written: the callee of a call, through
@@ -1540,8 +1594,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     let shell_line = rest.iter().any(|r| {
                         (matches!(r.kind(), "string" | "concatenated_string")
                             && !argv_style(&cname)
-                            && string_value(*r, src)
-                                .is_none_or(|v| v.contains(char::is_whitespace)))
+                            && command_prefix(*r, src, &names, scope)
+                                .is_some_and(|p| string_starts_shell(&p)))
                             || shell_list(*r, src)
                             || matches!(r.kind(), "tuple" | "list")
                                 && r.named_child(0).is_some_and(|x| shell_list(x, src))
@@ -1566,22 +1620,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 if let Some(pname) = pick(&is_process) {
                     let first = args.and_then(|a| a.named_child(0));
                     let shell_kw = args.is_some_and(|a| text(a, src).contains("shell=True"));
-                    // A command string: for argv-style calls (`os.execlp('git', …)`) the first
-                    // string is a program, and a bare program name without `shell=True`
-                    // (`check_output('nvidia-smi')`) runs that program, not a shell.
+                    // A command string without `shell=True` is a program, not a command line
+                    // (`check_output('nvidia-smi')`, `run('uname -a')` on Windows): a shell
+                    // command only when it starts a shell with `-c` (`'sh -c …'`,
+                    // `'cmd /c …'`). For argv-style calls (`os.execlp('git', …)`) the first
+                    // string is a program.
                     let is_string = !argv_style(&pname)
                         && first.is_some_and(|f| {
-                            let one_word = string_value(f, src)
-                                .is_some_and(|v| !v.trim().contains(char::is_whitespace));
-                            (matches!(f.kind(), "string" | "concatenated_string")
-                                && (!one_word || shell_kw))
-                                || (f.kind() == "binary_operator" && !list_operand(f))
-                                || (f.kind() == "identifier"
-                                    && matches!(
-                                        names.eval(f, src, scope),
-                                        Some(Value::Data { bytes: Some(b), .. })
-                                            if b.iter().any(u8::is_ascii_whitespace) || shell_kw
-                                    ))
+                            matches!(
+                                f.kind(),
+                                "string" | "concatenated_string" | "binary_operator" | "identifier"
+                            ) && !list_operand(f)
+                                && command_prefix(f, src, &names, scope)
+                                    .is_some_and(|p| string_starts_shell(&p))
                         });
                     // `pty.spawn('/bin/sh')`: an interactive shell on a terminal.
                     let pty_shell = pname == "pty.spawn"
