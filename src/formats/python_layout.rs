@@ -23,6 +23,35 @@ const MAX_NAMES: usize = 16_384;
 /// Most bytes of a dotted name and the spaces after it read to see whether it is called.
 const MAX_CALL_SCAN: usize = 512;
 
+/// Attribute names of the callables that [`Scan::is_reference`] counts when named without a
+/// call: the process, exec and request functions the name table follows through bindings.
+const REFERENCED: &[&[u8]] = &[
+    b"system",
+    b"popen",
+    b"Popen",
+    b"exec",
+    b"eval",
+    b"getoutput",
+    b"getstatusoutput",
+    b"check_output",
+    b"check_call",
+    b"call",
+    b"run",
+    b"execv",
+    b"execve",
+    b"execl",
+    b"execlp",
+    b"execvp",
+    b"execvpe",
+    b"spawnl",
+    b"spawnv",
+    b"spawnlp",
+    b"spawnvp",
+    b"posix_spawn",
+    b"urlopen",
+    b"urlretrieve",
+];
+
 /// Deepest f-string nesting followed.
 const MAX_NEST: usize = 64;
 
@@ -228,7 +257,9 @@ impl<'a> Scan<'a> {
                     if l.header == Some(false) && !l.past_colon && *depth > 0 {
                         self.bases.insert(word);
                     }
-                    let used = matches!(rest.get(ws_len(rest)), Some(b'(' | b'.'));
+                    // Called, an attribute taken, or subscripted (`K[int]` runs the class's
+                    // `__class_getitem__`).
+                    let used = matches!(rest.get(ws_len(rest)), Some(b'(' | b'.' | b'['));
                     *self.module_names.entry(word).or_insert(false) |= used;
                 } else if !self.runs(l) {
                     // A call inside a function body: the functions and classes around it
@@ -358,11 +389,17 @@ impl<'a> Scan<'a> {
         while self.next < self.offsets.len() && self.offsets[self.next] < upto {
             let at = self.offsets[self.next];
             self.next += 1;
-            if l.import
-                || self.is_method(at)
-                || !self.is_call(at)
-                || l.name.is_some_and(|(s, e)| (s..e).contains(&at))
-            {
+            if l.import || self.is_method(at) || l.name.is_some_and(|(s, e)| (s..e).contains(&at)) {
+                continue;
+            }
+            if !self.is_call(at) {
+                // A callable named without a call in code that runs at import
+                // (`f = os.system`, `a, b = 1, os.system`, `e = eval`) can be called under
+                // the name it is bound to.
+                if self.runs(l) && self.is_reference(at) {
+                    self.found = true;
+                    return;
+                }
                 continue;
             }
             if self.runs(l) {
@@ -487,6 +524,43 @@ impl<'a> Scan<'a> {
             }
         }
         j == end && end < src.len() || src.get(j) == Some(&b'(')
+    }
+
+    /// Whether the word at `at` names a callable that runs code, a process or a request
+    /// without calling it: an attribute in [`REFERENCED`] (`os.system`, `subprocess.Popen`,
+    /// not on `self` or `cls`) or the builtin `exec`/`eval`, and not a binding target, keyword
+    /// or annotation (`system = …`, `system: str`).
+    fn is_reference(&self, at: usize) -> bool {
+        let src = self.src;
+        let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+        if at > 0 && ident(src[at - 1]) {
+            return false;
+        }
+        let end = src.len().min(at + MAX_CALL_SCAN);
+        let mut j = at;
+        while j < end && (ident(src[j]) || src[j] == b'.') {
+            j += 1;
+        }
+        let chain = &src[at..j];
+        let last = chain.rsplit(|c| *c == b'.').next().unwrap_or(chain);
+        let rest = &src[j..];
+        let next = rest.get(ws_len(rest)).copied();
+        let next2 = rest.get(ws_len(rest) + 1).copied();
+        if next == Some(b':') || (next == Some(b'=') && next2 != Some(b'=')) {
+            return false;
+        }
+        let attribute = chain.contains(&b'.') || (at > 0 && src[at - 1] == b'.');
+        if !attribute {
+            return matches!(last, b"exec" | b"eval");
+        }
+        // The object of an attribute that starts at the word (`.system`): not an instance's.
+        if at > 0 && src[at - 1] == b'.' {
+            let before = &src[..at - 1];
+            if before.ends_with(b"self") || before.ends_with(b"cls") {
+                return false;
+            }
+        }
+        REFERENCED.contains(&last)
     }
 
     /// `exec`/`eval` right after `.`, on an object other than `builtins`/`__builtins__`: a
@@ -740,6 +814,21 @@ mod tests {
         assert!(!runs_at_import(src.as_bytes(), &at(src, "eval(")));
         let src = "builtins.eval('1')\n";
         assert!(runs_at_import(src.as_bytes(), &at(src, "eval(")));
+    }
+
+    #[test]
+    fn a_callable_named_without_a_call_at_module_level_runs() {
+        let refs = |src: &str, w: &str| runs_at_import(src.as_bytes(), &at(src, w));
+        assert!(refs("import os\nf = os.system\nf('echo')\n", "system"));
+        assert!(refs("import os\na, b = 1, os.system\n", "system"));
+        assert!(refs("e = eval\n", "eval"));
+        assert!(refs("def g(f=os.system):\n    f('echo')\n", "system"));
+        // Targets, keywords, annotations, an instance's attribute, a function body.
+        assert!(!refs("class C:\n    system: str = ''\n", "system"));
+        assert!(!refs("x = dict(system='a')\n", "system"));
+        assert!(!refs("print(self.system)\n", "system"));
+        assert!(!refs("def f():\n    return os.system\n", "system"));
+        assert!(!refs("x = platform.machine\n", "system"));
     }
 
     #[test]

@@ -49,7 +49,7 @@ const MAX_DEPTH: u32 = 24;
 /// `f()()()…` chain costs every call in it this many steps.
 const MAX_CHAIN: usize = 64;
 /// Parts of a concatenation, or targets of a tuple assignment, followed.
-const MAX_PARTS: usize = 4096;
+pub const MAX_PARTS: usize = 4096;
 /// Longest module or attribute name taken from a string (`__import__('os')`).
 const MAX_NAME: usize = 256;
 /// Entries of a dict display kept as a [`Value::Map`].
@@ -73,6 +73,9 @@ pub enum Value {
     /// A class defined in this source, by the index of its body's scope: `C.run` is what
     /// `run` is bound to in the body (`class C: run = os.system`).
     Class(usize),
+    /// A list or tuple display of string constants (`['__imp', 'ort__']`), at most
+    /// [`MAX_PARTS`] items, for a later `''.join(…)` of the name bound to it.
+    Seq(Rc<[Rc<[u8]>]>),
     /// A dict display whose constant keys map to names (`{'r': os.system}`), at most
     /// [`MAX_MAP`] entries.
     Map(Rc<[(String, Rc<str>)]>),
@@ -258,6 +261,11 @@ impl Names {
         self.scopes.len() - 1
     }
 
+    /// Whether `scope` is a class body.
+    pub fn is_class(&self, scope: usize) -> bool {
+        self.scopes.get(scope).is_some_and(|s| s.class)
+    }
+
     /// Bind `name` in `scope` where the binding may not run (a branch of `if`, `try`, a loop):
     /// a module or callable the name stands for is kept unless the new value is one too, since
     /// Python reaches a later use through either binding (`try: import os as q` /
@@ -420,8 +428,14 @@ impl Names {
                             value: Value::Class(body),
                             ..
                         }) => {
+                            // `K().run` of an instance reads the class's binding too.
+                            let next = match suffix.last() {
+                                Some(&"()") => suffix.len() - 1,
+                                _ => suffix.len(),
+                            };
+                            let at = next.checked_sub(2);
                             let bound =
-                                suffix.len().checked_sub(2).and_then(|i| {
+                                at.and_then(|i| {
                                     let attr = suffix[i];
                                     self.scopes.get(*body)?.map.get(attr).and_then(|b| {
                                         match &b.value {
@@ -430,13 +444,13 @@ impl Names {
                                         }
                                     })
                                 });
-                            match bound {
-                                Some(p) => {
-                                    suffix.truncate(suffix.len() - 2);
+                            match (bound, at) {
+                                (Some(p), Some(at)) => {
+                                    suffix.truncate(at);
                                     changed = true;
                                     p.to_string().into()
                                 }
-                                None => id.into(),
+                                _ => id.into(),
                             }
                         }
                         _ => id.into(),
@@ -457,6 +471,10 @@ impl Names {
                         break self
                             .special_result(special, args, src, scope, depth, fuel)?
                             .into();
+                    }
+                    if let Some(name) = self.attribute_getter(f, args, src, scope, depth, fuel) {
+                        changed = true;
+                        break name.into();
                     }
                     suffix.push("()");
                     cur = f;
@@ -592,6 +610,56 @@ impl Names {
         }
     }
 
+    /// The attribute that a call of an attribute getter returns, as `getattr` does:
+    /// `operator.attrgetter('system')(os)` and `os.__getattribute__('system')` are
+    /// `os.system`, `type.__getattribute__(os, 'system')` (or `object.`) too. `f` is the
+    /// callee, `args` the call's arguments.
+    fn attribute_getter(
+        &self,
+        f: Node<'_>,
+        args: Option<Node<'_>>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<String> {
+        let args = args.filter(|a| a.kind() == "argument_list")?;
+        match f.kind() {
+            // `attrgetter('system')(os)`: the getter is itself a call.
+            "call" => {
+                let getter = field(f, F::Function)?;
+                if !matches!(getter.kind(), "identifier" | "attribute") {
+                    return None;
+                }
+                let (name, _) = self.resolve_at(getter, src, scope, depth + 1, fuel)?;
+                if name != "operator.attrgetter" {
+                    return None;
+                }
+                let attr = field(f, F::Arguments).and_then(|a| positional(a, 0))?;
+                let attr = self.const_name(attr, src, scope, depth + 1, fuel)?;
+                let (object, _) =
+                    self.resolve_at(positional(args, 0)?, src, scope, depth + 1, fuel)?;
+                Some(format!("{object}.{attr}"))
+            }
+            "attribute" => {
+                if text(field(f, F::Attribute)?, src) != "__getattribute__" {
+                    return None;
+                }
+                let owner = field(f, F::Object)?;
+                // `type.__getattribute__(os, name)`: the object is the first argument.
+                let (object, attr) = if matches!(text(owner, src), "type" | "object") {
+                    (positional(args, 0)?, positional(args, 1)?)
+                } else {
+                    (owner, positional(args, 0)?)
+                };
+                let attr = self.const_name(attr, src, scope, depth + 1, fuel)?;
+                let (object, _) = self.resolve_at(object, src, scope, depth + 1, fuel)?;
+                Some(format!("{object}.{attr}"))
+            }
+            _ => None,
+        }
+    }
+
     /// `X['name']` where `X` is a namespace: a module's `__dict__`, `builtins` (the mapping
     /// `__builtins__` is outside `__main__`), `sys.modules`, `globals()` or `locals()`.
     fn subscript(
@@ -621,6 +689,9 @@ impl Names {
         let base = canonical(&base).into_owned();
         match base.as_str() {
             "sys.modules" | "globals()" | "locals()" => Some(key),
+            // A ctypes library looks its functions up by subscript as by attribute
+            // (`ctypes.CDLL(None)['system']`, `ctypes.cdll['libc.so.6']`).
+            b if b.starts_with("ctypes.") => Some(format!("{b}.{key}")),
             "builtins" | "builtins.__dict__" => Some(canonical(&key).into_owned()),
             b => b.strip_suffix(".__dict__").map(|m| format!("{m}.{key}")),
         }
@@ -785,6 +856,23 @@ impl Names {
                 Some(Value::Name(Rc::from(name)))
             }
             "call" => self.eval_call(n, src, scope, depth, fuel),
+            "list" | "tuple" => {
+                // Only displays of string literals: code kept in pieces for a join.
+                let mut c = n.walk();
+                let mut out: Vec<Rc<[u8]>> = Vec::new();
+                for x in n.named_children(&mut c) {
+                    fuel.take()?;
+                    if x.kind() != "string" || out.len() >= MAX_PARTS {
+                        return None;
+                    }
+                    let b = literal(x, src)?;
+                    if !self.alloc(b.len()) {
+                        return None;
+                    }
+                    out.push(Rc::from(b));
+                }
+                (!out.is_empty()).then(|| Value::Seq(Rc::from(out)))
+            }
             "dictionary" => {
                 let mut out = Vec::new();
                 let mut c = n.walk();
@@ -930,6 +1018,18 @@ impl Names {
                         | "lower"
                         | "upper"
                         | "swapcase"
+                        | "translate"
+                        | "staticmethod"
+                        | "classmethod"
+                        | "Trace"
+                        | "Bdb"
+                        | "Pdb"
+                        | "Profile"
+                        | "InteractiveInterpreter"
+                        | "InteractiveConsole"
+                        | "Unpickler"
+                        | "_Unpickler"
+                        | "__getattribute__"
                 )
         };
         match f.kind() {
@@ -951,6 +1051,9 @@ impl Names {
             let (name, _) = self.resolve_at(n, src, scope, depth, fuel)?;
             return Some(Value::Name(Rc::from(name)));
         }
+        if let Some(name) = self.attribute_getter(f, Some(args), src, scope, depth, fuel) {
+            return Some(Value::Name(Rc::from(name)));
+        }
         let positional: Vec<Node<'_>> = {
             let mut c = args.walk();
             let v = args
@@ -966,7 +1069,7 @@ impl Names {
             let method = field(f, F::Attribute).map(|a| text(a, src));
             if matches!(
                 method,
-                Some("join" | "replace" | "format" | "lower" | "upper" | "swapcase")
+                Some("join" | "replace" | "format" | "lower" | "upper" | "swapcase" | "translate")
             ) {
                 let object = field(f, F::Object)?;
                 let base = self
@@ -1005,6 +1108,22 @@ impl Names {
                             }
                         })
                         .collect(),
+                    Some("translate") => {
+                        let table =
+                            self.translation(*positional.first()?, src, scope, depth + 1, fuel)?;
+                        let text = std::str::from_utf8(&base).ok()?;
+                        let mut out = String::new();
+                        for ch in text.chars() {
+                            match table.iter().find(|(k, _)| *k == ch) {
+                                Some((_, to)) => out.push_str(to),
+                                None => out.push(ch),
+                            }
+                            if out.len() > MAX_VALUE {
+                                return None;
+                            }
+                        }
+                        out.into_bytes()
+                    }
                     Some("replace") => {
                         let from = self.piece(*positional.first()?, src, scope, depth + 1, fuel)?;
                         let to = self.piece(*positional.get(1)?, src, scope, depth + 1, fuel)?;
@@ -1024,6 +1143,11 @@ impl Names {
                         brace_format(&base, &vals)?
                     }
                 };
+                // Whole lines joined by line ends (`'\n'.join(LINES)`) read as they are
+                // written; other joins and edits spell code in pieces.
+                if method == Some("join") && base.contains(&b'\n') {
+                    return Some(self.data(out, false));
+                }
                 return Some(self.built(out, false));
             }
         }
@@ -1084,9 +1208,27 @@ impl Names {
                 }
                 Some(self.built(out, false))
             }
+            // `staticmethod(os.system)` in a class body is still `os.system`.
+            "staticmethod" | "classmethod" => match arg(0, fuel)? {
+                v @ Value::Name(_) => Some(v),
+                _ => None,
+            },
             // `ctypes.CDLL(None)`: the C library, whose `system` runs a shell. Network clients:
             // `s = requests.Session()` makes `s.post` the name `requests.Session().post`.
-            "ctypes.CDLL"
+            // Objects whose methods run code (`t = trace.Trace()` makes `t.run` the name
+            // `trace.Trace().run`), or unpickle (`pickle.Unpickler(f).load`).
+            "trace.Trace"
+            | "bdb.Bdb"
+            | "pdb.Pdb"
+            | "cProfile.Profile"
+            | "profile.Profile"
+            | "code.InteractiveInterpreter"
+            | "code.InteractiveConsole"
+            | "pickle.Unpickler"
+            | "pickle._Unpickler"
+            | "_pickle.Unpickler"
+            | "dill.Unpickler"
+            | "ctypes.CDLL"
             | "ctypes.PyDLL"
             | "ctypes.cdll.LoadLibrary"
             | "ctypes.CDLL.LoadLibrary"
@@ -1153,6 +1295,90 @@ impl Names {
         }
     }
 
+    /// The table of `str.translate`: a dict display from code points (`ord('j')`, `106`) to
+    /// strings, code points or `None`, or `str.maketrans('jb', 'ip')`. At most [`MAX_MAP`]
+    /// entries.
+    fn translation(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<Vec<(char, String)>> {
+        let code_point = |x: Node<'_>| -> Option<char> {
+            if let Some(i) = int_expr(x, src, None, 0) {
+                return char::from_u32(u32::try_from(i).ok()?);
+            }
+            // `ord('j')`.
+            let f = field(x, F::Function)?;
+            if x.kind() != "call" || text(f, src) != "ord" {
+                return None;
+            }
+            let s = literal(positional(field(x, F::Arguments)?, 0)?, src)?;
+            let s = String::from_utf8(s).ok()?;
+            let mut cs = s.chars();
+            let c = cs.next()?;
+            cs.next().is_none().then_some(c)
+        };
+        let mut out = Vec::new();
+        match n.kind() {
+            "dictionary" => {
+                let mut c = n.walk();
+                let pairs: Vec<Node<'_>> = n
+                    .named_children(&mut c)
+                    .filter(|p| p.kind() == "pair")
+                    .take(MAX_MAP + 1)
+                    .collect();
+                if pairs.len() > MAX_MAP {
+                    return None;
+                }
+                for pair in pairs {
+                    fuel.take()?;
+                    let from = code_point(pair.named_child(0)?)?;
+                    let v = pair.named_child(1)?;
+                    let to = match v.kind() {
+                        "none" => String::new(),
+                        "integer" => code_point(v)?.to_string(),
+                        _ => String::from_utf8(
+                            self.eval_at(v, src, scope, depth + 1, fuel)?
+                                .bytes()?
+                                .to_vec(),
+                        )
+                        .ok()?,
+                    };
+                    out.push((from, to));
+                }
+            }
+            "call" => {
+                let f = field(n, F::Function)?;
+                if !matches!(
+                    text(f, src),
+                    "str.maketrans" | "''.maketrans" | "\"\".maketrans"
+                ) {
+                    return None;
+                }
+                let args = field(n, F::Arguments)?;
+                let arg = |i: usize, fuel: &mut Fuel| -> Option<String> {
+                    let v = self.eval_at(positional(args, i)?, src, scope, depth + 1, fuel)?;
+                    String::from_utf8(v.bytes()?.to_vec()).ok()
+                };
+                let (a, b) = (arg(0, fuel)?, arg(1, fuel)?);
+                if a.chars().count() != b.chars().count() || a.chars().count() > MAX_MAP {
+                    return None;
+                }
+                out.extend(a.chars().zip(b.chars().map(String::from)));
+                if let Some(d) = positional(args, 2) {
+                    let v = self.eval_at(d, src, scope, depth + 1, fuel)?;
+                    let d = String::from_utf8(v.bytes()?.to_vec()).ok()?;
+                    out.extend(d.chars().take(MAX_MAP).map(|c| (c, String::new())));
+                }
+            }
+            _ => return None,
+        }
+        Some(out)
+    }
+
     /// The bytes of a piece of built code: a constant, or an integer written as `%d` would.
     fn piece(
         &self,
@@ -1215,6 +1441,10 @@ impl Names {
                     return None;
                 }
                 let var = text(var, src);
+                // `x for x in [...]`: the items themselves.
+                if body.kind() == "identifier" && text(body, src) == var {
+                    return self.items(list, src, scope, depth + 1, fuel);
+                }
                 let mut c = list.walk();
                 let xs: Vec<Node<'_>> = list.named_children(&mut c).take(MAX_PARTS + 1).collect();
                 for x in xs {
@@ -1253,8 +1483,16 @@ impl Names {
                 }
             }
             _ => {
-                // A string: its characters.
+                // A name bound to a display of strings: its items; a string: its characters.
                 let v = self.eval_at(n, src, scope, depth + 1, fuel)?;
+                if let Value::Seq(items) = &v {
+                    for b in items.iter() {
+                        if !push(b.to_vec(), &mut out) {
+                            return None;
+                        }
+                    }
+                    return Some(out);
+                }
                 let s = String::from_utf8(v.bytes()?.to_vec()).ok()?;
                 for ch in s.chars() {
                     if !push(ch.to_string().into_bytes(), &mut out) {
