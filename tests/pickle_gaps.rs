@@ -829,3 +829,25 @@ fn a_rebound_global_is_judged_by_what_was_stored() {
     let r = scan_named("x.pkl", b"\x80\x02}X\x01\x00\x00\x00aK\x01s.");
     assert!(r.findings.is_empty(), "{:#?}", show(&r));
 }
+
+/// Many writes of long keys into a module's namespace: reported once, with short evidence (the
+/// keys are cut, and names no module has are not followed).
+#[test]
+fn writes_of_long_keys_into_a_namespace_stay_small() {
+    let key = "k".repeat(100_000);
+    let mut p = b"\x80\x02ccollections\n__dict__\n".to_vec();
+    for _ in 0..200 {
+        p.push(b'X');
+        p.extend_from_slice(&u32::try_from(key.len()).expect("short").to_le_bytes());
+        p.extend_from_slice(key.as_bytes());
+        p.extend_from_slice(b"K\x01s");
+    }
+    p.extend_from_slice(b"0N.");
+    let r = scan_named("x.pkl", &p);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "pickle-global-mutation")
+        .unwrap_or_else(|| panic!("{:#?}", show(&r)));
+    assert!(f.evidence.len() < 200, "{}", f.evidence.len());
+}

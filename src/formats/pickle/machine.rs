@@ -224,6 +224,9 @@ pub const MAX_ITEMS_PER_CONTAINER: usize = 1 << 16;
 /// are not followed, but each write is still an event.
 pub const MAX_PATCHED: usize = 4096;
 
+/// Longest namespace or attribute name (bytes) a rebinding is followed for.
+pub const MAX_PATCHED_NAME: usize = 256;
+
 /// A hook the driver gives the machine for `BUILD` on particular objects: given the machine and
 /// the built object, it may consume raw bytes that follow in the stream (joblib array data) and
 /// returns how many bytes to skip, or an error message.
@@ -530,7 +533,12 @@ impl<'a> Machine<'a> {
     }
 
     /// Record that `attr` of the namespace `ns` now holds `v` (see `patched`).
+    /// Names longer than [`MAX_PATCHED_NAME`] bytes are not kept (no module or attribute is
+    /// that long), so the map holds at most [`MAX_PATCHED`] short entries.
     fn patch(&mut self, ns: String, attr: String, v: V) {
+        if ns.len() > MAX_PATCHED_NAME || attr.len() > MAX_PATCHED_NAME {
+            return;
+        }
         if self.patched.len() < MAX_PATCHED
             || self.patched.contains_key(&(ns.clone(), attr.clone()))
         {
@@ -563,7 +571,10 @@ impl<'a> Machine<'a> {
                     self.patch(ns.clone(), k.clone(), kv[1]);
                 }
                 if keys.len() < 8 {
-                    keys.push(key.unwrap_or_else(|| "?".to_string()));
+                    // Evidence only: a few keys, each cut short.
+                    keys.push(
+                        key.map_or_else(|| "?".to_string(), |k| k.chars().take(64).collect()),
+                    );
                 }
             }
             self.events.push(Event::SetItemOnGlobal {
