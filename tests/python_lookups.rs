@@ -470,6 +470,8 @@ fn string_commands_without_a_shell_are_programs() {
         ("concat", "import subprocess, sys\nsubprocess.call('git describe ' + sys.argv[0])\n"),
         ("fstring", "import subprocess\nv = 1\nsubprocess.Popen(f'nvcc --version {v}')\n"),
         ("argv-concat", "import subprocess\nmain_cmd = ['python', '-m', 'x']\nsubprocess.run(main_cmd + ['--y'])\n"),
+        ("shell-false", "import subprocess\nsubprocess.run('nvidia-smi -L', shell=False)\n"),
+        ("argv-splat", "import subprocess\nkw = {'check': True}\nsubprocess.run(['git', 'status'], **kw)\n"),
     ];
     let mut failures = Vec::new();
     for (case, src) in benign {
@@ -484,6 +486,8 @@ fn string_commands_without_a_shell_are_programs() {
         ("string-sh-c", "import subprocess\nsubprocess.run(\"sh -c 'echo airlock-test'\")\n"),
         ("string-cmd-c", "import subprocess\nsubprocess.Popen('cmd.exe /c echo airlock-test')\n"),
         ("shell-true", "import subprocess\nsubprocess.check_output('nvidia-smi', shell=True)\n"),
+        ("shell-variable", "import subprocess\nS = True\nsubprocess.call('echo airlock-test', shell=S)\n"),
+        ("shell-splat", "import subprocess\nkw = {'shell': True}\nsubprocess.call('echo airlock-test', **kw)\n"),
         ("loop-subprocess-shell", "import asyncio\nloop = asyncio.new_event_loop()\nloop.run_until_complete(loop.subprocess_shell(asyncio.SubprocessProtocol, 'echo airlock-test'))\n"),
     ];
     let cases: Vec<_> = shell

@@ -879,6 +879,27 @@ fn list_operand(n: tree_sitter::Node<'_>) -> bool {
 
 /// Whether `n` is a list or tuple argv that runs a shell on a command line: its first item a
 /// shell (`sh`, `/bin/bash`, `cmd.exe`, `powershell` …) and its second `-c` (`/c`, `-Command`).
+/// Whether a call's arguments may ask `subprocess` for a shell: a `shell=` keyword whose value
+/// is anything but a literal `False`, `0` or `None` (`shell=True`, `shell=S` after `S = True`),
+/// or a `**kwargs` splat whose content is not known (`**{'shell': True}`), when the command is
+/// not an argv list written out (with a list, `shell` runs only its first item).
+fn shell_keyword(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    let mut c = args.walk();
+    let first_is_list = args
+        .named_child(0)
+        .is_some_and(|f| matches!(f.kind(), "list" | "tuple"));
+    let found = args.named_children(&mut c).any(|k| match k.kind() {
+        "keyword_argument" => {
+            field(k, F::Name).is_some_and(|n| text(n, src) == "shell")
+                && field(k, F::Value)
+                    .is_some_and(|v| !matches!(text(v, src).trim(), "False" | "0" | "None"))
+        }
+        "dictionary_splat" => !first_is_list,
+        _ => false,
+    });
+    found
+}
+
 fn shell_list(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     if !matches!(n.kind(), "list" | "tuple") {
         return false;
@@ -1804,8 +1825,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                             || shell_list(*r, src)
                             || matches!(r.kind(), "tuple" | "list")
                                 && r.named_child(0).is_some_and(|x| shell_list(x, src))
-                    }) || args
-                        .is_some_and(|a| text(a, src).contains("shell=True"));
+                    }) || args.is_some_and(|a| shell_keyword(a, src));
                     if is_process(&cname) && (always_shell(&cname) || shell_line) {
                         sig.shell.push((line, in_fn, ev()));
                     } else if is_exec(&cname) || is_unpickle(&cname) {
@@ -1824,7 +1844,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 }
                 if let Some(pname) = pick(&is_process) {
                     let first = args.and_then(|a| a.named_child(0));
-                    let shell_kw = args.is_some_and(|a| text(a, src).contains("shell=True"));
+                    let shell_kw = args.is_some_and(|a| shell_keyword(a, src));
                     // A command string without `shell=True` is a program, not a command line
                     // (`check_output('nvidia-smi')`, `run('uname -a')` on Windows): a shell
                     // command only when it starts a shell with `-c` (`'sh -c …'`,
