@@ -639,4 +639,13 @@ fn bytes_past_the_matched_bound_are_reported() {
         "{}",
         f.evidence
     );
+    // The same as a deflated zip member: held up to the bound, the rest named.
+    let r = scan_bytes(dir.path(), "big.zip", &wheel(&[("big.so", &elf)]));
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "resource-limit")
+        .unwrap_or_else(|| panic!("no resource-limit: {:?}", r.findings));
+    assert_eq!(f.severity, Severity::Info);
+    assert_eq!(f.location.members, vec!["big.so".to_string()]);
 }

@@ -512,21 +512,29 @@ impl<'l> Walk<'l> {
         }
     }
 
+    /// The bound on archives appended after end-of-archive markers, with what it left unread.
+    fn segments_limit(&self, ctx: &mut Ctx, unread: &str) {
+        if !self.quiet() {
+            ctx.limit(
+                self.loc,
+                &format!("{MAX_SEGMENTS} archives appended after end-of-archive markers"),
+                unread,
+            );
+        }
+    }
+
     /// Walk a tar in memory, archive after archive.
     fn plain(&mut self, ctx: &mut Ctx, data: &[u8]) {
         let mut start = 0usize;
         for segment in 0.. {
             if segment == MAX_SEGMENTS {
-                if !self.quiet() {
-                    ctx.limit(
-                        self.loc,
-                        &format!("{MAX_SEGMENTS} archives appended after end-of-archive markers"),
-                        &format!(
-                            "{} after offset {start}",
-                            plural(data.len() - start, "byte")
-                        ),
-                    );
-                }
+                self.segments_limit(
+                    ctx,
+                    &format!(
+                        "{} after offset {start}",
+                        plural(data.len() - start, "byte")
+                    ),
+                );
                 break;
             }
             let Some(eoa) = self.plain_segment(ctx, data, start) else {
@@ -635,13 +643,7 @@ impl<'l> Walk<'l> {
         let mut start = 0u64;
         for segment in 0.. {
             if segment == MAX_SEGMENTS {
-                if !self.quiet() {
-                    ctx.limit(
-                        self.loc,
-                        &format!("{MAX_SEGMENTS} archives appended after end-of-archive markers"),
-                        &format!("the stream after offset {start}"),
-                    );
-                }
+                self.segments_limit(ctx, &format!("the stream after offset {start}"));
                 break;
             }
             let mut archive = tar::Archive::new(reader);

@@ -770,7 +770,14 @@ fn member(
                 if let Some(parts) = wheel {
                     record_wheel_member(parts, &name, &head, f);
                 }
-                ctx.nested_as(&head, head.len() as u64, &mloc, &name, depth + 1, role);
+                // A member judged from what was read keeps its declared size, so the matcher
+                // names the bytes it did not see.
+                let total = if whole {
+                    head.len() as u64
+                } else {
+                    e.usize.max(head.len() as u64)
+                };
+                ctx.nested_as(&head, total, &mloc, &name, depth + 1, role);
                 return;
             }
             ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);

@@ -473,10 +473,12 @@ impl<'a> Machine<'a> {
             (module.to_string(), name.to_string())
         };
         // A name this stream rebound earlier resolves to what it stored there.
-        let full = format!("{module}.{name}");
-        if let Some((ns, attr)) = full.rsplit_once('.') {
-            if let Some(&v) = self.patched.get(&(ns.to_string(), attr.to_string())) {
-                return Ok(v);
+        if !self.patched.is_empty() {
+            let full = format!("{module}.{name}");
+            if let Some((ns, attr)) = full.rsplit_once('.') {
+                if let Some(&v) = self.patched.get(&(ns.to_string(), attr.to_string())) {
+                    return Ok(v);
+                }
             }
         }
         let v = self.push_node(Node::Global { module, name })?;
