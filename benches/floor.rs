@@ -6,6 +6,7 @@
 //! cargo bench --bench floor -- heads /tmp/corpus/unpacked
 //! cargo bench --bench floor -- text /tmp/corpus/unpacked
 //! cargo bench --bench floor -- wheels /tmp/corpus/wheels
+//! cargo bench --bench floor -- yara /tmp/corpus/unpacked
 //! ```
 //!
 //! - `heads DIR`: walk `DIR` (hidden and git-ignored files included, as `airlock scan` does) and
@@ -17,6 +18,10 @@
 //! - `wheels DIR`: inflate every member of every `*.whl` in `DIR` and take its sha256, members
 //!   spread over every core: what the RECORD check (PEP 376 / PEP 427 hashes of every member)
 //!   costs before any analysis. The CRC-32 is not computed.
+//! - `yara DIR`: not a floor but the cost of one stage: read every file whose content sniffs as a
+//!   format the YARA rules match (`airlock::yara::matched_format`: text, executables, unknown
+//!   content, plain pickles) whole, and match the built-in rules over it, on every core. Prints
+//!   the rules that matched and on how many files, so a rule edit can be timed and checked.
 //!
 //! Prints the files (or members) and bytes touched. Exit 2 on a usage error.
 
@@ -107,6 +112,74 @@ fn wheels(dir: &str) -> (u64, u64) {
     (work.len() as u64, bytes)
 }
 
+/// Match the built-in YARA rules over every matched file in `dir`, on every core. Returns
+/// (files matched, bytes matched, hits per rule name).
+///
+/// With `AIRLOCK_FLOOR_RULES` set to a rule file, that file alone is matched instead (yara-x
+/// directly, as airlock sets it up), so a rule's cost can be measured without a rebuild.
+fn yara(dir: &str) -> (u64, u64, std::collections::BTreeMap<String, u64>) {
+    let rules = std::sync::Arc::new(airlock::yara::YaraRules::builtin().expect("built-in rules"));
+    let own = std::env::var_os("AIRLOCK_FLOOR_RULES").map(|p| {
+        let src = std::fs::read_to_string(p).expect("rule file");
+        let mut c = yara_x::Compiler::new();
+        c.add_source(src.as_str()).expect("rules compile");
+        c.build()
+    });
+    let paths: Vec<std::path::PathBuf> = ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .build()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .map(ignore::DirEntry::into_path)
+        .collect();
+    let hits = std::sync::Mutex::new(std::collections::BTreeMap::new());
+    let (n, bytes) = paths
+        .par_iter()
+        .map_init(
+            || {
+                own.as_ref().map(|r| {
+                    let mut scanner = yara_x::Scanner::new(r);
+                    scanner.fast_scan(true);
+                    scanner
+                })
+            },
+            |scanner, p| {
+                let Ok(data) = std::fs::read(p) else {
+                    return (0, 0);
+                };
+                if !airlock::yara::matched_format(airlock::formats::sniff(&data)) {
+                    return (0, 0);
+                }
+                if let Some(scanner) = scanner {
+                    if let Ok(r) = scanner.scan(&data) {
+                        let mut hits = hits
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        for m in r.matching_rules() {
+                            *hits.entry(m.identifier().to_string()).or_insert(0) += 1;
+                        }
+                    }
+                    return (1, data.len() as u64);
+                }
+                let timeout = std::time::Duration::from_secs(60);
+                if let Ok(found) = airlock::yara::scan(&rules, &data, timeout) {
+                    let mut hits = hits
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    for h in found {
+                        *hits.entry(h.meta.identifier).or_insert(0) += 1;
+                    }
+                }
+                (1, data.len() as u64)
+            },
+        )
+        .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    let hits = hits
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    (n, bytes, hits)
+}
+
 // A benchmark's report is its printed line.
 #[allow(clippy::print_stdout, clippy::print_stderr, clippy::exit)]
 fn main() {
@@ -124,8 +197,15 @@ fn main() {
             let (n, b) = wheels(dir);
             ("members", n, b)
         }
+        (Some("yara"), Some(dir)) => {
+            let (n, b, hits) = yara(dir);
+            for (rule, k) in hits {
+                println!("{rule}: {k} files");
+            }
+            ("files", n, b)
+        }
         _ => {
-            eprintln!("usage: floor heads|text|wheels DIR");
+            eprintln!("usage: floor heads|text|wheels|yara DIR");
             std::process::exit(2);
         }
     };
