@@ -336,6 +336,33 @@ mod tests {
             classify("transformers", "AutoModel.from_pretrained"),
             Class::Denied("loading another pickle or model")
         );
+        // Re-exports reachable through the `transformers *` and `sklearn *` wildcards.
+        assert_eq!(
+            classify("transformers", "HfAgent"),
+            Class::Denied("running code")
+        );
+        assert_eq!(
+            classify("transformers", "PythonInterpreterTool"),
+            Class::Denied("running code")
+        );
+        assert_eq!(
+            classify("transformers", "HfApiEngine"),
+            Class::Denied("network")
+        );
+        assert_eq!(
+            classify("transformers", "PreTrainedModel.push_to_hub"),
+            Class::Denied("network")
+        );
+        assert_eq!(
+            classify("sklearn.datasets", "fetch_file"),
+            Class::Denied("loading another pickle or model")
+        );
+        assert_eq!(classify("numpy", "test"), Class::Denied("running code"));
+        assert_eq!(classify("transformers", "BertModel"), Class::Allowed);
+        assert_eq!(
+            classify("sklearn.linear_model", "LogisticRegression"),
+            Class::Allowed
+        );
         assert_eq!(classify("mypkg.models", "Net"), Class::Unknown);
         assert_eq!(
             classify("builtins", "object.__subclasses__"),
