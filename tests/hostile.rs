@@ -128,6 +128,8 @@ fn pickle_like_chunk() -> Vec<u8> {
 /// One member for [`zip`].
 struct Member {
     name: Vec<u8>,
+    /// General-purpose bit flags (bit 1: an LZMA end marker ends the data).
+    flags: u16,
     method: u16,
     raw: Vec<u8>,
     crc: u32,
@@ -138,6 +140,7 @@ impl Member {
     fn stored(name: &str, data: &[u8]) -> Self {
         Member {
             name: name.as_bytes().to_vec(),
+            flags: 0,
             method: 0,
             raw: data.to_vec(),
             crc: crc32(data),
@@ -148,6 +151,7 @@ impl Member {
     fn deflated(name: &str, data: &[u8]) -> Self {
         Member {
             name: name.as_bytes().to_vec(),
+            flags: 0,
             method: 8,
             raw: deflate(data),
             crc: crc32(data),
@@ -187,7 +191,7 @@ fn zip(members: &[Member]) -> Zip {
         local.push(u32_of(out.len() as u64));
         out.extend_from_slice(b"PK\x03\x04");
         le16(&mut out, 20); // version needed
-        le16(&mut out, 0); // flags
+        le16(&mut out, m.flags);
         le16(&mut out, m.method);
         le16(&mut out, 0); // time
         le16(&mut out, 0x21); // date: 1980-01-01
@@ -217,7 +221,7 @@ fn central_entry(out: &mut Vec<u8>, m: &Member, local_offset: u32) {
     out.extend_from_slice(b"PK\x01\x02");
     le16(out, 20); // version made by
     le16(out, 20); // version needed
-    le16(out, 0); // flags
+    le16(out, m.flags);
     le16(out, m.method);
     le16(out, 0); // time
     le16(out, 0x21); // date
@@ -269,6 +273,7 @@ fn zip_bomb_stops_at_the_ratio_bound() {
     let (stream, crc, size) = repeated_deflate(&pickle_like_chunk(), 1536);
     assert_eq!(size, 1536 << 20);
     let z = zip(&[Member {
+        flags: 0,
         name: b"bomb.pkl".to_vec(),
         method: 8,
         raw: stream,
@@ -301,6 +306,7 @@ fn zip_bomb_stops_at_the_member_size_bound() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (stream, crc, size) = repeated_deflate(&pickle_like_chunk(), 1536);
     let z = zip(&[Member {
+        flags: 0,
         name: b"bomb.pkl".to_vec(),
         method: 8,
         raw: stream,
@@ -737,6 +743,89 @@ fn zip_member_names_that_leave_the_folder() {
     );
 }
 
+/// A zip member compressed with LZMA (method 14) as Python's `zipfile` writes it (APPNOTE
+/// 5.8.8: SDK version, properties size 5, properties, raw stream), with an end marker (flag bit
+/// 1) or ending at its declared size.
+fn lzma_member(name: &str, data: &[u8], end_marker: bool, claimed_dict: Option<u32>) -> Member {
+    let opts = lzma_rust2::LzmaOptions::with_preset(1);
+    let mut w =
+        lzma_rust2::LzmaWriter::new_no_header(Vec::new(), &opts, end_marker).expect("lzma writer");
+    w.write_all(data).expect("compress");
+    let props = w.props();
+    let stream = w.finish().expect("finish lzma");
+    let mut raw = vec![9, 20, 5, 0, props];
+    raw.extend_from_slice(&claimed_dict.unwrap_or(opts.dict_size).to_le_bytes());
+    raw.extend_from_slice(&stream);
+    Member {
+        name: name.as_bytes().to_vec(),
+        flags: if end_marker { 2 } else { 0 },
+        method: 14,
+        raw,
+        crc: crc32(data),
+        size: data.len() as u64,
+    }
+}
+
+/// Python's `zipfile` reads LZMA (14) and xz (95) members, and so `numpy.load` of an `.npz` and
+/// every zip-based loader built on it: a pickle in either is analysed, not skipped as an
+/// unsupported method.
+#[test]
+fn zip_lzma_and_xz_members_are_analysed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut xz = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(0))
+        .expect("xz writer");
+    xz.write_all(OS_SYSTEM_PICKLE).expect("compress");
+    let xz_member = Member {
+        name: b"c.pkl".to_vec(),
+        flags: 0,
+        method: 95,
+        raw: xz.finish().expect("finish xz"),
+        crc: crc32(OS_SYSTEM_PICKLE),
+        size: OS_SYSTEM_PICKLE.len() as u64,
+    };
+    let z = zip(&[
+        lzma_member("a.pkl", OS_SYSTEM_PICKLE, true, None),
+        lzma_member("b.pkl", OS_SYSTEM_PICKLE, false, None),
+        xz_member,
+        // A 4 GiB dictionary claimed for a 31-byte member: capped, decoded in bounded memory.
+        lzma_member("d.pkl", OS_SYSTEM_PICKLE, true, Some(u32::MAX)),
+    ]);
+    let path = write(dir.path(), "weights.zip", &z.bytes);
+    let (r, _) = scan_default(&path);
+    let mut members: Vec<_> = with_rule(&r, "pickle-dangerous-call")
+        .iter()
+        .map(|f| (f.location.members.join("!"), f.severity))
+        .collect();
+    members.sort();
+    assert_eq!(
+        members,
+        ["a.pkl", "b.pkl", "c.pkl", "d.pkl"].map(|m| (m.to_string(), Severity::Critical))
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.rule.id == "archive-unsupported-method"),
+        "{:#?}",
+        r.findings
+    );
+}
+
+/// An LZMA member whose header is not the 5 properties bytes gets a finding naming why.
+#[test]
+fn zip_lzma_member_with_a_bad_header_is_malformed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut m = lzma_member("a.pkl", OS_SYSTEM_PICKLE, true, None);
+    m.raw[2] = 4;
+    let path = write(dir.path(), "bad.zip", &zip(&[m]).bytes);
+    let (r, _) = scan_default(&path);
+    let f = with_rule(&r, "archive-malformed");
+    assert!(
+        f[0].message.contains("LZMA properties of 4 bytes"),
+        "{f:#?}"
+    );
+    assert_eq!(f[0].location.members, vec!["a.pkl".to_string()]);
+}
+
 /// A small zip whose last 30 bytes are cut: the end record and part of the directory are gone.
 /// The members are still read from their local headers and the payload is found.
 #[test]
@@ -928,6 +1017,7 @@ fn zip_bomb_with_default_bounds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (stream, crc, size) = repeated_deflate(&pickle_like_chunk(), 1536);
     let z = zip(&[Member {
+        flags: 0,
         name: b"bomb.pkl".to_vec(),
         method: 8,
         raw: stream,

@@ -290,7 +290,7 @@ fn decompress(
 
 /// Largest LZMA/LZMA2 decoder state (dictionary and tables) allocated, in KiB: a header may
 /// claim a 4 GiB dictionary. xz presets use at most 64 MiB (`-9`).
-const LZMA_MEM_LIMIT_KIB: u32 = 256 * 1024;
+pub(crate) const LZMA_MEM_LIMIT_KIB: u32 = 256 * 1024;
 
 /// Decompress a single-stream wrapper and analyse what it holds. A first 64 KiB decide whether
 /// the rest is worth decompressing: text and unknown content is not.

@@ -704,10 +704,23 @@ fn member(
             }
             ctx.nested_as(body, body.len() as u64, &mloc, &name, depth + 1, role);
         }
-        8 | 12 => {
+        8 | 12 | 14 | 95 => {
             // One decoder per member: the head sniffed first, then, when more is needed, the
             // rest decoded after it (never the head twice).
-            let mut rd = decoder(e.method, raw);
+            let mut rd = match decoder(e, raw) {
+                Ok(rd) => rd,
+                Err(why) => {
+                    ctx.emit(
+                        Finding::builder(&r::archive_malformed::RULE, mloc.clone())
+                            .message(format!(
+                                "member's compressed stream cannot be decoded ({why}); member not analysed"
+                            ))
+                            .evidence(format!("method {}, {} compressed bytes", e.method, e.csize))
+                            .build(),
+                    );
+                    return;
+                }
+            };
             let (mut head, mut stop) =
                 read_bounded(ctx, &mut rd, raw.len() as u64, Some(SNIFF_PREFIX));
             let f = role.unwrap_or_else(|| refine_by_name(sniff(&head), &name));
@@ -923,12 +936,52 @@ fn npy_tail(
 /// templates, lock files and metadata.
 const MAX_TEXT_MEMBER: u64 = 64 << 20;
 
-fn decoder(method: u16, raw: &[u8]) -> Box<dyn Read + '_> {
-    if method == 8 {
-        Box::new(crate::formats::compress::SliceInflater::new(raw))
-    } else {
-        Box::new(bzip2::read::BzDecoder::new(raw))
-    }
+/// The decoder of a member's compressed bytes `raw`: deflate (8), bzip2 (12), LZMA (14) or xz
+/// (95), the methods Python's `zipfile` reads (APPNOTE 4.4.5).
+///
+/// An LZMA member (APPNOTE 5.8.8) starts with a 4-byte header (LZMA SDK version, properties
+/// size) and the 5 properties bytes (lc/lp/pb byte, dictionary size u32 LE); general-purpose
+/// bit 1 says an end marker ends the stream, else the declared size does. The dictionary is
+/// capped at the declared size (a larger one cannot be referenced) and its memory at the bound
+/// of standalone `.lzma`/`.xz` streams.
+///
+/// Errors: a truncated or invalid LZMA header, or a dictionary over the memory bound (a
+/// message for the finding).
+fn decoder<'a>(e: &Entry, raw: &'a [u8]) -> Result<Box<dyn Read + 'a>, String> {
+    use crate::formats::compress::LZMA_MEM_LIMIT_KIB;
+    Ok(match e.method {
+        8 => Box::new(crate::formats::compress::SliceInflater::new(raw)),
+        12 => Box::new(bzip2::read::BzDecoder::new(raw)),
+        14 => {
+            let (Some(size), Some(props), Some(dict)) =
+                (u16_at(raw, 2), raw.get(4), u32_at(raw, 5))
+            else {
+                return Err("LZMA header truncated".into());
+            };
+            if size != 5 {
+                return Err(format!("LZMA properties of {size} bytes, 5 expected"));
+            }
+            let dict = dict.min(u32::try_from(e.usize.max(4096)).unwrap_or(u32::MAX));
+            let need = lzma_rust2::lzma_get_memory_usage_by_props(dict, *props)
+                .map_err(|err| format!("LZMA properties invalid: {err}"))?;
+            if need > LZMA_MEM_LIMIT_KIB {
+                return Err(format!(
+                    "LZMA decoder needs {need} KiB, over the {LZMA_MEM_LIMIT_KIB} KiB bound"
+                ));
+            }
+            let end_marked = e.flags & 2 != 0;
+            let usize = if end_marked { u64::MAX } else { e.usize };
+            Box::new(
+                lzma_rust2::LzmaReader::new_with_props(&raw[9..], usize, *props, dict, None)
+                    .map_err(|err| format!("LZMA stream invalid: {err}"))?,
+            )
+        }
+        _ => Box::new(lzma_rust2::XzReader::new_mem_limit(
+            raw,
+            true,
+            LZMA_MEM_LIMIT_KIB,
+        )),
+    })
 }
 
 /// Formats whose verdict needs every byte of the member (so its CRC is worth checking).
