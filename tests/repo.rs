@@ -421,3 +421,106 @@ fn a_snapshot_folder_reads_its_own_entrys_blobs_and_no_other_link() {
     assert_eq!(fired(&report, "symlink-outside-root").len(), 1);
     assert!(fired(&report, "python-shell-command").is_empty());
 }
+
+/// diffusers' `model_index.json`: a component `[library, class]` whose `<component>/<library>.py`
+/// exists is custom code, `_class_name` as `[module, class]` a custom pipeline, and a component
+/// built from an installed library that runs code (`["os", "system"]`) is high. The components
+/// of a stock pipeline (`["diffusers", ...]`, `["transformers", ...]`, a diffusers pipeline module
+/// such as `stable_diffusion`) are not remote code.
+#[test]
+fn diffusers_custom_components_are_remote_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        "model_index.json",
+        br#"{"_class_name": ["pipeline_evil", "EvilPipeline"], "_diffusers_version": "0.30.0",
+            "unet": ["my_unet", "MyUNet"], "vae": ["diffusers", "AutoencoderKL"],
+            "text_encoder": ["transformers", "CLIPTextModel"],
+            "safety_checker": ["stable_diffusion", "StableDiffusionSafetyChecker"],
+            "scheduler": ["os", "system"], "feature_extractor": [null, null]}"#,
+    );
+    write(
+        root,
+        "unet/my_unet.py",
+        b"import os\nos.system('echo airlock-test')\n\nclass MyUNet:\n    pass\n",
+    );
+    write(root, "unet/config.json", br#"{"_class_name": "MyUNet"}"#);
+    write(root, "pipeline_evil.py", b"class EvilPipeline:\n    pass\n");
+    let report = scan_dir(root);
+    let mut remote = fired(&report, "remote-code");
+    remote.sort();
+    assert_eq!(remote.len(), 3, "{remote:?}");
+    assert!(remote.iter().all(|(f, _, _)| f == "model_index.json"));
+    let has = |needle: &str, sev: Severity| {
+        remote
+            .iter()
+            .any(|(_, s, m)| *s == sev && m.contains(needle))
+    };
+    assert!(
+        has(
+            "unet/my_unet.py: in the folder, and malicious",
+            Severity::Medium
+        ),
+        "{remote:?}"
+    );
+    assert!(
+        has(
+            "pipeline_evil.py: in the folder (analysed",
+            Severity::Medium
+        ),
+        "{remote:?}"
+    );
+    assert!(has("installed module os", Severity::High), "{remote:?}");
+}
+
+/// A stock diffusers pipeline and a stock sentence-transformers model: no remote code.
+#[test]
+fn stock_diffusers_and_sentence_transformers_manifests_are_quiet() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        "model_index.json",
+        br#"{"_class_name": "StableDiffusionPipeline", "_diffusers_version": "0.30.0",
+            "unet": ["diffusers", "UNet2DConditionModel"], "tokenizer": ["transformers", "CLIPTokenizer"],
+            "safety_checker": ["stable_diffusion", "StableDiffusionSafetyChecker"]}"#,
+    );
+    write(
+        root,
+        "st/modules.json",
+        br#"[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]"#,
+    );
+    let report = scan_dir(root);
+    assert_eq!(fired(&report, "remote-code"), Vec::new());
+}
+
+/// sentence-transformers' `modules.json`: a module `type` outside `sentence_transformers.` is
+/// imported (from the repository with `trust_remote_code=True`).
+#[test]
+fn sentence_transformers_custom_module_is_remote_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        "modules.json",
+        br#"[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Custom", "type": "custom_st.EvilModule"}]"#,
+    );
+    write(
+        root,
+        "custom_st.py",
+        b"import os\nos.system('echo airlock-test')\n\nclass EvilModule:\n    pass\n",
+    );
+    let report = scan_dir(root);
+    let remote = fired(&report, "remote-code");
+    assert_eq!(remote.len(), 1, "{remote:?}");
+    assert_eq!(remote[0].0, "modules.json");
+    assert!(
+        remote[0]
+            .2
+            .contains("custom_st.py: in the folder, and malicious"),
+        "{remote:?}"
+    );
+}

@@ -12,8 +12,10 @@
 //!   [`NAMES_FACT`]), and weight files of the index's kind that no index names are reported
 //!   (`shard-unreferenced`).
 //! - Remote code: `auto_map` and `custom_pipelines` (`impl`) in the configs name modules
-//!   `trust_remote_code=True` imports (`remote-code`); the modules themselves were analysed as
-//!   Python source like every `*.py`.
+//!   `trust_remote_code=True` imports (`remote-code`), as do custom components and pipelines in
+//!   diffusers' `model_index.json` and custom module types in sentence-transformers'
+//!   `modules.json` ([`CODE_MANIFESTS`]); the modules themselves were analysed as Python source
+//!   like every `*.py`.
 //! - Pickle files in a repository (`pickle-weights-in-repo`), next to safetensors or alone.
 //!
 //! What this check reads: the index and config JSON files (small; up to [`MAX_JSON`] bytes), and
@@ -23,7 +25,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path};
 
-use crate::finding::{plural, truncate_chars, Finding, Location, Verdict};
+use crate::finding::{plural, truncate_chars, Finding, Location, Severity, Verdict};
 use crate::formats::json::{self, Pairs};
 use crate::formats::safetensors::{names_digest, MAX_HEADER, NAMES_FACT};
 use crate::formats::Format;
@@ -41,6 +43,37 @@ const CONFIGS: &[&str] = &[
     "preprocessor_config.json",
 ];
 
+/// Manifests of other libraries that name code to import from the repository: diffusers'
+/// `model_index.json` (a component `[library, class]` whose `<component>/<library>.py` exists is
+/// loaded with `get_class_from_dynamic_module`; `_class_name` as `[module, class]` is a custom
+/// pipeline in `<module>.py`), sentence-transformers' `modules.json` (a module `type` outside
+/// `sentence_transformers.` is imported, from the repository with `trust_remote_code=True`).
+const CODE_MANIFESTS: &[&str] = &["model_index.json", "modules.json"];
+
+/// Standard-library modules a diffusers component may name as its "library" that run code,
+/// processes or the network when a class of theirs is built (diffusers imports the library and
+/// calls the class).
+const CODE_RUNNING_LIBRARIES: &[&str] = &[
+    "os",
+    "posix",
+    "nt",
+    "subprocess",
+    "builtins",
+    "sys",
+    "importlib",
+    "runpy",
+    "code",
+    "pty",
+    "socket",
+    "pickle",
+    "shutil",
+    "ctypes",
+    "urllib",
+    "http",
+    "webbrowser",
+    "multiprocessing",
+];
+
 /// Findings listed per index or config at most; the rest are summed up in the last one.
 const MAX_PER_FILE: usize = 64;
 
@@ -55,11 +88,18 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             .or_default()
             .insert(name.to_string_lossy().into_owned(), i);
     }
+    let by_path: std::collections::HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.as_path(), i))
+        .collect();
     let mut out = Vec::new();
     for (dir, names) in &dirs {
-        let is_repo = names
-            .keys()
-            .any(|n| CONFIGS.contains(&n.as_str()) || n.ends_with(".index.json"));
+        let is_repo = names.keys().any(|n| {
+            CONFIGS.contains(&n.as_str())
+                || CODE_MANIFESTS.contains(&n.as_str())
+                || n.ends_with(".index.json")
+        });
         if !is_repo {
             continue;
         }
@@ -87,8 +127,8 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                         .build(),
                 ));
             }
-            if CONFIGS.contains(&name.as_str()) {
-                remote_code(files, names, i, &mut out);
+            if CONFIGS.contains(&name.as_str()) || CODE_MANIFESTS.contains(&name.as_str()) {
+                remote_code(files, &by_path, i, &mut out);
             }
         }
         pickle_weights(files, names, &mut out);
@@ -355,10 +395,58 @@ fn header_names(path: &Path) -> Option<BTreeSet<String>> {
     )
 }
 
-/// Report the modules an `auto_map` or a `custom_pipelines` entry would run.
+/// The code references of diffusers' `model_index.json`, as (where, entry, reference), where a
+/// reference is `module.Class` with `module` a dotted path from the folder (`unet.my_unet` for
+/// `unet/my_unet.py`), or `module` alone for an installed library that runs code.
+fn diffusers_refs<'v>(
+    value: &'v serde_json::Value,
+    exists: &dyn Fn(&str) -> bool,
+) -> Vec<(&'static str, &'v str, String)> {
+    let mut refs = Vec::new();
+    let Some(map) = value.as_object() else {
+        return refs;
+    };
+    for (key, v) in map {
+        let pair = v.as_array().and_then(|a| match a.as_slice() {
+            [serde_json::Value::String(lib), class] => Some((lib.as_str(), class.as_str())),
+            _ => None,
+        });
+        let Some((library, class)) = pair else {
+            continue;
+        };
+        if key == "_class_name" {
+            refs.push((
+                "model_index.json",
+                key.as_str(),
+                format!("{library}.{}", class.unwrap_or("")),
+            ));
+        } else if !key.starts_with('_')
+            && !library.contains(['/', '\\'])
+            && !key.contains(['/', '\\', '.'])
+        {
+            if exists(&format!("{key}/{library}.py")) {
+                refs.push((
+                    "model_index.json",
+                    key.as_str(),
+                    format!("{key}.{library}.{}", class.unwrap_or("")),
+                ));
+            } else if CODE_RUNNING_LIBRARIES.contains(&library.split('.').next().unwrap_or("")) {
+                refs.push((
+                    "model_index.json",
+                    key.as_str(),
+                    format!("installed {library}.{}", class.unwrap_or("")),
+                ));
+            }
+        }
+    }
+    refs
+}
+
+/// Report the modules an `auto_map`, a `custom_pipelines` entry, a diffusers component or a
+/// sentence-transformers module type would run.
 fn remote_code(
     files: &[FileReport],
-    names: &BTreeMap<String, usize>,
+    by_path: &std::collections::HashMap<&Path, usize>,
     i: usize,
     out: &mut Vec<(usize, Finding)>,
 ) {
@@ -384,18 +472,21 @@ fn remote_code(
             ));
         }
     }
-    // (where, entry, `module.Class`): both kinds are references that transformers resolves with
-    // `get_class_from_dynamic_module` when `trust_remote_code=True`, `auto_map` for the Auto
-    // classes and `custom_pipelines.<task>.impl` for `pipeline()`.
-    let mut refs: Vec<(&str, &str, &str)> = Vec::new();
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let exists = |rel: &str| by_path.contains_key(dir.join(rel).as_path());
+    // (where, entry, `module.Class`): references that transformers resolves with
+    // `get_class_from_dynamic_module` when `trust_remote_code=True` (`auto_map` for the Auto
+    // classes, `custom_pipelines.<task>.impl` for `pipeline()`), and their kin in diffusers and
+    // sentence-transformers manifests.
+    let mut refs: Vec<(&str, &str, String)> = Vec::new();
     if let Some(map) = value.get("auto_map").and_then(|m| m.as_object()) {
         for (auto, v) in map {
             match v {
-                serde_json::Value::String(s) => refs.push(("auto_map", auto, s)),
+                serde_json::Value::String(s) => refs.push(("auto_map", auto, s.clone())),
                 serde_json::Value::Array(a) => refs.extend(
                     a.iter()
                         .filter_map(|x| x.as_str())
-                        .map(|s| ("auto_map", auto.as_str(), s)),
+                        .map(|s| ("auto_map", auto.as_str(), s.to_string())),
                 ),
                 _ => {}
             }
@@ -404,13 +495,38 @@ fn remote_code(
     if let Some(map) = value.get("custom_pipelines").and_then(|m| m.as_object()) {
         for (task, v) in map {
             if let Some(reference) = v.get("impl").and_then(|x| x.as_str()) {
-                refs.push(("custom_pipelines", task, reference));
+                refs.push(("custom_pipelines", task, reference.to_string()));
             }
         }
     }
+    match path.file_name().and_then(|n| n.to_str()) {
+        Some("model_index.json") => refs.extend(diffusers_refs(&value, &exists)),
+        Some("modules.json") => {
+            // Only a sentence-transformers manifest: one of its modules is theirs, or their
+            // model config sits beside it (other tools write `modules.json` files too).
+            let entries = value.as_array().map(Vec::as_slice).unwrap_or_default();
+            let theirs = entries.iter().any(|m| {
+                m.get("type")
+                    .and_then(|t| t.as_str())
+                    .is_some_and(|t| t.starts_with("sentence_transformers."))
+            }) || exists("config_sentence_transformers.json");
+            for m in entries.iter().filter(|_| theirs) {
+                let (Some(t), name) = (
+                    m.get("type").and_then(|t| t.as_str()),
+                    m.get("name").and_then(|t| t.as_str()).unwrap_or("?"),
+                ) else {
+                    continue;
+                };
+                if !t.starts_with("sentence_transformers.") {
+                    refs.push(("modules.json type", name, t.to_string()));
+                }
+            }
+        }
+        _ => {}
+    }
     // module file (or `repo--module`) → where it is named → the entries that name it.
     let mut modules: BTreeMap<String, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
-    for (source, entry, reference) in refs {
+    for (source, entry, reference) in &refs {
         if let Some((module, _class)) = reference.rsplit_once('.') {
             modules
                 .entry(module.to_string())
@@ -421,6 +537,31 @@ fn remote_code(
         }
     }
     for (module, autos) in modules.iter().take(MAX_PER_FILE) {
+        let evidence = truncate_chars(
+            &format!(
+                "{} → {module}",
+                autos
+                    .iter()
+                    .map(|(source, entries)| format!("{source} {}", entries.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            200,
+        );
+        if let Some(library) = module.strip_prefix("installed ") {
+            out.push((
+                i,
+                Finding::builder(&r::remote_code::RULE, Location::file(path))
+                    .severity(Severity::High)
+                    .message(format!(
+                        "diffusers would import the installed module {} and build a component from it: a library that runs code, not a model component",
+                        truncate_chars(library, 100)
+                    ))
+                    .evidence(evidence)
+                    .build(),
+            ));
+            continue;
+        }
         let (repo, local) = match module.split_once("--") {
             Some((repo, m)) => (Some(repo), m),
             None => (None, module.as_str()),
@@ -431,7 +572,10 @@ fn remote_code(
                 "from the repository {}, not scanned here",
                 truncate_chars(repo, 100)
             ),
-            None => match names.get(&file).map(|&m| files[m].verdict) {
+            None => match by_path
+                .get(dir.join(&file).as_path())
+                .map(|&m| files[m].verdict)
+            {
                 Some(Verdict::Malicious) => {
                     "in the folder, and malicious (see its findings)".into()
                 }
@@ -449,17 +593,7 @@ fn remote_code(
                     "trust_remote_code=True would run {}: {state}",
                     truncate_chars(&file, 120)
                 ))
-                .evidence(truncate_chars(
-                    &format!(
-                        "{} → {module}",
-                        autos
-                            .iter()
-                            .map(|(source, entries)| format!("{source} {}", entries.join(", ")))
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    ),
-                    200,
-                ))
+                .evidence(evidence)
                 .build(),
         ));
     }

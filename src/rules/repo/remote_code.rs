@@ -1,4 +1,6 @@
-//! `remote-code`: a model repository's auto_map names Python modules that trust_remote_code=True would run.
+//! `remote-code`: a model repository's manifests (`auto_map`, `custom_pipelines`, diffusers'
+//! `model_index.json`, sentence-transformers' `modules.json`) name Python modules that
+//! trust_remote_code=True would run.
 //!
 //! Documented in `docs/rules/remote-code.md`.
 
@@ -10,7 +12,7 @@ pub static RULE: Rule = Rule {
     id: "remote-code",
     default_severity: Severity::Medium,
     summary:
-        "a model repository's auto_map names Python modules that trust_remote_code=True would run",
+        "a model repository's auto_map or loader manifest names Python modules that trust_remote_code=True would run",
     formats: "hf-repository",
     since: "0.1.0",
 };
