@@ -138,6 +138,44 @@ fn keras_v3_external_module_is_flagged_anywhere_in_the_tree() {
     assert!(ids(&ctx).contains(&("keras-external-object", Severity::High)));
 }
 
+/// Keras' own functions that a config must not reach: the CVE-2025-8747 (`get_file`) and
+/// CVE-2025-9906 (`enable_unsafe_deserialization`) shapes are critical, a nested `load_model`
+/// high; Keras modules otherwise stay quiet (the benign model below).
+#[test]
+fn keras_v3_unsafe_keras_functions_are_reported() {
+    let get_file = r#"{"module": "keras.utils", "class_name": "get_file", "config": {"fname": "x", "origin": "https://example.invalid/x.tar.gz", "extract": true}, "registered_name": null}"#;
+    let unsafe_mode = r#"{"module": "keras.config", "class_name": "function", "config": "enable_unsafe_deserialization", "registered_name": null}"#;
+    let nested = r#"{"module": "keras.src.saving.saving_api", "class_name": "load_model", "config": {"filepath": "https://example.invalid/m.keras"}, "registered_name": null}"#;
+    let cfg = sequential(&[
+        layer("Dense", "d1"),
+        get_file.to_string(),
+        unsafe_mode.to_string(),
+        nested.to_string(),
+    ]);
+    let ctx = analyse_bytes(&keras(&cfg), "m.keras");
+    let mut got: Vec<(Severity, String)> = ctx
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "keras-unsafe-function")
+        .map(|f| (f.severity, f.evidence.clone()))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                Severity::High,
+                "keras.src.saving.saving_api.load_model".to_string()
+            ),
+            (
+                Severity::Critical,
+                "keras.config.enable_unsafe_deserialization".to_string()
+            ),
+            (Severity::Critical, "keras.utils.get_file".to_string()),
+        ]
+    );
+}
+
 #[test]
 fn keras_v3_benign_model_is_quiet_with_facts() {
     let cfg = sequential(&[

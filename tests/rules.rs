@@ -464,6 +464,11 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "a.keras",
             keras_zip(r#"{"module": "os", "class_name": "function", "config": "system", "registered_name": null}"#),
         ),
+        (
+            "keras-unsafe-function",
+            "a.keras",
+            keras_zip(r#"{"module": "keras.utils", "class_name": "get_file", "config": {"fname": "x", "origin": "https://example.invalid/x.tar.gz", "extract": true}, "registered_name": null}"#),
+        ),
         ("keras-invalid-config", "a.keras", keras_zip("{\"layers\": [")),
         (
             "hdf5-unreadable",

@@ -41,6 +41,42 @@ const KERAS_PACKAGES: &[&str] = &[
 
 /// Modules whose import alone means commands, processes or code evaluation: a config naming
 /// them is graded critical rather than high.
+/// Functions of Keras and TensorFlow (matched on the last name part of the object a config
+/// names) that must not run from a config: (name, severity, what it does). Sources: Keras
+/// advisories GHSA-c9rc-mg46-23w3 (CVE-2025-8747, `keras.utils.get_file` downloads and extracts
+/// archives at load) and CVE-2025-9906 (`keras.config.enable_unsafe_deserialization` from a
+/// config turns safe mode off, then a Lambda runs); Keras `src/utils/python_utils.py`
+/// (`func_load` rebuilds marshalled bytecode); `keras.saving.load_model` and `TFSMLayer` load
+/// another model from a path in the config.
+const UNSAFE_FUNCTIONS: &[(&str, Severity, &str)] = &[
+    (
+        "get_file",
+        Severity::Critical,
+        "downloads a URL and may extract it over local paths",
+    ),
+    (
+        "enable_unsafe_deserialization",
+        Severity::Critical,
+        "turns Keras safe mode off for the rest of the load (Lambda layers then run)",
+    ),
+    (
+        "func_load",
+        Severity::Critical,
+        "rebuilds a Python function from marshalled bytecode",
+    ),
+    (
+        "load_model",
+        Severity::High,
+        "loads another model from a path or URL the config names",
+    ),
+    (
+        "TFSMLayer",
+        Severity::High,
+        "loads a TensorFlow SavedModel (its graph ops run) from a path the config names",
+    ),
+    ("write_file", Severity::Critical, "writes a file"),
+];
+
 const DANGEROUS_MODULES: &[&str] = &[
     "os",
     "posix",
@@ -304,6 +340,25 @@ impl Walk<'_> {
         );
     }
 
+    /// A Keras or TensorFlow function that the config names and that is unsafe to call from a
+    /// config ([`UNSAFE_FUNCTIONS`]): `keras-unsafe-function`.
+    fn unsafe_function(&mut self, target: &str, pointer: &str) {
+        let last = target.rsplit('.').next().unwrap_or(target);
+        let Some((_, severity, does)) = UNSAFE_FUNCTIONS.iter().find(|(n, _, _)| *n == last) else {
+            return;
+        };
+        self.findings.push(
+            Finding::builder(&r::keras_unsafe_function::RULE, self.at(pointer))
+                .severity(*severity)
+                .message(format!(
+                    "the config names {}, which {does}; Keras calls it while loading, safe mode or not",
+                    truncate_chars(target, 120)
+                ))
+                .evidence(truncate_chars(target, 200))
+                .build(),
+        );
+    }
+
     fn external(&mut self, map: &serde_json::Map<String, Value>, pointer: &str) {
         let module = map.get("module").and_then(Value::as_str);
         let class = map.get("class_name").and_then(Value::as_str);
@@ -328,9 +383,6 @@ impl Walk<'_> {
                 }
             }
         }
-        if bad.is_empty() {
-            return;
-        }
         let target = match (module, class) {
             (Some(m), Some("function")) => {
                 let f = map.get("config").and_then(Value::as_str).unwrap_or("?");
@@ -341,6 +393,10 @@ impl Walk<'_> {
             (Some(m), None) => m.to_string(),
             (None, None) => registered.unwrap_or("?").to_string(),
         };
+        if bad.is_empty() {
+            self.unsafe_function(&target, pointer);
+            return;
+        }
         let dangerous = bad
             .iter()
             .any(|(m, _)| DANGEROUS_MODULES.contains(&first_component(m)));

@@ -4,3 +4,4 @@
 pub mod keras_external_object;
 pub mod keras_invalid_config;
 pub mod keras_lambda_layer;
+pub mod keras_unsafe_function;
