@@ -148,16 +148,23 @@ pub fn scan(
         Err(_) => work(),
     };
     for (link, target) in &found.escaping_links {
-        let f = Finding::builder(
+        let shown = crate::finding::display_path(target);
+        let secret = secret_target(&target.to_string_lossy());
+        let mut f = Finding::builder(
             &rules::core::symlink_outside_root::RULE,
             Location::file(link),
         )
-        .message("symbolic link points outside the scanned folder; not followed")
-        .evidence(format!(
-            "link target {}",
-            crate::finding::display_path(target)
-        ))
-        .build();
+        .message(match secret {
+            Some(what) => format!(
+                "symbolic link points outside the scanned folder, at {what}; a loader that follows it reads (and may upload) that file; not followed"
+            ),
+            None => "symbolic link points outside the scanned folder; not followed".to_string(),
+        })
+        .evidence(format!("link target {shown}"));
+        if secret.is_some() {
+            f = f.severity(Severity::High);
+        }
+        let f = f.build();
         files.push(report_of(
             link,
             0,
@@ -179,6 +186,39 @@ pub fn scan(
         elapsed: start.elapsed(),
         unused_suppressions: Vec::new(),
     })
+}
+
+/// What a link target names when it is a credential store or a system secret (a path in
+/// [`crate::formats::python::CREDENTIALS`], `/etc/shadow`, the process environment, ...).
+fn secret_target(target: &str) -> Option<&'static str> {
+    const SYSTEM: &[(&str, &str)] = &[
+        ("/etc/shadow", "the system's password hashes"),
+        ("/etc/gshadow", "the system's password hashes"),
+        ("/etc/passwd", "the system's account list"),
+        ("/etc/sudoers", "the sudo configuration"),
+        (
+            "/proc/",
+            "a process's live state (environment, memory, files)",
+        ),
+        (".netrc", "a credential store"),
+        (".gnupg/", "a credential store"),
+    ];
+    let t = target.replace('\\', "/");
+    if let Some((_, what)) = SYSTEM
+        .iter()
+        .find(|(p, _)| t.contains(p) || t.ends_with(p.trim_end_matches('/')))
+    {
+        return Some(what);
+    }
+    // A `.env` file (the link is not followed, so a virtual environment named `.env` looks the
+    // same; such a link out of a model folder deserves a look anyway).
+    if t.ends_with("/.env") || t == ".env" {
+        return Some("an environment file with secrets");
+    }
+    crate::formats::python::CREDENTIALS
+        .iter()
+        .any(|c| t.contains(c))
+        .then_some("a credential store")
 }
 
 /// Inputs up to this count are started largest first.

@@ -389,6 +389,40 @@ fn hf_cache_links_outside_are_reported_not_followed() {
     assert_eq!(linked.size, 0);
 }
 
+/// A link out of the folder at a credential store or a system secret is high and says what it
+/// points at; a link elsewhere (a system interpreter, a `.venv` virtual environment) stays medium.
+#[test]
+fn links_at_secrets_are_high() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(root, "config.json", br#"{"model_type": "x"}"#);
+    let link = |target: &str, name: &str| {
+        std::os::unix::fs::symlink(target, root.join(name)).expect("link");
+    };
+    link("/root/.ssh/id_rsa", "model.safetensors");
+    link("/etc/shadow", "tokenizer.json");
+    link("/proc/self/environ", "vocab.txt");
+    link("/home/user/project/.env", "special_tokens_map.json");
+    link("/usr/bin/python3", "python");
+    link("/home/user/.venv", "venv");
+    let report = scan_dir(root);
+    let mut out = fired(&report, "symlink-outside-root");
+    out.sort();
+    let got: Vec<(&str, Severity)> = out.iter().map(|(f, s, _)| (f.as_str(), *s)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("model.safetensors", Severity::High),
+            ("python", Severity::Medium),
+            ("special_tokens_map.json", Severity::High),
+            ("tokenizer.json", Severity::High),
+            ("venv", Severity::Medium),
+            ("vocab.txt", Severity::High),
+        ]
+    );
+    assert!(out[0].2.contains("a credential store"), "{out:?}");
+}
+
 #[test]
 fn a_snapshot_folder_reads_its_own_entrys_blobs_and_no_other_link() {
     // `snapshot_download` returns `models--org--name/snapshots/<rev>`: its links lead to

@@ -579,8 +579,9 @@ fn dynamic_call(
 /// The cloud instance metadata services (AWS, Azure, GCP link-local address; GCP's name).
 const METADATA_HOSTS: &[&str] = &["169.254.169.254", "metadata.google.internal"];
 
-/// Substrings of string literals that name credential stores.
-const CREDENTIALS: &[&str] = &[
+/// Substrings of string literals that name credential stores (also matched against symbolic link
+/// targets, `symlink-outside-root`).
+pub(crate) const CREDENTIALS: &[&str] = &[
     ".ssh/",
     "id_rsa",
     "id_ed25519",
