@@ -1033,3 +1033,88 @@ fn zip_bomb_with_default_bounds() {
         "{f:#?}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7z
+// ---------------------------------------------------------------------------------------------
+
+/// A 7z NUMBER (7zFormat.txt): `0xFF` then 8 bytes little-endian, valid for any value.
+fn sz_number(out: &mut Vec<u8>, v: u64) {
+    out.push(0xff);
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+/// A solid 7z archive with the Copy coder (7zFormat.txt): one folder holding every member's
+/// bytes one after another, names in `FilesInfo`, no CRCs of the data.
+fn sevenz_copy(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let packed: Vec<u8> = members.iter().flat_map(|(_, d)| d.iter().copied()).collect();
+    let mut h = vec![0x01, 0x04, 0x06]; // Header, MainStreamsInfo, PackInfo
+    sz_number(&mut h, 0); // pack position
+    sz_number(&mut h, 1); // pack streams
+    h.push(0x09); // Size
+    sz_number(&mut h, packed.len() as u64);
+    h.extend_from_slice(&[0x00, 0x07, 0x0b]); // End, UnPackInfo, Folder
+    sz_number(&mut h, 1); // folders
+    h.push(0x00); // not external
+    sz_number(&mut h, 1); // coders
+    h.extend_from_slice(&[0x01, 0x00]); // simple coder, 1-byte id: Copy
+    h.push(0x0c); // CodersUnPackSize
+    sz_number(&mut h, packed.len() as u64);
+    h.extend_from_slice(&[0x00, 0x08, 0x0d]); // End, SubStreamsInfo, NumUnPackStream
+    sz_number(&mut h, members.len() as u64);
+    h.push(0x09); // Size: all but the last
+    for (_, d) in &members[..members.len() - 1] {
+        sz_number(&mut h, d.len() as u64);
+    }
+    h.extend_from_slice(&[0x00, 0x00, 0x05]); // End, End (streams), FilesInfo
+    sz_number(&mut h, members.len() as u64);
+    let mut names = vec![0x00]; // not external
+    for (n, _) in members {
+        for u in n.encode_utf16() {
+            names.extend_from_slice(&u.to_le_bytes());
+        }
+        names.extend_from_slice(&[0, 0]);
+    }
+    h.push(0x11); // Name
+    sz_number(&mut h, names.len() as u64);
+    h.extend_from_slice(&names);
+    h.extend_from_slice(&[0x00, 0x00]); // End (files), End (header)
+    let mut start = Vec::new();
+    start.extend_from_slice(&(packed.len() as u64).to_le_bytes()); // next header offset
+    start.extend_from_slice(&(h.len() as u64).to_le_bytes());
+    start.extend_from_slice(&crc32(&h).to_le_bytes());
+    let mut out = b"7z\xbc\xaf\x27\x1c\x00\x04".to_vec();
+    out.extend_from_slice(&crc32(&start).to_le_bytes());
+    out.extend_from_slice(&start);
+    out.extend_from_slice(&packed);
+    out.extend_from_slice(&h);
+    out
+}
+
+/// Members of a solid 7z are analysed one at a time; a large member whose head decides its
+/// verdict is decoded on without being kept, and the pickle after it in the same block is found.
+/// With a total bound below the large member, the bound is reported, not skipped silently.
+#[test]
+fn sevenz_members_after_a_large_member_are_analysed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let noise = lcg_bytes(7, 3 << 20);
+    let z = sevenz_copy(&[
+        ("weights.bin", &noise),
+        ("archive/data.pkl", OS_SYSTEM_PICKLE),
+    ]);
+    let path = write(dir.path(), "model.7z", &z);
+    let (r, _) = scan_default(&path);
+    let d = with_rule(&r, "pickle-dangerous-call");
+    assert_eq!(d[0].location.members, vec!["archive/data.pkl".to_string()]);
+    assert_eq!(d[0].severity, Severity::Critical);
+    let limits = BudgetLimits {
+        max_decompressed: 1 << 20,
+        ..BudgetLimits::default()
+    };
+    let (r, _) = scan_within(&path, limits, HANG);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter().any(|f| f.location.members == ["weights.bin"]),
+        "{f:#?}"
+    );
+}

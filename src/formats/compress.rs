@@ -120,6 +120,56 @@ pub fn read_bounded_sized<R: Read>(
     (out, stop)
 }
 
+/// Decode the rest of `reader` without keeping it, charging the budget as
+/// [`read_bounded_sized`] does: a member whose head decided its verdict is read on only because
+/// the members after it in the stream (a solid 7z block) depend on it. `already` is what was
+/// taken from the member before (its head, charged), for the member and ratio bounds.
+///
+/// Returns the bytes skipped and, when it stopped early, why.
+pub fn skip_bounded<R: Read>(
+    ctx: &mut Ctx,
+    mut reader: R,
+    compressed: u64,
+    already: u64,
+) -> (u64, Option<Stopped>) {
+    let limits = ctx.budget.limits;
+    let cap = ctx.budget.member_allowance().saturating_sub(already);
+    let mut buf = vec![0u8; CHUNK];
+    let mut skipped = 0u64;
+    let stop = loop {
+        match reader.read(&mut buf) {
+            Ok(0) => break None,
+            Ok(n) => {
+                skipped += n as u64;
+                let total = already + skipped;
+                if skipped > cap {
+                    break Some(Stopped::Limit(format!(
+                        "decompressed size above {} bytes (member or total bound)",
+                        cap + already
+                    )));
+                }
+                if total > limits.ratio_floor && total > compressed.saturating_mul(limits.max_ratio)
+                {
+                    break Some(Stopped::Limit(format!(
+                        "compression ratio above {}:1 past {} bytes",
+                        limits.max_ratio, limits.ratio_floor
+                    )));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => break Some(Stopped::Corrupt(e.to_string())),
+        }
+        if ctx.budget.out_of_time() {
+            break Some(Stopped::Limit(format!(
+                "time per input ({:?})",
+                limits.max_time
+            )));
+        }
+    };
+    ctx.budget.decompressed += skipped;
+    (skipped, stop)
+}
+
 /// Most bytes decoded per read call into reserved space.
 const MAX_STEP: usize = 4 << 20;
 

@@ -1019,7 +1019,7 @@ fn hash(name: &str) -> u64 {
 }
 
 /// Names of the text members that carry chat templates, read whole although text.
-fn carries_template(name: &str) -> bool {
+pub(crate) fn carries_template(name: &str) -> bool {
     let base = name
         .rsplit(['/', '\\'])
         .next()
