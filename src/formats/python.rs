@@ -82,12 +82,24 @@ fn is_decoder(name: &str) -> bool {
     DECODERS.contains(&last) || matches!(name, "marshal.loads" | "codecs.decode")
 }
 
-/// exec, eval and compile as builtins (not `re.compile` or a method of some object).
+/// exec, eval and compile as builtins (not `re.compile` or a method of some object), and the
+/// other calls that run (or compile) code handed to them as a string ([`runs_code`]; of
+/// `runpy`, only the runners given code rather than a path or a module name).
 fn is_exec(name: &str) -> bool {
     matches!(
         name,
         "exec" | "eval" | "compile" | "builtins.exec" | "builtins.eval" | "builtins.compile"
-    ) || (runs_code(name) && !name.starts_with("runpy."))
+    ) || (runs_code(name)
+        && (!name.starts_with("runpy.")
+            || matches!(name, "runpy._run_code" | "runpy._run_module_code")))
+}
+
+/// An interactive Python interpreter on the process's standard input (`code.interact()`, a
+/// console's `interact`): at import it runs whatever arrives there, as `pty.spawn('/bin/sh')`
+/// runs a shell (a reverse shell once the input is a socket).
+fn interactive_interpreter(name: &str) -> bool {
+    name == "code.interact"
+        || (name.starts_with("code.InteractiveConsole") && name.ends_with(".interact"))
 }
 
 /// Process calls that always run a shell command line (`os.system`, `os.popen`, their `posix`
@@ -188,6 +200,16 @@ fn runs_code(name: &str) -> bool {
             name,
             "runpy.run_path"
             | "runpy.run_module"
+            // The private runners `python -m` uses: a module by name, as `run_module`.
+            | "runpy._run_module_as_main"
+            // Their first argument is code they exec.
+            | "runpy._run_code"
+            | "runpy._run_module_code"
+            // codeop compiles its source as `compile` does (judged as `compile` is: the code
+            // is analysed, and compiling decoded data is hiding it).
+            | "codeop.compile_command"
+            | "codeop.Compile()"
+            | "codeop.CommandCompiler()"
             // Their first argument is a statement they exec.
             | "timeit.timeit"
             | "timeit.repeat"
@@ -279,7 +301,7 @@ fn is_network(name: &str) -> bool {
         // urllib3 (`urllib3.request`, `PoolManager().request`), `build_opener().open`, mail,
         // FTP, and name lookups, which carry data out in the name they ask for.
         || (name.starts_with("urllib3.") && matches!(last, "request" | "urlopen"))
-        || (name.contains("build_opener") && last == "open")
+        || ((name.contains("build_opener") || name.contains("OpenerDirector()")) && last == "open")
         || (name.starts_with("smtplib.") && matches!(last, "SMTP" | "SMTP_SSL"))
         || last == "sendmail"
         || (name.starts_with("ftplib.") && matches!(last, "FTP" | "FTP_TLS"))
@@ -641,6 +663,9 @@ struct Signals {
     calls_total: usize,
     /// Variables bound to what a network call returned.
     downloaded: std::collections::HashSet<String>,
+    /// Variables bound to a module spec, loader or module made from a file outside the
+    /// package (`spec = importlib.util.spec_from_file_location('m', '/tmp/x.py')`).
+    outside_specs: std::collections::HashSet<String>,
     /// The bases each module-level class names.
     class_bases: std::collections::HashMap<String, Vec<String>>,
     /// Line → the top-level function it is in, for signals inside functions.
@@ -743,6 +768,11 @@ fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
                     cur = f;
                 }
                 None => break "?",
+            },
+            // `(os\n .system)(…)`: brackets around a name change nothing.
+            "parenthesized_expression" => match cur.named_child(0) {
+                Some(inner) if cur.named_child_count() == 1 => cur = inner,
+                _ => break "?",
             },
             _ => break "?",
         }
@@ -1082,6 +1112,25 @@ fn invoked<'t>(
                 let rest = keyword(args, src, "args").into_iter().collect();
                 return vec![(target, rest)];
             }
+            // `sorted(items, key=f)`, `max(…, key=f)`, `xs.sort(key=f)`: the key function is
+            // called on each item.
+            (
+                "sorted" | "min" | "max" | "heapq.nlargest" | "heapq.nsmallest"
+                | "itertools.groupby",
+                _,
+            )
+            | (_, "sort") => {
+                let Some(key) = keyword(args, src, "key") else {
+                    return Vec::new();
+                };
+                let mut c = args.walk();
+                let items: Vec<_> = args
+                    .named_children(&mut c)
+                    .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+                    .take(4)
+                    .collect();
+                return vec![(key, items)];
+            }
             _ => None,
         };
         if callable_at.is_some() {
@@ -1155,6 +1204,87 @@ fn outside_path(
     let p = std::str::from_utf8(v.bytes()?).ok()?;
     (p.starts_with('/') || p.starts_with('~') || p.contains("\\Temp\\") || p.starts_with("C:"))
         .then_some("code read from a file outside the package")
+}
+
+/// Whether `n` is a module spec, loader or module made from a file outside the package:
+/// `importlib.util.spec_from_file_location(name, PATH)`, `importlib.machinery.SourceFileLoader(
+/// name, PATH)`, `module_from_spec(spec)` or `spec.loader` of one, or a variable bound to one
+/// (`specs`).
+fn outside_spec(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    specs: &std::collections::HashSet<String>,
+) -> bool {
+    let mut cur = n;
+    for _ in 0..16 {
+        match cur.kind() {
+            "identifier" => return specs.contains(text(cur, src)),
+            "attribute" => match field(cur, F::Object) {
+                Some(o) => cur = o,
+                None => return false,
+            },
+            "parenthesized_expression" => match cur.named_child(0) {
+                Some(o) => cur = o,
+                None => return false,
+            },
+            "call" => {
+                let Some(f) = field(cur, F::Function) else {
+                    return false;
+                };
+                // Told from the callee's own last name first: this runs for every
+                // assignment of a call (an alias of the function is resolved).
+                let spelled = match f.kind() {
+                    "identifier" => text(f, src),
+                    "attribute" => field(f, F::Attribute).map_or("", |a| text(a, src)),
+                    _ => "",
+                };
+                let known = |l: &str| {
+                    matches!(
+                        l,
+                        "spec_from_file_location"
+                            | "SourceFileLoader"
+                            | "SourcelessFileLoader"
+                            | "module_from_spec"
+                    )
+                };
+                let name = if known(spelled) || f.kind() == "identifier" {
+                    names
+                        .resolve(f, src, scope)
+                        .unwrap_or_else(|| spelled.to_string())
+                } else {
+                    spelled.to_string()
+                };
+                let last = name.rsplit('.').next().unwrap_or(&name);
+                let args = field(cur, F::Arguments);
+                let path = match last {
+                    "spec_from_file_location" => {
+                        args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "location")))
+                    }
+                    "SourceFileLoader" | "SourcelessFileLoader" => {
+                        args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "path")))
+                    }
+                    "module_from_spec" => {
+                        return args
+                            .and_then(|a| positional(a, 0))
+                            .is_some_and(|s| outside_spec(s, src, names, scope, specs));
+                    }
+                    _ => match field(cur, F::Function) {
+                        // `….loader.load_module()`: the chain's object.
+                        Some(o) => {
+                            cur = o;
+                            continue;
+                        }
+                        None => return false,
+                    },
+                };
+                return path.is_some_and(|p| outside_path(p, src, names, scope).is_some());
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// What a function that only hands its first parameter to a decoder, exec or a process call
@@ -1334,6 +1464,11 @@ fn assignment_binds(
                     out.push((id.to_string(), v.unwrap_or(Value::Opaque)));
                     continue;
                 }
+                // `D['r'] = os.system`, `builtins.q = os.system`, `globals()['f'] = …`.
+                if matches!(t.kind(), "subscript" | "attribute") {
+                    out.extend(names.store(t, value, src, scope));
+                    continue;
+                }
                 // `a, b = x, y`, `*_, f = [1, g]`, `(a, (b, f)) = …`: item by item.
                 for (id, r) in unpack(t, Some(value)) {
                     let v = r
@@ -1370,6 +1505,60 @@ fn assignment_binds(
         _ => {}
     }
     out
+}
+
+/// The module globals a function assigns after declaring them `global` (`global f` then
+/// `f = os.system`), with the values assigned, in its own body (not in nested functions or
+/// classes). A module-level call of the function makes those bindings.
+fn global_writes<'t>(
+    def: tree_sitter::Node<'t>,
+    src: &[u8],
+) -> Vec<(String, tree_sitter::Node<'t>)> {
+    let Some(body) = def.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    // Most functions declare nothing global: told from the text before walking.
+    let bytes = &src[body.start_byte()..body.end_byte()];
+    if memchr::memmem::find(bytes, b"global").is_none() {
+        return Vec::new();
+    }
+    let mut globals: Vec<&str> = Vec::new();
+    let mut assigns = Vec::new();
+    let mut stack = vec![body];
+    let mut seen = 0;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > MAX_INSTANCE_WALK {
+            break;
+        }
+        match x.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "global_statement" => {
+                let mut c = x.walk();
+                for id in x
+                    .named_children(&mut c)
+                    .filter(|i| i.kind() == "identifier")
+                {
+                    globals.push(text(id, src));
+                }
+            }
+            "assignment" => {
+                if let (Some(l), Some(r)) = (field(x, F::Left), field(x, F::Right)) {
+                    if l.kind() == "identifier" && r.kind() != "assignment" && assigns.len() < 64 {
+                        assigns.push((text(l, src), r));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    assigns
+        .into_iter()
+        .filter(|(n, _)| globals.contains(n))
+        .map(|(n, r)| (n.to_string(), r))
+        .collect()
 }
 
 /// The names a binding target binds, each with the expression of `value` it receives when the
@@ -1573,6 +1762,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         branch: false,
     }];
     let mut deferred: std::collections::VecDeque<Vec<Step<'_>>> = std::collections::VecDeque::new();
+    // Module-level functions that assign globals they declare (`global f`), by name.
+    let mut writes_globals: std::collections::HashMap<
+        String,
+        Vec<(String, tree_sitter::Node<'_>)>,
+    > = std::collections::HashMap::new();
     loop {
         let step = match stack.pop() {
             Some(s) => s,
@@ -1782,6 +1976,26 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         }
                     }
                 }
+                // `spec.loader.exec_module(m)` / `loader.load_module()` of a module made from a
+                // file outside the package runs that file, as `runpy.run_path` does.
+                if let Some(f) = fnode.filter(|f| f.kind() == "attribute") {
+                    let method = field(f, F::Attribute).map(|a| text(a, src));
+                    if matches!(method, Some("exec_module" | "load_module")) {
+                        let outside = field(f, F::Object).is_some_and(|o| {
+                            outside_spec(o, src, &names, scope, &sig.outside_specs)
+                        }) || args.and_then(|a| positional(a, 0)).is_some_and(|m| {
+                            outside_spec(m, src, &names, scope, &sig.outside_specs)
+                        });
+                        if outside && sig.exec_computed.len() < 64 {
+                            sig.exec_computed.push((
+                                line,
+                                in_fn,
+                                "code read from a file outside the package",
+                                short(text(n, src)),
+                            ));
+                        }
+                    }
+                }
                 // `pickle.loads(b'…')` / `pickle.loads(base64.b64decode('…'))`: the pickle is
                 // analysed as one; unpickling decoded data is hidden code like exec of it.
                 if let Some(uname) = pick(&is_unpickle) {
@@ -1841,6 +2055,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     } else if is_network(&cname) {
                         sig.network.push((line, in_fn, ev()));
                     }
+                }
+                if let Some(iname) = pick(&interactive_interpreter) {
+                    sig.shell.push((line, in_fn, call_text(&iname)));
                 }
                 if let Some(pname) = pick(&is_process) {
                     let first = args.and_then(|a| a.named_child(0));
@@ -1928,6 +2145,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     )
                 {
                     sig.script = true;
+                }
+                // `setup()` at module level of a `def setup(): global f; f = os.system`: the
+                // assignment happens now.
+                if !in_fn && scope == names::MODULE && !writes_globals.is_empty() {
+                    if let Some(w) = fnode
+                        .filter(|f| f.kind() == "identifier")
+                        .and_then(|f| writes_globals.get(text(f, src)))
+                    {
+                        for (g, value) in w {
+                            let v = names.eval(*value, src, scope).unwrap_or(Value::Opaque);
+                            after.push((g.clone(), v));
+                        }
+                    }
                 }
                 // Who calls whom, for the functions a module-level call reaches in turn.
                 if let Some(f) = func.as_ref().filter(|_| in_fn) {
@@ -2139,6 +2369,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     (field(n, F::Left), field(n, F::Right))
                 };
                 if let (Some(t), Some(v)) = (target, value) {
+                    // `spec = importlib.util.spec_from_file_location('m', '/tmp/x.py')`, and the
+                    // module or loader made from it.
+                    if sig.outside_specs.len() < MAX_CALLED
+                        && outside_spec(v, src, &names, scope, &sig.outside_specs)
+                    {
+                        for id in Names::target_names(t) {
+                            sig.outside_specs.insert(text(id, src).to_string());
+                        }
+                    }
                     // `code = urlopen(url).read()`: the variable holds downloaded data.
                     let fetched = fetches(v, src, &names, scope, &sig.downloaded);
                     if fetched && sig.downloaded.len() < MAX_CALLED {
@@ -2217,6 +2456,12 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 }
             }
             "function_definition" => {
+                if let Some(id) = field(n, F::Name).filter(|_| scope == names::MODULE) {
+                    let w = global_writes(n, src);
+                    if !w.is_empty() && writes_globals.len() < MAX_CALLED {
+                        writes_globals.insert(text(id, src).to_string(), w);
+                    }
+                }
                 if let Some(id) = field(n, F::Name) {
                     // `def d(x): return base64.b64decode(x)` is another name for the decoder
                     // (or exec, or a process call) it wraps.
