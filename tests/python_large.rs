@@ -53,6 +53,20 @@ fn import_time_calls_in_large_modules_are_found() {
             "fstring.py",
             format!("import os\n{f}x = f\"{{'\"'}}\"; os.system('echo hi')\n"),
         ),
+        // An alias names no word of its module where it is used.
+        (
+            "alias.py",
+            format!("import subprocess as sp\n{f}sp.call('echo hi', shell=True)\n"),
+        ),
+        (
+            "from-alias-in-called.py",
+            format!("from os import system as run\n{f}def _init():\n    run('echo hi')\n\n_init()\n"),
+        ),
+        // A function called through the module's namespace.
+        (
+            "globals-call.py",
+            format!("import os\n{f}def f():\n    os.system('echo hi')\n\nglobals()['f']()\n"),
+        ),
     ];
     for (name, src) in &cases {
         assert!(src.len() > 8 * 1024, "{name} is not large");

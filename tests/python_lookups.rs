@@ -592,3 +592,125 @@ fn joined_lines_and_prompt_attributes_are_not_reported() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Tester round s5, prefilter and shapes: modules that name none of the prefilter's words
+/// because their imports bind the module or function under another name (`from socket import
+/// socket as S`, `import code as c`, `import runpy as r`), code loaded from a file by
+/// `importlib` (`spec.loader.exec_module`), brackets around a callee across lines, and the
+/// bindings the name table did not follow (higher-order `key=` calls, wrappers that hand their
+/// argument back, list indexes, dict `get` and stores, `global` assignments made by a called
+/// function, attributes of `builtins`, `globals()` entries).
+#[test]
+fn aliases_loaders_and_containers_of_tester_s5_are_followed() {
+    use Severity::{Critical, High, Medium};
+    let shell = [
+        ("attrgetter-module", "import os, operator\noperator.attrgetter('sys' + 'tem')(os)('echo airlock-test')\n"),
+        ("paren-newline", "import os\n(os\n .system)('echo airlock-test')\n"),
+        ("sorted-key", "import os\nsorted(['echo airlock-test'], key=os.system)\n"),
+        ("max-key-alias", "import subprocess as sp\nmax(['echo airlock-test'], key=sp.getoutput)\n"),
+        ("nullcontext", "import os, contextlib\nwith contextlib.nullcontext(os.system) as f:\n    f('echo airlock-test')\n"),
+        ("cast", "import os, typing\nf = typing.cast(object, os.system)\nf('echo airlock-test')\n"),
+        ("lru-cache", "import os, functools\nfunctools.lru_cache(maxsize=None)(os.system)('echo airlock-test')\n"),
+        ("list-index", "import os\nL = [print, os.system]\nL[1]('echo airlock-test')\n"),
+        ("tuple-negative-index", "import os\nT = (print, os.system)\nT[-1]('echo airlock-test')\n"),
+        ("dict-get", "import os\nD = {'r': os.system}\nD.get('r')('echo airlock-test')\n"),
+        ("dict-store", "import os\nD = {}\nD['r'] = os.system\nD['r']('echo airlock-test')\n"),
+        ("global-in-func", "import os\nf = None\ndef setup():\n    global f\n    f = os.system\nsetup()\nf('echo airlock-test')\n"),
+        ("builtins-attr", "import builtins, os\nbuiltins.q = os.system\nq('echo airlock-test')\n"),
+        ("globals-store", "import os\nglobals()['q'] = os.system\nq('echo airlock-test')\n"),
+        ("globals-call", "import os\nf = os.system\nglobals()['f']('echo airlock-test')\n"),
+        ("builtins-dict-get", "import builtins\nbuiltins.__dict__.get('ex' + 'ec')(\"__import__('os').system('echo airlock-test')\")\n"),
+        ("code-interact", "import code as c\nc.interact(local={})\n"),
+    ];
+    let mut cases: Vec<_> = shell
+        .iter()
+        .map(|(n, s)| (*n, s.to_string(), SHELL, High))
+        .collect();
+    let payload = b64(b"__import__('os').system('echo airlock-test')");
+    cases.extend([
+        (
+            "console-alias-decoded",
+            format!("import code as c, base64\nc.InteractiveConsole().push(base64.b64decode('{payload}').decode())\n"),
+            "python-exec-decoded",
+            Critical,
+        ),
+        (
+            "builtins-alias-decoded",
+            format!("import builtins as b, base64\nb.__dict__['ex' + 'ec'](base64.b64decode('{payload}'))\n"),
+            "python-exec-decoded",
+            Critical,
+        ),
+        (
+            "runpy-run-code",
+            format!("import runpy as r, base64\nr._run_code(base64.b64decode('{payload}'), {{}})\n"),
+            "python-exec-decoded",
+            Critical,
+        ),
+        (
+            "codeop-decoded",
+            format!("from codeop import compile_command as cc\nimport base64\ncc(base64.b64decode('{payload}').decode())\n"),
+            "python-exec-decoded",
+            Critical,
+        ),
+        (
+            "exec-module",
+            "import importlib.util\nspec = importlib.util.spec_from_file_location('m', '/tmp/airlock-test.py')\nm = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(m)\n".into(),
+            "python-exec-computed",
+            High,
+        ),
+        (
+            "source-loader",
+            "from importlib.machinery import SourceFileLoader as L\nL('m', '/tmp/airlock-test.py').load_module()\n".into(),
+            "python-exec-computed",
+            High,
+        ),
+        (
+            "from-socket-alias",
+            "from socket import socket as S\ns = S()\ns.connect(('example.invalid', 80))\n".into(),
+            "python-network-at-load",
+            Medium,
+        ),
+        (
+            "opener-director",
+            "import urllib.request as r\nr.OpenerDirector().open('https://example.invalid/x')\n".into(),
+            "python-network-at-load",
+            Medium,
+        ),
+        (
+            "opener-alias-var",
+            "from urllib import request as r\no = r.build_opener()\no.open('https://example.invalid/x')\n".into(),
+            "python-network-at-load",
+            Medium,
+        ),
+        (
+            "http-client-alias",
+            "import http.client as hc\nc = hc.HTTPSConnection('example.invalid')\nc.request('GET', '/')\n".into(),
+            "python-network-at-load",
+            Medium,
+        ),
+    ]);
+    check(&cases);
+}
+
+/// The shapes above in their ordinary uses stay below medium: loading a module of the package
+/// itself, aliases used inside functions, containers of harmless callables.
+#[test]
+fn ordinary_aliases_loaders_and_containers_stay_below_medium() {
+    let cases = [
+        ("own-version", "import importlib.util, os\nspec = importlib.util.spec_from_file_location('v', os.path.join(os.path.dirname(__file__), 'version.py'))\nm = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(m)\n"),
+        ("pickle-alias", "from os import path\nimport pickle as pkl\ndef load(p):\n    with open(p, 'rb') as f:\n        return pkl.load(f)\n"),
+        ("request-alias", "import urllib.request as request\ndef fetch(u):\n    return request.urlopen(u).read()\n"),
+        ("list-of-builtins", "L = [len, print]\nL[1]('x')\n"),
+        ("dict-store-print", "D = {}\nD['k'] = print\nD['k']('x')\n"),
+        ("sorted-len", "xs = sorted(['b', 'a'], key=len)\n"),
+        ("global-counter", "n = 0\ndef bump():\n    global n\n    n = n + 1\nbump()\n"),
+    ];
+    let mut failures = Vec::new();
+    for (case, src) in cases {
+        let r = scan("mod.py", src);
+        if r.findings.iter().any(|f| f.severity >= Severity::Medium) {
+            failures.push(format!("{case}: {:#?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -82,12 +82,24 @@ fn is_decoder(name: &str) -> bool {
     DECODERS.contains(&last) || matches!(name, "marshal.loads" | "codecs.decode")
 }
 
-/// exec, eval and compile as builtins (not `re.compile` or a method of some object).
+/// exec, eval and compile as builtins (not `re.compile` or a method of some object), and the
+/// other calls that run (or compile) code handed to them as a string ([`runs_code`]; of
+/// `runpy`, only the runners given code rather than a path or a module name).
 fn is_exec(name: &str) -> bool {
     matches!(
         name,
         "exec" | "eval" | "compile" | "builtins.exec" | "builtins.eval" | "builtins.compile"
-    ) || (runs_code(name) && !name.starts_with("runpy."))
+    ) || (runs_code(name)
+        && (!name.starts_with("runpy.")
+            || matches!(name, "runpy._run_code" | "runpy._run_module_code")))
+}
+
+/// An interactive Python interpreter on the process's standard input (`code.interact()`, a
+/// console's `interact`): at import it runs whatever arrives there, as `pty.spawn('/bin/sh')`
+/// runs a shell (a reverse shell once the input is a socket).
+fn interactive_interpreter(name: &str) -> bool {
+    name == "code.interact"
+        || (name.starts_with("code.InteractiveConsole") && name.ends_with(".interact"))
 }
 
 /// Process calls that always run a shell command line (`os.system`, `os.popen`, their `posix`
@@ -188,6 +200,16 @@ fn runs_code(name: &str) -> bool {
             name,
             "runpy.run_path"
             | "runpy.run_module"
+            // The private runners `python -m` uses: a module by name, as `run_module`.
+            | "runpy._run_module_as_main"
+            // Their first argument is code they exec.
+            | "runpy._run_code"
+            | "runpy._run_module_code"
+            // codeop compiles its source as `compile` does (judged as `compile` is: the code
+            // is analysed, and compiling decoded data is hiding it).
+            | "codeop.compile_command"
+            | "codeop.Compile()"
+            | "codeop.CommandCompiler()"
             // Their first argument is a statement they exec.
             | "timeit.timeit"
             | "timeit.repeat"
@@ -279,7 +301,7 @@ fn is_network(name: &str) -> bool {
         // urllib3 (`urllib3.request`, `PoolManager().request`), `build_opener().open`, mail,
         // FTP, and name lookups, which carry data out in the name they ask for.
         || (name.starts_with("urllib3.") && matches!(last, "request" | "urlopen"))
-        || (name.contains("build_opener") && last == "open")
+        || ((name.contains("build_opener") || name.contains("OpenerDirector()")) && last == "open")
         || (name.starts_with("smtplib.") && matches!(last, "SMTP" | "SMTP_SSL"))
         || last == "sendmail"
         || (name.starts_with("ftplib.") && matches!(last, "FTP" | "FTP_TLS"))
@@ -642,6 +664,9 @@ struct Signals {
     calls_total: usize,
     /// Variables bound to what a network call returned.
     downloaded: std::collections::HashSet<String>,
+    /// Variables bound to a module spec, loader or module made from a file outside the
+    /// package (`spec = importlib.util.spec_from_file_location('m', '/tmp/x.py')`).
+    outside_specs: std::collections::HashSet<String>,
     /// The bases each module-level class names.
     class_bases: std::collections::HashMap<String, Vec<String>>,
     /// Line → the top-level function it is in, for signals inside functions.
@@ -744,6 +769,11 @@ fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
                     cur = f;
                 }
                 None => break "?",
+            },
+            // `(os\n .system)(…)`: brackets around a name change nothing.
+            "parenthesized_expression" => match cur.named_child(0) {
+                Some(inner) if cur.named_child_count() == 1 => cur = inner,
+                _ => break "?",
             },
             _ => break "?",
         }
@@ -1083,6 +1113,25 @@ fn invoked<'t>(
                 let rest = keyword(args, src, "args").into_iter().collect();
                 return vec![(target, rest)];
             }
+            // `sorted(items, key=f)`, `max(…, key=f)`, `xs.sort(key=f)`: the key function is
+            // called on each item.
+            (
+                "sorted" | "min" | "max" | "heapq.nlargest" | "heapq.nsmallest"
+                | "itertools.groupby",
+                _,
+            )
+            | (_, "sort") => {
+                let Some(key) = keyword(args, src, "key") else {
+                    return Vec::new();
+                };
+                let mut c = args.walk();
+                let items: Vec<_> = args
+                    .named_children(&mut c)
+                    .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+                    .take(4)
+                    .collect();
+                return vec![(key, items)];
+            }
             _ => None,
         };
         if callable_at.is_some() {
@@ -1156,6 +1205,87 @@ fn outside_path(
     let p = std::str::from_utf8(v.bytes()?).ok()?;
     (p.starts_with('/') || p.starts_with('~') || p.contains("\\Temp\\") || p.starts_with("C:"))
         .then_some("code read from a file outside the package")
+}
+
+/// Whether `n` is a module spec, loader or module made from a file outside the package:
+/// `importlib.util.spec_from_file_location(name, PATH)`, `importlib.machinery.SourceFileLoader(
+/// name, PATH)`, `module_from_spec(spec)` or `spec.loader` of one, or a variable bound to one
+/// (`specs`).
+fn outside_spec(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    specs: &std::collections::HashSet<String>,
+) -> bool {
+    let mut cur = n;
+    for _ in 0..16 {
+        match cur.kind() {
+            "identifier" => return specs.contains(text(cur, src)),
+            "attribute" => match field(cur, F::Object) {
+                Some(o) => cur = o,
+                None => return false,
+            },
+            "parenthesized_expression" => match cur.named_child(0) {
+                Some(o) => cur = o,
+                None => return false,
+            },
+            "call" => {
+                let Some(f) = field(cur, F::Function) else {
+                    return false;
+                };
+                // Told from the callee's own last name first: this runs for every
+                // assignment of a call (an alias of the function is resolved).
+                let spelled = match f.kind() {
+                    "identifier" => text(f, src),
+                    "attribute" => field(f, F::Attribute).map_or("", |a| text(a, src)),
+                    _ => "",
+                };
+                let known = |l: &str| {
+                    matches!(
+                        l,
+                        "spec_from_file_location"
+                            | "SourceFileLoader"
+                            | "SourcelessFileLoader"
+                            | "module_from_spec"
+                    )
+                };
+                let name = if known(spelled) || f.kind() == "identifier" {
+                    names
+                        .resolve(f, src, scope)
+                        .unwrap_or_else(|| spelled.to_string())
+                } else {
+                    spelled.to_string()
+                };
+                let last = name.rsplit('.').next().unwrap_or(&name);
+                let args = field(cur, F::Arguments);
+                let path = match last {
+                    "spec_from_file_location" => {
+                        args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "location")))
+                    }
+                    "SourceFileLoader" | "SourcelessFileLoader" => {
+                        args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "path")))
+                    }
+                    "module_from_spec" => {
+                        return args
+                            .and_then(|a| positional(a, 0))
+                            .is_some_and(|s| outside_spec(s, src, names, scope, specs));
+                    }
+                    _ => match field(cur, F::Function) {
+                        // `….loader.load_module()`: the chain's object.
+                        Some(o) => {
+                            cur = o;
+                            continue;
+                        }
+                        None => return false,
+                    },
+                };
+                return path.is_some_and(|p| outside_path(p, src, names, scope).is_some());
+            }
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// What a function that only hands its first parameter to a decoder, exec or a process call
@@ -1335,6 +1465,11 @@ fn assignment_binds(
                     out.push((id.to_string(), v.unwrap_or(Value::Opaque)));
                     continue;
                 }
+                // `D['r'] = os.system`, `builtins.q = os.system`, `globals()['f'] = …`.
+                if matches!(t.kind(), "subscript" | "attribute") {
+                    out.extend(names.store(t, value, src, scope));
+                    continue;
+                }
                 // `a, b = x, y`, `*_, f = [1, g]`, `(a, (b, f)) = …`: item by item.
                 for (id, r) in unpack(t, Some(value)) {
                     let v = r
@@ -1371,6 +1506,60 @@ fn assignment_binds(
         _ => {}
     }
     out
+}
+
+/// The module globals a function assigns after declaring them `global` (`global f` then
+/// `f = os.system`), with the values assigned, in its own body (not in nested functions or
+/// classes). A module-level call of the function makes those bindings.
+fn global_writes<'t>(
+    def: tree_sitter::Node<'t>,
+    src: &[u8],
+) -> Vec<(String, tree_sitter::Node<'t>)> {
+    let Some(body) = def.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    // Most functions declare nothing global: told from the text before walking.
+    let bytes = &src[body.start_byte()..body.end_byte()];
+    if memchr::memmem::find(bytes, b"global").is_none() {
+        return Vec::new();
+    }
+    let mut globals: Vec<&str> = Vec::new();
+    let mut assigns = Vec::new();
+    let mut stack = vec![body];
+    let mut seen = 0;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > MAX_INSTANCE_WALK {
+            break;
+        }
+        match x.kind() {
+            "function_definition" | "class_definition" | "lambda" => continue,
+            "global_statement" => {
+                let mut c = x.walk();
+                for id in x
+                    .named_children(&mut c)
+                    .filter(|i| i.kind() == "identifier")
+                {
+                    globals.push(text(id, src));
+                }
+            }
+            "assignment" => {
+                if let (Some(l), Some(r)) = (field(x, F::Left), field(x, F::Right)) {
+                    if l.kind() == "identifier" && r.kind() != "assignment" && assigns.len() < 64 {
+                        assigns.push((text(l, src), r));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    assigns
+        .into_iter()
+        .filter(|(n, _)| globals.contains(n))
+        .map(|(n, r)| (n.to_string(), r))
+        .collect()
 }
 
 /// The names a binding target binds, each with the expression of `value` it receives when the
@@ -1574,6 +1763,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         branch: false,
     }];
     let mut deferred: std::collections::VecDeque<Vec<Step<'_>>> = std::collections::VecDeque::new();
+    // Module-level functions that assign globals they declare (`global f`), by name.
+    let mut writes_globals: std::collections::HashMap<
+        String,
+        Vec<(String, tree_sitter::Node<'_>)>,
+    > = std::collections::HashMap::new();
     loop {
         let step = match stack.pop() {
             Some(s) => s,
@@ -1783,6 +1977,26 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                         }
                     }
                 }
+                // `spec.loader.exec_module(m)` / `loader.load_module()` of a module made from a
+                // file outside the package runs that file, as `runpy.run_path` does.
+                if let Some(f) = fnode.filter(|f| f.kind() == "attribute") {
+                    let method = field(f, F::Attribute).map(|a| text(a, src));
+                    if matches!(method, Some("exec_module" | "load_module")) {
+                        let outside = field(f, F::Object).is_some_and(|o| {
+                            outside_spec(o, src, &names, scope, &sig.outside_specs)
+                        }) || args.and_then(|a| positional(a, 0)).is_some_and(|m| {
+                            outside_spec(m, src, &names, scope, &sig.outside_specs)
+                        });
+                        if outside && sig.exec_computed.len() < 64 {
+                            sig.exec_computed.push((
+                                line,
+                                in_fn,
+                                "code read from a file outside the package",
+                                short(text(n, src)),
+                            ));
+                        }
+                    }
+                }
                 // `pickle.loads(b'…')` / `pickle.loads(base64.b64decode('…'))`: the pickle is
                 // analysed as one; unpickling decoded data is hidden code like exec of it.
                 if let Some(uname) = pick(&is_unpickle) {
@@ -1842,6 +2056,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     } else if is_network(&cname) {
                         sig.network.push((line, in_fn, ev()));
                     }
+                }
+                if let Some(iname) = pick(&interactive_interpreter) {
+                    sig.shell.push((line, in_fn, call_text(&iname)));
                 }
                 if let Some(pname) = pick(&is_process) {
                     let first = args.and_then(|a| a.named_child(0));
@@ -1929,6 +2146,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     )
                 {
                     sig.script = true;
+                }
+                // `setup()` at module level of a `def setup(): global f; f = os.system`: the
+                // assignment happens now.
+                if !in_fn && scope == names::MODULE && !writes_globals.is_empty() {
+                    if let Some(w) = fnode
+                        .filter(|f| f.kind() == "identifier")
+                        .and_then(|f| writes_globals.get(text(f, src)))
+                    {
+                        for (g, value) in w {
+                            let v = names.eval(*value, src, scope).unwrap_or(Value::Opaque);
+                            after.push((g.clone(), v));
+                        }
+                    }
                 }
                 // Who calls whom, for the functions a module-level call reaches in turn.
                 if let Some(f) = func.as_ref().filter(|_| in_fn) {
@@ -2140,6 +2370,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     (field(n, F::Left), field(n, F::Right))
                 };
                 if let (Some(t), Some(v)) = (target, value) {
+                    // `spec = importlib.util.spec_from_file_location('m', '/tmp/x.py')`, and the
+                    // module or loader made from it.
+                    if sig.outside_specs.len() < MAX_CALLED
+                        && outside_spec(v, src, &names, scope, &sig.outside_specs)
+                    {
+                        for id in Names::target_names(t) {
+                            sig.outside_specs.insert(text(id, src).to_string());
+                        }
+                    }
                     // `code = urlopen(url).read()`: the variable holds downloaded data.
                     let fetched = fetches(v, src, &names, scope, &sig.downloaded);
                     if fetched && sig.downloaded.len() < MAX_CALLED {
@@ -2218,6 +2457,12 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 }
             }
             "function_definition" => {
+                if let Some(id) = field(n, F::Name).filter(|_| scope == names::MODULE) {
+                    let w = global_writes(n, src);
+                    if !w.is_empty() && writes_globals.len() < MAX_CALLED {
+                        writes_globals.insert(text(id, src).to_string(), w);
+                    }
+                }
                 if let Some(id) = field(n, F::Name) {
                     // `def d(x): return base64.b64decode(x)` is another name for the decoder
                     // (or exec, or a process call) it wraps.
@@ -2593,6 +2838,9 @@ enum Group {
     /// [`Group::Exec`] only when a `(` follows ([`MaybeCall`]).
     SpacedProcess,
     SpacedExec,
+    /// The start of an `import` statement (or a word inside one): judged by
+    /// [`sensitive_import`], which names the group its bindings belong to.
+    Import,
     /// A lookup or call that computes what it reaches (`getattr(`, `vars(`, `__dict__`,
     /// `sys.modules`, `methodcaller`, `partial(`, `atexit`, a thread target): judged only with
     /// a [`Group::Module`] word, since ordinary code is full of them.
@@ -2795,9 +3043,540 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             // `from operator import attrgetter` then `attrgetter('sys' + 'tem')(os)`: the
             // getter reaches a module that a `Module` word imports.
             ("from operator", Group::Dynamic),
+            // `operator.attrgetter('sys' + 'tem')(os)`: judged by what the getter is given.
+            ("attrgetter(", Group::Dynamic),
+            // Sinks whose calls name no other word: a module loaded from a file
+            // (`spec.loader.exec_module(m)`), the `code` module's consoles, codeop, a URL
+            // opener built by hand, libc's functions by subscript.
+            ("exec_module(", Group::Exec),
+            ("load_module(", Group::Exec),
+            ("code.interact(", Group::Exec),
+            ("InteractiveConsole", Group::Exec),
+            ("InteractiveInterpreter", Group::Exec),
+            ("compile_command(", Group::Exec),
+            ("_run_code(", Group::Exec),
+            ("OpenerDirector", Group::Network),
+            // Every other `import` statement, listed last so that the words above keep their
+            // matches: judged by `sensitive_import` (an alias of a module that runs code,
+            // processes or requests, or such a function imported by name).
+            ("import ", Group::Import),
         ];
         build_finder(&words)
     });
+
+/// An import that binds a module of [`SENSITIVE_IMPORTS`] under another name, or one of its
+/// functions by name.
+struct SensitiveModule {
+    module: &'static str,
+    group: Group,
+    /// A plain `import M` counts too: its calls name no word (`import code` then
+    /// `code.InteractiveConsole().push(…)`).
+    bare: bool,
+    /// In a large module, the uses of a name the import binds under another spelling are
+    /// placed (`sp.call(…)`): the calls through it name no word. Not for modules whose
+    /// functions are words themselves (`o.system`, `r.urlopen`, `u.spec_from_file_location`).
+    place: bool,
+    /// The names a `from` import must bind to count (none listed: any name).
+    names: &'static [&'static str],
+}
+
+/// Modules whose calls hide from the trigger words once they are imported under another name
+/// (`import subprocess as sp`, `import urllib.request as r`) or whose functions are imported by
+/// name (`from socket import socket as S`, `from code import interact`).
+const SENSITIVE_IMPORTS: &[SensitiveModule] = &[
+    SensitiveModule {
+        module: "os",
+        group: Group::Process,
+        bare: false,
+        place: false,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "posix",
+        group: Group::Process,
+        bare: false,
+        place: false,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "nt",
+        group: Group::Process,
+        bare: false,
+        place: false,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "subprocess",
+        group: Group::Process,
+        bare: false,
+        place: true,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "pty",
+        group: Group::Process,
+        bare: false,
+        place: false,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "commands",
+        group: Group::Process,
+        bare: false,
+        place: false,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "platform",
+        group: Group::Process,
+        bare: false,
+        place: false,
+        names: &["popen"],
+    },
+    SensitiveModule {
+        module: "ctypes",
+        group: Group::Process,
+        bare: false,
+        place: false,
+        names: &["CDLL", "cdll", "PyDLL", "pythonapi"],
+    },
+    SensitiveModule {
+        module: "builtins",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["exec", "eval", "compile", "__import__", "getattr"],
+    },
+    SensitiveModule {
+        module: "__builtin__",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["exec", "eval", "compile", "__import__", "getattr"],
+    },
+    SensitiveModule {
+        module: "pickle",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["load", "loads", "Unpickler", "_loads", "_Unpickler"],
+    },
+    SensitiveModule {
+        module: "_pickle",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["load", "loads", "Unpickler"],
+    },
+    SensitiveModule {
+        module: "cPickle",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["load", "loads", "Unpickler"],
+    },
+    SensitiveModule {
+        module: "dill",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["load", "loads", "Unpickler"],
+    },
+    SensitiveModule {
+        module: "cloudpickle",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["load", "loads"],
+    },
+    SensitiveModule {
+        module: "marshal",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["load", "loads"],
+    },
+    SensitiveModule {
+        module: "runpy",
+        group: Group::Exec,
+        bare: true,
+        place: false,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "code",
+        group: Group::Exec,
+        bare: true,
+        place: true,
+        names: &["interact", "InteractiveConsole", "InteractiveInterpreter"],
+    },
+    SensitiveModule {
+        module: "codeop",
+        group: Group::Exec,
+        bare: true,
+        place: true,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "timeit",
+        group: Group::Exec,
+        bare: false,
+        place: false,
+        names: &["timeit", "repeat", "Timer"],
+    },
+    SensitiveModule {
+        module: "pdb",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["run", "runeval", "runctx", "Pdb"],
+    },
+    SensitiveModule {
+        module: "bdb",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["Bdb"],
+    },
+    SensitiveModule {
+        module: "trace",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["Trace"],
+    },
+    SensitiveModule {
+        module: "cProfile",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["run", "runctx", "Profile"],
+    },
+    SensitiveModule {
+        module: "profile",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["run", "runctx", "Profile"],
+    },
+    SensitiveModule {
+        module: "doctest",
+        group: Group::Exec,
+        bare: false,
+        place: true,
+        names: &["run_docstring_examples"],
+    },
+    SensitiveModule {
+        module: "importlib",
+        group: Group::Exec,
+        bare: false,
+        place: false,
+        names: &["import_module", "util", "machinery", "__import__"],
+    },
+    SensitiveModule {
+        module: "importlib.util",
+        group: Group::Exec,
+        bare: true,
+        place: false,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "importlib.machinery",
+        group: Group::Exec,
+        bare: true,
+        place: false,
+        names: &["SourceFileLoader", "SourcelessFileLoader"],
+    },
+    SensitiveModule {
+        module: "types",
+        group: Group::Exec,
+        bare: false,
+        place: false,
+        names: &["FunctionType", "CodeType"],
+    },
+    SensitiveModule {
+        module: "socket",
+        group: Group::Network,
+        bare: false,
+        place: true,
+        names: &[
+            "socket",
+            "create_connection",
+            "gethostbyname",
+            "gethostbyname_ex",
+            "getaddrinfo",
+        ],
+    },
+    SensitiveModule {
+        module: "urllib",
+        group: Group::Network,
+        bare: false,
+        place: false,
+        names: &["request"],
+    },
+    SensitiveModule {
+        module: "urllib.request",
+        group: Group::Network,
+        bare: true,
+        place: false,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "http",
+        group: Group::Network,
+        bare: false,
+        place: false,
+        names: &["client"],
+    },
+    SensitiveModule {
+        module: "http.client",
+        group: Group::Network,
+        bare: true,
+        place: false,
+        names: &["HTTPConnection", "HTTPSConnection"],
+    },
+    SensitiveModule {
+        module: "requests",
+        group: Group::Network,
+        bare: false,
+        place: true,
+        names: &[
+            "get", "post", "put", "patch", "delete", "head", "request", "Session", "session", "api",
+        ],
+    },
+    SensitiveModule {
+        module: "httpx",
+        group: Group::Network,
+        bare: false,
+        place: true,
+        names: &[
+            "get",
+            "post",
+            "put",
+            "patch",
+            "delete",
+            "head",
+            "request",
+            "stream",
+            "Client",
+            "AsyncClient",
+        ],
+    },
+    SensitiveModule {
+        module: "urllib3",
+        group: Group::Network,
+        bare: false,
+        place: true,
+        names: &[
+            "PoolManager",
+            "ProxyManager",
+            "request",
+            "connection_from_url",
+            "HTTPConnectionPool",
+            "HTTPSConnectionPool",
+        ],
+    },
+    SensitiveModule {
+        module: "aiohttp",
+        group: Group::Network,
+        bare: false,
+        place: true,
+        names: &["ClientSession", "request"],
+    },
+    SensitiveModule {
+        module: "smtplib",
+        group: Group::Network,
+        bare: false,
+        place: true,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "ftplib",
+        group: Group::Network,
+        bare: false,
+        place: true,
+        names: &[],
+    },
+    SensitiveModule {
+        module: "dns",
+        group: Group::Network,
+        bare: false,
+        place: true,
+        names: &["resolver"],
+    },
+    SensitiveModule {
+        module: "dns.resolver",
+        group: Group::Network,
+        bare: false,
+        place: true,
+        names: &[],
+    },
+];
+
+/// A byte range of a source.
+type ByteRange = (usize, usize);
+
+/// Bytes of an `import` statement read ([`sensitive_import`]); a longer one is judged by its
+/// start.
+const MAX_IMPORT_STATEMENT: usize = 2048;
+
+/// The `import` statement that the prefilter word at `at` (`import ` or `from `) starts or sits
+/// in, when it binds a module of [`SENSITIVE_IMPORTS`] under another name or a function of
+/// one by name: the statement's start (to judge each statement once), the group, and the names
+/// it binds, which the calls then use (byte ranges of `src`). `None` for anything else: a
+/// plain `import os`, an import of other modules, `import` in prose or a string.
+fn sensitive_import(src: &[u8], at: usize) -> Option<(usize, Group, Vec<ByteRange>)> {
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    if at > 0 && (ident(src[at - 1]) || src[at - 1] == b'.') {
+        return None;
+    }
+    // The statement starts at the line start or after a `;`.
+    let line_start = src[..at]
+        .iter()
+        .rposition(|c| matches!(c, b'\n' | b'\r' | b';'))
+        .map_or(0, |p| p + 1);
+    let before = src[line_start..at].trim_ascii();
+    let (start, module, names_at) = if src[at..].starts_with(b"import ") {
+        if before.is_empty() {
+            (at, None, at + b"import ".len())
+        } else {
+            // `from M import …`, judged here when no `from` word matched first.
+            let m = before.strip_prefix(b"from")?;
+            if !m.first().is_some_and(u8::is_ascii_whitespace) {
+                return None;
+            }
+            let start = line_start
+                + (src[line_start..at].len() - src[line_start..at].trim_ascii_start().len());
+            (start, Some(m.trim_ascii()), at + b"import ".len())
+        }
+    } else {
+        // `from M import …` at `at`.
+        if !before.is_empty() {
+            return None;
+        }
+        let rest = &src[at + b"from ".len()..src.len().min(at + MAX_IMPORT_STATEMENT)];
+        let skip = rest
+            .iter()
+            .take_while(|c| **c == b' ' || **c == b'\t')
+            .count();
+        let len = rest[skip..]
+            .iter()
+            .take_while(|c| ident(**c) || **c == b'.')
+            .count();
+        let m = &rest[skip..skip + len];
+        let after = &rest[skip + len..];
+        let gap = after
+            .iter()
+            .take_while(|c| **c == b' ' || **c == b'\t')
+            .count();
+        if gap == 0 || !after[gap..].starts_with(b"import") {
+            return None;
+        }
+        let names_at = at + b"from ".len() + skip + len + gap + b"import".len();
+        (at, Some(m), names_at)
+    };
+    let entry = |m: &[u8]| SENSITIVE_IMPORTS.iter().find(|e| e.module.as_bytes() == m);
+    // The names bound: `a.b as c` items separated by commas, in brackets for a `from` import;
+    // the statement ends at a line end outside brackets, a `;` or a comment.
+    let end = src.len().min(names_at + MAX_IMPORT_STATEMENT);
+    // Each imported name with its alias.
+    let mut items: Vec<(ByteRange, Option<ByteRange>)> = Vec::new();
+    let mut i = names_at;
+    let mut open = false;
+    let mut after_as = false;
+    while i < end {
+        match src[i] {
+            b'(' => open = true,
+            b')' | b';' => break,
+            b'\n' | b'\r' if !open => break,
+            b'\\' => i += 1,
+            b'#' => {
+                while i < end && !matches!(src[i], b'\n' | b'\r') {
+                    i += 1;
+                }
+                if !open {
+                    break;
+                }
+                continue;
+            }
+            c if ident(c) || c == b'*' => {
+                let s = i;
+                while i < end && (ident(src[i]) || src[i] == b'.' || src[i] == b'*') {
+                    i += 1;
+                }
+                let word = (s, i);
+                if &src[s..i] == b"as" {
+                    after_as = true;
+                } else if after_as {
+                    if let Some(last) = items.last_mut() {
+                        last.1 = Some(word);
+                    }
+                    after_as = false;
+                } else {
+                    items.push((word, None));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let mut group = None;
+    let mut bound = Vec::new();
+    for ((s, e), alias) in items {
+        let name = &src[s..e];
+        let hit = match module {
+            // `import M as A`, or a plain `import M` of a module whose calls name no word.
+            None => entry(name).filter(|e| alias.is_some() || e.bare),
+            // `from M import N [as A]`.
+            Some(m) => entry(m).filter(|e| {
+                e.names.is_empty() || name == b"*" || e.names.iter().any(|o| o.as_bytes() == name)
+            }),
+        };
+        if let Some(known) = hit {
+            group.get_or_insert(known.group);
+            // The name the calls use: the alias, else the imported name (a plain `import a.b`
+            // binds `a`).
+            let (bs, be) = alias.unwrap_or((s, e));
+            let be = if alias.is_none() && module.is_none() {
+                src[bs..be]
+                    .iter()
+                    .position(|c| *c == b'.')
+                    .map_or(be, |p| bs + p)
+            } else {
+                be
+            };
+            // `from os import path` counts for the parse of a small source as `from os
+            // import` always has, but uses are placed only for a name that runs code,
+            // processes or requests, spelled otherwise than a word would find it (`from os
+            // import system as run`, `from socket import socket`, `import subprocess as sp`);
+            // a plain `import M` is found by its module's words.
+            let placed = match module {
+                None => alias.is_some() && known.place,
+                Some(m) => {
+                    (alias.is_some() || known.place)
+                        && (!known.names.is_empty()
+                            || std::str::from_utf8(m)
+                                .ok()
+                                .zip(std::str::from_utf8(name).ok())
+                                .is_some_and(|(m, n)| {
+                                    let full = format!("{m}.{n}");
+                                    is_process(&full)
+                                        || is_network(&full)
+                                        || is_exec(&full)
+                                        || runs_code(&full)
+                                        || is_unpickle(&full)
+                                        || matches!(n, "build_opener" | "OpenerDirector")
+                                }))
+                }
+            };
+            if name != b"*" && placed {
+                bound.push((bs, be));
+            }
+        }
+    }
+    group.map(|g| (start, g, bound))
+}
 
 /// A searcher for `words`: Teddy when it can be built, else a leftmost-first automaton.
 fn build_finder(words: &[(&str, Group)]) -> Option<(Finder, Vec<Group>)> {
@@ -2843,7 +3622,30 @@ fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
     let mut seen = [false; GROUPS];
     let mut placed = Vec::new();
     let mut dynamic = Vec::new();
+    // Names bound by sensitive imports (`sp` of `import subprocess as sp`), and the start of
+    // the last import statement judged.
+    let mut aliases: Vec<ByteRange> = Vec::new();
+    let mut last_import = usize::MAX;
     let mut note = |g: Group, at: usize| {
+        // An import statement (found by its `import` or by a `from …` word): an alias of a
+        // module that runs code, processes or requests counts as that module's calls.
+        if g == Group::Import
+            || src[at..].starts_with(b"from ")
+            || src[at..].starts_with(b"import ")
+        {
+            if let Some((start, ig, bound)) = sensitive_import(src, at) {
+                if start != last_import {
+                    last_import = start;
+                    seen[ig as usize] = true;
+                    if aliases.len() < MAX_PLACED {
+                        aliases.extend(bound);
+                    }
+                }
+            }
+            if g == Group::Import {
+                return;
+            }
+        }
         // A spaced spelling (`system (`) counts only when a `(` follows.
         let g = match g {
             Group::SpacedProcess | Group::SpacedExec if !paren_follows(src, at) => return,
@@ -2888,10 +3690,39 @@ fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
     // Computed lookups count where a module that runs code is imported.
     if seen[Group::Module as usize] && !dynamic.is_empty() {
         placed.extend(dynamic);
-        placed.sort_unstable();
-        placed.truncate(MAX_PLACED);
     }
+    // In a large module, the uses of an alias are placed as its module's words would be
+    // (`sp.call(…)` at module level, or in a function the module calls).
+    if src.len() > SMALL_SOURCE {
+        place_names(src, &aliases, &mut placed);
+    }
+    placed.sort_unstable();
+    placed.dedup();
+    placed.truncate(MAX_PLACED);
     Some((seen, placed))
+}
+
+/// Push the offsets where the identifiers `names` (byte ranges of `src`) occur as whole
+/// identifiers, at most [`MAX_PLACED`] in all.
+fn place_names(src: &[u8], names: &[ByteRange], placed: &mut Vec<usize>) {
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut distinct: Vec<&[u8]> = names.iter().map(|(s, e)| &src[*s..*e]).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for name in distinct.into_iter().filter(|n| !n.is_empty()) {
+        for at in memchr::memmem::find_iter(src, name) {
+            if placed.len() >= MAX_PLACED {
+                return;
+            }
+            let before = at.checked_sub(1).map(|i| src[i]);
+            let after = src.get(at + name.len()).copied();
+            // Not part of a longer name, nor an attribute of something else (`x.sp`).
+            if before.is_some_and(|c| ident(c) || c == b'.') || after.is_some_and(ident) {
+                continue;
+            }
+            placed.push(at);
+        }
+    }
 }
 
 /// Names whose computed lookup reaches a process, exec or an import: the modules and
@@ -2981,6 +3812,25 @@ fn reaches_code_runner(src: &[u8], at: usize) -> bool {
             return is_runner(&arg[skip..]);
         }
         return is_runner(object);
+    }
+    if let Some(args) = rest.strip_prefix(b"attrgetter(".as_slice()) {
+        // `attrgetter('name')` of one plain attribute counts only when applied to a module that
+        // runs code there (`attrgetter('popen')(os)`); a computed name (`'sys' + 'tem'`, a
+        // variable) counts wherever it is.
+        let Some(&quote) = args.first().filter(|q| matches!(q, b'\'' | b'"')) else {
+            return true;
+        };
+        let Some(close) = args[1..].iter().position(|c| *c == quote) else {
+            return true;
+        };
+        let after = args[close + 2..].trim_ascii_start();
+        return match after.strip_prefix(b")".as_slice()) {
+            Some(applied) => applied
+                .trim_ascii_start()
+                .strip_prefix(b"(".as_slice())
+                .is_some_and(|a| is_runner(a.trim_ascii_start())),
+            None => true,
+        };
     }
     if rest.starts_with(b"globals()") {
         // `globals().update(…)`, `for k in globals():` are everywhere; the small-source rule
@@ -3500,5 +4350,59 @@ mod prefilter_tests {
         let (seen, _) =
             super::find_words(b"from os import system as s\ns('echo x')\n").expect("prefilter");
         assert!(seen[super::Group::Process as usize]);
+    }
+
+    /// Whether `src` holds a process, network or exec word for the prefilter.
+    fn counts(src: &str) -> bool {
+        let (seen, _) = super::find_words(src.as_bytes()).expect("prefilter");
+        [
+            super::Group::Process,
+            super::Group::Network,
+            super::Group::Exec,
+        ]
+        .iter()
+        .any(|g| seen[*g as usize])
+    }
+
+    #[test]
+    fn imports_that_rename_a_sensitive_module_count() {
+        for src in [
+            "from socket import socket as S\n",
+            "import code as c\n",
+            "import runpy as r\n",
+            "from urllib import request as r\n",
+            "import http.client as hc\n",
+            "import json, subprocess as s\n",
+            "from importlib.machinery import (\n    SourceFileLoader as L,\n)\n",
+            "x = 1; import pickle as p\n",
+            "from codeop import compile_command\n",
+        ] {
+            assert!(counts(src), "{src:?} does not count");
+        }
+    }
+
+    #[test]
+    fn ordinary_imports_and_prose_do_not_count() {
+        for src in [
+            "from urllib.parse import urlparse\n",
+            "from importlib.metadata import version\n",
+            "import numpy as np\n",
+            "from builtins import str, object\n",
+            "# to import socket as a module\n",
+            "from http import HTTPStatus\n",
+            "import os.path as osp\n",
+        ] {
+            assert!(!counts(src), "{src:?} counts");
+        }
+    }
+
+    #[test]
+    fn uses_of_an_alias_are_placed_in_a_large_module() {
+        let filler = "def helper(x):\n    return x + 1\n\n".repeat(400);
+        let at_top = format!("import subprocess as sp\n{filler}sp.check_call(['true'])\n");
+        assert!(super::calls_at_import(at_top.as_bytes()));
+        let in_fn =
+            format!("import subprocess as sp\n{filler}def run():\n    sp.check_call(['true'])\n");
+        assert!(!super::calls_at_import(in_fn.as_bytes()));
     }
 }

@@ -625,7 +625,43 @@ impl<'a> Scan<'a> {
         }
         let end = i.min(n);
         self.skip(end);
+        if !f && !triple && start == q && end > q + 1 && src[end - 1] == quote && self.runs(l) {
+            self.namespace_key(start, &src[q + 1..end - 1]);
+        }
         end
+    }
+
+    /// A string at module level that names a module global through its namespace
+    /// (`globals()['f']`, `vars()['f']`, `….__dict__['f']`, `getattr(sys.modules[__name__],
+    /// 'f')`) mentions `f` as a call of it would.
+    fn namespace_key(&mut self, start: usize, key: &'a [u8]) {
+        let src = self.src;
+        if key.is_empty()
+            || key.len() > 256
+            || !key.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
+            return;
+        }
+        let before = src[..start].trim_ascii_end();
+        let keyed = before.strip_suffix(b"[").is_some_and(|b| {
+            let b = b.trim_ascii_end();
+            b.ends_with(b")") || b.ends_with(b"__dict__")
+        });
+        let by_getattr = before.ends_with(b",") && {
+            let window = &before[before.len().saturating_sub(96)..];
+            memchr::memmem::rfind(window, b"getattr(").is_some_and(|p| {
+                let call = &window[p..];
+                memchr::memmem::find(call, b"sys.modules").is_some()
+                    || memchr::memmem::find(call, b"globals()").is_some()
+            })
+        };
+        if keyed || by_getattr {
+            if self.module_names.len() >= MAX_NAMES {
+                self.overflow = true;
+                return;
+            }
+            self.module_names.insert(key, true);
+        }
     }
 
     /// The replacement field of an f-string, starting after its `{` at `i`: code up to `!`,

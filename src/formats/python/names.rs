@@ -624,6 +624,73 @@ impl Names {
         fuel: &mut Fuel,
     ) -> Option<String> {
         let args = args.filter(|a| a.kind() == "argument_list")?;
+        // Calls that hand their argument back, or a wrapper that calls it: a context
+        // manager entered on it (`with contextlib.nullcontext(os.system) as f`), `typing.cast`,
+        // `copy.copy`, `functools.cache(f)` / `lru_cache(f)`; `D.get('r')` of a map.
+        let last = match f.kind() {
+            "identifier" => Some(text(f, src)),
+            "attribute" => field(f, F::Attribute).map(|a| text(a, src)),
+            _ => None,
+        };
+        if let Some(last) = last.filter(|l| {
+            matches!(
+                *l,
+                "nullcontext"
+                    | "cast"
+                    | "copy"
+                    | "deepcopy"
+                    | "cache"
+                    | "lru_cache"
+                    | "get"
+                    | "pop"
+                    | "setdefault"
+            )
+        }) {
+            if matches!(last, "get" | "pop" | "setdefault") {
+                let object = field(f, F::Object)?;
+                let map = if matches!(object.kind(), "identifier" | "dictionary") {
+                    self.eval_at(object, src, scope, depth + 1, fuel)
+                } else {
+                    None
+                };
+                let key = self.const_name(positional(args, 0)?, src, scope, depth + 1, fuel)?;
+                if let Some(Value::Map(entries)) = map {
+                    return entries
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .map(|(_, v)| v.to_string());
+                }
+                // `builtins.__dict__.get('ex' + 'ec')`, `vars(os).get('system')`: a
+                // namespace's entry.
+                if !matches!(object.kind(), "attribute" | "call") {
+                    return None;
+                }
+                let (base, _) = self.resolve_at(object, src, scope, depth + 1, fuel)?;
+                let namespace = base.ends_with("__dict__") || base == "globals()";
+                return namespace
+                    .then(|| self.namespace_entry(&base, key, scope))
+                    .flatten();
+            }
+            let (name, _) = self.resolve_at(f, src, scope, depth + 1, fuel)?;
+            let at = match name.as_str() {
+                "contextlib.nullcontext"
+                | "copy.copy"
+                | "copy.deepcopy"
+                | "functools.cache"
+                | "functools.lru_cache" => 0,
+                "typing.cast" => 1,
+                _ => return None,
+            };
+            let arg = positional(args, at)?;
+            if !matches!(
+                arg.kind(),
+                "identifier" | "attribute" | "call" | "subscript"
+            ) {
+                return None;
+            }
+            let (inner, _) = self.resolve_at(arg, src, scope, depth + 1, fuel)?;
+            return Some(inner);
+        }
         match f.kind() {
             // `attrgetter('system')(os)`: the getter is itself a call.
             "call" => {
@@ -632,6 +699,12 @@ impl Names {
                     return None;
                 }
                 let (name, _) = self.resolve_at(getter, src, scope, depth + 1, fuel)?;
+                // `functools.lru_cache(maxsize=None)(os.system)`: the wrapper calls it.
+                if name == "functools.lru_cache" {
+                    let arg = positional(args, 0)?;
+                    let (inner, _) = self.resolve_at(arg, src, scope, depth + 1, fuel)?;
+                    return Some(inner);
+                }
                 if name != "operator.attrgetter" {
                     return None;
                 }
@@ -672,23 +745,40 @@ impl Names {
     ) -> Option<String> {
         let value = field(n, F::Value)?;
         let key = field(n, F::Subscript)?;
-        let key = self.const_name(key, src, scope, depth + 1, fuel)?;
+        let key = match index_key(key, src) {
+            Some(i) => i,
+            None => self.const_name(key, src, scope, depth + 1, fuel)?,
+        };
         // `{'r': os.system}['r']`, or a name bound to that display: the entry's value.
-        if matches!(value.kind(), "dictionary" | "identifier") {
+        if matches!(value.kind(), "dictionary" | "identifier" | "list" | "tuple") {
             if let Some(Value::Map(entries)) = self.eval_at(value, src, scope, depth + 1, fuel) {
                 return entries
                     .iter()
                     .find(|(k, _)| *k == key)
                     .map(|(_, v)| v.to_string());
             }
-            if value.kind() == "dictionary" {
+            if value.kind() != "identifier" {
                 return None;
             }
         }
         let (base, _) = self.resolve_at(value, src, scope, depth + 1, fuel)?;
-        let base = canonical(&base).into_owned();
+        self.namespace_entry(&base, key, scope)
+    }
+
+    /// The entry `key` of the namespace `base` names (`sys.modules`, `globals()`, a module's
+    /// `__dict__`, `builtins`), as `base[key]` or `base.get(key)` reads it.
+    fn namespace_entry(&self, base: &str, key: String, scope: usize) -> Option<String> {
+        let base = canonical(base).into_owned();
         match base.as_str() {
-            "sys.modules" | "globals()" | "locals()" => Some(key),
+            "sys.modules" => Some(key),
+            // `globals()['f']` is the module's `f`: what the table binds it to.
+            "globals()" | "locals()" => match self.lookup(scope, &key) {
+                Some(Binding {
+                    value: Value::Name(p),
+                    ..
+                }) => Some(p.to_string()),
+                _ => Some(key),
+            },
             // A ctypes library looks its functions up by subscript as by attribute
             // (`ctypes.CDLL(None)['system']`, `ctypes.cdll['libc.so.6']`).
             b if b.starts_with("ctypes.") => Some(format!("{b}.{key}")),
@@ -857,11 +947,16 @@ impl Names {
             }
             "call" => self.eval_call(n, src, scope, depth, fuel),
             "list" | "tuple" => {
-                // Only displays of string literals: code kept in pieces for a join.
+                // Displays of string literals: code kept in pieces for a join. A display that
+                // holds names (`[print, os.system]`) is kept as a map from index to name, for
+                // `L[1](…)`.
                 let mut c = n.walk();
                 let mut out: Vec<Rc<[u8]>> = Vec::new();
                 for x in n.named_children(&mut c) {
                     fuel.take()?;
+                    if x.kind() != "string" && out.is_empty() {
+                        return self.indexed(n, src, scope, depth, fuel);
+                    }
                     if x.kind() != "string" || out.len() >= MAX_PARTS {
                         return None;
                     }
@@ -899,6 +994,95 @@ impl Names {
             }
             _ => None,
         }
+    }
+
+    /// A list or tuple display whose items include names, as a [`Value::Map`] from each index
+    /// (and its negative spelling) to the name an item resolves to; at most [`MAX_MAP`]
+    /// entries.
+    fn indexed(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<Value> {
+        let mut c = n.walk();
+        let items: Vec<Node<'_>> = n
+            .named_children(&mut c)
+            .filter(|x| x.kind() != "comment")
+            .take(MAX_MAP / 2 + 1)
+            .collect();
+        if items.len() > MAX_MAP / 2 || items.iter().any(|x| x.kind() == "list_splat") {
+            return None;
+        }
+        let len = items.len() as i64;
+        let mut out = Vec::new();
+        for (i, x) in items.into_iter().enumerate() {
+            if !matches!(x.kind(), "identifier" | "attribute") {
+                continue;
+            }
+            if let Some((name, _)) = self.resolve_at(x, src, scope, depth + 1, fuel) {
+                let name: Rc<str> = Rc::from(name);
+                out.push((i.to_string(), name.clone()));
+                out.push(((i as i64 - len).to_string(), name));
+            }
+        }
+        (!out.is_empty()).then(|| Value::Map(Rc::from(out)))
+    }
+
+    /// What an assignment to a subscript or attribute binds: `D['r'] = os.system` makes `D`
+    /// a map holding the entry, `builtins.q = os.system` and `globals()['q'] = os.system` bind
+    /// `q`. Only a value that is a name (or, for a namespace, any followed value) is kept.
+    pub fn store(
+        &self,
+        target: Node<'_>,
+        value: Node<'_>,
+        src: &[u8],
+        scope: usize,
+    ) -> Option<(String, Value)> {
+        let mut fuel = Fuel::new();
+        let (container, key) = match target.kind() {
+            "attribute" => (
+                field(target, F::Object)?,
+                text(field(target, F::Attribute)?, src).to_string(),
+            ),
+            "subscript" => {
+                let k = field(target, F::Subscript)?;
+                let key = match index_key(k, src) {
+                    Some(i) => i,
+                    None => self.const_name(k, src, scope, 0, &mut fuel)?,
+                };
+                (field(target, F::Value)?, key)
+            }
+            _ => return None,
+        };
+        let v = self.eval_at(value, src, scope, 0, &mut fuel)?;
+        let namespace =
+            |c: &str| matches!(c, "builtins" | "builtins.__dict__" | "globals()" | "vars()");
+        if target.kind() == "subscript" && container.kind() == "identifier" {
+            let Value::Name(name) = v else {
+                return None;
+            };
+            let id = text(container, src);
+            let mut entries: Vec<(String, Rc<str>)> = match self.scopes_lookup_raw(scope, id) {
+                Some(Value::Map(m)) => m.iter().filter(|(k, _)| *k != key).cloned().collect(),
+                _ => Vec::new(),
+            };
+            if entries.len() >= MAX_MAP {
+                return None;
+            }
+            entries.push((key, name));
+            return Some((id.to_string(), Value::Map(Rc::from(entries))));
+        }
+        let (c, _) = self.resolve_at(container, src, scope, 0, &mut fuel)?;
+        let c = canonical(&c);
+        let scope_of = if target.kind() == "attribute" {
+            &*c == "builtins"
+        } else {
+            namespace(&c)
+        };
+        scope_of.then(|| (canonical(&key).into_owned(), v))
     }
 
     /// Whether `name` is bound in `scope` (or around it) to something other than a module or
@@ -1026,10 +1210,22 @@ impl Names {
                         | "Pdb"
                         | "Profile"
                         | "InteractiveInterpreter"
+                        | "OpenerDirector"
+                        | "Compile"
+                        | "CommandCompiler"
                         | "InteractiveConsole"
                         | "Unpickler"
                         | "_Unpickler"
                         | "__getattribute__"
+                        | "nullcontext"
+                        | "cast"
+                        | "copy"
+                        | "deepcopy"
+                        | "cache"
+                        | "lru_cache"
+                        | "get"
+                        | "pop"
+                        | "setdefault"
                 )
         };
         match f.kind() {
@@ -1241,6 +1437,9 @@ impl Names {
             | "http.client.HTTPSConnection"
             | "urllib3.PoolManager"
             | "urllib.request.build_opener"
+            | "urllib.request.OpenerDirector"
+            | "codeop.Compile"
+            | "codeop.CommandCompiler"
             | "smtplib.SMTP"
             | "smtplib.SMTP_SSL"
             | "ftplib.FTP"
@@ -1699,6 +1898,22 @@ impl Names {
 }
 
 /// `module.name`, for a relative module (`.`, `..pkg`) without doubling the dot.
+/// The index of a subscript written as an integer literal (`L[1]`, `L[-1]`), as the key of an
+/// indexed [`Value::Map`].
+fn index_key(n: Node<'_>, src: &[u8]) -> Option<String> {
+    let t = text(n, src);
+    let digits = t.strip_prefix('-').unwrap_or(t).trim();
+    if !matches!(n.kind(), "integer" | "unary_operator")
+        || digits.is_empty()
+        || digits.len() > 4
+        || !digits.bytes().all(|c| c.is_ascii_digit())
+    {
+        return None;
+    }
+    let i: i64 = digits.parse().ok()?;
+    Some(if t.starts_with('-') { -i } else { i }.to_string())
+}
+
 fn join(module: &str, name: &str) -> String {
     if module.ends_with('.') {
         format!("{module}{name}")
