@@ -766,6 +766,12 @@ fn every_object_dtype_spelling_is_analysed_as_a_pickle() {
         "[('a', [('b', 'O')])]",
         "[(('title', 'a'), 'O', (2,))]",
         "('O', (2,))",
+        // Comma-separated format strings (`numpy.dtype('i4,O')`), with repeats and shapes.
+        "'i4,O'",
+        "'<i4,|O8'",
+        "'f8,3O'",
+        "'(2,3)O,i4'",
+        "[('a', 'i4,O')]",
     ] {
         let r = scan_named("x.npy", &npy_descr(descr, SYSTEM));
         assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
@@ -775,6 +781,8 @@ fn every_object_dtype_spelling_is_analysed_as_a_pickle() {
         "'|u1'",
         "[('O', '<f4'), ('object', '<i8')]",
         "'<U5'",
+        "'i4,f8'",
+        "'(2,3)f4,i4'",
     ] {
         let r = scan_named("x.npy", &npy_descr(descr, &[0u8; 64]));
         assert!(

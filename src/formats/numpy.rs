@@ -33,10 +33,34 @@ fn object_descr(descr: &str) -> bool {
     }
 }
 
-/// A dtype type string that holds objects.
+/// A dtype type string that holds objects. NumPy's `dtype(str)` also reads a comma-separated
+/// format string (`'i4,O'`, `numpy/_core/_internal.py` `_commastring`), each part an optional
+/// byte order, an optional repeat count or shape (`3`, `(2,3)`), another optional byte order
+/// and the type: any part with an object type makes the whole dtype hold objects.
 fn object_code(s: &str) -> bool {
-    let t = s.trim_start_matches(['<', '>', '=', '|']);
-    t.starts_with('O') || t.to_ascii_lowercase().starts_with("object")
+    let mut parts = Vec::new();
+    let (mut depth, mut start) = (0usize, 0usize);
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => {
+                parts.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&s[start..]);
+    parts.iter().any(|part| {
+        let t = part.trim().trim_start_matches(['<', '>', '=', '|']);
+        let t = match t.strip_prefix('(') {
+            Some(rest) => rest.split_once(')').map_or("", |(_, after)| after),
+            None => t.trim_start_matches(|c: char| c.is_ascii_digit()),
+        };
+        let t = t.trim_start_matches(['<', '>', '=', '|']);
+        t.starts_with('O') || t.to_ascii_lowercase().starts_with("object")
+    })
 }
 
 fn object_dtype(v: &Lit) -> bool {
