@@ -789,6 +789,14 @@ fn zip_lzma_and_xz_members_are_analysed() {
         xz_member,
         // A 4 GiB dictionary claimed for a 31-byte member: capped, decoded in bounded memory.
         lzma_member("d.pkl", OS_SYSTEM_PICKLE, true, Some(u32::MAX)),
+        // The end-marker flag cleared and a declared size larger than the data, with a 1 GiB
+        // dictionary: CPython's zipfile ignores the flag and stops at the end marker.
+        {
+            let mut m = lzma_member("e.pkl", OS_SYSTEM_PICKLE, true, Some(1 << 30));
+            m.flags = 0;
+            m.size = 0xF000_0000;
+            m
+        },
     ]);
     let path = write(dir.path(), "weights.zip", &z.bytes);
     let (r, _) = scan_default(&path);
@@ -799,7 +807,7 @@ fn zip_lzma_and_xz_members_are_analysed() {
     members.sort();
     assert_eq!(
         members,
-        ["a.pkl", "b.pkl", "c.pkl", "d.pkl"].map(|m| (m.to_string(), Severity::Critical))
+        ["a.pkl", "b.pkl", "c.pkl", "d.pkl", "e.pkl"].map(|m| (m.to_string(), Severity::Critical))
     );
     assert!(
         !r.findings
@@ -1047,7 +1055,10 @@ fn sz_number(out: &mut Vec<u8>, v: u64) {
 /// A solid 7z archive with the Copy coder (7zFormat.txt): one folder holding every member's
 /// bytes one after another, names in `FilesInfo`, no CRCs of the data.
 fn sevenz_copy(members: &[(&str, &[u8])]) -> Vec<u8> {
-    let packed: Vec<u8> = members.iter().flat_map(|(_, d)| d.iter().copied()).collect();
+    let packed: Vec<u8> = members
+        .iter()
+        .flat_map(|(_, d)| d.iter().copied())
+        .collect();
     let mut h = vec![0x01, 0x04, 0x06]; // Header, MainStreamsInfo, PackInfo
     sz_number(&mut h, 0); // pack position
     sz_number(&mut h, 1); // pack streams

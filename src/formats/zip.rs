@@ -940,40 +940,44 @@ const MAX_TEXT_MEMBER: u64 = 64 << 20;
 /// (95), the methods Python's `zipfile` reads (APPNOTE 4.4.5).
 ///
 /// An LZMA member (APPNOTE 5.8.8) starts with a 4-byte header (LZMA SDK version, properties
-/// size) and the 5 properties bytes (lc/lp/pb byte, dictionary size u32 LE); general-purpose
-/// bit 1 says an end marker ends the stream, else the declared size does. The dictionary is
-/// capped at the declared size (a larger one cannot be referenced) and its memory at the bound
-/// of standalone `.lzma`/`.xz` streams.
+/// size) and the properties (lc/lp/pb byte, dictionary size u32 LE). It is decoded as CPython's
+/// `zipfile` does (a raw LZMA1 decoder): general-purpose bit 1 and the declared size do not
+/// decide where the stream ends; the stream's end marker or the end of the data does, and the
+/// output is cut at the declared size. The dictionary is capped at the declared size and at the
+/// memory bound of standalone `.lzma`/`.xz` streams: a window larger than what was decoded is
+/// never referenced, and a stream that does reach further back fails where it does (reported).
 ///
-/// Errors: a truncated or invalid LZMA header, or a dictionary over the memory bound (a
-/// message for the finding).
+/// Errors: a truncated LZMA header or invalid properties (a message for the finding).
 fn decoder<'a>(e: &Entry, raw: &'a [u8]) -> Result<Box<dyn Read + 'a>, String> {
     use crate::formats::compress::LZMA_MEM_LIMIT_KIB;
     Ok(match e.method {
         8 => Box::new(crate::formats::compress::SliceInflater::new(raw)),
         12 => Box::new(bzip2::read::BzDecoder::new(raw)),
         14 => {
-            let (Some(size), Some(props), Some(dict)) =
-                (u16_at(raw, 2), raw.get(4), u32_at(raw, 5))
-            else {
+            let (Some(size), Some(_)) = (u16_at(raw, 2), raw.get(8)) else {
                 return Err("LZMA header truncated".into());
             };
-            if size != 5 {
+            let start = 4 + usize::from(size);
+            let (Some(&props), Some(dict)) = (raw.get(4), u32_at(raw, 5)) else {
+                return Err("LZMA header truncated".into());
+            };
+            if size < 5 || raw.len() < start {
                 return Err(format!("LZMA properties of {size} bytes, 5 expected"));
             }
-            let dict = dict.min(u32::try_from(e.usize.max(4096)).unwrap_or(u32::MAX));
-            let need = lzma_rust2::lzma_get_memory_usage_by_props(dict, *props)
+            let window = u64::from(LZMA_MEM_LIMIT_KIB / 2) * 1024;
+            let dict = u64::from(dict).min(e.usize.max(4096)).min(window) as u32;
+            lzma_rust2::lzma_get_memory_usage_by_props(dict, props)
                 .map_err(|err| format!("LZMA properties invalid: {err}"))?;
-            if need > LZMA_MEM_LIMIT_KIB {
-                return Err(format!(
-                    "LZMA decoder needs {need} KiB, over the {LZMA_MEM_LIMIT_KIB} KiB bound"
-                ));
-            }
-            let end_marked = e.flags & 2 != 0;
-            let usize = if end_marked { u64::MAX } else { e.usize };
+            let inner =
+                lzma_rust2::LzmaReader::new_with_props(&raw[start..], u64::MAX, props, dict, None)
+                    .map_err(|err| format!("LZMA stream invalid: {err}"))?;
             Box::new(
-                lzma_rust2::LzmaReader::new_with_props(&raw[9..], usize, *props, dict, None)
-                    .map_err(|err| format!("LZMA stream invalid: {err}"))?,
+                RawLzma {
+                    inner,
+                    produced: 0,
+                    declared: e.usize,
+                }
+                .take(e.usize),
             )
         }
         _ => Box::new(lzma_rust2::XzReader::new_mem_limit(
@@ -982,6 +986,28 @@ fn decoder<'a>(e: &Entry, raw: &'a [u8]) -> Result<Box<dyn Read + 'a>, String> {
             LZMA_MEM_LIMIT_KIB,
         )),
     })
+}
+
+/// A raw LZMA1 stream read as CPython's `LZMADecompressor(FORMAT_RAW)` reads a zip member: a
+/// stream without an end marker ends with its data, so running out of input once the declared
+/// size was produced is the end, not an error.
+struct RawLzma<R> {
+    inner: R,
+    produced: u64,
+    declared: u64,
+}
+
+impl<R: Read> Read for RawLzma<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.produced += n as u64;
+                Ok(n)
+            }
+            Err(_) if self.produced >= self.declared => Ok(0),
+            Err(err) => Err(err),
+        }
+    }
 }
 
 /// Formats whose verdict needs every byte of the member (so its CRC is worth checking).
