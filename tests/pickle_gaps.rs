@@ -859,3 +859,60 @@ fn writes_of_long_keys_into_a_namespace_stay_small() {
         .unwrap_or_else(|| panic!("{:#?}", show(&r)));
     assert!(f.evidence.len() < 200, "{}", f.evidence.len());
 }
+
+/// Classes whose `__init__` is the danger (a LightGBM `Booster` given a `train_set` joins a
+/// network, an XGBoost `Booster` reads the path it is given): calling one with arguments is
+/// high, while the way real checkpoints rebuild it (`NEWOBJ`, then `BUILD` with its state) stays
+/// clean. Classes that wildcard allowlists admitted and whose construction reaches the Hub or
+/// the file system are critical.
+#[test]
+fn classes_dangerous_only_when_initialised() {
+    fn s(x: &str) -> Vec<u8> {
+        let mut v = vec![0x8c, u8::try_from(x.len()).expect("short")];
+        v.extend_from_slice(x.as_bytes());
+        v
+    }
+    let global = |m: &str, n: &str| [s(m), s(n), vec![0x93]].concat();
+    // Booster({'machines': ...}, Dataset('train.csv')) through REDUCE.
+    let reduce = [
+        b"\x80\x04".to_vec(),
+        global("lightgbm.basic", "Booster"),
+        b"}".to_vec(),
+        s("machines"),
+        s("a.example.invalid:12400"),
+        b"s".to_vec(),
+        global("lightgbm.basic", "Dataset"),
+        s("train.csv"),
+        b"\x85R\x86R.".to_vec(),
+    ]
+    .concat();
+    let r = scan_named("booster.pkl", &reduce);
+    assert_rule(&r, "pickle-dangerous-call", Severity::High);
+    // Booster.__new__(Booster) then BUILD with its state: how LightGBM models are pickled.
+    let newobj = [
+        b"\x80\x04".to_vec(),
+        global("lightgbm.basic", "Booster"),
+        b")\x81}".to_vec(),
+        s("handle"),
+        s("tree\nversion=v4\n"),
+        b"sb.".to_vec(),
+    ]
+    .concat();
+    let r = scan_named("model.pkl", &newobj);
+    assert!(r.findings.is_empty(), "{:#?}", show(&r));
+    for (m, n) in [
+        ("transformers.keras_callbacks", "PushToHubCallback"),
+        ("transformers.commands.train", "TrainCommand"),
+        ("numpy.lib._npyio_impl", "NpzFile"),
+    ] {
+        let p = [
+            b"\x80\x04".to_vec(),
+            global(m, n),
+            s("/tmp/airlock-test"),
+            b"\x85R.".to_vec(),
+        ]
+        .concat();
+        let r = scan_named("x.pkl", &p);
+        assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    }
+}

@@ -29,6 +29,9 @@ struct Lists {
     deny: Vec<(String, Option<String>, &'static str)>,
     /// The severity of a call, per category that does not use the default (critical).
     severities: Vec<(&'static str, Severity)>,
+    /// Categories whose entries are dangerous only when initialised with arguments
+    /// ([`init_only`]).
+    init_only: Vec<&'static str>,
 }
 
 fn leak(s: String) -> &'static str {
@@ -55,16 +58,24 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
     }
     let mut deny = Vec::new();
     let mut severities = Vec::new();
+    let mut init_only = Vec::new();
     let mut category: &'static str = "dangerous";
     for line in include_str!("../../../data/pickle-denylist.txt").lines() {
         let line = line.trim();
         if let Some(sec) = line.strip_prefix("# ---") {
-            // `# --- name ---` or `# --- name --- severity`.
-            let (name, severity) = match sec.split_once("---") {
-                Some((name, sev)) => (name, parse_severity(sev.trim())),
-                None => (sec, Severity::Critical),
+            // `# --- name ---`, `# --- name --- severity` or `# --- name --- severity init`.
+            let (name, severity, init) = match sec.split_once("---") {
+                Some((name, rest)) => {
+                    let mut words = rest.split_whitespace();
+                    let sev = parse_severity(words.next().unwrap_or(""));
+                    (name, sev, words.next() == Some("init"))
+                }
+                None => (sec, Severity::Critical, false),
             };
             category = leak(name.trim().to_string());
+            if init {
+                init_only.push(category);
+            }
             if severity != Severity::Critical {
                 severities.push((category, severity));
             }
@@ -82,6 +93,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
         wild_allow,
         deny,
         severities,
+        init_only,
     }
 });
 
@@ -105,6 +117,31 @@ pub fn call_severity(category: &str) -> Severity {
         .iter()
         .find(|(c, _)| *c == category)
         .map_or(Severity::Critical, |(_, s)| *s)
+}
+
+/// True for a category whose section header ends with `init`: classes whose `__init__` is the
+/// danger (it connects, reads a path, runs a process) while real files rebuild them through
+/// `cls.__new__` (`NEWOBJ`, `copyreg._reconstructor`) and `__setstate__`. Only a call that runs
+/// `__init__` with arguments (`REDUCE`, `INST`, `OBJ`) is denied; see [`classify_uninitialised`].
+pub fn init_only(category: &str) -> bool {
+    LISTS.init_only.contains(&category)
+}
+
+/// [`classify`] for a global that is not initialised with arguments (rebuilt through
+/// `cls.__new__`, called without arguments, or only imported): entries of [`init_only`]
+/// categories do not count, so the allowlists decide.
+pub fn classify_uninitialised(module: &str, name: &str) -> Class {
+    match classify(module, name) {
+        Class::Denied(c) if init_only(c) => {
+            let lists = &*LISTS;
+            if wildcard_admits(name) && lists.wild_allow.iter().any(|m| dotted_prefix(module, m)) {
+                Class::Allowed
+            } else {
+                Class::Unknown
+            }
+        }
+        other => other,
+    }
 }
 
 /// True when `s` is `prefix` or starts with `prefix` followed by a dot.
@@ -612,6 +649,7 @@ mod tests {
             if let Some(sec) = line.trim().strip_prefix("# ---") {
                 if let Some((_, sev)) = sec.split_once("---") {
                     let sev = sev.trim();
+                    let sev = sev.strip_suffix(" init").unwrap_or(sev);
                     assert!(
                         matches!(sev, "" | "critical" | "high" | "medium" | "low"),
                         "{line}"

@@ -411,7 +411,7 @@ fn linear_imports(
             (module, name)
         };
         let shown = qualified(&module, &name);
-        let hit = match classify(&module, &name) {
+        let hit = match classify::classify_uninitialised(&module, &name) {
             Class::Allowed => continue,
             Class::Denied(category) => Hit {
                 severity: Severity::High.min(classify::call_severity(category)),
@@ -904,7 +904,15 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                         };
                         called.insert(gnode);
                         let shown = qualified(&module, &name);
-                        let class = classify(&module, &name);
+                        // `__init__` runs only for a call with arguments that is not
+                        // `cls.__new__` (see `classify::init_only`).
+                        let initialised = !matches!(kind, CallKind::Newobj | CallKind::NewobjEx)
+                            && !matches!(m.node_of(args), Some(Node::Tuple(t)) if t.is_empty());
+                        let class = if initialised {
+                            classify(&module, &name)
+                        } else {
+                            classify::classify_uninitialised(&module, &name)
+                        };
                         let callee_critical = matches!(class, Class::Denied(c)
                             if classify::call_severity(c) == Severity::Critical);
                         if !callee_critical {
@@ -1047,7 +1055,7 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
         }
         let shown = qualified(module, name);
         let span = Span::Opcode { index, offset };
-        match classify(module, name) {
+        match classify::classify_uninitialised(module, name) {
             Class::Allowed => {}
             Class::Denied(category) => add(
                 &mut hits,
