@@ -458,7 +458,8 @@ fn a_snapshot_folder_reads_its_own_entrys_blobs_and_no_other_link() {
 
 /// diffusers' `model_index.json`: a component `[library, class]` whose `<component>/<library>.py`
 /// exists is custom code, `_class_name` as `[module, class]` a custom pipeline, and a component
-/// built from an installed library that runs code (`["os", "system"]`) is high. The components
+/// whose library is a standard module that does something on import (`antigravity`) is high;
+/// `["os", "system"]` only imports `os` (diffusers fails before calling anything). The components
 /// of a stock pipeline (`["diffusers", ...]`, `["transformers", ...]`, a diffusers pipeline module
 /// such as `stable_diffusion`) are not remote code.
 #[test]
@@ -472,7 +473,8 @@ fn diffusers_custom_components_are_remote_code() {
             "unet": ["my_unet", "MyUNet"], "vae": ["diffusers", "AutoencoderKL"],
             "text_encoder": ["transformers", "CLIPTextModel"],
             "safety_checker": ["stable_diffusion", "StableDiffusionSafetyChecker"],
-            "scheduler": ["os", "system"], "feature_extractor": [null, null]}"#,
+            "scheduler": ["antigravity", "Fly"], "tokenizer": ["os", "system"],
+            "feature_extractor": [null, null]}"#,
     );
     write(
         root,
@@ -505,7 +507,10 @@ fn diffusers_custom_components_are_remote_code() {
         ),
         "{remote:?}"
     );
-    assert!(has("installed module os", Severity::High), "{remote:?}");
+    assert!(
+        has("standard module antigravity", Severity::High),
+        "{remote:?}"
+    );
 }
 
 /// A stock diffusers pipeline and a stock sentence-transformers model: no remote code.
@@ -539,8 +544,7 @@ fn sentence_transformers_custom_module_is_remote_code() {
     write(
         root,
         "modules.json",
-        br#"[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-            {"idx": 1, "name": "1", "path": "1_Custom", "type": "custom_st.EvilModule"}]"#,
+        br#"[{"idx": 0, "name": "0", "path": "", "type": "custom_st.EvilModule"}]"#,
     );
     write(
         root,

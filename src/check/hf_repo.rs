@@ -50,29 +50,11 @@ const CONFIGS: &[&str] = &[
 /// `sentence_transformers.` is imported, from the repository with `trust_remote_code=True`).
 const CODE_MANIFESTS: &[&str] = &["model_index.json", "modules.json"];
 
-/// Standard-library modules a diffusers component may name as its "library" that run code,
-/// processes or the network when a class of theirs is built (diffusers imports the library and
-/// calls the class).
-const CODE_RUNNING_LIBRARIES: &[&str] = &[
-    "os",
-    "posix",
-    "nt",
-    "subprocess",
-    "builtins",
-    "sys",
-    "importlib",
-    "runpy",
-    "code",
-    "pty",
-    "socket",
-    "pickle",
-    "shutil",
-    "ctypes",
-    "urllib",
-    "http",
-    "webbrowser",
-    "multiprocessing",
-];
+/// Standard-library modules whose import alone does something (opens a browser, starts IDLE,
+/// prints): a diffusers component naming one as its "library" runs that when the pipeline is
+/// loaded (diffusers imports the library before it looks for the class). Importing other
+/// standard modules (`os`, `subprocess`) calls nothing.
+const IMPORT_SIDE_EFFECTS: &[&str] = &["antigravity", "idlelib", "this", "__hello__", "__phello__"];
 
 /// Findings listed per index or config at most; the rest are summed up in the last one.
 const MAX_PER_FILE: usize = 64;
@@ -430,7 +412,7 @@ fn diffusers_refs<'v>(
                     key.as_str(),
                     format!("{key}.{library}.{}", class.unwrap_or("")),
                 ));
-            } else if CODE_RUNNING_LIBRARIES.contains(&library.split('.').next().unwrap_or("")) {
+            } else if IMPORT_SIDE_EFFECTS.contains(&library.split('.').next().unwrap_or("")) {
                 refs.push((
                     "model_index.json",
                     key.as_str(),
@@ -509,7 +491,13 @@ fn remote_code(
                 m.get("type")
                     .and_then(|t| t.as_str())
                     .is_some_and(|t| t.starts_with("sentence_transformers."))
-            }) || exists("config_sentence_transformers.json");
+            }) || exists("config_sentence_transformers.json")
+                || (!entries.is_empty()
+                    && entries.iter().all(|m| {
+                        ["idx", "name", "path", "type"]
+                            .iter()
+                            .all(|k| m.get(k).is_some())
+                    }));
             for m in entries.iter().filter(|_| theirs) {
                 let (Some(t), name) = (
                     m.get("type").and_then(|t| t.as_str()),
@@ -554,7 +542,7 @@ fn remote_code(
                 Finding::builder(&r::remote_code::RULE, Location::file(path))
                     .severity(Severity::High)
                     .message(format!(
-                        "diffusers would import the installed module {} and build a component from it: a library that runs code, not a model component",
+                        "diffusers imports the standard module {} as a component's library when loading the pipeline, and importing it runs code (a browser, IDLE, output)",
                         truncate_chars(library, 100)
                     ))
                     .evidence(evidence)
