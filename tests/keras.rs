@@ -146,11 +146,15 @@ fn keras_v3_unsafe_keras_functions_are_reported() {
     let get_file = r#"{"module": "keras.utils", "class_name": "get_file", "config": {"fname": "x", "origin": "https://example.invalid/x.tar.gz", "extract": true}, "registered_name": null}"#;
     let unsafe_mode = r#"{"module": "keras.config", "class_name": "function", "config": "enable_unsafe_deserialization", "registered_name": null}"#;
     let nested = r#"{"module": "keras.src.saving.saving_api", "class_name": "load_model", "config": {"filepath": "https://example.invalid/m.keras"}, "registered_name": null}"#;
+    let lookup = r#"{"module": "keras.layers", "class_name": "StringLookup", "config": {"name": "s", "vocabulary": "/root/.ssh/id_rsa"}, "registered_name": null}"#;
+    let listed = r#"{"module": "keras.layers", "class_name": "StringLookup", "config": {"name": "t", "vocabulary": ["a", "b"]}, "registered_name": null}"#;
     let cfg = sequential(&[
         layer("Dense", "d1"),
         get_file.to_string(),
         unsafe_mode.to_string(),
         nested.to_string(),
+        lookup.to_string(),
+        listed.to_string(),
     ]);
     let ctx = analyse_bytes(&keras(&cfg), "m.keras");
     let mut got: Vec<(Severity, String)> = ctx
@@ -163,6 +167,10 @@ fn keras_v3_unsafe_keras_functions_are_reported() {
     assert_eq!(
         got,
         vec![
+            (
+                Severity::High,
+                "StringLookup.vocabulary = \"/root/.ssh/id_rsa\"".to_string()
+            ),
             (
                 Severity::High,
                 "keras.src.saving.saving_api.load_model".to_string()

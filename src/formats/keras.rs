@@ -283,6 +283,7 @@ impl Walk<'_> {
                     }
                 }
                 if !in_lambda {
+                    self.file_config(map, pointer);
                     self.external(map, pointer);
                 }
                 for (k, child) in map {
@@ -357,6 +358,38 @@ impl Walk<'_> {
                 .evidence(truncate_chars(target, 200))
                 .build(),
         );
+    }
+
+    /// A layer whose config names a file it reads when it is built: `StringLookup`,
+    /// `IntegerLookup` and `TextVectorization` with `vocabulary` (or `vocabulary_file`) given as
+    /// a path, and keras-hub tokenizers with `vocabulary`, `merges` or `proto` as a path
+    /// (CVE-2025-12058: any local file, or a `gs://` / `hdfs://` URL through `tf.io.gfile`, is
+    /// read at load, safe mode or not). Saved models keep these in the archive's assets, so a
+    /// string here is a path outside the model: `keras-unsafe-function`, high.
+    fn file_config(&mut self, map: &serde_json::Map<String, Value>, pointer: &str) {
+        let Some(config) = map.get("config").and_then(Value::as_object) else {
+            return;
+        };
+        let class = map.get("class_name").and_then(Value::as_str).unwrap_or("?");
+        for key in ["vocabulary", "vocabulary_file", "merges", "proto"] {
+            let Some(path) = config.get(key).and_then(Value::as_str) else {
+                continue;
+            };
+            if path.trim().is_empty() {
+                continue;
+            }
+            self.findings.push(
+                Finding::builder(&r::keras_unsafe_function::RULE, self.at(pointer))
+                    .severity(Severity::High)
+                    .message(format!(
+                        "{} has its `{key}` given as the path {}, which Keras reads when it builds the layer, safe mode or not (CVE-2025-12058)",
+                        truncate_chars(class, 60),
+                        truncate_chars(path, 120)
+                    ))
+                    .evidence(truncate_chars(&format!("{class}.{key} = {path:?}"), 200))
+                    .build(),
+            );
+        }
     }
 
     fn external(&mut self, map: &serde_json::Map<String, Value>, pointer: &str) {
