@@ -75,6 +75,17 @@ const UNSAFE_FUNCTIONS: &[(&str, Severity, &str)] = &[
         "loads a TensorFlow SavedModel (its graph ops run) from a path the config names",
     ),
     ("write_file", Severity::Critical, "writes a file"),
+    (
+        "extract_archive",
+        Severity::Critical,
+        "extracts an archive over local paths",
+    ),
+    ("rmtree", Severity::Critical, "deletes a folder tree"),
+    (
+        "load_model_from_hdf5",
+        Severity::High,
+        "loads another model from a path the config names",
+    ),
 ];
 
 const DANGEROUS_MODULES: &[&str] = &[
