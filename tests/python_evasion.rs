@@ -514,3 +514,62 @@ fn a_lone_cr_ends_a_comment() {
             .collect::<Vec<_>>()
     );
 }
+
+/// Process calls whose argv starts a shell on a command line or an interpreter on code, in the
+/// spellings the first-pair check missed: option clusters (`sh -ec`), long options first
+/// (`bash --norc -c`), wrappers (`env`, `busybox`, `sudo`), `perl -e`, `executable='/bin/sh'`
+/// and a shell fed its commands on standard input. Running a script, or `sh -x build.sh`, is not
+/// a command line.
+#[test]
+fn argv_shells_in_every_spelling() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        ("subprocess.run(['sh', '-ec', 'echo airlock-test'])", true),
+        (
+            "subprocess.run(['bash', '--norc', '-c', 'echo airlock-test'])",
+            true,
+        ),
+        (
+            "subprocess.run(['/usr/bin/env', 'sh', '-c', 'echo airlock-test'])",
+            true,
+        ),
+        (
+            "subprocess.run(['env', 'A=1', 'bash', '-lc', 'echo airlock-test'])",
+            true,
+        ),
+        (
+            "subprocess.run(['busybox', 'sh', '-c', 'echo airlock-test'])",
+            true,
+        ),
+        (
+            "subprocess.run(['perl', '-e', 'system(q(echo airlock-test))'])",
+            true,
+        ),
+        (
+            "subprocess.run(['x', '-c', 'echo airlock-test'], executable='/bin/sh')",
+            true,
+        ),
+        ("subprocess.run(['sh'], input=b'echo airlock-test')", true),
+        (
+            "subprocess.run(['bash', '-s'], input=b'echo airlock-test')",
+            true,
+        ),
+        ("subprocess.run(['bash', 'scripts/build.sh'])", false),
+        ("subprocess.run(['sh', '-x', 'build.sh'])", false),
+        (
+            "subprocess.run(['env', 'python', 'setup.py', 'build'])",
+            false,
+        ),
+    ];
+    for (i, (call, shell)) in cases.iter().enumerate() {
+        let src = format!("import subprocess\n{call}\n");
+        let p = package(dir.path(), &format!("c{i}"), "__init__.py", &src);
+        let r = airlock::scan::scan_file(&p, airlock::analyse::BudgetLimits::default());
+        let got = on_file(&r, "python-shell-command");
+        if *shell {
+            assert_eq!(got, Some(Severity::High), "{call}: {:#?}", summary(&r));
+        } else {
+            assert_eq!(got, None, "{call}: {:#?}", summary(&r));
+        }
+    }
+}

@@ -931,12 +931,59 @@ fn shell_keyword(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     found
 }
 
+/// A process call whose keywords make it a shell: `executable='/bin/sh'` (the argv is then the
+/// shell's: `['x', '-c', CMD]`), or a shell with no script in its argv (`['sh']`, `['bash',
+/// '-s']`) handed its commands through `input=` or `stdin=`.
+fn shell_by_keyword(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    let mut c = args.walk();
+    let kids: Vec<tree_sitter::Node<'_>> = args.named_children(&mut c).take(16).collect();
+    let keyword = |name: &str| {
+        kids.iter().find_map(|k| {
+            (k.kind() == "keyword_argument"
+                && field(*k, F::Name).is_some_and(|n| text(n, src) == name))
+            .then(|| field(*k, F::Value))
+            .flatten()
+        })
+    };
+    if keyword("executable")
+        .and_then(|v| string_value(v, src))
+        .is_some_and(|v| is_shell_program(&v))
+    {
+        return true;
+    }
+    let fed = keyword("input").is_some() || keyword("stdin").is_some();
+    let Some(first) = kids
+        .first()
+        .filter(|f| matches!(f.kind(), "list" | "tuple"))
+    else {
+        return false;
+    };
+    let mut c = first.walk();
+    let items: Vec<Option<String>> = first
+        .named_children(&mut c)
+        .take(8)
+        .map(|x| string_value(x, src))
+        .collect();
+    fed && items
+        .first()
+        .and_then(|p| p.as_deref())
+        .is_some_and(is_shell_program)
+        && items[1..]
+            .iter()
+            .all(|i| i.as_deref().is_some_and(|f| f.starts_with('-')))
+}
+
 fn shell_list(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     if !matches!(n.kind(), "list" | "tuple") {
         return false;
     }
-    let item = |i: usize| n.named_child(i).and_then(|x| string_value(x, src));
-    shell_pair(item(0), item(1))
+    let mut c = n.walk();
+    let items: Vec<Option<String>> = n
+        .named_children(&mut c)
+        .take(16)
+        .map(|x| string_value(x, src))
+        .collect();
+    argv_runs_code(&items)
 }
 
 /// Whether the string arguments of `os.execl('/bin/sh', 'sh', '-c', …)` or
@@ -945,23 +992,108 @@ fn shell_args(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     let mut c = args.walk();
     let strings: Vec<Option<String>> = args
         .named_children(&mut c)
-        .take(8)
+        .take(16)
         .map(|x| string_value(x, src))
         .collect();
-    strings
-        .windows(2)
-        .any(|w| shell_pair(w[0].clone(), w[1].clone()))
+    // `execl(path, argv0, …)` repeats the program: the argv may start at either.
+    (0..strings.len().min(3)).any(|k| argv_runs_code(&strings[k..]))
 }
 
-fn shell_pair(prog: Option<String>, flag: Option<String>) -> bool {
-    let (Some(prog), Some(flag)) = (prog, flag) else {
+/// Programs that run the program after them (`env sh -c …`, `busybox sh -c …`, `sudo bash -c
+/// …`); their own options and `VAR=value` / numeric arguments are skipped.
+const ARGV_WRAPPERS: &[&str] = &[
+    "env", "busybox", "sudo", "doas", "nohup", "nice", "setsid", "stdbuf", "timeout", "exec",
+    "command", "chroot", "unshare", "xargs", "time",
+];
+
+/// Interpreters that run code given on their command line, and the flags that give it
+/// (`perl -e`, `node -e`, `ruby -e`, `php -r`). `python -c` is not here: its code is analysed
+/// as Python (version probes in `setup.py` are common and benign).
+fn interpreter_code_flag(prog: &str) -> Option<&'static [char]> {
+    let base = prog
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(prog)
+        .to_ascii_lowercase();
+    let base = base.strip_suffix(".exe").unwrap_or(&base);
+    let base = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    match base {
+        "perl" | "ruby" | "node" | "nodejs" | "lua" | "osascript" => Some(&['e', 'E']),
+        "php" => Some(&['r']),
+        _ => None,
+    }
+}
+
+/// Whether an argv (constant items; `None` for one that is not) starts a shell on a command
+/// line or an interpreter on code: a shell (or interpreter), possibly behind wrappers such as
+/// `env` or `busybox` ([`ARGV_WRAPPERS`]), then options of which one gives the command (`-c`,
+/// a cluster holding it such as `-ec`, `/c`, `-Command`; `-e` for `perl`); long options such as
+/// `--norc` are skipped. Looks at the first 16 items.
+fn argv_runs_code(items: &[Option<String>]) -> bool {
+    let mut i = 0;
+    while let Some(Some(p)) = items.get(i) {
+        let base = p
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(p)
+            .to_ascii_lowercase();
+        if !ARGV_WRAPPERS.contains(&base.as_str()) {
+            break;
+        }
+        i += 1;
+        while let Some(Some(a)) = items.get(i) {
+            if a.starts_with('-') || a.contains('=') || a.chars().all(|c| c.is_ascii_digit()) {
+                i += 1;
+            } else {
+                break;
+            }
+        }
+    }
+    let Some(Some(prog)) = items.get(i) else {
         return false;
     };
-    is_shell_program(&prog)
-        && matches!(
-            flag.to_ascii_lowercase().as_str(),
-            "-c" | "/c" | "/k" | "-command" | "-lc" | "-ic" | "-encodedcommand" | "-enc"
-        )
+    let shell = is_shell_program(prog);
+    let code_flags = interpreter_code_flag(prog);
+    if !shell && code_flags.is_none() {
+        return false;
+    }
+    for flag in items.iter().skip(i + 1).take(8) {
+        let Some(flag) = flag else {
+            return false;
+        };
+        let f = flag.to_ascii_lowercase();
+        if shell
+            && matches!(
+                f.as_str(),
+                "-c" | "/c" | "/k" | "-command" | "-encodedcommand" | "-enc"
+            )
+        {
+            return true;
+        }
+        if f.starts_with("--") {
+            continue;
+        }
+        let Some(cluster) = f.strip_prefix('-') else {
+            // A script path or the code itself: no command flag came first.
+            return false;
+        };
+        let windows = matches!(
+            prog.rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(prog)
+                .to_ascii_lowercase()
+                .trim_end_matches(".exe"),
+            "cmd" | "powershell" | "pwsh"
+        );
+        if windows || !cluster.chars().all(|c| c.is_ascii_alphabetic()) || cluster.is_empty() {
+            continue;
+        }
+        let wanted: &[char] = code_flags.unwrap_or(&['c']);
+        if flag[1..].chars().any(|c| wanted.contains(&c)) {
+            return true;
+        }
+    }
+    false
 }
 
 /// The start of the command a string argument of a process call holds, as far as it is
@@ -1008,10 +1140,12 @@ fn command_prefix(
 /// it to `CreateProcess` as the command line of the program its first word names: a shell only
 /// when that program is one.
 fn string_starts_shell(prefix: &str) -> bool {
-    let mut words = prefix
+    let words: Vec<Option<String>> = prefix
         .split_whitespace()
-        .map(|w| w.trim_matches(['"', '\'']).to_string());
-    shell_pair(words.next(), words.next())
+        .take(16)
+        .map(|w| Some(w.trim_matches(['"', '\'']).to_string()))
+        .collect();
+    argv_runs_code(&words)
 }
 
 /// Whether `n` (a lambda) is called where it is written: the callee of a call, through
@@ -2093,7 +2227,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     let shell_argv = args.is_some_and(|a| {
                         let mut c = a.walk();
                         let found = a.named_children(&mut c).take(8).any(|x| shell_list(x, src));
-                        found
+                        found || shell_by_keyword(a, src)
                     });
                     if arg_text.contains("sys.executable") && arg_text.contains("DEVNULL") {
                         sig.hidden_spawn.push((line, in_fn, call_text(&pname)));
