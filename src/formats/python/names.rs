@@ -26,6 +26,21 @@ use tree_sitter::Node;
 
 use super::{field, positional, text, F};
 
+/// Calls that hand their argument back, or wrap it in something that calls it: a context
+/// manager entered on it (`contextlib.nullcontext`), `typing.cast`, `copy.copy`/`deepcopy`,
+/// `functools.cache`/`lru_cache`, and `get`/`pop`/`setdefault` of a map.
+const PASS_THROUGH: &[&str] = &[
+    "nullcontext",
+    "cast",
+    "copy",
+    "deepcopy",
+    "cache",
+    "lru_cache",
+    "get",
+    "pop",
+    "setdefault",
+];
+
 /// Names bound in one source (all scopes together). Real modules bind at most a few thousand
 /// (sympy's `test_args.py`, the largest of 25 000 corpus modules, 1 285); past the bound new
 /// names are not recorded and the source says so ([`Names::overflow`]), since padding a module
@@ -632,20 +647,7 @@ impl Names {
             "attribute" => field(f, F::Attribute).map(|a| text(a, src)),
             _ => None,
         };
-        if let Some(last) = last.filter(|l| {
-            matches!(
-                *l,
-                "nullcontext"
-                    | "cast"
-                    | "copy"
-                    | "deepcopy"
-                    | "cache"
-                    | "lru_cache"
-                    | "get"
-                    | "pop"
-                    | "setdefault"
-            )
-        }) {
+        if let Some(last) = last.filter(|l| PASS_THROUGH.contains(l)) {
             if matches!(last, "get" | "pop" | "setdefault") {
                 let object = field(f, F::Object)?;
                 let map = if matches!(object.kind(), "identifier" | "dictionary") {
@@ -1217,16 +1219,8 @@ impl Names {
                         | "Unpickler"
                         | "_Unpickler"
                         | "__getattribute__"
-                        | "nullcontext"
-                        | "cast"
-                        | "copy"
-                        | "deepcopy"
-                        | "cache"
-                        | "lru_cache"
-                        | "get"
-                        | "pop"
-                        | "setdefault"
                 )
+                || PASS_THROUGH.contains(&name)
         };
         match f.kind() {
             "attribute" => {
