@@ -212,7 +212,11 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
         None => std::io::stdout().write_all(&buf),
     });
     if let Err(e) = written {
-        let _ = writeln!(stderr, "airlock: cannot write the report: {e}");
+        let to = args.output.as_ref().map_or_else(
+            || "standard output".to_string(),
+            |p| p.display().to_string(),
+        );
+        let _ = writeln!(stderr, "airlock: cannot write the report to {to}: {e}");
         return EXIT_ERROR;
     }
     if report::Summary::of(&report).at_or_above(args.fail_on) > 0 {

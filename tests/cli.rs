@@ -403,3 +403,21 @@ fn controls_in_names_are_escaped_in_human_output() {
     assert!(human.contains(r"\x1b[1A\x1b[2Kclean.pkl"), "{human}");
     assert!(human.contains(r"evil\u{202e}lkp.txt.pkl"), "{human}");
 }
+
+/// A report that cannot be written is a usage or I/O error (exit 2) whose message names where
+/// it was to go.
+#[test]
+fn unwritable_output_names_the_path() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("m.safetensors");
+    std::fs::write(&f, safetensors()).expect("write");
+    let target = dir.path().join("missing").join("out.json");
+    let target_text = target.display().to_string();
+    let out = airlock(&["scan", "--format", "json", "-o", &target_text], &[&f]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("cannot write the report to {target_text}")),
+        "{err}"
+    );
+}
