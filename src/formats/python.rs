@@ -457,31 +457,42 @@ fn fetches(
     scope: usize,
     downloaded: &std::collections::HashSet<String>,
 ) -> bool {
-    let mut cur = v;
-    for _ in 0..32 {
-        match cur.kind() {
-            "identifier" => return downloaded.contains(text(cur, src)),
-            "attribute" => match field(cur, F::Object) {
-                Some(o) => cur = o,
-                None => return false,
-            },
+    chain_reaches(v, src, downloaded, 32, |call| {
+        let f = field(call, F::Function)?;
+        let spelled = dotted(f, src);
+        (is_network(&spelled) || names.resolve(f, src, scope).is_some_and(|r| is_network(&r)))
+            .then_some(true)
+    })
+}
+
+/// Walk the value chain of `n` to its root (attribute objects, parentheses, `await`, and the
+/// callee of each call): true when the root is an identifier in `tainted`. At each call met on
+/// the way, `at_call` may decide (`Some(answer)` ends the walk); `None` walks on into the callee.
+/// At most `bound` steps (false past them).
+fn chain_reaches(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    tainted: &std::collections::HashSet<String>,
+    bound: usize,
+    mut at_call: impl FnMut(tree_sitter::Node<'_>) -> Option<bool>,
+) -> bool {
+    let mut cur = n;
+    for _ in 0..bound {
+        let next = match cur.kind() {
+            "identifier" => return tainted.contains(text(cur, src)),
+            "attribute" => field(cur, F::Object),
+            "await" | "parenthesized_expression" => cur.named_child(0),
             "call" => {
-                let Some(f) = field(cur, F::Function) else {
-                    return false;
-                };
-                let spelled = dotted(f, src);
-                if is_network(&spelled)
-                    || names.resolve(f, src, scope).is_some_and(|r| is_network(&r))
-                {
-                    return true;
+                if let Some(answer) = at_call(cur) {
+                    return answer;
                 }
-                cur = f;
+                field(cur, F::Function)
             }
-            "await" | "parenthesized_expression" => match cur.named_child(0) {
-                Some(c) => cur = c,
-                None => return false,
-            },
-            _ => return false,
+            _ => None,
+        };
+        match next {
+            Some(o) => cur = o,
+            None => return false,
         }
     }
     false
@@ -1352,74 +1363,51 @@ fn outside_spec(
     scope: usize,
     specs: &std::collections::HashSet<String>,
 ) -> bool {
-    let mut cur = n;
-    for _ in 0..16 {
-        match cur.kind() {
-            "identifier" => return specs.contains(text(cur, src)),
-            "attribute" => match field(cur, F::Object) {
-                Some(o) => cur = o,
-                None => return false,
-            },
-            "parenthesized_expression" => match cur.named_child(0) {
-                Some(o) => cur = o,
-                None => return false,
-            },
-            "call" => {
-                let Some(f) = field(cur, F::Function) else {
-                    return false;
-                };
-                // Told from the callee's own last name first: this runs for every
-                // assignment of a call (an alias of the function is resolved).
-                let spelled = match f.kind() {
-                    "identifier" => text(f, src),
-                    "attribute" => field(f, F::Attribute).map_or("", |a| text(a, src)),
-                    _ => "",
-                };
-                let known = |l: &str| {
-                    matches!(
-                        l,
-                        "spec_from_file_location"
-                            | "SourceFileLoader"
-                            | "SourcelessFileLoader"
-                            | "module_from_spec"
-                    )
-                };
-                let name = if known(spelled) || f.kind() == "identifier" {
-                    names
-                        .resolve(f, src, scope)
-                        .unwrap_or_else(|| spelled.to_string())
-                } else {
-                    spelled.to_string()
-                };
-                let last = name.rsplit('.').next().unwrap_or(&name);
-                let args = field(cur, F::Arguments);
-                let path = match last {
-                    "spec_from_file_location" => {
-                        args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "location")))
-                    }
-                    "SourceFileLoader" | "SourcelessFileLoader" => {
-                        args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "path")))
-                    }
-                    "module_from_spec" => {
-                        return args
-                            .and_then(|a| positional(a, 0))
-                            .is_some_and(|s| outside_spec(s, src, names, scope, specs));
-                    }
-                    _ => match field(cur, F::Function) {
-                        // `….loader.load_module()`: the chain's object.
-                        Some(o) => {
-                            cur = o;
-                            continue;
-                        }
-                        None => return false,
-                    },
-                };
-                return path.is_some_and(|p| outside_path(p, src, names, scope).is_some());
+    chain_reaches(n, src, specs, 16, |call| {
+        let f = field(call, F::Function)?;
+        // Told from the callee's own last name first: this runs for every assignment of a
+        // call (an alias of the function is resolved).
+        let spelled = match f.kind() {
+            "identifier" => text(f, src),
+            "attribute" => field(f, F::Attribute).map_or("", |a| text(a, src)),
+            _ => "",
+        };
+        let known = |l: &str| {
+            matches!(
+                l,
+                "spec_from_file_location"
+                    | "SourceFileLoader"
+                    | "SourcelessFileLoader"
+                    | "module_from_spec"
+            )
+        };
+        let name = if known(spelled) || f.kind() == "identifier" {
+            names
+                .resolve(f, src, scope)
+                .unwrap_or_else(|| spelled.to_string())
+        } else {
+            spelled.to_string()
+        };
+        let last = name.rsplit('.').next().unwrap_or(&name);
+        let args = field(call, F::Arguments);
+        let path = match last {
+            "spec_from_file_location" => {
+                args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "location")))
             }
-            _ => return false,
-        }
-    }
-    false
+            "SourceFileLoader" | "SourcelessFileLoader" => {
+                args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "path")))
+            }
+            "module_from_spec" => {
+                return Some(
+                    args.and_then(|a| positional(a, 0))
+                        .is_some_and(|s| outside_spec(s, src, names, scope, specs)),
+                );
+            }
+            // `….loader.load_module()`: the chain's object.
+            _ => return None,
+        };
+        Some(path.is_some_and(|p| outside_path(p, src, names, scope).is_some()))
+    })
 }
 
 /// What a function that only hands its first parameter to a decoder, exec or a process call
