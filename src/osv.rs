@@ -123,7 +123,66 @@ pub struct Advisory {
     ranges: Vec<Interval>,
 }
 
+/// How much of a prefix pin (`==1.0.*`, PEP 440 prefix matching) an advisory affects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Coverage {
+    /// No release the pin admits is affected.
+    None,
+    /// Some release the pin admits is affected (listed, or a range overlaps the prefix).
+    Some,
+    /// Every release the pin admits is affected (one range holds the whole prefix).
+    All,
+}
+
+/// The releases a prefix pin `X.Y.*` admits, as the half-open interval `[X.Y, X.(Y+1))` of
+/// final releases (pre-releases of `X.Y` itself, which pip skips by default, are left out);
+/// `None` when `pin` is not a prefix pin or its prefix is not a PEP 440 release.
+fn prefix_interval(pin: &str) -> Option<(Version, Version)> {
+    let prefix = pin.trim().strip_suffix(".*")?;
+    let lo = Version::from_str(prefix).ok()?;
+    if lo.any_prerelease() || lo.is_post() || lo.is_local() {
+        return None;
+    }
+    let mut release = lo.release().to_vec();
+    *release.last_mut()? += 1;
+    let hi = Version::new(release).with_epoch(lo.epoch());
+    Some((lo, hi))
+}
+
 impl Advisory {
+    /// How much of the prefix pin `pin` (`1.0.*`) this advisory affects: a listed version the
+    /// pin admits (PEP 440 prefix matching) or a range that overlaps `[1.0, 1.1)` is
+    /// [`Coverage::Some`]; a range that holds the whole interval is [`Coverage::All`]. A pin
+    /// that is not a prefix pin gives [`Coverage::None`] (use [`Advisory::affects`]).
+    pub fn covers_prefix(&self, pin: &str) -> Coverage {
+        let Some((lo, hi)) = prefix_interval(pin) else {
+            return Coverage::None;
+        };
+        let all = self.ranges.iter().any(|r| {
+            r.introduced.as_ref().is_none_or(|i| i <= &lo)
+                && r.end.as_ref().is_none_or(|(e, _)| e >= &hi)
+        });
+        if all {
+            return Coverage::All;
+        }
+        let admitted = |v: &Version| v >= &lo && v < &hi;
+        let listed = self
+            .versions
+            .iter()
+            .any(|(_, v)| v.as_ref().is_some_and(admitted));
+        let overlaps = self.ranges.iter().any(|r| {
+            r.introduced.as_ref().is_none_or(|i| i < &hi)
+                && r.end
+                    .as_ref()
+                    .is_none_or(|(e, incl)| if *incl { e >= &lo } else { e > &lo })
+        });
+        if listed || overlaps {
+            Coverage::Some
+        } else {
+            Coverage::None
+        }
+    }
+
     /// True when `version` is affected: listed in `versions`, or inside a range.
     pub fn affects(&self, version: &str) -> bool {
         let parsed = Version::from_str(version.trim()).ok();
@@ -480,6 +539,20 @@ impl Db {
         self.by_name
             .get(&normalise(name))
             .map(|l| l.iter().filter(|a| a.affects(version)).collect())
+            .unwrap_or_default()
+    }
+
+    /// Advisories that affect some release the prefix pin `pin` (`1.0.*`) of `name` admits, with
+    /// how much of it they affect ([`Advisory::covers_prefix`]).
+    pub fn matches_prefix(&self, name: &str, pin: &str) -> Vec<(&Advisory, Coverage)> {
+        self.by_name
+            .get(&normalise(name))
+            .map(|l| {
+                l.iter()
+                    .map(|a| (a, a.covers_prefix(pin)))
+                    .filter(|(_, c)| *c != Coverage::None)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 

@@ -272,6 +272,51 @@ fn releases_outside_the_records_are_not_reported() {
 }
 
 #[test]
+fn prefix_pins_match_the_releases_they_admit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::load(&db_dir(dir.path())).expect("load");
+    let p = dir.path().join("requirements.txt");
+    // elementary-data 0.23.* admits the malicious 0.23.3 (and others): one grade lower than an
+    // exact pin. demo-lib 1.1.* lies wholly inside [1.0, 1.2): as severe as an exact pin.
+    // demo-lib 1.2.* and elementary-data 0.22.* admit no affected release.
+    std::fs::write(
+        &p,
+        "elementary-data==0.23.*\ndemo-lib==1.1.*\ndemo-lib==1.2.*\nelementary-data==0.22.*\n",
+    )
+    .expect("write");
+    let report = scan_with(&p, &db);
+    let mut h = hits(&report);
+    h.sort();
+    assert_eq!(
+        h,
+        vec![
+            (
+                "known-malicious-release",
+                Severity::High,
+                "elementary-data".to_string(),
+                "0.23.*".to_string(),
+                Some(1)
+            ),
+            (
+                "known-vulnerable-release",
+                Severity::High,
+                "demo-lib".to_string(),
+                "1.1.*".to_string(),
+                Some(2)
+            ),
+        ]
+    );
+    // A prefix that only overlaps the range's start: 1.* admits 1.0 to 1.1.x (affected) and
+    // 1.2 onwards (fixed), one grade lower than the record's HIGH.
+    std::fs::write(&p, "demo-lib==1.*\n").expect("write");
+    let h = hits(&scan_with(&p, &db));
+    assert_eq!(
+        h.iter().map(|x| (x.0, x.1)).collect::<Vec<_>>(),
+        vec![("known-vulnerable-release", Severity::Medium)]
+    );
+}
+
+#[test]
 fn a_huge_record_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = db_dir(dir.path());

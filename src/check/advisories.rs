@@ -9,10 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::finding::{Finding, Location, Package, Span};
+use crate::finding::{Finding, Location, Package, Severity, Span};
 use crate::formats::pins::Pin;
 use crate::formats::Format;
-use crate::osv::{Db, Kind};
+use crate::osv::{Coverage, Db, Kind};
 use crate::rules::advisory as r;
 use crate::scan::FileReport;
 
@@ -111,6 +111,48 @@ fn finding(db_hit: &crate::osv::Advisory, p: &Package, loc: Location, what: &str
         .build()
 }
 
+/// A prefix pin (`name==1.0.*`) that admits affected releases. When every release it admits is
+/// affected the finding has the advisory's severity, as an exact pin would; when only some are,
+/// one grade lower (the resolver may pick an unaffected one, or the affected one), never below
+/// low.
+fn prefix_finding(
+    db_hit: &crate::osv::Advisory,
+    p: &Package,
+    loc: Location,
+    cover: Coverage,
+) -> Finding {
+    let mut f = finding(db_hit, p, loc, "pinned");
+    let word = match db_hit.kind {
+        Kind::Malicious => "known-malicious",
+        Kind::Vulnerable => "vulnerable",
+    };
+    match cover {
+        Coverage::All => {
+            f.message = format!(
+                "pinned {} {} admits only releases that are {word} ({})",
+                p.name, p.version, db_hit.id
+            );
+        }
+        _ => {
+            f.message = format!(
+                "pinned {} {} admits a {word} release and may install it ({})",
+                p.name, p.version, db_hit.id
+            );
+            f.severity = lower(db_hit.severity);
+        }
+    }
+    f
+}
+
+fn lower(s: Severity) -> Severity {
+    match s {
+        Severity::Critical => Severity::High,
+        Severity::High => Severity::Medium,
+        Severity::Medium | Severity::Low => Severity::Low,
+        Severity::Info => Severity::Info,
+    }
+}
+
 /// Match every release of `files` against `db` (when given), and attribute findings to their
 /// release; reports that changed are graded again.
 pub fn apply(files: &mut [FileReport], db: Option<&Db>) {
@@ -136,12 +178,18 @@ pub fn apply(files: &mut [FileReport], db: Option<&Db>) {
                         name: pin.name.clone(),
                         version: pin.version.clone(),
                     };
-                    for a in db.matches(&pin.name, &pin.version) {
-                        let mut loc = location_of(report, key);
-                        if pin.line > 0 {
-                            loc = loc.with_span(Span::Line { line: pin.line });
+                    let mut loc = location_of(report, key);
+                    if pin.line > 0 {
+                        loc = loc.with_span(Span::Line { line: pin.line });
+                    }
+                    if pin.version.ends_with(".*") {
+                        for (a, cover) in db.matches_prefix(&pin.name, &pin.version) {
+                            added.push(prefix_finding(a, &p, loc.clone(), cover));
                         }
-                        added.push(finding(a, &p, loc, "pinned"));
+                        continue;
+                    }
+                    for a in db.matches(&pin.name, &pin.version) {
+                        added.push(finding(a, &p, loc.clone(), "pinned"));
                     }
                 }
             }

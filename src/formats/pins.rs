@@ -142,9 +142,13 @@ fn pin_of(line: &str) -> Option<Pin> {
     };
     let name = name_part.split('[').next()?.trim();
     let version = version.trim();
+    // A prefix pin (`==1.0.*`, PEP 440 prefix matching) is kept as written: it admits a range of
+    // releases, and the advisory check matches the range.
+    let exact = version.strip_suffix(".*").unwrap_or(version);
     if !valid_name(name)
-        || version.is_empty()
-        || version.contains([',', '*', ' ', '<', '>', '!', '~', '='])
+        || exact.is_empty()
+        || exact.contains([',', '*', ' ', '<', '>', '!', '~', '='])
+        || (exact.len() < version.len() && l.contains("==="))
     {
         return None;
     }
@@ -222,6 +226,17 @@ mod tests {
                 .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
                 .collect::<Vec<_>>(),
             vec![("Foo_Bar", "1.0", 3), ("qux", "3.0rc1", 6)]
+        );
+    }
+
+    #[test]
+    fn prefix_pins_are_kept_and_ranges_are_not() {
+        let pins = parse_requirements("a==1.0.*\nb==1.*,!=1.2\nc===1.0.*\nd>=1.0\ne==*\n");
+        assert_eq!(
+            pins.iter()
+                .map(|p| (p.name.as_str(), p.version.as_str()))
+                .collect::<Vec<_>>(),
+            vec![("a", "1.0.*")]
         );
     }
 }
