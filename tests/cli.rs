@@ -421,3 +421,56 @@ fn unwritable_output_names_the_path() {
         "{err}"
     );
 }
+
+#[path = "support/zip.rs"]
+mod zip_support;
+
+/// A member that a finding names but that was never analysed (here: a compression method no
+/// reader of airlock's decodes, PPMd, 98) is listed in `files[].members` with `analysed: false`,
+/// so a consumer walking the members sees it; analysed members carry no such field.
+#[test]
+fn json_members_list_the_unread_member_a_finding_names() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut z = zip_support::zip_with("model.pkl", SYSTEM);
+    // The method field: offset 8 of the local header, offset 10 of the central header.
+    z[8] = 98;
+    let central = z
+        .windows(4)
+        .position(|w| w == b"PK\x01\x02")
+        .expect("central header");
+    z[central + 10] = 98;
+    let path = dir.path().join("weights.zip");
+    std::fs::write(&path, &z).expect("write");
+    let out = airlock(
+        &["scan", "--format", "json", "--fail-on", "critical"],
+        &[&path],
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let file = &doc["files"][0];
+    let named: Vec<&str> = file["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["location"]["members"][0] == "model.pkl")
+        .map(|f| f["rule"].as_str().unwrap_or(""))
+        .collect();
+    assert!(!named.is_empty(), "{file:#}");
+    let members = file["members"].as_array().expect("members");
+    let unread: Vec<_> = members
+        .iter()
+        .filter(|m| m["analysed"] == false)
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap_or(""),
+                m["format"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(unread.len(), 1, "{members:#?}");
+    assert!(unread[0].0.ends_with("weights.zip!model.pkl"), "{unread:?}");
+    assert_eq!(unread[0].1, "unknown");
+    assert!(
+        members.iter().all(|m| m["analysed"] != true),
+        "{members:#?}"
+    );
+}

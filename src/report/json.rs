@@ -82,6 +82,45 @@ struct JsonSuppressed<'a> {
 struct JsonMember {
     name: String,
     format: &'static str,
+    /// False for a member a finding names that was never analysed (an undecodable or skipped
+    /// member, a member past a bound); omitted when true.
+    #[serde(skip_serializing_if = "is_true")]
+    analysed: bool,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// The members of `f` as JSON: every member analysed, then every member a finding names that
+/// was not analysed (`format` `unknown`, `analysed` false), so a consumer that walks `members`
+/// sees each member the report talks about.
+fn members_of(f: &crate::scan::FileReport) -> Vec<JsonMember> {
+    let mut out: Vec<JsonMember> = f
+        .members
+        .iter()
+        .map(|m| JsonMember {
+            name: m.name.clone(),
+            format: m.format.name(),
+            analysed: true,
+        })
+        .collect();
+    let mut seen: std::collections::BTreeSet<String> = out.iter().map(|m| m.name.clone()).collect();
+    for finding in f.findings.iter().chain(f.suppressed.iter().map(|(x, _)| x)) {
+        let mut name = crate::finding::display_path(&finding.location.path);
+        for m in &finding.location.members {
+            name.push('!');
+            name.push_str(m);
+            if seen.insert(name.clone()) {
+                out.push(JsonMember {
+                    name: name.clone(),
+                    format: crate::formats::Format::Unknown.name(),
+                    analysed: false,
+                });
+            }
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -186,14 +225,7 @@ pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
                 format: f.format.name(),
                 verdict: f.verdict.as_str(),
                 reason: f.reason.as_deref(),
-                members: f
-                    .members
-                    .iter()
-                    .map(|m| JsonMember {
-                        name: m.name.clone(),
-                        format: m.format.name(),
-                    })
-                    .collect(),
+                members: members_of(f),
                 facts: &f.facts,
                 findings: f.findings.iter().map(finding).collect(),
                 suppressed: f
