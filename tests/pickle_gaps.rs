@@ -916,3 +916,90 @@ fn classes_dangerous_only_when_initialised() {
         assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
     }
 }
+
+/// Functions that evaluate or execute a string (tester t9): typing's annotation evaluation,
+/// dataclasses' code builder, sympy's parsers, numexpr, Cython, hydra, jsonpickle, process
+/// libraries outside the standard library, model loaders by the name `load_model`.
+#[test]
+fn eval_and_exec_gadgets_are_dangerous_calls() {
+    let code = "__import__('os').system('echo airlock-test')";
+    for (m, n, args) in [
+        ("typing", "_eval_type", &[code][..]),
+        ("dataclasses", "_create_fn", &["f", code][..]),
+        ("sympy", "sympify", &[code][..]),
+        ("sympy.core.sympify", "sympify", &[code][..]),
+        ("sympy.parsing.sympy_parser", "parse_expr", &[code][..]),
+        ("sympy.utilities.lambdify", "lambdify", &["x", code][..]),
+        ("numexpr", "evaluate", &[code][..]),
+        ("Cython.Build.Inline", "cython_inline", &[code][..]),
+        ("hydra.utils", "call", &["os.system"][..]),
+        ("hydra.utils", "instantiate", &["os.system"][..]),
+        ("jsonpickle", "decode", &["{}"][..]),
+        ("pexpect", "run", &[CMD][..]),
+        ("pexpect.popen_spawn", "PopenSpawn", &[CMD][..]),
+        ("mlflow.pyfunc", "load_model", &["runs:/x/model"][..]),
+        ("tf_keras.saving", "load_model", &["/tmp/m.h5"][..]),
+    ] {
+        let r = scan_named("model.pkl", &p4_call(m, n, args));
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.rule.id == "pickle-dangerous-call" && f.severity == Severity::Critical),
+            "{m}.{n}: {:#?}",
+            show(&r)
+        );
+    }
+}
+
+/// `typing.get_type_hints(obj)` evaluates the string annotations a `BUILD` gave `obj`: the call
+/// is critical, and the evidence shows the state that carries the payload.
+#[test]
+fn get_type_hints_shows_the_build_state_it_evaluates() {
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su("typing"));
+    p.extend(su("get_type_hints"));
+    p.push(0x93);
+    p.extend(su("argparse"));
+    p.extend(su("Namespace"));
+    p.push(0x93);
+    // Namespace.__new__(Namespace), then BUILD {'__annotations__': {'x': code}}.
+    p.extend_from_slice(b")\x81}");
+    p.extend(su("__annotations__"));
+    p.push(b'}');
+    p.extend(su("x"));
+    p.extend(su("__import__('os').system('echo airlock-test')"));
+    p.extend_from_slice(b"ssb\x85R.");
+    let r = scan_named("model.pkl", &p);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "pickle-dangerous-call")
+        .unwrap_or_else(|| panic!("{:#?}", show(&r)));
+    assert_eq!(f.severity, Severity::Critical);
+    assert_eq!(
+        f.evidence,
+        "typing.get_type_hints(argparse.Namespace.__new__().__setstate__({'__annotations__': {'x': '__import__(\\'os\\').system(\\'echo airlock-test\\')'}}))"
+    );
+}
+
+/// What the standard library's own `__reduce__` writes for `NoneType` (`type(None)`) and for a
+/// logger (`logging.getLogger('name')`) rebuilds a value and is clean; other arguments to the
+/// same callables are not.
+#[test]
+fn stdlib_reduce_shapes_are_clean() {
+    // Protocol 2 `pickle.dumps(type(None))`: `builtins.type` called with `(None,)`.
+    let none_type = b"\x80\x02cbuiltins\ntype\nN\x85R.";
+    let r = scan_named("types.pkl", none_type);
+    assert!(r.findings.is_empty(), "{:#?}", show(&r));
+    let ellipsis = b"\x80\x02cbuiltins\ntype\ncbuiltins\nEllipsis\n\x85R.";
+    let r = scan_named("types.pkl", ellipsis);
+    assert!(r.findings.is_empty(), "{:#?}", show(&r));
+    let r = scan_named("logger.pkl", &p4_call("logging", "getLogger", &["trainer"]));
+    assert!(r.findings.is_empty(), "{:#?}", show(&r));
+    // Three-argument `type` builds a class (its bases' `__init_subclass__` runs): not this shape.
+    let r = scan_named(
+        "types.pkl",
+        &p4_call("builtins", "type", &["X", "not-a-tuple", "d"]),
+    );
+    assert_rule(&r, "pickle-unknown-call", Severity::Medium);
+}

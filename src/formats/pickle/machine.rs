@@ -227,6 +227,9 @@ pub const MAX_PATCHED: usize = 4096;
 /// Longest namespace or attribute name (bytes) a rebinding is followed for.
 pub const MAX_PATCHED_NAME: usize = 256;
 
+/// Most objects whose `BUILD` state is kept for evidence ([`Machine::built_state`]).
+pub const MAX_BUILT: usize = 1 << 16;
+
 /// A hook the driver gives the machine for `BUILD` on particular objects: given the machine and
 /// the built object, it may consume raw bytes that follow in the stream (joblib array data) and
 /// returns how many bytes to skip, or an error message.
@@ -261,6 +264,10 @@ pub struct Machine<'a> {
     /// Objects whose `BUILD` state put a `__setstate__` into their attributes, with that value:
     /// the next `BUILD` on them calls it.
     setstate: HashMap<NodeId, V>,
+    /// The first `BUILD` state applied to each object made by a call, for evidence (an object's
+    /// state can carry what a call on it uses: `typing.get_type_hints(obj)` evaluates the
+    /// annotations a `BUILD` gave `obj`). At most [`MAX_BUILT`] objects.
+    built: HashMap<NodeId, V>,
     /// Names this stream rebound in an imported namespace (`SETITEM` into a module's
     /// `__dict__`, `BUILD` on a module or class), by (namespace, attribute): a later `GLOBAL`
     /// of that name resolves to the stored value, as CPython's `find_class` (a `getattr` on the
@@ -319,6 +326,7 @@ impl<'a> Machine<'a> {
             protocol: None,
             limits,
             setstate: HashMap::new(),
+            built: HashMap::new(),
             patched: HashMap::new(),
             ops: ops_used,
             index: 0,
@@ -1007,7 +1015,30 @@ impl<'a> Machine<'a> {
                 });
                 Ok(())
             }
-            Node::Call { .. } => match hook(self, id, state, *pos) {
+            Node::Call { .. } => {
+                if self.built.len() < MAX_BUILT {
+                    self.built.entry(id).or_insert(state);
+                }
+                self.build_hook(id, state, pos, hook)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The `BUILD` state first applied to object `id`, if any was kept.
+    pub fn built_state(&self, id: NodeId) -> Option<V> {
+        self.built.get(&id).copied()
+    }
+
+    fn build_hook(
+        &mut self,
+        id: NodeId,
+        state: V,
+        pos: &mut usize,
+        hook: BuildHook<'_, 'a>,
+    ) -> Result<(), String> {
+        {
+            match hook(self, id, state, *pos) {
                 HookResult::None => Ok(()),
                 HookResult::Skip(n) => {
                     *pos += n;
@@ -1040,8 +1071,7 @@ impl<'a> Machine<'a> {
                     }
                 }
                 HookResult::Error(e) => Err(e),
-            },
-            _ => Ok(()),
+            }
         }
     }
 }

@@ -913,6 +913,12 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                         } else {
                             classify::classify_uninitialised(&module, &name)
                         };
+                        let class = match class {
+                            Class::Unknown if stdlib_reduce_shape(m, &module, &name, args) => {
+                                Class::Allowed
+                            }
+                            c => c,
+                        };
                         let callee_critical = matches!(class, Class::Denied(c)
                             if classify::call_severity(c) == Severity::Critical);
                         if !callee_critical {
@@ -1144,6 +1150,31 @@ fn qualified(module: &str, name: &str) -> String {
     match classify::display_alias(module) {
         Some(alias) => format!("{module}.{name} ({alias}.{name})"),
         None => format!("{module}.{name}"),
+    }
+}
+
+/// Calls the standard library's own `__reduce__` methods write, with the only arguments they
+/// write, which rebuild a value and do nothing else: `builtins.type(None)` (and `NotImplemented`,
+/// `Ellipsis`; `pickle`'s `save_type` for `NoneType` and its siblings) and
+/// `logging.getLogger()` / `logging.getLogger('name')` (`Logger.__reduce__`, `RootLogger`'s).
+/// Any other argument leaves the call unknown.
+fn stdlib_reduce_shape(m: &Machine<'_>, module: &str, name: &str, args: V) -> bool {
+    let Some(items) = m.items_of(args) else {
+        return false;
+    };
+    match (module, name) {
+        ("builtins", "type") => match items {
+            [V::None] => true,
+            [v] => matches!(m.node_of(*v), Some(Node::Global { module, name })
+                if module == "builtins" && matches!(name.as_str(), "NotImplemented" | "Ellipsis")),
+            _ => false,
+        },
+        ("logging", "getLogger") => match items {
+            [] => true,
+            [v] => matches!(m.node_of(*v), Some(Node::Str(_))),
+            _ => false,
+        },
+        _ => false,
     }
 }
 

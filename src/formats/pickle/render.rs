@@ -151,6 +151,12 @@ fn go(m: &Machine<'_>, v: V, depth: usize, s: &mut String) {
                     go(m, *args, depth + 1, s);
                 }
                 s.push(')');
+                // The state a `BUILD` gave the object, as CPython applies it.
+                if let Some(state) = m.built_state(id) {
+                    s.push_str(".__setstate__(");
+                    go(m, state, depth + 1, s);
+                    s.push(')');
+                }
             }
             Node::PersId(pid) => {
                 s.push_str("persistent_load(");
