@@ -171,6 +171,16 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
         }
     };
     check::advisories::apply(&mut report.files, db.as_ref());
+    if db.is_none() && !args.quiet {
+        // Releases were found but nothing checked them: say so rather than pass silently.
+        let releases = check::advisories::release_count(&report.files);
+        if releases > 0 {
+            let _ = writeln!(
+                stderr,
+                "airlock: note: {releases} Python releases and pins were not checked against known-malicious and vulnerable releases: no OSV database (give --db PATH, or run `airlock db update`)"
+            );
+        }
+    }
     report.unused_suppressions = policy
         .apply(&mut report)
         .iter()

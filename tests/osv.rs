@@ -419,3 +419,29 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Without a database, releases and pins are not checked, and the run says so on standard error
+/// (not with `--quiet`); with one, no such note.
+#[test]
+fn a_scan_without_a_database_says_what_it_did_not_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let reqs = dir.path().join("requirements.txt");
+    std::fs::write(&reqs, "elementary-data==0.23.3\nrequests==2.32.3\n").expect("write");
+    let empty_cache = dir.path().join("cache");
+    let r = reqs.to_str().expect("utf-8 path");
+    let (code, _, err) = airlock(&["scan", r], &empty_cache);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("2 Python releases and pins were not checked"),
+        "{err}"
+    );
+    let (_, _, err) = airlock(&["scan", "--quiet", r], &empty_cache);
+    assert!(!err.contains("not checked"), "{err}");
+    let db = db_dir(dir.path());
+    let (code, _, err) = airlock(
+        &["scan", "--db", db.to_str().expect("utf-8"), r],
+        &empty_cache,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("not checked"), "{err}");
+}

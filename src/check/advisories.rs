@@ -153,6 +153,23 @@ fn lower(s: Severity) -> Severity {
     }
 }
 
+/// How many releases (core metadata, wheel and sdist names) and pins `files` name: what an
+/// OSV database would be matched against.
+pub fn release_count(files: &[FileReport]) -> usize {
+    files
+        .iter()
+        .map(|report| {
+            let pins: usize = report
+                .facts
+                .values()
+                .filter_map(|facts| facts.get("package.pins"))
+                .map(|json| serde_json::from_str::<Vec<Pin>>(json).map_or(0, |p| p.len()))
+                .sum();
+            releases(report).len() + pins
+        })
+        .sum()
+}
+
 /// Match every release of `files` against `db` (when given), and attribute findings to their
 /// release; reports that changed are graded again.
 pub fn apply(files: &mut [FileReport], db: Option<&Db>) {
