@@ -172,7 +172,7 @@ const CHATML_TOOLS: &str = r#"{%- if tools %}
 {%- if add_generation_prompt %}{{- '<|im_start|>assistant\n' }}{%- endif %}"#;
 
 /// A reasoning model's template: a namespace of flags, `split` on the thinking marker.
-const NAMESPACE_THINKING: &str = r#"{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}{% set ns = namespace(is_first=false, is_tool=false, system_prompt='') %}{%- for message in messages %}{%- if message['role'] == 'system' %}{% set ns.system_prompt = ns.system_prompt ~ message['content'] %}{%- endif %}{%- endfor %}{{ bos_token }}{{ ns.system_prompt }}{%- for message in messages %}{%- if message['role'] == 'user' %}{%- set ns.is_tool = false -%}{{ '<|User|>' + message['content'] }}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is not none %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}{{ '<|Assistant|>' ~ content ~ '<|end_of_sentence|>' }}{%- endif %}{%- endfor -%}{% if add_generation_prompt and not ns.is_tool %}{{ '<|Assistant|><think>\n' }}{% endif %}"#;
+const NAMESPACE_THINKING: &str = r#"{% if not add_generation_prompt is defined %}{% set add_generation_prompt = false %}{% endif %}{% set ns = namespace(is_first=false, is_tool=false, system_prompt='') %}{%- for message in messages %}{%- if message['role'] == 'system' %}{% set ns.systemtem_prompt = ns.systemtem_prompt ~ message['content'] %}{%- endif %}{%- endfor %}{{ bos_token }}{{ ns.systemtem_prompt }}{%- for message in messages %}{%- if message['role'] == 'user' %}{%- set ns.is_tool = false -%}{{ '<|User|>' + message['content'] }}{%- endif %}{%- if message['role'] == 'assistant' and message['content'] is not none %}{% set content = message['content'] %}{% if '</think>' in content %}{% set content = content.split('</think>')[-1] %}{% endif %}{{ '<|Assistant|>' ~ content ~ '<|end_of_sentence|>' }}{%- endif %}{%- endfor -%}{% if add_generation_prompt and not ns.is_tool %}{{ '<|Assistant|><think>\n' }}{% endif %}"#;
 
 /// Role alternation enforced with `raise_exception`, a date from `strftime_now`, tool JSON
 /// with `tojson(indent=4)`, and a loop over a literal list of roles.
@@ -363,4 +363,150 @@ fn unparsable_templates_still_fold_computed_names() {
             "{t}: {got:?}"
         );
     }
+}
+
+/// The tester's shapes (session 9): `lipsum.__globals__.os.popen` with `__globals__` (and then
+/// every name) built by Python `str` methods. Each is critical, as the plain escape is.
+const STR_METHOD_ESCAPES: &[&str] = &[
+    "{{ lipsum['globals'.center(11, '_')]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['{0:_^11}'.format('globals')]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['{0:c}{0:c}globals{0:c}{0:c}'.format(95)]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['globals'.ljust(9, '_').rjust(11, '_')]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['__GLOBALS__'.lower()]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['__GLOBALS__'.swapcase()]['OS'.swapcase()].popen('echo airlock-test').read() }}",
+    "{{ lipsum['%(u)sglobals%(u)s' % {'u': '__'}]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum[(['__globals__']|string)[2:13]]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['_ _ g l o b a l s _ _'.split()|join]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['__globals__'.replace('', '')]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['{u}globals{u}'.format_map({'u': '__'})]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['%(u)sglobals%(u)s'|format(u='__')]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['globals'|center(11)|replace(' ', '_')]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['__GLOBALS__'.casefold()]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['x__globals__'.removeprefix('x')]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['a:__globals__'.partition(':')[2]]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['__globals__,x'.rsplit(',', 1)[0]]['os'].popen('echo airlock-test').read() }}",
+    "{{ lipsum['globals'.zfill(9).replace('0', '_') ~ '__']['os'].popen('echo airlock-test').read() }}",
+    // Every name built: the fully obfuscated template, after a real ChatML loop.
+    "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}\
+     {% set g = 'GLOBALS'.swapcase().center(11, '_') %}{% set m = 'OS'.swapcase() %}{% set f = 'POPEN'.swapcase() %}\
+     {{ (lipsum[g][m]|attr(f))('echo airlock-test').read() }}",
+    "{% set g = 'GLOBALS'.swapcase().center(11, '_') %}{% set m = 'OS'.swapcase() %}{% set f = 'POPEN'.swapcase() %}\
+     {{ ((((lipsum|attr(g))|attr('__getitem__'))(m)|attr(f))('echo airlock-test')|attr('read'))() }}",
+];
+
+#[test]
+fn str_method_names_are_critical() {
+    for t in STR_METHOD_ESCAPES {
+        let got = escape(t);
+        assert!(
+            matches!(&got, Some((Severity::Critical, what)) if what.contains("__globals__")),
+            "{t}: {got:?}"
+        );
+    }
+}
+
+/// An attribute or item of unknown name (one no folding computes) taken from what reaches Python
+/// internals is judged as if it were a dunder: high alone, critical with a module or
+/// code-execution name, and the evidence names the expression.
+#[test]
+fn an_unknown_name_on_internals_is_an_escape() {
+    // A string trick the folder does not model (`wordwrap`), and conversation data as the key.
+    for (t, severity, what) in [
+        (
+            "{% set g = '__glo bals__'|wordwrap(5) %}{{ lipsum[g]['os'].popen('echo airlock-test') }}",
+            Severity::Critical,
+            "lipsum[g] (key not computable)",
+        ),
+        (
+            "{{ lipsum[messages[0]['content']] }}",
+            Severity::High,
+            "lipsum[messages[0]['content']] (key not computable)",
+        ),
+        (
+            "{{ cycler|attr(x)|attr(y) }}",
+            Severity::High,
+            "cycler|attr(x) (name not computable)",
+        ),
+        (
+            "{{ ()|attr(x) }}",
+            Severity::High,
+            "()|attr(x) (name not computable)",
+        ),
+        // An alias of a gadget, a namespace instance, a macro, a loop over a dunder's value.
+        (
+            "{% set l = lipsum %}{{ l[x] }}",
+            Severity::High,
+            "l[x] (key not computable)",
+        ),
+        (
+            "{% set ns = namespace(a=1) %}{{ ns.a }}{{ ns[x] }}",
+            Severity::High,
+            "ns[x] (key not computable)",
+        ),
+        (
+            "{% macro m() %}{% endmacro %}{{ m|attr(x) }}",
+            Severity::High,
+            "m|attr(x) (name not computable)",
+        ),
+        (
+            "{{ lipsum.get(x) }}",
+            Severity::High,
+            "lipsum.get(x) (key not computable)",
+        ),
+        (
+            "{{ [lipsum]|map(attribute=x)|first }}",
+            Severity::High,
+            "[lipsum]|map(attribute=x) (name not computable)",
+        ),
+        (
+            "{{ range|attr(x) }}{{ loop[x] }}{{ raise_exception[x] }}",
+            Severity::High,
+            "range|attr(x) (name not computable)",
+        ),
+        (
+            "{{ lipsum.__globals__.get(k).popen('echo airlock-test') }}",
+            Severity::Critical,
+            "lipsum.__globals__.get(k) (key not computable)",
+        ),
+    ] {
+        let r = scan_template(t);
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "chat-template-sandbox-escape")
+            .unwrap_or_else(|| panic!("not reported: {t}"));
+        assert_eq!(f.severity, severity, "{t}");
+        assert!(f.message.contains(what), "{t}: {}", f.message);
+        assert!(!f.evidence.is_empty(), "{t}");
+    }
+}
+
+/// Subscripts and attributes that real templates take of conversation data, namespaces and the
+/// loop with names that depend on the input stay clean.
+#[test]
+fn unknown_keys_on_conversation_data_stay_clean() {
+    let t = r#"{% set ns = namespace(system='', roles=['user', 'assistant']) %}
+{%- for message in messages %}
+{%- set key = 'content' if message['content'] is defined else 'text' %}
+{{- message[key] ~ messages[loop.index0 - 1]['role'] ~ ns.roles[loop.index0 % 2] ~ 'ABCD'[loop.index0] }}
+{%- for k in message %}{{ k ~ message[k] | string }}{% endfor %}
+{%- if tools %}{% for t in tools %}{{ t['function'][message['role']] | tojson }}{% endfor %}{% endif %}
+{%- set ns.system = ns.system ~ message.content %}
+{%- endfor %}
+{{- raise_exception('bad role') if ns.system == 'x' }}{{ strftime_now('%Y') }}{{ loop_messages | length }}"#;
+    assert_eq!(graded(t), vec![], "{t}");
+}
+
+/// minijinja rejects a call right after a filter (`x|attr('a')(m)`), which Jinja2 accepts, so
+/// such a template is unparsable (low); the token scan still reports a gadget taken through a
+/// filter (high).
+#[test]
+fn a_call_after_a_filter_is_not_clean() {
+    let t = "{{ lipsum|attr(g)|attr('__getitem__')(m)|attr(f)('echo airlock-test') }}";
+    let got = graded(t);
+    assert!(
+        got.contains(&("chat-template-sandbox-escape", Severity::High))
+            && got.contains(&("chat-template-unparsable", Severity::Low)),
+        "{got:?}"
+    );
 }

@@ -677,3 +677,30 @@ fn a_kept_text_past_the_byte_bound_stops_parsing() {
     assert!(matches!(stop, Some(gguf::Stop::Kept { .. })), "{stop:?}");
     assert!(h.kvs.is_empty());
 }
+
+/// The escape with every name built by Python `str` methods (`swapcase`, `center`), after a real
+/// ChatML loop: critical in a GGUF `tokenizer.chat_template` and in a `tokenizer_config.json`.
+const STR_METHOD_TEMPLATE: &str = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}{% set g = 'GLOBALS'.swapcase().center(11, '_') %}{% set m = 'OS'.swapcase() %}{% set f = 'POPEN'.swapcase() %}{{ (lipsum[g][m]|attr(f))('echo airlock-test').read() }}";
+
+#[test]
+fn str_method_escape_is_critical_in_gguf_and_tokenizer_config() {
+    let r = scan_bytes("tiny.gguf", &tiny(STR_METHOD_TEMPLATE));
+    assert_eq!(r.format, Format::Gguf);
+    assert_eq!(
+        loud(&r),
+        vec![
+            ("chat-template-sandbox-escape", Severity::Critical),
+            ("chat-template-suspicious-access", Severity::High),
+        ]
+    );
+    let cfg = serde_json::json!({ "chat_template": STR_METHOD_TEMPLATE, "bos_token": "<s>" });
+    let r = scan_bytes("tokenizer_config.json", cfg.to_string().as_bytes());
+    assert_eq!(r.format, Format::TokenizerConfig);
+    assert_eq!(
+        loud(&r),
+        vec![
+            ("chat-template-sandbox-escape", Severity::Critical),
+            ("chat-template-suspicious-access", Severity::High),
+        ]
+    );
+}

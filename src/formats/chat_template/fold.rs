@@ -4,6 +4,12 @@
 //! `['__', 'globals', '__'] | join`, `'__ssalc__' | reverse`, `'{}{}'.format(a, b)`, a variable
 //! set from such pieces, a loop that appends to a `namespace`) is judged as the name it builds.
 //!
+//! Python's `str` methods that a template can call on a string (`swapcase`, `center`, `split`,
+//! `partition`, `format` with format specs, `format_map`, `%` with a dict, ...) follow the
+//! Python documentation (Library Reference, "Text Sequence Type", "Format Specification
+//! Mini-Language", "printf-style String Formatting"); Jinja2's filters follow
+//! `jinja2/filters.py`. A padding width is checked against [`MAX_LEN`] before a string is built.
+//!
 //! The folder follows Jinja2's semantics for what it folds and gives up (no value) on anything
 //! else: a value that depends on the conversation is unknown, never guessed. Where control flow
 //! decides (both branches of an `if`, a variable set in either), an expression has several
@@ -45,6 +51,9 @@ pub enum Folded {
     Int(i64),
     /// A list or tuple.
     List(Vec<Folded>),
+    /// A dict with string keys, in insertion order (a dict literal, `dict(k=v)`, keyword
+    /// arguments): what `%` with `%(name)s`, `format_map` and `str.format` fields look up.
+    Map(Vec<(String, Folded)>),
 }
 
 impl Folded {
@@ -53,8 +62,31 @@ impl Folded {
         match self {
             Folded::Str(s) => Some(s.clone()),
             Folded::Int(i) => Some(i.to_string()),
-            Folded::List(_) => None,
+            Folded::List(_) | Folded::Map(_) => None,
         }
+    }
+
+    /// The value of `key` in a dict.
+    fn get(&self, key: &str) -> Option<&Folded> {
+        match self {
+            Folded::Map(m) => m.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// A dict from pairs; a later key replaces an earlier one, as in Python.
+    fn map(pairs: impl IntoIterator<Item = (String, Folded)>) -> Option<Folded> {
+        let mut out: Vec<(String, Folded)> = Vec::new();
+        for (k, v) in pairs {
+            if let Some(slot) = out.iter_mut().find(|(x, _)| *x == k) {
+                slot.1 = v;
+            } else if out.len() < MAX_ITEMS {
+                out.push((k, v));
+            } else {
+                return None;
+            }
+        }
+        Some(Folded::Map(out))
     }
 
     fn str(s: String) -> Option<Folded> {
@@ -66,10 +98,11 @@ impl Folded {
     }
 
     /// The items a `for` loop (or `list`) takes from the value: a list's items, a string's
-    /// characters.
+    /// characters, a dict's keys.
     pub fn items(&self) -> Option<Vec<Folded>> {
         match self {
             Folded::List(v) => Some(v.clone()),
+            Folded::Map(m) => Some(m.iter().map(|(k, _)| Folded::Str(k.clone())).collect()),
             Folded::Str(s) if s.chars().count() <= MAX_ITEMS => {
                 Some(s.chars().map(|c| Folded::Str(c.to_string())).collect())
             }
@@ -294,11 +327,24 @@ impl Folder {
                     Vec::new()
                 }
             }
-            Expr::Var(_) | Expr::GetAttr(_) => match target_name(e) {
-                Some(n) => self.env.vars.get(&n).cloned().unwrap_or_default(),
-                None => Vec::new(),
-            },
+            Expr::Var(_) | Expr::GetAttr(_) => {
+                if let Some(v) = target_name(e).and_then(|n| self.env.vars.get(&n)) {
+                    return v.clone();
+                }
+                // Jinja's `d.key` falls back to `d['key']`.
+                let Expr::GetAttr(g) = e else {
+                    return Vec::new();
+                };
+                let mut out = Vec::new();
+                for b in self.fold_at(&g.expr, d) {
+                    if let Some(v) = b.get(g.name) {
+                        push(&mut out, v.clone());
+                    }
+                }
+                out
+            }
             Expr::List(l) => self.seq(&l.items, d),
+            Expr::Map(m) => self.dict(&m.keys, &m.values, d),
             Expr::Tuple(t) => self.seq(&t.items, d),
             Expr::UnaryOp(u) if matches!(u.op, ast::UnaryOpKind::Neg) => self
                 .fold_at(&u.expr, d)
@@ -351,14 +397,19 @@ impl Folder {
                 if base.is_empty() {
                     return base;
                 }
-                let Some(args) = self.args(&f.args, d) else {
+                let Some((pos, kw)) = self.args(&f.args, d) else {
                     return Vec::new();
                 };
+                let n = pos.len();
                 let mut lists = vec![base];
-                lists.extend(args);
+                lists.extend(pos);
+                lists.extend(kw.clone());
                 product(&lists)
                     .into_iter()
-                    .filter_map(|p| filter(f.name, p[0], &p[1..]))
+                    .filter_map(|p| {
+                        let kw = kw.as_ref().map(|_| p[n + 1]);
+                        filter(f.name, p[0], &p[1..=n], kw)
+                    })
                     .fold(Vec::new(), |mut out, v| {
                         push(&mut out, v);
                         out
@@ -409,10 +460,13 @@ impl Folder {
                 let idx = self.fold_at(&g.subscript_expr, d);
                 let mut out = Vec::new();
                 for p in product(&[base, idx]) {
-                    if let Folded::Int(i) = p[1] {
-                        if let Some(v) = index(p[0], *i) {
-                            push(&mut out, v);
-                        }
+                    let v = match p[1] {
+                        Folded::Int(i) => index(p[0], *i),
+                        Folded::Str(k) => p[0].get(k).cloned(),
+                        _ => None,
+                    };
+                    if let Some(v) = v {
+                        push(&mut out, v);
                     }
                 }
                 out
@@ -440,26 +494,76 @@ impl Folder {
             .collect()
     }
 
-    /// Positional arguments (keyword arguments make the call unknown).
-    fn args(&mut self, args: &[ast::CallArg], d: u32) -> Option<Vec<Values>> {
-        let mut out = Vec::with_capacity(args.len());
+    /// The items of a dict literal: string keys only (another key makes the dict unknown).
+    fn dict(&mut self, keys: &[ast::Expr], values: &[ast::Expr], d: u32) -> Values {
+        if keys.len() > MAX_ITEMS {
+            return Vec::new();
+        }
+        let mut lists = Vec::with_capacity(keys.len() * 2);
+        for x in keys.iter().chain(values) {
+            let v = self.fold_at(x, d);
+            if v.is_empty() {
+                return v;
+            }
+            lists.push(v);
+        }
+        let n = keys.len();
+        let mut out = Vec::new();
+        for p in product(&lists) {
+            let pairs: Option<Vec<(String, Folded)>> = (0..n)
+                .map(|i| match p[i] {
+                    Folded::Str(k) => Some((k.clone(), p[n + i].clone())),
+                    _ => None,
+                })
+                .collect();
+            if let Some(m) = pairs.and_then(Folded::map) {
+                push(&mut out, m);
+            }
+        }
+        out
+    }
+
+    /// Positional arguments, and keyword arguments as the possible dicts of them (`None` when
+    /// there are none); `None` when any is unknown or splatted.
+    #[allow(clippy::type_complexity)]
+    fn args(&mut self, args: &[ast::CallArg], d: u32) -> Option<(Vec<Values>, Option<Values>)> {
+        let mut pos = Vec::with_capacity(args.len());
+        let mut names = Vec::new();
+        let mut kw = Vec::new();
         for a in args {
-            let ast::CallArg::Pos(e) = a else {
+            let (ast::CallArg::Pos(e) | ast::CallArg::Kwarg(_, e)) = a else {
                 return None;
             };
             let v = self.fold_at(e, d);
             if v.is_empty() {
                 return None;
             }
-            out.push(v);
+            match a {
+                ast::CallArg::Kwarg(k, _) => {
+                    names.push(*k);
+                    kw.push(v);
+                }
+                _ if !kw.is_empty() => return None,
+                _ => pos.push(v),
+            }
         }
-        Some(out)
+        if names.is_empty() {
+            return Some((pos, None));
+        }
+        let maps = product(&kw)
+            .into_iter()
+            .filter_map(|p| {
+                Folded::map(names.iter().zip(p).map(|(k, v)| (k.to_string(), v.clone())))
+            })
+            .collect();
+        Some((pos, Some(maps)))
     }
 
-    /// `range(...)` and string methods (`'x'.join(...)`, `.format`, `.replace`, `.lower`, ...).
+    /// `range(...)`, `dict(k=v)` and string methods (`'x'.join(...)`, `.format`, `.replace`,
+    /// `.center`, `.split`, ...) and dict methods (`.get`, `.keys`, ...).
     fn call(&mut self, c: &ast::Call, d: u32) -> Values {
         let (base, method) = match &c.expr {
-            ast::Expr::Var(v) if v.id == "range" => (None, "range"),
+            ast::Expr::Var(v) if v.id == "range" || v.id == "dict" => (None, v.id),
             ast::Expr::GetAttr(g) => (Some(&g.expr), g.name),
             _ => return Vec::new(),
         };
@@ -473,23 +577,35 @@ impl Folder {
             }
             None => None,
         };
-        let Some(args) = self.args(&c.args, d) else {
+        let Some((pos, kw)) = self.args(&c.args, d) else {
             return Vec::new();
         };
         let mut out = Vec::new();
         match base {
+            None if method == "dict" => {
+                if !pos.is_empty() {
+                    return out;
+                }
+                return kw.unwrap_or_else(|| vec![Folded::Map(Vec::new())]);
+            }
             None => {
-                for p in product(&args) {
+                if kw.is_some() {
+                    return out;
+                }
+                for p in product(&pos) {
                     if let Some(v) = range(&p) {
                         push(&mut out, v);
                     }
                 }
             }
             Some(base) => {
+                let n = pos.len();
                 let mut lists = vec![base];
-                lists.extend(args);
+                lists.extend(pos);
+                lists.extend(kw.clone());
                 for p in product(&lists) {
-                    if let Some(v) = method_call(method, p[0], &p[1..]) {
+                    let kw = kw.as_ref().map(|_| p[n + 1]);
+                    if let Some(v) = method_call(method, p[0], &p[1..=n], kw) {
                         push(&mut out, v);
                     }
                 }
@@ -501,7 +617,7 @@ impl Folder {
 
 fn binop(op: &ast::BinOpKind, l: &Folded, r: &Folded) -> Option<Folded> {
     use ast::BinOpKind as K;
-    use Folded::{Int, List, Str};
+    use Folded::{Int, List, Map, Str};
     match (op, l, r) {
         (K::Concat, _, _) => Folded::str(l.text()? + &r.text()?),
         (K::Add, Str(a), Str(b)) => Folded::str(format!("{a}{b}")),
@@ -509,6 +625,7 @@ fn binop(op: &ast::BinOpKind, l: &Folded, r: &Folded) -> Option<Folded> {
         (K::Add, Int(a), Int(b)) => a.checked_add(*b).map(Int),
         (K::Sub, Int(a), Int(b)) => a.checked_sub(*b).map(Int),
         (K::Mul, Int(a), Int(b)) => a.checked_mul(*b).map(Int),
+        (K::Pow, Int(a), Int(b)) => a.checked_pow(u32::try_from(*b).ok()?).map(Int),
         (K::Mul, Str(s), Int(n)) | (K::Mul, Int(n), Str(s)) => {
             let n = usize::try_from(*n).unwrap_or(0);
             (s.chars().count().saturating_mul(n) <= MAX_LEN).then(|| Str(s.repeat(n)))
@@ -534,24 +651,42 @@ fn binop(op: &ast::BinOpKind, l: &Folded, r: &Folded) -> Option<Folded> {
                 m
             }))
         }
-        // Python's printf-style formatting: `'%c%c' % (95, 95)`.
+        // Python's printf-style formatting: `'%c%c' % (95, 95)`, `'%(u)s' % {'u': '__'}`.
+        (K::Rem, Str(f), Map(_)) => percent_format(f, &[], Some(r)),
         (K::Rem, Str(f), args) => {
             let args: Vec<&Folded> = match args {
                 List(v) => v.iter().collect(),
                 other => vec![other],
             };
-            percent_format(f, &args)
+            percent_format(f, &args, None)
         }
         _ => None,
     }
 }
 
-fn filter(name: &str, base: &Folded, args: &[&Folded]) -> Option<Folded> {
-    use Folded::{Int, List, Str};
+/// Jinja2's filters of the same names (`jinja2/filters.py`), for the shapes that build strings.
+fn filter(name: &str, base: &Folded, args: &[&Folded], kw: Option<&Folded>) -> Option<Folded> {
+    use Folded::{Int, List, Map, Str};
+    match (name, base, args, kw) {
+        // `format(value, *args, **kwargs)` is `value % (kwargs or args)`.
+        ("format", Str(f), [], Some(m)) => return percent_format(f, &[], Some(m)),
+        ("center", Str(s), [], Some(m)) => {
+            return match m.get("width") {
+                Some(Int(w)) => pad(s, *w, ' ', Align::PyCenter),
+                _ => None,
+            }
+        }
+        (_, _, _, Some(_)) => return None,
+        _ => {}
+    }
     match (name, base, args) {
         ("string" | "safe", v, []) => Folded::str(v.text()?),
         ("lower", Str(s), []) => Folded::str(s.to_lowercase()),
         ("upper", Str(s), []) => Folded::str(s.to_uppercase()),
+        ("capitalize", Str(s), []) => Folded::str(capitalize(s)),
+        ("title", Str(s), []) => Folded::str(jinja_title(s)),
+        ("center", Str(s), []) => pad(s, 80, ' ', Align::PyCenter),
+        ("center", Str(s), [Int(w)]) => pad(s, *w, ' ', Align::PyCenter),
         ("trim", Str(s), []) => Folded::str(s.trim().to_string()),
         ("trim", Str(s), [Str(chars)]) => {
             Folded::str(s.trim_matches(|c| chars.contains(c)).to_string())
@@ -560,35 +695,99 @@ fn filter(name: &str, base: &Folded, args: &[&Folded]) -> Option<Folded> {
         ("replace", Str(s), [Str(a), Str(b), Int(n)]) => replace(s, a, b, Some(*n)),
         ("reverse", Str(s), []) => Folded::str(s.chars().rev().collect()),
         ("reverse", List(v), []) => Folded::list(v.iter().rev().cloned().collect()),
-        ("join", List(v), []) => join(v, ""),
-        ("join", List(v), [sep]) => join(v, &sep.text()?),
-        ("format", Str(f), args) => percent_format(f, args),
+        ("join", v, []) => join(&v.items()?, ""),
+        ("join", v, [sep]) => join(&v.items()?, &sep.text()?),
+        ("format", Str(f), args) => percent_format(f, args, None),
         ("first", v, []) => v.items()?.first().cloned(),
         ("last", v, []) => v.items()?.last().cloned(),
         ("list", v, []) => Folded::list(v.items()?),
+        ("items", Map(m), []) => Folded::list(
+            m.iter()
+                .map(|(k, v)| List(vec![Str(k.clone()), v.clone()]))
+                .collect(),
+        ),
+        // `map('upper')`: a filter applied to every item.
+        ("map", v, [Str(f)]) => Folded::list(
+            v.items()?
+                .iter()
+                .map(|x| filter(f, x, &[], None))
+                .collect::<Option<_>>()?,
+        ),
         ("int", Int(i), []) => Some(Int(*i)),
         ("int", Str(s), []) => s.trim().parse().ok().map(Int),
         ("length" | "count", Str(s), []) => i64::try_from(s.chars().count()).ok().map(Int),
         ("length" | "count", List(v), []) => i64::try_from(v.len()).ok().map(Int),
+        ("length" | "count", Map(m), []) => i64::try_from(m.len()).ok().map(Int),
         _ => None,
     }
 }
 
-fn method_call(method: &str, base: &Folded, args: &[&Folded]) -> Option<Folded> {
-    use Folded::{Int, List, Str};
+/// Python's `str` methods (and a dict's `get`, `keys`, `values`, `items`), as the Python
+/// documentation specifies them, for one folded receiver and folded arguments.
+fn method_call(
+    method: &str,
+    base: &Folded,
+    args: &[&Folded],
+    kw: Option<&Folded>,
+) -> Option<Folded> {
+    use Folded::{Int, List, Map, Str};
+    if let Map(m) = base {
+        return match (method, args, kw) {
+            ("get", [Str(k)], None) => Some(base.get(k).cloned().unwrap_or(Str(String::new()))),
+            ("get", [Str(k), d], None) => Some(base.get(k).cloned().unwrap_or((*d).clone())),
+            ("keys", [], None) => Folded::list(base.items()?),
+            ("values", [], None) => Folded::list(m.iter().map(|(_, v)| v.clone()).collect()),
+            ("items", [], None) => filter("items", base, &[], None),
+            _ => None,
+        };
+    }
     let Str(s) = base else {
         return None;
     };
-    match (method, args) {
-        ("join", [List(v)]) => join(v, s),
-        ("join", [Str(t)]) => {
-            Folded::str(t.chars().map(|c| c.to_string()).collect::<Vec<_>>().join(s))
+    // Keyword arguments: `format(**kw)`, `format_map`, `split(sep=, maxsplit=)`.
+    match (method, kw) {
+        ("format", Some(m)) => return brace_format(s, args, Some(m)),
+        ("split" | "rsplit", Some(m)) => {
+            let Map(pairs) = m else { return None };
+            if !args.is_empty() || pairs.iter().any(|(k, _)| k != "sep" && k != "maxsplit") {
+                return None;
+            }
+            let sep = match m.get("sep") {
+                Some(Str(x)) => Some(x.as_str()),
+                None => None,
+                _ => return None,
+            };
+            let max = match m.get("maxsplit") {
+                Some(Int(n)) => *n,
+                None => -1,
+                _ => return None,
+            };
+            return split(s, sep, max, method == "rsplit");
         }
-        ("format", args) => brace_format(s, args),
+        (_, Some(_)) => return None,
+        (_, None) => {}
+    }
+    match (method, args) {
+        ("join", [v]) => join(&v.items()?, s),
+        ("format", args) => brace_format(s, args, None),
+        ("format_map", [m @ Map(_)]) => brace_format(s, &[], Some(m)),
         ("replace", [Str(a), Str(b)]) => replace(s, a, b, None),
         ("replace", [Str(a), Str(b), Int(n)]) => replace(s, a, b, Some(*n)),
         ("lower", []) => Folded::str(s.to_lowercase()),
         ("upper", []) => Folded::str(s.to_uppercase()),
+        ("casefold", []) if s.is_ascii() => Folded::str(s.to_ascii_lowercase()),
+        ("swapcase", []) => Folded::str(swapcase(s)),
+        ("title", []) => Folded::str(py_title(s)),
+        ("capitalize", []) => Folded::str(capitalize(s)),
+        ("center", [Int(w)]) => pad(s, *w, ' ', Align::PyCenter),
+        ("ljust", [Int(w)]) => pad(s, *w, ' ', Align::Left),
+        ("rjust", [Int(w)]) => pad(s, *w, ' ', Align::Right),
+        ("center", [Int(w), Str(f)]) => pad(s, *w, one_char(f)?, Align::PyCenter),
+        ("ljust", [Int(w), Str(f)]) => pad(s, *w, one_char(f)?, Align::Left),
+        ("rjust", [Int(w), Str(f)]) => pad(s, *w, one_char(f)?, Align::Right),
+        ("zfill", [Int(w)]) => zfill(s, *w),
+        ("expandtabs", []) => expandtabs(s, 8),
+        ("expandtabs", [Int(n)]) => expandtabs(s, *n),
         ("strip", []) => Folded::str(s.trim().to_string()),
         ("lstrip", []) => Folded::str(s.trim_start().to_string()),
         ("rstrip", []) => Folded::str(s.trim_end().to_string()),
@@ -597,8 +796,260 @@ fn method_call(method: &str, base: &Folded, args: &[&Folded]) -> Option<Folded> 
         ("rstrip", [Str(c)]) => Folded::str(s.trim_end_matches(|x| c.contains(x)).to_string()),
         ("removeprefix", [Str(p)]) => Folded::str(s.strip_prefix(p.as_str()).unwrap_or(s).into()),
         ("removesuffix", [Str(p)]) => Folded::str(s.strip_suffix(p.as_str()).unwrap_or(s).into()),
+        ("split" | "rsplit", []) => split(s, None, -1, method == "rsplit"),
+        ("split" | "rsplit", [Str(sep)]) => split(s, Some(sep), -1, method == "rsplit"),
+        ("split" | "rsplit", [Str(sep), Int(n)]) => split(s, Some(sep), *n, method == "rsplit"),
+        ("splitlines", []) => Folded::list(
+            s.lines()
+                .map(|l| Str(l.to_string()))
+                .take(MAX_ITEMS + 1)
+                .collect(),
+        ),
+        ("partition", [Str(sep)]) if !sep.is_empty() => {
+            let (a, b) = s.split_once(sep.as_str()).unwrap_or((s, ""));
+            let mid = if a.len() == s.len() { "" } else { sep };
+            Some(List(vec![Str(a.into()), Str(mid.into()), Str(b.into())]))
+        }
+        ("rpartition", [Str(sep)]) if !sep.is_empty() => Some(match s.rsplit_once(sep.as_str()) {
+            Some((a, b)) => List(vec![Str(a.into()), Str(sep.clone()), Str(b.into())]),
+            None => List(vec![Str(String::new()), Str(String::new()), Str(s.clone())]),
+        }),
+        ("find" | "index", [Str(sub)]) => char_pos(s, s.find(sub.as_str()), method == "find"),
+        ("rfind" | "rindex", [Str(sub)]) => char_pos(s, s.rfind(sub.as_str()), method == "rfind"),
+        ("count", [Str(sub)]) if !sub.is_empty() => {
+            i64::try_from(s.matches(sub.as_str()).count()).ok().map(Int)
+        }
         _ => None,
     }
+}
+
+/// A byte offset found in `s` as Python's character index; `-1` (or unknown for `index`)
+/// when not found.
+fn char_pos(s: &str, at: Option<usize>, minus_one: bool) -> Option<Folded> {
+    match at {
+        Some(b) => i64::try_from(s[..b].chars().count()).ok().map(Folded::Int),
+        None => minus_one.then_some(Folded::Int(-1)),
+    }
+}
+
+/// The single character a fill argument must be (Python raises otherwise).
+fn one_char(s: &str) -> Option<char> {
+    let mut c = s.chars();
+    match (c.next(), c.next()) {
+        (Some(x), None) => Some(x),
+        _ => None,
+    }
+}
+
+/// Where padding puts the text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Align {
+    Left,
+    Right,
+    /// `str.format`'s `^`: the odd fill character goes right.
+    Center,
+    /// `str.center`: CPython puts the odd fill character left when the width is odd.
+    PyCenter,
+}
+
+/// `s` padded with `fill` to `width` characters. The width is checked against [`MAX_LEN`]
+/// before anything is built, so `center(10**9)` is unknown, not a gigabyte.
+fn pad(s: &str, width: i64, fill: char, align: Align) -> Option<Folded> {
+    let len = s.chars().count();
+    let width = usize::try_from(width).unwrap_or(0);
+    if width <= len {
+        return Folded::str(s.to_string());
+    }
+    if width > MAX_LEN {
+        return None;
+    }
+    let marg = width - len;
+    let left = match align {
+        Align::Left => 0,
+        Align::Right => marg,
+        Align::Center => marg / 2,
+        Align::PyCenter => marg / 2 + (marg & width & 1),
+    };
+    let mut out = String::with_capacity(width * fill.len_utf8());
+    out.extend(std::iter::repeat_n(fill, left));
+    out.push_str(s);
+    out.extend(std::iter::repeat_n(fill, marg - left));
+    Folded::str(out)
+}
+
+/// `str.zfill`: zeros after a leading sign.
+fn zfill(s: &str, width: i64) -> Option<Folded> {
+    let (sign, rest) = match s.chars().next() {
+        Some(c @ ('+' | '-')) => (c.to_string(), &s[1..]),
+        _ => (String::new(), s),
+    };
+    let w = width.saturating_sub(i64::try_from(sign.len()).ok()?);
+    let Folded::Str(p) = pad(rest, w, '0', Align::Right)? else {
+        return None;
+    };
+    Folded::str(sign + &p)
+}
+
+/// `str.expandtabs`: a tab becomes spaces to the next multiple of `tab` columns (a column
+/// restarts after `\n` and `\r`).
+fn expandtabs(s: &str, tab: i64) -> Option<Folded> {
+    let tab = usize::try_from(tab).unwrap_or(0);
+    let mut out = String::new();
+    let mut col = 0usize;
+    for c in s.chars() {
+        match c {
+            '\t' => {
+                let n = if tab == 0 { 0 } else { tab - col % tab };
+                if out.len() + n > MAX_LEN {
+                    return None;
+                }
+                out.extend(std::iter::repeat_n(' ', n));
+                col += n;
+            }
+            '\n' | '\r' => {
+                out.push(c);
+                col = 0;
+            }
+            c => {
+                out.push(c);
+                col += 1;
+            }
+        }
+    }
+    Folded::str(out)
+}
+
+/// `str.swapcase`.
+fn swapcase(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| -> Box<dyn Iterator<Item = char>> {
+            if c.is_uppercase() {
+                Box::new(c.to_lowercase())
+            } else if c.is_lowercase() {
+                Box::new(c.to_uppercase())
+            } else {
+                Box::new(std::iter::once(c))
+            }
+        })
+        .collect()
+}
+
+fn is_cased(c: char) -> bool {
+    c.is_uppercase() || c.is_lowercase()
+}
+
+/// `str.title`: a cased character after an uncased one is upper-cased, every other lowered
+/// (Python title-cases; upper case differs only for a few digraphs such as `ǆ`).
+fn py_title(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut prev_cased = false;
+    for c in s.chars() {
+        if prev_cased {
+            out.extend(c.to_lowercase());
+        } else {
+            out.extend(c.to_uppercase());
+        }
+        prev_cased = is_cased(c);
+    }
+    out
+}
+
+/// `str.capitalize` (Python 3.8+): the first character upper-cased, the rest lowered.
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first
+            .to_uppercase()
+            .chain(c.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
+    }
+}
+
+/// Jinja2's `title` filter: each run between `-`, whitespace, `(`, `{`, `[` or `<` gets its
+/// first character upper-cased and the rest lowered.
+fn jinja_title(s: &str) -> String {
+    let boundary = |c: char| c == '-' || c.is_whitespace() || "({[<".contains(c);
+    let mut out = String::with_capacity(s.len());
+    let mut start = true;
+    for c in s.chars() {
+        if boundary(c) {
+            out.push(c);
+            start = true;
+        } else if start {
+            out.extend(c.to_uppercase());
+            start = false;
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// `str.split` / `str.rsplit` with an optional separator (runs of whitespace when `None`) and
+/// `maxsplit` (negative: no limit). An empty separator is Python's `ValueError`: unknown.
+fn split(s: &str, sep: Option<&str>, maxsplit: i64, from_right: bool) -> Option<Folded> {
+    let max = usize::try_from(maxsplit).unwrap_or(usize::MAX);
+    let mut parts: Vec<String> = match sep {
+        Some("") => return None,
+        Some(sep) if from_right => s
+            .rsplitn(max.saturating_add(1), sep)
+            .map(String::from)
+            .collect(),
+        Some(sep) => s
+            .splitn(max.saturating_add(1), sep)
+            .map(String::from)
+            .collect(),
+        None => {
+            // Python: runs of whitespace separate, leading and trailing ones give no empty
+            // item; after `maxsplit` splits the rest is kept (stripped on the split side).
+            let mut out = Vec::new();
+            let mut rest: &str = if from_right {
+                s.trim_end()
+            } else {
+                s.trim_start()
+            };
+            while !rest.is_empty() {
+                if out.len() == max || out.len() > MAX_ITEMS {
+                    out.push(rest.to_string());
+                    break;
+                }
+                let cut = if from_right {
+                    rest.rfind(char::is_whitespace).map(|i| {
+                        let w = rest[i..].chars().next().map_or(1, char::len_utf8);
+                        (i, i + w)
+                    })
+                } else {
+                    rest.find(char::is_whitespace).map(|i| {
+                        let w = rest[i..].chars().next().map_or(1, char::len_utf8);
+                        (i, i + w)
+                    })
+                };
+                match cut {
+                    None => {
+                        out.push(rest.to_string());
+                        break;
+                    }
+                    Some((a, b)) if from_right => {
+                        out.push(rest[b..].to_string());
+                        rest = rest[..a].trim_end();
+                    }
+                    Some((a, b)) => {
+                        out.push(rest[..a].to_string());
+                        rest = rest[b..].trim_start();
+                    }
+                }
+            }
+            out
+        }
+    };
+    if from_right {
+        parts.reverse();
+    }
+    if parts.len() > MAX_ITEMS {
+        return None;
+    }
+    Folded::list(parts.into_iter().map(Folded::Str).collect())
 }
 
 fn range(args: &[&Folded]) -> Option<Folded> {
@@ -629,17 +1080,46 @@ fn range(args: &[&Folded]) -> Option<Folded> {
 
 fn join(items: &[Folded], sep: &str) -> Option<Folded> {
     let parts: Vec<String> = items.iter().map(Folded::text).collect::<Option<_>>()?;
+    let len: usize =
+        parts.iter().map(String::len).sum::<usize>() + sep.len().saturating_mul(parts.len());
+    if len > 4 * MAX_LEN {
+        return None;
+    }
     Folded::str(parts.join(sep))
 }
 
+/// `str.replace`; an empty `old` inserts `new` before every character and at the end, as
+/// Python does.
 fn replace(s: &str, a: &str, b: &str, count: Option<i64>) -> Option<Folded> {
-    // Python replaces between characters for an empty `old`; rare enough to leave unknown.
+    let limit = count.and_then(|n| usize::try_from(n).ok());
     if a.is_empty() {
+        let n = s.chars().count() + 1;
+        let n = limit.map_or(n, |l| l.min(n));
+        if s.len() + n.saturating_mul(b.len()) > 4 * MAX_LEN {
+            return None;
+        }
+        let mut out = String::new();
+        let mut done = 0;
+        for c in s.chars() {
+            if done < n {
+                out.push_str(b);
+                done += 1;
+            }
+            out.push(c);
+        }
+        if done < n {
+            out.push_str(b);
+        }
+        return Folded::str(out);
+    }
+    // The result is bounded before it is built: each replacement adds at most `b`.
+    let hits = s.matches(a).count();
+    if s.len() + hits.saturating_mul(b.len()) > 4 * MAX_LEN {
         return None;
     }
-    let out = match count.map(usize::try_from) {
-        None | Some(Err(_)) => s.replace(a, b),
-        Some(Ok(n)) => s.replacen(a, b, n),
+    let out = match limit {
+        None => s.replace(a, b),
+        Some(n) => s.replacen(a, b, n),
     };
     Folded::str(out)
 }
@@ -700,34 +1180,185 @@ fn char_of(v: &Folded) -> Option<String> {
     }
 }
 
-/// Python's `str % args` (Jinja's `format` filter): `%s`, `%d`/`%i`, `%c`, `%x`, `%o`, `%%`;
-/// anything with flags, widths or mapping keys is unknown.
-fn percent_format(f: &str, args: &[&Folded]) -> Option<Folded> {
+/// Python's `repr` of a string or integer (`!r`, `%r`): single quotes unless the text holds a
+/// single quote and no double one, backslash escapes for the quote, `\\`, `\n`, `\r`, `\t` and
+/// other ASCII controls. Unknown for other control characters and for lists and dicts.
+fn repr(v: &Folded) -> Option<String> {
+    let s = match v {
+        Folded::Int(i) => return Some(i.to_string()),
+        Folded::Str(s) => s,
+        _ => return None,
+    };
+    let q = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(q);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == q => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_ascii_control() => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if c.is_control() => return None,
+            c => out.push(c),
+        }
+    }
+    out.push(q);
+    Some(out)
+}
+
+/// An integer in base 2, 8, 10 or 16 without its sign, and the sign.
+fn digits(i: i64, radix: u32, upper: bool) -> (bool, String) {
+    let m = i.unsigned_abs();
+    let s = match (radix, upper) {
+        (2, _) => format!("{m:b}"),
+        (8, _) => format!("{m:o}"),
+        (16, false) => format!("{m:x}"),
+        (16, true) => format!("{m:X}"),
+        _ => m.to_string(),
+    };
+    (i < 0, s)
+}
+
+/// A number of at most [`MAX_LEN`] read from the front of `chars` (a width or precision); `Err`
+/// when it is larger, `Ok(None)` when there are no digits.
+fn number(chars: &mut std::iter::Peekable<std::str::Chars>) -> Result<Option<usize>, ()> {
+    let mut n: Option<usize> = None;
+    while let Some(d) = chars.peek().and_then(|c| c.to_digit(10)) {
+        chars.next();
+        let v = n.unwrap_or(0) * 10 + d as usize;
+        if v > MAX_LEN {
+            return Err(());
+        }
+        n = Some(v);
+    }
+    Ok(n)
+}
+
+/// Python's `str % args` (`printf`-style formatting, Jinja's `format` filter):
+/// `%[(key)][flags][width][.precision]type` with the flags `-`, `0`, ` `, `+`, `#`, and the types
+/// `s`, `r`, `a`, `d`, `i`, `u`, `x`, `X`, `o`, `c` and `%%`. `(key)` looks the value up in
+/// `mapping` (`'%(u)s' % {'u': '__'}`). A `*` width, float types, a width over [`MAX_LEN`] and
+/// unused arguments are unknown.
+fn percent_format(f: &str, args: &[&Folded], mapping: Option<&Folded>) -> Option<Folded> {
     let mut out = String::new();
     let mut next = args.iter();
-    let mut chars = f.chars();
+    let mut chars = f.chars().peekable();
     while let Some(c) = chars.next() {
         if c != '%' {
             out.push(c);
             continue;
         }
-        let piece = match chars.next()? {
-            '%' => "%".to_string(),
-            's' | 'r' => next.next()?.text()?,
-            'd' | 'i' => match next.next()? {
-                Folded::Int(i) => i.to_string(),
-                _ => return None,
-            },
-            'x' => match next.next()? {
-                Folded::Int(i) => format!("{i:x}"),
-                _ => return None,
-            },
-            'o' => match next.next()? {
-                Folded::Int(i) => format!("{i:o}"),
-                _ => return None,
-            },
-            'c' => char_of(next.next()?)?,
+        let arg = if chars.peek() == Some(&'(') {
+            chars.next();
+            let mut key = String::new();
+            loop {
+                match chars.next()? {
+                    ')' => break,
+                    x => key.push(x),
+                }
+                if key.len() > MAX_LEN {
+                    return None;
+                }
+            }
+            Some(mapping?.get(&key)?)
+        } else {
+            None
+        };
+        let (mut left, mut zero, mut sign, mut alt) = (false, false, None, false);
+        while let Some(&x) = chars.peek() {
+            match x {
+                '-' => left = true,
+                '0' => zero = true,
+                '+' => sign = Some('+'),
+                ' ' if sign.is_none() => sign = Some(' '),
+                ' ' => {}
+                '#' => alt = true,
+                _ => break,
+            }
+            chars.next();
+        }
+        let width = number(&mut chars).ok()?.unwrap_or(0);
+        let precision = if chars.peek() == Some(&'.') {
+            chars.next();
+            Some(number(&mut chars).ok()?.unwrap_or(0))
+        } else {
+            None
+        };
+        let ty = chars.next()?;
+        if ty == '%' {
+            out.push('%');
+            continue;
+        }
+        let arg = match arg {
+            Some(a) => a,
+            None if mapping.is_some() => return None,
+            None => next.next()?,
+        };
+        let (body, numeric) = match ty {
+            's' | 'r' | 'a' => {
+                let mut t = match ty {
+                    's' => arg.text()?,
+                    _ => repr(arg).filter(|r| ty == 'r' || r.is_ascii())?,
+                };
+                if let Some(p) = precision {
+                    t = t.chars().take(p).collect();
+                }
+                (t, None)
+            }
+            'c' => (char_of(arg)?, None),
+            'd' | 'i' | 'u' | 'x' | 'X' | 'o' => {
+                let Folded::Int(i) = arg else { return None };
+                let radix = match ty {
+                    'x' | 'X' => 16,
+                    'o' => 8,
+                    _ => 10,
+                };
+                let (neg, mut d) = digits(*i, radix, ty == 'X');
+                if let Some(p) = precision {
+                    if d.len() < p {
+                        d = "0".repeat(p - d.len()) + &d;
+                    }
+                }
+                let prefix = match (alt, ty) {
+                    (true, 'x') => "0x",
+                    (true, 'X') => "0X",
+                    (true, 'o') => "0o",
+                    _ => "",
+                };
+                let s = if neg { Some('-') } else { sign };
+                (
+                    d,
+                    Some(format!(
+                        "{}{prefix}",
+                        s.map(String::from).unwrap_or_default()
+                    )),
+                )
+            }
             _ => return None,
+        };
+        let piece = match numeric {
+            Some(head) if zero && !left => {
+                let w = i64::try_from(width.saturating_sub(head.chars().count())).ok()?;
+                let Folded::Str(p) = pad(&body, w, '0', Align::Right)? else {
+                    return None;
+                };
+                head + &p
+            }
+            Some(head) => head + &body,
+            None => body,
+        };
+        let align = if left { Align::Left } else { Align::Right };
+        let Folded::Str(piece) = pad(&piece, i64::try_from(width).ok()?, ' ', align)? else {
+            return None;
         };
         out.push_str(&piece);
         if out.chars().count() > MAX_LEN {
@@ -741,8 +1372,109 @@ fn percent_format(f: &str, args: &[&Folded]) -> Option<Folded> {
     Folded::str(out)
 }
 
-/// `str.format`: `{}`, `{N}` with an optional `:c`, `:s` or `:d` spec, `{{` and `}}`.
-fn brace_format(f: &str, args: &[&Folded]) -> Option<Folded> {
+/// One replacement field's value after Python's format-spec mini-language
+/// (`[[fill]align][sign][#][0][width][.precision][type]`): strings with `s` (or no type) and a
+/// precision that truncates; integers with `d`, `x`, `X`, `o`, `b`, `c`; fill, the aligns
+/// `<`, `>`, `^`, `=`. Grouping, `z`, floats, nested fields and a width over [`MAX_LEN`] are
+/// unknown.
+fn format_spec(v: &Folded, spec: &str) -> Option<String> {
+    let all: Vec<char> = spec.chars().collect();
+    let (fill, align, rest) = match all[..] {
+        [f, a, ..] if "<>^=".contains(a) => (Some(f), Some(a), &all[2..]),
+        [a, ..] if "<>^=".contains(a) => (None, Some(a), &all[1..]),
+        _ => (None, None, &all[..]),
+    };
+    let rest: String = rest.iter().collect();
+    let mut chars = rest.chars().peekable();
+    let sign = match chars.peek() {
+        Some(&c @ ('+' | '-' | ' ')) => {
+            chars.next();
+            Some(c)
+        }
+        _ => None,
+    };
+    let alt = chars.next_if_eq(&'#').is_some();
+    let zero = chars.next_if_eq(&'0').is_some();
+    let width = number(&mut chars).ok()?.unwrap_or(0);
+    let precision = if chars.next_if_eq(&'.').is_some() {
+        Some(number(&mut chars).ok()?.unwrap_or(0))
+    } else {
+        None
+    };
+    let ty = chars.next();
+    if chars.next().is_some() {
+        return None;
+    }
+    let (fill, align) = match (fill, align, zero) {
+        (f, Some(a), _) => (f.unwrap_or(' '), a),
+        (None, None, true) => ('0', '='),
+        _ => (
+            ' ',
+            if matches!(v, Folded::Int(_)) {
+                '>'
+            } else {
+                '<'
+            },
+        ),
+    };
+    let (head, body) = match (v, ty) {
+        (Folded::Str(s), None | Some('s')) => {
+            if sign.is_some() || alt || align == '=' {
+                return None;
+            }
+            let t = match precision {
+                Some(p) => s.chars().take(p).collect(),
+                None => s.clone(),
+            };
+            (String::new(), t)
+        }
+        (Folded::Int(_), Some('c')) if sign.is_none() && !alt && precision.is_none() => {
+            (String::new(), char_of(v)?)
+        }
+        (Folded::Int(i), None | Some('d' | 'x' | 'X' | 'o' | 'b')) if precision.is_none() => {
+            let (radix, upper, prefix) = match ty {
+                Some('x') => (16, false, "0x"),
+                Some('X') => (16, true, "0X"),
+                Some('o') => (8, false, "0o"),
+                Some('b') => (2, false, "0b"),
+                _ => (10, false, ""),
+            };
+            let (neg, d) = digits(*i, radix, upper);
+            let s = match (neg, sign) {
+                (true, _) => "-",
+                (false, Some('+')) => "+",
+                (false, Some(' ')) => " ",
+                _ => "",
+            };
+            (format!("{s}{}", if alt { prefix } else { "" }), d)
+        }
+        _ => return None,
+    };
+    let width = i64::try_from(width).ok()?;
+    let text = if align == '=' {
+        let w = width.saturating_sub(i64::try_from(head.chars().count()).ok()?);
+        let Folded::Str(p) = pad(&body, w, fill, Align::Right)? else {
+            return None;
+        };
+        head + &p
+    } else {
+        let a = match align {
+            '<' => Align::Left,
+            '>' => Align::Right,
+            _ => Align::Center,
+        };
+        let Folded::Str(p) = pad(&(head + &body), width, fill, a)? else {
+            return None;
+        };
+        p
+    };
+    Some(text)
+}
+
+/// `str.format` (and `format_map`): `{}`, `{N}`, `{name}` (from `kwargs`), each optionally
+/// followed by `[key]` / `[N]` lookups, a `!s` / `!r` / `!a` conversion and a `:spec`
+/// ([`format_spec`]); `{{` and `}}`. Attribute lookups (`{0.x}`) and nested fields are unknown.
+fn brace_format(f: &str, args: &[&Folded], kwargs: Option<&Folded>) -> Option<Folded> {
     let mut out = String::new();
     let mut auto = 0usize;
     let mut chars = f.chars().peekable();
@@ -761,28 +1493,57 @@ fn brace_format(f: &str, args: &[&Folded]) -> Option<Folded> {
                 loop {
                     match chars.next()? {
                         '}' => break,
+                        '{' => return None,
                         x => field.push(x),
                     }
-                    if field.len() > 16 {
+                    if field.len() > 64 {
                         return None;
                     }
                 }
-                let (name, spec) = field.split_once(':').unwrap_or((&field, ""));
-                let i = if name.is_empty() {
-                    auto += 1;
-                    auto - 1
-                } else {
-                    name.parse().ok()?
+                let (head, spec) = field.split_once(':').unwrap_or((&field, ""));
+                let (head, conv) = match head.split_once('!') {
+                    Some((h, c)) => (h, Some(c)),
+                    None => (head, None),
                 };
-                let arg = args.get(i)?;
-                let piece = match spec {
-                    "" | "s" => arg.text()?,
-                    "c" => char_of(arg)?,
-                    "d" => match arg {
-                        Folded::Int(i) => i.to_string(),
-                        _ => return None,
-                    },
+                let name_end = head.find(['[', '.']).unwrap_or(head.len());
+                let (name, mut lookups) = head.split_at(name_end);
+                let mut arg: &Folded = if name.is_empty() {
+                    auto += 1;
+                    args.get(auto - 1)?
+                } else if let Ok(i) = name.parse::<usize>() {
+                    args.get(i)?
+                } else {
+                    kwargs?.get(name)?
+                };
+                while !lookups.is_empty() {
+                    let inner = lookups.strip_prefix('[')?;
+                    let (key, rest) = inner.split_once(']')?;
+                    arg = match key.parse::<i64>() {
+                        Ok(i) => match arg {
+                            Folded::List(v) => v.get(usize::try_from(i).ok()?)?,
+                            _ => return None,
+                        },
+                        Err(_) => arg.get(key)?,
+                    };
+                    lookups = rest;
+                }
+                let converted;
+                let value = match conv {
+                    None => arg,
+                    Some("s") => {
+                        converted = Folded::Str(arg.text()?);
+                        &converted
+                    }
+                    Some(c @ ("r" | "a")) => {
+                        converted = Folded::Str(repr(arg).filter(|r| c == "r" || r.is_ascii())?);
+                        &converted
+                    }
                     _ => return None,
+                };
+                let piece = if spec.is_empty() {
+                    value.text()?
+                } else {
+                    format_spec(value, spec)?
                 };
                 out.push_str(&piece);
                 if out.chars().count() > MAX_LEN {
@@ -867,9 +1628,170 @@ mod tests {
             "{{ '<|im_start|>' ~ message.role ~ '\n' }}",
             "{{ messages | join }}",
             "{{ '%c' | format(x) }}",
-            "{{ '%5s' | format('a') }}",
             "{{ 'a' * 100000 }}",
-            "{{ '{x}'.format(x=1) }}",
+            "{{ '{x}'.format(y=1) }}",
+            "{{ 'a'.center(x) }}",
+            "{{ '%(u)s' % {'u': x} }}",
+            "{{ '%(v)s' % {'u': '_'} }}",
+            "{{ 'a'.split('') }}",
+        ] {
+            assert_eq!(fold(src), Vec::<String>::new(), "{src}");
+        }
+    }
+
+    /// Python's `str` methods, each against the value CPython gives.
+    #[test]
+    fn folds_str_methods() {
+        for (src, want) in [
+            ("{{ '__GLOBALS__'.swapcase() }}", "__globals__"),
+            ("{{ 'GLOBALS'.swapcase().center(11, '_') }}", "__globals__"),
+            ("{{ 'globals'.center(12, '_') }}", "__globals___"),
+            (
+                "{{ 'ab'.center(5, '*') ~ 'abc'.center(6, '*') }}",
+                "**ab**abc**",
+            ),
+            ("{{ 'x'.center(3) }}", " x "),
+            (
+                "{{ 'globals'.ljust(9, '_').rjust(11, '_') }}",
+                "__globals__",
+            ),
+            ("{{ '__GLOBALS__'.title() }}", "__Globals__"),
+            ("{{ 'hello wORLD'.title() }}", "Hello World"),
+            ("{{ 'gLOBALS'.capitalize() }}", "Globals"),
+            ("{{ '__GLOBALS__'.casefold() }}", "__globals__"),
+            ("{{ '42'.zfill(5) ~ '-42'.zfill(5) }}", "00042-0042"),
+            ("{{ 'a\tb'.expandtabs(4) }}", "a   b"),
+            ("{{ '  __class__ '.strip() }}", "__class__"),
+            ("{{ 'xx__class__yy'.strip('xy') }}", "__class__"),
+            (
+                "{{ 'xx__class__'.lstrip('x') ~ '|' ~ '__class__ '.rstrip() }}",
+                "__class__|__class__",
+            ),
+            ("{{ 'no__mro__'.removeprefix('no') }}", "__mro__"),
+            ("{{ '__mro__no'.removesuffix('no') }}", "__mro__"),
+            (
+                "{{ '_ _ g l o b a l s _ _'.split() | join }}",
+                "__globals__",
+            ),
+            ("{{ '__,glo,bals,__'.split(',') | join }}", "__globals__"),
+            ("{{ 'a  b c '.split(maxsplit=1)[1] }}", "b c "),
+            ("{{ 'a,b,c'.split(',', 1)[1] }}", "b,c"),
+            ("{{ 'a,b,c'.rsplit(',', 1)[0] }}", "a,b"),
+            ("{{ ' a b  c'.rsplit()[0] }}", "a"),
+            ("{{ 'a,b'.split(sep=',', maxsplit=1)[1] }}", "b"),
+            ("{{ 'x__globals__y'.partition('__')[2] }}", "globals__y"),
+            ("{{ 'abc'.rpartition('z')[2] }}", "abc"),
+            ("{{ 'ab'.replace('', '_') }}", "_a_b_"),
+            ("{{ 'ab'.replace('', '_', 2) }}", "_a_b"),
+            ("{{ '__globals__'.find('g') ~ 'aXa'.count('a') }}", "22"),
+            ("{{ '__slabolg__'[::-1] }}", "__globals__"),
+            ("{{ '_' * 2 ~ 'os'[::-1][::-1] }}", "__os"),
+        ] {
+            assert_eq!(fold(src), vec![want.to_string()], "{src}");
+        }
+    }
+
+    /// `str.format` and `format_map` with fields, conversions and format specs; `%` with a dict,
+    /// flags, widths and precisions; Python's values.
+    #[test]
+    fn folds_format_specs_and_percent_mappings() {
+        for (src, want) in [
+            ("{{ '{0:_^11}'.format('globals') }}", "__globals__"),
+            ("{{ '{:_^12}'.format('globals') }}", "__globals___"),
+            (
+                "{{ '{:*>+6}'.format(42) ~ '|' ~ '{:=+6}'.format(42) }}",
+                "***+42|+   42",
+            ),
+            (
+                "{{ '{:#x}'.format(255) ~ '{:08b}'.format(5) }}",
+                "0xff00000101",
+            ),
+            ("{{ '{!r:>12}'.format('gl') }}", "        'gl'"),
+            ("{{ '{!r}'.format(\"it's\") }}", "\"it's\""),
+            ("{{ '{!s}'.format(7) }}", "7"),
+            ("{{ '{0[u]}x{k}'.format({'u': '__'}, k='y') }}", "__xy"),
+            ("{{ '{u}globals{u}'.format(u='__') }}", "__globals__"),
+            (
+                "{{ '{u}globals{u}'.format_map({'u': '__'}) }}",
+                "__globals__",
+            ),
+            ("{{ '{u}init{u}'.format_map(dict(u='__')) }}", "__init__"),
+            ("{{ '{{}}{}'.format(1) }}", "{}1"),
+            (
+                "{{ '{0:c}{0:c}globals{0:c}{0:c}'.format(95) }}",
+                "__globals__",
+            ),
+            ("{{ '%(u)sglobals%(u)s' % {'u': '__'} }}", "__globals__"),
+            ("{{ '%(u)sclass%(u)s' | format(u='__') }}", "__class__"),
+            (
+                "{% set d = {'u': '_' * 2} %}{{ '%(u)smro%(u)s' % d }}",
+                "__mro__",
+            ),
+            (
+                "{{ {'u': '__'}['u'] ~ {'u': 'os'}.u ~ {'u': 1}.get('v', 'x') }}",
+                "__osx",
+            ),
+            (
+                "{{ '%-5s|%05d|%+d|%#x|%.2s|%5.1s|%x' % ('a', 42, 3, 255, 'abc', 'xyz', -255) }}",
+                "a    |00042|+3|0xff|ab|    x|-ff",
+            ),
+            ("{{ '%5s' | format('a') }}", "    a"),
+            ("{{ '%r' % 'a' }}", "'a'"),
+            ("{{ '%s' % 10 ** 3 }}", "1000"),
+        ] {
+            assert_eq!(fold(src), vec![want.to_string()], "{src}");
+        }
+    }
+
+    /// Jinja2's filters of the same names.
+    #[test]
+    fn folds_filters() {
+        for (src, want) in [
+            (
+                "{{ 'globals' | center(11) | replace(' ', '_') }}",
+                "__globals__",
+            ),
+            (
+                "{{ 'globals' | center(width=11) | replace(' ', '_') }}",
+                "__globals__",
+            ),
+            ("{{ ('x' | center) | length }}", "80"),
+            ("{{ 'hello wORLD-x(y' | title }}", "Hello World-X(Y"),
+            ("{{ 'gLOBALS' | capitalize }}", "Globals"),
+            ("{{ '  os ' | trim }}", "os"),
+            ("{{ '__os__' | trim('_') }}", "os"),
+            (
+                "{{ ['__', 'GLOBALS', '__'] | map('lower') | join }}",
+                "__globals__",
+            ),
+            ("{{ {'__globals__': 1} | first }}", "__globals__"),
+            ("{{ {'a': 'os'} | items | first | last }}", "os"),
+            ("{{ 'os' | list | join('') }}", "os"),
+            (
+                "{{ ('__', 'class', '__') | reverse | reverse | join }}",
+                "__class__",
+            ),
+            ("{{ dict(u='__') | first }}", "u"),
+        ] {
+            assert_eq!(fold(src), vec![want.to_string()], "{src}");
+        }
+    }
+
+    /// A width past [`MAX_LEN`] is unknown and never allocated; so is a string built past it.
+    #[test]
+    fn widths_stay_bounded() {
+        for src in [
+            "{{ 'a'.center(10 ** 9) }}",
+            "{{ 'a'.ljust(1000000000, '_') }}",
+            "{{ 'a'.zfill(9223372036854775807) }}",
+            "{{ '{:_^1000000000}'.format('a') }}",
+            "{{ '{:_^99999999999999999999999}'.format('a') }}",
+            "{{ '%1000000000s' % 'a' }}",
+            "{{ '%.1000000000d' % 1 }}",
+            "{{ 'a\t'.expandtabs(1000000000) }}",
+            "{{ ('a' * 1000).replace('', 'bbbbbbbb') }}",
+            "{{ ('a ' * 500).split() | join(('x' * 1000)) }}",
+            "{{ 'a' | center(1000000000) }}",
         ] {
             assert_eq!(fold(src), Vec::<String>::new(), "{src}");
         }

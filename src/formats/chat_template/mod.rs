@@ -82,6 +82,49 @@ const GADGETS: &[&str] = &[
     "get_flashed_messages",
 ];
 
+/// Other globals a template may be given that are Python functions or classes (Jinja2's `range`,
+/// `dict`, a macro's `caller`, transformers' `raise_exception` and `strftime_now`): their
+/// attributes are Python internals as a gadget's are, but only an attribute of unknown name is
+/// judged (see [`Walker::unknown_member`]).
+const CALLABLE_GLOBALS: &[&str] = &["range", "dict", "caller", "raise_exception", "strftime_now"];
+
+/// Filters that hand back their input or items of it, so what they return reaches what the input
+/// reaches.
+const PASS_THROUGH_FILTERS: &[&str] = &[
+    "attr",
+    "first",
+    "last",
+    "list",
+    "default",
+    "d",
+    "reverse",
+    "sort",
+    "unique",
+    "min",
+    "max",
+    "random",
+    "select",
+    "reject",
+    "selectattr",
+    "rejectattr",
+    "batch",
+    "slice",
+    "items",
+    "dictsort",
+    "groupby",
+    "map",
+];
+
+/// Methods that look a name or key up: `x.__getitem__(k)` is `x[k]`.
+const LOOKUP_METHODS: &[&str] = &[
+    "__getitem__",
+    "__getattribute__",
+    "__getattr__",
+    "get",
+    "pop",
+    "setdefault",
+];
+
 /// Names of modules and functions that run code or touch the operating system.
 const SUSPICIOUS_NAMES: &[&str] = &[
     "os",
@@ -122,6 +165,22 @@ enum Kind {
     Gadget,
     /// A [`SUSPICIOUS_NAMES`] name.
     Name,
+    /// An attribute or item of unknown name (one the folder cannot compute) taken from an object
+    /// that reaches Python internals: it may be any dunder.
+    Unknown,
+}
+
+/// How far the value of an expression reaches Python internals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Reach {
+    /// Template data: the conversation, literals, what filters compute.
+    No,
+    /// An object whose attributes of known name are data (a `namespace(...)` instance, `loop`),
+    /// but whose attributes of unknown name may be its Python internals.
+    Data,
+    /// A Python function, class or module, or what was taken from one: a [`GADGETS`] or
+    /// [`CALLABLE_GLOBALS`] global, a macro, a dunder's value, any member of these.
+    Internals,
 }
 
 fn is_dunder(s: &str) -> bool {
@@ -134,6 +193,9 @@ struct Walker<'s> {
     fold: fold::Folder,
     /// True while walking the pieces of an expression already judged by its folded value.
     in_folded: bool,
+    /// Variables set (in any branch) to what reaches Python internals, and macro names: the
+    /// strongest reach each was given. Never lowered, which over-approximates.
+    aliases: std::collections::BTreeMap<String, Reach>,
 }
 
 impl Walker<'_> {
@@ -143,6 +205,7 @@ impl Walker<'_> {
             hits: BTreeSet::new(),
             fold: fold::Folder::default(),
             in_folded: false,
+            aliases: std::collections::BTreeMap::new(),
         }
     }
 
@@ -185,6 +248,189 @@ impl Walker<'_> {
         }
     }
 
+    /// `e`'s whole span: minijinja starts the span of `x[k]`, `x.k`, `x|f` and `x(...)` at the
+    /// operator, so the start is taken from the leftmost operand.
+    fn full_span(e: &ast::Expr) -> minijinja::machinery::Span {
+        use ast::Expr;
+        let mut span = e.span();
+        let mut cur = e;
+        loop {
+            let left = match cur {
+                Expr::GetItem(g) => &g.expr,
+                Expr::GetAttr(g) => &g.expr,
+                Expr::Slice(s) => &s.expr,
+                Expr::Call(c) => &c.expr,
+                Expr::Filter(f) => match &f.expr {
+                    Some(x) => x,
+                    None => break,
+                },
+                _ => break,
+            };
+            let l = left.span();
+            if l.start_offset < span.start_offset {
+                span.start_offset = l.start_offset;
+                span.start_line = l.start_line;
+                span.start_col = l.start_col;
+            }
+            cur = left;
+        }
+        span
+    }
+
+    fn source(&self, span: minijinja::machinery::Span, max: usize) -> String {
+        let (a, b) = (span.start_offset as usize, span.end_offset as usize);
+        self.src
+            .get(a..b.max(a))
+            .map(|s| crate::finding::truncate_chars(s.trim(), max))
+            .unwrap_or_default()
+    }
+
+    /// Record that `target` (a name or a tuple of names) may hold what reaches `reach`.
+    fn alias(&mut self, target: &ast::Expr, reach: Reach) {
+        if reach == Reach::No {
+            return;
+        }
+        match target {
+            ast::Expr::Var(v) => {
+                let r = self.aliases.entry(v.id.to_string()).or_insert(reach);
+                *r = (*r).max(reach);
+            }
+            ast::Expr::Tuple(t) => t.items.iter().for_each(|x| self.alias(x, reach)),
+            _ => {}
+        }
+    }
+
+    /// The values a key or attribute name expression folds to; `None` when it folds to nothing
+    /// (unknown).
+    fn key(&mut self, e: &ast::Expr) -> Option<Vec<String>> {
+        let v = self.fold.fold(e);
+        if v.is_empty() {
+            return None;
+        }
+        Some(
+            v.into_iter()
+                .filter_map(|v| match v {
+                    fold::Folded::Str(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+        )
+    }
+
+    /// How far what `e` evaluates to reaches Python internals. A member of an object reaches
+    /// internals when the object does, when its name is a dunder, or when its name is unknown
+    /// and the object is more than data.
+    fn reach(&mut self, e: &ast::Expr) -> Reach {
+        use ast::Expr;
+        match e {
+            Expr::Var(v) => {
+                if GADGETS.contains(&v.id) || CALLABLE_GLOBALS.contains(&v.id) {
+                    Reach::Internals
+                } else if v.id == "loop" {
+                    Reach::Data
+                } else {
+                    self.aliases.get(v.id).copied().unwrap_or(Reach::No)
+                }
+            }
+            Expr::GetAttr(g) => {
+                if is_dunder(g.name) {
+                    return Reach::Internals;
+                }
+                match self.reach(&g.expr) {
+                    Reach::Internals => Reach::Internals,
+                    _ => Reach::No,
+                }
+            }
+            Expr::GetItem(g) => self.member_reach(&g.expr, &g.subscript_expr),
+            Expr::Filter(f) => match (&f.expr, f.name, f.args.first()) {
+                (Some(base), "attr", Some(ast::CallArg::Pos(name))) => {
+                    self.member_reach(base, name)
+                }
+                (Some(base), name, _) if PASS_THROUGH_FILTERS.contains(&name) => self.reach(base),
+                _ => Reach::No,
+            },
+            Expr::Call(c) => match &c.expr {
+                Expr::Var(v) if v.id == "namespace" => Reach::Data,
+                Expr::Var(v) if v.id == "cycler" || v.id == "joiner" => Reach::Internals,
+                // `range(3)`, `lipsum()`, a macro's call: data.
+                Expr::Var(_) => Reach::No,
+                callee => match self.reach(callee) {
+                    Reach::Internals => Reach::Internals,
+                    _ => Reach::No,
+                },
+            },
+            Expr::Slice(s) => self.reach(&s.expr),
+            Expr::IfExpr(i) => {
+                let t = self.reach(&i.true_expr);
+                let f = i.false_expr.as_ref().map_or(Reach::No, |f| self.reach(f));
+                t.max(f)
+            }
+            Expr::List(l) => l
+                .items
+                .iter()
+                .map(|x| self.reach(x))
+                .max()
+                .unwrap_or(Reach::No),
+            Expr::Tuple(t) => t
+                .items
+                .iter()
+                .map(|x| self.reach(x))
+                .max()
+                .unwrap_or(Reach::No),
+            Expr::Map(m) => m
+                .values
+                .iter()
+                .map(|x| self.reach(x))
+                .max()
+                .unwrap_or(Reach::No),
+            _ => Reach::No,
+        }
+    }
+
+    /// How far `base[key]` (or `base|attr(key)`) reaches.
+    fn member_reach(&mut self, base: &ast::Expr, key: &ast::Expr) -> Reach {
+        let b = self.reach(base);
+        if b == Reach::Internals {
+            return b;
+        }
+        match self.key(key) {
+            Some(names) if names.iter().any(|n| is_dunder(n)) => Reach::Internals,
+            None if b == Reach::Data => Reach::Internals,
+            _ => Reach::No,
+        }
+    }
+
+    /// `base[key]`, `base|attr(key)`, `base.__getitem__(key)` with a key the folder cannot
+    /// compute: when `base` reaches Python internals (or, for `attr`, is a literal, whose
+    /// attributes of known name are its methods), the key may be any dunder, so it is judged as
+    /// one ([`Kind::Unknown`]). A subscript of conversation data (`message[key]`) is not.
+    fn unknown_member(
+        &mut self,
+        whole: &ast::Expr,
+        base: &ast::Expr,
+        key: &ast::Expr,
+        spelling: &str,
+    ) {
+        if self.key(key).is_some() {
+            return;
+        }
+        let literal = spelling == "attr"
+            && matches!(
+                base,
+                ast::Expr::Const(_) | ast::Expr::List(_) | ast::Expr::Tuple(_) | ast::Expr::Map(_)
+            );
+        if !literal && self.reach(base) == Reach::No {
+            return;
+        }
+        let span = Self::full_span(whole);
+        let what = format!(
+            "{} ({} not computable)",
+            self.source(span, 60),
+            if spelling == "attr" { "name" } else { "key" }
+        );
+        self.hit(span, Kind::Unknown, what);
+    }
+
     fn stmts(&mut self, body: &[ast::Stmt]) {
         for s in body {
             self.stmt(s);
@@ -218,6 +464,10 @@ impl Walker<'_> {
 
     fn for_loop(&mut self, f: &ast::ForLoop, span: minijinja::machinery::Span) {
         self.expr(&f.iter);
+        // `for c in x.__subclasses__()`: each item is what the list reaches.
+        if self.reach(&f.iter) == Reach::Internals {
+            self.alias(&f.target, Reach::Internals);
+        }
         if let Some(e) = &f.filter_expr {
             self.expr(e);
         }
@@ -270,6 +520,8 @@ impl Walker<'_> {
                 for (a, b) in &w.assignments {
                     self.expr(a);
                     self.expr(b);
+                    let r = self.reach(b);
+                    self.alias(a, r);
                     self.fold.assign(a, b);
                 }
                 self.stmts(&w.body);
@@ -278,6 +530,8 @@ impl Walker<'_> {
             Stmt::Set(x) => {
                 self.expr(&x.target);
                 self.expr(&x.expr);
+                let r = self.reach(&x.expr);
+                self.alias(&x.target, r);
                 self.fold.assign(&x.target, &x.expr);
             }
             Stmt::SetBlock(x) => {
@@ -332,6 +586,9 @@ impl Walker<'_> {
     }
 
     fn macro_(&mut self, m: &ast::Macro) {
+        // A macro is a Python object (`macro.__globals__` is not, but `|attr(x)` may be
+        // anything); its arguments are unknown data.
+        self.aliases.insert(m.name.to_string(), Reach::Internals);
         for e in m.args.iter().chain(&m.defaults) {
             self.expr(e);
         }
@@ -443,6 +700,16 @@ impl Walker<'_> {
                     for n in self.fold.names(name) {
                         self.member(f.span(), base, &n);
                     }
+                    self.unknown_member(e, base, name, "attr");
+                }
+                // `map(attribute=x)`, `selectattr(x)`-like lookups of an unknown name on what
+                // reaches internals.
+                if let Some(base) = &f.expr {
+                    for a in &f.args {
+                        if let ast::CallArg::Kwarg("attribute", name) = a {
+                            self.unknown_member(e, base, name, "attr");
+                        }
+                    }
                 }
                 if let Some(x) = &f.expr {
                     self.expr(x);
@@ -461,10 +728,27 @@ impl Walker<'_> {
                 for s in self.fold.names(&g.subscript_expr) {
                     self.member(g.span(), &g.expr, &s);
                 }
+                self.unknown_member(e, &g.expr, &g.subscript_expr, "[]");
                 self.expr(&g.expr);
                 self.expr(&g.subscript_expr);
             }
             Expr::Call(c) => {
+                // `x.__getitem__(k)`, `x|attr('get')(k)`: a lookup by a method.
+                let method = match &c.expr {
+                    Expr::GetAttr(g) => Some((&g.expr, g.name.to_string())),
+                    Expr::Filter(f) => match (&f.expr, f.name, f.args.first()) {
+                        (Some(b), "attr", Some(ast::CallArg::Pos(n))) => {
+                            self.fold.names(n).into_iter().next().map(|n| (b, n))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let (Some((base, m)), Some(ast::CallArg::Pos(k))) = (method, c.args.first()) {
+                    if LOOKUP_METHODS.contains(&m.as_str()) {
+                        self.unknown_member(e, base, k, &m);
+                    }
+                }
                 self.expr(&c.expr);
                 self.args(&c.args, c.span());
             }
@@ -508,7 +792,8 @@ fn scan_tokens(text: &str) -> BTreeSet<Hit> {
                     Some(Kind::Name)
                 } else if in_code
                     && GADGETS.contains(&word)
-                    && matches!(bytes.get(i), Some(b'.' | b'['))
+                    && (matches!(bytes.get(i), Some(b'.' | b'['))
+                        || text[i..].trim_start().starts_with('|'))
                 {
                     Some(Kind::Gadget)
                 } else {
@@ -865,24 +1150,30 @@ fn report(ctx: &mut Ctx, hits: &BTreeSet<Hit>, loc: &Location, source: &str) {
         .map(|h| h.what.as_str())
         .collect();
     let names = hits.iter().any(|h| h.kind == Kind::Name);
+    let unknown = hits.iter().any(|h| h.kind == Kind::Unknown);
     // The CVE-2024-34359 shape: a dunder that reaches modules, or any escape dunder together with
     // a module or code-execution name.
+    // An unknown member of internals counts as an escape dunder.
     let reaches_modules = dunders.iter().any(|d| MODULE_DUNDERS.contains(d))
-        || (names && dunders.iter().any(|d| ESCAPE_DUNDERS.contains(d)));
+        || (names && (unknown || dunders.iter().any(|d| ESCAPE_DUNDERS.contains(d))));
     // One finding per rule and template: what it reaches, where it first does, the pieces.
     let mut escape = Group::default();
     let mut suspicious = Group::default();
     for h in hits {
         let escape_dunder = h.kind == Kind::Dunder && ESCAPE_DUNDERS.contains(&h.what.as_str());
         let (group, severity) = match h.kind {
-            Kind::Dunder | Kind::Gadget if escape_dunder || h.kind == Kind::Gadget => (
-                &mut escape,
-                if reaches_modules {
-                    Severity::Critical
-                } else {
-                    Severity::High
-                },
-            ),
+            Kind::Dunder | Kind::Gadget | Kind::Unknown
+                if escape_dunder || h.kind != Kind::Dunder =>
+            {
+                (
+                    &mut escape,
+                    if reaches_modules {
+                        Severity::Critical
+                    } else {
+                        Severity::High
+                    },
+                )
+            }
             // A name that is also an escape dunder is reported once, as an escape.
             Kind::Name if dunders.contains(h.what.as_str()) => continue,
             Kind::Name if reaches_modules => (&mut suspicious, Severity::High),
