@@ -510,3 +510,33 @@ fn a_call_after_a_filter_is_not_clean() {
         "{got:?}"
     );
 }
+
+/// The introspection attributes Jinja2's sandbox refuses are escape steps like dunders: a
+/// filter's generator frame reaches the builtins (`gi_frame.f_builtins`), with no dunder in the
+/// template (tester t9).
+#[test]
+fn generator_frames_are_escapes() {
+    for (t, reached) in [
+        (
+            "{{ (range(1)|select).gi_frame.f_builtins.open('/etc/passwd').read() }}",
+            "f_builtins, gi_frame",
+        ),
+        (
+            "{% set b = (messages|map(attribute='role')).gi_frame.f_builtins %}{% for k, v in b|items %}{% if k.startswith('exe') %}{{ v('echo') }}{% endif %}{% endfor %}",
+            "f_builtins, gi_frame",
+        ),
+        (
+            "{{ (messages|map('string')).gi_frame.f_back.f_globals }}",
+            "f_back, f_globals, gi_frame",
+        ),
+    ] {
+        assert_eq!(
+            escape(t),
+            Some((Severity::Critical, reached.to_string())),
+            "{t}"
+        );
+    }
+    // A template variable or message key that merely shares a prefix stays clean.
+    let benign = "{% for m in messages %}{{ m['role'] }}{{ m.f_name }}{{ m.code }}{% endfor %}";
+    assert_eq!(graded(benign), vec![]);
+}

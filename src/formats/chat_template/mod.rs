@@ -50,7 +50,42 @@ const ESCAPE_DUNDERS: &[&str] = &[
     "__loader__",
     "__spec__",
     "__module__",
+    // Not dunders, but the same steps: the attributes Jinja2's own sandbox refuses
+    // (`jinja2/sandbox.py` UNSAFE_FUNCTION_ATTRIBUTES, UNSAFE_METHOD_ATTRIBUTES,
+    // UNSAFE_GENERATOR_ATTRIBUTES, UNSAFE_COROUTINE_ATTRIBUTES,
+    // UNSAFE_ASYNC_GENERATOR_ATTRIBUTES) and the frame, traceback and code attributes they lead
+    // to. `(x|map('string')).gi_frame.f_builtins` is the builtins dict of a filter's generator.
+    "gi_frame",
+    "gi_code",
+    "cr_frame",
+    "cr_code",
+    "ag_frame",
+    "ag_code",
+    "func_globals",
+    "func_code",
+    "func_closure",
+    "func_dict",
+    "func_defaults",
+    "im_func",
+    "im_self",
+    "im_class",
+    "f_globals",
+    "f_builtins",
+    "f_locals",
+    "f_back",
+    "f_code",
+    "tb_frame",
+    "tb_next",
+    "co_code",
+    "co_consts",
+    "co_names",
 ];
+
+/// The non-dunder entries of [`ESCAPE_DUNDERS`]: introspection attributes of functions,
+/// generators, coroutines, frames, tracebacks and code objects.
+fn introspection(s: &str) -> bool {
+    !s.starts_with("__") && ESCAPE_DUNDERS.contains(&s)
+}
 
 /// Dunders that reach modules or callables by themselves (graded critical): with them a template
 /// gets at `os` or `eval`.
@@ -65,6 +100,15 @@ const MODULE_DUNDERS: &[&str] = &[
     "__code__",
     "__func__",
     "__loader__",
+    "gi_frame",
+    "cr_frame",
+    "ag_frame",
+    "func_globals",
+    "f_globals",
+    "f_builtins",
+    "f_locals",
+    "f_back",
+    "tb_frame",
 ];
 
 /// Globals of Jinja2 (and Flask's Jinja environment) whose attributes lead to Python modules:
@@ -183,8 +227,10 @@ enum Reach {
     Internals,
 }
 
+/// A dunder name (`__x__`), or one of the introspection attributes that are escape steps all
+/// the same ([`introspection`]).
 fn is_dunder(s: &str) -> bool {
-    s.len() > 4 && s.starts_with("__") && s.ends_with("__")
+    (s.len() > 4 && s.starts_with("__") && s.ends_with("__")) || introspection(s)
 }
 
 struct Walker<'s> {
