@@ -365,3 +365,206 @@ fn zip_zstd_member_with_a_huge_window_is_malformed() {
         found(&r)
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tar
+// ---------------------------------------------------------------------------------------------
+
+/// A ustar header block for `name` of `size` bytes and type `kind`.
+fn tar_header(name: &str, size: usize, kind: u8) -> Vec<u8> {
+    let mut h = vec![0u8; 512];
+    h[..name.len()].copy_from_slice(name.as_bytes());
+    h[100..107].copy_from_slice(b"0000644");
+    h[108..115].copy_from_slice(b"0000000");
+    h[116..123].copy_from_slice(b"0000000");
+    h[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+    h[136..147].copy_from_slice(b"00000000000");
+    h[156] = kind;
+    h[257..263].copy_from_slice(b"ustar\0");
+    h[263..265].copy_from_slice(b"00");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
+/// Append a member (header, data padded to whole blocks).
+fn tar_member(out: &mut Vec<u8>, name: &str, kind: u8, data: &[u8]) {
+    out.extend_from_slice(&tar_header(name, data.len(), kind));
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+}
+
+/// Pax records (`"%d %s=%s\n"`, the length counting itself).
+fn pax(records: &[(&str, &str)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (k, v) in records {
+        let body = format!(" {k}={v}\n");
+        let mut n = body.len() + 1;
+        while format!("{n}{body}").len() != n {
+            n += 1;
+        }
+        out.extend_from_slice(format!("{n}{body}").as_bytes());
+    }
+    out
+}
+
+fn tar_end(out: &mut Vec<u8>) {
+    out.extend_from_slice(&[0u8; 1024]);
+}
+
+const SETUP_PY: &[u8] = b"import os\nos.system('echo airlock-test')\n";
+const PKG_INFO: &[u8] = b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n";
+
+/// A global pax header's `path` renames every later member for `tarfile` (pip unpacks sdists
+/// with it): `notes.txt` is `setup.py` and runs at install time.
+#[test]
+fn tar_global_pax_path_names_the_setup_py() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut t = Vec::new();
+    tar_member(&mut t, "demo-1.0/PKG-INFO", b'0', PKG_INFO);
+    tar_member(
+        &mut t,
+        "pax_global_header",
+        b'g',
+        &pax(&[("path", "demo-1.0/setup.py")]),
+    );
+    tar_member(&mut t, "demo-1.0/notes.txt", b'0', SETUP_PY);
+    tar_end(&mut t);
+    let r = scan(&write(dir.path(), "demo-1.0.tar", &t));
+    let f = found(&r);
+    assert!(
+        f.iter().any(|(id, s, m)| *id == "python-shell-command"
+            && *s >= Severity::High
+            && m == "demo-1.0/setup.py"),
+        "{f:#?}"
+    );
+    let m = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "zip-header-mismatch")
+        .expect("name mismatch");
+    assert_eq!(m.severity, Severity::High);
+    assert_eq!(
+        m.evidence,
+        "tarfile name \"demo-1.0/setup.py\", tar crate name \"demo-1.0/notes.txt\""
+    );
+}
+
+/// `GNU.sparse.name` in a member's own pax header names it for `tarfile`.
+#[test]
+fn tar_gnu_sparse_name_names_the_setup_py() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut t = Vec::new();
+    tar_member(&mut t, "demo-1.0/PKG-INFO", b'0', PKG_INFO);
+    tar_member(
+        &mut t,
+        "PaxHeaders/notes.txt",
+        b'x',
+        &pax(&[("GNU.sparse.name", "demo-1.0/setup.py")]),
+    );
+    tar_member(&mut t, "demo-1.0/notes.txt", b'0', SETUP_PY);
+    tar_end(&mut t);
+    let r = scan(&write(dir.path(), "demo-1.0.tar", &t));
+    assert_eq!(r.format, airlock::Format::Sdist);
+    assert!(
+        has(
+            &r,
+            "zip-header-mismatch",
+            Severity::High,
+            "demo-1.0/setup.py"
+        ),
+        "{:#?}",
+        found(&r)
+    );
+    assert!(
+        found(&r)
+            .iter()
+            .any(|(id, s, m)| *id == "python-shell-command"
+                && *s >= Severity::High
+                && m == "demo-1.0/setup.py"),
+        "{:#?}",
+        found(&r)
+    );
+}
+
+/// A GNU sparse 1.0 member holding a pickle (the map in the data, before the data, in whole
+/// blocks): analysed as `tarfile.extractfile` returns it, under its real name, plain and
+/// gzip-compressed.
+#[test]
+fn tar_sparse_1_0_member_holding_a_pickle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Two chunks: the pickle's first 5 bytes, a 0-byte hole-free join, then the rest; the
+    // second chunk's offset follows the first, so the rebuilt data is the pickle itself.
+    let n = OS_SYSTEM_PICKLE.len();
+    let mut stored = format!("2\n0\n5\n5\n{}\n", n - 5).into_bytes();
+    stored.resize(512, 0);
+    stored.extend_from_slice(OS_SYSTEM_PICKLE);
+    let real = n.to_string();
+    let mut t = Vec::new();
+    tar_member(
+        &mut t,
+        "PaxHeaders/model.pkl",
+        b'x',
+        &pax(&[
+            ("GNU.sparse.major", "1"),
+            ("GNU.sparse.minor", "0"),
+            ("GNU.sparse.name", "model.pkl"),
+            ("GNU.sparse.realsize", &real),
+        ]),
+    );
+    tar_member(&mut t, "GNUSparseFile.0/model.pkl", b'0', &stored);
+    tar_end(&mut t);
+    let plain = write(dir.path(), "sparse.tar", &t);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &t).expect("gzip");
+    let gz = write(dir.path(), "sparse.tar.gz", &gz.finish().expect("gzip"));
+    for (path, prefix) in [(plain, ""), (gz, "<gzip content>!")] {
+        let r = scan(&path);
+        let f = found(&r);
+        assert!(
+            f.iter().any(|(id, s, m)| *id == "pickle-dangerous-call"
+                && *s == Severity::Critical
+                && *m == format!("{prefix}model.pkl")),
+            "{f:#?}"
+        );
+        assert!(
+            f.iter().any(|(id, s, m)| *id == "zip-header-mismatch"
+                && *s == Severity::High
+                && *m == format!("{prefix}model.pkl")),
+            "{f:#?}"
+        );
+        assert!(
+            !f.iter().any(|(_, _, m)| m.contains("GNUSparseFile")),
+            "{f:#?}"
+        );
+    }
+}
+
+/// A sparse member whose real size is 2^40 bytes in a tiny archive stops at the ratio bound
+/// (resource-limit), without allocating it.
+#[test]
+fn tar_sparse_member_with_a_huge_real_size_stops_at_a_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut t = Vec::new();
+    tar_member(
+        &mut t,
+        "PaxHeaders/big",
+        b'x',
+        &pax(&[
+            ("GNU.sparse.map", "1099511627000,5"),
+            ("GNU.sparse.name", "big.bin"),
+            ("GNU.sparse.realsize", "1099511627776"),
+        ]),
+    );
+    tar_member(&mut t, "GNUSparseFile.0/big", b'0', b"hello");
+    tar_end(&mut t);
+    let r = scan(&write(dir.path(), "big.tar", &t));
+    assert!(
+        found(&r)
+            .iter()
+            .any(|(id, _, m)| *id == "resource-limit" && m == "big.bin"),
+        "{:#?}",
+        found(&r)
+    );
+}
