@@ -148,6 +148,12 @@ struct Walk<'l> {
     /// A second reading: only these members, analysed as install-time code, and only before
     /// this index. Nothing else is reported.
     only: Option<(Vec<String>, usize)>,
+    /// Global pax records (`g` headers) in force, in the order CPython's `tarfile` keeps them
+    /// (a dict: a key set again keeps its place).
+    global: Vec<(String, Vec<u8>)>,
+    /// The entry before this one was a global pax header (whose sparse keys `tarfile` applies
+    /// to this entry).
+    after_global: bool,
 }
 
 impl<'l> Walk<'l> {
@@ -162,6 +168,8 @@ impl<'l> Walk<'l> {
             outer_install: None,
             early_py: HashSet::new(),
             only: None,
+            global: Vec::new(),
+            after_global: false,
         }
     }
 
@@ -197,6 +205,144 @@ impl<'l> Walk<'l> {
         } else {
             Format::Tar
         }
+    }
+
+    /// What CPython's `tarfile` makes of an entry (`_proc_pax`, `_proc_builtin`,
+    /// `_apply_pax_info`): the global pax records in force apply to every member, then the
+    /// member's own pax records on top of them; `path` and `GNU.sparse.name` rename it,
+    /// `size`, `GNU.sparse.size` and `GNU.sparse.realsize` size it, and the pax header right
+    /// before it (its own, or a global one) may give it a sparse map (0.0, 0.1 or 1.0). A
+    /// global header is recorded and gives `None`. `name` and `size` are the `tar` crate's
+    /// (which applies the member's own `path` and `size` but no global record).
+    fn tarfile_view<R: Read>(
+        &mut self,
+        ctx: &mut Ctx,
+        entry: &mut tar::Entry<'_, R>,
+        kind: tar::EntryType,
+        name: &str,
+        size: u64,
+    ) -> Option<PyView> {
+        if kind == tar::EntryType::XGlobalHeader {
+            self.after_global = true;
+            if size > MAX_EXTENSION {
+                if !self.quiet() {
+                    ctx.limit(
+                        self.loc,
+                        &format!(
+                            "a global pax header longer than {}",
+                            plural(MAX_EXTENSION, "byte")
+                        ),
+                        "its records (not applied to later members)",
+                    );
+                }
+                return None;
+            }
+            if let Ok(Some(ext)) = entry.pax_extensions() {
+                for rec in ext.flatten() {
+                    let key = String::from_utf8_lossy(rec.key_bytes()).into_owned();
+                    set_record(&mut self.global, key, rec.value_bytes().to_vec());
+                }
+            }
+            return None;
+        }
+        let local: Option<Vec<(String, Vec<u8>)>> = match entry.pax_extensions() {
+            Ok(Some(ext)) => Some(
+                ext.flatten()
+                    .map(|r| {
+                        (
+                            String::from_utf8_lossy(r.key_bytes()).into_owned(),
+                            r.value_bytes().to_vec(),
+                        )
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let after_global = std::mem::take(&mut self.after_global);
+        Some(python_view(
+            &self.global,
+            local.as_deref(),
+            after_global,
+            name,
+            size,
+        ))
+    }
+
+    /// Analyse an entry under the name CPython's `tarfile` gives it, with the data its
+    /// `extractfile` returns (a sparse member rebuilt, holes as zeros, within the budget); a
+    /// name that differs from the `tar` crate's is reported.
+    #[allow(clippy::too_many_arguments)]
+    fn python_entry(
+        &mut self,
+        ctx: &mut Ctx,
+        view: PyView,
+        name: String,
+        kind: tar::EntryType,
+        link: Option<String>,
+        size: u64,
+        body: Body<'_>,
+    ) -> Flow {
+        let regular = kind.is_file() || kind == tar::EntryType::Continuous;
+        if view.name != name && regular && !self.quiet() {
+            ctx.emit(
+                Finding::builder(&r::zip_header_mismatch::RULE, self.loc.member(view.name.clone()))
+                    .message("tar readers disagree on the member's name: Python's tarfile (pip, torch.load of legacy tars) applies global pax headers and GNU.sparse.name, the tar crate does not; analysed under tarfile's name")
+                    .evidence(format!("tarfile name {:?}, tar crate name {name:?}", view.name))
+                    .build(),
+            );
+        }
+        let Some(sparse) = view.sparse.filter(|_| regular) else {
+            return self.entry(ctx, view.name, kind, link, size, body);
+        };
+        let mloc = self.loc.member(view.name.clone());
+        let limits = ctx.budget.limits;
+        let mut held = Vec::new();
+        let stored: &[u8] = match body {
+            Body::Slice(Some(d)) => d,
+            Body::Slice(None) => return self.entry(ctx, view.name, kind, link, size, body),
+            Body::Read(rd, meter, _) => {
+                meter.sync(ctx);
+                let want = size.min(limits.max_member_size);
+                let got = fill(rd, &mut held, want);
+                if let Some(flow) = self.short(ctx, meter, got, held.len() as u64, want, &mloc) {
+                    return flow;
+                }
+                meter.sync(ctx);
+                &held
+            }
+        };
+        // Holes cost memory as inflated bytes do: the member allowance and the ratio bound.
+        let cap = ctx.budget.member_allowance().min(
+            (stored.len() as u64)
+                .saturating_mul(limits.max_ratio)
+                .max(limits.ratio_floor),
+        );
+        let rebuilt = match rebuild_sparse(stored, &sparse, view.size, cap) {
+            Ok(b) => b,
+            Err(why) => {
+                if !self.quiet() {
+                    malformed(ctx, &mloc, &format!("sparse member: {why}"));
+                }
+                return Flow::Go;
+            }
+        };
+        if view.size > rebuilt.len() as u64 && !self.quiet() {
+            ctx.limit(
+                &mloc,
+                &format!(
+                    "a sparse member rebuilt past {} (member, total or ratio bound)",
+                    plural(cap, "byte")
+                ),
+                &format!(
+                    "the member after {} ({} declared)",
+                    plural(rebuilt.len(), "byte"),
+                    plural(view.size, "byte")
+                ),
+            );
+        }
+        ctx.budget.decompressed += rebuilt.len() as u64;
+        let n = rebuilt.len() as u64;
+        self.entry(ctx, view.name, kind, link, n, Body::Slice(Some(&rebuilt)))
     }
 
     /// Handle one entry: name checks, the member bound, then the member's analysis.
@@ -591,7 +737,7 @@ impl<'l> Walk<'l> {
             Ok(entries) => {
                 let mut flow = Flow::Go;
                 for entry in entries {
-                    let entry = match entry {
+                    let mut entry = match entry {
                         Ok(e) => e,
                         Err(e) => {
                             if !self.quiet() {
@@ -604,8 +750,13 @@ impl<'l> Walk<'l> {
                     let (name, kind, link) = describe(&entry);
                     let pos = start.saturating_add(entry.raw_file_position() as usize);
                     let size = entry.size();
+                    let Some(view) = self.tarfile_view(ctx, &mut entry, kind, &name, size) else {
+                        continue;
+                    };
                     let body = data.get(pos..pos.saturating_add(size as usize));
-                    if self.entry(ctx, name, kind, link, size, Body::Slice(body)) == Flow::Stop {
+                    if self.python_entry(ctx, view, name, kind, link, size, Body::Slice(body))
+                        == Flow::Stop
+                    {
                         flow = Flow::Stop;
                         break;
                     }
@@ -771,8 +922,11 @@ impl<'l> Walk<'l> {
                 .pos
                 .get()
                 .saturating_add(stored.saturating_add(511) & !511);
+            let Some(view) = self.tarfile_view(ctx, &mut entry, kind, &name, size) else {
+                continue;
+            };
             let body = Body::Read(&mut entry, meter, s.compressed);
-            if self.entry(ctx, name, kind, link, size, body) == Flow::Stop {
+            if self.python_entry(ctx, view, name, kind, link, size, body) == Flow::Stop {
                 return Flow::Stop;
             }
         }
@@ -1119,4 +1273,174 @@ fn malformed(ctx: &mut Ctx, loc: &Location, why: &str) {
             .evidence(why.to_string())
             .build(),
     );
+}
+
+/// Most entries of a sparse map read (pairs); a longer map is damage to `tarfile` only when
+/// its memory runs out, so more is reported as malformed here.
+const MAX_SPARSE_ENTRIES: usize = 1 << 20;
+
+/// A member as CPython's `tarfile` names and sizes it.
+#[derive(Debug)]
+struct PyView {
+    name: String,
+    /// The size `extractfile` returns (the real size of a sparse member).
+    size: u64,
+    sparse: Option<Sparse>,
+}
+
+/// A sparse member's map.
+#[derive(Debug)]
+enum Sparse {
+    /// (offset, length) pairs, the data stored back to back (GNU sparse 0.0 and 0.1).
+    Map(Vec<(u64, u64)>),
+    /// GNU sparse 1.0: the map is in the data, before the data, in whole blocks.
+    InData,
+}
+
+/// Set a pax record as CPython's dict does: a key already there keeps its place.
+fn set_record(records: &mut Vec<(String, Vec<u8>)>, key: String, value: Vec<u8>) {
+    match records.iter_mut().find(|(k, _)| *k == key) {
+        Some(slot) => slot.1 = value,
+        None => records.push((key, value)),
+    }
+}
+
+fn number(v: &[u8]) -> Option<u64> {
+    std::str::from_utf8(v).ok()?.trim().parse().ok()
+}
+
+/// [`Walk::tarfile_view`] over the records: `global` in force, the member's own `local`
+/// records, whether a global header came right before it, and the `tar` crate's name and size.
+fn python_view(
+    global: &[(String, Vec<u8>)],
+    local: Option<&[(String, Vec<u8>)]>,
+    after_global: bool,
+    name: &str,
+    size: u64,
+) -> PyView {
+    let mut merged = global.to_vec();
+    for (k, v) in local.unwrap_or_default() {
+        set_record(&mut merged, k.clone(), v.clone());
+    }
+    let mut view = PyView {
+        name: name.to_string(),
+        size,
+        sparse: None,
+    };
+    for (k, v) in &merged {
+        match k.as_str() {
+            "GNU.sparse.name" => view.name = crate::finding::escape_invalid_utf8(v),
+            "path" => {
+                view.name = crate::finding::escape_invalid_utf8(v)
+                    .trim_end_matches('/')
+                    .to_string()
+            }
+            "GNU.sparse.size" | "GNU.sparse.realsize" | "size" => {
+                view.size = number(v).unwrap_or(0)
+            }
+            _ => {}
+        }
+    }
+    // The records of the pax header right before the member decide its sparse format.
+    let before: &[(String, Vec<u8>)] = match (local, after_global) {
+        (Some(_), _) => &merged,
+        (None, true) => global,
+        (None, false) => return view,
+    };
+    let get = |key: &str| {
+        before
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_slice())
+    };
+    if let Some(map) = get("GNU.sparse.map") {
+        let nums: Vec<u64> = map
+            .split(|&b| b == b',')
+            .take(MAX_SPARSE_ENTRIES * 2)
+            .map(|n| number(n).unwrap_or(0))
+            .collect();
+        view.sparse = Some(Sparse::Map(
+            nums.chunks_exact(2).map(|p| (p[0], p[1])).collect(),
+        ));
+    } else if get("GNU.sparse.size").is_some() {
+        // Version 0.0 repeats `GNU.sparse.offset` and `GNU.sparse.numbytes` in the raw
+        // records of the header (CPython matches them with a regex, in order).
+        let raw = local.unwrap_or(global);
+        let field = |key: &str| {
+            raw.iter()
+                .filter(|(k, _)| k == key)
+                .take(MAX_SPARSE_ENTRIES)
+                .map(|(_, v)| number(v).unwrap_or(0))
+                .collect::<Vec<u64>>()
+        };
+        let offsets = field("GNU.sparse.offset");
+        let lengths = field("GNU.sparse.numbytes");
+        view.sparse = Some(Sparse::Map(offsets.into_iter().zip(lengths).collect()));
+    } else if get("GNU.sparse.major") == Some(b"1") && get("GNU.sparse.minor") == Some(b"0") {
+        view.sparse = Some(Sparse::InData);
+    }
+    view
+}
+
+/// The data `tarfile.extractfile` returns for a sparse member (`_FileInFile`): `real` bytes,
+/// holes as zeros, the stored chunks placed in map order; at most `cap` bytes are rebuilt.
+/// A 1.0 map is read as `_proc_gnusparse_10` reads it: a count line in the first block, then
+/// one number a line, one more block read whenever a line is not complete; the data starts
+/// after the blocks read. Errors: a map `tarfile` cannot read.
+fn rebuild_sparse(stored: &[u8], sparse: &Sparse, real: u64, cap: u64) -> Result<Vec<u8>, String> {
+    let in_data;
+    let (map, data): (&[(u64, u64)], &[u8]) = match sparse {
+        Sparse::Map(m) => (m, stored),
+        Sparse::InData => {
+            let mut end = 512.min(stored.len());
+            let mut p = 0usize;
+            let line = |p: &mut usize, end: &mut usize| -> Result<u64, String> {
+                let find = |from: usize, to: usize| {
+                    stored.get(from..to).and_then(|b| memchr::memchr(b'\n', b))
+                };
+                let nl = match find(*p, *end) {
+                    Some(i) => i,
+                    None => {
+                        *end = (*end + 512).min(stored.len());
+                        find(*p, *end).ok_or("a sparse map line runs past its block")?
+                    }
+                };
+                let v =
+                    number(&stored[*p..*p + nl]).ok_or("a sparse map number is not a number")?;
+                *p += nl + 1;
+                Ok(v)
+            };
+            let fields = line(&mut p, &mut end)?;
+            if fields > MAX_SPARSE_ENTRIES as u64 {
+                return Err(format!("a sparse map of {fields} entries"));
+            }
+            let mut pairs = Vec::with_capacity(fields as usize);
+            for _ in 0..fields {
+                let off = line(&mut p, &mut end)?;
+                let len = line(&mut p, &mut end)?;
+                pairs.push((off, len));
+            }
+            in_data = pairs;
+            (&in_data[..], stored.get(end..).unwrap_or_default())
+        }
+    };
+    let size = usize::try_from(real.min(cap)).map_err(|_| "a sparse size too large")?;
+    let mut out = vec![0u8; size];
+    let mut at = 0usize;
+    for &(off, len) in map {
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        let chunk = data
+            .get(at..at.saturating_add(len).min(data.len()))
+            .unwrap_or_default();
+        at = at.saturating_add(len);
+        let Ok(off) = usize::try_from(off) else {
+            continue;
+        };
+        if off >= size {
+            continue;
+        }
+        let n = chunk.len().min(size - off);
+        out[off..off + n].copy_from_slice(&chunk[..n]);
+    }
+    Ok(out)
 }

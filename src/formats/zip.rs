@@ -11,6 +11,7 @@
 //! Source: PKWARE APPNOTE.TXT 6.3.10, sections 4.3.7 (local header), 4.3.12 (central directory),
 //! 4.3.16 (end of central directory), 4.3.14/4.3.15 and 4.5.3 (ZIP64).
 
+use std::collections::HashSet;
 use std::io::Read;
 
 use crate::analyse::Ctx;
@@ -53,35 +54,163 @@ fn u64_at(d: &[u8], p: usize) -> Option<u64> {
     })
 }
 
-/// The end of central directory: (entry count, directory size, directory offset, offset where
-/// the directory ends: the ZIP64 end record when there is one, else the EOCD).
-fn find_eocd(data: &[u8]) -> Option<(u64, u64, u64, usize)> {
+/// The end records, as both families of readers take them.
+///
+/// Readers that follow the counts and pointers (PyTorch's miniz, the `zip` crate) take the
+/// EOCD's entry count and, when a ZIP64 locator sits before the EOCD, the ZIP64 end record at
+/// the locator's offset. CPython's `zipfile` (`_EndRecData64`) ignores the locator's offset and
+/// reads the ZIP64 end record at the fixed position just before the locator ("Assume no 'zip64
+/// extensible data'"), and `_RealGetContents` walks `size_cd` bytes of directory, never looking
+/// at the count.
+#[derive(Debug, Clone, Copy)]
+struct Ends {
+    /// Position of the end-of-central-directory record.
+    eocd: usize,
+    /// Entry count, directory size and offset for the locator readers (from the ZIP64 end
+    /// record the locator names when there is one, else from the EOCD).
+    count: u64,
+    size: u64,
+    offset: u64,
+    /// Where the directory ends for the locator readers: the ZIP64 end record they use, else
+    /// the EOCD.
+    end: usize,
+    /// The ZIP64 end record the locator names, when the locator readers use one.
+    z64: Option<usize>,
+    /// The ZIP64 locator's position (just before the EOCD), when there is one.
+    locator: Option<usize>,
+    /// The ZIP64 end record CPython uses: the one adjacent to the locator, when its signature is
+    /// there.
+    z64_python: Option<usize>,
+}
+
+/// Size of a ZIP64 end of central directory record without extensible data (APPNOTE 4.3.14).
+const Z64_RECORD: usize = 56;
+
+fn find_ends(data: &[u8]) -> Option<Ends> {
     if data.len() < 22 {
         return None;
     }
     let start = data.len().saturating_sub(22 + 65535);
-    let window = &data[start..data.len() - 18];
+    let window = data.get(start..data.len() - 18)?;
     let pos = start + memchr::memmem::rfind(window, b"PK\x05\x06")?;
-    let mut count = u64::from(u16_at(data, pos + 10)?);
-    let mut size = u64::from(u32_at(data, pos + 12)?);
-    let mut offset = u64::from(u32_at(data, pos + 16)?);
-    let mut end = pos;
+    let mut ends = Ends {
+        eocd: pos,
+        count: u64::from(u16_at(data, pos + 10)?),
+        size: u64::from(u32_at(data, pos + 12)?),
+        offset: u64::from(u32_at(data, pos + 16)?),
+        end: pos,
+        z64: None,
+        locator: None,
+        z64_python: None,
+    };
     // ZIP64 locator sits just before the EOCD.
-    if pos >= 20 && data[pos - 20..].starts_with(b"PK\x06\x07") {
-        if let Some(rec) = u64_at(data, pos - 20 + 8) {
-            let rec = rec as usize;
-            if data
-                .get(rec..)
-                .is_some_and(|d| d.starts_with(b"PK\x06\x06"))
-            {
-                count = u64_at(data, rec + 32)?;
-                size = u64_at(data, rec + 40)?;
-                offset = u64_at(data, rec + 48)?;
-                end = rec;
-            }
+    let Some(loc) = pos.checked_sub(20) else {
+        return Some(ends);
+    };
+    if !data
+        .get(loc..)
+        .is_some_and(|d| d.starts_with(b"PK\x06\x07"))
+    {
+        return Some(ends);
+    }
+    ends.locator = Some(loc);
+    ends.z64_python = loc
+        .checked_sub(Z64_RECORD)
+        .filter(|&r| data.get(r..).is_some_and(|d| d.starts_with(b"PK\x06\x06")));
+    if let Some(rec) = u64_at(data, loc + 8).and_then(|r| usize::try_from(r).ok()) {
+        if data
+            .get(rec..)
+            .is_some_and(|d| d.starts_with(b"PK\x06\x06"))
+        {
+            ends.count = u64_at(data, rec + 32)?;
+            ends.size = u64_at(data, rec + 40)?;
+            ends.offset = u64_at(data, rec + 48)?;
+            ends.end = rec;
+            ends.z64 = Some(rec);
         }
     }
-    Some((count, size, offset, end))
+    Some(ends)
+}
+
+/// The end of central directory as the locator readers take it: (entry count, directory size,
+/// directory offset, offset where the directory ends: the ZIP64 end record when there is one,
+/// else the EOCD).
+fn find_eocd(data: &[u8]) -> Option<(u64, u64, u64, usize)> {
+    find_ends(data).map(|e| (e.count, e.size, e.offset, e.end))
+}
+
+/// The central directory as CPython's `zipfile` lists it (`_RealGetContents`, 3.8 to 3.14):
+/// `size_cd` bytes walked entry by entry ending right before the end record it uses (the ZIP64
+/// record adjacent to the locator, else the EOCD), header offsets moved by the same shift
+/// (`concat`, which may be negative). Entries carry absolute offsets; an entry whose shifted
+/// offset falls before the file is left out (Python cannot read it). `Err` when Python refuses
+/// the archive (its message), or when more than `max` entries were walked (the bound; the
+/// entries so far are returned by the caller's other reader).
+///
+/// Returns the entries and the directory's (start, end).
+fn python_directory(
+    data: &[u8],
+    ends: &Ends,
+    max: u64,
+) -> Result<(Vec<Entry>, (usize, usize)), String> {
+    let (size, offset, end) = match ends.z64_python {
+        Some(r) => (
+            u64_at(data, r + 40).ok_or("ZIP64 end record truncated")?,
+            u64_at(data, r + 48).ok_or("ZIP64 end record truncated")?,
+            r,
+        ),
+        None => (
+            u64::from(u32_at(data, ends.eocd + 12).ok_or("end record truncated")?),
+            u64::from(u32_at(data, ends.eocd + 16).ok_or("end record truncated")?),
+            ends.eocd,
+        ),
+    };
+    let start = (end as u64)
+        .checked_sub(size)
+        .ok_or("Bad offset for central directory")? as usize;
+    let concat = i128::from(end as u64) - i128::from(size) - i128::from(offset);
+    let cd = data
+        .get(start..end)
+        .ok_or("central directory outside the file")?;
+    let mut out = Vec::new();
+    let mut p = 0usize;
+    while (p as u64) < size {
+        if out.len() as u64 > max {
+            return Err(format!("more than {max} central directory entries"));
+        }
+        let h = cd
+            .get(p..p.saturating_add(46))
+            .ok_or("Truncated central directory")?;
+        if !h.starts_with(b"PK\x01\x02") {
+            return Err("Bad magic number for central directory".into());
+        }
+        let field16 = |at: usize| u16_at(h, at).map_or(0, usize::from);
+        let (nl, el, cl) = (field16(28), field16(30), field16(32));
+        // Short reads of the name and extra field are what Python gets from its buffer.
+        let piece = |from: usize, len: usize| {
+            let a = from.min(cd.len());
+            &cd[a..from.saturating_add(len).min(cd.len())]
+        };
+        let name = piece(p + 46, nl);
+        let extra = piece(p + 46 + nl, el);
+        let mut e = Entry {
+            name: name.to_vec(),
+            flags: u16_at(h, 8).unwrap_or(0),
+            method: u16_at(h, 10).unwrap_or(0),
+            crc: u32_at(h, 16).unwrap_or(0),
+            csize: u64::from(u32_at(h, 20).unwrap_or(0)),
+            usize: u64::from(u32_at(h, 24).unwrap_or(0)),
+            local_offset: u64::from(u32_at(h, 42).unwrap_or(0)),
+            central_offset: (start + p) as u64,
+        };
+        zip64_extra(extra, &mut e);
+        if let Ok(abs) = u64::try_from(i128::from(e.local_offset) + concat) {
+            e.local_offset = abs;
+            out.push(e);
+        }
+        p = p + 46 + nl + el + cl;
+    }
+    Ok((out, (start, end)))
 }
 
 /// True when an end-of-central-directory record sits in the last 64 KiB and its directory fits
@@ -267,40 +396,55 @@ pub fn check_member_name(ctx: &mut Ctx, name: &str, loc: &Location) {
 /// as that format rather than sniffed.
 pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
     let max_members = ctx.budget.limits.max_members;
-    // Where the central directory starts, when it was read whole (gaps are only meaningful then).
-    let mut directory: Option<u64> = None;
-    let (mut entries, delta) = match find_eocd(data) {
-        Some((count, size, offset, eocd)) => {
+    // Byte ranges of the archive's own structures (directories, end records), for the
+    // hidden-data check; empty when the directory was not read whole (gaps mean nothing then).
+    let mut structure: Vec<(u64, u64, String)> = Vec::new();
+    let ends = find_ends(data);
+    // Entries carry absolute offsets in this file from here on.
+    let mut entries = match &ends {
+        Some(ends) => {
             // Where the directory really is, and how far the archive was shifted by a prefix.
-            let real_start = (eocd as u64).saturating_sub(size);
-            let delta = real_start.saturating_sub(offset);
-            let (entries, err) =
-                parse_central(data, real_start as usize, count.min(max_members + 1), eocd);
-            let mut entries = entries;
-            directory = Some(real_start);
+            let real_start = (ends.end as u64).saturating_sub(ends.size);
+            let delta = real_start.saturating_sub(ends.offset);
+            let (entries, err) = parse_central(
+                data,
+                real_start as usize,
+                ends.count.min(max_members + 1),
+                ends.end,
+            );
+            let mut entries: Vec<Entry> = entries
+                .into_iter()
+                .map(|e| Entry {
+                    local_offset: e.local_offset.saturating_add(delta),
+                    ..e
+                })
+                .collect();
             if let Some(err) = &err {
                 // Streaming extractors read local headers; so does airlock when the directory
                 // is damaged, for every member the directory did not list.
-                let listed: std::collections::HashSet<u64> =
-                    entries.iter().map(|e| e.local_offset + delta).collect();
+                let listed: HashSet<u64> = entries.iter().map(|e| e.local_offset).collect();
                 for e in walk_local(data, max_members + 1) {
                     if !listed.contains(&e.local_offset) {
-                        entries.push(Entry {
-                            local_offset: e.local_offset.saturating_sub(delta),
-                            ..e
-                        });
+                        entries.push(e);
                     }
                 }
-                let err = err.clone();
-                directory = None;
                 ctx.emit(
                     Finding::builder(&r::archive_malformed::RULE, loc.clone())
                         .message("the zip central directory is damaged; members after the damage were not listed")
-                        .evidence(err)
+                        .evidence(err.clone())
                         .build(),
                 );
+            } else {
+                structure.push((real_start, ends.end as u64, "the central directory".into()));
+                if let Some(rec) = ends.z64 {
+                    // The record's own size field counts what follows it (extensible data).
+                    let len = u64_at(data, rec + 4).map_or(44, |n| n.min(1 << 20));
+                    let stop = (rec as u64).saturating_add(12).saturating_add(len);
+                    structure.push((rec as u64, stop, "the ZIP64 end record".into()));
+                }
             }
-            (entries, delta)
+            union_with_python(ctx, data, ends, &mut entries, &mut structure, loc);
+            entries
         }
         None => {
             let entries = walk_local(data, max_members + 1);
@@ -314,10 +458,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                     ))
                     .build(),
             );
-            (entries, 0)
+            entries
         }
     };
-    if let Some(first) = entries.iter().map(|e| e.local_offset + delta).min() {
+    if let Some(first) = entries.iter().map(|e| e.local_offset).min() {
         if first > 0 {
             ctx.emit(
                 Finding::builder(
@@ -346,8 +490,19 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             }
         }
     }
-    if let Some(dir) = directory {
-        hidden_data(ctx, data, &entries, delta, dir, loc, depth);
+    if let (Some(ends), false) = (&ends, structure.is_empty()) {
+        if let Some(l) = ends.locator {
+            structure.push((l as u64, ends.eocd as u64, "the ZIP64 locator".into()));
+        }
+        hidden_data(
+            ctx,
+            data,
+            &entries,
+            &structure,
+            ends.eocd as u64,
+            loc,
+            depth,
+        );
     }
     entries.sort_by_key(|e| e.central_offset);
     let names: Vec<String> = entries.iter().map(|e| show(&e.name)).collect();
@@ -362,12 +517,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             );
             break;
         }
-        // Offsets as they are in this file (shifted by any prefix).
-        let shifted = Entry {
-            local_offset: e.local_offset + delta,
-            ..e.clone()
-        };
-        member(ctx, data, &shifted, loc, depth, refined, wheel.as_mut());
+        member(ctx, data, e, loc, depth, refined, wheel.as_mut());
     }
     if let Some(parts) = &wheel {
         crate::formats::pypkg::check_wheel(ctx, parts, loc);
@@ -388,7 +538,10 @@ fn member_end(data: &[u8], e: &Entry) -> Option<u64> {
     }
     let nl = u64::from(u16_at(h, 26)?);
     let el = u64::from(u16_at(h, 28)?);
-    let mut end = e.local_offset + 30 + nl + el + e.csize;
+    let mut end = e
+        .local_offset
+        .saturating_add(30 + nl + el)
+        .saturating_add(e.csize);
     if e.flags & 8 != 0 {
         let p = usize::try_from(end).ok()?;
         let mut d = p;
@@ -404,54 +557,143 @@ fn member_end(data: &[u8], e: &Entry) -> Option<u64> {
     Some(end)
 }
 
+/// Add to `entries` (the locator readers' listing) the members CPython's `zipfile` lists and
+/// they do not, and report the disagreement (`zip-header-mismatch`, high: the same principle as
+/// a local header that disagrees with the directory, two readers that load different members).
+/// pip, `numpy.load` and Keras read through `zipfile`; PyTorch through miniz. CPython's
+/// directory and end record join `structure`.
+fn union_with_python(
+    ctx: &mut Ctx,
+    data: &[u8],
+    ends: &Ends,
+    entries: &mut Vec<Entry>,
+    structure: &mut Vec<(u64, u64, String)>,
+    loc: &Location,
+) {
+    let max = ctx.budget.limits.max_members;
+    // An archive Python refuses (or one past the member bound) has no Python listing to add.
+    let Ok((python, dir)) = python_directory(data, ends, max) else {
+        return;
+    };
+    let key = |e: &Entry| (e.name.clone(), e.local_offset);
+    let ours: HashSet<(Vec<u8>, u64)> = entries.iter().map(key).collect();
+    let theirs: HashSet<(Vec<u8>, u64)> = python.iter().map(key).collect();
+    let walked = python.len();
+    let only_ours: Vec<String> = entries
+        .iter()
+        .filter(|e| !theirs.contains(&key(e)))
+        .map(|e| show(&e.name))
+        .collect();
+    let only_python: Vec<Entry> = python
+        .into_iter()
+        .filter(|e| !ours.contains(&key(e)))
+        .collect();
+    if !structure.is_empty() {
+        structure.push((dir.0 as u64, dir.1 as u64, "the central directory".into()));
+        if let Some(r) = ends.z64_python {
+            let stop = (r + Z64_RECORD) as u64;
+            structure.push((r as u64, stop, "the ZIP64 end record".into()));
+        }
+    }
+    let names = |v: &[String]| {
+        let mut s = v
+            .iter()
+            .take(8)
+            .map(|n| format!("{n:?}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if v.len() > 8 {
+            s.push_str(&format!(" and {} more", v.len() - 8));
+        }
+        s
+    };
+    let mut diffs = Vec::new();
+    if ends.count != walked as u64 {
+        diffs.push(format!(
+            "the end record counts {} entries, CPython's zipfile walks {} in the directory's {}",
+            ends.count,
+            walked,
+            plural(ends.size, "byte")
+        ));
+    }
+    if ends.locator.is_some() && ends.z64 != ends.z64_python {
+        let at = |r: Option<usize>| r.map_or("none".to_string(), |r| format!("offset {r}"));
+        diffs.push(format!(
+            "the ZIP64 locator names the end record at {}, CPython's zipfile reads the one before the locator at {}",
+            at(ends.z64),
+            at(ends.z64_python)
+        ));
+    }
+    if !only_python.is_empty() {
+        let v: Vec<String> = only_python.iter().map(|e| show(&e.name)).collect();
+        diffs.push(format!("only CPython's zipfile lists {}", names(&v)));
+    }
+    if !only_ours.is_empty() {
+        diffs.push(format!(
+            "only readers that follow the count and locator list {}",
+            names(&only_ours)
+        ));
+    }
+    if diffs.is_empty() {
+        return;
+    }
+    ctx.emit(
+        Finding::builder(&r::zip_header_mismatch::RULE, loc.with_span(Span::Offset { offset: ends.eocd as u64 }))
+            .message("readers disagree on the zip's member list: CPython's zipfile (pip, numpy.load, Keras) walks the directory's bytes and takes the ZIP64 end record before the locator, PyTorch's miniz and the zip crate follow the entry count and the locator; the members of both are analysed")
+            .evidence(diffs.join("; "))
+            .build(),
+    );
+    entries.extend(only_python);
+}
+
 /// Most hidden regions reported (and analysed) per archive; the rest are counted.
 const MAX_HIDDEN_REPORTS: usize = 16;
 
-/// Bytes between the first member and the central directory (at `dir`) that no entry covers
-/// (`zip-hidden-data`): each region is reported and, when it sniffs as a known format (a pickle,
-/// a local header with its member, a compressed stream), analysed as a nested artifact. Offsets
-/// in `entries` are as the directory states them; `delta` shifts them to this file.
+/// Bytes between the first member (the start of the file when no member is listed) and the
+/// end record at `end` that no member and no structure of the archive (`structure`: the
+/// directories and end records the readers use) covers (`zip-hidden-data`), so bytes left
+/// after a chosen end record, or a whole archive behind an end record that lists nothing, are
+/// seen. Each region is reported and, when it sniffs as a known format (a pickle, a local
+/// header with its member, a compressed stream), analysed as a nested artifact. Offsets in
+/// `entries` are absolute.
 fn hidden_data(
     ctx: &mut Ctx,
     data: &[u8],
     entries: &[Entry],
-    delta: u64,
-    dir: u64,
+    structure: &[(u64, u64, String)],
+    end: u64,
     loc: &Location,
     depth: u32,
 ) {
-    // (start, end, member name) of every member, in file order.
-    let mut spans: Vec<(u64, u64, &[u8])> = Vec::with_capacity(entries.len());
+    // (start, end, what) of every member and structure, in file order.
+    let mut spans: Vec<(u64, u64, String)> = Vec::with_capacity(entries.len() + structure.len());
     for e in entries {
-        let shifted = Entry {
-            local_offset: e.local_offset + delta,
-            ..e.clone()
-        };
-        let Some(end) = member_end(data, &shifted) else {
+        let Some(stop) = member_end(data, e) else {
             // A member whose local header is missing: what lies around it cannot be placed.
             return;
         };
-        spans.push((shifted.local_offset, end, &e.name));
+        spans.push((e.local_offset, stop, format!("member {}", show(&e.name))));
     }
+    // Bytes before the first member are prefix data, reported on their own; with no member at
+    // all, everything before the directory is unaccounted for.
+    let from = spans.iter().map(|s| s.0).min().unwrap_or(0);
+    spans.extend(structure.iter().cloned());
     spans.sort_by_key(|s| s.0);
-    let dir = dir.min(data.len() as u64);
+    let end = end.min(data.len() as u64);
     let mut gaps: Vec<(u64, u64, String, String)> = Vec::new();
-    let mut covered: Option<(u64, &[u8])> = None;
-    for (start, end, name) in &spans {
-        if let Some((reach, prev)) = covered {
-            if *start > reach {
-                gaps.push((reach, *start, show(prev), format!("member {}", show(name))));
-            }
+    let (mut reach, mut prev) = (from, "the start of the archive".to_string());
+    for (start, stop, what) in spans {
+        let start = start.min(end);
+        if start > reach {
+            gaps.push((reach, start, prev.clone(), what.clone()));
         }
-        match covered {
-            Some((reach, _)) if reach >= *end => {}
-            _ => covered = Some((*end, name)),
+        if stop > reach {
+            reach = stop;
+            prev = what;
         }
     }
-    if let Some((reach, prev)) = covered {
-        if dir > reach {
-            gaps.push((reach, dir, show(prev), "the central directory".to_string()));
-        }
+    if end > reach {
+        gaps.push((reach, end, prev, "the end record".to_string()));
     }
     let total = gaps.len();
     for (start, end, after, before) in gaps.into_iter().take(MAX_HIDDEN_REPORTS) {
@@ -462,7 +704,7 @@ fn hidden_data(
                 loc.with_span(Span::Offset { offset: start }),
             )
             .message(format!(
-                "{} after member {after}, before {before}, that no central directory entry covers",
+                "{} after {after}, before {before}, that no central directory entry covers",
                 plural(bytes.len(), "byte")
             ))
             .evidence(format!(
@@ -677,7 +919,7 @@ fn member(
                 .build(),
         );
     }
-    let end = start as u64 + e.csize;
+    let end = (start as u64).saturating_add(e.csize);
     let raw = &data[start..(end.min(data.len() as u64) as usize)];
     if end > data.len() as u64 {
         ctx.emit(
@@ -704,7 +946,7 @@ fn member(
             }
             ctx.nested_as(body, body.len() as u64, &mloc, &name, depth + 1, role);
         }
-        8 | 12 | 14 | 95 => {
+        8 | 12 | 14 | 93 | 95 => {
             // One decoder per member: the head sniffed first, then, when more is needed, the
             // rest decoded after it (never the head twice).
             let mut rd = match decoder(e, raw) {
@@ -936,8 +1178,14 @@ fn npy_tail(
 /// templates, lock files and metadata.
 const MAX_TEXT_MEMBER: u64 = 64 << 20;
 
-/// The decoder of a member's compressed bytes `raw`: deflate (8), bzip2 (12), LZMA (14) or xz
-/// (95), the methods Python's `zipfile` reads (APPNOTE 4.4.5).
+/// The decoder of a member's compressed bytes `raw`: deflate (8), bzip2 (12), LZMA (14), zstd
+/// (93) or xz (95), the methods Python's `zipfile` reads (APPNOTE 4.4.5; zstd since Python 3.14,
+/// PEP 784).
+///
+/// A zstd member is one frame, as CPython's `ZstdDecompressor` reads it (its `eof` ends the
+/// member); the window is bounded at libzstd's default `windowLogMax` (27, 128 MiB, ruzstd's
+/// default too), so a frame header cannot ask for more memory than Python would give it. The
+/// output is bounded by the caller like every other method (ratio, total, time).
 ///
 /// An LZMA member (APPNOTE 5.8.8) starts with a 4-byte header (LZMA SDK version, properties
 /// size) and the properties (lc/lp/pb byte, dictionary size u32 LE). It is decoded as CPython's
@@ -980,6 +1228,10 @@ fn decoder<'a>(e: &Entry, raw: &'a [u8]) -> Result<Box<dyn Read + 'a>, String> {
                 .take(e.usize),
             )
         }
+        93 => Box::new(
+            ruzstd::decoding::StreamingDecoder::new(raw)
+                .map_err(|err| format!("zstd frame header invalid: {err}"))?,
+        ),
         _ => Box::new(lzma_rust2::XzReader::new_mem_limit(
             raw,
             true,
