@@ -73,6 +73,20 @@ fn assert_rule(r: &FileReport, rule: &str, sev: Severity) {
     );
 }
 
+/// Each `module.name(*args)` call is a critical `pickle-dangerous-call`.
+fn assert_critical_calls(calls: &[(&str, &str, &[&str])]) {
+    for (m, n, args) in calls {
+        let r = scan_named("model.pkl", &p4_call(m, n, args));
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.rule.id == "pickle-dangerous-call" && f.severity == Severity::Critical),
+            "{m}.{n}: {:#?}",
+            show(&r)
+        );
+    }
+}
+
 fn assert_below_medium(r: &FileReport) {
     assert!(
         r.findings.iter().all(|f| f.severity < Severity::Medium),
@@ -85,7 +99,7 @@ fn assert_below_medium(r: &FileReport) {
 /// names an attacker used, are dangerous calls (critical), not unknown ones.
 #[test]
 fn side_effect_callables_are_dangerous_calls() {
-    for (m, n, args) in [
+    assert_critical_calls(&[
         (
             "_bootsubprocess",
             "check_output",
@@ -138,16 +152,7 @@ fn side_effect_callables_are_dangerous_calls() {
         ("pandas.core.computation.eval", "eval", &["1+1"][..]),
         ("pandas", "DataFrame.eval", &["x", "a+1"][..]),
         ("pandas.core.frame", "DataFrame.query", &["x", "a>1"][..]),
-    ] {
-        let r = scan_named("model.pkl", &p4_call(m, n, args));
-        assert!(
-            r.findings
-                .iter()
-                .any(|f| f.rule.id == "pickle-dangerous-call" && f.severity == Severity::Critical),
-            "{m}.{n}: {:#?}",
-            show(&r)
-        );
-    }
+    ]);
 }
 
 /// CapWords classes whose constructor opens a file, socket, process or thread, or loads code,
@@ -923,7 +928,7 @@ fn classes_dangerous_only_when_initialised() {
 #[test]
 fn eval_and_exec_gadgets_are_dangerous_calls() {
     let code = "__import__('os').system('echo airlock-test')";
-    for (m, n, args) in [
+    assert_critical_calls(&[
         ("typing", "_eval_type", &[code][..]),
         ("dataclasses", "_create_fn", &["f", code][..]),
         ("sympy", "sympify", &[code][..]),
@@ -939,16 +944,7 @@ fn eval_and_exec_gadgets_are_dangerous_calls() {
         ("pexpect.popen_spawn", "PopenSpawn", &[CMD][..]),
         ("mlflow.pyfunc", "load_model", &["runs:/x/model"][..]),
         ("tf_keras.saving", "load_model", &["/tmp/m.h5"][..]),
-    ] {
-        let r = scan_named("model.pkl", &p4_call(m, n, args));
-        assert!(
-            r.findings
-                .iter()
-                .any(|f| f.rule.id == "pickle-dangerous-call" && f.severity == Severity::Critical),
-            "{m}.{n}: {:#?}",
-            show(&r)
-        );
-    }
+    ]);
 }
 
 /// `typing.get_type_hints(obj)` evaluates the string annotations a `BUILD` gave `obj`: the call
