@@ -756,12 +756,13 @@ fn text<'a>(n: tree_sitter::Node<'_>, src: &'a [u8]) -> &'a str {
 ///
 /// Iterative: an attribute or call chain (`a.b.c…`, `f()()()…`) in hostile source may be nested
 /// a hundred thousand deep, which a recursive walk would overflow the stack on. Chains deeper
-/// than [`MAX_CHAIN`] start with `?`.
+/// than [`MAX_CHAIN`] links, or with more than [`MAX_CALL_LINKS`] calls, start with `?`.
 fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
     let mut suffix: Vec<&str> = Vec::new();
+    let mut calls = 0;
     let mut cur = n;
     let head = loop {
-        if suffix.len() >= MAX_CHAIN {
+        if suffix.len() >= MAX_CHAIN || calls > MAX_CALL_LINKS {
             break "?";
         }
         match cur.kind() {
@@ -777,6 +778,7 @@ fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
             "call" => match field(cur, F::Function) {
                 Some(f) => {
                     suffix.push("()");
+                    calls += 1;
                     cur = f;
                 }
                 None => break "?",
@@ -798,6 +800,39 @@ fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
 
 /// Links of an attribute or call chain followed by [`dotted`].
 const MAX_CHAIN: usize = 512;
+
+/// Calls in a chain followed by [`dotted`] (`requests.Session().get` has one, a name the rules
+/// know at most a few). Every call of a hostile `a()()()…` chain is itself a call node whose
+/// callee is the rest of the chain: following [`MAX_CHAIN`] links for each cost 64 µs a node
+/// (67 s for a 2 MB module, tester round 9 §8).
+const MAX_CALL_LINKS: usize = 8;
+
+/// Whether `n` is a chain (through attributes and brackets) of more than [`MAX_CALL_LINKS`]
+/// calls, which [`dotted`] and the name table do not follow. At most that many links are looked
+/// at, so asking this of every call of a long chain costs a constant each.
+fn long_call_chain(n: tree_sitter::Node<'_>) -> bool {
+    let mut cur = n;
+    let mut calls = 0;
+    for _ in 0..4 * MAX_CALL_LINKS {
+        let next = match cur.kind() {
+            "call" => {
+                calls += 1;
+                if calls > MAX_CALL_LINKS {
+                    return true;
+                }
+                field(cur, F::Function)
+            }
+            "attribute" => field(cur, F::Object),
+            "parenthesized_expression" => cur.named_child(0),
+            _ => return false,
+        };
+        match next {
+            Some(x) => cur = x,
+            None => return false,
+        }
+    }
+    false
+}
 
 /// The value of a plain string literal (escapes `\n`, `\t`, `\\`, quotes undone), or `None`.
 fn string_value(n: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
@@ -1937,11 +1972,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         match kind {
             "call" => {
                 let fnode = field(n, F::Function);
-                let name = fnode.map(|f| dotted(f, src)).unwrap_or_default();
+                // A callee of more calls than a known name has (`a()()()…()`) names nothing:
+                // neither spelled nor resolved, so no call of the chain walks the rest of it.
+                let nameless = fnode.is_some_and(long_call_chain);
+                let name = match fnode {
+                    Some(_) if nameless => "?".to_string(),
+                    Some(f) => dotted(f, src),
+                    None => String::new(),
+                };
                 // What the callee stands for, when the name table knows better than its
                 // spelling (`sp.Popen`, `getattr(os, 'system')`, `e` after `e = eval`).
                 let args = field(n, F::Arguments);
                 let resolved = fnode
+                    .filter(|_| !nameless)
                     .and_then(|f| {
                         // `operator.methodcaller('system', …)(os)` calls `os.system`.
                         if f.kind() == "call" {

@@ -63,6 +63,9 @@ const MAX_DEPTH: u32 = 24;
 /// (`requests.Session().get`); a longer chain never resolves to one, and a hostile
 /// `f()()()…` chain costs every call in it this many steps.
 const MAX_CHAIN: usize = 64;
+/// Calls in a chain followed: a name the rules know has a few (`K().run`,
+/// `methodcaller('system')(os)`); every call of a hostile chain resolves the rest of it.
+const MAX_CALL_LINKS: usize = 8;
 /// Parts of a concatenation, or targets of a tuple assignment, followed.
 pub const MAX_PARTS: usize = 4096;
 /// Longest module or attribute name taken from a string (`__import__('os')`).
@@ -419,11 +422,12 @@ impl Names {
             return None;
         }
         let mut suffix: Vec<&str> = Vec::new();
+        let mut calls = 0;
         let mut cur = n;
         let mut changed = false;
         let head: std::borrow::Cow<'_, str> = loop {
             fuel.take()?;
-            if suffix.len() >= MAX_CHAIN {
+            if suffix.len() >= MAX_CHAIN || calls > MAX_CALL_LINKS {
                 return None;
             }
             match cur.kind() {
@@ -492,6 +496,7 @@ impl Names {
                         break name.into();
                     }
                     suffix.push("()");
+                    calls += 1;
                     cur = f;
                 }
                 "subscript" => {
