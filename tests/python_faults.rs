@@ -346,3 +346,224 @@ fn an_aliased_shell_call_in_a_large_module_is_placed() {
         Severity::High,
     );
 }
+
+/// The findings of `rule` in the report of `src` written as `name`: (severity, evidence).
+fn found(name: &str, src: &str, rule: &str) -> Vec<(Severity, String)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, src).expect("write");
+    scan_file(&p, BudgetLimits::default())
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == rule)
+        .map(|f| (f.severity, f.evidence.clone()))
+        .collect()
+}
+
+/// Tester round 9 §3: setuptools' PEP 517 backend and pip's legacy shim run `setup.py` as
+/// `__main__`, and `python -m pkg` runs `pkg/__main__.py` so: the guarded body is what runs. In
+/// an ordinary module it runs only when the module is run as a script, and stays latent.
+#[test]
+fn the_main_guard_runs_in_files_run_as_main() {
+    use Severity::*;
+    let guarded = "import os\nif __name__ == '__main__':\n    os.system('echo airlock-test')\n";
+    let via_main = "import os\ndef main():\n    os.system('echo airlock-test')\nif '__main__' == __name__:\n    main()\n";
+    let cases = [
+        ("setup.py", guarded, High),
+        ("setup.py", via_main, High),
+        ("demo/__main__.py", guarded, High),
+        ("demo/cli.py", guarded, Low),
+        ("demo/cli.py", via_main, Low),
+    ];
+    for (name, src, want) in cases {
+        assert_eq!(
+            found(name, src, "python-shell-command"),
+            vec![(want, "os.system('echo airlock-test')".to_string())],
+            "{name}\n{src}"
+        );
+    }
+}
+
+/// Tester round 9 §6a: a callable named by a string (`pkgutil.resolve_name`, `pydoc.locate`,
+/// an entry point's `value`, logging's `'()'`, `PYTHONBREAKPOINT`) is judged as the callable
+/// it names; a computed name at install time is medium.
+#[test]
+fn callables_named_by_strings_are_judged_as_the_callable() {
+    use Severity::*;
+    let shell = [
+        (
+            "import pkgutil\npkgutil.resolve_name('os:system')('echo airlock-test')\n",
+            "pkgutil.resolve_name('os:system')('echo airlock-test') (resolves to os.system)",
+        ),
+        (
+            "from pydoc import locate\nf = locate('os.system')\nf('echo airlock-test')\n",
+            "f('echo airlock-test') (resolves to os.system)",
+        ),
+        (
+            "from importlib.metadata import EntryPoint\nEntryPoint(name='x', value='os:system', group='g').load()('echo airlock-test')\n",
+            "EntryPoint(name='x', value='os:system', group='g').load()('echo airlock-test') (resolves to os.system)",
+        ),
+        (
+            "import logging.config\nlogging.config.dictConfig({'version': 1, 'handlers': {'h': {'()': 'subprocess.getoutput', 'cmd': 'echo airlock-test'}}})\n",
+            "'()': 'subprocess.getoutput' (calls subprocess.getoutput)",
+        ),
+        (
+            "import os\nos.environ['PYTHONBREAKPOINT'] = 'os.system'\nbreakpoint('echo airlock-test')\n",
+            "breakpoint('echo airlock-test') (resolves to os.system)",
+        ),
+        (
+            "import os\nos.environ.setdefault('PYTHONBREAKPOINT', 'subprocess:getoutput')\nbreakpoint('echo airlock-test')\n",
+            "breakpoint('echo airlock-test') (resolves to subprocess.getoutput)",
+        ),
+    ];
+    for (src, ev) in shell {
+        assert_eq!(
+            found("setup.py", src, "python-shell-command"),
+            vec![(High, ev.to_string())],
+            "{src}"
+        );
+    }
+    // An argv list without a shell is no shell command, however the callable is named.
+    assert_eq!(
+        found(
+            "setup.py",
+            "import pkgutil\npkgutil.resolve_name('subprocess:run')(['echo', 'airlock-test'])\n",
+            "python-shell-command"
+        ),
+        vec![]
+    );
+    let computed = "import os, pkgutil\nname = os.environ.get('X', 'a:b')\npkgutil.resolve_name(name)('echo airlock-test')\n";
+    assert_eq!(
+        found("setup.py", computed, "python-exec-computed"),
+        vec![(
+            Medium,
+            "pkgutil.resolve_name(name) (name is computed)".to_string()
+        )]
+    );
+    // A plugin loader resolving configured names at import is ordinary.
+    assert_eq!(
+        found("demo/plugins.py", computed, "python-exec-computed"),
+        vec![(
+            Low,
+            "pkgutil.resolve_name(name) (name is computed)".to_string()
+        )]
+    );
+}
+
+/// Tester round 9 §6b: code run from a file that is not a `.py` module. The rule sees only
+/// the call, not the named file: a constant path that is not a `.py` file is high at install
+/// or import, a path computed at run time medium, a `.py` file of the package nothing.
+#[test]
+fn code_run_from_a_file_that_is_not_a_module_is_reported() {
+    use Severity::*;
+    let cases = [
+        ("exec(open('build_helpers.dat').read())\n", Some(High)),
+        (
+            "exec(compile(open('helpers.txt').read(), 'helpers', 'exec'))\n",
+            Some(High),
+        ),
+        ("import runpy\nrunpy.run_path('build_helpers.dat')\n", Some(High)),
+        (
+            "import importlib.machinery\nimportlib.machinery.SourceFileLoader('h', 'build_helpers.dat').load_module()\n",
+            Some(High),
+        ),
+        (
+            "import importlib.machinery\nl = importlib.machinery.SourceFileLoader('h', 'data/h.bin')\nl.load_module()\n",
+            Some(High),
+        ),
+        (
+            "import zipimport\nzipimport.zipimporter('helpers.zip').load_module('helpers')\n",
+            Some(High),
+        ),
+        (
+            "import os, sys\nexec(open(os.path.join(os.path.dirname(__file__), sys.argv[1])).read())\n",
+            Some(Medium),
+        ),
+        // A setup.py reading its version from the package's own module.
+        ("exec(open('demo/_version.py').read())\n", None),
+        (
+            "import os\nhere = os.path.dirname(__file__)\nexec(open(os.path.join(here, 'demo', '__about__.py')).read())\n",
+            None,
+        ),
+        (
+            "import runpy\nv = runpy.run_path('demo/version.py')['__version__']\n",
+            None,
+        ),
+    ];
+    for (src, want) in cases {
+        let got = found("setup.py", src, "python-exec-computed")
+            .into_iter()
+            .map(|f| f.0)
+            .max();
+        assert_eq!(got, want, "{src}");
+    }
+    // Inside a function nothing runs it at install or import.
+    assert_eq!(
+        worst(
+            "demo/tools.py",
+            b"def load(p):\n    exec(open(p + '.dat').read())\n",
+            "python-exec-computed"
+        ),
+        Some(Low)
+    );
+}
+
+/// Tester round 9 §6c: a `.pth`, `sitecustomize.py` or `usercustomize.py` written by install
+/// code runs at every interpreter start from then on, outside what pip records.
+#[test]
+fn writing_a_startup_file_at_install_is_high() {
+    use Severity::*;
+    let cases = [
+        (
+            "import site, os\nopen(os.path.join(site.getsitepackages()[0], 'zz.pth'), 'w').write('import os\\n')\n",
+            Some(High),
+        ),
+        (
+            "import site, os\np = os.path.join(site.getsitepackages()[0], 'zz.pth')\nwith open(p, 'w') as f:\n    f.write('import os\\n')\n",
+            Some(High),
+        ),
+        (
+            "import pathlib, site\npathlib.Path(site.getusersitepackages(), 'usercustomize.py').write_text('import os\\n')\n",
+            Some(High),
+        ),
+        (
+            "import shutil, sysconfig\nshutil.copy('boot.pth', sysconfig.get_paths()['purelib'] + '/boot.pth')\n",
+            Some(High),
+        ),
+        (
+            "import site, shutil\nshutil.copy('x.py', site.getsitepackages()[0])\n",
+            Some(Medium),
+        ),
+        // Reading one is not writing it.
+        (
+            "import site, os\nprint(open(os.path.join(site.getsitepackages()[0], 'zz.pth')).read())\n",
+            None,
+        ),
+        (
+            "open('demo/_build_info.txt', 'w').write('built')\n",
+            None,
+        ),
+    ];
+    for (src, want) in cases {
+        let got = found("setup.py", src, "python-startup-write")
+            .into_iter()
+            .map(|f| f.0)
+            .max();
+        assert_eq!(got, want, "{src}");
+    }
+    // A command class that copies a `.pth` into the build (pytest-cov's shape) runs at install
+    // when pip builds: medium; a tool that writes one in a function (`pip install -e`,
+    // virtualenv) low.
+    let in_fn = "import shutil, os\ndef run(self):\n    shutil.copy('src/x.pth', os.path.join(self.build_lib, 'x.pth'))\n";
+    assert_eq!(
+        worst("setup.py", in_fn.as_bytes(), "python-startup-write"),
+        Some(Medium)
+    );
+    assert_eq!(
+        worst("demo/venv.py", in_fn.as_bytes(), "python-startup-write"),
+        Some(Low)
+    );
+}

@@ -144,3 +144,33 @@ fn an_oversized_tokenizer_config_is_reported() {
             .collect::<Vec<_>>()
     );
 }
+
+/// A chain of calls `a()()()…()` before a payload (tester round 9 §8): every call of the chain
+/// is a call node whose callee is the rest of it, and walking that rest for each cost 64 µs a
+/// node, so 2 MB took 67 s and the time budget cut the scan. At 200 000 calls (400 KB) the old
+/// walk ran into the 60 s budget in a debug build (`resource-limit`); the payload must be found
+/// with the whole module analysed.
+#[test]
+fn a_long_chain_of_calls_is_analysed_whole() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("chain.py");
+    let src = format!(
+        "x = a{}\nimport os\nos.system('echo airlock-test')\n",
+        "()".repeat(200_000)
+    );
+    std::fs::write(&p, src).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    let found: Vec<(&str, Severity, String)> = r
+        .findings
+        .iter()
+        .map(|f| (f.rule.id, f.severity, f.evidence.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            "python-shell-command",
+            Severity::High,
+            "os.system('echo airlock-test')".to_string()
+        )]
+    );
+}

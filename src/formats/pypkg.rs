@@ -327,7 +327,10 @@ pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, de
         }
         _ => Role::Module,
     };
-    python::analyse(ctx, data, role, base == "__init__.py", loc, depth);
+    // setuptools' PEP 517 backend and pip's legacy shim run `setup.py` as `__main__`, and
+    // `python -m pkg` runs `pkg/__main__.py` so; an in-tree backend is imported instead.
+    let as_main = matches!(base, "setup.py" | "__main__.py");
+    python::analyse(ctx, data, role, base == "__init__.py", as_main, loc, depth);
 }
 
 /// Command names a console script must not take, with the distributions whose own command it

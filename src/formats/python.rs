@@ -676,8 +676,13 @@ struct Signals {
     /// Variables bound to what a network call returned.
     downloaded: std::collections::HashSet<String>,
     /// Variables bound to a module spec, loader or module made from a file outside the
-    /// package (`spec = importlib.util.spec_from_file_location('m', '/tmp/x.py')`).
-    outside_specs: std::collections::HashSet<String>,
+    /// package or not a `.py` module (`spec = importlib.util.spec_from_file_location('m',
+    /// '/tmp/x.py')`), with why ([`code_file`]).
+    outside_specs: std::collections::HashMap<String, &'static str>,
+    /// Variables bound to a path that names a startup file or site-packages, with what.
+    startup_paths: std::collections::HashMap<String, &'static str>,
+    /// Writes of a startup file or into site-packages (line, in a function, what, evidence).
+    startup_writes: Vec<(usize, bool, &'static str, String)>,
     /// The bases each module-level class names.
     class_bases: std::collections::HashMap<String, Vec<String>>,
     /// Line → the top-level function it is in, for signals inside functions.
@@ -704,6 +709,7 @@ enum F {
     Condition,
     Consequence,
     Function,
+    Key,
     Left,
     ModuleName,
     Name,
@@ -716,13 +722,14 @@ enum F {
     Value,
 }
 
-const FIELD_NAMES: [&str; 16] = [
+const FIELD_NAMES: [&str; 17] = [
     "alias",
     "arguments",
     "attribute",
     "condition",
     "consequence",
     "function",
+    "key",
     "left",
     "module_name",
     "name",
@@ -756,12 +763,13 @@ fn text<'a>(n: tree_sitter::Node<'_>, src: &'a [u8]) -> &'a str {
 ///
 /// Iterative: an attribute or call chain (`a.b.c…`, `f()()()…`) in hostile source may be nested
 /// a hundred thousand deep, which a recursive walk would overflow the stack on. Chains deeper
-/// than [`MAX_CHAIN`] start with `?`.
+/// than [`MAX_CHAIN`] links, or with more than [`MAX_CALL_LINKS`] calls, start with `?`.
 fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
     let mut suffix: Vec<&str> = Vec::new();
+    let mut calls = 0;
     let mut cur = n;
     let head = loop {
-        if suffix.len() >= MAX_CHAIN {
+        if suffix.len() >= MAX_CHAIN || calls > MAX_CALL_LINKS {
             break "?";
         }
         match cur.kind() {
@@ -777,6 +785,7 @@ fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
             "call" => match field(cur, F::Function) {
                 Some(f) => {
                     suffix.push("()");
+                    calls += 1;
                     cur = f;
                 }
                 None => break "?",
@@ -798,6 +807,39 @@ fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
 
 /// Links of an attribute or call chain followed by [`dotted`].
 const MAX_CHAIN: usize = 512;
+
+/// Calls in a chain followed by [`dotted`] (`requests.Session().get` has one, a name the rules
+/// know at most a few). Every call of a hostile `a()()()…` chain is itself a call node whose
+/// callee is the rest of the chain: following [`MAX_CHAIN`] links for each cost 64 µs a node
+/// (67 s for a 2 MB module, tester round 9 §8).
+const MAX_CALL_LINKS: usize = 8;
+
+/// Whether `n` is a chain (through attributes and brackets) of more than [`MAX_CALL_LINKS`]
+/// calls, which [`dotted`] and the name table do not follow. At most that many links are looked
+/// at, so asking this of every call of a long chain costs a constant each.
+fn long_call_chain(n: tree_sitter::Node<'_>) -> bool {
+    let mut cur = n;
+    let mut calls = 0;
+    for _ in 0..4 * MAX_CALL_LINKS {
+        let next = match cur.kind() {
+            "call" => {
+                calls += 1;
+                if calls > MAX_CALL_LINKS {
+                    return true;
+                }
+                field(cur, F::Function)
+            }
+            "attribute" => field(cur, F::Object),
+            "parenthesized_expression" => cur.named_child(0),
+            _ => return false,
+        };
+        match next {
+            Some(x) => cur = x,
+            None => return false,
+        }
+    }
+    false
+}
 
 /// The value of a plain string literal (escapes `\n`, `\t`, `\\`, quotes undone), or `None`.
 fn string_value(n: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
@@ -1315,22 +1357,230 @@ fn outside_code(
         .iter()
         .any(|c| c == "open" || c.ends_with("read_text") || c.ends_with("read_bytes"))
     {
+        // The file each read names: `open(P)`, `io.open(P)`, `Path(P).read_text()`,
+        // `(here / P).read_text()`; the worst of them decides.
         let mut stack = vec![n];
         let mut seen = 0;
+        let mut worst: Option<&'static str> = None;
+        let mut found = false;
         while let Some(x) = stack.pop() {
             seen += 1;
             if seen > 256 {
                 break;
             }
-            if let Some(why) = outside_path(x, src, names, scope) {
-                return Some(why);
+            if let Some(path) = read_path(x, src) {
+                found = true;
+                worst = worse(worst, code_file(path, src, names, scope));
+                continue;
             }
             let mut c = x.walk();
             stack.extend(x.named_children(&mut c));
         }
-        return None;
+        if !found {
+            worst = worse(worst, Some(CODE_FILE_AT_RUN_TIME));
+        }
+        return worst;
     }
     computed.then_some("code built from pieces")
+}
+
+/// Why: a file outside the package (absolute, home, temporary).
+const CODE_OUTSIDE: &str = "code read from a file outside the package";
+/// Why: a file that is not a `.py` module (a data file, a zip), named by the call.
+const CODE_NOT_PY: &str = "code read from a file that is not a .py module";
+/// Why: a file whose name the code computes at run time.
+const CODE_FILE_AT_RUN_TIME: &str = "code read from a file named at run time";
+/// Why: `pkgutil.resolve_name`, `pydoc.locate` or an entry point given a computed name.
+const NAMED_COMPUTED: &str = "a callable named by a computed string";
+/// Why: exec or eval named by a string (a logging config's `'()'`).
+const NAMED_EXEC: &str = "code run by a callable named by a string";
+
+/// The worse of two reasons to report code read from a file.
+fn worse(a: Option<&'static str>, b: Option<&'static str>) -> Option<&'static str> {
+    let rank = |w: Option<&str>| match w {
+        Some(CODE_OUTSIDE) => 3,
+        Some(CODE_NOT_PY) => 2,
+        Some(_) => 1,
+        None => 0,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// The path a call reads when it is `open(P, …)` (`io.open`, `codecs.open`) or
+/// `P.read_text()` / `P.read_bytes()` (`Path(P).read_text()` gives `P`).
+fn read_path<'t>(n: tree_sitter::Node<'t>, src: &[u8]) -> Option<tree_sitter::Node<'t>> {
+    if n.kind() != "call" {
+        return None;
+    }
+    let f = field(n, F::Function)?;
+    let last = match f.kind() {
+        "identifier" => text(f, src),
+        "attribute" => text(field(f, F::Attribute)?, src),
+        _ => return None,
+    };
+    match last {
+        "open" => {
+            let a = field(n, F::Arguments)?;
+            positional(a, 0).or_else(|| keyword(a, src, "file"))
+        }
+        "read_text" | "read_bytes" => {
+            let o = field(f, F::Object)?;
+            if o.kind() == "call" {
+                let g = field(o, F::Function)?;
+                if matches!(
+                    dotted(g, src).as_str(),
+                    "Path" | "pathlib.Path" | "PurePath"
+                ) {
+                    return path_parts(o);
+                }
+            }
+            Some(o)
+        }
+        _ => None,
+    }
+}
+
+/// The path `Path(a, b, …)` makes: its one argument, or the argument list, whose last string
+/// names the file (`Path(site.getusersitepackages(), 'usercustomize.py')`).
+fn path_parts(call: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
+    let args = field(call, F::Arguments)?;
+    match positional(args, 1) {
+        Some(_) => Some(args),
+        None => positional(args, 0),
+    }
+}
+
+/// Why running the code in the file `path` names is worth a finding: outside the package, not
+/// a `.py` module, or named at run time; `None` for a `.py` file of the package (a `setup.py`
+/// reading `pkg/_version.py`). A path the name table cannot compute is judged by its last
+/// string constant (`os.path.join(here, 'pkg', 'version.py')`).
+fn code_file(
+    path: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<&'static str> {
+    if let Some(why) = outside_path(path, src, names, scope) {
+        return Some(why);
+    }
+    let py = |p: &str| {
+        let l = p.trim().to_ascii_lowercase();
+        l.ends_with(".py") || l.ends_with(".pyw")
+    };
+    if let Some(p) = names
+        .eval(path, src, scope)
+        .as_ref()
+        .and_then(Value::bytes)
+        .and_then(|b| std::str::from_utf8(b).ok())
+    {
+        return (!py(p)).then_some(CODE_NOT_PY);
+    }
+    // In source order, the last string constant of the expression names the file.
+    let mut last: Option<(usize, String)> = None;
+    for s in strings_within_nodes(path) {
+        if let Some(v) = string_value(s, src) {
+            if last.as_ref().is_none_or(|l| s.start_byte() >= l.0) {
+                last = Some((s.start_byte(), v));
+            }
+        }
+    }
+    match last {
+        Some((_, p)) if py(&p) => None,
+        Some((_, p)) if p.rsplit('/').next().is_some_and(|b| b.contains('.')) => Some(CODE_NOT_PY),
+        _ => Some(CODE_FILE_AT_RUN_TIME),
+    }
+}
+
+/// The string nodes under `n` (at most 256 nodes looked at).
+fn strings_within_nodes(n: tree_sitter::Node<'_>) -> Vec<tree_sitter::Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = vec![n];
+    let mut seen = 0;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > 256 {
+            break;
+        }
+        if x.kind() == "string" {
+            out.push(x);
+            continue;
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    out
+}
+
+/// What a path expression names that runs at every interpreter start: a startup file (`.pth`,
+/// `sitecustomize`, `usercustomize`) or the site-packages folder; `paths` are variables bound
+/// to such paths.
+fn startup_target(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    paths: &std::collections::HashMap<String, &'static str>,
+) -> Option<&'static str> {
+    let t = text(n, src);
+    let value = names
+        .eval(n, src, scope)
+        .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()));
+    for s in [Some(t), value.as_deref()].into_iter().flatten() {
+        if let Some(what) = startup_words(s) {
+            return Some(what);
+        }
+    }
+    // `p = os.path.join(site.getsitepackages()[0], 'x.pth')`, then `open(p, 'w')`.
+    let mut stack = vec![n];
+    let mut seen = 0;
+    let mut found: Option<&'static str> = None;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > 64 {
+            break;
+        }
+        if x.kind() == "identifier" {
+            if let Some(w) = paths.get(text(x, src)) {
+                if found.is_none() || *w == STARTUP_FILE {
+                    found = Some(w);
+                }
+            }
+            continue;
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    found
+}
+
+/// What: a file that runs at every interpreter start.
+const STARTUP_FILE: &str = "a startup file (.pth, sitecustomize, usercustomize)";
+/// What: some file in the site-packages folder.
+const SITE_PACKAGES: &str = "a file in site-packages";
+
+/// [`startup_target`] over the text of an expression or a computed path.
+fn startup_words(s: &str) -> Option<&'static str> {
+    let pth = s.match_indices(".pth").any(|(i, _)| {
+        !s.as_bytes()
+            .get(i + 4)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    });
+    if pth || s.contains("sitecustomize") || s.contains("usercustomize") {
+        return Some(STARTUP_FILE);
+    }
+    [
+        "site-packages",
+        "getsitepackages",
+        "getusersitepackages",
+        "USER_SITE",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
+    .then_some(SITE_PACKAGES)
 }
 
 /// Why a path is outside any package: absolute, in a home folder or a temporary folder.
@@ -1352,62 +1602,187 @@ fn outside_path(
         .then_some("code read from a file outside the package")
 }
 
-/// Whether `n` is a module spec, loader or module made from a file outside the package:
+/// Why `n` is a module spec, loader or module whose code is worth a finding ([`code_file`]):
 /// `importlib.util.spec_from_file_location(name, PATH)`, `importlib.machinery.SourceFileLoader(
-/// name, PATH)`, `module_from_spec(spec)` or `spec.loader` of one, or a variable bound to one
-/// (`specs`).
+/// name, PATH)`, `module_from_spec(spec)` or `spec.loader` of one, `zipimport.zipimporter(PATH)`
+/// (code from a zip archive), or a variable bound to one (`specs`).
 fn outside_spec(
     n: tree_sitter::Node<'_>,
     src: &[u8],
     names: &Names,
     scope: usize,
-    specs: &std::collections::HashSet<String>,
-) -> bool {
-    chain_reaches(n, src, specs, 16, |call| {
-        let f = field(call, F::Function)?;
-        // Told from the callee's own last name first: this runs for every assignment of a
-        // call (an alias of the function is resolved).
-        let spelled = match f.kind() {
-            "identifier" => text(f, src),
-            "attribute" => field(f, F::Attribute).map_or("", |a| text(a, src)),
-            _ => "",
-        };
-        let known = |l: &str| {
-            matches!(
-                l,
-                "spec_from_file_location"
-                    | "SourceFileLoader"
-                    | "SourcelessFileLoader"
-                    | "module_from_spec"
-            )
-        };
-        let name = if known(spelled) || f.kind() == "identifier" {
-            names
-                .resolve(f, src, scope)
-                .unwrap_or_else(|| spelled.to_string())
-        } else {
-            spelled.to_string()
-        };
-        let last = name.rsplit('.').next().unwrap_or(&name);
-        let args = field(call, F::Arguments);
-        let path = match last {
-            "spec_from_file_location" => {
-                args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "location")))
+    specs: &std::collections::HashMap<String, &'static str>,
+) -> Option<&'static str> {
+    let mut cur = n;
+    for _ in 0..16 {
+        let next = match cur.kind() {
+            "identifier" => return specs.get(text(cur, src)).copied(),
+            "attribute" => field(cur, F::Object),
+            "await" | "parenthesized_expression" => cur.named_child(0),
+            "call" => {
+                let f = field(cur, F::Function)?;
+                // Told from the callee's own last name first: this runs for every assignment
+                // of a call (an alias of the function is resolved).
+                let spelled = match f.kind() {
+                    "identifier" => text(f, src),
+                    "attribute" => field(f, F::Attribute).map_or("", |a| text(a, src)),
+                    _ => "",
+                };
+                let known = |l: &str| {
+                    matches!(
+                        l,
+                        "spec_from_file_location"
+                            | "SourceFileLoader"
+                            | "SourcelessFileLoader"
+                            | "module_from_spec"
+                            | "zipimporter"
+                    )
+                };
+                let name = if known(spelled) || f.kind() == "identifier" {
+                    names
+                        .resolve(f, src, scope)
+                        .unwrap_or_else(|| spelled.to_string())
+                } else {
+                    spelled.to_string()
+                };
+                let last = name.rsplit('.').next().unwrap_or(&name);
+                let args = field(cur, F::Arguments);
+                let path = match last {
+                    "spec_from_file_location" => {
+                        args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "location")))
+                    }
+                    "SourceFileLoader" | "SourcelessFileLoader" => {
+                        args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "path")))
+                    }
+                    "zipimporter" => {
+                        let p =
+                            args.and_then(|a| positional(a, 0).or_else(|| keyword(a, src, "path")));
+                        return Some(
+                            p.and_then(|p| outside_path(p, src, names, scope))
+                                .unwrap_or(CODE_NOT_PY),
+                        );
+                    }
+                    "module_from_spec" => {
+                        return args
+                            .and_then(|a| positional(a, 0))
+                            .and_then(|s| outside_spec(s, src, names, scope, specs));
+                    }
+                    // `….loader.load_module()`: the chain's object.
+                    _ => {
+                        cur = f;
+                        continue;
+                    }
+                };
+                // `spec_from_file_location(name)` without a location finds nothing to run.
+                return path.and_then(|p| {
+                    // A compiled module (`SourcelessFileLoader`) is a `.pyc`.
+                    if last == "SourcelessFileLoader" {
+                        outside_path(p, src, names, scope)
+                    } else {
+                        code_file(p, src, names, scope)
+                    }
+                });
             }
-            "SourceFileLoader" | "SourcelessFileLoader" => {
-                args.and_then(|a| positional(a, 1).or_else(|| keyword(a, src, "path")))
-            }
-            "module_from_spec" => {
-                return Some(
-                    args.and_then(|a| positional(a, 0))
-                        .is_some_and(|s| outside_spec(s, src, names, scope, specs)),
-                );
-            }
-            // `….loader.load_module()`: the chain's object.
-            _ => return None,
+            _ => None,
         };
-        Some(path.is_some_and(|p| outside_path(p, src, names, scope).is_some()))
-    })
+        cur = next?;
+    }
+    None
+}
+
+/// What `breakpoint()` calls after `target = value`: the callable `PYTHONBREAKPOINT` names
+/// (`os.environ['PYTHONBREAKPOINT'] = 'os.system'`: `sys.breakpointhook` reads the variable on
+/// every call), or the hook itself (`sys.breakpointhook = os.system`).
+fn breakpoint_hook(
+    target: tree_sitter::Node<'_>,
+    value: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<Value> {
+    match target.kind() {
+        "subscript" => {
+            let key = field(target, F::Subscript)?;
+            if string_value(key, src).as_deref() != Some("PYTHONBREAKPOINT") {
+                return None;
+            }
+            let env = field(target, F::Value)?;
+            let env = names
+                .resolve(env, src, scope)
+                .unwrap_or_else(|| dotted(env, src));
+            if env != "os.environ" {
+                return None;
+            }
+            env_hook(value, src, names, scope)
+        }
+        "attribute" => {
+            let t = names
+                .resolve(target, src, scope)
+                .unwrap_or_else(|| dotted(target, src));
+            if t != "sys.breakpointhook" {
+                return None;
+            }
+            match names.eval(value, src, scope)? {
+                Value::Name(v) => Some(Value::Name(v)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The callable a `PYTHONBREAKPOINT` value names.
+fn env_hook(
+    value: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<Value> {
+    let v = names.eval(value, src, scope)?;
+    let name = names::named_callable(v.bytes()?)?;
+    Some(Value::Name(std::rc::Rc::from(name)))
+}
+
+/// The path a call writes to, when it is `open(P, 'w')` (any mode that writes), `P.write_text`
+/// / `P.write_bytes`, or copies or moves a file to `P` (`shutil.copy(src, P)`, `os.replace`).
+fn written_path<'t>(
+    n: tree_sitter::Node<'t>,
+    name: &str,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<tree_sitter::Node<'t>> {
+    let args = field(n, F::Arguments)?;
+    let last = name.rsplit('.').next().unwrap_or(name);
+    match (name, last) {
+        ("open" | "io.open" | "codecs.open", _) => {
+            let mode = positional(args, 1).or_else(|| keyword(args, src, "mode"))?;
+            let mode = names.eval(mode, src, scope)?;
+            let writes = mode
+                .bytes()?
+                .iter()
+                .any(|c| matches!(c, b'w' | b'a' | b'x' | b'+'));
+            writes
+                .then(|| positional(args, 0).or_else(|| keyword(args, src, "file")))
+                .flatten()
+        }
+        (_, "write_text" | "write_bytes") => {
+            let o = field(field(n, F::Function)?, F::Object)?;
+            if o.kind() == "call" {
+                let g = field(o, F::Function)?;
+                if matches!(dotted(g, src).as_str(), "Path" | "pathlib.Path") {
+                    return path_parts(o);
+                }
+            }
+            Some(o)
+        }
+        (
+            "shutil.copy" | "shutil.copy2" | "shutil.copyfile" | "shutil.move" | "os.rename"
+            | "os.replace" | "os.symlink" | "os.link",
+            _,
+        ) => positional(args, 1).or_else(|| keyword(args, src, "dst")),
+        _ => None,
+    }
 }
 
 /// What a function that only hands its first parameter to a decoder, exec or a process call
@@ -1872,7 +2247,9 @@ fn parameters<'a, 't>(
 /// (`sp.Popen` after `import subprocess as sp` is `subprocess.Popen`) as well as by its spelling.
 /// Function bodies are walked after the module level, so they see the module's bindings as
 /// they stand when the function can first be called.
-fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
+/// The walk. `as_main`: the file runs as `__main__`, where a `__name__ == '__main__'` guard
+/// decides nothing.
+fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     let mut sig = Signals::default();
     let mut names = Names::default();
     names.sticky =
@@ -1937,11 +2314,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         match kind {
             "call" => {
                 let fnode = field(n, F::Function);
-                let name = fnode.map(|f| dotted(f, src)).unwrap_or_default();
+                // A callee of more calls than a known name has (`a()()()…()`) names nothing:
+                // neither spelled nor resolved, so no call of the chain walks the rest of it.
+                let nameless = fnode.is_some_and(long_call_chain);
+                let name = match fnode {
+                    Some(_) if nameless => "?".to_string(),
+                    Some(f) => dotted(f, src),
+                    None => String::new(),
+                };
                 // What the callee stands for, when the name table knows better than its
                 // spelling (`sp.Popen`, `getattr(os, 'system')`, `e` after `e = eval`).
                 let args = field(n, F::Arguments);
                 let resolved = fnode
+                    .filter(|_| !nameless)
                     .and_then(|f| {
                         // `operator.methodcaller('system', …)(os)` calls `os.system`.
                         if f.kind() == "call" {
@@ -2088,11 +2473,85 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                     }
                 }
                 // `runpy.run_path('/tmp/x.py')`: a file's code, judged like exec of its text.
+                // `open(os.path.join(site.getsitepackages()[0], 'x.pth'), 'w')`: a file that
+                // runs at every interpreter start, planted outside what the installer records.
+                for spelled in [Some(&name), resolved.as_ref()].into_iter().flatten() {
+                    let Some(p) = written_path(n, spelled, src, &names, scope) else {
+                        continue;
+                    };
+                    if let Some(what) = startup_target(p, src, &names, scope, &sig.startup_paths) {
+                        if sig.startup_writes.len() < 64 {
+                            sig.startup_writes
+                                .push((line, in_fn, what, short(text(n, src))));
+                        }
+                        break;
+                    }
+                }
+                // `os.environ.setdefault('PYTHONBREAKPOINT', 'os.system')`, `os.putenv(…)`,
+                // `os.environ.update(PYTHONBREAKPOINT=…)`: what `breakpoint(…)` calls.
+                if let Some(env) = pick(&|n: &str| {
+                    matches!(
+                        n,
+                        "os.environ.setdefault" | "os.putenv" | "os.environ.update"
+                    )
+                }) {
+                    let value = args.and_then(|a| {
+                        if env == "os.environ.update" {
+                            keyword(a, src, "PYTHONBREAKPOINT")
+                        } else {
+                            positional(a, 0)
+                                .and_then(|k| string_value(k, src))
+                                .filter(|k| k == "PYTHONBREAKPOINT")
+                                .and_then(|_| positional(a, 1))
+                        }
+                    });
+                    if let Some(hook) = value.and_then(|v| env_hook(v, src, &names, scope)) {
+                        after.push(("breakpoint".to_string(), hook));
+                    }
+                }
+                // `pkgutil.resolve_name(x)`, `pydoc.locate(x)`, `EntryPoint(value=x, …)` of a
+                // computed `x` at the top level: which callable runs is decided elsewhere (a
+                // constant name is resolved by the name table and judged as a direct call).
+                if !in_fn {
+                    let target =
+                        if pick(&|n: &str| matches!(n, "pkgutil.resolve_name" | "pydoc.locate"))
+                            .is_some()
+                        {
+                            args.and_then(|a| positional(a, 0).or_else(|| keyword(a, src, "name")))
+                        } else if pick(&|n: &str| n.ends_with("metadata.EntryPoint")).is_some() {
+                            args.and_then(|a| keyword(a, src, "value").or_else(|| positional(a, 1)))
+                        } else {
+                            None
+                        };
+                    let constant = |t: tree_sitter::Node<'_>| {
+                        names
+                            .eval(t, src, scope)
+                            .is_some_and(|v| v.bytes().is_some())
+                    };
+                    if let Some(t) = target.filter(|t| !constant(*t)) {
+                        if sig.exec_computed.len() < 64 {
+                            sig.exec_computed.push((
+                                line,
+                                in_fn,
+                                NAMED_COMPUTED,
+                                format!(
+                                    "{} ({} is computed)",
+                                    short(text(n, src)),
+                                    short(text(t, src))
+                                ),
+                            ));
+                        }
+                    }
+                }
+                // `runpy.run_path('helpers.dat')` runs a file that is no module of the package.
                 if let Some(rname) = pick(&|n: &str| n.starts_with("runpy.")) {
-                    if let Some(why) = args
-                        .and_then(|a| positional(a, 0))
-                        .and_then(|f| outside_path(f, src, &names, scope))
-                    {
+                    if let Some(why) = args.and_then(|a| positional(a, 0)).and_then(|f| {
+                        if rname == "runpy.run_path" {
+                            code_file(f, src, &names, scope)
+                        } else {
+                            outside_path(f, src, &names, scope)
+                        }
+                    }) {
                         if sig.exec_computed.len() < 64 {
                             sig.exec_computed
                                 .push((line, in_fn, why, call_text(&rname)));
@@ -2104,18 +2563,16 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 if let Some(f) = fnode.filter(|f| f.kind() == "attribute") {
                     let method = field(f, F::Attribute).map(|a| text(a, src));
                     if matches!(method, Some("exec_module" | "load_module")) {
-                        let outside = field(f, F::Object).is_some_and(|o| {
-                            outside_spec(o, src, &names, scope, &sig.outside_specs)
-                        }) || args.and_then(|a| positional(a, 0)).is_some_and(|m| {
-                            outside_spec(m, src, &names, scope, &sig.outside_specs)
-                        });
-                        if outside && sig.exec_computed.len() < 64 {
-                            sig.exec_computed.push((
-                                line,
-                                in_fn,
-                                "code read from a file outside the package",
-                                short(text(n, src)),
-                            ));
+                        let why = field(f, F::Object)
+                            .and_then(|o| outside_spec(o, src, &names, scope, &sig.outside_specs))
+                            .or_else(|| {
+                                args.and_then(|a| positional(a, 0)).and_then(|m| {
+                                    outside_spec(m, src, &names, scope, &sig.outside_specs)
+                                })
+                            });
+                        if let Some(why) = why.filter(|_| sig.exec_computed.len() < 64) {
+                            sig.exec_computed
+                                .push((line, in_fn, why, short(text(n, src))));
                         }
                     }
                 }
@@ -2437,6 +2894,29 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
             "import_statement" | "import_from_statement" => {
                 names.bind_import(n, src, scope, line);
             }
+            // `logging.config.dictConfig({… {'()': 'subprocess.getoutput', 'cmd': …}})`: the
+            // configuration imports the callable a `'()'` or `'class'` entry names and calls it
+            // with the entry's other keys.
+            "pair" => {
+                let key = field(n, F::Key).and_then(|k| string_value(k, src));
+                if matches!(key.as_deref(), Some("()" | "class")) {
+                    if let Some(target) = field(n, F::Value)
+                        .and_then(|v| names.eval(v, src, scope))
+                        .and_then(|v| v.bytes().and_then(names::named_callable))
+                    {
+                        let ev = || format!("{} (calls {target})", short(text(n, src)));
+                        if is_process(&target) || interactive_interpreter(&target) {
+                            sig.shell.push((line, in_fn, ev()));
+                        } else if is_exec(&target) || runs_code(&target) || is_unpickle(&target) {
+                            if sig.exec_computed.len() < 64 {
+                                sig.exec_computed.push((line, in_fn, NAMED_EXEC, ev()));
+                            }
+                        } else if is_network(&target) {
+                            sig.network.push((line, in_fn, ev()));
+                        }
+                    }
+                }
+            }
             // `K[int]` of a class of this source runs its `__class_getitem__`.
             "subscript" if !in_fn => {
                 if let Some(v) = field(n, F::Value).filter(|v| v.kind() == "identifier") {
@@ -2494,12 +2974,26 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
                 if let (Some(t), Some(v)) = (target, value) {
                     // `spec = importlib.util.spec_from_file_location('m', '/tmp/x.py')`, and the
                     // module or loader made from it.
-                    if sig.outside_specs.len() < MAX_CALLED
-                        && outside_spec(v, src, &names, scope, &sig.outside_specs)
+                    if let Some(why) = outside_spec(v, src, &names, scope, &sig.outside_specs)
+                        .filter(|_| sig.outside_specs.len() < MAX_CALLED)
                     {
                         for id in Names::target_names(t) {
-                            sig.outside_specs.insert(text(id, src).to_string());
+                            sig.outside_specs.insert(text(id, src).to_string(), why);
                         }
+                    }
+                    // `p = os.path.join(site.getsitepackages()[0], 'x.pth')`: a later write
+                    // to `p` plants a startup file.
+                    if let Some(what) = startup_target(v, src, &names, scope, &sig.startup_paths)
+                        .filter(|_| sig.startup_paths.len() < MAX_CALLED)
+                    {
+                        for id in Names::target_names(t) {
+                            sig.startup_paths.insert(text(id, src).to_string(), what);
+                        }
+                    }
+                    // `os.environ['PYTHONBREAKPOINT'] = 'os.system'`: `breakpoint(…)` imports
+                    // and calls the callable the variable names.
+                    if let Some(hook) = breakpoint_hook(t, v, src, &names, scope) {
+                        after.push(("breakpoint".to_string(), hook));
                     }
                     // `code = urlopen(url).read()`: the variable holds downloaded data.
                     let fetched = fetches(v, src, &names, scope, &sig.downloaded);
@@ -2624,8 +3118,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8]) -> Signals {
         }
         // Code under `if __name__ == "__main__":` runs when the file is run as a script, not
         // when it is imported: it counts as latent, like a function body. Under
-        // `if __name__ != "__main__":` it is the `else` that is latent.
-        let guard = if kind == "if_statement" {
+        // `if __name__ != "__main__":` it is the `else` that is latent. In a file that runs as
+        // `__main__` (`setup.py`, `__main__.py`) the guarded body is what runs: no latency.
+        let guard = if kind == "if_statement" && !as_main {
             field(n, F::Condition).and_then(|c| main_guard(c, src))
         } else {
             None
@@ -3130,6 +3625,20 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("__import__(", Group::Process),
             ("import_module(", Group::Process),
             ("from pickle import", Group::Exec),
+            // Callables named by strings (`pkgutil.resolve_name('os:system')`, `pydoc.locate`,
+            // an entry point's value, a logging config's `'()'`, `PYTHONBREAKPOINT`) and code
+            // run from files (`zipimport`), and writes of startup files: the call names no
+            // process word.
+            ("resolve_name", Group::Exec),
+            ("pydoc", Group::Exec),
+            ("EntryPoint(", Group::Exec),
+            ("dictConfig", Group::Exec),
+            ("BREAKPOINT", Group::Exec),
+            ("breakpointhook", Group::Exec),
+            ("zipimport", Group::Exec),
+            ("sitepackages", Group::Exec),
+            ("customize", Group::Exec),
+            (".pth", Group::Exec),
             // `u = pickle.Unpickler(stream)` … `u.load()`.
             ("Unpickler(", Group::Exec),
             ("FunctionType", Group::Exec),
@@ -4081,14 +4590,26 @@ const MAX_PLACED: usize = 4096;
 
 /// Analyse Python source that runs in `role`; findings at `loc`, nested code one level deeper.
 /// `init` marks a package's `__init__.py`.
-pub fn analyse(ctx: &mut Ctx, src: &[u8], role: Role, init: bool, loc: &Location, depth: u32) {
-    run(ctx, src, role, init, loc, depth);
+/// `init`: the file is a package's `__init__.py`. `as_main`: the file runs as `__main__`
+/// (`setup.py`, which setuptools' PEP 517 backend and pip's legacy shim execute with `__name__`
+/// set to `'__main__'`, and a package's `__main__.py`), so a `__name__ == '__main__'` guard does
+/// not make its body latent.
+pub fn analyse(
+    ctx: &mut Ctx,
+    src: &[u8],
+    role: Role,
+    init: bool,
+    as_main: bool,
+    loc: &Location,
+    depth: u32,
+) {
+    run(ctx, src, role, init, as_main, loc, depth);
 }
 
 /// Analyse one `.pth` import line ([`Role::Startup`]) and say whether it computes what it runs
 /// (the first such call, with why: [`dynamic_call`]), in the line or code it execs.
 pub fn analyse_pth_line(ctx: &mut Ctx, line: &str, loc: &Location, depth: u32) -> Option<String> {
-    run(ctx, line.as_bytes(), Role::Startup, true, loc, depth)
+    run(ctx, line.as_bytes(), Role::Startup, true, false, loc, depth)
         .into_iter()
         .next()
 }
@@ -4100,6 +4621,7 @@ fn run(
     src: &[u8],
     role: Role,
     init: bool,
+    as_main: bool,
     loc: &Location,
     depth: u32,
 ) -> Vec<String> {
@@ -4173,7 +4695,7 @@ fn run(
     let Some(tree) = parser.parse(src, None) else {
         return Vec::new();
     };
-    let mut sig = collect(&tree, src);
+    let mut sig = collect(&tree, src, as_main);
     if role == Role::Install {
         // The PEP 517 hooks a frontend calls on a build backend (and setuptools' own entry
         // points in a `setup.py` are module level anyway).
@@ -4258,10 +4780,23 @@ fn run(
         emit(ctx, &r::python_exec_decoded::RULE, sev, loc, *line, msg, ev);
     }
     for (line, in_fn, why, ev) in &sig.exec_computed {
+        // A function loading a file it is given (a plugin loader, a test helper) is the
+        // ordinary use of these calls.
+        if *in_fn && *why == CODE_FILE_AT_RUN_TIME {
+            continue;
+        }
         let sev = match (in_fn, *why) {
             (false, "downloaded code") => Severity::Critical,
+            // Which callable runs is decided by data: worth a look where nobody calls the code
+            // (install, interpreter start), ordinary plugin loading at import.
+            // A module loading a file named by its settings at import (torch's test device
+            // bases from `TORCH_TEST_DEVICES`) is a plugin loader; at install nobody asked.
+            (false, NAMED_COMPUTED | CODE_FILE_AT_RUN_TIME) if role == Role::Module => {
+                Severity::Low
+            }
+            (false, NAMED_COMPUTED | CODE_FILE_AT_RUN_TIME) => Severity::Medium,
             (false, _) | (true, "downloaded code") => Severity::High,
-            (true, "code built from pieces") => Severity::Low,
+            (true, "code built from pieces" | CODE_NOT_PY) => Severity::Low,
             (true, _) => Severity::Medium,
         };
         let msg = if *in_fn {
@@ -4304,6 +4839,29 @@ fn run(
                 "starts a second Python interpreter with its output silenced{}",
                 if *in_fn { " (inside a function)" } else { "" }
             ),
+            ev,
+        );
+    }
+    for (line, in_fn, what, ev) in &sig.startup_writes {
+        // At install or at interpreter start the file is planted with nobody asking; a module
+        // or tool writing one in a function is what `pip install -e` and virtualenv do.
+        let sev = match (in_fn, role, *what) {
+            (false, _, STARTUP_FILE) => Severity::High,
+            (false, _, _) | (true, Role::Install | Role::Startup, _) => Severity::Medium,
+            (true, Role::Module, _) => Severity::Low,
+        };
+        let msg = if *in_fn {
+            format!("writes {what} inside a function")
+        } else {
+            format!("writes {what} {when}")
+        };
+        emit(
+            ctx,
+            &r::python_startup_write::RULE,
+            sev,
+            loc,
+            *line,
+            msg,
             ev,
         );
     }
@@ -4437,11 +4995,13 @@ fn run(
             break;
         }
         let name = format!("<decoded code at line {line}>");
+        // Code exec'd with the file's globals sees its `__name__`.
         dynamic.extend(run(
             ctx,
             code.as_bytes(),
             role,
             true,
+            as_main,
             &loc.member(name),
             depth + 1,
         ));

@@ -63,6 +63,9 @@ const MAX_DEPTH: u32 = 24;
 /// (`requests.Session().get`); a longer chain never resolves to one, and a hostile
 /// `f()()()…` chain costs every call in it this many steps.
 const MAX_CHAIN: usize = 64;
+/// Calls in a chain followed: a name the rules know has a few (`K().run`,
+/// `methodcaller('system')(os)`); every call of a hostile chain resolves the rest of it.
+const MAX_CALL_LINKS: usize = 8;
 /// Parts of a concatenation, or targets of a tuple assignment, followed.
 pub const MAX_PARTS: usize = 4096;
 /// Longest module or attribute name taken from a string (`__import__('os')`).
@@ -237,6 +240,26 @@ enum Special {
     ModulesGet,
     /// `functools.partial(f, …)`: calling it calls `f`.
     Partial,
+    /// `pkgutil.resolve_name('os:system')`, `pydoc.locate('os.system')`: the callable a
+    /// string names, imported.
+    ResolveName,
+}
+
+/// The dotted name a string names a callable by, as `pkgutil.resolve_name`, `pydoc.locate`,
+/// an entry point's `value`, logging's `'()'` or `PYTHONBREAKPOINT` read it: `module:attr` or
+/// `module.attr` (`os:system` is `os.system`), with a `builtins.` prefix removed.
+pub fn named_callable(s: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(s).ok()?.trim();
+    if s.is_empty()
+        || s.len() > MAX_NAME
+        || s.bytes().filter(|c| *c == b':').count() > 1
+        || !s
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b':'))
+    {
+        return None;
+    }
+    Some(canonical(&s.replace(':', ".")).into_owned())
 }
 
 impl Default for Names {
@@ -419,11 +442,12 @@ impl Names {
             return None;
         }
         let mut suffix: Vec<&str> = Vec::new();
+        let mut calls = 0;
         let mut cur = n;
         let mut changed = false;
         let head: std::borrow::Cow<'_, str> = loop {
             fuel.take()?;
-            if suffix.len() >= MAX_CHAIN {
+            if suffix.len() >= MAX_CHAIN || calls > MAX_CALL_LINKS {
                 return None;
             }
             match cur.kind() {
@@ -491,7 +515,12 @@ impl Names {
                         changed = true;
                         break name.into();
                     }
+                    if let Some(name) = self.entry_point_load(f, src, scope, depth, fuel) {
+                        changed = true;
+                        break name.into();
+                    }
                     suffix.push("()");
+                    calls += 1;
                     cur = f;
                 }
                 "subscript" => {
@@ -526,6 +555,7 @@ impl Names {
             "vars" => Some(Special::Vars),
             "sys.modules.get" => Some(Special::ModulesGet),
             "functools.partial" | "functools.partialmethod" => Some(Special::Partial),
+            "pkgutil.resolve_name" | "pydoc.locate" => Some(Special::ResolveName),
             _ => None,
         };
         let bound = |id: &str| match self.lookup(scope, id) {
@@ -563,6 +593,8 @@ impl Names {
                             | "vars"
                             | "partial"
                             | "partialmethod"
+                            | "resolve_name"
+                            | "locate"
                     )
                 {
                     return None;
@@ -622,7 +654,46 @@ impl Names {
                 let (callable, _) = self.resolve_at(positional(0)?, src, scope, depth + 1, fuel)?;
                 Some(callable)
             }
+            Special::ResolveName => {
+                let v = self.eval_at(positional(0)?, src, scope, depth + 1, fuel)?;
+                named_callable(v.bytes()?)
+            }
         }
+    }
+
+    /// `EntryPoint(name, value, group).load()` (`importlib.metadata`, `importlib_metadata`):
+    /// the callable `value` names. `f` is the callee of the outer call (`….load`).
+    fn entry_point_load(
+        &self,
+        f: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        depth: u32,
+        fuel: &mut Fuel,
+    ) -> Option<String> {
+        if f.kind() != "attribute" || text(field(f, F::Attribute)?, src) != "load" {
+            return None;
+        }
+        let made = field(f, F::Object).filter(|o| o.kind() == "call")?;
+        let ctor = field(made, F::Function)?;
+        let spelled = match ctor.kind() {
+            "identifier" => text(ctor, src),
+            "attribute" => text(field(ctor, F::Attribute)?, src),
+            _ => return None,
+        };
+        // Told from the spelling first; an alias is resolved.
+        let (name, _) = if spelled == "EntryPoint" || self.lookup(scope, spelled).is_some() {
+            self.resolve_at(ctor, src, scope, depth + 1, fuel)?
+        } else {
+            return None;
+        };
+        if !name.ends_with("metadata.EntryPoint") && name != "EntryPoint" {
+            return None;
+        }
+        let args = field(made, F::Arguments)?;
+        let value = super::keyword(args, src, "value").or_else(|| positional(args, 1))?;
+        let v = self.eval_at(value, src, scope, depth + 1, fuel)?;
+        named_callable(v.bytes()?)
     }
 
     /// The attribute that a call of an attribute getter returns, as `getattr` does:
@@ -1180,6 +1251,9 @@ impl Names {
                         | "vars"
                         | "partial"
                         | "partialmethod"
+                        | "resolve_name"
+                        | "locate"
+                        | "load"
                         | "chr"
                         | "join"
                         | "replace"
@@ -1242,6 +1316,9 @@ impl Names {
             return Some(Value::Name(Rc::from(name)));
         }
         if let Some(name) = self.attribute_getter(f, Some(args), src, scope, depth, fuel) {
+            return Some(Value::Name(Rc::from(name)));
+        }
+        if let Some(name) = self.entry_point_load(f, src, scope, depth, fuel) {
             return Some(Value::Name(Rc::from(name)));
         }
         let positional: Vec<Node<'_>> = {

@@ -9,4 +9,5 @@ pub mod python_miner;
 pub mod python_network_at_load;
 pub mod python_shell_command;
 pub mod python_source_encoding;
+pub mod python_startup_write;
 pub mod setup_install_hook;
