@@ -385,6 +385,22 @@ fn the_main_guard_runs_in_files_run_as_main() {
             "{name}\n{src}"
         );
     }
+    // A top-level argument parser marks a command-line script, whose top level is latent; in a
+    // package's `__init__.py` or `__main__.py` it proves nothing (tester t9).
+    let parser =
+        "import argparse, os\np = argparse.ArgumentParser()\nos.system('echo airlock-test')\n";
+    let cases = [
+        ("demo/__init__.py", parser, High),
+        ("demo/__main__.py", parser, High),
+        ("demo/tool.py", parser, Low),
+    ];
+    for (name, src, want) in cases {
+        assert_eq!(
+            found(name, src, "python-shell-command"),
+            vec![(want, "os.system('echo airlock-test')".to_string())],
+            "{name}\n{src}"
+        );
+    }
 }
 
 /// Tester round 9 §6a: a callable named by a string (`pkgutil.resolve_name`, `pydoc.locate`,

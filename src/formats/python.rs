@@ -4760,7 +4760,11 @@ fn run(
             s.1 = false;
         }
     }
-    if sig.script && role == Role::Module {
+    // A command-line script (an argument parser at its top level) is run, not imported, so
+    // its top-level calls count as latent. Not in a package's `__init__.py`, which every import
+    // of the package runs, nor in a file that runs as `__main__`: an argument parser there
+    // proves nothing, and would otherwise hide an import-time payload.
+    if sig.script && role == Role::Module && !init && !as_main {
         for s in sig.shell.iter_mut().chain(sig.network.iter_mut()) {
             s.1 = true;
         }
