@@ -46,6 +46,13 @@ fn has(r: &FileReport, rule: &str, severity: Severity, member: &str) -> bool {
         .any(|(id, s, m)| *id == rule && *s == severity && m == member)
 }
 
+/// A finding of `rule` at `severity` or above on `member`.
+fn has_at_least(r: &FileReport, rule: &str, severity: Severity, member: &str) -> bool {
+    found(r)
+        .iter()
+        .any(|(id, s, m)| *id == rule && *s >= severity && m == member)
+}
+
 fn crc32(data: &[u8]) -> u32 {
     let mut c = flate2::Crc::new();
     c.update(data);
@@ -432,12 +439,15 @@ fn tar_global_pax_path_names_the_setup_py() {
     tar_member(&mut t, "demo-1.0/notes.txt", b'0', SETUP_PY);
     tar_end(&mut t);
     let r = scan(&write(dir.path(), "demo-1.0.tar", &t));
-    let f = found(&r);
     assert!(
-        f.iter().any(|(id, s, m)| *id == "python-shell-command"
-            && *s >= Severity::High
-            && m == "demo-1.0/setup.py"),
-        "{f:#?}"
+        has_at_least(
+            &r,
+            "python-shell-command",
+            Severity::High,
+            "demo-1.0/setup.py"
+        ),
+        "{:#?}",
+        found(&r)
     );
     let m = r
         .findings
@@ -478,11 +488,12 @@ fn tar_gnu_sparse_name_names_the_setup_py() {
         found(&r)
     );
     assert!(
-        found(&r)
-            .iter()
-            .any(|(id, s, m)| *id == "python-shell-command"
-                && *s >= Severity::High
-                && m == "demo-1.0/setup.py"),
+        has_at_least(
+            &r,
+            "python-shell-command",
+            Severity::High,
+            "demo-1.0/setup.py"
+        ),
         "{:#?}",
         found(&r)
     );

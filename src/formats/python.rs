@@ -904,11 +904,29 @@ fn calls_within(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usiz
 
 /// The string literals inside `n`, for base64 payloads.
 fn strings_within(n: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
+    string_nodes(n, src, usize::MAX)
+        .into_iter()
+        .map(|(_, s)| s)
+        .collect()
+}
+
+/// The string literals inside `n` with their values, looking at most `max_nodes` nodes; a
+/// string whose value is not constant (an f-string with fields) is walked into.
+fn string_nodes<'t>(
+    n: tree_sitter::Node<'t>,
+    src: &[u8],
+    max_nodes: usize,
+) -> Vec<(tree_sitter::Node<'t>, String)> {
     let mut out = Vec::new();
     let mut stack = vec![n];
+    let mut seen = 0usize;
     while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > max_nodes {
+            break;
+        }
         if let Some(s) = string_value(x, src) {
-            out.push(s);
+            out.push((x, s));
             continue;
         }
         let mut c = x.walk();
@@ -1480,39 +1498,14 @@ fn code_file(
         return (!py(p)).then_some(CODE_NOT_PY);
     }
     // In source order, the last string constant of the expression names the file.
-    let mut last: Option<(usize, String)> = None;
-    for s in strings_within_nodes(path) {
-        if let Some(v) = string_value(s, src) {
-            if last.as_ref().is_none_or(|l| s.start_byte() >= l.0) {
-                last = Some((s.start_byte(), v));
-            }
-        }
-    }
+    let last = string_nodes(path, src, 256)
+        .into_iter()
+        .max_by_key(|(s, _)| s.start_byte());
     match last {
         Some((_, p)) if py(&p) => None,
         Some((_, p)) if p.rsplit('/').next().is_some_and(|b| b.contains('.')) => Some(CODE_NOT_PY),
         _ => Some(CODE_FILE_AT_RUN_TIME),
     }
-}
-
-/// The string nodes under `n` (at most 256 nodes looked at).
-fn strings_within_nodes(n: tree_sitter::Node<'_>) -> Vec<tree_sitter::Node<'_>> {
-    let mut out = Vec::new();
-    let mut stack = vec![n];
-    let mut seen = 0;
-    while let Some(x) = stack.pop() {
-        seen += 1;
-        if seen > 256 {
-            break;
-        }
-        if x.kind() == "string" {
-            out.push(x);
-            continue;
-        }
-        let mut c = x.walk();
-        stack.extend(x.named_children(&mut c));
-    }
-    out
 }
 
 /// What a path expression names that runs at every interpreter start: a startup file (`.pth`,

@@ -1414,7 +1414,9 @@ fn rebuild_sparse(stored: &[u8], sparse: &Sparse, real: u64, cap: u64) -> Result
             if fields > MAX_SPARSE_ENTRIES as u64 {
                 return Err(format!("a sparse map of {fields} entries"));
             }
-            let mut pairs = Vec::with_capacity(fields as usize);
+            // Each pair takes at least four bytes of the map (`0\n0\n`): reserve no more than
+            // the stored data can hold, whatever the count says.
+            let mut pairs = Vec::with_capacity((fields as usize).min(stored.len() / 4));
             for _ in 0..fields {
                 let off = line(&mut p, &mut end)?;
                 let len = line(&mut p, &mut end)?;
