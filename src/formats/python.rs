@@ -633,7 +633,117 @@ pub(crate) const CREDENTIALS: &[&str] = &[
     "wallet.dat",
     "Local State",
     ".bash_history",
+    "Local Storage/leveldb",
+    "exodus.wallet",
+    ".electrum/",
+    "Ethereum/keystore",
+    ".ethereum/keystore",
 ];
+
+/// Whether an environment variable's name says it holds a secret (`GITHUB_TOKEN`,
+/// `AWS_SECRET_ACCESS_KEY`, `DB_PASSWORD`, `OPENAI_API_KEY`): upper case, and a secret word.
+fn secret_variable(s: &str) -> bool {
+    s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && [
+            "TOKEN",
+            "SECRET",
+            "PASSWORD",
+            "PASSWD",
+            "API_KEY",
+            "APIKEY",
+            "ACCESS_KEY",
+            "PRIVATE_KEY",
+            "CREDENTIAL",
+        ]
+        .iter()
+        .any(|w| s.contains(w))
+}
+
+/// Whether the string literal `n` names the environment variable read by its parent:
+/// `os.environ['X']`, `os.environ.get('X')`, `os.getenv('X')`, `environ.pop('X')`.
+fn reads_env(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    let Some(p) = n.parent() else {
+        return false;
+    };
+    match p.kind() {
+        "subscript" => field(p, F::Value).is_some_and(|v| text(v, src).ends_with("environ")),
+        "argument_list" => p
+            .parent()
+            .and_then(|c| field(c, F::Function))
+            .is_some_and(|f| {
+                let t = text(f, src);
+                t.ends_with("getenv")
+                    || t.ends_with("environ.get")
+                    || t.ends_with("environ.pop")
+                    || t.ends_with("environ.setdefault")
+            }),
+        _ => false,
+    }
+}
+
+/// Whether a call reads who or where the process runs: the user's login name or the host's
+/// name (`getpass.getuser()`, `os.getlogin()`, `socket.gethostname()`, `platform.node()`).
+fn is_identity(name: &str) -> bool {
+    matches!(
+        name,
+        "getpass.getuser"
+            | "os.getlogin"
+            | "socket.gethostname"
+            | "socket.getfqdn"
+            | "platform.node"
+            | "platform.uname"
+            | "os.uname"
+    )
+}
+
+/// Whole string literals that name a credential store as one path component, as
+/// `os.path.join(home, '.ssh', 'id_rsa')` or `Path.home() / '.config' / 'google-chrome' /
+/// 'Default' / 'Cookies'` spell it: a browser's cookie database, an Electron or browser
+/// profile's local storage (Discord tokens), wallet folders, the key folders of ssh, gpg and the
+/// cloud command-line tools.
+const CREDENTIAL_COMPONENTS: &[&str] = &[
+    ".ssh",
+    ".aws",
+    ".kube",
+    ".gnupg",
+    ".azure",
+    ".electrum",
+    ".bitcoin",
+    ".ethereum",
+    "Cookies",
+    "Local Storage",
+    "Login Data",
+    "Web Data",
+    "key4.db",
+    "logins.json",
+];
+
+/// The credential location a string literal names ([`CREDENTIALS`] as a substring, Windows
+/// separators read as `/`, or a whole [`CREDENTIAL_COMPONENTS`] component), if any.
+fn credential_in(s: &str) -> Option<String> {
+    if let Some(c) = CREDENTIALS.iter().find(|c| s.contains(*c)) {
+        return Some((*c).to_string());
+    }
+    let t = s.trim_matches(['/', '\\']);
+    if let Some(c) = CREDENTIAL_COMPONENTS.iter().find(|c| t == **c) {
+        // `.ssh` and `~/.ssh/` name one location.
+        return Some(if c.starts_with('.') {
+            format!("{c}/")
+        } else {
+            (*c).to_string()
+        });
+    }
+    if s.contains('\\') {
+        let unix = s.replace('\\', "/");
+        return CREDENTIALS
+            .iter()
+            .find(|c| unix.contains(*c))
+            .map(|c| (*c).to_string());
+    }
+    None
+}
 
 /// Substrings of string literals that belong to cryptocurrency miners.
 const MINER: &[&str] = &[
@@ -651,8 +761,17 @@ struct Signals {
     shell: Vec<(usize, bool, String)>,
     hidden_spawn: Vec<(usize, bool, String)>,
     network: Vec<(usize, bool, String)>,
-    credentials: Vec<(usize, String)>,
-    env_dump: Vec<(usize, String)>,
+    /// Credential locations named (line, in a function, the location).
+    credentials: Vec<(usize, bool, String)>,
+    /// Whole-environment dumps (line, in a function, evidence).
+    env_dump: Vec<(usize, bool, String)>,
+    /// Reads of one secret: an environment variable named like a secret (`GITHUB_TOKEN`,
+    /// `AWS_SECRET_ACCESS_KEY`) or a cloud SDK's resolved credentials (`get_credentials()`)
+    /// (line, in a function, evidence).
+    secret_reads: Vec<(usize, bool, String)>,
+    /// Reads of who and where the process runs: user name, host name, working directory
+    /// (line, in a function, evidence); what a dependency-confusion probe sends home.
+    identity: Vec<(usize, bool, String)>,
     miner: Vec<(usize, String)>,
     install_hook: Vec<(usize, String)>,
     /// The overridden commands are build steps only (`build_ext`, `bdist_wheel` …), not
@@ -841,24 +960,21 @@ fn long_call_chain(n: tree_sitter::Node<'_>) -> bool {
     false
 }
 
-/// The value of a plain string literal (escapes `\n`, `\t`, `\\`, quotes undone), or `None`.
+/// The value of a plain string literal, its escapes undone as Python does, or `None`.
 fn string_value(n: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
     if n.kind() != "string" {
         return None;
+    }
+    // Escapes undone (`'C:\\Users'` is `C:\Users`; tree-sitter-python puts escape sequences
+    // inside `string_content`); a literal over the name table's value bound keeps its text.
+    if let Some(b) = names::literal(n, src) {
+        return Some(String::from_utf8_lossy(&b).into_owned());
     }
     let mut content = String::new();
     let mut c = n.walk();
     for ch in n.named_children(&mut c) {
         match ch.kind() {
             "string_content" => content.push_str(text(ch, src)),
-            "escape_sequence" => match text(ch, src) {
-                "\\n" => content.push('\n'),
-                "\\t" => content.push('\t'),
-                "\\\\" => content.push('\\'),
-                "\\'" => content.push('\''),
-                "\\\"" => content.push('"'),
-                other => content.push_str(other),
-            },
             "interpolation" => return None,
             _ => {}
         }
@@ -1555,6 +1671,65 @@ const STARTUP_FILE: &str = "a startup file (.pth, sitecustomize, usercustomize)"
 /// What: some file in the site-packages folder.
 const SITE_PACKAGES: &str = "a file in site-packages";
 
+/// What: a file that runs code at login or on a schedule, or grants a login.
+const PERSISTENCE: &str =
+    "a login, schedule or service file (shell profile, authorized_keys, cron, systemd, launchd, autostart)";
+
+/// Path pieces of [`PERSISTENCE`] files; each must end where a name ends (`.profile`, not
+/// `.profiles`).
+const PERSISTENCE_WORDS: &[&str] = &[
+    "authorized_keys",
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".zshrc",
+    ".zprofile",
+    ".zshenv",
+    ".profile",
+    "/etc/profile",
+    "/etc/environment",
+    "/etc/cron",
+    "/var/spool/cron",
+    "systemd/user",
+    "/etc/systemd/system",
+    "LaunchAgents",
+    "LaunchDaemons",
+    ".config/autostart",
+    "/etc/rc.local",
+    "/etc/init.d",
+    "ld.so.preload",
+];
+
+/// Whether a process call's strings install a schedule or a service: `crontab` given a file or
+/// standard input (not `-l`), `systemctl enable`, `launchctl load`/`bootstrap`,
+/// `schtasks /create`.
+fn installs_persistence(words: &[&str]) -> bool {
+    let Some(i) = words.iter().position(|w| {
+        let prog = w.rsplit(['/', '\\']).next().unwrap_or(w);
+        let prog = prog.split_whitespace().next().unwrap_or("");
+        matches!(
+            prog,
+            "crontab" | "systemctl" | "launchctl" | "schtasks" | "schtasks.exe"
+        )
+    }) else {
+        return false;
+    };
+    let rest: Vec<&str> = words[i..]
+        .iter()
+        .flat_map(|w| w.split_whitespace())
+        .collect();
+    let prog = rest
+        .first()
+        .map_or("", |p| p.rsplit(['/', '\\']).next().unwrap_or(p));
+    let has = |x: &str| rest.iter().any(|w| w.eq_ignore_ascii_case(x));
+    match prog {
+        "crontab" => !has("-l"),
+        "systemctl" => has("enable"),
+        "launchctl" => has("load") || has("bootstrap"),
+        _ => has("/create"),
+    }
+}
+
 /// [`startup_target`] over the text of an expression or a computed path.
 fn startup_words(s: &str) -> Option<&'static str> {
     let pth = s.match_indices(".pth").any(|(i, _)| {
@@ -1564,6 +1739,24 @@ fn startup_words(s: &str) -> Option<&'static str> {
     });
     if pth || s.contains("sitecustomize") || s.contains("usercustomize") {
         return Some(STARTUP_FILE);
+    }
+    // `Path.home() / '.config' / 'systemd' / 'user'`, `os.path.join(h, '.ssh', 'x')`: the
+    // pieces read as one path.
+    let joined: String = s
+        .chars()
+        .filter(|c| !matches!(c, '\'' | '"' | ' '))
+        .map(|c| if c == ',' { '/' } else { c })
+        .collect();
+    let persistence = PERSISTENCE_WORDS.iter().any(|w| {
+        joined.match_indices(w).any(|(i, _)| {
+            !joined
+                .as_bytes()
+                .get(i + w.len())
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        })
+    });
+    if persistence {
+        return Some(PERSISTENCE);
     }
     [
         "site-packages",
@@ -2633,6 +2826,20 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     sig.shell.push((line, in_fn, call_text(&iname)));
                 }
                 if let Some(pname) = pick(&is_process) {
+                    // `run(['crontab', '-'], input=…)`, `systemctl --user enable x.service`:
+                    // installing a schedule or a service is persistence, with or without a
+                    // shell.
+                    if let Some(words) = args.map(|a| string_nodes(a, src, 16)) {
+                        let words: Vec<&str> = words.iter().map(|(_, w)| w.as_str()).collect();
+                        if installs_persistence(&words) && sig.startup_writes.len() < 64 {
+                            sig.startup_writes.push((
+                                line,
+                                in_fn,
+                                PERSISTENCE,
+                                short(text(n, src)),
+                            ));
+                        }
+                    }
                     let first = args.and_then(|a| a.named_child(0));
                     let shell_kw = args.is_some_and(|a| shell_keyword(a, src));
                     // A command string without `shell=True` is a program, not a command line
@@ -2831,7 +3038,20 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     && args.is_some_and(|a| text(a, src).trim_matches(['(', ')']) == "os.environ")
                     || name == "os.environ.copy"
                 {
-                    sig.env_dump.push((line, short(text(n, src))));
+                    sig.env_dump.push((line, in_fn, short(text(n, src))));
+                }
+                // A cloud SDK's resolved keys (`boto3.Session().get_credentials()`), and who
+                // and where the process runs (what a dependency-confusion probe reports).
+                let last = name.rsplit('.').next().unwrap_or(&name);
+                if matches!(last, "get_credentials" | "get_frozen_credentials")
+                    && sig.secret_reads.len() < 64
+                {
+                    sig.secret_reads.push((line, in_fn, short(text(n, src))));
+                }
+                if let Some(who) = pick(&is_identity) {
+                    if sig.identity.len() < 64 {
+                        sig.identity.push((line, in_fn, call_text(&who)));
+                    }
                 }
                 if name.ends_with("setup") {
                     if let Some(value) = args.and_then(|a| keyword(a, src, "cmdclass")) {
@@ -2875,12 +3095,36 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             "string" => {
                 if let Some(s) = string_value(n, src) {
-                    if let Some(c) = CREDENTIALS.iter().find(|c| s.contains(*c)) {
-                        sig.credentials.push((line, (*c).to_string()));
+                    if let Some(c) = credential_in(&s) {
+                        sig.credentials.push((line, in_fn, c));
+                    }
+                    if sig.secret_reads.len() < 64 && secret_variable(&s) && reads_env(n, src) {
+                        sig.secret_reads.push((
+                            line,
+                            in_fn,
+                            format!("the {s} environment variable"),
+                        ));
                     }
                     let lower = s.to_ascii_lowercase();
                     if let Some(m) = MINER.iter().find(|m| lower.contains(*m)) {
                         sig.miner.push((line, (*m).to_string()));
+                    }
+                }
+            }
+            // `'.s' + 'sh'`: a location spelled in pieces. Short sums only, and no `parent()`
+            // test (it walks down from the root: quadratic in a deep chain), so the inner sums
+            // of a chain are read too.
+            "binary_operator" if sig.credentials.len() < 64 && n.byte_range().len() <= 256 => {
+                let t = text(n, src);
+                if t.contains('\'') || t.contains('"') {
+                    let c = names
+                        .eval(n, src, scope)
+                        .as_ref()
+                        .and_then(Value::bytes)
+                        .and_then(|b| std::str::from_utf8(b).ok())
+                        .and_then(credential_in);
+                    if let Some(c) = c {
+                        sig.credentials.push((line, in_fn, c));
                     }
                 }
             }
@@ -3272,9 +3516,12 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     for v in [
         &mut sig.credentials,
         &mut sig.env_dump,
-        &mut sig.miner,
-        &mut sig.install_hook,
+        &mut sig.secret_reads,
+        &mut sig.identity,
     ] {
+        v.sort_by_key(|s| s.0);
+    }
+    for v in [&mut sig.miner, &mut sig.install_hook] {
         v.sort_by_key(|s| s.0);
     }
     sig
@@ -3632,6 +3879,26 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("sitepackages", Group::Exec),
             ("customize", Group::Exec),
             (".pth", Group::Exec),
+            // Persistence: login, schedule and service files, and the tools that install
+            // schedules and services ([`PERSISTENCE_WORDS`], [`installs_persistence`]).
+            ("authorized_keys", Group::Exec),
+            ("bashrc", Group::Exec),
+            ("bash_profile", Group::Exec),
+            ("zshrc", Group::Exec),
+            ("zprofile", Group::Exec),
+            (".profile'", Group::Exec),
+            (".profile\"", Group::Exec),
+            ("crontab", Group::Exec),
+            ("/etc/cron", Group::Exec),
+            ("systemd", Group::Exec),
+            ("systemctl", Group::Exec),
+            ("launchctl", Group::Exec),
+            ("LaunchAgents", Group::Exec),
+            ("LaunchDaemons", Group::Exec),
+            ("autostart", Group::Exec),
+            ("schtasks", Group::Exec),
+            ("rc.local", Group::Exec),
+            ("ld.so.preload", Group::Exec),
             // `u = pickle.Unpickler(stream)` … `u.load()`.
             ("Unpickler(", Group::Exec),
             ("FunctionType", Group::Exec),
@@ -4843,7 +5110,7 @@ fn run(
         // At install or at interpreter start the file is planted with nobody asking; a module
         // or tool writing one in a function is what `pip install -e` and virtualenv do.
         let sev = match (in_fn, role, *what) {
-            (false, _, STARTUP_FILE) => Severity::High,
+            (false, _, STARTUP_FILE | PERSISTENCE) => Severity::High,
             (false, _, _) | (true, Role::Install | Role::Startup, _) => Severity::Medium,
             (true, Role::Module, _) => Severity::Low,
         };
@@ -4898,16 +5165,70 @@ fn run(
         );
     }
     let distinct_creds: std::collections::BTreeSet<&str> =
-        sig.credentials.iter().map(|(_, c)| c.as_str()).collect();
+        sig.credentials.iter().map(|(_, _, c)| c.as_str()).collect();
     // A network call handed the environment or a credential file is a stealer by itself.
     let handed = sig.exfil.first().and_then(|(l, what)| {
         let net = sig.network.iter().find(|n| n.0 == *l)?;
         Some((net, what.clone()))
     });
+    // At load (module level, install, interpreter start, or a function called there) one
+    // secret read together with a network call is enough: a package has no reason to do both
+    // while it is imported or installed. The metadata address is where a request goes, judged
+    // with the other locations above.
+    let runs_at_load = |line: usize| {
+        sig.enclosing
+            .get(&line)
+            .is_some_and(|f| sig.called_at_load.contains(f))
+    };
+    let at_load = |(l, in_fn): (usize, bool)| !in_fn || runs_at_load(l);
+    let net_at_load = sig.network.iter().find(|n| !n.1);
+    let secret_at_load = sig
+        .credentials
+        .iter()
+        .filter(|c| !METADATA_HOSTS.contains(&c.2.as_str()))
+        .find(|c| at_load((c.0, c.1)))
+        .map(|c| c.2.clone())
+        .or_else(|| {
+            sig.env_dump
+                .iter()
+                .find(|e| at_load((e.0, e.1)))
+                .map(|_| "the whole environment".to_string())
+        })
+        .or_else(|| {
+            sig.secret_reads
+                .iter()
+                .find(|e| at_load((e.0, e.1)))
+                .map(|e| e.2.clone())
+        });
+    let identity_at_load = sig.identity.iter().find(|e| at_load((e.0, e.1)));
     let stealer = handed.is_some()
         || (!sig.network.is_empty()
             && !sig.credentials.is_empty()
             && (distinct_creds.len() >= 2 || !sig.env_dump.is_empty()));
+    let load_stealer = !stealer && net_at_load.is_some() && secret_at_load.is_some();
+    if let (false, Some((line, _, net)), Some(what)) = (stealer, net_at_load, &secret_at_load) {
+        emit(
+            ctx,
+            &r::python_credential_stealer::RULE,
+            Severity::Critical,
+            loc,
+            *line,
+            format!("reads {what} and reaches the network {when}"),
+            net,
+        );
+    } else if let (false, Some((line, _, net)), Some((_, _, who))) =
+        (stealer, net_at_load, identity_at_load)
+    {
+        emit(
+            ctx,
+            &r::python_host_fingerprint::RULE,
+            Severity::High,
+            loc,
+            *line,
+            format!("reads the user or host name ({who}) and reaches the network {when}"),
+            net,
+        );
+    }
     if let Some(((line, _, net), what)) = handed {
         emit(
             ctx,
@@ -4933,7 +5254,7 @@ fn run(
             ),
             net,
         );
-    } else if let Some((line, c)) = sig.credentials.first() {
+    } else if let (Some((line, _, c)), false) = (sig.credentials.first(), load_stealer) {
         emit(
             ctx,
             &r::python_credential_access::RULE,

