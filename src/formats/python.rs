@@ -1371,33 +1371,34 @@ fn outside_code(
     if calls.iter().any(|c| is_network(c)) {
         return Some("downloaded code");
     }
+    // The file each read names: `open(P)`, `io.open(P)`, `Path(P).read_text()`,
+    // `(here / P).read_text()`, and names bound to a file or its content (`f.read()` after
+    // `with open(P) as f`, `code` after `code = f.read()`); the worst of them decides.
+    let mut stack = vec![n];
+    let mut seen = 0;
+    let mut worst: Option<&'static str> = None;
+    let mut found = false;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > 256 {
+            break;
+        }
+        if let Some(Value::File(why)) = file_value(x, src, names, scope) {
+            found = true;
+            worst = worse(worst, why);
+            continue;
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    if found {
+        return worst;
+    }
     if calls
         .iter()
         .any(|c| c == "open" || c.ends_with("read_text") || c.ends_with("read_bytes"))
     {
-        // The file each read names: `open(P)`, `io.open(P)`, `Path(P).read_text()`,
-        // `(here / P).read_text()`; the worst of them decides.
-        let mut stack = vec![n];
-        let mut seen = 0;
-        let mut worst: Option<&'static str> = None;
-        let mut found = false;
-        while let Some(x) = stack.pop() {
-            seen += 1;
-            if seen > 256 {
-                break;
-            }
-            if let Some(path) = read_path(x, src) {
-                found = true;
-                worst = worse(worst, code_file(path, src, names, scope));
-                continue;
-            }
-            let mut c = x.walk();
-            stack.extend(x.named_children(&mut c));
-        }
-        if !found {
-            worst = worse(worst, Some(CODE_FILE_AT_RUN_TIME));
-        }
-        return worst;
+        return Some(CODE_FILE_AT_RUN_TIME);
     }
     computed.then_some("code built from pieces")
 }
@@ -1472,6 +1473,72 @@ fn path_parts(call: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
     }
 }
 
+/// Methods of a file, a path or read data whose result is the file's content still:
+/// `f.read()`, `Path(P).read_text()`, `f.read().decode()`.
+const READS: &[&str] = &[
+    "read",
+    "readlines",
+    "read_text",
+    "read_bytes",
+    "decode",
+    "strip",
+];
+
+/// Steps of a chain of reads followed (`open(P).read().decode().strip()`).
+const MAX_READ_CHAIN: usize = 8;
+
+/// `n` as a file ([`Value::File`]): a name bound to one, an open file (`open(P)`,
+/// `io.open(P)`), a path object (`Path(P)`) or what is read from any of these
+/// (`open(P).read()`, `f.read()`, `Path(P).read_text()`), judged by the path it names
+/// ([`code_file`]). `with open(P) as f: exec(f.read())` is then `exec(open(P).read())`.
+fn file_value(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -> Option<Value> {
+    let mut cur = n;
+    for _ in 0..MAX_READ_CHAIN {
+        match cur.kind() {
+            "identifier" => {
+                return names
+                    .eval(cur, src, scope)
+                    .filter(|v| matches!(v, Value::File(_)));
+            }
+            "parenthesized_expression" | "await" => cur = cur.named_child(0)?,
+            "call" => {
+                // `open(P)`, `z.open(P)`, `Path(P).read_text()`, `p.read_text()`.
+                if let Some(path) = read_path(cur, src) {
+                    return Some(Value::File(code_file(path, src, names, scope)));
+                }
+                let f = field(cur, F::Function)?;
+                let spelled = dotted(f, src);
+                let callee = match names.resolve(f, src, scope) {
+                    Some(r) => r,
+                    None => spelled,
+                };
+                match callee.as_str() {
+                    "open" | "io.open" | "codecs.open" => {
+                        let a = field(cur, F::Arguments)?;
+                        let path = positional(a, 0).or_else(|| keyword(a, src, "file"))?;
+                        return Some(Value::File(code_file(path, src, names, scope)));
+                    }
+                    "Path" | "pathlib.Path" | "PurePath" | "pathlib.PurePath" => {
+                        let path = path_parts(cur)?;
+                        return Some(Value::File(code_file(path, src, names, scope)));
+                    }
+                    _ => {}
+                }
+                if f.kind() != "attribute" {
+                    return None;
+                }
+                let method = text(field(f, F::Attribute)?, src);
+                if !READS.contains(&method) {
+                    return None;
+                }
+                cur = field(f, F::Object)?;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Why running the code in the file `path` names is worth a finding: outside the package, not
 /// a `.py` module, or named at run time; `None` for a `.py` file of the package (a `setup.py`
 /// reading `pkg/_version.py`). A path the name table cannot compute is judged by its last
@@ -1482,6 +1549,10 @@ fn code_file(
     names: &Names,
     scope: usize,
 ) -> Option<&'static str> {
+    // `p = Path(P)` before `p.read_text()`: the path `P` was judged when `p` was bound.
+    if let Some(Value::File(why)) = names.eval(path, src, scope) {
+        return why;
+    }
     if let Some(why) = outside_path(path, src, names, scope) {
         return Some(why);
     }
@@ -1949,8 +2020,12 @@ fn assignment_binds(
             let mut single: Option<Option<Value>> = None;
             for t in targets {
                 if let Some(id) = ident(t) {
+                    // `code = f.read()`, `f = open(P)`: the name holds a file or its content.
                     let v = single
-                        .get_or_insert_with(|| names.eval(value, src, scope))
+                        .get_or_insert_with(|| {
+                            file_value(value, src, names, scope)
+                                .or_else(|| names.eval(value, src, scope))
+                        })
                         .clone();
                     out.push((id.to_string(), v.unwrap_or(Value::Opaque)));
                     continue;
@@ -2432,7 +2507,12 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             } else {
                                 first.and_then(|f| outside_code(f, built, src, &names, scope))
                             };
-                            if let Some(why) = why {
+                            // `exec(compile(f.read(), …))` is one finding, not one per call.
+                            let repeated = sig
+                                .exec_computed
+                                .last()
+                                .is_some_and(|l| l.0 == line && Some(l.2) == why);
+                            if let Some(why) = why.filter(|_| !repeated) {
                                 if sig.exec_computed.len() < 64 {
                                     sig.exec_computed.push((
                                         line,
@@ -3020,10 +3100,16 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 if let Some(t) = field(n, target) {
                     let mut bound: Vec<(tree_sitter::Node<'_>, Value)> = Vec::new();
                     if kind == "as_pattern" {
+                        // `with open(P) as f:` binds `f` to the file.
                         let value = n
                             .named_child(0)
-                            .and_then(|e| names.eval(e, src, scope))
-                            .filter(|v| matches!(v, Value::Name(_)))
+                            .and_then(|e| {
+                                file_value(e, src, &names, scope).or_else(|| {
+                                    names
+                                        .eval(e, src, scope)
+                                        .filter(|v| matches!(v, Value::Name(_)))
+                                })
+                            })
                             .unwrap_or(Value::Opaque);
                         let ids = Names::target_names(t);
                         let single = ids.len() == 1;

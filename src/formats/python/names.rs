@@ -97,6 +97,11 @@ pub enum Value {
     /// A dict display whose constant keys map to names (`{'r': os.system}`), at most
     /// [`MAX_MAP`] entries.
     Map(Rc<[(String, Rc<str>)]>),
+    /// A file: an open file (`with open(P) as f`), a path object (`Path(P)`) or what was read
+    /// from one (`f.read()`, `Path(P).read_text()`), with why running its content would be
+    /// worth a finding (the analyser's judgement of `P`; `None` for a `.py` module of the
+    /// package). Bound by the analyser, which judges the path, never made by [`Names::eval`].
+    File(Option<&'static str>),
     /// Something not followed (a call result, a parameter, a loop variable).
     Opaque,
 }

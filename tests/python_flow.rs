@@ -1,0 +1,108 @@
+//! Data and callables that reach a call through more than one statement: a file opened by
+//! `with … as f` and read later, a file downloaded, made executable and run, callables put
+//! into a list or dict by `append`/`update`/item assignment and called from it. Each shape is
+//! graded as its one-statement spelling is. Fixtures are written here, defanged (commands only
+//! `echo`, hosts under `example.invalid`), and scanned; nothing is executed. Benign look-alikes
+//! stay below medium.
+
+use std::path::Path;
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::{scan_file, FileReport};
+
+/// Scan `src` written as `name` (a path under a fresh folder).
+fn scan(name: &str, src: &str) -> FileReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), name, src);
+    scan_file(&dir.path().join(name), BudgetLimits::default())
+}
+
+fn write(root: &Path, name: &str, src: &str) {
+    let p = root.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, src).expect("write");
+}
+
+/// The worst severity of `rule` on the file itself (not in decoded members).
+fn worst(r: &FileReport, rule: &str) -> Option<Severity> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule.id == rule && f.location.members.is_empty())
+        .map(|f| f.severity)
+        .max()
+}
+
+fn summary(r: &FileReport) -> Vec<String> {
+    r.findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.rule.id, f.severity, f.evidence))
+        .collect()
+}
+
+/// Every (file, source, rule, severity) case: the worst finding of `rule` must be `severity`.
+fn check(cases: &[(&str, &str, &str, Option<Severity>)]) {
+    let mut failures = Vec::new();
+    for (name, src, rule, want) in cases {
+        let r = scan(name, src);
+        let got = worst(&r, rule);
+        if got != *want {
+            failures.push(format!(
+                "{name}: want {rule} {want:?}, got {got:?}\n{src}\n{:#?}",
+                summary(&r)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every (file, source) case: nothing at medium or above.
+fn benign(cases: &[(&str, &str)]) {
+    let mut failures = Vec::new();
+    for (name, src) in cases {
+        let r = scan(name, src);
+        if r.findings.iter().any(|f| f.severity >= Severity::Medium) {
+            failures.push(format!("{name}:\n{src}\n{:#?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// `with open(P) as f: exec(f.read())` is `exec(open(P).read())`, also when the content is
+/// kept in a variable first, compiled, or read through `pathlib`.
+#[test]
+fn code_read_through_a_with_block_is_judged_like_a_direct_read() {
+    use Severity::*;
+    const RULE: &str = "python-exec-computed";
+    check(&[
+        // The one-statement spelling, graded as before.
+        ("demo/__init__.py", "exec(open('/tmp/x.dat').read())\n", RULE, Some(High)),
+        ("demo/__init__.py", "with open('/tmp/x.dat') as f:\n    exec(f.read())\n", RULE, Some(High)),
+        ("demo/__init__.py", "with open('/tmp/x.dat') as f:\n    code = f.read()\nexec(code)\n", RULE, Some(High)),
+        ("demo/__init__.py", "with open('/tmp/x.dat') as f:\n    exec(compile(f.read(), 'x', 'exec'))\n", RULE, Some(High)),
+        ("demo/__init__.py", "with open('/tmp/x.dat', 'rb') as f:\n    code = f.read().decode()\nexec(code)\n", RULE, Some(High)),
+        ("demo/__init__.py", "f = open('/tmp/x.dat')\nexec(f.read())\n", RULE, Some(High)),
+        ("demo/__init__.py", "code = open('/tmp/x.dat').read()\nexec(code)\n", RULE, Some(High)),
+        ("demo/__init__.py", "import pathlib\ncode = pathlib.Path('/tmp/x.dat').read_text()\nexec(code)\n", RULE, Some(High)),
+        ("setup.py", "import pathlib\np = pathlib.Path('/tmp/x.dat')\nexec(p.read_text())\n", RULE, Some(High)),
+        ("setup.py", "p = '/tmp/x.dat'\nwith open(p) as f:\n    src = f.read()\nexec(src)\n", RULE, Some(High)),
+        ("setup.py", "import io\nwith io.open('helpers.dat', encoding='utf-8') as f, open('y') as g:\n    exec(f.read())\n", RULE, Some(High)),
+        // A file named at run time: as `exec(open(sys.argv[1]).read())`.
+        ("setup.py", "import sys\nwith open(sys.argv[1]) as f:\n    exec(f.read())\n", RULE, Some(Medium)),
+        // Inside a function, as the direct read grades it.
+        ("demo/tools.py", "def load():\n    with open('/tmp/x.dat') as f:\n        exec(f.read())\n", RULE, Some(Medium)),
+        ("demo/tools.py", "def load(p):\n    with open(p) as f:\n        exec(f.read())\n", RULE, None),
+        // A package's own module, as `exec(open('demo/_version.py').read())`.
+        ("setup.py", "import os\nwith open(os.path.join('demo', '_version.py')) as f:\n    exec(f.read())\n", RULE, None),
+        ("setup.py", "vf = 'demo/version.py'\nwith open(vf) as f:\n    exec(compile(f.read(), vf, 'exec'))\n", RULE, None),
+        // Rebound to something else before the exec: not the file any more.
+        ("demo/__init__.py", "with open('/tmp/x.dat') as f:\n    code = f.read()\ncode = 'x = 1'\nexec(code)\n", RULE, None),
+    ]);
+    benign(&[
+        ("setup.py", "from setuptools import setup\nwith open('README.md') as f:\n    long_description = f.read()\nsetup(name='demo', long_description=long_description)\n"),
+        ("setup.py", "import os\nfrom setuptools import setup\nhere = os.path.dirname(__file__)\nabout = {}\nwith open(os.path.join(here, 'demo', '__version__.py')) as f:\n    exec(f.read(), about)\nsetup(name='demo', version=about['__version__'])\n"),
+        ("demo/__init__.py", "import json\nwith open('/etc/demo.json') as f:\n    CONFIG = json.loads(f.read())\n"),
+    ]);
+}
