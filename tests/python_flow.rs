@@ -135,3 +135,29 @@ fn running_a_file_the_code_downloaded_is_a_dropper() {
         ("setup.py", "import os, subprocess\nos.chmod('scripts/run.sh', 0o755)\nsubprocess.check_call(['scripts/run.sh'])\n"),
     ]);
 }
+
+/// Callables put into a list or dict by a method call or an item assignment, then called
+/// from it, resolve as the callable itself.
+#[test]
+fn callables_put_into_containers_resolve_when_called_from_them() {
+    use Severity::*;
+    const SHELL: &str = "python-shell-command";
+    check(&[
+        ("demo/__init__.py", "import os\nL = []\nL.append(os.system)\nL[0]('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nL = [print]\nL.append(os.system)\nL[-1]('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nL = list()\nL.extend([print, os.system])\nL[1]('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nL = [print]\nL.append(os.system)\nL.insert(0, len)\nL[2]('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nD = {}\nD.update(x=os.system)\nD['x']('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nD = dict()\nD.update({'x': os.system})\nD.get('x')('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nD = {}\nD.setdefault('x', os.system)\nD['x']('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import base64\nD = {}\nD['k'] = eval\nD['k'](base64.b64decode('cHJpbnQoMSk='))\n", "python-exec-decoded", Some(Critical)),
+        // In a function, with a container of its own: graded as a call in a function.
+        ("demo/tools.py", "import os\ndef go():\n    L = []\n    L.append(os.system)\n    L[0]('echo airlock-test')\n", SHELL, Some(Low)),
+        // The item called is not the one that runs a command.
+        ("demo/__init__.py", "import os\nL = [os.system]\nL.insert(0, print)\nL[0]('echo airlock-test')\n", SHELL, None),
+        ("demo/__init__.py", "import os\nD = {'x': print}\nD.setdefault('x', os.system)\nD['x']('echo airlock-test')\n", SHELL, None),
+    ]);
+    benign(&[
+        ("demo/__init__.py", "import os, json\nHANDLERS = {}\nHANDLERS.update(json=json.dumps)\nHANDLERS['json']({})\nL = []\nL.append(len)\nL[0]('x')\nPATHS = []\nPATHS.append(os.path.dirname(__file__))\n"),
+    ]);
+}

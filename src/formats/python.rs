@@ -2769,6 +2769,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                 }
+                // `L.append(os.system)`, `D.update(r=os.system)`: the container holds it now.
+                if let Some(m) = names.mutate(n, src, scope) {
+                    after.push(m);
+                }
                 // `setattr(builtins, 'x', os.system)` makes `x` a builtin everywhere.
                 if pick(&|n: &str| n == "setattr").is_some() {
                     if let Some(a) = args {
