@@ -794,6 +794,15 @@ struct Signals {
     calls_total: usize,
     /// Variables bound to what a network call returned.
     downloaded: std::collections::HashSet<String>,
+    /// Files written with downloaded data ([`dropped_file`]), for a later run of them.
+    dropped: Vec<Dropped>,
+    /// Files made executable (`os.chmod(P, …)`, `chmod +x P`): key, function, line.
+    executable: Vec<(String, Option<String>, usize)>,
+    /// Names bound to a file opened for writing (`with open(P, 'wb') as f`), by name: the
+    /// file's key ([`path_key`]).
+    write_handles: std::collections::HashMap<String, String>,
+    /// Runs of a file the code downloaded (line, in a function, evidence).
+    droppers: Vec<(usize, bool, String)>,
     /// Variables bound to a module spec, loader or module made from a file outside the
     /// package or not a `.py` module (`spec = importlib.util.spec_from_file_location('m',
     /// '/tmp/x.py')`), with why ([`code_file`]).
@@ -1487,33 +1496,34 @@ fn outside_code(
     if calls.iter().any(|c| is_network(c)) {
         return Some("downloaded code");
     }
+    // The file each read names: `open(P)`, `io.open(P)`, `Path(P).read_text()`,
+    // `(here / P).read_text()`, and names bound to a file or its content (`f.read()` after
+    // `with open(P) as f`, `code` after `code = f.read()`); the worst of them decides.
+    let mut stack = vec![n];
+    let mut seen = 0;
+    let mut worst: Option<&'static str> = None;
+    let mut found = false;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > 256 {
+            break;
+        }
+        if let Some(Value::File(why)) = file_value(x, src, names, scope) {
+            found = true;
+            worst = worse(worst, why);
+            continue;
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    if found {
+        return worst;
+    }
     if calls
         .iter()
         .any(|c| c == "open" || c.ends_with("read_text") || c.ends_with("read_bytes"))
     {
-        // The file each read names: `open(P)`, `io.open(P)`, `Path(P).read_text()`,
-        // `(here / P).read_text()`; the worst of them decides.
-        let mut stack = vec![n];
-        let mut seen = 0;
-        let mut worst: Option<&'static str> = None;
-        let mut found = false;
-        while let Some(x) = stack.pop() {
-            seen += 1;
-            if seen > 256 {
-                break;
-            }
-            if let Some(path) = read_path(x, src) {
-                found = true;
-                worst = worse(worst, code_file(path, src, names, scope));
-                continue;
-            }
-            let mut c = x.walk();
-            stack.extend(x.named_children(&mut c));
-        }
-        if !found {
-            worst = worse(worst, Some(CODE_FILE_AT_RUN_TIME));
-        }
-        return worst;
+        return Some(CODE_FILE_AT_RUN_TIME);
     }
     computed.then_some("code built from pieces")
 }
@@ -1588,6 +1598,72 @@ fn path_parts(call: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
     }
 }
 
+/// Methods of a file, a path or read data whose result is the file's content still:
+/// `f.read()`, `Path(P).read_text()`, `f.read().decode()`.
+const READS: &[&str] = &[
+    "read",
+    "readlines",
+    "read_text",
+    "read_bytes",
+    "decode",
+    "strip",
+];
+
+/// Steps of a chain of reads followed (`open(P).read().decode().strip()`).
+const MAX_READ_CHAIN: usize = 8;
+
+/// `n` as a file ([`Value::File`]): a name bound to one, an open file (`open(P)`,
+/// `io.open(P)`), a path object (`Path(P)`) or what is read from any of these
+/// (`open(P).read()`, `f.read()`, `Path(P).read_text()`), judged by the path it names
+/// ([`code_file`]). `with open(P) as f: exec(f.read())` is then `exec(open(P).read())`.
+fn file_value(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -> Option<Value> {
+    let mut cur = n;
+    for _ in 0..MAX_READ_CHAIN {
+        match cur.kind() {
+            "identifier" => {
+                return names
+                    .eval(cur, src, scope)
+                    .filter(|v| matches!(v, Value::File(_)));
+            }
+            "parenthesized_expression" | "await" => cur = cur.named_child(0)?,
+            "call" => {
+                // `open(P)`, `z.open(P)`, `Path(P).read_text()`, `p.read_text()`.
+                if let Some(path) = read_path(cur, src) {
+                    return Some(Value::File(code_file(path, src, names, scope)));
+                }
+                let f = field(cur, F::Function)?;
+                let spelled = dotted(f, src);
+                let callee = match names.resolve(f, src, scope) {
+                    Some(r) => r,
+                    None => spelled,
+                };
+                match callee.as_str() {
+                    "open" | "io.open" | "codecs.open" => {
+                        let a = field(cur, F::Arguments)?;
+                        let path = positional(a, 0).or_else(|| keyword(a, src, "file"))?;
+                        return Some(Value::File(code_file(path, src, names, scope)));
+                    }
+                    "Path" | "pathlib.Path" | "PurePath" | "pathlib.PurePath" => {
+                        let path = path_parts(cur)?;
+                        return Some(Value::File(code_file(path, src, names, scope)));
+                    }
+                    _ => {}
+                }
+                if f.kind() != "attribute" {
+                    return None;
+                }
+                let method = text(field(f, F::Attribute)?, src);
+                if !READS.contains(&method) {
+                    return None;
+                }
+                cur = field(f, F::Object)?;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// Why running the code in the file `path` names is worth a finding: outside the package, not
 /// a `.py` module, or named at run time; `None` for a `.py` file of the package (a `setup.py`
 /// reading `pkg/_version.py`). A path the name table cannot compute is judged by its last
@@ -1598,6 +1674,10 @@ fn code_file(
     names: &Names,
     scope: usize,
 ) -> Option<&'static str> {
+    // `p = Path(P)` before `p.read_text()`: the path `P` was judged when `p` was bound.
+    if let Some(Value::File(why)) = names.eval(path, src, scope) {
+        return why;
+    }
     if let Some(why) = outside_path(path, src, names, scope) {
         return Some(why);
     }
@@ -1971,6 +2051,238 @@ fn written_path<'t>(
     }
 }
 
+/// A file the code wrote with downloaded data.
+#[derive(Debug)]
+struct Dropped {
+    /// The file's path ([`path_key`]).
+    key: String,
+    /// The outermost function the download is in (`None`: module level).
+    func: Option<String>,
+    line: usize,
+}
+
+/// Files downloaded and files made executable kept per source.
+const MAX_DROPPED: usize = 64;
+
+/// A path expression as a key to compare two mentions of one file by: its constant value
+/// (`'/tmp/x'`, also through a name bound to it), a name (`p`), or the expression's text
+/// without spaces (`os.path.join(d, 'x')`). `str(p)` and `os.fspath(p)` are `p`.
+fn path_key(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -> Option<String> {
+    let mut cur = n;
+    for _ in 0..8 {
+        match cur.kind() {
+            "parenthesized_expression" => cur = cur.named_child(0)?,
+            "call" => {
+                let f = dotted(field(cur, F::Function)?, src);
+                let args = field(cur, F::Arguments)?;
+                match (f.as_str(), positional(args, 0)) {
+                    ("str" | "os.fspath", Some(a)) if positional(args, 1).is_none() => cur = a,
+                    _ => break,
+                }
+            }
+            _ => break,
+        }
+    }
+    if let Some(b) = names.eval(cur, src, scope).as_ref().and_then(Value::bytes) {
+        // `./tool` and `tool` are one file.
+        let p = String::from_utf8_lossy(b);
+        let p = p.trim().strip_prefix("./").unwrap_or(p.trim());
+        return (!p.is_empty() && p.len() <= 1024).then(|| format!("={p}"));
+    }
+    match cur.kind() {
+        "identifier" => Some(format!("${}", text(cur, src))),
+        "attribute" | "call" | "binary_operator" | "subscript" => {
+            let t: String = text(cur, src)
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            (t.len() <= 256).then(|| format!("~{t}"))
+        }
+        _ => None,
+    }
+}
+
+/// The file a call writes downloaded data to, as a [`path_key`]:
+/// `urllib.request.urlretrieve(url, P)`, `open(P, 'wb').write(data)`, `f.write(data)` on a
+/// handle of [`Signals::write_handles`], `Path(P).write_bytes(data)` and
+/// `shutil.copyfileobj(response, f)`, where `data` is what a network call returned
+/// ([`fetches`]).
+#[allow(clippy::too_many_arguments)]
+fn dropped_file(
+    n: tree_sitter::Node<'_>,
+    spelled: [&str; 2],
+    args: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    downloaded: &std::collections::HashSet<String>,
+    handles: &std::collections::HashMap<String, String>,
+) -> Option<String> {
+    let target = |o: tree_sitter::Node<'_>| -> Option<String> {
+        match o.kind() {
+            "identifier" => handles.get(text(o, src)).cloned(),
+            "call" => {
+                let g = field(o, F::Function)?;
+                let name = names
+                    .resolve(g, src, scope)
+                    .unwrap_or_else(|| dotted(g, src));
+                written_path(o, &name, src, names, scope)
+                    .and_then(|p| path_key(p, src, names, scope))
+            }
+            _ => None,
+        }
+    };
+    if spelled.iter().any(|s| s.ends_with("urlretrieve")) {
+        let p = positional(args, 1).or_else(|| keyword(args, src, "filename"))?;
+        return path_key(p, src, names, scope);
+    }
+    if spelled
+        .iter()
+        .any(|s| matches!(*s, "shutil.copyfileobj" | "shutil.copyfile"))
+    {
+        let from = positional(args, 0)?;
+        if !fetches(from, src, names, scope, downloaded) {
+            return None;
+        }
+        return positional(args, 1).and_then(target);
+    }
+    let f = field(n, F::Function).filter(|f| f.kind() == "attribute")?;
+    let method = text(field(f, F::Attribute)?, src);
+    if !matches!(
+        method,
+        "write" | "writelines" | "write_bytes" | "write_text"
+    ) {
+        return None;
+    }
+    let data = positional(args, 0)?;
+    if !fetches(data, src, names, scope, downloaded) {
+        return None;
+    }
+    let o = field(f, F::Object)?;
+    match method {
+        // `Path(P).write_bytes(data)`, `p.write_bytes(data)`.
+        "write_bytes" | "write_text" => {
+            written_path(n, method, src, names, scope).and_then(|p| path_key(p, src, names, scope))
+        }
+        _ => target(o),
+    }
+}
+
+/// The file an expression opens for writing (`open(P, 'wb')`, `Path(P).open('wb')` is not
+/// followed), as a [`path_key`].
+fn write_handle(
+    v: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    if v.kind() != "call" {
+        return None;
+    }
+    let g = field(v, F::Function)?;
+    let name = names
+        .resolve(g, src, scope)
+        .unwrap_or_else(|| dotted(g, src));
+    written_path(v, &name, src, names, scope).and_then(|p| path_key(p, src, names, scope))
+}
+
+/// The program of a constant command line as a [`path_key`]: `'sh /tmp/t.sh --x'` runs
+/// `/tmp/t.sh`, `'/tmp/t --x'` runs `/tmp/t`; other keys are returned as they are.
+fn command_program(key: &str) -> String {
+    let Some(line) = key.strip_prefix('=') else {
+        return key.to_string();
+    };
+    let mut words = line.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let prog = match words.next() {
+        Some(second) if runs_its_argument(first) => second,
+        _ => first,
+    };
+    format!("={}", prog.strip_prefix("./").unwrap_or(prog))
+}
+
+/// Interpreters and shells whose first argument is the program they run
+/// (`[sys.executable, P]`, `['sh', P]`, `'bash ' + P`).
+fn runs_its_argument(prog: &str) -> bool {
+    let base = prog
+        .trim()
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let base = base.strip_suffix(".exe").unwrap_or(&base);
+    base.starts_with("python")
+        || matches!(
+            base,
+            "sys.executable" | "sh" | "bash" | "zsh" | "dash" | "node" | "perl" | "ruby" | "wine"
+        )
+}
+
+/// The expressions that name the program a process call runs: the first item of an argv list
+/// (and the next one when the first is an interpreter or shell), the first operand of a
+/// command built with `+`, the first field of an f-string command, or the argument itself.
+fn program_nodes<'t>(
+    first: tree_sitter::Node<'t>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Vec<tree_sitter::Node<'t>> {
+    let prog = |x: tree_sitter::Node<'_>| -> String {
+        match names.eval(x, src, scope).as_ref().and_then(Value::bytes) {
+            Some(b) => String::from_utf8_lossy(b).into_owned(),
+            None => dotted(x, src),
+        }
+    };
+    match first.kind() {
+        "list" | "tuple" => {
+            let mut c = first.walk();
+            let items: Vec<_> = first
+                .named_children(&mut c)
+                .filter(|x| x.kind() != "comment")
+                .take(2)
+                .collect();
+            match items.as_slice() {
+                [a, b] if runs_its_argument(&prog(*a)) => vec![*a, *b],
+                [a, ..] => vec![*a],
+                [] => Vec::new(),
+            }
+        }
+        "binary_operator" => {
+            // `p + ' --quiet'`, `'sh ' + p`.
+            let (Some(l), Some(r)) = (field(first, F::Left), field(first, F::Right)) else {
+                return Vec::new();
+            };
+            let lead = command_prefix(l, src, names, scope);
+            match lead {
+                Some(w) if runs_its_argument(&w) && w.ends_with(' ') => {
+                    program_nodes(r, src, names, scope)
+                }
+                _ if l.kind() == "binary_operator" => program_nodes(l, src, names, scope),
+                _ => vec![l],
+            }
+        }
+        "string"
+            if first
+                .named_children(&mut first.walk())
+                .any(|c| c.kind() == "interpolation") =>
+        {
+            // `f'{p} --quiet'`, `f'sh {p}'`: the first field, when only an interpreter comes
+            // before it.
+            let lead = command_prefix(first, src, names, scope).unwrap_or_default();
+            if !(lead.trim().is_empty() || runs_its_argument(&lead)) {
+                return Vec::new();
+            }
+            let mut c = first.walk();
+            let field_expr = first
+                .named_children(&mut c)
+                .find(|c| c.kind() == "interpolation")
+                .and_then(|i| i.named_child(0));
+            field_expr.into_iter().collect()
+        }
+        _ => vec![first],
+    }
+}
+
 /// What a function that only hands its first parameter to a decoder, exec or a process call
 /// wraps (`def d(x): return base64.b64decode(x)`, `def run(c): exec(c)`): the callee's name.
 fn wrapped(def: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -> Option<String> {
@@ -2142,8 +2454,12 @@ fn assignment_binds(
             let mut single: Option<Option<Value>> = None;
             for t in targets {
                 if let Some(id) = ident(t) {
+                    // `code = f.read()`, `f = open(P)`: the name holds a file or its content.
                     let v = single
-                        .get_or_insert_with(|| names.eval(value, src, scope))
+                        .get_or_insert_with(|| {
+                            file_value(value, src, names, scope)
+                                .or_else(|| names.eval(value, src, scope))
+                        })
                         .clone();
                     out.push((id.to_string(), v.unwrap_or(Value::Opaque)));
                     continue;
@@ -2625,7 +2941,12 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             } else {
                                 first.and_then(|f| outside_code(f, built, src, &names, scope))
                             };
-                            if let Some(why) = why {
+                            // `exec(compile(f.read(), …))` is one finding, not one per call.
+                            let repeated = sig
+                                .exec_computed
+                                .last()
+                                .is_some_and(|l| l.0 == line && Some(l.2) == why);
+                            if let Some(why) = why.filter(|_| !repeated) {
                                 if sig.exec_computed.len() < 64 {
                                     sig.exec_computed.push((
                                         line,
@@ -2640,6 +2961,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             }
                         }
                     }
+                }
+                // `L.append(os.system)`, `D.update(r=os.system)`: the container holds it now.
+                if let Some(m) = names.mutate(n, src, scope) {
+                    after.push(m);
                 }
                 // `setattr(builtins, 'x', os.system)` makes `x` a builtin everywhere.
                 if pick(&|n: &str| n == "setattr").is_some() {
@@ -2671,6 +2996,32 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 .push((line, in_fn, what, short(text(n, src))));
                         }
                         break;
+                    }
+                }
+                // `urlretrieve(url, P)`, `open(P, 'wb').write(r.content)`: a file now holds
+                // downloaded bytes; running it later is a dropper.
+                if let Some(a) = args {
+                    let spelled = [name.as_str(), resolved.as_deref().unwrap_or("")];
+                    let handles = &sig.write_handles;
+                    if let Some(key) =
+                        dropped_file(n, spelled, a, src, &names, scope, &sig.downloaded, handles)
+                    {
+                        if sig.dropped.len() < MAX_DROPPED {
+                            sig.dropped.push(Dropped {
+                                key,
+                                func: func.clone(),
+                                line,
+                            });
+                        }
+                    }
+                    if pick(&|n: &str| n == "os.chmod").is_some() {
+                        if let Some(key) =
+                            positional(a, 0).and_then(|p| path_key(p, src, &names, scope))
+                        {
+                            if sig.executable.len() < MAX_DROPPED {
+                                sig.executable.push((key, func.clone(), line));
+                            }
+                        }
                     }
                 }
                 // `os.environ.setdefault('PYTHONBREAKPOINT', 'os.system')`, `os.putenv(…)`,
@@ -2866,6 +3217,79 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                         .and_then(|x| string_value(x, src))
                                         .is_some_and(|v| is_shell_program(&v)))
                         });
+                    // Running a file this code downloaded (`urlretrieve(url, p)`, then
+                    // `subprocess.call([p])`): a dropper. `chmod +x P` makes it executable.
+                    if !sig.dropped.is_empty() {
+                        // `os.spawnv(mode, P, argv)` names the program second.
+                        let spawn = pname.starts_with("os.spawn");
+                        let program = args.and_then(|a| positional(a, usize::from(spawn)));
+                        let nodes = program
+                            .map(|p| program_nodes(p, src, &names, scope))
+                            .unwrap_or_default();
+                        let chmod = nodes.first().is_some_and(|p| {
+                            command_prefix(*p, src, &names, scope)
+                                .is_some_and(|c| c.trim() == "chmod" || c.starts_with("chmod "))
+                        });
+                        let keys: Vec<String> = if chmod {
+                            // `['chmod', '+x', P]`, `'chmod +x ' + P`: the file is made
+                            // executable, not run.
+                            let a = args.and_then(|a| positional(a, 0));
+                            let mut out: Vec<String> = a
+                                .filter(|l| matches!(l.kind(), "list" | "tuple"))
+                                .map(|l| {
+                                    let mut c = l.walk();
+                                    let items: Vec<_> = l.named_children(&mut c).take(8).collect();
+                                    items
+                                        .into_iter()
+                                        .filter_map(|x| path_key(x, src, &names, scope))
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            if let Some(r) = a
+                                .filter(|b| b.kind() == "binary_operator")
+                                .and_then(|b| field(b, F::Right))
+                            {
+                                out.extend(path_key(r, src, &names, scope));
+                            }
+                            for key in out {
+                                if sig.executable.len() < MAX_DROPPED {
+                                    sig.executable.push((key, func.clone(), line));
+                                }
+                            }
+                            Vec::new()
+                        } else {
+                            nodes
+                                .iter()
+                                .filter_map(|p| path_key(*p, src, &names, scope))
+                                .map(|k| command_program(&k))
+                                .collect()
+                        };
+                        // A download at module level reaches every function; one in a
+                        // function, only that function.
+                        let reaches = |f: &Option<String>| f.is_none() || *f == func;
+                        let hit = sig
+                            .dropped
+                            .iter()
+                            .find(|d| reaches(&d.func) && keys.contains(&d.key));
+                        if let Some(d) = hit {
+                            let mut ev = format!(
+                                "{} (runs the file downloaded at line {}",
+                                call_text(&pname),
+                                d.line
+                            );
+                            if let Some((_, _, l)) = sig
+                                .executable
+                                .iter()
+                                .find(|(k, f, _)| *k == d.key && reaches(f))
+                            {
+                                ev.push_str(&format!(", made executable at line {l}"));
+                            }
+                            ev.push(')');
+                            if sig.droppers.len() < MAX_DROPPED {
+                                sig.droppers.push((line, in_fn, ev));
+                            }
+                        }
+                    }
                     let arg_text = args.map(|a| text(a, src)).unwrap_or("");
                     // `['sh', '-c', CMD]` anywhere in the arguments (`Popen(argv)`,
                     // `os.execvp('sh', ['sh', '-c', …])`) is a shell command line too.
@@ -3232,6 +3656,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     if let Some(hook) = breakpoint_hook(t, v, src, &names, scope) {
                         after.push(("breakpoint".to_string(), hook));
                     }
+                    // `f = open(P, 'wb')`: a later `f.write(data)` writes `P`.
+                    if let Some(key) = write_handle(v, src, &names, scope)
+                        .filter(|_| sig.write_handles.len() < MAX_CALLED)
+                    {
+                        for id in Names::target_names(t) {
+                            sig.write_handles
+                                .insert(text(id, src).to_string(), key.clone());
+                        }
+                    }
                     // `code = urlopen(url).read()`: the variable holds downloaded data.
                     let fetched = fetches(v, src, &names, scope, &sig.downloaded);
                     if fetched && sig.downloaded.len() < MAX_CALLED {
@@ -3262,12 +3695,61 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // runs code is the one a call in the body must be judged by (also item by
                 // item: `for n, f in [('a', print), ('b', os.system)]:`).
                 if let Some(t) = field(n, target) {
+                    // `with open(P, 'wb') as f:` for a later `f.write(data)`; `for chunk in
+                    // r.iter_content():` over downloaded data.
+                    let value = if kind == "for_statement" {
+                        field(n, F::Right)
+                    } else {
+                        n.named_child(0)
+                    };
+                    if let Some(v) = value {
+                        let handle = (kind == "as_pattern")
+                            .then(|| write_handle(v, src, &names, scope))
+                            .flatten();
+                        // `iter(lambda: resp.read(8192), b'')` reads `resp` too.
+                        let fetched = kind == "for_statement" && {
+                            let mut stack = vec![v];
+                            let mut seen = 0;
+                            let mut found = false;
+                            while let Some(x) = stack.pop() {
+                                seen += 1;
+                                if seen > 64 {
+                                    break;
+                                }
+                                if fetches(x, src, &names, scope, &sig.downloaded) {
+                                    found = true;
+                                    break;
+                                }
+                                let mut c = x.walk();
+                                stack.extend(x.named_children(&mut c));
+                            }
+                            found
+                        };
+                        for id in Names::target_names(t) {
+                            let id = text(id, src).to_string();
+                            match &handle {
+                                Some(key) if sig.write_handles.len() < MAX_CALLED => {
+                                    sig.write_handles.insert(id, key.clone());
+                                }
+                                _ if fetched && sig.downloaded.len() < MAX_CALLED => {
+                                    sig.downloaded.insert(id);
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
                     let mut bound: Vec<(tree_sitter::Node<'_>, Value)> = Vec::new();
                     if kind == "as_pattern" {
+                        // `with open(P) as f:` binds `f` to the file.
                         let value = n
                             .named_child(0)
-                            .and_then(|e| names.eval(e, src, scope))
-                            .filter(|v| matches!(v, Value::Name(_)))
+                            .and_then(|e| {
+                                file_value(e, src, &names, scope).or_else(|| {
+                                    names
+                                        .eval(e, src, scope)
+                                        .filter(|v| matches!(v, Value::Name(_)))
+                                })
+                            })
                             .unwrap_or(Value::Opaque);
                         let ids = Names::target_names(t);
                         let single = ids.len() == 1;
@@ -5025,11 +5507,46 @@ fn run(
     // of the package runs, nor in a file that runs as `__main__`: an argument parser there
     // proves nothing, and would otherwise hide an import-time payload.
     if sig.script && role == Role::Module && !init && !as_main {
-        for s in sig.shell.iter_mut().chain(sig.network.iter_mut()) {
+        for s in sig
+            .shell
+            .iter_mut()
+            .chain(sig.network.iter_mut())
+            .chain(sig.droppers.iter_mut())
+        {
             s.1 = true;
         }
     }
     let when = role.when();
+    // A file downloaded and then run (made executable or not): the download-and-execute
+    // dropper, whatever each step weighs alone. Tools that fetch a binary and run it on request
+    // do so inside functions nothing calls at load.
+    for (line, in_fn, ev) in &sig.droppers {
+        let (sev, msg) = if !in_fn {
+            (
+                Severity::Critical,
+                format!("runs a file it downloaded {when}"),
+            )
+        } else if runs_at_load(*line) {
+            (
+                Severity::High,
+                format!("runs a file it downloaded, in a function called {when}"),
+            )
+        } else {
+            (
+                Severity::Low,
+                "runs a file it downloaded inside a function".to_string(),
+            )
+        };
+        emit(
+            ctx,
+            &r::python_exec_computed::RULE,
+            sev,
+            loc,
+            *line,
+            msg,
+            ev,
+        );
+    }
     for (line, in_fn, ev) in &sig.exec_decoded {
         let sev = if *in_fn {
             Severity::High

@@ -72,6 +72,9 @@ pub const MAX_PARTS: usize = 4096;
 const MAX_NAME: usize = 256;
 /// Entries of a dict display kept as a [`Value::Map`].
 const MAX_MAP: usize = 64;
+/// The key under which a list's [`Value::Map`] keeps the list's length, so that `L[-1]` can
+/// be told after `L.append(f)`: no index or name is spelled so.
+const LEN: &str = "#";
 
 /// What a name is bound to.
 #[derive(Debug, Clone)]
@@ -97,6 +100,11 @@ pub enum Value {
     /// A dict display whose constant keys map to names (`{'r': os.system}`), at most
     /// [`MAX_MAP`] entries.
     Map(Rc<[(String, Rc<str>)]>),
+    /// A file: an open file (`with open(P) as f`), a path object (`Path(P)`) or what was read
+    /// from one (`f.read()`, `Path(P).read_text()`), with why running its content would be
+    /// worth a finding (the analyser's judgement of `P`; `None` for a `.py` module of the
+    /// package). Bound by the analyser, which judges the path, never made by [`Names::eval`].
+    File(Option<&'static str>),
     /// Something not followed (a call result, a parameter, a loop variable).
     Opaque,
 }
@@ -1018,11 +1026,27 @@ impl Names {
                 let (name, _) = self.resolve_at(n, src, scope, depth, fuel)?;
                 Some(Value::Name(Rc::from(name)))
             }
-            "call" => self.eval_call(n, src, scope, depth, fuel),
+            "call" => {
+                // `dict()` and `list()`: empty containers for a later `update` or `append`.
+                if let Some(f) = field(n, F::Function).filter(|f| f.kind() == "identifier") {
+                    let empty = field(n, F::Arguments).is_some_and(|a| a.named_child(0).is_none());
+                    let name = text(f, src);
+                    if empty
+                        && matches!(name, "dict" | "list")
+                        && self.scopes_lookup_raw(scope, name).is_none()
+                    {
+                        return Some(empty_container(name == "list"));
+                    }
+                }
+                self.eval_call(n, src, scope, depth, fuel)
+            }
             "list" | "tuple" => {
                 // Displays of string literals: code kept in pieces for a join. A display that
                 // holds names (`[print, os.system]`) is kept as a map from index to name, for
                 // `L[1](…)`.
+                if n.kind() == "list" && n.named_child(0).is_none() {
+                    return Some(empty_container(true));
+                }
                 let mut c = n.walk();
                 let mut out: Vec<Rc<[u8]>> = Vec::new();
                 for x in n.named_children(&mut c) {
@@ -1041,6 +1065,7 @@ impl Names {
                 }
                 (!out.is_empty()).then(|| Value::Seq(Rc::from(out)))
             }
+            "dictionary" if n.named_child(0).is_none() => Some(empty_container(false)),
             "dictionary" => {
                 let mut out = Vec::new();
                 let mut c = n.walk();
@@ -1089,19 +1114,169 @@ impl Names {
         if items.len() > MAX_MAP / 2 || items.iter().any(|x| x.kind() == "list_splat") {
             return None;
         }
-        let len = items.len() as i64;
+        let len = items.len();
         let mut out = Vec::new();
         for (i, x) in items.into_iter().enumerate() {
             if !matches!(x.kind(), "identifier" | "attribute") {
                 continue;
             }
             if let Some((name, _)) = self.resolve_at(x, src, scope, depth + 1, fuel) {
-                let name: Rc<str> = Rc::from(name);
-                out.push((i.to_string(), name.clone()));
-                out.push(((i as i64 - len).to_string(), name));
+                out.push((i, Rc::from(name)));
             }
         }
-        (!out.is_empty()).then(|| Value::Map(Rc::from(out)))
+        (!out.is_empty()).then(|| list_map(&out, Some(len)))
+    }
+
+    /// What a method call that changes a list or dict bound to a name in `scope` itself makes
+    /// of it: `L.append(f)`, `L.insert(0, f)`, `L.extend([f, g])`, `D.update(k=f)`,
+    /// `D.update({'k': f})`, `D.setdefault('k', f)`; the name and its new value. Only names are
+    /// kept as items (as [`Names::store`] keeps them); a list whose length becomes unknown
+    /// (`L.extend(other)`) keeps its items from the front only.
+    pub fn mutate(&self, call: Node<'_>, src: &[u8], scope: usize) -> Option<(String, Value)> {
+        let f = field(call, F::Function).filter(|f| f.kind() == "attribute")?;
+        let object = field(f, F::Object).filter(|o| o.kind() == "identifier")?;
+        let method = text(field(f, F::Attribute)?, src);
+        if !matches!(
+            method,
+            "append" | "insert" | "extend" | "update" | "setdefault"
+        ) {
+            return None;
+        }
+        let id = text(object, src);
+        if !self.maybe_bound(id) {
+            return None;
+        }
+        let Value::Map(entries) = self.scopes.get(scope)?.map.get(id)?.value.clone() else {
+            return None;
+        };
+        let args = field(call, F::Arguments)?;
+        let mut fuel = Fuel::new();
+        let mut name_of = |x: Node<'_>| -> Option<Rc<str>> {
+            if !matches!(x.kind(), "identifier" | "attribute") {
+                return None;
+            }
+            let (name, _) = self.resolve_at(x, src, scope, 1, &mut fuel)?;
+            Some(Rc::from(name))
+        };
+        let len = entries
+            .iter()
+            .find(|(k, _)| k == LEN)
+            .and_then(|(_, v)| v.parse::<usize>().ok());
+        let list = entries.iter().any(|(k, _)| k == LEN);
+        let value = if list {
+            // The items by position, without the negative spellings.
+            let mut items: Vec<(usize, Rc<str>)> = entries
+                .iter()
+                .filter_map(|(k, v)| Some((k.parse::<usize>().ok()?, v.clone())))
+                .collect();
+            let len = len?;
+            let new_len = match method {
+                "append" => {
+                    items.extend(name_of(positional(args, 0)?).map(|n| (len, n)));
+                    Some(len + 1)
+                }
+                "insert" => {
+                    let at = index_key(positional(args, 0)?, src)?
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|i| *i >= 0)?;
+                    let at = (at as usize).min(len);
+                    for item in items.iter_mut().filter(|(i, _)| *i >= at) {
+                        item.0 += 1;
+                    }
+                    items.extend(name_of(positional(args, 1)?).map(|n| (at, n)));
+                    Some(len + 1)
+                }
+                "extend" => {
+                    let more = positional(args, 0)?;
+                    if matches!(more.kind(), "list" | "tuple") {
+                        let mut c = more.walk();
+                        let added: Vec<_> = more
+                            .named_children(&mut c)
+                            .filter(|x| x.kind() != "comment")
+                            .take(MAX_MAP / 2 + 1)
+                            .collect();
+                        if added.len() > MAX_MAP / 2
+                            || added.iter().any(|x| x.kind() == "list_splat")
+                        {
+                            None
+                        } else {
+                            let n = added.len();
+                            for (i, x) in added.into_iter().enumerate() {
+                                items.extend(name_of(x).map(|v| (len + i, v)));
+                            }
+                            Some(len + n)
+                        }
+                    } else {
+                        None
+                    }
+                }
+                _ => return None,
+            };
+            if items.len() > MAX_MAP / 2 {
+                return None;
+            }
+            list_map(&items, new_len)
+        } else {
+            let mut out: Vec<(String, Rc<str>)> = entries.to_vec();
+            let mut put = |k: String, v: Option<Rc<str>>, replace: bool| {
+                let at = out.iter().position(|(x, _)| *x == k);
+                match (at, v) {
+                    (Some(_), _) if !replace => {}
+                    (Some(i), Some(v)) => out[i].1 = v,
+                    (Some(i), None) => {
+                        out.remove(i);
+                    }
+                    (None, Some(v)) if out.len() < MAX_MAP => out.push((k, v)),
+                    _ => {}
+                }
+            };
+            match method {
+                "update" => {
+                    let mut c = args.walk();
+                    let given: Vec<_> = args.named_children(&mut c).take(MAX_MAP).collect();
+                    for a in given {
+                        match a.kind() {
+                            "keyword_argument" => {
+                                let (Some(k), Some(v)) = (field(a, F::Name), field(a, F::Value))
+                                else {
+                                    continue;
+                                };
+                                put(text(k, src).to_string(), name_of(v), true);
+                            }
+                            "dictionary" => {
+                                let mut c = a.walk();
+                                let pairs: Vec<_> = a
+                                    .named_children(&mut c)
+                                    .filter(|p| p.kind() == "pair")
+                                    .take(MAX_MAP)
+                                    .collect();
+                                for pair in pairs {
+                                    let (Some(k), Some(v)) =
+                                        (field(pair, F::Key), field(pair, F::Value))
+                                    else {
+                                        continue;
+                                    };
+                                    let mut kf = Fuel::new();
+                                    if let Some(k) = self.const_name(k, src, scope, 1, &mut kf) {
+                                        put(k, name_of(v), true);
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                "setdefault" => {
+                    let mut kf = Fuel::new();
+                    let k = self.const_name(positional(args, 0)?, src, scope, 1, &mut kf)?;
+                    put(k, name_of(positional(args, 1)?), false);
+                }
+                _ => return None,
+            }
+            Value::Map(Rc::from(out))
+        };
+        Some((id.to_string(), value))
     }
 
     /// What an assignment to a subscript or attribute binds: `D['r'] = os.system` makes `D`
@@ -1966,6 +2141,32 @@ impl Names {
         }
         out
     }
+}
+
+/// An empty list (its length under [`LEN`]) or dict.
+fn empty_container(list: bool) -> Value {
+    let entries: Vec<(String, Rc<str>)> = if list {
+        vec![(LEN.to_string(), Rc::from("0"))]
+    } else {
+        Vec::new()
+    };
+    Value::Map(Rc::from(entries))
+}
+
+/// A list's [`Value::Map`]: each item by its index and, when the length is known, by its
+/// negative index too, and the length under [`LEN`].
+fn list_map(items: &[(usize, Rc<str>)], len: Option<usize>) -> Value {
+    let mut out = Vec::new();
+    for (i, name) in items {
+        out.push((i.to_string(), name.clone()));
+        if let Some(len) = len {
+            out.push(((*i as i64 - len as i64).to_string(), name.clone()));
+        }
+    }
+    if let Some(len) = len {
+        out.push((LEN.to_string(), Rc::from(len.to_string())));
+    }
+    Value::Map(Rc::from(out))
 }
 
 /// `module.name`, for a relative module (`.`, `..pkg`) without doubling the dot.
