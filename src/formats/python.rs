@@ -809,6 +809,9 @@ struct Signals {
     outside_specs: std::collections::HashMap<String, &'static str>,
     /// Variables bound to a path that names a startup file or site-packages, with what.
     startup_paths: std::collections::HashMap<String, &'static str>,
+    /// Shell command lines that only query version-control or build tools ([`query_command`])
+    /// (line, evidence).
+    query_shell: Vec<(usize, String)>,
     /// Writes of a startup file or into site-packages (line, in a function, what, evidence).
     startup_writes: Vec<(usize, bool, &'static str, String)>,
     /// The bases each module-level class names.
@@ -1384,6 +1387,50 @@ fn called_here(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     false
 }
 
+/// Whether an `if` condition tests the command line for a command of the package's own
+/// (`sys.argv[-1] == 'publish'`, `'upload' in sys.argv`): `Some(true)`, its body runs only when
+/// a person types that command, never under pip ([`PIP_COMMANDS`]); `None` otherwise.
+fn argv_guard(c: tree_sitter::Node<'_>, src: &[u8]) -> Option<bool> {
+    if c.kind() != "comparison_operator" || !text(c, src).contains("sys.argv") {
+        return None;
+    }
+    let t: String = text(c, src)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !(t.contains("==") || t.contains(" in ")) || t.contains("!=") || t.contains("not in") {
+        return None;
+    }
+    let words = string_nodes(c, src, 8);
+    let own = !words.is_empty()
+        && words
+            .iter()
+            .all(|(_, w)| !PIP_COMMANDS.contains(&w.trim_start_matches('-')));
+    own.then_some(true)
+}
+
+/// setuptools commands that pip, a PEP 517 build or `pip install -e` runs through `setup.py`.
+const PIP_COMMANDS: &[&str] = &[
+    "install",
+    "develop",
+    "egg_info",
+    "dist_info",
+    "bdist_wheel",
+    "bdist_egg",
+    "build",
+    "build_py",
+    "build_ext",
+    "build_clib",
+    "build_scripts",
+    "sdist",
+    "editable_wheel",
+    "easy_install",
+    "install_lib",
+    "install_scripts",
+    "install_data",
+    "install_egg_info",
+];
+
 /// Whether an `if` condition tests whether the module runs as a script: `Some(true)` for
 /// `__name__ == '__main__'` (the body is latent), `Some(false)` for `!=` (the `else` is),
 /// `None` for anything else (`or`, `not`, other names: both branches may run at import).
@@ -1754,6 +1801,111 @@ const SITE_PACKAGES: &str = "a file in site-packages";
 /// What: a file that runs code at login or on a schedule, or grants a login.
 const PERSISTENCE: &str =
     "a login, schedule or service file (shell profile, authorized_keys, cron, systemd, launchd, autostart)";
+
+/// The command line a process call's first argument holds: its whole value, or the template
+/// of `'pkg-config %s' % lib` / `'git {}'.format(x)` / `f'git {x}'` whose fields are plain
+/// names or attributes (what a caller passes in, not a call that computes a command).
+fn known_command(
+    f: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    if let Some(v) = names.eval(f, src, scope) {
+        return v.bytes().map(|b| String::from_utf8_lossy(b).into_owned());
+    }
+    // Names, attributes and tuples of them: no call computes the command.
+    let plain = |x: tree_sitter::Node<'_>| {
+        let t = text(x, src);
+        !t.trim_start_matches('(')
+            .trim_end_matches(')')
+            .contains(['(', '['])
+    };
+    match f.kind() {
+        "binary_operator" if field(f, F::Operator).is_some_and(|o| text(o, src) == "%") => {
+            let tmpl = field(f, F::Left).filter(|l| l.kind() == "string")?;
+            field(f, F::Right).filter(|r| plain(*r))?;
+            string_value(tmpl, src)
+        }
+        "string" => {
+            let mut c = f.walk();
+            let fields_plain = f
+                .named_children(&mut c)
+                .filter(|x| x.kind() == "interpolation")
+                .all(|x| x.named_child(0).is_some_and(plain));
+            fields_plain.then(|| text(f, src).to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Whether a shell command line only asks version-control or build tools a question: every
+/// command of it (split at `;`, `&&`, `||`, `|`) is `cd`, a read-only `git` or `hg` subcommand,
+/// or a tool that prints versions and flags (`pkg-config`, `llvm-config`, `uname`, `nvcc
+/// --version` …); no command substitution, no redirection except to `/dev/null`.
+fn query_command(cmd: &str) -> bool {
+    const TOOLS: &[&str] = &[
+        "pkg-config",
+        "llvm-config",
+        "python-config",
+        "python3-config",
+        "svnversion",
+        "uname",
+        "which",
+        "nvcc",
+        "nvidia-smi",
+        "sw_vers",
+        "lsb_release",
+        "getconf",
+        "doxygen",
+    ];
+    const GIT: &[&str] = &[
+        "rev-parse",
+        "describe",
+        "log",
+        "show",
+        "status",
+        "ls-files",
+        "rev-list",
+        "diff",
+        "branch",
+        "tag",
+        "id",
+        "identify",
+        "version",
+        "--version",
+    ];
+    let cmd = cmd
+        .replace("2>/dev/null", "")
+        .replace(">/dev/null", "")
+        .replace("2>&1", "");
+    if cmd.contains("$(") || cmd.contains('`') || cmd.contains(['>', '<', '\n']) {
+        return false;
+    }
+    let mut any = false;
+    for seg in cmd.split([';', '|', '&']) {
+        let mut words = seg
+            .split_whitespace()
+            .filter(|w| !w.contains('=') || w.starts_with('-'));
+        let Some(prog) = words.next() else {
+            continue;
+        };
+        let prog = prog.rsplit('/').next().unwrap_or(prog);
+        let ok = match prog {
+            "cd" => true,
+            "git" | "hg" => {
+                let mut rest = words.skip_while(|w| w.starts_with('-'));
+                rest.next().is_some_and(|sub| GIT.contains(&sub))
+            }
+            _ => TOOLS.contains(&prog) || matches!(prog, "head" | "tail" | "cut" | "tr"),
+        };
+        if !ok {
+            return false;
+        }
+        any = true;
+    }
+    any
+}
 
 /// Path pieces of [`PERSISTENCE`] files; each must end where a name ends (`.profile`, not
 /// `.profiles`).
@@ -2394,6 +2546,21 @@ fn close_calls(sig: &mut Signals) {
     }
 }
 
+/// Whether `loc` is a Sphinx configuration (`conf.py` in a `doc`, `docs`, `documentation` or
+/// `sphinx` folder, up to three levels up: `docs/source/conf.py`): `sphinx-build` runs it, never
+/// an install or an import of the package.
+fn is_docs_config(loc: &Location) -> bool {
+    let path = match loc.members.last() {
+        Some(m) => m.clone(),
+        None => loc.path.to_string_lossy().into_owned(),
+    };
+    let mut parts = path.rsplit(['/', '\\']);
+    parts.next() == Some("conf.py")
+        && parts
+            .take(3)
+            .any(|d| matches!(d, "doc" | "docs" | "documentation" | "sphinx"))
+}
+
 /// Whether `loc` names a test module: `test_*.py`, `*_test.py` or `conftest.py` in a folder
 /// named `tests`, `test` or `testing` (the file itself or its innermost archive member).
 fn is_test_module(loc: &Location) -> bool {
@@ -2931,7 +3098,14 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 }
                             }
                         } else {
-                            let built = value.as_ref().is_some_and(Value::built);
+                            // A sum of many string pieces the name table could not fold
+                            // (past its step bound) is built code all the same.
+                            let built = value.as_ref().is_some_and(Value::built)
+                                || (value.is_none()
+                                    && first.is_some_and(|f| {
+                                        f.kind() == "binary_operator"
+                                            && string_nodes(f, src, 64).len() >= 8
+                                    }));
                             // `exec(d)`, `exec(r.text)`, `exec(s.recv(4096))` of a name bound
                             // to what a network call returned.
                             let fetched = first
@@ -3307,7 +3481,20 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         || always_shell(&pname)
                         || args.is_some_and(|a| shell_args(a, src))
                     {
-                        sig.shell.push((line, in_fn, call_text(&pname)));
+                        // `check_output('git rev-parse HEAD', shell=True)`, `os.popen(
+                        // 'pkg-config --cflags %s' % lib)`: a command line that only asks a
+                        // version-control or build tool a question.
+                        let query = first.is_some_and(|f| {
+                            known_command(f, src, &names, scope).is_some_and(|c| query_command(&c))
+                        });
+                        if query {
+                            if sig.query_shell.len() < 64 {
+                                sig.query_shell
+                                    .push((line, short(&format!("{}(…)", call_text(&pname)))));
+                            }
+                        } else {
+                            sig.shell.push((line, in_fn, call_text(&pname)));
+                        }
                     }
                     // `python -c CODE`: the code is analysed too, also when it is a name or
                     // decoded data.
@@ -3839,8 +4026,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
         // when it is imported: it counts as latent, like a function body. Under
         // `if __name__ != "__main__":` it is the `else` that is latent. In a file that runs as
         // `__main__` (`setup.py`, `__main__.py`) the guarded body is what runs: no latency.
-        let guard = if kind == "if_statement" && !as_main {
-            field(n, F::Condition).and_then(|c| main_guard(c, src))
+        let guard = if kind == "if_statement" {
+            let c = field(n, F::Condition);
+            c.filter(|_| !as_main)
+                .and_then(|c| main_guard(c, src))
+                .or_else(|| c.and_then(|c| argv_guard(c, src)))
         } else {
             None
         };
@@ -5506,7 +5696,7 @@ fn run(
     // its top-level calls count as latent. Not in a package's `__init__.py`, which every import
     // of the package runs, nor in a file that runs as `__main__`: an argument parser there
     // proves nothing, and would otherwise hide an import-time payload.
-    if sig.script && role == Role::Module && !init && !as_main {
+    if (sig.script && role == Role::Module && !init && !as_main) || is_docs_config(loc) {
         for s in sig
             .shell
             .iter_mut()
@@ -5659,6 +5849,17 @@ fn run(
                 &sig.shell.first().map_or(m.clone(), |s| s.2.clone()),
             );
         }
+    }
+    if let Some((line, ev)) = sig.query_shell.first() {
+        emit(
+            ctx,
+            &r::python_shell_command::RULE,
+            Severity::Low,
+            loc,
+            *line,
+            "runs a shell command that only queries version-control or build tools".into(),
+            ev,
+        );
     }
     for (line, in_fn, ev) in &sig.shell {
         let sev = match (in_fn, role) {

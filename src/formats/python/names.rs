@@ -59,6 +59,10 @@ pub const VALUE_BUDGET: usize = 16 << 20;
 const MAX_STEPS: usize = 2048;
 /// Expressions one resolution or evaluation may nest into.
 const MAX_DEPTH: u32 = 24;
+
+/// Operands of one `+` chain read in a loop ([`Names::eval`]); a longer chain's first part
+/// nests as usual. Each operand costs a step of [`MAX_STEPS`].
+const MAX_SUM_OPERANDS: usize = 1024;
 /// Links of an attribute or call chain followed. The names the rules know have a handful
 /// (`requests.Session().get`); a longer chain never resolves to one, and a hostile
 /// `f()()()…` chain costs every call in it this many steps.
@@ -970,10 +974,30 @@ impl Names {
             "binary_operator" => {
                 let op = field(n, F::Operator).map(|o| text(o, src));
                 match op {
+                    // `'i' + 'm' + 'p' + …` nests to the left, one level per piece: its
+                    // operands are read in a loop (up to [`MAX_SUM_OPERANDS`]), so an obfuscator's
+                    // long chain does not run into the depth bound.
                     Some("+") => {
-                        let l = self.eval_at(field(n, F::Left)?, src, scope, depth + 1, fuel)?;
-                        let r = self.eval_at(field(n, F::Right)?, src, scope, depth + 1, fuel)?;
-                        Some(self.concat(&l, &r)?)
+                        let mut operands = Vec::new();
+                        let mut cur = n;
+                        loop {
+                            operands.push(field(cur, F::Right)?);
+                            let left = field(cur, F::Left)?;
+                            let plus = left.kind() == "binary_operator"
+                                && field(left, F::Operator).map(|o| text(o, src)) == Some("+");
+                            if plus && operands.len() < MAX_SUM_OPERANDS {
+                                cur = left;
+                            } else {
+                                operands.push(left);
+                                break;
+                            }
+                        }
+                        let mut acc = self.eval_at(operands.pop()?, src, scope, depth + 1, fuel)?;
+                        while let Some(x) = operands.pop() {
+                            let r = self.eval_at(x, src, scope, depth + 1, fuel)?;
+                            acc = self.concat(&acc, &r)?;
+                        }
+                        Some(acc)
                     }
                     // `'import %s' % 'os'`, `'%s.%s' % ('os', 'system')`.
                     Some("%") => {
