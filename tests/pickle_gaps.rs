@@ -155,6 +155,44 @@ fn side_effect_callables_are_dangerous_calls() {
     ]);
 }
 
+/// Tester round 10, B3: the same gadgets under the paths libraries re-export them from, or
+/// kept them at before a move, are as critical as under their canonical names. A look-alike
+/// reconstruction from those modules stays below medium.
+#[test]
+fn re_exported_gadgets_are_dangerous_calls() {
+    assert_critical_calls(&[
+        ("sklearn.utils._joblib", "dump", &["x", "/tmp/victim"][..]),
+        (
+            "sklearn.datasets",
+            "dump_svmlight_file",
+            &["x", "y", "/tmp/victim"][..],
+        ),
+        (
+            "transformers.file_utils",
+            "cached_path",
+            &["https://x.example.invalid/a.tar.gz"][..],
+        ),
+        (
+            "transformers.utils.import_utils",
+            "direct_transformers_import",
+            &["/tmp/evil"][..],
+        ),
+        (
+            "torch.utils.model_zoo",
+            "load_url",
+            &["https://x.example.invalid/w.pth"][..],
+        ),
+    ]);
+    for (m, n) in [
+        ("sklearn.tree._tree", "Tree"),
+        ("transformers.file_utils", "ModelOutput"),
+        ("sklearn.datasets._base", "Bunch"),
+    ] {
+        let r = scan_named("model.pkl", &p4_call(m, n, &[]));
+        assert_below_medium(&r);
+    }
+}
+
 /// CapWords classes whose constructor opens a file, socket, process or thread, or loads code,
 /// are dangerous calls, not object reconstruction graded low.
 #[test]
