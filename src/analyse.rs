@@ -315,6 +315,8 @@ fn polyglot(
             | Format::Bzip2
             | Format::Xz
             | Format::Lzma
+            | Format::Zstd
+            | Format::Lz4
             | Format::Zlib
             | Format::JoblibZfile
             | Format::SevenZ
@@ -413,6 +415,8 @@ pub fn analyse(
         | Format::Bzip2
         | Format::Xz
         | Format::Lzma
+        | Format::Zstd
+        | Format::Lz4
         | Format::Zlib
         | Format::JoblibZfile => formats::compress::analyse(ctx, sniffed, data, loc, depth),
         Format::Npy => formats::numpy::analyse(ctx, data, total, loc, depth),

@@ -497,18 +497,73 @@ fn unknown_keys_on_conversation_data_stay_clean() {
     assert_eq!(graded(t), vec![], "{t}");
 }
 
-/// minijinja rejects a call right after a filter (`x|attr('a')(m)`), which Jinja2 accepts, so
-/// such a template is unparsable (low); the token scan still reports a gadget taken through a
-/// filter (high).
+/// A call right after a filter (`x|attr('a')(m)`) is Jinja2 syntax minijinja's parser rejects;
+/// it is read as `(x|attr('a'))(m)`, so the template parses and a gadget taken through a filter
+/// is an escape (high) with no unknown names around it.
 #[test]
 fn a_call_after_a_filter_is_not_clean() {
     let t = "{{ lipsum|attr(g)|attr('__getitem__')(m)|attr(f)('echo airlock-test') }}";
     let got = graded(t);
     assert!(
         got.contains(&("chat-template-sandbox-escape", Severity::High))
-            && got.contains(&("chat-template-unparsable", Severity::Low)),
+            && !got.iter().any(|(id, _)| *id == "chat-template-unparsable"),
         "{got:?}"
     );
+}
+
+/// Tester round 10, A2: the escape with every dunder built from pieces and a call on the last
+/// filter's result (`...|attr(n)()`, the CVE-2024-34359 shape). The tag used to be blanked by
+/// the fallback, as minijinja rejects the call, leaving only a low `chat-template-unparsable`.
+const CALLED_FILTER_ESCAPES: &[&str] = &[
+    "{{ ''|attr('__cla' ~ 'ss__')|attr('__ba' ~ 'se__')|attr('__subcla' ~ 'sses__')() }}",
+    "{% set u = '%c'|format(95) %}{{ ()|attr(u*2 ~ 'class' ~ u*2)|attr(u*2 ~ 'base' ~ u*2)|attr(u*2 ~ 'subclasses' ~ u*2)() }}",
+    "{{ ()|attr('XXclassXX'|replace('X','_'))|attr('XXbaseXX'|replace('X','_'))|attr('XXsubclassesXX'|replace('X','_'))() }}",
+    "{{ ()|attr('__ssalc__'|reverse)|attr('__esab__'|reverse)|attr('__sessalcbus__'|reverse)() }}",
+    "{{ ()|attr('__CLASS__'|lower)|attr('__BASE__'|lower)|attr('__SUBCLASSES__'|lower)() }}",
+    // Calls at several places of one chain, and inside a statement.
+    "{% set s = ()|attr('__cla' ~ 'ss__')|attr('__ba' ~ 'se__')|attr('__subcla' ~ 'sses__')()|first() %}{{ s }}",
+    "{{ (()|attr('__cla' ~ 'ss__')|attr('__ba' ~ 'se__')|attr('__subcla' ~ 'sses__')())[0] }}",
+];
+
+#[test]
+fn a_call_on_a_filter_result_does_not_hide_computed_names() {
+    for t in CALLED_FILTER_ESCAPES {
+        let got = graded(t);
+        assert_eq!(
+            got,
+            vec![("chat-template-sandbox-escape", Severity::Critical)],
+            "{t}"
+        );
+        assert_eq!(
+            escape(t).map(|(_, reached)| reached),
+            Some("__base__, __class__, __subclasses__".to_string()),
+            "{t}"
+        );
+    }
+    // The same in a tokenizer config.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("tokenizer_config.json");
+    let config = serde_json::json!({ "chat_template": CALLED_FILTER_ESCAPES[0] });
+    std::fs::write(&p, config.to_string()).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    let got: Vec<_> = r.findings.iter().map(|f| (f.rule.id, f.severity)).collect();
+    assert_eq!(
+        got,
+        vec![("chat-template-sandbox-escape", Severity::Critical)]
+    );
+}
+
+/// Calls on filter results in the way templates write them (`|trim()`, filter arguments, a
+/// call of a function passed through `default`) stay clean, and parse.
+#[test]
+fn benign_calls_after_filters_stay_clean() {
+    for t in [
+        "{% for message in messages %}{{ message|attr('content')|trim() }}{{ message['role']|string() }}{% endfor %}",
+        "{{ strftime_now|default(none)('%Y-%m-%d') }}",
+        "{% for m in messages %}{{ m.content|replace('a', 'b')|trim()|length }}{% endfor %}{{ raise_exception|default(none)('bad role') if messages|length > 9 }}",
+    ] {
+        assert_eq!(graded(t), vec![], "{t}");
+    }
 }
 
 /// The introspection attributes Jinja2's sandbox refuses are escape steps like dunders: a

@@ -189,6 +189,20 @@ const CVE_TEMPLATE: &str = "{% for c in ().__class__.__base__.__subclasses__() %
 
 const BENIGN_TEMPLATE: &str = "{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{% endfor %}{% if tools %}{{ tools | tojson }}{% endif %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
+/// Tester round 10, A2: names built from pieces and a call on a filter's result, which
+/// minijinja's parser rejects, are folded and judged (critical), not left to the token scan.
+#[test]
+fn computed_names_before_a_call_on_a_filter_are_critical() {
+    let r = scan_bytes(
+        "g02.gguf",
+        &tiny("{% set u = '%c'|format(95) %}{{ ()|attr(u*2 ~ 'class' ~ u*2)|attr(u*2 ~ 'base' ~ u*2)|attr(u*2 ~ 'subclasses' ~ u*2)() }}"),
+    );
+    assert_eq!(
+        loud(&r),
+        vec![("chat-template-sandbox-escape", Severity::Critical)]
+    );
+}
+
 #[test]
 fn handed_x05_ssti_template_is_critical() {
     let r = scan_bytes("x05.gguf", &tiny(CVE_TEMPLATE));

@@ -352,6 +352,75 @@ fn gzip_bomb_stops_at_the_ratio_bound() {
     );
 }
 
+/// A zstd frame built by hand that decodes to a pickle-like head and then `blocks` RLE blocks of
+/// 128 KiB zeros (4 bytes each, 32 768:1): a zstd bomb without compressing gigabytes here.
+fn zstd_rle_bomb(blocks: usize) -> Vec<u8> {
+    let mut z = 0xFD2F_B528u32.to_le_bytes().to_vec();
+    z.push(0x00); // frame header descriptor: no content size, not single-segment
+    z.push(7 << 3); // window descriptor: 1 << (10 + 7) = 128 KiB
+    let block = |last: bool, kind: u32, size: u32| {
+        let h = u32::from(last) | (kind << 1) | (size << 3);
+        h.to_le_bytes()[..3].to_vec()
+    };
+    z.extend(block(false, 0, 3)); // a raw block: the pickle head
+    z.extend_from_slice(b"\x80\x02N");
+    for i in 0..blocks {
+        z.extend(block(i + 1 == blocks, 1, 128 << 10));
+        z.push(0);
+    }
+    z
+}
+
+/// A zstd bomb (RLE blocks, 8 GiB from 256 KiB): decoding stops at the ratio bound, within the
+/// time bound, and the pickle head is judged.
+#[test]
+fn zstd_bomb_stops_at_the_ratio_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write(dir.path(), "bomb.pkl.zst", &zstd_rle_bomb(65_536));
+    let limits = BudgetLimits {
+        max_ratio: 20,
+        ratio_floor: 1 << 20,
+        ..BudgetLimits::default()
+    };
+    let (r, _) = scan_within(&path, limits, HANG);
+    assert_eq!(r.format, Format::Zstd);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("compression ratio above 20:1")),
+        "{f:#?}"
+    );
+}
+
+/// An LZ4 bomb (joblib's `compress='lz4'` around 256 MiB of mostly zeros): the ratio bound
+/// stops it.
+#[test]
+fn lz4_bomb_stops_at_the_ratio_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut e = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    let chunk = pickle_like_chunk();
+    e.write_all(&chunk).expect("compress");
+    let zeros = vec![0u8; chunk.len()];
+    for _ in 1..256 {
+        e.write_all(&zeros).expect("compress");
+    }
+    let lz4 = e.finish().expect("finish lz4");
+    let path = write(dir.path(), "bomb.joblib", &lz4);
+    let limits = BudgetLimits {
+        max_ratio: 20,
+        ratio_floor: 1 << 20,
+        ..BudgetLimits::default()
+    };
+    let (r, _) = scan_within(&path, limits, HANG);
+    assert_eq!(r.format, Format::Lz4);
+    let f = with_rule(&r, "resource-limit");
+    assert!(
+        f.iter()
+            .any(|f| f.evidence.contains("compression ratio above 20:1")),
+        "{f:#?}"
+    );
+}
+
 /// `chunks` MiB of [`pickle_like_chunk`] compressed as one xz stream with a single block (the
 /// shape that made the old decoder hold the whole block in memory).
 fn xz_single_block(chunks: usize) -> Vec<u8> {

@@ -155,6 +155,44 @@ fn side_effect_callables_are_dangerous_calls() {
     ]);
 }
 
+/// Tester round 10, B3: the same gadgets under the paths libraries re-export them from, or
+/// kept them at before a move, are as critical as under their canonical names. A look-alike
+/// reconstruction from those modules stays below medium.
+#[test]
+fn re_exported_gadgets_are_dangerous_calls() {
+    assert_critical_calls(&[
+        ("sklearn.utils._joblib", "dump", &["x", "/tmp/victim"][..]),
+        (
+            "sklearn.datasets",
+            "dump_svmlight_file",
+            &["x", "y", "/tmp/victim"][..],
+        ),
+        (
+            "transformers.file_utils",
+            "cached_path",
+            &["https://x.example.invalid/a.tar.gz"][..],
+        ),
+        (
+            "transformers.utils.import_utils",
+            "direct_transformers_import",
+            &["/tmp/evil"][..],
+        ),
+        (
+            "torch.utils.model_zoo",
+            "load_url",
+            &["https://x.example.invalid/w.pth"][..],
+        ),
+    ]);
+    for (m, n) in [
+        ("sklearn.tree._tree", "Tree"),
+        ("transformers.file_utils", "ModelOutput"),
+        ("sklearn.datasets._base", "Bunch"),
+    ] {
+        let r = scan_named("model.pkl", &p4_call(m, n, &[]));
+        assert_below_medium(&r);
+    }
+}
+
 /// CapWords classes whose constructor opens a file, socket, process or thread, or loads code,
 /// are dangerous calls, not object reconstruction graded low.
 #[test]
@@ -265,6 +303,87 @@ fn joblib_zfile_is_analysed() {
     );
     assert_below_medium(&r);
     assert_eq!(r.format.name(), "joblib-zfile");
+}
+
+/// `data` as one LZ4 frame (what python-lz4's `LZ4FrameFile` writes for joblib's
+/// `compress='lz4'`).
+fn lz4_frame(data: &[u8]) -> Vec<u8> {
+    let mut e = lz4_flex::frame::FrameEncoder::new(Vec::new());
+    e.write_all(data).expect("lz4");
+    e.finish().expect("lz4")
+}
+
+/// `data` as one zstd frame.
+fn zstd_frame(data: &[u8]) -> Vec<u8> {
+    ruzstd::encoding::compress_to_vec(data, ruzstd::encoding::CompressionLevel::Fastest)
+}
+
+/// A skippable frame (shared by zstd and LZ4) with `len` bytes of user data.
+fn skippable(len: u32) -> Vec<u8> {
+    let mut v = 0x184D_2A53u32.to_le_bytes().to_vec();
+    v.extend_from_slice(&len.to_le_bytes());
+    v.extend(std::iter::repeat_n(b'x', len as usize));
+    v
+}
+
+/// Tester round 10, B4: joblib's `compress='lz4'` (an LZ4 frame) and a zstd `.pkl.zst`
+/// (`pandas.read_pickle` infers zstd from the name) are decoded and the pickle inside judged,
+/// also after skippable frames and split across frames; a benign pickle so wrapped stays clean.
+#[test]
+fn lz4_and_zstd_frames_are_analysed() {
+    let (head, tail) = SYSTEM.split_at(20);
+    for (name, data, format, member) in [
+        ("model.joblib", lz4_frame(SYSTEM), "lz4", "<lz4 content>"),
+        (
+            "model.pkl.zst",
+            zstd_frame(SYSTEM),
+            "zstd",
+            "<zstd content>",
+        ),
+        (
+            "model.pkl.zst",
+            [skippable(5), zstd_frame(SYSTEM)].concat(),
+            "zstd",
+            "<zstd content>",
+        ),
+        (
+            "model.pkl.zst",
+            [zstd_frame(head), skippable(0), zstd_frame(tail)].concat(),
+            "zstd",
+            "<zstd content>",
+        ),
+        (
+            "model.joblib",
+            [skippable(3), lz4_frame(head), skippable(7), lz4_frame(tail)].concat(),
+            "lz4",
+            "<lz4 content>",
+        ),
+    ] {
+        let r = scan_named(name, &data);
+        assert_eq!(r.format.name(), format);
+        assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.location.to_string().contains(member)),
+            "{:#?}",
+            show(&r)
+        );
+    }
+    let benign = b"\x80\x02ccollections\nOrderedDict\n)R.";
+    for data in [lz4_frame(benign), zstd_frame(benign)] {
+        let r = scan_named("model.joblib", &data);
+        assert_below_medium(&r);
+        assert!(r.findings.is_empty(), "{:#?}", show(&r));
+    }
+    // Bytes after the last frame that start no frame: the pickle before them is still judged,
+    // and the damage reported.
+    let r = scan_named(
+        "model.pkl.zst",
+        &[zstd_frame(SYSTEM), b"junk".to_vec()].concat(),
+    );
+    assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    assert_rule(&r, "archive-malformed", Severity::Low);
 }
 
 /// joblib's old `NDArrayWrapper` (through `_reconstructor`, protocol 2) naming `filename`.

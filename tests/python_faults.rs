@@ -583,3 +583,71 @@ fn writing_a_startup_file_at_install_is_high() {
         Some(Low)
     );
 }
+
+#[path = "support/zip.rs"]
+mod zip_support;
+
+/// Tester round 10, C3: Python imports only a top-level `sitecustomize` / `usercustomize`
+/// module, one directly in a `sys.path` folder. One inside a package folder
+/// (`site-packages/ddtrace/bootstrap/sitecustomize.py`, which `ddtrace-run` puts on
+/// `PYTHONPATH` on purpose) is low and analysed as an ordinary module; a top-level one stays
+/// medium and is analysed as startup code.
+#[test]
+fn a_startup_hook_inside_a_package_is_low() {
+    let hook = "import os\nos.environ.setdefault('DD_TRACE', '1')\n";
+    for name in [
+        "env/lib/python3.11/site-packages/ddtrace/bootstrap/sitecustomize.py",
+        "env/lib/python3/dist-packages/pkg/usercustomize.py",
+    ] {
+        assert_eq!(
+            worst(name, hook.as_bytes(), "startup-hook-file"),
+            Some(Severity::Low),
+            "{name}"
+        );
+    }
+    for name in [
+        "env/lib/python3.11/site-packages/sitecustomize.py",
+        "usercustomize.py",
+        "project/sitecustomize.py",
+    ] {
+        assert_eq!(
+            worst(name, hook.as_bytes(), "startup-hook-file"),
+            Some(Severity::Medium),
+            "{name}"
+        );
+    }
+    // In a wheel: the root and `*.data/purelib|platlib/` are installed into site-packages.
+    for (member, want) in [
+        ("ddtrace/bootstrap/sitecustomize.py", Severity::Low),
+        ("x-1.0.data/scripts/sitecustomize.py", Severity::Low),
+        ("sitecustomize.py", Severity::Medium),
+        ("x-1.0.data/purelib/sitecustomize.py", Severity::Medium),
+        ("x-1.0.data/platlib/usercustomize.py", Severity::Medium),
+    ] {
+        let whl = zip_support::zip_with(member, hook.as_bytes());
+        assert_eq!(
+            worst("x-1.0-py3-none-any.whl", &whl, "startup-hook-file"),
+            Some(want),
+            "{member}"
+        );
+    }
+    // The code of a nested hook is not startup code: a shell command in one of its functions
+    // stays low, as in any module, while in a top-level hook it is medium.
+    let in_fn = "import os\ndef run():\n    os.system('echo airlock-test')\n";
+    assert_eq!(
+        worst(
+            "env/lib/python3.11/site-packages/ddtrace/bootstrap/sitecustomize.py",
+            in_fn.as_bytes(),
+            "python-shell-command"
+        ),
+        Some(Severity::Low)
+    );
+    assert_eq!(
+        worst(
+            "env/lib/python3.11/site-packages/sitecustomize.py",
+            in_fn.as_bytes(),
+            "python-shell-command"
+        ),
+        Some(Severity::Medium)
+    );
+}

@@ -1,5 +1,5 @@
 //! Single-stream compression wrappers (gzip, bzip2, xz, legacy lzma, zlib, joblib's old `ZF`
-//! format) and the bounded decompression every container uses.
+//! format, zstd and LZ4 frames) and the bounded decompression every container uses.
 //!
 //! [`read_bounded`] enforces the [`crate::analyse::Budget`]: total decompressed bytes, the
 //! largest member held in memory, and the compression ratio. A bound that stops it is reported
@@ -300,6 +300,203 @@ pub fn looks_like_lzma(data: &[u8]) -> bool {
     dict_ok && data[0] == 0x5d && (size == u64::MAX || size < 1 << 40)
 }
 
+/// zstd frame magic (RFC 8878 §3.1.1), little-endian.
+const ZSTD_MAGIC: u32 = 0xFD2F_B528;
+
+/// LZ4 frame magic (LZ4 Frame Format Description §General structure), little-endian.
+const LZ4_MAGIC: u32 = 0x184D_2204;
+
+/// Skippable frames, shared by zstd (RFC 8878 §3.1.2) and LZ4: magic `0x184D2A50..=5F`, a
+/// 4-byte little-endian length, then that many bytes of user data that decoders pass over.
+const SKIPPABLE: std::ops::RangeInclusive<u32> = 0x184D_2A50..=0x184D_2A5F;
+
+fn u32_le(data: &[u8], at: usize) -> Option<u32> {
+    let b = data.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+/// The length of the skippable frame at the start of `data`, header included, when there is one
+/// (it may run past the end of `data`).
+fn skippable_len(data: &[u8]) -> Option<u64> {
+    let magic = u32_le(data, 0)?;
+    SKIPPABLE
+        .contains(&magic)
+        .then(|| 8 + u64::from(u32_le(data, 4).unwrap_or(0)))
+}
+
+/// [`Format::Zstd`] or [`Format::Lz4`] when `data` starts with a frame of either, after any
+/// skippable frames. Skippable frames exist only in these two formats, so a file that starts
+/// with one whose end lies past `data` (a sniffed head) is taken as zstd; the decoder decides
+/// each frame by its own magic.
+pub fn frame_stream(data: &[u8]) -> Option<Format> {
+    let mut at = 0u64;
+    let mut skipped = false;
+    loop {
+        let Some(rest) = usize::try_from(at).ok().and_then(|a| data.get(a..)) else {
+            // The skippable frames run past what was read.
+            return skipped.then_some(Format::Zstd);
+        };
+        match skippable_len(rest) {
+            Some(n) => {
+                at += n;
+                skipped = true;
+            }
+            None => {
+                return match u32_le(rest, 0) {
+                    Some(ZSTD_MAGIC) => Some(Format::Zstd),
+                    // FLG's version bits are `01` in every LZ4 frame.
+                    Some(LZ4_MAGIC) if rest.get(4).is_some_and(|f| f >> 6 == 1) => {
+                        Some(Format::Lz4)
+                    }
+                    None if skipped && rest.len() < 4 => Some(Format::Zstd),
+                    _ => None,
+                };
+            }
+        }
+    }
+}
+
+/// One frame being decoded by [`Frames`].
+enum Frame<'a> {
+    /// Boxed: ruzstd's decoder state is several hundred bytes.
+    Zstd(Box<ruzstd::decoding::StreamingDecoder<&'a [u8], ruzstd::decoding::FrameDecoder>>),
+    Lz4(lz4_flex::frame::FrameDecoder<&'a [u8]>),
+}
+
+/// zstd and LZ4 frames one after another, as `zstd -d`, `lz4 -d`, Python 3.14's
+/// `compression.zstd` and python-lz4's `LZ4FrameFile` (joblib's `compress='lz4'`) read a file:
+/// skippable frames are passed over, each frame is decoded by the decoder its magic names
+/// (ruzstd, whose window is bounded at libzstd's default `windowLogMax`, 128 MiB, as for zip
+/// members; lz4_flex, whose blocks are at most 4 MiB), and bytes after the last frame that
+/// start no frame are an error (the decoded content before them is kept by the caller).
+pub struct Frames<'a> {
+    rest: &'a [u8],
+    frame: Option<Frame<'a>>,
+    /// Input consumed before `rest`, for error messages.
+    offset: usize,
+}
+
+impl<'a> Frames<'a> {
+    /// A reader over the frames of `data`.
+    pub fn new(data: &'a [u8]) -> Self {
+        Frames {
+            rest: data,
+            frame: None,
+            offset: 0,
+        }
+    }
+
+    fn advance_to(&mut self, rest: &'a [u8]) {
+        self.offset += self.rest.len() - rest.len();
+        self.rest = rest;
+    }
+
+    /// Pass over skippable frames; an error when one is cut short.
+    fn skip_skippable(&mut self) -> std::io::Result<()> {
+        while let Some(n) = skippable_len(self.rest) {
+            let Some(next) = usize::try_from(n).ok().and_then(|n| self.rest.get(n..)) else {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!(
+                        "skippable frame at offset {} runs past the end",
+                        self.offset
+                    ),
+                ));
+            };
+            self.advance_to(next);
+        }
+        Ok(())
+    }
+
+    fn start_frame(&mut self) -> std::io::Result<Option<Frame<'a>>> {
+        self.skip_skippable()?;
+        if self.rest.is_empty() {
+            return Ok(None);
+        }
+        let bad = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
+        match u32_le(self.rest, 0) {
+            Some(ZSTD_MAGIC) => ruzstd::decoding::StreamingDecoder::new(self.rest)
+                .map(|d| Some(Frame::Zstd(Box::new(d))))
+                .map_err(|e| {
+                    bad(format!(
+                        "zstd frame header invalid at offset {}: {e}",
+                        self.offset
+                    ))
+                }),
+            Some(LZ4_MAGIC) => Ok(Some(Frame::Lz4(lz4_flex::frame::FrameDecoder::new(
+                self.rest,
+            )))),
+            _ => Err(bad(format!(
+                "{} bytes after the last frame (offset {}) start no frame",
+                self.rest.len(),
+                self.offset
+            ))),
+        }
+    }
+}
+
+impl Read for Frames<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            let got = match &mut self.frame {
+                None => match self.start_frame()? {
+                    Some(f) => {
+                        self.frame = Some(f);
+                        continue;
+                    }
+                    None => return Ok(0),
+                },
+                Some(Frame::Zstd(d)) => d.read(buf),
+                Some(Frame::Lz4(d)) => d.read(buf),
+            };
+            match got {
+                Ok(0) => {
+                    // The frame (for LZ4: the run of frames) ended; go on after it.
+                    let rest = match self.frame.take() {
+                        Some(Frame::Zstd(d)) => (*d).into_inner(),
+                        Some(Frame::Lz4(d)) => d.into_inner(),
+                        None => self.rest,
+                    };
+                    self.advance_to(rest);
+                }
+                Ok(n) => return Ok(n),
+                Err(e) => {
+                    // lz4_flex reads LZ4 frames back to back itself, and stops at a skippable
+                    // frame between them, having read its magic and length.
+                    let skip = e
+                        .get_ref()
+                        .and_then(|inner| inner.downcast_ref::<lz4_flex::frame::Error>())
+                        .and_then(|inner| match inner {
+                            lz4_flex::frame::Error::SkippableFrame(n) => Some(*n),
+                            _ => None,
+                        });
+                    match (skip, self.frame.take()) {
+                        (Some(n), Some(Frame::Lz4(d))) => {
+                            let rest = d.into_inner();
+                            let Some(next) = usize::try_from(n).ok().and_then(|n| rest.get(n..))
+                            else {
+                                return Err(std::io::Error::new(
+                                    std::io::ErrorKind::UnexpectedEof,
+                                    "skippable frame runs past the end",
+                                ));
+                            };
+                            self.advance_to(next);
+                        }
+                        _ => {
+                            // Nothing after a broken frame is read.
+                            self.rest = &[];
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Bytes decompressed first to sniff what a stream holds.
 const SNIFF_PREFIX: u64 = 64 * 1024;
 
@@ -313,6 +510,7 @@ fn decoder<'a>(format: Format, data: &'a [u8]) -> Result<Box<dyn Read + 'a>, Str
             Box::new(flate2::read::ZlibDecoder::new(&data[start..]))
         }
         Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(data)),
+        Format::Zstd | Format::Lz4 => Box::new(Frames::new(data)),
         Format::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
             data,
             true,
@@ -353,6 +551,8 @@ pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth
             | Format::Bzip2
             | Format::Xz
             | Format::Lzma
+            | Format::Zstd
+            | Format::Lz4
     ) {
         return format;
     }
@@ -397,4 +597,59 @@ pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth
         ctx.nested(&out, &inner_loc, &name, depth + 1);
     }
     format
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frames() -> Vec<u8> {
+        let text = b"a pickle-free payload repeated: echo airlock-test ".repeat(40);
+        let mut lz4 = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        std::io::Write::write_all(&mut lz4, &text).expect("lz4");
+        let lz4 = lz4.finish().expect("lz4");
+        let zstd = ruzstd::encoding::compress_to_vec(
+            &text[..],
+            ruzstd::encoding::CompressionLevel::Fastest,
+        );
+        let mut skip = 0x184D_2A50u32.to_le_bytes().to_vec();
+        skip.extend_from_slice(&3u32.to_le_bytes());
+        skip.extend_from_slice(b"abc");
+        [skip.clone(), zstd, skip.clone(), lz4, skip].concat()
+    }
+
+    /// Frames of both kinds with skippable frames between them decode to their contents.
+    #[test]
+    fn frames_of_both_kinds_decode_in_order() {
+        let data = frames();
+        assert_eq!(frame_stream(&data), Some(Format::Zstd));
+        let mut out = Vec::new();
+        Frames::new(&data).read_to_end(&mut out).expect("decode");
+        let text = b"a pickle-free payload repeated: echo airlock-test ".repeat(40);
+        assert_eq!(out, [text.clone(), text].concat());
+        // A skippable frame longer than the head is still a frame stream.
+        assert_eq!(
+            frame_stream(&[0x5f, 0x2a, 0x4d, 0x18, 0xff, 0xff, 0, 0]),
+            Some(Format::Zstd)
+        );
+        assert_eq!(frame_stream(b"\x04\x22\x4d\x18\x00"), None);
+        assert_eq!(frame_stream(b"plain text"), None);
+    }
+
+    /// Every truncation and every single-byte change ends in data or an error, never a panic
+    /// or a loop.
+    #[test]
+    fn damaged_frames_end_in_an_error() {
+        let data = frames();
+        for n in 0..data.len() {
+            let mut out = Vec::new();
+            let _ = Frames::new(&data[..n]).read_to_end(&mut out);
+        }
+        for i in 0..data.len() {
+            let mut d = data.clone();
+            d[i] ^= 0x5a;
+            let mut out = Vec::new();
+            let _ = Frames::new(&d).take(1 << 20).read_to_end(&mut out);
+        }
+    }
 }

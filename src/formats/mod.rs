@@ -81,6 +81,11 @@ pub enum Format {
     Xz,
     /// Legacy `.lzma` (LZMA alone).
     Lzma,
+    /// Zstandard frames (`.zst`; `pandas.read_pickle` infers it from the name), possibly after
+    /// skippable frames.
+    Zstd,
+    /// LZ4 frames (joblib's `compress='lz4'`), possibly after skippable frames.
+    Lz4,
     /// A raw zlib stream (joblib's default compressor).
     Zlib,
     /// joblib's compressed format before 0.10 (`numpy_pickle_compat.py`, `write_zfile`): `ZF`,
@@ -144,6 +149,8 @@ impl Format {
             Format::Bzip2 => "bzip2",
             Format::Xz => "xz",
             Format::Lzma => "lzma",
+            Format::Zstd => "zstd",
+            Format::Lz4 => "lz4",
             Format::Zlib => "zlib",
             Format::JoblibZfile => "joblib-zfile",
             Format::Executable => "executable",
@@ -206,6 +213,8 @@ impl Format {
                 | Format::Bzip2
                 | Format::Xz
                 | Format::Lzma
+                | Format::Zstd
+                | Format::Lz4
                 | Format::Zlib
                 | Format::JoblibZfile
                 | Format::Executable
@@ -271,6 +280,9 @@ pub fn sniff(data: &[u8]) -> Format {
     }
     if head.starts_with(b"\xfd7zXZ\x00") {
         return Format::Xz;
+    }
+    if let Some(frames) = compress::frame_stream(data) {
+        return frames;
     }
     if head.starts_with(b"GGUF") {
         return Format::Gguf;

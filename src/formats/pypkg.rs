@@ -316,6 +316,21 @@ pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, de
     let role = match base {
         "setup.py" => Role::Install,
         _ if ctx.install_files.iter().any(|f| f == file) => Role::Install,
+        "sitecustomize.py" | "usercustomize.py" if nested_in_package(loc) => {
+            // Python imports only a top-level `sitecustomize` module: this one runs only
+            // when someone puts its folder on `PYTHONPATH` (ddtrace's `ddtrace-run` does so
+            // with `ddtrace/bootstrap/`), so it is an ordinary module of its package.
+            ctx.emit(
+                Finding::builder(&r::startup_hook_file::RULE, loc.clone())
+                    .severity(Severity::Low)
+                    .message(format!(
+                        "{base} inside a package folder runs only when that folder is put on PYTHONPATH"
+                    ))
+                    .evidence(file.to_string())
+                    .build(),
+            );
+            Role::Module
+        }
         "sitecustomize.py" | "usercustomize.py" => {
             ctx.emit(
                 Finding::builder(&r::startup_hook_file::RULE, loc.clone())
@@ -331,6 +346,60 @@ pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, de
     // `python -m pkg` runs `pkg/__main__.py` so; an in-tree backend is imported instead.
     let as_main = matches!(base, "setup.py" | "__main__.py");
     python::analyse(ctx, data, role, base == "__init__.py", as_main, loc, depth);
+}
+
+/// True when the startup hook at `loc` sits in a subfolder of what Python puts
+/// on `sys.path`, so `site` never imports it: `site` imports the module `sitecustomize`
+/// (`usercustomize`), which only a file directly in a `sys.path` folder provides.
+///
+/// The `sys.path` folders are known from where the file is: on disk, `site-packages` or
+/// `dist-packages`; in a wheel, its root and the roots of `*.data/purelib/` and
+/// `*.data/platlib/` (PEP 427: installed into site-packages); in another archive (an sdist, an
+/// egg), its root folder and the `src/` under it. Anywhere else the folder may well be on
+/// `sys.path`, so the file counts as top level.
+fn nested_in_package(loc: &Location) -> bool {
+    const SITE: [&str; 2] = ["site-packages", "dist-packages"];
+    let Some(member) = loc.members.last() else {
+        // On disk: only a file under a site folder is known to be nested.
+        let dirs: Vec<String> = loc
+            .path
+            .parent()
+            .map(|p| {
+                p.components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        return match dirs.iter().rposition(|d| SITE.contains(&d.as_str())) {
+            Some(i) => i + 1 < dirs.len(),
+            None => false,
+        };
+    };
+    let dirs: Vec<&str> = member
+        .split(['/', '\\'])
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    let dirs = &dirs[..dirs.len().saturating_sub(1)];
+    if let Some(i) = dirs.iter().rposition(|d| SITE.contains(d)) {
+        return i + 1 < dirs.len();
+    }
+    let container = match loc.members.len() {
+        1 => loc.path.to_string_lossy().into_owned(),
+        n => loc.members[n - 2].clone(),
+    };
+    if container.to_ascii_lowercase().ends_with(".whl") {
+        return match dirs {
+            [] => false,
+            [data, scheme] => {
+                !(data.ends_with(".data") && matches!(*scheme, "purelib" | "platlib"))
+            }
+            _ => true,
+        };
+    }
+    // An sdist's root folder (`name-1.0/`), then an optional `src/` layout.
+    let rest = dirs.get(1..).unwrap_or_default();
+    let rest = rest.strip_prefix(&["src"]).unwrap_or(rest);
+    !rest.is_empty()
 }
 
 /// Command names a console script must not take, with the distributions whose own command it

@@ -478,6 +478,67 @@ mod tests {
         );
     }
 
+    /// A dangerous function is denied under every path that reaches it: the re-exports and old
+    /// homes that libraries keep (tester round 10, B3), as well as its canonical name.
+    #[test]
+    fn re_exports_are_denied_like_the_canonical_name() {
+        for (m, n) in [
+            // joblib's functions as scikit-learn re-exports them.
+            ("joblib", "dump"),
+            ("sklearn.utils._joblib", "dump"),
+            ("sklearn.externals.joblib", "dump"),
+            ("sklearn.utils._joblib", "load"),
+            ("sklearn.utils._joblib", "Memory"),
+            ("sklearn.utils.fixes", "dump"),
+            // A writer of an arbitrary path, public and private.
+            ("sklearn.datasets", "dump_svmlight_file"),
+            ("sklearn.datasets._svmlight_format_io", "dump_svmlight_file"),
+            ("sklearn.datasets.svmlight_format", "dump_svmlight_file"),
+            // transformers' hub helpers, old and new homes, and re-exports.
+            ("transformers.utils.hub", "cached_file"),
+            ("transformers.file_utils", "cached_path"),
+            ("transformers.file_utils", "get_from_cache"),
+            ("transformers.file_utils", "http_get"),
+            ("transformers.file_utils", "hf_hub_download"),
+            ("transformers.utils", "move_cache"),
+            ("transformers.modeling_utils", "load_state_dict"),
+            ("allennlp.common.file_utils", "cached_path"),
+            ("sentence_transformers.util", "http_get"),
+            // Executes `path/__init__.py`.
+            (
+                "transformers.utils.import_utils",
+                "direct_transformers_import",
+            ),
+            ("transformers.utils", "direct_transformers_import"),
+            // torch.hub's downloaders and their re-exports.
+            ("torch.hub", "load_state_dict_from_url"),
+            ("torch.utils.model_zoo", "load_url"),
+            ("torchvision.models.utils", "load_state_dict_from_url"),
+            ("torchvision.datasets.utils", "download_url"),
+            // torch.load and numpy.load under their implementation modules.
+            ("torch.serialization", "load"),
+            ("numpy.lib.npyio", "load"),
+            ("numpy.lib._npyio_impl", "load"),
+            ("numpy.lib._npyio_impl", "fromregex"),
+            ("numpy.ma.mrecords", "fromtextfile"),
+            ("_functools", "reduce"),
+            ("nltk", "download"),
+            ("nltk.downloader", "Downloader"),
+            ("sklearn.utils.testing", "assert_run_python_script"),
+        ] {
+            assert!(matches!(classify(m, n), Class::Denied(_)), "{m}.{n}");
+        }
+        // Reconstruction in the same packages stays allowed.
+        assert_eq!(
+            classify("sklearn.ensemble._forest", "RandomForestClassifier"),
+            Class::Allowed
+        );
+        assert_eq!(
+            classify("transformers.training_args", "TrainingArguments"),
+            Class::Allowed
+        );
+    }
+
     /// Callables that run code, start processes, reach the network or write files under names
     /// the denylist once missed, and classes whose constructor opens a file, socket, process
     /// or thread: all denied, by module, by function or by a method pattern.
