@@ -402,3 +402,61 @@ fn setup_and_docs_shell_queries_are_low() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// Spellings tester t10 found unread (its section D): exec through a conditional expression of
+/// computed lookups, a UTF-16 bytes literal decoded and exec'd, a trace hook that runs a
+/// command, and a module written to a temporary folder and imported.
+#[test]
+fn conditional_lookups_wide_text_hooks_and_written_modules() {
+    use Severity::*;
+    let cases: &[(&str, &str, &str, Severity)] = &[
+        (
+            "conditional-exec",
+            "import zlib as _z, base64 as _b\n\
+             _d = 'eJzLzC3ILypRyC+2zi/WK64sLknN1VBPTc7IV0jMLMrJT87WLUktLlHXBAA3uQ6+'\n\
+             _f = getattr(_b, 'b64' + 'decode')\n\
+             _g = getattr(_z, 'decom' + 'press')\n\
+             _c = getattr(__builtins__, 'ex' + 'ec') if hasattr(__builtins__, 'exec') else __builtins__['ex'+'ec']\n\
+             _c(_g(_f(_d)))\n",
+            "python-exec-decoded",
+            Critical,
+        ),
+        (
+            "utf16-exec",
+            "s = b\"i\\x00m\\x00p\\x00o\\x00r\\x00t\\x00 \\x00o\\x00s\\x00;\\x00o\\x00s\\x00.\\x00s\\x00y\\x00s\\x00t\\x00e\\x00m\\x00(\\x00'\\x00e\\x00c\\x00h\\x00o\\x00 \\x00x\\x00'\\x00)\\x00\"\n\
+             exec(s.decode('utf-16-le'))\n",
+            "python-exec-decoded",
+            Critical,
+        ),
+        (
+            "settrace-hook",
+            "import os, sys\n\
+             def _tr(frame, event, arg):\n\
+             \x20   os.system('echo airlock-test')\n\
+             \x20   sys.settrace(None)\n\
+             sys.settrace(_tr)\n",
+            "python-shell-command",
+            High,
+        ),
+        (
+            "written-module",
+            "import importlib, os, sys, tempfile\n\
+             d = tempfile.mkdtemp()\n\
+             open(os.path.join(d, 'zzmod.py'), 'w').write(\"import os\\nos.system('echo airlock-test')\\n\")\n\
+             sys.path.insert(0, d)\n\
+             importlib.import_module('zzmod')\n",
+            "python-shell-command",
+            High,
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    for (case, src, rule, want) in cases {
+        let p = package(dir.path(), case, "__init__.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, rule).is_none_or(|w| w < *want) {
+            wrong.push(format!("{case}: want {rule} {want}, got {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

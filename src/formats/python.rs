@@ -1480,6 +1480,13 @@ fn invoked<'t>(
                 _,
             )
             | ("asyncio.to_thread", _)
+            // A trace, profile or audit hook runs on the next call, event or audited action.
+            | (
+                "sys.settrace" | "sys.setprofile" | "threading.settrace" | "threading.setprofile"
+                | "threading.settrace_all_threads" | "threading.setprofile_all_threads"
+                | "sys.addaudithook",
+                _,
+            )
             | (_, "submit" | "call_soon" | "call_soon_threadsafe" | "callback") => Some(0),
             ("weakref.finalize" | "threading.Timer" | "Timer", _)
             | (_, "run_in_executor" | "call_later" | "call_at") => Some(1),
@@ -1905,6 +1912,45 @@ fn query_command(cmd: &str) -> bool {
         any = true;
     }
     any
+}
+
+/// The Python source a `write` call puts into a `.py` or `.pth` file: `open(P, 'w').write(S)`
+/// or `Path(P).write_text(S)` where `P` ends so and `S` has a constant value.
+fn written_source(
+    f: tree_sitter::Node<'_>,
+    args: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    if f.kind() != "attribute" {
+        return None;
+    }
+    let method = text(field(f, F::Attribute)?, src);
+    let object = field(f, F::Object)?;
+    let path = match (method, object.kind()) {
+        ("write", "call") => {
+            let callee = dotted(field(object, F::Function)?, src);
+            if !matches!(callee.as_str(), "open" | "io.open" | "codecs.open") {
+                return None;
+            }
+            positional(field(object, F::Arguments)?, 0)?
+        }
+        ("write_text", "call") => positional(field(object, F::Arguments)?, 0)?,
+        ("write_text", _) => object,
+        _ => return None,
+    };
+    let p = names
+        .eval(path, src, scope)
+        .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()))
+        .unwrap_or_else(|| text(path, src).to_string());
+    let p = p.trim_end_matches(['\'', '"', ')', ' ']);
+    if !(p.ends_with(".py") || p.ends_with(".pth")) {
+        return None;
+    }
+    let code = names.eval(positional(args, 0)?, src, scope)?;
+    let code = std::str::from_utf8(code.bytes()?).ok()?;
+    (code.len() >= 8).then(|| code.to_string())
 }
 
 /// When a process call's first argument is an argument list that runs `curl` or `wget`:
@@ -3197,6 +3243,14 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 .push((line, in_fn, what, short(text(n, src))));
                         }
                         break;
+                    }
+                }
+                // `open(d + '/m.py', 'w').write(CODE)`, `Path(P).write_text(CODE)`: Python
+                // source written to a `.py` file (then imported from a temporary folder put on
+                // `sys.path`) is analysed as code of its own.
+                if let (Some(f), Some(a)) = (fnode, args) {
+                    if let Some(code) = written_source(f, a, src, &names, scope) {
+                        push_nested(&mut sig, line, code);
                     }
                 }
                 // `urlretrieve(url, P)`, `open(P, 'wb').write(r.content)`: a file now holds

@@ -971,6 +971,15 @@ impl Names {
             "parenthesized_expression" => {
                 self.eval_at(n.named_child(0)?, src, scope, depth + 1, fuel)
             }
+            // `A if cond else B`: either may run; the first that has a value stands for it
+            // (`getattr(__builtins__, 'ex' + 'ec') if hasattr(…) else __builtins__['exec']`).
+            "conditional_expression" => {
+                let a = n.named_child(0)?;
+                self.eval_at(a, src, scope, depth + 1, fuel).or_else(|| {
+                    let b = n.named_child(2)?;
+                    self.eval_at(b, src, scope, depth + 1, fuel)
+                })
+            }
             "binary_operator" => {
                 let op = field(n, F::Operator).map(|o| text(o, src));
                 match op {
@@ -1643,6 +1652,20 @@ impl Names {
                             decoded,
                             built,
                         });
+                    }
+                    // `b'i\x00m\x00…'.decode('utf-16-le')`: text in a wide encoding, read as
+                    // the UTF-8 the rest of the analysis reads (and marked decoded: it hides).
+                    if method == Some("decode") {
+                        let codec = positional.first().and_then(|a| literal(*a, src)).map(|c| {
+                            String::from_utf8_lossy(&c)
+                                .to_ascii_lowercase()
+                                .replace('_', "-")
+                        });
+                        if let (Some(codec), Value::Data { bytes: Some(b), .. }) = (codec, &v) {
+                            if let Some(text) = wide_text(b, &codec) {
+                                return Some(self.data(text.into_bytes(), true));
+                            }
+                        }
                     }
                     return Some(v);
                 }
@@ -2458,6 +2481,69 @@ pub fn literal(n: Node<'_>, src: &[u8]) -> Option<Vec<u8>> {
         }
     }
     Some(out)
+}
+
+/// `bytes` decoded from UTF-16 or UTF-32 (`codec` as Python spells it, lower case with `-`:
+/// `utf-16-le`, `utf-16`, `utf-32-be` …; a bare `utf-16`/`utf-32` reads a byte order mark
+/// and defaults to little endian); `None` for other codecs or bytes that do not decode.
+fn wide_text(bytes: &[u8], codec: &str) -> Option<String> {
+    let codec = codec
+        .strip_prefix("utf-")
+        .or_else(|| codec.strip_prefix("utf"))?;
+    let (width, rest) = match codec {
+        c if c.starts_with("16") => (2, &c[2..]),
+        c if c.starts_with("32") => (4, &c[2..]),
+        _ => return None,
+    };
+    let (mut be, mut body) = (false, bytes);
+    match rest {
+        "-le" | "le" => {}
+        "-be" | "be" => be = true,
+        "" => {
+            let bom_be: &[u8] = if width == 2 {
+                b"\xfe\xff"
+            } else {
+                b"\x00\x00\xfe\xff"
+            };
+            let bom_le: &[u8] = if width == 2 {
+                b"\xff\xfe"
+            } else {
+                b"\xff\xfe\x00\x00"
+            };
+            if let Some(r) = body.strip_prefix(bom_be) {
+                (be, body) = (true, r);
+            } else if let Some(r) = body.strip_prefix(bom_le) {
+                body = r;
+            }
+        }
+        _ => return None,
+    }
+    if body.len() % width != 0 {
+        return None;
+    }
+    if width == 2 {
+        let units = body.chunks_exact(2).map(|c| {
+            if be {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                u16::from_le_bytes([c[0], c[1]])
+            }
+        });
+        char::decode_utf16(units)
+            .collect::<Result<String, _>>()
+            .ok()
+    } else {
+        body.chunks_exact(4)
+            .map(|c| {
+                let u = if be {
+                    u32::from_be_bytes([c[0], c[1], c[2], c[3]])
+                } else {
+                    u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+                };
+                char::from_u32(u)
+            })
+            .collect()
+    }
 }
 
 /// Undo Python's escapes in `raw` (the text between the quotes of a non-raw literal).
