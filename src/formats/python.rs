@@ -334,10 +334,16 @@ fn sends_secrets(
                 }
             }
             "attribute" if matches!(text(x, src), "os.environ" | "environ") => {
-                // `os.environ.get('X')` reads one variable; the bare mapping is all of them.
-                let parent_is_lookup = x
-                    .parent()
-                    .is_some_and(|p| p.kind() == "attribute" || p.kind() == "subscript");
+                // `os.environ.get('X')` reads one variable; the bare mapping is all of them,
+                // and so are its `items()`, `values()` and `copy()`
+                // (`{k: v for k, v in os.environ.items()}`).
+                let parent_is_lookup = x.parent().is_some_and(|p| {
+                    p.kind() == "subscript"
+                        || (p.kind() == "attribute"
+                            && !field(p, F::Attribute).is_some_and(|a| {
+                                matches!(text(a, src), "items" | "values" | "copy")
+                            }))
+                });
                 if !parent_is_lookup {
                     return Some("the whole environment".into());
                 }
@@ -1550,6 +1556,19 @@ fn outside_code(
     if calls.iter().any(|c| is_network(c)) {
         return Some("downloaded code");
     }
+    // `exec(os.environ['X'])`, `exec(os.getenv('X', ''))`: whoever sets the variable chooses
+    // the code (coverage's `exec(os.environ.get(X) and 'code' or '')` runs its own literal).
+    let env_read = match n.kind() {
+        "subscript" => field(n, F::Value).is_some_and(|v| text(v, src).ends_with("environ")),
+        "call" => field(n, F::Function).is_some_and(|f| {
+            let t = text(f, src);
+            t.ends_with("getenv") || t.ends_with("environ.get")
+        }),
+        _ => false,
+    };
+    if env_read {
+        return Some(CODE_FROM_ENV);
+    }
     // The file each read names: `open(P)`, `io.open(P)`, `Path(P).read_text()`,
     // `(here / P).read_text()`, and names bound to a file or its content (`f.read()` after
     // `with open(P) as f`, `code` after `code = f.read()`); the worst of them decides.
@@ -1592,6 +1611,9 @@ const CODE_FILE_AT_RUN_TIME: &str = "code read from a file named at run time";
 const NAMED_COMPUTED: &str = "a callable named by a computed string";
 /// Why: exec or eval named by a string (a logging config's `'()'`).
 const NAMED_EXEC: &str = "code run by a callable named by a string";
+
+/// Why: the code is an environment variable's value (`exec(os.environ['HOOK'])`).
+const CODE_FROM_ENV: &str = "code taken from an environment variable";
 
 /// The worse of two reasons to report code read from a file.
 fn worse(a: Option<&'static str>, b: Option<&'static str>) -> Option<&'static str> {
@@ -1960,16 +1982,27 @@ fn downloader_argv<'t>(
     args: tree_sitter::Node<'t>,
     src: &[u8],
 ) -> Option<Option<tree_sitter::Node<'t>>> {
-    let list = positional(args, 0).filter(|l| l.kind() == "list")?;
-    let mut c = list.walk();
-    let items: Vec<_> = list.named_children(&mut c).take(32).collect();
-    let prog = string_value(*items.first()?, src)?;
-    let base = prog.rsplit(['/', '\\']).next().unwrap_or(&prog);
-    let flags: &[&str] = match base.trim_end_matches(".exe") {
-        "curl" => &["-o", "--output"],
-        "wget" => &["-O", "--output-document"],
-        _ => return None,
+    // The argument list wherever the call takes it: `run([...])`, `os.execv(path, [...])`,
+    // `os.spawnlp(mode, 'curl', 'curl', …)`, `os.execlp('wget', 'wget', …)`.
+    let mut c = args.walk();
+    let top: Vec<_> = args.named_children(&mut c).take(8).collect();
+    let items: Vec<tree_sitter::Node<'t>> = match top.iter().find(|x| x.kind() == "list") {
+        Some(list) => {
+            let mut c = list.walk();
+            list.named_children(&mut c).take(32).collect()
+        }
+        None => top,
     };
+    let downloader = |x: &tree_sitter::Node<'_>| {
+        let p = string_value(*x, src)?;
+        let base = p.rsplit(['/', '\\']).next().unwrap_or(&p).to_string();
+        match base.trim_end_matches(".exe") {
+            "curl" => Some(&["-o", "--output"][..]),
+            "wget" => Some(&["-O", "--output-document"][..]),
+            _ => None,
+        }
+    };
+    let flags: &[&str] = items.iter().take(3).find_map(downloader)?;
     let out = items.iter().enumerate().find_map(|(i, x)| {
         let v = string_value(*x, src)?;
         flags
@@ -5863,7 +5896,8 @@ fn run(
             (false, NAMED_COMPUTED | CODE_FILE_AT_RUN_TIME) if role == Role::Module => {
                 Severity::Low
             }
-            (false, NAMED_COMPUTED | CODE_FILE_AT_RUN_TIME) => Severity::Medium,
+            (false, NAMED_COMPUTED | CODE_FILE_AT_RUN_TIME | CODE_FROM_ENV) => Severity::Medium,
+            (true, CODE_FROM_ENV) => Severity::Low,
             (false, _) | (true, "downloaded code") => Severity::High,
             (true, "code built from pieces" | CODE_NOT_PY) => Severity::Low,
             (true, _) => Severity::Medium,
