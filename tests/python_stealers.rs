@@ -516,3 +516,51 @@ fn forked_downloader_env_code_and_inline_env_items() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// Index options of a requirements file (tester t10, r01): an extra index is medium, low when
+/// every requirement is hashed; a URL requirement without a hash is low, over plain HTTP
+/// medium; a plain list gives nothing.
+#[test]
+fn requirements_index_options_are_graded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&str, &str, Option<Severity>)] = &[
+        (
+            "extra",
+            "--extra-index-url https://idx.example.invalid/simple\ntorch==2.5.1\n",
+            Some(Severity::Medium),
+        ),
+        (
+            "extra-hashed",
+            "--extra-index-url https://idx.example.invalid/simple\ntorch==2.5.1 --hash=sha256:00\n",
+            Some(Severity::Low),
+        ),
+        (
+            "url-plain-http",
+            "mylib @ http://files.example.invalid/mylib-1.0-py3-none-any.whl\n",
+            Some(Severity::Medium),
+        ),
+        (
+            "url-https",
+            "mylib @ https://files.example.invalid/mylib-1.0-py3-none-any.whl\n",
+            Some(Severity::Low),
+        ),
+        (
+            "plain",
+            "numpy==2.1.0\nrequests>=2\n# --extra-index-url in a comment\n",
+            None,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (case, text, want) in cases {
+        let d = dir.path().join(case);
+        std::fs::create_dir_all(&d).expect("mkdir");
+        let p = d.join("requirements.txt");
+        std::fs::write(&p, text).expect("write");
+        let r = scan_file(&p, BudgetLimits::default());
+        let got = worst(&r, "requirements-extra-index");
+        if got != *want {
+            wrong.push(format!("{case}: want {want:?}, got {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

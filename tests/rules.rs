@@ -691,7 +691,11 @@ fn every_rule_fires_on_its_fixture() {
     let db = airlock::osv::Db::load(&osv).expect("osv");
     let pins = dir.path().join("pins");
     std::fs::create_dir(&pins).expect("mkdir");
-    write(&pins, "requirements.txt", b"evil-pkg==1.0\nold_pkg==1.5\n");
+    write(
+        &pins,
+        "requirements.txt",
+        b"--extra-index-url https://idx.example.invalid/simple\nevil-pkg==1.0\nold_pkg==1.5\n",
+    );
     let mut report = scan(
         &ScanOptions {
             paths: vec![pins],
@@ -701,7 +705,11 @@ fn every_rule_fires_on_its_fixture() {
     )
     .expect("scan");
     airlock::check::advisories::apply(&mut report.files, Some(&db));
-    for id in ["known-malicious-release", "known-vulnerable-release"] {
+    for id in [
+        "known-malicious-release",
+        "known-vulnerable-release",
+        "requirements-extra-index",
+    ] {
         assert!(
             report.findings().any(|f| f.rule.id == id),
             "{id}: not fired"

@@ -191,9 +191,115 @@ pub fn parse_toml_lock(text: &str, key: &str) -> Result<Vec<Pin>, String> {
     Ok(pins)
 }
 
+/// Report the index options and URL requirements of a requirements file
+/// (`requirements-extra-index`, pip's requirements file format): `--extra-index-url` (a second
+/// index pip searches beside PyPI, taking the highest version of a name from either: dependency
+/// confusion) is medium, low when every requirement carries a `--hash` (pip's hash-checking
+/// mode refuses what the file did not pin); an index or link over plain `http://`, and
+/// `--trusted-host` (no certificate check), are medium; `--index-url`, `--find-links` and a
+/// requirement fetched from a URL (`name @ https://…`, a bare `https://…/x.whl`) without a
+/// `--hash` are low. One finding per option line, at most 16.
+fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
+    use crate::finding::{Finding, Severity, Span};
+    let lines: Vec<&str> = crate::formats::pypkg::universal_lines(text).collect();
+    let requirement = |l: &str| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#') && !t.starts_with('-')
+    };
+    let all_hashed = lines.iter().filter(|l| requirement(l)).count() > 0
+        && lines
+            .iter()
+            .filter(|l| requirement(l))
+            .all(|l| l.contains("--hash"));
+    let mut reported = 0;
+    for (i, raw) in lines.iter().enumerate() {
+        if reported >= 16 {
+            break;
+        }
+        // A comment starts at `#` at the line start or after whitespace (pip's rule).
+        let code = raw
+            .char_indices()
+            .find(|&(j, c)| c == '#' && (j == 0 || raw[..j].ends_with([' ', '\t'])))
+            .map_or(*raw, |(j, _)| &raw[..j]);
+        let l = code.trim();
+        let words: Vec<&str> = l.split_whitespace().collect();
+        let option = |names: &[&str]| {
+            words.iter().enumerate().find_map(|(j, w)| {
+                names.iter().find_map(|n| {
+                    if *w == *n {
+                        words.get(j + 1).map(|v| v.to_string())
+                    } else {
+                        w.strip_prefix(&format!("{n}=")).map(str::to_string)
+                    }
+                })
+            })
+        };
+        let plain = |u: &str| u.starts_with("http://");
+        let (severity, what, value) = if let Some(u) = option(&["--extra-index-url"]) {
+            let sev = if plain(&u) || !all_hashed {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            (sev, "adds a package index beside PyPI (dependency confusion: pip takes the highest version of a name from either)", u)
+        } else if let Some(h) = option(&["--trusted-host"]) {
+            (
+                Severity::Medium,
+                "turns off certificate checks for a host",
+                h,
+            )
+        } else if let Some(u) = option(&["--index-url", "-i", "--find-links", "-f"]) {
+            let sev = if plain(&u) {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            (sev, "installs from another index or link page", u)
+        } else if requirement(l) && !l.contains("--hash") {
+            let url = words
+                .iter()
+                .position(|w| *w == "@")
+                .and_then(|j| words.get(j + 1))
+                .or_else(|| words.first().filter(|w| w.contains("://")));
+            match url {
+                Some(u) if u.contains("://") && !u.starts_with("file:") => (
+                    if plain(u) {
+                        Severity::Medium
+                    } else {
+                        Severity::Low
+                    },
+                    "installs a package from a URL without a hash",
+                    u.to_string(),
+                ),
+                _ => continue,
+            }
+        } else {
+            continue;
+        };
+        reported += 1;
+        let mut at = loc.clone();
+        at.span = Some(Span::Line {
+            line: (i + 1) as u64,
+        });
+        ctx.emit(
+            Finding::builder(&crate::rules::package::requirements_extra_index::RULE, at)
+                .severity(severity)
+                .message(format!(
+                    "{what}: {}",
+                    crate::finding::truncate_chars(&value, 120)
+                ))
+                .evidence(crate::finding::truncate_chars(l, 200))
+                .build(),
+        );
+    }
+}
+
 /// Record the pins of a list in the format `format` as the fact `package.pins`.
 pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) {
     let text = String::from_utf8_lossy(data);
+    if format == Format::Requirements {
+        index_options(ctx, &text, loc);
+    }
     let pins = match format {
         Format::Requirements => Ok(parse_requirements(&text)),
         Format::Pylock => parse_toml_lock(&text, "packages"),

@@ -4,6 +4,7 @@ pub mod entry_point_shadows_command;
 pub mod installed_record_mismatch;
 pub mod pth_executable_line;
 pub mod pth_untrusted_path;
+pub mod requirements_extra_index;
 pub mod startup_entry_point;
 pub mod startup_file_unowned;
 pub mod startup_hook_file;
