@@ -1118,3 +1118,24 @@ fn stdlib_reduce_shapes_are_clean() {
     );
     assert_rule(&r, "pickle-unknown-call", Severity::Medium);
 }
+
+/// A call through a module constant (`lightgbm.basic._LIB`, a ctypes library) is a function
+/// called with arguments, medium, even when its last name is capitalised (tester t10, q15);
+/// a nested class rebuilt with data stays low.
+#[test]
+fn calls_through_a_module_constant_are_functions() {
+    let r = scan_named(
+        "lib.pkl",
+        &p4_call(
+            "lightgbm.basic",
+            "_LIB.LGBM_BoosterCreateFromModelfile",
+            &["/tmp/m"],
+        ),
+    );
+    assert_rule(&r, "pickle-unknown-call", Severity::Medium);
+    let r = scan_named(
+        "nested.pkl",
+        &p4_call("mypkg.models", "Outer.Inner", &["x"]),
+    );
+    assert_below_medium(&r);
+}

@@ -338,9 +338,23 @@ pub fn display_alias(module: &str) -> Option<&'static str> {
 }
 
 /// True when the last part of a dotted name follows the CapWords class naming convention
-/// (PEP 8): it starts with an upper-case ASCII letter, after optional leading underscores.
+/// (PEP 8): it starts with an upper-case ASCII letter, after optional leading underscores; and
+/// no earlier part is a constant's name (`_LIB`, `REGISTRY`: all capitals), through which a
+/// call reaches a function, not a class.
 pub fn looks_like_class(name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name);
+    // `lightgbm.basic._LIB.LGBM_BoosterCreateFromModelfile`: a call through a module constant
+    // (a ctypes library, a registry object) is a function call, whatever its last name.
+    let constant = |p: &str| {
+        let t = p.trim_start_matches('_');
+        t.len() >= 2
+            && t.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+    };
+    let mut parts = name.rsplit('.');
+    let last = parts.next().unwrap_or(name);
+    if parts.any(constant) {
+        return false;
+    }
     last.trim_start_matches('_')
         .chars()
         .next()
