@@ -718,3 +718,53 @@ fn str_method_escape_is_critical_in_gguf_and_tokenizer_config() {
         ]
     );
 }
+
+/// A chat template stored as an array of strings (type confusion; tester t10, g03): the wrong
+/// type is malformed (llama.cpp aborts reading it) and the joined strings are judged as the
+/// template a joining reader renders.
+#[test]
+fn a_chat_template_of_another_type_is_malformed_and_judged_joined() {
+    let data = build(
+        false,
+        3,
+        &[
+            ("general.architecture", V::S("llama")),
+            (
+                "tokenizer.chat_template",
+                V::Arr(
+                    8,
+                    vec![
+                        V::S("{{ ''.__class__.__mro__[1]"),
+                        V::S(".__subclasses__() }}"),
+                    ],
+                ),
+            ),
+        ],
+        &[("token_embd.weight", vec![4], 0)],
+        true,
+    );
+    let r = scan_bytes("m.gguf", &data);
+    let got = ids(&r);
+    assert!(
+        got.contains(&("gguf-malformed", Severity::Medium)),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(id, s)| id.starts_with("chat-template") && *s >= Severity::High),
+        "{got:?}"
+    );
+    let plain = build(
+        false,
+        3,
+        &[("tokenizer.chat_template", V::U32(7))],
+        &[("token_embd.weight", vec![4], 0)],
+        true,
+    );
+    let r = scan_bytes("n.gguf", &plain);
+    assert!(
+        ids(&r).contains(&("gguf-malformed", Severity::Medium)),
+        "{:?}",
+        ids(&r)
+    );
+}

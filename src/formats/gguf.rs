@@ -106,6 +106,25 @@ pub enum Value {
     F64(f64),
 }
 
+/// The GGUF type code of a value (`gguf_type`: 0 `UINT8` … 12 `FLOAT64`).
+fn type_code(v: &Value) -> u32 {
+    match v {
+        Value::U8(_) => 0,
+        Value::I8(_) => 1,
+        Value::U16(_) => 2,
+        Value::I16(_) => 3,
+        Value::U32(_) => 4,
+        Value::I32(_) => 5,
+        Value::F32(_) => 6,
+        Value::Bool(_) => 7,
+        Value::Str { .. } => 8,
+        Value::Array { .. } => 9,
+        Value::U64(_) => 10,
+        Value::I64(_) => 11,
+        Value::F64(_) => 12,
+    }
+}
+
 impl Value {
     /// The value as an unsigned integer, for integer types.
     pub fn as_u64(&self) -> Option<u64> {
@@ -732,12 +751,38 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         }
     }
     record_facts(ctx, loc, &h);
-    for (key, v, _) in &h.kvs {
+    for (key, v, key_offset) in &h.kvs {
         let key = c_key(key);
         if key == "tokenizer.chat_template" || key.starts_with("tokenizer.chat_template.") {
-            if let Value::Str { text, offset } = v {
-                let at = loc.with_span(Span::Offset { offset: *offset });
-                chat_template::check(ctx, text, &at, key);
+            match v {
+                Value::Str { text, offset } => {
+                    let at = loc.with_span(Span::Offset { offset: *offset });
+                    chat_template::check(ctx, text, &at, key);
+                }
+                // A template stored as another type: llama.cpp's `gguf_get_val_str` aborts on
+                // it, and a reader that joins an array of strings renders what it joined, so
+                // the joined text is judged as the template too.
+                other => {
+                    problems.push((
+                        *key_offset,
+                        format!("{key} is not a string (GGUF type {})", type_code(other)),
+                    ));
+                    if let Value::Array { items, .. } = other {
+                        let joined: String = items
+                            .iter()
+                            .filter_map(|x| match x {
+                                Value::Str { text, .. } => Some(text.as_str()),
+                                _ => None,
+                            })
+                            .collect();
+                        if !joined.is_empty() {
+                            let at = loc.with_span(Span::Offset {
+                                offset: *key_offset,
+                            });
+                            chat_template::check(ctx, &joined, &at, key);
+                        }
+                    }
+                }
             }
         }
     }
