@@ -564,3 +564,59 @@ fn requirements_index_options_are_graded() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// Tester t11's faults in the rules above: argv strings read in source order (`systemctl
+/// enable` is persistence, `crontab -l` is not), an own-host lookup and `platform.uname()` are
+/// not fingerprints, `git -C dir rev-parse` is a query while doxygen, `git -c …` and anything
+/// with `echo` (every defanged payload) are not, a branch on an option pip passes is not latent, and hashes on `\`
+/// continuation lines or abbreviated options are read as pip reads them.
+#[test]
+fn second_round_faults() {
+    use Severity::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    let cases: &[(&str, &str, &str, &str, Option<Severity>)] = &[
+        ("systemctl", "__init__.py", "import subprocess\nsubprocess.run(['systemctl', '--user', 'enable', 'x.service'])\n", "python-startup-write", Some(High)),
+        ("schtasks", "__init__.py", "import subprocess\nsubprocess.run(['schtasks', '/create', '/tn', 'x', '/tr', 'echo'])\n", "python-startup-write", Some(High)),
+        ("crontab-l", "__init__.py", "import subprocess\nsubprocess.run(['crontab', '-l'])\n", "python-startup-write", None),
+        ("own-host", "__init__.py", "import socket, urllib.request\nADDR = socket.gethostbyname(socket.gethostname())\nurllib.request.urlopen('https://x.example.invalid/ping')\n", "python-host-fingerprint", None),
+        ("uname-download", "setup.py", "import platform, urllib.request\narch = platform.uname().machine\nurllib.request.urlretrieve('https://x.example.invalid/bin-' + arch, 'b')\n", "python-host-fingerprint", None),
+        ("git-C", "setup.py", "import subprocess\nv = subprocess.check_output('git -C src rev-parse HEAD', shell=True)\n", "python-shell-command", Some(Low)),
+        ("git-then-echo", "setup.py", "import subprocess\nv = subprocess.check_output('git describe --tags || echo airlock-test', shell=True)\n", "python-shell-command", Some(High)),
+        ("git-dash-c", "setup.py", "import os\nos.system('git -c core.pager=id log')\n", "python-shell-command", Some(High)),
+        ("doxygen", "setup.py", "import os\nos.system('doxygen')\n", "python-shell-command", Some(High)),
+        ("argv-option", "setup.py", "import os, sys\nif '--dist-dir' in sys.argv:\n    os.system('echo airlock-test')\n", "python-shell-command", Some(High)),
+    ];
+    for (case, file, src, rule, want) in cases {
+        let p = package(dir.path(), case, file, src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, rule) != *want {
+            wrong.push(format!(
+                "{case}: want {rule} {want:?}, got {:?}",
+                summary(&r)
+            ));
+        }
+    }
+    let reqs: &[(&str, &str, Option<Severity>)] = &[
+        (
+            "pip-compile",
+            "--extra-index-url https://idx.example.invalid/simple\n\ntorch==2.5.1 \\\n    --hash=sha256:00 \\\n    --hash=sha256:11\n    # via -r requirements.in\n",
+            Some(Low),
+        ),
+        ("abbreviated", "--extra-index https://idx.example.invalid/simple\ntorch==2.5.1\n", Some(Medium)),
+        ("attached", "-ihttp://idx.example.invalid/simple\ntorch==2.5.1\n", Some(Medium)),
+        ("bom", "\u{feff}--trusted-host idx.example.invalid\ntorch==2.5.1\n", Some(Medium)),
+    ];
+    for (case, text, want) in reqs {
+        let d = dir.path().join(format!("req-{case}"));
+        std::fs::create_dir_all(&d).expect("mkdir");
+        let p = d.join("requirements.txt");
+        std::fs::write(&p, text).expect("write");
+        let r = scan_file(&p, BudgetLimits::default());
+        let got = worst(&r, "requirements-extra-index");
+        if got != *want {
+            wrong.push(format!("{case}: want {want:?}, got {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -201,54 +201,93 @@ pub fn parse_toml_lock(text: &str, key: &str) -> Result<Vec<Pin>, String> {
 /// `--hash` are low. One finding per option line, at most 16.
 fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
     use crate::finding::{Finding, Severity, Span};
-    let lines: Vec<&str> = crate::formats::pypkg::universal_lines(text).collect();
-    let requirement = |l: &str| {
-        let t = l.trim();
-        !t.is_empty() && !t.starts_with('#') && !t.starts_with('-')
-    };
-    let all_hashed = lines.iter().filter(|l| requirement(l)).count() > 0
-        && lines
-            .iter()
-            .filter(|l| requirement(l))
-            .all(|l| l.contains("--hash"));
-    let mut reported = 0;
-    for (i, raw) in lines.iter().enumerate() {
-        if reported >= 16 {
-            break;
+    // Logical lines as pip reads them: comments dropped (`#` at the start or after
+    // whitespace), `\` continuations joined, a byte order mark ignored.
+    let mut logical: Vec<(usize, String)> = Vec::new();
+    let mut cur = String::new();
+    let mut first = 0;
+    for (i, raw) in crate::formats::pypkg::universal_lines(text).enumerate() {
+        let raw = raw.trim_start_matches('\u{feff}');
+        if cur.is_empty() {
+            first = i + 1;
         }
-        // A comment starts at `#` at the line start or after whitespace (pip's rule).
         let code = raw
             .char_indices()
             .find(|&(j, c)| c == '#' && (j == 0 || raw[..j].ends_with([' ', '\t'])))
-            .map_or(*raw, |(j, _)| &raw[..j]);
-        let l = code.trim();
+            .map_or(raw, |(j, _)| &raw[..j]);
+        if let Some(cont) = code.trim_end().strip_suffix('\\') {
+            cur.push_str(cont);
+            cur.push(' ');
+            continue;
+        }
+        cur.push_str(code);
+        logical.push((first, std::mem::take(&mut cur)));
+        if logical.len() >= 100_000 {
+            break;
+        }
+    }
+    if !cur.is_empty() {
+        logical.push((first, cur));
+    }
+    let requirement = |l: &str| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('-')
+    };
+    let all_hashed = logical.iter().any(|(_, l)| requirement(l))
+        && logical
+            .iter()
+            .filter(|(_, l)| requirement(l))
+            .all(|(_, l)| l.contains("--hash"));
+    let mut reported = 0;
+    for (line, l) in &logical {
+        if reported >= 16 {
+            break;
+        }
+        let l = l.trim();
         let words: Vec<&str> = l.split_whitespace().collect();
-        let option = |names: &[&str]| {
+        // pip reads these options with optparse: a long option may be any unambiguous prefix
+        // (`--extra-index`), and a short one may carry its value (`-ihttps://…`).
+        let option = |long: &str, short: Option<&str>| {
             words.iter().enumerate().find_map(|(j, w)| {
-                names.iter().find_map(|n| {
-                    if *w == *n {
-                        words.get(j + 1).map(|v| v.to_string())
-                    } else {
-                        w.strip_prefix(&format!("{n}=")).map(str::to_string)
+                let next = || words.get(j + 1).map(|v| v.to_string());
+                if let Some(body) = w.strip_prefix("--") {
+                    let (name, value) = match body.split_once('=') {
+                        Some((n, v)) => (n, Some(v.to_string())),
+                        None => (body, None),
+                    };
+                    let full = long.trim_start_matches("--");
+                    let unique = LONG_OPTIONS.iter().filter(|o| o.starts_with(name)).count() == 1;
+                    if name.len() >= 3 && full.starts_with(name) && (name == full || unique) {
+                        return value.or_else(next);
                     }
-                })
+                    return None;
+                }
+                let s = short?;
+                if *w == s {
+                    return next();
+                }
+                w.strip_prefix(s)
+                    .filter(|v| !v.is_empty() && !v.starts_with('-'))
+                    .map(|v| v.trim_start_matches('=').to_string())
             })
         };
         let plain = |u: &str| u.starts_with("http://");
-        let (severity, what, value) = if let Some(u) = option(&["--extra-index-url"]) {
+        let (severity, what, value) = if let Some(u) = option("--extra-index-url", None) {
             let sev = if plain(&u) || !all_hashed {
                 Severity::Medium
             } else {
                 Severity::Low
             };
             (sev, "adds a package index beside PyPI (dependency confusion: pip takes the highest version of a name from either)", u)
-        } else if let Some(h) = option(&["--trusted-host"]) {
+        } else if let Some(h) = option("--trusted-host", None) {
             (
                 Severity::Medium,
                 "turns off certificate checks for a host",
                 h,
             )
-        } else if let Some(u) = option(&["--index-url", "-i", "--find-links", "-f"]) {
+        } else if let Some(u) =
+            option("--index-url", Some("-i")).or_else(|| option("--find-links", Some("-f")))
+        {
             let sev = if plain(&u) {
                 Severity::Medium
             } else {
@@ -278,9 +317,7 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
         };
         reported += 1;
         let mut at = loc.clone();
-        at.span = Some(Span::Line {
-            line: (i + 1) as u64,
-        });
+        at.span = Some(Span::Line { line: *line as u64 });
         ctx.emit(
             Finding::builder(&crate::rules::package::requirements_extra_index::RULE, at)
                 .severity(severity)
@@ -293,6 +330,28 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
         );
     }
 }
+
+/// The long options of pip's requirements file format (optparse accepts an unambiguous prefix
+/// of each).
+const LONG_OPTIONS: &[&str] = &[
+    "index-url",
+    "extra-index-url",
+    "no-index",
+    "constraint",
+    "requirement",
+    "editable",
+    "find-links",
+    "no-binary",
+    "only-binary",
+    "prefer-binary",
+    "require-hashes",
+    "pre",
+    "trusted-host",
+    "use-feature",
+    "config-settings",
+    "global-option",
+    "hash",
+];
 
 /// Record the pins of a list in the format `format` as the fact `package.pins`.
 pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) {

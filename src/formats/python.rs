@@ -690,7 +690,8 @@ fn reads_env(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
 }
 
 /// Whether a call reads who or where the process runs: the user's login name or the host's
-/// name (`getpass.getuser()`, `os.getlogin()`, `socket.gethostname()`, `platform.node()`).
+/// name (`getpass.getuser()`, `os.getlogin()`, `socket.gethostname()`, `platform.node()`; not
+/// `platform.uname()`, read for the machine's architecture).
 fn is_identity(name: &str) -> bool {
     matches!(
         name,
@@ -699,8 +700,6 @@ fn is_identity(name: &str) -> bool {
             | "socket.gethostname"
             | "socket.getfqdn"
             | "platform.node"
-            | "platform.uname"
-            | "os.uname"
     )
 }
 
@@ -1411,7 +1410,7 @@ fn argv_guard(c: tree_sitter::Node<'_>, src: &[u8]) -> Option<bool> {
     let own = !words.is_empty()
         && words
             .iter()
-            .all(|(_, w)| !PIP_COMMANDS.contains(&w.trim_start_matches('-')));
+            .all(|(_, w)| !w.starts_with('-') && !PIP_COMMANDS.contains(&w.as_str()));
     own.then_some(true)
 }
 
@@ -1881,26 +1880,21 @@ fn query_command(cmd: &str) -> bool {
         "svnversion",
         "uname",
         "which",
-        "nvcc",
         "nvidia-smi",
         "sw_vers",
         "lsb_release",
         "getconf",
-        "doxygen",
     ];
+    // Subcommands that read refs and objects only: none refreshes the index (which runs a
+    // repository's `core.fsmonitor` command) or reads a config that names a program.
     const GIT: &[&str] = &[
         "rev-parse",
         "describe",
         "log",
         "show",
-        "status",
-        "ls-files",
         "rev-list",
-        "diff",
         "branch",
         "tag",
-        "id",
-        "identify",
         "version",
         "--version",
     ];
@@ -1920,12 +1914,25 @@ fn query_command(cmd: &str) -> bool {
             continue;
         };
         let prog = prog.rsplit('/').next().unwrap_or(prog);
+        let rest: Vec<&str> = words.collect();
         let ok = match prog {
+            // Never `echo`: a defanged payload is an echo, and so is a test's.
             "cd" => true,
-            "git" | "hg" => {
-                let mut rest = words.skip_while(|w| w.starts_with('-'));
-                rest.next().is_some_and(|sub| GIT.contains(&sub))
+            "git" => {
+                // `git -C dir …`; never `-c`/`--config-env` (a config value can name a program),
+                // never `--dirty` (refreshes the index).
+                let mut i = 0;
+                while rest.get(i).is_some_and(|w| w.starts_with('-')) {
+                    i += if rest[i] == "-C" { 2 } else { 1 };
+                }
+                rest.iter().all(|w| {
+                    !(*w == "-c"
+                        || w.starts_with("--config")
+                        || w.starts_with("--dirty")
+                        || w.starts_with("--exec"))
+                }) && rest.get(i).is_some_and(|sub| GIT.contains(sub))
             }
+            "nvcc" => rest.iter().all(|w| matches!(*w, "--version" | "-V")),
             _ => TOOLS.contains(&prog) || matches!(prog, "head" | "tail" | "cut" | "tr"),
         };
         if !ok {
@@ -3485,7 +3492,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // `run(['crontab', '-'], input=…)`, `systemctl --user enable x.service`:
                     // installing a schedule or a service is persistence, with or without a
                     // shell.
-                    if let Some(words) = args.map(|a| string_nodes(a, src, 16)) {
+                    if let Some(mut words) = args.map(|a| string_nodes(a, src, 16)) {
+                        // In source order (the walk hands them out last first).
+                        words.sort_by_key(|(n, _)| n.start_byte());
                         let words: Vec<&str> = words.iter().map(|(_, w)| w.as_str()).collect();
                         if installs_persistence(&words) && sig.startup_writes.len() < 64 {
                             sig.startup_writes.push((
@@ -3790,7 +3799,26 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 {
                     sig.secret_reads.push((line, in_fn, short(text(n, src))));
                 }
-                if let Some(who) = pick(&is_identity) {
+                // `gethostbyname(socket.gethostname())` looks up the host's own address (a
+                // distributed-training idiom): that lookup sends nothing anywhere.
+                // (`parent()` walks down from the root: asked only of identity calls.)
+                let own_lookup = || {
+                    n.parent().and_then(|p| p.parent()).is_some_and(|c| {
+                        c.kind() == "call"
+                            && field(c, F::Function).is_some_and(|f| {
+                                matches!(
+                                    text(f, src).rsplit('.').next(),
+                                    Some(
+                                        "gethostbyname"
+                                            | "gethostbyname_ex"
+                                            | "getaddrinfo"
+                                            | "getfqdn"
+                                    )
+                                )
+                            })
+                    })
+                };
+                if let Some(who) = pick(&is_identity).filter(|_| !own_lookup()) {
                     if sig.identity.len() < 64 {
                         sig.identity.push((line, in_fn, call_text(&who)));
                     }
