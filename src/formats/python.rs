@@ -651,6 +651,10 @@ pub(crate) const CREDENTIALS: &[&str] = &[
     ".electrum/",
     "Ethereum/keystore",
     ".ethereum/keystore",
+    "/proc/self/environ",
+    ".netrc",
+    ".config/gh/hosts.yml",
+    "huggingface/token",
 ];
 
 /// Whether an environment variable's name says it holds a secret (`GITHUB_TOKEN`,
@@ -2017,10 +2021,13 @@ fn downloader_argv<'t>(
         }
     };
     let flags: &[&str] = items.iter().take(3).find_map(downloader)?;
+    // `-o P`, `--output P`, and short flags run together (`-sLo P`, `-qO P`).
     let out = items.iter().enumerate().find_map(|(i, x)| {
         let v = string_value(*x, src)?;
-        flags
-            .contains(&v.as_str())
+        let joined = v.starts_with('-')
+            && !v.starts_with("--")
+            && flags.iter().any(|f| f.len() == 2 && v.ends_with(&f[1..]));
+        (flags.contains(&v.as_str()) || joined)
             .then(|| items.get(i + 1).copied())
             .flatten()
     });
@@ -4584,9 +4591,6 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("pty.", Group::Process),
             ("urlopen", Group::Network),
             ("urlretrieve", Group::Network),
-            ("open_connection", Group::Network),
-            ("telnetlib", Group::Network),
-            ("aiohttp", Group::Network),
             ("urllib3.", Group::Network),
             ("smtplib.", Group::Network),
             ("sendmail", Group::Network),
@@ -4788,6 +4792,10 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("compile_command(", Group::Exec),
             ("_run_code(", Group::Exec),
             ("OpenerDirector", Group::Network),
+            // Network clients kept out of the first searcher's 128 patterns.
+            ("open_connection", Group::Network),
+            ("telnetlib", Group::Network),
+            ("aiohttp", Group::Network),
             // Every other `import` statement, listed last so that the words above keep their
             // matches: judged by `sensitive_import` (an alias of a module that runs code,
             // processes or requests, or such a function imported by name).

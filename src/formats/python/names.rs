@@ -987,20 +987,24 @@ impl Names {
                     // operands are read in a loop (up to [`MAX_SUM_OPERANDS`]), so an obfuscator's
                     // long chain does not run into the depth bound.
                     Some("+") => {
+                        // In order, through both sides and brackets (`'a' + ('b' + ('c' + …))`
+                        // nests to the right).
                         let mut operands = Vec::new();
-                        let mut cur = n;
-                        loop {
-                            operands.push(field(cur, F::Right)?);
-                            let left = field(cur, F::Left)?;
-                            let plus = left.kind() == "binary_operator"
-                                && field(left, F::Operator).map(|o| text(o, src)) == Some("+");
-                            if plus && operands.len() < MAX_SUM_OPERANDS {
-                                cur = left;
+                        let mut todo = vec![n];
+                        while let Some(cur) = todo.pop() {
+                            let plus = cur.kind() == "binary_operator"
+                                && field(cur, F::Operator).map(|o| text(o, src)) == Some("+");
+                            let room = operands.len() + todo.len() < MAX_SUM_OPERANDS;
+                            if plus && room {
+                                todo.push(field(cur, F::Right)?);
+                                todo.push(field(cur, F::Left)?);
+                            } else if cur.kind() == "parenthesized_expression" && room {
+                                todo.push(cur.named_child(0)?);
                             } else {
-                                operands.push(left);
-                                break;
+                                operands.push(cur);
                             }
                         }
+                        operands.reverse();
                         let mut acc = self.eval_at(operands.pop()?, src, scope, depth + 1, fuel)?;
                         while let Some(x) = operands.pop() {
                             let r = self.eval_at(x, src, scope, depth + 1, fuel)?;
