@@ -217,7 +217,12 @@ impl<'a> Index<'a> {
             || self.imported(from, name).is_some_and(|m| {
                 let l = &self.modules[m].links;
                 (l.kind == ModuleKind::Script && !l.script_latent.is_empty())
-                    || !l.parsed && l.words && l.hot.as_ref().is_none_or(|h| !h.is_empty())
+                    // A module imported whole by the loading module itself (`from . import
+                    // _t`, then `_t.run()`): which function is called is not known.
+                    || depth == 1
+                        && !l.parsed
+                        && l.words
+                        && l.hot.as_ref().is_none_or(|h| !h.is_empty())
                     || l.functions
                         .keys()
                         .any(|f| self.function_reaches(m, f, depth, seen))
