@@ -552,24 +552,37 @@ fn requirements_index_options_are_graded() {
     ];
     let mut wrong = Vec::new();
     for (case, text, want) in cases {
-        let d = dir.path().join(case);
-        std::fs::create_dir_all(&d).expect("mkdir");
-        let p = d.join("requirements.txt");
-        std::fs::write(&p, text).expect("write");
-        let r = scan_file(&p, BudgetLimits::default());
-        let got = worst(&r, "requirements-extra-index");
-        if got != *want {
-            wrong.push(format!("{case}: want {want:?}, got {:?}", summary(&r)));
-        }
+        requirements_case(dir.path(), case, text, *want, &mut wrong);
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Write `text` as `<case>/requirements.txt` under `root`, scan it, and note in `wrong` when
+/// its worst `requirements-extra-index` severity is not `want`.
+fn requirements_case(
+    root: &Path,
+    case: &str,
+    text: &str,
+    want: Option<Severity>,
+    wrong: &mut Vec<String>,
+) {
+    let d = root.join(format!("req-{case}"));
+    std::fs::create_dir_all(&d).expect("mkdir");
+    let p = d.join("requirements.txt");
+    std::fs::write(&p, text).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    let got = worst(&r, "requirements-extra-index");
+    if got != want {
+        wrong.push(format!("{case}: want {want:?}, got {:?}", summary(&r)));
+    }
 }
 
 /// Tester t11's faults in the rules above: argv strings read in source order (`systemctl
 /// enable` is persistence, `crontab -l` is not), an own-host lookup and `platform.uname()` are
 /// not fingerprints, `git -C dir rev-parse` is a query while doxygen, `git -c …` and anything
-/// with `echo` (every defanged payload) are not, a branch on an option pip passes is not latent, and hashes on `\`
-/// continuation lines or abbreviated options are read as pip reads them.
+/// with `echo` (every defanged payload) are not, a branch on an option pip passes is not
+/// latent, and hashes on `\` continuation lines or abbreviated options are read as pip reads
+/// them.
 #[test]
 fn second_round_faults() {
     use Severity::*;
@@ -609,15 +622,7 @@ fn second_round_faults() {
         ("bom", "\u{feff}--trusted-host idx.example.invalid\ntorch==2.5.1\n", Some(Medium)),
     ];
     for (case, text, want) in reqs {
-        let d = dir.path().join(format!("req-{case}"));
-        std::fs::create_dir_all(&d).expect("mkdir");
-        let p = d.join("requirements.txt");
-        std::fs::write(&p, text).expect("write");
-        let r = scan_file(&p, BudgetLimits::default());
-        let got = worst(&r, "requirements-extra-index");
-        if got != *want {
-            wrong.push(format!("{case}: want {want:?}, got {:?}", summary(&r)));
-        }
+        requirements_case(dir.path(), case, text, *want, &mut wrong);
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
