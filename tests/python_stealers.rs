@@ -694,3 +694,32 @@ fn sent_locations_are_read_like_named_ones() {
         summary(&r)
     );
 }
+
+/// A name bound to a sum of string pieces too long to fold, then exec'd, is built code too
+/// (tester t10, d02).
+#[test]
+fn a_name_bound_to_a_long_sum_is_built_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = format!("x = {}\nexec(x)\n", vec!["'a'"; 3000].join(" + "));
+    let p = package(dir.path(), "long-sum-var", "__init__.py", &src);
+    let r = scan_file(&p, BudgetLimits::default());
+    assert_eq!(
+        worst(&r, "python-exec-computed"),
+        Some(Severity::High),
+        "{:?}",
+        summary(&r)
+    );
+    // A literal kept in a name is read as code, not as pieces.
+    let p = package(
+        dir.path(),
+        "literal-var",
+        "__init__.py",
+        "x = 'print(1)'\nexec(x)\n",
+    );
+    let r = scan_file(&p, BudgetLimits::default());
+    assert!(
+        r.worst().is_none_or(|w| w < Severity::High),
+        "{:?}",
+        summary(&r)
+    );
+}

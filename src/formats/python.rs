@@ -2715,6 +2715,18 @@ fn push_nested(sig: &mut Signals, line: usize, code: String) {
     }
 }
 
+/// A sum of many string pieces the name table could not fold (past its step bound): data
+/// built from pieces, its bytes unknown, as `exec` of the sum itself is judged.
+fn pieces_past_bound(value: tree_sitter::Node<'_>, src: &[u8]) -> Option<Value> {
+    (value.kind() == "binary_operator" && string_nodes(value, src, 64).len() >= 8).then_some(
+        Value::Data {
+            bytes: None,
+            decoded: false,
+            built: true,
+        },
+    )
+}
+
 /// What an assignment-like node binds, with its right-hand side evaluated now.
 fn assignment_binds(
     n: tree_sitter::Node<'_>,
@@ -2750,6 +2762,7 @@ fn assignment_binds(
                         .get_or_insert_with(|| {
                             file_value(value, src, names, scope)
                                 .or_else(|| names.eval(value, src, scope))
+                                .or_else(|| pieces_past_bound(value, src))
                         })
                         .clone();
                     out.push((id.to_string(), v.unwrap_or(Value::Opaque)));
@@ -3226,10 +3239,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             // (past its step bound) is built code all the same.
                             let built = value.as_ref().is_some_and(Value::built)
                                 || (value.is_none()
-                                    && first.is_some_and(|f| {
-                                        f.kind() == "binary_operator"
-                                            && string_nodes(f, src, 64).len() >= 8
-                                    }));
+                                    && first.and_then(|f| pieces_past_bound(f, src)).is_some());
                             // `exec(d)`, `exec(r.text)`, `exec(s.recv(4096))` of a name bound
                             // to what a network call returned.
                             let fetched = first
