@@ -5,7 +5,7 @@
 //! `__init__.py` (or a function in it), and scanned with the library; nothing is executed.
 //! Benign look-alikes must give nothing at medium or above.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -41,17 +41,9 @@ fn zlib(s: &str) -> Vec<u8> {
     z.finish().expect("deflate")
 }
 
-/// Write `source` as `demo/<file>` of a package in a fresh folder under `root`.
-fn package(root: &Path, case: &str, file: &str, source: &str) -> PathBuf {
-    let dir = root.join(case).join("demo");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    if file != "__init__.py" {
-        std::fs::write(dir.join("__init__.py"), "").expect("write");
-    }
-    let p = dir.join(file);
-    std::fs::write(&p, source).expect("write");
-    p
-}
+#[path = "support/pysrc.rs"]
+mod pysrc;
+use pysrc::package;
 
 fn summary(r: &FileReport) -> Vec<String> {
     r.findings

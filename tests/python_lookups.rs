@@ -27,13 +27,9 @@ fn scan(name: &str, src: &str) -> FileReport {
     scan_file(&p, BudgetLimits::default())
 }
 
-fn worst(r: &FileReport, rule: &str) -> Option<Severity> {
-    r.findings
-        .iter()
-        .filter(|f| f.rule.id == rule)
-        .map(|f| f.severity)
-        .max()
-}
+#[path = "support/pysrc.rs"]
+mod pysrc;
+use pysrc::worst;
 
 fn summary(r: &FileReport) -> Vec<String> {
     r.findings

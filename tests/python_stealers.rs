@@ -5,33 +5,15 @@
 //! under `example.invalid`, commands only `echo`) and scanned with the library; nothing is
 //! executed. Benign look-alikes must stay below medium.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use airlock::analyse::BudgetLimits;
 use airlock::finding::Severity;
 use airlock::scan::{scan_file, FileReport};
 
-/// Write `source` as `<case>/demo/<file>` under `root` (with an empty `__init__.py` beside a
-/// module of another name).
-fn package(root: &Path, case: &str, file: &str, source: &str) -> PathBuf {
-    let dir = root.join(case).join("demo");
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    if file != "__init__.py" {
-        std::fs::write(dir.join("__init__.py"), "").expect("write");
-    }
-    let p = dir.join(file);
-    std::fs::write(&p, source).expect("write");
-    p
-}
-
-/// The worst severity of `rule` in the report.
-fn worst(r: &FileReport, rule: &str) -> Option<Severity> {
-    r.findings
-        .iter()
-        .filter(|f| f.rule.id == rule)
-        .map(|f| f.severity)
-        .max()
-}
+#[path = "support/pysrc.rs"]
+mod pysrc;
+use pysrc::{package, worst};
 
 fn summary(r: &FileReport) -> Vec<String> {
     r.findings

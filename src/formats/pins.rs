@@ -93,39 +93,45 @@ fn valid_name(n: &str) -> bool {
 /// Pins of a requirements file or `pip freeze` output.
 pub fn parse_requirements(text: &str) -> Vec<Pin> {
     let mut pins = Vec::new();
-    let mut logical = String::new();
-    let mut first_line = 0u64;
-    for (i, raw) in crate::formats::pypkg::universal_lines(text).enumerate() {
-        if logical.is_empty() {
-            first_line = (i + 1) as u64;
+    logical_lines(text, |line, l| {
+        if let Some(p) = pin_of(l) {
+            pins.push(Pin { line, ..p });
         }
-        // A comment starts at `#` at the line start or after whitespace (pip's rule).
-        let mut line = raw;
-        if let Some(p) = raw
+        pins.len() < MAX_PINS
+    });
+    pins
+}
+
+/// The logical lines of a requirements file as pip reads them (pip's requirements file
+/// format): a byte order mark ignored, comments dropped (`#` at the line start or after
+/// whitespace), lines ending in `\` joined with the next. `each` gets the number of a logical
+/// line's first physical line (1-based) and its text, and returns false to stop.
+fn logical_lines(text: &str, mut each: impl FnMut(u64, &str) -> bool) {
+    let mut logical = String::new();
+    let mut first = 0u64;
+    for (i, raw) in crate::formats::pypkg::universal_lines(text).enumerate() {
+        let raw = raw.trim_start_matches('\u{feff}');
+        if logical.is_empty() {
+            first = (i + 1) as u64;
+        }
+        let code = raw
             .char_indices()
             .find(|&(j, c)| c == '#' && (j == 0 || raw[..j].ends_with([' ', '\t'])))
-            .map(|(j, _)| j)
-        {
-            line = &raw[..p];
-        }
-        if let Some(cont) = line.trim_end().strip_suffix('\\') {
+            .map_or(raw, |(j, _)| &raw[..j]);
+        if let Some(cont) = code.trim_end().strip_suffix('\\') {
             logical.push_str(cont);
             logical.push(' ');
             continue;
         }
-        logical.push_str(line);
-        if let Some(p) = pin_of(&logical) {
-            pins.push(Pin {
-                line: first_line,
-                ..p
-            });
-            if pins.len() >= MAX_PINS {
-                break;
-            }
+        logical.push_str(code);
+        if !each(first, &logical) {
+            return;
         }
         logical.clear();
     }
-    pins
+    if !logical.is_empty() {
+        each(first, &logical);
+    }
 }
 
 fn pin_of(line: &str) -> Option<Pin> {
@@ -201,34 +207,11 @@ pub fn parse_toml_lock(text: &str, key: &str) -> Result<Vec<Pin>, String> {
 /// `--hash` are low. One finding per option line, at most 16.
 fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
     use crate::finding::{Finding, Severity, Span};
-    // Logical lines as pip reads them: comments dropped (`#` at the start or after
-    // whitespace), `\` continuations joined, a byte order mark ignored.
-    let mut logical: Vec<(usize, String)> = Vec::new();
-    let mut cur = String::new();
-    let mut first = 0;
-    for (i, raw) in crate::formats::pypkg::universal_lines(text).enumerate() {
-        let raw = raw.trim_start_matches('\u{feff}');
-        if cur.is_empty() {
-            first = i + 1;
-        }
-        let code = raw
-            .char_indices()
-            .find(|&(j, c)| c == '#' && (j == 0 || raw[..j].ends_with([' ', '\t'])))
-            .map_or(raw, |(j, _)| &raw[..j]);
-        if let Some(cont) = code.trim_end().strip_suffix('\\') {
-            cur.push_str(cont);
-            cur.push(' ');
-            continue;
-        }
-        cur.push_str(code);
-        logical.push((first, std::mem::take(&mut cur)));
-        if logical.len() >= 100_000 {
-            break;
-        }
-    }
-    if !cur.is_empty() {
-        logical.push((first, cur));
-    }
+    let mut logical: Vec<(u64, String)> = Vec::new();
+    logical_lines(text, |line, l| {
+        logical.push((line, l.to_string()));
+        logical.len() < MAX_PINS
+    });
     let requirement = |l: &str| {
         let t = l.trim();
         !t.is_empty() && !t.starts_with('-')
@@ -317,7 +300,7 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
         };
         reported += 1;
         let mut at = loc.clone();
-        at.span = Some(Span::Line { line: *line as u64 });
+        at.span = Some(Span::Line { line: *line });
         ctx.emit(
             Finding::builder(&crate::rules::package::requirements_extra_index::RULE, at)
                 .severity(severity)

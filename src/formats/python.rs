@@ -1952,29 +1952,22 @@ fn query_command(cmd: &str) -> bool {
 }
 
 /// The Python source a `write` call puts into a `.py` or `.pth` file: `open(P, 'w').write(S)`
-/// or `Path(P).write_text(S)` where `P` ends so and `S` has a constant value.
+/// or `Path(P).write_text(S)` (the file as [`written_path`] finds it) where `P` ends so and
+/// `S` has a constant value.
 fn written_source(
-    f: tree_sitter::Node<'_>,
-    args: tree_sitter::Node<'_>,
+    n: tree_sitter::Node<'_>,
     src: &[u8],
     names: &Names,
     scope: usize,
 ) -> Option<String> {
-    if f.kind() != "attribute" {
-        return None;
-    }
-    let method = text(field(f, F::Attribute)?, src);
+    let f = field(n, F::Function).filter(|f| f.kind() == "attribute")?;
     let object = field(f, F::Object)?;
-    let path = match (method, object.kind()) {
-        ("write", "call") => {
-            let callee = dotted(field(object, F::Function)?, src);
-            if !matches!(callee.as_str(), "open" | "io.open" | "codecs.open") {
-                return None;
-            }
-            positional(field(object, F::Arguments)?, 0)?
+    let path = match text(field(f, F::Attribute)?, src) {
+        "write" if object.kind() == "call" => {
+            let opener = dotted(field(object, F::Function)?, src);
+            written_path(object, &opener, src, names, scope)?
         }
-        ("write_text", "call") => positional(field(object, F::Arguments)?, 0)?,
-        ("write_text", _) => object,
+        "write_text" => written_path(n, "write_text", src, names, scope)?,
         _ => return None,
     };
     let p = names
@@ -1985,7 +1978,7 @@ fn written_source(
     if !(p.ends_with(".py") || p.ends_with(".pth")) {
         return None;
     }
-    let code = names.eval(positional(args, 0)?, src, scope)?;
+    let code = names.eval(positional(field(n, F::Arguments)?, 0)?, src, scope)?;
     let code = std::str::from_utf8(code.bytes()?).ok()?;
     (code.len() >= 8).then(|| code.to_string())
 }
@@ -2097,7 +2090,12 @@ fn startup_words(s: &str) -> Option<&'static str> {
         return Some(STARTUP_FILE);
     }
     // `Path.home() / '.config' / 'systemd' / 'user'`, `os.path.join(h, '.ssh', 'x')`: the
-    // pieces read as one path.
+    // pieces read as one path. Every assignment's value comes here, so the path is joined only
+    // when the longest piece of one of the words is there at all.
+    let longest = |w: &'static str| w.split('/').max_by_key(|p| p.len()).unwrap_or(w);
+    if !PERSISTENCE_WORDS.iter().any(|w| s.contains(longest(w))) {
+        return site_packages(s);
+    }
     let joined: String = s
         .chars()
         .filter(|c| !matches!(c, '\'' | '"' | ' '))
@@ -2114,6 +2112,11 @@ fn startup_words(s: &str) -> Option<&'static str> {
     if persistence {
         return Some(PERSISTENCE);
     }
+    site_packages(s)
+}
+
+/// [`SITE_PACKAGES`] when `s` names the site-packages folder.
+fn site_packages(s: &str) -> Option<&'static str> {
     [
         "site-packages",
         "getsitepackages",
@@ -3309,10 +3312,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // `open(d + '/m.py', 'w').write(CODE)`, `Path(P).write_text(CODE)`: Python
                 // source written to a `.py` file (then imported from a temporary folder put on
                 // `sys.path`) is analysed as code of its own.
-                if let (Some(f), Some(a)) = (fnode, args) {
-                    if let Some(code) = written_source(f, a, src, &names, scope) {
-                        push_nested(&mut sig, line, code);
-                    }
+                if let Some(code) = written_source(n, src, &names, scope) {
+                    push_nested(&mut sig, line, code);
                 }
                 // `urlretrieve(url, P)`, `open(P, 'wb').write(r.content)`: a file now holds
                 // downloaded bytes; running it later is a dropper.
