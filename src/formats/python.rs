@@ -312,6 +312,12 @@ fn is_network(name: &str) -> bool {
         )
         || (name.starts_with("xmlrpc.client.ServerProxy(") && last != "ServerProxy")
         || (name.starts_with("pycurl.Curl()") && last == "perform")
+        // A TLS socket (`ctx.wrap_socket(socket.socket()).connect(…)`), and the browser told
+        // to open a URL (which carries whatever was put in it).
+        || (name.contains("wrap_socket()")
+            && matches!(last, "connect" | "connect_ex" | "send" | "sendall" | "sendto"))
+        || (name.starts_with("webbrowser.")
+            && matches!(last, "open" | "open_new" | "open_new_tab"))
         || (name.starts_with("socket.")
             && matches!(last, "gethostbyname" | "gethostbyname_ex" | "getaddrinfo"))
         || (name.starts_with("dns.resolver.") && matches!(last, "resolve" | "query"))
@@ -655,24 +661,412 @@ pub(crate) const CREDENTIALS: &[&str] = &[
 ];
 
 /// Whether an environment variable's name says it holds a secret (`GITHUB_TOKEN`,
-/// `AWS_SECRET_ACCESS_KEY`, `DB_PASSWORD`, `OPENAI_API_KEY`): upper case, and a secret word.
+/// `AWS_SECRET_ACCESS_KEY`, `DB_PASSWORD`, `OPENAI_API_KEY`, `OPENAI_KEY`, `TWINE_PASS`,
+/// `NPM_AUTH`, `GH_PAT`, `DATABASE_URL`): compared in upper case (Windows reads names so, and
+/// `os.environ.get('github_token')` finds `GITHUB_TOKEN` there), by its `_`-separated words, so
+/// that `TOKENIZERS_PARALLELISM` or `MAX_TOKENS` are not secrets. A word that is a secret
+/// anywhere (`TOKEN`, `SECRET`, `PASSWORD`, `PASS`, `APIKEY`, `CREDENTIALS`, `COOKIE`, `DSN`,
+/// `PAT`), a last word that names one (`KEY`, `AUTH`), or a name that holds one whole
+/// (`DATABASE_URL`, `SSH_AUTH_SOCK`, `KUBECONFIG`).
 fn secret_variable(s: &str) -> bool {
-    s.len() <= 64
-        && s.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-        && [
-            "TOKEN",
-            "SECRET",
-            "PASSWORD",
-            "PASSWD",
-            "API_KEY",
-            "APIKEY",
-            "ACCESS_KEY",
-            "PRIVATE_KEY",
-            "CREDENTIAL",
-        ]
-        .iter()
-        .any(|w| s.contains(w))
+    if s.is_empty() || s.len() > 64 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return false;
+    }
+    let up = s.to_ascii_uppercase();
+    if matches!(
+        up.as_str(),
+        "DATABASE_URL" | "SSH_AUTH_SOCK" | "KUBECONFIG" | "NETRC" | "PGPASSFILE"
+    ) || [
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "APIKEY",
+        "CREDENTIAL",
+        "PRIVATE_KEY",
+        "ACCESS_KEY",
+        "API_KEY",
+    ]
+    .iter()
+    .any(|w| up.contains(w))
+    {
+        return true;
+    }
+    let words: Vec<&str> = up.split('_').filter(|w| !w.is_empty()).collect();
+    words.iter().enumerate().any(|(i, w)| {
+        let last = i + 1 == words.len();
+        matches!(
+            *w,
+            "TOKEN" | "PASS" | "PASSPHRASE" | "COOKIE" | "COOKIES" | "DSN" | "PAT"
+        ) || (last && i > 0 && matches!(*w, "KEY" | "AUTH"))
+    })
+}
+
+/// Environment variables that name who or where the process runs: the login name, the host
+/// name, the home folder (which holds the login name), Windows' domain.
+fn identity_variable(s: &str) -> bool {
+    matches!(
+        s.to_ascii_uppercase().as_str(),
+        "USER"
+            | "USERNAME"
+            | "LOGNAME"
+            | "COMPUTERNAME"
+            | "HOSTNAME"
+            | "USERDOMAIN"
+            | "HOME"
+            | "USERPROFILE"
+    )
+}
+
+/// The environment mapping under its names: `os.environ`, its bytes twin, and the mapping `os`
+/// re-exports from `posix` or `nt`.
+fn is_environ(name: &str) -> bool {
+    matches!(
+        name,
+        "os.environ" | "os.environb" | "posix.environ" | "nt.environ"
+    )
+}
+
+/// Calls that read one environment variable, the name first (`os.getenv`, `os.environ.get`,
+/// `os.environ.pop`, `os.environ.setdefault`, `os.environ.__getitem__`).
+fn env_reader(name: &str) -> bool {
+    matches!(name, "os.getenv" | "os.getenvb")
+        || name.rsplit_once('.').is_some_and(|(m, f)| {
+            is_environ(m) && matches!(f, "get" | "pop" | "setdefault" | "__getitem__")
+        })
+}
+
+/// Commands whose output is the whole environment (`env`, `printenv`, with options only).
+fn dumps_environment(command: &str) -> bool {
+    let mut words = command.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let base = first.rsplit('/').next().unwrap_or(first);
+    matches!(base, "env" | "printenv") && words.all(|w| w.starts_with('-'))
+}
+
+/// Commands whose output names who or where the process runs (`whoami`, `hostname`, `id`,
+/// `uname -n`).
+fn identity_command(command: &str) -> bool {
+    let mut words = command.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let base = first.rsplit('/').next().unwrap_or(first);
+    match base.trim_end_matches(".exe") {
+        "whoami" | "hostname" | "id" | "logname" => true,
+        "uname" => words.any(|w| w.starts_with('-') && (w.contains('n') || w.contains('a'))),
+        _ => false,
+    }
+}
+
+/// The command a process call runs, as one string: a shell string, or an argument list's
+/// constant words joined by blanks (`['whoami']`, `['env', '-0']`). `None` when the first
+/// argument is not a constant.
+fn command_words(
+    args: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    let first = positional(args, 0)?;
+    if matches!(first.kind(), "list" | "tuple") {
+        let mut c = first.walk();
+        let words: Vec<String> = first
+            .named_children(&mut c)
+            .take(16)
+            .map_while(|w| {
+                names
+                    .eval(w, src, scope)?
+                    .bytes()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+            })
+            .collect();
+        return (!words.is_empty()).then(|| words.join(" "));
+    }
+    names
+        .eval(first, src, scope)?
+        .bytes()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+}
+
+/// Who or where the process runs, if the expression `n` names it right there: a call of
+/// [`is_identity`], an identity environment variable (`os.environ['USER']`,
+/// `os.getenv('COMPUTERNAME')`), the node name of `os.uname()` or `platform.uname()`
+/// (`.nodename`, `.node`, `[1]`), the password entry's name (`pwd.getpwuid(…).pw_name`), the home
+/// folder (`os.path.expanduser('~')`, `Path.home()`), or a file that names them
+/// (`/etc/hostname`, `/etc/passwd`).
+fn names_identity(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    match n.kind() {
+        "call" => {
+            let f = field(n, F::Function)?;
+            let spelled = dotted(f, src);
+            let resolved = names.resolve(f, src, scope).unwrap_or_default();
+            let args = field(n, F::Arguments);
+            let key = || {
+                args.and_then(|a| positional(a, 0))
+                    .and_then(|k| names.eval(k, src, scope))
+                    .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()))
+            };
+            for name in [spelled.as_str(), resolved.as_str()] {
+                if is_identity(name)
+                    || matches!(
+                        name,
+                        "pwd.getpwuid"
+                            | "pwd.getpwnam"
+                            | "uuid.getnode"
+                            | "pathlib.Path.home"
+                            | "Path.home"
+                            | "os.getcwd"
+                            | "os.getcwdb"
+                    )
+                {
+                    return Some(short(text(n, src)));
+                }
+                if (env_reader(name) && key().is_some_and(|k| identity_variable(&k)))
+                    || (name == "os.path.expanduser" && key().as_deref() == Some("~"))
+                {
+                    return Some(short(text(n, src)));
+                }
+                if is_process(name)
+                    && args
+                        .and_then(|a| command_words(a, src, names, scope))
+                        .is_some_and(|c| identity_command(&c))
+                {
+                    return Some(short(text(n, src)));
+                }
+                if name.ends_with("open") || name.ends_with("read_text") {
+                    let p = key().unwrap_or_default();
+                    if matches!(
+                        p.as_str(),
+                        "/etc/hostname" | "/etc/passwd" | "/etc/machine-id"
+                    ) {
+                        return Some(short(text(n, src)));
+                    }
+                }
+            }
+            None
+        }
+        "attribute" => {
+            let a = field(n, F::Attribute).map(|a| text(a, src))?;
+            let o = field(n, F::Object)?;
+            let on = |suffix: &str| {
+                o.kind() == "call"
+                    && field(o, F::Function).is_some_and(|f| {
+                        let d = dotted(f, src);
+                        d.ends_with(suffix)
+                            || names
+                                .resolve(f, src, scope)
+                                .is_some_and(|r| r.ends_with(suffix))
+                    })
+            };
+            ((a == "nodename" && on("uname"))
+                || (a == "node" && on("uname"))
+                || (a.starts_with("pw_") && on("getpwuid")))
+            .then(|| short(text(n, src)))
+        }
+        "subscript" => {
+            let v = field(n, F::Value)?;
+            let k = field(n, F::Subscript)?;
+            let key = names
+                .eval(k, src, scope)
+                .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()));
+            let environ = names
+                .eval(v, src, scope)
+                .is_some_and(|x| matches!(&x, Value::Name(m) if is_environ(m)));
+            if environ && key.as_deref().is_some_and(identity_variable) {
+                return Some(short(text(n, src)));
+            }
+            let uname = v.kind() == "call"
+                && field(v, F::Function).is_some_and(|f| dotted(f, src).ends_with("uname"));
+            (uname && text(k, src) == "1").then(|| short(text(n, src)))
+        }
+        _ => None,
+    }
+}
+
+/// Whether text may name who or where the process runs, before [`carries_identity`] walks it:
+/// one of the words its sources are spelled with, or a variable known to carry one.
+fn maybe_identity(t: &str, tainted: &std::collections::HashSet<String>) -> bool {
+    const WORDS: &[&str] = &[
+        "getuser",
+        "getlogin",
+        "hostname",
+        "getfqdn",
+        "node",
+        "uname",
+        "getpw",
+        "USER",
+        "LOGNAME",
+        "COMPUTERNAME",
+        "HOME",
+        "getenv",
+        "environ",
+        "expanduser",
+        "home()",
+        "whoami",
+        "/etc/",
+        "getnode",
+        "subprocess",
+        "popen",
+        "check_output",
+    ];
+    t.len() <= 4096
+        && (WORDS.iter().any(|w| t.contains(w)) || tainted.iter().any(|v| t.contains(v.as_str())))
+}
+
+/// Name-lookup and connection tools (`nslookup`, `dig`, `host`, `ping`, `nc`, `telnet`) named
+/// by a command's first word.
+fn network_tool(command: &str) -> bool {
+    let first = command.split_whitespace().next().unwrap_or("");
+    let base = first.rsplit(['/', '\\']).next().unwrap_or(first);
+    matches!(
+        base.trim_end_matches(".exe"),
+        "nslookup" | "dig" | "host" | "ping" | "ping6" | "nc" | "ncat" | "netcat" | "telnet"
+    )
+}
+
+/// Whether the environment mapping `n` is used whole where it stands, and the evidence: its
+/// items, values or copy, its private `_data`, a call's argument (`dict(…)`, `str(…)`,
+/// `json.dumps(…)`; not a process call's, which hands it to the child, nor `len`, `list`,
+/// `sorted` and the like, which take its names), a keyword argument other than `env=`, a
+/// `**` splat, or the iterable of a loop or comprehension that reads the values too
+/// (`{k: os.environ[k] for k in os.environ}`). `parent()` walks down from the root: asked only
+/// of the mapping's rare uses.
+fn environ_dumped(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    let p = n.parent()?;
+    // A loop or comprehension whose iterable is `x` and whose body reads values.
+    let reads_values = |x: tree_sitter::Node<'_>| {
+        let Some(l) = x.parent() else { return false };
+        let body = match l.kind() {
+            "for_in_clause" => l.parent(),
+            "for_statement" => Some(l),
+            _ => None,
+        };
+        body.is_some_and(|b| {
+            let t = text(b, src);
+            t.len() <= 4096
+                && ["environ[", "getenv(", "environ.get(", "__getitem__("]
+                    .iter()
+                    .any(|w| t.contains(w))
+        })
+    };
+    let whole = match p.kind() {
+        "attribute" => {
+            field(p, F::Object).is_some_and(|o| o.id() == n.id())
+                && field(p, F::Attribute).is_some_and(|a| {
+                    matches!(
+                        text(a, src),
+                        "items"
+                            | "values"
+                            | "copy"
+                            | "_data"
+                            | "__copy__"
+                            | "__iter__"
+                            | "__repr__"
+                    )
+                })
+        }
+        "argument_list" => {
+            let call = p.parent();
+            let callee = call.and_then(|c| field(c, F::Function));
+            let names_only = |c: &str| {
+                matches!(
+                    c,
+                    "len"
+                        | "list"
+                        | "sorted"
+                        | "set"
+                        | "tuple"
+                        | "iter"
+                        | "isinstance"
+                        | "id"
+                        | "type"
+                        | "bool"
+                        | "hash"
+                        | "frozenset"
+                        | "next"
+                        | "enumerate"
+                        | "getattr"
+                        | "hasattr"
+                )
+            };
+            callee.is_some_and(|f| {
+                let d = dotted(f, src);
+                let r = names.resolve(f, src, scope).unwrap_or_default();
+                let spelled = [d.as_str(), r.as_str()];
+                if spelled.iter().any(|c| names_only(c)) {
+                    // `for k in list(os.environ)` with the values read in the body.
+                    call.is_some_and(reads_values)
+                } else {
+                    !spelled.iter().any(|c| is_process(c))
+                }
+            })
+        }
+        "keyword_argument" => field(p, F::Name).is_some_and(|k| text(k, src) != "env"),
+        "dictionary_splat" => true,
+        "for_in_clause" | "for_statement" => reads_values(n),
+        _ => false,
+    };
+    whole.then(|| short(text(p, src)))
+}
+
+/// Whether the expression `n` (an argument list, a value) carries who or where the process
+/// runs ([`names_identity`]) or a variable bound to it (`tainted`). Bounded walk. In a name
+/// lookup (`dns`), an identity that is the whole name asked for (`gethostbyname(gethostname())`,
+/// the host's own address) carries nothing out; one built into a longer name does.
+fn carries_identity(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    tainted: &std::collections::HashSet<String>,
+    dns: bool,
+) -> Option<String> {
+    let mut stack = vec![(n, false)];
+    let mut seen = 0;
+    while let Some((x, built)) = stack.pop() {
+        seen += 1;
+        if seen > 512 {
+            return None;
+        }
+        let counts = !dns || built;
+        if x.kind() == "identifier" {
+            if counts && tainted.contains(text(x, src)) {
+                return Some(text(x, src).to_string());
+            }
+            continue;
+        }
+        if matches!(x.kind(), "call" | "attribute" | "subscript") {
+            if let Some(who) = names_identity(x, src, names, scope) {
+                if counts {
+                    return Some(who);
+                }
+                continue;
+            }
+        }
+        // A name lookup's argument is built when it passes through an operator, an f-string,
+        // a `format`/`join`/`%`, or any call other than an environment read's default.
+        let builds = match x.kind() {
+            "binary_operator" | "string" | "concatenated_string" => true,
+            "call" => field(x, F::Function).is_none_or(|f| {
+                let d = dotted(f, src);
+                !(env_reader(&d) || names.resolve(f, src, scope).is_some_and(|r| env_reader(&r)))
+            }),
+            _ => false,
+        };
+        let mut c = x.walk();
+        for ch in x.named_children(&mut c) {
+            stack.push((ch, built || builds));
+        }
+    }
+    None
 }
 
 /// Whether the string literal `n` names the environment variable read by its parent:
@@ -731,31 +1125,102 @@ const CREDENTIAL_COMPONENTS: &[&str] = &[
     "Web Data",
     "key4.db",
     "logins.json",
+    "tdata",
 ];
 
-/// The credential location a string literal names ([`CREDENTIALS`] as a substring, Windows
-/// separators read as `/`, or a whole [`CREDENTIAL_COMPONENTS`] component), if any.
+/// More credential stores, matched as [`CREDENTIALS`] are but not prefilter words (the
+/// prefilter's first searcher is full; a module that sends them anywhere is parsed for its
+/// network words): system and database password files, the macOS keychains, the Azure CLI's
+/// tokens, browser extension storage (wallet extensions; MetaMask's extension id).
+const MORE_CREDENTIALS: &[&str] = &[
+    "/etc/shadow",
+    "/etc/gshadow",
+    ".pgpass",
+    "Library/Keychains",
+    ".azure/",
+    "Local Extension Settings",
+    "nkbihfbeogaeaoehlefnkodbefgpgknn",
+    ".password-store",
+];
+
+/// Credential paths a glob pattern is tried against (`glob('~/.s*/id_*')` finds ssh keys).
+const CREDENTIAL_PATHS: &[&str] = &[
+    "~/.ssh/id_rsa",
+    "~/.ssh/id_ed25519",
+    "~/.ssh/id_ecdsa",
+    "~/.aws/credentials",
+    "~/.kube/config",
+    "~/.docker/config.json",
+    "~/.git-credentials",
+    "~/.netrc",
+    "~/.pypirc",
+    "~/.npmrc",
+    "~/.config/gcloud/credentials.db",
+    "~/.config/gh/hosts.yml",
+];
+
+/// The credential location a string literal names ([`CREDENTIALS`] or [`MORE_CREDENTIALS`] as
+/// a substring, Windows separators read as `/`; a [`CREDENTIAL_COMPONENTS`] path component; a
+/// glob pattern that matches one of [`CREDENTIAL_PATHS`]), if any.
 fn credential_in(s: &str) -> Option<String> {
-    if let Some(c) = CREDENTIALS.iter().find(|c| s.contains(*c)) {
-        return Some((*c).to_string());
+    let listed = |s: &str| {
+        CREDENTIALS
+            .iter()
+            .chain(MORE_CREDENTIALS)
+            .find(|c| s.contains(*c))
+            .map(|c| (*c).to_string())
+    };
+    if let Some(c) = listed(s) {
+        return Some(c);
     }
-    let t = s.trim_matches(['/', '\\']);
-    if let Some(c) = CREDENTIAL_COMPONENTS.iter().find(|c| t == **c) {
-        // `.ssh` and `~/.ssh/` name one location.
-        return Some(if c.starts_with('.') {
-            format!("{c}/")
-        } else {
-            (*c).to_string()
-        });
+    // `.ssh` and `~/.ssh/` name one location; so does `…\\Default\\Network\\Cookies`.
+    for part in s.split(['/', '\\']).filter(|p| !p.is_empty()).take(64) {
+        if let Some(c) = CREDENTIAL_COMPONENTS.iter().find(|c| part == **c) {
+            return Some(if c.starts_with('.') {
+                format!("{c}/")
+            } else {
+                (*c).to_string()
+            });
+        }
     }
     if s.contains('\\') {
-        let unix = s.replace('\\', "/");
-        return CREDENTIALS
-            .iter()
-            .find(|c| unix.contains(*c))
-            .map(|c| (*c).to_string());
+        if let Some(c) = listed(&s.replace('\\', "/")) {
+            return Some(c);
+        }
     }
-    None
+    credential_glob(s)
+}
+
+/// The credential path a glob pattern matches (`~/.s*/id_*`, `~/.aws/*`), when the pattern is
+/// short, spans folders and its last component holds at least two literal characters (`**/*`
+/// matches everything and names nothing).
+fn credential_glob(s: &str) -> Option<String> {
+    if s.len() > 128 || !s.contains('/') || !s.contains(['*', '?', '[']) {
+        return None;
+    }
+    let last = s.rsplit('/').next().unwrap_or(s);
+    if last
+        .chars()
+        .filter(|c| !matches!(c, '*' | '?' | '[' | ']'))
+        .count()
+        < 2
+    {
+        return None;
+    }
+    let pattern = if s.starts_with('~') || s.starts_with('*') {
+        s.to_string()
+    } else {
+        format!("**/{}", s.trim_start_matches('/'))
+    };
+    let m = globset::GlobBuilder::new(&pattern)
+        .literal_separator(true)
+        .build()
+        .ok()?
+        .compile_matcher();
+    CREDENTIAL_PATHS
+        .iter()
+        .find(|p| m.is_match(p) || m.is_match(p.trim_start_matches("~/")))
+        .map(|p| format!("{s} (matches {p})"))
 }
 
 /// Substrings of string literals that belong to cryptocurrency miners.
@@ -785,6 +1250,8 @@ struct Signals {
     /// Reads of who and where the process runs: user name, host name, working directory
     /// (line, in a function, evidence); what a dependency-confusion probe sends home.
     identity: Vec<(usize, bool, String)>,
+    /// Variables bound to who or where the process runs ([`carries_identity`]).
+    identity_vars: std::collections::HashSet<String>,
     miner: Vec<(usize, String)>,
     install_hook: Vec<(usize, String)>,
     /// The overridden commands are build steps only (`build_ext`, `bdist_wheel` …), not
@@ -1501,7 +1968,8 @@ fn invoked<'t>(
                 _,
             )
             | (_, "submit" | "call_soon" | "call_soon_threadsafe" | "callback") => Some(0),
-            ("weakref.finalize" | "threading.Timer" | "Timer", _)
+            // A signal handler runs when the signal comes (`signal.alarm(1)` sends it).
+            ("weakref.finalize" | "threading.Timer" | "Timer" | "signal.signal", _)
             | (_, "run_in_executor" | "call_later" | "call_at") => Some(1),
             (_, "Thread" | "Process") => {
                 let Some(target) = keyword(args, src, "target") else {
@@ -3338,6 +3806,16 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             if sig.network.len() < 256 {
                                 sig.network.push((line, in_fn, short(text(n, src))));
                             }
+                            if let Some(who) =
+                                carries_identity(a, src, &names, scope, &sig.identity_vars, false)
+                                    .filter(|_| sig.identity.len() < 64)
+                            {
+                                sig.identity.push((
+                                    line,
+                                    in_fn,
+                                    format!("{who}, sent by {}", short(text(n, src))),
+                                ));
+                            }
                             let key = out.and_then(|p| path_key(p, src, &names, scope));
                             if let (Some(key), true) = (key, sig.dropped.len() < MAX_DROPPED) {
                                 sig.dropped.push(Dropped {
@@ -3752,6 +4230,24 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             sig.called_at_load.insert(text(v, src).to_string());
                         }
                     }
+                    // `functools.partial(f, 1)()` calls `f`.
+                    if let Some(inner) = fnode.filter(|f| f.kind() == "call") {
+                        let partial = field(inner, F::Function).is_some_and(|g| {
+                            let d = dotted(g, src);
+                            let r = names.resolve(g, src, scope).unwrap_or_default();
+                            [d.as_str(), r.as_str()]
+                                .iter()
+                                .any(|c| matches!(*c, "functools.partial" | "partial"))
+                        });
+                        let target = field(inner, F::Arguments)
+                            .and_then(|a| positional(a, 0))
+                            .filter(|t| matches!(t.kind(), "identifier" | "attribute"));
+                        if let (true, Some(t)) = (partial, target) {
+                            if sig.called_at_load.len() < MAX_CALLED {
+                                sig.called_at_load.insert(dotted(t, src));
+                            }
+                        }
+                    }
                 }
                 // `smtplib.SMTP()` / `ftplib.FTP()` connect in the constructor only when given
                 // a host.
@@ -3763,7 +4259,29 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         positional(a, 0).is_none() && keyword(a, src, "host").is_none()
                     })
                 };
-                if let Some(net) = pick(&is_network).filter(|n| !hostless(n)) {
+                // A name lookup of a name handed over as it is (`gethostbyname(host)`,
+                // `getaddrinfo(os.environ['MASTER_ADDR'], 0)`, the host's own name) asks the
+                // local resolver what it was configured with and carries nothing out; a constant
+                // name is a beacon, and a name built from pieces carries the pieces.
+                let plain_lookup = |net: &str| {
+                    matches!(
+                        net.rsplit('.').next(),
+                        Some("gethostbyname" | "gethostbyname_ex" | "getaddrinfo")
+                    ) && args
+                        .and_then(|a| positional(a, 0))
+                        .is_some_and(|h| match h.kind() {
+                            "identifier" | "attribute" | "subscript" => true,
+                            "call" => field(h, F::Function).is_some_and(|g| {
+                                let d = dotted(g, src);
+                                let r = names.resolve(g, src, scope).unwrap_or_default();
+                                [d.as_str(), r.as_str()]
+                                    .iter()
+                                    .any(|c| env_reader(c) || is_identity(c))
+                            }),
+                            _ => false,
+                        })
+                };
+                if let Some(net) = pick(&is_network).filter(|n| !hostless(n) && !plain_lookup(n)) {
                     // A name lookup that carries the environment in the name it asks for
                     // (`gethostbyname(os.environ['TOKEN'] + '.example.invalid')`) sends it to
                     // whoever answers for that domain.
@@ -3797,6 +4315,24 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     if let Some(what) = args.and_then(|a| sends_secrets(a, src, &sig.secret_vars)) {
                         sig.exfil.push((line, what));
                     }
+                    // Who or where the process runs, in what the call sends (not the local
+                    // file `urlretrieve` writes): a dependency-confusion probe's report.
+                    let sent = if net.ends_with("urlretrieve") {
+                        args.and_then(|a| positional(a, 0))
+                    } else {
+                        args
+                    };
+                    if let Some(who) = sent.and_then(|a| {
+                        carries_identity(a, src, &names, scope, &sig.identity_vars, dns)
+                    }) {
+                        if sig.identity.len() < 64 {
+                            sig.identity.push((
+                                line,
+                                in_fn,
+                                format!("{who}, sent by {}", call_text(&net)),
+                            ));
+                        }
+                    }
                 }
                 if let Some(f) = fnode {
                     let spelled = [name.as_str(), resolved.as_deref().unwrap_or("")];
@@ -3807,43 +4343,79 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                 }
-                if (name == "dict" || name.ends_with("json.dumps") || name == "str")
-                    && args.is_some_and(|a| text(a, src).trim_matches(['(', ')']) == "os.environ")
-                    || name == "os.environ.copy"
+                // One environment variable read by a name the table folds (`K = 'GITHUB_TOKEN';
+                // os.getenv(K)`, `ge('…')` after `from os import getenv as ge`,
+                // `os.environ.__getitem__('…')`, `'GITHUB_' + 'TOKEN'`).
+                if pick(&env_reader).is_some() && sig.secret_reads.len() < 64 {
+                    let key = args
+                        .and_then(|a| positional(a, 0))
+                        .and_then(|k| names.eval(k, src, scope))
+                        .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()));
+                    if let Some(key) = key.filter(|k| secret_variable(k)) {
+                        if sig.secret_reads.last().is_none_or(|l| l.0 != line) {
+                            sig.secret_reads.push((
+                                line,
+                                in_fn,
+                                format!("the {key} environment variable"),
+                            ));
+                        }
+                    }
+                }
+                // `check_output(['env'])`, `os.popen('printenv')`: the environment, printed.
+                if pick(&is_process).is_some()
+                    && sig.env_dump.len() < 64
+                    && args
+                        .and_then(|a| command_words(a, src, &names, scope))
+                        .is_some_and(|c| dumps_environment(&c))
                 {
                     sig.env_dump.push((line, in_fn, short(text(n, src))));
+                }
+                // `run(['nslookup', name])`, `['ping', '-c1', host]`, `['nc', host, port]`:
+                // name-lookup and connection tools reach the network too; the name asked
+                // for carries whatever was built into it.
+                if let Some(a) = args.filter(|_| pick(&is_process).is_some()) {
+                    let tool = command_words(a, src, &names, scope)
+                        .or_else(|| {
+                            positional(a, 0).and_then(|l| {
+                                let first = l.named_child(0).filter(|_| l.kind() == "list")?;
+                                string_value(first, src)
+                            })
+                        })
+                        .is_some_and(|c| network_tool(&c));
+                    if tool && sig.network.len() < 256 {
+                        sig.network.push((line, in_fn, short(text(n, src))));
+                        if let Some(who) =
+                            carries_identity(a, src, &names, scope, &sig.identity_vars, true)
+                        {
+                            if sig.identity.len() < 64 {
+                                sig.identity.push((
+                                    line,
+                                    in_fn,
+                                    format!("{who}, sent by {}", short(text(n, src))),
+                                ));
+                            }
+                        }
+                    }
                 }
                 // A cloud SDK's resolved keys (`boto3.Session().get_credentials()`), and who
                 // and where the process runs (what a dependency-confusion probe reports).
                 let last = name.rsplit('.').next().unwrap_or(&name);
-                if matches!(last, "get_credentials" | "get_frozen_credentials")
+                // The stores that hand secrets over by call: `netrc.netrc()` (`~/.netrc`), the
+                // system keyring, the ssh agent's keys.
+                let store = pick(&|n: &str| {
+                    matches!(
+                        n,
+                        "netrc.netrc"
+                            | "keyring.get_password"
+                            | "keyring.get_credential"
+                            | "win32cred.CredRead"
+                            | "win32crypt.CryptUnprotectData"
+                    ) || (n.starts_with("paramiko.") && n.ends_with(".get_keys"))
+                });
+                if (store.is_some() || matches!(last, "get_credentials" | "get_frozen_credentials"))
                     && sig.secret_reads.len() < 64
                 {
                     sig.secret_reads.push((line, in_fn, short(text(n, src))));
-                }
-                // `gethostbyname(socket.gethostname())` looks up the host's own address (a
-                // distributed-training idiom): that lookup sends nothing anywhere.
-                // (`parent()` walks down from the root: asked only of identity calls.)
-                let own_lookup = || {
-                    n.parent().and_then(|p| p.parent()).is_some_and(|c| {
-                        c.kind() == "call"
-                            && field(c, F::Function).is_some_and(|f| {
-                                matches!(
-                                    text(f, src).rsplit('.').next(),
-                                    Some(
-                                        "gethostbyname"
-                                            | "gethostbyname_ex"
-                                            | "getaddrinfo"
-                                            | "getfqdn"
-                                    )
-                                )
-                            })
-                    })
-                };
-                if let Some(who) = pick(&is_identity).filter(|_| !own_lookup()) {
-                    if sig.identity.len() < 64 {
-                        sig.identity.push((line, in_fn, call_text(&who)));
-                    }
                 }
                 if name.ends_with("setup") {
                     if let Some(value) = args.and_then(|a| keyword(a, src, "cmdclass")) {
@@ -3885,12 +4457,48 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     }
                 }
             }
+            // The environment mapping used whole: `dict(os.environ)`, `os.environ.copy()`,
+            // `{**os.environ}`, `os.environ._data`, `json=os.environ`, a comprehension over it
+            // that reads the values ([`environ_dumped`]); not one variable read, a test of a
+            // name, or the mapping handed to a child process (`env=os.environ`).
+            "attribute" | "identifier"
+                if sig.env_dump.len() < 64 && {
+                    let t = text(n, src);
+                    t.ends_with("environ") || t.ends_with("environb")
+                } =>
+            {
+                let whole = names
+                    .eval(n, src, scope)
+                    .is_some_and(|v| matches!(&v, Value::Name(m) if is_environ(m)));
+                if whole {
+                    if let Some(ev) = environ_dumped(n, src, &names, scope) {
+                        sig.env_dump.push((line, in_fn, ev));
+                    }
+                }
+            }
             "string" => {
-                if let Some(s) = string_value(n, src) {
+                let value = string_value(n, src);
+                // An f-string's literal parts (`f"{os.environ['HOME']}/.ssh/id_rsa"`).
+                if value.is_none() && sig.credentials.len() < 64 {
+                    let mut c = n.walk();
+                    let literal: String = n
+                        .named_children(&mut c)
+                        .filter(|ch| ch.kind() == "string_content")
+                        .map(|ch| text(ch, src))
+                        .collect();
+                    if let Some(c) = credential_in(&literal) {
+                        sig.credentials.push((line, in_fn, c));
+                    }
+                }
+                if let Some(s) = value {
                     if let Some(c) = credential_in(&s) {
                         sig.credentials.push((line, in_fn, c));
                     }
-                    if sig.secret_reads.len() < 64 && secret_variable(&s) && reads_env(n, src) {
+                    if sig.secret_reads.len() < 64
+                        && sig.secret_reads.last().is_none_or(|l| l.0 != line)
+                        && secret_variable(&s)
+                        && reads_env(n, src)
+                    {
                         sig.secret_reads.push((
                             line,
                             in_fn,
@@ -3947,8 +4555,29 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
             }
             // `K[int]` of a class of this source runs its `__class_getitem__`.
-            "subscript" if !in_fn => {
-                if let Some(v) = field(n, F::Value).filter(|v| v.kind() == "identifier") {
+            "subscript" => {
+                // `os.environ[K]` of a name the table folds to a secret's name.
+                if let Some(v) = field(n, F::Value).filter(|v| {
+                    let t = text(*v, src);
+                    (t.ends_with("environ") || t.ends_with("environb"))
+                        && sig.secret_reads.len() < 64
+                }) {
+                    let environ = names
+                        .eval(v, src, scope)
+                        .is_some_and(|x| matches!(&x, Value::Name(m) if is_environ(m)));
+                    let key = field(n, F::Subscript)
+                        .filter(|k| k.kind() != "string")
+                        .and_then(|k| names.eval(k, src, scope))
+                        .and_then(|x| x.bytes().map(|b| String::from_utf8_lossy(b).into_owned()));
+                    if let (true, Some(key)) = (environ, key.filter(|k| secret_variable(k))) {
+                        sig.secret_reads.push((
+                            line,
+                            in_fn,
+                            format!("the {key} environment variable"),
+                        ));
+                    }
+                }
+                if let Some(v) = field(n, F::Value).filter(|v| v.kind() == "identifier" && !in_fn) {
                     let id = text(v, src);
                     let class = names
                         .lookup(scope, id)
@@ -4001,6 +4630,21 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     (field(n, F::Left), field(n, F::Right))
                 };
                 if let (Some(t), Some(v)) = (target, value) {
+                    // `sys.excepthook = f`, `threading.excepthook = f`: the interpreter calls the
+                    // hook on the next uncaught exception, unraisable error or breakpoint, as it
+                    // calls a trace hook on the next call.
+                    if matches!(
+                        text(t, src),
+                        "sys.excepthook"
+                            | "threading.excepthook"
+                            | "sys.unraisablehook"
+                            | "sys.breakpointhook"
+                            | "sys.displayhook"
+                    ) && matches!(v.kind(), "identifier" | "attribute")
+                        && sig.called_at_load.len() < MAX_CALLED
+                    {
+                        sig.called_at_load.insert(dotted(v, src));
+                    }
                     // `spec = importlib.util.spec_from_file_location('m', '/tmp/x.py')`, and the
                     // module or loader made from it.
                     if let Some(why) = outside_spec(v, src, &names, scope, &sig.outside_specs)
@@ -4038,6 +4682,27 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     if fetched && sig.downloaded.len() < MAX_CALLED {
                         for id in Names::target_names(t) {
                             sig.downloaded.insert(text(id, src).to_string());
+                        }
+                    }
+                    // `info = getpass.getuser()`, `d['host'] = socket.gethostname()`: the
+                    // variable (the container's name) carries who the process runs as.
+                    // (`info = gu()` after `from getpass import getuser as gu` names no word.)
+                    if sig.identity_vars.len() < MAX_CALLED
+                        && (maybe_identity(text(v, src), &sig.identity_vars)
+                            || (v.kind() == "call"
+                                && names_identity(v, src, &names, scope).is_some()))
+                        && carries_identity(v, src, &names, scope, &sig.identity_vars, false)
+                            .is_some()
+                    {
+                        let mut root = t;
+                        while matches!(root.kind(), "subscript" | "attribute") {
+                            match field(root, F::Value).or_else(|| field(root, F::Object)) {
+                                Some(r) => root = r,
+                                None => break,
+                            }
+                        }
+                        for id in Names::target_names(root) {
+                            sig.identity_vars.insert(text(id, src).to_string());
                         }
                     }
                     if let Some(what) = holds_secret(v, src, &sig.secret_vars) {
@@ -4804,6 +5469,10 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("open_connection", Group::Network),
             ("telnetlib", Group::Network),
             ("aiohttp", Group::Network),
+            ("ServerProxy", Group::Network),
+            ("pycurl", Group::Network),
+            ("webbrowser", Group::Network),
+            ("wrap_socket", Group::Network),
             // Every other `import` statement, listed last so that the words above keep their
             // matches: judged by `sensitive_import` (an alias of a module that runs code,
             // processes or requests, or such a function imported by name).
@@ -6104,11 +6773,28 @@ fn run(
                 .find(|e| at_load((e.0, e.1)))
                 .map(|e| e.2.clone())
         });
+    // Who or where the process runs, sent by a network call that runs at load.
     let identity_at_load = sig.identity.iter().find(|e| at_load((e.0, e.1)));
     let stealer = handed.is_some()
         || (!sig.network.is_empty()
             && !sig.credentials.is_empty()
             && (distinct_creds.len() >= 2 || !sig.env_dump.is_empty()));
+    // A function that both reads a secret and sends, reached at load through any chain of
+    // calls (`C()` running `__init__` calling `_f`): the pair is the stealer, however deep the
+    // function sits (network calls alone are promoted only one call deep, above).
+    let net_at_load = net_at_load.or_else(|| {
+        sig.network.iter().find(|n| {
+            n.1 && runs_at_load(n.0)
+                && sig.enclosing.get(&n.0).is_some_and(|f| {
+                    let same = |l: &usize| sig.enclosing.get(l) == Some(f);
+                    sig.credentials
+                        .iter()
+                        .any(|c| same(&c.0) && !METADATA_HOSTS.contains(&c.2.as_str()))
+                        || sig.env_dump.iter().any(|e| same(&e.0))
+                        || sig.secret_reads.iter().any(|e| same(&e.0))
+                })
+        })
+    });
     let load_stealer = !stealer && net_at_load.is_some() && secret_at_load.is_some();
     if let (false, Some((line, _, net)), Some(what)) = (stealer, net_at_load, &secret_at_load) {
         emit(
@@ -6120,17 +6806,15 @@ fn run(
             format!("reads {what} and reaches the network {when}"),
             net,
         );
-    } else if let (false, Some((line, _, net)), Some((_, _, who))) =
-        (stealer, net_at_load, identity_at_load)
-    {
+    } else if let (false, Some((line, _, who))) = (stealer, identity_at_load) {
         emit(
             ctx,
             &r::python_host_fingerprint::RULE,
             Severity::High,
             loc,
             *line,
-            format!("reads the user or host name ({who}) and reaches the network {when}"),
-            net,
+            format!("sends the user or host name over the network {when}"),
+            who,
         );
     }
     if let Some(((line, _, net), what)) = handed {

