@@ -222,3 +222,112 @@ fn neighbours_of_secrets_and_identity_are_not_graded_so() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// `git describe --tags 2>/dev/null || echo 0.0.0` at import is a version helper's fallback
+/// (low); an `echo` that follows no query, or a fallback that runs more, stays a shell command.
+#[test]
+fn a_constant_fallback_after_a_query_is_a_query() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&str, &str, Severity)] = &[
+        (
+            "describe-or-echo",
+            "import os\nV = os.popen('git describe --tags 2>/dev/null || echo 0.0.0').read()\n",
+            Severity::Low,
+        ),
+        (
+            "echo-alone",
+            "import os\nos.system('echo airlock-test')\n",
+            Severity::High,
+        ),
+        (
+            "fallback-runs-more",
+            "import os\nos.system('git describe || echo x; echo airlock-test')\n",
+            Severity::High,
+        ),
+        (
+            "echo-text-fallback",
+            "import os\nos.system('git describe --tags || echo airlock-test')\n",
+            Severity::High,
+        ),
+        (
+            "unknown-fallback",
+            "import os\nV = os.popen('git rev-parse --short HEAD || echo unknown').read()\n",
+            Severity::Low,
+        ),
+        (
+            "no-query-first",
+            "import os\nos.system('true || echo airlock-test')\n",
+            Severity::High,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (case, src, want) in cases {
+        let p = package(dir.path(), case, "__init__.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, "python-shell-command") != Some(*want) {
+            wrong.push(format!("{case}: want {want}, got {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Code computed from constants by a transformation the name table does not fold (a character
+/// shift, XOR, reversal, a codec, `reduce`) and run at import is hidden code (high); so is a
+/// package resource or archive member run as code. Generated code whose template reads as
+/// Python, and a module's own `.py` read for its version, are not.
+#[test]
+fn constants_turned_into_code_run_at_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hidden: &[(&str, &str)] = &[
+        ("caesar", "exec(''.join(map(lambda c: chr(ord(c) - 1), 'jnqpsu!pt<!pt/tztufn)(fdip!bjsmpdl.uftu(*')))\n"),
+        ("xor-chars", "exec(''.join(chr(ord(c) ^ 1) for c in 'hlqnsu!nr:!nr/rxrudl)&dbin!`hsmnbj,udru&('))\n"),
+        ("xor-bytes", "exec(bytes(b ^ 32 for b in b'IMPORT\\x00OS\\x1b\\x00OS\\x0eSYSTEM\\x08\\x07ECHO\\x00AIRLOCK\\rTEST\\x07\\t').decode())\n"),
+        ("reversed", "exec(''.join(reversed(\")'tset-kcolria ohce'(metsys.so ;so tropmi\")))\n"),
+        ("reduce", "import functools, operator\nexec(functools.reduce(operator.add, ['i', 'm', 'p', 'o', 'r', 't', ' ', 'o', 's', ';', ' ', 'o', 's', '.', 's', 'y', 's']))\n"),
+        ("cp037", "exec(b'\\x89\\x94\\x97\\x96\\x99\\xa3@\\x96\\xa2^@\\x96\\xa2K\\xa2\\xa8\\xa2\\xa3\\x85\\x94M'.decode('cp037'))\n"),
+        ("package-data", "import pkgutil\nexec(pkgutil.get_data(__name__, 'x.dat'))\n"),
+        ("zip-member", "import os, zipfile\nexec(zipfile.ZipFile(os.path.join(os.path.dirname(__file__), 'x.zip')).read('a'))\n"),
+    ];
+    let generated: &[(&str, &str)] = &[
+        ("accessors", "for n in ('alpha', 'beta'):\n    exec('def get_%s(self):\\n    return self._%s\\n' % (n, n))\n"),
+        ("version-file", "import os\nhere = os.path.dirname(__file__)\nexec(compile(open(os.path.join(here, '_version.py')).read(), '_version.py', 'exec'))\n"),
+        ("reexports", "for m in ['core', 'io', 'utils', 'nn', 'optim', 'data', 'viz', 'cli', 'hub', 'ops', 'math', 'text']:\n    exec('from .' + m + ' import *')\n"),
+    ];
+    let mut wrong = Vec::new();
+    for (case, src) in hidden {
+        let p = package(dir.path(), case, "__init__.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, "python-exec-computed") != Some(Severity::High) {
+            wrong.push(format!("{case}: want high, got {:?}", summary(&r)));
+        }
+    }
+    for (case, src) in generated {
+        let p = package(dir.path(), case, "__init__.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if r.worst().is_some_and(|w| w >= Severity::Medium) {
+            wrong.push(format!("{case}: want below medium, got {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// A `sys.argv` branch for the package's own command is latent only while the file does not
+/// write `sys.argv` itself (`sys.argv.append('publish')` before the test makes it run).
+#[test]
+fn an_argv_branch_the_file_arms_itself_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&str, &str, Severity)] = &[
+        ("plain", "import os, sys\nif sys.argv[-1] == 'publish':\n    os.system('echo airlock-test')\n", Severity::Low),
+        ("appended", "import os, sys\nsys.argv.append('publish')\nif sys.argv[-1] == 'publish':\n    os.system('echo airlock-test')\n", Severity::High),
+        ("assigned", "import os, sys\nsys.argv[-1] = 'publish'\nif sys.argv[-1] == 'publish':\n    os.system('echo airlock-test')\n", Severity::High),
+    ];
+    let mut wrong = Vec::new();
+    for (case, src, want) in cases {
+        let p = package(dir.path(), case, "setup.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, "python-shell-command") != Some(*want) {
+            wrong.push(format!("{case}: want {want}, got {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -1885,8 +1885,44 @@ fn argv_guard(c: tree_sitter::Node<'_>, src: &[u8]) -> Option<bool> {
     let own = !words.is_empty()
         && words
             .iter()
-            .all(|(_, w)| !w.starts_with('-') && !PIP_COMMANDS.contains(&w.as_str()));
+            .all(|(_, w)| !w.starts_with('-') && !PIP_COMMANDS.contains(&w.as_str()))
+        && !argv_written(src);
     own.then_some(true)
+}
+
+/// Whether the source writes `sys.argv` itself (`sys.argv.append('publish')`,
+/// `sys.argv[-1] = 'publish'`, `sys.argv += […]`, `sys.argv = […]`): a test of it then proves
+/// nothing about how the file was run.
+fn argv_written(src: &[u8]) -> bool {
+    memchr::memmem::find_iter(src, b"sys.argv")
+        .take(256)
+        .any(|at| {
+            let rest = &src[at + b"sys.argv".len()..];
+            let rest = &rest[..rest.len().min(128)];
+            if [&b".append("[..], b".insert(", b".extend("]
+                .iter()
+                .any(|m| rest.starts_with(m))
+            {
+                return true;
+            }
+            // Past a subscript (`[-1]`), the next token: an assignment, not a comparison.
+            let mut i = 0;
+            if rest.first() == Some(&b'[') {
+                match rest.iter().position(|b| *b == b']') {
+                    Some(end) => i = end + 1,
+                    None => return false,
+                }
+            }
+            while rest.get(i).is_some_and(|b| *b == b' ' || *b == b'\t') {
+                i += 1;
+            }
+            match (rest.get(i), rest.get(i + 1)) {
+                (Some(b'='), Some(b'=')) => false,
+                (Some(b'='), _) => true,
+                (Some(b'+'), Some(b'=')) => true,
+                _ => false,
+            }
+        })
 }
 
 /// setuptools commands that pip, a PEP 517 build or `pip install -e` runs through `setup.py`.
@@ -2037,7 +2073,10 @@ fn outside_code(
         "subscript" => field(n, F::Value).is_some_and(|v| text(v, src).ends_with("environ")),
         "call" => field(n, F::Function).is_some_and(|f| {
             let t = text(f, src);
-            t.ends_with("getenv") || t.ends_with("environ.get")
+            t.ends_with("getenv")
+                || t.ends_with("environ.get")
+                || t.ends_with("environ.setdefault")
+                || t.ends_with("environ.pop")
         }),
         _ => false,
     };
@@ -2067,13 +2106,137 @@ fn outside_code(
     if found {
         return worst;
     }
+    // A package resource or an archive member (`pkgutil.get_data(__name__, 'x.dat')`,
+    // `importlib.resources.read_text(…)`, `ZipFile(p).read('a')`): data nobody reads as source,
+    // unless the resource is itself a `.py` module.
+    let resource = calls.iter().any(|c| {
+        c.ends_with("get_data")
+            || c.starts_with("importlib.resources.")
+            || c.starts_with("importlib_resources.")
+            || (c.contains("ZipFile") && c.ends_with(".read"))
+            || c.starts_with("zipimport.")
+    });
+    if resource && !text(n, src).contains(".py'") && !text(n, src).contains(".py\"") {
+        return Some(CODE_NOT_PY);
+    }
     if calls
         .iter()
         .any(|c| c == "open" || c.ends_with("read_text") || c.ends_with("read_bytes"))
     {
         return Some(CODE_FILE_AT_RUN_TIME);
     }
-    computed.then_some("code built from pieces")
+    if computed {
+        return Some("code built from pieces");
+    }
+    computed_from_constants(n, src).then_some(CODE_TRANSFORMED)
+}
+
+/// Why: constants turned into code by a transformation the name table does not follow
+/// ([`computed_from_constants`]).
+const CODE_TRANSFORMED: &str = "code computed from constants";
+
+/// Whether code handed to exec is computed from constants that do not read as code: the
+/// expression holds payload material (a string or bytes literal of 24 bytes or more, a display
+/// of 12 items or more, an integer of 20 digits or more) and transforms it (a call, subscript,
+/// operator, comprehension or lambda: a character shift, XOR, reversal, codec, `reduce`,
+/// `int.to_bytes`), while no literal in it reads as Python (a keyword such as `import`, `def`,
+/// `return`, `lambda` as a whole word: a template of generated code shows its code). Reads of
+/// files, resources, the network or the environment are judged elsewhere and make this false.
+/// Bounded walk.
+fn computed_from_constants(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    if matches!(n.kind(), "string" | "concatenated_string" | "identifier") {
+        return false;
+    }
+    let mut stack = vec![n];
+    let mut seen = 0;
+    let (mut payload, mut transformed) = (false, false);
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > 4096 {
+            return false;
+        }
+        match x.kind() {
+            "string" | "concatenated_string" => {
+                let t = text(x, src);
+                if reads_as_python(t) {
+                    return false;
+                }
+                payload |= t.len() >= 24;
+                continue;
+            }
+            "integer" => {
+                payload |= text(x, src).len() >= 20;
+                continue;
+            }
+            "list" | "tuple" | "set" => payload |= x.named_child_count() >= 12,
+            "call" => {
+                transformed = true;
+                let last = field(x, F::Function)
+                    .map(|f| text(f, src))
+                    .map(|f| f.rsplit('.').next().unwrap_or(f).to_string())
+                    .unwrap_or_default();
+                if matches!(
+                    last.as_str(),
+                    "open"
+                        | "read"
+                        | "read_text"
+                        | "read_bytes"
+                        | "get_data"
+                        | "getenv"
+                        | "get"
+                        | "urlopen"
+                        | "recv"
+                        | "input"
+                        | "readline"
+                        | "readlines"
+                ) {
+                    return false;
+                }
+            }
+            "subscript"
+            | "binary_operator"
+            | "generator_expression"
+            | "list_comprehension"
+            | "lambda" => transformed = true,
+            _ => {}
+        }
+        let mut c = x.walk();
+        stack.extend(x.named_children(&mut c));
+    }
+    payload && transformed
+}
+
+/// Whether a literal's text holds a Python keyword as a whole word (generated code shows it).
+fn reads_as_python(t: &str) -> bool {
+    t.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .any(|w| {
+            matches!(
+                w,
+                "import"
+                    | "from"
+                    | "def"
+                    | "return"
+                    | "class"
+                    | "lambda"
+                    | "for"
+                    | "while"
+                    | "if"
+                    | "print"
+                    | "self"
+                    | "yield"
+                    | "raise"
+                    | "try"
+                    | "except"
+                    | "with"
+                    | "pass"
+                    | "None"
+                    | "True"
+                    | "False"
+                    | "global"
+                    | "exec"
+                    | "eval"
+            )
+        })
 }
 
 /// Why: a file outside the package (absolute, home, temporary).
@@ -2380,6 +2543,23 @@ fn query_command(cmd: &str) -> bool {
         .replace("2>&1", "");
     if cmd.contains("$(") || cmd.contains('`') || cmd.contains(['>', '<', '\n']) {
         return false;
+    }
+    // `git describe --tags || echo 0.0.0`: a version placeholder printed when the query fails
+    // (a version helper's fallback): one word that is a version (digits, dots) or says there is
+    // none (`unknown`). Only after a query: `echo` alone, or any other text, stays out (a
+    // defanged payload is an echo).
+    if let Some((query, fallback)) = cmd.rsplit_once("||") {
+        let placeholder = fallback.trim().strip_prefix("echo ").is_some_and(|w| {
+            let w = w.trim().trim_matches(['\'', '"']);
+            let version = w.starts_with(|c: char| c.is_ascii_digit() || c == 'v')
+                && w.chars().any(|c| c.is_ascii_digit())
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '-'));
+            version || matches!(w, "unknown" | "UNKNOWN" | "none" | "dev" | "")
+        });
+        if placeholder {
+            return query_command(query);
+        }
     }
     let mut any = false;
     for seg in cmd.split([';', '|', '&']) {
@@ -6622,7 +6802,7 @@ fn run(
             (false, NAMED_COMPUTED | CODE_FILE_AT_RUN_TIME | CODE_FROM_ENV) => Severity::Medium,
             (true, CODE_FROM_ENV) => Severity::Low,
             (false, _) | (true, "downloaded code") => Severity::High,
-            (true, "code built from pieces" | CODE_NOT_PY) => Severity::Low,
+            (true, "code built from pieces" | CODE_NOT_PY | CODE_TRANSFORMED) => Severity::Low,
             (true, _) => Severity::Medium,
         };
         let msg = if *in_fn {
