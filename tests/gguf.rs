@@ -768,3 +768,35 @@ fn a_chat_template_of_another_type_is_malformed_and_judged_joined() {
         ids(&r)
     );
 }
+
+/// A chat template stored as an array of arrays of strings (valid GGUF: type 9 of type 9;
+/// tester t11, a05): the nested strings are joined in order and judged as the template.
+#[test]
+fn a_chat_template_in_nested_arrays_is_judged_joined() {
+    let data = build(
+        false,
+        3,
+        &[
+            ("general.architecture", V::S("llama")),
+            (
+                "tokenizer.chat_template",
+                V::Arr(
+                    9,
+                    vec![
+                        V::Arr(8, vec![V::S("{{ ''.__class__.__mro__[1]")]),
+                        V::Arr(8, vec![V::S(".__subclasses__() }}")]),
+                    ],
+                ),
+            ),
+        ],
+        &[("token_embd.weight", vec![4], 0)],
+        true,
+    );
+    let r = scan_bytes("m.gguf", &data);
+    let got = ids(&r);
+    assert!(
+        got.iter()
+            .any(|(id, s)| id.starts_with("chat-template") && *s >= Severity::High),
+        "{got:?}"
+    );
+}

@@ -26,6 +26,17 @@ use crate::finding::{plural, Finding, Location, Span};
 use crate::formats::{chat_template, Format};
 use crate::rules::gguf as r;
 
+/// Append the strings of `items`, and of arrays nested in them, in order.
+fn join_strings(items: &[Value], out: &mut String) {
+    for x in items {
+        match x {
+            Value::Str { text, .. } => out.push_str(text),
+            Value::Array { items, .. } => join_strings(items, out),
+            _ => {}
+        }
+    }
+}
+
 /// Deepest array-in-array nesting accepted (llama.cpp itself writes none).
 pub const MAX_ARRAY_DEPTH: u32 = 8;
 
@@ -768,13 +779,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
                         format!("{key} is not a string (GGUF type {})", type_code(other)),
                     ));
                     if let Value::Array { items, .. } = other {
-                        let joined: String = items
-                            .iter()
-                            .filter_map(|x| match x {
-                                Value::Str { text, .. } => Some(text.as_str()),
-                                _ => None,
-                            })
-                            .collect();
+                        // Nested arrays (type 9 of type 9) are valid GGUF: their strings are
+                        // joined in order too (the nesting is bounded by MAX_ARRAY_DEPTH).
+                        let mut joined = String::new();
+                        join_strings(items, &mut joined);
                         if !joined.is_empty() {
                             let at = loc.with_span(Span::Offset {
                                 offset: *key_offset,
