@@ -672,6 +672,11 @@ fn secret_variable(s: &str) -> bool {
     if s.is_empty() || s.len() > 64 || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         return false;
     }
+    // A lower-case single word (`'token'`, `'pass'`) is a dict key or a word of text far more
+    // often than a variable's name: lower case counts only with words joined (`github_token`).
+    if !s.contains('_') && s.bytes().any(|b| b.is_ascii_lowercase()) {
+        return false;
+    }
     let up = s.to_ascii_uppercase();
     if matches!(
         up.as_str(),
