@@ -115,3 +115,81 @@ fn reads_queries_and_own_config_stay_below_medium() {
     check_init(dir.path(), low, Some(Severity::Low), &mut wrong);
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+const INDEX: &str = "requirements-extra-index";
+
+/// Write `text` at `rel` (folders included) under `root/case`, scan it, and note in `wrong`
+/// when its worst [`INDEX`] severity is not `want`.
+fn index_case(
+    root: &Path,
+    case: &str,
+    rel: &str,
+    text: &str,
+    want: Option<Severity>,
+    wrong: &mut Vec<String>,
+) {
+    let p = root.join(case).join(rel);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&p, text).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    let got = worst(&r, INDEX);
+    if got != want {
+        wrong.push(format!(
+            "{case} ({rel}): want {want:?}, got {:?}",
+            summary(&r)
+        ));
+    }
+}
+
+/// Requirement files named by pip-tools or by their folder, pip's configuration, uv's and
+/// Poetry's tables in `pyproject.toml`, and lock files over plain HTTP (tester t11, 1.9).
+#[test]
+fn index_configuration_outside_requirements_txt_is_read() {
+    use Severity::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let extra = "--extra-index-url https://pkgs.example.invalid/simple\ntorch==2.5.1\n";
+    let cases: &[(&str, &str, &str, Option<Severity>)] = &[
+        ("in", "requirements.in", extra, Some(Medium)),
+        ("dev-in", "requirements-dev.in", extra, Some(Medium)),
+        ("folder", "requirements/base.txt", extra, Some(Medium)),
+        ("reqs", "reqs/prod.txt", "Django>=4.2,<5 ; python_version >= '3.10'\n-r base.txt\n--trusted-host pkgs.example.invalid\n", Some(Medium)),
+        ("pip-conf", "pip.conf", "[global]\nextra-index-url = https://pkgs.example.invalid/simple\ntrusted-host = pkgs.example.invalid\n", Some(Medium)),
+        ("pip-ini-continued", "pip.ini", "[install]\nextra_index_url =\n    https://a.example.invalid/simple\n    http://b.example.invalid/simple\n", Some(Medium)),
+        ("uv-index-http", "pyproject.toml", "[project]\nname = 'x'\nversion = '1'\n[[tool.uv.index]]\nurl = 'http://pkgs.example.invalid/simple'\n", Some(Medium)),
+        ("uv-index-unsafe", "pyproject.toml", "[tool.uv]\nindex-strategy = 'unsafe-best-match'\n[[tool.uv.index]]\nname = 'x'\nurl = 'https://pkgs.example.invalid/simple'\n", Some(Medium)),
+        ("uv-insecure-host", "pyproject.toml", "[tool.uv]\nallow-insecure-host = ['pkgs.example.invalid']\n", Some(Medium)),
+        ("poetry-http", "pyproject.toml", "[[tool.poetry.source]]\nname = 'x'\nurl = 'http://pkgs.example.invalid/simple'\n", Some(Medium)),
+        ("uv-lock-http", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"http://pkgs.example.invalid/simple\" }\nsdist = { url = \"http://pkgs.example.invalid/torch-2.5.1.tar.gz\" }\n", Some(Medium)),
+        ("poetry-lock-http", "poetry.lock", "[[package]]\nname = \"x\"\nversion = \"1.0\"\nfiles = []\n[package.source]\ntype = \"legacy\"\nurl = \"http://pkgs.example.invalid/simple\"\nreference = \"x\"\n", Some(Medium)),
+    ];
+    let mut wrong = Vec::new();
+    for (case, rel, text, want) in cases {
+        index_case(dir.path(), case, rel, text, *want, &mut wrong);
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Prose and plain lists in the same places, one index over HTTPS, uv's explicit or
+/// first-index indexes, and hashed or HTTPS lock entries stay below medium.
+#[test]
+fn ordinary_installer_configuration_stays_below_medium() {
+    use Severity::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&str, &str, &str, Option<Severity>)] = &[
+        ("readme", "requirements/README.txt", "Use --extra-index-url https://pkgs.example.invalid/simple\nwhen you need the CUDA builds.\n", None),
+        ("notes-in", "requirements-notes.in", "These files are compiled with pip-compile.\n", None),
+        ("plain-in", "requirements.in", "requests>=2\nnumpy\n-c constraints.txt\n", None),
+        ("index-only", "pip.conf", "[global]\nindex-url = https://mirror.example.invalid/simple\ntimeout = 60\n", Some(Low)),
+        ("uv-explicit", "pyproject.toml", "[[tool.uv.index]]\nname = 'pytorch-cpu'\nurl = 'https://download.pytorch.org/whl/cpu'\nexplicit = true\n[tool.uv.sources]\ntorch = { index = 'pytorch-cpu' }\n", None),
+        ("uv-first-index", "pyproject.toml", "[[tool.uv.index]]\nname = 'corp'\nurl = 'https://pkgs.example.invalid/simple'\n", Some(Low)),
+        ("poetry-https", "pyproject.toml", "[[tool.poetry.source]]\nname = 'x'\nurl = 'https://pkgs.example.invalid/simple'\npriority = 'supplemental'\n", None),
+        ("uv-lock-pypi", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"https://pypi.org/simple\" }\n", None),
+        ("uv-lock-http-hashed", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"http://pkgs.example.invalid/simple\" }\nsdist = { url = \"http://pkgs.example.invalid/torch-2.5.1.tar.gz\", hash = \"sha256:00\" }\n", Some(Low)),
+        ("not-toml", "pyproject.toml", "[[tool.uv.index]\nurl = 'http://pkgs.example.invalid/simple'\n", None),
+    ];
+    let mut wrong = Vec::new();
+    for (case, rel, text, want) in cases {
+        index_case(dir.path(), case, rel, text, *want, &mut wrong);
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
