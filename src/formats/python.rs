@@ -1841,7 +1841,7 @@ const SITE_PACKAGES: &str = "a file in site-packages";
 /// What: a file, key or command that runs code at login, on a schedule or at boot, grants a
 /// login, or redirects later installs ([`persist`]).
 const PERSISTENCE: &str =
-    "a login, schedule, service or tool-config file or key (shell profile, ssh, git or pip config, authorized_keys, cron, systemd, launchd, autostart, Windows Run key or Startup folder)";
+    "a login, schedule, service or tool-config file or Run key (shell profile, ssh, git or pip config, cron, systemd, launchd, autostart, Windows Startup)";
 
 /// The command line a process call's first argument holds: its whole value, or the template
 /// of `'pkg-config %s' % lib` / `'git {}'.format(x)` / `f'git {x}'` whose fields are plain
