@@ -825,7 +825,7 @@ struct Signals {
     startup_paths: std::collections::HashMap<String, &'static str>,
     /// Variables bound to a path the name table cannot compute, with its folded spelling
     /// ([`persist::path_spelling`]): `d = os.path.join(os.path.expanduser('~'), '.ssh')`.
-    path_spellings: std::collections::HashMap<String, String>,
+    path_spellings: persist::Spellings,
     /// Variables bound to a Windows registry Run key opened or created
     /// ([`persist::opens_run_key`]).
     run_keys: std::collections::HashSet<String>,

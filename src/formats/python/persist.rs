@@ -152,14 +152,20 @@ fn run_key_in(s: &str) -> bool {
     RUN_KEYS.iter().any(|w| word_in(&s, w))
 }
 
+/// The spellings of names bound to paths the name table cannot compute (`d =
+/// os.path.join(home, '.ssh')`), by name, as the analyser keeps its other path variables: one
+/// map for the module, the last binding in walk order winning (a binding of a name the fold
+/// cannot spell removes it).
+pub(super) type Spellings = HashMap<String, String>;
+
 /// The spelling of a path expression (see the module docs); `vars` holds the spellings of
-/// names bound to paths the name table cannot compute (`d = os.path.join(home, '.ssh')`).
+/// names bound to paths ([`Spellings`]).
 pub(super) fn path_spelling(
     n: Node<'_>,
     src: &[u8],
     names: &Names,
     scope: usize,
-    vars: &HashMap<String, String>,
+    vars: &Spellings,
 ) -> String {
     let mut f = Fold {
         src,
@@ -177,7 +183,7 @@ struct Fold<'a> {
     src: &'a [u8],
     names: &'a Names,
     scope: usize,
-    vars: &'a HashMap<String, String>,
+    vars: &'a Spellings,
     nodes: usize,
     out: String,
 }
@@ -415,7 +421,7 @@ pub(super) fn process_persists(
     src: &[u8],
     names: &Names,
     scope: usize,
-    vars: &HashMap<String, String>,
+    vars: &Spellings,
 ) -> bool {
     let mut c = args.walk();
     let pos: Vec<Node<'_>> = args
@@ -720,7 +726,7 @@ pub(super) fn registry_run_write(
     src: &[u8],
     names: &Names,
     scope: usize,
-    vars: &HashMap<String, String>,
+    vars: &Spellings,
     run_keys: &HashSet<String>,
 ) -> bool {
     let Some(f) = spelled.iter().find_map(|s| registry_function(s)) else {
@@ -752,7 +758,7 @@ pub(super) fn opens_run_key(
     src: &[u8],
     names: &Names,
     scope: usize,
-    vars: &HashMap<String, String>,
+    vars: &Spellings,
 ) -> bool {
     if v.kind() != "call" {
         return false;
