@@ -400,10 +400,18 @@ pub fn analyse(
     let mut sniffed = formats::refine_by_name(raw, name);
     // Chat templates are text: a JSON object with `chat_template`, or Jinja named `*.jinja`.
     if sniffed == Format::Text {
+        // Requirement files only their folder names (`requirements/base.txt`): the member's or
+        // the file's path, with folders.
+        let path = loc
+            .members
+            .last()
+            .map_or_else(|| loc.path.to_string_lossy(), |m| m.as_str().into());
         if formats::chat_template::looks_like_config(data) {
             sniffed = Format::TokenizerConfig;
         } else if formats::chat_template::looks_like_template(data, name) {
             sniffed = Format::ChatTemplate;
+        } else if let Some(list) = formats::pins::sniff_list(&path, data) {
+            sniffed = list;
         }
     }
     let format = match sniffed {
@@ -438,6 +446,10 @@ pub fn analyse(
         }
         Format::Requirements | Format::Pylock | Format::UvLock | Format::PoetryLock => {
             formats::pins::analyse_list(ctx, sniffed, data, loc);
+            sniffed
+        }
+        Format::PipConfig | Format::Pyproject => {
+            formats::pins::analyse_config(ctx, sniffed, data, loc);
             sniffed
         }
         Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc, depth),

@@ -113,6 +113,11 @@ pub enum Format {
     UvLock,
     /// Poetry's lock file (text named `poetry.lock`).
     PoetryLock,
+    /// pip's configuration file (text named `pip.conf` or `pip.ini`).
+    PipConfig,
+    /// A project's `pyproject.toml`, read for its installer configuration (`[tool.uv]`,
+    /// `[tool.poetry]`).
+    Pyproject,
     /// Text that is none of the above.
     Text,
     /// Nothing recognised.
@@ -164,6 +169,8 @@ impl Format {
             Format::Pylock => "pylock",
             Format::UvLock => "uv-lock",
             Format::PoetryLock => "poetry-lock",
+            Format::PipConfig => "pip-config",
+            Format::Pyproject => "pyproject",
             Format::Text => "text",
             Format::Unknown => "unknown",
         }
@@ -183,6 +190,8 @@ impl Format {
                 | Format::Pylock
                 | Format::UvLock
                 | Format::PoetryLock
+                | Format::PipConfig
+                | Format::Pyproject
                 | Format::ChatTemplate
                 | Format::TokenizerConfig
                 | Format::KerasConfig
@@ -226,7 +235,8 @@ impl Format {
 
 /// Refine a sniffed format by the file or member name, for text formats whose meaning is given
 /// by the name only: Python source (`*.py`), `.pth` path files, PEP 829 `.start` files, core
-/// metadata (`METADATA`, `PKG-INFO`) and pinned lists ([`pins::list_format`]). The
+/// metadata (`METADATA`, `PKG-INFO`), pinned lists and installer configuration
+/// ([`pins::list_format`]). The
 /// content decides first: only text is refined, and content of no known format named `.pth` or
 /// `.start` (`site` reads those whatever their bytes: control characters, a legacy encoding).
 pub fn refine_by_name(format: Format, name: &str) -> Format {

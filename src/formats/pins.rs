@@ -10,6 +10,11 @@
 //!   comments and line continuations ignored; ranges and URLs pin nothing.
 //! - `pylock.toml` / `pylock.*.toml` (PEP 751): `[[packages]]` `name` and `version`.
 //! - `uv.lock` and `poetry.lock`: `[[package]]` `name` and `version`.
+//!
+//! The same files, and the installers' own configuration (`pip.conf`/`pip.ini`, the
+//! `[tool.uv]` and `[tool.poetry]` tables of `pyproject.toml`), are read for where packages come
+//! from (`requirements-extra-index`): a second index, plain HTTP, hosts without certificate
+//! checks.
 
 use crate::analyse::Ctx;
 use crate::finding::Location;
@@ -18,11 +23,15 @@ use crate::formats::Format;
 /// Pins kept per list; a longer list is cut (and a `resource-limit` finding says so).
 pub const MAX_PINS: usize = 100_000;
 
-/// The list format a file name says, for text files (decided by name: these formats have no
-/// magic). `base` is the file name without folders.
+/// The list or installer-configuration format a file name says, for text files (decided by
+/// name: these formats have no magic). `base` is the file name without folders.
 pub fn list_format(base: &str) -> Option<Format> {
     let lower = base.to_ascii_lowercase();
-    if lower == "uv.lock" {
+    if lower == "pip.conf" || lower == "pip.ini" {
+        Some(Format::PipConfig)
+    } else if lower == "pyproject.toml" {
+        Some(Format::Pyproject)
+    } else if lower == "uv.lock" {
         Some(Format::UvLock)
     } else if lower == "poetry.lock" {
         Some(Format::PoetryLock)
@@ -39,6 +48,77 @@ pub fn list_format(base: &str) -> Option<Format> {
     } else {
         None
     }
+}
+
+/// Requirement files that only their folder or pip-tools' naming tells, read as requirements
+/// when their content is (every logical line a requirement or a pip option,
+/// [`looks_like_requirements`]): `requirements*.in` (pip-tools' inputs, `requirements-dev.in`)
+/// and any `*.txt` in a folder named `requirements` or `reqs` (`requirements/base.txt`, the
+/// cookiecutter-django layout). `path` is the file's path or archive member name, with
+/// folders.
+pub fn sniff_list(path: &str, data: &[u8]) -> Option<Format> {
+    let mut parts = path.rsplit(['/', '\\']);
+    let base = parts.next()?.to_ascii_lowercase();
+    let parent = parts.next().unwrap_or("").to_ascii_lowercase();
+    let named = (base.starts_with("requirements") && base.ends_with(".in"))
+        || (base.ends_with(".txt") && matches!(parent.as_str(), "requirements" | "reqs"));
+    (named && looks_like_requirements(data)).then_some(Format::Requirements)
+}
+
+/// Logical lines looked at by [`looks_like_requirements`].
+const SNIFF_LINES: usize = 2000;
+
+/// Whether text reads as a pip requirements file: at least one logical line, and every one
+/// of the first [`SNIFF_LINES`] (comments and blanks aside) a pip option (`-r`, `-e`, `-i`,
+/// `--extra-index-url` …, any unambiguous prefix) or a requirement (a distribution name followed
+/// by nothing, extras, a version specifier, a marker or `@ URL`; or a URL or local path).
+fn looks_like_requirements(data: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return false;
+    };
+    let mut lines = 0usize;
+    let mut all = true;
+    logical_lines(text, |_, l| {
+        let l = l.trim();
+        if l.is_empty() {
+            return true;
+        }
+        lines += 1;
+        if !(option_line(l) || requirement_line(l)) {
+            all = false;
+        }
+        all && lines < SNIFF_LINES
+    });
+    all && lines > 0
+}
+
+/// A pip option line: a short option of the requirements file format or a long one (by an
+/// unambiguous prefix).
+fn option_line(l: &str) -> bool {
+    let w = l.split_whitespace().next().unwrap_or("");
+    if let Some(body) = w.strip_prefix("--") {
+        let name = body.split('=').next().unwrap_or(body);
+        return name.len() >= 3 && LONG_OPTIONS.iter().any(|o| o.starts_with(name));
+    }
+    ["-r", "-c", "-e", "-i", "-f"]
+        .iter()
+        .any(|o| w.starts_with(o))
+}
+
+/// A requirement line (PEP 508 or a URL or path pip accepts).
+fn requirement_line(l: &str) -> bool {
+    if l.contains("://") || l.starts_with(['.', '/']) || l.starts_with("git+") {
+        return true;
+    }
+    let end = l
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(l.len());
+    let (name, rest) = l.split_at(end);
+    if name.is_empty() || !name.as_bytes()[0].is_ascii_alphanumeric() {
+        return false;
+    }
+    let rest = rest.trim_start();
+    rest.is_empty() || rest.starts_with(['[', '<', '>', '=', '!', '~', ';', '@', '(', ','])
 }
 
 /// True for a core metadata file name (`METADATA` of a wheel or installed `.dist-info`,
@@ -172,6 +252,11 @@ pub fn parse_toml_lock(text: &str, key: &str) -> Result<Vec<Pin>, String> {
     let table: toml::Table = text
         .parse()
         .map_err(|e: toml::de::Error| e.message().to_string())?;
+    Ok(lock_pins(&table, text, key))
+}
+
+/// [`parse_toml_lock`] of a parsed table.
+fn lock_pins(table: &toml::Table, text: &str, key: &str) -> Vec<Pin> {
     let header = format!("[[{key}]]");
     // The line of each `[[key]]` table, in order.
     let lines: Vec<u64> = text
@@ -194,7 +279,7 @@ pub fn parse_toml_lock(text: &str, key: &str) -> Result<Vec<Pin>, String> {
             }
         }
     }
-    Ok(pins)
+    pins
 }
 
 /// Report the index options and URL requirements of a requirements file
@@ -206,7 +291,7 @@ pub fn parse_toml_lock(text: &str, key: &str) -> Result<Vec<Pin>, String> {
 /// requirement fetched from a URL (`name @ https://…`, a bare `https://…/x.whl`) without a
 /// `--hash` are low. One finding per option line, at most 16.
 fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
-    use crate::finding::{Finding, Severity, Span};
+    use crate::finding::Severity;
     let mut logical: Vec<(u64, String)> = Vec::new();
     logical_lines(text, |line, l| {
         logical.push((line, l.to_string()));
@@ -254,29 +339,22 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
                     .map(|v| v.trim_start_matches('=').to_string())
             })
         };
-        let plain = |u: &str| u.starts_with("http://");
-        let (severity, what, value) = if let Some(u) = option("--extra-index-url", None) {
-            let sev = if plain(&u) || !all_hashed {
-                Severity::Medium
-            } else {
-                Severity::Low
-            };
-            (sev, "adds a package index beside PyPI (dependency confusion: pip takes the highest version of a name from either)", u)
-        } else if let Some(h) = option("--trusted-host", None) {
-            (
-                Severity::Medium,
-                "turns off certificate checks for a host",
-                h,
-            )
-        } else if let Some(u) =
-            option("--index-url", Some("-i")).or_else(|| option("--find-links", Some("-f")))
+        let graded = |o: &'static str, v: String| {
+            grade_option(o, &v, all_hashed, false).map(|(sev, what)| (sev, what, v))
+        };
+        let (severity, what, value) = if let Some(g) =
+            option("--extra-index-url", None).and_then(|u| graded("extra-index-url", u))
         {
-            let sev = if plain(&u) {
-                Severity::Medium
-            } else {
-                Severity::Low
-            };
-            (sev, "installs from another index or link page", u)
+            g
+        } else if let Some(g) =
+            option("--trusted-host", None).and_then(|h| graded("trusted-host", h))
+        {
+            g
+        } else if let Some(g) = option("--index-url", Some("-i"))
+            .and_then(|u| graded("index-url", u))
+            .or_else(|| option("--find-links", Some("-f")).and_then(|u| graded("find-links", u)))
+        {
+            g
         } else if requirement(l) && !l.contains("--hash") {
             let url = words
                 .iter()
@@ -299,18 +377,305 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
             continue;
         };
         reported += 1;
-        let mut at = loc.clone();
-        at.span = Some(Span::Line { line: *line });
-        ctx.emit(
-            Finding::builder(&crate::rules::package::requirements_extra_index::RULE, at)
-                .severity(severity)
-                .message(format!(
-                    "{what}: {}",
-                    crate::finding::truncate_chars(&value, 120)
-                ))
-                .evidence(crate::finding::truncate_chars(l, 200))
-                .build(),
+        emit_source(ctx, loc, *line, severity, what, &value, l);
+    }
+}
+
+/// A URL over plain HTTP.
+fn plain(u: &str) -> bool {
+    u.trim_start_matches(['"', '\'']).starts_with("http://")
+}
+
+/// How a pip option that changes where packages come from is graded, by its long name
+/// (`extra-index-url`, `trusted-host`, `index-url`, `find-links`): an extra index is medium (low
+/// when every requirement is `hashed`, medium again over plain HTTP; low also for uv, whose
+/// default `first-index` strategy takes a name from the first index that has it, unless
+/// `unsafe_strategy`), a host without certificate checks medium, another index or link page
+/// low (medium over plain HTTP).
+fn grade_option(
+    option: &str,
+    value: &str,
+    hashed: bool,
+    first_index: bool,
+) -> Option<(crate::finding::Severity, &'static str)> {
+    use crate::finding::Severity;
+    let sev = |low: bool| {
+        if low && !plain(value) {
+            Severity::Low
+        } else {
+            Severity::Medium
+        }
+    };
+    match option {
+        "extra-index-url" => Some((
+            sev(hashed || first_index),
+            if first_index {
+                "adds a package index searched before PyPI"
+            } else {
+                "adds a package index beside PyPI (dependency confusion: pip takes the highest version of a name from either)"
+            },
+        )),
+        "trusted-host" | "allow-insecure-host" => {
+            Some((Severity::Medium, "turns off certificate checks for a host"))
+        }
+        "index-url" | "find-links" => Some((sev(true), "installs from another index or link page")),
+        _ => None,
+    }
+}
+
+/// Report one source of packages (`requirements-extra-index`) at `line` of `loc`.
+fn emit_source(
+    ctx: &mut Ctx,
+    loc: &Location,
+    line: u64,
+    severity: crate::finding::Severity,
+    what: &str,
+    value: &str,
+    evidence: &str,
+) {
+    use crate::finding::{Finding, Span};
+    let mut at = loc.clone();
+    at.span = Some(Span::Line { line: line.max(1) });
+    ctx.emit(
+        Finding::builder(&crate::rules::package::requirements_extra_index::RULE, at)
+            .severity(severity)
+            .message(format!(
+                "{what}: {}",
+                crate::finding::truncate_chars(value, 120)
+            ))
+            .evidence(crate::finding::truncate_chars(evidence.trim(), 200))
+            .build(),
+    );
+}
+
+/// Sources reported per file.
+const MAX_SOURCES: usize = 16;
+
+/// Report the index options of a pip configuration file (`pip.conf`, `pip.ini`: INI, any
+/// section, keys being pip's long option names, `_` read as `-`, values continued on indented
+/// lines), graded as in a requirements file without hashes ([`grade_option`]).
+fn pip_config(ctx: &mut Ctx, text: &str, loc: &Location) {
+    // (line, key, value, the line's text)
+    let mut entries: Vec<(u64, String, String, String)> = Vec::new();
+    for (i, raw) in crate::formats::pypkg::universal_lines(text)
+        .enumerate()
+        .take(MAX_PINS)
+    {
+        let raw = raw.trim_start_matches('\u{feff}');
+        let t = raw.trim();
+        if t.is_empty() || t.starts_with(['#', ';', '[']) {
+            continue;
+        }
+        if raw.starts_with([' ', '\t']) {
+            if let Some(last) = entries.last_mut() {
+                if last.2.len() < 4096 {
+                    last.2.push(' ');
+                    last.2.push_str(t);
+                }
+            }
+            continue;
+        }
+        let Some(at) = t.find(['=', ':']) else {
+            continue;
+        };
+        let key = t[..at].trim().to_ascii_lowercase().replace('_', "-");
+        entries.push((
+            (i + 1) as u64,
+            key,
+            t[at + 1..].trim().to_string(),
+            t.to_string(),
+        ));
+    }
+    let mut reported = 0;
+    for (line, key, value, evidence) in &entries {
+        if reported >= MAX_SOURCES {
+            break;
+        }
+        // The worst of the values (`extra-index-url` may list several).
+        let worst = value
+            .split_whitespace()
+            .filter_map(|v| grade_option(key, v, false, false).map(|(s, w)| (s, w, v)))
+            .max_by_key(|(s, _, _)| *s);
+        if let Some((sev, what, v)) = worst {
+            reported += 1;
+            emit_source(ctx, loc, *line, sev, what, v, evidence);
+        }
+    }
+}
+
+/// The first line of `text` that holds `needle` (1-based), or 1.
+fn line_of(text: &str, needle: &str) -> u64 {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .map_or(1, |i| (i + 1) as u64)
+}
+
+/// The strings of a TOML value that is a string or an array of strings (at most 64).
+fn strings(v: Option<&toml::Value>) -> Vec<&str> {
+    match v {
+        Some(toml::Value::String(s)) => vec![s.as_str()],
+        Some(toml::Value::Array(a)) => a.iter().take(64).filter_map(|x| x.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Report where a `pyproject.toml` tells uv or Poetry to get packages: `[[tool.uv.index]]`
+/// entries (plain HTTP medium; an index beside PyPI low, medium with an `unsafe-*`
+/// `index-strategy`; `default = true`, which replaces PyPI, low; `explicit = true`, used only
+/// by the packages `tool.uv.sources` pins to it, not reported), `extra-index-url`, `index-url`,
+/// `find-links` and `allow-insecure-host` of `[tool.uv]` and `[tool.uv.pip]`
+/// ([`grade_option`]), and `[[tool.poetry.source]]` over plain HTTP (medium).
+fn pyproject(ctx: &mut Ctx, text: &str, loc: &Location) {
+    use crate::finding::Severity;
+    let Ok(table) = text.parse::<toml::Table>() else {
+        return;
+    };
+    let tool = table.get("tool");
+    let uv = tool.and_then(|t| t.get("uv"));
+    let mut found: Vec<(Severity, &'static str, String)> = Vec::new();
+    if let Some(uv) = uv {
+        let unsafe_strategy = uv
+            .get("index-strategy")
+            .and_then(|v| v.as_str())
+            .is_some_and(|s| s.starts_with("unsafe"));
+        if let Some(list) = uv.get("index").and_then(|v| v.as_array()) {
+            for idx in list.iter().take(64) {
+                let Some(url) = idx.get("url").and_then(|v| v.as_str()) else {
+                    continue;
+                };
+                let flag = |k: &str| idx.get(k).and_then(|v| v.as_bool()) == Some(true);
+                let graded = if plain(url) {
+                    Some((Severity::Medium, "adds a uv package index over plain HTTP"))
+                } else if flag("explicit") {
+                    None
+                } else if flag("default") {
+                    Some((Severity::Low, "replaces PyPI with another index"))
+                } else if unsafe_strategy {
+                    Some((
+                        Severity::Medium,
+                        "adds a package index beside PyPI with an unsafe index strategy (dependency confusion: uv takes a name from either)",
+                    ))
+                } else {
+                    Some((Severity::Low, "adds a package index searched before PyPI"))
+                };
+                if let Some((sev, what)) = graded {
+                    found.push((sev, what, url.to_string()));
+                }
+            }
+        }
+        for t in [Some(uv), uv.get("pip")].into_iter().flatten() {
+            for key in [
+                "extra-index-url",
+                "index-url",
+                "find-links",
+                "allow-insecure-host",
+            ] {
+                for v in strings(t.get(key)) {
+                    if let Some((sev, what)) = grade_option(key, v, false, !unsafe_strategy) {
+                        found.push((sev, what, v.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    let poetry = tool
+        .and_then(|t| t.get("poetry"))
+        .and_then(|p| p.get("source"))
+        .and_then(|s| s.as_array());
+    for src in poetry.into_iter().flatten().take(64) {
+        if let Some(url) = src.get("url").and_then(|v| v.as_str()).filter(|u| plain(u)) {
+            found.push((
+                Severity::Medium,
+                "adds a Poetry package source over plain HTTP",
+                url.to_string(),
+            ));
+        }
+    }
+    for (sev, what, value) in found.into_iter().take(MAX_SOURCES) {
+        let line = line_of(text, &value);
+        let evidence = text.lines().nth((line - 1) as usize).unwrap_or("");
+        emit_source(ctx, loc, line, sev, what, &value, evidence);
+    }
+}
+
+/// Report the packages of a lock file fetched over plain HTTP: a `source` whose `registry`,
+/// `url` or `git` (uv), or `url` (Poetry), or an `index` (PEP 751) is `http://`. Medium, low
+/// when every artifact of the package carries a hash (the installer checks what it fetched);
+/// each URL once, at most [`MAX_SOURCES`].
+fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: &Location) {
+    use crate::finding::Severity;
+    let Some(list) = table.get(key).and_then(|v| v.as_array()) else {
+        return;
+    };
+    let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for p in list.iter().take(MAX_PINS) {
+        if seen.len() >= MAX_SOURCES {
+            break;
+        }
+        let source = p.get("source");
+        let url = ["registry", "url", "git"]
+            .iter()
+            .find_map(|k| source.and_then(|s| s.get(*k)).and_then(|v| v.as_str()))
+            .or_else(|| p.get("index").and_then(|v| v.as_str()));
+        let Some(url) = url.filter(|u| plain(u)) else {
+            continue;
+        };
+        if !seen.insert(url) {
+            continue;
+        }
+        let sev = if hashed_artifacts(p) {
+            Severity::Low
+        } else {
+            Severity::Medium
+        };
+        let line = line_of(text, url);
+        let evidence = text.lines().nth((line - 1) as usize).unwrap_or("");
+        emit_source(
+            ctx,
+            loc,
+            line,
+            sev,
+            "installs packages from an index over plain HTTP",
+            url,
+            evidence,
         );
+    }
+}
+
+/// Whether a lock file's package lists artifacts and every one carries a hash: `sdist`,
+/// `archive`, `wheels[]` (uv, PEP 751: `hash` / `hashes`), `files[]` (Poetry).
+fn hashed_artifacts(p: &toml::Value) -> bool {
+    let mut artifacts = 0;
+    let mut hashed = 0;
+    let mut count = |a: &toml::Value| {
+        artifacts += 1;
+        if a.get("hash").is_some() || a.get("hashes").is_some() {
+            hashed += 1;
+        }
+    };
+    for k in ["sdist", "archive"] {
+        if let Some(a) = p.get(k) {
+            count(a);
+        }
+    }
+    for k in ["wheels", "files"] {
+        if let Some(list) = p.get(k).and_then(|v| v.as_array()) {
+            for a in list.iter().take(1024) {
+                count(a);
+            }
+        }
+    }
+    artifacts > 0 && hashed == artifacts
+}
+
+/// Report where an installer's configuration file gets packages: `pip.conf`/`pip.ini`
+/// ([`pip_config`]) and `pyproject.toml` ([`pyproject`]).
+pub fn analyse_config(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) {
+    let text = String::from_utf8_lossy(data);
+    match format {
+        Format::PipConfig => pip_config(ctx, &text, loc),
+        Format::Pyproject => pyproject(ctx, &text, loc),
+        _ => {}
     }
 }
 
@@ -342,10 +707,20 @@ pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) 
     if format == Format::Requirements {
         index_options(ctx, &text, loc);
     }
+    let key = if format == Format::Pylock {
+        "packages"
+    } else {
+        "package"
+    };
     let pins = match format {
         Format::Requirements => Ok(parse_requirements(&text)),
-        Format::Pylock => parse_toml_lock(&text, "packages"),
-        Format::UvLock | Format::PoetryLock => parse_toml_lock(&text, "package"),
+        Format::Pylock | Format::UvLock | Format::PoetryLock => text
+            .parse::<toml::Table>()
+            .map_err(|e: toml::de::Error| e.message().to_string())
+            .map(|table| {
+                lock_sources(ctx, &table, &text, key, loc);
+                lock_pins(&table, &text, key)
+            }),
         _ => Ok(Vec::new()),
     };
     match pins {
@@ -375,6 +750,25 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![("Foo_Bar", "1.0", 3), ("qux", "3.0rc1", 6)]
         );
+    }
+
+    #[test]
+    fn requirement_files_named_by_folder_are_sniffed() {
+        let list = b"# base\n-r common.txt\nDjango>=4.2,<5\nfoo[bar] @ https://x.example.invalid/f.whl\n-e .\n";
+        for path in [
+            "requirements/base.txt",
+            "proj/reqs/prod.txt",
+            "requirements.in",
+            "x-1.0/requirements-dev.in",
+        ] {
+            assert_eq!(sniff_list(path, list), Some(Format::Requirements), "{path}");
+        }
+        assert_eq!(sniff_list("docs/base.txt", list), None);
+        assert_eq!(
+            sniff_list("requirements/README.txt", b"Install these with pip.\n"),
+            None
+        );
+        assert_eq!(sniff_list("requirements/empty.txt", b"# nothing\n\n"), None);
     }
 
     #[test]

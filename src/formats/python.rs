@@ -19,6 +19,7 @@ use crate::finding::{Finding, Location, Severity, Span};
 use crate::rules::python as r;
 
 mod names;
+mod persist;
 
 use names::{Names, Value};
 
@@ -1294,6 +1295,12 @@ struct Signals {
     outside_specs: std::collections::HashMap<String, &'static str>,
     /// Variables bound to a path that names a startup file or site-packages, with what.
     startup_paths: std::collections::HashMap<String, &'static str>,
+    /// Variables bound to a path the name table cannot compute, with its folded spelling
+    /// ([`persist::path_spelling`]): `d = os.path.join(os.path.expanduser('~'), '.ssh')`.
+    path_spellings: persist::Spellings,
+    /// Variables bound to a Windows registry Run key opened or created
+    /// ([`persist::opens_run_key`]).
+    run_keys: std::collections::HashSet<String>,
     /// Shell command lines that only query version-control or build tools ([`query_command`])
     /// (line, evidence).
     query_shell: Vec<(usize, String)>,
@@ -2424,20 +2431,17 @@ fn code_file(
 }
 
 /// What a path expression names that runs at every interpreter start: a startup file (`.pth`,
-/// `sitecustomize`, `usercustomize`) or the site-packages folder; `paths` are variables bound
-/// to such paths.
+/// `sitecustomize`, `usercustomize`), a persistence file ([`persist`]) or the site-packages
+/// folder, in its text or its folded `spelling` ([`persist::path_spelling`]); `paths` are
+/// variables bound to such paths.
 fn startup_target(
     n: tree_sitter::Node<'_>,
     src: &[u8],
-    names: &Names,
-    scope: usize,
+    spelling: &str,
     paths: &std::collections::HashMap<String, &'static str>,
 ) -> Option<&'static str> {
     let t = text(n, src);
-    let value = names
-        .eval(n, src, scope)
-        .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()));
-    for s in [Some(t), value.as_deref()].into_iter().flatten() {
+    for s in [t, spelling] {
         if let Some(what) = startup_words(s) {
             return Some(what);
         }
@@ -2470,9 +2474,10 @@ const STARTUP_FILE: &str = "a startup file (.pth, sitecustomize, usercustomize)"
 /// What: some file in the site-packages folder.
 const SITE_PACKAGES: &str = "a file in site-packages";
 
-/// What: a file that runs code at login or on a schedule, or grants a login.
+/// What: a file, key or command that runs code at login, on a schedule or at boot, grants a
+/// login, or redirects later installs ([`persist`]).
 const PERSISTENCE: &str =
-    "a login, schedule or service file (shell profile, authorized_keys, cron, systemd, launchd, autostart)";
+    "a login, schedule, service or tool-config file or Run key (shell profile, ssh, git or pip config, cron, systemd, launchd, autostart, Windows Startup)";
 
 /// The command line a process call's first argument holds: its whole value, or the template
 /// of `'pkg-config %s' % lib` / `'git {}'.format(x)` / `f'git {x}'` whose fields are plain
@@ -2677,61 +2682,6 @@ fn downloader_argv<'t>(
     Some(out)
 }
 
-/// Path pieces of [`PERSISTENCE`] files; each must end where a name ends (`.profile`, not
-/// `.profiles`).
-const PERSISTENCE_WORDS: &[&str] = &[
-    "authorized_keys",
-    ".bashrc",
-    ".bash_profile",
-    ".bash_login",
-    ".zshrc",
-    ".zprofile",
-    ".zshenv",
-    ".profile",
-    "/etc/profile",
-    "/etc/environment",
-    "/etc/cron",
-    "/var/spool/cron",
-    "systemd/user",
-    "/etc/systemd/system",
-    "LaunchAgents",
-    "LaunchDaemons",
-    ".config/autostart",
-    "/etc/rc.local",
-    "/etc/init.d",
-    "ld.so.preload",
-];
-
-/// Whether a process call's strings install a schedule or a service: `crontab` given a file or
-/// standard input (not `-l`), `systemctl enable`, `launchctl load`/`bootstrap`,
-/// `schtasks /create`.
-fn installs_persistence(words: &[&str]) -> bool {
-    let Some(i) = words.iter().position(|w| {
-        let prog = w.rsplit(['/', '\\']).next().unwrap_or(w);
-        let prog = prog.split_whitespace().next().unwrap_or("");
-        matches!(
-            prog,
-            "crontab" | "systemctl" | "launchctl" | "schtasks" | "schtasks.exe"
-        )
-    }) else {
-        return false;
-    };
-    let rest: Vec<&str> = words[i..]
-        .iter()
-        .flat_map(|w| w.split_whitespace())
-        .collect();
-    let prog = rest
-        .first()
-        .map_or("", |p| p.rsplit(['/', '\\']).next().unwrap_or(p));
-    let has = |x: &str| rest.iter().any(|w| w.eq_ignore_ascii_case(x));
-    match prog {
-        "crontab" => !has("-l"),
-        "systemctl" => has("enable"),
-        "launchctl" => has("load") || has("bootstrap"),
-        _ => has("/create"),
-    }
-}
-
 /// [`startup_target`] over the text of an expression or a computed path.
 fn startup_words(s: &str) -> Option<&'static str> {
     let pth = s.match_indices(".pth").any(|(i, _)| {
@@ -2742,27 +2692,7 @@ fn startup_words(s: &str) -> Option<&'static str> {
     if pth || s.contains("sitecustomize") || s.contains("usercustomize") {
         return Some(STARTUP_FILE);
     }
-    // `Path.home() / '.config' / 'systemd' / 'user'`, `os.path.join(h, '.ssh', 'x')`: the
-    // pieces read as one path. Every assignment's value comes here, so the path is joined only
-    // when the longest piece of one of the words is there at all.
-    let longest = |w: &'static str| w.split('/').max_by_key(|p| p.len()).unwrap_or(w);
-    if !PERSISTENCE_WORDS.iter().any(|w| s.contains(longest(w))) {
-        return site_packages(s);
-    }
-    let joined: String = s
-        .chars()
-        .filter(|c| !matches!(c, '\'' | '"' | ' '))
-        .map(|c| if c == ',' { '/' } else { c })
-        .collect();
-    let persistence = PERSISTENCE_WORDS.iter().any(|w| {
-        joined.match_indices(w).any(|(i, _)| {
-            !joined
-                .as_bytes()
-                .get(i + w.len())
-                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        })
-    });
-    if persistence {
+    if persist::persistence_in(s) {
         return Some(PERSISTENCE);
     }
     site_packages(s)
@@ -2941,8 +2871,12 @@ fn env_hook(
     Some(Value::Name(std::rc::Rc::from(name)))
 }
 
-/// The path a call writes to, when it is `open(P, 'w')` (any mode that writes), `P.write_text`
-/// / `P.write_bytes`, or copies or moves a file to `P` (`shutil.copy(src, P)`, `os.replace`).
+/// The path a call writes to: `open(P, 'w')` (any mode that writes: `w`, `a`, `x`, `+`; also
+/// `io.open`, `codecs.open`, `io.FileIO`, and a module's `open(P, MODE)` such as `gzip.open`),
+/// `os.open(P, FLAGS)` with `O_WRONLY`, `O_RDWR`, `O_APPEND`, `O_CREAT` or `O_TRUNC`,
+/// `P.open('a')` on a path object, `P.write_text` / `P.write_bytes`, `fileinput.input(P,
+/// inplace=True)`, or a copy, move or link to `P` (`shutil.copy(src, P)`, `os.replace`,
+/// `p.rename(P)`, `P.symlink_to(t)`).
 fn written_path<'t>(
     n: tree_sitter::Node<'t>,
     name: &str,
@@ -2952,35 +2886,122 @@ fn written_path<'t>(
 ) -> Option<tree_sitter::Node<'t>> {
     let args = field(n, F::Arguments)?;
     let last = name.rsplit('.').next().unwrap_or(name);
+    let object = || field(field(n, F::Function)?, F::Object);
+    // `open(P, MODE)` of a module: `open`, `io.open`, `gzip.open`, `tarfile.open`.
+    let module_open = || {
+        let mode = positional(args, 1).or_else(|| keyword(args, src, "mode"))?;
+        write_mode(mode, src, names, scope)
+            .then(|| positional(args, 0).or_else(|| keyword(args, src, "file")))
+            .flatten()
+    };
     match (name, last) {
-        ("open" | "io.open" | "codecs.open", _) => {
-            let mode = positional(args, 1).or_else(|| keyword(args, src, "mode"))?;
-            let mode = names.eval(mode, src, scope)?;
-            let writes = mode
-                .bytes()?
-                .iter()
-                .any(|c| matches!(c, b'w' | b'a' | b'x' | b'+'));
-            writes
-                .then(|| positional(args, 0).or_else(|| keyword(args, src, "file")))
+        ("open" | "io.open" | "codecs.open" | "io.FileIO" | "_io.open", _) => module_open(),
+        ("os.open" | "posix.open", _) => {
+            let flags = positional(args, 1).or_else(|| keyword(args, src, "flags"))?;
+            open_flags_write(flags, src)
+                .then(|| positional(args, 0).or_else(|| keyword(args, src, "path")))
                 .flatten()
         }
-        (_, "write_text" | "write_bytes") => {
-            let o = field(field(n, F::Function)?, F::Object)?;
-            if o.kind() == "call" {
-                let g = field(o, F::Function)?;
-                if matches!(dotted(g, src).as_str(), "Path" | "pathlib.Path") {
-                    return path_parts(o);
-                }
-            }
-            Some(o)
+        ("fileinput.input" | "fileinput.FileInput", _) => {
+            let inplace = keyword(args, src, "inplace")?;
+            let on = inplace.kind() == "true"
+                || (inplace.kind() == "integer" && text(inplace, src).trim() != "0");
+            on.then(|| positional(args, 0).or_else(|| keyword(args, src, "files")))
+                .flatten()
         }
+        (_, "open") => {
+            let o = object()?;
+            if matches!(names.eval(o, src, scope), Some(Value::Name(_))) {
+                return module_open();
+            }
+            // `Path(P).open('a')`, `(Path.home() / '.bashrc').open(mode='a')`.
+            let mode = positional(args, 0).or_else(|| keyword(args, src, "mode"))?;
+            if !write_mode(mode, src, names, scope) {
+                return None;
+            }
+            path_object(o, src)
+        }
+        (_, "write_text" | "write_bytes") => path_object(object()?, src),
         (
-            "shutil.copy" | "shutil.copy2" | "shutil.copyfile" | "shutil.move" | "os.rename"
-            | "os.replace" | "os.symlink" | "os.link",
+            "shutil.copy" | "shutil.copy2" | "shutil.copyfile" | "shutil.copytree" | "shutil.move"
+            | "os.rename" | "os.renames" | "os.replace" | "os.symlink" | "os.link",
             _,
         ) => positional(args, 1).or_else(|| keyword(args, src, "dst")),
+        // `Path(a).rename(P)`; `Path(P).symlink_to(t)` makes `P`.
+        (_, "rename") if !matches!(names.eval(object()?, src, scope), Some(Value::Name(_))) => {
+            positional(args, 0).or_else(|| keyword(args, src, "target"))
+        }
+        (_, "symlink_to" | "hardlink_to") => path_object(object()?, src),
         _ => None,
     }
+}
+
+/// The path a path object stands for: `P` of `Path(P)` / `pathlib.Path(P)` (its parts), else
+/// the object itself.
+fn path_object<'t>(o: tree_sitter::Node<'t>, src: &[u8]) -> Option<tree_sitter::Node<'t>> {
+    if o.kind() == "call" {
+        let g = field(o, F::Function)?;
+        if matches!(dotted(g, src).as_str(), "Path" | "pathlib.Path") {
+            return path_parts(o);
+        }
+    }
+    Some(o)
+}
+
+/// Whether an `open` mode writes: a constant of mode letters with `w`, `a`, `x` or `+`.
+fn write_mode(mode: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -> bool {
+    let Some(v) = names.eval(mode, src, scope) else {
+        return false;
+    };
+    let Some(b) = v.bytes() else {
+        return false;
+    };
+    !b.is_empty()
+        && b.len() <= 8
+        && b.iter().all(|c| b"rwxabtU+".contains(c))
+        && b.iter().any(|c| matches!(c, b'w' | b'a' | b'x' | b'+'))
+}
+
+/// Whether `os.open` flags write: a name among `O_WRONLY`, `O_RDWR`, `O_APPEND`, `O_CREAT`,
+/// `O_TRUNC` anywhere in the expression, or an integer with one of their Linux bits.
+fn open_flags_write(flags: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    let mut stack = vec![flags];
+    let mut seen = 0;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > 32 {
+            break;
+        }
+        match x.kind() {
+            "identifier" => {
+                if matches!(
+                    text(x, src),
+                    "O_WRONLY" | "O_RDWR" | "O_APPEND" | "O_CREAT" | "O_TRUNC"
+                ) {
+                    return true;
+                }
+            }
+            "integer" => {
+                let t = text(x, src).replace('_', "").to_ascii_lowercase();
+                let v = if let Some(o) = t.strip_prefix("0o") {
+                    u64::from_str_radix(o, 8).ok()
+                } else if let Some(h) = t.strip_prefix("0x") {
+                    u64::from_str_radix(h, 16).ok()
+                } else {
+                    t.parse::<u64>().ok()
+                };
+                // O_WRONLY 1, O_RDWR 2, O_CREAT 0o100, O_TRUNC 0o1000, O_APPEND 0o2000.
+                if v.is_some_and(|v| v & 0o3103 != 0) {
+                    return true;
+                }
+            }
+            _ => {
+                let mut c = x.walk();
+                stack.extend(x.named_children(&mut c));
+            }
+        }
+    }
+    false
 }
 
 /// A file the code wrote with downloaded data.
@@ -3954,13 +3975,29 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     let Some(p) = written_path(n, spelled, src, &names, scope) else {
                         continue;
                     };
-                    if let Some(what) = startup_target(p, src, &names, scope, &sig.startup_paths) {
+                    let spelling =
+                        persist::path_spelling(p, src, &names, scope, &sig.path_spellings);
+                    if let Some(what) = startup_target(p, src, &spelling, &sig.startup_paths) {
                         if sig.startup_writes.len() < 64 {
                             sig.startup_writes
                                 .push((line, in_fn, what, short(text(n, src))));
                         }
                         break;
                     }
+                }
+                // `winreg.SetValueEx(k, …)` on a key opened on `…\CurrentVersion\Run`.
+                if persist::registry_run_write(
+                    n,
+                    [name.as_str(), resolved.as_deref().unwrap_or("")],
+                    src,
+                    &names,
+                    scope,
+                    &sig.path_spellings,
+                    &sig.run_keys,
+                ) && sig.startup_writes.len() < 64
+                {
+                    sig.startup_writes
+                        .push((line, in_fn, PERSISTENCE, short(text(n, src))));
                 }
                 // `open(d + '/m.py', 'w').write(CODE)`, `Path(P).write_text(CODE)`: Python
                 // source written to a `.py` file (then imported from a temporary folder put on
@@ -4174,21 +4211,23 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     sig.shell.push((line, in_fn, call_text(&iname)));
                 }
                 if let Some(pname) = pick(&is_process) {
-                    // `run(['crontab', '-'], input=…)`, `systemctl --user enable x.service`:
-                    // installing a schedule or a service is persistence, with or without a
+                    // `run(['crontab', '-'], input=…)`, `systemctl --user enable x.service`,
+                    // `['tee', '-a', rc]`, `sh -c 'echo … >> ~/.bashrc'`: installing a
+                    // schedule, a service or a login file is persistence, with or without a
                     // shell.
-                    if let Some(mut words) = args.map(|a| string_nodes(a, src, 16)) {
-                        // In source order (the walk hands them out last first).
-                        words.sort_by_key(|(n, _)| n.start_byte());
-                        let words: Vec<&str> = words.iter().map(|(_, w)| w.as_str()).collect();
-                        if installs_persistence(&words) && sig.startup_writes.len() < 64 {
-                            sig.startup_writes.push((
-                                line,
-                                in_fn,
-                                PERSISTENCE,
-                                short(text(n, src)),
-                            ));
-                        }
+                    let persists = args.is_some_and(|a| {
+                        persist::process_persists(
+                            a,
+                            &pname,
+                            src,
+                            &names,
+                            scope,
+                            &sig.path_spellings,
+                        )
+                    });
+                    if persists && sig.startup_writes.len() < 64 {
+                        sig.startup_writes
+                            .push((line, in_fn, PERSISTENCE, short(text(n, src))));
                     }
                     let first = args.and_then(|a| a.named_child(0));
                     let shell_kw = args.is_some_and(|a| shell_keyword(a, src));
@@ -4840,12 +4879,54 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                     // `p = os.path.join(site.getsitepackages()[0], 'x.pth')`: a later write
-                    // to `p` plants a startup file.
-                    if let Some(what) = startup_target(v, src, &names, scope, &sig.startup_paths)
+                    // to `p` plants a startup file. `d = os.path.join(home, '.ssh')`: a later
+                    // `os.path.join(d, 'config')` is read through `d`'s spelling.
+                    let mut spelling =
+                        persist::path_spelling(v, src, &names, scope, &sig.path_spellings);
+                    let extends = kind == "augmented_assignment"
+                        && field(n, F::Operator)
+                            .is_some_and(|o| matches!(text(o, src), "+=" | "/="));
+                    if extends && t.kind() == "identifier" {
+                        let sep = if field(n, F::Operator).is_some_and(|o| text(o, src) == "/=") {
+                            "/"
+                        } else {
+                            ""
+                        };
+                        spelling =
+                            persist::path_spelling(t, src, &names, scope, &sig.path_spellings)
+                                + sep
+                                + &spelling;
+                    }
+                    if let Some(what) = startup_target(v, src, &spelling, &sig.startup_paths)
                         .filter(|_| sig.startup_paths.len() < MAX_CALLED)
                     {
                         for id in Names::target_names(t) {
                             sig.startup_paths.insert(text(id, src).to_string(), what);
+                        }
+                    }
+                    if t.kind() == "identifier" {
+                        let id = text(t, src);
+                        let computed = names
+                            .eval(v, src, scope)
+                            .is_some_and(|x| x.bytes().is_some());
+                        let path_like = spelling.len() <= persist::MAX_SPELLING
+                            && spelling.contains(['/', '\\', '~'])
+                            && spelling.chars().any(|c| c.is_alphanumeric());
+                        if path_like
+                            && (!computed || extends)
+                            && sig.path_spellings.len() < MAX_CALLED
+                        {
+                            sig.path_spellings.insert(id.to_string(), spelling);
+                        } else {
+                            sig.path_spellings.remove(id);
+                        }
+                    }
+                    // `k = winreg.OpenKey(HKCU, r'Software\…\CurrentVersion\Run', …)`.
+                    if persist::opens_run_key(v, src, &names, scope, &sig.path_spellings)
+                        && sig.run_keys.len() < MAX_CALLED
+                    {
+                        for id in Names::target_names(t) {
+                            sig.run_keys.insert(text(id, src).to_string());
                         }
                     }
                     // `os.environ['PYTHONBREAKPOINT'] = 'os.system'`: `breakpoint(…)` imports
@@ -4924,6 +5005,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         let handle = (kind == "as_pattern")
                             .then(|| write_handle(v, src, &names, scope))
                             .flatten();
+                        // `with winreg.CreateKey(HKCU, RUN) as k:`.
+                        if kind == "as_pattern"
+                            && persist::opens_run_key(v, src, &names, scope, &sig.path_spellings)
+                            && sig.run_keys.len() < MAX_CALLED
+                        {
+                            for id in Names::target_names(t) {
+                                sig.run_keys.insert(text(id, src).to_string());
+                            }
+                        }
                         // `iter(lambda: resp.read(8192), b'')` reads `resp` too.
                         let fetched = kind == "for_statement" && {
                             let mut stack = vec![v];
@@ -5584,7 +5674,6 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             (".pth", Group::Exec),
             // Persistence: login, schedule and service files, and the tools that install
             // schedules and services ([`PERSISTENCE_WORDS`], [`installs_persistence`]).
-            ("authorized_keys", Group::Exec),
             ("bashrc", Group::Exec),
             ("bash_profile", Group::Exec),
             ("zshrc", Group::Exec),
@@ -5602,6 +5691,21 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("schtasks", Group::Exec),
             ("rc.local", Group::Exec),
             ("ld.so.preload", Group::Exec),
+            (".bash", Group::Exec),
+            ("zlog", Group::Exec),
+            ("config.fish", Group::Exec),
+            (".ssh", Group::Exec),
+            ("authorized_", Group::Exec),
+            ("gitconfig", Group::Exec),
+            ("pip.conf", Group::Exec),
+            ("pip.ini", Group::Exec),
+            ("applications", Group::Exec),
+            ("Startup", Group::Exec),
+            ("sudoers", Group::Exec),
+            ("winreg", Group::Exec),
+            ("CurrentVersion", Group::Exec),
+            ("fileinput", Group::Exec),
+            ("profile_default", Group::Exec),
             // `u = pickle.Unpickler(stream)` … `u.load()`.
             ("Unpickler(", Group::Exec),
             ("FunctionType", Group::Exec),

@@ -1,4 +1,4 @@
-//! `requirements-extra-index`: a requirements file adds a package index or installs from a URL without a hash.
+//! `requirements-extra-index`: a requirements file, pip's or uv's configuration or a lock file adds a package index, turns off certificate checks or installs from a URL without a hash.
 //!
 //! Documented in `docs/rules/requirements-extra-index.md`.
 
@@ -9,7 +9,7 @@ use crate::rules::Rule;
 pub static RULE: Rule = Rule {
     id: "requirements-extra-index",
     default_severity: Severity::Medium,
-    summary: "a requirements file adds a package index or installs from a URL without a hash",
-    formats: "requirements",
+    summary: "a requirements file, installer configuration or lock file adds a package index or fetches without TLS or a hash",
+    formats: "requirements, pip-config, pyproject, uv-lock, poetry-lock, pylock",
     since: "0.1.0",
 };

@@ -1,0 +1,195 @@
+//! Tester t11's persistence and index-configuration misses: persistence targets read through one
+//! path fold, every kind of write (open modes, `os.open` flags, path objects, `fileinput`,
+//! copies, `tee`/`cp` argv, redirections), Windows Run keys and the Startup folder, task
+//! schedulers; and requirement files, pip and uv configuration that send installs to another
+//! index. Each case is defanged (payloads only `echo`, hosts under `example.invalid`) and
+//! scanned with the library; nothing is executed. Benign look-alikes must stay below medium.
+
+use std::path::Path;
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::{scan_file, FileReport};
+
+#[path = "support/pysrc.rs"]
+mod pysrc;
+use pysrc::{package, worst};
+
+fn summary(r: &FileReport) -> Vec<String> {
+    r.findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.rule.id, f.severity, f.message))
+        .collect()
+}
+
+const RULE: &str = "python-startup-write";
+
+/// Scan each `(case, source)` as a package's `__init__.py` and note in `wrong` the cases whose
+/// worst [`RULE`] severity is not `want`.
+fn check_init(
+    root: &Path,
+    cases: &[(&str, &str)],
+    want: Option<Severity>,
+    wrong: &mut Vec<String>,
+) {
+    for (case, src) in cases {
+        let p = package(root, case, "__init__.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        let got = worst(&r, RULE);
+        if got != want {
+            wrong.push(format!("{case}: want {want:?}, got {:?}", summary(&r)));
+        }
+    }
+}
+
+/// Persistence at import, one case per kind of target and write (tester t11, ps00–ps33).
+#[test]
+fn persistence_targets_and_writes_at_import_are_high() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&str, &str)] = &[
+        // Targets read through the path fold.
+        ("concat", "import os\nopen(os.path.expanduser('~') + '/.bash' + 'rc', 'a').write('echo airlock-test\\n')\n"),
+        ("join-pieces", "import os\nd = os.path.join(os.path.expanduser('~'), '.ssh')\nopen(os.path.join(d, 'authorized_' + 'keys'), 'a').write('ssh-ed25519 AAAA x@example.invalid\\n')\n"),
+        ("fstring", "import os\nh = os.environ['HOME']\nopen(f'{h}/.zshrc', 'a').write('echo airlock-test\\n')\n"),
+        ("augmented", "import os\np = os.path.expanduser('~')\np += '/.profile'\nopen(p, 'a').write('echo airlock-test\\n')\n"),
+        // Writes.
+        ("path-open", "import pathlib\nwith (pathlib.Path.home() / '.bashrc').open('a') as f:\n    f.write('echo airlock-test\\n')\n"),
+        ("os-open", "import os\nfd = os.open(os.path.expanduser('~/.bashrc'), os.O_WRONLY | os.O_APPEND)\nos.write(fd, b'echo airlock-test\\n')\n"),
+        ("fileinput", "import os, fileinput\nfor line in fileinput.input(os.path.expanduser('~/.bashrc'), inplace=True):\n    print(line, end='')\n"),
+        ("rename", "import pathlib\npathlib.Path('/tmp/x').rename(pathlib.Path.home() / '.bash_login')\n"),
+        ("tee", "import os, subprocess\nsubprocess.run(['tee', '-a', os.path.expanduser('~/.bashrc')], input=b'echo airlock-test\\n')\n"),
+        ("cp", "import os, subprocess\nsubprocess.run(['cp', '/tmp/x', os.path.expanduser('~/.bashrc')])\n"),
+        ("redirect", "import os\nos.system('echo airlock-test >> \"$HOME/.bash_profile\" 2>&1')\n"),
+        // More targets.
+        ("fish", "import os\nopen(os.path.expanduser('~/.config/fish/config.fish'), 'a').write('echo airlock-test\\n')\n"),
+        ("bash-logout", "import os\nopen(os.path.expanduser('~/.bash_logout'), 'a').write('echo airlock-test\\n')\n"),
+        ("ssh-config", "from pathlib import Path\n(Path.home() / '.ssh' / 'config').open('a').write('Host *\\n  ProxyCommand echo airlock-test\\n')\n"),
+        ("ssh-rc", "import os\nopen(os.path.expanduser('~/.ssh/rc'), 'w').write('echo airlock-test\\n')\n"),
+        ("authorized-keys2", "import os\nopen(os.path.expanduser('~/.ssh/authorized_keys2'), 'a').write('ssh-ed25519 AAAA x@example.invalid\\n')\n"),
+        ("gitconfig", "import os\nopen(os.path.expanduser('~/.gitconfig'), 'a').write('[core]\\n  fsmonitor = echo airlock-test\\n')\n"),
+        ("pip-conf", "import os\nopen(os.path.expanduser('~/.config/pip/pip.conf'), 'w').write('[global]\\nindex-url = https://c.example.invalid/simple\\n')\n"),
+        ("pip-conf-legacy", "from pathlib import Path\n(Path.home() / '.pip' / 'pip.conf').write_text('[global]\\nindex-url = https://c.example.invalid/simple\\n')\n"),
+        ("desktop", "import os\nopen(os.path.expanduser('~/.local/share/applications/x.desktop'), 'w').write('[Desktop Entry]\\nExec=echo airlock-test\\n')\n"),
+        ("sudoers", "open('/etc/sudoers.d/x', 'w').write('ALL ALL=(ALL) NOPASSWD: ALL\\n')\nimport os\n"),
+        ("startup-folder", "import os\nopen(os.path.join(os.environ['APPDATA'], 'Microsoft', 'Windows', 'Start Menu', 'Programs', 'Startup', 'x.bat'), 'w').write('echo airlock-test')\n"),
+        // Windows Run keys.
+        ("winreg-run", "import winreg\nk = winreg.OpenKey(winreg.HKEY_CURRENT_USER, r'Software\\Microsoft\\Windows\\CurrentVersion\\Run', 0, winreg.KEY_SET_VALUE)\nwinreg.SetValueEx(k, 'x', 0, winreg.REG_SZ, 'cmd /c echo airlock-test')\n"),
+        ("winreg-runonce-with", "import winreg as w\nwith w.CreateKey(w.HKEY_CURRENT_USER, 'Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\RunOnce') as k:\n    w.SetValueEx(k, 'x', 0, w.REG_SZ, 'cmd /c echo airlock-test')\n"),
+        ("reg-add", "import subprocess\nsubprocess.run(['reg', 'add', r'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run', '/v', 'x', '/d', 'cmd /c echo airlock-test', '/f'])\n"),
+        // Schedulers.
+        ("at", "import subprocess\nsubprocess.run(['at', 'now', '+', '1', 'minute'], input=b'echo airlock-test\\n')\n"),
+        ("schtasks-upper", "import subprocess\nsubprocess.run(['SCHTASKS.EXE', '/Create', '/SC', 'ONLOGON', '/TN', 'x', '/TR', 'cmd /c echo airlock-test'])\n"),
+        ("schtasks-in-cmd", "import os\nos.system('cmd /c schtasks /create /sc onlogon /tn x /tr \"cmd /c echo airlock-test\"')\n"),
+        ("crontab-seq", "import subprocess\nCMD = ['crontab', '-']\nsubprocess.run(CMD, input=b'* * * * * echo airlock-test\\n')\n"),
+    ];
+    let mut wrong = Vec::new();
+    check_init(dir.path(), cases, Some(Severity::High), &mut wrong);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Reads of the same files, queries of the same tools, the package's own config and a write
+/// kept in an uncalled function stay below medium.
+#[test]
+fn reads_queries_and_own_config_stay_below_medium() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let none: &[(&str, &str)] = &[
+        ("read-bashrc", "import os\nwith open(os.path.expanduser('~/.bashrc')) as f:\n    RC = f.read()\n"),
+        ("read-bashrc-path", "import pathlib\nRC = (pathlib.Path.home() / '.bashrc').open('r').read()\n"),
+        ("read-gitconfig", "import os, configparser\ncfg = configparser.ConfigParser()\ncfg.read(os.path.expanduser('~/.gitconfig'))\n"),
+        ("os-open-read", "import os\nfd = os.open(os.path.expanduser('~/.bashrc'), os.O_RDONLY)\n"),
+        ("fileinput-read", "import os, fileinput\nLINES = list(fileinput.input(os.path.expanduser('~/.bashrc')))\n"),
+        ("copy-from", "import os, shutil, subprocess\nshutil.copy(os.path.expanduser('~/.bashrc'), '/tmp/rc.bak')\nsubprocess.run(['cp', os.path.expanduser('~/.gitconfig'), '/tmp/gc.bak'])\n"),
+        ("crontab-l", "import subprocess\ntry:\n    CRON = subprocess.run(['crontab', '-l'], capture_output=True).stdout\nexcept Exception:\n    CRON = b''\n"),
+        ("systemctl-is-enabled", "import subprocess\nX = subprocess.run(['systemctl', 'is-enabled', 'docker'], capture_output=True).returncode\n"),
+        ("reg-query", "import subprocess\nsubprocess.run(['reg', 'query', r'HKCU\\Software\\Microsoft\\Windows\\CurrentVersion\\Run'], capture_output=True)\n"),
+        ("own-config", "import os\nd = os.path.join(os.path.expanduser('~'), '.config', 'demo')\nos.makedirs(d, exist_ok=True)\nopen(os.path.join(d, 'config.toml'), 'w').write('x = 1\\n')\n"),
+        ("winreg-read", "import winreg\nk = winreg.OpenKey(winreg.HKEY_CURRENT_USER, r'Software\\Microsoft\\Windows\\CurrentVersion\\Run')\nVALUE = winreg.QueryValueEx(k, 'demo')\n"),
+        ("webbrowser", "import webbrowser, os\nif os.environ.get('DEMO_OPEN'):\n    webbrowser.open('https://docs.example.invalid/.bashrc')\n"),
+    ];
+    let low: &[(&str, &str)] = &[(
+        "function-write",
+        "import os\ndef activate_global():\n    with open(os.path.expanduser('~/.bashrc'), 'a') as f:\n        f.write('eval \"$(register-python-argcomplete x)\"\\n')\n",
+    )];
+    let mut wrong = Vec::new();
+    check_init(dir.path(), none, None, &mut wrong);
+    check_init(dir.path(), low, Some(Severity::Low), &mut wrong);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+const INDEX: &str = "requirements-extra-index";
+
+/// Write `text` at `rel` (folders included) under `root/case`, scan it, and note in `wrong`
+/// when its worst [`INDEX`] severity is not `want`.
+fn index_case(
+    root: &Path,
+    case: &str,
+    rel: &str,
+    text: &str,
+    want: Option<Severity>,
+    wrong: &mut Vec<String>,
+) {
+    let p = root.join(case).join(rel);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&p, text).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    let got = worst(&r, INDEX);
+    if got != want {
+        wrong.push(format!(
+            "{case} ({rel}): want {want:?}, got {:?}",
+            summary(&r)
+        ));
+    }
+}
+
+/// Requirement files named by pip-tools or by their folder, pip's configuration, uv's and
+/// Poetry's tables in `pyproject.toml`, and lock files over plain HTTP (tester t11, 1.9).
+#[test]
+fn index_configuration_outside_requirements_txt_is_read() {
+    use Severity::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let extra = "--extra-index-url https://pkgs.example.invalid/simple\ntorch==2.5.1\n";
+    let cases: &[(&str, &str, &str, Option<Severity>)] = &[
+        ("in", "requirements.in", extra, Some(Medium)),
+        ("dev-in", "requirements-dev.in", extra, Some(Medium)),
+        ("folder", "requirements/base.txt", extra, Some(Medium)),
+        ("reqs", "reqs/prod.txt", "Django>=4.2,<5 ; python_version >= '3.10'\n-r base.txt\n--trusted-host pkgs.example.invalid\n", Some(Medium)),
+        ("pip-conf", "pip.conf", "[global]\nextra-index-url = https://pkgs.example.invalid/simple\ntrusted-host = pkgs.example.invalid\n", Some(Medium)),
+        ("pip-ini-continued", "pip.ini", "[install]\nextra_index_url =\n    https://a.example.invalid/simple\n    http://b.example.invalid/simple\n", Some(Medium)),
+        ("uv-index-http", "pyproject.toml", "[project]\nname = 'x'\nversion = '1'\n[[tool.uv.index]]\nurl = 'http://pkgs.example.invalid/simple'\n", Some(Medium)),
+        ("uv-index-unsafe", "pyproject.toml", "[tool.uv]\nindex-strategy = 'unsafe-best-match'\n[[tool.uv.index]]\nname = 'x'\nurl = 'https://pkgs.example.invalid/simple'\n", Some(Medium)),
+        ("uv-insecure-host", "pyproject.toml", "[tool.uv]\nallow-insecure-host = ['pkgs.example.invalid']\n", Some(Medium)),
+        ("poetry-http", "pyproject.toml", "[[tool.poetry.source]]\nname = 'x'\nurl = 'http://pkgs.example.invalid/simple'\n", Some(Medium)),
+        ("uv-lock-http", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"http://pkgs.example.invalid/simple\" }\nsdist = { url = \"http://pkgs.example.invalid/torch-2.5.1.tar.gz\" }\n", Some(Medium)),
+        ("poetry-lock-http", "poetry.lock", "[[package]]\nname = \"x\"\nversion = \"1.0\"\nfiles = []\n[package.source]\ntype = \"legacy\"\nurl = \"http://pkgs.example.invalid/simple\"\nreference = \"x\"\n", Some(Medium)),
+    ];
+    let mut wrong = Vec::new();
+    for (case, rel, text, want) in cases {
+        index_case(dir.path(), case, rel, text, *want, &mut wrong);
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Prose and plain lists in the same places, one index over HTTPS, uv's explicit or
+/// first-index indexes, and hashed or HTTPS lock entries stay below medium.
+#[test]
+fn ordinary_installer_configuration_stays_below_medium() {
+    use Severity::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&str, &str, &str, Option<Severity>)] = &[
+        ("readme", "requirements/README.txt", "Use --extra-index-url https://pkgs.example.invalid/simple\nwhen you need the CUDA builds.\n", None),
+        ("notes-in", "requirements-notes.in", "These files are compiled with pip-compile.\n", None),
+        ("plain-in", "requirements.in", "requests>=2\nnumpy\n-c constraints.txt\n", None),
+        ("index-only", "pip.conf", "[global]\nindex-url = https://mirror.example.invalid/simple\ntimeout = 60\n", Some(Low)),
+        ("uv-explicit", "pyproject.toml", "[[tool.uv.index]]\nname = 'pytorch-cpu'\nurl = 'https://download.pytorch.org/whl/cpu'\nexplicit = true\n[tool.uv.sources]\ntorch = { index = 'pytorch-cpu' }\n", None),
+        ("uv-first-index", "pyproject.toml", "[[tool.uv.index]]\nname = 'corp'\nurl = 'https://pkgs.example.invalid/simple'\n", Some(Low)),
+        ("poetry-https", "pyproject.toml", "[[tool.poetry.source]]\nname = 'x'\nurl = 'https://pkgs.example.invalid/simple'\npriority = 'supplemental'\n", None),
+        ("uv-lock-pypi", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"https://pypi.org/simple\" }\n", None),
+        ("uv-lock-http-hashed", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"http://pkgs.example.invalid/simple\" }\nsdist = { url = \"http://pkgs.example.invalid/torch-2.5.1.tar.gz\", hash = \"sha256:00\" }\n", Some(Low)),
+        ("not-toml", "pyproject.toml", "[[tool.uv.index]\nurl = 'http://pkgs.example.invalid/simple'\n", None),
+    ];
+    let mut wrong = Vec::new();
+    for (case, rel, text, want) in cases {
+        index_case(dir.path(), case, rel, text, *want, &mut wrong);
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
