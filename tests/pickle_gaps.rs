@@ -1139,3 +1139,17 @@ fn calls_through_a_module_constant_are_functions() {
     );
     assert_below_medium(&r);
 }
+
+/// A joblib `NumpyArrayWrapper` whose state joblib cannot read (no dtype), then a call: joblib's
+/// loader fails at the `BUILD`, but `pickle.load` reads on and runs the call (tester t12, q06).
+/// The wrapper is malformed and the call after it is still found.
+#[test]
+fn a_call_after_a_wrapper_joblib_cannot_read_is_found() {
+    let mut b = b"\x80\x02(cjoblib.numpy_pickle\nNumpyArrayWrapper\n)\x81}b".to_vec();
+    b.extend_from_slice(b"cposix\nsystem\n(");
+    b.extend_from_slice(&su("echo airlock-test"));
+    b.extend_from_slice(b"tRt.");
+    let r = scan_named("w.pkl", &b);
+    assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    assert_rule(&r, "pickle-malformed", Severity::Medium);
+}

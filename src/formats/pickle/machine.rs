@@ -151,6 +151,16 @@ pub enum Event {
         /// Byte offset.
         offset: u64,
     },
+    /// A [`BuildHook`] found that a special reader (joblib's) fails at this `BUILD`, while
+    /// `pickle.load` reads on: the run goes on as `pickle.load` would.
+    ReaderFails {
+        /// What the special reader trips on.
+        message: String,
+        /// Opcode index.
+        index: u64,
+        /// Byte offset of the `BUILD`.
+        offset: u64,
+    },
     /// A `PROTO` opcode with an unsupported protocol number.
     BadProtocol {
         /// The protocol number.
@@ -1070,7 +1080,16 @@ impl<'a> Machine<'a> {
                         Outcome::Limit { bound, .. } => Err(format!("limit: {bound}")),
                     }
                 }
-                HookResult::Error(e) => Err(e),
+                // joblib's reader would fail here; `pickle.load` (which knows nothing of
+                // the wrapper) reads the bytes after `BUILD` as opcodes, and so does the run.
+                HookResult::Error(message) => {
+                    self.events.push(Event::ReaderFails {
+                        message,
+                        index: self.index,
+                        offset: pos.saturating_sub(1) as u64,
+                    });
+                    Ok(())
+                }
             }
         }
     }

@@ -983,6 +983,24 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                     }
                 }
             }
+            Event::ReaderFails {
+                ref message,
+                index,
+                offset,
+            } => {
+                add(
+                    &mut hits,
+                    format!("reader fails {offset}"),
+                    Hit {
+                        severity: Severity::Medium,
+                        rule: &r::pickle_malformed::RULE,
+                        message: "joblib's loader fails at this BUILD; pickle.load reads on, and so did the analysis".into(),
+                        evidence: message.clone(),
+                        span: Span::Opcode { index, offset },
+                        count: 1,
+                    },
+                );
+            }
             Event::BadProtocol { proto, offset } => {
                 add(
                     &mut hits,
