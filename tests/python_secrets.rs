@@ -53,6 +53,10 @@ const SECRET_READS: &[(&str, &str)] = &[
     ("ssh-agent-keys", "import paramiko\nx = paramiko.Agent().get_keys()\n"),
     ("chrome-windows", "import os\nx = open(os.environ['LOCALAPPDATA'] + r'\\Google\\Chrome\\User Data\\Default\\Network\\Cookies', 'rb').read()\n"),
     ("telegram", "import os\nx = os.listdir(os.path.join(os.environ['APPDATA'], 'Telegram Desktop', 'tdata'))\n"),
+    ("getattr-alias", "import os\nE = getattr(os, 'environ')\nx = dict(E)\n"),
+    ("import-alias", "from os import environ as E\nx = dict(E)\n"),
+    ("getattr-inline", "import os\nx = dict(getattr(os, 'environ'))\n"),
+    ("loop-names", "import os\nx = {k: os.getenv(k) for k in ('AWS_SECRET_ACCESS_KEY', 'GITHUB_TOKEN')}\n"),
     ("wallet-extension", "import os\nx = os.listdir(os.path.join(os.environ['LOCALAPPDATA'], 'Google/Chrome/User Data/Default/Local Extension Settings/nkbihfbeogaeaoehlefnkodbefgpgknn'))\n"),
 ];
 
@@ -327,6 +331,34 @@ fn an_argv_branch_the_file_arms_itself_runs() {
         let r = scan_file(&p, BudgetLimits::default());
         if worst(&r, "python-shell-command") != Some(*want) {
             wrong.push(format!("{case}: want {want}, got {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// PowerShell's options that take a value (`-ep bypass`, `-w hidden`) before `-c` do not hide
+/// the command (tester t12, q37); without `-c` the value is no command.
+#[test]
+fn powershell_options_with_values_do_not_hide_the_command() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&str, &str, Option<Severity>)] = &[
+        (
+            "ep-bypass",
+            "import subprocess\nsubprocess.Popen(['powershell', '-ep', 'bypass', '-w', 'hidden', '-c', 'echo airlock-test'])\n",
+            Some(Severity::High),
+        ),
+        (
+            "script-file",
+            "import subprocess\nsubprocess.Popen(['powershell', '-ep', 'bypass', '-File', 'tools\\\\build.ps1'])\n",
+            None,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (case, src, want) in cases {
+        let p = package(dir.path(), case, "__init__.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, "python-shell-command") != *want {
+            wrong.push(format!("{case}: want {want:?}, got {:?}", summary(&r)));
         }
     }
     assert!(wrong.is_empty(), "{wrong:#?}");

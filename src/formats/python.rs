@@ -922,6 +922,47 @@ fn maybe_identity(t: &str, tainted: &std::collections::HashSet<String>) -> bool 
         && (WORDS.iter().any(|w| t.contains(w)) || tainted.iter().any(|v| t.contains(v.as_str())))
 }
 
+/// The string constants a loop variable takes: `k` of `for k in ('A', 'B')` or of a
+/// comprehension's `for k in ['A', 'B']`, found from the identifier `k` used in the loop (its
+/// enclosing comprehension or `for` statement, at most 8 levels up). `parent()` walks down from
+/// the root: asked only of an environment read by a name the table cannot fold.
+fn loop_constants(k: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
+    let var = text(k, src);
+    let mut cur = k;
+    for _ in 0..8 {
+        let Some(p) = cur.parent() else { break };
+        let clauses: Vec<tree_sitter::Node<'_>> = match p.kind() {
+            "list_comprehension"
+            | "dictionary_comprehension"
+            | "set_comprehension"
+            | "generator_expression" => {
+                let mut c = p.walk();
+                p.named_children(&mut c)
+                    .filter(|x| x.kind() == "for_in_clause")
+                    .collect()
+            }
+            "for_statement" => vec![p],
+            _ => Vec::new(),
+        };
+        for cl in clauses {
+            let left = field(cl, F::Left).map(|l| text(l, src));
+            let right = field(cl, F::Right).filter(|r| matches!(r.kind(), "tuple" | "list"));
+            if let (Some(l), Some(r)) = (left, right) {
+                if l == var {
+                    let mut c = r.walk();
+                    return r
+                        .named_children(&mut c)
+                        .take(64)
+                        .filter_map(|x| string_value(x, src))
+                        .collect();
+                }
+            }
+        }
+        cur = p;
+    }
+    Vec::new()
+}
+
 /// Name-lookup and connection tools (`nslookup`, `dig`, `host`, `ping`, `nc`, `telnet`) named
 /// by a command's first word.
 fn network_tool(command: &str) -> bool {
@@ -1258,6 +1299,9 @@ struct Signals {
     identity: Vec<(usize, bool, String)>,
     /// Variables bound to who or where the process runs ([`carries_identity`]).
     identity_vars: std::collections::HashSet<String>,
+    /// Names bound to the environment mapping under another name (`from os import environ as
+    /// E`, `E = getattr(os, 'environ')`).
+    environ_aliases: std::collections::HashSet<String>,
     miner: Vec<(usize, String)>,
     install_hook: Vec<(usize, String)>,
     /// The overridden commands are build steps only (`build_ext`, `bdist_wheel` …), not
@@ -1748,11 +1792,47 @@ fn argv_runs_code(items: &[Option<String>]) -> bool {
     if !shell && code_flags.is_none() {
         return false;
     }
-    for flag in items.iter().skip(i + 1).take(8) {
+    // PowerShell's options that take a value (`-ep bypass`, `-w hidden`): the value is not
+    // the command.
+    let mut value_next = false;
+    for flag in items.iter().skip(i + 1).take(12) {
         let Some(flag) = flag else {
             return false;
         };
         let f = flag.to_ascii_lowercase();
+        if std::mem::take(&mut value_next) {
+            continue;
+        }
+        if matches!(
+            f.trim_start_matches(['-', '/']),
+            "ep" | "ex"
+                | "exec"
+                | "executionpolicy"
+                | "w"
+                | "win"
+                | "windowstyle"
+                | "v"
+                | "version"
+                | "if"
+                | "inputformat"
+                | "of"
+                | "outputformat"
+                | "wd"
+                | "workingdirectory"
+                | "configurationname"
+                | "psconsolefile"
+                | "settingsfile"
+        ) && matches!(
+            prog.rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(prog)
+                .to_ascii_lowercase()
+                .trim_end_matches(".exe"),
+            "powershell" | "pwsh"
+        ) {
+            value_next = true;
+            continue;
+        }
         if shell
             && matches!(
                 f.as_str(),
@@ -4585,6 +4665,39 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                 }
+                // `dict(getattr(os, 'environ'))`: the mapping looked up by name, used whole.
+                if sig.env_dump.len() < 64
+                    && pick(&|x: &str| x == "getattr").is_some()
+                    && text(n, src).contains("environ")
+                    && names
+                        .eval(n, src, scope)
+                        .is_some_and(|v| matches!(&v, Value::Name(m) if is_environ(m)))
+                {
+                    if let Some(ev) = environ_dumped(n, src, &names, scope) {
+                        sig.env_dump.push((line, in_fn, ev));
+                    }
+                }
+                // `{k: os.getenv(k) for k in ('AWS_SECRET_ACCESS_KEY', …)}`: the names read
+                // are the loop's constants.
+                if pick(&env_reader).is_some() && sig.secret_reads.len() < 64 {
+                    if let Some(k) = args
+                        .and_then(|a| positional(a, 0))
+                        .filter(|k| k.kind() == "identifier")
+                    {
+                        if let Some(name) = loop_constants(k, src)
+                            .into_iter()
+                            .find(|c| secret_variable(c))
+                        {
+                            if sig.secret_reads.last().is_none_or(|l| l.0 != line) {
+                                sig.secret_reads.push((
+                                    line,
+                                    in_fn,
+                                    format!("the {name} environment variable"),
+                                ));
+                            }
+                        }
+                    }
+                }
                 // `check_output(['env'])`, `os.popen('printenv')`: the environment, printed.
                 if pick(&is_process).is_some()
                     && sig.env_dump.len() < 64
@@ -4688,7 +4801,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             "attribute" | "identifier"
                 if sig.env_dump.len() < 64 && {
                     let t = text(n, src);
-                    t.ends_with("environ") || t.ends_with("environb")
+                    t.ends_with("environ")
+                        || t.ends_with("environb")
+                        || (!sig.environ_aliases.is_empty() && sig.environ_aliases.contains(t))
                 } =>
             {
                 let whole = names
@@ -4754,6 +4869,27 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             "import_statement" | "import_from_statement" => {
                 names.bind_import(n, src, scope, line);
+                // `from os import environ as E`: `E` is the environment mapping.
+                if text(n, src).contains("environ") && sig.environ_aliases.len() < 64 {
+                    let mut c = n.walk();
+                    let bound: Vec<String> = n
+                        .children_by_field_name("name", &mut c)
+                        .map(|x| match x.kind() {
+                            "aliased_import" => field(x, F::Alias)
+                                .map(|a| text(a, src).to_string())
+                                .unwrap_or_default(),
+                            _ => text(x, src).to_string(),
+                        })
+                        .collect();
+                    for b in bound {
+                        let environ = names
+                            .lookup(scope, &b)
+                            .is_some_and(|x| matches!(&x.value, Value::Name(m) if is_environ(m)));
+                        if environ && !b.ends_with("environ") && !b.ends_with("environb") {
+                            sig.environ_aliases.insert(b);
+                        }
+                    }
+                }
             }
             // `logging.config.dictConfig({… {'()': 'subprocess.getoutput', 'cmd': …}})`: the
             // configuration imports the callable a `'()'` or `'class'` entry names and calls it
@@ -4846,6 +4982,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             "assignment" | "augmented_assignment" | "named_expression" => {
                 after = assignment_binds(n, src, &names, scope);
+                // `E = getattr(os, 'environ')`: `E` is the environment mapping.
+                for (name, v) in &after {
+                    if matches!(v, Value::Name(m) if is_environ(m))
+                        && sig.environ_aliases.len() < 64
+                        && !name.ends_with("environ")
+                    {
+                        sig.environ_aliases.insert(name.clone());
+                    }
+                }
                 // `data = dict(os.environ)`, `key = open('~/.aws/credentials').read()`: the
                 // variable carries the secret to a later network call.
                 let (target, value) = if kind == "named_expression" {
