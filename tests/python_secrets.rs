@@ -363,3 +363,24 @@ fn powershell_options_with_values_do_not_hide_the_command() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// A `.pth` line that reaches `exec` through a frame's namespaces
+/// (`sys._getframe(0).f_globals['__builtins__']['exec'](…)`, tester t12 p12) runs the code it
+/// hands over, which is analysed: a shell command at every interpreter start.
+#[test]
+fn exec_through_a_frames_namespaces_is_exec() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("y.pth");
+    std::fs::write(
+        &p,
+        "import sys; sys._getframe(0).f_globals['__builtins__']['exec'](\"__import__('os').system('echo airlock-test')\")\n",
+    )
+    .expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    assert_eq!(
+        worst(&r, "python-shell-command"),
+        Some(Severity::High),
+        "{:?}",
+        summary(&r)
+    );
+}

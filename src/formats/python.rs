@@ -1977,8 +1977,7 @@ fn argv_guard(c: tree_sitter::Node<'_>, src: &[u8]) -> Option<bool> {
     let own = !words.is_empty()
         && words
             .iter()
-            .all(|(_, w)| !w.starts_with('-') && !PIP_COMMANDS.contains(&w.as_str()))
-        && !argv_written(src);
+            .all(|(_, w)| !w.starts_with('-') && !PIP_COMMANDS.contains(&w.as_str()));
     own.then_some(true)
 }
 
@@ -3814,6 +3813,7 @@ fn parameters<'a, 't>(
 /// decides nothing.
 fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     let mut sig = Signals::default();
+    let argv_armed = std::cell::OnceCell::new();
     let mut names = Names::default();
     names.sticky =
         |n| is_process(n) || is_exec(n) || is_decoder(n) || is_network(n) || is_unpickle(n);
@@ -4668,7 +4668,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // `dict(getattr(os, 'environ'))`: the mapping looked up by name, used whole.
                 if sig.env_dump.len() < 64
                     && pick(&|x: &str| x == "getattr").is_some()
-                    && text(n, src).contains("environ")
+                    && args.and_then(|a| positional(a, 1)).is_some_and(|k| {
+                        text(k, src).len() < 64 && text(k, src).contains("environ")
+                    })
                     && names
                         .eval(n, src, scope)
                         .is_some_and(|v| matches!(&v, Value::Name(m) if is_environ(m)))
@@ -4803,7 +4805,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     let t = text(n, src);
                     t.ends_with("environ")
                         || t.ends_with("environb")
-                        || (!sig.environ_aliases.is_empty() && sig.environ_aliases.contains(t))
+                        || (!sig.environ_aliases.is_empty()
+                            && t.len() <= 64
+                            && sig.environ_aliases.contains(t))
                 } =>
             {
                 let whole = names
@@ -5296,7 +5300,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             let c = field(n, F::Condition);
             c.filter(|_| !as_main)
                 .and_then(|c| main_guard(c, src))
-                .or_else(|| c.and_then(|c| argv_guard(c, src)))
+                .or_else(|| {
+                    // A file that writes `sys.argv` itself arms its own branches (read once).
+                    c.and_then(|c| argv_guard(c, src))
+                        .filter(|_| !*argv_armed.get_or_init(|| argv_written(src)))
+                })
         } else {
             None
         };

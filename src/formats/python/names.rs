@@ -854,6 +854,17 @@ impl Names {
     /// `__dict__`, `builtins`), as `base[key]` or `base.get(key)` reads it.
     fn namespace_entry(&self, base: &str, key: String, scope: usize) -> Option<String> {
         let base = canonical(base).into_owned();
+        // A frame's namespaces (`sys._getframe(0).f_globals`, `inspect.currentframe().f_back
+        // .f_builtins`): the module's globals, locals or the builtins.
+        let base = if base.ends_with(".f_globals") {
+            "globals()".to_string()
+        } else if base.ends_with(".f_locals") {
+            "locals()".to_string()
+        } else if base.ends_with(".f_builtins") {
+            "builtins".to_string()
+        } else {
+            base
+        };
         match base.as_str() {
             "sys.modules" => Some(key),
             // `globals()['f']` is the module's `f`: what the table binds it to.
