@@ -139,10 +139,11 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
         yara: Some(yara),
     };
     // The OSV database is loaded once per scan: `--db`, else the default cache when present.
-    let db_path = args
-        .db
-        .clone()
-        .or_else(|| osv::default_path().filter(|p| p.exists()));
+    let db_path = args.db.clone().or_else(|| {
+        // The cache counts once something was stored in it (`airlock db update`'s export,
+        // or records put there); an empty folder is no database.
+        osv::default_path().filter(|p| p.read_dir().is_ok_and(|mut d| d.next().is_some()))
+    });
     let db = match db_path.map(|p| osv::Db::load(&p)) {
         None => None,
         Some(Ok(db)) => Some(db),

@@ -565,6 +565,20 @@ impl Db {
 /// Download the OSV PyPI export to `dir/`[`EXPORT_FILE`] (through a temporary file renamed into
 /// place, so a cut download never replaces a good database). Returns the bytes written.
 pub fn update(dir: &Path) -> Result<u64, String> {
+    let existed = dir.exists();
+    let out = fetch_into(dir);
+    if out.is_err() {
+        // Leave nothing behind: no partial file, and no empty folder a later scan could take
+        // for a database.
+        let _ = std::fs::remove_file(dir.join(format!("{EXPORT_FILE}.part")));
+        if !existed {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    out
+}
+
+fn fetch_into(dir: &Path) -> Result<u64, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let tmp = dir.join(format!("{EXPORT_FILE}.part"));
     let mut resp = ureq::get(PYPI_EXPORT_URL)

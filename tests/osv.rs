@@ -445,3 +445,15 @@ fn a_scan_without_a_database_says_what_it_did_not_check() {
     assert_eq!(code, 1, "{err}");
     assert!(!err.contains("not checked"), "{err}");
 }
+
+/// An empty cache folder (what a failed `airlock db update` used to leave) is no database: the
+/// scan still says that releases were not checked (tester t12).
+#[test]
+fn an_empty_cache_folder_is_no_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("airlock").join("osv")).expect("mkdir");
+    let reqs = dir.path().join("requirements.txt");
+    std::fs::write(&reqs, "elementary-data==0.23.3\n").expect("write");
+    let (_, _, err) = airlock(&["scan", reqs.to_str().expect("utf-8")], dir.path());
+    assert!(err.contains("no OSV database"), "{err}");
+}
