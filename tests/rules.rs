@@ -113,6 +113,21 @@ impl Zip {
         self.count += 1;
     }
 
+    /// Another central directory entry, named `name`, for the last member's local header and
+    /// data (the overlapping members of a zip bomb).
+    fn alias(&mut self, name: &str) {
+        let last = self
+            .central
+            .windows(4)
+            .rposition(|w| w == b"PK\x01\x02")
+            .expect("a member first");
+        let mut e = self.central[last..last + 46].to_vec();
+        e[28..30].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        e.extend_from_slice(name.as_bytes());
+        self.central.extend_from_slice(&e);
+        self.count += 1;
+    }
+
     /// Bytes between members that no central directory entry covers.
     fn gap(&mut self, bytes: &[u8]) {
         self.body.extend_from_slice(bytes);
@@ -304,7 +319,11 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     hidden.gap(SYSTEM);
     hidden.add("archive/version", b"3\n", "archive/version", 0, 0);
     let npy_tail = npy("<f4", "(2,)", &[&[0u8; 8][..], SYSTEM].concat());
+    let mut overlap = Zip::new(b"");
+    overlap.add("a.txt", b"hello", "a.txt", 0, 0);
+    overlap.alias("b.txt");
     vec![
+        ("zip-overlapping-members", "bomb.zip", overlap.finish()),
         ("zip-hidden-data", "model.pt", hidden.finish()),
         ("tar-hidden-data", "model.tar", tar_after_tar()),
         ("numpy-trailing-data", "x.npy", npy_tail),

@@ -505,10 +505,14 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         );
     }
     entries.sort_by_key(|e| e.central_offset);
+    let repeats = overlapping(ctx, data, &entries, loc);
     let names: Vec<String> = entries.iter().map(|e| show(&e.name)).collect();
     let refined = refine(&names);
     let mut wheel = (refined == Format::Wheel).then(WheelParts::default);
-    for e in &entries {
+    for (i, e) in entries.iter().enumerate() {
+        if repeats.contains(&i) {
+            continue;
+        }
         if ctx.budget.out_of_time() {
             ctx.limit(
                 loc,
@@ -523,6 +527,64 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         crate::formats::pypkg::check_wheel(ctx, parts, loc);
     }
     refined
+}
+
+/// The entries (indexes into `entries`) whose data starts inside an earlier-starting entry's
+/// extent (local header, name, extra field, compressed data), reported once as
+/// `zip-overlapping-members`; the analysis reads each overlapping run's first entry only.
+fn overlapping(ctx: &mut Ctx, data: &[u8], entries: &[Entry], loc: &Location) -> HashSet<usize> {
+    let mut spans: Vec<(u64, u64, usize)> = entries
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let lho = usize::try_from(e.local_offset).ok()?;
+            let h = data.get(lho..lho.checked_add(30)?)?;
+            if !h.starts_with(b"PK\x03\x04") {
+                return None;
+            }
+            let nl = u64::from(u16_at(h, 26)?);
+            let el = u64::from(u16_at(h, 28)?);
+            let end = e
+                .local_offset
+                .saturating_add(30 + nl + el)
+                .saturating_add(e.csize);
+            Some((e.local_offset, end, i))
+        })
+        .collect();
+    spans.sort_unstable();
+    let mut repeats = HashSet::new();
+    let mut reach: Option<(u64, u64, usize)> = None;
+    let mut first = None;
+    for (start, end, i) in spans {
+        if let Some((rs, re, ri)) = reach {
+            if start < re {
+                repeats.insert(i);
+                first.get_or_insert((i, start, ri, rs, re));
+                if end <= re {
+                    continue;
+                }
+            }
+        }
+        reach = Some((start, end, i));
+    }
+    if let Some((i, start, ri, rs, re)) = first {
+        ctx.emit(
+            Finding::builder(&r::zip_overlapping_members::RULE, loc.clone())
+                .message("zip entries overlap another entry's data (a zip bomb's construction); the repeats were not decompressed again")
+                .evidence(format!(
+                    "{} overlap another's data (first: {:?} starts at offset {start}, inside {:?}, offsets {rs}..{re})",
+                    if repeats.len() == 1 {
+                        "1 entry".to_string()
+                    } else {
+                        format!("{} entries", repeats.len())
+                    },
+                    show(&entries[i].name),
+                    show(&entries[ri].name)
+                ))
+                .build(),
+        );
+    }
+    repeats
 }
 
 /// Where a member's bytes end in the file: its local header (with the local name and extra

@@ -9,3 +9,4 @@ pub mod zip_crc_mismatch;
 pub mod zip_encrypted_flag;
 pub mod zip_header_mismatch;
 pub mod zip_hidden_data;
+pub mod zip_overlapping_members;
