@@ -1948,6 +1948,12 @@ fn called_here(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
             "call" => return field(p, F::Function).is_some_and(|f| f.id() == cur.id()),
             // `@lambda f: …` is called on the definition at import.
             "decorator" => return true,
+            // `sys.excepthook = lambda *a: …`: the interpreter calls it on the next uncaught
+            // exception, as it calls a named hook.
+            "assignment" => {
+                return field(p, F::Right).is_some_and(|r| r.id() == cur.id())
+                    && field(p, F::Left).is_some_and(|l| interpreter_hook(text(l, src)));
+            }
             "argument_list" | "keyword_argument" => {
                 let args = if p.kind() == "keyword_argument" {
                     match p.parent() {
@@ -1971,6 +1977,19 @@ fn called_here(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
         }
     }
     false
+}
+
+/// Whether an assignment target is a hook the interpreter calls on its own: on the next uncaught
+/// exception, unraisable error, breakpoint or displayed value.
+fn interpreter_hook(target: &str) -> bool {
+    matches!(
+        target,
+        "sys.excepthook"
+            | "threading.excepthook"
+            | "sys.unraisablehook"
+            | "sys.breakpointhook"
+            | "sys.displayhook"
+    )
 }
 
 /// Whether an `if` condition tests the command line for a command of the package's own
@@ -4396,6 +4415,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 {
                                     after.push((k, v));
                                 }
+                            } else if let Some(b) = string_value(k, src)
+                                .and_then(|k| names.set_attribute(o, &k, v, src, scope))
+                            {
+                                // `setattr(C, 'f', staticmethod(os.system))`: `C.f` reads it.
+                                after.push(b);
                             }
                         }
                     }
@@ -5451,14 +5475,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // `sys.excepthook = f`, `threading.excepthook = f`: the interpreter calls the
                     // hook on the next uncaught exception, unraisable error or breakpoint, as it
                     // calls a trace hook on the next call.
-                    if matches!(
-                        text(t, src),
-                        "sys.excepthook"
-                            | "threading.excepthook"
-                            | "sys.unraisablehook"
-                            | "sys.breakpointhook"
-                            | "sys.displayhook"
-                    ) && matches!(v.kind(), "identifier" | "attribute")
+                    if interpreter_hook(text(t, src))
+                        && matches!(v.kind(), "identifier" | "attribute")
                         && sig.called_at_load.len() < MAX_CALLED
                     {
                         sig.called_at_load.insert(dotted(v, src));
@@ -6404,6 +6422,10 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("from operator", Group::Dynamic),
             // `operator.attrgetter('sys' + 'tem')(os)`: judged by what the getter is given.
             ("attrgetter(", Group::Dynamic),
+            // `open(os.path.join(d, '_gen.py'), 'w').write(code)` then `import _gen`: code
+            // written as a module names no other word; judged with a `Module` word too.
+            (".py'", Group::Dynamic),
+            (".py\"", Group::Dynamic),
             // Sinks whose calls name no other word: a module loaded from a file
             // (`spec.loader.exec_module(m)`), the `code` module's consoles, codeop, a URL
             // opener built by hand, libc's functions by subscript.

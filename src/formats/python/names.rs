@@ -465,6 +465,21 @@ impl Names {
             match cur.kind() {
                 "identifier" => {
                     let id = text(cur, src);
+                    // `c.f` after `c.f = os.system` or `setattr(c, 'f', os.system)`: the
+                    // attribute's own binding ([`Names::store`], [`attribute_key`]).
+                    if let [.., attr, "."] = suffix[..] {
+                        let key = attribute_key(id, attr);
+                        if let Some(Binding {
+                            value: Value::Name(p),
+                            ..
+                        }) = self.lookup(scope, &key)
+                        {
+                            let p = p.to_string();
+                            suffix.truncate(suffix.len() - 2);
+                            changed = true;
+                            break p.into();
+                        }
+                    }
                     break match self.lookup(scope, id) {
                         Some(Binding {
                             value: Value::Name(p),
@@ -540,6 +555,25 @@ impl Names {
                     break self.subscript(cur, src, scope, depth, fuel)?.into();
                 }
                 "parenthesized_expression" => cur = cur.named_child(0)?,
+                // `(os.system if c else print)(…)`, `(None or os.system)(…)`: either operand
+                // may be what is called; the one that runs code stands for it.
+                "conditional_expression" | "boolean_operator" => {
+                    let (a, b) = if cur.kind() == "conditional_expression" {
+                        (cur.named_child(0)?, cur.named_child(2)?)
+                    } else {
+                        (field(cur, F::Left)?, field(cur, F::Right)?)
+                    };
+                    let a = self.resolve_at(a, src, scope, depth + 1, fuel);
+                    let b = self.resolve_at(b, src, scope, depth + 1, fuel);
+                    let pick = match (a, b) {
+                        (Some(a), Some(b)) if !(self.sticky)(&a.0) && (self.sticky)(&b.0) => b,
+                        (Some(a), _) => a,
+                        (None, Some(b)) => b,
+                        (None, None) => return None,
+                    };
+                    changed = true;
+                    break pick.0.into();
+                }
                 _ => return None,
             }
         };
@@ -991,6 +1025,24 @@ impl Names {
                     self.eval_at(b, src, scope, depth + 1, fuel)
                 })
             }
+            // `f = None or os.system`: as for a conditional, the operand that runs code; only
+            // names are followed (`os.environ.get(K) or ''` is no constant).
+            "boolean_operator" => {
+                let l = self.eval_at(field(n, F::Left)?, src, scope, depth + 1, fuel);
+                let r = self.eval_at(field(n, F::Right)?, src, scope, depth + 1, fuel);
+                let name = |v: &Option<Value>| match v {
+                    Some(Value::Name(p)) => Some(p.clone()),
+                    _ => None,
+                };
+                match (name(&l), name(&r)) {
+                    (Some(a), Some(b)) if !(self.sticky)(&a) && (self.sticky)(&b) => {
+                        Some(Value::Name(b))
+                    }
+                    (Some(a), _) => Some(Value::Name(a)),
+                    (None, Some(b)) if (self.sticky)(&b) => Some(Value::Name(b)),
+                    _ => None,
+                }
+            }
             "binary_operator" => {
                 let op = field(n, F::Operator).map(|o| text(o, src));
                 match op {
@@ -1378,7 +1430,39 @@ impl Names {
         } else {
             namespace(&c)
         };
-        scope_of.then(|| (canonical(&key).into_owned(), v))
+        if scope_of {
+            return Some((canonical(&key).into_owned(), v));
+        }
+        // `c.f = os.system` on an object, class or module this source names: `c.f` reads it
+        // back. Only callables that run code, processes or requests are kept: every method
+        // assigns attributes.
+        match (&v, target.kind(), container.kind()) {
+            (Value::Name(p), "attribute", "identifier") if (self.sticky)(p) => {
+                Some((attribute_key(text(container, src), &key), v))
+            }
+            _ => None,
+        }
+    }
+
+    /// `setattr(o, 'k', v)` of an object, class or module this source names, as
+    /// [`Names::store`] binds `o.k = v`; the key and value to bind.
+    pub fn set_attribute(
+        &self,
+        object: Node<'_>,
+        key: &str,
+        value: Node<'_>,
+        src: &[u8],
+        scope: usize,
+    ) -> Option<(String, Value)> {
+        if object.kind() != "identifier" {
+            return None;
+        }
+        match self.eval(value, src, scope)? {
+            Value::Name(p) if (self.sticky)(&p) => {
+                Some((attribute_key(text(object, src), key), Value::Name(p)))
+            }
+            _ => None,
+        }
     }
 
     /// Whether `name` is bound in `scope` (or around it) to something other than a module or
@@ -2214,6 +2298,12 @@ impl Names {
 }
 
 /// An empty list (its length under [`LEN`]) or dict.
+/// The table's key for the attribute `attr` of the object named `object` (`c.f`): no
+/// identifier has a dot, so it names no variable.
+fn attribute_key(object: &str, attr: &str) -> String {
+    format!("{object}.{attr}")
+}
+
 fn empty_container(list: bool) -> Value {
     let entries: Vec<(String, Rc<str>)> = if list {
         vec![(LEN.to_string(), Rc::from("0"))]

@@ -1,0 +1,130 @@
+//! Call spellings tester t11 found graded too low: a callable stored on an object or class
+//! (`c.f = os.system`, `setattr(C, 'f', staticmethod(os.system))`) and called from it, a callable
+//! chosen by a conditional or a boolean operator, a lambda installed as an interpreter hook,
+//! code written to a `.py` file then imported, and exec of code taken from the environment or
+//! built from an integer's bytes, through a name. Fixtures are written here, defanged (commands
+//! only `echo`), and scanned; nothing is executed. Benign look-alikes stay below medium.
+
+use std::path::Path;
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::{scan_file, FileReport};
+
+/// Scan `src` written as `name` (a path under a fresh folder).
+fn scan(name: &str, src: &str) -> FileReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), name, src);
+    scan_file(&dir.path().join(name), BudgetLimits::default())
+}
+
+fn write(root: &Path, name: &str, src: &str) {
+    let p = root.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, src).expect("write");
+}
+
+/// The worst severity of `rule` anywhere in the report.
+fn worst(r: &FileReport, rule: &str) -> Option<Severity> {
+    r.findings
+        .iter()
+        .filter(|f| f.rule.id == rule)
+        .map(|f| f.severity)
+        .max()
+}
+
+fn summary(r: &FileReport) -> Vec<String> {
+    r.findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.rule.id, f.severity, f.evidence))
+        .collect()
+}
+
+/// Every (file, source, rule, severity) case: the worst finding of `rule` must be `severity`.
+fn check(cases: &[(&str, &str, &str, Option<Severity>)]) {
+    let mut failures = Vec::new();
+    for (name, src, rule, want) in cases {
+        let r = scan(name, src);
+        let got = worst(&r, rule);
+        if got != *want {
+            failures.push(format!(
+                "{name}: want {rule} {want:?}, got {got:?}\n{src}\n{:#?}",
+                summary(&r)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every (file, source): nothing at medium or above.
+fn benign(cases: &[(&str, &str)]) {
+    let mut failures = Vec::new();
+    for (name, src) in cases {
+        let r = scan(name, src);
+        if r.worst().is_some_and(|w| w >= Severity::Medium) {
+            failures.push(format!("{name}:\n{src}\n{:#?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+const SHELL: &str = "python-shell-command";
+
+/// A callable stored on an object, a class or through `setattr`, or chosen by `x if c else y`,
+/// `x or y`, resolves as the callable itself (t11 nm04, nm05, nm08, nm09).
+#[test]
+fn callables_stored_on_objects_or_chosen_by_operators_resolve() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import os\nclass C: pass\nc = C()\nc.f = os.system\nc.f('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nclass C: pass\nsetattr(C, 'f', staticmethod(os.system))\nC.f('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nclass C: pass\nC.f = os.system\nC.f('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\n(os.system if True else print)('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\n(print if False else os.system)('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\n(None or os.system)('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nf = None or os.system\nf('echo airlock-test')\n", SHELL, Some(High)),
+        // In a function nothing calls: low, as the plain call.
+        ("demo/tools.py", "import os\ndef go():\n    class C: pass\n    c = C()\n    c.f = os.system\n    c.f('echo airlock-test')\n", SHELL, Some(Low)),
+        // Another object's attribute of the same name.
+        ("demo/__init__.py", "import os\nclass C: pass\nc, d = C(), C()\nc.f = os.system\nd.f('echo airlock-test')\n", SHELL, None),
+    ]);
+}
+
+/// A lambda installed as an interpreter hook or a signal handler runs at load as a named
+/// function does (t11 nm25, nm30).
+#[test]
+fn lambdas_installed_as_hooks_run_at_load() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import os, sys\nsys.excepthook = lambda *a: os.system('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os, sys\nsys.excepthook = lambda *a: os.system('echo airlock-test')\nraise SystemExit(1)\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os, signal\nsignal.signal(signal.SIGALRM, lambda *a: os.system('echo airlock-test'))\nsignal.alarm(1)\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os, signal\ndef h(*a):\n    os.system('echo airlock-test')\nsignal.signal(signal.SIGALRM, h)\nsignal.alarm(1)\n", SHELL, Some(High)),
+        // A lambda bound to a name nothing calls stays latent.
+        ("demo/__init__.py", "import os, sys\nhook = lambda *a: os.system('echo airlock-test')\n", SHELL, Some(Low)),
+    ]);
+}
+
+/// Code written to a `.py` file, then imported, is analysed as code of its own, also when the
+/// path is a name bound to a join and the code is decoded (t11 nm31, nm34).
+#[test]
+fn modules_written_then_imported_are_analysed() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import os, sys, importlib\np = os.path.join(os.path.dirname(__file__), '_gen.py')\nopen(p, 'w').write('impor'+'t os;'+' os.s'+'ystem'+\"('ech\"+'o air'+'lock-'+\"test'\"+')')\nfrom . import _gen\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import sys, base64\nopen('/tmp/_k.py', 'wb').write(base64.b64decode('aW1wb3J0IG9zOyBvcy5zeXN0ZW0oJ2VjaG8gYWlybG9jay10ZXN0Jyk='))\nsys.path.insert(0, '/tmp')\nimport _k\n", SHELL, Some(High)),
+    ]);
+}
+
+/// What the spellings above must not catch.
+#[test]
+fn ordinary_hooks_attributes_and_generated_modules_stay_below_medium() {
+    benign(&[
+        ("demo/__init__.py", "import signal\nSTOP = False\ndef _handler(signum, frame):\n    global STOP\n    STOP = True\nsignal.signal(signal.SIGINT, _handler)\nsignal.signal(signal.SIGTERM, lambda *a: None)\n"),
+        ("demo/__init__.py", "import sys, traceback\nsys.excepthook = lambda t, v, tb: traceback.print_exception(t, v, tb)\n"),
+        ("demo/__init__.py", "import logging\nclass C: pass\nc = C()\nc.log = logging.info\nc.log('x')\nverbose = False\n(print if verbose else logging.debug)('x')\n(None or print)('x')\n"),
+        ("demo/__init__.py", "import os\nhere = os.path.dirname(__file__)\np = os.path.join(here, '_version.py')\nif not os.path.exists(p):\n    open(p, 'w').write(\"__version__ = '1.0'\\n\")\nfrom ._version import __version__\n"),
+    ]);
+}
