@@ -118,6 +118,25 @@ fn modules_written_then_imported_are_analysed() {
     ]);
 }
 
+/// exec of a name bound to an environment variable's value, or to payload material turned into
+/// code, is graded as the direct spelling (t11 ex29, ex19).
+#[test]
+fn exec_of_names_bound_to_env_values_or_payload_constants() {
+    use Severity::*;
+    const EXEC: &str = "python-exec-computed";
+    check(&[
+        ("demo/__init__.py", "import os\nc = os.environ.get('HOOK', '')\nexec(c)\n", EXEC, Some(Medium)),
+        ("demo/__init__.py", "import os\nc = os.environ['HOOK']\nexec(c)\n", EXEC, Some(Medium)),
+        ("demo/tools.py", "import os\ndef f():\n    c = os.environ.get('HOOK', '')\n    exec(c)\n", EXEC, Some(Low)),
+        // Bound again to a literal before the exec.
+        ("demo/__init__.py", "import os\nc = os.environ.get('HOOK', '')\nc = 'x = 1'\nexec(c)\n", EXEC, None),
+        ("demo/__init__.py", "n = 225191766559160880546577082815962655877400961814869525014928650427407122629003557153726653762119465\nexec(n.to_bytes(41, 'big').decode())\n", EXEC, Some(High)),
+        ("demo/__init__.py", "K = [105, 109, 112, 111, 114, 116, 32, 111, 115, 59, 111, 115]\nexec(bytes(c ^ 0 for c in K).decode())\n", EXEC, Some(High)),
+        // A short integer is no payload.
+        ("demo/__init__.py", "n = 12345\nexec(n.to_bytes(2, 'big').decode())\n", EXEC, None),
+    ]);
+}
+
 /// What the spellings above must not catch.
 #[test]
 fn ordinary_hooks_attributes_and_generated_modules_stay_below_medium() {
@@ -125,6 +144,7 @@ fn ordinary_hooks_attributes_and_generated_modules_stay_below_medium() {
         ("demo/__init__.py", "import signal\nSTOP = False\ndef _handler(signum, frame):\n    global STOP\n    STOP = True\nsignal.signal(signal.SIGINT, _handler)\nsignal.signal(signal.SIGTERM, lambda *a: None)\n"),
         ("demo/__init__.py", "import sys, traceback\nsys.excepthook = lambda t, v, tb: traceback.print_exception(t, v, tb)\n"),
         ("demo/__init__.py", "import logging\nclass C: pass\nc = C()\nc.log = logging.info\nc.log('x')\nverbose = False\n(print if verbose else logging.debug)('x')\n(None or print)('x')\n"),
+        ("demo/__init__.py", "import os\nTOKEN = os.environ.get('HOOK', '')\nprint(TOKEN)\nSEED = 225191766559160880546577082815962655877400961814869525014928650427407122629003557153726653762119465\nx = SEED.to_bytes(41, 'big')\n"),
         ("demo/__init__.py", "import os\nhere = os.path.dirname(__file__)\np = os.path.join(here, '_version.py')\nif not os.path.exists(p):\n    open(p, 'w').write(\"__version__ = '1.0'\\n\")\nfrom ._version import __version__\n"),
     ]);
 }

@@ -1334,6 +1334,9 @@ struct Signals {
     write_handles: std::collections::HashMap<String, String>,
     /// Runs of a file the code downloaded (line, in a function, evidence).
     droppers: Vec<(usize, bool, String)>,
+    /// Names bound to an environment variable's value or to payload material, for exec of
+    /// them ([`DataVars`]).
+    data_vars: DataVars,
     /// Runs of a file no download before them reached, for a download in another function
     /// that also runs at load ([`Run`]).
     runs: Vec<Run>,
@@ -2180,20 +2183,10 @@ fn invoked<'t>(
 /// Why code handed to exec comes from outside the package, or is built to hide: downloaded
 /// (a network call in the argument), read from an absolute, home or temporary path, or a
 /// constant computed from pieces (`computed`: the name table folded it).
-fn outside_code(
-    n: tree_sitter::Node<'_>,
-    computed: bool,
-    src: &[u8],
-    names: &Names,
-    scope: usize,
-) -> Option<&'static str> {
-    let calls = calls_within(n, src, names, scope);
-    if calls.iter().any(|c| is_network(c)) {
-        return Some("downloaded code");
-    }
-    // `exec(os.environ['X'])`, `exec(os.getenv('X', ''))`: whoever sets the variable chooses
-    // the code (coverage's `exec(os.environ.get(X) and 'code' or '')` runs its own literal).
-    let env_read = match n.kind() {
+/// Whether an expression is an environment variable's value: `os.environ['X']`,
+/// `os.getenv('X', '')`, `os.environ.get('X')`, `.setdefault`, `.pop`.
+fn env_value(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    match n.kind() {
         "subscript" => field(n, F::Value).is_some_and(|v| text(v, src).ends_with("environ")),
         "call" => field(n, F::Function).is_some_and(|f| {
             let t = text(f, src);
@@ -2203,8 +2196,51 @@ fn outside_code(
                 || t.ends_with("environ.pop")
         }),
         _ => false,
-    };
-    if env_read {
+    }
+}
+
+/// Names bound to data whose origin decides how exec of it is judged, kept by name (the
+/// name table keeps no binding of values it does not follow): an environment variable's
+/// value ([`env_value`]), and payload material ([`payload_literal`]).
+#[derive(Debug, Default)]
+struct DataVars {
+    env: std::collections::HashSet<String>,
+    payload: std::collections::HashSet<String>,
+}
+
+impl DataVars {
+    /// Record what `value` binds `id` to; a binding to anything else forgets the name.
+    fn bind(&mut self, id: &str, value: tree_sitter::Node<'_>, src: &[u8]) {
+        for (set, holds) in [
+            (&mut self.env, env_value(value, src)),
+            (&mut self.payload, payload_literal(value, src)),
+        ] {
+            if holds && set.len() < MAX_CALLED {
+                set.insert(id.to_string());
+            } else if !holds {
+                set.remove(id);
+            }
+        }
+    }
+}
+
+fn outside_code(
+    n: tree_sitter::Node<'_>,
+    computed: bool,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    vars: &DataVars,
+) -> Option<&'static str> {
+    let calls = calls_within(n, src, names, scope);
+    if calls.iter().any(|c| is_network(c)) {
+        return Some("downloaded code");
+    }
+    // `exec(os.environ['X'])`, `exec(os.getenv('X', ''))`: whoever sets the variable chooses
+    // the code (coverage's `exec(os.environ.get(X) and 'code' or '')` runs its own literal);
+    // so does `c = os.environ.get('X', ''); exec(c)`.
+    let env_name = n.kind() == "identifier" && vars.env.contains(text(n, src));
+    if env_value(n, src) || env_name {
         return Some(CODE_FROM_ENV);
     }
     // The file each read names: `open(P)`, `io.open(P)`, `Path(P).read_text()`,
@@ -2252,7 +2288,31 @@ fn outside_code(
     if computed {
         return Some("code built from pieces");
     }
-    computed_from_constants(n, src).then_some(CODE_TRANSFORMED)
+    computed_from_constants(n, src, &vars.payload).then_some(CODE_TRANSFORMED)
+}
+
+/// Whether a literal is payload material as [`computed_from_constants`] counts it: an integer
+/// of 20 digits or more, a string or bytes literal of 24 bytes or more that does not read as
+/// Python, a display of 12 literals or more.
+fn payload_literal(v: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    match v.kind() {
+        "integer" => text(v, src).len() >= 20,
+        "string" | "concatenated_string" => {
+            let t = text(v, src);
+            t.len() >= 24 && !reads_as_python(t)
+        }
+        "list" | "tuple" | "set" => {
+            let mut c = v.walk();
+            let items: Vec<_> = v.named_children(&mut c).take(4097).collect();
+            items.len() >= 12
+                && items.len() <= 4096
+                && items.iter().all(|x| {
+                    matches!(x.kind(), "integer" | "string")
+                        && (x.kind() == "integer" || !reads_as_python(text(*x, src)))
+                })
+        }
+        _ => false,
+    }
 }
 
 /// Why: constants turned into code by a transformation the name table does not follow
@@ -2267,7 +2327,11 @@ const CODE_TRANSFORMED: &str = "code computed from constants";
 /// `return`, `lambda` as a whole word: a template of generated code shows its code). Reads of
 /// files, resources, the network or the environment are judged elsewhere and make this false.
 /// Bounded walk.
-fn computed_from_constants(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+fn computed_from_constants(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    payload_vars: &std::collections::HashSet<String>,
+) -> bool {
     if matches!(n.kind(), "string" | "concatenated_string" | "identifier") {
         return false;
     }
@@ -2290,6 +2354,12 @@ fn computed_from_constants(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
             }
             "integer" => {
                 payload |= text(x, src).len() >= 20;
+                continue;
+            }
+            // `n = 2251…; exec(n.to_bytes(41, 'big').decode())`: a name bound to payload
+            // material ([`payload_literal`]).
+            "identifier" => {
+                payload |= payload_vars.contains(text(x, src));
                 continue;
             }
             "list" | "tuple" | "set" => payload |= x.named_child_count() >= 12,
@@ -4375,7 +4445,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             let why = if fetched {
                                 Some("downloaded code")
                             } else {
-                                first.and_then(|f| outside_code(f, built, src, &names, scope))
+                                first.and_then(|f| {
+                                    outside_code(f, built, src, &names, scope, &sig.data_vars)
+                                })
                             };
                             // `exec(compile(f.read(), …))` is one finding, not one per call.
                             let repeated = sig
@@ -5573,6 +5645,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         if sig.archives.len() < MAX_CALLED {
                             sig.archives.insert(id.to_string(), a);
                         }
+                    }
+                    // `c = os.environ.get('HOOK', '')`, `n = 2251…`: for a later `exec(c)`.
+                    if let [id] = ids.as_slice() {
+                        sig.data_vars.bind(id, v, src);
                     }
                     // `p = os.path.join(d, '_gen.py')`: what a later `open(p, 'w')` writes.
                     if let [id] = ids.as_slice() {
