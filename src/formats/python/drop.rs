@@ -23,18 +23,23 @@ pub(super) fn under(dir: &str, file: &str) -> bool {
     let (Some(d), Some(f)) = (dir.strip_prefix('$'), file.strip_prefix('~')) else {
         return false;
     };
-    [
-        format!("os.path.join({d},"),
-        format!("path.join({d},"),
-        format!("pathlib.Path({d},"),
-        format!("Path({d},"),
-        format!("{d}+"),
-        format!("{d}/"),
-        format!("f'{{{d}}}/"),
-        format!("f\"{{{d}}}/"),
-    ]
-    .iter()
-    .any(|p| f.starts_with(p.as_str()))
+    // Without allocating: this runs for each folder and file compared.
+    let joined = ["os.path.join(", "path.join(", "pathlib.Path(", "Path("]
+        .iter()
+        .any(|p| {
+            f.strip_prefix(p)
+                .and_then(|r| r.strip_prefix(d))
+                .is_some_and(|r| r.starts_with(','))
+        });
+    let appended = f
+        .strip_prefix(d)
+        .is_some_and(|r| r.starts_with('+') || r.starts_with('/'));
+    let formatted = ["f'{", "f\"{"].iter().any(|p| {
+        f.strip_prefix(p)
+            .and_then(|r| r.strip_prefix(d))
+            .is_some_and(|r| r.starts_with("}/"))
+    });
+    joined || appended || formatted
 }
 
 /// The last component of the file a key names: `x.py` of `=/tmp/x.py`, of
@@ -200,25 +205,23 @@ pub(super) fn path_folder<'t>(
     }
 }
 
-/// Whether the name `id` read at `n` is a local of the function `n` is in: a parameter, or a
-/// name its body binds without a `global` statement (nested functions and classes not
-/// looked into). At module level no name is local. The walk is bounded.
-pub(super) fn local_name(n: tree_sitter::Node<'_>, id: &str, src: &[u8]) -> bool {
+/// The innermost function or lambda `n` is in (`None`: module level), within 256 parents.
+pub(super) fn enclosing_function(n: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
     let mut cur = n;
-    let mut def = None;
     for _ in 0..256 {
-        let Some(p) = cur.parent() else {
-            break;
-        };
+        let p = cur.parent()?;
         if matches!(p.kind(), "function_definition" | "lambda") {
-            def = Some(p);
-            break;
+            return Some(p);
         }
         cur = p;
     }
-    let Some(def) = def else {
-        return false;
-    };
+    None
+}
+
+/// Whether the name `id` is a local of the function `def`: a parameter, or a name its body
+/// binds without a `global` statement (nested functions and classes not looked into). The walk
+/// is bounded.
+pub(super) fn local_name(def: tree_sitter::Node<'_>, id: &str, src: &[u8]) -> bool {
     if field(def, F::Parameters).is_some_and(|p| super::parameter_names(p, src).contains(&id)) {
         return true;
     }
