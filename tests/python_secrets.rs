@@ -290,6 +290,7 @@ fn constants_turned_into_code_run_at_load() {
         ("reduce", "import functools, operator\nexec(functools.reduce(operator.add, ['i', 'm', 'p', 'o', 'r', 't', ' ', 'o', 's', ';', ' ', 'o', 's', '.', 's', 'y', 's']))\n"),
         ("cp037", "exec(b'\\x89\\x94\\x97\\x96\\x99\\xa3@\\x96\\xa2^@\\x96\\xa2K\\xa2\\xa8\\xa2\\xa3\\x85\\x94M'.decode('cp037'))\n"),
         ("package-data", "import pkgutil\nexec(pkgutil.get_data(__name__, 'x.dat'))\n"),
+        ("resource-text", "import importlib.resources\nexec(importlib.resources.read_text(__name__, 'x.dat'))\n"),
         ("zip-member", "import os, zipfile\nexec(zipfile.ZipFile(os.path.join(os.path.dirname(__file__), 'x.zip')).read('a'))\n"),
     ];
     let generated: &[(&str, &str)] = &[

@@ -2249,6 +2249,19 @@ fn outside_code(
     if env_value(n, src) || env_name {
         return Some(CODE_FROM_ENV);
     }
+    // A package resource or an archive member (`pkgutil.get_data(__name__, 'x.dat')`,
+    // `importlib.resources.read_text(…)`, `ZipFile(p).read('a')`): data nobody reads as source,
+    // unless the resource is itself a `.py` module.
+    let resource = calls.iter().any(|c| {
+        c.ends_with("get_data")
+            || c.starts_with("importlib.resources.")
+            || c.starts_with("importlib_resources.")
+            || (c.contains("ZipFile") && c.ends_with(".read"))
+            || c.starts_with("zipimport.")
+    });
+    if resource && !text(n, src).contains(".py'") && !text(n, src).contains(".py\"") {
+        return Some(CODE_NOT_PY);
+    }
     // The file each read names: `open(P)`, `io.open(P)`, `Path(P).read_text()`,
     // `(here / P).read_text()`, and names bound to a file or its content (`f.read()` after
     // `with open(P) as f`, `code` after `code = f.read()`); the worst of them decides.
@@ -2271,19 +2284,6 @@ fn outside_code(
     }
     if found {
         return worst;
-    }
-    // A package resource or an archive member (`pkgutil.get_data(__name__, 'x.dat')`,
-    // `importlib.resources.read_text(…)`, `ZipFile(p).read('a')`): data nobody reads as source,
-    // unless the resource is itself a `.py` module.
-    let resource = calls.iter().any(|c| {
-        c.ends_with("get_data")
-            || c.starts_with("importlib.resources.")
-            || c.starts_with("importlib_resources.")
-            || (c.contains("ZipFile") && c.ends_with(".read"))
-            || c.starts_with("zipimport.")
-    });
-    if resource && !text(n, src).contains(".py'") && !text(n, src).contains(".py\"") {
-        return Some(CODE_NOT_PY);
     }
     if calls
         .iter()
