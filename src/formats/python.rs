@@ -3852,6 +3852,32 @@ fn wrapped(def: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) 
 
 /// The hooks of a PEP 517 build backend (and PEP 660's editable ones) that `pip install`
 /// calls on an sdist.
+/// The functions pdm-backend calls in a `pdm_build.py` while it builds.
+const PDM_BUILD_HOOKS: &[&str] = &[
+    "pdm_build_hook_enabled",
+    "pdm_build_initialize",
+    "pdm_build_update_setup_kwargs",
+    "pdm_build_update_files",
+    "pdm_build_finalize",
+];
+
+/// The methods hatchling calls on a build hook (`BuildHookInterface`) or metadata hook
+/// (`MetadataHookInterface`) class of a `hatch_build.py`.
+const HATCH_HOOK_METHODS: &[&str] = &["initialize", "finalize", "clean", "update", "__init__"];
+
+/// The build backends' hook files a build runs (`hatch_build.py`, hatchling's custom hook;
+/// `pdm_build.py`, pdm-backend's), by the file name `loc` ends with.
+fn build_hook_file(loc: &Location) -> Option<&'static str> {
+    let path = match loc.members.last() {
+        Some(m) => m.clone(),
+        None => loc.path.to_string_lossy().into_owned(),
+    };
+    let base = path.rsplit(['/', '\\']).next().unwrap_or("");
+    ["hatch_build.py", "pdm_build.py"]
+        .into_iter()
+        .find(|b| *b == base)
+}
+
 const PEP517_HOOKS: &[&str] = &[
     "build_wheel",
     "build_sdist",
@@ -7589,8 +7615,18 @@ fn run(
     if role == Role::Install {
         // The PEP 517 hooks a frontend calls on a build backend (and setuptools' own entry
         // points in a `setup.py` are module level anyway).
-        for hook in PEP517_HOOKS {
+        for hook in PEP517_HOOKS.iter().chain(PDM_BUILD_HOOKS) {
             sig.called_at_load.insert((*hook).to_string());
+        }
+        // A hatchling build hook plugin (`hatch_build.py`): hatchling calls the hook class's
+        // methods while it builds.
+        if build_hook_file(loc) == Some("hatch_build.py") {
+            let classes: Vec<String> = sig.class_bases.keys().cloned().collect();
+            for c in classes {
+                for m in HATCH_HOOK_METHODS {
+                    sig.called_at_load.insert(format!("{c}.{m}"));
+                }
+            }
         }
     }
     if sig.names_overflow {
