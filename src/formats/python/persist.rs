@@ -137,10 +137,25 @@ fn word_in(s: &str, w: &str) -> bool {
     })
 }
 
+/// One automaton over [`PERSISTENCE_WORDS`]: paths are asked about often (every spelling of
+/// every path the module builds), and one pass beats a search per word.
+static PERSISTENCE_SEARCH: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(PERSISTENCE_WORDS).ok());
+
 /// Whether a path's spelling names a persistence file ([`PERSISTENCE_WORDS`]).
 pub(super) fn persistence_in(s: &str) -> bool {
     let s = normalise(s);
-    PERSISTENCE_WORDS.iter().any(|w| word_in(&s, w))
+    let Some(ac) = PERSISTENCE_SEARCH.as_ref() else {
+        return PERSISTENCE_WORDS.iter().any(|w| word_in(&s, w));
+    };
+    let b = s.as_bytes();
+    let name = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    ac.find_overlapping_iter(&s).any(|m| {
+        let ends = !b.get(m.end()).is_some_and(name);
+        let starts =
+            !b[m.start()].is_ascii_alphanumeric() || m.start() == 0 || !name(&b[m.start() - 1]);
+        ends && starts
+    })
 }
 
 /// Whether a spelling names a registry key of [`RUN_KEYS`].
