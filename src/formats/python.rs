@@ -1117,6 +1117,29 @@ fn carries_identity(
     None
 }
 
+/// Bind the names `ids` a value `v` is assigned to (or a `with` binds) to the temporary file
+/// it opens for writing ([`temp_handles`]) or to the archive it opens ([`archive_of`]), for a
+/// later write of downloaded data or an extraction.
+fn bind_file_handles(
+    sig: &mut Signals,
+    ids: &[&str],
+    v: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) {
+    for (id, key) in temp_handles(ids, v, src, names, scope) {
+        if sig.write_handles.len() < MAX_CALLED {
+            sig.write_handles.insert(id, key);
+        }
+    }
+    if let (Some(a), [id]) = (archive_of(v, src, names, scope, &sig.downloaded), ids) {
+        if sig.archives.len() < MAX_CALLED {
+            sig.archives.insert(id.to_string(), a);
+        }
+    }
+}
+
 /// Whether the string literal `n` names the environment variable read by its parent:
 /// `os.environ['X']`, `os.environ.get('X')`, `os.getenv('X')`, `environ.pop('X')`.
 fn reads_env(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
@@ -5712,21 +5735,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         .into_iter()
                         .map(|id| text(id, src))
                         .collect();
-                    // `f = tempfile.NamedTemporaryFile(delete=False)`, `fd, p = mkstemp()`.
-                    for (id, key) in temp_handles(&ids, v, src, &names, scope) {
-                        if sig.write_handles.len() < MAX_CALLED {
-                            sig.write_handles.insert(id, key);
-                        }
-                    }
-                    // `z = zipfile.ZipFile(P)`: a later `z.extractall(D)` extracts `P`.
-                    if let (Some(a), [id]) = (
-                        archive_of(v, src, &names, scope, &sig.downloaded),
-                        ids.as_slice(),
-                    ) {
-                        if sig.archives.len() < MAX_CALLED {
-                            sig.archives.insert(id.to_string(), a);
-                        }
-                    }
+                    // `f = tempfile.NamedTemporaryFile(delete=False)`, `fd, p = mkstemp()`,
+                    // `z = zipfile.ZipFile(P)` (a later `z.extractall(D)` extracts `P`).
+                    bind_file_handles(&mut sig, &ids, v, src, &names, scope);
                     // `c = os.environ.get('HOOK', '')`, `n = 2251…`: for a later `exec(c)`.
                     if let [id] = ids.as_slice() {
                         sig.data_vars.bind(id, v, src);
@@ -5827,21 +5838,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 .into_iter()
                                 .map(|id| text(id, src))
                                 .collect();
-                            // `with tempfile.NamedTemporaryFile(delete=False) as f:`.
-                            for (id, key) in temp_handles(&ids, v, src, &names, scope) {
-                                if sig.write_handles.len() < MAX_CALLED {
-                                    sig.write_handles.insert(id, key);
-                                }
-                            }
+                            // `with tempfile.NamedTemporaryFile(delete=False) as f:`,
                             // `with tarfile.open(P) as t:`.
-                            if let (Some(a), [id]) = (
-                                archive_of(v, src, &names, scope, &sig.downloaded),
-                                ids.as_slice(),
-                            ) {
-                                if sig.archives.len() < MAX_CALLED {
-                                    sig.archives.insert(id.to_string(), a);
-                                }
-                            }
+                            bind_file_handles(&mut sig, &ids, v, src, &names, scope);
                         }
                         // `iter(lambda: resp.read(8192), b'')` reads `resp` too.
                         let fetched = kind == "for_statement" && {

@@ -536,20 +536,7 @@ fn overlapping(ctx: &mut Ctx, data: &[u8], entries: &[Entry], loc: &Location) ->
     let mut spans: Vec<(u64, u64, usize)> = entries
         .iter()
         .enumerate()
-        .filter_map(|(i, e)| {
-            let lho = usize::try_from(e.local_offset).ok()?;
-            let h = data.get(lho..lho.checked_add(30)?)?;
-            if !h.starts_with(b"PK\x03\x04") {
-                return None;
-            }
-            let nl = u64::from(u16_at(h, 26)?);
-            let el = u64::from(u16_at(h, 28)?);
-            let end = e
-                .local_offset
-                .saturating_add(30 + nl + el)
-                .saturating_add(e.csize);
-            Some((e.local_offset, end, i))
-        })
+        .filter_map(|(i, e)| Some((e.local_offset, data_end(data, e)?, i)))
         .collect();
     spans.sort_unstable();
     let mut repeats = HashSet::new();
@@ -587,12 +574,10 @@ fn overlapping(ctx: &mut Ctx, data: &[u8], entries: &[Entry], loc: &Location) ->
     repeats
 }
 
-/// Where a member's bytes end in the file: its local header (with the local name and extra
-/// fields, which hold ZIP64 sizes and alignment padding such as PyTorch's `FB` field), its
-/// compressed data (the central directory's size, which readers trust), and its data descriptor
-/// when flag bit 3 is set (optional signature, CRC, then 32- or 64-bit sizes). `None` when the
-/// local header is not there (reported by [`member`]).
-fn member_end(data: &[u8], e: &Entry) -> Option<u64> {
+/// Where a member's compressed data ends in the file: its local header (with the local name and
+/// extra fields), then the central directory's compressed size. `None` when the local header is
+/// not there.
+fn data_end(data: &[u8], e: &Entry) -> Option<u64> {
     let lho = usize::try_from(e.local_offset).ok()?;
     let h = data.get(lho..lho.checked_add(30)?)?;
     if !h.starts_with(b"PK\x03\x04") {
@@ -600,10 +585,20 @@ fn member_end(data: &[u8], e: &Entry) -> Option<u64> {
     }
     let nl = u64::from(u16_at(h, 26)?);
     let el = u64::from(u16_at(h, 28)?);
-    let mut end = e
-        .local_offset
-        .saturating_add(30 + nl + el)
-        .saturating_add(e.csize);
+    Some(
+        e.local_offset
+            .saturating_add(30 + nl + el)
+            .saturating_add(e.csize),
+    )
+}
+
+/// Where a member's bytes end in the file: its local header (with the local name and extra
+/// fields, which hold ZIP64 sizes and alignment padding such as PyTorch's `FB` field), its
+/// compressed data (the central directory's size, which readers trust), and its data descriptor
+/// when flag bit 3 is set (optional signature, CRC, then 32- or 64-bit sizes). `None` when the
+/// local header is not there (reported by [`member`]).
+fn member_end(data: &[u8], e: &Entry) -> Option<u64> {
+    let mut end = data_end(data, e)?;
     if e.flags & 8 != 0 {
         let p = usize::try_from(end).ok()?;
         let mut d = p;
