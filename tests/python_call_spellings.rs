@@ -5,70 +5,11 @@
 //! built from an integer's bytes, through a name. Fixtures are written here, defanged (commands
 //! only `echo`), and scanned; nothing is executed. Benign look-alikes stay below medium.
 
-use std::path::Path;
-
-use airlock::analyse::BudgetLimits;
 use airlock::finding::Severity;
-use airlock::scan::{scan_file, FileReport};
 
-/// Scan `src` written as `name` (a path under a fresh folder).
-fn scan(name: &str, src: &str) -> FileReport {
-    let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), name, src);
-    scan_file(&dir.path().join(name), BudgetLimits::default())
-}
-
-fn write(root: &Path, name: &str, src: &str) {
-    let p = root.join(name);
-    if let Some(parent) = p.parent() {
-        std::fs::create_dir_all(parent).expect("mkdir");
-    }
-    std::fs::write(&p, src).expect("write");
-}
-
-/// The worst severity of `rule` anywhere in the report.
-fn worst(r: &FileReport, rule: &str) -> Option<Severity> {
-    r.findings
-        .iter()
-        .filter(|f| f.rule.id == rule)
-        .map(|f| f.severity)
-        .max()
-}
-
-fn summary(r: &FileReport) -> Vec<String> {
-    r.findings
-        .iter()
-        .map(|f| format!("{} {} {}", f.rule.id, f.severity, f.evidence))
-        .collect()
-}
-
-/// Every (file, source, rule, severity) case: the worst finding of `rule` must be `severity`.
-fn check(cases: &[(&str, &str, &str, Option<Severity>)]) {
-    let mut failures = Vec::new();
-    for (name, src, rule, want) in cases {
-        let r = scan(name, src);
-        let got = worst(&r, rule);
-        if got != *want {
-            failures.push(format!(
-                "{name}: want {rule} {want:?}, got {got:?}\n{src}\n{:#?}",
-                summary(&r)
-            ));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-/// Every (file, source): nothing at medium or above.
-fn benign(cases: &[(&str, &str)]) {
-    let mut failures = Vec::new();
-    for (name, src) in cases {
-        let r = scan(name, src);
-        if r.worst().is_some_and(|w| w >= Severity::Medium) {
-            failures.push(format!("{name}:\n{src}\n{:#?}", summary(&r)));
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
+#[path = "support/pysrc.rs"]
+mod pysrc;
+use pysrc::{benign, check};
 
 const SHELL: &str = "python-shell-command";
 

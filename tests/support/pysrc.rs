@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use airlock::analyse::BudgetLimits;
 use airlock::finding::Severity;
-use airlock::scan::FileReport;
+use airlock::scan::{scan_file, FileReport};
 
 /// Write `source` as `<case>/demo/<file>` under `root` (with an empty `__init__.py` beside a
 /// module of another name); returns the file's path.
@@ -26,4 +27,54 @@ pub fn worst(r: &FileReport, rule: &str) -> Option<Severity> {
         .filter(|f| f.rule.id == rule)
         .map(|f| f.severity)
         .max()
+}
+
+/// Scan `src` written as `name` (a path under a fresh folder).
+pub fn scan(name: &str, src: &str) -> FileReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), name, src);
+    scan_file(&dir.path().join(name), BudgetLimits::default())
+}
+
+pub fn write(root: &Path, name: &str, src: &str) {
+    let p = root.join(name);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, src).expect("write");
+}
+
+pub fn evidence_summary(r: &FileReport) -> Vec<String> {
+    r.findings
+        .iter()
+        .map(|f| format!("{} {} {}", f.rule.id, f.severity, f.evidence))
+        .collect()
+}
+
+/// Every (file, source, rule, severity) case: the worst finding of `rule` must be `severity`.
+pub fn check(cases: &[(&str, &str, &str, Option<Severity>)]) {
+    let mut failures = Vec::new();
+    for (name, src, rule, want) in cases {
+        let r = scan(name, src);
+        let got = worst(&r, rule);
+        if got != *want {
+            failures.push(format!(
+                "{name}: want {rule} {want:?}, got {got:?}\n{src}\n{:#?}",
+                evidence_summary(&r)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Every (file, source): nothing at medium or above.
+pub fn benign(cases: &[(&str, &str)]) {
+    let mut failures = Vec::new();
+    for (name, src) in cases {
+        let r = scan(name, src);
+        if r.worst().is_some_and(|w| w >= Severity::Medium) {
+            failures.push(format!("{name}:\n{src}\n{:#?}", evidence_summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
