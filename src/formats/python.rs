@@ -6529,19 +6529,23 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("ld.so.preload", Group::Exec),
             (".bash", Group::Exec),
             ("zlog", Group::Exec),
-            ("config.fish", Group::Exec),
+            (".fish", Group::Exec),
             (".ssh", Group::Exec),
             ("authorized_", Group::Exec),
             ("gitconfig", Group::Exec),
-            ("pip.conf", Group::Exec),
-            ("pip.ini", Group::Exec),
-            ("applications", Group::Exec),
+            ("ip.conf", Group::Exec),
+            ("ip.ini", Group::Exec),
+            (".desktop", Group::Exec),
             ("Startup", Group::Exec),
             ("sudoers", Group::Exec),
             ("winreg", Group::Exec),
             ("CurrentVersion", Group::Exec),
-            ("fileinput", Group::Exec),
-            ("profile_default", Group::Exec),
+            // Teddy picks candidates by a word's first bytes: `leinput` of `fileinput`,
+            // `ip.conf` of `pip.conf`, `p_socket` of `wrap_socket`, `.ipython` for
+            // `profile_default`, `.fish`, `.desktop`, so that `file…`, `conf…`, `appl…`,
+            // `wrap…` and `prof…` (everywhere in code) are not candidates.
+            ("leinput", Group::Exec),
+            (".ipython", Group::Exec),
             // `u = pickle.Unpickler(stream)` … `u.load()`.
             ("Unpickler(", Group::Exec),
             ("FunctionType", Group::Exec),
@@ -6601,7 +6605,7 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("ServerProxy", Group::Network),
             ("pycurl", Group::Network),
             ("webbrowser", Group::Network),
-            ("wrap_socket", Group::Network),
+            ("p_socket", Group::Network),
             // Every other `import` statement, listed last so that the words above keep their
             // matches: judged by `sensitive_import` (an alias of a module that runs code,
             // processes or requests, or such a function imported by name).
