@@ -1153,3 +1153,64 @@ fn a_call_after_a_wrapper_joblib_cannot_read_is_found() {
     assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
     assert_rule(&r, "pickle-malformed", Severity::Medium);
 }
+
+/// A payload pickle behind bytes a loader stops at: after junk that follows a complete pickle,
+/// after a pickle that breaks on an unknown opcode, after a string that runs past the end, in protocol 0
+/// and in protocol 2. Each is found, named at the offset where it starts.
+#[test]
+fn a_pickle_hidden_behind_junk_or_a_broken_pickle_is_analysed() {
+    let benign = b"\x80\x02}q\x00.".to_vec();
+    let proto0 = format!("cos\nsystem\n(S'{CMD}'\ntR.").into_bytes();
+    let inst0 = format!("(S'{CMD}'\nios\nsystem\n.").into_bytes();
+    let junk = [&benign[..], b"\xff\xfe junk "].concat();
+    let cases: [(&str, &[u8], &[u8]); 5] = [
+        ("junk after a whole pickle", &junk, SYSTEM),
+        ("unknown opcode", b"\x80\x02]q\x00\xff", SYSTEM),
+        (
+            "a string past the end",
+            b"\x80\x02X\xff\xff\x00\x00",
+            SYSTEM,
+        ),
+        ("protocol 0 GLOBAL", &junk, &proto0),
+        ("protocol 0 INST", b"\x80\x02]q\x00\xfe", &inst0),
+    ];
+    for (what, prefix, payload) in cases {
+        let bytes = [prefix, payload].concat();
+        let offset = prefix.len();
+        let r = scan_named("hidden.pkl", &bytes);
+        let hit = r
+            .findings
+            .iter()
+            .find(|f| f.rule.id == "pickle-dangerous-call")
+            .unwrap_or_else(|| panic!("{what}: {:?}", show(&r)));
+        assert_eq!(hit.severity, Severity::Critical, "{what}");
+        assert!(
+            hit.message.contains(&format!("hidden at offset {offset},")),
+            "{what}: {}",
+            hit.message
+        );
+    }
+}
+
+/// Junk after a pickle that only happens to decode (a `PROTO` byte, a text line starting with
+/// `c`, names that are not denylisted) stays the low trailing-data finding.
+#[test]
+fn junk_that_decodes_as_a_harmless_pickle_is_only_trailing_data() {
+    let benign = b"\x80\x02}q\x00.".to_vec();
+    let tails: [&[u8]; 3] = [
+        b"\xff\x80\x02K\x01.",
+        b"\xffcollections\nOrderedDict\n)R.",
+        b"\xff c\nnot a name\n\x80\x09 random \x80",
+    ];
+    for tail in tails {
+        let r = scan_named("tail.pkl", &[&benign[..], tail].concat());
+        assert_below_medium(&r);
+        assert!(
+            r.findings
+                .iter()
+                .any(|f| f.rule.id == "pickle-trailing-data"),
+            "{:?}",
+            show(&r)
+        );
+    }
+}

@@ -605,16 +605,24 @@ fn a_startup_hook_inside_a_package_is_low() {
             "{name}"
         );
     }
-    for name in [
-        "env/lib/python3.11/site-packages/sitecustomize.py",
-        "usercustomize.py",
-        "project/sitecustomize.py",
-    ] {
+    assert_eq!(
+        worst(
+            "env/lib/python3.11/site-packages/sitecustomize.py",
+            hook.as_bytes(),
+            "startup-hook-file"
+        ),
+        Some(Severity::Medium)
+    );
+    // A loose file (no site folder, no archive) runs only once someone puts its folder on
+    // `sys.path`: inventory, low; its code is still startup code, so a command in it is high.
+    for name in ["usercustomize.py", "project/sitecustomize.py"] {
         assert_eq!(
             worst(name, hook.as_bytes(), "startup-hook-file"),
-            Some(Severity::Medium),
+            Some(Severity::Low),
             "{name}"
         );
+        let cmd = "import os\nos.system('echo airlock-test | sh')\n";
+        assert_at_least(name, cmd, "python-shell-command", Severity::High);
     }
     // In a wheel: the root and `*.data/purelib|platlib/` are installed into site-packages.
     for (member, want) in [
@@ -650,4 +658,26 @@ fn a_startup_hook_inside_a_package_is_low() {
         ),
         Some(Severity::Medium)
     );
+}
+
+/// A build command that only fetches a header tarball and extracts it, as native packages do,
+/// stays low; the same hook running what it fetched, or an install command that downloads, is
+/// high.
+#[test]
+fn a_build_step_that_only_downloads_is_low() {
+    let fetch = "import os, tarfile, urllib.request\nfrom setuptools import setup\nfrom setuptools.command.build_ext import build_ext\n\
+                 class Fetch(build_ext):\n    def run(self):\n        dst = 'third_party/eigen.tar.gz'\n        if not os.path.exists(dst):\n            urllib.request.urlretrieve('https://eigen.example.invalid/eigen.tar.gz', dst)\n            tarfile.open(dst).extractall('third_party')\n        super().run()\n\
+                 setup(name='x', version='1.0', cmdclass={'build_ext': Fetch})\n";
+    assert_eq!(
+        worst("setup.py", fetch.as_bytes(), "setup-install-hook"),
+        Some(Severity::Low),
+        "{fetch}"
+    );
+    let runs = fetch.replace(
+        "super().run()",
+        "os.system('sh third_party/eigen/install.sh')\n        super().run()",
+    );
+    assert_at_least("setup.py", &runs, "setup-install-hook", Severity::High);
+    let install = fetch.replace("build_ext", "install");
+    assert_at_least("setup.py", &install, "setup-install-hook", Severity::High);
 }

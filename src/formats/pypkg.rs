@@ -333,6 +333,21 @@ pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, de
             );
             Role::Module
         }
+        "sitecustomize.py" | "usercustomize.py" if loose_on_disk(loc) => {
+            // A file on disk outside any site folder and any archive: nothing says a `site`
+            // import reaches it (its folder is on `sys.path` only if someone puts it there),
+            // so its presence is inventory; its code is still read as startup code.
+            ctx.emit(
+                Finding::builder(&r::startup_hook_file::RULE, loc.clone())
+                    .severity(Severity::Low)
+                    .message(format!(
+                        "{base} runs at every interpreter start once its folder is on sys.path"
+                    ))
+                    .evidence(file.to_string())
+                    .build(),
+            );
+            Role::Startup
+        }
         "sitecustomize.py" | "usercustomize.py" => {
             ctx.emit(
                 Finding::builder(&r::startup_hook_file::RULE, loc.clone())
@@ -359,8 +374,20 @@ pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, de
 /// `*.data/platlib/` (PEP 427: installed into site-packages); in another archive (an sdist, an
 /// egg), its root folder and the `src/` under it. Anywhere else the folder may well be on
 /// `sys.path`, so the file counts as top level.
+/// Folders `site` adds to `sys.path`, by name.
+const SITE: [&str; 2] = ["site-packages", "dist-packages"];
+
+/// True for a file on disk (no archive member) with no site folder ([`SITE`]) among its
+/// folders.
+fn loose_on_disk(loc: &Location) -> bool {
+    loc.members.is_empty()
+        && !loc
+            .path
+            .components()
+            .any(|c| SITE.iter().any(|s| c.as_os_str() == *s))
+}
+
 fn nested_in_package(loc: &Location) -> bool {
-    const SITE: [&str; 2] = ["site-packages", "dist-packages"];
     let Some(member) = loc.members.last() else {
         // On disk: only a file under a site folder is known to be nested.
         let dirs: Vec<String> = loc

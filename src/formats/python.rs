@@ -8016,8 +8016,11 @@ fn run(
     }
     for (line, ev) in &sig.install_hook {
         // Packages with extensions override build steps (cmake in `build_ext`) as a matter of
-        // course; a build step that runs a shell command or reaches the network is the hook.
-        let sev = if !sig.network.is_empty() || has_process {
+        // course; a build step that runs a shell command is the hook. A build step that only
+        // downloads (headers, a vendored library) stays low: what would make the download a
+        // payload (running it, importing it, placing it where Python starts it, sending
+        // secrets) has a rule of its own. An install command that reaches the network is high.
+        let sev = if has_process || (!sig.network.is_empty() && !sig.build_hook_only) {
             Severity::High
         } else if sig.build_hook_only {
             Severity::Low

@@ -231,6 +231,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                     index,
                     offset: offset as u64,
                 };
+                let start = pos;
                 let (rule, sev) = if tally.risky_call {
                     (&r::pickle_broken_after_call::RULE, Severity::High)
                 } else {
@@ -250,6 +251,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                         .evidence(message)
                         .build(),
                 );
+                hidden_pickles(ctx, data, start + 1, loc, depth);
                 break;
             }
             Outcome::Limit { bound, offset } => {
@@ -455,6 +457,7 @@ fn trailing(ctx: &mut Ctx, data: &[u8], pos: usize, loc: &Location, depth: u32) 
         return;
     }
     let shown = crate::finding::hex_head(rest, 16);
+    hidden_pickles(ctx, data, pos, loc, depth);
     ctx.emit(
         Finding::builder(
             &r::pickle_trailing_data::RULE,
@@ -467,6 +470,103 @@ fn trailing(ctx: &mut Ctx, data: &[u8], pos: usize, loc: &Location, depth: u32) 
         .evidence(format!("trailing bytes: {shown}"))
         .build(),
     );
+}
+
+/// Bytes after a broken pickle or after the last pickle searched for another pickle.
+const HIDDEN_WINDOW: usize = 64 << 20;
+
+/// Candidate starts tried by [`hidden_pickles`].
+const HIDDEN_TRIES: usize = 64;
+
+/// Look for whole pickles hidden in bytes no loader reads in order (after a pickle that breaks,
+/// or after junk that follows the last pickle), starting at `from`: a payload placed there runs
+/// for any reader that seeks to it, and it is how scanners that stop at the first error are
+/// evaded. Candidates are a `PROTO` opcode with a protocol number, a `GLOBAL` or `INST` opcode
+/// with two names, and a `MARK` right before an `INST`; each is run through the machine from
+/// there. A candidate is kept only when it runs to `STOP` and the findings it gives include a
+/// high or critical one (a denylisted or unresolvable call): random bytes that happen to decode
+/// say nothing. Bounded by [`HIDDEN_WINDOW`] bytes, [`HIDDEN_TRIES`] runs and the opcode budget
+/// of the input; a window that ends before the data does is reported as `resource-limit`.
+fn hidden_pickles(ctx: &mut Ctx, data: &[u8], from: usize, loc: &Location, depth: u32) {
+    let Some(tail) = data.get(from..) else {
+        return;
+    };
+    let end = from + tail.len().min(HIDDEN_WINDOW);
+    let mut tries = 0usize;
+    let mut at = from;
+    while at < end && tries < HIDDEN_TRIES {
+        let Some(i) = memchr::memchr3(0x80, b'c', b'(', &data[at..end]) else {
+            break;
+        };
+        let start = at + i;
+        at = start + 1;
+        if !hidden_start(&data[start..end.min(start + 1024)]) {
+            continue;
+        }
+        tries += 1;
+        let mut limits = ctx.budget.limits.pickle;
+        limits.max_opcodes = limits.max_opcodes.saturating_sub(ctx.budget.pickle_ops);
+        let mut m = Machine::new(data, limits, 0);
+        let outcome = m.run(start, &mut |_: &Machine<'_>, _, _, _| HookResult::None);
+        ctx.budget.pickle_ops += m.ops;
+        let Outcome::Stop { end: stop } = outcome else {
+            continue;
+        };
+        let before = ctx.findings.len();
+        evaluate(ctx, &m, loc, depth, false);
+        if ctx.findings[before..]
+            .iter()
+            .any(|f| f.severity >= Severity::High)
+        {
+            for f in &mut ctx.findings[before..] {
+                f.message = format!(
+                    "{} (in a pickle hidden at offset {start}, after bytes a loader stops at)",
+                    f.message
+                );
+            }
+            at = stop.max(at);
+        } else {
+            ctx.findings.truncate(before);
+        }
+    }
+    if end < data.len() && at >= end {
+        ctx.limit_at(
+            Severity::Info,
+            &loc.with_span(Span::Offset { offset: end as u64 }),
+            &format!(
+                "{} searched for hidden pickles",
+                plural(HIDDEN_WINDOW, "byte")
+            ),
+            &format!("{} after offset {end}", plural(data.len() - end, "byte")),
+        );
+    }
+}
+
+/// Whether `head` starts like a pickle: `PROTO` 0-5 followed by an opcode, `GLOBAL` or `INST`
+/// with a module and a name line, or `MARK` followed by such an `INST` within the head.
+fn hidden_start(head: &[u8]) -> bool {
+    let names = |b: &[u8]| {
+        let mut lines = b.splitn(3, |&c| c == b'\n');
+        let ok = |l: Option<&[u8]>| {
+            l.is_some_and(|l| {
+                !l.is_empty()
+                    && l.len() <= 256
+                    && (l[0].is_ascii_alphabetic() || l[0] == b'_')
+                    && l.iter()
+                        .all(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.')
+            })
+        };
+        ok(lines.next()) && ok(lines.next()) && lines.next().is_some()
+    };
+    match head {
+        [0x80, p, _, ..] => *p <= 5,
+        [b'c', rest @ ..] => names(rest),
+        [b'(', rest @ ..] => rest
+            .iter()
+            .enumerate()
+            .any(|(i, &c)| c == b'i' && (i == 0 || rest[i - 1] == b'\n') && names(&rest[i + 1..])),
+        _ => false,
+    }
 }
 
 /// A side file named by an old joblib array wrapper that lies outside the pickle's folder.
