@@ -91,6 +91,9 @@ fn is_exec(name: &str) -> bool {
     matches!(
         name,
         "exec" | "eval" | "compile" | "builtins.exec" | "builtins.eval" | "builtins.compile"
+        // A function made from a code object runs that code when it is called
+        // (`types.FunctionType(marshal.loads(…), globals())()`).
+            | "types.FunctionType" | "types.LambdaType"
     ) || (runs_code(name)
         && (!name.starts_with("runpy.")
             || matches!(name, "runpy._run_code" | "runpy._run_module_code")))
@@ -1360,6 +1363,9 @@ struct Signals {
     /// Runs of a program that lies in a temporary, shared or downloads folder
     /// ([`drop::shared_folder`]) (line, in a function, evidence).
     shared_runs: Vec<(usize, bool, String)>,
+    /// Code run encrypted by an obfuscator's native runtime (PyArmor's `__pyarmor__`) (line,
+    /// in a function, evidence).
+    encrypted: Vec<(usize, bool, String)>,
     /// `pip install` started by the code (line, in a function, evidence, whether it installs
     /// from a URL or another index rather than names from the default index).
     pip_installs: Vec<(usize, bool, String, bool)>,
@@ -2278,6 +2284,67 @@ fn invoked<'t>(
     all.get(i)
         .map(|f| vec![(*f, all[i + 1..].to_vec())])
         .unwrap_or_default()
+}
+
+/// A lambda applied where it is written, whose body calls one of its parameters:
+/// `(lambda f, s: f(s))(exec, code)` calls `exec(code)`. Returns the argument bound to the
+/// called parameter and the arguments of the body's call, each replaced by the argument bound
+/// to it when it is a parameter.
+fn applied_lambda<'t>(
+    call: tree_sitter::Node<'t>,
+    src: &[u8],
+) -> Option<(tree_sitter::Node<'t>, Vec<tree_sitter::Node<'t>>)> {
+    let mut f = field(call, F::Function)?;
+    for _ in 0..4 {
+        if f.kind() != "parenthesized_expression" {
+            break;
+        }
+        f = f.named_child(0)?;
+    }
+    if f.kind() != "lambda" {
+        return None;
+    }
+    let args = field(call, F::Arguments)?;
+    let params: Vec<&str> = f
+        .child_by_field_name("parameters")
+        .map(|p| {
+            let mut c = p.walk();
+            p.named_children(&mut c)
+                .take(16)
+                .map(|x| {
+                    let x = x.child_by_field_name("name").unwrap_or(x);
+                    text(x, src)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let bound = |n: tree_sitter::Node<'t>| -> Option<tree_sitter::Node<'t>> {
+        if n.kind() != "identifier" {
+            return Some(n);
+        }
+        match params.iter().position(|p| *p == text(n, src)) {
+            Some(i) => positional(args, i).or_else(|| keyword(args, src, params[i])),
+            None => Some(n),
+        }
+    };
+    let body = f.child_by_field_name("body")?;
+    if body.kind() != "call" {
+        return None;
+    }
+    let callee = field(body, F::Function).filter(|c| c.kind() == "identifier")?;
+    if !params.contains(&text(callee, src)) {
+        return None;
+    }
+    let callee = bound(callee)?;
+    let inner = field(body, F::Arguments)?;
+    let mut c = inner.walk();
+    let rest: Vec<_> = inner
+        .named_children(&mut c)
+        .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+        .take(16)
+        .filter_map(bound)
+        .collect();
+    Some((callee, rest))
 }
 
 /// Why code handed to exec comes from outside the package, or is built to hide: downloaded
@@ -4985,6 +5052,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 for (callee, rest) in args
                     .map(|a| invoked(&name, resolved.as_deref(), a, src))
                     .unwrap_or_default()
+                    .into_iter()
+                    .chain(applied_lambda(n, src))
                 {
                     let cname = names
                         .resolve(callee, src, scope)
@@ -5017,8 +5086,34 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         if decoded {
                             sig.exec_decoded.push((line, in_fn, ev()));
                         }
+                        // `map(exec, [CODE])`, `(lambda f, s: f(s))(exec, CODE)`: constant
+                        // code is analysed as Python, as for a direct `exec(CODE)`.
+                        if is_exec(&cname) {
+                            for r in &rest {
+                                if let Some(code) = names
+                                    .eval(*r, src, scope)
+                                    .as_ref()
+                                    .and_then(Value::bytes)
+                                    .and_then(|b| std::str::from_utf8(b).ok())
+                                    .filter(|c| c.contains('('))
+                                {
+                                    push_nested(&mut sig, line, code.to_string());
+                                }
+                            }
+                        }
                     } else if is_network(&cname) {
                         sig.network.push((line, in_fn, ev()));
+                    }
+                }
+                // PyArmor's loader (`__pyarmor__(__name__, __file__, b'PY…')`): the module's
+                // code is encrypted and run by a native runtime; none of it can be read.
+                if let Some(pname) = pick(&|n: &str| {
+                    n.rsplit('.')
+                        .next()
+                        .is_some_and(|l| l.starts_with("__pyarmor") && l.ends_with("__"))
+                }) {
+                    if sig.encrypted.len() < 16 {
+                        sig.encrypted.push((line, in_fn, call_text(&pname)));
                     }
                 }
                 if let Some(iname) = pick(&interactive_interpreter) {
@@ -5895,6 +5990,31 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             // Names bound to what is not followed: loop variables, `with … as x`,
             // `except … as e`, functions and classes.
             "for_statement" | "as_pattern" | "except_clause" => {
+                // `for rc in ('.zshrc', '.profile'): (Path.home() / rc).open('a')`: the loop
+                // variable's path spelling is its constants, as alternatives the fold keeps
+                // apart ([`persist::UNKNOWN`] between them), so a persistence word in any of
+                // them is read in a path built from it.
+                if kind == "for_statement" {
+                    let left = field(n, F::Left).filter(|l| l.kind() == "identifier");
+                    let right = field(n, F::Right).filter(|r| matches!(r.kind(), "tuple" | "list"));
+                    if let (Some(l), Some(r)) = (left, right) {
+                        let mut c = r.walk();
+                        let items: Vec<_> = r.named_children(&mut c).take(17).collect();
+                        let consts: Vec<String> =
+                            items.iter().filter_map(|x| string_value(*x, src)).collect();
+                        if (1..=16).contains(&consts.len())
+                            && consts.len() == items.len()
+                            && sig.path_spellings.len() < MAX_CALLED
+                        {
+                            let sep = persist::UNKNOWN.to_string();
+                            let spelling = consts.join(&sep);
+                            if spelling.len() <= persist::MAX_SPELLING {
+                                sig.path_spellings
+                                    .insert(text(l, src).to_string(), spelling);
+                            }
+                        }
+                    }
+                }
                 let target = if kind == "for_statement" {
                     F::Left
                 } else {
@@ -6056,6 +6176,53 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 .and_then(|d| field(d, F::Name));
                             if let Some(name) = def {
                                 sig.called_at_load.insert(text(name, src).to_string());
+                            }
+                        }
+                        // `@exec` over `@base64.b64decode` over `@lambda f: '…'`: decorators
+                        // apply from the innermost, so exec runs the decoded constant.
+                        let sink = [Some(&spelled), resolved.as_ref()]
+                            .into_iter()
+                            .flatten()
+                            .find(|d| is_exec(d) || is_process(d))
+                            .cloned();
+                        if let Some(sink) = sink {
+                            let mut decoded = false;
+                            let mut constant = None;
+                            let mut next = n.next_named_sibling();
+                            for _ in 0..16 {
+                                let Some(d) = next.filter(|d| d.kind() == "decorator") else {
+                                    break;
+                                };
+                                if let Some(e) = d.named_child(0) {
+                                    match e.kind() {
+                                        "identifier" | "attribute" => {
+                                            let inner = names
+                                                .resolve(e, src, scope)
+                                                .unwrap_or_else(|| dotted(e, src));
+                                            decoded |= is_decoder(&inner);
+                                        }
+                                        "lambda" => {
+                                            constant = e
+                                                .child_by_field_name("body")
+                                                .and_then(|b| names.eval(b, src, scope))
+                                                .as_ref()
+                                                .and_then(Value::bytes)
+                                                .map(|b| String::from_utf8_lossy(b).into_owned());
+                                        }
+                                        _ => {}
+                                    }
+                                }
+                                next = d.next_named_sibling();
+                            }
+                            let ev = format!("@{spelled} (a decorator: calls {sink})");
+                            if is_exec(&sink) && decoded {
+                                sig.exec_decoded.push((line, in_fn, ev));
+                            } else if is_exec(&sink) {
+                                if let Some(code) = constant.filter(|c| c.contains('(')) {
+                                    push_nested(&mut sig, line, code);
+                                }
+                            } else if constant.is_some() || decoded {
+                                sig.shell.push((line, in_fn, ev));
                             }
                         }
                         sig.called_at_load.insert(spelled);
@@ -6625,6 +6792,10 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             (".ssh", Group::Exec),
             ("authorized_", Group::Exec),
             ("gitconfig", Group::Exec),
+            // git hooks (`.git/hooks/pre-commit`, `join(root, '.git', 'hooks', …)`).
+            ("hooks/", Group::Exec),
+            ("hooks'", Group::Exec),
+            ("hooks\"", Group::Exec),
             ("ip.conf", Group::Exec),
             ("ip.ini", Group::Exec),
             (".desktop", Group::Exec),
@@ -6641,6 +6812,8 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             // Callables that run the file they are handed (`os.startfile`,
             // `ShellExecuteW`, `LoadLibraryW`), by their rarer middle bytes.
             ("rtfile", Group::Process),
+            // PyArmor's loader `__pyarmor__(…)`.
+            ("armor__(", Group::Exec),
             ("llExecute", Group::Process),
             ("dLibrary", Group::Process),
             // `u = pickle.Unpickler(stream)` … `u.load()`.
@@ -7833,6 +8006,29 @@ fn run(
             (
                 Severity::Low,
                 "runs a program from a folder others can write, inside a function".to_string(),
+            )
+        };
+        emit(
+            ctx,
+            &r::python_exec_computed::RULE,
+            sev,
+            loc,
+            *line,
+            msg,
+            ev,
+        );
+    }
+    for (line, in_fn, ev) in &sig.encrypted {
+        let (sev, msg) = if !in_fn || runs_at_load(*line) {
+            (
+                Severity::Medium,
+                format!("runs encrypted code through an obfuscator's runtime {when}: what it does cannot be read"),
+            )
+        } else {
+            (
+                Severity::Low,
+                "runs encrypted code through an obfuscator's runtime, inside a function"
+                    .to_string(),
             )
         };
         emit(
