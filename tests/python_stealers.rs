@@ -516,6 +516,17 @@ fn requirements_index_options_are_graded() {
             "--extra-index-url https://idx.example.invalid/simple\ntorch==2.5.1 --hash=sha256:00\n",
             Some(Severity::Low),
         ),
+        // An editable requirement cannot be hashed, an included file is not in view.
+        (
+            "extra-hashed-editable",
+            "--extra-index-url https://idx.example.invalid/simple\ntorch==2.5.1 --hash=sha256:00\n-e git+https://g.example.invalid/x.git#egg=x\n",
+            Some(Severity::Medium),
+        ),
+        (
+            "extra-hashed-include",
+            "--extra-index-url https://idx.example.invalid/simple\ntorch==2.5.1 --hash=sha256:00\n-r other.txt\n",
+            Some(Severity::Medium),
+        ),
         (
             "url-plain-http",
             "mylib @ http://files.example.invalid/mylib-1.0-py3-none-any.whl\n",

@@ -301,7 +301,16 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
         let t = l.trim();
         !t.is_empty() && !t.starts_with('-')
     };
+    // An editable requirement cannot carry a hash, and an included file's requirements are
+    // not in view: either leaves the file outside hash-checking mode as far as it shows.
+    let unhashable = |l: &str| {
+        let w = l.split_whitespace().next().unwrap_or("");
+        ["-e", "--editable", "-r", "--requirement"].iter().any(|o| {
+            w == *o || (o.len() == 2 && w.starts_with(o)) || w.starts_with(&format!("{o}="))
+        })
+    };
     let all_hashed = logical.iter().any(|(_, l)| requirement(l))
+        && !logical.iter().any(|(_, l)| unhashable(l.trim()))
         && logical
             .iter()
             .filter(|(_, l)| requirement(l))
