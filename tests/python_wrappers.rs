@@ -47,7 +47,8 @@ fn a_decorator_chain_ending_in_exec_runs_its_payload() {
 }
 
 /// `types.FunctionType(marshal.loads(decoded), globals())()` runs decoded code (t12 o13); a
-/// function copied from another's code object is ordinary.
+/// function copied from another's code object, or rebuilt inside a function from data it is
+/// handed (Keras' `func_load`), is ordinary.
 #[test]
 fn a_function_made_from_decoded_code_is_exec_of_it() {
     use Severity::*;
@@ -55,6 +56,10 @@ fn a_function_made_from_decoded_code_is_exec_of_it() {
         ("demo/__init__.py", "import types, marshal, base64\ntypes.FunctionType(marshal.loads(base64.b64decode('4wAAAAAAAAAA')), globals())()\n", DECODED, Some(Critical)),
         ("demo/__init__.py", "from types import FunctionType\nimport marshal, zlib\nFunctionType(marshal.loads(zlib.decompress(b'x\\x9c\\x03\\x00\\x00\\x00\\x00\\x01')), {})()\n", DECODED, Some(Critical)),
     ]);
+    benign(&[(
+        "demo/serial.py",
+        "import codecs, marshal, types\ndef func_load(code, defaults=None, closure=None, globs=None):\n    raw_code = codecs.decode(code.encode('ascii'), 'base64')\n    code = marshal.loads(raw_code)\n    return types.FunctionType(code, globs or globals(), name=code.co_name, argdefs=defaults, closure=closure)\n",
+    )]);
     benign(&[(
         "demo/copying.py",
         "import types\ndef copy(f):\n    return types.FunctionType(f.__code__, f.__globals__, f.__name__, f.__defaults__, f.__closure__)\ng = copy(len)\n",

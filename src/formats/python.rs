@@ -4681,7 +4681,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                     c.to_string()
                                 }
                             });
-                        if decoded {
+                        // A function made from a code object inside a function is how
+                        // serialisers rebuild functions they are handed (Keras' `func_load`
+                        // decodes its parameter): judged at module level, or on constants.
+                        let rebuilt = matches!(
+                            exec_name.as_str(),
+                            "types.FunctionType" | "types.LambdaType"
+                        ) && in_fn
+                            && value.as_ref().and_then(Value::bytes).is_none();
+                        if decoded && !rebuilt {
                             // `exec(payload)`: say where the decoded data came from.
                             let mut ev = call_text(&exec_name);
                             if let Some(b) = first
