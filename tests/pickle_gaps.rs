@@ -386,6 +386,45 @@ fn lz4_and_zstd_frames_are_analysed() {
     assert_rule(&r, "archive-malformed", Severity::Low);
 }
 
+/// `data` as a legacy LZ4 frame (`lz4 -l`): the magic number, then each block's compressed
+/// size and the block, `chunk` input bytes per block.
+fn lz4_legacy(data: &[u8], chunk: usize) -> Vec<u8> {
+    let mut out = 0x184C_2102u32.to_le_bytes().to_vec();
+    for piece in data.chunks(chunk) {
+        let block = lz4_flex::block::compress(piece);
+        out.extend_from_slice(&u32::try_from(block.len()).expect("small").to_le_bytes());
+        out.extend_from_slice(&block);
+    }
+    out
+}
+
+/// Legacy LZ4 frames (`lz4 -l`, tester t11 z06) are decoded like the current ones: a payload
+/// split over blocks, and over two legacy frames back to back, is found; a block size past
+/// what an 8 MiB block can compress to, or a block cut short, is damage reported beside what
+/// was decoded.
+#[test]
+fn legacy_lz4_frames_are_analysed() {
+    let (head, tail) = SYSTEM.split_at(20);
+    for data in [
+        lz4_legacy(SYSTEM, 1 << 20),
+        lz4_legacy(SYSTEM, 7),
+        [lz4_legacy(head, 5), lz4_legacy(tail, 9)].concat(),
+    ] {
+        let r = scan_named("model.pkl.lz4", &data);
+        assert_eq!(r.format.name(), "lz4");
+        assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    }
+    let mut lying = lz4_legacy(SYSTEM, 1 << 20);
+    lying.extend_from_slice(&u32::MAX.to_le_bytes());
+    let r = scan_named("model.pkl.lz4", &lying);
+    assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    assert_rule(&r, "archive-malformed", Severity::Low);
+    let mut cut = lz4_legacy(SYSTEM, 1 << 20);
+    cut.truncate(cut.len() - 3);
+    let r = scan_named("model.pkl.lz4", &cut);
+    assert_rule(&r, "archive-malformed", Severity::Low);
+}
+
 /// joblib's old `NDArrayWrapper` (through `_reconstructor`, protocol 2) naming `filename`.
 fn ndarray_wrapper(class: &str, filename: &str) -> Vec<u8> {
     let mut p = format!(

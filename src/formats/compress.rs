@@ -1,5 +1,6 @@
 //! Single-stream compression wrappers (gzip, bzip2, xz, legacy lzma, zlib, joblib's old `ZF`
-//! format, zstd and LZ4 frames) and the bounded decompression every container uses.
+//! format, zstd and LZ4 frames, LZ4's legacy frame) and the bounded decompression every
+//! container uses.
 //!
 //! [`read_bounded`] enforces the [`crate::analyse::Budget`]: total decompressed bytes, the
 //! largest member held in memory, and the compression ratio. A bound that stops it is reported
@@ -309,6 +310,12 @@ const LZ4_MAGIC: u32 = 0x184D_2204;
 /// Skippable frames, shared by zstd (RFC 8878 §3.1.2) and LZ4: magic `0x184D2A50..=5F`, a
 /// 4-byte little-endian length, then that many bytes of user data that decoders pass over.
 const SKIPPABLE: std::ops::RangeInclusive<u32> = 0x184D_2A50..=0x184D_2A5F;
+/// The magic number of LZ4's legacy frame (`lz4 -l`, lz4 before r118): blocks of at most
+/// [`LZ4_LEGACY_BLOCK`] bytes decoded, each after its compressed size (u32 LE), to the end of
+/// the input or the next magic number.
+const LZ4_LEGACY_MAGIC: u32 = 0x184C_2102;
+/// Largest decoded block of a legacy LZ4 frame (8 MiB, lz4's `LEGACY_BLOCKSIZE`).
+const LZ4_LEGACY_BLOCK: usize = 8 << 20;
 
 fn u32_le(data: &[u8], at: usize) -> Option<u32> {
     let b = data.get(at..at.checked_add(4)?)?;
@@ -348,6 +355,14 @@ pub fn frame_stream(data: &[u8]) -> Option<Format> {
                     Some(LZ4_MAGIC) if rest.get(4).is_some_and(|f| f >> 6 == 1) => {
                         Some(Format::Lz4)
                     }
+                    // A legacy frame's first block size follows its magic: never above the
+                    // compressed bound of an 8 MiB block.
+                    Some(LZ4_LEGACY_MAGIC)
+                        if u32_le(rest, 4)
+                            .is_some_and(|n| n > 0 && (n as usize) <= legacy_bound()) =>
+                    {
+                        Some(Format::Lz4)
+                    }
                     None if skipped && rest.len() < 4 => Some(Format::Zstd),
                     _ => None,
                 };
@@ -361,6 +376,81 @@ enum Frame<'a> {
     /// Boxed: ruzstd's decoder state is several hundred bytes.
     Zstd(Box<ruzstd::decoding::StreamingDecoder<&'a [u8], ruzstd::decoding::FrameDecoder>>),
     Lz4(lz4_flex::frame::FrameDecoder<&'a [u8]>),
+    Lz4Legacy(LegacyLz4<'a>),
+}
+
+/// The largest compressed size of one legacy block (LZ4's `LZ4_COMPRESSBOUND` of
+/// [`LZ4_LEGACY_BLOCK`]).
+fn legacy_bound() -> usize {
+    LZ4_LEGACY_BLOCK + LZ4_LEGACY_BLOCK / 255 + 16
+}
+
+/// The blocks of one legacy LZ4 frame, after its magic number; the frame ends at the end of the
+/// input or where a magic number stands in place of a block size.
+pub struct LegacyLz4<'a> {
+    rest: &'a [u8],
+    out: Vec<u8>,
+    pos: usize,
+    len: usize,
+}
+
+impl<'a> LegacyLz4<'a> {
+    fn new(rest: &'a [u8]) -> Self {
+        LegacyLz4 {
+            rest,
+            out: Vec::new(),
+            pos: 0,
+            len: 0,
+        }
+    }
+
+    fn into_inner(self) -> &'a [u8] {
+        self.rest
+    }
+}
+
+impl Read for LegacyLz4<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Blocks that decode to nothing are passed over (each costs 4 input bytes at least).
+        while self.pos == self.len {
+            let Some(size) = u32_le(self.rest, 0) else {
+                // The end of the input (a stray 1-3 bytes are left for the caller).
+                return Ok(0);
+            };
+            if size == LZ4_LEGACY_MAGIC
+                || size == LZ4_MAGIC
+                || size == ZSTD_MAGIC
+                || SKIPPABLE.contains(&size)
+            {
+                return Ok(0);
+            }
+            let bad = |what: String| std::io::Error::new(std::io::ErrorKind::InvalidData, what);
+            let size = size as usize;
+            if size > legacy_bound() {
+                return Err(bad(format!(
+                    "legacy LZ4 block of {size} bytes is larger than an 8 MiB block can be"
+                )));
+            }
+            let Some(block) = self.rest.get(4..4 + size) else {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "legacy LZ4 block runs past the end",
+                ));
+            };
+            if self.out.len() < LZ4_LEGACY_BLOCK {
+                self.out.resize(LZ4_LEGACY_BLOCK, 0);
+            }
+            let n = lz4_flex::block::decompress_into(block, &mut self.out)
+                .map_err(|e| bad(format!("legacy LZ4 block invalid: {e}")))?;
+            self.rest = &self.rest[4 + size..];
+            self.pos = 0;
+            self.len = n;
+        }
+        let n = buf.len().min(self.len - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// zstd and LZ4 frames one after another, as `zstd -d`, `lz4 -d`, Python 3.14's
@@ -426,6 +516,7 @@ impl<'a> Frames<'a> {
             Some(LZ4_MAGIC) => Ok(Some(Frame::Lz4(lz4_flex::frame::FrameDecoder::new(
                 self.rest,
             )))),
+            Some(LZ4_LEGACY_MAGIC) => Ok(Some(Frame::Lz4Legacy(LegacyLz4::new(&self.rest[4..])))),
             _ => Err(bad(format!(
                 "{} bytes after the last frame (offset {}) start no frame",
                 self.rest.len(),
@@ -451,6 +542,7 @@ impl Read for Frames<'_> {
                 },
                 Some(Frame::Zstd(d)) => d.read(buf),
                 Some(Frame::Lz4(d)) => d.read(buf),
+                Some(Frame::Lz4Legacy(d)) => d.read(buf),
             };
             match got {
                 Ok(0) => {
@@ -458,6 +550,7 @@ impl Read for Frames<'_> {
                     let rest = match self.frame.take() {
                         Some(Frame::Zstd(d)) => (*d).into_inner(),
                         Some(Frame::Lz4(d)) => d.into_inner(),
+                        Some(Frame::Lz4Legacy(d)) => d.into_inner(),
                         None => self.rest,
                     };
                     self.advance_to(rest);
