@@ -1238,3 +1238,57 @@ fn overlapping_members_are_reported_and_read_once() {
     );
     assert!(!ids(&r).contains(&"resource-limit"), "{:?}", ids(&r));
 }
+
+/// A small pickle followed by a long run of zeros, gzipped (tester t12 h42: 14 MB holding
+/// 3 GiB): the payload is found, and the zeros after the last pickle are decoded and counted
+/// without being held (an info `resource-limit` says so), so memory stays at the window. A
+/// pickle that needs the bytes past the window (a large array before the call) is still held
+/// whole and its call found.
+#[test]
+fn zeros_after_a_gzipped_pickle_are_counted_not_held() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let limits = BudgetLimits {
+        max_ratio: 1 << 20,
+        ..BudgetLimits::default()
+    };
+    let mut stream = OS_SYSTEM_PICKLE.to_vec();
+    stream.resize(stream.len() + (96 << 20), 0);
+    let path = write(dir.path(), "model.pkl.gz", &gzip(&stream));
+    let (r, _) = scan_within(&path, limits, HANG);
+    assert!(
+        with_rule(&r, "pickle-dangerous-call")
+            .iter()
+            .any(|f| f.severity == Severity::Critical),
+        "{:?}",
+        ids(&r)
+    );
+    let counted = with_rule(&r, "resource-limit");
+    assert!(
+        counted.iter().any(
+            |f| f.severity == Severity::Info && f.evidence.contains("decompressed and counted")
+        ),
+        "{counted:#?}"
+    );
+    // `BINBYTES8` of 70 MiB, `POP`, then the call: the pickle ends past the window.
+    let mut big = b"\x80\x04\x8e".to_vec();
+    big.extend_from_slice(&(70u64 << 20).to_le_bytes());
+    big.resize(big.len() + (70 << 20), 0);
+    big.push(b'0');
+    big.extend_from_slice(&OS_SYSTEM_PICKLE[2..]);
+    let path = write(dir.path(), "big.pkl.gz", &gzip(&big));
+    let (r, _) = scan_within(&path, limits, HANG);
+    assert!(
+        with_rule(&r, "pickle-dangerous-call")
+            .iter()
+            .any(|f| f.severity == Severity::Critical),
+        "{:?}",
+        ids(&r)
+    );
+    assert!(
+        !r.findings
+            .iter()
+            .any(|f| f.evidence.contains("decompressed and counted")),
+        "{:?}",
+        ids(&r)
+    );
+}

@@ -629,6 +629,58 @@ fn decompress(
     }
 }
 
+/// Decompressed bytes of a pickle stream held before deciding whether the rest is needed.
+/// What follows the last pickle is analysed only this far anyway (the hidden-pickle search and
+/// the byte-pattern rules stop at 64 MiB).
+const PICKLE_WINDOW: u64 = 64 << 20;
+
+/// The decompressed content of a single-stream wrapper that holds a pickle: the first
+/// [`PICKLE_WINDOW`] bytes, and the rest only when the pickles need it. When the pickles in the
+/// window end there, followed by bytes that start no pickle (`pickle.load` never reads them),
+/// the rest is decoded, charged to the budget and counted, not held, and a `resource-limit`
+/// finding (info) at `inner` (the content's location) says how many bytes were not analysed: a 14 MB gzip of a small pickle and
+/// 3 GiB of zeros costs the window, not the member bound. Otherwise (a large array inside the
+/// pickle) the stream is held whole, within the member bound, as before.
+fn pickle_content<R: Read>(
+    ctx: &mut Ctx,
+    mut reader: R,
+    compressed: u64,
+    loc: &Location,
+    inner: &Location,
+) -> (Vec<u8>, Option<Stopped>) {
+    let (win, stop) = read_bounded(ctx, &mut reader, compressed, Some(PICKLE_WINDOW));
+    if stop.is_some() || (win.len() as u64) < PICKLE_WINDOW {
+        return (win, stop);
+    }
+    match crate::formats::pickle::held_prefix(&win, ctx.budget.limits.pickle) {
+        Some(end) => {
+            let (rest, stop) = skip_bounded(ctx, &mut reader, compressed, PICKLE_WINDOW);
+            if rest > 0 {
+                ctx.limit_at(
+                    crate::finding::Severity::Info,
+                    inner,
+                    &format!(
+                        "{} of decompressed data held after the last pickle",
+                        plural(PICKLE_WINDOW as usize - end, "byte")
+                    ),
+                    &format!(
+                        "{} after them, decompressed and counted (no pickle reads them)",
+                        plural(rest as usize, "byte")
+                    ),
+                );
+            }
+            if let Some(s) = &stop {
+                report_stop(ctx, s, loc, (PICKLE_WINDOW + rest) as usize);
+            }
+            (win, None)
+        }
+        None => {
+            ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(win.len() as u64);
+            read_bounded_sized(ctx, reader, compressed, None, 0, win)
+        }
+    }
+}
+
 /// Largest LZMA/LZMA2 decoder state (dictionary and tables) allocated, in KiB: a header may
 /// claim a 4 GiB dictionary. xz presets use at most 64 MiB (`-9`).
 pub(crate) const LZMA_MEM_LIMIT_KIB: u32 = 256 * 1024;
@@ -678,6 +730,13 @@ pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth
     }
     let (out, stop) = if complete || stop.is_some() || inner.judged_by_head() {
         (head, stop)
+    } else if matches!(inner, Format::Pickle(_)) {
+        ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
+        drop(head);
+        match decoder(format, data) {
+            Ok(r) => pickle_content(ctx, r, data.len() as u64, loc, &inner_loc),
+            Err(e) => (Vec::new(), Some(Stopped::Corrupt(e))),
+        }
     } else {
         ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
         drop(head);

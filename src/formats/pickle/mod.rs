@@ -291,6 +291,33 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     }
 }
 
+/// Where the pickles at the start of `data` end, when they end inside it followed by bytes that
+/// start no pickle: the offset after the last `STOP`. `None` when a pickle runs to the end of
+/// `data` or breaks, when `data` is a legacy PyTorch file (raw storages follow its pickles),
+/// or after 64 pickles. Used to decide that the bytes after `data` in a stream are not needed
+/// ([`crate::formats::compress`]).
+pub fn held_prefix(data: &[u8], limits: machine::Limits) -> Option<usize> {
+    let mut pos = 0usize;
+    for count in 0..64 {
+        let mut m = Machine::new(data, limits, 0);
+        let Outcome::Stop { end } = m.run(pos, &mut |_: &Machine<'_>, _, _, _| HookResult::None)
+        else {
+            return None;
+        };
+        if count == 0 && m.events.is_empty() && is_torch_magic(&m) {
+            return None;
+        }
+        pos = end;
+        if pos >= data.len() {
+            return None;
+        }
+        if looks_like(&data[pos..]).is_none() {
+            return Some(pos);
+        }
+    }
+    None
+}
+
 /// Longest string the linear pass keeps as a possible `STACK_GLOBAL` operand.
 const LINEAR_MAX_NAME: usize = 512;
 
