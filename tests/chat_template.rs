@@ -595,3 +595,36 @@ fn generator_frames_are_escapes() {
     let benign = "{% for m in messages %}{{ m['role'] }}{{ m.f_name }}{{ m.code }}{% endfor %}";
     assert_eq!(graded(benign), vec![]);
 }
+
+/// Filters that look up an attribute path split it on dots (`map(attribute='a.b')`, `sort`,
+/// `selectattr`, `groupby`, `sum`, `unique`), and `str.format` follows `.name` and `[key]` in
+/// its replacement fields: an escape step in either is graded like the plain spelling (tester
+/// t13). Dotted paths of ordinary keys and format strings of plain fields stay clean.
+#[test]
+fn escape_steps_in_attribute_paths_and_format_fields_are_found() {
+    for t in [
+        "{{ [''] | sort(attribute='__class__.__name__') }}",
+        "{{ [cycler] | map(attribute='__init__.__globals__') | list }}",
+        "{{ [cycler] | selectattr('__init__.__globals__') | list }}",
+        "{{ [cycler] | groupby('__init__.__globals__') }}",
+        "{{ {'a': cycler} | dictsort | map(attribute='1.__init__.__globals__') | list }}",
+        "{{ '{0.__class__}'.format('') }}",
+        "{{ '{0.__init__.__globals__[os]}'.format(cycler) }}",
+        "{{ 'x {x.__class__} y'.format_map({'x': ''}) }}",
+    ] {
+        let got = escape(t);
+        assert!(
+            got.as_ref().is_some_and(|(s, _)| *s >= Severity::High),
+            "{t}: {got:?}"
+        );
+    }
+    for t in [
+        "{% for m in messages|sort(attribute='meta.index') %}{{ m.content }}{% endfor %}",
+        "{{ messages|map(attribute='function.name')|join(', ') }}",
+        "{{ 'Today is {0} at {1}.'.format(date, time) }}",
+        "{{ '{name}: {value}'.format(name=m.role, value=m.content) }}",
+        "{{ 'See __init__.py for details' }}",
+    ] {
+        assert_eq!(graded(t), vec![], "{t}");
+    }
+}

@@ -233,6 +233,27 @@ fn is_dunder(s: &str) -> bool {
     (s.len() > 4 && s.starts_with("__") && s.ends_with("__")) || introspection(s)
 }
 
+/// The escape attributes ([`is_dunder`]) a string names as steps of an attribute path that
+/// filters and `str.format` follow: a dotted path without spaces (Jinja's `map`, `sort`,
+/// `selectattr`, `groupby`, `sum`, `unique` and `min`/`max` split `attribute='a.__class__'` on
+/// dots and look each step up), and the replacement fields of a format string
+/// (`'{0.__init__.__globals__[os]}'.format(x)`, `format_map`), whose `.name` and `[key]`
+/// steps Python's `str.format` looks up on its argument.
+fn path_dunders(s: &str) -> impl Iterator<Item = &str> {
+    let dotted = (!s.contains(char::is_whitespace) && s.contains('.')).then_some(s);
+    let fields = s
+        .split('{')
+        .skip(1)
+        .filter_map(|f| f.split_once('}').map(|(field, _)| field))
+        .filter(|f| f.contains(['.', '[']));
+    dotted
+        .into_iter()
+        .chain(fields)
+        .flat_map(|p| p.split(['.', '[', ']', '!', ':']))
+        .filter(|seg| is_dunder(seg))
+        .take(1)
+}
+
 struct Walker<'s> {
     src: &'s str,
     hits: BTreeSet<Hit>,
@@ -277,6 +298,8 @@ impl Walker<'_> {
             self.hit(span, Kind::Dunder, s.to_string());
         } else if SUSPICIOUS_NAMES.contains(&s) {
             self.hit(span, Kind::Name, s.to_string());
+        } else if let Some(d) = path_dunders(s).next() {
+            self.hit(span, Kind::Dunder, d.to_string());
         }
     }
 
