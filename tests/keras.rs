@@ -132,10 +132,24 @@ fn keras_v3_external_module_is_flagged_anywhere_in_the_tree() {
         .unwrap_or_else(|| panic!("not reported: {:?}", ids(&ctx)));
     assert_eq!(f.severity, Severity::Critical);
     assert!(f.evidence.contains("os.system"), "{}", f.evidence);
-    // A package outside Keras through registered_name.
+    // A package outside Keras through its module.
     let custom = r#"{"module": "mypkg.layers", "class_name": "Custom", "registered_name": "mypkg>Custom", "config": {"name": "c"}}"#;
     let ctx = analyse_bytes(&keras(&sequential(&[custom.to_string()])), "m.keras");
     assert!(ids(&ctx).contains(&("keras-external-object", Severity::High)));
+    // A registered name alone is a registry key, and `__main__` the running program: Keras
+    // imports nothing for either (a notebook's custom layer; tester t13).
+    for custom in [
+        r#"{"module": null, "class_name": "MyLayer", "registered_name": "my_package>MyLayer", "config": {"name": "c"}}"#,
+        r#"{"module": "__main__", "class_name": "MyLayer", "registered_name": "Custom>MyLayer", "config": {"name": "c"}}"#,
+        r#"{"module": null, "class_name": "MyLayer", "registered_name": "os>system", "config": {"name": "c"}}"#,
+    ] {
+        let ctx = analyse_bytes(&keras(&sequential(&[custom.to_string()])), "m.keras");
+        assert!(
+            !ids(&ctx).iter().any(|(id, _)| *id == "keras-external-object"),
+            "{custom}: {:?}",
+            ids(&ctx)
+        );
+    }
 }
 
 /// Keras' own functions that a config must not reach: the CVE-2025-8747 (`get_file`) and

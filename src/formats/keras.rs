@@ -408,7 +408,9 @@ impl Walk<'_> {
         let class = map.get("class_name").and_then(Value::as_str);
         let registered = map.get("registered_name").and_then(Value::as_str);
         let mut bad: Vec<(String, &str)> = Vec::new();
-        if let Some(m) = module {
+        // `__main__` is the running program (a notebook's `@register_keras_serializable`
+        // layers are saved so): importing it imports nothing new.
+        if let Some(m) = module.filter(|m| *m != "__main__") {
             if !is_keras_module(m) {
                 bad.push((m.to_string(), "module"));
             }
@@ -419,14 +421,9 @@ impl Walk<'_> {
                 bad.push((c.to_string(), "class_name"));
             }
         }
-        // `package>Name` is a custom object registered by `package`, imported to resolve it.
-        if let Some(reg) = registered {
-            if let Some((package, _)) = reg.split_once('>') {
-                if !is_keras_module(package) {
-                    bad.push((package.to_string(), "registered_name"));
-                }
-            }
-        }
+        // `registered_name` (`package>Name`) is only a key of the custom-object registry
+        // (`object_registration.get_registered_object`): nothing is imported to resolve it, so
+        // it is shown in the evidence but never judged by itself.
         let target = match (module, class) {
             (Some(m), Some("function")) => {
                 let f = map.get("config").and_then(Value::as_str).unwrap_or("?");
