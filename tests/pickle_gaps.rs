@@ -1253,3 +1253,42 @@ fn junk_that_decodes_as_a_harmless_pickle_is_only_trailing_data() {
         );
     }
 }
+
+/// `torch.storage._load_from_bytes(b'…')` is what `pickle.dumps` of a CUDA tensor writes: with
+/// a constant pickle that is analysed and clean it is data (low, tester t13); with a payload
+/// inside, the payload is reported where it is, at its own severity.
+#[test]
+fn a_loader_of_a_clean_constant_pickle_is_low() {
+    let call = |inner: &[u8]| {
+        let mut p = b"\x80\x03ctorch.storage\n_load_from_bytes\nB".to_vec();
+        p.extend_from_slice(&u32::try_from(inner.len()).expect("small").to_le_bytes());
+        p.extend_from_slice(inner);
+        p.extend_from_slice(b"\x85R.");
+        p
+    };
+    let clean = b"\x80\x02ccollections\nOrderedDict\n)R.";
+    let r = scan_named("tensor.pkl", &call(clean));
+    assert_below_medium(&r);
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-dangerous-call" && f.severity == Severity::Low),
+        "{:#?}",
+        show(&r)
+    );
+    let r = scan_named("tensor.pkl", &call(SYSTEM));
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "pickle-dangerous-call"
+            && f.severity == Severity::Critical
+            && f.location.to_string().contains("<pickle argument")),
+        "{:#?}",
+        show(&r)
+    );
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "pickle-dangerous-call"
+            && f.severity == Severity::Critical
+            && f.message.contains("_load_from_bytes")),
+        "{:#?}",
+        show(&r)
+    );
+}

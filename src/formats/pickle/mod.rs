@@ -318,6 +318,10 @@ pub fn held_prefix(data: &[u8], limits: machine::Limits) -> Option<usize> {
     None
 }
 
+/// The denylist category of callables that load another pickle or model
+/// (`data/pickle-denylist.txt`).
+const LOADS_PICKLE: &str = "loading another pickle or model";
+
 /// Longest string the linear pass keeps as a possible `STACK_GLOBAL` operand.
 const LINEAR_MAX_NAME: usize = 512;
 
@@ -918,6 +922,10 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
             .or_insert(hit);
     };
     let mut nested: Vec<(usize, usize, u64)> = Vec::new();
+    // Calls of a pickle loader on constant bytes (`torch.storage._load_from_bytes(b'…')`, what
+    // `pickle.dumps` of a CUDA tensor writes): the hit's key and the range of `nested` items
+    // its arguments hold, graded after those pickles are analysed.
+    let mut loaders: Vec<((&'static str, String), std::ops::Range<usize>)> = Vec::new();
 
     for ev in &m.events {
         match *ev {
@@ -1087,7 +1095,14 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                                         count: 1,
                                     },
                                 );
+                                let from = nested.len();
                                 collect_nested(m, args, &mut nested, offset);
+                                if category == LOADS_PICKLE {
+                                    loaders.push((
+                                        (r::pickle_dangerous_call::RULE.id, shown.clone()),
+                                        from..nested.len(),
+                                    ));
+                                }
                             }
                             Class::Unknown => {
                                 tally.risky_call = true;
@@ -1248,13 +1263,36 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
         }
     }
     tally.torch_magic = m.events.is_empty() && is_torch_magic(m);
-    for h in hits.into_values() {
-        emit_hit(ctx, loc, h);
-    }
+    // The constant pickles handed to calls are analysed first; a loader whose every argument
+    // pickle was analysed and found clean (nothing at medium or above) loads data: low.
+    let mut clean: Vec<bool> = Vec::with_capacity(nested.len());
     for (start, len, op_offset) in nested {
         let inner = &m.buf()[start..start + len];
         let name = format!("<pickle argument at offset {op_offset}>");
+        let before = ctx.findings.len();
         ctx.nested(inner, &loc.member(name.clone()), &name, depth + 1);
+        clean.push(
+            ctx.findings[before..]
+                .iter()
+                .all(|f| f.severity < Severity::Medium),
+        );
+    }
+    let mut loaded_clean: BTreeMap<(&'static str, String), bool> = BTreeMap::new();
+    for (key, range) in loaders {
+        let ok = !range.is_empty() && clean[range].iter().all(|c| *c);
+        *loaded_clean.entry(key).or_insert(true) &= ok;
+    }
+    for (key, ok) in loaded_clean {
+        if let (true, Some(h)) = (ok, hits.get_mut(&key)) {
+            h.severity = Severity::Low;
+            h.message = format!(
+                "{} on a constant pickle that was analysed and is clean (data, as `pickle.dumps` of a CUDA tensor writes)",
+                h.message
+            );
+        }
+    }
+    for h in hits.into_values() {
+        emit_hit(ctx, loc, h);
     }
     tally
 }
