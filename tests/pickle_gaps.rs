@@ -627,6 +627,32 @@ fn descriptors_and_comments_are_not_hidden_data() {
     assert_below_medium(&r);
 }
 
+/// A pickle as the archive comment, or appended after the end record, is skipped by every zip
+/// reader: `zip-hidden-data`, and the pickle is analysed (tester t13). Text after the end record
+/// stays unreported, as a text comment does.
+#[test]
+fn a_pickle_in_the_comment_or_after_the_end_record_is_hidden_data() {
+    let torch = || {
+        let mut z = Zip::new();
+        z.add("archive/data.pkl", BENIGN, false);
+        z.add("archive/version", b"3\n", false);
+        z
+    };
+    for bytes in [
+        torch().finish(SYSTEM),
+        [torch().finish(b""), SYSTEM.to_vec()].concat(),
+    ] {
+        let r = scan_named("model.pt", &bytes);
+        assert_rule(&r, "zip-hidden-data", Severity::Medium);
+        assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    }
+    let r = scan_named(
+        "model.pt",
+        &[torch().finish(b""), b"signed by the release team\n".to_vec()].concat(),
+    );
+    assert_below_medium(&r);
+}
+
 /// A float32 `.npy` of two elements, then `tail`.
 fn npy(tail: &[u8]) -> Vec<u8> {
     npy_of(2, tail)

@@ -504,6 +504,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
             depth,
         );
     }
+    if let Some(ends) = &ends {
+        after_end_record(ctx, data, ends.eocd, loc, depth);
+    }
     entries.sort_by_key(|e| e.central_offset);
     let repeats = overlapping(ctx, data, &entries, loc);
     let names: Vec<String> = entries.iter().map(|e| show(&e.name)).collect();
@@ -781,6 +784,49 @@ fn hidden_data(
             &format!("{MAX_HIDDEN_REPORTS} hidden regions reported per archive"),
             &format!("{} more hidden regions", total - MAX_HIDDEN_REPORTS),
         );
+    }
+}
+
+/// The archive comment and the bytes after the end record (`eocd` its position): readers skip
+/// both, so content of a recognised format there (a pickle placed as the comment or appended
+/// after the archive) is `zip-hidden-data` and analysed as a nested artifact. Text comments and
+/// unrecognised padding are what archivers and signers leave, and are not reported.
+fn after_end_record(ctx: &mut Ctx, data: &[u8], eocd: usize, loc: &Location, depth: u32) {
+    let Some(comment_len) = u16_at(data, eocd + 20) else {
+        return;
+    };
+    let start = eocd + 22;
+    let comment_end = (start + usize::from(comment_len)).min(data.len());
+    for (from, to, what) in [
+        (start, comment_end, "the archive comment"),
+        (comment_end, data.len(), "the space after the end record"),
+    ] {
+        let Some(bytes) = data.get(from..to).filter(|b| !b.is_empty()) else {
+            continue;
+        };
+        let f = sniff(bytes);
+        if matches!(f, Format::Unknown | Format::Text) {
+            continue;
+        }
+        ctx.emit(
+            Finding::builder(
+                &r::zip_hidden_data::RULE,
+                loc.with_span(Span::Offset { offset: from as u64 }),
+            )
+            .message(format!(
+                "{} holds {} data ({}) that zip readers skip",
+                what,
+                f.name(),
+                plural(bytes.len(), "byte")
+            ))
+            .evidence(format!(
+                "hidden bytes: {}",
+                crate::finding::hex_head(bytes, 16)
+            ))
+            .build(),
+        );
+        let name = format!("<hidden data at offset {from}>");
+        ctx.nested(bytes, &loc.member(name.clone()), &name, depth + 1);
     }
 }
 
