@@ -1292,3 +1292,32 @@ fn zeros_after_a_gzipped_pickle_are_counted_not_held() {
         ids(&r)
     );
 }
+
+/// A member whose headers declare 1000 bytes but which inflates much further (tester t13): the
+/// lie is `zip-header-mismatch`, whether the member is judged from its head (text) or held
+/// whole (a pickle), and an honest member is not reported.
+#[test]
+fn a_member_that_inflates_past_its_declared_size_is_a_header_mismatch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = vec![b'a'; 200_000];
+    let mut pickle = OS_SYSTEM_PICKLE.to_vec();
+    pickle.resize(pickle.len() + 4000, 0);
+    for (name, data) in [("notes.txt", &text), ("model.pkl", &pickle)] {
+        let mut m = Member::deflated(name, data);
+        m.size = 1000;
+        let path = write(dir.path(), "lying.zip", &zip(&[m]).bytes);
+        let (r, _) = scan_default(&path);
+        let f = with_rule(&r, "zip-header-mismatch");
+        assert!(
+            f.iter().any(|f| f.evidence.contains("declared uncompressed size 1000")),
+            "{name}: {f:#?}"
+        );
+    }
+    let path = write(
+        dir.path(),
+        "honest.zip",
+        &zip(&[Member::deflated("notes.txt", &text)]).bytes,
+    );
+    let (r, _) = scan_default(&path);
+    assert!(!ids(&r).contains(&"zip-header-mismatch"), "{:?}", ids(&r));
+}

@@ -1068,6 +1068,7 @@ fn member(
             };
             let (mut head, mut stop) =
                 read_bounded(ctx, &mut rd, raw.len() as u64, Some(SNIFF_PREFIX));
+            let lied = size_lie(ctx, head.len() as u64, e, &mloc, false);
             let f = role.unwrap_or_else(|| refine_by_name(sniff(&head), &name));
             // Content the byte-pattern rules match is held up to their bound, as a file on disk
             // is, so padding a script or a library past the sniffed head hides nothing.
@@ -1145,6 +1146,7 @@ fn member(
             let want = text.then_some(MAX_TEXT_MEMBER + 1);
             let (mut body, stop) =
                 read_bounded_sized(ctx, rd, raw.len() as u64, want, e.usize, head);
+            size_lie(ctx, body.len() as u64, e, &mloc, lied);
             let too_big = text && body.len() as u64 > MAX_TEXT_MEMBER;
             if too_big {
                 body.truncate(MAX_TEXT_MEMBER as usize);
@@ -1368,6 +1370,29 @@ impl<R: Read> Read for RawLzma<R> {
 /// Formats whose verdict needs every byte of the member (so its CRC is worth checking).
 fn needs_whole(f: Format) -> bool {
     !f.judged_by_head()
+}
+
+/// A member that inflates to more than the uncompressed size its headers declare (a bomb's
+/// disguise: Python's `zipfile` stops at the declared size, other readers do not) is
+/// `zip-header-mismatch`, once per member (`already`: reported before). Returns whether it is
+/// reported now or was before.
+fn size_lie(ctx: &mut Ctx, got: u64, e: &Entry, loc: &Location, already: bool) -> bool {
+    if already || got <= e.usize {
+        return already;
+    }
+    ctx.emit(
+        Finding::builder(&r::zip_header_mismatch::RULE, loc.clone())
+            .message(format!(
+                "the member inflates to more than the {} its headers declare",
+                plural(e.usize as usize, "byte")
+            ))
+            .evidence(format!(
+                "declared uncompressed size {}, at least {got} bytes inflated",
+                e.usize
+            ))
+            .build(),
+    );
+    true
 }
 
 fn check_crc(ctx: &mut Ctx, body: &[u8], e: &Entry, loc: &Location) {
