@@ -1318,3 +1318,17 @@ fn a_loader_of_a_clean_constant_pickle_is_low() {
         show(&r)
     );
 }
+
+/// NumPy reads the header with `ast.literal_eval`: a `descr` that is code, not a literal, is an
+/// invalid header (tester t13); structured and subarray dtypes, which are literals, are not.
+#[test]
+fn a_descr_that_is_code_is_an_invalid_header() {
+    let mut code = npy_header("__import__('os').system('echo airlock-test')", "(1,)");
+    code.resize(code.len() + 4, 0);
+    let r = scan_named("x.npy", &code);
+    assert_rule(&r, "numpy-invalid-header", Severity::Medium);
+    let mut structured = npy_header("[('a', '<f4'), ('b', '<i4', (2,))]", "(1,)");
+    structured.resize(structured.len() + 12, 0);
+    let r = scan_named("x.npy", &structured);
+    assert!(r.findings.is_empty(), "{:#?}", show(&r));
+}

@@ -173,7 +173,13 @@ impl Literal<'_> {
                 }) {
                     self.at += 1;
                 }
-                (self.at > start).then_some(Lit::Other)
+                // `ast.literal_eval` reads numbers and the constants True, False and None;
+                // any other name (`__import__`) is no literal.
+                let word = &self.s[start..self.at];
+                let literal = word.first().is_some_and(|c| {
+                    c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.')
+                }) || matches!(word, b"True" | b"False" | b"None");
+                (self.at > start && literal).then_some(Lit::Other)
             }
         }
     }
@@ -281,6 +287,23 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         );
         return Format::Npy;
     };
+    // `numpy.lib.format` reads the header with `ast.literal_eval`: a `descr` that is no
+    // literal (`__import__('os').system(…)`) makes `np.load` refuse the file; written so on
+    // purpose, it is bait for a reader that evaluates the header.
+    let mut p = Literal {
+        s: descr.as_bytes(),
+        at: 0,
+        depth: 0,
+    };
+    if !(p.value().is_some() && p.rest_is_blank()) {
+        bad(
+            ctx,
+            format!(
+                "'descr' is not a Python literal: {}",
+                crate::finding::truncate_chars(&descr, 120)
+            ),
+        );
+    }
     let object = object_descr(&descr);
     if object {
         ctx.emit(
