@@ -1332,3 +1332,44 @@ fn a_descr_that_is_code_is_an_invalid_header() {
     let r = scan_named("x.npy", &structured);
     assert!(r.findings.is_empty(), "{:#?}", show(&r));
 }
+
+/// `getattr(os.sys, 'modules')` handed back without a call: the looked-up global is a reference
+/// to a denylisted module (medium, tester t13), as `os.system` unreferenced by any call is; when
+/// the attribute is called, the call is the finding and the target is not reported again.
+#[test]
+fn a_getattr_whose_result_is_not_called_leaves_a_reference() {
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su("builtins"));
+    p.extend(su("getattr"));
+    p.push(0x93);
+    p.extend(su("os"));
+    p.extend(su("sys"));
+    p.push(0x93);
+    p.extend(su("modules"));
+    p.extend_from_slice(b"\x86R.");
+    let r = scan_named("m.pkl", &p);
+    assert_rule(&r, "pickle-dangerous-global", Severity::Medium);
+    assert!(
+        r.findings.iter().all(|f| f.severity < Severity::High),
+        "{:#?}",
+        show(&r)
+    );
+    let mut called = b"\x80\x04".to_vec();
+    called.extend(su("builtins"));
+    called.extend(su("getattr"));
+    called.push(0x93);
+    called.extend(su("posix"));
+    called.extend(su("system"));
+    called.push(0x93);
+    called.extend(su("system"));
+    called.extend_from_slice(b"\x86R");
+    called.extend(su(CMD));
+    called.extend_from_slice(b"\x85R.");
+    let r = scan_named("m.pkl", &called);
+    assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+    assert!(
+        r.findings.iter().all(|f| f.rule.id != "pickle-dangerous-global"),
+        "{:#?}",
+        show(&r)
+    );
+}

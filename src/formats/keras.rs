@@ -435,6 +435,22 @@ impl Walk<'_> {
             (None, None) => registered.unwrap_or("?").to_string(),
         };
         if bad.is_empty() {
+            // A registry key that spells a system module (`os>system`) imports nothing, but no
+            // tool writes one: medium.
+            if let Some(reg) = registered.filter(|r| {
+                r.split_once('>')
+                    .is_some_and(|(p, _)| DANGEROUS_MODULES.contains(&first_component(p)))
+            }) {
+                self.findings.push(
+                    Finding::builder(&r::keras_external_object::RULE, self.at(pointer))
+                        .severity(Severity::Medium)
+                        .message(format!(
+                            "the registered name {reg} spells a system module; Keras only looks it up among registered objects, but no tool writes such a name"
+                        ))
+                        .evidence(format!("{target} (registered_name {reg:?})"))
+                        .build(),
+                );
+            }
             self.unsafe_function(&target, pointer);
             return;
         }

@@ -22,6 +22,9 @@ use crate::rules::tf as r;
 /// `tf.numpy_function`, `tf.compat.v1.py_func`).
 pub const PYTHON_OPS: &[&str] = &["PyFunc", "PyFuncStateless", "EagerPyFunc"];
 
+/// The [`FILE_OPS`] that write a file.
+pub const WRITE_OPS: &[&str] = &["WriteFile"];
+
 /// Operations that touch the file system by a path computed in the graph. The checkpoint
 /// machinery (`SaveV2`, `RestoreV2`, `MergeV2Checkpoints`, `ShardedFilename`, `StringJoin`) is
 /// in every SavedModel and is not listed.
@@ -246,9 +249,24 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
     }
     let files = pick(FILE_OPS);
     if !files.is_empty() {
+        // Writing a file of the graph's choosing (a `.pth` into site-packages, a shell profile)
+        // is a way to run code later: high, as ModelScan grades it. Reading and listing are
+        // medium.
+        let writes = files
+            .iter()
+            .any(|f| WRITE_OPS.contains(&f.split(':').next().unwrap_or("")));
         ctx.emit(
             Finding::builder(&r::tf_file_op::RULE, loc.clone())
-                .message("the graph reads, writes or lists files at run time")
+                .severity(if writes {
+                    Severity::High
+                } else {
+                    Severity::Medium
+                })
+                .message(if writes {
+                    "the graph writes files at run time"
+                } else {
+                    "the graph reads or lists files at run time"
+                })
                 .evidence(files.join(","))
                 .build(),
         );

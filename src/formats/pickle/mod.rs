@@ -926,6 +926,33 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
     // `pickle.dumps` of a CUDA tensor writes): the hit's key and the range of `nested` items
     // its arguments hold, graded after those pickles are analysed.
     let mut loaders: Vec<((&'static str, String), std::ops::Range<usize>)> = Vec::new();
+    // The nodes whose value some call calls: the callee of every call, and, through getattr
+    // links, what each looked-up attribute was taken from. A getattr whose result is never
+    // called leaves its target a reference (`getattr(os.sys, 'modules')` handed back).
+    let mut callees: HashSet<NodeId> = HashSet::new();
+    for ev in &m.events {
+        if let Event::Call { node, .. } = *ev {
+            if let Some(Node::Call { func, .. }) = m.node_of(V::Node(node)) {
+                callees.insert(node_id(*func));
+            }
+        }
+    }
+    for _ in 0..MAX_GETATTR_CHAIN {
+        let mut more = Vec::new();
+        for &c in &callees {
+            if let Some(Node::Call { func, args, .. }) = m.node_of(V::Node(c)) {
+                if let Some((target, _)) = getattr_parts(m, *func, *args) {
+                    if !callees.contains(&node_id(target)) {
+                        more.push(node_id(target));
+                    }
+                }
+            }
+        }
+        if more.is_empty() {
+            break;
+        }
+        callees.extend(more);
+    }
 
     for ev in &m.events {
         match *ev {
@@ -979,7 +1006,9 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                                 add(&mut hits, evidence.clone(), h);
                             } else if let Some(items) = m.items_of(args) {
                                 if let Some(&first) = items.first() {
-                                    if let Some(Node::Global { .. }) = m.node_of(first) {
+                                    if let (Some(Node::Global { .. }), true) =
+                                        (m.node_of(first), callees.contains(&node))
+                                    {
                                         called.insert(node_id(first));
                                     }
                                 }
