@@ -1373,3 +1373,21 @@ fn a_getattr_whose_result_is_not_called_leaves_a_reference() {
         show(&r)
     );
 }
+
+/// `NEWOBJ` of a denylisted class runs only its `__new__` (tester t13): high, and the message
+/// says so; the same class called by `REDUCE` runs its constructor: critical.
+#[test]
+fn newobj_of_a_denylisted_class_is_high_not_critical() {
+    let newobj = b"\x80\x02csubprocess\nPopen\nX\x04\x00\x00\x00echo\x85\x81.";
+    let r = scan_named("m.pkl", newobj);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.rule.id == "pickle-dangerous-call")
+        .unwrap_or_else(|| panic!("{:#?}", show(&r)));
+    assert_eq!(f.severity, Severity::High);
+    assert!(f.message.contains("only its __new__ runs"), "{}", f.message);
+    let reduce = b"\x80\x02csubprocess\nPopen\nX\x04\x00\x00\x00echo\x85R.";
+    let r = scan_named("m.pkl", reduce);
+    assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
+}

@@ -1112,13 +1112,32 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                             Class::Allowed => {}
                             Class::Denied(category) => {
                                 tally.risky_call = true;
+                                // `NEWOBJ` runs only `cls.__new__`: a denylisted class is built
+                                // without its `__init__` (a function fails). Nothing of it has
+                                // run yet, but no real file builds one: high, not critical.
+                                let new_only =
+                                    matches!(kind, CallKind::Newobj | CallKind::NewobjEx);
+                                let (severity, message) = if new_only {
+                                    (
+                                        classify::call_severity(category).min(Severity::High),
+                                        format!(
+                                            "builds {shown} at load time through {} ({category}); only its __new__ runs, so what it does is left to code that uses the object",
+                                            kind.opcode()
+                                        ),
+                                    )
+                                } else {
+                                    (
+                                        classify::call_severity(category),
+                                        format!("calls {shown} at load time ({category})"),
+                                    )
+                                };
                                 add(
                                     &mut hits,
                                     shown.clone(),
                                     Hit {
-                                        severity: classify::call_severity(category),
+                                        severity,
                                         rule: &r::pickle_dangerous_call::RULE,
-                                        message: format!("calls {shown} at load time ({category})"),
+                                        message,
                                         evidence,
                                         span,
                                         count: 1,
