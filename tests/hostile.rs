@@ -1321,3 +1321,33 @@ fn a_member_that_inflates_past_its_declared_size_is_a_header_mismatch() {
     let (r, _) = scan_default(&path);
     assert!(!ids(&r).contains(&"zip-header-mismatch"), "{:?}", ids(&r));
 }
+
+/// The same for a zip member: a torch-style `data.pkl` of a small pickle and 96 MiB of zeros is
+/// judged, its zeros counted and CRC-checked without being held; a wrong CRC is still found.
+#[test]
+fn zeros_after_a_pickle_member_are_counted_not_held() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let limits = BudgetLimits {
+        max_ratio: 1 << 20,
+        ..BudgetLimits::default()
+    };
+    let mut stream = OS_SYSTEM_PICKLE.to_vec();
+    stream.resize(stream.len() + (96 << 20), 0);
+    let honest = Member::deflated("archive/data.pkl", &stream);
+    let path = write(dir.path(), "model.pt", &zip(&[honest]).bytes);
+    let (r, _) = scan_within(&path, limits, HANG);
+    assert!(ids(&r).contains(&"pickle-dangerous-call"), "{:?}", ids(&r));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.severity == Severity::Info && f.evidence.contains("decompressed and counted")),
+        "{:?}",
+        ids(&r)
+    );
+    assert!(!ids(&r).contains(&"zip-crc-mismatch"), "{:?}", ids(&r));
+    let mut bad = Member::deflated("archive/data.pkl", &stream);
+    bad.crc ^= 1;
+    let path = write(dir.path(), "bad.pt", &zip(&[bad]).bytes);
+    let (r, _) = scan_within(&path, limits, HANG);
+    assert!(ids(&r).contains(&"zip-crc-mismatch"), "{:?}", ids(&r));
+}

@@ -129,9 +129,20 @@ pub fn read_bounded_sized<R: Read>(
 /// Returns the bytes skipped and, when it stopped early, why.
 pub fn skip_bounded<R: Read>(
     ctx: &mut Ctx,
+    reader: R,
+    compressed: u64,
+    already: u64,
+) -> (u64, Option<Stopped>) {
+    skip_bounded_tap(ctx, reader, compressed, already, &mut |_| {})
+}
+
+/// [`skip_bounded`], showing every byte skipped to `tap`.
+pub fn skip_bounded_tap<R: Read>(
+    ctx: &mut Ctx,
     mut reader: R,
     compressed: u64,
     already: u64,
+    tap: &mut dyn FnMut(&[u8]),
 ) -> (u64, Option<Stopped>) {
     let limits = ctx.budget.limits;
     let cap = ctx.budget.member_allowance().saturating_sub(already);
@@ -141,6 +152,7 @@ pub fn skip_bounded<R: Read>(
         match reader.read(&mut buf) {
             Ok(0) => break None,
             Ok(n) => {
+                tap(&buf[..n]);
                 skipped += n as u64;
                 let total = already + skipped;
                 if skipped > cap {
@@ -632,51 +644,114 @@ fn decompress(
 /// Decompressed bytes of a pickle stream held before deciding whether the rest is needed.
 /// What follows the last pickle is analysed only this far anyway (the hidden-pickle search and
 /// the byte-pattern rules stop at 64 MiB).
-const PICKLE_WINDOW: u64 = 64 << 20;
+pub const PICKLE_WINDOW: u64 = 64 << 20;
 
-/// The decompressed content of a single-stream wrapper that holds a pickle: the first
-/// [`PICKLE_WINDOW`] bytes, and the rest only when the pickles need it. When the pickles in the
-/// window end there, followed by bytes that start no pickle (`pickle.load` never reads them),
-/// the rest is decoded, charged to the budget and counted, not held, and a `resource-limit`
-/// finding (info) at `inner` (the content's location) says how many bytes were not analysed: a 14 MB gzip of a small pickle and
-/// 3 GiB of zeros costs the window, not the member bound. Otherwise (a large array inside the
-/// pickle) the stream is held whole, within the member bound, as before.
-fn pickle_content<R: Read>(
+/// A pickle stream as [`hold_pickle`] holds it.
+pub enum HeldPickle {
+    /// All of it (within the bounds), and why reading stopped early, if it did.
+    Whole(Vec<u8>, Option<Stopped>),
+    /// The first [`PICKLE_WINDOW`] bytes, whose pickles end at `end`; the `skipped` bytes after
+    /// them were decoded, charged and shown to the tap, not held; `stop` says why that stopped
+    /// early, if it did.
+    Cut {
+        /// The window.
+        win: Vec<u8>,
+        /// Offset after the last pickle's `STOP` in the window.
+        end: usize,
+        /// Bytes decoded after the window.
+        skipped: u64,
+        /// Why decoding stopped before the end of the stream.
+        stop: Option<Stopped>,
+    },
+}
+
+/// Hold a decompressed pickle stream from `reader`: the first [`PICKLE_WINDOW`] bytes, and the
+/// rest only when the pickles need it. When the pickles in the window end there, followed by
+/// bytes that start no pickle (`pickle.load` never reads them), the rest is decoded, charged to
+/// the budget and counted, not held: a 14 MB gzip of a small pickle and 3 GiB of zeros costs
+/// the window, not the member bound. Otherwise (a large array inside the pickle) the stream is
+/// held whole, within the member bound. `prefix` holds bytes already taken from `reader` and
+/// not charged (as [`read_bounded_sized`] takes them); `declared` is the container's size hint;
+/// `tap` sees every byte decoded after the window (a CRC over the whole member).
+pub fn hold_pickle<R: Read>(
     ctx: &mut Ctx,
     mut reader: R,
+    compressed: u64,
+    declared: u64,
+    prefix: Vec<u8>,
+    tap: &mut dyn FnMut(&[u8]),
+) -> HeldPickle {
+    let (win, stop) =
+        read_bounded_sized(ctx, &mut reader, compressed, Some(PICKLE_WINDOW), declared, prefix);
+    if stop.is_some() || (win.len() as u64) < PICKLE_WINDOW {
+        return HeldPickle::Whole(win, stop);
+    }
+    match crate::formats::pickle::held_prefix(&win, ctx.budget.limits.pickle) {
+        Some(end) => {
+            let (skipped, stop) = skip_bounded_tap(ctx, &mut reader, compressed, PICKLE_WINDOW, tap);
+            HeldPickle::Cut {
+                win,
+                end,
+                skipped,
+                stop,
+            }
+        }
+        None => {
+            ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(win.len() as u64);
+            let (all, stop) = read_bounded_sized(ctx, reader, compressed, None, declared, win);
+            HeldPickle::Whole(all, stop)
+        }
+    }
+}
+
+/// Report the bytes [`hold_pickle`] cut after the window (`resource-limit`, info, at `inner`,
+/// the content's location), and why their decoding stopped (at `loc`, the container).
+pub fn report_cut(
+    ctx: &mut Ctx,
+    end: usize,
+    skipped: u64,
+    stop: Option<&Stopped>,
+    loc: &Location,
+    inner: &Location,
+) {
+    if skipped > 0 {
+        ctx.limit_at(
+            crate::finding::Severity::Info,
+            inner,
+            &format!(
+                "{} of decompressed data held after the last pickle",
+                plural(PICKLE_WINDOW as usize - end, "byte")
+            ),
+            &format!(
+                "{} after them, decompressed and counted (no pickle reads them)",
+                plural(skipped as usize, "byte")
+            ),
+        );
+    }
+    if let Some(s) = stop {
+        report_stop(ctx, s, loc, (PICKLE_WINDOW + skipped) as usize);
+    }
+}
+
+/// The decompressed content of a single-stream wrapper that holds a pickle ([`hold_pickle`]);
+/// bytes cut after the window are reported at `inner`.
+fn pickle_content<R: Read>(
+    ctx: &mut Ctx,
+    reader: R,
     compressed: u64,
     loc: &Location,
     inner: &Location,
 ) -> (Vec<u8>, Option<Stopped>) {
-    let (win, stop) = read_bounded(ctx, &mut reader, compressed, Some(PICKLE_WINDOW));
-    if stop.is_some() || (win.len() as u64) < PICKLE_WINDOW {
-        return (win, stop);
-    }
-    match crate::formats::pickle::held_prefix(&win, ctx.budget.limits.pickle) {
-        Some(end) => {
-            let (rest, stop) = skip_bounded(ctx, &mut reader, compressed, PICKLE_WINDOW);
-            if rest > 0 {
-                ctx.limit_at(
-                    crate::finding::Severity::Info,
-                    inner,
-                    &format!(
-                        "{} of decompressed data held after the last pickle",
-                        plural(PICKLE_WINDOW as usize - end, "byte")
-                    ),
-                    &format!(
-                        "{} after them, decompressed and counted (no pickle reads them)",
-                        plural(rest as usize, "byte")
-                    ),
-                );
-            }
-            if let Some(s) = &stop {
-                report_stop(ctx, s, loc, (PICKLE_WINDOW + rest) as usize);
-            }
+    match hold_pickle(ctx, reader, compressed, 0, Vec::new(), &mut |_| {}) {
+        HeldPickle::Whole(all, stop) => (all, stop),
+        HeldPickle::Cut {
+            win,
+            end,
+            skipped,
+            stop,
+        } => {
+            report_cut(ctx, end, skipped, stop.as_ref(), loc, inner);
             (win, None)
-        }
-        None => {
-            ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(win.len() as u64);
-            read_bounded_sized(ctx, reader, compressed, None, 0, win)
         }
     }
 }

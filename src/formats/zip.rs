@@ -1144,8 +1144,38 @@ fn member(
             // MAX_TEXT_MEMBER: inflate one byte more than that and stop.
             let text = f.is_text();
             let want = text.then_some(MAX_TEXT_MEMBER + 1);
-            let (mut body, stop) =
-                read_bounded_sized(ctx, rd, raw.len() as u64, want, e.usize, head);
+            // A pickle member is held in a window: bytes after its last pickle are counted,
+            // not held (a wheel's RECORD check needs every member whole).
+            let (mut body, stop) = if matches!(f, Format::Pickle(_)) && wheel.is_none() {
+                use crate::formats::compress::{hold_pickle, report_cut, HeldPickle, PICKLE_WINDOW};
+                let mut tail_crc = flate2::Crc::new();
+                let held = hold_pickle(ctx, rd, raw.len() as u64, e.usize, head, &mut |b| {
+                    tail_crc.update(b)
+                });
+                match held {
+                    HeldPickle::Whole(all, stop) => (all, stop),
+                    HeldPickle::Cut {
+                        win,
+                        end,
+                        skipped,
+                        stop,
+                    } => {
+                        size_lie(ctx, PICKLE_WINDOW + skipped, e, &mloc, lied);
+                        report_cut(ctx, end, skipped, stop.as_ref(), &mloc, &mloc);
+                        if stop.is_none() {
+                            let mut crc = flate2::Crc::new();
+                            crc.update(&win);
+                            crc.combine(&tail_crc);
+                            crc_matches(ctx, crc.sum(), e, &mloc);
+                        }
+                        let total = win.len() as u64 + skipped;
+                        ctx.nested_as(&win, total, &mloc, &name, depth + 1, role);
+                        return;
+                    }
+                }
+            } else {
+                read_bounded_sized(ctx, rd, raw.len() as u64, want, e.usize, head)
+            };
             size_lie(ctx, body.len() as u64, e, &mloc, lied);
             let too_big = text && body.len() as u64 > MAX_TEXT_MEMBER;
             if too_big {
@@ -1398,11 +1428,16 @@ fn size_lie(ctx: &mut Ctx, got: u64, e: &Entry, loc: &Location, already: bool) -
 fn check_crc(ctx: &mut Ctx, body: &[u8], e: &Entry, loc: &Location) {
     let mut c = flate2::Crc::new();
     c.update(body);
-    if c.sum() != e.crc {
+    crc_matches(ctx, c.sum(), e, loc);
+}
+
+/// Report `zip-crc-mismatch` when `sum`, the CRC-32 of the member's data, is not the stored one.
+fn crc_matches(ctx: &mut Ctx, sum: u32, e: &Entry, loc: &Location) {
+    if sum != e.crc {
         ctx.emit(
             Finding::builder(&r::zip_crc_mismatch::RULE, loc.clone())
                 .message("CRC-32 does not match the member's data; Python's zipfile raises, PyTorch loads it anyway")
-                .evidence(format!("stored CRC {:#010x}, computed {:#010x}", e.crc, c.sum()))
+                .evidence(format!("stored CRC {:#010x}, computed {:#010x}", e.crc, sum))
                 .build(),
         );
     }
