@@ -1309,7 +1309,8 @@ fn a_member_that_inflates_past_its_declared_size_is_a_header_mismatch() {
         let (r, _) = scan_default(&path);
         let f = with_rule(&r, "zip-header-mismatch");
         assert!(
-            f.iter().any(|f| f.evidence.contains("declared uncompressed size 1000")),
+            f.iter()
+                .any(|f| f.evidence.contains("declared uncompressed size 1000")),
             "{name}: {f:#?}"
         );
     }
@@ -1338,9 +1339,9 @@ fn zeros_after_a_pickle_member_are_counted_not_held() {
     let (r, _) = scan_within(&path, limits, HANG);
     assert!(ids(&r).contains(&"pickle-dangerous-call"), "{:?}", ids(&r));
     assert!(
-        r.findings
-            .iter()
-            .any(|f| f.severity == Severity::Info && f.evidence.contains("decompressed and counted")),
+        r.findings.iter().any(
+            |f| f.severity == Severity::Info && f.evidence.contains("decompressed and counted")
+        ),
         "{:?}",
         ids(&r)
     );

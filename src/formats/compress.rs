@@ -681,14 +681,21 @@ pub fn hold_pickle<R: Read>(
     prefix: Vec<u8>,
     tap: &mut dyn FnMut(&[u8]),
 ) -> HeldPickle {
-    let (win, stop) =
-        read_bounded_sized(ctx, &mut reader, compressed, Some(PICKLE_WINDOW), declared, prefix);
+    let (win, stop) = read_bounded_sized(
+        ctx,
+        &mut reader,
+        compressed,
+        Some(PICKLE_WINDOW),
+        declared,
+        prefix,
+    );
     if stop.is_some() || (win.len() as u64) < PICKLE_WINDOW {
         return HeldPickle::Whole(win, stop);
     }
     match crate::formats::pickle::held_prefix(&win, ctx.budget.limits.pickle) {
         Some(end) => {
-            let (skipped, stop) = skip_bounded_tap(ctx, &mut reader, compressed, PICKLE_WINDOW, tap);
+            let (skipped, stop) =
+                skip_bounded_tap(ctx, &mut reader, compressed, PICKLE_WINDOW, tap);
             HeldPickle::Cut {
                 win,
                 end,

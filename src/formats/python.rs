@@ -8028,57 +8028,48 @@ fn run(
     // A file downloaded and then run (made executable or not): the download-and-execute
     // dropper, whatever each step weighs alone. Tools that fetch a binary and run it on request
     // do so inside functions nothing calls at load.
-    for (line, in_fn, ev) in &sig.shared_runs {
-        let (sev, msg) = if !in_fn {
-            (
-                Severity::High,
-                format!("runs a program from a folder others can write {when}"),
-            )
-        } else if runs_at_load(*line) {
-            (
-                Severity::High,
-                format!(
-                    "runs a program from a folder others can write, in a function called {when}"
-                ),
-            )
-        } else {
-            (
-                Severity::Low,
-                "runs a program from a folder others can write, inside a function".to_string(),
-            )
-        };
-        emit(
-            ctx,
-            &r::python_exec_computed::RULE,
-            sev,
-            loc,
-            *line,
-            msg,
-            ev,
-        );
-    }
-    for (line, in_fn, ev) in &sig.encrypted {
-        let (sev, msg) = if !in_fn || runs_at_load(*line) {
-            (
-                Severity::Medium,
-                format!("runs encrypted code through an obfuscator's runtime {when}: what it does cannot be read"),
-            )
-        } else {
-            (
-                Severity::Low,
-                "runs encrypted code through an obfuscator's runtime, inside a function"
-                    .to_string(),
-            )
-        };
-        emit(
-            ctx,
-            &r::python_exec_computed::RULE,
-            sev,
-            loc,
-            *line,
-            msg,
-            ev,
-        );
+    // Runs of code the package does not carry, graded by where they sit: (what is run, the
+    // severity at load or in a function a load reaches, the severity in a function nothing
+    // calls).
+    let placed: [(&[(usize, bool, String)], &str, Severity, Severity); 3] = [
+        (
+            &sig.droppers,
+            "runs a file it downloaded",
+            Severity::Critical,
+            Severity::High,
+        ),
+        (
+            &sig.shared_runs,
+            "runs a program from a folder others can write",
+            Severity::High,
+            Severity::High,
+        ),
+        (
+            &sig.encrypted,
+            "runs encrypted code through an obfuscator's runtime (what it does cannot be read)",
+            Severity::Medium,
+            Severity::Medium,
+        ),
+    ];
+    for (list, what, at_load, reached) in placed {
+        for (line, in_fn, ev) in list {
+            let (sev, msg) = if !in_fn {
+                (at_load, format!("{what} {when}"))
+            } else if runs_at_load(*line) {
+                (reached, format!("{what}, in a function called {when}"))
+            } else {
+                (Severity::Low, format!("{what}, inside a function"))
+            };
+            emit(
+                ctx,
+                &r::python_exec_computed::RULE,
+                sev,
+                loc,
+                *line,
+                msg,
+                ev,
+            );
+        }
     }
     for (line, in_fn, ev, from_url) in &sig.pip_installs {
         if *in_fn && !runs_at_load(*line) {
@@ -8099,33 +8090,6 @@ fn run(
             loc,
             *line,
             format!("{what} {when}: pip runs the build of what it downloads"),
-            ev,
-        );
-    }
-    for (line, in_fn, ev) in &sig.droppers {
-        let (sev, msg) = if !in_fn {
-            (
-                Severity::Critical,
-                format!("runs a file it downloaded {when}"),
-            )
-        } else if runs_at_load(*line) {
-            (
-                Severity::High,
-                format!("runs a file it downloaded, in a function called {when}"),
-            )
-        } else {
-            (
-                Severity::Low,
-                "runs a file it downloaded inside a function".to_string(),
-            )
-        };
-        emit(
-            ctx,
-            &r::python_exec_computed::RULE,
-            sev,
-            loc,
-            *line,
-            msg,
             ev,
         );
     }

@@ -811,7 +811,9 @@ fn after_end_record(ctx: &mut Ctx, data: &[u8], eocd: usize, loc: &Location, dep
         ctx.emit(
             Finding::builder(
                 &r::zip_hidden_data::RULE,
-                loc.with_span(Span::Offset { offset: from as u64 }),
+                loc.with_span(Span::Offset {
+                    offset: from as u64,
+                }),
             )
             .message(format!(
                 "{} holds {} data ({}) that zip readers skip",
@@ -1147,7 +1149,9 @@ fn member(
             // A pickle member is held in a window: bytes after its last pickle are counted,
             // not held (a wheel's RECORD check needs every member whole).
             let (mut body, stop) = if matches!(f, Format::Pickle(_)) && wheel.is_none() {
-                use crate::formats::compress::{hold_pickle, report_cut, HeldPickle, PICKLE_WINDOW};
+                use crate::formats::compress::{
+                    hold_pickle, report_cut, HeldPickle, PICKLE_WINDOW,
+                };
                 let mut tail_crc = flate2::Crc::new();
                 let held = hold_pickle(ctx, rd, raw.len() as u64, e.usize, head, &mut |b| {
                     tail_crc.update(b)
