@@ -1306,6 +1306,9 @@ const MINER: &[&str] = &[
     "minergate",
 ];
 
+/// A signal and where it sits: (line, inside a function, evidence).
+type Placed = (usize, bool, String);
+
 /// What one source file can do.
 #[derive(Debug, Default)]
 struct Signals {
@@ -8031,7 +8034,7 @@ fn run(
     // Runs of code the package does not carry, graded by where they sit: (what is run, the
     // severity at load or in a function a load reaches, the severity in a function nothing
     // calls).
-    let placed: [(&[(usize, bool, String)], &str, Severity, Severity); 3] = [
+    let placed: [(&[Placed], &str, Severity, Severity); 3] = [
         (
             &sig.droppers,
             "runs a file it downloaded",
