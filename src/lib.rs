@@ -172,13 +172,19 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
         }
     };
     check::advisories::apply(&mut report.files, db.as_ref());
-    if db.is_none() && !args.quiet {
-        // Releases were found but nothing checked them: say so rather than pass silently.
+    if db.is_none() {
+        // Releases were found but nothing checked them: say so rather than pass silently (a
+        // warning, so `--quiet` keeps it, as README says).
         let releases = check::advisories::release_count(&report.files);
         if releases > 0 {
+            let what = if releases == 1 {
+                "1 Python release or pin was".to_string()
+            } else {
+                format!("{releases} Python releases and pins were")
+            };
             let _ = writeln!(
                 stderr,
-                "airlock: note: {releases} Python releases and pins were not checked against known-malicious and vulnerable releases: no OSV database (give --db PATH, or run `airlock db update`)"
+                "airlock: note: {what} not checked against known-malicious and vulnerable releases: no OSV database (give --db PATH, or run `airlock db update`)"
             );
         }
     }
