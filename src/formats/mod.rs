@@ -251,7 +251,8 @@ pub fn refine_by_name(format: Format, name: &str) -> Format {
     if format != Format::Text {
         return format;
     }
-    if base.ends_with(".py") {
+    // `.pyw` is a source suffix of the import system on Windows.
+    if base.ends_with(".py") || base.ends_with(".pyw") {
         Format::PythonSource
     } else if base.ends_with(".pth") {
         Format::Pth
@@ -345,6 +346,14 @@ pub fn sniff(data: &[u8]) -> Format {
         return Format::Zip;
     }
     if looks_like_text(data) {
+        // A script whose shebang runs Python (`#!python`, which wheel installers rewrite for
+        // the scripts in `.data/scripts/`; `#!/usr/bin/env python3`; a venv's `bin/pip`) is
+        // Python source whatever its name.
+        let first = &data[..data.len().min(128)];
+        let line = first.split(|&b| b == b'\n').next().unwrap_or(first);
+        if line.starts_with(b"#!") && memchr::memmem::find(line, b"python").is_some() {
+            return Format::PythonSource;
+        }
         return Format::Text;
     }
     if zip::has_eocd(data) {
