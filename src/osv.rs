@@ -149,7 +149,140 @@ fn prefix_interval(pin: &str) -> Option<(Version, Version)> {
     Some((lo, hi))
 }
 
+/// The releases a version specifier admits, as bounds (each with whether it is inclusive):
+/// `>=`, `>`, `<`, `<=`, `~=` (PEP 440 compatible release: `~=1.2.3` is `>=1.2.3, <1.3`) and
+/// `==` clauses joined by commas; `!=` and `===` clauses leave the bounds as they are (they only
+/// take releases out). An empty specifier (a bare name) admits every release. `None` when a
+/// clause does not parse.
+fn spec_bounds(spec: &str) -> Option<SpecBounds> {
+    let mut b = SpecBounds::default();
+    for clause in spec.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let ops = ["~=", "===", "==", "!=", ">=", "<=", ">", "<"];
+        let op = ops.iter().find(|o| clause.starts_with(**o))?;
+        let raw = clause[op.len()..].trim();
+        if matches!(*op, "!=" | "===") {
+            continue;
+        }
+        if raw.ends_with(".*") {
+            let (lo, hi) = prefix_interval(raw)?;
+            b.raise((lo, true));
+            b.lower((hi, false));
+            continue;
+        }
+        let v = Version::from_str(raw).ok()?;
+        match *op {
+            ">=" => b.raise((v, true)),
+            ">" => b.raise((v, false)),
+            "<" => b.lower((v, false)),
+            "<=" => b.lower((v, true)),
+            "==" => {
+                b.raise((v.clone(), true));
+                b.lower((v, true));
+            }
+            _ => {
+                // `~=X.Y.Z`: at least X.Y.Z, below X.(Y+1); needs two release segments.
+                let mut release = v.release().to_vec();
+                if release.len() < 2 {
+                    return None;
+                }
+                release.pop();
+                *release.last_mut()? += 1;
+                let hi = Version::new(release).with_epoch(v.epoch());
+                b.raise((v, true));
+                b.lower((hi, false));
+            }
+        }
+    }
+    Some(b)
+}
+
+/// Bounds of the releases a specifier admits ([`spec_bounds`]); `None` is unbounded.
+#[derive(Debug, Default, Clone)]
+struct SpecBounds {
+    lo: Option<(Version, bool)>,
+    hi: Option<(Version, bool)>,
+}
+
+impl SpecBounds {
+    fn raise(&mut self, new: (Version, bool)) {
+        let tighter = match &self.lo {
+            None => true,
+            Some((v, incl)) => new.0 > *v || (new.0 == *v && *incl && !new.1),
+        };
+        if tighter {
+            self.lo = Some(new);
+        }
+    }
+
+    fn lower(&mut self, new: (Version, bool)) {
+        let tighter = match &self.hi {
+            None => true,
+            Some((v, incl)) => new.0 < *v || (new.0 == *v && *incl && !new.1),
+        };
+        if tighter {
+            self.hi = Some(new);
+        }
+    }
+
+    fn admits(&self, v: &Version) -> bool {
+        self.lo
+            .as_ref()
+            .is_none_or(|(l, incl)| if *incl { v >= l } else { v > l })
+            && self
+                .hi
+                .as_ref()
+                .is_none_or(|(h, incl)| if *incl { v <= h } else { v < h })
+    }
+}
+
 impl Advisory {
+    /// How much of what the version specifier `spec` admits this advisory affects (a bare name,
+    /// `>=1.2.3,<1.2.4`, `~=1.2.3`, `>=0.1`): [`Coverage::All`] when one affected range holds
+    /// every release the specifier admits (a range from `0` with no fix holds any: a package
+    /// that is malicious in every release); [`Coverage::Some`] when a listed version is admitted
+    /// or a range overlaps; else [`Coverage::None`], also for a specifier that does not parse.
+    pub fn covers_spec(&self, spec: &str) -> Coverage {
+        let Some(b) = spec_bounds(spec) else {
+            return Coverage::None;
+        };
+        let holds = |r: &Interval| {
+            let lo_ok = match (&r.introduced, &b.lo) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some(i), Some((l, _))) => i <= l,
+            };
+            let hi_ok = match (&r.end, &b.hi) {
+                (None, _) => true,
+                (Some(_), None) => false,
+                (Some((e, e_incl)), Some((h, h_incl))) => e > h || (e == h && (*e_incl || !*h_incl)),
+            };
+            lo_ok && hi_ok
+        };
+        if self.ranges.iter().any(holds) {
+            return Coverage::All;
+        }
+        let listed = self
+            .versions
+            .iter()
+            .any(|(_, v)| v.as_ref().is_some_and(|v| b.admits(v)));
+        let overlaps = self.ranges.iter().any(|r| {
+            let below_hi = match (&r.introduced, &b.hi) {
+                (None, _) | (_, None) => true,
+                (Some(i), Some((h, incl))) => if *incl { i <= h } else { i < h },
+            };
+            let above_lo = match (&r.end, &b.lo) {
+                (None, _) | (_, None) => true,
+                (Some((e, e_incl)), Some((l, l_incl))) => e > l || (e == l && *e_incl && *l_incl),
+            };
+            below_hi && above_lo
+        });
+        if listed || overlaps {
+            Coverage::Some
+        } else {
+            Coverage::None
+        }
+    }
+
     /// How much of the prefix pin `pin` (`1.0.*`) this advisory affects: a listed version the
     /// pin admits (PEP 440 prefix matching) or a range that overlaps `[1.0, 1.1)` is
     /// [`Coverage::Some`]; a range that holds the whole interval is [`Coverage::All`]. A pin
@@ -550,6 +683,20 @@ impl Db {
             .map(|l| {
                 l.iter()
                     .map(|a| (a, a.covers_prefix(pin)))
+                    .filter(|(_, c)| *c != Coverage::None)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Advisories that affect some release the version specifier `spec` of `name` admits (a
+    /// bare name, a range), with how much of it ([`Advisory::covers_spec`]).
+    pub fn matches_spec(&self, name: &str, spec: &str) -> Vec<(&Advisory, Coverage)> {
+        self.by_name
+            .get(&normalise(name))
+            .map(|l| {
+                l.iter()
+                    .map(|a| (a, a.covers_spec(spec)))
                     .filter(|(_, c)| *c != Coverage::None)
                     .collect()
             })

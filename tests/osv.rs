@@ -263,7 +263,7 @@ fn releases_outside_the_records_are_not_reported() {
     let p = dir.path().join("requirements-dev.txt");
     std::fs::write(
         &p,
-        "elementary-data==0.23.2\ndemo-lib==1.2.0\ndemo-lib>=1.0,<1.2\nelementary-data\n",
+        "elementary-data==0.23.2\ndemo-lib==1.2.0\ndemo-lib>=1.2\nelementary-data\n",
     )
     .expect("write");
     let report = scan_with(&p, &db);
@@ -460,4 +460,46 @@ fn an_empty_cache_folder_is_no_database() {
     std::fs::write(&reqs, "elementary-data==0.23.3\n").expect("write");
     let (_, _, err) = airlock(&["scan", reqs.to_str().expect("utf-8")], dir.path());
     assert!(err.contains("no OSV database"), "{err}");
+}
+
+/// Requirements that are no exact pin are matched by the releases they admit (tester t14): a
+/// range or compatible release that admits the malicious release is high (it may install it),
+/// a parenthesised or direct-reference pin is exact (critical), a package malicious in every
+/// release (`introduced: 0`) is critical whatever the requirement says, even bare; a bare name
+/// of a package with one bad release, and a range past it, are not reported.
+#[test]
+fn ranges_and_bare_names_match_the_releases_they_admit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = db_dir(dir.path());
+    std::fs::write(
+        d.join("MAL-2025-0002.json"),
+        r#"{"id": "MAL-2025-0002", "summary": "typosquat",
+            "affected": [{"package": {"ecosystem": "PyPI", "name": "torch-utils-ext"},
+              "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}"#,
+    )
+    .expect("write");
+    let db = Db::load(&d).expect("load");
+    let p = dir.path().join("requirements.txt");
+    let cases: &[(&str, Option<Severity>)] = &[
+        ("elementary-data>=0.23.3,<0.23.4", Some(Severity::High)),
+        ("elementary-data~=0.23.3", Some(Severity::High)),
+        ("elementary-data (==0.23.3)", Some(Severity::Critical)),
+        (
+            "elementary-data @ https://files.example.invalid/elementary_data-0.23.3-py3-none-any.whl",
+            Some(Severity::Critical),
+        ),
+        ("torch_utils_ext", Some(Severity::Critical)),
+        ("Torch.Utils.Ext>=0.1", Some(Severity::Critical)),
+        ("elementary-data", None),
+        ("elementary-data>=0.24", None),
+    ];
+    let mut wrong = Vec::new();
+    for (line, want) in cases {
+        std::fs::write(&p, format!("{line}\n")).expect("write");
+        let got = hits(&scan_with(&p, &db)).iter().map(|h| h.1).max();
+        if got != *want {
+            wrong.push(format!("{line}: want {want:?}, got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

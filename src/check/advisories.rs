@@ -126,17 +126,22 @@ fn prefix_finding(
         Kind::Malicious => "known-malicious",
         Kind::Vulnerable => "vulnerable",
     };
+    let spec = if p.version.trim().is_empty() {
+        "(any release)"
+    } else {
+        p.version.as_str()
+    };
     match cover {
         Coverage::All => {
             f.message = format!(
-                "pinned {} {} admits only releases that are {word} ({})",
-                p.name, p.version, db_hit.id
+                "required {} {spec} admits only releases that are {word} ({})",
+                p.name, db_hit.id
             );
         }
         _ => {
             f.message = format!(
-                "pinned {} {} admits a {word} release and may install it ({})",
-                p.name, p.version, db_hit.id
+                "required {} {spec} admits a {word} release and may install it ({})",
+                p.name, db_hit.id
             );
             f.severity = lower(db_hit.severity);
         }
@@ -198,6 +203,19 @@ pub fn apply(files: &mut [FileReport], db: Option<&Db>) {
                     let mut loc = location_of(report, key);
                     if pin.line > 0 {
                         loc = loc.with_span(Span::Line { line: pin.line });
+                    }
+                    if crate::formats::pins::is_specifier(&pin.version) {
+                        // A bare name admits every release, the old bad one and the current
+                        // good one alike: only a package bad in every release (a typosquat's
+                        // `introduced: 0`) is reported for it.
+                        let bare = pin.version.trim().is_empty();
+                        for (a, cover) in db.matches_spec(&pin.name, &pin.version) {
+                            if bare && cover != Coverage::All {
+                                continue;
+                            }
+                            added.push(prefix_finding(a, &p, loc.clone(), cover));
+                        }
+                        continue;
                     }
                     if pin.version.ends_with(".*") {
                         for (a, cover) in db.matches_prefix(&pin.name, &pin.version) {

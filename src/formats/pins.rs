@@ -7,7 +7,10 @@
 //! `{"name", "version", "line"}`, for lists:
 //! - `requirements*.txt` and `pip freeze` output (pip's requirements file format): `name==version`
 //!   or `name===version`, with extras, environment markers (`; ...`), options (`--hash ...`),
-//!   comments and line continuations ignored; ranges and URLs pin nothing.
+//!   comments and line continuations ignored. A requirement that is no exact pin keeps its
+//!   specifier as the `version` (a range, `~=`, empty for a bare name), matched by the releases
+//!   it admits; a direct reference whose file name is a release (`name @ …/name-1.0-….whl`)
+//!   pins that release; PEP 508's `name (==1.0)` is an exact pin.
 //! - `pylock.toml` / `pylock.*.toml` (PEP 751): `[[packages]]` `name` and `version`.
 //! - `uv.lock` and `poetry.lock`: `[[package]]` `name` and `version`.
 //!
@@ -221,11 +224,15 @@ fn pin_of(line: &str) -> Option<Pin> {
     }
     // Markers and per-requirement options end the requirement.
     let l = l.split(';').next()?.split(" --").next()?.trim();
-    let (name_part, version) = if let Some((n, v)) = l.split_once("===") {
-        (n, v)
-    } else {
-        l.split_once("==")?
+    if l.contains('(') {
+        return range_of(l);
+    }
+    let Some((name_part, version)) = l.split_once("===").or_else(|| l.split_once("==")) else {
+        return range_of(l);
     };
+    if version.contains(',') {
+        return range_of(l);
+    }
     let name = name_part.split('[').next()?.trim();
     let version = version.trim();
     // A prefix pin (`==1.0.*`, PEP 440 prefix matching) is kept as written: it admits a range of
@@ -243,6 +250,69 @@ fn pin_of(line: &str) -> Option<Pin> {
         version: version.to_string(),
         line: 0,
     })
+}
+
+/// A requirement that is no exact pin, as a [`Pin`] whose `version` is its version specifier:
+/// a bare name (`""`: any release), a range (`>=1.2.3,<1.2.4`, `~=1.2.3`), a PEP 508
+/// parenthesised specifier (`name (==1.2.3)`); or, for a direct reference whose file name is a
+/// wheel or sdist name (`name @ https://…/name-1.2.3-py3-none-any.whl`), that release. The
+/// advisory check matches a specifier by the releases it admits (`osv::Advisory::covers_spec`).
+fn range_of(l: &str) -> Option<Pin> {
+    if let Some((name_part, url)) = l.split_once('@') {
+        let name = name_part.split('[').next()?.trim();
+        let file = url.trim().rsplit('/').next()?.split(['#', '?']).next()?;
+        let release = crate::check::advisories::release_from_file_name(file)?;
+        return (valid_name(name)
+            && crate::osv::normalise(name) == crate::osv::normalise(&release.name))
+        .then(|| Pin {
+            name: name.to_string(),
+            version: release.version,
+            line: 0,
+        });
+    }
+    let end = l
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(l.len());
+    let name = &l[..end];
+    let rest = l[end..].trim_start();
+    // Extras, then an optional parenthesised specifier.
+    let rest = match rest.strip_prefix('[') {
+        Some(r) => r.split_once(']')?.1.trim_start(),
+        None => rest,
+    };
+    let spec = rest
+        .strip_prefix('(')
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or(rest)
+        .trim();
+    if !valid_name(name)
+        || !name.as_bytes()[0].is_ascii_alphanumeric()
+        || spec.contains(['@', ' ', '\t'])
+        || !(spec.is_empty() || spec.starts_with(['<', '>', '=', '!', '~']))
+    {
+        return None;
+    }
+    // `name (==1.2.3)`: an exact pin after all.
+    if let Some(v) = spec.strip_prefix("==").filter(|v| {
+        !v.is_empty() && !v.contains([',', '*', '<', '>', '!', '~', '='])
+    }) {
+        return Some(Pin {
+            name: name.to_string(),
+            version: v.to_string(),
+            line: 0,
+        });
+    }
+    Some(Pin {
+        name: name.to_string(),
+        version: spec.to_string(),
+        line: 0,
+    })
+}
+
+/// Whether a pin's `version` is a specifier (a range, or empty for any release) rather than
+/// one release or a prefix pin.
+pub fn is_specifier(version: &str) -> bool {
+    version.is_empty() || version.starts_with(['<', '>', '=', '!', '~'])
 }
 
 /// Pins of a TOML lock file: entries of the array of tables `key` (`packages` for PEP 751,
