@@ -827,7 +827,11 @@ mod tests {
             pins.iter()
                 .map(|p| (p.name.as_str(), p.version.as_str(), p.line))
                 .collect::<Vec<_>>(),
-            vec![("Foo_Bar", "1.0", 3), ("qux", "3.0rc1", 6)]
+            vec![
+                ("Foo_Bar", "1.0", 3),
+                ("baz", ">=2", 5),
+                ("qux", "3.0rc1", 6)
+            ]
         );
     }
 
@@ -851,13 +855,22 @@ mod tests {
     }
 
     #[test]
-    fn prefix_pins_are_kept_and_ranges_are_not() {
-        let pins = parse_requirements("a==1.0.*\nb==1.*,!=1.2\nc===1.0.*\nd>=1.0\ne==*\n");
+    fn prefix_pins_and_ranges_are_kept_as_specifiers() {
+        let pins = parse_requirements(
+            "a==1.0.*\nb==1.*,!=1.2\nc===1.0.*\nd>=1.0\ne==*\nf (==2.0)\ng\nh @ https://x.example.invalid/h-3.0-py3-none-any.whl\n",
+        );
         assert_eq!(
             pins.iter()
                 .map(|p| (p.name.as_str(), p.version.as_str()))
                 .collect::<Vec<_>>(),
-            vec![("a", "1.0.*")]
+            vec![
+                ("a", "1.0.*"),
+                ("b", "==1.*,!=1.2"),
+                ("d", ">=1.0"),
+                ("f", "2.0"),
+                ("g", ""),
+                ("h", "3.0")
+            ]
         );
     }
 }
