@@ -19,8 +19,11 @@ use crate::finding::{Finding, Location, Severity, Span};
 use crate::rules::python as r;
 
 mod drop;
+mod links;
 mod names;
 mod persist;
+
+pub use links::{Kind as ModuleKind, Latent, ModuleLinks, Reach};
 
 use names::{Names, Value};
 
@@ -42,7 +45,8 @@ pub enum Role {
 }
 
 impl Role {
-    fn when(self) -> &'static str {
+    /// When code of this role runs (`at import`).
+    pub(crate) fn when(self) -> &'static str {
         match self {
             Role::Module => "at import",
             Role::Install => "at install time",
@@ -1308,7 +1312,7 @@ const MINER: &[&str] = &[
 
 /// What one source file can do.
 #[derive(Debug, Default)]
-struct Signals {
+pub(crate) struct Signals {
     exec_decoded: Vec<(usize, bool, String)>,
     shell: Vec<(usize, bool, String)>,
     hidden_spawn: Vec<(usize, bool, String)>,
@@ -5396,6 +5400,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     if pick(&|x: &str| x.ends_with("Thread")).is_some() {
                         if let Some(v) = args.and_then(|a| keyword(a, src, "target")) {
                             sig.called_at_load.insert(text(v, src).to_string());
+                            // `Thread(target=_t.run)` after `from . import _t`: `._t.run`,
+                            // for the check that joins a package's modules.
+                            if let Some(r) = names.resolve(v, src, scope) {
+                                sig.called_at_load.insert(r);
+                            }
                         }
                     }
                     // `functools.partial(f, 1)()` calls `f`.
@@ -7770,18 +7779,26 @@ fn calls_at_import(src: &[u8]) -> bool {
 /// Whether `src` could make any rule fire, judged from the word groups it contains. A package's
 /// `__init__.py` (`init`), which runs whenever the package is imported, is parsed whenever it
 /// has a process, network or exec word, or a computed lookup beside a module that runs code.
-fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
+/// The second value: whether the source has a process, network or exec word at all (maybe
+/// only in a function nobody in the file calls).
+fn worth_parsing_words(src: &[u8], role: Role, init: bool) -> (bool, bool) {
     if role != Role::Module {
-        return true;
+        return (true, true);
     }
     let Some((seen, placed)) = find_words(src) else {
-        return true;
+        return (true, true);
     };
+    let has = |g: Group| seen[g as usize];
+    let words = has(Group::Process) || has(Group::Network) || has(Group::Exec);
+    (worth_parsing_seen(src, init, &seen, &placed), words)
+}
+
+fn worth_parsing_seen(src: &[u8], init: bool, seen: &[bool; GROUPS], placed: &[usize]) -> bool {
     let has = |g: Group| seen[g as usize];
     let at_import = || {
         !placed.is_empty()
             && (placed.len() >= MAX_PLACED
-                || crate::formats::python_layout::runs_at_import(src, &placed))
+                || crate::formats::python_layout::runs_at_import(src, placed))
     };
     (has(Group::Exec) && has(Group::Decoder))
         || (has(Group::Spawn) && has(Group::Silenced))
@@ -7842,19 +7859,73 @@ pub fn analyse(
     loc: &Location,
     depth: u32,
 ) {
-    run(ctx, src, role, init, as_main, loc, depth);
+    run(ctx, src, role, init, as_main, loc, depth, Links::Record);
+}
+
+/// Whether [`run`] records a module's links to its package's other modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Links {
+    /// No: a `.pth` line, or code decoded from a string.
+    Skip,
+    /// Yes, parsing a module the prefilter skips only when that is cheap.
+    Record,
+    /// Yes, parsing the module whenever it calls into its package (the check asks).
+    Force,
+}
+
+/// The links of the module `src` at `loc` to its package's other modules, parsing it whatever
+/// its size (within [`MAX_SOURCE`]); for the check stage, which calls this for a module left
+/// pending ([`ModuleLinks::pending`]). Its role follows from its name, as in
+/// [`crate::formats::pypkg::analyse_python`].
+pub fn module_links(src: &[u8], loc: &Location) -> Option<ModuleLinks> {
+    let name = loc.members.last().cloned().unwrap_or_else(|| {
+        loc.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(&name);
+    let role = match base {
+        "setup.py" => Role::Install,
+        "sitecustomize.py" | "usercustomize.py" => Role::Startup,
+        _ => Role::Module,
+    };
+    let as_main = matches!(base, "setup.py" | "__main__.py");
+    let mut ctx = Ctx::new(crate::analyse::BudgetLimits::default());
+    run(
+        &mut ctx,
+        src,
+        role,
+        base == "__init__.py",
+        as_main,
+        loc,
+        0,
+        Links::Force,
+    );
+    ctx.python_links.pop()
 }
 
 /// Analyse one `.pth` import line ([`Role::Startup`]) and say whether it computes what it runs
 /// (the first such call, with why: [`dynamic_call`]), in the line or code it execs.
 pub fn analyse_pth_line(ctx: &mut Ctx, line: &str, loc: &Location, depth: u32) -> Option<String> {
-    run(ctx, line.as_bytes(), Role::Startup, true, false, loc, depth)
-        .into_iter()
-        .next()
+    run(
+        ctx,
+        line.as_bytes(),
+        Role::Startup,
+        true,
+        false,
+        loc,
+        depth,
+        Links::Skip,
+    )
+    .into_iter()
+    .next()
 }
 
 /// [`analyse`], returning the computed calls ([`dynamic_call`]) of the source and of the code
-/// it decodes.
+/// it decodes. `top`: a file of its own (not a `.pth` line or decoded code), whose links to
+/// its package's other modules are recorded ([`ModuleLinks`], `Ctx::python_links`).
+#[allow(clippy::too_many_arguments)]
 fn run(
     ctx: &mut Ctx,
     src: &[u8],
@@ -7863,6 +7934,7 @@ fn run(
     as_main: bool,
     loc: &Location,
     depth: u32,
+    links: Links,
 ) -> Vec<String> {
     // CPython reads source with universal newlines: a lone CR ends a line (and a comment), which
     // tree-sitter-python does not do. Same length, so byte offsets do not move.
@@ -7893,7 +7965,73 @@ fn run(
             text,
         );
     }
-    if !worth_parsing(src, role, init) {
+    // The imports at load that can name the package's own modules, for the check that joins
+    // them (`check/python_modules.rs`); read without parsing.
+    let test = role == Role::Module && is_test_module(loc);
+    let imports = if links != Links::Skip && role != Role::Startup && !test {
+        let (imports, stopped) = links::package_imports(src, &links::roots(loc));
+        if stopped {
+            ctx.limit_at(
+                Severity::Info,
+                loc,
+                &format!(
+                    "more than {} import statements in a Python source, or a source too deep to place",
+                    crate::formats::python_layout::MAX_IMPORTS
+                ),
+                "the later imports, for the join of a package's modules",
+            );
+        }
+        imports
+    } else {
+        Vec::new()
+    };
+    let (worth, words) = worth_parsing_words(src, role, init);
+    // Not worth parsing for its own findings, but it imports from its package, maybe calling
+    // what it imports at load. Parsing every such module tripled the time of a scan of an
+    // environment and almost always finds nothing to join; so it is left unparsed, with the
+    // names it may call at load (`pending`), and the check parses it only when one of them
+    // reaches a signal or a load calls into it (`check/python_modules.rs`). A file on disk
+    // is read again then; an archive member's source is held, at most `links::MAX_HELD`
+    // bytes per input, past which a member that calls into its package at load is parsed
+    // now and the others are not followed. A module with a process, network or exec word only
+    // in functions is kept so too: a load elsewhere may call them.
+    let calls_package = !worth && links::worth_parsing(src, &imports);
+    let on_disk = loc.members.is_empty();
+    let joinable = links != Links::Skip && (!imports.is_empty() || words && !test);
+    let hold = joinable
+        && !on_disk
+        && links != Links::Force
+        && ctx.python_held + src.len() <= links::MAX_HELD;
+    let links_only =
+        !worth && (links == Links::Force && joinable || calls_package && !on_disk && !hold);
+    if !worth && !links_only {
+        if joinable {
+            let mut l = links::build(
+                &Signals::default(),
+                &std::collections::HashSet::new(),
+                loc,
+                role,
+                module_kind(role, init, as_main, test, false),
+                &imports,
+            );
+            l.parsed = false;
+            // Which of its functions hold a word (a load elsewhere calling one of them has it
+            // parsed); all of them when that cannot be told.
+            l.words = words;
+            if words {
+                l.hot = find_words(src)
+                    .and_then(|(_, placed)| crate::formats::python_layout::hot_names(src, &placed))
+                    .filter(|h| h.len() <= links::MAX_NAMES);
+            }
+            if calls_package {
+                l.pending = links::candidates(&imports);
+            }
+            if hold {
+                ctx.python_held += src.len();
+                l.source = Some(src.into());
+            }
+            push_links(ctx, l);
+        }
         return Vec::new();
     }
     // tree-sitter-python's scanner aborts the process when its indent stack outgrows its
@@ -7935,6 +8073,13 @@ fn run(
         return Vec::new();
     };
     let mut sig = collect(&tree, src, as_main);
+    if links_only {
+        let direct = sig.called_at_load.clone();
+        close_calls(&mut sig);
+        let kind = module_kind(role, init, as_main, test, sig.script);
+        push_links(ctx, links::build(&sig, &direct, loc, role, kind, &imports));
+        return Vec::new();
+    }
     if role == Role::Install {
         // The PEP 517 hooks a frontend calls on a build backend (and setuptools' own entry
         // points in a `setup.py` are module level anyway).
@@ -7971,7 +8116,7 @@ fn run(
     // A test module runs under a test runner, not when its package is imported or installed:
     // what its top level reaches through helpers (sympy's compiler probes in
     // `tests/test_codegen.py`) is not promoted; its direct top-level calls still are.
-    if !(role == Role::Module && is_test_module(loc)) {
+    if !test {
         close_calls(&mut sig);
     }
     match_runs_across_functions(&mut sig);
@@ -8014,7 +8159,15 @@ fn run(
     // its top-level calls count as latent. Not in a package's `__init__.py`, which every import
     // of the package runs, nor in a file that runs as `__main__`: an argument parser there
     // proves nothing, and would otherwise hide an import-time payload.
-    if (sig.script && role == Role::Module && !init && !as_main) || is_docs_config(loc) {
+    // A Sphinx configuration is run by `sphinx-build`, never by an install or an import: latent
+    // the same way, and raised the same way when a module of the package imports it.
+    let script = (sig.script && role == Role::Module && !init && !as_main) || is_docs_config(loc);
+    let script_latent = if script && links != Links::Skip {
+        links::script_latent(&sig)
+    } else {
+        Vec::new()
+    };
+    if script {
         for s in sig
             .shell
             .iter_mut()
@@ -8023,6 +8176,12 @@ fn run(
         {
             s.1 = true;
         }
+    }
+    if links != Links::Skip {
+        let kind = module_kind(role, init, as_main, test, sig.script);
+        let mut l = links::build(&sig, &direct, loc, role, kind, &imports);
+        l.script_latent = script_latent;
+        push_links(ctx, l);
     }
     let when = role.when();
     // A file downloaded and then run (made executable or not): the download-and-execute
@@ -8467,9 +8626,38 @@ fn run(
             as_main,
             &loc.member(name),
             depth + 1,
+            Links::Skip,
         ));
     }
     dynamic
+}
+
+/// How a module's top level runs, for the join of a package's modules.
+fn module_kind(role: Role, init: bool, as_main: bool, test: bool, script: bool) -> ModuleKind {
+    if test {
+        ModuleKind::Test
+    } else if role == Role::Module && as_main {
+        ModuleKind::Main
+    } else if script && role == Role::Module && !init && !as_main {
+        ModuleKind::Script
+    } else {
+        ModuleKind::Module
+    }
+}
+
+/// Keep a module's links when there is something to join; say so when a bound dropped some.
+fn push_links(ctx: &mut Ctx, l: ModuleLinks) {
+    if l.truncated {
+        ctx.limit_at(
+            Severity::Info,
+            &l.location,
+            "more calls or functions in a Python source than the join of a package's modules keeps",
+            "the rest of its calls into other modules",
+        );
+    }
+    if !l.is_empty() {
+        ctx.python_links.push(l);
+    }
 }
 
 #[cfg(test)]

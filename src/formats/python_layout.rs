@@ -70,27 +70,85 @@ struct Block {
 /// mentions. `exec`/`eval` right after `.` (a method such as `model.eval()`) is not counted
 /// unless the object is `builtins` or `__builtins__`.
 pub fn runs_at_import(src: &[u8], offsets: &[usize]) -> bool {
-    let mut s = Scan {
-        src,
-        offsets,
-        next: 0,
-        stack: Vec::new(),
-        module_names: HashMap::new(),
-        hot: HashMap::new(),
-        found: false,
-        overflow: false,
-        exit_hook: false,
-        bases: std::collections::HashSet::new(),
-        subclass_hooks: std::collections::HashSet::new(),
-        calls: HashMap::new(),
-        call_edges: 0,
-        crowded: std::collections::HashSet::new(),
-    };
+    let mut s = Scan::new(src, offsets);
     s.run();
     if s.found || s.overflow {
         return true;
     }
     s.referenced()
+}
+
+/// Whether any of the identifiers starting at `offsets` (sorted) is called, used as a
+/// decorator or handed on by `=` (`init()`, `m.init()`, `@register`, `Thread(target=m.run)`,
+/// `f = init`) in code that runs at import, or in a function or class that such code names:
+/// [`runs_at_import`] with those uses counted as calls. Used to decide whether a module that calls into its package's other modules is
+/// worth parsing; past a bound it answers yes.
+pub fn named_at_import(src: &[u8], offsets: &[usize]) -> bool {
+    let mut s = Scan::new(src, offsets);
+    s.any_use = true;
+    s.run();
+    if s.found || s.overflow {
+        return true;
+    }
+    s.referenced()
+}
+
+/// The module-level functions and classes whose bodies hold one of the words at `offsets`
+/// (sorted), or call one that does, by name; `None` when the words can run at import or a
+/// bound stopped the scan (then every function may).
+pub fn hot_names(src: &[u8], offsets: &[usize]) -> Option<Vec<String>> {
+    let mut s = Scan::new(src, offsets);
+    s.run();
+    if s.found || s.overflow || !s.crowded.is_empty() {
+        return None;
+    }
+    s.close_hot();
+    let mut names: Vec<String> = s
+        .hot
+        .keys()
+        .map(|n| String::from_utf8_lossy(n).into_owned())
+        .collect();
+    names.sort_unstable();
+    Some(names)
+}
+
+/// Most import statements [`import_statements`] returns.
+pub const MAX_IMPORTS: usize = 1024;
+
+/// The byte ranges of the import statements that run when the module is imported: outside
+/// function bodies (module level, class bodies, `if`/`try` blocks), one range per simple
+/// statement (`import a; from .b import c` is two), at most [`MAX_IMPORTS`]. The second value
+/// is true when a bound stopped the scan before the end of the source.
+pub fn import_statements(src: &[u8]) -> (Vec<(usize, usize)>, bool) {
+    let mut s = Scan::new(src, &[]);
+    s.imports = Some(Vec::new());
+    s.run();
+    let imports = s.imports.unwrap_or_default();
+    let stopped = s.overflow || imports.len() >= MAX_IMPORTS;
+    (imports, stopped)
+}
+
+impl<'a> Scan<'a> {
+    fn new(src: &'a [u8], offsets: &'a [usize]) -> Self {
+        Scan {
+            src,
+            offsets,
+            next: 0,
+            stack: Vec::new(),
+            module_names: HashMap::new(),
+            hot: HashMap::new(),
+            found: false,
+            overflow: false,
+            exit_hook: false,
+            bases: std::collections::HashSet::new(),
+            subclass_hooks: std::collections::HashSet::new(),
+            calls: HashMap::new(),
+            call_edges: 0,
+            crowded: std::collections::HashSet::new(),
+            any_use: false,
+            imports: None,
+        }
+    }
 }
 
 struct Scan<'a> {
@@ -122,6 +180,10 @@ struct Scan<'a> {
     /// Callees with more than [`MAX_CALLERS`] callers (`isinstance`, `len`, or a padded
     /// payload function): one of them that holds a word counts as reached.
     crowded: std::collections::HashSet<&'a [u8]>,
+    /// Every word counts as a call ([`named_at_import`]).
+    any_use: bool,
+    /// Import statements outside function bodies, recorded when `Some` ([`import_statements`]).
+    imports: Option<Vec<(usize, usize)>>,
 }
 
 /// Callers recorded per callee name.
@@ -148,6 +210,8 @@ struct Line {
     /// Name token of a `def`/`class` header.
     name: Option<(usize, usize)>,
     indent: usize,
+    /// Where the line's current simple statement starts (after a `;`, past it).
+    start: usize,
 }
 
 impl<'a> Scan<'a> {
@@ -182,17 +246,38 @@ impl<'a> Scan<'a> {
             let Some(l) = line.as_mut() else { break };
             match src[i] {
                 b'\n' | b'\r' => {
+                    if depth == 0 {
+                        self.note_import(l, i);
+                    }
                     i += 1;
                     if depth == 0 {
                         self.close_line(l);
                         line = None;
                     }
                 }
+                // `import a; a.f()`: a new simple statement, which may or may not import.
+                b';' if depth == 0 => {
+                    self.place(i, l);
+                    self.note_import(l, i);
+                    l.last_code = Some(b';');
+                    i += 1;
+                    let rest = &src[i..];
+                    let rest = &rest[ws_len(rest)..];
+                    let word = |w: &[u8]| {
+                        rest.starts_with(w)
+                            && rest
+                                .get(w.len())
+                                .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+                    };
+                    l.import = word(b"import") || word(b"from");
+                    l.start = i;
+                }
                 _ => i = self.token(i, l, &mut depth, 0),
             }
         }
         if let Some(l) = line.as_ref() {
             self.place(n, l);
+            self.note_import(l, n);
         }
     }
 
@@ -366,6 +451,16 @@ impl<'a> Scan<'a> {
             last_code: None,
             name,
             indent: col,
+            start: i,
+        }
+    }
+
+    /// Record the import statement of line `l` that ends at `end`, when recording.
+    fn note_import(&mut self, l: &Line, end: usize) {
+        if let Some(imports) = self.imports.as_mut() {
+            if l.import && !l.in_def && end > l.start && imports.len() < MAX_IMPORTS {
+                imports.push((l.start, end));
+            }
         }
     }
 
@@ -392,7 +487,7 @@ impl<'a> Scan<'a> {
             if l.import || self.is_method(at) || l.name.is_some_and(|(s, e)| (s..e).contains(&at)) {
                 continue;
             }
-            if !self.is_call(at) {
+            if !(self.is_call(at) || self.any_use && self.is_handed_on(at)) {
                 // A callable named without a call in code that runs at import
                 // (`f = os.system`, `a, b = 1, os.system`, `e = eval`) can be called under
                 // the name it is bound to.
@@ -462,8 +557,20 @@ impl<'a> Scan<'a> {
         if self.subclass_hooks.iter().any(|c| self.bases.contains(c)) {
             return true;
         }
-        // A function whose body calls a hot function is hot too (`def a(): sh()`), as far
-        // as the calls by name go; bounded by the names recorded.
+        self.close_hot();
+        if self.crowded.iter().any(|c| self.hot.contains_key(c)) {
+            return true;
+        }
+        self.hot.iter().any(|(name, class)| {
+            self.module_names
+                .get(name)
+                .is_some_and(|used| *used || !*class)
+        })
+    }
+
+    /// A function whose body calls a hot function is hot too (`def a(): sh()`), as far as
+    /// the calls by name go; bounded by the names recorded.
+    fn close_hot(&mut self) {
         let mut work: Vec<&[u8]> = self.hot.keys().copied().collect();
         while let Some(callee) = work.pop() {
             let Some(callers) = self.calls.get(callee) else {
@@ -476,14 +583,6 @@ impl<'a> Scan<'a> {
                 }
             }
         }
-        if self.crowded.iter().any(|c| self.hot.contains_key(c)) {
-            return true;
-        }
-        self.hot.iter().any(|(name, class)| {
-            self.module_names
-                .get(name)
-                .is_some_and(|used| *used || !*class)
-        })
     }
 
     /// Whether the word at `at` starts a called name: not the tail of a longer identifier
@@ -561,6 +660,21 @@ impl<'a> Scan<'a> {
             }
         }
         REFERENCED.contains(&last)
+    }
+
+    /// Whether the name at `at` is a decorator (`@name`) or handed on by `=` (a keyword
+    /// argument such as `target=name`, or a binding called later): the ways a callable runs
+    /// at load without a `(` after its name ([`named_at_import`]).
+    fn is_handed_on(&self, at: usize) -> bool {
+        let before = self.src[..at].trim_ascii_end();
+        match before.last() {
+            Some(b'@') => true,
+            Some(b'=') => !matches!(
+                before.get(before.len().wrapping_sub(2)),
+                Some(b'=' | b'!' | b'<' | b'>')
+            ),
+            _ => false,
+        }
     }
 
     /// `exec`/`eval` right after `.`, on an object other than `builtins`/`__builtins__`: a
@@ -751,7 +865,33 @@ fn is_prefix(w: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::runs_at_import;
+    use super::{hot_names, import_statements, named_at_import, runs_at_import};
+
+    /// A call after `;` on an import line is placed (it was skipped with the import line).
+    #[test]
+    fn statements_after_a_semicolon_are_their_own() {
+        assert!(runs("import os; os.system('x')\n"));
+        assert!(!runs("import os; x = 1\ndef f():\n    os.system('x')\n"));
+        let src = b"from .a import b; b()\nimport c\ndef f():\n    import d\n";
+        let (imports, stopped) = import_statements(src);
+        let texts: Vec<&[u8]> = imports.iter().map(|(s, e)| &src[*s..*e]).collect();
+        assert_eq!(texts, [&b"from .a import b"[..], b"import c"]);
+        assert!(!stopped);
+    }
+
+    /// Decorators and `=` count as uses of a name at import; a mention in a table does not.
+    #[test]
+    fn names_handed_on_at_import() {
+        let named = |src: &str| named_at_import(src.as_bytes(), &at(src, "init"));
+        assert!(named("@init\ndef f(): pass\n"));
+        assert!(named("t = Thread(target=init)\n"));
+        assert!(named("m.init()\n"));
+        assert!(!named("H = {'a': init}\n"));
+        assert!(!named("def f():\n    init()\n"));
+        let src = "def a():\n    os.system('x')\ndef b():\n    a()\ndef c():\n    pass\n";
+        let hot = hot_names(src.as_bytes(), &at(src, "system(")).expect("hot");
+        assert_eq!(hot, ["a", "b"]);
+    }
 
     /// Offsets of every occurrence of `w` in `src`.
     fn at(src: &str, w: &str) -> Vec<usize> {
