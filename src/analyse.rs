@@ -125,13 +125,11 @@ pub struct Ctx {
     /// by `backend-path` in `pyproject.toml`), by member name: analysed as install-time code.
     /// Set by the tar reader for its members, restored after them.
     pub install_files: Vec<String>,
-    /// Python modules' links to the other modules of their package (calls and imports at
-    /// load, what their functions reach), for the check that joins them
-    /// (`check/python_modules.rs`). Not output: the check turns them into findings.
+    /// Python modules' links to the other modules of their package (imports, calls at load,
+    /// what their functions reach), for the join of a package's modules
+    /// (`formats/python/join.rs`): an archive joins its members' when its analysis ends, the
+    /// check stage joins the files'. Not output: the join turns them into findings.
     pub python_links: Vec<crate::formats::python::ModuleLinks>,
-    /// Bytes of archive members' sources held in `python_links` (bounded by
-    /// `formats::python` links' `MAX_HELD`).
-    pub python_held: usize,
 }
 
 impl Ctx {
@@ -146,7 +144,6 @@ impl Ctx {
             npy_tail: None,
             install_files: Vec::new(),
             python_links: Vec::new(),
-            python_held: 0,
         }
     }
 

@@ -119,6 +119,51 @@ fn a_function_of_another_module_called_at_load_runs_at_import() {
             "demo/_boot.py",
             Some(High),
         ),
+        // The module imported whole, its function called through it (the brief's second
+        // spelling), and absolute with an alias (its third).
+        (
+            &[
+                ("demo/__init__.py", "from . import _boot; _boot.init()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        (
+            &[
+                ("demo/__init__.py", "import demo._boot as b\nb.init()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // `import demo._boot` binds `demo`: called as `demo._boot.init()`.
+        (
+            &[
+                ("demo/__init__.py", "import demo._boot\ndemo._boot.init()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // Through a helper module that is not parsed (no word of its own): the helper's
+        // function that calls the payload is found by placing the imported name.
+        (
+            &[
+                ("demo/__init__.py", "from .core import setup\nsetup()\n"),
+                (
+                    "demo/core.py",
+                    "from ._boot import init\n\ndef setup():\n    init()\n\ndef other():\n    return 1\n",
+                ),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
         // Absolute, through the package's own name.
         (
             &[
@@ -395,11 +440,49 @@ fn a_script_imported_by_its_package_runs_at_import() {
     );
 }
 
-/// The walk from one module stops after `MAX_DEPTH` modules, and says so.
+/// The walk from one module stops after `MAX_DEPTH` modules, and says so once per scan
+/// however many packages it stopped in (a bound reported per module flooded the corpus with
+/// 3,846 info findings in session 10).
 #[test]
-fn a_long_chain_of_modules_is_bounded_and_reported() {
+fn a_long_chain_of_modules_is_bounded_and_reported_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let n = airlock::check::python_modules::MAX_DEPTH + 3;
+    let n = airlock::formats::python::join::MAX_DEPTH + 3;
+    for pkg in ["demo", "other"] {
+        write(
+            dir.path(),
+            &format!("{pkg}/__init__.py"),
+            b"from .m0 import f\nf()\n",
+        );
+        for i in 0..n {
+            let src = if i + 1 == n {
+                "import os\n\ndef f():\n    os.system('echo airlock-test')\n".to_string()
+            } else {
+                format!("from .m{} import f as g\n\ndef f():\n    g()\n", i + 1)
+            };
+            write(dir.path(), &format!("{pkg}/m{i}.py"), src.as_bytes());
+        }
+    }
+    let r = scan_dir(dir.path());
+    assert_eq!(
+        worst(&r, "python-shell-command", &format!("demo/m{}.py", n - 1)),
+        Some(Severity::Low)
+    );
+    let limits: Vec<_> = r
+        .files
+        .iter()
+        .flat_map(|f| f.findings.iter())
+        .filter(|f| f.rule.id == "resource-limit")
+        .collect();
+    assert_eq!(limits.len(), 1, "{:#?}", summary(&r));
+    assert_eq!(limits[0].severity, Severity::Info);
+    assert!(
+        limits[0].location.path.ends_with("demo/__init__.py"),
+        "{:#?}",
+        summary(&r)
+    );
+    // A chain within the bound is followed to its end.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = airlock::formats::python::join::MAX_DEPTH - 1;
     write(dir.path(), "demo/__init__.py", b"from .m0 import f\nf()\n");
     for i in 0..n {
         let src = if i + 1 == n {
@@ -412,14 +495,48 @@ fn a_long_chain_of_modules_is_bounded_and_reported() {
     let r = scan_dir(dir.path());
     assert_eq!(
         worst(&r, "python-shell-command", &format!("demo/m{}.py", n - 1)),
-        Some(Severity::Low)
-    );
-    assert_eq!(
-        worst(&r, "resource-limit", "demo/__init__.py"),
-        Some(Severity::Info),
+        Some(Severity::High),
         "{:#?}",
         summary(&r)
     );
+}
+
+/// Benign look-alikes: the package's `__init__.py` calls a sibling's setup function at load
+/// whose body only reads configuration, and a sibling's function that runs `git rev-parse`
+/// (or a shell command) is called only lazily, from functions nobody calls at load.
+#[test]
+fn siblings_called_at_load_without_a_payload_stay_low() {
+    let log = "import configparser\nimport logging\n\ndef setup_logging():\n    cfg = configparser.ConfigParser()\n    cfg.read('logging.ini')\n    logging.basicConfig(level=cfg.get('log', 'level', fallback='INFO'))\n";
+    let version = "import subprocess\n\ndef git_revision():\n    out = subprocess.run(['git', 'rev-parse', 'HEAD'], capture_output=True)\n    return out.stdout.decode().strip()\n\ndef build(cmd):\n    return subprocess.run(cmd, shell=True)\n";
+    let pad = format!("\n{}\n", "# padding\n".repeat(1200));
+    let padded_version = format!("{version}{pad}");
+    let cases: &[&[(&str, &str)]] = &[
+        &[
+            (
+                "demo/__init__.py",
+                "from ._log import setup_logging\nfrom ._version import git_revision\n\nsetup_logging()\n\ndef version():\n    return git_revision()\n",
+            ),
+            ("demo/_log.py", log),
+            ("demo/_version.py", version),
+        ],
+        // The same with the helper too large to be parsed by the prefilter, imported whole.
+        &[
+            (
+                "demo/__init__.py",
+                "from . import _log, _version\n\n_log.setup_logging()\n\ndef version():\n    return _version.git_revision()\n\ndef rebuild():\n    _version.build('make')\n",
+            ),
+            ("demo/_log.py", log),
+            ("demo/_version.py", &padded_version),
+        ],
+    ];
+    for files in cases {
+        let (_d, r) = scan_tree(files);
+        assert!(nothing_at_medium(&r), "{files:?}\n{:#?}", summary(&r));
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "demo-1.0-py3-none-any.whl", &wheel(files));
+        let r = scan_dir(dir.path());
+        assert!(nothing_at_medium(&r), "wheel {files:?}\n{:#?}", summary(&r));
+    }
 }
 
 fn record_line(name: &str, data: &[u8]) -> String {
@@ -533,18 +650,24 @@ fn packages_are_joined_in_wheels_sdists_and_environments() {
         );
     }
     // Modules too large for the prefilter to parse without need (a payload padded past the
-    // small-source bound, a padded `__init__.py`): parsed by the check when a load calls in.
+    // small-source bound, a padded `__init__.py`): read again (a wheel's members inflated
+    // again, an sdist's stream decoded again) and parsed by the join when a load calls in.
     let pad = format!("\n{}\n", "# padding\n".repeat(1200));
     let init = format!("from ._boot import init{pad}init()\n");
     let boot = format!("import os\n{pad}def init():\n    os.system('echo airlock-test')\n");
     let padded: &[(&str, &str)] = &[("demo/__init__.py", &init), ("demo/_boot.py", &boot)];
     let dir = tempfile::tempdir().expect("tempdir");
     write(dir.path(), "demo-1.0-py3-none-any.whl", &wheel(padded));
+    write(dir.path(), "demo-1.0.tar.gz", &sdist(padded));
     for (n, s) in padded {
         write(dir.path(), &format!("tree/{n}"), s.as_bytes());
     }
     let r = scan_dir(dir.path());
-    for file in ["whl!demo/_boot.py", "tree/demo/_boot.py"] {
+    for file in [
+        "whl!demo/_boot.py",
+        "!demo-1.0/demo/_boot.py",
+        "tree/demo/_boot.py",
+    ] {
         let got = r
             .files
             .iter()

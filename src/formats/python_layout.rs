@@ -70,62 +70,80 @@ struct Block {
 /// mentions. `exec`/`eval` right after `.` (a method such as `model.eval()`) is not counted
 /// unless the object is `builtins` or `__builtins__`.
 pub fn runs_at_import(src: &[u8], offsets: &[usize]) -> bool {
-    let mut s = Scan::new(src, offsets);
-    s.run();
-    if s.found || s.overflow {
-        return true;
-    }
-    s.referenced()
+    place(src, offsets, &[], &[], false).at_import
 }
 
-/// Whether any of the identifiers starting at `offsets` (sorted) is called, used as a
-/// decorator or handed on by `=` (`init()`, `m.init()`, `@register`, `Thread(target=m.run)`,
-/// `f = init`) in code that runs at import, or in a function or class that such code names:
-/// [`runs_at_import`] with those uses counted as calls. Used to decide whether a module that calls into its package's other modules is
-/// worth parsing; past a bound it answers yes.
-pub fn named_at_import(src: &[u8], offsets: &[usize]) -> bool {
-    let mut s = Scan::new(src, offsets);
-    s.any_use = true;
-    s.run();
-    if s.found || s.overflow {
-        return true;
-    }
-    s.referenced()
+/// Where the words at `offsets` sit ([`place`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// One can run at import ([`runs_at_import`]), or a bound stopped the scan.
+    pub at_import: bool,
+    /// One is called, decorates or is handed on in module-level code itself (not through a
+    /// function the module calls or names).
+    pub direct: bool,
+    /// When no word runs at import: the functions and methods (by their own name) whose
+    /// bodies hold a word other than the `weak` ones, or call by name one that does, sorted.
+    pub hot: Vec<String>,
+    /// The same for classes (a class whose method holds such a word), sorted.
+    pub classes: Vec<String>,
+    /// The functions, methods and classes whose own bodies hold a `weak` word (not closed over
+    /// calls), sorted.
+    pub weak: Vec<String>,
 }
 
-/// The module-level functions and classes whose bodies hold one of the words at `offsets`
-/// (sorted), or call one that does, by name; `None` when the words can run at import or a
-/// bound stopped the scan (then every function may).
-pub fn hot_names(src: &[u8], offsets: &[usize]) -> Option<Vec<String>> {
+/// [`runs_at_import`], and when no word runs at import, the names of the functions and classes
+/// whose bodies hold one (the closure the answer was computed from, so no second pass).
+/// `weak`: the offsets (a sorted subset of `offsets`) of words that only count when a
+/// function holding them is called directly (network calls), reported apart; `ignored`:
+/// offsets placed for `at_import` but making no function hot. `any_use`: a
+/// word that is a decorator or handed on by `=` counts as a call (`@register`,
+/// `Thread(target=m.run)`, `f = init`), for words that are names bound by imports (`init` of
+/// `from ._boot import init`) rather than process or network calls.
+pub fn place(
+    src: &[u8],
+    offsets: &[usize],
+    weak: &[usize],
+    ignored: &[usize],
+    any_use: bool,
+) -> Placement {
     let mut s = Scan::new(src, offsets);
+    s.weak = weak;
+    s.ignored = ignored;
+    s.any_use = any_use;
     s.run();
-    if s.found || s.overflow || !s.crowded.is_empty() {
-        return None;
+    let direct = s.found;
+    if s.found || s.overflow || s.referenced() {
+        return Placement {
+            at_import: true,
+            direct,
+            ..Placement::default()
+        };
     }
-    s.close_hot();
-    let mut names: Vec<String> = s
-        .hot
-        .keys()
-        .map(|n| String::from_utf8_lossy(n).into_owned())
-        .collect();
-    names.sort_unstable();
-    Some(names)
-}
-
-/// Most import statements [`import_statements`] returns.
-pub const MAX_IMPORTS: usize = 1024;
-
-/// The byte ranges of the import statements that run when the module is imported: outside
-/// function bodies (module level, class bodies, `if`/`try` blocks), one range per simple
-/// statement (`import a; from .b import c` is two), at most [`MAX_IMPORTS`]. The second value
-/// is true when a bound stopped the scan before the end of the source.
-pub fn import_statements(src: &[u8]) -> (Vec<(usize, usize)>, bool) {
-    let mut s = Scan::new(src, &[]);
-    s.imports = Some(Vec::new());
-    s.run();
-    let imports = s.imports.unwrap_or_default();
-    let stopped = s.overflow || imports.len() >= MAX_IMPORTS;
-    (imports, stopped)
+    // The strong names closed over the calls by name, as `close_hot` closes them all.
+    let mut strong: std::collections::HashSet<&[u8]> = s.strong.iter().copied().collect();
+    let mut work: Vec<&[u8]> = strong.iter().copied().collect();
+    while let Some(callee) = work.pop() {
+        for (caller, _) in s.calls.get(callee).into_iter().flatten() {
+            if strong.len() < MAX_NAMES && strong.insert(caller) {
+                work.push(caller);
+            }
+        }
+    }
+    let text = |n: &&[u8]| String::from_utf8_lossy(n).into_owned();
+    let class = |n: &&[u8]| s.hot.get(*n).copied().unwrap_or(false);
+    let mut hot: Vec<String> = strong.iter().filter(|n| !class(n)).map(text).collect();
+    let mut classes: Vec<String> = strong.iter().filter(|n| class(n)).map(text).collect();
+    let mut weak: Vec<String> = s.weak_hot.iter().map(text).collect();
+    hot.sort_unstable();
+    classes.sort_unstable();
+    weak.sort_unstable();
+    Placement {
+        at_import: false,
+        direct,
+        hot,
+        classes,
+        weak,
+    }
 }
 
 impl<'a> Scan<'a> {
@@ -146,7 +164,10 @@ impl<'a> Scan<'a> {
             call_edges: 0,
             crowded: std::collections::HashSet::new(),
             any_use: false,
-            imports: None,
+            weak: &[],
+            ignored: &[],
+            strong: std::collections::HashSet::new(),
+            weak_hot: std::collections::HashSet::new(),
         }
     }
 }
@@ -180,10 +201,16 @@ struct Scan<'a> {
     /// Callees with more than [`MAX_CALLERS`] callers (`isinstance`, `len`, or a padded
     /// payload function): one of them that holds a word counts as reached.
     crowded: std::collections::HashSet<&'a [u8]>,
-    /// Every word counts as a call ([`named_at_import`]).
+    /// A word that is a decorator or handed on by `=` counts as a call ([`place`]).
     any_use: bool,
-    /// Import statements outside function bodies, recorded when `Some` ([`import_statements`]).
-    imports: Option<Vec<(usize, usize)>>,
+    /// Offsets of words that count only in a function called directly ([`place`]).
+    weak: &'a [usize],
+    /// Offsets of words that make no function hot ([`place`]).
+    ignored: &'a [usize],
+    /// Names of the functions and classes around a word other than a weak one.
+    strong: std::collections::HashSet<&'a [u8]>,
+    /// Names of the functions and classes around a weak word.
+    weak_hot: std::collections::HashSet<&'a [u8]>,
 }
 
 /// Callers recorded per callee name.
@@ -210,8 +237,6 @@ struct Line {
     /// Name token of a `def`/`class` header.
     name: Option<(usize, usize)>,
     indent: usize,
-    /// Where the line's current simple statement starts (after a `;`, past it).
-    start: usize,
 }
 
 impl<'a> Scan<'a> {
@@ -246,9 +271,6 @@ impl<'a> Scan<'a> {
             let Some(l) = line.as_mut() else { break };
             match src[i] {
                 b'\n' | b'\r' => {
-                    if depth == 0 {
-                        self.note_import(l, i);
-                    }
                     i += 1;
                     if depth == 0 {
                         self.close_line(l);
@@ -258,7 +280,6 @@ impl<'a> Scan<'a> {
                 // `import a; a.f()`: a new simple statement, which may or may not import.
                 b';' if depth == 0 => {
                     self.place(i, l);
-                    self.note_import(l, i);
                     l.last_code = Some(b';');
                     i += 1;
                     let rest = &src[i..];
@@ -270,14 +291,12 @@ impl<'a> Scan<'a> {
                                 .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
                     };
                     l.import = word(b"import") || word(b"from");
-                    l.start = i;
                 }
                 _ => i = self.token(i, l, &mut depth, 0),
             }
         }
         if let Some(l) = line.as_ref() {
             self.place(n, l);
-            self.note_import(l, n);
         }
     }
 
@@ -333,7 +352,10 @@ impl<'a> Scan<'a> {
                     return self.string(start, i, f, l, nest);
                 }
                 self.place(i, l);
-                if self.runs(l) && l.name.is_none_or(|(s, _)| s != start) {
+                // An import binds names and uses none; for names bound by imports
+                // (`any_use`), `from .b import f as g` must not count as a use of a local `f`.
+                let binding = self.any_use && l.import;
+                if self.runs(l) && !binding && l.name.is_none_or(|(s, _)| s != start) {
                     if self.module_names.len() >= MAX_NAMES {
                         self.overflow = true;
                     }
@@ -344,7 +366,9 @@ impl<'a> Scan<'a> {
                     }
                     // Called, an attribute taken, or subscripted (`K[int]` runs the class's
                     // `__class_getitem__`).
-                    let used = matches!(rest.get(ws_len(rest)), Some(b'(' | b'.' | b'['));
+                    // With `any_use`, a decorator or a name handed on by `=` is a use too.
+                    let used = matches!(rest.get(ws_len(rest)), Some(b'(' | b'.' | b'['))
+                        || self.any_use && self.is_handed_on(start);
                     *self.module_names.entry(word).or_insert(false) |= used;
                 } else if !self.runs(l) {
                     // A call inside a function body: the functions and classes around it
@@ -451,16 +475,6 @@ impl<'a> Scan<'a> {
             last_code: None,
             name,
             indent: col,
-            start: i,
-        }
-    }
-
-    /// Record the import statement of line `l` that ends at `end`, when recording.
-    fn note_import(&mut self, l: &Line, end: usize) {
-        if let Some(imports) = self.imports.as_mut() {
-            if l.import && !l.in_def && end > l.start && imports.len() < MAX_IMPORTS {
-                imports.push((l.start, end));
-            }
         }
     }
 
@@ -508,12 +522,23 @@ impl<'a> Scan<'a> {
                 .iter()
                 .filter_map(|b| b.name.map(|n| (n, !b.def)))
                 .chain(l.name.zip(l.header.map(|def| !def)));
+            let weak = self.weak.binary_search(&at).is_ok();
+            let ignored = self.ignored.binary_search(&at).is_ok();
             for ((s, e), class) in names {
                 if self.hot.len() >= MAX_NAMES {
                     self.overflow = true;
                     return;
                 }
-                *self.hot.entry(&self.src[s..e]).or_insert(true) &= class;
+                let name = &self.src[s..e];
+                *self.hot.entry(name).or_insert(true) &= class;
+                if weak {
+                    // Network calls count only in the function called: not its class.
+                    if !class {
+                        self.weak_hot.insert(name);
+                    }
+                } else if !ignored {
+                    self.strong.insert(name);
+                }
             }
             // A word in `__init_subclass__` (or a metaclass's `__new__`/`__init__`) runs when
             // a class header names the class.
@@ -561,10 +586,13 @@ impl<'a> Scan<'a> {
         if self.crowded.iter().any(|c| self.hot.contains_key(c)) {
             return true;
         }
+        // A function named anywhere at module level counts (it may be called through a
+        // table); for names bound by imports (`any_use`) only a use does, as for classes:
+        // the join then parses the module to know.
         self.hot.iter().any(|(name, class)| {
             self.module_names
                 .get(name)
-                .is_some_and(|used| *used || !*class)
+                .is_some_and(|used| *used || !*class && !self.any_use)
         })
     }
 
@@ -865,32 +893,52 @@ fn is_prefix(w: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{hot_names, import_statements, named_at_import, runs_at_import};
+    use super::{place, runs_at_import};
 
     /// A call after `;` on an import line is placed (it was skipped with the import line).
     #[test]
     fn statements_after_a_semicolon_are_their_own() {
         assert!(runs("import os; os.system('x')\n"));
         assert!(!runs("import os; x = 1\ndef f():\n    os.system('x')\n"));
-        let src = b"from .a import b; b()\nimport c\ndef f():\n    import d\n";
-        let (imports, stopped) = import_statements(src);
-        let texts: Vec<&[u8]> = imports.iter().map(|(s, e)| &src[*s..*e]).collect();
-        assert_eq!(texts, [&b"from .a import b"[..], b"import c"]);
-        assert!(!stopped);
+        let named = |src: &str| place(src.as_bytes(), &at(src, "b"), &[], &[], true).at_import;
+        assert!(named("from .a import b; b()\n"));
+        assert!(!named("from .a import b; x = 1\n"));
     }
 
     /// Decorators and `=` count as uses of a name at import; a mention in a table does not.
     #[test]
     fn names_handed_on_at_import() {
-        let named = |src: &str| named_at_import(src.as_bytes(), &at(src, "init"));
+        let named = |src: &str| place(src.as_bytes(), &at(src, "init"), &[], &[], true).at_import;
         assert!(named("@init\ndef f(): pass\n"));
         assert!(named("t = Thread(target=init)\n"));
         assert!(named("m.init()\n"));
         assert!(!named("H = {'a': init}\n"));
         assert!(!named("def f():\n    init()\n"));
+        // Through a function of the module: called, decorating or handed on counts, a mention
+        // does not (the join then leaves the module unparsed).
+        assert!(named("def f():\n    init()\nf()\n"));
+        assert!(named("def f():\n    init()\nx = f\n"));
+        assert!(!named("def f():\n    init()\n__all__ = [f]\n"));
         let src = "def a():\n    os.system('x')\ndef b():\n    a()\ndef c():\n    pass\n";
-        let hot = hot_names(src.as_bytes(), &at(src, "system(")).expect("hot");
-        assert_eq!(hot, ["a", "b"]);
+        let p = place(src.as_bytes(), &at(src, "system("), &[], &[], false);
+        assert!(!p.at_import);
+        assert_eq!(p.hot, ["a", "b"]);
+        // A network word is reported apart, and not closed over calls.
+        let src = "def a():\n    urlopen(u)\ndef b():\n    a()\ndef c():\n    os.system('x')\n";
+        let mut offsets = at(src, "urlopen(");
+        let weak = offsets.clone();
+        offsets.extend(at(src, "system("));
+        let p = place(src.as_bytes(), &offsets, &weak, &[], false);
+        assert_eq!((p.hot, p.weak), (vec!["c".to_string()], vec!["a".to_string()]));
+        // A function named like a name an import binds is not used by the import.
+        let src = "from .b import f as g\n\ndef f():\n    g()\n";
+        let p = place(src.as_bytes(), &at(src, "g"), &[], &[], true);
+        assert!(!p.at_import);
+        assert_eq!(p.hot, ["f"]);
+        // A method's word makes its class and the method hot.
+        let src = "class K:\n    def m(self):\n        os.system('x')\n";
+        let p = place(src.as_bytes(), &at(src, "system("), &[], &[], false);
+        assert_eq!((p.hot, p.classes), (vec!["m".to_string()], vec!["K".to_string()]));
     }
 
     /// Offsets of every occurrence of `w` in `src`.

@@ -1,19 +1,20 @@
-//! What one module tells the check stage about the other modules of its package
-//! (`check/python_modules.rs`): the functions of other modules it calls at load, the modules it
-//! imports at load, and, for each of its own functions, the signals that would run at load if
-//! another module called it.
+//! What one module tells the join of its package's modules (`python/join.rs`): the names it
+//! imports from its package, and either what a parse found (the functions of other modules it
+//! calls at load, and for each of its own functions the signals that would run at load if
+//! another module called it) or, for a module the prefilter left unparsed, which of its
+//! functions hold a process, network or exec word.
 //!
 //! The analyser follows calls within one file (`called_at_load`, `close_calls`); a package
 //! usually keeps its code in several (`__init__.py` does `from ._boot import init; init()`),
-//! and analysers never read other files. So each module leaves its half here and the check
-//! joins them.
+//! and analysers never read other files. So each module leaves its half here and the join
+//! matches them, parsing a module again only when both halves say it may matter.
 //!
 //! Only names that can be modules of the same package are kept: relative names (`._boot.init`)
 //! and absolute names whose first component is one of the folders around the file
 //! (`a01._boot.init` in `a01/__init__.py`). Bounds: [`MAX_NAMES`] names per list,
 //! [`MAX_FUNCTIONS`] functions, [`MAX_LATENT`] signals and [`MAX_FN_CALLS`] calls per function,
 //! [`MAX_STEPS`] steps of the propagation through the file's call graph; past one,
-//! [`ModuleLinks::truncated`] is set and the analyser reports a `resource-limit` (info).
+//! [`ModuleLinks::truncated`] is set and the join says so (once).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -22,7 +23,7 @@ use crate::finding::{Location, Severity};
 use crate::rules::python as r;
 use crate::rules::Rule;
 
-/// Names kept per list (calls at load, imports at load).
+/// Names kept per list (calls at load, imports).
 pub const MAX_NAMES: usize = 256;
 /// Functions of one module described.
 pub const MAX_FUNCTIONS: usize = 1024;
@@ -32,11 +33,10 @@ pub const MAX_LATENT: usize = 16;
 pub const MAX_FN_CALLS: usize = 64;
 /// Steps of the propagation of signals from callees to callers within one module.
 const MAX_STEPS: usize = 1 << 16;
-/// Bytes of pending archive members' sources held per input ([`ModuleLinks::source`]);
-/// past them a member is parsed when it is analysed.
-pub const MAX_HELD: usize = 4 << 20;
 /// Folders around a file whose names count as its package's roots for absolute imports.
 const ROOT_FOLDERS: usize = 4;
+/// Bytes of one import statement read (a longer one is cut there).
+const MAX_STATEMENT: usize = 2048;
 
 /// One signal as the analyser keeps it: line, inside a function, evidence.
 type Signal = (usize, bool, String);
@@ -82,6 +82,22 @@ pub enum Kind {
     Test,
 }
 
+/// What a parse of a module found, for the join.
+#[derive(Debug, Clone, Default)]
+pub struct Exact {
+    /// Names of other modules' callables its top level reaches (`._boot.init`), sorted.
+    pub calls_at_load: Vec<String>,
+    /// The subset its top level calls itself, not through a function of its own.
+    pub calls_direct: Vec<String>,
+    /// Modules its top level imports (`.cli`, `pkg.cli`), outside function bodies, sorted;
+    /// for `from M import n` both `M` and `M.n` (`n` may be a submodule).
+    pub imports_at_load: Vec<String>,
+    /// Its functions (`f`, `Class.method`) that reach a signal or another module.
+    pub functions: BTreeMap<String, Reach>,
+    /// For a script: the signals its top level holds, graded at load.
+    pub script_latent: Vec<Latent>,
+}
+
 /// One module's links to the other modules of its package.
 #[derive(Debug, Clone)]
 pub struct ModuleLinks {
@@ -89,60 +105,73 @@ pub struct ModuleLinks {
     pub location: Location,
     /// When its top level runs.
     pub role: Role,
-    /// What kind of module it is.
+    /// What kind of module it is (a module left unparsed is a script only if a parse says so).
     pub kind: Kind,
-    /// Names of other modules' callables its top level reaches (`._boot.init`), sorted.
-    pub calls_at_load: Vec<String>,
-    /// The subset its top level calls itself, not through a function of its own.
-    pub calls_direct: Vec<String>,
-    /// Modules its top level imports (`.cli`, `pkg.cli`), sorted; for `from M import n`
-    /// both `M` and `M.n` (`n` may be a submodule).
-    pub imports_at_load: Vec<String>,
-    /// Its functions (`f`, `Class.method`) that reach a signal or another module.
-    pub functions: BTreeMap<String, Reach>,
-    /// For a script: the signals its top level holds, graded at load.
-    pub script_latent: Vec<Latent>,
+    /// The package names its import statements bind, wherever they are (read without
+    /// parsing, so an import inside a function or a string counts too; the join only uses
+    /// them to choose what to read again).
+    pub imports: ImportList,
+    /// What a parse found; `None` for a module the prefilter left unparsed.
+    pub exact: Option<Box<Exact>>,
+    /// Unparsed: the functions and methods (by their own name) whose bodies hold a process or
+    /// exec word, or call one that does within the file (`python_layout::place`), sorted.
+    pub hot: Vec<String>,
+    /// Unparsed: the classes one of whose methods is in `hot`, sorted.
+    pub hot_classes: Vec<String>,
+    /// Unparsed: the functions, methods and classes whose own bodies hold a network word (a
+    /// network call counts at load only when the loading module calls its function
+    /// directly), sorted.
+    pub hot_net: Vec<String>,
     /// A bound dropped some of the above.
     pub truncated: bool,
-    /// Not parsed: a module the prefilter skipped that calls something it imports from its
-    /// package at load. The names it may call (`._boot.init`
-    /// for `from ._boot import init`, `._t` for `from . import _t`); the check parses it
-    /// ([`super::module_links`]) when one of them reaches a signal.
-    pub pending: Vec<String>,
-    /// An unparsed archive member's source, for the check to parse (a file on disk is read
-    /// again instead).
-    pub source: Option<std::sync::Arc<[u8]>>,
-    /// The module was parsed (else only its imports were read, and the check parses it when
-    /// a load calls into it or `pending` names a signal).
-    pub parsed: bool,
-    /// Not parsed, but it has a process, network or exec word (in a function nobody in the
-    /// file calls): worth parsing when a load elsewhere calls into it.
-    pub words: bool,
-    /// With `words`: the functions and classes whose bodies hold one (or call one that does),
-    /// by name (`python_layout::hot_names`); `None` when that could not be told.
-    pub hot: Option<Vec<String>>,
+}
+
+/// The methods that run when a class is called or subclassed.
+const CONSTRUCTORS: &[&str] = &["__init__", "__new__", "__init_subclass__", "__post_init__"];
+
+fn has(list: &[String], name: &str) -> bool {
+    list.binary_search_by(|h| h.as_str().cmp(name)).is_ok()
+}
+
+/// [`ModuleLinks::may_hold`] over sorted lists of hot functions and methods, and of classes.
+pub fn may_hold_in(hot: &[String], classes: &[String], attr: &str) -> bool {
+    match attr.split_once('.') {
+        None => {
+            has(hot, attr) || has(classes, attr) && CONSTRUCTORS.iter().any(|c| has(hot, c))
+        }
+        Some((first, rest)) => {
+            let last = rest.rsplit('.').next().unwrap_or(rest);
+            (has(classes, first) || has(hot, first)) && has(hot, last)
+        }
+    }
 }
 
 impl ModuleLinks {
-    /// For an unparsed module: whether function `attr` (`f`, `K.m`) may hold a process,
-    /// network or exec word.
+    /// For an unparsed module: whether calling `attr` (`f`, `K`, `K.m`) may run a process or
+    /// exec word: a hot function, a class with a hot constructor, or a hot method of a class
+    /// with hot methods. (Method names are kept without their class, so `K.__init__` is
+    /// taken as hot when some class's `__init__` is.)
     pub fn may_hold(&self, attr: &str) -> bool {
-        let first = attr.split('.').next().unwrap_or(attr);
-        self.words
-            && self
-                .hot
-                .as_ref()
-                .is_none_or(|h| h.iter().any(|n| n == first))
+        may_hold_in(&self.hot, &self.hot_classes, attr)
+    }
+
+    /// For an unparsed module: whether calling `attr` directly may reach the network.
+    pub fn may_reach_network(&self, attr: &str) -> bool {
+        let last = attr.rsplit('.').next().unwrap_or(attr);
+        has(&self.hot_net, last)
     }
 
     /// Whether there is nothing to join.
     pub fn is_empty(&self) -> bool {
-        self.calls_at_load.is_empty()
-            && self.imports_at_load.is_empty()
-            && self.functions.is_empty()
-            && self.script_latent.is_empty()
-            && self.pending.is_empty()
-            && self.parsed
+        self.imports.is_empty()
+            && self.hot.is_empty()
+            && self.hot_net.is_empty()
+            && self.exact.as_ref().is_none_or(|e| {
+                e.calls_at_load.is_empty()
+                    && e.imports_at_load.is_empty()
+                    && e.functions.is_empty()
+                    && e.script_latent.is_empty()
+            })
     }
 }
 
@@ -192,90 +221,289 @@ pub struct Import {
     pub bound: String,
 }
 
+/// One entry of an [`ImportList`], borrowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportRef<'a> {
+    pub module: &'a str,
+    pub name: Option<&'a str>,
+    pub bound: &'a str,
+}
+
+/// The package imports of one module, kept in one string (a module binds tens of names; one
+/// allocation a name for every module of an environment showed in the scan's CPU).
+#[derive(Debug, Clone, Default)]
+pub struct ImportList {
+    text: String,
+    /// Per import: where its module, name (empty: none) and bound name end in `text`.
+    ends: Vec<[u32; 3]>,
+    /// Which imports have a name.
+    named: Vec<bool>,
+}
+
+impl ImportList {
+    /// Add one import (ignored past [`MAX_NAMES`] or 4 GiB of text).
+    pub fn push(&mut self, module: &str, name: Option<&str>, bound: &str) {
+        if self.ends.len() >= MAX_NAMES || self.text.len() > u32::MAX as usize / 2 {
+            return;
+        }
+        self.text.push_str(module);
+        let m = self.text.len() as u32;
+        self.text.push_str(name.unwrap_or(""));
+        let n = self.text.len() as u32;
+        self.text.push_str(bound);
+        self.ends.push([m, n, self.text.len() as u32]);
+        self.named.push(name.is_some());
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The import at `i`.
+    pub fn get(&self, i: usize) -> Option<ImportRef<'_>> {
+        let [m, n, b] = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1][2] } as usize;
+        let (m, n, b) = (m as usize, n as usize, b as usize);
+        Some(ImportRef {
+            module: &self.text[start..m],
+            name: self.named[i].then(|| &self.text[m..n]),
+            bound: &self.text[n..b],
+        })
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = ImportRef<'_>> {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
 /// The names one import statement's text binds (see [`Import`]); a wildcard binds none.
 pub fn parse_import(stmt: &[u8]) -> Vec<Import> {
-    // One line: continuations, brackets and comments dropped.
-    let text = String::from_utf8_lossy(stmt);
-    let mut clean = String::with_capacity(text.len());
-    for line in text.split('\n') {
-        let line = line.split('#').next().unwrap_or("");
-        clean.push_str(line.trim_end_matches(['\\', '\r']));
-        clean.push(' ');
-    }
-    let clean = clean.replace(['(', ')'], " ");
-    let words: Vec<&str> = clean.split_whitespace().collect();
     let mut out = Vec::new();
-    match words.first().copied() {
-        Some("import") => {
-            for item in words[1..].join(" ").split(',') {
-                let w: Vec<&str> = item.split_whitespace().collect();
-                match w.as_slice() {
-                    [m] => out.push(Import {
-                        module: (*m).to_string(),
-                        name: None,
-                        bound: m.split('.').next().unwrap_or(m).to_string(),
-                    }),
-                    [m, "as", a] => out.push(Import {
-                        module: (*m).to_string(),
-                        name: None,
-                        bound: (*a).to_string(),
-                    }),
-                    _ => {}
-                }
-            }
-        }
-        Some("from") => {
-            let Some(at) = words.iter().position(|w| *w == "import") else {
-                return out;
-            };
-            // `from . import x` and `from .. a import b` (spaces are allowed among the dots).
-            let module: String = words[1..at].concat();
-            if module.is_empty() {
-                return out;
-            }
-            for item in words[at + 1..].join(" ").split(',') {
-                let w: Vec<&str> = item.split_whitespace().collect();
-                let (name, bound) = match w.as_slice() {
-                    [n] => (*n, *n),
-                    [n, "as", a] => (*n, *a),
-                    _ => continue,
-                };
-                if name == "*" || !is_identifier(name) || !is_identifier(bound) {
-                    continue;
-                }
-                out.push(Import {
-                    module: module.clone(),
-                    name: Some(name.to_string()),
-                    bound: bound.to_string(),
-                });
-            }
-        }
-        _ => {}
-    }
-    out.retain(|i| {
-        i.module
-            .split('.')
-            .all(|p| p.is_empty() || is_identifier(p))
+    each_import(stmt, &mut |module, name, bound| {
+        out.push(Import {
+            module: module.to_string(),
+            name: name.map(str::to_string),
+            bound: bound.to_string(),
+        });
     });
     out
 }
 
-/// The imports at load of `src` that can name modules of the same package (see
-/// [`in_package`]), and whether a bound stopped the scan.
-pub fn package_imports(src: &[u8], roots: &[String]) -> (Vec<Import>, bool) {
-    let (statements, stopped) = crate::formats::python_layout::import_statements(src);
-    let mut out = Vec::new();
-    for (s, e) in statements {
-        for i in parse_import(&src[s..e]) {
-            if in_package(&i.module, roots) {
-                out.push(i);
+/// [`parse_import`], handing each import to `each` (module, name, bound) without allocating.
+pub fn each_import(stmt: &[u8], each: &mut dyn FnMut(&str, Option<&str>, &str)) {
+    // Tokens: dotted names, `,`, `*`; comments, brackets, continuations and blanks dropped.
+    // One pass over the bytes, no copy of the text (this runs on every package import of
+    // every module).
+    let mut tokens: Vec<&[u8]> = Vec::with_capacity(16);
+    let mut i = 0;
+    while i < stmt.len() && tokens.len() < 4096 {
+        let c = stmt[i];
+        if c == b'#' {
+            while i < stmt.len() && stmt[i] != b'\n' {
+                i += 1;
             }
+        } else if c == b',' || c == b'*' {
+            tokens.push(&stmt[i..=i]);
+            i += 1;
+        } else if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' {
+            let s = i;
+            while i < stmt.len() {
+                let d = stmt[i];
+                if d.is_ascii_alphanumeric() || d == b'_' || d == b'.' {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+            tokens.push(&stmt[s..i]);
+        } else {
+            i += 1;
         }
     }
-    (out, stopped)
+    // Tokens are ASCII (identifiers, dots, `,`, `*`): a non-ASCII byte ends a token and
+    // makes the import's name invalid.
+    fn text(t: &[u8]) -> &str {
+        std::str::from_utf8(t).unwrap_or("")
+    }
+    let valid_module = |m: &[u8]| {
+        m.split(|c| *c == b'.')
+            .all(|p| p.is_empty() || is_identifier_bytes(p))
+    };
+    match tokens.first().copied() {
+        Some(b"import") => {
+            for item in tokens[1..].split(|t| *t == b",") {
+                let (m, bound) = match item {
+                    [m] => (*m, m.split(|c| *c == b'.').next().unwrap_or(m)),
+                    [m, b"as", a] => (*m, *a),
+                    _ => continue,
+                };
+                if valid_module(m) && is_identifier_bytes(bound) {
+                    each(text(m), None, text(bound));
+                }
+            }
+        }
+        Some(b"from") => {
+            let Some(at) = tokens.iter().position(|w| *w == b"import") else {
+                return;
+            };
+            // `from . import x` and `from .. a import b` (spaces are allowed among the dots).
+            let joined;
+            let module: &[u8] = match &tokens[1..at] {
+                [one] => one,
+                many => {
+                    joined = many.concat();
+                    &joined
+                }
+            };
+            if module.is_empty() || !valid_module(module) {
+                return;
+            }
+            let module = text(module);
+            for item in tokens[at + 1..].split(|t| *t == b",") {
+                let (name, bound) = match item {
+                    [n] => (*n, *n),
+                    [n, b"as", a] => (*n, *a),
+                    _ => continue,
+                };
+                if !is_identifier_bytes(name) || !is_identifier_bytes(bound) {
+                    continue;
+                }
+                each(module, Some(text(name)), text(bound));
+            }
+        }
+        _ => {}
+    }
 }
 
-/// The module names `imports` runs at load, sorted and bounded; the bool is true when
+fn is_identifier_bytes(s: &[u8]) -> bool {
+    !s.is_empty()
+        && !s[0].is_ascii_digit()
+        && s.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+/// The import statements of `src` that bind names of its own package ([`in_package`]),
+/// read without parsing: every `import` keyword, its statement found around it (`from M
+/// import …` and `import …`, with brackets, comments and line continuations), at most
+/// [`MAX_NAMES`]. A statement inside a function or a string counts too: these only choose
+/// which modules the join reads again, and a parse decides.
+pub fn package_imports(src: &[u8], loc: &Location) -> ImportList {
+    package_imports_at(src, memchr::memmem::find_iter(src, b"import"), loc)
+}
+
+/// [`package_imports`] from the offsets of the `import` keywords, sorted (the prefilter's
+/// searcher found them already).
+pub fn package_imports_at(
+    src: &[u8],
+    offsets: impl Iterator<Item = usize>,
+    loc: &Location,
+) -> ImportList {
+    let mut out = ImportList::default();
+    let mut last = usize::MAX;
+    // The folders around the file, computed at the first absolute import that needs them.
+    let mut roots: Option<Vec<String>> = None;
+    for at in offsets {
+        if out.len() >= MAX_NAMES {
+            break;
+        }
+        let ident = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+        if at > 0 && ident(&src[at - 1]) || src.get(at + 6).is_some_and(ident) {
+            continue;
+        }
+        let Some((start, end)) = statement(src, at) else {
+            continue;
+        };
+        if start == last {
+            continue;
+        }
+        last = start;
+        let stmt = &src[start..end];
+        // Most imports name other distributions (`import os`, `from torch import nn`): a
+        // relative module, or a folder name around the file somewhere in the statement, is
+        // needed before the statement is read.
+        let relative = stmt.starts_with(b"from") && {
+            let rest = &stmt[4..];
+            let rest = &rest[rest
+                .iter()
+                .take_while(|c| c.is_ascii_whitespace() || **c == b'\\')
+                .count()..];
+            rest.first() == Some(&b'.')
+        };
+        if !relative {
+            let roots = roots.get_or_insert_with(|| self::roots(loc));
+            let named = roots
+                .iter()
+                .any(|r| memchr::memmem::find(stmt, r.as_bytes()).is_some());
+            if !named {
+                continue;
+            }
+        }
+        let roots = roots.get_or_insert_with(|| self::roots(loc));
+        each_import(stmt, &mut |module, name, bound| {
+            if in_package(module, roots) {
+                out.push(module, name, bound);
+            }
+        });
+    }
+    out
+}
+
+/// The import statement whose `import` keyword is at `at`: its start (the `from` of a `from`
+/// import, over line continuations) and its end (a line end outside brackets, a `;` or a
+/// comment). `None` when the keyword does not start a statement or follow `from M`.
+fn statement(src: &[u8], at: usize) -> Option<(usize, usize)> {
+    let floor = at.saturating_sub(MAX_STATEMENT);
+    let mut line_start = memchr::memrchr3(b'\n', b'\r', b';', &src[floor..at])
+        .map_or(floor, |p| floor + p + 1);
+    // `from ._boot \` on the line before (a continuation).
+    while line_start > floor + 1 && src[line_start - 1] == b'\n' {
+        let prev = src[..line_start - 1].trim_ascii_end();
+        if !prev.ends_with(b"\\") || prev.len() <= floor {
+            break;
+        }
+        line_start = memchr::memrchr3(b'\n', b'\r', b';', &src[floor..prev.len() - 1])
+            .map_or(floor, |p| floor + p + 1);
+    }
+    let before = &src[line_start..at];
+    let lead = before.len() - before.trim_ascii_start().len();
+    let before = before.trim_ascii().strip_suffix(b"\\").unwrap_or(before.trim_ascii());
+    let start = if before.is_empty() {
+        at
+    } else if before.starts_with(b"from") && before.get(4).is_some_and(u8::is_ascii_whitespace)
+    {
+        line_start + lead
+    } else {
+        return None;
+    };
+    let limit = src.len().min(at + MAX_STATEMENT);
+    let mut i = at + 6;
+    let mut open = 0usize;
+    while i < limit {
+        match src[i] {
+            b'(' => open += 1,
+            b')' => open = open.saturating_sub(1),
+            b'\\' => i += 1,
+            b'#' => {
+                while i < limit && !matches!(src[i], b'\n' | b'\r') {
+                    i += 1;
+                }
+                if open == 0 {
+                    break;
+                }
+                continue;
+            }
+            b'\n' | b'\r' | b';' if open == 0 => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    Some((start, i.min(limit)))
+}
+
+/// The module names `imports` runs, sorted and bounded; the bool is true when
 /// [`MAX_NAMES`] dropped some.
 pub fn imported_modules(imports: &[Import]) -> (Vec<String>, bool) {
     let mut set = BTreeSet::new();
@@ -289,18 +517,6 @@ pub fn imported_modules(imports: &[Import]) -> (Vec<String>, bool) {
     (set.into_iter().take(MAX_NAMES).collect(), over)
 }
 
-/// The names a module may call through `imports`, sorted, at most [`MAX_NAMES`].
-pub fn candidates(imports: &[Import]) -> Vec<String> {
-    let set: BTreeSet<String> = imports
-        .iter()
-        .map(|i| match &i.name {
-            Some(n) => join(&i.module, n),
-            None => i.module.clone(),
-        })
-        .collect();
-    set.into_iter().take(MAX_NAMES).collect()
-}
-
 /// `module` and `name` joined as Python joins them (`.` + `x` is `.x`).
 pub fn join(module: &str, name: &str) -> String {
     if module.ends_with('.') {
@@ -308,32 +524,6 @@ pub fn join(module: &str, name: &str) -> String {
     } else {
         format!("{module}.{name}")
     }
-}
-
-/// Whether a module that the prefilter would not parse is worth parsing for its links: it
-/// binds names from its package's modules and calls one of them (or uses it as a decorator,
-/// or hands it on by `=`) where it runs at import
-/// ([`crate::formats::python_layout::named_at_import`]). Parsing every module that imports
-/// from its package tripled the time of a scan of an environment.
-pub fn worth_parsing(src: &[u8], imports: &[Import]) -> bool {
-    if imports.is_empty() {
-        return false;
-    }
-    let names: Vec<(usize, usize)> = {
-        let mut distinct: Vec<&str> = imports.iter().map(|i| i.bound.as_str()).collect();
-        distinct.sort_unstable();
-        distinct.dedup();
-        // The name's first occurrence in the source stands for its byte range.
-        distinct
-            .into_iter()
-            .filter_map(|n| memchr::memmem::find(src, n.as_bytes()).map(|at| (at, at + n.len())))
-            .collect()
-    };
-    let mut placed = Vec::new();
-    super::place_names(src, &names, &mut placed);
-    placed.sort_unstable();
-    placed.dedup();
-    !placed.is_empty() && crate::formats::python_layout::named_at_import(src, &placed)
 }
 
 /// The severity a shell command, hidden spawn, exec of decoded data or dropper has when it
@@ -393,7 +583,8 @@ pub fn script_latent(sig: &Signals) -> Vec<Latent> {
     out
 }
 
-/// Build the links of a parsed module from its signals (after promotion within the file).
+/// Build the links of a parsed module from its signals (after promotion within the file);
+/// `imports`: its import statements outside function bodies that name its package.
 pub fn build(
     sig: &Signals,
     direct: &std::collections::HashSet<String>,
@@ -416,6 +607,41 @@ pub fn build(
     let (imports_at_load, over) = imported_modules(imports);
     truncated |= over;
 
+    // Nothing to describe (most parsed modules): no signal inside a function and no call
+    // into the package from one.
+    let latent_in_fn = [
+        &sig.shell,
+        &sig.hidden_spawn,
+        &sig.exec_decoded,
+        &sig.droppers,
+        &sig.network,
+    ]
+    .iter()
+    .any(|l| l.iter().any(|(_, in_fn, _)| *in_fn));
+    let calls_package = || {
+        sig.calls_in
+            .values()
+            .any(|cs| cs.iter().any(|c| in_package(c, &roots)))
+    };
+    if !latent_in_fn && !calls_package() {
+        return ModuleLinks {
+            location: location.clone(),
+            role,
+            kind,
+            imports: ImportList::default(),
+            exact: Some(Box::new(Exact {
+                calls_at_load,
+                calls_direct,
+                imports_at_load,
+                functions: BTreeMap::new(),
+                script_latent: Vec::new(),
+            })),
+            hot: Vec::new(),
+            hot_classes: Vec::new(),
+            hot_net: Vec::new(),
+            truncated,
+        };
+    }
     // Seeds: each function's own latent signals and calls into other modules.
     let mut all: Vec<Latent> = Vec::new();
     let mut own: HashMap<&str, (BTreeSet<usize>, BTreeSet<String>)> = HashMap::new();
@@ -549,17 +775,18 @@ pub fn build(
         location: location.clone(),
         role,
         kind,
-        calls_at_load,
-        calls_direct,
-        imports_at_load,
-        functions,
-        script_latent: Vec::new(),
+        imports: ImportList::default(),
+        exact: Some(Box::new(Exact {
+            calls_at_load,
+            calls_direct,
+            imports_at_load,
+            functions,
+            script_latent: Vec::new(),
+        })),
+        hot: Vec::new(),
+        hot_classes: Vec::new(),
+        hot_net: Vec::new(),
         truncated,
-        pending: Vec::new(),
-        source: None,
-        parsed: true,
-        words: false,
-        hot: None,
     }
 }
 
@@ -598,10 +825,24 @@ mod tests {
     }
 
     #[test]
-    fn imports_on_one_line_with_a_call_are_split() {
-        let src = b"from ._boot import init; init()\ndef f():\n    from .x import y\n";
-        let (imports, _) = package_imports(src, &[]);
-        assert_eq!(imports.len(), 1);
-        assert_eq!(imports[0].bound, "init");
+    fn package_imports_are_found_without_parsing() {
+        let loc = Location::file("/x/demo/m.py");
+        let src = b"import os\nfrom ._boot import init; init()\ndef f():\n    from .x import (\n        y,  # z\n        w as v)\nimport demo.cli as c, sys\nfrom .a \\\n    import b\nx = 'import'\n";
+        let got: Vec<(String, Option<String>, String)> = package_imports(src, &loc)
+            .iter()
+            .map(|i| (i.module.to_string(), i.name.map(str::to_string), i.bound.to_string()))
+            .collect();
+        let want = [
+            ("._boot", Some("init"), "init"),
+            (".x", Some("y"), "y"),
+            (".x", Some("w"), "v"),
+            ("demo.cli", None, "c"),
+            (".a", Some("b"), "b"),
+        ];
+        let want: Vec<(String, Option<String>, String)> = want
+            .iter()
+            .map(|(m, n, b)| (m.to_string(), n.map(str::to_string), b.to_string()))
+            .collect();
+        assert_eq!(got, want);
     }
 }
