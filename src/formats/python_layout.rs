@@ -146,6 +146,21 @@ pub fn place(
     }
 }
 
+/// Whether the rest of an `if` line is `__name__ == '__main__':` (either order, either quote),
+/// nothing else before the colon.
+fn is_main_guard(rest: &[u8]) -> bool {
+    let squeezed: Vec<u8> = rest
+        .iter()
+        .take_while(|c| **c != b'\n' && **c != b'#')
+        .filter(|c| !c.is_ascii_whitespace())
+        .map(|c| if *c == b'"' { b'\'' } else { *c })
+        .collect();
+    matches!(
+        squeezed.as_slice(),
+        b"__name__=='__main__':" | b"'__main__'==__name__:"
+    )
+}
+
 impl<'a> Scan<'a> {
     fn new(src: &'a [u8], offsets: &'a [usize]) -> Self {
         Scan {
@@ -237,6 +252,9 @@ struct Line {
     /// Name token of a `def`/`class` header.
     name: Option<(usize, usize)>,
     indent: usize,
+    /// `if __name__ == '__main__':` at module level, for names bound by imports (`any_use`):
+    /// its block runs when the file is run as a script, not at import (as the parse has it).
+    guard: bool,
 }
 
 impl<'a> Scan<'a> {
@@ -376,14 +394,9 @@ impl<'a> Scan<'a> {
                     let rest = &src[i..];
                     if rest.get(ws_len(rest)) == Some(&b'(') {
                         let around: Vec<(&'a [u8], bool)> = self
-                            .stack
-                            .iter()
-                            .filter_map(|b| b.name.map(|(s, e)| (&src[s..e], !b.def)))
-                            .chain(
-                                l.name
-                                    .zip(l.header.map(|def| !def))
-                                    .map(|((s, e), class)| (&src[s..e], class)),
-                            )
+                            .enclosing(l)
+                            .into_iter()
+                            .map(|((s, e), class)| (&src[s..e], class))
                             .collect();
                         let callers = self.calls.entry(word).or_default();
                         for (caller, class) in around {
@@ -475,6 +488,7 @@ impl<'a> Scan<'a> {
             last_code: None,
             name,
             indent: col,
+            guard: self.any_use && col == 0 && word(b"if") && is_main_guard(&rest[2..]),
         }
     }
 
@@ -482,7 +496,7 @@ impl<'a> Scan<'a> {
         if l.last_code == Some(b':') {
             self.stack.push(Block {
                 indent: l.indent,
-                def: l.header == Some(true),
+                def: l.header == Some(true) || l.guard,
                 name: l.name,
             });
         }
@@ -517,11 +531,7 @@ impl<'a> Scan<'a> {
             }
             // Inside a function: every enclosing function and class is hot (a method runs
             // when its class is used, a nested function when its outer one is called).
-            let names = self
-                .stack
-                .iter()
-                .filter_map(|b| b.name.map(|n| (n, !b.def)))
-                .chain(l.name.zip(l.header.map(|def| !def)));
+            let names = self.enclosing(l);
             let weak = self.weak.binary_search(&at).is_ok();
             let ignored = self.ignored.binary_search(&at).is_ok();
             for ((s, e), class) in names {
@@ -567,6 +577,30 @@ impl<'a> Scan<'a> {
                 }
             }
         }
+    }
+
+    /// The functions and classes around the current line (their name ranges, and whether each
+    /// is a class), outermost first. For names bound by imports (`any_use`, the join's
+    /// placement), a function nested in a function is left out: its name is bound only inside
+    /// the outer one, which is named already, and common inner names (`wrapper`, `decorator`)
+    /// would make every function calling some other `wrapper(` hot (torch's test helpers).
+    fn enclosing(&self, l: &Line) -> Vec<((usize, usize), bool)> {
+        let header = l.name.zip(l.header).map(|(n, def)| Block {
+            indent: l.indent,
+            def,
+            name: Some(n),
+        });
+        let mut in_def = false;
+        let mut out = Vec::new();
+        for b in self.stack.iter().copied().chain(header) {
+            if let Some(n) = b.name {
+                if !(self.any_use && in_def) {
+                    out.push((n, !b.def));
+                }
+            }
+            in_def |= b.def;
+        }
+        out
     }
 
     /// Skip the word offsets below `to`: they are in a comment or the text of a string.
@@ -905,6 +939,41 @@ mod tests {
         assert!(!named("from .a import b; x = 1\n"));
     }
 
+    /// For names bound by imports (the join's placement), a function nested in a function is
+    /// named by its outer one only, and a main guard's block does not run at import.
+    #[test]
+    fn inner_functions_and_the_main_guard_for_the_join() {
+        let placed = |src: &str| place(src.as_bytes(), &at(src, "init"), &[], &[], true);
+        // torch's test helpers: an inner `wrapper` holds the use; another `wrapper(` call at
+        // module level is not a call of it.
+        let src = "def deco(f):\n    def wrapper():\n        init()\n    return wrapper\n\ndef other(f):\n    def wrapper():\n        return f()\n    return wrapper\nx = other(1)\nwrapper()\n";
+        let p = placed(src);
+        assert!(!p.at_import);
+        assert_eq!(p.hot, ["deco"]);
+        // The outer function called at module level still is.
+        assert!(
+            placed("def deco():\n    def wrapper():\n        init()\n    wrapper()\ndeco()\n")
+                .at_import
+        );
+        // A main guard.
+        for guard in [
+            "if __name__ == '__main__':",
+            "if \"__main__\" == __name__ :",
+        ] {
+            let src = format!("def main():\n    init()\n\n{guard}\n    main()\n    init()\n");
+            let p = placed(&src);
+            assert!(!p.at_import, "{guard}");
+            assert_eq!(p.hot, ["main"]);
+        }
+        assert!(
+            placed("def main():\n    init()\nif __name__ == '__main__' or X:\n    main()\n")
+                .at_import
+        );
+        // The prefilter's own placement is unchanged: a guard's body runs at import for it.
+        let src = "import os\nif __name__ == '__main__':\n    os.system('x')\n";
+        assert!(runs(src));
+    }
+
     /// Decorators and `=` count as uses of a name at import; a mention in a table does not.
     #[test]
     fn names_handed_on_at_import() {
@@ -929,7 +998,10 @@ mod tests {
         let weak = offsets.clone();
         offsets.extend(at(src, "system("));
         let p = place(src.as_bytes(), &offsets, &weak, &[], false);
-        assert_eq!((p.hot, p.weak), (vec!["c".to_string()], vec!["a".to_string()]));
+        assert_eq!(
+            (p.hot, p.weak),
+            (vec!["c".to_string()], vec!["a".to_string()])
+        );
         // A function named like a name an import binds is not used by the import.
         let src = "from .b import f as g\n\ndef f():\n    g()\n";
         let p = place(src.as_bytes(), &at(src, "g"), &[], &[], true);
@@ -938,7 +1010,10 @@ mod tests {
         // A method's word makes its class and the method hot.
         let src = "class K:\n    def m(self):\n        os.system('x')\n";
         let p = place(src.as_bytes(), &at(src, "system("), &[], &[], false);
-        assert_eq!((p.hot, p.classes), (vec!["m".to_string()], vec!["K".to_string()]));
+        assert_eq!(
+            (p.hot, p.classes),
+            (vec!["m".to_string()], vec!["K".to_string()])
+        );
     }
 
     /// Offsets of every occurrence of `w` in `src`.
