@@ -501,6 +501,45 @@ fn a_long_chain_of_modules_is_bounded_and_reported_once() {
     );
 }
 
+/// A hostile package: 2,000 modules importing each other in a cycle, each calling the next at
+/// load, one of them with a payload. The join ends within its bounds, grades the payload at
+/// load where a load reaches it within `MAX_DEPTH` modules, and says it stopped once.
+#[test]
+fn a_cycle_of_two_thousand_modules_is_bounded_and_reported_once() {
+    const N: usize = 2000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "demo/__init__.py", b"from .m0 import f\nf()\n");
+    for i in 0..N {
+        let next = (i + 1) % N;
+        let payload = if i == N - 1 {
+            "    os.system('echo airlock-test')\n"
+        } else {
+            ""
+        };
+        let src =
+            format!("import os\nfrom .m{next} import f as g\ng()\n\ndef f():\n    g()\n{payload}");
+        write(dir.path(), &format!("demo/m{i}.py"), src.as_bytes());
+    }
+    let started = std::time::Instant::now();
+    let r = scan_dir(dir.path());
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+    assert_eq!(
+        worst(&r, "python-shell-command", &format!("demo/m{}.py", N - 1)),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+    let limits: Vec<_> = r
+        .files
+        .iter()
+        .flat_map(|f| f.findings.iter())
+        .filter(|f| f.rule.id == "resource-limit")
+        .collect();
+    assert_eq!(limits.len(), 1, "{:#?}", summary(&r));
+    assert_eq!(limits[0].severity, Severity::Info);
+}
+
 /// Benign look-alikes: the package's `__init__.py` calls a sibling's setup function at load
 /// whose body only reads configuration, and a sibling's function that runs `git rev-parse`
 /// (or a shell command) is called only lazily, from functions nobody calls at load.

@@ -7556,14 +7556,15 @@ fn join_strong(src: &[u8], at: usize, network: bool) -> bool {
         }
         b"spawn" => on(&[b"pty"]),
         l if l.starts_with(b"exec") && l.len() <= 7 && l != b"exec" => plain(),
-        l if (l.starts_with(b"spawn") || l.starts_with(b"posix_spawn")) && l.len() <= 11 => {
-            plain()
-        }
+        l if (l.starts_with(b"spawn") || l.starts_with(b"posix_spawn")) && l.len() <= 11 => plain(),
         b"exec" | b"eval" => network && (object.is_none() || on(&[b"builtins"])),
         b"run_path" | b"run_module" | b"exec_module" | b"load_module" => network,
-        b"run" | b"call" | b"check_call" | b"check_output" | b"Popen" | b"create_subprocess_exec" => {
-            first_arg_shell(rest, n)
-        }
+        b"run"
+        | b"call"
+        | b"check_call"
+        | b"check_output"
+        | b"Popen"
+        | b"create_subprocess_exec" => first_arg_shell(rest, n),
         _ => false,
     }
 }
@@ -7609,7 +7610,15 @@ fn first_arg_shell(rest: &[u8], n: usize) -> bool {
             let prog = word[..end].rsplit(|c| *c == b'/').next().unwrap_or(&[]);
             return matches!(
                 prog,
-                b"sh" | b"bash" | b"zsh" | b"dash" | b"ksh" | b"cmd" | b"cmd.exe" | b"powershell" | b"pwsh"
+                b"sh"
+                    | b"bash"
+                    | b"zsh"
+                    | b"dash"
+                    | b"ksh"
+                    | b"cmd"
+                    | b"cmd.exe"
+                    | b"powershell"
+                    | b"pwsh"
             );
         }
     }
@@ -8218,7 +8227,12 @@ fn run(
     if std::env::var_os("AIRLOCK_PARSE_LOG").is_some() {
         #[allow(clippy::print_stderr)]
         {
-            eprintln!("PARSED {} {} {:?}", src.len(), links == Links::Force, loc.artifact_name());
+            eprintln!(
+                "PARSED {} {} {:?}",
+                src.len(),
+                links == Links::Force,
+                loc.artifact_name()
+            );
         }
     }
     let Some(tree) = parser.parse(src, None) else {

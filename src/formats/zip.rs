@@ -533,7 +533,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     }
     // The archive's Python modules are one package space: joined here, with members inflated
     // again when the join must read one, so no source is held while the members are read.
-    let links = ctx.python_links.split_off(links_start.min(ctx.python_links.len()));
+    let links = ctx
+        .python_links
+        .split_off(links_start.min(ctx.python_links.len()));
     if !links.is_empty() {
         let mut sources = ZipSources {
             data,
@@ -596,7 +598,9 @@ fn member_source(data: &[u8], e: &Entry) -> Option<Vec<u8>> {
     let nl = u16_at(h, 26)? as usize;
     let el = u16_at(h, 28)? as usize;
     let start = lho + 30 + nl + el;
-    let end = (start as u64).saturating_add(e.csize).min(data.len() as u64) as usize;
+    let end = (start as u64)
+        .saturating_add(e.csize)
+        .min(data.len() as u64) as usize;
     let raw = data.get(start..end)?;
     if e.method == 0 {
         return (raw.len() as u64 <= max).then(|| raw.to_vec());

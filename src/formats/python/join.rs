@@ -262,6 +262,16 @@ fn has_name(list: &[String], name: &str) -> bool {
     list.binary_search_by(|h| h.as_str().cmp(name)).is_ok()
 }
 
+/// Answers remembered per module, by the name asked.
+type Memo<T> = HashMap<usize, HashMap<Box<str>, T>>;
+
+/// The attributes of a module whose call may run a signal, and those that reach the network
+/// when called directly ([`Join::hot_attrs`]).
+type HotAttrs = (Vec<String>, Vec<String>);
+
+/// What the walk reached, by (module, line, rule).
+type Found = BTreeMap<(usize, usize, &'static str), Reached>;
+
 struct Join<'a, 's> {
     modules: Vec<Module<'a>>,
     by_path: HashMap<String, usize>,
@@ -276,10 +286,10 @@ struct Join<'a, 's> {
     /// The loading module of the first walk a bound cut, where the finding goes.
     cut: Option<usize>,
     /// Names resolved by [`Join::callee`], per module.
-    resolved: std::cell::RefCell<HashMap<usize, HashMap<Box<str>, Option<(usize, String)>>>>,
+    resolved: std::cell::RefCell<Memo<Option<(usize, String)>>>,
     resolved_count: std::cell::Cell<usize>,
     /// Names resolved by [`Join::imported`], per module.
-    imports_memo: std::cell::RefCell<HashMap<usize, HashMap<Box<str>, Option<usize>>>>,
+    imports_memo: std::cell::RefCell<Memo<Option<usize>>>,
     /// Unparsed modules whose own words make a name another module uses hot
     /// ([`Join::is_hot`]): parsed before anything spreads from them.
     roots: std::cell::RefCell<BTreeSet<usize>>,
@@ -296,7 +306,7 @@ struct Join<'a, 's> {
     loaders: BTreeSet<usize>,
     settles: usize,
     /// [`Join::hot_attrs`] answers within one round of step 1.
-    attrs_memo: std::cell::RefCell<HashMap<usize, (Vec<String>, Vec<String>)>>,
+    attrs_memo: std::cell::RefCell<HashMap<usize, HotAttrs>>,
     tsp: [std::time::Duration; 4],
 }
 
@@ -367,7 +377,12 @@ impl Join<'_, '_> {
 
     /// The module an imported name stands for (memoised).
     fn imported(&self, from: usize, name: &str) -> Option<usize> {
-        if let Some(hit) = self.imports_memo.borrow().get(&from).and_then(|m| m.get(name)) {
+        if let Some(hit) = self
+            .imports_memo
+            .borrow()
+            .get(&from)
+            .and_then(|m| m.get(name))
+        {
             return *hit;
         }
         let got = self.base(from, name).and_then(|(base, parts)| {
@@ -422,7 +437,7 @@ impl Join<'_, '_> {
 
     /// The attributes of module `m` whose call may run a signal: process or exec (`.0`), or a
     /// network call when called directly (`.1`), for a module imported whole.
-    fn hot_attrs(&self, m: usize) -> (Vec<String>, Vec<String>) {
+    fn hot_attrs(&self, m: usize) -> HotAttrs {
         if let Some(hit) = self.attrs_memo.borrow().get(&m) {
             return hit.clone();
         }
@@ -431,7 +446,7 @@ impl Join<'_, '_> {
         got
     }
 
-    fn hot_attrs_of(&self, m: usize) -> (Vec<String>, Vec<String>) {
+    fn hot_attrs_of(&self, m: usize) -> HotAttrs {
         let module = &self.modules[m];
         let l = &module.links;
         let Some(exact) = &l.exact else {
@@ -484,14 +499,15 @@ impl Join<'_, '_> {
             {
                 let l = &self.modules[m].links;
                 script |= l.kind == Kind::Script
-                    && l.exact.as_ref().is_some_and(|e| !e.script_latent.is_empty());
+                    && l.exact
+                        .as_ref()
+                        .is_some_and(|e| !e.script_latent.is_empty());
             }
             if let Some(m) = self.imported(x, &full) {
                 // `import a.b` binds `a` and is used as `a.b.f`; `import a.b as c` and
                 // `from a import b` bind the module itself.
                 let first = imp.module.split('.').next().unwrap_or("");
-                let prefix = if imp.name.is_none() && imp.bound == first && imp.module != first
-                {
+                let prefix = if imp.name.is_none() && imp.bound == first && imp.module != first {
                     format!("{}.", imp.module)
                 } else {
                     format!("{}.", imp.bound)
@@ -539,7 +555,10 @@ impl Join<'_, '_> {
 
     /// Read the sources of `ms` again, within [`MAX_READ`]; a module past it is left.
     fn read(&mut self, ms: &[usize]) -> Vec<(usize, Vec<u8>)> {
-        let locs: Vec<&Location> = ms.iter().map(|m| &self.modules[*m].links.location).collect();
+        let locs: Vec<&Location> = ms
+            .iter()
+            .map(|m| &self.modules[*m].links.location)
+            .collect();
         let got = self.sources.read(&locs);
         let mut out = Vec::new();
         for (m, src) in ms.iter().zip(got) {
@@ -567,7 +586,10 @@ impl Join<'_, '_> {
             return;
         };
         let calls = exact.functions.values().flat_map(|r| &r.calls);
-        for c in calls.chain(&exact.calls_at_load).chain(&exact.imports_at_load) {
+        for c in calls
+            .chain(&exact.calls_at_load)
+            .chain(&exact.imports_at_load)
+        {
             let list = self.callers.entry(key_hash(last(c))).or_default();
             if list.last() != Some(&e) {
                 list.push(e);
@@ -590,10 +612,11 @@ impl Join<'_, '_> {
         let mut own = !exact.script_latent.is_empty();
         for (f, r) in &exact.functions {
             own |= !r.latent.is_empty() || !r.network.is_empty();
-            let calls_hot = r.calls.iter().filter(|c| asked(c)).any(|c| {
-                self.callee(e, c)
-                    .is_some_and(|(m, a)| self.is_hot(m, &a))
-            });
+            let calls_hot = r
+                .calls
+                .iter()
+                .filter(|c| asked(c))
+                .any(|c| self.callee(e, c).is_some_and(|(m, a)| self.is_hot(m, &a)));
             if calls_hot {
                 hot.push(f.clone());
             }
@@ -606,7 +629,9 @@ impl Join<'_, '_> {
             self.imported(e, n).is_some_and(|m| {
                 let l = &self.modules[m].links;
                 l.kind == Kind::Script
-                    && l.exact.as_ref().is_some_and(|x| !x.script_latent.is_empty())
+                    && l.exact
+                        .as_ref()
+                        .is_some_and(|x| !x.script_latent.is_empty())
             })
         });
         if loads && self.modules[e].links.kind == Kind::Module {
@@ -648,9 +673,7 @@ impl Join<'_, '_> {
                         }
                     })
                     // A script is imported by its module's name.
-                    .chain(
-                        (!e.script_latent.is_empty()).then(|| module.stem().to_string()),
-                    )
+                    .chain((!e.script_latent.is_empty()).then(|| module.stem().to_string()))
                     .collect(),
                 None => module
                     .relay
@@ -677,11 +700,48 @@ impl Join<'_, '_> {
         self.tsp[0] += t.elapsed();
         let t = std::time::Instant::now();
         // Unparsed importers, and which of their imports may name a changed module.
+        // An import is kept when it resolves to the changed module (a `utils` is imported
+        // across the corpus under that name: only the package's own counts).
         let mut candidates: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
-        for m in changed {
-            let key = key_hash(self.modules[*m].stem());
-            for (x, i) in self.importers.get(&key).into_iter().flatten() {
-                candidates.entry(*x).or_default().insert(*i);
+        for &m in changed {
+            let key = key_hash(self.modules[m].stem());
+            for &(x, i) in self.importers.get(&key).into_iter().flatten() {
+                let module = &self.modules[x];
+                if module.links.exact.is_some() || module.parse || module.unreadable {
+                    continue;
+                }
+                let Some(imp) = module.links.imports.get(i) else {
+                    continue;
+                };
+                let hits = self.imported(x, imp.module) == Some(m)
+                    || imp.name.is_some_and(|n| {
+                        let full = join_name(imp.module, n);
+                        self.imported(x, &full) == Some(m)
+                            || self.callee(x, &full).is_some_and(|(c, _)| c == m)
+                    });
+                if hits {
+                    candidates.entry(x).or_default().insert(i);
+                }
+            }
+        }
+        if std::env::var_os("AIRLOCK_JOIN_STATS").is_some() {
+            #[allow(clippy::print_stderr)]
+            {
+                let n: usize = candidates.values().map(BTreeSet::len).sum();
+                let mut stems: HashMap<&str, usize> = HashMap::new();
+                for m in changed {
+                    let key = key_hash(self.modules[*m].stem());
+                    *stems.entry(self.modules[*m].stem()).or_default() +=
+                        self.importers.get(&key).map_or(0, Vec::len);
+                }
+                let mut v: Vec<_> = stems.into_iter().collect();
+                v.sort_by_key(|x| std::cmp::Reverse(x.1));
+                v.truncate(8);
+                eprintln!(
+                    "JOINSPREAD changed={} candidates={} imports={n} top={v:?}",
+                    changed.len(),
+                    candidates.len()
+                );
             }
         }
         let mut batch: Vec<(usize, Vec<Pattern>, Vec<Pattern>)> = Vec::new();
@@ -694,7 +754,11 @@ impl Join<'_, '_> {
             let scanned = &self.modules[x].scanned;
             if script {
                 self.modules[x].parse = true;
-            } else if strong.iter().chain(&net).any(|p| !scanned.contains(&p.key())) {
+            } else if strong
+                .iter()
+                .chain(&net)
+                .any(|p| !scanned.contains(&p.key()))
+            {
                 batch.push((x, strong, net));
             }
         }
@@ -890,10 +954,8 @@ fn reaches_keyed<'a>(
     if !attr.contains('.') {
         // `attr.__init__`, `attr.__new__`: the keys right after `attr` that start `attr.`
         // (identifiers hold no byte below `.`, so they all come first).
-        let after = functions.range::<str, _>((
-            std::ops::Bound::Excluded(attr),
-            std::ops::Bound::Unbounded,
-        ));
+        let after = functions
+            .range::<str, _>((std::ops::Bound::Excluded(attr), std::ops::Bound::Unbounded));
         for (k, r) in after {
             match k.strip_prefix(attr).and_then(|rest| rest.strip_prefix('.')) {
                 Some("__init__" | "__new__") => out.push((k, r)),
@@ -952,8 +1014,8 @@ fn starts(j: &Join<'_, '_>, m: usize, depth: usize, queue: &mut Queue) {
 /// Step 2: walk from the parsed modules whose load reaches something hot. Returns what was
 /// reached, and the unparsed modules whose hot functions the walk called (to parse before
 /// walking again).
-fn walk(j: &mut Join<'_, '_>) -> (BTreeMap<(usize, usize, &'static str), Reached>, BTreeSet<usize>) {
-    let mut found: BTreeMap<(usize, usize, &'static str), Reached> = BTreeMap::new();
+fn walk(j: &mut Join<'_, '_>) -> (Found, BTreeSet<usize>) {
+    let mut found: Found = BTreeMap::new();
     let mut wanted = BTreeSet::new();
     let mut work_left = MAX_WORK;
     for root in j.loaders.clone() {
@@ -992,7 +1054,10 @@ fn walk(j: &mut Join<'_, '_>) -> (BTreeMap<(usize, usize, &'static str), Reached
                         if std::env::var_os("AIRLOCK_JOIN_STATS").is_some() {
                             #[allow(clippy::print_stderr)]
                             {
-                                eprintln!("JOINWANT {} -> {} {attr} direct={direct}", j.modules[root].path, target.path);
+                                eprintln!(
+                                    "JOINWANT {} -> {} {attr} direct={direct}",
+                                    j.modules[root].path, target.path
+                                );
                             }
                         }
                         wanted.insert(m);
@@ -1120,8 +1185,7 @@ pub fn join<'a>(
         let source = match &l.exact {
             Some(e) => {
                 !e.script_latent.is_empty()
-                    || e
-                        .functions
+                    || e.functions
                         .values()
                         .any(|r| !r.latent.is_empty() || !r.network.is_empty())
             }
@@ -1173,8 +1237,13 @@ pub fn join<'a>(
         changed = next;
     }
     if !settled {
-        j.bounds
-            .insert(format!("more than {MAX_ROUNDS} rounds joining Python modules"));
+        // Hot names were still spreading (a cycle of thousands of modules): what is parsed
+        // so far is walked, and the modules the spread had reached are the ones left.
+        j.bounds.insert(format!(
+            "more than {MAX_ROUNDS} rounds joining Python modules"
+        ));
+        j.left.extend(changed.iter().copied());
+        found = walk(&mut j).0;
     }
     if std::env::var_os("AIRLOCK_JOIN_STATS").is_some() {
         #[allow(clippy::print_stderr)]
@@ -1273,7 +1342,8 @@ mod tests {
 
     #[test]
     fn uses_are_found_by_name_and_by_attribute() {
-        let src = b"from ._boot import init\ninit()\nx.init()\ninitial()\n_boot.init()\n_boot.other()\n";
+        let src =
+            b"from ._boot import init\ninit()\nx.init()\ninitial()\n_boot.init()\n_boot.other()\n";
         let at = occurrences(src, &[Pattern::Name("init".into())], 100);
         assert_eq!(at.len(), 2); // the import's and the call's; not `x.init`, `initial`
         let at = occurrences(

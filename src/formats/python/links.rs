@@ -136,9 +136,7 @@ fn has(list: &[String], name: &str) -> bool {
 /// [`ModuleLinks::may_hold`] over sorted lists of hot functions and methods, and of classes.
 pub fn may_hold_in(hot: &[String], classes: &[String], attr: &str) -> bool {
     match attr.split_once('.') {
-        None => {
-            has(hot, attr) || has(classes, attr) && CONSTRUCTORS.iter().any(|c| has(hot, c))
-        }
+        None => has(hot, attr) || has(classes, attr) && CONSTRUCTORS.iter().any(|c| has(hot, c)),
         Some((first, rest)) => {
             let last = rest.rsplit('.').next().unwrap_or(rest);
             (has(classes, first) || has(hot, first)) && has(hot, last)
@@ -456,8 +454,8 @@ pub fn package_imports_at(
 /// comment). `None` when the keyword does not start a statement or follow `from M`.
 fn statement(src: &[u8], at: usize) -> Option<(usize, usize)> {
     let floor = at.saturating_sub(MAX_STATEMENT);
-    let mut line_start = memchr::memrchr3(b'\n', b'\r', b';', &src[floor..at])
-        .map_or(floor, |p| floor + p + 1);
+    let mut line_start =
+        memchr::memrchr3(b'\n', b'\r', b';', &src[floor..at]).map_or(floor, |p| floor + p + 1);
     // `from ._boot \` on the line before (a continuation).
     while line_start > floor + 1 && src[line_start - 1] == b'\n' {
         let prev = src[..line_start - 1].trim_ascii_end();
@@ -469,11 +467,13 @@ fn statement(src: &[u8], at: usize) -> Option<(usize, usize)> {
     }
     let before = &src[line_start..at];
     let lead = before.len() - before.trim_ascii_start().len();
-    let before = before.trim_ascii().strip_suffix(b"\\").unwrap_or(before.trim_ascii());
+    let before = before
+        .trim_ascii()
+        .strip_suffix(b"\\")
+        .unwrap_or(before.trim_ascii());
     let start = if before.is_empty() {
         at
-    } else if before.starts_with(b"from") && before.get(4).is_some_and(u8::is_ascii_whitespace)
-    {
+    } else if before.starts_with(b"from") && before.get(4).is_some_and(u8::is_ascii_whitespace) {
         line_start + lead
     } else {
         return None;
@@ -830,7 +830,13 @@ mod tests {
         let src = b"import os\nfrom ._boot import init; init()\ndef f():\n    from .x import (\n        y,  # z\n        w as v)\nimport demo.cli as c, sys\nfrom .a \\\n    import b\nx = 'import'\n";
         let got: Vec<(String, Option<String>, String)> = package_imports(src, &loc)
             .iter()
-            .map(|i| (i.module.to_string(), i.name.map(str::to_string), i.bound.to_string()))
+            .map(|i| {
+                (
+                    i.module.to_string(),
+                    i.name.map(str::to_string),
+                    i.bound.to_string(),
+                )
+            })
             .collect();
         let want = [
             ("._boot", Some("init"), "init"),
