@@ -713,6 +713,10 @@ impl Join<'_, '_> {
                 let Some(imp) = module.links.imports.get(i) else {
                     continue;
                 };
+                // Without allocating first: most entries name another package's `utils`.
+                if !may_name(&module.path, imp.module, imp.name, &self.modules[m].path) {
+                    continue;
+                }
                 let hits = self.imported(x, imp.module) == Some(m)
                     || imp.name.is_some_and(|n| {
                         let full = join_name(imp.module, n);
@@ -899,6 +903,64 @@ fn importers(modules: &[Module<'_>]) -> Keyed<(usize, usize)> {
         }
     }
     out
+}
+
+/// Whether `from module import name` (or `import module`) in the file at `path` may name the
+/// module at `target` or a callable in it: the target's path, without `.py` or `/__init__.py`,
+/// is the folder the name is resolved from ([`Join::base`]) followed by leading components of
+/// the name. A cheap necessary test, without allocating; the join then resolves exactly.
+fn may_name(path: &str, module: &str, name: Option<&str>, target: &str) -> bool {
+    let stemmed = target
+        .strip_suffix("/__init__.py")
+        .or_else(|| target.strip_suffix(".py"))
+        .unwrap_or(target);
+    let dots = module.bytes().take_while(|b| *b == b'.').count();
+    let mut parts = module[dots..]
+        .split('.')
+        .filter(|p| !p.is_empty())
+        .chain(name);
+    let mut dir = folder(path);
+    let base = if dots > 0 {
+        for _ in 1..dots {
+            if dir.is_empty() || dir == "/" {
+                return false;
+            }
+            dir = folder(dir);
+        }
+        dir
+    } else {
+        let Some(root) = module[dots..].split('.').find(|p| !p.is_empty()).or(name) else {
+            return false;
+        };
+        loop {
+            if dir.is_empty() || dir == "/" {
+                return false;
+            }
+            if dir.rsplit('/').next() == Some(root) {
+                break folder(dir);
+            }
+            dir = folder(dir);
+        }
+    };
+    let rest = match base {
+        "" => Some(stemmed),
+        "/" => stemmed.strip_prefix('/'),
+        b => stemmed.strip_prefix(b).and_then(|r| {
+            if r.is_empty() {
+                Some(r)
+            } else {
+                r.strip_prefix('/')
+            }
+        }),
+    };
+    let Some(rest) = rest else {
+        return false;
+    };
+    if rest.is_empty() {
+        // The package folder itself (`from . import x` naming `__init__.py`).
+        return target.ends_with("__init__.py");
+    }
+    rest.split('/').all(|c| parts.next() == Some(c))
 }
 
 /// The last component of a dotted name.
@@ -1338,6 +1400,37 @@ mod tests {
         assert_eq!(folder("a/b.py"), "a");
         assert_eq!(folder("b.py"), "");
         assert_eq!(folder("/b.py"), "/");
+    }
+
+    #[test]
+    fn imports_may_name_a_module_by_its_path() {
+        let init = "x/demo/__init__.py";
+        assert!(may_name(init, "._boot", Some("init"), "x/demo/_boot.py"));
+        assert!(may_name(init, ".", Some("_boot"), "x/demo/_boot.py"));
+        assert!(may_name(init, "demo._boot", None, "x/demo/_boot.py"));
+        assert!(may_name(
+            init,
+            "demo",
+            Some("_boot"),
+            "x/demo/_boot/__init__.py"
+        ));
+        assert!(may_name(
+            "x/demo/sub/m.py",
+            "..utils",
+            Some("f"),
+            "x/demo/utils.py"
+        ));
+        assert!(may_name(
+            "x/demo/sub/m.py",
+            ".",
+            Some("f"),
+            "x/demo/sub/__init__.py"
+        ));
+        // Another package's `utils`, and a name deeper than the target.
+        assert!(!may_name(init, ".utils", Some("f"), "x/other/utils.py"));
+        assert!(!may_name(init, "utils", None, "x/demo/utils.py"));
+        assert!(!may_name(init, ".a.utils", None, "x/demo/utils.py"));
+        assert!(!may_name(init, "....", Some("utils"), "utils.py"));
     }
 
     #[test]
