@@ -772,3 +772,85 @@ fn custom_code_of_a_model_repository_is_joined() {
         summary(&r)
     );
 }
+
+/// `setup.py` runs with its own folder on `sys.path`: a helper module beside it that it calls
+/// at install runs at install (tester t12 x02, x11), in a folder and in an sdist. A helper that
+/// only reads a file, or whose command is not called at install, stays below medium.
+#[test]
+fn setup_py_calling_a_module_beside_it_runs_at_install() {
+    let setup = "from setuptools import setup\nfrom build_helpers import prepare\nprepare()\nsetup(name='demo', version='0.1')\n";
+    let helper = "import os\n\ndef prepare():\n    os.system('echo airlock-test')\n";
+    let files: &[(&str, &str)] = &[("setup.py", setup), ("build_helpers.py", helper)];
+    let (_d, r) = scan_tree(files);
+    assert_eq!(
+        worst(&r, "python-shell-command", "build_helpers.py"),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "demo-1.0.tar.gz", &sdist(files));
+    let r = scan_dir(dir.path());
+    assert_eq!(
+        worst(&r, "python-shell-command", "build_helpers.py"),
+        Some(Severity::High),
+        "sdist\n{:#?}",
+        summary(&r)
+    );
+    let benign: &[&[(&str, &str)]] = &[
+        &[
+            (
+                "setup.py",
+                "from setuptools import setup\nfrom version_helper import read_version\nsetup(name='demo', version=read_version())\n",
+            ),
+            (
+                "version_helper.py",
+                "import subprocess\n\ndef read_version():\n    with open('VERSION') as f:\n        return f.read().strip()\n\ndef tag():\n    subprocess.run('git tag v1', shell=True)\n",
+            ),
+        ],
+        // A module of the same name in another folder is not beside `setup.py`.
+        &[
+            ("setup.py", setup),
+            ("tools/build_helpers.py", helper),
+        ],
+    ];
+    for files in benign {
+        let (_d, r) = scan_tree(files);
+        assert!(nothing_at_medium(&r), "{files:?}\n{:#?}", summary(&r));
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "demo-1.0.tar.gz", &sdist(files));
+        let r = scan_dir(dir.path());
+        assert!(nothing_at_medium(&r), "sdist {files:?}\n{:#?}", summary(&r));
+    }
+}
+
+/// A PEP 829 `.start` file in a site folder names `module:function`: the function runs at
+/// every interpreter start (tester t12 p10). An entry naming a function without a payload, and
+/// a payload function no entry names, stay below medium.
+#[test]
+fn a_start_file_entry_runs_its_function_at_startup() {
+    let site = "lib/python3.13/site-packages";
+    let boot = "import os\n\ndef run():\n    os.system('echo airlock-test')\n\ndef quiet():\n    return 1\n";
+    let (_d, r) = scan_tree(&[
+        (&format!("{site}/demo.start"), "demo._boot:run\n"),
+        (&format!("{site}/demo/__init__.py"), ""),
+        (&format!("{site}/demo/_boot.py"), boot),
+    ]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/_boot.py"),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+    let (_d, r) = scan_tree(&[
+        (&format!("{site}/demo.start"), "demo._boot:quiet\n"),
+        (&format!("{site}/demo/__init__.py"), ""),
+        (&format!("{site}/demo/_boot.py"), boot),
+    ]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/_boot.py"),
+        Some(Severity::Low),
+        "{:#?}",
+        summary(&r)
+    );
+}

@@ -24,7 +24,12 @@ mod links;
 mod names;
 mod persist;
 
-pub use links::{Exact, Import, Kind as ModuleKind, Latent, ModuleLinks, Reach};
+pub use links::{Exact, Import, ImportList, Kind as ModuleKind, Latent, ModuleLinks, Reach};
+
+/// Names a module's links keep per list ([`links::MAX_NAMES`]).
+pub fn links_max_names() -> usize {
+    links::MAX_NAMES
+}
 
 use names::{Names, Value};
 

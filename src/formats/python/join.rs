@@ -341,6 +341,12 @@ impl Join<'_, '_> {
             return Some((dir, parts));
         }
         let root = *parts.first()?;
+        // `setup.py` runs with its own folder on `sys.path` (`from build_helpers import f`).
+        if beside_on_path(path)
+            && (1..=parts.len()).any(|i| self.module_at(&dir, &parts[..i]).is_some())
+        {
+            return Some((dir, parts));
+        }
         loop {
             if dir.is_empty() || dir == "/" {
                 return None;
@@ -920,6 +926,19 @@ fn may_name(path: &str, module: &str, name: Option<&str>, target: &str) -> bool 
         .filter(|p| !p.is_empty())
         .chain(name);
     let mut dir = folder(path);
+    // `setup.py`'s own folder is on `sys.path` ([`Join::base`]).
+    if dots == 0 && beside_on_path(path) {
+        let beside = match dir {
+            "" => Some(stemmed),
+            d => stemmed.strip_prefix(d).and_then(|r| r.strip_prefix('/')),
+        };
+        if let Some(rest) = beside.filter(|r| !r.is_empty()) {
+            let mut parts = module.split('.').filter(|p| !p.is_empty()).chain(name);
+            if rest.split('/').all(|c| parts.next() == Some(c)) {
+                return true;
+            }
+        }
+    }
     let base = if dots > 0 {
         for _ in 1..dots {
             if dir.is_empty() || dir == "/" {
@@ -961,6 +980,12 @@ fn may_name(path: &str, module: &str, name: Option<&str>, target: &str) -> bool 
         return target.ends_with("__init__.py");
     }
     rest.split('/').all(|c| parts.next() == Some(c))
+}
+
+/// Whether the folder of the file at `path` is on `sys.path` when it runs: `setup.py` (run as
+/// a script) and a PEP 829 `.start` file (in a site folder).
+fn beside_on_path(path: &str) -> bool {
+    stem(path) == "setup" || path.ends_with(".start")
 }
 
 /// The last component of a dotted name.

@@ -176,22 +176,32 @@ impl ModuleLinks {
 /// The folder names around `loc` that an absolute import of the same package can start with:
 /// the innermost member's folders inside an archive, else the file's, at most
 /// [`ROOT_FOLDERS`], each a Python identifier.
+/// `setup.py` runs as a script, with its own folder first on `sys.path`: any absolute name
+/// may be a module beside it (`from build_helpers import prepare`), so its roots hold
+/// [`ANY_ROOT`].
 pub fn roots(loc: &Location) -> Vec<String> {
     let path = match loc.members.last() {
         Some(m) => m.replace('\\', "/"),
         None => loc.path.to_string_lossy().replace('\\', "/"),
     };
     let mut parts: Vec<&str> = path.split('/').collect();
-    parts.pop();
-    parts
+    let file = parts.pop();
+    let mut out: Vec<String> = parts
         .into_iter()
         .rev()
         .filter(|p| !p.is_empty())
         .take(ROOT_FOLDERS)
         .filter(|p| is_identifier(p))
         .map(str::to_string)
-        .collect()
+        .collect();
+    if file == Some("setup.py") {
+        out.push(ANY_ROOT.to_string());
+    }
+    out
 }
+
+/// A root that admits every absolute name ([`roots`] of `setup.py`).
+pub const ANY_ROOT: &str = "";
 
 fn is_identifier(s: &str) -> bool {
     !s.is_empty()
@@ -206,7 +216,7 @@ pub fn in_package(name: &str, roots: &[String]) -> bool {
     }
     name.starts_with('.') || {
         let first = name.split('.').next().unwrap_or("");
-        roots.iter().any(|r| r == first)
+        roots.iter().any(|r| r == first || r == ANY_ROOT)
     }
 }
 
