@@ -854,3 +854,32 @@ fn a_start_file_entry_runs_its_function_at_startup() {
         summary(&r)
     );
 }
+
+/// A module with more functions than the join keeps makes the join incomplete only when a
+/// walk goes through it: said once then, not for every large module of a package.
+#[test]
+fn a_large_module_is_reported_only_when_a_walk_goes_through_it() {
+    let n = airlock::formats::python::links_max_functions() + 50;
+    let mut big = String::from("import os\n");
+    for i in 0..n {
+        big.push_str(&format!(
+            "def f{i}():\n    os.system('echo airlock-test')\n"
+        ));
+    }
+    let limits = |r: &ScanReport| {
+        r.files
+            .iter()
+            .flat_map(|f| f.findings.iter())
+            .filter(|f| f.rule.id == "resource-limit")
+            .count()
+    };
+    let (_d, r) = scan_tree(&[("demo/__init__.py", &big), ("demo/_boot.py", BOOT)]);
+    assert_eq!(limits(&r), 0, "{:#?}", summary(&r));
+    let loading = format!("from ._boot import init\ninit()\n{big}");
+    let (_d, r) = scan_tree(&[("demo/__init__.py", &loading), ("demo/_boot.py", BOOT)]);
+    assert_eq!(limits(&r), 1, "{:#?}", summary(&r));
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/_boot.py"),
+        Some(Severity::High)
+    );
+}

@@ -14,21 +14,6 @@ use crate::scan::FileReport;
 
 /// Join every package's modules and grade what their loads reach.
 pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
-    if std::env::var_os("AIRLOCK_NO_JOIN").is_some() {
-        return Vec::new();
-    }
-    let t0 = std::time::Instant::now();
-    let out = check_inner(files);
-    if std::env::var_os("AIRLOCK_JOIN_STATS").is_some() {
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!("JOINTIME {:?}", t0.elapsed());
-        }
-    }
-    out
-}
-
-fn check_inner(files: &[FileReport]) -> Vec<(usize, Finding)> {
     // One space for the files on disk, one per container (report, outer members) that left
     // members' links unjoined. The links are borrowed: the join copies only what it parses.
     type Space<'a> = Vec<(usize, Cow<'a, ModuleLinks>)>;

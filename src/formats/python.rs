@@ -31,6 +31,11 @@ pub fn links_max_names() -> usize {
     links::MAX_NAMES
 }
 
+/// Functions a module's links describe ([`links::MAX_FUNCTIONS`]).
+pub fn links_max_functions() -> usize {
+    links::MAX_FUNCTIONS
+}
+
 use names::{Names, Value};
 
 /// Largest source parsed, in bytes. tree-sitter's tree and the name table take up to about 150
@@ -8228,17 +8233,6 @@ fn run(
         .is_err()
     {
         return Vec::new();
-    }
-    if std::env::var_os("AIRLOCK_PARSE_LOG").is_some() {
-        #[allow(clippy::print_stderr)]
-        {
-            eprintln!(
-                "PARSED {} {} {:?}",
-                src.len(),
-                links == Links::Force,
-                loc.artifact_name()
-            );
-        }
     }
     let Some(tree) = parser.parse(src, None) else {
         return Vec::new();

@@ -285,6 +285,9 @@ struct Join<'a, 's> {
     bounds: BTreeSet<String>,
     /// The loading module of the first walk a bound cut, where the finding goes.
     cut: Option<usize>,
+    /// Modules a walk started from or stepped into whose links a bound cut
+    /// ([`ModuleLinks::truncated`]): only those make the join incomplete.
+    truncated: BTreeSet<usize>,
     /// Names resolved by [`Join::callee`], per module.
     resolved: std::cell::RefCell<Memo<Option<(usize, String)>>>,
     resolved_count: std::cell::Cell<usize>,
@@ -304,10 +307,8 @@ struct Join<'a, 's> {
     importers: Keyed<(usize, usize)>,
     /// Parsed modules whose top level calls something hot: where the walk starts.
     loaders: BTreeSet<usize>,
-    settles: usize,
     /// [`Join::hot_attrs`] answers within one round of step 1.
     attrs_memo: std::cell::RefCell<HashMap<usize, HotAttrs>>,
-    tsp: [std::time::Duration; 4],
 }
 
 impl Join<'_, '_> {
@@ -609,7 +610,6 @@ impl Join<'_, '_> {
     /// With `names` (hashes of last components), only the calls ending with one of them are
     /// looked at: what they name is what changed since the module was last settled.
     fn settle(&mut self, e: usize, names: Option<&HashSet<u64>>) -> bool {
-        self.settles += 1;
         let Some(exact) = &self.modules[e].links.exact else {
             return false;
         };
@@ -697,14 +697,11 @@ impl Join<'_, '_> {
                 callers.extend(self.callers.get(&k).into_iter().flatten());
             }
         }
-        let t = std::time::Instant::now();
         for e in callers {
             if self.settle(e, Some(&keys)) {
                 next.insert(e);
             }
         }
-        self.tsp[0] += t.elapsed();
-        let t = std::time::Instant::now();
         // Unparsed importers, and which of their imports may name a changed module.
         // An import is kept when it resolves to the changed module (a `utils` is imported
         // across the corpus under that name: only the package's own counts).
@@ -734,26 +731,6 @@ impl Join<'_, '_> {
                 }
             }
         }
-        if std::env::var_os("AIRLOCK_JOIN_STATS").is_some() {
-            #[allow(clippy::print_stderr)]
-            {
-                let n: usize = candidates.values().map(BTreeSet::len).sum();
-                let mut stems: HashMap<&str, usize> = HashMap::new();
-                for m in changed {
-                    let key = key_hash(self.modules[*m].stem());
-                    *stems.entry(self.modules[*m].stem()).or_default() +=
-                        self.importers.get(&key).map_or(0, Vec::len);
-                }
-                let mut v: Vec<_> = stems.into_iter().collect();
-                v.sort_by_key(|x| std::cmp::Reverse(x.1));
-                v.truncate(8);
-                eprintln!(
-                    "JOINSPREAD changed={} candidates={} imports={n} top={v:?}",
-                    changed.len(),
-                    candidates.len()
-                );
-            }
-        }
         let mut batch: Vec<(usize, Vec<Pattern>, Vec<Pattern>)> = Vec::new();
         for (x, which) in candidates {
             let m = &self.modules[x];
@@ -772,16 +749,12 @@ impl Join<'_, '_> {
                 batch.push((x, strong, net));
             }
         }
-        self.tsp[1] += t.elapsed();
-        let t = std::time::Instant::now();
         let ids: Vec<usize> = batch.iter().map(|(x, _, _)| *x).collect();
         let srcs: HashMap<usize, Vec<u8>> = if ids.is_empty() {
             HashMap::new()
         } else {
             self.read(&ids).into_iter().collect()
         };
-        self.tsp[2] += t.elapsed();
-        let t = std::time::Instant::now();
         for (x, strong, net) in batch {
             self.modules[x]
                 .scanned
@@ -792,13 +765,6 @@ impl Join<'_, '_> {
             if !offsets.is_empty()
                 && crate::formats::python_layout::place(src, &offsets, &[], &[], true).direct
             {
-                if std::env::var_os("AIRLOCK_JOIN_STATS").is_some() {
-                    #[allow(clippy::print_stderr)]
-                    {
-                        let keys: Vec<String> = net.iter().map(Pattern::key).collect();
-                        eprintln!("JOINNET {} {:?}", self.modules[x].path, keys);
-                    }
-                }
                 self.modules[x].parse = true;
                 continue;
             }
@@ -807,13 +773,6 @@ impl Join<'_, '_> {
                 continue;
             }
             let placed = crate::formats::python_layout::place(src, &offsets, &[], &[], true);
-            if placed.at_import && std::env::var_os("AIRLOCK_JOIN_STATS").is_some() {
-                #[allow(clippy::print_stderr)]
-                {
-                    let keys: Vec<String> = strong.iter().map(Pattern::key).collect();
-                    eprintln!("JOINMARK {} {:?}", self.modules[x].path, keys);
-                }
-            }
             let m = &mut self.modules[x];
             if placed.at_import {
                 m.parse = true;
@@ -830,7 +789,6 @@ impl Join<'_, '_> {
                 next.insert(x);
             }
         }
-        self.tsp[3] += t.elapsed();
         // The roots some module used: parsed before they spread.
         for m in std::mem::take(&mut *self.roots.borrow_mut()) {
             let module = &mut self.modules[m];
@@ -1108,6 +1066,9 @@ fn walk(j: &mut Join<'_, '_>) -> (Found, BTreeSet<usize>) {
     for root in j.loaders.clone() {
         let mut queue: Queue = Vec::new();
         let mut seen: HashSet<(usize, Step)> = HashSet::new();
+        if j.modules[root].links.truncated {
+            j.truncated.insert(root);
+        }
         starts(j, root, 1, &mut queue);
         while let Some((m, step, depth, direct)) = queue.pop() {
             if work_left == 0 {
@@ -1138,20 +1099,14 @@ fn walk(j: &mut Join<'_, '_>) -> (Found, BTreeSet<usize>) {
                             || target.relays(attr)
                             || direct && target.links.may_reach_network(attr))
                     {
-                        if std::env::var_os("AIRLOCK_JOIN_STATS").is_some() {
-                            #[allow(clippy::print_stderr)]
-                            {
-                                eprintln!(
-                                    "JOINWANT {} -> {} {attr} direct={direct}",
-                                    j.modules[root].path, target.path
-                                );
-                            }
-                        }
                         wanted.insert(m);
                     }
                 }
                 continue;
             };
+            if target.links.truncated {
+                j.truncated.insert(m);
+            }
             match step {
                 Step::Call(attr) => {
                     for reach in reaches_of(&exact.functions, &attr) {
@@ -1244,6 +1199,7 @@ pub fn join<'a>(
         left: BTreeSet::new(),
         bounds: BTreeSet::new(),
         cut: None,
+        truncated: BTreeSet::new(),
         resolved: std::cell::RefCell::new(HashMap::new()),
         resolved_count: std::cell::Cell::new(0),
         imports_memo: std::cell::RefCell::new(HashMap::new()),
@@ -1252,13 +1208,9 @@ pub fn join<'a>(
         callers: Keyed::default(),
         importers: Keyed::default(),
         loaders: BTreeSet::new(),
-        settles: 0,
         attrs_memo: std::cell::RefCell::new(HashMap::new()),
-        tsp: [std::time::Duration::ZERO; 4],
     };
-    let t0 = std::time::Instant::now();
     j.importers = importers(&j.modules);
-    let t_imp = t0.elapsed();
     // The sources: parsed modules with a signal in a function or a script's top level, and
     // unparsed modules with process, exec or network words (whose importers and callers are
     // looked at; the roots they use are parsed first).
@@ -1266,7 +1218,6 @@ pub fn join<'a>(
     for m in 0..j.modules.len() {
         j.index_calls(m);
     }
-    let t_idx = t0.elapsed();
     for m in 0..j.modules.len() {
         let l = &j.modules[m].links;
         let source = match &l.exact {
@@ -1286,28 +1237,20 @@ pub fn join<'a>(
     // Rounds: hot names spread one module further (callers and importers, step 1) and the
     // modules marked are parsed; when nothing changes, the walk (step 2) follows the loads that
     // reach something hot, and asks for the unparsed modules it calls into.
-    let t_seed = t0.elapsed();
-    let mut tt = [std::time::Duration::ZERO; 3];
     let mut found = BTreeMap::new();
     let mut settled = false;
     for _ in 0..MAX_ROUNDS {
-        let t = std::time::Instant::now();
         let mut next = if changed.is_empty() {
             BTreeSet::new()
         } else {
             j.spread(&changed)
         };
-        tt[0] += t.elapsed();
-        let t = std::time::Instant::now();
         for e in j.parse_marked() {
             j.settle(e, None);
             next.insert(e);
         }
-        tt[1] += t.elapsed();
         if next.is_empty() {
-            let t = std::time::Instant::now();
             let (f, wanted) = walk(&mut j);
-            tt[2] += t.elapsed();
             found = f;
             let mut more = false;
             for m in wanted {
@@ -1331,28 +1274,6 @@ pub fn join<'a>(
         ));
         j.left.extend(changed.iter().copied());
         found = walk(&mut j).0;
-    }
-    if std::env::var_os("AIRLOCK_JOIN_STATS").is_some() {
-        #[allow(clippy::print_stderr)]
-        {
-            let scanned = j.modules.iter().filter(|m| !m.scanned.is_empty()).count();
-            eprintln!(
-                "JOIN {t_imp:?} {t_idx:?} {t_seed:?} {tt:?} {:?} modules={} scanned={scanned} read={} parsed={} loaders={} settles={} found={}",
-                j.tsp,
-                j.modules.len(),
-                j.read,
-                j.parsed,
-                j.loaders.len(),
-                j.settles,
-                found.len()
-            );
-            for m in j.modules.iter().filter(|m| m.parse) {
-                eprintln!("JOINPARSE {} exact={}", m.path, m.links.exact.is_some());
-            }
-            for r in &j.loaders {
-                eprintln!("JOINLOADER {}", j.modules[*r].path);
-            }
-        }
     }
     let mut out = Vec::new();
     for r in found.into_values() {
@@ -1383,8 +1304,9 @@ pub fn join<'a>(
                 .build(),
         ));
     }
-    let truncated = j.modules.iter().filter(|m| m.links.truncated).count();
+    let truncated = j.truncated.len();
     if truncated > 0 {
+        j.left.extend(j.truncated.iter().copied());
         j.bounds.insert(format!(
             "{truncated} modules with more calls or functions than the join keeps"
         ));
