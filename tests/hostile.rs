@@ -1309,7 +1309,8 @@ fn a_member_that_inflates_past_its_declared_size_is_a_header_mismatch() {
         let (r, _) = scan_default(&path);
         let f = with_rule(&r, "zip-header-mismatch");
         assert!(
-            f.iter().any(|f| f.evidence.contains("declared uncompressed size 1000")),
+            f.iter()
+                .any(|f| f.evidence.contains("declared uncompressed size 1000")),
             "{name}: {f:#?}"
         );
     }

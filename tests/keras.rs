@@ -144,7 +144,9 @@ fn keras_v3_external_module_is_flagged_anywhere_in_the_tree() {
     ] {
         let ctx = analyse_bytes(&keras(&sequential(&[custom.to_string()])), "m.keras");
         assert!(
-            !ids(&ctx).iter().any(|(id, _)| *id == "keras-external-object"),
+            !ids(&ctx)
+                .iter()
+                .any(|(id, _)| *id == "keras-external-object"),
             "{custom}: {:?}",
             ids(&ctx)
         );

@@ -648,7 +648,11 @@ fn a_pickle_in_the_comment_or_after_the_end_record_is_hidden_data() {
     }
     let r = scan_named(
         "model.pt",
-        &[torch().finish(b""), b"signed by the release team\n".to_vec()].concat(),
+        &[
+            torch().finish(b""),
+            b"signed by the release team\n".to_vec(),
+        ]
+        .concat(),
     );
     assert_below_medium(&r);
 }
@@ -1304,16 +1308,20 @@ fn a_loader_of_a_clean_constant_pickle_is_low() {
     );
     let r = scan_named("tensor.pkl", &call(SYSTEM));
     assert!(
-        r.findings.iter().any(|f| f.rule.id == "pickle-dangerous-call"
-            && f.severity == Severity::Critical
-            && f.location.to_string().contains("<pickle argument")),
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-dangerous-call"
+                && f.severity == Severity::Critical
+                && f.location.to_string().contains("<pickle argument")),
         "{:#?}",
         show(&r)
     );
     assert!(
-        r.findings.iter().any(|f| f.rule.id == "pickle-dangerous-call"
-            && f.severity == Severity::Critical
-            && f.message.contains("_load_from_bytes")),
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-dangerous-call"
+                && f.severity == Severity::Critical
+                && f.message.contains("_load_from_bytes")),
         "{:#?}",
         show(&r)
     );
@@ -1368,7 +1376,9 @@ fn a_getattr_whose_result_is_not_called_leaves_a_reference() {
     let r = scan_named("m.pkl", &called);
     assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
     assert!(
-        r.findings.iter().all(|f| f.rule.id != "pickle-dangerous-global"),
+        r.findings
+            .iter()
+            .all(|f| f.rule.id != "pickle-dangerous-global"),
         "{:#?}",
         show(&r)
     );

@@ -176,9 +176,10 @@ impl Literal<'_> {
                 // `ast.literal_eval` reads numbers and the constants True, False and None;
                 // any other name (`__import__`) is no literal.
                 let word = &self.s[start..self.at];
-                let literal = word.first().is_some_and(|c| {
-                    c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.')
-                }) || matches!(word, b"True" | b"False" | b"None");
+                let literal = word
+                    .first()
+                    .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.'))
+                    || matches!(word, b"True" | b"False" | b"None");
                 (self.at > start && literal).then_some(Lit::Other)
             }
         }

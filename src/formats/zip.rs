@@ -890,7 +890,9 @@ fn after_end_record(ctx: &mut Ctx, data: &[u8], eocd: usize, loc: &Location, dep
         ctx.emit(
             Finding::builder(
                 &r::zip_hidden_data::RULE,
-                loc.with_span(Span::Offset { offset: from as u64 }),
+                loc.with_span(Span::Offset {
+                    offset: from as u64,
+                }),
             )
             .message(format!(
                 "{} holds {} data ({}) that zip readers skip",

@@ -411,8 +411,17 @@ pub fn package_imports_at(
 ) -> ImportList {
     let mut out = ImportList::default();
     let mut last = usize::MAX;
-    // The folders around the file, computed at the first absolute import that needs them.
-    let mut roots: Option<Vec<String>> = None;
+    // The folders around the file, computed at the first absolute import that needs them,
+    // with a searcher for each (built once: most files import many other distributions).
+    let mut roots: Option<(Vec<String>, Vec<memchr::memmem::Finder<'static>>)> = None;
+    let mut roots_of = || {
+        let r = self::roots(loc);
+        let finders = r
+            .iter()
+            .map(|n| memchr::memmem::Finder::new(n.as_bytes()).into_owned())
+            .collect();
+        (r, finders)
+    };
     for at in offsets {
         if out.len() >= MAX_NAMES {
             break;
@@ -440,16 +449,11 @@ pub fn package_imports_at(
                 .count()..];
             rest.first() == Some(&b'.')
         };
-        if !relative {
-            let roots = roots.get_or_insert_with(|| self::roots(loc));
-            let named = roots
-                .iter()
-                .any(|r| memchr::memmem::find(stmt, r.as_bytes()).is_some());
-            if !named {
-                continue;
-            }
+        let (roots, finders) = roots.get_or_insert_with(&mut roots_of);
+        if !relative && !finders.iter().any(|f| f.find(stmt).is_some()) {
+            continue;
         }
-        let roots = roots.get_or_insert_with(|| self::roots(loc));
+        let roots: &[String] = roots;
         each_import(stmt, &mut |module, name, bound| {
             if in_package(module, roots) {
                 out.push(module, name, bound);
