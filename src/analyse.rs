@@ -125,6 +125,11 @@ pub struct Ctx {
     /// by `backend-path` in `pyproject.toml`), by member name: analysed as install-time code.
     /// Set by the tar reader for its members, restored after them.
     pub install_files: Vec<String>,
+    /// Python modules' links to the other modules of their package (imports, calls at load,
+    /// what their functions reach), for the join of a package's modules
+    /// (`formats/python/join.rs`): an archive joins its members' when its analysis ends, the
+    /// check stage joins the files'. Not output: the join turns them into findings.
+    pub python_links: Vec<crate::formats::python::ModuleLinks>,
 }
 
 impl Ctx {
@@ -138,6 +143,7 @@ impl Ctx {
             yara: None,
             npy_tail: None,
             install_files: Vec::new(),
+            python_links: Vec::new(),
         }
     }
 

@@ -60,6 +60,9 @@ pub struct FileReport {
     /// Findings a policy entry accepted, with its reason ([`crate::policy`]); they count for
     /// nothing but are reported.
     pub suppressed: Vec<(Finding, String)>,
+    /// Python modules' links to the other modules of their package
+    /// ([`crate::analyse::Ctx::python_links`]), for the check stage.
+    pub python_links: Vec<crate::formats::python::ModuleLinks>,
 }
 
 impl FileReport {
@@ -274,6 +277,7 @@ fn report_of(
         io_error,
         sha256: None,
         suppressed: Vec::new(),
+        python_links: Vec::new(),
     };
     r.grade();
     r
@@ -439,8 +443,10 @@ pub fn scan_file_with(
         _ => None,
     };
     let facts = std::mem::take(&mut ctx.facts);
+    let links = std::mem::take(&mut ctx.python_links);
     let mut report = report_of(path, size, format, ctx.findings, ctx.members, reason, false);
     report.facts = facts;
+    report.python_links = links;
     // Only files read into memory: hashing a mapped one would pull every page into the
     // resident set (a PyTorch zip named `*.pth`); the check stage streams those instead.
     if matches!(data, Bytes::Read(_))

@@ -14,6 +14,7 @@ pub mod advisories;
 pub mod hf_repo;
 pub mod installed;
 pub mod onnx_external;
+pub mod python_modules;
 
 /// One check over all reports of a scan.
 #[derive(Debug)]
@@ -33,6 +34,10 @@ pub static CHECKS: &[Check] = &[
     Check {
         name: "hf-repository",
         run: hf_repo::check,
+    },
+    Check {
+        name: "python-package-modules",
+        run: python_modules::check,
     },
     Check {
         name: "installed-environment",

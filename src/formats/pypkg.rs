@@ -282,6 +282,9 @@ pub const MAX_EXEC_LINES: usize = 1000;
 /// Analyse a PEP 829 `.start` file: every `module:function` entry is reported.
 pub fn analyse_start(ctx: &mut Ctx, data: &[u8], loc: &Location) {
     let mut entries = 0usize;
+    // `pkg.mod:func` entries as calls at load, for the join of the modules around the file
+    // (`python/join.rs` resolves them against the file's own folder, a site folder).
+    let mut calls: Vec<String> = Vec::new();
     // PEP 829 files are read as Python 3.13 and later read `.pth` files.
     for line in site_lines(data).filter(|l| !l.legacy) {
         let text = line.text();
@@ -301,12 +304,43 @@ pub fn analyse_start(ctx: &mut Ctx, data: &[u8], loc: &Location) {
             );
             return;
         }
+        if let Some((module, function)) = entry.split_once(':') {
+            let name = format!("{}.{}", module.trim(), function.trim());
+            let dotted = |n: &str| {
+                n.split('.').all(|p| {
+                    p.chars().next().is_some_and(|c| !c.is_ascii_digit())
+                        && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+                })
+            };
+            if calls.len() < python::links_max_names() && dotted(&name) {
+                calls.push(name);
+            }
+        }
         ctx.emit(
             Finding::builder(&r::startup_entry_point::RULE, at)
                 .message("entry point runs at every interpreter start (PEP 829)")
                 .evidence(entry.to_string())
                 .build(),
         );
+    }
+    if !calls.is_empty() {
+        calls.sort_unstable();
+        calls.dedup();
+        ctx.python_links.push(python::ModuleLinks {
+            location: loc.clone(),
+            role: Role::Startup,
+            kind: python::ModuleKind::Module,
+            imports: python::ImportList::default(),
+            exact: Some(Box::new(python::Exact {
+                calls_direct: calls.clone(),
+                calls_at_load: calls,
+                ..python::Exact::default()
+            })),
+            hot: Vec::new(),
+            hot_classes: Vec::new(),
+            hot_net: Vec::new(),
+            truncated: false,
+        });
     }
 }
 

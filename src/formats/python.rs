@@ -19,8 +19,22 @@ use crate::finding::{Finding, Location, Severity, Span};
 use crate::rules::python as r;
 
 mod drop;
+pub mod join;
+mod links;
 mod names;
 mod persist;
+
+pub use links::{Exact, Import, ImportList, Kind as ModuleKind, Latent, ModuleLinks, Reach};
+
+/// Names a module's links keep per list ([`links::MAX_NAMES`]).
+pub fn links_max_names() -> usize {
+    links::MAX_NAMES
+}
+
+/// Functions a module's links describe ([`links::MAX_FUNCTIONS`]).
+pub fn links_max_functions() -> usize {
+    links::MAX_FUNCTIONS
+}
 
 use names::{Names, Value};
 
@@ -42,7 +56,8 @@ pub enum Role {
 }
 
 impl Role {
-    fn when(self) -> &'static str {
+    /// When code of this role runs (`at import`).
+    pub(crate) fn when(self) -> &'static str {
         match self {
             Role::Module => "at import",
             Role::Install => "at install time",
@@ -1426,7 +1441,7 @@ type Placed = (usize, bool, String);
 
 /// What one source file can do.
 #[derive(Debug, Default)]
-struct Signals {
+pub(crate) struct Signals {
     exec_decoded: Vec<(usize, bool, String)>,
     shell: Vec<(usize, bool, String)>,
     hidden_spawn: Vec<(usize, bool, String)>,
@@ -5521,6 +5536,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     if pick(&|x: &str| x.ends_with("Thread")).is_some() {
                         if let Some(v) = args.and_then(|a| keyword(a, src, "target")) {
                             sig.called_at_load.insert(text(v, src).to_string());
+                            // `Thread(target=_t.run)` after `from . import _t`: `._t.run`,
+                            // for the check that joins a package's modules.
+                            if let Some(r) = names.resolve(v, src, scope) {
+                                sig.called_at_load.insert(r);
+                            }
                         }
                     }
                     // `functools.partial(f, 1)()` calls `f`.
@@ -7053,6 +7073,11 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             // matches: judged by `sensitive_import` (an alias of a module that runs code,
             // processes or requests, or such a function imported by name).
             ("import ", Group::Import),
+            // `from ._boot import(init)`, a tab or a line continuation after the keyword:
+            // found for the package imports the join of a package's modules reads.
+            ("import(", Group::Import),
+            ("import\t", Group::Import),
+            ("import\\", Group::Import),
         ];
         build_finder(&words)
     });
@@ -7611,9 +7636,146 @@ const SMALL_SOURCE: usize = 8 * 1024;
 /// imports a module that runs code, for placing them in a large module. `None` when the
 /// prefilter could not be built.
 fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
+    find_words_weak(src).map(|(seen, placed, _)| (seen, placed))
+}
+
+/// The placed words of a source by kind, for the join of a package's modules
+/// ([`find_words_weak`]).
+#[derive(Default)]
+struct Kinds {
+    /// Network words: a function holding one counts only when called directly.
+    network: Vec<usize>,
+    /// Where the `import` keywords are, when the second searcher ran.
+    imports: Option<Vec<usize>>,
+}
+
+impl Kinds {
+    /// The placed offsets that make no function hot for the join of a package's modules:
+    /// every word but those [`join_strong`] keeps, and the network words (reported apart).
+    fn soft(&self, src: &[u8], placed: &[usize], network: bool) -> Vec<usize> {
+        placed
+            .iter()
+            .copied()
+            .filter(|o| self.network.binary_search(o).is_err() && !join_strong(src, *o, network))
+            .collect()
+    }
+}
+
+/// Whether the word at `at` may be a call the join of a package's modules grades when a load
+/// elsewhere reaches it ([`links::Latent`]): a shell command line, as the analyser judges one
+/// (`python-shell-command`: `os.system`, `os.popen`, `getoutput`, the `exec*`/`spawn*`
+/// family, `pty.spawn`, the `shell=True` keyword, a `subprocess` call whose first argument is
+/// a string literal or an argv naming a shell), or, in a source that also downloads
+/// (`network`), exec or a file run (a dropper). Not: `platform.system()`, `rng.spawn(n)`,
+/// `spawn_materialize(…)`, `subprocess.run(cmd)` with a variable (with `shell=True` the
+/// keyword counts), dynamic imports, computed lookups and the other exec words
+/// (`FunctionType`, `timeit`, persistence files …), which run nothing the join grades in a
+/// source the prefilter left unparsed (it would have parsed one with a decoder, a silenced
+/// spawn or credentials beside a request).
+fn join_strong(src: &[u8], at: usize, network: bool) -> bool {
+    let rest = &src[at..src.len().min(at + PAREN_LOOKAHEAD)];
+    if rest.starts_with(b"shell=True") {
+        return true;
+    }
+    let ident = |c: &u8| c.is_ascii_alphanumeric() || *c == b'_';
+    let n = rest.iter().take_while(|c| ident(c) || **c == b'.').count();
+    let chain = &rest[..n];
+    // The object the chain hangs from, before `at` (`os` of `os.system` placed at `system`).
+    let before = &src[src.len().min(at).saturating_sub(PAREN_LOOKAHEAD)..at];
+    let lead = before
+        .iter()
+        .rev()
+        .take_while(|c| ident(c) || **c == b'.')
+        .count();
+    let full = [&before[before.len() - lead..], chain].concat();
+    let mut parts = full.rsplit(|c| *c == b'.');
+    let last = parts.next().unwrap_or(&[]);
+    let object = parts.next();
+    let on = |names: &[&[u8]]| object.is_some_and(|o| names.contains(&o));
+    let plain = || object.is_none() || on(&[b"os", b"posix", b"nt", b"builtins", b"_os"]);
+    match last {
+        b"system" | b"popen" => !on(&[b"platform", b"self", b"cls", b"sys"]),
+        b"getoutput" | b"getstatusoutput" | b"startfile" | b"create_subprocess_shell" => {
+            !on(&[b"self", b"cls"])
+        }
+        b"spawn" => on(&[b"pty"]),
+        l if l.starts_with(b"exec") && l.len() <= 7 && l != b"exec" => plain(),
+        l if (l.starts_with(b"spawn") || l.starts_with(b"posix_spawn")) && l.len() <= 11 => plain(),
+        b"exec" | b"eval" => network && (object.is_none() || on(&[b"builtins"])),
+        b"run_path" | b"run_module" | b"exec_module" | b"load_module" => network,
+        b"run"
+        | b"call"
+        | b"check_call"
+        | b"check_output"
+        | b"Popen"
+        | b"create_subprocess_exec" => first_arg_shell(rest, n),
+        _ => false,
+    }
+}
+
+/// Whether the call whose name ends `n` bytes into `rest` has a first argument that is a
+/// string literal or an argv naming a shell (`['sh', '-c', …]`).
+fn first_arg_shell(rest: &[u8], n: usize) -> bool {
+    let Some(open) = rest[n..].iter().position(|c| !matches!(c, b' ' | b'\t')) else {
+        return false;
+    };
+    if rest.get(n + open) != Some(&b'(') {
+        return false;
+    }
+    let arg = &rest[n + open + 1..];
+    let arg = &arg[arg
+        .iter()
+        .take_while(|c| c.is_ascii_whitespace() || **c == b'\\')
+        .count()..];
+    let string = |a: &[u8]| {
+        let p = a
+            .iter()
+            .take_while(|c| matches!(c, b'r' | b'b' | b'f' | b'u' | b'R' | b'B' | b'F' | b'U'))
+            .count();
+        p <= 2 && matches!(a.get(p), Some(b'\'' | b'"'))
+    };
+    if string(arg) {
+        return true;
+    }
+    // `['sh', '-c', …]`, `("/bin/bash", "-c", …)`.
+    if let Some(b'[' | b'(') = arg.first() {
+        let inner = &arg[1..];
+        let inner = &inner[inner.iter().take_while(|c| c.is_ascii_whitespace()).count()..];
+        if string(inner) {
+            let q = inner
+                .iter()
+                .position(|c| matches!(c, b'\'' | b'"'))
+                .unwrap_or(0);
+            let word = &inner[q + 1..];
+            let end = word
+                .iter()
+                .position(|c| matches!(c, b'\'' | b'"'))
+                .unwrap_or(word.len());
+            let prog = word[..end].rsplit(|c| *c == b'/').next().unwrap_or(&[]);
+            return matches!(
+                prog,
+                b"sh"
+                    | b"bash"
+                    | b"zsh"
+                    | b"dash"
+                    | b"ksh"
+                    | b"cmd"
+                    | b"cmd.exe"
+                    | b"powershell"
+                    | b"pwsh"
+            );
+        }
+    }
+    false
+}
+
+/// [`find_words`], with the offsets of the network words among the placed ones (sorted).
+fn find_words_weak(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>, Kinds)> {
     let (finder, groups) = TRIGGERS.as_ref()?;
     let mut seen = [false; GROUPS];
     let mut placed = Vec::new();
+    let mut network = Vec::new();
+    let mut imports = Vec::new();
     let mut dynamic = Vec::new();
     // Names bound by sensitive imports (`sp` of `import subprocess as sp`), and the start of
     // the last import statement judged.
@@ -7626,6 +7788,11 @@ fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
             || src[at..].starts_with(b"from ")
             || src[at..].starts_with(b"import ")
         {
+            // Where an `import` keyword is, for the package imports the join reads
+            // (`links::package_imports_at`).
+            if src[at..].starts_with(b"import") && imports.len() < MAX_PLACED {
+                imports.push(at);
+            }
             if let Some((start, ig, bound)) = sensitive_import(src, at) {
                 if start != last_import {
                     last_import = start;
@@ -7660,9 +7827,11 @@ fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
             at
         };
         match g {
-            Group::Process | Group::Network | Group::Exec if placed.len() < MAX_PLACED => {
-                placed.push(at)
+            Group::Network if placed.len() < MAX_PLACED => {
+                placed.push(at);
+                network.push(at);
             }
+            Group::Process | Group::Exec if placed.len() < MAX_PLACED => placed.push(at),
             Group::Dynamic if dynamic.len() < MAX_PLACED => dynamic.push(at),
             _ => {}
         }
@@ -7692,7 +7861,12 @@ fn find_words(src: &[u8]) -> Option<([bool; GROUPS], Vec<usize>)> {
     placed.sort_unstable();
     placed.dedup();
     placed.truncate(MAX_PLACED);
-    Some((seen, placed))
+    network.sort_unstable();
+    network.dedup();
+    network.retain(|n| placed.binary_search(n).is_ok());
+    // Complete only when the second searcher ran (it holds the `import ` word).
+    let imports = (!decided).then_some(imports);
+    Some((seen, placed, Kinds { network, imports }))
 }
 
 /// Push the offsets where the identifiers `names` (byte ranges of `src`) occur as whole
@@ -7901,23 +8075,56 @@ fn calls_at_import(src: &[u8]) -> bool {
     placed.len() >= MAX_PLACED || crate::formats::python_layout::runs_at_import(src, &placed)
 }
 
+/// What the prefilter says of a module ([`prefilter`]).
+struct Verdict {
+    /// A rule could fire: parse it.
+    worth: bool,
+    /// Not worth parsing: where its process, network and exec words are
+    /// (`python_layout::place`: the functions and classes whose bodies hold one), for the join
+    /// of a package's modules.
+    placement: crate::formats::python_layout::Placement,
+    /// Where the `import` keywords are (`None`: not known, search them).
+    imports: Option<Vec<usize>>,
+}
+
 /// Whether `src` could make any rule fire, judged from the word groups it contains. A package's
 /// `__init__.py` (`init`), which runs whenever the package is imported, is parsed whenever it
 /// has a process, network or exec word, or a computed lookup beside a module that runs code.
-fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
-    if role != Role::Module {
-        return true;
-    }
-    let Some((seen, placed)) = find_words(src) else {
-        return true;
+fn prefilter(src: &[u8], role: Role, init: bool) -> Verdict {
+    let worth = Verdict {
+        worth: true,
+        placement: Default::default(),
+        imports: None,
     };
+    if role != Role::Module {
+        return worth;
+    }
+    let Some((seen, placed, mut kinds)) = find_words_weak(src) else {
+        return worth;
+    };
+    let imports = kinds.imports.take();
     let has = |g: Group| seen[g as usize];
+    // For the join: network words count only called directly, exec words only beside a
+    // network word (a dropper), process words only where they may run a shell
+    // (`join_strong`).
+    let placement = std::cell::OnceCell::new();
     let at_import = || {
         !placed.is_empty()
             && (placed.len() >= MAX_PLACED
-                || crate::formats::python_layout::runs_at_import(src, &placed))
+                || placement
+                    .get_or_init(|| {
+                        let soft = kinds.soft(src, &placed, has(Group::Network));
+                        crate::formats::python_layout::place(
+                            src,
+                            &placed,
+                            &kinds.network,
+                            &soft,
+                            false,
+                        )
+                    })
+                    .at_import)
     };
-    (has(Group::Exec) && has(Group::Decoder))
+    let worth = (has(Group::Exec) && has(Group::Decoder))
         || (has(Group::Spawn) && has(Group::Silenced))
         || has(Group::Miner)
         || (has(Group::Credential) && (has(Group::Network) || service_channel(src)))
@@ -7928,7 +8135,16 @@ fn worth_parsing(src: &[u8], role: Role, init: bool) -> bool {
         // import in a larger one (a package's `__init__.py` included).
         || (has(Group::Dynamic)
             && has(Group::Module)
-            && (src.len() <= SMALL_SOURCE || at_import()))
+            && (src.len() <= SMALL_SOURCE || at_import()));
+    let placement = match placement.into_inner() {
+        Some(p) if !worth => p,
+        _ => Default::default(),
+    };
+    Verdict {
+        worth,
+        placement,
+        imports,
+    }
 }
 
 /// Words of the channels [`sends_through_a_service`] knows, searched only in a source that names
@@ -7998,19 +8214,73 @@ pub fn analyse(
     loc: &Location,
     depth: u32,
 ) {
-    run(ctx, src, role, init, as_main, loc, depth);
+    run(ctx, src, role, init, as_main, loc, depth, Links::Record);
+}
+
+/// Whether [`run`] records a module's links to its package's other modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Links {
+    /// No: a `.pth` line, or code decoded from a string.
+    Skip,
+    /// Yes; a module the prefilter skips is left unparsed.
+    Record,
+    /// Yes, parsing the module whatever the prefilter says (the join asks).
+    Force,
+}
+
+/// The links of the module `src` at `loc` to its package's other modules, parsing it whatever
+/// the prefilter says (within [`MAX_SOURCE`]); for the join (`python/join.rs`), which calls
+/// this for a module it must know exactly. Its findings are dropped. Its role follows from its
+/// name, as in [`crate::formats::pypkg::analyse_python`].
+pub fn module_links(src: &[u8], loc: &Location) -> Option<ModuleLinks> {
+    let name = loc.members.last().cloned().unwrap_or_else(|| {
+        loc.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(&name);
+    let role = match base {
+        "setup.py" => Role::Install,
+        "sitecustomize.py" | "usercustomize.py" => Role::Startup,
+        _ => Role::Module,
+    };
+    let as_main = matches!(base, "setup.py" | "__main__.py");
+    let mut ctx = Ctx::new(crate::analyse::BudgetLimits::default());
+    run(
+        &mut ctx,
+        src,
+        role,
+        base == "__init__.py",
+        as_main,
+        loc,
+        0,
+        Links::Force,
+    );
+    ctx.python_links.pop()
 }
 
 /// Analyse one `.pth` import line ([`Role::Startup`]) and say whether it computes what it runs
 /// (the first such call, with why: [`dynamic_call`]), in the line or code it execs.
 pub fn analyse_pth_line(ctx: &mut Ctx, line: &str, loc: &Location, depth: u32) -> Option<String> {
-    run(ctx, line.as_bytes(), Role::Startup, true, false, loc, depth)
-        .into_iter()
-        .next()
+    run(
+        ctx,
+        line.as_bytes(),
+        Role::Startup,
+        true,
+        false,
+        loc,
+        depth,
+        Links::Skip,
+    )
+    .into_iter()
+    .next()
 }
 
 /// [`analyse`], returning the computed calls ([`dynamic_call`]) of the source and of the code
-/// it decodes.
+/// it decodes. `top`: a file of its own (not a `.pth` line or decoded code), whose links to
+/// its package's other modules are recorded ([`ModuleLinks`], `Ctx::python_links`).
+#[allow(clippy::too_many_arguments)]
 fn run(
     ctx: &mut Ctx,
     src: &[u8],
@@ -8019,6 +8289,7 @@ fn run(
     as_main: bool,
     loc: &Location,
     depth: u32,
+    links: Links,
 ) -> Vec<String> {
     // CPython reads source with universal newlines: a lone CR ends a line (and a comment), which
     // tree-sitter-python does not do. Same length, so byte offsets do not move.
@@ -8049,7 +8320,39 @@ fn run(
             text,
         );
     }
-    if !worth_parsing(src, role, init) {
+    let test = role == Role::Module && is_test_module(loc);
+    // Startup code and decoded code are not modules of a package: no links.
+    let record = links != Links::Skip && role != Role::Startup;
+    let verdict = prefilter(src, role, init);
+    if !verdict.worth && links != Links::Force {
+        // Not parsed: the join of the package's modules (`python/join.rs`) gets the package
+        // names the import statements bind (one memmem pass) and the functions whose bodies
+        // hold a process, network or exec word (the placement that said "not at import"
+        // computed them), and reads the module again only when another module's half
+        // matches.
+        if record {
+            let imports = match &verdict.imports {
+                Some(at) => links::package_imports_at(src, at.iter().copied(), loc),
+                None => links::package_imports(src, loc),
+            };
+            let p = verdict.placement;
+            if !imports.is_empty() || !p.hot.is_empty() || !p.weak.is_empty() {
+                push_links(
+                    ctx,
+                    ModuleLinks {
+                        location: loc.clone(),
+                        role,
+                        kind: module_kind(role, init, as_main, test, false),
+                        imports,
+                        exact: None,
+                        hot: p.hot,
+                        hot_classes: p.classes,
+                        hot_net: p.weak,
+                        truncated: false,
+                    },
+                );
+            }
+        }
         return Vec::new();
     }
     // tree-sitter-python's scanner aborts the process when its indent stack outgrows its
@@ -8127,7 +8430,7 @@ fn run(
     // A test module runs under a test runner, not when its package is imported or installed:
     // what its top level reaches through helpers (sympy's compiler probes in
     // `tests/test_codegen.py`) is not promoted; its direct top-level calls still are.
-    if !(role == Role::Module && is_test_module(loc)) {
+    if !test {
         close_calls(&mut sig);
     }
     match_runs_across_functions(&mut sig);
@@ -8170,7 +8473,15 @@ fn run(
     // its top-level calls count as latent. Not in a package's `__init__.py`, which every import
     // of the package runs, nor in a file that runs as `__main__`: an argument parser there
     // proves nothing, and would otherwise hide an import-time payload.
-    if (sig.script && role == Role::Module && !init && !as_main) || is_docs_config(loc) {
+    // A Sphinx configuration is run by `sphinx-build`, never by an install or an import: latent
+    // the same way, and raised the same way when a module of the package imports it.
+    let script = (sig.script && role == Role::Module && !init && !as_main) || is_docs_config(loc);
+    let script_latent = if script && record {
+        links::script_latent(&sig)
+    } else {
+        Vec::new()
+    };
+    if script {
         for s in sig
             .shell
             .iter_mut()
@@ -8179,6 +8490,20 @@ fn run(
         {
             s.1 = true;
         }
+    }
+    if record {
+        let kind = module_kind(role, init, as_main, test, script);
+        // The tree is walked for imports only when the source names its package in one.
+        let imports = if links::package_imports(src, loc).is_empty() {
+            Vec::new()
+        } else {
+            load_imports(&tree, src, &links::roots(loc))
+        };
+        let mut l = links::build(&sig, &direct, loc, role, kind, &imports);
+        if let Some(e) = l.exact.as_mut() {
+            e.script_latent = script_latent;
+        }
+        push_links(ctx, l);
     }
     let when = role.when();
     // A file downloaded and then run (made executable or not): the download-and-execute
@@ -8587,13 +8912,115 @@ fn run(
             as_main,
             &loc.member(name),
             depth + 1,
+            Links::Skip,
         ));
     }
     dynamic
 }
 
+/// How a module's top level runs, for the join of a package's modules.
+fn module_kind(role: Role, init: bool, as_main: bool, test: bool, script: bool) -> ModuleKind {
+    if test {
+        ModuleKind::Test
+    } else if role == Role::Module && as_main {
+        ModuleKind::Main
+    } else if script && role == Role::Module && !init && !as_main {
+        ModuleKind::Script
+    } else {
+        ModuleKind::Module
+    }
+}
+
+/// Keep a module's links when there is something to join (a bound that dropped some is
+/// reported by the join, once).
+fn push_links(ctx: &mut Ctx, l: ModuleLinks) {
+    if !l.is_empty() {
+        ctx.python_links.push(l);
+    }
+}
+
+/// Statements walked looking for imports outside function bodies.
+const MAX_IMPORT_WALK: usize = 1 << 16;
+
+/// The import statements of a parsed module that run at load (outside function bodies: module
+/// level, class bodies, `if`/`try`/`with` blocks) and name its package.
+fn load_imports(tree: &tree_sitter::Tree, src: &[u8], roots: &[String]) -> Vec<links::Import> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    let mut steps = 0usize;
+    while let Some(node) = stack.pop() {
+        steps += 1;
+        if steps > MAX_IMPORT_WALK || out.len() >= links::MAX_NAMES {
+            break;
+        }
+        match node.kind() {
+            "import_statement" | "import_from_statement" => {
+                for i in links::parse_import(&src[node.byte_range()]) {
+                    if links::in_package(&i.module, roots) {
+                        out.push(i);
+                    }
+                }
+            }
+            "function_definition" | "lambda" => {}
+            k if k == "module"
+                || k == "block"
+                || k == "class_definition"
+                || k == "decorated_definition"
+                || k.ends_with("_statement")
+                || k.ends_with("_clause") =>
+            {
+                let mut c = node.walk();
+                let children: Vec<_> = node.named_children(&mut c).collect();
+                stack.extend(children.into_iter().rev());
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod prefilter_tests {
+    /// Which process words may run a shell command line, for the join's hot functions.
+    #[test]
+    fn join_strong_words() {
+        let yes = [
+            "system(cmd)",
+            "os.system(cmd)",
+            "popen('ls')",
+            "subprocess.run('curl x | sh', shell=True)",
+            "shell=True)",
+            "subprocess.Popen(['sh', '-c', cmd])",
+            "subprocess.call(( \"/bin/bash\", \"-c\", c))",
+            "subprocess.getoutput(c)",
+            "Popen(f\"echo {x}\")",
+            "os.execv(p, a)",
+            "pty.spawn('/bin/sh')",
+        ];
+        let no = [
+            "subprocess.run(cmd, capture_output=True)",
+            "subprocess.run(['git', 'rev-parse', 'HEAD'])",
+            "Popen(args)",
+            "import_module(name)",
+            "__import__(name)",
+            "subprocess.PIPE",
+            "platform.system()",
+            "rng.spawn(n)",
+            "spawn_materialize(pool)",
+            "subprocess_task.result()",
+            "FunctionType(code, g)",
+            "exec(code)",
+        ];
+        for w in yes {
+            assert!(super::join_strong(w.as_bytes(), 0, false), "{w}");
+        }
+        for w in no {
+            assert!(!super::join_strong(w.as_bytes(), 0, false), "{w}");
+        }
+        // Beside a download, exec is a dropper's.
+        assert!(super::join_strong(b"exec(code)", 0, true));
+    }
+
     /// Both prefilters must stay Teddy searchers (at most 128 patterns): the automaton
     /// fallback is several times slower on every Python source.
     #[test]

@@ -70,27 +70,121 @@ struct Block {
 /// mentions. `exec`/`eval` right after `.` (a method such as `model.eval()`) is not counted
 /// unless the object is `builtins` or `__builtins__`.
 pub fn runs_at_import(src: &[u8], offsets: &[usize]) -> bool {
-    let mut s = Scan {
-        src,
-        offsets,
-        next: 0,
-        stack: Vec::new(),
-        module_names: HashMap::new(),
-        hot: HashMap::new(),
-        found: false,
-        overflow: false,
-        exit_hook: false,
-        bases: std::collections::HashSet::new(),
-        subclass_hooks: std::collections::HashSet::new(),
-        calls: HashMap::new(),
-        call_edges: 0,
-        crowded: std::collections::HashSet::new(),
-    };
+    place(src, offsets, &[], &[], false).at_import
+}
+
+/// Where the words at `offsets` sit ([`place`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// One can run at import ([`runs_at_import`]), or a bound stopped the scan.
+    pub at_import: bool,
+    /// One is called, decorates or is handed on in module-level code itself (not through a
+    /// function the module calls or names).
+    pub direct: bool,
+    /// When no word runs at import: the functions and methods (by their own name) whose
+    /// bodies hold a word other than the `weak` ones, or call by name one that does, sorted.
+    pub hot: Vec<String>,
+    /// The same for classes (a class whose method holds such a word), sorted.
+    pub classes: Vec<String>,
+    /// The functions, methods and classes whose own bodies hold a `weak` word (not closed over
+    /// calls), sorted.
+    pub weak: Vec<String>,
+}
+
+/// [`runs_at_import`], and when no word runs at import, the names of the functions and classes
+/// whose bodies hold one (the closure the answer was computed from, so no second pass).
+/// `weak`: the offsets (a sorted subset of `offsets`) of words that only count when a
+/// function holding them is called directly (network calls), reported apart; `ignored`:
+/// offsets placed for `at_import` but making no function hot. `any_use`: a
+/// word that is a decorator or handed on by `=` counts as a call (`@register`,
+/// `Thread(target=m.run)`, `f = init`), for words that are names bound by imports (`init` of
+/// `from ._boot import init`) rather than process or network calls.
+pub fn place(
+    src: &[u8],
+    offsets: &[usize],
+    weak: &[usize],
+    ignored: &[usize],
+    any_use: bool,
+) -> Placement {
+    let mut s = Scan::new(src, offsets);
+    s.weak = weak;
+    s.ignored = ignored;
+    s.any_use = any_use;
     s.run();
-    if s.found || s.overflow {
-        return true;
+    let direct = s.found;
+    if s.found || s.overflow || s.referenced() {
+        return Placement {
+            at_import: true,
+            direct,
+            ..Placement::default()
+        };
     }
-    s.referenced()
+    // The strong names closed over the calls by name, as `close_hot` closes them all.
+    let mut strong: std::collections::HashSet<&[u8]> = s.strong.iter().copied().collect();
+    let mut work: Vec<&[u8]> = strong.iter().copied().collect();
+    while let Some(callee) = work.pop() {
+        for (caller, _) in s.calls.get(callee).into_iter().flatten() {
+            if strong.len() < MAX_NAMES && strong.insert(caller) {
+                work.push(caller);
+            }
+        }
+    }
+    let text = |n: &&[u8]| String::from_utf8_lossy(n).into_owned();
+    let class = |n: &&[u8]| s.hot.get(*n).copied().unwrap_or(false);
+    let mut hot: Vec<String> = strong.iter().filter(|n| !class(n)).map(text).collect();
+    let mut classes: Vec<String> = strong.iter().filter(|n| class(n)).map(text).collect();
+    let mut weak: Vec<String> = s.weak_hot.iter().map(text).collect();
+    hot.sort_unstable();
+    classes.sort_unstable();
+    weak.sort_unstable();
+    Placement {
+        at_import: false,
+        direct,
+        hot,
+        classes,
+        weak,
+    }
+}
+
+/// Whether the rest of an `if` line is `__name__ == '__main__':` (either order, either quote),
+/// nothing else before the colon.
+fn is_main_guard(rest: &[u8]) -> bool {
+    let squeezed: Vec<u8> = rest
+        .iter()
+        .take_while(|c| **c != b'\n' && **c != b'#')
+        .filter(|c| !c.is_ascii_whitespace())
+        .map(|c| if *c == b'"' { b'\'' } else { *c })
+        .collect();
+    matches!(
+        squeezed.as_slice(),
+        b"__name__=='__main__':" | b"'__main__'==__name__:"
+    )
+}
+
+impl<'a> Scan<'a> {
+    fn new(src: &'a [u8], offsets: &'a [usize]) -> Self {
+        Scan {
+            src,
+            offsets,
+            next: 0,
+            stack: Vec::new(),
+            module_names: HashMap::new(),
+            hot: HashMap::new(),
+            found: false,
+            overflow: false,
+            exit_hook: false,
+            bases: std::collections::HashSet::new(),
+            subclass_hooks: std::collections::HashSet::new(),
+            calls: HashMap::new(),
+            call_edges: 0,
+            crowded: std::collections::HashSet::new(),
+            any_use: false,
+            weak: &[],
+            ignored: &[],
+            strong: std::collections::HashSet::new(),
+            weak_hot: std::collections::HashSet::new(),
+        }
+    }
 }
 
 struct Scan<'a> {
@@ -122,6 +216,16 @@ struct Scan<'a> {
     /// Callees with more than [`MAX_CALLERS`] callers (`isinstance`, `len`, or a padded
     /// payload function): one of them that holds a word counts as reached.
     crowded: std::collections::HashSet<&'a [u8]>,
+    /// A word that is a decorator or handed on by `=` counts as a call ([`place`]).
+    any_use: bool,
+    /// Offsets of words that count only in a function called directly ([`place`]).
+    weak: &'a [usize],
+    /// Offsets of words that make no function hot ([`place`]).
+    ignored: &'a [usize],
+    /// Names of the functions and classes around a word other than a weak one.
+    strong: std::collections::HashSet<&'a [u8]>,
+    /// Names of the functions and classes around a weak word.
+    weak_hot: std::collections::HashSet<&'a [u8]>,
 }
 
 /// Callers recorded per callee name.
@@ -148,6 +252,9 @@ struct Line {
     /// Name token of a `def`/`class` header.
     name: Option<(usize, usize)>,
     indent: usize,
+    /// `if __name__ == '__main__':` at module level, for names bound by imports (`any_use`):
+    /// its block runs when the file is run as a script, not at import (as the parse has it).
+    guard: bool,
 }
 
 impl<'a> Scan<'a> {
@@ -187,6 +294,21 @@ impl<'a> Scan<'a> {
                         self.close_line(l);
                         line = None;
                     }
+                }
+                // `import a; a.f()`: a new simple statement, which may or may not import.
+                b';' if depth == 0 => {
+                    self.place(i, l);
+                    l.last_code = Some(b';');
+                    i += 1;
+                    let rest = &src[i..];
+                    let rest = &rest[ws_len(rest)..];
+                    let word = |w: &[u8]| {
+                        rest.starts_with(w)
+                            && rest
+                                .get(w.len())
+                                .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+                    };
+                    l.import = word(b"import") || word(b"from");
                 }
                 _ => i = self.token(i, l, &mut depth, 0),
             }
@@ -248,7 +370,10 @@ impl<'a> Scan<'a> {
                     return self.string(start, i, f, l, nest);
                 }
                 self.place(i, l);
-                if self.runs(l) && l.name.is_none_or(|(s, _)| s != start) {
+                // An import binds names and uses none; for names bound by imports
+                // (`any_use`), `from .b import f as g` must not count as a use of a local `f`.
+                let binding = self.any_use && l.import;
+                if self.runs(l) && !binding && l.name.is_none_or(|(s, _)| s != start) {
                     if self.module_names.len() >= MAX_NAMES {
                         self.overflow = true;
                     }
@@ -259,7 +384,9 @@ impl<'a> Scan<'a> {
                     }
                     // Called, an attribute taken, or subscripted (`K[int]` runs the class's
                     // `__class_getitem__`).
-                    let used = matches!(rest.get(ws_len(rest)), Some(b'(' | b'.' | b'['));
+                    // With `any_use`, a decorator or a name handed on by `=` is a use too.
+                    let used = matches!(rest.get(ws_len(rest)), Some(b'(' | b'.' | b'['))
+                        || self.any_use && self.is_handed_on(start);
                     *self.module_names.entry(word).or_insert(false) |= used;
                 } else if !self.runs(l) {
                     // A call inside a function body: the functions and classes around it
@@ -267,14 +394,9 @@ impl<'a> Scan<'a> {
                     let rest = &src[i..];
                     if rest.get(ws_len(rest)) == Some(&b'(') {
                         let around: Vec<(&'a [u8], bool)> = self
-                            .stack
-                            .iter()
-                            .filter_map(|b| b.name.map(|(s, e)| (&src[s..e], !b.def)))
-                            .chain(
-                                l.name
-                                    .zip(l.header.map(|def| !def))
-                                    .map(|((s, e), class)| (&src[s..e], class)),
-                            )
+                            .enclosing(l)
+                            .into_iter()
+                            .map(|((s, e), class)| (&src[s..e], class))
                             .collect();
                         let callers = self.calls.entry(word).or_default();
                         for (caller, class) in around {
@@ -366,6 +488,7 @@ impl<'a> Scan<'a> {
             last_code: None,
             name,
             indent: col,
+            guard: self.any_use && col == 0 && word(b"if") && is_main_guard(&rest[2..]),
         }
     }
 
@@ -373,7 +496,7 @@ impl<'a> Scan<'a> {
         if l.last_code == Some(b':') {
             self.stack.push(Block {
                 indent: l.indent,
-                def: l.header == Some(true),
+                def: l.header == Some(true) || l.guard,
                 name: l.name,
             });
         }
@@ -392,7 +515,7 @@ impl<'a> Scan<'a> {
             if l.import || self.is_method(at) || l.name.is_some_and(|(s, e)| (s..e).contains(&at)) {
                 continue;
             }
-            if !self.is_call(at) {
+            if !(self.is_call(at) || self.any_use && self.is_handed_on(at)) {
                 // A callable named without a call in code that runs at import
                 // (`f = os.system`, `a, b = 1, os.system`, `e = eval`) can be called under
                 // the name it is bound to.
@@ -408,17 +531,24 @@ impl<'a> Scan<'a> {
             }
             // Inside a function: every enclosing function and class is hot (a method runs
             // when its class is used, a nested function when its outer one is called).
-            let names = self
-                .stack
-                .iter()
-                .filter_map(|b| b.name.map(|n| (n, !b.def)))
-                .chain(l.name.zip(l.header.map(|def| !def)));
+            let names = self.enclosing(l);
+            let weak = self.weak.binary_search(&at).is_ok();
+            let ignored = self.ignored.binary_search(&at).is_ok();
             for ((s, e), class) in names {
                 if self.hot.len() >= MAX_NAMES {
                     self.overflow = true;
                     return;
                 }
-                *self.hot.entry(&self.src[s..e]).or_insert(true) &= class;
+                let name = &self.src[s..e];
+                *self.hot.entry(name).or_insert(true) &= class;
+                if weak {
+                    // Network calls count only in the function called: not its class.
+                    if !class {
+                        self.weak_hot.insert(name);
+                    }
+                } else if !ignored {
+                    self.strong.insert(name);
+                }
             }
             // A word in `__init_subclass__` (or a metaclass's `__new__`/`__init__`) runs when
             // a class header names the class.
@@ -449,6 +579,30 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// The functions and classes around the current line (their name ranges, and whether each
+    /// is a class), outermost first. For names bound by imports (`any_use`, the join's
+    /// placement), a function nested in a function is left out: its name is bound only inside
+    /// the outer one, which is named already, and common inner names (`wrapper`, `decorator`)
+    /// would make every function calling some other `wrapper(` hot (torch's test helpers).
+    fn enclosing(&self, l: &Line) -> Vec<((usize, usize), bool)> {
+        let header = l.name.zip(l.header).map(|(n, def)| Block {
+            indent: l.indent,
+            def,
+            name: Some(n),
+        });
+        let mut in_def = false;
+        let mut out = Vec::new();
+        for b in self.stack.iter().copied().chain(header) {
+            if let Some(n) = b.name {
+                if !(self.any_use && in_def) {
+                    out.push((n, !b.def));
+                }
+            }
+            in_def |= b.def;
+        }
+        out
+    }
+
     /// Skip the word offsets below `to`: they are in a comment or the text of a string.
     fn skip(&mut self, to: usize) {
         while self.next < self.offsets.len() && self.offsets[self.next] < to {
@@ -462,8 +616,23 @@ impl<'a> Scan<'a> {
         if self.subclass_hooks.iter().any(|c| self.bases.contains(c)) {
             return true;
         }
-        // A function whose body calls a hot function is hot too (`def a(): sh()`), as far
-        // as the calls by name go; bounded by the names recorded.
+        self.close_hot();
+        if self.crowded.iter().any(|c| self.hot.contains_key(c)) {
+            return true;
+        }
+        // A function named anywhere at module level counts (it may be called through a
+        // table); for names bound by imports (`any_use`) only a use does, as for classes:
+        // the join then parses the module to know.
+        self.hot.iter().any(|(name, class)| {
+            self.module_names
+                .get(name)
+                .is_some_and(|used| *used || !*class && !self.any_use)
+        })
+    }
+
+    /// A function whose body calls a hot function is hot too (`def a(): sh()`), as far as
+    /// the calls by name go; bounded by the names recorded.
+    fn close_hot(&mut self) {
         let mut work: Vec<&[u8]> = self.hot.keys().copied().collect();
         while let Some(callee) = work.pop() {
             let Some(callers) = self.calls.get(callee) else {
@@ -476,14 +645,6 @@ impl<'a> Scan<'a> {
                 }
             }
         }
-        if self.crowded.iter().any(|c| self.hot.contains_key(c)) {
-            return true;
-        }
-        self.hot.iter().any(|(name, class)| {
-            self.module_names
-                .get(name)
-                .is_some_and(|used| *used || !*class)
-        })
     }
 
     /// Whether the word at `at` starts a called name: not the tail of a longer identifier
@@ -561,6 +722,21 @@ impl<'a> Scan<'a> {
             }
         }
         REFERENCED.contains(&last)
+    }
+
+    /// Whether the name at `at` is a decorator (`@name`) or handed on by `=` (a keyword
+    /// argument such as `target=name`, or a binding called later): the ways a callable runs
+    /// at load without a `(` after its name ([`named_at_import`]).
+    fn is_handed_on(&self, at: usize) -> bool {
+        let before = self.src[..at].trim_ascii_end();
+        match before.last() {
+            Some(b'@') => true,
+            Some(b'=') => !matches!(
+                before.get(before.len().wrapping_sub(2)),
+                Some(b'=' | b'!' | b'<' | b'>')
+            ),
+            _ => false,
+        }
     }
 
     /// `exec`/`eval` right after `.`, on an object other than `builtins`/`__builtins__`: a
@@ -751,7 +927,94 @@ fn is_prefix(w: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::runs_at_import;
+    use super::{place, runs_at_import};
+
+    /// A call after `;` on an import line is placed (it was skipped with the import line).
+    #[test]
+    fn statements_after_a_semicolon_are_their_own() {
+        assert!(runs("import os; os.system('x')\n"));
+        assert!(!runs("import os; x = 1\ndef f():\n    os.system('x')\n"));
+        let named = |src: &str| place(src.as_bytes(), &at(src, "b"), &[], &[], true).at_import;
+        assert!(named("from .a import b; b()\n"));
+        assert!(!named("from .a import b; x = 1\n"));
+    }
+
+    /// For names bound by imports (the join's placement), a function nested in a function is
+    /// named by its outer one only, and a main guard's block does not run at import.
+    #[test]
+    fn inner_functions_and_the_main_guard_for_the_join() {
+        let placed = |src: &str| place(src.as_bytes(), &at(src, "init"), &[], &[], true);
+        // torch's test helpers: an inner `wrapper` holds the use; another `wrapper(` call at
+        // module level is not a call of it.
+        let src = "def deco(f):\n    def wrapper():\n        init()\n    return wrapper\n\ndef other(f):\n    def wrapper():\n        return f()\n    return wrapper\nx = other(1)\nwrapper()\n";
+        let p = placed(src);
+        assert!(!p.at_import);
+        assert_eq!(p.hot, ["deco"]);
+        // The outer function called at module level still is.
+        assert!(
+            placed("def deco():\n    def wrapper():\n        init()\n    wrapper()\ndeco()\n")
+                .at_import
+        );
+        // A main guard.
+        for guard in [
+            "if __name__ == '__main__':",
+            "if \"__main__\" == __name__ :",
+        ] {
+            let src = format!("def main():\n    init()\n\n{guard}\n    main()\n    init()\n");
+            let p = placed(&src);
+            assert!(!p.at_import, "{guard}");
+            assert_eq!(p.hot, ["main"]);
+        }
+        assert!(
+            placed("def main():\n    init()\nif __name__ == '__main__' or X:\n    main()\n")
+                .at_import
+        );
+        // The prefilter's own placement is unchanged: a guard's body runs at import for it.
+        let src = "import os\nif __name__ == '__main__':\n    os.system('x')\n";
+        assert!(runs(src));
+    }
+
+    /// Decorators and `=` count as uses of a name at import; a mention in a table does not.
+    #[test]
+    fn names_handed_on_at_import() {
+        let named = |src: &str| place(src.as_bytes(), &at(src, "init"), &[], &[], true).at_import;
+        assert!(named("@init\ndef f(): pass\n"));
+        assert!(named("t = Thread(target=init)\n"));
+        assert!(named("m.init()\n"));
+        assert!(!named("H = {'a': init}\n"));
+        assert!(!named("def f():\n    init()\n"));
+        // Through a function of the module: called, decorating or handed on counts, a mention
+        // does not (the join then leaves the module unparsed).
+        assert!(named("def f():\n    init()\nf()\n"));
+        assert!(named("def f():\n    init()\nx = f\n"));
+        assert!(!named("def f():\n    init()\n__all__ = [f]\n"));
+        let src = "def a():\n    os.system('x')\ndef b():\n    a()\ndef c():\n    pass\n";
+        let p = place(src.as_bytes(), &at(src, "system("), &[], &[], false);
+        assert!(!p.at_import);
+        assert_eq!(p.hot, ["a", "b"]);
+        // A network word is reported apart, and not closed over calls.
+        let src = "def a():\n    urlopen(u)\ndef b():\n    a()\ndef c():\n    os.system('x')\n";
+        let mut offsets = at(src, "urlopen(");
+        let weak = offsets.clone();
+        offsets.extend(at(src, "system("));
+        let p = place(src.as_bytes(), &offsets, &weak, &[], false);
+        assert_eq!(
+            (p.hot, p.weak),
+            (vec!["c".to_string()], vec!["a".to_string()])
+        );
+        // A function named like a name an import binds is not used by the import.
+        let src = "from .b import f as g\n\ndef f():\n    g()\n";
+        let p = place(src.as_bytes(), &at(src, "g"), &[], &[], true);
+        assert!(!p.at_import);
+        assert_eq!(p.hot, ["f"]);
+        // A method's word makes its class and the method hot.
+        let src = "class K:\n    def m(self):\n        os.system('x')\n";
+        let p = place(src.as_bytes(), &at(src, "system("), &[], &[], false);
+        assert_eq!(
+            (p.hot, p.classes),
+            (vec!["m".to_string()], vec!["K".to_string()])
+        );
+    }
 
     /// Offsets of every occurrence of `w` in `src`.
     fn at(src: &str, w: &str) -> Vec<usize> {

@@ -84,6 +84,7 @@ const MAX_PYPROJECT: usize = 1 << 20;
 /// nested artifact.
 pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
     let mut walk = Walk::new(loc, depth);
+    walk.links_start = ctx.python_links.len();
     walk.plain(ctx, data);
     walk.finish(ctx, &Source::Plain(data))
 }
@@ -103,6 +104,7 @@ pub struct Stream<'a> {
 /// (`x.tar.gz!<gzip content>`). Holds only the members it analyses (see the module docs).
 pub fn analyse_stream(ctx: &mut Ctx, stream: &Stream<'_>, loc: &Location, depth: u32) -> Format {
     let mut walk = Walk::new(loc, depth);
+    walk.links_start = ctx.python_links.len();
     walk.stream(ctx, stream);
     walk.finish(ctx, &Source::Stream(stream))
 }
@@ -110,6 +112,56 @@ pub fn analyse_stream(ctx: &mut Ctx, stream: &Stream<'_>, loc: &Location, depth:
 enum Source<'s, 'a> {
     Plain(&'a [u8]),
     Stream(&'s Stream<'a>),
+}
+
+/// Members whose bytes a collecting reading keeps ([`Walk::collect`]).
+struct Collect {
+    wanted: HashSet<String>,
+    got: std::collections::HashMap<String, Vec<u8>>,
+}
+
+/// The members of one tar, read again for the join of its Python modules: one collecting
+/// walk per request (a stream is decoded again from its start), on a budget of its own so the
+/// second reading does not count against the input's.
+struct TarSources<'s, 'a, 'l> {
+    src: &'s Source<'s, 'a>,
+    loc: &'l Location,
+    depth: u32,
+    limits: crate::analyse::BudgetLimits,
+}
+
+impl crate::formats::python::join::Sources for TarSources<'_, '_, '_> {
+    fn read(&mut self, locs: &[&Location]) -> Vec<Option<Vec<u8>>> {
+        let base = self.loc.members.len();
+        let names: Vec<Option<&String>> = locs
+            .iter()
+            .map(|l| {
+                (l.path == self.loc.path
+                    && l.members.len() == base + 1
+                    && l.members[..base] == self.loc.members[..])
+                    .then(|| &l.members[base])
+            })
+            .collect();
+        let wanted: HashSet<String> = names.iter().flatten().map(|n| (*n).clone()).collect();
+        if wanted.is_empty() {
+            return names.iter().map(|_| None).collect();
+        }
+        let mut scratch = Ctx::new(self.limits);
+        let mut walk = Walk::new(self.loc, self.depth);
+        walk.collect = Some(Collect {
+            wanted,
+            got: std::collections::HashMap::new(),
+        });
+        match self.src {
+            Source::Plain(data) => walk.plain(&mut scratch, data),
+            Source::Stream(s) => walk.stream(&mut scratch, s),
+        }
+        let got = walk.collect.map(|c| c.got).unwrap_or_default();
+        names
+            .into_iter()
+            .map(|n| n.and_then(|n| got.get(n).cloned()))
+            .collect()
+    }
 }
 
 /// Whether the walk goes on after a member.
@@ -148,6 +200,11 @@ struct Walk<'l> {
     /// A second reading: only these members, analysed as install-time code, and only before
     /// this index. Nothing else is reported.
     only: Option<(Vec<String>, usize)>,
+    /// A reading that only collects the bytes of these members (for the join of the archive's
+    /// Python modules). Nothing is analysed or reported.
+    collect: Option<Collect>,
+    /// `Ctx::python_links` before this archive's members: the ones after are its own.
+    links_start: usize,
     /// Global pax records (`g` headers) in force, in the order CPython's `tarfile` keeps them
     /// (a dict: a key set again keeps its place).
     global: Vec<(String, Vec<u8>)>,
@@ -168,13 +225,15 @@ impl<'l> Walk<'l> {
             outer_install: None,
             early_py: HashSet::new(),
             only: None,
+            collect: None,
+            links_start: usize::MAX,
             global: Vec::new(),
             after_global: false,
         }
     }
 
     fn quiet(&self) -> bool {
-        self.only.is_some()
+        self.only.is_some() || self.collect.is_some()
     }
 
     /// The format, after reading again the in-tree backend members that came before
@@ -197,6 +256,23 @@ impl<'l> Walk<'l> {
         }
         if let Some(outer) = self.outer_install.take() {
             ctx.install_files = outer;
+        }
+        // The archive's Python modules are one package space: joined here, with members read
+        // again (the stream decoded again) when the join must read one.
+        if self.links_start <= ctx.python_links.len() {
+            let links = ctx.python_links.split_off(self.links_start);
+            if !links.is_empty() {
+                let mut sources = TarSources {
+                    src,
+                    loc: self.loc,
+                    depth: self.depth,
+                    limits: ctx.budget.limits,
+                };
+                let links = links.into_iter().map(std::borrow::Cow::Owned).collect();
+                for (_, f) in crate::formats::python::join::join(links, &mut sources) {
+                    ctx.emit(f);
+                }
+            }
         }
         if self.legacy.iter().all(|&b| b) {
             Format::PytorchLegacyTar
@@ -359,6 +435,28 @@ impl<'l> Walk<'l> {
         let regular = kind.is_file()
             || kind == tar::EntryType::Continuous
             || kind == tar::EntryType::GNUSparse;
+        if let Some(c) = self.collect.as_mut() {
+            if regular && c.wanted.contains(&name) && !c.got.contains_key(&name) {
+                let max = crate::formats::python::MAX_SOURCE as u64;
+                let bytes = match body {
+                    Body::Slice(Some(d)) if d.len() as u64 <= max => Some(d.to_vec()),
+                    Body::Read(rd, meter, _) if size <= max => {
+                        let mut v = Vec::new();
+                        let ok = fill(rd, &mut v, size).is_ok();
+                        meter.sync(ctx);
+                        ok.then_some(v)
+                    }
+                    _ => None,
+                };
+                if let Some(b) = bytes {
+                    c.got.insert(name, b);
+                }
+                if c.got.len() == c.wanted.len() {
+                    return Flow::Stop;
+                }
+            }
+            return Flow::Go;
+        }
         if !self.quiet() {
             self.note_name(&name);
             if !regular {

@@ -396,6 +396,8 @@ pub fn check_member_name(ctx: &mut Ctx, name: &str, loc: &Location) {
 /// as that format rather than sniffed.
 pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format {
     let max_members = ctx.budget.limits.max_members;
+    // Python modules' links left by this archive's members, joined when they are all read.
+    let links_start = ctx.python_links.len();
     // Byte ranges of the archive's own structures (directories, end records), for the
     // hidden-data check; empty when the directory was not read whole (gaps mean nothing then).
     let mut structure: Vec<(u64, u64, String)> = Vec::new();
@@ -529,7 +531,84 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     if let Some(parts) = &wheel {
         crate::formats::pypkg::check_wheel(ctx, parts, loc);
     }
+    // The archive's Python modules are one package space: joined here, with members inflated
+    // again when the join must read one, so no source is held while the members are read.
+    let links = ctx
+        .python_links
+        .split_off(links_start.min(ctx.python_links.len()));
+    if !links.is_empty() {
+        let mut sources = ZipSources {
+            data,
+            entries: &entries,
+            loc,
+            by_name: None,
+        };
+        let links = links.into_iter().map(std::borrow::Cow::Owned).collect();
+        for (_, f) in crate::formats::python::join::join(links, &mut sources) {
+            ctx.emit(f);
+        }
+    }
     refined
+}
+
+/// The members of one zip, inflated again for the join of its Python modules (at most
+/// [`crate::formats::python::MAX_SOURCE`] bytes each; a member that fails is `None`).
+struct ZipSources<'a> {
+    data: &'a [u8],
+    entries: &'a [Entry],
+    loc: &'a Location,
+    by_name: Option<std::collections::HashMap<String, usize>>,
+}
+
+impl crate::formats::python::join::Sources for ZipSources<'_> {
+    fn read(&mut self, locs: &[&Location]) -> Vec<Option<Vec<u8>>> {
+        let entries = self.entries;
+        let by_name = self.by_name.get_or_insert_with(|| {
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (show(&e.name), i))
+                .collect()
+        });
+        let base = self.loc.members.len();
+        locs.iter()
+            .map(|l| {
+                if l.path != self.loc.path
+                    || l.members.len() != base + 1
+                    || l.members[..base] != self.loc.members[..]
+                {
+                    return None;
+                }
+                let e = &entries[*by_name.get(&l.members[base])?];
+                member_source(self.data, e)
+            })
+            .collect()
+    }
+}
+
+/// A member's bytes again, when they are at most `MAX_SOURCE` (stored: copied; compressed:
+/// inflated up to one byte past the bound).
+fn member_source(data: &[u8], e: &Entry) -> Option<Vec<u8>> {
+    let max = crate::formats::python::MAX_SOURCE as u64;
+    if e.usize > max {
+        return None;
+    }
+    let lho = usize::try_from(e.local_offset).ok()?;
+    let h = data.get(lho..lho.checked_add(30)?)?;
+    let nl = u16_at(h, 26)? as usize;
+    let el = u16_at(h, 28)? as usize;
+    let start = lho + 30 + nl + el;
+    let end = (start as u64)
+        .saturating_add(e.csize)
+        .min(data.len() as u64) as usize;
+    let raw = data.get(start..end)?;
+    if e.method == 0 {
+        return (raw.len() as u64 <= max).then(|| raw.to_vec());
+    }
+    let rd = decoder(e, raw).ok()?;
+    let mut out = Vec::new();
+    rd.take(max + 1).read_to_end(&mut out).ok()?;
+    (out.len() as u64 <= max).then_some(out)
 }
 
 /// The entries (indexes into `entries`) whose data starts inside an earlier-starting entry's

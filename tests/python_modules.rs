@@ -1,0 +1,885 @@
+//! A package's modules joined (`check/python_modules.rs`): a payload in a function of one
+//! module that another module calls at load (`from ._boot import init; init()`, a thread
+//! target, a decorator) is graded as code run at load, in a plain folder, a wheel, an sdist, an
+//! installed environment and a Hugging Face repository with custom code. Fixtures are written
+//! here, defanged (commands only `echo`, hosts under `example.invalid`), and scanned; nothing
+//! is executed. Benign look-alikes stay below medium.
+
+use std::io::Write;
+use std::path::Path;
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::{scan, FileReport, ScanOptions, ScanReport};
+use base64::Engine;
+use sha2::Digest;
+
+fn write(root: &Path, name: &str, data: &[u8]) {
+    let p = root.join(name);
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&p, data).expect("write");
+}
+
+fn scan_dir(root: &Path) -> ScanReport {
+    let opts = ScanOptions {
+        paths: vec![root.to_path_buf()],
+        exclude: Vec::new(),
+        jobs: 1,
+        limits: BudgetLimits::default(),
+        yara: None,
+    };
+    scan(&opts, &|_, _| {}).expect("scan")
+}
+
+/// Write `files` under a fresh folder and scan it.
+fn scan_tree(files: &[(&str, &str)]) -> (tempfile::TempDir, ScanReport) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, src) in files {
+        write(dir.path(), name, src.as_bytes());
+    }
+    let r = scan_dir(dir.path());
+    (dir, r)
+}
+
+/// The worst severity of `rule` on the file or member whose name ends with `file`.
+fn worst(r: &ScanReport, rule: &str, file: &str) -> Option<Severity> {
+    r.files
+        .iter()
+        .flat_map(|f| f.findings.iter())
+        .filter(|f| f.rule.id == rule)
+        .filter(|f| {
+            let name = match f.location.members.last() {
+                Some(m) => m.clone(),
+                None => f.location.path.to_string_lossy().replace('\\', "/"),
+            };
+            name.ends_with(file)
+        })
+        .map(|f| f.severity)
+        .max()
+}
+
+fn summary(r: &ScanReport) -> Vec<String> {
+    r.files
+        .iter()
+        .flat_map(|f: &FileReport| f.findings.iter())
+        .map(|f| {
+            format!(
+                "{} {} {:?} {} | {}",
+                f.rule.id, f.severity, f.location.members, f.message, f.evidence
+            )
+        })
+        .collect()
+}
+
+fn nothing_at_medium(r: &ScanReport) -> bool {
+    r.files
+        .iter()
+        .flat_map(|f| f.findings.iter())
+        .all(|f| f.severity < Severity::Medium)
+}
+
+/// (files of the tree, rule, file the finding is on, its worst severity).
+type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str, Option<Severity>);
+
+const BOOT: &str = "import os\n\ndef init():\n    os.system('echo airlock-test')\n";
+
+/// `__init__.py` calls a function of a sibling module at load: the shell command in it runs at
+/// import. Every spelling of the call and the import.
+#[test]
+fn a_function_of_another_module_called_at_load_runs_at_import() {
+    use Severity::*;
+    let cases: &[Case] = &[
+        // The tester's reproducer (A1): `from ._boot import init; init()`.
+        (
+            &[
+                ("demo/__init__.py", "from ._boot import init\ninit()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // On one line.
+        (
+            &[
+                ("demo/__init__.py", "from ._boot import init; init()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // The module imported, its function called through it, an alias.
+        (
+            &[
+                ("demo/__init__.py", "from . import _boot as b\nb.init()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // The module imported whole, its function called through it (the brief's second
+        // spelling), and absolute with an alias (its third).
+        (
+            &[
+                ("demo/__init__.py", "from . import _boot; _boot.init()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        (
+            &[
+                ("demo/__init__.py", "import demo._boot as b\nb.init()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // `import demo._boot` binds `demo`: called as `demo._boot.init()`.
+        (
+            &[
+                ("demo/__init__.py", "import demo._boot\ndemo._boot.init()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // Through a helper module that is not parsed (no word of its own): the helper's
+        // function that calls the payload is found by placing the imported name.
+        (
+            &[
+                ("demo/__init__.py", "from .core import setup\nsetup()\n"),
+                (
+                    "demo/core.py",
+                    "from ._boot import init\n\ndef setup():\n    init()\n\ndef other():\n    return 1\n",
+                ),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // Absolute, through the package's own name.
+        (
+            &[
+                ("demo/__init__.py", "from demo._boot import init\ninit()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // A thread target (A1, a02).
+        (
+            &[
+                (
+                    "demo/__init__.py",
+                    "import threading\nfrom . import _t\nthreading.Thread(target=_t.run, daemon=True).start()\n",
+                ),
+                (
+                    "demo/_t.py",
+                    "import subprocess\n\ndef run():\n    subprocess.Popen('echo airlock-test', shell=True)\n",
+                ),
+            ],
+            "python-shell-command",
+            "demo/_t.py",
+            Some(High),
+        ),
+        // A decorator from a sibling module (A1, c14).
+        (
+            &[
+                (
+                    "demo/__init__.py",
+                    "from .deco import register\n\n@register\ndef hello():\n    return 1\n",
+                ),
+                (
+                    "demo/deco.py",
+                    "import os\ndef register(f):\n    os.system('echo airlock-test')\n    return f\n",
+                ),
+            ],
+            "python-shell-command",
+            "demo/deco.py",
+            Some(High),
+        ),
+        // Through a function of the importing module that its top level calls.
+        (
+            &[
+                (
+                    "demo/__init__.py",
+                    "from ._boot import init\n\ndef setup():\n    init()\n\nsetup()\n",
+                ),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // Through a helper of the called module, then a third module.
+        (
+            &[
+                ("demo/__init__.py", "from .a import start\nstart()\n"),
+                (
+                    "demo/a.py",
+                    "from .sub.b import go\n\ndef helper():\n    go()\n\ndef start():\n    helper()\n",
+                ),
+                ("demo/sub/__init__.py", ""),
+                (
+                    "demo/sub/b.py",
+                    "import os\n\ndef go():\n    os.system('echo airlock-test')\n",
+                ),
+            ],
+            "python-shell-command",
+            "demo/sub/b.py",
+            Some(High),
+        ),
+        // `..` from a subpackage.
+        (
+            &[
+                ("demo/__init__.py", ""),
+                ("demo/sub/__init__.py", "from .._boot import init\ninit()\n"),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        // Decoded data exec'd in the called function: critical, as at module level.
+        (
+            &[
+                ("demo/__init__.py", "from ._boot import init\ninit()\n"),
+                (
+                    "demo/_boot.py",
+                    "import base64\n\ndef init():\n    exec(base64.b64decode('cHJpbnQoMSk='))\n",
+                ),
+            ],
+            "python-exec-decoded",
+            "demo/_boot.py",
+            Some(Critical),
+        ),
+        // A network call in a function the importer calls itself: medium, as within one file.
+        (
+            &[
+                ("demo/__init__.py", "from ._net import ping\nping()\n"),
+                (
+                    "demo/_net.py",
+                    "import urllib.request\n\ndef ping():\n    urllib.request.urlopen('https://c2.example.invalid/')\n",
+                ),
+            ],
+            "python-network-at-load",
+            "demo/_net.py",
+            Some(Medium),
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (files, rule, file, want) in cases {
+        let (_d, r) = scan_tree(files);
+        let got = worst(&r, rule, file);
+        if got != *want {
+            failures.push(format!(
+                "{files:?}: want {rule} {want:?} on {file}, got {got:?}\n{:#?}",
+                summary(&r)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The finding names the module whose load runs the code.
+#[test]
+fn the_finding_names_the_loading_module() {
+    let (_d, r) = scan_tree(&[
+        ("demo/__init__.py", "from ._boot import init\ninit()\n"),
+        ("demo/_boot.py", BOOT),
+    ]);
+    let f = r
+        .files
+        .iter()
+        .flat_map(|f| f.findings.iter())
+        .find(|f| f.rule.id == "python-shell-command" && f.severity == Severity::High)
+        .expect("a high finding");
+    assert!(
+        f.message.contains("init() is called when") && f.message.contains("demo/__init__.py"),
+        "{}",
+        f.message
+    );
+}
+
+/// What a package's modules import without calling, or call only in functions nobody calls,
+/// stays latent; so does what `__main__.py`, a script or a test module calls.
+#[test]
+fn imports_and_calls_that_do_not_run_at_load_stay_low() {
+    let run_cmd =
+        "import subprocess\n\ndef run_cmd(c):\n    return subprocess.run(c, shell=True)\n";
+    let cases: &[&[(&str, &str)]] = &[
+        // Imported, re-exported, never called.
+        &[
+            ("demo/__init__.py", "from .utils import run_cmd\n__all__ = ['run_cmd']\n"),
+            ("demo/utils.py", run_cmd),
+        ],
+        // Called only inside a function nobody calls at load.
+        &[
+            (
+                "demo/__init__.py",
+                "from .utils import run_cmd\n\ndef build():\n    run_cmd('echo x')\n",
+            ),
+            ("demo/utils.py", run_cmd),
+        ],
+        // Kept in a table, not called.
+        &[
+            (
+                "demo/__init__.py",
+                "from .utils import run_cmd\nHANDLERS = {'run': run_cmd}\n",
+            ),
+            ("demo/utils.py", run_cmd),
+        ],
+        // Another function of the same module is called.
+        &[
+            (
+                "demo/__init__.py",
+                "from .utils import version\n__version__ = version()\n",
+            ),
+            (
+                "demo/utils.py",
+                "import subprocess\n\ndef version():\n    return '1.0'\n\ndef run_cmd(c):\n    return subprocess.run(c, shell=True)\n",
+            ),
+        ],
+        // `python -m demo` runs the command-line entry on purpose.
+        &[
+            ("demo/__init__.py", ""),
+            ("demo/__main__.py", "from .cli import main\nmain()\n"),
+            (
+                "demo/cli.py",
+                "import subprocess\n\ndef main():\n    subprocess.run('echo x', shell=True)\n",
+            ),
+        ],
+        // Under the main guard.
+        &[
+            ("demo/__init__.py", ""),
+            (
+                "demo/tool.py",
+                "from .utils import run_cmd\nif __name__ == '__main__':\n    run_cmd('echo x')\n",
+            ),
+            ("demo/utils.py", run_cmd),
+        ],
+        // A test module's top level runs under a test runner.
+        &[
+            ("demo/__init__.py", ""),
+            ("demo/tests/__init__.py", ""),
+            (
+                "demo/tests/test_x.py",
+                "from ..utils import run_cmd\nrun_cmd('echo x')\n",
+            ),
+            ("demo/utils.py", run_cmd),
+        ],
+        // A command-line script no module imports.
+        &[
+            ("demo/__init__.py", "from .utils import version\n"),
+            (
+                "demo/cli.py",
+                "import argparse, os\np = argparse.ArgumentParser()\np.parse_args()\nos.system('echo x')\n",
+            ),
+            ("demo/utils.py", "def version():\n    return '1'\n"),
+        ],
+        // A network call reached through another function, not called directly: latent, as
+        // within one file.
+        &[
+            ("demo/__init__.py", "from ._net import setup\nsetup()\n"),
+            (
+                "demo/_net.py",
+                "import urllib.request\n\ndef fetch(u):\n    return urllib.request.urlopen(u)\n\ndef setup():\n    return fetch\n",
+            ),
+        ],
+        // A stdlib module named like a sibling: `import os` is not `demo/os.py`.
+        &[
+            ("demo/__init__.py", "import os\nos.getcwd()\n"),
+            (
+                "demo/os.py",
+                "import subprocess\n\ndef getcwd():\n    subprocess.run('echo x', shell=True)\n",
+            ),
+        ],
+    ];
+    let mut failures = Vec::new();
+    for files in cases {
+        let (_d, r) = scan_tree(files);
+        if !nothing_at_medium(&r) {
+            failures.push(format!("{files:?}\n{:#?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A module with an argument parser at its top level is a script, but a package that imports
+/// it runs its top level at import.
+#[test]
+fn a_script_imported_by_its_package_runs_at_import() {
+    let cli =
+        "import argparse, os\np = argparse.ArgumentParser()\nos.system('echo airlock-test')\n";
+    for init in [
+        "from . import cli\n",
+        "from .cli import p\n",
+        "import demo.cli\n",
+    ] {
+        let (_d, r) = scan_tree(&[("demo/__init__.py", init), ("demo/cli.py", cli)]);
+        assert_eq!(
+            worst(&r, "python-shell-command", "demo/cli.py"),
+            Some(Severity::High),
+            "{init}\n{:#?}",
+            summary(&r)
+        );
+    }
+    // Not imported: latent.
+    let (_d, r) = scan_tree(&[("demo/__init__.py", ""), ("demo/cli.py", cli)]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/cli.py"),
+        Some(Severity::Low)
+    );
+}
+
+/// The walk from one module stops after `MAX_DEPTH` modules, and says so once per scan
+/// however many packages it stopped in (a bound reported per module flooded the corpus with
+/// 3,846 info findings in session 10).
+#[test]
+fn a_long_chain_of_modules_is_bounded_and_reported_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = airlock::formats::python::join::MAX_DEPTH + 3;
+    for pkg in ["demo", "other"] {
+        write(
+            dir.path(),
+            &format!("{pkg}/__init__.py"),
+            b"from .m0 import f\nf()\n",
+        );
+        for i in 0..n {
+            let src = if i + 1 == n {
+                "import os\n\ndef f():\n    os.system('echo airlock-test')\n".to_string()
+            } else {
+                format!("from .m{} import f as g\n\ndef f():\n    g()\n", i + 1)
+            };
+            write(dir.path(), &format!("{pkg}/m{i}.py"), src.as_bytes());
+        }
+    }
+    let r = scan_dir(dir.path());
+    assert_eq!(
+        worst(&r, "python-shell-command", &format!("demo/m{}.py", n - 1)),
+        Some(Severity::Low)
+    );
+    let limits: Vec<_> = r
+        .files
+        .iter()
+        .flat_map(|f| f.findings.iter())
+        .filter(|f| f.rule.id == "resource-limit")
+        .collect();
+    assert_eq!(limits.len(), 1, "{:#?}", summary(&r));
+    assert_eq!(limits[0].severity, Severity::Info);
+    assert!(
+        limits[0].location.path.ends_with("demo/__init__.py"),
+        "{:#?}",
+        summary(&r)
+    );
+    // A chain within the bound is followed to its end.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = airlock::formats::python::join::MAX_DEPTH - 1;
+    write(dir.path(), "demo/__init__.py", b"from .m0 import f\nf()\n");
+    for i in 0..n {
+        let src = if i + 1 == n {
+            "import os\n\ndef f():\n    os.system('echo airlock-test')\n".to_string()
+        } else {
+            format!("from .m{} import f as g\n\ndef f():\n    g()\n", i + 1)
+        };
+        write(dir.path(), &format!("demo/m{i}.py"), src.as_bytes());
+    }
+    let r = scan_dir(dir.path());
+    assert_eq!(
+        worst(&r, "python-shell-command", &format!("demo/m{}.py", n - 1)),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+}
+
+/// A hostile package: 2,000 modules importing each other in a cycle, each calling the next at
+/// load, one of them with a payload. The join ends within its bounds, grades the payload at
+/// load where a load reaches it within `MAX_DEPTH` modules, and says it stopped once.
+#[test]
+fn a_cycle_of_two_thousand_modules_is_bounded_and_reported_once() {
+    const N: usize = 2000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "demo/__init__.py", b"from .m0 import f\nf()\n");
+    for i in 0..N {
+        let next = (i + 1) % N;
+        let payload = if i == N - 1 {
+            "    os.system('echo airlock-test')\n"
+        } else {
+            ""
+        };
+        let src =
+            format!("import os\nfrom .m{next} import f as g\ng()\n\ndef f():\n    g()\n{payload}");
+        write(dir.path(), &format!("demo/m{i}.py"), src.as_bytes());
+    }
+    let started = std::time::Instant::now();
+    let r = scan_dir(dir.path());
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(60), "{took:?}");
+    assert_eq!(
+        worst(&r, "python-shell-command", &format!("demo/m{}.py", N - 1)),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+    let limits: Vec<_> = r
+        .files
+        .iter()
+        .flat_map(|f| f.findings.iter())
+        .filter(|f| f.rule.id == "resource-limit")
+        .collect();
+    assert_eq!(limits.len(), 1, "{:#?}", summary(&r));
+    assert_eq!(limits[0].severity, Severity::Info);
+}
+
+/// Benign look-alikes: the package's `__init__.py` calls a sibling's setup function at load
+/// whose body only reads configuration, and a sibling's function that runs `git rev-parse`
+/// (or a shell command) is called only lazily, from functions nobody calls at load.
+#[test]
+fn siblings_called_at_load_without_a_payload_stay_low() {
+    let log = "import configparser\nimport logging\n\ndef setup_logging():\n    cfg = configparser.ConfigParser()\n    cfg.read('logging.ini')\n    logging.basicConfig(level=cfg.get('log', 'level', fallback='INFO'))\n";
+    let version = "import subprocess\n\ndef git_revision():\n    out = subprocess.run(['git', 'rev-parse', 'HEAD'], capture_output=True)\n    return out.stdout.decode().strip()\n\ndef build(cmd):\n    return subprocess.run(cmd, shell=True)\n";
+    let pad = format!("\n{}\n", "# padding\n".repeat(1200));
+    let padded_version = format!("{version}{pad}");
+    let cases: &[&[(&str, &str)]] = &[
+        &[
+            (
+                "demo/__init__.py",
+                "from ._log import setup_logging\nfrom ._version import git_revision\n\nsetup_logging()\n\ndef version():\n    return git_revision()\n",
+            ),
+            ("demo/_log.py", log),
+            ("demo/_version.py", version),
+        ],
+        // The same with the helper too large to be parsed by the prefilter, imported whole.
+        &[
+            (
+                "demo/__init__.py",
+                "from . import _log, _version\n\n_log.setup_logging()\n\ndef version():\n    return _version.git_revision()\n\ndef rebuild():\n    _version.build('make')\n",
+            ),
+            ("demo/_log.py", log),
+            ("demo/_version.py", &padded_version),
+        ],
+    ];
+    for files in cases {
+        let (_d, r) = scan_tree(files);
+        assert!(nothing_at_medium(&r), "{files:?}\n{:#?}", summary(&r));
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "demo-1.0-py3-none-any.whl", &wheel(files));
+        let r = scan_dir(dir.path());
+        assert!(nothing_at_medium(&r), "wheel {files:?}\n{:#?}", summary(&r));
+    }
+}
+
+fn record_line(name: &str, data: &[u8]) -> String {
+    let h = sha2::Sha256::digest(data);
+    format!(
+        "{name},sha256={},{}\n",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(h),
+        data.len()
+    )
+}
+
+/// A wheel of `files` (with METADATA, WHEEL and RECORD).
+fn wheel(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut all: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(n, s)| (n.to_string(), s.as_bytes().to_vec()))
+        .collect();
+    all.push((
+        "demo-1.0.dist-info/METADATA".into(),
+        b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n".to_vec(),
+    ));
+    all.push((
+        "demo-1.0.dist-info/WHEEL".into(),
+        b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n".to_vec(),
+    ));
+    let mut record = String::new();
+    for (n, d) in &all {
+        record.push_str(&record_line(n, d));
+    }
+    record.push_str("demo-1.0.dist-info/RECORD,,\n");
+    all.push(("demo-1.0.dist-info/RECORD".into(), record.into_bytes()));
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (n, d) in &all {
+        z.start_file(n.as_str(), opts).expect("start");
+        z.write_all(d).expect("write");
+    }
+    z.finish().expect("finish").into_inner()
+}
+
+/// An sdist (`.tar.gz`) of `files` under `demo-1.0/`.
+fn sdist(files: &[(&str, &str)]) -> Vec<u8> {
+    let gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    let mut t = tar::Builder::new(gz);
+    let mut all: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|(n, s)| (format!("demo-1.0/{n}"), s.as_bytes().to_vec()))
+        .collect();
+    all.push((
+        "demo-1.0/PKG-INFO".into(),
+        b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n".to_vec(),
+    ));
+    for (n, d) in &all {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(d.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, n, d.as_slice()).expect("append");
+    }
+    t.into_inner().expect("tar").finish().expect("gz")
+}
+
+/// The same package joined inside a wheel and an sdist, and installed in site-packages.
+#[test]
+fn packages_are_joined_in_wheels_sdists_and_environments() {
+    let malicious: &[(&str, &str)] = &[
+        ("demo/__init__.py", "from ._boot import init\ninit()\n"),
+        ("demo/_boot.py", BOOT),
+    ];
+    let benign: &[(&str, &str)] = &[
+        ("demo/__init__.py", "from ._boot import init\n"),
+        ("demo/_boot.py", BOOT),
+    ];
+    for (files, want) in [
+        (malicious, Some(Severity::High)),
+        (benign, Some(Severity::Low)),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "demo-1.0-py3-none-any.whl", &wheel(files));
+        let r = scan_dir(dir.path());
+        assert_eq!(
+            worst(&r, "python-shell-command", "demo/_boot.py"),
+            want,
+            "wheel\n{:#?}",
+            summary(&r)
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "demo-1.0.tar.gz", &sdist(files));
+        let r = scan_dir(dir.path());
+        assert_eq!(
+            worst(&r, "python-shell-command", "demo/_boot.py"),
+            want,
+            "sdist\n{:#?}",
+            summary(&r)
+        );
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (n, s) in files {
+            write(
+                dir.path(),
+                &format!("lib/python3.12/site-packages/{n}"),
+                s.as_bytes(),
+            );
+        }
+        let r = scan_dir(dir.path());
+        assert_eq!(
+            worst(&r, "python-shell-command", "demo/_boot.py"),
+            want,
+            "site-packages\n{:#?}",
+            summary(&r)
+        );
+    }
+    // Modules too large for the prefilter to parse without need (a payload padded past the
+    // small-source bound, a padded `__init__.py`): read again (a wheel's members inflated
+    // again, an sdist's stream decoded again) and parsed by the join when a load calls in.
+    let pad = format!("\n{}\n", "# padding\n".repeat(1200));
+    let init = format!("from ._boot import init{pad}init()\n");
+    let boot = format!("import os\n{pad}def init():\n    os.system('echo airlock-test')\n");
+    let padded: &[(&str, &str)] = &[("demo/__init__.py", &init), ("demo/_boot.py", &boot)];
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "demo-1.0-py3-none-any.whl", &wheel(padded));
+    write(dir.path(), "demo-1.0.tar.gz", &sdist(padded));
+    for (n, s) in padded {
+        write(dir.path(), &format!("tree/{n}"), s.as_bytes());
+    }
+    let r = scan_dir(dir.path());
+    for file in [
+        "whl!demo/_boot.py",
+        "!demo-1.0/demo/_boot.py",
+        "tree/demo/_boot.py",
+    ] {
+        let got = r
+            .files
+            .iter()
+            .flat_map(|f| f.findings.iter())
+            .filter(|f| f.rule.id == "python-shell-command")
+            .filter(|f| f.location.artifact_name().ends_with(file))
+            .map(|f| f.severity)
+            .max();
+        assert_eq!(got, Some(Severity::High), "{file}\n{:#?}", summary(&r));
+    }
+    // Two wheels side by side are not one package.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "a-1.0-py3-none-any.whl",
+        &wheel(&[("demo/__init__.py", "from ._boot import init\ninit()\n")]),
+    );
+    write(
+        dir.path(),
+        "b-1.0-py3-none-any.whl",
+        &wheel(&[("demo/_boot.py", BOOT)]),
+    );
+    let r = scan_dir(dir.path());
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/_boot.py"),
+        Some(Severity::Low)
+    );
+}
+
+/// A Hugging Face repository's custom code (`auto_map`) importing a helper module that runs a
+/// command when the model module is loaded (A1, r01).
+#[test]
+fn custom_code_of_a_model_repository_is_joined() {
+    let config = r#"{"architectures": ["XModel"], "auto_map": {"AutoModel": "modeling_x.XModel"}, "model_type": "x"}"#;
+    let helpers = "import os\ndef setup_env():\n    os.system('echo airlock-test')\n";
+    let (_d, r) = scan_tree(&[
+        ("config.json", config),
+        ("helpers.py", helpers),
+        (
+            "modeling_x.py",
+            "from transformers import PreTrainedModel\nfrom .helpers import setup_env\nsetup_env()\nclass XModel(PreTrainedModel):\n    pass\n",
+        ),
+    ]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "helpers.py"),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+    // The helper imported but called only in the model's methods.
+    let (_d, r) = scan_tree(&[
+        ("config.json", config),
+        ("helpers.py", helpers),
+        (
+            "modeling_x.py",
+            "from transformers import PreTrainedModel\nfrom .helpers import setup_env\nclass XModel(PreTrainedModel):\n    def prepare(self):\n        setup_env()\n",
+        ),
+    ]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "helpers.py"),
+        Some(Severity::Low),
+        "{:#?}",
+        summary(&r)
+    );
+}
+
+/// `setup.py` runs with its own folder on `sys.path`: a helper module beside it that it calls
+/// at install runs at install (tester t12 x02, x11), in a folder and in an sdist. A helper that
+/// only reads a file, or whose command is not called at install, stays below medium.
+#[test]
+fn setup_py_calling_a_module_beside_it_runs_at_install() {
+    let setup = "from setuptools import setup\nfrom build_helpers import prepare\nprepare()\nsetup(name='demo', version='0.1')\n";
+    let helper = "import os\n\ndef prepare():\n    os.system('echo airlock-test')\n";
+    let files: &[(&str, &str)] = &[("setup.py", setup), ("build_helpers.py", helper)];
+    let (_d, r) = scan_tree(files);
+    assert_eq!(
+        worst(&r, "python-shell-command", "build_helpers.py"),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), "demo-1.0.tar.gz", &sdist(files));
+    let r = scan_dir(dir.path());
+    assert_eq!(
+        worst(&r, "python-shell-command", "build_helpers.py"),
+        Some(Severity::High),
+        "sdist\n{:#?}",
+        summary(&r)
+    );
+    let benign: &[&[(&str, &str)]] = &[
+        &[
+            (
+                "setup.py",
+                "from setuptools import setup\nfrom version_helper import read_version\nsetup(name='demo', version=read_version())\n",
+            ),
+            (
+                "version_helper.py",
+                "import subprocess\n\ndef read_version():\n    with open('VERSION') as f:\n        return f.read().strip()\n\ndef tag():\n    subprocess.run('git tag v1', shell=True)\n",
+            ),
+        ],
+        // A module of the same name in another folder is not beside `setup.py`.
+        &[
+            ("setup.py", setup),
+            ("tools/build_helpers.py", helper),
+        ],
+    ];
+    for files in benign {
+        let (_d, r) = scan_tree(files);
+        assert!(nothing_at_medium(&r), "{files:?}\n{:#?}", summary(&r));
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "demo-1.0.tar.gz", &sdist(files));
+        let r = scan_dir(dir.path());
+        assert!(nothing_at_medium(&r), "sdist {files:?}\n{:#?}", summary(&r));
+    }
+}
+
+/// A PEP 829 `.start` file in a site folder names `module:function`: the function runs at
+/// every interpreter start (tester t12 p10). An entry naming a function without a payload, and
+/// a payload function no entry names, stay below medium.
+#[test]
+fn a_start_file_entry_runs_its_function_at_startup() {
+    let site = "lib/python3.13/site-packages";
+    let boot = "import os\n\ndef run():\n    os.system('echo airlock-test')\n\ndef quiet():\n    return 1\n";
+    let (_d, r) = scan_tree(&[
+        (&format!("{site}/demo.start"), "demo._boot:run\n"),
+        (&format!("{site}/demo/__init__.py"), ""),
+        (&format!("{site}/demo/_boot.py"), boot),
+    ]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/_boot.py"),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+    let (_d, r) = scan_tree(&[
+        (&format!("{site}/demo.start"), "demo._boot:quiet\n"),
+        (&format!("{site}/demo/__init__.py"), ""),
+        (&format!("{site}/demo/_boot.py"), boot),
+    ]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/_boot.py"),
+        Some(Severity::Low),
+        "{:#?}",
+        summary(&r)
+    );
+}
+
+/// A module with more functions than the join keeps makes the join incomplete only when a
+/// walk goes through it: said once then, not for every large module of a package.
+#[test]
+fn a_large_module_is_reported_only_when_a_walk_goes_through_it() {
+    let n = airlock::formats::python::links_max_functions() + 50;
+    let mut big = String::from("import os\n");
+    for i in 0..n {
+        big.push_str(&format!(
+            "def f{i}():\n    os.system('echo airlock-test')\n"
+        ));
+    }
+    let limits = |r: &ScanReport| {
+        r.files
+            .iter()
+            .flat_map(|f| f.findings.iter())
+            .filter(|f| f.rule.id == "resource-limit")
+            .count()
+    };
+    let (_d, r) = scan_tree(&[("demo/__init__.py", &big), ("demo/_boot.py", BOOT)]);
+    assert_eq!(limits(&r), 0, "{:#?}", summary(&r));
+    let loading = format!("from ._boot import init\ninit()\n{big}");
+    let (_d, r) = scan_tree(&[("demo/__init__.py", &loading), ("demo/_boot.py", BOOT)]);
+    assert_eq!(limits(&r), 1, "{:#?}", summary(&r));
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/_boot.py"),
+        Some(Severity::High)
+    );
+}
