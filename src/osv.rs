@@ -160,7 +160,14 @@ fn spec_bounds(spec: &str) -> Option<SpecBounds> {
         let ops = ["~=", "===", "==", "!=", ">=", "<=", ">", "<"];
         let op = ops.iter().find(|o| clause.starts_with(**o))?;
         let raw = clause[op.len()..].trim();
-        if matches!(*op, "!=" | "===") {
+        if *op == "===" {
+            continue;
+        }
+        if *op == "!=" {
+            // `!=X.*` takes out a prefix: not modelled, the bounds stay.
+            if let Ok(v) = Version::from_str(raw) {
+                b.excluded.push(v);
+            }
             continue;
         }
         if raw.ends_with(".*") {
@@ -201,6 +208,8 @@ fn spec_bounds(spec: &str) -> Option<SpecBounds> {
 struct SpecBounds {
     lo: Option<(Version, bool)>,
     hi: Option<(Version, bool)>,
+    /// Releases a `!=` clause takes out.
+    excluded: Vec<Version>,
 }
 
 impl SpecBounds {
@@ -225,9 +234,11 @@ impl SpecBounds {
     }
 
     fn admits(&self, v: &Version) -> bool {
-        self.lo
-            .as_ref()
-            .is_none_or(|(l, incl)| if *incl { v >= l } else { v > l })
+        !self.excluded.contains(v)
+            && self
+                .lo
+                .as_ref()
+                .is_none_or(|(l, incl)| if *incl { v >= l } else { v > l })
             && self
                 .hi
                 .as_ref()
@@ -254,7 +265,9 @@ impl Advisory {
             let hi_ok = match (&r.end, &b.hi) {
                 (None, _) => true,
                 (Some(_), None) => false,
-                (Some((e, e_incl)), Some((h, h_incl))) => e > h || (e == h && (*e_incl || !*h_incl)),
+                (Some((e, e_incl)), Some((h, h_incl))) => {
+                    e > h || (e == h && (*e_incl || !*h_incl))
+                }
             };
             lo_ok && hi_ok
         };
@@ -268,7 +281,13 @@ impl Advisory {
         let overlaps = self.ranges.iter().any(|r| {
             let below_hi = match (&r.introduced, &b.hi) {
                 (None, _) | (_, None) => true,
-                (Some(i), Some((h, incl))) => if *incl { i <= h } else { i < h },
+                (Some(i), Some((h, incl))) => {
+                    if *incl {
+                        i <= h
+                    } else {
+                        i < h
+                    }
+                }
             };
             let above_lo = match (&r.end, &b.lo) {
                 (None, _) | (_, None) => true,

@@ -447,7 +447,10 @@ fn a_scan_without_a_database_says_what_it_did_not_check() {
     assert!(!err.contains("not checked"), "{err}");
     std::fs::write(&reqs, "requests==2.32.3\n").expect("write");
     let (_, _, err) = airlock(&["scan", r], &empty_cache);
-    assert!(err.contains("1 Python release or pin was not checked"), "{err}");
+    assert!(
+        err.contains("1 Python release or pin was not checked"),
+        "{err}"
+    );
 }
 
 /// An empty cache folder (what a failed `airlock db update` used to leave) is no database: the
@@ -492,6 +495,8 @@ fn ranges_and_bare_names_match_the_releases_they_admit() {
         ("Torch.Utils.Ext>=0.1", Some(Severity::Critical)),
         ("elementary-data", None),
         ("elementary-data>=0.24", None),
+        ("elementary-data!=0.23.3", None),
+        ("elementary-data>=0.23,!=0.23.3,<0.24", None),
     ];
     let mut wrong = Vec::new();
     for (line, want) in cases {

@@ -270,7 +270,10 @@ fn reconstruction_in_the_same_packages_stays_clean() {
     }
     // Any pickled time zone (tz-aware pandas data): `ZoneInfo._unpickle(key, from_cache)`
     // (tester t14).
-    let r = scan_named("model.pkl", &p4_call("zoneinfo", "ZoneInfo._unpickle", &["UTC"]));
+    let r = scan_named(
+        "model.pkl",
+        &p4_call("zoneinfo", "ZoneInfo._unpickle", &["UTC"]),
+    );
     assert!(r.findings.is_empty(), "{:#?}", show(&r));
 }
 

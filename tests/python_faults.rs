@@ -703,5 +703,8 @@ fn python_without_a_py_name_is_read_as_python() {
         Severity::High,
     );
     let sh = "#!/bin/sh\nexec python3 -m pkg \"$@\"\n";
-    assert_eq!(worst("venv/bin/tool", sh.as_bytes(), "python-shell-command"), None);
+    assert_eq!(
+        worst("venv/bin/tool", sh.as_bytes(), "python-shell-command"),
+        None
+    );
 }

@@ -208,7 +208,8 @@ pub fn apply(files: &mut [FileReport], db: Option<&Db>) {
                         // A bare name admits every release, the old bad one and the current
                         // good one alike: only a package bad in every release (a typosquat's
                         // `introduced: 0`) is reported for it.
-                        let bare = pin.version.trim().is_empty();
+                        let bare =
+                            !pin.version.contains(['<', '>', '~']) && !pin.version.contains("==");
                         for (a, cover) in db.matches_spec(&pin.name, &pin.version) {
                             if bare && cover != Coverage::All {
                                 continue;

@@ -293,9 +293,10 @@ fn range_of(l: &str) -> Option<Pin> {
         return None;
     }
     // `name (==1.2.3)`: an exact pin after all.
-    if let Some(v) = spec.strip_prefix("==").filter(|v| {
-        !v.is_empty() && !v.contains([',', '*', '<', '>', '!', '~', '='])
-    }) {
+    if let Some(v) = spec
+        .strip_prefix("==")
+        .filter(|v| !v.is_empty() && !v.contains([',', '*', '<', '>', '!', '~', '=']))
+    {
         return Some(Pin {
             name: name.to_string(),
             version: v.to_string(),

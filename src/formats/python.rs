@@ -381,20 +381,24 @@ fn sends_through_a_service(name: &str, last: &str) -> bool {
             "upload_file" | "upload_folder" | "create_commit" | "upload_large_folder"
         ),
         "mlflow" => last.starts_with("log_") || last == "set_tag" || last == "set_tags",
-        "paramiko" => matches!(last, "connect" | "put" | "putfo" | "exec_command" | "open_sftp"),
+        "paramiko" => matches!(
+            last,
+            "connect" | "put" | "putfo" | "exec_command" | "open_sftp"
+        ),
         "imaplib" => last.starts_with("IMAP4"),
         "poplib" => last.starts_with("POP3"),
         "logging" => {
             name.starts_with("logging.handlers.")
                 && matches!(
                     last,
-                    "HTTPHandler" | "SMTPHandler" | "SysLogHandler" | "SocketHandler"
+                    "HTTPHandler"
+                        | "SMTPHandler"
+                        | "SysLogHandler"
+                        | "SocketHandler"
                         | "DatagramHandler"
                 )
         }
-        "multiprocessing" => {
-            name.starts_with("multiprocessing.connection.") && last == "Client"
-        }
+        "multiprocessing" => name.starts_with("multiprocessing.connection.") && last == "Client",
         _ => false,
     }
 }
@@ -1338,7 +1342,10 @@ fn token_command(args: &str) -> Option<&'static str> {
             }
         })
         .collect();
-    let words = format!(" {} ", words.split_whitespace().collect::<Vec<_>>().join(" "));
+    let words = format!(
+        " {} ",
+        words.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
     TOKEN_COMMANDS
         .iter()
         .find(|c| words.contains(&format!(" {c} ")))
