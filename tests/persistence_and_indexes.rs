@@ -193,3 +193,26 @@ fn ordinary_installer_configuration_stays_below_medium() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// Tools that run what their configuration names (tester t14): global git settings that name
+/// hooks or programs, a logon script in the Windows environment key, Jupyter's server config,
+/// git hook templates, shell aliases. A local git setting and a read of the config are not.
+#[test]
+fn tool_configuration_targets_are_persistence() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    let cases: &[(&str, &str)] = &[
+        ("hookspath", "import subprocess, os\nsubprocess.run(['git', 'config', '--global', 'core.hooksPath', os.path.expanduser('~/.cache/.h')])\n"),
+        ("templatedir", "import subprocess\nsubprocess.run('git config --global init.templateDir ~/.git-templates', shell=False)\n"),
+        ("logon", "import subprocess\nsubprocess.run(['reg', 'add', 'HKCU\\\\Environment', '/v', 'UserInitMprLogonScript', '/d', 'C:\\\\x.bat'])\n"),
+        ("jupyter", "import os, subprocess\nopen(os.path.expanduser('~/.jupyter/jupyter_server_config.py'), 'a').write('import os\\n')\nsubprocess.run(['true'])\n"),
+        ("aliases", "import subprocess\nfrom pathlib import Path\n(Path.home() / '.bash_aliases').open('a').write(\"alias sudo='echo airlock-test; sudo'\\n\")\nsubprocess.run(['true'])\n"),
+    ];
+    check_init(dir.path(), cases, Some(Severity::High), &mut wrong);
+    let benign: &[(&str, &str)] = &[
+        ("local-git", "import subprocess\nsubprocess.run(['git', 'config', 'core.hooksPath', '.githooks'])\n"),
+        ("read-jupyter", "import os, subprocess\nCFG = open(os.path.expanduser('~/.jupyter/jupyter_server_config.py')).read()\nsubprocess.run(['true'])\n"),
+    ];
+    check_init(dir.path(), benign, None, &mut wrong);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -94,6 +94,21 @@ const PERSISTENCE_WORDS: &[&str] = &[
     "profile_default/startup",
     // The Windows Startup folder (`…\Start Menu\Programs\Startup`).
     "programs/startup",
+    // Tools that run what their configuration names (tester t14): Jupyter kernels and server
+    // configs, a folder's VS Code tasks (`runOn: folderOpen`), git hook templates, conda and
+    // venv activation scripts, login banners, tmux, shell aliases, and a user's own `bin`
+    // folder, which comes before the system's on `PATH`.
+    "jupyter/kernels",
+    "jupyter_server_config.py",
+    "jupyter_notebook_config.py",
+    ".vscode/tasks.json",
+    ".git-templates",
+    "etc/conda/activate.d",
+    "bin/activate",
+    "/etc/update-motd.d",
+    ".tmux.conf",
+    ".bash_aliases",
+    ".local/bin",
 ];
 
 /// Windows registry keys whose values run a program at logon or at a program's start, in lower
@@ -106,6 +121,8 @@ const RUN_KEYS: &[&str] = &[
     "currentversion/runservicesonce",
     "policies/explorer/run",
     "currentversion/winlogon",
+    // `HKCU\Environment` `UserInitMprLogonScript`: a script run at every logon.
+    "userinitmprlogonscript",
     "image file execution options",
 ];
 
@@ -721,7 +738,30 @@ fn command_persists(cmd: &Command) -> bool {
         "launchctl" => has("load") || has("bootstrap") || has("submit"),
         "schtasks" => has("/create") || has("-create"),
         "at" => !operands.is_empty() && !["-l", "-r", "-d", "-c"].iter().any(|o| has(o)),
-        "reg" => (has("add") || has("copy")) && rest.iter().any(|w| run_key_in(w)),
+        "reg" => {
+            (has("add") || has("copy"))
+                && (rest.iter().any(|w| run_key_in(w))
+                    || has("UserInitMprLogonScript"))
+        }
+        // `git config --global core.hooksPath DIR`: every repository's hooks come from DIR;
+        // `init.templateDir` seeds every new clone's; `core.fsmonitor`, `core.sshCommand`,
+        // `core.pager` and aliases name programs git runs.
+        "git" => {
+            has("config")
+                && (has("--global") || has("--system"))
+                && rest.iter().any(|w| {
+                    let w = w.to_ascii_lowercase();
+                    matches!(
+                        w.as_str(),
+                        "core.hookspath"
+                            | "init.templatedir"
+                            | "core.fsmonitor"
+                            | "core.sshcommand"
+                            | "core.pager"
+                            | "core.editor"
+                    ) || w.starts_with("alias.")
+                })
+        }
         "sc" => has("create") || has("config"),
         "update-rc.d" => has("defaults") || has("enable"),
         "chkconfig" => has("on") || has("--add"),
