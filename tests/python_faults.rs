@@ -708,3 +708,52 @@ fn python_without_a_py_name_is_read_as_python() {
         None
     );
 }
+
+/// A wheel installs `.data/scripts/*` and `.data/data/bin/*` into `bin` as they are: a script
+/// named like a common command shadows it as a console script would (tester t14), and so do
+/// the free-threaded, windowed and launcher names of Python. A script of the package's own
+/// name does not.
+#[test]
+fn installed_scripts_that_shadow_commands_are_reported() {
+    let rule = "entry-point-shadows-command";
+    for member in [
+        "x-1.0.data/scripts/ssh",
+        "x-1.0.data/data/bin/sudo",
+        "x-1.0.data/scripts/python3.12",
+    ] {
+        let whl = two_member_wheel(member, b"#!/bin/sh\necho airlock-test\n");
+        assert!(
+            worst("x-1.0-py3-none-any.whl", &whl, rule).is_some(),
+            "{member}"
+        );
+    }
+    for cmd in ["python3.13t", "pythonw", "py"] {
+        let ep = format!("[console_scripts]\n{cmd} = x.cli:main\n");
+        let whl = two_member_wheel("x-1.0.dist-info/entry_points.txt", ep.as_bytes());
+        assert!(
+            worst("x-1.0-py3-none-any.whl", &whl, rule).is_some(),
+            "{cmd}"
+        );
+    }
+    let whl = two_member_wheel("x-1.0.data/scripts/x-tool", b"#!/bin/sh\necho ok\n");
+    assert_eq!(worst("x-1.0-py3-none-any.whl", &whl, rule), None);
+}
+
+/// A wheel of its `WHEEL` file and one more member.
+fn two_member_wheel(member: &str, data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored);
+    for (name, bytes) in [
+        (
+            "x-1.0.dist-info/WHEEL",
+            &b"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"[..],
+        ),
+        (member, data),
+    ] {
+        z.start_file(name, opts).expect("start");
+        z.write_all(bytes).expect("write");
+    }
+    z.finish().expect("finish").into_inner()
+}

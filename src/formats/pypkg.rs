@@ -470,6 +470,9 @@ fn nested_in_package(loc: &Location) -> bool {
 const SHADOWED: &[(&str, &[&str])] = &[
     ("pip", &["pip"]),
     ("python", &[]),
+    // The Windows launcher and the windowed interpreter.
+    ("py", &[]),
+    ("pythonw", &[]),
     ("uv", &["uv"]),
     ("uvx", &["uv"]),
     ("conda", &["conda"]),
@@ -501,10 +504,16 @@ const SHADOWED: &[(&str, &[&str])] = &[
 ];
 
 /// A command name as a shell on any platform finds it: lower case (Windows and macOS file
-/// systems ignore case), without `.exe`, without a version suffix (`python3.12`, `pip3`).
+/// systems ignore case), without `.exe`, without a version suffix (`python3.12`, `pip3`,
+/// `python3.13t`).
 fn command_key(cmd: &str) -> String {
     let lower = cmd.trim().to_ascii_lowercase();
     let lower = lower.strip_suffix(".exe").unwrap_or(&lower);
+    // A free-threaded build's `t` after the version (`python3.13t`).
+    let lower = match lower.strip_suffix('t') {
+        Some(l) if l.ends_with(|c: char| c.is_ascii_digit()) => l,
+        _ => lower,
+    };
     let base = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     let key = if base.is_empty() { lower } else { base };
     key.to_string()
@@ -626,23 +635,66 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
                     .unwrap_or("")
                     .to_ascii_lowercase()
                     .replace('_', "-");
-                let key = command_key(cmd);
-                let shadows = SHADOWED
-                    .iter()
-                    .any(|(c, owners)| *c == key && !owners.contains(&dist.as_str()));
-                if shadows {
-                    ctx.emit(
-                        Finding::builder(
-                            &r::entry_point_shadows_command::RULE,
-                            loc.member(name.clone()),
-                        )
-                        .message(format!("console script {cmd:?} shadows a common command"))
-                        .evidence(format!("{cmd} = {}", target.trim()))
-                        .build(),
-                    );
-                }
+                shadowing(
+                    ctx,
+                    cmd,
+                    &dist,
+                    "console script",
+                    format!("{cmd} = {}", target.trim()),
+                    loc.member(name.clone()),
+                );
             }
         }
+    }
+    // Scripts the installer copies into `bin` as they are (tester t14: `.data/scripts/ssh`).
+    for member in parts.digests.keys() {
+        if let Some(cmd) = installed_command(member) {
+            let dist = member
+                .split('-')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase()
+                .replace('_', "-");
+            shadowing(
+                ctx,
+                cmd,
+                &dist,
+                "installed script",
+                member.clone(),
+                loc.member(member.clone()),
+            );
+        }
+    }
+}
+
+/// The command a wheel member installs into the environment's `bin` folder (`Scripts` on
+/// Windows): a file directly in `<name>.data/scripts/` (the installer copies it there, rewriting
+/// a `#!python` line), or in `<name>.data/data/bin/` (`data` is installed into the prefix).
+fn installed_command(member: &str) -> Option<&str> {
+    let (data, rest) = member.split_once('/')?;
+    if !data.ends_with(".data") {
+        return None;
+    }
+    let cmd = rest
+        .strip_prefix("scripts/")
+        .or_else(|| rest.strip_prefix("data/bin/"))?;
+    (!cmd.is_empty() && !cmd.contains('/')).then_some(cmd)
+}
+
+/// Report a command that shadows a common one ([`SHADOWED`]), unless `dist` (a PEP 503 name)
+/// owns it: `how` says how the package installs it, `evidence` what the package says.
+fn shadowing(ctx: &mut Ctx, cmd: &str, dist: &str, how: &str, evidence: String, at: Location) {
+    let key = command_key(cmd);
+    let shadows = SHADOWED
+        .iter()
+        .any(|(c, owners)| *c == key && !owners.contains(&dist));
+    if shadows {
+        ctx.emit(
+            Finding::builder(&r::entry_point_shadows_command::RULE, at)
+                .message(format!("{how} {cmd:?} shadows a common command"))
+                .evidence(evidence)
+                .build(),
+        );
     }
 }
 
