@@ -7000,13 +7000,12 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             // `wrap…` and `prof…` (everywhere in code) are not candidates.
             ("leinput", Group::Exec),
             (".ipython", Group::Exec),
-            // Callables that run the file they are handed (`os.startfile`,
-            // `ShellExecuteW`, `LoadLibraryW`), by their rarer middle bytes.
+            // `os.startfile` runs the file it is handed, by its rarer middle bytes (Teddy's
+            // 128 patterns are full: `ShellExecuteW` and `LoadLibraryW` are read when another
+            // word has the file parsed).
             ("rtfile", Group::Process),
             // PyArmor's loader `__pyarmor__(…)`.
             ("armor__(", Group::Exec),
-            ("llExecute", Group::Process),
-            ("dLibrary", Group::Process),
             // `u = pickle.Unpickler(stream)` … `u.load()`.
             ("Unpickler(", Group::Exec),
             ("FunctionType", Group::Exec),
