@@ -207,6 +207,12 @@ fn tool_configuration_targets_are_persistence() {
         ("logon", "import subprocess\nsubprocess.run(['reg', 'add', 'HKCU\\\\Environment', '/v', 'UserInitMprLogonScript', '/d', 'C:\\\\x.bat'])\n"),
         ("jupyter", "import os, subprocess\nopen(os.path.expanduser('~/.jupyter/jupyter_server_config.py'), 'a').write('import os\\n')\nsubprocess.run(['true'])\n"),
         ("aliases", "import subprocess\nfrom pathlib import Path\n(Path.home() / '.bash_aliases').open('a').write(\"alias sudo='echo airlock-test; sudo'\\n\")\nsubprocess.run(['true'])\n"),
+        // Written with no other word of the prefilter in the file.
+        ("zshenv", "import os\nopen(os.path.expanduser('~/.zshenv'), 'a').write('\\necho airlock-test\\n')\n"),
+        ("tmux", "import os\nopen(os.path.expanduser('~/.tmux.conf'), 'a').write('run-shell \"echo airlock-test\"\\n')\n"),
+        ("motd", "import os\np = '/etc/update-motd.d/99-x'\nopen(p, 'w').write('#!/bin/sh\\necho airlock-test\\n')\n"),
+        ("conda", "import os\nd = os.path.join(os.environ.get('CONDA_PREFIX', '/opt/conda'), 'etc', 'conda', 'activate.d')\nopen(os.path.join(d, 'zz.sh'), 'w').write('echo airlock-test\\n')\n"),
+        ("local-bin", "import os\np = os.path.expanduser('~/.local/bin/git')\nopen(p, 'w').write('#!/bin/sh\\necho airlock-test\\n')\n"),
     ];
     check_init(dir.path(), cases, Some(Severity::High), &mut wrong);
     let benign: &[(&str, &str)] = &[

@@ -743,8 +743,8 @@ fn installed_scripts_that_shadow_commands_are_reported() {
 fn two_member_wheel(member: &str, data: &[u8]) -> Vec<u8> {
     use std::io::Write;
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let opts =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, bytes) in [
         (
             "x-1.0.dist-info/WHEEL",

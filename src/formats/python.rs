@@ -6785,13 +6785,12 @@ enum Group {
     Module,
 }
 
-/// The prefilter's searcher: Teddy (aho-corasick's SIMD multi-substring search, up to 128
-/// patterns) where the CPU has it, else an Aho-Corasick automaton. Both report
-/// non-overlapping leftmost matches, which is all the groups need.
-enum Finder {
-    Packed(aho_corasick::packed::Searcher),
-    Automaton(aho_corasick::AhoCorasick),
-}
+/// The prefilter's searcher: an Aho-Corasick DFA reporting non-overlapping leftmost-first
+/// matches, which is all the groups need. Measured on the corpus tree with about 128 words per
+/// searcher, the DFA took 3-4 % less CPU than Teddy (aho-corasick's SIMD packed searcher,
+/// which also stops at 128 patterns): Teddy verifies a candidate at every place a word's first
+/// bytes occur, and with this many words that is most places.
+struct Finder(aho_corasick::AhoCorasick);
 
 static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
     std::sync::LazyLock::new(|| {
@@ -6845,7 +6844,7 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             // `getattr(os, 'system')`, `from os import system as s`, `f = os.system`,
             // `from subprocess import run`, `e = eval`, `r, x = print, exec`,
             // `getattr(builtins, 'exec')`, `__builtins__['eval']`. Each begins as a word above
-            // does (`syst`, `pope`, `subp`, `exec`, `eval`), so Teddy's candidates stay where
+            // does (`syst`, `pope`, `subp`, `exec`, `eval`), so the searcher's candidates stay where
             // they were: `'system'`, `= eval`, `os.system` or `, "system")` add fingerprints
             // ordinary code is full of (the prefilter took up to twice as long with them), and
             // a quoted `"system"` is every chat message's role. On the corpus tree these words
@@ -6909,7 +6908,7 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
     });
 
 /// The second prefilter: computed lookups ([`Group::Dynamic`]) and modules that run code
-/// ([`Group::Module`]). Kept apart from [`TRIGGERS`] so that each stays within Teddy's 128
+/// ([`Group::Module`]). Kept apart from [`TRIGGERS`] so that each stays small
 /// patterns, and so that `import sys` cannot hide the `system as` of `import system as s`
 /// (each searcher reports non-overlapping matches).
 static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
@@ -6922,7 +6921,7 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("sys.modules", Group::Dynamic),
             ("methodcaller", Group::Dynamic),
             // `os.__getattribute__('system')`, libc's functions by subscript
-            // (`ctypes.CDLL(None)['system']`, `ctypes.cdll['libc.so.6']`). Teddy's candidates
+            // (`ctypes.CDLL(None)['system']`, `ctypes.cdll['libc.so.6']`). The searcher's candidates
             // come from a word's first bytes: `ibute__(` keeps `__getattribute__(` from
             // stopping at every `__get…`.
             ("ibute__(", Group::Dynamic),
@@ -6994,16 +6993,29 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("sudoers", Group::Exec),
             ("winreg", Group::Exec),
             ("CurrentVersion", Group::Exec),
-            // Teddy picks candidates by a word's first bytes: `leinput` of `fileinput`,
+            // Spelled from their rarer bytes (chosen when the searcher was Teddy, which picks
+            // candidates by a word's first bytes): `leinput` of `fileinput`,
             // `ip.conf` of `pip.conf`, `p_socket` of `wrap_socket`, `.ipython` for
             // `profile_default`, `.fish`, `.desktop`, so that `file…`, `conf…`, `appl…`,
             // `wrap…` and `prof…` (everywhere in code) are not candidates.
             ("leinput", Group::Exec),
             (".ipython", Group::Exec),
-            // `os.startfile` runs the file it is handed, by its rarer middle bytes (Teddy's
-            // 128 patterns are full: `ShellExecuteW` and `LoadLibraryW` are read when another
-            // word has the file parsed).
+            // Callables that run the file they are handed (`os.startfile`, `ShellExecuteW`,
+            // `LoadLibraryW`).
             ("rtfile", Group::Process),
+            ("ShellExecute", Group::Process),
+            ("LoadLibrary", Group::Process),
+            // Tool configurations that name what they run ([`persist`]'s words): zsh's
+            // environment file, tmux, login banners, conda and venv activation, Jupyter
+            // kernels, VS Code tasks, the user's own `bin` folder.
+            ("zshenv", Group::Exec),
+            ("tmux.conf", Group::Exec),
+            ("update-motd", Group::Exec),
+            ("activate.d", Group::Exec),
+            ("bin/activate", Group::Exec),
+            ("jupyter/kernels", Group::Exec),
+            (".vscode", Group::Exec),
+            (".local/bin", Group::Exec),
             // PyArmor's loader `__pyarmor__(…)`.
             ("armor__(", Group::Exec),
             // `u = pickle.Unpickler(stream)` … `u.load()`.
@@ -7602,24 +7614,15 @@ fn sensitive_import(src: &[u8], at: usize) -> Option<(usize, Group, Vec<ByteRang
     group.map(|g| (start, g, bound))
 }
 
-/// A searcher for `words`: Teddy when it can be built, else a leftmost-first automaton.
+/// A searcher for `words`: a leftmost-first DFA ([`Finder`]).
 fn build_finder(words: &[(&str, Group)]) -> Option<(Finder, Vec<Group>)> {
     let groups = words.iter().map(|(_, g)| *g).collect();
-    let packed = aho_corasick::packed::Config::new()
-        .heuristic_pattern_limits(false)
-        .builder()
-        .extend(words.iter().map(|(w, _)| w))
-        .build();
-    let finder = match packed {
-        Some(p) => Some(Finder::Packed(p)),
-        None => aho_corasick::AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-            .build(words.iter().map(|(w, _)| w))
-            .ok()
-            .map(Finder::Automaton),
-    };
-    finder.map(|f| (f, groups))
+    aho_corasick::AhoCorasick::builder()
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+        .build(words.iter().map(|(w, _)| w))
+        .ok()
+        .map(|ac| (Finder(ac), groups))
 }
 
 fn capitalise(s: &str) -> String {
@@ -8062,14 +8065,10 @@ fn reaches_code_runner(src: &[u8], at: usize) -> bool {
 }
 
 fn search(finder: &Finder, groups: &[Group], src: &[u8], note: &mut impl FnMut(Group, usize)) {
-    match finder {
-        Finder::Packed(p) => p
-            .find_iter(src)
-            .for_each(|m| note(groups[m.pattern().as_usize()], m.start())),
-        Finder::Automaton(ac) => ac
-            .find_iter(src)
-            .for_each(|m| note(groups[m.pattern().as_usize()], m.start())),
-    }
+    finder
+        .0
+        .find_iter(src)
+        .for_each(|m| note(groups[m.pattern().as_usize()], m.start()));
 }
 
 /// True when the placement pass (`python_layout`) puts a process, network or exec word of
@@ -9027,19 +9026,14 @@ mod prefilter_tests {
         assert!(super::join_strong(b"exec(code)", 0, true));
     }
 
-    /// Both prefilters must stay Teddy searchers (at most 128 patterns): the automaton
-    /// fallback is several times slower on every Python source.
+    /// Both prefilters build (a DFA of every word).
     #[test]
-    fn both_prefilters_are_packed() {
+    fn both_prefilters_build() {
         for (name, f) in [
             ("triggers", &*super::TRIGGERS),
             ("lookups", &*super::LOOKUPS),
         ] {
-            let packed = matches!(f, Some((super::Finder::Packed(_), _)));
-            // Teddy needs SSSE3/AVX2 (x86_64) or NEON (aarch64); elsewhere the fallback is right.
-            if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
-                assert!(packed, "{name} prefilter fell back to the automaton");
-            }
+            assert!(f.is_some(), "{name} prefilter did not build");
         }
     }
 

@@ -740,8 +740,7 @@ fn command_persists(cmd: &Command) -> bool {
         "at" => !operands.is_empty() && !["-l", "-r", "-d", "-c"].iter().any(|o| has(o)),
         "reg" => {
             (has("add") || has("copy"))
-                && (rest.iter().any(|w| run_key_in(w))
-                    || has("UserInitMprLogonScript"))
+                && (rest.iter().any(|w| run_key_in(w)) || has("UserInitMprLogonScript"))
         }
         // `git config --global core.hooksPath DIR`: every repository's hooks come from DIR;
         // `init.templateDir` seeds every new clone's; `core.fsmonitor`, `core.sshCommand`,
