@@ -352,44 +352,42 @@ pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, de
         // pdm-backend's): install-time code, as `setup.py` is.
         "setup.py" | "hatch_build.py" | "pdm_build.py" => Role::Install,
         _ if ctx.install_files.iter().any(|f| f == file) => Role::Install,
-        "sitecustomize.py" | "usercustomize.py" if nested_in_package(loc) => {
-            // Python imports only a top-level `sitecustomize` module: this one runs only
-            // when someone puts its folder on `PYTHONPATH` (ddtrace's `ddtrace-run` does so
-            // with `ddtrace/bootstrap/`), so it is an ordinary module of its package.
-            ctx.emit(
-                Finding::builder(&r::startup_hook_file::RULE, loc.clone())
-                    .severity(Severity::Low)
-                    .message(format!(
-                        "{base} inside a package folder runs only when that folder is put on PYTHONPATH"
-                    ))
-                    .evidence(file.to_string())
-                    .build(),
-            );
-            Role::Module
-        }
-        "sitecustomize.py" | "usercustomize.py" if loose_on_disk(loc) => {
-            // A file on disk outside any site folder and any archive: nothing says a `site`
-            // import reaches it (its folder is on `sys.path` only if someone puts it there),
-            // so its presence is inventory; its code is still read as startup code.
-            ctx.emit(
-                Finding::builder(&r::startup_hook_file::RULE, loc.clone())
-                    .severity(Severity::Low)
-                    .message(format!(
-                        "{base} runs at every interpreter start once its folder is on sys.path"
-                    ))
-                    .evidence(file.to_string())
-                    .build(),
-            );
-            Role::Startup
-        }
         "sitecustomize.py" | "usercustomize.py" => {
-            ctx.emit(
-                Finding::builder(&r::startup_hook_file::RULE, loc.clone())
-                    .message(format!("{base} runs at every interpreter start"))
-                    .evidence(file.to_string())
-                    .build(),
-            );
-            Role::Startup
+            let (severity, message, role) = if nested_in_package(loc) {
+                // Python imports only a top-level `sitecustomize` module: this one runs only
+                // when someone puts its folder on `PYTHONPATH` (ddtrace's `ddtrace-run` does
+                // so with `ddtrace/bootstrap/`), so it is an ordinary module of its package.
+                (
+                    Some(Severity::Low),
+                    format!("{base} inside a package folder runs only when that folder is put on PYTHONPATH"),
+                    Role::Module,
+                )
+            } else if loose_on_disk(loc) {
+                // A file on disk outside any site folder and any archive: nothing says a
+                // `site` import reaches it (its folder is on `sys.path` only if someone puts
+                // it there), so its presence is inventory; its code is still startup code.
+                (
+                    Some(Severity::Low),
+                    format!(
+                        "{base} runs at every interpreter start once its folder is on sys.path"
+                    ),
+                    Role::Startup,
+                )
+            } else {
+                (
+                    None,
+                    format!("{base} runs at every interpreter start"),
+                    Role::Startup,
+                )
+            };
+            let mut f = Finding::builder(&r::startup_hook_file::RULE, loc.clone())
+                .message(message)
+                .evidence(file.to_string());
+            if let Some(sev) = severity {
+                f = f.severity(sev);
+            }
+            ctx.emit(f.build());
+            role
         }
         _ => Role::Module,
     };
