@@ -757,3 +757,22 @@ fn two_member_wheel(member: &str, data: &[u8]) -> Vec<u8> {
     }
     z.finish().expect("finish").into_inner()
 }
+
+/// A source tree's `pyproject.toml` that declares a console script named like a common command
+/// shadows it once installed (tester t14 ep09); a project's own command does not.
+#[test]
+fn pyproject_scripts_that_shadow_commands_are_reported() {
+    let rule = "entry-point-shadows-command";
+    for text in [
+        "[project]\nname = \"x\"\nversion = \"1.0\"\n[project.scripts]\nssh = \"x.cli:main\"\n",
+        "[project]\nname = \"x\"\n[project.gui-scripts]\nGit = \"x.gui:main\"\n",
+        "[tool.poetry]\nname = \"x\"\n[tool.poetry.scripts]\nsudo = \"x.cli:main\"\n",
+    ] {
+        assert!(
+            worst("x-1.0/pyproject.toml", text.as_bytes(), rule).is_some(),
+            "{text}"
+        );
+    }
+    let own = "[project]\nname = \"huggingface_hub\"\n[project.scripts]\nhf = \"huggingface_hub.cli:main\"\nx-tool = \"x:main\"\n";
+    assert_eq!(worst("x-1.0/pyproject.toml", own.as_bytes(), rule), None);
+}

@@ -610,6 +610,45 @@ fn pyproject(ctx: &mut Ctx, text: &str, loc: &Location) {
     let Ok(table) = text.parse::<toml::Table>() else {
         return;
     };
+    // Console scripts the package declares (PEP 621 `[project.scripts]` and `gui-scripts`,
+    // Poetry's `[tool.poetry.scripts]`): installing the sdist makes each a command in `bin`.
+    let dist = table
+        .get("project")
+        .and_then(|p| p.get("name"))
+        .or_else(|| {
+            table
+                .get("tool")
+                .and_then(|t| t.get("poetry"))
+                .and_then(|p| p.get("name"))
+        })
+        .and_then(|v| v.as_str())
+        .map(crate::osv::normalise)
+        .unwrap_or_default();
+    let script_tables = [
+        table.get("project").and_then(|p| p.get("scripts")),
+        table.get("project").and_then(|p| p.get("gui-scripts")),
+        table
+            .get("tool")
+            .and_then(|t| t.get("poetry"))
+            .and_then(|p| p.get("scripts")),
+    ];
+    for scripts in script_tables
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.as_table())
+    {
+        for (cmd, target) in scripts.iter().take(1000) {
+            let target = target.as_str().unwrap_or("…");
+            crate::formats::pypkg::shadowing(
+                ctx,
+                cmd,
+                &dist,
+                "console script",
+                format!("{cmd} = {target}"),
+                loc.clone(),
+            );
+        }
+    }
     let tool = table.get("tool");
     let uv = tool.and_then(|t| t.get("uv"));
     let mut found: Vec<(Severity, &'static str, String)> = Vec::new();

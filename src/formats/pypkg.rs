@@ -681,7 +681,14 @@ fn installed_command(member: &str) -> Option<&str> {
 
 /// Report a command that shadows a common one ([`SHADOWED`]), unless `dist` (a PEP 503 name)
 /// owns it: `how` says how the package installs it, `evidence` what the package says.
-fn shadowing(ctx: &mut Ctx, cmd: &str, dist: &str, how: &str, evidence: String, at: Location) {
+pub(crate) fn shadowing(
+    ctx: &mut Ctx,
+    cmd: &str,
+    dist: &str,
+    how: &str,
+    evidence: String,
+    at: Location,
+) {
     let key = command_key(cmd);
     let shadows = SHADOWED
         .iter()
