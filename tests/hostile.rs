@@ -1352,3 +1352,33 @@ fn zeros_after_a_pickle_member_are_counted_not_held() {
     let (r, _) = scan_within(&path, limits, HANG);
     assert!(ids(&r).contains(&"zip-crc-mismatch"), "{:?}", ids(&r));
 }
+
+/// A `.lzma` (LZMA-alone) stream, joblib's `compress='lzma'`, whose header claims a dictionary
+/// of 256 MiB, 1 GiB or 3 GiB: CPython and joblib decode it (the window is allocated as it
+/// fills), so airlock decodes it with a bounded window and finds the pickle (tester t14).
+#[test]
+fn a_huge_lzma_dictionary_claim_does_not_hide_the_pickle() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = lzma_rust2::LzmaOptions::with_preset(1);
+    let mut w = lzma_rust2::LzmaWriter::new_use_header(
+        Vec::new(),
+        &opts,
+        Some(OS_SYSTEM_PICKLE.len() as u64),
+    )
+    .expect("lzma writer");
+    w.write_all(OS_SYSTEM_PICKLE).expect("compress");
+    let stream = w.finish().expect("finish");
+    for dict in [256u32 << 20, 1 << 30, 3 << 30] {
+        let mut s = stream.clone();
+        s[1..5].copy_from_slice(&dict.to_le_bytes());
+        let path = write(dir.path(), "model.joblib", &s);
+        let (r, _) = scan_default(&path);
+        assert!(
+            with_rule(&r, "pickle-dangerous-call")
+                .iter()
+                .any(|f| f.severity == Severity::Critical),
+            "{dict}: {:?}",
+            ids(&r)
+        );
+    }
+}

@@ -309,7 +309,10 @@ pub fn looks_like_lzma(data: &[u8]) -> bool {
     let size = u64::from_le_bytes([
         data[5], data[6], data[7], data[8], data[9], data[10], data[11], data[12],
     ]);
-    let dict_ok = dict.is_power_of_two() && (1 << 12..=1 << 30).contains(&dict);
+    // xz writes 2^n or 2^n + 2^(n-1) bytes; any size from 4 KiB up decodes (CPython and
+    // joblib accept a header claiming 3 GiB: the window is allocated as it fills).
+    let dict_ok = dict >= 1 << 12
+        && (dict.is_power_of_two() || (dict % 3 == 0 && (dict / 3).is_power_of_two()));
     dict_ok && data[0] == 0x5d && (size == u64::MAX || size < 1 << 40)
 }
 
@@ -621,10 +624,33 @@ fn decoder<'a>(format: Format, data: &'a [u8]) -> Result<Box<dyn Read + 'a>, Str
             true,
             LZMA_MEM_LIMIT_KIB,
         )),
-        _ => Box::new(
-            lzma_rust2::LzmaReader::new_mem_limit(data, LZMA_MEM_LIMIT_KIB, None)
+        _ => {
+            // The `.lzma` header: properties, dictionary size (u32 LE), uncompressed size
+            // (u64 LE). The dictionary only bounds how far back a match may reach, so a header
+            // that claims gigabytes (which CPython and joblib decode, allocating lazily) is
+            // decoded with a window of at most [`LZMA_ALONE_WINDOW`]; a stream that reaches
+            // further back fails to decode and is reported as corrupt.
+            let (Some(&props), Some(dict), Some(size)) = (
+                data.first(),
+                data.get(1..5)
+                    .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+                data.get(5..13).map(|b| {
+                    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+                }),
+            ) else {
+                return Err("the lzma header is cut short".into());
+            };
+            Box::new(
+                lzma_rust2::LzmaReader::new_with_props(
+                    &data[13..],
+                    size,
+                    props,
+                    dict.min(LZMA_ALONE_WINDOW),
+                    None,
+                )
                 .map_err(|e| e.to_string())?,
-        ),
+            )
+        }
     })
 }
 
@@ -762,6 +788,10 @@ fn pickle_content<R: Read>(
         }
     }
 }
+
+/// Largest dictionary a `.lzma` (LZMA-alone) stream is decoded with, bytes: xz's presets use
+/// at most 64 MiB (`-9`, `--extreme`).
+const LZMA_ALONE_WINDOW: u32 = 64 << 20;
 
 /// Largest LZMA/LZMA2 decoder state (dictionary and tables) allocated, in KiB: a header may
 /// claim a 4 GiB dictionary. xz presets use at most 64 MiB (`-9`).
