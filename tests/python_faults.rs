@@ -776,3 +776,58 @@ fn pyproject_scripts_that_shadow_commands_are_reported() {
     let own = "[project]\nname = \"huggingface_hub\"\n[project.scripts]\nhf = \"huggingface_hub.cli:main\"\nx-tool = \"x:main\"\n";
     assert_eq!(worst("x-1.0/pyproject.toml", own.as_bytes(), rule), None);
 }
+
+/// An sdist whose `pyproject.toml` names a command class of its own
+/// (`[tool.setuptools.cmdclass] build_py = "_custom.BuildPy"`): setuptools imports `_custom`
+/// and runs `BuildPy.run` while it builds, so both its module level and the command's methods
+/// run at install (tester t14 bd05). A module no cmdclass names stays an ordinary module.
+#[test]
+fn a_cmdclass_module_named_in_pyproject_runs_at_install() {
+    let pyproject = "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n[project]\nname = \"x\"\nversion = \"1.0\"\n[tool.setuptools.cmdclass]\nbuild_py = \"_custom.BuildPy\"\n";
+    let custom = "import subprocess\nfrom setuptools.command.build_py import build_py\nclass BuildPy(build_py):\n    def run(self):\n        subprocess.run('echo airlock-test', shell=True)\n        super().run()\n";
+    let sdist = |files: &[(&str, &str)]| {
+        let mut t = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
+        for (name, text) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(text.len() as u64);
+            h.set_mode(0o644);
+            h.set_cksum();
+            t.append_data(&mut h, name, text.as_bytes())
+                .expect("append");
+        }
+        t.into_inner().expect("tar").finish().expect("gzip")
+    };
+    let with = sdist(&[
+        (
+            "x-1.0/PKG-INFO",
+            "Metadata-Version: 2.1\nName: x\nVersion: 1.0\n",
+        ),
+        ("x-1.0/pyproject.toml", pyproject),
+        ("x-1.0/_custom.py", custom),
+    ]);
+    assert_eq!(
+        worst("x-1.0.tar.gz", &with, "python-shell-command"),
+        Some(Severity::High)
+    );
+    let without = sdist(&[
+        (
+            "x-1.0/PKG-INFO",
+            "Metadata-Version: 2.1\nName: x\nVersion: 1.0\n",
+        ),
+        (
+            "x-1.0/pyproject.toml",
+            &pyproject.replace(
+                "[tool.setuptools.cmdclass]\nbuild_py = \"_custom.BuildPy\"\n",
+                "",
+            ),
+        ),
+        ("x-1.0/_custom.py", custom),
+    ]);
+    assert_eq!(
+        worst("x-1.0.tar.gz", &without, "python-shell-command"),
+        Some(Severity::Low)
+    );
+}

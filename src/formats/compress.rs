@@ -634,9 +634,8 @@ fn decoder<'a>(format: Format, data: &'a [u8]) -> Result<Box<dyn Read + 'a>, Str
                 data.first(),
                 data.get(1..5)
                     .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-                data.get(5..13).map(|b| {
-                    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-                }),
+                data.get(5..13)
+                    .map(|b| u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])),
             ) else {
                 return Err("the lzma header is cut short".into());
             };

@@ -4203,6 +4203,10 @@ const PDM_BUILD_HOOKS: &[&str] = &[
     "pdm_build_finalize",
 ];
 
+/// The methods setuptools calls on a command class (`setuptools.Command`).
+const SETUPTOOLS_COMMAND_METHODS: &[&str] =
+    &["run", "initialize_options", "finalize_options", "__init__"];
+
 /// The methods hatchling calls on a build hook (`BuildHookInterface`) or metadata hook
 /// (`MetadataHookInterface`) class of a `hatch_build.py`.
 const HATCH_HOOK_METHODS: &[&str] = &["initialize", "finalize", "clean", "update", "__init__"];
@@ -8411,6 +8415,18 @@ fn run(
             let classes: Vec<String> = sig.class_bases.keys().cloned().collect();
             for c in classes {
                 for m in HATCH_HOOK_METHODS {
+                    sig.called_at_load.insert(format!("{c}.{m}"));
+                }
+            }
+        }
+        // A module the build imports for its commands (`[tool.setuptools.cmdclass]`, an
+        // in-tree backend): setuptools runs a command class's methods while it builds.
+        let base = loc.artifact_name();
+        let base = base.rsplit(['/', '\\', '!']).next().unwrap_or("");
+        if build_hook_file(loc).is_none() && base != "setup.py" {
+            let classes: Vec<String> = sig.class_bases.keys().cloned().collect();
+            for c in classes {
+                for m in SETUPTOOLS_COMMAND_METHODS {
                     sig.called_at_load.insert(format!("{c}.{m}"));
                 }
             }

@@ -1299,14 +1299,35 @@ fn in_tree_backend(name: &str, text: &[u8]) -> Vec<String> {
     let Ok(doc) = text.parse::<toml::Table>() else {
         return Vec::new();
     };
+    // `[tool.setuptools.cmdclass] build_py = "_custom.BuildPy"`: setuptools imports the module
+    // from the project's folder and runs the class as a build command (tester t14 bd05).
+    let mut out: Vec<String> = doc
+        .get("tool")
+        .and_then(|t| t.get("setuptools"))
+        .and_then(|t| t.get("cmdclass"))
+        .and_then(|c| c.as_table())
+        .map(|c| {
+            c.values()
+                .filter_map(|v| v.as_str())
+                .take(32)
+                .filter_map(|v| {
+                    v.trim()
+                        .rsplit_once(['.', ':'])
+                        .map(|(m, _)| m.replace('.', "/"))
+                })
+                .filter(|m| !m.is_empty() && !m.split('/').any(|c| c == ".."))
+                .flat_map(|m| [format!("{root}/{m}.py"), format!("{root}/{m}/__init__.py")])
+                .collect()
+        })
+        .unwrap_or_default();
     let Some(bs) = doc.get("build-system").and_then(|v| v.as_table()) else {
-        return Vec::new();
+        return out;
     };
     let (Some(backend), Some(paths)) = (
         bs.get("build-backend").and_then(|v| v.as_str()),
         bs.get("backend-path").and_then(|v| v.as_array()),
     ) else {
-        return Vec::new();
+        return out;
     };
     let module = backend
         .split(':')
@@ -1315,9 +1336,8 @@ fn in_tree_backend(name: &str, text: &[u8]) -> Vec<String> {
         .trim()
         .replace('.', "/");
     if module.is_empty() {
-        return Vec::new();
+        return out;
     }
-    let mut out = Vec::new();
     for p in paths.iter().filter_map(|p| p.as_str()).take(16) {
         let parts: Vec<&str> = p
             .split(['/', '\\'])
