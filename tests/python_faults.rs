@@ -831,3 +831,60 @@ fn a_cmdclass_module_named_in_pyproject_runs_at_install() {
         Some(Severity::Low)
     );
 }
+
+/// PEP 427: every file of a wheel but RECORD has a sha256 (or stronger) hash in RECORD. A
+/// module listed with no hash, or hashed with sha1, is unverified (tester t14 rc01, rc02):
+/// wheel-record-mismatch.
+#[test]
+fn record_rows_without_a_strong_hash_are_mismatches() {
+    use std::io::Write;
+    let whl = |row: &str| {
+        let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        let wheel = "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n";
+        let digest = {
+            use base64::Engine;
+            use sha2::Digest;
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(wheel.as_bytes()))
+        };
+        let record = format!(
+            "{row}\nx-1.0.dist-info/WHEEL,sha256={digest},{}\nx-1.0.dist-info/RECORD,,\n",
+            wheel.len()
+        );
+        for (name, text) in [
+            ("x/core.py", "VALUE = 1\n"),
+            ("x-1.0.dist-info/WHEEL", wheel),
+            ("x-1.0.dist-info/RECORD", record.as_str()),
+        ] {
+            z.start_file(name, opts).expect("start");
+            z.write_all(text.as_bytes()).expect("write");
+        }
+        z.finish().expect("finish").into_inner()
+    };
+    let good = {
+        use base64::Engine;
+        use sha2::Digest;
+        format!(
+            "x/core.py,sha256={},10",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(b"VALUE = 1\n"))
+        )
+    };
+    assert_eq!(
+        worst(
+            "x-1.0-py3-none-any.whl",
+            &whl(&good),
+            "wheel-record-mismatch"
+        ),
+        None
+    );
+    for row in ["x/core.py,,10", "x/core.py,sha1=aGVsbG8,10"] {
+        assert_eq!(
+            worst("x-1.0-py3-none-any.whl", &whl(row), "wheel-record-mismatch"),
+            Some(Severity::Medium),
+            "{row}"
+        );
+    }
+}

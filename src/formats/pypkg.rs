@@ -733,6 +733,27 @@ fn check_record(ctx: &mut Ctx, parts: &WheelParts, record: &str, text: &str, loc
                 problems.push(format!("{path}: sha256 {got} but RECORD says {b64}"));
                 continue;
             }
+        } else {
+            // PEP 427: every file but RECORD and its signatures has a hash of sha256 or
+            // stronger. A missing hash, or a weaker algorithm that an installer still checks
+            // (any hashlib name), leaves the file unverified against what was built.
+            let algo = hash.split_once('=').map_or("", |(a, _)| a.trim());
+            let strong = matches!(
+                algo,
+                "sha384" | "sha512" | "sha3_256" | "sha3_384" | "sha3_512" | "blake2b"
+            );
+            let exempt = path.ends_with(".dist-info/RECORD")
+                || path.ends_with(".dist-info/RECORD.jws")
+                || path.ends_with(".dist-info/RECORD.p7s");
+            if !exempt && hash.trim().is_empty() {
+                problems.push(format!("{path}: no hash in RECORD (cannot be verified)"));
+                continue;
+            } else if !exempt && !strong {
+                problems.push(format!(
+                    "{path}: RECORD hashes it with {algo}, weaker than the sha256 PEP 427 requires"
+                ));
+                continue;
+            }
         }
         if let Ok(n) = size.trim().parse::<u64>() {
             if n != *got_size {
