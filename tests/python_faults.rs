@@ -888,3 +888,26 @@ fn record_rows_without_a_strong_hash_are_mismatches() {
         );
     }
 }
+
+/// An executable `.pth` line that puts a folder others can write on `sys.path`, or a startup
+/// file there, does at every start what a path line in `/tmp` does (tester t14 pp07-pp09):
+/// medium; the same calls on the package's own folder stay low.
+#[test]
+fn pth_lines_that_add_shared_folders_are_medium() {
+    for line in [
+        "import site; site.addsitedir('/dev/shm/.cache')\n",
+        "import sys; sys.path.insert(0, '/var/tmp/.pp08')\n",
+        "import os; os.environ.setdefault('PYTHONSTARTUP', '/tmp/.x.py')\n",
+    ] {
+        assert_eq!(
+            worst("x.pth", line.as_bytes(), "pth-executable-line"),
+            Some(Severity::Medium),
+            "{line}"
+        );
+    }
+    let own = "import sys; sys.path.insert(0, '/opt/app/lib')\n";
+    assert_eq!(
+        worst("x.pth", own.as_bytes(), "pth-executable-line"),
+        Some(Severity::Low)
+    );
+}

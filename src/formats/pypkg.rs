@@ -53,6 +53,20 @@ fn benign_shape(file: &str, line: &str) -> Option<&'static str> {
     None
 }
 
+/// Whether an executable `.pth` line adds a path in a folder others can write to the import
+/// path (`site.addsitedir`, `sys.path.insert`/`append`/`extend`) or names one as
+/// `PYTHONSTARTUP`: a string literal in the line that [`python::shared_path`] recognises.
+fn sys_path_to_shared(text: &str) -> bool {
+    let adds = ["addsitedir", "sys.path", "PYTHONSTARTUP"]
+        .iter()
+        .any(|w| text.contains(w));
+    adds && text
+        .split(['\'', '"'])
+        .skip(1)
+        .step_by(2)
+        .any(python::shared_path)
+}
+
 /// Analyse a `.pth` file named `file`.
 ///
 /// Every line is read (Python reads them all, so an import line after a million path lines still
@@ -94,6 +108,13 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
                 (None, Some(d), _) => (
                     Severity::High,
                     format!("executable .pth line computes what it runs ({d})"),
+                ),
+                // `site.addsitedir('/dev/shm/x')`, `sys.path.insert(0, '/var/tmp/x')`,
+                // `os.environ['PYTHONSTARTUP'] = '/tmp/x.py'`: code other users can write is
+                // put where every start imports or runs it, as a path line in /tmp is.
+                (None, None, _) if sys_path_to_shared(&text) => (
+                    Severity::Medium,
+                    "this .pth line puts a folder others can write on sys.path, or a startup file there, at every interpreter start".into(),
                 ),
                 (None, None, false) => (
                     Severity::Low,

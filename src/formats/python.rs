@@ -7618,6 +7618,11 @@ fn sensitive_import(src: &[u8], at: usize) -> Option<(usize, Group, Vec<ByteRang
     group.map(|g| (start, g, bound))
 }
 
+/// Whether `path` lies in a folder any user or process can write ([`drop::shared_folder`]).
+pub(crate) fn shared_path(path: &str) -> bool {
+    drop::shared_folder(&format!("{}/", path.trim_end_matches(['/', '\\']))).is_some()
+}
+
 /// A searcher for `words`: a leftmost-first DFA ([`Finder`]).
 fn build_finder(words: &[(&str, Group)]) -> Option<(Finder, Vec<Group>)> {
     let groups = words.iter().map(|(_, g)| *g).collect();
