@@ -1382,3 +1382,23 @@ fn a_huge_lzma_dictionary_claim_does_not_hide_the_pickle() {
         );
     }
 }
+
+/// A pickle followed by 8 MiB of `c` and 8 MiB of `(`: every byte may start a hidden pickle, so
+/// the search for one is bounded by the places it looks at and says where it stopped, in
+/// bounded time.
+#[test]
+fn a_tail_of_pickle_start_bytes_stops_the_hidden_pickle_search() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut data = b"\x80\x02}q\x00.\xff".to_vec();
+    data.resize(data.len() + (8 << 20), b'c');
+    data.resize(data.len() + (8 << 20), b'(');
+    let path = write(dir.path(), "model.pkl", &data);
+    let (r, _) = scan_within(&path, BudgetLimits::default(), HANG);
+    assert!(
+        with_rule(&r, "resource-limit")
+            .iter()
+            .any(|f| f.message.contains("hidden pickles")),
+        "{:?}",
+        ids(&r)
+    );
+}

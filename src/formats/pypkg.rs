@@ -647,13 +647,7 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
             if let Some((cmd, target)) = l.split_once('=') {
                 let cmd = cmd.trim();
                 // A distribution's own command (pip's `pip` and `pip3`) is not shadowing.
-                let dist = name
-                    .split('/')
-                    .next()
-                    .and_then(|d| d.split('-').next())
-                    .unwrap_or("")
-                    .to_ascii_lowercase()
-                    .replace('_', "-");
+                let dist = dist_of(name.split('/').next().unwrap_or(""));
                 shadowing(
                     ctx,
                     cmd,
@@ -668,12 +662,7 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
     // Scripts the installer copies into `bin` as they are (tester t14: `.data/scripts/ssh`).
     for member in parts.digests.keys() {
         if let Some(cmd) = installed_command(member) {
-            let dist = member
-                .split('-')
-                .next()
-                .unwrap_or("")
-                .to_ascii_lowercase()
-                .replace('_', "-");
+            let dist = dist_of(member);
             shadowing(
                 ctx,
                 cmd,
@@ -698,6 +687,12 @@ fn installed_command(member: &str) -> Option<&str> {
         .strip_prefix("scripts/")
         .or_else(|| rest.strip_prefix("data/bin/"))?;
     (!cmd.is_empty() && !cmd.contains('/')).then_some(cmd)
+}
+
+/// The PEP 503 name of the distribution a wheel path starts with (`Foo_Bar-1.0.dist-info/…`,
+/// `foo_bar-1.0.data/…`: the part before the first `-`).
+fn dist_of(path: &str) -> String {
+    crate::osv::normalise(path.split('-').next().unwrap_or(""))
 }
 
 /// Report a command that shadows a common one ([`SHADOWED`]), unless `dist` (a PEP 503 name)

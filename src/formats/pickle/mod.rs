@@ -509,6 +509,12 @@ const HIDDEN_WINDOW: usize = 64 << 20;
 /// Candidate starts tried by [`hidden_pickles`].
 const HIDDEN_TRIES: usize = 64;
 
+/// Places [`hidden_pickles`] looks at (a byte that may start a pickle) before it stops.
+const HIDDEN_LOOKS: usize = 1 << 20;
+
+/// Bytes read at each place: `GLOBAL`'s two names of at most 256 bytes and their line ends.
+const HIDDEN_HEAD: usize = 2 * 256 + 3;
+
 /// Look for whole pickles hidden in bytes no loader reads in order (after a pickle that breaks,
 /// or after junk that follows the last pickle), starting at `from`: a payload placed there runs
 /// for any reader that seeks to it, and it is how scanners that stop at the first error are
@@ -516,14 +522,16 @@ const HIDDEN_TRIES: usize = 64;
 /// with two names, and a `MARK` right before an `INST`; each is run through the machine from
 /// there. A candidate is kept only when it runs to `STOP` and the findings it gives include a
 /// high or critical one (a denylisted or unresolvable call): random bytes that happen to decode
-/// say nothing. Bounded by [`HIDDEN_WINDOW`] bytes, [`HIDDEN_TRIES`] runs and the opcode budget
-/// of the input; a window that ends before the data does is reported as `resource-limit`.
+/// say nothing. Bounded by [`HIDDEN_WINDOW`] bytes, [`HIDDEN_LOOKS`] places looked at (each
+/// reading at most [`HIDDEN_HEAD`] bytes), [`HIDDEN_TRIES`] runs, the opcode budget and the time
+/// of the input; a bound that stops the search is reported as `resource-limit` (info).
 fn hidden_pickles(ctx: &mut Ctx, data: &[u8], from: usize, loc: &Location, depth: u32) {
     let Some(tail) = data.get(from..) else {
         return;
     };
     let end = from + tail.len().min(HIDDEN_WINDOW);
     let mut tries = 0usize;
+    let mut looked = 0usize;
     let mut at = from;
     while at < end && tries < HIDDEN_TRIES {
         let Some(i) = memchr::memchr3(0x80, b'c', b'(', &data[at..end]) else {
@@ -531,7 +539,23 @@ fn hidden_pickles(ctx: &mut Ctx, data: &[u8], from: usize, loc: &Location, depth
         };
         let start = at + i;
         at = start + 1;
-        if !hidden_start(&data[start..end.min(start + 1024)]) {
+        // Each look reads at most `HIDDEN_HEAD` bytes; a tail of nothing but `c` or `(` is
+        // stopped by the count, and the time bound is checked as it goes.
+        looked += 1;
+        if looked > HIDDEN_LOOKS || (looked % 4096 == 0 && ctx.budget.out_of_time()) {
+            ctx.limit_at(
+                Severity::Info,
+                &loc.with_span(Span::Offset {
+                    offset: start as u64,
+                }),
+                &format!(
+                    "{HIDDEN_LOOKS} places looked at for hidden pickles, or the time per input"
+                ),
+                &format!("{} after offset {start}", plural(end - start, "byte")),
+            );
+            return;
+        }
+        if !hidden_start(&data[start..end.min(start + HIDDEN_HEAD)]) {
             continue;
         }
         tries += 1;
@@ -592,10 +616,13 @@ fn hidden_start(head: &[u8]) -> bool {
     match head {
         [0x80, p, _, ..] => *p <= 5,
         [b'c', rest @ ..] => names(rest),
-        [b'(', rest @ ..] => rest
-            .iter()
-            .enumerate()
-            .any(|(i, &c)| c == b'i' && (i == 0 || rest[i - 1] == b'\n') && names(&rest[i + 1..])),
+        // The first `INST` on a line of its own within 256 bytes (after the arguments'
+        // string lines).
+        [b'(', rest @ ..] => {
+            rest.first() == Some(&b'i') && names(&rest[1..])
+                || memchr::memmem::find(&rest[..rest.len().min(256)], b"\ni")
+                    .is_some_and(|i| names(&rest[i + 2..]))
+        }
         _ => false,
     }
 }
