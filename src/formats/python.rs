@@ -7091,6 +7091,14 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("uggingface_hub", Group::Network),
             ("aramiko", Group::Network),
             ("TTPHandler", Group::Network),
+            ("SMTPHandler", Group::Network),
+            ("SysLogHandler", Group::Network),
+            ("SocketHandler", Group::Network),
+            ("DatagramHandler", Group::Network),
+            ("mlflow", Group::Network),
+            ("imaplib", Group::Network),
+            ("poplib", Group::Network),
+            ("multiprocessing.connection", Group::Network),
             // Every other `import` statement, listed last so that the words above keep their
             // matches: judged by `sensitive_import` (an alias of a module that runs code,
             // processes or requests, or such a function imported by name).
@@ -8141,7 +8149,7 @@ fn prefilter(src: &[u8], role: Role, init: bool) -> Verdict {
     let worth = (has(Group::Exec) && has(Group::Decoder))
         || (has(Group::Spawn) && has(Group::Silenced))
         || has(Group::Miner)
-        || (has(Group::Credential) && (has(Group::Network) || service_channel(src)))
+        || (has(Group::Credential) && has(Group::Network))
         || has(Group::Hook)
         || ((has(Group::Process) || has(Group::Network) || has(Group::Exec))
             && (init || src.len() <= SMALL_SOURCE || at_import()))
@@ -8159,28 +8167,6 @@ fn prefilter(src: &[u8], role: Role, init: bool) -> Verdict {
         placement,
         imports,
     }
-}
-
-/// Words of the channels [`sends_through_a_service`] knows, searched only in a source that names
-/// a credential and no network word (the prefilter's searchers are full, and the pair is rare).
-const SERVICE_WORDS: &[&str] = &[
-    "boto",
-    "google.cloud",
-    "azure",
-    "huggingface_hub",
-    "mlflow",
-    "paramiko",
-    "imaplib",
-    "poplib",
-    "Handler(",
-    "multiprocessing",
-];
-
-/// Whether `src` names one of [`SERVICE_WORDS`].
-fn service_channel(src: &[u8]) -> bool {
-    static FINDER: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
-        std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(SERVICE_WORDS).ok());
-    FINDER.as_ref().is_none_or(|f| f.is_match(src))
 }
 
 /// Whether a `(` follows the word at `at` after blanks, line continuations, comments and line
