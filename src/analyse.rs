@@ -418,6 +418,8 @@ pub fn analyse(
             sniffed = Format::ChatTemplate;
         } else if let Some(list) = formats::pins::sniff_list(&path, data) {
             sniffed = list;
+        } else if formats::hydra::looks_like_config(data) {
+            sniffed = Format::HydraConfig;
         }
     }
     let format = match sniffed {
@@ -464,6 +466,10 @@ pub fn analyse(
         Format::Gguf => formats::gguf::analyse(ctx, data, total, loc, depth),
         Format::ChatTemplate => formats::chat_template::analyse_template(ctx, data, loc),
         Format::TokenizerConfig => formats::chat_template::analyse_config(ctx, data, loc),
+        Format::HydraConfig => {
+            formats::hydra::analyse(ctx, data, loc);
+            Format::HydraConfig
+        }
         Format::Hdf5 => formats::hdf5::analyse(ctx, data, loc),
         Format::KerasConfig => formats::keras::analyse_config(ctx, data, loc),
         Format::TorchscriptCode => formats::torchscript::analyse_code(ctx, data, loc),

@@ -315,8 +315,9 @@ const TEXT_TAIL: u64 = 4096;
 const ZIP_TAIL: u64 = 22 + 65535;
 
 /// Text files read whole although their head says text: chat templates and the JSON configs that
-/// carry them, whose `chat_template` key usually sits after a long `added_tokens_decoder`. Their
-/// format is still decided by content ([`crate::formats::chat_template`]); up to 64 MiB.
+/// carry them, whose `chat_template` key usually sits after a long `added_tokens_decoder`, and
+/// YAML files, whose `_target_` keys may come late. Their format is still decided by content
+/// ([`crate::formats::chat_template`], [`crate::formats::hydra`]); up to 64 MiB.
 fn reads_whole_text(path: &Path, size: u64) -> bool {
     size <= MAX_WHOLE_TEXT && carries_template(path)
 }
@@ -324,16 +325,11 @@ fn reads_whole_text(path: &Path, size: u64) -> bool {
 /// Largest file [`reads_whole_text`] reads whole (bytes).
 const MAX_WHOLE_TEXT: u64 = 64 << 20;
 
-/// Names of the text files that carry chat templates.
+/// Names of the text files that carry chat templates or instantiate configs
+/// ([`crate::formats::tar::carries_template`]).
 fn carries_template(path: &Path) -> bool {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
-    name.ends_with(".jinja")
-        || name == "tokenizer_config.json"
-        || name == "chat_template.json"
-        || name == "processor_config.json"
+    path.file_name()
+        .is_some_and(|n| crate::formats::tar::carries_template(&n.to_string_lossy()))
 }
 
 /// Read a file: the whole of it, or only its head when the head decides that nothing more is

@@ -323,6 +323,11 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
     overlap.add("a.txt", b"hello", "a.txt", 0, 0);
     overlap.alias("b.txt");
     vec![
+        (
+            "config-target-call",
+            "model_config.yaml",
+            b"encoder:\n  _target_: os.system\n  _args_: ['echo airlock']\n".to_vec(),
+        ),
         ("zip-overlapping-members", "bomb.zip", overlap.finish()),
         ("zip-hidden-data", "model.pt", hidden.finish()),
         ("tar-hidden-data", "model.tar", tar_after_tar()),

@@ -7,6 +7,7 @@ pub mod chat_template;
 pub mod compress;
 pub mod gguf;
 pub mod hdf5;
+pub mod hydra;
 pub mod json;
 pub mod keras;
 pub mod numpy;
@@ -118,6 +119,8 @@ pub enum Format {
     /// A project's `pyproject.toml`, read for its installer configuration (`[tool.uv]`,
     /// `[tool.poetry]`).
     Pyproject,
+    /// An instantiate config: YAML or JSON text with `_target_` keys ([`hydra`]).
+    HydraConfig,
     /// Text that is none of the above.
     Text,
     /// Nothing recognised.
@@ -141,6 +144,7 @@ impl Format {
             Format::Gguf => "gguf",
             Format::ChatTemplate => "chat-template",
             Format::TokenizerConfig => "tokenizer-config",
+            Format::HydraConfig => "hydra-config",
             Format::Onnx => "onnx",
             Format::Hdf5 => "hdf5",
             Format::Keras => "keras",
@@ -196,6 +200,7 @@ impl Format {
                 | Format::TokenizerConfig
                 | Format::KerasConfig
                 | Format::TorchscriptCode
+                | Format::HydraConfig
                 | Format::Text
         )
     }

@@ -1281,6 +1281,8 @@ pub(crate) fn carries_template(name: &str) -> bool {
         || base == "tokenizer_config.json"
         || base == "chat_template.json"
         || base == "processor_config.json"
+        || base.ends_with(".yaml")
+        || base.ends_with(".yml")
 }
 
 /// The members of an sdist that form its PEP 517 in-tree build backend, from its top-folder
