@@ -562,3 +562,98 @@ fn sentence_transformers_custom_module_is_remote_code() {
         "{remote:?}"
     );
 }
+
+/// The severities of `python-shell-command` findings on the file named `name`, worst first.
+fn shell_on(report: &ScanReport, name: &str) -> Vec<Severity> {
+    let mut v: Vec<Severity> = fired(report, "python-shell-command")
+        .into_iter()
+        .filter(|(f, _, _)| f == name)
+        .map(|(_, s, _)| s)
+        .collect();
+    v.sort_by(|a, b| b.cmp(a));
+    v
+}
+
+#[test]
+fn loaders_run_what_their_manifests_name() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // auto_map: from_pretrained builds the class, so its constructor runs at load.
+    let a = dir.path().join("automap");
+    write(
+        &a,
+        "config.json",
+        br#"{"model_type": "x", "auto_map": {"AutoModelForCausalLM": "modeling_x.XModel"}}"#,
+    );
+    write(
+        &a,
+        "modeling_x.py",
+        b"import os\nclass XModel:\n    def __init__(self, config):\n        os.system('echo airlock')\n    def forward(self, x):\n        os.system('echo later')\n",
+    );
+    let r = scan_dir(&a);
+    // The constructor is graded at load; `forward` (not called by the loader) stays low.
+    assert_eq!(
+        shell_on(&r, "modeling_x.py"),
+        vec![Severity::High, Severity::Low, Severity::Low]
+    );
+    let msg = fired(&r, "python-shell-command")
+        .into_iter()
+        .find(|(_, s, _)| *s == Severity::High)
+        .expect("high")
+        .2;
+    assert!(msg.contains("XModel() is called when"), "{msg}");
+    assert!(msg.contains("config.json"), "{msg}");
+    // A classmethod the loader calls.
+    let b = dir.path().join("classmethod");
+    write(
+        &b,
+        "video_preprocessor_config.json",
+        br#"{"auto_map": {"AutoVideoProcessor": "vp.MyVP"}}"#,
+    );
+    write(
+        &b,
+        "vp.py",
+        b"import subprocess\nclass MyVP:\n    @classmethod\n    def from_pretrained(cls, path):\n        subprocess.run('echo airlock', shell=True)\n",
+    );
+    let r = scan_dir(&b);
+    assert_eq!(shell_on(&r, "vp.py")[0], Severity::High);
+    assert_eq!(fired(&r, "remote-code").len(), 1);
+    // torch.hub: every public function of hubconf.py is an entry point; private helpers that
+    // no entry calls are not.
+    let h = dir.path().join("hub");
+    write(
+        &h,
+        "hubconf.py",
+        b"import os\ndependencies = ['torch']\ndef resnet(pretrained=False):\n    os.system('echo airlock')\ndef _cache():\n    os.system('echo helper')\n",
+    );
+    let r = scan_dir(&h);
+    assert_eq!(
+        shell_on(&r, "hubconf.py"),
+        vec![Severity::High, Severity::Low, Severity::Low]
+    );
+    // custom_generate/generate.py: generate() is called.
+    let g = dir.path().join("gen");
+    write(&g, "config.json", br#"{"model_type": "llama"}"#);
+    write(
+        &g,
+        "custom_generate/generate.py",
+        b"import subprocess\ndef generate(model, *a, **k):\n    subprocess.run('echo airlock', shell=True)\n",
+    );
+    let r = scan_dir(&g);
+    assert_eq!(shell_on(&r, "generate.py")[0], Severity::High);
+    assert_eq!(
+        fired(&r, "remote-code")
+            .into_iter()
+            .map(|(f, s, _)| (f, s))
+            .collect::<Vec<_>>(),
+        vec![("generate.py".to_string(), Severity::Medium)]
+    );
+    // The same module with no manifest naming it: nothing calls the class.
+    let n = dir.path().join("none");
+    write(
+        &n,
+        "modeling_x.py",
+        b"import os\nclass XModel:\n    def __init__(self, config):\n        os.system('echo airlock')\n",
+    );
+    let r = scan_dir(&n);
+    assert_eq!(shell_on(&r, "modeling_x.py"), vec![Severity::Low]);
+}

@@ -41,7 +41,98 @@ const CONFIGS: &[&str] = &[
     "tokenizer_config.json",
     "processor_config.json",
     "preprocessor_config.json",
+    "video_preprocessor_config.json",
 ];
+
+/// The module transformers' `generate(custom_generate=…, trust_remote_code=True)` loads from a
+/// repository, and the function of it that it calls.
+const CUSTOM_GENERATE: &str = "custom_generate/generate.py";
+
+/// Class methods a loader calls on a class an `auto_map` names, besides calling the class
+/// (its constructors).
+const LOADER_METHODS: &[&str] = &["from_pretrained", "from_config", "_from_config"];
+
+/// What a loader calls in the Python code of a repository folder, for the join of a
+/// package's modules (`check/python_modules.rs`), which grades what those calls reach as code
+/// run at load.
+#[derive(Debug, Clone)]
+pub struct LoaderCalls {
+    /// The report the loader's own findings would go to (its manifest, or the module).
+    pub report: usize,
+    /// Where the loader sits: its manifest (`config.json`), or a name for it in the folder
+    /// (`torch.hub.load`), so relative names resolve against that folder.
+    pub location: std::path::PathBuf,
+    /// The callables it calls, as relative dotted names (`.modeling_x.XModel`,
+    /// `.modeling_x.XModel.from_pretrained`), sorted.
+    pub calls: Vec<String>,
+}
+
+/// Every loader's calls into the code of the folders scanned: the classes `auto_map`,
+/// `custom_pipelines`, diffusers and sentence-transformers manifests name (called, and their
+/// [`LOADER_METHODS`]), `custom_generate/generate.py`'s `generate`, and for a `hubconf.py`
+/// the public functions `hubconf` names (`entries`: its report, and the functions its parse or
+/// the prefilter found; `torch.hub.load(repo, name)` calls one).
+pub fn loader_calls(files: &[FileReport], entries: &[(usize, Vec<String>)]) -> Vec<LoaderCalls> {
+    let by_path: std::collections::HashMap<&Path, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.as_path(), i))
+        .collect();
+    let mut out = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let (Some(dir), Some(name)) = (f.path.parent(), f.path.file_name()) else {
+            continue;
+        };
+        let name = name.to_string_lossy();
+        if !(CONFIGS.contains(&name.as_ref()) || CODE_MANIFESTS.contains(&name.as_ref())) {
+            continue;
+        }
+        let Some(value) =
+            read_small(&f.path).and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        else {
+            continue;
+        };
+        let exists = |rel: &str| by_path.contains_key(dir.join(rel).as_path());
+        let mut calls = BTreeSet::new();
+        for (_, _, reference) in references(&f.path, &value, &exists) {
+            if reference.starts_with("installed ") || reference.contains("--") {
+                continue;
+            }
+            calls.insert(format!(".{reference}"));
+            for m in LOADER_METHODS {
+                calls.insert(format!(".{reference}.{m}"));
+            }
+        }
+        if name == "config.json" && exists(CUSTOM_GENERATE) {
+            calls.insert(".custom_generate.generate.generate".to_string());
+        }
+        if !calls.is_empty() {
+            out.push(LoaderCalls {
+                report: i,
+                location: f.path.clone(),
+                calls: calls.into_iter().collect(),
+            });
+        }
+    }
+    for (i, functions) in entries {
+        let Some(dir) = files.get(*i).and_then(|f| f.path.parent()) else {
+            continue;
+        };
+        let calls: BTreeSet<String> = functions
+            .iter()
+            .filter(|f| !f.starts_with('_') && !f.contains('.'))
+            .map(|f| format!(".hubconf.{f}"))
+            .collect();
+        if !calls.is_empty() {
+            out.push(LoaderCalls {
+                report: *i,
+                location: dir.join("torch.hub.load"),
+                calls: calls.into_iter().collect(),
+            });
+        }
+    }
+    out
+}
 
 /// Manifests of other libraries that name code to import from the repository: diffusers'
 /// `model_index.json` (a component `[library, class]` whose `<component>/<library>.py` exists is
@@ -114,6 +205,17 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             }
         }
         pickle_weights(files, names, &mut out);
+        if let Some(&g) = by_path.get(dir.join(CUSTOM_GENERATE).as_path()) {
+            out.push((
+                g,
+                Finding::builder(&r::remote_code::RULE, Location::file(&files[g].path))
+                    .message(
+                        "generate(custom_generate=…, trust_remote_code=True) on this repository imports this module and calls its generate()",
+                    )
+                    .evidence(CUSTOM_GENERATE)
+                    .build(),
+            ));
+        }
     }
     out
 }
@@ -424,6 +526,80 @@ fn diffusers_refs<'v>(
     refs
 }
 
+/// The references a config or code manifest at `path` (parsed: `value`) makes to Python code,
+/// as (where, entry, `module.Class`): what transformers resolves with
+/// `get_class_from_dynamic_module` when `trust_remote_code=True` (`auto_map` for the Auto
+/// classes, `custom_pipelines.<task>.impl` for `pipeline()`), and their kin in diffusers and
+/// sentence-transformers manifests. `exists` says whether a path relative to the folder is a
+/// scanned file.
+fn references(
+    path: &Path,
+    value: &serde_json::Value,
+    exists: &dyn Fn(&str) -> bool,
+) -> Vec<(&'static str, String, String)> {
+    // (where, entry, `module.Class`): references that transformers resolves with
+    // `get_class_from_dynamic_module` when `trust_remote_code=True` (`auto_map` for the Auto
+    // classes, `custom_pipelines.<task>.impl` for `pipeline()`), and their kin in diffusers and
+    // sentence-transformers manifests.
+    let mut refs: Vec<(&'static str, String, String)> = Vec::new();
+    if let Some(map) = value.get("auto_map").and_then(|m| m.as_object()) {
+        for (auto, v) in map {
+            match v {
+                serde_json::Value::String(s) => refs.push(("auto_map", auto.clone(), s.clone())),
+                serde_json::Value::Array(a) => refs.extend(
+                    a.iter()
+                        .filter_map(|x| x.as_str())
+                        .map(|s| ("auto_map", auto.clone(), s.to_string())),
+                ),
+                _ => {}
+            }
+        }
+    }
+    if let Some(map) = value.get("custom_pipelines").and_then(|m| m.as_object()) {
+        for (task, v) in map {
+            if let Some(reference) = v.get("impl").and_then(|x| x.as_str()) {
+                refs.push(("custom_pipelines", task.clone(), reference.to_string()));
+            }
+        }
+    }
+    match path.file_name().and_then(|n| n.to_str()) {
+        Some("model_index.json") => refs.extend(
+            diffusers_refs(value, exists)
+                .into_iter()
+                .map(|(w, e, r)| (w, e.to_string(), r)),
+        ),
+        Some("modules.json") => {
+            // Only a sentence-transformers manifest: one of its modules is theirs, or their
+            // model config sits beside it (other tools write `modules.json` files too).
+            let entries = value.as_array().map(Vec::as_slice).unwrap_or_default();
+            let theirs = entries.iter().any(|m| {
+                m.get("type")
+                    .and_then(|t| t.as_str())
+                    .is_some_and(|t| t.starts_with("sentence_transformers."))
+            }) || exists("config_sentence_transformers.json")
+                || (!entries.is_empty()
+                    && entries.iter().all(|m| {
+                        ["idx", "name", "path", "type"]
+                            .iter()
+                            .all(|k| m.get(k).is_some())
+                    }));
+            for m in entries.iter().filter(|_| theirs) {
+                let (Some(t), name) = (
+                    m.get("type").and_then(|t| t.as_str()),
+                    m.get("name").and_then(|t| t.as_str()).unwrap_or("?"),
+                ) else {
+                    continue;
+                };
+                if !t.starts_with("sentence_transformers.") {
+                    refs.push(("modules.json type", name.to_string(), t.to_string()));
+                }
+            }
+        }
+        _ => {}
+    }
+    refs
+}
+
 /// Report the modules an `auto_map`, a `custom_pipelines` entry, a diffusers component or a
 /// sentence-transformers module type would run.
 fn remote_code(
@@ -456,62 +632,7 @@ fn remote_code(
     }
     let dir = path.parent().unwrap_or(Path::new(""));
     let exists = |rel: &str| by_path.contains_key(dir.join(rel).as_path());
-    // (where, entry, `module.Class`): references that transformers resolves with
-    // `get_class_from_dynamic_module` when `trust_remote_code=True` (`auto_map` for the Auto
-    // classes, `custom_pipelines.<task>.impl` for `pipeline()`), and their kin in diffusers and
-    // sentence-transformers manifests.
-    let mut refs: Vec<(&str, &str, String)> = Vec::new();
-    if let Some(map) = value.get("auto_map").and_then(|m| m.as_object()) {
-        for (auto, v) in map {
-            match v {
-                serde_json::Value::String(s) => refs.push(("auto_map", auto, s.clone())),
-                serde_json::Value::Array(a) => refs.extend(
-                    a.iter()
-                        .filter_map(|x| x.as_str())
-                        .map(|s| ("auto_map", auto.as_str(), s.to_string())),
-                ),
-                _ => {}
-            }
-        }
-    }
-    if let Some(map) = value.get("custom_pipelines").and_then(|m| m.as_object()) {
-        for (task, v) in map {
-            if let Some(reference) = v.get("impl").and_then(|x| x.as_str()) {
-                refs.push(("custom_pipelines", task, reference.to_string()));
-            }
-        }
-    }
-    match path.file_name().and_then(|n| n.to_str()) {
-        Some("model_index.json") => refs.extend(diffusers_refs(&value, &exists)),
-        Some("modules.json") => {
-            // Only a sentence-transformers manifest: one of its modules is theirs, or their
-            // model config sits beside it (other tools write `modules.json` files too).
-            let entries = value.as_array().map(Vec::as_slice).unwrap_or_default();
-            let theirs = entries.iter().any(|m| {
-                m.get("type")
-                    .and_then(|t| t.as_str())
-                    .is_some_and(|t| t.starts_with("sentence_transformers."))
-            }) || exists("config_sentence_transformers.json")
-                || (!entries.is_empty()
-                    && entries.iter().all(|m| {
-                        ["idx", "name", "path", "type"]
-                            .iter()
-                            .all(|k| m.get(k).is_some())
-                    }));
-            for m in entries.iter().filter(|_| theirs) {
-                let (Some(t), name) = (
-                    m.get("type").and_then(|t| t.as_str()),
-                    m.get("name").and_then(|t| t.as_str()).unwrap_or("?"),
-                ) else {
-                    continue;
-                };
-                if !t.starts_with("sentence_transformers.") {
-                    refs.push(("modules.json type", name, t.to_string()));
-                }
-            }
-        }
-        _ => {}
-    }
+    let refs = references(path, &value, &exists);
     // module file (or `repo--module`) → where it is named → the entries that name it.
     let mut modules: BTreeMap<String, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
     for (source, entry, reference) in &refs {

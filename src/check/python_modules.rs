@@ -28,6 +28,33 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             spaces.entry(key).or_default().push((i, Cow::Borrowed(l)));
         }
     }
+    // Loaders as importers: what transformers, diffusers, sentence-transformers and
+    // torch.hub call in a repository folder on disk (`hf_repo::loader_calls`) joins as the
+    // top-level calls of a module at the loader's place.
+    let hubconfs: Vec<(usize, Vec<String>)> = files
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.path.file_name().is_some_and(|n| n == "hubconf.py"))
+        .filter_map(|(i, r)| {
+            let l = r
+                .python_links
+                .iter()
+                .find(|l| l.location.members.is_empty())?;
+            let mut names: Vec<String> = match &l.exact {
+                Some(e) => e.functions.keys().cloned().collect(),
+                None => l.hot.iter().chain(&l.hot_net).cloned().collect(),
+            };
+            names.sort();
+            names.dedup();
+            Some((i, names))
+        })
+        .collect();
+    for loader in crate::check::hf_repo::loader_calls(files, &hubconfs) {
+        spaces
+            .entry(None)
+            .or_default()
+            .push((loader.report, Cow::Owned(loader_links(&loader))));
+    }
     let mut out = Vec::new();
     for (key, members) in spaces {
         let (reports, links): (Vec<usize>, Vec<Cow<'_, ModuleLinks>>) = members.into_iter().unzip();
@@ -39,4 +66,32 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
         out.extend(findings.into_iter().map(|(at, f)| (reports[at], f)));
     }
     out
+}
+
+/// A loader's calls as the links of a module at its place whose top level makes them.
+fn loader_links(loader: &crate::check::hf_repo::LoaderCalls) -> ModuleLinks {
+    let mut modules: Vec<String> = loader
+        .calls
+        .iter()
+        .filter_map(|c| c.rsplit_once('.').map(|(m, _)| m.to_string()))
+        .filter(|m| !m.is_empty())
+        .collect();
+    modules.sort();
+    modules.dedup();
+    ModuleLinks {
+        location: crate::finding::Location::file(&loader.location),
+        role: crate::formats::python::Role::Module,
+        kind: crate::formats::python::ModuleKind::Module,
+        imports: Default::default(),
+        exact: Some(Box::new(crate::formats::python::Exact {
+            calls_at_load: loader.calls.clone(),
+            calls_direct: loader.calls.clone(),
+            imports_at_load: modules,
+            ..Default::default()
+        })),
+        hot: Vec::new(),
+        hot_classes: Vec::new(),
+        hot_net: Vec::new(),
+        truncated: false,
+    }
 }
