@@ -883,3 +883,115 @@ fn a_large_module_is_reported_only_when_a_walk_goes_through_it() {
         Some(Severity::High)
     );
 }
+
+/// A Sphinx `conf.py` runs under sphinx-build, on purpose: its top level counts only when
+/// something runs it at load. Code that runs it by name is such a load: a constant
+/// `importlib.import_module`, a star import, a `.pth` import line (in a wheel's
+/// `.data/purelib` too), and a `setup.py` that execs, `run_path`s or imports it after putting
+/// its folder on `sys.path`.
+#[test]
+fn code_run_by_name_is_joined() {
+    let conf = "import os\nos.system('echo airlock')\n";
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        (
+            "import_module",
+            &[
+                ("cf/__init__.py", "import importlib\nimportlib.import_module('cf.doc.conf')\n"),
+                ("cf/doc/conf.py", conf),
+            ],
+            "cf/doc/conf.py",
+        ),
+        (
+            "star",
+            &[
+                ("cf/__init__.py", "from .docs.conf import *\n"),
+                ("cf/docs/conf.py", conf),
+            ],
+            "cf/docs/conf.py",
+        ),
+        (
+            "exec open",
+            &[
+                ("x-1.0/setup.py", "from setuptools import setup\nexec(open('docs/conf.py').read())\nsetup(name='x')\n"),
+                ("x-1.0/docs/conf.py", conf),
+            ],
+            "x-1.0/docs/conf.py",
+        ),
+        (
+            "run_path",
+            &[
+                ("x-1.0/setup.py", "import runpy\nrunpy.run_path('docs/conf.py')\n"),
+                ("x-1.0/docs/conf.py", conf),
+            ],
+            "x-1.0/docs/conf.py",
+        ),
+        (
+            "sys.path",
+            &[
+                ("x-1.0/setup.py", "import sys\nsys.path.insert(0, 'docs')\nimport conf\n"),
+                ("x-1.0/docs/conf.py", conf),
+            ],
+            "x-1.0/docs/conf.py",
+        ),
+    ];
+    for (what, files, target) in cases {
+        let (_d, r) = scan_tree(files);
+        assert_eq!(
+            worst(&r, "python-shell-command", target),
+            Some(Severity::High),
+            "{what}: {:?}",
+            summary(&r)
+        );
+    }
+    // A `.pth` import line in a wheel's `.data/purelib`: installed beside the package.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("cf-1.0-py3-none-any.whl"),
+        wheel(&[
+            ("cf-1.0.data/purelib/zz_cf.pth", "import cf.sphinx.conf\n"),
+            ("cf/__init__.py", ""),
+            ("cf/sphinx/conf.py", conf),
+        ]),
+    )
+    .expect("write");
+    let r = scan_dir(dir.path());
+    assert_eq!(
+        worst(&r, "python-shell-command", "cf/sphinx/conf.py"),
+        Some(Severity::High),
+        "{:?}",
+        summary(&r)
+    );
+    // Look-alikes: a conf.py nobody runs, a computed module name, a setup.py that only reads
+    // conf.py (for its release), and a conf.py with nothing in it imported by name.
+    for files in [
+        &[("cf/__init__.py", ""), ("cf/doc/conf.py", conf)][..],
+        &[
+            (
+                "cf/__init__.py",
+                "import importlib, sys\nimportlib.import_module(sys.argv[1])\n",
+            ),
+            ("cf/doc/conf.py", conf),
+        ],
+        &[
+            (
+                "x-1.0/setup.py",
+                "import re\nv = re.search('release = (.*)', open('docs/conf.py').read())\n",
+            ),
+            ("x-1.0/docs/conf.py", conf),
+        ],
+        &[
+            (
+                "cf/__init__.py",
+                "import importlib\nimportlib.import_module('cf.doc.conf')\n",
+            ),
+            (
+                "cf/doc/conf.py",
+                "project = 'cf'\nextensions = ['sphinx.ext.autodoc']\n",
+            ),
+        ],
+    ] {
+        let (_d, r) = scan_tree(files);
+        assert!(nothing_at_medium(&r), "{:?}", summary(&r));
+    }
+}

@@ -74,6 +74,9 @@ fn sys_path_to_shared(text: &str) -> bool {
 /// finding, since each is a finding and a parse. Lines are those of [`site_lines`].
 pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth: u32) {
     let mut executable = 0usize;
+    // The modules its import lines import, for the join of the modules around the file: their
+    // top level runs at every start (a Sphinx `conf.py`, a script, imported this way runs).
+    let mut imported: Vec<String> = Vec::new();
     for line in site_lines(data) {
         let bytes = line.bytes;
         if bytes.starts_with(b"#") || bytes.iter().all(|b| is_site_space(*b)) {
@@ -94,6 +97,9 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
             }
             let text = line.text();
             let shape = benign_shape(file, &text);
+            if shape.is_none() && imported.len() < python::links_max_names() {
+                imported.extend(python::startup_imports(&text));
+            }
             // A line that computes what it runs (`getattr(os, 'sys' + 'tem')`, exec of a
             // concatenation) is no known shape and hides what it does: high.
             let dynamic = match shape {
@@ -150,6 +156,25 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
                     .build(),
             );
         }
+    }
+    if !imported.is_empty() {
+        imported.sort_unstable();
+        imported.dedup();
+        imported.truncate(python::links_max_names());
+        ctx.python_links.push(python::ModuleLinks {
+            location: loc.clone(),
+            role: Role::Startup,
+            kind: python::ModuleKind::Module,
+            imports: python::ImportList::default(),
+            exact: Some(Box::new(python::Exact {
+                imports_at_load: imported,
+                ..python::Exact::default()
+            })),
+            hot: Vec::new(),
+            hot_classes: Vec::new(),
+            hot_net: Vec::new(),
+            truncated: false,
+        });
     }
 }
 

@@ -31,6 +31,19 @@ pub fn links_max_names() -> usize {
     links::MAX_NAMES
 }
 
+/// The modules a startup line's import statements import (`import a.b; from c import d`:
+/// `a.b`, `c`, `c.d`), for the join of the modules around a `.pth` file (its lines run at every
+/// start, and what they import runs its top level then). At most [`links::MAX_NAMES`].
+pub fn startup_imports(line: &str) -> Vec<String> {
+    let imports: Vec<Import> = line
+        .split(';')
+        .map(str::trim)
+        .filter(|s| s.starts_with("import") || s.starts_with("from"))
+        .flat_map(|s| links::parse_import(s.as_bytes()))
+        .collect();
+    links::imported_modules(&imports).0
+}
+
 /// Functions a module's links describe ([`links::MAX_FUNCTIONS`]).
 pub fn links_max_functions() -> usize {
     links::MAX_FUNCTIONS
@@ -8506,7 +8519,7 @@ fn run(
     if record {
         let kind = module_kind(role, init, as_main, test, script);
         // The tree is walked for imports only when the source names its package in one.
-        let imports = if links::package_imports(src, loc).is_empty() {
+        let imports = if links::package_imports(src, loc).is_empty() && !runs_by_name(src) {
             Vec::new()
         } else {
             load_imports(&tree, src, &links::roots(loc))
@@ -8958,6 +8971,10 @@ const MAX_IMPORT_WALK: usize = 1 << 16;
 /// level, class bodies, `if`/`try`/`with` blocks) and name its package.
 fn load_imports(tree: &tree_sitter::Tree, src: &[u8], roots: &[String]) -> Vec<links::Import> {
     let mut out = Vec::new();
+    // Folders put on `sys.path` by a relative constant (`sys.path.insert(0, 'docs')`), as
+    // dotted names relative to the file's folder: an absolute import may be a module there.
+    let mut path_dirs: Vec<String> = Vec::new();
+    let mut absolute: Vec<links::Import> = Vec::new();
     let mut stack = vec![tree.root_node()];
     let mut steps = 0usize;
     while let Some(node) = stack.pop() {
@@ -8968,10 +8985,50 @@ fn load_imports(tree: &tree_sitter::Tree, src: &[u8], roots: &[String]) -> Vec<l
         match node.kind() {
             "import_statement" | "import_from_statement" => {
                 for i in links::parse_import(&src[node.byte_range()]) {
+                    if !i.module.starts_with('.') && absolute.len() < links::MAX_NAMES {
+                        absolute.push(i.clone());
+                    }
                     if links::in_package(&i.module, roots) {
                         out.push(i);
                     }
                 }
+            }
+            // Code run by name: `importlib.import_module('pkg.mod')`, `__import__('pkg.mod')`
+            // (an import), `runpy.run_path('docs/conf.py')`, `exec(open('docs/conf.py').read())`
+            // (the file's top level, run from the file's folder), and folders put on
+            // `sys.path`.
+            "call" => match run_by_name(node, src) {
+                Some(ByName::Module(m)) => {
+                    if !m.starts_with('.') && absolute.len() < links::MAX_NAMES {
+                        absolute.push(links::Import {
+                            module: m.clone(),
+                            name: None,
+                            bound: m.clone(),
+                        });
+                    }
+                    if links::in_package(&m, roots) {
+                        out.push(links::Import {
+                            bound: m.clone(),
+                            module: m,
+                            name: None,
+                        });
+                    }
+                }
+                Some(ByName::PathDir(d)) => {
+                    if path_dirs.len() < 16 {
+                        path_dirs.push(d);
+                    }
+                }
+                None => {
+                    let mut c = node.walk();
+                    let children: Vec<_> = node.named_children(&mut c).collect();
+                    stack.extend(children.into_iter().rev());
+                }
+            },
+            "assignment" | "argument_list" | "parenthesized_expression" => {
+                let mut c = node.walk();
+                let children: Vec<_> = node.named_children(&mut c).collect();
+                stack.extend(children.into_iter().rev());
             }
             "function_definition" | "lambda" => {}
             k if k == "module"
@@ -8988,7 +9045,108 @@ fn load_imports(tree: &tree_sitter::Tree, src: &[u8], roots: &[String]) -> Vec<l
             _ => {}
         }
     }
+    for d in &path_dirs {
+        for i in &absolute {
+            if out.len() < links::MAX_NAMES {
+                out.push(links::Import {
+                    module: format!(".{d}.{}", i.module),
+                    name: i.name.clone(),
+                    bound: i.bound.clone(),
+                });
+            }
+        }
+    }
     out
+}
+
+/// Whether `src` may run code by name ([`run_by_name`]): the import walk is needed even when
+/// no import statement names the package.
+fn runs_by_name(src: &[u8]) -> bool {
+    [
+        &b"import_module("[..],
+        b"__import__(",
+        b"run_path(",
+        b"run_module(",
+        b"sys.path.",
+        b".py'",
+        b".py\"",
+    ]
+    .iter()
+    .any(|w| memchr::memmem::find(src, w).is_some())
+}
+
+/// What a call runs by name ([`run_by_name`]).
+enum ByName {
+    /// A module, by its dotted name (relative to the file's folder when it starts with `.`).
+    Module(String),
+    /// A folder put on `sys.path`, as a dotted name relative to the file's folder.
+    PathDir(String),
+}
+
+/// The module a call imports or runs by a constant name: `importlib.import_module('a.b')`,
+/// `__import__('a.b')`, `runpy.run_module('a.b')`; a relative `.py` path run as code,
+/// `runpy.run_path('docs/conf.py')` or `exec(open('docs/conf.py').read())` (also through
+/// `compile`), as `.docs.conf`; or a relative folder put on `sys.path`
+/// (`sys.path.insert(0, 'docs')`, `sys.path.append('tools')`). Absolute paths, `..` and
+/// computed names are not followed.
+fn run_by_name(node: tree_sitter::Node<'_>, src: &[u8]) -> Option<ByName> {
+    let name = dotted(field(node, F::Function)?, src);
+    let args = field(node, F::Arguments)?;
+    let first = || {
+        let mut c = args.walk();
+        let a = args.named_children(&mut c).next()?;
+        let v = string_value(a, src)?;
+        Some(v)
+    };
+    let rel_dir = |p: &str| -> Option<String> {
+        let p = p.trim_start_matches("./").trim_end_matches('/');
+        let parts: Vec<&str> = p.split('/').collect();
+        (!p.is_empty()
+            && !p.starts_with('/')
+            && parts
+                .iter()
+                .all(|c| !c.is_empty() && c.chars().all(|x| x.is_alphanumeric() || x == '_')))
+        .then(|| parts.join("."))
+    };
+    let py_module = |p: &str| {
+        p.strip_suffix(".py")
+            .and_then(rel_dir)
+            .map(|d| format!(".{d}"))
+    };
+    match name.as_str() {
+        "importlib.import_module"
+        | "import_module"
+        | "__import__"
+        | "builtins.__import__"
+        | "runpy.run_module" => {
+            let m = first()?;
+            let ok = m
+                .trim_start_matches('.')
+                .split('.')
+                .all(|c| !c.is_empty() && c.chars().all(|x| x.is_alphanumeric() || x == '_'));
+            ok.then_some(ByName::Module(m))
+        }
+        "runpy.run_path" => py_module(&first()?).map(ByName::Module),
+        "exec" | "builtins.exec" => {
+            // The first string literal ending `.py` inside the call: `open('x.py')`.
+            let text = std::str::from_utf8(&src[args.byte_range()]).ok()?;
+            if !text.contains("open(") {
+                return None;
+            }
+            let lit = text
+                .split(['\'', '"'])
+                .skip(1)
+                .step_by(2)
+                .find(|l| l.ends_with(".py"))?;
+            py_module(lit).map(ByName::Module)
+        }
+        "sys.path.insert" | "sys.path.append" => {
+            let mut c = args.walk();
+            let a = args.named_children(&mut c).last()?;
+            rel_dir(&string_value(a, src)?).map(ByName::PathDir)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -342,7 +342,11 @@ impl Join<'_, '_> {
             return Some((dir, parts));
         }
         let root = *parts.first()?;
-        // `setup.py` runs with its own folder on `sys.path` (`from build_helpers import f`).
+        // `setup.py` runs with its own folder on `sys.path` (`from build_helpers import f`);
+        // a `.pth` or `.start` file sits in a site folder, where the modules it names are.
+        if beside_on_path(path) {
+            dir = installed_dir(&dir).to_string();
+        }
         if beside_on_path(path)
             && (1..=parts.len()).any(|i| self.module_at(&dir, &parts[..i]).is_some())
         {
@@ -943,7 +947,19 @@ fn may_name(path: &str, module: &str, name: Option<&str>, target: &str) -> bool 
 /// Whether the folder of the file at `path` is on `sys.path` when it runs: `setup.py` (run as
 /// a script) and a PEP 829 `.start` file (in a site folder).
 fn beside_on_path(path: &str) -> bool {
-    stem(path) == "setup" || path.ends_with(".start")
+    stem(path) == "setup" || path.ends_with(".start") || path.ends_with(".pth")
+}
+
+/// The folder a startup file in a wheel's `.data/purelib` or `.data/platlib` is installed in:
+/// the wheel's root, where its packages land too (`dir` otherwise).
+fn installed_dir(dir: &str) -> &str {
+    let last = dir.rsplit('/').next().unwrap_or(dir);
+    let parent = folder(dir);
+    if matches!(last, "purelib" | "platlib") && parent.ends_with(".data") {
+        folder(parent)
+    } else {
+        dir
+    }
 }
 
 /// The last component of a dotted name.

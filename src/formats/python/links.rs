@@ -371,6 +371,16 @@ pub fn each_import(stmt: &[u8], each: &mut dyn FnMut(&str, Option<&str>, &str)) 
                 return;
             }
             let module = text(module);
+            // `from M import *`: the module is imported (its top level runs); the names it
+            // binds are not known here, so it is kept as an import of the module itself,
+            // bound to its last component.
+            if tokens[at + 1..] == [b"*"] {
+                let last = module.rsplit('.').next().unwrap_or("");
+                if is_identifier_bytes(last.as_bytes()) {
+                    each(module, None, last);
+                }
+                return;
+            }
             for item in tokens[at + 1..].split(|t| *t == b",") {
                 let (name, bound) = match item {
                     [n] => (*n, *n),
