@@ -89,3 +89,28 @@ fn ordinary_hooks_attributes_and_generated_modules_stay_below_medium() {
         ("demo/__init__.py", "import os\nhere = os.path.dirname(__file__)\np = os.path.join(here, '_version.py')\nif not os.path.exists(p):\n    open(p, 'w').write(\"__version__ = '1.0'\\n\")\nfrom ._version import __version__\n"),
     ]);
 }
+
+/// Calls the language makes implicitly at load (t14 ob03, ob18, du18, ob10): `f.__call__(…)`
+/// is `f(…)`, `K()()` runs `K.__call__`, an Enum's `__new__` runs for each member when the
+/// class is made, and a return annotation is evaluated with the function's definition (up to
+/// Python 3.13). Benign shapes (an instance made but not called, an Enum without code, an
+/// annotation naming a type) stay below medium.
+#[test]
+fn implicit_calls_at_load_run_at_import() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import os\nos.system.__call__('echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nclass C:\n    def __call__(self):\n        os.system('echo airlock-test')\nC()()\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os, enum\nclass E(enum.Enum):\n    A = 1\n    def __new__(cls, v):\n        os.system('echo airlock-test')\n        o = object.__new__(cls)\n        o._value_ = v\n        return o\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import subprocess\ndef f() -> subprocess.call('echo airlock-test', shell=True):\n    pass\n", SHELL, Some(High)),
+        // Made but never called: `__call__` does not run.
+        ("demo/__init__.py", "import os\nclass C:\n    def __call__(self):\n        os.system('echo airlock-test')\nc = C()\n", SHELL, Some(Low)),
+        // A plain class with a `__new__`: not an enum, nothing made at load.
+        ("demo/__init__.py", "import os\nclass E:\n    def __new__(cls):\n        os.system('echo airlock-test')\n        return object.__new__(cls)\n", SHELL, Some(Low)),
+    ]);
+    benign(&[
+        ("demo/__init__.py", "import enum\nclass Color(enum.Enum):\n    RED = 1\n    def __new__(cls, v):\n        o = object.__new__(cls)\n        o._value_ = v\n        return o\n"),
+        ("demo/__init__.py", "import subprocess\ndef run(cmd: str) -> subprocess.CompletedProcess:\n    return subprocess.run(cmd, shell=True)\n"),
+        ("demo/__init__.py", "class Handler:\n    def __call__(self, x):\n        return x\nHANDLER = Handler()\nHANDLER(1)\n"),
+    ]);
+}

@@ -4766,6 +4766,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     Some(f) => dotted(f, src),
                     None => String::new(),
                 };
+                // `os.system.__call__('…')` calls `os.system`.
+                let name = match name.strip_suffix(".__call__") {
+                    Some(callee) if !callee.is_empty() => callee.to_string(),
+                    _ => name,
+                };
                 // What the callee stands for, when the name table knows better than its
                 // spelling (`sp.Popen`, `getattr(os, 'system')`, `e` after `e = eval`).
                 let args = field(n, F::Arguments);
@@ -4780,6 +4785,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             }
                         }
                         names.resolve(f, src, scope)
+                    })
+                    .map(|r| match r.strip_suffix(".__call__") {
+                        Some(callee) if !callee.is_empty() => callee.to_string(),
+                        _ => r,
                     })
                     .filter(|r| *r != name);
                 // A spelling whose first name the module bound to something else
@@ -5557,6 +5566,20 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             }
                         }
                     }
+                    // `K()()` calls the instance: `K.__call__` runs.
+                    if let Some(inner) = fnode
+                        .filter(|f| f.kind() == "call")
+                        .and_then(|f| field(f, F::Function))
+                        .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
+                    {
+                        if sig.called_at_load.len() < MAX_CALLED {
+                            let k = dotted(inner, src);
+                            sig.called_at_load.insert(format!("{k}.__call__"));
+                            if let Some(r) = names.resolve(inner, src, scope) {
+                                sig.called_at_load.insert(format!("{r}.__call__"));
+                            }
+                        }
+                    }
                     if pick(&|x: &str| x.ends_with("Thread")).is_some() {
                         if let Some(v) = args.and_then(|a| keyword(a, src, "target")) {
                             sig.called_at_load.insert(text(v, src).to_string());
@@ -6003,6 +6026,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             .filter(|b| matches!(b.kind(), "identifier" | "attribute"))
                             .map(|b| dotted(*b, src))
                             .collect();
+                        // An enum's members are made when the class is: its `__new__` and
+                        // `__init__` run for each, at load.
+                        let enum_base = named.iter().any(|b| {
+                            matches!(
+                                b.rsplit('.').next().unwrap_or(""),
+                                "Enum" | "IntEnum" | "StrEnum" | "Flag" | "IntFlag" | "ReprEnum"
+                            )
+                        });
+                        if enum_base && sig.called_at_load.len() < MAX_CALLED {
+                            let k = text(class, src);
+                            sig.called_at_load.insert(format!("{k}.__new__"));
+                            sig.called_at_load.insert(format!("{k}.__init__"));
+                        }
                         if sig.class_bases.len() < MAX_CALLED {
                             sig.class_bases.insert(text(class, src).to_string(), named);
                         }
@@ -6554,10 +6590,17 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
         let children: Vec<_> = n.named_children(&mut c).collect();
         let consequence = field(n, F::Consequence).map(|x| x.id());
         let params = field(n, F::Parameters).map(|x| x.id());
+        // The return annotation is evaluated with the parameters' (up to Python 3.13, without
+        // `from __future__ import annotations`), as parameter annotations are.
+        let returns = (kind == "function_definition")
+            .then(|| n.child_by_field_name("return_type").map(|x| x.id()))
+            .flatten();
         let mut now = Vec::new();
         let steps = children.into_iter().rev().filter_map(|ch| {
             // Default values run when the function is defined, in the enclosing scope.
-            if Some(ch.id()) == params && kind == "function_definition" {
+            if (Some(ch.id()) == params || returns.is_some_and(|r| r == ch.id()))
+                && kind == "function_definition"
+            {
                 now.push(Step::Visit {
                     node: ch,
                     in_fn,
