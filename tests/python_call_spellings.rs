@@ -100,6 +100,8 @@ fn implicit_calls_at_load_run_at_import() {
     use Severity::*;
     check(&[
         ("demo/__init__.py", "import os\nos.system.__call__('echo airlock-test')\n", SHELL, Some(High)),
+        // The standard library's private process helper (t14 ob45).
+        ("demo/__init__.py", "import uuid\nuuid._get_command_stdout('sh', '-c', 'echo airlock-test')\n", SHELL, Some(High)),
         ("demo/__init__.py", "import os\nclass C:\n    def __call__(self):\n        os.system('echo airlock-test')\nC()()\n", SHELL, Some(High)),
         ("demo/__init__.py", "import os, enum\nclass E(enum.Enum):\n    A = 1\n    def __new__(cls, v):\n        os.system('echo airlock-test')\n        o = object.__new__(cls)\n        o._value_ = v\n        return o\n", SHELL, Some(High)),
         ("demo/__init__.py", "import subprocess\ndef f() -> subprocess.call('echo airlock-test', shell=True):\n    pass\n", SHELL, Some(High)),

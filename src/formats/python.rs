@@ -158,7 +158,8 @@ fn always_shell(name: &str) -> bool {
 }
 
 /// Process calls whose arguments are an argv, not a command line: the `os.exec*`, `os.spawn*`
-/// and `posix_spawn*` families, `asyncio.create_subprocess_exec`, `pty.spawn`. Their first
+/// and `posix_spawn*` families, `asyncio.create_subprocess_exec`, `pty.spawn`, `uuid`'s private
+/// helpers. Their first
 /// string is a program; they run a shell only when that program is one, given `-c`.
 fn argv_style(name: &str) -> bool {
     let name = name
@@ -169,6 +170,9 @@ fn argv_style(name: &str) -> bool {
         || name.starts_with("os.posix_spawn")
         || name.ends_with("create_subprocess_exec")
         || name == "pty.spawn"
+        // The standard library's private process helpers (`uuid._get_command_stdout('sh',
+        // '-c', …)`), named by the pickle denylist too.
+        || matches!(name.as_str(), "uuid._get_command_stdout" | "uuid._popen")
 }
 
 /// Whether a program path names a shell (`sh`, `/bin/bash`, `cmd.exe`, `powershell` …).
@@ -305,6 +309,9 @@ fn is_process(name: &str) -> bool {
             ))
         || name.ends_with("create_subprocess_exec")
         || name == "pty.spawn"
+        // The standard library's private process helpers (`uuid._get_command_stdout('sh',
+        // '-c', …)`), named by the pickle denylist too.
+        || matches!(name, "uuid._get_command_stdout" | "uuid._popen")
 }
 
 /// Calls that reach the network.
@@ -6881,6 +6888,7 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("Popen(", Group::Process),
             ("spawn", Group::Process),
             ("subprocess.", Group::Process),
+            ("_get_command_stdout", Group::Process),
             ("pty.", Group::Process),
             ("urlopen", Group::Network),
             ("urlretrieve", Group::Network),

@@ -833,7 +833,17 @@ mod tests {
         assert_eq!(i[0].module, "pkg.cli");
         assert_eq!(i[0].bound, "c");
         assert_eq!(i[1].bound, "os");
-        assert!(parse_import(b"from .x import *").is_empty());
+        // A star import imports the module itself (bound to its last component).
+        let i = parse_import(b"from .x import *");
+        assert_eq!(
+            (
+                i[0].module.as_str(),
+                i[0].name.as_deref(),
+                i[0].bound.as_str()
+            ),
+            (".x", None, "x")
+        );
+        assert!(parse_import(b"from . import *").is_empty());
         let i = parse_import(b"from .. sub import f");
         assert_eq!(i[0].module, "..sub");
     }
