@@ -452,7 +452,12 @@ pub fn analyse(
             formats::pins::analyse_metadata(ctx, data, loc);
             Format::PackageMetadata
         }
-        Format::Requirements | Format::Pylock | Format::UvLock | Format::PoetryLock => {
+        Format::Requirements
+        | Format::Pylock
+        | Format::UvLock
+        | Format::PoetryLock
+        | Format::PdmLock
+        | Format::PipfileLock => {
             formats::pins::analyse_list(ctx, sniffed, data, loc);
             sniffed
         }

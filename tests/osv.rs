@@ -226,9 +226,22 @@ fn pins_in_requirements_and_lock_files_are_matched() {
             "freeze.txt",
             "requests==2.32.3\nelementary-data==0.23.3\ndemo_lib==1.1.0\n",
         ),
+        (
+            "pdm.lock",
+            "[metadata]\ngroups = [\"default\"]\nlock_version = \"4.5.0\"\n\n[[package]]\nname = \"requests\"\nversion = \"2.32.3\"\n\n[[package]]\nname = \"elementary-data\"\nversion = \"0.23.3\"\n\n[[package]]\nname = \"demo-lib\"\nversion = \"1.1.0\"\n",
+        ),
+        (
+            "Pipfile.lock",
+            "{\n    \"_meta\": {\"hash\": {\"sha256\": \"00\"}},\n    \"default\": {\n        \"requests\": {\"version\": \"==2.32.3\"},\n        \"elementary-data\": {\"hashes\": [], \"version\": \"==0.23.3\"},\n        \"editable-thing\": {\"editable\": true, \"path\": \".\"}\n    },\n    \"develop\": {\n        \"demo-lib\": {\"version\": \"==1.1.0\"}\n    }\n}\n",
+        ),
+        // PEP 751 entries installed from a URL carry no `version`: the wheel's file name says it.
+        (
+            "pylock.toml",
+            "lock-version = \"1.0\"\n\n[[packages]]\nname = \"elementary-data\"\nwheels = [{ url = \"https://files.example.invalid/elementary_data-0.23.3-py3-none-any.whl\" }]\n\n[[packages]]\nname = \"demo-lib\"\nsdist = { name = \"demo_lib-1.1.0.tar.gz\", url = \"https://files.example.invalid/x\" }\n\n[[packages]]\nname = \"requests\"\nwheels = [{ url = \"https://files.example.invalid/other-9.9-py3-none-any.whl\" }]\n",
+        ),
     ];
-    for (name, text) in cases {
-        let sub = dir.path().join(name.replace('.', "_"));
+    for (i, (name, text)) in cases.iter().enumerate() {
+        let sub = dir.path().join(format!("{i}"));
         std::fs::create_dir_all(&sub).expect("mkdir");
         let p = sub.join(name);
         std::fs::write(&p, text).expect("write");

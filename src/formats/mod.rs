@@ -114,6 +114,10 @@ pub enum Format {
     UvLock,
     /// Poetry's lock file (text named `poetry.lock`).
     PoetryLock,
+    /// PDM's lock file (text named `pdm.lock`): `[[package]]` `name` and `version`.
+    PdmLock,
+    /// Pipenv's lock file (JSON named `Pipfile.lock`): `default` and `develop` maps.
+    PipfileLock,
     /// pip's configuration file (text named `pip.conf` or `pip.ini`).
     PipConfig,
     /// A project's `pyproject.toml`, read for its installer configuration (`[tool.uv]`,
@@ -173,6 +177,8 @@ impl Format {
             Format::Pylock => "pylock",
             Format::UvLock => "uv-lock",
             Format::PoetryLock => "poetry-lock",
+            Format::PdmLock => "pdm-lock",
+            Format::PipfileLock => "pipfile-lock",
             Format::PipConfig => "pip-config",
             Format::Pyproject => "pyproject",
             Format::Text => "text",
@@ -194,6 +200,8 @@ impl Format {
                 | Format::Pylock
                 | Format::UvLock
                 | Format::PoetryLock
+                | Format::PdmLock
+                | Format::PipfileLock
                 | Format::PipConfig
                 | Format::Pyproject
                 | Format::ChatTemplate

@@ -12,7 +12,10 @@
 //!   it admits; a direct reference whose file name is a release (`name @ …/name-1.0-….whl`)
 //!   pins that release; PEP 508's `name (==1.0)` is an exact pin.
 //! - `pylock.toml` / `pylock.*.toml` (PEP 751): `[[packages]]` `name` and `version`.
-//! - `uv.lock` and `poetry.lock`: `[[package]]` `name` and `version`.
+//! - `uv.lock`, `poetry.lock` and `pdm.lock`: `[[package]]` `name` and `version`.
+//! - `Pipfile.lock` (Pipenv): the `default` and `develop` maps of name to `{"version": "==1.0"}`.
+//! - A PEP 751 package without `version` (a direct URL or VCS source) pins the release its wheel
+//!   or sdist file name says, when it names one.
 //!
 //! The same files, and the installers' own configuration (`pip.conf`/`pip.ini`, the
 //! `[tool.uv]` and `[tool.poetry]` tables of `pyproject.toml`), are read for where packages come
@@ -38,6 +41,10 @@ pub fn list_format(base: &str) -> Option<Format> {
         Some(Format::UvLock)
     } else if lower == "poetry.lock" {
         Some(Format::PoetryLock)
+    } else if lower == "pdm.lock" {
+        Some(Format::PdmLock)
+    } else if lower == "pipfile.lock" {
+        Some(Format::PipfileLock)
     } else if lower == "pylock.toml" || (lower.starts_with("pylock.") && lower.ends_with(".toml")) {
         Some(Format::Pylock)
     } else if lower.ends_with(".txt")
@@ -340,17 +347,88 @@ fn lock_pins(table: &toml::Table, text: &str, key: &str) -> Vec<Pin> {
     if let Some(toml::Value::Array(list)) = table.get(key) {
         for (i, p) in list.iter().enumerate().take(MAX_PINS) {
             let name = p.get("name").and_then(|v| v.as_str());
-            let version = p.get("version").and_then(|v| v.as_str());
+            let version = p
+                .get("version")
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+                .or_else(|| name.and_then(|n| file_release(p, n)));
             if let (Some(n), Some(v)) = (name, version) {
                 pins.push(Pin {
                     name: n.to_string(),
-                    version: v.to_string(),
+                    version: v,
                     line: lines.get(i).copied().unwrap_or(0),
                 });
             }
         }
     }
     pins
+}
+
+/// The release a lock entry without `version` installs, from the file names of its `wheels`
+/// and `sdist` (PEP 751: `name`, else the last component of `url` or `path`), when one is a
+/// release file of the entry's `name`.
+fn file_release(entry: &toml::Value, name: &str) -> Option<String> {
+    let files = entry
+        .get("wheels")
+        .and_then(|w| w.as_array())
+        .into_iter()
+        .flatten()
+        .chain(entry.get("sdist"));
+    files.take(64).find_map(|f| {
+        let file = f.get("name").and_then(|v| v.as_str()).or_else(|| {
+            ["url", "path"]
+                .iter()
+                .find_map(|k| f.get(*k).and_then(|v| v.as_str()))
+                .and_then(|u| u.split(['#', '?']).next()?.rsplit('/').next())
+        })?;
+        let release = crate::check::advisories::release_from_file_name(file)?;
+        (crate::osv::normalise(&release.name) == crate::osv::normalise(name))
+            .then_some(release.version)
+    })
+}
+
+/// Pins of a `Pipfile.lock`: every entry of its `default` and `develop` maps whose `version`
+/// is `==V` (Pipenv writes exact pins; an entry from a VCS or a path has none). Lines are those
+/// of each name's key.
+fn pipfile_pins(text: &str) -> Result<Vec<Pin>, String> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    // The first line of each `"name":` key, found in one pass.
+    let mut lines: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+    for (i, l) in text.lines().enumerate() {
+        let key = l
+            .trim_start()
+            .strip_prefix('"')
+            .and_then(|r| r.split_once('"'))
+            .filter(|(_, rest)| rest.trim_start().starts_with(':'))
+            .map(|(k, _)| k);
+        if let Some(k) = key {
+            lines.entry(k).or_insert((i + 1) as u64);
+        }
+    }
+    let mut pins = Vec::new();
+    for section in ["default", "develop"] {
+        let Some(map) = value.get(section).and_then(|m| m.as_object()) else {
+            continue;
+        };
+        for (name, entry) in map.iter().take(MAX_PINS) {
+            let Some(v) = entry.get("version").and_then(|v| v.as_str()) else {
+                continue;
+            };
+            let version = v
+                .strip_prefix("===")
+                .or_else(|| v.strip_prefix("=="))
+                .unwrap_or(v);
+            let line = lines.get(name.as_str()).copied().unwrap_or(0);
+            if valid_name(name) && pins.len() < MAX_PINS {
+                pins.push(Pin {
+                    name: name.clone(),
+                    version: version.trim().to_string(),
+                    line,
+                });
+            }
+        }
+    }
+    Ok(pins)
 }
 
 /// Report the index options and URL requirements of a requirements file
@@ -833,7 +911,8 @@ pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) 
     };
     let pins = match format {
         Format::Requirements => Ok(parse_requirements(&text)),
-        Format::Pylock | Format::UvLock | Format::PoetryLock => text
+        Format::PipfileLock => pipfile_pins(&text),
+        Format::Pylock | Format::UvLock | Format::PoetryLock | Format::PdmLock => text
             .parse::<toml::Table>()
             .map_err(|e: toml::de::Error| e.message().to_string())
             .map(|table| {
