@@ -521,3 +521,51 @@ fn ranges_and_bare_names_match_the_releases_they_admit() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// A requirements file's includes (`-r deps/base.lst`, `--constraint=c.in`, nested, in a
+/// cycle) are followed as pip follows them: their pins are matched once, at their own file and
+/// line; an included file the scan reads as a list itself is not matched twice.
+#[test]
+fn included_requirement_files_are_followed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::load(&db_dir(dir.path())).expect("load");
+    let root = dir.path().join("proj");
+    std::fs::create_dir_all(root.join("deps")).expect("mkdir");
+    std::fs::write(
+        root.join("requirements.txt"),
+        "requests==2.32.3\n-r deps/base.lst\n--constraint=c.in\n-r requirements-dev.txt\n",
+    )
+    .expect("write");
+    std::fs::write(
+        root.join("deps/base.lst"),
+        "# base\nelementary-data==0.23.3\n-r ../loop.txt\n",
+    )
+    .expect("write");
+    // A cycle back to the first file ends.
+    std::fs::write(root.join("loop.txt"), "-r requirements.txt\n").expect("write");
+    std::fs::write(root.join("c.in"), "demo-lib==1.1.0\n").expect("write");
+    // Read as a list by the scan itself: its pin is reported once, on its own file.
+    std::fs::write(root.join("requirements-dev.txt"), "demo-lib==1.1.0\n").expect("write");
+    let report = scan_with(&root.join("requirements.txt"), &db);
+    let mut h = hits(&report);
+    h.sort();
+    assert_eq!(
+        h.iter()
+            .map(|x| (x.0, x.3.as_str(), x.4))
+            .collect::<Vec<_>>(),
+        vec![
+            ("known-malicious-release", "0.23.3", Some(2)),
+            // c.in, and requirements-dev.txt (not scanned on its own here).
+            ("known-vulnerable-release", "1.1.0", Some(1)),
+            ("known-vulnerable-release", "1.1.0", Some(1)),
+        ],
+        "{h:?}"
+    );
+    let report = scan_with(&root, &db);
+    let n = hits(&report)
+        .iter()
+        .filter(|x| x.0 == "known-vulnerable-release")
+        .count();
+    // c.in through requirements.txt, and requirements-dev.txt on its own (not twice).
+    assert_eq!(n, 2);
+}

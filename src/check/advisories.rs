@@ -158,6 +158,62 @@ fn lower(s: Severity) -> Severity {
     }
 }
 
+/// Included files followed per including file at most, how deep, and the largest read.
+const MAX_INCLUDED: usize = 64;
+const MAX_INCLUDE_DEPTH: usize = 8;
+const MAX_INCLUDED_SIZE: u64 = 16 << 20;
+
+/// The pins of the files a requirements file on disk at `path` includes (`json`: the fact
+/// `package.includes`, `[(file, line)]`), followed as pip follows them (relative to the
+/// including file's folder, recursively), each with its location; files in `listed` (read as
+/// lists by the scan) are left to their own report. Bounded by [`MAX_INCLUDED`] files,
+/// [`MAX_INCLUDE_DEPTH`] levels and [`MAX_INCLUDED_SIZE`] bytes a file; a file that cannot be
+/// read is passed over (pip would fail on it).
+fn included_pins(
+    path: &std::path::Path,
+    json: &str,
+    listed: &BTreeSet<std::path::PathBuf>,
+) -> Vec<(Pin, Location)> {
+    let first: Vec<(String, u64)> = serde_json::from_str(json).unwrap_or_default();
+    let base = path.parent().unwrap_or(std::path::Path::new(""));
+    let mut queue: Vec<(std::path::PathBuf, usize)> =
+        first.into_iter().map(|(f, _)| (base.join(f), 1)).collect();
+    // Compared canonical (`deps/../requirements.txt` is the including file again).
+    let canon = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let listed: BTreeSet<std::path::PathBuf> = listed.iter().map(|p| canon(p)).collect();
+    let mut seen: BTreeSet<std::path::PathBuf> = BTreeSet::new();
+    seen.insert(canon(path));
+    let mut out = Vec::new();
+    while let Some((file, depth)) = queue.pop() {
+        let key = canon(&file);
+        if seen.len() > MAX_INCLUDED || listed.contains(&key) || !seen.insert(key) {
+            continue;
+        }
+        let small =
+            std::fs::metadata(&file).is_ok_and(|m| m.is_file() && m.len() <= MAX_INCLUDED_SIZE);
+        let Some(text) = small.then(|| std::fs::read(&file).ok()).flatten() else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&text);
+        let loc = Location::file(&file);
+        out.extend(
+            crate::formats::pins::parse_requirements(&text)
+                .into_iter()
+                .map(|p| (p, loc.clone())),
+        );
+        if depth < MAX_INCLUDE_DEPTH {
+            let dir = file
+                .parent()
+                .unwrap_or(std::path::Path::new(""))
+                .to_path_buf();
+            for (f, _) in crate::formats::pins::requirement_includes(&text) {
+                queue.push((dir.join(f), depth + 1));
+            }
+        }
+    }
+    out
+}
+
 /// How many releases (core metadata, wheel and sdist names) and pins `files` name: what an
 /// OSV database would be matched against.
 pub fn release_count(files: &[FileReport]) -> usize {
@@ -178,6 +234,12 @@ pub fn release_count(files: &[FileReport]) -> usize {
 /// Match every release of `files` against `db` (when given), and attribute findings to their
 /// release; reports that changed are graded again.
 pub fn apply(files: &mut [FileReport], db: Option<&Db>) {
+    // Files on disk the scan read as pinned lists: matched on their own, not again as includes.
+    let listed: BTreeSet<std::path::PathBuf> = files
+        .iter()
+        .filter(|r| r.facts.values().any(|f| f.contains_key("package.pins")))
+        .map(|r| r.path.clone())
+        .collect();
     for report in files.iter_mut() {
         let rel = releases(report);
         let mut added = Vec::new();
@@ -191,16 +253,26 @@ pub fn apply(files: &mut [FileReport], db: Option<&Db>) {
                 }
             }
             for (key, facts) in &report.facts {
-                let Some(json) = facts.get("package.pins") else {
-                    continue;
-                };
-                let pins: Vec<Pin> = serde_json::from_str(json).unwrap_or_default();
-                for pin in pins {
+                let mut pins: Vec<(Pin, Location)> = facts
+                    .get("package.pins")
+                    .map(|json| serde_json::from_str::<Vec<Pin>>(json).unwrap_or_default())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|p| (p, location_of(report, key)))
+                    .collect();
+                // Files a requirements file on disk includes (`-r base.lst`) that the scan did
+                // not read as lists of their own: their pins install as the file's do.
+                if let Some(json) = facts.get("package.includes") {
+                    if *key == crate::finding::display_path(&report.path) {
+                        pins.extend(included_pins(&report.path, json, &listed));
+                    }
+                }
+                for (pin, at) in pins {
                     let p = Package {
                         name: pin.name.clone(),
                         version: pin.version.clone(),
                     };
-                    let mut loc = location_of(report, key);
+                    let mut loc = at;
                     if pin.line > 0 {
                         loc = loc.with_span(Span::Line { line: pin.line });
                     }

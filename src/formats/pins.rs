@@ -180,6 +180,32 @@ fn valid_name(n: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
+/// The files a requirements file includes (`-r F`, `--requirement F`, `-c F`, `--constraint F`,
+/// with `=` or a blank), as written, with their 1-based lines; at most 64. pip reads them
+/// relative to the including file's folder.
+pub fn requirement_includes(text: &str) -> Vec<(String, u64)> {
+    let mut out = Vec::new();
+    logical_lines(text, |line, l| {
+        let l = l.trim();
+        let rest = ["--requirement", "--constraint", "-r", "-c"]
+            .iter()
+            .find_map(|o| l.strip_prefix(o))
+            .filter(|r| r.starts_with([' ', '\t', '=']) || (!r.is_empty() && !l.starts_with("--")));
+        if let Some(r) = rest {
+            let file = r
+                .trim_start_matches(['=', ' ', '\t'])
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            if !file.is_empty() && !file.contains("://") {
+                out.push((file.to_string(), line));
+            }
+        }
+        out.len() < 64
+    });
+    out
+}
+
 /// Pins of a requirements file or `pip freeze` output.
 pub fn parse_requirements(text: &str) -> Vec<Pin> {
     let mut pins = Vec::new();
@@ -903,6 +929,12 @@ pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) 
     let text = String::from_utf8_lossy(data);
     if format == Format::Requirements {
         index_options(ctx, &text, loc);
+        let includes = requirement_includes(&text);
+        if !includes.is_empty() {
+            if let Ok(json) = serde_json::to_string(&includes) {
+                ctx.fact(loc, "package.includes", json);
+            }
+        }
     }
     let key = if format == Format::Pylock {
         "packages"
