@@ -472,8 +472,11 @@ pub fn analyse(
         Format::ChatTemplate => formats::chat_template::analyse_template(ctx, data, loc),
         Format::TokenizerConfig => formats::chat_template::analyse_config(ctx, data, loc),
         Format::HydraConfig => {
-            formats::hydra::analyse(ctx, data, loc);
-            Format::HydraConfig
+            if formats::hydra::analyse(ctx, data, loc, depth) {
+                Format::HydraConfig
+            } else {
+                Format::Text
+            }
         }
         Format::Hdf5 => formats::hdf5::analyse(ctx, data, loc),
         Format::KerasConfig => formats::keras::analyse_config(ctx, data, loc),

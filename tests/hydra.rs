@@ -213,3 +213,167 @@ fn hostile_configs_are_bounded() {
     let r = scan_named("laughs.yaml", laughs.as_bytes());
     assert_eq!(r.format, Format::HydraConfig);
 }
+
+/// How the key may be spelled (t15): YAML and JSON escapes, tags and anchors on the key, a
+/// complex key, a BOM, torchtune's `_component_`; and PyYAML's extra line breaks (U+2028 ends a
+/// comment for Hydra's loader).
+#[test]
+fn hidden_key_spellings_are_read() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "c.yaml",
+            "m:\n  \"\\x5ftarget_\": os.system\n  _args_: ['echo airlock']\n",
+        ),
+        (
+            "c.json",
+            "{\"m\": {\"\\u005ftarget_\": \"os.system\", \"_args_\": [\"echo airlock\"]}}",
+        ),
+        (
+            "c.yaml",
+            "m:\n  !!str _target_: os.system\n  _args_: ['echo airlock']\n",
+        ),
+        (
+            "c.yaml",
+            "m:\n  &k _target_: os.system\n  _args_: ['echo airlock']\n",
+        ),
+        (
+            "c.yaml",
+            "m:\n  ? _target_\n  : os.system\n  _args_: ['echo airlock']\n",
+        ),
+        (
+            "c.yaml",
+            "\u{feff}_target_: os.system\n_args_: ['echo airlock']\n",
+        ),
+        (
+            "c.json",
+            "{\"_target_\"\n: \"os.system\", \"_args_\": [\"echo airlock\"]}",
+        ),
+        (
+            "c.yaml",
+            "m:\n  _component_: os.system\n  _args_: ['echo airlock']\n",
+        ),
+        (
+            "c.yaml",
+            "# notes\u{2028}_target_: os.system\n_args_: ['echo airlock']\n",
+        ),
+    ];
+    for (name, text) in cases {
+        let r = scan_named(name, text.as_bytes());
+        assert_eq!(
+            targets(&r).first().map(|t| t.0),
+            Some(Severity::Critical),
+            "{text:?}: {:?}",
+            r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Interpolations the file itself answers are followed (`${cmd}`, `${mod}.system`, the default
+/// of `${oc.env:VAR,…}` and `${oc.select:key,…}`).
+#[test]
+fn interpolations_are_resolved_in_the_file() {
+    for text in [
+        "cmd: os.system\nrun:\n  _target_: ${cmd}\n  _args_: ['echo airlock']\n",
+        "mod: os\nrun:\n  _target_: ${mod}.system\n",
+        "a:\n  b: subprocess.getoutput\nrun: {_target_: '${a.b}'}\n",
+        "run: {_target_: '${oc.env:UNSET_VAR,os.system}'}\n",
+        "run: {_target_: '${oc.select:nothing,subprocess.getoutput}'}\n",
+    ] {
+        let r = scan_named("c.yaml", text.as_bytes());
+        assert_eq!(
+            targets(&r).first().map(|t| t.0),
+            Some(Severity::Critical),
+            "{text}: {:?}",
+            r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Real training configs name library loaders and the config system's own helpers: low or
+/// nothing, never a gate failure; a loader handed a URL, or told to unpickle, is more.
+#[test]
+fn library_loaders_are_graded_by_what_they_load() {
+    let benign = "model:\n  _target_: transformers.AutoModelForCausalLM.from_pretrained\n  pretrained_model_name_or_path: meta-llama/Llama-3.2-1B\ntok:\n  _target_: transformers.AutoTokenizer.from_pretrained\ndata:\n  _target_: datasets.load_dataset\n  path: json\ncls:\n  _target_: hydra.utils.get_class\n  path: torch.nn.Linear\ncfg:\n  _target_: omegaconf.OmegaConf.load\n  file_: x.yaml\nparser:\n  _target_: accelerate.commands.launch.launch_command_parser\n";
+    let r = scan_named("train.yaml", benign.as_bytes());
+    assert!(
+        targets(&r).iter().all(|t| t.0 <= Severity::Low),
+        "{:?}",
+        targets(&r)
+    );
+    let r = scan_named(
+        "c.yaml",
+        b"m:\n  _target_: lightning.pytorch.LightningModule.load_from_checkpoint\n  checkpoint_path: https://x.example.invalid/m.ckpt\n",
+    );
+    assert_eq!(targets(&r)[0].0, Severity::High);
+    let r = scan_named(
+        "c.yaml",
+        b"m:\n  _target_: numpy.load\n  file: x.npy\n  allow_pickle: true\n",
+    );
+    assert_eq!(targets(&r)[0].0, Severity::Medium);
+    // The config system handed a callable that runs a process.
+    let r = scan_named(
+        "c.yaml",
+        b"m:\n  _target_: hydra.utils.call\n  path: os.system\n",
+    );
+    assert_eq!(targets(&r)[0].0, Severity::Critical);
+    // Library functions that run code from a file or a download.
+    for t in [
+        "mmengine.config.Config.fromfile",
+        "torch.hub.load",
+        "diffusers.utils.dynamic_modules_utils.get_class_from_dynamic_module",
+    ] {
+        let r = scan_named("c.yaml", format!("m:\n  _target_: {t}\n").as_bytes());
+        assert_eq!(
+            targets(&r).first().map(|x| x.0),
+            Some(Severity::Critical),
+            "{t}"
+        );
+    }
+}
+
+/// PyYAML's Python tags and MONAI's `$` expressions run code when such a file is read.
+#[test]
+fn python_tags_and_bundle_expressions_are_judged() {
+    let r = scan_named(
+        "c.yaml",
+        b"_target_: torch.nn.Linear\nx: !!python/object/apply:os.system ['echo airlock']\n",
+    );
+    assert_eq!(targets(&r).first().map(|t| t.0), Some(Severity::Critical));
+    let r = scan_named(
+        "inference.yaml",
+        b"network:\n  _target_: monai.networks.nets.UNet\n  spatial_dims: 3\ninit: \"$__import__('os').system('echo airlock')\"\n",
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "python-shell-command" && f.severity == Severity::High),
+        "{:?}",
+        r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+    // Ordinary bundle expressions stay below medium.
+    let r = scan_named(
+        "inference.yaml",
+        b"device: \"$torch.device('cuda' if torch.cuda.is_available() else 'cpu')\"\nnetwork:\n  _target_: monai.networks.nets.UNet\n  spatial_dims: 3\nparams: \"$@network.parameters()\"\n",
+    );
+    assert!(
+        r.findings.iter().all(|f| f.severity < Severity::Medium),
+        "{:?}",
+        r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+}
+
+/// A document the parser stops in is reported, not passed over in silence.
+#[test]
+fn a_parse_stop_is_reported() {
+    let deep = format!(
+        "a: {}1{}\n_target_: os.system\n",
+        "[".repeat(400),
+        "]".repeat(400)
+    );
+    let r = scan_named("deep.yaml", deep.as_bytes());
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "resource-limit"),
+        "{:?}",
+        r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+}

@@ -76,23 +76,125 @@ const KNOWN: &[&str] = &[
     "mmengine",
 ];
 
-/// Whether `data` has a `_target_` key: the word at a line's start (after blanks, `- `, a
-/// quote) or after `{` / `,`, followed by an optional quote and a `:`. CMake and source text
-/// that merely contain the letters (`__target_name`) do not count.
+/// Keys whose value names a callable: Hydra's `_target_`, torchtune's `_component_`, and
+/// NeMo's older `target` / `cls` (judged only when denylisted: the words are common in other
+/// YAML).
+const TARGET_KEYS: &[&str] = &["_target_", "_component_", "target", "cls"];
+
+/// Largest text read as a config only for a `target` or `cls` key (bytes): those words are
+/// common in other YAML and JSON, and a large data file is not a config.
+const MAX_PLAIN_KEY_FILE: usize = 1 << 20;
+
+/// Whether `data` may be an instantiate config: it holds `_target_` or `_component_` as a
+/// whole word (not `__target_name`), a `target` or `cls` key (a small file), or a quoted key
+/// with escapes that spells one of [`TARGET_KEYS`] (`"\x5ftarget_"`, `"\u005ftarget_"`). The
+/// parse decides; a file that is no YAML gives nothing.
 pub fn looks_like_config(data: &[u8]) -> bool {
-    memchr::memmem::find_iter(data, b"_target_").any(|at| {
-        let before = data[..at]
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let word = |w: &[u8]| {
+        memchr::memmem::find_iter(data, w).any(|at| {
+            let before = at.checked_sub(1).map(|i| data[i]);
+            let after = data.get(at + w.len()).copied();
+            !before.is_some_and(ident) && !after.is_some_and(ident)
+        })
+    };
+    if word(b"_target_")
+        || word(b"_component_")
+        || memchr::memmem::find(data, b"!!python/").is_some()
+        || memchr::memmem::find(data, b"tag:yaml.org,2002:python/").is_some()
+    {
+        return true;
+    }
+    let key = |w: &[u8]| {
+        memchr::memmem::find_iter(data, w).any(|at| {
+            let before = at.checked_sub(1).map(|i| data[i]);
+            let rest = &data[at + w.len()..];
+            let rest = &rest[rest
+                .iter()
+                .take_while(|c| matches!(c, b' ' | b'\t' | b'"' | b'\''))
+                .count()..];
+            !before.is_some_and(ident) && rest.first() == Some(&b':')
+        })
+    };
+    if data.len() <= MAX_PLAIN_KEY_FILE && (key(b"target") || key(b"cls")) {
+        return true;
+    }
+    escaped_key(data)
+}
+
+/// Whether a double-quoted string with a backslash escape, followed by `:` (a key), decodes to
+/// one of [`TARGET_KEYS`]. Only strings of at most 64 bytes are looked at.
+fn escaped_key(data: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', data).any(|at| {
+        // A double-quoted string may be folded over lines by an escaped line break.
+        let from = at.saturating_sub(64);
+        let Some(open) = data[from..at].iter().rposition(|c| *c == b'"') else {
+            return false;
+        };
+        let open = from + open;
+        let Some(close) = data[at..data.len().min(at + 64)]
             .iter()
-            .rev()
-            .find(|c| !matches!(c, b' ' | b'\t' | b'"' | b'\''));
-        let key_start = matches!(before, None | Some(b'\n' | b'\r' | b'{' | b',' | b'-'));
-        let after = &data[at + b"_target_".len()..];
-        let after = &after[after
-            .iter()
-            .take_while(|c| matches!(c, b' ' | b'\t' | b'"' | b'\''))
-            .count()..];
-        key_start && after.first() == Some(&b':')
+            .position(|c| *c == b'"')
+            .map(|i| at + i)
+        else {
+            return false;
+        };
+        if close - open > 64 {
+            return false;
+        }
+        let after = &data[close + 1..];
+        let after = &after[after.iter().take_while(|c| c.is_ascii_whitespace()).count()..];
+        after.first() == Some(&b':')
+            && decode_escapes(&data[open + 1..close])
+                .is_some_and(|k| TARGET_KEYS.contains(&k.as_str()))
     })
+}
+
+/// A double-quoted YAML or JSON string's escapes decoded (`\xNN`, `\uNNNN`, `\UNNNNNNNN`, and
+/// the one-letter ones); `None` when malformed.
+fn decode_escapes(raw: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(raw).ok()?;
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let e = chars.next()?;
+        // An escaped line break folds the string: the break and the next line's indent go.
+        if e == '\n' || e == '\r' {
+            let rest: String = chars.by_ref().collect();
+            let rest = rest.trim_start_matches(['\n', '\r', ' ', '\t']);
+            out.push_str(&decode_escapes(rest.as_bytes())?);
+            return Some(out);
+        }
+        let hex = |n: usize, chars: &mut std::str::Chars<'_>| {
+            let h: String = chars.by_ref().take(n).collect();
+            u32::from_str_radix(&h, 16).ok().and_then(char::from_u32)
+        };
+        out.push(match e {
+            'x' => hex(2, &mut chars)?,
+            'u' => hex(4, &mut chars)?,
+            'U' => hex(8, &mut chars)?,
+            'n' => '\n',
+            't' => '\t',
+            '_' => '\u{a0}',
+            other => other,
+        });
+    }
+    Some(out)
+}
+
+/// The text as PyYAML reads it (Hydra and OmegaConf load configs with PyYAML): it breaks lines
+/// at U+0085, U+2028 and U+2029 as well, which YAML 1.2 parsers do not, so a `# comment` ending
+/// in one would hide the key after it. Each becomes a `\n`.
+fn pyyaml_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\u{85}', '\u{2028}', '\u{2029}']) {
+        std::borrow::Cow::Owned(text.replace(['\u{85}', '\u{2028}', '\u{2029}'], "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// One open node of the walk.
@@ -100,8 +202,8 @@ enum Frame {
     Mapping {
         /// The key just read, waiting for its value.
         key: Option<String>,
-        /// `_target_`'s value and its line, and whether it came from NeMo's older `target` or
-        /// `cls` key (judged only when denylisted: the words are common in other YAML).
+        /// The target key's value, its line, and whether it came from NeMo's `target` or
+        /// `cls` (judged only when denylisted).
         target: Option<(String, usize, bool)>,
         /// `_args_`, when a sequence of scalars.
         args: Vec<String>,
@@ -113,60 +215,64 @@ enum Frame {
     Sequence {
         /// The `_args_` sequence of the mapping below it.
         args: bool,
+        /// Items read so far (the next one's index, for dotted paths).
+        items: usize,
     },
 }
 
+/// A node with a target, judged once the whole document is read (an interpolation may name a
+/// value further down).
+struct Node {
+    target: String,
+    line: usize,
+    strict: bool,
+    args: Vec<String>,
+    kwargs: Vec<(String, String)>,
+}
+
+/// Scalar values kept by dotted path, for interpolations (`${model.cmd}`).
+const MAX_VALUES: usize = 100_000;
+
+/// Nodes with a target kept per file.
+const MAX_NODES: usize = 10_000;
+
 /// Analyse an instantiate config (`data`, UTF-8 text; other bytes end the walk). Emits one
-/// `config-target-call` finding per node whose `_target_` names a denylisted callable (the
-/// pickle denylist's severity for its category) or a callable outside [`KNOWN`] and the
-/// allowlists (low), at `loc` with the node's 1-based line.
-pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) {
+/// `config-target-call` finding per node whose target key (`_target_`, `_component_`, NeMo's
+/// `target` / `cls`) names a denylisted callable or, for `_target_` / `_component_`, a callable
+/// outside [`KNOWN`] and the allowlists, at `loc` with the node's 1-based line. An
+/// interpolation (`${path}`, `${oc.env:VAR,default}`) is resolved against the file's own values
+/// first. A document the parser stops in (malformed, or nested past its bound) after a mapping
+/// began is reported. Returns whether the text read as a config (a target, a Python tag or a
+/// mapping the parser stopped in); other text that merely holds the word is plain text.
+pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
     let text = match std::str::from_utf8(data) {
         Ok(t) => t,
         Err(e) => std::str::from_utf8(&data[..e.valid_up_to()]).unwrap_or_default(),
     };
+    let text = pyyaml_lines(text);
     let mut stack: Vec<Frame> = Vec::new();
+    // The key (or index) each open container sits under, parallel to `stack`.
+    let mut path: Vec<String> = Vec::new();
     let mut anchors: HashMap<usize, String> = HashMap::new();
-    let mut reported = 0usize;
-    let mut over = 0usize;
+    let mut values: HashMap<String, String> = HashMap::new();
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut dropped = 0usize;
     let mut events = 0usize;
-    let mut emit = |ctx: &mut Ctx,
-                    target: &str,
-                    line: usize,
-                    strict: bool,
-                    args: &[String],
-                    kw: &[(String, String)]| {
-        let Some((severity, why)) = judge(target).filter(|(s, _)| !strict || *s > Severity::Low)
-        else {
-            return;
-        };
-        if reported >= MAX_REPORTED {
-            over += 1;
-            return;
-        }
-        reported += 1;
-        let mut parts: Vec<String> = args.iter().map(|a| quote(a)).collect();
-        parts.extend(kw.iter().map(|(k, v)| format!("{k}={}", quote(v))));
-        let call = truncate_chars(&format!("{target}({})", parts.join(", ")), EVIDENCE_CHARS);
-        ctx.emit(
-            Finding::builder(
-                &rules::repo::config_target_call::RULE,
-                loc.with_span(Span::Line { line: line as u64 }),
-            )
-            .severity(severity)
-            .message(if strict {
-                format!("`target` names {why}; NeMo's from_config_dict imports and calls it when the model is restored")
-            } else {
-                format!("`_target_` names {why}; hydra.utils.instantiate imports and calls it when the config is loaded")
-            })
-            .evidence(call)
-            .build(),
-        );
-    };
-    let mut parser = Parser::new_from_str(text);
     let mut stopped: Option<String> = None;
+    let mut failed: Option<(usize, String)> = None;
+    // PyYAML's Python tags (line, tag) and MONAI bundle `$` expressions (line, expression).
+    let mut tags: Vec<(usize, String)> = Vec::new();
+    let mut expressions: Vec<(usize, String)> = Vec::new();
+    let mut mappings = false;
+    let mut parser = Parser::new_from_str(&text);
     while let Some(next) = parser.next_event() {
-        let Ok((event, span)) = next else { break };
+        let (event, span) = match next {
+            Ok(e) => e,
+            Err(e) => {
+                failed = Some((e.marker().line(), e.info().to_string()));
+                break;
+            }
+        };
         events += 1;
         if events > MAX_EVENTS {
             stopped = Some(format!("more than {MAX_EVENTS} YAML events"));
@@ -177,10 +283,26 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) {
             break;
         }
         let line = span.start.line();
+        let tag = match &event {
+            Event::Scalar(_, _, _, t) | Event::MappingStart(_, t) | Event::SequenceStart(_, t) => {
+                t.as_ref().map(|t| format!("{}{}", t.handle, t.suffix))
+            }
+            _ => None,
+        };
+        if let Some(t) = tag.filter(|t| t.contains("python/")) {
+            if tags.len() < MAX_REPORTED {
+                tags.push((line, t));
+            }
+        }
+        if let Event::Scalar(v, ..) = &event {
+            if v.starts_with('$') && !v.starts_with("${") && expressions.len() < MAX_EXPRESSIONS {
+                expressions.push((line, v[1..].to_string()));
+            }
+        }
         // A scalar (or an alias of one) completes a key or a value of the frame on top.
         let scalar = match &event {
             Event::Scalar(v, _, anchor, _) => {
-                if *anchor > 0 {
+                if *anchor > 0 && anchors.len() < MAX_VALUES {
                     anchors.insert(*anchor, v.to_string());
                 }
                 Some(v.to_string())
@@ -188,15 +310,24 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) {
             Event::Alias(id) => Some(anchors.get(id).cloned().unwrap_or_default()),
             _ => None,
         };
+        mappings |= matches!(event, Event::MappingStart(..));
         match event {
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let args = matches!(stack.last(), Some(Frame::Mapping { in_args: true, .. }))
                     && matches!(event, Event::SequenceStart(..));
                 // A container as a value: the key it belongs to is used up.
-                if let Some(Frame::Mapping { key, in_args, .. }) = stack.last_mut() {
-                    *key = None;
-                    *in_args = false;
-                }
+                let under = match stack.last_mut() {
+                    Some(Frame::Mapping { key, in_args, .. }) => {
+                        *in_args = false;
+                        key.take().unwrap_or_default()
+                    }
+                    Some(Frame::Sequence { items, .. }) => {
+                        *items += 1;
+                        (*items - 1).to_string()
+                    }
+                    None => String::new(),
+                };
+                path.push(under);
                 stack.push(if matches!(event, Event::MappingStart(..)) {
                     Frame::Mapping {
                         key: None,
@@ -206,25 +337,38 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) {
                         in_args: false,
                     }
                 } else {
-                    Frame::Sequence { args }
+                    Frame::Sequence { args, items: 0 }
                 });
             }
             Event::MappingEnd => {
+                path.pop();
                 if let Some(Frame::Mapping {
-                    target: Some((t, l, strict)),
+                    target: Some((target, line, strict)),
                     args,
                     kwargs,
                     ..
                 }) = stack.pop()
                 {
-                    emit(ctx, &t, l, strict, &args, &kwargs);
+                    if nodes.len() < MAX_NODES {
+                        nodes.push(Node {
+                            target,
+                            line,
+                            strict,
+                            args,
+                            kwargs,
+                        });
+                    } else {
+                        dropped += 1;
+                    }
                 }
             }
             Event::SequenceEnd => {
+                path.pop();
                 stack.pop();
             }
             Event::Scalar(..) | Event::Alias(_) => {
                 let value = scalar.unwrap_or_default();
+                let depth = stack.len();
                 match stack.last_mut() {
                     Some(Frame::Mapping {
                         key,
@@ -239,7 +383,13 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) {
                         }
                         Some(k) => {
                             *in_args = false;
-                            if k == "_target_" {
+                            if values.len() < MAX_VALUES {
+                                let mut p: Vec<&str> =
+                                    path[1.min(depth)..].iter().map(String::as_str).collect();
+                                p.push(&k);
+                                values.insert(p.join("."), value.clone());
+                            }
+                            if k == "_target_" || k == "_component_" {
                                 *target = Some((value, line, false));
                             } else if matches!(k.as_str(), "target" | "cls")
                                 && target.as_ref().is_none_or(|t| t.2)
@@ -251,16 +401,87 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) {
                             }
                         }
                     },
-                    Some(Frame::Sequence { args: true }) => {
-                        if let Some(Frame::Mapping { args, .. }) = stack.iter_mut().rev().nth(1) {
-                            args.push(value);
+                    Some(Frame::Sequence { args, items }) => {
+                        *items += 1;
+                        if *args {
+                            if let Some(Frame::Mapping { args, .. }) = stack.iter_mut().rev().nth(1)
+                            {
+                                args.push(value);
+                            }
                         }
                     }
-                    _ => {}
+                    None => {}
                 }
             }
             _ => {}
         }
+    }
+    let mut reported = 0usize;
+    let mut over = dropped;
+    for node in &nodes {
+        // MONAI evaluates a `$` target and calls what it gives: the call, as Python.
+        if let Some(expr) = node
+            .target
+            .trim()
+            .strip_prefix('$')
+            .filter(|e| !e.starts_with('{'))
+        {
+            if expressions.len() < MAX_EXPRESSIONS {
+                let args: Vec<String> = node.args.iter().map(|a| quote(a)).collect();
+                expressions.push((node.line, format!("({expr})({})", args.join(", "))));
+            }
+            continue;
+        }
+        let Some((severity, why)) = resolve(&node.target, &values)
+            .and_then(|(t, how)| judge(&t, &node.args, &node.kwargs).map(|(s, w)| (s, w, how)))
+            .filter(|(s, _, _)| !node.strict || *s > Severity::Low)
+            .map(|(s, w, how)| (s, format!("{w}{how}")))
+        else {
+            continue;
+        };
+        if reported >= MAX_REPORTED {
+            over += 1;
+            continue;
+        }
+        reported += 1;
+        let mut parts: Vec<String> = node.args.iter().map(|a| quote(a)).collect();
+        parts.extend(node.kwargs.iter().map(|(k, v)| format!("{k}={}", quote(v))));
+        let call = truncate_chars(
+            &format!("{}({})", node.target.trim(), parts.join(", ")),
+            EVIDENCE_CHARS,
+        );
+        ctx.emit(
+            Finding::builder(
+                &rules::repo::config_target_call::RULE,
+                loc.with_span(Span::Line {
+                    line: node.line as u64,
+                }),
+            )
+            .severity(severity)
+            .message(if node.strict {
+                format!("`target` names {why}; NeMo's from_config_dict imports and calls it when the model is restored")
+            } else {
+                format!("the target key names {why}; hydra.utils.instantiate imports and calls it when the config is loaded")
+            })
+            .evidence(call)
+            .build(),
+        );
+    }
+    python_tags(ctx, &tags, loc);
+    // MONAI's `ConfigParser` evaluates a `$` value as a Python expression (`$import x` runs
+    // the import) when the bundle is parsed: judged as Python run at load, at its line.
+    for (line, expr) in &expressions {
+        let pad = if *line <= MAX_PAD_LINES { line - 1 } else { 0 };
+        let src = format!("{}{}\n", "\n".repeat(pad), expr);
+        crate::formats::python::analyse(
+            ctx,
+            src.as_bytes(),
+            crate::formats::python::Role::Module,
+            false,
+            false,
+            loc,
+            depth + 1,
+        );
     }
     if let Some(bound) = stopped {
         ctx.limit_at(
@@ -268,6 +489,25 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) {
             loc,
             &bound,
             "the rest of the config (its `_target_` keys)",
+        );
+    }
+    let config = !nodes.is_empty() || !tags.is_empty() || (mappings && failed.is_some());
+    if let Some((line, why)) = failed.filter(|_| mappings) {
+        // PyYAML, which Hydra uses, may read further than this parser (it has no nesting
+        // bound of its own): what follows is not judged, and is said so.
+        let nested = why.contains("recursion");
+        ctx.emit(
+            Finding::builder(
+                &rules::core::resource_limit::RULE,
+                loc.with_span(Span::Line { line: line as u64 }),
+            )
+            .severity(if nested { Severity::Medium } else { Severity::Low })
+            .message(format!(
+                "config not read past line {line}: the YAML parser stopped ({}); `_target_` keys after it are not judged",
+                truncate_chars(&why, 120)
+            ))
+            .evidence(format!("line {line}"))
+            .build(),
         );
     }
     if over > 0 {
@@ -278,6 +518,94 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) {
             &format!("{} not reported", plural(over, "further target")),
         );
     }
+    config
+}
+
+/// `$` expressions judged per file at most.
+const MAX_EXPRESSIONS: usize = 256;
+
+/// Lines an expression is moved down by so its findings carry its line in the config; past
+/// this, line 1 of the expression is reported.
+const MAX_PAD_LINES: usize = 100_000;
+
+/// PyYAML's Python tags: `!!python/object/apply:F` and `!!python/object/new:C` call `F` / `C`
+/// when a file is read with `yaml.unsafe_load` (or `yaml.load` with the `Loader`, `UnsafeLoader`,
+/// before PyYAML 5.1 by default): graded as the call (the denylist's severity; at least medium,
+/// since the file runs code with those loaders); `!!python/name:` and `!!python/module:` only
+/// import (low, medium for a denylisted name). Hydra and OmegaConf use a safe loader, which
+/// refuses them; other code reads model configs with `yaml.load`.
+fn python_tags(ctx: &mut Ctx, tags: &[(usize, String)], loc: &Location) {
+    for (line, tag) in tags {
+        let Some((kind, name)) = tag
+            .split_once("python/")
+            .and_then(|(_, r)| r.split_once(':'))
+        else {
+            continue;
+        };
+        let calls = matches!(kind, "object/apply" | "object/new" | "object");
+        let judged = judge(name, &[], &[]);
+        let severity = match (&judged, calls) {
+            (Some((s, _)), true) => (*s).max(Severity::Medium),
+            (None, true) => Severity::Medium,
+            (Some((s, _)), false) if *s > Severity::Low => Severity::Medium,
+            _ => Severity::Low,
+        };
+        let what = judged.map_or_else(|| format!("`{name}`"), |(_, w)| w);
+        ctx.emit(
+            Finding::builder(
+                &rules::repo::config_target_call::RULE,
+                loc.with_span(Span::Line { line: *line as u64 }),
+            )
+            .severity(severity)
+            .message(format!(
+                "YAML tag `!!python/{kind}` names {what}; PyYAML's unsafe loaders {} it when the file is read",
+                if calls { "call" } else { "import" }
+            ))
+            .evidence(truncate_chars(tag, EVIDENCE_CHARS))
+            .build(),
+        );
+    }
+}
+
+/// A target with its interpolations resolved against the file's own `values` (`${a.b}`,
+/// followed up to 8 times) and OmegaConf's `${oc.env:VAR,default}` taken at its default (what
+/// loads when `VAR` is unset), with a note on how; `None` for an interpolation that is not one
+/// of those, judged as computed.
+fn resolve(target: &str, values: &HashMap<String, String>) -> Option<(String, String)> {
+    let mut t = target.trim().to_string();
+    let mut how = String::new();
+    // Each `${…}` the file can answer is replaced (`${mod}.system` with `mod: os`), eight
+    // rounds at most.
+    for _ in 0..8 {
+        let Some(open) = t.find("${") else { break };
+        let Some(close) = t[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        let inner = t[open + 2..close].trim().to_string();
+        let value = if let Some(sel) = inner.strip_prefix("oc.select:") {
+            // `${oc.select:key,default}`: the key's value, else the default.
+            let (key, default) = sel.split_once(',').unwrap_or((sel, ""));
+            values.get(key.trim()).cloned().or_else(|| {
+                how = format!(" (the default of `${{oc.select:{}}}`)", key.trim());
+                Some(default.trim().trim_matches(['\'', '"']).to_string())
+            })
+        } else if let Some(env) = inner.strip_prefix("oc.env:") {
+            env.split_once(',').map(|(var, default)| {
+                how = format!(" (the default of `${{oc.env:{}}}`)", var.trim());
+                default.trim().trim_matches(['\'', '"']).to_string()
+            })
+        } else {
+            values.get(&inner).map(|v| {
+                how = format!(" (through `${{{inner}}}`)");
+                v.trim().to_string()
+            })
+        };
+        match value {
+            Some(v) if t.len() + v.len() < 4096 => t.replace_range(open..=close, &v),
+            _ => break,
+        }
+    }
+    Some((t, how))
 }
 
 /// A scalar as a Python literal in the rendered call: numbers as they are, YAML booleans and
@@ -292,10 +620,16 @@ fn quote(v: &str) -> String {
     }
 }
 
-/// The severity and a description of what a `_target_` path names, or `None` when it names an
+/// The severity and a description of what a target path names, or `None` when it names an
 /// allowlisted callable or one in a [`KNOWN`] package. Every split of the dotted path into a
 /// module and a qualified name is tried, as `_locate` imports the longest module it can.
-fn judge(target: &str) -> Option<(Severity, String)> {
+///
+/// The pickle denylist decides, with two differences for configs: a loader of another model or
+/// file (`from_pretrained`, `load_dataset`, `torch.load`) is what configs name all the time, so
+/// it is low in a [`KNOWN`] library and medium elsewhere (`pickle.loads`); and Hydra's and
+/// OmegaConf's own functions (`hydra.utils.get_class`, `OmegaConf.load`) are the config
+/// system's, judged by the dotted paths they are handed (`args`, `kwargs`).
+fn judge(target: &str, args: &[String], kwargs: &[(String, String)]) -> Option<(Severity, String)> {
     let target = target.trim();
     if target.contains("${") {
         return Some((
@@ -312,20 +646,51 @@ fn judge(target: &str) -> Option<(Severity, String)> {
     if parts.len() < 2 || !parts.iter().all(|p| identifier(p)) {
         return None;
     }
-    let mut allowed = false;
-    for i in 1..parts.len() {
-        let (module, name) = (parts[..i].join("."), parts[i..].join("."));
-        match classify::classify(&module, &name) {
-            Class::Denied(category) => {
-                let severity = classify::call_severity(category).max(Severity::Medium);
-                return Some((severity, format!("`{target}` ({category})")));
-            }
-            Class::Allowed => allowed = true,
-            Class::Unknown => {}
-        }
+    if matches!(parts[0], "hydra" | "omegaconf") {
+        // `hydra.utils.call` with `path: os.system`: the path is what runs.
+        return args
+            .iter()
+            .chain(kwargs.iter().map(|(_, v)| v))
+            .filter(|v| v.contains('.') && !v.contains(['/', ' ', '$']))
+            .find_map(|v| judge(v, &[], &[]).filter(|(s, _)| *s > Severity::Low))
+            .map(|(s, w)| (s, format!("{w}, through `{target}`")));
     }
-    if allowed || KNOWN.contains(&parts[0]) {
-        return None;
+    let known = KNOWN.contains(&parts[0]);
+    // `_locate` imports every component it can and takes the rest as attributes: the last
+    // component is the callable, the rest its module (or a path of attributes through it,
+    // which the denylist walks: `os.path.os.system`).
+    let (module, name) = (parts[..parts.len() - 1].join("."), parts[parts.len() - 1]);
+    let handed = || args.iter().chain(kwargs.iter().map(|(_, v)| v));
+    match classify::classify(&module, name) {
+        Class::Denied(category) if category.starts_with("loading another") => {
+            // A loader fetching what it loads from a URL loads remote content at load; one
+            // told to unpickle (`allow_pickle: true`, `weights_only: false`) runs what it loads.
+            let remote = handed().any(|v| v.contains("://"));
+            let unpickles = kwargs.iter().any(|(k, v)| {
+                (k == "allow_pickle" && matches!(v.as_str(), "true" | "True"))
+                    || (k == "weights_only" && matches!(v.as_str(), "false" | "False"))
+            });
+            let severity = if remote {
+                Severity::High
+            } else if unpickles || !known {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            let how = if remote { ", from a URL" } else { "" };
+            return Some((severity, format!("`{target}` ({category}{how})")));
+        }
+        // Library downloads (`datasets.load_dataset`) are what training configs do.
+        Class::Denied(category) if known && category == "network" => {
+            return Some((Severity::Low, format!("`{target}` ({category})")));
+        }
+        Class::Denied(category) => {
+            let severity = classify::call_severity(category).max(Severity::Medium);
+            return Some((severity, format!("`{target}` ({category})")));
+        }
+        Class::Allowed => return None,
+        Class::Unknown if known => return None,
+        Class::Unknown => {}
     }
     Some((
         Severity::Low,
