@@ -118,6 +118,8 @@ pub enum Format {
     /// A project's `pyproject.toml`, read for its installer configuration (`[tool.uv]`,
     /// `[tool.poetry]`).
     Pyproject,
+    /// A setuptools `setup.cfg`, read for the commands it installs and its build requirements.
+    SetupCfg,
     /// Text that is none of the above.
     Text,
     /// Nothing recognised.
@@ -171,6 +173,7 @@ impl Format {
             Format::PoetryLock => "poetry-lock",
             Format::PipConfig => "pip-config",
             Format::Pyproject => "pyproject",
+            Format::SetupCfg => "setup-cfg",
             Format::Text => "text",
             Format::Unknown => "unknown",
         }
@@ -192,6 +195,7 @@ impl Format {
                 | Format::PoetryLock
                 | Format::PipConfig
                 | Format::Pyproject
+                | Format::SetupCfg
                 | Format::ChatTemplate
                 | Format::TokenizerConfig
                 | Format::KerasConfig
