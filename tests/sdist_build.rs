@@ -149,6 +149,108 @@ fn sdist_console_scripts_that_shadow_a_command_are_high() {
     }
 }
 
+/// `[options] cmdclass` in `setup.cfg` names modules setuptools imports and whose command
+/// classes it runs while it builds and installs, as `[tool.setuptools.cmdclass]` does (t14
+/// bd17); also when the module comes before `setup.cfg` in the archive.
+#[test]
+fn a_cmdclass_module_named_in_setup_cfg_runs_at_install() {
+    let cfg = "[metadata]\nname = x\nversion = 1.0\n[options]\ncmdclass =\n    install = x_build.Install\n";
+    let module = "import subprocess\nfrom setuptools.command.install import install\nclass Install(install):\n    def run(self):\n        subprocess.run('echo airlock-test', shell=True)\n        install.run(self)\n";
+    for members in [
+        vec![
+            M::File("setup.cfg", cfg),
+            M::File("setup.py", SETUP),
+            M::File("x_build.py", module),
+        ],
+        vec![
+            M::File("x_build.py", module),
+            M::File("setup.py", SETUP),
+            M::File("setup.cfg", cfg),
+        ],
+    ] {
+        assert_eq!(
+            worst(&sdist(&members), "python-shell-command"),
+            Some(Severity::High)
+        );
+    }
+    // The same module no cmdclass names is an ordinary module.
+    let plain = sdist(&[
+        M::File("setup.cfg", "[metadata]\nname = x\nversion = 1.0\n"),
+        M::File("setup.py", SETUP),
+        M::File("x_build.py", module),
+    ]);
+    assert_eq!(worst(&plain, "python-shell-command"), Some(Severity::Low));
+}
+
+const PAYLOAD: &str = "import os\nos.system('echo airlock-test')\n";
+
+/// A link member Python would run is judged by what extraction makes it: the target's content
+/// under the link's name (t14 ta03, ta04, ta06).
+#[test]
+fn links_to_code_are_judged_by_their_target() {
+    let symlink = sdist(&[
+        M::File("tools/helper.txt", PAYLOAD),
+        M::Symlink("setup.py", "tools/helper.txt"),
+    ]);
+    assert_eq!(
+        worst(&symlink, "python-shell-command"),
+        Some(Severity::High)
+    );
+    let hardlink = sdist(&[
+        M::File("docs/notes.txt", PAYLOAD),
+        M::Hardlink("setup.py", "x-1.0/docs/notes.txt"),
+    ]);
+    assert_eq!(
+        worst(&hardlink, "python-shell-command"),
+        Some(Severity::High)
+    );
+    // A package's `__init__.py` pointing at a data file, through a chain of two links, the
+    // target after the links.
+    let init = sdist(&[
+        M::File("setup.py", SETUP),
+        M::Symlink("x/__init__.py", "impl.py"),
+        M::Symlink("x/impl.py", "data.bin"),
+        M::File("x/data.bin", PAYLOAD),
+    ]);
+    assert_eq!(worst(&init, "python-shell-command"), Some(Severity::High));
+    // Benign look-alikes: a README link, a LICENSE link to the parent folder (inside), a
+    // module link to an ordinary module.
+    let benign = sdist(&[
+        M::File("setup.py", SETUP),
+        M::File("docs/README.md", "# x\n"),
+        M::File("LICENSE", "MIT\n"),
+        M::Symlink("README.md", "docs/README.md"),
+        M::Symlink("x/LICENSE", "../LICENSE"),
+        M::File("x/real.py", CLI),
+        M::Symlink("x/alias.py", "real.py"),
+    ]);
+    assert!(worst_any(&benign) < Some(Severity::Medium));
+    assert_eq!(worst(&benign, "archive-path-traversal"), None);
+    // A link that leaves the folder is still traversal.
+    let out = sdist(&[
+        M::File("setup.py", SETUP),
+        M::Symlink("x/data", "../../../etc/passwd"),
+    ]);
+    assert_eq!(
+        worst(&out, "archive-path-traversal"),
+        Some(Severity::Medium)
+    );
+}
+
+/// `x-1.0/docs/../setup.py` is extracted as `x-1.0/setup.py`: inside the folder, so no
+/// traversal (t14 report 2.5), and still analysed as `setup.py`.
+#[test]
+fn dot_segments_that_stay_inside_are_not_traversal() {
+    let data = sdist(&[M::File("docs/../setup.py", PAYLOAD)]);
+    assert_eq!(worst(&data, "archive-path-traversal"), None);
+    assert_eq!(worst(&data, "python-shell-command"), Some(Severity::High));
+    let out = sdist(&[M::File("../../setup.py", SETUP)]);
+    assert_eq!(
+        worst(&out, "archive-path-traversal"),
+        Some(Severity::Medium)
+    );
+}
+
 /// Build requirements fetched from a URL run their code on the building machine
 /// (t14 bd07, bd08, bd15): medium, low with a hash in the URL; names from the index and local
 /// `file:` URLs are not reported.
