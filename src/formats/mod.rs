@@ -120,6 +120,8 @@ pub enum Format {
     Pyproject,
     /// A setuptools `setup.cfg`, read for the commands it installs and its build requirements.
     SetupCfg,
+    /// A virtual environment's `pyvenv.cfg`, read for where its interpreter comes from.
+    PyvenvCfg,
     /// Text that is none of the above.
     Text,
     /// Nothing recognised.
@@ -174,6 +176,7 @@ impl Format {
             Format::PipConfig => "pip-config",
             Format::Pyproject => "pyproject",
             Format::SetupCfg => "setup-cfg",
+            Format::PyvenvCfg => "pyvenv-cfg",
             Format::Text => "text",
             Format::Unknown => "unknown",
         }
@@ -196,6 +199,7 @@ impl Format {
                 | Format::PipConfig
                 | Format::Pyproject
                 | Format::SetupCfg
+                | Format::PyvenvCfg
                 | Format::ChatTemplate
                 | Format::TokenizerConfig
                 | Format::KerasConfig

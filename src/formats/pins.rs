@@ -36,6 +36,8 @@ pub fn list_format(base: &str) -> Option<Format> {
         Some(Format::Pyproject)
     } else if lower == "setup.cfg" {
         Some(Format::SetupCfg)
+    } else if lower == "pyvenv.cfg" {
+        Some(Format::PyvenvCfg)
     } else if lower == "uv.lock" {
         Some(Format::UvLock)
     } else if lower == "poetry.lock" {
@@ -705,6 +707,42 @@ fn setup_cfg(ctx: &mut Ctx, text: &str, loc: &Location) {
     }
 }
 
+/// Report a virtual environment whose interpreter comes from a folder others can write
+/// (`pth-untrusted-path`, medium): `pyvenv.cfg`'s `home` (the folder of the base interpreter,
+/// whose standard library and `site` every process of the environment imports), `executable`,
+/// `base-executable` or `base-prefix` under `/tmp`, `/var/tmp`, `/dev/shm`, `C:\Users\Public`
+/// and the like ([`crate::formats::python::shared_path`]).
+fn pyvenv_cfg(ctx: &mut Ctx, text: &str, loc: &Location) {
+    use crate::finding::{Finding, Severity, Span};
+    for e in ini_entries(text).iter().take(64) {
+        if !matches!(
+            e.key.as_str(),
+            "home" | "executable" | "base-executable" | "base-prefix" | "base-exec-prefix"
+        ) {
+            continue;
+        }
+        let Some((_, value)) = e.values.first() else {
+            continue;
+        };
+        if crate::formats::python::shared_path(value) {
+            ctx.emit(
+                Finding::builder(
+                    &crate::rules::package::pth_untrusted_path::RULE,
+                    loc.with_span(Span::Line { line: e.line }),
+                )
+                .severity(Severity::Medium)
+                .message(format!(
+                    "the environment's interpreter comes from a folder others can write ({}): its standard library and site run in every process of the environment",
+                    e.key
+                ))
+                .evidence(crate::finding::truncate_chars(&e.text, 200))
+                .build(),
+            );
+            return;
+        }
+    }
+}
+
 /// The URL of a PEP 508 direct reference (`name [extras] @ URL [; marker]`), if `req` is one.
 fn direct_url(req: &str) -> Option<&str> {
     let (name, rest) = req.split_once('@')?;
@@ -979,6 +1017,7 @@ pub fn analyse_config(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location
         Format::PipConfig => pip_config(ctx, &text, loc),
         Format::Pyproject => pyproject(ctx, &text, loc),
         Format::SetupCfg => setup_cfg(ctx, &text, loc),
+        Format::PyvenvCfg => pyvenv_cfg(ctx, &text, loc),
         _ => {}
     }
 }
