@@ -461,7 +461,7 @@ pub fn analyse(
             formats::pins::analyse_list(ctx, sniffed, data, loc);
             sniffed
         }
-        Format::PipConfig | Format::Pyproject => {
+        Format::PipConfig | Format::Pyproject | Format::SetupCfg | Format::PyvenvCfg => {
             formats::pins::analyse_config(ctx, sniffed, data, loc);
             sniffed
         }

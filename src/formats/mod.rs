@@ -125,6 +125,10 @@ pub enum Format {
     Pyproject,
     /// An instantiate config: YAML or JSON text with `_target_` keys ([`hydra`]).
     HydraConfig,
+    /// A setuptools `setup.cfg`, read for the commands it installs and its build requirements.
+    SetupCfg,
+    /// A virtual environment's `pyvenv.cfg`, read for where its interpreter comes from.
+    PyvenvCfg,
     /// Text that is none of the above.
     Text,
     /// Nothing recognised.
@@ -181,6 +185,8 @@ impl Format {
             Format::PipfileLock => "pipfile-lock",
             Format::PipConfig => "pip-config",
             Format::Pyproject => "pyproject",
+            Format::SetupCfg => "setup-cfg",
+            Format::PyvenvCfg => "pyvenv-cfg",
             Format::Text => "text",
             Format::Unknown => "unknown",
         }
@@ -204,6 +210,8 @@ impl Format {
                 | Format::PipfileLock
                 | Format::PipConfig
                 | Format::Pyproject
+                | Format::SetupCfg
+                | Format::PyvenvCfg
                 | Format::ChatTemplate
                 | Format::TokenizerConfig
                 | Format::KerasConfig

@@ -37,6 +37,10 @@ pub fn list_format(base: &str) -> Option<Format> {
         Some(Format::PipConfig)
     } else if lower == "pyproject.toml" {
         Some(Format::Pyproject)
+    } else if lower == "setup.cfg" {
+        Some(Format::SetupCfg)
+    } else if lower == "pyvenv.cfg" {
+        Some(Format::PyvenvCfg)
     } else if lower == "uv.lock" {
         Some(Format::UvLock)
     } else if lower == "poetry.lock" {
@@ -640,36 +644,18 @@ const MAX_SOURCES: usize = 16;
 /// lines), graded as in a requirements file without hashes ([`grade_option`]).
 fn pip_config(ctx: &mut Ctx, text: &str, loc: &Location) {
     // (line, key, value, the line's text)
-    let mut entries: Vec<(u64, String, String, String)> = Vec::new();
-    for (i, raw) in crate::formats::pypkg::universal_lines(text)
-        .enumerate()
-        .take(MAX_PINS)
-    {
-        let raw = raw.trim_start_matches('\u{feff}');
-        let t = raw.trim();
-        if t.is_empty() || t.starts_with(['#', ';', '[']) {
-            continue;
-        }
-        if raw.starts_with([' ', '\t']) {
-            if let Some(last) = entries.last_mut() {
-                if last.2.len() < 4096 {
-                    last.2.push(' ');
-                    last.2.push_str(t);
-                }
-            }
-            continue;
-        }
-        let Some(at) = t.find(['=', ':']) else {
-            continue;
-        };
-        let key = t[..at].trim().to_ascii_lowercase().replace('_', "-");
-        entries.push((
-            (i + 1) as u64,
-            key,
-            t[at + 1..].trim().to_string(),
-            t.to_string(),
-        ));
-    }
+    let entries: Vec<(u64, String, String, String)> = ini_entries(text)
+        .into_iter()
+        .map(|e| {
+            let value = e
+                .values
+                .iter()
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            (e.line, e.key.replace('_', "-"), value, e.text)
+        })
+        .collect();
     let mut reported = 0;
     for (line, key, value, evidence) in &entries {
         if reported >= MAX_SOURCES {
@@ -684,6 +670,235 @@ fn pip_config(ctx: &mut Ctx, text: &str, loc: &Location) {
             reported += 1;
             emit_source(ctx, loc, *line, sev, what, v, evidence);
         }
+    }
+}
+
+/// One `key = value` entry of an INI file as Python's `configparser` reads it.
+#[derive(Debug)]
+struct IniEntry {
+    /// 1-based line of the key.
+    line: u64,
+    /// The section, lower case, without brackets.
+    section: String,
+    /// The key, lower case.
+    key: String,
+    /// The value's lines (the one after the key, then each indented continuation line), with
+    /// their 1-based numbers; blank ones dropped.
+    values: Vec<(u64, String)>,
+    /// The key's line as written.
+    text: String,
+}
+
+/// Continuation lines kept per INI value.
+const MAX_INI_VALUE_LINES: usize = 1000;
+
+/// The entries of an INI file (`pip.conf`, `setup.cfg`): `[section]` headers, `key = value` or
+/// `key: value`, values continued on indented lines, `#` and `;` comment lines, a byte order
+/// mark ignored; at most [`MAX_PINS`] lines read and [`MAX_INI_VALUE_LINES`] lines per value.
+fn ini_entries(text: &str) -> Vec<IniEntry> {
+    let mut entries: Vec<IniEntry> = Vec::new();
+    let mut section = String::new();
+    for (i, raw) in crate::formats::pypkg::universal_lines(text)
+        .enumerate()
+        .take(MAX_PINS)
+    {
+        let raw = raw.trim_start_matches('\u{feff}');
+        let t = raw.trim();
+        let line = (i + 1) as u64;
+        if t.is_empty() || t.starts_with(['#', ';']) {
+            continue;
+        }
+        if raw.starts_with([' ', '\t']) {
+            if let Some(last) = entries.last_mut() {
+                if last.values.len() < MAX_INI_VALUE_LINES {
+                    last.values.push((line, t.to_string()));
+                }
+            }
+            continue;
+        }
+        if let Some(name) = t.strip_prefix('[').and_then(|r| r.split_once(']')) {
+            section = name.0.trim().to_ascii_lowercase();
+            continue;
+        }
+        let Some(at) = t.find(['=', ':']) else {
+            continue;
+        };
+        let value = t[at + 1..].trim();
+        entries.push(IniEntry {
+            line,
+            section: section.clone(),
+            key: t[..at].trim().to_ascii_lowercase(),
+            values: if value.is_empty() {
+                Vec::new()
+            } else {
+                vec![(line, value.to_string())]
+            },
+            text: t.to_string(),
+        });
+    }
+    entries
+}
+
+/// Report what a setuptools `setup.cfg` declares that installs or runs something: the console
+/// and GUI scripts of `[options.entry_points]` and the files of `[options] scripts` that
+/// shadow a common command (`entry-point-shadows-command`, as for a wheel's
+/// `entry_points.txt`), and build requirements of `[options] setup_requires` fetched from a
+/// URL ([`build_requirement`]). (`[options] cmdclass` names install-time code, which the sdist
+/// reader analyses as such.)
+fn setup_cfg(ctx: &mut Ctx, text: &str, loc: &Location) {
+    use crate::finding::Span;
+    let entries = ini_entries(text);
+    let dist = entries
+        .iter()
+        .find(|e| e.section == "metadata" && e.key == "name")
+        .and_then(|e| e.values.first())
+        .map(|(_, v)| crate::osv::normalise(v))
+        .unwrap_or_default();
+    // setuptools' list values: one item a line, or comma-separated on one line
+    // (`setup_requires` also `;`-separated).
+    let items = |e: &IniEntry, seps: &[char]| -> Vec<(u64, String)> {
+        e.values
+            .iter()
+            .flat_map(|(l, v)| {
+                v.split(seps)
+                    .map(str::trim)
+                    .filter(|x| !x.is_empty())
+                    .map(|x| (*l, x.to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .take(MAX_INI_VALUE_LINES)
+            .collect()
+    };
+    for e in &entries {
+        match (e.section.as_str(), e.key.as_str()) {
+            ("options.entry_points", "console_scripts" | "gui_scripts") => {
+                for (line, v) in &e.values {
+                    if let Some((cmd, target)) = v.split_once('=') {
+                        let cmd = cmd.trim();
+                        crate::formats::pypkg::shadowing(
+                            ctx,
+                            cmd,
+                            &dist,
+                            "console script",
+                            format!("{cmd} = {}", target.trim()),
+                            loc.with_span(Span::Line { line: *line }),
+                        );
+                    }
+                }
+            }
+            ("options", "scripts") => {
+                for (line, path) in items(e, &[',']) {
+                    let base = path.rsplit(['/', '\\']).next().unwrap_or(&path);
+                    if !base.is_empty() {
+                        crate::formats::pypkg::shadowing(
+                            ctx,
+                            base,
+                            &dist,
+                            "installed script",
+                            format!("scripts = {path}"),
+                            loc.with_span(Span::Line { line }),
+                        );
+                    }
+                }
+            }
+            ("options", "setup_requires") => {
+                for (line, req) in items(e, &[';']).into_iter().take(MAX_SOURCES) {
+                    build_requirement(ctx, &req, line, loc);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Report a virtual environment whose interpreter comes from a folder others can write
+/// (`pth-untrusted-path`, medium): `pyvenv.cfg`'s `home` (the folder of the base interpreter,
+/// whose standard library and `site` every process of the environment imports), `executable`,
+/// `base-executable` or `base-prefix` under `/tmp`, `/var/tmp`, `/dev/shm`, `C:\Users\Public`
+/// and the like ([`crate::formats::python::shared_path`]).
+fn pyvenv_cfg(ctx: &mut Ctx, text: &str, loc: &Location) {
+    use crate::finding::{Finding, Severity, Span};
+    for e in ini_entries(text).iter().take(64) {
+        if !matches!(
+            e.key.as_str(),
+            "home" | "executable" | "base-executable" | "base-prefix" | "base-exec-prefix"
+        ) {
+            continue;
+        }
+        let Some((_, value)) = e.values.first() else {
+            continue;
+        };
+        if crate::formats::python::shared_path(value) {
+            ctx.emit(
+                Finding::builder(
+                    &crate::rules::package::pth_untrusted_path::RULE,
+                    loc.with_span(Span::Line { line: e.line }),
+                )
+                .severity(Severity::Medium)
+                .message(format!(
+                    "the environment's interpreter comes from a folder others can write ({}): its standard library and site run in every process of the environment",
+                    e.key
+                ))
+                .evidence(crate::finding::truncate_chars(&e.text, 200))
+                .build(),
+            );
+            return;
+        }
+    }
+}
+
+/// The URL of a PEP 508 direct reference (`name [extras] @ URL [; marker]`), if `req` is one.
+fn direct_url(req: &str) -> Option<&str> {
+    let (name, rest) = req.split_once('@')?;
+    let name = name.split('[').next().unwrap_or(name).trim();
+    if !valid_name(name) {
+        return None;
+    }
+    let url = rest.split_whitespace().next()?.trim_end_matches(';');
+    url.contains("://").then_some(url)
+}
+
+/// How a build requirement is graded (`[build-system] requires`, `setup_requires`): one
+/// fetched from a URL runs its code on the building machine before anything is installed,
+/// from a host that is not the index: medium, plain HTTP included (see
+/// `docs/rules/requirements-extra-index.md`); low over HTTPS with a hash in the URL's fragment
+/// (`#sha256=…`), which pip checks. A local `file:` URL, or a name from the index, is not
+/// reported.
+fn grade_build_requirement(req: &str) -> Option<(crate::finding::Severity, &'static str, &str)> {
+    use crate::finding::Severity;
+    let url = direct_url(req)?;
+    let scheme = url.split("://").next().unwrap_or("").to_ascii_lowercase();
+    let scheme = scheme.rsplit('+').next().unwrap_or(&scheme);
+    if scheme == "file" {
+        return None;
+    }
+    let hashed = ["#sha256=", "#sha384=", "#sha512="]
+        .iter()
+        .any(|h| url.to_ascii_lowercase().contains(h));
+    Some(if scheme == "http" {
+        (
+            Severity::Medium,
+            "fetches a build dependency over plain HTTP: its code runs while the package builds",
+        )
+    } else if hashed {
+        (
+            Severity::Low,
+            "fetches a hash-pinned build dependency from a URL: its code runs while the package builds",
+        )
+    } else {
+        (
+            Severity::Medium,
+            "fetches a build dependency from a URL instead of the index: its code runs while the package builds",
+        )
+    })
+    .map(|(s, w)| (s, w, url))
+}
+
+/// Report a build requirement `req` at `line` of `loc` fetched from a URL
+/// ([`grade_build_requirement`]).
+pub(crate) fn build_requirement(ctx: &mut Ctx, req: &str, line: u64, loc: &Location) {
+    if let Some((sev, what, url)) = grade_build_requirement(req) {
+        emit_source(ctx, loc, line, sev, what, url, req);
     }
 }
 
@@ -756,6 +971,13 @@ fn pyproject(ctx: &mut Ctx, text: &str, loc: &Location) {
     let tool = table.get("tool");
     let uv = tool.and_then(|t| t.get("uv"));
     let mut found: Vec<(Severity, &'static str, String)> = Vec::new();
+    // PEP 518 build requirements: the frontend installs them and runs their code to build.
+    let build_requires = table.get("build-system").and_then(|b| b.get("requires"));
+    for req in strings(build_requires) {
+        if let Some((sev, what, url)) = grade_build_requirement(req) {
+            found.push((sev, what, url.to_string()));
+        }
+    }
     if let Some(uv) = uv {
         let unsafe_strategy = uv
             .get("index-strategy")
@@ -898,6 +1120,8 @@ pub fn analyse_config(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location
     match format {
         Format::PipConfig => pip_config(ctx, &text, loc),
         Format::Pyproject => pyproject(ctx, &text, loc),
+        Format::SetupCfg => setup_cfg(ctx, &text, loc),
+        Format::PyvenvCfg => pyvenv_cfg(ctx, &text, loc),
         _ => {}
     }
 }

@@ -1491,6 +1491,11 @@ pub(crate) struct Signals {
     environ_aliases: std::collections::HashSet<String>,
     miner: Vec<(usize, String)>,
     install_hook: Vec<(usize, String)>,
+    /// What a `setup()` call declares beyond code: the commands it installs and the build
+    /// requirements it fetches ([`setup_declarations`]).
+    setup_decl: Vec<SetupDecl>,
+    /// The `name=` a `setup()` call gives its distribution.
+    setup_name: Option<String>,
     /// The overridden commands are build steps only (`build_ext`, `bdist_wheel` …), not
     /// `install`/`develop`.
     build_hook_only: bool,
@@ -1815,6 +1820,140 @@ fn string_nodes<'t>(
         stack.extend(x.named_children(&mut c));
     }
     out
+}
+
+/// What a `setup()` call declares that runs or installs something: a command installed into
+/// the environment's `bin` (a console or GUI script entry point, a file of `scripts=`), or a
+/// build requirement (`setup_requires=`).
+#[derive(Debug)]
+enum SetupDecl {
+    /// (line, command, how it is installed, what the source says).
+    Command(usize, String, &'static str, String),
+    /// (line, the requirement).
+    BuildRequirement(usize, String),
+}
+
+/// Declarations kept per source.
+const MAX_SETUP_DECL: usize = 64;
+
+/// The strings a `setup()` argument holds: a string, or a list or tuple of strings (literals or
+/// names bound to them), at most [`MAX_SETUP_DECL`].
+fn argument_strings(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Vec<String> {
+    let one = |x: tree_sitter::Node<'_>| -> Vec<String> {
+        match names.eval(x, src, scope) {
+            Some(Value::Data { bytes: Some(b), .. }) => {
+                vec![String::from_utf8_lossy(&b).into_owned()]
+            }
+            Some(Value::Seq(items)) => items
+                .iter()
+                .take(MAX_SETUP_DECL)
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .collect(),
+            _ => string_value(x, src).into_iter().collect(),
+        }
+    };
+    match n.kind() {
+        "list" | "tuple" => {
+            let mut c = n.walk();
+            n.named_children(&mut c)
+                .take(MAX_SETUP_DECL)
+                .flat_map(one)
+                .take(MAX_SETUP_DECL)
+                .collect()
+        }
+        _ => one(n),
+    }
+}
+
+/// Record what the arguments `args` of a `setup()` call declare ([`SetupDecl`]): its `name=`,
+/// `entry_points=` (a dict whose `console_scripts`/`gui_scripts` hold `cmd = target` strings,
+/// or the whole mapping as INI text, as setuptools accepts), `scripts=` (files installed into
+/// `bin` under their base name) and `setup_requires=`.
+fn setup_declarations(
+    args: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    sig: &mut Signals,
+) {
+    if let Some(v) = keyword(args, src, "name") {
+        if let Some(s) = argument_strings(v, src, names, scope).into_iter().next() {
+            sig.setup_name = Some(s);
+        }
+    }
+    let mut out: Vec<SetupDecl> = Vec::new();
+    if let Some(v) = keyword(args, src, "entry_points") {
+        let line = v.start_position().row + 1;
+        let mut groups: Vec<(usize, String, Vec<String>)> = Vec::new();
+        if v.kind() == "dictionary" {
+            let mut c = v.walk();
+            for pair in v.named_children(&mut c).take(MAX_SETUP_DECL) {
+                let (Some(k), Some(val)) = (field(pair, F::Key), field(pair, F::Value)) else {
+                    continue;
+                };
+                let Some(group) = argument_strings(k, src, names, scope).into_iter().next() else {
+                    continue;
+                };
+                let at = val.start_position().row + 1;
+                groups.push((at, group, argument_strings(val, src, names, scope)));
+            }
+        } else {
+            // The INI form: `[console_scripts]` sections of `name = target` lines.
+            for text in argument_strings(v, src, names, scope) {
+                let mut group = String::new();
+                for l in text.lines().take(1000) {
+                    let l = l.trim();
+                    if let Some(g) = l.strip_prefix('[').and_then(|g| g.strip_suffix(']')) {
+                        group = g.trim().to_string();
+                    } else if !l.is_empty() {
+                        groups.push((line, group.clone(), vec![l.to_string()]));
+                    }
+                }
+            }
+        }
+        for (at, group, entries) in groups {
+            if group.trim() != "console_scripts" && group.trim() != "gui_scripts" {
+                continue;
+            }
+            for e in entries {
+                if let Some((cmd, target)) = e.split_once('=') {
+                    out.push(SetupDecl::Command(
+                        at,
+                        cmd.trim().to_string(),
+                        "console script",
+                        format!("{} = {}", cmd.trim(), target.trim()),
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(v) = keyword(args, src, "scripts") {
+        let line = v.start_position().row + 1;
+        for path in argument_strings(v, src, names, scope) {
+            let base = path.rsplit(['/', '\\']).next().unwrap_or(&path).to_string();
+            if !base.is_empty() {
+                out.push(SetupDecl::Command(
+                    line,
+                    base,
+                    "installed script",
+                    format!("scripts=[{path:?}]"),
+                ));
+            }
+        }
+    }
+    if let Some(v) = keyword(args, src, "setup_requires") {
+        let line = v.start_position().row + 1;
+        for req in argument_strings(v, src, names, scope) {
+            out.push(SetupDecl::BuildRequirement(line, req));
+        }
+    }
+    let room = MAX_SETUP_DECL.saturating_sub(sig.setup_decl.len());
+    sig.setup_decl.extend(out.into_iter().take(room));
 }
 
 fn short(s: &str) -> String {
@@ -5857,6 +5996,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             sig.build_hook_only = !install;
                         }
                     }
+                    if let Some(a) = args {
+                        setup_declarations(a, src, &names, scope, &mut sig);
+                    }
                 }
             }
             // The environment mapping used whole: `dict(os.environ)`, `os.environ.copy()`,
@@ -8968,6 +9110,28 @@ fn run(
                 .into(),
             ev,
         );
+    }
+    if role == Role::Install {
+        let dist = sig
+            .setup_name
+            .as_deref()
+            .map(crate::osv::normalise)
+            .unwrap_or_default();
+        for d in &sig.setup_decl {
+            match d {
+                SetupDecl::Command(line, cmd, how, ev) => crate::formats::pypkg::shadowing(
+                    ctx,
+                    cmd,
+                    &dist,
+                    how,
+                    ev.clone(),
+                    loc.with_span(Span::Line { line: *line as u64 }),
+                ),
+                SetupDecl::BuildRequirement(line, req) => {
+                    crate::formats::pins::build_requirement(ctx, req, *line as u64, loc)
+                }
+            }
+        }
     }
     let mut dynamic: Vec<String> = sig
         .dynamic

@@ -190,13 +190,17 @@ struct Walk<'l> {
     legacy: [bool; 3],
     /// A top-folder `PKG-INFO` or `setup.py` seen.
     sdist: bool,
-    /// The index of the top-folder `pyproject.toml` that was read, and the member names of the
-    /// PEP 517 in-tree backend it names.
-    backend: Option<(usize, Vec<String>)>,
+    /// The top-folder files that name install-time code ([`Declarer`]): for each one read, its
+    /// index and the member names of the code it names (the PEP 517 in-tree backend, the
+    /// modules of setuptools command classes).
+    backend: Vec<(usize, Vec<String>)>,
+    /// The declaring files read so far (the first of each kind counts).
+    declarers: Vec<Declarer>,
     /// The install files in force before this archive named its own, restored at the end.
     outer_install: Option<Vec<String>>,
-    /// Hashes of the names of Python members analysed before `pyproject.toml` was read.
-    early_py: HashSet<u64>,
+    /// Hashes of the names of Python members analysed, with their index (the first), so a
+    /// module named as install-time code by a later member is read again.
+    early_py: std::collections::HashMap<u64, usize>,
     /// A second reading: only these members, analysed as install-time code, and only before
     /// this index. Nothing else is reported.
     only: Option<(Vec<String>, usize)>,
@@ -205,6 +209,9 @@ struct Walk<'l> {
     collect: Option<Collect>,
     /// `Ctx::python_links` before this archive's members: the ones after are its own.
     links_start: usize,
+    /// Link members (symbolic or hard) that stay inside the archive: name → the member path
+    /// extraction makes it point to (at most [`MAX_LINKS`]).
+    file_links: Vec<(String, String)>,
     /// Global pax records (`g` headers) in force, in the order CPython's `tarfile` keeps them
     /// (a dict: a key set again keeps its place).
     global: Vec<(String, Vec<u8>)>,
@@ -221,12 +228,14 @@ impl<'l> Walk<'l> {
             index: 0,
             legacy: [false; 3],
             sdist: false,
-            backend: None,
+            backend: Vec::new(),
+            declarers: Vec::new(),
             outer_install: None,
-            early_py: HashSet::new(),
+            early_py: std::collections::HashMap::new(),
             only: None,
             collect: None,
             links_start: usize::MAX,
+            file_links: Vec::new(),
             global: Vec::new(),
             after_global: false,
         }
@@ -236,24 +245,28 @@ impl<'l> Walk<'l> {
         self.only.is_some() || self.collect.is_some()
     }
 
-    /// The format, after reading again the in-tree backend members that came before
-    /// `pyproject.toml` (a frontend runs them whatever their order in the archive).
+    /// The format, after reading again the install-time members that came before the file
+    /// that names them (a frontend runs them whatever their order in the archive).
     fn finish(mut self, ctx: &mut Ctx, src: &Source<'_, '_>) -> Format {
-        if let Some((at, files)) = &self.backend {
-            let early: Vec<String> = files
-                .iter()
-                .filter(|f| self.early_py.contains(&hash(f)))
-                .cloned()
-                .collect();
-            if !early.is_empty() {
-                let mut again = Walk::new(self.loc, self.depth);
-                again.only = Some((early, *at));
-                match src {
-                    Source::Plain(data) => again.plain(ctx, data),
-                    Source::Stream(s) => again.stream(ctx, s),
+        let mut early: Vec<String> = Vec::new();
+        let mut before = 0;
+        for (at, files) in &self.backend {
+            for f in files {
+                if self.early_py.get(&hash(f)).is_some_and(|i| i < at) && !early.contains(f) {
+                    early.push(f.clone());
+                    before = before.max(*at);
                 }
             }
         }
+        if !early.is_empty() {
+            let mut again = Walk::new(self.loc, self.depth);
+            again.only = Some((early, before));
+            match src {
+                Source::Plain(data) => again.plain(ctx, data),
+                Source::Stream(s) => again.stream(ctx, s),
+            }
+        }
+        self.linked_code(ctx, src);
         if let Some(outer) = self.outer_install.take() {
             ctx.install_files = outer;
         }
@@ -460,10 +473,10 @@ impl<'l> Walk<'l> {
         if !self.quiet() {
             self.note_name(&name);
             if !regular {
-                if let Some(target) = &link {
-                    crate::formats::zip::check_member_name(ctx, target, &mloc);
-                }
                 crate::formats::zip::check_member_name(ctx, &name, &mloc);
+                if let Some(target) = &link {
+                    self.link(ctx, &name, kind, target, &mloc);
+                }
                 return Flow::Go;
             }
         } else if !regular {
@@ -498,25 +511,114 @@ impl<'l> Walk<'l> {
             return Flow::Stop;
         }
         crate::formats::zip::check_member_name(ctx, &name, &mloc);
-        let pyproject = self.backend.is_none()
-            && name.matches('/').count() == 1
-            && name.ends_with("/pyproject.toml");
-        if self.backend.is_none() && !pyproject && name.ends_with(".py") {
-            self.early_py.insert(hash(&name));
+        let declarer = Declarer::of(&name).filter(|d| !self.declarers.contains(d));
+        if name.ends_with(".py") && self.early_py.len() < MAX_EARLY_PY {
+            self.early_py.entry(hash(&name)).or_insert(index);
         }
         let (flow, held) = self.analyse_member(ctx, &name, &mloc, size, body);
-        if pyproject {
+        if let Some(d) = declarer {
+            self.declarers.push(d);
             let files = held
                 .as_deref()
-                .map(|b| in_tree_backend(&name, b))
+                .map(|b| match d {
+                    Declarer::Pyproject => in_tree_backend(&name, b),
+                    Declarer::SetupCfg => setup_cfg_commands(&name, b),
+                })
                 .unwrap_or_default();
             if !files.is_empty() {
-                let outer = std::mem::replace(&mut ctx.install_files, files.clone());
-                self.outer_install.get_or_insert(outer);
+                let outer = self
+                    .outer_install
+                    .get_or_insert_with(|| ctx.install_files.clone());
+                let mut all = outer.clone();
+                all.extend(self.backend.iter().flat_map(|(_, f)| f.iter().cloned()));
+                all.extend(files.iter().cloned());
+                ctx.install_files = all;
+                self.backend.push((index, files));
             }
-            self.backend = Some((index, files));
         }
         flow
+    }
+
+    /// Check a link member `name` to `target` (a symbolic link's target is relative to its
+    /// folder, a hard link's to the archive's root): one that leaves the extraction folder is
+    /// `archive-path-traversal`; one that stays is remembered, so a link that Python would run
+    /// is judged by what extraction makes it ([`Walk::linked_code`]).
+    fn link(
+        &mut self,
+        ctx: &mut Ctx,
+        name: &str,
+        kind: tar::EntryType,
+        target: &str,
+        mloc: &Location,
+    ) {
+        let joined = if kind.is_symlink() {
+            match name.replace('\\', "/").rsplit_once('/') {
+                Some((dir, _)) => format!("{dir}/{target}"),
+                None => target.to_string(),
+            }
+        } else {
+            target.to_string()
+        };
+        let absolute = {
+            let t = target.replace('\\', "/");
+            t.starts_with('/') || t.as_bytes().get(1) == Some(&b':')
+        };
+        match crate::formats::zip::normalise_member(&joined).filter(|_| !absolute) {
+            None => ctx.emit(
+                Finding::builder(&r::archive_path_traversal::RULE, mloc.clone())
+                    .message("link target leaves the extraction folder")
+                    .evidence(format!("{name:?} links to {target:?}"))
+                    .build(),
+            ),
+            Some(resolved) => {
+                if self.file_links.len() < MAX_LINKS {
+                    self.file_links.push((name.to_string(), resolved));
+                }
+            }
+        }
+    }
+
+    /// Analyse the link members Python would run (`setup.py`, a package's `__init__.py`, any
+    /// `.py`, `.pth` or `.start`) as the member they point to, under their own name: pip and
+    /// `build` extract an sdist's links, so `setup.py -> docs/notes.txt` runs the notes (tester
+    /// t14 ta03, ta04, ta06). The targets are read by a collecting walk (a stream decoded
+    /// again), only when such a link exists; a chain of links is followed 8 steps at most.
+    fn linked_code(&self, ctx: &mut Ctx, src: &Source<'_, '_>) {
+        let runs = |n: &str| {
+            [".py", ".pyw", ".pth", ".start"]
+                .iter()
+                .any(|s| n.to_ascii_lowercase().ends_with(s))
+        };
+        let mut wanted: Vec<(&str, String)> = Vec::new();
+        for (name, target) in self.file_links.iter().filter(|(n, _)| runs(n)) {
+            let mut t = target.clone();
+            for _ in 0..8 {
+                match self.file_links.iter().rev().find(|(n, _)| *n == t) {
+                    Some((_, next)) => t = next.clone(),
+                    None => break,
+                }
+            }
+            wanted.push((name, t));
+        }
+        if wanted.is_empty() {
+            return;
+        }
+        let mut scratch = Ctx::new(ctx.budget.limits);
+        let mut walk = Walk::new(self.loc, self.depth);
+        walk.collect = Some(Collect {
+            wanted: wanted.iter().map(|(_, t)| t.clone()).collect(),
+            got: std::collections::HashMap::new(),
+        });
+        match src {
+            Source::Plain(data) => walk.plain(&mut scratch, data),
+            Source::Stream(s) => walk.stream(&mut scratch, s),
+        }
+        let got = walk.collect.map(|c| c.got).unwrap_or_default();
+        for (name, target) in wanted {
+            if let Some(bytes) = got.get(&target) {
+                ctx.nested(bytes, &self.loc.member(name), name, self.depth + 1);
+            }
+        }
     }
 
     /// Analyse one regular member; returns the flow and, for a `pyproject.toml` whole and
@@ -530,7 +632,7 @@ impl<'l> Walk<'l> {
         body: Body<'_>,
     ) -> (Flow, Option<Vec<u8>>) {
         let keep = |b: &[u8]| {
-            (name.ends_with("/pyproject.toml") && b.len() <= MAX_PYPROJECT).then(|| b.to_vec())
+            (Declarer::of(name).is_some() && b.len() <= MAX_PYPROJECT).then(|| b.to_vec())
         };
         match body {
             Body::Slice(Some(data)) => {
@@ -1285,6 +1387,104 @@ pub(crate) fn carries_template(name: &str) -> bool {
         || base.ends_with(".yml")
 }
 
+/// A top-folder file of an sdist that names modules the build imports and runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Declarer {
+    /// `pyproject.toml`: an in-tree backend, `[tool.setuptools.cmdclass]`.
+    Pyproject,
+    /// `setup.cfg`: `[options] cmdclass`.
+    SetupCfg,
+}
+
+impl Declarer {
+    /// The kind of declaring file the member `name` is, if it sits in the archive's top folder.
+    fn of(name: &str) -> Option<Declarer> {
+        if name.matches('/').count() != 1 {
+            return None;
+        }
+        if name.ends_with("/pyproject.toml") {
+            Some(Declarer::Pyproject)
+        } else if name.ends_with("/setup.cfg") {
+            Some(Declarer::SetupCfg)
+        } else {
+            None
+        }
+    }
+}
+
+/// Link members remembered per archive ([`Walk::file_links`]).
+const MAX_LINKS: usize = 4096;
+
+/// Python members whose index is remembered for a reading again ([`Walk::early_py`]).
+const MAX_EARLY_PY: usize = 1 << 16;
+
+/// The members that may hold the modules of setuptools command classes (`install =
+/// pkg._custom.Install`, or `pkg._custom:Install`), under the sdist's folder `root`:
+/// `pkg/_custom.py` or `pkg/_custom/__init__.py`, at the root or under `src/` (setuptools
+/// resolves them through `package_dir`, whose usual value is one of those). At most 32
+/// targets; paths with `..` are ignored.
+fn command_modules<'a>(root: &str, targets: impl Iterator<Item = &'a str>) -> Vec<String> {
+    targets
+        .take(32)
+        .filter_map(|v| {
+            v.trim()
+                .rsplit_once(['.', ':'])
+                .map(|(m, _)| m.trim().replace('.', "/"))
+        })
+        .filter(|m| !m.is_empty() && !m.split('/').any(|c| c == ".." || c.is_empty()))
+        .flat_map(|m| {
+            [
+                format!("{root}/{m}.py"),
+                format!("{root}/{m}/__init__.py"),
+                format!("{root}/src/{m}.py"),
+                format!("{root}/src/{m}/__init__.py"),
+            ]
+        })
+        .collect()
+}
+
+/// The members holding the command classes a top-folder `setup.cfg` (`name`, `text`) names in
+/// `[options] cmdclass` (`install = pkg._custom.Install`, one a line): setuptools imports them
+/// and runs the classes as build and install commands (tester t14 bd17).
+fn setup_cfg_commands(name: &str, text: &[u8]) -> Vec<String> {
+    let root = &name[..name.len() - "/setup.cfg".len()];
+    let text = String::from_utf8_lossy(text);
+    let mut section = String::new();
+    let mut in_cmdclass = false;
+    let mut targets: Vec<String> = Vec::new();
+    for raw in crate::formats::pypkg::universal_lines(&text).take(100_000) {
+        let t = raw.trim();
+        if t.is_empty() || t.starts_with(['#', ';']) {
+            continue;
+        }
+        let continued = raw.starts_with([' ', '\t']);
+        if !continued {
+            in_cmdclass = false;
+            if let Some((s, _)) = t.strip_prefix('[').and_then(|r| r.split_once(']')) {
+                section = s.trim().to_ascii_lowercase();
+                continue;
+            }
+            if section == "options" {
+                if let Some((k, v)) = t.split_once(['=', ':']) {
+                    in_cmdclass = k.trim().eq_ignore_ascii_case("cmdclass");
+                    if in_cmdclass && !v.trim().is_empty() {
+                        targets.push(v.trim().to_string());
+                    }
+                }
+            }
+        } else if in_cmdclass && targets.len() < 32 {
+            targets.push(t.to_string());
+        }
+    }
+    // Each entry is `command = module.Class`; the module is what is imported.
+    command_modules(
+        root,
+        targets
+            .iter()
+            .filter_map(|t| t.split_once('=').map(|(_, v)| v)),
+    )
+}
+
 /// The members of an sdist that form its PEP 517 in-tree build backend, from its top-folder
 /// `pyproject.toml` (`name`, `text`): `build-backend = "pkg.mod:obj"` and
 /// `backend-path = ["dir", …]`, so the frontend imports `pkg.mod` from those folders
@@ -1308,19 +1508,7 @@ fn in_tree_backend(name: &str, text: &[u8]) -> Vec<String> {
         .and_then(|t| t.get("setuptools"))
         .and_then(|t| t.get("cmdclass"))
         .and_then(|c| c.as_table())
-        .map(|c| {
-            c.values()
-                .filter_map(|v| v.as_str())
-                .take(32)
-                .filter_map(|v| {
-                    v.trim()
-                        .rsplit_once(['.', ':'])
-                        .map(|(m, _)| m.replace('.', "/"))
-                })
-                .filter(|m| !m.is_empty() && !m.split('/').any(|c| c == ".."))
-                .flat_map(|m| [format!("{root}/{m}.py"), format!("{root}/{m}/__init__.py")])
-                .collect()
-        })
+        .map(|c| command_modules(root, c.values().filter_map(|v| v.as_str())))
         .unwrap_or_default();
     let Some(bs) = doc.get("build-system").and_then(|v| v.as_table()) else {
         return out;

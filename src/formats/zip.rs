@@ -376,7 +376,24 @@ fn show(name: &[u8]) -> String {
 /// True for `../x`, `a/../../x`, `/abs`, `C:\x` and `\\server\x`.
 pub fn is_traversal(name: &str) -> bool {
     let n = name.replace('\\', "/");
-    n.starts_with('/') || n.as_bytes().get(1) == Some(&b':') || n.split('/').any(|c| c == "..")
+    n.starts_with('/') || n.as_bytes().get(1) == Some(&b':') || normalise_member(&n).is_none()
+}
+
+/// A member path with `.` and `..` components resolved and `\\` read as `/`, as extraction
+/// writes it; `None` when a `..` climbs above the extraction folder (`a/../setup.py` is
+/// `setup.py`, inside; `a/../../x` leaves). Absolute paths are not judged here.
+pub fn normalise_member(name: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in name.split(['/', '\\']) {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            c => parts.push(c),
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// Report a member name that escapes the extraction folder.
@@ -1538,5 +1555,8 @@ mod tests {
         assert!(is_traversal("C:\\x"));
         assert!(!is_traversal("archive/data.pkl"));
         assert!(!is_traversal("a..b/c"));
+        // Inside after all: extraction writes `x-1.0/setup.py` (tester t14 report 2.5).
+        assert!(!is_traversal("x-1.0/docs/../setup.py"));
+        assert!(is_traversal("x-1.0/../../setup.py"));
     }
 }

@@ -10,6 +10,6 @@ pub static RULE: Rule = Rule {
     id: "entry-point-shadows-command",
     default_severity: Severity::High,
     summary: "a console-script entry point is named like a common command (pip, python, git, ssh, sudo, ls...)",
-    formats: "wheel, site-packages, pyproject",
+    formats: "wheel, site-packages, pyproject, setup-cfg, sdist",
     since: "0.1.0",
 };

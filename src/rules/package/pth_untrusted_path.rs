@@ -9,7 +9,7 @@ use crate::rules::Rule;
 pub static RULE: Rule = Rule {
     id: "pth-untrusted-path",
     default_severity: Severity::Medium,
-    summary: "a .pth file adds a world-writable or traversing path to sys.path",
-    formats: "pth, wheel, site-packages",
+    summary: "a .pth file adds a world-writable or traversing path to sys.path, or a pyvenv.cfg takes its interpreter from one",
+    formats: "pth, wheel, site-packages, pyvenv-cfg",
     since: "0.1.0",
 };

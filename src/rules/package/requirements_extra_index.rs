@@ -10,6 +10,6 @@ pub static RULE: Rule = Rule {
     id: "requirements-extra-index",
     default_severity: Severity::Medium,
     summary: "a requirements file, installer configuration or lock file adds a package index or fetches without TLS or a hash",
-    formats: "requirements, pip-config, pyproject, uv-lock, poetry-lock, pylock",
+    formats: "requirements, pip-config, pyproject, setup-cfg, python-source, uv-lock, poetry-lock, pylock",
     since: "0.1.0",
 };

@@ -11,6 +11,6 @@ pub static RULE: Rule = Rule {
     default_severity: Severity::Medium,
     summary:
         "a sitecustomize.py or usercustomize.py ships with a package; Python runs it at every start",
-    formats: "wheel, sdist, site-packages",
+    formats: "wheel, sdist, site-packages, venv",
     since: "0.1.0",
 };

@@ -1,0 +1,303 @@
+//! What an sdist declares outside `setup.py`'s code that installs or runs something (tester
+//! t14): console scripts in `setup.cfg` and `setup()` arguments, command classes named in
+//! `setup.cfg`, link members that extraction turns into code, and build requirements fetched
+//! from a URL. Each with a benign look-alike that stays below medium.
+
+use airlock::analyse::BudgetLimits;
+use airlock::finding::Severity;
+use airlock::scan::{scan_file, FileReport};
+
+/// A member of a test sdist: a regular file, a symbolic link or a hard link (to the target).
+enum M<'a> {
+    File(&'a str, &'a str),
+    Symlink(&'a str, &'a str),
+    Hardlink(&'a str, &'a str),
+}
+
+const PKG_INFO: &str = "Metadata-Version: 2.1\nName: x\nVersion: 1.0\n";
+
+/// A gzipped tar of `members`, each under `x-1.0/`, after a `PKG-INFO`.
+fn sdist(members: &[M<'_>]) -> Vec<u8> {
+    let mut t = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    let mut all = vec![M::File("PKG-INFO", PKG_INFO)];
+    all.extend(members.iter().map(|m| match m {
+        M::File(a, b) => M::File(a, b),
+        M::Symlink(a, b) => M::Symlink(a, b),
+        M::Hardlink(a, b) => M::Hardlink(a, b),
+    }));
+    for m in &all {
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(0o644);
+        match m {
+            M::File(name, text) => {
+                h.set_size(text.len() as u64);
+                // Written raw: the tar crate refuses `..` in a name it is given.
+                let full = format!("x-1.0/{name}");
+                h.as_old_mut().name[..full.len()].copy_from_slice(full.as_bytes());
+                h.set_cksum();
+                t.append(&h, text.as_bytes()).expect("append");
+            }
+            M::Symlink(name, target) | M::Hardlink(name, target) => {
+                h.set_entry_type(if matches!(m, M::Symlink(..)) {
+                    tar::EntryType::Symlink
+                } else {
+                    tar::EntryType::Link
+                });
+                h.set_size(0);
+                t.append_link(&mut h, format!("x-1.0/{name}"), target)
+                    .expect("link");
+            }
+        }
+    }
+    t.into_inner().expect("tar").finish().expect("gzip")
+}
+
+fn scan(data: &[u8]) -> FileReport {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("x-1.0.tar.gz");
+    std::fs::write(&p, data).expect("write");
+    scan_file(&p, BudgetLimits::default())
+}
+
+/// The worst severity of `rule` in the scan of `data`.
+fn worst(data: &[u8], rule: &str) -> Option<Severity> {
+    scan(data)
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == rule)
+        .map(|f| f.severity)
+        .max()
+}
+
+/// The worst severity of any finding.
+fn worst_any(data: &[u8]) -> Option<Severity> {
+    scan(data).findings.iter().map(|f| f.severity).max()
+}
+
+const SETUP: &str = "from setuptools import setup\nsetup()\n";
+const CLI: &str = "def main():\n    print('hello')\n";
+
+/// Console scripts declared in `setup.cfg` (`[options.entry_points]`) and in `setup()`
+/// (`entry_points=` as a dict or INI text, `scripts=`) are commands in `bin` as a wheel's
+/// `entry_points.txt` ones are (t14 ep10, ep11, ep12).
+#[test]
+fn sdist_console_scripts_that_shadow_a_command_are_high() {
+    let cfg = |cmd: &str| {
+        format!("[metadata]\nname = x\nversion = 1.0\n[options.entry_points]\nconsole_scripts =\n    {cmd} = x.cli:main\ngui_scripts =\n    x-gui = x.cli:main\n")
+    };
+    let shadow = sdist(&[
+        M::File("setup.cfg", &cfg("sudo")),
+        M::File("setup.py", SETUP),
+        M::File("x/cli.py", CLI),
+    ]);
+    assert_eq!(
+        worst(&shadow, "entry-point-shadows-command"),
+        Some(Severity::High)
+    );
+    let own = sdist(&[
+        M::File("setup.cfg", &cfg("mytool")),
+        M::File("setup.py", SETUP),
+        M::File("x/cli.py", CLI),
+    ]);
+    assert_eq!(worst(&own, "entry-point-shadows-command"), None);
+    assert!(worst_any(&own) < Some(Severity::Medium));
+
+    for (setup, bad) in [
+        (
+            "setup(name='x', entry_points={'console_scripts': ['git=x.cli:main']})",
+            true,
+        ),
+        (
+            "setup(name='x', entry_points={'gui_scripts': ['ssh = x.cli:main']})",
+            true,
+        ),
+        (
+            "setup(name='x', entry_points='''\n[console_scripts]\ncurl = x.cli:main\n''')",
+            true,
+        ),
+        (
+            "EP = ['ls=x.cli:main']\nsetup(name='x', entry_points={'console_scripts': EP})",
+            true,
+        ),
+        ("setup(name='x', scripts=['bin/curl'])", true),
+        (
+            "setup(name='x', entry_points={'console_scripts': ['x-cli=x.cli:main']})",
+            false,
+        ),
+        // Another group is not a command.
+        (
+            "setup(name='x', entry_points={'pytest11': ['git = x.plugin']})",
+            false,
+        ),
+        ("setup(name='x', scripts=['bin/x-tool'])", false),
+        // pip's own `pip` command.
+        (
+            "setup(name='pip', entry_points={'console_scripts': ['pip=pip._internal:main']})",
+            false,
+        ),
+    ] {
+        let src = format!("from setuptools import setup\n{setup}\n");
+        let data = sdist(&[M::File("setup.py", &src), M::File("x/cli.py", CLI)]);
+        let got = worst(&data, "entry-point-shadows-command");
+        assert_eq!(got, bad.then_some(Severity::High), "{setup}");
+        if !bad {
+            assert!(worst_any(&data) < Some(Severity::Medium), "{setup}");
+        }
+    }
+}
+
+/// `[options] cmdclass` in `setup.cfg` names modules setuptools imports and whose command
+/// classes it runs while it builds and installs, as `[tool.setuptools.cmdclass]` does (t14
+/// bd17); also when the module comes before `setup.cfg` in the archive.
+#[test]
+fn a_cmdclass_module_named_in_setup_cfg_runs_at_install() {
+    let cfg = "[metadata]\nname = x\nversion = 1.0\n[options]\ncmdclass =\n    install = x_build.Install\n";
+    let module = "import subprocess\nfrom setuptools.command.install import install\nclass Install(install):\n    def run(self):\n        subprocess.run('echo airlock-test', shell=True)\n        install.run(self)\n";
+    for members in [
+        vec![
+            M::File("setup.cfg", cfg),
+            M::File("setup.py", SETUP),
+            M::File("x_build.py", module),
+        ],
+        vec![
+            M::File("x_build.py", module),
+            M::File("setup.py", SETUP),
+            M::File("setup.cfg", cfg),
+        ],
+    ] {
+        assert_eq!(
+            worst(&sdist(&members), "python-shell-command"),
+            Some(Severity::High)
+        );
+    }
+    // The same module no cmdclass names is an ordinary module.
+    let plain = sdist(&[
+        M::File("setup.cfg", "[metadata]\nname = x\nversion = 1.0\n"),
+        M::File("setup.py", SETUP),
+        M::File("x_build.py", module),
+    ]);
+    assert_eq!(worst(&plain, "python-shell-command"), Some(Severity::Low));
+}
+
+const PAYLOAD: &str = "import os\nos.system('echo airlock-test')\n";
+
+/// A link member Python would run is judged by what extraction makes it: the target's content
+/// under the link's name (t14 ta03, ta04, ta06).
+#[test]
+fn links_to_code_are_judged_by_their_target() {
+    let symlink = sdist(&[
+        M::File("tools/helper.txt", PAYLOAD),
+        M::Symlink("setup.py", "tools/helper.txt"),
+    ]);
+    assert_eq!(
+        worst(&symlink, "python-shell-command"),
+        Some(Severity::High)
+    );
+    let hardlink = sdist(&[
+        M::File("docs/notes.txt", PAYLOAD),
+        M::Hardlink("setup.py", "x-1.0/docs/notes.txt"),
+    ]);
+    assert_eq!(
+        worst(&hardlink, "python-shell-command"),
+        Some(Severity::High)
+    );
+    // A package's `__init__.py` pointing at a data file, through a chain of two links, the
+    // target after the links.
+    let init = sdist(&[
+        M::File("setup.py", SETUP),
+        M::Symlink("x/__init__.py", "impl.py"),
+        M::Symlink("x/impl.py", "data.bin"),
+        M::File("x/data.bin", PAYLOAD),
+    ]);
+    assert_eq!(worst(&init, "python-shell-command"), Some(Severity::High));
+    // Benign look-alikes: a README link, a LICENSE link to the parent folder (inside), a
+    // module link to an ordinary module.
+    let benign = sdist(&[
+        M::File("setup.py", SETUP),
+        M::File("docs/README.md", "# x\n"),
+        M::File("LICENSE", "MIT\n"),
+        M::Symlink("README.md", "docs/README.md"),
+        M::Symlink("x/LICENSE", "../LICENSE"),
+        M::File("x/real.py", CLI),
+        M::Symlink("x/alias.py", "real.py"),
+    ]);
+    assert!(worst_any(&benign) < Some(Severity::Medium));
+    assert_eq!(worst(&benign, "archive-path-traversal"), None);
+    // A link that leaves the folder is still traversal.
+    let out = sdist(&[
+        M::File("setup.py", SETUP),
+        M::Symlink("x/data", "../../../etc/passwd"),
+    ]);
+    assert_eq!(
+        worst(&out, "archive-path-traversal"),
+        Some(Severity::Medium)
+    );
+}
+
+/// `x-1.0/docs/../setup.py` is extracted as `x-1.0/setup.py`: inside the folder, so no
+/// traversal (t14 report 2.5), and still analysed as `setup.py`.
+#[test]
+fn dot_segments_that_stay_inside_are_not_traversal() {
+    let data = sdist(&[M::File("docs/../setup.py", PAYLOAD)]);
+    assert_eq!(worst(&data, "archive-path-traversal"), None);
+    assert_eq!(worst(&data, "python-shell-command"), Some(Severity::High));
+    let out = sdist(&[M::File("../../setup.py", SETUP)]);
+    assert_eq!(
+        worst(&out, "archive-path-traversal"),
+        Some(Severity::Medium)
+    );
+}
+
+/// Build requirements fetched from a URL run their code on the building machine
+/// (t14 bd07, bd08, bd15): medium, low with a hash in the URL; names from the index and local
+/// `file:` URLs are not reported.
+#[test]
+fn build_requirements_from_urls_are_medium() {
+    let pyproject = |req: &str| {
+        format!("[build-system]\nrequires = [\"setuptools\", \"{req}\"]\nbuild-backend = \"setuptools.build_meta\"\n[project]\nname = \"x\"\nversion = \"1.0\"\n")
+    };
+    for (req, want) in [
+        (
+            "helper @ https://c.example.invalid/helper-0.1.tar.gz",
+            Some(Severity::Medium),
+        ),
+        (
+            "helper @ http://c.example.invalid/helper-0.1.tar.gz",
+            Some(Severity::Medium),
+        ),
+        (
+            "helper @ git+https://git.example.invalid/helper.git@v1",
+            Some(Severity::Medium),
+        ),
+        (
+            "helper @ https://c.example.invalid/helper-0.1.tar.gz#sha256=00ff",
+            Some(Severity::Low),
+        ),
+        ("helper @ file:///opt/helper", None),
+        ("wheel>=0.40; python_version >= '3.8'", None),
+        ("cython>=3", None),
+    ] {
+        let data = sdist(&[M::File("pyproject.toml", &pyproject(req))]);
+        assert_eq!(worst(&data, "requirements-extra-index"), want, "{req}");
+    }
+    let setup = "from setuptools import setup\nsetup(name='x', setup_requires=['helper @ https://c.example.invalid/helper.tar.gz'])\n";
+    let data = sdist(&[M::File("setup.py", setup)]);
+    assert_eq!(
+        worst(&data, "requirements-extra-index"),
+        Some(Severity::Medium)
+    );
+    let benign =
+        "from setuptools import setup\nsetup(name='x', setup_requires=['setuptools_scm>=8'])\n";
+    let data = sdist(&[M::File("setup.py", benign)]);
+    assert_eq!(worst(&data, "requirements-extra-index"), None);
+    assert!(worst_any(&data) < Some(Severity::Medium));
+    let cfg = "[metadata]\nname = x\n[options]\nsetup_requires =\n    setuptools_scm\n    helper @ https://c.example.invalid/helper.tar.gz\n";
+    let data = sdist(&[M::File("setup.cfg", cfg), M::File("setup.py", SETUP)]);
+    assert_eq!(
+        worst(&data, "requirements-extra-index"),
+        Some(Severity::Medium)
+    );
+}
