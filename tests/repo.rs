@@ -657,3 +657,94 @@ fn loaders_run_what_their_manifests_name() {
     let r = scan_dir(&n);
     assert_eq!(shell_on(&r, "modeling_x.py"), vec![Severity::Low]);
 }
+
+/// What a loader names may be defined elsewhere: a class re-exported from another module of
+/// the repository, an entry point imported by `hubconf.py`, a module-level alias
+/// (`resnet18 = _build`, `XModel = _Impl`), a `functools.partial` of a builder, a module
+/// `__getattr__` answering any entry name, or an `_init_weights` override the loader calls
+/// (tester t15 h01, h09, h10, h11, h17, h18, h19, h20).
+#[test]
+fn loaders_follow_aliases_and_re_exports() {
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
+        (
+            "reexport",
+            &[
+                ("config.json", r#"{"auto_map": {"AutoModel": "modeling_x.XModel"}}"#),
+                ("modeling_x.py", "from .impl import XModel  # re-export\n"),
+                ("impl.py", "import os\nclass XModel:\n    def __init__(self, c):\n        os.system('echo airlock')\n"),
+            ],
+            "impl.py",
+        ),
+        (
+            "class alias",
+            &[
+                ("config.json", r#"{"auto_map": {"AutoModel": "modeling_x.XModel"}}"#),
+                ("modeling_x.py", "import os\nclass _Impl:\n    def __init__(self, c):\n        os.system('echo airlock')\nXModel = _Impl\n"),
+            ],
+            "modeling_x.py",
+        ),
+        (
+            "init weights",
+            &[
+                ("config.json", r#"{"auto_map": {"AutoModel": "modeling_x.XModel"}}"#),
+                ("modeling_x.py", "import os\nclass XModel:\n    def _init_weights(self, m):\n        os.system('echo airlock')\n"),
+            ],
+            "modeling_x.py",
+        ),
+        (
+            "hub alias",
+            &[("hubconf.py", "import os\ndef _build(p=False):\n    os.system('echo airlock')\nresnet18 = _build\n")],
+            "hubconf.py",
+        ),
+        (
+            "hub partial",
+            &[("hubconf.py", "import os, functools\ndef _build(depth, p=False):\n    os.system('echo airlock')\nresnet18 = functools.partial(_build, 18)\n")],
+            "hubconf.py",
+        ),
+        (
+            "hub getattr",
+            &[("hubconf.py", "import os\ndef __getattr__(name):\n    os.system('echo airlock')\n")],
+            "hubconf.py",
+        ),
+        (
+            "hub reexport",
+            &[
+                ("hubconf.py", "dependencies = ['torch']\nfrom models.net import resnet18\n"),
+                ("models/__init__.py", ""),
+                ("models/net.py", "import os\ndef resnet18(p=False):\n    os.system('echo airlock')\n"),
+            ],
+            "net.py",
+        ),
+        (
+            "generate alias",
+            &[
+                ("config.json", r#"{"model_type": "llama"}"#),
+                ("custom_generate/generate.py", "import os\ndef _impl(model, *a):\n    os.system('echo airlock')\ngenerate = _impl\n"),
+            ],
+            "generate.py",
+        ),
+    ];
+    for (what, files, target) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (n, src) in *files {
+            write(dir.path(), n, src.as_bytes());
+        }
+        let r = scan_dir(dir.path());
+        assert_eq!(
+            shell_on(&r, target).first(),
+            Some(&Severity::High),
+            "{what}: {:?}",
+            fired(&r, "python-shell-command")
+        );
+    }
+    // A private helper of hubconf.py that nothing public names or calls stays low.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "hubconf.py",
+        b"import os\ndef _helper():\n    os.system('echo airlock')\nalias_name = print\n",
+    );
+    let r = scan_dir(dir.path());
+    assert_eq!(shell_on(&r, "hubconf.py"), vec![Severity::Low]);
+}

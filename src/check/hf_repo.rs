@@ -50,7 +50,16 @@ const CUSTOM_GENERATE: &str = "custom_generate/generate.py";
 
 /// Class methods a loader calls on a class an `auto_map` names, besides calling the class
 /// (its constructors).
-const LOADER_METHODS: &[&str] = &["from_pretrained", "from_config", "_from_config"];
+const LOADER_METHODS: &[&str] = &[
+    "from_pretrained",
+    "from_config",
+    "_from_config",
+    // `PreTrainedModel.__init__` calls `post_init`, which initialises weights the checkpoint
+    // lacks through `init_weights` / `_init_weights`.
+    "post_init",
+    "init_weights",
+    "_init_weights",
+];
 
 /// What a loader calls in the Python code of a repository folder, for the join of a
 /// package's modules (`check/python_modules.rs`), which grades what those calls reach as code
@@ -120,7 +129,8 @@ pub fn loader_calls(files: &[FileReport], entries: &[(usize, Vec<String>)]) -> V
         };
         let calls: BTreeSet<String> = functions
             .iter()
-            .filter(|f| !f.starts_with('_') && !f.contains('.'))
+            // A module `__getattr__` answers any entry name `torch.hub.load` asks for.
+            .filter(|f| (!f.starts_with('_') || *f == "__getattr__") && !f.contains('.'))
             .map(|f| format!(".hubconf.{f}"))
             .collect();
         if !calls.is_empty() {

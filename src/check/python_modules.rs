@@ -40,9 +40,25 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                 .python_links
                 .iter()
                 .find(|l| l.location.members.is_empty())?;
+            // Its functions, and the names it imports (an entry defined in `models/net.py`).
             let mut names: Vec<String> = match &l.exact {
-                Some(e) => e.functions.keys().cloned().collect(),
-                None => l.hot.iter().chain(&l.hot_net).cloned().collect(),
+                Some(e) => e
+                    .functions
+                    .keys()
+                    .cloned()
+                    .chain(
+                        e.imports_at_load
+                            .iter()
+                            .filter_map(|i| i.rsplit('.').next().map(str::to_string)),
+                    )
+                    .collect(),
+                None => l
+                    .hot
+                    .iter()
+                    .chain(&l.hot_net)
+                    .cloned()
+                    .chain(l.imports.iter().map(|i| i.bound.to_string()))
+                    .collect(),
             };
             names.sort();
             names.dedup();

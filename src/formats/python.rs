@@ -1580,6 +1580,9 @@ pub(crate) struct Signals {
     /// Functions the module calls (or starts as a thread target) at its top level: their bodies
     /// run at import too.
     called_at_load: std::collections::HashSet<String>,
+    /// Module-level aliases of a name (`resnet18 = _build`, `g = functools.partial(_impl, 1)`):
+    /// (alias, the name it stands for), at most [`MAX_CALLED`].
+    module_aliases: Vec<(String, String)>,
     /// The module parses command-line arguments at its top level: it is a script, run on
     /// purpose, not code that runs when a package is imported.
     script: bool,
@@ -6211,6 +6214,32 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             "assignment" | "augmented_assignment" | "named_expression" => {
                 after = assignment_binds(n, src, &names, scope);
+                // `resnet18 = _build`, `generate = partial(_impl, …)` at module level.
+                if !in_fn && kind == "assignment" && sig.module_aliases.len() < MAX_CALLED {
+                    if let (Some(l), Some(r)) = (field(n, F::Left), field(n, F::Right)) {
+                        let r = match r.kind() {
+                            "call"
+                                if field(r, F::Function).is_some_and(|f| {
+                                    matches!(
+                                        dotted(f, src).as_str(),
+                                        "partial" | "functools.partial"
+                                    )
+                                }) =>
+                            {
+                                field(r, F::Arguments).and_then(|a| a.named_child(0))
+                            }
+                            _ => Some(r),
+                        };
+                        if let Some(r) =
+                            r.filter(|r| matches!(r.kind(), "identifier" | "attribute"))
+                        {
+                            if l.kind() == "identifier" {
+                                sig.module_aliases
+                                    .push((text(l, src).to_string(), dotted(r, src)));
+                            }
+                        }
+                    }
+                }
                 // `E = getattr(os, 'environ')`: `E` is the environment mapping.
                 for (name, v) in &after {
                     if matches!(v, Value::Name(m) if is_environ(m))

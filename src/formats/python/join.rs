@@ -45,6 +45,9 @@ use super::links::{join as join_name, may_hold_in, Kind, Latent, ModuleLinks, Re
 use crate::finding::{display_path, Finding, Location, Severity, Span};
 use crate::rules::core::resource_limit;
 
+/// Imports followed from a module to where a name it re-exports is defined.
+const MAX_REEXPORTS: usize = 4;
+
 /// Modules followed from the one whose load starts the walk.
 pub const MAX_DEPTH: usize = 8;
 /// Steps of all walks of one join.
@@ -419,17 +422,63 @@ impl Join<'_, '_> {
     /// it (a word is not a signal, and spreading from words reached most of sympy and
     /// transformers through their helpers).
     fn is_hot(&self, m: usize, attr: &str) -> bool {
+        self.is_hot_at(m, attr, 0)
+    }
+
+    /// [`Join::is_hot`], following a name the module only imports ([`Join::reexport`]) at
+    /// most [`MAX_REEXPORTS`] times.
+    fn is_hot_at(&self, m: usize, attr: &str, hops: usize) -> bool {
         let module = &self.modules[m];
+        let further = || {
+            hops < MAX_REEXPORTS
+                && self
+                    .reexport(m, attr)
+                    .is_some_and(|(c, a)| self.is_hot_at(c, &a, hops + 1))
+        };
         let Some(exact) = &module.links.exact else {
             if !module.unreadable && module.links.may_hold(attr) {
                 self.roots.borrow_mut().insert(m);
             }
-            return module.relays(attr);
+            return module.relays(attr) || further();
         };
         let hot = self.exact_hot.get(&m);
         reaches_keyed(&exact.functions, attr)
             .into_iter()
             .any(|(k, r)| !r.latent.is_empty() || hot.is_some_and(|h| h.contains(k.as_str())))
+            || further()
+    }
+
+    /// Where a name module `m` only imports is defined (`from .impl import XModel` re-exports
+    /// `XModel`; a hubconf entry imported from `models/net.py`): the module and attribute, when
+    /// `attr`'s first component is bound by an import of the package and not defined in `m`.
+    fn reexport(&self, m: usize, attr: &str) -> Option<(usize, String)> {
+        let (first, rest) = match attr.split_once('.') {
+            Some((f, r)) => (f, Some(r)),
+            None => (attr, None),
+        };
+        let links = &self.modules[m].links;
+        let from = match &links.exact {
+            None => links.imports.iter().find_map(|i| {
+                (i.bound == first).then(|| match i.name {
+                    Some(n) => join_name(i.module, n),
+                    None => i.module.to_string(),
+                })
+            })?,
+            Some(e) => {
+                if !reaches_of(&e.functions, attr).is_empty() {
+                    return None;
+                }
+                e.imports_at_load
+                    .iter()
+                    .find(|i| i.rsplit('.').next() == Some(first) && i.len() > first.len())?
+                    .clone()
+            }
+        };
+        let name = match rest {
+            Some(r) => format!("{from}.{r}"),
+            None => from,
+        };
+        self.callee(m, &name).filter(|(c, _)| *c != m)
     }
 
     /// Whether calling `attr` of module `m` directly reaches the network. An unparsed
@@ -947,7 +996,7 @@ fn may_name(path: &str, module: &str, name: Option<&str>, target: &str) -> bool 
 /// Whether the folder of the file at `path` is on `sys.path` when it runs: `setup.py` (run as
 /// a script) and a PEP 829 `.start` file (in a site folder).
 fn beside_on_path(path: &str) -> bool {
-    stem(path) == "setup" || path.ends_with(".start") || path.ends_with(".pth")
+    matches!(stem(path), "setup" | "hubconf") || path.ends_with(".start") || path.ends_with(".pth")
 }
 
 /// The folder a startup file in a wheel's `.data/purelib` or `.data/platlib` is installed in:
@@ -1117,6 +1166,11 @@ fn walk(j: &mut Join<'_, '_>) -> (Found, BTreeSet<usize>) {
                     {
                         wanted.insert(m);
                     }
+                    // A name it imports (`from .impl import XModel`): on to where it is
+                    // defined.
+                    if let Some((callee, a)) = j.reexport(m, attr) {
+                        queue.push((callee, Step::Call(a), depth + 1, direct));
+                    }
                 }
                 continue;
             };
@@ -1125,7 +1179,16 @@ fn walk(j: &mut Join<'_, '_>) -> (Found, BTreeSet<usize>) {
             }
             match step {
                 Step::Call(attr) => {
-                    for reach in reaches_of(&exact.functions, &attr) {
+                    let reaches = reaches_of(&exact.functions, &attr);
+                    // A name the module only imports (`from .impl import XModel`, a hubconf
+                    // entry imported from `models/net.py`): the call goes on to where it is
+                    // defined.
+                    if reaches.is_empty() {
+                        if let Some((callee, a)) = j.reexport(m, &attr) {
+                            queue.push((callee, Step::Call(a), depth + 1, direct));
+                        }
+                    }
+                    for reach in reaches {
                         let net = reach.network.iter().filter(|_| direct);
                         for l in reach.latent.iter().chain(net) {
                             found

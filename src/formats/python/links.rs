@@ -194,7 +194,8 @@ pub fn roots(loc: &Location) -> Vec<String> {
         .filter(|p| is_identifier(p))
         .map(str::to_string)
         .collect();
-    if file == Some("setup.py") {
+    // `setup.py` runs with its folder on `sys.path`, and so does a `hubconf.py` torch.hub loads.
+    if matches!(file, Some("setup.py" | "hubconf.py")) {
         out.push(ANY_ROOT.to_string());
     }
     out
@@ -809,6 +810,25 @@ pub fn build(
                 calls: calls.into_iter().collect(),
             },
         );
+    }
+    // Module-level aliases (`resnet18 = _build`, `XModel = _Impl`, `generate =
+    // partial(_impl, …)`): another module calling the alias reaches what the target reaches.
+    for (alias, target) in &sig.module_aliases {
+        let copies: Vec<(String, Reach)> = functions
+            .iter()
+            .filter_map(|(k, r)| {
+                let rest = k.strip_prefix(target.as_str())?;
+                (rest.is_empty() || rest.starts_with('.'))
+                    .then(|| (format!("{alias}{rest}"), r.clone()))
+            })
+            .collect();
+        for (k, r) in copies {
+            if functions.len() >= MAX_FUNCTIONS {
+                truncated = true;
+                break;
+            }
+            functions.entry(k).or_insert(r);
+        }
     }
     ModuleLinks {
         location: location.clone(),
