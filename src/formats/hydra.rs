@@ -116,7 +116,13 @@ pub fn looks_like_config(data: &[u8]) -> bool {
             !before.is_some_and(ident) && rest.first() == Some(&b':')
         })
     };
-    if data.len() <= MAX_PLAIN_KEY_FILE && (key(b"target") || key(b"cls")) {
+    // YAML only: JSON files hold `"cls"` and `"target"` keys of their own (a tokenizer's
+    // post-processor), and NeMo's configs are YAML.
+    let json = data
+        .iter()
+        .find(|c| !c.is_ascii_whitespace())
+        .is_some_and(|c| matches!(c, b'{' | b'['));
+    if data.len() <= MAX_PLAIN_KEY_FILE && !json && (key(b"target") || key(b"cls")) {
         return true;
     }
     escaped_key(data)
@@ -264,6 +270,11 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
     let mut tags: Vec<(usize, String)> = Vec::new();
     let mut expressions: Vec<(usize, String)> = Vec::new();
     let mut mappings = false;
+    // Values are kept for interpolations only when there are some.
+    let interpolated = text.contains("${");
+    // A parse stop is reported only for a file that names a target key outright (not one
+    // read for a `target:` word, which Python stubs and other YAML have too).
+    let strong = text.contains("_target_") || text.contains("_component_");
     let mut parser = Parser::new_from_str(&text);
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
@@ -383,7 +394,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                         }
                         Some(k) => {
                             *in_args = false;
-                            if values.len() < MAX_VALUES {
+                            if interpolated && values.len() < MAX_VALUES {
                                 let mut p: Vec<&str> =
                                     path[1.min(depth)..].iter().map(String::as_str).collect();
                                 p.push(&k);
@@ -491,8 +502,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
             "the rest of the config (its `_target_` keys)",
         );
     }
-    let config = !nodes.is_empty() || !tags.is_empty() || (mappings && failed.is_some());
-    if let Some((line, why)) = failed.filter(|_| mappings) {
+    let failed = failed.filter(|_| mappings && (strong || !nodes.is_empty()));
+    let config = !nodes.is_empty() || !tags.is_empty() || failed.is_some();
+    if let Some((line, why)) = failed {
         // PyYAML, which Hydra uses, may read further than this parser (it has no nesting
         // bound of its own): what follows is not judged, and is said so.
         let nested = why.contains("recursion");
