@@ -130,6 +130,10 @@ pub struct Ctx {
     /// (`formats/python/join.rs`): an archive joins its members' when its analysis ends, the
     /// check stage joins the files'. Not output: the join turns them into findings.
     pub python_links: Vec<crate::formats::python::ModuleLinks>,
+    /// `.pyc` files read, for the judgement by the files beside them (`formats/pyc.rs`,
+    /// [`crate::formats::pyc::judge`]): an archive judges its members' when its analysis ends,
+    /// the check stage the files'. Not output.
+    pub pyc_modules: Vec<crate::formats::pyc::PycModule>,
 }
 
 impl Ctx {
@@ -144,6 +148,7 @@ impl Ctx {
             npy_tail: None,
             install_files: Vec::new(),
             python_links: Vec::new(),
+            pyc_modules: Vec::new(),
         }
     }
 
@@ -437,6 +442,10 @@ pub fn analyse(
         Format::PythonSource => {
             formats::pypkg::analyse_python(ctx, data, name, loc, depth);
             Format::PythonSource
+        }
+        Format::Pyc => {
+            formats::pyc::analyse(ctx, data, loc);
+            Format::Pyc
         }
         Format::Pth => {
             formats::pypkg::analyse_pth(ctx, data, name, loc, depth);
