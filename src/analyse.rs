@@ -343,7 +343,8 @@ fn polyglot(
         return;
     }
     let mut second = None;
-    if formats::pickle::looks_like(data).is_some() {
+    // No loader reads a `.pyc` as a pickle; a 3.8 magic (`U\r\r\n`) starts like one.
+    if format != Format::Pyc && formats::pickle::looks_like(data).is_some() {
         second = Some("pickle");
         formats::pickle::analyse(ctx, data, loc, depth);
     } else if !zip_family

@@ -132,7 +132,8 @@ pub struct PycModule {
 #[derive(Debug, Clone)]
 enum Obj {
     Null,
-    Str(Arc<str>),
+    /// A string or bytes object: its span in the stream (read as text when it is kept).
+    Str(usize, usize),
     Seq(Arc<[Obj]>),
     Code,
     Other,
@@ -151,6 +152,9 @@ struct Reader<'a> {
     pos: usize,
     version: (u8, u8),
     max_depth: u32,
+    /// Reading a field that is bytes nobody judges (bytecode, line and exception tables):
+    /// skipped, not copied.
+    lean: bool,
     refs: Vec<Obj>,
     objects: u64,
     kept: usize,
@@ -205,14 +209,19 @@ impl Reader<'_> {
     }
 
     fn text(&mut self, n: usize) -> Res<Obj> {
-        let b = self.bytes(n)?;
-        // Names and constants are compared as text; invalid UTF-8 (CPython would refuse it for
-        // `str`, and bytes constants are not UTF-8) is kept as Latin-1.
-        let s: Arc<str> = match std::str::from_utf8(b) {
+        let start = self.pos;
+        self.bytes(n)?;
+        Ok(Obj::Str(start, n))
+    }
+
+    /// The text of a string object: invalid UTF-8 (CPython would refuse it for `str`, and
+    /// bytes constants are not UTF-8) read as Latin-1.
+    fn as_text(&self, start: usize, len: usize) -> std::borrow::Cow<'_, str> {
+        let b = &self.data[start..start + len];
+        match std::str::from_utf8(b) {
             Ok(s) => s.into(),
             Err(_) => b.iter().map(|&c| char::from(c)).collect::<String>().into(),
-        };
-        Ok(Obj::Str(s))
+        }
     }
 
     fn seq(&mut self, n: usize, depth: u32) -> Res<Obj> {
@@ -286,6 +295,11 @@ impl Reader<'_> {
                 self.bytes(n.saturating_mul(2))?;
                 Obj::Other
             }
+            b's' if self.lean => {
+                let n = self.len("string")?;
+                self.bytes(n)?;
+                Obj::Other
+            }
             b's' | b't' | b'u' | b'a' | b'A' => {
                 let n = self.len("string")?;
                 self.text(n)?
@@ -342,6 +356,14 @@ impl Reader<'_> {
         Ok(obj)
     }
 
+    /// An object whose bytes are not judged (a `bytes` field of a code object).
+    fn lean_object(&mut self, depth: u32) -> Res<Obj> {
+        let was = std::mem::replace(&mut self.lean, true);
+        let r = self.object(depth);
+        self.lean = was;
+        r
+    }
+
     /// A code object: its fields as `Python/marshal.c` reads them for this version.
     fn code(&mut self, depth: u32) -> Res<Obj> {
         let minor = self.version.1;
@@ -362,13 +384,17 @@ impl Reader<'_> {
 
     fn code_fields(&mut self, depth: u32, frame: u32) -> Res<()> {
         let minor = self.version.1;
-        let _code = self.object(depth + 1)?;
+        self.lean_object(depth + 1)?; // code
         let consts = self.object(depth + 1)?;
         let names = self.object(depth + 1)?;
         // varnames, freevars, cellvars; or localsplusnames, localspluskinds (3.11+).
-        let locals = if minor >= 11 { 2 } else { 3 };
-        for _ in 0..locals {
-            self.object(depth + 1)?;
+        if minor >= 11 {
+            self.object(depth + 1)?; // localsplusnames
+            self.lean_object(depth + 1)?; // localspluskinds
+        } else {
+            for _ in 0..3 {
+                self.object(depth + 1)?;
+            }
         }
         let filename = self.object(depth + 1)?;
         let name = self.object(depth + 1)?;
@@ -376,46 +402,55 @@ impl Reader<'_> {
             self.object(depth + 1)?; // qualname
         }
         self.bytes(4)?; // firstlineno
-        self.object(depth + 1)?; // lnotab / linetable
+        self.lean_object(depth + 1)?; // lnotab / linetable
         if minor >= 11 {
-            self.object(depth + 1)?; // exceptiontable
+            self.lean_object(depth + 1)?; // exceptiontable
         }
         if frame == 0 && self.filename.is_none() {
-            if let Obj::Str(s) = &filename {
-                self.filename = Some(s.to_string());
+            if let Obj::Str(a, n) = filename {
+                self.filename = Some(self.as_text(a, n).into_owned());
             }
         }
         let mut add_names = Vec::new();
         if let Obj::Seq(items) = &names {
             for n in items.iter() {
-                if let Obj::Str(s) = n {
-                    add_names.push(s.clone());
+                if let Obj::Str(a, n) = *n {
+                    add_names.push((a, n));
                 }
             }
         }
-        if let Obj::Str(s) = &name {
-            add_names.push(s.clone());
+        if let Obj::Str(a, n) = name {
+            add_names.push((a, n));
         }
         let mut strings = Vec::new();
         collect_strings(&consts, &mut strings, 0);
+        let data = self.data;
+        let text = |(a, n): (usize, usize)| -> std::borrow::Cow<'_, str> {
+            let b = &data[a..a + n];
+            match std::str::from_utf8(b) {
+                Ok(s) => s.into(),
+                Err(_) => b.iter().map(|&c| char::from(c)).collect::<String>().into(),
+            }
+        };
         let kept = &mut self.kept;
         let used = if frame == 0 {
             &mut self.top
         } else {
             &mut self.nested
         };
-        for s in add_names {
+        for span in add_names {
+            let s = text(span);
             if used.names.len() < MAX_ITEMS && !used.names.contains(&*s) {
                 *kept += s.len();
-                used.names.insert(s.to_string());
+                used.names.insert(s.into_owned());
             }
         }
-        for s in strings {
-            if *kept + s.len() > MAX_KEPT || used.strings.len() >= MAX_ITEMS {
+        for span in strings {
+            if *kept + span.1 > MAX_KEPT || used.strings.len() >= MAX_ITEMS {
                 break;
             }
-            *kept += s.len();
-            used.strings.push(s.to_string());
+            *kept += span.1;
+            used.strings.push(text(span).into_owned());
         }
         Ok(())
     }
@@ -423,9 +458,9 @@ impl Reader<'_> {
 
 /// String constants in a constant (tuples and frozensets of strings included), a few levels
 /// deep; code objects were collected when they were read.
-fn collect_strings(o: &Obj, out: &mut Vec<Arc<str>>, depth: u32) {
+fn collect_strings(o: &Obj, out: &mut Vec<(usize, usize)>, depth: u32) {
     match o {
-        Obj::Str(s) => out.push(s.clone()),
+        Obj::Str(a, n) => out.push((*a, *n)),
         Obj::Seq(items) if depth < 4 => {
             for i in items.iter().take(MAX_ITEMS) {
                 collect_strings(i, out, depth + 1);
@@ -441,6 +476,7 @@ fn empty(data: &[u8], version: (u8, u8), deadline: Instant, max_depth: u32) -> R
         pos: 16,
         version,
         max_depth,
+        lean: false,
         refs: Vec::new(),
         objects: 0,
         kept: 0,
@@ -585,8 +621,8 @@ const ROOTS: &[&str] = &[
 /// One thing a module's names reach.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Reach {
-    /// How bad it is: 3 process, network, exec of decoded data or a credential path; 2 exec or
-    /// dynamic import alone.
+    /// How bad it is: 3 process, network, exec of decoded data or a credential path; 2 `exec`
+    /// or `__import__` alone.
     pub weight: u8,
     /// What, as evidence (`os.system`, `exec + b64decode`, `~/.aws/credentials`).
     pub what: String,
@@ -670,31 +706,34 @@ pub fn reaches(used: &Used) -> Vec<Reach> {
         }
     }
     let names = |n: &str| used.names.contains(n);
+    // Without disassembly a name is a global or an attribute alike: `eval` and `compile` are
+    // also `model.eval()` and `re.compile`, so they count only beside a decoder.
     let exec = ["exec", "eval", "compile", "__import__"]
         .into_iter()
         .filter(|n| names(n))
         .collect::<Vec<_>>();
+    let alone = |e: &str| matches!(e, "exec" | "__import__");
     let decoders = attrs
         .iter()
         .filter(|a| crate::formats::python::is_decoder(a) || **a == "loads" && names("marshal"))
         .copied()
         .collect::<Vec<_>>();
-    if let Some(e) = exec.iter().find(|e| **e != "__import__") {
-        match decoders.first() {
-            Some(d) => out.insert(Reach {
+    let runner = exec.iter().find(|e| **e != "__import__");
+    match (runner, decoders.first()) {
+        (Some(e), Some(d)) => {
+            out.insert(Reach {
                 weight: 3,
                 what: format!("{e} + {d}"),
-            }),
-            None => out.insert(Reach {
-                weight: 2,
-                what: (*e).to_string(),
-            }),
-        };
-    } else if let Some(e) = exec.first() {
-        out.insert(Reach {
-            weight: 2,
-            what: (*e).to_string(),
-        });
+            });
+        }
+        _ => {
+            if let Some(e) = exec.iter().find(|e| alone(e)) {
+                out.insert(Reach {
+                    weight: 2,
+                    what: (*e).to_string(),
+                });
+            }
+        }
     }
     for s in used.strings.iter().take(MAX_ITEMS) {
         if s.len() > 4096 {
@@ -740,7 +779,8 @@ impl Siblings for Disk {
         if !loc.members.is_empty() {
             return None;
         }
-        let m = std::fs::symlink_metadata(&loc.path).ok()?;
+        // Followed: a source that is a link to a file is still imported.
+        let m = std::fs::metadata(&loc.path).ok()?;
         m.is_file().then_some(m.len())
     }
 
@@ -927,11 +967,33 @@ fn string_words(s: &str, out: &mut Vec<String>) {
     }
 }
 
-/// The words of a source: its identifier runs.
-fn source_words(src: &[u8]) -> std::collections::HashSet<&[u8]> {
-    src.split(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-        .filter(|w| !w.is_empty())
-        .collect()
+/// FNV-1a, for the short words of a source (SipHash costs more than the rest of the check).
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// The name a mangled private name was written as (`__attr` for `_Class__attr`).
+fn mangled(w: &str) -> Option<&str> {
+    let rest = w.strip_prefix('_')?;
+    let i = rest.find("__").filter(|&i| i > 0)?;
+    Some(&rest[i..])
 }
 
 /// True when a word of a string constant is a repetition (`"a" * 10` folds to `aaaaaaaaaa`).
@@ -979,39 +1041,64 @@ fn holds_string_word(src: &[u8], w: &str) -> bool {
 
 /// The names and string words of `m` that `src` does not hold, or `None` when it holds all.
 fn mismatch(m: &PycModule, src: &[u8], source: &str) -> Option<Finding> {
-    let words = source_words(src);
-    let has = |w: &str| {
-        if words.contains(w.as_bytes()) {
-            return true;
-        }
-        // A private name in a class body is mangled: `_Class__attr` for `__attr`.
-        if let Some(rest) = w.strip_prefix('_') {
-            if let Some(i) = rest.find("__").filter(|&i| i > 0) {
-                return words.contains(&rest.as_bytes()[i..]);
-            }
-        }
-        false
-    };
-    let mut missing_names = BTreeSet::new();
-    let mut missing_words = BTreeSet::new();
+    // The module's words (names and string words, each once), looked up while the source's
+    // words go by: one hash per source word, no set of the source built, and the walk stops
+    // once every word is found.
+    let mut names: Vec<&str> = Vec::new();
+    let mut strings: Vec<String> = Vec::new();
     for used in [&m.top, &m.nested] {
         for n in &used.names {
-            for part in n.split('.') {
-                if !compiler_name(part) && !has(part) {
-                    missing_names.insert(part.to_string());
-                }
-            }
+            names.extend(n.split('.').filter(|p| !compiler_name(p)));
         }
-        let mut ws = Vec::new();
         for s in &used.strings {
-            string_words(s, &mut ws);
+            string_words(s, &mut strings);
         }
-        for w in ws {
-            if !has(&w) && !holds_string_word(src, &w) {
-                missing_words.insert(w);
+    }
+    let mut index: std::collections::HashMap<&[u8], usize, std::hash::BuildHasherDefault<Fnv>> =
+        Default::default();
+    for w in names
+        .iter()
+        .copied()
+        .chain(strings.iter().map(String::as_str))
+    {
+        let next = index.len();
+        index.entry(w.as_bytes()).or_insert(next);
+        // A private name in a class body is mangled: `_Class__attr` for `__attr`.
+        if let Some(suffix) = mangled(w) {
+            let next = index.len();
+            index.entry(suffix.as_bytes()).or_insert(next);
+        }
+    }
+    let mut found = vec![false; index.len()];
+    let mut left = index.len();
+    for w in src.split(|b| !(b.is_ascii_alphanumeric() || *b == b'_')) {
+        if left == 0 {
+            break;
+        }
+        if w.is_empty() {
+            continue;
+        }
+        if let Some(&i) = index.get(w) {
+            if !found[i] {
+                found[i] = true;
+                left -= 1;
             }
         }
     }
+    let has = |w: &str| {
+        let at = |w: &str| index.get(w.as_bytes()).is_some_and(|&i| found[i]);
+        at(w) || mangled(w).is_some_and(at)
+    };
+    let missing_names: BTreeSet<String> = names
+        .iter()
+        .filter(|n| !has(n))
+        .map(|n| (*n).to_string())
+        .collect();
+    let missing_words: BTreeSet<String> = strings
+        .iter()
+        .filter(|w| !has(w) && !holds_string_word(src, w))
+        .cloned()
+        .collect();
     if missing_names.is_empty() && missing_words.is_empty() {
         return None;
     }
