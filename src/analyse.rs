@@ -130,6 +130,10 @@ pub struct Ctx {
     /// (`formats/python/join.rs`): an archive joins its members' when its analysis ends, the
     /// check stage joins the files'. Not output: the join turns them into findings.
     pub python_links: Vec<crate::formats::python::ModuleLinks>,
+    /// `.pyc` files read, for the judgement by the files beside them (`formats/pyc.rs`,
+    /// [`crate::formats::pyc::judge`]): an archive judges its members' when its analysis ends,
+    /// the check stage the files'. Not output.
+    pub pyc_modules: Vec<crate::formats::pyc::PycModule>,
 }
 
 impl Ctx {
@@ -144,6 +148,7 @@ impl Ctx {
             npy_tail: None,
             install_files: Vec::new(),
             python_links: Vec::new(),
+            pyc_modules: Vec::new(),
         }
     }
 
@@ -338,7 +343,8 @@ fn polyglot(
         return;
     }
     let mut second = None;
-    if formats::pickle::looks_like(data).is_some() {
+    // No loader reads a `.pyc` as a pickle; a 3.8 magic (`U\r\r\n`) starts like one.
+    if format != Format::Pyc && formats::pickle::looks_like(data).is_some() {
         second = Some("pickle");
         formats::pickle::analyse(ctx, data, loc, depth);
     } else if !zip_family
@@ -439,6 +445,10 @@ pub fn analyse(
         Format::PythonSource => {
             formats::pypkg::analyse_python(ctx, data, name, loc, depth);
             Format::PythonSource
+        }
+        Format::Pyc => {
+            formats::pyc::analyse(ctx, data, loc);
+            Format::Pyc
         }
         Format::Pth => {
             formats::pypkg::analyse_pth(ctx, data, name, loc, depth);

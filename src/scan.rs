@@ -63,6 +63,9 @@ pub struct FileReport {
     /// Python modules' links to the other modules of their package
     /// ([`crate::analyse::Ctx::python_links`]), for the check stage.
     pub python_links: Vec<crate::formats::python::ModuleLinks>,
+    /// `.pyc` files read ([`crate::analyse::Ctx::pyc_modules`]), judged by the check stage
+    /// by the files beside them.
+    pub pyc_modules: Vec<crate::formats::pyc::PycModule>,
 }
 
 impl FileReport {
@@ -278,6 +281,7 @@ fn report_of(
         sha256: None,
         suppressed: Vec::new(),
         python_links: Vec::new(),
+        pyc_modules: Vec::new(),
     };
     r.grade();
     r
@@ -443,6 +447,7 @@ pub fn scan_file_with(
     let mut report = report_of(path, size, format, ctx.findings, ctx.members, reason, false);
     report.facts = facts;
     report.python_links = links;
+    report.pyc_modules = std::mem::take(&mut ctx.pyc_modules);
     // Only files read into memory: hashing a mapped one would pull every page into the
     // resident set (a PyTorch zip named `*.pth`); the check stage streams those instead.
     if matches!(data, Bytes::Read(_))

@@ -253,7 +253,7 @@ pub fn matched_format(format: Format) -> bool {
     format.is_text()
         || matches!(
             format,
-            Format::Unknown | Format::Executable | Format::Pickle(_)
+            Format::Unknown | Format::Executable | Format::Pickle(_) | Format::Pyc
         )
 }
 

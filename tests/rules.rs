@@ -13,6 +13,8 @@ use airlock::Severity;
 
 #[path = "support/pb.rs"]
 mod pb;
+#[path = "support/pyc.rs"]
+mod pycasm;
 
 const SYSTEM: &[u8] = b"\x80\x02cposix\nsystem\nX\x11\x00\x00\x00echo airlock-test\x85R.";
 
@@ -609,7 +611,17 @@ fn python_positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ("wheel-record-missing", "demo-1.0-py3-none-any.whl", wheel(&[("demo/__init__.py", b"x = 1\n")], Some(""), PURE)),
         ("wheel-binary-in-pure-wheel", "demo-1.0-py3-none-any.whl", wheel(&[("demo/tool", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00")], None, PURE)),
         ("entry-point-shadows-command", "demo-1.0-py3-none-any.whl", wheel(&[("demo-1.0.dist-info/entry_points.txt", b"[console_scripts]\npip = demo:main\n")], None, PURE)),
+        ("pyc-sourceless", "demo-1.0-py3-none-any.whl", wheel(&[("demo/__init__.py", b"from . import core\n"), ("demo/core.pyc", &evil_pyc(0, 0))], None, PURE)),
+        ("pyc-source-mismatch", "demo-1.0-py3-none-any.whl", wheel(&[("demo/__init__.py", pycasm::BENIGN_SRC.as_bytes()), ("demo/__pycache__/__init__.cpython-311.pyc", &evil_pyc(0, pycasm::BENIGN_SRC.len() as u32))], None, PURE)),
+        ("pyc-unchecked-hash", "demo-1.0-py3-none-any.whl", wheel(&[("demo/__init__.py", pycasm::BENIGN_SRC.as_bytes()), ("demo/__pycache__/__init__.cpython-311.pyc", &pycasm::pyc(pycasm::MAGIC_311, 1, 0, pycasm::benign_module()))], None, PURE)),
+        ("pyc-malformed", "m.pyc", evil_pyc(0, 0)[..40].to_vec()),
     ]
+}
+
+/// A `.pyc` of `import os; os.system('echo airlock')` (Python 3.11; PEP 552 `flags`, and the
+/// source size its header records).
+fn evil_pyc(flags: u32, size: u32) -> Vec<u8> {
+    pycasm::pyc(pycasm::MAGIC_311, flags, size, pycasm::evil_module())
 }
 
 fn write(dir: &Path, name: &str, data: &[u8]) -> std::path::PathBuf {
@@ -763,6 +775,11 @@ fn benign_look_alikes_fire_nothing_at_medium_or_above() {
         ),
         ("ok.pkl.gz", gzip(b"\x80\x04}\x94.")),
         ("notes.txt", b"1.5 2.5\n(3, 4)\nSome text. More text.\n".to_vec()),
+        // A wheel with a cache compiled from the source beside it.
+        (
+            "demo-1.0-py3-none-any.whl",
+            wheel(&[("demo/__init__.py", pycasm::BENIGN_SRC.as_bytes()), ("demo/__pycache__/__init__.cpython-311.pyc", &pycasm::pyc(pycasm::MAGIC_311, 0, pycasm::BENIGN_SRC.len() as u32, pycasm::benign_module()))], None, PURE),
+        ),
         ("enum.pkl", b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x0bmypkg.enums\x94\x8c\x05Color\x94\x93\x94K\x01\x85\x94R\x94.".to_vec()),
     ];
     // With the built-in byte-pattern rules, as the command line runs them.

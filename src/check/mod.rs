@@ -14,6 +14,7 @@ pub mod advisories;
 pub mod hf_repo;
 pub mod installed;
 pub mod onnx_external;
+pub mod pyc;
 pub mod python_modules;
 
 /// One check over all reports of a scan.
@@ -38,6 +39,10 @@ pub static CHECKS: &[Check] = &[
     Check {
         name: "python-package-modules",
         run: python_modules::check,
+    },
+    Check {
+        name: "pyc-beside-source",
+        run: pyc::check,
     },
     Check {
         name: "installed-environment",

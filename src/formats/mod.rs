@@ -15,6 +15,7 @@ pub mod onnx;
 pub mod pickle;
 pub mod pins;
 pub mod protobuf;
+pub mod pyc;
 pub mod pypkg;
 pub mod python;
 pub mod python_layout;
@@ -98,6 +99,8 @@ pub enum Format {
     Wheel,
     /// A source distribution: a tar with `<name>-<version>/PKG-INFO` or `setup.py`.
     Sdist,
+    /// Python bytecode (`.pyc`, PEP 552 header of Python 3.7 or later), whatever its name.
+    Pyc,
     /// Python source (text named `*.py`).
     PythonSource,
     /// A `.pth` path file (text named `*.pth`).
@@ -173,6 +176,7 @@ impl Format {
             Format::Executable => "executable",
             Format::Wheel => "wheel",
             Format::Sdist => "sdist",
+            Format::Pyc => "pyc",
             Format::PythonSource => "python-source",
             Format::Pth => "pth",
             Format::StartFile => "start",
@@ -329,6 +333,10 @@ pub fn sniff(data: &[u8]) -> Format {
         || head.starts_with(b"MZ")
     {
         return Format::Executable;
+    }
+    // Before the pickle trial decode: a magic such as `U\r\r\n` (3.8) starts like a pickle.
+    if pyc::looks_like(data) {
+        return Format::Pyc;
     }
     if data.len() >= 8 && &data[4..8] == b"TFL3" {
         return Format::Tflite;

@@ -107,7 +107,7 @@ const INSTALL_COMMANDS: &[&str] = &[
 
 /// Whether a call name is a decoder: the names above by their last part, plus
 /// `marshal.loads` and `codecs.decode` by their full name.
-fn is_decoder(name: &str) -> bool {
+pub(crate) fn is_decoder(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
     DECODERS.contains(&last) || matches!(name, "marshal.loads" | "codecs.decode")
 }
@@ -282,7 +282,7 @@ fn doctest_source(doc: &str) -> String {
 }
 
 /// Calls that start a process.
-fn is_process(name: &str) -> bool {
+pub(crate) fn is_process(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
     let name = name
         .strip_prefix("posix.")
@@ -315,7 +315,7 @@ fn is_process(name: &str) -> bool {
 }
 
 /// Calls that reach the network.
-fn is_network(name: &str) -> bool {
+pub(crate) fn is_network(name: &str) -> bool {
     let last = name.rsplit('.').next().unwrap_or(name);
     // Making a client (`requests.Session()`, `httpx.Client()`, `HTTPSConnection(host)`,
     // `urllib.request.Request(url)`, a socket) sends nothing; its requests do. The name table
@@ -1391,7 +1391,7 @@ const CREDENTIAL_PATHS: &[&str] = &[
 /// The credential location a string literal names ([`CREDENTIALS`] or [`MORE_CREDENTIALS`] as
 /// a substring, Windows separators read as `/`; a [`CREDENTIAL_COMPONENTS`] path component; a
 /// glob pattern that matches one of [`CREDENTIAL_PATHS`]), if any.
-fn credential_in(s: &str) -> Option<String> {
+pub(crate) fn credential_in(s: &str) -> Option<String> {
     // The more specific entries first: an instance metadata URL names its credential path,
     // not only the address.
     let listed = |s: &str| {

@@ -415,6 +415,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     let max_members = ctx.budget.limits.max_members;
     // Python modules' links left by this archive's members, joined when they are all read.
     let links_start = ctx.python_links.len();
+    let pyc_start = ctx.pyc_modules.len();
     // Byte ranges of the archive's own structures (directories, end records), for the
     // hidden-data check; empty when the directory was not read whole (gaps mean nothing then).
     let mut structure: Vec<(u64, u64, String)> = Vec::new();
@@ -548,6 +549,21 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     if let Some(parts) = &wheel {
         crate::formats::pypkg::check_wheel(ctx, parts, loc);
     }
+    // Its `.pyc` members, judged by the members beside them.
+    let pycs = ctx
+        .pyc_modules
+        .split_off(pyc_start.min(ctx.pyc_modules.len()));
+    if !pycs.is_empty() {
+        let mut siblings = ZipSources {
+            data,
+            entries: &entries,
+            loc,
+            by_name: None,
+        };
+        for (_, f) in crate::formats::pyc::judge(&pycs, &mut siblings) {
+            ctx.emit(f);
+        }
+    }
     // The archive's Python modules are one package space: joined here, with members inflated
     // again when the join must read one, so no source is held while the members are read.
     let links = ctx
@@ -600,6 +616,39 @@ impl crate::formats::python::join::Sources for ZipSources<'_> {
                 member_source(self.data, e)
             })
             .collect()
+    }
+}
+
+impl ZipSources<'_> {
+    /// The entry of the member `l` names, when it is a member of this archive.
+    fn entry(&mut self, l: &Location) -> Option<&Entry> {
+        let entries = self.entries;
+        let by_name = self.by_name.get_or_insert_with(|| {
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (show(&e.name), i))
+                .collect()
+        });
+        let base = self.loc.members.len();
+        if l.path != self.loc.path
+            || l.members.len() != base + 1
+            || l.members[..base] != self.loc.members[..]
+        {
+            return None;
+        }
+        by_name.get(&l.members[base]).map(|&i| &entries[i])
+    }
+}
+
+impl crate::formats::pyc::Siblings for ZipSources<'_> {
+    fn size(&mut self, loc: &Location) -> Option<u64> {
+        self.entry(loc).map(|e| e.usize)
+    }
+
+    fn read(&mut self, loc: &Location) -> Option<Vec<u8>> {
+        let data = self.data;
+        member_source(data, self.entry(loc)?)
     }
 }
 

@@ -1,5 +1,9 @@
 //! Rules of the `python` family, one file each.
 
+pub mod pyc_malformed;
+pub mod pyc_source_mismatch;
+pub mod pyc_sourceless;
+pub mod pyc_unchecked_hash;
 pub mod python_credential_access;
 pub mod python_credential_stealer;
 pub mod python_exec_computed;
