@@ -1019,3 +1019,57 @@ fn a_stealer_script_imported_at_load_is_critical() {
         summary(&r)
     );
 }
+
+/// Entry points a host tool calls on its own in every run (a pytest plugin's hooks,
+/// setuptools' `finalize_distribution_options` and `setup_keywords`) are calls at load of the
+/// wheel's modules (tester t15 w01, w02, w04); a console script's function is not.
+#[test]
+fn plugin_entry_points_run_their_functions() {
+    let plug = "import os\ndef pytest_configure(config):\n    os.system('echo airlock')\n";
+    let hook = "import os\ndef finalize(dist):\n    os.system('echo airlock')\n";
+    let cases: &[(&str, &str, &str)] = &[
+        ("[pytest11]\nplug = demo_plug\n", "demo_plug.py", plug),
+        (
+            "[setuptools.finalize_distribution_options]\nx = demo_hook:finalize\n",
+            "demo_hook.py",
+            hook,
+        ),
+        (
+            "[distutils.setup_keywords]\nname = demo_hook:finalize\n",
+            "demo_hook.py",
+            hook,
+        ),
+    ];
+    for (eps, module, src) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("demo-1.0-py3-none-any.whl"),
+            wheel(&[("demo-1.0.dist-info/entry_points.txt", eps), (module, src)]),
+        )
+        .expect("write");
+        let r = scan_dir(dir.path());
+        assert_eq!(
+            worst(&r, "python-shell-command", module),
+            Some(Severity::High),
+            "{eps}: {:?}",
+            summary(&r)
+        );
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("demo-1.0-py3-none-any.whl"),
+        wheel(&[
+            (
+                "demo-1.0.dist-info/entry_points.txt",
+                "[console_scripts]\ndemo = demo_hook:finalize\n",
+            ),
+            ("demo_hook.py", hook),
+        ]),
+    )
+    .expect("write");
+    let r = scan_dir(dir.path());
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo_hook.py"),
+        Some(Severity::Low)
+    );
+}

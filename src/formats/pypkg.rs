@@ -660,10 +660,40 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
     }
     if let Some((name, text)) = find(".dist-info/entry_points.txt") {
         let mut section = String::new();
+        // Entry points a host tool calls on its own, in every run (plugins): joined as calls
+        // at load from the entry points file (`python/join.rs` resolves them at the wheel's
+        // root, where the modules are installed).
+        let mut calls: Vec<String> = Vec::new();
+        let mut imports: Vec<String> = Vec::new();
         for line in universal_lines(text.as_str()).take(100_000) {
             let l = line.trim();
             if l.starts_with('[') {
                 section = l.to_string();
+                continue;
+            }
+            let group = section.trim_start_matches('[').trim_end_matches(']');
+            if let Some(hooks) = host_hooks(group) {
+                if let Some((_, value)) = l.split_once('=') {
+                    let value = value.split('[').next().unwrap_or("").trim();
+                    let (module, attr) = match value.split_once(':') {
+                        Some((m, a)) => (m.trim(), Some(a.trim())),
+                        None => (value, None),
+                    };
+                    let dotted = |s: &str| {
+                        !s.is_empty()
+                            && s.split('.').all(|p| {
+                                p.chars().next().is_some_and(|c| !c.is_ascii_digit())
+                                    && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+                            })
+                    };
+                    if dotted(module) && calls.len() < python::links_max_names() {
+                        imports.push(module.to_string());
+                        match attr.filter(|a| dotted(a)) {
+                            Some(a) => calls.push(format!("{module}.{a}")),
+                            None => calls.extend(hooks.iter().map(|h| format!("{module}.{h}"))),
+                        }
+                    }
+                }
                 continue;
             }
             if section != "[console_scripts]" && section != "[gui_scripts]" {
@@ -683,6 +713,28 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
                 );
             }
         }
+        if !calls.is_empty() {
+            calls.sort_unstable();
+            calls.dedup();
+            imports.sort_unstable();
+            imports.dedup();
+            ctx.python_links.push(python::ModuleLinks {
+                location: loc.member(name.clone()),
+                role: Role::Module,
+                kind: python::ModuleKind::Module,
+                imports: python::ImportList::default(),
+                exact: Some(Box::new(python::Exact {
+                    calls_direct: calls.clone(),
+                    calls_at_load: calls,
+                    imports_at_load: imports,
+                    ..python::Exact::default()
+                })),
+                hot: Vec::new(),
+                hot_classes: Vec::new(),
+                hot_net: Vec::new(),
+                truncated: false,
+            });
+        }
     }
     // Scripts the installer copies into `bin` as they are (tester t14: `.data/scripts/ssh`).
     for member in parts.digests.keys() {
@@ -697,6 +749,34 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
                 loc.member(member.clone()),
             );
         }
+    }
+}
+
+/// The functions a host tool calls, on its own and in every run, for an entry point of `group`
+/// that names a module alone (`[]`: the value names the function): setuptools calls
+/// `setuptools.finalize_distribution_options`, `distutils.setup_keywords`,
+/// `setuptools.file_finders` and `egg_info.writers` entries in every build; pytest imports every
+/// `pytest11` plugin module and calls its hooks in every session. `None` for other groups
+/// (console scripts run when someone types them).
+fn host_hooks(group: &str) -> Option<&'static [&'static str]> {
+    match group {
+        "setuptools.finalize_distribution_options"
+        | "distutils.setup_keywords"
+        | "setuptools.file_finders"
+        | "egg_info.writers" => Some(&[]),
+        "pytest11" => Some(&[
+            "pytest_addoption",
+            "pytest_configure",
+            "pytest_load_initial_conftests",
+            "pytest_cmdline_main",
+            "pytest_sessionstart",
+            "pytest_collection_modifyitems",
+            "pytest_runtest_setup",
+            "pytest_report_header",
+            "pytest_unconfigure",
+            "pytest_sessionfinish",
+        ]),
+        _ => None,
     }
 }
 

@@ -996,16 +996,23 @@ fn may_name(path: &str, module: &str, name: Option<&str>, target: &str) -> bool 
 /// Whether the folder of the file at `path` is on `sys.path` when it runs: `setup.py` (run as
 /// a script) and a PEP 829 `.start` file (in a site folder).
 fn beside_on_path(path: &str) -> bool {
-    matches!(stem(path), "setup" | "hubconf") || path.ends_with(".start") || path.ends_with(".pth")
+    matches!(stem(path), "setup" | "hubconf")
+        || path.ends_with(".start")
+        || path.ends_with(".pth")
+        || path.ends_with("/entry_points.txt")
 }
 
 /// The folder a startup file in a wheel's `.data/purelib` or `.data/platlib` is installed in:
-/// the wheel's root, where its packages land too (`dir` otherwise).
+/// the wheel's root, where its packages land too; for a file of a `.dist-info` folder, the
+/// folder above it (`dir` otherwise).
 fn installed_dir(dir: &str) -> &str {
     let last = dir.rsplit('/').next().unwrap_or(dir);
     let parent = folder(dir);
     if matches!(last, "purelib" | "platlib") && parent.ends_with(".data") {
         folder(parent)
+    } else if last.ends_with(".dist-info") || last.ends_with(".egg-info") {
+        // A dist-info file (`entry_points.txt`) names modules installed beside its folder.
+        parent
     } else {
         dir
     }
