@@ -452,3 +452,40 @@ fn configs_in_every_encoding_python_json_reads_are_analysed() {
         );
     }
 }
+
+/// Keras 3's `TorchModuleWrapper` hands `config.module` to `torch.load(weights_only=False)`:
+/// the wrapper is reported (medium), and the embedded bytes are analysed as the pickle they
+/// are, so an `os.system` pickle inside is critical (tester t15 k01, k06).
+#[test]
+fn torch_module_wrapper_bytes_are_analysed_as_a_pickle() {
+    let wrapper = |module: &str| {
+        format!(
+            r#"{{"module": "keras.layers", "class_name": "TorchModuleWrapper", "registered_name": null, "config": {{"name": "torch_module_wrapper", "module": {module}}}}}"#
+        )
+    };
+    // A protocol-0 pickle, as text (Keras keeps the bytes' text).
+    let evil = serde_json::to_string("cos\nsystem\n(S'echo airlock'\ntR.").expect("json");
+    let ctx = analyse_bytes(&keras(&sequential(&[wrapper(&evil)])), "m.keras");
+    let found = ids(&ctx);
+    assert!(
+        found.contains(&("keras-unsafe-function", Severity::Medium)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("pickle-dangerous-call", Severity::Critical)),
+        "{found:?}"
+    );
+    // Keras' `__bytes__` form, holding a pickle of a plain dict: only the wrapper itself.
+    let bytes = format!(
+        r#"{{"class_name": "__bytes__", "config": {{"value": {}}}}}"#,
+        serde_json::to_string("(dp0\nS'a'\np1\nI1\ns.").expect("json")
+    );
+    let ctx = analyse_bytes(&keras(&sequential(&[wrapper(&bytes)])), "m.keras");
+    assert_eq!(
+        loud(&ctx),
+        vec![(
+            "keras-unsafe-function",
+            "config.module, 18 bytes".to_string()
+        )]
+    );
+}

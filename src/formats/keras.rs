@@ -168,6 +168,7 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
         loc,
         layers: BTreeMap::new(),
         findings: Vec::new(),
+        embedded: Vec::new(),
     };
     w.visit(&value, &mut String::new(), false);
     if let Some(v) = value.get("keras_version").and_then(Value::as_str) {
@@ -182,6 +183,12 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
     }
     for f in w.findings {
         ctx.emit(f);
+    }
+    // The module a TorchModuleWrapper carries is what `torch.load` unpickles: analysed as the
+    // artifact it is (a pickle or a PyTorch zip).
+    for (pointer, bytes) in w.embedded {
+        let at = loc.with_span(Span::JsonPointer { pointer });
+        ctx.nested(&bytes, &at, "module", 1);
     }
 }
 
@@ -252,7 +259,13 @@ struct Walk<'a> {
     loc: &'a Location,
     layers: BTreeMap<String, u64>,
     findings: Vec<Finding>,
+    /// Bytes a layer's config embeds that Keras hands to a loader (pointer, bytes): a
+    /// `TorchModuleWrapper`'s `module`, which Keras `torch.load`s.
+    embedded: Vec<(String, Vec<u8>)>,
 }
+
+/// Embedded blobs analysed per config at most.
+const MAX_EMBEDDED: usize = 16;
 
 /// RFC 6901 escaping of one pointer token.
 fn token(s: &str) -> String {
@@ -288,6 +301,9 @@ impl Walk<'_> {
                     if is_layer {
                         *self.layers.entry(class.to_string()).or_default() += 1;
                     }
+                    if class == "TorchModuleWrapper" {
+                        self.torch_module(map, pointer);
+                    }
                     if !in_lambda && (class == "Lambda" || class == "__lambda__") {
                         self.lambda(map, class, pointer);
                         in_lambda = true;
@@ -308,6 +324,49 @@ impl Walk<'_> {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Keras 3's `TorchModuleWrapper` (`keras/src/utils/torch_utils.py`): `from_config` passes
+    /// `config.module` to `torch.load(…, weights_only=False)`, which unpickles it whatever it
+    /// holds. Reported (`keras-unsafe-function`, medium: a real wrapped module is a pickle of
+    /// torch classes too) and the bytes kept for analysis as the pickle or zip they are. The
+    /// value is a string of the bytes, or Keras' `{"class_name": "__bytes__", "config":
+    /// {"value": …}}`; base64 is tried when the text is not a pickle or zip itself.
+    fn torch_module(&mut self, map: &serde_json::Map<String, Value>, pointer: &str) {
+        let module = map.get("config").and_then(|c| c.get("module"));
+        let text = match module {
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(Value::Object(o)) => o
+                .get("config")
+                .and_then(|c| c.get("value"))
+                .and_then(Value::as_str),
+            _ => None,
+        };
+        let Some(text) = text else { return };
+        self.findings.push(
+            Finding::builder(&r::keras_unsafe_function::RULE, self.at(pointer))
+                .severity(Severity::Medium)
+                .message("TorchModuleWrapper: Keras passes the embedded module to torch.load with weights_only=False while loading; it is analysed below as the pickle it is")
+                .evidence(format!("config.module, {}", plural(text.len(), "byte")))
+                .build(),
+        );
+        let raw = text.as_bytes();
+        let looks = raw.first() == Some(&0x80)
+            || raw.starts_with(b"PK")
+            || raw.starts_with(b"(")
+            || raw.starts_with(b"c");
+        let bytes = if looks {
+            raw.to_vec()
+        } else {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .unwrap_or_else(|_| raw.to_vec())
+        };
+        if self.embedded.len() < MAX_EMBEDDED {
+            self.embedded
+                .push((format!("{pointer}/config/module"), bytes));
         }
     }
 
