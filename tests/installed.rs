@@ -450,3 +450,26 @@ fn an_activation_script_that_downloads_and_runs_is_high() {
     let r = run_with_yara(dir.path());
     assert_eq!(worst_at(&r, "startup-hook-file", "activate"), None);
 }
+
+/// A RECORD row that installs a script into the environment's `bin` under a common command's
+/// name shadows it, as a console script would (tester t14 iv01); a tool's own name does not.
+#[test]
+fn record_rows_into_bin_that_shadow_commands_are_high() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let env = dir.path().join("venv");
+    let sp = venv(&env, "/usr/bin", ACTIVATE);
+    let record = std::fs::read_to_string(sp.join("demo-1.0.dist-info/RECORD")).expect("read");
+    let rows =
+        format!("{record}../../../bin/ssh,sha256=AAAA,1\n../../../bin/demo-tool,sha256=AAAA,1\n");
+    write(&sp, "demo-1.0.dist-info/RECORD", rows.as_bytes());
+    let r = run(&env);
+    let shadows: Vec<_> = r
+        .findings()
+        .filter(|f| f.rule.id == "entry-point-shadows-command")
+        .map(|f| (f.severity, f.evidence.clone()))
+        .collect();
+    assert_eq!(
+        shadows,
+        vec![(Severity::High, "../../../bin/ssh".to_string())]
+    );
+}

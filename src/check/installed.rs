@@ -202,6 +202,7 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
         let system = record && system_managed(meta_dir, &root, &by_path);
         let prefix = prefix_of(&root);
         let mut outside: Vec<String> = Vec::new();
+        let mut shadowed: Vec<(String, String)> = Vec::new();
         let mut rows = 0usize;
         for line in text.lines() {
             let (path, hash, size) = if record {
@@ -239,6 +240,30 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                     outside.push(path.clone());
                 }
                 continue;
+            }
+            // A row into the environment's `bin` (`Scripts` on Windows) installs a command: one
+            // that shadows a common command is what a console script doing so would be
+            // (tester t14 iv01: `../../../bin/ssh` owned by a RECORD, no entry point).
+            if let Some(p) = &prefix {
+                let in_bin = full
+                    .parent()
+                    .is_some_and(|d| d == p.join("bin") || d == p.join("Scripts"));
+                let cmd = full.file_name().map(|n| n.to_string_lossy().into_owned());
+                let dist = r
+                    .path
+                    .parent()
+                    .and_then(|d| d.file_name())
+                    .map(|d| {
+                        crate::osv::normalise(d.to_string_lossy().split('-').next().unwrap_or(""))
+                    })
+                    .unwrap_or_default();
+                if let Some(cmd) =
+                    cmd.filter(|c| in_bin && crate::formats::pypkg::shadows_command(c, &dist))
+                {
+                    if shadowed.len() < 16 {
+                        shadowed.push((cmd, path.clone()));
+                    }
+                }
             }
             owned.insert(full.clone());
             match by_path.get(&full) {
@@ -302,6 +327,18 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
                     .message("this RECORD lists files installed outside the environment's prefix")
                     .evidence(outside.join("; "))
                     .build(),
+            ));
+        }
+        for (cmd, row) in shadowed {
+            out.push((
+                i,
+                Finding::builder(
+                    &crate::rules::package::entry_point_shadows_command::RULE,
+                    Location::file(&r.path),
+                )
+                .message(format!("installed script {cmd:?} shadows a common command"))
+                .evidence(row)
+                .build(),
             ));
         }
     }

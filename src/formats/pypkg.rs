@@ -802,6 +802,15 @@ fn dist_of(path: &str) -> String {
 
 /// Report a command that shadows a common one ([`SHADOWED`]), unless `dist` (a PEP 503 name)
 /// owns it: `how` says how the package installs it, `evidence` what the package says.
+/// Whether installing a command named `cmd` (a file in `bin`, `Scripts/cmd.exe`) by the
+/// distribution `dist` (PEP 503 name) shadows a common command that is not its own.
+pub(crate) fn shadows_command(cmd: &str, dist: &str) -> bool {
+    let key = command_key(cmd);
+    SHADOWED
+        .iter()
+        .any(|(c, owners)| *c == key && !owners.contains(&dist))
+}
+
 pub(crate) fn shadowing(
     ctx: &mut Ctx,
     cmd: &str,
@@ -810,11 +819,7 @@ pub(crate) fn shadowing(
     evidence: String,
     at: Location,
 ) {
-    let key = command_key(cmd);
-    let shadows = SHADOWED
-        .iter()
-        .any(|(c, owners)| *c == key && !owners.contains(&dist));
-    if shadows {
+    if shadows_command(cmd, dist) {
         ctx.emit(
             Finding::builder(&r::entry_point_shadows_command::RULE, at)
                 .message(format!("{how} {cmd:?} shadows a common command"))
