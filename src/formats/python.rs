@@ -8674,6 +8674,25 @@ fn run(
             }
         }
     }
+    // Hydra imports every module of the `hydra_plugins` namespace package at every app start
+    // and calls each search-path plugin's `manipulate_search_path` (and builds the class).
+    if loc
+        .artifact_name()
+        .replace('\\', "/")
+        .contains("/hydra_plugins/")
+        || loc.artifact_name().starts_with("hydra_plugins/")
+        || loc
+            .members
+            .last()
+            .is_some_and(|m| m.starts_with("hydra_plugins/"))
+    {
+        let classes: Vec<String> = sig.class_bases.keys().cloned().collect();
+        for c in classes {
+            for m in ["__init__", "manipulate_search_path"] {
+                sig.called_at_load.insert(format!("{c}.{m}"));
+            }
+        }
+    }
     if sig.names_overflow {
         ctx.limit(
             loc,
