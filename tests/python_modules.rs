@@ -1072,4 +1072,20 @@ fn plugin_entry_points_run_their_functions() {
         worst(&r, "python-shell-command", "demo_hook.py"),
         Some(Severity::Low)
     );
+    // Hydra imports every `hydra_plugins` module at every app start and calls each search-path
+    // plugin's `manipulate_search_path` (tester t15 w03).
+    let plugin = "import os\nfrom hydra.plugins.search_path_plugin import SearchPathPlugin\nclass P(SearchPathPlugin):\n    def manipulate_search_path(self, sp):\n        os.system('echo airlock')\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("demo-1.0-py3-none-any.whl"),
+        wheel(&[("hydra_plugins/demo/demo_plugin.py", plugin)]),
+    )
+    .expect("write");
+    let r = scan_dir(dir.path());
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo_plugin.py"),
+        Some(Severity::High),
+        "{:?}",
+        summary(&r)
+    );
 }
