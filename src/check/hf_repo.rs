@@ -82,11 +82,7 @@ pub struct LoaderCalls {
 /// the public functions `hubconf` names (`entries`: its report, and the functions its parse or
 /// the prefilter found; `torch.hub.load(repo, name)` calls one).
 pub fn loader_calls(files: &[FileReport], entries: &[(usize, Vec<String>)]) -> Vec<LoaderCalls> {
-    let by_path: std::collections::HashMap<&Path, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.path.as_path(), i))
-        .collect();
+    let by_path = paths_index(files);
     let mut out = Vec::new();
     for (i, f) in files.iter().enumerate() {
         let (Some(dir), Some(name)) = (f.path.parent(), f.path.file_name()) else {
@@ -171,11 +167,7 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             .or_default()
             .insert(name.to_string_lossy().into_owned(), i);
     }
-    let by_path: std::collections::HashMap<&Path, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.path.as_path(), i))
-        .collect();
+    let by_path = paths_index(files);
     let mut out = Vec::new();
     for (dir, names) in &dirs {
         let is_repo = names.keys().any(|n| {
@@ -228,6 +220,15 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
         }
     }
     out
+}
+
+/// Each report's index by its path.
+fn paths_index(files: &[FileReport]) -> std::collections::HashMap<&Path, usize> {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.as_path(), i))
+        .collect()
 }
 
 /// The weight kind a file name belongs to, for `shard-unreferenced`.

@@ -86,28 +86,16 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
 
 /// A loader's calls as the links of a module at its place whose top level makes them.
 fn loader_links(loader: &crate::check::hf_repo::LoaderCalls) -> ModuleLinks {
-    let mut modules: Vec<String> = loader
+    let modules: Vec<String> = loader
         .calls
         .iter()
         .filter_map(|c| c.rsplit_once('.').map(|(m, _)| m.to_string()))
         .filter(|m| !m.is_empty())
         .collect();
-    modules.sort();
-    modules.dedup();
-    ModuleLinks {
-        location: crate::finding::Location::file(&loader.location),
-        role: crate::formats::python::Role::Module,
-        kind: crate::formats::python::ModuleKind::Module,
-        imports: Default::default(),
-        exact: Some(Box::new(crate::formats::python::Exact {
-            calls_at_load: loader.calls.clone(),
-            calls_direct: loader.calls.clone(),
-            imports_at_load: modules,
-            ..Default::default()
-        })),
-        hot: Vec::new(),
-        hot_classes: Vec::new(),
-        hot_net: Vec::new(),
-        truncated: false,
-    }
+    ModuleLinks::loader(
+        crate::finding::Location::file(&loader.location),
+        crate::formats::python::Role::Module,
+        loader.calls.clone(),
+        modules,
+    )
 }

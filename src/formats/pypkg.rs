@@ -158,23 +158,12 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
         }
     }
     if !imported.is_empty() {
-        imported.sort_unstable();
-        imported.dedup();
-        imported.truncate(python::links_max_names());
-        ctx.python_links.push(python::ModuleLinks {
-            location: loc.clone(),
-            role: Role::Startup,
-            kind: python::ModuleKind::Module,
-            imports: python::ImportList::default(),
-            exact: Some(Box::new(python::Exact {
-                imports_at_load: imported,
-                ..python::Exact::default()
-            })),
-            hot: Vec::new(),
-            hot_classes: Vec::new(),
-            hot_net: Vec::new(),
-            truncated: false,
-        });
+        ctx.python_links.push(python::ModuleLinks::loader(
+            loc.clone(),
+            Role::Startup,
+            Vec::new(),
+            imported,
+        ));
     }
 }
 
@@ -370,23 +359,12 @@ pub fn analyse_start(ctx: &mut Ctx, data: &[u8], loc: &Location) {
         );
     }
     if !calls.is_empty() {
-        calls.sort_unstable();
-        calls.dedup();
-        ctx.python_links.push(python::ModuleLinks {
-            location: loc.clone(),
-            role: Role::Startup,
-            kind: python::ModuleKind::Module,
-            imports: python::ImportList::default(),
-            exact: Some(Box::new(python::Exact {
-                calls_direct: calls.clone(),
-                calls_at_load: calls,
-                ..python::Exact::default()
-            })),
-            hot: Vec::new(),
-            hot_classes: Vec::new(),
-            hot_net: Vec::new(),
-            truncated: false,
-        });
+        ctx.python_links.push(python::ModuleLinks::loader(
+            loc.clone(),
+            Role::Startup,
+            calls,
+            Vec::new(),
+        ));
     }
 }
 
@@ -714,26 +692,12 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
             }
         }
         if !calls.is_empty() {
-            calls.sort_unstable();
-            calls.dedup();
-            imports.sort_unstable();
-            imports.dedup();
-            ctx.python_links.push(python::ModuleLinks {
-                location: loc.member(name.clone()),
-                role: Role::Module,
-                kind: python::ModuleKind::Module,
-                imports: python::ImportList::default(),
-                exact: Some(Box::new(python::Exact {
-                    calls_direct: calls.clone(),
-                    calls_at_load: calls,
-                    imports_at_load: imports,
-                    ..python::Exact::default()
-                })),
-                hot: Vec::new(),
-                hot_classes: Vec::new(),
-                hot_net: Vec::new(),
-                truncated: false,
-            });
+            ctx.python_links.push(python::ModuleLinks::loader(
+                loc.member(name.clone()),
+                Role::Module,
+                calls,
+                imports,
+            ));
         }
     }
     // Scripts the installer copies into `bin` as they are (tester t14: `.data/scripts/ssh`).

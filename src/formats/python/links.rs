@@ -145,6 +145,40 @@ pub fn may_hold_in(hot: &[String], classes: &[String], attr: &str) -> bool {
 }
 
 impl ModuleLinks {
+    /// The links of something that is no parsed module but loads code of the package the way a
+    /// module's top level would: a `.pth` file's import lines, a `.start` file's entries, a
+    /// wheel's plugin entry points, a model loader's manifest. `calls` are called directly at
+    /// load, `imports` imported; both are sorted and deduplicated here, and cut at
+    /// [`MAX_NAMES`].
+    pub fn loader(
+        location: Location,
+        role: Role,
+        mut calls: Vec<String>,
+        mut imports: Vec<String>,
+    ) -> ModuleLinks {
+        for v in [&mut calls, &mut imports] {
+            v.sort_unstable();
+            v.dedup();
+            v.truncate(MAX_NAMES);
+        }
+        ModuleLinks {
+            location,
+            role,
+            kind: Kind::Module,
+            imports: ImportList::default(),
+            exact: Some(Box::new(Exact {
+                calls_direct: calls.clone(),
+                calls_at_load: calls,
+                imports_at_load: imports,
+                ..Exact::default()
+            })),
+            hot: Vec::new(),
+            hot_classes: Vec::new(),
+            hot_net: Vec::new(),
+            truncated: false,
+        }
+    }
+
     /// For an unparsed module: whether calling `attr` (`f`, `K`, `K.m`) may run a process or
     /// exec word: a hot function, a class with a hot constructor, or a hot method of a class
     /// with hot methods. (Method names are kept without their class, so `K.__init__` is
