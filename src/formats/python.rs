@@ -848,6 +848,87 @@ fn dumps_environment(command: &str) -> bool {
     matches!(base, "env" | "printenv") && words.all(|w| w.starts_with('-'))
 }
 
+/// The words of a process call's command for [`uploads`]: a shell string's words, or an
+/// argument list's items, each its constant value or, when computed, its source text without
+/// blanks (`'https://' + S + '@host/x'` keeps the `@` before the host). At most 32 items.
+fn argv_words(
+    args: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    let first = positional(args, 0)?;
+    if matches!(first.kind(), "list" | "tuple") {
+        let mut c = first.walk();
+        let words: Vec<String> = first
+            .named_children(&mut c)
+            .take(32)
+            .map(|w| {
+                names
+                    .eval(w, src, scope)
+                    .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()))
+                    .unwrap_or_else(|| {
+                        text(w, src)
+                            .chars()
+                            .filter(|c| !c.is_whitespace())
+                            .take(512)
+                            .collect()
+                    })
+            })
+            .collect();
+        return (!words.is_empty()).then(|| words.join(" "));
+    }
+    command_words(args, src, names, scope)
+}
+
+/// Commands that send to another host: `scp`, `sftp` and `rsync` with a `host:path` operand,
+/// `nc`/`ncat`/`netcat` and `ftp` to a host, `curl` uploading (`-T`, `--upload-file`, `-d @f`,
+/// `--data-binary @f`, `-F x=@f`), `wget --post-file`, and `git`/`pip` given a URL that carries
+/// a user or token (`https://TOKEN@host/…`).
+fn uploads(command: &str) -> bool {
+    let words: Vec<&str> = command.split_whitespace().take(64).collect();
+    let Some(first) = words.first() else {
+        return false;
+    };
+    let mut base = first
+        .rsplit('/')
+        .next()
+        .unwrap_or(first)
+        .trim_end_matches(".exe");
+    // `python -m pip …`, `sys.executable -m pip …`.
+    if (base.starts_with("python") || base == "sys.executable") && words.get(1) == Some(&"-m") {
+        base = words.get(2).copied().unwrap_or("");
+    }
+    let remote = |w: &&str| {
+        !w.starts_with('-')
+            && w.split_once(':').is_some_and(|(h, _)| {
+                !h.is_empty() && !h.contains('/') && (h.contains('@') || h.contains('.'))
+            })
+    };
+    let url_with_user = |w: &&str| {
+        w.split_once("://")
+            .and_then(|(_, rest)| rest.split('/').next())
+            .is_some_and(|host| host.contains('@'))
+    };
+    match base {
+        "scp" | "sftp" | "rsync" => words[1..].iter().any(remote),
+        "nc" | "ncat" | "netcat" | "ftp" | "telnet" | "socat" => words.len() > 1,
+        "curl" => words.iter().any(|w| {
+            matches!(*w, "-T" | "--upload-file")
+                || w.starts_with("-T")
+                || w.starts_with("--upload-file=")
+                || (w.contains('@')
+                    && !w.contains("://")
+                    && (w.starts_with('@') || w.contains("=@")))
+        }),
+        "wget" => words
+            .iter()
+            .any(|w| w.starts_with("--post-file") || w.starts_with("--body-file")),
+        "git" | "pip" | "pip3" | "uv" => words.iter().any(url_with_user),
+        _ => false,
+    }
+}
+
 /// Commands whose output names who or where the process runs (`whoami`, `hostname`, `id`,
 /// `uname -n`).
 fn identity_command(command: &str) -> bool {
@@ -5156,6 +5237,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 line,
                             });
                         }
+                    }
+                    // `scp ~/.ssh/id_rsa u@host:`, `rsync -a ~/.aws host:d`, `git ls-remote
+                    // https://TOKEN@host/x`: a program that copies to another host reaches
+                    // the network (with a credential beside it, a stealer).
+                    if pick(&is_process).is_some()
+                        && argv_words(a, src, &names, scope).is_some_and(|c| uploads(&c))
+                        && sig.network.len() < 256
+                    {
+                        sig.network.push((line, in_fn, short(text(n, src))));
                     }
                     // `run(['curl', URL, '-o', P])`, `['wget', '-O', P, URL]`: a downloader
                     // program reaches the network, and its output file holds downloaded bytes.
