@@ -431,7 +431,7 @@ pub fn scan_file_with(
         ctx.limit_at(
             Severity::High,
             &loc,
-            &format!("a chat-template file larger than {MAX_WHOLE_TEXT} bytes"),
+            &format!("a chat-template or config file larger than {MAX_WHOLE_TEXT} bytes"),
             "the template (only the first bytes were read)",
         );
     }

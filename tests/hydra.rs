@@ -182,7 +182,7 @@ fn hostile_configs_are_bounded() {
     let r = scan_named("big.yaml", big.as_bytes());
     assert!(
         r.findings.iter().any(|f| f.rule.id == "resource-limit"
-            && f.severity == Severity::Info
+            && f.severity == Severity::Medium
             && f.message.contains("YAML events")),
         "{:?}",
         r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
@@ -373,6 +373,39 @@ fn a_parse_stop_is_reported() {
     let r = scan_named("deep.yaml", deep.as_bytes());
     assert!(
         r.findings.iter().any(|f| f.rule.id == "resource-limit"),
+        "{:?}",
+        r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+}
+
+/// A stop (the event bound, a parse error, the size bound) loses nothing read before it: the
+/// targets of mappings still open are judged, and the stop in a file naming `_target_` is
+/// medium (tester t16).
+#[test]
+fn a_stop_keeps_the_targets_read_before_it() {
+    // The target's mapping is still open when a million list items end the walk.
+    let mut big = String::from("_target_: os.system\n_args_: ['echo airlock']\npad: [");
+    big.push_str(&"1,".repeat(1_000_100));
+    big.push_str("1]\n");
+    let r = scan_named("big.yaml", big.as_bytes());
+    assert_eq!(targets(&r).first().map(|t| t.0), Some(Severity::Critical));
+    // A parse error after the target, inside its mapping.
+    let r = scan_named(
+        "bad.yaml",
+        b"m:\n  _target_: os.system\n  x: \"unclosed\n  - : :\n",
+    );
+    assert_eq!(targets(&r).first().map(|t| t.0), Some(Severity::Critical));
+    // Past the size bound: said, at medium.
+    let mut huge = String::from("{\"_target_\": \"os.system\"");
+    while huge.len() <= airlock::formats::hydra::MAX_CONFIG {
+        huge.push_str(", \"kkkkkkkkkkkkkkkk\": 1");
+    }
+    huge.push('}');
+    let r = scan_named("c.json", huge.as_bytes());
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "resource-limit" && f.severity == Severity::Medium),
         "{:?}",
         r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
     );

@@ -26,6 +26,9 @@ use crate::finding::{plural, truncate_chars, Finding, Location, Severity, Span};
 use crate::formats::pickle::classify::{self, Class};
 use crate::rules;
 
+/// Largest config parsed (bytes).
+pub const MAX_CONFIG: usize = 8 << 20;
+
 /// Events read per file at most.
 pub const MAX_EVENTS: usize = 1_000_000;
 
@@ -236,6 +239,10 @@ struct Node {
     kwargs: Vec<(String, String)>,
 }
 
+/// Arguments and keyword arguments kept per node (for the evidence and the judging of the
+/// paths they hand over); a node with a million keys keeps its first ones.
+const MAX_SHOWN_ARGS: usize = 64;
+
 /// Scalar values kept by dotted path, for interpolations (`${model.cmd}`).
 const MAX_VALUES: usize = 100_000;
 
@@ -255,6 +262,22 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         Ok(t) => t,
         Err(e) => std::str::from_utf8(&data[..e.valid_up_to()]).unwrap_or_default(),
     };
+    let strong = text.contains("_target_") || text.contains("_component_");
+    if text.len() > MAX_CONFIG {
+        // The event parser holds tens of bytes per byte of a large flow mapping; no instantiate
+        // config is this large. Reported, not read.
+        ctx.limit_at(
+            if strong {
+                Severity::Medium
+            } else {
+                Severity::Info
+            },
+            loc,
+            &format!("a config larger than {MAX_CONFIG} bytes"),
+            "its `_target_` keys",
+        );
+        return strong;
+    }
     let text = pyyaml_lines(text);
     let mut stack: Vec<Frame> = Vec::new();
     // The key (or index) each open container sits under, parallel to `stack`.
@@ -272,9 +295,8 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
     let mut mappings = false;
     // Values are kept for interpolations only when there are some.
     let interpolated = text.contains("${");
-    // A parse stop is reported only for a file that names a target key outright (not one
-    // read for a `target:` word, which Python stubs and other YAML have too).
-    let strong = text.contains("_target_") || text.contains("_component_");
+    // A parse stop is reported only for a file that names a target key outright (`strong`; not
+    // one read for a `target:` word, which Python stubs and other YAML have too).
     let mut parser = Parser::new_from_str(&text);
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
@@ -408,7 +430,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                                 // NeMo's `from_config_dict` imports `target` / `cls` too.
                                 *target = Some((value, line, true));
                             } else if !(k.starts_with('_') && k.ends_with('_')) {
-                                kwargs.push((k, value));
+                                if kwargs.len() < MAX_SHOWN_ARGS {
+                                    kwargs.push((k, value));
+                                }
                             }
                         }
                     },
@@ -417,7 +441,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                         if *args {
                             if let Some(Frame::Mapping { args, .. }) = stack.iter_mut().rev().nth(1)
                             {
-                                args.push(value);
+                                if args.len() < MAX_SHOWN_ARGS {
+                                    args.push(value);
+                                }
                             }
                         }
                     }
@@ -425,6 +451,29 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                 }
             }
             _ => {}
+        }
+    }
+    // A stop (a bound, or a parse error) leaves mappings open: their targets were read and
+    // count as any other (PyYAML may read the whole file).
+    if stopped.is_some() || failed.is_some() {
+        for frame in stack.drain(..).rev() {
+            if let Frame::Mapping {
+                target: Some((target, line, strict)),
+                args,
+                kwargs,
+                ..
+            } = frame
+            {
+                if nodes.len() < MAX_NODES {
+                    nodes.push(Node {
+                        target,
+                        line,
+                        strict,
+                        args,
+                        kwargs,
+                    });
+                }
+            }
         }
     }
     let mut reported = 0usize;
@@ -495,8 +544,14 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         );
     }
     if let Some(bound) = stopped {
+        // A file that names a target outright may hide one past the bound: medium, as other
+        // bounds are; other text read for a `target:` word only notes it.
         ctx.limit_at(
-            Severity::Info,
+            if strong {
+                Severity::Medium
+            } else {
+                Severity::Info
+            },
             loc,
             &bound,
             "the rest of the config (its `_target_` keys)",
@@ -513,7 +568,11 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                 &rules::core::resource_limit::RULE,
                 loc.with_span(Span::Line { line: line as u64 }),
             )
-            .severity(if nested { Severity::Medium } else { Severity::Low })
+            .severity(if nested || strong {
+                Severity::Medium
+            } else {
+                Severity::Low
+            })
             .message(format!(
                 "config not read past line {line}: the YAML parser stopped ({}); `_target_` keys after it are not judged",
                 truncate_chars(&why, 120)

@@ -463,7 +463,13 @@ impl Walk<'_> {
     }
 
     fn external(&mut self, map: &serde_json::Map<String, Value>, pointer: &str) {
-        let module = map.get("module").and_then(Value::as_str);
+        // A `module` value that is no dotted name is data (a TorchModuleWrapper's config keeps
+        // its pickled module under that key), not something Keras imports.
+        let module = map.get("module").and_then(Value::as_str).filter(|m| {
+            m.len() <= 256
+                && m.split('.')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
+        });
         let class = map.get("class_name").and_then(Value::as_str);
         let registered = map.get("registered_name").and_then(Value::as_str);
         let mut bad: Vec<(String, &str)> = Vec::new();

@@ -26,6 +26,9 @@ use crate::analyse::Ctx;
 use crate::finding::Location;
 use crate::formats::Format;
 
+/// Largest `Pipfile.lock` read (bytes): a JSON tree costs about ten times its text.
+pub const MAX_PIPFILE_LOCK: usize = 16 << 20;
+
 /// Pins kept per list; a longer list is cut (and a `resource-limit` finding says so).
 pub const MAX_PINS: usize = 100_000;
 
@@ -1167,6 +1170,15 @@ pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) 
     };
     let pins = match format {
         Format::Requirements => Ok(parse_requirements(&text)),
+        // A JSON tree costs about ten times its text; no real lock file is this large.
+        Format::PipfileLock if data.len() > MAX_PIPFILE_LOCK => {
+            ctx.limit(
+                loc,
+                &format!("a Pipfile.lock larger than {MAX_PIPFILE_LOCK} bytes"),
+                "its pins",
+            );
+            Ok(Vec::new())
+        }
         Format::PipfileLock => pipfile_pins(&text),
         Format::Pylock | Format::UvLock | Format::PoetryLock | Format::PdmLock => text
             .parse::<toml::Table>()
