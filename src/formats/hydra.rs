@@ -429,10 +429,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                             {
                                 // NeMo's `from_config_dict` imports `target` / `cls` too.
                                 *target = Some((value, line, true));
-                            } else if !(k.starts_with('_') && k.ends_with('_')) {
-                                if kwargs.len() < MAX_SHOWN_ARGS {
-                                    kwargs.push((k, value));
-                                }
+                            } else if !(k.starts_with('_') && k.ends_with('_'))
+                                && kwargs.len() < MAX_SHOWN_ARGS
+                            {
+                                kwargs.push((k, value));
                             }
                         }
                     },
