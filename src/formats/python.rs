@@ -848,37 +848,16 @@ fn dumps_environment(command: &str) -> bool {
     matches!(base, "env" | "printenv") && words.all(|w| w.starts_with('-'))
 }
 
-/// The words of a process call's command for [`uploads`]: a shell string's words, or an
-/// argument list's items, each its constant value or, when computed, its source text without
-/// blanks (`'https://' + S + '@host/x'` keeps the `@` before the host). At most 32 items.
+/// The words of a process call's command for [`uploads`]: [`command_words`], keeping an
+/// argument list's computed items as their source text without blanks (`'https://' + S +
+/// '@host/x'` keeps the `@` before the host).
 fn argv_words(
     args: tree_sitter::Node<'_>,
     src: &[u8],
     names: &Names,
     scope: usize,
 ) -> Option<String> {
-    let first = positional(args, 0)?;
-    if matches!(first.kind(), "list" | "tuple") {
-        let mut c = first.walk();
-        let words: Vec<String> = first
-            .named_children(&mut c)
-            .take(32)
-            .map(|w| {
-                names
-                    .eval(w, src, scope)
-                    .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()))
-                    .unwrap_or_else(|| {
-                        text(w, src)
-                            .chars()
-                            .filter(|c| !c.is_whitespace())
-                            .take(512)
-                            .collect()
-                    })
-            })
-            .collect();
-        return (!words.is_empty()).then(|| words.join(" "));
-    }
-    command_words(args, src, names, scope)
+    command_items(args, src, names, scope, true)
 }
 
 /// Commands that send to another host: `scp`, `sftp` and `rsync` with a `host:path` operand,
@@ -951,17 +930,40 @@ fn command_words(
     names: &Names,
     scope: usize,
 ) -> Option<String> {
+    command_items(args, src, names, scope, false)
+}
+
+/// [`command_words`] and [`argv_words`]: an argument list's items (at most 32), each its
+/// constant value; a computed item ends the words, or with `computed` is kept as its source
+/// text without blanks (at most 512 characters).
+fn command_items(
+    args: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    computed: bool,
+) -> Option<String> {
     let first = positional(args, 0)?;
     if matches!(first.kind(), "list" | "tuple") {
         let mut c = first.walk();
         let words: Vec<String> = first
             .named_children(&mut c)
-            .take(16)
+            .take(if computed { 32 } else { 16 })
             .map_while(|w| {
-                names
-                    .eval(w, src, scope)?
-                    .bytes()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                let constant = names
+                    .eval(w, src, scope)
+                    .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()));
+                match constant {
+                    Some(v) => Some(v),
+                    None if computed => Some(
+                        text(w, src)
+                            .chars()
+                            .filter(|c| !c.is_whitespace())
+                            .take(512)
+                            .collect(),
+                    ),
+                    None => None,
+                }
             })
             .collect();
         return (!words.is_empty()).then(|| words.join(" "));
