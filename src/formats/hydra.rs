@@ -26,6 +26,16 @@ use crate::finding::{plural, truncate_chars, Finding, Location, Severity, Span};
 use crate::formats::pickle::classify::{self, Class};
 use crate::rules;
 
+/// How a bound that stops the reading is graded: medium in a file that names a target key
+/// outright (a target may hide past it), info in text read for a `target:` word.
+fn bound_severity(strong: bool) -> Severity {
+    if strong {
+        Severity::Medium
+    } else {
+        Severity::Info
+    }
+}
+
 /// Largest config parsed (bytes).
 pub const MAX_CONFIG: usize = 8 << 20;
 
@@ -267,11 +277,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         // The event parser holds tens of bytes per byte of a large flow mapping; no instantiate
         // config is this large. Reported, not read.
         ctx.limit_at(
-            if strong {
-                Severity::Medium
-            } else {
-                Severity::Info
-            },
+            bound_severity(strong),
             loc,
             &format!("a config larger than {MAX_CONFIG} bytes"),
             "its `_target_` keys",
@@ -547,11 +553,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         // A file that names a target outright may hide one past the bound: medium, as other
         // bounds are; other text read for a `target:` word only notes it.
         ctx.limit_at(
-            if strong {
-                Severity::Medium
-            } else {
-                Severity::Info
-            },
+            bound_severity(strong),
             loc,
             &bound,
             "the rest of the config (its `_target_` keys)",
