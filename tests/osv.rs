@@ -227,6 +227,10 @@ fn pins_in_requirements_and_lock_files_are_matched() {
             "requests==2.32.3\nelementary-data==0.23.3\ndemo_lib==1.1.0\n",
         ),
         (
+            "pyproject.toml",
+            "[project]\nname = \"app\"\nversion = \"1.0\"\ndependencies = [\n  \"requests>=2\",\n  \"elementary-data==0.23.3\",\n]\n\n[project.optional-dependencies]\ndemo = [\"demo-lib==1.1.0\"]\n",
+        ),
+        (
             "pdm.lock",
             "[metadata]\ngroups = [\"default\"]\nlock_version = \"4.5.0\"\n\n[[package]]\nname = \"requests\"\nversion = \"2.32.3\"\n\n[[package]]\nname = \"elementary-data\"\nversion = \"0.23.3\"\n\n[[package]]\nname = \"demo-lib\"\nversion = \"1.1.0\"\n",
         ),

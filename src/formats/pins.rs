@@ -26,6 +26,9 @@ use crate::analyse::Ctx;
 use crate::finding::Location;
 use crate::formats::Format;
 
+/// Dependencies of a `pyproject.toml` matched at most (a real project lists tens).
+const MAX_PROJECT_DEPENDENCIES: usize = 4096;
+
 /// Largest `Pipfile.lock` read (bytes): a JSON tree costs about ten times its text.
 pub const MAX_PIPFILE_LOCK: usize = 16 << 20;
 
@@ -932,6 +935,40 @@ fn pyproject(ctx: &mut Ctx, text: &str, loc: &Location) {
     let Ok(table) = text.parse::<toml::Table>() else {
         return;
     };
+    // PEP 621 `dependencies` and `optional-dependencies`: what installing the project pulls,
+    // matched against OSV as a requirements file's lines are.
+    let project = table.get("project");
+    let lists = project
+        .and_then(|p| p.get("dependencies"))
+        .into_iter()
+        .chain(
+            project
+                .and_then(|p| p.get("optional-dependencies"))
+                .and_then(|o| o.as_table())
+                .into_iter()
+                .flat_map(|t| t.values()),
+        );
+    let mut pins = Vec::new();
+    for spec in lists
+        .filter_map(|l| l.as_array())
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .take(MAX_PROJECT_DEPENDENCIES)
+    {
+        if let Some(p) = pin_of(spec) {
+            // The line is looked up in files of ordinary size only (a search per entry).
+            let line = (text.len() <= 1 << 20)
+                .then(|| text.find(spec))
+                .flatten()
+                .map_or(0, |at| text[..at].matches('\n').count() as u64 + 1);
+            pins.push(Pin { line, ..p });
+        }
+    }
+    if !pins.is_empty() {
+        if let Ok(json) = serde_json::to_string(&pins) {
+            ctx.fact(loc, "package.pins", json);
+        }
+    }
     // Console scripts the package declares (PEP 621 `[project.scripts]` and `gui-scripts`,
     // Poetry's `[tool.poetry.scripts]`): installing the sdist makes each a command in `bin`.
     let dist = table
