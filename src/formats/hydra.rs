@@ -239,6 +239,36 @@ enum Frame {
     },
 }
 
+impl Frame {
+    /// The node a closed (or, at a stop, still open) mapping with a target key is.
+    fn into_node(self) -> Option<Node> {
+        match self {
+            Frame::Mapping {
+                target: Some((target, line, strict)),
+                args,
+                kwargs,
+                ..
+            } => Some(Node {
+                target,
+                line,
+                strict,
+                args,
+                kwargs,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Keep `node`, or count it as dropped past [`MAX_NODES`].
+fn keep(nodes: &mut Vec<Node>, dropped: &mut usize, node: Node) {
+    if nodes.len() < MAX_NODES {
+        nodes.push(node);
+    } else {
+        *dropped += 1;
+    }
+}
+
 /// A node with a target, judged once the whole document is read (an interpolation may name a
 /// value further down).
 struct Node {
@@ -381,24 +411,8 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
             }
             Event::MappingEnd => {
                 path.pop();
-                if let Some(Frame::Mapping {
-                    target: Some((target, line, strict)),
-                    args,
-                    kwargs,
-                    ..
-                }) = stack.pop()
-                {
-                    if nodes.len() < MAX_NODES {
-                        nodes.push(Node {
-                            target,
-                            line,
-                            strict,
-                            args,
-                            kwargs,
-                        });
-                    } else {
-                        dropped += 1;
-                    }
+                if let Some(node) = stack.pop().and_then(Frame::into_node) {
+                    keep(&mut nodes, &mut dropped, node);
                 }
             }
             Event::SequenceEnd => {
@@ -462,24 +476,8 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
     // A stop (a bound, or a parse error) leaves mappings open: their targets were read and
     // count as any other (PyYAML may read the whole file).
     if stopped.is_some() || failed.is_some() {
-        for frame in stack.drain(..).rev() {
-            if let Frame::Mapping {
-                target: Some((target, line, strict)),
-                args,
-                kwargs,
-                ..
-            } = frame
-            {
-                if nodes.len() < MAX_NODES {
-                    nodes.push(Node {
-                        target,
-                        line,
-                        strict,
-                        args,
-                        kwargs,
-                    });
-                }
-            }
+        for node in stack.drain(..).rev().filter_map(Frame::into_node) {
+            keep(&mut nodes, &mut dropped, node);
         }
     }
     let mut reported = 0usize;

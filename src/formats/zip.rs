@@ -549,18 +549,20 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
     if let Some(parts) = &wheel {
         crate::formats::pypkg::check_wheel(ctx, parts, loc);
     }
+    // Members read again by name (their index built once, when first needed): the `.pyc`
+    // judge's sources beside them, and the join's modules.
+    let mut sources = ZipSources {
+        data,
+        entries: &entries,
+        loc,
+        by_name: None,
+    };
     // Its `.pyc` members, judged by the members beside them.
     let pycs = ctx
         .pyc_modules
         .split_off(pyc_start.min(ctx.pyc_modules.len()));
     if !pycs.is_empty() {
-        let mut siblings = ZipSources {
-            data,
-            entries: &entries,
-            loc,
-            by_name: None,
-        };
-        for (_, f) in crate::formats::pyc::judge(&pycs, &mut siblings) {
+        for (_, f) in crate::formats::pyc::judge(&pycs, &mut sources) {
             ctx.emit(f);
         }
     }
@@ -570,12 +572,6 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         .python_links
         .split_off(links_start.min(ctx.python_links.len()));
     if !links.is_empty() {
-        let mut sources = ZipSources {
-            data,
-            entries: &entries,
-            loc,
-            by_name: None,
-        };
         let links = links.into_iter().map(std::borrow::Cow::Owned).collect();
         for (_, f) in crate::formats::python::join::join(links, &mut sources) {
             ctx.emit(f);

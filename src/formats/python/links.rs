@@ -161,22 +161,18 @@ impl ModuleLinks {
             v.dedup();
             v.truncate(MAX_NAMES);
         }
-        ModuleLinks {
-            location,
+        parsed(
+            &location,
             role,
-            kind: Kind::Module,
-            imports: ImportList::default(),
-            exact: Some(Box::new(Exact {
+            Kind::Module,
+            Exact {
                 calls_direct: calls.clone(),
                 calls_at_load: calls,
                 imports_at_load: imports,
                 ..Exact::default()
-            })),
-            hot: Vec::new(),
-            hot_classes: Vec::new(),
-            hot_net: Vec::new(),
-            truncated: false,
-        }
+            },
+            false,
+        )
     }
 
     /// For an unparsed module: whether calling `attr` (`f`, `K`, `K.m`) may run a process or
@@ -698,23 +694,18 @@ pub fn build(
             .any(|cs| cs.iter().any(|c| in_package(c, &roots)))
     };
     if !latent_in_fn && !calls_package() {
-        return ModuleLinks {
-            location: location.clone(),
+        return parsed(
+            location,
             role,
             kind,
-            imports: ImportList::default(),
-            exact: Some(Box::new(Exact {
+            Exact {
                 calls_at_load,
                 calls_direct,
                 imports_at_load,
-                functions: BTreeMap::new(),
-                script_latent: Vec::new(),
-            })),
-            hot: Vec::new(),
-            hot_classes: Vec::new(),
-            hot_net: Vec::new(),
+                ..Exact::default()
+            },
             truncated,
-        };
+        );
     }
     // Seeds: each function's own latent signals and calls into other modules.
     let mut all: Vec<Latent> = Vec::new();
@@ -864,18 +855,35 @@ pub fn build(
             functions.entry(k).or_insert(r);
         }
     }
-    ModuleLinks {
-        location: location.clone(),
+    parsed(
+        location,
         role,
         kind,
-        imports: ImportList::default(),
-        exact: Some(Box::new(Exact {
+        Exact {
             calls_at_load,
             calls_direct,
             imports_at_load,
             functions,
             script_latent: Vec::new(),
-        })),
+        },
+        truncated,
+    )
+}
+
+/// The links of a parsed module: what its parse found, nothing left to guess from words.
+fn parsed(
+    location: &Location,
+    role: Role,
+    kind: Kind,
+    exact: Exact,
+    truncated: bool,
+) -> ModuleLinks {
+    ModuleLinks {
+        location: location.clone(),
+        role,
+        kind,
+        imports: ImportList::default(),
+        exact: Some(Box::new(exact)),
         hot: Vec::new(),
         hot_classes: Vec::new(),
         hot_net: Vec::new(),
