@@ -488,6 +488,9 @@ pub fn analyse(
                 Format::Text
             }
         }
+        Format::MlflowModel if formats::mlflow::analyse_mlmodel(ctx, data, loc) => sniffed,
+        Format::CondaEnvironment if formats::mlflow::analyse_conda(ctx, data, loc) => sniffed,
+        Format::MlflowModel | Format::CondaEnvironment => Format::Text,
         Format::Hdf5 => formats::hdf5::analyse(ctx, data, loc),
         Format::KerasConfig => formats::keras::analyse_config(ctx, data, loc),
         Format::TorchscriptCode => formats::torchscript::analyse_code(ctx, data, loc),

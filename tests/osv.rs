@@ -238,6 +238,16 @@ fn pins_in_requirements_and_lock_files_are_matched() {
             "Pipfile.lock",
             "{\n    \"_meta\": {\"hash\": {\"sha256\": \"00\"}},\n    \"default\": {\n        \"requests\": {\"version\": \"==2.32.3\"},\n        \"elementary-data\": {\"hashes\": [], \"version\": \"==0.23.3\"},\n        \"editable-thing\": {\"editable\": true, \"path\": \".\"}\n    },\n    \"develop\": {\n        \"demo-lib\": {\"version\": \"==1.1.0\"}\n    }\n}\n",
         ),
+        // A conda environment's pip list (an MLflow model's `conda.yaml`), and MLflow's
+        // `python_env.yaml`, whose lists pip installs.
+        (
+            "conda.yaml",
+            "channels:\n- conda-forge\ndependencies:\n- python=3.11.7\n- requests=2.0\n- pip<=24.0\n- pip:\n  - requests==2.32.3\n  - elementary-data==0.23.3\n  - demo-lib==1.1.0\nname: mlflow-env\n",
+        ),
+        (
+            "python_env.yaml",
+            "python: 3.11.7\nbuild_dependencies:\n- pip==24.0\n- demo-lib==1.1.0\ndependencies:\n- -r requirements.txt\n- elementary-data==0.23.3\n",
+        ),
         // PEP 751 entries installed from a URL carry no `version`: the wheel's file name says it.
         (
             "pylock.toml",

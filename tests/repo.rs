@@ -748,3 +748,83 @@ fn loaders_follow_aliases_and_re_exports() {
     let r = scan_dir(dir.path());
     assert_eq!(shell_on(&r, "hubconf.py"), vec![Severity::Low]);
 }
+
+/// An MLflow model's `MLmodel` and the code its pyfunc loader runs.
+fn mlmodel(python_function: &str) -> String {
+    format!(
+        "artifact_path: model\nflavors:\n  python_function:\n{python_function}    env:\n      conda: conda.yaml\n    python_version: 3.11.7\nmlflow_version: 2.15.1\nmodel_uuid: 0f3c\nutc_time_created: '2026-01-01 00:00:00.000000'\n"
+    )
+}
+
+#[test]
+fn mlflow_loaders_run_their_code_folder_and_model_code() {
+    // A custom loader module from the model's code folder: `_load_pyfunc` runs at load.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "MLmodel",
+        mlmodel("    code: code\n    loader_module: my_loader\n    data: data\n").as_bytes(),
+    );
+    write(
+        dir.path(),
+        "code/my_loader.py",
+        b"import os\n\ndef _load_pyfunc(path):\n    os.system('echo airlock')\n    return None\n",
+    );
+    let r = scan_dir(dir.path());
+    assert_eq!(shell_on(&r, "my_loader.py").first(), Some(&Severity::High));
+    let remote = fired(&r, "remote-code");
+    assert_eq!(remote.len(), 1, "{remote:?}");
+    assert_eq!(
+        (remote[0].0.as_str(), remote[0].1),
+        ("MLmodel", Severity::Medium)
+    );
+    assert!(remote[0].2.contains("my_loader"), "{remote:?}");
+    let mlmodel_report = r
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("MLmodel"))
+        .expect("MLmodel");
+    assert_eq!(mlmodel_report.format.name(), "mlflow-model");
+
+    // Models from code: the file runs when the model loads.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "MLmodel",
+        mlmodel("    loader_module: mlflow.pyfunc.model\n    model_code_path: /home/u/chain.py\n")
+            .as_bytes(),
+    );
+    write(
+        dir.path(),
+        "chain.py",
+        b"import mlflow\nmlflow.models.set_model(None)\n",
+    );
+    let r = scan_dir(dir.path());
+    let remote = fired(&r, "remote-code");
+    assert_eq!(remote.len(), 1, "{remote:?}");
+    assert!(remote[0].2.contains("chain.py"), "{remote:?}");
+
+    // Built-in flavors (sklearn through mlflow.sklearn) name no code: nothing at medium.
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "MLmodel",
+        mlmodel("    loader_module: mlflow.sklearn\n    model_path: model.pkl\n    code: null\n")
+            .as_bytes(),
+    );
+    write(
+        dir.path(),
+        "conda.yaml",
+        b"channels:\n- conda-forge\ndependencies:\n- python=3.11.7\n- pip<=24.0\n- pip:\n  - mlflow==2.15.1\n  - scikit-learn==1.5.1\nname: mlflow-env\n",
+    );
+    write(
+        dir.path(),
+        "code/helpers.py",
+        b"import os\n\ndef _load_pyfunc(path):\n    os.system('echo airlock')\n",
+    );
+    let r = scan_dir(dir.path());
+    assert!(fired(&r, "remote-code").is_empty());
+    assert_eq!(worst_of(&r, "MLmodel"), None);
+    assert_eq!(worst_of(&r, "conda.yaml"), None);
+    assert_eq!(shell_on(&r, "helpers.py"), vec![Severity::Low]);
+}

@@ -74,6 +74,9 @@ pub struct LoaderCalls {
     /// The callables it calls, as relative dotted names (`.modeling_x.XModel`,
     /// `.modeling_x.XModel.from_pretrained`), sorted.
     pub calls: Vec<String>,
+    /// Modules it imports (runs the top level of) without calling into them, as relative
+    /// dotted names (`.chain`: MLflow's models from code).
+    pub imports: Vec<String>,
 }
 
 /// Every loader's calls into the code of the folders scanned: the classes `auto_map`,
@@ -89,6 +92,27 @@ pub fn loader_calls(files: &[FileReport], entries: &[(usize, Vec<String>)]) -> V
             continue;
         };
         let name = name.to_string_lossy();
+        if name == "MLmodel" {
+            // MLflow's pyfunc loader: `loader_module` from the model's `code` folder (on
+            // `sys.path`), its `_load_pyfunc` called; a `model_code_path` file run.
+            let text = read_small(&f.path).unwrap_or_default();
+            for (folder, module, calls) in
+                crate::formats::mlflow::loader_imports(&String::from_utf8_lossy(&text))
+            {
+                let (calls, imports) = if calls {
+                    (vec![format!(".{module}._load_pyfunc")], Vec::new())
+                } else {
+                    (Vec::new(), vec![format!(".{module}")])
+                };
+                out.push(LoaderCalls {
+                    report: i,
+                    location: dir.join(folder).join("mlflow.pyfunc.load_model"),
+                    calls,
+                    imports,
+                });
+            }
+            continue;
+        }
         if !(CONFIGS.contains(&name.as_ref()) || CODE_MANIFESTS.contains(&name.as_ref())) {
             continue;
         }
@@ -116,6 +140,7 @@ pub fn loader_calls(files: &[FileReport], entries: &[(usize, Vec<String>)]) -> V
                 report: i,
                 location: f.path.clone(),
                 calls: calls.into_iter().collect(),
+                imports: Vec::new(),
             });
         }
     }
@@ -134,6 +159,7 @@ pub fn loader_calls(files: &[FileReport], entries: &[(usize, Vec<String>)]) -> V
                 report: *i,
                 location: dir.join("torch.hub.load"),
                 calls: calls.into_iter().collect(),
+                imports: Vec::new(),
             });
         }
     }

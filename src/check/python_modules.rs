@@ -91,6 +91,7 @@ fn loader_links(loader: &crate::check::hf_repo::LoaderCalls) -> ModuleLinks {
         .iter()
         .filter_map(|c| c.rsplit_once('.').map(|(m, _)| m.to_string()))
         .filter(|m| !m.is_empty())
+        .chain(loader.imports.iter().cloned())
         .collect();
     ModuleLinks::loader(
         crate::finding::Location::file(&loader.location),

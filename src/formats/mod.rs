@@ -10,6 +10,7 @@ pub mod hdf5;
 pub mod hydra;
 pub mod json;
 pub mod keras;
+pub mod mlflow;
 pub mod numpy;
 pub mod onnx;
 pub mod pickle;
@@ -24,6 +25,7 @@ pub mod sevenz;
 pub mod tar;
 pub mod tf_savedmodel;
 pub mod torchscript;
+pub mod yaml;
 pub mod zip;
 
 /// What an artifact is, judged by its content.
@@ -132,6 +134,12 @@ pub enum Format {
     SetupCfg,
     /// A virtual environment's `pyvenv.cfg`, read for where its interpreter comes from.
     PyvenvCfg,
+    /// An MLflow model's `MLmodel` file (YAML named so): its flavors and the code they load
+    /// ([`mlflow`]).
+    MlflowModel,
+    /// A conda environment file (`conda.yaml`, `environment.yml`, MLflow's `python_env.yaml`):
+    /// its pip requirements ([`mlflow`]).
+    CondaEnvironment,
     /// Text that is none of the above.
     Text,
     /// Nothing recognised.
@@ -191,6 +199,8 @@ impl Format {
             Format::Pyproject => "pyproject",
             Format::SetupCfg => "setup-cfg",
             Format::PyvenvCfg => "pyvenv-cfg",
+            Format::MlflowModel => "mlflow-model",
+            Format::CondaEnvironment => "conda-environment",
             Format::Text => "text",
             Format::Unknown => "unknown",
         }
@@ -216,6 +226,8 @@ impl Format {
                 | Format::Pyproject
                 | Format::SetupCfg
                 | Format::PyvenvCfg
+                | Format::MlflowModel
+                | Format::CondaEnvironment
                 | Format::ChatTemplate
                 | Format::TokenizerConfig
                 | Format::KerasConfig
@@ -261,7 +273,8 @@ impl Format {
 /// Refine a sniffed format by the file or member name, for text formats whose meaning is given
 /// by the name only: Python source (`*.py`), `.pth` path files, PEP 829 `.start` files, core
 /// metadata (`METADATA`, `PKG-INFO`), pinned lists and installer configuration
-/// ([`pins::list_format`]). The
+/// ([`pins::list_format`]), MLflow's `MLmodel` and conda environment files
+/// ([`mlflow::by_name`]). The
 /// content decides first: only text is refined, and content of no known format named `.pth` or
 /// `.start` (`site` reads those whatever their bytes: control characters, a legacy encoding).
 pub fn refine_by_name(format: Format, name: &str) -> Format {
@@ -287,6 +300,8 @@ pub fn refine_by_name(format: Format, name: &str) -> Format {
         Format::PackageMetadata
     } else if let Some(list) = pins::list_format(base) {
         list
+    } else if let Some(manifest) = mlflow::by_name(base) {
+        manifest
     } else {
         format
     }
