@@ -337,7 +337,11 @@ fn polyglot(
     let text = matches!(sniffed, Format::Text | Format::Unknown)
         || matches!(
             format,
-            Format::Text | Format::Unknown | Format::KerasConfig | Format::TorchscriptCode
+            Format::Text
+                | Format::Unknown
+                | Format::KerasConfig
+                | Format::TorchscriptCode
+                | Format::SkopsSchema
         );
     if pickle_family || wrapper || text {
         return;
@@ -493,6 +497,10 @@ pub fn analyse(
         Format::MlflowModel | Format::CondaEnvironment => Format::Text,
         Format::Hdf5 => formats::hdf5::analyse(ctx, data, loc),
         Format::KerasConfig => formats::keras::analyse_config(ctx, data, loc),
+        Format::SkopsSchema => {
+            formats::skops::analyse_schema(ctx, data, loc);
+            Format::SkopsSchema
+        }
         Format::TorchscriptCode => formats::torchscript::analyse_code(ctx, data, loc),
         other => other,
     };
@@ -506,6 +514,7 @@ pub fn analyse(
             | Format::PytorchZip
             | Format::Torchscript
             | Format::Keras
+            | Format::Skops
             | Format::SevenZ
             | Format::Tar
     );

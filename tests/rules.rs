@@ -497,6 +497,14 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ),
         ("keras-invalid-config", "a.keras", keras_zip("{\"layers\": [")),
         (
+            "skops-unsafe-type",
+            "a.skops",
+            zip_one(
+                "schema.json",
+                br#"{"__module__": "os", "__class__": "system", "__loader__": "FunctionNode", "protocol": 2}"#,
+            ),
+        ),
+        (
             "hdf5-unreadable",
             "a.h5",
             b"\x89HDF\r\n\x1a\n\x00\x00\x00\x00\x00\x08\x08\x00".to_vec(),

@@ -22,6 +22,7 @@ pub mod python;
 pub mod python_layout;
 pub mod safetensors;
 pub mod sevenz;
+pub mod skops;
 pub mod tar;
 pub mod tf_savedmodel;
 pub mod torchscript;
@@ -134,6 +135,10 @@ pub enum Format {
     SetupCfg,
     /// A virtual environment's `pyvenv.cfg`, read for where its interpreter comes from.
     PyvenvCfg,
+    /// A skops archive (`.skops`): a zip with `schema.json` at its root ([`skops`]).
+    Skops,
+    /// A skops archive's `schema.json`, the object tree `skops.io.load` builds.
+    SkopsSchema,
     /// An MLflow model's `MLmodel` file (YAML named so): its flavors and the code they load
     /// ([`mlflow`]).
     MlflowModel,
@@ -200,6 +205,8 @@ impl Format {
             Format::SetupCfg => "setup-cfg",
             Format::PyvenvCfg => "pyvenv-cfg",
             Format::MlflowModel => "mlflow-model",
+            Format::Skops => "skops",
+            Format::SkopsSchema => "skops-schema",
             Format::CondaEnvironment => "conda-environment",
             Format::Text => "text",
             Format::Unknown => "unknown",
@@ -228,6 +235,7 @@ impl Format {
                 | Format::PyvenvCfg
                 | Format::MlflowModel
                 | Format::CondaEnvironment
+                | Format::SkopsSchema
                 | Format::ChatTemplate
                 | Format::TokenizerConfig
                 | Format::KerasConfig
@@ -511,6 +519,8 @@ pub fn member_role(container: Format, name: &str) -> Option<Format> {
         Format::Keras if name == "config.json" || name == "metadata.json" => {
             Some(Format::KerasConfig)
         }
+        // `skops.io.load` reads the root `schema.json` (skops `io/_persist.py`).
+        Format::Skops if name == "schema.json" => Some(Format::SkopsSchema),
         Format::Torchscript
             if base.ends_with(".py") && (name.starts_with("code/") || name.contains("/code/")) =>
         {

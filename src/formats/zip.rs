@@ -1053,6 +1053,8 @@ fn refine(names: &[String]) -> Format {
     // zip (keras `src/saving/saving_lib.py`); `model.weights.h5` may be absent.
     } else if root("config.json") && root("metadata.json") {
         Format::Keras
+    } else if crate::formats::skops::is_skops(names) {
+        Format::Skops
     } else if has("/constants.pkl") && names.iter().any(|n| n.contains("/code/")) {
         Format::Torchscript
     } else if has("/data.pkl") || has("data.pkl") {

@@ -21,6 +21,7 @@ pub mod python;
 pub mod pytorch;
 pub mod repo;
 pub mod safetensors;
+pub mod skops;
 pub mod tf;
 pub mod torchscript;
 
@@ -138,6 +139,7 @@ pub static RULES: &[&Rule] = &[
     &keras::keras_external_object::RULE,
     &keras::keras_unsafe_function::RULE,
     &keras::keras_invalid_config::RULE,
+    &skops::skops_unsafe_type::RULE,
     &hdf5::hdf5_unreadable::RULE,
     &torchscript::torchscript_dangerous_call::RULE,
     &gguf::gguf_malformed::RULE,
@@ -250,6 +252,7 @@ static DOCS: &[(&str, &str)] = docs!(
     "keras-external-object",
     "keras-unsafe-function",
     "keras-invalid-config",
+    "skops-unsafe-type",
     "hdf5-unreadable",
     "torchscript-dangerous-call",
     "gguf-malformed",
