@@ -131,3 +131,84 @@ fn a_pth_line_running_a_downloader_reaches_the_network() {
         "{quiet:?}"
     );
 }
+
+/// Scan a folder and return (file name, rule, severity) of every finding.
+fn scan_tree(files: &[(&str, &str)]) -> Vec<(String, &'static str, Severity)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    let opts = airlock::scan::ScanOptions {
+        paths: vec![dir.path().to_path_buf()],
+        exclude: Vec::new(),
+        jobs: 1,
+        limits: BudgetLimits::default(),
+        yara: None,
+    };
+    let report = airlock::scan::scan(&opts, &|_, _| {}).expect("scan");
+    report
+        .files
+        .iter()
+        .flat_map(|f| {
+            let name = f
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            f.findings
+                .iter()
+                .map(move |x| (name.clone(), x.rule.id, x.severity))
+        })
+        .collect()
+}
+
+#[test]
+fn what_a_pth_line_calls_in_a_module_runs_at_every_start() {
+    let body = "import os\n\ndef install():\n    os.system('echo airlock')\n";
+    let shaped = [
+        ("import m01mod; m01mod.install()\n", "m01mod.py"),
+        ("import os; __import__('m02mod').go()\n", "m02mod.py"),
+        ("import m04pkg.boot as b; b.run()\n", "m04pkg/boot.py"),
+        // setuptools' exact line: the shape vouches for the line, not for the callee.
+        (
+            "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('_distutils_hack').add_shim(); \n",
+            "_distutils_hack/__init__.py",
+        ),
+    ];
+    for (line, module) in shaped {
+        let pth = if module.starts_with("_distutils") {
+            "distutils-precedence.pth"
+        } else {
+            "x.pth"
+        };
+        let function = match module {
+            "m02mod.py" => "go",
+            "m04pkg/boot.py" => "run",
+            "_distutils_hack/__init__.py" => "add_shim",
+            _ => "install",
+        };
+        let src = body.replace("install", function);
+        let mut files = vec![(pth, line), (module, src.as_str())];
+        if module.starts_with("m04pkg") {
+            files.push(("m04pkg/__init__.py", ""));
+        }
+        let f = scan_tree(&files);
+        let base = module.rsplit('/').next().expect("name");
+        assert!(
+            f.iter().any(|(n, id, sev)| n == base
+                && *id == "python-shell-command"
+                && *sev >= Severity::High),
+            "{line}: {f:?}"
+        );
+    }
+    // The same helper that no start-up line calls stays low.
+    let f = scan_tree(&[("x.pth", "import m01mod\n"), ("m01mod.py", body)]);
+    assert!(
+        f.iter()
+            .filter(|(_, id, _)| *id == "python-shell-command")
+            .all(|(_, _, sev)| *sev == Severity::Low),
+        "{f:?}"
+    );
+}

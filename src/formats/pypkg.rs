@@ -77,6 +77,7 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
     // The modules its import lines import, for the join of the modules around the file: their
     // top level runs at every start (a Sphinx `conf.py`, a script, imported this way runs).
     let mut imported: Vec<String> = Vec::new();
+    let mut called: Vec<String> = Vec::new();
     for line in site_lines(data) {
         let bytes = line.bytes;
         if bytes.starts_with(b"#") || bytes.iter().all(|b| is_site_space(*b)) {
@@ -99,6 +100,16 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
             let shape = benign_shape(file, &text);
             if shape.is_none() && imported.len() < python::links_max_names() {
                 imported.extend(python::startup_imports(&text));
+            }
+            // What the line calls in other modules runs at every start, a known shape's
+            // callee too (`_distutils_hack.add_shim`, an editable finder's `install`): the
+            // shape vouches for the line, not for the code it reaches.
+            if called.len() < python::links_max_names() {
+                let (calls, imports) = python::startup_calls(&text, loc);
+                called.extend(calls);
+                if shape.is_some() {
+                    imported.extend(imports);
+                }
             }
             // A line that computes what it runs (`getattr(os, 'sys' + 'tem')`, exec of a
             // concatenation) is no known shape and hides what it does: high.
@@ -157,11 +168,11 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
             );
         }
     }
-    if !imported.is_empty() {
+    if !imported.is_empty() || !called.is_empty() {
         ctx.python_links.push(python::ModuleLinks::loader(
             loc.clone(),
             Role::Startup,
-            Vec::new(),
+            called,
             imported,
         ));
     }

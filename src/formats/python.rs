@@ -44,6 +44,32 @@ pub fn startup_imports(line: &str) -> Vec<String> {
     links::imported_modules(&imports).0
 }
 
+/// What a `.pth` import line (or any one-line startup code) calls in other modules at every
+/// start, and the modules it imports: the line parsed as a module at `loc` (the `.pth` file),
+/// its top-level calls resolved through its imports (`import m; m.install()` calls
+/// `m.install`, `__import__('_distutils_hack').add_shim()` calls `_distutils_hack.add_shim`).
+/// Empty for a line over [`MAX_SOURCE`] bytes (its analysis reports that bound).
+pub fn startup_calls(line: &str, loc: &Location) -> (Vec<String>, Vec<String>) {
+    if line.len() > MAX_SOURCE {
+        return (Vec::new(), Vec::new());
+    }
+    let mut ctx = Ctx::new(crate::analyse::BudgetLimits::default());
+    run(
+        &mut ctx,
+        line.as_bytes(),
+        Role::Module,
+        false,
+        false,
+        loc,
+        0,
+        Links::Force,
+    );
+    match ctx.python_links.pop().and_then(|l| l.exact) {
+        Some(e) => (e.calls_at_load, e.imports_at_load),
+        None => (Vec::new(), Vec::new()),
+    }
+}
+
 /// Functions a module's links describe ([`links::MAX_FUNCTIONS`]).
 pub fn links_max_functions() -> usize {
     links::MAX_FUNCTIONS
@@ -9632,5 +9658,28 @@ mod prefilter_tests {
         let in_fn =
             format!("import subprocess as sp\n{filler}def run():\n    sp.check_call(['true'])\n");
         assert!(!super::calls_at_import(in_fn.as_bytes()));
+    }
+}
+#[cfg(test)]
+mod startup_calls_tests {
+    #[test]
+    fn pth_lines_call_into_modules() {
+        let loc = crate::finding::Location::file(std::path::Path::new("/x/site-packages/m.pth"));
+        for (line, call) in [
+            ("import m01mod; m01mod.install()", "m01mod.install"),
+            ("import os; __import__('m02mod').go()", "m02mod.go"),
+            ("import m04pkg.boot as b; b.run()", "m04pkg.boot.run"),
+            (
+                "import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == 'local'; enabled and __import__('_distutils_hack').add_shim(); ",
+                "_distutils_hack.add_shim",
+            ),
+        ] {
+            let (calls, _) = super::startup_calls(line, &loc);
+            assert!(calls.iter().any(|c| c == call), "{line}: {calls:?}");
+        }
+        assert_eq!(
+            super::startup_calls(&"x".repeat(super::MAX_SOURCE + 1), &loc),
+            (Vec::new(), Vec::new())
+        );
     }
 }

@@ -208,7 +208,7 @@ impl ModuleLinks {
 /// [`ROOT_FOLDERS`], each a Python identifier.
 /// `setup.py` runs as a script, with its own folder first on `sys.path`: any absolute name
 /// may be a module beside it (`from build_helpers import prepare`), so its roots hold
-/// [`ANY_ROOT`].
+/// [`ANY_ROOT`]; so do `hubconf.py` and `.pth` files.
 pub fn roots(loc: &Location) -> Vec<String> {
     let path = match loc.members.last() {
         Some(m) => m.replace('\\', "/"),
@@ -224,8 +224,10 @@ pub fn roots(loc: &Location) -> Vec<String> {
         .filter(|p| is_identifier(p))
         .map(str::to_string)
         .collect();
-    // `setup.py` runs with its folder on `sys.path`, and so does a `hubconf.py` torch.hub loads.
-    if matches!(file, Some("setup.py" | "hubconf.py")) {
+    // `setup.py` runs with its folder on `sys.path`, and so does a `hubconf.py` torch.hub loads;
+    // a `.pth` file's import lines run with its site folder on `sys.path`.
+    if matches!(file, Some("setup.py" | "hubconf.py")) || file.is_some_and(|f| f.ends_with(".pth"))
+    {
         out.push(ANY_ROOT.to_string());
     }
     out
