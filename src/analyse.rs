@@ -495,6 +495,10 @@ pub fn analyse(
         Format::MlflowModel if formats::mlflow::analyse_mlmodel(ctx, data, loc) => sniffed,
         Format::CondaEnvironment if formats::mlflow::analyse_conda(ctx, data, loc) => sniffed,
         Format::MlflowModel | Format::CondaEnvironment => Format::Text,
+        Format::Executable => {
+            formats::pypkg::native_startup_hook(ctx, name, loc);
+            Format::Executable
+        }
         Format::Hdf5 => formats::hdf5::analyse(ctx, data, loc),
         Format::KerasConfig => formats::keras::analyse_config(ctx, data, loc),
         Format::SkopsSchema => {

@@ -212,3 +212,76 @@ fn what_a_pth_line_calls_in_a_module_runs_at_every_start() {
         "{f:?}"
     );
 }
+
+fn wheel(members: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in members {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .expect("member");
+        w.write_all(data).expect("write");
+    }
+    w.finish().expect("finish").into_inner()
+}
+
+#[test]
+fn sitecustomize_as_a_package_or_an_extension_module_is_a_startup_hook() {
+    let elf = b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00";
+    let cases: [(&str, &[u8], Severity); 4] = [
+        (
+            "sitecustomize/__init__.py",
+            b"print('airlock')\n",
+            Severity::Medium,
+        ),
+        (
+            "usercustomize/__init__.py",
+            b"print('airlock')\n",
+            Severity::Medium,
+        ),
+        (
+            "sitecustomize.cpython-311-x86_64-linux-gnu.so",
+            elf,
+            Severity::High,
+        ),
+        // Inside a package folder `site` never imports it.
+        (
+            "pkg/sitecustomize/__init__.py",
+            b"print('airlock')\n",
+            Severity::Low,
+        ),
+    ];
+    for (member, data, severity) in cases {
+        let whl = wheel(&[
+            (member, data),
+            (
+                "w-1.0.dist-info/METADATA",
+                b"Metadata-Version: 2.1\nName: w\nVersion: 1.0\n",
+            ),
+        ]);
+        let f = findings("w-1.0-py3-none-any.whl", &whl);
+        assert!(
+            f.iter()
+                .any(|(id, sev, _)| *id == "startup-hook-file" && *sev == severity),
+            "{member}: {f:?}"
+        );
+    }
+    // Unowned in a virtual environment's site-packages: an orphan loader.
+    let f = scan_tree(&[
+        ("venv/pyvenv.cfg", "home = /usr/bin\n"),
+        (
+            "venv/lib/python3.11/site-packages/w-1.0.dist-info/RECORD",
+            "w/__init__.py,,\n",
+        ),
+        ("venv/lib/python3.11/site-packages/w/__init__.py", ""),
+        (
+            "venv/lib/python3.11/site-packages/sitecustomize/__init__.py",
+            "print('airlock')\n",
+        ),
+    ]);
+    assert!(
+        f.iter().any(|(n, id, sev)| n == "__init__.py"
+            && *id == "startup-file-unowned"
+            && *sev == Severity::High),
+        "{f:?}"
+    );
+}

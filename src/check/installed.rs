@@ -453,11 +453,25 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
     // Startup files in an environment folder that no RECORD owns.
     for (i, r) in files.iter().enumerate() {
         let name = file_name(&r.path);
-        if !is_startup_name(name) {
+        let full = normalise(&r.path);
+        // `site` imports `sitecustomize` as a package (`sitecustomize/__init__.py`) or an
+        // extension module (`sitecustomize.cpython-311-x86_64-linux-gnu.so`) as well.
+        let hook_package = name == "__init__.py"
+            && full
+                .parent()
+                .and_then(|d| d.file_name())
+                .is_some_and(|d| d == "sitecustomize" || d == "usercustomize");
+        let hook_native = r.format == Format::Executable
+            && (name.starts_with("sitecustomize.") || name.starts_with("usercustomize."));
+        if !(is_startup_name(name) || hook_package || hook_native) {
             continue;
         }
-        let full = normalise(&r.path);
-        let in_env = full.parent().is_some_and(|d| roots.contains(d));
+        let folder = if hook_package {
+            full.parent().and_then(|d| d.parent())
+        } else {
+            full.parent()
+        };
+        let in_env = folder.is_some_and(|d| roots.contains(d));
         if !in_env || owned.contains(&full) {
             continue;
         }
@@ -488,6 +502,10 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
             _ if name.ends_with(".py") => {
                 (Severity::High, "a module Python imports at every start")
             }
+            Format::Executable => (
+                Severity::High,
+                "a compiled module Python imports at every start",
+            ),
             _ => continue,
         };
         out.push((

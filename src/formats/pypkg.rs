@@ -382,54 +382,124 @@ pub fn analyse_start(ctx: &mut Ctx, data: &[u8], loc: &Location) {
 /// Analyse a Python source file named `file`: its role follows from its name.
 pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth: u32) {
     let base = file.rsplit('/').next().unwrap_or(file);
+    // `site` imports the module `sitecustomize`: a package's `sitecustomize/__init__.py` is
+    // that module too, judged by where its folder is.
+    let package_hook = (base == "__init__.py")
+        .then(|| package_folder(loc))
+        .flatten()
+        .filter(|(name, _)| matches!(name.as_str(), "sitecustomize" | "usercustomize"));
     let role = match base {
         // Build hook files the backend runs while it builds (hatchling's custom hook,
         // pdm-backend's): install-time code, as `setup.py` is.
         "setup.py" | "hatch_build.py" | "pdm_build.py" => Role::Install,
         _ if ctx.install_files.iter().any(|f| f == file) => Role::Install,
-        "sitecustomize.py" | "usercustomize.py" => {
-            let (severity, message, role) = if nested_in_package(loc) {
-                // Python imports only a top-level `sitecustomize` module: this one runs only
-                // when someone puts its folder on `PYTHONPATH` (ddtrace's `ddtrace-run` does
-                // so with `ddtrace/bootstrap/`), so it is an ordinary module of its package.
-                (
-                    Some(Severity::Low),
-                    format!("{base} inside a package folder runs only when that folder is put on PYTHONPATH"),
-                    Role::Module,
-                )
-            } else if loose_on_disk(loc) {
-                // A file on disk outside any site folder and any archive: nothing says a
-                // `site` import reaches it (its folder is on `sys.path` only if someone puts
-                // it there), so its presence is inventory; its code is still startup code.
-                (
-                    Some(Severity::Low),
-                    format!(
-                        "{base} runs at every interpreter start once its folder is on sys.path"
-                    ),
-                    Role::Startup,
-                )
-            } else {
-                (
-                    None,
-                    format!("{base} runs at every interpreter start"),
-                    Role::Startup,
-                )
-            };
-            let mut f = Finding::builder(&r::startup_hook_file::RULE, loc.clone())
-                .message(message)
-                .evidence(file.to_string());
-            if let Some(sev) = severity {
-                f = f.severity(sev);
-            }
-            ctx.emit(f.build());
-            role
-        }
+        _ if package_hook.is_some() => match &package_hook {
+            Some((name, folder)) => startup_hook(ctx, &format!("{name}/__init__.py"), folder, loc),
+            None => Role::Module,
+        },
+        "sitecustomize.py" | "usercustomize.py" => startup_hook(ctx, base, loc, loc),
         _ => Role::Module,
     };
     // setuptools' PEP 517 backend and pip's legacy shim run `setup.py` as `__main__`, and
     // `python -m pkg` runs `pkg/__main__.py` so; an in-tree backend is imported instead.
     let as_main = matches!(base, "setup.py" | "__main__.py");
     python::analyse(ctx, data, role, base == "__init__.py", as_main, loc, depth);
+}
+
+/// The folder of the module at `loc` (its last path part dropped): its name, and a location
+/// standing for the folder (the member or path without the file name).
+fn package_folder(loc: &Location) -> Option<(String, Location)> {
+    let mut folder = loc.clone();
+    folder.span = None;
+    match folder.members.last_mut() {
+        Some(m) => {
+            let (dir, _) = m.rsplit_once(['/', '\\'])?;
+            *m = dir.to_string();
+        }
+        None => folder.path = folder.path.parent()?.to_path_buf(),
+    }
+    let name = match folder.members.last() {
+        Some(m) => m.rsplit(['/', '\\']).next().unwrap_or(m).to_string(),
+        None => folder.path.file_name()?.to_string_lossy().into_owned(),
+    };
+    Some((name, folder))
+}
+
+/// A compiled startup hook (`sitecustomize.cpython-311-x86_64-linux-gnu.so`,
+/// `usercustomize.pyd`): `site` imports an extension module as readily as a source file, and
+/// airlock cannot read what its machine code does. Reported high where `site` would import
+/// it, low in a package subfolder. `name` is the file or member name.
+pub fn native_startup_hook(ctx: &mut Ctx, name: &str, loc: &Location) {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    let Some((module, rest)) = base.split_once('.') else {
+        return;
+    };
+    if !matches!(module, "sitecustomize" | "usercustomize")
+        || !(rest.ends_with("so") && (rest == "so" || rest.ends_with(".so"))
+            || rest == "pyd"
+            || rest.ends_with(".pyd"))
+    {
+        return;
+    }
+    let (severity, message) = if nested_in_package(loc) {
+        (
+            Severity::Low,
+            format!("{base}, a compiled {module} inside a package folder, runs only when that folder is put on PYTHONPATH"),
+        )
+    } else {
+        (
+            Severity::High,
+            format!("{base} is a compiled {module}: it runs at every interpreter start, and its machine code cannot be analysed"),
+        )
+    };
+    ctx.emit(
+        Finding::builder(&r::startup_hook_file::RULE, loc.clone())
+            .severity(severity)
+            .message(message)
+            .evidence(name.to_string())
+            .build(),
+    );
+}
+
+/// Report a `sitecustomize`/`usercustomize` module `shown` (the file, or the package's
+/// `__init__.py`) whose place `site` judges by `place` (the file, or the package folder), with
+/// the finding at `loc`; returns the role its code runs in.
+fn startup_hook(ctx: &mut Ctx, shown: &str, place: &Location, loc: &Location) -> Role {
+    let (severity, message, role) = if nested_in_package(place) {
+        // Python imports only a top-level `sitecustomize` module: this one runs only when
+        // someone puts its folder on `PYTHONPATH` (ddtrace's `ddtrace-run` does so with
+        // `ddtrace/bootstrap/`), so it is an ordinary module of its package.
+        (
+            Some(Severity::Low),
+            format!(
+                "{shown} inside a package folder runs only when that folder is put on PYTHONPATH"
+            ),
+            Role::Module,
+        )
+    } else if loose_on_disk(place) {
+        // A file on disk outside any site folder and any archive: nothing says a `site`
+        // import reaches it (its folder is on `sys.path` only if someone puts it there), so
+        // its presence is inventory; its code is still startup code.
+        (
+            Some(Severity::Low),
+            format!("{shown} runs at every interpreter start once its folder is on sys.path"),
+            Role::Startup,
+        )
+    } else {
+        (
+            None,
+            format!("{shown} runs at every interpreter start"),
+            Role::Startup,
+        )
+    };
+    let mut f = Finding::builder(&r::startup_hook_file::RULE, loc.clone())
+        .message(message)
+        .evidence(shown.to_string());
+    if let Some(sev) = severity {
+        f = f.severity(sev);
+    }
+    ctx.emit(f.build());
+    role
 }
 
 /// True when the startup hook at `loc` sits in a subfolder of what Python puts
