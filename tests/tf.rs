@@ -32,6 +32,9 @@ fn file_reads_are_medium_writes_and_python_ops_high() {
     assert_eq!(r.findings[0].evidence, "ReadFile:1,WriteFile:1");
     let r = scan_one(&pb::saved_model(&["Placeholder", "ReadFile"], &[]));
     assert_eq!(rules(&r), vec![("tf-file-op", Severity::Medium)]);
+    // A dataset written to a TFRecord file of the graph's choosing is a write too.
+    let r = scan_one(&pb::saved_model(&["Placeholder", "DatasetToTFRecord"], &[]));
+    assert_eq!(rules(&r), vec![("tf-file-op", Severity::High)]);
     // In the function library (tf.function bodies) too.
     let r = scan_one(&pb::saved_model(
         &["StatefulPartitionedCall"],

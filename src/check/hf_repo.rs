@@ -59,6 +59,18 @@ const LOADER_METHODS: &[&str] = &[
     "post_init",
     "init_weights",
     "_init_weights",
+    // `from_pretrained` then ties the weights, asks whether the class generates, picks the
+    // attention implementation and puts the model in eval mode (transformers
+    // `modeling_utils.py`).
+    "tie_weights",
+    "_tie_or_clone_weights",
+    "get_input_embeddings",
+    "get_output_embeddings",
+    "can_generate",
+    "_autoset_attn_implementation",
+    "_check_and_adjust_attn_implementation",
+    "_backward_compatibility_gradient_checkpointing",
+    "eval",
 ];
 
 /// What a loader calls in the Python code of a repository folder, for the join of a

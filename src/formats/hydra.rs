@@ -62,6 +62,7 @@ const KNOWN: &[&str] = &[
     "lightning",
     "pytorch_lightning",
     "transformers",
+    "huggingface_hub",
     "diffusers",
     "peft",
     "accelerate",
@@ -111,8 +112,15 @@ pub fn looks_like_config(data: &[u8]) -> bool {
             !before.is_some_and(ident) && !after.is_some_and(ident)
         })
     };
+    // Logging `dictConfig` factories (`"()": …`, a handler's `class`) and fiddle references.
+    let logging = memchr::memmem::find(data, b"\"()\"").is_some()
+        || memchr::memmem::find(data, b"(): ").is_some()
+        || memchr::memmem::find(data, b"'()'").is_some()
+        || (word(b"handlers") && word(b"class"));
     if word(b"_target_")
         || word(b"_component_")
+        || logging
+        || memchr::memmem::find(data, b"\"pyref\"").is_some()
         || memchr::memmem::find(data, b"!!python/").is_some()
         || memchr::memmem::find(data, b"tag:yaml.org,2002:python/").is_some()
     {
@@ -135,7 +143,11 @@ pub fn looks_like_config(data: &[u8]) -> bool {
         .iter()
         .find(|c| !c.is_ascii_whitespace())
         .is_some_and(|c| matches!(c, b'{' | b'['));
-    if data.len() <= MAX_PLAIN_KEY_FILE && !json && (key(b"target") || key(b"cls")) {
+    // A Stable Diffusion style `target:` with `params:` is read whatever the size.
+    if !json
+        && (key(b"target") || key(b"cls"))
+        && (data.len() <= MAX_PLAIN_KEY_FILE || key(b"params"))
+    {
         return true;
     }
     escaped_key(data)
@@ -230,6 +242,13 @@ enum Frame {
         kwargs: Vec<(String, String)>,
         /// True while the value of `_args_` is being read.
         in_args: bool,
+        /// Its dotted path in the document (`model.encoder`), for relative interpolations.
+        at: String,
+        /// Its first line (1-based).
+        start: usize,
+        /// Whether it is a logging `dictConfig` handler (a mapping under `handlers`), whose
+        /// `class` is resolved and called.
+        handler: bool,
     },
     Sequence {
         /// The `_args_` sequence of the mapping below it.
@@ -247,6 +266,7 @@ impl Frame {
                 target: Some((target, line, strict)),
                 args,
                 kwargs,
+                at,
                 ..
             } => Some(Node {
                 target,
@@ -254,7 +274,33 @@ impl Frame {
                 strict,
                 args,
                 kwargs,
+                at,
             }),
+            // A fiddle reference (NeMo 2's `context/io.json`: `{"type": "pyref", "module": …,
+            // "name": …}`): `fdl.build` imports it and calls it with the config's arguments.
+            Frame::Mapping {
+                target: None,
+                kwargs,
+                at,
+                start,
+                ..
+            } if kwargs.iter().any(|(k, v)| k == "type" && v == "pyref") => {
+                let get = |key: &str| {
+                    kwargs
+                        .iter()
+                        .find(|(k, _)| k == key)
+                        .map(|(_, v)| v.clone())
+                };
+                let (module, name) = (get("module")?, get("name")?);
+                Some(Node {
+                    target: format!("{module}.{name}"),
+                    line: start,
+                    strict: false,
+                    args: Vec::new(),
+                    kwargs: Vec::new(),
+                    at,
+                })
+            }
             _ => None,
         }
     }
@@ -277,6 +323,8 @@ struct Node {
     strict: bool,
     args: Vec<String>,
     kwargs: Vec<(String, String)>,
+    /// The mapping's dotted path (for `${.x}` and `${..x}`).
+    at: String,
 }
 
 /// Arguments and keyword arguments kept per node (for the evidence and the judging of the
@@ -303,7 +351,30 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         Err(e) => std::str::from_utf8(&data[..e.valid_up_to()]).unwrap_or_default(),
     };
     let strong = text.contains("_target_") || text.contains("_component_");
-    if text.len() > MAX_CONFIG {
+    // Comment lines make no events: a config padded past the bound with comments is read with
+    // them blanked (line numbers kept).
+    let uncommented;
+    let text = if text.len() > MAX_CONFIG {
+        uncommented = text
+            .split('\n')
+            .map(|l| {
+                if l.trim_start().starts_with('#') {
+                    ""
+                } else {
+                    l
+                }
+            })
+            .collect::<Vec<&str>>()
+            .join("\n");
+        if uncommented.len() - uncommented.matches('\n').count() <= MAX_CONFIG {
+            &uncommented[..]
+        } else {
+            text
+        }
+    } else {
+        text
+    };
+    if text.len() - text.matches('\n').count() > MAX_CONFIG {
         // The event parser holds tens of bytes per byte of a large flow mapping; no instantiate
         // config is this large. Reported, not read.
         ctx.limit_at(
@@ -396,14 +467,23 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                     }
                     None => String::new(),
                 };
+                let handler = path.last().is_some_and(|p| p == "handlers");
                 path.push(under);
                 stack.push(if matches!(event, Event::MappingStart(..)) {
+                    let at = if interpolated {
+                        truncate_chars(&path[1.min(path.len())..].join("."), 512)
+                    } else {
+                        String::new()
+                    };
                     Frame::Mapping {
                         key: None,
                         target: None,
                         args: Vec::new(),
                         kwargs: Vec::new(),
                         in_args: false,
+                        at,
+                        start: line,
+                        handler,
                     }
                 } else {
                     Frame::Sequence { args, items: 0 }
@@ -428,6 +508,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                         target,
                         kwargs,
                         in_args,
+                        handler,
                         ..
                     }) => match key.take() {
                         None => {
@@ -444,6 +525,15 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                             }
                             if k == "_target_" || k == "_component_" {
                                 *target = Some((value, line, false));
+                            } else if (k == "()" || (k == "class" && *handler))
+                                && target.is_none()
+                                && !value.starts_with("logging.")
+                            {
+                                // `logging.config.dictConfig` (Hydra's `job_logging` and
+                                // `hydra_logging`, uvicorn's and vLLM's logging configs)
+                                // resolves a `()` factory or a handler's `class` and calls it
+                                // with the other keys.
+                                *target = Some((value, line, k == "class"));
                             } else if matches!(k.as_str(), "target" | "cls")
                                 && target.as_ref().is_none_or(|t| t.2)
                             {
@@ -457,6 +547,13 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                         }
                     },
                     Some(Frame::Sequence { args, items }) => {
+                        if interpolated && values.len() < MAX_VALUES {
+                            let mut p: Vec<&str> =
+                                path[1.min(depth)..].iter().map(String::as_str).collect();
+                            let index = items.to_string();
+                            p.push(&index);
+                            values.insert(p.join("."), value.clone());
+                        }
                         *items += 1;
                         if *args {
                             if let Some(Frame::Mapping { args, .. }) = stack.iter_mut().rev().nth(1)
@@ -496,7 +593,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
             }
             continue;
         }
-        let Some((severity, why)) = resolve(&node.target, &values)
+        let Some((severity, why)) = resolve(&node.target, &node.at, &values)
             .and_then(|(t, how)| judge(&t, &node.args, &node.kwargs).map(|(s, w)| (s, w, how)))
             .filter(|(s, _, _)| !node.strict || *s > Severity::Low)
             .map(|(s, w, how)| (s, format!("{w}{how}")))
@@ -642,7 +739,7 @@ fn python_tags(ctx: &mut Ctx, tags: &[(usize, String)], loc: &Location) {
 /// followed up to 8 times) and OmegaConf's `${oc.env:VAR,default}` taken at its default (what
 /// loads when `VAR` is unset), with a note on how; `None` for an interpolation that is not one
 /// of those, judged as computed.
-fn resolve(target: &str, values: &HashMap<String, String>) -> Option<(String, String)> {
+fn resolve(target: &str, at: &str, values: &HashMap<String, String>) -> Option<(String, String)> {
     let mut t = target.trim().to_string();
     let mut how = String::new();
     // Each `${…}` the file can answer is replaced (`${mod}.system` with `mod: os`), eight
@@ -653,7 +750,23 @@ fn resolve(target: &str, values: &HashMap<String, String>) -> Option<(String, St
             break;
         };
         let inner = t[open + 2..close].trim().to_string();
-        let value = if let Some(sel) = inner.strip_prefix("oc.select:") {
+        // `${a[1]}` is `${a.1}`; `${.x}` is a key beside the node, `${..x}` one level up.
+        let key = inner.replace('[', ".").replace(']', "");
+        let key = match key.strip_prefix('.') {
+            Some(rest) => {
+                let up = rest.len() - rest.trim_start_matches('.').len();
+                let mut base: Vec<&str> = at.split('.').filter(|p| !p.is_empty()).collect();
+                base.truncate(base.len().saturating_sub(up));
+                base.push(rest.trim_start_matches('.'));
+                base.join(".")
+            }
+            None => key,
+        };
+        let value = if let Some(lit) = inner.strip_prefix("oc.decode:") {
+            // `${oc.decode:'os.system'}`: a literal, decoded as YAML.
+            how = " (through `oc.decode`)".to_string();
+            Some(lit.trim().trim_matches(['\'', '"']).to_string())
+        } else if let Some(sel) = inner.strip_prefix("oc.select:") {
             // `${oc.select:key,default}`: the key's value, else the default.
             let (key, default) = sel.split_once(',').unwrap_or((sel, ""));
             values.get(key.trim()).cloned().or_else(|| {
@@ -666,7 +779,7 @@ fn resolve(target: &str, values: &HashMap<String, String>) -> Option<(String, St
                 default.trim().trim_matches(['\'', '"']).to_string()
             })
         } else {
-            values.get(&inner).map(|v| {
+            values.get(&key).map(|v| {
                 how = format!(" (through `${{{inner}}}`)");
                 v.trim().to_string()
             })
@@ -677,6 +790,14 @@ fn resolve(target: &str, values: &HashMap<String, String>) -> Option<(String, St
         }
     }
     Some((t, how))
+}
+
+/// `trust_remote_code: true` among a loader's keyword arguments: the loader imports and runs
+/// the repository's Python code.
+fn remote_code(kwargs: &[(String, String)]) -> bool {
+    kwargs
+        .iter()
+        .any(|(k, v)| k == "trust_remote_code" && matches!(v.as_str(), "true" | "True"))
 }
 
 /// A scalar as a Python literal in the rendered call: numbers as they are, YAML booleans and
@@ -740,7 +861,7 @@ fn judge(target: &str, args: &[String], kwargs: &[(String, String)]) -> Option<(
             let unpickles = kwargs.iter().any(|(k, v)| {
                 (k == "allow_pickle" && matches!(v.as_str(), "true" | "True"))
                     || (k == "weights_only" && matches!(v.as_str(), "false" | "False"))
-            });
+            }) || remote_code(kwargs);
             let severity = if remote {
                 Severity::High
             } else if unpickles || !known {
@@ -751,9 +872,35 @@ fn judge(target: &str, args: &[String], kwargs: &[(String, String)]) -> Option<(
             let how = if remote { ", from a URL" } else { "" };
             return Some((severity, format!("`{target}` ({category}{how})")));
         }
-        // Library downloads (`datasets.load_dataset`) are what training configs do.
+        // Library downloads (`datasets.load_dataset`) are what training configs do, unless
+        // told to run the repository's code.
         Class::Denied(category) if known && category == "network" => {
-            return Some((Severity::Low, format!("`{target}` ({category})")));
+            // An environment secret interpolated into what a download sends
+            // (`url: …?t=${oc.env:HF_TOKEN}`) leaves with the request.
+            let secret = handed().any(|v| {
+                v.match_indices("${oc.env:").any(|(i, m)| {
+                    let var = v[i + m.len()..]
+                        .split([',', '}'])
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_uppercase();
+                    ["TOKEN", "KEY", "SECRET", "PASSWORD", "CREDENTIAL"]
+                        .iter()
+                        .any(|w| var.contains(w))
+                })
+            });
+            if secret {
+                return Some((
+                    Severity::High,
+                    format!("`{target}` ({category}), sending an environment secret"),
+                ));
+            }
+            let severity = if remote_code(kwargs) {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            return Some((severity, format!("`{target}` ({category})")));
         }
         Class::Denied(category) => {
             let severity = classify::call_severity(category).max(Severity::Medium);

@@ -62,6 +62,14 @@ pub const KNOWN_DOMAINS: &[&str] = &[
     "com.microsoft.dml",
 ];
 
+/// Operators of the known domains that call a Python function of the process by name
+/// (onnxruntime training's `PythonOp` / `PythonOpGrad`, which `ORTModule` exports for
+/// `torch.autograd.Function`s): the model picks which callable runs.
+pub const PYTHON_OPS: &[(&str, &str)] = &[
+    ("com.microsoft", "PythonOp"),
+    ("com.microsoft", "PythonOpGrad"),
+];
+
 /// onnxruntime reads external data at a memory address when the location is this tag
 /// (`kTensorProtoMemoryAddressTag`); a file never needs it.
 const ORT_MEMORY_TAG: &str = "*/_ORT_MEM_ADDR_/*";
@@ -334,7 +342,8 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
     let mut custom: BTreeMap<&str, Vec<(&str, u64)>> = BTreeMap::new();
     for ((domain, op), n) in &w.ops {
         let by_function = w.functions.contains(&(domain.clone(), op.clone()));
-        if !KNOWN_DOMAINS.contains(&domain.as_str()) && !by_function {
+        let python = PYTHON_OPS.iter().any(|(d, o)| d == domain && o == op);
+        if (python || !KNOWN_DOMAINS.contains(&domain.as_str())) && !by_function {
             custom.entry(domain).or_default().push((op, *n));
         }
     }
@@ -349,6 +358,18 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
         } else {
             ""
         };
+        if KNOWN_DOMAINS.contains(&domain) {
+            ctx.emit(
+                Finding::builder(&r::onnx_custom_operator::RULE, loc.clone())
+                    .message(format!(
+                        "operators of `{}` that call a Python function of the running process by name (onnxruntime training)",
+                        crate::finding::truncate_chars(domain, 80)
+                    ))
+                    .evidence(crate::finding::truncate_chars(&shown.join(","), 300))
+                    .build(),
+            );
+            continue;
+        }
         ctx.emit(
             Finding::builder(&r::onnx_custom_operator::RULE, loc.clone())
                 .message(format!(

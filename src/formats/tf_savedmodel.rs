@@ -23,7 +23,11 @@ use crate::rules::tf as r;
 pub const PYTHON_OPS: &[&str] = &["PyFunc", "PyFuncStateless", "EagerPyFunc"];
 
 /// The [`FILE_OPS`] that write a file.
-pub const WRITE_OPS: &[&str] = &["WriteFile"];
+pub const WRITE_OPS: &[&str] = &[
+    "WriteFile",
+    "DatasetToTFRecord",
+    "ExperimentalDatasetToTFRecord",
+];
 
 /// Operations that touch the file system by a path computed in the graph. The checkpoint
 /// machinery (`SaveV2`, `RestoreV2`, `MergeV2Checkpoints`, `ShardedFilename`, `StringJoin`) is
@@ -31,6 +35,8 @@ pub const WRITE_OPS: &[&str] = &["WriteFile"];
 pub const FILE_OPS: &[&str] = &[
     "ReadFile",
     "WriteFile",
+    "DatasetToTFRecord",
+    "ExperimentalDatasetToTFRecord",
     "MatchingFiles",
     "ImmutableConst",
     "LoadAndRemapMatrix",
@@ -265,7 +271,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
                 .message(if writes {
                     "the graph writes files at run time"
                 } else {
-                    "the graph reads or lists files at run time"
+                    "the graph reads, lists or writes (summaries, debug events, datasets) files at run time"
                 })
                 .evidence(files.join(","))
                 .build(),
