@@ -1402,3 +1402,29 @@ fn a_tail_of_pickle_start_bytes_stops_the_hidden_pickle_search() {
         ids(&r)
     );
 }
+
+#[test]
+fn a_safetensors_header_of_a_million_tensors_is_a_bound_not_a_gigabyte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut header = String::from("{");
+    let mut i = 0u64;
+    while header.len() < (17 << 20) {
+        header.push_str(&format!(
+            "\"t{i}\":{{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[{},{}]}},",
+            i * 4,
+            i * 4 + 4
+        ));
+        i += 1;
+    }
+    header.pop();
+    header.push('}');
+    let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+    bytes.extend_from_slice(header.as_bytes());
+    bytes.extend(std::iter::repeat_n(0u8, (i * 4) as usize));
+    let p = write(dir.path(), "many.safetensors", &bytes);
+    let (r, _) = scan_default(&p);
+    assert_eq!(r.format, airlock::Format::Safetensors);
+    let limits = with_rule(&r, "resource-limit");
+    assert_eq!(limits.len(), 1, "{:?}", ids(&r));
+    assert!(limits[0].message.contains("safetensors header larger"));
+}

@@ -27,7 +27,7 @@ use std::path::{Component, Path};
 
 use crate::finding::{plural, truncate_chars, Finding, Location, Severity, Verdict};
 use crate::formats::json::{self, Pairs};
-use crate::formats::safetensors::{names_digest, MAX_HEADER, NAMES_FACT};
+use crate::formats::safetensors::{names_digest, MAX_VALIDATED, NAMES_FACT};
 use crate::formats::Format;
 use crate::rules::repo as r;
 use crate::scan::FileReport;
@@ -514,7 +514,7 @@ fn header_names(path: &Path) -> Option<BTreeSet<String>> {
     let mut n8 = [0u8; 8];
     f.read_exact(&mut n8).ok()?;
     let n = u64::from_le_bytes(n8);
-    if n > MAX_HEADER || n > size.saturating_sub(8) {
+    if n > MAX_VALIDATED || n > size.saturating_sub(8) {
         return None;
     }
     let mut buf = vec![0u8; n as usize];

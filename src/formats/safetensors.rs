@@ -12,6 +12,10 @@ use crate::rules::safetensors as r;
 /// Largest header the `safetensors` crate accepts (bytes).
 pub const MAX_HEADER: u64 = 100_000_000;
 
+/// Largest header validated (bytes): about 200,000 tensor entries. DeepSeek-V3's 91,000
+/// tensors would take about 9 MB in one file; a larger header is reported, not parsed.
+pub const MAX_VALIDATED: u64 = 16 << 20;
+
 /// An 8-byte little-endian header length followed by a JSON object.
 ///
 /// A header length that does not fit the file still counts (that is a finding), unless the
@@ -71,6 +75,16 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         return Format::Safetensors;
     }
     let header = &data[8..8 + n as usize];
+    if n > MAX_VALIDATED {
+        // The crate's parse holds about 17 bytes per header byte (a million tensor entries
+        // cost over a gigabyte); no real model's header comes near this.
+        ctx.limit(
+            loc,
+            &format!("a safetensors header larger than {MAX_VALIDATED} bytes"),
+            "the header's tensor entries (dtypes, shapes, offsets)",
+        );
+        return Format::Safetensors;
+    }
     let meta: safetensors::tensor::Metadata = match serde_json::from_slice(header) {
         Ok(m) => m,
         Err(e) => {
