@@ -307,3 +307,48 @@ fn pth_with_a_million_lines() {
         .expect("the last line");
     assert!(format!("{:?}", f.location).contains("1000001"));
 }
+
+#[test]
+fn a_huge_lock_file_is_a_bound_and_late_console_scripts_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 20 MB of wheels for one package: reported, not parsed.
+    let mut lock =
+        String::from("version = 1\n\n[[package]]\nname = \"x\"\nversion = \"1.0\"\nwheels = [\n");
+    while lock.len() < (20 << 20) {
+        lock.push_str("  { url = \"https://files.example.invalid/x-1.0-py3-none-any.whl\", hash = \"sha256:00\" },\n");
+    }
+    lock.push_str("]\n");
+    let r = timed_scan(&write(dir.path(), "uv.lock", lock.as_bytes()));
+    assert!(ids(&r).contains(&"resource-limit"), "{:?}", ids(&r));
+    // A console script that shadows `ssh` after 150,000 dummy groups.
+    let mut eps = String::new();
+    for i in 0..150_000 {
+        eps.push_str(&format!("[g{i}]\n"));
+    }
+    eps.push_str("[console_scripts]\nssh = evil.cli:main\n");
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    use std::io::Write;
+    for (name, data) in [
+        ("evil/cli.py", "def main():\n    pass\n"),
+        (
+            "evil-1.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n",
+        ),
+        ("evil-1.0.dist-info/entry_points.txt", eps.as_str()),
+        (
+            "evil-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        ),
+    ] {
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("member");
+        w.write_all(data.as_bytes()).expect("write");
+    }
+    let whl = w.finish().expect("zip").into_inner();
+    let r = timed_scan(&write(dir.path(), "evil-1.0-py3-none-any.whl", &whl));
+    assert!(
+        ids(&r).contains(&"entry-point-shadows-command"),
+        "{:?}",
+        ids(&r)
+    );
+}
