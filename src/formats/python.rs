@@ -385,7 +385,10 @@ pub(crate) fn is_network(name: &str) -> bool {
         || (name.starts_with("webbrowser.")
             && matches!(last, "open" | "open_new" | "open_new_tab"))
         || (name.starts_with("socket.")
-            && matches!(last, "gethostbyname" | "gethostbyname_ex" | "getaddrinfo"))
+            && matches!(
+                last,
+                "gethostbyname" | "gethostbyname_ex" | "getaddrinfo" | "gethostbyaddr" | "getnameinfo"
+            ))
         || (name.starts_with("dns.resolver.") && matches!(last, "resolve" | "query"))
         || sends_through_a_service(name, last)
 }
@@ -445,6 +448,32 @@ fn sends_through_a_service(name: &str, last: &str) -> bool {
                 )
         }
         "multiprocessing" => name.starts_with("multiprocessing.connection.") && last == "Client",
+        // Message queues, databases and chat bots that carry what they are given to another
+        // host (tester t18): MQTT, Redis, MongoDB, Kafka, ZeroMQ, websockets, gRPC channels,
+        // Sentry events, SFTP, PostgreSQL/MySQL connections, Discord webhooks, Telegram bots.
+        "paho" => matches!(last, "publish" | "single" | "multiple" | "connect"),
+        "redis" => matches!(
+            last,
+            "set" | "publish" | "lpush" | "rpush" | "hset" | "xadd" | "setex" | "mset"
+        ),
+        "pymongo" => matches!(
+            last,
+            "insert_one" | "insert_many" | "update_one" | "replace_one"
+        ),
+        "kafka" => last == "send",
+        "confluent_kafka" => last == "produce",
+        "zmq" => matches!(
+            last,
+            "send" | "send_string" | "send_json" | "send_pyobj" | "send_multipart"
+        ),
+        "websockets" => matches!(last, "connect" | "send"),
+        "grpc" => matches!(last, "insecure_channel" | "secure_channel"),
+        "sentry_sdk" => matches!(last, "capture_message" | "capture_event"),
+        "pysftp" => matches!(last, "Connection" | "put" | "putfo"),
+        "psycopg2" | "psycopg" | "pymysql" | "mysql" => last == "connect",
+        "discord_webhook" => matches!(last, "execute" | "DiscordWebhook"),
+        "telebot" | "telegram" => last.starts_with("send_") || matches!(last, "TeleBot" | "Bot"),
+        "ssl" => last == "get_server_certificate",
         _ => false,
     }
 }
@@ -806,8 +835,17 @@ fn secret_variable(s: &str) -> bool {
     let up = s.to_ascii_uppercase();
     if matches!(
         up.as_str(),
-        "DATABASE_URL" | "SSH_AUTH_SOCK" | "KUBECONFIG" | "NETRC" | "PGPASSFILE"
+        "DATABASE_URL"
+            | "SSH_AUTH_SOCK"
+            | "KUBECONFIG"
+            | "NETRC"
+            | "PGPASSFILE"
+            | "DOCKER_AUTH_CONFIG"
+            | "IDENTITY_HEADER"
+            | "SEED_PHRASE"
     ) || [
+        "ACCESSTOKEN",
+        "MNEMONIC",
         "SECRET",
         "PASSWORD",
         "PASSWD",
@@ -827,8 +865,10 @@ fn secret_variable(s: &str) -> bool {
         let last = i + 1 == words.len();
         matches!(
             *w,
-            "TOKEN" | "PASS" | "PASSPHRASE" | "COOKIE" | "COOKIES" | "DSN" | "PAT"
-        ) || (last && i > 0 && matches!(*w, "KEY" | "AUTH"))
+            "TOKEN" | "PASS" | "PASSPHRASE" | "COOKIE" | "COOKIES" | "DSN" | "PAT" | "JWT"
+        ) || (last && i > 0 && matches!(*w, "KEY" | "AUTH" | "PWD"))
+            // `CI_JOB_JWT_V2`: a secret word followed by a version.
+            || (i + 2 == words.len() && *w == "JWT")
     })
 }
 
@@ -1436,7 +1476,56 @@ const MORE_CREDENTIALS: &[&str] = &[
     "serviceaccount/token",
     "security-credentials",
     "service-accounts/default/token",
-    "/environ",
+    "/environ", // Tester t18: tokens of AI tools, registries, clouds, CI runners, wallets and apps, shell
+    // histories and dotenv variants.
+    ".git/config",
+    "github-copilot/hosts.json",
+    "github-copilot/apps.json",
+    ".gemini/oauth_creds.json",
+    "pypoetry/auth.toml",
+    ".cargo/credentials",
+    ".gem/credentials",
+    ".m2/settings.xml",
+    "rclone/rclone.conf",
+    ".s3cfg",
+    ".terraformrc",
+    "terraform.d/credentials.tfrc.json",
+    ".oci/config",
+    "doctl/config.yaml",
+    "/.boto",
+    ".azure/accessTokens.json",
+    ".azure/msal_token_cache",
+    ".credentials_rsaparams",
+    ".zsh_history",
+    ".python_history",
+    ".psql_history",
+    ".mysql_history",
+    "ConsoleHost_history.txt",
+    ".env.local",
+    ".env.production",
+    "solana/id.json",
+    "sui.keystore",
+    ".aptos/config.yaml",
+    ".near-credentials",
+    "GitHub CLI/hosts.yml",
+    "FileZilla/sitemanager.xml",
+    "FileZilla/recentservers.xml",
+    "/metadata/identity/oauth2/token",
+    "computeMetadata/v1/instance/service-accounts",
+    "latest/api/token",
+    "0xa9fea9fe",
+    "my.cnf",
+    "gradle.properties",
+    ".cloudflared/cert.pem",
+    "pip/pip.conf",
+    "actions-runner/.env",
+    "actions-runner/.credentials",
+    ".wakatime.cfg",
+    ".docker/contexts",
+    "Monero/wallets",
+    "pgadmin4.db",
+    ".ovpn",
+    "openvpn/",
 ];
 
 /// Commands that print a credential (their words, lower case, as a command line spells them):
@@ -1452,6 +1541,22 @@ const TOKEN_COMMANDS: &[&str] = &[
     "vault print token",
     "op read",
     "security find-generic-password",
+    // Commands that print stored secrets (tester t18).
+    "secret-tool lookup",
+    "kubectl get secret",
+    "kubectl get secrets",
+    "aws secretsmanager get-secret-value",
+    "aws ssm get-parameter",
+    "gcloud secrets versions access",
+    "vault kv get",
+    "vault read",
+    "bw list",
+    "bw get",
+    "docker-credential-desktop list",
+    "docker-credential-desktop get",
+    "docker-credential-osxkeychain get",
+    "az keyvault secret show",
+    "pass show",
 ];
 
 /// The token command ([`TOKEN_COMMANDS`]) a process call's argument text runs, if any: the
@@ -7468,6 +7573,22 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("imaplib", Group::Network),
             ("poplib", Group::Network),
             ("multiprocessing.connection", Group::Network),
+            ("paho", Group::Network),
+            ("redis", Group::Network),
+            ("pymongo", Group::Network),
+            ("kafka", Group::Network),
+            ("zmq", Group::Network),
+            ("websockets", Group::Network),
+            ("grpc", Group::Network),
+            ("sentry_sdk", Group::Network),
+            ("pysftp", Group::Network),
+            ("psycopg", Group::Network),
+            ("pymysql", Group::Network),
+            ("discord_webhook", Group::Network),
+            ("telebot", Group::Network),
+            ("get_server_certificate", Group::Network),
+            ("gethostbyaddr", Group::Network),
+            ("getnameinfo", Group::Network),
             // Every other `import` statement, listed last so that the words above keep their
             // matches: judged by `sensitive_import` (an alias of a module that runs code,
             // processes or requests, or such a function imported by name).
