@@ -786,3 +786,27 @@ fn secrets_sent_through_queues_databases_and_bots_or_read_from_more_stores_are_s
         ),
     ]);
 }
+
+#[test]
+fn setup_py_command_classes_run_at_install_however_they_are_handed_over() {
+    let cmd = "    def run(self):\n        os.system('echo airlock')\n";
+    let cases = [
+        format!("import os\nfrom setuptools import setup\nfrom setuptools.command.install import install\nclass I(install):\n{cmd}setup(name='x', cmdclass=dict(install=I))\n"),
+        format!("import os\nfrom setuptools import setup\nfrom setuptools.command.install import install\nclass I(install):\n{cmd}kw = {{'name': 'x'}}\nkw['cmdclass'] = {{'in' + 'stall': I}}\nsetup(**kw)\n"),
+        format!("import os\nimport setuptools as st\nfrom setuptools.command.develop import develop\nclass D(develop):\n{cmd}st.setup(name='x', cmdclass=dict(develop=D))\n"),
+        "import os\nfrom setuptools import setup\nfrom setuptools.dist import Distribution\nclass D(Distribution):\n    def run_commands(self):\n        os.system('echo airlock')\nsetup(name='x', distclass=D)\n".to_string(),
+    ];
+    let mut failures = Vec::new();
+    for src in &cases {
+        let r = pysrc::scan("setup.py", src);
+        if worst(&r, "python-shell-command").is_none_or(|s| s < Severity::High) {
+            failures.push(format!("{src}\n{:?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // A build_ext that runs CMake with a fixed argv is what native packages do.
+    pysrc::benign(&[(
+        "setup.py",
+        "import subprocess\nfrom setuptools import setup, Extension\nfrom setuptools.command.build_ext import build_ext\nclass CMakeBuild(build_ext):\n    def run(self):\n        subprocess.check_call(['cmake', '-S', '.', '-B', 'build'])\n        super().run()\nsetup(name='x', ext_modules=[Extension('x', [])], cmdclass={'build_ext': CMakeBuild})\n",
+    )]);
+}

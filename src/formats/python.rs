@@ -196,6 +196,8 @@ fn argv_style(name: &str) -> bool {
         || name.starts_with("os.posix_spawn")
         || name.ends_with("create_subprocess_exec")
         || name == "pty.spawn"
+        // setuptools' and distutils' `spawn(argv)`, and a command's `self.spawn(argv)`
+        // (`Command.spawn`), which runs the argv as a process.
         // The standard library's private process helpers (`uuid._get_command_stdout('sh',
         // '-c', …)`), named by the pickle denylist too.
         || matches!(name.as_str(), "uuid._get_command_stdout" | "uuid._popen")
@@ -4583,6 +4585,31 @@ const PDM_BUILD_HOOKS: &[&str] = &[
 const SETUPTOOLS_COMMAND_METHODS: &[&str] =
     &["run", "initialize_options", "finalize_options", "__init__"];
 
+/// setuptools' and distutils' command classes (and `Command`, `Distribution`), by their last
+/// name: a class in `setup.py` derived from one is run by `setup()`.
+const SETUPTOOLS_COMMANDS: &[&str] = &[
+    "Command",
+    "Distribution",
+    "install",
+    "develop",
+    "egg_info",
+    "build",
+    "build_py",
+    "build_ext",
+    "build_clib",
+    "build_scripts",
+    "bdist_wheel",
+    "bdist_egg",
+    "sdist",
+    "install_lib",
+    "install_scripts",
+    "install_data",
+    "install_egg_info",
+    "editable_wheel",
+    "easy_install",
+    "test",
+];
+
 /// The methods hatchling calls on a build hook (`BuildHookInterface`) or metadata hook
 /// (`MetadataHookInterface`) class of a `hatch_build.py`.
 const HATCH_HOOK_METHODS: &[&str] = &["initialize", "finalize", "clean", "update", "__init__"];
@@ -8908,6 +8935,30 @@ fn run(
             let classes: Vec<String> = sig.class_bases.keys().cloned().collect();
             for c in classes {
                 for m in SETUPTOOLS_COMMAND_METHODS {
+                    sig.called_at_load.insert(format!("{c}.{m}"));
+                }
+            }
+        }
+        // In `setup.py`, a class derived from a setuptools command or `Distribution` is one
+        // `setup()` runs, however it is handed over (`cmdclass=dict(install=I)`, a dict
+        // splatted into `setup(**kw)`, `distclass=D`, `st.setup(...)`).
+        if base == "setup.py" {
+            let commands: Vec<String> = sig
+                .class_bases
+                .iter()
+                .filter(|(_, bases)| {
+                    bases.iter().any(|b| {
+                        let last = b.rsplit('.').next().unwrap_or(b);
+                        SETUPTOOLS_COMMANDS.contains(&last)
+                    })
+                })
+                .map(|(c, _)| c.clone())
+                .collect();
+            for c in commands {
+                for m in SETUPTOOLS_COMMAND_METHODS
+                    .iter()
+                    .chain(&["run_commands", "run_command"])
+                {
                     sig.called_at_load.insert(format!("{c}.{m}"));
                 }
             }
