@@ -160,11 +160,30 @@ fn index_configuration_outside_requirements_txt_is_read() {
         ("uv-insecure-host", "pyproject.toml", "[tool.uv]\nallow-insecure-host = ['pkgs.example.invalid']\n", Some(Medium)),
         ("poetry-http", "pyproject.toml", "[[tool.poetry.source]]\nname = 'x'\nurl = 'http://pkgs.example.invalid/simple'\n", Some(Medium)),
         ("uv-lock-http", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"http://pkgs.example.invalid/simple\" }\nsdist = { url = \"http://pkgs.example.invalid/torch-2.5.1.tar.gz\" }\n", Some(Medium)),
+        // VCS URLs over plain HTTP, editable or not; an option after a line end pip's
+        // `str.splitlines` knows (a vertical tab, a record separator); a UTF-16 file.
+        ("vcs-http", "requirements.txt", "x @ git+http://git.example.invalid/x.git\n", Some(Medium)),
+        ("editable-vcs-http", "requirements.txt", "-e git+http://git.example.invalid/x.git#egg=x\n", Some(Medium)),
+        ("editable-vcs-https", "requirements.txt", "-e git+https://git.example.invalid/x.git#egg=x\n", Some(Low)),
+        ("vertical-tab", "requirements.txt", "requests==2.31.0\x0b--extra-index-url https://pkgs.example.invalid/simple\n", Some(Medium)),
+        ("record-separator", "requirements.txt", "requests==2.31.0\x1e--extra-index-url https://pkgs.example.invalid/simple\n", Some(Medium)),
         ("poetry-lock-http", "poetry.lock", "[[package]]\nname = \"x\"\nversion = \"1.0\"\nfiles = []\n[package.source]\ntype = \"legacy\"\nurl = \"http://pkgs.example.invalid/simple\"\nreference = \"x\"\n", Some(Medium)),
     ];
     let mut wrong = Vec::new();
     for (case, rel, text, want) in cases {
         index_case(dir.path(), case, rel, text, *want, &mut wrong);
+    }
+    let mut utf16 = vec![0xff, 0xfe];
+    for u in "--extra-index-url https://pkgs.example.invalid/simple\ntorch==2.5.1\n".encode_utf16()
+    {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    let p = dir.path().join("utf16").join("requirements.txt");
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&p, &utf16).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    if worst(&r, INDEX) != Some(Medium) {
+        wrong.push(format!("utf16: {:?}", summary(&r)));
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }

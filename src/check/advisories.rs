@@ -194,7 +194,7 @@ fn included_pins(
         let Some(text) = small.then(|| std::fs::read(&file).ok()).flatten() else {
             continue;
         };
-        let text = String::from_utf8_lossy(&text);
+        let text = crate::formats::pins::decode_requirements(&text);
         let loc = Location::file(&file);
         out.extend(
             crate::formats::pins::parse_requirements(&text)

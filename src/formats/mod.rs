@@ -292,6 +292,10 @@ pub fn refine_by_name(format: Format, name: &str) -> Format {
             return Format::Pth;
         } else if base.ends_with(".start") {
             return Format::StartFile;
+        } else if pins::list_format(base) == Some(Format::Requirements) {
+            // pip decodes a requirements file whatever its bytes (a UTF-16 byte order mark, a
+            // vertical tab that `str.splitlines` ends a line at).
+            return Format::Requirements;
         }
     }
     if format != Format::Text {

@@ -234,10 +234,92 @@ pub fn parse_requirements(text: &str) -> Vec<Pin> {
 /// format): a byte order mark ignored, comments dropped (`#` at the line start or after
 /// whitespace), lines ending in `\` joined with the next. `each` gets the number of a logical
 /// line's first physical line (1-based) and its text, and returns false to stop.
+/// The text of a requirements file as pip decodes it (`auto_decode`: a UTF-16 or UTF-32 byte
+/// order mark says the encoding; otherwise UTF-8, invalid bytes replaced).
+pub fn decode_requirements(data: &[u8]) -> std::borrow::Cow<'_, str> {
+    let utf16 = |be: bool| {
+        let units: Vec<u16> = data[2..]
+            .chunks_exact(2)
+            .map(|c| {
+                if be {
+                    u16::from_be_bytes([c[0], c[1]])
+                } else {
+                    u16::from_le_bytes([c[0], c[1]])
+                }
+            })
+            .collect();
+        std::borrow::Cow::Owned(String::from_utf16_lossy(&units))
+    };
+    let utf32 = |be: bool| {
+        let text: String = data[4..]
+            .chunks_exact(4)
+            .map(|c| {
+                let n = if be {
+                    u32::from_be_bytes([c[0], c[1], c[2], c[3]])
+                } else {
+                    u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+                };
+                char::from_u32(n).unwrap_or('\u{fffd}')
+            })
+            .collect();
+        std::borrow::Cow::Owned(text)
+    };
+    if data.starts_with(b"\xff\xfe\x00\x00") {
+        utf32(false)
+    } else if data.starts_with(b"\x00\x00\xfe\xff") {
+        utf32(true)
+    } else if data.starts_with(b"\xff\xfe") {
+        utf16(false)
+    } else if data.starts_with(b"\xfe\xff") {
+        utf16(true)
+    } else {
+        String::from_utf8_lossy(data)
+    }
+}
+
+/// Lines as Python's `str.splitlines()` splits them, which pip uses for requirements files:
+/// `\n`, `\r`, `\r\n`, `\x0b`, `\x0c`, `\x1c`, `\x1d`, `\x1e`, `\x85`, U+2028 and U+2029 each
+/// end a line.
+fn python_lines(text: &str) -> impl Iterator<Item = &str> {
+    let ends = |c: char| {
+        matches!(
+            c,
+            '\n' | '\r'
+                | '\x0b'
+                | '\x0c'
+                | '\x1c'
+                | '\x1d'
+                | '\x1e'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+    };
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        match t.char_indices().find(|&(_, c)| ends(c)) {
+            Some((i, c)) => {
+                let skip = if t[i..].starts_with("\r\n") {
+                    2
+                } else {
+                    c.len_utf8()
+                };
+                rest = Some(&t[i + skip..]).filter(|r| !r.is_empty());
+                Some(&t[..i])
+            }
+            None => {
+                rest = None;
+                Some(t)
+            }
+        }
+    })
+}
+
 fn logical_lines(text: &str, mut each: impl FnMut(u64, &str) -> bool) {
     let mut logical = String::new();
     let mut first = 0u64;
-    for (i, raw) in crate::formats::pypkg::universal_lines(text).enumerate() {
+    for (i, raw) in python_lines(text).enumerate() {
         let raw = raw.trim_start_matches('\u{feff}');
         if logical.is_empty() {
             first = (i + 1) as u64;
@@ -551,6 +633,19 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
             .or_else(|| option("--find-links", Some("-f")).and_then(|u| graded("find-links", u)))
         {
             g
+        } else if let Some(u) = option("--editable", Some("-e"))
+            .filter(|u| u.contains("://") && !u.starts_with("file:"))
+        {
+            // An editable install from a VCS URL cannot be hashed.
+            (
+                if plain(&u) {
+                    Severity::Medium
+                } else {
+                    Severity::Low
+                },
+                "installs a package from a URL without a hash",
+                u,
+            )
         } else if requirement(l) && !l.contains("--hash") {
             let url = words
                 .iter()
@@ -577,9 +672,14 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
     }
 }
 
-/// A URL over plain HTTP.
+/// A URL over plain HTTP, VCS URLs included (`git+http://`, `hg+http://`).
 fn plain(u: &str) -> bool {
-    u.trim_start_matches(['"', '\'']).starts_with("http://")
+    let u = u.trim_start_matches(['"', '\'']);
+    let u = ["git+", "hg+", "svn+", "bzr+"]
+        .iter()
+        .find_map(|p| u.strip_prefix(p))
+        .unwrap_or(u);
+    u.starts_with("http://")
 }
 
 /// How a pip option that changes where packages come from is graded, by its long name
@@ -1197,7 +1297,11 @@ const LONG_OPTIONS: &[&str] = &[
 
 /// Record the pins of a list in the format `format` as the fact `package.pins`.
 pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) {
-    let text = String::from_utf8_lossy(data);
+    let text = if format == Format::Requirements {
+        decode_requirements(data)
+    } else {
+        String::from_utf8_lossy(data)
+    };
     if format == Format::Requirements {
         index_options(ctx, &text, loc);
         let includes = requirement_includes(&text);
@@ -1275,6 +1379,28 @@ mod tests {
                 ("qux", "3.0rc1", 6)
             ]
         );
+    }
+
+    #[test]
+    fn requirements_split_and_decode_as_pip_reads_them() {
+        let text = "requests==2.31.0\x0b--extra-index-url https://x.example.invalid/simple\x1eb==1\r\nc==2";
+        let lines: Vec<&str> = python_lines(text).collect();
+        assert_eq!(
+            lines,
+            vec![
+                "requests==2.31.0",
+                "--extra-index-url https://x.example.invalid/simple",
+                "b==1",
+                "c==2"
+            ]
+        );
+        let mut utf16 = vec![0xff, 0xfe];
+        for u in "a==1\n".encode_utf16() {
+            utf16.extend_from_slice(&u.to_le_bytes());
+        }
+        assert_eq!(decode_requirements(&utf16), "a==1\n");
+        assert!(plain("git+http://g.example.invalid/x.git"));
+        assert!(!plain("git+https://g.example.invalid/x.git"));
     }
 
     #[test]
