@@ -533,7 +533,22 @@ pub fn analyse(
                 .build(),
         );
     }
+    // Files other tools run from an environment's prefix (kernel specs, conda activation
+    // hooks), by their path.
+    let host = {
+        let path = loc
+            .members
+            .last()
+            .map_or_else(|| loc.path.to_string_lossy(), |m| m.as_str().into());
+        formats::pypkg::host_file(&path)
+    };
+    if let Some(kind) = host.filter(|_| format.is_text()) {
+        formats::pypkg::analyse_host_file(ctx, kind, data, loc);
+    }
     match_patterns(ctx, data, total, format, loc);
+    if let Some(kind) = host.filter(|_| format.is_text()) {
+        formats::pypkg::host_file_patterns(ctx, kind, loc);
+    }
     // A `.pth` of unknown content is read as a path file, and still named as a model file
     // airlock does not recognise (`.pth` is PyTorch's extension too).
     let unknown = matches!(format, Format::Unknown | Format::Text)

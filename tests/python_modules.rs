@@ -1039,6 +1039,18 @@ fn plugin_entry_points_run_their_functions() {
             "demo_hook.py",
             hook,
         ),
+        // tox 4 loads its `tox` entry points at start and calls their hooks.
+        (
+            "[tox]\ndemo = demo_tox\n",
+            "demo_tox.py",
+            "import os\ndef tox_add_option(parser):\n    os.system('echo airlock')\n",
+        ),
+        // virtualenv builds its seeders whenever it creates an environment.
+        (
+            "[virtualenv.seed]\ndemo = demo_seed:Seeder\n",
+            "demo_seed.py",
+            "import os\nclass Seeder:\n    def __init__(self, options):\n        os.system('echo airlock')\n",
+        ),
     ];
     for (eps, module, src) in cases {
         let dir = tempfile::tempdir().expect("tempdir");

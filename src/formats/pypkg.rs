@@ -811,6 +811,26 @@ fn host_hooks(group: &str) -> Option<&'static [&'static str]> {
         | "distutils.setup_keywords"
         | "setuptools.file_finders"
         | "egg_info.writers" => Some(&[]),
+        // tox 4 loads every `tox` entry point at start and calls its hooks (`tox/plugin/spec.py`).
+        "tox" => Some(&[
+            "tox_register_tox_env",
+            "tox_add_option",
+            "tox_add_core_config",
+            "tox_add_env_config",
+            "tox_extend_envs",
+            "tox_on_install",
+            "tox_before_run_commands",
+            "tox_after_run_commands",
+            "tox_env_teardown",
+        ]),
+        // virtualenv's plugins (creators, seeders, activators, discovery) and flake8's checks are
+        // built whenever the host runs.
+        "virtualenv.create"
+        | "virtualenv.seed"
+        | "virtualenv.activate"
+        | "virtualenv.discovery"
+        | "flake8.extension"
+        | "flake8.report" => Some(&[]),
         "pytest11" => Some(&[
             "pytest_addoption",
             "pytest_configure",
@@ -968,4 +988,121 @@ fn check_record(ctx: &mut Ctx, parts: &WheelParts, record: &str, text: &str, loc
                 .build(),
         );
     }
+}
+
+/// What a file other tools run from an environment's prefix is, by its path (a wheel's
+/// `<name>.data/data/` is installed into the prefix, so its members count as well as files on
+/// disk): a Jupyter kernel spec (`share/jupyter/kernels/<k>/kernel.json`, whose `argv` every
+/// notebook started with the kernel runs) or a conda activation hook
+/// (`etc/conda/activate.d/*`, `deactivate.d/*`, run in the user's shell at every
+/// `conda activate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostFile {
+    /// A Jupyter kernel spec.
+    KernelSpec,
+    /// A conda activation or deactivation script.
+    CondaActivation,
+}
+
+/// The [`HostFile`] at `path` (a file path or member name), if it is one.
+pub fn host_file(path: &str) -> Option<HostFile> {
+    let p = path.replace('\\', "/");
+    if p.ends_with("/kernel.json") && p.contains("jupyter/kernels/") {
+        Some(HostFile::KernelSpec)
+    } else if p.contains("etc/conda/activate.d/") || p.contains("etc/conda/deactivate.d/") {
+        Some(HostFile::CondaActivation)
+    } else {
+        None
+    }
+}
+
+/// Shells a kernel's `argv` may start (by the program's base name).
+const SHELLS: &[&str] = &[
+    "sh",
+    "bash",
+    "zsh",
+    "dash",
+    "ksh",
+    "fish",
+    "csh",
+    "tcsh",
+    "cmd",
+    "cmd.exe",
+    "powershell",
+    "powershell.exe",
+    "pwsh",
+];
+
+/// Analyse a [`HostFile`]: a kernel spec whose `argv` starts a shell or runs Python code given
+/// on the command line (`-c`) is high (every notebook run with it runs that); a conda
+/// activation hook is reported low (packages set variables so), and high when a byte-pattern
+/// rule matched it ([`host_file_patterns`]).
+pub fn analyse_host_file(ctx: &mut Ctx, kind: HostFile, data: &[u8], loc: &Location) {
+    match kind {
+        HostFile::KernelSpec => {
+            if data.len() > 1 << 20 {
+                return;
+            }
+            let Ok(spec) = serde_json::from_slice::<serde_json::Value>(data) else {
+                return;
+            };
+            let Some(argv) = spec.get("argv").and_then(|a| a.as_array()) else {
+                return;
+            };
+            let words: Vec<&str> = argv.iter().filter_map(|a| a.as_str()).take(64).collect();
+            let Some(program) = words.first() else {
+                return;
+            };
+            let base = program.rsplit(['/', '\\']).next().unwrap_or(program);
+            let shell = SHELLS.contains(&base.to_ascii_lowercase().as_str());
+            let inline = words.iter().skip(1).any(|w| *w == "-c" || *w == "/c");
+            if shell || inline {
+                ctx.emit(
+                    Finding::builder(&r::startup_hook_file::RULE, loc.clone())
+                        .severity(Severity::High)
+                        .message(if shell {
+                            "a Jupyter kernel spec whose argv starts a shell: every notebook run with this kernel runs it"
+                        } else {
+                            "a Jupyter kernel spec whose argv runs code given on its command line (-c): every notebook run with this kernel runs it"
+                        })
+                        .evidence(crate::finding::truncate_chars(&words.join(" "), 200))
+                        .build(),
+                );
+            }
+        }
+        HostFile::CondaActivation => ctx.emit(
+            Finding::builder(&r::startup_hook_file::RULE, loc.clone())
+                .severity(Severity::Low)
+                .message("a conda activation hook: it runs in the user's shell at every `conda activate` of the environment")
+                .evidence(crate::finding::truncate_chars(&loc.artifact_name(), 200))
+                .build(),
+        ),
+    }
+}
+
+/// After the byte-pattern rules: a conda activation hook one of them matched (a download
+/// piped into a shell, a reverse shell) is the environment's start-up code: high, as for a
+/// virtual environment's `bin/activate`.
+pub fn host_file_patterns(ctx: &mut Ctx, kind: HostFile, loc: &Location) {
+    if kind != HostFile::CondaActivation {
+        return;
+    }
+    let Some(m) = ctx.findings.iter().find(|f| {
+        f.rule.id == crate::rules::core::yara_match::RULE.id
+            && f.location.path == loc.path
+            && f.location.members == loc.members
+    }) else {
+        return;
+    };
+    let (message, evidence) = (m.message.clone(), m.evidence.clone());
+    ctx.emit(
+        Finding::builder(&r::startup_hook_file::RULE, loc.clone())
+            .severity(Severity::High)
+            .message(format!(
+                "a conda activation hook, which runs in the user's shell at every activation, matches a byte-pattern rule: {}",
+                crate::finding::truncate_chars(&message, 120)
+            ))
+            .evidence(evidence)
+            .build(),
+    );
 }
