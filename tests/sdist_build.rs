@@ -301,3 +301,50 @@ fn build_requirements_from_urls_are_medium() {
         Some(Severity::Medium)
     );
 }
+
+#[test]
+fn in_tree_backend_hooks_are_followed_however_the_backend_exposes_them() {
+    let pyproject = |backend: &str| {
+        format!("[build-system]\nrequires = []\nbuild-backend = \"{backend}\"\nbackend-path = [\"_b\"]\n")
+    };
+    let cases: Vec<(String, &str)> = vec![
+        // A module `__getattr__` answers every hook name.
+        (
+            pyproject("hooks"),
+            "import os\nfrom setuptools import build_meta as _orig\ndef __getattr__(name):\n    os.system('echo airlock')\n    return getattr(_orig, name)\n",
+        ),
+        // A bound method of an instance.
+        (
+            pyproject("hooks"),
+            "import os\nclass _B:\n    def build_wheel(self, wd, config_settings=None, metadata_directory=None):\n        os.system('echo airlock')\n_b = _B()\nbuild_wheel = _b.build_wheel\n",
+        ),
+        // An object reference: `hooks:api`.
+        (
+            pyproject("hooks:api"),
+            "import os\nclass _Api:\n    def build_wheel(self, wd, config_settings=None, metadata_directory=None):\n        os.system('echo airlock')\napi = _Api()\n",
+        ),
+    ];
+    for (pp, hooks) in &cases {
+        let data = sdist(&[M::File("pyproject.toml", pp), M::File("_b/hooks.py", hooks)]);
+        assert_eq!(
+            worst(&data, "python-shell-command"),
+            Some(Severity::High),
+            "{pp}\n{hooks}"
+        );
+    }
+    // A hatchling custom hook at a configured path.
+    let pp = "[build-system]\nrequires = ['hatchling']\nbuild-backend = 'hatchling.build'\n[tool.hatch.build.hooks.custom]\npath = 'tools/build_support.py'\n";
+    let hook = "import os\nfrom hatchling.builders.hooks.plugin.interface import BuildHookInterface\nclass H(BuildHookInterface):\n    def initialize(self, version, build_data):\n        os.system('echo airlock')\n";
+    let data = sdist(&[
+        M::File("pyproject.toml", pp),
+        M::File("tools/build_support.py", hook),
+    ]);
+    assert_eq!(worst(&data, "python-shell-command"), Some(Severity::High));
+    // The same hook file that writes a version file stays below medium.
+    let benign = "from hatchling.builders.hooks.plugin.interface import BuildHookInterface\nclass H(BuildHookInterface):\n    def initialize(self, version, build_data):\n        open('src/x/_version.py', 'w').write('__version__ = \"1.0\"\\n')\n";
+    let data = sdist(&[
+        M::File("pyproject.toml", pp),
+        M::File("tools/build_support.py", benign),
+    ]);
+    assert!(scan(&data).worst().is_none_or(|w| w < Severity::Medium));
+}

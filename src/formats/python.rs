@@ -4627,7 +4627,7 @@ fn build_hook_file(loc: &Location) -> Option<&'static str> {
         .find(|b| *b == base)
 }
 
-const PEP517_HOOKS: &[&str] = &[
+pub const PEP517_HOOKS: &[&str] = &[
     "build_wheel",
     "build_sdist",
     "build_editable",
@@ -6493,6 +6493,17 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 }) =>
                             {
                                 field(r, F::Arguments).and_then(|a| a.named_child(0))
+                            }
+                            // `api = _Api()`: an instance, whose methods are the class's.
+                            "call"
+                                if field(r, F::Function).is_some_and(|f| {
+                                    let d = dotted(f, src);
+                                    let last = d.rsplit('.').next().unwrap_or(&d);
+                                    last.trim_start_matches('_')
+                                        .starts_with(|c: char| c.is_ascii_uppercase())
+                                }) =>
+                            {
+                                field(r, F::Function)
                             }
                             _ => Some(r),
                         };
@@ -8932,9 +8943,10 @@ fn run(
         let base = loc.artifact_name();
         let base = base.rsplit(['/', '\\', '!']).next().unwrap_or("");
         if build_hook_file(loc).is_none() && base != "setup.py" {
+            // Also a hatchling or pdm-backend hook file at a configured path.
             let classes: Vec<String> = sig.class_bases.keys().cloned().collect();
             for c in classes {
-                for m in SETUPTOOLS_COMMAND_METHODS {
+                for m in SETUPTOOLS_COMMAND_METHODS.iter().chain(HATCH_HOOK_METHODS) {
                     sig.called_at_load.insert(format!("{c}.{m}"));
                 }
             }

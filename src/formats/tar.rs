@@ -525,6 +525,25 @@ impl<'l> Walk<'l> {
                     Declarer::SetupCfg => setup_cfg_commands(&name, b),
                 })
                 .unwrap_or_default();
+            // The frontend's calls of the in-tree backend's hooks, for the join of the sdist's
+            // modules: the hooks may be re-exported, aliased, built by `partial`, methods of
+            // an object (`hooks:api`) or answered by a module `__getattr__`.
+            if d == Declarer::Pyproject {
+                if let Some(b) = held.as_deref() {
+                    for (dir, calls) in backend_calls(&name, b) {
+                        ctx.python_links
+                            .push(crate::formats::python::ModuleLinks::loader(
+                                self.loc.member(format!("{dir}/pep517-frontend")),
+                                crate::formats::python::Role::Install,
+                                calls.clone(),
+                                calls
+                                    .iter()
+                                    .filter_map(|c| c.split('.').nth(1).map(|m| format!(".{m}")))
+                                    .collect(),
+                            ));
+                    }
+                }
+            }
             if !files.is_empty() {
                 let outer = self
                     .outer_install
@@ -1510,6 +1529,51 @@ fn in_tree_backend(name: &str, text: &[u8]) -> Vec<String> {
         .and_then(|c| c.as_table())
         .map(|c| command_modules(root, c.values().filter_map(|v| v.as_str())))
         .unwrap_or_default();
+    // Build hook files at a configured path: hatchling's custom hook
+    // (`[tool.hatch.build.hooks.custom] path`, also per target) and pdm-backend's
+    // (`[tool.pdm.build] custom-hook`).
+    let tool = doc.get("tool");
+    let hatch_build = tool
+        .and_then(|t| t.get("hatch"))
+        .and_then(|h| h.get("build"));
+    let mut hook_paths: Vec<&str> = Vec::new();
+    if let Some(p) = hatch_build
+        .and_then(|b| b.get("hooks"))
+        .and_then(|h| h.get("custom"))
+        .and_then(|c| c.get("path"))
+        .and_then(|p| p.as_str())
+    {
+        hook_paths.push(p);
+    }
+    if let Some(targets) = hatch_build
+        .and_then(|b| b.get("targets"))
+        .and_then(|t| t.as_table())
+    {
+        for t in targets.values().take(16) {
+            if let Some(p) = t
+                .get("hooks")
+                .and_then(|h| h.get("custom"))
+                .and_then(|c| c.get("path"))
+                .and_then(|p| p.as_str())
+            {
+                hook_paths.push(p);
+            }
+        }
+    }
+    if let Some(p) = tool
+        .and_then(|t| t.get("pdm"))
+        .and_then(|p| p.get("build"))
+        .and_then(|b| b.get("custom-hook"))
+        .and_then(|p| p.as_str())
+    {
+        hook_paths.push(p);
+    }
+    for p in hook_paths {
+        let p = p.trim_start_matches("./");
+        if !p.split(['/', '\\']).any(|c| c == "..") && p.ends_with(".py") {
+            out.push(format!("{root}/{p}"));
+        }
+    }
     let Some(bs) = doc.get("build-system").and_then(|v| v.as_table()) else {
         return out;
     };
@@ -1545,6 +1609,66 @@ fn in_tree_backend(name: &str, text: &[u8]) -> Vec<String> {
         out.push(format!("{dir}/{module}/__init__.py"));
     }
     out
+}
+
+/// The hooks a PEP 517 frontend calls on an in-tree backend (`build-backend = "pkg.mod:obj"`,
+/// `backend-path = ["dir"]`): per backend folder (the sdist's top folder joined with the
+/// path), the relative names `.pkg.mod.obj.build_wheel`, … of every hook.
+fn backend_calls(name: &str, text: &[u8]) -> Vec<(String, Vec<String>)> {
+    let root = &name[..name.len() - "/pyproject.toml".len()];
+    let Some(doc) = Some(text)
+        .filter(|b| b.len() <= MAX_PYPROJECT)
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .and_then(|t| t.parse::<toml::Table>().ok())
+    else {
+        return Vec::new();
+    };
+    let Some(bs) = doc.get("build-system").and_then(|v| v.as_table()) else {
+        return Vec::new();
+    };
+    let (Some(backend), Some(paths)) = (
+        bs.get("build-backend").and_then(|v| v.as_str()),
+        bs.get("backend-path").and_then(|v| v.as_array()),
+    ) else {
+        return Vec::new();
+    };
+    let target = backend.trim().replace(':', ".");
+    let dotted = !target.is_empty()
+        && target.split('.').all(|p| {
+            !p.is_empty()
+                && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+                && !p.starts_with(|c: char| c.is_ascii_digit())
+        });
+    if !dotted {
+        return Vec::new();
+    }
+    let module = backend.split(':').next().unwrap_or(backend).trim();
+    let calls: Vec<String> = crate::formats::python::PEP517_HOOKS
+        .iter()
+        .map(|h| format!(".{target}.{h}"))
+        // A module `__getattr__` answers every hook name the frontend asks for.
+        .chain(std::iter::once(format!(".{module}.__getattr__")))
+        .collect();
+    paths
+        .iter()
+        .filter_map(|p| p.as_str())
+        .take(16)
+        .filter_map(|p| {
+            let parts: Vec<&str> = p
+                .split(['/', '\\'])
+                .filter(|c| !c.is_empty() && *c != ".")
+                .collect();
+            if parts.contains(&"..") {
+                return None;
+            }
+            let mut dir = root.to_string();
+            for c in parts {
+                dir.push('/');
+                dir.push_str(c);
+            }
+            Some((dir, calls.clone()))
+        })
+        .collect()
 }
 
 /// The offset of the first 512-byte block at or after `from` that holds a non-zero byte (a

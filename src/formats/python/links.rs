@@ -665,7 +665,12 @@ pub fn build(
     kind: Kind,
     imports: &[Import],
 ) -> ModuleLinks {
-    let roots = roots(location);
+    let mut roots = roots(location);
+    // Build-time code runs with its folder on `sys.path` (`setup.py`'s folder, an in-tree
+    // backend's `backend-path`): any absolute name may be a module beside it.
+    if role == Role::Install && !roots.iter().any(|r| r == ANY_ROOT) {
+        roots.push(ANY_ROOT.to_string());
+    }
     let mut truncated = false;
     let mut pick = |names: &mut dyn Iterator<Item = &String>| -> Vec<String> {
         let set: BTreeSet<&String> = names.filter(|n| in_package(n, &roots)).collect();
