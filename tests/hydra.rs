@@ -506,3 +506,11 @@ fn comment_padding_and_large_sd_configs_do_not_hide_a_target() {
         Some(Severity::Critical)
     );
 }
+
+#[test]
+fn vocabulary_tokens_that_look_like_logging_keys_are_not_configs() {
+    let vocab = r#"{"vocab": [{"rank": 1, "token_str": "()"}, {"rank": 2, "token_str": " handlers"}, {"rank": 3, "token_str": " class"}]}"#;
+    let r = scan_named("tekken.json", vocab.as_bytes());
+    assert_eq!(r.format, Format::Text);
+    assert!(r.findings.is_empty(), "{:?}", r.findings);
+}

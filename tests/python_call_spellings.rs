@@ -116,3 +116,64 @@ fn implicit_calls_at_load_run_at_import() {
         ("demo/__init__.py", "class Handler:\n    def __call__(self, x):\n        return x\nHANDLER = Handler()\nHANDLER(1)\n"),
     ]);
 }
+
+/// Callables handed to something that calls them at load (tester t18 2.1): a thread's target
+/// given positionally, the low-level thread API, scheduler actions, fork and GC hooks, codec
+/// search functions, JSON hooks, `re.sub` replacements, `defaultdict` factories, executor and
+/// pool maps, event-loop signal handlers.
+#[test]
+fn callables_handed_to_invokers_run_at_load() {
+    use Severity::*;
+    let f = "import os\ndef f(*a, **k):\n    os.system('echo airlock-test')\n    return ''\n";
+    let cases = [
+        "import threading\nthreading.Thread(None, f).start()\n",
+        "import _thread\n_thread.start_new_thread(f, ())\n",
+        "import sched, time\ns = sched.scheduler(time.time, time.sleep)\ns.enter(0, 1, f)\ns.run()\n",
+        "import gc\ngc.callbacks.append(f)\ngc.collect()\n",
+        "import json\njson.loads('{}', object_hook=f)\n",
+        "import re\nre.sub('x', f, 'x')\n",
+        "import os\nos.register_at_fork(after_in_child=f)\n",
+    ];
+    let mut all: Vec<(String, &str, Option<Severity>)> = cases
+        .iter()
+        .map(|c| (format!("{f}{c}"), SHELL, Some(High)))
+        .collect();
+    all.push((
+        "import os\nfrom concurrent.futures import ThreadPoolExecutor\nThreadPoolExecutor().map(os.system, ['echo airlock-test'])\n".to_string(),
+        SHELL,
+        Some(High),
+    ));
+    all.push((
+        "import os, multiprocessing\nmultiprocessing.Pool(1).apply_async(os.system, ('echo airlock-test',))\n".to_string(),
+        SHELL,
+        Some(High),
+    ));
+    let owned: Vec<(&str, &str, &str, Option<Severity>)> = all
+        .iter()
+        .map(|(src, rule, want)| ("demo/__init__.py", src.as_str(), *rule, *want))
+        .collect();
+    check(&owned);
+    // A pool mapping an ordinary function and a JSON hook that builds objects stay clean.
+    benign(&[
+        ("demo/__init__.py", "import json\nfrom concurrent.futures import ThreadPoolExecutor\ndef sq(x):\n    return x * x\nlist(ThreadPoolExecutor().map(sq, [1, 2]))\njson.loads('{}', object_hook=dict)\n"),
+    ]);
+}
+
+/// Programs that run a command line or code without `sh -c` first (tester t18 2.2): a shell
+/// given as one string and fed on stdin, `python3 -c CODE` named literally, `find -exec sh -c`,
+/// `awk` with `system()`.
+#[test]
+fn shells_and_interpreters_started_other_ways_run_commands() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import subprocess\nsubprocess.run('/bin/sh', input=b'echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import subprocess\nsubprocess.Popen('sh', stdin=subprocess.PIPE).communicate(b'echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['python3', '-c', 'import os; os.system(\"echo airlock-test\")'])\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['find', '.', '-maxdepth', '0', '-exec', 'sh', '-c', 'echo airlock-test', ';'])\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['awk', 'BEGIN { system(\"echo airlock-test\") }'])\n", SHELL, Some(High)),
+    ]);
+    benign(&[
+        ("demo/__init__.py", "import subprocess\ndef v():\n    return subprocess.run(['python3', '-c', 'import sys; print(sys.version)'], capture_output=True)\n"),
+        ("demo/__init__.py", "import subprocess\ndef f():\n    subprocess.run(['find', '.', '-name', '*.pyc', '-delete'])\n"),
+    ]);
+}

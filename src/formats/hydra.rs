@@ -113,19 +113,6 @@ pub fn looks_like_config(data: &[u8]) -> bool {
         })
     };
     // Logging `dictConfig` factories (`"()": …`, a handler's `class`) and fiddle references.
-    let logging = memchr::memmem::find(data, b"\"()\"").is_some()
-        || memchr::memmem::find(data, b"(): ").is_some()
-        || memchr::memmem::find(data, b"'()'").is_some()
-        || (word(b"handlers") && word(b"class"));
-    if word(b"_target_")
-        || word(b"_component_")
-        || logging
-        || memchr::memmem::find(data, b"\"pyref\"").is_some()
-        || memchr::memmem::find(data, b"!!python/").is_some()
-        || memchr::memmem::find(data, b"tag:yaml.org,2002:python/").is_some()
-    {
-        return true;
-    }
     let key = |w: &[u8]| {
         memchr::memmem::find_iter(data, w).any(|at| {
             let before = at.checked_sub(1).map(|i| data[i]);
@@ -137,6 +124,28 @@ pub fn looks_like_config(data: &[u8]) -> bool {
             !before.is_some_and(ident) && rest.first() == Some(&b':')
         })
     };
+    // A `()` key (`"()": …`, `'()': …`, `(): …`), not the token "()" of a vocabulary.
+    let factory_key = |w: &[u8]| {
+        memchr::memmem::find_iter(data, w).any(|at| {
+            data[at + w.len()..]
+                .iter()
+                .find(|c| !matches!(c, b' ' | b'\t'))
+                .is_some_and(|c| *c == b':')
+        })
+    };
+    let logging = factory_key(b"\"()\"")
+        || factory_key(b"'()'")
+        || memchr::memmem::find(data, b"(): ").is_some()
+        || (key(b"handlers") && key(b"class"));
+    if word(b"_target_")
+        || word(b"_component_")
+        || logging
+        || memchr::memmem::find(data, b"\"pyref\"").is_some()
+        || memchr::memmem::find(data, b"!!python/").is_some()
+        || memchr::memmem::find(data, b"tag:yaml.org,2002:python/").is_some()
+    {
+        return true;
+    }
     // YAML only: JSON files hold `"cls"` and `"target"` keys of their own (a tokenizer's
     // post-processor), and NeMo's configs are YAML.
     let json = data

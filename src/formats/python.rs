@@ -2263,6 +2263,16 @@ fn shell_by_keyword(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
         return true;
     }
     let fed = keyword("input").is_some() || keyword("stdin").is_some();
+    // A program given as one string (`Popen('sh', stdin=PIPE)`, `run('/bin/sh', input=cmd)`):
+    // a shell fed its commands.
+    if fed
+        && kids
+            .first()
+            .and_then(|f| string_value(*f, src))
+            .is_some_and(|p| is_shell_program(p.trim()))
+    {
+        return true;
+    }
     let Some(first) = kids
         .first()
         .filter(|f| matches!(f.kind(), "list" | "tuple"))
@@ -2375,6 +2385,22 @@ fn pip_install(items: &[Option<String>]) -> Option<bool> {
     Some(items[at + 2..].iter().flatten().any(|a| url(a)))
 }
 
+/// Whether a process call's argument text starts an argv with a Python interpreter named
+/// literally (`['python3', '-c', …]`, `('/usr/bin/python', '-c', …)`): its `-c` code is
+/// analysed as Python, as for `sys.executable`.
+fn python_argv(arg_text: &str) -> bool {
+    let t = arg_text.trim_start_matches(['(', '[', ' ']);
+    let Some(q) = t.chars().next().filter(|c| matches!(c, '\'' | '"')) else {
+        return false;
+    };
+    let Some(prog) = t[1..].split(q).next() else {
+        return false;
+    };
+    let base = prog.rsplit(['/', '\\']).next().unwrap_or(prog);
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    (base.starts_with("python") || base == "py") && arg_text.contains("-c")
+}
+
 /// Programs that run the program after them (`env sh -c …`, `busybox sh -c …`, `sudo bash -c
 /// …`); their own options and `VAR=value` / numeric arguments are skipped.
 const ARGV_WRAPPERS: &[&str] = &[
@@ -2428,6 +2454,30 @@ fn argv_runs_code(items: &[Option<String>]) -> bool {
     let Some(Some(prog)) = items.get(i) else {
         return false;
     };
+    // Programs that run a shell command line themselves: `find … -exec sh -c CMD`,
+    // `awk 'BEGIN { system(CMD) }'`, `xargs`-like launchers further in.
+    let base = prog
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(prog)
+        .to_ascii_lowercase();
+    if matches!(
+        base.as_str(),
+        "find" | "xargs" | "parallel" | "watch" | "script"
+    ) && items[i + 1..].windows(2).take(32).any(|w| {
+        w[0].as_deref().is_some_and(is_shell_program) && w[1].as_deref().is_some_and(|f| f == "-c")
+    }) {
+        return true;
+    }
+    if matches!(base.as_str(), "awk" | "gawk" | "mawk" | "nawk")
+        && items[i + 1..]
+            .iter()
+            .take(16)
+            .flatten()
+            .any(|a| a.contains("system(") || a.contains("| getline") || a.contains("|getline"))
+    {
+        return true;
+    }
     let shell = is_shell_program(prog);
     let code_flags = interpreter_code_flag(prog);
     if !shell && code_flags.is_none() {
@@ -2755,14 +2805,61 @@ fn invoked<'t>(
                 _,
             )
             | (_, "submit" | "call_soon" | "call_soon_threadsafe" | "callback") => Some(0),
+            // Threads started by the low-level API, GC callbacks, codec search functions,
+            // `defaultdict` factories (called for a missing key), executor and pool maps
+            // (tester t18).
+            (
+                "_thread.start_new_thread" | "_thread.start_new" | "thread.start_new_thread"
+                | "_thread.start_joinable_thread" | "gc.callbacks.append" | "codecs.register"
+                | "defaultdict" | "collections.defaultdict",
+                _,
+            )
+            | (
+                _,
+                "map" | "imap" | "imap_unordered" | "map_async" | "apply" | "apply_async"
+                | "starmap" | "starmap_async",
+            ) => Some(0),
+            // `sched.scheduler().enter(delay, priority, action, argument)`.
+            (_, "enter" | "enterabs") => Some(2),
+            // `re.sub(pattern, repl, string)` calls a function `repl` on every match; an event
+            // loop's signal handler runs when the signal comes.
+            ("re.sub" | "re.subn", _) | (_, "add_signal_handler") => Some(1),
+            // JSON hooks are called on every object parsed; fork hooks on `os.fork()`.
+            ("json.loads" | "json.load" | "json.JSONDecoder", _) => {
+                let hooks = ["object_hook", "object_pairs_hook", "parse_float", "parse_int", "parse_constant"];
+                return hooks
+                    .iter()
+                    .filter_map(|h| keyword(args, src, h))
+                    .map(|f| (f, Vec::new()))
+                    .collect();
+            }
+            ("os.register_at_fork", _) => {
+                return ["before", "after_in_child", "after_in_parent"]
+                    .iter()
+                    .filter_map(|h| keyword(args, src, h))
+                    .map(|f| (f, Vec::new()))
+                    .collect();
+            }
             // A signal handler runs when the signal comes (`signal.alarm(1)` sends it).
             ("weakref.finalize" | "threading.Timer" | "Timer" | "signal.signal", _)
             | (_, "run_in_executor" | "call_later" | "call_at") => Some(1),
             (_, "Thread" | "Process") => {
-                let Some(target) = keyword(args, src, "target") else {
+                // `Thread(group, target, name, args)`: the target by keyword or second.
+                let positional = |i: usize| {
+                    let mut c = args.walk();
+                    let found = args
+                        .named_children(&mut c)
+                        .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+                        .nth(i);
+                    found
+                };
+                let Some(target) = keyword(args, src, "target").or_else(|| positional(1)) else {
                     return Vec::new();
                 };
-                let rest = keyword(args, src, "args").into_iter().collect();
+                let rest = keyword(args, src, "args")
+                    .or_else(|| positional(3))
+                    .into_iter()
+                    .collect();
                 return vec![(target, rest)];
             }
             // `sorted(items, key=f)`, `max(…, key=f)`, `xs.sort(key=f)`: the key function is
@@ -5878,7 +5975,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     }
                     // `python -c CODE`: the code is analysed too, also when it is a name or
                     // decoded data.
-                    if arg_text.contains("sys.executable") {
+                    if arg_text.contains("sys.executable") || python_argv(arg_text) {
                         if let Some(a) = args {
                             for s in strings_within(a, src) {
                                 if s.contains('(') {
