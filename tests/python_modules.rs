@@ -1089,3 +1089,102 @@ fn plugin_entry_points_run_their_functions() {
         summary(&r)
     );
 }
+
+/// A class without a constructor of its own runs its base's: a class made at the top level of
+/// a module whose base sits in another module of the package (large enough that the prefilter
+/// leaves it unparsed, or not), or in the same module; in a folder and in a wheel. A class
+/// that defines its own constructor, or whose shell command sits in another class of the
+/// base's module, stays low.
+#[test]
+fn a_constructor_inherited_from_a_base_runs_at_load() {
+    use Severity::*;
+    let base =
+        "import os\nclass EvilBase:\n    def __init__(self):\n        os.system('echo airlock')\n";
+    let padded = format!("{base}{}", "# padding\n".repeat(1200));
+    let cases: &[Case] = &[
+        (
+            &[
+                ("demo/__init__.py", "from .models import B\nB()\n"),
+                ("demo/models.py", "from .base import EvilBase\nclass B(EvilBase):\n    pass\n"),
+                ("demo/base.py", base),
+            ],
+            "python-shell-command",
+            "demo/base.py",
+            Some(High),
+        ),
+        (
+            &[
+                ("demo/__init__.py", "from .models import B\nB()\n"),
+                ("demo/models.py", "from .base import EvilBase\nclass B(EvilBase):\n    pass\n"),
+                ("demo/base.py", &padded),
+            ],
+            "python-shell-command",
+            "demo/base.py",
+            Some(High),
+        ),
+        // The class made where it is defined, its base imported.
+        (
+            &[
+                ("demo/__init__.py", "from .base import EvilBase\nclass B(EvilBase):\n    pass\nB()\n"),
+                ("demo/base.py", base),
+            ],
+            "python-shell-command",
+            "demo/base.py",
+            Some(High),
+        ),
+        // One module: `class B(A)`, `B()` at its top level.
+        (
+            &[(
+                "demo/__init__.py",
+                "import os\nclass A:\n    def __init__(self):\n        os.system('echo airlock')\nclass B(A):\n    pass\nB()\n",
+            )],
+            "python-shell-command",
+            "demo/__init__.py",
+            Some(High),
+        ),
+        // Benign: its own constructor, or a sibling of the base holds the command.
+        (
+            &[
+                ("demo/__init__.py", "from .models import B\nB()\n"),
+                ("demo/models.py", "from .base import EvilBase\nclass B(EvilBase):\n    def __init__(self):\n        self.x = 1\n"),
+                ("demo/base.py", base),
+            ],
+            "python-shell-command",
+            "demo/base.py",
+            Some(Low),
+        ),
+        (
+            &[
+                ("demo/__init__.py", "from .models import B\nB()\n"),
+                ("demo/models.py", "from .base import Plain\nclass B(Plain):\n    pass\n"),
+                ("demo/base.py", "import os\nclass Plain:\n    def run(self):\n        return 1\nclass Other:\n    def __init__(self):\n        os.system('echo airlock')\n"),
+            ],
+            "python-shell-command",
+            "demo/base.py",
+            Some(Low),
+        ),
+    ];
+    check_cases(cases);
+}
+
+/// Every case scanned as a folder and as a wheel: the worst finding of its rule on its file.
+fn check_cases(cases: &[Case]) {
+    let mut failures = Vec::new();
+    for (files, rule, file, want) in cases {
+        let (_d, r) = scan_tree(files);
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "demo-1.0-py3-none-any.whl", &wheel(files));
+        let w = scan_dir(dir.path());
+        for (how, r) in [("folder", &r), ("wheel", &w)] {
+            let got = worst(r, rule, file);
+            if got != *want {
+                let names: Vec<&str> = files.iter().map(|f| f.0).collect();
+                failures.push(format!(
+                    "{how} {names:?}: want {rule} {want:?} on {file}, got {got:?}\n{:#?}",
+                    summary(r)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

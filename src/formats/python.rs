@@ -1656,8 +1656,13 @@ pub(crate) struct Signals {
     query_shell: Vec<(usize, String)>,
     /// Writes of a startup file or into site-packages (line, in a function, what, evidence).
     startup_writes: Vec<(usize, bool, &'static str, String)>,
-    /// The bases each module-level class names.
+    /// The bases each module-level class names (as spelled, and as resolved through the
+    /// name table when that differs: `EvilBase` and `.base.EvilBase`).
     class_bases: std::collections::HashMap<String, Vec<String>>,
+    /// Every module-level class in source order: its bases in order (resolved when the name
+    /// table resolves them, else as spelled) and the methods its body defines, for the join of
+    /// a package's modules (a class with no constructor of its own runs its base's).
+    class_shapes: Vec<(String, Vec<String>, Vec<String>)>,
     /// Line → the top-level function it is in, for signals inside functions.
     enclosing: std::collections::HashMap<usize, String>,
     /// Functions the module calls (or starts as a thread target) at its top level: their bodies
@@ -3026,6 +3031,7 @@ const CODE_FILE_AT_RUN_TIME: &str = "code read from a file named at run time";
 const NAMED_COMPUTED: &str = "a callable named by a computed string";
 /// Why: exec or eval named by a string (a logging config's `'()'`).
 const NAMED_EXEC: &str = "code run by a callable named by a string";
+
 
 /// Why: the code is an environment variable's value (`exec(os.environ['HOOK'])`).
 const CODE_FROM_ENV: &str = "code taken from an environment variable";
@@ -4574,6 +4580,11 @@ const MAX_CALL_EDGES: usize = 65_536;
 
 /// Names of functions called at load kept per source.
 const MAX_CALLED: usize = 4096;
+/// Module-level classes described for the join ([`Signals::class_shapes`]).
+const MAX_CLASS_SHAPES: usize = 1024;
+/// Bases and methods kept per class described.
+const MAX_SHAPE_BASES: usize = 16;
+const MAX_SHAPE_METHODS: usize = 256;
 
 /// Nested code kept per source (each decoded value is bounded by the name table's budget).
 const MAX_NESTED: usize = 32;
@@ -5775,8 +5786,26 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // Who calls whom, for the functions a module-level call reaches in turn.
                 if let Some(f) = func.as_ref().filter(|_| in_fn) {
                     if sig.calls_total < MAX_CALL_EDGES {
+                        // `super().m()` in a method of `K` calls `m` of `K`'s bases (each
+                        // named: which one defines it is the join's and `close_calls`' to
+                        // find).
+                        let inherited: Vec<String> =
+                            match (name.strip_prefix("super()."), f.split_once('.')) {
+                                (Some(m), Some((k, _))) if !m.contains(['(', '.']) => sig
+                                    .class_bases
+                                    .get(k)
+                                    .into_iter()
+                                    .flatten()
+                                    .map(|b| format!("{b}.{m}"))
+                                    .collect(),
+                                _ => Vec::new(),
+                            };
                         let callees = sig.calls_in.entry(f.clone()).or_default();
-                        for c in [Some(&name), resolved.as_ref()].into_iter().flatten() {
+                        for c in [Some(&name), resolved.as_ref()]
+                            .into_iter()
+                            .flatten()
+                            .chain(&inherited)
+                        {
                             if !c.is_empty() && !callees.contains(c) {
                                 callees.insert(c.clone());
                                 sig.calls_total += 1;
@@ -6275,17 +6304,39 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
             }
             "class_definition" if !in_fn => {
+                // A module-level class (not one nested in a class body): its shape, for the
+                // join ([`Signals::class_shapes`]); its bases are added below.
+                let top = func.is_none() && sig.class_shapes.len() < MAX_CLASS_SHAPES;
+                if let Some(class) = field(n, F::Name).filter(|_| top) {
+                    sig.class_shapes
+                        .push((text(class, src).to_string(), Vec::new(), Vec::new()));
+                }
                 // Creating the class runs its metaclass (`__prepare__`, `__new__`,
                 // `__init__`) and each base's `__init_subclass__`.
                 if let Some(bases) = field(n, F::Superclasses) {
                     let mut c = bases.walk();
                     let items: Vec<_> = bases.named_children(&mut c).take(64).collect();
                     if let Some(class) = field(n, F::Name) {
-                        let named: Vec<String> = items
+                        let mut named: Vec<String> = Vec::new();
+                        let mut shape: Vec<String> = Vec::new();
+                        for b in items
                             .iter()
                             .filter(|b| matches!(b.kind(), "identifier" | "attribute"))
-                            .map(|b| dotted(*b, src))
-                            .collect();
+                        {
+                            let spelled = dotted(*b, src);
+                            let resolved = names.resolve(*b, src, scope);
+                            shape.push(resolved.clone().unwrap_or_else(|| spelled.clone()));
+                            named.push(spelled);
+                            // `from .base import EvilBase; class K(EvilBase)`: `K.m` is also
+                            // `.base.EvilBase.m`, which the join follows into `base.py`.
+                            named.extend(resolved);
+                        }
+                        if top {
+                            if let Some(last) = sig.class_shapes.last_mut() {
+                                shape.truncate(MAX_SHAPE_BASES);
+                                last.1 = shape;
+                            }
+                        }
                         // An enum's members are made when the class is: its `__new__` and
                         // `__init__` run for each, at load.
                         let enum_base = named.iter().any(|b| {
@@ -6788,7 +6839,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
         let child_func = match (&func, kind) {
             // A method of a module-level class is `Class.method`.
             (Some(class), "function_definition") if class.ends_with('.') && !in_fn => {
-                field(n, F::Name).map(|x| format!("{class}{}", text(x, src)))
+                let method = field(n, F::Name).map(|x| text(x, src));
+                let k = class.strip_suffix('.').unwrap_or(class);
+                let shape = sig.class_shapes.iter_mut().rev().find(|s| s.0 == k);
+                if let (Some(m), Some(shape)) = (method, shape) {
+                    if shape.2.len() < MAX_SHAPE_METHODS {
+                        shape.2.push(m.to_string());
+                    }
+                }
+                method.map(|m| format!("{class}{m}"))
             }
             _ => None,
         }
