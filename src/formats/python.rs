@@ -2619,6 +2619,8 @@ fn invoked<'t>(
                 _,
             )
             | ("asyncio.to_thread", _)
+            // `operator.call(f, *args)` (Python 3.11+) is `f(*args)`.
+            | ("operator.call", _)
             // A trace, profile or audit hook runs on the next call, event or audited action.
             | (
                 "sys.settrace" | "sys.setprofile" | "threading.settrace" | "threading.setprofile"
@@ -3032,6 +3034,72 @@ const NAMED_COMPUTED: &str = "a callable named by a computed string";
 /// Why: exec or eval named by a string (a logging config's `'()'`).
 const NAMED_EXEC: &str = "code run by a callable named by a string";
 
+/// What a callable a configuration names by a string (`'()'` or `'class'` in a
+/// `logging.config.dictConfig` dictionary, which imports and calls it) does when called: the
+/// process, exec and network sinks the analyser knows; for a `'()'` factory (`factory`), a key
+/// only dictConfig gives a meaning, also the pickle denylist's categories (as for a Hydra
+/// `_target_`), so `pexpect.run` counts as a process name. `'class'` is a common key of other
+/// configurations (`{'class': 'threading.Thread'}`), where the denylist's whole modules would
+/// be noise. Allowed and unknown names (`logging.StreamHandler`, `myapp.log.JsonFormatter`)
+/// are nothing; so are denylisted callables that touch files or build objects, which a logging
+/// handler does by design.
+fn config_callable(target: &str, factory: bool) -> Option<Group> {
+    if is_process(target) || interactive_interpreter(target) {
+        return Some(Group::Process);
+    }
+    if is_exec(target) || runs_code(target) || is_unpickle(target) {
+        return Some(Group::Exec);
+    }
+    if is_network(target) {
+        return Some(Group::Network);
+    }
+    // Modules the denylist takes whole (a pickle has no business with any of them) but whose
+    // dangerous callables the sink lists above already name: `os.path.join` or
+    // `threading.Lock` as a factory runs nothing.
+    const NAMED_BY_SINKS: &[&str] = &[
+        "os",
+        "posix",
+        "nt",
+        "threading",
+        "_thread",
+        "asyncio",
+        "signal",
+        "platform",
+        "uuid",
+        "multiprocessing",
+        "concurrent",
+        "msvcrt",
+        "winreg",
+        "_winapi",
+        "socket",
+        "_socket",
+        "ssl",
+        "select",
+        "selectors",
+        "http",
+        "urllib",
+        "urllib2",
+        "urllib3",
+        "requests",
+        "httpx",
+        "aiohttp",
+    ];
+    let first = target.split('.').next().unwrap_or(target);
+    if !factory || first == "logging" || NAMED_BY_SINKS.contains(&first) {
+        return None;
+    }
+    let (module, name) = target.rsplit_once('.')?;
+    match crate::formats::pickle::classify::classify(module, name) {
+        crate::formats::pickle::classify::Class::Denied(c) => match c {
+            "processes" => Some(Group::Process),
+            "running code" | "running code through YAML tags or templates" => Some(Group::Exec),
+            "loading another pickle or model" | "installing packages" => Some(Group::Exec),
+            "network" => Some(Group::Network),
+            _ => None,
+        },
+        _ => None,
+    }
+}
 
 /// Why: the code is an environment variable's value (`exec(os.environ['HOOK'])`).
 const CODE_FROM_ENV: &str = "code taken from an environment variable";
@@ -5836,6 +5904,34 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             }
                         }
                     }
+                    // `type('X', (B,), ns)` makes a class as a class statement does: each
+                    // base's `__init_subclass__` runs.
+                    let builtin_type = [Some(&name), resolved.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .any(|n| matches!(n.as_str(), "type" | "builtins.type"));
+                    if let Some(bases) = args
+                        .filter(|_| builtin_type)
+                        .and_then(|a| a.named_child(1))
+                        .filter(|b| b.kind() == "tuple")
+                    {
+                        let mut c = bases.walk();
+                        let items: Vec<_> = bases.named_children(&mut c).take(64).collect();
+                        for b in items
+                            .into_iter()
+                            .filter(|b| matches!(b.kind(), "identifier" | "attribute"))
+                        {
+                            if sig.called_at_load.len() >= MAX_CALLED {
+                                break;
+                            }
+                            let spelled = dotted(b, src);
+                            sig.called_at_load
+                                .insert(format!("{spelled}.__init_subclass__"));
+                            if let Some(r) = names.resolve(b, src, scope) {
+                                sig.called_at_load.insert(format!("{r}.__init_subclass__"));
+                            }
+                        }
+                    }
                     // `K()()` calls the instance: `K.__call__` runs.
                     if let Some(inner) = fnode
                         .filter(|f| f.kind() == "call")
@@ -6253,19 +6349,24 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             "pair" => {
                 let key = field(n, F::Key).and_then(|k| string_value(k, src));
                 if matches!(key.as_deref(), Some("()" | "class")) {
+                    // A value may name an object as `ext://module.name` (dictConfig's
+                    // converter imports it).
                     if let Some(target) = field(n, F::Value)
                         .and_then(|v| names.eval(v, src, scope))
-                        .and_then(|v| v.bytes().and_then(names::named_callable))
+                        .and_then(|v| {
+                            v.bytes().and_then(|b| {
+                                names::named_callable(b.strip_prefix(b"ext://").unwrap_or(b))
+                            })
+                        })
                     {
                         let ev = || format!("{} (calls {target})", short(text(n, src)));
-                        if is_process(&target) || interactive_interpreter(&target) {
-                            sig.shell.push((line, in_fn, ev()));
-                        } else if is_exec(&target) || runs_code(&target) || is_unpickle(&target) {
-                            if sig.exec_computed.len() < 64 {
+                        match config_callable(&target, key.as_deref() == Some("()")) {
+                            Some(Group::Process) => sig.shell.push((line, in_fn, ev())),
+                            Some(Group::Exec) if sig.exec_computed.len() < 64 => {
                                 sig.exec_computed.push((line, in_fn, NAMED_EXEC, ev()));
                             }
-                        } else if is_network(&target) {
-                            sig.network.push((line, in_fn, ev()));
+                            Some(Group::Network) => sig.network.push((line, in_fn, ev())),
+                            _ => {}
                         }
                     }
                 }
