@@ -1188,3 +1188,32 @@ fn check_cases(cases: &[Case]) {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Hostile inheritance: 400 classes, each with 16 bases of the same module and of another
+/// (a dense lattice, and a cycle through the other module), called at load. The join's walks
+/// are bounded: it ends, and the constructor at the bottom is still found through a short path.
+#[test]
+fn a_dense_lattice_of_bases_is_bounded() {
+    let mut m = String::from("import os\nfrom .other import O0\nclass K0:\n    def __init__(self):\n        os.system('echo airlock')\n");
+    let mut o = String::from("from .m import K0\nclass O0(K0):\n    pass\n");
+    for i in 1..400 {
+        let bases: Vec<String> = (1..=15)
+            .filter(|d| *d <= i)
+            .map(|d| format!("K{}", i - d))
+            .chain(std::iter::once("O0".to_string()))
+            .collect();
+        m.push_str(&format!("class K{i}({}):\n    pass\n", bases.join(", ")));
+    }
+    o.push_str("from .m import K399\nclass O1(K399):\n    pass\n");
+    let start = std::time::Instant::now();
+    let (_d, r) = scan_tree(&[
+        ("demo/__init__.py", "from .m import K399\nK399()\n"),
+        ("demo/m.py", &m),
+        ("demo/other.py", &o),
+    ]);
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/m.py"),
+        Some(Severity::High)
+    );
+}

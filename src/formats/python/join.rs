@@ -49,8 +49,10 @@ use crate::rules::core::resource_limit;
 const MAX_REEXPORTS: usize = 4;
 /// Classes looked at to tell whether a base provides a method ([`Join::provides`]).
 const MAX_MRO: usize = 64;
-/// Inherited methods of one class looked at when its bases change ([`Join::settle`]).
+/// Inherited methods of one class, and classes of one module, looked at when bases change
+/// ([`Join::inherits_hot`]).
 const MAX_INHERITED: usize = 64;
+const MAX_INHERITING: usize = 256;
 
 /// Modules followed from the one whose load starts the walk.
 pub const MAX_DEPTH: usize = 8;
@@ -332,6 +334,11 @@ struct Join<'a, 's> {
     /// Names resolved by [`Join::callee`], per module.
     resolved: std::cell::RefCell<Memo<Option<(usize, String)>>>,
     resolved_count: std::cell::Cell<usize>,
+    /// What is left of the budget of one [`Join::is_hot`] question for inherited methods.
+    mro_fuel: std::cell::Cell<usize>,
+    /// [`Join::inherited`] answers; forgotten when a module is parsed (a base it could not
+    /// tell may be told then).
+    mro_memo: std::cell::RefCell<Memo<Vec<(usize, String)>>>,
     /// Names resolved by [`Join::imported`], per module.
     imports_memo: std::cell::RefCell<Memo<Option<usize>>>,
     /// Unparsed modules whose own words make a name another module uses hot
@@ -460,6 +467,7 @@ impl Join<'_, '_> {
     /// it (a word is not a signal, and spreading from words reached most of sympy and
     /// transformers through their helpers).
     fn is_hot(&self, m: usize, attr: &str) -> bool {
+        self.mro_fuel.set(MAX_MRO);
         self.is_hot_at(m, attr, 0)
     }
 
@@ -485,10 +493,17 @@ impl Join<'_, '_> {
             .any(|(k, r)| !r.latent.is_empty() || hot.is_some_and(|h| h.contains(k.as_str())))
             || further()
             || hops < MAX_DEPTH
-                && self
-                    .inherited(m, attr)
-                    .iter()
-                    .any(|(c, a)| self.is_hot_at(*c, a, hops + 1))
+                && exact
+                    .classes
+                    .contains_key(attr.split('.').next().unwrap_or(attr))
+                && self.mro_fuel.get() > 0
+                && {
+                    // Bases of bases branch: one budget per question ([`Join::is_hot`]).
+                    self.mro_fuel.set(self.mro_fuel.get() - 1);
+                    self.inherited(m, attr)
+                        .iter()
+                        .any(|(c, a)| self.is_hot_at(*c, a, hops + 1))
+                }
     }
 
     /// The bases of class `class` of parsed module `m` that may be the package's, resolved:
@@ -544,6 +559,23 @@ impl Join<'_, '_> {
     /// that cannot be told (unparsed) is asked and the next one too. Bases outside the package
     /// (`nn.Module`) are not followed.
     fn inherited(&self, m: usize, attr: &str) -> Vec<(usize, String)> {
+        if let Some(hit) = self.mro_memo.borrow().get(&m).and_then(|x| x.get(attr)) {
+            return hit.clone();
+        }
+        let got = self.inherited_now(m, attr);
+        if self.resolved_count.get() < MAX_RESOLVED {
+            self.resolved_count.set(self.resolved_count.get() + 1);
+            self.mro_memo
+                .borrow_mut()
+                .entry(m)
+                .or_default()
+                .insert(attr.into(), got.clone());
+        }
+        got
+    }
+
+    /// [`Join::inherited`], not remembered.
+    fn inherited_now(&self, m: usize, attr: &str) -> Vec<(usize, String)> {
         let Some(e) = &self.modules[m].links.exact else {
             return Vec::new();
         };
@@ -854,9 +886,14 @@ impl Join<'_, '_> {
             return Vec::new();
         };
         let mut out = Vec::new();
+        let mut checks = 0usize;
         for (k, shape) in exact.classes.iter().filter(|(_, c)| !c.bases.is_empty()) {
             if !shape.bases.iter().any(|b| asked(b)) {
                 continue;
+            }
+            checks += 1;
+            if checks > MAX_INHERITING {
+                break;
             }
             // The methods its bases may hold: hot functions of parsed bases, hot method
             // names of unparsed ones (each checked through [`Join::is_hot`]).
@@ -1070,6 +1107,7 @@ impl Join<'_, '_> {
             }
         }
         self.parsed += want.len();
+        self.mro_memo.borrow_mut().clear();
         let mut done = Vec::new();
         for (m, src) in self.read(&want) {
             let loc = self.modules[m].links.location.clone();
@@ -1490,6 +1528,8 @@ pub fn join<'a>(
         truncated: BTreeSet::new(),
         resolved: std::cell::RefCell::new(HashMap::new()),
         resolved_count: std::cell::Cell::new(0),
+        mro_fuel: std::cell::Cell::new(MAX_MRO),
+        mro_memo: std::cell::RefCell::new(HashMap::new()),
         imports_memo: std::cell::RefCell::new(HashMap::new()),
         roots: std::cell::RefCell::new(BTreeSet::new()),
         exact_hot: HashMap::new(),
