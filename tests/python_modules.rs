@@ -1101,3 +1101,131 @@ fn plugin_entry_points_run_their_functions() {
         summary(&r)
     );
 }
+
+/// A class without a constructor of its own runs its base's: a class made at the top level of
+/// a module whose base sits in another module of the package (large enough that the prefilter
+/// leaves it unparsed, or not), or in the same module; in a folder and in a wheel. A class
+/// that defines its own constructor, or whose shell command sits in another class of the
+/// base's module, stays low.
+#[test]
+fn a_constructor_inherited_from_a_base_runs_at_load() {
+    use Severity::*;
+    let base =
+        "import os\nclass EvilBase:\n    def __init__(self):\n        os.system('echo airlock')\n";
+    let padded = format!("{base}{}", "# padding\n".repeat(1200));
+    let cases: &[Case] = &[
+        (
+            &[
+                ("demo/__init__.py", "from .models import B\nB()\n"),
+                ("demo/models.py", "from .base import EvilBase\nclass B(EvilBase):\n    pass\n"),
+                ("demo/base.py", base),
+            ],
+            "python-shell-command",
+            "demo/base.py",
+            Some(High),
+        ),
+        (
+            &[
+                ("demo/__init__.py", "from .models import B\nB()\n"),
+                ("demo/models.py", "from .base import EvilBase\nclass B(EvilBase):\n    pass\n"),
+                ("demo/base.py", &padded),
+            ],
+            "python-shell-command",
+            "demo/base.py",
+            Some(High),
+        ),
+        // The class made where it is defined, its base imported.
+        (
+            &[
+                ("demo/__init__.py", "from .base import EvilBase\nclass B(EvilBase):\n    pass\nB()\n"),
+                ("demo/base.py", base),
+            ],
+            "python-shell-command",
+            "demo/base.py",
+            Some(High),
+        ),
+        // One module: `class B(A)`, `B()` at its top level.
+        (
+            &[(
+                "demo/__init__.py",
+                "import os\nclass A:\n    def __init__(self):\n        os.system('echo airlock')\nclass B(A):\n    pass\nB()\n",
+            )],
+            "python-shell-command",
+            "demo/__init__.py",
+            Some(High),
+        ),
+        // Benign: its own constructor, or a sibling of the base holds the command.
+        (
+            &[
+                ("demo/__init__.py", "from .models import B\nB()\n"),
+                ("demo/models.py", "from .base import EvilBase\nclass B(EvilBase):\n    def __init__(self):\n        self.x = 1\n"),
+                ("demo/base.py", base),
+            ],
+            "python-shell-command",
+            "demo/base.py",
+            Some(Low),
+        ),
+        (
+            &[
+                ("demo/__init__.py", "from .models import B\nB()\n"),
+                ("demo/models.py", "from .base import Plain\nclass B(Plain):\n    pass\n"),
+                ("demo/base.py", "import os\nclass Plain:\n    def run(self):\n        return 1\nclass Other:\n    def __init__(self):\n        os.system('echo airlock')\n"),
+            ],
+            "python-shell-command",
+            "demo/base.py",
+            Some(Low),
+        ),
+    ];
+    check_cases(cases);
+}
+
+/// Every case scanned as a folder and as a wheel: the worst finding of its rule on its file.
+fn check_cases(cases: &[Case]) {
+    let mut failures = Vec::new();
+    for (files, rule, file, want) in cases {
+        let (_d, r) = scan_tree(files);
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), "demo-1.0-py3-none-any.whl", &wheel(files));
+        let w = scan_dir(dir.path());
+        for (how, r) in [("folder", &r), ("wheel", &w)] {
+            let got = worst(r, rule, file);
+            if got != *want {
+                let names: Vec<&str> = files.iter().map(|f| f.0).collect();
+                failures.push(format!(
+                    "{how} {names:?}: want {rule} {want:?} on {file}, got {got:?}\n{:#?}",
+                    summary(r)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Hostile inheritance: 400 classes, each with 16 bases of the same module and of another
+/// (a dense lattice, and a cycle through the other module), called at load. The join's walks
+/// are bounded: it ends, and the constructor at the bottom is still found through a short path.
+#[test]
+fn a_dense_lattice_of_bases_is_bounded() {
+    let mut m = String::from("import os\nfrom .other import O0\nclass K0:\n    def __init__(self):\n        os.system('echo airlock')\n");
+    let mut o = String::from("from .m import K0\nclass O0(K0):\n    pass\n");
+    for i in 1..400 {
+        let bases: Vec<String> = (1..=15)
+            .filter(|d| *d <= i)
+            .map(|d| format!("K{}", i - d))
+            .chain(std::iter::once("O0".to_string()))
+            .collect();
+        m.push_str(&format!("class K{i}({}):\n    pass\n", bases.join(", ")));
+    }
+    o.push_str("from .m import K399\nclass O1(K399):\n    pass\n");
+    let start = std::time::Instant::now();
+    let (_d, r) = scan_tree(&[
+        ("demo/__init__.py", "from .m import K399\nK399()\n"),
+        ("demo/m.py", &m),
+        ("demo/other.py", &o),
+    ]);
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/m.py"),
+        Some(Severity::High)
+    );
+}

@@ -851,3 +851,144 @@ fn mlflow_loaders_run_their_code_folder_and_model_code() {
     assert_eq!(worst_of(&r, "conda.yaml"), None);
     assert_eq!(shell_on(&r, "helpers.py"), vec![Severity::Low]);
 }
+
+/// A class the loader names without a constructor or loader method of its own runs its
+/// base's: the first base (left to right, depth first) that provides it, in the same module
+/// or another module of the repository; bases from outside (`PreTrainedModel`, `nn.Module`)
+/// are not followed, and a base that defines the method first stops the search.
+#[test]
+fn loaders_run_what_classes_inherit_from_local_bases() {
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, Severity);
+    let cfg = r#"{"auto_map": {"AutoModel": "modeling_x.XModel"}}"#;
+    let evil_init = "import os\nclass EvilBase:\n    def __init__(self, c):\n        os.system('echo airlock')\n";
+    let cases: &[Case] = &[
+        (
+            "base in another module",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "from .base import EvilBase\nclass XModel(EvilBase):\n    pass\n"),
+                ("base.py", evil_init),
+            ],
+            "base.py",
+            Severity::High,
+        ),
+        (
+            "base through a middle class",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "from .mid import Mid\nclass XModel(Mid):\n    def forward(self, x):\n        return x\n"),
+                ("mid.py", "from .base import EvilBase\nclass Mid(EvilBase):\n    pass\n"),
+                ("base.py", evil_init),
+            ],
+            "base.py",
+            Severity::High,
+        ),
+        (
+            "base module imported whole",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "from . import base\nclass XModel(base.EvilBase):\n    pass\n"),
+                ("base.py", evil_init),
+            ],
+            "base.py",
+            Severity::High,
+        ),
+        (
+            "super().__init__ in the subclass",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "from .base import EvilBase\nclass XModel(EvilBase):\n    def __init__(self, c):\n        super().__init__(c)\n"),
+                ("base.py", evil_init),
+            ],
+            "base.py",
+            Severity::High,
+        ),
+        (
+            "from_pretrained inherited",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "from .base import Loader\nclass XModel(Loader):\n    pass\n"),
+                ("base.py", "import subprocess\nclass Loader:\n    @classmethod\n    def from_pretrained(cls, p):\n        subprocess.run('echo airlock', shell=True)\n"),
+            ],
+            "base.py",
+            Severity::High,
+        ),
+        (
+            "_init_weights inherited",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "from transformers import PreTrainedModel\nfrom .base import Init\nclass XModel(PreTrainedModel, Init):\n    pass\n"),
+                ("base.py", "import os\nclass Init:\n    def _init_weights(self, m):\n        os.system('echo airlock')\n"),
+            ],
+            "base.py",
+            Severity::High,
+        ),
+        (
+            "base in the same module",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "import os\nclass A:\n    def __init__(self, c):\n        os.system('echo airlock')\nclass XModel(A):\n    pass\n"),
+            ],
+            "modeling_x.py",
+            Severity::High,
+        ),
+        // Benign look-alikes: the shell command is in a base the class does not inherit
+        // it from.
+        (
+            "only an outside base",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "from transformers import PreTrainedModel\nclass XModel(PreTrainedModel):\n    pass\n"),
+                ("base.py", evil_init),
+            ],
+            "base.py",
+            Severity::Low,
+        ),
+        (
+            "first base defines the constructor",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "from .base import EvilBase\nclass Quiet:\n    def __init__(self, c):\n        self.c = c\nclass XModel(Quiet, EvilBase):\n    pass\n"),
+                ("base.py", evil_init),
+            ],
+            "base.py",
+            Severity::Low,
+        ),
+        (
+            "own constructor without super",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "from .base import EvilBase\nclass XModel(EvilBase):\n    def __init__(self, c):\n        self.c = c\n"),
+                ("base.py", evil_init),
+            ],
+            "base.py",
+            Severity::Low,
+        ),
+        (
+            "a sibling class of the base",
+            &[
+                ("config.json", cfg),
+                ("modeling_x.py", "from .base import Plain\nclass XModel(Plain):\n    pass\n"),
+                ("base.py", "import os\nclass Plain:\n    def forward(self, x):\n        return x\nclass Other:\n    def __init__(self, c):\n        os.system('echo airlock')\n"),
+            ],
+            "base.py",
+            Severity::Low,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (what, files, target, want) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (n, src) in *files {
+            write(dir.path(), n, src.as_bytes());
+        }
+        let r = scan_dir(dir.path());
+        let got = shell_on(&r, target).first().copied();
+        if got != Some(*want) {
+            failures.push(format!(
+                "{what}: want {want:?}, got {got:?}: {:?}",
+                fired(&r, "python-shell-command")
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -1789,8 +1789,13 @@ pub(crate) struct Signals {
     query_shell: Vec<(usize, String)>,
     /// Writes of a startup file or into site-packages (line, in a function, what, evidence).
     startup_writes: Vec<(usize, bool, &'static str, String)>,
-    /// The bases each module-level class names.
+    /// The bases each module-level class names (as spelled, and as resolved through the
+    /// name table when that differs: `EvilBase` and `.base.EvilBase`).
     class_bases: std::collections::HashMap<String, Vec<String>>,
+    /// Every module-level class in source order: its bases in order (resolved when the name
+    /// table resolves them, else as spelled) and the methods its body defines, for the join of
+    /// a package's modules (a class with no constructor of its own runs its base's).
+    class_shapes: Vec<(String, Vec<String>, Vec<String>)>,
     /// Line → the top-level function it is in, for signals inside functions.
     enclosing: std::collections::HashMap<usize, String>,
     /// Functions the module calls (or starts as a thread target) at its top level: their bodies
@@ -2797,6 +2802,8 @@ fn invoked<'t>(
                 _,
             )
             | ("asyncio.to_thread", _)
+            // `operator.call(f, *args)` (Python 3.11+) is `f(*args)`.
+            | ("operator.call", _)
             // A trace, profile or audit hook runs on the next call, event or audited action.
             | (
                 "sys.settrace" | "sys.setprofile" | "threading.settrace" | "threading.setprofile"
@@ -3256,6 +3263,73 @@ const CODE_FILE_AT_RUN_TIME: &str = "code read from a file named at run time";
 const NAMED_COMPUTED: &str = "a callable named by a computed string";
 /// Why: exec or eval named by a string (a logging config's `'()'`).
 const NAMED_EXEC: &str = "code run by a callable named by a string";
+
+/// What a callable a configuration names by a string (`'()'` or `'class'` in a
+/// `logging.config.dictConfig` dictionary, which imports and calls it) does when called: the
+/// process, exec and network sinks the analyser knows; for a `'()'` factory (`factory`), a key
+/// only dictConfig gives a meaning, also the pickle denylist's categories (as for a Hydra
+/// `_target_`), so `pexpect.run` counts as a process name. `'class'` is a common key of other
+/// configurations (`{'class': 'threading.Thread'}`), where the denylist's whole modules would
+/// be noise. Allowed and unknown names (`logging.StreamHandler`, `myapp.log.JsonFormatter`)
+/// are nothing; so are denylisted callables that touch files or build objects, which a logging
+/// handler does by design.
+fn config_callable(target: &str, factory: bool) -> Option<Group> {
+    if is_process(target) || interactive_interpreter(target) {
+        return Some(Group::Process);
+    }
+    if is_exec(target) || runs_code(target) || is_unpickle(target) {
+        return Some(Group::Exec);
+    }
+    if is_network(target) {
+        return Some(Group::Network);
+    }
+    // Modules the denylist takes whole (a pickle has no business with any of them) but whose
+    // dangerous callables the sink lists above already name: `os.path.join` or
+    // `threading.Lock` as a factory runs nothing.
+    const NAMED_BY_SINKS: &[&str] = &[
+        "os",
+        "posix",
+        "nt",
+        "threading",
+        "_thread",
+        "asyncio",
+        "signal",
+        "platform",
+        "uuid",
+        "multiprocessing",
+        "concurrent",
+        "msvcrt",
+        "winreg",
+        "_winapi",
+        "socket",
+        "_socket",
+        "ssl",
+        "select",
+        "selectors",
+        "http",
+        "urllib",
+        "urllib2",
+        "urllib3",
+        "requests",
+        "httpx",
+        "aiohttp",
+    ];
+    let first = target.split('.').next().unwrap_or(target);
+    if !factory || first == "logging" || NAMED_BY_SINKS.contains(&first) {
+        return None;
+    }
+    let (module, name) = target.rsplit_once('.')?;
+    match crate::formats::pickle::classify::classify(module, name) {
+        crate::formats::pickle::classify::Class::Denied(c) => match c {
+            "processes" => Some(Group::Process),
+            "running code" | "running code through YAML tags or templates" => Some(Group::Exec),
+            "loading another pickle or model" | "installing packages" => Some(Group::Exec),
+            "network" => Some(Group::Network),
+            _ => None,
+        },
+        _ => None,
+    }
+}
 
 /// Why: the code is an environment variable's value (`exec(os.environ['HOOK'])`).
 const CODE_FROM_ENV: &str = "code taken from an environment variable";
@@ -4829,6 +4903,11 @@ const MAX_CALL_EDGES: usize = 65_536;
 
 /// Names of functions called at load kept per source.
 const MAX_CALLED: usize = 4096;
+/// Module-level classes described for the join ([`Signals::class_shapes`]).
+const MAX_CLASS_SHAPES: usize = 1024;
+/// Bases and methods kept per class described.
+const MAX_SHAPE_BASES: usize = 16;
+const MAX_SHAPE_METHODS: usize = 256;
 
 /// Nested code kept per source (each decoded value is bounded by the name table's budget).
 const MAX_NESTED: usize = 32;
@@ -6030,8 +6109,26 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // Who calls whom, for the functions a module-level call reaches in turn.
                 if let Some(f) = func.as_ref().filter(|_| in_fn) {
                     if sig.calls_total < MAX_CALL_EDGES {
+                        // `super().m()` in a method of `K` calls `m` of `K`'s bases (each
+                        // named: which one defines it is the join's and `close_calls`' to
+                        // find).
+                        let inherited: Vec<String> =
+                            match (name.strip_prefix("super()."), f.split_once('.')) {
+                                (Some(m), Some((k, _))) if !m.contains(['(', '.']) => sig
+                                    .class_bases
+                                    .get(k)
+                                    .into_iter()
+                                    .flatten()
+                                    .map(|b| format!("{b}.{m}"))
+                                    .collect(),
+                                _ => Vec::new(),
+                            };
                         let callees = sig.calls_in.entry(f.clone()).or_default();
-                        for c in [Some(&name), resolved.as_ref()].into_iter().flatten() {
+                        for c in [Some(&name), resolved.as_ref()]
+                            .into_iter()
+                            .flatten()
+                            .chain(&inherited)
+                        {
                             if !c.is_empty() && !callees.contains(c) {
                                 callees.insert(c.clone());
                                 sig.calls_total += 1;
@@ -6059,6 +6156,34 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 ] {
                                     sig.called_at_load.insert(format!("{n}{suffix}"));
                                 }
+                            }
+                        }
+                    }
+                    // `type('X', (B,), ns)` makes a class as a class statement does: each
+                    // base's `__init_subclass__` runs.
+                    let builtin_type = [Some(&name), resolved.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .any(|n| matches!(n.as_str(), "type" | "builtins.type"));
+                    if let Some(bases) = args
+                        .filter(|_| builtin_type)
+                        .and_then(|a| a.named_child(1))
+                        .filter(|b| b.kind() == "tuple")
+                    {
+                        let mut c = bases.walk();
+                        let items: Vec<_> = bases.named_children(&mut c).take(64).collect();
+                        for b in items
+                            .into_iter()
+                            .filter(|b| matches!(b.kind(), "identifier" | "attribute"))
+                        {
+                            if sig.called_at_load.len() >= MAX_CALLED {
+                                break;
+                            }
+                            let spelled = dotted(b, src);
+                            sig.called_at_load
+                                .insert(format!("{spelled}.__init_subclass__"));
+                            if let Some(r) = names.resolve(b, src, scope) {
+                                sig.called_at_load.insert(format!("{r}.__init_subclass__"));
                             }
                         }
                     }
@@ -6479,19 +6604,24 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             "pair" => {
                 let key = field(n, F::Key).and_then(|k| string_value(k, src));
                 if matches!(key.as_deref(), Some("()" | "class")) {
+                    // A value may name an object as `ext://module.name` (dictConfig's
+                    // converter imports it).
                     if let Some(target) = field(n, F::Value)
                         .and_then(|v| names.eval(v, src, scope))
-                        .and_then(|v| v.bytes().and_then(names::named_callable))
+                        .and_then(|v| {
+                            v.bytes().and_then(|b| {
+                                names::named_callable(b.strip_prefix(b"ext://").unwrap_or(b))
+                            })
+                        })
                     {
                         let ev = || format!("{} (calls {target})", short(text(n, src)));
-                        if is_process(&target) || interactive_interpreter(&target) {
-                            sig.shell.push((line, in_fn, ev()));
-                        } else if is_exec(&target) || runs_code(&target) || is_unpickle(&target) {
-                            if sig.exec_computed.len() < 64 {
+                        match config_callable(&target, key.as_deref() == Some("()")) {
+                            Some(Group::Process) => sig.shell.push((line, in_fn, ev())),
+                            Some(Group::Exec) if sig.exec_computed.len() < 64 => {
                                 sig.exec_computed.push((line, in_fn, NAMED_EXEC, ev()));
                             }
-                        } else if is_network(&target) {
-                            sig.network.push((line, in_fn, ev()));
+                            Some(Group::Network) => sig.network.push((line, in_fn, ev())),
+                            _ => {}
                         }
                     }
                 }
@@ -6530,17 +6660,39 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
             }
             "class_definition" if !in_fn => {
+                // A module-level class (not one nested in a class body): its shape, for the
+                // join ([`Signals::class_shapes`]); its bases are added below.
+                let top = func.is_none() && sig.class_shapes.len() < MAX_CLASS_SHAPES;
+                if let Some(class) = field(n, F::Name).filter(|_| top) {
+                    sig.class_shapes
+                        .push((text(class, src).to_string(), Vec::new(), Vec::new()));
+                }
                 // Creating the class runs its metaclass (`__prepare__`, `__new__`,
                 // `__init__`) and each base's `__init_subclass__`.
                 if let Some(bases) = field(n, F::Superclasses) {
                     let mut c = bases.walk();
                     let items: Vec<_> = bases.named_children(&mut c).take(64).collect();
                     if let Some(class) = field(n, F::Name) {
-                        let named: Vec<String> = items
+                        let mut named: Vec<String> = Vec::new();
+                        let mut shape: Vec<String> = Vec::new();
+                        for b in items
                             .iter()
                             .filter(|b| matches!(b.kind(), "identifier" | "attribute"))
-                            .map(|b| dotted(*b, src))
-                            .collect();
+                        {
+                            let spelled = dotted(*b, src);
+                            let resolved = names.resolve(*b, src, scope);
+                            shape.push(resolved.clone().unwrap_or_else(|| spelled.clone()));
+                            named.push(spelled);
+                            // `from .base import EvilBase; class K(EvilBase)`: `K.m` is also
+                            // `.base.EvilBase.m`, which the join follows into `base.py`.
+                            named.extend(resolved);
+                        }
+                        if top {
+                            if let Some(last) = sig.class_shapes.last_mut() {
+                                shape.truncate(MAX_SHAPE_BASES);
+                                last.1 = shape;
+                            }
+                        }
                         // An enum's members are made when the class is: its `__new__` and
                         // `__init__` run for each, at load.
                         let enum_base = named.iter().any(|b| {
@@ -7054,7 +7206,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
         let child_func = match (&func, kind) {
             // A method of a module-level class is `Class.method`.
             (Some(class), "function_definition") if class.ends_with('.') && !in_fn => {
-                field(n, F::Name).map(|x| format!("{class}{}", text(x, src)))
+                let method = field(n, F::Name).map(|x| text(x, src));
+                let k = class.strip_suffix('.').unwrap_or(class);
+                let shape = sig.class_shapes.iter_mut().rev().find(|s| s.0 == k);
+                if let (Some(m), Some(shape)) = (method, shape) {
+                    if shape.2.len() < MAX_SHAPE_METHODS {
+                        shape.2.push(m.to_string());
+                    }
+                }
+                method.map(|m| format!("{class}{m}"))
             }
             _ => None,
         }

@@ -47,6 +47,12 @@ use crate::rules::core::resource_limit;
 
 /// Imports followed from a module to where a name it re-exports is defined.
 const MAX_REEXPORTS: usize = 4;
+/// Classes looked at to tell whether a base provides a method ([`Join::provides`]).
+const MAX_MRO: usize = 64;
+/// Inherited methods of one class, and classes of one module, looked at when bases change
+/// ([`Join::inherits_hot`]).
+const MAX_INHERITED: usize = 64;
+const MAX_INHERITING: usize = 256;
 
 /// Modules followed from the one whose load starts the walk.
 pub const MAX_DEPTH: usize = 8;
@@ -183,6 +189,9 @@ enum Pattern {
     Name(String),
     Class(String, Vec<String>),
     Attr(String, Vec<String>),
+    /// A class whose calling reaches no word but some of whose `methods` do: `K.m`, or `K` as
+    /// a base in a class header (the subclass inherits them).
+    Methods(String, Vec<String>),
 }
 
 impl Pattern {
@@ -191,6 +200,7 @@ impl Pattern {
             Pattern::Name(n) => n.clone(),
             Pattern::Class(n, methods) => format!("{n}({})", methods.join(",")),
             Pattern::Attr(p, attrs) => format!("{p}{{{}}}", attrs.join(",")),
+            Pattern::Methods(n, methods) => format!("{n}[{}]", methods.join(",")),
         }
     }
 }
@@ -198,11 +208,21 @@ impl Pattern {
 /// The offsets in `src` where one of `patterns` starts a name (not the tail of a longer name
 /// nor an attribute of something else), sorted, at most `cap`.
 fn occurrences(src: &[u8], patterns: &[Pattern], cap: usize) -> Vec<usize> {
+    occurrences_and_bases(src, patterns, cap).0
+}
+
+/// [`occurrences`], and whether one is a base in a class header (`class B(EvilBase):`): the
+/// subclass inherits what is hot, so only a parse can tell what its callers reach.
+fn occurrences_and_bases(src: &[u8], patterns: &[Pattern], cap: usize) -> (Vec<usize>, bool) {
+    let mut base = false;
     let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
     let mut out = Vec::new();
     for p in patterns {
         let lead = match p {
-            Pattern::Name(n) | Pattern::Class(n, _) | Pattern::Attr(n, _) => n.as_str(),
+            Pattern::Name(n)
+            | Pattern::Class(n, _)
+            | Pattern::Attr(n, _)
+            | Pattern::Methods(n, _) => n.as_str(),
         };
         if lead.is_empty() {
             continue;
@@ -221,25 +241,45 @@ fn occurrences(src: &[u8], patterns: &[Pattern], cap: usize) -> Vec<usize> {
                 let attr = &src[from..from + n];
                 attrs.iter().any(|a| a.as_bytes() == attr)
             };
+            // A base in a class header (`class B(EvilBase):`, `class B(m.EvilBase, C)`), the
+            // name ending at `from`: it runs `__init_subclass__`, and the class inherits its
+            // constructor and methods.
+            let in_header = |from: usize| {
+                let rest = &src[from..];
+                let gap = rest
+                    .iter()
+                    .take_while(|c| matches!(c, b' ' | b'\t'))
+                    .count();
+                let line = src[..at]
+                    .iter()
+                    .rposition(|c| *c == b'\n')
+                    .map_or(0, |p| p + 1);
+                matches!(rest.get(gap), Some(b')' | b','))
+                    && src[line..at].trim_ascii_start().starts_with(b"class ")
+            };
             let ok = match p {
                 Pattern::Name(_) => !src.get(end).copied().is_some_and(ident),
-                Pattern::Attr(_, attrs) => attr_in(attrs, end),
-                Pattern::Class(_, methods) => {
+                Pattern::Attr(_, attrs) => {
+                    let found = attr_in(attrs, end);
+                    if found {
+                        let n = src[end..].iter().take_while(|c| ident(**c)).count();
+                        base |= in_header(end + n);
+                    }
+                    found
+                }
+                Pattern::Class(_, methods) | Pattern::Methods(_, methods) => {
                     let rest = &src[end..];
                     let gap = rest
                         .iter()
                         .take_while(|c| matches!(c, b' ' | b'\t'))
                         .count();
                     match rest.get(gap) {
-                        Some(b'(') => true,
+                        Some(b'(') => matches!(p, Pattern::Class(..)),
                         Some(b'.') => attr_in(methods, end + gap + 1),
-                        // A base in a class header runs `__init_subclass__`.
                         Some(b')' | b',') => {
-                            let line = src[..at]
-                                .iter()
-                                .rposition(|c| *c == b'\n')
-                                .map_or(0, |p| p + 1);
-                            src[line..at].trim_ascii_start().starts_with(b"class ")
+                            let header = in_header(end);
+                            base |= header;
+                            header
                         }
                         _ => false,
                     }
@@ -252,7 +292,7 @@ fn occurrences(src: &[u8], patterns: &[Pattern], cap: usize) -> Vec<usize> {
     }
     out.sort_unstable();
     out.dedup();
-    out
+    (out, base)
 }
 
 /// Offsets placed per module scan; past it the placement says "at load" (a parse decides).
@@ -294,6 +334,11 @@ struct Join<'a, 's> {
     /// Names resolved by [`Join::callee`], per module.
     resolved: std::cell::RefCell<Memo<Option<(usize, String)>>>,
     resolved_count: std::cell::Cell<usize>,
+    /// What is left of the budget of one [`Join::is_hot`] question for inherited methods.
+    mro_fuel: std::cell::Cell<usize>,
+    /// [`Join::inherited`] answers; forgotten when a module is parsed (a base it could not
+    /// tell may be told then).
+    mro_memo: std::cell::RefCell<Memo<Vec<(usize, String)>>>,
     /// Names resolved by [`Join::imported`], per module.
     imports_memo: std::cell::RefCell<Memo<Option<usize>>>,
     /// Unparsed modules whose own words make a name another module uses hot
@@ -422,6 +467,7 @@ impl Join<'_, '_> {
     /// it (a word is not a signal, and spreading from words reached most of sympy and
     /// transformers through their helpers).
     fn is_hot(&self, m: usize, attr: &str) -> bool {
+        self.mro_fuel.set(MAX_MRO);
         self.is_hot_at(m, attr, 0)
     }
 
@@ -446,6 +492,120 @@ impl Join<'_, '_> {
             .into_iter()
             .any(|(k, r)| !r.latent.is_empty() || hot.is_some_and(|h| h.contains(k.as_str())))
             || further()
+            || hops < MAX_DEPTH
+                && exact
+                    .classes
+                    .contains_key(attr.split('.').next().unwrap_or(attr))
+                && self.mro_fuel.get() > 0
+                && {
+                    // Bases of bases branch: one budget per question ([`Join::is_hot`]).
+                    self.mro_fuel.set(self.mro_fuel.get() - 1);
+                    self.inherited(m, attr)
+                        .iter()
+                        .any(|(c, a)| self.is_hot_at(*c, a, hops + 1))
+                }
+    }
+
+    /// The bases of class `class` of parsed module `m` that may be the package's, resolved:
+    /// (module, the class's name there), in order.
+    fn bases_of(&self, m: usize, class: &str) -> Vec<(usize, String)> {
+        let Some(e) = &self.modules[m].links.exact else {
+            return Vec::new();
+        };
+        let Some(shape) = e.classes.get(class) else {
+            return Vec::new();
+        };
+        shape
+            .bases
+            .iter()
+            .filter_map(|b| {
+                if e.classes.contains_key(b.as_str()) {
+                    Some((m, b.clone()))
+                } else {
+                    self.callee(m, b)
+                }
+            })
+            .collect()
+    }
+
+    /// Whether class `class` of module `m` has `method`, its own or inherited: `None` when it
+    /// cannot be told (a module on the way unparsed, or a bound reached).
+    fn provides(&self, m: usize, class: &str, method: &str, fuel: &mut usize) -> Option<bool> {
+        if *fuel == 0 {
+            return None;
+        }
+        *fuel -= 1;
+        let e = self.modules[m].links.exact.as_ref()?;
+        // Not a class of `m` (a re-export, an alias): not known here.
+        let shape = e.classes.get(class)?;
+        if shape.defines(method) {
+            return Some(true);
+        }
+        let mut unknown = false;
+        for (c, b) in self.bases_of(m, class) {
+            match self.provides(c, &b, method, fuel) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unknown = true,
+            }
+        }
+        (!unknown).then_some(false)
+    }
+
+    /// What calling `attr` of parsed module `m` runs on the bases of a class of `m` that does
+    /// not define it: for `K`, its constructors (`__init__`, `__new__`); for `K.m`, `m`. Each
+    /// base is asked left to right until one provides it, itself or through its own bases
+    /// (depth first, as Python's method resolution order for the usual single chain); a base
+    /// that cannot be told (unparsed) is asked and the next one too. Bases outside the package
+    /// (`nn.Module`) are not followed.
+    fn inherited(&self, m: usize, attr: &str) -> Vec<(usize, String)> {
+        if let Some(hit) = self.mro_memo.borrow().get(&m).and_then(|x| x.get(attr)) {
+            return hit.clone();
+        }
+        let got = self.inherited_now(m, attr);
+        if self.resolved_count.get() < MAX_RESOLVED {
+            self.resolved_count.set(self.resolved_count.get() + 1);
+            self.mro_memo
+                .borrow_mut()
+                .entry(m)
+                .or_default()
+                .insert(attr.into(), got.clone());
+        }
+        got
+    }
+
+    /// [`Join::inherited`], not remembered.
+    fn inherited_now(&self, m: usize, attr: &str) -> Vec<(usize, String)> {
+        let Some(e) = &self.modules[m].links.exact else {
+            return Vec::new();
+        };
+        let (class, method) = match attr.split_once('.') {
+            None => (attr, None),
+            Some((k, meth)) if !meth.contains('.') => (k, Some(meth)),
+            Some(_) => return Vec::new(),
+        };
+        let Some(shape) = e.classes.get(class).filter(|s| !s.bases.is_empty()) else {
+            return Vec::new();
+        };
+        let methods = match method {
+            Some(m) => vec![m],
+            None => vec!["__init__", "__new__"],
+        };
+        let bases = self.bases_of(m, class);
+        let mut out = Vec::new();
+        for meth in methods {
+            if shape.defines(meth) {
+                continue;
+            }
+            let mut fuel = MAX_MRO;
+            for (c, b) in &bases {
+                out.push((*c, format!("{b}.{meth}")));
+                if self.provides(*c, b, meth, &mut fuel) == Some(true) {
+                    break;
+                }
+            }
+        }
+        out
     }
 
     /// Where a name module `m` only imports is defined (`from .impl import XModel` re-exports
@@ -534,6 +694,10 @@ impl Join<'_, '_> {
                 net.insert(name);
             }
         }
+        // Classes that inherit a hot method ([`Join::settle`]).
+        for f in hot.into_iter().flatten() {
+            strong.insert(f.split('.').next().unwrap_or(f).to_string());
+        }
         (strong.into_iter().collect(), net.into_iter().collect())
     }
 
@@ -587,13 +751,20 @@ impl Join<'_, '_> {
                 let methods: Vec<String> = match &l.exact {
                     None if has_name(&module.relay_classes, &attr) => module.relay.clone(),
                     None => Vec::new(),
-                    Some(e) => e
-                        .functions
-                        .keys()
-                        .filter_map(|f| f.strip_prefix(attr.as_str())?.strip_prefix('.'))
-                        .filter(|meth| self.is_hot(m, &format!("{attr}.{meth}")))
-                        .map(str::to_string)
-                        .collect(),
+                    Some(e) => {
+                        let inherited = self.exact_hot.get(&m).into_iter().flatten();
+                        let mut ms: Vec<String> = e
+                            .functions
+                            .keys()
+                            .chain(inherited)
+                            .filter_map(|f| f.strip_prefix(attr.as_str())?.strip_prefix('.'))
+                            .filter(|meth| self.is_hot(m, &format!("{attr}.{meth}")))
+                            .map(str::to_string)
+                            .collect();
+                        ms.sort_unstable();
+                        ms.dedup();
+                        ms
+                    }
                 };
                 if self.is_hot(m, &attr) {
                     strong.push(if methods.is_empty() {
@@ -602,8 +773,9 @@ impl Join<'_, '_> {
                         Pattern::Class(bound.clone(), methods)
                     });
                 } else if !methods.is_empty() {
-                    // Calling the class reaches no word: only `K.m` with a hot `m` counts.
-                    strong.push(Pattern::Attr(format!("{bound}."), methods));
+                    // Calling the class reaches no word: only `K.m` with a hot `m` counts,
+                    // or a subclass, which inherits `m`.
+                    strong.push(Pattern::Methods(bound.clone(), methods));
                 }
                 if self.is_net(m, &attr) {
                     net.push(Pattern::Name(bound));
@@ -646,9 +818,12 @@ impl Join<'_, '_> {
             return;
         };
         let calls = exact.functions.values().flat_map(|r| &r.calls);
+        // A class inherits from its bases: it is looked at again when they change.
+        let bases = exact.classes.values().flat_map(|c| &c.bases);
         for c in calls
             .chain(&exact.calls_at_load)
             .chain(&exact.imports_at_load)
+            .chain(bases)
         {
             let list = self.callers.entry(key_hash(last(c))).or_default();
             if list.last() != Some(&e) {
@@ -696,10 +871,61 @@ impl Join<'_, '_> {
         if loads && self.modules[e].links.kind == Kind::Module {
             self.loaders.insert(e);
         }
+        hot.extend(self.inherits_hot(e, &asked));
         let set = self.exact_hot.entry(e).or_default();
         let before = set.len();
         set.extend(hot);
         names.is_none() && own || set.len() != before
+    }
+
+    /// The methods (`K.__init__`, `K.m`) that classes of parsed module `e` inherit from a
+    /// base whose call may run a signal, for bases whose names `asked` admits: what callers
+    /// of `K` reach, which [`Join::spread`] then hands on as it does for `e`'s own functions.
+    fn inherits_hot(&self, e: usize, asked: &dyn Fn(&str) -> bool) -> Vec<String> {
+        let Some(exact) = &self.modules[e].links.exact else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut checks = 0usize;
+        for (k, shape) in exact.classes.iter().filter(|(_, c)| !c.bases.is_empty()) {
+            if !shape.bases.iter().any(|b| asked(b)) {
+                continue;
+            }
+            checks += 1;
+            if checks > MAX_INHERITING {
+                break;
+            }
+            // The methods its bases may hold: hot functions of parsed bases, hot method
+            // names of unparsed ones (each checked through [`Join::is_hot`]).
+            let mut members: BTreeSet<String> = BTreeSet::new();
+            for (c, b) in self.bases_of(e, k) {
+                let module = &self.modules[c];
+                match &module.links.exact {
+                    Some(x) => {
+                        let prefix = format!("{b}.");
+                        let hot = self.exact_hot.get(&c).into_iter().flatten();
+                        for f in x.functions.keys().chain(hot) {
+                            if let Some(m) = f.strip_prefix(prefix.as_str()) {
+                                members.insert(m.to_string());
+                            }
+                        }
+                    }
+                    None => members.extend(module.links.hot.iter().cloned()),
+                }
+            }
+            for m in members.into_iter().take(MAX_INHERITED) {
+                let key = format!("{k}.{m}");
+                let attr = if matches!(m.as_str(), "__init__" | "__new__") {
+                    k.as_str()
+                } else {
+                    key.as_str()
+                };
+                if !shape.defines(&m) && self.is_hot(e, attr) {
+                    out.push(key);
+                }
+            }
+        }
+        out
     }
 
     /// Step 1, from the modules whose hot names changed: their parsed callers (by the index of
@@ -724,7 +950,10 @@ impl Join<'_, '_> {
                             || !r.network.is_empty()
                             || hot.is_some_and(|h| h.contains(f.as_str()))
                     })
-                    .map(|(f, _)| {
+                    .map(|(f, _)| f)
+                    // Methods its classes inherit from a hot base.
+                    .chain(hot.into_iter().flatten())
+                    .map(|f| {
                         // Called as `K` for a constructor, else by the method's own name.
                         match f.split_once('.') {
                             Some((k, "__init__" | "__new__")) => k.to_string(),
@@ -821,8 +1050,13 @@ impl Join<'_, '_> {
                 self.modules[x].parse = true;
                 continue;
             }
-            let offsets = occurrences(src, &strong, MAX_OFFSETS);
+            let (offsets, base) = occurrences_and_bases(src, &strong, MAX_OFFSETS);
             if offsets.is_empty() {
+                continue;
+            }
+            if base {
+                // A class of it inherits a hot constructor or method (`class B(EvilBase)`).
+                self.modules[x].parse = true;
                 continue;
             }
             let placed = crate::formats::python_layout::place(src, &offsets, &[], &[], true);
@@ -873,6 +1107,7 @@ impl Join<'_, '_> {
             }
         }
         self.parsed += want.len();
+        self.mro_memo.borrow_mut().clear();
         let mut done = Vec::new();
         for (m, src) in self.read(&want) {
             let loc = self.modules[m].links.location.clone();
@@ -1195,6 +1430,11 @@ fn walk(j: &mut Join<'_, '_>) -> (Found, BTreeSet<usize>) {
                             queue.push((callee, Step::Call(a), depth + 1, direct));
                         }
                     }
+                    // A constructor or method the class inherits (`class XModel(EvilBase)`):
+                    // on to the base that provides it.
+                    for (callee, a) in j.inherited(m, &attr) {
+                        queue.push((callee, Step::Call(a), depth + 1, direct));
+                    }
                     for reach in reaches {
                         let net = reach.network.iter().filter(|_| direct);
                         for l in reach.latent.iter().chain(net) {
@@ -1288,6 +1528,8 @@ pub fn join<'a>(
         truncated: BTreeSet::new(),
         resolved: std::cell::RefCell::new(HashMap::new()),
         resolved_count: std::cell::Cell::new(0),
+        mro_fuel: std::cell::Cell::new(MAX_MRO),
+        mro_memo: std::cell::RefCell::new(HashMap::new()),
         imports_memo: std::cell::RefCell::new(HashMap::new()),
         roots: std::cell::RefCell::new(BTreeSet::new()),
         exact_hot: HashMap::new(),

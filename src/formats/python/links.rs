@@ -96,6 +96,48 @@ pub struct Exact {
     pub functions: BTreeMap<String, Reach>,
     /// For a script: the signals its top level holds, graded at load.
     pub script_latent: Vec<Latent>,
+    /// Its module-level classes, by name: their bases in the package and the methods they
+    /// define (a class without a constructor of its own runs its first base's).
+    pub classes: BTreeMap<String, Shape>,
+}
+
+/// What the join needs of one class: its bases that may be the package's (in order: another
+/// module's, `.base.EvilBase`, or a class of the same module, `A`) and its methods, sorted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shape {
+    pub bases: Vec<String>,
+    pub methods: Vec<String>,
+}
+
+impl Shape {
+    /// Whether the class defines `method` itself.
+    pub fn defines(&self, method: &str) -> bool {
+        has(&self.methods, method)
+    }
+}
+
+/// The module-level classes of a parse ([`Exact::classes`]): each base kept when it names a
+/// class of the same module or may name one of the package ([`in_package`]); `nn.Module` and
+/// `PreTrainedModel` are not followed.
+fn shapes(sig: &Signals, roots: &[String]) -> BTreeMap<String, Shape> {
+    let local: BTreeSet<&str> = sig.class_shapes.iter().map(|c| c.0.as_str()).collect();
+    let mut out = BTreeMap::new();
+    for (name, bases, methods) in &sig.class_shapes {
+        if out.len() >= MAX_FUNCTIONS {
+            break;
+        }
+        let bases: Vec<String> = bases
+            .iter()
+            .filter(|b| local.contains(b.as_str()) && *b != name || in_package(b, roots))
+            .cloned()
+            .collect();
+        let mut methods = methods.clone();
+        methods.sort_unstable();
+        methods.dedup();
+        // A later definition of the same name replaces the class, as it does in Python.
+        out.insert(name.clone(), Shape { bases, methods });
+    }
+    out
 }
 
 /// One module's links to the other modules of its package.
@@ -683,6 +725,7 @@ pub fn build(
     let calls_direct = pick(&mut direct.iter());
     let (imports_at_load, over) = imported_modules(imports);
     truncated |= over;
+    let classes = shapes(sig, &roots);
 
     // Nothing to describe (most parsed modules): no signal inside a function and no call
     // into the package from one.
@@ -709,6 +752,7 @@ pub fn build(
                 calls_at_load,
                 calls_direct,
                 imports_at_load,
+                classes,
                 ..Exact::default()
             },
             truncated,
@@ -872,6 +916,7 @@ pub fn build(
             imports_at_load,
             functions,
             script_latent: Vec::new(),
+            classes,
         },
         truncated,
     )

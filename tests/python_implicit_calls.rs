@@ -1,0 +1,68 @@
+//! Calls the source never spells: `logging.config.dictConfig` importing and calling the
+//! callable a `'()'` or `'class'` entry names, `operator.call(f, …)` (Python 3.11+), and a class
+//! made at the top level by `type(name, bases, ns)`, which runs its bases' `__init_subclass__`
+//! as a class statement does. Fixtures are written here, defanged (commands only `echo`), and
+//! scanned; nothing is executed. Benign look-alikes stay below medium.
+
+use airlock::finding::Severity;
+
+#[path = "support/pysrc.rs"]
+mod pysrc;
+use pysrc::{benign, check};
+
+const SHELL: &str = "python-shell-command";
+
+#[test]
+fn logging_configurations_call_the_callables_they_name() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import logging.config\nlogging.config.dictConfig({'version': 1, 'handlers': {'h': {'()': 'os.system', 'command': 'echo airlock-test'}}})\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import logging.config\nlogging.config.dictConfig({'version': 1, 'handlers': {'h': {'class': 'subprocess.Popen', 'args': 'echo airlock-test', 'shell': True}}})\n", SHELL, Some(High)),
+        // Through a variable, and a `ext://` prefix.
+        ("demo/__init__.py", "import logging.config\ncfg = {'version': 1, 'formatters': {'f': {'()': 'ext://os.system', 'command': 'echo airlock-test'}}}\nlogging.config.dictConfig(cfg)\n", SHELL, Some(High)),
+        // A factory only the pickle denylist names.
+        ("demo/__init__.py", "import logging.config\nlogging.config.dictConfig({'version': 1, 'filters': {'f': {'()': 'pexpect.run', 'command': 'echo airlock-test'}}})\n", SHELL, Some(High)),
+        // In a function nothing calls.
+        ("demo/tools.py", "import logging.config\ndef setup():\n    logging.config.dictConfig({'version': 1, 'handlers': {'h': {'()': 'os.system', 'command': 'echo airlock-test'}}})\n", SHELL, Some(Low)),
+    ]);
+}
+
+#[test]
+fn ordinary_logging_configurations_stay_quiet() {
+    benign(&[
+        ("demo/__init__.py", "import logging.config\nlogging.config.dictConfig({'version': 1, 'formatters': {'json': {'()': 'myapp.log.JsonFormatter', 'fmt': '%(message)s'}}, 'handlers': {'console': {'class': 'logging.StreamHandler', 'formatter': 'json', 'stream': 'ext://sys.stdout'}, 'file': {'class': 'logging.handlers.RotatingFileHandler', 'filename': 'app.log'}}, 'root': {'handlers': ['console', 'file'], 'level': 'INFO'}})\n"),
+        // Factories from modules the denylist takes whole, and a non-logging `class` key.
+        ("demo/__init__.py", "import logging.config\nlogging.config.dictConfig({'version': 1, 'filters': {'a': {'()': 'os.path.join', 'a': 'x'}, 'b': {'()': 'threading.Lock'}}})\nMODELS = {'runner': {'class': 'sh.Command', 'args': ['ls']}}\n"),
+        ("demo/__init__.py", "import logging.config, os\nlogging.config.fileConfig(os.path.join(os.path.dirname(__file__), 'logging.ini'))\n"),
+        ("demo/__init__.py", "import logging.config\nlogging.config.fileConfig('logging.conf', disable_existing_loggers=False)\n"),
+    ]);
+}
+
+#[test]
+fn operator_call_calls_its_first_argument() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import operator, os\noperator.call(os.system, 'echo airlock-test')\n", SHELL, Some(High)),
+        ("demo/__init__.py", "from operator import call\nimport subprocess\ncall(subprocess.run, 'echo airlock-test', shell=True)\n", SHELL, Some(High)),
+        ("demo/tools.py", "import operator, os\ndef go():\n    operator.call(os.system, 'echo airlock-test')\n", SHELL, Some(Low)),
+    ]);
+    benign(&[(
+        "demo/__init__.py",
+        "import operator\nprint(operator.call(len, [1, 2, 3]), operator.add(1, 2))\n",
+    )]);
+}
+
+#[test]
+fn a_class_made_by_type_runs_its_bases_init_subclass() {
+    use Severity::*;
+    check(&[
+        ("demo/__init__.py", "import os\nclass B:\n    def __init_subclass__(cls, **kw):\n        os.system('echo airlock-test')\nX = type('X', (B,), {})\n", SHELL, Some(High)),
+        ("demo/__init__.py", "import os\nclass B:\n    def __init_subclass__(cls, **kw):\n        os.system('echo airlock-test')\nns = {'x': 1}\ntype('X', (object, B), ns)\n", SHELL, Some(High)),
+        // Inside a function nothing calls.
+        ("demo/tools.py", "import os\nclass B:\n    def __init_subclass__(cls, **kw):\n        os.system('echo airlock-test')\ndef make():\n    return type('X', (B,), {})\n", SHELL, Some(Low)),
+    ]);
+    benign(&[(
+        "demo/__init__.py",
+        "class Registry:\n    items = []\n    def __init_subclass__(cls, **kw):\n        Registry.items.append(cls.__name__)\nX = type('X', (Registry,), {'v': 1})\nprint(type(X), type('s'))\n",
+    )]);
+}
