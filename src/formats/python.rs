@@ -1514,8 +1514,6 @@ const MORE_CREDENTIALS: &[&str] = &[
     "FileZilla/recentservers.xml",
     "/metadata/identity/oauth2/token",
     "computeMetadata/v1/instance/service-accounts",
-    "latest/api/token",
-    "0xa9fea9fe",
     "my.cnf",
     "gradle.properties",
     ".cloudflared/cert.pem",
