@@ -565,3 +565,19 @@ fn argv_shells_in_every_spelling() {
         }
     }
 }
+
+/// Attribute names computed by slicing with a step, `reversed`, `casefold`, or decoders inside
+/// the `getattr` call, and a module imported second in a statement (`import codecs, os`)
+/// (tester t18 2.4).
+#[test]
+fn getattr_names_computed_other_ways_resolve() {
+    use airlock::finding::Severity::High;
+    pysrc::check(&[
+        ("demo/__init__.py", "import os\ngetattr(os, 'sxyxsxtxexm'[::2])('echo airlock-test')\n", "python-shell-command", Some(High)),
+        ("demo/__init__.py", "import os\ngetattr(os, ''.join(reversed('metsys')))('echo airlock-test')\n", "python-shell-command", Some(High)),
+        ("demo/__init__.py", "import os\ngetattr(os, 'System'.casefold())('echo airlock-test')\n", "python-shell-command", Some(High)),
+        ("demo/__init__.py", "import codecs, os\ngetattr(os, codecs.decode('flfgrz', 'rot13'))('echo airlock-test')\n", "python-shell-command", Some(High)),
+        ("demo/__init__.py", "import base64, os\ngetattr(os, base64.b64decode('c3lzdGVt').decode())('echo airlock-test')\n", "python-shell-command", Some(High)),
+        ("demo/__init__.py", "import os\ngetattr(os, 'xxsystemxx'[2:-2])('echo airlock-test')\n", "python-shell-command", Some(High)),
+    ]);
+}

@@ -8354,6 +8354,17 @@ fn sensitive_import(src: &[u8], at: usize) -> Option<(usize, Group, Vec<ByteRang
     }
     let mut group = None;
     let mut bound = Vec::new();
+    // `import codecs, os`: a module the `import os` word finds only first in a statement.
+    if module.is_none()
+        && items.iter().skip(1).any(|((s, e), _)| {
+            matches!(
+                &src[*s..*e],
+                b"os" | b"sys" | b"pty" | b"operator" | b"functools"
+            )
+        })
+    {
+        group = Some(Group::Module);
+    }
     for ((s, e), alias) in items {
         let name = &src[s..e];
         let hit = match module {

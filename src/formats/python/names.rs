@@ -1095,19 +1095,30 @@ impl Names {
                 // `s[::-1]`: a reversed constant.
                 let key = field(n, F::Subscript)?;
                 if key.kind() == "slice" {
+                    // `s[::-1]`, `s[::2]`, `s[1:-1]`: integer bounds and step, Python's rules.
                     let t: String = text(key, src)
                         .chars()
                         .filter(|c| !c.is_whitespace())
                         .collect();
-                    if t != "::-1" {
+                    let parts: Vec<&str> = t.split(':').collect();
+                    if parts.len() > 3 {
+                        return None;
+                    }
+                    let int = |i: usize| -> Option<Option<i64>> {
+                        match parts.get(i).copied().unwrap_or("") {
+                            "" => Some(None),
+                            p => p.parse::<i64>().ok().map(Some),
+                        }
+                    };
+                    let (start, stop, step) = (int(0)?, int(1)?, int(2)?.unwrap_or(1));
+                    if step == 0 {
                         return None;
                     }
                     let v = self.eval_at(field(n, F::Value)?, src, scope, depth + 1, fuel)?;
                     return match v {
                         Value::Data { bytes, decoded, .. } => {
                             let bytes = bytes.and_then(|b| {
-                                let mut r = b.to_vec();
-                                r.reverse();
+                                let r = py_slice(&b, start, stop, step);
                                 self.alloc(r.len()).then(|| Rc::from(r))
                             });
                             Some(Value::Data {
@@ -1585,6 +1596,7 @@ impl Names {
                         | "wrap_socket"
                         | "BytesIO"
                         | "lower"
+                        | "casefold"
                         | "upper"
                         | "swapcase"
                         | "translate"
@@ -1645,7 +1657,16 @@ impl Names {
             let method = field(f, F::Attribute).map(|a| text(a, src));
             if matches!(
                 method,
-                Some("join" | "replace" | "format" | "lower" | "upper" | "swapcase" | "translate")
+                Some(
+                    "join"
+                        | "replace"
+                        | "format"
+                        | "lower"
+                        | "casefold"
+                        | "upper"
+                        | "swapcase"
+                        | "translate"
+                )
             ) {
                 let object = field(f, F::Object)?;
                 let base = self
@@ -1672,7 +1693,7 @@ impl Names {
                         }
                         out
                     }
-                    Some("lower") => base.to_ascii_lowercase(),
+                    Some("lower" | "casefold") => base.to_ascii_lowercase(),
                     Some("upper") => base.to_ascii_uppercase(),
                     Some("swapcase") => base
                         .iter()
@@ -2059,6 +2080,13 @@ impl Names {
                 // `map(chr, [ints])`.
                 let f = field(n, F::Function)?;
                 let args = field(n, F::Arguments)?;
+                // `reversed('metsys')`: the characters from the end.
+                if text(f, src) == "reversed" && self.lookup(scope, "reversed").is_none() {
+                    let mut items =
+                        self.items(args.named_child(0)?, src, scope, depth + 1, fuel)?;
+                    items.reverse();
+                    return Some(items);
+                }
                 if text(f, src) != "map" {
                     return self
                         .eval_at(n, src, scope, depth + 1, fuel)?
@@ -2900,6 +2928,45 @@ fn replace_all(hay: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
     }
     out.extend_from_slice(&hay[last..]);
     Some(out)
+}
+
+/// Python's slice `b[start:stop:step]` of a constant (its characters when it is UTF-8, else its
+/// bytes), with negative bounds counted from the end and out-of-range bounds clamped.
+fn py_slice(b: &[u8], start: Option<i64>, stop: Option<i64>, step: i64) -> Vec<u8> {
+    let text = std::str::from_utf8(b).ok();
+    let units: Vec<&[u8]> = match text {
+        Some(t) => t
+            .char_indices()
+            .map(|(i, c)| &b[i..i + c.len_utf8()])
+            .collect(),
+        None => b.chunks(1).collect(),
+    };
+    let len = units.len() as i64;
+    let norm = |v: i64, lo: i64, hi: i64| {
+        let v = if v < 0 { v + len } else { v };
+        v.clamp(lo, hi)
+    };
+    let mut out = Vec::new();
+    if step > 0 {
+        let (mut i, end) = (
+            start.map_or(0, |s| norm(s, 0, len)),
+            stop.map_or(len, |s| norm(s, 0, len)),
+        );
+        while i < end {
+            out.extend_from_slice(units[i as usize]);
+            i += step;
+        }
+    } else {
+        let (mut i, end) = (
+            start.map_or(len - 1, |s| norm(s, -1, len - 1)),
+            stop.map_or(-1, |s| norm(s, -1, len - 1)),
+        );
+        while i > end {
+            out.extend_from_slice(units[i as usize]);
+            i += step;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
