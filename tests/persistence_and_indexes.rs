@@ -162,6 +162,12 @@ fn index_configuration_outside_requirements_txt_is_read() {
         ("uv-lock-http", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"http://pkgs.example.invalid/simple\" }\nsdist = { url = \"http://pkgs.example.invalid/torch-2.5.1.tar.gz\" }\n", Some(Medium)),
         // VCS URLs over plain HTTP, editable or not; an option after a line end pip's
         // `str.splitlines` knows (a vertical tab, a record separator); a UTF-16 file.
+        ("pylock-archive-http", "pylock.toml", "lock-version = \"1.0\"\n[[packages]]\nname = \"x\"\nversion = \"1.0\"\narchive = { url = \"http://files.example.invalid/x-1.0.tar.gz\" }\n", Some(Medium)),
+        ("pylock-vcs-http", "pylock.toml", "lock-version = \"1.0\"\n[[packages]]\nname = \"x\"\nvcs = { type = \"git\", url = \"http://git.example.invalid/x.git\", commit-id = \"00\" }\n", Some(Medium)),
+        ("pylock-wheel-http-hashed", "pylock.toml", "lock-version = \"1.0\"\n[[packages]]\nname = \"x\"\nversion = \"1.0\"\nwheels = [{ url = \"http://files.example.invalid/x-1.0-py3-none-any.whl\", hashes = { sha256 = \"00\" } }]\n", Some(Low)),
+        ("pep621-direct-http", "pyproject.toml", "[project]\nname = \"x\"\nversion = \"1\"\ndependencies = [\"helper @ http://files.example.invalid/helper-1.0.tar.gz\"]\n", Some(Medium)),
+        ("metadata-direct-http", "x-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: x\nVersion: 1.0\nRequires-Dist: helper @ http://files.example.invalid/helper-1.0.tar.gz\n", Some(Medium)),
+        ("metadata-direct-https", "y-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: y\nVersion: 1.0\nRequires-Dist: helper @ https://files.example.invalid/helper-1.0.tar.gz\n", None),
         ("vcs-http", "requirements.txt", "x @ git+http://git.example.invalid/x.git\n", Some(Medium)),
         ("editable-vcs-http", "requirements.txt", "-e git+http://git.example.invalid/x.git#egg=x\n", Some(Medium)),
         ("editable-vcs-https", "requirements.txt", "-e git+https://git.example.invalid/x.git#egg=x\n", Some(Low)),

@@ -155,7 +155,11 @@ pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) {
     let head = &data[..data.len().min(64 << 10)];
     let text = String::from_utf8_lossy(head);
     let (mut name, mut version) = (None, None);
-    for line in crate::formats::pypkg::universal_lines(&text).take(2000) {
+    let mut reported = 0;
+    for (i, line) in crate::formats::pypkg::universal_lines(&text)
+        .enumerate()
+        .take(2000)
+    {
         if line.trim().is_empty() {
             break;
         }
@@ -163,6 +167,21 @@ pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) {
             match k.trim().to_ascii_lowercase().as_str() {
                 "name" if name.is_none() => name = Some(v.trim().to_string()),
                 "version" if version.is_none() => version = Some(v.trim().to_string()),
+                // pip installs a dependency from its direct reference with the package.
+                "requires-dist" if reported < 16 => {
+                    if let Some(url) = direct_url(v.trim()).filter(|u| plain(u)) {
+                        reported += 1;
+                        emit_source(
+                            ctx,
+                            loc,
+                            (i + 1) as u64,
+                            crate::finding::Severity::Medium,
+                            "a dependency is installed from a URL without a hash",
+                            url,
+                            line,
+                        );
+                    }
+                }
                 _ => {}
             }
         }
@@ -1057,13 +1076,27 @@ fn pyproject(ctx: &mut Ctx, text: &str, loc: &Location) {
         .filter_map(|v| v.as_str())
         .take(MAX_PROJECT_DEPENDENCIES)
     {
-        if let Some(p) = pin_of(spec) {
-            // The line is looked up in files of ordinary size only (a search per entry).
-            let line = (text.len() <= 1 << 20)
+        // The line is looked up in files of ordinary size only (a search per entry).
+        let line = || {
+            (text.len() <= 1 << 20)
                 .then(|| text.find(spec))
                 .flatten()
-                .map_or(0, |at| text[..at].matches('\n').count() as u64 + 1);
-            pins.push(Pin { line, ..p });
+                .map_or(0, |at| text[..at].matches('\n').count() as u64 + 1)
+        };
+        if let Some(p) = pin_of(spec) {
+            pins.push(Pin { line: line(), ..p });
+        }
+        // A direct reference over plain HTTP (`x @ http://…`, `git+http://`).
+        if let Some(url) = direct_url(spec).filter(|u| plain(u)) {
+            emit_source(
+                ctx,
+                loc,
+                line(),
+                Severity::Medium,
+                "installs a package from a URL without a hash",
+                url,
+                spec,
+            );
         }
     }
     if !pins.is_empty() {
@@ -1203,8 +1236,29 @@ fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: 
         let url = ["registry", "url", "git"]
             .iter()
             .find_map(|k| source.and_then(|s| s.get(*k)).and_then(|v| v.as_str()))
-            .or_else(|| p.get("index").and_then(|v| v.as_str()));
-        let Some(url) = url.filter(|u| plain(u)) else {
+            .or_else(|| p.get("index").and_then(|v| v.as_str()))
+            .filter(|u| plain(u))
+            // The artifacts' own URLs (PEP 751 `vcs`, `archive`, `sdist`, `wheels[]`; uv's
+            // `sdist` and `wheels[]`).
+            .or_else(|| {
+                ["vcs", "archive", "sdist"]
+                    .iter()
+                    .filter_map(|k| {
+                        p.get(*k)
+                            .and_then(|a| a.get("url"))
+                            .and_then(|v| v.as_str())
+                    })
+                    .chain(
+                        p.get("wheels")
+                            .and_then(|w| w.as_array())
+                            .into_iter()
+                            .flatten()
+                            .take(1024)
+                            .filter_map(|w| w.get("url").and_then(|v| v.as_str())),
+                    )
+                    .find(|u| plain(u))
+            });
+        let Some(url) = url else {
             continue;
         };
         if !seen.insert(url) {
@@ -1222,7 +1276,7 @@ fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: 
             loc,
             line,
             sev,
-            "installs packages from an index over plain HTTP",
+            "installs packages from an index or URL over plain HTTP",
             url,
             evidence,
         );
