@@ -352,3 +352,36 @@ fn a_huge_lock_file_is_a_bound_and_late_console_scripts_count() {
         ids(&r)
     );
 }
+
+#[test]
+fn an_entry_points_file_in_another_case_is_read() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data) in [
+        ("evil/cli.py", "def main():\n    pass\n"),
+        (
+            "evil-1.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n",
+        ),
+        (
+            "evil-1.0.dist-info/Entry_Points.txt",
+            "[console_scripts]\nssh = evil.cli:main\n",
+        ),
+        (
+            "evil-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        ),
+    ] {
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("member");
+        w.write_all(data.as_bytes()).expect("write");
+    }
+    let whl = w.finish().expect("zip").into_inner();
+    let r = timed_scan(&write(dir.path(), "evil-1.0-py3-none-any.whl", &whl));
+    assert!(
+        ids(&r).contains(&"entry-point-shadows-command"),
+        "{:?}",
+        ids(&r)
+    );
+}

@@ -678,7 +678,13 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
         parts
             .dist_info
             .iter()
-            .find(|(n, _)| n.ends_with(suffix) && n.matches('/').count() == 1)
+            .find(|(n, _)| {
+                n.matches('/').count() == 1
+                    && (n.ends_with(suffix)
+                        // `Entry_Points.txt`: case-insensitive file systems find it.
+                        || (suffix.ends_with("entry_points.txt")
+                            && n.to_ascii_lowercase().ends_with(suffix)))
+            })
             .map(|(n, t)| (n.clone(), t.clone()))
     };
     match find(".dist-info/RECORD") {

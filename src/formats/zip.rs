@@ -1027,7 +1027,12 @@ fn record_wheel_member(parts: &mut WheelParts, name: &str, body: &[u8], format: 
             ".dist-info/entry_points.txt",
         ]
         .iter()
-        .any(|s| name.ends_with(s));
+        .any(|s| name.ends_with(s))
+        // `Entry_Points.txt` is read on case-insensitive file systems (Windows, macOS).
+        || (name.matches('/').count() == 1
+            && name
+                .to_ascii_lowercase()
+                .ends_with(".dist-info/entry_points.txt"));
     if dist_info && body.len() < 64 << 20 {
         parts
             .dist_info
