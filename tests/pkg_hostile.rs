@@ -295,6 +295,14 @@ fn pth_with_a_million_lines() {
     let imports = "import x\n".repeat(1_000_000);
     let r = timed_scan(&write(dir.path(), "many.pth", imports.as_bytes()));
     assert!(ids(&r).contains(&"resource-limit"), "{:?}", ids(&r));
+    // High: Python runs every line, so a payload past the bound must not pass a high gate.
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "resource-limit" && f.severity == airlock::Severity::High),
+        "{:?}",
+        ids(&r)
+    );
     assert!(r.findings.len() < 1100, "{}", r.findings.len());
     // A million path lines hide one import line at the end: it is still found.
     let mut paths = "/opt/lib\n".repeat(1_000_000);
@@ -384,4 +392,44 @@ fn an_entry_points_file_in_another_case_is_read() {
         "{:?}",
         ids(&r)
     );
+}
+
+#[test]
+fn a_text_member_over_the_text_bound_keeps_its_record_digest() {
+    use base64::Engine;
+    use sha2::Digest;
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let big = "# padding line of a generated module\n".repeat((65 << 20) / 37 + 1);
+    let record_row = |name: &str, data: &[u8]| {
+        let d = sha2::Sha256::digest(data);
+        format!(
+            "{name},sha256={},{}\n",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d),
+            data.len()
+        )
+    };
+    let meta = "Metadata-Version: 2.1\nName: big\nVersion: 1.0\n";
+    let wheel_txt = "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n";
+    let mut record = String::new();
+    record.push_str(&record_row("big/table.py", big.as_bytes()));
+    record.push_str(&record_row("big-1.0.dist-info/METADATA", meta.as_bytes()));
+    record.push_str(&record_row("big-1.0.dist-info/WHEEL", wheel_txt.as_bytes()));
+    record.push_str("big-1.0.dist-info/RECORD,,\n");
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in [
+        ("big/table.py", big.as_str()),
+        ("big-1.0.dist-info/METADATA", meta),
+        ("big-1.0.dist-info/WHEEL", wheel_txt),
+        ("big-1.0.dist-info/RECORD", record.as_str()),
+    ] {
+        w.start_file(name, opts).expect("member");
+        w.write_all(data.as_bytes()).expect("write");
+    }
+    let whl = w.finish().expect("zip").into_inner();
+    let r = timed_scan(&write(dir.path(), "big-1.0-py3-none-any.whl", &whl));
+    assert!(ids(&r).contains(&"resource-limit"), "{:?}", ids(&r));
+    assert!(!ids(&r).contains(&"wheel-record-mismatch"), "{:?}", ids(&r));
 }

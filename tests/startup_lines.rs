@@ -318,6 +318,27 @@ fn kernel_specs_and_conda_activation_hooks_a_wheel_installs_are_startup_code() {
         (hook, b"#!/bin/sh\nexport GDAL_DATA=\"$CONDA_PREFIX/share/gdal\"\n", Some(Severity::Low)),
     ];
     let rules = std::sync::Arc::new(airlock::yara::YaraRules::builtin().expect("rules"));
+    // Padding the argv past any count, or nesting the spec past the JSON parser's bound,
+    // hides nothing (tester t19).
+    let mut padded = vec!["python".to_string()];
+    padded.extend(std::iter::repeat_n("-X1".to_string(), 200));
+    padded.extend([
+        "-c".to_string(),
+        "import os; os.system('echo airlock')".to_string(),
+    ]);
+    let padded = serde_json::to_vec(&serde_json::json!({"argv": padded})).expect("json");
+    let deep = format!(
+        "{{\"argv\": [\"python\", \"-m\", \"ipykernel_launcher\"], \"metadata\": {}1{}}}",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let cases: Vec<(&str, &[u8], Option<Severity>)> = cases
+        .into_iter()
+        .chain([
+            (kernel, padded.as_slice(), Some(Severity::High)),
+            (kernel, deep.as_bytes(), Some(Severity::High)),
+        ])
+        .collect();
     for (member, data, want) in cases {
         let dir = tempfile::tempdir().expect("tempdir");
         let p = dir.path().join("w-1.0-py3-none-any.whl");
@@ -330,7 +351,7 @@ fn kernel_specs_and_conda_activation_hooks_a_wheel_installs_are_startup_code() {
             .collect();
         let got = f
             .iter()
-            .filter(|(id, _, _)| *id == "startup-hook-file")
+            .filter(|(id, _, _)| *id == "startup-hook-file" || *id == "resource-limit")
             .map(|(_, s, _)| *s)
             .max();
         assert_eq!(

@@ -359,7 +359,12 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         Ok(t) => t,
         Err(e) => std::str::from_utf8(&data[..e.valid_up_to()]).unwrap_or_default(),
     };
-    let strong = text.contains("_target_") || text.contains("_component_");
+    // A file that names a target key outright: a bound that stops its reading is medium.
+    let strong = text.contains("_target_")
+        || text.contains("_component_")
+        || text.contains("\"pyref\"")
+        || text.contains("\"()\"")
+        || text.contains("(): ");
     // Comment lines make no events: a config padded past the bound with comments is read with
     // them blanked (line numbers kept).
     let uncommented;

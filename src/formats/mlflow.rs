@@ -63,14 +63,20 @@ pub fn loader_imports(text: &str) -> Vec<(String, String, bool)> {
     let Some(Yaml::Map(flavors)) = doc.get("flavors") else {
         return out;
     };
-    for (_, conf) in flavors.iter().take(64) {
+    for (flavor, conf) in flavors.iter().take(64) {
         let code = conf
             .get("code")
             .and_then(Yaml::as_str)
             .filter(|c| !matches!(*c, "" | "null" | "~"))
             .map(|c| c.trim_matches('/').to_string())
             .unwrap_or_default();
-        if let Some(m) = conf.get("loader_module").and_then(Yaml::as_str) {
+        // `mlflow.pyfunc.load_model` honours `loader_module` in the `python_function` flavor
+        // only.
+        if let Some(m) = conf
+            .get("loader_module")
+            .and_then(Yaml::as_str)
+            .filter(|_| flavor == "python_function")
+        {
             if !is_mlflow(m) && dotted(m) {
                 out.push((code.clone(), m.to_string(), true));
             }
@@ -134,6 +140,7 @@ pub fn analyse_mlmodel(ctx: &mut Ctx, data: &[u8], loc: &Location) -> bool {
         if let Some(module) = conf
             .get("loader_module")
             .filter(|m| m.as_str().is_some_and(|m| !is_mlflow(m)))
+            .filter(|_| flavor == "python_function")
         {
             let m = module.as_str().unwrap_or_default();
             let from = match code {

@@ -89,7 +89,9 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
         if bytes.starts_with(b"import ") || bytes.starts_with(b"import\t") {
             executable += 1;
             if executable > MAX_EXEC_LINES {
-                ctx.limit(
+                // High: Python runs every line, and no real `.pth` has this many.
+                ctx.limit_at(
+                    Severity::High,
                     &at,
                     &format!("more than {MAX_EXEC_LINES} executable lines in one .pth"),
                     "this line and the rest of the file",
@@ -343,7 +345,8 @@ pub fn analyse_start(ctx: &mut Ctx, data: &[u8], loc: &Location) {
         });
         entries += 1;
         if entries > MAX_EXEC_LINES {
-            ctx.limit(
+            ctx.limit_at(
+                Severity::High,
                 &at,
                 &format!("more than {MAX_EXEC_LINES} entries in one .start file"),
                 "this line and the rest of the file",
@@ -1049,13 +1052,25 @@ pub fn analyse_host_file(ctx: &mut Ctx, kind: HostFile, data: &[u8], loc: &Locat
             if data.len() > 1 << 20 {
                 return;
             }
-            let Ok(spec) = serde_json::from_slice::<serde_json::Value>(data) else {
-                return;
+            let spec = match serde_json::from_slice::<serde_json::Value>(data) {
+                Ok(v) => v,
+                // A kernel spec is a small flat object: one nested past the parser's bound hides
+                // its `argv` from the analysis, not from Jupyter.
+                Err(e) if e.to_string().contains("recursion limit") => {
+                    ctx.limit_at(
+                        Severity::High,
+                        loc,
+                        "a Jupyter kernel spec nested deeper than 128 levels",
+                        "its argv",
+                    );
+                    return;
+                }
+                Err(_) => return,
             };
             let Some(argv) = spec.get("argv").and_then(|a| a.as_array()) else {
                 return;
             };
-            let words: Vec<&str> = argv.iter().filter_map(|a| a.as_str()).take(64).collect();
+            let words: Vec<&str> = argv.iter().filter_map(|a| a.as_str()).collect();
             let Some(program) = words.first() else {
                 return;
             };
@@ -1071,7 +1086,10 @@ pub fn analyse_host_file(ctx: &mut Ctx, kind: HostFile, data: &[u8], loc: &Locat
                         } else {
                             "a Jupyter kernel spec whose argv runs code given on its command line (-c): every notebook run with this kernel runs it"
                         })
-                        .evidence(crate::finding::truncate_chars(&words.join(" "), 200))
+                        .evidence(crate::finding::truncate_chars(
+                            &words.iter().take(64).copied().collect::<Vec<_>>().join(" "),
+                            200,
+                        ))
                         .build(),
                 );
             }

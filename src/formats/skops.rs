@@ -74,7 +74,10 @@ pub fn analyse_schema(ctx: &mut Ctx, data: &[u8], loc: &Location) {
     let value: serde_json::Value = match serde_json::from_slice(data) {
         Ok(v) => v,
         Err(e) if e.to_string().contains("recursion limit") => {
-            ctx.limit(
+            // High: `json.load`, which skops uses, reads such depths, and real schemas are
+            // a few dozen levels deep.
+            ctx.limit_at(
+                crate::finding::Severity::High,
                 loc,
                 "JSON nesting deeper than 128 levels",
                 "the types the schema names",

@@ -1301,7 +1301,7 @@ fn member(
                     hold_pickle, report_cut, HeldPickle, PICKLE_WINDOW,
                 };
                 let mut tail_crc = flate2::Crc::new();
-                let held = hold_pickle(ctx, rd, raw.len() as u64, e.usize, head, &mut |b| {
+                let held = hold_pickle(ctx, &mut rd, raw.len() as u64, e.usize, head, &mut |b| {
                     tail_crc.update(b)
                 });
                 match held {
@@ -1326,11 +1326,18 @@ fn member(
                     }
                 }
             } else {
-                read_bounded_sized(ctx, rd, raw.len() as u64, want, e.usize, head)
+                read_bounded_sized(ctx, &mut rd, raw.len() as u64, want, e.usize, head)
             };
             size_lie(ctx, body.len() as u64, e, &mloc, lied);
             let too_big = text && body.len() as u64 > MAX_TEXT_MEMBER;
             if too_big {
+                // A wheel's RECORD check needs the whole member's digest: the rest is hashed
+                // as it streams, never held.
+                if let Some(parts) = wheel.as_deref_mut() {
+                    if let Ok((digest, n)) = stream_digest(ctx, &body, &mut rd) {
+                        crate::formats::pypkg::record_digest(parts, &name, digest, n, f);
+                    }
+                }
                 body.truncate(MAX_TEXT_MEMBER as usize);
                 ctx.limit(
                     &mloc,

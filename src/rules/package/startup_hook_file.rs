@@ -10,7 +10,7 @@ pub static RULE: Rule = Rule {
     id: "startup-hook-file",
     default_severity: Severity::Medium,
     summary:
-        "a sitecustomize.py or usercustomize.py ships with a package; Python runs it at every start",
+        "a sitecustomize/usercustomize module (file, package or extension) ships with a package, or a host start-up file (Jupyter kernel spec, conda activation hook) runs code at every start",
     formats: "wheel, sdist, site-packages, venv",
     since: "0.1.0",
 };
