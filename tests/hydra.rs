@@ -514,3 +514,24 @@ fn vocabulary_tokens_that_look_like_logging_keys_are_not_configs() {
     assert_eq!(r.format, Format::Text);
     assert!(r.findings.is_empty(), "{:?}", r.findings);
 }
+
+#[test]
+fn cpp_initialisers_and_python_stubs_with_parentheses_are_not_configs() {
+    for (name, text) in [
+        (
+            "GridSampler.h",
+            "#pragma once\nstruct S {\n  S(): x(0) {}\n  int x;\n};\nclass handlers { public: int class_id; };\n",
+        ),
+        ("transform.pyi", "from typing import Any\ndef nullTransform(): ...\ndef translate(dx, dy): ...\n"),
+    ] {
+        let r = scan_named(name, text.as_bytes());
+        assert_eq!(r.format, Format::Text, "{name}");
+        assert!(r.findings.is_empty(), "{name}: {:?}", r.findings);
+    }
+    // A YAML logging config's plain `():` key at the start of a line is one.
+    let r = scan_named(
+        "logging.yaml",
+        b"version: 1\nformatters:\n  f:\n    ():\n      os.system\n",
+    );
+    assert_eq!(r.format, Format::HydraConfig);
+}

@@ -124,19 +124,7 @@ pub fn looks_like_config(data: &[u8]) -> bool {
             !before.is_some_and(ident) && rest.first() == Some(&b':')
         })
     };
-    // A `()` key (`"()": …`, `'()': …`, `(): …`), not the token "()" of a vocabulary.
-    let factory_key = |w: &[u8]| {
-        memchr::memmem::find_iter(data, w).any(|at| {
-            data[at + w.len()..]
-                .iter()
-                .find(|c| !matches!(c, b' ' | b'\t'))
-                .is_some_and(|c| *c == b':')
-        })
-    };
-    let logging = factory_key(b"\"()\"")
-        || factory_key(b"'()'")
-        || memchr::memmem::find(data, b"(): ").is_some()
-        || (key(b"handlers") && key(b"class"));
+    let logging = factory_key(data) || (key(b"handlers") && key(b"class"));
     if word(b"_target_")
         || word(b"_component_")
         || logging
@@ -160,6 +148,29 @@ pub fn looks_like_config(data: &[u8]) -> bool {
         return true;
     }
     escaped_key(data)
+}
+
+/// Whether `data` has a logging `dictConfig` factory key: `"()":` or `'()':` (JSON, quoted
+/// YAML), or a plain `():` that starts a line or follows `{` or `,` (not `f(): …` in C++ or a
+/// Python stub, nor the token "()" of a vocabulary).
+fn factory_key(data: &[u8]) -> bool {
+    let colon_after = |at: usize| {
+        data[at..]
+            .iter()
+            .find(|c| !matches!(c, b' ' | b'\t'))
+            .is_some_and(|c| *c == b':')
+    };
+    let quoted = [&b"\"()\""[..], &b"'()'"[..]]
+        .iter()
+        .any(|w| memchr::memmem::find_iter(data, w).any(|at| colon_after(at + w.len())));
+    quoted
+        || memchr::memmem::find_iter(data, b"():").any(|at| {
+            data[..at]
+                .iter()
+                .rev()
+                .find(|c| !matches!(c, b' ' | b'\t'))
+                .is_none_or(|c| matches!(c, b'\n' | b'\r' | b'{' | b','))
+        })
 }
 
 /// Whether a double-quoted string with a backslash escape, followed by `:` (a key), decodes to
@@ -363,8 +374,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
     let strong = text.contains("_target_")
         || text.contains("_component_")
         || text.contains("\"pyref\"")
-        || text.contains("\"()\"")
-        || text.contains("(): ");
+        || factory_key(data);
     // Comment lines make no events: a config padded past the bound with comments is read with
     // them blanked (line numbers kept).
     let uncommented;
