@@ -820,7 +820,12 @@ fn setup_py_command_classes_run_at_install_however_they_are_handed_over() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    // A build_ext that runs CMake with a fixed argv is what native packages do.
+    // A build_ext that runs CMake with a fixed argv, or fetches headers, is what native
+    // packages do.
+    pysrc::benign(&[(
+        "setup.py",
+        "import os, tarfile, urllib.request\nfrom setuptools import setup\nfrom setuptools.command.build_ext import build_ext\nclass fetch_headers(build_ext):\n    def run(self):\n        dst = 'third_party/eigen.tar.gz'\n        urllib.request.urlretrieve('https://eigen.example.invalid/eigen-3.4.0.tar.gz', dst)\n        tarfile.open(dst).extractall('third_party')\n        super().run()\nsetup(name='demo', cmdclass={'build_ext': fetch_headers})\n",
+    )]);
     pysrc::benign(&[(
         "setup.py",
         "import subprocess\nfrom setuptools import setup, Extension\nfrom setuptools.command.build_ext import build_ext\nclass CMakeBuild(build_ext):\n    def run(self):\n        subprocess.check_call(['cmake', '-S', '.', '-B', 'build'])\n        super().run()\nsetup(name='x', ext_modules=[Extension('x', [])], cmdclass={'build_ext': CMakeBuild})\n",

@@ -4754,29 +4754,17 @@ const PDM_BUILD_HOOKS: &[&str] = &[
 const SETUPTOOLS_COMMAND_METHODS: &[&str] =
     &["run", "initialize_options", "finalize_options", "__init__"];
 
-/// setuptools' and distutils' command classes (and `Command`, `Distribution`), by their last
-/// name: a class in `setup.py` derived from one is run by `setup()`.
+/// The classes whose subclasses in `setup.py` `setup()` runs at install: the install commands
+/// ([`INSTALL_COMMANDS`]) and `Distribution` (`distclass=`). A build command's override
+/// (`build_ext` fetching headers) is graded by `setup-install-hook` instead, low unless the
+/// file starts processes.
 const SETUPTOOLS_COMMANDS: &[&str] = &[
-    "Command",
-    "Distribution",
     "install",
     "develop",
     "egg_info",
-    "build",
-    "build_py",
-    "build_ext",
-    "build_clib",
-    "build_scripts",
-    "bdist_wheel",
     "bdist_egg",
-    "sdist",
-    "install_lib",
-    "install_scripts",
-    "install_data",
-    "install_egg_info",
-    "editable_wheel",
     "easy_install",
-    "test",
+    "Distribution",
 ];
 
 /// The methods hatchling calls on a build hook (`BuildHookInterface`) or metadata hook
