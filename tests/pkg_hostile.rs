@@ -334,71 +334,24 @@ fn a_huge_lock_file_is_a_bound_and_late_console_scripts_count() {
         eps.push_str(&format!("[g{i}]\n"));
     }
     eps.push_str("[console_scripts]\nssh = evil.cli:main\n");
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    use std::io::Write;
-    for (name, data) in [
-        ("evil/cli.py", "def main():\n    pass\n"),
-        (
-            "evil-1.0.dist-info/METADATA",
-            "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n",
-        ),
-        ("evil-1.0.dist-info/entry_points.txt", eps.as_str()),
-        (
-            "evil-1.0.dist-info/WHEEL",
-            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-        ),
-    ] {
-        w.start_file(name, zip::write::SimpleFileOptions::default())
-            .expect("member");
-        w.write_all(data.as_bytes()).expect("write");
-    }
-    let whl = w.finish().expect("zip").into_inner();
-    let r = timed_scan(&write(dir.path(), "evil-1.0-py3-none-any.whl", &whl));
-    assert!(
-        ids(&r).contains(&"entry-point-shadows-command"),
-        "{:?}",
-        ids(&r)
-    );
+    let whl = console_script_wheel("entry_points.txt", &eps);
+    assert_shadows_ssh(dir.path(), &whl);
 }
 
 #[test]
 fn an_entry_points_file_in_another_case_is_read() {
-    use std::io::Write;
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, data) in [
-        ("evil/cli.py", "def main():\n    pass\n"),
-        (
-            "evil-1.0.dist-info/METADATA",
-            "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n",
-        ),
-        (
-            "evil-1.0.dist-info/Entry_Points.txt",
-            "[console_scripts]\nssh = evil.cli:main\n",
-        ),
-        (
-            "evil-1.0.dist-info/WHEEL",
-            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
-        ),
-    ] {
-        w.start_file(name, zip::write::SimpleFileOptions::default())
-            .expect("member");
-        w.write_all(data.as_bytes()).expect("write");
-    }
-    let whl = w.finish().expect("zip").into_inner();
-    let r = timed_scan(&write(dir.path(), "evil-1.0-py3-none-any.whl", &whl));
-    assert!(
-        ids(&r).contains(&"entry-point-shadows-command"),
-        "{:?}",
-        ids(&r)
+    let whl = console_script_wheel(
+        "Entry_Points.txt",
+        "[console_scripts]\nssh = evil.cli:main\n",
     );
+    assert_shadows_ssh(dir.path(), &whl);
 }
 
 #[test]
 fn a_text_member_over_the_text_bound_keeps_its_record_digest() {
     use base64::Engine;
     use sha2::Digest;
-    use std::io::Write;
     let dir = tempfile::tempdir().expect("tempdir");
     let big = "# padding line of a generated module\n".repeat((65 << 20) / 37 + 1);
     let record_row = |name: &str, data: &[u8]| {
@@ -416,20 +369,53 @@ fn a_text_member_over_the_text_bound_keeps_its_record_digest() {
     record.push_str(&record_row("big-1.0.dist-info/METADATA", meta.as_bytes()));
     record.push_str(&record_row("big-1.0.dist-info/WHEEL", wheel_txt.as_bytes()));
     record.push_str("big-1.0.dist-info/RECORD,,\n");
-    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opts = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated);
-    for (name, data) in [
+    let whl = zip_of(&[
         ("big/table.py", big.as_str()),
         ("big-1.0.dist-info/METADATA", meta),
         ("big-1.0.dist-info/WHEEL", wheel_txt),
         ("big-1.0.dist-info/RECORD", record.as_str()),
-    ] {
-        w.start_file(name, opts).expect("member");
-        w.write_all(data.as_bytes()).expect("write");
-    }
-    let whl = w.finish().expect("zip").into_inner();
+    ]);
     let r = timed_scan(&write(dir.path(), "big-1.0-py3-none-any.whl", &whl));
     assert!(ids(&r).contains(&"resource-limit"), "{:?}", ids(&r));
     assert!(!ids(&r).contains(&"wheel-record-mismatch"), "{:?}", ids(&r));
+}
+
+/// A zip of (name, text) members, deflated, as a wheel builder writes them.
+fn zip_of(members: &[(&str, &str)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, data) in members {
+        w.start_file(*name, opts).expect("member");
+        w.write_all(data.as_bytes()).expect("write");
+    }
+    w.finish().expect("zip").into_inner()
+}
+
+/// A wheel of `evil` whose entry points file (named `name`) holds `eps`.
+fn console_script_wheel(name: &str, eps: &str) -> Vec<u8> {
+    let eps_member = format!("evil-1.0.dist-info/{name}");
+    zip_of(&[
+        ("evil/cli.py", "def main():\n    pass\n"),
+        (
+            "evil-1.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n",
+        ),
+        (&eps_member, eps),
+        (
+            "evil-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        ),
+    ])
+}
+
+/// The wheel `whl`, scanned, reports its `ssh` console script.
+fn assert_shadows_ssh(dir: &Path, whl: &[u8]) {
+    let r = timed_scan(&write(dir, "evil-1.0-py3-none-any.whl", whl));
+    assert!(
+        ids(&r).contains(&"entry-point-shadows-command"),
+        "{:?}",
+        ids(&r)
+    );
 }

@@ -2850,19 +2850,12 @@ fn invoked<'t>(
             | (_, "run_in_executor" | "call_later" | "call_at") => Some(1),
             (_, "Thread" | "Process") => {
                 // `Thread(group, target, name, args)`: the target by keyword or second.
-                let positional = |i: usize| {
-                    let mut c = args.walk();
-                    let found = args
-                        .named_children(&mut c)
-                        .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
-                        .nth(i);
-                    found
-                };
-                let Some(target) = keyword(args, src, "target").or_else(|| positional(1)) else {
+                let Some(target) = keyword(args, src, "target").or_else(|| positional(args, 1))
+                else {
                     return Vec::new();
                 };
                 let rest = keyword(args, src, "args")
-                    .or_else(|| positional(3))
+                    .or_else(|| positional(args, 3))
                     .into_iter()
                     .collect();
                 return vec![(target, rest)];
