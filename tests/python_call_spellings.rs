@@ -177,3 +177,18 @@ fn shells_and_interpreters_started_other_ways_run_commands() {
         ("demo/__init__.py", "import subprocess\ndef f():\n    subprocess.run(['find', '.', '-name', '*.pyc', '-delete'])\n"),
     ]);
 }
+
+/// Native code put into executable memory and called (tester t18 2.3): `mmap(…, PROT_EXEC)`
+/// with `CFUNCTYPE`, `VirtualAlloc(…, 0x40)` with `CreateThread`. Inside a function nothing
+/// calls it is low; a read-write mapping is nothing.
+#[test]
+fn shellcode_runners_are_critical_at_import() {
+    use Severity::*;
+    let rule = "python-exec-computed";
+    check(&[
+        ("demo/__init__.py", "import ctypes, mmap\nbuf = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)\nbuf.write(b'\\xc3')\naddr = ctypes.addressof(ctypes.c_char.from_buffer(buf))\nctypes.CFUNCTYPE(None)(addr)()\n", rule, Some(Critical)),
+        ("demo/__init__.py", "import ctypes\nk = ctypes.windll.kernel32\np = k.VirtualAlloc(0, 4096, 0x3000, 0x40)\nk.RtlMoveMemory(p, b'\\xc3', 1)\nk.CreateThread(0, 0, p, 0, 0, 0)\n", rule, Some(Critical)),
+        ("demo/jit.py", "import ctypes, mmap\ndef make(code):\n    buf = mmap.mmap(-1, len(code), prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)\n    buf.write(code)\n    return buf\n", rule, Some(Low)),
+        ("demo/__init__.py", "import mmap\nbuf = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE)\n", rule, None),
+    ]);
+}

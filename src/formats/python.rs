@@ -1745,6 +1745,9 @@ pub(crate) struct Signals {
     /// Code run encrypted by an obfuscator's native runtime (PyArmor's `__pyarmor__`) (line,
     /// in a function, evidence).
     encrypted: Vec<(usize, bool, String)>,
+    /// Native code put into executable memory (`VirtualAlloc(…, 0x40)`, `mmap(…, PROT_EXEC)`):
+    /// (line, inside a function, evidence).
+    shellcode: Vec<(usize, bool, String)>,
     /// `pip install` started by the code (line, in a function, evidence, whether it installs
     /// from a URL or another index rather than names from the default index).
     pip_installs: Vec<(usize, bool, String, bool)>,
@@ -5633,6 +5636,40 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             in_fn,
                         );
                     }
+                    // Native code put into executable memory (`VirtualAlloc(…, 0x40)`,
+                    // `VirtualProtect` to an executable page, `CreateRemoteThread`,
+                    // `mmap(…, PROT_EXEC)`), the first step of running shellcode from bytes.
+                    if let Some(rname) = pick(&|n: &str| {
+                        let last = n.rsplit('.').next().unwrap_or(n);
+                        matches!(
+                            last,
+                            "VirtualAlloc"
+                                | "VirtualAllocEx"
+                                | "VirtualProtect"
+                                | "VirtualProtectEx"
+                                | "CreateRemoteThread"
+                                | "NtAllocateVirtualMemory"
+                        ) || n == "mmap.mmap"
+                    }) {
+                        let args_text = text(a, src);
+                        let executable = rname.ends_with("CreateRemoteThread")
+                            || ["PROT_EXEC", "PAGE_EXECUTE", "0x40", "0x20", "0x10"]
+                                .iter()
+                                .any(|w| args_text.contains(w))
+                            || (!rname.starts_with("mmap")
+                                && positional(a, 3)
+                                    .is_some_and(|p| matches!(text(p, src), "64" | "32" | "16")));
+                        if executable && sig.shellcode.len() < 64 {
+                            sig.shellcode.push((
+                                line,
+                                in_fn,
+                                format!(
+                                    "{} (native code placed in executable memory: shellcode)",
+                                    call_text(&rname)
+                                ),
+                            ));
+                        }
+                    }
                     // `zipfile.ZipFile(P).extractall(D)` of a downloaded `P`: the files in
                     // `D` hold downloaded data.
                     if let Some((archive, folder)) = extracted(
@@ -7822,6 +7859,11 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("compile_command(", Group::Exec),
             ("_run_code(", Group::Exec),
             ("OpenerDirector", Group::Network),
+            // Shellcode runners: executable memory through ctypes or mmap.
+            ("VirtualAlloc", Group::Exec),
+            ("VirtualProtect", Group::Exec),
+            ("CreateRemoteThread", Group::Exec),
+            ("PROT_EXEC", Group::Exec),
             // Network clients kept out of the first searcher's 128 patterns.
             ("open_connection", Group::Network),
             ("telnetlib", Group::Network),
@@ -9343,10 +9385,16 @@ fn run(
     // Runs of code the package does not carry, graded by where they sit: (what is run, the
     // severity at load or in a function a load reaches, the severity in a function nothing
     // calls).
-    let placed: [(&[Placed], &str, Severity, Severity); 3] = [
+    let placed: [(&[Placed], &str, Severity, Severity); 4] = [
         (
             &sig.droppers,
             "runs a file it downloaded",
+            Severity::Critical,
+            Severity::High,
+        ),
+        (
+            &sig.shellcode,
+            "puts native code into executable memory (a shellcode runner)",
             Severity::Critical,
             Severity::High,
         ),
