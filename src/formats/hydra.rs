@@ -854,12 +854,7 @@ fn judge(target: &str, args: &[String], kwargs: &[(String, String)]) -> Option<(
         ));
     }
     let parts: Vec<&str> = target.split('.').collect();
-    let identifier = |p: &str| {
-        !p.is_empty()
-            && p.chars().all(|c| c.is_alphanumeric() || c == '_')
-            && !p.starts_with(|c: char| c.is_ascii_digit())
-    };
-    if parts.len() < 2 || !parts.iter().all(|p| identifier(p)) {
+    if parts.len() < 2 || !crate::formats::is_dotted_name(target) {
         return None;
     }
     if matches!(parts[0], "hydra" | "omegaconf") {

@@ -27,7 +27,7 @@
 use crate::analyse::Ctx;
 use crate::finding::{truncate_chars, Finding, Location, Severity};
 use crate::formats::yaml::{self, Stop, Yaml};
-use crate::formats::Format;
+use crate::formats::{is_dotted_name, Format};
 use crate::rules;
 
 /// File names read as conda environment files (lowercase).
@@ -77,13 +77,13 @@ pub fn loader_imports(text: &str) -> Vec<(String, String, bool)> {
             .and_then(Yaml::as_str)
             .filter(|_| flavor == "python_function")
         {
-            if !is_mlflow(m) && dotted(m) {
+            if !is_mlflow(m) && is_dotted_name(m) {
                 out.push((code.clone(), m.to_string(), true));
             }
         }
         if let Some(p) = conf.get("model_code_path").and_then(Yaml::as_str) {
             let base = p.rsplit(['/', '\\']).next().unwrap_or(p);
-            if let Some(stem) = base.strip_suffix(".py").filter(|s| dotted(s)) {
+            if let Some(stem) = base.strip_suffix(".py").filter(|s| is_dotted_name(s)) {
                 out.push((String::new(), stem.to_string(), false));
             }
         }
@@ -93,15 +93,6 @@ pub fn loader_imports(text: &str) -> Vec<(String, String, bool)> {
 
 fn is_mlflow(module: &str) -> bool {
     module == "mlflow" || module.starts_with("mlflow.")
-}
-
-fn dotted(name: &str) -> bool {
-    !name.is_empty()
-        && name.split('.').all(|p| {
-            !p.is_empty()
-                && p.chars().all(|c| c.is_alphanumeric() || c == '_')
-                && !p.starts_with(|c: char| c.is_ascii_digit())
-        })
 }
 
 /// Report a bound or a syntax error that stopped the reading of a manifest.

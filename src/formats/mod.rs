@@ -278,6 +278,17 @@ impl Format {
     }
 }
 
+/// Whether `s` is a dotted Python name (`pkg.mod.attr`, an entry point's `module:attr` after
+/// `:` becomes `.`): every part an identifier (letters, digits and `_`, not starting with a
+/// digit), none empty.
+pub fn is_dotted_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.').all(|p| {
+            p.chars().next().is_some_and(|c| !c.is_ascii_digit())
+                && p.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
+}
+
 /// Refine a sniffed format by the file or member name, for text formats whose meaning is given
 /// by the name only: Python source (`*.py`), `.pth` path files, PEP 829 `.start` files, core
 /// metadata (`METADATA`, `PKG-INFO`), pinned lists and installer configuration

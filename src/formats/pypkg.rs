@@ -355,13 +355,7 @@ pub fn analyse_start(ctx: &mut Ctx, data: &[u8], loc: &Location) {
         }
         if let Some((module, function)) = entry.split_once(':') {
             let name = format!("{}.{}", module.trim(), function.trim());
-            let dotted = |n: &str| {
-                n.split('.').all(|p| {
-                    p.chars().next().is_some_and(|c| !c.is_ascii_digit())
-                        && p.chars().all(|c| c.is_alphanumeric() || c == '_')
-                })
-            };
-            if calls.len() < python::links_max_names() && dotted(&name) {
+            if calls.len() < python::links_max_names() && crate::formats::is_dotted_name(&name) {
                 calls.push(name);
             }
         }
@@ -749,13 +743,7 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
                         Some((m, a)) => (m.trim(), Some(a.trim())),
                         None => (value, None),
                     };
-                    let dotted = |s: &str| {
-                        !s.is_empty()
-                            && s.split('.').all(|p| {
-                                p.chars().next().is_some_and(|c| !c.is_ascii_digit())
-                                    && p.chars().all(|c| c.is_alphanumeric() || c == '_')
-                            })
-                    };
+                    let dotted = crate::formats::is_dotted_name;
                     if dotted(module) && calls.len() < python::links_max_names() {
                         imports.push(module.to_string());
                         match attr.filter(|a| dotted(a)) {

@@ -1633,13 +1633,7 @@ fn backend_calls(name: &str, text: &[u8]) -> Vec<(String, Vec<String>)> {
         return Vec::new();
     };
     let target = backend.trim().replace(':', ".");
-    let dotted = !target.is_empty()
-        && target.split('.').all(|p| {
-            !p.is_empty()
-                && p.chars().all(|c| c.is_alphanumeric() || c == '_')
-                && !p.starts_with(|c: char| c.is_ascii_digit())
-        });
-    if !dotted {
+    if !crate::formats::is_dotted_name(&target) {
         return Vec::new();
     }
     let module = backend.split(':').next().unwrap_or(backend).trim();

@@ -591,26 +591,9 @@ struct ZipSources<'a> {
 
 impl crate::formats::python::join::Sources for ZipSources<'_> {
     fn read(&mut self, locs: &[&Location]) -> Vec<Option<Vec<u8>>> {
-        let entries = self.entries;
-        let by_name = self.by_name.get_or_insert_with(|| {
-            entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (show(&e.name), i))
-                .collect()
-        });
-        let base = self.loc.members.len();
+        let data = self.data;
         locs.iter()
-            .map(|l| {
-                if l.path != self.loc.path
-                    || l.members.len() != base + 1
-                    || l.members[..base] != self.loc.members[..]
-                {
-                    return None;
-                }
-                let e = &entries[*by_name.get(&l.members[base])?];
-                member_source(self.data, e)
-            })
+            .map(|l| self.entry(l).and_then(|e| member_source(data, e)))
             .collect()
     }
 }
