@@ -332,11 +332,16 @@ fn kernel_specs_and_conda_activation_hooks_a_wheel_installs_are_startup_code() {
         "[".repeat(200),
         "]".repeat(200)
     );
+    let huge = format!(
+        "{{\"argv\": [\"python\", \"-m\", \"ipykernel_launcher\"], \"pad\": \"{}\"}}",
+        "x".repeat(2 << 20)
+    );
     let cases: Vec<(&str, &[u8], Option<Severity>)> = cases
         .into_iter()
         .chain([
             (kernel, padded.as_slice(), Some(Severity::High)),
             (kernel, deep.as_bytes(), Some(Severity::High)),
+            (kernel, huge.as_bytes(), Some(Severity::High)),
         ])
         .collect();
     for (member, data, want) in cases {

@@ -1038,6 +1038,13 @@ pub fn analyse_host_file(ctx: &mut Ctx, kind: HostFile, data: &[u8], loc: &Locat
     match kind {
         HostFile::KernelSpec => {
             if data.len() > 1 << 20 {
+                // Kernel specs are a few hundred bytes; one this large is not read, and says so.
+                ctx.limit_at(
+                    Severity::High,
+                    loc,
+                    "a Jupyter kernel spec larger than 1 MiB",
+                    "its argv",
+                );
                 return;
             }
             let spec = match serde_json::from_slice::<serde_json::Value>(data) {
