@@ -473,3 +473,60 @@ fn record_rows_into_bin_that_shadow_commands_are_high() {
         vec![(Severity::High, "../../../bin/ssh".to_string())]
     );
 }
+
+/// What `.pth` files and setuptools' editable finders put on the import path at every start,
+/// judged by where it points (tester t18 w09b, ie02, ie03, ie07; t14 iv09): a temporary,
+/// shared or downloads folder, or `..` out of site-packages, is medium however it is put
+/// there; the same shapes pointing at a developer's checkout or `/opt` are not.
+#[test]
+fn import_paths_into_folders_others_can_write_are_medium() {
+    let finder = |target: &str| {
+        format!(
+            "import sys\nMAPPING: dict[str, str] = {{'demo': '{target}'}}\nNAMESPACES: dict[str, list[str]] = {{}}\n\ndef install():\n    pass\n"
+        )
+    };
+    let nspkg = |pieces: &str| {
+        format!(
+            "import sys, types, os;has_mfs = sys.version_info > (3, 5);p = os.path.join(sys._getframe(1).f_locals['sitedir'], *({pieces}));importlib = has_mfs and __import__('importlib.util');m = has_mfs and sys.modules.setdefault('ns', importlib.util.module_from_spec(importlib.machinery.PathFinder.find_spec('ns', [os.path.dirname(p)])));mp = (m or []) and m.__dict__.setdefault('__path__',[]);(p not in mp) and mp.append(p)\n"
+        )
+    };
+    let cases: [(&str, String, String, &str); 4] = [
+        (
+            "__editable___demo_1_0_finder.py",
+            finder("/tmp/.demo/src/demo"),
+            finder("/home/dev/src/demo/src/demo"),
+            "pth-untrusted-path",
+        ),
+        (
+            "ns-1.0-py3.11-nspkg.pth",
+            nspkg("'..', '..', '..', 'tmp', 'ns'"),
+            nspkg("'ns',"),
+            "pth-executable-line",
+        ),
+        (
+            "demo.pth",
+            "/home/user/Downloads/pylibs\n".into(),
+            "/opt/demo/lib\n".into(),
+            "pth-untrusted-path",
+        ),
+        (
+            "other.pth",
+            "/var/tmp/x\n".into(),
+            "/usr/local/lib/extra\n".into(),
+            "pth-untrusted-path",
+        ),
+    ];
+    for (name, bad, good, rule) in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), name, bad.as_bytes());
+        let r = run(dir.path());
+        assert_eq!(worst_at(&r, rule, name), Some(Severity::Medium), "{name}");
+        write(dir.path(), name, good.as_bytes());
+        let r = run(dir.path());
+        assert!(
+            worst_at(&r, rule, name).is_none_or(|s| s < Severity::Medium),
+            "{name}: {:?}",
+            worst_at(&r, rule, name)
+        );
+    }
+}

@@ -57,15 +57,66 @@ fn benign_shape(file: &str, line: &str) -> Option<&'static str> {
 /// path (`site.addsitedir`, `sys.path.insert`/`append`/`extend`) or names one as
 /// `PYTHONSTARTUP`: a string literal in the line that [`python::shared_path`] recognises.
 fn sys_path_to_shared(text: &str) -> bool {
-    let adds = ["addsitedir", "sys.path", "PYTHONSTARTUP"]
+    let adds = ["addsitedir", "sys.path", "PYTHONSTARTUP", "__path__"]
         .iter()
         .any(|w| text.contains(w));
     adds && text
         .split(['\'', '"'])
         .skip(1)
         .step_by(2)
-        .any(python::shared_path)
+        .any(|s| python::shared_path(s) || s == "..")
 }
+
+/// Whether a `.pth` path line names a folder others can write ([`python::shared_path`]: a
+/// temporary, shared or downloads folder) or climbs out of site-packages with `..`.
+fn untrusted_path_line(p: &str) -> bool {
+    python::shared_path(p) || p.split(['/', '\\']).any(|c| c == "..")
+}
+
+/// setuptools' editable finder module (`__editable___<name>_finder.py`, PEP 660): its
+/// `MAPPING` (package name to source folder) and `NAMESPACES` (namespace package to folders)
+/// are what `install()` puts on the import path at every start, as a `.pth` path line is.
+/// A folder there that others can write is reported as [`untrusted_path_line`] does, one
+/// `pth-untrusted-path` finding per line. Only lines that start with either name are read
+/// (setuptools writes each as one line of `repr`).
+fn editable_finder_paths(ctx: &mut Ctx, data: &[u8], loc: &Location) {
+    for (i, line) in data
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .take(MAX_FINDER_LINES)
+    {
+        let Ok(text) = std::str::from_utf8(line) else {
+            continue;
+        };
+        if !(text.starts_with("MAPPING") || text.starts_with("NAMESPACES")) {
+            continue;
+        }
+        let Some(bad) = text
+            .split(['\'', '"'])
+            .skip(1)
+            .step_by(2)
+            .find(|s| untrusted_path_line(s))
+        else {
+            continue;
+        };
+        ctx.emit(
+            Finding::builder(
+                &r::pth_untrusted_path::RULE,
+                loc.with_span(Span::Line { line: i as u64 + 1 }),
+            )
+            .message(
+                "an editable install maps a package to a folder others can write, or outside \
+                 its environment; every start imports it from there",
+            )
+            .evidence(bad.to_string())
+            .build(),
+        );
+    }
+}
+
+/// Lines of an editable finder module [`editable_finder_paths`] reads (setuptools writes
+/// `MAPPING` and `NAMESPACES` in its first twenty).
+const MAX_FINDER_LINES: usize = 200;
 
 /// Analyse a `.pth` file named `file`.
 ///
@@ -120,6 +171,15 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
                 None => python::analyse_pth_line(ctx, &text, &at, depth),
             };
             let (severity, message) = match (shape, &dynamic, line.legacy) {
+                // A known shape whose pieces lead elsewhere: a namespace package's `.pth`
+                // joining `'..'` pieces to site-packages, into `/tmp`.
+                (Some(s), _, _) if sys_path_to_shared(&text) => (
+                    Severity::Medium,
+                    format!(
+                        "executable .pth line of a known shape ({s}) puts a folder others can \
+                         write, or one outside site-packages, on the import path"
+                    ),
+                ),
                 (Some(s), _, _) => (
                     Severity::Info,
                     format!("executable .pth line of a known benign shape ({s})"),
@@ -157,11 +217,7 @@ pub fn analyse_pth(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, depth
         }
         let text = line.text();
         let p = text.trim();
-        let risky = p.starts_with("/tmp")
-            || p.starts_with("/var/tmp")
-            || p.starts_with("/dev/shm")
-            || p.split(['/', '\\']).any(|c| c == "..");
-        if risky {
+        if untrusted_path_line(p) {
             ctx.emit(
                 Finding::builder(&r::pth_untrusted_path::RULE, at)
                     .message("adds a world-writable or traversing directory to sys.path")
@@ -400,6 +456,9 @@ pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, de
     // setuptools' PEP 517 backend and pip's legacy shim run `setup.py` as `__main__`, and
     // `python -m pkg` runs `pkg/__main__.py` so; an in-tree backend is imported instead.
     let as_main = matches!(base, "setup.py" | "__main__.py");
+    if base.starts_with("__editable___") && base.ends_with("_finder.py") {
+        editable_finder_paths(ctx, data, loc);
+    }
     python::analyse(ctx, data, role, base == "__init__.py", as_main, loc, depth);
 }
 
