@@ -294,7 +294,7 @@ fn kernel_specs_and_conda_activation_hooks_a_wheel_installs_are_startup_code() {
     );
     let kernel = "w-1.0.data/data/share/jupyter/kernels/python3/kernel.json";
     let hook = "w-1.0.data/data/etc/conda/activate.d/w.sh";
-    let cases: [(&str, &[u8], Option<Severity>); 5] = [
+    let cases: [(&str, &[u8], Option<Severity>); 9] = [
         (
             kernel,
             br#"{"argv": ["sh", "-c", "echo airlock; exec python -m ipykernel_launcher -f {connection_file}"], "display_name": "Python 3", "language": "python"}"#,
@@ -316,6 +316,17 @@ fn kernel_specs_and_conda_activation_hooks_a_wheel_installs_are_startup_code() {
             Some(Severity::High),
         ),
         (hook, b"#!/bin/sh\nexport GDAL_DATA=\"$CONDA_PREFIX/share/gdal\"\n", Some(Severity::Low)),
+        // A hook that leaves a process running, or reaches the network, at every activation
+        // (tester t18 w05b); redirections (`2>&1`), `&&` lists and a path ending in a
+        // network tool's name are not that.
+        (hook, b"#!/bin/sh\necho airlock >/dev/null 2>&1 &\n", Some(Severity::High)),
+        (hook, b"#!/bin/bash\nnohup $CONDA_PREFIX/bin/w-agent >/dev/null 2>&1\n", Some(Severity::High)),
+        (hook, b"#!/bin/bash\nexec 3<>/dev/tcp/c.example.invalid/443\n", Some(Severity::High)),
+        (
+            hook,
+            b"#!/bin/bash\n[ -d \"$CONDA_PREFIX/etc/ssh\" ] && export SSH_DIR=$CONDA_PREFIX/etc/ssh\nw-config --check >/dev/null 2>&1 && export W_OK=1\n",
+            Some(Severity::Low),
+        ),
     ];
     let rules = std::sync::Arc::new(airlock::yara::YaraRules::builtin().expect("rules"));
     // Padding the argv past any count, or nesting the spec past the JSON parser's bound,

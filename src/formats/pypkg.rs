@@ -1148,14 +1148,122 @@ pub fn analyse_host_file(ctx: &mut Ctx, kind: HostFile, data: &[u8], loc: &Locat
                 );
             }
         }
-        HostFile::CondaActivation => ctx.emit(
-            Finding::builder(&r::startup_hook_file::RULE, loc.clone())
-                .severity(Severity::Low)
-                .message("a conda activation hook: it runs in the user's shell at every `conda activate` of the environment")
-                .evidence(crate::finding::truncate_chars(&loc.artifact_name(), 200))
+        HostFile::CondaActivation => match activation_command(data) {
+            Some((line, what, text)) => ctx.emit(
+                Finding::builder(
+                    &r::startup_hook_file::RULE,
+                    loc.with_span(Span::Line { line: line as u64 }),
+                )
+                .severity(Severity::High)
+                .message(format!(
+                    "a conda activation hook {what} at every `conda activate` of the environment"
+                ))
+                .evidence(crate::finding::truncate_chars(&text, 200))
                 .build(),
-        ),
+            ),
+            None => ctx.emit(
+                Finding::builder(&r::startup_hook_file::RULE, loc.clone())
+                    .severity(Severity::Low)
+                    .message("a conda activation hook: it runs in the user's shell at every `conda activate` of the environment")
+                    .evidence(crate::finding::truncate_chars(&loc.artifact_name(), 200))
+                    .build(),
+            ),
+        },
     }
+}
+
+/// Lines of an activation hook [`activation_command`] reads; a hook is a few dozen.
+const MAX_HOOK_LINES: usize = 10_000;
+
+/// The first command in an activation hook (sh, bash, cmd or PowerShell) that does what
+/// activation hooks do not: start a process that outlives the activation (a command ended by a
+/// single `&`, `nohup`, `setsid`, `disown`, cmd's `start /b`, `Start-Process`) or reach the
+/// network (`curl`, `wget`, `nc`, `socat`, `ssh`, `/dev/tcp/`, `Invoke-WebRequest`). Real hooks
+/// (conda-forge's compilers, GDAL, Java, CUDA) set and restore variables, test files and call
+/// `conda` or `python` helpers. Returns (1-based line, what it does, the line); comments are
+/// skipped and the first [`MAX_HOOK_LINES`] lines read.
+fn activation_command(data: &[u8]) -> Option<(usize, &'static str, String)> {
+    const NET: &[&str] = &[
+        "curl",
+        "wget",
+        "nc",
+        "ncat",
+        "netcat",
+        "socat",
+        "telnet",
+        "ssh",
+        "scp",
+        "sftp",
+        "ftp",
+        "tftp",
+        "invoke-webrequest",
+        "invoke-restmethod",
+        "iwr",
+        "irm",
+        "bitsadmin",
+        "certutil",
+    ];
+    const DETACH: &[&str] = &["nohup", "setsid", "disown", "start-process", "daemonize"];
+    for (i, raw) in data.split(|&b| b == b'\n').take(MAX_HOOK_LINES).enumerate() {
+        let line = String::from_utf8_lossy(raw);
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') || t.starts_with("::") || t.starts_with("rem ") {
+            continue;
+        }
+        let lower = t.to_ascii_lowercase();
+        // The program of each simple command: the first word after a separator (`;`, `|`,
+        // `&`, `(`, `$(`, a backquote), past `VAR=value` assignments and shell keywords, by
+        // its base name (`/usr/bin/curl`).
+        let words: Vec<&str> = lower
+            .split([';', '|', '&', '(', ')', '`'])
+            .filter_map(|cmd| {
+                cmd.split_whitespace()
+                    .map(|w| w.trim_matches(['"', '\'', '{', '}', '$']))
+                    .find(|w| {
+                        !w.is_empty()
+                            && !w.contains('=')
+                            && !matches!(
+                                *w,
+                                "then"
+                                    | "do"
+                                    | "else"
+                                    | "elif"
+                                    | "if"
+                                    | "while"
+                                    | "!"
+                                    | "exec"
+                                    | "command"
+                                    | "sudo"
+                                    | "env"
+                                    | "time"
+                                    | "@"
+                            )
+                    })
+            })
+            .map(|w| w.rsplit(['/', '\\']).next().unwrap_or(w))
+            .map(|w| w.strip_suffix(".exe").unwrap_or(w))
+            .collect();
+        let background = {
+            let b = lower.trim_end_matches(|c: char| c.is_whitespace() || c == ';');
+            b.ends_with('&') && !b.ends_with("&&") && !b.ends_with(">&") && !b.ends_with("|&")
+        };
+        let what = if background
+            || words.iter().any(|w| DETACH.contains(w))
+            || lower.contains("start /b")
+            || lower.contains("start \"\" /b")
+        {
+            "starts a process that outlives the activation"
+        } else if words.iter().any(|w| NET.contains(w))
+            || lower.contains("/dev/tcp/")
+            || lower.contains("/dev/udp/")
+        {
+            "reaches the network"
+        } else {
+            continue;
+        };
+        return Some((i + 1, what, t.to_string()));
+    }
+    None
 }
 
 /// After the byte-pattern rules: a conda activation hook one of them matched (a download
