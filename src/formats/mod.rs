@@ -312,8 +312,14 @@ pub fn refine_by_name(format: Format, name: &str) -> Format {
     if format != Format::Text {
         return format;
     }
-    // `.pyw` is a source suffix of the import system on Windows.
-    if base.ends_with(".py") || base.ends_with(".pyw") {
+    // `.pyw` is a source suffix of the import system on Windows. Cython's `.pyx` (and the
+    // `.pxi` it includes) is Python with C declarations: its module level runs when the
+    // compiled extension is imported, so it is read as Python (tree-sitter passes over the
+    // `cdef` lines it cannot parse).
+    if [".py", ".pyw", ".pyx", ".pxi"]
+        .iter()
+        .any(|s| base.ends_with(s))
+    {
         Format::PythonSource
     } else if base.ends_with(".pth") {
         Format::Pth
