@@ -201,6 +201,28 @@ fn replica_installed_in_a_venv_is_critical() {
     assert_eq!(meta.verdict, airlock::Verdict::Malicious);
 }
 
+/// distutils installs a package's metadata as one file, `<name>-<version>-py3.x.egg-info`
+/// (tester t14 e01): it names the installed release as a `.dist-info/METADATA` does.
+#[test]
+fn a_legacy_egg_info_file_names_the_installed_release() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = Db::load(&db_dir(dir.path())).expect("load");
+    let sp = dir.path().join("venv/lib/python3.11/site-packages");
+    std::fs::create_dir_all(&sp).expect("mkdir");
+    std::fs::write(
+        sp.join("elementary_data-0.23.3-py3.11.egg-info"),
+        "Metadata-Version: 1.1\nName: elementary-data\nVersion: 0.23.3\nSummary: x\n",
+    )
+    .expect("write");
+    std::fs::write(sp.join("elementary.py"), "X = 1\n").expect("write");
+    let h = hits(&scan_with(&dir.path().join("venv"), &db));
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert_eq!(
+        (h[0].0, h[0].1, h[0].3.as_str()),
+        ("known-malicious-release", Severity::Critical, "0.23.3")
+    );
+}
+
 #[test]
 fn pins_in_requirements_and_lock_files_are_matched() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -247,6 +269,11 @@ fn pins_in_requirements_and_lock_files_are_matched() {
         (
             "python_env.yaml",
             "python: 3.11.7\nbuild_dependencies:\n- pip==24.0\n- demo-lib==1.1.0\ndependencies:\n- -r requirements.txt\n- elementary-data==0.23.3\n",
+        ),
+        // setup.cfg's `install_requires` and `extras_require` (tester t14 u06).
+        (
+            "setup.cfg",
+            "[metadata]\nname = app\n\n[options]\ninstall_requires =\n    requests>=2\n    elementary-data==0.23.3\n\n[options.extras_require]\ndemo =\n    demo-lib==1.1.0\n",
         ),
         // PEP 751 entries installed from a URL carry no `version`: the wheel's file name says it.
         (

@@ -146,7 +146,9 @@ fn requirement_line(l: &str) -> bool {
 /// True for a core metadata file name (`METADATA` of a wheel or installed `.dist-info`,
 /// `PKG-INFO` of an sdist or `.egg-info`).
 pub fn is_metadata_name(base: &str) -> bool {
-    base == "METADATA" || base == "PKG-INFO"
+    // distutils (Python 3.11 and older) installs a package's metadata as a single file
+    // `<name>-<version>-py3.x.egg-info` holding what a `PKG-INFO` holds.
+    base == "METADATA" || base == "PKG-INFO" || base.ends_with(".egg-info")
 }
 
 /// Record `package.name` / `package.version` from core metadata headers (read up to the first
@@ -896,6 +898,7 @@ fn setup_cfg(ctx: &mut Ctx, text: &str, loc: &Location) {
             .take(MAX_INI_VALUE_LINES)
             .collect()
     };
+    let mut deps: Vec<Pin> = Vec::new();
     for e in &entries {
         match (e.section.as_str(), e.key.as_str()) {
             ("options.entry_points", "console_scripts" | "gui_scripts") => {
@@ -928,12 +931,26 @@ fn setup_cfg(ctx: &mut Ctx, text: &str, loc: &Location) {
                     }
                 }
             }
+            // Dependencies pip installs with the package: exact pins are matched against OSV
+            // as a requirements file's are.
+            ("options", "install_requires") | ("options.extras_require", _) => {
+                for (line, req) in items(e, &[]) {
+                    if deps.len() < MAX_PINS {
+                        deps.extend(pin_of(&req).map(|p| Pin { line, ..p }));
+                    }
+                }
+            }
             ("options", "setup_requires") => {
                 for (line, req) in items(e, &[';']).into_iter().take(MAX_SOURCES) {
                     build_requirement(ctx, &req, line, loc);
                 }
             }
             _ => {}
+        }
+    }
+    if !deps.is_empty() {
+        if let Ok(json) = serde_json::to_string(&deps) {
+            ctx.fact(loc, "package.pins", json);
         }
     }
 }
