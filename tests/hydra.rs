@@ -257,6 +257,17 @@ fn hidden_key_spellings_are_read() {
             "# notes\u{2028}_target_: os.system\n_args_: ['echo airlock']\n",
         ),
     ];
+    // An explicit key folded by an escaped line break whose next line is indented far past
+    // any window (tester t17 z03): PyYAML drops the indent.
+    let folded = format!(
+        "m:\n  ? \"\\x5f\\\n{}target_\"\n  : os.system\n  command: 'echo airlock'\n",
+        " ".repeat(300)
+    );
+    let cases: Vec<(&str, &str)> = cases
+        .iter()
+        .copied()
+        .chain([("c.yaml", folded.as_str())])
+        .collect();
     for (name, text) in cases {
         let r = scan_named(name, text.as_bytes());
         assert_eq!(
@@ -266,6 +277,24 @@ fn hidden_key_spellings_are_read() {
             r.findings.iter().map(|f| &f.message).collect::<Vec<_>>()
         );
     }
+}
+
+/// An implicit key folded over two lines is no key for PyYAML, which stops there (tester t15
+/// k07): the parser's stop is reported at medium, as for a file naming `_target_`.
+#[test]
+fn a_folded_implicit_target_key_stops_the_parser_at_medium() {
+    let r = scan_named(
+        "c.yaml",
+        b"model:\n  \"_targ\\\n    et_\": os.system\n  _args_: ['echo airlock']\n",
+    );
+    assert_eq!(
+        r.findings
+            .iter()
+            .filter(|f| f.rule.id == "resource-limit")
+            .map(|f| f.severity)
+            .max(),
+        Some(Severity::Medium)
+    );
 }
 
 /// Interpolations the file itself answers are followed (`${cmd}`, `${mod}.system`, the default
@@ -505,6 +534,12 @@ fn comment_padding_and_large_sd_configs_do_not_hide_a_target() {
         worst_target("v1-inference.yaml", &sd),
         Some(Severity::Critical)
     );
+    // The same in JSON, which OmegaConf loads as YAML (tester t17 z07); a tokenizer's
+    // post-processor with a `"target"` key and no `"params"` is no config.
+    let json = r#"{"model": {"target": "os.system", "params": {"command": "echo airlock"}}}"#;
+    assert_eq!(worst_target("model.json", json), Some(Severity::Critical));
+    let post = r#"{"post_processor": {"type": "TemplateProcessing", "target": "os.system", "single": []}}"#;
+    assert_eq!(scan_named("tokenizer.json", post.as_bytes()).format, Format::Text);
 }
 
 #[test]

@@ -134,16 +134,20 @@ pub fn looks_like_config(data: &[u8]) -> bool {
     {
         return true;
     }
-    // YAML only: JSON files hold `"cls"` and `"target"` keys of their own (a tokenizer's
-    // post-processor), and NeMo's configs are YAML.
+    // JSON files hold `"cls"` and `"target"` keys of their own (a tokenizer's post-processor),
+    // and NeMo's configs are YAML: a JSON file is read for them only with a Stable Diffusion
+    // style `"params"` beside (OmegaConf loads JSON as YAML; tester t17 z07).
     let json = data
         .iter()
         .find(|c| !c.is_ascii_whitespace())
         .is_some_and(|c| matches!(c, b'{' | b'['));
     // A Stable Diffusion style `target:` with `params:` is read whatever the size.
-    if !json
-        && (key(b"target") || key(b"cls"))
-        && (data.len() <= MAX_PLAIN_KEY_FILE || key(b"params"))
+    if (key(b"target") || key(b"cls"))
+        && if json {
+            key(b"params")
+        } else {
+            data.len() <= MAX_PLAIN_KEY_FILE || key(b"params")
+        }
     {
         return true;
     }
@@ -174,23 +178,33 @@ fn factory_key(data: &[u8]) -> bool {
 }
 
 /// Whether a double-quoted string with a backslash escape, followed by `:` (a key), decodes to
-/// one of [`TARGET_KEYS`]. Only strings of at most 64 bytes are looked at.
+/// one of [`TARGET_KEYS`]. Only strings of at most 64 bytes besides whitespace are looked at
+/// (an escaped line break may be followed by any indent: PyYAML drops it); the key opens within
+/// 64 bytes before its first backslash and, after an escaped line break, closes within 4 KiB.
 fn escaped_key(data: &[u8]) -> bool {
+    /// Bytes other than whitespace a key may hold, and bytes looked through for its quotes.
+    const MAX_KEY: usize = 64;
+    const MAX_SPAN: usize = 4096;
+    let short = |s: &[u8]| s.iter().filter(|c| !c.is_ascii_whitespace()).count() <= MAX_KEY;
     memchr::memchr_iter(b'\\', data).any(|at| {
         // A double-quoted string may be folded over lines by an escaped line break.
-        let from = at.saturating_sub(64);
+        // The key opens within 64 bytes before its first escape; only an escaped line break
+        // lets its close lie further than 64 bytes on.
+        let from = at.saturating_sub(MAX_KEY);
         let Some(open) = data[from..at].iter().rposition(|c| *c == b'"') else {
             return false;
         };
         let open = from + open;
-        let Some(close) = data[at..data.len().min(at + 64)]
+        let fold = matches!(data.get(at + 1), Some(b'\n' | b'\r'));
+        let span = if fold { MAX_SPAN } else { MAX_KEY };
+        let Some(close) = data[at..data.len().min(at + span)]
             .iter()
             .position(|c| *c == b'"')
             .map(|i| at + i)
         else {
             return false;
         };
-        if close - open > 64 {
+        if !short(&data[open + 1..close]) {
             return false;
         }
         let after = &data[close + 1..];
@@ -374,7 +388,8 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
     let strong = text.contains("_target_")
         || text.contains("_component_")
         || text.contains("\"pyref\"")
-        || factory_key(data);
+        || factory_key(data)
+        || escaped_key(data);
     // Comment lines make no events: a config padded past the bound with comments is read with
     // them blanked (line numbers kept).
     let uncommented;
