@@ -539,7 +539,10 @@ fn comment_padding_and_large_sd_configs_do_not_hide_a_target() {
     let json = r#"{"model": {"target": "os.system", "params": {"command": "echo airlock"}}}"#;
     assert_eq!(worst_target("model.json", json), Some(Severity::Critical));
     let post = r#"{"post_processor": {"type": "TemplateProcessing", "target": "os.system", "single": []}}"#;
-    assert_eq!(scan_named("tokenizer.json", post.as_bytes()).format, Format::Text);
+    assert_eq!(
+        scan_named("tokenizer.json", post.as_bytes()).format,
+        Format::Text
+    );
 }
 
 #[test]
@@ -569,4 +572,29 @@ fn cpp_initialisers_and_python_stubs_with_parentheses_are_not_configs() {
         b"version: 1\nformatters:\n  f:\n    ():\n      os.system\n",
     );
     assert_eq!(r.format, Format::HydraConfig);
+}
+
+/// `${eval:'…'}` runs Python where a project registers `eval` as a resolver (tester t15 k21):
+/// the code is judged as Python run at load, capped at medium; arithmetic is nothing.
+#[test]
+fn code_in_eval_resolvers_is_judged_as_python_at_medium() {
+    let bad = "model:\n  _target_: torch.nn.Linear\n  in_features: ${eval:'__import__(\"os\").system(\"echo airlock\") or 4'}\n  out_features: 2\n";
+    let r = scan_named("c.yaml", bad.as_bytes());
+    let worst = r
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "python-shell-command")
+        .map(|f| (f.severity, f.location.span.clone()))
+        .max_by_key(|x| x.0);
+    assert_eq!(
+        worst,
+        Some((Severity::Medium, Some(Span::Line { line: 3 })))
+    );
+    let good = "model:\n  _target_: torch.nn.Linear\n  in_features: ${eval:'${width} * 2'}\n  out_features: ${eval:\"max(1, ${n} // 4)\"}\nwidth: 4\nn: 8\n";
+    let r = scan_named("c.yaml", good.as_bytes());
+    assert!(
+        r.findings.iter().all(|f| f.severity < Severity::Medium),
+        "{:?}",
+        r.findings
+    );
 }

@@ -438,6 +438,8 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
     // PyYAML's Python tags (line, tag) and MONAI bundle `$` expressions (line, expression).
     let mut tags: Vec<(usize, String)> = Vec::new();
     let mut expressions: Vec<(usize, String)> = Vec::new();
+    // Code handed to an `${eval:…}`-style resolver (line, code).
+    let mut resolved: Vec<(usize, String)> = Vec::new();
     let mut mappings = false;
     // Values are kept for interpolations only when there are some.
     let interpolated = text.contains("${");
@@ -476,6 +478,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         if let Event::Scalar(v, ..) = &event {
             if v.starts_with('$') && !v.starts_with("${") && expressions.len() < MAX_EXPRESSIONS {
                 expressions.push((line, v[1..].to_string()));
+            }
+            if v.contains("${") && resolved.len() < MAX_EXPRESSIONS {
+                resolved.extend(code_resolvers(v).into_iter().map(|c| (line, c)));
             }
         }
         // A scalar (or an alias of one) completes a key or a value of the frame on top.
@@ -683,6 +688,33 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
             depth + 1,
         );
     }
+    // `${eval:'…'}`: OmegaConf has no such resolver, but many projects register Python's
+    // `eval` under that name (`OmegaConf.register_new_resolver("eval", eval)`), and then the
+    // code runs when the value is read. Judged as Python run at load, capped at medium, since
+    // it runs only where the resolver is registered.
+    for (line, code) in resolved.iter().take(MAX_EXPRESSIONS) {
+        let pad = if *line <= MAX_PAD_LINES { line - 1 } else { 0 };
+        let src = format!("{}{}\n", "\n".repeat(pad), code);
+        let from = ctx.findings.len();
+        crate::formats::python::analyse(
+            ctx,
+            src.as_bytes(),
+            crate::formats::python::Role::Module,
+            false,
+            false,
+            loc,
+            depth + 1,
+        );
+        for f in &mut ctx.findings[from..] {
+            if f.severity > Severity::Medium {
+                f.severity = Severity::Medium;
+            }
+            f.message = format!(
+                "{} (in an `${{eval:…}}` interpolation: it runs where a project registers `eval` as a resolver)",
+                f.message
+            );
+        }
+    }
     if let Some(bound) = stopped {
         // A file that names a target outright may hide one past the bound: medium, as other
         // bounds are; other text read for a `target:` word only notes it.
@@ -726,6 +758,53 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         );
     }
     config
+}
+
+/// Resolver names projects register for Python's `eval` (`${eval:'…'}`), whose argument is
+/// Python code.
+const CODE_RESOLVERS: &[&str] = &["eval", "exec", "python", "py", "pyeval", "expr"];
+
+/// The code of each `${<resolver>:…}` interpolation in `value` whose resolver is one of
+/// [`CODE_RESOLVERS`], its quotes taken off; at most 8 per value.
+fn code_resolvers(value: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (at, _) in value.match_indices("${").take(64) {
+        let rest = &value[at + 2..];
+        let Some((name, body)) = rest.split_once(':') else {
+            continue;
+        };
+        if !CODE_RESOLVERS.contains(&name.trim()) {
+            continue;
+        }
+        // The interpolation ends at the `}` that closes it: braces inside quotes or nested
+        // interpolations do not.
+        let (mut depth, mut quote, mut end) = (0usize, None::<char>, body.len());
+        for (i, c) in body.char_indices() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '{') => depth += 1,
+                (None, '}') if depth == 0 => {
+                    end = i;
+                    break;
+                }
+                (None, '}') => depth -= 1,
+                _ => {}
+            }
+        }
+        let code = body[..end].trim();
+        let code = code
+            .strip_prefix('\'')
+            .and_then(|c| c.strip_suffix('\''))
+            .or_else(|| code.strip_prefix('"').and_then(|c| c.strip_suffix('"')))
+            .unwrap_or(code);
+        out.push(code.to_string());
+        if out.len() >= 8 {
+            break;
+        }
+    }
+    out
 }
 
 /// `$` expressions judged per file at most.
