@@ -598,3 +598,24 @@ fn code_in_eval_resolvers_is_judged_as_python_at_medium() {
         r.findings
     );
 }
+
+/// jsonargparse's `class_path` (LightningCLI configs) names a class it imports and calls with
+/// `init_args` when the argument's type admits it (tester t17 s03): a denylisted path is
+/// medium at most; the ordinary classes of a training config are nothing.
+#[test]
+fn lightningcli_class_paths_are_judged_at_medium_at_most() {
+    let bad = "model:\n  class_path: subprocess.Popen\n  init_args:\n    args: 'echo airlock'\n    shell: true\n";
+    let r = scan_named("config.yaml", bad.as_bytes());
+    assert_eq!(r.format, Format::HydraConfig);
+    assert_eq!(
+        targets(&r).first().map(|t| (t.0, t.2)),
+        Some((Severity::Medium, Some(2)))
+    );
+    let good = "trainer:\n  accelerator: gpu\n  callbacks:\n    - class_path: lightning.pytorch.callbacks.ModelCheckpoint\n      init_args:\n        monitor: val_loss\nmodel:\n  class_path: mypkg.models.LitClassifier\n  init_args:\n    lr: 0.001\noptimizer:\n  class_path: torch.optim.AdamW\n";
+    let r = scan_named("config.yaml", good.as_bytes());
+    assert!(
+        r.findings.iter().all(|f| f.severity < Severity::Medium),
+        "{:?}",
+        r.findings
+    );
+}

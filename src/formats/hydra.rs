@@ -142,6 +142,10 @@ pub fn looks_like_config(data: &[u8]) -> bool {
         .find(|c| !c.is_ascii_whitespace())
         .is_some_and(|c| matches!(c, b'{' | b'['));
     // A Stable Diffusion style `target:` with `params:` is read whatever the size.
+    // jsonargparse's `class_path` (LightningCLI configs) is a key no data file has.
+    if key(b"class_path") {
+        return true;
+    }
     if (key(b"target") || key(b"cls"))
         && if json {
             key(b"params")
@@ -262,14 +266,39 @@ fn pyyaml_lines(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// The loader that reads a node's target key, and so how it is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Via {
+    /// Hydra's `instantiate` (`_target_`, torchtune's `_component_`).
+    Instantiate,
+    /// `logging.config.dictConfig`'s `()` factory.
+    Factory,
+    /// A `dictConfig` handler's `class`.
+    HandlerClass,
+    /// NeMo's `from_config_dict` (`target`, `cls`).
+    Nemo,
+    /// jsonargparse's `class_path` (LightningCLI), called only when the argument's type admits
+    /// the class: at most medium.
+    ClassPath,
+    /// A fiddle `pyref` (NeMo 2's `io.json`).
+    Fiddle,
+}
+
+impl Via {
+    /// Keys that common data files use for other things: judged only when the path is
+    /// denylisted (more than low).
+    fn strict(self) -> bool {
+        matches!(self, Via::HandlerClass | Via::Nemo | Via::ClassPath)
+    }
+}
+
 /// One open node of the walk.
 enum Frame {
     Mapping {
         /// The key just read, waiting for its value.
         key: Option<String>,
-        /// The target key's value, its line, and whether it came from NeMo's `target` or
-        /// `cls` (judged only when denylisted).
-        target: Option<(String, usize, bool)>,
+        /// The target key's value, its line, and the loader that reads that key.
+        target: Option<(String, usize, Via)>,
         /// `_args_`, when a sequence of scalars.
         args: Vec<String>,
         /// The other scalar keys (not `_…_`), in order.
@@ -297,7 +326,7 @@ impl Frame {
     fn into_node(self) -> Option<Node> {
         match self {
             Frame::Mapping {
-                target: Some((target, line, strict)),
+                target: Some((target, line, via)),
                 args,
                 kwargs,
                 at,
@@ -305,7 +334,7 @@ impl Frame {
             } => Some(Node {
                 target,
                 line,
-                strict,
+                via,
                 args,
                 kwargs,
                 at,
@@ -329,7 +358,7 @@ impl Frame {
                 Some(Node {
                     target: format!("{module}.{name}"),
                     line: start,
-                    strict: false,
+                    via: Via::Fiddle,
                     args: Vec::new(),
                     kwargs: Vec::new(),
                     at,
@@ -354,7 +383,7 @@ fn keep(nodes: &mut Vec<Node>, dropped: &mut usize, node: Node) {
 struct Node {
     target: String,
     line: usize,
-    strict: bool,
+    via: Via,
     args: Vec<String>,
     kwargs: Vec<(String, String)>,
     /// The mapping's dotted path (for `${.x}` and `${..x}`).
@@ -568,7 +597,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                                 values.insert(p.join("."), value.clone());
                             }
                             if k == "_target_" || k == "_component_" {
-                                *target = Some((value, line, false));
+                                *target = Some((value, line, Via::Instantiate));
                             } else if (k == "()" || (k == "class" && *handler))
                                 && target.is_none()
                                 && !value.starts_with("logging.")
@@ -577,12 +606,23 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                                 // `hydra_logging`, uvicorn's and vLLM's logging configs)
                                 // resolves a `()` factory or a handler's `class` and calls it
                                 // with the other keys.
-                                *target = Some((value, line, k == "class"));
-                            } else if matches!(k.as_str(), "target" | "cls")
-                                && target.as_ref().is_none_or(|t| t.2)
+                                let via = if k == "class" {
+                                    Via::HandlerClass
+                                } else {
+                                    Via::Factory
+                                };
+                                *target = Some((value, line, via));
+                            } else if matches!(k.as_str(), "target" | "cls" | "class_path")
+                                && target.as_ref().is_none_or(|t| t.2.strict())
                             {
-                                // NeMo's `from_config_dict` imports `target` / `cls` too.
-                                *target = Some((value, line, true));
+                                // NeMo's `from_config_dict` imports `target` / `cls` too, and
+                                // jsonargparse (LightningCLI) a `class_path`.
+                                let via = if k == "class_path" {
+                                    Via::ClassPath
+                                } else {
+                                    Via::Nemo
+                                };
+                                *target = Some((value, line, via));
                             } else if !(k.starts_with('_') && k.ends_with('_'))
                                 && kwargs.len() < MAX_SHOWN_ARGS
                             {
@@ -639,7 +679,12 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         }
         let Some((severity, why)) = resolve(&node.target, &node.at, &values)
             .and_then(|(t, how)| judge(&t, &node.args, &node.kwargs).map(|(s, w)| (s, w, how)))
-            .filter(|(s, _, _)| !node.strict || *s > Severity::Low)
+            .filter(|(s, _, _)| !node.via.strict() || *s > Severity::Low)
+            // jsonargparse checks the class against the argument's type before it calls it.
+            .map(|(s, w, how)| match node.via {
+                Via::ClassPath => (s.min(Severity::Medium), w, how),
+                _ => (s, w, how),
+            })
             .map(|(s, w, how)| (s, format!("{w}{how}")))
         else {
             continue;
@@ -663,10 +708,12 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
                 }),
             )
             .severity(severity)
-            .message(if node.strict {
-                format!("`target` names {why}; NeMo's from_config_dict imports and calls it when the model is restored")
-            } else {
-                format!("the target key names {why}; hydra.utils.instantiate imports and calls it when the config is loaded")
+            .message(match node.via {
+                Via::Nemo => format!("`target` names {why}; NeMo's from_config_dict imports and calls it when the model is restored"),
+                Via::ClassPath => format!("`class_path` names {why}; jsonargparse (LightningCLI) imports it, and calls it with `init_args` where the argument's type admits it"),
+                Via::HandlerClass | Via::Factory => format!("the logging config names {why}; logging.config.dictConfig imports and calls it when the config is applied"),
+                Via::Fiddle => format!("the fiddle reference names {why}; fdl.build imports and calls it when the config is built"),
+                Via::Instantiate => format!("the target key names {why}; hydra.utils.instantiate imports and calls it when the config is loaded"),
             })
             .evidence(call)
             .build(),
