@@ -563,6 +563,35 @@ fn sentence_transformers_custom_module_is_remote_code() {
     );
 }
 
+/// PEFT's `adapter_config.json`: `AutoPeftModel` imports `auto_mapping.parent_library`
+/// without `trust_remote_code` (tester t17 h10); an ordinary adapter's `transformers` is not
+/// reported.
+#[test]
+fn peft_auto_mapping_outside_the_usual_libraries_is_remote_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        "a/adapter_config.json",
+        br#"{"peft_type": "LORA", "base_model_name_or_path": "org/base", "auto_mapping": {"base_model_class": "XModel", "parent_library": "transformers_modules.org.base.modeling_x"}, "r": 8}"#,
+    );
+    write(
+        root,
+        "b/adapter_config.json",
+        br#"{"peft_type": "LORA", "base_model_name_or_path": "meta-llama/Llama-3.2-1B", "auto_mapping": {"base_model_class": "LlamaForCausalLM", "parent_library": "transformers.models.llama.modeling_llama"}, "r": 8}"#,
+    );
+    let report = scan_dir(root);
+    let remote = fired(&report, "remote-code");
+    assert_eq!(remote.len(), 1, "{remote:?}");
+    assert_eq!(remote[0].1, Severity::Medium);
+    assert!(
+        remote[0]
+            .2
+            .contains("transformers_modules.org.base.modeling_x"),
+        "{remote:?}"
+    );
+}
+
 /// The severities of `python-shell-command` findings on the file named `name`, worst first.
 fn shell_on(report: &ScanReport, name: &str) -> Vec<Severity> {
     let mut v: Vec<Severity> = fired(report, "python-shell-command")

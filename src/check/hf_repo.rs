@@ -182,8 +182,20 @@ pub fn loader_calls(files: &[FileReport], entries: &[(usize, Vec<String>)]) -> V
 /// `model_index.json` (a component `[library, class]` whose `<component>/<library>.py` exists is
 /// loaded with `get_class_from_dynamic_module`; `_class_name` as `[module, class]` is a custom
 /// pipeline in `<module>.py`), sentence-transformers' `modules.json` (a module `type` outside
-/// `sentence_transformers.` is imported, from the repository with `trust_remote_code=True`).
-const CODE_MANIFESTS: &[&str] = &["model_index.json", "modules.json"];
+/// `sentence_transformers.` is imported, from the repository with `trust_remote_code=True`),
+/// PEFT's `adapter_config.json` (`auto_mapping.parent_library`, imported by `AutoPeftModel`).
+const CODE_MANIFESTS: &[&str] = &["model_index.json", "modules.json", "adapter_config.json"];
+
+/// Libraries a PEFT adapter's `auto_mapping.parent_library` names in ordinary adapters (the
+/// base model's class comes from one of them).
+const PEFT_PARENT_LIBRARIES: &[&str] = &[
+    "transformers",
+    "peft",
+    "diffusers",
+    "timm",
+    "torchvision",
+    "sentence_transformers",
+];
 
 /// Standard-library modules whose import alone does something (opens a browser, starts IDLE,
 /// prints): a diffusers component naming one as its "library" runs that when the pipeline is
@@ -644,6 +656,24 @@ fn references(
                 }
             }
         }
+        // PEFT's `AutoPeftModel.from_pretrained` imports `auto_mapping.parent_library` with
+        // `importlib.import_module` and calls `from_pretrained` of its `base_model_class`, with
+        // no `trust_remote_code` asked (tester t17 h10). A library of its own kind is not
+        // reported; `transformers_modules.…` (the Hub's remote-code cache) or any other is.
+        Some("adapter_config.json") => {
+            let mapping = value.get("auto_mapping");
+            let get = |k: &str| mapping.and_then(|m| m.get(k)).and_then(|v| v.as_str());
+            if let (Some(library), Some(class)) = (get("parent_library"), get("base_model_class")) {
+                let root = library.split('.').next().unwrap_or(library);
+                if !PEFT_PARENT_LIBRARIES.contains(&root) {
+                    refs.push((
+                        "peft auto_mapping",
+                        "parent_library".to_string(),
+                        format!("{library}.{class}"),
+                    ));
+                }
+            }
+        }
         _ => {}
     }
     refs
@@ -747,10 +777,17 @@ fn remote_code(
         out.push((
             i,
             Finding::builder(&r::remote_code::RULE, Location::file(path))
-                .message(format!(
-                    "trust_remote_code=True would run {}: {state}",
-                    truncate_chars(&file, 120)
-                ))
+                .message(if autos.contains_key("peft auto_mapping") {
+                    format!(
+                        "PEFT's AutoPeftModel imports the module {} (auto_mapping.parent_library) and calls its base class's from_pretrained, without trust_remote_code: {state}",
+                        truncate_chars(local, 120)
+                    )
+                } else {
+                    format!(
+                        "trust_remote_code=True would run {}: {state}",
+                        truncate_chars(&file, 120)
+                    )
+                })
                 .evidence(evidence)
                 .build(),
         ));
