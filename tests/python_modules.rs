@@ -261,6 +261,52 @@ fn a_function_of_another_module_called_at_load_runs_at_import() {
             "demo/_boot.py",
             Some(Critical),
         ),
+        // A module of the package imported by name, relative to the package
+        // (`import_module('.core', __name__)`, `package=__package__`), or its function taken
+        // with `getattr` (tester t12 x05).
+        (
+            &[
+                (
+                    "demo/__init__.py",
+                    "import importlib
+getattr(importlib.import_module('._boot', __name__), 'init')()
+",
+                ),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        (
+            &[
+                (
+                    "demo/__init__.py",
+                    "import importlib
+m = importlib.import_module('._boot', package=__package__)
+m.init()
+",
+                ),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
+        (
+            &[
+                (
+                    "demo/__init__.py",
+                    "import importlib
+getattr(importlib.import_module('demo._boot'), 'init')()
+",
+                ),
+                ("demo/_boot.py", BOOT),
+            ],
+            "python-shell-command",
+            "demo/_boot.py",
+            Some(High),
+        ),
         // A network call in a function the importer calls itself: medium, as within one file.
         (
             &[
@@ -334,6 +380,14 @@ fn imports_and_calls_that_do_not_run_at_load_stay_low() {
             (
                 "demo/__init__.py",
                 "from .utils import run_cmd\nHANDLERS = {'run': run_cmd}\n",
+            ),
+            ("demo/utils.py", run_cmd),
+        ],
+        // A lazy loader: the module imported by name, another of its functions called.
+        &[
+            (
+                "demo/__init__.py",
+                "import importlib\n_u = importlib.import_module('.utils', __name__)\nVERSION = getattr(_u, '__version__', '0')\n",
             ),
             ("demo/utils.py", run_cmd),
         ],

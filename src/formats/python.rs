@@ -6153,12 +6153,16 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     }
                 }
                 if !in_fn {
+                    // A callee computed by a call the names resolve (`getattr(import_module(
+                    // 'pkg.core'), 'init')()`): only its resolved name counts.
+                    let computed = fnode.is_some_and(|f| f.kind() == "call");
                     if fnode.is_some_and(|f| {
-                        matches!(f.kind(), "identifier" | "attribute" | "subscript")
+                        matches!(f.kind(), "identifier" | "attribute" | "subscript" | "call")
                     }) {
                         // A function, or a class whose construction runs `__new__`/`__init__`
                         // (and `__set_name__` when made in a class body).
-                        for n in [Some(&name), resolved.as_ref()].into_iter().flatten() {
+                        let own = (!computed).then_some(&name);
+                        for n in [own, resolved.as_ref()].into_iter().flatten() {
                             // `K().go()` runs `K.go`.
                             let n = n.replace("().", ".");
                             if sig.called_at_load.len() < MAX_CALLED {

@@ -669,8 +669,19 @@ impl Names {
         match special {
             Special::DunderImport | Special::ImportModule => {
                 let module = self.const_name(positional(0)?, src, scope, depth + 1, fuel)?;
+                // `import_module('.core', __name__)` (or `package=__package__`): a module of
+                // the caller's package, named as a relative import names it.
                 if module.starts_with('.') {
-                    return None;
+                    let package = positional(1).or_else(|| {
+                        let mut c = args.walk();
+                        let k = args.named_children(&mut c).find(|k| {
+                            k.kind() == "keyword_argument"
+                                && field(*k, F::Name).is_some_and(|x| text(x, src) == "package")
+                        });
+                        k.and_then(|k| field(k, F::Value))
+                    })?;
+                    let own = matches!(text(package, src), "__name__" | "__package__");
+                    return (special == Special::ImportModule && own).then_some(module);
                 }
                 // `__import__('os.path')` returns `os`, unless a fromlist asks for the leaf.
                 let fromlist = positional(3).is_some() || {
