@@ -1408,3 +1408,41 @@ fn newobj_of_a_denylisted_class_is_high_not_critical() {
     let r = scan_named("m.pkl", reduce);
     assert_rule(&r, "pickle-dangerous-call", Severity::Critical);
 }
+
+/// A Hydra config saved as data in a checkpoint (Lightning's `hyper_parameters`): code that
+/// instantiates it calls its `_target_` (tester t17 n06). A denylisted target is medium;
+/// the optimisers and modules real checkpoints save are nothing.
+#[test]
+fn config_targets_saved_in_a_pickle_are_judged_at_medium_at_most() {
+    let hparams = |target: &str| {
+        let mut p = b"\x80\x02}(".to_vec();
+        p.extend(bu("hyper_parameters"));
+        p.extend(b"}(");
+        for s in ["_target_", target, "command", CMD] {
+            p.extend(bu(s));
+        }
+        p.extend(b"uu.");
+        p
+    };
+    let r = scan_named("last.ckpt", &hparams("os.system"));
+    let worst = r
+        .findings
+        .iter()
+        .filter(|f| f.rule.id == "config-target-call")
+        .map(|f| f.severity)
+        .max();
+    assert_eq!(worst, Some(Severity::Medium), "{:#?}", show(&r));
+    for benign in [
+        "torch.optim.AdamW",
+        "lightning.pytorch.callbacks.ModelCheckpoint",
+        "transformers.AutoModel.from_pretrained",
+    ] {
+        let r = scan_named("last.ckpt", &hparams(benign));
+        assert!(
+            r.findings.iter().all(|f| f.rule.id != "config-target-call"),
+            "{benign}: {:?}",
+            show(&r)
+        );
+        assert_below_medium(&r);
+    }
+}

@@ -977,6 +977,13 @@ fn quote(v: &str) -> String {
     }
 }
 
+/// [`judge`] of a target named without arguments: the severity and description of what an
+/// instantiate config's target key names, for configs saved as data (a pickle's dict with a
+/// `_target_` key); `None` for an allowlisted or known-library callable.
+pub(crate) fn judge_target(target: &str) -> Option<(Severity, String)> {
+    judge(target, &[], &[])
+}
+
 /// The severity and a description of what a target path names, or `None` when it names an
 /// allowlisted callable or one in a [`KNOWN`] package. Every split of the dotted path into a
 /// module and a qualified name is tried, as `_locate` imports the longest module it can.

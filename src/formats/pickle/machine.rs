@@ -161,6 +161,19 @@ pub enum Event {
         /// Byte offset of the `BUILD`.
         offset: u64,
     },
+    /// A dict made by this stream stores a dotted name under an instantiate config's target
+    /// key (`_target_`, `_component_`): a Hydra config saved as data (Lightning's
+    /// `hyper_parameters`), which code that instantiates it imports and calls.
+    ConfigTarget {
+        /// The key.
+        key: String,
+        /// The value, as stored.
+        value: String,
+        /// Opcode index.
+        index: u64,
+        /// Byte offset.
+        offset: u64,
+    },
     /// A `PROTO` opcode with an unsupported protocol number.
     BadProtocol {
         /// The protocol number.
@@ -234,6 +247,9 @@ pub const MAX_ITEMS_PER_CONTAINER: usize = 1 << 16;
 /// are not followed, but each write is still an event.
 pub const MAX_PATCHED: usize = 4096;
 
+/// [`Event::ConfigTarget`] events kept per stream (a checkpoint's hyper-parameters hold a few).
+pub const MAX_CONFIG_TARGETS: usize = 64;
+
 /// Longest namespace or attribute name (bytes) a rebinding is followed for.
 pub const MAX_PATCHED_NAME: usize = 256;
 
@@ -283,6 +299,8 @@ pub struct Machine<'a> {
     /// of that name resolves to the stored value, as CPython's `find_class` (a `getattr` on the
     /// module) would. Bounded by [`MAX_PATCHED`].
     patched: HashMap<(String, String), V>,
+    /// [`Event::ConfigTarget`] events recorded so far.
+    config_targets: usize,
     /// Opcodes executed so far (including earlier runs that share the count).
     pub ops: u64,
     index: u64,
@@ -338,6 +356,7 @@ impl<'a> Machine<'a> {
             setstate: HashMap::new(),
             built: HashMap::new(),
             patched: HashMap::new(),
+            config_targets: 0,
             ops: ops_used,
             index: 0,
             heap: 0,
@@ -604,6 +623,28 @@ impl<'a> Machine<'a> {
                 offset: at as u64,
             });
             return Ok(());
+        }
+        for kv in items.chunks_exact(2) {
+            if self.config_targets >= MAX_CONFIG_TARGETS {
+                break;
+            }
+            let Some(key) = self
+                .text_of(kv[0])
+                .filter(|k| matches!(&**k, "_target_" | "_component_"))
+            else {
+                continue;
+            };
+            let Some(value) = self.text_of(kv[1]).filter(|v| v.len() <= 256) else {
+                continue;
+            };
+            let (key, value) = (key.into_owned(), value.into_owned());
+            self.config_targets += 1;
+            self.events.push(Event::ConfigTarget {
+                key,
+                value,
+                index: self.index,
+                offset: at as u64,
+            });
         }
         if let Some(Node::Dict(pairs, n)) = self.nodes.get_mut(id as usize) {
             *n += (items.len() / 2) as u64;

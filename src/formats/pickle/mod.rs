@@ -1218,6 +1218,34 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                     },
                 );
             }
+            Event::ConfigTarget {
+                ref key,
+                ref value,
+                index,
+                offset,
+            } => {
+                // Data, not a call: it runs only where code instantiates the saved config
+                // (Hydra's `instantiate(ckpt["hyper_parameters"]["model"])`): medium at most,
+                // and only for what a config file would get more than low for.
+                if let Some((severity, why)) =
+                    crate::formats::hydra::judge_target(value).filter(|(s, _)| *s > Severity::Low)
+                {
+                    add(
+                        &mut hits,
+                        format!("config target {value}"),
+                        Hit {
+                            severity: severity.min(Severity::Medium),
+                            rule: &crate::rules::repo::config_target_call::RULE,
+                            message: format!(
+                                "a config saved in the pickle (a `{key}` key) names {why}; code that instantiates the saved hyper-parameters imports and calls it"
+                            ),
+                            evidence: format!("{key}: {value}"),
+                            span: Span::Opcode { index, offset },
+                            count: 1,
+                        },
+                    );
+                }
+            }
             Event::BadProtocol { proto, offset } => {
                 add(
                     &mut hits,
