@@ -381,6 +381,64 @@ fn polyglot(
     }
 }
 
+/// A file whose name makes its consumer read it as text (`setup.py` run by Python, a `.pth`
+/// or `.start` read by `site`, a `*.jinja` template rendered by Jinja:
+/// [`formats::consumed_by_name`]) but whose bytes sniffed as a binary format (`().count` on
+/// the first line of a `.py` is a valid pickle; a GGUF or `PK` header before a `.pth`'s import
+/// line is a path line `site` skips): read as the named format too, so the code its consumer
+/// runs is judged; when that reading finds something, the file is also a `polyglot-file`
+/// (medium: the code's own findings carry its severity).
+fn consumed_as_named(
+    ctx: &mut Ctx,
+    data: &[u8],
+    sniffed: Format,
+    name: &str,
+    loc: &Location,
+    depth: u32,
+) {
+    let Some(named) = formats::consumed_by_name(name) else {
+        return;
+    };
+    // Text was refined by its name already. Unknown content is read as named too (Python
+    // accepts control bytes in comments and strings), except source with a NUL byte, which
+    // the interpreter refuses to compile.
+    let nul = || memchr::memchr(0, data).is_some();
+    if named == sniffed
+        || sniffed.is_text()
+        || (named == Format::PythonSource && nul())
+        || (sniffed == Format::Executable)
+    {
+        return;
+    }
+    let before = ctx.findings.len();
+    match named {
+        Format::PythonSource => formats::pypkg::analyse_python(ctx, data, name, loc, depth),
+        Format::Pth => formats::pypkg::analyse_pth(ctx, data, name, loc, depth),
+        Format::StartFile => formats::pypkg::analyse_start(ctx, data, loc),
+        Format::ChatTemplate if formats::chat_template::looks_like_template(data, name) => {
+            formats::chat_template::analyse_template(ctx, data, loc);
+        }
+        _ => return,
+    }
+    // Reported when the named reading found something: PyTorch saves models as `.pth`, and a
+    // text starting `N.` is a pickle of `None` with text after it; neither is news alone.
+    // Source with a control byte (unknown content) is only source.
+    if sniffed == Format::Unknown || ctx.findings.len() == before {
+        return;
+    }
+    ctx.emit(
+        Finding::builder(&rules::core::polyglot_file::RULE, loc.clone())
+            .severity(Severity::Medium)
+            .message(format!(
+                "named as {} (read so by its consumer) but its bytes are {}: read as both",
+                named.name(),
+                sniffed.name()
+            ))
+            .evidence(format!("{name}: {} content", sniffed.name()))
+            .build(),
+    );
+}
+
 /// True when the zip a zip reader finds from the end of a tar lies wholly inside one member's
 /// data: a tar whose last member is a `.pt` or a wheel. That zip is the member, analysed as
 /// such, so reading the tar as a zip shows nothing the tar reading did not.
@@ -509,6 +567,7 @@ pub fn analyse(
         other => other,
     };
     polyglot(ctx, data, sniffed, format, loc, depth);
+    consumed_as_named(ctx, data, sniffed, name, loc, depth);
     let code_bearing = matches!(
         format,
         Format::Pickle(_)

@@ -490,7 +490,7 @@ fn import_paths_into_folders_others_can_write_are_medium() {
             "import sys, types, os;has_mfs = sys.version_info > (3, 5);p = os.path.join(sys._getframe(1).f_locals['sitedir'], *({pieces}));importlib = has_mfs and __import__('importlib.util');m = has_mfs and sys.modules.setdefault('ns', importlib.util.module_from_spec(importlib.machinery.PathFinder.find_spec('ns', [os.path.dirname(p)])));mp = (m or []) and m.__dict__.setdefault('__path__',[]);(p not in mp) and mp.append(p)\n"
         )
     };
-    let cases: [(&str, String, String, &str); 4] = [
+    let cases: [(&str, String, String, &str); 5] = [
         (
             "__editable___demo_1_0_finder.py",
             finder("/tmp/.demo/src/demo"),
@@ -507,6 +507,13 @@ fn import_paths_into_folders_others_can_write_are_medium() {
             "demo.pth",
             "/home/user/Downloads/pylibs\n".into(),
             "/opt/demo/lib\n".into(),
+            "pth-untrusted-path",
+        ),
+        // The same folders spelled with empty and `.` components (tester t20).
+        (
+            "slashes.pth",
+            "//tmp/.x\n/./var/tmp/.y\n".into(),
+            "/opt//demo/./lib\n".into(),
             "pth-untrusted-path",
         ),
         (

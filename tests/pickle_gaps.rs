@@ -1446,3 +1446,17 @@ fn config_targets_saved_in_a_pickle_are_judged_at_medium_at_most() {
         assert_below_medium(&r);
     }
 }
+
+/// In-memory buffers rebuilt by a pickle (`pickle.dumps(io.BytesIO(b'abc'))`) open no file:
+/// allowlisted over the denylist's `io` entries (tester t20 b14), while `io.open` stays
+/// dangerous.
+#[test]
+fn in_memory_buffers_are_data_and_io_open_is_not() {
+    let mut p = b"\x80\x04".to_vec();
+    p.extend(su("_io"));
+    p.extend(su("BytesIO"));
+    p.extend(b"\x93\x94)\x81\x94(C\x03abc\x94K\x00Nt\x94b.");
+    assert_below_medium(&scan_named("buf.pkl", &p));
+    let r = scan_named("open.pkl", &p4_call("io", "open", &["/etc/hostname"]));
+    assert_rule(&r, "pickle-dangerous-call", Severity::High);
+}

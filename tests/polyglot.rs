@@ -135,3 +135,96 @@ fn a_tar_after_the_end_of_archive_is_reported_and_its_members_analysed() {
         call.location.members
     );
 }
+
+/// The worst severity of `rule` in the report.
+fn worst(r: &ScanReport, rule: &str) -> Option<airlock::Severity> {
+    r.files
+        .iter()
+        .flat_map(|f| f.findings.iter())
+        .filter(|f| f.rule.id == rule)
+        .map(|f| f.severity)
+        .max()
+}
+
+/// A file its consumer reads by name (Python runs `setup.py`, `site` reads a `.pth`, Jinja
+/// renders a `.jinja`) whose bytes also sniff as a binary format is read both ways (tester
+/// t20): `().count` is a valid protocol 0 pickle and a valid Python line; a GGUF or `PK`
+/// header is a path line `site` skips before the import line. PyTorch's own `.pth` files (a
+/// zip) and text that starts `N.` (a pickle of None, then text) stay quiet.
+#[test]
+fn files_read_by_name_are_read_as_named_whatever_their_first_bytes() {
+    use airlock::Severity::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: Vec<(&str, Vec<u8>, &str, Option<airlock::Severity>)> = vec![
+        (
+            "setup.py",
+            b"().count\nimport os\nos.system('echo airlock')\n".to_vec(),
+            "python-shell-command",
+            Some(High),
+        ),
+        (
+            "x.pth",
+            b"GGUF\x03\x00\x00\x00\nimport os; os.system('echo airlock')\n".to_vec(),
+            "python-shell-command",
+            Some(High),
+        ),
+        (
+            "chat_template.jinja",
+            b"N.{{ cycler.__init__.__globals__.os.popen('echo airlock').read() }}\n".to_vec(),
+            "chat-template-sandbox-escape",
+            Some(Critical),
+        ),
+        (
+            "rng_state.pth",
+            zip_with("archive/data.pkl", BENIGN_PICKLE),
+            "polyglot-file",
+            None,
+        ),
+        (
+            "notes.jinja",
+            b"N.B. {{ messages[0]['content'] }}\n".to_vec(),
+            "polyglot-file",
+            None,
+        ),
+    ];
+    for (i, (name, data, rule, want)) in cases.into_iter().enumerate() {
+        let sub = dir.path().join(i.to_string());
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        let p = sub.join(name);
+        std::fs::write(&p, &data).expect("write");
+        let r = run(&p);
+        assert_eq!(worst(&r, rule), want, "{name}: {:?}", rules(&r));
+        if want.is_some() {
+            assert_eq!(worst(&r, "polyglot-file"), Some(Medium), "{name}");
+        }
+    }
+}
+
+/// Scripts whatever their name, by what starts them (tester t20): PEP 723 scripts run by
+/// `uv run --script`, PyPy, and the `sh` launcher pip writes for long interpreter paths.
+#[test]
+fn scripts_run_by_python_runners_and_launchers_are_python() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (i, head) in [
+        "#!/usr/bin/env -S uv run --script\n# /// script\n# dependencies = []\n# ///\n",
+        "#!/usr/bin/env pypy3\n",
+        "#!/bin/sh\n'''exec' \"/opt/very/long/path/venv/bin/python3\" \"$0\" \"$@\"\n' '''\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let p = dir.path().join(format!("tool{i}"));
+        std::fs::write(&p, format!("{head}import os\nos.system('echo airlock')\n")).expect("write");
+        let r = run(&p);
+        assert_eq!(r.files[0].format, airlock::Format::PythonSource, "{head}");
+        assert_eq!(
+            worst(&r, "python-shell-command"),
+            Some(airlock::Severity::High),
+            "{head}"
+        );
+    }
+    // A shell script stays a shell script.
+    let p = dir.path().join("run.sh");
+    std::fs::write(&p, "#!/bin/sh\nexec python3 -m tool \"$@\"\n").expect("write");
+    assert_eq!(run(&p).files[0].format, airlock::Format::Text);
+}

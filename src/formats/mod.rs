@@ -289,6 +289,32 @@ pub fn is_dotted_name(s: &str) -> bool {
         })
 }
 
+/// The text format a consumer reads a file as by its name alone, whatever its bytes: Python
+/// source (`*.py`, `*.pyw`, Cython `*.pyx`/`*.pxi`), which the interpreter runs; `.pth` and
+/// `.start` files, which `site` reads; `*.jinja` chat templates, which Jinja renders. A file so
+/// named whose content sniffs as a binary format (a pickle, GGUF, a zip) is read as both
+/// (`analyse::analyse`): the binary reading alone would hide the code its consumer runs.
+pub fn consumed_by_name(name: &str) -> Option<Format> {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    if [".py", ".pyw", ".pyx", ".pxi"]
+        .iter()
+        .any(|s| base.ends_with(s))
+    {
+        Some(Format::PythonSource)
+    } else if base.ends_with(".pth") {
+        Some(Format::Pth)
+    } else if base.ends_with(".start") {
+        Some(Format::StartFile)
+    } else if [".jinja", ".jinja2", ".j2"]
+        .iter()
+        .any(|s| base.to_ascii_lowercase().ends_with(s))
+    {
+        Some(Format::ChatTemplate)
+    } else {
+        None
+    }
+}
+
 /// Refine a sniffed format by the file or member name, for text formats whose meaning is given
 /// by the name only: Python source (`*.py`), `.pth` path files, PEP 829 `.start` files, core
 /// metadata (`METADATA`, `PKG-INFO`), pinned lists and installer configuration
@@ -419,12 +445,7 @@ pub fn sniff(data: &[u8]) -> Format {
         return Format::Zip;
     }
     if looks_like_text(data) {
-        // A script whose shebang runs Python (`#!python`, which wheel installers rewrite for
-        // the scripts in `.data/scripts/`; `#!/usr/bin/env python3`; a venv's `bin/pip`) is
-        // Python source whatever its name.
-        let first = &data[..data.len().min(128)];
-        let line = first.split(|&b| b == b'\n').next().unwrap_or(first);
-        if line.starts_with(b"#!") && memchr::memmem::find(line, b"python").is_some() {
+        if python_script(data) {
             return Format::PythonSource;
         }
         return Format::Text;
@@ -433,6 +454,31 @@ pub fn sniff(data: &[u8]) -> Format {
         return Format::Zip;
     }
     Format::Unknown
+}
+
+/// Whether text is a script that runs Python whatever its name: a shebang naming a Python
+/// (`#!python`, which wheel installers rewrite for the scripts in `.data/scripts/`;
+/// `#!/usr/bin/env python3`; a venv's `bin/pip`; PyPy), or a Python runner (`#!/usr/bin/env -S
+/// uv run --script`, PEP 723 scripts; `uvx`, `pipx run`), or the `sh` launcher pip and distlib
+/// write when the interpreter's path is too long for a shebang (`#!/bin/sh`, then a line
+/// starting `'''exec' "/…/python" "$0" "$@"`). Only the first 256 bytes are looked at.
+fn python_script(data: &[u8]) -> bool {
+    let head = &data[..data.len().min(256)];
+    let mut lines = head.split(|&b| b == b'\n');
+    let first = lines.next().unwrap_or(head);
+    if !first.starts_with(b"#!") {
+        return false;
+    }
+    let has = |l: &[u8], w: &[u8]| memchr::memmem::find(l, w).is_some();
+    if ["python", "pypy", "uv run", "uvx ", "pipx run"]
+        .iter()
+        .any(|w| has(first, w.as_bytes()))
+    {
+        return true;
+    }
+    lines
+        .next()
+        .is_some_and(|l| l.starts_with(b"'''exec'") && (has(l, b"python") || has(l, b"pypy")))
 }
 
 /// True when the first 4 KiB are text without control bytes other than whitespace: UTF-8, or an

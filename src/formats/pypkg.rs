@@ -70,7 +70,17 @@ fn sys_path_to_shared(text: &str) -> bool {
 /// Whether a `.pth` path line names a folder others can write ([`python::shared_path`]: a
 /// temporary, shared or downloads folder) or climbs out of site-packages with `..`.
 fn untrusted_path_line(p: &str) -> bool {
-    python::shared_path(p) || p.split(['/', '\\']).any(|c| c == "..")
+    // The path as the file system reads it: `//tmp/x` and `/./tmp/x` are `/tmp/x`.
+    let mut norm = String::with_capacity(p.len());
+    if p.starts_with(['/', '\\']) {
+        norm.push('/');
+    }
+    let parts: Vec<&str> = p
+        .split(['/', '\\'])
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    norm.push_str(&parts.join("/"));
+    python::shared_path(&norm) || parts.contains(&"..")
 }
 
 /// setuptools' editable finder module (`__editable___<name>_finder.py`, PEP 660): its
