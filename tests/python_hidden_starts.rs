@@ -258,6 +258,8 @@ fn look_alikes_stay_below_medium() {
         ("m.py", "import numpy as np\nrng = np.random.default_rng(0)\nchildren = rng.spawn(4)\n"),
         // A browser opened by a function.
         ("m.py", "import webbrowser\ndef show(url):\n    webbrowser.open(url)\nBROWSER = webbrowser.get('firefox')\n"),
+        // A method read, not called, on a new instance: only a property runs on a read.
+        ("m.py", "import os\nclass Handler:\n    def handle(self, cmd):\n        os.system('echo ' + cmd)\nCALLBACK = Handler().handle\n"),
         // A test server on the loopback address, and one on every interface in a function.
         ("m.py", "import http.server, threading\ndef serve():\n    srv = http.server.HTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)\n    threading.Thread(target=srv.serve_forever, daemon=True).start()\n    return srv\ndef main():\n    http.server.ThreadingHTTPServer(('0.0.0.0', 8000), http.server.SimpleHTTPRequestHandler).serve_forever()\n"),
         ("m.py", "import logging.config\ndef start_listener(port):\n    t = logging.config.listen(port)\n    t.start()\n    return t\n"),

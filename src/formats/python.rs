@@ -5622,6 +5622,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     // load (`typing.get_type_hints(f)`, `inspect.get_annotations(f, eval_str=True)`).
     let mut annotations: Vec<(usize, String)> = Vec::new();
     let mut hints_evaluated = false;
+    // Methods of module-level classes made properties (`@property`, `@cached_property`), as
+    // `Class.method`: reading one on an instance runs it.
+    let mut properties: std::collections::HashSet<String> = std::collections::HashSet::new();
     // Module-level functions that assign globals they declare (`global f`), by name.
     let mut writes_globals: std::collections::HashMap<
         String,
@@ -7090,9 +7093,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     .and_then(|o| field(o, F::Function))
                     .filter(|f| matches!(f.kind(), "identifier" | "attribute"));
                 if let (Some(k), Some(a)) = (class, field(n, F::Attribute)) {
-                    if sig.called_at_load.len() < MAX_CALLED {
-                        sig.called_at_load
-                            .insert(format!("{}.{}", dotted(k, src), text(a, src)));
+                    // Only a property: a plain method read (`cb = Handler().handle`) is not
+                    // called by the read.
+                    let m = format!("{}.{}", dotted(k, src), text(a, src));
+                    if properties.contains(&m) && sig.called_at_load.len() < MAX_CALLED {
+                        sig.called_at_load.insert(m);
                     }
                 }
             }
@@ -7716,6 +7721,23 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
             }
             "decorator" if !in_fn => {
+                // `@property` on a method of a module-level class (`func` is `Class.`).
+                if let (Some(class), Some(e)) = (
+                    func.as_deref().filter(|f| f.ends_with('.')),
+                    n.named_child(0),
+                ) {
+                    let d = dotted(e, src);
+                    let last = d.rsplit('.').next().unwrap_or(&d);
+                    let def = n
+                        .parent()
+                        .and_then(|p| p.child_by_field_name("definition"))
+                        .and_then(|d| field(d, F::Name));
+                    if let (true, Some(m)) = (matches!(last, "property" | "cached_property"), def) {
+                        if properties.len() < MAX_CALLED {
+                            properties.insert(format!("{class}{}", text(m, src)));
+                        }
+                    }
+                }
                 // `@deco` calls `deco` on the definition at import.
                 if let Some(e) = n.named_child(0) {
                     if matches!(e.kind(), "identifier" | "attribute") {
