@@ -260,6 +260,8 @@ fn look_alikes_stay_below_medium() {
         ("m.py", "import webbrowser\ndef show(url):\n    webbrowser.open(url)\nBROWSER = webbrowser.get('firefox')\n"),
         // A method read, not called, on a new instance: only a property runs on a read.
         ("m.py", "import os\nclass Handler:\n    def handle(self, cmd):\n        os.system('echo ' + cmd)\nCALLBACK = Handler().handle\n"),
+        // The same handler served on the loopback address only.
+        ("m.py", "import socketserver, subprocess\nclass H(socketserver.BaseRequestHandler):\n    def handle(self):\n        subprocess.run(self.request.recv(1024), shell=True)\nsocketserver.TCPServer(('127.0.0.1', 9001), H).serve_forever()\n"),
         // A test server on the loopback address, and one on every interface in a function.
         ("m.py", "import http.server, threading\ndef serve():\n    srv = http.server.HTTPServer(('127.0.0.1', 0), http.server.SimpleHTTPRequestHandler)\n    threading.Thread(target=srv.serve_forever, daemon=True).start()\n    return srv\ndef main():\n    http.server.ThreadingHTTPServer(('0.0.0.0', 8000), http.server.SimpleHTTPRequestHandler).serve_forever()\n"),
         ("m.py", "import logging.config\ndef start_listener(port):\n    t = logging.config.listen(port)\n    t.start()\n    return t\n"),
@@ -283,6 +285,8 @@ fn look_alikes_stay_below_medium() {
 #[test]
 fn other_spellings_of_the_same_kinds() {
     check(&[
+        // A server whose request handler runs a shell command on what it receives.
+        ("m.py", "import socketserver, subprocess\nclass H(socketserver.BaseRequestHandler):\n    def handle(self):\n        subprocess.run(self.request.recv(1024), shell=True)\nsocketserver.TCPServer(('', 9001), H).serve_forever()\n", "python-listener-at-load", Some(High)),
         ("m.py", "from distutils.spawn import spawn as sp\nsp(['sh', '-c', 'echo x'])\n", "python-shell-command", Some(High)),
         ("m.py", "import ctypes\nlibc = ctypes.cdll.LoadLibrary('libc.so.6')\nlibc.execv(b'/bin/sh', None)\nlibc.execlp(b'sh', b'sh', b'-c', b'echo x', None)\n", "python-shell-command", Some(High)),
         ("m.py", "import webbrowser\nwebbrowser.register('x', None, webbrowser.GenericBrowser(['sh', '-c', 'echo x']))\nwebbrowser.get('x').open('u')\n", "python-shell-command", Some(High)),

@@ -2090,6 +2090,9 @@ pub(crate) struct Signals {
     /// What a listener hands the network: a process or exec callable registered with an
     /// XML-RPC server, a file server rooted at the home or root folder (line, evidence).
     exposed: Vec<(usize, String)>,
+    /// The request handler classes of those servers, as spelled (`H` of `TCPServer(('', p),
+    /// H)`): a handler method that runs a shell command exposes it.
+    listener_handlers: Vec<String>,
     /// Keyboard or mouse hooks (`pynput.keyboard.Listener`, `keyboard.hook`,
     /// `SetWindowsHookEx`, `GetAsyncKeyState`) (line, in a function, evidence).
     key_hooks: Vec<(usize, bool, String)>,
@@ -6988,6 +6991,18 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     });
                     if addr.is_some_and(|a| all_interfaces(a, src)) && sig.listeners.len() < 16 {
                         sig.listeners.push((line, in_fn, false, call_text(&sname)));
+                        let handler = args.and_then(|a| {
+                            if sname.ends_with("make_server") {
+                                positional(a, 2)
+                            } else {
+                                positional(a, 1).or_else(|| keyword(a, src, "RequestHandlerClass"))
+                            }
+                        });
+                        if let Some(h) =
+                            handler.filter(|h| matches!(h.kind(), "identifier" | "attribute"))
+                        {
+                            sig.listener_handlers.push(dotted(h, src));
+                        }
                     }
                 }
                 if let Some(lname) = pick(&|n: &str| n == "logging.config.listen") {
@@ -10577,7 +10592,18 @@ fn listeners_and_capture(ctx: &mut Ctx, sig: &Signals, loc: &Location, when: &st
     };
     let at_load = |line: usize, in_fn: bool| !in_fn || runs_at_load(line);
     if let Some((line, _, logging, ev)) = sig.listeners.iter().find(|l| at_load(l.0, l.1)) {
-        let exposed = sig.exposed.first();
+        // A handler class whose methods run shell commands: every client runs them.
+        let handler_shell = sig.shell.iter().find_map(|(l, _, e)| {
+            let f = sig.enclosing.get(l)?;
+            let (class, _) = f.split_once('.')?;
+            sig.listener_handlers.iter().any(|h| h == class).then(|| {
+                (
+                    *l,
+                    format!("a request handler that runs a shell command ({e})"),
+                )
+            })
+        });
+        let exposed = sig.exposed.first().or(handler_shell.as_ref());
         let (sev, msg) = match (exposed, logging) {
             (Some((_, what)), _) => (
                 Severity::High,
