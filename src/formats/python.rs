@@ -197,7 +197,14 @@ fn argv_style(name: &str) -> bool {
         || name.ends_with("create_subprocess_exec")
         || name == "pty.spawn"
         // setuptools' and distutils' `spawn(argv)`, and a command's `self.spawn(argv)`
-        // (`Command.spawn`), which runs the argv as a process.
+        // (`Command.spawn`), which runs the argv as a process ([`command_spawn`]).
+        || name.ends_with(".spawn")
+        || name == "spawn"
+        // libc's `execl`/`execv`/`posix_spawn` through ctypes (`ctypes.CDLL(None).execl(…)`).
+        || (name.starts_with("ctypes.") && {
+            let last = name.rsplit('.').next().unwrap_or("");
+            last.starts_with("exec") || last.starts_with("posix_spawn")
+        })
         // The standard library's private process helpers (`uuid._get_command_stdout('sh',
         // '-c', …)`), named by the pickle denylist too.
         || matches!(name.as_str(), "uuid._get_command_stdout" | "uuid._popen")
@@ -340,6 +347,34 @@ pub(crate) fn is_process(name: &str) -> bool {
         // The standard library's private process helpers (`uuid._get_command_stdout('sh',
         // '-c', …)`), named by the pickle denylist too.
         || matches!(name, "uuid._get_command_stdout" | "uuid._popen")
+        // distutils' and setuptools' `spawn(argv)` (also `setuptools._distutils.spawn`).
+        || name.ends_with("distutils.spawn.spawn")
+        // libc's process calls through ctypes: `ctypes.CDLL(None).execl('/bin/sh', 'sh',
+        // '-c', …)`, `CDLL(find_library('c')).posix_spawn(…)` (`system`/`popen` are
+        // [`always_shell`]).
+        || (name.starts_with("ctypes.")
+            && (matches!(last, "execl" | "execlp" | "execle" | "execv" | "execvp" | "execve"
+                | "execvpe" | "fexecve")
+                || last.starts_with("posix_spawn")))
+        // `webbrowser.get('sh -c "…" %s')`: a browser named by a command line runs that
+        // command line when it opens a page (judged as a command string: a program alone
+        // is no shell).
+        || name == "webbrowser.get"
+        // `webbrowser.GenericBrowser(['sh', '-c', …])` registered, then opened.
+        || matches!(name, "webbrowser.GenericBrowser" | "webbrowser.BackgroundBrowser")
+}
+
+/// setuptools' `Command.spawn(argv)` however the command is reached (`self.spawn([…])` in a
+/// command class, `C(Distribution()).spawn([…])`): a call of a method named `spawn` whose first
+/// argument is an argv written out (a list or tuple whose first item is a string), which
+/// `subprocess` runs. `rng.spawn(n)`, `pool.spawn(fn)` hand it no argv.
+fn command_spawn(name: &str, args: Option<tree_sitter::Node<'_>>, src: &[u8]) -> bool {
+    name.rsplit('.').next() == Some("spawn")
+        && args.and_then(|a| positional(a, 0)).is_some_and(|f| {
+            matches!(f.kind(), "list" | "tuple")
+                && f.named_child(0)
+                    .is_some_and(|x| string_value(x, src).is_some())
+        })
 }
 
 /// Calls that reach the network.
@@ -780,6 +815,113 @@ fn dynamic_call(
         }
         _ => None,
     }
+}
+
+/// Modules whose every callable runs a process or code: a callable picked out of their
+/// namespace by a filter is judged as one of them.
+const RUNNING_MODULES: &[&str] = &[
+    "os",
+    "posix",
+    "nt",
+    "subprocess",
+    "pty",
+    "commands",
+    "builtins",
+    "__builtins__",
+    "__builtin__",
+];
+
+/// The module a callee is picked from by a filter over its namespace, when it is one of
+/// [`RUNNING_MODULES`]: `[v for k, v in vars(os).items() if k.endswith('ystem')][0]`,
+/// `next(f for n, f in inspect.getmembers(os) if …)`, `[getattr(os, n) for n in dir(os) if
+/// …][0]`, `os.__dict__.values()`. The name the filter keeps is computed, so this is judged
+/// as `getattr(os, name)` with a computed name would be.
+fn namespace_pick(
+    f: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    let mut cur = f;
+    for _ in 0..8 {
+        cur = match cur.kind() {
+            "parenthesized_expression" => cur.named_child(0)?,
+            "subscript" => field(cur, F::Value)?,
+            "call" => {
+                let g = field(cur, F::Function)?;
+                if !matches!(text(g, src), "next" | "list" | "tuple") {
+                    return None;
+                }
+                // `next(x for x in …)`: the generator is the whole argument list.
+                let a = field(cur, F::Arguments)?;
+                if a.kind() == "generator_expression" {
+                    a
+                } else {
+                    positional(a, 0)?
+                }
+            }
+            "list_comprehension"
+            | "generator_expression"
+            | "set_comprehension"
+            | "dictionary_comprehension" => break,
+            _ => return None,
+        };
+    }
+    if !matches!(
+        cur.kind(),
+        "list_comprehension"
+            | "generator_expression"
+            | "set_comprehension"
+            | "dictionary_comprehension"
+    ) {
+        return None;
+    }
+    let mut c = cur.walk();
+    let clause = cur
+        .named_children(&mut c)
+        .find(|x| x.kind() == "for_in_clause")?;
+    let mut it = field(clause, F::Right)?;
+    let module_of = |m: tree_sitter::Node<'_>| -> Option<String> {
+        let r = names
+            .resolve(m, src, scope)
+            .unwrap_or_else(|| dotted(m, src));
+        RUNNING_MODULES.contains(&r.as_str()).then_some(r)
+    };
+    for _ in 0..4 {
+        match it.kind() {
+            "call" => {
+                let g = field(it, F::Function)?;
+                let first = field(it, F::Arguments).and_then(|a| positional(a, 0));
+                let gname = names
+                    .resolve(g, src, scope)
+                    .unwrap_or_else(|| dotted(g, src));
+                match gname.as_str() {
+                    "vars" | "dir" | "inspect.getmembers" | "builtins.vars" | "builtins.dir" => {
+                        return module_of(first?)
+                    }
+                    _ => {}
+                }
+                // `vars(os).items()`, `os.__dict__.values()`.
+                if g.kind() != "attribute"
+                    || !matches!(
+                        field(g, F::Attribute).map(|a| text(a, src)),
+                        Some("items" | "values" | "keys")
+                    )
+                {
+                    return None;
+                }
+                it = field(g, F::Object)?;
+            }
+            "attribute" => {
+                if field(it, F::Attribute).map(|a| text(a, src)) != Some("__dict__") {
+                    return None;
+                }
+                return module_of(field(it, F::Object)?);
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// The cloud instance metadata services (AWS, Azure, GCP link-local address; GCP's name).
@@ -1510,8 +1652,13 @@ const MORE_CREDENTIALS: &[&str] = &[
     ".aptos/config.yaml",
     ".near-credentials",
     "GitHub CLI/hosts.yml",
-    "FileZilla/sitemanager.xml",
-    "FileZilla/recentservers.xml",
+    // FileZilla's saved servers, also under `~/.config/filezilla/` (lower case on Linux).
+    "sitemanager.xml",
+    "recentservers.xml",
+    // The GitHub Actions runner's worker process, whose memory and environment hold the job's
+    // secrets (tester t14 ks31); another process's memory is `/proc/<pid>/mem`
+    // ([`credential_in`]).
+    "Runner.Worker",
     "/metadata/identity/oauth2/token",
     "computeMetadata/v1/instance/service-accounts",
     "my.cnf",
@@ -1586,6 +1733,129 @@ fn token_command(args: &str) -> Option<&'static str> {
         .copied()
 }
 
+/// The clipboard-reading command a process call's argument text runs, if any (words read as
+/// [`token_command`] reads them): `xclip -o`, `xsel` without an input flag, `pbpaste`,
+/// `wl-paste`, PowerShell's `Get-Clipboard`. What the clipboard holds is often a password or
+/// a wallet address just copied.
+fn clipboard_command(args: &str) -> Option<&'static str> {
+    if args.len() > 4096 {
+        return None;
+    }
+    let lower = args.to_ascii_lowercase();
+    let words: Vec<&str> = lower
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .filter(|w| !w.is_empty())
+        .take(64)
+        .collect();
+    let has = |w: &str| words.contains(&w);
+    if has("pbpaste") {
+        Some("pbpaste")
+    } else if has("wl-paste") {
+        Some("wl-paste")
+    } else if has("get-clipboard") {
+        Some("Get-Clipboard")
+    } else if has("xclip") && (has("-o") || has("-out")) {
+        Some("xclip -o")
+    } else if has("xsel")
+        && ![
+            "-i", "--input", "-a", "--append", "-c", "--clear", "-k", "--keep",
+        ]
+        .iter()
+        .any(|w| has(w))
+    {
+        Some("xsel")
+    } else {
+        None
+    }
+}
+
+/// Server classes that listen on the address their first argument names.
+fn server_class(name: &str) -> bool {
+    let Some((module, last)) = name.rsplit_once('.') else {
+        return false;
+    };
+    matches!(
+        module,
+        "xmlrpc.server"
+            | "SimpleXMLRPCServer"
+            | "DocXMLRPCServer"
+            | "http.server"
+            | "BaseHTTPServer"
+            | "socketserver"
+            | "SocketServer"
+            | "wsgiref.simple_server"
+    ) && (last.ends_with("Server") || last == "make_server")
+}
+
+/// Whether a server address names every interface: `('0.0.0.0', p)`, `('', p)`, `('::', p)`
+/// (`make_server('0.0.0.0', p, app)` names the host first).
+fn all_interfaces(addr: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    let host = if addr.kind() == "tuple" {
+        addr.named_child(0)
+    } else {
+        Some(addr)
+    };
+    host.and_then(|h| string_value(h, src))
+        .is_some_and(|h| matches!(h.as_str(), "0.0.0.0" | "" | "::" | "[::]"))
+}
+
+/// Keyboard and mouse hooks: pynput's listeners, the `keyboard` and `mouse` packages' hooks,
+/// pyxhook, Windows' low-level hook and key-state calls.
+fn key_hook(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    matches!(
+        name,
+        "pynput.keyboard.Listener"
+            | "pynput.mouse.Listener"
+            | "pynput.keyboard.Events"
+            | "keyboard.hook"
+            | "keyboard.on_press"
+            | "keyboard.on_release"
+            | "keyboard.record"
+            | "keyboard.start_recording"
+            | "mouse.hook"
+            | "pyxhook.HookManager"
+    ) || ((name.starts_with("ctypes.")
+        || name.starts_with("win32api.")
+        || name.starts_with("win32con."))
+        && (last.starts_with("SetWindowsHookEx") || last == "GetAsyncKeyState"))
+}
+
+/// Clipboard writes: `pyperclip.copy`, tkinter's `clipboard_append`, `win32clipboard`.
+fn clipboard_write(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    matches!(
+        name,
+        "pyperclip.copy"
+            | "clipboard.copy"
+            | "win32clipboard.SetClipboardText"
+            | "win32clipboard.SetClipboardData"
+    ) || (last == "clipboard_append" && name.starts_with("tkinter."))
+}
+
+/// Calls that hand over what a person is looking at or just copied, read as a secret: the
+/// clipboard (`pyperclip.paste()`, tkinter's `clipboard_get()`, `win32clipboard`), the
+/// desktop keyring (`secretstorage`'s collections; `keyring` is with the stores), and the
+/// screen (`PIL.ImageGrab.grab()`, `pyautogui.screenshot()`, `mss`'s `grab`/`shot`).
+fn reads_user_data(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    matches!(
+        name,
+        "pyperclip.paste"
+            | "clipboard.paste"
+            | "win32clipboard.GetClipboardData"
+            | "secretstorage.get_default_collection"
+            | "secretstorage.get_all_collections"
+            | "secretstorage.get_any_collection"
+            | "PIL.ImageGrab.grab"
+            | "ImageGrab.grab"
+            | "PIL.ImageGrab.grabclipboard"
+            | "pyautogui.screenshot"
+            | "pyscreenshot.grab"
+    ) || (last == "clipboard_get" && name.starts_with("tkinter."))
+        || (name.starts_with("mss.") && matches!(last, "grab" | "shot"))
+}
+
 /// Credential paths a glob pattern is tried against (`glob('~/.s*/id_*')` finds ssh keys).
 const CREDENTIAL_PATHS: &[&str] = &[
     "~/.ssh/id_rsa",
@@ -1617,6 +1887,11 @@ pub(crate) fn credential_in(s: &str) -> Option<String> {
     };
     if let Some(c) = listed(s) {
         return Some(c);
+    }
+    // Another process's memory (`/proc/1234/mem`, `/proc/%d/mem`), where a runner's or an
+    // agent's secrets sit decrypted.
+    if s.starts_with("/proc/") && s.ends_with("/mem") {
+        return Some("/proc/<pid>/mem".to_string());
     }
     // `.ssh` and `~/.ssh/` name one location; so does `…\\Default\\Network\\Cookies`.
     for part in s.split(['/', '\\']).filter(|p| !p.is_empty()).take(64) {
@@ -1808,6 +2083,23 @@ pub(crate) struct Signals {
     /// The module parses command-line arguments at its top level: it is a script, run on
     /// purpose, not code that runs when a package is imported.
     script: bool,
+    /// Servers bound to every interface (`SimpleXMLRPCServer(('0.0.0.0', p))`, an
+    /// `http.server` on `''`) and `logging.config.listen()` (line, in a function, whether it
+    /// is a logging config listener, evidence).
+    listeners: Vec<(usize, bool, bool, String)>,
+    /// What a listener hands the network: a process or exec callable registered with an
+    /// XML-RPC server, a file server rooted at the home or root folder (line, evidence).
+    exposed: Vec<(usize, String)>,
+    /// The request handler classes of those servers, as spelled (`H` of `TCPServer(('', p),
+    /// H)`): a handler method that runs a shell command exposes it.
+    listener_handlers: Vec<String>,
+    /// Keyboard or mouse hooks (`pynput.keyboard.Listener`, `keyboard.hook`,
+    /// `SetWindowsHookEx`, `GetAsyncKeyState`) (line, in a function, evidence).
+    key_hooks: Vec<(usize, bool, String)>,
+    /// Clipboard reads and writes (line, evidence), for a function that replaces what the
+    /// clipboard holds (a clipboard hijacker).
+    clip_reads: Vec<(usize, String)>,
+    clip_writes: Vec<(usize, String)>,
     /// The name table was full ([`names::MAX_BINDINGS`]): names bound after that point were
     /// not followed.
     names_overflow: bool,
@@ -2672,7 +2964,58 @@ fn interpreter_hook(target: &str) -> bool {
             | "sys.unraisablehook"
             | "sys.breakpointhook"
             | "sys.displayhook"
+            // The import statement calls `builtins.__import__`: a replacement runs on every
+            // later import.
+            | "builtins.__import__"
+            | "__builtins__.__import__"
+            | "__builtin__.__import__"
     )
+}
+
+/// Whether an assignment target is a method a setuptools (or distutils) command runs, replaced
+/// on the command class itself (`build_py.build_py.run = run`, without any `cmdclass`): the
+/// function runs when `setup()` runs the command. `resolved` is the target as the name table
+/// resolves it (`setuptools.command.build_py.build_py.run`).
+fn command_method_patched(resolved: &str) -> bool {
+    let Some((class, method)) = resolved.rsplit_once('.') else {
+        return false;
+    };
+    SETUPTOOLS_COMMAND_METHODS.contains(&method)
+        && (class.starts_with("setuptools.command.")
+            || class.starts_with("distutils.command.")
+            || class.starts_with("setuptools._distutils.command.")
+            || matches!(class, "setuptools.Command" | "distutils.cmd.Command"))
+}
+
+/// The methods the interpreter calls on an object handed to one of its registries, by the
+/// registry's call: a finder on `sys.meta_path` (`find_spec`, `find_module`, and its loader's
+/// methods), a path hook, a loader given to `importlib.util.spec_from_loader` (whose
+/// `exec_module` runs the code `get_code`/`get_source`/`get_data` return), a codec search
+/// function's class. The instance's class runs these later, on the next import.
+fn registry_methods(name: &str) -> &'static [&'static str] {
+    const IMPORTER: &[&str] = &[
+        "find_spec",
+        "find_module",
+        "load_module",
+        "create_module",
+        "exec_module",
+        "get_code",
+        "get_source",
+        "get_data",
+        "get_filename",
+        "__call__",
+    ];
+    match name {
+        "sys.meta_path.insert"
+        | "sys.meta_path.append"
+        | "sys.meta_path.extend"
+        | "sys.path_hooks.insert"
+        | "sys.path_hooks.append"
+        | "importlib.util.spec_from_loader"
+        | "importlib.machinery.ModuleSpec"
+        | "importlib.util.module_from_spec" => IMPORTER,
+        _ => &[],
+    }
 }
 
 /// Whether an `if` condition tests the command line for a command of the package's own
@@ -2841,6 +3184,13 @@ fn invoked<'t>(
                     .map(|f| (f, Vec::new()))
                     .collect();
             }
+            // A dataclass field's factory is called for every instance made without the
+            // field (`C()` at load).
+            ("dataclasses.field" | "field", _) => {
+                return keyword(args, src, "default_factory")
+                    .map(|f| vec![(f, Vec::new())])
+                    .unwrap_or_default();
+            }
             ("os.register_at_fork", _) => {
                 return ["before", "after_in_child", "after_in_parent"]
                     .iter()
@@ -2900,6 +3250,31 @@ fn invoked<'t>(
     all.get(i)
         .map(|f| vec![(*f, all[i + 1..].to_vec())])
         .unwrap_or_default()
+}
+
+/// The name a lambda written at module level or in a class body goes by in
+/// [`Signals::enclosing`] and [`Signals::called_at_load`]: where it starts.
+fn lambda_key(n: tree_sitter::Node<'_>) -> String {
+    format!("<lambda>@{}", n.start_byte())
+}
+
+/// The name a callable handed on goes by: a lambda's [`lambda_key`], else its dotted name.
+fn callable_key(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
+    let mut cur = n;
+    for _ in 0..4 {
+        if cur.kind() != "parenthesized_expression" {
+            break;
+        }
+        match cur.named_child(0) {
+            Some(c) => cur = c,
+            None => break,
+        }
+    }
+    if cur.kind() == "lambda" {
+        lambda_key(cur)
+    } else {
+        dotted(n, src)
+    }
 }
 
 /// A lambda applied where it is written, whose body calls one of its parameters:
@@ -5254,6 +5629,13 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
         branch: false,
     }];
     let mut deferred: std::collections::VecDeque<Vec<Step<'_>>> = std::collections::VecDeque::new();
+    // String annotations that call something, and whether the module evaluates annotations at
+    // load (`typing.get_type_hints(f)`, `inspect.get_annotations(f, eval_str=True)`).
+    let mut annotations: Vec<(usize, String)> = Vec::new();
+    let mut hints_evaluated = false;
+    // Methods of module-level classes made properties (`@property`, `@cached_property`), as
+    // `Class.method`: reading one on an instance runs it.
+    let mut properties: std::collections::HashSet<String> = std::collections::HashSet::new();
     // Module-level functions that assign globals they declare (`global f`), by name.
     let mut writes_globals: std::collections::HashMap<
         String,
@@ -5367,6 +5749,66 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         format!("{t} (resolves to {matched})")
                     }
                 };
+                // `[v for k, v in vars(os).items() if k.endswith('ystem')][0](cmd)`: a
+                // callable of a module that runs processes or code, named by a filter.
+                if let Some(module) = fnode
+                    .filter(|f| {
+                        matches!(f.kind(), "subscript" | "call" | "parenthesized_expression")
+                    })
+                    .and_then(|f| namespace_pick(f, src, &names, scope))
+                {
+                    let ev = format!(
+                        "{} (a callable of {module} picked by a filter over its namespace)",
+                        short(text(n, src))
+                    );
+                    if matches!(module.as_str(), "builtins" | "__builtins__" | "__builtin__") {
+                        if sig.exec_computed.len() < 64 {
+                            sig.exec_computed.push((line, in_fn, NAMED_EXEC, ev));
+                        }
+                    } else {
+                        sig.shell.push((line, in_fn, ev));
+                    }
+                }
+                // `setattr(builtins, '__import__', hook)`, `setattr(build_py.build_py, 'run',
+                // f)`: the assignments below, spelled as a call.
+                if !in_fn && pick(&|n: &str| matches!(n, "setattr" | "builtins.setattr")).is_some()
+                {
+                    let a = args;
+                    let object = a.and_then(|a| positional(a, 0));
+                    let attr = a
+                        .and_then(|a| positional(a, 1))
+                        .and_then(|x| string_value(x, src));
+                    let value = a.and_then(|a| positional(a, 2));
+                    if let (Some(o), Some(attr), Some(v)) = (object, attr, value) {
+                        let o = names
+                            .resolve(o, src, scope)
+                            .unwrap_or_else(|| dotted(o, src));
+                        let target = format!("{o}.{attr}");
+                        if (interpreter_hook(&target) || command_method_patched(&target))
+                            && matches!(v.kind(), "identifier" | "attribute" | "lambda")
+                            && sig.called_at_load.len() < MAX_CALLED
+                        {
+                            sig.called_at_load.insert(callable_key(v, src));
+                            if let Some(r) = names.resolve(v, src, scope) {
+                                sig.called_at_load.insert(r);
+                            }
+                        }
+                    }
+                }
+                if !in_fn
+                    && pick(&|n: &str| {
+                        matches!(
+                            n,
+                            "typing.get_type_hints"
+                                | "typing_extensions.get_type_hints"
+                                | "inspect.get_annotations"
+                                | "annotationlib.get_annotations"
+                        )
+                    })
+                    .is_some()
+                {
+                    hints_evaluated = true;
+                }
                 if let Some(exec_name) = pick(&is_exec) {
                     // `functools.partial(exec, code)()`: the code is the partial's.
                     let partial_args = fnode
@@ -5855,7 +6297,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         .resolve(callee, src, scope)
                         .unwrap_or_else(|| dotted(callee, src));
                     if !in_fn && sig.called_at_load.len() < MAX_CALLED {
-                        sig.called_at_load.insert(dotted(callee, src));
+                        sig.called_at_load.insert(callable_key(callee, src));
                         sig.called_at_load.insert(cname.clone());
                     }
                     let ev = || format!("{} (calls {cname})", short(text(n, src)));
@@ -5915,7 +6357,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 if let Some(iname) = pick(&interactive_interpreter) {
                     sig.shell.push((line, in_fn, call_text(&iname)));
                 }
-                if let Some(pname) = pick(&is_process) {
+                let spawned = command_spawn(&name, args, src).then(|| name.clone());
+                if let Some(pname) = pick(&is_process).or(spawned) {
                     // `run(['crontab', '-'], input=…)`, `systemctl --user enable x.service`,
                     // `['tee', '-a', rc]`, `sh -c 'echo … >> ~/.bashrc'`: installing a
                     // schedule, a service or a login file is persistence, with or without a
@@ -6037,6 +6480,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 .push((line, in_fn, format!("the output of `{cmd}`")));
                         }
                     }
+                    // `xclip -selection clipboard -o`: the clipboard, read as a secret.
+                    if let Some(cmd) = clipboard_command(arg_text) {
+                        if sig.secret_reads.len() < 64 {
+                            sig.secret_reads.push((
+                                line,
+                                in_fn,
+                                format!("the clipboard (`{cmd}`)"),
+                            ));
+                        }
+                        if sig.clip_reads.len() < 16 {
+                            sig.clip_reads.push((line, call_text(&pname)));
+                        }
+                    }
                     // `['sh', '-c', CMD]` anywhere in the arguments (`Popen(argv)`,
                     // `os.execvp('sh', ['sh', '-c', …])`) is a shell command line too.
                     let shell_argv = args.is_some_and(|a| {
@@ -6156,6 +6612,45 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // A callee computed by a call the names resolve (`getattr(import_module(
                     // 'pkg.core'), 'init')()`): only its resolved name counts.
                     let computed = fnode.is_some_and(|f| f.kind() == "call");
+                    // `sys.meta_path.insert(0, Finder())`: the finder's methods run on every
+                    // later import ([`registry_methods`]).
+                    let registry = [Some(&name), resolved.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .map(|n| registry_methods(n))
+                        .find(|m| !m.is_empty())
+                        .unwrap_or(&[]);
+                    if let Some(a) = args.filter(|_| !registry.is_empty()) {
+                        let mut c = a.walk();
+                        let items: Vec<_> = a.named_children(&mut c).take(8).collect();
+                        for item in items {
+                            // A path hook or a finder class handed as itself is called too.
+                            if matches!(item.kind(), "identifier" | "attribute" | "lambda")
+                                && sig.called_at_load.len() < MAX_CALLED
+                            {
+                                sig.called_at_load.insert(callable_key(item, src));
+                            }
+                            let class = match item.kind() {
+                                "call" => field(item, F::Function)
+                                    .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
+                                    .map(|f| dotted(f, src)),
+                                "identifier" | "attribute" => Some(
+                                    names
+                                        .resolve(item, src, scope)
+                                        .map(|r| r.trim_end_matches("()").to_string())
+                                        .unwrap_or_else(|| dotted(item, src)),
+                                ),
+                                _ => None,
+                            };
+                            if let Some(k) = class {
+                                for m in registry {
+                                    if sig.called_at_load.len() < MAX_CALLED {
+                                        sig.called_at_load.insert(format!("{k}.{m}"));
+                                    }
+                                }
+                            }
+                        }
+                    }
                     if fnode.is_some_and(|f| {
                         matches!(f.kind(), "identifier" | "attribute" | "subscript" | "call")
                     }) {
@@ -6204,6 +6699,30 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 .insert(format!("{spelled}.__init_subclass__"));
                             if let Some(r) = names.resolve(b, src, scope) {
                                 sig.called_at_load.insert(format!("{r}.__init_subclass__"));
+                            }
+                        }
+                    }
+                    // `type('X', (), {'__init__': lambda self: …})()`: the namespace's
+                    // methods are the class's; its protocol methods run as its instances are
+                    // made and used, so each one named like one is marked (as a class
+                    // statement's `__init__` is when the class is called).
+                    if let Some(ns) = args
+                        .filter(|_| builtin_type)
+                        .and_then(|a| a.named_child(2))
+                        .filter(|d| d.kind() == "dictionary")
+                    {
+                        let mut c = ns.walk();
+                        let pairs: Vec<_> = ns.named_children(&mut c).take(64).collect();
+                        for p in pairs.into_iter().filter(|p| p.kind() == "pair") {
+                            let dunder = field(p, F::Key)
+                                .and_then(|k| string_value(k, src))
+                                .is_some_and(|k| k.starts_with("__") && k.ends_with("__"));
+                            if let Some(v) = field(p, F::Value).filter(|v| {
+                                dunder && matches!(v.kind(), "lambda" | "identifier" | "attribute")
+                            }) {
+                                if sig.called_at_load.len() < MAX_CALLED {
+                                    sig.called_at_load.insert(callable_key(v, src));
+                                }
                             }
                         }
                     }
@@ -6463,7 +6982,95 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             | "win32cred.CredRead"
                             | "win32crypt.CryptUnprotectData"
                     ) || (n.starts_with("paramiko.") && n.ends_with(".get_keys"))
+                        || reads_user_data(n)
                 });
+                // Listeners, keyboard hooks, the clipboard ([`Signals::listeners`]).
+                if let Some(sname) = pick(&server_class) {
+                    let addr = args.and_then(|a| {
+                        if sname.ends_with("make_server") {
+                            positional(a, 0)
+                        } else {
+                            positional(a, 0).or_else(|| keyword(a, src, "server_address"))
+                        }
+                    });
+                    if addr.is_some_and(|a| all_interfaces(a, src)) && sig.listeners.len() < 16 {
+                        sig.listeners.push((line, in_fn, false, call_text(&sname)));
+                        let handler = args.and_then(|a| {
+                            if sname.ends_with("make_server") {
+                                positional(a, 2)
+                            } else {
+                                positional(a, 1).or_else(|| keyword(a, src, "RequestHandlerClass"))
+                            }
+                        });
+                        if let Some(h) =
+                            handler.filter(|h| matches!(h.kind(), "identifier" | "attribute"))
+                        {
+                            sig.listener_handlers.push(dotted(h, src));
+                        }
+                    }
+                }
+                if let Some(lname) = pick(&|n: &str| n == "logging.config.listen") {
+                    if sig.listeners.len() < 16 {
+                        sig.listeners.push((line, in_fn, true, call_text(&lname)));
+                    }
+                }
+                // `srv.register_function(os.system, 'run')`: a process or exec callable any
+                // client may call.
+                if last == "register_function" || last == "register_instance" {
+                    if let Some(f) = args.and_then(|a| positional(a, 0)) {
+                        let r = names
+                            .resolve(f, src, scope)
+                            .unwrap_or_else(|| dotted(f, src));
+                        let module = RUNNING_MODULES.contains(&r.as_str());
+                        if (module || is_process(&r) || is_exec(&r)) && sig.exposed.len() < 16 {
+                            sig.exposed.push((line, short(text(n, src))));
+                        }
+                    }
+                }
+                // `partial(SimpleHTTPRequestHandler, directory=os.path.expanduser('~'))`: a
+                // file server rooted at the home or root folder.
+                // Judged from names only: this runs for every call, and the argument text of
+                // nested calls would make the walk quadratic.
+                let handler = |x: &str| x.ends_with("SimpleHTTPRequestHandler");
+                if pick(&handler).is_some()
+                    || (pick(&|x: &str| x.ends_with("partial")).is_some()
+                        && args
+                            .and_then(|a| positional(a, 0))
+                            .is_some_and(|h| h.kind() == "attribute" || h.kind() == "identifier")
+                        && args
+                            .and_then(|a| positional(a, 0))
+                            .is_some_and(|h| handler(&dotted(h, src))))
+                {
+                    let root = args
+                        .and_then(|a| keyword(a, src, "directory"))
+                        .is_some_and(|d| {
+                            let t = text(d, src);
+                            t.contains("expanduser")
+                                || t.contains("home()")
+                                || t.contains("HOME")
+                                || string_value(d, src).is_some_and(|v| v == "/" || v == "~")
+                        });
+                    if root && sig.exposed.len() < 16 {
+                        sig.exposed.push((line, short(text(n, src))));
+                    }
+                }
+                if let Some(kname) = pick(&key_hook) {
+                    if sig.key_hooks.len() < 16 {
+                        sig.key_hooks.push((line, in_fn, call_text(&kname)));
+                    }
+                }
+                if let Some(cname) = pick(&clipboard_write) {
+                    if sig.clip_writes.len() < 16 {
+                        sig.clip_writes.push((line, call_text(&cname)));
+                    }
+                }
+                if let Some(cname) = pick(&|n: &str| {
+                    reads_user_data(n) && (n.contains("clip") || n.ends_with("paste"))
+                }) {
+                    if sig.clip_reads.len() < 16 {
+                        sig.clip_reads.push((line, call_text(&cname)));
+                    }
+                }
                 if (store.is_some() || matches!(last, "get_credentials" | "get_frozen_credentials"))
                     && sig.secret_reads.len() < 64
                 {
@@ -6533,6 +7140,40 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     if let Some(ev) = environ_dumped(n, src, &names, scope) {
                         sig.env_dump.push((line, in_fn, ev));
                     }
+                }
+            }
+            // `C().p` at module level reads an attribute of a new instance: a property's
+            // getter (or a descriptor's `__get__`) runs. A method called (`C().go()`) is the
+            // call's business.
+            "attribute"
+                if !in_fn
+                    && field(n, F::Object).is_some_and(|o| o.kind() == "call")
+                    && n.parent()
+                        .is_none_or(|p| p.kind() != "call" || field(p, F::Function) != Some(n)) =>
+            {
+                let class = field(n, F::Object)
+                    .and_then(|o| field(o, F::Function))
+                    .filter(|f| matches!(f.kind(), "identifier" | "attribute"));
+                if let (Some(k), Some(a)) = (class, field(n, F::Attribute)) {
+                    // Only a property: a plain method read (`cb = Handler().handle`) is not
+                    // called by the read.
+                    let m = format!("{}.{}", dotted(k, src), text(a, src));
+                    if properties.contains(&m) && sig.called_at_load.len() < MAX_CALLED {
+                        sig.called_at_load.insert(m);
+                    }
+                }
+            }
+            // A string annotation is code that `typing.get_type_hints` evaluates: kept when
+            // it calls something, analysed as code when the module evaluates annotations at
+            // load (below).
+            "type" if annotations.len() < MAX_NESTED => {
+                if let Some(code) = n
+                    .named_child(0)
+                    .filter(|s| s.kind() == "string")
+                    .and_then(|s| string_value(s, src))
+                    .filter(|c| c.contains('('))
+                {
+                    annotations.push((line, code));
                 }
             }
             "string" => {
@@ -6725,6 +7366,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             let k = text(class, src);
                             sig.called_at_load.insert(format!("{k}.__new__"));
                             sig.called_at_load.insert(format!("{k}.__init__"));
+                            // `auto()` values come from `_generate_next_value_`, called as the
+                            // class is made.
+                            sig.called_at_load
+                                .insert(format!("{k}._generate_next_value_"));
                         }
                         if sig.class_bases.len() < MAX_CALLED {
                             sig.class_bases.insert(text(class, src).to_string(), named);
@@ -6806,11 +7451,33 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // `sys.excepthook = f`, `threading.excepthook = f`: the interpreter calls the
                     // hook on the next uncaught exception, unraisable error or breakpoint, as it
                     // calls a trace hook on the next call.
-                    if interpreter_hook(text(t, src))
-                        && matches!(v.kind(), "identifier" | "attribute")
+                    // `builtins.__import__ = hook`; `build_py.build_py.run = run` in a
+                    // `setup.py` (a command's method replaced on its class, no `cmdclass`).
+                    // `__builtins__['__import__'] = hook` is the attribute spelled as a key.
+                    let keyed = (t.kind() == "subscript")
+                        .then(|| {
+                            let o = field(t, F::Value)?;
+                            let k = t
+                                .child_by_field_name("subscript")
+                                .and_then(|k| string_value(k, src))?;
+                            Some(format!("{}.{k}", dotted(o, src)))
+                        })
+                        .flatten();
+                    let patched = !in_fn && keyed.as_deref().is_some_and(interpreter_hook)
+                        || !in_fn
+                            && t.kind() == "attribute"
+                            && (interpreter_hook(&dotted(t, src))
+                                || names.resolve(t, src, scope).is_some_and(|r| {
+                                    interpreter_hook(&r) || command_method_patched(&r)
+                                }));
+                    if (interpreter_hook(text(t, src)) || patched)
+                        && matches!(v.kind(), "identifier" | "attribute" | "lambda")
                         && sig.called_at_load.len() < MAX_CALLED
                     {
-                        sig.called_at_load.insert(dotted(v, src));
+                        sig.called_at_load.insert(callable_key(v, src));
+                        if let Some(r) = names.resolve(v, src, scope) {
+                            sig.called_at_load.insert(r);
+                        }
                     }
                     // `spec = importlib.util.spec_from_file_location('m', '/tmp/x.py')`, and the
                     // module or loader made from it.
@@ -7127,6 +7794,23 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
             }
             "decorator" if !in_fn => {
+                // `@property` on a method of a module-level class (`func` is `Class.`).
+                if let (Some(class), Some(e)) = (
+                    func.as_deref().filter(|f| f.ends_with('.')),
+                    n.named_child(0),
+                ) {
+                    let d = dotted(e, src);
+                    let last = d.rsplit('.').next().unwrap_or(&d);
+                    let def = n
+                        .parent()
+                        .and_then(|p| p.child_by_field_name("definition"))
+                        .and_then(|d| field(d, F::Name));
+                    if let (true, Some(m)) = (matches!(last, "property" | "cached_property"), def) {
+                        if properties.len() < MAX_CALLED {
+                            properties.insert(format!("{class}{}", text(m, src)));
+                        }
+                    }
+                }
                 // `@deco` calls `deco` on the definition at import.
                 if let Some(e) = n.named_child(0) {
                     if matches!(e.kind(), "identifier" | "attribute") {
@@ -7200,6 +7884,42 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     }
                 }
             }
+            // An importlib loader's `get_data`/`get_source`/`get_code` returns the module's
+            // code, which the loader's `exec_module` runs: returning decoded data there is
+            // exec of it.
+            "return_statement" if in_fn => {
+                let loader_method = func.as_deref().and_then(|f| f.split_once('.')).is_some_and(
+                    |(class, method)| {
+                        matches!(
+                            method,
+                            "get_data" | "get_source" | "get_code" | "source_to_code"
+                        ) && sig.class_bases.get(class).is_some_and(|bases| {
+                            bases.iter().any(|b| {
+                                b.rsplit('.').next().is_some_and(|l| l.ends_with("Loader"))
+                            })
+                        })
+                    },
+                );
+                if let Some(v) = n.named_child(0).filter(|_| loader_method) {
+                    let decoded = names
+                        .eval(v, src, scope)
+                        .as_ref()
+                        .is_some_and(Value::decoded)
+                        || calls_within(v, src, &names, scope)
+                            .iter()
+                            .any(|c| is_decoder(c));
+                    if decoded && sig.exec_decoded.len() < 64 {
+                        sig.exec_decoded.push((
+                            line,
+                            in_fn,
+                            format!(
+                                "{} (an importlib loader's code, run by exec_module)",
+                                short(text(n, src))
+                            ),
+                        ));
+                    }
+                }
+            }
             _ => {}
         }
         // Code under `if __name__ == "__main__":` runs when the file is run as a script, not
@@ -7224,6 +7944,20 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
         // The outermost function a node is in (a module-level call of it runs its body); a
         // lambda bound to a name (`run = lambda: …`) is a function of that name.
         let child_func = match (&func, kind) {
+            // A lambda written at module level or in a class body, not bound to a name: named
+            // by where it starts ([`lambda_key`]), so a call that hands it to something that
+            // calls it (`field(default_factory=lambda: …)`, `type('X', (), {'__init__':
+            // lambda self: …})`) can mark it as run at load.
+            (f, "lambda")
+                if !in_fn
+                    && f.as_ref().is_none_or(|f| f.ends_with('.'))
+                    && n.parent().is_none_or(|p| {
+                        p.kind() != "assignment"
+                            || field(p, F::Left).is_none_or(|l| l.kind() != "identifier")
+                    }) =>
+            {
+                Some(lambda_key(n))
+            }
             // A method of a module-level class is `Class.method`.
             (Some(class), "function_definition") if class.ends_with('.') && !in_fn => {
                 let method = field(n, F::Name).map(|x| text(x, src));
@@ -7372,6 +8106,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 });
             }
             stack.extend(steps);
+        }
+    }
+    if hints_evaluated {
+        for (line, code) in annotations {
+            push_nested(&mut sig, line, code);
         }
     }
     sig.names_overflow = names.overflow;
@@ -7630,6 +8369,21 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("HTTPSConnection", Group::Network),
             ("create_connection", Group::Network),
             ("cmdclass", Group::Hook),
+            // Listeners and input capture without a process or network word
+            // (`python-listener-at-load`, `python-input-capture`), and a browser named by a
+            // command line.
+            ("SimpleHTTPRequestHandler", Group::Network),
+            ("XMLRPCServer", Group::Network),
+            ("config.listen(", Group::Network),
+            ("import listen", Group::Network),
+            ("import keyboard", Group::Network),
+            ("keyboard.on_", Group::Network),
+            ("keyboard.hook", Group::Network),
+            ("pynput", Group::Network),
+            ("pyperclip", Group::Network),
+            ("SetWindowsHookEx", Group::Network),
+            ("GetAsyncKeyState", Group::Network),
+            ("webbrowser.get(", Group::Network),
             ("marshal.loads", Group::Decoder),
             ("codecs.decode", Group::Decoder),
             ("XMRig", Group::Miner),
@@ -7711,6 +8465,8 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("setattr(", Group::Dynamic),
             ("__dict__", Group::Dynamic),
             ("vars(", Group::Dynamic),
+            // `inspect.getmembers(os)` filtered for a callable ([`namespace_pick`]).
+            ("getmembers(", Group::Dynamic),
             ("sys.modules", Group::Dynamic),
             ("methodcaller", Group::Dynamic),
             // `os.__getattribute__('system')`, libc's functions by subscript
@@ -7806,6 +8562,9 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("update-motd", Group::Exec),
             ("activate.d", Group::Exec),
             ("bin/activate", Group::Exec),
+            // `os.path.join(sys.prefix, 'bin', 'activate')` (tester t14 pe11).
+            ("'activate'", Group::Exec),
+            ("\"activate\"", Group::Exec),
             ("jupyter/kernels", Group::Exec),
             (".vscode", Group::Exec),
             (".local/bin", Group::Exec),
@@ -9603,6 +10362,7 @@ fn run(
             ev,
         );
     }
+    listeners_and_capture(ctx, &sig, loc, when);
     let distinct_creds: std::collections::BTreeSet<&str> =
         sig.credentials.iter().map(|(_, _, c)| c.as_str()).collect();
     // A network call handed the environment or a credential file is a stealer by itself.
@@ -9824,6 +10584,93 @@ fn run(
 }
 
 /// How a module's top level runs, for the join of a package's modules.
+/// Listening backdoors and input capture started at load ([`Signals::listeners`],
+/// [`Signals::key_hooks`], the clipboard): `python-listener-at-load` and
+/// `python-input-capture`. Inside a function nobody calls at load they are what a tool does on
+/// request (a test server, a clipboard helper), and give nothing.
+fn listeners_and_capture(ctx: &mut Ctx, sig: &Signals, loc: &Location, when: &str) {
+    let runs_at_load = |line: usize| {
+        sig.enclosing
+            .get(&line)
+            .is_some_and(|f| sig.called_at_load.contains(f))
+    };
+    let at_load = |line: usize, in_fn: bool| !in_fn || runs_at_load(line);
+    if let Some((line, _, logging, ev)) = sig.listeners.iter().find(|l| at_load(l.0, l.1)) {
+        // A handler class whose methods run shell commands: every client runs them.
+        let handler_shell = sig.shell.iter().find_map(|(l, _, e)| {
+            let f = sig.enclosing.get(l)?;
+            let (class, _) = f.split_once('.')?;
+            sig.listener_handlers.iter().any(|h| h == class).then(|| {
+                (
+                    *l,
+                    format!("a request handler that runs a shell command ({e})"),
+                )
+            })
+        });
+        let exposed = sig.exposed.first().or(handler_shell.as_ref());
+        let (sev, msg) = match (exposed, logging) {
+            (Some((_, what)), _) => (
+                Severity::High,
+                format!("starts a server on every interface {when} that exposes {what}"),
+            ),
+            (None, true) => (
+                Severity::Medium,
+                format!(
+                    "starts a logging configuration listener {when}: configurations sent to \
+                     its port are applied, and they can run code"
+                ),
+            ),
+            (None, false) => (
+                Severity::Medium,
+                format!("starts a server on every interface {when}"),
+            ),
+        };
+        emit(
+            ctx,
+            &r::python_listener_at_load::RULE,
+            sev,
+            loc,
+            *line,
+            msg,
+            ev,
+        );
+    }
+    if let Some((line, _, ev)) = sig.key_hooks.iter().find(|k| at_load(k.0, k.1)) {
+        emit(
+            ctx,
+            &r::python_input_capture::RULE,
+            Severity::Medium,
+            loc,
+            *line,
+            format!("hooks the keyboard or mouse {when} (a keylogger)"),
+            ev,
+        );
+        return;
+    }
+    // A function (or the module level) that both reads and writes the clipboard, run at load:
+    // a clipboard hijacker swapping copied wallet addresses.
+    let scope_of = |l: &usize| sig.enclosing.get(l).cloned();
+    let hijack = sig.clip_writes.iter().find(|(wl, _)| {
+        let scope = scope_of(wl);
+        let loaded = match &scope {
+            Some(f) => sig.called_at_load.contains(f),
+            None => true,
+        };
+        loaded && sig.clip_reads.iter().any(|(rl, _)| scope_of(rl) == scope)
+    });
+    if let Some((line, ev)) = hijack {
+        emit(
+            ctx,
+            &r::python_input_capture::RULE,
+            Severity::Medium,
+            loc,
+            *line,
+            format!("reads and replaces what the clipboard holds {when} (a clipboard hijacker)"),
+            ev,
+        );
+    }
+}
+
 fn module_kind(role: Role, init: bool, as_main: bool, test: bool, script: bool) -> ModuleKind {
     if test {
         ModuleKind::Test

@@ -1570,6 +1570,7 @@ impl Names {
                         | "decode"
                         | "encode"
                         | "strip"
+                        | "literal_eval"
                         | "compile"
                         | "bytes"
                         | "bytearray"
@@ -1901,6 +1902,13 @@ impl Names {
                         built: false,
                     },
                 })
+            }
+            // `ast.literal_eval("b'…'")`: a literal written inside a constant is that
+            // literal's value, decoded as `bytes.fromhex` decodes (tester t18 lit01). A value
+            // not known here is left alone: `literal_eval(line)` parses configs everywhere.
+            "ast.literal_eval" => {
+                let b = python_literal(arg(0, fuel)?.bytes()?)?;
+                Some(self.data(b, true))
             }
             name if super::is_decoder(name) => {
                 let input = arg(0, fuel);
@@ -2432,6 +2440,59 @@ fn wildcard(module: &str) -> &'static [&'static str] {
         "requests" => &["get", "post", "put", "patch", "request", "Session"],
         _ => &[],
     }
+}
+
+/// The value of one Python string or bytes literal written as text (`b'…'`, `"…"`, `r'…'`,
+/// triple quotes), as `ast.literal_eval` gives it, with the common escapes undone (newline,
+/// tab, carriage return, NUL, `x` hex pairs, quotes, backslash). `None` for anything else (a
+/// number, a container, an expression), which no code is hidden in.
+fn python_literal(text: &[u8]) -> Option<Vec<u8>> {
+    let t = std::str::from_utf8(text).ok()?.trim();
+    let quote_at = t.find(['\'', '"'])?;
+    let prefix = t[..quote_at].to_ascii_lowercase();
+    if prefix.len() > 2 || !prefix.chars().all(|c| matches!(c, 'b' | 'r' | 'u')) {
+        return None;
+    }
+    let rest = &t[quote_at..];
+    let q = if rest.starts_with("\"\"\"") || rest.starts_with("\'\'\'") {
+        &rest[..3]
+    } else {
+        &rest[..1]
+    };
+    let body = rest.strip_prefix(q)?.strip_suffix(q)?;
+    if prefix.contains('r') {
+        return Some(body.as_bytes().to_vec());
+    }
+    let mut out = Vec::with_capacity(body.len());
+    let b = body.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' || i + 1 >= b.len() {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        let c = b[i + 1];
+        i += 2;
+        match c {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'0' => out.push(0),
+            b'\n' => {}
+            b'x' if i + 2 <= b.len() => {
+                let h = std::str::from_utf8(&b[i..i + 2]).ok()?;
+                out.push(u8::from_str_radix(h, 16).ok()?);
+                i += 2;
+            }
+            b'\\' | b'\'' | b'"' => out.push(c),
+            _ => {
+                out.push(b'\\');
+                out.push(c);
+            }
+        }
+    }
+    Some(out)
 }
 
 fn is_rot13(codec: &str) -> bool {

@@ -10,6 +10,8 @@ pub mod python_exec_computed;
 pub mod python_exec_decoded;
 pub mod python_hidden_process;
 pub mod python_host_fingerprint;
+pub mod python_input_capture;
+pub mod python_listener_at_load;
 pub mod python_miner;
 pub mod python_network_at_load;
 pub mod python_shell_command;
