@@ -308,10 +308,46 @@ fn imports_after_the_opcode_budget_are_found() {
         "{:#?}",
         show(&r)
     );
+    // The memo fetch resolves through the memo built before the bound (tester t20 b13).
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-dangerous-global"
+                && f.severity >= Severity::High
+                && f.evidence.contains("posix.system")),
+        "{:#?}",
+        show(&r)
+    );
+    // A fetch of a memo entry that holds no string stays an unresolved call.
+    let mut u = b"\x80\x04".to_vec();
+    for _ in 0..5_000 {
+        u.extend_from_slice(b"N0");
+    }
+    u.extend_from_slice(b"h\x07h\x08\x93");
+    u.extend(su(CMD));
+    u.extend_from_slice(b"\x85R.");
+    let r = scan_bytes_with(&u, small_budget(1_000));
     assert!(
         r.findings
             .iter()
             .any(|f| f.rule.id == "pickle-unresolved-call" && f.severity >= Severity::High),
+        "{:#?}",
+        show(&r)
+    );
+    // A benign class of a module memoised before the bound, as `pickle.dumps` writes a second
+    // class of one module: nothing high.
+    let mut b = b"\x80\x04".to_vec();
+    b.extend(su("collections"));
+    b.extend(su("OrderedDict"));
+    for _ in 0..5_000 {
+        b.extend_from_slice(b"N0");
+    }
+    b.extend_from_slice(b"h\x00");
+    b.extend(su("defaultdict"));
+    b.extend_from_slice(b"\x93)R.");
+    let r = scan_bytes_with(&b, small_budget(1_000));
+    assert!(
+        r.findings.iter().all(|f| f.severity < Severity::High),
         "{:#?}",
         show(&r)
     );

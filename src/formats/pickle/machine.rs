@@ -414,6 +414,17 @@ impl<'a> Machine<'a> {
         }
     }
 
+    /// The text of memo entry `i` when it holds a string (for the linear pass after a bound,
+    /// which resolves `STACK_GLOBAL` operands fetched from the memo this run built).
+    pub fn memo_text(&self, i: u64) -> Option<Cow<'_, str>> {
+        self.text_of(*self.memo.get(&i)?)
+    }
+
+    /// Entries in the memo.
+    pub fn memo_len(&self) -> u64 {
+        self.memo.len() as u64
+    }
+
     /// The items of a tuple or list value.
     pub fn items_of(&self, v: V) -> Option<&[V]> {
         match self.node_of(v)? {

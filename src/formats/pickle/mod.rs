@@ -14,7 +14,7 @@ pub mod machine;
 pub mod opcodes;
 pub mod render;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::analyse::Ctx;
 use crate::finding::{plural, Confidence, Finding, Location, Severity, Span};
@@ -264,7 +264,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                 // risky, only the value model of data was dropped: a large vocabulary, not a
                 // hidden payload, so the finding is low.
                 let mut found = Vec::new();
-                let plain = linear_imports(&mut found, ctx, data, offset, loc, m.protocol);
+                let plain = linear_imports(&mut found, ctx, data, offset, loc, &m);
                 if plain && !tally.risky_call {
                     ctx.limit_at(
                         Severity::Low,
@@ -325,6 +325,9 @@ const LOADS_PICKLE: &str = "loading another pickle or model";
 /// Longest string the linear pass keeps as a possible `STACK_GLOBAL` operand.
 const LINEAR_MAX_NAME: usize = 512;
 
+/// Strings the linear pass keeps for memo fetches after the bound.
+const LINEAR_MAX_MEMO: usize = 65_536;
+
 /// Opcodes the linear pass decodes between two checks of the time budget.
 const LINEAR_TIME_CHECK: u64 = 1 << 16;
 
@@ -332,8 +335,11 @@ const LINEAR_TIME_CHECK: u64 = 1 << 16;
 /// opcode decoder alone (no stack, no memo), bounded by the file's size and the time budget,
 /// and report the imports it names (the principle in `docs/rules/resource-limit.md`):
 /// `GLOBAL` / `INST` by their inline names, `STACK_GLOBAL` by the two string pushes before it
-/// when they are literal. A denylisted import is high; a `STACK_GLOBAL` whose operands are not
-/// literal, followed by a call opcode, is high; an import in neither list is low.
+/// when they are literal or memo entries holding strings (the memo the machine `m` built before
+/// the bound, and the strings this pass memoises after it: `pickle.dumps` memoises a module name
+/// once and fetches it for the next class of that module). A denylisted import is high; a
+/// `STACK_GLOBAL` whose operands are not strings, followed by a call opcode, is high; an import
+/// in neither list is low.
 ///
 /// The hits go to `out`; returns whether the rest was plain data: decoded to its end without an
 /// import or a call opcode.
@@ -343,9 +349,13 @@ fn linear_imports(
     data: &[u8],
     start: usize,
     loc: &Location,
-    proto: Option<u8>,
+    m: &Machine<'_>,
 ) -> bool {
-    let mut proto = proto;
+    let mut proto = m.protocol;
+    // Strings memoised after the bound, by memo index (`MEMOIZE` numbers on from the memo's
+    // size at the bound).
+    let mut local: HashMap<u64, String> = HashMap::new();
+    let mut next_memo = m.memo_len();
     let mut plain = true;
     let mut pos = start;
     // The last two values pushed, as literal strings when they were one.
@@ -401,8 +411,36 @@ fn linear_imports(
                 );
                 None
             }
-            // Memo stores and frames leave the stack as it is.
-            opcodes::Op::Memoize | opcodes::Op::Put(_) | opcodes::Op::Frame(_) => None,
+            // Memo stores and frames leave the stack as it is; a string stored is kept (at most
+            // as many as the memo bound) for the `GET`s after it.
+            opcodes::Op::Memoize | opcodes::Op::Put(_) => {
+                let i = match op {
+                    opcodes::Op::Put(i) => i,
+                    _ => {
+                        next_memo += 1;
+                        next_memo - 1
+                    }
+                };
+                match &window[1] {
+                    Some(s) if local.len() < LINEAR_MAX_MEMO => {
+                        local.insert(i, s.clone());
+                    }
+                    _ => {
+                        local.remove(&i);
+                    }
+                }
+                None
+            }
+            opcodes::Op::Get(i) => {
+                let text = local.get(&i).cloned().or_else(|| {
+                    m.memo_text(i)
+                        .filter(|t| t.len() <= LINEAR_MAX_NAME)
+                        .map(|t| t.into_owned())
+                });
+                push(&mut window, text);
+                None
+            }
+            opcodes::Op::Frame(_) => None,
             opcodes::Op::Proto(p) => {
                 proto = Some(proto.map_or(p, |q| q.max(p)));
                 None
