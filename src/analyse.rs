@@ -472,6 +472,7 @@ pub fn analyse(
 ) -> Format {
     let raw = sniffed.unwrap_or_else(|| formats::sniff(data));
     let mut sniffed = formats::refine_by_name(raw, name);
+    let mut text_savedmodel = false;
     // Chat templates are text: a JSON object with `chat_template`, or Jinja named `*.jinja`.
     if sniffed == Format::Text {
         // Requirement files only their folder names (`requirements/base.txt`): the member's or
@@ -488,6 +489,12 @@ pub fn analyse(
             sniffed = list;
         } else if formats::hydra::looks_like_config(data) {
             sniffed = Format::HydraConfig;
+        } else if name.rsplit(['/', '\\']).next() == Some("saved_model.pbtxt") {
+            // The text form of a SavedModel, read by TensorFlow's loader when there is no
+            // `saved_model.pb`.
+            formats::tf_savedmodel::analyse_text(ctx, data, loc);
+            sniffed = Format::TfSavedModel;
+            text_savedmodel = true;
         }
     }
     let format = match sniffed {
@@ -539,6 +546,7 @@ pub fn analyse(
         }
         Format::Safetensors => formats::safetensors::analyse(ctx, data, total, loc, depth),
         Format::Onnx => formats::onnx::analyse(ctx, data, loc),
+        Format::TfSavedModel if text_savedmodel => Format::TfSavedModel,
         Format::TfSavedModel => formats::tf_savedmodel::analyse(ctx, data, loc),
         Format::Gguf => formats::gguf::analyse(ctx, data, total, loc, depth),
         Format::ChatTemplate => formats::chat_template::analyse_template(ctx, data, loc),

@@ -107,3 +107,27 @@ fn truncation_at_every_offset_never_panics() {
         let _ = scan_one(&full[..n]);
     }
 }
+
+/// `saved_model.pbtxt`, the text form TensorFlow's loader reads when there is no
+/// `saved_model.pb` (tester t20 s03, s04): its operations are judged as the binary form's; the
+/// checkpoint machinery stays quiet.
+#[test]
+fn the_text_form_of_a_saved_model_is_judged_as_the_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("saved_model.pbtxt");
+    let graph = |nodes: &str| {
+        format!("saved_model_schema_version: 1\nmeta_graphs {{\n  meta_info_def {{ tags: \"serve\" tensorflow_version: \"2.16.1\" }}\n  graph_def {{\n{nodes}  }}\n}}\n")
+    };
+    let cases = [
+        ("    node { name: \"f\" op: \"Placeholder\" }\n    node { name: \"w\" op: \"WriteFile\" input: \"f\" }\n", Some(("tf-file-op", Severity::High))),
+        ("    node {\n      name: \"p\"\n      op: \"PyFunc\"\n    }\n", Some(("tf-python-op", Severity::High))),
+        ("    node { name: \"s\" op: \"SaveV2\" }\n    node { name: \"r\" op: \"RestoreV2\" }\n    node { name: \"m\" op: \"MatMul\" }\n", None),
+    ];
+    for (nodes, want) in cases {
+        std::fs::write(&p, graph(nodes)).expect("write");
+        let r = scan_file(&p, BudgetLimits::default());
+        assert_eq!(r.format, Format::TfSavedModel, "{nodes}");
+        let got = rules(&r).into_iter().max_by_key(|x| x.1);
+        assert_eq!(got, want, "{nodes}");
+    }
+}

@@ -1,4 +1,5 @@
-//! TensorFlow SavedModel (`saved_model.pb`): the operations of every graph and function.
+//! TensorFlow SavedModel (`saved_model.pb`, and its text form `saved_model.pbtxt`): the
+//! operations of every graph and function.
 //!
 //! Field numbers are those of `tensorflow/core/protobuf/saved_model.proto`,
 //! `meta_graph.proto`, `tensorflow/core/framework/graph.proto`, `node_def.proto`,
@@ -227,6 +228,79 @@ impl Walk {
 pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
     let mut w = Walk::default();
     w.saved_model(data);
+    report(ctx, loc, &w)
+}
+
+/// Lines of a `saved_model.pbtxt` read (a text SavedModel of a large graph has millions).
+const MAX_TEXT_LINES: usize = 4_000_000;
+
+/// Analyse `saved_model.pbtxt`, the protobuf text format of a SavedModel, which TensorFlow's
+/// loader reads when there is no `saved_model.pb` (`tensorflow/cc/saved_model/reader.cc`):
+/// every `op: "…"` field (a `NodeDef`'s operation, in graphs and functions alike), the
+/// `tensorflow_version` and the `tags`, judged as for the binary form. Lines past
+/// [`MAX_TEXT_LINES`] are reported as a bound.
+pub fn analyse_text(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
+    let mut w = Walk::default();
+    for (i, raw) in data.split(|&b| b == b'\n').enumerate() {
+        if i >= MAX_TEXT_LINES {
+            ctx.limit(
+                loc,
+                &format!("more than {MAX_TEXT_LINES} lines of a text SavedModel"),
+                "its operations after them",
+            );
+            break;
+        }
+        let line = String::from_utf8_lossy(raw);
+        // A line may hold several fields (`node { name: "r" op: "ReadFile" }`).
+        for op in text_fields(&line, "op") {
+            w.nodes += 1;
+            if w.ops.len() < MAX_DISTINCT_OPS || w.ops.contains_key(op) {
+                *w.ops.entry(op.to_string()).or_default() += 1;
+            }
+        }
+        if w.tf_version.is_empty() {
+            if let Some(v) = text_fields(&line, "tensorflow_version").first() {
+                w.tf_version = v.to_string();
+            }
+        }
+        for t in text_fields(&line, "tags") {
+            if w.tags.len() < 16 {
+                w.tags.push(t.to_string());
+            }
+        }
+    }
+    report(ctx, loc, &w)
+}
+
+/// The string values of the protobuf text format field `key` on `line` (`key: "value"`, the
+/// key a whole word); escapes are kept as written.
+fn text_fields<'a>(line: &'a str, key: &str) -> Vec<&'a str> {
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    for (at, _) in line.match_indices(key) {
+        if at > 0 && ident(b[at - 1]) {
+            continue;
+        }
+        let rest = line[at + key.len()..].trim_start();
+        let Some(rest) = rest.strip_prefix(':') else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        if let Some(end) = rest.find('"') {
+            out.push(&rest[..end]);
+        }
+    }
+    out
+}
+
+/// Distinct operation names kept from a text SavedModel.
+const MAX_DISTINCT_OPS: usize = 4096;
+
+/// The findings and facts of a walked SavedModel, binary or text.
+fn report(ctx: &mut Ctx, loc: &Location, w: &Walk) -> Format {
     if let Some(err) = &w.error {
         ctx.emit(
             Finding::builder(&r::tf_savedmodel_malformed::RULE, loc.clone())
