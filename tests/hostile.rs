@@ -1428,3 +1428,31 @@ fn a_safetensors_header_of_a_million_tensors_is_a_bound_not_a_gigabyte() {
     assert_eq!(limits.len(), 1, "{:?}", ids(&r));
     assert!(limits[0].message.contains("safetensors header larger"));
 }
+
+/// A safetensors header that is broken JSON and one that is valid JSON with wrong offsets
+/// are told apart in the message (tester t20 f01-f05).
+#[test]
+fn safetensors_header_messages_say_which_part_is_wrong() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = |header: &str| {
+        let mut v = (header.len() as u64).to_le_bytes().to_vec();
+        v.extend_from_slice(header.as_bytes());
+        v.extend_from_slice(&[0u8; 8]);
+        v
+    };
+    for (header, want) in [
+        (
+            r#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#,
+            "valid JSON, but its tensor entries",
+        ),
+        (
+            r#"{"a":{"dtype":"F32","shape":[2],"#,
+            "not valid safetensors JSON",
+        ),
+    ] {
+        let p = write(dir.path(), "m.safetensors", &file(header));
+        let r = scan_file(&p, BudgetLimits::default());
+        let f = with_rule(&r, "safetensors-invalid-header");
+        assert!(f[0].message.contains(want), "{header}: {}", f[0].message);
+    }
+}

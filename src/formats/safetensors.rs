@@ -88,11 +88,15 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
     let meta: safetensors::tensor::Metadata = match serde_json::from_slice(header) {
         Ok(m) => m,
         Err(e) => {
-            bad(
-                ctx,
-                "header is not valid safetensors JSON".into(),
-                e.to_string(),
-            );
+            // The crate's `Metadata` checks offsets, shapes and dtypes while it deserialises:
+            // a data error is valid JSON whose entries are wrong, not broken JSON.
+            let why = match e.classify() {
+                serde_json::error::Category::Data => {
+                    "header is valid JSON, but its tensor entries are not valid safetensors (offsets, shapes, dtypes or keys)"
+                }
+                _ => "header is not valid safetensors JSON",
+            };
+            bad(ctx, why.into(), e.to_string());
             return Format::Safetensors;
         }
     };
