@@ -60,7 +60,7 @@ pub struct ScanArgs {
     /// Exit 1 when any finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = Severity::High, value_name = "SEVERITY")]
     pub fail_on: Severity,
-    /// Worker threads (default: one per core).
+    /// Worker threads; 0 (the default) is one per core.
     #[arg(long, short, default_value_t = 0, value_name = "N")]
     pub jobs: usize,
     /// Print only the summary line (human format; the same line a normal run ends with) and no
