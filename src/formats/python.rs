@@ -1667,6 +1667,12 @@ const MORE_CREDENTIALS: &[&str] = &[
     "pip/pip.conf",
     "actions-runner/.env",
     "actions-runner/.credentials",
+    // A runner installed in its user's home (`/home/runner/.credentials`, its RSA key), and the
+    // files steps write `GITHUB_ENV`/`GITHUB_OUTPUT` through, which hold what jobs export
+    // (tester t18 l18, l19).
+    "runner/.credentials",
+    ".credentials_rsaparams",
+    "_runner_file_commands/",
     ".wakatime.cfg",
     ".docker/contexts",
     "Monero/wallets",
