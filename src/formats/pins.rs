@@ -531,6 +531,39 @@ fn file_release(entry: &toml::Value, name: &str) -> Option<String> {
 /// Pins of a `Pipfile.lock`: every entry of its `default` and `develop` maps whose `version`
 /// is `==V` (Pipenv writes exact pins; an entry from a VCS or a path has none). Lines are those
 /// of each name's key.
+/// Report the package indexes of a `Pipfile.lock` (`_meta.sources`, which pipenv installs the
+/// locked packages from) over plain HTTP or with `verify_ssl: false`: medium, as a requirements
+/// file's index over plain HTTP (tester t18 p12).
+fn pipfile_sources(ctx: &mut Ctx, text: &str, loc: &Location) {
+    use crate::finding::Severity;
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return;
+    };
+    let Some(sources) = value
+        .get("_meta")
+        .and_then(|m| m.get("sources"))
+        .and_then(|s| s.as_array())
+    else {
+        return;
+    };
+    for src in sources.iter().take(MAX_SOURCES) {
+        let Some(url) = src.get("url").and_then(|v| v.as_str()) else {
+            continue;
+        };
+        let unverified = src.get("verify_ssl").and_then(|v| v.as_bool()) == Some(false);
+        let what = if plain(url) {
+            "installs the locked packages from an index over plain HTTP"
+        } else if unverified {
+            "installs the locked packages from an index without certificate checks (verify_ssl: false)"
+        } else {
+            continue;
+        };
+        let line = line_of(text, url);
+        let evidence = text.lines().nth((line - 1) as usize).unwrap_or("");
+        emit_source(ctx, loc, line, Severity::Medium, what, url, evidence);
+    }
+}
+
 fn pipfile_pins(text: &str) -> Result<Vec<Pin>, String> {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
     // The first line of each `"name":` key, found in one pass.
@@ -1228,6 +1261,43 @@ fn pyproject(ctx: &mut Ctx, text: &str, loc: &Location) {
             ));
         }
     }
+    // Per-dependency sources: `[tool.uv.sources]` (`url`, `git`) and Poetry dependencies
+    // given as `{ git = …, url = … }` in any group: fetched and built over plain HTTP, so
+    // anyone on the path chooses the code (tester t18 p16, p17, p18).
+    let poetry_tool = tool.and_then(|t| t.get("poetry"));
+    let dep_tables = uv
+        .and_then(|u| u.get("sources"))
+        .into_iter()
+        .chain(poetry_tool.and_then(|p| p.get("dependencies")))
+        .chain(poetry_tool.and_then(|p| p.get("dev-dependencies")))
+        .chain(
+            poetry_tool
+                .and_then(|p| p.get("group"))
+                .and_then(|g| g.as_table())
+                .into_iter()
+                .flat_map(|g| g.values())
+                .filter_map(|g| g.get("dependencies")),
+        );
+    for deps in dep_tables.filter_map(|d| d.as_table()) {
+        for spec in deps.values().take(MAX_PROJECT_DEPENDENCIES) {
+            // A source may be a table or a list of them (uv's per-marker sources).
+            let specs: Vec<&toml::Value> = match spec {
+                toml::Value::Array(a) => a.iter().take(16).collect(),
+                other => vec![other],
+            };
+            for s in specs {
+                for key in ["url", "git"] {
+                    if let Some(u) = s.get(key).and_then(|v| v.as_str()).filter(|u| plain(u)) {
+                        found.push((
+                            Severity::Medium,
+                            "installs a dependency from a source over plain HTTP",
+                            u.to_string(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
     for (sev, what, value) in found.into_iter().take(MAX_SOURCES) {
         let line = line_of(text, &value);
         let evidence = text.lines().nth((line - 1) as usize).unwrap_or("");
@@ -1398,7 +1468,10 @@ pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) 
             );
             Ok(Vec::new())
         }
-        Format::PipfileLock => pipfile_pins(&text),
+        Format::PipfileLock => {
+            pipfile_sources(ctx, &text, loc);
+            pipfile_pins(&text)
+        }
         // A TOML tree costs about 25 times its text (a 99 MB uv.lock took 2.5 GB).
         Format::Pylock | Format::UvLock | Format::PoetryLock | Format::PdmLock
             if data.len() > MAX_PIPFILE_LOCK =>
