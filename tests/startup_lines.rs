@@ -378,3 +378,38 @@ fn kernel_specs_and_conda_activation_hooks_a_wheel_installs_are_startup_code() {
         );
     }
 }
+
+/// A Jupyter config fragment a wheel installs (`.data/data/etc/jupyter/
+/// jupyter_server_config.d/*.json`) makes every Jupyter server start import the extension and
+/// call its loading hook (tester t18 w04): a command there is code run at load; the same
+/// module not enabled stays low.
+#[test]
+fn jupyter_server_extensions_a_wheel_enables_run_at_load() {
+    let meta: (&str, &[u8]) = (
+        "w-1.0.dist-info/METADATA",
+        b"Metadata-Version: 2.1\nName: w\nVersion: 1.0\n",
+    );
+    let module: (&str, &[u8]) = (
+        "w/__init__.py",
+        b"import os\n\ndef _jupyter_server_extension_points():\n    return [{'module': 'w'}]\n\ndef _load_jupyter_server_extension(app):\n    os.system('echo airlock')\n",
+    );
+    for (enabled, want) in [("true", Severity::High), ("false", Severity::Low)] {
+        let config =
+            format!("{{\"ServerApp\": {{\"jpserver_extensions\": {{\"w\": {enabled}}}}}}}");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let p = dir.path().join("w-1.0-py3-none-any.whl");
+        let cfg = (
+            "w-1.0.data/data/etc/jupyter/jupyter_server_config.d/w.json",
+            config.as_bytes(),
+        );
+        std::fs::write(&p, wheel(&[module, cfg, meta])).expect("write");
+        let r = airlock::scan::scan_file(&p, BudgetLimits::default());
+        let got = r
+            .findings
+            .iter()
+            .filter(|x| x.rule.id == "python-shell-command")
+            .map(|x| x.severity)
+            .max();
+        assert_eq!(got, Some(want), "{enabled}");
+    }
+}

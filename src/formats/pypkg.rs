@@ -1068,6 +1068,9 @@ pub enum HostFile {
     KernelSpec,
     /// A conda activation or deactivation script.
     CondaActivation,
+    /// A Jupyter server or notebook config fragment (`etc/jupyter/jupyter_server_config.d/*.json`,
+    /// `jupyter_notebook_config.d/*.json`), whose enabled extensions every server start loads.
+    JupyterConfig,
 }
 
 /// The [`HostFile`] at `path` (a file path or member name), if it is one.
@@ -1077,6 +1080,10 @@ pub fn host_file(path: &str) -> Option<HostFile> {
         Some(HostFile::KernelSpec)
     } else if p.contains("etc/conda/activate.d/") || p.contains("etc/conda/deactivate.d/") {
         Some(HostFile::CondaActivation)
+    } else if p.ends_with(".json")
+        && (p.contains("jupyter_server_config.d/") || p.contains("jupyter_notebook_config.d/"))
+    {
+        Some(HostFile::JupyterConfig)
     } else {
         None
     }
@@ -1158,6 +1165,7 @@ pub fn analyse_host_file(ctx: &mut Ctx, kind: HostFile, data: &[u8], loc: &Locat
                 );
             }
         }
+        HostFile::JupyterConfig => jupyter_extensions(ctx, data, loc),
         HostFile::CondaActivation => match activation_command(data) {
             Some((line, what, text)) => ctx.emit(
                 Finding::builder(
@@ -1179,6 +1187,61 @@ pub fn analyse_host_file(ctx: &mut Ctx, kind: HostFile, data: &[u8], loc: &Locat
                     .build(),
             ),
         },
+    }
+}
+
+/// The server extensions a Jupyter config fragment enables (`ServerApp.jpserver_extensions`,
+/// `NotebookApp.nbserver_extensions`: module → `true`): every Jupyter server start imports each
+/// module and calls its loading hooks (`_load_jupyter_server_extension`, the older
+/// `load_jupyter_server_extension`, `_jupyter_server_extension_points`). They join the
+/// package's code as calls at load of a start-up file, so a hook that runs a command is graded
+/// as start-up code (tester t18 w04). Fragments over 1 MiB, and past 64 modules, are not read.
+fn jupyter_extensions(ctx: &mut Ctx, data: &[u8], loc: &Location) {
+    const HOOKS: &[&str] = &[
+        "_load_jupyter_server_extension",
+        "load_jupyter_server_extension",
+        "_jupyter_server_extension_points",
+        "_jupyter_server_extension_paths",
+    ];
+    if data.len() > 1 << 20 {
+        ctx.limit(
+            loc,
+            "a Jupyter config fragment larger than 1 MiB",
+            "the extensions it enables",
+        );
+        return;
+    }
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) else {
+        return;
+    };
+    let mut calls = Vec::new();
+    let mut imports = Vec::new();
+    for (app, key) in [
+        ("ServerApp", "jpserver_extensions"),
+        ("NotebookApp", "nbserver_extensions"),
+    ] {
+        let Some(map) = v
+            .get(app)
+            .and_then(|a| a.get(key))
+            .and_then(|m| m.as_object())
+        else {
+            continue;
+        };
+        for (module, on) in map.iter().take(64) {
+            if on.as_bool() != Some(true) || !crate::formats::is_dotted_name(module) {
+                continue;
+            }
+            imports.push(module.clone());
+            calls.extend(HOOKS.iter().map(|h| format!("{module}.{h}")));
+        }
+    }
+    if !calls.is_empty() {
+        ctx.python_links.push(python::ModuleLinks::loader(
+            loc.clone(),
+            Role::Module,
+            calls,
+            imports,
+        ));
     }
 }
 

@@ -1235,11 +1235,15 @@ fn beside_on_path(path: &str) -> bool {
         || path.ends_with(".start")
         || path.ends_with(".pth")
         || path.ends_with("/entry_points.txt")
+        || (path.ends_with(".json")
+            && (path.contains("jupyter_server_config.d/")
+                || path.contains("jupyter_notebook_config.d/")))
 }
 
 /// The folder a startup file in a wheel's `.data/purelib` or `.data/platlib` is installed in:
 /// the wheel's root, where its packages land too; for a file of a `.dist-info` folder, the
-/// folder above it (`dir` otherwise).
+/// folder above it; for a file under `.data/data/` (installed into the prefix), the wheel's
+/// root too (`dir` otherwise).
 fn installed_dir(dir: &str) -> &str {
     let last = dir.rsplit('/').next().unwrap_or(dir);
     let parent = folder(dir);
@@ -1248,6 +1252,10 @@ fn installed_dir(dir: &str) -> &str {
     } else if last.ends_with(".dist-info") || last.ends_with(".egg-info") {
         // A dist-info file (`entry_points.txt`) names modules installed beside its folder.
         parent
+    } else if let Some(at) = dir.find(".data/data/") {
+        // A file the wheel installs into the environment's prefix (a Jupyter config fragment
+        // in `<name>.data/data/etc/jupyter/…`) names modules on `sys.path`: the wheel's root.
+        folder(&dir[..at + ".data".len()])
     } else {
         dir
     }
