@@ -410,6 +410,25 @@ fn consumed_as_named(
     {
         return;
     }
+    // `site` runs only the lines of a `.pth` that start with `import`: a binary file without
+    // one (a PyTorch checkpoint saved as `.pth`, hundreds of megabytes) has nothing it runs,
+    // and is not read line by line. A `.start` file of binary content is read up to 1 MiB.
+    // A line start is any byte some Python's `site` ends a line at (3.13's `splitlines`:
+    // form feeds, U+0085 and U+2028/9 by their last UTF-8 byte, NEL in Latin-1).
+    let runs_import = || {
+        memchr::memmem::find_iter(data, b"import").any(|at| {
+            at == 0
+                || matches!(
+                    data[at - 1],
+                    b'\n' | b'\r' | 0x0b | 0x0c | 0x1c | 0x1d | 0x1e | 0x85 | 0xa8 | 0xa9
+                )
+        })
+    };
+    if (named == Format::Pth && !runs_import())
+        || (named == Format::StartFile && data.len() > 1 << 20)
+    {
+        return;
+    }
     let before = ctx.findings.len();
     match named {
         Format::PythonSource => formats::pypkg::analyse_python(ctx, data, name, loc, depth),
