@@ -723,35 +723,15 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
     // MONAI's `ConfigParser` evaluates a `$` value as a Python expression (`$import x` runs
     // the import) when the bundle is parsed: judged as Python run at load, at its line.
     for (line, expr) in &expressions {
-        let pad = if *line <= MAX_PAD_LINES { line - 1 } else { 0 };
-        let src = format!("{}{}\n", "\n".repeat(pad), expr);
-        crate::formats::python::analyse(
-            ctx,
-            src.as_bytes(),
-            crate::formats::python::Role::Module,
-            false,
-            false,
-            loc,
-            depth + 1,
-        );
+        python_at_line(ctx, *line, expr, loc, depth);
     }
     // `${eval:'…'}`: OmegaConf has no such resolver, but many projects register Python's
     // `eval` under that name (`OmegaConf.register_new_resolver("eval", eval)`), and then the
     // code runs when the value is read. Judged as Python run at load, capped at medium, since
     // it runs only where the resolver is registered.
     for (line, code) in resolved.iter().take(MAX_EXPRESSIONS) {
-        let pad = if *line <= MAX_PAD_LINES { line - 1 } else { 0 };
-        let src = format!("{}{}\n", "\n".repeat(pad), code);
         let from = ctx.findings.len();
-        crate::formats::python::analyse(
-            ctx,
-            src.as_bytes(),
-            crate::formats::python::Role::Module,
-            false,
-            false,
-            loc,
-            depth + 1,
-        );
+        python_at_line(ctx, *line, code, loc, depth);
         for f in &mut ctx.findings[from..] {
             if f.severity > Severity::Medium {
                 f.severity = Severity::Medium;
@@ -805,6 +785,22 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         );
     }
     config
+}
+
+/// Analyse `code` from a config's `line` as Python run at load, moved down to that line (up to
+/// [`MAX_PAD_LINES`]) so its findings carry the config's line.
+fn python_at_line(ctx: &mut Ctx, line: usize, code: &str, loc: &Location, depth: u32) {
+    let pad = if line <= MAX_PAD_LINES { line - 1 } else { 0 };
+    let src = format!("{}{}\n", "\n".repeat(pad), code);
+    crate::formats::python::analyse(
+        ctx,
+        src.as_bytes(),
+        crate::formats::python::Role::Module,
+        false,
+        false,
+        loc,
+        depth + 1,
+    );
 }
 
 /// Resolver names projects register for Python's `eval` (`${eval:'…'}`), whose argument is
