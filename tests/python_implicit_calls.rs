@@ -66,3 +66,30 @@ fn a_class_made_by_type_runs_its_bases_init_subclass() {
         "class Registry:\n    items = []\n    def __init_subclass__(cls, **kw):\n        Registry.items.append(cls.__name__)\nX = type('X', (Registry,), {'v': 1})\nprint(type(X), type('s'))\n",
     )]);
 }
+
+/// A class body runs when the class statement does: a function of the class called there by
+/// its bare name (`X = r()`, a staticmethod's `r.__func__()`) runs at import (tester t18 g16,
+/// g17); the same function only defined, or a pure helper called there, is not code at load.
+#[test]
+fn a_class_body_calling_its_own_function_runs_it_at_import() {
+    check(&[
+        (
+            "m.py",
+            "import os\nclass C:\n    def r():\n        os.system('echo airlock')\n    X = r()\n",
+            "python-shell-command",
+            Some(Severity::High),
+        ),
+        (
+            "m.py",
+            "import os\nclass C:\n    @staticmethod\n    def r():\n        os.system('echo airlock')\n    r.__func__()\n",
+            "python-shell-command",
+            Some(Severity::High),
+        ),
+        (
+            "m.py",
+            "import os\nclass C:\n    def r(self):\n        os.system('echo airlock')\n    def size():\n        return 4\n    N = size()\n",
+            "python-shell-command",
+            Some(Severity::Low),
+        ),
+    ]);
+}

@@ -6657,6 +6657,26 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             }
                         }
                     }
+                    // In a class body, which runs when the class statement does, a bare name
+                    // is the class's own function (`X = r()`, `r.__func__()` of a
+                    // staticmethod): `C.r` (tester t18 g16, g17).
+                    let class_body = func.as_deref().filter(|c| c.ends_with('.'));
+                    if let (Some(class), Some(f)) = (class_body, fnode) {
+                        let local = match f.kind() {
+                            "identifier" => Some(text(f, src)),
+                            "attribute" => field(f, F::Object)
+                                .filter(|o| o.kind() == "identifier")
+                                .filter(|_| {
+                                    field(f, F::Attribute)
+                                        .is_some_and(|a| text(a, src) == "__func__")
+                                })
+                                .map(|o| text(o, src)),
+                            _ => None,
+                        };
+                        if let Some(l) = local.filter(|_| sig.called_at_load.len() < MAX_CALLED) {
+                            sig.called_at_load.insert(format!("{class}{l}"));
+                        }
+                    }
                     if fnode.is_some_and(|f| {
                         matches!(f.kind(), "identifier" | "attribute" | "subscript" | "call")
                     }) {
