@@ -528,17 +528,11 @@ fn file_release(entry: &toml::Value, name: &str) -> Option<String> {
     })
 }
 
-/// Pins of a `Pipfile.lock`: every entry of its `default` and `develop` maps whose `version`
-/// is `==V` (Pipenv writes exact pins; an entry from a VCS or a path has none). Lines are those
-/// of each name's key.
 /// Report the package indexes of a `Pipfile.lock` (`_meta.sources`, which pipenv installs the
 /// locked packages from) over plain HTTP or with `verify_ssl: false`: medium, as a requirements
 /// file's index over plain HTTP (tester t18 p12).
-fn pipfile_sources(ctx: &mut Ctx, text: &str, loc: &Location) {
+fn pipfile_sources(ctx: &mut Ctx, value: &serde_json::Value, text: &str, loc: &Location) {
     use crate::finding::Severity;
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
-        return;
-    };
     let Some(sources) = value
         .get("_meta")
         .and_then(|m| m.get("sources"))
@@ -564,8 +558,10 @@ fn pipfile_sources(ctx: &mut Ctx, text: &str, loc: &Location) {
     }
 }
 
-fn pipfile_pins(text: &str) -> Result<Vec<Pin>, String> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+/// Pins of a `Pipfile.lock`: every entry of its `default` and `develop` maps whose `version`
+/// is `==V` (Pipenv writes exact pins; an entry from a VCS or a path has none). Lines are those
+/// of each name's key in `text`; `value` is the parsed file.
+fn pipfile_pins(value: &serde_json::Value, text: &str) -> Vec<Pin> {
     // The first line of each `"name":` key, found in one pass.
     let mut lines: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
     for (i, l) in text.lines().enumerate() {
@@ -602,7 +598,7 @@ fn pipfile_pins(text: &str) -> Result<Vec<Pin>, String> {
             }
         }
     }
-    Ok(pins)
+    pins
 }
 
 /// Report the index options and URL requirements of a requirements file
@@ -1469,8 +1465,13 @@ pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) 
             Ok(Vec::new())
         }
         Format::PipfileLock => {
-            pipfile_sources(ctx, &text, loc);
-            pipfile_pins(&text)
+            // One parse for the indexes and the pins.
+            serde_json::from_str::<serde_json::Value>(&text)
+                .map_err(|e| e.to_string())
+                .map(|value| {
+                    pipfile_sources(ctx, &value, &text, loc);
+                    pipfile_pins(&value, &text)
+                })
         }
         // A TOML tree costs about 25 times its text (a 99 MB uv.lock took 2.5 GB).
         Format::Pylock | Format::UvLock | Format::PoetryLock | Format::PdmLock
