@@ -12,8 +12,10 @@ use crate::rules::safetensors as r;
 /// Largest header the `safetensors` crate accepts (bytes).
 pub const MAX_HEADER: u64 = 100_000_000;
 
-/// Largest header validated (bytes): about 200,000 tensor entries. DeepSeek-V3's 91,000
-/// tensors would take about 9 MB in one file; a larger header is reported, not parsed.
+/// Largest header validated by the `safetensors` crate itself (bytes): about 200,000 tensor
+/// entries (DeepSeek-V3's 91,000 tensors would take about 9 MB in one file). A larger header, up
+/// to [`MAX_HEADER`], is validated the same way by a streamed pass that holds about 40 bytes per
+/// tensor (`validate_large`), because the crate's parse holds about 17 bytes per header byte.
 pub const MAX_VALIDATED: u64 = 16 << 20;
 
 /// An 8-byte little-endian header length followed by a JSON object.
@@ -75,42 +77,56 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         return Format::Safetensors;
     }
     let header = &data[8..8 + n as usize];
-    if n > MAX_VALIDATED {
-        // The crate's parse holds about 17 bytes per header byte (a million tensor entries
-        // cost over a gigabyte); no real model's header comes near this.
-        ctx.limit(
-            loc,
-            &format!("a safetensors header larger than {MAX_VALIDATED} bytes"),
-            "the header's tensor entries (dtypes, shapes, offsets)",
-        );
-        return Format::Safetensors;
-    }
-    let meta: safetensors::tensor::Metadata = match serde_json::from_slice(header) {
-        Ok(m) => m,
-        Err(e) => {
-            // The crate's `Metadata` checks offsets, shapes and dtypes while it deserialises:
-            // a data error is valid JSON whose entries are wrong, not broken JSON.
-            let why = match e.classify() {
-                serde_json::error::Category::Data => {
-                    "header is valid JSON, but its tensor entries are not valid safetensors (offsets, shapes, dtypes or keys)"
+    let summary = if n > MAX_VALIDATED {
+        match validate_large(header) {
+            Ok((summary, duplicate)) => {
+                if let Some(key) = duplicate {
+                    let dup = crate::formats::json::Duplicate {
+                        object: String::new(),
+                        key,
+                    };
+                    ctx.emit(crate::formats::json::duplicate_finding(
+                        loc,
+                        &dup,
+                        "the safetensors header",
+                    ));
                 }
-                _ => "header is not valid safetensors JSON",
-            };
-            bad(ctx, why.into(), e.to_string());
-            return Format::Safetensors;
+                summary
+            }
+            Err(LargeError::Json(e)) => {
+                bad(ctx, json_error_message(&e).into(), e.to_string());
+                return Format::Safetensors;
+            }
+            Err(LargeError::Inconsistent(why)) => {
+                bad(
+                    ctx,
+                    "tensor offsets, shapes or dtypes are inconsistent".into(),
+                    why,
+                );
+                return Format::Safetensors;
+            }
         }
+    } else {
+        let meta: safetensors::tensor::Metadata = match serde_json::from_slice(header) {
+            Ok(m) => m,
+            Err(e) => {
+                bad(ctx, json_error_message(&e).into(), e.to_string());
+                return Format::Safetensors;
+            }
+        };
+        // serde_json (and so the `safetensors` crate) keeps the last of two equal tensor names;
+        // readers built on RapidJSON or simdjson take the first.
+        if let Some(dup) = crate::formats::json::duplicate_key(header) {
+            ctx.emit(crate::formats::json::duplicate_finding(
+                loc,
+                &dup,
+                "the safetensors header",
+            ));
+        }
+        Summary::of_metadata(&meta)
     };
-    record_facts(ctx, loc, &meta);
-    // serde_json (and so the `safetensors` crate) keeps the last of two equal tensor names;
-    // readers built on RapidJSON or simdjson take the first.
-    if let Some(dup) = crate::formats::json::duplicate_key(header) {
-        ctx.emit(crate::formats::json::duplicate_finding(
-            loc,
-            &dup,
-            "the safetensors header",
-        ));
-    }
-    let end = 8 + n + meta.data_len() as u64;
+    record_facts(ctx, loc, &summary);
+    let end = 8 + n + summary.data_len;
     if end > len {
         bad(
             ctx,
@@ -122,7 +138,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         );
         return Format::Safetensors;
     }
-    let whole = end <= data.len() as u64;
+    // A large header was validated as the crate validates, streamed; the crate's own read
+    // would buffer it whole again.
+    let whole = n <= MAX_VALIDATED && end <= data.len() as u64;
     if let Some(Err(e)) =
         whole.then(|| safetensors::SafeTensors::read_metadata(&data[..end as usize]))
     {
@@ -176,28 +194,206 @@ pub fn names_digest<'a>(names: impl Iterator<Item = &'a str>) -> String {
 
 /// Facts for the BOM: tensor count, parameter count (sum of the products of the shapes), dtypes,
 /// and the `__metadata__` keys models commonly carry (`format`).
-fn record_facts(ctx: &mut Ctx, loc: &Location, meta: &safetensors::tensor::Metadata) {
-    let tensors = meta.tensors();
-    let mut params: u128 = 0;
-    let mut dtypes = std::collections::BTreeMap::<String, usize>::new();
-    for info in tensors.values() {
-        params += info.shape.iter().map(|&d| d as u128).product::<u128>();
-        *dtypes.entry(format!("{:?}", info.dtype)).or_default() += 1;
-    }
-    ctx.fact(loc, "tensors", tensors.len().to_string());
-    ctx.fact(loc, "parameters", params.to_string());
-    let shown: Vec<String> = dtypes.iter().map(|(d, n)| format!("{d}:{n}")).collect();
+fn record_facts(ctx: &mut Ctx, loc: &Location, summary: &Summary) {
+    ctx.fact(loc, "tensors", summary.tensors.to_string());
+    ctx.fact(loc, "parameters", summary.params.to_string());
+    let shown: Vec<String> = summary
+        .dtypes
+        .iter()
+        .map(|(d, n)| format!("{d}:{n}"))
+        .collect();
     ctx.fact(loc, "dtypes", shown.join(","));
-    ctx.fact(
-        loc,
-        NAMES_FACT,
-        names_digest(tensors.keys().map(String::as_str)),
-    );
-    if let Some(format) = meta.metadata().as_ref().and_then(|m| m.get("format")) {
+    ctx.fact(loc, NAMES_FACT, summary.names_sha256.clone());
+    if let Some(format) = &summary.format {
         ctx.fact(
             loc,
             "safetensors.format",
             crate::finding::truncate_chars(format, 64),
         );
     }
+}
+
+/// The `safetensors-invalid-header` message for a header serde could not read: valid JSON whose
+/// entries are wrong (the crate checks offsets, shapes and dtypes while it deserialises) is told
+/// apart from broken JSON.
+fn json_error_message(e: &serde_json::Error) -> &'static str {
+    match e.classify() {
+        serde_json::error::Category::Data => {
+            "header is valid JSON, but its tensor entries are not valid safetensors (offsets, shapes, dtypes or keys)"
+        }
+        _ => "header is not valid safetensors JSON",
+    }
+}
+
+/// What the BOM, the shard check and the trailing-data check need from a validated header.
+struct Summary {
+    /// Tensor entries (not counting `__metadata__`).
+    tensors: usize,
+    /// Sum over tensors of the product of the shape.
+    params: u128,
+    /// Tensor count per dtype name (`F32`, `BF16`, ...).
+    dtypes: std::collections::BTreeMap<String, usize>,
+    /// [`names_digest`] of the tensor names.
+    names_sha256: String,
+    /// `__metadata__.format`, when present.
+    format: Option<String>,
+    /// Bytes of tensor data after the header (the end of the last tensor).
+    data_len: u64,
+}
+
+impl Summary {
+    fn of_metadata(meta: &safetensors::tensor::Metadata) -> Summary {
+        let tensors = meta.tensors();
+        let mut params: u128 = 0;
+        let mut dtypes = std::collections::BTreeMap::<String, usize>::new();
+        for info in tensors.values() {
+            params += info.shape.iter().map(|&d| d as u128).product::<u128>();
+            *dtypes.entry(format!("{:?}", info.dtype)).or_default() += 1;
+        }
+        Summary {
+            tensors: tensors.len(),
+            params,
+            dtypes,
+            names_sha256: names_digest(tensors.keys().map(String::as_str)),
+            format: meta
+                .metadata()
+                .as_ref()
+                .and_then(|m| m.get("format"))
+                .cloned(),
+            data_len: meta.data_len() as u64,
+        }
+    }
+}
+
+/// Why a large header failed [`validate_large`].
+enum LargeError {
+    /// Not JSON, or JSON of the wrong shape (serde's message).
+    Json(serde_json::Error),
+    /// Valid entries whose offsets, shapes or dtypes disagree (the tensor named).
+    Inconsistent(String),
+}
+
+/// A header of more than [`MAX_VALIDATED`] bytes, validated as the `safetensors` crate
+/// validates (`Metadata::validate`: each tensor's bytes are its element count times its dtype's
+/// size, and the tensors, sorted by their start, tile the data from offset 0 with no gap or
+/// overlap), but streamed: the crate's `#[serde(flatten)]` buffers the whole document (about
+/// 17 bytes of memory per header byte), while this keeps, per tensor, its name (borrowed from
+/// `header` unless escaped) and its two offsets: about 40 bytes per tensor, 40 MB for a
+/// million. Also returns the first tensor name that occurs twice (loaders disagree on which
+/// entry counts).
+fn validate_large(header: &[u8]) -> Result<(Summary, Option<String>), LargeError> {
+    use serde::de::{DeserializeSeed, MapAccess, Visitor};
+    use std::borrow::Cow;
+
+    struct Key<'a>(Cow<'a, str>);
+    impl<'de> serde::Deserialize<'de> for Key<'de> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Key<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a tensor name")
+                }
+                fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Borrowed(v)))
+                }
+                fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(Cow::Owned(v.to_string())))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+
+    #[derive(Default)]
+    struct Acc<'a> {
+        names: Vec<Cow<'a, str>>,
+        /// (start, end, index into `names`)
+        spans: Vec<(usize, usize, usize)>,
+        params: u128,
+        dtypes: std::collections::BTreeMap<String, usize>,
+        format: Option<String>,
+        bad: Option<String>,
+    }
+    struct Top<'s, 'a>(&'s mut Acc<'a>);
+    impl<'de, 's> DeserializeSeed<'de> for Top<'s, 'de> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de, 's> Visitor<'de> for Top<'s, 'de> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a safetensors header object")
+        }
+        fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<(), M::Error> {
+            let acc = self.0;
+            while let Some(Key(name)) = map.next_key::<Key<'de>>()? {
+                if name == "__metadata__" {
+                    let m: std::collections::HashMap<String, String> = map.next_value()?;
+                    acc.format = m.get("format").cloned();
+                    continue;
+                }
+                let info: safetensors::tensor::TensorInfo = map.next_value()?;
+                let (s, e) = info.data_offsets;
+                let size = info
+                    .shape
+                    .iter()
+                    .try_fold(1usize, |a, &d| a.checked_mul(d))
+                    .and_then(|n| n.checked_mul(info.dtype.bitsize()))
+                    .filter(|bits| bits % 8 == 0)
+                    .map(|bits| bits / 8);
+                if acc.bad.is_none() && (e < s || size != Some(e - s)) {
+                    acc.bad = Some(format!(
+                        "tensor {:?}: offsets [{s}, {e}] do not hold {:?} of shape {:?}",
+                        crate::finding::truncate_chars(&name, 120),
+                        info.dtype,
+                        info.shape
+                    ));
+                }
+                acc.params += info.shape.iter().map(|&d| d as u128).product::<u128>();
+                *acc.dtypes.entry(format!("{:?}", info.dtype)).or_default() += 1;
+                acc.spans.push((s, e, acc.names.len()));
+                acc.names.push(name);
+            }
+            Ok(())
+        }
+    }
+
+    let mut acc = Acc::default();
+    let mut de = serde_json::Deserializer::from_slice(header);
+    Top(&mut acc)
+        .deserialize(&mut de)
+        .and_then(|()| de.end())
+        .map_err(LargeError::Json)?;
+    if let Some(why) = acc.bad {
+        return Err(LargeError::Inconsistent(why));
+    }
+    acc.spans.sort_unstable();
+    let mut end = 0usize;
+    for &(s, e, i) in &acc.spans {
+        if s != end {
+            return Err(LargeError::Inconsistent(format!(
+                "tensor {:?} starts at {s}, not where the previous one ends ({end})",
+                crate::finding::truncate_chars(&acc.names[i], 120)
+            )));
+        }
+        end = e;
+    }
+    let mut sorted: Vec<&str> = acc.names.iter().map(|n| n.as_ref()).collect();
+    sorted.sort_unstable();
+    let duplicate = sorted
+        .windows(2)
+        .find(|w| w[0] == w[1])
+        .map(|w| w[0].to_string());
+    let summary = Summary {
+        tensors: acc.names.len(),
+        params: acc.params,
+        dtypes: acc.dtypes,
+        names_sha256: names_digest(sorted.into_iter()),
+        format: acc.format,
+        data_len: end as u64,
+    };
+    Ok((summary, duplicate))
 }
