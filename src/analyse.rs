@@ -559,7 +559,11 @@ pub fn analyse(
             formats::pins::analyse_list(ctx, sniffed, data, loc);
             sniffed
         }
-        Format::PipConfig | Format::Pyproject | Format::SetupCfg | Format::PyvenvCfg => {
+        Format::PipConfig
+        | Format::UvConfig
+        | Format::Pyproject
+        | Format::SetupCfg
+        | Format::PyvenvCfg => {
             formats::pins::analyse_config(ctx, sniffed, data, loc);
             sniffed
         }
@@ -702,8 +706,18 @@ fn match_patterns(ctx: &mut Ctx, data: &[u8], total: u64, format: Format, loc: &
             return;
         }
     };
+    let script = hits.iter().any(|h| h.meta.script_severity.is_some()) && {
+        let name = match loc.members.last() {
+            Some(m) => m.clone(),
+            None => loc.path.to_string_lossy().into_owned(),
+        };
+        yara::is_script(data, &name)
+    };
     for hit in hits {
-        let severity = hit.meta.severity.unwrap_or(Severity::Medium);
+        let mut severity = hit.meta.severity.unwrap_or(Severity::Medium);
+        if let Some(s) = hit.meta.script_severity.filter(|_| script) {
+            severity = s;
+        }
         let mut message = format!("YARA rule {}", hit.meta.id);
         if hit.meta.id != hit.meta.identifier {
             message.push_str(&format!(" ({})", hit.meta.identifier));

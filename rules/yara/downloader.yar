@@ -33,6 +33,7 @@ rule powershell_download_cradle
     meta:
         id = "yara-powershell-download-exec"
         severity = "low"
+        script_severity = "medium"
         description = "PowerShell downloading a script and running it (DownloadString, iwr or irm piped to IEX); also how some installers are documented"
     strings:
         $a = /\b(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b[^\n]{0,40}\(\s*(New-Object\s+)?(System\.)?Net\.WebClient\)?\.DownloadString\(/
@@ -46,6 +47,7 @@ rule pipe_to_shell
     meta:
         id = "yara-pipe-to-shell"
         severity = "low"
+        script_severity = "medium"
         description = "a download piped into a shell (curl ... | sh, wget -O- ... | bash); also how many installers are documented"
     strings:
         $p = /\b(curl|wget)\s[^\n|;&]{0,200}\|\s*(sudo\s+(-[A-Za-z]+\s+)*)?(ba|z|da|k)?sh\b/

@@ -30,8 +30,11 @@ use crate::formats::yaml::{self, Stop, Yaml};
 use crate::formats::{is_dotted_name, Format};
 use crate::rules;
 
-/// File names read as conda environment files (lowercase).
+/// File names read as conda environment files (lowercase), and conda's own configuration
+/// (`.condarc`, `condarc`), whose channel keys are read the same way.
 const CONDA_NAMES: &[&str] = &[
+    ".condarc",
+    "condarc",
     "conda.yaml",
     "conda.yml",
     "environment.yml",
@@ -184,8 +187,12 @@ pub fn analyse_mlmodel(ctx: &mut Ctx, data: &[u8], loc: &Location) -> bool {
 pub fn analyse_conda(ctx: &mut Ctx, data: &[u8], loc: &Location) -> bool {
     let text = String::from_utf8_lossy(data);
     let (doc, stop) = yaml::parse(&text);
+    let channels = conda_channels(ctx, &doc, &text, loc);
     let Some(deps) = doc.get("dependencies") else {
-        return false;
+        if channels {
+            report_stop(ctx, stop, loc, "the rest of the conda configuration");
+        }
+        return channels;
     };
     report_stop(ctx, stop, loc, "the rest of the environment file");
     let mut entries: Vec<(usize, String)> = Vec::new();
@@ -230,6 +237,81 @@ pub fn analyse_conda(ctx: &mut Ctx, data: &[u8], loc: &Location) -> bool {
     }
     crate::formats::pins::analyse_list(ctx, Format::Requirements, padded.as_bytes(), loc);
     true
+}
+
+/// Conda's channel keys, in an environment file or a `.condarc` (conda's "Using the .condarc
+/// configuration file"): `channels`, `default_channels`, `channel_alias`, `custom_channels`
+/// (name → URL) and `custom_multichannels` (name → URLs). A channel over plain `http://` is
+/// medium (anyone on the path chooses the packages, which conda installs with their link
+/// scripts), as is `ssl_verify: false` (no certificate checks for any channel). Channels over
+/// HTTPS and channel names are not reported: conda's own defaults are such. Returns whether the
+/// document has any of these keys (so it is conda's).
+fn conda_channels(ctx: &mut Ctx, doc: &Yaml, text: &str, loc: &Location) -> bool {
+    let keys = [
+        "channels",
+        "default_channels",
+        "channel_alias",
+        "custom_channels",
+        "custom_multichannels",
+        "ssl_verify",
+    ];
+    let mut urls: Vec<&Yaml> = Vec::new();
+    fn collect<'a>(v: &'a Yaml, out: &mut Vec<&'a Yaml>, depth: u32) {
+        match v {
+            Yaml::Scalar(..) if out.len() < 256 => out.push(v),
+            Yaml::Seq(items) if depth < 3 => items.iter().for_each(|i| collect(i, out, depth + 1)),
+            Yaml::Map(entries) if depth < 3 => {
+                entries.iter().for_each(|(_, i)| collect(i, out, depth + 1))
+            }
+            _ => {}
+        }
+    }
+    let mut any = false;
+    for key in keys {
+        let Some(v) = doc.get(key) else { continue };
+        any = true;
+        if key == "ssl_verify" {
+            if let Some(s) = v
+                .as_str()
+                .filter(|s| matches!(*s, "false" | "False" | "no"))
+            {
+                let line = v.line().unwrap_or(1);
+                let evidence = text.lines().nth(line - 1).unwrap_or(s);
+                crate::formats::pins::emit_source(
+                    ctx,
+                    loc,
+                    line as u64,
+                    Severity::Medium,
+                    "turns off certificate checks for every conda channel",
+                    &format!("ssl_verify: {s}"),
+                    evidence,
+                );
+            }
+            continue;
+        }
+        collect(v, &mut urls, 0);
+    }
+    let mut reported = 0;
+    for u in urls {
+        let (Some(url), Some(line)) = (u.as_str(), u.line()) else {
+            continue;
+        };
+        if !url.trim().to_ascii_lowercase().starts_with("http://") || reported >= 16 {
+            continue;
+        }
+        reported += 1;
+        let evidence = text.lines().nth(line - 1).unwrap_or(url);
+        crate::formats::pins::emit_source(
+            ctx,
+            loc,
+            line as u64,
+            Severity::Medium,
+            "adds a conda channel over plain HTTP",
+            url,
+            evidence,
+        );
+    }
+    any
 }
 
 #[cfg(test)]

@@ -126,6 +126,8 @@ pub enum Format {
     PipfileLock,
     /// pip's configuration file (text named `pip.conf` or `pip.ini`).
     PipConfig,
+    /// uv's configuration file (TOML named `uv.toml`: the keys of `[tool.uv]`).
+    UvConfig,
     /// A project's `pyproject.toml`, read for its installer configuration (`[tool.uv]`,
     /// `[tool.poetry]`).
     Pyproject,
@@ -201,6 +203,7 @@ impl Format {
             Format::PdmLock => "pdm-lock",
             Format::PipfileLock => "pipfile-lock",
             Format::PipConfig => "pip-config",
+            Format::UvConfig => "uv-config",
             Format::Pyproject => "pyproject",
             Format::SetupCfg => "setup-cfg",
             Format::PyvenvCfg => "pyvenv-cfg",
@@ -230,6 +233,7 @@ impl Format {
                 | Format::PdmLock
                 | Format::PipfileLock
                 | Format::PipConfig
+                | Format::UvConfig
                 | Format::Pyproject
                 | Format::SetupCfg
                 | Format::PyvenvCfg

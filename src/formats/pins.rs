@@ -45,6 +45,8 @@ pub fn list_format(base: &str) -> Option<Format> {
         Some(Format::PipConfig)
     } else if lower == "pyproject.toml" {
         Some(Format::Pyproject)
+    } else if lower == "uv.toml" {
+        Some(Format::UvConfig)
     } else if lower == "setup.cfg" {
         Some(Format::SetupCfg)
     } else if lower == "pyvenv.cfg" {
@@ -684,25 +686,42 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
         {
             g
         } else if let Some(u) = option("--editable", Some("-e"))
-            .filter(|u| u.contains("://") && !u.starts_with("file:"))
+            .filter(|u| (u.contains("://") && !u.starts_with("file:")) || shared_local(u))
         {
             // An editable install from a VCS URL cannot be hashed.
-            (
-                if plain(&u) {
-                    Severity::Medium
-                } else {
-                    Severity::Low
-                },
-                "installs a package from a URL without a hash",
-                u,
-            )
+            if shared_local(&u) {
+                (
+                    Severity::Medium,
+                    "installs a package from a folder any user can write",
+                    u,
+                )
+            } else {
+                (
+                    if plain(&u) {
+                        Severity::Medium
+                    } else {
+                        Severity::Low
+                    },
+                    "installs a package from a URL without a hash",
+                    u,
+                )
+            }
         } else if requirement(l) && !l.contains("--hash") {
             let url = words
                 .iter()
                 .position(|w| *w == "@")
                 .and_then(|j| words.get(j + 1))
-                .or_else(|| words.first().filter(|w| w.contains("://")));
+                .or_else(|| {
+                    words
+                        .first()
+                        .filter(|w| w.contains("://") || shared_local(w))
+                });
             match url {
+                Some(u) if shared_local(u) => (
+                    Severity::Medium,
+                    "installs a package from a folder any user can write",
+                    u.to_string(),
+                ),
                 Some(u) if u.contains("://") && !u.starts_with("file:") => (
                     if plain(u) {
                         Severity::Medium
@@ -720,6 +739,27 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
         reported += 1;
         emit_source(ctx, loc, *line, severity, what, &value, l);
     }
+}
+
+/// A local path or `file:` URL into a folder any user or process can write (a temporary
+/// folder, a shared or downloads folder: [`crate::formats::python::shared_path`]): whoever
+/// writes there first chooses what is installed, and a path source carries no hash.
+fn shared_local(u: &str) -> bool {
+    let u = u.trim().trim_matches(['"', '\'']);
+    let u = ["git+", "hg+", "svn+", "bzr+"]
+        .iter()
+        .find_map(|p| u.strip_prefix(p))
+        .unwrap_or(u);
+    let path = match u.get(..5) {
+        Some(f) if f.eq_ignore_ascii_case("file:") => {
+            let rest = u[5..].trim_start_matches('/');
+            let rest = rest.strip_prefix("localhost/").unwrap_or(rest);
+            format!("/{rest}")
+        }
+        _ if u.contains("://") => return false,
+        _ => u.to_string(),
+    };
+    crate::formats::python::shared_path(&path)
 }
 
 /// A URL over plain HTTP, VCS URLs included (`git+http://`, `hg+http://`).
@@ -764,13 +804,17 @@ fn grade_option(
         "trusted-host" | "allow-insecure-host" => {
             Some((Severity::Medium, "turns off certificate checks for a host"))
         }
+        "index-url" | "find-links" if shared_local(value) => Some((
+            Severity::Medium,
+            "installs from a folder any user can write",
+        )),
         "index-url" | "find-links" => Some((sev(true), "installs from another index or link page")),
         _ => None,
     }
 }
 
 /// Report one source of packages (`requirements-extra-index`) at `line` of `loc`.
-fn emit_source(
+pub(crate) fn emit_source(
     ctx: &mut Ctx,
     loc: &Location,
     line: u64,
@@ -1098,10 +1142,28 @@ fn strings(v: Option<&toml::Value>) -> Vec<&str> {
 /// `find-links` and `allow-insecure-host` of `[tool.uv]` and `[tool.uv.pip]`
 /// ([`grade_option`]), and `[[tool.poetry.source]]` over plain HTTP (medium).
 fn pyproject(ctx: &mut Ctx, text: &str, loc: &Location) {
-    use crate::finding::Severity;
-    let Ok(table) = text.parse::<toml::Table>() else {
+    if let Ok(table) = text.parse::<toml::Table>() {
+        pyproject_table(ctx, text, &table, loc);
+    }
+}
+
+/// uv's own configuration file, `uv.toml` (user `~/.config/uv/uv.toml`, system
+/// `/etc/uv/uv.toml`, or beside a project): its keys are those of `[tool.uv]` without the
+/// prefix (uv's "Configuration files"), graded as [`pyproject`] grades them.
+fn uv_config(ctx: &mut Ctx, text: &str, loc: &Location) {
+    let Ok(uv) = text.parse::<toml::Table>() else {
         return;
     };
+    let mut tool = toml::Table::new();
+    tool.insert("uv".into(), toml::Value::Table(uv));
+    let mut table = toml::Table::new();
+    table.insert("tool".into(), toml::Value::Table(tool));
+    pyproject_table(ctx, text, &table, loc);
+}
+
+/// [`pyproject`] of the parsed `table`; `text` gives the lines of what it reports.
+fn pyproject_table(ctx: &mut Ctx, text: &str, table: &toml::Table, loc: &Location) {
+    use crate::finding::Severity;
     // PEP 621 `dependencies` and `optional-dependencies`: what installing the project pulls,
     // matched against OSV as a requirements file's lines are.
     let project = table.get("project");
@@ -1341,28 +1403,45 @@ fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: 
                     )
                     .find(|u| plain(u))
             });
-        let Some(url) = url else {
-            continue;
+        // A local source in a folder anyone can write: uv's `path`, `directory`, `editable`,
+        // PEP 751's `directory.path` and `archive.path`, Poetry's `url` of a file or directory
+        // source.
+        let local = || {
+            ["path", "directory", "editable", "url"]
+                .iter()
+                .filter_map(|k| source.and_then(|s| s.get(*k)).and_then(|v| v.as_str()))
+                .chain(["directory", "archive"].iter().filter_map(|k| {
+                    p.get(*k)
+                        .and_then(|a| a.get("path"))
+                        .and_then(|v| v.as_str())
+                }))
+                .find(|u| shared_local(u))
+        };
+        let (url, what, sev) = match url {
+            Some(u) => (
+                u,
+                "installs packages from an index or URL over plain HTTP",
+                if hashed_artifacts(p) {
+                    Severity::Low
+                } else {
+                    Severity::Medium
+                },
+            ),
+            None => match local() {
+                Some(u) => (
+                    u,
+                    "installs a package from a folder any user can write",
+                    Severity::Medium,
+                ),
+                None => continue,
+            },
         };
         if !seen.insert(url) {
             continue;
         }
-        let sev = if hashed_artifacts(p) {
-            Severity::Low
-        } else {
-            Severity::Medium
-        };
         let line = line_of(text, url);
         let evidence = text.lines().nth((line - 1) as usize).unwrap_or("");
-        emit_source(
-            ctx,
-            loc,
-            line,
-            sev,
-            "installs packages from an index or URL over plain HTTP",
-            url,
-            evidence,
-        );
+        emit_source(ctx, loc, line, sev, what, url, evidence);
     }
 }
 
@@ -1393,7 +1472,7 @@ fn hashed_artifacts(p: &toml::Value) -> bool {
 }
 
 /// Report where an installer's configuration file gets packages: `pip.conf`/`pip.ini`
-/// ([`pip_config`]) and `pyproject.toml` ([`pyproject`]).
+/// ([`pip_config`]), `pyproject.toml` ([`pyproject`]) and `uv.toml` ([`uv_config`]).
 pub fn analyse_config(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) {
     let text = String::from_utf8_lossy(data);
     match format {
@@ -1404,6 +1483,12 @@ pub fn analyse_config(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location
             "its dependencies and package sources",
         ),
         Format::Pyproject => pyproject(ctx, &text, loc),
+        Format::UvConfig if data.len() > MAX_PIPFILE_LOCK => ctx.limit(
+            loc,
+            &format!("a uv.toml larger than {MAX_PIPFILE_LOCK} bytes"),
+            "its package sources",
+        ),
+        Format::UvConfig => uv_config(ctx, &text, loc),
         Format::SetupCfg => setup_cfg(ctx, &text, loc),
         Format::PyvenvCfg => pyvenv_cfg(ctx, &text, loc),
         _ => {}
