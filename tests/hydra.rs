@@ -339,6 +339,23 @@ fn library_loaders_are_graded_by_what_they_load() {
         b"m:\n  _target_: numpy.load\n  file: x.npy\n  allow_pickle: true\n",
     );
     assert_eq!(targets(&r)[0].0, Severity::Medium);
+    // Keras told to run a saved Lambda's bytecode; an archive extracted into `/` (t15 t11).
+    for text in [
+        "m:\n  _target_: keras.saving.load_model\n  filepath: m.keras\n  safe_mode: false\n",
+        "d:\n  _target_: monai.apps.utils.download_and_extract\n  url: https://x.example.invalid/a.tar\n  output_dir: /\n",
+    ] {
+        let r = scan_named("c.yaml", text.as_bytes());
+        assert_eq!(targets(&r).first().map(|t| t.0), Some(Severity::Medium), "{text}");
+    }
+    let r = scan_named(
+        "c.yaml",
+        b"d:\n  _target_: monai.apps.utils.download_and_extract\n  url: https://x.example.invalid/a.tar\n  output_dir: ./data\n",
+    );
+    assert!(
+        targets(&r).iter().all(|t| t.0 <= Severity::Low),
+        "{:?}",
+        targets(&r)
+    );
     // The config system handed a callable that runs a process.
     let r = scan_named(
         "c.yaml",

@@ -767,12 +767,18 @@ fn pyproject_scripts_that_shadow_commands_are_reported() {
         "[project]\nname = \"x\"\nversion = \"1.0\"\n[project.scripts]\nssh = \"x.cli:main\"\n",
         "[project]\nname = \"x\"\n[project.gui-scripts]\nGit = \"x.gui:main\"\n",
         "[tool.poetry]\nname = \"x\"\n[tool.poetry.scripts]\nsudo = \"x.cli:main\"\n",
+        // Tools handed credentials (tester t14 ep05-ep07).
+        "[project]\nname = \"x\"\n[project.scripts]\ntwine = \"x.cli:main\"\n",
+        "[project]\nname = \"x\"\n[project.scripts]\ngh = \"x.cli:main\"\n",
+        "[project]\nname = \"x\"\n[project.scripts]\nssh-add = \"x.cli:main\"\n",
     ] {
         assert!(
             worst("x-1.0/pyproject.toml", text.as_bytes(), rule).is_some(),
             "{text}"
         );
     }
+    let twine = "[project]\nname = \"twine\"\n[project.scripts]\ntwine = \"twine.__main__:main\"\n";
+    assert_eq!(worst("x-1.0/pyproject.toml", twine.as_bytes(), rule), None);
     let own = "[project]\nname = \"huggingface_hub\"\n[project.scripts]\nhf = \"huggingface_hub.cli:main\"\nx-tool = \"x:main\"\n";
     assert_eq!(worst("x-1.0/pyproject.toml", own.as_bytes(), rule), None);
 }

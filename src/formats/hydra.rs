@@ -955,6 +955,41 @@ fn resolve(target: &str, at: &str, values: &HashMap<String, String>) -> Option<(
 
 /// `trust_remote_code: true` among a loader's keyword arguments: the loader imports and runs
 /// the repository's Python code.
+/// Whether a keyword names where a download or extraction writes (`output_dir`, `filepath`,
+/// `extract_dir`, `dst`, `root`, `cache_dir`, `local_dir`).
+fn output_key(k: &str) -> bool {
+    let k = k.to_ascii_lowercase();
+    ["dir", "path", "dst", "dest", "root", "output", "target"]
+        .iter()
+        .any(|w| k.contains(w))
+}
+
+/// Whether a path is the root of the file system, of a home folder, or a system folder
+/// (`/`, `/etc`, `/usr/lib`, `~`, `$HOME`, `C:\Windows`): a download extracted there replaces
+/// the system's or the user's own files.
+fn system_folder(v: &str) -> bool {
+    let p = v.trim().replace('\\', "/").to_ascii_lowercase();
+    let p = p.trim_end_matches('/');
+    if p.is_empty() || matches!(p, "~" | "$home" | "${home}" | "${oc.env:home}" | "c:") {
+        return true;
+    }
+    [
+        "/etc",
+        "/usr",
+        "/bin",
+        "/sbin",
+        "/lib",
+        "/lib64",
+        "/boot",
+        "/root",
+        "/opt",
+        "/var/lib",
+        "c:/windows",
+    ]
+    .iter()
+    .any(|d| p == *d || p.starts_with(&format!("{d}/")))
+}
+
 fn remote_code(kwargs: &[(String, String)]) -> bool {
     kwargs
         .iter()
@@ -1016,6 +1051,20 @@ fn judge(target: &str, args: &[String], kwargs: &[(String, String)]) -> Option<(
     // which the denylist walks: `os.path.os.system`).
     let (module, name) = (parts[..parts.len() - 1].join("."), parts[parts.len() - 1]);
     let handed = || args.iter().chain(kwargs.iter().map(|(_, v)| v));
+    // A download or an archive extracted into the root, a home or a system folder (MONAI's
+    // `download_and_extract(output_dir='/')`): the archive's files replace the system's.
+    let fetcher = ["download", "extract", "unpack", "untar", "unzip", "fetch"]
+        .iter()
+        .any(|w| name.to_ascii_lowercase().contains(w));
+    if let Some((k, v)) = kwargs
+        .iter()
+        .find(|(k, v)| fetcher && output_key(k) && system_folder(v))
+    {
+        return Some((
+            Severity::Medium,
+            format!("`{target}`, writing what it fetches or unpacks into `{k}: {v}`"),
+        ));
+    }
     match classify::classify(&module, name) {
         Class::Denied(category) if category.starts_with("loading another") => {
             // A loader fetching what it loads from a URL loads remote content at load; one
@@ -1024,6 +1073,8 @@ fn judge(target: &str, args: &[String], kwargs: &[(String, String)]) -> Option<(
             let unpickles = kwargs.iter().any(|(k, v)| {
                 (k == "allow_pickle" && matches!(v.as_str(), "true" | "True"))
                     || (k == "weights_only" && matches!(v.as_str(), "false" | "False"))
+                    // Keras runs a saved `Lambda`'s bytecode only with `safe_mode` off.
+                    || (k == "safe_mode" && matches!(v.as_str(), "false" | "False"))
             }) || remote_code(kwargs);
             let severity = if remote {
                 Severity::High

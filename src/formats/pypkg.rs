@@ -670,6 +670,19 @@ const SHADOWED: &[(&str, &[&str])] = &[
     ("gcloud", &[]),
     ("npm", &[]),
     ("node", &[]),
+    // Tools that hold or are handed credentials: a shadow sees tokens, passphrases and keys.
+    ("twine", &["twine"]),
+    ("gh", &[]),
+    ("glab", &[]),
+    ("ssh-add", &[]),
+    ("ssh-agent", &[]),
+    ("ssh-keygen", &[]),
+    ("gpg", &[]),
+    ("az", &["azure-cli"]),
+    ("gsutil", &["gsutil"]),
+    ("vault", &[]),
+    ("terraform", &[]),
+    ("helm", &[]),
 ];
 
 /// A command name as a shell on any platform finds it: lower case (Windows and macOS file
