@@ -134,7 +134,16 @@ pub struct Ctx {
     /// [`crate::formats::pyc::judge`]): an archive judges its members' when its analysis ends,
     /// the check stage the files'. Not output.
     pub pyc_modules: Vec<crate::formats::pyc::PycModule>,
+    /// Per rule id: findings kept, findings not kept past [`MAX_FINDINGS_PER_RULE`], and the
+    /// worst severity kept ([`Ctx::emit`]).
+    per_rule: std::collections::BTreeMap<&'static str, (u64, u64, Severity)>,
 }
+
+/// Findings of one rule kept per top-level input. Past it, a finding is kept only when it is
+/// more severe than every one kept so far (so the verdict never changes), and
+/// [`Ctx::report_dropped`] says how many were left out: a `.pth` of two million path lines
+/// gives a thousand findings and a count, not two million findings and a gigabyte.
+pub const MAX_FINDINGS_PER_RULE: u64 = 1000;
 
 impl Ctx {
     /// A context with a fresh budget and no byte-pattern rules.
@@ -149,6 +158,7 @@ impl Ctx {
             install_files: Vec::new(),
             python_links: Vec::new(),
             pyc_modules: Vec::new(),
+            per_rule: std::collections::BTreeMap::new(),
         }
     }
 
@@ -166,9 +176,44 @@ impl Ctx {
             .insert(name.to_string(), value.into());
     }
 
-    /// Record a finding.
+    /// Record a finding; past [`MAX_FINDINGS_PER_RULE`] findings of its rule, only one more
+    /// severe than every one kept is recorded, the others counted.
     pub fn emit(&mut self, f: Finding) {
+        let entry = self
+            .per_rule
+            .entry(f.rule.id)
+            .or_insert((0, 0, Severity::Info));
+        if entry.0 >= MAX_FINDINGS_PER_RULE && f.severity <= entry.2 {
+            entry.1 += 1;
+            return;
+        }
+        entry.0 += 1;
+        entry.2 = entry.2.max(f.severity);
         self.findings.push(f);
+    }
+
+    /// An info `resource-limit` finding at `loc` for each rule whose findings past
+    /// [`MAX_FINDINGS_PER_RULE`] were counted and not kept; called once, when the input's
+    /// analysis ends.
+    pub fn report_dropped(&mut self, loc: &Location) {
+        let dropped: Vec<(&'static str, u64, Severity)> = self
+            .per_rule
+            .iter()
+            .filter(|(_, e)| e.1 > 0)
+            .map(|(id, e)| (*id, e.1, e.2))
+            .collect();
+        for (id, n, worst) in dropped {
+            self.limit_at(
+                Severity::Info,
+                loc,
+                &format!("{MAX_FINDINGS_PER_RULE} findings of rule {id} listed per input"),
+                &format!(
+                    "{} more findings of that rule, none more severe than the worst listed ({})",
+                    n,
+                    worst.as_str()
+                ),
+            );
+        }
     }
 
     /// Record a `resource-limit` finding: `bound` was hit at `loc`, `unread` says what was left.

@@ -1506,3 +1506,73 @@ fn safetensors_header_messages_say_which_part_is_wrong() {
         assert!(f[0].message.contains(want), "{header}: {}", f[0].message);
     }
 }
+
+/// A million empty bzip2 streams back to back (14 MB): every stream needs a new decoder, so
+/// the count of streams is bounded and the time budget is checked between them (tester t21
+/// h29: 40 s, no finding, `--max-seconds` ignored). A pickle after three empty streams is still
+/// read, as Python's `bz2` reads it.
+#[test]
+fn a_million_empty_bzip2_streams_stop_at_the_stream_bound() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut empty = Vec::new();
+    bzip2::read::BzEncoder::new(&b""[..], bzip2::Compression::fast())
+        .read_to_end(&mut empty)
+        .expect("bzip2");
+    let data = empty.repeat(1_000_000);
+    let p = write(dir.path(), "b.pkl.bz2", &data);
+    let (r, _) = scan_within(&p, BudgetLimits::default(), HANG);
+    let limits = with_rule(&r, "resource-limit");
+    assert!(
+        limits.iter().any(|f| f.message.contains("bzip2 streams")),
+        "{:?}",
+        ids(&r)
+    );
+
+    let mut payload = Vec::new();
+    bzip2::read::BzEncoder::new(
+        &b"cposix\nsystem\n(S'echo airlock-test'\ntR."[..],
+        bzip2::Compression::fast(),
+    )
+    .read_to_end(&mut payload)
+    .expect("bzip2");
+    let data = [empty.repeat(3), payload].concat();
+    let p = write(dir.path(), "c.pkl.bz2", &data);
+    let (r, _) = scan_default(&p);
+    assert!(
+        !with_rule(&r, "pickle-dangerous-call").is_empty(),
+        "{:?}",
+        ids(&r)
+    );
+}
+
+/// A `.pth` of 20,000 lines into `/tmp` gives at most a thousand findings of its rule and one
+/// info finding with the count of the others, not 20,000 findings (tester t21 h11: two
+/// million lines, two million findings, 1 GB).
+#[test]
+fn findings_of_one_rule_are_capped_per_input_with_a_count() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "/tmp/x\n".repeat(20_000);
+    let p = write(dir.path(), "many.pth", text.as_bytes());
+    let (r, _) = scan_default(&p);
+    let counts = r
+        .findings
+        .iter()
+        .fold(std::collections::BTreeMap::new(), |mut m, f| {
+            *m.entry(f.rule.id).or_insert(0usize) += 1;
+            m
+        });
+    let (rule, n) = counts
+        .iter()
+        .filter(|(id, _)| **id != "resource-limit")
+        .max_by_key(|(_, n)| **n)
+        .expect("findings");
+    assert_eq!(*n, 1000, "{counts:?}");
+    let note = with_rule(&r, "resource-limit");
+    assert!(
+        note.iter()
+            .any(|f| f.severity == Severity::Info && f.evidence.contains("19000 more")),
+        "{rule}: {:?}",
+        note.iter().map(|f| &f.evidence).collect::<Vec<_>>()
+    );
+}

@@ -79,7 +79,7 @@ pub fn read_bounded_sized<R: Read>(
                         cap
                     )))
                 }
-                Err(e) => break Some(Stopped::Corrupt(e.to_string())),
+                Err(e) => break Some(stopped_by(e)),
             }
         }
         let len = out.len();
@@ -107,7 +107,7 @@ pub fn read_bounded_sized<R: Read>(
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => out.truncate(len),
             Err(e) => {
                 out.truncate(len);
-                break Some(Stopped::Corrupt(e.to_string()));
+                break Some(stopped_by(e));
             }
         }
         if ctx.budget.out_of_time() {
@@ -170,7 +170,7 @@ pub fn skip_bounded_tap<R: Read>(
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => break Some(Stopped::Corrupt(e.to_string())),
+            Err(e) => break Some(stopped_by(e)),
         }
         if ctx.budget.out_of_time() {
             break Some(Stopped::Limit(format!(
@@ -605,6 +605,95 @@ impl Read for Frames<'_> {
     }
 }
 
+/// bzip2 streams decoded back to back at most: `pbzip2` writes one stream per 900 kB block, so
+/// this many streams hold about 14 GiB, past the total bound; creating a decoder per stream is
+/// what costs (about 40 µs each), so a file of a million empty streams ends here.
+pub const MAX_BZ2_STREAMS: u64 = 16_384;
+
+/// Streams in a row that decode to nothing before [`Bz2Streams`] hands control back
+/// (`Interrupted`), so the caller's read loop checks the time budget.
+const BZ2_EMPTY_RUN: u32 = 256;
+
+/// A bound a reader stopped at, carried in an `std::io::Error` so the read loops report it as
+/// a bound ([`Stopped::Limit`]) rather than as corrupt data.
+#[derive(Debug)]
+pub struct ReadBound(pub String);
+
+impl std::fmt::Display for ReadBound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ReadBound {}
+
+/// Why a read loop stopped on `e`: a [`ReadBound`] is a bound, anything else corrupt data.
+fn stopped_by(e: std::io::Error) -> Stopped {
+    match e.get_ref().and_then(|i| i.downcast_ref::<ReadBound>()) {
+        Some(b) => Stopped::Limit(b.0.clone()),
+        None => Stopped::Corrupt(e.to_string()),
+    }
+}
+
+/// bzip2 streams back to back, each decoded in turn, as Python's `bz2` module and `bzip2 -d`
+/// read them (`pbzip2` output, `cat a.bz2 b.bz2`). Unlike `bzip2::read::MultiBzDecoder`, whose
+/// one `read` call goes through any number of empty streams, this returns `Interrupted` after
+/// [`BZ2_EMPTY_RUN`] empty streams in a row (so the caller checks the time budget) and stops
+/// with a [`ReadBound`] after [`MAX_BZ2_STREAMS`] streams. Bytes after a stream that start no
+/// valid stream are an error, as they were for `MultiBzDecoder`.
+pub struct Bz2Streams<'a> {
+    rest: &'a [u8],
+    decoder: Option<bzip2::bufread::BzDecoder<&'a [u8]>>,
+    streams: u64,
+}
+
+impl<'a> Bz2Streams<'a> {
+    /// A reader over the bzip2 streams of `data`.
+    pub fn new(data: &'a [u8]) -> Self {
+        Bz2Streams {
+            rest: data,
+            decoder: None,
+            streams: 0,
+        }
+    }
+}
+
+impl Read for Bz2Streams<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut empty = 0;
+        loop {
+            let decoder = match &mut self.decoder {
+                Some(d) => d,
+                None => {
+                    if self.rest.is_empty() {
+                        return Ok(0);
+                    }
+                    if self.streams >= MAX_BZ2_STREAMS {
+                        return Err(std::io::Error::other(ReadBound(format!(
+                            "more than {MAX_BZ2_STREAMS} bzip2 streams"
+                        ))));
+                    }
+                    self.streams += 1;
+                    self.decoder
+                        .insert(bzip2::bufread::BzDecoder::new(self.rest))
+                }
+            };
+            let n = decoder.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // This stream ended; the next one (if any) starts where it stopped reading.
+            if let Some(d) = self.decoder.take() {
+                self.rest = d.into_inner();
+            }
+            empty += 1;
+            if empty >= BZ2_EMPTY_RUN && !self.rest.is_empty() {
+                return Err(std::io::ErrorKind::Interrupted.into());
+            }
+        }
+    }
+}
+
 /// Bytes decompressed first to sniff what a stream holds.
 const SNIFF_PREFIX: u64 = 64 * 1024;
 
@@ -617,7 +706,7 @@ fn decoder<'a>(format: Format, data: &'a [u8]) -> Result<Box<dyn Read + 'a>, Str
             let start = zfile_stream(data).unwrap_or(data.len());
             Box::new(flate2::read::ZlibDecoder::new(&data[start..]))
         }
-        Format::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(data)),
+        Format::Bzip2 => Box::new(Bz2Streams::new(data)),
         Format::Zstd | Format::Lz4 => Box::new(Frames::new(data)),
         Format::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
             data,
