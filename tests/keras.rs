@@ -136,6 +136,10 @@ fn keras_v3_external_module_is_flagged_anywhere_in_the_tree() {
     let custom = r#"{"module": "mypkg.layers", "class_name": "Custom", "registered_name": "mypkg>Custom", "config": {"name": "c"}}"#;
     let ctx = analyse_bytes(&keras(&sequential(&[custom.to_string()])), "m.keras");
     assert!(ids(&ctx).contains(&("keras-external-object", Severity::High)));
+    // TF-Hub's layer, which transfer-learning models are saved with (tester t21).
+    let hub = r#"{"module": "tensorflow_hub.keras_layer", "class_name": "KerasLayer", "registered_name": "tensorflow_hub>KerasLayer", "config": {"name": "h", "handle": "https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/feature_vector/5"}}"#;
+    let ctx = analyse_bytes(&keras(&sequential(&[hub.to_string()])), "m.keras");
+    assert!(loud(&ctx).is_empty(), "{:?}", loud(&ctx));
     // A registered name alone is a registry key, and `__main__` the running program: Keras
     // imports nothing for either (a notebook's custom layer; tester t13).
     for custom in [

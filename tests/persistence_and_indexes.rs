@@ -229,6 +229,7 @@ fn ordinary_installer_configuration_stays_below_medium() {
         ("uv-lock-pypi", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"https://pypi.org/simple\" }\n", None),
         ("uv-lock-http-hashed", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"http://pkgs.example.invalid/simple\" }\nsdist = { url = \"http://pkgs.example.invalid/torch-2.5.1.tar.gz\", hash = \"sha256:00\" }\n", Some(Low)),
         ("not-toml", "pyproject.toml", "[[tool.uv.index]\nurl = 'http://pkgs.example.invalid/simple'\n", None),
+        ("pypi-itself", "requirements.txt", "--index-url https://pypi.org/simple\nrequests==2.32.3\n", None),
         ("uv-toml-first-index", "uv.toml", "[[index]]\nname = \"corp\"\nurl = \"https://pkgs.example.invalid/simple\"\n", Some(Low)),
         ("condarc-forge", ".condarc", "channels:\n  - conda-forge\n  - https://conda.example.invalid/channel\nchannel_priority: strict\nssl_verify: true\n", None),
         ("environment-forge", "environment.yml", "name: x\nchannels:\n  - conda-forge\n  - defaults\ndependencies:\n  - numpy\n", None),

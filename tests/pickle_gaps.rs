@@ -275,6 +275,23 @@ fn reconstruction_in_the_same_packages_stays_clean() {
         &p4_call("zoneinfo", "ZoneInfo._unpickle", &["UTC"]),
     );
     assert!(r.findings.is_empty(), "{:#?}", show(&r));
+    // pytz's and dateutil's zones, and a saved `torch.max(x, dim)` result (tester t21).
+    for (m, n, args) in [
+        ("pytz", "_p", &["Europe/Berlin", "CET"][..]),
+        ("pytz", "_UTC", &[][..]),
+        ("dateutil.tz.tz", "tzutc", &[][..]),
+        ("torch.return_types", "max", &[][..]),
+        ("torch.return_types", "topk", &[][..]),
+    ] {
+        let r = scan_named("model.pkl", &p4_call(m, n, args));
+        assert!(r.findings.is_empty(), "{m}.{n}: {:#?}", show(&r));
+    }
+    // dateutil's `tzfile` opens the path it is given: not allowlisted.
+    let r = scan_named(
+        "model.pkl",
+        &p4_call("dateutil.tz.tz", "tzfile", &["/etc/passwd"]),
+    );
+    assert!(!r.findings.is_empty());
 }
 
 fn zlib(data: &[u8]) -> Vec<u8> {

@@ -563,6 +563,30 @@ fn sentence_transformers_custom_module_is_remote_code() {
     );
 }
 
+/// A sentence-transformers module `type` that is a denylisted callable (`subprocess.Popen`,
+/// called with the module's folder) is judged as a config target is: critical (tester t21).
+#[test]
+fn sentence_transformers_module_type_that_runs_a_process_is_critical() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    write(
+        root,
+        "modules.json",
+        br#"[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_x", "type": "subprocess.Popen"}]"#,
+    );
+    let report = scan_dir(root);
+    let remote = fired(&report, "remote-code");
+    assert!(
+        remote.iter().any(|(f, s, m)| f == "modules.json"
+            && *s == Severity::Critical
+            && m.contains("subprocess.Popen")),
+        "{remote:?}"
+    );
+    // No "would run subprocess.py" for an installed library's callable.
+    assert_eq!(remote.len(), 1, "{remote:?}");
+}
+
 /// PEFT's `adapter_config.json`: `AutoPeftModel` imports `auto_mapping.parent_library`
 /// without `trust_remote_code` (tester t17 h10); an ordinary adapter's `transformers` is not
 /// reported.

@@ -712,9 +712,37 @@ fn remote_code(
     let dir = path.parent().unwrap_or(Path::new(""));
     let exists = |rel: &str| by_path.contains_key(dir.join(rel).as_path());
     let refs = references(path, &value, &exists);
+    // sentence-transformers imports a module `type` as a dotted path from any installed
+    // library (`import_from_string`) and calls its `load(path)`, or the class itself with the
+    // module's folder: a denylisted callable there (`subprocess.Popen` runs the repository's
+    // file of that name) is judged as a config's target is (tester t21).
+    let mut judged: BTreeSet<&str> = BTreeSet::new();
+    for (source, entry, reference) in refs.iter().filter(|r| r.0 == "modules.json type") {
+        let Some((severity, what)) =
+            crate::formats::hydra::judge_target(reference).filter(|(s, _)| *s > Severity::Low)
+        else {
+            continue;
+        };
+        judged.insert(reference);
+        out.push((
+            i,
+            Finding::builder(&r::remote_code::RULE, Location::file(path))
+                .severity(severity)
+                .message(format!(
+                    "sentence-transformers imports {what} as the module type of {} and calls it with the module's folder when the model is loaded",
+                    truncate_chars(entry, 80)
+                ))
+                .evidence(truncate_chars(&format!("{source} {entry} → {reference}"), 200))
+                .build(),
+        ));
+    }
     // module file (or `repo--module`) → where it is named → the entries that name it.
     let mut modules: BTreeMap<String, BTreeMap<&str, Vec<&str>>> = BTreeMap::new();
     for (source, entry, reference) in &refs {
+        if judged.contains(reference.as_str()) {
+            // An installed library's callable, reported above: no repository file runs.
+            continue;
+        }
         if let Some((module, _class)) = reference.rsplit_once('.') {
             modules
                 .entry(module.to_string())

@@ -29,7 +29,10 @@ pub const MAX_CONFIG: usize = 64 << 20;
 
 /// Top-level packages whose objects Keras deserializes as its own: Keras itself, TensorFlow,
 /// the Keras 2 fork, and keras-team's model libraries (whose objects are registered under these
-/// package names). A module is judged by its first dotted component, exactly.
+/// package names); and the TensorFlow project's own layer libraries, whose layers models are
+/// saved with every day (TF-Hub's `KerasLayer`, TF Text, TF Addons, TF Probability, TF
+/// Recommenders, KerasTuner; tester t21). A module is judged by its first dotted component,
+/// exactly.
 const KERAS_PACKAGES: &[&str] = &[
     "keras",
     "tensorflow",
@@ -37,10 +40,14 @@ const KERAS_PACKAGES: &[&str] = &[
     "keras_hub",
     "keras_nlp",
     "keras_cv",
+    "tensorflow_hub",
+    "tensorflow_text",
+    "tensorflow_addons",
+    "tensorflow_probability",
+    "tensorflow_recommenders",
+    "keras_tuner",
 ];
 
-/// Modules whose import alone means commands, processes or code evaluation: a config naming
-/// them is graded critical rather than high.
 /// Functions of Keras and TensorFlow (matched on the last name part of the object a config
 /// names) that must not run from a config: (name, severity, what it does). Sources: Keras
 /// advisories GHSA-c9rc-mg46-23w3 (CVE-2025-8747, `keras.utils.get_file` downloads and extracts
@@ -88,6 +95,8 @@ const UNSAFE_FUNCTIONS: &[(&str, Severity, &str)] = &[
     ),
 ];
 
+/// Modules whose import alone means commands, processes or code evaluation: a config naming
+/// them is graded critical rather than high.
 const DANGEROUS_MODULES: &[&str] = &[
     "os",
     "posix",

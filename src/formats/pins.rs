@@ -741,6 +741,17 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
     }
 }
 
+/// Whether an index URL is PyPI's own simple index (`https://pypi.org/simple`, the old
+/// `pypi.python.org` name), which pip-compile and uv write out explicitly: not another index.
+fn pypi_itself(url: &str) -> bool {
+    let u = url.trim().trim_matches(['"', '\'']).to_ascii_lowercase();
+    let u = u.trim_end_matches('/');
+    matches!(
+        u,
+        "https://pypi.org/simple" | "https://pypi.python.org/simple" | "https://pypi.org/simple/"
+    )
+}
+
 /// A local path or `file:` URL into a folder any user or process can write (a temporary
 /// folder, a shared or downloads folder: [`crate::formats::python::shared_path`]): whoever
 /// writes there first chooses what is installed, and a path source carries no hash.
@@ -792,6 +803,9 @@ fn grade_option(
             Severity::Medium
         }
     };
+    if matches!(option, "extra-index-url" | "index-url") && pypi_itself(value) {
+        return None;
+    }
     match option {
         "extra-index-url" => Some((
             sev(hashed || first_index),
