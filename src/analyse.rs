@@ -551,6 +551,9 @@ pub fn analyse(
             sniffed = Format::ChatTemplate;
         } else if let Some(list) = formats::pins::sniff_list(&path, data) {
             sniffed = list;
+        } else if let Some(kind) = formats::build_files::kind(name) {
+            // Read for the commands the build runs; the file stays text (byte patterns too).
+            formats::build_files::analyse(ctx, data, kind, loc, depth);
         } else if formats::hydra::looks_like_config(data) {
             sniffed = Format::HydraConfig;
         } else if name.rsplit(['/', '\\']).next() == Some("saved_model.pbtxt") {

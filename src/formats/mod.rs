@@ -3,6 +3,7 @@
 //! [`sniff`] decides a [`Format`] from magic bytes and structure, never from the file name. The
 //! name is only used afterwards, to report a name that lies about the content.
 
+pub mod build_files;
 pub mod chat_template;
 pub mod compress;
 pub mod gguf;

@@ -9880,6 +9880,21 @@ pub fn module_links(src: &[u8], loc: &Location) -> Option<ModuleLinks> {
     ctx.python_links.pop()
 }
 
+/// Analyse the commands of a build file (`formats/build_files.rs`), written as Python calls
+/// at the build file's lines, as install-time code ([`Role::Install`]); no links are recorded.
+pub fn analyse_build_commands(ctx: &mut Ctx, src: &[u8], loc: &Location, depth: u32) {
+    run(
+        ctx,
+        src,
+        Role::Install,
+        false,
+        false,
+        loc,
+        depth,
+        Links::Skip,
+    );
+}
+
 /// Analyse one `.pth` import line ([`Role::Startup`]) and say whether it computes what it runs
 /// (the first such call, with why: [`dynamic_call`]), in the line or code it execs.
 pub fn analyse_pth_line(ctx: &mut Ctx, line: &str, loc: &Location, depth: u32) -> Option<String> {
