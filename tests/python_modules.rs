@@ -924,7 +924,8 @@ fn a_large_module_is_reported_only_when_a_walk_goes_through_it() {
         r.files
             .iter()
             .flat_map(|f| f.findings.iter())
-            .filter(|f| f.rule.id == "resource-limit")
+            // The bound of the join, not the cap on findings listed per rule.
+            .filter(|f| f.rule.id == "resource-limit" && !f.message.contains("findings of rule"))
             .count()
     };
     let (_d, r) = scan_tree(&[("demo/__init__.py", &big), ("demo/_boot.py", BOOT)]);
