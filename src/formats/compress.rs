@@ -605,10 +605,20 @@ impl Read for Frames<'_> {
     }
 }
 
-/// bzip2 streams decoded back to back at most: `pbzip2` writes one stream per 900 kB block, so
-/// this many streams hold about 14 GiB, past the total bound; creating a decoder per stream is
-/// what costs (about 40 µs each), so a file of a million empty streams ends here.
-pub const MAX_BZ2_STREAMS: u64 = 16_384;
+/// bzip2 streams with data decoded back to back at most (empty streams, a fixed 14 bytes, are
+/// passed over without a decoder and not counted). Creating a decoder per stream is what costs
+/// (about 40 µs each), so this bounds a file of tiny streams to about 40 s, under the default
+/// time budget, which [`Bz2Streams`] lets the caller check between them.
+pub const MAX_BZ2_STREAMS: u64 = 1_000_000;
+
+/// Whether `data` starts with an empty bzip2 stream: `BZh`, a level digit, the end-of-stream
+/// magic `0x177245385090` and a combined CRC of 0 (what `bzip2` writes for no input).
+fn empty_bz2_stream(data: &[u8]) -> bool {
+    data.len() >= 14
+        && data.starts_with(b"BZh")
+        && (b'1'..=b'9').contains(&data[3])
+        && data[4..14] == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90, 0, 0, 0, 0]
+}
 
 /// Streams in a row that decode to nothing before [`Bz2Streams`] hands control back
 /// (`Interrupted`), so the caller's read loop checks the time budget.
@@ -637,9 +647,10 @@ fn stopped_by(e: std::io::Error) -> Stopped {
 
 /// bzip2 streams back to back, each decoded in turn, as Python's `bz2` module and `bzip2 -d`
 /// read them (`pbzip2` output, `cat a.bz2 b.bz2`). Unlike `bzip2::read::MultiBzDecoder`, whose
-/// one `read` call goes through any number of empty streams, this returns `Interrupted` after
-/// [`BZ2_EMPTY_RUN`] empty streams in a row (so the caller checks the time budget) and stops
-/// with a [`ReadBound`] after [`MAX_BZ2_STREAMS`] streams. Bytes after a stream that start no
+/// one `read` call goes through any number of empty streams, this passes over empty streams
+/// without a decoder, returns `Interrupted` after [`BZ2_EMPTY_RUN`] streams in a row that
+/// decode to nothing (so the caller checks the time budget) and stops with a [`ReadBound`]
+/// after [`MAX_BZ2_STREAMS`] streams with data. Bytes after a stream that start no
 /// valid stream are an error, as they were for `MultiBzDecoder`.
 pub struct Bz2Streams<'a> {
     rest: &'a [u8],
@@ -665,6 +676,10 @@ impl Read for Bz2Streams<'_> {
             let decoder = match &mut self.decoder {
                 Some(d) => d,
                 None => {
+                    // Empty streams need no decoder (a million of them are 14 MB).
+                    while empty_bz2_stream(self.rest) {
+                        self.rest = &self.rest[14..];
+                    }
                     if self.rest.is_empty() {
                         return Ok(0);
                     }
