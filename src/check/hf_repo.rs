@@ -128,8 +128,8 @@ pub fn loader_calls(files: &[FileReport], entries: &[(usize, Vec<String>)]) -> V
         if !(CONFIGS.contains(&name.as_ref()) || CODE_MANIFESTS.contains(&name.as_ref())) {
             continue;
         }
-        let Some(value) =
-            read_small(&f.path).and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        let Some(value) = read_small(&f.path)
+            .and_then(|b| json::from_slice_shallow::<serde_json::Value>(&b).0.ok())
         else {
             continue;
         };
@@ -691,9 +691,26 @@ fn remote_code(
     let Some(bytes) = read_small(path) else {
         return;
     };
-    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+    let (parsed, deep) = json::from_slice_shallow::<serde_json::Value>(&bytes);
+    let Ok(value) = parsed else {
         return;
     };
+    if deep {
+        out.push((
+            i,
+            Finding::builder(
+                &crate::rules::core::resource_limit::RULE,
+                Location::file(path),
+            )
+            .severity(Severity::Low)
+            .message(format!(
+                "analysis stopped by a bound: JSON nested deeper than {} levels",
+                json::MAX_DEPTH
+            ))
+            .evidence("the values below that depth (its keys above it were read)")
+            .build(),
+        ));
+    }
     // transformers keeps the last of two equal keys (`auto_map` twice: the module it imports is
     // the last one's); other readers take the first. A tokenizer config with a chat template was
     // checked by its analyser already.

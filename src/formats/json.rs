@@ -99,6 +99,103 @@ pub fn python_json_text(data: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     Some(Cow::Owned(text.into_bytes()))
 }
 
+/// Containers nested at most before [`shallow`] reads the deeper ones as `null`: serde_json
+/// stops at 128 levels, Python's `json` reads any depth its stack allows.
+pub const MAX_DEPTH: usize = 100;
+
+/// `data` with every array or object nested deeper than `max` levels replaced by `null`, or
+/// `None` when nothing is nested that deep. Strings are passed over as they are (escapes
+/// included); the pass is linear and needs no stack. So a document padded with a deep dummy
+/// value beside its real keys (`{"pad": [[[…]]], "chat_template": …}`), which serde_json
+/// refuses and Python reads, is read for its shallow keys.
+pub fn shallow(data: &[u8], max: usize) -> Option<Vec<u8>> {
+    let mut out: Option<Vec<u8>> = None;
+    // Bytes of `data` before this offset are in `out` already.
+    let mut copied = 0;
+    let mut depth = 0usize;
+    let mut i = 0;
+    let mut in_str = false;
+    while i < data.len() {
+        let b = data[i];
+        if in_str {
+            if b == b'\\' {
+                i += 1;
+            } else if b == b'"' {
+                in_str = false;
+            }
+        } else if b == b'"' {
+            in_str = true;
+        } else if (b == b'[' || b == b'{') && depth == max {
+            // Skip the whole container and write `null` in its place.
+            let start = i;
+            let mut d = 0usize;
+            let mut s = false;
+            while i < data.len() {
+                let c = data[i];
+                if s {
+                    if c == b'\\' {
+                        i += 1;
+                    } else if c == b'"' {
+                        s = false;
+                    }
+                } else if c == b'"' {
+                    s = true;
+                } else if c == b'[' || c == b'{' {
+                    d += 1;
+                } else if c == b']' || c == b'}' {
+                    d -= 1;
+                    if d == 0 {
+                        break;
+                    }
+                }
+                i += 1;
+            }
+            let o = out.get_or_insert_with(Vec::new);
+            o.extend_from_slice(&data[copied..start]);
+            o.extend_from_slice(b"null");
+            copied = (i + 1).min(data.len());
+        } else if b == b'[' || b == b'{' {
+            depth += 1;
+        } else if b == b']' || b == b'}' {
+            depth = depth.saturating_sub(1);
+        }
+        i += 1;
+    }
+    if let Some(o) = out.as_mut() {
+        o.extend_from_slice(&data[copied.min(data.len())..]);
+    }
+    out
+}
+
+/// `serde_json::from_slice` of `data`, read again through [`shallow`] when it fails by its
+/// nesting bound; the flag says whether values deeper than [`MAX_DEPTH`] were read as `null`
+/// (report it with [`report_deep`]).
+pub fn from_slice_shallow<T: serde::de::DeserializeOwned>(
+    data: &[u8],
+) -> (Result<T, serde_json::Error>, bool) {
+    match serde_json::from_slice::<T>(data) {
+        Err(e) if e.to_string().contains("recursion limit") => match shallow(data, MAX_DEPTH) {
+            Some(fixed) => match serde_json::from_slice::<T>(&fixed) {
+                Ok(v) => (Ok(v), true),
+                Err(_) => (Err(e), false),
+            },
+            None => (Err(e), false),
+        },
+        other => (other, false),
+    }
+}
+
+/// The low `resource-limit` finding for a document whose deepest values [`shallow`] read as
+/// `null`: its keys above that depth were judged.
+pub fn report_deep(ctx: &mut crate::analyse::Ctx, loc: &Location) {
+    ctx.limit_at(
+        crate::finding::Severity::Low,
+        loc,
+        &format!("JSON nested deeper than {MAX_DEPTH} levels"),
+        "the values below that depth (its keys above it were read)",
+    );
+}
+
 /// The first key that occurs twice in one JSON object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Duplicate {
@@ -265,6 +362,21 @@ impl<'de> Visitor<'de> for Walk<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shallow_reads_deep_values_as_null() {
+        let deep = format!(
+            "{{\"pad\": {}1{}, \"s\": \"[[\\\"\", \"k\": [1, {{\"a\": 2}}]}}",
+            "[".repeat(150),
+            "]".repeat(150)
+        );
+        let fixed = shallow(deep.as_bytes(), 3).expect("rewritten");
+        let v: serde_json::Value = serde_json::from_slice(&fixed).expect("parses");
+        assert_eq!(v["k"][1]["a"], 2);
+        assert_eq!(v["s"], "[[\"");
+        assert_eq!(v["pad"][0][0], serde_json::Value::Null);
+        assert_eq!(shallow(b"{\"a\": [1]}", 3), None);
+    }
 
     #[test]
     fn decodes_json_bytes_as_python_does() {

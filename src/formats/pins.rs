@@ -1140,6 +1140,130 @@ fn line_of(text: &str, needle: &str) -> u64 {
         .map_or(1, |i| (i + 1) as u64)
 }
 
+/// Arrays and inline tables nested at most before [`toml_shallow`] reads the deeper ones as
+/// `0`: the `toml` crate stops at 80 levels, Python's `tomllib` reads any depth.
+const MAX_TOML_DEPTH: usize = 64;
+
+/// `text` with every array or inline table of a value nested deeper than `max` levels replaced
+/// by `0`, or `None` when nothing is that deep. Table headers (`[x]`, `[[x]]`: a `[` before
+/// any `=` on its line, outside a value), strings of the four kinds and comments are passed
+/// over; the pass is linear and needs no stack.
+fn toml_shallow(text: &str, max: usize) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let (mut depth, mut i, mut after_eq) = (0usize, 0usize, false);
+    // Passes over the string starting at `i` (a quote); returns the offset after it.
+    let skip_string = |i: usize| -> usize {
+        let q = b[i];
+        let triple = b.get(i..i + 3) == Some(&[q, q, q][..]);
+        let mut j = i + if triple { 3 } else { 1 };
+        while j < b.len() {
+            if q == b'"' && b[j] == b'\\' {
+                j += 2;
+                continue;
+            }
+            if triple {
+                if b.get(j..j + 3) == Some(&[q, q, q][..]) {
+                    // Up to two more quotes may close it (`""""`).
+                    let mut k = j + 3;
+                    while k < b.len() && b[k] == q && k < j + 5 {
+                        k += 1;
+                    }
+                    return k;
+                }
+            } else if b[j] == q || b[j] == b'\n' {
+                return j + 1;
+            }
+            j += 1;
+        }
+        b.len()
+    };
+    while i < b.len() {
+        match b[i] {
+            b'"' | b'\'' => {
+                i = skip_string(i);
+                continue;
+            }
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'\n' if depth == 0 => after_eq = false,
+            b'=' if depth == 0 => after_eq = true,
+            b'[' if depth == 0 && !after_eq => {
+                // A table header: to the end of its line.
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'[' | b'{' if depth == max => {
+                let start = i;
+                let mut d = 0usize;
+                while i < b.len() {
+                    match b[i] {
+                        b'"' | b'\'' => {
+                            i = skip_string(i);
+                            continue;
+                        }
+                        b'#' => {
+                            while i < b.len() && b[i] != b'\n' {
+                                i += 1;
+                            }
+                            continue;
+                        }
+                        b'[' | b'{' => d += 1,
+                        b']' | b'}' => {
+                            d -= 1;
+                            if d == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                let o = out.get_or_insert_with(String::new);
+                o.push_str(&text[copied..start]);
+                o.push('0');
+                copied = (i + 1).min(b.len());
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    if let Some(o) = out.as_mut() {
+        o.push_str(text.get(copied..).unwrap_or(""));
+    }
+    out
+}
+
+/// Parse a TOML document; when the `toml` crate refuses it for its nesting bound, parse it
+/// again through [`toml_shallow`] and report the values read as `0` (low `resource-limit`).
+fn parse_toml(ctx: &mut Ctx, text: &str, loc: &Location) -> Result<toml::Table, toml::de::Error> {
+    match text.parse::<toml::Table>() {
+        Err(e) if e.message().contains("recursion") => {
+            let Some(fixed) = toml_shallow(text, MAX_TOML_DEPTH) else {
+                return Err(e);
+            };
+            let table = fixed.parse::<toml::Table>().map_err(|_| e)?;
+            ctx.limit_at(
+                crate::finding::Severity::Low,
+                loc,
+                &format!("TOML nested deeper than {MAX_TOML_DEPTH} levels"),
+                "the values below that depth (its keys above it were read)",
+            );
+            Ok(table)
+        }
+        other => other,
+    }
+}
+
 /// The strings of a TOML value that is a string or an array of strings (at most 64).
 fn strings(v: Option<&toml::Value>) -> Vec<&str> {
     match v {
@@ -1156,7 +1280,7 @@ fn strings(v: Option<&toml::Value>) -> Vec<&str> {
 /// `find-links` and `allow-insecure-host` of `[tool.uv]` and `[tool.uv.pip]`
 /// ([`grade_option`]), and `[[tool.poetry.source]]` over plain HTTP (medium).
 fn pyproject(ctx: &mut Ctx, text: &str, loc: &Location) {
-    if let Ok(table) = text.parse::<toml::Table>() {
+    if let Ok(table) = parse_toml(ctx, text, loc) {
         pyproject_table(ctx, text, &table, loc);
     }
 }
@@ -1165,7 +1289,7 @@ fn pyproject(ctx: &mut Ctx, text: &str, loc: &Location) {
 /// `/etc/uv/uv.toml`, or beside a project): its keys are those of `[tool.uv]` without the
 /// prefix (uv's "Configuration files"), graded as [`pyproject`] grades them.
 fn uv_config(ctx: &mut Ctx, text: &str, loc: &Location) {
-    let Ok(uv) = text.parse::<toml::Table>() else {
+    let Ok(uv) = parse_toml(ctx, text, loc) else {
         return;
     };
     let mut tool = toml::Table::new();
@@ -1583,13 +1707,14 @@ pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) 
             );
             Ok(Vec::new())
         }
-        Format::Pylock | Format::UvLock | Format::PoetryLock | Format::PdmLock => text
-            .parse::<toml::Table>()
-            .map_err(|e: toml::de::Error| e.message().to_string())
-            .map(|table| {
-                lock_sources(ctx, &table, &text, key, loc);
-                lock_pins(&table, &text, key)
-            }),
+        Format::Pylock | Format::UvLock | Format::PoetryLock | Format::PdmLock => {
+            parse_toml(ctx, &text, loc)
+                .map_err(|e: toml::de::Error| e.message().to_string())
+                .map(|table| {
+                    lock_sources(ctx, &table, &text, key, loc);
+                    lock_pins(&table, &text, key)
+                })
+        }
         _ => Ok(Vec::new()),
     };
     match pins {
@@ -1608,6 +1733,25 @@ pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn toml_shallow_reads_deep_values_as_zero() {
+        let deep = format!(
+            "[build-system]\nrequires = [\"x @ http://h.example.invalid/x.tgz\"]\npad = {}1{} # [[\ns = '[[' \n[[tool.x]]\nk = {{ a = [1, [2]] }}\n",
+            "[".repeat(100),
+            "]".repeat(100)
+        );
+        assert!(deep.parse::<toml::Table>().is_err());
+        let fixed = toml_shallow(&deep, 4).expect("rewritten");
+        let t: toml::Table = fixed.parse().expect("parses");
+        assert_eq!(
+            t["build-system"]["requires"][0].as_str(),
+            Some("x @ http://h.example.invalid/x.tgz")
+        );
+        assert_eq!(t["build-system"]["s"].as_str(), Some("[["));
+        assert_eq!(t["tool"]["x"][0]["k"]["a"][1][0].as_integer(), Some(2));
+        assert_eq!(toml_shallow("[a]\nb = [1]\n", 4), None);
+    }
 
     #[test]
     fn requirements_lines() {

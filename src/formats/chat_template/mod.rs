@@ -1563,9 +1563,13 @@ pub fn analyse_template(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
 /// so each is judged). A file that is not a JSON object is left to other checks (it is reported
 /// as text).
 pub fn analyse_config(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
-    let Ok(json::Pairs(pairs)) = serde_json::from_slice::<json::Pairs>(data) else {
+    let (parsed, deep) = json::from_slice_shallow::<json::Pairs>(data);
+    let Ok(json::Pairs(pairs)) = parsed else {
         return Format::Text;
     };
+    if deep {
+        json::report_deep(ctx, loc);
+    }
     if let Some(dup) = json::duplicate_key(data) {
         ctx.emit(json::duplicate_finding(loc, &dup, "the tokenizer config"));
     }
