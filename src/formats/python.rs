@@ -2975,6 +2975,11 @@ fn interpreter_hook(target: &str) -> bool {
             | "builtins.__import__"
             | "__builtins__.__import__"
             | "__builtin__.__import__"
+            // Every class statement calls `builtins.__build_class__`: a replacement runs at
+            // the next one (tester t18 g06).
+            | "builtins.__build_class__"
+            | "__builtins__.__build_class__"
+            | "__builtin__.__build_class__"
     )
 }
 
@@ -5209,6 +5214,11 @@ fn close_calls(sig: &mut Signals) {
             if method == "__init__" {
                 next.extend(protocol.get(class).into_iter().flatten().cloned());
             }
+            // `T().start()` of a `threading.Thread` (or `multiprocessing.Process`) subclass
+            // runs its `run()` (tester t18 m12).
+            if method == "start" && starts_a_run(sig, class) {
+                next.push(format!("{class}.run"));
+            }
         }
         let class = f.split_once('.').map(|(c, _)| c);
         for c in sig.calls_in.get(&f).into_iter().flatten() {
@@ -5229,6 +5239,145 @@ fn close_calls(sig: &mut Signals) {
             }
         }
     }
+}
+
+/// `Class.attr` for an attribute of a new instance (`C().p`) or of a module-level name bound
+/// to one (`c.p` after `c = C()`).
+fn instance_member(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    instances: &std::collections::HashMap<String, String>,
+) -> Option<String> {
+    if n.kind() != "attribute" {
+        return None;
+    }
+    let o = field(n, F::Object)?;
+    let class = match o.kind() {
+        "call" => field(o, F::Function)
+            .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
+            .map(|f| dotted(f, src))?,
+        "identifier" => instances.get(text(o, src))?.clone(),
+        _ => return None,
+    };
+    Some(format!("{class}.{}", text(field(n, F::Attribute)?, src)))
+}
+
+/// Mark property `m` (`Class.p`) and the functions behind it as run at load, when it is one.
+fn run_property(
+    sig: &mut Signals,
+    properties: &std::collections::HashSet<String>,
+    parts: &std::collections::HashMap<String, Vec<String>>,
+    m: String,
+) {
+    let behind = parts.get(&m);
+    if !properties.contains(&m) && behind.is_none() {
+        return;
+    }
+    for f in behind.into_iter().flatten() {
+        if sig.called_at_load.len() < MAX_CALLED {
+            sig.called_at_load.insert(f.clone());
+        }
+    }
+    if sig.called_at_load.len() < MAX_CALLED {
+        sig.called_at_load.insert(m);
+    }
+}
+
+/// A name-level assignment outside functions: `c = C(…)` at module level binds an instance
+/// of `C` (a callee spelled like a class, as the join reads `api = _Api()`), any other value
+/// unbinds it; `p = property(get, set, delete)` in the body of module-level class `K` is a
+/// property `K.p` whose functions are `K.get`, `K.set`, `K.delete`.
+fn record_instance_or_property(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    func: Option<&str>,
+    instances: &mut std::collections::HashMap<String, String>,
+    properties: &mut std::collections::HashSet<String>,
+    parts: &mut std::collections::HashMap<String, Vec<String>>,
+) {
+    let (Some(l), Some(r)) = (field(n, F::Left), field(n, F::Right)) else {
+        return;
+    };
+    if l.kind() != "identifier" {
+        return;
+    }
+    let id = text(l, src);
+    let callee = (r.kind() == "call")
+        .then(|| field(r, F::Function))
+        .flatten()
+        .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
+        .map(|f| dotted(f, src));
+    match func {
+        None => {
+            let class = callee.filter(|d| {
+                let last = d.rsplit('.').next().unwrap_or(d);
+                last.trim_start_matches('_')
+                    .starts_with(|c: char| c.is_ascii_uppercase())
+            });
+            match class {
+                Some(k) if instances.len() < MAX_CALLED => {
+                    instances.insert(id.to_string(), k);
+                }
+                _ => {
+                    instances.remove(id);
+                }
+            }
+        }
+        Some(class) if class.ends_with('.') => {
+            let is_property = callee
+                .as_deref()
+                .is_some_and(|d| matches!(d, "property" | "builtins.property"));
+            let Some(args) = field(r, F::Arguments).filter(|_| is_property) else {
+                return;
+            };
+            if properties.len() >= MAX_CALLED || parts.len() >= MAX_CALLED {
+                return;
+            }
+            let m = format!("{class}{id}");
+            properties.insert(m.clone());
+            let mut c = args.walk();
+            let fns: Vec<String> = args
+                .named_children(&mut c)
+                .take(4)
+                .map(|a| {
+                    if a.kind() == "keyword_argument" {
+                        field(a, F::Value).unwrap_or(a)
+                    } else {
+                        a
+                    }
+                })
+                .filter(|a| a.kind() == "identifier")
+                .map(|a| format!("{class}{}", text(a, src)))
+                .collect();
+            parts.entry(m).or_default().extend(fns);
+        }
+        Some(_) => {}
+    }
+}
+
+/// Whether module-level class `class` derives, within [`MAX_SHAPE_BASES`] steps up its
+/// chain of bases, from a thread or process class whose `start()` calls `run()`.
+fn starts_a_run(sig: &Signals, class: &str) -> bool {
+    let mut cur = vec![class.to_string()];
+    for _ in 0..MAX_SHAPE_BASES {
+        let mut up = Vec::new();
+        for c in &cur {
+            for b in sig.class_bases.get(c).into_iter().flatten() {
+                let last = b.rsplit('.').next().unwrap_or(b);
+                if matches!(last, "Thread" | "Process" | "Timer") {
+                    return true;
+                }
+                if up.len() < MAX_SHAPE_BASES {
+                    up.push(b.clone());
+                }
+            }
+        }
+        if up.is_empty() {
+            return false;
+        }
+        cur = up;
+    }
+    false
 }
 
 /// Whether `loc` is a Sphinx configuration (`conf.py` in a `doc`, `docs`, `documentation` or
@@ -5642,6 +5791,13 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     // Methods of module-level classes made properties (`@property`, `@cached_property`), as
     // `Class.method`: reading one on an instance runs it.
     let mut properties: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // The functions behind a property other than the one of its name, by `Class.property`:
+    // `p = property(_get, _set, _del)`, `@p.setter def set_p(…)` (tester t18 g18).
+    let mut property_parts: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    // Module-level names bound to a new instance of a class (`c = C()`), to the class as
+    // spelled: `c.go()`, `c.p`, `c.p = v` and `del c.p` at module level run `C`'s methods.
+    let mut instances: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     // Module-level functions that assign globals they declare (`global f`), by name.
     let mut writes_globals: std::collections::HashMap<
         String,
@@ -6683,7 +6839,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         // A function, or a class whose construction runs `__new__`/`__init__`
                         // (and `__set_name__` when made in a class body).
                         let own = (!computed).then_some(&name);
-                        for n in [own, resolved.as_ref()].into_iter().flatten() {
+                        // `c.go()` after `c = C()` runs `C.go` (`c.start()` a thread's run).
+                        let method = name.split_once('.').and_then(|(v, rest)| {
+                            let k = instances.get(v).filter(|_| !computed)?;
+                            Some(format!("{k}.{rest}"))
+                        });
+                        for n in [own, resolved.as_ref(), method.as_ref()]
+                            .into_iter()
+                            .flatten()
+                        {
                             // `K().go()` runs `K.go`.
                             let n = n.replace("().", ".");
                             if sig.called_at_load.len() < MAX_CALLED {
@@ -7173,19 +7337,35 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             // call's business.
             "attribute"
                 if !in_fn
-                    && field(n, F::Object).is_some_and(|o| o.kind() == "call")
+                    && field(n, F::Object).is_some_and(|o| {
+                        o.kind() == "call"
+                            || o.kind() == "identifier" && instances.contains_key(text(o, src))
+                    })
                     && n.parent()
                         .is_none_or(|p| p.kind() != "call" || field(p, F::Function) != Some(n)) =>
             {
-                let class = field(n, F::Object)
-                    .and_then(|o| field(o, F::Function))
-                    .filter(|f| matches!(f.kind(), "identifier" | "attribute"));
-                if let (Some(k), Some(a)) = (class, field(n, F::Attribute)) {
-                    // Only a property: a plain method read (`cb = Handler().handle`) is not
-                    // called by the read.
-                    let m = format!("{}.{}", dotted(k, src), text(a, src));
-                    if properties.contains(&m) && sig.called_at_load.len() < MAX_CALLED {
-                        sig.called_at_load.insert(m);
+                // Only a property: a plain method read (`cb = Handler().handle`) is not
+                // called by the read. The setter and deleter of an assignment target or a
+                // `del` are the property's too (below).
+                if let Some(m) = instance_member(n, src, &instances) {
+                    run_property(&mut sig, &properties, &property_parts, m);
+                }
+            }
+            // `del c.p`: the property's deleter runs.
+            "delete_statement" if !in_fn => {
+                let mut c = n.walk();
+                let targets: Vec<_> = n.named_children(&mut c).take(64).collect();
+                for t in targets {
+                    let items: Vec<_> = if t.kind() == "expression_list" {
+                        let mut c = t.walk();
+                        t.named_children(&mut c).take(64).collect()
+                    } else {
+                        vec![t]
+                    };
+                    for i in items {
+                        if let Some(m) = instance_member(i, src, &instances) {
+                            run_property(&mut sig, &properties, &property_parts, m);
+                        }
                     }
                 }
             }
@@ -7420,6 +7600,22 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             "assignment" | "augmented_assignment" | "named_expression" => {
                 after = assignment_binds(n, src, &names, scope);
+                if !in_fn && kind == "assignment" {
+                    record_instance_or_property(
+                        n,
+                        src,
+                        func.as_deref(),
+                        &mut instances,
+                        &mut properties,
+                        &mut property_parts,
+                    );
+                    // `c.p = v`, `C().p = v`: the property's setter runs.
+                    if let Some(m) =
+                        field(n, F::Left).and_then(|l| instance_member(l, src, &instances))
+                    {
+                        run_property(&mut sig, &properties, &property_parts, m);
+                    }
+                }
                 // `resnet18 = _build`, `generate = partial(_impl, …)` at module level.
                 if !in_fn && kind == "assignment" && sig.module_aliases.len() < MAX_CALLED {
                     if let (Some(l), Some(r)) = (field(n, F::Left), field(n, F::Right)) {
@@ -7836,6 +8032,18 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             properties.insert(format!("{class}{}", text(m, src)));
                         }
                     }
+                    // `@p.setter` / `@p.deleter` (`@p.getter`) on a function of any name: it
+                    // runs when `p` is assigned, deleted (read) on an instance.
+                    if let (Some((prop, "setter" | "deleter" | "getter")), Some(m)) =
+                        (d.rsplit_once('.'), def)
+                    {
+                        if !prop.contains('.') && property_parts.len() < MAX_CALLED {
+                            let parts = property_parts.entry(format!("{class}{prop}")).or_default();
+                            if parts.len() < MAX_SHAPE_METHODS {
+                                parts.push(format!("{class}{}", text(m, src)));
+                            }
+                        }
+                    }
                 }
                 // `@deco` calls `deco` on the definition at import.
                 if let Some(e) = n.named_child(0) {
@@ -8089,9 +8297,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             .flatten();
         let mut now = Vec::new();
         let steps = children.into_iter().rev().filter_map(|ch| {
-            // Default values run when the function is defined, in the enclosing scope.
-            if (Some(ch.id()) == params || returns.is_some_and(|r| r == ch.id()))
-                && kind == "function_definition"
+            // Default values run when the function (or lambda: `f = lambda
+            // x=os.system(…): x`) is defined, in the enclosing scope (tester t18 g02).
+            if (Some(ch.id()) == params && kind == "lambda")
+                || (Some(ch.id()) == params || returns.is_some_and(|r| r == ch.id()))
+                    && kind == "function_definition"
             {
                 now.push(Step::Visit {
                     node: ch,
@@ -8132,6 +8342,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 });
             }
             stack.extend(steps);
+            // A lambda's defaults, before its body.
+            stack.extend(now);
         }
     }
     if hints_evaluated {
