@@ -211,3 +211,21 @@ fn a_thread_subclass_started_at_import_runs_its_run() {
         "import threading\nclass Warm(threading.Thread):\n    def run(self):\n        self.total = sum(i * i for i in range(1000))\nWarm(daemon=True).start()\n",
     )]);
 }
+
+/// A `+` chain of 100 000 empty literals in front of `'sy' + 'stem'` folds to `system`
+/// (tester t18 m17): literals are joined in one buffer, so the fold's bound is the chain's
+/// bytes, not its length.
+#[test]
+fn a_very_long_sum_of_literals_still_folds() {
+    let pieces = "'' + ".repeat(100_000);
+    let src = format!("import os\nn = {pieces}'sy' + 'stem'\ngetattr(os, n)('echo airlock')\n");
+    let r = pysrc::scan("m.py", &src);
+    assert_eq!(pysrc::worst(&r, SHELL), Some(Severity::High));
+    let benign_src = format!("import os\nn = {pieces}'pa' + 'th'\nprint(getattr(os, n).sep)\n");
+    let r = pysrc::scan("m.py", &benign_src);
+    assert!(
+        r.findings.iter().all(|f| f.severity < Severity::Medium),
+        "{:?}",
+        r.findings
+    );
+}

@@ -924,6 +924,74 @@ fn namespace_pick(
     None
 }
 
+/// A URL whose host is the cloud metadata address spelled so that no reader sees it: an
+/// integer (`http://2852039166`), hex (`0xA9FEA9FE`), octal or short dotted forms the C
+/// library's `inet_aton` reads (`0251.0376.0251.0376`, `169.254.43518`), an IPv4-mapped
+/// IPv6 address (`[::ffff:a9fe:a9fe]`), or AWS's IPv6 endpoint (`[fd00:ec2::254]`), with or
+/// without a path (tester t18 st16b). Nobody spells the address so to reach it by accident, so
+/// it names the credential source whatever the path (the dotted address alone is only where a
+/// request goes: the X-Ray SDK reads its IMDSv2 token there).
+fn metadata_in_disguise(s: &str) -> Option<String> {
+    let (_, rest) = s.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host.split(':').next()?
+    };
+    if host.is_empty() || host.len() > 64 || host == "169.254.169.254" {
+        return None;
+    }
+    const IMDS: u32 = 0xA9FE_A9FE;
+    let hit = if host.contains(':') {
+        let a: std::net::Ipv6Addr = host.parse().ok()?;
+        a.to_ipv4_mapped().is_some_and(|v4| u32::from(v4) == IMDS)
+            || a.to_ipv4().is_some_and(|v4| u32::from(v4) == IMDS)
+            || a == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
+    } else {
+        inet_aton(host) == Some(IMDS)
+    };
+    hit.then(|| format!("169.254.169.254 (spelled {host})"))
+}
+
+/// An IPv4 address as `inet_aton` reads it: one to four parts, each decimal, hex (`0x`) or
+/// octal (a leading `0`), the last part filling the bytes the others leave.
+fn inet_aton(host: &str) -> Option<u32> {
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut vals = Vec::with_capacity(4);
+    for p in &parts {
+        let lower = p.to_ascii_lowercase();
+        let v = if let Some(h) = lower.strip_prefix("0x") {
+            if h.is_empty() {
+                0
+            } else {
+                u64::from_str_radix(h, 16).ok()?
+            }
+        } else if lower.len() > 1 && lower.starts_with('0') {
+            u64::from_str_radix(&lower[1..], 8).ok()?
+        } else {
+            lower.parse::<u64>().ok()?
+        };
+        vals.push(v);
+    }
+    let (last, head) = vals.split_last()?;
+    if head.iter().any(|v| *v > 255) {
+        return None;
+    }
+    if *last >= 1u64 << (32 - 8 * head.len() as u32) {
+        return None;
+    }
+    let mut out: u64 = 0;
+    for (i, v) in head.iter().enumerate() {
+        out |= v << (24 - 8 * i as u32);
+    }
+    u32::try_from(out | last).ok()
+}
+
 /// The cloud instance metadata services (AWS, Azure, GCP link-local address; GCP's name).
 const METADATA_HOSTS: &[&str] = &["169.254.169.254", "metadata.google.internal"];
 
@@ -1113,6 +1181,11 @@ fn uploads(command: &str) -> bool {
         "wget" => words
             .iter()
             .any(|w| w.starts_with("--post-file") || w.starts_with("--body-file")),
+        // `git push https://host/r.git`: a push to a remote named by its URL on the command
+        // line, not one the repository configured (tester t18 c17).
+        "git" if words.get(1) == Some(&"push") || words.contains(&"push") => {
+            words.iter().any(|w| w.contains("://") || remote(w))
+        }
         "git" | "pip" | "pip3" | "uv" => words.iter().any(url_with_user),
         _ => false,
     }
@@ -1892,6 +1965,9 @@ pub(crate) fn credential_in(s: &str) -> Option<String> {
             .map(|c| (*c).to_string())
     };
     if let Some(c) = listed(s) {
+        return Some(c);
+    }
+    if let Some(c) = metadata_in_disguise(s) {
         return Some(c);
     }
     // Another process's memory (`/proc/1234/mem`, `/proc/%d/mem`), where a runner's or an
