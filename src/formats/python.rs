@@ -5317,6 +5317,164 @@ fn close_calls(sig: &mut Signals) {
     }
 }
 
+/// The container and the function of a store into a container: `X.append(f)`, `X.add(f)`,
+/// `X.appendleft(f)`, `X.insert(i, f)`, `X.setdefault(k, f)` (`X` and `f` names).
+fn stored_in_container<'a>(
+    fnode: tree_sitter::Node<'_>,
+    args: tree_sitter::Node<'_>,
+    src: &'a [u8],
+) -> Option<(&'a str, &'a str)> {
+    if fnode.kind() != "attribute" {
+        return None;
+    }
+    let x = field(fnode, F::Object).filter(|o| o.kind() == "identifier")?;
+    let at = match text(field(fnode, F::Attribute)?, src) {
+        "append" | "add" | "appendleft" => 0,
+        "insert" | "setdefault" => 1,
+        _ => return None,
+    };
+    let v = positional(args, at).filter(|v| v.kind() == "identifier")?;
+    Some((text(x, src), text(v, src)))
+}
+
+/// The module-level container a module-level function stores a function parameter in (its own
+/// or a nested function's: a decorator factory's `def deco(f): REG[name] = f`): `X.append(p)`
+/// (any store of [`stored_in_container`]) or `X[k] = p`. Walks at most [`MAX_INSTANCE_WALK`]
+/// nodes.
+fn registrar_container(def: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
+    let mut params: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut stores: Vec<(&str, &str)> = Vec::new();
+    let mut stack = vec![def];
+    let mut seen = 0usize;
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > MAX_INSTANCE_WALK {
+            break;
+        }
+        match n.kind() {
+            "function_definition" => {
+                if let Some(p) = field(n, F::Parameters) {
+                    params.extend(parameter_names(p, src));
+                }
+            }
+            "call" => {
+                if let Some(st) = field(n, F::Function)
+                    .zip(field(n, F::Arguments))
+                    .and_then(|(f, a)| stored_in_container(f, a, src))
+                {
+                    stores.push(st);
+                }
+            }
+            "assignment" => {
+                let l = field(n, F::Left).filter(|l| l.kind() == "subscript");
+                let x = l
+                    .and_then(|l| field(l, F::Value))
+                    .filter(|x| x.kind() == "identifier");
+                let v = field(n, F::Right).filter(|v| v.kind() == "identifier");
+                if let (Some(x), Some(v)) = (x, v) {
+                    stores.push((text(x, src), text(v, src)));
+                }
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    stores
+        .into_iter()
+        .find(|(x, v)| params.contains(v) && !params.contains(x))
+        .map(|(x, _)| x.to_string())
+}
+
+/// The container whose entry a call calls: `REG['x']()`, `REG.get('x')()`, or `f()` where `f`
+/// is the variable of an enclosing loop or comprehension over `REG` (`for f in REG`, `for k, f
+/// in REG.items()`, `.values()`, `list(REG)`, `sorted(REG)`, `reversed(REG)`). Looks at most
+/// 32 enclosing nodes up.
+fn registry_called(f: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
+    match f.kind() {
+        "subscript" => {
+            return field(f, F::Value)
+                .filter(|v| v.kind() == "identifier")
+                .map(|v| text(v, src).to_string());
+        }
+        "call" => {
+            let g = field(f, F::Function).filter(|g| g.kind() == "attribute")?;
+            let o = field(g, F::Object).filter(|o| o.kind() == "identifier")?;
+            return (text(field(g, F::Attribute)?, src) == "get").then(|| text(o, src).to_string());
+        }
+        "identifier" => {}
+        _ => return None,
+    }
+    let v = text(f, src);
+    let binds = |left: tree_sitter::Node<'_>| {
+        left.kind() == "identifier" && text(left, src) == v
+            || matches!(left.kind(), "pattern_list" | "tuple_pattern" | "tuple")
+                && left
+                    .named_child(left.named_child_count().saturating_sub(1))
+                    .is_some_and(|l| l.kind() == "identifier" && text(l, src) == v)
+    };
+    let container = |right: tree_sitter::Node<'_>| -> Option<String> {
+        let mut r = right;
+        for _ in 0..2 {
+            match r.kind() {
+                "identifier" => return Some(text(r, src).to_string()),
+                "call" => {
+                    let g = field(r, F::Function)?;
+                    r = match g.kind() {
+                        "attribute"
+                            if matches!(
+                                text(field(g, F::Attribute)?, src),
+                                "values" | "items" | "copy"
+                            ) =>
+                        {
+                            field(g, F::Object)?
+                        }
+                        "identifier"
+                            if matches!(
+                                text(g, src),
+                                "list" | "tuple" | "sorted" | "reversed" | "iter"
+                            ) =>
+                        {
+                            positional(field(r, F::Arguments)?, 0)?
+                        }
+                        _ => return None,
+                    };
+                }
+                _ => return None,
+            }
+        }
+        None
+    };
+    let mut cur = f;
+    for _ in 0..32 {
+        cur = cur.parent()?;
+        match cur.kind() {
+            "for_statement" if field(cur, F::Left).is_some_and(binds) => {
+                return container(field(cur, F::Right)?);
+            }
+            "list_comprehension"
+            | "set_comprehension"
+            | "generator_expression"
+            | "dictionary_comprehension" => {
+                let mut c = cur.walk();
+                let clauses: Vec<_> = cur
+                    .named_children(&mut c)
+                    .filter(|k| k.kind() == "for_in_clause")
+                    .take(8)
+                    .collect();
+                for k in clauses {
+                    if field(k, F::Left).is_some_and(binds) {
+                        return container(field(k, F::Right)?);
+                    }
+                }
+            }
+            "function_definition" | "lambda" | "class_definition" | "module" => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `Class.attr` for an attribute of a new instance (`C().p`) or of a module-level name bound
 /// to one (`c.p` after `c = C()`).
 fn instance_member(
@@ -5874,6 +6032,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     // Module-level names bound to a new instance of a class (`c = C()`), to the class as
     // spelled: `c.go()`, `c.p`, `c.p = v` and `del c.p` at module level run `C`'s methods.
     let mut instances: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    // Registries (tester t12 x12): module-level functions that store a function handed to them
+    // in a module-level container (`def register(f): HOOKS.append(f)`), by name → container;
+    // functions put in a container (by a registering decorator, or `HOOKS.append(f)` at module
+    // level), as (container, function); and calls of a container's entries (`for f in HOOKS:
+    // f()`, `REG['x']()`, `REG.get('x')()`), as (the function they are in, container).
+    let mut registrars: std::collections::HashMap<String, String> =
+        std::collections::HashMap::new();
+    let mut registered: Vec<(String, String)> = Vec::new();
+    let mut registry_calls: Vec<(Option<String>, String)> = Vec::new();
     // Module-level functions that assign globals they declare (`global f`), by name.
     let mut writes_globals: std::collections::HashMap<
         String,
@@ -6814,6 +6981,24 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             let v = names.eval(*value, src, scope).unwrap_or(Value::Opaque);
                             after.push((g.clone(), v));
                         }
+                    }
+                }
+                // `for f in HOOKS: f()`, `REG['x']()`, `REG.get('x')()`: the entries of a
+                // registry run here; which ones is settled once the module is walked.
+                if (!registrars.is_empty() || !registered.is_empty())
+                    && registry_calls.len() < MAX_CALLED
+                {
+                    if let Some(c) = fnode.and_then(|f| registry_called(f, src)) {
+                        registry_calls.push((func.clone().filter(|_| in_fn), c));
+                    }
+                }
+                // `HOOKS.append(f)` at module level registers `f` as a decorator would.
+                if !in_fn && func.is_none() && registered.len() < MAX_CALLED {
+                    if let Some((c, f)) = fnode
+                        .zip(args)
+                        .and_then(|(f, a)| stored_in_container(f, a, src))
+                    {
+                        registered.push((c.to_string(), f.to_string()));
                     }
                 }
                 // Who calls whom, for the functions a module-level call reaches in turn.
@@ -8078,6 +8263,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             "function_definition" => {
                 if let Some(id) = field(n, F::Name).filter(|_| scope == names::MODULE) {
+                    if let Some(c) =
+                        registrar_container(n, src).filter(|_| registrars.len() < MAX_CALLED)
+                    {
+                        registrars.insert(text(id, src).to_string(), c);
+                    }
                     let w = global_writes(n, src);
                     if !w.is_empty() && writes_globals.len() < MAX_CALLED {
                         writes_globals.insert(text(id, src).to_string(), w);
@@ -8092,6 +8282,24 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
             }
             "decorator" if !in_fn => {
+                // `@register` / `@register('name')` on a module-level function: the registrar's
+                // container holds it.
+                if func.is_none() && registered.len() < MAX_CALLED {
+                    let deco = n.named_child(0).and_then(|e| match e.kind() {
+                        "identifier" => Some(e),
+                        "call" => field(e, F::Function).filter(|f| f.kind() == "identifier"),
+                        _ => None,
+                    });
+                    let def = n
+                        .parent()
+                        .and_then(|p| p.child_by_field_name("definition"))
+                        .and_then(|d| field(d, F::Name));
+                    if let (Some(d), Some(f)) = (deco, def) {
+                        if let Some(c) = registrars.get(text(d, src)) {
+                            registered.push((c.clone(), text(f, src).to_string()));
+                        }
+                    }
+                }
                 // `@property` on a method of a module-level class (`func` is `Class.`).
                 if let (Some(class), Some(e)) = (
                     func.as_deref().filter(|f| f.ends_with('.')),
@@ -8425,6 +8633,23 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     if hints_evaluated {
         for (line, code) in annotations {
             push_nested(&mut sig, line, code);
+        }
+    }
+    for (caller, container) in &registry_calls {
+        for (_, f) in registered.iter().filter(|(c, _)| c == container) {
+            if sig.called_at_load.len() >= MAX_CALLED || sig.calls_total >= MAX_CALL_EDGES {
+                break;
+            }
+            match caller {
+                None => {
+                    sig.called_at_load.insert(f.clone());
+                }
+                Some(k) => {
+                    if sig.calls_in.entry(k.clone()).or_default().insert(f.clone()) {
+                        sig.calls_total += 1;
+                    }
+                }
+            }
         }
     }
     sig.names_overflow = names.overflow;
