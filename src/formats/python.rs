@@ -5253,6 +5253,55 @@ pub const PEP517_HOOKS: &[&str] = &[
     "prepare_metadata_for_build_editable",
 ];
 
+/// The PEP 517 (and pdm) hooks a module's top level imports from another module, as (module
+/// as written, the hook's name there): every hook for `from M import *`, and each name bound
+/// to a hook by `from M import build_wheel` or `from M import _bw as build_wheel`. At most the
+/// first 256 top-level statements are read.
+fn reexported_hooks(root: tree_sitter::Node<'_>, src: &[u8]) -> Vec<(String, String)> {
+    let hook = |n: &str| PEP517_HOOKS.contains(&n) || PDM_BUILD_HOOKS.contains(&n);
+    let mut out = Vec::new();
+    let mut c = root.walk();
+    let stmts: Vec<_> = root.named_children(&mut c).take(256).collect();
+    for st in stmts
+        .into_iter()
+        .filter(|s| s.kind() == "import_from_statement")
+    {
+        let Some(m) = st.child_by_field_name("module_name") else {
+            continue;
+        };
+        let module: String = text(m, src).split_whitespace().collect();
+        let mut c = st.walk();
+        if st
+            .named_children(&mut c)
+            .any(|k| k.kind() == "wildcard_import")
+        {
+            for h in PEP517_HOOKS.iter().chain(PDM_BUILD_HOOKS) {
+                out.push((module.clone(), (*h).to_string()));
+            }
+            continue;
+        }
+        let mut c = st.walk();
+        let names: Vec<_> = st.children_by_field_name("name", &mut c).take(64).collect();
+        for n in names {
+            let (orig, bound) = match n.kind() {
+                "dotted_name" => (text(n, src), text(n, src)),
+                "aliased_import" => match (
+                    n.child_by_field_name("name"),
+                    n.child_by_field_name("alias"),
+                ) {
+                    (Some(o), Some(a)) => (text(o, src), text(a, src)),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            if hook(bound) {
+                out.push((module.clone(), orig.to_string()));
+            }
+        }
+    }
+    out
+}
+
 /// Extend `called_at_load` with what the functions in it call, transitively: `self.m()` and
 /// `cls.m()` in a method of `C` are `C.m`, a class called is its constructor, a method of a
 /// class is also looked up on its bases. Bounded by [`MAX_CALLED`] names.
@@ -10518,6 +10567,15 @@ fn run(
         // points in a `setup.py` are module level anyway).
         for hook in PEP517_HOOKS.iter().chain(PDM_BUILD_HOOKS) {
             sig.called_at_load.insert((*hook).to_string());
+        }
+        // A backend that re-exports its hooks from a module beside it (`from _impl import *`,
+        // `from ._impl import build_wheel`, tester t18 bk02): the hooks are that module's,
+        // for the package join. `from setuptools.build_meta import *` names setuptools', which
+        // is no module of the package.
+        for (module, hook) in reexported_hooks(tree.root_node(), src) {
+            if sig.called_at_load.len() < MAX_CALLED {
+                sig.called_at_load.insert(format!("{module}.{hook}"));
+            }
         }
         // A hatchling build hook plugin (`hatch_build.py`): hatchling calls the hook class's
         // methods while it builds.
