@@ -6086,7 +6086,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     // functions put in a container (by a registering decorator, or `HOOKS.append(f)` at module
     // level), as (container, function); and calls of a container's entries (`for f in HOOKS:
     // f()`, `REG['x']()`, `REG.get('x')()`), as (the function they are in, container).
-    let mut registrars: std::collections::HashMap<String, String> =
+    // Module-level functions by name, read as registrars only when a decorator names one
+    // (the walk of a body costs; most modules never decorate with a function of their own).
+    let mut module_defs: std::collections::HashMap<&str, tree_sitter::Node<'_>> =
+        std::collections::HashMap::new();
+    let mut registrars: std::collections::HashMap<String, Option<String>> =
         std::collections::HashMap::new();
     let mut registered: Vec<(String, String)> = Vec::new();
     let mut registry_calls: Vec<(Option<String>, String)> = Vec::new();
@@ -7034,9 +7038,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
                 // `for f in HOOKS: f()`, `REG['x']()`, `REG.get('x')()`: the entries of a
                 // registry run here; which ones is settled once the module is walked.
-                if (!registrars.is_empty() || !registered.is_empty())
-                    && registry_calls.len() < MAX_CALLED
-                {
+                if !registered.is_empty() && registry_calls.len() < MAX_CALLED {
                     if let Some(c) = fnode.and_then(|f| registry_called(f, src)) {
                         registry_calls.push((func.clone().filter(|_| in_fn), c));
                     }
@@ -8312,10 +8314,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             "function_definition" => {
                 if let Some(id) = field(n, F::Name).filter(|_| scope == names::MODULE) {
-                    if let Some(c) =
-                        registrar_container(n, src).filter(|_| registrars.len() < MAX_CALLED)
-                    {
-                        registrars.insert(text(id, src).to_string(), c);
+                    if module_defs.len() < MAX_CALLED {
+                        module_defs.insert(text(id, src), n);
                     }
                     let w = global_writes(n, src);
                     if !w.is_empty() && writes_globals.len() < MAX_CALLED {
@@ -8344,7 +8344,14 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         .and_then(|p| p.child_by_field_name("definition"))
                         .and_then(|d| field(d, F::Name));
                     if let (Some(d), Some(f)) = (deco, def) {
-                        if let Some(c) = registrars.get(text(d, src)) {
+                        let d = text(d, src);
+                        if !registrars.contains_key(d) && registrars.len() < MAX_CALLED {
+                            let c = module_defs
+                                .get(d)
+                                .and_then(|n| registrar_container(*n, src));
+                            registrars.insert(d.to_string(), c);
+                        }
+                        if let Some(Some(c)) = registrars.get(d) {
                             registered.push((c.clone(), text(f, src).to_string()));
                         }
                     }
