@@ -93,3 +93,139 @@ fn a_class_body_calling_its_own_function_runs_it_at_import() {
         ),
     ]);
 }
+
+/// A lambda's default values are evaluated when the lambda is made, as a def's are (tester t18
+/// g02); `x=None` or `x=os.sep` run nothing.
+#[test]
+fn a_lambda_default_runs_when_the_lambda_is_made() {
+    check(&[
+        (
+            "m.py",
+            "import os\nf = lambda x=os.system('echo airlock'): x\n",
+            SHELL,
+            Some(Severity::High),
+        ),
+        (
+            "m.py",
+            "import os\nHANDLERS = [lambda x=os.popen('echo airlock').read(): x]\n",
+            SHELL,
+            Some(Severity::High),
+        ),
+        // The body still waits for a call.
+        (
+            "m.py",
+            "import os\nf = lambda x=None: os.system(x)\n",
+            SHELL,
+            Some(Severity::Low),
+        ),
+    ]);
+    benign(&[(
+        "m.py",
+        "import os\nf = lambda x=os.sep, y=None: os.path.join(x, y or '')\ndef g(p=os.curdir, q=None):\n    return p\n",
+    )]);
+}
+
+/// Every class statement calls `builtins.__build_class__`: a function put there runs at the next
+/// class statement (tester t18 g06).
+#[test]
+fn a_replaced_build_class_runs_at_the_next_class_statement() {
+    check(&[(
+        "m.py",
+        "import builtins, os\n_o = builtins.__build_class__\ndef _bc(*a, **k):\n    os.system('echo airlock')\n    return _o(*a, **k)\nbuiltins.__build_class__ = _bc\nclass X:\n    pass\n",
+        SHELL,
+        Some(Severity::High),
+    )]);
+}
+
+/// Properties run on instances made at module level: the getter on a read, the setter on an
+/// assignment, the deleter on `del`, through `@p.setter` or `property(fget, fset, fdel)`, on
+/// `C()` or a name bound to one; a method called on such a name runs too (tester t18 g18).
+#[test]
+fn property_setters_and_methods_of_module_level_instances_run_at_import() {
+    check(&[
+        (
+            "m.py",
+            "import os\nclass C:\n    @property\n    def p(self):\n        return 1\n    @p.setter\n    def p(self, v):\n        os.system(v)\nc = C()\nc.p = 'echo airlock'\n",
+            SHELL,
+            Some(Severity::High),
+        ),
+        (
+            "m.py",
+            "import os\nclass C:\n    def _get(self):\n        return 1\n    def _set(self, v):\n        os.system(v)\n    p = property(_get, _set)\nC().p = 'echo airlock'\n",
+            SHELL,
+            Some(Severity::High),
+        ),
+        (
+            "m.py",
+            "import os\nclass C:\n    @property\n    def p(self):\n        return 1\n    @p.deleter\n    def drop(self):\n        os.system('echo airlock')\nc = C()\ndel c.p\n",
+            SHELL,
+            Some(Severity::High),
+        ),
+        (
+            "m.py",
+            "import os\nclass C:\n    def go(self):\n        os.system('echo airlock')\nc = C()\nc.go()\n",
+            SHELL,
+            Some(Severity::High),
+        ),
+        // A setter only defined, an instance only made.
+        (
+            "m.py",
+            "import os\nclass C:\n    @property\n    def p(self):\n        return 1\n    @p.setter\n    def p(self, v):\n        os.system(v)\nc = C()\n",
+            SHELL,
+            Some(Severity::Low),
+        ),
+    ]);
+    benign(&[(
+        "m.py",
+        "class Config:\n    def __init__(self):\n        self._level = 0\n    @property\n    def level(self):\n        return self._level\n    @level.setter\n    def level(self, v):\n        self._level = int(v)\nconfig = Config()\nconfig.level = 3\nprint(config.level)\n",
+    )]);
+}
+
+/// `T().start()` of a `threading.Thread` or `multiprocessing.Process` subclass runs its `run()`
+/// (tester t18 m12), also through a name bound to the instance and a subclass of a subclass.
+#[test]
+fn a_thread_subclass_started_at_import_runs_its_run() {
+    check(&[
+        (
+            "m.py",
+            "import os, threading\nclass T(threading.Thread):\n    def run(self):\n        os.system('echo airlock')\nT().start()\n",
+            SHELL,
+            Some(Severity::High),
+        ),
+        (
+            "m.py",
+            "import os\nfrom multiprocessing import Process\nclass B(Process):\n    pass\nclass P(B):\n    def run(self):\n        os.system('echo airlock')\np = P()\np.start()\n",
+            SHELL,
+            Some(Severity::High),
+        ),
+        // Defined, never started.
+        (
+            "m.py",
+            "import os, threading\nclass T(threading.Thread):\n    def run(self):\n        os.system('echo airlock')\n",
+            SHELL,
+            Some(Severity::Low),
+        ),
+    ]);
+    benign(&[(
+        "m.py",
+        "import threading\nclass Warm(threading.Thread):\n    def run(self):\n        self.total = sum(i * i for i in range(1000))\nWarm(daemon=True).start()\n",
+    )]);
+}
+
+/// A `+` chain of 100 000 empty literals in front of `'sy' + 'stem'` folds to `system`
+/// (tester t18 m17): literals are joined in one buffer, so the fold's bound is the chain's
+/// bytes, not its length.
+#[test]
+fn a_very_long_sum_of_literals_still_folds() {
+    let pieces = "'' + ".repeat(100_000);
+    let src = format!("import os\nn = {pieces}'sy' + 'stem'\ngetattr(os, n)('echo airlock')\n");
+    let r = pysrc::scan("m.py", &src);
+    assert_eq!(pysrc::worst(&r, SHELL), Some(Severity::High));
+    let benign_src = format!("import os\nn = {pieces}'pa' + 'th'\nprint(getattr(os, n).sep)\n");
+    let r = pysrc::scan("m.py", &benign_src);
+    assert!(
+        r.findings.iter().all(|f| f.severity < Severity::Medium),
+        "{:?}",
+        r.findings
+    );
+}

@@ -1284,3 +1284,65 @@ fn a_dense_lattice_of_bases_is_bounded() {
         Some(Severity::High)
     );
 }
+
+/// A function put in a registry by a decorator (`@register`, `@register('name')`) or by
+/// `HOOKS.append(f)` runs where the registry's entries are called: `for f in HOOKS: f()`,
+/// `REG['name']()`, at module level or in a function another module calls at load (tester t12
+/// x12). Registries whose entries are only called inside functions nobody calls at load
+/// (pytest, pluggy, click style) stay low.
+#[test]
+fn functions_a_registry_holds_run_where_its_entries_are_called() {
+    let plugins = "import os\n_REG = []\n\ndef register(f):\n    _REG.append(f)\n    return f\n\n@register\ndef _boot():\n    os.system('echo airlock')\n\ndef run_all():\n    for f in _REG:\n        f()\n";
+    let (_d, r) = scan_tree(&[
+        ("demo/plugins.py", plugins),
+        (
+            "demo/__init__.py",
+            "from . import plugins\nplugins.run_all()\n",
+        ),
+    ]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "plugins.py"),
+        Some(Severity::High)
+    );
+    let (_d, r) = scan_tree(&[
+        ("demo/plugins.py", plugins),
+        ("demo/__init__.py", "from . import plugins\n"),
+    ]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "plugins.py"),
+        Some(Severity::Low)
+    );
+    let (_d, r) = scan_tree(&[(
+        "demo/__init__.py",
+        "import os\nREG = {}\ndef register(name):\n    def deco(f):\n        REG[name] = f\n        return f\n    return deco\n@register('boot')\ndef _boot():\n    os.system('echo airlock')\nREG['boot']()\n",
+    )]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "__init__.py"),
+        Some(Severity::High)
+    );
+    let (_d, r) = scan_tree(&[(
+        "demo/__init__.py",
+        "import os\nHOOKS = []\ndef _boot():\n    os.system('echo airlock')\nHOOKS.append(_boot)\n[h() for h in HOOKS]\n",
+    )]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "__init__.py"),
+        Some(Severity::High)
+    );
+    // A plugin registry called only on request.
+    let (_d, r) = scan_tree(&[(
+        "demo/__init__.py",
+        "import subprocess\nCOMMANDS = {}\ndef command(name):\n    def deco(f):\n        COMMANDS[name] = f\n        return f\n    return deco\n@command('build')\ndef build(args):\n    subprocess.run(['make'] + args)\ndef main(argv):\n    return COMMANDS[argv[0]](argv[1:])\n",
+    )]);
+    assert!(
+        r.files
+            .iter()
+            .flat_map(|f| f.findings.iter())
+            .all(|f| f.severity < Severity::Medium),
+        "{:?}",
+        r.files
+            .iter()
+            .flat_map(|f| f.findings.iter())
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+    );
+}

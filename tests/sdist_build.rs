@@ -349,6 +349,43 @@ fn in_tree_backend_hooks_are_followed_however_the_backend_exposes_them() {
     assert!(scan(&data).worst().is_none_or(|w| w < Severity::Medium));
 }
 
+/// A backend that re-exports its hooks from a module beside it (`from _impl import *`, `from
+/// _impl import build_wheel`, an alias) runs that module's hooks at build time (tester t18
+/// bk02); re-exporting setuptools' own backend stays below medium.
+#[test]
+fn in_tree_backend_hooks_reexported_from_a_sibling_module_are_followed() {
+    let pp = "[build-system]\nrequires = []\nbuild-backend = \"hooks\"\nbackend-path = [\"_b\"]\n";
+    let imp = "import os\ndef build_wheel(wd, config_settings=None, metadata_directory=None):\n    os.system('echo airlock')\n    return 'x.whl'\ndef _bw(wd, config_settings=None, metadata_directory=None):\n    os.system('echo airlock')\n";
+    for hooks in [
+        "from _impl import *\n",
+        "from _impl import build_wheel, build_sdist\n",
+        "from _impl import _bw as build_wheel\n",
+    ] {
+        let data = sdist(&[
+            M::File("pyproject.toml", pp),
+            M::File("_b/hooks.py", hooks),
+            M::File("_b/_impl.py", imp),
+        ]);
+        assert_eq!(
+            worst(&data, "python-shell-command"),
+            Some(Severity::High),
+            "{hooks}"
+        );
+    }
+    // Only imported, the module's functions are not hooks: `_bw` stays inside a function.
+    let data = sdist(&[
+        M::File("pyproject.toml", pp),
+        M::File("_b/hooks.py", "from _impl import build_sdist\nfrom setuptools.build_meta import build_wheel\n"),
+        M::File("_b/_impl.py", "import os\ndef build_sdist(sd, config_settings=None):\n    return 'x.tar.gz'\ndef _bw():\n    os.system('echo airlock')\n"),
+    ]);
+    assert_eq!(worst(&data, "python-shell-command"), Some(Severity::Low));
+    let data = sdist(&[
+        M::File("pyproject.toml", pp),
+        M::File("_b/hooks.py", "from setuptools.build_meta import *\nfrom setuptools import build_meta as _orig\n\ndef get_requires_for_build_wheel(config_settings=None):\n    return _orig.get_requires_for_build_wheel(config_settings) + ['cython']\n"),
+    ]);
+    assert!(worst_any(&data) < Some(Severity::Medium));
+}
+
 /// Cython sources are Python with C declarations: a `.pyx` module's top level runs when the
 /// compiled extension is imported (tester t18 sd01); the ordinary shape stays below medium.
 /// (A C extension's constructor is a byte-pattern rule: tests/yara.rs.)

@@ -924,6 +924,74 @@ fn namespace_pick(
     None
 }
 
+/// A URL whose host is the cloud metadata address spelled so that no reader sees it: an
+/// integer (`http://2852039166`), hex (`0xA9FEA9FE`), octal or short dotted forms the C
+/// library's `inet_aton` reads (`0251.0376.0251.0376`, `169.254.43518`), an IPv4-mapped
+/// IPv6 address (`[::ffff:a9fe:a9fe]`), or AWS's IPv6 endpoint (`[fd00:ec2::254]`), with or
+/// without a path (tester t18 st16b). Nobody spells the address so to reach it by accident, so
+/// it names the credential source whatever the path (the dotted address alone is only where a
+/// request goes: the X-Ray SDK reads its IMDSv2 token there).
+fn metadata_in_disguise(s: &str) -> Option<String> {
+    let (_, rest) = s.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        host.split(':').next()?
+    };
+    if host.is_empty() || host.len() > 64 || host == "169.254.169.254" {
+        return None;
+    }
+    const IMDS: u32 = 0xA9FE_A9FE;
+    let hit = if host.contains(':') {
+        let a: std::net::Ipv6Addr = host.parse().ok()?;
+        a.to_ipv4_mapped().is_some_and(|v4| u32::from(v4) == IMDS)
+            || a.to_ipv4().is_some_and(|v4| u32::from(v4) == IMDS)
+            || a == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254)
+    } else {
+        inet_aton(host) == Some(IMDS)
+    };
+    hit.then(|| format!("169.254.169.254 (spelled {host})"))
+}
+
+/// An IPv4 address as `inet_aton` reads it: one to four parts, each decimal, hex (`0x`) or
+/// octal (a leading `0`), the last part filling the bytes the others leave.
+fn inet_aton(host: &str) -> Option<u32> {
+    let parts: Vec<&str> = host.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut vals = Vec::with_capacity(4);
+    for p in &parts {
+        let lower = p.to_ascii_lowercase();
+        let v = if let Some(h) = lower.strip_prefix("0x") {
+            if h.is_empty() {
+                0
+            } else {
+                u64::from_str_radix(h, 16).ok()?
+            }
+        } else if lower.len() > 1 && lower.starts_with('0') {
+            u64::from_str_radix(&lower[1..], 8).ok()?
+        } else {
+            lower.parse::<u64>().ok()?
+        };
+        vals.push(v);
+    }
+    let (last, head) = vals.split_last()?;
+    if head.iter().any(|v| *v > 255) {
+        return None;
+    }
+    if *last >= 1u64 << (32 - 8 * head.len() as u32) {
+        return None;
+    }
+    let mut out: u64 = 0;
+    for (i, v) in head.iter().enumerate() {
+        out |= v << (24 - 8 * i as u32);
+    }
+    u32::try_from(out | last).ok()
+}
+
 /// The cloud instance metadata services (AWS, Azure, GCP link-local address; GCP's name).
 const METADATA_HOSTS: &[&str] = &["169.254.169.254", "metadata.google.internal"];
 
@@ -1113,6 +1181,11 @@ fn uploads(command: &str) -> bool {
         "wget" => words
             .iter()
             .any(|w| w.starts_with("--post-file") || w.starts_with("--body-file")),
+        // `git push https://host/r.git`: a push to a remote named by its URL on the command
+        // line, not one the repository configured (tester t18 c17).
+        "git" if words.get(1) == Some(&"push") || words.contains(&"push") => {
+            words.iter().any(|w| w.contains("://") || remote(w))
+        }
         "git" | "pip" | "pip3" | "uv" => words.iter().any(url_with_user),
         _ => false,
     }
@@ -1892,6 +1965,9 @@ pub(crate) fn credential_in(s: &str) -> Option<String> {
             .map(|c| (*c).to_string())
     };
     if let Some(c) = listed(s) {
+        return Some(c);
+    }
+    if let Some(c) = metadata_in_disguise(s) {
         return Some(c);
     }
     // Another process's memory (`/proc/1234/mem`, `/proc/%d/mem`), where a runner's or an
@@ -2975,6 +3051,11 @@ fn interpreter_hook(target: &str) -> bool {
             | "builtins.__import__"
             | "__builtins__.__import__"
             | "__builtin__.__import__"
+            // Every class statement calls `builtins.__build_class__`: a replacement runs at
+            // the next one (tester t18 g06).
+            | "builtins.__build_class__"
+            | "__builtins__.__build_class__"
+            | "__builtin__.__build_class__"
     )
 }
 
@@ -5184,6 +5265,55 @@ pub const PEP517_HOOKS: &[&str] = &[
     "prepare_metadata_for_build_editable",
 ];
 
+/// The PEP 517 (and pdm) hooks a module's top level imports from another module, as (module
+/// as written, the hook's name there): every hook for `from M import *`, and each name bound
+/// to a hook by `from M import build_wheel` or `from M import _bw as build_wheel`. At most the
+/// first 256 top-level statements are read.
+fn reexported_hooks(root: tree_sitter::Node<'_>, src: &[u8]) -> Vec<(String, String)> {
+    let hook = |n: &str| PEP517_HOOKS.contains(&n) || PDM_BUILD_HOOKS.contains(&n);
+    let mut out = Vec::new();
+    let mut c = root.walk();
+    let stmts: Vec<_> = root.named_children(&mut c).take(256).collect();
+    for st in stmts
+        .into_iter()
+        .filter(|s| s.kind() == "import_from_statement")
+    {
+        let Some(m) = st.child_by_field_name("module_name") else {
+            continue;
+        };
+        let module: String = text(m, src).split_whitespace().collect();
+        let mut c = st.walk();
+        if st
+            .named_children(&mut c)
+            .any(|k| k.kind() == "wildcard_import")
+        {
+            for h in PEP517_HOOKS.iter().chain(PDM_BUILD_HOOKS) {
+                out.push((module.clone(), (*h).to_string()));
+            }
+            continue;
+        }
+        let mut c = st.walk();
+        let names: Vec<_> = st.children_by_field_name("name", &mut c).take(64).collect();
+        for n in names {
+            let (orig, bound) = match n.kind() {
+                "dotted_name" => (text(n, src), text(n, src)),
+                "aliased_import" => match (
+                    n.child_by_field_name("name"),
+                    n.child_by_field_name("alias"),
+                ) {
+                    (Some(o), Some(a)) => (text(o, src), text(a, src)),
+                    _ => continue,
+                },
+                _ => continue,
+            };
+            if hook(bound) {
+                out.push((module.clone(), orig.to_string()));
+            }
+        }
+    }
+    out
+}
+
 /// Extend `called_at_load` with what the functions in it call, transitively: `self.m()` and
 /// `cls.m()` in a method of `C` are `C.m`, a class called is its constructor, a method of a
 /// class is also looked up on its bases. Bounded by [`MAX_CALLED`] names.
@@ -5221,6 +5351,11 @@ fn close_calls(sig: &mut Signals) {
             if method == "__init__" {
                 next.extend(protocol.get(class).into_iter().flatten().cloned());
             }
+            // `T().start()` of a `threading.Thread` (or `multiprocessing.Process`) subclass
+            // runs its `run()` (tester t18 m12).
+            if method == "start" && starts_a_run(sig, class) {
+                next.push(format!("{class}.run"));
+            }
         }
         let class = f.split_once('.').map(|(c, _)| c);
         for c in sig.calls_in.get(&f).into_iter().flatten() {
@@ -5241,6 +5376,303 @@ fn close_calls(sig: &mut Signals) {
             }
         }
     }
+}
+
+/// The container and the function of a store into a container: `X.append(f)`, `X.add(f)`,
+/// `X.appendleft(f)`, `X.insert(i, f)`, `X.setdefault(k, f)` (`X` and `f` names).
+fn stored_in_container<'a>(
+    fnode: tree_sitter::Node<'_>,
+    args: tree_sitter::Node<'_>,
+    src: &'a [u8],
+) -> Option<(&'a str, &'a str)> {
+    if fnode.kind() != "attribute" {
+        return None;
+    }
+    let x = field(fnode, F::Object).filter(|o| o.kind() == "identifier")?;
+    let at = match text(field(fnode, F::Attribute)?, src) {
+        "append" | "add" | "appendleft" => 0,
+        "insert" | "setdefault" => 1,
+        _ => return None,
+    };
+    let v = positional(args, at).filter(|v| v.kind() == "identifier")?;
+    Some((text(x, src), text(v, src)))
+}
+
+/// The module-level container a module-level function stores a function parameter in (its own
+/// or a nested function's: a decorator factory's `def deco(f): REG[name] = f`): `X.append(p)`
+/// (any store of [`stored_in_container`]) or `X[k] = p`. Walks at most [`MAX_INSTANCE_WALK`]
+/// nodes.
+fn registrar_container(def: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
+    let mut params: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut stores: Vec<(&str, &str)> = Vec::new();
+    let mut stack = vec![def];
+    let mut seen = 0usize;
+    while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > MAX_INSTANCE_WALK {
+            break;
+        }
+        match n.kind() {
+            "function_definition" => {
+                if let Some(p) = field(n, F::Parameters) {
+                    params.extend(parameter_names(p, src));
+                }
+            }
+            "call" => {
+                if let Some(st) = field(n, F::Function)
+                    .zip(field(n, F::Arguments))
+                    .and_then(|(f, a)| stored_in_container(f, a, src))
+                {
+                    stores.push(st);
+                }
+            }
+            "assignment" => {
+                let l = field(n, F::Left).filter(|l| l.kind() == "subscript");
+                let x = l
+                    .and_then(|l| field(l, F::Value))
+                    .filter(|x| x.kind() == "identifier");
+                let v = field(n, F::Right).filter(|v| v.kind() == "identifier");
+                if let (Some(x), Some(v)) = (x, v) {
+                    stores.push((text(x, src), text(v, src)));
+                }
+            }
+            _ => {}
+        }
+        let mut c = n.walk();
+        stack.extend(n.named_children(&mut c));
+    }
+    stores
+        .into_iter()
+        .find(|(x, v)| params.contains(v) && !params.contains(x))
+        .map(|(x, _)| x.to_string())
+}
+
+/// The container whose entry a call calls: `REG['x']()`, `REG.get('x')()`, or `f()` where `f`
+/// is the variable of an enclosing loop or comprehension over `REG` (`for f in REG`, `for k, f
+/// in REG.items()`, `.values()`, `list(REG)`, `sorted(REG)`, `reversed(REG)`). Looks at most
+/// 32 enclosing nodes up.
+fn registry_called(f: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
+    match f.kind() {
+        "subscript" => {
+            return field(f, F::Value)
+                .filter(|v| v.kind() == "identifier")
+                .map(|v| text(v, src).to_string());
+        }
+        "call" => {
+            let g = field(f, F::Function).filter(|g| g.kind() == "attribute")?;
+            let o = field(g, F::Object).filter(|o| o.kind() == "identifier")?;
+            return (text(field(g, F::Attribute)?, src) == "get").then(|| text(o, src).to_string());
+        }
+        "identifier" => {}
+        _ => return None,
+    }
+    let v = text(f, src);
+    let binds = |left: tree_sitter::Node<'_>| {
+        left.kind() == "identifier" && text(left, src) == v
+            || matches!(left.kind(), "pattern_list" | "tuple_pattern" | "tuple")
+                && left
+                    .named_child(left.named_child_count().saturating_sub(1))
+                    .is_some_and(|l| l.kind() == "identifier" && text(l, src) == v)
+    };
+    let container = |right: tree_sitter::Node<'_>| -> Option<String> {
+        let mut r = right;
+        for _ in 0..2 {
+            match r.kind() {
+                "identifier" => return Some(text(r, src).to_string()),
+                "call" => {
+                    let g = field(r, F::Function)?;
+                    r = match g.kind() {
+                        "attribute"
+                            if matches!(
+                                text(field(g, F::Attribute)?, src),
+                                "values" | "items" | "copy"
+                            ) =>
+                        {
+                            field(g, F::Object)?
+                        }
+                        "identifier"
+                            if matches!(
+                                text(g, src),
+                                "list" | "tuple" | "sorted" | "reversed" | "iter"
+                            ) =>
+                        {
+                            positional(field(r, F::Arguments)?, 0)?
+                        }
+                        _ => return None,
+                    };
+                }
+                _ => return None,
+            }
+        }
+        None
+    };
+    let mut cur = f;
+    for _ in 0..32 {
+        cur = cur.parent()?;
+        match cur.kind() {
+            "for_statement" if field(cur, F::Left).is_some_and(binds) => {
+                return container(field(cur, F::Right)?);
+            }
+            "list_comprehension"
+            | "set_comprehension"
+            | "generator_expression"
+            | "dictionary_comprehension" => {
+                let mut c = cur.walk();
+                let clauses: Vec<_> = cur
+                    .named_children(&mut c)
+                    .filter(|k| k.kind() == "for_in_clause")
+                    .take(8)
+                    .collect();
+                for k in clauses {
+                    if field(k, F::Left).is_some_and(binds) {
+                        return container(field(k, F::Right)?);
+                    }
+                }
+            }
+            "function_definition" | "lambda" | "class_definition" | "module" => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `Class.attr` for an attribute of a new instance (`C().p`) or of a module-level name bound
+/// to one (`c.p` after `c = C()`).
+fn instance_member(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    instances: &std::collections::HashMap<String, String>,
+) -> Option<String> {
+    if n.kind() != "attribute" {
+        return None;
+    }
+    let o = field(n, F::Object)?;
+    let class = match o.kind() {
+        "call" => field(o, F::Function)
+            .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
+            .map(|f| dotted(f, src))?,
+        "identifier" => instances.get(text(o, src))?.clone(),
+        _ => return None,
+    };
+    Some(format!("{class}.{}", text(field(n, F::Attribute)?, src)))
+}
+
+/// Mark property `m` (`Class.p`) and the functions behind it as run at load, when it is one.
+fn run_property(
+    sig: &mut Signals,
+    properties: &std::collections::HashSet<String>,
+    parts: &std::collections::HashMap<String, Vec<String>>,
+    m: String,
+) {
+    let behind = parts.get(&m);
+    if !properties.contains(&m) && behind.is_none() {
+        return;
+    }
+    for f in behind.into_iter().flatten() {
+        if sig.called_at_load.len() < MAX_CALLED {
+            sig.called_at_load.insert(f.clone());
+        }
+    }
+    if sig.called_at_load.len() < MAX_CALLED {
+        sig.called_at_load.insert(m);
+    }
+}
+
+/// A name-level assignment outside functions: `c = C(…)` at module level binds an instance
+/// of `C` (a callee spelled like a class, as the join reads `api = _Api()`), any other value
+/// unbinds it; `p = property(get, set, delete)` in the body of module-level class `K` is a
+/// property `K.p` whose functions are `K.get`, `K.set`, `K.delete`.
+fn record_instance_or_property(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    func: Option<&str>,
+    instances: &mut std::collections::HashMap<String, String>,
+    properties: &mut std::collections::HashSet<String>,
+    parts: &mut std::collections::HashMap<String, Vec<String>>,
+) {
+    let (Some(l), Some(r)) = (field(n, F::Left), field(n, F::Right)) else {
+        return;
+    };
+    if l.kind() != "identifier" {
+        return;
+    }
+    let id = text(l, src);
+    let callee = (r.kind() == "call")
+        .then(|| field(r, F::Function))
+        .flatten()
+        .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
+        .map(|f| dotted(f, src));
+    match func {
+        None => {
+            let class = callee.filter(|d| {
+                let last = d.rsplit('.').next().unwrap_or(d);
+                last.trim_start_matches('_')
+                    .starts_with(|c: char| c.is_ascii_uppercase())
+            });
+            match class {
+                Some(k) if instances.len() < MAX_CALLED => {
+                    instances.insert(id.to_string(), k);
+                }
+                _ => {
+                    instances.remove(id);
+                }
+            }
+        }
+        Some(class) if class.ends_with('.') => {
+            let is_property = callee
+                .as_deref()
+                .is_some_and(|d| matches!(d, "property" | "builtins.property"));
+            let Some(args) = field(r, F::Arguments).filter(|_| is_property) else {
+                return;
+            };
+            if properties.len() >= MAX_CALLED || parts.len() >= MAX_CALLED {
+                return;
+            }
+            let m = format!("{class}{id}");
+            properties.insert(m.clone());
+            let mut c = args.walk();
+            let fns: Vec<String> = args
+                .named_children(&mut c)
+                .take(4)
+                .map(|a| {
+                    if a.kind() == "keyword_argument" {
+                        field(a, F::Value).unwrap_or(a)
+                    } else {
+                        a
+                    }
+                })
+                .filter(|a| a.kind() == "identifier")
+                .map(|a| format!("{class}{}", text(a, src)))
+                .collect();
+            parts.entry(m).or_default().extend(fns);
+        }
+        Some(_) => {}
+    }
+}
+
+/// Whether module-level class `class` derives, within [`MAX_SHAPE_BASES`] steps up its
+/// chain of bases, from a thread or process class whose `start()` calls `run()`.
+fn starts_a_run(sig: &Signals, class: &str) -> bool {
+    let mut cur = vec![class.to_string()];
+    for _ in 0..MAX_SHAPE_BASES {
+        let mut up = Vec::new();
+        for c in &cur {
+            for b in sig.class_bases.get(c).into_iter().flatten() {
+                let last = b.rsplit('.').next().unwrap_or(b);
+                if matches!(last, "Thread" | "Process" | "Timer") {
+                    return true;
+                }
+                if up.len() < MAX_SHAPE_BASES {
+                    up.push(b.clone());
+                }
+            }
+        }
+        if up.is_empty() {
+            return false;
+        }
+        cur = up;
+    }
+    false
 }
 
 /// Whether `loc` is a Sphinx configuration (`conf.py` in a `doc`, `docs`, `documentation` or
@@ -5654,6 +6086,26 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     // Methods of module-level classes made properties (`@property`, `@cached_property`), as
     // `Class.method`: reading one on an instance runs it.
     let mut properties: std::collections::HashSet<String> = std::collections::HashSet::new();
+    // The functions behind a property other than the one of its name, by `Class.property`:
+    // `p = property(_get, _set, _del)`, `@p.setter def set_p(…)` (tester t18 g18).
+    let mut property_parts: std::collections::HashMap<String, Vec<String>> =
+        std::collections::HashMap::new();
+    // Module-level names bound to a new instance of a class (`c = C()`), to the class as
+    // spelled: `c.go()`, `c.p`, `c.p = v` and `del c.p` at module level run `C`'s methods.
+    let mut instances: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    // Registries (tester t12 x12): module-level functions that store a function handed to them
+    // in a module-level container (`def register(f): HOOKS.append(f)`), by name → container;
+    // functions put in a container (by a registering decorator, or `HOOKS.append(f)` at module
+    // level), as (container, function); and calls of a container's entries (`for f in HOOKS:
+    // f()`, `REG['x']()`, `REG.get('x')()`), as (the function they are in, container).
+    // Module-level functions by name, read as registrars only when a decorator names one
+    // (the walk of a body costs; most modules never decorate with a function of their own).
+    let mut module_defs: std::collections::HashMap<&str, tree_sitter::Node<'_>> =
+        std::collections::HashMap::new();
+    let mut registrars: std::collections::HashMap<String, Option<String>> =
+        std::collections::HashMap::new();
+    let mut registered: Vec<(String, String)> = Vec::new();
+    let mut registry_calls: Vec<(Option<String>, String)> = Vec::new();
     // Module-level functions that assign globals they declare (`global f`), by name.
     let mut writes_globals: std::collections::HashMap<
         String,
@@ -6598,6 +7050,22 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                 }
+                // `for f in HOOKS: f()`, `REG['x']()`, `REG.get('x')()`: the entries of a
+                // registry run here; which ones is settled once the module is walked.
+                if !registered.is_empty() && registry_calls.len() < MAX_CALLED {
+                    if let Some(c) = fnode.and_then(|f| registry_called(f, src)) {
+                        registry_calls.push((func.clone().filter(|_| in_fn), c));
+                    }
+                }
+                // `HOOKS.append(f)` at module level registers `f` as a decorator would.
+                if !in_fn && func.is_none() && registered.len() < MAX_CALLED {
+                    if let Some((c, f)) = fnode
+                        .zip(args)
+                        .and_then(|(f, a)| stored_in_container(f, a, src))
+                    {
+                        registered.push((c.to_string(), f.to_string()));
+                    }
+                }
                 // Who calls whom, for the functions a module-level call reaches in turn.
                 if let Some(f) = func.as_ref().filter(|_| in_fn) {
                     if sig.calls_total < MAX_CALL_EDGES {
@@ -6697,7 +7165,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         // A function, or a class whose construction runs `__new__`/`__init__`
                         // (and `__set_name__` when made in a class body).
                         let own = (!computed).then_some(&name);
-                        for n in [own, resolved.as_ref()].into_iter().flatten() {
+                        // `c.go()` after `c = C()` runs `C.go` (`c.start()` a thread's run).
+                        let method = name.split_once('.').and_then(|(v, rest)| {
+                            let k = instances.get(v).filter(|_| !computed)?;
+                            Some(format!("{k}.{rest}"))
+                        });
+                        for n in [own, resolved.as_ref(), method.as_ref()]
+                            .into_iter()
+                            .flatten()
+                        {
                             // `K().go()` runs `K.go`.
                             let n = n.replace("().", ".");
                             if sig.called_at_load.len() < MAX_CALLED {
@@ -7187,19 +7663,35 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             // call's business.
             "attribute"
                 if !in_fn
-                    && field(n, F::Object).is_some_and(|o| o.kind() == "call")
+                    && field(n, F::Object).is_some_and(|o| {
+                        o.kind() == "call"
+                            || o.kind() == "identifier" && instances.contains_key(text(o, src))
+                    })
                     && n.parent()
                         .is_none_or(|p| p.kind() != "call" || field(p, F::Function) != Some(n)) =>
             {
-                let class = field(n, F::Object)
-                    .and_then(|o| field(o, F::Function))
-                    .filter(|f| matches!(f.kind(), "identifier" | "attribute"));
-                if let (Some(k), Some(a)) = (class, field(n, F::Attribute)) {
-                    // Only a property: a plain method read (`cb = Handler().handle`) is not
-                    // called by the read.
-                    let m = format!("{}.{}", dotted(k, src), text(a, src));
-                    if properties.contains(&m) && sig.called_at_load.len() < MAX_CALLED {
-                        sig.called_at_load.insert(m);
+                // Only a property: a plain method read (`cb = Handler().handle`) is not
+                // called by the read. The setter and deleter of an assignment target or a
+                // `del` are the property's too (below).
+                if let Some(m) = instance_member(n, src, &instances) {
+                    run_property(&mut sig, &properties, &property_parts, m);
+                }
+            }
+            // `del c.p`: the property's deleter runs.
+            "delete_statement" if !in_fn => {
+                let mut c = n.walk();
+                let targets: Vec<_> = n.named_children(&mut c).take(64).collect();
+                for t in targets {
+                    let items: Vec<_> = if t.kind() == "expression_list" {
+                        let mut c = t.walk();
+                        t.named_children(&mut c).take(64).collect()
+                    } else {
+                        vec![t]
+                    };
+                    for i in items {
+                        if let Some(m) = instance_member(i, src, &instances) {
+                            run_property(&mut sig, &properties, &property_parts, m);
+                        }
                     }
                 }
             }
@@ -7434,6 +7926,22 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             "assignment" | "augmented_assignment" | "named_expression" => {
                 after = assignment_binds(n, src, &names, scope);
+                if !in_fn && kind == "assignment" {
+                    record_instance_or_property(
+                        n,
+                        src,
+                        func.as_deref(),
+                        &mut instances,
+                        &mut properties,
+                        &mut property_parts,
+                    );
+                    // `c.p = v`, `C().p = v`: the property's setter runs.
+                    if let Some(m) =
+                        field(n, F::Left).and_then(|l| instance_member(l, src, &instances))
+                    {
+                        run_property(&mut sig, &properties, &property_parts, m);
+                    }
+                }
                 // `resnet18 = _build`, `generate = partial(_impl, …)` at module level.
                 if !in_fn && kind == "assignment" && sig.module_aliases.len() < MAX_CALLED {
                     if let (Some(l), Some(r)) = (field(n, F::Left), field(n, F::Right)) {
@@ -7820,6 +8328,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             "function_definition" => {
                 if let Some(id) = field(n, F::Name).filter(|_| scope == names::MODULE) {
+                    if module_defs.len() < MAX_CALLED {
+                        module_defs.insert(text(id, src), n);
+                    }
                     let w = global_writes(n, src);
                     if !w.is_empty() && writes_globals.len() < MAX_CALLED {
                         writes_globals.insert(text(id, src).to_string(), w);
@@ -7834,6 +8345,31 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
             }
             "decorator" if !in_fn => {
+                // `@register` / `@register('name')` on a module-level function: the registrar's
+                // container holds it.
+                if func.is_none() && registered.len() < MAX_CALLED {
+                    let deco = n.named_child(0).and_then(|e| match e.kind() {
+                        "identifier" => Some(e),
+                        "call" => field(e, F::Function).filter(|f| f.kind() == "identifier"),
+                        _ => None,
+                    });
+                    let def = n
+                        .parent()
+                        .and_then(|p| p.child_by_field_name("definition"))
+                        .and_then(|d| field(d, F::Name));
+                    if let (Some(d), Some(f)) = (deco, def) {
+                        let d = text(d, src);
+                        if !registrars.contains_key(d) && registrars.len() < MAX_CALLED {
+                            let c = module_defs
+                                .get(d)
+                                .and_then(|n| registrar_container(*n, src));
+                            registrars.insert(d.to_string(), c);
+                        }
+                        if let Some(Some(c)) = registrars.get(d) {
+                            registered.push((c.clone(), text(f, src).to_string()));
+                        }
+                    }
+                }
                 // `@property` on a method of a module-level class (`func` is `Class.`).
                 if let (Some(class), Some(e)) = (
                     func.as_deref().filter(|f| f.ends_with('.')),
@@ -7848,6 +8384,18 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     if let (true, Some(m)) = (matches!(last, "property" | "cached_property"), def) {
                         if properties.len() < MAX_CALLED {
                             properties.insert(format!("{class}{}", text(m, src)));
+                        }
+                    }
+                    // `@p.setter` / `@p.deleter` (`@p.getter`) on a function of any name: it
+                    // runs when `p` is assigned, deleted (read) on an instance.
+                    if let (Some((prop, "setter" | "deleter" | "getter")), Some(m)) =
+                        (d.rsplit_once('.'), def)
+                    {
+                        if !prop.contains('.') && property_parts.len() < MAX_CALLED {
+                            let parts = property_parts.entry(format!("{class}{prop}")).or_default();
+                            if parts.len() < MAX_SHAPE_METHODS {
+                                parts.push(format!("{class}{}", text(m, src)));
+                            }
                         }
                     }
                 }
@@ -8103,9 +8651,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             .flatten();
         let mut now = Vec::new();
         let steps = children.into_iter().rev().filter_map(|ch| {
-            // Default values run when the function is defined, in the enclosing scope.
-            if (Some(ch.id()) == params || returns.is_some_and(|r| r == ch.id()))
-                && kind == "function_definition"
+            // Default values run when the function (or lambda: `f = lambda
+            // x=os.system(…): x`) is defined, in the enclosing scope (tester t18 g02).
+            if (Some(ch.id()) == params && kind == "lambda")
+                || (Some(ch.id()) == params || returns.is_some_and(|r| r == ch.id()))
+                    && kind == "function_definition"
             {
                 now.push(Step::Visit {
                     node: ch,
@@ -8146,11 +8696,30 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 });
             }
             stack.extend(steps);
+            // A lambda's defaults, before its body.
+            stack.extend(now);
         }
     }
     if hints_evaluated {
         for (line, code) in annotations {
             push_nested(&mut sig, line, code);
+        }
+    }
+    for (caller, container) in &registry_calls {
+        for (_, f) in registered.iter().filter(|(c, _)| c == container) {
+            if sig.called_at_load.len() >= MAX_CALLED || sig.calls_total >= MAX_CALL_EDGES {
+                break;
+            }
+            match caller {
+                None => {
+                    sig.called_at_load.insert(f.clone());
+                }
+                Some(k) => {
+                    if sig.calls_in.entry(k.clone()).or_default().insert(f.clone()) {
+                        sig.calls_total += 1;
+                    }
+                }
+            }
         }
     }
     sig.names_overflow = names.overflow;
@@ -10034,6 +10603,15 @@ fn run(
         // points in a `setup.py` are module level anyway).
         for hook in PEP517_HOOKS.iter().chain(PDM_BUILD_HOOKS) {
             sig.called_at_load.insert((*hook).to_string());
+        }
+        // A backend that re-exports its hooks from a module beside it (`from _impl import *`,
+        // `from ._impl import build_wheel`, tester t18 bk02): the hooks are that module's,
+        // for the package join. `from setuptools.build_meta import *` names setuptools', which
+        // is no module of the package.
+        for (module, hook) in reexported_hooks(tree.root_node(), src) {
+            if sig.called_at_load.len() < MAX_CALLED {
+                sig.called_at_load.insert(format!("{module}.{hook}"));
+            }
         }
         // A hatchling build hook plugin (`hatch_build.py`): hatchling calls the hook class's
         // methods while it builds.

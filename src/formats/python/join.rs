@@ -42,6 +42,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::links::{join as join_name, may_hold_in, Kind, Latent, ModuleLinks, Reach};
+use super::Role;
 use crate::finding::{display_path, Finding, Location, Severity, Span};
 use crate::rules::core::resource_limit;
 
@@ -395,9 +396,11 @@ impl Join<'_, '_> {
         if beside_on_path(path) {
             dir = installed_dir(&dir).to_string();
         }
-        if beside_on_path(path)
-            && (1..=parts.len()).any(|i| self.module_at(&dir, &parts[..i]).is_some())
-        {
+        // Build-time code (an in-tree backend in its `backend-path`, a build hook) runs with
+        // its folder on `sys.path` too: `from _impl import *` in `_b/hooks.py` is `_b/_impl.py`
+        // (tester t18 bk02).
+        let on_path = beside_on_path(path) || self.modules[from].links.role == Role::Install;
+        if on_path && (1..=parts.len()).any(|i| self.module_at(&dir, &parts[..i]).is_some()) {
             return Some((dir, parts));
         }
         loop {

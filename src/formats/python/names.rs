@@ -61,8 +61,10 @@ const MAX_STEPS: usize = 2048;
 const MAX_DEPTH: u32 = 24;
 
 /// Operands of one `+` chain read in a loop ([`Names::eval`]); a longer chain's first part
-/// nests as usual. Each operand costs a step of [`MAX_STEPS`].
-const MAX_SUM_OPERANDS: usize = 1024;
+/// nests as usual. Each operand other than a plain string literal costs a step of
+/// [`MAX_STEPS`]; literals cost their bytes (at most [`MAX_VALUE`]). 100 000 empty strings in
+/// front of `'sy' + 'stem'` are walked in a few milliseconds (tester t18 m17).
+const MAX_SUM_OPERANDS: usize = 1 << 18;
 /// Links of an attribute or call chain followed. The names the rules know have a handful
 /// (`requests.Session().get`); a longer chain never resolves to one, and a hostile
 /// `f()()()…` chain costs every call in it this many steps.
@@ -1078,13 +1080,49 @@ impl Names {
                                 operands.push(cur);
                             }
                         }
-                        operands.reverse();
-                        let mut acc = self.eval_at(operands.pop()?, src, scope, depth + 1, fuel)?;
-                        while let Some(x) = operands.pop() {
+                        // Runs of plain literals (`'' + '' + … + 'sy' + 'stem'`, tester t18 m17)
+                        // are joined in one buffer without fuel: their cost is their bytes,
+                        // bounded by the source, and each other operand costs a step as before.
+                        let mut acc: Option<Value> = None;
+                        let mut run: Vec<u8> = Vec::new();
+                        let mut run_open = false;
+                        for x in operands {
+                            if x.kind() == "string" {
+                                if let Some(b) = literal(x, src) {
+                                    if run.len() + b.len() > MAX_VALUE {
+                                        return Some(Value::Data {
+                                            bytes: None,
+                                            decoded: false,
+                                            built: true,
+                                        });
+                                    }
+                                    run.extend_from_slice(&b);
+                                    run_open = true;
+                                    continue;
+                                }
+                            }
+                            if run_open {
+                                let lit = self.built(std::mem::take(&mut run), false);
+                                acc = Some(match acc {
+                                    Some(a) => self.concat(&a, &lit)?,
+                                    None => lit,
+                                });
+                                run_open = false;
+                            }
                             let r = self.eval_at(x, src, scope, depth + 1, fuel)?;
-                            acc = self.concat(&acc, &r)?;
+                            acc = Some(match acc {
+                                Some(a) => self.concat(&a, &r)?,
+                                None => r,
+                            });
                         }
-                        Some(acc)
+                        if run_open {
+                            let lit = self.built(run, false);
+                            acc = Some(match acc {
+                                Some(a) => self.concat(&a, &lit)?,
+                                None => lit,
+                            });
+                        }
+                        acc
                     }
                     // `'import %s' % 'os'`, `'%s.%s' % ('os', 'system')`.
                     Some("%") => {
@@ -1873,6 +1911,13 @@ impl Names {
             | "socket.socket"
             | "pycurl.Curl"
             | "ssl.wrap_socket" => Some(Value::Name(Rc::from(format!("{callee}()")))),
+            // Clients of the message queues, stores and services whose calls carry data to
+            // another host (`c = mqtt.Client()` then `c.publish(…)`, `s =
+            // zmq.Context().socket(zmq.PUSH)` then `s.send_string(…)`, tester t18 c01, c07):
+            // the calls are judged by `sends_through_a_service`.
+            c if c.len() <= 128 && service_client(c) => {
+                Some(Value::Name(Rc::from(format!("{callee}()"))))
+            }
             // `ssl.create_default_context().wrap_socket(sock)`: a TLS socket.
             c if c.ends_with(".wrap_socket") && c.len() <= 128 => {
                 Some(Value::Name(Rc::from(format!("{callee}()"))))
@@ -3039,6 +3084,36 @@ fn py_slice(b: &[u8], start: Option<i64>, stop: Option<i64>, step: i64) -> Vec<u
         }
     }
     out
+}
+
+/// Whether `callee` makes a client of a message queue, store or service whose methods send
+/// (`paho.mqtt.client.Client`, `zmq.Context().socket`, `redis.Redis`, `pymongo.MongoClient`,
+/// `kafka.KafkaProducer`, `boto3.client`, `paramiko.SSHClient`): its instance is named by the
+/// call (`redis.Redis()`), so that a later `r.publish(…)` is the name the network vocabulary
+/// reads.
+fn service_client(callee: &str) -> bool {
+    let root = callee.split(['.', '(']).next().unwrap_or(callee);
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    let constructor = last.starts_with(|c: char| c.is_ascii_uppercase())
+        || matches!(
+            last,
+            "client" | "resource" | "socket" | "from_url" | "connect"
+        );
+    constructor
+        && matches!(
+            root,
+            "paho"
+                | "zmq"
+                | "redis"
+                | "pymongo"
+                | "kafka"
+                | "confluent_kafka"
+                | "boto3"
+                | "paramiko"
+                | "pysftp"
+                | "telebot"
+                | "telegram"
+        )
 }
 
 #[cfg(test)]
