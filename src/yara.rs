@@ -233,7 +233,8 @@ impl RuleMeta {
 /// ends in a shell, PowerShell or batch suffix (`.sh`, `.bash`, `.zsh`, `.ksh`, `.ps1`, `.psm1`,
 /// `.bat`, `.cmd`), it is a build file that a package's build runs (Cargo's `build.rs`, which
 /// maturin and setuptools-rust builds compile and run; `CMakeLists.txt` and `*.cmake`, which
-/// scikit-build-core runs; `meson.build`, which meson-python runs; a `Makefile` or `*.mk`), or
+/// scikit-build-core runs; `meson.build`, which meson-python runs; not a `Makefile`, which
+/// runs only when something calls `make`), or
 /// it lies directly in a wheel's `<name>.data/scripts/` folder, which the installer copies into
 /// the environment's `bin/` (PEP 427). `name` is the file's path or the innermost archive
 /// member's name.
@@ -242,14 +243,11 @@ pub fn is_script(data: &[u8], name: &str) -> bool {
     let (parent, base) = lower.rsplit_once('/').unwrap_or(("", &lower));
     data.starts_with(b"#!")
         || [
-            ".sh", ".bash", ".zsh", ".ksh", ".ps1", ".psm1", ".bat", ".cmd", ".cmake", ".mk",
+            ".sh", ".bash", ".zsh", ".ksh", ".ps1", ".psm1", ".bat", ".cmd", ".cmake",
         ]
         .iter()
         .any(|s| lower.ends_with(s))
-        || matches!(
-            base,
-            "build.rs" | "cmakelists.txt" | "meson.build" | "makefile" | "gnumakefile"
-        )
+        || matches!(base, "build.rs" | "cmakelists.txt" | "meson.build")
         || parent.ends_with("/scripts")
             && parent
                 .rsplit('/')

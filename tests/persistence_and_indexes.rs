@@ -189,6 +189,17 @@ fn index_configuration_outside_requirements_txt_is_read() {
         ("req-file-tmp", "requirements.txt", "x @ file:///tmp/.x/x-1.0-py3-none-any.whl\n", Some(Medium)),
         ("req-path-tmp", "requirements.txt", "/var/tmp/x-1.0-py3-none-any.whl\n", Some(Medium)),
         ("req-find-links-tmp", "requirements.txt", "--find-links /dev/shm/wheels\nx==1.0\n", Some(Medium)),
+        // The same folders in the other places a source can be named (t22 inst rows).
+        ("condarc-file-tmp", ".condarc", "channels:\n  - file:///tmp/conda-chan\n", Some(Medium)),
+        ("condarc-shm", ".condarc", "channel_alias: /dev/shm/chan\n", Some(Medium)),
+        ("uv-toml-index-path", "uv.toml", "[[index]]\nname = \"w\"\nurl = \"/var/tmp/simple\"\ndefault = true\n", Some(Medium)),
+        ("uv-toml-pip-unsafe", "uv.toml", "[pip]\nextra-index-url = [\"https://pkgs.example.invalid/simple\"]\nindex-strategy = \"unsafe-best-match\"\n", Some(Medium)),
+        ("pylock-wheel-path", "pylock.toml", "lock-version = \"1.0\"\n[[packages]]\nname = \"x\"\nversion = \"1.0\"\nwheels = [{ path = \"/dev/shm/x-1.0-py3-none-any.whl\", hashes = { sha256 = \"00\" } }]\n", Some(Medium)),
+        ("uv-lock-registry-file", "uv.lock", "version = 1\n[[package]]\nname = \"x\"\nversion = \"1.0\"\nsource = { registry = \"file:///tmp/simple\" }\n", Some(Medium)),
+        ("uv-source-path-tmp", "pyproject.toml", "[project]\nname = \"x\"\ndependencies = [\"helper\"]\n[tool.uv.sources]\nhelper = { path = \"/tmp/helper\" }\n", Some(Medium)),
+        ("pep621-file-tmp", "pyproject.toml", "[project]\nname = \"x\"\ndependencies = [\"helper @ file:///tmp/helper-1.0-py3-none-any.whl\"]\n", Some(Medium)),
+        ("build-requires-file-shm", "pyproject.toml", "[build-system]\nrequires = [\"helper @ file:///dev/shm/helper-1.0-py3-none-any.whl\"]\n", Some(Medium)),
+        ("setup-cfg-file-tmp", "setup.cfg", "[options]\ninstall_requires =\n    helper @ file:///tmp/helper-1.0.tar.gz\n", Some(Medium)),
         ("uv-lock-path-tmp", "uv.lock", "version = 1\n[[package]]\nname = \"x\"\nversion = \"1.0\"\nsource = { path = \"/tmp/.x/x-1.0-py3-none-any.whl\" }\nwheels = [{ filename = \"x-1.0-py3-none-any.whl\" }]\n", Some(Medium)),
     ];
     let mut wrong = Vec::new();

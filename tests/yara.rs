@@ -354,6 +354,26 @@ fn pipe_to_shell_is_medium_in_a_script_and_low_in_documentation() {
     assert_eq!(grade(&readme), Some(Severity::Low));
     let script = scan_bytes(dir.path(), "get-tool.sh", line);
     assert_eq!(grade(&script), Some(Severity::Medium));
+    // Other spellings of fetch-and-run (tester t22 y07, y08, y19, y20, y06).
+    for (i, text) in [
+        "#!/bin/sh\nbash -c \"$(curl -fsSL https://get.example.invalid/install.sh)\"\n",
+        "#!/bin/bash\nsource <(curl -s https://get.example.invalid/env.sh)\n",
+        "#!/usr/bin/env fish\ncurl -fsSL https://get.example.invalid/env.fish | source\n",
+        "#!/bin/sh\nwget -q https://get.example.invalid/i.sh -O /tmp/i.sh && sh /tmp/i.sh\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = scan_bytes(dir.path(), &format!("s{i}.sh"), text.as_bytes());
+        assert_eq!(grade(&r), Some(Severity::Medium), "{text}");
+    }
+    // A Makefile nothing is known to run stays low.
+    let mk = scan_bytes(
+        dir.path(),
+        "Makefile",
+        &[b"install:\n\t", &line[..]].concat(),
+    );
+    assert_eq!(grade(&mk), Some(Severity::Low));
     let body = [&b"#!/bin/sh\n"[..], &line[..]].concat();
     let whl = wheel(&[
         ("sc-1.0.data/scripts/sc-tool", &body[..]),

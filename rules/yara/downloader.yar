@@ -51,6 +51,14 @@ rule pipe_to_shell
         description = "a download piped into a shell (curl ... | sh, wget -O- ... | bash); also how many installers are documented"
     strings:
         $p = /\b(curl|wget)\s[^\n|;&]{0,200}\|\s*(sudo\s+(-[A-Za-z]+\s+)*)?(ba|z|da|k)?sh\b/
+        // `bash -c "$(curl -fsSL URL)"` (Homebrew's installer spelling), `sh -c "`wget …`"`.
+        $c = /\b(ba|z|da|k)?sh\s+-c\s+["']?(\$\(|`)\s*(curl|wget)\s/
+        // `source <(curl …)`, `. <(wget -O- …)`, fish's `curl … | source`.
+        $s = /(\bsource|\s\.)\s+<\(\s*(curl|wget)\s/
+        $f = /\b(curl|wget)\s[^\n|;&]{0,200}\|\s*source\b/
+        // Saved, then run on the same line: `wget -q URL -O /tmp/i.sh && sh /tmp/i.sh`,
+        // `curl -s URL -o %TEMP%\x.bat && call %TEMP%\x.bat`.
+        $r = /\b(curl|wget)(\.exe)?\s[^\n;&|]{0,200}\s(-o|-O|--output|--output-document)[ =]?\S+\s*(&&|;)\s*((sudo\s+)?(ba|z|da|k)?sh|call|start|powershell(\.exe)?|chmod\s+\+x)\s/
     condition:
-        $p
+        any of them
 }

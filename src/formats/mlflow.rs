@@ -243,7 +243,8 @@ pub fn analyse_conda(ctx: &mut Ctx, data: &[u8], loc: &Location) -> bool {
 /// configuration file"): `channels`, `default_channels`, `channel_alias`, `custom_channels`
 /// (name → URL) and `custom_multichannels` (name → URLs). A channel over plain `http://` is
 /// medium (anyone on the path chooses the packages, which conda installs with their link
-/// scripts), as is `ssl_verify: false` (no certificate checks for any channel). Channels over
+/// scripts), as is one in a folder any user can write (`file:///tmp/chan`, `/dev/shm/chan`)
+/// and `ssl_verify: false` (no certificate checks for any channel). Channels over
 /// HTTPS and channel names are not reported: conda's own defaults are such. Returns whether the
 /// document has any of these keys (so it is conda's).
 fn conda_channels(ctx: &mut Ctx, doc: &Yaml, text: &str, loc: &Location) -> bool {
@@ -296,7 +297,14 @@ fn conda_channels(ctx: &mut Ctx, doc: &Yaml, text: &str, loc: &Location) -> bool
         let (Some(url), Some(line)) = (u.as_str(), u.line()) else {
             continue;
         };
-        if !url.trim().to_ascii_lowercase().starts_with("http://") || reported >= 16 {
+        let what = if url.trim().to_ascii_lowercase().starts_with("http://") {
+            "adds a conda channel over plain HTTP"
+        } else if crate::formats::pins::shared_local(url) {
+            "adds a conda channel in a folder any user can write"
+        } else {
+            continue;
+        };
+        if reported >= 16 {
             continue;
         }
         reported += 1;
@@ -306,7 +314,7 @@ fn conda_channels(ctx: &mut Ctx, doc: &Yaml, text: &str, loc: &Location) -> bool
             loc,
             line as u64,
             Severity::Medium,
-            "adds a conda channel over plain HTTP",
+            what,
             url,
             evidence,
         );

@@ -755,7 +755,7 @@ fn pypi_itself(url: &str) -> bool {
 /// A local path or `file:` URL into a folder any user or process can write (a temporary
 /// folder, a shared or downloads folder: [`crate::formats::python::shared_path`]): whoever
 /// writes there first chooses what is installed, and a path source carries no hash.
-fn shared_local(u: &str) -> bool {
+pub(crate) fn shared_local(u: &str) -> bool {
     let u = u.trim().trim_matches(['"', '\'']);
     let u = ["git+", "hg+", "svn+", "bzr+"]
         .iter()
@@ -1025,6 +1025,7 @@ fn setup_cfg(ctx: &mut Ctx, text: &str, loc: &Location) {
                     if deps.len() < MAX_PINS {
                         deps.extend(pin_of(&req).map(|p| Pin { line, ..p }));
                     }
+                    local_requirement(ctx, &req, line, loc);
                 }
             }
             ("options", "setup_requires") => {
@@ -1101,7 +1102,11 @@ fn grade_build_requirement(req: &str) -> Option<(crate::finding::Severity, &'sta
     let scheme = url.split("://").next().unwrap_or("").to_ascii_lowercase();
     let scheme = scheme.rsplit('+').next().unwrap_or(&scheme);
     if scheme == "file" {
-        return None;
+        return shared_local(url).then_some((
+            Severity::Medium,
+            "installs a build dependency from a folder any user can write: its code runs while the package builds",
+            url,
+        ));
     }
     let hashed = ["#sha256=", "#sha384=", "#sha512="]
         .iter()
@@ -1123,6 +1128,22 @@ fn grade_build_requirement(req: &str) -> Option<(crate::finding::Severity, &'sta
         )
     })
     .map(|(s, w)| (s, w, url))
+}
+
+/// Report a dependency `req` (PEP 508) installed from a folder any user can write
+/// (`x @ file:///tmp/x.whl`; [`shared_local`]) at `line` of `loc`: medium.
+fn local_requirement(ctx: &mut Ctx, req: &str, line: u64, loc: &Location) {
+    if let Some(url) = direct_url(req).filter(|u| shared_local(u)) {
+        emit_source(
+            ctx,
+            loc,
+            line,
+            crate::finding::Severity::Medium,
+            "installs a package from a folder any user can write",
+            url,
+            req,
+        );
+    }
 }
 
 /// Report a build requirement `req` at `line` of `loc` fetched from a URL
@@ -1332,6 +1353,7 @@ fn pyproject_table(ctx: &mut Ctx, text: &str, table: &toml::Table, loc: &Locatio
         if let Some(p) = pin_of(spec) {
             pins.push(Pin { line: line(), ..p });
         }
+        local_requirement(ctx, spec, line(), loc);
         // A direct reference over plain HTTP (`x @ http://…`, `git+http://`).
         if let Some(url) = direct_url(spec).filter(|u| plain(u)) {
             emit_source(
@@ -1400,10 +1422,12 @@ fn pyproject_table(ctx: &mut Ctx, text: &str, table: &toml::Table, loc: &Locatio
         }
     }
     if let Some(uv) = uv {
-        let unsafe_strategy = uv
-            .get("index-strategy")
-            .and_then(|v| v.as_str())
-            .is_some_and(|s| s.starts_with("unsafe"));
+        // uv reads `index-strategy` in `[tool.uv]` and in `[tool.uv.pip]` (`[pip]` of uv.toml).
+        let unsafe_strategy = [Some(uv), uv.get("pip")].into_iter().flatten().any(|t| {
+            t.get("index-strategy")
+                .and_then(|v| v.as_str())
+                .is_some_and(|s| s.starts_with("unsafe"))
+        });
         if let Some(list) = uv.get("index").and_then(|v| v.as_array()) {
             for idx in list.iter().take(64) {
                 let Some(url) = idx.get("url").and_then(|v| v.as_str()) else {
@@ -1412,6 +1436,11 @@ fn pyproject_table(ctx: &mut Ctx, text: &str, table: &toml::Table, loc: &Locatio
                 let flag = |k: &str| idx.get(k).and_then(|v| v.as_bool()) == Some(true);
                 let graded = if plain(url) {
                     Some((Severity::Medium, "adds a uv package index over plain HTTP"))
+                } else if shared_local(url) {
+                    Some((
+                        Severity::Medium,
+                        "adds a uv package index in a folder any user can write",
+                    ))
                 } else if flag("explicit") {
                     None
                 } else if flag("default") {
@@ -1491,6 +1520,19 @@ fn pyproject_table(ctx: &mut Ctx, text: &str, table: &toml::Table, loc: &Locatio
                         ));
                     }
                 }
+                for key in ["path", "url"] {
+                    if let Some(u) = s
+                        .get(key)
+                        .and_then(|v| v.as_str())
+                        .filter(|u| shared_local(u))
+                    {
+                        found.push((
+                            Severity::Medium,
+                            "installs a dependency from a folder any user can write",
+                            u.to_string(),
+                        ));
+                    }
+                }
             }
         }
     }
@@ -1545,14 +1587,22 @@ fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: 
         // PEP 751's `directory.path` and `archive.path`, Poetry's `url` of a file or directory
         // source.
         let local = || {
-            ["path", "directory", "editable", "url"]
+            ["path", "directory", "editable", "url", "registry"]
                 .iter()
                 .filter_map(|k| source.and_then(|s| s.get(*k)).and_then(|v| v.as_str()))
-                .chain(["directory", "archive"].iter().filter_map(|k| {
+                .chain(["directory", "archive", "sdist"].iter().filter_map(|k| {
                     p.get(*k)
                         .and_then(|a| a.get("path"))
                         .and_then(|v| v.as_str())
                 }))
+                .chain(
+                    p.get("wheels")
+                        .and_then(|w| w.as_array())
+                        .into_iter()
+                        .flatten()
+                        .take(1024)
+                        .filter_map(|w| w.get("path").and_then(|v| v.as_str())),
+                )
                 .find(|u| shared_local(u))
         };
         let (url, what, sev) = match url {
