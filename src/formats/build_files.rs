@@ -7,8 +7,11 @@
 //! - CMake: the `COMMAND` argument lists of `execute_process` (runs while CMake configures; two
 //!   or more `COMMAND`s are one pipeline, `a | b`), `add_custom_command`, `add_custom_target`
 //!   and the `*_COMMAND`s of `ExternalProject_Add` (run while it builds), and `file(DOWNLOAD url
-//!   file)` when a command of the same file uses the downloaded file; `${NAME}` of variables the
-//!   file sets (`set`, `list(APPEND)`, `string(CONCAT)`) expanded (CMake's reference pages);
+//!   file)` when a command of the same file uses the downloaded file, `file(WRITE|APPEND)` of a
+//!   `.pth` or `.py` (Python the build plants); `cmake_language(CALL execute_process …)` as the
+//!   call it names, `cmake -E env … COMMAND` as COMMAND; `${NAME}` of variables the file sets
+//!   (`set`, `list(APPEND)`, `string(CONCAT)`) and of `Python_EXECUTABLE` (`python3`) and
+//!   `CMAKE_COMMAND` (`cmake`) expanded (CMake's reference pages);
 //! - meson: the positional arguments of `run_command(...)` (runs while meson configures) and of
 //!   `meson.add_install_script`, `add_postconf_script` and `add_dist_script`, and the `command:`
 //!   arrays of `custom_target`, `run_target`, `configure_file` and `generator` (with its
@@ -20,7 +23,8 @@
 //!   `static`) read by their values (`std::process::Command`).
 //!
 //! Each command is written as the Python call that does the same (`subprocess.run([argv])`,
-//! `urllib.request.urlretrieve(url, file)`) at the build file's own line, and the result is
+//! `urllib.request.urlretrieve(url, file)`, `open(path, 'w').write(text)`) at the build file's
+//! own line, and the result is
 //! judged by the Python analyser as install-time code ([`crate::formats::python::Role`]), so
 //! a download piped into a shell, a credential file sent with `curl`, or a reverse shell are
 //! graded as the same calls in a `setup.py` are, with one difference: build steps run shell
@@ -76,6 +80,17 @@ pub enum Command {
     Argv(usize, Vec<String>),
     /// A download of a URL into a file (`file(DOWNLOAD …)`).
     Download(usize, String, String),
+    /// Text written into a file (`file(WRITE path text)`): path, text.
+    Write(usize, String, String),
+}
+
+impl Command {
+    /// The command's line (1-based).
+    fn line(&self) -> usize {
+        match self {
+            Command::Argv(l, _) | Command::Download(l, _, _) | Command::Write(l, _, _) => *l,
+        }
+    }
 }
 
 /// The commands of a build file's text ([`MAX_COMMANDS`] at most).
@@ -158,9 +173,7 @@ fn as_python(cmds: &[Command]) -> String {
     let mut out = String::from("import subprocess, urllib.request\n");
     let mut line = 2;
     for c in cmds {
-        let at = match c {
-            Command::Argv(l, _) | Command::Download(l, _, _) => *l,
-        };
+        let at = c.line();
         while line < at {
             out.push('\n');
             line += 1;
@@ -174,6 +187,11 @@ fn as_python(cmds: &[Command]) -> String {
                 "urllib.request.urlretrieve({}, {}); ",
                 py_str(url),
                 py_str(file)
+            )),
+            Command::Write(_, path, text) => out.push_str(&format!(
+                "open({}, 'w').write({}); ",
+                py_str(path),
+                py_str(text)
             )),
         }
     }
@@ -345,7 +363,20 @@ fn cmake_vars(text: &str) -> HashMap<String, Vec<String>> {
         .flat_map(|n| calls(text, n).into_iter().map(move |s| (s, *n)))
         .collect();
     starts.sort_unstable();
-    let mut vars: HashMap<String, Vec<String>> = HashMap::new();
+    // The interpreter and CMake itself, as FindPython and CMake name them.
+    let mut vars: HashMap<String, Vec<String>> = [
+        "Python_EXECUTABLE",
+        "Python3_EXECUTABLE",
+        "PYTHON_EXECUTABLE",
+        "PYTHON3_EXECUTABLE",
+    ]
+    .iter()
+    .map(|v| (v.to_string(), vec!["python3".to_string()]))
+    .chain(std::iter::once((
+        "CMAKE_COMMAND".to_string(),
+        vec!["cmake".to_string()],
+    )))
+    .collect();
     for (start, name) in starts {
         if vars.len() >= MAX_VARS {
             break;
@@ -434,54 +465,124 @@ const EXTERNAL_COMMANDS: &[&str] = &[
     "TEST_COMMAND",
 ];
 
+/// `cmake -E env [NAME=VALUE…] [--unset=NAME…] [--] COMMAND…` runs COMMAND: the command.
+fn without_cmake_env(argv: Vec<String>) -> Vec<String> {
+    let base = argv.first().map(|a| {
+        a.rsplit(['/', '\\'])
+            .next()
+            .unwrap_or(a)
+            .to_ascii_lowercase()
+    });
+    if !(base
+        .as_deref()
+        .is_some_and(|b| b == "cmake" || b == "cmake.exe")
+        && argv.get(1).is_some_and(|a| a == "-E")
+        && argv.get(2).is_some_and(|a| a == "env"))
+    {
+        return argv;
+    }
+    argv.into_iter()
+        .skip(3)
+        .skip_while(|a| a.contains('=') && !a.starts_with('/') || a.starts_with("--"))
+        .collect()
+}
+
 fn cmake(text: &str) -> Vec<Command> {
     let vars = cmake_vars(text);
     let mut out = Vec::new();
-    for name in [
+    // `cmake_language(CALL execute_process …)` is the call it names.
+    let indirect: Vec<(usize, Vec<String>)> = calls(text, "cmake_language")
+        .into_iter()
+        .filter_map(|start| {
+            let args = cmake_args(text, start);
+            match args.as_slice() {
+                [call, f, rest @ ..]
+                    if call == "CALL"
+                        && matches!(
+                            f.to_ascii_lowercase().as_str(),
+                            "execute_process" | "add_custom_command" | "add_custom_target"
+                        ) =>
+                {
+                    Some((start, rest.to_vec()))
+                }
+                _ => None,
+            }
+        })
+        .collect();
+    let direct = [
         "execute_process",
         "add_custom_command",
         "add_custom_target",
         "externalproject_add",
-    ] {
-        for start in calls(text, name) {
-            let line = line_at(text, start);
-            let args = expand(&cmake_args(text, start), &vars);
-            let mut cmds: Vec<Vec<String>> = Vec::new();
-            let mut cur: Option<Vec<String>> = None;
-            for a in args {
-                if a == "COMMAND" || EXTERNAL_COMMANDS.contains(&a.as_str()) {
-                    cmds.extend(cur.take().filter(|c| !c.is_empty()));
-                    cur = Some(Vec::new());
-                } else if CMAKE_KEYWORDS.contains(&a.as_str())
-                    || (name == "externalproject_add"
-                        && a.len() > 2
-                        && a.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
-                {
-                    cmds.extend(cur.take().filter(|c| !c.is_empty()));
-                } else if let Some(c) = cur.as_mut().filter(|c| c.len() < MAX_ARGS) {
-                    c.push(a);
-                }
-            }
-            cmds.extend(cur.filter(|c| !c.is_empty()));
-            if name == "execute_process" && cmds.len() > 1 {
-                // `execute_process` runs its commands as a pipeline, each one's output into
-                // the next's input: `COMMAND curl URL COMMAND sh` is `curl URL | sh`.
-                let pipeline: Vec<String> = cmds
-                    .iter()
-                    .map(|c| {
-                        c.iter()
-                            .map(|a| shell_word(a))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .collect();
-                out.push(Command::Argv(
-                    line,
-                    vec!["sh".into(), "-c".into(), pipeline.join(" | ")],
+    ]
+    .iter()
+    .flat_map(|name| {
+        calls(text, name)
+            .into_iter()
+            .map(move |start| (*name, start, cmake_args(text, start)))
+    });
+    let all: Vec<(&str, usize, Vec<String>)> = direct
+        .chain(
+            indirect
+                .into_iter()
+                .map(|(start, args)| ("execute_process", start, args)),
+        )
+        .collect();
+    // `file(WRITE|APPEND path content…)` of a `.pth` or `.py`: Python code the build plants.
+    for start in calls(text, "file") {
+        let args = expand(&cmake_args(text, start), &vars);
+        if let [op, path, content @ ..] = args.as_slice() {
+            let lower = path.to_ascii_lowercase();
+            if (op == "WRITE" || op == "APPEND")
+                && (lower.ends_with(".pth") || lower.ends_with(".py"))
+            {
+                out.push(Command::Write(
+                    line_at(text, start),
+                    path.clone(),
+                    content.concat(),
                 ));
-            } else {
-                out.extend(cmds.into_iter().map(|c| Command::Argv(line, c)));
             }
+        }
+    }
+    for (name, start, args) in all {
+        let line = line_at(text, start);
+        let args = expand(&args, &vars);
+        let mut cmds: Vec<Vec<String>> = Vec::new();
+        let mut cur: Option<Vec<String>> = None;
+        for a in args {
+            if a == "COMMAND" || EXTERNAL_COMMANDS.contains(&a.as_str()) {
+                cmds.extend(cur.take().filter(|c| !c.is_empty()));
+                cur = Some(Vec::new());
+            } else if CMAKE_KEYWORDS.contains(&a.as_str())
+                || (name == "externalproject_add"
+                    && a.len() > 2
+                    && a.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            {
+                cmds.extend(cur.take().filter(|c| !c.is_empty()));
+            } else if let Some(c) = cur.as_mut().filter(|c| c.len() < MAX_ARGS) {
+                c.push(a);
+            }
+        }
+        cmds.extend(cur.filter(|c| !c.is_empty()));
+        let cmds: Vec<Vec<String>> = cmds.into_iter().map(without_cmake_env).collect();
+        if name == "execute_process" && cmds.len() > 1 {
+            // `execute_process` runs its commands as a pipeline, each one's output into
+            // the next's input: `COMMAND curl URL COMMAND sh` is `curl URL | sh`.
+            let pipeline: Vec<String> = cmds
+                .iter()
+                .map(|c| {
+                    c.iter()
+                        .map(|a| shell_word(a))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+                .collect();
+            out.push(Command::Argv(
+                line,
+                vec!["sh".into(), "-c".into(), pipeline.join(" | ")],
+            ));
+        } else {
+            out.extend(cmds.into_iter().map(|c| Command::Argv(line, c)));
         }
     }
     for start in calls(text, "file") {
@@ -503,21 +604,19 @@ fn cmake(text: &str) -> Vec<Command> {
         !base.is_empty()
             && out.iter().any(|c| match c {
                 Command::Argv(_, argv) => argv.iter().any(|a| a.contains(base)),
-                Command::Download(..) => false,
+                Command::Download(..) | Command::Write(..) => false,
             })
     };
     let keep: Vec<bool> = out
         .iter()
         .map(|c| match c {
             Command::Download(_, _, file) => used(file),
-            Command::Argv(..) => true,
+            Command::Argv(..) | Command::Write(..) => true,
         })
         .collect();
     let mut keep = keep.into_iter();
     out.retain(|_| keep.next().unwrap_or(false));
-    out.sort_by_key(|c| match c {
-        Command::Argv(l, _) | Command::Download(l, _, _) => *l,
-    });
+    out.sort_by_key(Command::line);
     out.truncate(MAX_COMMANDS);
     out
 }
@@ -707,9 +806,7 @@ fn meson(text: &str) -> Vec<Command> {
             }
         }
     }
-    out.sort_by_key(|c| match c {
-        Command::Argv(l, _) | Command::Download(l, _, _) => *l,
-    });
+    out.sort_by_key(Command::line);
     out.truncate(MAX_COMMANDS);
     out
 }
@@ -948,9 +1045,7 @@ fn cargo(text: &str) -> Vec<Command> {
             }
         }
     }
-    out.sort_by_key(|c| match c {
-        Command::Argv(l, _) | Command::Download(l, _, _) => *l,
-    });
+    out.sort_by_key(Command::line);
     out
 }
 
@@ -1025,6 +1120,15 @@ mod tests {
             vec![
                 Command::Argv(4, vec!["sh".into(), "-c".into(), "echo hi".into()]),
                 Command::Argv(5, vec!["bash".into(), "-c".into(), "echo x".into()]),
+            ]
+        );
+        let cmake = "execute_process(COMMAND ${CMAKE_COMMAND} -E env A=1 sh -c \"echo hi\")\ncmake_language(CALL execute_process COMMAND ${Python_EXECUTABLE} -c \"print(1)\")\nfile(WRITE ${SP}/x.pth \"import os\")\n";
+        assert_eq!(
+            commands(cmake, Kind::Cmake),
+            vec![
+                Command::Argv(1, vec!["sh".into(), "-c".into(), "echo hi".into()]),
+                Command::Argv(2, vec!["python3".into(), "-c".into(), "print(1)".into()]),
+                Command::Write(3, "${SP}/x.pth".into(), "import os".into()),
             ]
         );
         let rust = "use std::process::Command as C;\nconst P: &str = \"echo hi\";\nfn main() {\n    let s = \"sh\";\n    let mut cmd = C::new(s);\n    cmd.arg(\"-c\");\n    cmd.args([P]);\n    cmd.status().unwrap();\n}\n";
