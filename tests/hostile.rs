@@ -1583,3 +1583,37 @@ fn findings_of_one_rule_are_capped_per_input_with_a_count() {
         note.iter().map(|f| &f.evidence).collect::<Vec<_>>()
     );
 }
+
+/// Build files whose variables double on every line (meson `s = s + s`, CMake
+/// `string(CONCAT A ${A}${A})` and `set(A ${A} ${A})`, sixty times) stop growing at the value
+/// bound instead of taking the machine's memory (tester t22 d18: 22 GB, killed).
+#[test]
+fn doubling_build_file_variables_are_bounded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let meson = format!(
+        "project('x')\ns = 'a'\n{}run_command('echo', s)\n",
+        "s = s + s\n".repeat(60)
+    );
+    let concat = format!(
+        "set(A a)\n{}execute_process(COMMAND echo ${{A}})\n",
+        "string(CONCAT A ${A}${A})\n".repeat(60)
+    );
+    let list = format!(
+        "set(A a)\n{}execute_process(COMMAND echo ${{A}})\n",
+        "set(A ${A} ${A})\n".repeat(60)
+    );
+    for (name, text) in [
+        ("meson.build", meson),
+        ("CMakeLists.txt", concat),
+        ("x.cmake", list),
+    ] {
+        let p = write(dir.path(), name, text.as_bytes());
+        let (r, took) = scan_within(&p, BudgetLimits::default(), HANG);
+        assert!(took < Duration::from_secs(20), "{name}: {took:?}");
+        assert!(
+            r.worst().is_none_or(|w| w < Severity::Medium),
+            "{name}: {:?}",
+            ids(&r)
+        );
+    }
+}

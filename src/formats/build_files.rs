@@ -3,7 +3,9 @@
 //! Cargo's `build.rs` (maturin, setuptools-rust). Building an sdist runs them on the installing
 //! machine, as `setup.py` runs: the commands they start are install-time code.
 //!
-//! What is read, each bounded ([`MAX_TEXT`] bytes, [`MAX_COMMANDS`] commands):
+//! What is read, each bounded ([`MAX_TEXT`] bytes, [`MAX_COMMANDS`] commands, [`MAX_VARS`]
+//! variables, values of at most [`MAX_VALUE`] bytes, [`MAX_TOTAL`] bytes of values and of
+//! commands):
 //! - CMake: the `COMMAND` argument lists of `execute_process` (runs while CMake configures; two
 //!   or more `COMMAND`s are one pipeline, `a | b`), `add_custom_command`, `add_custom_target`
 //!   and the `*_COMMAND`s of `ExternalProject_Add` (run while it builds), and `file(DOWNLOAD url
@@ -93,13 +95,34 @@ impl Command {
     }
 }
 
-/// The commands of a build file's text ([`MAX_COMMANDS`] at most).
+/// Bytes of all variables' values, and of all commands, kept per build file at most.
+const MAX_TOTAL: usize = 4 << 20;
+
+/// The size of a command's text (bytes).
+fn size(c: &Command) -> usize {
+    match c {
+        Command::Argv(_, argv) => argv.iter().map(String::len).sum(),
+        Command::Download(_, a, b) | Command::Write(_, a, b) => a.len() + b.len(),
+    }
+}
+
+/// The commands of a build file's text ([`MAX_COMMANDS`] at most, [`MAX_TOTAL`] bytes in all).
 pub fn commands(text: &str, kind: Kind) -> Vec<Command> {
-    match kind {
+    let mut all = match kind {
         Kind::Cmake => cmake(text),
         Kind::Meson => meson(text),
         Kind::CargoBuild => cargo(text),
-    }
+    };
+    let mut total = 0;
+    let keep = all
+        .iter()
+        .take_while(|c| {
+            total += size(c);
+            total <= MAX_TOTAL
+        })
+        .count();
+    all.truncate(keep.min(MAX_COMMANDS));
+    all
 }
 
 /// Analyse a build file: its commands as install-time Python (module docs). Returns whether
@@ -377,6 +400,7 @@ fn cmake_vars(text: &str) -> HashMap<String, Vec<String>> {
         vec!["cmake".to_string()],
     )))
     .collect();
+    let mut total = 0usize;
     for (start, name) in starts {
         if vars.len() >= MAX_VARS {
             break;
@@ -396,12 +420,16 @@ fn cmake_vars(text: &str) -> HashMap<String, Vec<String>> {
                 (v, all)
             }
             ("string", [op, v, rest @ ..]) if op == "CONCAT" => {
-                (v, vec![expand(rest, &vars).concat()])
+                (v, vec![cap(expand(rest, &vars).concat())])
             }
             _ => continue,
         };
         let mut values = values;
         values.truncate(MAX_ARGS);
+        total += values.iter().map(String::len).sum::<usize>();
+        if total > MAX_TOTAL {
+            break;
+        }
         vars.insert(var.to_string(), values);
     }
     vars
@@ -410,17 +438,38 @@ fn cmake_vars(text: &str) -> HashMap<String, Vec<String>> {
 /// Variables kept per build file at most.
 const MAX_VARS: usize = 1024;
 
+/// Bytes of one value at most: a variable doubled on every line (`s = s + s`, `set(A ${A}${A})`)
+/// stops growing here.
+const MAX_VALUE: usize = 16 * 1024;
+
+/// `s` cut to [`MAX_VALUE`] bytes (at a character boundary).
+fn cap(mut s: String) -> String {
+    if s.len() > MAX_VALUE {
+        let mut at = MAX_VALUE;
+        while !s.is_char_boundary(at) {
+            at -= 1;
+        }
+        s.truncate(at);
+    }
+    s
+}
+
 /// CMake arguments with `${NAME}` of known variables expanded: an argument that is only the
 /// reference becomes the variable's values, a reference inside text its values joined by `;`.
 fn expand(args: &[String], vars: &HashMap<String, Vec<String>>) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = Vec::new();
+    let mut bytes = 0usize;
     for a in args {
         if let Some(v) = a
             .strip_prefix("${")
             .and_then(|r| r.strip_suffix('}'))
             .and_then(|n| vars.get(n))
         {
+            bytes += v.iter().map(String::len).sum::<usize>();
             out.extend(v.iter().cloned());
+            if out.len() >= MAX_ARGS * 4 || bytes > MAX_TOTAL {
+                break;
+            }
             continue;
         }
         let mut t = a.clone();
@@ -430,12 +479,13 @@ fn expand(args: &[String], vars: &HashMap<String, Vec<String>>) -> Vec<String> {
                 break;
             };
             match vars.get(&t[i + 2..j]) {
-                Some(v) => t = format!("{}{}{}", &t[..i], v.join(";"), &t[j + 1..]),
+                Some(v) => t = cap(format!("{}{}{}", &t[..i], v.join(";"), &t[j + 1..])),
                 None => break,
             }
         }
+        bytes += t.len();
         out.push(t);
-        if out.len() >= MAX_ARGS * 4 {
+        if out.len() >= MAX_ARGS * 4 || bytes > MAX_TOTAL {
             break;
         }
     }
@@ -686,8 +736,12 @@ fn meson_values(
                     j += ch.len_utf8();
                 }
                 match out.last_mut() {
-                    Some(last) if plus => last.1.push_str(&s),
-                    _ => out.push((key.clone(), s)),
+                    Some(last) if plus => {
+                        if last.1.len() + s.len() <= MAX_VALUE {
+                            last.1.push_str(&s);
+                        }
+                    }
+                    _ => out.push((key.clone(), cap(s))),
                 }
                 plus = false;
                 joinable = true;
@@ -708,8 +762,17 @@ fn meson_values(
                     joinable = false;
                 } else if let Some(values) = vars.get(word) {
                     match (out.last_mut(), values.as_slice()) {
-                        (Some(last), [one]) if plus => last.1.push_str(one),
-                        _ => out.extend(values.iter().map(|v| (key.clone(), v.clone()))),
+                        (Some(last), [one]) if plus => {
+                            if last.1.len() + one.len() <= MAX_VALUE {
+                                last.1.push_str(one);
+                            }
+                        }
+                        _ => out.extend(
+                            values
+                                .iter()
+                                .take(MAX_ARGS)
+                                .map(|v| (key.clone(), v.clone())),
+                        ),
                     }
                     plus = false;
                     joinable = values.len() == 1;
@@ -725,6 +788,7 @@ fn meson_values(
 /// the values [`meson_values`] reads from its right-hand side; at most [`MAX_VARS`].
 fn meson_vars(text: &str) -> HashMap<String, Vec<String>> {
     let mut vars: HashMap<String, Vec<String>> = HashMap::new();
+    let mut total = 0usize;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let at = offset;
@@ -755,6 +819,10 @@ fn meson_vars(text: &str) -> HashMap<String, Vec<String>> {
             .map(|(_, v)| v)
             .take(MAX_ARGS)
             .collect();
+        total += values.iter().map(String::len).sum::<usize>();
+        if total > MAX_TOTAL {
+            break;
+        }
         let name = t[..name_len].to_string();
         if append {
             vars.entry(name).or_default().extend(values);
