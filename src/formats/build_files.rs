@@ -690,7 +690,10 @@ fn meson_values(
     // Whether the last value is a string a `+` may extend, and whether a `+` was just read.
     let mut joinable = false;
     let mut plus = false;
-    let end = (start + 64 * 1024).min(b.len());
+    // A call's arguments are read up to 64 KiB on; an assignment's value up to 8 KiB (many
+    // assignments with an unclosed bracket must not each read the rest of the file).
+    let window = if line_end { 8 * 1024 } else { 64 * 1024 };
+    let end = (start + window).min(b.len());
     while i < end && out.len() < MAX_ARGS * 4 {
         match b[i] {
             b')' if depth == 0 => break,
@@ -790,10 +793,12 @@ fn meson_vars(text: &str) -> HashMap<String, Vec<String>> {
     let mut vars: HashMap<String, Vec<String>> = HashMap::new();
     let mut total = 0usize;
     let mut offset = 0;
+    // Assignments read at most: each may read up to 8 KiB (an unclosed bracket).
+    let mut assignments = 0;
     for line in text.split_inclusive('\n') {
         let at = offset;
         offset += line.len();
-        if vars.len() >= MAX_VARS {
+        if vars.len() >= MAX_VARS || assignments >= MAX_VARS {
             break;
         }
         let t = line.trim_start();
@@ -814,6 +819,7 @@ fn meson_vars(text: &str) -> HashMap<String, Vec<String>> {
             continue;
         };
         let start = at + indent + (t.len() - rhs.len());
+        assignments += 1;
         let values: Vec<String> = meson_values(text, start, true, &vars)
             .into_iter()
             .map(|(_, v)| v)
