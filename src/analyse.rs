@@ -609,6 +609,7 @@ pub fn analyse(
         }
         Format::PipConfig
         | Format::UvConfig
+        | Format::Pipfile
         | Format::Pyproject
         | Format::SetupCfg
         | Format::PyvenvCfg => {

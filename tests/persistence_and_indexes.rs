@@ -200,6 +200,8 @@ fn index_configuration_outside_requirements_txt_is_read() {
         ("pep621-file-tmp", "pyproject.toml", "[project]\nname = \"x\"\ndependencies = [\"helper @ file:///tmp/helper-1.0-py3-none-any.whl\"]\n", Some(Medium)),
         ("build-requires-file-shm", "pyproject.toml", "[build-system]\nrequires = [\"helper @ file:///dev/shm/helper-1.0-py3-none-any.whl\"]\n", Some(Medium)),
         ("setup-cfg-file-tmp", "setup.cfg", "[options]\ninstall_requires =\n    helper @ file:///tmp/helper-1.0.tar.gz\n", Some(Medium)),
+        ("pipfile-http", "Pipfile", "[[source]]\nurl = \"http://pkgs.example.invalid/simple\"\nverify_ssl = false\nname = \"internal\"\n\n[packages]\nhelper = \"*\"\n", Some(Medium)),
+        ("pipfile-tmp-path", "Pipfile", "[[source]]\nurl = \"https://pypi.org/simple\"\nverify_ssl = true\nname = \"pypi\"\n\n[packages]\nhelper = {path = \"/tmp/helper\"}\n", Some(Medium)),
         ("uv-lock-path-tmp", "uv.lock", "version = 1\n[[package]]\nname = \"x\"\nversion = \"1.0\"\nsource = { path = \"/tmp/.x/x-1.0-py3-none-any.whl\" }\nwheels = [{ filename = \"x-1.0-py3-none-any.whl\" }]\n", Some(Medium)),
     ];
     let mut wrong = Vec::new();
@@ -235,6 +237,7 @@ fn ordinary_installer_configuration_stays_below_medium() {
         ("uv-explicit", "pyproject.toml", "[[tool.uv.index]]\nname = 'pytorch-cpu'\nurl = 'https://download.pytorch.org/whl/cpu'\nexplicit = true\n[tool.uv.sources]\ntorch = { index = 'pytorch-cpu' }\n", None),
         ("uv-first-index", "pyproject.toml", "[[tool.uv.index]]\nname = 'corp'\nurl = 'https://pkgs.example.invalid/simple'\n", Some(Low)),
         ("uv-source-https", "pyproject.toml", "[tool.uv.sources]\nhelper = { git = 'https://github.com/org/helper', tag = 'v1' }\nlocal = { path = '../local', editable = true }\n", None),
+        ("pipfile-pypi", "Pipfile", "[[source]]\nurl = \"https://pypi.org/simple\"\nverify_ssl = true\nname = \"pypi\"\n\n[packages]\nrequests = \"*\"\nmine = {path = \".\", editable = true}\n", None),
         ("pipfile-lock-pypi", "Pipfile.lock", "{\"_meta\": {\"sources\": [{\"name\": \"pypi\", \"url\": \"https://pypi.org/simple\", \"verify_ssl\": true}]}, \"default\": {}, \"develop\": {}}\n", None),
         ("poetry-https", "pyproject.toml", "[[tool.poetry.source]]\nname = 'x'\nurl = 'https://pkgs.example.invalid/simple'\npriority = 'supplemental'\n", None),
         ("uv-lock-pypi", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"https://pypi.org/simple\" }\n", None),

@@ -129,6 +129,8 @@ pub enum Format {
     PipConfig,
     /// uv's configuration file (TOML named `uv.toml`: the keys of `[tool.uv]`).
     UvConfig,
+    /// Pipenv's `Pipfile` (TOML): `[[source]]` indexes and `[packages]`.
+    Pipfile,
     /// A project's `pyproject.toml`, read for its installer configuration (`[tool.uv]`,
     /// `[tool.poetry]`).
     Pyproject,
@@ -205,6 +207,7 @@ impl Format {
             Format::PipfileLock => "pipfile-lock",
             Format::PipConfig => "pip-config",
             Format::UvConfig => "uv-config",
+            Format::Pipfile => "pipfile",
             Format::Pyproject => "pyproject",
             Format::SetupCfg => "setup-cfg",
             Format::PyvenvCfg => "pyvenv-cfg",
@@ -235,6 +238,7 @@ impl Format {
                 | Format::PipfileLock
                 | Format::PipConfig
                 | Format::UvConfig
+                | Format::Pipfile
                 | Format::Pyproject
                 | Format::SetupCfg
                 | Format::PyvenvCfg

@@ -47,6 +47,8 @@ pub fn list_format(base: &str) -> Option<Format> {
         Some(Format::Pyproject)
     } else if lower == "uv.toml" {
         Some(Format::UvConfig)
+    } else if lower == "pipfile" {
+        Some(Format::Pipfile)
     } else if lower == "setup.cfg" {
         Some(Format::SetupCfg)
     } else if lower == "pyvenv.cfg" {
@@ -534,23 +536,31 @@ fn file_release(entry: &toml::Value, name: &str) -> Option<String> {
 /// locked packages from) over plain HTTP or with `verify_ssl: false`: medium, as a requirements
 /// file's index over plain HTTP (tester t18 p12).
 fn pipfile_sources(ctx: &mut Ctx, value: &serde_json::Value, text: &str, loc: &Location) {
-    use crate::finding::Severity;
-    let Some(sources) = value
+    if let Some(sources) = value
         .get("_meta")
         .and_then(|m| m.get("sources"))
         .and_then(|s| s.as_array())
-    else {
-        return;
-    };
+    {
+        index_sources(ctx, sources, text, loc);
+    }
+}
+
+/// Report Pipenv's package indexes (`Pipfile.lock` `_meta.sources`, `Pipfile` `[[source]]`,
+/// each `{url, verify_ssl, name}`): over plain HTTP, in a folder any user can write, or
+/// without certificate checks (`verify_ssl: false`), medium.
+fn index_sources(ctx: &mut Ctx, sources: &[serde_json::Value], text: &str, loc: &Location) {
+    use crate::finding::Severity;
     for src in sources.iter().take(MAX_SOURCES) {
         let Some(url) = src.get("url").and_then(|v| v.as_str()) else {
             continue;
         };
         let unverified = src.get("verify_ssl").and_then(|v| v.as_bool()) == Some(false);
         let what = if plain(url) {
-            "installs the locked packages from an index over plain HTTP"
+            "installs packages from an index over plain HTTP"
+        } else if shared_local(url) {
+            "installs packages from an index in a folder any user can write"
         } else if unverified {
-            "installs the locked packages from an index without certificate checks (verify_ssl: false)"
+            "installs packages from an index without certificate checks (verify_ssl: false)"
         } else {
             continue;
         };
@@ -1306,6 +1316,57 @@ fn pyproject(ctx: &mut Ctx, text: &str, loc: &Location) {
     }
 }
 
+/// Pipenv's `Pipfile` (TOML): its `[[source]]` indexes ([`index_sources`]) and the packages
+/// of `[packages]`/`[dev-packages]` given by a `path` or `file` in a folder any user can write
+/// or a `git` URL over plain HTTP (medium).
+fn pipfile(ctx: &mut Ctx, text: &str, loc: &Location) {
+    use crate::finding::Severity;
+    let Ok(table) = parse_toml(ctx, text, loc) else {
+        return;
+    };
+    if let Some(sources) = table
+        .get("source")
+        .and_then(|s| serde_json::to_value(s).ok())
+        .and_then(|v| v.as_array().cloned())
+    {
+        index_sources(ctx, &sources, text, loc);
+    }
+    let mut found = 0;
+    for group in ["packages", "dev-packages"] {
+        let Some(pkgs) = table.get(group).and_then(|g| g.as_table()) else {
+            continue;
+        };
+        for spec in pkgs.values().take(MAX_PROJECT_DEPENDENCIES) {
+            for (key, what) in [
+                (
+                    "path",
+                    "installs a package from a folder any user can write",
+                ),
+                (
+                    "file",
+                    "installs a package from a folder any user can write",
+                ),
+                ("git", "installs a package from a source over plain HTTP"),
+            ] {
+                let Some(u) = spec.get(key).and_then(|v| v.as_str()) else {
+                    continue;
+                };
+                let bad = if key == "git" {
+                    plain(u)
+                } else {
+                    shared_local(u)
+                };
+                if bad && found < MAX_SOURCES {
+                    found += 1;
+                    let line = line_of(text, u);
+                    let evidence = text.lines().nth((line - 1) as usize).unwrap_or("");
+                    emit_source(ctx, loc, line, Severity::Medium, what, u, evidence);
+                }
+            }
+        }
+    }
+}
+
 /// uv's own configuration file, `uv.toml` (user `~/.config/uv/uv.toml`, system
 /// `/etc/uv/uv.toml`, or beside a project): its keys are those of `[tool.uv]` without the
 /// prefix (uv's "Configuration files"), graded as [`pyproject`] grades them.
@@ -1677,6 +1738,12 @@ pub fn analyse_config(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location
             "its package sources",
         ),
         Format::UvConfig => uv_config(ctx, &text, loc),
+        Format::Pipfile if data.len() > MAX_PIPFILE_LOCK => ctx.limit(
+            loc,
+            &format!("a Pipfile larger than {MAX_PIPFILE_LOCK} bytes"),
+            "its package sources",
+        ),
+        Format::Pipfile => pipfile(ctx, &text, loc),
         Format::SetupCfg => setup_cfg(ctx, &text, loc),
         Format::PyvenvCfg => pyvenv_cfg(ctx, &text, loc),
         _ => {}
