@@ -282,6 +282,7 @@ fn reconstruction_in_the_same_packages_stays_clean() {
         ("dateutil.tz.tz", "tzutc", &[][..]),
         ("torch.return_types", "max", &[][..]),
         ("torch.return_types", "topk", &[][..]),
+        ("operator", "itemgetter", &["1"][..]),
     ] {
         let r = scan_named("model.pkl", &p4_call(m, n, args));
         assert!(r.findings.is_empty(), "{m}.{n}: {:#?}", show(&r));
