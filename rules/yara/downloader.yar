@@ -69,9 +69,10 @@ rule credential_upload
         id = "yara-credential-upload"
         severity = "medium"
         script_severity = "high"
-        description = "curl or wget on the same line as a credential file (~/.aws/credentials, ~/.ssh/id_*, ~/.kube/config, ~/.git-credentials, ~/.netrc, ~/.docker/config.json, gcloud, ~/.pypirc, ~/.npmrc): a key sent out, or written over"
+        description = "curl or wget on the same line as a credential file or folder (~/.aws/credentials, ~/.ssh, ~/.kube/config, ~/.git-credentials, ~/.netrc, ~/.docker/config.json, gcloud, ~/.pypirc, ~/.npmrc), or such a file piped into a network client: a key sent out, or written over"
     strings:
-        $u = /\b(curl|wget)(\.exe)?\s[^\n]{0,300}(~|\$HOME|\$\{HOME\}|%USERPROFILE%|\/root|\/home\/[A-Za-z0-9_.-]{1,32}|\/Users\/[A-Za-z0-9_.-]{1,32})[\/\\]\.(aws[\/\\]credentials|ssh[\/\\]id_|kube[\/\\]config|git-credentials|netrc|docker[\/\\]config\.json|config[\/\\]gcloud|pypirc|npmrc)/
+        $u = /\b(curl|wget)(\.exe)?\s[^\n]{0,300}(~|\$HOME|\$\{HOME\}|\$\(HOME\)|%USERPROFILE%|\/root|\/home\/[A-Za-z0-9_.-]{1,32}|\/Users\/[A-Za-z0-9_.-]{1,32})[\/\\]\.(aws([\/\\]credentials|[\s"';|)])|ssh([\/\\]id_|[\s"';|)])|kube[\/\\]config|git-credentials|netrc|docker[\/\\]config\.json|config[\/\\]gcloud|pypirc|npmrc)/
+        $p = /(~|\$HOME|\$\{HOME\}|\$\(HOME\)|%USERPROFILE%|\/root|\/home\/[A-Za-z0-9_.-]{1,32}|\/Users\/[A-Za-z0-9_.-]{1,32})[\/\\]\.(aws|ssh|kube|git-credentials|netrc|docker|config[\/\\]gcloud|pypirc|npmrc)[^\n|]{0,300}\|\s*(curl|wget|nc|ncat|netcat)\b/
     condition:
-        $u
+        any of them
 }
