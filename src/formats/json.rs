@@ -115,6 +115,8 @@ pub fn shallow(data: &[u8], max: usize) -> Option<Vec<u8>> {
     let mut depth = 0usize;
     let mut i = 0;
     let mut in_str = false;
+    // The container being replaced: where it starts, and how deep inside it the pass is.
+    let mut skipping: Option<(usize, usize)> = None;
     while i < data.len() {
         let b = data[i];
         if in_str {
@@ -125,35 +127,21 @@ pub fn shallow(data: &[u8], max: usize) -> Option<Vec<u8>> {
             }
         } else if b == b'"' {
             in_str = true;
-        } else if (b == b'[' || b == b'{') && depth == max {
-            // Skip the whole container and write `null` in its place.
-            let start = i;
-            let mut d = 0usize;
-            let mut s = false;
-            while i < data.len() {
-                let c = data[i];
-                if s {
-                    if c == b'\\' {
-                        i += 1;
-                    } else if c == b'"' {
-                        s = false;
-                    }
-                } else if c == b'"' {
-                    s = true;
-                } else if c == b'[' || c == b'{' {
-                    d += 1;
-                } else if c == b']' || c == b'}' {
-                    d -= 1;
-                    if d == 0 {
-                        break;
-                    }
+        } else if let Some((start, d)) = skipping.as_mut() {
+            if b == b'[' || b == b'{' {
+                *d += 1;
+            } else if b == b']' || b == b'}' {
+                *d -= 1;
+                if *d == 0 {
+                    let o = out.get_or_insert_with(Vec::new);
+                    o.extend_from_slice(&data[copied..*start]);
+                    o.extend_from_slice(b"null");
+                    copied = i + 1;
+                    skipping = None;
                 }
-                i += 1;
             }
-            let o = out.get_or_insert_with(Vec::new);
-            o.extend_from_slice(&data[copied..start]);
-            o.extend_from_slice(b"null");
-            copied = (i + 1).min(data.len());
+        } else if (b == b'[' || b == b'{') && depth == max {
+            skipping = Some((i, 1));
         } else if b == b'[' || b == b'{' {
             depth += 1;
         } else if b == b']' || b == b'}' {

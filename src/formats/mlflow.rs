@@ -267,6 +267,19 @@ fn conda_channels(ctx: &mut Ctx, doc: &Yaml, text: &str, loc: &Location) -> bool
             _ => {}
         }
     }
+    // One medium source finding at `line`, its text the evidence.
+    let report = |ctx: &mut Ctx, line: usize, what: &str, value: &str| {
+        let evidence = text.lines().nth(line.max(1) - 1).unwrap_or(value);
+        crate::formats::pins::emit_source(
+            ctx,
+            loc,
+            line as u64,
+            Severity::Medium,
+            what,
+            value,
+            evidence,
+        );
+    };
     let mut any = false;
     for key in keys {
         let Some(v) = doc.get(key) else { continue };
@@ -276,16 +289,11 @@ fn conda_channels(ctx: &mut Ctx, doc: &Yaml, text: &str, loc: &Location) -> bool
                 .as_str()
                 .filter(|s| matches!(*s, "false" | "False" | "no"))
             {
-                let line = v.line().unwrap_or(1);
-                let evidence = text.lines().nth(line - 1).unwrap_or(s);
-                crate::formats::pins::emit_source(
+                report(
                     ctx,
-                    loc,
-                    line as u64,
-                    Severity::Medium,
+                    v.line().unwrap_or(1),
                     "turns off certificate checks for every conda channel",
                     &format!("ssl_verify: {s}"),
-                    evidence,
                 );
             }
             continue;
@@ -308,16 +316,7 @@ fn conda_channels(ctx: &mut Ctx, doc: &Yaml, text: &str, loc: &Location) -> bool
             continue;
         }
         reported += 1;
-        let evidence = text.lines().nth(line - 1).unwrap_or(url);
-        crate::formats::pins::emit_source(
-            ctx,
-            loc,
-            line as u64,
-            Severity::Medium,
-            what,
-            url,
-            evidence,
-        );
+        report(ctx, line, what, url);
     }
     any
 }

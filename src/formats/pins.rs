@@ -1184,6 +1184,8 @@ fn toml_shallow(text: &str, max: usize) -> Option<String> {
     let mut out: Option<String> = None;
     let mut copied = 0;
     let (mut depth, mut i, mut after_eq) = (0usize, 0usize, false);
+    // The container being replaced: where it starts, and how deep inside it the pass is.
+    let mut skipping: Option<(usize, usize)> = None;
     // Passes over the string starting at `i` (a quote); returns the offset after it.
     let skip_string = |i: usize| -> usize {
         let q = b[i];
@@ -1211,59 +1213,41 @@ fn toml_shallow(text: &str, max: usize) -> Option<String> {
         b.len()
     };
     while i < b.len() {
-        match b[i] {
-            b'"' | b'\'' => {
+        match (b[i], skipping.as_mut()) {
+            (b'"' | b'\'', _) => {
                 i = skip_string(i);
                 continue;
             }
-            b'#' => {
+            (b'#', _) => {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
                 continue;
             }
-            b'\n' if depth == 0 => after_eq = false,
-            b'=' if depth == 0 => after_eq = true,
-            b'[' if depth == 0 && !after_eq => {
+            (b'[' | b'{', Some((_, d))) => *d += 1,
+            (b']' | b'}', Some((start, d))) => {
+                *d -= 1;
+                if *d == 0 {
+                    let o = out.get_or_insert_with(String::new);
+                    o.push_str(&text[copied..*start]);
+                    o.push('0');
+                    copied = i + 1;
+                    skipping = None;
+                }
+            }
+            (_, Some(_)) => {}
+            (b'\n', None) if depth == 0 => after_eq = false,
+            (b'=', None) if depth == 0 => after_eq = true,
+            (b'[', None) if depth == 0 && !after_eq => {
                 // A table header: to the end of its line.
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
                 continue;
             }
-            b'[' | b'{' if depth == max => {
-                let start = i;
-                let mut d = 0usize;
-                while i < b.len() {
-                    match b[i] {
-                        b'"' | b'\'' => {
-                            i = skip_string(i);
-                            continue;
-                        }
-                        b'#' => {
-                            while i < b.len() && b[i] != b'\n' {
-                                i += 1;
-                            }
-                            continue;
-                        }
-                        b'[' | b'{' => d += 1,
-                        b']' | b'}' => {
-                            d -= 1;
-                            if d == 0 {
-                                break;
-                            }
-                        }
-                        _ => {}
-                    }
-                    i += 1;
-                }
-                let o = out.get_or_insert_with(String::new);
-                o.push_str(&text[copied..start]);
-                o.push('0');
-                copied = (i + 1).min(b.len());
-            }
-            b'[' | b'{' => depth += 1,
-            b']' | b'}' => depth = depth.saturating_sub(1),
+            (b'[' | b'{', None) if depth == max => skipping = Some((i, 1)),
+            (b'[' | b'{', None) => depth += 1,
+            (b']' | b'}', None) => depth = depth.saturating_sub(1),
             _ => {}
         }
         i += 1;
@@ -1626,24 +1610,7 @@ fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: 
             .filter(|u| plain(u))
             // The artifacts' own URLs (PEP 751 `vcs`, `archive`, `sdist`, `wheels[]`; uv's
             // `sdist` and `wheels[]`).
-            .or_else(|| {
-                ["vcs", "archive", "sdist"]
-                    .iter()
-                    .filter_map(|k| {
-                        p.get(*k)
-                            .and_then(|a| a.get("url"))
-                            .and_then(|v| v.as_str())
-                    })
-                    .chain(
-                        p.get("wheels")
-                            .and_then(|w| w.as_array())
-                            .into_iter()
-                            .flatten()
-                            .take(1024)
-                            .filter_map(|w| w.get("url").and_then(|v| v.as_str())),
-                    )
-                    .find(|u| plain(u))
-            });
+            .or_else(|| artifact_fields(p, &["vcs", "archive", "sdist"], "url").find(|u| plain(u)));
         // A local source in a folder anyone can write: uv's `path`, `directory`, `editable`,
         // PEP 751's `directory.path` and `archive.path`, Poetry's `url` of a file or directory
         // source.
@@ -1651,19 +1618,11 @@ fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: 
             ["path", "directory", "editable", "url", "registry"]
                 .iter()
                 .filter_map(|k| source.and_then(|s| s.get(*k)).and_then(|v| v.as_str()))
-                .chain(["directory", "archive", "sdist"].iter().filter_map(|k| {
-                    p.get(*k)
-                        .and_then(|a| a.get("path"))
-                        .and_then(|v| v.as_str())
-                }))
-                .chain(
-                    p.get("wheels")
-                        .and_then(|w| w.as_array())
-                        .into_iter()
-                        .flatten()
-                        .take(1024)
-                        .filter_map(|w| w.get("path").and_then(|v| v.as_str())),
-                )
+                .chain(artifact_fields(
+                    p,
+                    &["directory", "archive", "sdist"],
+                    "path",
+                ))
                 .find(|u| shared_local(u))
         };
         let (url, what, sev) = match url {
@@ -1692,6 +1651,30 @@ fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: 
         let evidence = text.lines().nth((line - 1) as usize).unwrap_or("");
         emit_source(ctx, loc, line, sev, what, url, evidence);
     }
+}
+
+/// The string `field` of a lock file package's artifact tables `tables` (`sdist`, `archive`,
+/// …) and of each of its `wheels[]` (at most 1,024): where the installer fetches them from.
+fn artifact_fields<'a>(
+    p: &'a toml::Value,
+    tables: &'a [&'a str],
+    field: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    tables
+        .iter()
+        .filter_map(move |k| {
+            p.get(*k)
+                .and_then(|a| a.get(field))
+                .and_then(|v| v.as_str())
+        })
+        .chain(
+            p.get("wheels")
+                .and_then(|w| w.as_array())
+                .into_iter()
+                .flatten()
+                .take(1024)
+                .filter_map(move |w| w.get(field).and_then(|v| v.as_str())),
+        )
 }
 
 /// Whether a lock file's package lists artifacts and every one carries a hash: `sdist`,
