@@ -1617,3 +1617,31 @@ fn doubling_build_file_variables_are_bounded() {
         );
     }
 }
+
+/// Build files with multibyte characters where the byte scanners step (after a backslash, at
+/// the end of a read window) give findings or nothing, never a panic (found by fuzzing).
+#[test]
+fn build_files_with_multibyte_characters_anywhere_do_not_panic() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let window_edge = format!("execute_process(COMMAND {}é)\n", "a".repeat(64 * 1024 - 1));
+    for (name, text) in [
+        (
+            "CMakeLists.txt",
+            "execute_process(COMMAND \"\\é\" sh -c \"echo \\é\")\n".to_string(),
+        ),
+        ("x.cmake", window_edge),
+        (
+            "meson.build",
+            "s = 'é\\é' + 'é'\nrun_command(s, '\\é')\n".to_string(),
+        ),
+        (
+            "build.rs",
+            "fn main() { std::process::Command::new(\"\\é\").arg(r#\"é\"#).arg(\"é\\é\"); }\n"
+                .to_string(),
+        ),
+    ] {
+        let p = write(dir.path(), name, text.as_bytes());
+        let (r, _) = scan_within(&p, BudgetLimits::default(), HANG);
+        assert!(!r.io_error, "{name}");
+    }
+}

@@ -241,6 +241,20 @@ fn py_str(s: &str) -> String {
     out
 }
 
+/// `text[from..to]`, with `from` moved forward and `to` back to character boundaries: the
+/// scanners here step through bytes, and a hostile file puts multibyte characters anywhere.
+fn sl(text: &str, from: usize, to: usize) -> &str {
+    let mut to = to.min(text.len());
+    while !text.is_char_boundary(to) {
+        to -= 1;
+    }
+    let mut from = from.min(to);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    &text[from..to]
+}
+
 /// 1-based line of byte offset `at` in `text`.
 fn line_at(text: &str, at: usize) -> usize {
     text.as_bytes()[..at.min(text.len())]
@@ -309,7 +323,7 @@ fn cmake_args(text: &str, start: usize) -> Vec<String> {
                             c => s.push(c as char),
                         }
                     } else {
-                        let ch = text[i..].chars().next().unwrap_or(' ');
+                        let ch = sl(text, i, text.len()).chars().next().unwrap_or(' ');
                         s.push(ch);
                         i += ch.len_utf8() - 1;
                     }
@@ -327,7 +341,7 @@ fn cmake_args(text: &str, start: usize) -> Vec<String> {
                 {
                     i += 1;
                 }
-                args.push(text[s0..i].to_string());
+                args.push(sl(text, s0, i).to_string());
             }
         }
     }
@@ -747,12 +761,12 @@ fn meson_values(
                 i += 1;
             }
             b'\'' => {
-                let triple = text[i..].starts_with("'''");
+                let triple = sl(text, i, text.len()).starts_with("'''");
                 let q = if triple { "'''" } else { "'" };
                 let from = i + q.len();
                 let mut j = from;
                 let mut s = String::new();
-                while j < end && !text[j..].starts_with(q) {
+                while j < end && !sl(text, j, text.len()).starts_with(q) {
                     if !triple && b[j] == b'\\' && j + 1 < end {
                         j += 1;
                         match b[j] {
@@ -763,7 +777,7 @@ fn meson_values(
                         j += 1;
                         continue;
                     }
-                    let ch = text[j..].chars().next().unwrap_or(' ');
+                    let ch = sl(text, j, text.len()).chars().next().unwrap_or(' ');
                     s.push(ch);
                     j += ch.len_utf8();
                 }
@@ -784,8 +798,8 @@ fn meson_values(
                 while i < end && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
                     i += 1;
                 }
-                let word = &text[s0..i];
-                let rest = text[i..end].trim_start_matches([' ', '\t']);
+                let word = sl(text, s0, i);
+                let rest = sl(text, i, end).trim_start_matches([' ', '\t']);
                 if depth == 0 && rest.starts_with(':') {
                     key = Some(word.to_string());
                     joinable = false;
@@ -929,8 +943,8 @@ fn rust_string(text: &str, i: usize) -> Option<(String, usize)> {
         }
         let close = format!("\"{}", "#".repeat(hashes));
         let body = j + 1;
-        let end = text[body..].find(&close)? + body;
-        return Some((text[body..end].to_string(), end + close.len()));
+        let end = sl(text, body, text.len()).find(&close)? + body;
+        return Some((sl(text, body, end).to_string(), end + close.len()));
     }
     if b.get(i) != Some(&b'"') {
         return None;
@@ -954,7 +968,7 @@ fn rust_string(text: &str, i: usize) -> Option<(String, usize)> {
             j += 1;
             continue;
         }
-        let ch = text[j..].chars().next()?;
+        let ch = sl(text, j, text.len()).chars().next()?;
         s.push(ch);
         j += ch.len_utf8();
     }
@@ -967,13 +981,13 @@ fn rust_vars(text: &str) -> HashMap<String, String> {
     let mut vars = HashMap::new();
     for kw in ["let ", "const ", "static "] {
         let mut from = 0;
-        while let Some(i) = text[from..].find(kw) {
+        while let Some(i) = sl(text, from, text.len()).find(kw) {
             let at = from + i + kw.len();
             from = at;
             if vars.len() >= MAX_VARS {
                 break;
             }
-            let rest = text[at..].trim_start();
+            let rest = sl(text, at, text.len()).trim_start();
             let rest = rest.strip_prefix("mut ").unwrap_or(rest).trim_start();
             let n = rest
                 .bytes()
@@ -990,8 +1004,9 @@ fn rust_vars(text: &str) -> HashMap<String, String> {
                 continue;
             }
             let value_at = text.len() - after.len() + eq + 1;
-            let value_at =
-                value_at + (text[value_at..].len() - text[value_at..].trim_start().len());
+            let value_at = value_at
+                + (sl(text, value_at, text.len()).len()
+                    - sl(text, value_at, text.len()).trim_start().len());
             if let Some((s, _)) = rust_string(text, value_at) {
                 vars.entry(name.to_string()).or_insert(s);
             }
@@ -1041,7 +1056,7 @@ fn rust_call_args(
                 while j < end && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
                     j += 1;
                 }
-                if let Some(v) = vars.get(&text[s0..j]) {
+                if let Some(v) = vars.get(sl(text, s0, j)) {
                     argv.push(v.clone());
                 }
             }
@@ -1056,10 +1071,10 @@ fn rust_call_args(
 fn command_names(text: &str) -> Vec<String> {
     let mut names = vec!["Command".to_string()];
     let mut from = 0;
-    while let Some(i) = text[from..].find("Command as ") {
+    while let Some(i) = sl(text, from, text.len()).find("Command as ") {
         let at = from + i + "Command as ".len();
         from = at;
-        let n: String = text[at..]
+        let n: String = sl(text, at, text.len())
             .chars()
             .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
             .collect();
@@ -1076,7 +1091,7 @@ fn cargo(text: &str) -> Vec<Command> {
     for cmd in command_names(text) {
         let needle = format!("{cmd}::new(");
         let mut from = 0;
-        while let Some(i) = text[from..].find(&needle) {
+        while let Some(i) = sl(text, from, text.len()).find(&needle) {
             let at = from + i;
             let open = at + needle.len() - 1;
             from = open + 1;
@@ -1094,26 +1109,26 @@ fn cargo(text: &str) -> Vec<Command> {
             }
             argv.truncate(1);
             // The chain up to the end of the statement.
-            let end = text[j..]
+            let end = sl(text, j, text.len())
                 .find(';')
                 .map_or(text.len(), |k| j + k)
                 .min(j + 16 * 1024);
             while j < end && argv.len() < MAX_ARGS {
-                let Some(k) = text[j..end].find(".arg") else {
+                let Some(k) = sl(text, j, end).find(".arg") else {
                     break;
                 };
                 j += k + 4;
-                if text[j..].starts_with('s') {
+                if sl(text, j, text.len()).starts_with('s') {
                     j += 1;
                 }
-                if text[j..].starts_with('(') {
+                if sl(text, j, text.len()).starts_with('(') {
                     j = rust_call_args(text, j, end, &vars, &mut argv);
                 }
             }
             // `let mut c = Command::new(…); c.arg(…); c.args([…]);`: the statements after it
             // that add to the same binding.
             // The path before the type (`std::process::`) is passed over.
-            let mut before = text[..at].trim_end();
+            let mut before = sl(text, 0, at).trim_end();
             while let Some(p) = before.strip_suffix("::") {
                 before = p.trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
             }
@@ -1129,12 +1144,12 @@ fn cargo(text: &str) -> Vec<Command> {
                 let stop = (end + 16 * 1024).min(text.len());
                 let mut k = end;
                 let dot = format!("{binding}.arg");
-                while let Some(m) = text[k..stop].find(&dot) {
+                while let Some(m) = sl(text, k, stop).find(&dot) {
                     k += m + dot.len();
-                    if text[k..].starts_with('s') {
+                    if sl(text, k, text.len()).starts_with('s') {
                         k += 1;
                     }
-                    if text[k..].starts_with('(') {
+                    if sl(text, k, text.len()).starts_with('(') {
                         k = rust_call_args(text, k, stop, &vars, &mut argv);
                     }
                     if argv.len() >= MAX_ARGS {
