@@ -430,6 +430,8 @@ fn build_file_commands_run_at_install() {
     }
     for (name, text) in [
         ("CMakeLists.txt", "cmake_minimum_required(VERSION 3.15)\nproject(x)\nexecute_process(COMMAND \"${Python_EXECUTABLE}\" -c \"import pybind11; print(pybind11.get_cmake_dir())\" OUTPUT_VARIABLE d OUTPUT_STRIP_TRAILING_WHITESPACE)\nexecute_process(COMMAND git describe --tags WORKING_DIRECTORY ${CMAKE_SOURCE_DIR} OUTPUT_VARIABLE v)\nadd_custom_command(OUTPUT gen.c COMMAND ${Python_EXECUTABLE} ${CMAKE_SOURCE_DIR}/gen.py gen.c DEPENDS gen.py)\n"),
+        // PyTorch's ROCm probe: a local program piped into `bash -c` (a pipeline, not a download).
+        ("x.cmake", "execute_process(COMMAND \"rocm_agent_enumerator\" COMMAND bash \"-c\" \"grep -v gfx000 | sort -u | xargs | tr -d '\\n'\"\n  RESULT_VARIABLE r OUTPUT_VARIABLE a)\n"),
         ("meson.build", "project('x', 'c')\nversion = run_command('git', 'describe', '--tags', check: false).stdout().strip()\npy = import('python').find_installation()\ncustom_target('gen', output: 'gen.c', command: [py, files('gen.py'), '@OUTPUT@'])\n"),
         ("build.rs", "fn main() {\n    let out = std::process::Command::new(\"git\").args([\"rev-parse\", \"HEAD\"]).output().unwrap();\n    println!(\"cargo:rustc-env=GIT_HASH={}\", String::from_utf8_lossy(&out.stdout));\n}\n"),
     ] {

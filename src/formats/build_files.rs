@@ -161,34 +161,44 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], kind: Kind, loc: &Location, depth: u3
 /// credential location, decoded or evaluated text, or a reverse-shell device.
 fn risky(command: &str) -> bool {
     let lower = command.to_ascii_lowercase();
-    let words = [
+    // Programs, compared as whole words (a path's last part: `/usr/bin/curl`).
+    let programs = [
         "curl",
         "wget",
+        "nc",
+        "ncat",
+        "netcat",
+        "socat",
+        "telnet",
+        "ssh",
+        "scp",
+        "rsync",
+        "ftp",
+        "base64",
+        "eval",
+        "powershell",
+        "pwsh",
+        "iex",
+    ];
+    let words = lower
+        .split(|c: char| c.is_whitespace() || "|;&()'\"`".contains(c))
+        .map(|w| {
+            w.rsplit(['/', '\\'])
+                .next()
+                .unwrap_or(w)
+                .trim_end_matches(".exe")
+        });
+    let texts = [
         "http://",
         "https://",
         "ftp://",
         "/dev/tcp",
         "/dev/udp",
-        "nc ",
-        "ncat",
-        "netcat",
-        "socat",
-        "telnet",
-        "ssh ",
-        "scp ",
-        "rsync",
-        "base64",
-        "eval ",
-        "| sh",
-        "|sh",
-        "| bash",
-        "|bash",
         "python -c",
         "python3 -c",
-        "powershell",
-        "iex",
     ];
-    words.iter().any(|w| lower.contains(w))
+    words.take(4096).any(|w| programs.contains(&w))
+        || texts.iter().any(|t| lower.contains(t))
         || crate::formats::python::credential_in(command).is_some()
 }
 
