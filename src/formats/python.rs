@@ -1951,6 +1951,19 @@ const CREDENTIAL_PATHS: &[&str] = &[
     "~/.config/gh/hosts.yml",
 ];
 
+/// Credential files in a home folder that a pattern rooted there (`~/…`, as `expanduser` and
+/// `Path.home()` spell it) is also tried against: the names the wildcard parts of a search for
+/// secrets hit (`~/.config/**/*token*`, `~/**/*credential*`, `~/**/*.pem`, `~/**/*secret*`).
+/// Only for patterns rooted at home: `**/*token*` in a project names nothing of the user's.
+const HOME_CREDENTIAL_FILES: &[&str] = &[
+    "~/.config/gcloud/access_tokens.db",
+    "~/.config/gcloud/application_default_credentials.json",
+    "~/.cache/huggingface/token",
+    "~/.azure/msal_token_cache.json",
+    "~/.config/app/client_secret.json",
+    "~/.ssh/key.pem",
+];
+
 /// The credential location a string literal names ([`CREDENTIALS`] or [`MORE_CREDENTIALS`] as
 /// a substring, Windows separators read as `/`; a [`CREDENTIAL_COMPONENTS`] path component; a
 /// glob pattern that matches one of [`CREDENTIAL_PATHS`]), if any.
@@ -2019,9 +2032,15 @@ fn credential_glob(s: &str) -> Option<String> {
         .build()
         .ok()?
         .compile_matcher();
+    let home = if s.starts_with('~') {
+        HOME_CREDENTIAL_FILES
+    } else {
+        &[]
+    };
     CREDENTIAL_PATHS
         .iter()
         .find(|p| m.is_match(p) || m.is_match(p.trim_start_matches("~/")))
+        .or_else(|| home.iter().find(|p| m.is_match(p)))
         .map(|p| format!("{s} (matches {p})"))
 }
 
