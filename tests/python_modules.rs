@@ -1356,7 +1356,7 @@ fn functions_a_registry_holds_run_where_its_entries_are_called() {
 fn a_shipped_logging_ini_is_code_file_config_runs() {
     const CALL: &str = "import logging.config, os\nlogging.config.fileConfig(os.path.join(os.path.dirname(__file__), 'logging.ini'))\n";
     const EVIL: &str = "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n[logger_root]\nhandlers=h\n[handler_h]\nclass=StreamHandler\nargs=(__import__('os').system('echo airlock-test'),)\n";
-    const BENIGN: &str = "[loggers]\nkeys=root\n[handlers]\nkeys=h,f\n[formatters]\nkeys=f\n[logger_root]\nlevel=INFO\nhandlers=h,f\n[handler_h]\nclass=StreamHandler\nlevel=INFO\nformatter=f\nargs=(sys.stderr,)\n[handler_f]\nclass=handlers.RotatingFileHandler\nargs=('app.log', 'a')\nkwargs={'maxBytes': 1024}\n[formatter_f]\nformat=%(asctime)s %(message)s\n";
+    const BENIGN: &str = "[loggers]\nkeys=root\n[handlers]\nkeys=h,f\n[formatters]\nkeys=f\n[logger_root]\nlevel=INFO\nhandlers=h,f\n[handler_h]\nclass=StreamHandler\nlevel=INFO\nformatter=f\nargs=(sys.stderr,)\n[handler_f]\nclass=handlers.RotatingFileHandler\nargs=('app.log', 'a')\nkwargs={'maxBytes': 1024}\n[handler_s]\nclass=logging.handlers.SysLogHandler\nargs=(('logs.example.invalid', 514),)\n[formatter_f]\nformat=%(asctime)s %(message)s\n";
     let (_d, r) = scan_tree(&[("demo/__init__.py", CALL), ("demo/logging.ini", EVIL)]);
     assert_eq!(
         worst(&r, "python-shell-command", "demo/__init__.py"),

@@ -1723,7 +1723,16 @@ fn logging_configs(j: &mut Join<'_, '_>) -> Vec<(usize, Finding)> {
         if !super::analyse_logging_config(&mut scratch, &text, role, ini) {
             continue;
         }
+        let network = crate::rules::python::python_network_at_load::RULE.id;
         for f in scratch.findings {
+            // Handlers that send records (`SysLogHandler`, `HTTPHandler`, `SMTPHandler`) are
+            // what a logging configuration is for, and connect when a record is logged: made
+            // alone, they are not egress at load.
+            let severity = if f.rule.id == network {
+                f.severity.min(Severity::Low)
+            } else {
+                f.severity
+            };
             let at = match f.location.span {
                 Some(Span::Line { line }) => format!("{path}:{line}"),
                 _ => path.clone(),
@@ -1736,7 +1745,7 @@ fn logging_configs(j: &mut Join<'_, '_>) -> Vec<(usize, Finding)> {
                         .location
                         .with_span(Span::Line { line: *line as u64 }),
                 )
-                .severity(f.severity)
+                .severity(severity)
                 .message(format!(
                     "{} (a handler of {at}, which logging.config.fileConfig evaluates)",
                     f.message
