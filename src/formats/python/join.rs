@@ -1643,6 +1643,7 @@ pub fn join<'a>(
                 .build(),
         ));
     }
+    out.extend(logging_configs(&mut j));
     let truncated = j.truncated.len();
     if truncated > 0 {
         j.left.extend(j.truncated.iter().copied());
@@ -1669,6 +1670,88 @@ pub fn join<'a>(
                         j.shown(at)
                     ))
                     .build(),
+            ));
+        }
+    }
+    out
+}
+
+/// Logging configurations a module's top level hands to `logging.config.fileConfig`
+/// (`ModuleLinks::configs`): when the package ships the file (read through the join's sources,
+/// within [`super::MAX_SOURCE`]), what fileConfig evaluates of it is analysed as code the
+/// module runs in its role, and each finding is put on the module's call, naming the file's
+/// line. A file the package does not ship is not judged. Scripts and tests run on purpose and
+/// are left out, as in the walk.
+fn logging_configs(j: &mut Join<'_, '_>) -> Vec<(usize, Finding)> {
+    let mut out = Vec::new();
+    let mut wanted: Vec<(usize, Location, String, usize)> = Vec::new();
+    for m in &j.modules {
+        if m.links.configs.is_empty() || m.links.kind != Kind::Module {
+            continue;
+        }
+        let dir = folder(&m.path);
+        for (rel, line) in &m.links.configs {
+            let path = if dir.is_empty() {
+                normalise(rel)
+            } else {
+                normalise(&format!("{dir}/{rel}"))
+            };
+            let mut loc = m.links.location.clone();
+            match loc.members.last_mut() {
+                Some(last) => *last = path.clone(),
+                None => loc.path = std::path::PathBuf::from(&path),
+            }
+            wanted.push((m.origin, loc, path, *line));
+        }
+    }
+    // Bounded like the modules read again: at most 64 files per join.
+    wanted.truncate(64);
+    if wanted.is_empty() || j.read > MAX_READ {
+        return out;
+    }
+    let locs: Vec<&Location> = wanted.iter().map(|w| &w.1).collect();
+    let texts = j.sources.read(&locs);
+    for ((origin, ini, path, line), text) in wanted.iter().zip(texts) {
+        let Some(text) = text else { continue };
+        j.read += text.len() as u64;
+        let Some(m) = j.modules.iter().find(|m| m.origin == *origin) else {
+            continue;
+        };
+        let role = m.links.role;
+        let text = String::from_utf8_lossy(&text);
+        let mut scratch = crate::analyse::Ctx::new(crate::analyse::BudgetLimits::default());
+        if !super::analyse_logging_config(&mut scratch, &text, role, ini) {
+            continue;
+        }
+        let network = crate::rules::python::python_network_at_load::RULE.id;
+        for f in scratch.findings {
+            // Handlers that send records (`SysLogHandler`, `HTTPHandler`, `SMTPHandler`) are
+            // what a logging configuration is for, and connect when a record is logged: made
+            // alone, they are not egress at load.
+            let severity = if f.rule.id == network {
+                f.severity.min(Severity::Low)
+            } else {
+                f.severity
+            };
+            let at = match f.location.span {
+                Some(Span::Line { line }) => format!("{path}:{line}"),
+                _ => path.clone(),
+            };
+            out.push((
+                *origin,
+                Finding::builder(
+                    f.rule,
+                    m.links
+                        .location
+                        .with_span(Span::Line { line: *line as u64 }),
+                )
+                .severity(severity)
+                .message(format!(
+                    "{} (a handler of {at}, which logging.config.fileConfig evaluates)",
+                    f.message
+                ))
+                .evidence(f.evidence)
+                .build(),
             ));
         }
     }

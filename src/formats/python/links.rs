@@ -166,6 +166,11 @@ pub struct ModuleLinks {
     pub hot_net: Vec<String>,
     /// A bound dropped some of the above.
     pub truncated: bool,
+    /// Parsed: the logging configuration files its top level hands to
+    /// `logging.config.fileConfig` by a constant relative path (`/`-separated, relative to the
+    /// module's folder), with the call's line; the join reads a shipped one and judges what
+    /// fileConfig evaluates of it (`python/logging_ini.rs`).
+    pub configs: Vec<(String, usize)>,
 }
 
 /// The methods that run when a class is called or subclassed.
@@ -242,6 +247,7 @@ impl ModuleLinks {
                     && e.functions.is_empty()
                     && e.script_latent.is_empty()
             })
+            && self.configs.is_empty()
     }
 }
 
@@ -940,6 +946,7 @@ fn parsed(
         hot_classes: Vec::new(),
         hot_net: Vec::new(),
         truncated,
+        configs: Vec::new(),
     }
 }
 

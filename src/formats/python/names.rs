@@ -595,6 +595,39 @@ impl Names {
 
     /// Whether the callee `f` is one of the dynamic import or attribute functions. Judged from
     /// its own name (an identifier or `module.attribute`), without following call chains.
+    /// Whether the leftmost name of a dotted callee (`redis` in `redis.Redis`, `rd` bound by
+    /// `import redis as rd`) is a service package [`service_client`] knows. Bounded walk down
+    /// attributes and calls.
+    fn service_root_of(&self, f: Node<'_>, src: &[u8], scope: usize) -> bool {
+        let mut x = f;
+        for _ in 0..16 {
+            x = match x.kind() {
+                "attribute" => match field(x, F::Object) {
+                    Some(o) => o,
+                    None => return false,
+                },
+                "call" => match field(x, F::Function) {
+                    Some(o) => o,
+                    None => return false,
+                },
+                "identifier" => {
+                    let id = text(x, src);
+                    if service_root(id) {
+                        return true;
+                    }
+                    return match self.lookup(scope, id).map(|b| &b.value) {
+                        Some(Value::Name(n)) => {
+                            service_root(n.split(['.', '(']).next().unwrap_or(n))
+                        }
+                        _ => false,
+                    };
+                }
+                _ => return false,
+            };
+        }
+        false
+    }
+
     fn special(&self, f: Node<'_>, src: &[u8], scope: usize) -> Option<Special> {
         let of = |name: &str| match &*canonical(name) {
             "__import__" | "importlib.__import__" => Some(Special::DunderImport),
@@ -1670,7 +1703,15 @@ impl Names {
         match f.kind() {
             "attribute" => {
                 let last = field(f, F::Attribute).map(|a| text(a, src));
-                if !last.is_some_and(known) {
+                // A service's constructor reached through its module (`redis.Redis(…)`,
+                // `rd.StrictRedis(…)`) is followed like `from redis import Redis; Redis(…)`,
+                // whose bound name passes below: the root of the dotted callee, or what it is
+                // bound to, decides (py16 note: `r = redis.Redis(…)` then `r.set(…)`).
+                if !last.is_some_and(known)
+                    && !last.is_some_and(|l| {
+                        service_constructor(l) && self.service_root_of(f, src, scope)
+                    })
+                {
                     return None;
                 }
             }
@@ -3094,26 +3135,35 @@ fn py_slice(b: &[u8], start: Option<i64>, stop: Option<i64>, step: i64) -> Vec<u
 fn service_client(callee: &str) -> bool {
     let root = callee.split(['.', '(']).next().unwrap_or(callee);
     let last = callee.rsplit('.').next().unwrap_or(callee);
-    let constructor = last.starts_with(|c: char| c.is_ascii_uppercase())
+    service_constructor(last) && service_root(root)
+}
+
+/// Whether the last name of a callee may make a service's client (a class, or a factory
+/// function such as `boto3.client`).
+fn service_constructor(last: &str) -> bool {
+    last.starts_with(|c: char| c.is_ascii_uppercase())
         || matches!(
             last,
             "client" | "resource" | "socket" | "from_url" | "connect"
-        );
-    constructor
-        && matches!(
-            root,
-            "paho"
-                | "zmq"
-                | "redis"
-                | "pymongo"
-                | "kafka"
-                | "confluent_kafka"
-                | "boto3"
-                | "paramiko"
-                | "pysftp"
-                | "telebot"
-                | "telegram"
         )
+}
+
+/// Whether a top-level package name is one of the services [`service_client`] knows.
+fn service_root(root: &str) -> bool {
+    matches!(
+        root,
+        "paho"
+            | "zmq"
+            | "redis"
+            | "pymongo"
+            | "kafka"
+            | "confluent_kafka"
+            | "boto3"
+            | "paramiko"
+            | "pysftp"
+            | "telebot"
+            | "telegram"
+    )
 }
 
 #[cfg(test)]
