@@ -324,6 +324,11 @@ const ZIP_TAIL: u64 = 22 + 65535;
 /// ([`crate::formats::chat_template`], [`crate::formats::hydra`]); up to 64 MiB.
 fn reads_whole_text(path: &Path, size: u64) -> bool {
     size <= MAX_WHOLE_TEXT && carries_template(path)
+        // Build files are read for the commands they run (`formats/build_files.rs`).
+        || size <= crate::formats::build_files::MAX_TEXT as u64
+            && path.file_name().is_some_and(|n| {
+                crate::formats::build_files::kind(&n.to_string_lossy()).is_some()
+            })
 }
 
 /// Largest file [`reads_whole_text`] reads whole (bytes).

