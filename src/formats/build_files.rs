@@ -1248,6 +1248,23 @@ fn new_call_at(text: &str, at: usize, name: &str) -> Option<usize> {
     (b.get(i) == Some(&b'(')).then_some(i)
 }
 
+/// Whether a line's text up to a point holds a `//` comment start outside string literals.
+fn line_comment_before(line: &str) -> bool {
+    let b = line.as_bytes();
+    let mut in_str = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'/' if !in_str && b.get(i + 1) == Some(&b'/') => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
+}
+
 /// The end of the Rust statement from `j`: the first `;` outside strings and comments, at
 /// most `limit` bytes on.
 fn statement_end(text: &str, mut j: usize, limit: usize) -> usize {
@@ -1296,7 +1313,7 @@ fn cargo(text: &str) -> Vec<Command> {
             };
             // In a line comment (`// Command::new("x")`): not code.
             let line_start = sl(text, 0, at).rfind('\n').map_or(0, |n| n + 1);
-            if sl(text, line_start, at).contains("//") {
+            if line_comment_before(sl(text, line_start, at)) {
                 continue;
             }
             seen += 1;
@@ -1459,6 +1476,14 @@ mod tests {
                 Command::Argv(2, vec!["python3".into(), "-c".into(), "print(1)".into()]),
                 Command::Write(3, "${SP}/x.pth".into(), "import os".into()),
             ]
+        );
+        let url = "fn main() { let u = \"https://x.example.invalid/i.sh\"; let _ = std::process::Command::new(\"sh\").arg(u); }\n// Command::new(\"true\")\n";
+        assert_eq!(
+            commands(url, Kind::CargoBuild),
+            vec![Command::Argv(
+                1,
+                vec!["sh".into(), "https://x.example.invalid/i.sh".into()]
+            )]
         );
         let rust = "use std::process::Command as C;\nconst P: &str = \"echo hi\";\nfn main() {\n    let s = \"sh\";\n    let mut cmd = C::new(s);\n    cmd.arg(\"-c\");\n    cmd.args([P]);\n    cmd.status().unwrap();\n}\n";
         assert_eq!(
