@@ -209,25 +209,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], kind: Kind, loc: &Location, depth: u3
 /// credential location, decoded or evaluated text, or a reverse-shell device.
 fn risky(command: &str) -> bool {
     let lower = command.to_ascii_lowercase();
-    // Programs, compared as whole words (a path's last part: `/usr/bin/curl`).
-    let programs = [
-        "curl",
-        "wget",
-        "nc",
-        "ncat",
-        "netcat",
-        "socat",
-        "telnet",
-        "ssh",
-        "scp",
-        "rsync",
-        "ftp",
-        "base64",
-        "eval",
-        "powershell",
-        "pwsh",
-        "iex",
-    ];
+    // Programs, compared as whole words (a path's last part: `/usr/bin/curl`): the network
+    // clients conda's activation hooks are judged by, and decoders and evaluators.
+    let programs = ["rsync", "base64", "eval", "powershell", "pwsh", "iex"];
     let words = lower
         .split(|c: char| c.is_whitespace() || "|;&()'\"`".contains(c))
         .map(|w| {
@@ -245,7 +229,9 @@ fn risky(command: &str) -> bool {
         "python -c",
         "python3 -c",
     ];
-    words.take(4096).any(|w| programs.contains(&w))
+    words
+        .take(4096)
+        .any(|w| programs.contains(&w) || crate::formats::pypkg::NETWORK_PROGRAMS.contains(&w))
         || texts.iter().any(|t| lower.contains(t))
         || crate::formats::python::credential_in(command).is_some()
 }

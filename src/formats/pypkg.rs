@@ -1261,6 +1261,30 @@ fn jupyter_extensions(ctx: &mut Ctx, data: &[u8], loc: &Location) {
 /// Lines of an activation hook [`activation_command`] reads; a hook is a few dozen.
 const MAX_HOOK_LINES: usize = 10_000;
 
+/// Programs that reach the network, by their lower-case name (`curl`, `nc`, PowerShell's
+/// `Invoke-WebRequest`, Windows' `certutil`): what conda activation hooks and build files
+/// (`formats/build_files.rs`) are judged by.
+pub(crate) const NETWORK_PROGRAMS: &[&str] = &[
+    "curl",
+    "wget",
+    "nc",
+    "ncat",
+    "netcat",
+    "socat",
+    "telnet",
+    "ssh",
+    "scp",
+    "sftp",
+    "ftp",
+    "tftp",
+    "invoke-webrequest",
+    "invoke-restmethod",
+    "iwr",
+    "irm",
+    "bitsadmin",
+    "certutil",
+];
+
 /// The first command in an activation hook (sh, bash, cmd or PowerShell) that does what
 /// activation hooks do not: start a process that outlives the activation (a command ended by a
 /// single `&`, `nohup`, `setsid`, `disown`, cmd's `start /b`, `Start-Process`) or reach the
@@ -1269,26 +1293,6 @@ const MAX_HOOK_LINES: usize = 10_000;
 /// `conda` or `python` helpers. Returns (1-based line, what it does, the line); comments are
 /// skipped and the first [`MAX_HOOK_LINES`] lines read.
 fn activation_command(data: &[u8]) -> Option<(usize, &'static str, String)> {
-    const NET: &[&str] = &[
-        "curl",
-        "wget",
-        "nc",
-        "ncat",
-        "netcat",
-        "socat",
-        "telnet",
-        "ssh",
-        "scp",
-        "sftp",
-        "ftp",
-        "tftp",
-        "invoke-webrequest",
-        "invoke-restmethod",
-        "iwr",
-        "irm",
-        "bitsadmin",
-        "certutil",
-    ];
     const DETACH: &[&str] = &["nohup", "setsid", "disown", "start-process", "daemonize"];
     for (i, raw) in data.split(|&b| b == b'\n').take(MAX_HOOK_LINES).enumerate() {
         let line = String::from_utf8_lossy(raw);
@@ -1339,7 +1343,7 @@ fn activation_command(data: &[u8]) -> Option<(usize, &'static str, String)> {
             || lower.contains("start \"\" /b")
         {
             "starts a process that outlives the activation"
-        } else if words.iter().any(|w| NET.contains(w))
+        } else if words.iter().any(|w| NETWORK_PROGRAMS.contains(w))
             || lower.contains("/dev/tcp/")
             || lower.contains("/dev/udp/")
         {
