@@ -221,6 +221,21 @@ fn index_configuration_outside_requirements_txt_is_read() {
         wrong.push(format!("utf16: {:?}", summary(&r)));
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
+    // 300,000 keys before `channels:` stop the YAML reading at its event bound: said, not
+    // silently clean (tester t23 rc_many_keys).
+    let many: String = (0..300_000)
+        .map(|i| format!("k{i}: v\n"))
+        .collect::<String>()
+        + "channels:\n  - http://conda.example.invalid/channel\n";
+    let p = dir.path().join("many").join(".condarc");
+    std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&p, many).expect("write");
+    let r = scan_file(&p, BudgetLimits::default());
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "resource-limit"),
+        "{:?}",
+        summary(&r)
+    );
 }
 
 /// Prose and plain lists in the same places, one index over HTTPS, uv's explicit or

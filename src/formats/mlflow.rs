@@ -189,7 +189,9 @@ pub fn analyse_conda(ctx: &mut Ctx, data: &[u8], loc: &Location) -> bool {
     let (doc, stop) = yaml::parse(&text);
     let channels = conda_channels(ctx, &doc, &text, loc);
     let Some(deps) = doc.get("dependencies") else {
-        if channels {
+        // A bound that stopped the reading before any key of conda's was seen is reported
+        // too: the file is named as conda's, and its channels may lie past the bound.
+        if channels || matches!(stop, Some(Stop::Bound(_))) {
             report_stop(ctx, stop, loc, "the rest of the conda configuration");
         }
         return channels;
