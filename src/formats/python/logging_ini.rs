@@ -10,8 +10,9 @@
 //!
 //! The reading follows `configparser` as `fileConfig` uses it: `[section]` headers (names kept
 //! as written), `key = value` or `key: value` with keys lowercased, `#`/`;` comment lines, and
-//! indented continuation lines joined to the value. `%%` is read as `%` (basic interpolation);
-//! other interpolations are left as written.
+//! indented continuation lines joined to the value, lines ended by `\n`, `\r\n` or `\r`
+//! (universal newlines), and `%(name)s` expanded from the section's keys and `[DEFAULT]`'s and
+//! `%%` read as `%` (basic interpolation, [`interpolate`]).
 
 /// Lines of a configuration file read, and handler sections written.
 const MAX_LINES: usize = 20_000;
@@ -26,12 +27,58 @@ struct Handler {
     class: Option<String>,
     args: Option<String>,
     kwargs: Option<String>,
+    /// Every key of the section (lowercased) and its value, for `%(name)s` interpolation.
+    keys: std::collections::HashMap<String, String>,
+}
+
+/// `%(name)s` references expanded as `configparser`'s basic interpolation does (the section's
+/// keys, then `[DEFAULT]`'s; at most 10 levels, as its `MAX_INTERPOLATION_DEPTH`), `%%` read
+/// as `%`; the result cut to [`MAX_VALUE`] bytes.
+fn interpolate(
+    value: &str,
+    keys: &std::collections::HashMap<String, String>,
+    defaults: &std::collections::HashMap<String, String>,
+    depth: usize,
+) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(r) = after.strip_prefix('%') {
+            out.push('%');
+            rest = r;
+        } else if let Some((name, r)) = after
+            .strip_prefix('(')
+            .and_then(|a| a.split_once(")s"))
+            .filter(|(n, _)| !n.contains(['(', ')']) && n.len() <= 128)
+        {
+            let lower = name.to_ascii_lowercase();
+            match keys.get(&lower).or_else(|| defaults.get(&lower)) {
+                Some(v) if depth < 10 => out.push_str(&interpolate(v, keys, defaults, depth + 1)),
+                _ => out.push_str(&rest[i..i + 1 + name.len() + 3]),
+            }
+            rest = r;
+        } else {
+            out.push('%');
+            rest = after;
+        }
+        if out.len() > MAX_VALUE {
+            break;
+        }
+    }
+    out.push_str(rest);
+    out.chars().take(MAX_VALUE).collect()
 }
 
 /// The Python source `fileConfig` evaluates of `text`, as long in lines as the file; `None`
 /// when no handler section has a `class`, `args` or `kwargs` value.
 pub fn program(text: &str) -> Option<String> {
+    // Python reads the file with universal newlines: a lone `\r` ends a line too.
+    let text = &text.replace("\r\n", "\n").replace('\r', "\n");
     let mut handlers: Vec<Handler> = Vec::new();
+    let mut defaults: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    let mut in_defaults = false;
     let mut in_handler = false;
     // The key whose value continuation lines extend.
     let mut current: Option<&'static str> = None;
@@ -64,12 +111,13 @@ pub fn program(text: &str) -> Option<String> {
         if let Some(name) = trimmed.strip_prefix('[') {
             let name = name.split(']').next().unwrap_or("");
             in_handler = name.starts_with("handler_") && handlers.len() < MAX_HANDLERS;
+            in_defaults = name == "DEFAULT";
             if in_handler {
                 handlers.push(Handler::default());
             }
             continue;
         }
-        if !in_handler {
+        if !in_handler && !in_defaults {
             continue;
         }
         let Some(at) = trimmed.find(['=', ':']) else {
@@ -77,6 +125,16 @@ pub fn program(text: &str) -> Option<String> {
         };
         let key = trimmed[..at].trim().to_ascii_lowercase();
         let value = trimmed[at + 1..].trim();
+        let kept: String = value.chars().take(MAX_VALUE).collect();
+        if in_defaults {
+            if defaults.len() < MAX_HANDLERS {
+                defaults.insert(key, kept);
+            }
+            continue;
+        }
+        if let Some(h) = handlers.last_mut().filter(|h| h.keys.len() < MAX_HANDLERS) {
+            h.keys.insert(key.clone(), kept);
+        }
         let key: &'static str = match key.as_str() {
             "class" => "class",
             "args" => "args",
@@ -87,7 +145,6 @@ pub fn program(text: &str) -> Option<String> {
             continue;
         };
         let value: String = value.chars().take(MAX_VALUE).collect();
-        let value = value.replace("%%", "%");
         if h.line == 0 {
             h.line = i + 1;
         }
@@ -107,9 +164,12 @@ pub fn program(text: &str) -> Option<String> {
         }
         // A bare class name is looked up in `logging`'s namespace; a dotted one that is not
         // there is imported (`_resolve`): either way it is called with the arguments.
-        let class = h.class.unwrap_or_else(|| "StreamHandler".to_string());
-        let args = h.args.unwrap_or_else(|| "()".to_string());
-        let kwargs = h.kwargs.unwrap_or_else(|| "{}".to_string());
+        let expand = |v: Option<String>, default: &str| {
+            interpolate(v.as_deref().unwrap_or(default), &h.keys, &defaults, 0)
+        };
+        let class = expand(h.class.clone(), "StreamHandler");
+        let args = expand(h.args.clone(), "()");
+        let kwargs = expand(h.kwargs.clone(), "{}");
         let call = format!("({class})(*({args}), **({kwargs}))");
         let slot = &mut out[h.line - 1];
         if slot.is_empty() {
@@ -141,5 +201,23 @@ mod tests {
             p.lines().nth(1),
             Some("(StreamHandler)(*(('a', 'b')), **({}))")
         );
+    }
+
+    /// `%(name)s` from the section and `[DEFAULT]` is expanded, `%%` is `%`, and a lone `\r`
+    /// ends a line, as `configparser` reads the file for `fileConfig` (tester t23 i01-i03).
+    #[test]
+    fn interpolation_and_lone_carriage_returns_are_read_as_configparser_does() {
+        let ini = "[DEFAULT]\ncmd=__import__('os').system('echo hi')\n[handler_h]\nmod=os\nargs=(%(cmd)s, '%(mod)s', '100%%')\n";
+        let p = program(ini).expect("a handler");
+        assert_eq!(
+            p.lines().nth(4),
+            Some("(StreamHandler)(*((__import__('os').system('echo hi'), 'os', '100%')), **({}))")
+        );
+        let cr = "[handler_h]\rargs=(1,)\r";
+        let p = program(cr).expect("a handler");
+        assert_eq!(p.lines().nth(1), Some("(StreamHandler)(*((1,)), **({}))"));
+        // A reference to itself stops at ten levels.
+        let looped = "[handler_h]\na=%(a)s\nargs=(%(a)s,)\n";
+        assert!(program(looped).is_some());
     }
 }
