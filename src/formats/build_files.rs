@@ -126,25 +126,13 @@ fn size(c: &Command) -> usize {
 /// The commands of a build file's text ([`MAX_COMMANDS`] at most, [`MAX_TOTAL`] bytes in all).
 pub fn commands(text: &str, kind: Kind) -> Vec<Command> {
     STOPPED.with(|s| s.borrow_mut().take());
+    // [`push`] keeps them within the bounds while they are built.
     let mut all = match kind {
         Kind::Cmake => cmake(text),
         Kind::Meson => meson(text),
         Kind::CargoBuild => cargo(text),
     };
-    let mut total = 0;
-    let keep = all
-        .iter()
-        .take_while(|c| {
-            total += size(c);
-            total <= MAX_TOTAL
-        })
-        .count();
-    if keep < all.len() {
-        stopped(format!("{MAX_TOTAL} bytes of build commands"));
-    } else if keep > MAX_COMMANDS {
-        stopped(format!("{MAX_COMMANDS} build commands"));
-    }
-    all.truncate(keep.min(MAX_COMMANDS));
+    all.sort_by_key(Command::line);
     all
 }
 
@@ -152,10 +140,9 @@ pub fn commands(text: &str, kind: Kind) -> Vec<Command> {
 /// value copied into many arguments of many commands must not take the machine's memory.
 fn push(out: &mut Vec<Command>, c: Command) {
     let total: usize = out.iter().map(size).sum::<usize>() + size(&c);
-    if total > MAX_TOTAL || out.len() >= 4 * MAX_COMMANDS {
+    if total > MAX_TOTAL || out.len() >= MAX_COMMANDS {
         stopped(format!(
-            "{MAX_TOTAL} bytes or {} build commands",
-            4 * MAX_COMMANDS
+            "{MAX_TOTAL} bytes or {MAX_COMMANDS} build commands"
         ));
     } else {
         out.push(c);
@@ -299,6 +286,43 @@ fn sl(text: &str, from: usize, to: usize) -> &str {
     &text[from..to]
 }
 
+/// The value of a string literal whose body starts at `from` and ends before `close` (`"`,
+/// `'`, `'''`), read at most to `end`: with `escapes`, a backslash takes the next character as
+/// itself (`\n` and `\t` as a newline and a tab), and a backslash before a line break joins
+/// the next line without its leading white space (CMake, meson and Rust string escapes).
+/// Returns the value and the offset after the closing quote (`end` when there is none).
+fn quoted(text: &str, from: usize, end: usize, close: &str, escapes: bool) -> (String, usize) {
+    let b = text.as_bytes();
+    let end = end.min(b.len());
+    let mut j = from;
+    let mut s = String::new();
+    while j < end && !sl(text, j, end).starts_with(close) {
+        if escapes && b[j] == b'\\' && j + 1 < end {
+            j += 1;
+            match b[j] {
+                b'n' => s.push('\n'),
+                b't' => s.push('\t'),
+                b'\n' => {
+                    while j + 1 < end && b[j + 1].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                }
+                _ => {
+                    let ch = sl(text, j, end).chars().next().unwrap_or(' ');
+                    s.push(ch);
+                    j += ch.len_utf8() - 1;
+                }
+            }
+            j += 1;
+            continue;
+        }
+        let ch = sl(text, j, end).chars().next().unwrap_or(' ');
+        s.push(ch);
+        j += ch.len_utf8();
+    }
+    (s, (j + close.len()).min(end.max(j)))
+}
+
 /// 1-based line of byte offset `at` in `text`.
 fn line_at(text: &str, at: usize) -> usize {
     text.as_bytes()[..at.min(text.len())]
@@ -362,6 +386,8 @@ fn cmake_args(text: &str, start: usize) -> Vec<String> {
     };
     let mut closed = false;
     while i < end && args.len() < MAX_ARGS * 4 {
+        // A bracket argument opening here, looked for once.
+        let opened = if b[i] == b'[' { bracket(i) } else { None };
         match b[i] {
             b')' if depth == 0 => {
                 closed = true;
@@ -383,31 +409,15 @@ fn cmake_args(text: &str, start: usize) -> Vec<String> {
                     }
                 }
             },
-            b'[' if bracket(i).is_some() => {
-                if let Some((body, stop, after)) = bracket(i) {
+            b'[' if opened.is_some() => {
+                if let Some((body, stop, after)) = opened {
                     args.push(sl(text, body, stop).to_string());
                     i = after;
                 }
             }
             b'"' => {
-                let mut s = String::new();
-                i += 1;
-                while i < end && b[i] != b'"' {
-                    if b[i] == b'\\' && i + 1 < end {
-                        i += 1;
-                        match b[i] {
-                            b'n' => s.push('\n'),
-                            b't' => s.push('\t'),
-                            c => s.push(c as char),
-                        }
-                    } else {
-                        let ch = sl(text, i, text.len()).chars().next().unwrap_or(' ');
-                        s.push(ch);
-                        i += ch.len_utf8() - 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
+                let (s, after) = quoted(text, i + 1, end, "\"", true);
+                i = after;
                 args.push(s);
             }
             c if c.is_ascii_whitespace() => i += 1,
@@ -793,8 +803,6 @@ fn cmake(text: &str) -> Vec<Command> {
         .collect();
     let mut keep = keep.into_iter();
     out.retain(|_| keep.next().unwrap_or(false));
-    out.sort_by_key(Command::line);
-    out.truncate(MAX_COMMANDS);
     out
 }
 
@@ -854,24 +862,7 @@ fn meson_values(
             b'\'' => {
                 let triple = sl(text, i, text.len()).starts_with("'''");
                 let q = if triple { "'''" } else { "'" };
-                let from = i + q.len();
-                let mut j = from;
-                let mut s = String::new();
-                while j < end && !sl(text, j, text.len()).starts_with(q) {
-                    if !triple && b[j] == b'\\' && j + 1 < end {
-                        j += 1;
-                        match b[j] {
-                            b'n' => s.push('\n'),
-                            b't' => s.push('\t'),
-                            c => s.push(c as char),
-                        }
-                        j += 1;
-                        continue;
-                    }
-                    let ch = sl(text, j, text.len()).chars().next().unwrap_or(' ');
-                    s.push(ch);
-                    j += ch.len_utf8();
-                }
+                let (s, after) = quoted(text, i + q.len(), end, q, !triple);
                 match out.last_mut() {
                     Some(last) if plus => {
                         if last.1.len() + s.len() <= MAX_VALUE {
@@ -882,7 +873,7 @@ fn meson_values(
                 }
                 plus = false;
                 joinable = true;
-                i = j + q.len();
+                i = after;
             }
             c if c.is_ascii_alphabetic() || c == b'_' => {
                 let s0 = i;
@@ -1022,8 +1013,6 @@ fn meson(text: &str) -> Vec<Command> {
             }
         }
     }
-    out.sort_by_key(Command::line);
-    out.truncate(MAX_COMMANDS);
     out
 }
 
@@ -1050,31 +1039,8 @@ fn rust_string(text: &str, i: usize) -> Option<(String, usize)> {
     if b.get(i) != Some(&b'"') {
         return None;
     }
-    let mut j = i + 1;
-    let mut s = String::new();
-    let end = (i + 64 * 1024).min(b.len());
-    while j < end && b[j] != b'"' {
-        if b[j] == b'\\' && j + 1 < b.len() {
-            j += 1;
-            match b[j] {
-                b'n' => s.push('\n'),
-                b't' => s.push('\t'),
-                b'\n' => {
-                    // A line continuation: the next line's leading white space is dropped.
-                    while j + 1 < b.len() && b[j + 1].is_ascii_whitespace() {
-                        j += 1;
-                    }
-                }
-                c => s.push(c as char),
-            }
-            j += 1;
-            continue;
-        }
-        let ch = sl(text, j, text.len()).chars().next()?;
-        s.push(ch);
-        j += ch.len_utf8();
-    }
-    Some((cap(s), j + 1))
+    let (s, after) = quoted(text, i + 1, i + 64 * 1024, "\"", true);
+    Some((cap(s), after))
 }
 
 /// String constants of a Rust file: `let NAME = "…";`, `let NAME: &str = "…";`,
@@ -1365,7 +1331,6 @@ fn cargo(text: &str) -> Vec<Command> {
             }
         }
     }
-    out.sort_by_key(Command::line);
     out
 }
 
