@@ -1693,3 +1693,50 @@ fn build_file_scanners_stay_bounded_and_say_so() {
         );
     }
 }
+
+/// Calls of values that are no callable (`None`, a number, a string; found by fuzzing: the
+/// six-byte pickle `N)R.` panicked the evaluator), directly and through `getattr`: each is a
+/// call of something that cannot be named, never a panic.
+#[test]
+fn pickle_calls_of_non_callables_are_unresolved_calls() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: [(&str, &[u8]); 4] = [
+        ("none.pkl", b"\x80\x02N)R."),
+        ("int.pkl", b"\x80\x02K\x07)R."),
+        ("str.pkl", b"\x80\x02X\x02\x00\x00\x00os)R."),
+        (
+            "getattr_none.pkl",
+            b"\x80\x02cbuiltins\ngetattr\nNX\x06\x00\x00\x00system\x86R)R.",
+        ),
+    ];
+    for (name, bytes) in cases {
+        let path = write(dir.path(), name, bytes);
+        let (r, _) = scan_default(&path);
+        let f = with_rule(&r, "pickle-unresolved-call");
+        assert!(!f.is_empty(), "{name}: {:?}", ids(&r));
+        assert!(f[0].severity >= Severity::High, "{name}: {:?}", f[0]);
+    }
+}
+
+/// A `.npy` header whose dtype code starts with a byte that is not UTF-8 (read as U+FFFD,
+/// three bytes; found by fuzzing: the item-size parser sliced inside it and panicked).
+#[test]
+fn npy_dtype_with_a_non_ascii_first_character() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for descr in [&b"|\xfb"[..], "é8".as_bytes(), "<€4".as_bytes()] {
+        let mut header = b"{'descr': '".to_vec();
+        header.extend_from_slice(descr);
+        header.extend_from_slice(b"', 'fortran_order': False, 'shape': (1,), }");
+        while (10 + header.len() + 1) % 64 != 0 {
+            header.push(b' ');
+        }
+        header.push(b'\n');
+        let mut npy = b"\x93NUMPY\x01\x00".to_vec();
+        npy.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        npy.extend_from_slice(&header);
+        npy.extend_from_slice(&[0u8; 8]);
+        let path = write(dir.path(), "odd_dtype.npy", &npy);
+        let (r, _) = scan_default(&path);
+        assert_eq!(r.format, Format::Npy, "{descr:?}: {:?}", ids(&r));
+    }
+}

@@ -821,7 +821,10 @@ fn dtype_code(m: &Machine<'_>, v: V) -> Option<String> {
 pub fn itemsize(code: &str) -> Option<u64> {
     let c = code.trim_start_matches(['<', '>', '=', '|']);
     let kind = c.chars().next()?;
-    let digits: String = c[1..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = c[kind.len_utf8()..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     let n: u64 = if digits.is_empty() {
         match kind {
             '?' | 'b' | 'B' => 1,
@@ -898,6 +901,8 @@ fn resolve(m: &Machine<'_>, v: V) -> Callee {
     }
 }
 
+/// The id of a value known to be a node (`m.node_of(v)` was `Some`); `u32::MAX`, which no
+/// node has, otherwise: never look it up.
 fn node_id(v: V) -> NodeId {
     match v {
         V::Node(id) => id,
@@ -997,8 +1002,13 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
     let mut callees: HashSet<NodeId> = HashSet::new();
     for ev in &m.events {
         if let Event::Call { node, .. } = *ev {
-            if let Some(Node::Call { func, .. }) = m.node_of(V::Node(node)) {
-                callees.insert(node_id(*func));
+            // A callee that is no node (`None`, a number: a hostile pickle calls anything) has
+            // nothing behind it to look up.
+            if let Some(Node::Call {
+                func: V::Node(f), ..
+            }) = m.node_of(V::Node(node))
+            {
+                callees.insert(*f);
             }
         }
     }
@@ -1006,9 +1016,9 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
         let mut more = Vec::new();
         for &c in &callees {
             if let Some(Node::Call { func, args, .. }) = m.node_of(V::Node(c)) {
-                if let Some((target, _)) = getattr_parts(m, *func, *args) {
-                    if !callees.contains(&node_id(target)) {
-                        more.push(node_id(target));
+                if let Some((V::Node(target), _)) = getattr_parts(m, *func, *args) {
+                    if !callees.contains(&target) {
+                        more.push(target);
                     }
                 }
             }
