@@ -204,6 +204,21 @@ fn symlinked_external_data_is_reported_by_the_check_stage() {
     std::os::unix::fs::symlink("../../blobs/aaaa", snap.join("model.onnx")).expect("symlink");
     std::os::unix::fs::symlink("../../blobs/bbbb", snap.join("weights.bin")).expect("symlink");
 
+    // A link that stays inside the model's folder (tester t20 b_o03): the runtime reads the
+    // folder's own file. Clean.
+    let e = dir.path().join("e");
+    std::fs::create_dir_all(e.join("data")).expect("mkdir");
+    std::fs::write(e.join("model.onnx"), &model).expect("write");
+    std::fs::write(e.join("data/real.bin"), [0u8; 16]).expect("write");
+    std::os::unix::fs::symlink("data/real.bin", e.join("weights.bin")).expect("symlink");
+    // ... but one to something inside that is no regular file (a socket here; a FIFO would
+    // hang the runtime's read) is reported.
+    let f = dir.path().join("f");
+    std::fs::create_dir_all(f.join("data")).expect("mkdir");
+    std::fs::write(f.join("model.onnx"), &model).expect("write");
+    let _socket = std::os::unix::net::UnixListener::bind(f.join("data/sock")).expect("bind");
+    std::os::unix::fs::symlink("data/sock", f.join("weights.bin")).expect("symlink");
+
     let files = scan_dir(dir.path());
     let by = |p: &Path| {
         files
@@ -224,6 +239,13 @@ fn symlinked_external_data_is_reported_by_the_check_stage() {
         vec![("onnx-external-data-symlink", Severity::High)]
     );
     assert!(rules(by(&d.join("model.onnx"))).is_empty());
+    assert!(rules(by(&e.join("model.onnx"))).is_empty());
+    let rf = by(&f.join("model.onnx"));
+    assert_eq!(
+        rules(rf),
+        vec![("onnx-external-data-symlink", Severity::High)]
+    );
+    assert!(rf.findings[0].message.contains("not a regular file"));
     // The snapshot link itself is followed by discovery only if it stays in the root; whichever
     // way, no external-data finding for the cache layout.
     assert!(files

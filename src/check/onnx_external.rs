@@ -54,8 +54,14 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
 }
 
 /// Why `location`, resolved from `dir`, is not a plain file inside `dir`; `None` when it is, or
-/// when it does not exist (a missing file is the runtime's load error, not a risk).
+/// when it does not exist (a missing file is the runtime's load error, not a risk). A link on
+/// the way is reported unless it resolves inside `dir` itself (a folder assembled with a link
+/// to its own `data/real.bin`: the runtime reads a file of the folder, which the scan sees too)
+/// or into the Hugging Face cache's `blobs/`; what the location finally names must then be a
+/// regular file (a FIFO or a device would hang or feed the runtime endless data).
 fn escapes_on_disk(dir: &Path, location: &str) -> Option<String> {
+    let base = std::fs::canonicalize(dir).ok()?;
+    let blobs = hf_cache_blobs(dir);
     let mut p = dir.to_path_buf();
     for c in Path::new(location).components() {
         match c {
@@ -66,27 +72,34 @@ fn escapes_on_disk(dir: &Path, location: &str) -> Option<String> {
         }
         let meta = std::fs::symlink_metadata(&p).ok()?;
         if meta.file_type().is_symlink() {
+            let resolved = std::fs::canonicalize(&p).ok();
+            let expected = resolved.as_ref().is_some_and(|r| {
+                r.starts_with(&base) || blobs.as_ref().is_some_and(|b| r.starts_with(b))
+            });
+            if expected {
+                continue;
+            }
             let target = std::fs::read_link(&p)
                 .map(|t| crate::finding::display_path(&t))
                 .unwrap_or_default();
-            let resolved = std::fs::canonicalize(&p).ok();
-            if let (Some(resolved), Some(blobs)) = (&resolved, hf_cache_blobs(dir)) {
-                if resolved.starts_with(blobs) {
-                    return None;
-                }
-            }
             return Some(format!(
                 "passes through the symbolic link {} → {target}",
                 crate::finding::display_path(&p)
             ));
         }
     }
-    let (Ok(base), Ok(full)) = (std::fs::canonicalize(dir), std::fs::canonicalize(&p)) else {
-        return None;
-    };
-    (!full.starts_with(&base)).then(|| {
-        format!(
+    let full = std::fs::canonicalize(&p).ok()?;
+    let inside = full.starts_with(&base) || blobs.as_ref().is_some_and(|b| full.starts_with(b));
+    if !inside {
+        return Some(format!(
             "resolves outside the model's folder, to {}",
+            crate::finding::display_path(&full)
+        ));
+    }
+    let meta = std::fs::metadata(&full).ok()?;
+    (!meta.is_file() && !meta.is_dir()).then(|| {
+        format!(
+            "names {}, which is not a regular file",
             crate::finding::display_path(&full)
         )
     })
