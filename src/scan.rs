@@ -243,6 +243,37 @@ fn largest_first(files: &[std::path::PathBuf]) -> Vec<&Path> {
     order
 }
 
+/// Run `analyse` on `ctx`, containing a panic of an analyser to the file at `loc`: the findings
+/// made before it stay, an `analysis-error` finding (high) carries the panic's message, and the
+/// file's format is what was sniffed (`Format::Unknown` when nothing was). The panic itself is
+/// still printed on standard error by the default hook. A hostile file must give a finding,
+/// never end a scan of thirty thousand others.
+fn contained(
+    ctx: &mut Ctx,
+    loc: &Location,
+    sniffed: Option<Format>,
+    analyse: impl FnOnce(&mut Ctx) -> Format,
+) -> Format {
+    let run = std::panic::AssertUnwindSafe(|| analyse(&mut *ctx));
+    match std::panic::catch_unwind(run) {
+        Ok(format) => format,
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_string());
+            ctx.emit(
+                Finding::builder(&rules::core::analysis_error::RULE, loc.clone())
+                    .message("airlock's analysis of this file stopped on an internal error (a bug in airlock); what it had not reached was not analysed")
+                    .evidence(crate::finding::truncate_chars(&why, 300))
+                    .build(),
+            );
+            sniffed.unwrap_or(Format::Unknown)
+        }
+    }
+}
+
 fn io_error_report(path: &Path, err: &str) -> FileReport {
     let f = Finding::builder(&rules::core::io_error::RULE, Location::file(path))
         .message("the file could not be read")
@@ -440,7 +471,9 @@ pub fn scan_file_with(
             "the template (only the first bytes were read)",
         );
     }
-    let format = analyse::analyse(&mut ctx, &data, sniffed, size, &loc, &name, 0);
+    let format = contained(&mut ctx, &loc, sniffed, |ctx| {
+        analyse::analyse(ctx, &data, sniffed, size, &loc, &name, 0)
+    });
     let reason = match format {
         Format::Unknown => Some("format not recognised".to_string()),
         Format::Text => Some("text, not a model format".to_string()),
@@ -463,4 +496,33 @@ pub fn scan_file_with(
         report.sha256 = Some(crate::formats::pypkg::sha256(&data));
     }
     report
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_of_an_analyser_is_contained_to_its_file() {
+        let mut ctx = Ctx::new(BudgetLimits::default());
+        let loc = Location::file(Path::new("crafted.pkl"));
+        let format = contained(&mut ctx, &loc, Some(Format::Npy), |ctx| {
+            ctx.limit(&loc, "a bound reached before the panic", "the rest");
+            let formats: Vec<Format> = Vec::new();
+            formats[formats.len() + 3]
+        });
+        assert_eq!(format, Format::Npy);
+        let ids: Vec<&str> = ctx.findings.iter().map(|f| f.rule.id).collect();
+        assert_eq!(ids, vec!["resource-limit", "analysis-error"]);
+        let f = &ctx.findings[1];
+        assert_eq!(f.severity, Severity::High);
+        assert!(f.evidence.contains("index out of bounds"), "{}", f.evidence);
+        // Without a panic, the analyser's format is returned and nothing is added.
+        let mut ctx = Ctx::new(BudgetLimits::default());
+        assert_eq!(
+            contained(&mut ctx, &loc, None, |_| Format::Gguf),
+            Format::Gguf
+        );
+        assert!(ctx.findings.is_empty());
+    }
 }

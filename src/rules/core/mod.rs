@@ -1,5 +1,6 @@
 //! Rules of the `core` family, one file each.
 
+pub mod analysis_error;
 pub mod format_extension_mismatch;
 pub mod io_error;
 pub mod json_duplicate_key;
