@@ -917,3 +917,98 @@ fn module_bound_clients_and_home_globs_for_secret_files_are_stealers() {
         ),
     ]);
 }
+
+/// Real SDK and library shapes found by scanning 119 popular wheels (session 17): a cloud
+/// credential chain that names its clouds' token services (dspy's vendored `lm15`), an SSRF
+/// block list of the metadata addresses (langchain-core), a cloud probe of the metadata service
+/// (ray), and `os.environ.copy()` for a child process beside a mounted `~/.aws` (mlflow). Latent
+/// code, none of it at load: credential access at most, never a stealer. The same files with
+/// what makes them SDK code taken away stay stealers.
+#[test]
+fn cloud_sdk_chains_metadata_probes_and_child_environments_are_not_stealers() {
+    use Severity::*;
+    let chain = |issuers: bool, extra: &str| {
+        format!(
+            "import os, urllib.request\n\
+             {}\
+             def _http(url, body):\n\
+             \x20   return urllib.request.urlopen(urllib.request.Request(url, data=body)).read()\n\
+             def aws(ctx):\n\
+             \x20   text = open(os.path.expanduser('~/.aws/credentials')).read()\n\
+             \x20   return _http(ctx.sts, text.encode())\n\
+             def gcp(ctx):\n\
+             \x20   d = os.path.expanduser('~/.config/gcloud')\n\
+             \x20   return _http(ctx.token_url, open(d + '/application_default_credentials.json', 'rb').read())\n\
+             {extra}",
+            if issuers {
+                "STS = 'https://sts.{region}.amazonaws.com/'\nTOKEN = 'https://oauth2.googleapis.com/token'\n"
+            } else {
+                ""
+            }
+        )
+    };
+    let sdk = chain(true, "");
+    let no_issuers = chain(false, "");
+    let with_ssh = chain(
+        true,
+        "def keys():\n    return open(os.path.expanduser('~/.ssh/id_rsa')).read()\n",
+    );
+    let ssrf = "import socket, ipaddress\n\
+                BLOCKED = {'169.254.169.254', 'metadata.google.internal', '169.254.170.2'}\n\
+                def allowed(host, port):\n\
+                \x20   if host in BLOCKED:\n\
+                \x20       return False\n\
+                \x20   return bool(socket.getaddrinfo(host, port))\n";
+    let probe = "import requests\n\
+                 AWS = 'http://169.254.169.254/latest/meta-data/'\n\
+                 GCP = 'http://metadata.google.internal/computeMetadata/v1'\n\
+                 def provider():\n\
+                 \x20   for url in (AWS, GCP):\n\
+                 \x20       try:\n\
+                 \x20           requests.get(url, timeout=1)\n\
+                 \x20       except Exception:\n\
+                 \x20           pass\n";
+    let child_env = "import os, subprocess, requests\n\
+                     def run(image):\n\
+                     \x20   env = os.environ.copy()\n\
+                     \x20   vols = ['-v', os.path.expanduser('~/.aws') + ':/root/.aws']\n\
+                     \x20   subprocess.run(['docker', 'run', *vols, image], env=env)\n\
+                     \x20   requests.post('https://tracking.example.invalid/api/runs', json={'image': image})\n";
+    let env_sent = "import os, json, subprocess, requests\n\
+                    def run(image):\n\
+                    \x20   blob = json.dumps(dict(os.environ))\n\
+                    \x20   vols = ['-v', os.path.expanduser('~/.aws') + ':/root/.aws']\n\
+                    \x20   subprocess.run(['docker', 'run', *vols, image])\n\
+                    \x20   requests.post('https://tracking.example.invalid/api/runs', data=image)\n";
+    pysrc::check(&[
+        ("chains.py", &sdk, "python-credential-stealer", None),
+        ("chains.py", &sdk, "python-credential-access", Some(Low)),
+        (
+            "chains.py",
+            &no_issuers,
+            "python-credential-stealer",
+            Some(Critical),
+        ),
+        (
+            "chains.py",
+            &with_ssh,
+            "python-credential-stealer",
+            Some(Critical),
+        ),
+        ("_policy.py", ssrf, "python-credential-stealer", None),
+        ("usage_lib.py", probe, "python-credential-stealer", None),
+        ("local.py", child_env, "python-credential-stealer", None),
+        (
+            "local.py",
+            env_sent,
+            "python-credential-stealer",
+            Some(Critical),
+        ),
+    ]);
+    pysrc::benign(&[
+        ("chains.py", &sdk),
+        ("_policy.py", ssrf),
+        ("usage_lib.py", probe),
+        ("local.py", child_env),
+    ]);
+}

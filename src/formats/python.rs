@@ -996,6 +996,29 @@ fn inet_aton(host: &str) -> Option<u32> {
 /// The cloud instance metadata services (AWS, Azure, GCP link-local address; GCP's name).
 const METADATA_HOSTS: &[&str] = &["169.254.169.254", "metadata.google.internal"];
 
+/// The token service of the cloud whose credential store `location` (a [`CREDENTIALS`] entry
+/// as [`credential_in`] reports it) is: AWS's files and its metadata service's
+/// `security-credentials` path and IPv6 address (`fd00:ec2::254`, which botocore uses) with
+/// STS (`amazonaws.com`), gcloud's
+/// files and GCP's service-account paths with Google's OAuth endpoints (`googleapis.com`),
+/// Azure's CLI folder and managed-identity path with Entra ID (`microsoftonline.com`).
+/// `None` for every other store (SSH keys, kube configs, browsers, wallets, tokens of tools).
+fn cloud_issuer(location: &str) -> Option<&'static [u8]> {
+    let l = location.to_ascii_lowercase();
+    if l.contains(".aws") || l.contains("security-credentials") || l.contains("fd00:ec2::254") {
+        Some(b"amazonaws.com")
+    } else if l.contains("gcloud")
+        || l.contains("application_default_credentials")
+        || l.contains("service-accounts")
+    {
+        Some(b"googleapis.com")
+    } else if l.contains(".azure") || l.contains("/metadata/identity/") {
+        Some(b"microsoftonline.com")
+    } else {
+        None
+    }
+}
+
 /// Substrings of string literals that name credential stores (also matched against symbolic link
 /// targets, `symlink-outside-root`).
 pub(crate) const CREDENTIALS: &[&str] = &[
@@ -1452,7 +1475,7 @@ fn environ_dumped(
     src: &[u8],
     names: &Names,
     scope: usize,
-) -> Option<String> {
+) -> Option<(String, bool)> {
     let p = n.parent()?;
     // A loop or comprehension whose iterable is `x` and whose body reads values.
     let reads_values = |x: tree_sitter::Node<'_>| {
@@ -1527,7 +1550,30 @@ fn environ_dumped(
         "for_in_clause" | "for_statement" => reads_values(n),
         _ => false,
     };
-    whole.then(|| short(text(p, src)))
+    // A copy into a new mapping (`.copy()`, `dict(…)`, `{**…}`) that is bound to a name or
+    // handed to a child as `env=`; one serialised on the spot (`json.dumps(dict(os.environ))`)
+    // is no copy.
+    let kept = |x: tree_sitter::Node<'_>| {
+        x.parent().is_some_and(|q| match q.kind() {
+            "assignment" => field(q, F::Right).is_some_and(|r| r.id() == x.id()),
+            "keyword_argument" => field(q, F::Name).is_some_and(|k| text(k, src) == "env"),
+            _ => false,
+        })
+    };
+    let copy = match p.kind() {
+        "attribute" => {
+            field(p, F::Attribute).is_some_and(|a| matches!(text(a, src), "copy" | "__copy__"))
+                && p.parent().is_some_and(|c| c.kind() == "call" && kept(c))
+        }
+        "argument_list" => p.parent().is_some_and(|c| {
+            field(c, F::Function).is_some_and(|f| text(f, src) == "dict") && kept(c)
+        }),
+        "dictionary_splat" => p
+            .parent()
+            .is_some_and(|d| d.kind() == "dictionary" && kept(d)),
+        _ => false,
+    };
+    whole.then(|| (short(text(p, src)), copy))
 }
 
 /// Whether the expression `n` (an argument list, a value) carries who or where the process
@@ -2068,6 +2114,10 @@ pub(crate) struct Signals {
     credentials: Vec<(usize, bool, String)>,
     /// Whole-environment dumps (line, in a function, evidence).
     env_dump: Vec<(usize, bool, String)>,
+    /// Lines of the dumps that only copy the mapping into a new one (`os.environ.copy()`,
+    /// `dict(os.environ)`, `{**os.environ}`): what a child process's environment is built
+    /// from, unless the copy is sent (`handed`) or taken at load.
+    env_copies: Vec<usize>,
     /// Reads of one secret: an environment variable named like a secret (`GITHUB_TOKEN`,
     /// `AWS_SECRET_ACCESS_KEY`) or a cloud SDK's resolved credentials (`get_credentials()`)
     /// (line, in a function, evidence).
@@ -7443,7 +7493,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         .eval(n, src, scope)
                         .is_some_and(|v| matches!(&v, Value::Name(m) if is_environ(m)))
                 {
-                    if let Some(ev) = environ_dumped(n, src, &names, scope) {
+                    if let Some((ev, copy)) = environ_dumped(n, src, &names, scope) {
+                        if copy {
+                            sig.env_copies.push(line);
+                        }
                         sig.env_dump.push((line, in_fn, ev));
                     }
                 }
@@ -7673,7 +7726,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     .eval(n, src, scope)
                     .is_some_and(|v| matches!(&v, Value::Name(m) if is_environ(m)));
                 if whole {
-                    if let Some(ev) = environ_dumped(n, src, &names, scope) {
+                    if let Some((ev, copy)) = environ_dumped(n, src, &names, scope) {
+                        if copy {
+                            sig.env_copies.push(line);
+                        }
                         sig.env_dump.push((line, in_fn, ev));
                     }
                 }
@@ -11084,10 +11140,29 @@ fn run(
         });
     // Who or where the process runs, sent by a network call that runs at load.
     let identity_at_load = sig.identity.iter().find(|e| at_load((e.0, e.1)));
+    // Anywhere in the file (latent code a caller runs later): two credential locations, or one
+    // and an environment dump. The metadata address is where a request goes (ray's and
+    // langchain's cloud probes and SSRF lists name it), and a copy of the environment is what
+    // a child process is given (`env = os.environ.copy()`), unless either is sent (`handed`)
+    // or taken at load (above). A cloud SDK's credential chain reads only its clouds' stores
+    // and exchanges them with their issuers: every location of a cloud whose token service the
+    // file names (`~/.aws/credentials` beside `sts.amazonaws.com`) is a client, not a stealer.
+    let latent_creds: std::collections::BTreeSet<&str> = distinct_creds
+        .iter()
+        .copied()
+        .filter(|c| !METADATA_HOSTS.contains(c))
+        .collect();
+    let latent_dump = sig.env_dump.iter().any(|e| !sig.env_copies.contains(&e.0));
+    let issuer_client = !latent_dump
+        && !latent_creds.is_empty()
+        && latent_creds
+            .iter()
+            .all(|c| cloud_issuer(c).is_some_and(|dom| memchr::memmem::find(src, dom).is_some()));
     let stealer = handed.is_some()
         || (!sig.network.is_empty()
-            && !sig.credentials.is_empty()
-            && (distinct_creds.len() >= 2 || !sig.env_dump.is_empty()));
+            && !latent_creds.is_empty()
+            && (latent_creds.len() >= 2 || latent_dump)
+            && !issuer_client);
     // A function that both reads a secret and sends, reached at load through any chain of
     // calls (`C()` running `__init__` calling `_f`): the pair is the stealer, however deep the
     // function sits (network calls alone are promoted only one call deep, above).
