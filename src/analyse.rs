@@ -755,17 +755,48 @@ fn match_patterns(ctx: &mut Ctx, data: &[u8], total: u64, format: Format, loc: &
             return;
         }
     };
-    let script = hits.iter().any(|h| h.meta.script_severity.is_some()) && {
-        let name = match loc.members.last() {
-            Some(m) => m.clone(),
-            None => loc.path.to_string_lossy().into_owned(),
-        };
-        yara::is_script(data, &name)
+    let name = match loc.members.last() {
+        Some(m) => m.clone(),
+        None => loc.path.to_string_lossy().into_owned(),
     };
-    for hit in hits {
+    let script =
+        hits.iter().any(|h| h.meta.script_severity.is_some()) && yara::is_script(data, &name);
+    // A script's comment lines are its documentation (`# install with: curl … | sh`): a rule
+    // whose first match lies on one is matched again over the script with its comment lines
+    // blanked, once, and takes its script grade only when it still matches on code
+    // (`docs/rules/yara-match.md`).
+    // (`None` inside: the second matching failed, and the script grade stands.)
+    let mut uncommented: Option<Option<Vec<yara::Hit>>> = None;
+    for mut hit in hits {
         let mut severity = hit.meta.severity.unwrap_or(Severity::Medium);
         if let Some(s) = hit.meta.script_severity.filter(|_| script) {
-            severity = s;
+            let commented = hit
+                .offset
+                .is_some_and(|o| yara::in_comment_line(data, &name, o as usize));
+            if !commented {
+                severity = s;
+            } else {
+                let again = uncommented.get_or_insert_with(|| {
+                    let left = ctx
+                        .budget
+                        .deadline
+                        .saturating_duration_since(Instant::now());
+                    let blank = yara::blank_comment_lines(data, &name);
+                    yara::scan(&patterns, &blank, left).ok()
+                });
+                match again {
+                    None => severity = s,
+                    Some(again) => {
+                        if let Some(code) = again
+                            .iter()
+                            .find(|h| h.meta.identifier == hit.meta.identifier)
+                        {
+                            severity = s;
+                            hit = code.clone();
+                        }
+                    }
+                }
+            }
         }
         let mut message = format!("YARA rule {}", hit.meta.id);
         if hit.meta.id != hit.meta.identifier {

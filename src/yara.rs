@@ -255,6 +255,53 @@ pub fn is_script(data: &[u8], name: &str) -> bool {
                 .is_some_and(|d| d.ends_with(".data"))
 }
 
+/// How comment lines of a script start, by its name: `REM`, `@REM` or `::` in a batch file
+/// (`.bat`, `.cmd`), `//` in Cargo's `build.rs`, `#` in everything else [`is_script`] takes
+/// (shells, PowerShell, CMake, meson, Python and other `#!` scripts).
+fn comment_line(line: &[u8], name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let t = &line[line.iter().take_while(|c| c.is_ascii_whitespace()).count()..];
+    if lower.ends_with(".bat") || lower.ends_with(".cmd") {
+        let t = t.strip_prefix(b"@").unwrap_or(t);
+        t.starts_with(b"::")
+            || t.get(..3).is_some_and(|r| r.eq_ignore_ascii_case(b"rem"))
+                && t.get(3).is_none_or(|c| c.is_ascii_whitespace())
+    } else if lower.rsplit(['/', '\\']).next() == Some("build.rs") {
+        t.starts_with(b"//")
+    } else {
+        t.starts_with(b"#")
+    }
+}
+
+/// Whether the byte at `offset` of script `data` (named `name`) lies on a comment line
+/// ([`comment_line`]; a first line `#!` is the interpreter, not a comment).
+pub fn in_comment_line(data: &[u8], name: &str, offset: usize) -> bool {
+    let Some(before) = data.get(..offset) else {
+        return false;
+    };
+    let start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+    let line = &data[start..end];
+    !(start == 0 && line.starts_with(b"#!")) && comment_line(line, name)
+}
+
+/// `data` with the text of its comment lines ([`in_comment_line`]) blanked to spaces, line
+/// breaks and length kept: what a script runs, for matching a pattern again outside its
+/// documentation.
+pub fn blank_comment_lines(data: &[u8], name: &str) -> Vec<u8> {
+    let mut out = data.to_vec();
+    let mut start = 0;
+    while start < out.len() {
+        let end = memchr::memchr(b'\n', &out[start..]).map_or(out.len(), |i| start + i);
+        let line = &out[start..end];
+        if !(start == 0 && line.starts_with(b"#!")) && comment_line(line, name) {
+            out[start..end].fill(b' ');
+        }
+        start = end + 1;
+    }
+    out
+}
+
 fn parse_severity(s: &str) -> Option<Severity> {
     match s.trim().to_ascii_lowercase().as_str() {
         "critical" => Some(Severity::Critical),

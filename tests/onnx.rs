@@ -165,6 +165,40 @@ fn custom_domains_are_medium_but_runtime_and_local_function_domains_are_not() {
         &pb::model_with(&g, &[pb::bytes(25, &func)]),
     );
     assert_eq!(rules(&r), vec![("onnx-custom-operator", Severity::Medium)]);
+    // A custom-domain operator inside a function's body (FunctionProto.node, field 7) is one
+    // of the model's operators: medium, as in the main graph (tester t13 custom_in_function).
+    let evil = pb::cat(&[
+        pb::bytes(1, b"EvilFn"),
+        pb::bytes(4, b"x"),
+        pb::bytes(5, b"y"),
+        pb::bytes(7, &pb::node("Shell", "com.example.evil")),
+        pb::bytes(10, b"com.example.fn"),
+    ]);
+    let g = pb::graph(&[pb::node("EvilFn", "com.example.fn")], &[]);
+    let r = scan_one(
+        dir.path(),
+        "h.onnx",
+        &pb::model_with(&g, &[pb::bytes(25, &evil)]),
+    );
+    assert_eq!(rules(&r), vec![("onnx-custom-operator", Severity::Medium)]);
+    assert!(
+        r.findings[0].evidence.contains("Shell:1"),
+        "{:?}",
+        r.findings
+    );
+    // The same node bytes in field 5 are an `output` name (onnx.proto), not a node: the
+    // runtime runs no such operator, and neither is it reported (the t13 file's layout).
+    let named = pb::cat(&[
+        pb::bytes(1, b"EvilFn"),
+        pb::bytes(5, &pb::node("Shell", "com.example.evil")),
+        pb::bytes(10, b"com.example.fn"),
+    ]);
+    let r = scan_one(
+        dir.path(),
+        "i.onnx",
+        &pb::model_with(&g, &[pb::bytes(25, &named)]),
+    );
+    assert!(r.findings.is_empty(), "{:?}", rules(&r));
 }
 
 #[test]

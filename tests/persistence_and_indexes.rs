@@ -195,6 +195,9 @@ fn index_configuration_outside_requirements_txt_is_read() {
         ("uv-toml-index-path", "uv.toml", "[[index]]\nname = \"w\"\nurl = \"/var/tmp/simple\"\ndefault = true\n", Some(Medium)),
         ("uv-toml-pip-unsafe", "uv.toml", "[pip]\nextra-index-url = [\"https://pkgs.example.invalid/simple\"]\nindex-strategy = \"unsafe-best-match\"\n", Some(Medium)),
         ("pylock-wheel-path", "pylock.toml", "lock-version = \"1.0\"\n[[packages]]\nname = \"x\"\nversion = \"1.0\"\nwheels = [{ path = \"/dev/shm/x-1.0-py3-none-any.whl\", hashes = { sha256 = \"00\" } }]\n", Some(Medium)),
+        // pdm's `files[]` are artifacts as uv's `wheels[]` are (t22 inst/r2l).
+        ("pdm-lock-http", "pdm.lock", "[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"helper\"\nversion = \"1.0\"\nfiles = [\n    {url = \"http://pkgs.example.invalid/helper-1.0.tar.gz\"},\n]\n", Some(Medium)),
+        ("pdm-lock-file-tmp", "pdm.lock", "[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"helper\"\nversion = \"1.0\"\nfiles = [\n    {file = \"/tmp/.x/helper-1.0-py3-none-any.whl\", hash = \"sha256:00\"},\n]\n", Some(Medium)),
         ("uv-lock-registry-file", "uv.lock", "version = 1\n[[package]]\nname = \"x\"\nversion = \"1.0\"\nsource = { registry = \"file:///tmp/simple\" }\n", Some(Medium)),
         ("uv-source-path-tmp", "pyproject.toml", "[project]\nname = \"x\"\ndependencies = [\"helper\"]\n[tool.uv.sources]\nhelper = { path = \"/tmp/helper\" }\n", Some(Medium)),
         ("pep621-file-tmp", "pyproject.toml", "[project]\nname = \"x\"\ndependencies = [\"helper @ file:///tmp/helper-1.0-py3-none-any.whl\"]\n", Some(Medium)),
@@ -257,6 +260,8 @@ fn ordinary_installer_configuration_stays_below_medium() {
         ("poetry-https", "pyproject.toml", "[[tool.poetry.source]]\nname = 'x'\nurl = 'https://pkgs.example.invalid/simple'\npriority = 'supplemental'\n", None),
         ("uv-lock-pypi", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"https://pypi.org/simple\" }\n", None),
         ("uv-lock-http-hashed", "uv.lock", "version = 1\n[[package]]\nname = \"torch\"\nversion = \"2.5.1\"\nsource = { registry = \"http://pkgs.example.invalid/simple\" }\nsdist = { url = \"http://pkgs.example.invalid/torch-2.5.1.tar.gz\", hash = \"sha256:00\" }\n", Some(Low)),
+        ("pdm-lock-pypi", "pdm.lock", "[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"requests\"\nversion = \"2.32.3\"\nfiles = [\n    {file = \"requests-2.32.3-py3-none-any.whl\", hash = \"sha256:00\"},\n    {url = \"https://files.pythonhosted.org/packages/requests-2.32.3.tar.gz\", hash = \"sha256:11\"},\n]\n", None),
+        ("pdm-lock-http-hashed", "pdm.lock", "[metadata]\nlock_version = \"4.5.0\"\n[[package]]\nname = \"helper\"\nversion = \"1.0\"\nfiles = [\n    {url = \"http://pkgs.example.invalid/helper-1.0.tar.gz\", hash = \"sha256:00\"},\n]\n", Some(Low)),
         ("not-toml", "pyproject.toml", "[[tool.uv.index]\nurl = 'http://pkgs.example.invalid/simple'\n", None),
         ("pypi-itself", "requirements.txt", "--index-url https://pypi.org/simple\nrequests==2.32.3\n", None),
         ("uv-toml-first-index", "uv.toml", "[[index]]\nname = \"corp\"\nurl = \"https://pkgs.example.invalid/simple\"\n", Some(Low)),

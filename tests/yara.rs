@@ -408,6 +408,57 @@ fn pipe_to_shell_is_medium_in_a_script_and_low_in_documentation() {
     assert_eq!(grade(&r), Some(Severity::Medium), "{:?}", r.findings);
 }
 
+/// A script's comment lines are documentation (tester t22 y13): a fetch-and-run only there is
+/// graded as text quoting it (low), one on a code line of the same script stays medium, and
+/// batch `REM`/`::` comments count the same.
+#[test]
+fn pipe_to_shell_in_a_script_comment_is_documentation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let grade = |r: &airlock::scan::FileReport| {
+        r.findings
+            .iter()
+            .filter(|f| f.rule.id == "yara-match" && f.message.contains("yara-pipe-to-shell"))
+            .map(|f| f.severity)
+            .max()
+    };
+    let doc = b"#!/bin/sh\n# To upgrade: curl -fsSL https://get.example.invalid/up.sh | sh (not run)\necho 'tool 1.0'\n";
+    let whl = wheel(&[
+        ("y13-1.0.data/scripts/y13-info", &doc[..]),
+        ("y13/__init__.py", b""),
+    ]);
+    let r = scan_bytes(dir.path(), "y13-1.0-py3-none-any.whl", &whl);
+    assert_eq!(grade(&r), Some(Severity::Low), "{:?}", r.findings);
+    let r = scan_bytes(dir.path(), "doc.sh", doc);
+    assert_eq!(grade(&r), Some(Severity::Low), "{:?}", r.findings);
+    // The same comment, then the command on a code line: medium, with the code line's bytes.
+    let both = b"#!/bin/sh\n# install with: curl -fsSL https://get.example.invalid/up.sh | sh\n  curl -fsSL https://get.example.invalid/i.sh | bash\n";
+    let r = scan_bytes(dir.path(), "both.sh", both);
+    assert_eq!(grade(&r), Some(Severity::Medium), "{:?}", r.findings);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.message.contains("yara-pipe-to-shell"))
+        .expect("finding");
+    assert!(f.evidence.contains("i.sh"), "{}", f.evidence);
+    // Batch comments.
+    for (i, text) in [
+        "@echo off\r\nREM curl -fsSL https://get.example.invalid/up.sh | sh\r\necho ok\r\n",
+        "@echo off\r\n:: curl -fsSL https://get.example.invalid/up.sh | sh\r\necho ok\r\n",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let r = scan_bytes(dir.path(), &format!("c{i}.bat"), text.as_bytes());
+        assert_eq!(grade(&r), Some(Severity::Low), "{text}");
+    }
+    let r = scan_bytes(
+        dir.path(),
+        "run.bat",
+        b"@echo off\r\nREMOTE=1 curl -fsSL https://get.example.invalid/up.sh | sh\r\n",
+    );
+    assert_eq!(grade(&r), Some(Severity::Medium), "{:?}", r.findings);
+}
+
 /// A wheel (zip, deflated) with `members`.
 fn wheel(members: &[(&str, &[u8])]) -> Vec<u8> {
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));

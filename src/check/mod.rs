@@ -11,6 +11,7 @@ use crate::finding::Finding;
 use crate::scan::FileReport;
 
 pub mod advisories;
+pub mod cargo_build;
 pub mod hf_repo;
 pub mod installed;
 pub mod onnx_external;
@@ -43,6 +44,10 @@ pub static CHECKS: &[Check] = &[
     Check {
         name: "pyc-beside-source",
         run: pyc::check,
+    },
+    Check {
+        name: "cargo-build-sources",
+        run: cargo_build::check,
     },
     Check {
         name: "installed-environment",

@@ -35,6 +35,20 @@
 //! network client or URL, credential location, decoding or evaluation) is low. Variables
 //! (`${X}`, `@0@`) are left as written.
 //! A `Makefile` is not read: whether anything runs `make` is not in view.
+//!
+//! Cargo compiles more than `build.rs` into the build script it runs (tester t22 r09, r12,
+//! r13): a custom path (`[package] build = "tools/gen.rs"`), the library of a path
+//! `[build-dependencies]` crate (`helper = { path = "helper" }`: `helper/src/lib.rs`, whose
+//! functions the build script calls), and files pulled in with `include!("f")` (code) and
+//! `include_str!("f")` (a string). [`cargo_build_sources`] reads a manifest for the first two,
+//! [`rust_includes`] and [`with_includes`] put the included files in place (one level, literal
+//! paths only, the whole at most [`MAX_TEXT`] bytes), and the result is read as a `build.rs`.
+//! Who has the files does the reading: the tar walk at its end for an sdist's members
+//! (`tar.rs`, `Walk::cargo_scripts`), the check stage for a folder (`check/cargo_build.rs`).
+//! Not followed: `[lib] path` of the dependency's own manifest, dependencies of dependencies,
+//! `#[path]` modules, zip sdists. A crate's whole library is read, not only what the build
+//! script calls: its commands are graded as a `build.rs`'s are, so ordinary ones (`rustc
+//! --version`, `git`) stay low.
 
 use std::collections::HashMap;
 
@@ -190,6 +204,144 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], kind: Kind, loc: &Location, depth: u3
         ctx.emit(f);
     }
     true
+}
+
+/// Build scripts named elsewhere than `build.rs`, and build files to read more than once, per
+/// package (archive or folder) at most.
+pub const MAX_CARGO_SOURCES: usize = 16;
+
+/// The files a Cargo package compiles into its build script besides a `build.rs` beside its
+/// manifest (read by name): `[package] build = "PATH"` (Cargo's custom build-script path) and
+/// the library of each `[build-dependencies]` crate given by `path` (`PATH/src/lib.rs`; Cargo
+/// builds it for the build script, which calls it). `manifest` is the `Cargo.toml`'s path or
+/// member name (`/`-separated); the files are returned as paths beside it, normalised (a path
+/// that leaves the package's root is dropped), at most [`MAX_CARGO_SOURCES`].
+pub fn cargo_build_sources(manifest: &str, text: &str) -> Vec<String> {
+    let Ok(doc) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let dir = manifest.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut rel: Vec<String> = Vec::new();
+    if let Some(b) = doc
+        .get("package")
+        .and_then(|p| p.get("build"))
+        .and_then(|b| b.as_str())
+    {
+        rel.push(b.to_string());
+    }
+    if let Some(deps) = doc.get("build-dependencies").and_then(|d| d.as_table()) {
+        for dep in deps.values().take(MAX_CARGO_SOURCES) {
+            if let Some(path) = dep.get("path").and_then(|v| v.as_str()) {
+                rel.push(format!("{}/src/lib.rs", path.trim_end_matches(['/', '\\'])));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for r in rel {
+        let Some(p) = crate::formats::zip::normalise_member(&format!("{dir}/{r}")) else {
+            continue;
+        };
+        // `build.rs` beside the manifest is read by its name already.
+        if kind(&p) != Some(Kind::CargoBuild) && !out.contains(&p) && out.len() < MAX_CARGO_SOURCES
+        {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The files a Rust build file pulls in with `include!("f")` and `include_str!("f")`, at most
+/// [`MAX_CARGO_SOURCES`]: (the macro's byte range, the path beside `file` it names, whether the
+/// text is Rust code rather than a string). Only literal paths; `concat!(env!("OUT_DIR"), …)`
+/// names generated files, which are not in the artifact.
+pub fn rust_includes(file: &str, text: &str) -> Vec<(std::ops::Range<usize>, String, bool)> {
+    let dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut out = Vec::new();
+    for (mac, code) in [("include_str!", false), ("include!", true)] {
+        let mut from = 0;
+        while let Some(i) = sl(text, from, text.len()).find(mac) {
+            let at = from + i;
+            from = at + mac.len();
+            if out.len() >= MAX_CARGO_SOURCES {
+                break;
+            }
+            // Whole macro names only (`my_include!` is another macro).
+            if at > 0 && {
+                let p = text.as_bytes()[at - 1];
+                p.is_ascii_alphanumeric() || p == b'_'
+            } {
+                continue;
+            }
+            let rest = sl(text, from, from + 4096);
+            let open = rest.len() - rest.trim_start().len();
+            if !rest[open..].starts_with('(') {
+                continue;
+            }
+            let q = from + open + 1;
+            let q =
+                q + (sl(text, q, text.len()).len() - sl(text, q, text.len()).trim_start().len());
+            // A path closes within 1 KiB: many unterminated `include!("` must not each read
+            // 64 KiB on.
+            let Some((path, after)) = rust_string(sl(text, 0, q + 1024), q) else {
+                continue;
+            };
+            let close = after
+                + (sl(text, after, text.len()).len()
+                    - sl(text, after, text.len()).trim_start().len());
+            if text.as_bytes().get(close) != Some(&b')') {
+                continue;
+            }
+            if let Some(p) = crate::formats::zip::normalise_member(&format!("{dir}/{path}")) {
+                out.push((at..close + 1, p, code));
+            }
+        }
+    }
+    out.sort_by_key(|(r, _, _)| r.start);
+    out
+}
+
+/// A build script's text with its `include!`/`include_str!` macros ([`rust_includes`]) replaced
+/// by what they compile to: the named file's text as code, or as a string literal. `read`
+/// gives a file's bytes (`None`: not in the artifact, and the macro is left as written). One
+/// level: the included files' own includes are not followed.
+pub fn with_includes(file: &str, text: &str, read: &dyn Fn(&str) -> Option<Vec<u8>>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    let mut added = 0usize;
+    for (range, path, code) in rust_includes(file, text) {
+        let Some(bytes) = read(&path) else {
+            continue;
+        };
+        let body = String::from_utf8_lossy(&bytes);
+        // The whole stays a build file [`analyse`] reads; an include past that is left as
+        // written.
+        if text.len() + added + body.len() > MAX_TEXT {
+            break;
+        }
+        added += body.len();
+        out.push_str(&text[last..range.start]);
+        if code {
+            out.push_str(&body);
+        } else {
+            // A raw string with more `#`s than the text holds in a row, so it closes where
+            // the text ends.
+            let hashes = "#".repeat(longest_run(&body, '#') + 1);
+            out.push_str(&format!("r{hashes}\"{body}\"{hashes}"));
+        }
+        last = range.end;
+    }
+    out.push_str(&text[last..]);
+    out
+}
+
+/// The longest run of `c` in `s`.
+fn longest_run(s: &str, c: char) -> usize {
+    let (mut best, mut run) = (0, 0);
+    for x in s.chars() {
+        run = if x == c { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    best
 }
 
 /// Whether a build command reaches further than the build: a network client or URL, a

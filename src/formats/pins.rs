@@ -1611,6 +1611,8 @@ fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: 
             // The artifacts' own URLs (PEP 751 `vcs`, `archive`, `sdist`, `wheels[]`; uv's
             // `sdist` and `wheels[]`).
             .or_else(|| artifact_fields(p, &["vcs", "archive", "sdist"], "url").find(|u| plain(u)));
+        // pdm's `files = [{url = …}]` and `{file = …}` (a file name beside an index, or a
+        // path) are artifacts too, read through `artifact_fields`' `files[]`.
         // A local source in a folder anyone can write: uv's `path`, `directory`, `editable`,
         // PEP 751's `directory.path` and `archive.path`, Poetry's `url` of a file or directory
         // source.
@@ -1623,6 +1625,8 @@ fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: 
                     &["directory", "archive", "sdist"],
                     "path",
                 ))
+                .chain(artifact_fields(p, &[], "url"))
+                .chain(artifact_fields(p, &[], "file"))
                 .find(|u| shared_local(u))
         };
         let (url, what, sev) = match url {
@@ -1654,7 +1658,8 @@ fn lock_sources(ctx: &mut Ctx, table: &toml::Table, text: &str, key: &str, loc: 
 }
 
 /// The string `field` of a lock file package's artifact tables `tables` (`sdist`, `archive`,
-/// …) and of each of its `wheels[]` (at most 1,024): where the installer fetches them from.
+/// …) and of each of its `wheels[]` (uv, PEP 751) and `files[]` (pdm, Poetry: `url`, `file`),
+/// at most 1,024 in all: where the installer fetches them from.
 fn artifact_fields<'a>(
     p: &'a toml::Value,
     tables: &'a [&'a str],
@@ -1668,9 +1673,9 @@ fn artifact_fields<'a>(
                 .and_then(|v| v.as_str())
         })
         .chain(
-            p.get("wheels")
-                .and_then(|w| w.as_array())
+            ["wheels", "files"]
                 .into_iter()
+                .filter_map(move |k| p.get(k).and_then(|w| w.as_array()))
                 .flatten()
                 .take(1024)
                 .filter_map(move |w| w.get(field).and_then(|v| v.as_str())),

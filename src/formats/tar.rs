@@ -212,6 +212,11 @@ struct Walk<'l> {
     /// Link members (symbolic or hard) that stay inside the archive: name → the member path
     /// extraction makes it point to (at most [`MAX_LINKS`]).
     file_links: Vec<(String, String)>,
+    /// Members compiled into a Cargo build script that their names do not tell (a custom
+    /// `build = PATH`, a path build-dependency's library) or that include other members
+    /// (`include_str!`): read again at the end as build scripts, their includes resolved
+    /// ([`Walk::cargo_scripts`]; at most [`crate::formats::build_files::MAX_CARGO_SOURCES`]).
+    cargo: Vec<String>,
     /// Global pax records (`g` headers) in force, in the order CPython's `tarfile` keeps them
     /// (a dict: a key set again keeps its place).
     global: Vec<(String, Vec<u8>)>,
@@ -236,6 +241,7 @@ impl<'l> Walk<'l> {
             collect: None,
             links_start: usize::MAX,
             file_links: Vec::new(),
+            cargo: Vec::new(),
             global: Vec::new(),
             after_global: false,
         }
@@ -267,6 +273,7 @@ impl<'l> Walk<'l> {
             }
         }
         self.linked_code(ctx, src);
+        self.cargo_scripts(ctx, src);
         if let Some(outer) = self.outer_install.take() {
             ctx.install_files = outer;
         }
@@ -555,7 +562,114 @@ impl<'l> Walk<'l> {
                 self.backend.push((index, files));
             }
         }
+        if let Some(b) = held.as_deref().filter(|_| cargo_file(&name)) {
+            self.note_cargo(&name, b);
+        }
         flow
+    }
+
+    /// Note the build-script sources a Cargo manifest names, or a build script that includes
+    /// other files, for [`Walk::cargo_scripts`].
+    fn note_cargo(&mut self, name: &str, bytes: &[u8]) {
+        use crate::formats::build_files as bf;
+        let text = String::from_utf8_lossy(bytes);
+        let wants = if bf::kind(name) == Some(bf::Kind::CargoBuild) {
+            if bf::rust_includes(name, &text).is_empty() {
+                Vec::new()
+            } else {
+                vec![name.to_string()]
+            }
+        } else {
+            bf::cargo_build_sources(name, &text)
+        };
+        for w in wants {
+            if !self.cargo.contains(&w) && self.cargo.len() < bf::MAX_CARGO_SOURCES {
+                self.cargo.push(w);
+            }
+        }
+    }
+
+    /// The bytes of the members `wanted`, read by a collecting walk (the stream decoded again)
+    /// on a budget of its own.
+    fn collect_members(
+        &self,
+        ctx: &Ctx,
+        src: &Source<'_, '_>,
+        wanted: HashSet<String>,
+    ) -> std::collections::HashMap<String, Vec<u8>> {
+        let mut scratch = Ctx::new(ctx.budget.limits);
+        let mut walk = Walk::new(self.loc, self.depth);
+        walk.collect = Some(Collect {
+            wanted,
+            got: std::collections::HashMap::new(),
+        });
+        match src {
+            Source::Plain(data) => walk.plain(&mut scratch, data),
+            Source::Stream(s) => walk.stream(&mut scratch, s),
+        }
+        walk.collect.map(|c| c.got).unwrap_or_default()
+    }
+
+    /// Analyse the build-script sources noted by [`Walk::note_cargo`] as Cargo build scripts,
+    /// each with its `include!`/`include_str!` files of this archive in place (one level):
+    /// Cargo compiles them into the build script it runs. A finding the first reading of a
+    /// `build.rs` already gave is not given twice.
+    fn cargo_scripts(&mut self, ctx: &mut Ctx, src: &Source<'_, '_>) {
+        use crate::formats::build_files as bf;
+        let scripts = std::mem::take(&mut self.cargo);
+        if scripts.is_empty() || self.quiet() {
+            return;
+        }
+        let got = self.collect_members(ctx, src, scripts.iter().cloned().collect());
+        let mut includes: HashSet<String> = HashSet::new();
+        for name in &scripts {
+            if let Some(b) = got.get(name) {
+                let text = String::from_utf8_lossy(b);
+                includes.extend(
+                    bf::rust_includes(name, &text)
+                        .into_iter()
+                        .map(|(_, p, _)| p),
+                );
+            }
+        }
+        let included = if includes.is_empty() {
+            std::collections::HashMap::new()
+        } else {
+            self.collect_members(ctx, src, includes)
+        };
+        for name in &scripts {
+            let Some(b) = got.get(name) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(b);
+            let full = bf::with_includes(name, &text, &|p| included.get(p).cloned());
+            let mloc = self.loc.member(name.clone());
+            let mut scratch = Ctx::new(ctx.budget.limits);
+            bf::analyse(
+                &mut scratch,
+                full.as_bytes(),
+                bf::Kind::CargoBuild,
+                &mloc,
+                self.depth + 1,
+            );
+            // A `build.rs` read again with its includes: its commands' first reading (Python
+            // findings, which a build file gets only from its commands) is replaced.
+            if bf::kind(name) == Some(bf::Kind::CargoBuild) {
+                ctx.findings.retain(|f| {
+                    !(f.location.path == mloc.path
+                        && f.location.members == mloc.members
+                        && f.rule.id.starts_with("python-"))
+                });
+            }
+            for f in scratch.findings {
+                let again = ctx.findings.iter().any(|g| {
+                    g.rule.id == f.rule.id && g.location == f.location && g.evidence == f.evidence
+                });
+                if !again {
+                    ctx.emit(f);
+                }
+            }
+        }
     }
 
     /// Check a link member `name` to `target` (a symbolic link's target is relative to its
@@ -651,7 +765,9 @@ impl<'l> Walk<'l> {
         body: Body<'_>,
     ) -> (Flow, Option<Vec<u8>>) {
         let keep = |b: &[u8]| {
-            (Declarer::of(name).is_some() && b.len() <= MAX_PYPROJECT).then(|| b.to_vec())
+            (Declarer::of(name).is_some() && b.len() <= MAX_PYPROJECT
+                || cargo_file(name) && b.len() <= crate::formats::build_files::MAX_TEXT)
+                .then(|| b.to_vec())
         };
         match body {
             Body::Slice(Some(data)) => {
@@ -1382,6 +1498,14 @@ fn forget(ctx: &mut Ctx, loc: &Location) {
         .members
         .saturating_sub((before - ctx.members.len()) as u64);
     ctx.facts.retain(|k, _| !inside(k));
+}
+
+/// Whether a member is read for a Cargo build script ([`Walk::note_cargo`]): a `Cargo.toml` or a
+/// `build.rs`.
+fn cargo_file(name: &str) -> bool {
+    name.rsplit(['/', '\\']).next() == Some("Cargo.toml")
+        || crate::formats::build_files::kind(name)
+            == Some(crate::formats::build_files::Kind::CargoBuild)
 }
 
 fn hash(name: &str) -> u64 {
