@@ -471,3 +471,84 @@ fn pickles_by_role_are_analysed_whatever_they_start_with() {
     let r = scan_file(&path, BudgetLimits::default());
     assert_at_least(&r, Severity::Critical);
 }
+
+/// Published sinks peer scanners were bypassed with (tester t24 f2-f5): debuggers that listen or
+/// stop, test runners, a scanner's own hook turned off, file and client classes that truncate or
+/// connect at construction, URL fetchers of ML libraries, torch's and matplotlib's eval, exec and
+/// subprocess helpers, and dotted-name resolvers. Each is called as the file writes it; each is
+/// high or worse. A lower_case function called without arguments is no object reconstruction.
+#[test]
+fn published_peer_bypass_sinks_are_denied() {
+    let url = "https://x.example.invalid/a.png";
+    let cases: Vec<(&str, &str, Vec<&str>)> = vec![
+        ("web_pdb", "set_trace", vec![]),
+        ("remote_pdb", "set_trace", vec![]),
+        ("rpdb", "set_trace", vec![]),
+        ("pudb", "set_trace", vec![]),
+        ("ptvsd", "enable_attach", vec![]),
+        ("debugpy", "listen", vec!["5678"]),
+        ("ipykernel.embed", "embed_kernel", vec![]),
+        ("pytest", "main", vec![]),
+        ("fickling.hook", "deactivate_safe_ml_environment", vec![]),
+        ("h5py", "File", vec!["/home/user/.bashrc", "w"]),
+        ("netCDF4", "Dataset", vec!["/home/user/.profile", "w"]),
+        ("lz4.frame", "LZ4FrameFile", vec!["/home/user/.bashrc", "w"]),
+        ("zstandard", "ZstdFile", vec!["/home/user/.bashrc", "w"]),
+        (
+            "soundfile",
+            "SoundFile",
+            vec!["/home/user/.ssh/authorized_keys", "w"],
+        ),
+        (
+            "torch.utils.tensorboard.writer",
+            "SummaryWriter",
+            vec!["/home/user/.config/autostart"],
+        ),
+        (
+            "pymongo",
+            "MongoClient",
+            vec!["mongodb://exfil.example.invalid"],
+        ),
+        ("diffusers.utils", "load_image", vec![url]),
+        ("transformers.image_utils", "load_image", vec![url]),
+        ("pooch", "retrieve", vec![url, ""]),
+        ("wget", "download", vec![url]),
+        ("gdown", "download", vec![url]),
+        ("xml.sax", "parse", vec![url]),
+        ("torch._dynamo.guards", "GuardBuilder.get", vec![CMD]),
+        ("torch.utils.bottleneck.__main__", "run_cprofile", vec![CMD]),
+        (
+            "torch.fx.experimental.symbolic_shapes",
+            "ShapeEnv.evaluate_guards_expression",
+            vec![CMD],
+        ),
+        (
+            "matplotlib.testing",
+            "subprocess_run_for_testing",
+            vec![CMD],
+        ),
+        (
+            "matplotlib.testing.compare",
+            "_check_and_log_subprocess",
+            vec![CMD],
+        ),
+        ("jinja2.utils", "import_string", vec!["os.system"]),
+        ("tornado.util", "import_object", vec!["os.system"]),
+        ("kombu.utils.imports", "symbol_by_name", vec!["os.system"]),
+        ("torch._utils", "_import_dotted_name", vec!["os.system"]),
+    ];
+    let mut failures = Vec::new();
+    for (m, n, args) in &cases {
+        let r = scan_bytes(&p4_call(m, n, args));
+        if !worst(&r).is_some_and(|w| w >= Severity::High) {
+            failures.push(format!("{m}.{n}: {:#?}", show(&r)));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // An unknown function called without arguments is a call, medium; an unknown class so
+    // called is reconstruction, low.
+    let f = scan_bytes(&p4_call("mypkg.tools", "start_service", &[]));
+    assert_eq!(worst(&f), Some(Severity::Medium), "{:#?}", show(&f));
+    let c = scan_bytes(&p4_call("mypkg.config", "TrainConfig", &[]));
+    assert_below_medium(&c);
+}

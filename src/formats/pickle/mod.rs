@@ -1520,11 +1520,15 @@ fn grade_unknown(m: &Machine<'_>, name: &str, kind: CallKind, args: V) -> (Sever
     };
     if matches!(kind, CallKind::Newobj | CallKind::NewobjEx) {
         (Severity::Low, "object reconstruction (cls.__new__)")
-    } else if no_args {
+    } else if no_args && classify::looks_like_class(name) {
         (
             Severity::Low,
             "object reconstruction (called without arguments)",
         )
+    } else if no_args {
+        // `web_pdb.set_trace()`, `pytest.main()`: a function does what it does without
+        // arguments too.
+        (Severity::Medium, "a function called without arguments")
     } else if classify::looks_like_class(name) {
         (
             Severity::Low,
