@@ -759,8 +759,15 @@ fn match_patterns(ctx: &mut Ctx, data: &[u8], total: u64, format: Format, loc: &
         Some(m) => m.clone(),
         None => loc.path.to_string_lossy().into_owned(),
     };
-    let script =
-        hits.iter().any(|h| h.meta.script_severity.is_some()) && yara::is_script(data, &name);
+    // Inside a wheel nothing runs a script at install but the installer's copy of
+    // `<name>.data/scripts/` onto `PATH` (a dataset script in the package tree runs only when
+    // someone calls it: ultralytics' `data/scripts/get_imagenet.sh`).
+    let in_wheel = std::iter::once(loc.path.to_string_lossy().into_owned())
+        .chain(loc.members.iter().rev().skip(1).cloned())
+        .any(|p| p.to_ascii_lowercase().ends_with(".whl"));
+    let script = hits.iter().any(|h| h.meta.script_severity.is_some())
+        && yara::is_script(data, &name)
+        && (!in_wheel || yara::installed_script(&name));
     // A script's comment lines are its documentation (`# install with: curl … | sh`): a rule
     // whose first match lies on one is matched again over the script with its comment lines
     // blanked, once, and takes its script grade only when it still matches on code
@@ -797,6 +804,13 @@ fn match_patterns(ctx: &mut Ctx, data: &[u8], total: u64, format: Format, loc: &
                     }
                 }
             }
+        }
+        if let Some(d) = hit
+            .meta
+            .doc_severity
+            .filter(|_| !script && yara::is_document(data, &name))
+        {
+            severity = d;
         }
         let mut message = format!("YARA rule {}", hit.meta.id);
         if hit.meta.id != hit.meta.identifier {

