@@ -793,6 +793,12 @@ fn benign_look_alikes_fire_nothing_at_medium_or_above() {
             "demo-1.0-py3-none-any.whl",
             wheel(&[("demo/__init__.py", pycasm::BENIGN_SRC.as_bytes()), ("demo/__pycache__/__init__.cpython-311.pyc", &pycasm::pyc(pycasm::MAGIC_311, 0, pycasm::BENIGN_SRC.len() as u32, pycasm::benign_module()))], None, PURE),
         ),
+        // Binaries in a wheel that sets Root-Is-Purelib but names its platform (playwright's,
+        // wandb's and xgboost's `py3-none-manylinux_2_28_x86_64` wheels).
+        (
+            "demo-1.0-py3-none-manylinux_2_28_x86_64.whl",
+            wheel(&[("demo/tool", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00")], None, "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-manylinux_2_28_x86_64\n"),
+        ),
         ("enum.pkl", b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00\x8c\x0bmypkg.enums\x94\x8c\x05Color\x94\x93\x94K\x01\x85\x94R\x94.".to_vec()),
     ];
     // With the built-in byte-pattern rules, as the command line runs them.

@@ -776,10 +776,26 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
         Some((name, text)) => check_record(ctx, parts, &name, &text, loc),
     }
     if let Some((_, wheel)) = find(".dist-info/WHEEL") {
-        let pure = wheel.lines().any(|l| {
+        // Pure means no platform: `Root-Is-Purelib: true` and every tag's platform `any`, in
+        // the WHEEL file's `Tag:` lines and the file name. playwright's, wandb's and xgboost's
+        // `py3-none-manylinux_2_28_x86_64` wheels set Root-Is-Purelib but say which platform
+        // their binaries are for.
+        let purelib = wheel.lines().any(|l| {
             l.replace(' ', "")
                 .eq_ignore_ascii_case("Root-Is-Purelib:true")
         });
+        let tagged = wheel
+            .lines()
+            .filter_map(|l| l.split_once(':'))
+            .filter(|(k, _)| k.trim().eq_ignore_ascii_case("Tag"))
+            .any(|(_, v)| v.trim().rsplit('-').next().is_some_and(|p| p != "any"));
+        let file = loc.artifact_name();
+        let file = file.rsplit(['/', '\\', '!']).next().unwrap_or("");
+        let named = file
+            .strip_suffix(".whl")
+            .and_then(|stem| stem.rsplit('-').next())
+            .is_some_and(|p| p != "any");
+        let pure = purelib && !tagged && !named;
         if pure {
             for b in &parts.binaries {
                 let base = b.rsplit('/').next().unwrap_or(b);
