@@ -229,3 +229,75 @@ fn a_very_long_sum_of_literals_still_folds() {
         r.findings
     );
 }
+
+/// A closure a function only returns runs when what was returned is called (session 17: mlflow's
+/// `autologging_integration` factory, used as `@autologging_integration(NAME)` at import, keeps
+/// a tracking call in its innermost function): a decorator factory's innermost function is not
+/// run by applying the decorator; a first-level closure is when the module applies the factory
+/// with arguments; a nested helper that is called or handed to a thread runs with its function;
+/// and calling the decorated function at load runs the closure. A test module's network probe
+/// at its top level is low.
+#[test]
+fn returned_closures_run_when_called_and_test_modules_probe_the_network() {
+    use Severity::*;
+    let factory = "import os\n\
+                   def factory(n):\n\
+                   \x20   def wrapper(f):\n\
+                   \x20       def inner(*a):\n\
+                   \x20           os.system('echo inner')\n\
+                   \x20       return inner\n\
+                   \x20   return wrapper\n\
+                   @factory('x')\n\
+                   def g():\n\
+                   \x20   pass\n";
+    let called = format!("{factory}g()\n");
+    let wrapper_runs = "import os\n\
+                        def factory(n):\n\
+                        \x20   def wrapper(f):\n\
+                        \x20       os.system('echo wrapper')\n\
+                        \x20       return f\n\
+                        \x20   return wrapper\n\
+                        @factory('x')\n\
+                        def g():\n\
+                        \x20   pass\n";
+    let wrapper_kept = "import os\n\
+                        def factory(n):\n\
+                        \x20   def wrapper(f):\n\
+                        \x20       os.system('echo wrapper')\n\
+                        \x20       return f\n\
+                        \x20   return wrapper\n\
+                        x = factory('x')\n";
+    let helper = "import os\n\
+                  def outer():\n\
+                  \x20   def helper():\n\
+                  \x20       os.system('echo helper')\n\
+                  \x20   helper()\n\
+                  outer()\n";
+    let thread = "import os, threading\n\
+                  def outer():\n\
+                  \x20   def helper():\n\
+                  \x20       os.system('echo helper')\n\
+                  \x20   threading.Thread(target=helper).start()\n\
+                  outer()\n";
+    let probe = "import urllib.request\n\
+                 try:\n\
+                 \x20   urllib.request.urlopen('https://pypi.org', timeout=1)\n\
+                 \x20   ONLINE = True\n\
+                 except Exception:\n\
+                 \x20   ONLINE = False\n";
+    pysrc::check(&[
+        ("m.py", factory, "python-shell-command", Some(Low)),
+        ("m.py", &called, "python-shell-command", Some(High)),
+        ("m.py", wrapper_runs, "python-shell-command", Some(High)),
+        ("m.py", wrapper_kept, "python-shell-command", Some(Low)),
+        ("m.py", helper, "python-shell-command", Some(High)),
+        ("m.py", thread, "python-shell-command", Some(High)),
+        (
+            "pkg/tests/test_net.py",
+            probe,
+            "python-network-at-load",
+            Some(Low),
+        ),
+        ("pkg/net.py", probe, "python-network-at-load", Some(Medium)),
+    ]);
+}

@@ -2229,6 +2229,9 @@ pub(crate) struct Signals {
     /// Functions the module calls (or starts as a thread target) at its top level: their bodies
     /// run at import too.
     called_at_load: std::collections::HashSet<String>,
+    /// Module-level functions and the decorator each is defined under (`@deco`,
+    /// `@factory(…)`): (function, decorator), at most [`MAX_CALLED`].
+    decorated: Vec<(String, String)>,
     /// Module-level aliases of a name (`resnet18 = _build`, `g = functools.partial(_impl, 1)`):
     /// (alias, the name it stands for), at most [`MAX_CALLED`].
     module_aliases: Vec<(String, String)>,
@@ -8475,6 +8478,23 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                 }
+                // `@deco` / `@factory(…)` on a module-level function: calling the function at
+                // load runs what the decorator returned ([`returned_closure`]).
+                if func.is_none() && sig.decorated.len() < MAX_CALLED {
+                    let deco = n.named_child(0).and_then(|e| match e.kind() {
+                        "identifier" => Some(e),
+                        "call" => field(e, F::Function).filter(|f| f.kind() == "identifier"),
+                        _ => None,
+                    });
+                    let def = n
+                        .parent()
+                        .and_then(|p| p.child_by_field_name("definition"))
+                        .and_then(|d| field(d, F::Name));
+                    if let (Some(d), Some(f)) = (deco, def) {
+                        sig.decorated
+                            .push((text(f, src).to_string(), text(d, src).to_string()));
+                    }
+                }
                 // `@deco` calls `deco` on the definition at import.
                 if let Some(e) = n.named_child(0) {
                     if matches!(e.kind(), "identifier" | "attribute") {
@@ -8621,6 +8641,12 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     }) =>
             {
                 Some(lambda_key(n))
+            }
+            // A closure the function around it only returns (a decorator's wrapper): its body
+            // runs when what was returned is called, not when the outer function is
+            // ([`returned_closure`]); its lines get a name of their own, which nothing calls.
+            (Some(outer), "function_definition") if in_fn && returned_closure(n, src) => {
+                field(n, F::Name).map(|x| format!("{outer}.<{}>", text(x, src)))
             }
             // A method of a module-level class is `Class.method`.
             (Some(class), "function_definition") if class.ends_with('.') && !in_fn => {
@@ -10435,6 +10461,83 @@ fn prefilter(src: &[u8], role: Role, init: bool) -> Verdict {
     }
 }
 
+/// Whether the nested function definition `def` is a closure its enclosing function only
+/// returns (`def deco(f): def inner(*a): …; return inner`), so its body runs when the returned
+/// value is called, not when the enclosing function runs. Its name must occur in the enclosing
+/// function's body only in `return` statements (a nested helper that is called, handed to a
+/// thread or a hook, or bound elsewhere runs as before). A closure returned by a closure that
+/// is itself only returned (a decorator factory's innermost function: `def factory(n): def
+/// wrapper(f): def inner(*a): …; return inner; return wrapper`) is latent always; a first-level
+/// one is latent unless the module applies its enclosing function as a decorator with
+/// arguments (`@factory(…)`: Python calls what the factory returns at once). Bounded walks.
+fn returned_closure(def: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    let Some(name) = field(def, F::Name).map(|x| text(x, src)) else {
+        return false;
+    };
+    fn enclosing(d: tree_sitter::Node<'_>) -> Option<tree_sitter::Node<'_>> {
+        let mut p = d.parent();
+        let mut hops = 0;
+        while let Some(x) = p {
+            hops += 1;
+            if hops > 64 {
+                return None;
+            }
+            if x.kind() == "function_definition" {
+                return Some(x);
+            }
+            if x.kind() == "class_definition" {
+                return None;
+            }
+            p = x.parent();
+        }
+        None
+    }
+    let only_returned = |d: tree_sitter::Node<'_>, name: &str| {
+        let Some(outer) = enclosing(d) else {
+            return false;
+        };
+        let mut stack = vec![outer];
+        let mut seen = 0;
+        let mut returned = false;
+        while let Some(x) = stack.pop() {
+            seen += 1;
+            if seen > 8192 {
+                return false;
+            }
+            if x.id() == d.id() {
+                continue;
+            }
+            if x.kind() == "identifier"
+                && text(x, src) == name
+                && x.id() != field(outer, F::Name).map_or(0, |n| n.id())
+            {
+                if x.parent().is_some_and(|r| r.kind() == "return_statement") {
+                    returned = true;
+                    continue;
+                }
+                return false;
+            }
+            let mut c = x.walk();
+            stack.extend(x.named_children(&mut c));
+        }
+        returned
+    };
+    if !only_returned(def, name) {
+        return false;
+    }
+    let Some(outer) = enclosing(def) else {
+        return false;
+    };
+    // The enclosing function is itself a closure only returned: a factory's innermost function.
+    let outer_name = field(outer, F::Name).map(|x| text(x, src)).unwrap_or("");
+    if enclosing(outer).is_some() && only_returned(outer, outer_name) {
+        return true;
+    }
+    // A first-level closure: latent unless the module decorates with a call of its factory.
+    let applied = [b"@".as_slice(), outer_name.as_bytes(), b"("].concat();
+    memchr::memmem::find(src, &applied).is_none()
+}
+
 /// Whether a `(` follows the word at `at` after blanks, line continuations, comments and line
 /// ends (inside brackets a call may span lines), within [`PAREN_LOOKAHEAD`] bytes.
 fn paren_follows(src: &[u8], at: usize) -> bool {
@@ -10802,6 +10905,25 @@ fn run(
     // A test module runs under a test runner, not when its package is imported or installed:
     // what its top level reaches through helpers (sympy's compiler probes in
     // `tests/test_codegen.py`) is not promoted; its direct top-level calls still are.
+    // A decorated function called at load runs the closures its decorator returned
+    // (`@factory('x') def g(): …` then `g()`: the factory's innermost function runs).
+    let closures: Vec<String> = sig
+        .decorated
+        .iter()
+        .filter(|(f, _)| sig.called_at_load.contains(f))
+        .flat_map(|(_, d)| {
+            let prefix = format!("{d}.<");
+            sig.enclosing
+                .values()
+                .filter(move |v| v.starts_with(&prefix))
+                .cloned()
+        })
+        .collect();
+    for c in closures {
+        if sig.called_at_load.len() < MAX_CALLED {
+            sig.called_at_load.insert(c);
+        }
+    }
     if !test {
         close_calls(&mut sig);
     }
@@ -11254,9 +11376,14 @@ fn run(
         );
     }
     for (line, _, ev) in sig.network.iter().filter(|(_, f, _)| !f) {
-        // At every interpreter start, every Python process of the environment talks.
+        // At every interpreter start, every Python process of the environment talks. A test
+        // module's top level runs under a test runner, which probes the network as a matter of
+        // course (setuptools' `tests/test_virtualenv.py` opens `https://pypi.org` to decide
+        // what to skip): low.
         let sev = if role == Role::Startup {
             Severity::High
+        } else if test {
+            Severity::Low
         } else {
             Severity::Medium
         };
