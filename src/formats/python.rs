@@ -8424,18 +8424,19 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
             }
             "decorator" if !in_fn => {
+                // The decorator's name (`@deco`, `@factory(…)`) and the name it decorates.
+                let deco = n.named_child(0).and_then(|e| match e.kind() {
+                    "identifier" => Some(e),
+                    "call" => field(e, F::Function).filter(|f| f.kind() == "identifier"),
+                    _ => None,
+                });
+                let def = n
+                    .parent()
+                    .and_then(|p| p.child_by_field_name("definition"))
+                    .and_then(|d| field(d, F::Name));
                 // `@register` / `@register('name')` on a module-level function: the registrar's
                 // container holds it.
                 if func.is_none() && registered.len() < MAX_CALLED {
-                    let deco = n.named_child(0).and_then(|e| match e.kind() {
-                        "identifier" => Some(e),
-                        "call" => field(e, F::Function).filter(|f| f.kind() == "identifier"),
-                        _ => None,
-                    });
-                    let def = n
-                        .parent()
-                        .and_then(|p| p.child_by_field_name("definition"))
-                        .and_then(|d| field(d, F::Name));
                     if let (Some(d), Some(f)) = (deco, def) {
                         let d = text(d, src);
                         if !registrars.contains_key(d) && registrars.len() < MAX_CALLED {
@@ -8456,10 +8457,6 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 ) {
                     let d = dotted(e, src);
                     let last = d.rsplit('.').next().unwrap_or(&d);
-                    let def = n
-                        .parent()
-                        .and_then(|p| p.child_by_field_name("definition"))
-                        .and_then(|d| field(d, F::Name));
                     if let (true, Some(m)) = (matches!(last, "property" | "cached_property"), def) {
                         if properties.len() < MAX_CALLED {
                             properties.insert(format!("{class}{}", text(m, src)));
@@ -8481,15 +8478,6 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // `@deco` / `@factory(…)` on a module-level function: calling the function at
                 // load runs what the decorator returned ([`returned_closure`]).
                 if func.is_none() && sig.decorated.len() < MAX_CALLED {
-                    let deco = n.named_child(0).and_then(|e| match e.kind() {
-                        "identifier" => Some(e),
-                        "call" => field(e, F::Function).filter(|f| f.kind() == "identifier"),
-                        _ => None,
-                    });
-                    let def = n
-                        .parent()
-                        .and_then(|p| p.child_by_field_name("definition"))
-                        .and_then(|d| field(d, F::Name));
                     if let (Some(d), Some(f)) = (deco, def) {
                         sig.decorated
                             .push((text(f, src).to_string(), text(d, src).to_string()));
@@ -8506,10 +8494,6 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             .flatten()
                             .any(|d| d == "atexit.register");
                         if calls_it {
-                            let def = n
-                                .parent()
-                                .and_then(|p| p.child_by_field_name("definition"))
-                                .and_then(|d| field(d, F::Name));
                             if let Some(name) = def {
                                 sig.called_at_load.insert(text(name, src).to_string());
                             }
