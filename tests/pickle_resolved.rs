@@ -1,12 +1,14 @@
 //! Regressions for callables reached by resolution rather than named by a global (attack
 //! session t24, §1 and §7): a module reached as another module's attribute (`shlex.os`), a
 //! `getattr` result handed to a call that can call it, allowlisted helpers that call what they
-//! are given (`torch._tensor._rebuild_from_type_v2`, `copyreg._reconstructor`).
+//! are given (`torch._tensor._rebuild_from_type_v2`, `copyreg._reconstructor`), and globals
+//! with very long dotted names.
 //!
 //! Every fixture is built here, in a temporary folder, and only read: nothing is unpickled.
 //! Payloads are inert (`echo airlock-test`).
 
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 use airlock::analyse::BudgetLimits;
 use airlock::scan::{scan_file, FileReport};
@@ -311,4 +313,110 @@ fn reconstructor_calls_its_base_with_the_state() {
         .concat());
         assert_below_medium(&scan(&good));
     }
+}
+
+/// A dotted name of 50 000 parts (250 KB) took 31 s and 12 GB: names are cut to their first 64
+/// parts, reported as a bound, and judged by those parts. Ordinary long qualnames are kept.
+#[test]
+fn very_long_dotted_names_are_cut_and_judged_by_their_first_parts() {
+    let name = format!("os.{}sep", "path.".repeat(50_000));
+    let started = Instant::now();
+    let r = scan(&p4(&in_dict(&g("shlex", &name))));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "resource-limit"
+            && f.severity == Severity::Medium
+            && f.message.contains("at most 64 dotted parts")),
+        "{:#?}",
+        show(&r)
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-dangerous-global"
+                && f.severity == Severity::Medium
+                && f.message.contains("(processes)")),
+        "{:#?}",
+        show(&r)
+    );
+    let qualname = "Outer.Inner.Deeper.Model";
+    let r = scan(&p4(&in_dict(&g("mypkg.models", qualname))));
+    assert!(
+        r.findings.iter().all(|f| f.rule.id != "resource-limit"),
+        "{:#?}",
+        show(&r)
+    );
+    assert_below_medium(&r);
+}
+
+fn scan_with_store(bytes: &[u8], max_bytes: usize) -> FileReport {
+    let mut limits = BudgetLimits::default();
+    limits.pickle.max_bytes = max_bytes;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("model.pkl");
+    std::fs::write(&path, bytes).expect("write fixture");
+    scan_file(Path::new(&path), limits)
+}
+
+/// A `getattr` chain long enough to fill the value store, then a call of its result (t24 h2):
+/// the linear pass after the bound follows the stack's shapes and finds that the last call
+/// calls the result of another call (high), whatever the chain starts from. A long stream of
+/// ordinary rebuild calls past the same bound (memoised globals fetched with `BINGET`, as
+/// `torch.save` writes them) calls only named globals and gets no such finding.
+#[test]
+fn a_call_of_a_computed_callable_after_the_store_bound_is_high() {
+    let n = 4000;
+    let bad = p4(&[
+        g("builtins", "getattr").repeat(n),
+        g("mypkg.util", "Thing"),
+        [s("attr"), b"\x86R".to_vec()].concat().repeat(n),
+        s(CMD),
+        b"\x85R".to_vec(),
+    ]
+    .concat());
+    let r = scan_with_store(&bad, 256 << 10);
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "resource-limit"),
+        "the fixture must reach the bound: {:#?}",
+        show(&r)
+    );
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.rule.id == "pickle-unresolved-call"
+                && f.severity == Severity::High
+                && f.message.contains("calls the result of another call")),
+        "{:#?}",
+        show(&r)
+    );
+    // OrderedDict() and _rebuild_tensor_v2 memoised once, then fetched for each entry.
+    let mut good = b"\x80\x04".to_vec();
+    good.extend(g("collections", "OrderedDict"));
+    good.extend(b"\x94)R\x94(");
+    good.extend(g("torch._utils", "_rebuild_tensor_v2"));
+    good.extend(b"\x940");
+    for i in 0..n {
+        good.extend(s(&format!("layer{i}.weight")));
+        good.extend(b"h\x02");
+        good.extend(rebuild_tensor_args());
+        good.push(b'R');
+    }
+    good.extend(b"u.");
+    let r = scan_with_store(&good, 256 << 10);
+    assert!(
+        r.findings.iter().any(|f| f.rule.id == "resource-limit"),
+        "the fixture must reach the bound: {:#?}",
+        show(&r)
+    );
+    assert!(
+        r.findings
+            .iter()
+            .all(|f| f.severity < Severity::High && f.rule.id != "pickle-unresolved-call"),
+        "{:#?}",
+        show(&r)
+    );
 }

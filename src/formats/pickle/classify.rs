@@ -218,7 +218,8 @@ fn deny_hit(m: &str, n: Option<&str>, module: &str, name: &str, full: &str, last
 /// When several categories cover it, the one whose call is worst ([`call_severity`]) is
 /// returned, and among equally bad ones the one reached through the deepest tail, so
 /// `shlex` / `os.system` is `os.system` (processes), not the `* system` entry of another
-/// section. The tails are slices of `name`, so a long name costs linear memory.
+/// section. The tails are slices of `name`, so a long name costs linear memory (the machine
+/// bounds how many parts a global keeps, [`super::machine::MAX_GLOBAL_PARTS`]).
 fn denied(module: &str, name: &str) -> Option<&'static str> {
     let lists = &*LISTS;
     let last = name.rsplit('.').next().unwrap_or(name);

@@ -254,7 +254,11 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                 hidden_pickles(ctx, data, start + 1, loc, depth);
                 break;
             }
-            Outcome::Limit { bound, offset } => {
+            Outcome::Limit {
+                bound,
+                offset,
+                started,
+            } => {
                 let at = loc.with_span(Span::Offset {
                     offset: offset as u64,
                 });
@@ -264,7 +268,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                 // risky, only the value model of data was dropped: a large vocabulary, not a
                 // hidden payload, so the finding is low.
                 let mut found = Vec::new();
-                let plain = linear_imports(&mut found, ctx, data, offset, loc, &m);
+                let plain = linear_imports(&mut found, ctx, data, offset, started, loc, &m);
                 if plain && !tally.risky_call {
                     ctx.limit_at(
                         Severity::Low,
@@ -331,6 +335,210 @@ const LINEAR_MAX_MEMO: usize = 65_536;
 /// Opcodes the linear pass decodes between two checks of the time budget.
 const LINEAR_TIME_CHECK: u64 = 1 << 16;
 
+/// Stack values the linear pass tracks the shape of; past it, it stops tracking them.
+const LINEAR_MAX_STACK: usize = 1 << 24;
+
+/// What the linear pass after a bound knows of a stack value: only whether a call made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Anything else: data, an import, a value the pass lost track of.
+    Other,
+    /// The result of a call: calling it calls something no name shows.
+    Called,
+}
+
+/// The shapes of the stack during the linear pass: seeded from the machine's stack, marks and
+/// memo at the bound, then moved by each opcode's stack effect (as `_pickle.c` moves its
+/// stack), one byte a value. It finds a call whose callable is the result of another call
+/// (a `getattr` chain too long for the value store, t24 h2), which the pass's imports cannot
+/// show. Tracking stops (`live` false) on an underflow (a bound can cut a stack the machine
+/// never finished), past [`LINEAR_MAX_STACK`] values or [`LINEAR_MAX_MEMO`] memo entries.
+struct Shapes {
+    stack: Vec<Shape>,
+    marks: Vec<usize>,
+    memo: HashMap<u64, Shape>,
+    live: bool,
+}
+
+impl Shapes {
+    fn of(m: &Machine<'_>, v: V) -> Shape {
+        match m.node_of(v) {
+            Some(Node::Call { .. }) => Shape::Called,
+            _ => Shape::Other,
+        }
+    }
+
+    fn seed(m: &Machine<'_>) -> Self {
+        Shapes {
+            stack: m.stack().iter().map(|v| Shapes::of(m, *v)).collect(),
+            marks: m.marks().to_vec(),
+            memo: HashMap::new(),
+            live: true,
+        }
+    }
+
+    fn pop(&mut self) -> Shape {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            self.live = false;
+            return Shape::Other;
+        }
+        self.stack.pop().unwrap_or(Shape::Other)
+    }
+
+    /// Pop to the last mark; the first value above it.
+    fn pop_mark(&mut self) -> Shape {
+        let Some(at) = self.marks.pop() else {
+            self.live = false;
+            return Shape::Other;
+        };
+        let first = self.stack.get(at).copied().unwrap_or(Shape::Other);
+        self.stack.truncate(at);
+        first
+    }
+
+    fn push(&mut self, s: Shape) {
+        if self.stack.len() >= LINEAR_MAX_STACK {
+            self.live = false;
+        } else {
+            self.stack.push(s);
+        }
+    }
+
+    fn mark(&mut self) {
+        if self.marks.len() >= LINEAR_MAX_STACK {
+            self.live = false;
+        } else {
+            self.marks.push(self.stack.len());
+        }
+    }
+
+    /// Whether `op` pushes a value (the part of it a bound that stopped it left undone).
+    fn pushes(op: &opcodes::Op<'_>) -> bool {
+        use opcodes::Op as O;
+        !matches!(
+            op,
+            O::Mark
+                | O::Stop
+                | O::Pop
+                | O::PopMark
+                | O::Append
+                | O::Appends
+                | O::Additems
+                | O::Build
+                | O::Put(_)
+                | O::Memoize
+                | O::Setitem
+                | O::Setitems
+                | O::Proto(_)
+                | O::Frame(_)
+                | O::ReadonlyBuffer
+        )
+    }
+
+    /// Apply `op` (memo index `memo_at` for `PUT`/`MEMOIZE`); true when it is a call whose
+    /// callable is the result of another call.
+    fn step(&mut self, op: &opcodes::Op<'_>, memo_at: u64, m: &Machine<'_>) -> bool {
+        use opcodes::Op as O;
+        if !self.live {
+            return false;
+        }
+        let mut computed = false;
+        match op {
+            O::Mark => self.mark(),
+            O::Stop => {}
+            O::Pop => {
+                let floor = self.marks.last().copied().unwrap_or(0);
+                if self.stack.len() > floor {
+                    self.stack.pop();
+                } else if self.marks.pop().is_none() {
+                    self.live = false;
+                }
+            }
+            O::PopMark => {
+                self.pop_mark();
+            }
+            O::Dup => {
+                let top = self.pop();
+                self.push(top);
+                self.push(top);
+            }
+            O::Binpersid => {
+                self.pop();
+                self.push(Shape::Other);
+            }
+            O::Reduce | O::Newobj => {
+                self.pop();
+                computed = self.pop() == Shape::Called;
+                self.push(Shape::Called);
+            }
+            O::NewobjEx => {
+                self.pop();
+                self.pop();
+                computed = self.pop() == Shape::Called;
+                self.push(Shape::Called);
+            }
+            O::Obj => {
+                computed = self.pop_mark() == Shape::Called;
+                self.push(Shape::Called);
+            }
+            O::Inst(..) => {
+                self.pop_mark();
+                self.push(Shape::Called);
+            }
+            O::Append | O::Build => {
+                self.pop();
+            }
+            O::Appends | O::Additems | O::Setitems => {
+                self.pop_mark();
+            }
+            O::Setitem => {
+                self.pop();
+                self.pop();
+            }
+            O::StackGlobal => {
+                self.pop();
+                self.pop();
+                self.push(Shape::Other);
+            }
+            O::Dict | O::List | O::Tuple | O::Frozenset => {
+                self.pop_mark();
+                self.push(Shape::Other);
+            }
+            O::Tuple1 | O::Tuple2 | O::Tuple3 => {
+                let n = match op {
+                    O::Tuple1 => 1,
+                    O::Tuple2 => 2,
+                    _ => 3,
+                };
+                for _ in 0..n {
+                    self.pop();
+                }
+                self.push(Shape::Other);
+            }
+            O::Get(i) => {
+                let s = match self.memo.get(i) {
+                    Some(s) => *s,
+                    None => m.memo_get(*i).map_or(Shape::Other, |v| Shapes::of(m, v)),
+                };
+                self.push(s);
+            }
+            O::Put(_) | O::Memoize => {
+                let top = self.pop();
+                self.push(top);
+                if self.memo.len() >= LINEAR_MAX_MEMO && !self.memo.contains_key(&memo_at) {
+                    self.live = false;
+                } else {
+                    self.memo.insert(memo_at, top);
+                }
+            }
+            O::Proto(_) | O::Frame(_) | O::ReadonlyBuffer => {}
+            _ => self.push(Shape::Other),
+        }
+        computed && self.live
+    }
+}
+
 /// After the machine stopped on a bound at `start`, decode the rest of `data` linearly with the
 /// opcode decoder alone (no stack, no memo), bounded by the file's size and the time budget,
 /// and report the imports it names (the principle in `docs/rules/resource-limit.md`):
@@ -339,7 +547,9 @@ const LINEAR_TIME_CHECK: u64 = 1 << 16;
 /// the bound, and the strings this pass memoises after it: `pickle.dumps` memoises a module name
 /// once and fetches it for the next class of that module). A denylisted import is high; a
 /// `STACK_GLOBAL` whose operands are not strings, followed by a call opcode, is high; an import
-/// in neither list is low.
+/// in neither list is low. The pass also follows the stack's shapes ([`Shapes`]): a call whose
+/// callable is the result of another call is high. `started`: the opcode at `start` had begun
+/// when the bound stopped it (its pops done, its push not).
 ///
 /// The hits go to `out`; returns whether the rest was plain data: decoded to its end without an
 /// import or a call opcode.
@@ -348,9 +558,12 @@ fn linear_imports(
     ctx: &mut Ctx,
     data: &[u8],
     start: usize,
+    started: bool,
     loc: &Location,
     m: &Machine<'_>,
 ) -> bool {
+    let mut shapes = Shapes::seed(m);
+    let mut first = true;
     let mut proto = m.protocol;
     // Strings memoised after the bound, by memo index (`MEMOIZE` numbers on from the memo's
     // size at the bound).
@@ -388,6 +601,34 @@ fn linear_imports(
         };
         let at = pos;
         pos = next;
+        // The memo index a `MEMOIZE` here stores at (counted again below for the strings).
+        let memo_at = match op {
+            opcodes::Op::Put(i) => i,
+            _ => next_memo,
+        };
+        if std::mem::take(&mut first) && started {
+            // The machine ran this opcode's pops; what it pushes is not known.
+            match op {
+                opcodes::Op::Mark => shapes.mark(),
+                ref o if Shapes::pushes(o) => shapes.push(Shape::Other),
+                _ => {}
+            }
+        } else if shapes.step(&op, memo_at, m) {
+            let hit = Hit {
+                severity: Severity::High,
+                rule: &r::pickle_unresolved_call::RULE,
+                message: "after a bound stopped the analysis, a call opcode calls the result of another call, which no name shows".into(),
+                evidence: format!(
+                    "{} at offset {at} calls a value made by a call (the stack followed opcode by opcode from the bound)",
+                    op.name()
+                ),
+                span: Span::Offset { offset: at as u64 },
+                count: 1,
+            };
+            hits.entry((hit.rule.id, "computed".into()))
+                .and_modify(|h| h.count += 1)
+                .or_insert(hit);
+        }
         let import = match op {
             opcodes::Op::Global(m, n) | opcodes::Op::Inst(m, n) => {
                 push(&mut window, None);
@@ -480,6 +721,13 @@ fn linear_imports(
             classify::fix_imports(&module, &name)
         } else {
             (module, name)
+        };
+        let (module, name) = match (machine::cut_dotted(&module), machine::cut_dotted(&name)) {
+            (None, None) => (module, name),
+            (cm, cn) => (
+                cm.unwrap_or(&module).to_string(),
+                cn.unwrap_or(&name).to_string(),
+            ),
         };
         let shown = qualified(&module, &name);
         let hit = match classify::classify_uninitialised(&module, &name) {
@@ -1269,6 +1517,26 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                         }
                     }
                 }
+            }
+            Event::NameCut {
+                node,
+                parts,
+                bytes,
+                index,
+                offset,
+            } => {
+                let shown = render::render(m, V::Node(node));
+                ctx.limit(
+                    &loc.with_span(Span::Opcode { index, offset }),
+                    &format!(
+                        "a global's module or name of at most {} dotted parts and {} bytes",
+                        machine::MAX_GLOBAL_PARTS,
+                        machine::MAX_GLOBAL_BYTES
+                    ),
+                    &format!(
+                        "the rest of a name of {parts} parts ({bytes} bytes); judged by its first parts, {shown}"
+                    ),
+                );
             }
             Event::ReaderFails {
                 ref message,
