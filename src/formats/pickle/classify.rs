@@ -208,32 +208,55 @@ fn deny_hit(m: &str, n: Option<&str>, module: &str, name: &str, full: &str, last
 
 /// The first denylist category covering `module.name`, or covering any attribute path a dotted
 /// `name` walks through: Python resolves `torch.nn.modules.module` / `torch.os.execv` by
-/// `getattr` from the module, so the tail `os.execv` is reached as the module `os`. A path part
-/// is also tried without leading underscores, as modules alias imports that way
-/// (`import sys as _sys`). When several categories cover it, the one whose call is worst
-/// ([`call_severity`]) is returned.
+/// `getattr` from the module, so the tail `os.execv` is reached as the module `os`. Every part
+/// of the name counts, the last one too: `shlex` / `os` is the module `os` itself (an import
+/// inside `shlex`), covered by the denylist's module entry `os`. A path part is also tried
+/// without leading underscores, as modules alias imports that way (`import sys as _sys`).
+/// Parts of the module (`scipy.signal`) are not tried: `find_class` imports the module path,
+/// and the import system resolves each part as a submodule, never as an attribute.
+///
+/// When several categories cover it, the one whose call is worst ([`call_severity`]) is
+/// returned, and among equally bad ones the one reached through the deepest tail, so
+/// `shlex` / `os.system` is `os.system` (processes), not the `* system` entry of another
+/// section. The tails are slices of `name`, so a long name costs linear memory (the machine
+/// bounds how many parts a global keeps, [`super::machine::MAX_GLOBAL_PARTS`]).
 fn denied(module: &str, name: &str) -> Option<&'static str> {
     let lists = &*LISTS;
     let last = name.rsplit('.').next().unwrap_or(name);
-    let parts: Vec<&str> = name.split('.').collect();
-    // (module, name) pairs to try: the pair as written, then every tail of a dotted name read
-    // as `part` + the rest.
-    let mut tries: Vec<(String, String)> = vec![(module.to_string(), name.to_string())];
-    for i in 0..parts.len().saturating_sub(1) {
-        let rest = parts[i + 1..].join(".");
-        for head in [parts[i], parts[i].trim_start_matches('_')] {
-            if !head.is_empty() {
-                tries.push((head.to_string(), rest.clone()));
+    // (module, name) pairs to try, deepest first: every part of the name read as a module with
+    // the rest of the name as the path on it (the rest empty for the last part), then the pair
+    // as written.
+    let mut tries: Vec<(&str, &str)> = Vec::new();
+    let mut start = 0usize;
+    for (i, part) in name.split('.').enumerate() {
+        let rest_at = start + part.len();
+        let rest = name.get(rest_at + 1..).unwrap_or("");
+        if i > 0 || !part.is_empty() {
+            for head in [part, part.trim_start_matches('_')] {
+                if !head.is_empty() && tries.last() != Some(&(head, rest)) {
+                    tries.push((head, rest));
+                }
             }
         }
+        start = rest_at + 1;
     }
-    // The worst category any try reaches wins, so `jinja2` / `Template.os.system` is the
-    // critical `os.system`, not the medium `jinja2.Template` it walks through.
+    tries.reverse();
+    tries.push((module, name));
     let mut best: Option<(&'static str, Severity)> = None;
-    for (tm, tn) in &tries {
-        let tfull = format!("{tm}.{tn}");
+    for (tm, tn) in tries {
+        let tfull = if tn.is_empty() {
+            tm.to_string()
+        } else {
+            format!("{tm}.{tn}")
+        };
         for (m, n, cat) in &lists.deny {
-            if deny_hit(m, n.as_deref(), tm, tn, &tfull, last) {
+            // A bare module (`tn` empty) is covered by module entries only.
+            let hit = if tn.is_empty() {
+                n.is_none() && dotted_prefix(tm, m)
+            } else {
+                deny_hit(m, n.as_deref(), tm, tn, &tfull, last)
+            };
+            if hit {
                 let sev = call_severity(cat);
                 if sev == Severity::Critical {
                     return Some(cat);

@@ -174,6 +174,20 @@ pub enum Event {
         /// Byte offset.
         offset: u64,
     },
+    /// A global's module or name was longer than [`MAX_GLOBAL_PARTS`] dotted parts or
+    /// [`MAX_GLOBAL_BYTES`] bytes, and was cut to its first parts ([`cut_dotted`]).
+    NameCut {
+        /// The `Global` node (holding the cut names).
+        node: NodeId,
+        /// Dotted parts of the longer of the two, before the cut.
+        parts: usize,
+        /// Bytes of module and name together, before the cut.
+        bytes: usize,
+        /// Opcode index.
+        index: u64,
+        /// Byte offset.
+        offset: u64,
+    },
     /// A `PROTO` opcode with an unsupported protocol number.
     BadProtocol {
         /// The protocol number.
@@ -206,6 +220,10 @@ pub enum Outcome {
         bound: String,
         /// Byte offset where the run stopped.
         offset: usize,
+        /// Whether the opcode at `offset` had started: its pops are done, its push is not
+        /// (every opcode pops before it allocates what it pushes). False for the opcode bound,
+        /// which stops before the opcode.
+        started: bool,
     },
 }
 
@@ -338,6 +356,39 @@ fn heap_cost(n: &Node<'_>) -> usize {
     }
 }
 
+/// Most dotted parts of a global's module or name that are kept and judged. The names CPython's
+/// `find_class` resolves are short (`torch.backends.xeon.run_cpu` / `subprocess.Popen`); a
+/// longer one is cut to its first parts, which decide what it reaches ([`Event::NameCut`]).
+pub const MAX_GLOBAL_PARTS: usize = 64;
+
+/// Most bytes of a global's module or name that are kept and judged (see [`MAX_GLOBAL_PARTS`]).
+pub const MAX_GLOBAL_BYTES: usize = 1024;
+
+/// `s` cut to its first [`MAX_GLOBAL_PARTS`] dotted parts and at most [`MAX_GLOBAL_BYTES`]
+/// bytes (at a dot when there is one in range, else at a character boundary); `None` when it
+/// is within both bounds. Linear in the length of `s`.
+pub fn cut_dotted(s: &str) -> Option<&str> {
+    let mut end = s.len().min(MAX_GLOBAL_BYTES);
+    if let Some((i, _)) = s.match_indices('.').nth(MAX_GLOBAL_PARTS - 1) {
+        end = end.min(i);
+    }
+    if end == s.len() {
+        return None;
+    }
+    if end < s.len() && s.as_bytes()[end] != b'.' {
+        // Cut by bytes: back to the last dot in range, or to a character boundary.
+        match s[..end].rfind('.') {
+            Some(dot) if dot > 0 => end = dot,
+            _ => {
+                while !s.is_char_boundary(end) {
+                    end -= 1;
+                }
+            }
+        }
+    }
+    Some(&s[..end])
+}
+
 /// Cut text kept for a string node, in bytes; longer text is cut (its length is noted).
 const MAX_TEXT: usize = 1 << 24;
 
@@ -418,6 +469,21 @@ impl<'a> Machine<'a> {
     /// which resolves `STACK_GLOBAL` operands fetched from the memo this run built).
     pub fn memo_text(&self, i: u64) -> Option<Cow<'_, str>> {
         self.text_of(*self.memo.get(&i)?)
+    }
+
+    /// The value of memo entry `i`, if stored.
+    pub fn memo_get(&self, i: u64) -> Option<V> {
+        self.memo.get(&i).copied()
+    }
+
+    /// The stack, bottom first (for the linear pass after a bound).
+    pub fn stack(&self) -> &[V] {
+        &self.stack
+    }
+
+    /// The mark stack: stack lengths at each open `MARK`, oldest first.
+    pub fn marks(&self) -> &[usize] {
+        &self.marks
     }
 
     /// Entries in the memo.
@@ -520,6 +586,21 @@ impl<'a> Machine<'a> {
         } else {
             (module.to_string(), name.to_string())
         };
+        // A long dotted name is cut to its first parts before anything reads it, so that
+        // judging it stays linear (attack session t24: 50k parts took 12 GB).
+        let cut = match (cut_dotted(&module), cut_dotted(&name)) {
+            (None, None) => None,
+            (cm, cn) => Some((
+                module.split('.').count().max(name.split('.').count()),
+                module.len() + name.len(),
+                cm.unwrap_or(&module).to_string(),
+                cn.unwrap_or(&name).to_string(),
+            )),
+        };
+        let (module, name) = match &cut {
+            Some((_, _, m, n)) => (m.clone(), n.clone()),
+            None => (module, name),
+        };
         // A name this stream rebound earlier resolves to what it stored there.
         if !self.patched.is_empty() {
             let full = format!("{module}.{name}");
@@ -536,6 +617,15 @@ impl<'a> Machine<'a> {
                 index: self.index,
                 offset: offset as u64,
             });
+            if let Some((parts, bytes, _, _)) = cut {
+                self.events.push(Event::NameCut {
+                    node: id,
+                    parts,
+                    bytes,
+                    index: self.index,
+                    offset: offset as u64,
+                });
+            }
         }
         Ok(v)
     }
@@ -683,6 +773,7 @@ impl<'a> Machine<'a> {
                 return Outcome::Limit {
                     bound: format!("{} pickle opcodes", self.limits.max_opcodes),
                     offset: pos,
+                    started: false,
                 };
             }
             let (op, next) = match decode(self.buf, pos) {
@@ -712,6 +803,7 @@ impl<'a> Machine<'a> {
                         return Outcome::Limit {
                             bound: bound.to_string(),
                             offset: at,
+                            started: true,
                         };
                     }
                     return Outcome::Error {
@@ -1180,6 +1272,21 @@ mod tests {
             }
             assert!(memory <= max, "{memory} > {max}");
         }
+    }
+
+    /// Long dotted names are cut at a dot, within both bounds; short ones are kept whole.
+    #[test]
+    fn dotted_names_are_cut_to_their_first_parts() {
+        assert_eq!(cut_dotted("torch.backends.xeon.run_cpu"), None);
+        let many = format!("os.{}sep", "path.".repeat(100));
+        let cut = cut_dotted(&many).expect("cut");
+        assert_eq!(cut.split('.').count(), MAX_GLOBAL_PARTS);
+        assert!(cut.starts_with("os.path."), "{cut}");
+        let wide = format!("{}.{}", "a".repeat(1000), "b".repeat(100));
+        assert_eq!(cut_dotted(&wide), Some("a".repeat(1000).as_str()));
+        let one = "é".repeat(600);
+        let cut = cut_dotted(&one).expect("cut");
+        assert!(cut.len() <= MAX_GLOBAL_BYTES && cut.chars().all(|c| c == 'é'));
     }
 
     /// Ordinary pickles are far from the bound.

@@ -254,7 +254,11 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                 hidden_pickles(ctx, data, start + 1, loc, depth);
                 break;
             }
-            Outcome::Limit { bound, offset } => {
+            Outcome::Limit {
+                bound,
+                offset,
+                started,
+            } => {
                 let at = loc.with_span(Span::Offset {
                     offset: offset as u64,
                 });
@@ -264,7 +268,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
                 // risky, only the value model of data was dropped: a large vocabulary, not a
                 // hidden payload, so the finding is low.
                 let mut found = Vec::new();
-                let plain = linear_imports(&mut found, ctx, data, offset, loc, &m);
+                let plain = linear_imports(&mut found, ctx, data, offset, started, loc, &m);
                 if plain && !tally.risky_call {
                     ctx.limit_at(
                         Severity::Low,
@@ -331,6 +335,210 @@ const LINEAR_MAX_MEMO: usize = 65_536;
 /// Opcodes the linear pass decodes between two checks of the time budget.
 const LINEAR_TIME_CHECK: u64 = 1 << 16;
 
+/// Stack values the linear pass tracks the shape of; past it, it stops tracking them.
+const LINEAR_MAX_STACK: usize = 1 << 24;
+
+/// What the linear pass after a bound knows of a stack value: only whether a call made it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Anything else: data, an import, a value the pass lost track of.
+    Other,
+    /// The result of a call: calling it calls something no name shows.
+    Called,
+}
+
+/// The shapes of the stack during the linear pass: seeded from the machine's stack, marks and
+/// memo at the bound, then moved by each opcode's stack effect (as `_pickle.c` moves its
+/// stack), one byte a value. It finds a call whose callable is the result of another call
+/// (a `getattr` chain too long for the value store, t24 h2), which the pass's imports cannot
+/// show. Tracking stops (`live` false) on an underflow (a bound can cut a stack the machine
+/// never finished), past [`LINEAR_MAX_STACK`] values or [`LINEAR_MAX_MEMO`] memo entries.
+struct Shapes {
+    stack: Vec<Shape>,
+    marks: Vec<usize>,
+    memo: HashMap<u64, Shape>,
+    live: bool,
+}
+
+impl Shapes {
+    fn of(m: &Machine<'_>, v: V) -> Shape {
+        match m.node_of(v) {
+            Some(Node::Call { .. }) => Shape::Called,
+            _ => Shape::Other,
+        }
+    }
+
+    fn seed(m: &Machine<'_>) -> Self {
+        Shapes {
+            stack: m.stack().iter().map(|v| Shapes::of(m, *v)).collect(),
+            marks: m.marks().to_vec(),
+            memo: HashMap::new(),
+            live: true,
+        }
+    }
+
+    fn pop(&mut self) -> Shape {
+        let floor = self.marks.last().copied().unwrap_or(0);
+        if self.stack.len() <= floor {
+            self.live = false;
+            return Shape::Other;
+        }
+        self.stack.pop().unwrap_or(Shape::Other)
+    }
+
+    /// Pop to the last mark; the first value above it.
+    fn pop_mark(&mut self) -> Shape {
+        let Some(at) = self.marks.pop() else {
+            self.live = false;
+            return Shape::Other;
+        };
+        let first = self.stack.get(at).copied().unwrap_or(Shape::Other);
+        self.stack.truncate(at);
+        first
+    }
+
+    fn push(&mut self, s: Shape) {
+        if self.stack.len() >= LINEAR_MAX_STACK {
+            self.live = false;
+        } else {
+            self.stack.push(s);
+        }
+    }
+
+    fn mark(&mut self) {
+        if self.marks.len() >= LINEAR_MAX_STACK {
+            self.live = false;
+        } else {
+            self.marks.push(self.stack.len());
+        }
+    }
+
+    /// Whether `op` pushes a value (the part of it a bound that stopped it left undone).
+    fn pushes(op: &opcodes::Op<'_>) -> bool {
+        use opcodes::Op as O;
+        !matches!(
+            op,
+            O::Mark
+                | O::Stop
+                | O::Pop
+                | O::PopMark
+                | O::Append
+                | O::Appends
+                | O::Additems
+                | O::Build
+                | O::Put(_)
+                | O::Memoize
+                | O::Setitem
+                | O::Setitems
+                | O::Proto(_)
+                | O::Frame(_)
+                | O::ReadonlyBuffer
+        )
+    }
+
+    /// Apply `op` (memo index `memo_at` for `PUT`/`MEMOIZE`); true when it is a call whose
+    /// callable is the result of another call.
+    fn step(&mut self, op: &opcodes::Op<'_>, memo_at: u64, m: &Machine<'_>) -> bool {
+        use opcodes::Op as O;
+        if !self.live {
+            return false;
+        }
+        let mut computed = false;
+        match op {
+            O::Mark => self.mark(),
+            O::Stop => {}
+            O::Pop => {
+                let floor = self.marks.last().copied().unwrap_or(0);
+                if self.stack.len() > floor {
+                    self.stack.pop();
+                } else if self.marks.pop().is_none() {
+                    self.live = false;
+                }
+            }
+            O::PopMark => {
+                self.pop_mark();
+            }
+            O::Dup => {
+                let top = self.pop();
+                self.push(top);
+                self.push(top);
+            }
+            O::Binpersid => {
+                self.pop();
+                self.push(Shape::Other);
+            }
+            O::Reduce | O::Newobj => {
+                self.pop();
+                computed = self.pop() == Shape::Called;
+                self.push(Shape::Called);
+            }
+            O::NewobjEx => {
+                self.pop();
+                self.pop();
+                computed = self.pop() == Shape::Called;
+                self.push(Shape::Called);
+            }
+            O::Obj => {
+                computed = self.pop_mark() == Shape::Called;
+                self.push(Shape::Called);
+            }
+            O::Inst(..) => {
+                self.pop_mark();
+                self.push(Shape::Called);
+            }
+            O::Append | O::Build => {
+                self.pop();
+            }
+            O::Appends | O::Additems | O::Setitems => {
+                self.pop_mark();
+            }
+            O::Setitem => {
+                self.pop();
+                self.pop();
+            }
+            O::StackGlobal => {
+                self.pop();
+                self.pop();
+                self.push(Shape::Other);
+            }
+            O::Dict | O::List | O::Tuple | O::Frozenset => {
+                self.pop_mark();
+                self.push(Shape::Other);
+            }
+            O::Tuple1 | O::Tuple2 | O::Tuple3 => {
+                let n = match op {
+                    O::Tuple1 => 1,
+                    O::Tuple2 => 2,
+                    _ => 3,
+                };
+                for _ in 0..n {
+                    self.pop();
+                }
+                self.push(Shape::Other);
+            }
+            O::Get(i) => {
+                let s = match self.memo.get(i) {
+                    Some(s) => *s,
+                    None => m.memo_get(*i).map_or(Shape::Other, |v| Shapes::of(m, v)),
+                };
+                self.push(s);
+            }
+            O::Put(_) | O::Memoize => {
+                let top = self.pop();
+                self.push(top);
+                if self.memo.len() >= LINEAR_MAX_MEMO && !self.memo.contains_key(&memo_at) {
+                    self.live = false;
+                } else {
+                    self.memo.insert(memo_at, top);
+                }
+            }
+            O::Proto(_) | O::Frame(_) | O::ReadonlyBuffer => {}
+            _ => self.push(Shape::Other),
+        }
+        computed && self.live
+    }
+}
+
 /// After the machine stopped on a bound at `start`, decode the rest of `data` linearly with the
 /// opcode decoder alone (no stack, no memo), bounded by the file's size and the time budget,
 /// and report the imports it names (the principle in `docs/rules/resource-limit.md`):
@@ -339,7 +547,9 @@ const LINEAR_TIME_CHECK: u64 = 1 << 16;
 /// the bound, and the strings this pass memoises after it: `pickle.dumps` memoises a module name
 /// once and fetches it for the next class of that module). A denylisted import is high; a
 /// `STACK_GLOBAL` whose operands are not strings, followed by a call opcode, is high; an import
-/// in neither list is low.
+/// in neither list is low. The pass also follows the stack's shapes ([`Shapes`]): a call whose
+/// callable is the result of another call is high. `started`: the opcode at `start` had begun
+/// when the bound stopped it (its pops done, its push not).
 ///
 /// The hits go to `out`; returns whether the rest was plain data: decoded to its end without an
 /// import or a call opcode.
@@ -348,9 +558,12 @@ fn linear_imports(
     ctx: &mut Ctx,
     data: &[u8],
     start: usize,
+    started: bool,
     loc: &Location,
     m: &Machine<'_>,
 ) -> bool {
+    let mut shapes = Shapes::seed(m);
+    let mut first = true;
     let mut proto = m.protocol;
     // Strings memoised after the bound, by memo index (`MEMOIZE` numbers on from the memo's
     // size at the bound).
@@ -388,6 +601,34 @@ fn linear_imports(
         };
         let at = pos;
         pos = next;
+        // The memo index a `MEMOIZE` here stores at (counted again below for the strings).
+        let memo_at = match op {
+            opcodes::Op::Put(i) => i,
+            _ => next_memo,
+        };
+        if std::mem::take(&mut first) && started {
+            // The machine ran this opcode's pops; what it pushes is not known.
+            match op {
+                opcodes::Op::Mark => shapes.mark(),
+                ref o if Shapes::pushes(o) => shapes.push(Shape::Other),
+                _ => {}
+            }
+        } else if shapes.step(&op, memo_at, m) {
+            let hit = Hit {
+                severity: Severity::High,
+                rule: &r::pickle_unresolved_call::RULE,
+                message: "after a bound stopped the analysis, a call opcode calls the result of another call, which no name shows".into(),
+                evidence: format!(
+                    "{} at offset {at} calls a value made by a call (the stack followed opcode by opcode from the bound)",
+                    op.name()
+                ),
+                span: Span::Offset { offset: at as u64 },
+                count: 1,
+            };
+            hits.entry((hit.rule.id, "computed".into()))
+                .and_modify(|h| h.count += 1)
+                .or_insert(hit);
+        }
         let import = match op {
             opcodes::Op::Global(m, n) | opcodes::Op::Inst(m, n) => {
                 push(&mut window, None);
@@ -480,6 +721,13 @@ fn linear_imports(
             classify::fix_imports(&module, &name)
         } else {
             (module, name)
+        };
+        let (module, name) = match (machine::cut_dotted(&module), machine::cut_dotted(&name)) {
+            (None, None) => (module, name),
+            (cm, cn) => (
+                cm.unwrap_or(&module).to_string(),
+                cn.unwrap_or(&name).to_string(),
+            ),
         };
         let shown = qualified(&module, &name);
         let hit = match classify::classify_uninitialised(&module, &name) {
@@ -986,10 +1234,23 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
     let mut called: HashSet<NodeId> = HashSet::new();
     // Findings keyed by (rule, subject) so a callable used a thousand times is one finding.
     let mut hits: BTreeMap<(&'static str, String), Hit> = BTreeMap::new();
-    let add = |hits: &mut BTreeMap<(&'static str, String), Hit>, key: String, hit: Hit| {
-        hits.entry((hit.rule.id, key))
-            .and_modify(|h| h.count += 1)
-            .or_insert(hit);
+    // A repeat keeps the worst of the two (one opcode can reach a callable twice, as a
+    // helper's argument and as what the helper calls); a repeat at the same opcode is the
+    // same occurrence and is not counted again.
+    let add = |hits: &mut BTreeMap<(&'static str, String), Hit>, key: String, hit: Hit| match hits
+        .entry((hit.rule.id, key))
+    {
+        std::collections::btree_map::Entry::Occupied(mut e) => {
+            let h = e.get_mut();
+            let count = h.count + u32::from(h.span != hit.span);
+            if hit.severity > h.severity {
+                *h = hit;
+            }
+            h.count = count;
+        }
+        std::collections::btree_map::Entry::Vacant(e) => {
+            e.insert(hit);
+        }
     };
     let mut nested: Vec<(usize, usize, u64)> = Vec::new();
     // Calls of a pickle loader on constant bytes (`torch.storage._load_from_bytes(b'…')`, what
@@ -1045,208 +1306,237 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                 let (func, args, kind) = (*func, *args, *kind);
                 let span = Span::Opcode { index, offset };
                 let evidence = render::render(m, V::Node(node));
-                match resolve(m, func) {
-                    Callee::Unresolved(why) => {
-                        tally.risky_call = true;
-                        add(
-                            &mut hits,
-                            evidence.clone(),
-                            Hit {
-                                severity: Severity::High,
-                                rule: &r::pickle_unresolved_call::RULE,
-                                message: format!(
-                                    "{} calls something that cannot be named statically: {why}",
-                                    kind.opcode()
-                                ),
-                                evidence,
-                                span,
-                                count: 1,
-                            },
-                        );
-                        collect_nested(m, args, &mut nested, offset);
-                    }
-                    Callee::Global {
-                        node: gnode,
-                        module,
-                        name,
-                    } => {
-                        called.insert(gnode);
-                        if module.ends_with("numpy_pickle") && name.ends_with("ArrayWrapper") {
-                            tally.joblib = true;
-                        }
-                        // getattr with a resolvable target is a lookup, graded where it is used.
-                        if is_getattr(&module, &name) {
-                            if let Some(h) = grade_getattr(m, args, span.clone(), &evidence) {
-                                tally.risky_call = true;
-                                add(&mut hits, evidence.clone(), h);
-                            } else if let Some(items) = m.items_of(args) {
-                                if let Some(&first) = items.first() {
-                                    if let (Some(Node::Global { .. }), true) =
-                                        (m.node_of(first), callees.contains(&node))
-                                    {
-                                        called.insert(node_id(first));
-                                    }
-                                }
-                            }
-                            continue;
-                        }
-                        // numpy's `_ufunc_reconstruct(module, name)` imports `module` and
-                        // returns its attribute `name` (numpy/_core/__init__.py): a lookup, like
-                        // GLOBAL, graded by what it looks up. Calling what it returns is a call
-                        // of another call's result, graded where that happens.
-                        if is_ufunc_reconstruct(&module, &name) {
-                            let target = m.items_of(args).and_then(|a| match a {
-                                [tm, tn] => Some((m.text_of(*tm)?, m.text_of(*tn)?)),
-                                _ => None,
-                            });
-                            if let Some((tm, tn)) = target {
-                                let numpy = tm == "numpy" || tm.starts_with("numpy.");
-                                match classify(&tm, &tn) {
-                                    Class::Allowed => continue,
-                                    Class::Unknown if numpy => continue,
-                                    Class::Denied(category) => {
-                                        tally.risky_call = true;
-                                        let looked = qualified(&tm, &tn);
-                                        add(
-                                            &mut hits,
-                                            looked.clone(),
-                                            Hit {
-                                                severity: classify::call_severity(category),
-                                                rule: &r::pickle_dangerous_call::RULE,
-                                                message: format!(
-                                                    "looks up {looked} ({category}) through numpy's _ufunc_reconstruct"
-                                                ),
-                                                evidence,
-                                                span,
-                                                count: 1,
-                                            },
-                                        );
-                                        continue;
-                                    }
-                                    Class::Unknown => {}
-                                }
-                            }
-                        }
-                        // Reconstruction helpers: what matters is the class they are given.
-                        let (module, name, kind, gnode) = if is_reconstructor(&module, &name) {
-                            match m.items_of(args).and_then(|a| a.first().copied()) {
-                                Some(cls) => match resolve(m, cls) {
-                                    Callee::Global {
-                                        node, module, name, ..
-                                    } => (module, name, CallKind::Newobj, node),
-                                    Callee::Unresolved(_) => (module, name, kind, gnode),
+                for inv in invocations(m, func, args, kind) {
+                    let Invocation {
+                        func,
+                        args,
+                        single,
+                        kind,
+                        via,
+                    } = inv;
+                    let items: Option<&[V]> = if single {
+                        Some(std::slice::from_ref(&args))
+                    } else {
+                        m.items_of(args)
+                    };
+                    // The helper that makes this call, for messages.
+                    let by = via.as_ref().map_or(String::new(), |(shown, gnode)| {
+                        called.insert(*gnode);
+                        format!(", called by {shown}")
+                    });
+                    match resolve(m, func) {
+                        Callee::Unresolved(why) => {
+                            tally.risky_call = true;
+                            let caller = via
+                                .as_ref()
+                                .map_or_else(|| kind.opcode().to_string(), |(s, _)| s.clone());
+                            add(
+                                &mut hits,
+                                evidence.clone(),
+                                Hit {
+                                    severity: Severity::High,
+                                    rule: &r::pickle_unresolved_call::RULE,
+                                    message: format!(
+                                        "{caller} calls something that cannot be named statically: {why}"
+                                    ),
+                                    evidence: evidence.clone(),
+                                    span: span.clone(),
+                                    count: 1,
                                 },
-                                None => (module, name, kind, gnode),
-                            }
-                        } else {
-                            (module, name, kind, gnode)
-                        };
-                        called.insert(gnode);
-                        let shown = qualified(&module, &name);
-                        // `__init__` runs only for a call with arguments that is not
-                        // `cls.__new__` (see `classify::init_only`).
-                        let initialised = !matches!(kind, CallKind::Newobj | CallKind::NewobjEx)
-                            && !matches!(m.node_of(args), Some(Node::Tuple(t)) if t.is_empty());
-                        let class = if initialised {
-                            classify(&module, &name)
-                        } else {
-                            classify::classify_uninitialised(&module, &name)
-                        };
-                        let class = match class {
-                            Class::Unknown if stdlib_reduce_shape(m, &module, &name, args) => {
-                                Class::Allowed
-                            }
-                            c => c,
-                        };
-                        let callee_critical = matches!(class, Class::Denied(c)
-                            if classify::call_severity(c) == Severity::Critical);
-                        if !callee_critical {
-                            // A dangerous callable handed to any call at load time can be
-                            // invoked by it (map, filter, sorted(key=), reduce, defaultdict...).
-                            if let Some((g, gm, gn, cat)) = denied_in(m, args) {
-                                called.insert(g);
-                                tally.risky_call = true;
-                                let inner = qualified(&gm, &gn);
-                                add(
-                                    &mut hits,
-                                    inner.clone(),
-                                    Hit {
-                                        severity: classify::call_severity(cat),
-                                        rule: &r::pickle_dangerous_call::RULE,
-                                        message: format!(
-                                            "hands {inner} ({cat}) to {shown} at load time, which can call it"
-                                        ),
-                                        evidence: evidence.clone(),
-                                        span: span.clone(),
-                                        count: 1,
-                                    },
-                                );
-                            }
+                            );
+                            collect_nested(m, args, &mut nested, offset);
                         }
-                        match class {
-                            Class::Allowed => {}
-                            Class::Denied(category) => {
-                                tally.risky_call = true;
-                                // `NEWOBJ` runs only `cls.__new__`: a denylisted class is built
-                                // without its `__init__` (a function fails). Nothing of it has
-                                // run yet, but no real file builds one: high, not critical.
-                                let new_only =
-                                    matches!(kind, CallKind::Newobj | CallKind::NewobjEx);
-                                let (severity, message) = if new_only {
-                                    (
-                                        classify::call_severity(category).min(Severity::High),
-                                        format!(
-                                            "builds {shown} at load time through {} ({category}); only its __new__ runs, so what it does is left to code that uses the object",
-                                            kind.opcode()
-                                        ),
-                                    )
-                                } else {
-                                    (
-                                        classify::call_severity(category),
-                                        format!("calls {shown} at load time ({category})"),
-                                    )
-                                };
-                                add(
-                                    &mut hits,
-                                    shown.clone(),
-                                    Hit {
-                                        severity,
-                                        rule: &r::pickle_dangerous_call::RULE,
-                                        message,
-                                        evidence,
-                                        span,
-                                        count: 1,
-                                    },
-                                );
-                                let from = nested.len();
-                                collect_nested(m, args, &mut nested, offset);
-                                if category == LOADS_PICKLE {
-                                    loaders.push((
-                                        (r::pickle_dangerous_call::RULE.id, shown.clone()),
-                                        from..nested.len(),
-                                    ));
+                        Callee::Global {
+                            node: gnode,
+                            module,
+                            name,
+                        } => {
+                            called.insert(gnode);
+                            if module.ends_with("numpy_pickle") && name.ends_with("ArrayWrapper") {
+                                tally.joblib = true;
+                            }
+                            // getattr with a resolvable target is a lookup, graded where it is used.
+                            if is_getattr(&module, &name) && via.is_none() {
+                                if let Some(h) = grade_getattr(m, args, span.clone(), &evidence) {
+                                    tally.risky_call = true;
+                                    add(&mut hits, evidence.clone(), h);
+                                } else if let Some(items) = m.items_of(args) {
+                                    if let Some(&first) = items.first() {
+                                        if let (Some(Node::Global { .. }), true) =
+                                            (m.node_of(first), callees.contains(&node))
+                                        {
+                                            called.insert(node_id(first));
+                                        }
+                                    }
+                                }
+                                continue;
+                            }
+                            // numpy's `_ufunc_reconstruct(module, name)` imports `module` and
+                            // returns its attribute `name` (numpy/_core/__init__.py): a lookup, like
+                            // GLOBAL, graded by what it looks up. Calling what it returns is a call
+                            // of another call's result, graded where that happens.
+                            if is_ufunc_reconstruct(&module, &name) {
+                                let target = items.and_then(|a| match a {
+                                    [tm, tn] => Some((m.text_of(*tm)?, m.text_of(*tn)?)),
+                                    _ => None,
+                                });
+                                if let Some((tm, tn)) = target {
+                                    let numpy = tm == "numpy" || tm.starts_with("numpy.");
+                                    match classify(&tm, &tn) {
+                                        Class::Allowed => continue,
+                                        Class::Unknown if numpy => continue,
+                                        Class::Denied(category) => {
+                                            tally.risky_call = true;
+                                            let looked = qualified(&tm, &tn);
+                                            add(
+                                                &mut hits,
+                                                looked.clone(),
+                                                Hit {
+                                                    severity: classify::call_severity(category),
+                                                    rule: &r::pickle_dangerous_call::RULE,
+                                                    message: format!(
+                                                        "looks up {looked} ({category}) through numpy's _ufunc_reconstruct"
+                                                    ),
+                                                    evidence: evidence.clone(),
+                                                    span: span.clone(),
+                                                    count: 1,
+                                                },
+                                            );
+                                            continue;
+                                        }
+                                        Class::Unknown => {}
+                                    }
                                 }
                             }
-                            Class::Unknown => {
-                                tally.risky_call = true;
-                                let (severity, how) = grade_unknown(m, &name, kind, args);
-                                add(
-                                    &mut hits,
-                                    shown.clone(),
-                                    Hit {
-                                        severity,
-                                        rule: &r::pickle_unknown_call::RULE,
-                                        message: format!("{how}: {shown} is not allowlisted"),
-                                        evidence,
-                                        span,
-                                        count: 1,
-                                    },
-                                );
-                                collect_nested(m, args, &mut nested, offset);
+                            let shown = qualified(&module, &name);
+                            let no_args = items.is_some_and(<[V]>::is_empty);
+                            // `__init__` runs only for a call with arguments that is not
+                            // `cls.__new__` (see `classify::init_only`).
+                            let initialised =
+                                !matches!(kind, CallKind::Newobj | CallKind::NewobjEx) && !no_args;
+                            let class = if initialised {
+                                classify(&module, &name)
+                            } else {
+                                classify::classify_uninitialised(&module, &name)
+                            };
+                            let class = match class {
+                                Class::Unknown if stdlib_reduce_shape(m, &module, &name, items) => {
+                                    Class::Allowed
+                                }
+                                c => c,
+                            };
+                            let callee_critical = matches!(class, Class::Denied(c)
+                                if classify::call_severity(c) == Severity::Critical);
+                            if !callee_critical {
+                                // A dangerous callable handed to any call at load time can be
+                                // invoked by it (map, filter, sorted(key=), reduce, defaultdict...).
+                                if let Some((g, gm, gn, cat)) = denied_in(m, args) {
+                                    called.insert(g);
+                                    tally.risky_call = true;
+                                    let inner = qualified(&gm, &gn);
+                                    add(
+                                        &mut hits,
+                                        inner.clone(),
+                                        Hit {
+                                            severity: classify::call_severity(cat),
+                                            rule: &r::pickle_dangerous_call::RULE,
+                                            message: format!(
+                                                "hands {inner} ({cat}) to {shown} at load time, which can call it"
+                                            ),
+                                            evidence: evidence.clone(),
+                                            span: span.clone(),
+                                            count: 1,
+                                        },
+                                    );
+                                }
+                            }
+                            match class {
+                                Class::Allowed => {}
+                                Class::Denied(category) => {
+                                    tally.risky_call = true;
+                                    // `NEWOBJ` runs only `cls.__new__`: a denylisted class is built
+                                    // without its `__init__` (a function fails). Nothing of it has
+                                    // run yet, but no real file builds one: high, not critical.
+                                    let new_only =
+                                        matches!(kind, CallKind::Newobj | CallKind::NewobjEx);
+                                    let (severity, message) = if new_only {
+                                        (
+                                            classify::call_severity(category).min(Severity::High),
+                                            format!(
+                                                "builds {shown} at load time through {} ({category}){by}; only its __new__ runs, so what it does is left to code that uses the object",
+                                                kind.opcode()
+                                            ),
+                                        )
+                                    } else {
+                                        (
+                                            classify::call_severity(category),
+                                            format!("calls {shown} at load time ({category}){by}"),
+                                        )
+                                    };
+                                    add(
+                                        &mut hits,
+                                        shown.clone(),
+                                        Hit {
+                                            severity,
+                                            rule: &r::pickle_dangerous_call::RULE,
+                                            message,
+                                            evidence: evidence.clone(),
+                                            span: span.clone(),
+                                            count: 1,
+                                        },
+                                    );
+                                    let from = nested.len();
+                                    collect_nested(m, args, &mut nested, offset);
+                                    if category == LOADS_PICKLE {
+                                        loaders.push((
+                                            (r::pickle_dangerous_call::RULE.id, shown.clone()),
+                                            from..nested.len(),
+                                        ));
+                                    }
+                                }
+                                Class::Unknown => {
+                                    tally.risky_call = true;
+                                    let (severity, how) = grade_unknown(&name, kind, no_args);
+                                    add(
+                                        &mut hits,
+                                        shown.clone(),
+                                        Hit {
+                                            severity,
+                                            rule: &r::pickle_unknown_call::RULE,
+                                            message: format!(
+                                                "{how}: {shown} is not allowlisted{by}"
+                                            ),
+                                            evidence: evidence.clone(),
+                                            span: span.clone(),
+                                            count: 1,
+                                        },
+                                    );
+                                    collect_nested(m, args, &mut nested, offset);
+                                }
                             }
                         }
                     }
                 }
+            }
+            Event::NameCut {
+                node,
+                parts,
+                bytes,
+                index,
+                offset,
+            } => {
+                let shown = render::render(m, V::Node(node));
+                ctx.limit(
+                    &loc.with_span(Span::Opcode { index, offset }),
+                    &format!(
+                        "a global's module or name of at most {} dotted parts and {} bytes",
+                        machine::MAX_GLOBAL_PARTS,
+                        machine::MAX_GLOBAL_BYTES
+                    ),
+                    &format!(
+                        "the rest of a name of {parts} parts ({bytes} bytes); judged by its first parts, {shown}"
+                    ),
+                );
             }
             Event::ReaderFails {
                 ref message,
@@ -1448,8 +1738,12 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
     tally
 }
 
-/// The first denylisted global among a call's arguments (through tuples, lists, dicts and
-/// nested calls, four levels deep): (node, module, name, category).
+/// The first denylisted callable among a call's arguments (through tuples, lists, sets and
+/// dicts, four levels deep): (node, module, name, category). A value counts by what it is, not
+/// by how it is spelled: a global, or an attribute fetched from one with a constant `getattr`
+/// chain ([`resolve`]: `getattr(shlex.os, 'system')` is `shlex.os.system`, which is
+/// `os.system`), wherever it flows (the memo hands back the same value). The node is the global
+/// the value starts from.
 fn denied_in(m: &Machine<'_>, args: V) -> Option<(NodeId, String, String, &'static str)> {
     let mut todo = vec![(args, 0u8)];
     let mut seen = 0usize;
@@ -1462,6 +1756,13 @@ fn denied_in(m: &Machine<'_>, args: V) -> Option<(NodeId, String, String, &'stat
             Some(Node::Global { module, name }) => {
                 if let Class::Denied(cat) = classify(module, name) {
                     return Some((node_id(v), module.clone(), name.clone(), cat));
+                }
+            }
+            Some(Node::Call { func, args, .. }) if getattr_parts(m, *func, *args).is_some() => {
+                if let Callee::Global { node, module, name } = resolve(m, v) {
+                    if let Class::Denied(cat) = classify(&module, &name) {
+                        return Some((node, module, name, cat));
+                    }
                 }
             }
             Some(Node::Tuple(items)) | Some(Node::List(items, _)) | Some(Node::Set(items, _))
@@ -1478,6 +1779,96 @@ fn denied_in(m: &Machine<'_>, args: V) -> Option<(NodeId, String, String, &'stat
     None
 }
 
+/// One callable a call event runs, with what it is called with ([`invocations`]).
+struct Invocation {
+    /// The callable.
+    func: V,
+    /// Its arguments: a tuple or list value, or, when `single`, the one argument itself.
+    args: V,
+    single: bool,
+    kind: CallKind,
+    /// The allowlisted helper that makes this call (shown, and its `Global` node), when the
+    /// call is made by a helper rather than by the opcode itself.
+    via: Option<(String, NodeId)>,
+}
+
+/// The callables one call opcode runs. Mostly the callable itself; but some allowlisted
+/// helpers call what they are given, and what they call is what is graded:
+/// - `copyreg._reconstructor(cls, base, state)` (and `__newobj__`, `__newobj_ex__`) builds
+///   `cls` through `cls.__new__`; `_reconstructor` with a `base` other than `object` also runs
+///   `base.__new__(cls, state)` and `base.__init__(obj, state)` (`Lib/copyreg.py`): a call of
+///   `base` with `state`, so `_reconstructor(Popen, Popen, argv)` is `Popen(argv)`;
+/// - `torch._tensor._rebuild_from_type(func, type, args, dict)` and `_rebuild_from_type_v2(func,
+///   new_type, args, state)` start with `func(*args)`: a call of `func`, allowlisted when `func`
+///   is one of torch's rebuild functions (what `torch.save` writes for a tensor subclass).
+///
+/// The helper itself stays one of the invocations (it is allowlisted; what it is handed is
+/// still checked).
+fn invocations(m: &Machine<'_>, func: V, args: V, kind: CallKind) -> Vec<Invocation> {
+    let plain = Invocation {
+        func,
+        args,
+        single: false,
+        kind,
+        via: None,
+    };
+    let Callee::Global { node, module, name } = resolve(m, func) else {
+        return vec![plain];
+    };
+    let items = m.items_of(args).unwrap_or(&[]);
+    let via = Some((qualified(&module, &name), node));
+    if is_reconstructor(&module, &name) {
+        let Some(&cls) = items.first() else {
+            return vec![plain];
+        };
+        // The class, built through `cls.__new__` (the whole argument tuple is what it is
+        // handed).
+        let mut out = vec![Invocation {
+            func: cls,
+            args,
+            single: false,
+            kind: CallKind::Newobj,
+            via: via.clone(),
+        }];
+        if name == "_reconstructor" {
+            if let [_, base, state, ..] = items {
+                let object = matches!(m.node_of(*base), Some(Node::Global { module, name })
+                    if matches!(module.as_str(), "builtins" | "__builtin__") && name == "object");
+                if !object {
+                    out.push(Invocation {
+                        func: *base,
+                        args: *state,
+                        single: true,
+                        kind: CallKind::Reduce,
+                        via,
+                    });
+                }
+            }
+        }
+        return out;
+    }
+    if module == "torch._tensor"
+        && matches!(
+            name.as_str(),
+            "_rebuild_from_type" | "_rebuild_from_type_v2"
+        )
+    {
+        if let [inner, _, inner_args, ..] = items {
+            return vec![
+                Invocation {
+                    func: *inner,
+                    args: *inner_args,
+                    single: false,
+                    kind: CallKind::Reduce,
+                    via,
+                },
+                plain,
+            ];
+        }
+    }
+    vec![plain]
+}
+
 /// `module.name`, with the usual alias when the module is a platform alias (`posix.system`
 /// is `os.system`).
 fn qualified(module: &str, name: &str) -> String {
@@ -1492,8 +1883,8 @@ fn qualified(module: &str, name: &str) -> String {
 /// `Ellipsis`; `pickle`'s `save_type` for `NoneType` and its siblings) and
 /// `logging.getLogger()` / `logging.getLogger('name')` (`Logger.__reduce__`, `RootLogger`'s).
 /// Any other argument leaves the call unknown.
-fn stdlib_reduce_shape(m: &Machine<'_>, module: &str, name: &str, args: V) -> bool {
-    let Some(items) = m.items_of(args) else {
+fn stdlib_reduce_shape(m: &Machine<'_>, module: &str, name: &str, items: Option<&[V]>) -> bool {
+    let Some(items) = items else {
         return false;
     };
     match (module, name) {
@@ -1513,11 +1904,7 @@ fn stdlib_reduce_shape(m: &Machine<'_>, module: &str, name: &str, args: V) -> bo
 }
 
 /// Grade a call of an unknown callable (the principle in `docs/rules/pickle-unknown-call.md`).
-fn grade_unknown(m: &Machine<'_>, name: &str, kind: CallKind, args: V) -> (Severity, &'static str) {
-    let no_args = match m.node_of(args) {
-        Some(Node::Tuple(t)) => t.is_empty(),
-        _ => false,
-    };
+fn grade_unknown(name: &str, kind: CallKind, no_args: bool) -> (Severity, &'static str) {
     if matches!(kind, CallKind::Newobj | CallKind::NewobjEx) {
         (Severity::Low, "object reconstruction (cls.__new__)")
     } else if no_args && classify::looks_like_class(name) {
