@@ -276,45 +276,34 @@ pub fn installed_script(name: &str) -> bool {
             .is_some_and(|d| d.ends_with(".data"))
 }
 
-/// Whether an artifact is prose or data that can only quote a pattern, by its name: Markdown,
-/// reStructuredText, plain text, HTML and XML, YAML and JSON (also JSON Lines), CSV and TSV, and
-/// a package's `METADATA`, `PKG-INFO`, README, LICENSE and changelog files; not a CI workflow
-/// (`.github/workflows/`, `.gitlab-ci.yml`), a Compose file or anything [`is_script`] takes,
-/// whose YAML runs its commands. A shebang makes any file a script.
+/// Whether an artifact is prose or data that can only quote a pattern: Markdown,
+/// reStructuredText, AsciiDoc and HTML, a package's `METADATA`, `PKG-INFO`, README, LICENSE and
+/// changelog files, and a YAML, JSON or JSON Lines file none of whose keys names something a
+/// tool runs ([`RUN_KEYS`]: `command`, `args`, `script`, `run`, `steps`, `hooks`, `entry`,
+/// `mcpServers`, `postinstall`, `postCreateCommand`, ...; litellm's guardrail dataset has
+/// `keyword` and `severity`, a CI file, a `package.json` with `scripts`, an MCP server
+/// configuration or a pre-commit configuration has run keys: tester t25). Never a file that
+/// starts with `#!`, lies in a wheel's `<name>.data/scripts/` ([`installed_script`]) or is a
+/// CI workflow or Compose file; a `.txt` is not a document (a script can be saved as one and
+/// run with `sh notes.txt`).
 pub fn is_document(data: &[u8], name: &str) -> bool {
-    if data.starts_with(b"#!") {
+    if data.starts_with(b"#!") || installed_script(name) {
         return false;
     }
     let lower = name.to_ascii_lowercase().replace('\\', "/");
     let base = lower.rsplit('/').next().unwrap_or(&lower);
     let runs = lower.contains(".github/workflows/")
-        || base == ".gitlab-ci.yml"
+        || lower.contains(".gitlab")
+        || lower.contains(".circleci/")
         || base.starts_with("docker-compose")
         || base.starts_with("compose.")
-        || base == "action.yml"
-        || base == "action.yaml";
+        || base.starts_with("action.");
     if runs {
         return false;
     }
     let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
-    matches!(
-        ext,
-        "md" | "markdown"
-            | "rst"
-            | "txt"
-            | "text"
-            | "adoc"
-            | "html"
-            | "htm"
-            | "xml"
-            | "yaml"
-            | "yml"
-            | "json"
-            | "jsonl"
-            | "ndjson"
-            | "csv"
-            | "tsv"
-    ) || matches!(base, "metadata" | "pkg-info")
+    if matches!(ext, "md" | "markdown" | "rst" | "adoc" | "html" | "htm")
+        || matches!(base, "metadata" | "pkg-info")
         || [
             "readme",
             "license",
@@ -325,6 +314,93 @@ pub fn is_document(data: &[u8], name: &str) -> bool {
         ]
         .iter()
         .any(|p| base.starts_with(p))
+    {
+        return true;
+    }
+    matches!(ext, "yaml" | "yml" | "json" | "jsonl" | "ndjson") && !names_run_key(data)
+}
+
+/// Keys of configuration files whose values a tool runs as commands (CI systems, npm, MCP
+/// clients, dev containers, VS Code tasks, pre-commit, Taskfile, Compose, Hydra-launched jobs).
+const RUN_KEYS: &[&str] = &[
+    "command",
+    "commands",
+    "cmd",
+    "args",
+    "entry",
+    "entrypoint",
+    "exec",
+    "run",
+    "runs",
+    "script",
+    "scripts",
+    "shell",
+    "steps",
+    "jobs",
+    "stages",
+    "tasks",
+    "hooks",
+    "install",
+    "preinstall",
+    "postinstall",
+    "prepare",
+    "before_script",
+    "after_script",
+    "before_install",
+    "mcpservers",
+    "servers",
+    "postcreatecommand",
+    "poststartcommand",
+    "postattachcommand",
+    "oncreatecommand",
+    "updatecontentcommand",
+    "initializecommand",
+    "pipeline",
+    "pipelines",
+];
+
+/// Whether YAML or JSON text has a key of [`RUN_KEYS`] (a YAML `key:` at a line's start, after
+/// indentation and a list dash; a JSON `"key":`), compared case-insensitively. Reads the first
+/// 4 MiB.
+fn names_run_key(data: &[u8]) -> bool {
+    let text = &data[..data.len().min(4 << 20)];
+    for line in text.split(|b| *b == b'\n') {
+        let t = line.trim_ascii_start();
+        let t = t.strip_prefix(b"- ").unwrap_or(t).trim_ascii_start();
+        // YAML: `key:`; JSON (one or many keys a line): `"key":`.
+        let yaml_key = t
+            .iter()
+            .position(|b| *b == b':')
+            .map(|i| &t[..i])
+            .filter(|k| {
+                k.iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+            });
+        if yaml_key.is_some_and(run_key) {
+            return true;
+        }
+        let mut rest = line;
+        while let Some(i) = memchr::memchr(b'"', rest) {
+            let after = &rest[i + 1..];
+            let Some(j) = memchr::memchr(b'"', after) else {
+                break;
+            };
+            let key = &after[..j];
+            let tail = after[j + 1..].trim_ascii_start();
+            if tail.starts_with(b":") && run_key(key) {
+                return true;
+            }
+            rest = &after[j + 1..];
+        }
+    }
+    false
+}
+
+fn run_key(k: &[u8]) -> bool {
+    k.len() <= 32
+        && RUN_KEYS
+            .iter()
+            .any(|r| r.as_bytes().eq_ignore_ascii_case(k))
 }
 
 /// How comment lines of a script start, by its name: `REM`, `@REM` or `::` in a batch file

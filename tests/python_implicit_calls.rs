@@ -233,9 +233,9 @@ fn a_very_long_sum_of_literals_still_folds() {
 /// A closure a function only returns runs when what was returned is called (session 17: mlflow's
 /// `autologging_integration` factory, used as `@autologging_integration(NAME)` at import, keeps
 /// a tracking call in its innermost function): a decorator factory's innermost function is not
-/// run by applying the decorator; a first-level closure is when the module applies the factory
-/// with arguments; a nested helper that is called or handed to a thread runs with its function;
-/// and calling the decorated function at load runs the closure. A test module's network probe
+/// run by applying the decorator; every other nested function runs with its function (a
+/// first-level closure, a helper called or handed to a thread); calling the decorated function
+/// or method at load runs the innermost one. A test module's network probe
 /// at its top level is low.
 #[test]
 fn returned_closures_run_when_called_and_test_modules_probe_the_network() {
@@ -279,6 +279,22 @@ fn returned_closures_run_when_called_and_test_modules_probe_the_network() {
                   \x20       os.system('echo helper')\n\
                   \x20   threading.Thread(target=helper).start()\n\
                   outer()\n";
+    let first_level = "import os\n\
+                       def make():\n\
+                       \x20   def inner(*a):\n\
+                       \x20       os.system('echo inner')\n\
+                       \x20   return inner\n\
+                       make()()\n"
+        .to_string();
+    // A decorated method called at load runs the factory's innermost function.
+    let method = format!(
+        "{}class App:\n\
+         \x20   @factory('x')\n\
+         \x20   def start(self):\n\
+         \x20       pass\n\
+         App().start()\n",
+        factory.replace("@factory('x')\ndef g():\n    pass\n", "")
+    );
     let probe = "import urllib.request\n\
                  try:\n\
                  \x20   urllib.request.urlopen('https://pypi.org', timeout=1)\n\
@@ -289,7 +305,11 @@ fn returned_closures_run_when_called_and_test_modules_probe_the_network() {
         ("m.py", factory, "python-shell-command", Some(Low)),
         ("m.py", &called, "python-shell-command", Some(High)),
         ("m.py", wrapper_runs, "python-shell-command", Some(High)),
-        ("m.py", wrapper_kept, "python-shell-command", Some(Low)),
+        // A first-level closure runs with its function (what `factory` returns can be called
+        // at load in many ways: tester t25 nl02-nl09).
+        ("m.py", wrapper_kept, "python-shell-command", Some(High)),
+        ("m.py", &first_level, "python-shell-command", Some(High)),
+        ("m.py", &method, "python-shell-command", Some(High)),
         ("m.py", helper, "python-shell-command", Some(High)),
         ("m.py", thread, "python-shell-command", Some(High)),
         (

@@ -850,6 +850,24 @@ fn reverse_shells_are_critical_in_code_and_low_in_documents() {
             format!("#!/bin/sh\n{line}\n"),
             Severity::Critical,
         ),
+        // Text a shell can be handed (`sh post.txt`), and configuration files whose keys a tool
+        // runs (tester t25 y06, y07, y11): not documents.
+        ("post.txt", format!("{line}\n"), Severity::Critical),
+        (
+            "package.json",
+            format!("{{\"name\": \"x\", \"scripts\": {{\"postinstall\": \"{line}\"}}}}\n"),
+            Severity::Critical,
+        ),
+        (
+            "mcp.json",
+            format!("{{\"mcpServers\": {{\"h\": {{\"command\": \"bash\", \"args\": [\"-c\", \"{line}\"]}}}}}}\n"),
+            Severity::Critical,
+        ),
+        (
+            ".pre-commit-config.yaml",
+            format!("repos:\n  - repo: local\n    hooks:\n      - id: x\n        entry: bash -c '{line}'\n"),
+            Severity::Critical,
+        ),
     ];
     for (name, text, want) in &cases {
         let r = scan_bytes(dir.path(), name, text.as_bytes());

@@ -996,6 +996,74 @@ fn inet_aton(host: &str) -> Option<u32> {
 /// The cloud instance metadata services (AWS, Azure, GCP link-local address; GCP's name).
 const METADATA_HOSTS: &[&str] = &["169.254.169.254", "metadata.google.internal"];
 
+/// Whether `word` occurs in `src` outside a comment line and before any `#` on its line (a
+/// string the code holds, not a remark: tester t25 cs02 named STS in a comment).
+fn named_in_code(src: &[u8], word: &[u8]) -> bool {
+    memchr::memmem::find_iter(src, word).take(256).any(|at| {
+        let start = memchr::memrchr(b'\n', &src[..at]).map_or(0, |i| i + 1);
+        !src[start..at].contains(&b'#')
+    })
+}
+
+/// Whether every host of an `http://` or `https://` literal in `src` belongs to a cloud's own
+/// services (AWS, Google, Microsoft), the metadata and container-credential addresses, or the
+/// loopback: a credential chain exchanges keys with their issuers, and a URL to anywhere else
+/// (`https://collector.example.invalid/u`, tester t25 cs03) is where a stealer sends them.
+/// At most 1,024 URLs are read; more is no client.
+fn literal_hosts_are_clouds(src: &[u8]) -> bool {
+    const CLOUDS: &[&str] = &[
+        "amazonaws.com",
+        "amazon.com",
+        "aws",
+        "googleapis.com",
+        "google.com",
+        "google.internal",
+        "microsoftonline.com",
+        "microsoft.com",
+        "azure.com",
+        "azure.net",
+        "windows.net",
+        "live.com",
+    ];
+    let mut n = 0;
+    for at in memchr::memmem::find_iter(src, b"://") {
+        n += 1;
+        if n > 1024 {
+            return false;
+        }
+        let scheme = &src[at.saturating_sub(5)..at];
+        if !(scheme.ends_with(b"http") || scheme.ends_with(b"https")) {
+            continue;
+        }
+        let rest = &src[at + 3..src.len().min(at + 3 + 256)];
+        let end = rest
+            .iter()
+            .position(|b| matches!(b, b'/' | b'\'' | b'"' | b'?' | b'#' | b' ' | b'\n' | b'`'))
+            .unwrap_or(rest.len());
+        let host = String::from_utf8_lossy(&rest[..end]).to_ascii_lowercase();
+        let host = host.rsplit('@').next().unwrap_or("");
+        let name = if host.starts_with('[') {
+            host.split(']').next().unwrap_or("").trim_start_matches('[')
+        } else {
+            host.split(':').next().unwrap_or("")
+        };
+        let ok = name.is_empty()
+            || name.starts_with('{')
+            || name.starts_with("169.254.")
+            || matches!(
+                name,
+                "localhost" | "127.0.0.1" | "::1" | "fd00:ec2::254" | "fd00:ec2::23"
+            )
+            || CLOUDS
+                .iter()
+                .any(|c| name == *c || name.ends_with(&format!(".{c}")));
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
 /// The token service of the cloud whose credential store `location` (a [`CREDENTIALS`] entry
 /// as [`credential_in`] reports it) is: AWS's files and its metadata service's
 /// `security-credentials` path and IPv6 address (`fd00:ec2::254`, which botocore uses) with
@@ -1553,9 +1621,27 @@ fn environ_dumped(
     // A copy into a new mapping (`.copy()`, `dict(…)`, `{**…}`) that is bound to a name or
     // handed to a child as `env=`; one serialised on the spot (`json.dumps(dict(os.environ))`)
     // is no copy.
+    // A copy bound to a name counts only when the file hands that name to a child as `env=`
+    // (a copy returned from a helper and sent is a dump: tester t25 cs12).
     let kept = |x: tree_sitter::Node<'_>| {
         x.parent().is_some_and(|q| match q.kind() {
-            "assignment" => field(q, F::Right).is_some_and(|r| r.id() == x.id()),
+            "assignment" => {
+                field(q, F::Right).is_some_and(|r| r.id() == x.id())
+                    && field(q, F::Left)
+                        .filter(|l| l.kind() == "identifier")
+                        .is_some_and(|l| {
+                            let name = text(l, src);
+                            [format!("env={name}"), format!("env = {name}")]
+                                .iter()
+                                .any(|k| {
+                                    memchr::memmem::find_iter(src, k.as_bytes()).any(|at| {
+                                        src.get(at + k.len()).is_none_or(|c| {
+                                            !(c.is_ascii_alphanumeric() || *c == b'_')
+                                        })
+                                    })
+                                })
+                        })
+            }
             "keyword_argument" => field(q, F::Name).is_some_and(|k| text(k, src) == "env"),
             _ => false,
         })
@@ -1740,6 +1826,9 @@ const MORE_CREDENTIALS: &[&str] = &[
     "serviceaccount/token",
     "security-credentials",
     "service-accounts/default/token",
+    // Instance user data (cloud-init secrets) from the metadata services (tester t25 cs11).
+    "latest/user-data",
+    "computeMetadata/v1/instance/attributes",
     "/environ", // Tester t18: tokens of AI tools, registries, clouds, CI runners, wallets and apps, shell
     // histories and dotenv variants.
     ".git/config",
@@ -8477,10 +8566,16 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
                 // `@deco` / `@factory(…)` on a module-level function: calling the function at
                 // load runs what the decorator returned ([`returned_closure`]).
-                if func.is_none() && sig.decorated.len() < MAX_CALLED {
+                // A method of a module-level class is `Class.method` (`func` is `Class.`).
+                let owner = match func.as_deref() {
+                    None => Some(""),
+                    Some(c) if c.ends_with('.') => Some(c),
+                    Some(_) => None,
+                };
+                if let (Some(owner), true) = (owner, sig.decorated.len() < MAX_CALLED) {
                     if let (Some(d), Some(f)) = (deco, def) {
                         sig.decorated
-                            .push((text(f, src).to_string(), text(d, src).to_string()));
+                            .push((format!("{owner}{}", text(f, src)), text(d, src).to_string()));
                     }
                 }
                 // `@deco` calls `deco` on the definition at import.
@@ -10449,11 +10544,11 @@ fn prefilter(src: &[u8], role: Role, init: bool) -> Verdict {
 /// returns (`def deco(f): def inner(*a): …; return inner`), so its body runs when the returned
 /// value is called, not when the enclosing function runs. Its name must occur in the enclosing
 /// function's body only in `return` statements (a nested helper that is called, handed to a
-/// thread or a hook, or bound elsewhere runs as before). A closure returned by a closure that
-/// is itself only returned (a decorator factory's innermost function: `def factory(n): def
-/// wrapper(f): def inner(*a): …; return inner; return wrapper`) is latent always; a first-level
-/// one is latent unless the module applies its enclosing function as a decorator with
-/// arguments (`@factory(…)`: Python calls what the factory returns at once). Bounded walks.
+/// thread or a hook, or bound elsewhere runs as before). Only a closure returned by a closure
+/// that is itself only returned is latent (a decorator factory's innermost function: `def
+/// factory(n): def wrapper(f): def inner(*a): …; return inner; return wrapper`): applying
+/// `@factory(…)` runs `factory` and `wrapper`, and `inner` runs when the decorated function
+/// is called. Bounded walks.
 fn returned_closure(def: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     let Some(name) = field(def, F::Name).map(|x| text(x, src)) else {
         return false;
@@ -10512,14 +10607,13 @@ fn returned_closure(def: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     let Some(outer) = enclosing(def) else {
         return false;
     };
-    // The enclosing function is itself a closure only returned: a factory's innermost function.
+    // Only a factory's innermost function: the enclosing function is itself a closure only
+    // returned. A first-level closure (`def make(): def inner(): …; return inner`) runs with
+    // its function as before: what `make()` returns is called at load in too many ways
+    // (`make()()`, `h = make(); h()`, `atexit.register(make())`, a thread target, a hook, a
+    // table; tester t25 nl02-nl09).
     let outer_name = field(outer, F::Name).map(|x| text(x, src)).unwrap_or("");
-    if enclosing(outer).is_some() && only_returned(outer, outer_name) {
-        return true;
-    }
-    // A first-level closure: latent unless the module decorates with a call of its factory.
-    let applied = [b"@".as_slice(), outer_name.as_bytes(), b"("].concat();
-    memchr::memmem::find(src, &applied).is_none()
+    enclosing(outer).is_some() && only_returned(outer, outer_name)
 }
 
 /// Whether a `(` follows the word at `at` after blanks, line continuations, comments and line
@@ -11263,7 +11357,8 @@ fn run(
         && !latent_creds.is_empty()
         && latent_creds
             .iter()
-            .all(|c| cloud_issuer(c).is_some_and(|dom| memchr::memmem::find(src, dom).is_some()));
+            .all(|c| cloud_issuer(c).is_some_and(|dom| named_in_code(src, dom)))
+        && literal_hosts_are_clouds(src);
     let stealer = handed.is_some()
         || (!sig.network.is_empty()
             && !latent_creds.is_empty()
