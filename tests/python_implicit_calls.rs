@@ -235,8 +235,8 @@ fn a_very_long_sum_of_literals_still_folds() {
 /// a tracking call in its innermost function): a decorator factory's innermost function is not
 /// run by applying the decorator; every other nested function runs with its function (a
 /// first-level closure, a helper called or handed to a thread); calling the decorated function
-/// or method at load runs the innermost one. A test module's network probe
-/// at its top level is low.
+/// or method at load runs the innermost one. A test module's network probe at its top level
+/// is medium, as any module's.
 #[test]
 fn returned_closures_run_when_called_and_test_modules_probe_the_network() {
     use Severity::*;
@@ -312,11 +312,12 @@ fn returned_closures_run_when_called_and_test_modules_probe_the_network() {
         ("m.py", &method, "python-shell-command", Some(High)),
         ("m.py", helper, "python-shell-command", Some(High)),
         ("m.py", thread, "python-shell-command", Some(High)),
+        // A test module's probe is medium too: a `.pth` or `__init__` may import it (t25).
         (
             "pkg/tests/test_net.py",
             probe,
             "python-network-at-load",
-            Some(Low),
+            Some(Medium),
         ),
         ("pkg/net.py", probe, "python-network-at-load", Some(Medium)),
     ]);

@@ -776,26 +776,31 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
         Some((name, text)) => check_record(ctx, parts, &name, &text, loc),
     }
     if let Some((_, wheel)) = find(".dist-info/WHEEL") {
-        // Pure means no platform: `Root-Is-Purelib: true` and every tag's platform `any`, in
-        // the WHEEL file's `Tag:` lines and the file name. playwright's, wandb's and xgboost's
-        // `py3-none-manylinux_2_28_x86_64` wheels set Root-Is-Purelib but say which platform
-        // their binaries are for.
+        // Pure means installable anywhere: `Root-Is-Purelib: true` and a tag that claims the
+        // platform `any` (in the file name, by which pip installs, or in a `Tag:` line; a
+        // compressed tag set `any.manylinux_…` claims it too). playwright's, wandb's and
+        // xgboost's `py3-none-manylinux_2_28_x86_64` wheels set Root-Is-Purelib but claim only
+        // their platform (tester t25 wb01, wb02, wb04 keep the finding).
         let purelib = wheel.lines().any(|l| {
             l.replace(' ', "")
                 .eq_ignore_ascii_case("Root-Is-Purelib:true")
         });
-        let tagged = wheel
+        let claims_any = |platform: &str| platform.split('.').any(|p| p == "any");
+        let tags: Vec<&str> = wheel
             .lines()
             .filter_map(|l| l.split_once(':'))
             .filter(|(k, _)| k.trim().eq_ignore_ascii_case("Tag"))
-            .any(|(_, v)| v.trim().rsplit('-').next().is_some_and(|p| p != "any"));
+            .filter_map(|(_, v)| v.trim().rsplit('-').next())
+            .collect();
         let file = loc.artifact_name();
         let file = file.rsplit(['/', '\\', '!']).next().unwrap_or("");
         let named = file
             .strip_suffix(".whl")
-            .and_then(|stem| stem.rsplit('-').next())
-            .is_some_and(|p| p != "any");
-        let pure = purelib && !tagged && !named;
+            .and_then(|stem| stem.rsplit('-').next());
+        let anywhere = named.is_some_and(claims_any)
+            || tags.iter().any(|t| claims_any(t))
+            || (named.is_none() && tags.is_empty());
+        let pure = purelib && anywhere;
         if pure {
             for b in &parts.binaries {
                 let base = b.rsplit('/').next().unwrap_or(b);

@@ -11455,14 +11455,11 @@ fn run(
         );
     }
     for (line, _, ev) in sig.network.iter().filter(|(_, f, _)| !f) {
-        // At every interpreter start, every Python process of the environment talks. A test
-        // module's top level runs under a test runner, which probes the network as a matter of
-        // course (setuptools' `tests/test_virtualenv.py` opens `https://pypi.org` to decide
-        // what to skip): low.
+        // At every interpreter start, every Python process of the environment talks. (A test
+        // module's probe stays medium: a `.pth` or the package's `__init__` can import it,
+        // tester t25 tm02, tm03.)
         let sev = if role == Role::Startup {
             Severity::High
-        } else if test {
-            Severity::Low
         } else {
             Severity::Medium
         };
