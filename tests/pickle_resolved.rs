@@ -245,7 +245,7 @@ fn rebuild_from_type_calls_its_first_argument() {
         let computed = p4(&[
             g("torch._tensor", helper),
             b"(".to_vec(),
-            g("mypkg.util", "import_string"),
+            g("mypkg.util", "resolve_dotted"),
             s("os.system"),
             b"\x85R".to_vec(),
             tensor.clone(),
