@@ -763,15 +763,26 @@ fn match_patterns(ctx: &mut Ctx, data: &[u8], total: u64, format: Format, loc: &
     // `<name>.data/scripts/` onto `PATH` (a dataset script in the package tree runs only when
     // someone calls it: ultralytics' `data/scripts/get_imagenet.sh`); so too for the package
     // tree once installed (under `site-packages/` or `dist-packages/`).
-    let path = loc.path.to_string_lossy().replace('\\', "/");
-    let in_wheel = std::iter::once(path.clone())
-        .chain(loc.members.iter().rev().skip(1).cloned())
-        .any(|p| p.to_ascii_lowercase().ends_with(".whl"))
-        || (loc.members.is_empty()
-            && (path.contains("/site-packages/") || path.contains("/dist-packages/")));
+    let in_package_tree = || {
+        let path = loc.path.to_string_lossy().replace('\\', "/");
+        path.to_ascii_lowercase().ends_with(".whl")
+            || loc
+                .members
+                .iter()
+                .rev()
+                .skip(1)
+                .any(|m| m.to_ascii_lowercase().ends_with(".whl"))
+            || (loc.members.is_empty()
+                && (path.contains("/site-packages/") || path.contains("/dist-packages/")))
+    };
     let script = hits.iter().any(|h| h.meta.script_severity.is_some())
         && yara::is_script(data, &name)
-        && (!in_wheel || yara::installed_script(&name));
+        && (yara::installed_script(&name) || !in_package_tree());
+    // Whether the artifact is prose or data quoting the patterns: read once, for the rules
+    // that give `doc_severity` (its run-key scan reads up to 4 MiB).
+    let document = !script
+        && hits.iter().any(|h| h.meta.doc_severity.is_some())
+        && yara::is_document(data, &name);
     // A script's comment lines are its documentation (`# install with: curl … | sh`): a rule
     // whose first match lies on one is matched again over the script with its comment lines
     // blanked, once, and takes its script grade only when it still matches on code
@@ -809,11 +820,7 @@ fn match_patterns(ctx: &mut Ctx, data: &[u8], total: u64, format: Format, loc: &
                 }
             }
         }
-        if let Some(d) = hit
-            .meta
-            .doc_severity
-            .filter(|_| !script && yara::is_document(data, &name))
-        {
+        if let Some(d) = hit.meta.doc_severity.filter(|_| document) {
             severity = d;
         }
         let mut message = format!("YARA rule {}", hit.meta.id);

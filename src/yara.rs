@@ -246,7 +246,7 @@ impl RuleMeta {
 /// member's name.
 pub fn is_script(data: &[u8], name: &str) -> bool {
     let lower = name.to_ascii_lowercase().replace('\\', "/");
-    let (parent, base) = lower.rsplit_once('/').unwrap_or(("", &lower));
+    let base = lower.rsplit('/').next().unwrap_or(&lower);
     data.starts_with(b"#!")
         || [
             ".sh", ".bash", ".zsh", ".ksh", ".ps1", ".psm1", ".bat", ".cmd", ".cmake",
@@ -254,11 +254,7 @@ pub fn is_script(data: &[u8], name: &str) -> bool {
         .iter()
         .any(|s| lower.ends_with(s))
         || matches!(base, "build.rs" | "cmakelists.txt" | "meson.build")
-        || parent.ends_with("/scripts")
-            && parent
-                .rsplit('/')
-                .nth(1)
-                .is_some_and(|d| d.ends_with(".data"))
+        || installed_script(&lower)
 }
 
 /// Whether `name` (a wheel member) lies directly in the wheel's `<name>.data/scripts/`, which

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::analyse::{BudgetLimits, Ctx};
+use crate::analyse::BudgetLimits;
 use crate::finding::{Finding, Location};
 use crate::formats::build_files as bf;
 use crate::scan::FileReport;
@@ -89,15 +89,8 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
         };
         let full = bf::with_includes(&name, &text, &read);
         let loc = Location::file(path.clone());
-        let mut scratch = Ctx::new(BudgetLimits::default());
-        bf::analyse(&mut scratch, full.as_bytes(), bf::Kind::CargoBuild, &loc, 0);
-        for f in scratch.findings {
-            let again = files[i].findings.iter().any(|g| {
-                g.rule.id == f.rule.id && g.location == f.location && g.evidence == f.evidence
-            });
-            if !again {
-                out.push((i, f));
-            }
+        for f in bf::reanalyse_cargo(&full, &loc, 0, BudgetLimits::default(), &files[i].findings) {
+            out.push((i, f));
         }
     }
     out

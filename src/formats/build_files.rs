@@ -300,6 +300,30 @@ pub fn rust_includes(file: &str, text: &str) -> Vec<(std::ops::Range<usize>, Str
     out
 }
 
+/// Analyse the Cargo build-script source `full` (its includes in place, [`with_includes`]) at
+/// `loc` on a budget of its own (`limits`), and return the findings `given` does not already
+/// hold (the same rule, location and evidence: what the first reading of a `build.rs` gave).
+/// Used by the tar walk's end and by the check stage for folders.
+pub fn reanalyse_cargo(
+    full: &str,
+    loc: &Location,
+    depth: u32,
+    limits: crate::analyse::BudgetLimits,
+    given: &[crate::finding::Finding],
+) -> Vec<crate::finding::Finding> {
+    let mut scratch = Ctx::new(limits);
+    analyse(&mut scratch, full.as_bytes(), Kind::CargoBuild, loc, depth);
+    scratch
+        .findings
+        .into_iter()
+        .filter(|f| {
+            !given.iter().any(|g| {
+                g.rule.id == f.rule.id && g.location == f.location && g.evidence == f.evidence
+            })
+        })
+        .collect()
+}
+
 /// A build script's text with its `include!`/`include_str!` macros ([`rust_includes`]) replaced
 /// by what they compile to: the named file's text as code, or as a string literal. `read`
 /// gives a file's bytes (`None`: not in the artifact, and the macro is left as written). One

@@ -1618,11 +1618,10 @@ fn environ_dumped(
         "for_in_clause" | "for_statement" => reads_values(n),
         _ => false,
     };
-    // A copy into a new mapping (`.copy()`, `dict(…)`, `{**…}`) that is bound to a name or
-    // handed to a child as `env=`; one serialised on the spot (`json.dumps(dict(os.environ))`)
-    // is no copy.
-    // A copy bound to a name counts only when the file hands that name to a child as `env=`
-    // (a copy returned from a helper and sent is a dump: tester t25 cs12).
+    // A copy into a new mapping (`.copy()`, `dict(…)`, `{**…}`) handed to a child as `env=`,
+    // directly or through a name the file hands over so; one serialised on the spot
+    // (`json.dumps(dict(os.environ))`) or returned from a helper and sent (tester t25 cs12) is
+    // a dump.
     let kept = |x: tree_sitter::Node<'_>| {
         x.parent().is_some_and(|q| match q.kind() {
             "assignment" => {
@@ -2201,12 +2200,11 @@ pub(crate) struct Signals {
     network: Vec<(usize, bool, String)>,
     /// Credential locations named (line, in a function, the location).
     credentials: Vec<(usize, bool, String)>,
-    /// Whole-environment dumps (line, in a function, evidence).
-    env_dump: Vec<(usize, bool, String)>,
-    /// Lines of the dumps that only copy the mapping into a new one (`os.environ.copy()`,
-    /// `dict(os.environ)`, `{**os.environ}`): what a child process's environment is built
-    /// from, unless the copy is sent (`handed`) or taken at load.
-    env_copies: Vec<usize>,
+    /// Whole-environment dumps (line, in a function, evidence, a copy): the last is true for a
+    /// dump that only copies the mapping into a new one handed to a child (`env =
+    /// os.environ.copy()` … `env=env`, [`environ_dumped`]), which the whole-file stealer
+    /// clause does not count unless it is sent (`handed`) or taken at load.
+    env_dump: Vec<(usize, bool, String, bool)>,
     /// Reads of one secret: an environment variable named like a secret (`GITHUB_TOKEN`,
     /// `AWS_SECRET_ACCESS_KEY`) or a cloud SDK's resolved credentials (`get_credentials()`)
     /// (line, in a function, evidence).
@@ -7586,10 +7584,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         .is_some_and(|v| matches!(&v, Value::Name(m) if is_environ(m)))
                 {
                     if let Some((ev, copy)) = environ_dumped(n, src, &names, scope) {
-                        if copy {
-                            sig.env_copies.push(line);
-                        }
-                        sig.env_dump.push((line, in_fn, ev));
+                        sig.env_dump.push((line, in_fn, ev, copy));
                     }
                 }
                 // `{k: os.getenv(k) for k in ('AWS_SECRET_ACCESS_KEY', …)}`: the names read
@@ -7620,7 +7615,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         .and_then(|a| command_words(a, src, &names, scope))
                         .is_some_and(|c| dumps_environment(&c))
                 {
-                    sig.env_dump.push((line, in_fn, short(text(n, src))));
+                    sig.env_dump.push((line, in_fn, short(text(n, src)), false));
                 }
                 // `run(['nslookup', name])`, `['ping', '-c1', host]`, `['nc', host, port]`:
                 // name-lookup and connection tools reach the network too; the name asked
@@ -7819,10 +7814,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     .is_some_and(|v| matches!(&v, Value::Name(m) if is_environ(m)));
                 if whole {
                     if let Some((ev, copy)) = environ_dumped(n, src, &names, scope) {
-                        if copy {
-                            sig.env_copies.push(line);
-                        }
-                        sig.env_dump.push((line, in_fn, ev));
+                        sig.env_dump.push((line, in_fn, ev, copy));
                     }
                 }
             }
@@ -8913,9 +8905,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     ] {
         v.sort_by_key(|s| s.0);
     }
+    sig.env_dump.sort_by_key(|s| s.0);
     for v in [
         &mut sig.credentials,
-        &mut sig.env_dump,
         &mut sig.secret_reads,
         &mut sig.identity,
     ] {
@@ -10601,19 +10593,20 @@ fn returned_closure(def: tree_sitter::Node<'_>, src: &[u8]) -> bool {
         }
         returned
     };
-    if !only_returned(def, name) {
-        return false;
-    }
-    let Some(outer) = enclosing(def) else {
-        return false;
-    };
     // Only a factory's innermost function: the enclosing function is itself a closure only
     // returned. A first-level closure (`def make(): def inner(): …; return inner`) runs with
     // its function as before: what `make()` returns is called at load in too many ways
     // (`make()()`, `h = make(); h()`, `atexit.register(make())`, a thread target, a hook, a
-    // table; tester t25 nl02-nl09).
+    // table; tester t25 nl02-nl09). The nesting is checked first, so the walks run only for
+    // functions two levels deep.
+    let Some(outer) = enclosing(def) else {
+        return false;
+    };
+    if enclosing(outer).is_none() {
+        return false;
+    }
     let outer_name = field(outer, F::Name).map(|x| text(x, src)).unwrap_or("");
-    enclosing(outer).is_some() && only_returned(outer, outer_name)
+    only_returned(def, name) && only_returned(outer, outer_name)
 }
 
 /// Whether a `(` follows the word at `at` after blanks, line continuations, comments and line
@@ -10980,9 +10973,6 @@ fn run(
     // library's import reaches much of its code through helpers that fetch only on request
     // (matplotlib's rc loader opens a URL only when given one).
     let direct = sig.called_at_load.clone();
-    // A test module runs under a test runner, not when its package is imported or installed:
-    // what its top level reaches through helpers (sympy's compiler probes in
-    // `tests/test_codegen.py`) is not promoted; its direct top-level calls still are.
     // A decorated function called at load runs the closures its decorator returned
     // (`@factory('x') def g(): …` then `g()`: the factory's innermost function runs).
     let closures: Vec<String> = sig
@@ -11002,6 +10992,9 @@ fn run(
             sig.called_at_load.insert(c);
         }
     }
+    // A test module runs under a test runner, not when its package is imported or installed:
+    // what its top level reaches through helpers (sympy's compiler probes in
+    // `tests/test_codegen.py`) is not promoted; its direct top-level calls still are.
     if !test {
         close_calls(&mut sig);
     }
@@ -11352,7 +11345,7 @@ fn run(
         .copied()
         .filter(|c| !METADATA_HOSTS.contains(c))
         .collect();
-    let latent_dump = sig.env_dump.iter().any(|e| !sig.env_copies.contains(&e.0));
+    let latent_dump = sig.env_dump.iter().any(|e| !e.3);
     let issuer_client = !latent_dump
         && !latent_creds.is_empty()
         && latent_creds

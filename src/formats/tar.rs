@@ -644,14 +644,6 @@ impl<'l> Walk<'l> {
             let text = String::from_utf8_lossy(b);
             let full = bf::with_includes(name, &text, &|p| included.get(p).cloned());
             let mloc = self.loc.member(name.clone());
-            let mut scratch = Ctx::new(ctx.budget.limits);
-            bf::analyse(
-                &mut scratch,
-                full.as_bytes(),
-                bf::Kind::CargoBuild,
-                &mloc,
-                self.depth + 1,
-            );
             // A `build.rs` read again with its includes: its commands' first reading (Python
             // findings, which a build file gets only from its commands) is replaced.
             if bf::kind(name) == Some(bf::Kind::CargoBuild) {
@@ -661,13 +653,15 @@ impl<'l> Walk<'l> {
                         && f.rule.id.starts_with("python-"))
                 });
             }
-            for f in scratch.findings {
-                let again = ctx.findings.iter().any(|g| {
-                    g.rule.id == f.rule.id && g.location == f.location && g.evidence == f.evidence
-                });
-                if !again {
-                    ctx.emit(f);
-                }
+            let fresh = bf::reanalyse_cargo(
+                &full,
+                &mloc,
+                self.depth + 1,
+                ctx.budget.limits,
+                &ctx.findings,
+            );
+            for f in fresh {
+                ctx.emit(f);
             }
         }
     }

@@ -389,6 +389,37 @@ pub fn cut_dotted(s: &str) -> Option<&str> {
     Some(&s[..end])
 }
 
+/// The global `module` / `name` as it is judged: renamed as Python 3 renames Python 2 globals in
+/// protocol 0-2 pickles (`fix_imports`, so what is really imported is judged), then cut to its
+/// first parts ([`cut_dotted`]) before anything reads it, so judging stays linear (tester t24:
+/// 50k parts took 12 GB). The cut, when there was one: (dotted parts of the longer of the two,
+/// bytes of both) before it. Used by the machine and by the linear pass after a bound.
+pub fn judged_global(
+    module: &str,
+    name: &str,
+    protocol: Option<u8>,
+) -> (String, String, Option<(usize, usize)>) {
+    let (module, name) = if protocol.is_none_or(|p| p < 3) {
+        super::classify::fix_imports(module, name)
+    } else {
+        (module.to_string(), name.to_string())
+    };
+    match (cut_dotted(&module), cut_dotted(&name)) {
+        (None, None) => (module, name, None),
+        (cm, cn) => {
+            let cut = (
+                module.split('.').count().max(name.split('.').count()),
+                module.len() + name.len(),
+            );
+            (
+                cm.unwrap_or(&module).to_string(),
+                cn.unwrap_or(&name).to_string(),
+                Some(cut),
+            )
+        }
+    }
+}
+
 /// Cut text kept for a string node, in bytes; longer text is cut (its length is noted).
 const MAX_TEXT: usize = 1 << 24;
 
@@ -579,28 +610,7 @@ impl<'a> Machine<'a> {
     }
 
     fn global(&mut self, module: &str, name: &str, offset: usize) -> Result<V, String> {
-        // Python 3 renames Python 2 globals in protocol 0-2 pickles (fix_imports); judge what it
-        // really imports.
-        let (module, name) = if self.protocol.is_none_or(|p| p < 3) {
-            super::classify::fix_imports(module, name)
-        } else {
-            (module.to_string(), name.to_string())
-        };
-        // A long dotted name is cut to its first parts before anything reads it, so that
-        // judging it stays linear (attack session t24: 50k parts took 12 GB).
-        let cut = match (cut_dotted(&module), cut_dotted(&name)) {
-            (None, None) => None,
-            (cm, cn) => Some((
-                module.split('.').count().max(name.split('.').count()),
-                module.len() + name.len(),
-                cm.unwrap_or(&module).to_string(),
-                cn.unwrap_or(&name).to_string(),
-            )),
-        };
-        let (module, name) = match &cut {
-            Some((_, _, m, n)) => (m.clone(), n.clone()),
-            None => (module, name),
-        };
+        let (module, name, cut) = judged_global(module, name, self.protocol);
         // A name this stream rebound earlier resolves to what it stored there.
         if !self.patched.is_empty() {
             let full = format!("{module}.{name}");
@@ -617,7 +627,7 @@ impl<'a> Machine<'a> {
                 index: self.index,
                 offset: offset as u64,
             });
-            if let Some((parts, bytes, _, _)) = cut {
+            if let Some((parts, bytes)) = cut {
                 self.events.push(Event::NameCut {
                     node: id,
                     parts,

@@ -717,18 +717,7 @@ fn linear_imports(
             continue;
         };
         plain = false;
-        let (module, name) = if proto.is_none_or(|p| p < 3) {
-            classify::fix_imports(&module, &name)
-        } else {
-            (module, name)
-        };
-        let (module, name) = match (machine::cut_dotted(&module), machine::cut_dotted(&name)) {
-            (None, None) => (module, name),
-            (cm, cn) => (
-                cm.unwrap_or(&module).to_string(),
-                cn.unwrap_or(&name).to_string(),
-            ),
-        };
+        let (module, name, _) = machine::judged_global(&module, &name, proto);
         let shown = qualified(&module, &name);
         let hit = match classify::classify_uninitialised(&module, &name) {
             Class::Allowed => continue,

@@ -684,9 +684,9 @@ pub fn script_latent(sig: &Signals) -> Vec<Latent> {
         .iter()
         // The metadata address is where a request goes, not a secret read by itself.
         .filter(|c| !super::METADATA_HOSTS.contains(&c.2.as_str()))
-        .chain(&sig.env_dump)
         .chain(&sig.secret_reads)
-        .any(|(_, in_fn, _)| !in_fn);
+        .any(|(_, in_fn, _)| !in_fn)
+        || sig.env_dump.iter().any(|d| !d.1);
     if let Some((line, _, ev)) = sig.network.iter().find(|n| !n.1).filter(|_| secret) {
         out.push(latent(&r::python_credential_stealer::RULE, *line, ev));
     }
