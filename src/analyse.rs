@@ -639,6 +639,7 @@ pub fn analyse(
         }
         Format::Hdf5 => formats::hdf5::analyse(ctx, data, loc),
         Format::KerasConfig => formats::keras::analyse_config(ctx, data, loc),
+        Format::KerasMetadata => formats::keras::analyse_metadata(ctx, data, loc),
         Format::SkopsSchema => {
             formats::skops::analyse_schema(ctx, data, loc);
             Format::SkopsSchema

@@ -672,3 +672,83 @@ fn a_deep_dummy_value_does_not_hide_the_keys_beside_it() {
             .collect::<Vec<_>>()
     );
 }
+
+/// Jinja's `self` renders the template's own blocks (`self.footer()`, `self['footer']`), which
+/// a sandbox allows: nbconvert's HTML templates call `self.output_area_prompt()`. Only its
+/// private attributes leave the template, and stay an escape.
+#[test]
+fn a_block_called_through_self_is_not_an_escape() {
+    let blocks = "{% block prompt %}>>>{% endblock %}{% for m in messages %}{{ self.prompt() }}{{ self['prompt']() }}{{ m.content }}{% endfor %}";
+    assert_eq!(graded(blocks), vec![], "{blocks}");
+    let private = "{{ self._TemplateReference__context.cycler.__init__.__globals__.os.popen('echo x').read() }}";
+    assert_eq!(
+        escape(private).map(|e| e.0),
+        Some(Severity::Critical),
+        "{private}"
+    );
+    // The token scan of an unparsable template judges `self.` the same way.
+    let broken = "{% for m in messages %}{{ self.prompt() }}{% endfor";
+    assert!(
+        graded(broken)
+            .iter()
+            .all(|(id, s)| *id == "chat-template-unparsable" && *s == Severity::Low),
+        "{:?}",
+        graded(broken)
+    );
+    let broken_private = "{{ self._TemplateReference__context }}{% for m in messages %}";
+    assert!(
+        graded(broken_private)
+            .iter()
+            .any(|(id, s)| *id == "chat-template-sandbox-escape" && *s >= Severity::High),
+        "{:?}",
+        graded(broken_private)
+    );
+}
+
+/// `__name__` and its kin are strings: a code generator's template prints
+/// `param.default.__name__` (torch_geometric's `collect.jinja`). Alone they are low; beside a
+/// dunder that reaches modules they stay medium, as before.
+#[test]
+fn an_inert_dunder_alone_is_low() {
+    let t = "{% for p in params %}{% if '_empty' not in p.default.__name__ %}{{ p.name }} = {{ p.default }}{% endif %}{% endfor %}";
+    assert_eq!(
+        graded(t),
+        vec![("chat-template-suspicious-access", Severity::Low)],
+        "{t}"
+    );
+    let escape_too = "{{ x.__class__.__name__ }}{{ ''.__class__.__mro__[1].__subclasses__() }}";
+    assert_eq!(
+        graded(escape_too),
+        vec![
+            ("chat-template-sandbox-escape", Severity::Critical),
+            ("chat-template-suspicious-access", Severity::Medium)
+        ]
+    );
+}
+
+/// A LaTeX template written for nbconvert's `((* *))` delimiters has `{%` in TeX macros that
+/// never closes: the tag runs to the end, past the token bound. Jinja2 cannot render it with
+/// the default delimiters either, so the bound is low; the same length in a tag that closes
+/// stays high.
+#[test]
+fn an_overlong_tag_that_never_closes_is_low() {
+    let mut tex = String::from("\\AtBeginDocument{%\n  \\def\\Gread#1{%\n");
+    for i in 0..800 {
+        tex.push_str(&format!(
+            "\\newcommand{{\\Tok{i}}}[1]{{\\textcolor{{blue}}{{##1}}}}\n"
+        ));
+    }
+    let got = graded(&tex);
+    assert_eq!(
+        got,
+        vec![("chat-template-unparsable", Severity::Low)],
+        "{got:?}"
+    );
+    // Closed outside brackets (the `{` of `\Gread#1{` is still open).
+    let closed = format!("{tex}}}%}}");
+    let got = graded(&closed);
+    assert!(
+        got.contains(&("chat-template-unparsable", Severity::High)),
+        "{got:?}"
+    );
+}

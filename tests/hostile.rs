@@ -1740,3 +1740,40 @@ fn npy_dtype_with_a_non_ascii_first_character() {
         assert_eq!(r.format, Format::Npy, "{descr:?}: {:?}", ids(&r));
     }
 }
+
+/// A pickle padded with `NONE`/`POP` pairs that compress a thousandfold, its call at the end:
+/// the ratio bound stops the gzip stream before the call, and what it leaves unread is the rest
+/// of a pickle that `pickle.load` (pandas, joblib) decodes and runs, so the bound is high (a
+/// payload past it must fail `--fail-on high`). Compressed text stays below high.
+#[test]
+fn a_ratio_bound_inside_a_running_pickle_is_high() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let gz = |data: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(data).expect("gzip");
+        e.finish().expect("gzip")
+    };
+    let mut padded = b"\x80\x02".to_vec();
+    padded.extend(b"N0".repeat(4 << 20));
+    padded.extend_from_slice(&OS_SYSTEM_PICKLE[2..]);
+    let limits = BudgetLimits {
+        ratio_floor: 1 << 20,
+        ..BudgetLimits::default()
+    };
+    let path = write(dir.path(), "padded.pkl.gz", &gz(&padded));
+    let (r, _) = scan_within(&path, limits, HANG);
+    let stop: Vec<Severity> = with_rule(&r, "resource-limit")
+        .iter()
+        .filter(|f| f.evidence.contains("compression ratio above 200:1"))
+        .map(|f| f.severity)
+        .collect();
+    assert_eq!(stop, vec![Severity::High], "{:#?}", r.findings);
+    let text = b"airlock test line\n".repeat(1 << 20);
+    let path = write(dir.path(), "log.txt.gz", &gz(&text));
+    let (r, _) = scan_within(&path, limits, HANG);
+    assert!(
+        r.worst().is_none_or(|w| w < Severity::High),
+        "{:#?}",
+        r.findings
+    );
+}

@@ -636,3 +636,33 @@ fn lightningcli_class_paths_are_judged_at_medium_at_most() {
         r.findings
     );
 }
+
+/// A CI workflow the YAML parser stops in (a flow sequence closed at its key's indent), with a
+/// `target:` matrix key and a shell variable whose name holds the letters `_target_`: the
+/// stop is not medium, since the file names no target key as a word. The same
+/// file with a `_target_:` key after the stop is medium (what follows it is not judged).
+#[test]
+fn letters_of_a_target_key_inside_a_longer_name_do_not_make_a_stop_medium() {
+    let workflow = "name: Release\non:\n  push:\n    paths: [\n      '**/*.cpp',\n      '**/*.cu'\n    ]\nenv:\n  GH_TOKEN: ${{ github.token }}\njobs:\n  build:\n    strategy:\n      matrix:\n        include:\n          - target: 'ggml-vulkan'\n    steps:\n      - run: |\n          realpath_target_zip=$(realpath \"$target_zip\")\n          echo \"$realpath_target_zip\"\n";
+    let stop = |r: &FileReport| -> Vec<Severity> {
+        r.findings
+            .iter()
+            .filter(|f| f.rule.id == "resource-limit" && f.message.contains("YAML parser stopped"))
+            .map(|f| f.severity)
+            .collect()
+    };
+    let r = scan_named("release.yml", workflow.as_bytes());
+    assert!(
+        stop(&r).iter().all(|s| *s < Severity::Medium),
+        "{:?}",
+        r.findings
+    );
+    assert!(
+        r.worst().is_none_or(|w| w < Severity::Medium),
+        "{:?}",
+        r.findings
+    );
+    let keyed = format!("{workflow}hook:\n  _target_: os.system\n");
+    let r = scan_named("release.yml", keyed.as_bytes());
+    assert_eq!(stop(&r), vec![Severity::Medium], "{:?}", r.findings);
+}

@@ -493,3 +493,79 @@ fn torch_module_wrapper_bytes_are_analysed_as_a_pickle() {
         )]
     );
 }
+
+#[path = "support/pb.rs"]
+mod pb;
+
+/// A TF-Keras SavedModel's `keras_metadata.pb`: `SavedObject` nodes (node_id 2, node_path 3,
+/// identifier 4, metadata 5) each carrying a layer's or the model's JSON config.
+fn keras_metadata(nodes: &[(&str, &str, &str)]) -> Vec<u8> {
+    let objects: Vec<Vec<u8>> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, (path, identifier, metadata))| {
+            pb::bytes(
+                1,
+                &pb::cat(&[
+                    pb::int(2, i as u64),
+                    pb::bytes(3, path.as_bytes()),
+                    pb::bytes(4, identifier.as_bytes()),
+                    pb::bytes(5, metadata.as_bytes()),
+                ]),
+            )
+        })
+        .collect();
+    pb::cat(&objects)
+}
+
+/// `tf.keras.models.load_model(dir)` revives each layer of a Keras 2 SavedModel from the JSON
+/// config in `keras_metadata.pb`: a Lambda there is judged as in an `.h5` (high, once, although
+/// the model's config and the layer's own node both carry it); a Dense model is quiet with facts.
+#[test]
+fn tf_keras_savedmodel_metadata_lambda_is_high_once() {
+    let lambda = r#"{"class_name": "Lambda", "config": {"name": "lam", "function": ["ZGVmYW5nZWQ=", null, null], "function_type": "lambda", "module": "__main__"}}"#;
+    let bad = keras_metadata(&[
+        ("root", "_tf_keras_sequential", H5_LAMBDA),
+        ("root.layer-1", "_tf_keras_layer", lambda),
+    ]);
+    let ctx = analyse_bytes(&bad, "keras_metadata.pb");
+    assert_eq!(ctx.members[0].format, Format::KerasMetadata);
+    let lambdas = ids(&ctx)
+        .into_iter()
+        .filter(|(id, _)| *id == "keras-lambda-layer")
+        .collect::<Vec<_>>();
+    assert_eq!(lambdas, vec![("keras-lambda-layer", Severity::High)]);
+    // Only in a layer's node, not in the model's config: still found.
+    let hidden = keras_metadata(&[
+        ("root", "_tf_keras_sequential", H5_BENIGN),
+        ("root.layer-1", "_tf_keras_layer", lambda),
+    ]);
+    let ctx = analyse_bytes(&hidden, "keras_metadata.pb");
+    assert!(
+        ids(&ctx).contains(&("keras-lambda-layer", Severity::High)),
+        "{:?}",
+        ids(&ctx)
+    );
+    let good = keras_metadata(&[
+        ("root", "_tf_keras_sequential", H5_BENIGN),
+        (
+            "root.layer-0",
+            "_tf_keras_layer",
+            r#"{"class_name": "Dense", "config": {"name": "d", "units": 2}}"#,
+        ),
+    ]);
+    let ctx = analyse_bytes(&good, "keras_metadata.pb");
+    assert_eq!(ctx.members[0].format, Format::KerasMetadata);
+    assert!(loud(&ctx).is_empty(), "{:?}", loud(&ctx));
+    assert_eq!(ctx.facts["keras_metadata.pb"]["keras.layers"], "Dense:2");
+    // Cut short inside a node: what was read is judged, the damage reported, no panic.
+    for cut in 1..bad.len() {
+        let _ = analyse_bytes(&bad[..cut], "keras_metadata.pb");
+    }
+    let ctx = analyse_bytes(&bad[..bad.len() - 5], "keras_metadata.pb");
+    assert!(
+        ids(&ctx).contains(&("keras-lambda-layer", Severity::High)),
+        "{:?}",
+        ids(&ctx)
+    );
+}

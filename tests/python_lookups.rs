@@ -710,3 +710,67 @@ fn ordinary_aliases_loaders_and_containers_stay_below_medium() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Modules a tool runs and no import does are test modules for the promotion of helper calls:
+/// a `conftest.py` anywhere (pytest loads it), tests in a `__tests__` folder, and PyInstaller's
+/// hooks (`hooks/hook-*.py`, `rthooks/pyi_rth_*.py`), which PyInstaller runs while it freezes
+/// an application. A file named like a hook outside a hooks folder is a module.
+#[test]
+fn conftest_files_and_pyinstaller_hooks_promote_only_direct_calls() {
+    let chain = "import os, subprocess\ndef try_run(cmd):\n    null = open(os.devnull, 'w')\n    return subprocess.call(cmd, stdout=null, shell=True)\ndef run_test(cmd):\n    return try_run(cmd)\ndef feasible():\n    return run_test('cc --version')\nOK = feasible()\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let at = |rel: &str| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, chain).expect("write");
+        worst(&scan_file(&p, BudgetLimits::default()), SHELL)
+    };
+    for tool_run in [
+        "pkg/conftest.py",
+        "pkg/__tests__/e2e/test_api.py",
+        "PyInstaller/hooks/hook-PyQt5.QtNetwork.py",
+        "PyInstaller/hooks/rthooks/pyi_rth_qt.py",
+        "pkg/__pyinstaller/hook-pkg.py",
+    ] {
+        assert_eq!(at(tool_run), Some(Severity::Low), "{tool_run}");
+    }
+    for module in [
+        "pkg/hook-setup.py",
+        "pkg/__tests__/helpers.py",
+        "pkg/conftest_utils.py",
+    ] {
+        assert_eq!(at(module), Some(Severity::High), "{module}");
+    }
+}
+
+/// PEP 562: a module-level `__getattr__` runs at the first access of a name the module lacks,
+/// which its importers make at once; a shell command in it runs at load (high). A method of
+/// that name and a lazy loader that only imports stay below.
+#[test]
+fn a_module_getattr_runs_at_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let scan = |name: &str, src: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, src).expect("write");
+        scan_file(&p, BudgetLimits::default())
+    };
+    let r = scan(
+        "hook.py",
+        "import os\ndef __getattr__(name):\n    os.system('echo airlock-test')\n    raise AttributeError(name)\n",
+    );
+    assert_eq!(worst(&r, SHELL), Some(Severity::High), "{:#?}", summary(&r));
+    let r = scan(
+        "method.py",
+        "import os\nclass Lazy:\n    def __getattr__(self, name):\n        os.system('echo airlock-test')\n",
+    );
+    assert_eq!(worst(&r, SHELL), Some(Severity::Low), "{:#?}", summary(&r));
+    let r = scan(
+        "lazy.py",
+        "import importlib\ndef __getattr__(name):\n    return importlib.import_module('.' + name, __name__)\n",
+    );
+    assert!(
+        r.worst().is_none_or(|w| w < Severity::Medium),
+        "{:#?}",
+        summary(&r)
+    );
+}

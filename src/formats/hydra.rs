@@ -105,13 +105,7 @@ const MAX_PLAIN_KEY_FILE: usize = 1 << 20;
 /// parse decides; a file that is no YAML gives nothing.
 pub fn looks_like_config(data: &[u8]) -> bool {
     let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let word = |w: &[u8]| {
-        memchr::memmem::find_iter(data, w).any(|at| {
-            let before = at.checked_sub(1).map(|i| data[i]);
-            let after = data.get(at + w.len()).copied();
-            !before.is_some_and(ident) && !after.is_some_and(ident)
-        })
-    };
+    let word = |w: &[u8]| has_word(data, w);
     // Logging `dictConfig` factories (`"()": …`, a handler's `class`) and fiddle references.
     let key = |w: &[u8]| {
         memchr::memmem::find_iter(data, w).any(|at| {
@@ -156,6 +150,17 @@ pub fn looks_like_config(data: &[u8]) -> bool {
         return true;
     }
     escaped_key(data)
+}
+
+/// Whether `data` holds `w` as a whole identifier: neither the byte before nor the byte after
+/// is a letter, digit or `_` (`_target_` is in `_target_: a.B`, not in `realpath_target_zip`).
+fn has_word(data: &[u8], w: &[u8]) -> bool {
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    memchr::memmem::find_iter(data, w).any(|at| {
+        let before = at.checked_sub(1).map(|i| data[i]);
+        let after = data.get(at + w.len()).copied();
+        !before.is_some_and(ident) && !after.is_some_and(ident)
+    })
 }
 
 /// Whether `data` has a logging `dictConfig` factory key: `"()":` or `'()':` (JSON, quoted
@@ -414,8 +419,9 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         Err(e) => std::str::from_utf8(&data[..e.valid_up_to()]).unwrap_or_default(),
     };
     // A file that names a target key outright: a bound that stops its reading is medium.
-    let strong = text.contains("_target_")
-        || text.contains("_component_")
+    // As whole words: a shell variable in a workflow (`$realpath_target_zip`) names no key.
+    let strong = has_word(text.as_bytes(), b"_target_")
+        || has_word(text.as_bytes(), b"_component_")
         || text.contains("\"pyref\"")
         || factory_key(data)
         || escaped_key(data);

@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use crate::analyse::Ctx;
 use crate::finding::{plural, truncate_chars, Finding, Location, Severity, Span};
-use crate::formats::{json, Format};
+use crate::formats::{json, protobuf, Format};
 use crate::rules::keras as r;
 
 /// The largest config parsed (bytes). Real configs of large functional models are a few MiB;
@@ -199,6 +199,106 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
         let at = loc.with_span(Span::JsonPointer { pointer });
         ctx.nested(&bytes, &at, "module", 1);
     }
+}
+
+/// Whether `data` is a TF-Keras (Keras 2) SavedModel's `keras_metadata.pb`: a `SavedMetadata`
+/// message (TF-Keras `protobuf/saved_metadata.proto`) whose field 1 repeats `SavedObject`
+/// messages of `node_id` (2, varint), `node_path` (3), `identifier` (4, `_tf_keras_layer`,
+/// `_tf_keras_model` …), `metadata` (5, the layer's JSON config) and `version` (6). The first
+/// object must parse with only those fields and name a `_tf_keras_` identifier.
+pub fn looks_like_metadata(data: &[u8]) -> bool {
+    if data.len() < 4 || data[0] != 0x0a {
+        return false;
+    }
+    let Some(Ok((1, protobuf::Value::Bytes(first)))) = protobuf::fields(data).next() else {
+        return false;
+    };
+    let mut keras = false;
+    for f in protobuf::fields(first).take(16) {
+        match f {
+            Ok((2, protobuf::Value::Varint(_))) => {}
+            Ok((4, protobuf::Value::Bytes(b))) => keras |= b.starts_with(b"_tf_keras_"),
+            Ok((3 | 5 | 6, protobuf::Value::Bytes(_))) => {}
+            _ => return false,
+        }
+    }
+    keras
+}
+
+/// Most `SavedObject` nodes of a `keras_metadata.pb` whose configs are read.
+const MAX_METADATA_NODES: usize = 65_536;
+
+/// Analyse a TF-Keras SavedModel's `keras_metadata.pb` ([`looks_like_metadata`]): every node's
+/// `metadata` JSON is the config `tf.keras.models.load_model(dir)` revives its layer or model
+/// from (TF-Keras `saving/legacy/saved_model/load.py`), so each is judged as a Keras config is
+/// (a `Lambda` with marshalled bytecode, a layer class from another module). The root model's
+/// config lists every layer again: a finding repeated by a layer's own node (same rule and
+/// evidence) is kept once. Facts come from the root node, read last.
+pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
+    let mut configs: Vec<(usize, bool, &[u8])> = Vec::new();
+    let mut walk = protobuf::fields(data);
+    let mut extra = 0usize;
+    while let Some(f) = walk.next() {
+        match f {
+            Ok((1, protobuf::Value::Bytes(node))) => {
+                let at = walk.offset() - node.len();
+                if configs.len() >= MAX_METADATA_NODES {
+                    extra += 1;
+                    continue;
+                }
+                let (mut root, mut meta) = (false, None);
+                for g in protobuf::fields(node).flatten() {
+                    match g {
+                        (3, protobuf::Value::Bytes(p)) => root = p == b"root",
+                        (5, protobuf::Value::Bytes(m)) => meta = Some(m),
+                        _ => {}
+                    }
+                }
+                if let Some(m) = meta.filter(|m| !m.is_empty()) {
+                    configs.push((at, root, m));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                ctx.emit(
+                    Finding::builder(&r::keras_invalid_config::RULE, loc.clone())
+                        .message("keras_metadata.pb is cut short or damaged; the layer configs after the damage were not analysed")
+                        .evidence(e.to_string())
+                        .build(),
+                );
+                break;
+            }
+        }
+    }
+    if extra > 0 {
+        ctx.limit(
+            loc,
+            &format!("more than {MAX_METADATA_NODES} nodes in keras_metadata.pb"),
+            &format!("the configs of {}", plural(extra, "further node")),
+        );
+    }
+    // Layers first, the root last (its facts stay).
+    configs.sort_by_key(|c| c.1);
+    let from = ctx.findings.len();
+    for (at, _, meta) in configs {
+        analyse_json(
+            ctx,
+            meta,
+            &loc.with_span(Span::Offset { offset: at as u64 }),
+            loc,
+        );
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut i = from;
+    while i < ctx.findings.len() {
+        let f = &ctx.findings[i];
+        if seen.insert((f.rule.id, f.evidence.clone())) {
+            i += 1;
+        } else {
+            ctx.findings.remove(i);
+        }
+    }
+    Format::KerasMetadata
 }
 
 /// Parse as Python's `json` does: it also accepts `NaN`, `Infinity` and `-Infinity`, which

@@ -69,6 +69,9 @@ pub enum Format {
     Keras,
     /// The `config.json` of a Keras v3 archive (the model's serialized layer graph).
     KerasConfig,
+    /// A TF-Keras (Keras 2) SavedModel's `keras_metadata.pb`: protobuf `SavedObject`s carrying
+    /// each layer's JSON config.
+    KerasMetadata,
     /// TensorFlow Lite flatbuffer.
     Tflite,
     /// TensorFlow SavedModel (`saved_model.pb`, `SavedModel` protobuf).
@@ -178,6 +181,7 @@ impl Format {
             Format::Hdf5 => "hdf5",
             Format::Keras => "keras",
             Format::KerasConfig => "keras-config",
+            Format::KerasMetadata => "keras-metadata",
             Format::Tflite => "tflite",
             Format::TfSavedModel => "tf-savedmodel",
             Format::Zip => "zip",
@@ -446,6 +450,9 @@ pub fn sniff(data: &[u8]) -> Format {
     }
     if tf_savedmodel::looks_like(data) {
         return Format::TfSavedModel;
+    }
+    if keras::looks_like_metadata(data) {
+        return Format::KerasMetadata;
     }
     // Zip readers (PyTorch's included) find an archive from its end, whatever its first bytes:
     // an end record without a comment is checked for every file, a search through the last

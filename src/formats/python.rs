@@ -1736,14 +1736,38 @@ fn bind_file_handles(
     }
 }
 
+/// Whether the subscript or attribute `n` is written, not read: the target of an assignment
+/// (`x[k] = v`, also one of several targets, `a[k], b = …`) or of a `del`. An augmented
+/// assignment (`x[k] += v`) reads it first.
+fn stored_or_deleted(n: tree_sitter::Node<'_>) -> bool {
+    let mut cur = n;
+    for _ in 0..4 {
+        let Some(p) = cur.parent() else {
+            return false;
+        };
+        match p.kind() {
+            "assignment" => return field(p, F::Left).is_some_and(|l| l.id() == cur.id()),
+            "delete_statement" => return true,
+            "pattern_list" | "tuple_pattern" | "list_pattern" | "expression_list" => cur = p,
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// Whether the string literal `n` names the environment variable read by its parent:
-/// `os.environ['X']`, `os.environ.get('X')`, `os.getenv('X')`, `environ.pop('X')`.
+/// `os.environ['X']`, `os.environ.get('X')`, `os.getenv('X')`, `environ.pop('X')`. A subscript
+/// that is stored to or deleted (`os.environ['API_KEY'] = key`, `del os.environ['X']`) reads
+/// nothing.
 fn reads_env(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     let Some(p) = n.parent() else {
         return false;
     };
     match p.kind() {
-        "subscript" => field(p, F::Value).is_some_and(|v| text(v, src).ends_with("environ")),
+        "subscript" => {
+            field(p, F::Value).is_some_and(|v| text(v, src).ends_with("environ"))
+                && !stored_or_deleted(p)
+        }
         "argument_list" => p
             .parent()
             .and_then(|c| field(c, F::Function))
@@ -2188,6 +2212,52 @@ const MINER: &[&str] = &[
     "minergate",
 ];
 
+/// Markers of a miner's command line beside [`MINER`]: XMRig's donation flag, which no other
+/// program takes.
+const MINER_FLAGS: &[&str] = &["--donate-level"];
+
+/// The miner marker ([`MINER`], [`MINER_FLAGS`], any case) in the arguments of a process call:
+/// its string literals, and the constant items of its argv lists (`['./xmrig', '-o', POOL]`
+/// with `POOL = 'stratum+tcp://…'`), positional or `args=`. Bounded: 32 lists of 32 items.
+fn miner_argument(
+    args: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    let marker = |v: &str| {
+        let lower = v.to_ascii_lowercase();
+        MINER
+            .iter()
+            .chain(MINER_FLAGS)
+            .find(|m| lower.contains(*m))
+            .map(|m| (*m).to_string())
+    };
+    if let Some(m) = strings_within(args, src).iter().find_map(|s| marker(s)) {
+        return Some(m);
+    }
+    let mut lists = Vec::new();
+    let mut c = args.walk();
+    for x in args.named_children(&mut c).take(32) {
+        let x = if x.kind() == "keyword_argument" {
+            match field(x, F::Value) {
+                Some(v) => v,
+                None => continue,
+            }
+        } else {
+            x
+        };
+        if matches!(x.kind(), "list" | "tuple") {
+            lists.push(x);
+        }
+    }
+    lists
+        .into_iter()
+        .flat_map(|l| constant_items(l, src, names, scope))
+        .flatten()
+        .find_map(|v| marker(&v))
+}
+
 /// A signal and where it sits: (line, inside a function, evidence).
 type Placed = (usize, bool, String);
 
@@ -2218,6 +2288,9 @@ pub(crate) struct Signals {
     /// E`, `E = getattr(os, 'environ')`).
     environ_aliases: std::collections::HashSet<String>,
     miner: Vec<(usize, String)>,
+    /// Processes started with a miner's marker in their arguments (`Popen(['./xmrig', '-o',
+    /// POOL, '--donate-level', '1'])`, the pool bound to a name): line, evidence, the marker.
+    miner_runs: Vec<(usize, String, String)>,
     install_hook: Vec<(usize, String)>,
     /// What a `setup()` call declares beyond code: the commands it installs and the build
     /// requirements it fetches ([`setup_declarations`]).
@@ -5850,8 +5923,13 @@ fn is_docs_config(loc: &Location) -> bool {
             .any(|d| matches!(d, "doc" | "docs" | "documentation" | "sphinx"))
 }
 
-/// Whether `loc` names a test module: `test_*.py`, `*_test.py` or `conftest.py` in a folder
-/// named `tests`, `test` or `testing` (the file itself or its innermost archive member).
+/// Whether `loc` names a module that a tool runs and no import does (the file itself or its
+/// innermost archive member): a test module, `test_*.py` or `*_test.py` in a folder named
+/// `tests`, `test`, `testing` or `__tests__`, or a `conftest.py` anywhere (pytest's plugin
+/// file, which only pytest loads); or a PyInstaller hook (`hook-*.py`, and the runtime hooks
+/// `pyi_rth_*.py`, in a folder whose name holds `hooks` or `pyinstaller`, as `__pyinstaller`
+/// of packages that register their hooks), which PyInstaller runs while it
+/// freezes an application that imports the hooked package.
 fn is_test_module(loc: &Location) -> bool {
     let path = match loc.members.last() {
         Some(m) => m.clone(),
@@ -5859,10 +5937,19 @@ fn is_test_module(loc: &Location) -> bool {
     };
     let mut parts = path.rsplit(['/', '\\']);
     let file = parts.next().unwrap_or("");
-    let test_file =
-        (file.starts_with("test_") || file.ends_with("_test.py") || file == "conftest.py")
-            && file.ends_with(".py");
-    test_file && parts.any(|d| matches!(d, "tests" | "test" | "testing"))
+    if !file.ends_with(".py") {
+        return false;
+    }
+    if file == "conftest.py" {
+        return true;
+    }
+    let mut folders = parts.clone();
+    let hook = (file.starts_with("hook-") || file.starts_with("pyi_rth_"))
+        && folders
+            .next()
+            .is_some_and(|d| d.contains("hooks") || d.to_ascii_lowercase().contains("pyinstaller"));
+    let test_file = file.starts_with("test_") || file.ends_with("_test.py");
+    hook || test_file && parts.any(|d| matches!(d, "tests" | "test" | "testing" | "__tests__"))
 }
 
 /// Caller-callee pairs recorded per source.
@@ -6991,6 +7078,12 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
                 let spawned = command_spawn(&name, args, src).then(|| name.clone());
                 if let Some(pname) = pick(&is_process).or(spawned) {
+                    if let Some(m) = args
+                        .filter(|_| sig.miner_runs.len() < 16)
+                        .and_then(|a| miner_argument(a, src, &names, scope))
+                    {
+                        sig.miner_runs.push((line, short(text(n, src)), m));
+                    }
                     // `run(['crontab', '-'], input=…)`, `systemctl --user enable x.service`,
                     // `['tee', '-a', rc]`, `sh -c 'echo … >> ~/.bashrc'`: installing a
                     // schedule, a service or a login file is persistence, with or without a
@@ -7994,7 +8087,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         .filter(|k| k.kind() != "string")
                         .and_then(|k| names.eval(k, src, scope))
                         .and_then(|x| x.bytes().map(|b| String::from_utf8_lossy(b).into_owned()));
-                    if let (true, Some(key)) = (environ, key.filter(|k| secret_variable(k))) {
+                    if let (true, Some(key), false) = (
+                        environ,
+                        key.filter(|k| secret_variable(k)),
+                        stored_or_deleted(n),
+                    ) {
                         sig.secret_reads.push((
                             line,
                             in_fn,
@@ -9227,7 +9324,7 @@ static TRIGGERS: std::sync::LazyLock<Option<(Finder, Vec<Group>)>> =
         // loses its SIMD prefilter (the whole scan of the corpus tree took 20% more CPU). Miner
         // words, which the rule compares case-insensitively, are searched in their usual
         // spellings (lower, upper, capitalised, `XMRig`).
-        for m in MINER {
+        for m in MINER.iter().chain(MINER_FLAGS) {
             for v in [m.to_string(), m.to_ascii_uppercase(), capitalise(m)] {
                 words.push((v, Group::Miner));
             }
@@ -10992,6 +11089,11 @@ fn run(
             sig.called_at_load.insert(c);
         }
     }
+    // PEP 562: a module-level `__getattr__` runs at the first access of a name the module
+    // lacks (`from pkg import x`, `pkg.x`), which whoever imports it makes at once (t26).
+    if sig.enclosing.values().any(|f| f == "__getattr__") && sig.called_at_load.len() < MAX_CALLED {
+        sig.called_at_load.insert("__getattr__".to_string());
+    }
     // A test module runs under a test runner, not when its package is imported or installed:
     // what its top level reaches through helpers (sympy's compiler probes in
     // `tests/test_codegen.py`) is not promoted; its direct top-level calls still are.
@@ -11249,7 +11351,19 @@ fn run(
         );
     }
     let has_process = !sig.shell.is_empty() || !sig.hidden_spawn.is_empty();
-    if let Some((line, m)) = sig.miner.first() {
+    if let Some((line, ev, m)) = sig.miner_runs.first() {
+        // A miner started as a program, with or without a shell, wherever the call sits (the
+        // ultralytics downloader ran from a function its package called later).
+        emit(
+            ctx,
+            &r::python_miner::RULE,
+            Severity::Critical,
+            loc,
+            *line,
+            format!("starts a process whose arguments name a cryptocurrency miner ({m})"),
+            ev,
+        );
+    } else if let Some((line, m)) = sig.miner.first() {
         if has_process {
             emit(
                 ctx,

@@ -1332,7 +1332,11 @@ fn member(
                 );
             }
             if let Some(s) = &stop {
-                report_stop(ctx, s, &mloc, body.len());
+                if matches!(f, Format::Pickle(_)) {
+                    crate::formats::compress::report_pickle_stop(ctx, s, &mloc, body.len());
+                } else {
+                    report_stop(ctx, s, &mloc, body.len());
+                }
             } else if !too_big {
                 check_crc(ctx, &body, e, &mloc);
             }

@@ -229,6 +229,19 @@ enum Reach {
 
 /// A dunder name (`__x__`), or one of the introspection attributes that are escape steps all
 /// the same ([`introspection`]).
+/// Whether `global.name` takes a member of a [`GADGETS`] global that leads out of the template.
+/// Jinja's `self` is the template's reference to its own blocks: `self.footer()` (or
+/// `self['footer']`) renders the block `footer`, which sandboxed templates may do; only its
+/// private attributes (`self._TemplateReference__context`) reach the rendering context.
+fn gadget_member(global: &str, name: &str) -> bool {
+    GADGETS.contains(&global) && (global != "self" || name.starts_with('_'))
+}
+
+/// Dunders whose value is only a string (a function's, class's or module's name, a docstring):
+/// reading one reaches nothing that runs (code generators print `f.__name__`), so alone it is
+/// low; a sandbox refuses it, so a chat template that reads one fails rather than escapes.
+const INERT_DUNDERS: &[&str] = &["__name__", "__qualname__", "__module__", "__doc__"];
+
 fn is_dunder(s: &str) -> bool {
     (s.len() > 4 && s.starts_with("__") && s.ends_with("__")) || introspection(s)
 }
@@ -308,7 +321,7 @@ impl Walker<'_> {
         if is_dunder(name) {
             self.hit(span, Kind::Dunder, name.to_string());
         } else if let ast::Expr::Var(v) = base {
-            if GADGETS.contains(&v.id) {
+            if gadget_member(v.id, name) {
                 self.hit(span, Kind::Gadget, format!("{}.{name}", v.id));
             }
         }
@@ -861,7 +874,9 @@ fn scan_tokens(text: &str) -> BTreeSet<Hit> {
                     Some(Kind::Name)
                 } else if in_code
                     && GADGETS.contains(&word)
-                    && (matches!(bytes.get(i), Some(b'.' | b'['))
+                    && (matches!(bytes.get(i), Some(b'['))
+                        || (bytes.get(i) == Some(&b'.')
+                            && (word != "self" || bytes.get(i + 1) == Some(&b'_')))
                         || text[i..].trim_start().starts_with('|'))
                 {
                     Some(Kind::Gadget)
@@ -892,14 +907,28 @@ pub fn check(ctx: &mut Ctx, text: &str, loc: &Location, source: &str) {
     // (`'a' ~ 'a' ~ ...`, `- - - 1`) into a tree as deep as the chain, which its parser, our
     // walk and the tree's drop all recurse through: ten thousand links overflow a thread's
     // stack and abort the process. A tag longer than any template needs is not parsed.
-    if let Some(line) = overlong_tag(text) {
+    if let Some((line, closed)) = overlong_tag(text) {
         // Graded high, as nesting past the depth bound is: no template needs such a tag, and
-        // the computed-name escapes only the syntax tree shows would hide behind it.
+        // the computed-name escapes only the syntax tree shows would hide behind it. A tag
+        // that never closes is low: Jinja2 cannot render it either (with the default
+        // delimiters: LaTeX's `{%` in a template written for `((* *))` tags, nbconvert's),
+        // so nothing runs from it that the token scan does not see.
+        let (severity, what) = if closed {
+            (
+                Severity::High,
+                "a tag too long to parse safely (no template needs one)",
+            )
+        } else {
+            (
+                Severity::Low,
+                "a tag that never closes, too long to parse safely (Jinja2 cannot render it with the default delimiters either)",
+            )
+        };
         ctx.emit(
             Finding::builder(&r::chat_template_unparsable::RULE, at(loc, Some(line)))
-                .severity(Severity::High)
+                .severity(severity)
                 .message(format!(
-                    "{source} has a tag too long to parse safely (no template needs one); its identifiers were scanned token by token"
+                    "{source} has {what}; its identifiers were scanned token by token"
                 ))
                 .evidence(format!(
                     "a tag with more than {MAX_TAG_TOKENS} tokens, from line {line}"
@@ -1334,12 +1363,12 @@ const MAX_SALVAGE: usize = 32;
 /// deep as its tokens are many. The longest tags of real templates have a few hundred.
 const MAX_TAG_TOKENS: usize = 2000;
 
-/// The 1-based line of the first tag with more than [`MAX_TAG_TOKENS`] tokens.
-/// Tokens are counted lexically: a word or number, a quoted string, or one punctuation
+/// The 1-based line of the first tag with more than [`MAX_TAG_TOKENS`] tokens, and whether that
+/// tag closes (an unclosed one runs to the end of the text). Tokens are counted lexically: a word or number, a quoted string, or one punctuation
 /// character; comments `{# #}` and text between tags do not count. A tag ends where minijinja's
 /// lexer ends it: at its own closing delimiter outside brackets, so `{'a': {}}` inside a tag
 /// does not end it. When in doubt the count goes on, which can only report a long tag.
-fn overlong_tag(text: &str) -> Option<usize> {
+fn overlong_tag(text: &str) -> Option<(usize, bool)> {
     struct Tag {
         line: usize,
         close: u8,
@@ -1349,6 +1378,8 @@ fn overlong_tag(text: &str) -> Option<usize> {
     let b = text.as_bytes();
     let (mut i, mut line) = (0usize, 1usize);
     let mut tag: Option<Tag> = None;
+    // The line of the over-long tag, once found: the walk goes on only to see it close.
+    let mut over: Option<usize> = None;
     while i < b.len() {
         let c = b[i];
         if c == b'\n' {
@@ -1370,6 +1401,9 @@ fn overlong_tag(text: &str) -> Option<usize> {
             continue;
         };
         if c == t.close && t.depth <= 0 && b.get(i + 1) == Some(&b'}') {
+            if let Some(line) = over {
+                return Some((line, true));
+            }
             tag = None;
             i += 2;
             continue;
@@ -1404,11 +1438,11 @@ fn overlong_tag(text: &str) -> Option<usize> {
                 i += 1;
             }
         }
-        if t.tokens > MAX_TAG_TOKENS {
-            return Some(t.line);
+        if t.tokens > MAX_TAG_TOKENS && over.is_none() {
+            over = Some(t.line);
         }
     }
-    None
+    over.map(|line| (line, false))
 }
 
 fn at(loc: &Location, line: Option<usize>) -> Location {
@@ -1452,6 +1486,9 @@ fn report(ctx: &mut Ctx, hits: &BTreeSet<Hit>, loc: &Location, source: &str) {
             // A name that is also an escape dunder is reported once, as an escape.
             Kind::Name if dunders.contains(h.what.as_str()) => continue,
             Kind::Name if reaches_modules => (&mut suspicious, Severity::High),
+            Kind::Dunder if !reaches_modules && INERT_DUNDERS.contains(&h.what.as_str()) => {
+                (&mut suspicious, Severity::Low)
+            }
             _ => (&mut suspicious, Severity::Medium),
         };
         group.add(h, severity);

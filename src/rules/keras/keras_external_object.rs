@@ -11,6 +11,6 @@ pub static RULE: Rule = Rule {
     id: "keras-external-object",
     default_severity: Severity::High,
     summary: "a Keras config names a module, class or registered object outside Keras and TensorFlow, which Keras imports when loading",
-    formats: "keras, hdf5",
+    formats: "keras, hdf5, keras-metadata",
     since: "0.1.0",
 };

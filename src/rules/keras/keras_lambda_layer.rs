@@ -10,6 +10,6 @@ pub static RULE: Rule = Rule {
     id: "keras-lambda-layer",
     default_severity: Severity::High,
     summary: "a Keras model config holds a Lambda layer or a serialized lambda, Python bytecode that runs when the model is loaded or called",
-    formats: "keras, hdf5",
+    formats: "keras, hdf5, keras-metadata",
     since: "0.1.0",
 };

@@ -12,6 +12,6 @@ pub static RULE: Rule = Rule {
     id: "keras-unsafe-function",
     default_severity: Severity::Critical,
     summary: "a Keras config names a Keras or TensorFlow function that downloads or writes files, loads another model, or turns safe mode off",
-    formats: "keras, hdf5",
+    formats: "keras, hdf5, keras-metadata",
     since: "0.1.0",
 };
