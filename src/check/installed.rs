@@ -153,7 +153,7 @@ fn file_name(p: &Path) -> &str {
 }
 
 /// Compare every installed distribution with its files, and find unowned startup files.
-pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
+pub fn check(files: &[FileReport], _: &super::Inputs) -> Vec<(usize, Finding)> {
     let mut out = Vec::new();
     let by_path: HashMap<PathBuf, usize> = files
         .iter()

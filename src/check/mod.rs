@@ -18,13 +18,24 @@ pub mod onnx_external;
 pub mod pyc;
 pub mod python_modules;
 
+/// A check's function: findings, each with the index of the report it belongs to.
+pub type CheckFn = fn(&[FileReport], &Inputs) -> Vec<(usize, Finding)>;
+
 /// One check over all reports of a scan.
 #[derive(Debug)]
 pub struct Check {
     /// A short name, for documentation and debugging.
     pub name: &'static str,
     /// Returns findings, each with the index of the report it belongs to.
-    pub run: fn(&[FileReport]) -> Vec<(usize, Finding)>,
+    pub run: CheckFn,
+}
+
+/// What a check may use besides the reports: the scan's byte-pattern rules (the join of a
+/// package's modules matches them over files its code runs as scripts).
+#[derive(Debug, Default, Clone)]
+pub struct Inputs {
+    /// The scan's byte-pattern rules, if any.
+    pub yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
 }
 
 /// Every check, run in this order.
@@ -56,10 +67,10 @@ pub static CHECKS: &[Check] = &[
 ];
 
 /// Run every check and add what they find to the reports.
-pub fn run(files: &mut [FileReport]) {
+pub fn run(files: &mut [FileReport], inputs: &Inputs) {
     let mut found = Vec::new();
     for c in CHECKS {
-        found.extend((c.run)(files));
+        found.extend((c.run)(files, inputs));
     }
     for (i, f) in found {
         if let Some(r) = files.get_mut(i) {

@@ -17,7 +17,7 @@ use crate::rules::onnx::onnx_external_data_symlink as rule;
 use crate::scan::FileReport;
 
 /// Resolve the external data locations of every ONNX file on disk.
-pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
+pub fn check(files: &[FileReport], _: &super::Inputs) -> Vec<(usize, Finding)> {
     let mut out = Vec::new();
     for (i, r) in files.iter().enumerate() {
         if r.format != Format::Onnx {

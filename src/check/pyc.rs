@@ -8,7 +8,7 @@ use crate::formats::pyc::{judge, Disk, PycModule};
 use crate::scan::FileReport;
 
 /// Judge every `.pyc` file of the scan.
-pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
+pub fn check(files: &[FileReport], _: &super::Inputs) -> Vec<(usize, Finding)> {
     let mut modules: Vec<PycModule> = Vec::new();
     let mut reports = Vec::new();
     for (i, r) in files.iter().enumerate() {

@@ -13,7 +13,7 @@ use crate::formats::python::ModuleLinks;
 use crate::scan::FileReport;
 
 /// Join every package's modules and grade what their loads reach.
-pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
+pub fn check(files: &[FileReport], inputs: &super::Inputs) -> Vec<(usize, Finding)> {
     // One space for the files on disk, one per container (report, outer members) that left
     // members' links unjoined. The links are borrowed: the join copies only what it parses.
     type Space<'a> = Vec<(usize, Cow<'a, ModuleLinks>)>;
@@ -75,7 +75,12 @@ pub fn check(files: &[FileReport]) -> Vec<(usize, Finding)> {
     for (key, members) in spaces {
         let (reports, links): (Vec<usize>, Vec<Cow<'_, ModuleLinks>>) = members.into_iter().unzip();
         let findings = match key {
-            None => join(links, &mut DiskSources),
+            None => join(
+                links,
+                &mut DiskSources {
+                    yara: inputs.yara.clone(),
+                },
+            ),
             Some(_) => join(links, &mut NoSources),
         };
         // Findings go to the report of the file they are in.

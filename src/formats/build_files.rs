@@ -206,6 +206,119 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], kind: Kind, loc: &Location, depth: u3
     true
 }
 
+/// The shell that reads a script a package's code runs (`formats/python/join.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    /// sh, bash, dash, zsh, ksh.
+    Posix,
+    /// PowerShell.
+    PowerShell,
+    /// cmd's batch files.
+    Cmd,
+}
+
+/// The commands of a shell script: each logical line (continuations joined: `\` in a POSIX
+/// shell, a backquote in PowerShell, `^` in cmd) that is not blank or a comment, as its shell
+/// run on that line (`sh -c LINE`), so the Python analyser reads it as a command line
+/// (pipelines, `sh -c`, redirections); at most [`MAX_COMMANDS`] and [`MAX_TOTAL`] bytes.
+pub fn script_commands(text: &str, shell: Shell) -> Vec<Command> {
+    STOPPED.with(|s| s.borrow_mut().take());
+    let (program, flag, cont) = match shell {
+        Shell::Posix => ("sh", "-c", '\\'),
+        Shell::PowerShell => ("powershell", "-Command", '`'),
+        Shell::Cmd => ("cmd", "/c", '^'),
+    };
+    let mut out = Vec::new();
+    let mut logical = String::new();
+    let mut start = 0;
+    for (i, raw) in text.lines().enumerate() {
+        if out.len() >= MAX_COMMANDS {
+            stopped(format!("{MAX_COMMANDS} script lines"));
+            break;
+        }
+        if logical.is_empty() {
+            start = i + 1;
+        }
+        let line = raw.trim_end();
+        if let Some(head) = line.strip_suffix(cont) {
+            if logical.len() + head.len() <= MAX_VALUE {
+                logical.push_str(head);
+                logical.push(' ');
+            }
+            continue;
+        }
+        if logical.len() + line.len() <= MAX_VALUE {
+            logical.push_str(line);
+        }
+        let cmd = std::mem::take(&mut logical);
+        let t = cmd.trim();
+        let lower = t.to_ascii_lowercase();
+        let comment = t.starts_with('#')
+            || (shell == Shell::Cmd
+                && (t.starts_with("::") || lower.starts_with("rem ") || lower == "rem"));
+        if t.is_empty() || comment {
+            continue;
+        }
+        push(
+            &mut out,
+            Command::Argv(start, vec![program.into(), flag.into(), t.to_string()]),
+        );
+    }
+    out
+}
+
+/// Analyse a shell script that code of `role` runs (a `setup.py`'s `bash scripts/post.sh`, a
+/// module's `os.system('sh tools/x.md')`): its commands ([`script_commands`]) as Python calls of
+/// that role, graded as a build file's are, so a command line that reaches nothing beyond the
+/// machine ([`risky`]) is low. Findings in `ctx`, at the script's lines.
+pub fn analyse_script(
+    ctx: &mut Ctx,
+    data: &[u8],
+    shell: Shell,
+    loc: &Location,
+    role: crate::formats::python::Role,
+) {
+    if data.len() > MAX_TEXT {
+        ctx.limit(
+            loc,
+            &format!("a script larger than {MAX_TEXT} bytes"),
+            "the commands it runs",
+        );
+        return;
+    }
+    let text = String::from_utf8_lossy(data);
+    let cmds = script_commands(&text, shell);
+    if let Some(bound) = stopped_by() {
+        ctx.limit(loc, &format!("script: {bound}"), "the commands after it");
+    }
+    if cmds.is_empty() {
+        return;
+    }
+    // Whether each line reaches further than the machine, read on the line itself (the call
+    // around it names the shell, `powershell`, which [`risky`] counts).
+    let risky_lines: std::collections::HashSet<usize> = cmds
+        .iter()
+        .filter_map(|c| match c {
+            Command::Argv(l, argv) if argv.last().is_some_and(|t| risky(t)) => Some(*l),
+            _ => None,
+        })
+        .collect();
+    let program = as_python(&cmds);
+    let mut scratch = Ctx::new(ctx.budget.limits);
+    crate::formats::python::analyse_commands_as(&mut scratch, program.as_bytes(), loc, role);
+    let shell_rule = crate::rules::python::python_shell_command::RULE.id;
+    for mut f in scratch.findings {
+        let line = match f.location.span {
+            Some(crate::finding::Span::Line { line }) => line as usize,
+            _ => 0,
+        };
+        if f.rule.id == shell_rule && !risky_lines.contains(&line) {
+            f.severity = f.severity.min(Severity::Low);
+        }
+        ctx.emit(f);
+    }
+}
+
 /// Build scripts named elsewhere than `build.rs`, and build files to read more than once, per
 /// package (archive or folder) at most.
 pub const MAX_CARGO_SOURCES: usize = 16;
@@ -401,8 +514,9 @@ fn risky(command: &str) -> bool {
 
 /// The commands as a Python module whose calls sit at the build file's lines.
 fn as_python(cmds: &[Command]) -> String {
-    let mut out = String::from("import subprocess, urllib.request\n");
-    let mut line = 2;
+    // The import shares the first line, so a command on line 1 keeps its line.
+    let mut out = String::from("import subprocess, urllib.request; ");
+    let mut line = 1;
     for c in cmds {
         let at = c.line();
         while line < at {
@@ -1627,7 +1741,37 @@ mod tests {
         let p = as_python(&[Command::Argv(3, vec!["sh".into(), "it's".into()])]);
         assert_eq!(
             p,
-            "import subprocess, urllib.request\n\nsubprocess.run(['sh', 'it\\'s']); \n"
+            "import subprocess, urllib.request; \n\nsubprocess.run(['sh', 'it\\'s']); \n"
         );
+        // A command on line 1 stays on line 1.
+        let p = as_python(&[Command::Argv(1, vec!["echo".into()])]);
+        assert_eq!(
+            p,
+            "import subprocess, urllib.request; subprocess.run(['echo']); \n"
+        );
+    }
+
+    #[test]
+    fn script_lines_are_commands_of_their_shell() {
+        let text = "#!/bin/sh\n# a comment\n\necho a \\\n  b\ncurl x | sh\n";
+        assert_eq!(
+            script_commands(text, Shell::Posix),
+            vec![
+                Command::Argv(4, vec!["sh".into(), "-c".into(), "echo a    b".into()]),
+                Command::Argv(6, vec!["sh".into(), "-c".into(), "curl x | sh".into()]),
+            ]
+        );
+        let bat = "@echo off\r\nrem setup\r\n:: more\r\ncall x.bat\r\n";
+        assert_eq!(
+            script_commands(bat, Shell::Cmd),
+            vec![
+                Command::Argv(1, vec!["cmd".into(), "/c".into(), "@echo off".into()]),
+                Command::Argv(4, vec!["cmd".into(), "/c".into(), "call x.bat".into()]),
+            ]
+        );
+        // Bounded: a script of many lines stops at the command bound, and says so.
+        let many = "echo x\n".repeat(MAX_COMMANDS + 10);
+        assert_eq!(script_commands(&many, Shell::Posix).len(), MAX_COMMANDS);
+        assert!(stopped_by().is_some());
     }
 }

@@ -25,7 +25,10 @@ mod logging_ini;
 mod names;
 mod persist;
 
-pub use links::{Exact, Import, ImportList, Kind as ModuleKind, Latent, ModuleLinks, Reach};
+pub use links::{
+    Exact, Import, ImportList, Kind as ModuleKind, Latent, ModuleLinks, Reach, RunFile,
+};
+pub use persist::Interpreter;
 
 /// Names a module's links keep per list ([`links::MAX_NAMES`]).
 pub fn links_max_names() -> usize {
@@ -2258,6 +2261,23 @@ fn miner_argument(
         .find_map(|v| marker(&v))
 }
 
+/// Files one source's calls run through an interpreter, kept at most.
+const MAX_RAN_FILES: usize = 16;
+
+/// A file of the package a call runs through an interpreter (`subprocess.run(['bash',
+/// 'scripts/post.sh'])`, `exec(open('x.txt').read())`): the join reads it when the package
+/// ships it and analyses it as a script of that interpreter (`python/join.rs`).
+#[derive(Debug, Clone)]
+struct RanFile {
+    line: usize,
+    in_fn: bool,
+    interpreter: Interpreter,
+    /// `/`-separated, relative to the module's folder ([`persist::shipped_path`]).
+    path: String,
+    /// The call.
+    evidence: String,
+}
+
 /// A signal and where it sits: (line, inside a function, evidence).
 type Placed = (usize, bool, String);
 
@@ -2303,6 +2323,9 @@ pub(crate) struct Signals {
     nested: Vec<(usize, String)>,
     /// Network calls handed the environment or a credential location (line, what).
     exfil: Vec<(usize, String)>,
+    /// Files of the package the code runs through an interpreter ([`RanFile`]), at most
+    /// [`MAX_RAN_FILES`].
+    ran_files: Vec<RanFile>,
     /// Calls whose target or code is computed ([`dynamic_call`]): judged in `.pth` lines.
     dynamic: Vec<(usize, String)>,
     /// exec/eval/runpy of code built from pieces, downloaded or read from outside the package
@@ -4146,6 +4169,71 @@ fn file_value(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize)
         }
     }
     None
+}
+
+/// The file whose code an exec runs, as a path of the package ([`persist::shipped_path`]):
+/// `exec(open(P).read())`, `exec(compile(open(P).read(), P, 'exec'))`,
+/// `exec(Path(P).read_text())`, `exec(io.open(P).read().decode())`.
+fn exec_file_path(
+    first: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+    vars: &persist::Spellings,
+) -> Option<String> {
+    let mut cur = first;
+    for _ in 0..MAX_READ_CHAIN {
+        match cur.kind() {
+            "parenthesized_expression" => cur = cur.named_child(0)?,
+            "call" => {
+                let f = field(cur, F::Function)?;
+                let a = field(cur, F::Arguments)?;
+                let callee = names
+                    .resolve(f, src, scope)
+                    .unwrap_or_else(|| dotted(f, src));
+                let path = match callee.as_str() {
+                    "compile" | "builtins.compile" => {
+                        cur = positional(a, 0).or_else(|| keyword(a, src, "source"))?;
+                        continue;
+                    }
+                    "open" | "io.open" | "codecs.open" | "builtins.open" => {
+                        positional(a, 0).or_else(|| keyword(a, src, "file"))?
+                    }
+                    "Path" | "pathlib.Path" | "PurePath" | "pathlib.PurePath" => cur,
+                    _ => {
+                        if f.kind() != "attribute"
+                            || !READS.contains(&text(field(f, F::Attribute)?, src))
+                        {
+                            return None;
+                        }
+                        cur = field(f, F::Object)?;
+                        continue;
+                    }
+                };
+                return persist::shipped_path(&persist::path_spelling(
+                    path, src, names, scope, vars,
+                ));
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Keep a file run as Python code (`exec(open(P).read())`, `runpy.run_path(P)`) for the join,
+/// unless it is a `.py` module: those join as imports of the module (`run_by_name`).
+fn push_ran_code(sig: &mut Signals, line: usize, in_fn: bool, path: String, evidence: String) {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".py") || lower.ends_with(".pyw") || sig.ran_files.len() >= MAX_RAN_FILES {
+        return;
+    }
+    sig.ran_files.push(RanFile {
+        line,
+        in_fn,
+        interpreter: Interpreter::PythonCode,
+        path,
+        evidence,
+    });
 }
 
 /// Why running the code in the file `path` names is worth a finding: outside the package, not
@@ -6527,6 +6615,18 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     hints_evaluated = true;
                 }
                 if let Some(exec_name) = pick(&is_exec) {
+                    // `exec(open('x.txt').read())`, `exec(compile(open(p).read(), p, 'exec'))`:
+                    // a file of the package run as Python code, analysed by the join.
+                    if matches!(
+                        exec_name.as_str(),
+                        "exec" | "eval" | "builtins.exec" | "builtins.eval"
+                    ) {
+                        if let Some(path) = args.and_then(|a| positional(a, 0)).and_then(|f| {
+                            exec_file_path(f, src, &names, scope, &sig.path_spellings)
+                        }) {
+                            push_ran_code(&mut sig, line, in_fn, path, short(text(n, src)));
+                        }
+                    }
                     // `functools.partial(exec, code)()`: the code is the partial's.
                     let partial_args = fnode
                         .filter(|f| f.kind() == "call")
@@ -6954,6 +7054,22 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
                 // `runpy.run_path('helpers.dat')` runs a file that is no module of the package.
                 if let Some(rname) = pick(&|n: &str| n.starts_with("runpy.")) {
+                    if rname == "runpy.run_path" {
+                        if let Some(path) = args
+                            .and_then(|a| positional(a, 0).or_else(|| keyword(a, src, "path_name")))
+                            .and_then(|p| {
+                                persist::shipped_path(&persist::path_spelling(
+                                    p,
+                                    src,
+                                    &names,
+                                    scope,
+                                    &sig.path_spellings,
+                                ))
+                            })
+                        {
+                            push_ran_code(&mut sig, line, in_fn, path, short(text(n, src)));
+                        }
+                    }
                     if let Some(why) = args.and_then(|a| positional(a, 0)).and_then(|f| {
                         if rname == "runpy.run_path" {
                             code_file(f, src, &names, scope)
@@ -7088,19 +7204,44 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // `['tee', '-a', rc]`, `sh -c 'echo … >> ~/.bashrc'`: installing a
                     // schedule, a service or a login file is persistence, with or without a
                     // shell.
-                    let persists = args.is_some_and(|a| {
-                        persist::process_persists(
-                            a,
-                            &pname,
-                            src,
-                            &names,
-                            scope,
-                            &sig.path_spellings,
-                        )
-                    });
-                    if persists && sig.startup_writes.len() < 64 {
+                    let cmds = args
+                        .map(|a| {
+                            persist::process_commands(
+                                a,
+                                &pname,
+                                src,
+                                &names,
+                                scope,
+                                &sig.path_spellings,
+                            )
+                        })
+                        .unwrap_or_default();
+                    if persist::process_persists(&cmds) && sig.startup_writes.len() < 64 {
                         sig.startup_writes
                             .push((line, in_fn, PERSISTENCE, short(text(n, src))));
+                    }
+                    // `curl -d @~/.aws/credentials URL`, `env | curl -d @- URL`, `scp
+                    // ~/.ssh/id_rsa host:`: a network client handed a secret sends it.
+                    if let Some(what) = persist::sends_secret(&cmds) {
+                        if !sig.network.iter().any(|x| x.0 == line) && sig.network.len() < 256 {
+                            sig.network.push((line, in_fn, short(text(n, src))));
+                        }
+                        if sig.exfil.len() < 64 {
+                            sig.exfil.push((line, what));
+                        }
+                    }
+                    // `bash scripts/post.sh`, `[sys.executable, 'helper.py']`: a file of the
+                    // package run by an interpreter, analysed as a script of it by the join.
+                    for (interpreter, path) in persist::interpreted_files(&cmds) {
+                        if sig.ran_files.len() < MAX_RAN_FILES {
+                            sig.ran_files.push(RanFile {
+                                line,
+                                in_fn,
+                                interpreter,
+                                path,
+                                evidence: short(text(n, src)),
+                            });
+                        }
                     }
                     let first = args.and_then(|a| a.named_child(0));
                     let shell_kw = args.is_some_and(|a| shell_keyword(a, src));
@@ -8324,9 +8465,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         let computed = names
                             .eval(v, src, scope)
                             .is_some_and(|x| x.bytes().is_some());
+                        // `HERE = os.path.dirname(__file__)` too: the module's folder.
                         let path_like = spelling.len() <= persist::MAX_SPELLING
-                            && spelling.contains(['/', '\\', '~'])
-                            && spelling.chars().any(|c| c.is_alphanumeric());
+                            && (spelling.starts_with(persist::MODULE_DIR)
+                                || spelling.contains(['/', '\\', '~'])
+                                    && spelling.chars().any(|c| c.is_alphanumeric()));
                         if path_like
                             && (!computed || extends)
                             && sig.path_spellings.len() < MAX_CALLED
@@ -10812,6 +10955,25 @@ pub fn analyse_build_commands(ctx: &mut Ctx, src: &[u8], loc: &Location, depth: 
     );
 }
 
+/// Analyse commands written as Python calls (`formats/build_files.rs`: a shell script's lines)
+/// as code of `role`; no links are recorded.
+pub fn analyse_commands_as(ctx: &mut Ctx, src: &[u8], loc: &Location, role: Role) {
+    run(ctx, src, role, false, false, loc, 0, Links::Skip);
+}
+
+/// Analyse a file of a package that code of `role` runs as Python (`python/join.rs`): as
+/// `__main__` when an interpreter is started on it (`as_main`), else as code run in the caller
+/// (`exec(open(P).read())`); findings in `ctx`, at the file's lines. No links are recorded.
+pub(crate) fn analyse_ran_code(
+    ctx: &mut Ctx,
+    src: &[u8],
+    role: Role,
+    as_main: bool,
+    loc: &Location,
+) {
+    run(ctx, src, role, false, as_main, loc, 0, Links::Skip);
+}
+
 /// What `logging.config.fileConfig` evaluates of the configuration file `text` at `loc`
 /// (`python/logging_ini.rs`), analysed as code a module running in `role` runs; findings in
 /// `ctx`, at the file's lines. Returns whether the file has anything fileConfig evaluates.
@@ -10927,6 +11089,7 @@ fn run(
                         hot_net: p.weak,
                         truncated: false,
                         configs: Vec::new(),
+                        runs: Vec::new(),
                     },
                 );
             }
@@ -11170,6 +11333,25 @@ fn run(
         if memchr::memmem::find(src, b"fileConfig").is_some() {
             l.configs = config_reads(&tree, src);
         }
+        // Files of the package run through an interpreter at load (module level, or in a
+        // function called there: a `setup.py` command class's `run`).
+        l.runs = sig
+            .ran_files
+            .iter()
+            .filter(|r| {
+                !r.in_fn
+                    || sig
+                        .enclosing
+                        .get(&r.line)
+                        .is_some_and(|f| sig.called_at_load.contains(f))
+            })
+            .map(|r| links::RunFile {
+                path: r.path.clone(),
+                interpreter: r.interpreter.clone(),
+                line: r.line,
+                call: r.evidence.clone(),
+            })
+            .collect();
         if let Some(e) = l.exact.as_mut() {
             e.script_latent = script_latent;
         }
@@ -11412,7 +11594,7 @@ fn run(
     let distinct_creds: std::collections::BTreeSet<&str> =
         sig.credentials.iter().map(|(_, _, c)| c.as_str()).collect();
     // A network call handed the environment or a credential file is a stealer by itself.
-    let handed = sig.exfil.first().and_then(|(l, what)| {
+    let handed = sig.exfil.iter().find_map(|(l, what)| {
         let net = sig.network.iter().find(|n| n.0 == *l)?;
         Some((net, what.clone()))
     });

@@ -128,9 +128,15 @@ struct TarSources<'s, 'a, 'l> {
     loc: &'l Location,
     depth: u32,
     limits: crate::analyse::BudgetLimits,
+    /// The scan's byte-pattern rules, for members the join reads as scripts.
+    yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
 }
 
 impl crate::formats::python::join::Sources for TarSources<'_, '_, '_> {
+    fn yara(&self) -> Option<std::sync::Arc<crate::yara::YaraRules>> {
+        self.yara.clone()
+    }
+
     fn read(&mut self, locs: &[&Location]) -> Vec<Option<Vec<u8>>> {
         let base = self.loc.members.len();
         let names: Vec<Option<&String>> = locs
@@ -287,6 +293,7 @@ impl<'l> Walk<'l> {
                     loc: self.loc,
                     depth: self.depth,
                     limits: ctx.budget.limits,
+                    yara: ctx.yara.clone(),
                 };
                 let links = links.into_iter().map(std::borrow::Cow::Owned).collect();
                 for (_, f) in crate::formats::python::join::join(links, &mut sources) {

@@ -556,6 +556,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> Format
         entries: &entries,
         loc,
         by_name: None,
+        yara: ctx.yara.clone(),
     };
     // Its `.pyc` members, judged by the members beside them.
     let pycs = ctx
@@ -587,9 +588,15 @@ struct ZipSources<'a> {
     entries: &'a [Entry],
     loc: &'a Location,
     by_name: Option<std::collections::HashMap<String, usize>>,
+    /// The scan's byte-pattern rules, for members the join reads as scripts.
+    yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
 }
 
 impl crate::formats::python::join::Sources for ZipSources<'_> {
+    fn yara(&self) -> Option<std::sync::Arc<crate::yara::YaraRules>> {
+        self.yara.clone()
+    }
+
     fn read(&mut self, locs: &[&Location]) -> Vec<Option<Vec<u8>>> {
         let data = self.data;
         locs.iter()

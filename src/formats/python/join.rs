@@ -73,6 +73,12 @@ const MAX_ROUNDS: usize = 2 * MAX_DEPTH + 4;
 pub trait Sources {
     /// The sources of `locs`, in order.
     fn read(&mut self, locs: &[&Location]) -> Vec<Option<Vec<u8>>>;
+
+    /// The byte-pattern rules of the scan, for files the join reads as scripts
+    /// ([`ran_files`]); `None` when the scan has none (or the caller did not pass them).
+    fn yara(&self) -> Option<std::sync::Arc<crate::yara::YaraRules>> {
+        None
+    }
 }
 
 /// Sources that cannot be read again (the join uses what parses found).
@@ -85,9 +91,16 @@ impl Sources for NoSources {
 }
 
 /// Files on disk, read again.
-pub struct DiskSources;
+pub struct DiskSources {
+    /// The scan's byte-pattern rules, for files the join reads as scripts.
+    pub yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
+}
 
 impl Sources for DiskSources {
+    fn yara(&self) -> Option<std::sync::Arc<crate::yara::YaraRules>> {
+        self.yara.clone()
+    }
+
     fn read(&mut self, locs: &[&Location]) -> Vec<Option<Vec<u8>>> {
         locs.iter()
             .map(|l| {
@@ -1644,6 +1657,7 @@ pub fn join<'a>(
         ));
     }
     out.extend(logging_configs(&mut j));
+    out.extend(ran_files(&mut j));
     let truncated = j.truncated.len();
     if truncated > 0 {
         j.left.extend(j.truncated.iter().copied());
@@ -1756,6 +1770,193 @@ fn logging_configs(j: &mut Join<'_, '_>) -> Vec<(usize, Finding)> {
         }
     }
     out
+}
+
+/// Files a join reads as scripts its modules run ([`ran_files`]).
+const MAX_RAN: usize = 64;
+
+/// Files of the package a module runs through an interpreter at load (`ModuleLinks::runs`:
+/// `subprocess.run(['bash', 'scripts/post.sh'])` in a `setup.py`, `exec(open('x.txt').read())`
+/// at a module's top level). When the package ships the file (read through the join's
+/// sources, within [`super::MAX_SOURCE`]), it is analysed as a script of that interpreter,
+/// whatever its name says (`.md`, `.yaml`, `.txt`): Python by the Python analyser, as
+/// `__main__` when an interpreter is started on it; shell, PowerShell and batch scripts line by
+/// line as command lines (`build_files::analyse_script`: one that reaches nothing beyond the
+/// machine is low). Either way as code of the module's role, so it weighs as the module's own
+/// code at install or at import; each finding is put on the module's call, naming the file and
+/// its line. Other interpreters' files (`node x.js`) are matched with the byte-pattern rules,
+/// with a script's grade, when the scan has them. A file the package does not ship leaves the
+/// call judged as it was. Scripts and tests run on purpose and are left out, as in the walk.
+/// At most [`MAX_RAN`] files per join, within [`MAX_READ`]; past either, the join says so.
+fn ran_files(j: &mut Join<'_, '_>) -> Vec<(usize, Finding)> {
+    use super::Interpreter as I;
+    let mut out = Vec::new();
+    let mut wanted: Vec<(usize, Location, String, super::RunFile)> = Vec::new();
+    let mut over = 0usize;
+    for (mi, m) in j.modules.iter().enumerate() {
+        if m.links.runs.is_empty() || m.links.kind != Kind::Module {
+            continue;
+        }
+        let dir = folder(&m.path);
+        for run in &m.links.runs {
+            let path = if dir.is_empty() {
+                normalise(&run.path)
+            } else {
+                normalise(&format!("{dir}/{}", run.path))
+            };
+            // A module running itself is no other file.
+            if path == m.path {
+                continue;
+            }
+            if wanted.len() >= MAX_RAN {
+                over += 1;
+                continue;
+            }
+            // On disk, never a file a link takes out of the module's folder (discovery never
+            // follows links out of a root either).
+            if m.links.location.members.is_empty() && !stays_inside(&m.path, &path) {
+                continue;
+            }
+            let mut loc = m.links.location.clone();
+            loc.span = None;
+            match loc.members.last_mut() {
+                Some(last) => *last = path.clone(),
+                None => loc.path = std::path::PathBuf::from(&path),
+            }
+            wanted.push((mi, loc, path, run.clone()));
+        }
+    }
+    if over > 0 {
+        j.bounds
+            .insert(format!("more than {MAX_RAN} files run by interpreters"));
+    }
+    if wanted.is_empty() {
+        return out;
+    }
+    if j.read > MAX_READ {
+        j.bounds.insert(format!(
+            "{MAX_READ} bytes read again (files run by interpreters)"
+        ));
+        return out;
+    }
+    let locs: Vec<&Location> = wanted.iter().map(|w| &w.1).collect();
+    let texts = j.sources.read(&locs);
+    let yara = j.sources.yara();
+    for ((mi, target, path, run), text) in wanted.iter().zip(texts) {
+        let Some(text) = text else { continue };
+        j.read += text.len() as u64;
+        let m = &j.modules[*mi];
+        let origin = m.origin;
+        let role = m.links.role;
+        // A file run as a program: its `#!` line names the interpreter.
+        let interpreter = match &run.interpreter {
+            I::Direct => shebang(&text),
+            i => i.clone(),
+        };
+        let mut scratch = crate::analyse::Ctx::new(crate::analyse::BudgetLimits::default());
+        match &interpreter {
+            I::Python | I::PythonCode => {
+                super::analyse_ran_code(&mut scratch, &text, role, interpreter == I::Python, target)
+            }
+            I::Shell | I::Direct => crate::formats::build_files::analyse_script(
+                &mut scratch,
+                &text,
+                crate::formats::build_files::Shell::Posix,
+                target,
+                role,
+            ),
+            I::PowerShell => crate::formats::build_files::analyse_script(
+                &mut scratch,
+                &text,
+                crate::formats::build_files::Shell::PowerShell,
+                target,
+                role,
+            ),
+            I::Cmd => crate::formats::build_files::analyse_script(
+                &mut scratch,
+                &text,
+                crate::formats::build_files::Shell::Cmd,
+                target,
+                role,
+            ),
+            I::Other(_) => {}
+        }
+        if let Some(rules) = &yara {
+            crate::analyse::match_script_patterns(&mut scratch, rules, &text, target);
+        }
+        let when = role.when();
+        let caller = format!("{}:{}", j.shown(*mi), run.line);
+        for f in scratch.findings {
+            let at = match f.location.span {
+                Some(Span::Line { line }) => format!("{path}:{line}"),
+                _ => path.clone(),
+            };
+            out.push((
+                origin,
+                Finding::builder(
+                    f.rule,
+                    m.links.location.with_span(Span::Line {
+                        line: run.line as u64,
+                    }),
+                )
+                .severity(f.severity)
+                .message(format!(
+                    "{} (in {at}, which {caller} runs with {} {when})",
+                    f.message,
+                    interpreter.name()
+                ))
+                .evidence(format!("{at}: {} (run by {})", f.evidence, run.call))
+                .build(),
+            ));
+        }
+    }
+    out
+}
+
+/// Whether the file `target` on disk, once its links are resolved, lies inside the folder of
+/// the module at `module` (so a link in the package cannot hand the join a file elsewhere).
+fn stays_inside(module: &str, target: &str) -> bool {
+    let dir = match folder(module) {
+        "" => ".",
+        d => d,
+    };
+    let (Ok(dir), Ok(file)) = (std::fs::canonicalize(dir), std::fs::canonicalize(target)) else {
+        return false;
+    };
+    file.starts_with(dir)
+}
+
+/// The interpreter a file's `#!` line names (`#!/usr/bin/env python3`, `#!/bin/bash`); a shell
+/// without one, as `execvp`'s fallback and `os.system` run it.
+fn shebang(text: &[u8]) -> super::Interpreter {
+    use super::Interpreter as I;
+    let Some(line) = text.strip_prefix(b"#!") else {
+        return I::Shell;
+    };
+    let end = line
+        .iter()
+        .take(256)
+        .position(|b| *b == b'\n')
+        .unwrap_or(line.len().min(256));
+    let line = String::from_utf8_lossy(&line[..end]);
+    let mut words = line.split_whitespace();
+    let mut prog = words.next().unwrap_or("");
+    if prog.ends_with("/env") {
+        prog = words.find(|w| !w.starts_with('-')).unwrap_or("");
+    }
+    let base = prog.rsplit('/').next().unwrap_or(prog).to_ascii_lowercase();
+    if base.starts_with("python") || base.starts_with("pypy") {
+        I::Python
+    } else if matches!(base.as_str(), "pwsh" | "powershell") {
+        I::PowerShell
+    } else if matches!(
+        base.as_str(),
+        "node" | "nodejs" | "perl" | "ruby" | "php" | "lua" | "rscript" | "tclsh" | "osascript"
+    ) {
+        I::Other(base)
+    } else {
+        I::Shell
+    }
 }
 
 #[cfg(test)]

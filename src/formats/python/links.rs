@@ -171,6 +171,24 @@ pub struct ModuleLinks {
     /// module's folder), with the call's line; the join reads a shipped one and judges what
     /// fileConfig evaluates of it (`python/logging_ini.rs`).
     pub configs: Vec<(String, usize)>,
+    /// Parsed: the files of its package its top level (or a function it calls at load) runs
+    /// through an interpreter (`subprocess.run(['bash', 'scripts/post.sh'])`,
+    /// `exec(open('x.txt').read())`); the join reads a shipped one and analyses it as a script
+    /// of that interpreter, graded as this module's code (`python/join.rs`, `ran_files`).
+    pub runs: Vec<RunFile>,
+}
+
+/// A file of the package a module runs through an interpreter at load ([`ModuleLinks::runs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunFile {
+    /// `/`-separated, relative to the module's folder.
+    pub path: String,
+    /// What runs it.
+    pub interpreter: super::Interpreter,
+    /// The line of the call in the module.
+    pub line: usize,
+    /// The call (evidence).
+    pub call: String,
 }
 
 /// The methods that run when a class is called or subclassed.
@@ -248,6 +266,7 @@ impl ModuleLinks {
                     && e.script_latent.is_empty()
             })
             && self.configs.is_empty()
+            && self.runs.is_empty()
     }
 }
 
@@ -947,6 +966,7 @@ fn parsed(
         hot_net: Vec::new(),
         truncated,
         configs: Vec::new(),
+        runs: Vec::new(),
     }
 }
 

