@@ -603,7 +603,11 @@ pub fn analyse(
         | Format::UvLock
         | Format::PoetryLock
         | Format::PdmLock
-        | Format::PipfileLock => {
+        | Format::PipfileLock
+        | Format::PixiManifest
+        | Format::PixiLock
+        | Format::CondaLock
+        | Format::CondaMeta => {
             formats::pins::analyse_list(ctx, sniffed, data, loc);
             sniffed
         }

@@ -128,6 +128,15 @@ pub enum Format {
     PdmLock,
     /// Pipenv's lock file (JSON named `Pipfile.lock`): `default` and `develop` maps.
     PipfileLock,
+    /// A pixi manifest (TOML named `pixi.toml`): its `[pypi-dependencies]`.
+    PixiManifest,
+    /// pixi's lock file (YAML named `pixi.lock`): its PyPI packages.
+    PixiLock,
+    /// A conda-lock file (YAML named `conda-lock.yml`, `*.conda-lock.yml`): its `manager: pip`
+    /// packages.
+    CondaLock,
+    /// A conda environment's record of one installed package (`conda-meta/*.json`).
+    CondaMeta,
     /// pip's configuration file (text named `pip.conf` or `pip.ini`).
     PipConfig,
     /// uv's configuration file (TOML named `uv.toml`: the keys of `[tool.uv]`).
@@ -209,6 +218,10 @@ impl Format {
             Format::PoetryLock => "poetry-lock",
             Format::PdmLock => "pdm-lock",
             Format::PipfileLock => "pipfile-lock",
+            Format::PixiManifest => "pixi-manifest",
+            Format::PixiLock => "pixi-lock",
+            Format::CondaLock => "conda-lock",
+            Format::CondaMeta => "conda-meta",
             Format::PipConfig => "pip-config",
             Format::UvConfig => "uv-config",
             Format::Pipfile => "pipfile",
@@ -240,6 +253,10 @@ impl Format {
                 | Format::PoetryLock
                 | Format::PdmLock
                 | Format::PipfileLock
+                | Format::PixiManifest
+                | Format::PixiLock
+                | Format::CondaLock
+                | Format::CondaMeta
                 | Format::PipConfig
                 | Format::UvConfig
                 | Format::Pipfile

@@ -16,6 +16,15 @@
 //! - `Pipfile.lock` (Pipenv): the `default` and `develop` maps of name to `{"version": "==1.0"}`.
 //! - A PEP 751 package without `version` (a direct URL or VCS source) pins the release its wheel
 //!   or sdist file name says, when it names one.
+//! - rye's `requirements.lock` / `requirements-dev.lock` and pip-tools' `*.in` (read as
+//!   requirements files).
+//! - `Pipfile` package tables, `pyproject.toml`'s PEP 621, PEP 735 and PEP 518 lists and the
+//!   uv, PDM, Poetry and pixi tables, `pixi.toml`, `setup.cfg`, and (from the Python analyser)
+//!   `setup.py`'s `setup()` lists and PEP 723 script blocks: every entry a PEP 508 requirement
+//!   read by [`pin_of`], Poetry's constraints translated first ([`poetry_constraint`]).
+//! - `pixi.lock` and `conda-lock.yml` (their PyPI packages, read as a YAML event stream) and
+//!   conda's `conda-meta/*.json` records (`name`, `version`).
+//! - Core metadata's `Requires-Dist` exact pins (`==`, `===`): ranges there are not matched.
 //!
 //! The same files, and the installers' own configuration (`pip.conf`/`pip.ini`, the
 //! `[tool.uv]` and `[tool.poetry]` tables of `pyproject.toml`), are read for where packages come
@@ -63,6 +72,18 @@ pub fn list_format(base: &str) -> Option<Format> {
         Some(Format::PipfileLock)
     } else if lower == "pylock.toml" || (lower.starts_with("pylock.") && lower.ends_with(".toml")) {
         Some(Format::Pylock)
+    } else if lower == "pixi.toml" {
+        Some(Format::PixiManifest)
+    } else if lower == "pixi.lock" {
+        Some(Format::PixiLock)
+    } else if ["conda-lock.yml", "conda-lock.yaml"]
+        .iter()
+        .any(|n| lower == *n || lower.ends_with(&format!(".{n}")))
+    {
+        Some(Format::CondaLock)
+    } else if lower.starts_with("requirements") && lower.ends_with(".lock") {
+        // rye's `requirements.lock` and `requirements-dev.lock`: `pip freeze` lines.
+        Some(Format::Requirements)
     } else if lower.ends_with(".txt")
         && (lower.starts_with("requirements")
             || lower.starts_with("constraints")
@@ -78,15 +99,25 @@ pub fn list_format(base: &str) -> Option<Format> {
 
 /// Requirement files that only their folder or pip-tools' naming tells, read as requirements
 /// when their content is (every logical line a requirement or a pip option,
-/// [`looks_like_requirements`]): `requirements*.in` (pip-tools' inputs, `requirements-dev.in`)
-/// and any `*.txt` in a folder named `requirements` or `reqs` (`requirements/base.txt`, the
-/// cookiecutter-django layout). `path` is the file's path or archive member name, with
-/// folders.
+/// [`looks_like_requirements`]): `*.in` (pip-tools' inputs, `requirements-dev.in`,
+/// `requirements/base.in`) and any `*.txt` in a folder named `requirements` or `reqs`
+/// (`requirements/base.txt`, the cookiecutter-django layout); and conda's package records
+/// (`conda-meta/*.json`, [`Format::CondaMeta`]). `path` is the file's path or archive member
+/// name, with folders.
 pub fn sniff_list(path: &str, data: &[u8]) -> Option<Format> {
     let mut parts = path.rsplit(['/', '\\']);
     let base = parts.next()?.to_ascii_lowercase();
     let parent = parts.next().unwrap_or("").to_ascii_lowercase();
-    let named = (base.starts_with("requirements") && base.ends_with(".in"))
+    // conda's record of an installed package: JSON with its `name` and `version`.
+    if parent == "conda-meta"
+        && base.ends_with(".json")
+        && data.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+    {
+        return Some(Format::CondaMeta);
+    }
+    // pip-tools' inputs are any `*.in` (`requirements/base.in`, `dev.in`); the content check
+    // keeps autotools templates and `MANIFEST.in` out.
+    let named = (base.ends_with(".in") && base != "manifest.in")
         || (base.ends_with(".txt") && matches!(parent.as_str(), "requirements" | "reqs"));
     (named && looks_like_requirements(data)).then_some(Format::Requirements)
 }
@@ -162,6 +193,7 @@ pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) {
     let text = String::from_utf8_lossy(head);
     let (mut name, mut version) = (None, None);
     let mut reported = 0;
+    let mut requires: Vec<Pin> = Vec::new();
     for (i, line) in crate::formats::pypkg::universal_lines(&text)
         .enumerate()
         .take(2000)
@@ -174,7 +206,19 @@ pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) {
                 "name" if name.is_none() => name = Some(v.trim().to_string()),
                 "version" if version.is_none() => version = Some(v.trim().to_string()),
                 // pip installs a dependency from its direct reference with the package.
-                "requires-dist" if reported < 16 => {
+                "requires-dist" => {
+                    // An exact pin is the release pip installs with the package; a range is
+                    // left to the installed release's own metadata (module docs).
+                    if requires.len() < MAX_PROJECT_DEPENDENCIES {
+                        requires.extend(
+                            requirement_pins([((i + 1) as u64, v.trim())])
+                                .into_iter()
+                                .filter(is_exact),
+                        );
+                    }
+                    if reported >= 16 {
+                        continue;
+                    }
                     if let Some(url) = direct_url(v.trim()).filter(|u| plain(u)) {
                         reported += 1;
                         emit_source(
@@ -198,6 +242,331 @@ pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) {
             ctx.fact(loc, "package.version", v);
         }
     }
+    add_pins(ctx, loc, requires);
+}
+
+/// Pins of PEP 508 requirement strings (`name[extras] (specifier) ; marker`), each at its
+/// line, as a requirements file's lines are read ([`pin_of`]): exact pins, prefix pins and
+/// specifiers (matched by the releases they admit); at most [`MAX_PINS`].
+pub(crate) fn requirement_pins<'a>(reqs: impl IntoIterator<Item = (u64, &'a str)>) -> Vec<Pin> {
+    reqs.into_iter()
+        .filter_map(|(line, r)| pin_of(&r.replace(['\n', '\r'], " ")).map(|p| Pin { line, ..p }))
+        .take(MAX_PINS)
+        .collect()
+}
+
+/// Whether a pin names one release (`==X`, `===X`, a lock entry), not a prefix or a range.
+pub(crate) fn is_exact(p: &Pin) -> bool {
+    !is_specifier(&p.version) && !p.version.ends_with(".*")
+}
+
+/// Add `pins` to the fact `package.pins` of `loc`, after any pins already recorded there
+/// (a `setup.py` with an inline script block, a `pyproject.toml` read for several tables).
+pub(crate) fn add_pins(ctx: &mut Ctx, loc: &Location, mut pins: Vec<Pin>) {
+    if pins.is_empty() {
+        return;
+    }
+    let key = loc.artifact_name();
+    if let Some(old) = ctx.facts.get(&key).and_then(|f| f.get("package.pins")) {
+        let mut all: Vec<Pin> = serde_json::from_str(old).unwrap_or_default();
+        all.append(&mut pins);
+        pins = all;
+    }
+    if pins.len() > MAX_PINS {
+        pins.truncate(MAX_PINS);
+        ctx.limit(loc, &format!("{MAX_PINS} pins per list"), "later pins");
+    }
+    if let Ok(json) = serde_json::to_string(&pins) {
+        ctx.fact(loc, "package.pins", json);
+    }
+}
+
+/// The 1-based line of the first occurrence of `needle` in `text` (0 when absent), looked up
+/// in files of ordinary size only (one search per entry).
+fn find_line(text: &str, needle: &str) -> u64 {
+    if text.len() > 4 << 20 || needle.is_empty() {
+        return 0;
+    }
+    text.find(needle)
+        .map_or(0, |at| text[..at].matches('\n').count() as u64 + 1)
+}
+
+/// The 1-based line of the key `key` in the TOML table whose header is one of `headers`
+/// (dotted, as written without spaces and quotes: `tool.poetry.dependencies`), found by a pass
+/// over the lines; 0 when not found (an inline table, a dotted key).
+fn toml_key_line(text: &str, headers: &[String], key: &str) -> u64 {
+    let mut inside = false;
+    for (i, l) in text.lines().enumerate().take(1 << 20) {
+        let t = l.trim();
+        if let Some(h) = t.strip_prefix('[') {
+            let h: String = h
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| !matches!(c, ' ' | '\t' | '"' | '\''))
+                .collect();
+            inside = headers.contains(&h);
+            continue;
+        }
+        if inside {
+            let k = t.split('=').next().unwrap_or("").trim();
+            let k = k.trim_matches(['"', '\'']);
+            if !k.is_empty() && k.eq_ignore_ascii_case(key) {
+                return (i + 1) as u64;
+            }
+        }
+    }
+    0
+}
+
+/// The PEP 508 requirement for `name` and a version specifier given apart from it (Pipfile's
+/// `[packages]`, pixi's `[pypi-dependencies]`: PEP 440, `*` or nothing for any release),
+/// blanks dropped.
+fn spec_requirement(name: &str, spec: &str) -> String {
+    let spec: String = spec.chars().filter(|c| !c.is_whitespace()).collect();
+    if spec.is_empty() || spec == "*" {
+        name.to_string()
+    } else if spec.starts_with(|c: char| c.is_ascii_digit()) {
+        // A bare version (`"1.0"`), which Pipenv reads as `==1.0`.
+        format!("{name}=={spec}")
+    } else {
+        format!("{name}{spec}")
+    }
+}
+
+/// Poetry's version constraint syntax as PEP 440 specifiers, one per `||` alternative (at
+/// most 16): a bare version is exact (`1.2.3` is `==1.2.3`, `=1.2.3` too), `^1.2.3` is
+/// `>=1.2.3,<2.0.0` (the first non-zero part bumped), `~1.2.3` is `>=1.2.3,<1.3` (`~1` is
+/// `>=1,<2`), `1.2.*` is a prefix pin, `*` or nothing any release; PEP 440 operators pass
+/// through, and clauses may be joined by commas or blanks (poetry-core's
+/// `parse_constraint`). An alternative that does not read so is dropped.
+pub fn poetry_constraint(c: &str) -> Vec<String> {
+    c.split("||")
+        .take(16)
+        .filter_map(|alt| {
+            // Clauses: an operator may stand apart from its version (`>= 1.2`).
+            let mut clauses: Vec<String> = Vec::new();
+            let mut op = String::new();
+            for w in alt
+                .split([',', ' ', '\t'])
+                .filter(|w| !w.is_empty())
+                .take(16)
+            {
+                if w.chars()
+                    .all(|ch| matches!(ch, '<' | '>' | '=' | '!' | '~' | '^'))
+                {
+                    op.push_str(w);
+                    continue;
+                }
+                clauses.push(format!("{op}{w}"));
+                op.clear();
+            }
+            if !op.is_empty() {
+                return None;
+            }
+            let mut out: Vec<String> = Vec::new();
+            for cl in clauses {
+                let converted = if cl == "*" {
+                    continue;
+                } else if let Some(v) = cl.strip_prefix('^') {
+                    bumped(v, true)?
+                } else if let Some(v) = cl.strip_prefix('~').filter(|v| !v.starts_with('=')) {
+                    bumped(v, false)?
+                } else if cl.starts_with(['<', '>', '!', '~']) || cl.starts_with("==") {
+                    cl
+                } else if let Some(v) = cl.strip_prefix('=') {
+                    format!("=={v}")
+                } else if cl.starts_with(|ch: char| ch.is_ascii_digit()) {
+                    format!("=={cl}")
+                } else {
+                    return None;
+                };
+                out.push(converted);
+            }
+            Some(out.join(","))
+        })
+        .collect()
+}
+
+/// `>=v,<u` for Poetry's caret (`caret`) or tilde requirement on `v`: the upper bound bumps
+/// the first non-zero release part (caret; the last part when all are zero) or the second part
+/// (tilde; the first when there is one part), dropping the parts after it.
+fn bumped(v: &str, caret: bool) -> Option<String> {
+    let parts: Vec<u64> = v
+        .split('.')
+        .take(8)
+        .map_while(|x| x.parse::<u64>().ok())
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    let at = if caret {
+        parts
+            .iter()
+            .position(|&x| x != 0)
+            .unwrap_or(parts.len() - 1)
+    } else {
+        usize::from(parts.len() >= 2)
+    };
+    let mut upper: Vec<String> = parts[..at].iter().map(u64::to_string).collect();
+    upper.push((parts[at] + 1).to_string());
+    Some(format!(">={v},<{}", upper.join(".")))
+}
+
+/// Requirements of a name-to-specification table (Poetry's dependency tables, Pipfile's
+/// `[packages]`, pixi's `[pypi-dependencies]`): a string, a table with `version`, or (Poetry)
+/// a list of such tables; `poetry` says whether versions are Poetry constraints (else PEP
+/// 440). Each entry's line is its key's line under one of `headers`. Entries from a `git`,
+/// `path` or `url` source, and `python`, have no version to match. At most
+/// [`MAX_PROJECT_DEPENDENCIES`] entries.
+fn table_pins(deps: &toml::Table, text: &str, headers: &[String], poetry: bool) -> Vec<Pin> {
+    let mut out = Vec::new();
+    for (name, spec) in deps.iter().take(MAX_PROJECT_DEPENDENCIES) {
+        if name.eq_ignore_ascii_case("python") || !valid_name(name) {
+            continue;
+        }
+        let versions: Vec<&str> = match spec {
+            toml::Value::String(s) => vec![s.as_str()],
+            toml::Value::Table(t) => t
+                .get("version")
+                .and_then(|v| v.as_str())
+                .into_iter()
+                .collect(),
+            toml::Value::Array(a) => a
+                .iter()
+                .take(16)
+                .filter_map(|t| t.get("version").and_then(|v| v.as_str()))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let line = toml_key_line(text, headers, name);
+        for v in versions {
+            let specs = if poetry {
+                poetry_constraint(v)
+            } else {
+                vec![v.to_string()]
+            };
+            for s in specs {
+                let req = spec_requirement(name, &s);
+                out.extend(pin_of(&req).map(|p| Pin { line, ..p }));
+            }
+        }
+    }
+    out
+}
+
+/// Pins of PEP 508 strings held in a TOML array (or arrays of the values of a table of them:
+/// PEP 735 groups, PDM's dev groups), each at the line of its text; tables in the array (PEP
+/// 735's `{include-group = …}`) are passed over.
+fn array_pins<'a>(lists: impl Iterator<Item = &'a toml::Value>, text: &str) -> Vec<Pin> {
+    let reqs = lists
+        .filter_map(|l| l.as_array())
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .take(MAX_PROJECT_DEPENDENCIES)
+        .map(|r| (find_line(text, r), r));
+    requirement_pins(reqs)
+}
+
+/// The pins of a parsed `pyproject.toml` beyond PEP 621's (which [`pyproject_table`] reads
+/// with their sources): `[build-system] requires` (PEP 518), `[dependency-groups]` (PEP 735),
+/// `[tool.uv]`'s `dev-dependencies`, `constraint-dependencies` and `override-dependencies`,
+/// `[tool.pdm.dev-dependencies]`, Poetry's `[tool.poetry.dependencies]`,
+/// `dev-dependencies` and `[tool.poetry.group.<g>.dependencies]` (Poetry's constraint syntax,
+/// [`poetry_constraint`]), and pixi's `[tool.pixi.pypi-dependencies]` (with its features and
+/// targets, [`pixi_pins`]).
+fn pyproject_more_pins(table: &toml::Table, text: &str) -> Vec<Pin> {
+    let tool = table.get("tool");
+    let uv = tool.and_then(|t| t.get("uv"));
+    let pdm_dev = tool
+        .and_then(|t| t.get("pdm"))
+        .and_then(|p| p.get("dev-dependencies"))
+        .and_then(|d| d.as_table());
+    let groups = table.get("dependency-groups").and_then(|g| g.as_table());
+    let lists = table
+        .get("build-system")
+        .and_then(|b| b.get("requires"))
+        .into_iter()
+        .chain(groups.into_iter().flat_map(|g| g.values()))
+        .chain(
+            [
+                "dev-dependencies",
+                "constraint-dependencies",
+                "override-dependencies",
+            ]
+            .into_iter()
+            .filter_map(|k| uv.and_then(|u| u.get(k))),
+        )
+        .chain(pdm_dev.into_iter().flat_map(|g| g.values()));
+    let mut pins = array_pins(lists, text);
+    if let Some(poetry) = tool.and_then(|t| t.get("poetry")) {
+        for key in ["dependencies", "dev-dependencies"] {
+            if let Some(deps) = poetry.get(key).and_then(|d| d.as_table()) {
+                let h = [format!("tool.poetry.{key}")];
+                pins.extend(table_pins(deps, text, &h, true));
+            }
+        }
+        if let Some(groups) = poetry.get("group").and_then(|g| g.as_table()) {
+            for (g, body) in groups.iter().take(64) {
+                if let Some(deps) = body.get("dependencies").and_then(|d| d.as_table()) {
+                    let h = [format!("tool.poetry.group.{g}.dependencies")];
+                    pins.extend(table_pins(deps, text, &h, true));
+                }
+            }
+        }
+    }
+    if let Some(pixi) = tool.and_then(|t| t.get("pixi")).and_then(|p| p.as_table()) {
+        pins.extend(pixi_pins(pixi, text, "tool.pixi."));
+    }
+    pins.truncate(MAX_PINS);
+    pins
+}
+
+/// The PyPI pins of a pixi manifest (`pixi.toml`, or `[tool.pixi]` of a `pyproject.toml`,
+/// whose headers carry `prefix`): `[pypi-dependencies]`, and the same table under each
+/// `[feature.<f>]`, `[target.<t>]` and `[feature.<f>.target.<t>]` (PEP 440 specifiers, a
+/// table with `version`, or a `git`/`path`/`url` source with no version). pixi's conda
+/// `[dependencies]` are not PyPI releases and are not matched.
+fn pixi_pins(pixi: &toml::Table, text: &str, prefix: &str) -> Vec<Pin> {
+    fn targets(t: &toml::Table) -> impl Iterator<Item = (&String, &toml::Value)> {
+        t.get("target")
+            .and_then(|t| t.as_table())
+            .into_iter()
+            .flat_map(|t| t.iter().take(64))
+    }
+    fn deps(t: &toml::Value) -> Option<&toml::Table> {
+        t.get("pypi-dependencies").and_then(|d| d.as_table())
+    }
+    let mut tables: Vec<(String, &toml::Table)> = Vec::new();
+    if let Some(d) = pixi.get("pypi-dependencies").and_then(|d| d.as_table()) {
+        tables.push((format!("{prefix}pypi-dependencies"), d));
+    }
+    for (t, body) in targets(pixi) {
+        if let Some(d) = deps(body) {
+            tables.push((format!("{prefix}target.{t}.pypi-dependencies"), d));
+        }
+    }
+    if let Some(features) = pixi.get("feature").and_then(|f| f.as_table()) {
+        for (f, body) in features.iter().take(64) {
+            if let Some(d) = deps(body) {
+                tables.push((format!("{prefix}feature.{f}.pypi-dependencies"), d));
+            }
+            for (t, tb) in body.as_table().into_iter().flat_map(targets) {
+                if let Some(d) = deps(tb) {
+                    tables.push((
+                        format!("{prefix}feature.{f}.target.{t}.pypi-dependencies"),
+                        d,
+                    ));
+                }
+            }
+        }
+    }
+    let mut pins = Vec::new();
+    for (header, deps) in tables.into_iter().take(256) {
+        pins.extend(table_pins(deps, text, &[header], false));
+    }
+    pins
 }
 
 /// One pinned release.
@@ -530,6 +899,209 @@ fn file_release(entry: &toml::Value, name: &str) -> Option<String> {
         (crate::osv::normalise(&release.name) == crate::osv::normalise(name))
             .then_some(release.version)
     })
+}
+
+/// Largest YAML lock file read (bytes); read as events, never as a tree
+/// ([`crate::formats::yaml::list_entries`]), so only its names and versions are held.
+pub const MAX_YAML_LOCK: usize = 64 << 20;
+
+/// YAML events read per lock file at most (a package entry is some tens).
+const MAX_YAML_LOCK_EVENTS: usize = 20_000_000;
+
+/// The PyPI pins of a YAML lock file: `pixi.lock`'s `packages` that are PyPI packages (a
+/// `pypi:` key, lock format 6; `kind: pypi` before), and `conda-lock.yml`'s `package` entries
+/// with `manager: pip` (once per name and version: conda-lock repeats an entry per platform).
+/// An entry without `version` pins the release its file name (`pypi:` or `url:`) says. Conda
+/// packages are not PyPI releases and are not matched. A bound that stops the reading is a
+/// `resource-limit` finding, a syntax error the fact `package.pins_error`; the pins read until
+/// then are kept.
+fn yaml_lock_pins(ctx: &mut Ctx, format: Format, text: &str, loc: &Location) -> Vec<Pin> {
+    use crate::formats::yaml::{list_entries, Stop};
+    let (lists, fields): (&[&str], &[&str]) = if format == Format::PixiLock {
+        (&["packages"], &["name", "version", "kind", "pypi", "url"])
+    } else {
+        (&["package"], &["name", "version", "manager", "url"])
+    };
+    let (entries, stop) = list_entries(
+        text,
+        lists,
+        fields,
+        MAX_YAML_LOCK,
+        MAX_YAML_LOCK_EVENTS,
+        MAX_PINS,
+    );
+    match stop {
+        Some(Stop::Bound(b)) => ctx.limit(loc, &b, "its later pins"),
+        Some(Stop::Syntax(line, m)) => ctx.fact(
+            loc,
+            "package.pins_error",
+            format!("line {line}: {}", crate::finding::truncate_chars(&m, 200)),
+        ),
+        None => {}
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pins = Vec::new();
+    for e in entries {
+        let get = |k: &str| {
+            e.iter()
+                .find(|(f, _, _)| f == k)
+                .map(|(_, v, l)| (v.as_str(), *l))
+        };
+        let pypi = match format {
+            Format::PixiLock => {
+                get("pypi").is_some() || get("kind").is_some_and(|(k, _)| k == "pypi")
+            }
+            _ => get("manager").is_some_and(|(m, _)| m == "pip"),
+        };
+        if !pypi {
+            continue;
+        }
+        let file = get("pypi").or(get("url")).and_then(|(u, _)| {
+            let base = u.split(['#', '?']).next()?.rsplit('/').next()?;
+            crate::check::advisories::release_from_file_name(base)
+        });
+        let Some((name, line)) = get("name").or(file.as_ref().map(|f| (f.name.as_str(), 0))) else {
+            continue;
+        };
+        let Some(version) = get("version").map(|(v, _)| v.to_string()).or_else(|| {
+            file.as_ref()
+                .filter(|f| crate::osv::normalise(&f.name) == crate::osv::normalise(name))
+                .map(|f| f.version.clone())
+        }) else {
+            continue;
+        };
+        let line = if line == 0 {
+            get("pypi").or(get("url")).map_or(0, |(_, l)| l)
+        } else {
+            line
+        };
+        if valid_name(name) && seen.insert((crate::osv::normalise(name), version.clone())) {
+            pins.push(Pin {
+                name: name.to_string(),
+                version,
+                line: line as u64,
+            });
+        }
+    }
+    pins
+}
+
+/// Largest `conda-meta/*.json` record read (bytes): a record lists every file of its package
+/// (tens of MB for the largest), and only `name` and `version` are kept.
+const MAX_CONDA_META: usize = 256 << 20;
+
+/// The release a conda package record (`conda-meta/<name>-<version>-<build>.json`) says is
+/// installed: its `name` and `version`, matched as a PyPI release of that name (conda-forge
+/// publishes PyPI projects under their PyPI names). Read with a serde struct of the two
+/// fields, so the file lists it also holds are passed over, not built.
+fn conda_meta_pin(
+    ctx: &mut Ctx,
+    data: &[u8],
+    text: &str,
+    loc: &Location,
+) -> Result<Vec<Pin>, String> {
+    #[derive(serde::Deserialize)]
+    struct Record {
+        name: Option<String>,
+        version: Option<String>,
+    }
+    if data.len() > MAX_CONDA_META {
+        ctx.limit(
+            loc,
+            &format!("a conda-meta record larger than {MAX_CONDA_META} bytes"),
+            "its name and version",
+        );
+        return Ok(Vec::new());
+    }
+    let r: Record = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    Ok(match (r.name, r.version) {
+        (Some(name), Some(version)) if valid_name(&name) && !version.is_empty() => vec![Pin {
+            line: find_line(text, "\"name\""),
+            name,
+            version,
+        }],
+        _ => Vec::new(),
+    })
+}
+
+/// The dependencies of a PEP 723 inline script metadata block (`# /// script`, lines of
+/// `#` or `# ` plus TOML, `# ///`) in Python source, which `uv run`, `pipx run` and `pdm run`
+/// install before they run the script: recorded as `package.pins` at their lines. The block
+/// is found with one substring search; its TOML is read only when the block is at most 1 MiB.
+pub fn inline_script(ctx: &mut Ctx, data: &[u8], loc: &Location) {
+    const OPEN: &str = "# /// script";
+    if memchr::memmem::find(data, OPEN.as_bytes()).is_none() {
+        return;
+    }
+    let text = String::from_utf8_lossy(data);
+    let Some(at) = text.find(OPEN) else {
+        return;
+    };
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let first = text[..start].matches('\n').count() as u64 + 1;
+    let mut block = String::new();
+    let mut lines = Vec::new();
+    let mut closed = false;
+    for (i, l) in text[start..].lines().enumerate() {
+        let l = l.trim_end_matches('\r');
+        if i == 0 {
+            if l != OPEN {
+                return;
+            }
+            continue;
+        }
+        if l == "# ///" {
+            closed = true;
+            break;
+        }
+        let Some(body) = l.strip_prefix("# ").or_else(|| (l == "#").then_some("")) else {
+            return;
+        };
+        if block.len() + body.len() > 1 << 20 {
+            ctx.limit(
+                loc,
+                "an inline script block larger than 1 MiB",
+                "its dependencies",
+            );
+            return;
+        }
+        block.push_str(body);
+        block.push('\n');
+        lines.push(first + i as u64);
+    }
+    if !closed {
+        return;
+    }
+    let Ok(table) = block.parse::<toml::Table>() else {
+        ctx.fact(
+            loc,
+            "package.pins_error",
+            "an inline script block that is not TOML",
+        );
+        return;
+    };
+    let reqs: Vec<(u64, &str)> = strings_all(table.get("dependencies"))
+        .into_iter()
+        .map(|r| {
+            let line = block
+                .lines()
+                .position(|l| l.contains(r))
+                .and_then(|i| lines.get(i).copied())
+                .unwrap_or(first);
+            (line, r)
+        })
+        .collect();
+    add_pins(ctx, loc, requirement_pins(reqs));
+}
+
+/// The strings of a TOML array (at most [`MAX_PROJECT_DEPENDENCIES`]).
+fn strings_all(v: Option<&toml::Value>) -> Vec<&str> {
+    v.and_then(|v| v.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str())
+        .take(MAX_PROJECT_DEPENDENCIES)
+        .collect()
 }
 
 /// Report the package indexes of a `Pipfile.lock` (`_meta.sources`, which pipenv installs the
@@ -1308,6 +1880,18 @@ fn pipfile(ctx: &mut Ctx, text: &str, loc: &Location) {
     let Ok(table) = parse_toml(ctx, text, loc) else {
         return;
     };
+    // `[packages]`, `[dev-packages]` and Pipenv's other package categories (any table but
+    // its own settings).
+    let mut pins = Vec::new();
+    for (group, body) in table.iter().take(64) {
+        if matches!(group.as_str(), "source" | "requires" | "pipenv" | "scripts") {
+            continue;
+        }
+        if let Some(deps) = body.as_table() {
+            pins.extend(table_pins(deps, text, std::slice::from_ref(group), false));
+        }
+    }
+    add_pins(ctx, loc, pins);
     if let Some(sources) = table
         .get("source")
         .and_then(|s| serde_json::to_value(s).ok())
@@ -1412,11 +1996,8 @@ fn pyproject_table(ctx: &mut Ctx, text: &str, table: &toml::Table, loc: &Locatio
             );
         }
     }
-    if !pins.is_empty() {
-        if let Ok(json) = serde_json::to_string(&pins) {
-            ctx.fact(loc, "package.pins", json);
-        }
-    }
+    pins.extend(pyproject_more_pins(table, text));
+    add_pins(ctx, loc, pins);
     // Console scripts the package declares (PEP 621 `[project.scripts]` and `gui-scripts`,
     // Poetry's `[tool.poetry.scripts]`): installing the sdist makes each a command in `bin`.
     let dist = table
@@ -1820,6 +2401,19 @@ pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) 
                     lock_pins(&table, &text, key)
                 })
         }
+        Format::PixiManifest if data.len() > MAX_PIPFILE_LOCK => {
+            ctx.limit(
+                loc,
+                &format!("a pixi.toml larger than {MAX_PIPFILE_LOCK} bytes"),
+                "its pins",
+            );
+            Ok(Vec::new())
+        }
+        Format::PixiManifest => parse_toml(ctx, &text, loc)
+            .map_err(|e: toml::de::Error| e.message().to_string())
+            .map(|table| pixi_pins(&table, &text, "")),
+        Format::PixiLock | Format::CondaLock => Ok(yaml_lock_pins(ctx, format, &text, loc)),
+        Format::CondaMeta => conda_meta_pin(ctx, data, &text, loc),
         _ => Ok(Vec::new()),
     };
     match pins {

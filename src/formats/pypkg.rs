@@ -469,6 +469,8 @@ pub fn analyse_python(ctx: &mut Ctx, data: &[u8], file: &str, loc: &Location, de
     if base.starts_with("__editable___") && base.ends_with("_finder.py") {
         editable_finder_paths(ctx, data, loc);
     }
+    // PEP 723 inline script metadata: the dependencies `uv run` installs first.
+    crate::formats::pins::inline_script(ctx, data, loc);
     python::analyse(ctx, data, role, base == "__init__.py", as_main, loc, depth);
 }
 

@@ -2315,6 +2315,11 @@ pub(crate) struct Signals {
     /// What a `setup()` call declares beyond code: the commands it installs and the build
     /// requirements it fetches ([`setup_declarations`]).
     setup_decl: Vec<SetupDecl>,
+    /// The requirements a `setup()` call declares (`install_requires=`, `setup_requires=`,
+    /// `tests_require=`, the lists of `extras_require=`), each with its line; at most
+    /// [`MAX_SETUP_REQUIREMENTS`], and whether more were passed over.
+    setup_reqs: Vec<(usize, String)>,
+    setup_reqs_cut: bool,
     /// The `name=` a `setup()` call gives its distribution.
     setup_name: Option<String>,
     /// The overridden commands are build steps only (`build_ext`, `bdist_wheel` …), not
@@ -2809,6 +2814,73 @@ fn setup_declarations(
     }
     let room = MAX_SETUP_DECL.saturating_sub(sig.setup_decl.len());
     sig.setup_decl.extend(out.into_iter().take(room));
+    // Requirements pip installs with the package (or to build it): matched against OSV as a
+    // requirements file's lines are. Literal lists, or names bound to them.
+    let mut lists: Vec<tree_sitter::Node<'_>> =
+        ["install_requires", "setup_requires", "tests_require"]
+            .iter()
+            .filter_map(|k| keyword(args, src, k))
+            .collect();
+    if let Some(v) = keyword(args, src, "extras_require").filter(|v| v.kind() == "dictionary") {
+        let mut c = v.walk();
+        lists.extend(
+            v.named_children(&mut c)
+                .take(MAX_SETUP_REQUIREMENTS)
+                .filter_map(|pair| field(pair, F::Value)),
+        );
+    }
+    for v in lists {
+        for (line, req) in requirement_strings(v, src, names, scope) {
+            if sig.setup_reqs.len() >= MAX_SETUP_REQUIREMENTS {
+                sig.setup_reqs_cut = true;
+                return;
+            }
+            sig.setup_reqs.push((line, req));
+        }
+    }
+}
+
+/// Requirements kept per `setup()` call.
+const MAX_SETUP_REQUIREMENTS: usize = 4096;
+
+/// The strings of a requirement list given to `setup()`, each with its line: a string (one
+/// requirement a line, as setuptools splits it), a list or tuple of strings at their own lines,
+/// or a name bound to such a list (at the name's line); one more than
+/// [`MAX_SETUP_REQUIREMENTS`] at most, so the caller sees the bound.
+fn requirement_strings(
+    n: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Vec<(usize, String)> {
+    let one = |x: tree_sitter::Node<'_>| -> Vec<(usize, String)> {
+        let at = x.start_position().row + 1;
+        match names.eval(x, src, scope) {
+            Some(Value::Data { bytes: Some(b), .. }) => String::from_utf8_lossy(&b)
+                .lines()
+                .enumerate()
+                .map(|(i, l)| (at + i, l.to_string()))
+                .take(MAX_SETUP_REQUIREMENTS + 1)
+                .collect(),
+            Some(Value::Seq(items)) => items
+                .iter()
+                .take(MAX_SETUP_REQUIREMENTS + 1)
+                .map(|b| (at, String::from_utf8_lossy(b).into_owned()))
+                .collect(),
+            _ => string_value(x, src).map(|v| (at, v)).into_iter().collect(),
+        }
+    };
+    match n.kind() {
+        "list" | "tuple" => {
+            let mut c = n.walk();
+            n.named_children(&mut c)
+                .take(MAX_SETUP_REQUIREMENTS + 1)
+                .flat_map(one)
+                .take(MAX_SETUP_REQUIREMENTS + 1)
+                .collect()
+        }
+        _ => one(n),
+    }
 }
 
 fn short(s: &str) -> String {
@@ -11807,6 +11879,19 @@ fn run(
                 }
             }
         }
+        if sig.setup_reqs_cut {
+            ctx.limit(
+                loc,
+                &format!("{MAX_SETUP_REQUIREMENTS} requirements per setup() call"),
+                "its later requirements",
+            );
+        }
+        let pins = crate::formats::pins::requirement_pins(
+            sig.setup_reqs
+                .iter()
+                .map(|(line, req)| (*line as u64, req.trim())),
+        );
+        crate::formats::pins::add_pins(ctx, loc, pins);
     }
     let mut dynamic: Vec<String> = sig
         .dynamic

@@ -165,6 +165,119 @@ pub fn parse(text: &str) -> (Yaml, Option<Stop>) {
     (root.unwrap_or(Yaml::Null), stop)
 }
 
+/// One entry of a list read by [`list_entries`]: its kept scalar fields, `(field, value,
+/// line)`.
+pub type Entry = Vec<(String, String, usize)>;
+
+/// The entries of a lock file's top-level list: for the first document's top-level key in
+/// `lists` whose value is a sequence, each item that is a mapping, as its scalar fields named
+/// in `fields` (`(field, value, line)`); nested containers are passed over. Read from the
+/// event stream without building a tree, so a large lock costs its kept fields only. Bounds:
+/// `max_text` bytes, `max_events` events, `max_entries` entries; a bound or a syntax error
+/// ends the reading with [`Stop`], the entries read until then kept.
+pub fn list_entries(
+    text: &str,
+    lists: &[&str],
+    fields: &[&str],
+    max_text: usize,
+    max_events: usize,
+    max_entries: usize,
+) -> (Vec<Entry>, Option<Stop>) {
+    let mut stop = None;
+    let text = if text.len() > max_text {
+        stop = Some(Stop::Bound(format!(
+            "a YAML file larger than {max_text} bytes"
+        )));
+        let mut end = max_text;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        &text[..end]
+    } else {
+        text
+    };
+    // Open containers: whether each is a mapping, the key awaiting its value (mappings), and
+    // the key the container is the value of.
+    struct Frame {
+        map: bool,
+        key: Option<String>,
+        of: Option<String>,
+    }
+    let entry_on_top = |stack: &[Frame]| {
+        stack.len() == 3
+            && stack[0].map
+            && !stack[1].map
+            && stack[2].map
+            && stack[1].of.as_deref().is_some_and(|k| lists.contains(&k))
+    };
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut entries: Vec<Entry> = Vec::new();
+    // Whether the mapping on top of the stack is an entry being read.
+    let mut in_entry = false;
+    let mut events = 0usize;
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) = match next {
+            Ok(e) => e,
+            Err(e) => {
+                stop.get_or_insert(Stop::Syntax(e.marker().line(), e.info().to_string()));
+                break;
+            }
+        };
+        events += 1;
+        if events > max_events {
+            stop.get_or_insert(Stop::Bound(format!("more than {max_events} YAML events")));
+            break;
+        }
+        match event {
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                let map = matches!(event, Event::MappingStart(..));
+                let of = stack
+                    .last_mut()
+                    .filter(|f| f.map)
+                    .and_then(|f| f.key.take());
+                stack.push(Frame { map, key: None, of });
+                in_entry = entry_on_top(&stack);
+                if in_entry {
+                    if entries.len() >= max_entries {
+                        stop.get_or_insert(Stop::Bound(format!("more than {max_entries} entries")));
+                        break;
+                    }
+                    entries.push(Vec::new());
+                }
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                in_entry = entry_on_top(&stack);
+            }
+            Event::Scalar(v, ..) => {
+                if let Some(top) = stack.last_mut().filter(|f| f.map) {
+                    match top.key.take() {
+                        None => top.key = Some(v.to_string()),
+                        Some(k) => {
+                            if in_entry && fields.contains(&k.as_str()) {
+                                if let Some(e) = entries.last_mut() {
+                                    e.push((k, v.to_string(), span.start.line()));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Event::Alias(_) => {
+                if let Some(top) = stack.last_mut().filter(|f| f.map) {
+                    if top.key.take().is_none() {
+                        top.key = Some(String::new());
+                    }
+                }
+            }
+            Event::DocumentEnd if !stack.is_empty() || !entries.is_empty() => break,
+            _ => {}
+        }
+    }
+    (entries, stop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +317,26 @@ mod tests {
         let many = "- x\n".repeat(MAX_EVENTS);
         let (_, stop) = parse(&many);
         assert!(matches!(stop, Some(Stop::Bound(_))), "{stop:?}");
+    }
+
+    #[test]
+    fn list_entries_keep_the_named_fields_of_each_entry() {
+        let text = "version: 6\npackages:\n- conda: https://x/a.conda\n  depends:\n  - b\n- pypi: https://x/litellm-1.0-py3-none-any.whl\n  name: litellm\n  version: '1.0'\n  requires_dist: [x]\nother:\n- name: no\n";
+        let (e, stop) = list_entries(
+            text,
+            &["packages"],
+            &["name", "version", "pypi", "conda"],
+            1 << 20,
+            1000,
+            10,
+        );
+        assert_eq!(stop, None);
+        assert_eq!(e.len(), 2);
+        assert_eq!(e[0], vec![("conda".into(), "https://x/a.conda".into(), 3)]);
+        assert_eq!(e[1][1], ("name".into(), "litellm".into(), 7));
+        assert_eq!(e[1][2], ("version".into(), "1.0".into(), 8));
+        let (e, stop) = list_entries(text, &["packages"], &["name"], 1 << 20, 1000, 1);
+        assert_eq!(e.len(), 1);
+        assert!(matches!(stop, Some(Stop::Bound(_))));
     }
 }

@@ -11,6 +11,6 @@ pub static RULE: Rule = Rule {
     id: "known-vulnerable-release",
     default_severity: Severity::Medium,
     summary: "a Python release that an OSV vulnerability record (PYSEC, GHSA) lists as affected",
-    formats: "wheel, sdist, package-metadata, requirements, pylock, uv-lock, poetry-lock",
+    formats: "wheel, sdist, package-metadata, requirements, pylock, uv-lock, poetry-lock, pdm-lock, pipfile-lock, pipfile, pyproject, setup-cfg, python-source, pixi-manifest, pixi-lock, conda-lock, conda-meta, conda-environment",
     since: "0.1.0",
 };
