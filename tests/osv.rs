@@ -6,11 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use airlock::analyse::BudgetLimits;
-use airlock::check::advisories;
 use airlock::osv::{Db, Limits, OsvError};
-use airlock::scan::{scan, ScanOptions, ScanReport};
+use airlock::scan::ScanReport;
 use airlock::Severity;
+
+#[path = "support/osvscan.rs"]
+mod osvscan;
+use osvscan::scan_with;
 
 const MAL: &str = r#"{
   "id": "MAL-2025-0001",
@@ -77,19 +79,6 @@ fn replica_wheel() -> Vec<u8> {
         .expect("start");
     w.write_all(record.as_bytes()).expect("write");
     w.finish().expect("finish").into_inner()
-}
-
-fn scan_with(path: &Path, db: &Db) -> ScanReport {
-    let opts = ScanOptions {
-        paths: vec![path.to_path_buf()],
-        exclude: Vec::new(),
-        jobs: 1,
-        limits: BudgetLimits::default(),
-        yara: None,
-    };
-    let mut report = scan(&opts, &|_, _| {}).expect("scan");
-    advisories::apply(&mut report.files, Some(db));
-    report
 }
 
 /// (rule, severity, package name, package version, line) of the advisory findings.

@@ -5,11 +5,13 @@
 
 use std::path::Path;
 
-use airlock::analyse::BudgetLimits;
-use airlock::check::advisories;
 use airlock::osv::Db;
-use airlock::scan::{scan, ScanOptions, ScanReport};
+use airlock::scan::ScanReport;
 use airlock::Severity;
+
+#[path = "support/osvscan.rs"]
+mod osvscan;
+use osvscan::scan_with;
 
 const MAL_LITELLM: &str = r#"{
   "id": "MAL-2026-0101",
@@ -29,19 +31,6 @@ fn db(root: &Path) -> Db {
     std::fs::write(d.join("MAL-2026-0101.json"), MAL_LITELLM).expect("write");
     std::fs::write(d.join("MAL-2025-0001.json"), MAL_ELEMENTARY).expect("write");
     Db::load(&d).expect("load")
-}
-
-fn scan_with(path: &Path, db: &Db) -> ScanReport {
-    let opts = ScanOptions {
-        paths: vec![path.to_path_buf()],
-        exclude: Vec::new(),
-        jobs: 1,
-        limits: BudgetLimits::default(),
-        yara: None,
-    };
-    let mut report = scan(&opts, &|_, _| {}).expect("scan");
-    advisories::apply(&mut report.files, Some(db));
-    report
 }
 
 /// An advisory finding: (severity, package, version, file name, line).

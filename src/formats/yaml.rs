@@ -101,40 +101,53 @@ fn close(open: Open) -> Yaml {
     }
 }
 
+/// `text` cut to at most `max` bytes at a character boundary, with the bound's [`Stop`] when
+/// it was cut.
+fn bounded_text(text: &str, max: usize) -> (&str, Option<Stop>) {
+    if text.len() <= max {
+        return (text, None);
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let stop = Stop::Bound(format!("a YAML file larger than {max} bytes"));
+    (&text[..end], Some(stop))
+}
+
+/// The next event of `parser`, counting it in `events`: `None` at the end of the stream, or
+/// when a syntax error or more than `max` events end the reading (the first reason is kept in
+/// `stop`).
+fn next_event<'a>(
+    parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
+    events: &mut usize,
+    max: usize,
+    stop: &mut Option<Stop>,
+) -> Option<(Event<'a>, saphyr_parser::Span)> {
+    let next = match parser.next_event()? {
+        Ok(e) => e,
+        Err(e) => {
+            stop.get_or_insert(Stop::Syntax(e.marker().line(), e.info().to_string()));
+            return None;
+        }
+    };
+    *events += 1;
+    if *events > max {
+        stop.get_or_insert(Stop::Bound(format!("more than {max} YAML events")));
+        return None;
+    }
+    Some(next)
+}
+
 /// Read the first document of `text`. Returns the tree (`Yaml::Null` for an empty stream) and,
 /// when the reading ended early, why.
 pub fn parse(text: &str) -> (Yaml, Option<Stop>) {
-    let mut stop = None;
-    let text = if text.len() > MAX_TEXT {
-        stop = Some(Stop::Bound(format!(
-            "a YAML file larger than {MAX_TEXT} bytes"
-        )));
-        // Cut at a character boundary.
-        let mut end = MAX_TEXT;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        &text[..end]
-    } else {
-        text
-    };
+    let (text, mut stop) = bounded_text(text, MAX_TEXT);
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Yaml> = None;
     let mut events = 0usize;
     let mut parser = Parser::new_from_str(text);
-    while let Some(next) = parser.next_event() {
-        let (event, span) = match next {
-            Ok(e) => e,
-            Err(e) => {
-                stop.get_or_insert(Stop::Syntax(e.marker().line(), e.info().to_string()));
-                break;
-            }
-        };
-        events += 1;
-        if events > MAX_EVENTS {
-            stop.get_or_insert(Stop::Bound(format!("more than {MAX_EVENTS} YAML events")));
-            break;
-        }
+    while let Some((event, span)) = next_event(&mut parser, &mut events, MAX_EVENTS, &mut stop) {
         let deep = stack.len() >= MAX_DEPTH || matches!(stack.last(), Some(Open::Skipped));
         match event {
             Event::MappingStart(..) if deep => stack.push(Open::Skipped),
@@ -183,19 +196,7 @@ pub fn list_entries(
     max_events: usize,
     max_entries: usize,
 ) -> (Vec<Entry>, Option<Stop>) {
-    let mut stop = None;
-    let text = if text.len() > max_text {
-        stop = Some(Stop::Bound(format!(
-            "a YAML file larger than {max_text} bytes"
-        )));
-        let mut end = max_text;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        &text[..end]
-    } else {
-        text
-    };
+    let (text, mut stop) = bounded_text(text, max_text);
     // Open containers: whether each is a mapping, the key awaiting its value (mappings), and
     // the key the container is the value of.
     struct Frame {
@@ -216,19 +217,7 @@ pub fn list_entries(
     let mut in_entry = false;
     let mut events = 0usize;
     let mut parser = Parser::new_from_str(text);
-    while let Some(next) = parser.next_event() {
-        let (event, span) = match next {
-            Ok(e) => e,
-            Err(e) => {
-                stop.get_or_insert(Stop::Syntax(e.marker().line(), e.info().to_string()));
-                break;
-            }
-        };
-        events += 1;
-        if events > max_events {
-            stop.get_or_insert(Stop::Bound(format!("more than {max_events} YAML events")));
-            break;
-        }
+    while let Some((event, span)) = next_event(&mut parser, &mut events, max_events, &mut stop) {
         match event {
             Event::MappingStart(..) | Event::SequenceStart(..) => {
                 let map = matches!(event, Event::MappingStart(..));
