@@ -759,6 +759,15 @@ fn a_module_getattr_runs_at_load() {
         "import os\ndef __getattr__(name):\n    os.system('echo airlock-test')\n    raise AttributeError(name)\n",
     );
     assert_eq!(worst(&r, SHELL), Some(Severity::High), "{:#?}", summary(&r));
+    // In a module larger than the prefilter parses whole, placed by the layout scan.
+    let mut big = String::from("import os\n");
+    for i in 0..400 {
+        big.push_str(&format!("def helper_{i}(x):\n    return x + {i}\n"));
+    }
+    big.push_str("def __getattr__(name):\n    os.system('echo airlock-test')\n");
+    assert!(big.len() > 8 * 1024);
+    let r = scan("big.py", &big);
+    assert_eq!(worst(&r, SHELL), Some(Severity::High), "{:#?}", summary(&r));
     let r = scan(
         "method.py",
         "import os\nclass Lazy:\n    def __getattr__(self, name):\n        os.system('echo airlock-test')\n",

@@ -502,6 +502,16 @@ impl<'a> Scan<'a> {
         }
     }
 
+    /// Whether the outermost open block is a module-level `def __getattr__` (PEP 562).
+    fn in_module_getattr(&self) -> bool {
+        self.stack.first().is_some_and(|b| {
+            b.def
+                && b.indent == 0
+                && b.name
+                    .is_some_and(|(s, e)| &self.src[s..e] == b"__getattr__")
+        })
+    }
+
     /// Whether code at the current point of line `l` runs at import.
     fn runs(&self, l: &Line) -> bool {
         !(l.in_def || (l.header == Some(true) && l.past_colon))
@@ -525,7 +535,9 @@ impl<'a> Scan<'a> {
                 }
                 continue;
             }
-            if self.runs(l) {
+            // PEP 562: a module-level `__getattr__` runs at the first access of a name the
+            // module lacks, which its importers make at once.
+            if self.runs(l) || self.in_module_getattr() {
                 self.found = true;
                 return;
             }
