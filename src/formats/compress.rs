@@ -963,8 +963,20 @@ pub fn analyse(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location, depth
         });
         return format;
     }
-    let (out, stop) = if complete || stop.is_some() || inner.judged_by_head() {
+    let (out, stop) = if complete || stop.is_some() {
         (head, stop)
+    } else if inner.judged_by_head() {
+        // Text, executables and unknown content are matched whole by the byte-pattern rules,
+        // as files and archive members are: a payload past the head of a `.gz` must not pass
+        // (fresh-user check, session 19). Decoded up to the rules' bound and one byte more, so
+        // the matcher reports what lies past it; without rules the head decides.
+        if ctx.yara.is_some() && crate::yara::matched_format(inner) {
+            ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
+            drop(head);
+            decompress(ctx, format, data, Some(crate::yara::MAX_MATCHED as u64 + 1))
+        } else {
+            (head, stop)
+        }
     } else if matches!(inner, Format::Pickle(_)) {
         ctx.budget.decompressed = ctx.budget.decompressed.saturating_sub(head.len() as u64);
         drop(head);
