@@ -289,15 +289,11 @@ pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
         );
     }
     let mut seen = std::collections::BTreeSet::new();
-    let mut i = from;
-    while i < ctx.findings.len() {
-        let f = &ctx.findings[i];
-        if seen.insert((f.rule.id, f.evidence.clone())) {
-            i += 1;
-        } else {
-            ctx.findings.remove(i);
-        }
-    }
+    let mut at = 0;
+    ctx.findings.retain(|f| {
+        at += 1;
+        at <= from || seen.insert((f.rule.id, f.evidence.clone()))
+    });
     Format::KerasMetadata
 }
 
