@@ -171,6 +171,13 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
             return EXIT_ERROR;
         }
     };
+    // A warning that leaves the exit code alone: a typo in a glob excludes nothing.
+    for g in &report.unmatched_excludes {
+        let _ = writeln!(
+            stderr,
+            "airlock: warning: --exclude {g:?} matched no path, so it excluded nothing"
+        );
+    }
     check::advisories::apply(&mut report.files, db.as_ref());
     if db.is_none() {
         // Releases were found but nothing checked them: say so rather than pass silently (a

@@ -474,3 +474,47 @@ fn json_members_list_the_unread_member_a_finding_names() {
         "{members:#?}"
     );
 }
+
+/// An `--exclude` glob that matches nothing (a typo) is named in one warning on standard
+/// error; globs that matched are not, and the exit code is the scan's own.
+#[test]
+fn an_exclude_glob_that_matches_nothing_is_warned_about() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("malicious")).expect("mkdir");
+    std::fs::write(dir.path().join("malicious/model.bin"), SYSTEM).expect("write");
+    std::fs::write(dir.path().join("w.safetensors"), safetensors()).expect("write");
+    let out = airlock(
+        &[
+            "scan",
+            "-q",
+            "--exclude",
+            "malicous/**",
+            "--exclude",
+            "malicious",
+        ],
+        &[dir.path()],
+    );
+    // `malicious` excluded the pickle, so the scan passes; the typo changes nothing.
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("--exclude")).collect();
+    assert_eq!(
+        warnings,
+        vec![
+            r#"airlock: warning: --exclude "malicous/**" matched no path, so it excluded nothing"#
+        ],
+        "{err}"
+    );
+    // Only the typo: the pickle is scanned and fails the gate, with the same warning.
+    let out = airlock(&["scan", "-q", "--exclude", "malicous/**"], &[dir.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(r#"--exclude "malicous/**" matched no path"#),
+        "{err}"
+    );
+    // Every glob matched: no warning.
+    let out = airlock(&["scan", "-q", "--exclude", "*.bin"], &[dir.path()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
