@@ -171,11 +171,29 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
             return EXIT_ERROR;
         }
     };
-    // A warning that leaves the exit code alone: a typo in a glob excludes nothing.
+    // Both warnings leave the exit code alone: nothing was found wrong, but a typo in a glob
+    // or a path would otherwise pass as a clean scan.
     for g in &report.unmatched_excludes {
         let _ = writeln!(
             stderr,
             "airlock: warning: --exclude {g:?} matched no path, so it excluded nothing"
+        );
+    }
+    if report.files.is_empty() {
+        let roots: Vec<String> = args
+            .paths
+            .iter()
+            .map(|p| finding::display_path(p))
+            .collect();
+        let excluded = if args.exclude.is_empty() {
+            String::new()
+        } else {
+            " (after --exclude)".to_string()
+        };
+        let _ = writeln!(
+            stderr,
+            "airlock: warning: no files to scan under {}{excluded}",
+            roots.join(", ")
         );
     }
     check::advisories::apply(&mut report.files, db.as_ref());

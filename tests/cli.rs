@@ -518,3 +518,47 @@ fn an_exclude_glob_that_matches_nothing_is_warned_about() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// A scan that finds no file (an empty folder, or everything excluded) still passes (exit 0:
+/// nothing was found wrong), but says so on standard error rather than looking like a clean
+/// scan, also with `--quiet`.
+#[test]
+fn a_scan_with_no_files_warns_and_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    for format in ["human", "json", "sarif"] {
+        let out = airlock(&["scan", "-q", "--format", format], &[&empty]);
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err.trim_end(),
+            format!(
+                "airlock: warning: no files to scan under {}",
+                empty.display()
+            ),
+            "{format}"
+        );
+    }
+    // Everything excluded: the same warning, which says the excludes took part.
+    let full = dir.path().join("full");
+    std::fs::create_dir(&full).expect("mkdir");
+    std::fs::write(full.join("model.bin"), SYSTEM).expect("write");
+    let out = airlock(&["scan", "-q", "--exclude", "*.bin"], &[&full]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "no files to scan under {} (after --exclude)",
+            full.display()
+        )),
+        "{err}"
+    );
+    // A folder with a file: no such warning.
+    let out = airlock(&["scan", "-q"], &[&full]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("no files to scan"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
