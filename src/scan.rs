@@ -488,7 +488,7 @@ pub fn scan_file_with(
         Format::Executable => Some("executable or library, not a model format".to_string()),
         _ => None,
     };
-    ctx.report_dropped(&loc);
+    ctx.fold_repeats(&loc);
     let facts = std::mem::take(&mut ctx.facts);
     let links = std::mem::take(&mut ctx.python_links);
     let mut report = report_of(path, size, format, ctx.findings, ctx.members, reason, false);

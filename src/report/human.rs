@@ -124,9 +124,10 @@ fn write_files(
 
 /// The one-line summary that ends every human report, `--quiet` or not:
 /// `2 files in 0.01s: 1 malicious, 0 suspicious, 1 clean, 0 unanalysed; 1 finding: 1 critical,
-/// 0 high, 0 medium, 0 low, 0 info`, then `; N suppressed by the policy` when a policy
-/// suppressed findings. Verdicts and severities are adjectives, so only the two counts of
-/// things (files, findings) take a plural.
+/// 0 high, 0 medium, 0 low, 0 info`, then `; N folded (...)` when repeated findings were
+/// folded (they are in the counts, [`crate::analyse::Ctx::fold_repeats`]) and
+/// `; N suppressed by the policy` when a policy suppressed findings. Verdicts and severities
+/// are adjectives, so only the two counts of things (files, findings) take a plural.
 pub fn summary_line(report: &ScanReport) -> String {
     let s = Summary::of(report);
     let [info, low, medium, high, critical] = s.by_severity;
@@ -139,8 +140,22 @@ pub fn summary_line(report: &ScanReport) -> String {
         s.clean,
         s.unanalysed,
         plural(s.by_severity.iter().sum::<usize>(), "finding"),
-        suppressed_note(&s)
+        notes(&s)
     )
+}
+
+/// `; N folded` when fold entries stand for findings not listed one by one, then
+/// `; N suppressed by the policy` when a policy suppressed findings, else nothing.
+fn notes(s: &Summary) -> String {
+    let mut out = String::new();
+    if s.folded > 0 {
+        out.push_str(&format!(
+            "; {} folded (repeats of a rule not listed one by one)",
+            s.folded
+        ));
+    }
+    out.push_str(&suppressed_note(s));
+    out
 }
 
 /// `; N suppressed by the policy` when a policy suppressed findings, else nothing.

@@ -144,6 +144,10 @@ struct ResultProps {
     /// The Python release the result concerns, when known: `{name, version}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     package: Option<PackageProps>,
+    /// For a fold entry: how many findings of its rule and severity in its file it stands for
+    /// (JSON `folded`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    folded: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -276,6 +280,7 @@ fn result(f: &Finding, idx: usize) -> ResultObj {
                 name: p.name.clone(),
                 version: p.version.clone(),
             }),
+            folded: (f.folded > 0).then_some(f.folded),
         },
     }
 }
