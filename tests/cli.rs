@@ -562,3 +562,59 @@ fn a_scan_with_no_files_warns_and_passes() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A `.pth` of 30 executable lines of one shape: 30 low findings of one rule. Every format
+/// lists the first 20 and one fold entry counting the other 10, the summaries count all 30 and
+/// say 10 were folded, the verdict stays clean (JSON), and the human report heads the file
+/// `notes`, not `clean` above its findings.
+#[test]
+fn repeated_low_findings_are_folded_and_the_file_is_headed_notes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pth = dir.path().join("many.pth");
+    let text: String = (0..30)
+        .map(|i| format!("import m{i}; m{i}.setup()\n"))
+        .collect();
+    std::fs::write(&pth, text).expect("write");
+
+    let out = airlock(&["scan", "--format", "json"], &[&pth]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["summary"]["findings"]["low"], 30, "{doc:#}");
+    assert_eq!(doc["summary"]["folded"], 10);
+    let file = &doc["files"][0];
+    assert_eq!(file["verdict"], "clean");
+    let findings = file["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 21, "{findings:#?}");
+    assert!(findings
+        .iter()
+        .all(|f| f["rule"] == "pth-executable-line" && f["severity"] == "low"));
+    let entries: Vec<&serde_json::Value> =
+        findings.iter().filter(|f| f["folded"].is_u64()).collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["folded"], 10);
+    assert_eq!(entries[0]["location"]["span"]["line"], 21);
+    assert!(entries[0]["evidence"]
+        .as_str()
+        .is_some_and(|e| e.contains("import m20; m20.setup()")));
+
+    let out = airlock(&["scan", "--format", "sarif"], &[&pth]);
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 21);
+    let folded: Vec<u64> = results
+        .iter()
+        .filter_map(|r| r["properties"]["folded"].as_u64())
+        .collect();
+    assert_eq!(folded, vec![10]);
+
+    let out = airlock(&["scan"], &[&pth]);
+    let human = String::from_utf8_lossy(&out.stdout);
+    let first = human.lines().next().unwrap_or_default();
+    assert_eq!(first, format!("notes {} [pth]", pth.display()), "{human}");
+    assert!(!human.contains("clean "), "{human}");
+    assert_eq!(
+        human.lines().last().map(summary).as_deref(),
+        Some("1 file in T: 0 malicious, 0 suspicious, 1 clean, 0 unanalysed; 30 findings: 0 critical, 0 high, 0 medium, 30 low, 0 info; 10 folded (repeats of a rule not listed one by one)"),
+        "{human}"
+    );
+}
