@@ -563,6 +563,37 @@ fn a_scan_with_no_files_warns_and_passes() {
     );
 }
 
+/// The example in `docs/json-output.md` is the real output of the command it names (it lacked
+/// `summary.suppressed` once): every field and value, all but the wall time and the version.
+#[test]
+fn the_json_example_in_the_docs_is_real_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/json-output.md")).expect("read the doc");
+    let start = doc.find("```json\n").expect("a json block") + "```json\n".len();
+    let len = doc[start..].find("```").expect("the block ends");
+    let mut example: serde_json::Value =
+        serde_json::from_str(&doc[start..start + len]).expect("the example is JSON");
+    let out = Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "examples/malicious/renamed_member.pt",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("airlock runs");
+    assert_eq!(out.status.code(), Some(1));
+    let mut real: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    for v in [&mut example, &mut real] {
+        assert!(v["summary"]["elapsed_seconds"].is_f64(), "{v:#}");
+        v["summary"]["elapsed_seconds"] = serde_json::Value::from(0.0);
+        v["tool"]["version"] = serde_json::Value::from("x");
+    }
+    assert_eq!(example, real);
+    assert_eq!(real["summary"]["suppressed"], 0);
+}
+
 /// A `.pth` of 30 executable lines of one shape: 30 low findings of one rule. Every format
 /// lists the first 20 and one fold entry counting the other 10, the summaries count all 30 and
 /// say 10 were folded, the verdict stays clean (JSON), and the human report heads the file
