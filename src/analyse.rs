@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::finding::{plural, Finding, Location, Severity};
+use crate::finding::{plural, Confidence, Finding, Location, Severity};
 use crate::formats::{self, Format};
 use crate::rules;
 use crate::yara::{self, YaraRules};
@@ -134,15 +134,21 @@ pub struct Ctx {
     /// [`crate::formats::pyc::judge`]): an archive judges its members' when its analysis ends,
     /// the check stage the files'. Not output.
     pub pyc_modules: Vec<crate::formats::pyc::PycModule>,
-    /// Per rule id: findings kept, findings not kept past [`MAX_FINDINGS_PER_RULE`], and the
-    /// worst severity kept ([`Ctx::emit`]).
-    per_rule: std::collections::BTreeMap<&'static str, (u64, u64, Severity)>,
+    /// Per rule id and severity: findings kept, and findings past [`MAX_FINDINGS_PER_RULE`]
+    /// counted and not kept ([`Ctx::emit`]), for [`Ctx::fold_repeats`].
+    per_rule: std::collections::BTreeMap<(&'static str, Severity), (u64, u64)>,
 }
 
-/// Findings of one rule kept per top-level input. Past it, a finding is kept only when it is
-/// more severe than every one kept so far (so the verdict never changes), and
-/// [`Ctx::report_dropped`] says how many were left out: a `.pth` of two million path lines
-/// gives a thousand findings and a count, not two million findings and a gigabyte.
+/// Findings of one rule at one severity listed per top-level input; the rest are folded into
+/// one entry that counts them ([`Ctx::fold_repeats`]). A `.pth` of 100,000 path lines into
+/// `/tmp` gives 20 findings and one entry for the other 99,980, not a thousand identical
+/// lines. Keyed by severity too, so a worse finding of the same rule is never folded behind
+/// milder ones.
+pub const FOLD_AFTER: u64 = 20;
+
+/// Findings of one rule at one severity held per top-level input while it is analysed. Past
+/// it they are only counted (and reach the fold entry's count): a `.pth` of two million path
+/// lines costs a thousand findings of memory, not two million and a gigabyte.
 pub const MAX_FINDINGS_PER_RULE: u64 = 1000;
 
 impl Ctx {
@@ -176,44 +182,84 @@ impl Ctx {
             .insert(name.to_string(), value.into());
     }
 
-    /// Record a finding; past [`MAX_FINDINGS_PER_RULE`] findings of its rule, only one more
-    /// severe than every one kept is recorded, the others counted.
+    /// Record a finding; past [`MAX_FINDINGS_PER_RULE`] findings of its rule and severity it
+    /// is only counted, for the fold entry [`Ctx::fold_repeats`] makes.
     pub fn emit(&mut self, f: Finding) {
         let entry = self
             .per_rule
-            .entry(f.rule.id)
-            .or_insert((0, 0, Severity::Info));
-        if entry.0 >= MAX_FINDINGS_PER_RULE && f.severity <= entry.2 {
+            .entry((f.rule.id, f.severity))
+            .or_insert((0, 0));
+        if entry.0 >= MAX_FINDINGS_PER_RULE {
             entry.1 += 1;
             return;
         }
         entry.0 += 1;
-        entry.2 = entry.2.max(f.severity);
         self.findings.push(f);
     }
 
-    /// An info `resource-limit` finding at `loc` for each rule whose findings past
-    /// [`MAX_FINDINGS_PER_RULE`] were counted and not kept; called once, when the input's
-    /// analysis ends.
-    pub fn report_dropped(&mut self, loc: &Location) {
-        let dropped: Vec<(&'static str, u64, Severity)> = self
-            .per_rule
-            .iter()
-            .filter(|(_, e)| e.1 > 0)
-            .map(|(id, e)| (*id, e.1, e.2))
-            .collect();
-        for (id, n, worst) in dropped {
-            self.limit_at(
-                Severity::Info,
-                loc,
-                &format!("{MAX_FINDINGS_PER_RULE} findings of rule {id} listed per input"),
-                &format!(
-                    "{} more findings of that rule, none more severe than the worst listed ({})",
-                    n,
-                    worst.as_str()
-                ),
-            );
+    /// Fold repeated findings, once the input's analysis has ended: of each rule at each
+    /// severity the first [`FOLD_AFTER`] findings (in the order they were made) stay listed,
+    /// and the others (those kept and those only counted by [`Ctx::emit`]) become one entry of
+    /// the same rule and severity whose [`Finding::folded`] says how many it stands for, at
+    /// the first folded finding's location, with its evidence and message. Nothing is dropped silently,
+    /// the verdict cannot change (every severity keeps its own listed findings), and a summary
+    /// counts the fold entry as the findings it folded ([`Finding::count`]). `loc` is the input,
+    /// the location of an entry whose findings were all only counted.
+    pub fn fold_repeats(&mut self, loc: &Location) {
+        type Key = (&'static str, Severity);
+        let mut listed: std::collections::BTreeMap<Key, u64> = std::collections::BTreeMap::new();
+        // Per key: findings folded, the first of them, the highest confidence among them.
+        let mut folded: std::collections::BTreeMap<Key, (u64, Option<Finding>, Confidence)> =
+            std::collections::BTreeMap::new();
+        let mut kept = Vec::with_capacity(self.findings.len());
+        for f in std::mem::take(&mut self.findings) {
+            let key = (f.rule.id, f.severity);
+            let n = listed.entry(key).or_insert(0);
+            if *n < FOLD_AFTER {
+                *n += 1;
+                kept.push(f);
+                continue;
+            }
+            let e = folded.entry(key).or_insert((0, None, Confidence::Low));
+            e.0 += 1;
+            e.2 = e.2.max(f.confidence);
+            if e.1.is_none() {
+                e.1 = Some(f);
+            }
         }
+        for (key, &(_, dropped)) in &self.per_rule {
+            if dropped > 0 {
+                folded.entry(*key).or_insert((0, None, Confidence::Low)).0 += dropped;
+            }
+        }
+        for ((id, severity), (n, first, confidence)) in folded {
+            let Some(rule) = rules::by_id(id) else {
+                continue;
+            };
+            let (at, evidence) = match &first {
+                Some(f) => (
+                    f.location.clone(),
+                    format!("first folded: {} ({})", f.evidence, f.message),
+                ),
+                None => (loc.clone(), String::new()),
+            };
+            let mut entry = Finding::builder(rule, at)
+                .severity(severity)
+                .confidence(confidence)
+                .message(format!(
+                    "{} of this rule at {} severity in this file, folded into this entry (the first {FOLD_AFTER} are listed)",
+                    plural(n, "more finding"),
+                    severity.as_str()
+                ))
+                .evidence(evidence);
+            if let Some(p) = first.as_ref().and_then(|f| f.package.clone()) {
+                entry = entry.package(p.name, p.version);
+            }
+            let mut entry = entry.build();
+            entry.folded = n;
+            kept.push(entry);
+        }
+        self.findings = kept;
     }
 
     /// Record a `resource-limit` finding: `bound` was hit at `loc`, `unread` says what was left.
@@ -888,5 +934,93 @@ fn match_patterns_as(
                 .evidence(evidence)
                 .build(),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Span;
+
+    fn line(rule: &'static rules::Rule, severity: Severity, n: u64) -> Finding {
+        Finding::builder(
+            rule,
+            Location::file("x.pth").with_span(Span::Line { line: n }),
+        )
+        .severity(severity)
+        .message("a repeated finding")
+        .evidence(format!("line {n}"))
+        .build()
+    }
+
+    /// Repeats of one rule at one severity are folded past [`FOLD_AFTER`] into one entry that
+    /// counts them; a worse finding of the same rule, found after the repeats, stays listed,
+    /// and another rule is untouched.
+    #[test]
+    fn repeats_fold_into_one_counted_entry_per_rule_and_severity() {
+        let pth = &rules::package::pth_executable_line::RULE;
+        let other = &rules::package::pth_untrusted_path::RULE;
+        let mut ctx = Ctx::new(BudgetLimits::default());
+        for n in 1..=30 {
+            ctx.emit(line(pth, Severity::Low, n));
+        }
+        ctx.emit(line(pth, Severity::High, 31));
+        for n in 32..=34 {
+            ctx.emit(line(other, Severity::Medium, n));
+        }
+        ctx.fold_repeats(&Location::file("x.pth"));
+        let of = |id: &str, s: Severity| -> Vec<&Finding> {
+            ctx.findings
+                .iter()
+                .filter(|f| f.rule.id == id && f.severity == s)
+                .collect()
+        };
+        let low = of(pth.id, Severity::Low);
+        assert_eq!(low.len(), 21);
+        let listed: Vec<&str> = low
+            .iter()
+            .filter(|f| f.folded == 0)
+            .map(|f| f.evidence.as_str())
+            .collect();
+        assert_eq!(listed.len(), 20);
+        assert_eq!(listed[0], "line 1");
+        assert_eq!(listed[19], "line 20");
+        let entry = low.iter().find(|f| f.folded > 0).expect("a fold entry");
+        assert_eq!(entry.folded, 10);
+        assert_eq!(entry.count(), 10);
+        assert_eq!(entry.location.span, Some(Span::Line { line: 21 }));
+        assert!(entry.evidence.contains("line 21"), "{}", entry.evidence);
+        assert_eq!(
+            entry.message,
+            "10 more findings of this rule at low severity in this file, folded into this entry (the first 20 are listed)"
+        );
+        let high = of(pth.id, Severity::High);
+        assert_eq!(high.len(), 1);
+        assert_eq!(high[0].folded, 0);
+        assert_eq!(of(other.id, Severity::Medium).len(), 3);
+        assert_eq!(ctx.findings.iter().map(Finding::count).sum::<u64>(), 34);
+    }
+
+    /// Findings past the thousand held in memory are counted by the same entry.
+    #[test]
+    fn findings_only_counted_in_memory_reach_the_fold_entry() {
+        let pth = &rules::package::pth_executable_line::RULE;
+        let mut ctx = Ctx::new(BudgetLimits::default());
+        for n in 1..=2500 {
+            ctx.emit(line(pth, Severity::Low, n));
+        }
+        assert_eq!(ctx.findings.len() as u64, MAX_FINDINGS_PER_RULE);
+        ctx.fold_repeats(&Location::file("x.pth"));
+        assert_eq!(ctx.findings.len(), 21);
+        let entry = ctx.findings.iter().find(|f| f.folded > 0).expect("entry");
+        assert_eq!(entry.folded, 2480);
+        // Nothing repeated past the bound: folding changes nothing.
+        let mut ctx = Ctx::new(BudgetLimits::default());
+        for n in 1..=20 {
+            ctx.emit(line(pth, Severity::Low, n));
+        }
+        ctx.fold_repeats(&Location::file("x.pth"));
+        assert_eq!(ctx.findings.len(), 20);
+        assert!(ctx.findings.iter().all(|f| f.folded == 0));
     }
 }

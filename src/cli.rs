@@ -75,7 +75,8 @@ pub struct ScanArgs {
     /// the finding's location) and `reason`. Suppressed findings are reported but do not count.
     #[arg(long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
-    /// Skip paths matching GLOB (a bare name matches anywhere; may be repeated).
+    /// Skip paths matching GLOB (a bare name matches anywhere; may be repeated). A glob that
+    /// matches no path is named in a warning on standard error.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
     /// Archive nesting depth bound.

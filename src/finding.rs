@@ -215,6 +215,9 @@ pub struct Finding {
     /// The Python release the finding concerns, when known (from core metadata, a wheel or
     /// sdist name, or a pinned list); see [`Package`].
     pub package: Option<Package>,
+    /// 0 for a finding. For a fold entry ([`crate::analyse::Ctx::fold_repeats`]): how many
+    /// findings of its rule and severity in its file it stands for, none of them listed.
+    pub folded: u64,
 }
 
 /// A Python release: its distribution name as written and its PEP 440 version.
@@ -227,6 +230,16 @@ pub struct Package {
 }
 
 impl Finding {
+    /// How many findings this entry counts for in a summary: the findings it folded for a fold
+    /// entry, else 1.
+    pub fn count(&self) -> u64 {
+        if self.folded > 0 {
+            self.folded
+        } else {
+            1
+        }
+    }
+
     /// Start building a finding for `rule` at `location`.
     pub fn builder(rule: &'static Rule, location: Location) -> FindingBuilder {
         FindingBuilder {
@@ -316,6 +329,7 @@ impl FindingBuilder {
             message: escape_controls(&message),
             evidence: escape_controls(&truncate_chars(&evidence, MAX_EVIDENCE_CHARS)),
             package: self.package,
+            folded: 0,
         }
     }
 }

@@ -171,6 +171,31 @@ fn run_scan(args: &ScanArgs, stderr: &mut dyn Write) -> u8 {
             return EXIT_ERROR;
         }
     };
+    // Both warnings leave the exit code alone: nothing was found wrong, but a typo in a glob
+    // or a path would otherwise pass as a clean scan.
+    for g in &report.unmatched_excludes {
+        let _ = writeln!(
+            stderr,
+            "airlock: warning: --exclude {g:?} matched no path, so it excluded nothing"
+        );
+    }
+    if report.files.is_empty() {
+        let roots: Vec<String> = args
+            .paths
+            .iter()
+            .map(|p| finding::display_path(p))
+            .collect();
+        let excluded = if args.exclude.is_empty() {
+            String::new()
+        } else {
+            " (after --exclude)".to_string()
+        };
+        let _ = writeln!(
+            stderr,
+            "airlock: warning: no files to scan under {}{excluded}",
+            roots.join(", ")
+        );
+    }
     check::advisories::apply(&mut report.files, db.as_ref());
     if db.is_none() {
         // Releases were found but nothing checked them: say so rather than pass silently (a

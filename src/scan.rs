@@ -104,6 +104,8 @@ pub struct ScanReport {
     pub elapsed: Duration,
     /// Policy suppressions that matched no finding, as `rule at glob`.
     pub unused_suppressions: Vec<String>,
+    /// `--exclude` globs that matched no path, as given.
+    pub unmatched_excludes: Vec<String>,
 }
 
 impl ScanReport {
@@ -127,8 +129,8 @@ pub fn scan(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<ScanReport, DiscoverError> {
     let start = Instant::now();
-    let exclude = discover::excludes(&opts.exclude)?;
-    let found = discover::discover(&opts.paths, &exclude);
+    let mut exclude = discover::excludes(&opts.exclude)?;
+    let found = discover::discover(&opts.paths, &mut exclude);
     let total = found.files.len();
     let order = largest_first(&found.files);
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -196,6 +198,7 @@ pub fn scan(
         files,
         elapsed: start.elapsed(),
         unused_suppressions: Vec::new(),
+        unmatched_excludes: found.unmatched_excludes,
     })
 }
 
@@ -485,7 +488,7 @@ pub fn scan_file_with(
         Format::Executable => Some("executable or library, not a model format".to_string()),
         _ => None,
     };
-    ctx.report_dropped(&loc);
+    ctx.fold_repeats(&loc);
     let facts = std::mem::take(&mut ctx.facts);
     let links = std::mem::take(&mut ctx.python_links);
     let mut report = report_of(path, size, format, ctx.findings, ctx.members, reason, false);

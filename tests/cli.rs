@@ -474,3 +474,178 @@ fn json_members_list_the_unread_member_a_finding_names() {
         "{members:#?}"
     );
 }
+
+/// An `--exclude` glob that matches nothing (a typo) is named in one warning on standard
+/// error; globs that matched are not, and the exit code is the scan's own.
+#[test]
+fn an_exclude_glob_that_matches_nothing_is_warned_about() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("malicious")).expect("mkdir");
+    std::fs::write(dir.path().join("malicious/model.bin"), SYSTEM).expect("write");
+    std::fs::write(dir.path().join("w.safetensors"), safetensors()).expect("write");
+    let out = airlock(
+        &[
+            "scan",
+            "-q",
+            "--exclude",
+            "malicous/**",
+            "--exclude",
+            "malicious",
+        ],
+        &[dir.path()],
+    );
+    // `malicious` excluded the pickle, so the scan passes; the typo changes nothing.
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("--exclude")).collect();
+    assert_eq!(
+        warnings,
+        vec![
+            r#"airlock: warning: --exclude "malicous/**" matched no path, so it excluded nothing"#
+        ],
+        "{err}"
+    );
+    // Only the typo: the pickle is scanned and fails the gate, with the same warning.
+    let out = airlock(&["scan", "-q", "--exclude", "malicous/**"], &[dir.path()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(r#"--exclude "malicous/**" matched no path"#),
+        "{err}"
+    );
+    // Every glob matched: no warning.
+    let out = airlock(&["scan", "-q", "--exclude", "*.bin"], &[dir.path()]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+/// A scan that finds no file (an empty folder, or everything excluded) still passes (exit 0:
+/// nothing was found wrong), but says so on standard error rather than looking like a clean
+/// scan, also with `--quiet`.
+#[test]
+fn a_scan_with_no_files_warns_and_passes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).expect("mkdir");
+    for format in ["human", "json", "sarif"] {
+        let out = airlock(&["scan", "-q", "--format", format], &[&empty]);
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            err.trim_end(),
+            format!(
+                "airlock: warning: no files to scan under {}",
+                empty.display()
+            ),
+            "{format}"
+        );
+    }
+    // Everything excluded: the same warning, which says the excludes took part.
+    let full = dir.path().join("full");
+    std::fs::create_dir(&full).expect("mkdir");
+    std::fs::write(full.join("model.bin"), SYSTEM).expect("write");
+    let out = airlock(&["scan", "-q", "--exclude", "*.bin"], &[&full]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "no files to scan under {} (after --exclude)",
+            full.display()
+        )),
+        "{err}"
+    );
+    // A folder with a file: no such warning.
+    let out = airlock(&["scan", "-q"], &[&full]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("no files to scan"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The example in `docs/json-output.md` is the real output of the command it names (it lacked
+/// `summary.suppressed` once): every field and value, all but the wall time and the version.
+#[test]
+fn the_json_example_in_the_docs_is_real_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/json-output.md")).expect("read the doc");
+    let start = doc.find("```json\n").expect("a json block") + "```json\n".len();
+    let len = doc[start..].find("```").expect("the block ends");
+    let mut example: serde_json::Value =
+        serde_json::from_str(&doc[start..start + len]).expect("the example is JSON");
+    let out = Command::new(env!("CARGO_BIN_EXE_airlock"))
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "examples/malicious/renamed_member.pt",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("airlock runs");
+    assert_eq!(out.status.code(), Some(1));
+    let mut real: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    for v in [&mut example, &mut real] {
+        assert!(v["summary"]["elapsed_seconds"].is_f64(), "{v:#}");
+        v["summary"]["elapsed_seconds"] = serde_json::Value::from(0.0);
+        v["tool"]["version"] = serde_json::Value::from("x");
+    }
+    assert_eq!(example, real);
+    assert_eq!(real["summary"]["suppressed"], 0);
+}
+
+/// A `.pth` of 30 executable lines of one shape: 30 low findings of one rule. Every format
+/// lists the first 20 and one fold entry counting the other 10, the summaries count all 30 and
+/// say 10 were folded, the verdict stays clean (JSON), and the human report heads the file
+/// `notes`, not `clean` above its findings.
+#[test]
+fn repeated_low_findings_are_folded_and_the_file_is_headed_notes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pth = dir.path().join("many.pth");
+    let text: String = (0..30)
+        .map(|i| format!("import m{i}; m{i}.setup()\n"))
+        .collect();
+    std::fs::write(&pth, text).expect("write");
+
+    let out = airlock(&["scan", "--format", "json"], &[&pth]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["summary"]["findings"]["low"], 30, "{doc:#}");
+    assert_eq!(doc["summary"]["folded"], 10);
+    let file = &doc["files"][0];
+    assert_eq!(file["verdict"], "clean");
+    let findings = file["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 21, "{findings:#?}");
+    assert!(findings
+        .iter()
+        .all(|f| f["rule"] == "pth-executable-line" && f["severity"] == "low"));
+    let entries: Vec<&serde_json::Value> =
+        findings.iter().filter(|f| f["folded"].is_u64()).collect();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["folded"], 10);
+    assert_eq!(entries[0]["location"]["span"]["line"], 21);
+    assert!(entries[0]["evidence"]
+        .as_str()
+        .is_some_and(|e| e.contains("import m20; m20.setup()")));
+
+    let out = airlock(&["scan", "--format", "sarif"], &[&pth]);
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).expect("sarif");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 21);
+    let folded: Vec<u64> = results
+        .iter()
+        .filter_map(|r| r["properties"]["folded"].as_u64())
+        .collect();
+    assert_eq!(folded, vec![10]);
+
+    let out = airlock(&["scan"], &[&pth]);
+    let human = String::from_utf8_lossy(&out.stdout);
+    let first = human.lines().next().unwrap_or_default();
+    assert_eq!(first, format!("notes {} [pth]", pth.display()), "{human}");
+    assert!(!human.contains("clean "), "{human}");
+    assert_eq!(
+        human.lines().last().map(summary).as_deref(),
+        Some("1 file in T: 0 malicious, 0 suspicious, 1 clean, 0 unanalysed; 30 findings: 0 critical, 0 high, 0 medium, 30 low, 0 info; 10 folded (repeats of a rule not listed one by one)"),
+        "{human}"
+    );
+}

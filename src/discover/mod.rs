@@ -31,6 +31,49 @@ pub struct Discovered {
     /// Links inside a root to Hugging Face cache blobs: (link, canonical blob). Each blob is in
     /// `files` once, under the first of its links.
     pub blob_links: Vec<(PathBuf, PathBuf)>,
+    /// `--exclude` globs that matched no path of the walk, as given (a typo excludes
+    /// nothing, so the CLI warns about them).
+    pub unmatched_excludes: Vec<String>,
+}
+
+/// The `--exclude` globs, matched as one set, with which of them matched a path.
+#[derive(Debug)]
+pub struct Excludes {
+    set: GlobSet,
+    /// The globs as given; user glob `i` is patterns `2i` and `2i + 1` of `set`.
+    globs: Vec<String>,
+    used: Vec<bool>,
+}
+
+impl Excludes {
+    /// True when there is no glob.
+    pub fn is_empty(&self) -> bool {
+        self.globs.is_empty()
+    }
+
+    /// True when a glob matches `rel` (the path under its root) or `path` (as shown); marks
+    /// the globs that matched.
+    fn matches(&mut self, rel: &Path, path: &Path) -> bool {
+        if !(self.set.is_match(rel) || self.set.is_match(path)) {
+            return false;
+        }
+        for p in [rel, path] {
+            for i in self.set.matches(p) {
+                self.used[i / 2] = true;
+            }
+        }
+        true
+    }
+
+    /// The globs that have matched no path so far, as given.
+    fn unmatched(&self) -> Vec<String> {
+        self.globs
+            .iter()
+            .zip(&self.used)
+            .filter(|(_, used)| !**used)
+            .map(|(g, _)| g.clone())
+            .collect()
+    }
 }
 
 /// Errors that stop discovery before it starts.
@@ -48,7 +91,7 @@ pub enum DiscoverError {
 
 /// Build the exclude matcher from `--exclude` globs. A glob without a `/` matches a file or
 /// folder name anywhere; one with `/` matches the path.
-pub fn excludes(globs: &[String]) -> Result<GlobSet, DiscoverError> {
+pub fn excludes(globs: &[String]) -> Result<Excludes, DiscoverError> {
     let mut b = GlobSetBuilder::new();
     for g in globs {
         let pattern = if g.contains('/') {
@@ -63,14 +106,19 @@ pub fn excludes(globs: &[String]) -> Result<GlobSet, DiscoverError> {
             })?);
         }
     }
-    b.build().map_err(|source| DiscoverError::BadGlob {
+    let set = b.build().map_err(|source| DiscoverError::BadGlob {
         glob: globs.join(","),
         source,
+    })?;
+    Ok(Excludes {
+        set,
+        globs: globs.to_vec(),
+        used: vec![false; globs.len()],
     })
 }
 
-/// Walk `roots`.
-pub fn discover(roots: &[PathBuf], exclude: &GlobSet) -> Discovered {
+/// Walk `roots`, skipping what `exclude` matches (a path named as a root is never excluded).
+pub fn discover(roots: &[PathBuf], exclude: &mut Excludes) -> Discovered {
     let mut out = Discovered::default();
     for root in roots {
         let meta = match std::fs::symlink_metadata(root) {
@@ -101,6 +149,7 @@ pub fn discover(roots: &[PathBuf], exclude: &GlobSet) -> Discovered {
         }
         walk(root, &dunce(root), exclude, &mut out);
     }
+    out.unmatched_excludes = exclude.unmatched();
     analyse_blobs_at_links(&mut out);
     out.files
         .sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
@@ -186,7 +235,7 @@ fn dunce(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn walk(root: &Path, canon_root: &Path, exclude: &GlobSet, out: &mut Discovered) {
+fn walk(root: &Path, canon_root: &Path, exclude: &mut Excludes, out: &mut Discovered) {
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(false)
         .follow_links(false)
@@ -207,10 +256,7 @@ fn walk(root: &Path, canon_root: &Path, exclude: &GlobSet, out: &mut Discovered)
         let rel = path.strip_prefix(root).unwrap_or(path);
         // A glob may be written against the path relative to the root or against the path as
         // the report shows it (`examples/malicious/**` when scanning `examples/`).
-        if !exclude.is_empty()
-            && !rel.as_os_str().is_empty()
-            && (exclude.is_match(rel) || exclude.is_match(path))
-        {
+        if !exclude.is_empty() && !rel.as_os_str().is_empty() && exclude.matches(rel, path) {
             continue;
         }
         let Some(ft) = entry.file_type() else {

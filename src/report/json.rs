@@ -41,6 +41,8 @@ struct JsonSummary {
     findings: FindingCounts,
     /// Findings a policy suppressed (counted in no severity).
     suppressed: usize,
+    /// Findings counted in `findings` but folded into a fold entry, not listed one by one.
+    folded: usize,
     elapsed_seconds: f64,
 }
 
@@ -135,6 +137,14 @@ struct JsonFinding<'a> {
     /// The Python release the finding concerns, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     package: Option<JsonPackage<'a>>,
+    /// For a fold entry: how many findings of its rule and severity in its file it stands for,
+    /// none of them listed; absent for every other finding.
+    #[serde(skip_serializing_if = "is_zero")]
+    folded: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -187,6 +197,7 @@ fn finding(f: &Finding) -> JsonFinding<'_> {
             name: &p.name,
             version: &p.version,
         }),
+        folded: f.folded,
     }
 }
 
@@ -214,6 +225,7 @@ pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
                 info,
             },
             suppressed: s.suppressed,
+            folded: s.folded,
             elapsed_seconds: report.elapsed.as_secs_f64(),
         },
         files: report

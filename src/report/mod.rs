@@ -32,10 +32,14 @@ pub struct Summary {
     pub clean: usize,
     /// Files not analysed (not a model format, unreadable).
     pub unanalysed: usize,
-    /// Findings by severity, `[info, low, medium, high, critical]`.
+    /// Findings by severity, `[info, low, medium, high, critical]`, folded ones included (a
+    /// fold entry counts as the findings it stands for, [`crate::Finding::count`]).
     pub by_severity: [usize; 5],
     /// Findings a policy suppressed (not in `by_severity`).
     pub suppressed: usize,
+    /// Findings in `by_severity` that are not listed one by one but counted by a fold entry
+    /// ([`crate::analyse::Ctx::fold_repeats`]).
+    pub folded: usize,
 }
 
 impl Summary {
@@ -54,10 +58,17 @@ impl Summary {
                 Verdict::Unanalysed => s.unanalysed += 1,
             }
         }
+        let n = |f: &crate::Finding| usize::try_from(f.count()).unwrap_or(usize::MAX);
         for f in report.findings() {
-            s.by_severity[f.severity as usize] += 1;
+            s.by_severity[f.severity as usize] += n(f);
+            s.folded += usize::try_from(f.folded).unwrap_or(usize::MAX);
         }
-        s.suppressed = report.files.iter().map(|f| f.suppressed.len()).sum();
+        s.suppressed = report
+            .files
+            .iter()
+            .flat_map(|f| f.suppressed.iter())
+            .map(|(x, _)| n(x))
+            .sum();
         s
     }
 

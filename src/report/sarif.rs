@@ -1,6 +1,9 @@
 //! SARIF 2.1.0 output for code-scanning dashboards, from a small model of our own.
 //!
-//! One `reportingDescriptor` per rule id with its help text and URI; one result per finding.
+//! One `reportingDescriptor` per rule id that a result references, with its help text and URI;
+//! one result per finding. Only referenced rules are listed: every rule's documentation made a
+//! small scan's log 866 KB. SARIF 2.1.0 §3.19.23 does not ask for every rule the tool has, and
+//! each result's `ruleIndex` (§3.27.6) points into the array written.
 //! A finding inside an archive member points at the file on disk and names the member chain in
 //! its message and in `properties.members`; a byte offset in the file itself becomes a
 //! `region.byteOffset`. Source: OASIS SARIF 2.1.0 (errata 01).
@@ -141,6 +144,10 @@ struct ResultProps {
     /// The Python release the result concerns, when known: `{name, version}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     package: Option<PackageProps>,
+    /// For a fold entry: how many findings of its rule and severity in its file it stands for
+    /// (JSON `folded`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    folded: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -228,8 +235,8 @@ fn uri(path: &std::path::Path) -> String {
     out
 }
 
-fn result(f: &Finding) -> ResultObj {
-    let idx = RULES.iter().position(|r| r.id == f.rule.id).unwrap_or(0);
+/// `result` for a finding whose rule is entry `idx` of `tool.driver.rules`.
+fn result(f: &Finding, idx: usize) -> ResultObj {
     let in_member = !f.location.members.is_empty();
     let region = match (&f.location.span, in_member) {
         (Some(Span::Offset { offset }) | Some(Span::Opcode { offset, .. }), false) => {
@@ -273,12 +280,36 @@ fn result(f: &Finding) -> ResultObj {
                 name: p.name.clone(),
                 version: p.version.clone(),
             }),
+            folded: (f.folded > 0).then_some(f.folded),
         },
     }
 }
 
+/// The rules `findings` reference, in registry order (so the log is deterministic), each once.
+fn referenced<'a>(findings: impl Iterator<Item = &'a Finding>) -> Vec<&'static Rule> {
+    let used: std::collections::BTreeSet<&str> = findings.map(|f| f.rule.id).collect();
+    RULES
+        .iter()
+        .copied()
+        .filter(|r| used.contains(r.id))
+        .collect()
+}
+
 /// Write the report as a SARIF 2.1.0 log with one run.
 pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
+    let suppressed = || {
+        report
+            .files
+            .iter()
+            .flat_map(|f| f.suppressed.iter().map(|(x, reason)| (x, reason)))
+    };
+    let rules = referenced(report.findings().chain(suppressed().map(|(x, _)| x)));
+    let index = |f: &Finding| {
+        rules
+            .iter()
+            .position(|r| r.id == f.rule.id)
+            .expect("every finding's rule is in the referenced list")
+    };
     let log = Log {
         schema: SCHEMA_URI,
         version: "2.1.0",
@@ -288,21 +319,19 @@ pub fn write(out: &mut dyn Write, report: &ScanReport) -> io::Result<()> {
                     name: "airlock",
                     version: env!("CARGO_PKG_VERSION"),
                     information_uri: env!("CARGO_PKG_REPOSITORY"),
-                    rules: RULES.iter().map(|r| rule_obj(r)).collect(),
+                    rules: rules.iter().map(|r| rule_obj(r)).collect(),
                 },
             },
             results: report
                 .findings()
-                .map(result)
-                .chain(report.files.iter().flat_map(|f| {
-                    f.suppressed.iter().map(|(x, reason)| {
-                        let mut r = result(x);
-                        r.suppressions.push(SuppressionObj {
-                            kind: "external",
-                            justification: reason.clone(),
-                        });
-                        r
-                    })
+                .map(|f| result(f, index(f)))
+                .chain(suppressed().map(|(x, reason)| {
+                    let mut r = result(x, index(x));
+                    r.suppressions.push(SuppressionObj {
+                        kind: "external",
+                        justification: reason.clone(),
+                    });
+                    r
                 }))
                 .collect(),
         }],
