@@ -375,7 +375,7 @@ pub(crate) fn is_process(name: &str) -> bool {
 fn command_spawn(name: &str, args: Option<tree_sitter::Node<'_>>, src: &[u8]) -> bool {
     name.rsplit('.').next() == Some("spawn")
         && args.and_then(|a| positional(a, 0)).is_some_and(|f| {
-            matches!(f.kind(), "list" | "tuple")
+            matches!(f.kind_name(), "list" | "tuple")
                 && f.named_child(0)
                     .is_some_and(|x| string_value(x, src).is_some())
         })
@@ -534,7 +534,7 @@ fn sends_secrets(
         if seen > 4096 {
             return None;
         }
-        match x.kind() {
+        match x.kind_name() {
             // A variable that holds the environment or a key file's content
             // (`data = dict(os.environ)` … `post(json=data)`).
             "identifier" => {
@@ -547,8 +547,8 @@ fn sends_secrets(
                 // and so are its `items()`, `values()` and `copy()`
                 // (`{k: v for k, v in os.environ.items()}`).
                 let parent_is_lookup = x.parent().is_some_and(|p| {
-                    p.kind() == "subscript"
-                        || (p.kind() == "attribute"
+                    p.kind_name() == "subscript"
+                        || (p.kind_name() == "attribute"
                             && !field(p, F::Attribute).is_some_and(|a| {
                                 matches!(text(a, src), "items" | "values" | "copy")
                             }))
@@ -571,7 +571,7 @@ fn sends_secrets(
                 let mut c = x.walk();
                 let fields: Vec<_> = x
                     .named_children(&mut c)
-                    .filter(|ch| ch.kind() == "interpolation")
+                    .filter(|ch| ch.kind_name() == "interpolation")
                     .collect();
                 stack.extend(fields);
                 continue;
@@ -627,7 +627,7 @@ fn holds_secret(
         if seen > 256 {
             break;
         }
-        match x.kind() {
+        match x.kind_name() {
             "identifier" => {
                 if let Some(w) = secret_vars.get(text(x, src)) {
                     return Some(w.clone());
@@ -690,7 +690,7 @@ fn chain_reaches(
 ) -> bool {
     let mut cur = n;
     for _ in 0..bound {
-        let next = match cur.kind() {
+        let next = match cur.kind_name() {
             "identifier" => return tainted.contains(text(cur, src)),
             "attribute" => field(cur, F::Object),
             "await" | "parenthesized_expression" => cur.named_child(0),
@@ -718,7 +718,7 @@ fn literal_code(n: tree_sitter::Node<'_>, src: &[u8], depth: u32) -> bool {
     if depth > 32 {
         return false;
     }
-    match n.kind() {
+    match n.kind_name() {
         "string" => string_value(n, src).is_some(),
         "none" => true,
         "parenthesized_expression" => n
@@ -746,7 +746,7 @@ fn positional(args: tree_sitter::Node<'_>, i: usize) -> Option<tree_sitter::Node
     let mut c = args.walk();
     let found = args
         .named_children(&mut c)
-        .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+        .filter(|x| !matches!(x.kind_name(), "keyword_argument" | "comment"))
         .nth(i);
     found
 }
@@ -762,10 +762,10 @@ fn dynamic_call(
     src: &[u8],
 ) -> Option<&'static str> {
     let plain = |n: Option<tree_sitter::Node<'_>>| {
-        n.is_some_and(|n| n.kind() == "string" && string_value(n, src).is_some())
+        n.is_some_and(|n| n.kind_name() == "string" && string_value(n, src).is_some())
     };
     let is = |f: &dyn Fn(&str) -> bool| names.iter().any(|n| f(n));
-    let args = args.filter(|a| a.kind() == "argument_list");
+    let args = args.filter(|a| a.kind_name() == "argument_list");
     if is(&is_exec) {
         if let Some(first) = args.and_then(|a| positional(a, 0)) {
             if !literal_code(first, src, 0) {
@@ -788,13 +788,13 @@ fn dynamic_call(
         return Some("import of a computed module name");
     }
     let mut f = fnode;
-    while f.kind() == "parenthesized_expression" {
+    while f.kind_name() == "parenthesized_expression" {
         match f.named_child(0) {
             Some(c) => f = c,
             None => break,
         }
     }
-    match f.kind() {
+    match f.kind_name() {
         "lambda" => Some("a lambda called where it is written"),
         "subscript" => {
             let v = field(f, F::Value)
@@ -812,7 +812,7 @@ fn dynamic_call(
                 )
                 || (v.starts_with("vars(") || v == "vars()")
                 || field(f, F::Value).is_some_and(|x| {
-                    x.kind() == "call"
+                    x.kind_name() == "call"
                         && field(x, F::Function).is_some_and(|g| text(g, src) == "vars")
                 });
             namespace.then_some("a call of an entry looked up in a namespace")
@@ -848,7 +848,7 @@ fn namespace_pick(
 ) -> Option<String> {
     let mut cur = f;
     for _ in 0..8 {
-        cur = match cur.kind() {
+        cur = match cur.kind_name() {
             "parenthesized_expression" => cur.named_child(0)?,
             "subscript" => field(cur, F::Value)?,
             "call" => {
@@ -858,7 +858,7 @@ fn namespace_pick(
                 }
                 // `next(x for x in …)`: the generator is the whole argument list.
                 let a = field(cur, F::Arguments)?;
-                if a.kind() == "generator_expression" {
+                if a.kind_name() == "generator_expression" {
                     a
                 } else {
                     positional(a, 0)?
@@ -872,7 +872,7 @@ fn namespace_pick(
         };
     }
     if !matches!(
-        cur.kind(),
+        cur.kind_name(),
         "list_comprehension"
             | "generator_expression"
             | "set_comprehension"
@@ -883,7 +883,7 @@ fn namespace_pick(
     let mut c = cur.walk();
     let clause = cur
         .named_children(&mut c)
-        .find(|x| x.kind() == "for_in_clause")?;
+        .find(|x| x.kind_name() == "for_in_clause")?;
     let mut it = field(clause, F::Right)?;
     let module_of = |m: tree_sitter::Node<'_>| -> Option<String> {
         let r = names
@@ -892,7 +892,7 @@ fn namespace_pick(
         RUNNING_MODULES.contains(&r.as_str()).then_some(r)
     };
     for _ in 0..4 {
-        match it.kind() {
+        match it.kind_name() {
             "call" => {
                 let g = field(it, F::Function)?;
                 let first = field(it, F::Arguments).and_then(|a| positional(a, 0));
@@ -906,7 +906,7 @@ fn namespace_pick(
                     _ => {}
                 }
                 // `vars(os).items()`, `os.__dict__.values()`.
-                if g.kind() != "attribute"
+                if g.kind_name() != "attribute"
                     || !matches!(
                         field(g, F::Attribute).map(|a| text(a, src)),
                         Some("items" | "values" | "keys")
@@ -1322,7 +1322,7 @@ fn command_items(
     computed: bool,
 ) -> Option<String> {
     let first = positional(args, 0)?;
-    if matches!(first.kind(), "list" | "tuple") {
+    if matches!(first.kind_name(), "list" | "tuple") {
         let mut c = first.walk();
         let words: Vec<String> = first
             .named_children(&mut c)
@@ -1364,7 +1364,7 @@ fn names_identity(
     names: &Names,
     scope: usize,
 ) -> Option<String> {
-    match n.kind() {
+    match n.kind_name() {
         "call" => {
             let f = field(n, F::Function)?;
             let spelled = dotted(f, src);
@@ -1418,7 +1418,7 @@ fn names_identity(
             let a = field(n, F::Attribute).map(|a| text(a, src))?;
             let o = field(n, F::Object)?;
             let on = |suffix: &str| {
-                o.kind() == "call"
+                o.kind_name() == "call"
                     && field(o, F::Function).is_some_and(|f| {
                         let d = dotted(f, src);
                         d.ends_with(suffix)
@@ -1444,7 +1444,7 @@ fn names_identity(
             if environ && key.as_deref().is_some_and(identity_variable) {
                 return Some(short(text(n, src)));
             }
-            let uname = v.kind() == "call"
+            let uname = v.kind_name() == "call"
                 && field(v, F::Function).is_some_and(|f| dotted(f, src).ends_with("uname"));
             (uname && text(k, src) == "1").then(|| short(text(n, src)))
         }
@@ -1491,14 +1491,14 @@ fn loop_constants(k: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
     let mut cur = k;
     for _ in 0..8 {
         let Some(p) = cur.parent() else { break };
-        let clauses: Vec<tree_sitter::Node<'_>> = match p.kind() {
+        let clauses: Vec<tree_sitter::Node<'_>> = match p.kind_name() {
             "list_comprehension"
             | "dictionary_comprehension"
             | "set_comprehension"
             | "generator_expression" => {
                 let mut c = p.walk();
                 p.named_children(&mut c)
-                    .filter(|x| x.kind() == "for_in_clause")
+                    .filter(|x| x.kind_name() == "for_in_clause")
                     .collect()
             }
             "for_statement" => vec![p],
@@ -1506,7 +1506,7 @@ fn loop_constants(k: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
         };
         for cl in clauses {
             let left = field(cl, F::Left).map(|l| text(l, src));
-            let right = field(cl, F::Right).filter(|r| matches!(r.kind(), "tuple" | "list"));
+            let right = field(cl, F::Right).filter(|r| matches!(r.kind_name(), "tuple" | "list"));
             if let (Some(l), Some(r)) = (left, right) {
                 if l == var {
                     let mut c = r.walk();
@@ -1551,7 +1551,7 @@ fn environ_dumped(
     // A loop or comprehension whose iterable is `x` and whose body reads values.
     let reads_values = |x: tree_sitter::Node<'_>| {
         let Some(l) = x.parent() else { return false };
-        let body = match l.kind() {
+        let body = match l.kind_name() {
             "for_in_clause" => l.parent(),
             "for_statement" => Some(l),
             _ => None,
@@ -1564,7 +1564,7 @@ fn environ_dumped(
                     .any(|w| t.contains(w))
         })
     };
-    let whole = match p.kind() {
+    let whole = match p.kind_name() {
         "attribute" => {
             field(p, F::Object).is_some_and(|o| o.id() == n.id())
                 && field(p, F::Attribute).is_some_and(|a| {
@@ -1626,11 +1626,11 @@ fn environ_dumped(
     // (`json.dumps(dict(os.environ))`) or returned from a helper and sent (tester t25 cs12) is
     // a dump.
     let kept = |x: tree_sitter::Node<'_>| {
-        x.parent().is_some_and(|q| match q.kind() {
+        x.parent().is_some_and(|q| match q.kind_name() {
             "assignment" => {
                 field(q, F::Right).is_some_and(|r| r.id() == x.id())
                     && field(q, F::Left)
-                        .filter(|l| l.kind() == "identifier")
+                        .filter(|l| l.kind_name() == "identifier")
                         .is_some_and(|l| {
                             let name = text(l, src);
                             [format!("env={name}"), format!("env = {name}")]
@@ -1648,17 +1648,18 @@ fn environ_dumped(
             _ => false,
         })
     };
-    let copy = match p.kind() {
+    let copy = match p.kind_name() {
         "attribute" => {
             field(p, F::Attribute).is_some_and(|a| matches!(text(a, src), "copy" | "__copy__"))
-                && p.parent().is_some_and(|c| c.kind() == "call" && kept(c))
+                && p.parent()
+                    .is_some_and(|c| c.kind_name() == "call" && kept(c))
         }
         "argument_list" => p.parent().is_some_and(|c| {
             field(c, F::Function).is_some_and(|f| text(f, src) == "dict") && kept(c)
         }),
         "dictionary_splat" => p
             .parent()
-            .is_some_and(|d| d.kind() == "dictionary" && kept(d)),
+            .is_some_and(|d| d.kind_name() == "dictionary" && kept(d)),
         _ => false,
     };
     whole.then(|| (short(text(p, src)), copy))
@@ -1684,13 +1685,13 @@ fn carries_identity(
             return None;
         }
         let counts = !dns || built;
-        if x.kind() == "identifier" {
+        if x.kind_name() == "identifier" {
             if counts && tainted.contains(text(x, src)) {
                 return Some(text(x, src).to_string());
             }
             continue;
         }
-        if matches!(x.kind(), "call" | "attribute" | "subscript") {
+        if matches!(x.kind_name(), "call" | "attribute" | "subscript") {
             if let Some(who) = names_identity(x, src, names, scope) {
                 if counts {
                     return Some(who);
@@ -1700,7 +1701,7 @@ fn carries_identity(
         }
         // A name lookup's argument is built when it passes through an operator, an f-string,
         // a `format`/`join`/`%`, or any call other than an environment read's default.
-        let builds = match x.kind() {
+        let builds = match x.kind_name() {
             "binary_operator" | "string" | "concatenated_string" => true,
             "call" => field(x, F::Function).is_none_or(|f| {
                 let d = dotted(f, src);
@@ -1748,7 +1749,7 @@ fn stored_or_deleted(n: tree_sitter::Node<'_>) -> bool {
         let Some(p) = cur.parent() else {
             return false;
         };
-        match p.kind() {
+        match p.kind_name() {
             "assignment" => return field(p, F::Left).is_some_and(|l| l.id() == cur.id()),
             "delete_statement" => return true,
             "pattern_list" | "tuple_pattern" | "list_pattern" | "expression_list" => cur = p,
@@ -1766,7 +1767,7 @@ fn reads_env(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     let Some(p) = n.parent() else {
         return false;
     };
-    match p.kind() {
+    match p.kind_name() {
         "subscript" => {
             field(p, F::Value).is_some_and(|v| text(v, src).ends_with("environ"))
                 && !stored_or_deleted(p)
@@ -2031,7 +2032,7 @@ fn server_class(name: &str) -> bool {
 /// Whether a server address names every interface: `('0.0.0.0', p)`, `('', p)`, `('::', p)`
 /// (`make_server('0.0.0.0', p, app)` names the host first).
 fn all_interfaces(addr: tree_sitter::Node<'_>, src: &[u8]) -> bool {
-    let host = if addr.kind() == "tuple" {
+    let host = if addr.kind_name() == "tuple" {
         addr.named_child(0)
     } else {
         Some(addr)
@@ -2242,7 +2243,7 @@ fn miner_argument(
     let mut lists = Vec::new();
     let mut c = args.walk();
     for x in args.named_children(&mut c).take(32) {
-        let x = if x.kind() == "keyword_argument" {
+        let x = if x.kind_name() == "keyword_argument" {
             match field(x, F::Value) {
                 Some(v) => v,
                 None => continue,
@@ -2250,7 +2251,7 @@ fn miner_argument(
         } else {
             x
         };
-        if matches!(x.kind(), "list" | "tuple") {
+        if matches!(x.kind_name(), "list" | "tuple") {
             lists.push(x);
         }
     }
@@ -2497,6 +2498,38 @@ static FIELD_IDS: std::sync::LazyLock<[u16; FIELD_NAMES.len()]> = std::sync::Laz
     FIELD_NAMES.map(|n| language.field_id_for_name(n).map_or(0, |id| id.get()))
 });
 
+/// The names of tree-sitter-python's node kinds by kind id (`Language::node_kind_for_id`),
+/// read once: `Node::kind` measures and validates the C string on every call, and the walks
+/// ask for a node's kind millions of times in a large package.
+static KIND_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let language: tree_sitter::Language = tree_sitter_python::LANGUAGE.into();
+    (0..language.node_kind_count())
+        .map(|id| {
+            u16::try_from(id)
+                .ok()
+                .and_then(|id| language.node_kind_for_id(id))
+                .unwrap_or("")
+        })
+        .collect()
+});
+
+/// [`tree_sitter::Node::kind`] by table ([`KIND_NAMES`]): the same name (alias-aware, as
+/// both go by the node's symbol), without the per-call measuring.
+pub(crate) trait KindName {
+    /// The node's kind, as tree-sitter-python's grammar names it (`"call"`, `"identifier"`).
+    fn kind_name(&self) -> &'static str;
+}
+
+impl KindName for tree_sitter::Node<'_> {
+    #[inline]
+    fn kind_name(&self) -> &'static str {
+        match KIND_NAMES.get(usize::from(self.kind_id())) {
+            Some(k) if !k.is_empty() => k,
+            _ => self.kind(),
+        }
+    }
+}
+
 /// The child of `n` in field `f`.
 fn field<'t>(n: tree_sitter::Node<'t>, f: F) -> Option<tree_sitter::Node<'t>> {
     match FIELD_IDS[f as usize] {
@@ -2522,7 +2555,7 @@ fn dotted(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
         if suffix.len() >= MAX_CHAIN || calls > MAX_CALL_LINKS {
             break "?";
         }
-        match cur.kind() {
+        match cur.kind_name() {
             "identifier" => break text(cur, src),
             "attribute" => match (field(cur, F::Object), field(cur, F::Attribute)) {
                 (Some(o), Some(a)) => {
@@ -2571,7 +2604,7 @@ fn long_call_chain(n: tree_sitter::Node<'_>) -> bool {
     let mut cur = n;
     let mut calls = 0;
     for _ in 0..4 * MAX_CALL_LINKS {
-        let next = match cur.kind() {
+        let next = match cur.kind_name() {
             "call" => {
                 calls += 1;
                 if calls > MAX_CALL_LINKS {
@@ -2593,7 +2626,7 @@ fn long_call_chain(n: tree_sitter::Node<'_>) -> bool {
 
 /// The value of a plain string literal, its escapes undone as Python does, or `None`.
 fn string_value(n: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
-    if n.kind() != "string" {
+    if n.kind_name() != "string" {
         return None;
     }
     // Escapes undone (`'C:\\Users'` is `C:\Users`; tree-sitter-python puts escape sequences
@@ -2604,7 +2637,7 @@ fn string_value(n: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
     let mut content = String::new();
     let mut c = n.walk();
     for ch in n.named_children(&mut c) {
-        match ch.kind() {
+        match ch.kind_name() {
             "string_content" => content.push_str(text(ch, src)),
             "interpolation" => return None,
             _ => {}
@@ -2621,7 +2654,8 @@ fn keyword<'t>(
 ) -> Option<tree_sitter::Node<'t>> {
     let mut c = args.walk();
     let found = args.named_children(&mut c).find(|kw| {
-        kw.kind() == "keyword_argument" && field(*kw, F::Name).is_some_and(|k| text(k, src) == name)
+        kw.kind_name() == "keyword_argument"
+            && field(*kw, F::Name).is_some_and(|k| text(k, src) == name)
     });
     found.and_then(|kw| field(kw, F::Value))
 }
@@ -2635,7 +2669,7 @@ fn calls_within(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usiz
         if out.len() > 64 {
             break;
         }
-        if x.kind() == "call" {
+        if x.kind_name() == "call" {
             if let Some(f) = field(x, F::Function) {
                 out.push(dotted(f, src));
                 if let Some(r) = names.resolve(f, src, scope) {
@@ -2717,7 +2751,7 @@ fn argument_strings(
             _ => string_value(x, src).into_iter().collect(),
         }
     };
-    match n.kind() {
+    match n.kind_name() {
         "list" | "tuple" => {
             let mut c = n.walk();
             n.named_children(&mut c)
@@ -2750,7 +2784,7 @@ fn setup_declarations(
     if let Some(v) = keyword(args, src, "entry_points") {
         let line = v.start_position().row + 1;
         let mut groups: Vec<(usize, String, Vec<String>)> = Vec::new();
-        if v.kind() == "dictionary" {
+        if v.kind_name() == "dictionary" {
             let mut c = v.walk();
             for pair in v.named_children(&mut c).take(MAX_SETUP_DECL) {
                 let (Some(k), Some(val)) = (field(pair, F::Key), field(pair, F::Value)) else {
@@ -2821,7 +2855,8 @@ fn setup_declarations(
             .iter()
             .filter_map(|k| keyword(args, src, k))
             .collect();
-    if let Some(v) = keyword(args, src, "extras_require").filter(|v| v.kind() == "dictionary") {
+    if let Some(v) = keyword(args, src, "extras_require").filter(|v| v.kind_name() == "dictionary")
+    {
         let mut c = v.walk();
         lists.extend(
             v.named_children(&mut c)
@@ -2870,7 +2905,7 @@ fn requirement_strings(
             _ => string_value(x, src).map(|v| (at, v)).into_iter().collect(),
         }
     };
-    match n.kind() {
+    match n.kind_name() {
         "list" | "tuple" => {
             let mut c = n.walk();
             n.named_children(&mut c)
@@ -2893,7 +2928,9 @@ enum Step<'t> {
     Visit {
         node: tree_sitter::Node<'t>,
         in_fn: bool,
-        func: Option<String>,
+        /// The outermost function (or `Class.`) the node is in; shared, as every node of a
+        /// body carries it.
+        func: Option<std::rc::Rc<str>>,
         scope: usize,
         /// The node is in a branch of its scope (`if`, `try`, a loop body): its bindings may
         /// not happen ([`Names::bind_in_branch`]).
@@ -2912,7 +2949,7 @@ enum Step<'t> {
 fn list_operand(n: tree_sitter::Node<'_>) -> bool {
     let mut cur = n;
     for _ in 0..64 {
-        match cur.kind() {
+        match cur.kind_name() {
             "binary_operator" => match field(cur, F::Left) {
                 Some(l) => cur = l,
                 None => return false,
@@ -2937,8 +2974,8 @@ fn shell_keyword(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     let mut c = args.walk();
     let first_is_list = args
         .named_child(0)
-        .is_some_and(|f| matches!(f.kind(), "list" | "tuple"));
-    let found = args.named_children(&mut c).any(|k| match k.kind() {
+        .is_some_and(|f| matches!(f.kind_name(), "list" | "tuple"));
+    let found = args.named_children(&mut c).any(|k| match k.kind_name() {
         "keyword_argument" => {
             field(k, F::Name).is_some_and(|n| text(n, src) == "shell")
                 && field(k, F::Value)
@@ -2958,7 +2995,7 @@ fn shell_by_keyword(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     let kids: Vec<tree_sitter::Node<'_>> = args.named_children(&mut c).take(16).collect();
     let keyword = |name: &str| {
         kids.iter().find_map(|k| {
-            (k.kind() == "keyword_argument"
+            (k.kind_name() == "keyword_argument"
                 && field(*k, F::Name).is_some_and(|n| text(n, src) == name))
             .then(|| field(*k, F::Value))
             .flatten()
@@ -2983,7 +3020,7 @@ fn shell_by_keyword(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     }
     let Some(first) = kids
         .first()
-        .filter(|f| matches!(f.kind(), "list" | "tuple"))
+        .filter(|f| matches!(f.kind_name(), "list" | "tuple"))
     else {
         return false;
     };
@@ -3003,7 +3040,7 @@ fn shell_by_keyword(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
 }
 
 fn shell_list(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
-    if !matches!(n.kind(), "list" | "tuple") {
+    if !matches!(n.kind_name(), "list" | "tuple") {
         return false;
     }
     let mut c = n.walk();
@@ -3282,7 +3319,7 @@ fn command_prefix(
                 .bytes()
                 .map(|b| String::from_utf8_lossy(&b[..b.len().min(256)]).into_owned());
         }
-        match cur.kind() {
+        match cur.kind_name() {
             "binary_operator" => cur = field(cur, F::Left)?,
             "parenthesized_expression" => cur = cur.named_child(0)?,
             "string" => {
@@ -3290,7 +3327,7 @@ fn command_prefix(
                 let mut out = String::new();
                 let mut c = cur.walk();
                 for ch in cur.named_children(&mut c) {
-                    match ch.kind() {
+                    match ch.kind_name() {
                         "string_content" => out.push_str(text(ch, src)),
                         "interpolation" => break,
                         _ => {}
@@ -3328,7 +3365,7 @@ fn called_here(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
         let Some(p) = cur.parent() else {
             return false;
         };
-        match p.kind() {
+        match p.kind_name() {
             "parenthesized_expression" => cur = p,
             "call" => return field(p, F::Function).is_some_and(|f| f.id() == cur.id()),
             // `@lambda f: …` is called on the definition at import.
@@ -3340,7 +3377,7 @@ fn called_here(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
                     && field(p, F::Left).is_some_and(|l| interpreter_hook(text(l, src)));
             }
             "argument_list" | "keyword_argument" => {
-                let args = if p.kind() == "keyword_argument" {
+                let args = if p.kind_name() == "keyword_argument" {
                     match p.parent() {
                         Some(a) => a,
                         None => return false,
@@ -3348,7 +3385,7 @@ fn called_here(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
                 } else {
                     p
                 };
-                let Some(call) = args.parent().filter(|c| c.kind() == "call") else {
+                let Some(call) = args.parent().filter(|c| c.kind_name() == "call") else {
                     return false;
                 };
                 let name = field(call, F::Function)
@@ -3437,7 +3474,7 @@ fn registry_methods(name: &str) -> &'static [&'static str] {
 /// (`sys.argv[-1] == 'publish'`, `'upload' in sys.argv`): `Some(true)`, its body runs only when
 /// a person types that command, never under pip ([`PIP_COMMANDS`]); `None` otherwise.
 fn argv_guard(c: tree_sitter::Node<'_>, src: &[u8]) -> Option<bool> {
-    if c.kind() != "comparison_operator" || !text(c, src).contains("sys.argv") {
+    if c.kind_name() != "comparison_operator" || !text(c, src).contains("sys.argv") {
         return None;
     }
     let t: String = text(c, src)
@@ -3517,7 +3554,7 @@ const PIP_COMMANDS: &[&str] = &[
 /// `None` for anything else (`or`, `not`, other names: both branches may run at import).
 fn main_guard(c: tree_sitter::Node<'_>, src: &[u8]) -> Option<bool> {
     // `sys.platform != 'win32' and __name__ == '__main__'`: only when run as a script.
-    if c.kind() == "boolean_operator"
+    if c.kind_name() == "boolean_operator"
         && field(c, F::Operator).is_some_and(|o| text(o, src) == "and")
     {
         let side = |x: Option<tree_sitter::Node<'_>>| x.and_then(|x| main_guard(x, src));
@@ -3548,7 +3585,7 @@ fn invoked<'t>(
     args: tree_sitter::Node<'t>,
     src: &[u8],
 ) -> Vec<(tree_sitter::Node<'t>, Vec<tree_sitter::Node<'t>>)> {
-    if args.kind() != "argument_list" {
+    if args.kind_name() != "argument_list" {
         return Vec::new();
     }
     // Which argument is the callable, judged from the names first: this runs for every call.
@@ -3642,7 +3679,7 @@ fn invoked<'t>(
                 let mut c = args.walk();
                 let items: Vec<_> = args
                     .named_children(&mut c)
-                    .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+                    .filter(|x| !matches!(x.kind_name(), "keyword_argument" | "comment"))
                     .take(4)
                     .collect();
                 return vec![(key, items)];
@@ -3659,7 +3696,7 @@ fn invoked<'t>(
     let mut c = args.walk();
     let all: Vec<tree_sitter::Node<'t>> = args
         .named_children(&mut c)
-        .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+        .filter(|x| !matches!(x.kind_name(), "keyword_argument" | "comment"))
         .take(16)
         .collect();
     all.get(i)
@@ -3677,7 +3714,7 @@ fn lambda_key(n: tree_sitter::Node<'_>) -> String {
 fn callable_key(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
     let mut cur = n;
     for _ in 0..4 {
-        if cur.kind() != "parenthesized_expression" {
+        if cur.kind_name() != "parenthesized_expression" {
             break;
         }
         match cur.named_child(0) {
@@ -3685,7 +3722,7 @@ fn callable_key(n: tree_sitter::Node<'_>, src: &[u8]) -> String {
             None => break,
         }
     }
-    if cur.kind() == "lambda" {
+    if cur.kind_name() == "lambda" {
         lambda_key(cur)
     } else {
         dotted(n, src)
@@ -3702,12 +3739,12 @@ fn applied_lambda<'t>(
 ) -> Option<(tree_sitter::Node<'t>, Vec<tree_sitter::Node<'t>>)> {
     let mut f = field(call, F::Function)?;
     for _ in 0..4 {
-        if f.kind() != "parenthesized_expression" {
+        if f.kind_name() != "parenthesized_expression" {
             break;
         }
         f = f.named_child(0)?;
     }
-    if f.kind() != "lambda" {
+    if f.kind_name() != "lambda" {
         return None;
     }
     let args = field(call, F::Arguments)?;
@@ -3725,7 +3762,7 @@ fn applied_lambda<'t>(
         })
         .unwrap_or_default();
     let bound = |n: tree_sitter::Node<'t>| -> Option<tree_sitter::Node<'t>> {
-        if n.kind() != "identifier" {
+        if n.kind_name() != "identifier" {
             return Some(n);
         }
         match params.iter().position(|p| *p == text(n, src)) {
@@ -3734,10 +3771,10 @@ fn applied_lambda<'t>(
         }
     };
     let body = f.child_by_field_name("body")?;
-    if body.kind() != "call" {
+    if body.kind_name() != "call" {
         return None;
     }
-    let callee = field(body, F::Function).filter(|c| c.kind() == "identifier")?;
+    let callee = field(body, F::Function).filter(|c| c.kind_name() == "identifier")?;
     if !params.contains(&text(callee, src)) {
         return None;
     }
@@ -3746,7 +3783,7 @@ fn applied_lambda<'t>(
     let mut c = inner.walk();
     let rest: Vec<_> = inner
         .named_children(&mut c)
-        .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+        .filter(|x| !matches!(x.kind_name(), "keyword_argument" | "comment"))
         .take(16)
         .filter_map(bound)
         .collect();
@@ -3790,7 +3827,7 @@ fn own_service(var: &str, call: &str) -> bool {
 /// Whether an expression is an environment variable's value: `os.environ['X']`,
 /// `os.getenv('X', '')`, `os.environ.get('X')`, `.setdefault`, `.pop`.
 fn env_value(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
-    match n.kind() {
+    match n.kind_name() {
         "subscript" => field(n, F::Value).is_some_and(|v| text(v, src).ends_with("environ")),
         "call" => field(n, F::Function).is_some_and(|f| {
             let t = text(f, src);
@@ -3843,7 +3880,7 @@ fn outside_code(
     // `exec(os.environ['X'])`, `exec(os.getenv('X', ''))`: whoever sets the variable chooses
     // the code (coverage's `exec(os.environ.get(X) and 'code' or '')` runs its own literal);
     // so does `c = os.environ.get('X', ''); exec(c)`.
-    let env_name = n.kind() == "identifier" && vars.env.contains(text(n, src));
+    let env_name = n.kind_name() == "identifier" && vars.env.contains(text(n, src));
     if env_value(n, src) || env_name {
         return Some(CODE_FROM_ENV);
     }
@@ -3899,7 +3936,7 @@ fn outside_code(
 /// of 20 digits or more, a string or bytes literal of 24 bytes or more that does not read as
 /// Python, a display of 12 literals or more.
 fn payload_literal(v: tree_sitter::Node<'_>, src: &[u8]) -> bool {
-    match v.kind() {
+    match v.kind_name() {
         "integer" => text(v, src).len() >= 20,
         "string" | "concatenated_string" => {
             let t = text(v, src);
@@ -3911,8 +3948,8 @@ fn payload_literal(v: tree_sitter::Node<'_>, src: &[u8]) -> bool {
             items.len() >= 12
                 && items.len() <= 4096
                 && items.iter().all(|x| {
-                    matches!(x.kind(), "integer" | "string")
-                        && (x.kind() == "integer" || !reads_as_python(text(*x, src)))
+                    matches!(x.kind_name(), "integer" | "string")
+                        && (x.kind_name() == "integer" || !reads_as_python(text(*x, src)))
                 })
         }
         _ => false,
@@ -3936,7 +3973,10 @@ fn computed_from_constants(
     src: &[u8],
     payload_vars: &std::collections::HashSet<String>,
 ) -> bool {
-    if matches!(n.kind(), "string" | "concatenated_string" | "identifier") {
+    if matches!(
+        n.kind_name(),
+        "string" | "concatenated_string" | "identifier"
+    ) {
         return false;
     }
     let mut stack = vec![n];
@@ -3947,7 +3987,7 @@ fn computed_from_constants(
         if seen > 4096 {
             return false;
         }
-        match x.kind() {
+        match x.kind_name() {
             "string" | "concatenated_string" => {
                 let t = text(x, src);
                 if reads_as_python(t) {
@@ -4136,11 +4176,11 @@ fn worse(a: Option<&'static str>, b: Option<&'static str>) -> Option<&'static st
 /// The path a call reads when it is `open(P, …)` (`io.open`, `codecs.open`) or
 /// `P.read_text()` / `P.read_bytes()` (`Path(P).read_text()` gives `P`).
 fn read_path<'t>(n: tree_sitter::Node<'t>, src: &[u8]) -> Option<tree_sitter::Node<'t>> {
-    if n.kind() != "call" {
+    if n.kind_name() != "call" {
         return None;
     }
     let f = field(n, F::Function)?;
-    let last = match f.kind() {
+    let last = match f.kind_name() {
         "identifier" => text(f, src),
         "attribute" => text(field(f, F::Attribute)?, src),
         _ => return None,
@@ -4152,7 +4192,7 @@ fn read_path<'t>(n: tree_sitter::Node<'t>, src: &[u8]) -> Option<tree_sitter::No
         }
         "read_text" | "read_bytes" => {
             let o = field(f, F::Object)?;
-            if o.kind() == "call" {
+            if o.kind_name() == "call" {
                 let g = field(o, F::Function)?;
                 if matches!(
                     dotted(g, src).as_str(),
@@ -4198,7 +4238,7 @@ const MAX_READ_CHAIN: usize = 8;
 fn file_value(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -> Option<Value> {
     let mut cur = n;
     for _ in 0..MAX_READ_CHAIN {
-        match cur.kind() {
+        match cur.kind_name() {
             "identifier" => {
                 return names
                     .eval(cur, src, scope)
@@ -4228,7 +4268,7 @@ fn file_value(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize)
                     }
                     _ => {}
                 }
-                if f.kind() != "attribute" {
+                if f.kind_name() != "attribute" {
                     return None;
                 }
                 let method = text(field(f, F::Attribute)?, src);
@@ -4255,7 +4295,7 @@ fn exec_file_path(
 ) -> Option<String> {
     let mut cur = first;
     for _ in 0..MAX_READ_CHAIN {
-        match cur.kind() {
+        match cur.kind_name() {
             "parenthesized_expression" => cur = cur.named_child(0)?,
             "call" => {
                 let f = field(cur, F::Function)?;
@@ -4273,7 +4313,7 @@ fn exec_file_path(
                     }
                     "Path" | "pathlib.Path" | "PurePath" | "pathlib.PurePath" => cur,
                     _ => {
-                        if f.kind() != "attribute"
+                        if f.kind_name() != "attribute"
                             || !READS.contains(&text(field(f, F::Attribute)?, src))
                         {
                             return None;
@@ -4373,7 +4413,7 @@ fn startup_target(
         if seen > 64 {
             break;
         }
-        if x.kind() == "identifier" {
+        if x.kind_name() == "identifier" {
             if let Some(w) = paths.get(text(x, src)) {
                 if found.is_none() || *w == STARTUP_FILE {
                     found = Some(w);
@@ -4416,9 +4456,9 @@ fn known_command(
             .trim_end_matches(')')
             .contains(['(', '['])
     };
-    match f.kind() {
+    match f.kind_name() {
         "binary_operator" if field(f, F::Operator).is_some_and(|o| text(o, src) == "%") => {
-            let tmpl = field(f, F::Left).filter(|l| l.kind() == "string")?;
+            let tmpl = field(f, F::Left).filter(|l| l.kind_name() == "string")?;
             field(f, F::Right).filter(|r| plain(*r))?;
             string_value(tmpl, src)
         }
@@ -4426,7 +4466,7 @@ fn known_command(
             let mut c = f.walk();
             let fields_plain = f
                 .named_children(&mut c)
-                .filter(|x| x.kind() == "interpolation")
+                .filter(|x| x.kind_name() == "interpolation")
                 .all(|x| x.named_child(0).is_some_and(plain));
             fields_plain.then(|| text(f, src).to_string())
         }
@@ -4538,16 +4578,16 @@ fn written_source(
     path_texts: &std::collections::HashMap<String, String>,
     write_handles: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
-    let f = field(n, F::Function).filter(|f| f.kind() == "attribute")?;
+    let f = field(n, F::Function).filter(|f| f.kind_name() == "attribute")?;
     let object = field(f, F::Object)?;
     let path = match text(field(f, F::Attribute)?, src) {
-        "write" if object.kind() == "call" => {
+        "write" if object.kind_name() == "call" => {
             let opener = dotted(field(object, F::Function)?, src);
             written_path(object, &opener, src, names, scope)?
         }
         "write_text" => written_path(n, "write_text", src, names, scope)?,
         // `with open(P, 'w') as f: f.write(CODE)`: the handle's file ([`path_key`]).
-        "write" if object.kind() == "identifier" => {
+        "write" if object.kind_name() == "identifier" => {
             let key = write_handles.get(text(object, src))?;
             let p = key.get(1..)?.trim_end_matches(['\'', '"', ')', ' ']);
             if !(p.ends_with(".py") || p.ends_with(".pth")) {
@@ -4564,7 +4604,7 @@ fn written_source(
         .eval(path, src, scope)
         .and_then(|v| v.bytes().map(|b| String::from_utf8_lossy(b).into_owned()))
         .or_else(|| {
-            (path.kind() == "identifier")
+            (path.kind_name() == "identifier")
                 .then(|| path_texts.get(text(path, src)).cloned())
                 .flatten()
         })
@@ -4593,7 +4633,7 @@ fn downloader_argv<'t>(args: tree_sitter::Node<'t>, src: &[u8]) -> Option<Downlo
     // `os.spawnlp(mode, 'curl', 'curl', …)`, `os.execlp('wget', 'wget', …)`.
     let mut c = args.walk();
     let top: Vec<_> = args.named_children(&mut c).take(8).collect();
-    let items: Vec<tree_sitter::Node<'t>> = match top.iter().find(|x| x.kind() == "list") {
+    let items: Vec<tree_sitter::Node<'t>> = match top.iter().find(|x| x.kind_name() == "list") {
         Some(list) => {
             let mut c = list.walk();
             list.named_children(&mut c).take(32).collect()
@@ -4665,7 +4705,7 @@ fn outside_path(
     scope: usize,
 ) -> Option<&'static str> {
     if !matches!(
-        n.kind(),
+        n.kind_name(),
         "string" | "identifier" | "binary_operator" | "concatenated_string"
     ) {
         return None;
@@ -4689,7 +4729,7 @@ fn outside_spec(
 ) -> Option<&'static str> {
     let mut cur = n;
     for _ in 0..16 {
-        let next = match cur.kind() {
+        let next = match cur.kind_name() {
             "identifier" => return specs.get(text(cur, src)).copied(),
             "attribute" => field(cur, F::Object),
             "await" | "parenthesized_expression" => cur.named_child(0),
@@ -4697,7 +4737,7 @@ fn outside_spec(
                 let f = field(cur, F::Function)?;
                 // Told from the callee's own last name first: this runs for every assignment
                 // of a call (an alias of the function is resolved).
-                let spelled = match f.kind() {
+                let spelled = match f.kind_name() {
                     "identifier" => text(f, src),
                     "attribute" => field(f, F::Attribute).map_or("", |a| text(a, src)),
                     _ => "",
@@ -4712,7 +4752,7 @@ fn outside_spec(
                             | "zipimporter"
                     )
                 };
-                let name = if known(spelled) || f.kind() == "identifier" {
+                let name = if known(spelled) || f.kind_name() == "identifier" {
                     names
                         .resolve(f, src, scope)
                         .unwrap_or_else(|| spelled.to_string())
@@ -4774,7 +4814,7 @@ fn breakpoint_hook(
     names: &Names,
     scope: usize,
 ) -> Option<Value> {
-    match target.kind() {
+    match target.kind_name() {
         "subscript" => {
             let key = field(target, F::Subscript)?;
             if string_value(key, src).as_deref() != Some("PYTHONBREAKPOINT") {
@@ -4850,8 +4890,8 @@ fn written_path<'t>(
         }
         ("fileinput.input" | "fileinput.FileInput", _) => {
             let inplace = keyword(args, src, "inplace")?;
-            let on = inplace.kind() == "true"
-                || (inplace.kind() == "integer" && text(inplace, src).trim() != "0");
+            let on = inplace.kind_name() == "true"
+                || (inplace.kind_name() == "integer" && text(inplace, src).trim() != "0");
             on.then(|| positional(args, 0).or_else(|| keyword(args, src, "files")))
                 .flatten()
         }
@@ -4885,7 +4925,7 @@ fn written_path<'t>(
 /// The path a path object stands for: `P` of `Path(P)` / `pathlib.Path(P)` (its parts), else
 /// the object itself.
 fn path_object<'t>(o: tree_sitter::Node<'t>, src: &[u8]) -> Option<tree_sitter::Node<'t>> {
-    if o.kind() == "call" {
+    if o.kind_name() == "call" {
         let g = field(o, F::Function)?;
         if matches!(dotted(g, src).as_str(), "Path" | "pathlib.Path") {
             return path_parts(o);
@@ -4918,7 +4958,7 @@ fn open_flags_write(flags: tree_sitter::Node<'_>, src: &[u8]) -> bool {
         if seen > 32 {
             break;
         }
-        match x.kind() {
+        match x.kind_name() {
             "identifier" => {
                 if matches!(
                     text(x, src),
@@ -4997,7 +5037,7 @@ const MAX_DROPPED: usize = 64;
 fn path_key(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -> Option<String> {
     let mut cur = n;
     for _ in 0..8 {
-        match cur.kind() {
+        match cur.kind_name() {
             "parenthesized_expression" => cur = cur.named_child(0)?,
             "call" => {
                 let f = dotted(field(cur, F::Function)?, src);
@@ -5016,7 +5056,7 @@ fn path_key(n: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -
         let p = p.trim().strip_prefix("./").unwrap_or(p.trim());
         return (!p.is_empty() && p.len() <= 1024).then(|| format!("={p}"));
     }
-    match cur.kind() {
+    match cur.kind_name() {
         "identifier" => Some(format!("${}", text(cur, src))),
         "attribute" | "call" | "binary_operator" | "subscript" => {
             let t: String = text(cur, src)
@@ -5187,7 +5227,7 @@ fn dropped_file(
     handles: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
     let target = |o: tree_sitter::Node<'_>| -> Option<String> {
-        match o.kind() {
+        match o.kind_name() {
             "identifier" => handles.get(text(o, src)).cloned(),
             "call" => {
                 let g = field(o, F::Function)?;
@@ -5206,7 +5246,7 @@ fn dropped_file(
     }
     // `os.write(fd, data)` on a descriptor of [`Signals::write_handles`] (`fd, p = mkstemp()`).
     if spelled.contains(&"os.write") {
-        let fd = positional(args, 0).filter(|f| f.kind() == "identifier")?;
+        let fd = positional(args, 0).filter(|f| f.kind_name() == "identifier")?;
         let data = positional(args, 1)?;
         if !fetches(data, src, names, scope, downloaded) {
             return None;
@@ -5223,7 +5263,7 @@ fn dropped_file(
         }
         return positional(args, 1).and_then(target);
     }
-    let f = field(n, F::Function).filter(|f| f.kind() == "attribute")?;
+    let f = field(n, F::Function).filter(|f| f.kind_name() == "attribute")?;
     let method = text(field(f, F::Attribute)?, src);
     if !matches!(
         method,
@@ -5255,7 +5295,7 @@ fn write_handle(
     scope: usize,
     handles: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
-    if v.kind() != "call" {
+    if v.kind_name() != "call" {
         return None;
     }
     let g = field(v, F::Function)?;
@@ -5265,7 +5305,7 @@ fn write_handle(
     if matches!(name.as_str(), "os.fdopen" | "open" | "io.open") {
         let fd = field(v, F::Arguments).and_then(|a| positional(a, 0));
         if let Some(key) = fd
-            .filter(|f| f.kind() == "identifier")
+            .filter(|f| f.kind_name() == "identifier")
             .and_then(|f| handles.get(text(f, src)))
         {
             return Some(key.clone());
@@ -5276,7 +5316,7 @@ fn write_handle(
 
 /// The last name of a callee (`ZipFile` of `zipfile.ZipFile`), or `""`.
 fn last_name<'a>(f: tree_sitter::Node<'_>, src: &'a [u8]) -> &'a str {
-    match f.kind() {
+    match f.kind_name() {
         "identifier" => text(f, src),
         "attribute" => field(f, F::Attribute).map_or("", |a| text(a, src)),
         _ => "",
@@ -5286,7 +5326,7 @@ fn last_name<'a>(f: tree_sitter::Node<'_>, src: &'a [u8]) -> &'a str {
 /// Whether a callee is a name the table binds (`T` of `from tempfile import
 /// NamedTemporaryFile as T`): its spelling says nothing.
 fn aliased(f: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) -> bool {
-    f.kind() == "identifier" && names.lookup(scope, text(f, src)).is_some()
+    f.kind_name() == "identifier" && names.lookup(scope, text(f, src)).is_some()
 }
 
 /// Handles of a temporary file made by `v`, for the names `ids` it is bound to, each with the
@@ -5299,7 +5339,7 @@ fn temp_handles(
     names: &Names,
     scope: usize,
 ) -> Vec<(String, String)> {
-    let Some(g) = field(v, F::Function).filter(|_| v.kind() == "call") else {
+    let Some(g) = field(v, F::Function).filter(|_| v.kind_name() == "call") else {
         return Vec::new();
     };
     // Told from the spelling first: this runs for every assignment of a call.
@@ -5329,7 +5369,7 @@ fn archive_of<'t>(
     scope: usize,
     downloaded: &std::collections::HashSet<String>,
 ) -> Option<Option<String>> {
-    let g = field(v, F::Function).filter(|_| v.kind() == "call")?;
+    let g = field(v, F::Function).filter(|_| v.kind_name() == "call")?;
     if !matches!(
         last_name(g, src),
         "ZipFile" | "open" | "TarFile" | "SevenZipFile"
@@ -5348,7 +5388,7 @@ fn archive_of<'t>(
     // `io.BytesIO(data)` is read as its data.
     let unwrap = |x: tree_sitter::Node<'t>| -> tree_sitter::Node<'t> {
         let inner = field(x, F::Function)
-            .filter(|f| x.kind() == "call" && dotted(*f, src).ends_with("BytesIO"))
+            .filter(|f| x.kind_name() == "call" && dotted(*f, src).ends_with("BytesIO"))
             .and_then(|_| field(x, F::Arguments))
             .and_then(|a| positional(a, 0));
         inner.unwrap_or(x)
@@ -5387,14 +5427,14 @@ fn extracted<'t>(
         let d = positional(args, 1).or_else(|| keyword(args, src, "extract_dir"))?;
         return Some((Some(path_key(p, src, names, scope)?), d));
     }
-    let f = field(n, F::Function).filter(|f| f.kind() == "attribute")?;
+    let f = field(n, F::Function).filter(|f| f.kind_name() == "attribute")?;
     let d = match text(field(f, F::Attribute)?, src) {
         "extractall" => positional(args, 0).or_else(|| keyword(args, src, "path"))?,
         "extract" => positional(args, 1).or_else(|| keyword(args, src, "path"))?,
         _ => return None,
     };
     let o = field(f, F::Object)?;
-    let archive = match o.kind() {
+    let archive = match o.kind_name() {
         "identifier" => archives.get(text(o, src)).cloned()?,
         "call" => archive_of(o, src, names, scope, downloaded)?,
         _ => return None,
@@ -5513,12 +5553,12 @@ fn program_nodes<'t>(
             None => dotted(x, src),
         }
     };
-    match first.kind() {
+    match first.kind_name() {
         "list" | "tuple" => {
             let mut c = first.walk();
             let items: Vec<_> = first
                 .named_children(&mut c)
-                .filter(|x| x.kind() != "comment")
+                .filter(|x| x.kind_name() != "comment")
                 .take(2)
                 .collect();
             match items.as_slice() {
@@ -5537,14 +5577,14 @@ fn program_nodes<'t>(
                 Some(w) if runs_its_argument(&w) && w.ends_with(' ') => {
                     program_nodes(r, src, names, scope)
                 }
-                _ if l.kind() == "binary_operator" => program_nodes(l, src, names, scope),
+                _ if l.kind_name() == "binary_operator" => program_nodes(l, src, names, scope),
                 _ => vec![l],
             }
         }
         "string"
             if first
                 .named_children(&mut first.walk())
-                .any(|c| c.kind() == "interpolation") =>
+                .any(|c| c.kind_name() == "interpolation") =>
         {
             // `f'{p} --quiet'`, `f'sh {p}'`: the first field, when only an interpreter comes
             // before it.
@@ -5555,7 +5595,7 @@ fn program_nodes<'t>(
             let mut c = first.walk();
             let field_expr = first
                 .named_children(&mut c)
-                .find(|c| c.kind() == "interpolation")
+                .find(|c| c.kind_name() == "interpolation")
                 .and_then(|i| i.named_child(0));
             field_expr.into_iter().collect()
         }
@@ -5572,27 +5612,27 @@ fn wrapped(def: tree_sitter::Node<'_>, src: &[u8], names: &Names, scope: usize) 
     let mut c = body.walk();
     let stmts: Vec<_> = body
         .named_children(&mut c)
-        .filter(|x| x.kind() != "comment")
+        .filter(|x| x.kind_name() != "comment")
         .filter(|x| {
             // A docstring.
-            !(x.kind() == "expression_statement"
-                && x.named_child(0).is_some_and(|s| s.kind() == "string"))
+            !(x.kind_name() == "expression_statement"
+                && x.named_child(0).is_some_and(|s| s.kind_name() == "string"))
         })
         .take(2)
         .collect();
     let [stmt] = stmts[..] else {
         return None;
     };
-    let call = match stmt.kind() {
+    let call = match stmt.kind_name() {
         "return_statement" | "expression_statement" => stmt.named_child(0)?,
         _ => return None,
     };
-    if call.kind() != "call" {
+    if call.kind_name() != "call" {
         return None;
     }
     let f = field(call, F::Function)?;
     let arg = field(call, F::Arguments).and_then(|a| positional(a, 0))?;
-    if arg.kind() != "identifier" || text(arg, src) != first {
+    if arg.kind_name() != "identifier" || text(arg, src) != first {
         return None;
     }
     let callee = names
@@ -5669,7 +5709,7 @@ fn reexported_hooks(root: tree_sitter::Node<'_>, src: &[u8]) -> Vec<(String, Str
     let stmts: Vec<_> = root.named_children(&mut c).take(256).collect();
     for st in stmts
         .into_iter()
-        .filter(|s| s.kind() == "import_from_statement")
+        .filter(|s| s.kind_name() == "import_from_statement")
     {
         let Some(m) = st.child_by_field_name("module_name") else {
             continue;
@@ -5678,7 +5718,7 @@ fn reexported_hooks(root: tree_sitter::Node<'_>, src: &[u8]) -> Vec<(String, Str
         let mut c = st.walk();
         if st
             .named_children(&mut c)
-            .any(|k| k.kind() == "wildcard_import")
+            .any(|k| k.kind_name() == "wildcard_import")
         {
             for h in PEP517_HOOKS.iter().chain(PDM_BUILD_HOOKS) {
                 out.push((module.clone(), (*h).to_string()));
@@ -5688,7 +5728,7 @@ fn reexported_hooks(root: tree_sitter::Node<'_>, src: &[u8]) -> Vec<(String, Str
         let mut c = st.walk();
         let names: Vec<_> = st.children_by_field_name("name", &mut c).take(64).collect();
         for n in names {
-            let (orig, bound) = match n.kind() {
+            let (orig, bound) = match n.kind_name() {
                 "dotted_name" => (text(n, src), text(n, src)),
                 "aliased_import" => match (
                     n.child_by_field_name("name"),
@@ -5778,16 +5818,16 @@ fn stored_in_container<'a>(
     args: tree_sitter::Node<'_>,
     src: &'a [u8],
 ) -> Option<(&'a str, &'a str)> {
-    if fnode.kind() != "attribute" {
+    if fnode.kind_name() != "attribute" {
         return None;
     }
-    let x = field(fnode, F::Object).filter(|o| o.kind() == "identifier")?;
+    let x = field(fnode, F::Object).filter(|o| o.kind_name() == "identifier")?;
     let at = match text(field(fnode, F::Attribute)?, src) {
         "append" | "add" | "appendleft" => 0,
         "insert" | "setdefault" => 1,
         _ => return None,
     };
-    let v = positional(args, at).filter(|v| v.kind() == "identifier")?;
+    let v = positional(args, at).filter(|v| v.kind_name() == "identifier")?;
     Some((text(x, src), text(v, src)))
 }
 
@@ -5805,7 +5845,7 @@ fn registrar_container(def: tree_sitter::Node<'_>, src: &[u8]) -> Option<String>
         if seen > MAX_INSTANCE_WALK {
             break;
         }
-        match n.kind() {
+        match n.kind_name() {
             "function_definition" => {
                 if let Some(p) = field(n, F::Parameters) {
                     params.extend(parameter_names(p, src));
@@ -5820,11 +5860,11 @@ fn registrar_container(def: tree_sitter::Node<'_>, src: &[u8]) -> Option<String>
                 }
             }
             "assignment" => {
-                let l = field(n, F::Left).filter(|l| l.kind() == "subscript");
+                let l = field(n, F::Left).filter(|l| l.kind_name() == "subscript");
                 let x = l
                     .and_then(|l| field(l, F::Value))
-                    .filter(|x| x.kind() == "identifier");
-                let v = field(n, F::Right).filter(|v| v.kind() == "identifier");
+                    .filter(|x| x.kind_name() == "identifier");
+                let v = field(n, F::Right).filter(|v| v.kind_name() == "identifier");
                 if let (Some(x), Some(v)) = (x, v) {
                     stores.push((text(x, src), text(v, src)));
                 }
@@ -5845,15 +5885,15 @@ fn registrar_container(def: tree_sitter::Node<'_>, src: &[u8]) -> Option<String>
 /// in REG.items()`, `.values()`, `list(REG)`, `sorted(REG)`, `reversed(REG)`). Looks at most
 /// 32 enclosing nodes up.
 fn registry_called(f: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
-    match f.kind() {
+    match f.kind_name() {
         "subscript" => {
             return field(f, F::Value)
-                .filter(|v| v.kind() == "identifier")
+                .filter(|v| v.kind_name() == "identifier")
                 .map(|v| text(v, src).to_string());
         }
         "call" => {
-            let g = field(f, F::Function).filter(|g| g.kind() == "attribute")?;
-            let o = field(g, F::Object).filter(|o| o.kind() == "identifier")?;
+            let g = field(f, F::Function).filter(|g| g.kind_name() == "attribute")?;
+            let o = field(g, F::Object).filter(|o| o.kind_name() == "identifier")?;
             return (text(field(g, F::Attribute)?, src) == "get").then(|| text(o, src).to_string());
         }
         "identifier" => {}
@@ -5861,20 +5901,20 @@ fn registry_called(f: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
     }
     let v = text(f, src);
     let binds = |left: tree_sitter::Node<'_>| {
-        left.kind() == "identifier" && text(left, src) == v
-            || matches!(left.kind(), "pattern_list" | "tuple_pattern" | "tuple")
+        left.kind_name() == "identifier" && text(left, src) == v
+            || matches!(left.kind_name(), "pattern_list" | "tuple_pattern" | "tuple")
                 && left
                     .named_child(left.named_child_count().saturating_sub(1))
-                    .is_some_and(|l| l.kind() == "identifier" && text(l, src) == v)
+                    .is_some_and(|l| l.kind_name() == "identifier" && text(l, src) == v)
     };
     let container = |right: tree_sitter::Node<'_>| -> Option<String> {
         let mut r = right;
         for _ in 0..2 {
-            match r.kind() {
+            match r.kind_name() {
                 "identifier" => return Some(text(r, src).to_string()),
                 "call" => {
                     let g = field(r, F::Function)?;
-                    r = match g.kind() {
+                    r = match g.kind_name() {
                         "attribute"
                             if matches!(
                                 text(field(g, F::Attribute)?, src),
@@ -5902,7 +5942,7 @@ fn registry_called(f: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
     let mut cur = f;
     for _ in 0..32 {
         cur = cur.parent()?;
-        match cur.kind() {
+        match cur.kind_name() {
             "for_statement" if field(cur, F::Left).is_some_and(binds) => {
                 return container(field(cur, F::Right)?);
             }
@@ -5913,7 +5953,7 @@ fn registry_called(f: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
                 let mut c = cur.walk();
                 let clauses: Vec<_> = cur
                     .named_children(&mut c)
-                    .filter(|k| k.kind() == "for_in_clause")
+                    .filter(|k| k.kind_name() == "for_in_clause")
                     .take(8)
                     .collect();
                 for k in clauses {
@@ -5936,13 +5976,13 @@ fn instance_member(
     src: &[u8],
     instances: &std::collections::HashMap<String, String>,
 ) -> Option<String> {
-    if n.kind() != "attribute" {
+    if n.kind_name() != "attribute" {
         return None;
     }
     let o = field(n, F::Object)?;
-    let class = match o.kind() {
+    let class = match o.kind_name() {
         "call" => field(o, F::Function)
-            .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
+            .filter(|f| matches!(f.kind_name(), "identifier" | "attribute"))
             .map(|f| dotted(f, src))?,
         "identifier" => instances.get(text(o, src))?.clone(),
         _ => return None,
@@ -5986,14 +6026,14 @@ fn record_instance_or_property(
     let (Some(l), Some(r)) = (field(n, F::Left), field(n, F::Right)) else {
         return;
     };
-    if l.kind() != "identifier" {
+    if l.kind_name() != "identifier" {
         return;
     }
     let id = text(l, src);
-    let callee = (r.kind() == "call")
+    let callee = (r.kind_name() == "call")
         .then(|| field(r, F::Function))
         .flatten()
-        .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
+        .filter(|f| matches!(f.kind_name(), "identifier" | "attribute"))
         .map(|f| dotted(f, src));
     match func {
         None => {
@@ -6028,13 +6068,13 @@ fn record_instance_or_property(
                 .named_children(&mut c)
                 .take(4)
                 .map(|a| {
-                    if a.kind() == "keyword_argument" {
+                    if a.kind_name() == "keyword_argument" {
                         field(a, F::Value).unwrap_or(a)
                     } else {
                         a
                     }
                 })
-                .filter(|a| a.kind() == "identifier")
+                .filter(|a| a.kind_name() == "identifier")
                 .map(|a| format!("{class}{}", text(a, src)))
                 .collect();
             parts.entry(m).or_default().extend(fns);
@@ -6135,7 +6175,7 @@ fn push_nested(sig: &mut Signals, line: usize, code: String) {
 /// A sum of many string pieces the name table could not fold (past its step bound): data
 /// built from pieces, its bytes unknown, as `exec` of the sum itself is judged.
 fn pieces_past_bound(value: tree_sitter::Node<'_>, src: &[u8]) -> Option<Value> {
-    (value.kind() == "binary_operator" && string_nodes(value, src, 64).len() >= 8).then_some(
+    (value.kind_name() == "binary_operator" && string_nodes(value, src, 64).len() >= 8).then_some(
         Value::Data {
             bytes: None,
             decoded: false,
@@ -6152,8 +6192,8 @@ fn assignment_binds(
     scope: usize,
 ) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    let ident = |x: tree_sitter::Node<'_>| (x.kind() == "identifier").then(|| text(x, src));
-    match n.kind() {
+    let ident = |x: tree_sitter::Node<'_>| (x.kind_name() == "identifier").then(|| text(x, src));
+    match n.kind_name() {
         "assignment" => {
             // `a = b = value`: the targets of the chain, then the value.
             let mut targets = Vec::new();
@@ -6163,7 +6203,7 @@ fn assignment_binds(
                     targets.push(l);
                 }
                 match field(cur, F::Right) {
-                    Some(r) if r.kind() == "assignment" && targets.len() < 64 => cur = r,
+                    Some(r) if r.kind_name() == "assignment" && targets.len() < 64 => cur = r,
                     other => break other,
                 }
             };
@@ -6186,7 +6226,7 @@ fn assignment_binds(
                     continue;
                 }
                 // `D['r'] = os.system`, `builtins.q = os.system`, `globals()['f'] = …`.
-                if matches!(t.kind(), "subscript" | "attribute") {
+                if matches!(t.kind_name(), "subscript" | "attribute") {
                     out.extend(names.store(t, value, src, scope));
                     continue;
                 }
@@ -6252,20 +6292,23 @@ fn global_writes<'t>(
         if seen > MAX_INSTANCE_WALK {
             break;
         }
-        match x.kind() {
+        match x.kind_name() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "global_statement" => {
                 let mut c = x.walk();
                 for id in x
                     .named_children(&mut c)
-                    .filter(|i| i.kind() == "identifier")
+                    .filter(|i| i.kind_name() == "identifier")
                 {
                     globals.push(text(id, src));
                 }
             }
             "assignment" => {
                 if let (Some(l), Some(r)) = (field(x, F::Left), field(x, F::Right)) {
-                    if l.kind() == "identifier" && r.kind() != "assignment" && assigns.len() < 64 {
+                    if l.kind_name() == "identifier"
+                        && r.kind_name() != "assignment"
+                        && assigns.len() < 64
+                    {
                         assigns.push((text(l, src), r));
                     }
                 }
@@ -6291,7 +6334,7 @@ fn unpack<'t>(
     value: Option<tree_sitter::Node<'t>>,
 ) -> Vec<(tree_sitter::Node<'t>, Option<tree_sitter::Node<'t>>)> {
     let strip = |mut n: tree_sitter::Node<'t>| {
-        while n.kind() == "parenthesized_expression" {
+        while n.kind_name() == "parenthesized_expression" {
             match n.named_child(0) {
                 Some(c) => n = c,
                 None => break,
@@ -6303,7 +6346,7 @@ fn unpack<'t>(
         let mut c = n.walk();
         let v: Vec<_> = n
             .named_children(&mut c)
-            .filter(|x| x.kind() != "comment")
+            .filter(|x| x.kind_name() != "comment")
             .take(names::MAX_PARTS + 1)
             .collect();
         v
@@ -6315,19 +6358,19 @@ fn unpack<'t>(
             break;
         }
         let t = strip(t);
-        match t.kind() {
+        match t.kind_name() {
             "identifier" => out.push((t, v)),
             "pattern_list" | "tuple_pattern" | "list_pattern" | "tuple" | "list"
             | "expression_list" => {
                 let targets = children(t);
                 let items = v
                     .map(strip)
-                    .filter(|v| matches!(v.kind(), "expression_list" | "tuple" | "list"))
+                    .filter(|v| matches!(v.kind_name(), "expression_list" | "tuple" | "list"))
                     .map(children)
-                    .filter(|i| !i.iter().any(|x| x.kind() == "list_splat"));
+                    .filter(|i| !i.iter().any(|x| x.kind_name() == "list_splat"));
                 let star = targets
                     .iter()
-                    .position(|x| matches!(x.kind(), "list_splat_pattern" | "list_splat"));
+                    .position(|x| matches!(x.kind_name(), "list_splat_pattern" | "list_splat"));
                 let mut pairs: Vec<_> = targets.iter().map(|x| (*x, None)).collect();
                 match (items, star) {
                     (Some(items), None) if items.len() == targets.len() => {
@@ -6372,12 +6415,12 @@ fn instance_attributes<'a, 't>(
     let mut c = body.walk();
     let defs: Vec<_> = body
         .named_children(&mut c)
-        .filter_map(|d| match d.kind() {
+        .filter_map(|d| match d.kind_name() {
             "function_definition" => Some(d),
             "decorated_definition" => d.child_by_field_name("definition"),
             _ => None,
         })
-        .filter(|d| d.kind() == "function_definition")
+        .filter(|d| d.kind_name() == "function_definition")
         .collect();
     for def in defs {
         let Some(me) =
@@ -6393,13 +6436,13 @@ fn instance_attributes<'a, 't>(
             }
             // Statements only: an assignment is a statement of its own, so the expressions
             // that make up most of a body are not walked.
-            match x.kind() {
+            match x.kind_name() {
                 "expression_statement" => {
-                    let Some(a) = x.named_child(0).filter(|a| a.kind() == "assignment") else {
+                    let Some(a) = x.named_child(0).filter(|a| a.kind_name() == "assignment") else {
                         continue;
                     };
                     if let (Some(l), Some(r)) = (field(a, F::Left), field(a, F::Right)) {
-                        let on_me = l.kind() == "attribute"
+                        let on_me = l.kind_name() == "attribute"
                             && field(l, F::Object).is_some_and(|o| text(o, src) == me);
                         if let Some(at) = field(l, F::Attribute).filter(|_| on_me) {
                             out.push((text(at, src), r));
@@ -6409,10 +6452,10 @@ fn instance_attributes<'a, 't>(
                 "block" | "if_statement" | "elif_clause" | "else_clause" | "for_statement"
                 | "while_statement" | "try_statement" | "except_clause" | "finally_clause"
                 | "with_statement" | "match_statement" | "case_clause" => {
-                    let block = x.kind() == "block";
+                    let block = x.kind_name() == "block";
                     let mut c = x.walk();
                     stack.extend(x.named_children(&mut c).filter(|ch| {
-                        block || ch.kind() == "block" || ch.kind().ends_with("clause")
+                        block || ch.kind_name() == "block" || ch.kind_name().ends_with("clause")
                     }));
                 }
                 // A nested function or class has its own `self`; other statements assign
@@ -6443,20 +6486,27 @@ fn parameters<'a, 't>(
     let mut out = Vec::new();
     let mut c = params.walk();
     for p in params.named_children(&mut c).take(1024) {
-        let id = if p.kind() == "identifier" {
+        let id = if p.kind_name() == "identifier" {
             Some(p)
         } else {
             field(p, F::Name).or_else(|| {
                 let mut c2 = p.walk();
-                let first = p.named_children(&mut c2).find(|x| x.kind() == "identifier");
+                let first = p
+                    .named_children(&mut c2)
+                    .find(|x| x.kind_name() == "identifier");
                 first
             })
         };
-        if let Some(id) = id.filter(|x| x.kind() == "identifier") {
+        if let Some(id) = id.filter(|x| x.kind_name() == "identifier") {
             // Only a name, attribute or call can stand for a callable; constants are not read.
             let default = field(p, F::Value)
-                .filter(|_| p.kind() != "keyword_separator")
-                .filter(|d| matches!(d.kind(), "identifier" | "attribute" | "call" | "subscript"));
+                .filter(|_| p.kind_name() != "keyword_separator")
+                .filter(|d| {
+                    matches!(
+                        d.kind_name(),
+                        "identifier" | "attribute" | "call" | "subscript"
+                    )
+                });
             out.push((text(id, src), default));
         }
     }
@@ -6472,6 +6522,11 @@ fn parameters<'a, 't>(
 /// they stand when the function can first be called.
 /// The walk. `as_main`: the file runs as `__main__`, where a `__name__ == '__main__'` guard
 /// decides nothing.
+/// The function a node is in, as the signals keep it (`func` of [`Step::Visit`]).
+fn owned(func: &Option<std::rc::Rc<str>>) -> Option<String> {
+    func.as_deref().map(str::to_string)
+}
+
 fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
     let mut sig = Signals::default();
     let argv_armed = std::cell::OnceCell::new();
@@ -6518,6 +6573,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
         String,
         Vec<(String, tree_sitter::Node<'_>)>,
     > = std::collections::HashMap::new();
+    let mut enclosed_line = 0;
     loop {
         let step = match stack.pop() {
             Some(s) => s,
@@ -6553,14 +6609,15 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 branch,
             } => (node, in_fn, func, scope, branch),
         };
-        if let Some(f) = &func {
-            sig.enclosing
-                .entry(n.start_position().row + 1)
-                .or_insert_with(|| f.clone());
-        }
         let line = n.start_position().row + 1;
+        // The first function seen on a line keeps it; the nodes after it on the same line
+        // need not look (most nodes share their line with the one before them).
+        if let Some(f) = func.as_deref().filter(|_| line != enclosed_line) {
+            sig.enclosing.entry(line).or_insert_with(|| f.to_string());
+            enclosed_line = line;
+        }
         // Once per node: `kind()` looks the name up and measures it on every call.
-        let kind = n.kind();
+        let kind = n.kind_name();
         let mut after: Vec<(String, Value)> = Vec::new();
         match kind {
             "call" => {
@@ -6585,7 +6642,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     .filter(|_| !nameless)
                     .and_then(|f| {
                         // `operator.methodcaller('system', …)(os)` calls `os.system`.
-                        if f.kind() == "call" {
+                        if f.kind_name() == "call" {
                             if let Some(m) = args.and_then(|a| names.methodcaller(f, a, src, scope))
                             {
                                 return Some(m);
@@ -6603,10 +6660,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 let rebound = fnode
                     .and_then(|f| {
                         let mut cur = f;
-                        while cur.kind() == "attribute" {
+                        while cur.kind_name() == "attribute" {
                             cur = field(cur, F::Object)?;
                         }
-                        (cur.kind() == "identifier").then(|| names.rebound(scope, text(cur, src)))
+                        (cur.kind_name() == "identifier")
+                            .then(|| names.rebound(scope, text(cur, src)))
                     })
                     .unwrap_or(false);
                 let pick = |pred: &dyn Fn(&str) -> bool| -> Option<String> {
@@ -6630,7 +6688,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // callable of a module that runs processes or code, named by a filter.
                 if let Some(module) = fnode
                     .filter(|f| {
-                        matches!(f.kind(), "subscript" | "call" | "parenthesized_expression")
+                        matches!(
+                            f.kind_name(),
+                            "subscript" | "call" | "parenthesized_expression"
+                        )
                     })
                     .and_then(|f| namespace_pick(f, src, &names, scope))
                 {
@@ -6662,7 +6723,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             .unwrap_or_else(|| dotted(o, src));
                         let target = format!("{o}.{attr}");
                         if (interpreter_hook(&target) || command_method_patched(&target))
-                            && matches!(v.kind(), "identifier" | "attribute" | "lambda")
+                            && matches!(v.kind_name(), "identifier" | "attribute" | "lambda")
                             && sig.called_at_load.len() < MAX_CALLED
                         {
                             sig.called_at_load.insert(callable_key(v, src));
@@ -6701,7 +6762,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     }
                     // `functools.partial(exec, code)()`: the code is the partial's.
                     let partial_args = fnode
-                        .filter(|f| f.kind() == "call")
+                        .filter(|f| f.kind_name() == "call")
                         .and_then(|f| field(f, F::Arguments))
                         .filter(|_| args.is_some_and(|a| a.named_child(0).is_none()));
                     if let Some(a) = partial_args.or(args) {
@@ -6738,7 +6799,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             // `exec(payload)`: say where the decoded data came from.
                             let mut ev = call_text(&exec_name);
                             if let Some(b) = first
-                                .filter(|f| f.kind() == "identifier")
+                                .filter(|f| f.kind_name() == "identifier")
                                 .and_then(|f| names.lookup(scope, text(f, src)))
                                 .filter(|b| b.value.decoded())
                             {
@@ -6884,7 +6945,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 global: global_key(&key, n, src, &mut sig.local_names),
                                 key,
                                 dir: false,
-                                func: func.clone(),
+                                func: owned(&func),
                                 line,
                             });
                         }
@@ -6934,7 +6995,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                         global: global_key(&key, n, src, &mut sig.local_names),
                                         key,
                                         dir,
-                                        func: func.clone(),
+                                        func: owned(&func),
                                         line,
                                     });
                                 }
@@ -6946,7 +7007,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             positional(a, 0).and_then(|p| path_key(p, src, &names, scope))
                         {
                             if sig.executable.len() < MAX_DROPPED {
-                                sig.executable.push((key, func.clone(), line));
+                                sig.executable.push((key, owned(&func), line));
                             }
                         }
                     }
@@ -6964,7 +7025,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             keys,
                             global,
                             call_text(&rname),
-                            &func,
+                            &owned(&func),
                             line,
                             in_fn,
                         );
@@ -7015,7 +7076,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         &sig.archives,
                         &sig.downloaded,
                     ) {
-                        let reaches = |f: &Option<String>| f.is_none() || *f == func;
+                        let reaches =
+                            |f: &Option<String>| f.is_none() || f.as_deref() == func.as_deref();
                         let downloaded = archive.is_none_or(|k| {
                             sig.dropped.iter().any(|d| reaches(&d.func) && d.holds(&k))
                         });
@@ -7026,7 +7088,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 global: global_key(&key, n, src, &mut sig.local_names),
                                 key,
                                 dir: true,
-                                func: func.clone(),
+                                func: owned(&func),
                                 line,
                             });
                         }
@@ -7040,7 +7102,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             .and_then(|d| path_key(d, src, &names, scope))
                             .filter(|_| sig.import_dirs.len() < MAX_DROPPED)
                         {
-                            sig.import_dirs.push((key, func.clone()));
+                            sig.import_dirs.push((key, owned(&func)));
                         }
                     }
                     // `importlib.import_module('xmod')` after that.
@@ -7060,7 +7122,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                     &mut sig,
                                     &module,
                                     call_text(&iname),
-                                    &func,
+                                    &owned(&func),
                                     line,
                                     in_fn,
                                 );
@@ -7157,7 +7219,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
                 // `spec.loader.exec_module(m)` / `loader.load_module()` of a module made from a
                 // file outside the package runs that file, as `runpy.run_path` does.
-                if let Some(f) = fnode.filter(|f| f.kind() == "attribute") {
+                if let Some(f) = fnode.filter(|f| f.kind_name() == "attribute") {
                     let method = field(f, F::Attribute).map(|a| text(a, src));
                     if matches!(method, Some("exec_module" | "load_module")) {
                         let why = field(f, F::Object)
@@ -7211,12 +7273,12 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // A command line, not an argv list: a string handed on (to a call that
                     // is not argv-style), a shell argv (`['sh', '-c', …]`), or `shell=True`.
                     let shell_line = rest.iter().any(|r| {
-                        (matches!(r.kind(), "string" | "concatenated_string")
+                        (matches!(r.kind_name(), "string" | "concatenated_string")
                             && !argv_style(&cname)
                             && command_prefix(*r, src, &names, scope)
                                 .is_some_and(|p| string_starts_shell(&p)))
                             || shell_list(*r, src)
-                            || matches!(r.kind(), "tuple" | "list")
+                            || matches!(r.kind_name(), "tuple" | "list")
                                 && r.named_child(0).is_some_and(|x| shell_list(x, src))
                     }) || args.is_some_and(|a| shell_keyword(a, src));
                     if is_process(&cname) && (always_shell(&cname) || shell_line) {
@@ -7325,7 +7387,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     let is_string = !argv_style(&pname)
                         && first.is_some_and(|f| {
                             matches!(
-                                f.kind(),
+                                f.kind_name(),
                                 "string" | "concatenated_string" | "binary_operator" | "identifier"
                             ) && !list_operand(f)
                                 && command_prefix(f, src, &names, scope)
@@ -7336,7 +7398,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         && first.is_some_and(|f| {
                             shell_list(f, src)
                                 || string_value(f, src).is_some_and(|v| is_shell_program(&v))
-                                || (matches!(f.kind(), "list" | "tuple")
+                                || (matches!(f.kind_name(), "list" | "tuple")
                                     && f.named_child(0)
                                         .and_then(|x| string_value(x, src))
                                         .is_some_and(|v| is_shell_program(&v)))
@@ -7359,7 +7421,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             // executable, not run.
                             let a = args.and_then(|a| positional(a, 0));
                             let mut out: Vec<String> = a
-                                .filter(|l| matches!(l.kind(), "list" | "tuple"))
+                                .filter(|l| matches!(l.kind_name(), "list" | "tuple"))
                                 .map(|l| {
                                     let mut c = l.walk();
                                     let items: Vec<_> = l.named_children(&mut c).take(8).collect();
@@ -7370,14 +7432,14 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 })
                                 .unwrap_or_default();
                             if let Some(r) = a
-                                .filter(|b| b.kind() == "binary_operator")
+                                .filter(|b| b.kind_name() == "binary_operator")
                                 .and_then(|b| field(b, F::Right))
                             {
                                 out.extend(path_key(r, src, &names, scope));
                             }
                             for key in out {
                                 if sig.executable.len() < MAX_DROPPED {
-                                    sig.executable.push((key, func.clone(), line));
+                                    sig.executable.push((key, owned(&func), line));
                                 }
                             }
                             Vec::new()
@@ -7394,7 +7456,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             keys,
                             global,
                             call_text(&pname),
-                            &func,
+                            &owned(&func),
                             line,
                             in_fn,
                         );
@@ -7402,7 +7464,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // `[sys.executable, '-m', 'pip', 'install', URL]`: installing at run time
                     // runs the build of whatever the server sends.
                     if let Some(from_url) = first
-                        .filter(|f| matches!(f.kind(), "list" | "tuple"))
+                        .filter(|f| matches!(f.kind_name(), "list" | "tuple"))
                         .and_then(|l| pip_install(&constant_items(l, src, &names, scope)))
                     {
                         if sig.pip_installs.len() < 64 {
@@ -7472,11 +7534,12 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                 }
                             }
                             if let Some(list) =
-                                first.filter(|f| matches!(f.kind(), "list" | "tuple"))
+                                first.filter(|f| matches!(f.kind_name(), "list" | "tuple"))
                             {
                                 let mut c = list.walk();
                                 let items: Vec<_> = list.named_children(&mut c).take(64).collect();
-                                for item in items.into_iter().filter(|i| i.kind() != "string") {
+                                for item in items.into_iter().filter(|i| i.kind_name() != "string")
+                                {
                                     if let Some(code) = names
                                         .eval(item, src, scope)
                                         .as_ref()
@@ -7507,7 +7570,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // assignment happens now.
                 if !in_fn && scope == names::MODULE && !writes_globals.is_empty() {
                     if let Some(w) = fnode
-                        .filter(|f| f.kind() == "identifier")
+                        .filter(|f| f.kind_name() == "identifier")
                         .and_then(|f| writes_globals.get(text(f, src)))
                     {
                         for (g, value) in w {
@@ -7520,7 +7583,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // registry run here; which ones is settled once the module is walked.
                 if !registered.is_empty() && registry_calls.len() < MAX_CALLED {
                     if let Some(c) = fnode.and_then(|f| registry_called(f, src)) {
-                        registry_calls.push((func.clone().filter(|_| in_fn), c));
+                        registry_calls.push((owned(&func).filter(|_| in_fn), c));
                     }
                 }
                 // `HOOKS.append(f)` at module level registers `f` as a decorator would.
@@ -7549,7 +7612,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                     .collect(),
                                 _ => Vec::new(),
                             };
-                        let callees = sig.calls_in.entry(f.clone()).or_default();
+                        let callees = sig.calls_in.entry(f.to_string()).or_default();
                         for c in [Some(&name), resolved.as_ref()]
                             .into_iter()
                             .flatten()
@@ -7565,7 +7628,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 if !in_fn {
                     // A callee computed by a call the names resolve (`getattr(import_module(
                     // 'pkg.core'), 'init')()`): only its resolved name counts.
-                    let computed = fnode.is_some_and(|f| f.kind() == "call");
+                    let computed = fnode.is_some_and(|f| f.kind_name() == "call");
                     // `sys.meta_path.insert(0, Finder())`: the finder's methods run on every
                     // later import ([`registry_methods`]).
                     let registry = [Some(&name), resolved.as_ref()]
@@ -7579,14 +7642,14 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         let items: Vec<_> = a.named_children(&mut c).take(8).collect();
                         for item in items {
                             // A path hook or a finder class handed as itself is called too.
-                            if matches!(item.kind(), "identifier" | "attribute" | "lambda")
+                            if matches!(item.kind_name(), "identifier" | "attribute" | "lambda")
                                 && sig.called_at_load.len() < MAX_CALLED
                             {
                                 sig.called_at_load.insert(callable_key(item, src));
                             }
-                            let class = match item.kind() {
+                            let class = match item.kind_name() {
                                 "call" => field(item, F::Function)
-                                    .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
+                                    .filter(|f| matches!(f.kind_name(), "identifier" | "attribute"))
                                     .map(|f| dotted(f, src)),
                                 "identifier" | "attribute" => Some(
                                     names
@@ -7610,10 +7673,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // staticmethod): `C.r` (tester t18 g16, g17).
                     let class_body = func.as_deref().filter(|c| c.ends_with('.'));
                     if let (Some(class), Some(f)) = (class_body, fnode) {
-                        let local = match f.kind() {
+                        let local = match f.kind_name() {
                             "identifier" => Some(text(f, src)),
                             "attribute" => field(f, F::Object)
-                                .filter(|o| o.kind() == "identifier")
+                                .filter(|o| o.kind_name() == "identifier")
                                 .filter(|_| {
                                     field(f, F::Attribute)
                                         .is_some_and(|a| text(a, src) == "__func__")
@@ -7626,7 +7689,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                     if fnode.is_some_and(|f| {
-                        matches!(f.kind(), "identifier" | "attribute" | "subscript" | "call")
+                        matches!(
+                            f.kind_name(),
+                            "identifier" | "attribute" | "subscript" | "call"
+                        )
                     }) {
                         // A function, or a class whose construction runs `__new__`/`__init__`
                         // (and `__set_name__` when made in a class body).
@@ -7665,13 +7731,13 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     if let Some(bases) = args
                         .filter(|_| builtin_type)
                         .and_then(|a| a.named_child(1))
-                        .filter(|b| b.kind() == "tuple")
+                        .filter(|b| b.kind_name() == "tuple")
                     {
                         let mut c = bases.walk();
                         let items: Vec<_> = bases.named_children(&mut c).take(64).collect();
                         for b in items
                             .into_iter()
-                            .filter(|b| matches!(b.kind(), "identifier" | "attribute"))
+                            .filter(|b| matches!(b.kind_name(), "identifier" | "attribute"))
                         {
                             if sig.called_at_load.len() >= MAX_CALLED {
                                 break;
@@ -7691,16 +7757,20 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     if let Some(ns) = args
                         .filter(|_| builtin_type)
                         .and_then(|a| a.named_child(2))
-                        .filter(|d| d.kind() == "dictionary")
+                        .filter(|d| d.kind_name() == "dictionary")
                     {
                         let mut c = ns.walk();
                         let pairs: Vec<_> = ns.named_children(&mut c).take(64).collect();
-                        for p in pairs.into_iter().filter(|p| p.kind() == "pair") {
+                        for p in pairs.into_iter().filter(|p| p.kind_name() == "pair") {
                             let dunder = field(p, F::Key)
                                 .and_then(|k| string_value(k, src))
                                 .is_some_and(|k| k.starts_with("__") && k.ends_with("__"));
                             if let Some(v) = field(p, F::Value).filter(|v| {
-                                dunder && matches!(v.kind(), "lambda" | "identifier" | "attribute")
+                                dunder
+                                    && matches!(
+                                        v.kind_name(),
+                                        "lambda" | "identifier" | "attribute"
+                                    )
                             }) {
                                 if sig.called_at_load.len() < MAX_CALLED {
                                     sig.called_at_load.insert(callable_key(v, src));
@@ -7710,9 +7780,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     }
                     // `K()()` calls the instance: `K.__call__` runs.
                     if let Some(inner) = fnode
-                        .filter(|f| f.kind() == "call")
+                        .filter(|f| f.kind_name() == "call")
                         .and_then(|f| field(f, F::Function))
-                        .filter(|f| matches!(f.kind(), "identifier" | "attribute"))
+                        .filter(|f| matches!(f.kind_name(), "identifier" | "attribute"))
                     {
                         if sig.called_at_load.len() < MAX_CALLED {
                             let k = dotted(inner, src);
@@ -7733,7 +7803,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                     // `functools.partial(f, 1)()` calls `f`.
-                    if let Some(inner) = fnode.filter(|f| f.kind() == "call") {
+                    if let Some(inner) = fnode.filter(|f| f.kind_name() == "call") {
                         let partial = field(inner, F::Function).is_some_and(|g| {
                             let d = dotted(g, src);
                             let r = names.resolve(g, src, scope).unwrap_or_default();
@@ -7743,7 +7813,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         });
                         let target = field(inner, F::Arguments)
                             .and_then(|a| positional(a, 0))
-                            .filter(|t| matches!(t.kind(), "identifier" | "attribute"));
+                            .filter(|t| matches!(t.kind_name(), "identifier" | "attribute"));
                         if let (true, Some(t)) = (partial, target) {
                             if sig.called_at_load.len() < MAX_CALLED {
                                 sig.called_at_load.insert(dotted(t, src));
@@ -7787,7 +7857,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         Some("gethostbyname" | "gethostbyname_ex" | "getaddrinfo")
                     ) && args
                         .and_then(|a| positional(a, 0))
-                        .is_some_and(|h| match h.kind() {
+                        .is_some_and(|h| match h.kind_name() {
                             "identifier" | "attribute" | "subscript" => true,
                             "call" => field(h, F::Function).is_some_and(|g| {
                                 let d = dotted(g, src);
@@ -7816,7 +7886,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // Looking up a host named by a variable (`DB_HOST`) is ordinary; a name
                     // built around it (`+ '.example.invalid'`, an f-string) is not.
                     let built_name = args.and_then(|a| positional(a, 0)).is_some_and(|f| {
-                        let builder = match f.kind() {
+                        let builder = match f.kind_name() {
                             "binary_operator" | "string" => true,
                             "call" => field(f, F::Function)
                                 .and_then(|g| field(g, F::Attribute))
@@ -7898,7 +7968,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 if pick(&env_reader).is_some() && sig.secret_reads.len() < 64 {
                     if let Some(k) = args
                         .and_then(|a| positional(a, 0))
-                        .filter(|k| k.kind() == "identifier")
+                        .filter(|k| k.kind_name() == "identifier")
                     {
                         if let Some(name) = loop_constants(k, src)
                             .into_iter()
@@ -7930,7 +8000,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     let tool = command_words(a, src, &names, scope)
                         .or_else(|| {
                             positional(a, 0).and_then(|l| {
-                                let first = l.named_child(0).filter(|_| l.kind() == "list")?;
+                                let first = l.named_child(0).filter(|_| l.kind_name() == "list")?;
                                 string_value(first, src)
                             })
                         })
@@ -7985,7 +8055,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             }
                         });
                         if let Some(h) =
-                            handler.filter(|h| matches!(h.kind(), "identifier" | "attribute"))
+                            handler.filter(|h| matches!(h.kind_name(), "identifier" | "attribute"))
                         {
                             sig.listener_handlers.push(dotted(h, src));
                         }
@@ -8016,9 +8086,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 let handler = |x: &str| x.ends_with("SimpleHTTPRequestHandler");
                 if pick(&handler).is_some()
                     || (pick(&|x: &str| x.ends_with("partial")).is_some()
-                        && args
-                            .and_then(|a| positional(a, 0))
-                            .is_some_and(|h| h.kind() == "attribute" || h.kind() == "identifier")
+                        && args.and_then(|a| positional(a, 0)).is_some_and(|h| {
+                            h.kind_name() == "attribute" || h.kind_name() == "identifier"
+                        })
                         && args
                             .and_then(|a| positional(a, 0))
                             .is_some_and(|h| handler(&dotted(h, src))))
@@ -8067,7 +8137,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         // wheel build runs `egg_info`, `build_py`, `build_ext`, `bdist_wheel`;
                         // `pip install -e` runs `develop`. A dict built elsewhere
                         // (`cmdclass=cmds`) is judged by the keys the source quotes.
-                        let keys = if value.kind() == "dictionary" {
+                        let keys = if value.kind_name() == "dictionary" {
                             v
                         } else {
                             std::str::from_utf8(src).unwrap_or("")
@@ -8130,11 +8200,12 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             "attribute"
                 if !in_fn
                     && field(n, F::Object).is_some_and(|o| {
-                        o.kind() == "call"
-                            || o.kind() == "identifier" && instances.contains_key(text(o, src))
+                        o.kind_name() == "call"
+                            || o.kind_name() == "identifier" && instances.contains_key(text(o, src))
                     })
-                    && n.parent()
-                        .is_none_or(|p| p.kind() != "call" || field(p, F::Function) != Some(n)) =>
+                    && n.parent().is_none_or(|p| {
+                        p.kind_name() != "call" || field(p, F::Function) != Some(n)
+                    }) =>
             {
                 // Only a property: a plain method read (`cb = Handler().handle`) is not
                 // called by the read. The setter and deleter of an assignment target or a
@@ -8148,7 +8219,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 let mut c = n.walk();
                 let targets: Vec<_> = n.named_children(&mut c).take(64).collect();
                 for t in targets {
-                    let items: Vec<_> = if t.kind() == "expression_list" {
+                    let items: Vec<_> = if t.kind_name() == "expression_list" {
                         let mut c = t.walk();
                         t.named_children(&mut c).take(64).collect()
                     } else {
@@ -8167,7 +8238,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             "type" if annotations.len() < MAX_NESTED => {
                 if let Some(code) = n
                     .named_child(0)
-                    .filter(|s| s.kind() == "string")
+                    .filter(|s| s.kind_name() == "string")
                     .and_then(|s| string_value(s, src))
                     .filter(|c| c.contains('('))
                 {
@@ -8181,7 +8252,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     let mut c = n.walk();
                     let literal: String = n
                         .named_children(&mut c)
-                        .filter(|ch| ch.kind() == "string_content")
+                        .filter(|ch| ch.kind_name() == "string_content")
                         .map(|ch| text(ch, src))
                         .collect();
                     if let Some(c) = credential_in(&literal) {
@@ -8233,7 +8304,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     let mut c = n.walk();
                     let bound: Vec<String> = n
                         .children_by_field_name("name", &mut c)
-                        .map(|x| match x.kind() {
+                        .map(|x| match x.kind_name() {
                             "aliased_import" => field(x, F::Alias)
                                 .map(|a| text(a, src).to_string())
                                 .unwrap_or_default(),
@@ -8253,7 +8324,14 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // `/tmp/xmod.py`.
                 if !sig.import_dirs.is_empty() {
                     for m in drop::imported_modules(n, src) {
-                        record_import(&mut sig, &m, short(text(n, src)), &func, line, in_fn);
+                        record_import(
+                            &mut sig,
+                            &m,
+                            short(text(n, src)),
+                            &owned(&func),
+                            line,
+                            in_fn,
+                        );
                     }
                 }
             }
@@ -8297,7 +8375,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         .eval(v, src, scope)
                         .is_some_and(|x| matches!(&x, Value::Name(m) if is_environ(m)));
                     let key = field(n, F::Subscript)
-                        .filter(|k| k.kind() != "string")
+                        .filter(|k| k.kind_name() != "string")
                         .and_then(|k| names.eval(k, src, scope))
                         .and_then(|x| x.bytes().map(|b| String::from_utf8_lossy(b).into_owned()));
                     if let (true, Some(key), false) = (
@@ -8312,7 +8390,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         ));
                     }
                 }
-                if let Some(v) = field(n, F::Value).filter(|v| v.kind() == "identifier" && !in_fn) {
+                if let Some(v) =
+                    field(n, F::Value).filter(|v| v.kind_name() == "identifier" && !in_fn)
+                {
                     let id = text(v, src);
                     let class = names
                         .lookup(scope, id)
@@ -8340,7 +8420,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         let mut shape: Vec<String> = Vec::new();
                         for b in items
                             .iter()
-                            .filter(|b| matches!(b.kind(), "identifier" | "attribute"))
+                            .filter(|b| matches!(b.kind_name(), "identifier" | "attribute"))
                         {
                             let spelled = dotted(*b, src);
                             let resolved = names.resolve(*b, src, scope);
@@ -8378,7 +8458,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         }
                     }
                     for b in items {
-                        if b.kind() == "keyword_argument" {
+                        if b.kind_name() == "keyword_argument" {
                             if field(b, F::Name).is_some_and(|k| text(k, src) == "metaclass") {
                                 if let Some(m) = field(b, F::Value) {
                                     let m = dotted(m, src);
@@ -8387,7 +8467,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                                     }
                                 }
                             }
-                        } else if matches!(b.kind(), "identifier" | "attribute") {
+                        } else if matches!(b.kind_name(), "identifier" | "attribute") {
                             sig.called_at_load
                                 .insert(format!("{}.__init_subclass__", dotted(b, src)));
                         }
@@ -8415,7 +8495,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // `resnet18 = _build`, `generate = partial(_impl, …)` at module level.
                 if !in_fn && kind == "assignment" && sig.module_aliases.len() < MAX_CALLED {
                     if let (Some(l), Some(r)) = (field(n, F::Left), field(n, F::Right)) {
-                        let r = match r.kind() {
+                        let r = match r.kind_name() {
                             "call"
                                 if field(r, F::Function).is_some_and(|f| {
                                     matches!(
@@ -8440,9 +8520,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             _ => Some(r),
                         };
                         if let Some(r) =
-                            r.filter(|r| matches!(r.kind(), "identifier" | "attribute"))
+                            r.filter(|r| matches!(r.kind_name(), "identifier" | "attribute"))
                         {
-                            if l.kind() == "identifier" {
+                            if l.kind_name() == "identifier" {
                                 sig.module_aliases
                                     .push((text(l, src).to_string(), dotted(r, src)));
                             }
@@ -8472,7 +8552,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // `builtins.__import__ = hook`; `build_py.build_py.run = run` in a
                     // `setup.py` (a command's method replaced on its class, no `cmdclass`).
                     // `__builtins__['__import__'] = hook` is the attribute spelled as a key.
-                    let keyed = (t.kind() == "subscript")
+                    let keyed = (t.kind_name() == "subscript")
                         .then(|| {
                             let o = field(t, F::Value)?;
                             let k = t
@@ -8483,13 +8563,13 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                         .flatten();
                     let patched = !in_fn && keyed.as_deref().is_some_and(interpreter_hook)
                         || !in_fn
-                            && t.kind() == "attribute"
+                            && t.kind_name() == "attribute"
                             && (interpreter_hook(&dotted(t, src))
                                 || names.resolve(t, src, scope).is_some_and(|r| {
                                     interpreter_hook(&r) || command_method_patched(&r)
                                 }));
                     if (interpreter_hook(text(t, src)) || patched)
-                        && matches!(v.kind(), "identifier" | "attribute" | "lambda")
+                        && matches!(v.kind_name(), "identifier" | "attribute" | "lambda")
                         && sig.called_at_load.len() < MAX_CALLED
                     {
                         sig.called_at_load.insert(callable_key(v, src));
@@ -8514,7 +8594,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     let extends = kind == "augmented_assignment"
                         && field(n, F::Operator)
                             .is_some_and(|o| matches!(text(o, src), "+=" | "/="));
-                    if extends && t.kind() == "identifier" {
+                    if extends && t.kind_name() == "identifier" {
                         let sep = if field(n, F::Operator).is_some_and(|o| text(o, src) == "/=") {
                             "/"
                         } else {
@@ -8532,7 +8612,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             sig.startup_paths.insert(text(id, src).to_string(), what);
                         }
                     }
-                    if t.kind() == "identifier" {
+                    if t.kind_name() == "identifier" {
                         let id = text(t, src);
                         let computed = names
                             .eval(v, src, scope)
@@ -8586,7 +8666,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     }
                     // `p = os.path.join(d, '_gen.py')`: what a later `open(p, 'w')` writes.
                     if let [id] = ids.as_slice() {
-                        if matches!(v.kind(), "call" | "binary_operator")
+                        if matches!(v.kind_name(), "call" | "binary_operator")
                             && sig.path_texts.len() < MAX_CALLED
                             && text(v, src).len() <= 256
                             && memchr::memmem::find(text(v, src).as_bytes(), b".p").is_some()
@@ -8616,13 +8696,13 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                     // (`info = gu()` after `from getpass import getuser as gu` names no word.)
                     if sig.identity_vars.len() < MAX_CALLED
                         && (maybe_identity(text(v, src), &sig.identity_vars)
-                            || (v.kind() == "call"
+                            || (v.kind_name() == "call"
                                 && names_identity(v, src, &names, scope).is_some()))
                         && carries_identity(v, src, &names, scope, &sig.identity_vars, false)
                             .is_some()
                     {
                         let mut root = t;
-                        while matches!(root.kind(), "subscript" | "attribute") {
+                        while matches!(root.kind_name(), "subscript" | "attribute") {
                             match field(root, F::Value).or_else(|| field(root, F::Object)) {
                                 Some(r) => root = r,
                                 None => break,
@@ -8650,8 +8730,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 // apart ([`persist::UNKNOWN`] between them), so a persistence word in any of
                 // them is read in a path built from it.
                 if kind == "for_statement" {
-                    let left = field(n, F::Left).filter(|l| l.kind() == "identifier");
-                    let right = field(n, F::Right).filter(|r| matches!(r.kind(), "tuple" | "list"));
+                    let left = field(n, F::Left).filter(|l| l.kind_name() == "identifier");
+                    let right =
+                        field(n, F::Right).filter(|r| matches!(r.kind_name(), "tuple" | "list"));
                     if let (Some(l), Some(r)) = (left, right) {
                         let mut c = r.walk();
                         let items: Vec<_> = r.named_children(&mut c).take(17).collect();
@@ -8769,9 +8850,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             bound.push((id, Value::Opaque));
                         }
                     }
-                    if let Some(r) = field(n, F::Right)
-                        .filter(|r| kind == "for_statement" && matches!(r.kind(), "list" | "tuple"))
-                    {
+                    if let Some(r) = field(n, F::Right).filter(|r| {
+                        kind == "for_statement" && matches!(r.kind_name(), "list" | "tuple")
+                    }) {
                         let mut c = r.walk();
                         let items: Vec<_> = r.named_children(&mut c).take(64).collect();
                         for item in items {
@@ -8818,9 +8899,9 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             "decorator" if !in_fn => {
                 // The decorator's name (`@deco`, `@factory(…)`) and the name it decorates.
-                let deco = n.named_child(0).and_then(|e| match e.kind() {
+                let deco = n.named_child(0).and_then(|e| match e.kind_name() {
                     "identifier" => Some(e),
-                    "call" => field(e, F::Function).filter(|f| f.kind() == "identifier"),
+                    "call" => field(e, F::Function).filter(|f| f.kind_name() == "identifier"),
                     _ => None,
                 });
                 let def = n
@@ -8884,7 +8965,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 }
                 // `@deco` calls `deco` on the definition at import.
                 if let Some(e) = n.named_child(0) {
-                    if matches!(e.kind(), "identifier" | "attribute") {
+                    if matches!(e.kind_name(), "identifier" | "attribute") {
                         let spelled = dotted(e, src);
                         let resolved = names.resolve(e, src, scope);
                         // `@atexit.register` calls the function itself, at exit.
@@ -8909,11 +8990,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                             let mut constant = None;
                             let mut next = n.next_named_sibling();
                             for _ in 0..16 {
-                                let Some(d) = next.filter(|d| d.kind() == "decorator") else {
+                                let Some(d) = next.filter(|d| d.kind_name() == "decorator") else {
                                     break;
                                 };
                                 if let Some(e) = d.named_child(0) {
-                                    match e.kind() {
+                                    match e.kind_name() {
                                         "identifier" | "attribute" => {
                                             let inner = names
                                                 .resolve(e, src, scope)
@@ -8989,6 +9070,10 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             _ => {}
         }
+        // A leaf binds nothing and has nothing below it to visit.
+        if after.is_empty() && n.named_child_count() == 0 {
+            continue;
+        }
         // Code under `if __name__ == "__main__":` runs when the file is run as a script, not
         // when it is imported: it counts as latent, like a function body. Under
         // `if __name__ != "__main__":` it is the `else` that is latent. In a file that runs as
@@ -9019,8 +9104,8 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 if !in_fn
                     && f.as_ref().is_none_or(|f| f.ends_with('.'))
                     && n.parent().is_none_or(|p| {
-                        p.kind() != "assignment"
-                            || field(p, F::Left).is_none_or(|l| l.kind() != "identifier")
+                        p.kind_name() != "assignment"
+                            || field(p, F::Left).is_none_or(|l| l.kind_name() != "identifier")
                     }) =>
             {
                 Some(lambda_key(n))
@@ -9045,6 +9130,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             }
             _ => None,
         }
+        .map(std::rc::Rc::from)
         .or_else(|| func.clone())
         .or_else(|| {
             if in_fn {
@@ -9055,12 +9141,13 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
                 "function_definition" => field(n, F::Name).map(|x| text(x, src).to_string()),
                 "lambda" => n
                     .parent()
-                    .filter(|p| p.kind() == "assignment")
+                    .filter(|p| p.kind_name() == "assignment")
                     .and_then(|p| field(p, F::Left))
-                    .filter(|l| l.kind() == "identifier")
+                    .filter(|l| l.kind_name() == "identifier")
                     .map(|l| text(l, src).to_string()),
                 _ => None,
             }
+            .map(std::rc::Rc::from)
         });
         // Bindings under these may not happen; a new scope starts straight-line again.
         let child_branch = match kind {
@@ -9127,8 +9214,11 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
         };
         let mut c = n.walk();
         let children: Vec<_> = n.named_children(&mut c).collect();
-        let consequence = field(n, F::Consequence).map(|x| x.id());
-        let params = field(n, F::Parameters).map(|x| x.id());
+        let consequence = guard.and_then(|_| field(n, F::Consequence)).map(|x| x.id());
+        let params = matches!(kind, "function_definition" | "lambda")
+            .then(|| field(n, F::Parameters))
+            .flatten()
+            .map(|x| x.id());
         // The return annotation is evaluated with the parameters' (up to Python 3.13, without
         // `from __future__ import annotations`), as parameter annotations are.
         let returns = (kind == "function_definition")
@@ -10865,10 +10955,10 @@ fn returned_closure(def: tree_sitter::Node<'_>, src: &[u8]) -> bool {
             if hops > 64 {
                 return None;
             }
-            if x.kind() == "function_definition" {
+            if x.kind_name() == "function_definition" {
                 return Some(x);
             }
-            if x.kind() == "class_definition" {
+            if x.kind_name() == "class_definition" {
                 return None;
             }
             p = x.parent();
@@ -10890,11 +10980,13 @@ fn returned_closure(def: tree_sitter::Node<'_>, src: &[u8]) -> bool {
             if x.id() == d.id() {
                 continue;
             }
-            if x.kind() == "identifier"
+            if x.kind_name() == "identifier"
                 && text(x, src) == name
                 && x.id() != field(outer, F::Name).map_or(0, |n| n.id())
             {
-                if x.parent().is_some_and(|r| r.kind() == "return_statement") {
+                if x.parent()
+                    .is_some_and(|r| r.kind_name() == "return_statement")
+                {
                     returned = true;
                     continue;
                 }
@@ -12044,7 +12136,7 @@ fn load_imports(tree: &tree_sitter::Tree, src: &[u8], roots: &[String]) -> Vec<l
         if steps > MAX_IMPORT_WALK || out.len() >= links::MAX_NAMES {
             break;
         }
-        match node.kind() {
+        match node.kind_name() {
             "import_statement" | "import_from_statement" => {
                 for i in links::parse_import(&src[node.byte_range()]) {
                     if !i.module.starts_with('.') && absolute.len() < links::MAX_NAMES {
@@ -12134,7 +12226,7 @@ fn config_reads(tree: &tree_sitter::Tree, src: &[u8]) -> Vec<(String, usize)> {
         if steps > MAX_IMPORT_WALK || out.len() >= 16 {
             break;
         }
-        match node.kind() {
+        match node.kind_name() {
             "function_definition" | "lambda" => continue,
             "call" => {
                 let callee = field(node, F::Function).map(|f| dotted(f, src));
@@ -12164,7 +12256,7 @@ fn config_path(args: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
     let mut c = args.walk();
     let first = args
         .named_children(&mut c)
-        .find(|a| a.kind() != "comment" && a.kind() != "keyword_argument")?;
+        .find(|a| a.kind_name() != "comment" && a.kind_name() != "keyword_argument")?;
     let mut parts = Vec::new();
     let mut stack = vec![first];
     let mut seen = 0;
@@ -12173,7 +12265,7 @@ fn config_path(args: tree_sitter::Node<'_>, src: &[u8]) -> Option<String> {
         if seen > 256 || parts.len() > 8 {
             return None;
         }
-        if x.kind() == "string" {
+        if x.kind_name() == "string" {
             parts.push(string_value(x, src)?);
             continue;
         }

@@ -6,7 +6,7 @@
 //! comparison that are about paths and callables alone: a file under a folder, a file's name,
 //! the callables that run or load the file they are handed, a downloader's output folder.
 
-use super::{field, positional, string_value, text, F};
+use super::{field, positional, string_value, text, KindName, F};
 
 /// Whether the file `file` lies in the folder `dir` (both [`super::path_key`]s): a constant
 /// path under a constant folder (`=/tmp/xd/run` under `=/tmp/xd`), or an expression that joins
@@ -169,9 +169,9 @@ pub(super) enum FolderArg<'t> {
 pub(super) fn imported_modules(n: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
     let first = |t: &str| t.split('.').next().unwrap_or("").trim().to_string();
     let mut out = Vec::new();
-    if n.kind() == "import_from_statement" {
+    if n.kind_name() == "import_from_statement" {
         if let Some(m) = field(n, F::ModuleName) {
-            if m.kind() == "dotted_name" {
+            if m.kind_name() == "dotted_name" {
                 out.push(first(text(m, src)));
             }
         }
@@ -179,7 +179,7 @@ pub(super) fn imported_modules(n: tree_sitter::Node<'_>, src: &[u8]) -> Vec<Stri
     }
     let mut c = n.walk();
     for x in n.named_children(&mut c).take(32) {
-        let name = match x.kind() {
+        let name = match x.kind_name() {
             "dotted_name" => Some(x),
             "aliased_import" => field(x, F::Name),
             _ => None,
@@ -210,7 +210,7 @@ pub(super) fn enclosing_function(n: tree_sitter::Node<'_>) -> Option<tree_sitter
     let mut cur = n;
     for _ in 0..256 {
         let p = cur.parent()?;
-        if matches!(p.kind(), "function_definition" | "lambda") {
+        if matches!(p.kind_name(), "function_definition" | "lambda") {
             return Some(p);
         }
         cur = p;
@@ -239,13 +239,13 @@ pub(super) fn local_name(def: tree_sitter::Node<'_>, id: &str, src: &[u8]) -> bo
         if seen > MAX_LOCAL_WALK {
             break;
         }
-        let target = match x.kind() {
+        let target = match x.kind_name() {
             "function_definition" | "class_definition" | "lambda" => continue,
             "global_statement" | "nonlocal_statement" => {
                 let mut c = x.walk();
                 let declared = x
                     .named_children(&mut c)
-                    .any(|i| i.kind() == "identifier" && text(i, src) == id);
+                    .any(|i| i.kind_name() == "identifier" && text(i, src) == id);
                 if declared {
                     return false;
                 }

@@ -24,7 +24,7 @@ use std::rc::Rc;
 use base64::Engine;
 use tree_sitter::Node;
 
-use super::{field, positional, text, F};
+use super::{field, positional, text, KindName, F};
 
 /// Calls that hand their argument back, or wrap it in something that calls it: a context
 /// manager entered on it (`contextlib.nullcontext`), `typing.cast`, `copy.copy`/`deepcopy`,
@@ -464,7 +464,7 @@ impl Names {
             if suffix.len() >= MAX_CHAIN || calls > MAX_CALL_LINKS {
                 return None;
             }
-            match cur.kind() {
+            match cur.kind_name() {
                 "identifier" => {
                     let id = text(cur, src);
                     // `c.f` after `c.f = os.system` or `setattr(c, 'f', os.system)`: the
@@ -560,7 +560,7 @@ impl Names {
                 // `(os.system if c else print)(…)`, `(None or os.system)(…)`: either operand
                 // may be what is called; the one that runs code stands for it.
                 "conditional_expression" | "boolean_operator" => {
-                    let (a, b) = if cur.kind() == "conditional_expression" {
+                    let (a, b) = if cur.kind_name() == "conditional_expression" {
                         (cur.named_child(0)?, cur.named_child(2)?)
                     } else {
                         (field(cur, F::Left)?, field(cur, F::Right)?)
@@ -601,7 +601,7 @@ impl Names {
     fn service_root_of(&self, f: Node<'_>, src: &[u8], scope: usize) -> bool {
         let mut x = f;
         for _ in 0..16 {
-            x = match x.kind() {
+            x = match x.kind_name() {
                 "attribute" => match field(x, F::Object) {
                     Some(o) => o,
                     None => return false,
@@ -646,7 +646,7 @@ impl Names {
             }) => Some(p.clone()),
             _ => None,
         };
-        match f.kind() {
+        match f.kind_name() {
             "identifier" => {
                 let id = text(f, src);
                 match bound(id) {
@@ -658,14 +658,14 @@ impl Names {
                 let o = field(f, F::Object)?;
                 let a = text(field(f, F::Attribute)?, src);
                 if a == "get"
-                    && o.kind() == "attribute"
+                    && o.kind_name() == "attribute"
                     && field(o, F::Attribute).is_some_and(|m| text(m, src) == "modules")
                 {
                     let (base, _) = self.resolve_chain(o, src, scope, 0, &mut Fuel::new(), true)?;
                     return (base == "sys.modules").then_some(Special::ModulesGet);
                 }
                 // Checked first: this runs for every call in every chain.
-                if o.kind() != "identifier"
+                if o.kind_name() != "identifier"
                     || !matches!(
                         a,
                         "__import__"
@@ -699,7 +699,7 @@ impl Names {
         depth: u32,
         fuel: &mut Fuel,
     ) -> Option<String> {
-        let args = args.filter(|a| a.kind() == "argument_list")?;
+        let args = args.filter(|a| a.kind_name() == "argument_list")?;
         let positional = |i: usize| positional(args, i);
         match special {
             Special::DunderImport | Special::ImportModule => {
@@ -710,7 +710,7 @@ impl Names {
                     let package = positional(1).or_else(|| {
                         let mut c = args.walk();
                         let k = args.named_children(&mut c).find(|k| {
-                            k.kind() == "keyword_argument"
+                            k.kind_name() == "keyword_argument"
                                 && field(*k, F::Name).is_some_and(|x| text(x, src) == "package")
                         });
                         k.and_then(|k| field(k, F::Value))
@@ -722,7 +722,7 @@ impl Names {
                 let fromlist = positional(3).is_some() || {
                     let mut c = args.walk();
                     let has = args.named_children(&mut c).any(|k| {
-                        k.kind() == "keyword_argument"
+                        k.kind_name() == "keyword_argument"
                             && field(k, F::Name).is_some_and(|x| text(x, src) == "fromlist")
                     });
                     has
@@ -763,12 +763,12 @@ impl Names {
         depth: u32,
         fuel: &mut Fuel,
     ) -> Option<String> {
-        if f.kind() != "attribute" || text(field(f, F::Attribute)?, src) != "load" {
+        if f.kind_name() != "attribute" || text(field(f, F::Attribute)?, src) != "load" {
             return None;
         }
-        let made = field(f, F::Object).filter(|o| o.kind() == "call")?;
+        let made = field(f, F::Object).filter(|o| o.kind_name() == "call")?;
         let ctor = field(made, F::Function)?;
-        let spelled = match ctor.kind() {
+        let spelled = match ctor.kind_name() {
             "identifier" => text(ctor, src),
             "attribute" => text(field(ctor, F::Attribute)?, src),
             _ => return None,
@@ -801,11 +801,11 @@ impl Names {
         depth: u32,
         fuel: &mut Fuel,
     ) -> Option<String> {
-        let args = args.filter(|a| a.kind() == "argument_list")?;
+        let args = args.filter(|a| a.kind_name() == "argument_list")?;
         // Calls that hand their argument back, or a wrapper that calls it: a context
         // manager entered on it (`with contextlib.nullcontext(os.system) as f`), `typing.cast`,
         // `copy.copy`, `functools.cache(f)` / `lru_cache(f)`; `D.get('r')` of a map.
-        let last = match f.kind() {
+        let last = match f.kind_name() {
             "identifier" => Some(text(f, src)),
             "attribute" => field(f, F::Attribute).map(|a| text(a, src)),
             _ => None,
@@ -813,7 +813,7 @@ impl Names {
         if let Some(last) = last.filter(|l| PASS_THROUGH.contains(l)) {
             if matches!(last, "get" | "pop" | "setdefault") {
                 let object = field(f, F::Object)?;
-                let map = if matches!(object.kind(), "identifier" | "dictionary") {
+                let map = if matches!(object.kind_name(), "identifier" | "dictionary") {
                     self.eval_at(object, src, scope, depth + 1, fuel)
                 } else {
                     None
@@ -827,7 +827,7 @@ impl Names {
                 }
                 // `builtins.__dict__.get('ex' + 'ec')`, `vars(os).get('system')`: a
                 // namespace's entry.
-                if !matches!(object.kind(), "attribute" | "call") {
+                if !matches!(object.kind_name(), "attribute" | "call") {
                     return None;
                 }
                 let (base, _) = self.resolve_at(object, src, scope, depth + 1, fuel)?;
@@ -848,7 +848,7 @@ impl Names {
             };
             let arg = positional(args, at)?;
             if !matches!(
-                arg.kind(),
+                arg.kind_name(),
                 "identifier" | "attribute" | "call" | "subscript"
             ) {
                 return None;
@@ -856,11 +856,11 @@ impl Names {
             let (inner, _) = self.resolve_at(arg, src, scope, depth + 1, fuel)?;
             return Some(inner);
         }
-        match f.kind() {
+        match f.kind_name() {
             // `attrgetter('system')(os)`: the getter is itself a call.
             "call" => {
                 let getter = field(f, F::Function)?;
-                if !matches!(getter.kind(), "identifier" | "attribute") {
+                if !matches!(getter.kind_name(), "identifier" | "attribute") {
                     return None;
                 }
                 let (name, _) = self.resolve_at(getter, src, scope, depth + 1, fuel)?;
@@ -915,14 +915,17 @@ impl Names {
             None => self.const_name(key, src, scope, depth + 1, fuel)?,
         };
         // `{'r': os.system}['r']`, or a name bound to that display: the entry's value.
-        if matches!(value.kind(), "dictionary" | "identifier" | "list" | "tuple") {
+        if matches!(
+            value.kind_name(),
+            "dictionary" | "identifier" | "list" | "tuple"
+        ) {
             if let Some(Value::Map(entries)) = self.eval_at(value, src, scope, depth + 1, fuel) {
                 return entries
                     .iter()
                     .find(|(k, _)| *k == key)
                     .map(|(_, v)| v.to_string());
             }
-            if value.kind() != "identifier" {
+            if value.kind_name() != "identifier" {
                 return None;
             }
         }
@@ -1022,7 +1025,7 @@ impl Names {
             return None;
         }
         fuel.take()?;
-        match n.kind() {
+        match n.kind_name() {
             "string" => match literal(n, src) {
                 Some(b) => Some(self.data(b, false)),
                 None => self.fstring(n, src, scope, depth, fuel),
@@ -1101,13 +1104,13 @@ impl Names {
                         let mut operands = Vec::new();
                         let mut todo = vec![n];
                         while let Some(cur) = todo.pop() {
-                            let plus = cur.kind() == "binary_operator"
+                            let plus = cur.kind_name() == "binary_operator"
                                 && field(cur, F::Operator).map(|o| text(o, src)) == Some("+");
                             let room = operands.len() + todo.len() < MAX_SUM_OPERANDS;
                             if plus && room {
                                 todo.push(field(cur, F::Right)?);
                                 todo.push(field(cur, F::Left)?);
-                            } else if cur.kind() == "parenthesized_expression" && room {
+                            } else if cur.kind_name() == "parenthesized_expression" && room {
                                 todo.push(cur.named_child(0)?);
                             } else {
                                 operands.push(cur);
@@ -1120,7 +1123,7 @@ impl Names {
                         let mut run: Vec<u8> = Vec::new();
                         let mut run_open = false;
                         for x in operands {
-                            if x.kind() == "string" {
+                            if x.kind_name() == "string" {
                                 if let Some(b) = literal(x, src) {
                                     if run.len() + b.len() > MAX_VALUE {
                                         return Some(Value::Data {
@@ -1162,7 +1165,7 @@ impl Names {
                         let l = self.eval_at(field(n, F::Left)?, src, scope, depth + 1, fuel)?;
                         let fmt = l.bytes()?.to_vec();
                         let right = field(n, F::Right)?;
-                        let args = if right.kind() == "tuple" {
+                        let args = if right.kind_name() == "tuple" {
                             self.items(right, src, scope, depth + 1, fuel)?
                         } else {
                             vec![self.piece(right, src, scope, depth + 1, fuel)?]
@@ -1176,7 +1179,7 @@ impl Names {
             "subscript" => {
                 // `s[::-1]`: a reversed constant.
                 let key = field(n, F::Subscript)?;
-                if key.kind() == "slice" {
+                if key.kind_name() == "slice" {
                     // `s[::-1]`, `s[::2]`, `s[1:-1]`: integer bounds and step, Python's rules.
                     let t: String = text(key, src)
                         .chars()
@@ -1221,7 +1224,7 @@ impl Names {
             }
             "call" => {
                 // `dict()` and `list()`: empty containers for a later `update` or `append`.
-                if let Some(f) = field(n, F::Function).filter(|f| f.kind() == "identifier") {
+                if let Some(f) = field(n, F::Function).filter(|f| f.kind_name() == "identifier") {
                     let empty = field(n, F::Arguments).is_some_and(|a| a.named_child(0).is_none());
                     let name = text(f, src);
                     if empty
@@ -1237,17 +1240,17 @@ impl Names {
                 // Displays of string literals: code kept in pieces for a join. A display that
                 // holds names (`[print, os.system]`) is kept as a map from index to name, for
                 // `L[1](…)`.
-                if n.kind() == "list" && n.named_child(0).is_none() {
+                if n.kind_name() == "list" && n.named_child(0).is_none() {
                     return Some(empty_container(true));
                 }
                 let mut c = n.walk();
                 let mut out: Vec<Rc<[u8]>> = Vec::new();
                 for x in n.named_children(&mut c) {
                     fuel.take()?;
-                    if x.kind() != "string" && out.is_empty() {
+                    if x.kind_name() != "string" && out.is_empty() {
                         return self.indexed(n, src, scope, depth, fuel);
                     }
-                    if x.kind() != "string" || out.len() >= MAX_PARTS {
+                    if x.kind_name() != "string" || out.len() >= MAX_PARTS {
                         return None;
                     }
                     let b = literal(x, src)?;
@@ -1264,7 +1267,7 @@ impl Names {
                 let mut c = n.walk();
                 let pairs: Vec<Node<'_>> = n
                     .named_children(&mut c)
-                    .filter(|p| p.kind() == "pair")
+                    .filter(|p| p.kind_name() == "pair")
                     .take(MAX_MAP)
                     .collect();
                 for pair in pairs {
@@ -1274,7 +1277,7 @@ impl Names {
                     let Some(key) = self.const_name(k, src, scope, depth + 1, fuel) else {
                         continue;
                     };
-                    if !matches!(v.kind(), "identifier" | "attribute") {
+                    if !matches!(v.kind_name(), "identifier" | "attribute") {
                         continue;
                     }
                     if let Some((name, _)) = self.resolve_at(v, src, scope, depth + 1, fuel) {
@@ -1301,16 +1304,16 @@ impl Names {
         let mut c = n.walk();
         let items: Vec<Node<'_>> = n
             .named_children(&mut c)
-            .filter(|x| x.kind() != "comment")
+            .filter(|x| x.kind_name() != "comment")
             .take(MAX_MAP / 2 + 1)
             .collect();
-        if items.len() > MAX_MAP / 2 || items.iter().any(|x| x.kind() == "list_splat") {
+        if items.len() > MAX_MAP / 2 || items.iter().any(|x| x.kind_name() == "list_splat") {
             return None;
         }
         let len = items.len();
         let mut out = Vec::new();
         for (i, x) in items.into_iter().enumerate() {
-            if !matches!(x.kind(), "identifier" | "attribute") {
+            if !matches!(x.kind_name(), "identifier" | "attribute") {
                 continue;
             }
             if let Some((name, _)) = self.resolve_at(x, src, scope, depth + 1, fuel) {
@@ -1326,8 +1329,8 @@ impl Names {
     /// kept as items (as [`Names::store`] keeps them); a list whose length becomes unknown
     /// (`L.extend(other)`) keeps its items from the front only.
     pub fn mutate(&self, call: Node<'_>, src: &[u8], scope: usize) -> Option<(String, Value)> {
-        let f = field(call, F::Function).filter(|f| f.kind() == "attribute")?;
-        let object = field(f, F::Object).filter(|o| o.kind() == "identifier")?;
+        let f = field(call, F::Function).filter(|f| f.kind_name() == "attribute")?;
+        let object = field(f, F::Object).filter(|o| o.kind_name() == "identifier")?;
         let method = text(field(f, F::Attribute)?, src);
         if !matches!(
             method,
@@ -1345,7 +1348,7 @@ impl Names {
         let args = field(call, F::Arguments)?;
         let mut fuel = Fuel::new();
         let mut name_of = |x: Node<'_>| -> Option<Rc<str>> {
-            if !matches!(x.kind(), "identifier" | "attribute") {
+            if !matches!(x.kind_name(), "identifier" | "attribute") {
                 return None;
             }
             let (name, _) = self.resolve_at(x, src, scope, 1, &mut fuel)?;
@@ -1382,15 +1385,15 @@ impl Names {
                 }
                 "extend" => {
                     let more = positional(args, 0)?;
-                    if matches!(more.kind(), "list" | "tuple") {
+                    if matches!(more.kind_name(), "list" | "tuple") {
                         let mut c = more.walk();
                         let added: Vec<_> = more
                             .named_children(&mut c)
-                            .filter(|x| x.kind() != "comment")
+                            .filter(|x| x.kind_name() != "comment")
                             .take(MAX_MAP / 2 + 1)
                             .collect();
                         if added.len() > MAX_MAP / 2
-                            || added.iter().any(|x| x.kind() == "list_splat")
+                            || added.iter().any(|x| x.kind_name() == "list_splat")
                         {
                             None
                         } else {
@@ -1429,7 +1432,7 @@ impl Names {
                     let mut c = args.walk();
                     let given: Vec<_> = args.named_children(&mut c).take(MAX_MAP).collect();
                     for a in given {
-                        match a.kind() {
+                        match a.kind_name() {
                             "keyword_argument" => {
                                 let (Some(k), Some(v)) = (field(a, F::Name), field(a, F::Value))
                                 else {
@@ -1441,7 +1444,7 @@ impl Names {
                                 let mut c = a.walk();
                                 let pairs: Vec<_> = a
                                     .named_children(&mut c)
-                                    .filter(|p| p.kind() == "pair")
+                                    .filter(|p| p.kind_name() == "pair")
                                     .take(MAX_MAP)
                                     .collect();
                                 for pair in pairs {
@@ -1483,7 +1486,7 @@ impl Names {
         scope: usize,
     ) -> Option<(String, Value)> {
         let mut fuel = Fuel::new();
-        let (container, key) = match target.kind() {
+        let (container, key) = match target.kind_name() {
             "attribute" => (
                 field(target, F::Object)?,
                 text(field(target, F::Attribute)?, src).to_string(),
@@ -1501,7 +1504,7 @@ impl Names {
         let v = self.eval_at(value, src, scope, 0, &mut fuel)?;
         let namespace =
             |c: &str| matches!(c, "builtins" | "builtins.__dict__" | "globals()" | "vars()");
-        if target.kind() == "subscript" && container.kind() == "identifier" {
+        if target.kind_name() == "subscript" && container.kind_name() == "identifier" {
             let Value::Name(name) = v else {
                 return None;
             };
@@ -1518,7 +1521,7 @@ impl Names {
         }
         let (c, _) = self.resolve_at(container, src, scope, 0, &mut fuel)?;
         let c = canonical(&c);
-        let scope_of = if target.kind() == "attribute" {
+        let scope_of = if target.kind_name() == "attribute" {
             &*c == "builtins"
         } else {
             namespace(&c)
@@ -1529,7 +1532,7 @@ impl Names {
         // `c.f = os.system` on an object, class or module this source names: `c.f` reads it
         // back. Only callables that run code, processes or requests are kept: every method
         // assigns attributes.
-        match (&v, target.kind(), container.kind()) {
+        match (&v, target.kind_name(), container.kind_name()) {
             (Value::Name(p), "attribute", "identifier") if (self.sticky)(p) => {
                 Some((attribute_key(text(container, src), &key), v))
             }
@@ -1547,7 +1550,7 @@ impl Names {
         src: &[u8],
         scope: usize,
     ) -> Option<(String, Value)> {
-        if object.kind() != "identifier" {
+        if object.kind_name() != "identifier" {
             return None;
         }
         match self.eval(value, src, scope)? {
@@ -1700,7 +1703,7 @@ impl Names {
                 )
                 || PASS_THROUGH.contains(&name)
         };
-        match f.kind() {
+        match f.kind_name() {
             "attribute" => {
                 let last = field(f, F::Attribute).map(|a| text(a, src));
                 // A service's constructor reached through its module (`redis.Redis(…)`,
@@ -1737,14 +1740,14 @@ impl Names {
             let mut c = args.walk();
             let v = args
                 .named_children(&mut c)
-                .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+                .filter(|x| !matches!(x.kind_name(), "keyword_argument" | "comment"))
                 .take(3)
                 .collect();
             v
         };
         // Methods of a constant that build code from pieces: `''.join(…)`,
         // `'…'.replace(a, b)`, `'…'.format(…)`.
-        if f.kind() == "attribute" {
+        if f.kind_name() == "attribute" {
             let method = field(f, F::Attribute).map(|a| text(a, src));
             if matches!(
                 method,
@@ -1766,7 +1769,7 @@ impl Names {
                 let out = match method {
                     Some("join") => {
                         // `''.join(chr(c) for c in …)`: the generator is the argument list.
-                        let iterable = if args.kind() == "generator_expression" {
+                        let iterable = if args.kind_name() == "generator_expression" {
                             args
                         } else {
                             *positional.first()?
@@ -1821,7 +1824,7 @@ impl Names {
                         let mut c = args.walk();
                         let all: Vec<Node<'_>> = args
                             .named_children(&mut c)
-                            .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+                            .filter(|x| !matches!(x.kind_name(), "keyword_argument" | "comment"))
                             .take(64)
                             .collect();
                         let mut vals = Vec::new();
@@ -1840,7 +1843,7 @@ impl Names {
             }
         }
         // A method of a constant: `'…'.encode()`, `data.decode('utf-8')`, `s.strip()`.
-        if f.kind() == "attribute" {
+        if f.kind_name() == "attribute" {
             let method = field(f, F::Attribute).map(|a| text(a, src));
             if matches!(method, Some("encode" | "decode" | "strip")) {
                 let object = field(f, F::Object)?;
@@ -1899,7 +1902,7 @@ impl Names {
             "bytes" | "bytearray"
                 if positional
                     .first()
-                    .is_some_and(|a| matches!(a.kind(), "list" | "tuple")) =>
+                    .is_some_and(|a| matches!(a.kind_name(), "list" | "tuple")) =>
             {
                 let list = *positional.first()?;
                 let mut out = Vec::new();
@@ -2037,7 +2040,7 @@ impl Names {
             }
             // `ord('j')`.
             let f = field(x, F::Function)?;
-            if x.kind() != "call" || text(f, src) != "ord" {
+            if x.kind_name() != "call" || text(f, src) != "ord" {
                 return None;
             }
             let s = literal(positional(field(x, F::Arguments)?, 0)?, src)?;
@@ -2047,12 +2050,12 @@ impl Names {
             cs.next().is_none().then_some(c)
         };
         let mut out = Vec::new();
-        match n.kind() {
+        match n.kind_name() {
             "dictionary" => {
                 let mut c = n.walk();
                 let pairs: Vec<Node<'_>> = n
                     .named_children(&mut c)
-                    .filter(|p| p.kind() == "pair")
+                    .filter(|p| p.kind_name() == "pair")
                     .take(MAX_MAP + 1)
                     .collect();
                 if pairs.len() > MAX_MAP {
@@ -2062,7 +2065,7 @@ impl Names {
                     fuel.take()?;
                     let from = code_point(pair.named_child(0)?)?;
                     let v = pair.named_child(1)?;
-                    let to = match v.kind() {
+                    let to = match v.kind_name() {
                         "none" => String::new(),
                         "integer" => code_point(v)?.to_string(),
                         _ => String::from_utf8(
@@ -2142,7 +2145,7 @@ impl Names {
             out.push(b);
             size <= MAX_VALUE && out.len() <= MAX_PARTS
         };
-        match n.kind() {
+        match n.kind_name() {
             "list" | "tuple" => {
                 let mut c = n.walk();
                 let xs: Vec<Node<'_>> = n.named_children(&mut c).take(MAX_PARTS + 1).collect();
@@ -2157,17 +2160,18 @@ impl Names {
                 // One `for v in [ints]` clause, the body an expression of `v`.
                 let body = n.named_child(0)?;
                 let clause = n.named_child(1)?;
-                if clause.kind() != "for_in_clause" || n.named_child_count() != 2 {
+                if clause.kind_name() != "for_in_clause" || n.named_child_count() != 2 {
                     return None;
                 }
                 let var = field(clause, F::Left)?;
                 let list = field(clause, F::Right)?;
-                if var.kind() != "identifier" || !matches!(list.kind(), "list" | "tuple") {
+                if var.kind_name() != "identifier" || !matches!(list.kind_name(), "list" | "tuple")
+                {
                     return None;
                 }
                 let var = text(var, src);
                 // `x for x in [...]`: the items themselves.
-                if body.kind() == "identifier" && text(body, src) == var {
+                if body.kind_name() == "identifier" && text(body, src) == var {
                     return self.items(list, src, scope, depth + 1, fuel);
                 }
                 let mut c = list.walk();
@@ -2201,7 +2205,7 @@ impl Names {
                 let (Some(g), Some(list)) = (args.named_child(0), args.named_child(1)) else {
                     return None;
                 };
-                if text(g, src) != "chr" || !matches!(list.kind(), "list" | "tuple") {
+                if text(g, src) != "chr" || !matches!(list.kind_name(), "list" | "tuple") {
                     return None;
                 }
                 let mut c = list.walk();
@@ -2251,7 +2255,7 @@ impl Names {
         let parts: Vec<Node<'_>> = n.named_children(&mut c).take(MAX_PARTS).collect();
         for ch in parts {
             fuel.take()?;
-            match ch.kind() {
+            match ch.kind_name() {
                 "string_start" => raw = text(ch, src).contains(['r', 'R']),
                 "string_content" => {
                     let t = text(ch, src);
@@ -2333,12 +2337,12 @@ impl Names {
 
     /// Bind the names an import statement binds.
     pub fn bind_import(&mut self, n: Node<'_>, src: &[u8], scope: usize, line: usize) {
-        match n.kind() {
+        match n.kind_name() {
             "import_statement" => {
                 let mut c = n.walk();
                 let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
                 for name in names {
-                    match name.kind() {
+                    match name.kind_name() {
                         // `import a.b.c` binds `a`.
                         "dotted_name" => {
                             let full = text(name, src);
@@ -2365,7 +2369,7 @@ impl Names {
                 let mut c = n.walk();
                 let names: Vec<Node<'_>> = n.children_by_field_name("name", &mut c).collect();
                 for name in &names {
-                    let (orig, alias) = match name.kind() {
+                    let (orig, alias) = match name.kind_name() {
                         "dotted_name" => (dotted_text(*name, src), dotted_text(*name, src)),
                         "aliased_import" => match (field(*name, F::Name), field(*name, F::Alias)) {
                             (Some(m), Some(a)) => (dotted_text(m, src), text(a, src).to_string()),
@@ -2384,7 +2388,7 @@ impl Names {
                 // `from os import *`: the names that matter here.
                 let mut c = n.walk();
                 if n.named_children(&mut c)
-                    .any(|x| x.kind() == "wildcard_import")
+                    .any(|x| x.kind_name() == "wildcard_import")
                 {
                     for name in wildcard(&module) {
                         let full = join(&module, name);
@@ -2405,7 +2409,7 @@ impl Names {
             if out.len() >= MAX_PARTS {
                 break;
             }
-            match x.kind() {
+            match x.kind_name() {
                 "identifier" => out.push(x),
                 // `with … as f`: the target is the aliased identifier itself.
                 "as_pattern_target" if x.named_child_count() == 0 => out.push(x),
@@ -2468,7 +2472,7 @@ fn list_map(items: &[(usize, Rc<str>)], len: Option<usize>) -> Value {
 fn index_key(n: Node<'_>, src: &[u8]) -> Option<String> {
     let t = text(n, src);
     let digits = t.strip_prefix('-').unwrap_or(t).trim();
-    if !matches!(n.kind(), "integer" | "unary_operator")
+    if !matches!(n.kind_name(), "integer" | "unary_operator")
         || digits.is_empty()
         || digits.len() > 4
         || !digits.bytes().all(|c| c.is_ascii_digit())
@@ -2752,14 +2756,14 @@ impl std::io::Write for Cap<'_> {
 /// The bytes of a string literal with its escapes undone (`\x69`, `\n`, `\u0069`, octal);
 /// `None` for an f-string with interpolations or a literal over [`MAX_VALUE`].
 pub fn literal(n: Node<'_>, src: &[u8]) -> Option<Vec<u8>> {
-    if n.kind() != "string" {
+    if n.kind_name() != "string" {
         return None;
     }
     let mut out = Vec::new();
     let mut prefix = "";
     let mut c = n.walk();
     for ch in n.named_children(&mut c) {
-        match ch.kind() {
+        match ch.kind_name() {
             "string_start" => {
                 let t = text(ch, src);
                 prefix = &t[..t.find(['\'', '"']).unwrap_or(t.len())];
@@ -2940,7 +2944,7 @@ fn int_expr(n: Node<'_>, src: &[u8], var: Option<(&str, i64)>, depth: u32) -> Op
     if depth > MAX_INT_DEPTH {
         return None;
     }
-    match n.kind() {
+    match n.kind_name() {
         "integer" => {
             let t: String = text(n, src).chars().filter(|c| *c != '_').collect();
             let t = t.to_ascii_lowercase();
@@ -2988,7 +2992,7 @@ fn int_expr(n: Node<'_>, src: &[u8], var: Option<(&str, i64)>, depth: u32) -> Op
 
 /// `chr(e)` (or a string constant) for one value of a comprehension's variable.
 fn char_expr(body: Node<'_>, src: &[u8], var: (&str, i64)) -> Option<Vec<u8>> {
-    if body.kind() != "call" || field(body, F::Function).map(|f| text(f, src)) != Some("chr") {
+    if body.kind_name() != "call" || field(body, F::Function).map(|f| text(f, src)) != Some("chr") {
         return None;
     }
     let arg = field(body, F::Arguments)?.named_child(0)?;

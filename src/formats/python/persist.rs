@@ -17,7 +17,8 @@ use tree_sitter::Node;
 
 use super::names::{Names, Value};
 use super::{
-    argv_style, dotted, field, is_shell_program, keyword, positional, string_value, text, F,
+    argv_style, dotted, field, is_shell_program, keyword, positional, string_value, text, KindName,
+    F,
 };
 
 /// Stands for a piece of a path the fold does not know (a parameter, a call's result).
@@ -264,7 +265,7 @@ impl Fold<'_> {
             return;
         }
         self.nodes -= 1;
-        match n.kind() {
+        match n.kind_name() {
             "parenthesized_expression" => match n.named_child(0) {
                 Some(c) => self.fold(c, depth + 1),
                 None => self.unknown(),
@@ -278,7 +279,7 @@ impl Fold<'_> {
                 let mut c = n.walk();
                 let parts: Vec<Node<'_>> = n.named_children(&mut c).take(64).collect();
                 for p in parts {
-                    match p.kind() {
+                    match p.kind_name() {
                         "string_content" => {
                             let t = text(p, self.src);
                             self.push(t);
@@ -392,7 +393,7 @@ impl Fold<'_> {
             .unwrap_or_else(|| dotted(f, self.src));
         let last = name.rsplit('.').next().unwrap_or(&name);
         let args = field(n, F::Arguments);
-        let object = (f.kind() == "attribute")
+        let object = (f.kind_name() == "attribute")
             .then(|| field(f, F::Object))
             .flatten();
         let arg0 = args.and_then(|a| positional(a, 0));
@@ -457,7 +458,7 @@ fn positionals(a: Node<'_>) -> Vec<Node<'_>> {
     let mut c = a.walk();
     let v: Vec<Node<'_>> = a
         .named_children(&mut c)
-        .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+        .filter(|x| !matches!(x.kind_name(), "keyword_argument" | "comment"))
         .take(16)
         .collect();
     v
@@ -504,14 +505,14 @@ pub(super) fn process_commands(
     let mut c = args.walk();
     let pos: Vec<Node<'_>> = args
         .named_children(&mut c)
-        .filter(|x| !matches!(x.kind(), "keyword_argument" | "comment"))
+        .filter(|x| !matches!(x.kind_name(), "keyword_argument" | "comment"))
         .take(16)
         .collect();
     let word = |x: Node<'_>| {
         string_value(x, src).unwrap_or_else(|| {
             // `[sys.executable, 'helper.py']`: the running interpreter.
             let exe = |d: &str| matches!(d, "sys.executable" | "sys._base_executable");
-            if matches!(x.kind(), "attribute" | "identifier")
+            if matches!(x.kind_name(), "attribute" | "identifier")
                 && (exe(&dotted(x, src)) || names.resolve(x, src, scope).is_some_and(|r| exe(&r)))
             {
                 return "python".to_string();
@@ -520,7 +521,10 @@ pub(super) fn process_commands(
         })
     };
     let mut cmds = Vec::new();
-    if let Some(list) = pos.iter().find(|x| matches!(x.kind(), "list" | "tuple")) {
+    if let Some(list) = pos
+        .iter()
+        .find(|x| matches!(x.kind_name(), "list" | "tuple"))
+    {
         let mut c = list.walk();
         let words: Vec<String> = list
             .named_children(&mut c)
@@ -534,7 +538,7 @@ pub(super) fn process_commands(
         // `create_subprocess_exec(program, *args)` has none.
         let mut words: Vec<String> = pos
             .iter()
-            .skip_while(|x| string_value(**x, src).is_none() && x.kind() != "identifier")
+            .skip_while(|x| string_value(**x, src).is_none() && x.kind_name() != "identifier")
             .map(|x| word(*x))
             .collect();
         if (pname.starts_with("os.") || pname.starts_with("posix.")) && words.len() > 1 {
@@ -1272,7 +1276,7 @@ pub(super) fn registry_run_write(
         return false;
     };
     let key = positional(args, 0).or_else(|| keyword(args, src, "key"));
-    let key_is_run = key.is_some_and(|k| match k.kind() {
+    let key_is_run = key.is_some_and(|k| match k.kind_name() {
         "identifier" => run_keys.contains(text(k, src)),
         "call" => opens_run_key(k, src, names, scope, vars),
         _ => false,
@@ -1293,7 +1297,7 @@ pub(super) fn opens_run_key(
     scope: usize,
     vars: &Spellings,
 ) -> bool {
-    if v.kind() != "call" {
+    if v.kind_name() != "call" {
         return false;
     }
     let Some(f) = field(v, F::Function) else {
