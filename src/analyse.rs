@@ -139,12 +139,22 @@ pub struct Ctx {
     per_rule: std::collections::BTreeMap<(&'static str, Severity), (u64, u64)>,
 }
 
-/// Findings of one rule at one severity listed per top-level input; the rest are folded into
-/// one entry that counts them ([`Ctx::fold_repeats`]). A `.pth` of 100,000 path lines into
-/// `/tmp` gives 20 findings and one entry for the other 99,980, not a thousand identical
-/// lines. Keyed by severity too, so a worse finding of the same rule is never folded behind
-/// milder ones.
+/// Low and info findings of one rule at one severity listed per top-level input; the rest are
+/// folded into one entry that counts them ([`Ctx::fold_repeats`]). A `.pth` of 100,000 path
+/// lines into `/tmp` gives 20 findings and one entry for the other 99,980, not a thousand
+/// identical lines. Keyed by severity too, so a worse finding of the same rule is never folded
+/// behind milder ones. Findings of medium and above, each a place a reviewer must look at,
+/// are listed up to [`MAX_FINDINGS_PER_RULE`] before they fold.
 pub const FOLD_AFTER: u64 = 20;
+
+/// How many findings of a rule at `severity` [`Ctx::fold_repeats`] lists before it folds.
+pub fn listed_before_fold(severity: Severity) -> u64 {
+    if severity <= Severity::Low {
+        FOLD_AFTER
+    } else {
+        MAX_FINDINGS_PER_RULE
+    }
+}
 
 /// Findings of one rule at one severity held per top-level input while it is analysed. Past
 /// it they are only counted (and reach the fold entry's count): a `.pth` of two million path
@@ -198,7 +208,8 @@ impl Ctx {
     }
 
     /// Fold repeated findings, once the input's analysis has ended: of each rule at each
-    /// severity the first [`FOLD_AFTER`] findings (in the order they were made) stay listed,
+    /// severity the first [`listed_before_fold`] findings (in the order they were made: 20 of
+    /// low and info, all a rule holds in memory of medium and above) stay listed,
     /// and the others (those kept and those only counted by [`Ctx::emit`]) become one entry of
     /// the same rule and severity whose [`Finding::folded`] says how many it stands for, at
     /// the first folded finding's location, with its evidence and message. Nothing is dropped silently,
@@ -215,7 +226,7 @@ impl Ctx {
         for f in std::mem::take(&mut self.findings) {
             let key = (f.rule.id, f.severity);
             let n = listed.entry(key).or_insert(0);
-            if *n < FOLD_AFTER {
+            if *n < listed_before_fold(f.severity) {
                 *n += 1;
                 kept.push(f);
                 continue;
@@ -247,9 +258,10 @@ impl Ctx {
                 .severity(severity)
                 .confidence(confidence)
                 .message(format!(
-                    "{} of this rule at {} severity in this file, folded into this entry (the first {FOLD_AFTER} are listed)",
+                    "{} of this rule at {} severity in this file, folded into this entry (the first {} are listed)",
                     plural(n, "more finding"),
-                    severity.as_str()
+                    severity.as_str(),
+                    listed_before_fold(severity)
                 ))
                 .evidence(evidence);
             if let Some(p) = first.as_ref().and_then(|f| f.package.clone()) {
@@ -953,9 +965,9 @@ mod tests {
         .build()
     }
 
-    /// Repeats of one rule at one severity are folded past [`FOLD_AFTER`] into one entry that
-    /// counts them; a worse finding of the same rule, found after the repeats, stays listed,
-    /// and another rule is untouched.
+    /// Low repeats of one rule are folded past [`FOLD_AFTER`] into one entry that counts them;
+    /// a worse finding of the same rule, found after the repeats, stays listed, and medium
+    /// findings of another rule are listed past it.
     #[test]
     fn repeats_fold_into_one_counted_entry_per_rule_and_severity() {
         let pth = &rules::package::pth_executable_line::RULE;
@@ -965,7 +977,7 @@ mod tests {
             ctx.emit(line(pth, Severity::Low, n));
         }
         ctx.emit(line(pth, Severity::High, 31));
-        for n in 32..=34 {
+        for n in 32..=61 {
             ctx.emit(line(other, Severity::Medium, n));
         }
         ctx.fold_repeats(&Location::file("x.pth"));
@@ -997,8 +1009,11 @@ mod tests {
         let high = of(pth.id, Severity::High);
         assert_eq!(high.len(), 1);
         assert_eq!(high[0].folded, 0);
-        assert_eq!(of(other.id, Severity::Medium).len(), 3);
-        assert_eq!(ctx.findings.iter().map(Finding::count).sum::<u64>(), 34);
+        // Thirty medium findings are all listed: a place to review each.
+        let medium = of(other.id, Severity::Medium);
+        assert_eq!(medium.len(), 30);
+        assert!(medium.iter().all(|f| f.folded == 0));
+        assert_eq!(ctx.findings.iter().map(Finding::count).sum::<u64>(), 61);
     }
 
     /// Findings past the thousand held in memory are counted by the same entry.
