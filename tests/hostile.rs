@@ -1777,3 +1777,78 @@ fn a_ratio_bound_inside_a_running_pickle_is_high() {
         r.findings
     );
 }
+
+/// A process call whose argument is an operator chain thousands of operands long (`'e'*1*1…`,
+/// `'e' + 'e' + …`, `'%s' % '%s' % …`, literals and names alternating) is graded in bounded
+/// time: the program of the command is looked for down a bounded number of operands, each
+/// evaluated once (tester t27 f1: a stack overflow that aborted the whole scan; f3: minutes
+/// past the time bound).
+#[test]
+fn operator_chains_in_a_process_call_are_bounded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let n = 6000;
+    let sources = [
+        (
+            "mult.py",
+            format!("import os\nos.system('echo x'{})\n", "*1".repeat(n)),
+        ),
+        (
+            "plus.py",
+            format!("import os\nos.system({})\n", vec!["'e'"; n].join("+")),
+        ),
+        (
+            "mod.py",
+            format!("import os\nos.system('%s'{})\n", " % '%s'".repeat(n)),
+        ),
+        (
+            "mixed.py",
+            format!(
+                "import os\nx = 'a'\nos.system({})\n",
+                ["'e'", "x"].repeat(n / 2).join("+")
+            ),
+        ),
+        (
+            "run.py",
+            format!(
+                "import subprocess\nsubprocess.run({}, shell=True)\n",
+                vec!["'e'"; n].join("+")
+            ),
+        ),
+    ];
+    for (name, src) in sources {
+        let p = write(dir.path(), name, src.as_bytes());
+        let (r, took) = scan_within(&p, BudgetLimits::default(), HANG);
+        // Each runs a shell command at import: the chain does not hide it.
+        assert!(
+            r.findings.iter().any(|f| f.severity >= Severity::High),
+            "{name}: {:?} in {took:?}",
+            ids(&r)
+        );
+        assert!(took < Duration::from_secs(20), "{name}: {took:?}");
+    }
+}
+
+/// The Python walk stops at the input's time bound and says so, with what it saw reported:
+/// a module whose call at import is found before the bound stays high.
+#[test]
+fn the_python_walk_stops_at_the_time_bound() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut src = String::from("import os\nos.system('echo hi')\n");
+    for i in 0..20_000 {
+        src.push_str(&format!("v{i} = [{i}, {i} + 1, ({i}, 'x')]\n"));
+    }
+    let p = write(dir.path(), "big.py", src.as_bytes());
+    let limits = BudgetLimits {
+        max_time: Duration::ZERO,
+        ..BudgetLimits::default()
+    };
+    let (r, took) = scan_within(&p, limits, HANG);
+    let stops = with_rule(&r, "resource-limit");
+    assert!(
+        stops.iter().any(|f| f.message.contains("time per input")
+            && format!("{} {}", f.message, f.evidence).contains("syntax tree")
+            && f.severity >= Severity::High),
+        "{:?} in {took:?}",
+        stops.iter().map(|f| &f.message).collect::<Vec<_>>()
+    );
+}

@@ -2447,6 +2447,8 @@ pub(crate) struct Signals {
     /// The name table was full ([`names::MAX_BINDINGS`]): names bound after that point were
     /// not followed.
     names_overflow: bool,
+    /// The walk stopped at the input's deadline: the source line it had reached.
+    out_of_time: Option<usize>,
 }
 
 /// Fields of the grammar the walk reads. `child_by_field_name` compares the name with every
@@ -3312,34 +3314,66 @@ fn command_prefix(
     names: &Names,
     scope: usize,
 ) -> Option<String> {
+    let cut = |b: &[u8]| String::from_utf8_lossy(&b[..b.len().min(MAX_PREFIX)]).into_owned();
+    if let Some(v) = names.eval(n, src, scope) {
+        return v.bytes().map(cut);
+    }
+    // The operands of a `+` chain, leftmost first (parentheses looked through; any other
+    // operator is an operand evaluated whole), at most [`MAX_COMMAND_OPERANDS`] of them: each
+    // is evaluated once, so a chain of thousands costs a bounded, linear walk (evaluating
+    // every left part of it again was quadratic: tester t27 f3, minutes on 6,000 operands).
+    let plus = |x: tree_sitter::Node<'_>| {
+        x.kind_name() == "binary_operator"
+            && field(x, F::Operator).is_some_and(|o| text(o, src) == "+")
+    };
+    let mut rights = Vec::new();
     let mut cur = n;
-    for _ in 0..64 {
-        if let Some(v) = names.eval(cur, src, scope) {
-            return v
-                .bytes()
-                .map(|b| String::from_utf8_lossy(&b[..b.len().min(256)]).into_owned());
-        }
-        match cur.kind_name() {
-            "binary_operator" => cur = field(cur, F::Left)?,
-            "parenthesized_expression" => cur = cur.named_child(0)?,
-            "string" => {
-                // An f-string: its text up to the first field.
-                let mut out = String::new();
-                let mut c = cur.walk();
-                for ch in cur.named_children(&mut c) {
-                    match ch.kind_name() {
-                        "string_content" => out.push_str(text(ch, src)),
-                        "interpolation" => break,
-                        _ => {}
-                    }
-                }
-                return Some(out);
-            }
-            _ => return None,
+    for _ in 0..MAX_COMMAND_OPERANDS {
+        if plus(cur) {
+            rights.extend(field(cur, F::Right));
+            cur = field(cur, F::Left)?;
+        } else if cur.kind_name() == "parenthesized_expression" {
+            cur = cur.named_child(0)?;
+        } else {
+            break;
         }
     }
-    None
+    let mut out = match names.eval(cur, src, scope) {
+        Some(v) => cut(v.bytes()?),
+        None if cur.kind_name() == "string" => {
+            // An f-string: its text up to the first field.
+            let mut out = String::new();
+            let mut c = cur.walk();
+            for ch in cur.named_children(&mut c) {
+                match ch.kind_name() {
+                    "string_content" => out.push_str(text(ch, src)),
+                    "interpolation" => return Some(out),
+                    _ => {}
+                }
+            }
+            out
+        }
+        None => return None,
+    };
+    for r in rights.into_iter().rev() {
+        if out.len() >= MAX_PREFIX {
+            break;
+        }
+        match names.eval(r, src, scope).as_ref().and_then(Value::bytes) {
+            Some(b) => out.push_str(&cut(b)),
+            None => break,
+        }
+    }
+    let mut end = out.len().min(MAX_PREFIX);
+    while !out.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.truncate(end);
+    Some(out)
 }
+
+/// Bytes of a command's constant start that [`command_prefix`] returns.
+const MAX_PREFIX: usize = 256;
 
 /// Whether a command string handed to a `subprocess` function without `shell=True` starts a
 /// shell on a command line (`"sh -c '…'"`, `"cmd /c …"`, `"powershell -Command …"`). Without
@@ -5538,6 +5572,10 @@ fn runs_its_argument(prog: &str) -> bool {
         )
 }
 
+/// Operators of a command built with `+` (or `%`, `*`) that [`program_nodes`] goes down to
+/// find its first operand.
+const MAX_COMMAND_OPERANDS: usize = 64;
+
 /// The expressions that name the program a process call runs: the first item of an argv list
 /// (and the next one when the first is an interpreter or shell), the first operand of a
 /// command built with `+`, the first field of an f-string command, or the argument itself.
@@ -5568,18 +5606,27 @@ fn program_nodes<'t>(
             }
         }
         "binary_operator" => {
-            // `p + ' --quiet'`, `'sh ' + p`.
-            let (Some(l), Some(r)) = (field(first, F::Left), field(first, F::Right)) else {
-                return Vec::new();
-            };
-            let lead = command_prefix(l, src, names, scope);
-            match lead {
-                Some(w) if runs_its_argument(&w) && w.ends_with(' ') => {
-                    program_nodes(r, src, names, scope)
+            // `p + ' --quiet'`, `'sh ' + p`. Down the left operands, at most
+            // [`MAX_COMMAND_OPERANDS`] (a chain of thousands of `+`, `*` or `%` in hostile
+            // source names no program it is worth the time to find; tester t27 f1 overflowed
+            // the stack here), and into one right operand after an interpreter.
+            let mut cur = first;
+            for _ in 0..MAX_COMMAND_OPERANDS {
+                let (Some(l), Some(r)) = (field(cur, F::Left), field(cur, F::Right)) else {
+                    return Vec::new();
+                };
+                match command_prefix(l, src, names, scope) {
+                    Some(w) if runs_its_argument(&w) && w.ends_with(' ') => {
+                        return match r.kind_name() {
+                            "binary_operator" => field(r, F::Left).into_iter().collect(),
+                            _ => program_nodes(r, src, names, scope),
+                        };
+                    }
+                    _ if l.kind_name() == "binary_operator" => cur = l,
+                    _ => return vec![l],
                 }
-                _ if l.kind_name() == "binary_operator" => program_nodes(l, src, names, scope),
-                _ => vec![l],
             }
+            Vec::new()
         }
         "string"
             if first
@@ -6527,7 +6574,12 @@ fn owned(func: &Option<std::rc::Rc<str>>) -> Option<String> {
     func.as_deref().map(str::to_string)
 }
 
-fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
+fn collect(
+    tree: &tree_sitter::Tree,
+    src: &[u8],
+    as_main: bool,
+    deadline: std::time::Instant,
+) -> Signals {
     let mut sig = Signals::default();
     let argv_armed = std::cell::OnceCell::new();
     let mut names = Names::default();
@@ -6574,7 +6626,16 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
         Vec<(String, tree_sitter::Node<'_>)>,
     > = std::collections::HashMap::new();
     let mut enclosed_line = 0;
+    let mut visited: u32 = 0;
+    let mut walked_line = 0;
     loop {
+        // The input's time bound, read every few thousand steps: a hostile module can make
+        // each node cost its bounded evaluations.
+        visited = visited.wrapping_add(1);
+        if visited % 4096 == 0 && std::time::Instant::now() >= deadline {
+            sig.out_of_time = Some(walked_line);
+            break;
+        }
         let step = match stack.pop() {
             Some(s) => s,
             None => match deferred.pop_front() {
@@ -6610,6 +6671,7 @@ fn collect(tree: &tree_sitter::Tree, src: &[u8], as_main: bool) -> Signals {
             } => (node, in_fn, func, scope, branch),
         };
         let line = n.start_position().row + 1;
+        walked_line = line;
         // The first function seen on a line keeps it; the nodes after it on the same line
         // need not look (most nodes share their line with the one before them).
         if let Some(f) = func.as_deref().filter(|_| line != enclosed_line) {
@@ -11298,7 +11360,23 @@ fn run(
     let Some(tree) = parser.parse(src, None) else {
         return Vec::new();
     };
-    let mut sig = collect(&tree, src, as_main);
+    let mut sig = collect(&tree, src, as_main, ctx.budget.deadline);
+    if let Some(line) = sig.out_of_time {
+        // What the walk saw is reported; what it left is the rest of the module. A process,
+        // network or exec call placed at import makes the stop high, as the size bound does.
+        let at_import = role == Role::Module && calls_at_import(src);
+        let severity = if at_import || role != Role::Module {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        ctx.limit_at(
+            severity,
+            loc,
+            &format!("time per input ({:?})", ctx.budget.limits.max_time),
+            &format!("the rest of the module's syntax tree (the walk stopped at line {line})"),
+        );
+    }
     if role == Role::Install {
         // The PEP 517 hooks a frontend calls on a build backend (and setuptools' own entry
         // points in a `setup.py` are module level anyway).
