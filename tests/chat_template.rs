@@ -752,3 +752,54 @@ fn an_overlong_tag_that_never_closes_is_low() {
         "{got:?}"
     );
 }
+
+/// A variable the template binds itself (`set`, `for`, `with`, a macro's parameters) is its
+/// own, whatever its name: `{% for sys in messages %}` reads messages, not Python's `sys`
+/// (tester t27 t9). The same names unbound, and escapes through them, are still graded.
+#[test]
+fn names_the_template_binds_are_its_own_variables() {
+    for name in [
+        "sys",
+        "os",
+        "eval",
+        "exec",
+        "compile",
+        "globals",
+        "getattr",
+        "subprocess",
+    ] {
+        let set = format!(
+            "{{%- set {name} = messages|selectattr('role','equalto','system')|list %}}{{%- if {name} %}}{{{{ {name}[0]['content'] }}}}{{%- endif %}}{{%- for m in messages %}}{{{{ m['content'] }}}}{{%- endfor %}}"
+        );
+        let looped = format!(
+            "{{%- for {name} in messages if {name}.role == 'system' %}}{{{{ {name}.content }}}}{{%- endfor %}}"
+        );
+        let macro_arg = format!(
+            "{{%- macro show({name}) %}}<<SYS>>{{{{ {name} }}}}<</SYS>>{{%- endmacro %}}{{%- for m in messages %}}{{{{ show(m.content) }}}}{{%- endfor %}}"
+        );
+        let with =
+            format!("{{%- with {name} = messages[0] %}}{{{{ {name}.content }}}}{{%- endwith %}}");
+        for t in [set, looped, macro_arg, with] {
+            let r = scan_template(&t);
+            assert!(
+                r.findings.iter().all(|f| f.severity < Severity::Medium),
+                "{t}: {:?}",
+                graded(&t)
+            );
+        }
+        // Not bound by the template: the name alone is still suspicious.
+        let unbound = format!("{{{{ {name} }}}}");
+        assert!(
+            graded(&unbound).iter().any(|(_, s)| *s >= Severity::Medium),
+            "{unbound}"
+        );
+    }
+    // Binding a name does not hide an escape through it.
+    let escape_via =
+        "{%- set os = cycler.__init__.__globals__.os %}{{ os.popen('echo hi').read() }}";
+    assert!(
+        graded(escape_via).iter().any(|(_, s)| *s >= Severity::High),
+        "{:?}",
+        graded(escape_via)
+    );
+}

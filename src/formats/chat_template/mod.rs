@@ -276,6 +276,9 @@ struct Walker<'s> {
     /// Variables set (in any branch) to what reaches Python internals, and macro names: the
     /// strongest reach each was given. Never lowered, which over-approximates.
     aliases: std::collections::BTreeMap<String, Reach>,
+    /// Names the template binds itself ([`bound_names`]): such a variable is not the module
+    /// or builtin of its name.
+    bound: BTreeSet<String>,
 }
 
 impl Walker<'_> {
@@ -286,6 +289,7 @@ impl Walker<'_> {
             fold: fold::Folder::default(),
             in_folded: false,
             aliases: std::collections::BTreeMap::new(),
+            bound: BTreeSet::new(),
         }
     }
 
@@ -741,7 +745,7 @@ impl Walker<'_> {
                 if is_dunder(v.id) {
                     self.hit(v.span(), Kind::Dunder, v.id.to_string());
                 }
-                if SUSPICIOUS_NAMES.contains(&v.id) {
+                if SUSPICIOUS_NAMES.contains(&v.id) && !self.bound.contains(v.id) {
                     self.hit(v.span(), Kind::Name, v.id.to_string());
                 }
             }
@@ -962,9 +966,74 @@ fn parse_and_walk(text: &str) -> Result<BTreeSet<Hit>, minijinja::Error> {
     let syntax = minijinja::syntax::SyntaxConfig::default();
     let tree = minijinja::machinery::parse(text, "<chat template>", syntax)?;
     let mut w = Walker::new(text);
+    bound_names(&tree, &mut w.bound, 0);
     w.stmt(&tree);
     Ok(w.hits)
 }
+
+/// The names a template binds itself (`{% set x %}`, `{% for x, y in … %}`, `{% with x = … %}`,
+/// a macro's name and parameters), into `out`. A variable the template binds is its own, not
+/// a Python module or builtin of the same name: `{% for sys in messages %}` reads a message
+/// (tester t27 t9). Nesting past [`MAX_BOUND_DEPTH`] statements is not read (the walk still
+/// judges it).
+fn bound_names(s: &ast::Stmt, out: &mut BTreeSet<String>, depth: usize) {
+    use ast::Stmt;
+    fn targets(e: &ast::Expr, out: &mut BTreeSet<String>) {
+        match e {
+            ast::Expr::Var(v) => {
+                out.insert(v.id.to_string());
+            }
+            ast::Expr::List(l) => l.items.iter().for_each(|x| targets(x, out)),
+            ast::Expr::Tuple(t) => t.items.iter().for_each(|x| targets(x, out)),
+            _ => {}
+        }
+    }
+    if depth > MAX_BOUND_DEPTH || out.len() >= MAX_BOUND {
+        return;
+    }
+    let body = |b: &[ast::Stmt], out: &mut BTreeSet<String>| {
+        b.iter().for_each(|x| bound_names(x, out, depth + 1))
+    };
+    match s {
+        Stmt::Template(t) => body(&t.children, out),
+        Stmt::ForLoop(f) => {
+            targets(&f.target, out);
+            body(&f.body, out);
+            body(&f.else_body, out);
+        }
+        Stmt::IfCond(i) => {
+            body(&i.true_body, out);
+            body(&i.false_body, out);
+        }
+        Stmt::WithBlock(w) => {
+            w.assignments.iter().for_each(|(a, _)| targets(a, out));
+            body(&w.body, out);
+        }
+        Stmt::Set(x) => targets(&x.target, out),
+        Stmt::SetBlock(x) => {
+            targets(&x.target, out);
+            body(&x.body, out);
+        }
+        Stmt::AutoEscape(a) => body(&a.body, out),
+        Stmt::FilterBlock(f) => body(&f.body, out),
+        Stmt::Block(b) => body(&b.body, out),
+        Stmt::Macro(m) => {
+            out.insert(m.name.to_string());
+            m.args.iter().for_each(|a| targets(a, out));
+            body(&m.body, out);
+        }
+        Stmt::CallBlock(c) => {
+            c.macro_decl.args.iter().for_each(|a| targets(a, out));
+            body(&c.macro_decl.body, out);
+        }
+        _ => {}
+    }
+}
+
+/// Statements nested deeper than this are not read for the names they bind.
+const MAX_BOUND_DEPTH: usize = 256;
+/// Names a template binds, kept.
+const MAX_BOUND: usize = 4096;
 
 /// One lexical pass over a template's tags: `(start, end, is_statement)` of each `{{ }}` and
 /// `{% %}` tag (end exclusive, delimiters included), string literals inside tags skipped, `{# #}`
