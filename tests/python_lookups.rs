@@ -783,3 +783,72 @@ fn a_module_getattr_runs_at_load() {
         summary(&r)
     );
 }
+
+/// A callable picked by a name a transform the table does not model computes (XOR, a
+/// character shift, a decoder function), out of a module that runs code or one imported by a
+/// computed name, and called at module level, is high: which function runs is hidden (tester
+/// t27 t4, clean before while the same line in a `.pth` was high). In a function it is low;
+/// a picked callable that is not called, or a constant name, is not this rule.
+#[test]
+fn callables_picked_by_a_computed_name_from_running_modules() {
+    let xor = "d = lambda s: ''.join(chr(ord(c) ^ 42) for c in s)\n";
+    let def = "def d(s):\n    return ''.join(chr(ord(c) ^ 42) for c in s)\n";
+    let cases: Vec<(&str, String, &str, Severity)> = vec![
+        (
+            "getattr os, lambda",
+            format!("import os\n{xor}getattr(os, d('YSY^OG'))('echo hi')\n"),
+            "python-exec-computed",
+            Severity::High,
+        ),
+        (
+            "getattr __import__, def",
+            format!("{def}getattr(__import__(d('EY')), d('YSY^OG'))('echo hi')\n"),
+            "python-exec-computed",
+            Severity::High,
+        ),
+        (
+            "getattr builtins",
+            format!("import builtins\n{xor}getattr(builtins, d('OROI'))(d('CGZEX^'))\n"),
+            "python-exec-computed",
+            Severity::High,
+        ),
+        (
+            "shift inline",
+            "getattr(__import__(''.join(chr(ord(c)-1) for c in 'pt')), ''.join(chr(ord(c)-1) for c in 'tztufn'))('echo hi')\n".to_string(),
+            "python-exec-computed",
+            Severity::High,
+        ),
+        (
+            "importlib",
+            format!("import importlib\n{xor}getattr(importlib.import_module(d('Y_HZXEIOYY')), d('MO^E_^Z_^'))('echo hi')\n"),
+            "python-exec-computed",
+            Severity::High,
+        ),
+    ];
+    check(&cases);
+    // In a function: low. Not called, or a constant name, or a module that runs no code: not
+    // this rule.
+    let low = scan(
+        "mod.py",
+        &format!("import os\n{xor}def f(n, p):\n    return getattr(os, d(n))(p)\n"),
+    );
+    assert_eq!(
+        worst(&low, "python-exec-computed"),
+        Some(Severity::Low),
+        "{:?}",
+        summary(&low)
+    );
+    for src in [
+        format!("import os\n{xor}f = getattr(os, d('YSY^OG'), None)\n"),
+        "import os\nn = os.cpu_count()\nprint(getattr(os, 'sep'))\n".to_string(),
+        format!("import math\n{xor}getattr(math, d('YS'))(1)\n"),
+    ] {
+        let r = scan("mod.py", &src);
+        assert_eq!(
+            worst(&r, "python-exec-computed"),
+            None,
+            "{src}: {:?}",
+            summary(&r)
+        );
+    }
+}

@@ -4122,6 +4122,61 @@ const NAMED_COMPUTED: &str = "a callable named by a computed string";
 /// Why: exec or eval named by a string (a logging config's `'()'`).
 const NAMED_EXEC: &str = "code run by a callable named by a string";
 
+/// A callable picked out of a module that runs code by a name the table cannot compute, and
+/// called ([`computed_pick`]).
+const PICKED_COMPUTED: &str = "a callable picked by a computed name from a module that runs code";
+
+/// Whether `inner`, the callee of a call, is `getattr(M, N)` with an `N` the name table cannot
+/// compute and an `M` that is a module whose callables run code ([`RUNNING_MODULES`]: `os`,
+/// `subprocess`, `builtins`) or a module imported by a computed name (`__import__(d(x))`,
+/// `importlib.import_module(d(x))`): `getattr(os, d('…'))('…')` runs whatever the
+/// transform spells, and no constant shows what (tester t27 t4: XOR, shift and decoder
+/// functions the table does not model). With a constant name the call resolves and is judged
+/// as the direct call. Returns the module as written.
+fn computed_pick(
+    inner: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    let callee = |c: tree_sitter::Node<'_>| -> String {
+        field(c, F::Function)
+            .map(|f| {
+                names
+                    .resolve(f, src, scope)
+                    .unwrap_or_else(|| dotted(f, src))
+            })
+            .unwrap_or_default()
+    };
+    if inner.kind_name() != "call"
+        || !matches!(callee(inner).as_str(), "getattr" | "builtins.getattr")
+    {
+        return None;
+    }
+    let args = field(inner, F::Arguments)?;
+    let (module, name) = (positional(args, 0)?, positional(args, 1)?);
+    let constant = |x: tree_sitter::Node<'_>| {
+        names
+            .eval(x, src, scope)
+            .is_some_and(|v| v.bytes().is_some())
+    };
+    if constant(name) {
+        return None;
+    }
+    let running = match names.eval(module, src, scope) {
+        Some(Value::Name(m)) => RUNNING_MODULES.contains(&&*m),
+        _ => false,
+    };
+    let imported = module.kind_name() == "call"
+        && matches!(
+            callee(module).as_str(),
+            "__import__" | "builtins.__import__" | "importlib.import_module"
+        )
+        && field(module, F::Arguments)
+            .and_then(|a| positional(a, 0))
+            .is_some_and(|m| !constant(m));
+    (running || imported).then(|| short(text(module, src)))
+}
 /// What a callable a configuration names by a string (`'()'` or `'class'` in a
 /// `logging.config.dictConfig` dictionary, which imports and calls it) does when called: the
 /// process, exec and network sinks the analyser knows; for a `'()'` factory (`factory`), a key
@@ -7246,6 +7301,19 @@ fn collect(
                                 ),
                             ));
                         }
+                    }
+                }
+                if let Some(module) = fnode
+                    .filter(|f| f.kind_name() == "call")
+                    .and_then(|f| computed_pick(f, src, &names, scope))
+                {
+                    if sig.exec_computed.len() < 64 {
+                        sig.exec_computed.push((
+                            line,
+                            in_fn,
+                            PICKED_COMPUTED,
+                            format!("{} (a callable of {module})", short(text(n, src))),
+                        ));
                     }
                 }
                 // `runpy.run_path('helpers.dat')` runs a file that is no module of the package.
@@ -11705,7 +11773,9 @@ fn run(
             (false, NAMED_COMPUTED | CODE_FILE_AT_RUN_TIME | CODE_FROM_ENV) => Severity::Medium,
             (true, CODE_FROM_ENV) => Severity::Low,
             (false, _) | (true, "downloaded code") => Severity::High,
-            (true, "code built from pieces" | CODE_NOT_PY | CODE_TRANSFORMED) => Severity::Low,
+            (true, "code built from pieces" | CODE_NOT_PY | CODE_TRANSFORMED | PICKED_COMPUTED) => {
+                Severity::Low
+            }
             (true, _) => Severity::Medium,
         };
         let msg = if *in_fn {
