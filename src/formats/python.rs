@@ -2326,7 +2326,12 @@ pub(crate) struct Signals {
     /// The overridden commands are build steps only (`build_ext`, `bdist_wheel` …), not
     /// `install`/`develop`.
     build_hook_only: bool,
-    nested: Vec<(usize, String)>,
+    /// Code to analyse as Python of its own (line, code, what it is: [`DECODED`],
+    /// [`PARTLY_COMPUTED`], [`WRITTEN_OUT`]), the member named after it.
+    nested: Vec<(usize, String, &'static str)>,
+    /// Names bound to a string built from constant code and unknown parts (`c = CODE + x`,
+    /// `c += x`): the constant pieces, for a later runner of the name ([`Names::pieces`]).
+    partial_code: std::collections::HashMap<String, std::rc::Rc<[u8]>>,
     /// Network calls handed the environment or a credential location (line, what).
     exfil: Vec<(usize, String)>,
     /// Files of the package the code runs through an interpreter ([`RanFile`]), at most
@@ -2337,8 +2342,9 @@ pub(crate) struct Signals {
     /// exec/eval/runpy of code built from pieces, downloaded or read from outside the package
     /// (line, in a function, why, evidence).
     exec_computed: Vec<(usize, bool, &'static str, String)>,
-    /// Constant or decoded bytes handed to an unpickler (line, bytes).
-    pickles: Vec<(usize, Vec<u8>)>,
+    /// Constant or decoded bytes handed to an unpickler (line, bytes, whether only its
+    /// constant pieces are known).
+    pickles: Vec<(usize, Vec<u8>, bool)>,
     /// Variables bound to the environment or a credential file's content, and what they hold.
     secret_vars: std::collections::HashMap<String, String>,
     /// The calls each function makes (by the function's name, `Class.method` for methods).
@@ -6268,10 +6274,108 @@ const MAX_SHAPE_METHODS: usize = 256;
 /// Nested code kept per source (each decoded value is bounded by the name table's budget).
 const MAX_NESTED: usize = 32;
 
+/// Nested code: constant or decoded code handed to a runner.
+const DECODED: &str = "decoded code";
+/// Nested code: the constant pieces of code built with parts not known ([`push_partial`]).
+const PARTLY_COMPUTED: &str = "partly computed code";
+/// Nested code: a call written out plainly ([`methodcaller_source`]).
+const WRITTEN_OUT: &str = "call written out";
+
 fn push_nested(sig: &mut Signals, line: usize, code: String) {
-    if sig.nested.len() < MAX_NESTED && !sig.nested.iter().any(|(_, c)| *c == code) {
-        sig.nested.push((line, code));
+    push_code(sig, line, code, DECODED);
+}
+
+fn push_code(sig: &mut Signals, line: usize, code: String, what: &'static str) {
+    if sig.nested.len() < MAX_NESTED && !sig.nested.iter().any(|(_, c, _)| *c == code) {
+        sig.nested.push((line, code, what));
     }
+}
+
+/// `obj.method(…)` written out for `operator.methodcaller('method', …)(obj)` (`inner` the
+/// `methodcaller(…)` call, `callee` what it resolves to): the arguments after the name, each
+/// that folds to a constant written as a literal (a name bound to code keeps its code) and
+/// the others as spelled, with an import of the callee's module. `None` past 16 arguments or
+/// 64 KiB.
+fn methodcaller_source(
+    callee: &str,
+    inner: tree_sitter::Node<'_>,
+    src: &[u8],
+    names: &Names,
+    scope: usize,
+) -> Option<String> {
+    let args = field(inner, F::Arguments)?;
+    let mut c = args.walk();
+    let items: Vec<_> = args
+        .named_children(&mut c)
+        .filter(|x| x.kind_name() != "comment")
+        .skip(1)
+        .take(17)
+        .collect();
+    if items.len() > 16 {
+        return None;
+    }
+    let value = |x: tree_sitter::Node<'_>| match names.eval(x, src, scope).as_ref() {
+        Some(Value::Data { bytes: Some(b), .. }) => py_literal(b),
+        _ => text(x, src).to_string(),
+    };
+    let mut out = String::new();
+    if let Some((module, _)) = callee.rsplit_once('.').filter(|(m, _)| {
+        m.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.'))
+    }) {
+        out.push_str(&format!("import {module}\n"));
+    }
+    out.push_str(callee);
+    out.push('(');
+    for (i, x) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        match (x.kind_name(), field(x, F::Name), field(x, F::Value)) {
+            ("keyword_argument", Some(k), Some(v)) => {
+                out.push_str(text(k, src));
+                out.push('=');
+                out.push_str(&value(v));
+            }
+            _ => out.push_str(&value(x)),
+        }
+        if out.len() > 1 << 16 {
+            return None;
+        }
+    }
+    out.push(')');
+    Some(out)
+}
+
+/// A Python literal of `b`: a `str` when it is UTF-8, else `bytes`.
+fn py_literal(b: &[u8]) -> String {
+    let (prefix, text) = match std::str::from_utf8(b) {
+        Ok(t) => ("", t.to_string()),
+        Err(_) => ("b", b.iter().map(|&c| char::from(c)).collect()),
+    };
+    let mut out = format!("{prefix}'");
+    for ch in text.chars() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            c if (c as u32) < 0x20 || (prefix == "b" && (c as u32) > 0x7e) || c == '\x7f' => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Code handed to a runner whose argument is built from constant code and parts the name
+/// table cannot compute (`exec(CODE + str())`, `exec(CODE % x)`, `exec(f'…{x}…')`): the
+/// constant pieces, unknown parts left out ([`Names::partial`]), are analysed as the code they
+/// are, so an unknown part does not make a visible payload clean. Templates of harmless code
+/// stay harmless: the pieces are judged, not the computing.
+fn push_partial(sig: &mut Signals, line: usize, code: String) {
+    push_code(sig, line, code, PARTLY_COMPUTED);
 }
 
 /// A sum of many string pieces the name table could not fold (past its step bound): data
@@ -6772,6 +6876,21 @@ fn collect(
                         _ => r,
                     })
                     .filter(|r| *r != name);
+                // `operator.methodcaller('run', cmd, shell=True)(subprocess)`: the method gets
+                // the inner call's other arguments, which the checks below (reading the outer
+                // call's) do not see; the call is written out plainly and analysed as code of
+                // its own, so it gives what `subprocess.run(cmd, shell=True)` gives.
+                if let (Some(inner), Some(a)) = (fnode.filter(|f| f.kind_name() == "call"), args) {
+                    if let Some(code) = names
+                        .methodcaller(inner, a, src, scope)
+                        .filter(|m| {
+                            (is_exec(m) || is_process(m) || is_unpickle(m)) && !always_shell(m)
+                        })
+                        .and_then(|m| methodcaller_source(&m, inner, src, &names, scope))
+                    {
+                        push_code(&mut sig, line, code, WRITTEN_OUT);
+                    }
+                }
                 // A spelling whose first name the module bound to something else
                 // (`os = _FakeOS()`, `class commands:`) is not the module's function.
                 let rebound = fnode
@@ -6980,6 +7099,20 @@ fn collect(
                             }
                             if let Some(code) = code {
                                 push_nested(&mut sig, line, code);
+                            } else if let Some(code) = first
+                                .filter(|_| value.as_ref().is_none_or(|v| !v.built()))
+                                .and_then(|f| {
+                                    names.partial(f, src, scope, &|id| {
+                                        sig.partial_code.get(id).cloned()
+                                    })
+                                })
+                            {
+                                let code = if exec_name.starts_with("doctest.") {
+                                    doctest_source(&String::from_utf8_lossy(&code))
+                                } else {
+                                    String::from_utf8_lossy(&code).into_owned()
+                                };
+                                push_partial(&mut sig, line, code);
                             }
                         }
                     }
@@ -7375,11 +7508,25 @@ fn collect(
                         if !in_fn && value.as_ref().is_some_and(Value::decoded) {
                             sig.exec_decoded.push((line, in_fn, call_text(&uname)));
                         }
-                        if let Some(b) = value.as_ref().and_then(Value::bytes).filter(|b| {
+                        // `pickle.loads(PICKLE + bytes())`: the constant pieces, as for exec.
+                        let partial = value
+                            .as_ref()
+                            .is_none_or(|v| v.bytes().is_none() && !v.built())
+                            .then(|| {
+                                names.partial(first, src, scope, &|id| {
+                                    sig.partial_code.get(id).cloned()
+                                })
+                            })
+                            .flatten();
+                        let known = value.as_ref().and_then(Value::bytes);
+                        let pieces = known
+                            .map(|b| (b, false))
+                            .or(partial.as_deref().map(|b| (b, true)));
+                        if let Some((b, partly)) = pieces.filter(|(b, _)| {
                             matches!(crate::formats::sniff(b), crate::formats::Format::Pickle(_))
                         }) {
                             if sig.pickles.len() < MAX_NESTED {
-                                sig.pickles.push((line, b.to_vec()));
+                                sig.pickles.push((line, b.to_vec(), partly));
                             }
                         }
                     }
@@ -8740,6 +8887,45 @@ fn collect(
                     {
                         for id in Names::target_names(t) {
                             sig.startup_paths.insert(text(id, src).to_string(), what);
+                        }
+                    }
+                    // `c = CODE + x`, `c += x`: the constant pieces of code a runner may get.
+                    if t.kind_name() == "identifier" && kind != "named_expression" {
+                        let id = text(t, src);
+                        let named = |id: &str| sig.partial_code.get(id).cloned();
+                        let plus = kind == "assignment"
+                            || field(n, F::Operator).is_some_and(|o| text(o, src) == "+=");
+                        // Only a value that does not fold and may hold string pieces is taken
+                        // apart (each fold spends the source's value budget).
+                        let folds = after
+                            .iter()
+                            .any(|(name, x)| name == id && x.bytes().is_some());
+                        let pieces = plus
+                            && !folds
+                            && (text(v, src).contains(['"', '\''])
+                                || sig.partial_code.contains_key(id)
+                                || sig.partial_code.contains_key(text(v, src))
+                                || kind == "augmented_assignment"
+                                    && names
+                                        .lookup(scope, id)
+                                        .is_some_and(|b| b.value.bytes().is_some()));
+                        let (mut known, mut holes) = (Vec::new(), false);
+                        if pieces && kind == "augmented_assignment" {
+                            (known, holes) = names.pieces(t, src, scope, &named);
+                        }
+                        if pieces {
+                            let (r, h) = names.pieces(v, src, scope, &named);
+                            known.extend(r);
+                            holes |= h;
+                        }
+                        if holes
+                            && !known.iter().all(u8::is_ascii_whitespace)
+                            && known.len() <= names::MAX_VALUE
+                            && sig.partial_code.len() < MAX_CALLED
+                        {
+                            sig.partial_code.insert(id.to_string(), known.into());
+                        } else {
+                            sig.partial_code.remove(id);
                         }
                     }
                     if t.kind_name() == "identifier" {
@@ -11793,12 +11979,20 @@ fn run(
             ev,
         );
     }
-    for (line, bytes) in std::mem::take(&mut sig.pickles) {
+    for (line, bytes, partly) in std::mem::take(&mut sig.pickles) {
         if too_deep(ctx, loc, depth, "an embedded pickle") {
             break;
         }
-        let member = loc.member(format!("<pickle at line {line}>"));
-        crate::formats::pickle::analyse(ctx, &bytes, &member, depth + 1);
+        let (member, before) = if partly {
+            (
+                format!("<pickle partly computed at line {line}>"),
+                ctx.findings.len(),
+            )
+        } else {
+            (format!("<pickle at line {line}>"), usize::MAX)
+        };
+        crate::formats::pickle::analyse(ctx, &bytes, &loc.member(member), depth + 1);
+        mark_partly_computed(ctx, before, line);
     }
     for (line, in_fn, ev) in &sig.hidden_spawn {
         // Tools spawn silent interpreters in functions (benchmarks, code generators); at load
@@ -12138,11 +12332,16 @@ fn run(
         .iter()
         .map(|(l, d)| format!("line {l}: {d}"))
         .collect();
-    for (line, code) in sig.nested.into_iter().take(16) {
+    for (line, code, what) in sig.nested.into_iter().take(16) {
         if too_deep(ctx, loc, depth, "decoded code") {
             break;
         }
-        let name = format!("<decoded code at line {line}>");
+        let name = format!("<{what} at line {line}>");
+        let before = if what == PARTLY_COMPUTED {
+            ctx.findings.len()
+        } else {
+            usize::MAX
+        };
         // Code exec'd with the file's globals sees its `__name__`.
         dynamic.extend(run(
             ctx,
@@ -12154,8 +12353,19 @@ fn run(
             depth + 1,
             Links::Skip,
         ));
+        mark_partly_computed(ctx, before, line);
     }
     dynamic
+}
+
+/// Says in the evidence of the findings made since `before` (of code or a pickle handed to a
+/// runner, [`push_partial`]) that only the argument's constant pieces were analysed.
+fn mark_partly_computed(ctx: &mut Ctx, before: usize, line: usize) {
+    for f in ctx.findings.iter_mut().skip(before) {
+        f.evidence.push_str(&format!(
+            " [the argument at line {line} is partly computed: its constant pieces analysed]"
+        ));
+    }
 }
 
 /// How a module's top level runs, for the join of a package's modules.

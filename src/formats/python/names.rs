@@ -2282,6 +2282,196 @@ impl Names {
         Some(self.built(out, false))
     }
 
+    /// The constant pieces of a string built from pieces that do not all fold (`CODE +
+    /// str()`, `'…%s…' % x`, `f'…{x}…'`, `'…{}'.format(*a)`, `''.join([CODE, x])`, a name
+    /// built so with `+=`, looked up in `named`): the pieces in order with each unknown part
+    /// left out, and whether any part was unknown. What the analyser hands a code runner is
+    /// then judged by the code it can read ([`Names::partial`]). Bounded: [`MAX_DEPTH`],
+    /// [`MAX_VALUE`] bytes and [`MAX_PARTS`] parts, each part folded with its own fuel.
+    pub fn pieces(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        named: &dyn Fn(&str) -> Option<Rc<[u8]>>,
+    ) -> (Vec<u8>, bool) {
+        let mut p = Pieces {
+            out: Vec::new(),
+            holes: false,
+            parts: 0,
+        };
+        self.pieces_at(n, src, scope, named, 0, &mut p);
+        (p.out, p.holes)
+    }
+
+    /// [`Names::pieces`] of a string that does not fold as a whole, when some of it does:
+    /// `None` for a constant, or for a value with no constant text but whitespace.
+    pub fn partial(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        named: &dyn Fn(&str) -> Option<Rc<[u8]>>,
+    ) -> Option<Vec<u8>> {
+        let (out, holes) = self.pieces(n, src, scope, named);
+        (holes && !out.iter().all(u8::is_ascii_whitespace)).then_some(out)
+    }
+
+    fn pieces_at(
+        &self,
+        n: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        named: &dyn Fn(&str) -> Option<Rc<[u8]>>,
+        depth: u32,
+        p: &mut Pieces,
+    ) {
+        p.parts += 1;
+        if depth > MAX_DEPTH || p.parts > MAX_PARTS || p.out.len() > MAX_VALUE {
+            p.holes = true;
+            return;
+        }
+        let mut fuel = Fuel::new();
+        if let Some(b) = self
+            .eval_at(n, src, scope, 0, &mut fuel)
+            .as_ref()
+            .and_then(Value::bytes)
+        {
+            p.out.extend_from_slice(b);
+            return;
+        }
+        match n.kind_name() {
+            "parenthesized_expression" => match n.named_child(0) {
+                Some(c) => self.pieces_at(c, src, scope, named, depth + 1, p),
+                None => p.holes = true,
+            },
+            "binary_operator" => {
+                let op = field(n, F::Operator).map(|o| text(o, src));
+                let (Some(l), Some(r)) = (field(n, F::Left), field(n, F::Right)) else {
+                    p.holes = true;
+                    return;
+                };
+                match op {
+                    Some("+") => {
+                        // A long chain nests to the left: its operands in a loop, as `eval`.
+                        let mut operands = Vec::new();
+                        let mut todo = vec![r, l];
+                        while let Some(cur) = todo.pop() {
+                            let plus = cur.kind_name() == "binary_operator"
+                                && field(cur, F::Operator).map(|o| text(o, src)) == Some("+");
+                            match (field(cur, F::Left), field(cur, F::Right)) {
+                                (Some(a), Some(b)) if plus && operands.len() < MAX_PARTS => {
+                                    todo.push(b);
+                                    todo.push(a);
+                                }
+                                _ => operands.push(cur),
+                            }
+                        }
+                        for x in operands {
+                            self.pieces_at(x, src, scope, named, depth + 1, p);
+                        }
+                    }
+                    // `'…%s…' % x`: the template with its conversions unknown.
+                    Some("%") => {
+                        let mut fmt = Pieces {
+                            out: Vec::new(),
+                            holes: false,
+                            parts: p.parts,
+                        };
+                        self.pieces_at(l, src, scope, named, depth + 1, &mut fmt);
+                        p.parts = fmt.parts;
+                        p.out.extend(percent_holes(&fmt.out));
+                        p.holes = true;
+                    }
+                    _ => p.holes = true,
+                }
+            }
+            "concatenated_string" => {
+                let mut c = n.walk();
+                let parts: Vec<Node<'_>> = n.named_children(&mut c).take(MAX_PARTS).collect();
+                for x in parts {
+                    self.pieces_at(x, src, scope, named, depth + 1, p);
+                }
+            }
+            // An f-string: its text, and the replacement fields that fold.
+            "string" => {
+                let mut raw = false;
+                let mut c = n.walk();
+                let parts: Vec<Node<'_>> = n.named_children(&mut c).take(MAX_PARTS).collect();
+                for ch in parts {
+                    match ch.kind_name() {
+                        "string_start" => raw = text(ch, src).contains(['r', 'R']),
+                        "string_content" if raw => {
+                            p.out.extend_from_slice(text(ch, src).as_bytes())
+                        }
+                        "string_content" => unescape(text(ch, src), false, &mut p.out),
+                        "interpolation" => {
+                            let mut fuel = Fuel::new();
+                            match ch
+                                .named_child(0)
+                                .filter(|_| ch.named_child_count() == 1)
+                                .and_then(|e| self.piece(e, src, scope, 0, &mut fuel))
+                            {
+                                Some(b) => p.out.extend(b),
+                                None => p.holes = true,
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "call" => match field(n, F::Function)
+                .filter(|f| f.kind_name() == "attribute")
+                .and_then(|f| Some((field(f, F::Object)?, text(field(f, F::Attribute)?, src))))
+            {
+                // `'…{}…'.format(*a)`: the template with its fields unknown.
+                Some((object, "format")) => {
+                    let mut fmt = Pieces {
+                        out: Vec::new(),
+                        holes: false,
+                        parts: p.parts,
+                    };
+                    self.pieces_at(object, src, scope, named, depth + 1, &mut fmt);
+                    p.parts = fmt.parts;
+                    p.out.extend(brace_holes(&fmt.out));
+                    p.holes = true;
+                }
+                // `''.join([CODE, x])`: the items of a display, the separator between them.
+                Some((object, "join")) => {
+                    let mut fuel = Fuel::new();
+                    let sep = self
+                        .eval_at(object, src, scope, 0, &mut fuel)
+                        .and_then(|v| v.bytes().map(<[u8]>::to_vec));
+                    let items = field(n, F::Arguments)
+                        .and_then(|a| positional(a, 0))
+                        .filter(|i| matches!(i.kind_name(), "list" | "tuple"));
+                    p.holes = true;
+                    let (Some(sep), Some(items)) = (sep, items) else {
+                        return;
+                    };
+                    let mut c = items.walk();
+                    let items: Vec<Node<'_>> =
+                        items.named_children(&mut c).take(MAX_PARTS).collect();
+                    for (i, x) in items.into_iter().enumerate() {
+                        if i > 0 {
+                            p.out.extend_from_slice(&sep);
+                        }
+                        self.pieces_at(x, src, scope, named, depth + 1, p);
+                    }
+                }
+                _ => p.holes = true,
+            },
+            // `c = CODE; c += x`: what the analyser kept of a name built so.
+            "identifier" => {
+                if let Some(b) = named(text(n, src)) {
+                    p.out.extend_from_slice(&b);
+                }
+                p.holes = true;
+            }
+            _ => p.holes = true,
+        }
+    }
+
     /// What `operator.methodcaller('name', …)(obj)` calls: `obj.name`, with `call` the inner
     /// call and `outer` the arguments handed to its result.
     pub fn methodcaller(
@@ -3028,6 +3218,84 @@ fn percent_format(fmt: &[u8], args: &[Vec<u8>]) -> Option<Vec<u8>> {
         }
     }
     next.next().is_none().then_some(out)
+}
+
+/// What [`Names::pieces`] has gathered: the constant text, whether a part was unknown, and
+/// the parts visited.
+struct Pieces {
+    out: Vec<u8>,
+    holes: bool,
+    parts: usize,
+}
+
+/// A `%` template with its conversions (`%s`, `%(name)r`, `%-5.2f`) left out and `%%` undone.
+fn percent_holes(fmt: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(fmt.len());
+    let mut i = 0;
+    while i < fmt.len() {
+        if fmt[i] != b'%' {
+            out.push(fmt[i]);
+            i += 1;
+            continue;
+        }
+        if fmt.get(i + 1) == Some(&b'%') {
+            out.push(b'%');
+            i += 2;
+            continue;
+        }
+        let mut j = i + 1;
+        if fmt.get(j) == Some(&b'(') {
+            match fmt[j..].iter().position(|c| *c == b')') {
+                Some(k) => j += k + 1,
+                None => j = fmt.len(),
+            }
+        }
+        while j < fmt.len() && b"#0- +*.0123456789hlL".contains(&fmt[j]) {
+            j += 1;
+        }
+        // The conversion character.
+        i = (j + 1).min(fmt.len());
+    }
+    out
+}
+
+/// A `str.format` template with its fields (`{}`, `{0}`, `{x:{w}}`) left out and `{{`/`}}`
+/// undone.
+fn brace_holes(fmt: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(fmt.len());
+    let mut i = 0;
+    while i < fmt.len() {
+        match fmt[i] {
+            b'{' if fmt.get(i + 1) == Some(&b'{') => {
+                out.push(b'{');
+                i += 2;
+            }
+            b'}' if fmt.get(i + 1) == Some(&b'}') => {
+                out.push(b'}');
+                i += 2;
+            }
+            b'{' => {
+                // A field may nest one level of fields in its spec.
+                let mut open = 0usize;
+                while i < fmt.len() {
+                    match fmt[i] {
+                        b'{' => open += 1,
+                        b'}' => open -= 1,
+                        _ => {}
+                    }
+                    i += 1;
+                    if open == 0 {
+                        break;
+                    }
+                }
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 /// `fmt.format(*args)` for `{}` and `{N}` fields and `{{`/`}}`; `None` for named fields,
