@@ -3260,8 +3260,40 @@ fn percent_holes(fmt: &[u8]) -> Vec<u8> {
 }
 
 /// A `str.format` template with its fields (`{}`, `{0}`, `{x:{w}}`) left out and `{{`/`}}`
-/// undone.
+/// undone; an unterminated field is left out to the end.
 fn brace_holes(fmt: &[u8]) -> Vec<u8> {
+    brace_fill(fmt, |_| Some(Vec::new()), true).unwrap_or_default()
+}
+
+/// `fmt.format(*args)` for `{}` and `{N}` fields and `{{`/`}}`; `None` for named fields,
+/// format specs, a missing argument or an unterminated field.
+fn brace_format(fmt: &[u8], args: &[Vec<u8>]) -> Option<Vec<u8>> {
+    let mut auto = 0usize;
+    brace_fill(
+        fmt,
+        |inner| {
+            let inner = std::str::from_utf8(inner).ok()?;
+            let k = if inner.is_empty() {
+                auto += 1;
+                auto - 1
+            } else {
+                inner.parse().ok()?
+            };
+            args.get(k).cloned()
+        },
+        false,
+    )
+}
+
+/// The one walk of a `str.format` template: `{{`/`}}` undone, each field (its text between the
+/// braces, one level of nested fields in its spec included) replaced by what `field` returns
+/// (`None` stops the walk with `None`). An unterminated field ends the walk: with what was
+/// made so far when `lenient`, else `None`. `None` past [`MAX_VALUE`] bytes.
+fn brace_fill(
+    fmt: &[u8],
+    mut field: impl FnMut(&[u8]) -> Option<Vec<u8>>,
+    lenient: bool,
+) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(fmt.len());
     let mut i = 0;
     while i < fmt.len() {
@@ -3275,8 +3307,9 @@ fn brace_holes(fmt: &[u8]) -> Vec<u8> {
                 i += 2;
             }
             b'{' => {
-                // A field may nest one level of fields in its spec.
+                let start = i + 1;
                 let mut open = 0usize;
+                let mut closed = None;
                 while i < fmt.len() {
                     match fmt[i] {
                         b'{' => open += 1,
@@ -3285,46 +3318,15 @@ fn brace_holes(fmt: &[u8]) -> Vec<u8> {
                     }
                     i += 1;
                     if open == 0 {
+                        closed = Some(i - 1);
                         break;
                     }
                 }
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    out
-}
-
-/// `fmt.format(*args)` for `{}` and `{N}` fields and `{{`/`}}`; `None` for named fields,
-/// format specs or a missing argument.
-fn brace_format(fmt: &[u8], args: &[Vec<u8>]) -> Option<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut auto = 0usize;
-    let mut i = 0;
-    while i < fmt.len() {
-        match fmt[i] {
-            b'{' if fmt.get(i + 1) == Some(&b'{') => {
-                out.push(b'{');
-                i += 2;
-            }
-            b'}' if fmt.get(i + 1) == Some(&b'}') => {
-                out.push(b'}');
-                i += 2;
-            }
-            b'{' => {
-                let end = i + fmt[i..].iter().position(|c| *c == b'}')?;
-                let inner = std::str::from_utf8(&fmt[i + 1..end]).ok()?;
-                let k = if inner.is_empty() {
-                    auto += 1;
-                    auto - 1
-                } else {
-                    inner.parse().ok()?
-                };
-                out.extend_from_slice(args.get(k)?);
-                i = end + 1;
+                match closed {
+                    Some(end) => out.extend(field(&fmt[start..end])?),
+                    None if lenient => return Some(out),
+                    None => return None,
+                }
             }
             c => {
                 out.push(c);
