@@ -2317,6 +2317,30 @@ impl Names {
         (holes && !out.iter().all(u8::is_ascii_whitespace)).then_some(out)
     }
 
+    /// The pieces of a formatting template (`'…%s…' % x`, `'…{}…'.format(…)`): its own
+    /// pieces with its fields left out by `holes`, which are holes of the result.
+    #[allow(clippy::too_many_arguments)]
+    fn template_pieces(
+        &self,
+        template: Node<'_>,
+        src: &[u8],
+        scope: usize,
+        named: &dyn Fn(&str) -> Option<Rc<[u8]>>,
+        depth: u32,
+        p: &mut Pieces,
+        holes: fn(&[u8]) -> Vec<u8>,
+    ) {
+        let mut fmt = Pieces {
+            out: Vec::new(),
+            holes: false,
+            parts: p.parts,
+        };
+        self.pieces_at(template, src, scope, named, depth + 1, &mut fmt);
+        p.parts = fmt.parts;
+        p.out.extend(holes(&fmt.out));
+        p.holes = true;
+    }
+
     fn pieces_at(
         &self,
         n: Node<'_>,
@@ -2373,15 +2397,7 @@ impl Names {
                     }
                     // `'…%s…' % x`: the template with its conversions unknown.
                     Some("%") => {
-                        let mut fmt = Pieces {
-                            out: Vec::new(),
-                            holes: false,
-                            parts: p.parts,
-                        };
-                        self.pieces_at(l, src, scope, named, depth + 1, &mut fmt);
-                        p.parts = fmt.parts;
-                        p.out.extend(percent_holes(&fmt.out));
-                        p.holes = true;
+                        self.template_pieces(l, src, scope, named, depth, p, percent_holes)
                     }
                     _ => p.holes = true,
                 }
@@ -2426,15 +2442,7 @@ impl Names {
             {
                 // `'…{}…'.format(*a)`: the template with its fields unknown.
                 Some((object, "format")) => {
-                    let mut fmt = Pieces {
-                        out: Vec::new(),
-                        holes: false,
-                        parts: p.parts,
-                    };
-                    self.pieces_at(object, src, scope, named, depth + 1, &mut fmt);
-                    p.parts = fmt.parts;
-                    p.out.extend(brace_holes(&fmt.out));
-                    p.holes = true;
+                    self.template_pieces(object, src, scope, named, depth, p, brace_holes)
                 }
                 // `''.join([CODE, x])`: the items of a display, the separator between them.
                 Some((object, "join")) => {
