@@ -6859,17 +6859,18 @@ fn collect(
                 // What the callee stands for, when the name table knows better than its
                 // spelling (`sp.Popen`, `getattr(os, 'system')`, `e` after `e = eval`).
                 let args = field(n, F::Arguments);
-                let resolved = fnode
-                    .filter(|_| !nameless)
-                    .and_then(|f| {
-                        // `operator.methodcaller('system', …)(os)` calls `os.system`.
-                        if f.kind_name() == "call" {
-                            if let Some(m) = args.and_then(|a| names.methodcaller(f, a, src, scope))
-                            {
-                                return Some(m);
-                            }
-                        }
-                        names.resolve(f, src, scope)
+                // `operator.methodcaller('system', …)(os)` calls `os.system`: the inner call and
+                // what it calls, read once for the name and for the call written out below.
+                let method_call = fnode
+                    .filter(|f| !nameless && f.kind_name() == "call")
+                    .and_then(|f| Some((f, names.methodcaller(f, args?, src, scope)?)));
+                let resolved = method_call
+                    .as_ref()
+                    .map(|(_, m)| m.clone())
+                    .or_else(|| {
+                        fnode
+                            .filter(|_| !nameless)
+                            .and_then(|f| names.resolve(f, src, scope))
                     })
                     .map(|r| match r.strip_suffix(".__call__") {
                         Some(callee) if !callee.is_empty() => callee.to_string(),
@@ -6880,16 +6881,14 @@ fn collect(
                 // the inner call's other arguments, which the checks below (reading the outer
                 // call's) do not see; the call is written out plainly and analysed as code of
                 // its own, so it gives what `subprocess.run(cmd, shell=True)` gives.
-                if let (Some(inner), Some(a)) = (fnode.filter(|f| f.kind_name() == "call"), args) {
-                    if let Some(code) = names
-                        .methodcaller(inner, a, src, scope)
-                        .filter(|m| {
-                            (is_exec(m) || is_process(m) || is_unpickle(m)) && !always_shell(m)
-                        })
-                        .and_then(|m| methodcaller_source(&m, inner, src, &names, scope))
-                    {
-                        push_code(&mut sig, line, code, WRITTEN_OUT);
-                    }
+                if let Some(code) = method_call
+                    .as_ref()
+                    .filter(|(_, m)| {
+                        (is_exec(m) || is_process(m) || is_unpickle(m)) && !always_shell(m)
+                    })
+                    .and_then(|(inner, m)| methodcaller_source(m, *inner, src, &names, scope))
+                {
+                    push_code(&mut sig, line, code, WRITTEN_OUT);
                 }
                 // A spelling whose first name the module bound to something else
                 // (`os = _FakeOS()`, `class commands:`) is not the module's function.
@@ -11986,10 +11985,10 @@ fn run(
         let (member, before) = if partly {
             (
                 format!("<pickle partly computed at line {line}>"),
-                ctx.findings.len(),
+                Some(ctx.findings.len()),
             )
         } else {
-            (format!("<pickle at line {line}>"), usize::MAX)
+            (format!("<pickle at line {line}>"), None)
         };
         crate::formats::pickle::analyse(ctx, &bytes, &loc.member(member), depth + 1);
         mark_partly_computed(ctx, before, line);
@@ -12337,11 +12336,7 @@ fn run(
             break;
         }
         let name = format!("<{what} at line {line}>");
-        let before = if what == PARTLY_COMPUTED {
-            ctx.findings.len()
-        } else {
-            usize::MAX
-        };
+        let before = (what == PARTLY_COMPUTED).then_some(ctx.findings.len());
         // Code exec'd with the file's globals sees its `__name__`.
         dynamic.extend(run(
             ctx,
@@ -12359,8 +12354,12 @@ fn run(
 }
 
 /// Says in the evidence of the findings made since `before` (of code or a pickle handed to a
-/// runner, [`push_partial`]) that only the argument's constant pieces were analysed.
-fn mark_partly_computed(ctx: &mut Ctx, before: usize, line: usize) {
+/// runner, [`push_partial`]) that only the argument's constant pieces were analysed; `None`:
+/// the code was whole, nothing to say.
+fn mark_partly_computed(ctx: &mut Ctx, before: Option<usize>, line: usize) {
+    let Some(before) = before else {
+        return;
+    };
     for f in ctx.findings.iter_mut().skip(before) {
         f.evidence.push_str(&format!(
             " [the argument at line {line} is partly computed: its constant pieces analysed]"
