@@ -255,6 +255,24 @@ pub fn is_script(data: &[u8], name: &str) -> bool {
         .any(|s| lower.ends_with(s))
         || matches!(base, "build.rs" | "cmakelists.txt" | "meson.build")
         || installed_script(&lower)
+        || agent_instructions(base)
+}
+
+/// Whether a file (`base`: its lower-case file name) is instructions an AI agent carries out:
+/// an agent skill's `SKILL.md` (Anthropic's Agent Skills format, also read by other agents),
+/// `AGENTS.md`, `CLAUDE.md`, `GEMINI.md`, `.cursorrules`, GitHub Copilot's
+/// `copilot-instructions.md`. Their commands (a skill's install step: `curl … | sh`) are run by
+/// the agent, so they are graded as a script's, not as documentation that quotes them.
+pub fn agent_instructions(base: &str) -> bool {
+    matches!(
+        base,
+        "skill.md"
+            | "agents.md"
+            | "claude.md"
+            | "gemini.md"
+            | ".cursorrules"
+            | "copilot-instructions.md"
+    )
 }
 
 /// Whether `name` (a wheel member) lies directly in the wheel's `<name>.data/scripts/`, which
@@ -280,14 +298,17 @@ pub fn installed_script(name: &str) -> bool {
 /// `keyword` and `severity`, a CI file, a `package.json` with `scripts`, an MCP server
 /// configuration or a pre-commit configuration has run keys: tester t25). Never a file that
 /// starts with `#!`, lies in a wheel's `<name>.data/scripts/` ([`installed_script`]) or is a
-/// CI workflow or Compose file; a `.txt` is not a document (a script can be saved as one and
-/// run with `sh notes.txt`).
+/// CI workflow or Compose file, nor an agent's instructions ([`agent_instructions`]); a `.txt`
+/// is not a document (a script can be saved as one and run with `sh notes.txt`).
 pub fn is_document(data: &[u8], name: &str) -> bool {
     if data.starts_with(b"#!") || installed_script(name) {
         return false;
     }
     let lower = name.to_ascii_lowercase().replace('\\', "/");
     let base = lower.rsplit('/').next().unwrap_or(&lower);
+    if agent_instructions(base) {
+        return false;
+    }
     let runs = lower.contains(".github/workflows/")
         || lower.contains(".gitlab")
         || lower.contains(".circleci/")

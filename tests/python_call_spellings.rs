@@ -73,8 +73,8 @@ fn exec_of_names_bound_to_env_values_or_payload_constants() {
         ("demo/__init__.py", "import os\nc = os.environ.get('HOOK', '')\nc = 'x = 1'\nexec(c)\n", EXEC, None),
         ("demo/__init__.py", "n = 225191766559160880546577082815962655877400961814869525014928650427407122629003557153726653762119465\nexec(n.to_bytes(41, 'big').decode())\n", EXEC, Some(High)),
         ("demo/__init__.py", "K = [105, 109, 112, 111, 114, 116, 32, 111, 115, 59, 111, 115]\nexec(bytes(c ^ 0 for c in K).decode())\n", EXEC, Some(High)),
-        // A short integer is no payload.
-        ("demo/__init__.py", "n = 12345\nexec(n.to_bytes(2, 'big').decode())\n", EXEC, None),
+        // A short integer is no payload: what runs is only not shown (a note, session 21).
+        ("demo/__init__.py", "n = 12345\nexec(n.to_bytes(2, 'big').decode())\n", EXEC, Some(Low)),
     ]);
 }
 

@@ -38,8 +38,23 @@ rule powershell_download_cradle
     strings:
         $a = /\b(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b[^\n]{0,40}\(\s*(New-Object\s+)?(System\.)?Net\.WebClient\)?\.DownloadString\(/
         $b = /\b(iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\s[^\n|]{0,200}\|\s*(IEX|iex|Iex|Invoke-Expression|invoke-expression)\b/
+        // `iex (iwr URL)`, `iex (irm URL).Content`.
+        $c = /\b(IEX|iex|Iex|Invoke-Expression|invoke-expression)\s*\(\s*(iwr|irm|Invoke-WebRequest|Invoke-RestMethod)\s/
     condition:
         any of them
+}
+
+rule encoded_shell
+{
+    meta:
+        id = "yara-encoded-shell"
+        severity = "medium"
+        script_severity = "high"
+        description = "base64-decoded data piped into a shell (echo … | base64 -d | sh): a command hidden from whoever reads the script"
+    strings:
+        $a = /\bbase64\s+(-d|--decode|-D)\b[^\n|;&]{0,80}\|\s*(sudo\s+)?(env\s+)?(\/usr)?(\/bin\/)?(ba|z|da|k)?sh\b/
+    condition:
+        $a
 }
 
 rule pipe_to_shell
@@ -50,11 +65,17 @@ rule pipe_to_shell
         script_severity = "medium"
         description = "a download piped into a shell (curl ... | sh, wget -O- ... | bash); also how many installers are documented"
     strings:
-        $p = /\b(curl|wget)\s[^\n|;&]{0,200}\|\s*(sudo\s+(-[A-Za-z]+\s+)*)?(ba|z|da|k)?sh\b/
-        // `bash -c "$(curl -fsSL URL)"` (Homebrew's installer spelling), `sh -c "`wget …`"`.
-        $c = /\b(ba|z|da|k)?sh\s+-c\s+["']?(\$\(|`)\s*(curl|wget)\s/
-        // `source <(curl …)`, `. <(wget -O- …)`, fish's `curl … | source`.
-        $s = /(\bsource|\s\.)\s+<\(\s*(curl|wget)\s/
+        // Also through `env`, a path (`| /bin/sh`), and across `\`-continued lines.
+        $p = /\b(curl|wget)\s([^\n|;&]|\\\r?\n){0,200}\|\s*(sudo\s+(-[A-Za-z]+\s+)*)?(env\s+)?(\/usr)?(\/local)?(\/bin\/)?(ba|z|da|k)?sh\b/
+        // An interpreter reading its program from the pipe (`| python3 -`, `| perl` at the
+        // end of the command); `| python3 -c '…json…'` and `| perl -pe …` only filter text.
+        $i = /\b(curl|wget)\s([^\n|;&]|\\\r?\n){0,200}\|\s*(sudo\s+(-[A-Za-z]+\s+)*)?(env\s+)?(\/usr)?(\/local)?(\/bin\/)?(python[0-9.]*|perl|ruby|node)(\s+-)?\s*[\r\n;&)"'`]/
+        // `bash -c "$(curl -fsSL URL)"` (Homebrew's installer spelling), `sh -c "`wget …`"`,
+        // `python3 -c "$(curl …)"`, `eval "$(curl …)"`.
+        $c = /\b((ba|z|da|k)?sh|python[0-9.]*|perl|ruby|node)\s+-c\s+["']?(\$\(|`)\s*(curl|wget)\s/
+        $e = /\beval\s+["']?(\$\(|`)\s*(curl|wget)\s/
+        // `source <(curl …)`, `. <(wget -O- …)`, `bash <(curl …)`, fish's `curl … | source`.
+        $s = /(\bsource|\s\.|\b(ba|z|da|k)?sh)\s+<\(\s*(curl|wget)\s/
         $f = /\b(curl|wget)\s[^\n|;&]{0,200}\|\s*source\b/
         // Saved, then run on the same line: `wget -q URL -O /tmp/i.sh && sh /tmp/i.sh`,
         // `curl -s URL -o %TEMP%\x.bat && call %TEMP%\x.bat`.

@@ -2376,6 +2376,13 @@ pub(crate) struct Signals {
     /// Names bound to an environment variable's value or to payload material, for exec of
     /// them ([`DataVars`]).
     data_vars: DataVars,
+    /// The first exec at module level of code this file does not show, or read back from the
+    /// file's own source (`exec(open(__file__).read()[…])`, `linecache`, `inspect.getsource`):
+    /// (line, whether it reads the file's own source) ([`candidate_code`]).
+    unseen_exec: Option<(usize, bool)>,
+    /// Whether [`close_calls`] stopped at [`MAX_CALLED`] before it followed every call made
+    /// at load.
+    calls_cut: bool,
     /// Names known to be local to a function or not ([`global_key`]).
     local_names: LocalNames,
     /// Whether a downloaded folder is on `sys.path` (the line of its download), for the
@@ -3042,9 +3049,10 @@ fn shell_by_keyword(args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
         .first()
         .and_then(|p| p.as_deref())
         .is_some_and(is_shell_program)
-        && items[1..]
-            .iter()
-            .all(|i| i.as_deref().is_some_and(|f| f.starts_with('-')))
+        && items[1..].iter().all(|i| {
+            i.as_deref()
+                .is_some_and(|f| f.starts_with('-') || f == "/dev/stdin")
+        })
 }
 
 fn shell_list(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
@@ -3058,6 +3066,61 @@ fn shell_list(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
         .map(|x| string_value(x, src))
         .collect();
     argv_runs_code(&items)
+}
+
+/// Whether a process call starts a shell with no script: an interactive shell on the
+/// process's standard input and output (`os.execv('/bin/sh', ['sh'])`, `os.execl('/bin/bash',
+/// 'bash', '-i')`, `subprocess.Popen(['/bin/bash'])`, `Popen('sh')`), which a reverse shell
+/// is once those are a socket. `argv`: the call's arguments are an argv written out
+/// ([`argv_style`]), not a `subprocess` command. Every string must be a constant: the shell,
+/// its argv0 or a flag (`--version` and `--help` only print).
+fn interactive_shell(argv: bool, spawn: bool, args: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    let strings = |n: tree_sitter::Node<'_>| -> Option<Vec<String>> {
+        if matches!(n.kind_name(), "list" | "tuple") {
+            let mut c = n.walk();
+            let items: Vec<_> = n.named_children(&mut c).take(17).collect();
+            (items.len() <= 16)
+                .then(|| items.into_iter().map(|x| string_value(x, src)).collect())
+                .flatten()
+        } else {
+            string_value(n, src).map(|s| vec![s])
+        }
+    };
+    let bare = |words: &[String]| {
+        words.first().is_some_and(|p| is_shell_program(p.trim()))
+            && words[1..].iter().all(|w| {
+                (is_shell_program(w) || w.starts_with('-'))
+                    && !matches!(
+                        w.as_str(),
+                        "-c" | "/c" | "--version" | "--help" | "-Command"
+                    )
+            })
+    };
+    if !argv {
+        return positional(args, 0)
+            .and_then(strings)
+            .is_some_and(|w| bare(&w));
+    }
+    // `os.spawnv(mode, P, argv)` names the program second; `execve`'s environment and
+    // `spawn`'s mode are not argv.
+    let mut words = Vec::new();
+    let mut c = args.walk();
+    let kids: Vec<_> = args
+        .named_children(&mut c)
+        .filter(|x| !matches!(x.kind_name(), "keyword_argument" | "comment"))
+        .skip(usize::from(spawn))
+        .take(16)
+        .collect();
+    for (i, k) in kids.into_iter().enumerate() {
+        match strings(k) {
+            Some(w) => words.extend(w),
+            // An environment (`os.environ`, `{'A': 'b'}`) is no argument of the shell.
+            None if i > 0
+                && (k.kind_name() == "dictionary" || text(k, src).contains("environ")) => {}
+            None => return false,
+        }
+    }
+    bare(&words)
 }
 
 /// Whether the string arguments of `os.execl('/bin/sh', 'sh', '-c', …)` or
@@ -3151,7 +3214,193 @@ fn python_argv(arg_text: &str) -> bool {
     };
     let base = prog.rsplit(['/', '\\']).next().unwrap_or(prog);
     let base = base.strip_suffix(".exe").unwrap_or(base);
-    (base.starts_with("python") || base == "py") && arg_text.contains("-c")
+    // `python -c CODE`, and `python -` (or no script) handed its code through `input=`.
+    (base.starts_with("python") || base == "py")
+        && (arg_text.contains("-c") || arg_text.contains("input="))
+}
+
+/// Whether a program (`base`: its file name, lower case) runs a command line or a shell
+/// through one of its options (`rest`: the argv after it, `None` for an item not constant):
+/// netcat's `-e`/`-c` (a reverse or bind shell), socat's `EXEC:`/`SYSTEM:` addresses, git's
+/// `-c alias.x=!…` and command-valued settings (`core.sshCommand`, `core.fsmonitor`,
+/// `core.pager`, `core.editor`, `core.hooksPath`) and `--upload-pack`, ssh's `ProxyCommand`
+/// and `LocalCommand`, scp's and sftp's `-S`, tar's `--checkpoint-action=exec`,
+/// `--to-command`, `--use-compress-program`, `-I`, zip's `-TT`, vim's `-c ':!…'`, gdb's
+/// `-ex '!…'`/`shell`/`python`, expect's `-c`, rsync's `-e` given a command line, `script -c`,
+/// `su -c`, `flock … -c`, and `watch CMD` (run by `sh -c`). Each is what GTFOBins lists as a
+/// way to run a shell through the program.
+fn option_runs_command(base: &str, rest: &[Option<String>]) -> bool {
+    let base = base.strip_suffix(".exe").unwrap_or(base);
+    let rest = &rest[..rest.len().min(32)];
+    let args = || rest.iter().flatten().map(|a| a.as_str());
+    // The value after one of `flags` (`-c VALUE`), each checked by `ok`.
+    let value_after = |flags: &[&str], ok: &dyn Fn(&str) -> bool| {
+        rest.windows(2).any(|w| {
+            w[0].as_deref().is_some_and(|f| flags.contains(&f)) && w[1].as_deref().is_some_and(ok)
+        })
+    };
+    let lower = |a: &str| a.to_ascii_lowercase();
+    let command_line = |v: &str| {
+        let first = v.split_whitespace().next().unwrap_or("");
+        is_shell_program(first) || v.contains([';', '|', '&', '`', '$'])
+    };
+    // A remote-shell program given where ssh is expected (`rsync -e`, `core.sshCommand`):
+    // ssh itself (with its options) or a shell command line.
+    let not_ssh = |v: &str| {
+        let first = v.split_whitespace().next().unwrap_or("");
+        let first = first.rsplit(['/', '\\']).next().unwrap_or(first);
+        let first = first.strip_suffix(".exe").unwrap_or(first);
+        command_line(v) || !matches!(first, "ssh" | "rsh" | "plink" | "tortoiseplink")
+    };
+    match base {
+        "nc" | "ncat" | "netcat" | "nc.traditional" => args().any(|a| {
+            matches!(a, "-e" | "-c" | "--exec" | "--sh-exec" | "--lua-exec")
+                || a.starts_with("--exec=")
+                || a.starts_with("--sh-exec=")
+        }),
+        "socat" => args().any(|a| {
+            let a = lower(a);
+            a.starts_with("exec:") || a.starts_with("system:")
+        }),
+        "git" => {
+            let setting = |v: &str| {
+                let (key, value) = v.split_once('=').unwrap_or((v, ""));
+                let key = lower(key);
+                // `core.pager=cat`, `core.sshCommand=ssh -i key` are ordinary: a shell or
+                // shell syntax in the value is not.
+                value.starts_with('!')
+                    || (key.ends_with("sshcommand") && not_ssh(value))
+                    || (["fsmonitor", "pager", "editor", "askpass"]
+                        .iter()
+                        .any(|k| key.ends_with(k))
+                        && command_line(value))
+            };
+            value_after(&["-c"], &setting)
+                || args().any(|a| {
+                    a.starts_with("--upload-pack=")
+                        || a.starts_with("--receive-pack=")
+                        || a.starts_with("--exec=")
+                })
+                || value_after(&["--upload-pack", "-u", "--receive-pack"], &|_| true)
+        }
+        "ssh" | "scp" | "sftp" => {
+            // A jump through another host (`ProxyCommand=ssh -W %h:%p bastion`, `nc`,
+            // `socat`, `connect`, `corkscrew`) is what the option is for.
+            let option = |v: &str| {
+                let l = lower(v);
+                let Some(value) = ["proxycommand", "localcommand"]
+                    .iter()
+                    .find_map(|k| l.strip_prefix(k))
+                    .map(|r| r.trim_start_matches(['=', ' ']))
+                else {
+                    return false;
+                };
+                let first = value.split_whitespace().next().unwrap_or("");
+                let first = first.rsplit('/').next().unwrap_or(first);
+                command_line(value)
+                    || !matches!(
+                        first,
+                        "ssh"
+                            | "nc"
+                            | "ncat"
+                            | "netcat"
+                            | "socat"
+                            | "connect"
+                            | "connect-proxy"
+                            | "corkscrew"
+                            | "cloudflared"
+                            | "aws"
+                            | "gcloud"
+                            | "none"
+                    )
+            };
+            value_after(&["-o"], &option)
+                || args().any(|a| a.strip_prefix("-o").is_some_and(option))
+                || (base != "ssh" && value_after(&["-S"], &|_| true))
+        }
+        "tar" | "gtar" | "bsdtar" => {
+            // A compressor named as the program to filter through is ordinary
+            // (`-I zstd`, `--use-compress-program=pigz`).
+            let not_compressor = |v: &str| {
+                let first = v.split_whitespace().next().unwrap_or("");
+                let first = first.rsplit('/').next().unwrap_or(first);
+                command_line(v)
+                    || !matches!(
+                        first,
+                        "gzip"
+                            | "gunzip"
+                            | "pigz"
+                            | "bzip2"
+                            | "pbzip2"
+                            | "lbzip2"
+                            | "xz"
+                            | "pxz"
+                            | "zstd"
+                            | "unzstd"
+                            | "pzstd"
+                            | "lz4"
+                            | "lzip"
+                            | "lzop"
+                            | "brotli"
+                            | "plzip"
+                            | "lzma"
+                    )
+            };
+            args().any(|a| {
+                a.starts_with("--checkpoint-action=exec")
+                    || a.starts_with("--to-command")
+                    || a.starts_with("--rsh-command")
+                    || a.starts_with("--info-script")
+                    || a.starts_with("--new-volume-script")
+                    || a.strip_prefix("--use-compress-program=")
+                        .is_some_and(not_compressor)
+            }) || value_after(&["-I", "--use-compress-program"], &not_compressor)
+        }
+        "zip" => args().any(|a| a == "-TT" || a.starts_with("--unzip-command")),
+        "vim" | "vi" | "nvim" | "ex" | "view" | "gvim" | "vimdiff" => {
+            let bang = |v: &str| {
+                let v = v.trim_start_matches([':', '+', ' ']);
+                v.starts_with('!') || v.contains("system(")
+            };
+            value_after(&["-c", "--cmd"], &bang) || args().any(|a| a.starts_with('+') && bang(a))
+        }
+        "gdb" => value_after(
+            &["-ex", "--ex", "-eval-command", "--eval-command", "-iex"],
+            &|v: &str| {
+                let v = v.trim_start();
+                v.starts_with('!') || v.starts_with("shell") || v.starts_with("python")
+            },
+        ),
+        "expect" => args().any(|a| a == "-c"),
+        "rsync" => {
+            value_after(&["-e", "--rsh"], &not_ssh)
+                || args().any(|a| a.strip_prefix("--rsh=").is_some_and(not_ssh))
+        }
+        "script" => args().any(|a| {
+            a == "--command"
+                || a.starts_with("--command=")
+                || (a.starts_with('-') && !a.starts_with("--") && a.contains('c'))
+        }),
+        "su" | "runuser" | "flock" => args().any(|a| matches!(a, "-c" | "--command")),
+        // `watch [-n N] CMD`: every operand is part of a command line `sh -c` runs.
+        "watch" => {
+            let mut value_next = false;
+            rest.iter().any(|a| {
+                let Some(a) = a.as_deref() else {
+                    return !std::mem::take(&mut value_next);
+                };
+                if std::mem::take(&mut value_next) {
+                    return false;
+                }
+                if matches!(a, "-n" | "--interval" | "-d" | "-q" | "--equexit" | "-g") {
+                    value_next = matches!(a, "-n" | "--interval" | "-q" | "--equexit");
+                    return false;
+                }
+                !a.starts_with('-')
+            })
+        }
+        _ => false,
+    }
 }
 
 /// Programs that run the program after them (`env sh -c …`, `busybox sh -c …`, `sudo bash -c
@@ -3173,7 +3422,9 @@ fn interpreter_code_flag(prog: &str) -> Option<&'static [char]> {
     let base = base.strip_suffix(".exe").unwrap_or(&base);
     let base = base.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     match base {
-        "perl" | "ruby" | "node" | "nodejs" | "lua" | "osascript" => Some(&['e', 'E']),
+        "perl" | "ruby" | "node" | "nodejs" | "lua" | "osascript" | "rscript" | "jrunscript" => {
+            Some(&['e', 'E'])
+        }
         "php" => Some(&['r']),
         _ => None,
     }
@@ -3214,9 +3465,29 @@ fn argv_runs_code(items: &[Option<String>]) -> bool {
         .next()
         .unwrap_or(prog)
         .to_ascii_lowercase();
+    if option_runs_command(&base, &items[i + 1..]) {
+        return true;
+    }
     if matches!(
         base.as_str(),
-        "find" | "xargs" | "parallel" | "watch" | "script"
+        "find"
+            | "xargs"
+            | "parallel"
+            | "watch"
+            | "script"
+            | "docker"
+            | "podman"
+            | "nerdctl"
+            | "systemd-run"
+            | "flock"
+            | "strace"
+            | "ltrace"
+            | "firejail"
+            | "bwrap"
+            | "chpst"
+            | "ionice"
+            | "taskset"
+            | "runuser"
     ) && items[i + 1..].windows(2).take(32).any(|w| {
         w[0].as_deref().is_some_and(is_shell_program) && w[1].as_deref().is_some_and(|f| f == "-c")
     }) {
@@ -3861,9 +4132,6 @@ fn own_service(var: &str, call: &str) -> bool {
     hosts > 0
 }
 
-/// Why code handed to exec comes from outside the package, or is built to hide: downloaded
-/// (a network call in the argument), read from an absolute, home or temporary path, or a
-/// constant computed from pieces (`computed`: the name table folded it).
 /// Whether an expression is an environment variable's value: `os.environ['X']`,
 /// `os.getenv('X', '')`, `os.environ.get('X')`, `.setdefault`, `.pop`.
 fn env_value(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
@@ -3880,20 +4148,36 @@ fn env_value(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
     }
 }
 
+/// Calls that read the process's standard input: `sys.stdin.read()` and its line and buffer
+/// spellings, `input()`, Python 2's `raw_input()`.
+fn stdin_read(name: &str) -> bool {
+    matches!(name, "input" | "raw_input" | "builtins.input")
+        || ((name.starts_with("sys.stdin.") || name.starts_with("sys.__stdin__."))
+            && name
+                .rsplit('.')
+                .next()
+                .is_some_and(|l| l.starts_with("read")))
+}
+
 /// Names bound to data whose origin decides how exec of it is judged, kept by name (the
 /// name table keeps no binding of values it does not follow): an environment variable's
-/// value ([`env_value`]), and payload material ([`payload_literal`]).
+/// value ([`env_value`]), what was read from standard input ([`stdin_read`]), and payload
+/// material ([`payload_literal`]).
 #[derive(Debug, Default)]
 struct DataVars {
     env: std::collections::HashSet<String>,
+    stdin: std::collections::HashSet<String>,
     payload: std::collections::HashSet<String>,
 }
 
 impl DataVars {
     /// Record what `value` binds `id` to; a binding to anything else forgets the name.
     fn bind(&mut self, id: &str, value: tree_sitter::Node<'_>, src: &[u8]) {
+        let stdin = value.kind_name() == "call"
+            && field(value, F::Function).is_some_and(|f| stdin_read(text(f, src)));
         for (set, holds) in [
             (&mut self.env, env_value(value, src)),
+            (&mut self.stdin, stdin),
             (&mut self.payload, payload_literal(value, src)),
         ] {
             if holds && set.len() < MAX_CALLED {
@@ -3905,9 +4189,15 @@ impl DataVars {
     }
 }
 
+/// Why code handed to exec comes from outside the package, or is built to hide: downloaded
+/// (a network call in the argument), taken from the environment or standard input, read from
+/// an absolute, home or temporary path, a constant computed from pieces (`computed`: the name
+/// table folded it), or, when `unseen` (module level, the name table knows no value), a value
+/// this file does not show ([`CODE_UNSEEN`]).
 fn outside_code(
     n: tree_sitter::Node<'_>,
     computed: bool,
+    unseen: bool,
     src: &[u8],
     names: &Names,
     scope: usize,
@@ -3923,6 +4213,11 @@ fn outside_code(
     let env_name = n.kind_name() == "identifier" && vars.env.contains(text(n, src));
     if env_value(n, src) || env_name {
         return Some(CODE_FROM_ENV);
+    }
+    // `exec(sys.stdin.read())`, `exec(input())`, `c = sys.stdin.read(); exec(c)`.
+    let stdin_name = n.kind_name() == "identifier" && vars.stdin.contains(text(n, src));
+    if stdin_name || calls.iter().any(|c| stdin_read(c)) {
+        return Some(CODE_FROM_STDIN);
     }
     // A package resource or an archive member (`pkgutil.get_data(__name__, 'x.dat')`,
     // `importlib.resources.read_text(…)`, `ZipFile(p).read('a')`): data nobody reads as source,
@@ -3969,7 +4264,21 @@ fn outside_code(
     if computed {
         return Some("code built from pieces");
     }
-    computed_from_constants(n, src, &vars.payload).then_some(CODE_TRANSFORMED)
+    if computed_from_constants(n, src, &vars.payload) {
+        return Some(CODE_TRANSFORMED);
+    }
+    // Not a literal, no file read, nothing the name table folds: what runs is not here.
+    (unseen
+        && matches!(
+            n.kind_name(),
+            "identifier"
+                | "attribute"
+                | "subscript"
+                | "call"
+                | "conditional_expression"
+                | "boolean_operator"
+        ))
+    .then_some(CODE_UNSEEN)
 }
 
 /// Whether a literal is payload material as [`computed_from_constants`] counts it: an integer
@@ -4252,6 +4561,12 @@ fn config_callable(target: &str, factory: bool) -> Option<Group> {
 
 /// Why: the code is an environment variable's value (`exec(os.environ['HOOK'])`).
 const CODE_FROM_ENV: &str = "code taken from an environment variable";
+/// Why: code read from the process's standard input (`exec(sys.stdin.read())`, `exec(input())`):
+/// whoever feeds the process chooses it, as with an interactive interpreter.
+const CODE_FROM_STDIN: &str = "code read from standard input";
+/// Why: a name whose value this file does not show (a function's result, an imported name,
+/// a parameter) handed to exec/eval at module level: what runs cannot be read here.
+const CODE_UNSEEN: &str = "code from a value this file does not show";
 
 /// The worse of two reasons to report code read from a file.
 fn worse(a: Option<&'static str>, b: Option<&'static str>) -> Option<&'static str> {
@@ -5881,6 +6196,8 @@ fn close_calls(sig: &mut Signals) {
     while let Some(f) = work.pop() {
         steps += 1;
         if steps > 4 * MAX_CALLED || sig.called_at_load.len() >= MAX_CALLED {
+            // Said as a resource limit: what the rest reaches is graded as not run at load.
+            sig.calls_cut = true;
             break;
         }
         let mut next: Vec<String> = Vec::new();
@@ -5905,7 +6222,9 @@ fn close_calls(sig: &mut Signals) {
                 (Some(("self" | "cls", rest)), Some(k)) => format!("{k}.{rest}"),
                 _ => c,
             };
-            if !c.contains('.') {
+            // A name called that is not a function of this file may be a class: its
+            // constructor runs.
+            if !c.contains('.') && !sig.calls_in.contains_key(&c) {
                 next.push(format!("{c}.__init__"));
                 next.push(format!("{c}.__new__"));
             }
@@ -6280,6 +6599,65 @@ const DECODED: &str = "decoded code";
 const PARTLY_COMPUTED: &str = "partly computed code";
 /// Nested code: a call written out plainly ([`methodcaller_source`]).
 const WRITTEN_OUT: &str = "call written out";
+/// Nested code: the file's own texts that may be the code an exec at load runs
+/// ([`candidate_code`]).
+const CANDIDATE: &str = "code this file may run";
+/// Bytes of candidate code kept per file ([`candidate_code`]).
+const MAX_CANDIDATE_CODE: usize = 256 * 1024;
+/// Syntax-tree nodes visited for candidate code ([`candidate_code`]).
+const MAX_CANDIDATE_NODES: usize = 1 << 20;
+
+/// The texts of a file that an exec at load may run when its argument is a value the file does
+/// not show (`exec(CFG['init'])`, `exec(__doc__)`, `exec(get())`): every string literal that
+/// looks like code (a call or an import, 6 bytes to 64 KiB), docstrings included, and, when
+/// the exec reads the file's own source (`own`), every comment's text. Each is dedented and
+/// they are joined one after another, to be analysed as code run at load: a payload kept in a
+/// container, a class attribute or a docstring is read where the name table cannot follow it.
+/// `None` when no text qualifies. Bounded by [`MAX_CANDIDATE_NODES`] nodes and
+/// [`MAX_CANDIDATE_CODE`] bytes.
+fn candidate_code(root: tree_sitter::Node<'_>, src: &[u8], own: bool) -> Option<String> {
+    let mut out = String::new();
+    let mut add = |t: &str| {
+        if t.len() < 6 || t.len() > 64 * 1024 || out.len() + t.len() > MAX_CANDIDATE_CODE {
+            return;
+        }
+        let indent = t
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| l.len() - l.trim_start().len())
+            .min()
+            .unwrap_or(0);
+        for l in t.lines() {
+            out.push_str(l.get(indent..).unwrap_or(l.trim_start()));
+            out.push('\n');
+        }
+    };
+    let mut stack = vec![root];
+    let mut seen = 0usize;
+    while let Some(x) = stack.pop() {
+        seen += 1;
+        if seen > MAX_CANDIDATE_NODES {
+            break;
+        }
+        if x.kind_name() == "comment" {
+            if own {
+                add(text(x, src).trim_start_matches('#'));
+            }
+            continue;
+        }
+        if let Some(s) = string_value(x, src) {
+            if s.contains('(') || s.contains("import ") {
+                add(&s);
+            }
+            continue;
+        }
+        // In source order: a payload split over comment lines reads as written.
+        let mut c = x.walk();
+        let kids: Vec<_> = x.children(&mut c).collect();
+        stack.extend(kids.into_iter().rev());
+    }
+    (!out.is_empty()).then_some(out)
+}
 
 fn push_nested(sig: &mut Signals, line: usize, code: String) {
     push_code(sig, line, code, DECODED);
@@ -7077,10 +7455,36 @@ fn collect(
                             let why = if fetched {
                                 Some("downloaded code")
                             } else {
+                                // At module level, a value this file does not show (an
+                                // imported name, a function's result, `__doc__`) is never
+                                // clean.
+                                // `timeit(fn)` times a callable: only its strings are code.
+                                let unseen = !in_fn
+                                    && !exec_name.starts_with("timeit.")
+                                    && value.as_ref().is_none_or(|v| matches!(v, Value::Name(_)));
                                 first.and_then(|f| {
-                                    outside_code(f, built, src, &names, scope, &sig.data_vars)
+                                    outside_code(
+                                        f,
+                                        built,
+                                        unseen,
+                                        src,
+                                        &names,
+                                        scope,
+                                        &sig.data_vars,
+                                    )
                                 })
                             };
+                            // Code whose source is not shown, or is read back from the file
+                            // itself: the file's own texts are what may run.
+                            if !in_fn && sig.unseen_exec.is_none() {
+                                let t = first.map_or("", |f| text(f, src));
+                                let own = ["__file__", "linecache", "getsource", "__loader__"]
+                                    .iter()
+                                    .any(|w| t.contains(w));
+                                if own || why == Some(CODE_UNSEEN) {
+                                    sig.unseen_exec = Some((line, own));
+                                }
+                            }
                             // `exec(compile(f.read(), …))` is one finding, not one per call.
                             let repeated = sig
                                 .exec_computed
@@ -7573,14 +7977,22 @@ fn collect(
                         // code is analysed as Python, as for a direct `exec(CODE)`.
                         if is_exec(&cname) {
                             for r in &rest {
-                                if let Some(code) = names
-                                    .eval(*r, src, scope)
+                                let value = names.eval(*r, src, scope);
+                                if let Some(code) = value
                                     .as_ref()
                                     .and_then(Value::bytes)
                                     .and_then(|b| std::str::from_utf8(b).ok())
                                     .filter(|c| c.contains('('))
                                 {
                                     push_nested(&mut sig, line, code.to_string());
+                                } else if !in_fn && value.as_ref().and_then(Value::bytes).is_none()
+                                {
+                                    // `map(exec, [CODE])`, `map(exec, CODES)`: items the name
+                                    // table does not fold; the file's texts may be them.
+                                    sig.unseen_exec.get_or_insert((line, false));
+                                    if sig.exec_computed.len() < 64 {
+                                        sig.exec_computed.push((line, in_fn, CODE_UNSEEN, ev()));
+                                    }
                                 }
                             }
                         }
@@ -7669,8 +8081,11 @@ fn collect(
                                 && command_prefix(f, src, &names, scope)
                                     .is_some_and(|p| string_starts_shell(&p))
                         });
-                    // `pty.spawn('/bin/sh')`: an interactive shell on a terminal.
-                    let pty_shell = pname == "pty.spawn"
+                    // `pty.spawn('/bin/sh')`: an interactive shell on a terminal; so is a
+                    // shell started with no script (`os.execv('/bin/sh', ['sh'])`).
+                    let pty_shell = args.is_some_and(|a| {
+                        interactive_shell(argv_style(&pname), pname.starts_with("os.spawn"), a, src)
+                    }) || pname == "pty.spawn"
                         && first.is_some_and(|f| {
                             shell_list(f, src)
                                 || string_value(f, src).is_some_and(|v| is_shell_program(&v))
@@ -11614,6 +12029,11 @@ fn run(
         return Vec::new();
     };
     let mut sig = collect(&tree, src, as_main, ctx.budget.deadline);
+    if let Some((line, own)) = sig.unseen_exec {
+        if let Some(code) = candidate_code(tree.root_node(), src, own) {
+            push_code(&mut sig, line, code, CANDIDATE);
+        }
+    }
     if let Some(line) = sig.out_of_time {
         // What the walk saw is reported; what it left is the rest of the module. A process,
         // network or exec call placed at import makes the stop high, as the size bound does.
@@ -11757,6 +12177,25 @@ fn run(
     // `tests/test_codegen.py`) is not promoted; its direct top-level calls still are.
     if !test {
         close_calls(&mut sig);
+    }
+    if sig.calls_cut {
+        // Code the rest of the calls reach counts as latent. A process, network or exec call in
+        // a function makes the stop high, as the size bound does: padding a call chain must not
+        // lower a payload below the default gate.
+        let latent_risk = sig.shell.iter().any(|s| s.1)
+            || sig.exec_decoded.iter().any(|e| e.1)
+            || sig.exec_computed.iter().any(|e| e.1)
+            || sig.network.iter().any(|e| e.1);
+        ctx.limit_at(
+            if latent_risk {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            loc,
+            &format!("{MAX_CALLED} functions followed from the module's top level"),
+            "which functions the rest of the calls made at load reach (their code is graded as not run at load)",
+        );
     }
     match_runs_across_functions(&mut sig);
     // A function the module calls or starts as a thread at its top level runs at load.
@@ -11943,7 +12382,7 @@ fn run(
     for (line, in_fn, why, ev) in &sig.exec_computed {
         // A function loading a file it is given (a plugin loader, a test helper) is the
         // ordinary use of these calls.
-        if *in_fn && *why == CODE_FILE_AT_RUN_TIME {
+        if *in_fn && matches!(*why, CODE_FILE_AT_RUN_TIME | CODE_UNSEEN) {
             continue;
         }
         let sev = match (in_fn, *why) {
@@ -11955,6 +12394,11 @@ fn run(
             (false, NAMED_COMPUTED | CODE_FILE_AT_RUN_TIME) if role == Role::Module => {
                 Severity::Low
             }
+            // What runs is not in this file: worth a note, a look where it runs at
+            // interpreter start.
+            (false, CODE_UNSEEN) if role == Role::Startup => Severity::Medium,
+            (_, CODE_UNSEEN) => Severity::Low,
+            (true, CODE_FROM_STDIN) => Severity::Low,
             (false, NAMED_COMPUTED | CODE_FILE_AT_RUN_TIME | CODE_FROM_ENV) => Severity::Medium,
             (true, CODE_FROM_ENV) => Severity::Low,
             (false, _) | (true, "downloaded code") => Severity::High,
