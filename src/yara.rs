@@ -291,7 +291,7 @@ pub fn installed_script(name: &str) -> bool {
 }
 
 /// Whether an artifact is prose or data that can only quote a pattern: Markdown,
-/// reStructuredText, AsciiDoc and HTML, a package's `METADATA`, `PKG-INFO`, README, LICENSE and
+/// reStructuredText, AsciiDoc and HTML, YARA rule files, a package's `METADATA`, `PKG-INFO`, README, LICENSE and
 /// changelog files, and a YAML, JSON or JSON Lines file none of whose keys names something a
 /// tool runs ([`RUN_KEYS`]: `command`, `args`, `script`, `run`, `steps`, `hooks`, `entry`,
 /// `mcpServers`, `postinstall`, `postCreateCommand`, ...; litellm's guardrail dataset has
@@ -319,8 +319,11 @@ pub fn is_document(data: &[u8], name: &str) -> bool {
         return false;
     }
     let ext = base.rsplit_once('.').map_or("", |(_, e)| e);
-    if matches!(ext, "md" | "markdown" | "rst" | "adoc" | "html" | "htm")
-        || matches!(base, "metadata" | "pkg-info")
+    // A YARA rule file (`.yar`, `.yara`) only quotes the patterns it looks for.
+    if matches!(
+        ext,
+        "md" | "markdown" | "rst" | "adoc" | "html" | "htm" | "yar" | "yara"
+    ) || matches!(base, "metadata" | "pkg-info")
         || [
             "readme",
             "license",

@@ -979,3 +979,26 @@ fn a_payload_past_the_head_of_a_gzip_stream_is_matched() {
     assert!(!yara_ids(&plain).is_empty(), "{:?}", plain.findings);
     assert_eq!(yara_ids(&packed), yara_ids(&plain), "{:?}", packed.findings);
 }
+
+/// A mining pool named in a detection rule file (GuardDog's `threat-process-cryptomining.yar`)
+/// or documentation is a mention (low); in code it stays medium.
+#[test]
+fn a_pool_named_in_a_rule_file_is_a_mention() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = lines(&[
+        "rule x { strings: $a = \"support",
+        "xmr.com\" condition: $a }\n",
+    ]);
+    let grade = |r: &FileReport| {
+        r.findings
+            .iter()
+            .filter(|f| f.message.contains("yara-miner-pool-host"))
+            .map(|f| f.severity)
+            .max()
+    };
+    let r = scan_bytes(dir.path(), "miners.yar", &text);
+    assert_eq!(grade(&r), Some(Severity::Low), "{:?}", r.findings);
+    let code = lines(&["POOL = 'support", "xmr.com:3333'\n"]);
+    let r = scan_bytes(dir.path(), "pool.py", &code);
+    assert_eq!(grade(&r), Some(Severity::Medium), "{:?}", r.findings);
+}

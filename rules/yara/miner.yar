@@ -38,6 +38,9 @@ rule miner_pool_host
     meta:
         id = "yara-miner-pool-host"
         severity = "medium"
+        // A pool named in documentation or a detection rule file (GuardDog ships one) is a
+        // mention.
+        doc_severity = "low"
         description = "the host name of a well-known public mining pool"
     strings:
         $h1 = "supportxmr.com" ascii
