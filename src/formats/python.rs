@@ -12292,6 +12292,10 @@ fn run(
         push_links(ctx, l);
     }
     let when = role.when();
+    // Code that does not run when the file does: a function body nothing calls at load, or a
+    // block a guard skips (`if __name__ == '__main__':`, a Sphinx `conf.py`, a script's
+    // top level).
+    let latent = format!("in code that does not run {when} (a function body or a guarded block)");
     // A file downloaded and then run (made executable or not): the download-and-execute
     // dropper, whatever each step weighs alone. Tools that fetch a binary and run it on request
     // do so inside functions nothing calls at load.
@@ -12331,7 +12335,7 @@ fn run(
             } else if runs_at_load(*line) {
                 (reached, format!("{what}, in a function called {when}"))
             } else {
-                (Severity::Low, format!("{what}, inside a function"))
+                (Severity::Low, format!("{what}, {latent}"))
             };
             emit(
                 ctx,
@@ -12373,7 +12377,7 @@ fn run(
             Severity::Critical
         };
         let msg = if *in_fn {
-            "exec/eval of decoded data inside a function".to_string()
+            format!("exec/eval of decoded data {latent}")
         } else {
             format!("exec/eval of decoded data runs {when}")
         };
@@ -12408,7 +12412,7 @@ fn run(
             (true, _) => Severity::Medium,
         };
         let msg = if *in_fn {
-            format!("runs {why} inside a function")
+            format!("runs {why} {latent}")
         } else {
             format!("runs {why} {when}")
         };
@@ -12453,7 +12457,11 @@ fn run(
             *line,
             format!(
                 "starts a second Python interpreter with its output silenced{}",
-                if *in_fn { " (inside a function)" } else { "" }
+                if *in_fn {
+                    format!(" ({latent})")
+                } else {
+                    String::new()
+                }
             ),
             ev,
         );
@@ -12467,7 +12475,7 @@ fn run(
             (true, Role::Module, _) => Severity::Low,
         };
         let msg = if *in_fn {
-            format!("writes {what} inside a function")
+            format!("writes {what} {latent}")
         } else {
             format!("writes {what} {when}")
         };
@@ -12525,7 +12533,7 @@ fn run(
             (true, _) => Severity::Low,
         };
         let msg = if *in_fn {
-            "runs a shell command inside a function".to_string()
+            format!("runs a shell command {latent}")
         } else {
             format!("runs a shell command {when}")
         };
