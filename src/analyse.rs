@@ -130,7 +130,7 @@ pub struct Ctx {
     /// (`formats/python/join.rs`): an archive joins its members' when its analysis ends, the
     /// check stage joins the files'. Not output: the join turns them into findings.
     pub python_links: Vec<crate::formats::python::ModuleLinks>,
-    /// `.pyc` files read, for the judgement by the files beside them (`formats/pyc.rs`,
+    /// `.pyc` files read, for the judgement by the files beside them (`formats/pyc/`,
     /// [`crate::formats::pyc::judge`]): an archive judges its members' when its analysis ends,
     /// the check stage the files'. Not output.
     pub pyc_modules: Vec<crate::formats::pyc::PycModule>,

@@ -277,6 +277,33 @@ fn ordinary_installer_configuration_stays_below_medium() {
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
 
+/// Tester t28 A8: a requirements or constraints file included from a URL (`-r URL`, `-c URL`,
+/// long options, any unambiguous prefix, a short option's value attached) is not in view:
+/// low over HTTPS, medium over plain HTTP (anyone on the path writes it) or from a folder any
+/// user can write; pip's configuration alike. A local include stays unreported.
+#[test]
+fn regression_t28_a8_requirements_included_from_a_url() {
+    use Severity::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases: &[(&str, &str, &str, Option<Severity>)] = &[
+        ("r-https", "requirements.txt", "-r https://x.example.invalid/more.txt\nrequests==2.31.0\n", Some(Low)),
+        ("r-http", "requirements.txt", "-r http://x.example.invalid/more.txt\n", Some(Medium)),
+        ("c-http", "requirements.txt", "-c http://x.example.invalid/c.txt\nrequests==2.31.0\n", Some(Medium)),
+        ("c-https-attached", "requirements.txt", "-chttps://x.example.invalid/c.txt\nrequests==2.31.0\n", Some(Low)),
+        ("requirement-long", "requirements.txt", "--requirement=https://x.example.invalid/more.txt\n", Some(Low)),
+        ("constraint-prefix", "requirements.txt", "--constr http://x.example.invalid/c.txt\nrequests==2.31.0\n", Some(Medium)),
+        ("r-tmp", "requirements.txt", "-r /tmp/more.txt\nrequests==2.31.0\n", Some(Medium)),
+        ("c-file-tmp", "requirements.txt", "-c file:///dev/shm/c.txt\nrequests==2.31.0\n", Some(Medium)),
+        ("pip-conf-constraint", "pip.conf", "[install]\nconstraint = http://x.example.invalid/c.txt\n", Some(Medium)),
+        ("local", "requirements.txt", "-r base.txt\n-c ./constraints.txt\n--requirement=dev/requirements.txt\nrequests==2.31.0\n", None),
+    ];
+    let mut wrong = Vec::new();
+    for (case, rel, text, want) in cases {
+        index_case(dir.path(), case, rel, text, *want, &mut wrong);
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 /// Tools that run what their configuration names (tester t14): global git settings that name
 /// hooks or programs, a logon script in the Windows environment key, Jupyter's server config,
 /// git hook templates, shell aliases. A local git setting and a read of the config are not.

@@ -237,6 +237,178 @@ fn matching_and_stale_caches_are_clean() {
     assert_eq!(worst_any(&r), None, "{:?}", all(&r));
 }
 
+/// Write `src` as `pkg/<name>.py` and `module` as its 3.x cache (timestamp, the source's size).
+fn cache(root: &Path, name: &str, magic: u16, src: &str, module: Vec<u8>) {
+    write(root, &format!("pkg/{name}.py"), src.as_bytes());
+    let tag = match magic {
+        MAGIC_38 => "cpython-38",
+        MAGIC_312 => "cpython-312",
+        _ => "cpython-311",
+    };
+    write(
+        root,
+        &format!("pkg/__pycache__/{name}.{tag}.pyc"),
+        &pyc(magic, 0, src.len() as u32, module),
+    );
+}
+
+/// Tester t28 B1: caches CPython itself writes. The code objects are what CPython 3.11 (3.8
+/// for `assert`) compiles from each source (checked with `compile()` and `co_names`,
+/// `co_varnames`, `co_consts` when the fixtures were written).
+#[test]
+fn regression_t28_b1_compiler_additions_and_escapes_are_clean() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    // An f-string of more than 30 pieces: `''.join([...])`, so `join` is in `co_names`.
+    let parts = vec!["{a}"; 20].join(" ");
+    let src = format!("def show(a):\n    return f'{parts} x {parts}'\n");
+    let show = code_with_locals(
+        "show",
+        &[vec![b'N'], short(""), short(" "), short(" x ")],
+        &["join"],
+        &["a"],
+    );
+    cache(
+        root,
+        "longfmt",
+        MAGIC_311,
+        &src,
+        code("<module>", &[show, vec![b'N']], &["show"]),
+    );
+    // Escapes that decode to words, a folded repetition, concatenations.
+    let src = concat!(
+        "MAGIC = {\"elf\": b\"\\x7f\\x45\\x4c\\x46\"}\n",
+        "GREETING = \"\\u0048\\u0065\\u006c\\u006c\\u006f\"\n",
+        "RULE = \"=-\" * 20\n",
+        "BANNER = (\"spam\" \"eggs\", 'to' 'o long' * 3)\n",
+    );
+    let module = code(
+        "<module>",
+        &[
+            short("elf"),
+            bytes(b"\x7fELF"),
+            short("Hello"),
+            short(&"=-".repeat(20)),
+            short("spameggs"),
+            short("too longtoo longtoo long"),
+            vec![b'N'],
+        ],
+        &["MAGIC", "GREETING", "RULE", "BANNER"],
+    );
+    cache(root, "magic", MAGIC_311, src, module);
+    // 3.8 loads `AssertionError` by name for `assert`, and writes a folded `...` as
+    // `Ellipsis` in a postponed annotation.
+    let src = "from __future__ import annotations\nx: Literal[..., 0] = 1\nassert x, 'bad'\n";
+    let module = code38(
+        "<module>",
+        &[
+            short("annotations"),
+            short("Literal[(Ellipsis, 0)]"),
+            short("bad"),
+            vec![b'N'],
+        ],
+        &[
+            "__future__",
+            "annotations",
+            "__annotations__",
+            "x",
+            "AssertionError",
+        ],
+    );
+    cache(root, "legacy", MAGIC_38, src, module);
+    let r = scan_tree(root);
+    assert_eq!(worst_any(&r), None, "{:?}", all(&r));
+}
+
+/// The compiler's additions are allowed only for the construct that makes them: `join` without
+/// an f-string, `AssertionError` in a 3.11 cache, a word only an escape-free comment holds.
+#[test]
+fn compiler_additions_need_their_construct() {
+    for (magic, src, module, missing) in [
+        (
+            MAGIC_311,
+            "def show(a):\n    return a\n",
+            code("<module>", &[vec![b'N']], &["show", "join"]),
+            "names join",
+        ),
+        (
+            MAGIC_311,
+            "assert x\n",
+            code("<module>", &[vec![b'N']], &["x", "AssertionError"]),
+            "names AssertionError",
+        ),
+        (
+            MAGIC_311,
+            "# ELF\nMAGIC = b'\\x7f'\n",
+            code("<module>", &[bytes(b"\x7fELF"), vec![b'N']], &["MAGIC"]),
+            "strings ELF",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        cache(dir.path(), "m", magic, src, module);
+        let r = scan_tree(dir.path());
+        assert_eq!(
+            worst_in(&r, "pyc-source-mismatch"),
+            Some(Severity::Medium),
+            "{:?}",
+            all(&r)
+        );
+        assert!(all(&r).iter().any(|e| e.contains(missing)), "{:?}", all(&r));
+    }
+}
+
+/// Tester t28 A4: a swapped cache whose names and words the source spells only in its
+/// docstring or comments. Names must be identifiers of the code, and a one-word string
+/// constant (`'os'`, `'system'`) a whole literal or an identifier.
+#[test]
+fn regression_t28_a4_names_only_in_docstring_or_comments_are_high() {
+    let doc = "\"\"\"Helpers. Note: this module does not import os or call system; run echo airlock yourself.\"\"\"\nVERSION = \"1.0\"\n";
+    let comment = "# import os; os.system('echo airlock')\nVERSION = \"1.0\"\n";
+    // `getattr(__import__('os'), 'system')('echo airlock')` beside a source that calls
+    // `getattr` itself and names `os` and `system` in its docstring.
+    let lookup = "\"\"\"Look a name up: getattr(obj, name). Never os or system; echo airlock.\"\"\"\n\ndef lookup(obj, name):\n    return getattr(obj, name, None)\n";
+    let by_strings = code(
+        "<module>",
+        &[
+            short("os"),
+            short("system"),
+            short("echo airlock"),
+            vec![b'N'],
+        ],
+        &["getattr", "__import__"],
+    );
+    // A function whose local the source never names.
+    let local = "def run(cmd):\n    \"\"\"Run cmd with os.system.\"\"\"\n    return cmd\n";
+    let run = code_with_locals("run", &[vec![b'N']], &["os", "system"], &["cmd", "payload"]);
+    for (src, module, missing) in [
+        (doc, evil_module(), "names os, system"),
+        (comment, evil_module(), "names os, system"),
+        (lookup, by_strings, "strings os, system"),
+        (
+            local,
+            code("<module>", &[run, vec![b'N']], &["run"]),
+            "names os, payload, system",
+        ),
+    ] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        cache(dir.path(), "__init__", MAGIC_311, src, module);
+        let r = scan_tree(dir.path());
+        assert_eq!(
+            worst_in(&r, "pyc-source-mismatch"),
+            Some(Severity::High),
+            "{src}: {:?}",
+            all(&r)
+        );
+        assert!(
+            all(&r)
+                .iter()
+                .any(|e| e.contains(missing) && e.contains("reaches os.system")),
+            "{src}: {:?}",
+            all(&r)
+        );
+    }
+}
+
 #[test]
 fn unchecked_hash_cache_is_medium_and_mismatch_high() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1157,6 +1157,75 @@ fn plugin_entry_points_run_their_functions() {
     );
 }
 
+/// Tester t28 A6: more groups whose host calls the object on its own (keyring's backends,
+/// numba's `init`, setuptools' build commands, PyInstaller's `hook-dirs`, pdm and poetry
+/// plugins, nbconvert's exporters, jupyter_client's default provisioner, llm plugins) are calls
+/// at load; an entry the host loads only when a user names it stays latent (low).
+#[test]
+fn regression_t28_a6_more_host_called_entry_points() {
+    let hook = "import os\ndef hook(*a, **k):\n    os.system('echo airlock')\n";
+    let class = "import os\nclass Plug:\n    def __init__(self, *a, **k):\n        os.system('echo airlock')\n";
+    let activate = "import os\nclass Plug:\n    def activate(self, poetry, io):\n        os.system('echo airlock')\n";
+    let llm = "import os\ndef register_commands(cli):\n    os.system('echo airlock')\n";
+    let high: &[(&str, &str)] = &[
+        ("[keyring.backends]\nplug = demo_plug:hook\n", hook),
+        ("[numba_extensions]\ninit = demo_plug:hook\n", hook),
+        (
+            "[distutils.commands]\nbdist_wheel = demo_plug:Plug\n",
+            class,
+        ),
+        ("[distutils.commands]\negg_info = demo_plug:Plug\n", class),
+        ("[pyinstaller40]\nhook-dirs = demo_plug:hook\n", hook),
+        ("[pdm]\nplug = demo_plug:hook\n", hook),
+        ("[pdm.plugin]\nplug = demo_plug:hook\n", hook),
+        ("[poetry.plugin]\nplug = demo_plug:Plug\n", class),
+        (
+            "[poetry.application.plugin]\nplug = demo_plug:Plug\n",
+            activate,
+        ),
+        ("[nbconvert.exporters]\nplug = demo_plug:Plug\n", class),
+        (
+            "[jupyter_client.kernel_provisioners]\nlocal-provisioner = demo_plug:Plug\n",
+            class,
+        ),
+        ("[llm]\nplug = demo_plug\n", llm),
+    ];
+    let low: &[(&str, &str)] = &[
+        // numba calls only `init`; setuptools builds a command of another name only when
+        // someone types it; PyInstaller calls only `hook-dirs`; hatchling loads its `hatch`
+        // plugins only for a plugin name it does not ship; a kernel provisioner of another name
+        // runs only for a kernel spec that names it.
+        ("[numba_extensions]\nother = demo_plug:hook\n", hook),
+        ("[distutils.commands]\nmy_release = demo_plug:Plug\n", class),
+        ("[pyinstaller40]\ntests = demo_plug:hook\n", hook),
+        ("[hatch]\nplug = demo_plug\n", llm),
+        (
+            "[jupyter_client.kernel_provisioners]\nremote = demo_plug:Plug\n",
+            class,
+        ),
+    ];
+    for (cases, want) in [(high, Severity::High), (low, Severity::Low)] {
+        for (eps, src) in cases {
+            let dir = tempfile::tempdir().expect("tempdir");
+            std::fs::write(
+                dir.path().join("demo-1.0-py3-none-any.whl"),
+                wheel(&[
+                    ("demo-1.0.dist-info/entry_points.txt", eps),
+                    ("demo_plug.py", src),
+                ]),
+            )
+            .expect("write");
+            let r = scan_dir(dir.path());
+            assert_eq!(
+                worst(&r, "python-shell-command", "demo_plug.py"),
+                Some(want),
+                "{eps}: {:?}",
+                summary(&r)
+            );
+        }
+    }
+}
+
 /// A class without a constructor of its own runs its base's: a class made at the top level of
 /// a module whose base sits in another module of the package (large enough that the prefilter
 /// leaves it unparsed, or not), or in the same module; in a folder and in a wheel. A class

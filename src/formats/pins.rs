@@ -1190,9 +1190,10 @@ fn pipfile_pins(value: &serde_json::Value, text: &str) -> Vec<Pin> {
 /// index pip searches beside PyPI, taking the highest version of a name from either: dependency
 /// confusion) is medium, low when every requirement carries a `--hash` (pip's hash-checking
 /// mode refuses what the file did not pin); an index or link over plain `http://`, and
-/// `--trusted-host` (no certificate check), are medium; `--index-url`, `--find-links` and a
-/// requirement fetched from a URL (`name @ https://…`, a bare `https://…/x.whl`) without a
-/// `--hash` are low. One finding per option line, at most 16.
+/// `--trusted-host` (no certificate check), are medium; `--index-url`, `--find-links`, a
+/// requirements or constraints file included from a URL (`-r URL`, `-c URL`) and a requirement
+/// fetched from a URL (`name @ https://…`, a bare `https://…/x.whl`) without a `--hash` are low.
+/// One finding per option line, at most 16.
 fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
     use crate::finding::Severity;
     let mut logical: Vec<(u64, String)> = Vec::new();
@@ -1265,6 +1266,8 @@ fn index_options(ctx: &mut Ctx, text: &str, loc: &Location) {
         } else if let Some(g) = option("--index-url", Some("-i"))
             .and_then(|u| graded("index-url", u))
             .or_else(|| option("--find-links", Some("-f")).and_then(|u| graded("find-links", u)))
+            .or_else(|| option("--requirement", Some("-r")).and_then(|u| graded("requirement", u)))
+            .or_else(|| option("--constraint", Some("-c")).and_then(|u| graded("constraint", u)))
         {
             g
         } else if let Some(u) = option("--editable", Some("-e"))
@@ -1366,11 +1369,14 @@ fn plain(u: &str) -> bool {
 }
 
 /// How a pip option that changes where packages come from is graded, by its long name
-/// (`extra-index-url`, `trusted-host`, `index-url`, `find-links`): an extra index is medium (low
-/// when every requirement is `hashed`, medium again over plain HTTP; low also for uv, whose
-/// default `first-index` strategy takes a name from the first index that has it, unless
-/// `unsafe_strategy`), a host without certificate checks medium, another index or link page
-/// low (medium over plain HTTP).
+/// (`extra-index-url`, `trusted-host`, `index-url`, `find-links`, `requirement`, `constraint`):
+/// an extra index is medium (low when every requirement is `hashed`, medium again over plain
+/// HTTP; low also for uv, whose default `first-index` strategy takes a name from the first
+/// index that has it, unless `unsafe_strategy`), a host without certificate checks medium,
+/// another index or link page low (medium over plain HTTP), and so is a requirements or
+/// constraints file fetched from a URL: what it says is not in view, and over plain HTTP
+/// anyone on the path writes it (another `--index-url`, any package). A local one is read
+/// where it is, unless it lies in a folder any user can write (medium).
 fn grade_option(
     option: &str,
     value: &str,
@@ -1405,6 +1411,26 @@ fn grade_option(
             "installs from a folder any user can write",
         )),
         "index-url" | "find-links" => Some((sev(true), "installs from another index or link page")),
+        "requirement" | "constraint" if shared_local(value) => Some((
+            Severity::Medium,
+            if option == "requirement" {
+                "includes requirements from a folder any user can write"
+            } else {
+                "takes constraints from a folder any user can write"
+            },
+        )),
+        "requirement" | "constraint"
+            if value.contains("://") && !value.to_ascii_lowercase().starts_with("file:") =>
+        {
+            Some((
+                sev(true),
+                if option == "requirement" {
+                    "includes requirements from a URL: what pip installs from it is not in view"
+                } else {
+                    "takes constraints from a URL: the versions pip installs are not in view"
+                },
+            ))
+        }
         _ => None,
     }
 }

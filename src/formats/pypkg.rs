@@ -841,8 +841,9 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
                 continue;
             }
             let group = section.trim_start_matches('[').trim_end_matches(']');
-            if let Some(hooks) = host_hooks(group) {
-                if let Some((_, value)) = l.split_once('=') {
+            let (key, value) = l.split_once('=').unwrap_or((l, ""));
+            if let Some(host) = host_hooks(group, key.trim()) {
+                if !value.is_empty() {
                     let value = value.split('[').next().unwrap_or("").trim();
                     let (module, attr) = match value.split_once(':') {
                         Some((m, a)) => (m.trim(), Some(a.trim())),
@@ -852,8 +853,15 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
                     if dotted(module) && calls.len() < python::links_max_names() {
                         imports.push(module.to_string());
                         match attr.filter(|a| dotted(a)) {
-                            Some(a) => calls.push(format!("{module}.{a}")),
-                            None => calls.extend(hooks.iter().map(|h| format!("{module}.{h}"))),
+                            Some(a) => {
+                                calls.push(format!("{module}.{a}"));
+                                calls.extend(
+                                    host.methods.iter().map(|m| format!("{module}.{a}.{m}")),
+                                );
+                            }
+                            None => {
+                                calls.extend(host.functions.iter().map(|h| format!("{module}.{h}")))
+                            }
                         }
                     }
                 }
@@ -901,20 +909,70 @@ pub fn check_wheel(ctx: &mut Ctx, parts: &WheelParts, loc: &Location) {
     }
 }
 
-/// The functions a host tool calls, on its own and in every run, for an entry point of `group`
-/// that names a module alone (`[]`: the value names the function): setuptools calls
-/// `setuptools.finalize_distribution_options`, `distutils.setup_keywords`,
-/// `setuptools.file_finders` and `egg_info.writers` entries in every build; pytest imports every
-/// `pytest11` plugin module and calls its hooks in every session. `None` for other groups
-/// (console scripts run when someone types them).
-fn host_hooks(group: &str) -> Option<&'static [&'static str]> {
+/// What a host tool calls, on its own, for a plugin entry point (`name = module[:object]`).
+#[derive(Debug, Clone, Copy)]
+struct Host {
+    /// The functions of a module the value names alone (pluggy-style hook names); empty when
+    /// the host calls the object the value names (a module alone is then only imported).
+    functions: &'static [&'static str],
+    /// Methods the host calls on what the object returns when called (poetry's `activate`).
+    methods: &'static [&'static str],
+}
+
+const CALLS_OBJECT: Host = Host {
+    functions: &[],
+    methods: &[],
+};
+
+/// The setuptools commands a build runs without being asked for them by name (pip's and
+/// `build`'s PEP 517 hooks, `setup.py install`/`develop`): setuptools' `get_command_class`
+/// loads the `distutils.commands` entry point of the command's name and builds it.
+const BUILD_COMMANDS: &[&str] = &[
+    "build",
+    "build_clib",
+    "build_ext",
+    "build_py",
+    "build_scripts",
+    "bdist_wheel",
+    "bdist_egg",
+    "develop",
+    "dist_info",
+    "editable_wheel",
+    "egg_info",
+    "install",
+    "install_data",
+    "install_egg_info",
+    "install_headers",
+    "install_lib",
+    "install_scripts",
+    "sdist",
+];
+
+/// What a host tool calls, on its own and whenever it runs, for an entry point `name` of
+/// `group` (docs/rules/python-shell-command.md, "Plugin entry points", lists them with their
+/// reasons). `None` for other
+/// groups and names: console scripts run when someone types them, and a plugin a host loads
+/// only when a user names it in a configuration (Sphinx themes, builders and extensions,
+/// IPython extensions, hatch plugins, which hatchling loads only for a plugin name it does not
+/// ship) is the user's choice.
+fn host_hooks(group: &str, name: &str) -> Option<Host> {
+    let functions = |functions| {
+        Some(Host {
+            functions,
+            methods: &[],
+        })
+    };
     match group {
+        // setuptools calls these in every build (`Distribution.finalize_options`,
+        // `_finalize_setup_keywords`, the sdist and egg_info file finders and writers).
         "setuptools.finalize_distribution_options"
         | "distutils.setup_keywords"
         | "setuptools.file_finders"
-        | "egg_info.writers" => Some(&[]),
+        | "egg_info.writers" => Some(CALLS_OBJECT),
+        // setuptools builds the command class of a build's own commands from this group.
+        "distutils.commands" if BUILD_COMMANDS.contains(&name) => Some(CALLS_OBJECT),
         // tox 4 loads every `tox` entry point at start and calls its hooks (`tox/plugin/spec.py`).
-        "tox" => Some(&[
+        "tox" => functions(&[
             "tox_register_tox_env",
             "tox_add_option",
             "tox_add_core_config",
@@ -932,8 +990,8 @@ fn host_hooks(group: &str) -> Option<&'static [&'static str]> {
         | "virtualenv.activate"
         | "virtualenv.discovery"
         | "flake8.extension"
-        | "flake8.report" => Some(&[]),
-        "pytest11" => Some(&[
+        | "flake8.report" => Some(CALLS_OBJECT),
+        "pytest11" => functions(&[
             "pytest_addoption",
             "pytest_configure",
             "pytest_load_initial_conftests",
@@ -944,6 +1002,39 @@ fn host_hooks(group: &str) -> Option<&'static [&'static str]> {
             "pytest_report_header",
             "pytest_unconfigure",
             "pytest_sessionfinish",
+        ]),
+        // keyring's `_load_plugins` calls every entry point's object (when callable) the first
+        // time a keyring is wanted: pip's index authentication, twine, poetry.
+        "keyring.backends" => Some(CALLS_OBJECT),
+        // numba's `entrypoints.init_all` calls every `init` entry point at the first compilation.
+        "numba_extensions" if name == "init" => Some(CALLS_OBJECT),
+        // PyInstaller's `discover_hook_directories` calls every `hook-dirs` function in every
+        // build.
+        "pyinstaller40" if name == "hook-dirs" => Some(CALLS_OBJECT),
+        // pdm's `Core.load_plugins` calls every plugin with the core at every start.
+        "pdm" | "pdm.plugin" => Some(CALLS_OBJECT),
+        // poetry's plugin manager builds every plugin class at every start and calls its
+        // `activate`.
+        "poetry.plugin" | "poetry.application.plugin" => Some(Host {
+            functions: &[],
+            methods: &["activate"],
+        }),
+        // nbconvert's `get_export_names` builds every exporter to ask whether it is enabled: in
+        // every `jupyter nbconvert` run and in jupyter_server's nbconvert API, which JupyterLab
+        // queries at start.
+        "nbconvert.exporters" => Some(CALLS_OBJECT),
+        // jupyter_client starts every kernel with the provisioner of this name (the last entry
+        // point of the name wins) unless the kernel spec names another.
+        "jupyter_client.kernel_provisioners" if name == "local-provisioner" => Some(CALLS_OBJECT),
+        // llm imports every `llm` plugin when it is imported itself (pluggy) and calls its
+        // hooks when the CLI starts and when it lists models.
+        "llm" => functions(&[
+            "register_commands",
+            "register_models",
+            "register_embedding_models",
+            "register_tools",
+            "register_template_loaders",
+            "register_fragment_loaders",
         ]),
         _ => None,
     }

@@ -35,6 +35,16 @@ pub fn names(ns: &[&str]) -> Vec<u8> {
 /// A Python 3.11/3.12 code object (`Python/marshal.c` field order): `consts` are marshalled
 /// objects, `co_names` the given names.
 pub fn code(name: &str, consts: &[Vec<u8>], co_names: &[&str]) -> Vec<u8> {
+    code_with_locals(name, consts, co_names, &[])
+}
+
+/// [`code`] with local variables (`co_localsplusnames`, each a plain local).
+pub fn code_with_locals(
+    name: &str,
+    consts: &[Vec<u8>],
+    co_names: &[&str],
+    locals: &[&str],
+) -> Vec<u8> {
     let mut v = vec![b'c' | 0x80];
     for _ in 0..5 {
         v.extend_from_slice(&0i32.to_le_bytes());
@@ -42,14 +52,36 @@ pub fn code(name: &str, consts: &[Vec<u8>], co_names: &[&str]) -> Vec<u8> {
     v.extend(bytes(b"\x97\x00d\x00S\x00"));
     v.extend(tuple(consts));
     v.extend(names(co_names));
-    v.extend(names(&[])); // localsplusnames
-    v.extend(bytes(b"")); // localspluskinds
+    v.extend(names(locals)); // localsplusnames
+    v.extend(bytes(&vec![0x20; locals.len()])); // localspluskinds: CO_FAST_LOCAL
     v.extend(short("<frozen x>"));
     v.extend(short(name));
     v.extend(short(name)); // qualname
     v.extend_from_slice(&1i32.to_le_bytes());
     v.extend(bytes(b"")); // linetable
     v.extend(bytes(b"")); // exceptiontable
+    v
+}
+
+pub const MAGIC_38: u16 = 3413;
+
+/// A Python 3.8 code object (six ints, `co_varnames`, `co_freevars`, `co_cellvars`, no
+/// qualname or exception table).
+pub fn code38(name: &str, consts: &[Vec<u8>], co_names: &[&str]) -> Vec<u8> {
+    let mut v = vec![b'c' | 0x80];
+    for _ in 0..6 {
+        v.extend_from_slice(&0i32.to_le_bytes());
+    }
+    v.extend(bytes(b"d\x00S\x00"));
+    v.extend(tuple(consts));
+    v.extend(names(co_names));
+    for _ in 0..3 {
+        v.extend(names(&[]));
+    }
+    v.extend(short("<frozen x>"));
+    v.extend(short(name));
+    v.extend_from_slice(&1i32.to_le_bytes());
+    v.extend(bytes(b"")); // lnotab
     v
 }
 

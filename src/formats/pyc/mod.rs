@@ -16,6 +16,8 @@ use crate::analyse::Ctx;
 use crate::finding::{plural, Finding, Location, Severity};
 use crate::rules::python as r;
 
+mod source;
+
 /// CPython refuses a marshal stream nested deeper than this (`MAX_MARSHAL_STACK_DEPTH` on
 /// Linux, `Python/marshal.c`), so a deeper stream is broken, not hidden code.
 const MAX_DEPTH: u32 = 2000;
@@ -105,6 +107,11 @@ pub fn looks_like(data: &[u8]) -> bool {
 pub struct Used {
     /// `co_names` (globals, attributes, imported modules), `co_name`s.
     pub names: BTreeSet<String>,
+    /// Local, cell and free variable names (`co_varnames`, `co_cellvars`, `co_freevars`; 3.11+
+    /// `co_localsplusnames`), each followed by `\n` (one allocation, not one per name: every
+    /// `.pyc` of a scan waits for the check stage): compared with the source, never judged (a
+    /// local named `system` reaches nothing).
+    pub locals: String,
     /// String and bytes constants (bytes read as Latin-1), in order of reading.
     pub strings: Vec<String>,
 }
@@ -388,12 +395,13 @@ impl Reader<'_> {
         let consts = self.object(depth + 1)?;
         let names = self.object(depth + 1)?;
         // varnames, freevars, cellvars; or localsplusnames, localspluskinds (3.11+).
+        let mut locals = Vec::new();
         if minor >= 11 {
-            self.object(depth + 1)?; // localsplusnames
+            locals.push(self.object(depth + 1)?); // localsplusnames
             self.lean_object(depth + 1)?; // localspluskinds
         } else {
             for _ in 0..3 {
-                self.object(depth + 1)?;
+                locals.push(self.object(depth + 1)?);
             }
         }
         let filename = self.object(depth + 1)?;
@@ -422,6 +430,16 @@ impl Reader<'_> {
         if let Obj::Str(a, n) = name {
             add_names.push((a, n));
         }
+        let mut add_locals = Vec::new();
+        for l in &locals {
+            if let Obj::Seq(items) = l {
+                for n in items.iter() {
+                    if let Obj::Str(a, n) = *n {
+                        add_locals.push((a, n));
+                    }
+                }
+            }
+        }
         let mut strings = Vec::new();
         collect_strings(&consts, &mut strings, 0);
         let data = self.data;
@@ -444,6 +462,14 @@ impl Reader<'_> {
                 *kept += s.len();
                 used.names.insert(s.into_owned());
             }
+        }
+        for span in add_locals {
+            if *kept + span.1 > MAX_KEPT {
+                break;
+            }
+            *kept += span.1;
+            used.locals.push_str(&text(span));
+            used.locals.push('\n');
         }
         for span in strings {
             if *kept + span.1 > MAX_KEPT || used.strings.len() >= MAX_ITEMS {
@@ -937,9 +963,39 @@ fn compiler_name(s: &str) -> bool {
         || s.starts_with('<')
         || s.starts_with('.')
         || s.is_empty()
-        // `assert` before 3.9 loads `AssertionError` by name.
-        || s == "AssertionError"
         || !s.is_ascii()
+}
+
+/// Names CPython's compiler (`Python/compile.c`, 3.12+ `Python/codegen.c`) loads by name for
+/// a construct of the source whose text does not spell them.
+fn added_name(n: &str, version: (u8, u8), src: &source::Source) -> bool {
+    match n {
+        // `compiler_joined_str`: an f-string of more than `STACK_USE_GUIDELINE` (30) pieces
+        // is built as `''.join([...])` (3.10+).
+        "join" => version >= (3, 10) && src.fstring,
+        // `compiler_assert` loaded `AssertionError` with `LOAD_GLOBAL` until 3.9 made it
+        // `LOAD_ASSERTION_ERROR`.
+        "AssertionError" => version < (3, 9) && src.assert,
+        // `compiler_async_for` (3.7) compared the exception with `StopAsyncIteration` by name
+        // until 3.8 added `END_ASYNC_FOR`.
+        "StopAsyncIteration" => version < (3, 8) && src.asynchronous,
+        _ => false,
+    }
+}
+
+/// Words of string constants CPython writes for a construct of the source whose text does not
+/// spell them.
+fn added_word(w: &str, version: (u8, u8), src: &source::Source) -> bool {
+    // `from __future__ import annotations` keeps an annotation as text; 3.7 and 3.8 write a
+    // tuple the optimiser folded (`Literal[..., 0]` → `Literal[(Ellipsis, 0)]`) with
+    // the constant's repr (`Python/ast_unparse.c`).
+    w == "Ellipsis" && version < (3, 9) && src.ellipsis
+}
+
+/// Local names CPython adds whatever the source says: 3.14's `__annotate__` functions take a
+/// parameter named `format` (PEP 649).
+fn added_local(n: &str, version: (u8, u8)) -> bool {
+    n == "format" && version >= (3, 14)
 }
 
 /// Words of a string constant a source must hold: ASCII identifier-like runs of 3 to 32
@@ -1002,62 +1058,49 @@ fn periodic(w: &str) -> bool {
     (1..=b.len() / 2).any(|p| b.len() % p == 0 && b.chunks(p).all(|c| c == &b[..p]))
 }
 
-/// True when the source holds a word of a string constant: inside a word (an escape before
-/// it: `\nfoo`, `r"\bfoo"`; a format piece: `'%sType'` compiles to `Type`), as a repetition, or
-/// in pieces of literals written side by side (`'...without' 'confirmation'`, `'mēr''kis'`,
-/// a table of `'A' 'B' 'C'` lines): a first piece must end a literal (a quote after it), a last
-/// one start one, a middle one be a whole literal.
-fn holds_string_word(src: &[u8], w: &str) -> bool {
-    let find = |s: &[u8]| memchr::memmem::find(src, s).is_some();
-    if find(w.as_bytes()) || periodic(w) {
-        return true;
-    }
-    let b = w.as_bytes();
-    let n = b.len();
-    let piece = |i: usize, j: usize| {
-        let p = &b[i..j];
-        [b'\'', b'"'].iter().any(|&q| {
-            [b'\'', b'"'].iter().any(|&q2| {
-                let mut pat = Vec::with_capacity(p.len() + 2);
-                if i > 0 {
-                    pat.push(q);
-                }
-                pat.extend_from_slice(p);
-                if j < n {
-                    pat.push(q2);
-                }
-                find(&pat)
-            })
-        })
-    };
-    // reach[i]: the first i bytes are pieces.
-    let mut reach = vec![false; n + 1];
-    reach[0] = true;
-    for j in 1..=n {
-        reach[j] = (0..j).any(|i| reach[i] && (i, j) != (0, n) && piece(i, j));
-    }
-    reach[n]
-}
+/// How a word of the `.pyc` was met in its source.
+const AS_IDENT: u8 = 1;
+/// As a whole literal value ([`source::Token::Whole`]).
+const AS_WHOLE: u8 = 2;
+/// As a word of a literal's decoded value.
+const AS_LITERAL_WORD: u8 = 4;
 
 /// The names and string words of `m` that `src` does not hold, or `None` when it holds all.
+///
+/// Three kinds of word, each met by one kind of source token ([`source::read`]):
+/// - names (`co_names`, `co_name`, locals; dotted import names split at the dots) must be
+///   identifiers of the source's code, never words of its strings, comments or docstrings
+///   (a docstring saying "os" and "system" does not make `os.system` the source's);
+/// - a string constant that is one identifier-like word (`'os'`, `'system'`: what
+///   [`reaches`] reads as module and attribute names) must be an identifier of the code or a
+///   whole literal value (decoded, concatenated, an f-string or `%`-format piece);
+/// - other words of string constants must be identifiers or words inside a literal's
+///   decoded value (`b"\x7fELF"` holds `ELF`).
 fn mismatch(m: &PycModule, src: &[u8], source: &str) -> Option<Finding> {
-    // The module's words (names and string words, each once), looked up while the source's
-    // words go by: one hash per source word, no set of the source built, and the walk stops
-    // once every word is found.
+    // The module's words, each once, looked up while the source's tokens go by: one hash per
+    // token, no set of the source built.
     let mut names: Vec<&str> = Vec::new();
+    let mut locals: Vec<&str> = Vec::new();
     let mut strings: Vec<String> = Vec::new();
+    let mut wholes: Vec<&str> = Vec::new();
     for used in [&m.top, &m.nested] {
         for n in &used.names {
             names.extend(n.split('.').filter(|p| !compiler_name(p)));
         }
+        locals.extend(used.locals.lines().filter(|p| !compiler_name(p)));
         for s in &used.strings {
             string_words(s, &mut strings);
+            if s.len() >= 2 && is_ident(s) && !compiler_name(s) && s != "return" {
+                wholes.push(s);
+            }
         }
     }
     let mut index: std::collections::HashMap<&[u8], usize, std::hash::BuildHasherDefault<Fnv>> =
         Default::default();
     for w in names
         .iter()
+        .chain(&locals)
+        .chain(&wholes)
         .copied()
         .chain(strings.iter().map(String::as_str))
     {
@@ -1069,35 +1112,55 @@ fn mismatch(m: &PycModule, src: &[u8], source: &str) -> Option<Finding> {
             index.entry(suffix.as_bytes()).or_insert(next);
         }
     }
-    let mut found = vec![false; index.len()];
-    let mut left = index.len();
-    for w in src.split(|b| !(b.is_ascii_alphanumeric() || *b == b'_')) {
-        if left == 0 {
-            break;
-        }
-        if w.is_empty() {
-            continue;
-        }
+    let mut met = vec![0u8; index.len()];
+    let text = source::read(src, &mut |t| {
+        let (w, how) = match t {
+            source::Token::Ident(w) => (w, AS_IDENT),
+            source::Token::Whole(w) => (w, AS_WHOLE),
+        };
         if let Some(&i) = index.get(w) {
-            if !found[i] {
-                found[i] = true;
-                left -= 1;
-            }
+            met[i] |= how;
+        }
+    });
+    for w in text
+        .literals
+        .split(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+    {
+        if let Some(&i) = index.get(w) {
+            met[i] |= AS_LITERAL_WORD;
         }
     }
-    let has = |w: &str| {
-        let at = |w: &str| index.get(w.as_bytes()).is_some_and(|&i| found[i]);
+    let has = |w: &str, how: u8| {
+        let at = |w: &str| index.get(w.as_bytes()).is_some_and(|&i| met[i] & how != 0);
         at(w) || mangled(w).is_some_and(at)
     };
+    let minor = m.header.version;
     let missing_names: BTreeSet<String> = names
         .iter()
-        .filter(|n| !has(n))
+        .filter(|n| !has(n, AS_IDENT) && !added_name(n, minor, &text))
+        .chain(
+            locals
+                .iter()
+                .filter(|n| !has(n, AS_IDENT) && !added_local(n, minor)),
+        )
         .map(|n| (*n).to_string())
         .collect();
     let missing_words: BTreeSet<String> = strings
         .iter()
-        .filter(|w| !has(w) && !holds_string_word(src, w))
+        .filter(|w| {
+            !has(w, AS_IDENT | AS_LITERAL_WORD)
+                && !periodic(w)
+                && !added_word(w, minor, &text)
+                // Inside a word of a literal: `'%sType'` compiles to a piece `Type`.
+                && memchr::memmem::find(&text.literals, w.as_bytes()).is_none()
+        })
         .cloned()
+        .chain(
+            wholes
+                .iter()
+                .filter(|w| !has(w, AS_IDENT | AS_WHOLE) && !periodic(w))
+                .map(|w| (*w).to_string()),
+        )
         .collect();
     if missing_names.is_empty() && missing_words.is_empty() {
         return None;
@@ -1180,13 +1243,52 @@ mod tests {
         );
     }
 
-    #[test]
-    fn string_words_in_pieces() {
-        let src = br#"x = "\x00abc\ndef" + 'without' 'confirmation' + "a" * 10 + ('A' 'B'
- 'C')"#;
-        for w in ["abc", "def", "withoutconfirmation", "aaaaaaaaaa", "ABC"] {
-            assert!(holds_string_word(src, w), "{w}");
+    fn module(names: &[&str], strings: &[&str]) -> PycModule {
+        PycModule {
+            location: Location::file("m.pyc"),
+            header: Header {
+                magic: 3495,
+                version: (3, 11),
+                invalidation: Invalidation::Timestamp { mtime: 0, size: 0 },
+            },
+            top: Used {
+                names: names.iter().map(|s| s.to_string()).collect(),
+                locals: String::new(),
+                strings: strings.iter().map(|s| s.to_string()).collect(),
+            },
+            nested: Used::default(),
+            filename: None,
+            complete: true,
+            bounded: false,
         }
-        assert!(!holds_string_word(src, "system"));
+    }
+
+    #[test]
+    fn words_from_literals_and_code() {
+        let src = br#"x = "\x00abc\ndef" + f'{y!r}' + ('without' 'confirmation', "a" * 10, ('A' 'B'
+ 'C'), "\x45\x4c\x46", '%sType' % (z,))"#;
+        let m = module(
+            &["x", "y", "z"],
+            &[
+                "\0abc\ndef",
+                "withoutconfirmation",
+                "aaaaaaaaaa",
+                "ABC",
+                "ELF",
+                "Type",
+            ],
+        );
+        assert_eq!(mismatch(&m, src, "m.py").map(|f| f.evidence), None);
+        // Words of a comment or a docstring are no names, and a word inside a docstring is no
+        // whole string constant.
+        let src = b"\"\"\"Calls os.system.\"\"\"\n# getattr\nx = 1\n";
+        for (names, strings, missing) in [
+            (&["os", "system", "x"][..], &[][..], "names os, system"),
+            (&["x", "getattr"][..], &[][..], "names getattr"),
+            (&["x"][..], &["os", "system"][..], "strings os, system"),
+        ] {
+            let f = mismatch(&module(names, strings), src, "m.py").expect("mismatch");
+            assert!(f.evidence.contains(missing), "{}", f.evidence);
+        }
     }
 }
