@@ -803,3 +803,45 @@ fn names_the_template_binds_are_its_own_variables() {
         graded(escape_via)
     );
 }
+
+/// Tester t28 B2: a string compared with a value (`==`, `!=`, `in`, a comparison test, the
+/// value of `selectattr(…, 'equalto', …)`) is neither an attribute nor a key: a template that
+/// refuses tools named `exec` or `eval` stays clean. The same names looked up as attributes or
+/// keys, or reached through a comparison's other operand, are still graded.
+#[test]
+fn regression_t28_b2_compared_strings_are_not_lookups() {
+    let tools = "{%- for message in messages %}{{- message.content }}{%- endfor %}{%- if tools %}{%- for t in tools %}";
+    let end = "{%- endfor %}{%- endif %}";
+    for test in [
+        "{%- if t.function.name == 'exec' or t.function.name == 'eval' %}{{- raise_exception('tool name ' + t.function.name + ' is reserved') }}{%- endif %}",
+        "{%- if t.function.name != 'os' and t.function.name not in ['subprocess', 'eval'] %}{{- t.function.name }}{%- endif %}",
+        "{%- if t.function.name in ('ex' ~ 'ec', '__import__') %}{{- raise_exception('reserved') }}{%- endif %}",
+        "{%- if t.function.name is eq('exec') or t.function.name is in(['eval', 'compile']) %}{{- raise_exception('reserved') }}{%- endif %}",
+        "{%- for f in tools|selectattr('function.name', 'equalto', 'exec') %}{{- raise_exception('reserved') }}{%- endfor %}",
+        "{%- if '__class__' == t.function.name %}{{- raise_exception('reserved') }}{%- endif %}",
+    ] {
+        let t = format!("{tools}{test}{end}");
+        assert_eq!(graded(&t), Vec::new(), "{t}");
+    }
+    // Lookups of the same names are still findings.
+    for (t, at_least) in [
+        ("{{ t.function['exec'] }}", Severity::Medium),
+        ("{{ t.function|attr('eval') }}", Severity::Medium),
+        ("{{ t.function.exec }}", Severity::Medium),
+        // A comparison does not hide a lookup in its other operand.
+        (
+            "{% if t|attr('__class__') == 'x' %}hi{% endif %}",
+            Severity::Medium,
+        ),
+        (
+            "{% if cycler.__init__.__globals__.os == 'exec' %}hi{% endif %}",
+            Severity::High,
+        ),
+    ] {
+        assert!(
+            graded(t).iter().any(|(_, s)| *s >= at_least),
+            "{t}: {:?}",
+            graded(t)
+        );
+    }
+}

@@ -189,6 +189,28 @@ const SUSPICIOUS_NAMES: &[&str] = &[
     "compile",
 ];
 
+/// Jinja tests that compare their operand with their arguments (`x is eq('exec')`,
+/// `selectattr('name', 'equalto', 'exec')`): the arguments are values, never names looked up.
+const COMPARISON_TESTS: &[&str] = &[
+    "eq",
+    "equalto",
+    "==",
+    "ne",
+    "!=",
+    "lt",
+    "lessthan",
+    "<",
+    "le",
+    "<=",
+    "gt",
+    "greaterthan",
+    ">",
+    "ge",
+    ">=",
+    "in",
+    "sameas",
+];
+
 /// Most findings reported per template and rule.
 const MAX_HITS: usize = 8;
 
@@ -710,6 +732,35 @@ impl Walker<'_> {
         }
     }
 
+    /// An operand whose value a comparison consumes (`==`, `!=`, `<`, `in`, a comparison
+    /// test's argument): a string there is compared, never looked up as an attribute, a key or
+    /// a module (`t.function.name == 'exec'`, `name in ['eval', 'exec']`), so literals, lists
+    /// and tuples of them and concatenations of them give nothing; anything else is walked as
+    /// usual (`x|attr('__class__') == y` still reaches the attribute).
+    fn compared(&mut self, e: &ast::Expr) {
+        use ast::Expr;
+        match e {
+            Expr::Const(_) => {}
+            Expr::List(l) => l.items.iter().for_each(|x| self.compared(x)),
+            Expr::Tuple(t) => t.items.iter().for_each(|x| self.compared(x)),
+            Expr::BinOp(b) => {
+                self.compared(&b.left);
+                self.compared(&b.right);
+            }
+            _ => self.expr(e),
+        }
+    }
+
+    /// [`Self::args`] for arguments a comparison consumes ([`Self::compared`]).
+    fn compared_args(&mut self, args: &[ast::CallArg], span: minijinja::machinery::Span) {
+        for a in args {
+            match a {
+                ast::CallArg::Pos(e) => self.compared(e),
+                _ => self.args(std::slice::from_ref(a), span),
+            }
+        }
+    }
+
     /// The strings `e` folds to (none inside an expression already folded).
     fn folded(&mut self, e: &ast::Expr) -> Vec<String> {
         if self.in_folded {
@@ -761,14 +812,31 @@ impl Walker<'_> {
                 }
             }
             Expr::UnaryOp(u) => self.expr(&u.expr),
+            // minijinja parses one comparison (`a == 'x'`, `a in ['x']`) as a binary operator,
+            // a chain (`a < b < c`) as `Compare`.
+            Expr::BinOp(b)
+                if matches!(
+                    b.op,
+                    ast::BinOpKind::Eq
+                        | ast::BinOpKind::Ne
+                        | ast::BinOpKind::Lt
+                        | ast::BinOpKind::Lte
+                        | ast::BinOpKind::Gt
+                        | ast::BinOpKind::Gte
+                        | ast::BinOpKind::In
+                ) =>
+            {
+                self.compared(&b.left);
+                self.compared(&b.right);
+            }
             Expr::BinOp(b) => {
                 self.expr(&b.left);
                 self.expr(&b.right);
             }
             Expr::Compare(c) => {
-                self.expr(&c.expr);
+                self.compared(&c.expr);
                 for op in &c.ops {
-                    self.expr(&op.expr);
+                    self.compared(&op.expr);
                 }
             }
             Expr::IfExpr(i) => {
@@ -800,7 +868,28 @@ impl Walker<'_> {
                 if let Some(x) = &f.expr {
                     self.expr(x);
                 }
-                self.args(&f.args, f.span());
+                // `select('eq', V)`, `selectattr('a.b', 'equalto', V)`: V is compared.
+                let test_at = match f.name {
+                    "select" | "reject" => Some(0),
+                    "selectattr" | "rejectattr" => Some(1),
+                    _ => None,
+                };
+                let compares = test_at.and_then(|i| f.args.get(i)).is_some_and(|a| {
+                    matches!(a, ast::CallArg::Pos(ast::Expr::Const(c))
+                        if c.value.as_str().is_some_and(|t| COMPARISON_TESTS.contains(&t)))
+                });
+                match test_at.filter(|_| compares) {
+                    Some(i) => {
+                        let (head, values) = f.args.split_at(i + 1);
+                        self.args(head, f.span());
+                        self.compared_args(values, f.span());
+                    }
+                    None => self.args(&f.args, f.span()),
+                }
+            }
+            Expr::Test(t) if COMPARISON_TESTS.contains(&t.name) => {
+                self.expr(&t.expr);
+                self.compared_args(&t.args, t.span());
             }
             Expr::Test(t) => {
                 self.expr(&t.expr);
