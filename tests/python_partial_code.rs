@@ -10,7 +10,7 @@ use airlock::finding::Severity;
 
 #[path = "support/pysrc.rs"]
 mod pysrc;
-use pysrc::{benign, check, evidence_summary, scan};
+use pysrc::{benign, check, check_at_import_and_install, evidence_summary, scan};
 
 const SHELL: &str = "python-shell-command";
 const PICKLE: &str = "pickle-dangerous-call";
@@ -40,13 +40,7 @@ fn constant_code_beside_an_unknown_part_is_analysed() {
         format!("import timeit\ntimeit.timeit({code:?} + str())"),
         format!("def f(x):\n    exec({code:?} + x)\n"),
     ];
-    let mut cases = Vec::new();
-    for s in &sources {
-        for file in ["demo/__init__.py", "setup.py"] {
-            cases.push((file, s.as_str(), SHELL, high));
-        }
-    }
-    check(&cases);
+    check_at_import_and_install(&sources, SHELL, high);
 }
 
 #[test]

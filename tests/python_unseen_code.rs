@@ -11,7 +11,7 @@ use airlock::finding::Severity;
 
 #[path = "support/pysrc.rs"]
 mod pysrc;
-use pysrc::{benign, check, scan, worst};
+use pysrc::{benign, check, check_at_import_and_install, scan, worst};
 
 const SHELL: &str = "python-shell-command";
 const COMPUTED: &str = "python-exec-computed";
@@ -37,13 +37,7 @@ fn code_kept_where_the_name_table_cannot_follow_is_read_as_what_may_run() {
         "exec(open(__file__).read().split('#' + 'X ')[-1])\n#X import os; os.system('echo airlock-test')\n".to_string(),
     ];
     let high = Some(Severity::High);
-    let mut cases = Vec::new();
-    for s in &sources {
-        for file in ["demo/__init__.py", "setup.py"] {
-            cases.push((file, s.as_str(), SHELL, high));
-        }
-    }
-    check(&cases);
+    check_at_import_and_install(&sources, SHELL, high);
 }
 
 #[test]

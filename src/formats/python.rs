@@ -3230,6 +3230,12 @@ fn python_argv(arg_text: &str) -> bool {
 /// `su -c`, `flock … -c`, and `watch CMD` (run by `sh -c`). Each is what GTFOBins lists as a
 /// way to run a shell through the program.
 fn option_runs_command(base: &str, rest: &[Option<String>]) -> bool {
+    /// The file name of a command line's first word (`/usr/bin/ssh -p 22` → `ssh`).
+    fn first_program(v: &str) -> &str {
+        let first = v.split_whitespace().next().unwrap_or("");
+        let first = first.rsplit(['/', '\\']).next().unwrap_or(first);
+        first.strip_suffix(".exe").unwrap_or(first)
+    }
     let base = base.strip_suffix(".exe").unwrap_or(base);
     let rest = &rest[..rest.len().min(32)];
     let args = || rest.iter().flatten().map(|a| a.as_str());
@@ -3247,10 +3253,7 @@ fn option_runs_command(base: &str, rest: &[Option<String>]) -> bool {
     // A remote-shell program given where ssh is expected (`rsync -e`, `core.sshCommand`):
     // ssh itself (with its options) or a shell command line.
     let not_ssh = |v: &str| {
-        let first = v.split_whitespace().next().unwrap_or("");
-        let first = first.rsplit(['/', '\\']).next().unwrap_or(first);
-        let first = first.strip_suffix(".exe").unwrap_or(first);
-        command_line(v) || !matches!(first, "ssh" | "rsh" | "plink" | "tortoiseplink")
+        command_line(v) || !matches!(first_program(v), "ssh" | "rsh" | "plink" | "tortoiseplink")
     };
     match base {
         "nc" | "ncat" | "netcat" | "nc.traditional" => args().any(|a| {
@@ -3295,8 +3298,7 @@ fn option_runs_command(base: &str, rest: &[Option<String>]) -> bool {
                 else {
                     return false;
                 };
-                let first = value.split_whitespace().next().unwrap_or("");
-                let first = first.rsplit('/').next().unwrap_or(first);
+                let first = first_program(value);
                 command_line(value)
                     || !matches!(
                         first,
@@ -3322,8 +3324,7 @@ fn option_runs_command(base: &str, rest: &[Option<String>]) -> bool {
             // A compressor named as the program to filter through is ordinary
             // (`-I zstd`, `--use-compress-program=pigz`).
             let not_compressor = |v: &str| {
-                let first = v.split_whitespace().next().unwrap_or("");
-                let first = first.rsplit('/').next().unwrap_or(first);
+                let first = first_program(v);
                 command_line(v)
                     || !matches!(
                         first,

@@ -51,6 +51,18 @@ pub fn evidence_summary(r: &FileReport) -> Vec<String> {
         .collect()
 }
 
+/// Each source written as a module (`demo/__init__.py`, run at import) and as a `setup.py`
+/// (run at install): the worst finding of `rule` must be `want` in both.
+pub fn check_at_import_and_install(sources: &[String], rule: &str, want: Option<Severity>) {
+    let mut cases = Vec::new();
+    for s in sources {
+        for file in ["demo/__init__.py", "setup.py"] {
+            cases.push((file, s.as_str(), rule, want));
+        }
+    }
+    check(&cases);
+}
+
 /// Every (file, source, rule, severity) case: the worst finding of `rule` must be `severity`.
 pub fn check(cases: &[(&str, &str, &str, Option<Severity>)]) {
     let mut failures = Vec::new();
