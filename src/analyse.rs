@@ -215,8 +215,29 @@ impl Ctx {
     /// the first folded finding's location, with its evidence and message. Nothing is dropped silently,
     /// the verdict cannot change (every severity keeps its own listed findings), and a summary
     /// counts the fold entry as the findings it folded ([`Finding::count`]). `loc` is the input,
-    /// the location of an entry whose findings were all only counted.
+    /// the location of an entry whose findings were all only counted. Exact repeats (same rule,
+    /// severity, location, message and evidence) are made one first.
     pub fn fold_repeats(&mut self, loc: &Location) {
+        // The same finding made twice (two signals of one call agreeing: `nc` in an argv is a
+        // network client by its program and by its arguments) is one: same rule, severity,
+        // location, message and evidence.
+        let keep: Vec<bool> = {
+            let mut seen = std::collections::BTreeSet::new();
+            self.findings
+                .iter()
+                .map(|f| {
+                    seen.insert((
+                        f.rule.id,
+                        f.severity,
+                        &f.location,
+                        f.message.as_str(),
+                        f.evidence.as_str(),
+                    ))
+                })
+                .collect()
+        };
+        let mut keep = keep.into_iter();
+        self.findings.retain(|_| keep.next().unwrap_or(true));
         type Key = (&'static str, Severity);
         let mut listed: std::collections::BTreeMap<Key, u64> = std::collections::BTreeMap::new();
         // Per key: findings folded, the first of them, the highest confidence among them.
@@ -968,6 +989,20 @@ mod tests {
     /// Low repeats of one rule are folded past [`FOLD_AFTER`] into one entry that counts them;
     /// a worse finding of the same rule, found after the repeats, stays listed, and medium
     /// findings of another rule are listed past it.
+    /// A finding made twice, identical in rule, severity, location, message and evidence, is
+    /// reported once; one differing in its evidence is not a repeat.
+    #[test]
+    fn an_identical_finding_made_twice_is_one() {
+        let pth = &rules::package::pth_executable_line::RULE;
+        let mut ctx = Ctx::new(BudgetLimits::default());
+        ctx.emit(line(pth, Severity::Medium, 2));
+        ctx.emit(line(pth, Severity::Medium, 2));
+        ctx.emit(line(pth, Severity::Medium, 3));
+        ctx.fold_repeats(&Location::file("x.pth"));
+        let evidence: Vec<&str> = ctx.findings.iter().map(|f| f.evidence.as_str()).collect();
+        assert_eq!(evidence, ["line 2", "line 3"]);
+    }
+
     #[test]
     fn repeats_fold_into_one_counted_entry_per_rule_and_severity() {
         let pth = &rules::package::pth_executable_line::RULE;
