@@ -248,6 +248,8 @@ fn ordinary_uses_of_those_programs_stay_below_medium() {
         // A docstring with an example, no exec; a setup.py reading its version module.
         ("demo/__init__.py", "\"\"\"Run `os.system('ls')` to list.\"\"\"\nimport os\n"),
         ("setup.py", "exec(open('demo/version.py').read())\nfrom setuptools import setup\nsetup(name='demo')\n"),
+        // A module beside the file read with `__file__`: its comments are not candidate code.
+        ("setup.py", "import os\nexec(open(os.path.join(os.path.dirname(__file__), 'demo', 'v.py')).read())\n# run os.system('echo airlock-test') to clean\n"),
         // Code generation at module level whose templates are harmless.
         ("demo/__init__.py", "T = 'def {n}(self):\\n    return self._{n}\\n'\nfor n in ['a', 'b']:\n    exec(T.format(n=n))\n"),
     ]);

@@ -7479,9 +7479,15 @@ fn collect(
                             // itself: the file's own texts are what may run.
                             if !in_fn && sig.unseen_exec.is_none() {
                                 let t = first.map_or("", |f| text(f, src));
-                                let own = ["__file__", "linecache", "getsource", "__loader__"]
+                                // The file itself, not a file beside it
+                                // (`os.path.join(os.path.dirname(__file__), 'version.py')`).
+                                let beside = ["dirname", ".parent", "join(", "replace(", "/"]
                                     .iter()
                                     .any(|w| t.contains(w));
+                                let own = ["linecache", "getsource", "__loader__"]
+                                    .iter()
+                                    .any(|w| t.contains(w))
+                                    || (t.contains("__file__") && !beside);
                                 if own || why == Some(CODE_UNSEEN) {
                                     sig.unseen_exec = Some((line, own));
                                 }
