@@ -380,7 +380,16 @@ fn regression_t28_a4_names_only_in_docstring_or_comments_are_high() {
     // A function whose local the source never names.
     let local = "def run(cmd):\n    \"\"\"Run cmd with os.system.\"\"\"\n    return cmd\n";
     let run = code_with_locals("run", &[vec![b'N']], &["os", "system"], &["cmd", "payload"]);
+    // A source that calls `os.system(cmd)` itself, and a cache whose command is spelled only
+    // in the docstring: the command is a string constant no literal holds whole.
+    let runner = "\"\"\"Runs cmd. Never runs echo airlock.\"\"\"\nimport os\n\ndef run(cmd):\n    return os.system(cmd)\n";
+    let hardcoded = code(
+        "<module>",
+        &[short("echo airlock"), vec![b'N']],
+        &["os", "system"],
+    );
     for (src, module, missing) in [
+        (runner, hardcoded, "text \"echo airlock\""),
         (doc, evil_module(), "names os, system"),
         (comment, evil_module(), "names os, system"),
         (lookup, by_strings, "strings os, system"),

@@ -1058,6 +1058,29 @@ fn periodic(w: &str) -> bool {
     (1..=b.len() / 2).any(|p| b.len() % p == 0 && b.chunks(p).all(|c| c == &b[..p]))
 }
 
+/// Whether a string constant holds an ASCII word (a run of letters, digits and `_` not touching
+/// a non-ASCII character) that is not an identifier of the code: such text came from a literal.
+fn words_beyond_code(s: &str, has: &dyn Fn(&str, u8) -> bool) -> bool {
+    s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && w.is_ascii() && w.as_bytes()[0].is_ascii_alphabetic())
+        .filter(|w| {
+            !matches!(
+                *w,
+                "locals" | "lambda" | "listcomp" | "genexpr" | "setcomp" | "dictcomp" | "module"
+            )
+        })
+        .any(|w| !has(w, AS_IDENT))
+}
+
+/// Whether a string constant reads as the text of an annotation (`Literal['a', 'b'] | None`,
+/// `t.Callable[..., int]`): names, quoted strings, brackets, dots, commas, `|`; and at least
+/// one bracket, dot, quote or `|`, which a command or a message in words does not need.
+fn annotation_like(s: &str) -> bool {
+    s.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || b"_[](),.|'\" -:*".contains(&c))
+        && s.bytes().any(|c| b"[].|'\"".contains(&c))
+}
+
 /// How a word of the `.pyc` was met in its source.
 const AS_IDENT: u8 = 1;
 /// As a whole literal value ([`source::Token::Whole`]).
@@ -1112,6 +1135,30 @@ fn mismatch(m: &PycModule, src: &[u8], source: &str) -> Option<Finding> {
             index.entry(suffix.as_bytes()).or_insert(next);
         }
     }
+    // Phrases: string constants of more than one word, looked up whole (whitespace aside: 3.13
+    // dedents docstrings) among the source's literal values.
+    let phrases: Vec<&str> = [&m.top, &m.nested]
+        .into_iter()
+        .flat_map(|u| u.strings.iter())
+        .map(String::as_str)
+        .filter(|s| !is_ident(s) && s.len() <= 4096)
+        .collect();
+    let squeeze = |b: &[u8], out: &mut Vec<u8>| {
+        out.clear();
+        out.extend(b.iter().copied().filter(|c| c.is_ascii_graphic()));
+    };
+    let mut phrase_index: std::collections::HashMap<
+        Vec<u8>,
+        usize,
+        std::hash::BuildHasherDefault<Fnv>,
+    > = Default::default();
+    let mut buf = Vec::new();
+    for p in &phrases {
+        squeeze(p.as_bytes(), &mut buf);
+        let next = phrase_index.len();
+        phrase_index.entry(buf.clone()).or_insert(next);
+    }
+    let mut phrase_met = vec![false; phrase_index.len()];
     let mut met = vec![0u8; index.len()];
     let text = source::read(src, &mut |t| {
         let (w, how) = match t {
@@ -1120,6 +1167,12 @@ fn mismatch(m: &PycModule, src: &[u8], source: &str) -> Option<Finding> {
         };
         if let Some(&i) = index.get(w) {
             met[i] |= how;
+        }
+        if !phrase_index.is_empty() {
+            squeeze(w, &mut buf);
+            if let Some(&i) = phrase_index.get(&buf) {
+                phrase_met[i] = true;
+            }
         }
     });
     for w in text
@@ -1162,7 +1215,23 @@ fn mismatch(m: &PycModule, src: &[u8], source: &str) -> Option<Finding> {
                 .map(|w| (*w).to_string()),
         )
         .collect();
-    if missing_names.is_empty() && missing_words.is_empty() {
+    let mut missing_phrases: BTreeSet<String> = BTreeSet::new();
+    for p in &phrases {
+        if missing_phrases.len() >= 8 {
+            break;
+        }
+        squeeze(p.as_bytes(), &mut buf);
+        if phrase_index.get(&buf).is_some_and(|&i| phrase_met[i]) {
+            continue;
+        }
+        // Text made of the code's identifiers (a qualname, `k=` of an f-string) is no phrase
+        // of a literal; nor is the text of a postponed annotation.
+        if !words_beyond_code(p, &has) || (text.postponed_annotations && annotation_like(p)) {
+            continue;
+        }
+        missing_phrases.insert(format!("{:?}", crate::finding::truncate_chars(p, 40)));
+    }
+    if missing_names.is_empty() && missing_words.is_empty() && missing_phrases.is_empty() {
         return None;
     }
     let reach: Vec<Reach> = reaches(&m.top)
@@ -1201,6 +1270,9 @@ fn mismatch(m: &PycModule, src: &[u8], source: &str) -> Option<Finding> {
     }
     if !missing_words.is_empty() {
         evidence.push_str(&format!(" strings {}", sample(&missing_words)));
+    }
+    if !missing_phrases.is_empty() {
+        evidence.push_str(&format!(" text {}", sample(&missing_phrases)));
     }
     if !reach.is_empty() {
         evidence.push_str(&format!("; reaches {}", describe(&reach)));
