@@ -1018,7 +1018,20 @@ mod tests {
         ] {
             let _ = tokens(src);
         }
-        let deep = "f'{".repeat(5000);
-        let _ = tokens(&deep);
+        // Hostile shapes stay linear and bounded.
+        for s in [
+            "f'{".repeat(20_000),
+            "f'{x:{".repeat(20_000),
+            "(".repeat(50_000),
+            "2 * (".repeat(20_000),
+            "('a' * 4096 + ".repeat(5_000),
+            "'a' 'b' ".repeat(50_000),
+            "'\\N{".repeat(20_000),
+        ] {
+            let t = std::time::Instant::now();
+            let (_, _, out) = tokens(&s);
+            assert!(t.elapsed().as_secs() < 5, "{}", &s[..8]);
+            assert!(out.literals.len() < 8 * s.len() + (1 << 20), "{}", &s[..8]);
+        }
     }
 }
