@@ -204,6 +204,10 @@ fn programs_that_run_a_command_line_through_an_option() {
         "['docker', 'run', '--rm', 'alpine', 'sh', '-c', 'echo airlock-test']",
         "['systemd-run', '--user', 'sh', '-c', 'echo airlock-test']",
         "['Rscript', '-e', 'system(\"echo airlock-test\")']",
+        "['sed', '-n', '1e echo airlock-test', '/etc/hostname']",
+        "['sed', '-e', '/x/!s/^/echo airlock-test/e', 'f']",
+        "['make', '-s', '--eval=x:\\n\\t@echo airlock-test', 'x']",
+        "['make', '--eval', 'X := $(shell echo airlock-test)']",
     ];
     let sources: Vec<String> = argvs
         .iter()
@@ -245,6 +249,10 @@ fn ordinary_uses_of_those_programs_stay_below_medium() {
         ("demo/__init__.py", "import subprocess\nsubprocess.run(['rsync', '-e', 'ssh -p 2222', 'a', 'b:c'])\n"),
         ("demo/__init__.py", "import subprocess\nsubprocess.run(['ssh', '-o', 'ProxyCommand=ssh -W %h:%p bastion', 'x'])\n"),
         ("demo/__init__.py", "import subprocess\ndef probe():\n    subprocess.run(['nc', '-z', 'localhost', '8080'])\n"),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['sed', '-i', 's/version = .*/version = 1/g; /^#/d; 1i header', 'f'])\n"),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['sed', '-e', 's/a/b/w out.txt', '-e', 'y/abc/xyz/', 'f'])\n"),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['sed', '--sandbox', '1e echo airlock-test', 'f'])\n"),
+        ("demo/__init__.py", "import subprocess\nsubprocess.run(['make', '--eval=CFLAGS += -O2', 'all'])\n"),
         // A docstring with an example, no exec; a setup.py reading its version module.
         ("demo/__init__.py", "\"\"\"Run `os.system('ls')` to list.\"\"\"\nimport os\n"),
         ("setup.py", "exec(open('demo/version.py').read())\nfrom setuptools import setup\nsetup(name='demo')\n"),
@@ -274,4 +282,36 @@ fn a_call_chain_past_the_bound_says_so() {
     let r = scan("demo/__init__.py", &src);
     assert_eq!(worst(&r, SHELL), Some(Severity::High));
     assert_eq!(worst(&r, LIMIT), None);
+}
+
+#[test]
+fn programs_that_open_a_connection_or_a_web_address_reach_the_network() {
+    let medium = Some(Severity::Medium);
+    check(&[
+        (
+            "demo/__init__.py",
+            "import subprocess\nsubprocess.run(['openssl', 's_client', '-quiet', '-connect', 'x.example.invalid:443'])\n",
+            "python-network-at-load",
+            medium,
+        ),
+        (
+            "demo/__init__.py",
+            "import subprocess\nsubprocess.Popen(['xdg-open', 'https://x.example.invalid/'])\n",
+            "python-network-at-load",
+            medium,
+        ),
+        // A local certificate tool and opening a local file are not network.
+        (
+            "demo/__init__.py",
+            "import subprocess\nsubprocess.run(['openssl', 'x509', '-in', 'c.pem', '-noout'])\n",
+            "python-network-at-load",
+            None,
+        ),
+        (
+            "demo/__init__.py",
+            "import subprocess\nsubprocess.Popen(['xdg-open', 'docs/index.html'])\n",
+            "python-network-at-load",
+            None,
+        ),
+    ]);
 }

@@ -1524,14 +1524,26 @@ fn loop_constants(k: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
 }
 
 /// Name-lookup and connection tools (`nslookup`, `dig`, `host`, `ping`, `nc`, `telnet`) named
-/// by a command's first word.
+/// by a command's first word, `openssl s_client` (a TLS connection whose output can be piped
+/// on), and a URL opener (`xdg-open`, `open`, `gio open`, `start`, a browser) given a web
+/// address among the first 64 words.
 fn network_tool(command: &str) -> bool {
-    let first = command.split_whitespace().next().unwrap_or("");
+    let mut words = command.split_whitespace().take(64);
+    let first = words.next().unwrap_or("");
     let base = first.rsplit(['/', '\\']).next().unwrap_or(first);
-    matches!(
-        base.trim_end_matches(".exe"),
-        "nslookup" | "dig" | "host" | "ping" | "ping6" | "nc" | "ncat" | "netcat" | "telnet"
-    )
+    match base.trim_end_matches(".exe") {
+        "nslookup" | "dig" | "host" | "ping" | "ping6" | "nc" | "ncat" | "netcat" | "telnet" => {
+            true
+        }
+        "openssl" => words
+            .next()
+            .is_some_and(|w| matches!(w, "s_client" | "s_time")),
+        "xdg-open" | "open" | "gio" | "sensible-browser" | "x-www-browser" | "www-browser"
+        | "firefox" | "chromium" | "chromium-browser" | "google-chrome" | "start" => {
+            words.any(|w| w.starts_with("http://") || w.starts_with("https://"))
+        }
+        _ => false,
+    }
 }
 
 /// Whether the environment mapping `n` is used whole where it stands, and the evidence: its
@@ -3383,6 +3395,38 @@ fn option_runs_command(base: &str, rest: &[Option<String>]) -> bool {
                 || (a.starts_with('-') && !a.starts_with("--") && a.contains('c'))
         }),
         "su" | "runuser" | "flock" => args().any(|a| matches!(a, "-c" | "--command")),
+        // GNU sed's `e` command and the `e` flag of `s` run a shell command line; the script
+        // is the value of `-e`/`--expression`, or else the first operand.
+        "sed" | "gsed" => {
+            if args().any(|a| a == "--sandbox") {
+                return false;
+            }
+            let mut scripts = rest
+                .windows(2)
+                .filter(|w| matches!(w[0].as_deref(), Some("-e" | "--expression")))
+                .filter_map(|w| w[1].as_deref())
+                .chain(args().filter_map(|a| a.strip_prefix("--expression=")))
+                .peekable();
+            if scripts.peek().is_some() {
+                return scripts.any(sed_script_runs);
+            }
+            let mut value_next = false;
+            let first_operand = args().find(|a| {
+                if std::mem::take(&mut value_next) {
+                    return false;
+                }
+                value_next = matches!(*a, "-f" | "--file" | "-l" | "--line-length");
+                !a.starts_with('-')
+            });
+            first_operand.is_some_and(sed_script_runs)
+        }
+        // `make --eval=TEXT` (`-E TEXT`, make 4.4): TEXT is read as makefile text, so a rule
+        // with a recipe, `$(shell …)` or `!=` runs a command.
+        "make" | "gmake" => {
+            let runs = |t: &str| t.contains("\n\t") || t.contains("$(shell") || t.contains("!=");
+            value_after(&["--eval", "-E"], &runs)
+                || args().any(|a| a.strip_prefix("--eval=").is_some_and(runs))
+        }
         // `watch [-n N] CMD`: every operand is part of a command line `sh -c` runs.
         "watch" => {
             let mut value_next = false;
@@ -3429,6 +3473,93 @@ fn interpreter_code_flag(prog: &str) -> Option<&'static [char]> {
         "php" => Some(&['r']),
         _ => None,
     }
+}
+
+/// Whether a GNU sed script runs a command line: an `e` command, or an `s` command with the
+/// `e` flag (`1e echo hi`, `s/x/y/e`). Addresses (`3`, `$`, `/re/`, `1~2`, `a,b`, `!`) and
+/// blocks are skipped; the text of `a`/`i`/`c` and the file of `r`/`w` are not commands. Reads
+/// at most 4,096 characters.
+fn sed_script_runs(script: &str) -> bool {
+    let b: Vec<char> = script.chars().take(4096).collect();
+    let at = |i: usize| b.get(i).copied().unwrap_or('\0');
+    // The index after a delimited part starting at `i` (after its opening delimiter `d`).
+    let past = |mut i: usize, d: char| {
+        while i < b.len() && b[i] != d {
+            i += if b[i] == '\\' { 2 } else { 1 };
+        }
+        i + 1
+    };
+    let to_line_end = |i: usize| (i..b.len()).find(|&j| b[j] == '\n').unwrap_or(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        while matches!(at(i), ' ' | '\t' | '\n' | ';' | '{' | '}') {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        // Up to two addresses.
+        for _ in 0..2 {
+            match at(i) {
+                '0'..='9' => {
+                    while at(i).is_ascii_digit() || at(i) == '~' {
+                        i += 1;
+                    }
+                }
+                '$' => i += 1,
+                '/' => i = past(i + 1, '/'),
+                '\\' if i + 1 < b.len() => i = past(i + 2, b[i + 1]),
+                _ => {}
+            }
+            while matches!(at(i), 'I' | 'M') {
+                i += 1;
+            }
+            while matches!(at(i), ' ' | '\t') {
+                i += 1;
+            }
+            if at(i) != ',' {
+                break;
+            }
+            i += 1;
+            while matches!(at(i), ' ' | '\t') {
+                i += 1;
+            }
+        }
+        while matches!(at(i), '!' | ' ' | '\t') {
+            i += 1;
+        }
+        match at(i) {
+            'e' => return true,
+            c @ ('s' | 'y') if i + 1 < b.len() => {
+                let d = b[i + 1];
+                i = past(past(i + 2, d), d);
+                if c == 'y' {
+                    continue;
+                }
+                if at(i - 1) != d {
+                    return false;
+                }
+                // Flags: `g`, `p`, a number, `i`/`I`, `m`/`M`, `e`; `w FILE` ends them.
+                while at(i).is_ascii_alphanumeric() && at(i) != 'w' {
+                    if at(i) == 'e' {
+                        return true;
+                    }
+                    i += 1;
+                }
+                if at(i) == 'w' {
+                    i = to_line_end(i);
+                }
+            }
+            'a' | 'i' | 'c' | 'r' | 'R' | 'w' | 'W' => i = to_line_end(i),
+            ':' | 'b' | 't' | 'T' => {
+                i = (i..b.len())
+                    .find(|&j| matches!(b[j], '\n' | ';' | '}'))
+                    .unwrap_or(b.len())
+            }
+            _ => i += 1,
+        }
+    }
+    false
 }
 
 /// Whether an argv (constant items; `None` for one that is not) starts a shell on a command
