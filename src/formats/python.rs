@@ -79,6 +79,7 @@ pub fn links_max_functions() -> usize {
     links::MAX_FUNCTIONS
 }
 
+pub(crate) use names::percent_pieces;
 use names::{Names, Value};
 
 /// Largest source parsed, in bytes. tree-sitter's tree and the name table take up to about 150

@@ -714,7 +714,7 @@ impl Lexer<'_, '_> {
             (self.on)(Token::Whole(t));
         }
         if memchr::memchr(b'%', v).is_some() {
-            for p in percent_pieces(v) {
+            for p in crate::formats::python::percent_pieces(v) {
                 (self.on)(Token::Whole(&p));
                 (self.on)(Token::Whole(p.trim_ascii()));
             }
@@ -785,41 +785,6 @@ fn int_expr(s: &[u8]) -> Option<(usize, usize)> {
     let mut i = 0;
     let v = atom(s, &mut i, 0)?;
     Some((usize::try_from(v).ok()?, i))
-}
-
-/// The pieces of a `%`-format between its conversions, `%%` read as `%` (`'a%sb'`: `a`, `b`;
-/// `'10%% of %d'`: `10% of `, ``), as CPython 3.12+ folds `'…' % (x,)` into an f-string.
-fn percent_pieces(v: &[u8]) -> Vec<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut cur = Vec::new();
-    let mut i = 0;
-    while i < v.len() {
-        if v[i] != b'%' {
-            cur.push(v[i]);
-            i += 1;
-            continue;
-        }
-        if v.get(i + 1) == Some(&b'%') {
-            cur.push(b'%');
-            i += 2;
-            continue;
-        }
-        out.push(std::mem::take(&mut cur));
-        i += 1;
-        // `%(key)`, then flags, width, precision, length, and the conversion letter.
-        if v.get(i) == Some(&b'(') {
-            i += v[i..]
-                .iter()
-                .position(|&c| c == b')')
-                .map_or(v.len() - i, |e| e + 1);
-        }
-        while i < v.len() && b"#0- +*.123456789hlL".contains(&v[i]) {
-            i += 1;
-        }
-        i += 1;
-    }
-    out.push(cur);
-    out
 }
 
 /// Decode the escapes of a literal's body (not raw) as CPython does; `bytes` for a `b''`

@@ -3236,35 +3236,45 @@ struct Pieces {
     parts: usize,
 }
 
-/// A `%` template with its conversions (`%s`, `%(name)r`, `%-5.2f`) left out and `%%` undone.
-fn percent_holes(fmt: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(fmt.len());
+/// The pieces of a `%`-format between its conversions, `%%` read as `%` (`'a%sb'`: `a`, `b`;
+/// `'10%% of %d'`: `10% of `, ``), as CPython 3.12+ folds `'…' % (x,)` into an f-string.
+pub(crate) fn percent_pieces(v: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut cur = Vec::new();
     let mut i = 0;
-    while i < fmt.len() {
-        if fmt[i] != b'%' {
-            out.push(fmt[i]);
+    while i < v.len() {
+        if v[i] != b'%' {
+            cur.push(v[i]);
             i += 1;
             continue;
         }
-        if fmt.get(i + 1) == Some(&b'%') {
-            out.push(b'%');
+        if v.get(i + 1) == Some(&b'%') {
+            cur.push(b'%');
             i += 2;
             continue;
         }
-        let mut j = i + 1;
-        if fmt.get(j) == Some(&b'(') {
-            match fmt[j..].iter().position(|c| *c == b')') {
-                Some(k) => j += k + 1,
-                None => j = fmt.len(),
-            }
+        out.push(std::mem::take(&mut cur));
+        i += 1;
+        // `%(key)`, then flags, width, precision, length, and the conversion letter.
+        if v.get(i) == Some(&b'(') {
+            i += v[i..]
+                .iter()
+                .position(|&c| c == b')')
+                .map_or(v.len() - i, |e| e + 1);
         }
-        while j < fmt.len() && b"#0- +*.0123456789hlL".contains(&fmt[j]) {
-            j += 1;
+        while i < v.len() && b"#0- +*.123456789hlL".contains(&v[i]) {
+            i += 1;
         }
-        // The conversion character.
-        i = (j + 1).min(fmt.len());
+        i += 1;
     }
+    out.push(cur);
     out
+}
+
+/// A `%` template with its conversions (`%s`, `%(name)r`, `%-5.2f`) left out and `%%` undone:
+/// its [`percent_pieces`] joined.
+fn percent_holes(fmt: &[u8]) -> Vec<u8> {
+    percent_pieces(fmt).concat()
 }
 
 /// A `str.format` template with its fields (`{}`, `{0}`, `{x:{w}}`) left out and `{{`/`}}`
