@@ -552,3 +552,41 @@ fn published_peer_bypass_sinks_are_denied() {
     let c = scan_bytes(&p4_call("mypkg.config", "TrainConfig", &[]));
     assert_below_medium(&c);
 }
+
+/// Tester t29 K7: text integers and memo keys that CPython (or joblib's pure-Python unpickler)
+/// reads but a stricter reader would call malformed must not end the analysis before the call.
+#[test]
+fn text_numbers_cpython_accepts_do_not_hide_what_follows() {
+    let payload = format!("cposix\nsystem\n(V{CMD}\ntR.");
+    for prefix in ["I0x10\n0", "I1_0\n0", "L0x10L\n0", "F1_0.5\n0", "I010\n0"] {
+        let bytes = format!("{prefix}{payload}");
+        let r = scan_bytes(bytes.as_bytes());
+        assert_eq!(
+            worst(&r),
+            Some(Severity::Critical),
+            "{prefix:?}: {:#?}",
+            show(&r)
+        );
+    }
+    // The callable stored under memo keys spelled with `_` and past `u64`, fetched back.
+    for (put, get) in [
+        ("p1_0\n", "g10\n"),
+        ("p18446744073709551616\n", "g18_446_744_073_709_551_616\n"),
+    ] {
+        let bytes = format!("cposix\nsystem\n{put}0{get}(V{CMD}\ntR.");
+        let r = scan_bytes(bytes.as_bytes());
+        assert_eq!(
+            worst(&r),
+            Some(Severity::Critical),
+            "{put:?}: {:#?}",
+            show(&r)
+        );
+    }
+    // Two big keys that agree in their low 64 bits stay two keys: the callable fetched is the
+    // benign one stored last under its own key, and the payload is still found where called.
+    let bytes = format!(
+        "cposix\nsystem\np18446744073709551621\n0cbuiltins\nlen\np5\n0g18446744073709551621\n(V{CMD}\ntR."
+    );
+    let r = scan_bytes(bytes.as_bytes());
+    assert_eq!(worst(&r), Some(Severity::Critical), "{:#?}", show(&r));
+}

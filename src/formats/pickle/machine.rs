@@ -300,6 +300,9 @@ pub struct Machine<'a> {
     stack: Vec<V>,
     marks: Vec<usize>,
     memo: HashMap<u64, V>,
+    /// Text memo keys past `u64` or negative (`PUT 18446744073709551616`), which only the
+    /// pure-Python unpickler accepts, by their digits; counted with `memo` against the bound.
+    memo_keys: HashMap<Box<str>, V>,
     /// What was seen, in stream order.
     pub events: Vec<Event>,
     /// The highest protocol declared.
@@ -432,6 +435,7 @@ impl<'a> Machine<'a> {
             stack: Vec::new(),
             marks: Vec::new(),
             memo: HashMap::new(),
+            memo_keys: HashMap::new(),
             events: Vec::new(),
             protocol: None,
             limits,
@@ -455,6 +459,7 @@ impl<'a> Machine<'a> {
             + self.marks.len() * size_of::<usize>()
             // A hash table initialises all of its slots.
             + self.memo.capacity() * (size_of::<(u64, V)>() + 1)
+            + self.memo_keys.capacity() * (size_of::<(Box<str>, V)>() + 1)
             + self.events.len() * size_of::<Event>()
             + self.outer
     }
@@ -984,6 +989,32 @@ impl<'a> Machine<'a> {
             Op::Put(i) => {
                 let v = self.top()?;
                 self.memo_put(i, v)?;
+            }
+            Op::GetKey(k) => {
+                let v = *self
+                    .memo_keys
+                    .get(&k)
+                    .ok_or_else(|| format!("memo key {k} was never stored"))?;
+                self.push(v).map_err(limit)?;
+            }
+            Op::PutKey(k) => {
+                let v = self.top()?;
+                if self.memo.len() + self.memo_keys.len() >= self.limits.max_memo
+                    && !self.memo_keys.contains_key(&k)
+                {
+                    return Err(format!(
+                        "limit: more than {} memo entries",
+                        self.limits.max_memo
+                    ));
+                }
+                if let Some(e) = self.over_memory(k.len() + std::mem::size_of::<V>()) {
+                    return Err(e);
+                }
+                let len = k.len();
+                if self.memo_keys.insert(k, v).is_none() {
+                    // The key's text is memory of this run's state too.
+                    self.heap += len;
+                }
             }
             Op::Memoize => {
                 let v = self.top()?;

@@ -427,6 +427,7 @@ impl Shapes {
                 | O::Additems
                 | O::Build
                 | O::Put(_)
+                | O::PutKey(_)
                 | O::Memoize
                 | O::Setitem
                 | O::Setitems
@@ -523,6 +524,9 @@ impl Shapes {
                 };
                 self.push(s);
             }
+            // A key past `u64`: its value is not followed here.
+            O::GetKey(_) => self.push(Shape::Other),
+            O::PutKey(_) => {}
             O::Put(_) | O::Memoize => {
                 let top = self.pop();
                 self.push(top);
@@ -672,6 +676,11 @@ fn linear_imports(
                 }
                 None
             }
+            opcodes::Op::GetKey(_) => {
+                push(&mut window, None);
+                None
+            }
+            opcodes::Op::PutKey(_) => None,
             opcodes::Op::Get(i) => {
                 let text = local.get(&i).cloned().or_else(|| {
                     m.memo_text(i)

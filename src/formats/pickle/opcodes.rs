@@ -58,6 +58,8 @@ pub enum Op<'a> {
     Appends,
     /// `g`, `h`, `j`: memo index.
     Get(u64),
+    /// `g` with a key past `u64` or negative (pure-Python unpickler only), as its digits.
+    GetKey(Box<str>),
     /// `i`: module and name from two text lines, then instantiate with the items above the mark.
     Inst(Cow<'a, str>, Cow<'a, str>),
     /// `l`.
@@ -68,6 +70,8 @@ pub enum Op<'a> {
     Obj,
     /// `p`, `q`, `r`: memo index.
     Put(u64),
+    /// `p` with a key past `u64` or negative, as its digits.
+    PutKey(Box<str>),
     /// `s`.
     Setitem,
     /// `t`.
@@ -135,12 +139,12 @@ impl Op<'_> {
             Op::Dict => "DICT",
             Op::EmptyDict => "EMPTY_DICT",
             Op::Appends => "APPENDS",
-            Op::Get(_) => "GET",
+            Op::Get(_) | Op::GetKey(_) => "GET",
             Op::Inst(..) => "INST",
             Op::List => "LIST",
             Op::EmptyList => "EMPTY_LIST",
             Op::Obj => "OBJ",
-            Op::Put(_) => "PUT",
+            Op::Put(_) | Op::PutKey(_) => "PUT",
             Op::Setitem => "SETITEM",
             Op::Tuple => "TUPLE",
             Op::EmptyTuple => "EMPTY_TUPLE",
@@ -273,28 +277,171 @@ fn long_le(b: &[u8]) -> Op<'static> {
     })
 }
 
+/// `I` and `L` arguments as CPython reads them. `INT` (`_pickle.c` `load_int`): C `strtol` with
+/// base 0 (`0x1f`, octal `010`), else `int(text, 0)`; `00` and `01` are booleans. `LONG`
+/// (`load_long`): `int(text, 0)` after a trailing `L`. So signs, ASCII blanks around, `0x`/`0o`/
+/// `0b` prefixes and `_` between digits (`1_0`) are all integers, as the loader sees them.
 fn text_int(l: &[u8], op: &'static str) -> Result<Op<'static>, DecodeError> {
     let s = std::str::from_utf8(l).map_err(|_| bad(op, "not ASCII"))?;
-    let s = s.trim();
-    if op == "INT" && s == "01" {
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+    if op == "INT" && t == "01" {
         return Ok(Op::Bool(true));
     }
-    if op == "INT" && s == "00" {
+    if op == "INT" && t == "00" {
         return Ok(Op::Bool(false));
     }
-    let digits = s.strip_suffix('L').unwrap_or(s);
-    if digits.is_empty()
-        || !digits
-            .trim_start_matches(['-', '+'])
-            .bytes()
-            .all(|b| b.is_ascii_digit())
-    {
+    let digits = if op == "LONG" {
+        t.strip_suffix('L').unwrap_or(t)
+    } else {
+        t
+    };
+    let parsed = py_int(digits, 0).or_else(|| (op == "INT").then(|| c_octal(digits)).flatten());
+    let Some(PyInt {
+        negative,
+        radix,
+        digits: d,
+    }) = parsed
+    else {
         return Err(bad(op, format!("not an integer: {:?}", truncate(s))));
+    };
+    Ok(
+        match u64::from_str_radix(&d, radix)
+            .ok()
+            .and_then(|v| i64::try_from(v).ok())
+        {
+            Some(v) => Op::Int(if negative { -v } else { v }),
+            None if radix == 10 => {
+                Op::BigInt(truncate(&format!("{}{d}", if negative { "-" } else { "" })))
+            }
+            None => Op::BigInt(truncate(&format!(
+                "{}0{}{d}",
+                if negative { "-" } else { "" },
+                match radix {
+                    16 => 'x',
+                    8 => 'o',
+                    _ => 'b',
+                }
+            ))),
+        },
+    )
+}
+
+/// An integer's text as Python's `int(text, base)` reads it (`base` 0 or 10): its sign, radix and
+/// digits with the `_` separators removed (at least one digit). Blanks must already be trimmed.
+/// With base 0 a prefix picks the radix and a decimal other than zero has no leading zero.
+pub(crate) struct PyInt {
+    /// A leading `-`.
+    pub negative: bool,
+    /// 2, 8, 10 or 16.
+    pub radix: u32,
+    /// The digits, no separators, in `radix`.
+    pub digits: String,
+}
+
+pub(crate) fn py_int(t: &str, base: u32) -> Option<PyInt> {
+    let (negative, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = t.get(..2).map(str::to_ascii_lowercase);
+    let (radix, body, prefixed) = match (base, lower.as_deref()) {
+        (0, Some("0x")) => (16, &t[2..], true),
+        (0, Some("0o")) => (8, &t[2..], true),
+        (0, Some("0b")) => (2, &t[2..], true),
+        _ => (10, t, false),
+    };
+    // After a prefix one `_` may come first (`0x_1f`); elsewhere `_` sits between digits.
+    let body = if prefixed {
+        body.strip_prefix('_').unwrap_or(body)
+    } else {
+        body
+    };
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return None;
     }
-    Ok(match digits.parse::<i64>() {
-        Ok(v) => Op::Int(v),
-        Err(_) => Op::BigInt(truncate(digits)),
+    let digits: String = body.chars().filter(|&c| c != '_').collect();
+    if !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    if base == 0
+        && radix == 10
+        && digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().any(|b| b != b'0')
+    {
+        return None;
+    }
+    Some(PyInt {
+        negative,
+        radix,
+        digits,
     })
+}
+
+/// What C `strtol(text, _, 0)` reads that `int(text, 0)` does not: a leading `0` then octal
+/// digits (`010` is 8).
+fn c_octal(t: &str) -> Option<PyInt> {
+    let (negative, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    (t.len() > 1 && t.starts_with('0') && t.bytes().all(|b| (b'0'..=b'7').contains(&b))).then(
+        || PyInt {
+            negative,
+            radix: 8,
+            digits: t.to_string(),
+        },
+    )
+}
+
+/// A `GET`/`PUT` memo key as CPython reads it (`int(text)` in base 10: blanks, a sign and `_`
+/// separators allowed). Keys past `u64` (which only the pure-Python unpickler accepts, as
+/// joblib's does) are kept as their digits, without leading zeros.
+fn memo_key(l: &[u8], op: &'static str) -> Result<MemoKey, DecodeError> {
+    let s = std::str::from_utf8(l).map_err(|_| bad(op, "memo index is not a number"))?;
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+    let Some(PyInt {
+        negative, digits, ..
+    }) = py_int(t, 10)
+    else {
+        return Err(bad(op, "memo index is not a number"));
+    };
+    let digits = digits.trim_start_matches('0');
+    if negative && !digits.is_empty() {
+        // Python's dict takes a negative key; keep it apart from every other key.
+        return Ok(MemoKey::Big(format!("-{digits}").into()));
+    }
+    Ok(match digits.parse::<u64>() {
+        Ok(v) => MemoKey::Index(v),
+        Err(_) if digits.is_empty() => MemoKey::Index(0),
+        Err(_) => MemoKey::Big(digits.into()),
+    })
+}
+
+/// A text memo key: an index, or a key past `u64` (or negative) kept as its normalised digits.
+enum MemoKey {
+    Index(u64),
+    Big(Box<str>),
+}
+
+/// A `FLOAT` argument as CPython reads it: `float(text)`, in which `_` may sit between digits
+/// (the pure-Python unpickler, joblib's) and `inf`/`nan` are spelled in any case.
+fn py_float(s: &str) -> Option<f64> {
+    let t = s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
+    if let Ok(v) = t.parse::<f64>() {
+        return Some(v);
+    }
+    let b = t.as_bytes();
+    let separated = b.iter().enumerate().all(|(i, &c)| {
+        c != b'_'
+            || (i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+    });
+    if !separated {
+        return None;
+    }
+    t.replace('_', "").parse::<f64>().ok()
 }
 
 fn truncate(s: &str) -> String {
@@ -410,10 +557,8 @@ pub fn decode(buf: &[u8], pos: usize) -> Result<(Op<'_>, usize), DecodeError> {
         b'F' => {
             let l = line(buf, p, "FLOAT")?;
             let s = String::from_utf8_lossy(l);
-            let v = s
-                .trim()
-                .parse::<f64>()
-                .map_err(|_| bad("FLOAT", format!("not a float: {:?}", truncate(&s))))?;
+            let v = py_float(&s)
+                .ok_or_else(|| bad("FLOAT", format!("not a float: {:?}", truncate(&s))))?;
             Ok((Op::Float(v), p + l.len() + 1))
         }
         b'I' => {
@@ -517,11 +662,11 @@ pub fn decode(buf: &[u8], pos: usize) -> Result<(Op<'_>, usize), DecodeError> {
         b'e' => ok(Op::Appends, 0),
         b'g' => {
             let l = line(buf, p, "GET")?;
-            let v = std::str::from_utf8(l)
-                .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .ok_or_else(|| bad("GET", "memo index is not a number"))?;
-            Ok((Op::Get(v), p + l.len() + 1))
+            let op = match memo_key(l, "GET")? {
+                MemoKey::Index(v) => Op::Get(v),
+                MemoKey::Big(k) => Op::GetKey(k),
+            };
+            Ok((op, p + l.len() + 1))
         }
         b'h' => {
             let b = need(buf, p, 1, "BINGET")?;
@@ -543,11 +688,11 @@ pub fn decode(buf: &[u8], pos: usize) -> Result<(Op<'_>, usize), DecodeError> {
         b'o' => ok(Op::Obj, 0),
         b'p' => {
             let l = line(buf, p, "PUT")?;
-            let v = std::str::from_utf8(l)
-                .ok()
-                .and_then(|s| s.trim().parse::<u64>().ok())
-                .ok_or_else(|| bad("PUT", "memo index is not a number"))?;
-            Ok((Op::Put(v), p + l.len() + 1))
+            let op = match memo_key(l, "PUT")? {
+                MemoKey::Index(v) => Op::Put(v),
+                MemoKey::Big(k) => Op::PutKey(k),
+            };
+            Ok((op, p + l.len() + 1))
         }
         b'q' => {
             let b = need(buf, p, 1, "BINPUT")?;
@@ -629,6 +774,49 @@ pub fn decode(buf: &[u8], pos: usize) -> Result<(Op<'_>, usize), DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Tester t29 K7: CPython reads text integers with `strtol`/`int(text, 0)` and memo keys
+    /// with `int(text)`, so prefixes and `_` separators are numbers, not malformed input.
+    #[test]
+    fn text_numbers_are_read_as_cpython_reads_them() {
+        fn one(b: &[u8]) -> Result<Op<'_>, DecodeError> {
+            decode(b, 0).map(|(op, _)| op)
+        }
+        assert_eq!(one(b"I0x10\n"), Ok(Op::Int(16)));
+        assert_eq!(one(b"I1_0\n"), Ok(Op::Int(10)));
+        assert_eq!(one(b"I010\n"), Ok(Op::Int(8)));
+        assert_eq!(one(b"I -0b11 \n"), Ok(Op::Int(-3)));
+        assert_eq!(one(b"I01\n"), Ok(Op::Bool(true)));
+        assert_eq!(one(b"L0x10L\n"), Ok(Op::Int(16)));
+        assert_eq!(one(b"L0o_17\n"), Ok(Op::Int(15)));
+        assert_eq!(
+            one(b"L123456789012345678901234567890L\n"),
+            Ok(Op::BigInt("123456789012345678901234567890".into()))
+        );
+        assert_eq!(one(b"g1_0\n"), Ok(Op::Get(10)));
+        assert_eq!(one(b"p 007\n"), Ok(Op::Put(7)));
+        assert_eq!(
+            one(b"p18446744073709551616\n"),
+            Ok(Op::PutKey("18446744073709551616".into()))
+        );
+        assert_eq!(one(b"g-1\n"), Ok(Op::GetKey("-1".into())));
+        assert_eq!(one(b"F1_0.5\n"), Ok(Op::Float(10.5)));
+        assert_eq!(one(b"Finf\n"), Ok(Op::Float(f64::INFINITY)));
+        // What CPython refuses stays malformed.
+        for bad in [
+            &b"I1__0\n"[..],
+            b"I_1\n",
+            b"I1_\n",
+            b"I0x\n",
+            b"I08\n",
+            b"L010L\n",
+            b"g0x1\n",
+            b"F1__0\n",
+            b"F_1\n",
+        ] {
+            assert!(one(bad).is_err(), "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
 
     #[test]
     fn huge_binbytes8_is_truncated_not_allocated() {
