@@ -590,3 +590,116 @@ fn text_numbers_cpython_accepts_do_not_hide_what_follows() {
     let r = scan_bytes(bytes.as_bytes());
     assert_eq!(worst(&r), Some(Severity::Critical), "{:#?}", show(&r));
 }
+
+/// `X`: `BINUNICODE` of `s`.
+fn binunicode(s: &str) -> Vec<u8> {
+    let mut v = vec![b'X'];
+    v.extend_from_slice(&u32::try_from(s.len()).expect("short").to_le_bytes());
+    v.extend_from_slice(s.as_bytes());
+    v
+}
+
+/// Protocol 2: `loader(_codecs.encode(inner as text, 'latin1'))`, how `pickle.dumps` with
+/// protocol 0-2 writes a `bytes` argument.
+fn p2_loader_of_latin1(loader: &str, inner: &[u8]) -> Vec<u8> {
+    let (module, name) = loader.rsplit_once('.').expect("dotted");
+    let text: String = inner.iter().map(|&b| char::from(b)).collect();
+    let mut p = b"\x80\x02".to_vec();
+    p.extend_from_slice(format!("c{module}\n{name}\n(c_codecs\nencode\n(").as_bytes());
+    p.extend(binunicode(&text));
+    p.extend(binunicode("latin1"));
+    p.extend_from_slice(b"tRtR.");
+    p
+}
+
+/// Tester t29 K1 and FP6: a pickle handed to a loader as `_codecs.encode(text, 'latin1')` is
+/// analysed like a `bytes` constant: its payload is found, and a clean one makes the loader low.
+#[test]
+fn pickles_written_as_latin1_text_are_analysed_as_nested_pickles() {
+    let evil = format!("cposix\nsystem\n(V{CMD}\ntR.").into_bytes();
+    // Bytes past 0x7f survive the latin-1 round trip.
+    let mut evil_high = b"\x80\x02cposix\nsystem\n(X".to_vec();
+    evil_high.extend_from_slice(&u32::try_from(CMD.len()).expect("short").to_le_bytes());
+    evil_high.extend_from_slice(CMD.as_bytes());
+    evil_high.extend_from_slice(b"tR.");
+    for loader in [
+        "srsly.pickle_loads",
+        "mylib.helpers.restore",
+        "torch.storage._load_from_bytes",
+    ] {
+        for inner in [&evil, &evil_high] {
+            let r = scan_bytes(&p2_loader_of_latin1(loader, inner));
+            let nested = r.findings.iter().any(|f| {
+                f.severity == Severity::Critical
+                    && f.location
+                        .members
+                        .iter()
+                        .any(|m| m.starts_with("<pickle argument"))
+            });
+            assert!(nested, "{loader}: {:#?}", show(&r));
+        }
+    }
+    // What `pickle.dumps(torch.zeros(2), protocol=2)` writes: a clean pickle handed to torch's
+    // loader as latin-1 text is data.
+    let clean = b"\x80\x02]q\x00(K\x01K\x02e.".to_vec();
+    let r = scan_bytes(&p2_loader_of_latin1(
+        "torch.storage._load_from_bytes",
+        &clean,
+    ));
+    assert_below_medium(&r);
+    // In an in-memory buffer too (`read_array(BytesIO(b'…'))`).
+    let mut p = b"\x80\x02cmylib\nread_array\n(c_io\nBytesIO\n(C".to_vec();
+    p.push(u8::try_from(evil.len()).expect("short"));
+    p.extend_from_slice(&evil);
+    p.extend_from_slice(b"tRtR.");
+    let r = scan_bytes(&p);
+    assert_eq!(worst(&r), Some(Severity::Critical), "{:#?}", show(&r));
+}
+
+/// Tester t29 K1 and K2: library functions that unpickle their argument, test helpers that run
+/// commands, and classes whose constructor opens a stream, a path or a library are denied.
+#[test]
+fn loaders_test_helpers_and_opening_constructors_are_denied() {
+    for (module, name, arg) in [
+        (
+            "torch.utils.data.datapipes.utils.decoder",
+            "basichandlers",
+            "pickle",
+        ),
+        ("numpy.lib._format_impl", "read_array", "x"),
+        ("numba.core.serialize", "_numba_unpickle", "x"),
+        ("srsly", "pickle_loads", "x"),
+        ("uuid", "_find_mac_near_keyword", "python3"),
+        ("accelerate.test_utils.testing", "run_command", CMD),
+        (
+            "sympy.testing.runtests",
+            "run_in_subprocess_with_hash_randomization",
+            "system",
+        ),
+        ("cv2", "VideoCapture", "http://x.example.invalid/s"),
+        ("pyarrow.lib", "OSFile", "/tmp/airlock-test"),
+        ("torch.cuda.memory", "CUDAPluggableAllocator", "./x.so"),
+    ] {
+        let r = scan_bytes(&p4_call(module, name, &[arg]));
+        assert_eq!(
+            worst(&r),
+            Some(Severity::Critical),
+            "{module}.{name}: {:#?}",
+            show(&r)
+        );
+    }
+}
+
+/// Tester t29 FP5: `torch.save` of a whole model holding `F.gelu` names `torch._C._nn.gelu`,
+/// a tensor op; the rest of `torch._C` stays denied.
+#[test]
+fn torch_nn_functional_ops_are_data_and_the_rest_of_torch_c_is_not() {
+    let mut p = b"\x80\x02".to_vec();
+    p.extend_from_slice(b"}(X\x0a\x00\x00\x00activationctorch._C._nn\ngelu\nu.");
+    let r = scan_bytes(&p);
+    assert_eq!(worst(&r), None, "{:#?}", show(&r));
+    let r = scan_bytes(&p4_call("torch._C._nn", "softplus", &["x"]));
+    assert_eq!(worst(&r), None, "{:#?}", show(&r));
+    let r = scan_bytes(&p4_call("torch._C", "_jit_pass_inline", &["x"]));
+    assert_eq!(worst(&r), Some(Severity::Critical), "{:#?}", show(&r));
+}

@@ -25,6 +25,8 @@ pub enum Class {
 struct Lists {
     exact_allow: HashSet<(String, String)>,
     wild_allow: Vec<String>,
+    /// `module **` entries: every single name defined in exactly that module, functions too.
+    module_allow: HashSet<String>,
     /// (module prefix, optional name prefix, category); module "*" means "any module, last name".
     deny: Vec<(String, Option<String>, &'static str)>,
     /// The severity of a call, per category that does not use the default (critical).
@@ -41,6 +43,7 @@ fn leak(s: String) -> &'static str {
 static LISTS: LazyLock<Lists> = LazyLock::new(|| {
     let mut exact_allow = HashSet::new();
     let mut wild_allow = Vec::new();
+    let mut module_allow = HashSet::new();
     for line in include_str!("../../../data/pickle-allowlist.txt").lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -50,7 +53,9 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
         let (Some(m), Some(n)) = (it.next(), it.next()) else {
             continue;
         };
-        if n == "*" {
+        if n == "**" {
+            module_allow.insert(m.to_string());
+        } else if n == "*" {
             wild_allow.push(m.to_string());
         } else {
             exact_allow.insert((m.to_string(), n.to_string()));
@@ -91,6 +96,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
     Lists {
         exact_allow,
         wild_allow,
+        module_allow,
         deny,
         severities,
         init_only,
@@ -194,6 +200,10 @@ fn dotted_prefix_glob(s: &str, pattern: &str) -> bool {
 fn deny_hit(m: &str, n: Option<&str>, module: &str, name: &str, full: &str, last: &str) -> bool {
     match (m, n) {
         ("*", Some(n)) => glob_part(n, last),
+        (m, None) if m.starts_with("*.") => {
+            let part = &m[2..];
+            module.split('.').any(|p| p == part) || full.split('.').any(|p| p == part)
+        }
         (m, None) => dotted_prefix(module, m) || dotted_prefix(full, m),
         (m, Some(n)) => {
             (dotted_prefix(module, m) && dotted_prefix_glob(name, n))
@@ -252,7 +262,10 @@ fn denied(module: &str, name: &str) -> Option<&'static str> {
         for (m, n, cat) in &lists.deny {
             // A bare module (`tn` empty) is covered by module entries only.
             let hit = if tn.is_empty() {
-                n.is_none() && dotted_prefix(tm, m)
+                n.is_none()
+                    && (dotted_prefix(tm, m)
+                        || m.strip_prefix("*.")
+                            .is_some_and(|p| tm.split('.').any(|x| x == p)))
             } else {
                 deny_hit(m, n.as_deref(), tm, tn, &tfull, last)
             };
@@ -288,6 +301,9 @@ pub fn classify(module: &str, name: &str) -> Class {
         .exact_allow
         .contains(&(module.to_string(), name.to_string()))
     {
+        return Class::Allowed;
+    }
+    if !name.contains('.') && !name.starts_with("__") && lists.module_allow.contains(module) {
         return Class::Allowed;
     }
     // A dunder reached through a dotted name (`object.__subclasses__`, `ndarray.__reduce__`)

@@ -1250,7 +1250,8 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
             e.insert(hit);
         }
     };
-    let mut nested: Vec<(usize, usize, u64)> = Vec::new();
+    let mut nested: Vec<(NestedBytes, u64)> = Vec::new();
+    let mut owned = 0usize;
     // Calls of a pickle loader on constant bytes (`torch.storage._load_from_bytes(b'…')`, what
     // `pickle.dumps` of a CUDA tensor writes): the hit's key and the range of `nested` items
     // its arguments hold, graded after those pickles are analysed.
@@ -1342,7 +1343,7 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                                     count: 1,
                                 },
                             );
-                            collect_nested(m, args, &mut nested, offset);
+                            collect_nested(m, args, &mut nested, offset, &mut owned);
                         }
                         Callee::Global {
                             node: gnode,
@@ -1484,7 +1485,7 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                                         },
                                     );
                                     let from = nested.len();
-                                    collect_nested(m, args, &mut nested, offset);
+                                    collect_nested(m, args, &mut nested, offset, &mut owned);
                                     if category == LOADS_PICKLE {
                                         loaders.push((
                                             (r::pickle_dangerous_call::RULE.id, shown.clone()),
@@ -1509,7 +1510,7 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
                                             count: 1,
                                         },
                                     );
-                                    collect_nested(m, args, &mut nested, offset);
+                                    collect_nested(m, args, &mut nested, offset, &mut owned);
                                 }
                             }
                         }
@@ -1705,8 +1706,11 @@ fn evaluate(ctx: &mut Ctx, m: &Machine<'_>, loc: &Location, depth: u32, bounded:
     // The constant pickles handed to calls are analysed first; a loader whose every argument
     // pickle was analysed and found clean (nothing at medium or above) loads data: low.
     let mut clean: Vec<bool> = Vec::with_capacity(nested.len());
-    for (start, len, op_offset) in nested {
-        let inner = &m.buf()[start..start + len];
+    for (bytes, op_offset) in nested {
+        let inner = match &bytes {
+            NestedBytes::Range(start, len) => &m.buf()[*start..*start + *len],
+            NestedBytes::Owned(b) => b.as_slice(),
+        };
         let name = format!("<pickle argument at offset {op_offset}>");
         let before = ctx.findings.len();
         ctx.nested(inner, &loc.member(name.clone()), &name, depth + 1);
@@ -1954,22 +1958,87 @@ fn grade_getattr(m: &Machine<'_>, args: V, span: Span, evidence: &str) -> Option
     })
 }
 
-/// Byte strings among a call's arguments that are themselves pickles, as (start, len) in the
-/// machine's buffer (borrowed payloads only) — analysed as nested artifacts.
-fn collect_nested(m: &Machine<'_>, args: V, out: &mut Vec<(usize, usize, u64)>, offset: u64) {
+/// Where a nested artifact's bytes are: a range of the machine's buffer, or bytes rebuilt from
+/// the stream (`_codecs.encode(text, 'latin1')`, how protocols 0-2 write `bytes`).
+enum NestedBytes {
+    /// (start, len) in the machine's buffer.
+    Range(usize, usize),
+    /// Bytes the loader would build from a constant.
+    Owned(Vec<u8>),
+}
+
+/// Most bytes rebuilt for nested analysis per pickle (the text they come from is in the input
+/// already, so this bounds a copy, not a read).
+const MAX_NESTED_OWNED: usize = 256 << 20;
+
+/// Byte strings among a call's arguments that are themselves pickles or another known format
+/// (with the call's opcode offset), analysed as nested artifacts: borrowed `bytes` constants,
+/// owned ones, `_codecs.encode(text, 'latin1')` / `codecs.encode` (what `pickle.dumps` with
+/// protocol 0-2 writes for `bytes`), looked through `io.BytesIO(…)`, `bytearray(…)` and tuples
+/// and lists three levels deep. `owned` counts the bytes rebuilt against [`MAX_NESTED_OWNED`].
+fn collect_nested(
+    m: &Machine<'_>,
+    args: V,
+    out: &mut Vec<(NestedBytes, u64)>,
+    offset: u64,
+    owned: &mut usize,
+) {
     let base = m.buf().as_ptr() as usize;
+    let worth = |b: &[u8]| {
+        b.len() >= 4 && (looks_like(b).is_some() || crate::formats::sniff(b) != Format::Unknown)
+    };
     let mut todo = vec![(args, 0u8)];
     while let Some((v, d)) = todo.pop() {
         match m.node_of(v) {
-            Some(Node::Bytes(std::borrow::Cow::Borrowed(b)))
-                if b.len() >= 4
-                    && (looks_like(b).is_some() || crate::formats::sniff(b) != Format::Unknown) =>
-            {
+            Some(Node::Bytes(std::borrow::Cow::Borrowed(b))) if worth(b) => {
                 let start = b.as_ptr() as usize - base;
-                out.push((start, b.len(), offset));
+                out.push((NestedBytes::Range(start, b.len()), offset));
+            }
+            Some(Node::Bytes(std::borrow::Cow::Owned(b)))
+                if worth(b) && *owned + b.len() <= MAX_NESTED_OWNED =>
+            {
+                *owned += b.len();
+                out.push((NestedBytes::Owned(b.clone()), offset));
             }
             Some(Node::Tuple(items)) | Some(Node::List(items, _)) if d < 3 => {
                 todo.extend(items.iter().map(|x| (*x, d + 1)));
+            }
+            Some(Node::Call { func, args, .. }) if d < 3 => {
+                let Callee::Global { module, name, .. } = resolve(m, *func) else {
+                    continue;
+                };
+                let items = m.items_of(*args).unwrap_or(&[]);
+                match (module.as_str(), name.as_str()) {
+                    ("_codecs" | "codecs", "encode") => {
+                        let (Some(text), Some(enc)) = (
+                            items.first().and_then(|x| m.text_of(*x)),
+                            items.get(1).and_then(|x| m.text_of(*x)),
+                        ) else {
+                            continue;
+                        };
+                        let enc = enc.to_ascii_lowercase().replace(['-', '_'], "");
+                        if !matches!(enc.as_str(), "latin1" | "iso88591" | "l1" | "latin") {
+                            continue;
+                        }
+                        if *owned + text.len() > MAX_NESTED_OWNED {
+                            continue;
+                        }
+                        // Latin-1: each character is one byte; a character past U+00FF fails.
+                        let bytes: Option<Vec<u8>> = text
+                            .chars()
+                            .map(|c| u8::try_from(u32::from(c)).ok())
+                            .collect();
+                        if let Some(b) = bytes.filter(|b| worth(b)) {
+                            *owned += b.len();
+                            out.push((NestedBytes::Owned(b), offset));
+                        }
+                    }
+                    ("_io" | "io", "BytesIO")
+                    | ("builtins" | "__builtin__", "bytearray" | "bytes") => {
+                        todo.extend(items.iter().take(1).map(|x| (*x, d + 1)));
+                    }
+                    _ => {}
+                }
             }
             _ => {}
         }
