@@ -1524,6 +1524,69 @@ fn loop_constants(k: tree_sitter::Node<'_>, src: &[u8]) -> Vec<String> {
     Vec::new()
 }
 
+/// Whether the string `n` is (a piece of) a message handed to an output call: an argument of
+/// a call whose last name has `print` in it (`print`, `_safe_print`), is `echo`/`secho`, or is
+/// a logging or warning method (`logger.info`, `warnings.warn`, `log`). A path named in a
+/// message is shown, not read (tester t29 FP1: `~/.netrc` in a help text).
+fn message_argument(n: tree_sitter::Node<'_>, src: &[u8]) -> bool {
+    let mut cur = n;
+    for _ in 0..4 {
+        let Some(p) = cur.parent() else {
+            return false;
+        };
+        match p.kind_name() {
+            "concatenated_string" | "parenthesized_expression" | "argument_list" => cur = p,
+            "call" => {
+                let Some(f) = field(p, F::Function) else {
+                    return false;
+                };
+                let d = dotted(f, src);
+                let last = d.rsplit('.').next().unwrap_or(&d).to_ascii_lowercase();
+                return last.contains("print")
+                    || matches!(
+                        last.as_str(),
+                        "echo"
+                            | "secho"
+                            | "log"
+                            | "debug"
+                            | "info"
+                            | "warn"
+                            | "warning"
+                            | "error"
+                            | "critical"
+                            | "exception"
+                    );
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Whether a host, `host:port` or URL names this machine: `localhost`, a loopback address
+/// (`127.0.0.0/8`, `::1`) or the unspecified address (`0.0.0.0`, which a client reaches as
+/// itself).
+fn local_address(t: &str) -> bool {
+    let rest = t.split_once("://").map_or(t, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if let Some(v6) = host_port.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else if host_port.matches(':').count() > 1 {
+        host_port
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "::1"
+        || host == "0.0.0.0"
+        || host.strip_prefix("127.").is_some_and(|r| {
+            r.split('.').count() == 3 && r.split('.').all(|p| p.parse::<u8>().is_ok())
+        })
+}
+
 /// Name-lookup and connection tools (`nslookup`, `dig`, `host`, `ping`, `nc`, `telnet`) named
 /// by a command's first word, `openssl s_client` (a TLS connection whose output can be piped
 /// on), and a URL opener (`xdg-open`, `open`, `gio open`, `start`, a browser) given a web
@@ -8671,7 +8734,27 @@ fn collect(
                                 }
                             }
                         });
+                    // A connection to this machine (`connect_ex(('127.0.0.1', port))`,
+                    // `urlopen('http://localhost:8080/health')`, a Unix socket path) is no
+                    // egress.
+                    let local_target = args
+                        .and_then(|a| {
+                            positional(a, 0)
+                                .or_else(|| keyword(a, src, "url"))
+                                .or_else(|| keyword(a, src, "address"))
+                        })
+                        .and_then(|v| match v.kind_name() {
+                            "tuple" => v.named_child(0),
+                            _ => Some(v),
+                        })
+                        .and_then(|v| string_value(v, src))
+                        .is_some_and(|t| {
+                            local_address(&t)
+                                || (matches!(last, Some("connect" | "connect_ex"))
+                                    && (t.starts_with('/') || t.starts_with('\0')))
+                        });
                     local_log
+                        || local_target
                         || matches!(last, Some("SMTP" | "SMTP_SSL" | "LMTP" | "FTP" | "FTP_TLS"))
                             && args.is_none_or(|a| {
                                 positional(a, 0).is_none() && keyword(a, src, "host").is_none()
@@ -9090,7 +9173,14 @@ fn collect(
                     }
                 }
                 if let Some(s) = value {
-                    if let Some(c) = credential_in(&s) {
+                    // A docstring or other bare string statement is prose, not a path read
+                    // (tester t29 FP1: `~/.netrc` named in a function's docstring); code kept
+                    // in one is analysed where it is run (`exec(__doc__)`).
+                    if let Some(c) = credential_in(&s).filter(|_| {
+                        n.parent()
+                            .is_none_or(|p| p.kind_name() != "expression_statement")
+                            && !message_argument(n, src)
+                    }) {
                         sig.credentials.push((line, in_fn, c));
                     }
                     if sig.secret_reads.len() < 64
