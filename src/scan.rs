@@ -148,12 +148,13 @@ pub fn scan(
             })
             .collect()
     };
-    let mut files = match rayon::ThreadPoolBuilder::new()
+    let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
-    {
-        Ok(pool) => pool.install(work),
-        Err(_) => work(),
+        .ok();
+    let mut files = match &pool {
+        Some(pool) => pool.install(work),
+        None => work(),
     };
     for (link, target) in &found.escaping_links {
         let shown = crate::finding::display_path(target);
@@ -188,12 +189,14 @@ pub fn scan(
     }
     files.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
     // The check stage: rules over all files (docs/architecture.md).
-    crate::check::run(
-        &mut files,
-        &crate::check::Inputs {
-            yara: opts.yara.clone(),
-        },
-    );
+    // On the scan's pool, so `--jobs` bounds the checks' threads too.
+    let inputs = crate::check::Inputs {
+        yara: opts.yara.clone(),
+    };
+    match &pool {
+        Some(pool) => pool.install(|| crate::check::run(&mut files, &inputs)),
+        None => crate::check::run(&mut files, &inputs),
+    }
     Ok(ScanReport {
         files,
         elapsed: start.elapsed(),

@@ -66,13 +66,15 @@ pub static CHECKS: &[Check] = &[
     },
 ];
 
-/// Run every check and add what they find to the reports.
+/// Run every check and add what they find to the reports. The checks are independent of each
+/// other, so they run in parallel (on the current rayon pool); what they find is added in the
+/// order of [`CHECKS`], as if they had run one after another.
 pub fn run(files: &mut [FileReport], inputs: &Inputs) {
-    let mut found = Vec::new();
-    for c in CHECKS {
-        found.extend((c.run)(files, inputs));
-    }
-    for (i, f) in found {
+    use rayon::prelude::*;
+    let shared: &[FileReport] = files;
+    let found: Vec<Vec<(usize, Finding)>> =
+        CHECKS.par_iter().map(|c| (c.run)(shared, inputs)).collect();
+    for (i, f) in found.into_iter().flatten() {
         if let Some(r) = files.get_mut(i) {
             r.findings.push(f);
             r.grade();

@@ -2206,15 +2206,33 @@ const HOME_CREDENTIAL_FILES: &[&str] = &[
 /// The credential location a string literal names ([`CREDENTIALS`] or [`MORE_CREDENTIALS`] as
 /// a substring, Windows separators read as `/`; a [`CREDENTIAL_COMPONENTS`] path component; a
 /// glob pattern that matches one of [`CREDENTIAL_PATHS`]), if any.
+/// [`MORE_CREDENTIALS`] then [`CREDENTIALS`] as one automaton whose pattern ids are their
+/// indexes in that order; standard match semantics, so an overlapping search reports every
+/// occurrence of every entry.
+static LISTED_CREDENTIALS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+    std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::Standard)
+            .build(MORE_CREDENTIALS.iter().chain(CREDENTIALS))
+            .ok()
+    });
+
 pub(crate) fn credential_in(s: &str) -> Option<String> {
     // The more specific entries first: an instance metadata URL names its credential path,
-    // not only the address.
+    // not only the address. Every occurrence of every entry is found in one pass (this runs
+    // on every string literal of a parsed module), and the entry first in the lists wins, as
+    // a `contains` per entry in list order would have it.
     let listed = |s: &str| {
-        MORE_CREDENTIALS
-            .iter()
-            .chain(CREDENTIALS)
-            .find(|c| s.contains(*c))
-            .map(|c| (*c).to_string())
+        let entries = || MORE_CREDENTIALS.iter().chain(CREDENTIALS);
+        match LISTED_CREDENTIALS.as_ref() {
+            Some(ac) => ac
+                .find_overlapping_iter(s)
+                .map(|m| m.pattern().as_usize())
+                .min()
+                .and_then(|i| entries().nth(i)),
+            None => entries().find(|c| s.contains(**c)),
+        }
+        .map(|c| (*c).to_string())
     };
     if let Some(c) = listed(s) {
         return Some(c);
@@ -7360,6 +7378,8 @@ fn collect(
     > = std::collections::HashMap::new();
     let mut enclosed_line = 0;
     let mut visited: u32 = 0;
+    // One cursor for every node's children ([`tree_sitter::Node::named_children`] resets it).
+    let mut cursor = tree.walk();
     let mut walked_line = 0;
     loop {
         // The input's time bound, read every few thousand steps: a hostile module can make
@@ -10171,8 +10191,6 @@ fn collect(
             }
             _ => scope,
         };
-        let mut c = n.walk();
-        let children: Vec<_> = n.named_children(&mut c).collect();
         let consequence = guard.and_then(|_| field(n, F::Consequence)).map(|x| x.id());
         let params = matches!(kind, "function_definition" | "lambda")
             .then(|| field(n, F::Parameters))
@@ -10183,8 +10201,23 @@ fn collect(
         let returns = (kind == "function_definition")
             .then(|| n.child_by_field_name("return_type").map(|x| x.id()))
             .flatten();
+        let condition = guard.and_then(|_| field(n, F::Condition)).map(|x| x.id());
+        let deferred_body = kind == "function_definition";
+        if !deferred_body && !after.is_empty() {
+            stack.push(Step::Bind {
+                binds: after,
+                scope,
+                line,
+                branch,
+            });
+        }
+        // The children's steps go straight onto the stack (or, for a function's body, into
+        // the batch walked after the module level), first child on top: pushed in order, then
+        // that run reversed. One cursor serves every node (no allocation per node).
+        let mut body = Vec::new();
         let mut now = Vec::new();
-        let steps = children.into_iter().rev().filter_map(|ch| {
+        let base = stack.len();
+        for ch in n.named_children(&mut cursor) {
             // Default values run when the function (or lambda: `f = lambda
             // x=os.system(…): x`) is defined, in the enclosing scope (tester t18 g02).
             if (Some(ch.id()) == params && kind == "lambda")
@@ -10198,41 +10231,36 @@ fn collect(
                     scope,
                     branch,
                 });
-                return None;
+                continue;
             }
             let latent = match guard {
-                Some(eq) => {
-                    (Some(ch.id()) == consequence) == eq
-                        && field(n, F::Condition).map(|x| x.id()) != Some(ch.id())
-                }
+                Some(eq) => (Some(ch.id()) == consequence) == eq && condition != Some(ch.id()),
                 None => false,
             };
-            Some(Step::Visit {
+            let step = Step::Visit {
                 node: ch,
                 in_fn: child_in_fn || latent,
                 func: child_func.clone(),
                 scope: child_scope,
                 branch: child_branch,
-            })
-        });
-        if kind == "function_definition" {
+            };
+            if deferred_body {
+                body.push(step);
+            } else {
+                stack.push(step);
+            }
+        }
+        if deferred_body {
             // A body runs when the function is called, after the module level has bound its
             // names: walked once the module level is done.
-            deferred.push_back(steps.collect());
-            stack.extend(now);
+            body.reverse();
+            deferred.push_back(body);
         } else {
-            if !after.is_empty() {
-                stack.push(Step::Bind {
-                    binds: after,
-                    scope,
-                    line,
-                    branch,
-                });
-            }
-            stack.extend(steps);
-            // A lambda's defaults, before its body.
-            stack.extend(now);
+            stack[base..].reverse();
         }
+        // Defaults and annotations run now (a lambda's before its body), last child first.
+        now.reverse();
+        stack.extend(now);
     }
     if hints_evaluated {
         for (line, code) in annotations {
