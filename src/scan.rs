@@ -120,6 +120,28 @@ impl ScanReport {
     }
 }
 
+/// Whether `link` is a virtual environment's interpreter link: `python*` (or `pypy*`) in the
+/// `bin/` (`Scripts/`) folder of a root holding `pyvenv.cfg`, pointing at an interpreter of
+/// that name shape (PEP 405: `venv` links the base interpreter named by `home` there).
+fn venv_interpreter_link(link: &Path, target: &Path) -> bool {
+    let interpreter = |p: &Path| {
+        p.file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("python") || n.starts_with("pypy"))
+    };
+    let Some(bin) = link.parent() else {
+        return false;
+    };
+    matches!(
+        bin.file_name().and_then(|n| n.to_str()),
+        Some("bin" | "Scripts")
+    ) && bin
+        .parent()
+        .is_some_and(|root| root.join("pyvenv.cfg").is_file())
+        && interpreter(link)
+        && interpreter(target)
+}
+
 /// Run a scan. `progress` is called once per finished file (from worker threads).
 ///
 /// Errors: only a bad `--exclude` glob stops a scan; unreadable files become reports with an
@@ -172,6 +194,10 @@ pub fn scan(
         .evidence(format!("link target {shown}"));
         if secret.is_some() {
             f = f.severity(Severity::High);
+        } else if venv_interpreter_link(link, target) {
+            f = f
+                .severity(Severity::Info)
+                .message("a virtual environment's interpreter link (`pyvenv.cfg` beside its `bin/`), as `python -m venv` makes it; not followed");
         }
         let f = f.build();
         files.push(report_of(

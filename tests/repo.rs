@@ -423,6 +423,52 @@ fn links_at_secrets_are_high() {
     assert!(out[0].2.contains("a credential store"), "{out:?}");
 }
 
+/// A virtual environment's interpreter links (`bin/python* -> /usr/bin/python3.11`, as
+/// `python -m venv` makes them beside `pyvenv.cfg`) are info (tester t29 FP4); the same link in
+/// a folder without `pyvenv.cfg`, or a `bin/` link at another program, stays medium.
+#[test]
+fn a_venvs_interpreter_links_are_info() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let venv = dir.path().join("venv");
+    write(
+        &venv,
+        "pyvenv.cfg",
+        b"home = /usr/bin\ninclude-system-site-packages = false\n",
+    );
+    std::fs::create_dir_all(venv.join("bin")).expect("mkdir");
+    for name in ["python", "python3", "python3.11"] {
+        std::os::unix::fs::symlink("/usr/bin/python3.11", venv.join("bin").join(name))
+            .expect("link");
+    }
+    std::os::unix::fs::symlink("/usr/bin/curl", venv.join("bin").join("pip-helper")).expect("link");
+    let plain = dir.path().join("plain");
+    std::fs::create_dir_all(plain.join("bin")).expect("mkdir");
+    std::os::unix::fs::symlink("/usr/bin/python3.11", plain.join("bin").join("python"))
+        .expect("link");
+    let report = scan_dir(dir.path());
+    let mut out: Vec<(String, Severity)> = report
+        .files
+        .iter()
+        .flat_map(|f| f.findings.iter().map(move |x| (f, x)))
+        .filter(|(_, x)| x.rule.id == "symlink-outside-root")
+        .map(|(f, x)| {
+            let p = f.path.strip_prefix(dir.path()).expect("inside");
+            (p.display().to_string(), x.severity)
+        })
+        .collect();
+    out.sort();
+    assert_eq!(
+        out,
+        vec![
+            ("plain/bin/python".to_string(), Severity::Medium),
+            ("venv/bin/pip-helper".to_string(), Severity::Medium),
+            ("venv/bin/python".to_string(), Severity::Info),
+            ("venv/bin/python3".to_string(), Severity::Info),
+            ("venv/bin/python3.11".to_string(), Severity::Info),
+        ]
+    );
+}
+
 #[test]
 fn a_snapshot_folder_reads_its_own_entrys_blobs_and_no_other_link() {
     // `snapshot_download` returns `models--org--name/snapshots/<rev>`: its links lead to
