@@ -457,6 +457,46 @@ fn configs_in_every_encoding_python_json_reads_are_analysed() {
     }
 }
 
+/// Keras 3 (`json.loads`) and tf.keras (the `model_config` attribute) read a config holding a
+/// lone surrogate escape, a number beyond f64 (`1e400` is `inf`) or `NaN`: the layers beside it
+/// are judged as without it (tester t29 K9). A deep dummy value beside them hides nothing either.
+#[test]
+fn configs_python_json_reads_despite_a_twist_are_analysed() {
+    let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+    for twist in [
+        r#""\ud800""#,
+        r#""\udfff""#,
+        "1e400",
+        "-Infinity",
+        "NaN",
+        deep.as_str(),
+    ] {
+        let cfg = format!(
+            r#"{{"module": "keras", "class_name": "Sequential", "registered_name": null, "config": {{"name": "s", "pad": {twist}, "layers": [{LAMBDA}, {EXTERNAL}]}}}}"#
+        );
+        let got = ids(&analyse_bytes(&keras(&cfg), "m.keras"));
+        assert!(
+            got.contains(&("keras-lambda-layer", Severity::High)),
+            "{twist:.20}: {got:?}"
+        );
+        assert!(
+            got.contains(&("keras-external-object", Severity::Critical)),
+            "{twist:.20}: {got:?}"
+        );
+        let h5cfg = H5_LAMBDA.replacen(
+            r#""name": "s""#,
+            &format!(r#""name": "s", "pad": {twist}"#),
+            1,
+        );
+        let h5 = hdf5(&[("keras_version", "2.15.0"), ("model_config", &h5cfg)]);
+        let got = ids(&analyse_bytes(&h5, "m.h5"));
+        assert!(
+            got.contains(&("keras-lambda-layer", Severity::High)),
+            "{twist:.20}: {got:?}"
+        );
+    }
+}
+
 /// Keras 3's `TorchModuleWrapper` hands `config.module` to `torch.load(weights_only=False)`:
 /// the wrapper is reported (medium), and the embedded bytes are analysed as the pickle they
 /// are, so an `os.system` pickle inside is critical (tester t15 k01, k06).

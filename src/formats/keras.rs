@@ -143,25 +143,28 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
         );
         return;
     }
-    let value = match parse(data) {
-        Ok((v, dup)) => {
+    // Read as Python's `json` reads it (Keras 3 `json.loads`, tf.keras the `model_config`
+    // attribute): lone surrogates, `NaN`, `1e400` and deep padding do not stop the reading.
+    let parsed = json::from_python::<Value>(data);
+    let dup = parsed.duplicate();
+    let value = match parsed.value {
+        Ok(v) => {
             // Keras reads the last of two equal keys, as airlock does; another reader of the
             // config may take the first (a layer's class hidden behind its duplicate).
             if let Some(dup) = dup {
                 ctx.emit(json::duplicate_finding(loc, &dup, "the Keras config"));
             }
+            if parsed.deep {
+                // Python's json goes deeper than serde_json, so the config still loads. A model
+                // graph has no use for that depth but hiding what is inside it.
+                ctx.limit_at(
+                    Severity::High,
+                    loc,
+                    &format!("Keras config nested deeper than {} levels", json::MAX_DEPTH),
+                    "the values below that depth (the config above it was analysed)",
+                );
+            }
             v
-        }
-        Err(e) if e.to_string().contains("recursion limit") => {
-            // serde_json stops at 128 levels; Python's json goes deeper, so the config may still
-            // load. A model graph has no use for that depth but hiding what is inside it.
-            ctx.limit_at(
-                Severity::High,
-                loc,
-                "Keras config nested deeper than 128 levels",
-                "the whole config",
-            );
-            return;
         }
         Err(e) => {
             ctx.emit(
@@ -295,69 +298,6 @@ pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
         at <= from || seen.insert((f.rule.id, f.evidence.clone()))
     });
     Format::KerasMetadata
-}
-
-/// Parse as Python's `json` does: it also accepts `NaN`, `Infinity` and `-Infinity`, which
-/// `json.dumps` writes for such floats; they are read as null on a second try.
-/// The first duplicated key (`json-duplicate-key`) is found in the same bytes.
-///
-/// The bytes are decoded first as `json.loads` decodes bytes ([`json::python_json_text`]: a
-/// UTF-16 or UTF-32 config, or one with a byte-order mark, is read by Keras as any other).
-fn parse(data: &[u8]) -> Result<(Value, Option<json::Duplicate>), serde_json::Error> {
-    let text = json::python_json_text(data);
-    let data: &[u8] = text.as_deref().unwrap_or(data);
-    match serde_json::from_slice(data) {
-        Ok(v) => Ok((v, json::duplicate_key(data))),
-        Err(e) if e.is_syntax() => {
-            let fixed = replace_non_finite(data);
-            if fixed.len() == data.len() && fixed == data {
-                return Err(e);
-            }
-            let v = serde_json::from_slice(&fixed).map_err(|_| e)?;
-            Ok((v, json::duplicate_key(&fixed)))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// `NaN`, `Infinity`, `-Infinity` outside strings become `null`.
-fn replace_non_finite(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut in_str = false;
-    let mut i = 0;
-    while i < data.len() {
-        let b = data[i];
-        if in_str {
-            out.push(b);
-            if b == b'\\' {
-                if let Some(&n) = data.get(i + 1) {
-                    out.push(n);
-                }
-                i += 2;
-                continue;
-            }
-            if b == b'"' {
-                in_str = false;
-            }
-            i += 1;
-            continue;
-        }
-        if b == b'"' {
-            in_str = true;
-        }
-        let rest = &data[i..];
-        let word = [&b"-Infinity"[..], b"Infinity", b"NaN"]
-            .into_iter()
-            .find(|w| rest.starts_with(w));
-        if let Some(w) = word {
-            out.extend_from_slice(b"null");
-            i += w.len();
-            continue;
-        }
-        out.push(b);
-        i += 1;
-    }
-    out
 }
 
 struct Walk<'a> {
@@ -654,7 +594,9 @@ mod tests {
 
     #[test]
     fn non_finite_numbers_are_read_as_null() {
-        let (v, _) = parse(br#"{"a": NaN, "b": "NaN", "c": -Infinity}"#).expect("parses");
+        let v: Value = json::from_python(br#"{"a": NaN, "b": "NaN", "c": -Infinity}"#)
+            .value
+            .expect("parses");
         assert!(v["a"].is_null());
         assert_eq!(v["b"], "NaN");
         assert!(v["c"].is_null());
