@@ -18,6 +18,7 @@ pub mod pickle;
 pub mod pins;
 pub mod protobuf;
 pub mod pyc;
+pub mod pyliteral;
 pub mod pypkg;
 pub mod python;
 pub mod python_layout;
