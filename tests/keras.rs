@@ -423,6 +423,73 @@ fn torchscript_code_that_reaches_the_system_is_high() {
     );
 }
 
+/// libhdf5 finds the superblock after a user block of 512, 1024, 2048, … bytes, so `load_model`
+/// opens a Keras `.h5` behind one (tester t29 K10): the model is judged as without the block,
+/// the block is `hdf5-user-block`, and a pickle in it is analysed too. A signature at another
+/// offset is no HDF5 file to libhdf5 and stays unrecognised.
+#[test]
+fn a_keras_h5_behind_a_user_block_is_analysed() {
+    let h5 = hdf5(&[("keras_version", "2.15.0"), ("model_config", H5_LAMBDA)]);
+    let text: Vec<u8> = b"user block: notes about this model\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(4096)
+        .collect();
+    // `posix.system('echo airlock-test')`, then zeros up to the block size.
+    let mut pickle = b"\x80\x02cposix\nsystem\n(X\x11\x00\x00\x00echo airlock-testtR.".to_vec();
+    pickle.resize(1024, 0);
+    for (block, pickled) in [
+        (vec![0u8; 512], false),
+        (text, false),
+        (pickle, true),
+        (vec![0u8; 1 << 16], false),
+    ] {
+        let file = [&block[..], &h5].concat();
+        for (i, got) in [
+            ids(&analyse_bytes(&file, "m.h5")),
+            // Through the file reader, which reads only the head of a text file unless a
+            // superblock lies behind it.
+            {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let p = dir.path().join("m.h5");
+                std::fs::write(&p, &file).expect("write");
+                scan_file(&p, BudgetLimits::default())
+                    .findings
+                    .iter()
+                    .map(|f| (f.rule.id, f.severity))
+                    .collect()
+            },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let n = block.len();
+            assert!(
+                got.contains(&("keras-lambda-layer", Severity::High)),
+                "{n} {i}: {got:?}"
+            );
+            assert!(
+                got.contains(&("hdf5-user-block", Severity::Medium)),
+                "{n} {i}: {got:?}"
+            );
+            assert_eq!(
+                got.contains(&("pickle-dangerous-call", Severity::Critical)),
+                pickled,
+                "{n} {i}: {got:?}"
+            );
+            assert_eq!(got.iter().any(|(id, _)| *id == "polyglot-file"), pickled);
+        }
+    }
+    // 700 bytes in front: libhdf5 does not look there.
+    let file = [&vec![0u8; 700][..], &h5].concat();
+    let got = ids(&analyse_bytes(&file, "m.h5"));
+    assert!(
+        !got.iter().any(|(id, _)| id.starts_with("keras-")),
+        "{got:?}"
+    );
+}
+
 /// Keras 3 hands `json.loads` the bytes of `config.json`, which also reads UTF-16 and UTF-32
 /// (with or without a byte-order mark) and UTF-8 after a mark: each is analysed as UTF-8 is.
 #[test]

@@ -509,6 +509,11 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "a.h5",
             b"\x89HDF\r\n\x1a\n\x00\x00\x00\x00\x00\x08\x08\x00".to_vec(),
         ),
+        ("hdf5-user-block", "a.h5", {
+            let mut f = vec![0u8; 512];
+            f.extend_from_slice(b"\x89HDF\r\n\x1a\n\x00\x00\x00\x00\x00\x08\x08\x00");
+            f
+        }),
         (
             "torchscript-dangerous-call",
             "a.pt",
