@@ -423,6 +423,52 @@ fn torchscript_code_that_reaches_the_system_is_high() {
     );
 }
 
+/// TF-Hub's `KerasLayer` downloads its `handle` and loads it as a SavedModel when the layer is
+/// built, as `TFSMLayer` loads its `filepath` (tester t29 K6): a handle outside TF-Hub / Kaggle
+/// Models (another host, `http:`, `gs:`, `file:`, a local path) is high, in `.keras` configs
+/// (module `tensorflow_hub.keras_layer`) and in Keras 2 `.h5` configs (a bare class name); a
+/// handle on the hub is low.
+#[test]
+fn a_hub_layer_is_judged_by_the_model_it_loads() {
+    let hub = |handle: &str| {
+        format!(
+            r#"{{"module": "tensorflow_hub.keras_layer", "class_name": "KerasLayer", "config": {{"name": "keras_layer", "trainable": false, "handle": "{handle}", "output_shape": [512]}}, "registered_name": "KerasLayer"}}"#
+        )
+    };
+    let hub2 = |handle: &str| {
+        format!(
+            r#"{{"class_name": "Sequential", "config": {{"name": "s", "layers": [{{"class_name": "KerasLayer", "config": {{"name": "k", "handle": "{handle}", "trainable": false}}}}]}}}}"#
+        )
+    };
+    for (handle, want) in [
+        ("https://example.invalid/evil_savedmodel.tar.gz", Severity::High),
+        ("http://tfhub.dev/google/x/1", Severity::High),
+        ("https://tfhub.dev@example.invalid/x", Severity::High),
+        ("gs://bucket.example.invalid/model", Severity::High),
+        ("file:///tmp/attacker/savedmodel", Severity::High),
+        ("/tmp/attacker/savedmodel", Severity::High),
+        ("savedmodel", Severity::High),
+        (
+            "https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/feature_vector/5",
+            Severity::Low,
+        ),
+        (
+            "https://www.kaggle.com/models/google/mobilenet-v2/TensorFlow2/100-224-feature-vector/2",
+            Severity::Low,
+        ),
+    ] {
+        let got = ids(&analyse_bytes(&keras(&sequential(&[hub(handle)])), "m.keras"));
+        assert!(got.contains(&("keras-unsafe-function", want)), "{handle}: {got:?}");
+        assert!(
+            !got.iter().any(|(_, s)| *s > want),
+            "{handle}: {got:?}"
+        );
+        let h5 = hdf5(&[("keras_version", "2.15.0"), ("model_config", &hub2(handle))]);
+        let got = ids(&analyse_bytes(&h5, "m.h5"));
+        assert!(got.contains(&("keras-unsafe-function", want)), "h5 {handle}: {got:?}");
+    }
+}
+
 /// libhdf5 finds the superblock after a user block of 512, 1024, 2048, … bytes, so `load_model`
 /// opens a Keras `.h5` behind one (tester t29 K10): the model is judged as without the block,
 /// the block is `hdf5-user-block`, and a pickle in it is analysed too. A signature at another

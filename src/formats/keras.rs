@@ -115,6 +115,28 @@ const DANGEROUS_MODULES: &[&str] = &[
     "marshal",
 ];
 
+/// Whether `url` is an `https` URL of a model on TF-Hub or Kaggle Models, the hub
+/// `tensorflow_hub` resolves handles from (the host read as a URL parser reads it: after any
+/// `user@`, before any port; a backslash in the authority is refused).
+fn hub_model_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.contains('\\') {
+        return false;
+    }
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    let path = &rest[end..];
+    match host.as_str() {
+        "tfhub.dev" => true,
+        "www.kaggle.com" | "kaggle.com" => path.starts_with("/models/"),
+        _ => false,
+    }
+}
+
 fn first_component(module: &str) -> &str {
     module.split('.').next().unwrap_or(module)
 }
@@ -355,6 +377,7 @@ impl Walk<'_> {
                     }
                 }
                 if !in_lambda {
+                    self.model_handle(map, pointer);
                     self.file_config(map, pointer);
                     self.external(map, pointer);
                 }
@@ -471,6 +494,49 @@ impl Walk<'_> {
                     truncate_chars(target, 120)
                 ))
                 .evidence(truncate_chars(target, 200))
+                .build(),
+        );
+    }
+
+    /// A layer whose config names another model that Keras fetches and loads when it builds
+    /// the layer, judged as that load (tester t29 K6): TF-Hub's `KerasLayer` (`handle`, the
+    /// documented `custom_objects={'KerasLayer': hub.KerasLayer}` pattern, and the `.keras`
+    /// form from `tensorflow_hub.keras_layer`) downloads the handle (`hub.resolve`) and loads it
+    /// as a SavedModel, whose graph then runs, as `TFSMLayer` loads its `filepath`. A handle on
+    /// the hub itself (`https://tfhub.dev/…`, `https://www.kaggle.com/models/…`) is low, a
+    /// dependency named for the record; any other URL (`http:`, `gs:`, `file:`, another host)
+    /// or a local path (resolved from wherever the loader runs, outside the model) is high.
+    fn model_handle(&mut self, map: &serde_json::Map<String, Value>, pointer: &str) {
+        let Some(class) = map.get("class_name").and_then(Value::as_str) else {
+            return;
+        };
+        if class.rsplit('.').next() != Some("KerasLayer") {
+            return;
+        }
+        let Some(handle) = map
+            .get("config")
+            .and_then(|c| c.get("handle"))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+        else {
+            return;
+        };
+        let (severity, where_) = if hub_model_url(handle) {
+            (Severity::Low, "a model on TF-Hub / Kaggle Models")
+        } else if handle.contains("://") {
+            (Severity::High, "a model at a URL outside TF-Hub")
+        } else {
+            (Severity::High, "a model at a local path outside this file")
+        };
+        self.findings.push(
+            Finding::builder(&r::keras_unsafe_function::RULE, self.at(pointer))
+                .severity(severity)
+                .message(format!(
+                    "KerasLayer loads {where_} ({}) as a TensorFlow SavedModel when the layer is built; its graph runs when the model is called",
+                    truncate_chars(handle, 120)
+                ))
+                .evidence(truncate_chars(&format!("{class}.handle = {handle:?}"), 200))
                 .build(),
         );
     }
@@ -600,6 +666,29 @@ mod tests {
         assert!(v["a"].is_null());
         assert_eq!(v["b"], "NaN");
         assert!(v["c"].is_null());
+    }
+
+    #[test]
+    fn hub_urls_are_read_as_urls() {
+        for ok in [
+            "https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/feature_vector/5",
+            "https://www.kaggle.com/models/google/mobilenet-v2/TensorFlow2/100-224-feature-vector/2",
+            "https://TFHUB.dev:443/google/x/1?tf-hub-format=compressed",
+        ] {
+            assert!(hub_model_url(ok), "{ok}");
+        }
+        for bad in [
+            "http://tfhub.dev/google/x/1",
+            "https://tfhub.dev@evil.example.invalid/x",
+            "https://tfhub.dev.example.invalid/x",
+            "https://evil.example.invalid/tfhub.dev/x",
+            "https://www.kaggle.com/datasets/x",
+            "https://tfhub.dev\\@evil.example.invalid/x",
+            "gs://bucket/model",
+            "/tmp/model",
+        ] {
+            assert!(!hub_model_url(bad), "{bad}");
+        }
     }
 
     #[test]
