@@ -515,8 +515,15 @@ fn a_keras_h5_behind_a_user_block_is_analysed() {
                 got.contains(&("keras-lambda-layer", Severity::High)),
                 "{n} {i}: {got:?}"
             );
+            // Medium when the block is another format (a polyglot), low for zeros or text
+            // (MATLAB v7.3 files keep their header there).
+            let block_grade = if pickled {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
             assert!(
-                got.contains(&("hdf5-user-block", Severity::Medium)),
+                got.contains(&("hdf5-user-block", block_grade)),
                 "{n} {i}: {got:?}"
             );
             assert_eq!(

@@ -23,7 +23,7 @@ use hdf5_reader::storage::{Storage, StorageBuffer};
 use hdf5_reader::{Hdf5File, OpenOptions};
 
 use crate::analyse::Ctx;
-use crate::finding::{plural, truncate_chars, Finding, Location, Span};
+use crate::finding::{plural, truncate_chars, Finding, Location, Severity, Span};
 use crate::formats::{keras, Format};
 use crate::rules::hdf5 as r;
 
@@ -182,10 +182,16 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32, block: bo
 /// analysed (`analyse`) when it sniffs as a known format: libhdf5 (h5py, Keras `load_model`)
 /// skips the block and opens the HDF5 file behind it, while a loader that decides from the first
 /// bytes reads the block.
+///
+/// Graded by what the block holds: another format (a pickle, a zip, a compressed stream) makes
+/// the file a polyglot, medium; zeros, text or bytes of no known format are what the feature is
+/// for (MATLAB v7.3 `.mat` files are HDF5 behind a 512-byte MATLAB header), low.
 fn user_block(ctx: &mut Ctx, block: &[u8], loc: &Location, depth: u32, analyse: bool) {
     let zeros = block.iter().all(|&b| b == 0);
+    let known = !matches!(crate::formats::sniff(block), Format::Unknown | Format::Text);
     ctx.emit(
         Finding::builder(&r::hdf5_user_block::RULE, loc.with_span(Span::Offset { offset: 0 }))
+            .severity(if known { Severity::Medium } else { Severity::Low })
             .message(format!(
                 "{} before the HDF5 superblock (a user block): libhdf5 skips it and opens the HDF5 file behind it",
                 plural(block.len(), "byte")
@@ -201,7 +207,7 @@ fn user_block(ctx: &mut Ctx, block: &[u8], loc: &Location, depth: u32, analyse: 
             })
             .build(),
     );
-    if analyse && !matches!(crate::formats::sniff(block), Format::Unknown | Format::Text) {
+    if analyse && known {
         let name = "<user block before the HDF5 superblock>".to_string();
         ctx.nested(block, &loc.member(name.clone()), &name, depth + 1);
     }
