@@ -476,6 +476,11 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             pb::saved_model(&["ReadFile", "WriteFile"], &[]),
         ),
         (
+            "tf-network-op",
+            "saved_model.pb",
+            pb::saved_model(&["RpcServer", "RpcServerStart"], &[]),
+        ),
+        (
             "tf-savedmodel-malformed",
             "saved_model.pb",
             pb::saved_model(&["ReadFile", "WriteFile"], &["PyFunc"])[..60].to_vec(),
