@@ -438,6 +438,30 @@ fn polyglot(
     loc: &Location,
     depth: u32,
 ) {
+    // libhdf5 (h5py, Keras `load_model` of an `.h5`) finds a superblock after a user block of
+    // 512, 1024, … bytes whatever the bytes in front: a file of another format with one behind
+    // it is also an HDF5 file (tester t29 K10). Its user block is the file already analysed.
+    // Archives are walked instead: a stored `.h5` member's data starts where a superblock may
+    // be looked for (a tar's first member at 512, a stored `model.weights.h5` in a `.keras`), and
+    // the walk analyses it as a member, or as hidden data when no member owns it.
+    if format != Format::Hdf5
+        && !matches!(
+            sniffed,
+            Format::Hdf5 | Format::Zip | Format::Tar | Format::SevenZ
+        )
+        && formats::hdf5::superblock_offset(data).is_some_and(|at| at > 0)
+    {
+        formats::hdf5::analyse(ctx, data, loc, depth, false);
+        ctx.emit(
+            Finding::builder(&rules::core::polyglot_file::RULE, loc.clone())
+                .message(format!(
+                    "the file is {} by its first bytes and also a valid hdf5; an hdf5 loader reads the other content",
+                    format.name()
+                ))
+                .evidence(format!("{} and hdf5", format.name()))
+                .build(),
+        );
+    }
     let pickle_family = matches!(
         format,
         Format::Pickle(_) | Format::PytorchLegacy | Format::Joblib
@@ -720,7 +744,7 @@ pub fn analyse(
             formats::pypkg::native_startup_hook(ctx, name, loc);
             Format::Executable
         }
-        Format::Hdf5 => formats::hdf5::analyse(ctx, data, loc),
+        Format::Hdf5 => formats::hdf5::analyse(ctx, data, loc, depth, true),
         Format::KerasConfig => formats::keras::analyse_config(ctx, data, loc),
         Format::KerasMetadata => formats::keras::analyse_metadata(ctx, data, loc),
         Format::SkopsSchema => {

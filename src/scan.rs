@@ -435,7 +435,15 @@ fn load(
             let mut tail = vec![0u8; n as usize];
             file.seek(SeekFrom::Start(size - n))?;
             file.read_exact(&mut tail)?;
-            if memchr::memmem::find(&tail, b"PK\x05\x06").is_none() {
+            // libhdf5 opens a file whose superblock follows a user block of text or code.
+            let hdf5 = crate::formats::hdf5::superblock_offsets(size).any(|o| {
+                let mut sig = [0u8; 8];
+                o > 0
+                    && file.seek(SeekFrom::Start(o)).is_ok()
+                    && file.read_exact(&mut sig).is_ok()
+                    && &sig == crate::formats::hdf5::MAGIC
+            });
+            if memchr::memmem::find(&tail, b"PK\x05\x06").is_none() && !hdf5 {
                 return Ok((Bytes::Read(head), Some(f)));
             }
         }

@@ -423,6 +423,126 @@ fn torchscript_code_that_reaches_the_system_is_high() {
     );
 }
 
+/// TF-Hub's `KerasLayer` downloads its `handle` and loads it as a SavedModel when the layer is
+/// built, as `TFSMLayer` loads its `filepath` (tester t29 K6): a handle outside TF-Hub / Kaggle
+/// Models (another host, `http:`, `gs:`, `file:`, a local path) is high, in `.keras` configs
+/// (module `tensorflow_hub.keras_layer`) and in Keras 2 `.h5` configs (a bare class name); a
+/// handle on the hub is low.
+#[test]
+fn a_hub_layer_is_judged_by_the_model_it_loads() {
+    let hub = |handle: &str| {
+        format!(
+            r#"{{"module": "tensorflow_hub.keras_layer", "class_name": "KerasLayer", "config": {{"name": "keras_layer", "trainable": false, "handle": "{handle}", "output_shape": [512]}}, "registered_name": "KerasLayer"}}"#
+        )
+    };
+    let hub2 = |handle: &str| {
+        format!(
+            r#"{{"class_name": "Sequential", "config": {{"name": "s", "layers": [{{"class_name": "KerasLayer", "config": {{"name": "k", "handle": "{handle}", "trainable": false}}}}]}}}}"#
+        )
+    };
+    for (handle, want) in [
+        ("https://example.invalid/evil_savedmodel.tar.gz", Severity::High),
+        ("http://tfhub.dev/google/x/1", Severity::High),
+        ("https://tfhub.dev@example.invalid/x", Severity::High),
+        ("gs://bucket.example.invalid/model", Severity::High),
+        ("file:///tmp/attacker/savedmodel", Severity::High),
+        ("/tmp/attacker/savedmodel", Severity::High),
+        ("savedmodel", Severity::High),
+        (
+            "https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/feature_vector/5",
+            Severity::Low,
+        ),
+        (
+            "https://www.kaggle.com/models/google/mobilenet-v2/TensorFlow2/100-224-feature-vector/2",
+            Severity::Low,
+        ),
+    ] {
+        let got = ids(&analyse_bytes(&keras(&sequential(&[hub(handle)])), "m.keras"));
+        assert!(got.contains(&("keras-unsafe-function", want)), "{handle}: {got:?}");
+        assert!(
+            !got.iter().any(|(_, s)| *s > want),
+            "{handle}: {got:?}"
+        );
+        let h5 = hdf5(&[("keras_version", "2.15.0"), ("model_config", &hub2(handle))]);
+        let got = ids(&analyse_bytes(&h5, "m.h5"));
+        assert!(got.contains(&("keras-unsafe-function", want)), "h5 {handle}: {got:?}");
+    }
+}
+
+/// libhdf5 finds the superblock after a user block of 512, 1024, 2048, … bytes, so `load_model`
+/// opens a Keras `.h5` behind one (tester t29 K10): the model is judged as without the block,
+/// the block is `hdf5-user-block`, and a pickle in it is analysed too. A signature at another
+/// offset is no HDF5 file to libhdf5 and stays unrecognised.
+#[test]
+fn a_keras_h5_behind_a_user_block_is_analysed() {
+    let h5 = hdf5(&[("keras_version", "2.15.0"), ("model_config", H5_LAMBDA)]);
+    let text: Vec<u8> = b"user block: notes about this model\n"
+        .iter()
+        .copied()
+        .cycle()
+        .take(4096)
+        .collect();
+    // `posix.system('echo airlock-test')`, then zeros up to the block size.
+    let mut pickle = b"\x80\x02cposix\nsystem\n(X\x11\x00\x00\x00echo airlock-testtR.".to_vec();
+    pickle.resize(1024, 0);
+    for (block, pickled) in [
+        (vec![0u8; 512], false),
+        (text, false),
+        (pickle, true),
+        (vec![0u8; 1 << 16], false),
+    ] {
+        let file = [&block[..], &h5].concat();
+        for (i, got) in [
+            ids(&analyse_bytes(&file, "m.h5")),
+            // Through the file reader, which reads only the head of a text file unless a
+            // superblock lies behind it.
+            {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let p = dir.path().join("m.h5");
+                std::fs::write(&p, &file).expect("write");
+                scan_file(&p, BudgetLimits::default())
+                    .findings
+                    .iter()
+                    .map(|f| (f.rule.id, f.severity))
+                    .collect()
+            },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let n = block.len();
+            assert!(
+                got.contains(&("keras-lambda-layer", Severity::High)),
+                "{n} {i}: {got:?}"
+            );
+            // Medium when the block is another format (a polyglot), low for zeros or text
+            // (MATLAB v7.3 files keep their header there).
+            let block_grade = if pickled {
+                Severity::Medium
+            } else {
+                Severity::Low
+            };
+            assert!(
+                got.contains(&("hdf5-user-block", block_grade)),
+                "{n} {i}: {got:?}"
+            );
+            assert_eq!(
+                got.contains(&("pickle-dangerous-call", Severity::Critical)),
+                pickled,
+                "{n} {i}: {got:?}"
+            );
+            assert_eq!(got.iter().any(|(id, _)| *id == "polyglot-file"), pickled);
+        }
+    }
+    // 700 bytes in front: libhdf5 does not look there.
+    let file = [&vec![0u8; 700][..], &h5].concat();
+    let got = ids(&analyse_bytes(&file, "m.h5"));
+    assert!(
+        !got.iter().any(|(id, _)| id.starts_with("keras-")),
+        "{got:?}"
+    );
+}
+
 /// Keras 3 hands `json.loads` the bytes of `config.json`, which also reads UTF-16 and UTF-32
 /// (with or without a byte-order mark) and UTF-8 after a mark: each is analysed as UTF-8 is.
 #[test]
@@ -453,6 +573,46 @@ fn configs_in_every_encoding_python_json_reads_are_analysed() {
         assert!(
             got.contains(&("keras-external-object", Severity::Critical)),
             "{got:?}"
+        );
+    }
+}
+
+/// Keras 3 (`json.loads`) and tf.keras (the `model_config` attribute) read a config holding a
+/// lone surrogate escape, a number beyond f64 (`1e400` is `inf`) or `NaN`: the layers beside it
+/// are judged as without it (tester t29 K9). A deep dummy value beside them hides nothing either.
+#[test]
+fn configs_python_json_reads_despite_a_twist_are_analysed() {
+    let deep = format!("{}1{}", "[".repeat(300), "]".repeat(300));
+    for twist in [
+        r#""\ud800""#,
+        r#""\udfff""#,
+        "1e400",
+        "-Infinity",
+        "NaN",
+        deep.as_str(),
+    ] {
+        let cfg = format!(
+            r#"{{"module": "keras", "class_name": "Sequential", "registered_name": null, "config": {{"name": "s", "pad": {twist}, "layers": [{LAMBDA}, {EXTERNAL}]}}}}"#
+        );
+        let got = ids(&analyse_bytes(&keras(&cfg), "m.keras"));
+        assert!(
+            got.contains(&("keras-lambda-layer", Severity::High)),
+            "{twist:.20}: {got:?}"
+        );
+        assert!(
+            got.contains(&("keras-external-object", Severity::Critical)),
+            "{twist:.20}: {got:?}"
+        );
+        let h5cfg = H5_LAMBDA.replacen(
+            r#""name": "s""#,
+            &format!(r#""name": "s", "pad": {twist}"#),
+            1,
+        );
+        let h5 = hdf5(&[("keras_version", "2.15.0"), ("model_config", &h5cfg)]);
+        let got = ids(&analyse_bytes(&h5, "m.h5"));
+        assert!(
+            got.contains(&("keras-lambda-layer", Severity::High)),
+            "{twist:.20}: {got:?}"
         );
     }
 }

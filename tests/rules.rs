@@ -476,6 +476,11 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             pb::saved_model(&["ReadFile", "WriteFile"], &[]),
         ),
         (
+            "tf-network-op",
+            "saved_model.pb",
+            pb::saved_model(&["RpcServer", "RpcServerStart"], &[]),
+        ),
+        (
             "tf-savedmodel-malformed",
             "saved_model.pb",
             pb::saved_model(&["ReadFile", "WriteFile"], &["PyFunc"])[..60].to_vec(),
@@ -509,6 +514,11 @@ fn positives() -> Vec<(&'static str, &'static str, Vec<u8>)> {
             "a.h5",
             b"\x89HDF\r\n\x1a\n\x00\x00\x00\x00\x00\x08\x08\x00".to_vec(),
         ),
+        ("hdf5-user-block", "a.h5", {
+            let mut f = vec![0u8; 512];
+            f.extend_from_slice(b"\x89HDF\r\n\x1a\n\x00\x00\x00\x00\x00\x08\x08\x00");
+            f
+        }),
         (
             "torchscript-dangerous-call",
             "a.pt",

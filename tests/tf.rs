@@ -51,6 +51,62 @@ fn file_reads_are_medium_writes_and_python_ops_high() {
     );
 }
 
+/// Network and listening ops, by capability class (tester t29 K11), are high in the graph and in
+/// the function library; `PrintV2` writing to a `file://` stream is a file write (high), to
+/// stderr nothing.
+#[test]
+fn network_ops_are_high_and_print_to_a_file_is_a_write() {
+    for op in [
+        "RpcServer",
+        "RpcServerStart",
+        "RpcClient",
+        "RpcCall",
+        "DataServiceDatasetV4",
+        "RegisterDatasetV2",
+        "DebugIdentity",
+        "DebugNumericSummary",
+    ] {
+        for r in [
+            scan_one(&pb::saved_model(&["Placeholder", op], &[])),
+            scan_one(&pb::saved_model(&["Placeholder"], &[op])),
+        ] {
+            assert!(
+                rules(&r).contains(&("tf-network-op", Severity::High)),
+                "{op}: {:?}",
+                rules(&r)
+            );
+        }
+    }
+    // A `PrintV2` node with its `output_stream` attr (NodeDef field 5: key, AttrValue.s).
+    let print = |stream: &str| {
+        let attr = pb::cat(&[
+            pb::bytes(1, b"output_stream"),
+            pb::bytes(2, &pb::bytes(2, stream.as_bytes())),
+        ]);
+        let node = pb::cat(&[
+            pb::bytes(1, b"p"),
+            pb::bytes(2, b"PrintV2"),
+            pb::bytes(5, &attr),
+        ]);
+        let meta = pb::cat(&[
+            pb::bytes(
+                1,
+                &pb::cat(&[pb::bytes(4, b"serve"), pb::bytes(5, b"2.15.0")]),
+            ),
+            pb::bytes(2, &pb::bytes(1, &node)),
+        ]);
+        pb::cat(&[pb::int(1, 1), pb::bytes(2, &meta)])
+    };
+    let r = scan_one(&print("file:///tmp/x.example.invalid/log"));
+    assert!(
+        rules(&r).contains(&("tf-file-op", Severity::High)),
+        "{:?}",
+        rules(&r)
+    );
+    let r = scan_one(&print("stderr"));
+    assert!(rules(&r).is_empty(), "{:?}", rules(&r));
+}
+
 #[test]
 fn checkpoint_machinery_and_asset_tables_stay_below_medium() {
     let r = scan_one(&pb::saved_model(

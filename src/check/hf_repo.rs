@@ -128,8 +128,8 @@ pub fn loader_calls(files: &[FileReport], entries: &[(usize, Vec<String>)]) -> V
         if !(CONFIGS.contains(&name.as_ref()) || CODE_MANIFESTS.contains(&name.as_ref())) {
             continue;
         }
-        let Some(value) = read_small(&f.path)
-            .and_then(|b| json::from_slice_shallow::<serde_json::Value>(&b).0.ok())
+        let Some(value) =
+            read_small(&f.path).and_then(|b| json::from_python::<serde_json::Value>(&b).value.ok())
         else {
             continue;
         };
@@ -330,7 +330,7 @@ fn shard_index(
             .evidence(ev)
             .build()
     };
-    let parsed = read_small(path).map(|b| serde_json::from_slice::<Index>(&b));
+    let parsed = read_small(path).map(|b| json::from_python::<Index>(&b).value);
     let map = match parsed {
         Some(Ok(Index {
             weight_map: Some(m),
@@ -691,11 +691,12 @@ fn remote_code(
     let Some(bytes) = read_small(path) else {
         return;
     };
-    let (parsed, deep) = json::from_slice_shallow::<serde_json::Value>(&bytes);
-    let Ok(value) = parsed else {
+    let parsed = json::from_python::<serde_json::Value>(&bytes);
+    let dup = parsed.duplicate();
+    let Ok(value) = parsed.value else {
         return;
     };
-    if deep {
+    if parsed.deep {
         out.push((
             i,
             Finding::builder(
@@ -715,7 +716,7 @@ fn remote_code(
     // the last one's); other readers take the first. A tokenizer config with a chat template was
     // checked by its analyser already.
     if files[i].format != Format::TokenizerConfig {
-        if let Some(dup) = json::duplicate_key(&bytes) {
+        if let Some(dup) = dup {
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

@@ -23,7 +23,7 @@ use hdf5_reader::storage::{Storage, StorageBuffer};
 use hdf5_reader::{Hdf5File, OpenOptions};
 
 use crate::analyse::Ctx;
-use crate::finding::{truncate_chars, Finding, Location};
+use crate::finding::{plural, truncate_chars, Finding, Location, Severity, Span};
 use crate::formats::{keras, Format};
 use crate::rules::hdf5 as r;
 
@@ -101,8 +101,33 @@ fn read_root(
     Ok(out)
 }
 
-/// Analyse an HDF5 file: root attributes, and a Keras `model_config` among them.
-pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
+/// The HDF5 signature, which starts the superblock.
+pub const MAGIC: &[u8; 8] = b"\x89HDF\r\n\x1a\n";
+
+/// Where libhdf5 looks for the superblock in a file of `len` bytes: offset 0, then 512, 1024,
+/// 2048, … while the signature still fits (`H5FD_locate_signature`): a file may start with a
+/// user block of any power-of-two size from 512 (`h5py.File(..., userblock_size=512)`).
+pub fn superblock_offsets(len: u64) -> impl Iterator<Item = u64> {
+    std::iter::once(0)
+        .chain(std::iter::successors(Some(512u64), |o| o.checked_mul(2)))
+        .take_while(move |o| o.checked_add(8).is_some_and(|end| end <= len))
+}
+
+/// The offset of the first HDF5 superblock in `data` where libhdf5 looks for one
+/// ([`superblock_offsets`]): `Some(0)` for a plain HDF5 file, `Some(n)` after an `n`-byte user
+/// block. Touches one 8-byte slice per power of two.
+pub fn superblock_offset(data: &[u8]) -> Option<u64> {
+    superblock_offsets(data.len() as u64).find(|&o| &data[o as usize..o as usize + 8] == MAGIC)
+}
+
+/// Analyse an HDF5 file: root attributes, and a Keras `model_config` among them. A user block
+/// before the superblock is reported, and analysed as a nested artifact when `block` is set (the
+/// file was not already analysed as the format its first bytes show) and it sniffs as a known
+/// format.
+pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32, block: bool) -> Format {
+    if let Some(at) = superblock_offset(data).filter(|&at| at > 0) {
+        user_block(ctx, &data[..at as usize], loc, depth, block);
+    }
     let missed = Arc::new(AtomicBool::new(false));
     let first = data.len().min(FIRST_READ);
     let mut result = run(&data[..first], data.len() as u64, &missed);
@@ -151,6 +176,41 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
         );
     }
     Format::Hdf5
+}
+
+/// The `hdf5-user-block` finding for the `block` bytes before the superblock, and the block
+/// analysed (`analyse`) when it sniffs as a known format: libhdf5 (h5py, Keras `load_model`)
+/// skips the block and opens the HDF5 file behind it, while a loader that decides from the first
+/// bytes reads the block.
+///
+/// Graded by what the block holds: another format (a pickle, a zip, a compressed stream) makes
+/// the file a polyglot, medium; zeros, text or bytes of no known format are what the feature is
+/// for (MATLAB v7.3 `.mat` files are HDF5 behind a 512-byte MATLAB header), low.
+fn user_block(ctx: &mut Ctx, block: &[u8], loc: &Location, depth: u32, analyse: bool) {
+    let zeros = block.iter().all(|&b| b == 0);
+    let known = !matches!(crate::formats::sniff(block), Format::Unknown | Format::Text);
+    ctx.emit(
+        Finding::builder(&r::hdf5_user_block::RULE, loc.with_span(Span::Offset { offset: 0 }))
+            .severity(if known { Severity::Medium } else { Severity::Low })
+            .message(format!(
+                "{} before the HDF5 superblock (a user block): libhdf5 skips it and opens the HDF5 file behind it",
+                plural(block.len(), "byte")
+            ))
+            .evidence(if zeros {
+                format!("superblock at offset {}; the user block is zeros", block.len())
+            } else {
+                format!(
+                    "superblock at offset {}; the user block starts {}",
+                    block.len(),
+                    crate::finding::hex_head(block, 16)
+                )
+            })
+            .build(),
+    );
+    if analyse && known {
+        let name = "<user block before the HDF5 superblock>".to_string();
+        ctx.nested(block, &loc.member(name.clone()), &name, depth + 1);
+    }
 }
 
 /// Read the root group of `bytes` (a prefix of a `total`-byte file), containing any panic of the

@@ -460,6 +460,7 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], loc: &Location, depth: u32) -> bool {
         return strong;
     }
     let text = pyyaml_lines(text);
+    let text = crate::formats::yaml::pyyaml_escapes(&text);
     let mut stack: Vec<Frame> = Vec::new();
     // The key (or index) each open container sits under, parallel to `stack`.
     let mut path: Vec<String> = Vec::new();

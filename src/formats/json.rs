@@ -21,7 +21,8 @@ use crate::rules::core::json_duplicate_key::RULE;
 /// `json.loads` the raw bytes of a file (Keras 3 reads `config.json` so) accept all of them.
 ///
 /// Returns the input itself when it is UTF-8 without a mark; `None` when the encoding's units do
-/// not decode (an odd length, an unpaired surrogate, a code point out of range).
+/// not decode (an odd length, a code point out of range). Python decodes with `surrogatepass`,
+/// so an unpaired surrogate is kept (here as U+FFFD).
 pub fn python_json_text(data: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     use std::borrow::Cow;
     #[derive(Clone, Copy)]
@@ -78,7 +79,10 @@ pub fn python_json_text(data: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
                     u16::from_le_bytes(b)
                 }
             });
-            char::decode_utf16(units).collect::<Result<_, _>>().ok()?
+            // `surrogatepass`: an unpaired surrogate is kept (read here as U+FFFD).
+            char::decode_utf16(units)
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect()
         }
         Enc::U32(big) => {
             if body.len() % 4 != 0 {
@@ -87,10 +91,16 @@ pub fn python_json_text(data: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
             body.chunks_exact(4)
                 .map(|c| {
                     let b = [c[0], c[1], c[2], c[3]];
-                    char::from_u32(if big {
+                    let v = if big {
                         u32::from_be_bytes(b)
                     } else {
                         u32::from_le_bytes(b)
+                    };
+                    // `surrogatepass` keeps a surrogate; past U+10FFFF is an error.
+                    char::from_u32(v).or_else(|| {
+                        (0xD800..=0xDFFF)
+                            .contains(&v)
+                            .then_some(char::REPLACEMENT_CHARACTER)
                     })
                 })
                 .collect::<Option<_>>()?
@@ -99,19 +109,51 @@ pub fn python_json_text(data: &[u8]) -> Option<std::borrow::Cow<'_, [u8]>> {
     Some(Cow::Owned(text.into_bytes()))
 }
 
-/// Containers nested at most before [`shallow`] reads the deeper ones as `null`: serde_json
-/// stops at 128 levels, Python's `json` reads any depth its stack allows.
+/// Containers nested at most before [`python_rewrite`] reads the deeper ones as `null`:
+/// serde_json stops at 128 levels, Python's `json` reads any depth its stack allows.
 pub const MAX_DEPTH: usize = 100;
 
-/// `data` with every array or object nested deeper than `max` levels replaced by `null`, or
-/// `None` when nothing is nested that deep. Strings are passed over as they are (escapes
-/// included); the pass is linear and needs no stack. So a document padded with a deep dummy
-/// value beside its real keys (`{"pad": [[[…]]], "chat_template": …}`), which serde_json
-/// refuses and Python reads, is read for its shallow keys.
-pub fn shallow(data: &[u8], max: usize) -> Option<Vec<u8>> {
+/// `data` rewritten into JSON serde_json reads with the meaning Python's `json.loads` gives it,
+/// or `None` when nothing needs rewriting. Returns the text and whether values nested deeper
+/// than `max` were read as `null`.
+///
+/// Python's `json` accepts what strict JSON (and so serde_json) refuses, and a model loader that
+/// reads a config with it (transformers, Keras, Hydra, skops, conda, Jupyter) loads such a file
+/// while a strict reader gives up on the whole document (tester t29 K9). The rewrite, in one
+/// linear pass with no stack:
+/// - a lone surrogate escape (`"\ud800"`, an escaped low surrogate without its high half; Python
+///   keeps it in the `str`) becomes `\ufffd`, and so does a surrogate encoded raw in UTF-8 (what
+///   `json.loads` of bytes accepts through `surrogatepass`); an escaped pair stays a pair;
+/// - `NaN`, `Infinity`, `-Infinity` (Python's floats) and numbers beyond f64 (`1e400`, which
+///   Python reads as `inf`; a 400-digit integer, a Python `int`) become `null`, since
+///   serde_json's numbers are finite;
+/// - an array or object nested deeper than `max` levels becomes `null`, so a document padded
+///   with a deep dummy value beside its real keys (`{"pad": [[[…]]], "chat_template": …}`) is
+///   read for its shallow keys.
+///
+/// serde_json offers none of these as an option: it reads lone surrogates only into byte
+/// buffers (serde-rs/json#827, #828), and `arbitrary_precision` changes `Number` for every user
+/// of the crate, the safetensors crate's own header parse included, whose strictness is the
+/// loader's.
+pub fn python_rewrite(data: &[u8], max: usize) -> Option<(Vec<u8>, bool)> {
     let mut out: Option<Vec<u8>> = None;
     // Bytes of `data` before this offset are in `out` already.
     let mut copied = 0;
+    let mut deep = false;
+    let put =
+        |out: &mut Option<Vec<u8>>, copied: &mut usize, from: usize, to: usize, with: &[u8]| {
+            let o = out.get_or_insert_with(|| Vec::with_capacity(data.len()));
+            o.extend_from_slice(&data[*copied..from]);
+            o.extend_from_slice(with);
+            *copied = to;
+        };
+    let hex4 = |at: usize| -> Option<u32> {
+        let h = data.get(at..at + 4)?;
+        let h = std::str::from_utf8(h).ok()?;
+        u32::from_str_radix(h, 16)
+            .ok()
+            .filter(|_| h.bytes().all(|c| c.is_ascii_hexdigit()))
+    };
     let mut depth = 0usize;
     let mut i = 0;
     let mut in_str = false;
@@ -121,11 +163,39 @@ pub fn shallow(data: &[u8], max: usize) -> Option<Vec<u8>> {
         let b = data[i];
         if in_str {
             if b == b'\\' {
-                i += 1;
+                if data.get(i + 1) == Some(&b'u') && skipping.is_none() {
+                    if let Some(v) = hex4(i + 2) {
+                        let paired = (0xD800..=0xDBFF).contains(&v)
+                            && data.get(i + 6..i + 8) == Some(&b"\\u"[..])
+                            && hex4(i + 8).is_some_and(|w| (0xDC00..=0xDFFF).contains(&w));
+                        if paired {
+                            i += 12;
+                            continue;
+                        }
+                        if (0xD800..=0xDFFF).contains(&v) {
+                            put(&mut out, &mut copied, i, i + 6, b"\\ufffd");
+                        }
+                        i += 6;
+                        continue;
+                    }
+                }
+                i += 2;
+                continue;
             } else if b == b'"' {
                 in_str = false;
+            } else if b == 0xED
+                && skipping.is_none()
+                && data.get(i + 1).is_some_and(|c| (0xA0..=0xBF).contains(c))
+                && data.get(i + 2).is_some_and(|c| (0x80..=0xBF).contains(c))
+            {
+                put(&mut out, &mut copied, i, i + 3, "\u{fffd}".as_bytes());
+                i += 3;
+                continue;
             }
-        } else if b == b'"' {
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
             in_str = true;
         } else if let Some((start, d)) = skipping.as_mut() {
             if b == b'[' || b == b'{' {
@@ -133,43 +203,100 @@ pub fn shallow(data: &[u8], max: usize) -> Option<Vec<u8>> {
             } else if b == b']' || b == b'}' {
                 *d -= 1;
                 if *d == 0 {
-                    let o = out.get_or_insert_with(Vec::new);
-                    o.extend_from_slice(&data[copied..*start]);
-                    o.extend_from_slice(b"null");
-                    copied = i + 1;
+                    let start = *start;
                     skipping = None;
+                    put(&mut out, &mut copied, start, i + 1, b"null");
                 }
             }
         } else if (b == b'[' || b == b'{') && depth == max {
             skipping = Some((i, 1));
+            deep = true;
         } else if b == b'[' || b == b'{' {
             depth += 1;
         } else if b == b']' || b == b'}' {
             depth = depth.saturating_sub(1);
+        } else if let Some(w) = [&b"-Infinity"[..], b"Infinity", b"NaN"]
+            .into_iter()
+            .find(|w| data[i..].starts_with(w))
+        {
+            put(&mut out, &mut copied, i, i + w.len(), b"null");
+            i += w.len();
+            continue;
+        } else if b == b'-' || b.is_ascii_digit() {
+            let end = i + data[i..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E'))
+                .count();
+            let infinite = std::str::from_utf8(&data[i..end])
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok())
+                .is_some_and(f64::is_infinite);
+            if infinite {
+                put(&mut out, &mut copied, i, end, b"null");
+            }
+            i = end;
+            continue;
         }
         i += 1;
     }
-    if let Some(o) = out.as_mut() {
+    out.map(|mut o| {
         o.extend_from_slice(&data[copied.min(data.len())..]);
-    }
-    out
+        (o, deep)
+    })
 }
 
-/// `serde_json::from_slice` of `data`, read again through [`shallow`] when it fails by its
-/// nesting bound; the flag says whether values deeper than [`MAX_DEPTH`] were read as `null`
-/// (report it with [`report_deep`]).
-pub fn from_slice_shallow<T: serde::de::DeserializeOwned>(
-    data: &[u8],
-) -> (Result<T, serde_json::Error>, bool) {
-    match serde_json::from_slice::<T>(data) {
-        Err(e) if e.to_string().contains("recursion limit") => match shallow(data, MAX_DEPTH) {
-            Some(fixed) => match serde_json::from_slice::<T>(&fixed) {
-                Ok(v) => (Ok(v), true),
-                Err(_) => (Err(e), false),
-            },
-            None => (Err(e), false),
+/// A JSON document read as Python's `json` reads it ([`from_python`]).
+pub struct Parsed<'a, T> {
+    /// The value, or serde_json's error on the document as given.
+    pub value: Result<T, serde_json::Error>,
+    /// Whether values nested deeper than [`MAX_DEPTH`] were read as `null` (report it with
+    /// [`report_deep`]).
+    pub deep: bool,
+    /// The text that was parsed: decoded as `json.loads` decodes bytes, and rewritten by
+    /// [`python_rewrite`] when serde_json refused it as given.
+    text: std::borrow::Cow<'a, [u8]>,
+}
+
+impl<T> Parsed<'_, T> {
+    /// The first duplicated key of the document as it was read ([`duplicate_key`]).
+    pub fn duplicate(&self) -> Option<Duplicate> {
+        duplicate_key(&self.text)
+    }
+}
+
+/// The one reader of scanned JSON that a Python loader reads with `json`: `data` decoded as
+/// `json.loads` decodes bytes ([`python_json_text`]), parsed by serde_json, and when that fails
+/// parsed again after [`python_rewrite`] (lone surrogates, non-finite numbers, nesting past
+/// [`MAX_DEPTH`]). So a document Python reads is never dropped for a strictness of ours. The
+/// error is the first parse's.
+pub fn from_python<T: serde::de::DeserializeOwned>(data: &[u8]) -> Parsed<'_, T> {
+    use std::borrow::Cow;
+    let text = python_json_text(data).unwrap_or(Cow::Borrowed(data));
+    match serde_json::from_slice::<T>(&text) {
+        Ok(v) => Parsed {
+            value: Ok(v),
+            deep: false,
+            text,
         },
-        other => (other, false),
+        Err(e) => match python_rewrite(&text, MAX_DEPTH) {
+            Some((fixed, deep)) => match serde_json::from_slice::<T>(&fixed) {
+                Ok(v) => Parsed {
+                    value: Ok(v),
+                    deep,
+                    text: Cow::Owned(fixed),
+                },
+                Err(_) => Parsed {
+                    value: Err(e),
+                    deep: false,
+                    text,
+                },
+            },
+            None => Parsed {
+                value: Err(e),
+                deep: false,
+                text,
+            },
+        },
     }
 }
 
@@ -352,18 +479,62 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shallow_reads_deep_values_as_null() {
+    fn rewrite_reads_deep_values_as_null() {
         let deep = format!(
             "{{\"pad\": {}1{}, \"s\": \"[[\\\"\", \"k\": [1, {{\"a\": 2}}]}}",
             "[".repeat(150),
             "]".repeat(150)
         );
-        let fixed = shallow(deep.as_bytes(), 3).expect("rewritten");
+        let (fixed, deep) = python_rewrite(deep.as_bytes(), 3).expect("rewritten");
+        assert!(deep);
         let v: serde_json::Value = serde_json::from_slice(&fixed).expect("parses");
         assert_eq!(v["k"][1]["a"], 2);
         assert_eq!(v["s"], "[[\"");
         assert_eq!(v["pad"][0][0], serde_json::Value::Null);
-        assert_eq!(shallow(b"{\"a\": [1]}", 3), None);
+        assert_eq!(python_rewrite(b"{\"a\": [1]}", 3), None);
+    }
+
+    /// What Python's `json.loads` accepts and serde_json refuses (tester t29 K9).
+    #[test]
+    fn reads_what_python_reads() {
+        let read = |doc: &[u8]| -> serde_json::Value {
+            from_python::<serde_json::Value>(doc)
+                .value
+                .expect("Python reads it")
+        };
+        // Lone surrogates, escaped (high, low, high before a non-surrogate) or raw UTF-8.
+        let v = read(br#"{"a": "x\ud800", "b": "\udfff", "c": "\uD83D\u0041", "k": 1}"#);
+        assert_eq!(v["a"], "x\u{fffd}");
+        assert_eq!(v["b"], "\u{fffd}");
+        assert_eq!(v["c"], "\u{fffd}A");
+        assert_eq!(v["k"], 1);
+        let v = read(b"{\"a\": \"\xed\xa0\x80\", \"k\": 1}");
+        assert_eq!(v["a"], "\u{fffd}");
+        // A pair stays a pair; an escaped backslash before `u` is no escape.
+        let v = read(br#"{"a": "\ud83d\ude00", "b": "\\ud800", "c": "\ud800"}"#);
+        assert_eq!(v["a"], "\u{1f600}");
+        assert_eq!(v["b"], "\\ud800");
+        // Non-finite numbers, in and out of f64 range; strings holding them stay.
+        let v = read(br#"{"a": 1e400, "b": -1E+999, "c": NaN, "d": -Infinity, "e": "1e400 NaN", "f": 2.5, "g": 1e308}"#);
+        assert_eq!(v["a"], serde_json::Value::Null);
+        assert_eq!(v["b"], serde_json::Value::Null);
+        assert_eq!(v["c"], serde_json::Value::Null);
+        assert_eq!(v["d"], serde_json::Value::Null);
+        assert_eq!(v["e"], "1e400 NaN");
+        assert_eq!(v["f"], 2.5);
+        assert_eq!(v["g"], 1e308);
+        let big = format!("{{\"n\": {}, \"k\": 1}}", "9".repeat(400));
+        assert_eq!(read(big.as_bytes())["k"], 1);
+        // Still refused, as Python refuses it.
+        assert!(from_python::<serde_json::Value>(br#"{"a": 'x'}"#)
+            .value
+            .is_err());
+        assert!(from_python::<serde_json::Value>(br#"{"a": +1}"#)
+            .value
+            .is_err());
+        // A duplicate behind a lone surrogate is still found.
+        let p = from_python::<serde_json::Value>(br#"{"x": "\ud800", "a": 1, "a": 2}"#);
+        assert_eq!(p.duplicate().map(|d| d.key), Some("a".to_string()));
     }
 
     #[test]
@@ -389,9 +560,10 @@ mod tests {
             let got = python_json_text(&bytes).expect("decodes");
             assert_eq!(std::str::from_utf8(&got).expect("utf-8"), doc);
         }
-        // Odd UTF-16, an unpaired surrogate: no text.
+        // Odd UTF-16: no text. An unpaired surrogate passes (`surrogatepass`).
         assert!(python_json_text(&[0xff, 0xfe, b'{']).is_none());
-        assert!(python_json_text(&[0xff, 0xfe, 0x00, 0xd8, b'}', 0]).is_none());
+        let got = python_json_text(&[0xff, 0xfe, 0x00, 0xd8, b'}', 0]).expect("decodes");
+        assert_eq!(&got[..], "\u{fffd}}".as_bytes());
     }
 
     #[test]

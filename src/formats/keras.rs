@@ -115,6 +115,28 @@ const DANGEROUS_MODULES: &[&str] = &[
     "marshal",
 ];
 
+/// Whether `url` is an `https` URL of a model on TF-Hub or Kaggle Models, the hub
+/// `tensorflow_hub` resolves handles from (the host read as a URL parser reads it: after any
+/// `user@`, before any port; a backslash in the authority is refused).
+fn hub_model_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.contains('\\') {
+        return false;
+    }
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    let path = &rest[end..];
+    match host.as_str() {
+        "tfhub.dev" => true,
+        "www.kaggle.com" | "kaggle.com" => path.starts_with("/models/"),
+        _ => false,
+    }
+}
+
 fn first_component(module: &str) -> &str {
     module.split('.').next().unwrap_or(module)
 }
@@ -143,25 +165,28 @@ pub fn analyse_json(ctx: &mut Ctx, data: &[u8], loc: &Location, facts_at: &Locat
         );
         return;
     }
-    let value = match parse(data) {
-        Ok((v, dup)) => {
+    // Read as Python's `json` reads it (Keras 3 `json.loads`, tf.keras the `model_config`
+    // attribute): lone surrogates, `NaN`, `1e400` and deep padding do not stop the reading.
+    let parsed = json::from_python::<Value>(data);
+    let dup = parsed.duplicate();
+    let value = match parsed.value {
+        Ok(v) => {
             // Keras reads the last of two equal keys, as airlock does; another reader of the
             // config may take the first (a layer's class hidden behind its duplicate).
             if let Some(dup) = dup {
                 ctx.emit(json::duplicate_finding(loc, &dup, "the Keras config"));
             }
+            if parsed.deep {
+                // Python's json goes deeper than serde_json, so the config still loads. A model
+                // graph has no use for that depth but hiding what is inside it.
+                ctx.limit_at(
+                    Severity::High,
+                    loc,
+                    &format!("Keras config nested deeper than {} levels", json::MAX_DEPTH),
+                    "the values below that depth (the config above it was analysed)",
+                );
+            }
             v
-        }
-        Err(e) if e.to_string().contains("recursion limit") => {
-            // serde_json stops at 128 levels; Python's json goes deeper, so the config may still
-            // load. A model graph has no use for that depth but hiding what is inside it.
-            ctx.limit_at(
-                Severity::High,
-                loc,
-                "Keras config nested deeper than 128 levels",
-                "the whole config",
-            );
-            return;
         }
         Err(e) => {
             ctx.emit(
@@ -297,69 +322,6 @@ pub fn analyse_metadata(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
     Format::KerasMetadata
 }
 
-/// Parse as Python's `json` does: it also accepts `NaN`, `Infinity` and `-Infinity`, which
-/// `json.dumps` writes for such floats; they are read as null on a second try.
-/// The first duplicated key (`json-duplicate-key`) is found in the same bytes.
-///
-/// The bytes are decoded first as `json.loads` decodes bytes ([`json::python_json_text`]: a
-/// UTF-16 or UTF-32 config, or one with a byte-order mark, is read by Keras as any other).
-fn parse(data: &[u8]) -> Result<(Value, Option<json::Duplicate>), serde_json::Error> {
-    let text = json::python_json_text(data);
-    let data: &[u8] = text.as_deref().unwrap_or(data);
-    match serde_json::from_slice(data) {
-        Ok(v) => Ok((v, json::duplicate_key(data))),
-        Err(e) if e.is_syntax() => {
-            let fixed = replace_non_finite(data);
-            if fixed.len() == data.len() && fixed == data {
-                return Err(e);
-            }
-            let v = serde_json::from_slice(&fixed).map_err(|_| e)?;
-            Ok((v, json::duplicate_key(&fixed)))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// `NaN`, `Infinity`, `-Infinity` outside strings become `null`.
-fn replace_non_finite(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut in_str = false;
-    let mut i = 0;
-    while i < data.len() {
-        let b = data[i];
-        if in_str {
-            out.push(b);
-            if b == b'\\' {
-                if let Some(&n) = data.get(i + 1) {
-                    out.push(n);
-                }
-                i += 2;
-                continue;
-            }
-            if b == b'"' {
-                in_str = false;
-            }
-            i += 1;
-            continue;
-        }
-        if b == b'"' {
-            in_str = true;
-        }
-        let rest = &data[i..];
-        let word = [&b"-Infinity"[..], b"Infinity", b"NaN"]
-            .into_iter()
-            .find(|w| rest.starts_with(w));
-        if let Some(w) = word {
-            out.extend_from_slice(b"null");
-            i += w.len();
-            continue;
-        }
-        out.push(b);
-        i += 1;
-    }
-    out
-}
-
 struct Walk<'a> {
     loc: &'a Location,
     layers: BTreeMap<String, u64>,
@@ -415,6 +377,7 @@ impl Walk<'_> {
                     }
                 }
                 if !in_lambda {
+                    self.model_handle(map, pointer);
                     self.file_config(map, pointer);
                     self.external(map, pointer);
                 }
@@ -531,6 +494,49 @@ impl Walk<'_> {
                     truncate_chars(target, 120)
                 ))
                 .evidence(truncate_chars(target, 200))
+                .build(),
+        );
+    }
+
+    /// A layer whose config names another model that Keras fetches and loads when it builds
+    /// the layer, judged as that load (tester t29 K6): TF-Hub's `KerasLayer` (`handle`, the
+    /// documented `custom_objects={'KerasLayer': hub.KerasLayer}` pattern, and the `.keras`
+    /// form from `tensorflow_hub.keras_layer`) downloads the handle (`hub.resolve`) and loads it
+    /// as a SavedModel, whose graph then runs, as `TFSMLayer` loads its `filepath`. A handle on
+    /// the hub itself (`https://tfhub.dev/…`, `https://www.kaggle.com/models/…`) is low, a
+    /// dependency named for the record; any other URL (`http:`, `gs:`, `file:`, another host)
+    /// or a local path (resolved from wherever the loader runs, outside the model) is high.
+    fn model_handle(&mut self, map: &serde_json::Map<String, Value>, pointer: &str) {
+        let Some(class) = map.get("class_name").and_then(Value::as_str) else {
+            return;
+        };
+        if class.rsplit('.').next() != Some("KerasLayer") {
+            return;
+        }
+        let Some(handle) = map
+            .get("config")
+            .and_then(|c| c.get("handle"))
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|h| !h.is_empty())
+        else {
+            return;
+        };
+        let (severity, where_) = if hub_model_url(handle) {
+            (Severity::Low, "a model on TF-Hub / Kaggle Models")
+        } else if handle.contains("://") {
+            (Severity::High, "a model at a URL outside TF-Hub")
+        } else {
+            (Severity::High, "a model at a local path outside this file")
+        };
+        self.findings.push(
+            Finding::builder(&r::keras_unsafe_function::RULE, self.at(pointer))
+                .severity(severity)
+                .message(format!(
+                    "KerasLayer loads {where_} ({}) as a TensorFlow SavedModel when the layer is built; its graph runs when the model is called",
+                    truncate_chars(handle, 120)
+                ))
+                .evidence(truncate_chars(&format!("{class}.handle = {handle:?}"), 200))
                 .build(),
         );
     }
@@ -654,10 +660,35 @@ mod tests {
 
     #[test]
     fn non_finite_numbers_are_read_as_null() {
-        let (v, _) = parse(br#"{"a": NaN, "b": "NaN", "c": -Infinity}"#).expect("parses");
+        let v: Value = json::from_python(br#"{"a": NaN, "b": "NaN", "c": -Infinity}"#)
+            .value
+            .expect("parses");
         assert!(v["a"].is_null());
         assert_eq!(v["b"], "NaN");
         assert!(v["c"].is_null());
+    }
+
+    #[test]
+    fn hub_urls_are_read_as_urls() {
+        for ok in [
+            "https://tfhub.dev/google/imagenet/mobilenet_v2_100_224/feature_vector/5",
+            "https://www.kaggle.com/models/google/mobilenet-v2/TensorFlow2/100-224-feature-vector/2",
+            "https://TFHUB.dev:443/google/x/1?tf-hub-format=compressed",
+        ] {
+            assert!(hub_model_url(ok), "{ok}");
+        }
+        for bad in [
+            "http://tfhub.dev/google/x/1",
+            "https://tfhub.dev@evil.example.invalid/x",
+            "https://tfhub.dev.example.invalid/x",
+            "https://evil.example.invalid/tfhub.dev/x",
+            "https://www.kaggle.com/datasets/x",
+            "https://tfhub.dev\\@evil.example.invalid/x",
+            "gs://bucket/model",
+            "/tmp/model",
+        ] {
+            assert!(!hub_model_url(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod pickle;
 pub mod pins;
 pub mod protobuf;
 pub mod pyc;
+pub mod pyliteral;
 pub mod pypkg;
 pub mod python;
 pub mod python_layout;
@@ -423,7 +424,7 @@ pub fn sniff(data: &[u8]) -> Format {
     if head.starts_with(b"GGUF") {
         return Format::Gguf;
     }
-    if head.starts_with(b"\x89HDF\r\n\x1a\n") {
+    if head.starts_with(hdf5::MAGIC) {
         return Format::Hdf5;
     }
     if head.starts_with(b"\x7fELF")
@@ -476,6 +477,12 @@ pub fn sniff(data: &[u8]) -> Format {
     // 64 KiB (the longest comment) only for files that are not text.
     if zip::has_eocd_at_end(data) {
         return Format::Zip;
+    }
+    // libhdf5 finds the superblock after a user block of 512, 1024, 2048, … bytes: text or
+    // unknown bytes in front of it are such a block (a file whose first bytes are another format
+    // is read as HDF5 too, by `analyse::polyglot`).
+    if hdf5::superblock_offset(data).is_some() {
+        return Format::Hdf5;
     }
     if looks_like_text(data) {
         if python_script(data) {

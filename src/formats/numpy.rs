@@ -3,33 +3,220 @@
 //! Source: NEP 1 and `numpy/lib/format.py` (versions 1.0, 2.0 and 3.0 of the format).
 
 use crate::analyse::Ctx;
-use crate::finding::{plural, Finding, Location, Span};
+use crate::finding::{plural, truncate_chars, Finding, Location, Span};
+use crate::formats::pyliteral::{self, Py};
 use crate::formats::Format;
 use crate::rules::numpy as r;
 
-/// True when the `.npy` header in `head` declares an object dtype (its data is a pickle).
-pub fn is_object(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(&head[..head.len().min(64 * 1024)]);
-    field(&text, "descr").is_some_and(|d| object_descr(&d))
+/// What a header's dtype makes of the array data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Holds {
+    /// Numbers, text or records of them: NumPy reads the data as bytes.
+    Plain,
+    /// The reader could not tell (a string it could not decode exactly, a header that is no
+    /// literal it reads): taken as objects, so the data is analysed as the pickle it may be.
+    Unsure,
+    /// Objects (`dtype.hasobject`): `np.load(allow_pickle=True)` unpickles the data.
+    Objects,
 }
 
-/// True when a header's `descr` (a Python literal, as `numpy.lib.format.descr_to_dtype` reads
-/// it) makes a dtype that holds objects, so that NumPy reads the data with `pickle`
-/// (`dtype.hasobject`): a type string whose code, after an optional byte-order character
-/// (`<`, `>`, `=`, `|`), is `O` (`'O'`, `'<O'`, `'|O8'`) or names `object` (`'object'`,
-/// `'object_'`); a structured dtype (a list of `(name, type[, shape])` fields) with such a field
-/// at any depth; a subarray `(type, shape)` of one. A `descr` that does not parse as such a
-/// literal counts as an object dtype when any string in it is an object type code, so a spelling
-/// airlock does not model errs towards analysing the data as a pickle.
-fn object_descr(descr: &str) -> bool {
-    let mut p = Literal {
-        s: descr.as_bytes(),
-        at: 0,
-        depth: 0,
-    };
-    match p.value() {
-        Some(v) if p.rest_is_blank() => object_dtype(&v),
-        _ => quoted(descr).iter().any(|s| object_code(s)),
+/// A `.npy` file's header as NumPy reads it.
+struct Header {
+    /// The header text (decoded as NumPy decodes it: Latin-1 for versions 1 and 2, UTF-8 for 3).
+    text: String,
+    /// Where the array data starts.
+    body_start: usize,
+    /// The header evaluated as `ast.literal_eval` does, or why it is no literal.
+    value: Result<Py, String>,
+}
+
+impl Header {
+    /// The header of the `.npy` file starting `data`, or why it cannot be read.
+    fn read(data: &[u8]) -> Result<Header, String> {
+        let &major = data.get(6).ok_or("file ends inside the magic")?;
+        let (hlen, start) = match major {
+            1 => (
+                u64::from(u16::from_le_bytes(
+                    data.get(8..10)
+                        .ok_or("file ends inside the header length")?
+                        .try_into()
+                        .map_err(|_| "header length")?,
+                )),
+                10usize,
+            ),
+            2 | 3 => (
+                u64::from(u32::from_le_bytes(
+                    data.get(8..12)
+                        .ok_or("file ends inside the header length")?
+                        .try_into()
+                        .map_err(|_| "header length")?,
+                )),
+                12usize,
+            ),
+            v => return Err(format!("unknown format version {v}")),
+        };
+        let header = data
+            .get(start..start + hlen as usize)
+            .filter(|_| hlen <= data.len() as u64)
+            .ok_or_else(|| {
+                format!(
+                    "header length {hlen} exceeds the file ({})",
+                    plural(data.len(), "byte")
+                )
+            })?;
+        // `numpy/lib/_format_impl.py` `_read_array_header`: `header.decode(encoding)`.
+        let text: String = if major == 3 {
+            String::from_utf8_lossy(header).into_owned()
+        } else {
+            header.iter().map(|&b| char::from(b)).collect()
+        };
+        let value = pyliteral::literal_eval(&text);
+        Ok(Header {
+            text,
+            body_start: start + hlen as usize,
+            value,
+        })
+    }
+
+    /// The header's `descr` (the last of two, as a Python dict keeps), if it is a dict with one.
+    fn descr(&self) -> Option<&Py> {
+        self.value.as_ref().ok()?.get("descr")
+    }
+
+    /// What the dtype makes of the data: a header that is no literal, or a dict without a
+    /// `descr` (its key may be spelled in a way the reader did not decode), fails closed.
+    fn holds(&self) -> Holds {
+        self.descr().map_or(Holds::Unsure, dtype_holds)
+    }
+
+    /// Why NumPy refuses the header (`_read_array_header`), if it does: not a literal, not a
+    /// dict, keys other than exactly `descr`, `fortran_order` and `shape`, a shape that is no
+    /// tuple of ints, a `fortran_order` that is no bool.
+    fn refused(&self) -> Option<String> {
+        let v = match &self.value {
+            Err(why) => {
+                return Some(format!(
+                    "the header is not a Python literal ({why}): {}",
+                    truncate_chars(self.text.trim_end(), 120)
+                ))
+            }
+            Ok(v) => v,
+        };
+        let Py::Dict(pairs) = v else {
+            return Some(format!(
+                "the header is not a dict: {}",
+                truncate_chars(self.text.trim_end(), 120)
+            ));
+        };
+        let mut keys: Vec<String> = pairs
+            .iter()
+            .map(|(k, _)| match k {
+                Py::Str { text, .. } => text.clone(),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        keys.sort();
+        keys.dedup();
+        if keys != ["descr", "fortran_order", "shape"] {
+            return Some(format!(
+                "header keys {keys:?}, not exactly descr, fortran_order and shape"
+            ));
+        }
+        if self.dims().is_none() {
+            return Some(format!(
+                "shape {} is not a tuple of ints",
+                truncate_chars(&format!("{:?}", v.get("shape")), 80)
+            ));
+        }
+        if !matches!(v.get("fortran_order"), Some(Py::Bool(_))) {
+            return Some("fortran_order is not a bool".into());
+        }
+        None
+    }
+
+    /// The shape's dimensions, when it is a tuple of non-negative ints.
+    fn dims(&self) -> Option<Vec<u64>> {
+        match self.value.as_ref().ok()?.get("shape")? {
+            Py::Tuple(items) => items
+                .iter()
+                .map(|d| d.as_int().and_then(|v| u64::try_from(v).ok()))
+                .collect(),
+            _ => None,
+        }
+    }
+
+    /// The plain dtype code (`'<f4'`) when `descr` is one exactly decoded string.
+    fn code(&self) -> Option<&str> {
+        match self.descr()? {
+            Py::Str { text, exact: true } => Some(text),
+            _ => None,
+        }
+    }
+}
+
+/// True when the `.npy` header in `head` declares an object dtype (its data is a pickle) or
+/// one airlock cannot tell from an object dtype, or cannot be read from `head` (fail closed:
+/// the whole member is read and its data analysed).
+pub fn is_object(head: &[u8]) -> bool {
+    Header::read(head).map_or(true, |h| h.holds() != Holds::Plain)
+}
+
+/// What a `descr` (a Python literal, as `numpy.lib.format.descr_to_dtype` reads it) makes of the
+/// data: objects when NumPy would read it with `pickle` (`dtype.hasobject`): a type string whose
+/// code, after an optional byte-order character (`<`, `>`, `=`, `|`), is `O` (`'O'`, `'<O'`,
+/// `'|O8'`) or names `object` (`'object'`, `'object_'`); a subarray `(type, shape)` of one; a
+/// structured dtype whose fields (`descr_to_dtype` iterates the `descr` and unpacks each field
+/// into `name, type[, shape]`: a tuple, a list, or a string of two or three characters, whose
+/// second is the type) hold one at any depth. A string not decoded exactly, or fields of
+/// unordered containers (a set, whose second element is not known), are [`Holds::Unsure`].
+fn dtype_holds(v: &Py) -> Holds {
+    match v {
+        Py::Str { text, exact } => {
+            if object_code(text) {
+                Holds::Objects
+            } else if *exact {
+                Holds::Plain
+            } else {
+                Holds::Unsure
+            }
+        }
+        // A subarray: (base type, shape).
+        Py::Tuple(items) => items.first().map_or(Holds::Plain, dtype_holds),
+        Py::List(fields) | Py::Set(fields) => {
+            fields.iter().map(field_holds).max().unwrap_or(Holds::Plain)
+        }
+        // A dict iterates its keys.
+        Py::Dict(pairs) => pairs
+            .iter()
+            .map(|(k, _)| field_holds(k))
+            .max()
+            .unwrap_or(Holds::Plain),
+        // `descr_to_dtype` refuses the rest.
+        _ => Holds::Plain,
+    }
+}
+
+/// One field of a structured `descr`, unpacked as `name, type[, shape]`.
+fn field_holds(f: &Py) -> Holds {
+    match f {
+        Py::Tuple(parts) | Py::List(parts) if (2..=3).contains(&parts.len()) => {
+            dtype_holds(&parts[1])
+        }
+        Py::Str { text, exact } if (2..=3).contains(&text.chars().count()) => {
+            let second = text.chars().nth(1).map(String::from).unwrap_or_default();
+            dtype_holds(&Py::Str {
+                text: second,
+                exact: *exact,
+            })
+        }
+        // Order unknown: any part that may be objects makes the field unsure.
+        Py::Set(parts) if (2..=3).contains(&parts.len()) => parts
+            .iter()
+            .map(dtype_holds)
+            .max()
+            .map_or(Holds::Plain, |h| h.min(Holds::Unsure)),
+        Py::Dict(pairs) if (2..=3).contains(&pairs.len()) => dtype_holds(&pairs[1].0),
+        _ => Holds::Plain,
     }
 }
 
@@ -63,161 +250,19 @@ fn object_code(s: &str) -> bool {
     })
 }
 
-fn object_dtype(v: &Lit) -> bool {
-    match v {
-        Lit::Str(s) => object_code(s),
-        // A subarray: (base type, shape).
-        Lit::Tuple(items) => items.first().is_some_and(object_dtype),
-        // Structured: fields (name, type[, shape]); the name may be a (title, name) pair.
-        Lit::List(fields) => fields.iter().any(|f| match f {
-            Lit::Tuple(parts) => parts.get(1).is_some_and(object_dtype),
-            _ => false,
-        }),
-        Lit::Other => false,
-    }
-}
-
-/// Every quoted string in `text`.
-fn quoted(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut open: Option<(char, usize)> = None;
-    for (i, c) in text.char_indices() {
-        match open {
-            Some((q, start)) if c == q => {
-                out.push(&text[start..i]);
-                open = None;
-            }
-            Some(_) => {}
-            None if c == '\'' || c == '"' => open = Some((c, i + 1)),
-            None => {}
-        }
-    }
-    out
-}
-
-/// A Python literal of the kinds a `descr` holds.
-enum Lit {
-    Str(String),
-    List(Vec<Lit>),
-    Tuple(Vec<Lit>),
-    /// A number or anything else that is neither a string nor a container.
-    Other,
-}
-
-/// Most nested containers in a `descr` (NumPy's own headers nest a few levels).
-const MAX_DESCR_DEPTH: u32 = 32;
-
-/// A recursive-descent reader of [`Lit`]s, bounded by [`MAX_DESCR_DEPTH`].
-struct Literal<'a> {
-    s: &'a [u8],
-    at: usize,
-    depth: u32,
-}
-
-impl Literal<'_> {
-    fn blank(&mut self) {
-        while self.s.get(self.at).is_some_and(u8::is_ascii_whitespace) {
-            self.at += 1;
-        }
-    }
-
-    fn rest_is_blank(&mut self) -> bool {
-        self.blank();
-        self.at == self.s.len()
-    }
-
-    fn value(&mut self) -> Option<Lit> {
-        self.blank();
-        match *self.s.get(self.at)? {
-            q @ (b'\'' | b'"') => {
-                let start = self.at + 1;
-                let len = self.s.get(start..)?.iter().position(|&c| c == q)?;
-                self.at = start + len + 1;
-                Some(Lit::Str(
-                    String::from_utf8_lossy(&self.s[start..start + len]).into_owned(),
-                ))
-            }
-            open @ (b'[' | b'(') => {
-                let close = if open == b'[' { b']' } else { b')' };
-                self.depth += 1;
-                if self.depth > MAX_DESCR_DEPTH {
-                    return None;
-                }
-                self.at += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.blank();
-                    if self.s.get(self.at) == Some(&close) {
-                        self.at += 1;
-                        break;
-                    }
-                    items.push(self.value()?);
-                    self.blank();
-                    match self.s.get(self.at) {
-                        Some(b',') => self.at += 1,
-                        Some(&c) if c == close => {}
-                        _ => return None,
-                    }
-                }
-                self.depth -= 1;
-                Some(if open == b'[' {
-                    Lit::List(items)
-                } else {
-                    Lit::Tuple(items)
-                })
-            }
-            _ => {
-                let start = self.at;
-                while self.s.get(self.at).is_some_and(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.' | b'_')
-                }) {
-                    self.at += 1;
-                }
-                // `ast.literal_eval` reads numbers and the constants True, False and None;
-                // any other name (`__import__`) is no literal.
-                let word = &self.s[start..self.at];
-                let literal = word
-                    .first()
-                    .is_some_and(|c| c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.'))
-                    || matches!(word, b"True" | b"False" | b"None");
-                (self.at > start && literal).then_some(Lit::Other)
-            }
-        }
-    }
-}
-
 /// The offset where the array data of a non-object `.npy` ends (header plus itemsize × shape),
 /// from its first bytes; `None` when the header cannot be read or the size is unknown.
 pub fn data_end(head: &[u8]) -> Option<u64> {
-    let (hlen, start) = match head.get(6)? {
-        1 => (
-            u64::from(u16::from_le_bytes(head.get(8..10)?.try_into().ok()?)),
-            10u64,
-        ),
-        2 | 3 => (
-            u64::from(u32::from_le_bytes(head.get(8..12)?.try_into().ok()?)),
-            12u64,
-        ),
-        _ => return None,
-    };
-    let header = head.get(start as usize..usize::try_from(start + hlen).ok()?)?;
-    let text = String::from_utf8_lossy(header);
-    let descr = field(&text, "descr")?;
-    if object_descr(&descr) {
+    let h = Header::read(head).ok()?;
+    if h.holds() != Holds::Plain {
         return None;
     }
-    let code = descr.trim_matches(|c| c == '\'' || c == '"');
-    let item = crate::formats::pickle::itemsize(code)?;
-    let shape = field(&text, "shape")?;
-    let need = shape
-        .trim_matches(|c| c == '(' || c == ')')
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .try_fold(item, |a, s| {
-            a.checked_mul(s.trim_end_matches('L').parse::<u64>().ok()?)
-        })?;
-    (start + hlen).checked_add(need)
+    let item = crate::formats::pickle::itemsize(h.code()?)?;
+    let need = h
+        .dims()?
+        .into_iter()
+        .try_fold(item, |a, d| a.checked_mul(d))?;
+    (h.body_start as u64).checked_add(need)
 }
 
 /// Analyse an `.npy` file; `total` is its real size (bytes), which may exceed `data.len()` when
@@ -236,81 +281,44 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
             .build(),
         );
     };
-    let Some(&major) = data.get(6) else {
-        bad(ctx, "file ends inside the magic".into());
-        return Format::Npy;
-    };
-    let (hlen, start) = match major {
-        1 => match data.get(8..10) {
-            Some(b) => (u64::from(u16::from_le_bytes([b[0], b[1]])), 10usize),
-            None => {
-                bad(ctx, "file ends inside the header length".into());
-                return Format::Npy;
-            }
-        },
-        2 | 3 => match data.get(8..12) {
-            Some(b) => (
-                u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-                12usize,
-            ),
-            None => {
-                bad(ctx, "file ends inside the header length".into());
-                return Format::Npy;
-            }
-        },
-        v => {
-            bad(ctx, format!("unknown format version {v}"));
+    let header = match Header::read(data) {
+        Ok(h) => h,
+        Err(why) => {
+            bad(ctx, why);
             return Format::Npy;
         }
     };
-    let Some(header) = data
-        .get(start..start + hlen as usize)
-        .filter(|_| hlen <= data.len() as u64)
-    else {
-        bad(
-            ctx,
-            format!(
-                "header length {hlen} exceeds the file ({})",
-                plural(data.len(), "byte")
-            ),
-        );
-        return Format::Npy;
-    };
-    let text = String::from_utf8_lossy(header);
-    let body_start = start + hlen as usize;
-    let Some(descr) = field(&text, "descr") else {
-        bad(
-            ctx,
-            format!(
-                "no 'descr' in header {:?}",
-                crate::finding::truncate_chars(&text, 120)
-            ),
-        );
-        return Format::Npy;
-    };
-    // `numpy.lib.format` reads the header with `ast.literal_eval`: a `descr` that is no
-    // literal (`__import__('os').system(…)`) makes `np.load` refuse the file; written so on
-    // purpose, it is bait for a reader that evaluates the header.
-    let mut p = Literal {
-        s: descr.as_bytes(),
-        at: 0,
-        depth: 0,
-    };
-    if !(p.value().is_some() && p.rest_is_blank()) {
-        bad(
-            ctx,
-            format!(
-                "'descr' is not a Python literal: {}",
-                crate::finding::truncate_chars(&descr, 120)
-            ),
-        );
+    // `numpy.lib.format` reads the header with `ast.literal_eval`: a header that is no literal
+    // (`__import__('os').system(…)`) makes `np.load` refuse the file; written so on purpose, it
+    // is bait for a reader that evaluates the header.
+    if let Some(why) = header.refused() {
+        bad(ctx, why);
     }
-    let object = object_descr(&descr);
-    if object {
+    let body_start = header.body_start;
+    let holds = header.holds();
+    if holds != Holds::Plain {
+        let descr = header.descr().map_or_else(
+            || "no 'descr' the reader could decode".to_string(),
+            |d| format!("descr {}", truncate_chars(&d.to_string(), 160)),
+        );
+        let (message, evidence) = if holds == Holds::Objects {
+            (
+                "object array: np.load(allow_pickle=True) unpickles its data".to_string(),
+                descr,
+            )
+        } else {
+            (
+                "dtype airlock could not decode: analysed as an object array, whose data np.load(allow_pickle=True) unpickles".to_string(),
+                format!(
+                    "{descr} (header {})",
+                    truncate_chars(header.text.trim_end(), 160)
+                ),
+            )
+        };
         ctx.emit(
             Finding::builder(&r::numpy_object_array::RULE, loc.clone())
-                .message("object array: np.load(allow_pickle=True) unpickles its data")
-                .evidence(format!("descr {descr}"))
+                .message(message)
+                .evidence(evidence)
                 .build(),
         );
         // `np.load(allow_pickle=True)` unpickles the data whatever its first bytes: analysed
@@ -328,17 +336,10 @@ pub fn analyse(ctx: &mut Ctx, data: &[u8], total: u64, loc: &Location, depth: u3
         return Format::Npy;
     }
     // Check the data is as long as the header says.
-    let shape = field(&text, "shape").unwrap_or_default();
-    let code = descr.trim_matches(|c| c == '\'' || c == '"');
-    let item = crate::formats::pickle::itemsize(code);
-    let dims: Option<Vec<u64>> = shape
-        .trim_matches(|c| c == '(' || c == ')')
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| s.trim_end_matches('L').parse::<u64>().ok())
-        .collect();
-    if let (Some(item), Some(dims)) = (item, dims) {
+    let code = header.code();
+    let item = code.and_then(crate::formats::pickle::itemsize);
+    if let (Some(code), Some(item), Some(dims)) = (code, item, header.dims()) {
+        let shape = format!("{dims:?}");
         let need = dims.iter().try_fold(item, |a, &d| a.checked_mul(d));
         let have = total.max(data.len() as u64) - body_start as u64;
         match need {
@@ -397,32 +398,4 @@ fn trailing(ctx: &mut Ctx, tail: Option<&[u8]>, size: u64, at: u64, loc: &Locati
         let name = format!("<data after array at offset {at}>");
         ctx.nested(tail, &loc.member(name.clone()), &name, depth + 1);
     }
-}
-
-/// The source text of a header field's value: `'descr': '<f4'` → `'<f4'`.
-fn field(text: &str, key: &str) -> Option<String> {
-    let k = text
-        .find(&format!("'{key}'"))
-        .or_else(|| text.find(&format!("\"{key}\"")))?;
-    let rest = text[k + key.len() + 2..]
-        .trim_start()
-        .strip_prefix(':')?
-        .trim_start();
-    // The value ends at the comma that closes it at nesting depth 0.
-    let mut depth = 0i32;
-    let mut quote: Option<char> = None;
-    for (i, c) in rest.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']') => depth -= 1,
-            (None, '}') if depth == 0 => return Some(rest[..i].trim().to_string()),
-            (None, '}') => depth -= 1,
-            (None, ',') if depth == 0 => return Some(rest[..i].trim().to_string()),
-            _ => {}
-        }
-    }
-    None
 }

@@ -1013,7 +1013,10 @@ fn conda_meta_pin(
         );
         return Ok(Vec::new());
     }
-    let r: Record = serde_json::from_slice(data).map_err(|e| e.to_string())?;
+    // conda reads it with Python's `json`.
+    let r: Record = crate::formats::json::from_python(data)
+        .value
+        .map_err(|e| e.to_string())?;
     Ok(match (r.name, r.version) {
         (Some(name), Some(version)) if valid_name(&name) && !version.is_empty() => vec![Pin {
             line: find_line(text, "\"name\""),
@@ -2401,7 +2404,9 @@ pub fn analyse_list(ctx: &mut Ctx, format: Format, data: &[u8], loc: &Location) 
         }
         Format::PipfileLock => {
             // One parse for the indexes and the pins.
-            serde_json::from_str::<serde_json::Value>(&text)
+            // pipenv reads it with Python's `json`.
+            crate::formats::json::from_python::<serde_json::Value>(text.as_bytes())
+                .value
                 .map_err(|e| e.to_string())
                 .map(|value| {
                     pipfile_sources(ctx, &value, &text, loc);

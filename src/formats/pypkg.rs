@@ -1250,21 +1250,24 @@ pub fn analyse_host_file(ctx: &mut Ctx, kind: HostFile, data: &[u8], loc: &Locat
                 );
                 return;
             }
-            let spec = match serde_json::from_slice::<serde_json::Value>(data) {
-                Ok(v) => v,
-                // A kernel spec is a small flat object: one nested past the parser's bound hides
-                // its `argv` from the analysis, not from Jupyter.
-                Err(e) if e.to_string().contains("recursion limit") => {
-                    ctx.limit_at(
-                        Severity::High,
-                        loc,
-                        "a Jupyter kernel spec nested deeper than 128 levels",
-                        "its argv",
-                    );
-                    return;
-                }
-                Err(_) => return,
+            // Jupyter reads it with Python's `json`.
+            let parsed = crate::formats::json::from_python::<serde_json::Value>(data);
+            let Ok(spec) = parsed.value else {
+                return;
             };
+            if parsed.deep {
+                // A kernel spec is a small flat object: one nested past the bound may hide its
+                // `argv` from the analysis, not from Jupyter.
+                ctx.limit_at(
+                    Severity::High,
+                    loc,
+                    &format!(
+                        "a Jupyter kernel spec nested deeper than {} levels",
+                        crate::formats::json::MAX_DEPTH
+                    ),
+                    "its values below that depth",
+                );
+            }
             let Some(argv) = spec.get("argv").and_then(|a| a.as_array()) else {
                 return;
             };
@@ -1338,7 +1341,7 @@ fn jupyter_extensions(ctx: &mut Ctx, data: &[u8], loc: &Location) {
         );
         return;
     }
-    let Ok(v) = serde_json::from_slice::<serde_json::Value>(data) else {
+    let Ok(v) = crate::formats::json::from_python::<serde_json::Value>(data).value else {
         return;
     };
     let mut calls = Vec::new();

@@ -71,25 +71,29 @@ pub fn analyse_schema(ctx: &mut Ctx, data: &[u8], loc: &Location) {
         );
         return;
     }
-    let value: serde_json::Value = match serde_json::from_slice(data) {
+    // Read as skops reads it (`json.loads`): a lone surrogate or `1e400` does not hide a type.
+    let parsed = crate::formats::json::from_python::<serde_json::Value>(data);
+    let value = match parsed.value {
         Ok(v) => v,
-        Err(e) if e.to_string().contains("recursion limit") => {
-            // High: `json.load`, which skops uses, reads such depths, and real schemas are
-            // a few dozen levels deep.
-            ctx.limit_at(
-                crate::finding::Severity::High,
-                loc,
-                "JSON nesting deeper than 128 levels",
-                "the types the schema names",
-            );
-            return;
-        }
         // skops cannot load it either: nothing it names runs.
         Err(e) => {
             ctx.fact(loc, "skops.error", truncate_chars(&e.to_string(), 200));
             return;
         }
     };
+    if parsed.deep {
+        // High: `json.load`, which skops uses, reads such depths, and real schemas are a few
+        // dozen levels deep; what is below was not read.
+        ctx.limit_at(
+            crate::finding::Severity::High,
+            loc,
+            &format!(
+                "JSON nesting deeper than {} levels",
+                crate::formats::json::MAX_DEPTH
+            ),
+            "the types the schema names below that depth",
+        );
+    }
     if let Some(v) = value.get("_skops_version").and_then(|v| v.as_str()) {
         ctx.fact(loc, "skops.version", truncate_chars(v, 32));
     }

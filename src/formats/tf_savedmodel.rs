@@ -23,8 +23,48 @@ use crate::rules::tf as r;
 /// `tf.numpy_function`, `tf.compat.v1.py_func`).
 pub const PYTHON_OPS: &[&str] = &["PyFunc", "PyFuncStateless", "EagerPyFunc"];
 
+/// Operations that open network connections or listen for them, by capability class from
+/// TensorFlow's op registry (`tensorflow/core/ops/*.cc`) rather than by known example (tester
+/// t29 K11): the RPC ops of `tf.distribute.experimental.rpc` (a server listening on the address
+/// it is given, a client calling out) and the older `Rpc`/`TryRpc`; the tf.data service
+/// (`DataServiceDataset*` connect to a dispatcher, `RegisterDataset*` and `DistributedSave`
+/// send it the dataset); the version 1 debug ops, which stream tensor values to the
+/// `debug_urls` of their attrs (`grpc://` a remote debug server, `file://` dumps); BigQuery
+/// readers. Collective ops (which talk to the cluster the process is configured with) and the
+/// checkpoint machinery are not listed.
+pub const NETWORK_OPS: &[&str] = &[
+    "RpcServer",
+    "RpcServerStart",
+    "RpcServerRegister",
+    "RpcClient",
+    "RpcCall",
+    "RpcCheckStatus",
+    "RpcGetValue",
+    "DeleteRpcFutureResource",
+    "Rpc",
+    "TryRpc",
+    "DataServiceDataset",
+    "DataServiceDatasetV2",
+    "DataServiceDatasetV3",
+    "DataServiceDatasetV4",
+    "RegisterDataset",
+    "RegisterDatasetV2",
+    "DistributedSave",
+    "DebugIdentity",
+    "DebugNanCount",
+    "DebugNumericSummary",
+    "BigQueryReader",
+    "GenerateBigQueryReaderPartitions",
+];
+
+/// The synthetic operation name a `PrintV2` node gets when its `output_stream` attr is a
+/// `file://` URL (`tf.print(..., output_stream='file:///path')` appends to any path); a
+/// `PrintV2` to stderr, in many real graphs, is nothing.
+const PRINT_TO_FILE: &str = "PrintV2 (output_stream file)";
+
 /// The [`FILE_OPS`] that write a file.
 pub const WRITE_OPS: &[&str] = &[
+    PRINT_TO_FILE,
     "WriteFile",
     "DatasetToTFRecord",
     "ExperimentalDatasetToTFRecord",
@@ -34,6 +74,7 @@ pub const WRITE_OPS: &[&str] = &[
 /// machinery (`SaveV2`, `RestoreV2`, `MergeV2Checkpoints`, `ShardedFilename`, `StringJoin`) is
 /// in every SavedModel and is not listed.
 pub const FILE_OPS: &[&str] = &[
+    PRINT_TO_FILE,
     "ReadFile",
     "WriteFile",
     "DatasetToTFRecord",
@@ -205,15 +246,36 @@ impl Walk {
         }
     }
 
-    /// `NodeDef`: 2 op.
+    /// `NodeDef`: 2 op, 5 attr (map entries: 1 key, 2 `AttrValue`, whose 2 is a string).
     fn node(&mut self, msg: &[u8]) {
         let mut op = String::new();
+        let mut to_file = false;
         for f in fields(msg) {
             match f {
                 Ok((2, v)) => op = text(v).unwrap_or_default(),
+                Ok((5, Value::Bytes(entry))) => {
+                    let (mut key, mut value) = (None, None);
+                    for f in fields(entry).flatten() {
+                        match f {
+                            (1, v) => key = text(v),
+                            (2, Value::Bytes(attr)) => {
+                                value = fields(attr).flatten().find_map(|f| match f {
+                                    (2, v) => text(v),
+                                    _ => None,
+                                })
+                            }
+                            _ => {}
+                        }
+                    }
+                    to_file |= key.as_deref() == Some("output_stream")
+                        && value.is_some_and(|v| v.trim_start().starts_with("file://"));
+                }
                 Ok(_) => {}
                 Err(e) => self.fail(format!("node: {e}")),
             }
+        }
+        if op == "PrintV2" && to_file {
+            op = PRINT_TO_FILE.to_string();
         }
         self.nodes += 1;
         if let Some(n) = self.ops.get_mut(&op) {
@@ -327,6 +389,15 @@ fn report(ctx: &mut Ctx, loc: &Location, w: &Walk) -> Format {
                 .build(),
         );
     }
+    let network = pick(NETWORK_OPS);
+    if !network.is_empty() {
+        ctx.emit(
+            Finding::builder(&r::tf_network_op::RULE, loc.clone())
+                .message("the graph opens network connections or listens for them when it runs (RPC, tf.data service, debug streams)")
+                .evidence(network.join(","))
+                .build(),
+        );
+    }
     let files = pick(FILE_OPS);
     if !files.is_empty() {
         // Writing a file of the graph's choosing (a `.pth` into site-packages, a shell profile)
@@ -334,7 +405,7 @@ fn report(ctx: &mut Ctx, loc: &Location, w: &Walk) -> Format {
         // medium.
         let writes = files
             .iter()
-            .any(|f| WRITE_OPS.contains(&f.split(':').next().unwrap_or("")));
+            .any(|f| WRITE_OPS.contains(&f.rsplit_once(':').map_or(f.as_str(), |(op, _)| op)));
         ctx.emit(
             Finding::builder(&r::tf_file_op::RULE, loc.clone())
                 .severity(if writes {

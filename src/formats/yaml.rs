@@ -115,6 +115,55 @@ fn bounded_text(text: &str, max: usize) -> (&str, Option<Stop>) {
     (&text[..end], Some(stop))
 }
 
+/// `text` with every surrogate escape of a double-quoted scalar (`"\ud800"`, `"\U0000DFFF"`,
+/// either half of an escaped pair) spelled `\ufffd` (`\U0000FFFD`), same length, so lines and
+/// offsets stay. PyYAML, which Hydra, OmegaConf, MLflow and conda read YAML and JSON with, turns
+/// such an escape into the code point (`chr`), surrogates included; saphyr refuses any of them,
+/// and a reader that stops there would hide every key after it (tester t29 K9). An escape is a
+/// `\u` or `\U` after an odd run of backslashes; elsewhere (plain or single-quoted scalars,
+/// where a backslash is itself) the rewrite changes text that names nothing.
+pub fn pyyaml_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(at) = memchr::memchr(b'\\', &b[i..]) {
+        let start = i + at;
+        let run = b[start..].iter().take_while(|c| **c == b'\\').count();
+        let esc = start + run - 1;
+        i = start + run;
+        if run % 2 == 0 {
+            continue;
+        }
+        let (n, with) = match b.get(esc + 1) {
+            Some(b'u') => (4, "\\ufffd"),
+            Some(b'U') => (8, "\\U0000FFFD"),
+            _ => continue,
+        };
+        let Some(hex) = b.get(esc + 2..esc + 2 + n) else {
+            continue;
+        };
+        let value = std::str::from_utf8(hex)
+            .ok()
+            .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()))
+            .and_then(|h| u32::from_str_radix(h, 16).ok());
+        if value.is_some_and(|v| (0xD800..=0xDFFF).contains(&v)) {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..esc]);
+            o.push_str(with);
+            copied = esc + 2 + n;
+            i = copied;
+        }
+    }
+    match out {
+        Some(mut o) => {
+            o.push_str(&text[copied..]);
+            std::borrow::Cow::Owned(o)
+        }
+        None => std::borrow::Cow::Borrowed(text),
+    }
+}
+
 /// The next event of `parser`, counting it in `events`: `None` at the end of the stream, or
 /// when a syntax error or more than `max` events end the reading (the first reason is kept in
 /// `stop`).
@@ -143,6 +192,8 @@ fn next_event<'a>(
 /// when the reading ended early, why.
 pub fn parse(text: &str) -> (Yaml, Option<Stop>) {
     let (text, mut stop) = bounded_text(text, MAX_TEXT);
+    let escaped = pyyaml_escapes(text);
+    let text = &*escaped;
     let mut stack: Vec<Open> = Vec::new();
     let mut root: Option<Yaml> = None;
     let mut events = 0usize;
@@ -197,6 +248,8 @@ pub fn list_entries(
     max_entries: usize,
 ) -> (Vec<Entry>, Option<Stop>) {
     let (text, mut stop) = bounded_text(text, max_text);
+    let escaped = pyyaml_escapes(text);
+    let text = &*escaped;
     // Open containers: whether each is a mapping, the key awaiting its value (mappings), and
     // the key the container is the value of.
     struct Frame {
@@ -270,6 +323,25 @@ pub fn list_entries(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn surrogate_escapes_are_read_as_pyyaml_reads_them() {
+        // Lone, paired, 8-digit; an escaped backslash before `u` is no escape; length kept.
+        let text = "a: \"x\\ud800\\uD83D\\uDE00\\U0000DC00\\\\ud800\\u0041\"\nb: 1\n";
+        let got = pyyaml_escapes(text);
+        assert_eq!(got.len(), text.len());
+        assert_eq!(
+            got,
+            "a: \"x\\ufffd\\ufffd\\ufffd\\U0000FFFD\\\\ud800\\u0041\"\nb: 1\n"
+        );
+        let (y, stop) = parse(text);
+        assert!(stop.is_none(), "{stop:?}");
+        assert_eq!(y.get("b").and_then(Yaml::as_str), Some("1"));
+        assert!(matches!(
+            pyyaml_escapes("a: b\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     #[test]
     fn nested_mappings_and_lines() {

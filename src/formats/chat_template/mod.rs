@@ -1758,14 +1758,17 @@ pub fn analyse_template(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
 /// so each is judged). A file that is not a JSON object is left to other checks (it is reported
 /// as text).
 pub fn analyse_config(ctx: &mut Ctx, data: &[u8], loc: &Location) -> Format {
-    let (parsed, deep) = json::from_slice_shallow::<json::Pairs>(data);
-    let Ok(json::Pairs(pairs)) = parsed else {
+    // Read as transformers reads it (`json.load`): a lone surrogate or `1e400` elsewhere in the
+    // file does not hide the template.
+    let parsed = json::from_python::<json::Pairs>(data);
+    let dup = parsed.duplicate();
+    let Ok(json::Pairs(pairs)) = parsed.value else {
         return Format::Text;
     };
-    if deep {
+    if parsed.deep {
         json::report_deep(ctx, loc);
     }
-    if let Some(dup) = json::duplicate_key(data) {
+    if let Some(dup) = dup {
         ctx.emit(json::duplicate_finding(loc, &dup, "the tokenizer config"));
     }
     for (_, value) in pairs.iter().filter(|(k, _)| k == "chat_template") {
