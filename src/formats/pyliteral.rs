@@ -644,6 +644,61 @@ pub fn char_named(name: &str) -> Option<char> {
     None
 }
 
+/// An integer's text as Python's `int(text, base)` reads it (`base` 0 or 10): its sign, radix and
+/// digits with the `_` separators removed (at least one digit). Blanks must already be trimmed.
+/// With base 0 a prefix picks the radix and a decimal other than zero has no leading zero: the
+/// grammar of an integer literal too (the Python reference, "Integer literals"), so the
+/// literal readers of pickles, `.npy` headers and sources share it.
+pub struct PyInt {
+    /// A leading `-`.
+    pub negative: bool,
+    /// 2, 8, 10 or 16.
+    pub radix: u32,
+    /// The digits, no separators, in `radix`.
+    pub digits: String,
+}
+
+pub fn py_int(t: &str, base: u32) -> Option<PyInt> {
+    let (negative, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = t.get(..2).map(str::to_ascii_lowercase);
+    let (radix, body, prefixed) = match (base, lower.as_deref()) {
+        (0, Some("0x")) => (16, &t[2..], true),
+        (0, Some("0o")) => (8, &t[2..], true),
+        (0, Some("0b")) => (2, &t[2..], true),
+        _ => (10, t, false),
+    };
+    // After a prefix one `_` may come first (`0x_1f`); elsewhere `_` sits between digits.
+    let body = if prefixed {
+        body.strip_prefix('_').unwrap_or(body)
+    } else {
+        body
+    };
+    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
+        return None;
+    }
+    let digits: String = body.chars().filter(|&c| c != '_').collect();
+    if !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    if base == 0
+        && radix == 10
+        && digits.len() > 1
+        && digits.starts_with('0')
+        && digits.bytes().any(|b| b != b'0')
+    {
+        return None;
+    }
+    Some(PyInt {
+        negative,
+        radix,
+        digits,
+    })
+}
+
 /// A Python number token's value (`None` when Python's tokenizer refuses it).
 fn parse_number(tok: &str) -> Option<Py> {
     let underscores_ok = |digits: &str| {
@@ -658,39 +713,19 @@ fn parse_number(tok: &str) -> Option<Py> {
             .map(|_| Py::Float);
     }
     let lower = tok.to_ascii_lowercase();
-    for (p, radix) in [("0x", 16), ("0o", 8), ("0b", 2)] {
-        if let Some(d) = lower.strip_prefix(p) {
-            let d = d.strip_suffix('l').unwrap_or(d);
-            if !underscores_ok(d) {
-                return None;
-            }
-            let digits: String = d.chars().filter(|c| *c != '_').collect();
-            if !digits.chars().all(|c| c.is_digit(radix)) {
-                return None;
-            }
-            return Some(Py::Int(i128::from_str_radix(&digits, radix).ok()));
+    let prefixed = ["0x", "0o", "0b"].iter().any(|p| lower.starts_with(p));
+    if prefixed || !lower.contains(['.', 'e']) {
+        if lower.starts_with(['+', '-']) {
+            return None;
         }
+        let i = py_int(lower.strip_suffix('l').unwrap_or(&lower), 0)?;
+        return Some(Py::Int(i128::from_str_radix(&i.digits, i.radix).ok()));
     }
-    if lower.contains(['.', 'e']) {
-        let digits: String = lower.chars().filter(|c| *c != '_').collect();
-        let ok = lower
-            .split(['.', 'e', '+', '-'])
-            .all(|part| part.is_empty() || underscores_ok(part));
-        return (ok && digits.parse::<f64>().is_ok()).then_some(Py::Float);
-    }
-    let d = lower.strip_suffix('l').unwrap_or(&lower);
-    if !underscores_ok(d)
-        || d.starts_with('_')
-        || !d.bytes().all(|c| c.is_ascii_digit() || c == b'_')
-    {
-        return None;
-    }
-    let digits: String = d.chars().filter(|c| *c != '_').collect();
-    // `01` is refused by Python 3; `00` and `0_0` are zero.
-    if digits.len() > 1 && digits.starts_with('0') && digits.bytes().any(|c| c != b'0') {
-        return None;
-    }
-    Some(Py::Int(digits.parse::<i128>().ok()))
+    let digits: String = lower.chars().filter(|c| *c != '_').collect();
+    let ok = lower
+        .split(['.', 'e', '+', '-'])
+        .all(|part| part.is_empty() || underscores_ok(part));
+    (ok && digits.parse::<f64>().is_ok()).then_some(Py::Float)
 }
 
 #[cfg(test)]

@@ -281,6 +281,8 @@ fn long_le(b: &[u8]) -> Op<'static> {
 /// base 0 (`0x1f`, octal `010`), else `int(text, 0)`; `00` and `01` are booleans. `LONG`
 /// (`load_long`): `int(text, 0)` after a trailing `L`. So signs, ASCII blanks around, `0x`/`0o`/
 /// `0b` prefixes and `_` between digits (`1_0`) are all integers, as the loader sees them.
+use crate::formats::pyliteral::{py_int, PyInt};
+
 fn text_int(l: &[u8], op: &'static str) -> Result<Op<'static>, DecodeError> {
     let s = std::str::from_utf8(l).map_err(|_| bad(op, "not ASCII"))?;
     let t = s.trim_matches(|c: char| c.is_ascii_whitespace() || c == '\x0b');
@@ -324,59 +326,6 @@ fn text_int(l: &[u8], op: &'static str) -> Result<Op<'static>, DecodeError> {
             ))),
         },
     )
-}
-
-/// An integer's text as Python's `int(text, base)` reads it (`base` 0 or 10): its sign, radix and
-/// digits with the `_` separators removed (at least one digit). Blanks must already be trimmed.
-/// With base 0 a prefix picks the radix and a decimal other than zero has no leading zero.
-pub(crate) struct PyInt {
-    /// A leading `-`.
-    pub negative: bool,
-    /// 2, 8, 10 or 16.
-    pub radix: u32,
-    /// The digits, no separators, in `radix`.
-    pub digits: String,
-}
-
-pub(crate) fn py_int(t: &str, base: u32) -> Option<PyInt> {
-    let (negative, t) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let lower = t.get(..2).map(str::to_ascii_lowercase);
-    let (radix, body, prefixed) = match (base, lower.as_deref()) {
-        (0, Some("0x")) => (16, &t[2..], true),
-        (0, Some("0o")) => (8, &t[2..], true),
-        (0, Some("0b")) => (2, &t[2..], true),
-        _ => (10, t, false),
-    };
-    // After a prefix one `_` may come first (`0x_1f`); elsewhere `_` sits between digits.
-    let body = if prefixed {
-        body.strip_prefix('_').unwrap_or(body)
-    } else {
-        body
-    };
-    if body.is_empty() || body.starts_with('_') || body.ends_with('_') || body.contains("__") {
-        return None;
-    }
-    let digits: String = body.chars().filter(|&c| c != '_').collect();
-    if !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    if base == 0
-        && radix == 10
-        && digits.len() > 1
-        && digits.starts_with('0')
-        && digits.bytes().any(|b| b != b'0')
-    {
-        return None;
-    }
-    Some(PyInt {
-        negative,
-        radix,
-        digits,
-    })
 }
 
 /// What C `strtol(text, _, 0)` reads that `int(text, 0)` does not: a leading `0` then octal

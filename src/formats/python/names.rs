@@ -3144,17 +3144,8 @@ fn int_expr(n: Node<'_>, src: &[u8], var: Option<(&str, i64)>, depth: u32) -> Op
     }
     match n.kind_name() {
         "integer" => {
-            let t: String = text(n, src).chars().filter(|c| *c != '_').collect();
-            let t = t.to_ascii_lowercase();
-            if let Some(h) = t.strip_prefix("0x") {
-                i64::from_str_radix(h, 16).ok()
-            } else if let Some(o) = t.strip_prefix("0o") {
-                i64::from_str_radix(o, 8).ok()
-            } else if let Some(b) = t.strip_prefix("0b") {
-                i64::from_str_radix(b, 2).ok()
-            } else {
-                t.parse().ok()
-            }
+            let i = crate::formats::pyliteral::py_int(text(n, src), 0)?;
+            i64::from_str_radix(&i.digits, i.radix).ok()
         }
         "identifier" => var.filter(|(v, _)| *v == text(n, src)).map(|(_, x)| x),
         "parenthesized_expression" => int_expr(n.named_child(0)?, src, var, depth + 1),
