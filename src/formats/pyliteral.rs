@@ -484,6 +484,100 @@ impl Parser<'_> {
     }
 }
 
+/// Decode the escapes of a literal's body (not raw) as CPython does, for readers of source
+/// code that CPython compiled or will (the source analyser, the pyc source reader), unlike
+/// [`literal_eval`] which refuses what Python refuses; `bytes` for a `b''`
+/// literal (no `\u`, `\U`, `\N`). Text is kept as UTF-8; a `\N{…}` name (no table of names
+/// here) and an invalid escape are kept as written.
+pub fn unescape_lenient(raw: &[u8], bytes: bool, out: &mut Vec<u8>) {
+    let mut i = 0;
+    let mut buf = [0u8; 4];
+    let mut push_char = |out: &mut Vec<u8>, v: u32| {
+        if bytes {
+            out.push(v as u8);
+        } else if let Some(ch) = char::from_u32(v) {
+            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+        }
+    };
+    let hex = |s: &[u8]| -> Option<u32> {
+        std::str::from_utf8(s)
+            .ok()
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
+    while i < raw.len() {
+        let c = raw[i];
+        if c != b'\\' || i + 1 >= raw.len() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let e = raw[i + 1];
+        i += 2;
+        let simple = match e {
+            b'n' => Some(b'\n'),
+            b't' => Some(b'\t'),
+            b'r' => Some(b'\r'),
+            b'a' => Some(0x07),
+            b'b' => Some(0x08),
+            b'f' => Some(0x0c),
+            b'v' => Some(0x0b),
+            b'\\' | b'\'' | b'"' => Some(e),
+            b'\n' => continue,
+            _ => None,
+        };
+        if let Some(b) = simple {
+            out.push(b);
+            continue;
+        }
+        let width = match e {
+            b'x' => 2,
+            b'u' if !bytes => 4,
+            b'U' if !bytes => 8,
+            _ => 0,
+        };
+        if width > 0 {
+            match raw.get(i..i + width).and_then(hex) {
+                Some(v) => {
+                    push_char(out, v);
+                    i += width;
+                }
+                None => out.extend_from_slice(&raw[i - 2..i]),
+            }
+            continue;
+        }
+        if (b'0'..=b'7').contains(&e) {
+            let mut v = u32::from(e - b'0');
+            for _ in 0..2 {
+                match raw.get(i) {
+                    Some(&d @ b'0'..=b'7') => {
+                        v = v * 8 + u32::from(d - b'0');
+                        i += 1;
+                    }
+                    _ => break,
+                }
+            }
+            push_char(out, v);
+            continue;
+        }
+        if e == b'N' && !bytes && raw.get(i) == Some(&b'{') {
+            // A character named in Unicode's table, which is not here: one non-ASCII
+            // placeholder, so words around it stay apart as they are in the value.
+            if let Some(end) = raw[i..].iter().position(|&c| c == b'}') {
+                out.extend_from_slice("\u{fffd}".as_bytes());
+                i += end + 1;
+                continue;
+            }
+        }
+        if e == b'\r' {
+            if raw.get(i) == Some(&b'\n') {
+                i += 1;
+            }
+            continue;
+        }
+        out.extend_from_slice(&raw[i - 2..i]);
+    }
+}
+
 /// Python's escapes in a non-raw literal's body (the Python reference, "Escape sequences");
 /// `bytes` leaves `\N`, `\u`, `\U` as they are. An unknown escape keeps its backslash.
 fn unescape(body: &str, bytes: bool, out: &mut String, exact: &mut bool) -> Result<(), String> {

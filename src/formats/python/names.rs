@@ -21,6 +21,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::rc::Rc;
 
+use crate::formats::pyliteral::unescape_lenient;
 use base64::Engine;
 use tree_sitter::Node;
 
@@ -2262,7 +2263,7 @@ impl Names {
                     if raw {
                         out.extend_from_slice(t.as_bytes());
                     } else {
-                        unescape(t, false, &mut out);
+                        unescape_lenient(t.as_bytes(), false, &mut out);
                     }
                 }
                 "interpolation" => {
@@ -2420,7 +2421,9 @@ impl Names {
                         "string_content" if raw => {
                             p.out.extend_from_slice(text(ch, src).as_bytes())
                         }
-                        "string_content" => unescape(text(ch, src), false, &mut p.out),
+                        "string_content" => {
+                            unescape_lenient(text(ch, src).as_bytes(), false, &mut p.out)
+                        }
                         "interpolation" => {
                             let mut fuel = Fuel::new();
                             match ch
@@ -2974,7 +2977,7 @@ pub fn literal(n: Node<'_>, src: &[u8]) -> Option<Vec<u8>> {
                 if prefix.contains(['r', 'R']) {
                     out.extend_from_slice(raw.as_bytes());
                 } else {
-                    unescape(raw, prefix.contains(['b', 'B']), &mut out);
+                    unescape_lenient(raw.as_bytes(), prefix.contains(['b', 'B']), &mut out);
                 }
             }
             "interpolation" => return None,
@@ -3044,91 +3047,6 @@ fn wide_text(bytes: &[u8], codec: &str) -> Option<String> {
                 char::from_u32(u)
             })
             .collect()
-    }
-}
-
-/// Undo Python's escapes in `raw` (the text between the quotes of a non-raw literal).
-fn unescape(raw: &str, bytes: bool, out: &mut Vec<u8>) {
-    let mut chars = raw.chars().peekable();
-    let mut buf = [0u8; 4];
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-            continue;
-        }
-        let Some(e) = chars.next() else {
-            out.push(b'\\');
-            break;
-        };
-        let simple = match e {
-            'n' => Some(b'\n'),
-            't' => Some(b'\t'),
-            'r' => Some(b'\r'),
-            'a' => Some(0x07),
-            'b' => Some(0x08),
-            'f' => Some(0x0c),
-            'v' => Some(0x0b),
-            '\\' => Some(b'\\'),
-            '\'' => Some(b'\''),
-            '"' => Some(b'"'),
-            _ => None,
-        };
-        if let Some(b) = simple {
-            out.push(b);
-            continue;
-        }
-        match e {
-            '\n' => {}
-            '\r' => {
-                if chars.peek() == Some(&'\n') {
-                    chars.next();
-                }
-            }
-            'x' => {
-                let h: String = chars.by_ref().take(2).collect();
-                match u8::from_str_radix(&h, 16) {
-                    Ok(v) if bytes => out.push(v),
-                    Ok(v) => out.extend_from_slice(char::from(v).encode_utf8(&mut buf).as_bytes()),
-                    Err(_) => {
-                        out.extend_from_slice(b"\\x");
-                        out.extend_from_slice(h.as_bytes());
-                    }
-                }
-            }
-            '0'..='7' => {
-                let mut v = e.to_digit(8).unwrap_or(0);
-                for _ in 0..2 {
-                    match chars.peek().and_then(|d| d.to_digit(8)) {
-                        Some(d) => {
-                            v = v * 8 + d;
-                            chars.next();
-                        }
-                        None => break,
-                    }
-                }
-                if bytes {
-                    out.push(v as u8);
-                } else if let Some(ch) = char::from_u32(v) {
-                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                }
-            }
-            'u' | 'U' if !bytes => {
-                let len = if e == 'u' { 4 } else { 8 };
-                let h: String = chars.by_ref().take(len).collect();
-                match u32::from_str_radix(&h, 16).ok().and_then(char::from_u32) {
-                    Some(ch) => out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes()),
-                    None => {
-                        out.push(b'\\');
-                        out.extend_from_slice(e.encode_utf8(&mut buf).as_bytes());
-                        out.extend_from_slice(h.as_bytes());
-                    }
-                }
-            }
-            other => {
-                out.push(b'\\');
-                out.extend_from_slice(other.encode_utf8(&mut buf).as_bytes());
-            }
-        }
     }
 }
 
@@ -3468,7 +3386,7 @@ mod tests {
     #[test]
     fn escapes() {
         let mut out = Vec::new();
-        unescape(r"\x69mport os\n\u0041\101\\", false, &mut out);
+        unescape_lenient(br"\x69mport os\n\u0041\101\\", false, &mut out);
         assert_eq!(out, b"import os\nAA\\");
     }
 }
